@@ -1,0 +1,46 @@
+// Entry point of the `salesflow` command. Each command lives in its own module under commands/
+// and is loaded only when used, so `salesflow check` does not pay for Temporal's start-up.
+
+type CommandModule = { run(args: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  check: { summary: 'parse and check rules and templates', load: () => import('./commands/check.js') },
+  fmt: { summary: 'format rule files canonically (--check to only report)', load: () => import('./commands/fmt.js') },
+  compile: { summary: 'print the compiled plan as JSON', load: () => import('./commands/compile.js') },
+  plan: { summary: 'show the Temporal schedule changes the rules imply', load: () => import('./commands/plan.js') },
+  apply: { summary: 'make the Temporal schedule changes the rules imply', load: () => import('./commands/apply.js') },
+  simulate: { summary: 'compute incentive statements without sending or paying', load: () => import('./commands/simulate.js') },
+  worker: { summary: 'run the Temporal worker', load: () => import('./commands/worker.js') },
+  serve: { summary: 'run the HTTP server (events, approvals, unsubscribe)', load: () => import('./commands/serve.js') },
+  dev: { summary: 'run everything on one machine with demo data', load: () => import('./commands/dev.js') },
+  events: { summary: 'events send FILE.json: feed a CRM event', load: () => import('./commands/events.js') },
+  import: { summary: 'import --kind reps|deals|leads FILE.csv', load: () => import('./commands/import.js') },
+  payouts: { summary: 'payouts run|export --period P', load: () => import('./commands/payouts.js') },
+  test: { summary: 'run rule test cases', load: () => import('./commands/test.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: salesflow <command> [options] [paths]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`salesflow: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  return (await command.load()).run(rest);
+}

@@ -1,0 +1,70 @@
+// Configuration from the environment, read and validated once at the edge (SPEC §10), then passed
+// down as a typed value. A bad value stops start-up with a message naming the variable.
+import { z } from 'zod';
+
+const optional = z.string().trim().min(1).optional();
+
+export const ConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('salesflow'),
+  /** Temporal Cloud: an API key, or mTLS client certificate and key files. */
+  TEMPORAL_API_KEY: optional,
+  TEMPORAL_TLS_CERT: optional,
+  TEMPORAL_TLS_KEY: optional,
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'expected smtp://user:pass@host:port or smtps://...').optional(),
+  DATABASE_URL: z.string().trim().min(1).default('var/salesflow.db'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.string().trim().url('expected an absolute URL such as https://salesflow.example.com').optional(),
+  SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Upper bound of a POST /events body, in bytes. */
+  EVENT_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
+});
+
+export interface Config {
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    tls?: { certFile?: string; keyFile?: string } | boolean;
+  };
+  smtpUrl?: string;
+  /** Path of the SQLite file (DATABASE_URL without its `sqlite:` prefix). */
+  databasePath: string;
+  port: number;
+  publicUrl: string;
+  secret?: string;
+  eventBodyLimit: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const tls =
+    e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY
+      ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY }
+      : e.TEMPORAL_TLS === 'true' || Boolean(e.TEMPORAL_API_KEY);
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls,
+    },
+    smtpUrl: e.SMTP_URL,
+    databasePath: e.DATABASE_URL.replace(/^sqlite:(\/\/)?/, ''),
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    secret: e.SALESFLOW_SECRET,
+    eventBodyLimit: e.EVENT_BODY_LIMIT,
+  };
+}

@@ -1,0 +1,80 @@
+// Entity records as the runtime passes them around (SQLite rows, event payloads, workflow inputs).
+// Money is a decimal string plus a currency code; optional CRM fields are null when unknown.
+import { z } from 'zod';
+
+const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const text = typeof v === 'number' ? String(v) : v.trim();
+  if (!/^-?\d+(\.\d+)?$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return text;
+});
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-03-31');
+const optionalText = z.string().nullish().transform((v) => (v === undefined || v === '' ? null : v));
+const email = z.string().trim().email('expected an email address');
+const optionalEmail = z
+  .union([email, z.literal('')])
+  .nullish()
+  .transform((v) => (v === undefined || v === '' ? null : v));
+const timezone = z
+  .string()
+  .nullish()
+  .transform((v) => (v === undefined || v === '' ? null : v))
+  .refine((v) => v === null || isTimeZone(v), { message: 'expected an IANA time zone like Europe/Berlin' });
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const RepRecord = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  email,
+  team: optionalText,
+  role: optionalText,
+  region: optionalText,
+  manager: optionalEmail,
+  timezone,
+  start_date: isoDate.nullish().transform((v) => v ?? null),
+});
+export type RepRecord = z.infer<typeof RepRecord>;
+
+export const DealRecord = z.object({
+  id: z.string().min(1),
+  rep: z.string().min(1),
+  name: optionalText,
+  amount: decimalText,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO-4217 code like USD'),
+  stage: z.enum(['open', 'won', 'lost']),
+  product: optionalText,
+  type: z.enum(['new', 'renewal', 'expansion']).nullish().transform((v) => v ?? null),
+  source: optionalText,
+  closed_at: isoDate.nullish().transform((v) => v ?? null),
+  contact: optionalEmail,
+});
+export type DealRecord = z.infer<typeof DealRecord>;
+
+export const LeadRecord = z.object({
+  id: z.string().min(1),
+  name: optionalText,
+  email,
+  company: optionalText,
+  source: optionalText,
+  stage: optionalText,
+  owner: optionalText,
+  timezone,
+  score: decimalText.nullish().transform((v) => v ?? null),
+});
+export type LeadRecord = z.infer<typeof LeadRecord>;
+
+export interface EntityRecords {
+  rep?: RepRecord;
+  deal?: DealRecord;
+  lead?: LeadRecord;
+}
