@@ -1,0 +1,86 @@
+// The public face of the workflows: inputs, signals, updates and queries, shared by the worker,
+// the client side (event routing, payouts run, schedules) and the HTTP approval pages.
+// Only @temporalio/workflow definitions and plain types here: safe to import from anywhere.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { GoalRule, IncentiveRule, Rule, SequenceRule } from '../plan/schema.js';
+import type { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
+
+export const TASK_QUEUE_DEFAULT = 'salesflow';
+
+/** One run per (sequence, subject). Started by event routing or a sequence's schedule. */
+export interface SequenceInput {
+  rule: SequenceRule;
+  subject: { kind: 'lead'; lead: LeadRecord } | { kind: 'deal'; deal: DealRecord } | { kind: 'rep'; rep: RepRecord };
+  /** The event that started it (for the record), if any. */
+  triggerEventId?: string;
+}
+
+/** One run per (goal, rep, period). */
+export interface GoalInput {
+  rule: GoalRule;
+  repId: string;
+  /** Period label: 2026-Q1, 2026-03, 2026-W09, 2026. */
+  period: string;
+}
+
+/** One run per (incentive, rep, period): statement, approval, ledger, notice to the rep. */
+export interface PayoutInput {
+  rule: IncentiveRule;
+  repId: string;
+  period: string;
+}
+
+/** Started by schedules (and `payouts run`): fans out one child per matching rep. */
+export interface DispatchInput {
+  rule: Rule;
+  action: 'goal-period-start' | 'incentive-period-end' | 'sequence-tick';
+  /** Period label to run; omitted: derived from the workflow's start time (period just started/ended). */
+  period?: string;
+}
+
+export interface StopRequest {
+  eventType: string;
+  eventId: string;
+}
+
+/** Ends a sequence at once, wherever it is waiting. */
+export const stopSignal = defineSignal<[StopRequest]>('stop');
+
+export interface Decision {
+  /** Email the decision link was sent to; must be the current approver. */
+  approver: string;
+  /** Approval round the link belongs to (0 = first approver, 1.. escalations). */
+  round: number;
+  decision: 'approve' | 'reject';
+  reason?: string;
+}
+
+export interface DecisionResult {
+  outcome: 'approved' | 'rejected';
+  decidedBy: string;
+  decidedAt: string;
+}
+
+/** A manager's decision. The validator refuses a wrong approver, a superseded round, or a second decision. */
+export const decideUpdate = defineUpdate<DecisionResult, [Decision]>('decide');
+
+export type PayoutPhase = 'computing' | 'recorded' | 'awaiting-approval' | 'approved' | 'rejected';
+
+export interface PayoutStatus {
+  phase: PayoutPhase;
+  /** The statement as computed (see src/payouts), once computed. */
+  statement: unknown;
+  approver: string | null;
+  round: number;
+  /** ISO time when the current approver's window ends. */
+  deadline: string | null;
+  decision: DecisionResult | null;
+}
+
+export const payoutStatusQuery = defineQuery<PayoutStatus>('payoutStatus');
+
+export const workflowIds = {
+  sequence: (ruleId: string, subjectKind: string, subjectId: string) => `seq:${ruleId}:${subjectKind}:${subjectId}`,
+  goal: (ruleId: string, repId: string, period: string) => `goal:${ruleId}:${repId}:${period}`,
+  payout: (ruleId: string, repId: string, period: string) => `payout:${ruleId}:${repId}:${period}`,
+};
