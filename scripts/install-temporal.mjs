@@ -19,6 +19,7 @@ const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 // v1.6.0+ carry a `replace` directive in go.mod, which `go install pkg@version` refuses.
 const CLI_VERSION = 'v1.5.1';
 const TEST_SERVER_ARTIFACT = { groupId: 'io.temporal', artifactId: 'temporal-test-server', version: '1.39.0' };
+const SLF4J_VERSION = '1.7.36'; // the slf4j-api the test server depends on
 const TEST_SERVER_MAIN = 'io.temporal.testserver.TestServer';
 // The SDK gives a spawned server about 5 s to answer; a cold JVM on 2 cores needs these to be safe.
 const FAST_START_JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto', '-Xss512k'];
@@ -117,7 +118,7 @@ function installCli() {
   }
   if (!force && isExecutable(CLI_BIN)) {
     const v = cliVersion(CLI_BIN);
-    if (v) {
+    if (v?.includes(`version ${CLI_VERSION.slice(1)} `)) {
       say(`dev server: ${path.relative(ROOT, CLI_BIN)} (cached) — ${v}`);
       return { ok: true, path: CLI_BIN };
     }
@@ -136,9 +137,12 @@ function installCli() {
   const t0 = Date.now();
   say(`dev server: building ${CLI_MODULE}@${CLI_VERSION} with ${run(go, ['version']).out} (first time takes a few minutes)…`);
   fs.mkdirSync(BIN, { recursive: true });
-  const r = spawnSync(go, ['install', `${CLI_MODULE}@${CLI_VERSION}`], {
+  // No extra build flags beyond the version stamp: they would change Go's build-cache keys and
+  // force a full rebuild on machines whose ~/.cache/go-build already holds these packages.
+  const ldflags = `-ldflags=-X github.com/temporalio/cli/temporalcli.Version=${CLI_VERSION.slice(1)}`;
+  const r = spawnSync(go, ['install', ldflags, `${CLI_MODULE}@${CLI_VERSION}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GOBIN: BIN, CGO_ENABLED: '0', GOFLAGS: [process.env.GOFLAGS, '-trimpath'].filter(Boolean).join(' ') },
+    env: { ...process.env, GOBIN: BIN },
   });
   const v = r.status === 0 ? cliVersion(CLI_BIN) : undefined;
   if (!v) {
@@ -177,6 +181,12 @@ function pom() {
       <groupId>${a.groupId}</groupId>
       <artifactId>${a.artifactId}</artifactId>
       <version>${a.version}</version>
+    </dependency>
+    <!-- a logging binding, so SLF4J does not print its "no binding" warning on every start -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-nop</artifactId>
+      <version>${SLF4J_VERSION}</version>
     </dependency>
   </dependencies>
 </project>
@@ -218,7 +228,7 @@ async function installTestServer() {
   const java = javaInfo();
   const stamp = readStamp();
   if (!force && java && stamp && isExecutable(TS_WRAPPER) &&
-      stamp.artifact === TEST_SERVER_ARTIFACT.version && stamp.root === ROOT && stamp.java === java.path && stamp.javaVersion === java.version) {
+      stamp.artifact === TEST_SERVER_ARTIFACT.version && stamp.pom === pom() && stamp.root === ROOT && stamp.java === java.path && stamp.javaVersion === java.version) {
     say(`time-skipping server: ${path.relative(ROOT, TS_WRAPPER)} (cached) — temporal-test-server ${stamp.artifact}, ` +
       `answered in ${stamp.startMs} ms at install`);
     return { ok: true, path: TS_WRAPPER };
@@ -266,7 +276,7 @@ async function installTestServer() {
   const median = startMs.sort((a, b) => a - b)[1];
   if (median > 4000) warn(`time-skipping server answered only after ${median} ms; the SDK waits about 5 s, so tests may be flaky here`);
   fs.writeFileSync(TS_STAMP, JSON.stringify({
-    artifact: TEST_SERVER_ARTIFACT.version, root: ROOT, java: java.path, javaVersion: java.version, startMs: median,
+    artifact: TEST_SERVER_ARTIFACT.version, pom: pom(), root: ROOT, java: java.path, javaVersion: java.version, startMs: median,
   }, null, 2));
   say(`time-skipping server: ${path.relative(ROOT, TS_WRAPPER)} ready in ${seconds(t0)}; ` +
     `answers gRPC ${startMs.join(' / ')} ms after start`);
