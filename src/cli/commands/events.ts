@@ -1,0 +1,53 @@
+// `salesflow events send FILE.json [paths]`: feed CRM events (one or an array) through the same
+// routing as `POST /events`.
+import { describeRoute, routeEvent } from '../../runtime/events.js';
+import { readEventFile } from '../../runtime/event-file.js';
+import { connect, fail, loadConfigChecked, loadPlan, openData } from '../../runtime/session.js';
+
+const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
+
+export async function run(args: string[]): Promise<number> {
+  const [sub, file, ...paths] = args;
+  if (sub !== 'send' || !file) {
+    process.stderr.write(USAGE);
+    return 1;
+  }
+  const read = readEventFile(file);
+  if (!read.ok) {
+    process.stderr.write(`${read.errors.join('\n')}\nno event was sent\n`);
+    return 1;
+  }
+  const config = loadConfigChecked();
+  if (!config.ok) return fail(config.message);
+  const plan = await loadPlan(paths);
+  if (!plan.ok) return fail(plan.message);
+  const db = openData(config.value);
+  if (!db.ok) return fail(db.message);
+  const temporal = await connect(config.value);
+  if (!temporal.ok) {
+    db.value.close();
+    return fail(temporal.message);
+  }
+  const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
+  try {
+    for (const event of read.events) {
+      const result = await routeEvent(
+        { client: temporal.value.client, db: db.value, plan: plan.value, config: config.value },
+        event,
+      );
+      process.stdout.write(`${describeRoute(result)}\n`);
+      if (result.duplicate) totals.duplicates++;
+      else totals.routed++;
+      totals.started += result.started.length;
+      totals.stopped += result.stopped.length;
+    }
+  } finally {
+    await temporal.value.close();
+    db.value.close();
+  }
+  process.stdout.write(
+    `${totals.routed} event(s) routed, ${totals.duplicates} duplicate(s); ` +
+      `${totals.started} sequence run(s) started, ${totals.stopped} stopped\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,154 @@
+// Event routing (SPEC §5, §9): one accepted CRM event is recorded once, its entity upserted, matching
+// sequences started (one run per subject, ever) and stop events delivered to the runs they concern.
+// Shared by `POST /events` and `salesflow events send`, so both behave the same.
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Config } from '../config.js';
+import type { Db } from '../data/db.js';
+import { dealsByContact, upsertDeal } from '../data/deals.js';
+import { getEvent, recordEventOnce } from '../data/events.js';
+import { getLead, upsertLead } from '../data/leads.js';
+import { getRep } from '../data/reps.js';
+import { suppress } from '../data/suppressions.js';
+import type { CrmEvent } from '../events/schema.js';
+import { holds } from '../plan/evaluate.js';
+import type { EvalContext } from '../plan/evaluate.js';
+import type { LeadRecord } from '../plan/records.js';
+import type { Plan, SequenceRule } from '../plan/schema.js';
+import { type SequenceInput, type StopRequest, stopSignal, workflowIds } from '../workflows/api.js';
+import { eventEntityOf, type EventEntity, stopTargets, type SubjectLookup } from './subjects.js';
+
+export interface RouteDeps {
+  client: Client;
+  db: Db;
+  plan: Plan;
+  config: Pick<Config, 'temporal'>;
+}
+
+export interface RouteResult {
+  eventId: string;
+  type: CrmEvent['type'];
+  /** The id was seen before: acknowledged, nothing changed. */
+  duplicate: boolean;
+  /** Workflow ids of sequence runs this event started. */
+  started: string[];
+  /** Sequence runs the event matched that already exist for the subject (not started twice). */
+  alreadyRunning: string[];
+  /** Sequence runs a stop was delivered to. */
+  stopped: string[];
+  /** Address suppressed by `lead.unsubscribed`. */
+  suppressed: string | null;
+}
+
+/**
+ * Temporal work happens before the event id is recorded: if Temporal is down, the caller gets an
+ * error, the CRM retries, and the retry is not mistaken for a duplicate. Every step is idempotent
+ * (deterministic workflow ids, REJECT_DUPLICATE), so a retry after a partial run does no harm.
+ */
+export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<RouteResult> {
+  const result: RouteResult = {
+    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], suppressed: null,
+  };
+  const { db } = deps;
+  if (getEvent(db, event.id)) return { ...result, duplicate: true };
+
+  // The entity first: a sequence's first step reads the subject's current data.
+  db.transaction(() => {
+    if ('lead' in event) upsertLead(db, event.lead);
+    else upsertDeal(db, event.deal);
+    if (event.type === 'lead.unsubscribed') suppress(db, event.lead.email, `lead.unsubscribed (event ${event.id})`);
+  }).immediate();
+  if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();
+
+  const sequences = deps.plan.rules.filter((r): r is SequenceRule => r.kind === 'sequence');
+  const stopRequest: StopRequest = { eventType: event.type, eventId: event.id };
+  for (const workflowId of stopTargets(sequences, event, subjectLookup(db))) {
+    if (await deliverStop(deps.client, workflowId, stopRequest)) result.stopped.push(workflowId);
+  }
+
+  const entity = eventEntityOf(event);
+  const context = evalContext(entity, db);
+  for (const rule of sequences) {
+    if (rule.trigger.kind !== 'event' || rule.trigger.event !== event.type) continue;
+    if (!holds(rule.trigger.where, context)) continue;
+    const workflowId = sequenceWorkflowId(rule, entity);
+    const outcome = await startSequence(deps, rule, entity, event.id, workflowId);
+    (outcome === 'started' ? result.started : result.alreadyRunning).push(workflowId);
+  }
+
+  // Two deliveries racing past the check above did the same idempotent work; only one records.
+  if (recordEventOnce(db, event) === 'duplicate') return { ...result, duplicate: true };
+  return result;
+}
+
+function subjectLookup(db: Db): SubjectLookup {
+  return {
+    leadsByEmail: (email) =>
+      db.prepare('SELECT id FROM leads WHERE lower(email) = lower(?) ORDER BY id').pluck().all(email)
+        .map((id) => getLead(db, id as string))
+        .filter((lead): lead is LeadRecord => lead !== null),
+    dealsByContact: (email) => dealsByContact(db, email),
+  };
+}
+
+function sequenceWorkflowId(rule: SequenceRule, entity: EventEntity): string {
+  const id = entity.kind === 'lead' ? entity.lead.id : entity.deal.id;
+  return workflowIds.sequence(rule.id, entity.kind, id);
+}
+
+/** The event's entity plus the rep it belongs to, so `where` can read `rep.*` too. */
+function evalContext(entity: EventEntity, db: Db): EvalContext {
+  if (entity.kind === 'lead') {
+    const rep = entity.lead.owner ? getRep(db, entity.lead.owner) : null;
+    return rep ? { lead: entity.lead, rep } : { lead: entity.lead };
+  }
+  const rep = getRep(db, entity.deal.rep);
+  return rep ? { deal: entity.deal, rep } : { deal: entity.deal };
+}
+
+async function startSequence(
+  deps: RouteDeps, rule: SequenceRule, entity: EventEntity, eventId: string, workflowId: string,
+): Promise<'started' | 'already'> {
+  const subject: SequenceInput['subject'] = entity.kind === 'lead'
+    ? { kind: 'lead', lead: entity.lead }
+    : { kind: 'deal', deal: entity.deal };
+  const input: SequenceInput = { rule, subject, triggerEventId: eventId };
+  try {
+    await deps.client.workflow.start('sequenceWorkflow', {
+      workflowId,
+      taskQueue: deps.config.temporal.taskQueue,
+      args: [input],
+      // One run per (sequence, subject), ever: neither while it runs nor after it finished.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      memo: { ruleVersion: rule.version, triggerEventId: eventId },
+    });
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already';
+    throw err;
+  }
+}
+
+/** True when a running sequence got the stop; a finished or never-started one is not an error. */
+async function deliverStop(client: Client, workflowId: string, request: StopRequest): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(stopSignal, request);
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** One line per event for the CLI and logs: what routing did, in words. */
+export function describeRoute(result: RouteResult): string {
+  const head = `${result.eventId} (${result.type})`;
+  if (result.duplicate) return `${head}: seen before, acknowledged; nothing changed`;
+  const parts: string[] = [];
+  if (result.started.length) parts.push(`started ${result.started.join(', ')}`);
+  if (result.alreadyRunning.length) parts.push(`already in sequence ${result.alreadyRunning.join(', ')}`);
+  if (result.stopped.length) parts.push(`stopped ${result.stopped.join(', ')}`);
+  if (result.suppressed) parts.push(`suppressed ${result.suppressed}`);
+  return `${head}: ${parts.length ? parts.join('; ') : 'recorded; no sequence matched'}`;
+}

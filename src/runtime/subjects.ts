@@ -1,0 +1,48 @@
+// Which sequence subjects an event concerns (SPEC §5 sequence): the rules that decide where a stop
+// event is delivered. Pure over a small lookup, so the routing can be reasoned about without Temporal.
+import type { CrmEvent } from '../events/schema.js';
+import type { DealRecord, LeadRecord } from '../plan/records.js';
+import type { SequenceRule } from '../plan/schema.js';
+import { workflowIds } from '../workflows/api.js';
+
+/** The lookups routing needs from the data source. */
+export interface SubjectLookup {
+  leadsByEmail(email: string): LeadRecord[];
+  dealsByContact(email: string): DealRecord[];
+}
+
+export type EventEntity = { kind: 'lead'; lead: LeadRecord } | { kind: 'deal'; deal: DealRecord };
+
+export function eventEntityOf(event: CrmEvent): EventEntity {
+  return 'lead' in event ? { kind: 'lead', lead: event.lead } : { kind: 'deal', deal: event.deal };
+}
+
+/**
+ * Lead subjects: the same lead id, or for deal events every lead whose email is the deal's contact.
+ * Deal subjects: the same deal id, or for lead events every deal whose contact is the lead's email.
+ * Rep subjects (scheduled sequences) are never concerned by CRM events: no event names a rep.
+ */
+export function concernedSubjectIds(rule: SequenceRule, entity: EventEntity, lookup: SubjectLookup): string[] {
+  const ids = new Set<string>();
+  if (rule.subject === 'lead') {
+    if (entity.kind === 'lead') ids.add(entity.lead.id);
+    else if (entity.deal.contact) lookup.leadsByEmail(entity.deal.contact).forEach((l) => ids.add(l.id));
+  } else if (rule.subject === 'deal') {
+    if (entity.kind === 'deal') ids.add(entity.deal.id);
+    else lookup.dealsByContact(entity.lead.email).forEach((d) => ids.add(d.id));
+  }
+  return [...ids].sort();
+}
+
+/** Deterministic ids of the runs a stop event must reach: no visibility query needed. */
+export function stopTargets(rules: SequenceRule[], event: CrmEvent, lookup: SubjectLookup): string[] {
+  const entity = eventEntityOf(event);
+  const targets: string[] = [];
+  for (const rule of rules) {
+    if (!rule.stopOn.includes(event.type)) continue;
+    for (const id of concernedSubjectIds(rule, entity, lookup)) {
+      targets.push(workflowIds.sequence(rule.id, rule.subject, id));
+    }
+  }
+  return targets;
+}
