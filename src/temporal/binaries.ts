@@ -1,6 +1,7 @@
 // Where the Temporal server binaries come from. Nothing else in salesflow knows: it asks here.
 // Order: an explicit override (env), the project cache filled by scripts/install-temporal.mjs,
 // a `temporal` on PATH (CLI only), and last the SDK's own download (needs internet).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,16 +43,42 @@ export function resolveTestServerExecutable(env: BinaryEnv = process.env): Serve
 }
 
 /**
+ * Like `resolveCliExecutable`, but first runs the install script when nothing is found, so a fresh
+ * `npm install && npx salesflow dev` works offline (progress goes to stderr; stdout stays clean).
+ */
+export async function ensureCliExecutable(env: BinaryEnv = process.env): Promise<ServerExecutable> {
+  const found = resolveCliExecutable(env);
+  if (found.type === 'existing-path') return found;
+  await runInstallScript('cli');
+  return resolveCliExecutable(env);
+}
+
+export async function ensureTestServerExecutable(env: BinaryEnv = process.env): Promise<ServerExecutable> {
+  const found = resolveTestServerExecutable(env);
+  if (found.type === 'existing-path') return found;
+  await runInstallScript('test-server');
+  return resolveTestServerExecutable(env);
+}
+
+/**
  * A path we can spawn ourselves (the SDK's download happens inside its native core, so a
  * `cached-download` fallback is of no use to a plain child process).
  */
-export function requireCliPath(env: BinaryEnv = process.env): string {
-  const exe = resolveCliExecutable(env);
+export async function requireCliPath(env: BinaryEnv = process.env): Promise<string> {
+  const exe = await ensureCliExecutable(env);
   if (exe.type === 'existing-path') return exe.path;
   throw new MissingBinaryError(
     'Temporal CLI not found: run `node scripts/install-temporal.mjs` (needs Go >= 1.25), ' +
       'or set TEMPORAL_CLI_PATH to a `temporal` binary.',
   );
+}
+
+const installScript = path.join(projectRoot, 'scripts', 'install-temporal.mjs');
+
+async function runInstallScript(part: 'cli' | 'test-server'): Promise<void> {
+  if (!fs.existsSync(installScript)) return;
+  const child = spawn(process.execPath, [installScript, `--only=${part}`], { stdio: ['ignore', 2, 2] });
+  await new Promise((resolve) => child.once('exit', resolve));
 }
 
 function existing(file: string, variable: string): ServerExecutable {

@@ -9,7 +9,7 @@ import { type SearchAttributeType, TypedSearchAttributes } from '@temporalio/com
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type BinaryEnv, requireCliPath, resolveCliExecutable } from './binaries.js';
+import { type BinaryEnv, ensureCliExecutable, requireCliPath } from './binaries.js';
 import { freePort } from './ports.js';
 
 export const DEFAULT_DEV_DB_FILE = path.join('var', 'temporal.db');
@@ -45,7 +45,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const resolved = await resolveOptions({ ui: true, dbFile: DEFAULT_DEV_DB_FILE, ...options });
   const testEnv = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: resolveCliExecutable(options.env),
+      executable: await ensureCliExecutable(options.env),
       dbFilename: resolved.dbFile,
       ip: resolved.ip,
       port: resolved.port,
@@ -90,7 +90,7 @@ export async function spawnDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
   }
 
-  const child = spawn(requireCliPath(options.env), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(await requireCliPath(options.env), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = new OutputTail();
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk));

@@ -1,6 +1,8 @@
 // The only module that knows where the Temporal servers come from and how they are started.
 export {
   cachedBinaries,
+  ensureCliExecutable,
+  ensureTestServerExecutable,
   MissingBinaryError,
   projectRoot,
   requireCliPath,

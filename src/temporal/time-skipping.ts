@@ -2,7 +2,7 @@
 // as long as the test is awaiting a workflow result or `testEnv.sleep()`.
 import type { ClientOptionsForTestEnv } from '@temporalio/testing';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type BinaryEnv, resolveTestServerExecutable } from './binaries.js';
+import { type BinaryEnv, ensureTestServerExecutable } from './binaries.js';
 
 export interface TimeSkippingOptions {
   port?: number;
@@ -11,9 +11,9 @@ export interface TimeSkippingOptions {
 }
 
 /** Call `teardown()` on the result when done (in `afterAll`). */
-export function startTimeSkippingEnv(options: TimeSkippingOptions = {}): Promise<TestWorkflowEnvironment> {
+export async function startTimeSkippingEnv(options: TimeSkippingOptions = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: resolveTestServerExecutable(options.env), port: options.port },
+    server: { executable: await ensureTestServerExecutable(options.env), port: options.port },
     client: options.client,
   });
 }
