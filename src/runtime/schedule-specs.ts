@@ -1,0 +1,177 @@
+// The Temporal Schedules a plan implies (SPEC §8 plan/apply), computed purely from the plan:
+//   sequence `every ...`      → salesflow:<rule>:sequence-tick        at the declared weekly times
+//   goal `per <period>`       → salesflow:<rule>:goal-period-start    at 00:00 on each period's first day
+//   incentive `period <p>`    → salesflow:<rule>:incentive-period-end at 00:00 on the next period's first day
+// all in the rule's time zone, each starting dispatchWorkflow with the rule object as it is now, so
+// later edits never reach runs already started.
+import { createHash } from 'node:crypto';
+import type { CalendarSpec, DayOfWeek, Month, ScheduleOptions, ScheduleSpec } from '@temporalio/client';
+import { parseDay, periodContaining, shiftPeriod, formatDay } from '../payouts/period.js';
+import type { PeriodKind } from '../plan/catalog.js';
+import type { Plan, Rule, WeeklySchedule } from '../plan/schema.js';
+import type { DispatchInput } from '../workflows/api.js';
+
+export const SCHEDULE_ID_PREFIX = 'salesflow:';
+export const DISPATCH_WORKFLOW = 'dispatchWorkflow';
+
+export type ScheduleKind = DispatchInput['action'];
+
+export interface DeclaredSchedule {
+  scheduleId: string;
+  ruleId: string;
+  ruleName: string;
+  ruleVersion: string;
+  kind: ScheduleKind;
+  /** One line a person reads in `salesflow plan`. */
+  description: string;
+  /** Hash of everything the schedule does; stored in the action memo to compare on the next apply. */
+  hash: string;
+  options: ScheduleOptions;
+}
+
+/** What apply stores in the schedule's action memo under this key. */
+export interface ScheduleMemo {
+  hash: string;
+  description: string;
+  ruleName: string;
+  ruleVersion: string;
+}
+export const MEMO_KEY = 'salesflow';
+
+export function scheduleId(ruleId: string, kind: ScheduleKind): string {
+  return `${SCHEDULE_ID_PREFIX}${ruleId}:${kind}`;
+}
+
+export function declaredSchedules(plan: Plan, taskQueue: string): DeclaredSchedule[] {
+  const declared: DeclaredSchedule[] = [];
+  for (const rule of plan.rules) {
+    const timing = ruleTiming(rule);
+    if (timing) declared.push(build(rule, timing, taskQueue));
+  }
+  return declared.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+}
+
+interface Timing {
+  kind: ScheduleKind;
+  spec: ScheduleSpec;
+  description: string;
+  /** Period starts and ends must not be lost to an outage; a missed weekly tick is just late. */
+  catchupWindow: string;
+  overlap: 'SKIP' | 'BUFFER_ALL';
+}
+
+function ruleTiming(rule: Rule): Timing | null {
+  const tz = rule.timezone;
+  switch (rule.kind) {
+    case 'sequence':
+      if (rule.trigger.kind !== 'schedule') return null;
+      return {
+        kind: 'sequence-tick',
+        spec: { calendars: [weekly(rule.trigger.schedule)], timezone: tz },
+        description: `every ${describeWeekly(rule.trigger.schedule)} (${tz}): sequence "${rule.name}" for each matching rep`,
+        catchupWindow: '1 hour',
+        overlap: 'SKIP',
+      };
+    case 'goal':
+      return {
+        kind: 'goal-period-start',
+        spec: { calendars: [periodStart(rule.period)], timezone: tz },
+        description: `at the start of every ${rule.period}, 00:00 ${tz}: goal "${rule.name}" for each matching rep`,
+        catchupWindow: '7 days',
+        overlap: 'BUFFER_ALL',
+      };
+    case 'incentive': {
+      const { from, to } = rule.effective;
+      const spec: ScheduleSpec = { calendars: [periodStart(rule.period)], timezone: tz };
+      // From the day after `effective from` (its own midnight would close the period before it),
+      // to just past the start of the period after `effective to` (which closes the last one).
+      if (from) spec.startAt = utcDate(parseDay(from)! + 1);
+      if (to) spec.endAt = utcDate(parseDay(shiftPeriod(periodContaining(rule.period, to), 1).start)! + 1);
+      const effective = from || to ? `; effective ${from ?? '…'} to ${to ?? '…'}` : '';
+      return {
+        kind: 'incentive-period-end',
+        spec,
+        description: `at the end of every ${rule.period} (00:00 ${tz} the next day): statements for incentive "${rule.name}"${effective}`,
+        catchupWindow: '7 days',
+        overlap: 'BUFFER_ALL',
+      };
+    }
+  }
+}
+
+function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule {
+  const id = scheduleId(rule.id, timing.kind);
+  const input: DispatchInput = { rule, action: timing.kind };
+  const declared = {
+    spec: timing.spec, taskQueue, workflowType: DISPATCH_WORKFLOW, args: [input],
+    catchupWindow: timing.catchupWindow, overlap: timing.overlap,
+  };
+  const hash = createHash('sha256').update(canonicalJson(declared)).digest('hex').slice(0, 16);
+  const memo: ScheduleMemo = { hash, description: timing.description, ruleName: rule.name, ruleVersion: rule.version };
+  return {
+    scheduleId: id,
+    ruleId: rule.id,
+    ruleName: rule.name,
+    ruleVersion: rule.version,
+    kind: timing.kind,
+    description: timing.description,
+    hash,
+    options: {
+      scheduleId: id,
+      spec: timing.spec,
+      action: {
+        type: 'startWorkflow',
+        workflowType: DISPATCH_WORKFLOW,
+        // Temporal appends the scheduled time, so each action gets its own run id.
+        workflowId: `dispatch:${rule.id}:${timing.kind}`,
+        taskQueue,
+        args: [input],
+        memo: { [MEMO_KEY]: memo },
+      },
+      policies: { catchupWindow: timing.catchupWindow, overlap: timing.overlap },
+    },
+  };
+}
+
+const DAY_NAMES: Record<string, DayOfWeek> = {
+  monday: 'MONDAY', tuesday: 'TUESDAY', wednesday: 'WEDNESDAY', thursday: 'THURSDAY',
+  friday: 'FRIDAY', saturday: 'SATURDAY', sunday: 'SUNDAY',
+};
+
+function weekly(schedule: WeeklySchedule): CalendarSpec {
+  const [hour, minute] = schedule.at.split(':').map(Number);
+  return { dayOfWeek: schedule.days.map((d) => DAY_NAMES[d]), hour, minute, second: 0 };
+}
+
+function describeWeekly(schedule: WeeklySchedule): string {
+  const all = schedule.days.length === 7;
+  const weekdaysOnly = schedule.days.length === 5 && !schedule.days.some((d) => d === 'saturday' || d === 'sunday');
+  const days = all ? 'day' : weekdaysOnly ? 'weekday' : schedule.days.join(', ');
+  return `${days} at ${schedule.at}`;
+}
+
+const QUARTER_MONTHS: Month[] = ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'];
+
+function periodStart(kind: PeriodKind): CalendarSpec {
+  const midnight = { hour: 0, minute: 0, second: 0 };
+  switch (kind) {
+    case 'week': return { ...midnight, dayOfWeek: 'MONDAY' };
+    case 'month': return { ...midnight, dayOfMonth: 1 };
+    case 'quarter': return { ...midnight, dayOfMonth: 1, month: QUARTER_MONTHS };
+    case 'year': return { ...midnight, dayOfMonth: 1, month: 'JANUARY' };
+  }
+}
+
+function utcDate(day: number): Date {
+  return new Date(`${formatDay(day)}T00:00:00Z`);
+}
+
+/** JSON with object keys sorted, so the same declaration always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}

@@ -1,0 +1,90 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Plan, Rule } from '../../src/plan/schema.js';
+import { declaredSchedules } from '../../src/runtime/schedule-specs.js';
+import { renderChanges } from '../../src/runtime/schedule-diff.js';
+import { applySchedules, planSchedules } from '../../src/runtime/schedules.js';
+import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
+import { goalRule, incentiveRule, planOf, scheduledSequence } from './fixtures/plans.js';
+
+let server: DevServerProcess;
+let connection: Connection;
+let client: Client;
+const taskQueue = 'schedules-test';
+
+beforeAll(async () => {
+  server = await spawnDevServer({ dbFile: null });
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection, namespace: server.namespace });
+});
+
+afterAll(async () => {
+  await connection?.close();
+  await server?.stop();
+});
+
+async function apply(plan: Plan) {
+  const changes = await planSchedules(client, plan, taskQueue);
+  await applySchedules(client, changes);
+  return changes;
+}
+
+const ids = (list: { scheduleId: string }[]) => list.map((s) => s.scheduleId);
+
+test('plan shows what apply adds; a second apply changes nothing; edits and removals are planned and applied', async () => {
+  const rules: Rule[] = [scheduledSequence('weekly-prep'), goalRule('q-goal'), incentiveRule('ae-commission')];
+  const plan = planOf(rules);
+
+  const first = await planSchedules(client, plan, taskQueue);
+  expect(ids(first.added)).toEqual([
+    'salesflow:ae-commission:incentive-period-end',
+    'salesflow:q-goal:goal-period-start',
+    'salesflow:weekly-prep:sequence-tick',
+  ]);
+  const text = renderChanges(first, 'test');
+  expect(text).toContain('+ salesflow:weekly-prep:sequence-tick');
+  expect(text).toContain('every friday at 15:00 (Europe/Berlin)');
+  expect(text).toContain('Plan: 3 to add, 0 to change, 0 to remove, 0 unchanged.');
+
+  // plan alone changed nothing
+  expect(ids((await planSchedules(client, plan, taskQueue)).added)).toHaveLength(3);
+
+  await applySchedules(client, first);
+  const described = await client.schedule.getHandle('salesflow:weekly-prep:sequence-tick').describe();
+  expect(described.spec.timezone).toBe('Europe/Berlin');
+  expect(described.action.type).toBe('startWorkflow');
+  if (described.action.type === 'startWorkflow') {
+    expect(described.action.workflowType).toBe('dispatchWorkflow');
+    expect(described.action.args?.[0]).toMatchObject({ action: 'sequence-tick', rule: { id: 'weekly-prep' } });
+  }
+
+  const again = await apply(plan);
+  expect(again.added).toEqual([]);
+  expect(again.changed).toEqual([]);
+  expect(again.removed).toEqual([]);
+  expect(ids(again.unchanged)).toHaveLength(3);
+  expect(renderChanges(again, 'test')).toMatch(/^No changes\./);
+
+  // Edit one rule's time, drop another.
+  const edited = planOf([scheduledSequence('weekly-prep', '16:30'), goalRule('q-goal')]);
+  const third = await planSchedules(client, edited, taskQueue);
+  expect(ids(third.changed.map((c) => c.declared))).toEqual(['salesflow:weekly-prep:sequence-tick']);
+  expect(ids(third.removed)).toEqual(['salesflow:ae-commission:incentive-period-end']);
+  const diff = renderChanges(third, 'test');
+  expect(diff).toContain('~ salesflow:weekly-prep:sequence-tick');
+  expect(diff).toContain('- salesflow:ae-commission:incentive-period-end');
+  await applySchedules(client, third);
+
+  const afterEdit = await client.schedule.getHandle('salesflow:weekly-prep:sequence-tick').describe();
+  expect(afterEdit.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 16, end: 16, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+
+  const fourth = await planSchedules(client, edited, taskQueue);
+  expect(fourth.added.length + fourth.changed.length + fourth.removed.length).toBe(0);
+});
+
+test('incentive schedules run only while the incentive is in effect', () => {
+  const [schedule] = declaredSchedules(planOf([incentiveRule('fy26')]), taskQueue);
+  expect(schedule.options.spec.startAt?.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+  // The last quarter (Q4) closes at the start of 2027-01-01; the schedule ends just after.
+  expect(schedule.options.spec.endAt?.toISOString()).toBe('2027-01-02T00:00:00.000Z');
+});
