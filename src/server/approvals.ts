@@ -1,0 +1,109 @@
+// GET|POST /approvals/:token (SPEC §9). GET and HEAD only show; a decision is made by POST alone,
+// through the payout workflow's `decide` Update, whose validator is the single judge of "current
+// approver, current round, not yet decided". The Update id is derived from the token and the
+// decision, so a replayed POST (double click, reload, retry) gets the first result back instead of
+// deciding twice.
+import { createHash } from 'node:crypto';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Hono, type Context } from 'hono';
+import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
+import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery } from '../workflows/api.js';
+import type { ServerContext } from './context.js';
+import { readForm } from './form.js';
+import type { SafeHtml } from './pages/html.js';
+import {
+  alreadyDecidedPage, approvalForm, decidedPage, type LinkProblem, linkProblemPage, notAwaitingPage, supersededPage,
+} from './pages/approval.js';
+import { isCrossSitePost, ownOrigins } from './security.js';
+
+const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 503> = {
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, unavailable: 503,
+};
+
+/** The same token and decision always map to the same Update id; reasons do not change it. */
+export function decisionUpdateId(token: string, decision: Decision['decision']): string {
+  return `decide-${createHash('sha256').update(`${token}\n${decision}`).digest('hex').slice(0, 40)}`;
+}
+
+type StatusRead = { ok: true; status: PayoutStatus } | { ok: false; problem: LinkProblem };
+
+async function readStatus(client: Client, workflowId: string): Promise<StatusRead> {
+  try {
+    return { ok: true, status: await client.workflow.getHandle(workflowId).query(payoutStatusQuery) };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { ok: false, problem: 'not-found' };
+    console.error(`salesflow: reading payout ${workflowId} failed: ${(err as Error).message}`);
+    return { ok: false, problem: 'unavailable' };
+  }
+}
+
+const isSuperseded = (status: PayoutStatus, claims: ApprovalClaims) =>
+  status.round !== claims.round || (status.approver ?? '').toLowerCase() !== claims.approver.toLowerCase();
+
+const sameDecision = (result: DecisionResult, claims: ApprovalClaims, decision: Decision['decision']) =>
+  result.decidedBy.toLowerCase() === claims.approver.toLowerCase() &&
+  result.outcome === (decision === 'approve' ? 'approved' : 'rejected');
+
+export function approvalRoutes(ctx: ServerContext): Hono {
+  const app = new Hono();
+  const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 503) => c.html(body.toString(), status);
+  const problem = (c: Context, p: LinkProblem) => show(c, linkProblemPage(p), problemStatus[p]);
+
+  function claimsOf(token: string): { ok: true; claims: ApprovalClaims } | { ok: false; problem: LinkProblem } {
+    const check = verifyToken(token, ctx.secret, 'approval');
+    if (!check.ok) return { ok: false, problem: check.reason === 'expired' ? 'expired' : 'forged' };
+    return { ok: true, claims: check.claims as ApprovalClaims };
+  }
+
+  /** The page for a payout that cannot take this link's decision (or any decision) now. */
+  function stateProblem(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement), 409);
+    if (status.phase !== 'awaiting-approval') return show(c, notAwaitingPage(status), 409);
+    if (isSuperseded(status, claims)) return show(c, supersededPage(status, claims.approver), 410);
+    return null;
+  }
+
+  app.get('/approvals/:token', async (c) => {
+    const token = c.req.param('token');
+    const verified = claimsOf(token);
+    if (!verified.ok) return problem(c, verified.problem);
+    const read = await readStatus(ctx.temporalClient, verified.claims.workflowId);
+    if (!read.ok) return problem(c, read.problem);
+    const blocked = stateProblem(c, read.status, verified.claims);
+    if (blocked) return blocked;
+    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`), 200);
+  });
+
+  app.post('/approvals/:token', async (c) => {
+    const token = c.req.param('token');
+    const verified = claimsOf(token);
+    if (!verified.ok) return problem(c, verified.problem);
+    const { claims } = verified;
+    if (isCrossSitePost(c.req.raw.headers, ownOrigins(ctx.config.publicUrl, c.req.url))) return problem(c, 'cross-site');
+    const form = await readForm(c.req.raw);
+    const choice = form.ok ? form.fields.get('decision') : undefined;
+    if (choice !== 'approve' && choice !== 'reject') return problem(c, 'bad-form');
+    const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, 2000) : undefined;
+    const decision: Decision = { approver: claims.approver, round: claims.round, decision: choice, ...(reason ? { reason } : {}) };
+
+    const handle = ctx.temporalClient.workflow.getHandle(claims.workflowId);
+    try {
+      const result = await handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) });
+      const after = await readStatus(ctx.temporalClient, claims.workflowId);
+      return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false), 200);
+    } catch (err) {
+      // Refused by the validator, or the workflow has finished: the current state says why.
+      const read = await readStatus(ctx.temporalClient, claims.workflowId);
+      if (!read.ok) return problem(c, read.problem);
+      const { status } = read;
+      if (status.decision && sameDecision(status.decision, claims, choice)) {
+        return show(c, decidedPage(status.decision, status.statement, true), 200);
+      }
+      const blocked = stateProblem(c, status, claims);
+      if (blocked) return blocked;
+      console.error(`salesflow: decision on ${claims.workflowId} failed: ${(err as Error).message}`);
+      return problem(c, 'unavailable');
+    }
+  });
+  return app;
+}

@@ -1,0 +1,32 @@
+// What the HTTP layer is given. Everything is passed in (nothing read from the environment here), so
+// `serve`, `dev` and the tests build the same server from different parts.
+import type { Client } from '@temporalio/client';
+import type Database from 'better-sqlite3';
+import type { Config } from '../config.js';
+import type { CrmEvent } from '../events/schema.js';
+import type { Plan } from '../plan/schema.js';
+
+/** Routes one accepted event into Temporal (start matching sequences, stop those it should stop). */
+export type RouteEvent = (event: CrmEvent) => Promise<unknown>;
+
+export interface DevOptions {
+  /** Serve `/outbox` (caught emails) and the `/` overview page. */
+  outbox: boolean;
+  /** Base URL of the Temporal Web UI, for links from the overview page. */
+  temporalUiUrl?: string;
+}
+
+export interface ServerDeps {
+  config: Config;
+  db: Database.Database;
+  temporalClient: Client;
+  /** The rules the server was started with (overview page); null when none are loaded. */
+  plan: Plan | null;
+  routeEvent?: RouteEvent;
+  dev?: DevOptions;
+}
+
+/** `deps` with the secret checked present: every signed thing needs it. */
+export interface ServerContext extends ServerDeps {
+  secret: string;
+}

@@ -1,0 +1,49 @@
+// POST /events (SPEC §9): the CRM webhook. Order of checks: size (before buffering), signature
+// (over the raw bytes), schema, then routing — which records the event once by id, so a repeated
+// delivery is acknowledged and changes nothing.
+import { Hono } from 'hono';
+import { parseEvent } from '../events/schema.js';
+import type { RouteEvent, ServerContext } from './context.js';
+import { readRawBody } from './raw-body.js';
+import { checkSignature, SIGNATURE_HEADER } from './signature.js';
+
+/** What the runtime's router reports; the server only needs to know about duplicates. */
+interface RoutedEvent {
+  duplicate?: boolean;
+}
+
+export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
+  const app = new Hono();
+  app.post('/events', async (c) => {
+    const tooLarge = () =>
+      c.json({ error: 'payload_too_large', message: `event body is larger than the limit of ${ctx.config.eventBodyLimit} bytes (EVENT_BODY_LIMIT)` }, 413);
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && Number(declared) > ctx.config.eventBodyLimit) return tooLarge();
+
+    const signature = c.req.header(SIGNATURE_HEADER) ?? null;
+    if (!signature) {
+      return c.json({ error: 'unauthorized', message: `missing ${SIGNATURE_HEADER} header (expected sha256=<hex HMAC-SHA256 of the body>)` }, 401);
+    }
+    const body = await readRawBody(c.req.raw, ctx.config.eventBodyLimit);
+    if (!body.ok) return tooLarge();
+    const check = checkSignature(signature, body.bytes, ctx.secret);
+    if (!check.ok) return c.json({ error: 'unauthorized', message: check.message }, 401);
+
+    const parsed = parseEvent(body.bytes.toString('utf8'));
+    if (!parsed.ok) return c.json({ error: 'bad_event', message: parsed.message }, 400);
+
+    let outcome: unknown;
+    try {
+      outcome = await route(parsed.event);
+    } catch (err) {
+      // Nothing was recorded (the router records last), so the CRM's retry will be routed again.
+      console.error(`salesflow: routing event ${parsed.event.id} failed: ${(err as Error).message}`);
+      return c.json({ error: 'unavailable', message: 'the event could not be routed right now; retry later' }, 503, { 'Retry-After': '30' });
+    }
+    if ((outcome as RoutedEvent | null)?.duplicate) {
+      return c.json({ status: 'duplicate', id: parsed.event.id, message: 'event id seen before; nothing changed' }, 200);
+    }
+    return c.json({ status: 'accepted', id: parsed.event.id, type: parsed.event.type, routed: outcome }, 202);
+  });
+  return app;
+}

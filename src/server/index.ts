@@ -1,0 +1,81 @@
+// The HTTP surface (SPEC §9): events webhook, approval pages, unsubscribe, and in dev the outbox
+// and overview pages. `createApp` builds the routes; `startServer` listens on a port.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Plan } from '../plan/schema.js';
+import { routeEvent as runtimeRouteEvent } from '../runtime/events.js';
+import { approvalRoutes } from './approvals.js';
+import type { RouteEvent, ServerContext, ServerDeps } from './context.js';
+import { homeRoutes } from './home.js';
+import { outboxRoutes } from './outbox.js';
+import { eventRoutes } from './events.js';
+import { html } from './pages/html.js';
+import { notice, page, STYLESHEET_PATH, stylesheet } from './pages/layout.js';
+import { securityHeaders } from './security.js';
+import { unsubscribeRoutes } from './unsubscribe.js';
+
+export type { DevOptions, RouteEvent, ServerDeps } from './context.js';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const emptyPlan: Plan = { formatVersion: 1, hash: 'empty', metrics: [], rules: [] };
+
+export function createApp(deps: ServerDeps): Hono {
+  if (!deps.config.secret) {
+    throw new Error('SALESFLOW_SECRET is not set: the server cannot check webhook signatures or link tokens without it');
+  }
+  const ctx: ServerContext = { ...deps, secret: deps.config.secret };
+  const route: RouteEvent =
+    deps.routeEvent ??
+    ((event) =>
+      runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: deps.plan ?? emptyPlan, config: deps.config }, event));
+
+  const app = new Hono();
+  app.use('*', securityHeaders());
+  app.get(STYLESHEET_PATH, (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  app.route('/', eventRoutes(ctx, route));
+  app.route('/', approvalRoutes(ctx));
+  app.route('/', unsubscribeRoutes(ctx, route));
+  if (deps.dev?.outbox) {
+    app.route('/', outboxRoutes(ctx));
+    app.route('/', homeRoutes(ctx));
+  }
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.notFound((c) => {
+    if (c.req.path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405);
+    return c.html(page({ title: 'Not found' }, notice('error', 'Page not found', html`<p>There is nothing at this address.</p>`)).toString(), 404);
+  });
+  app.onError((err, c) => {
+    // A bug or an outage, never a user error: log it, and show no internals.
+    console.error(`salesflow: ${c.req.method} ${c.req.path.replace(/\/(approvals|unsubscribe)\/[^/]+/, '/$1/…')} failed:`, err);
+    if (c.req.path === '/events') return c.json({ error: 'internal', message: 'internal error' }, 500);
+    return c.html(page({ title: 'Something went wrong' }, notice('error', 'Something went wrong', html`<p>Nothing was changed. Try again in a minute.</p>`)).toString(), 500);
+  });
+  return app;
+}
+
+/** Listen on `deps.config.port` (0: any free port); `url` is where it answers. */
+export function startServer(deps: ServerDeps & { hostname?: string }): Promise<RunningServer> {
+  const app = createApp(deps);
+  const hostname = deps.hostname ?? '0.0.0.0';
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: deps.config.port, hostname }, (info: AddressInfo) => {
+      const host = hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            // Keep-alive connections would hold close() open until they time out.
+            if ('closeAllConnections' in server) (server as import('node:http').Server).closeAllConnections();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}

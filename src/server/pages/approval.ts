@@ -1,0 +1,101 @@
+// The approval pages: the decision form, the result after a decision, and every way a link can be
+// unusable (forged, expired, decided, superseded). Each says in one sentence what happened and
+// whether anything changed.
+import type { DecisionResult, PayoutStatus } from '../../workflows/api.js';
+import { html, type SafeHtml } from './html.js';
+import { notice, page } from './layout.js';
+import { statementSection } from './statement.js';
+
+const section = 'Payout approval';
+
+function when(iso: string | null): string {
+  if (!iso) return 'unknown time';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace('GMT', 'UTC');
+}
+
+export function approvalForm(status: PayoutStatus, approver: string, action: string): SafeHtml {
+  return page(
+    { title: 'Approve payout', section },
+    html`<h1>Your approval is needed</h1>
+<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that it is escalated.` : ''}</p>
+${statementSection(status.statement)}
+<section class="card" aria-labelledby="decide-heading">
+<h2 id="decide-heading">Your decision</h2>
+<form class="decide" method="post" action="${action}">
+<div>
+<label for="reason">Reason <span class="hint">(optional; sent to the rep and their manager if you reject)</span></label>
+<textarea id="reason" name="reason" maxlength="2000"></textarea>
+</div>
+<div class="actions">
+<button type="submit" name="decision" value="approve" class="approve">Approve payout</button>
+<button type="submit" name="decision" value="reject" class="reject">Reject</button>
+</div>
+<p class="hint">Only pressing a button decides; opening this page changes nothing.</p>
+</form>
+</section>`,
+  );
+}
+
+export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean): SafeHtml {
+  const approved = result.outcome === 'approved';
+  return page(
+    { title: approved ? 'Payout approved' : 'Payout rejected', section },
+    html`${notice(
+      approved ? 'success' : 'info',
+      approved ? 'Payout approved' : 'Payout rejected',
+      html`<p>${approved ? 'Approved' : 'Rejected'} by <strong>${result.decidedBy}</strong> at ${when(result.decidedAt)}.
+${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
+${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>` : ''}`,
+    )}
+${statement === undefined || statement === null ? '' : statementSection(statement)}`,
+  );
+}
+
+export function alreadyDecidedPage(result: DecisionResult, statement: unknown): SafeHtml {
+  return page(
+    { title: 'Already decided', section },
+    html`${notice(
+      'warning',
+      `This payout was already ${result.outcome}`,
+      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by <strong>${result.decidedBy}</strong> at ${when(result.decidedAt)}. A payout is decided once; this link changed nothing.</p>`,
+    )}
+${statementSection(statement)}`,
+  );
+}
+
+export function supersededPage(status: PayoutStatus, approver: string): SafeHtml {
+  const to = status.approver;
+  return page(
+    { title: 'Approval moved on', section },
+    notice(
+      'warning',
+      'This approval link is no longer valid',
+      html`<p>The approval window for <strong>${approver}</strong> ended without a decision, so the request was escalated${to ? html` to <strong>${to}</strong>` : ''}. This link changed nothing.</p>`,
+    ),
+  );
+}
+
+export function notAwaitingPage(status: PayoutStatus): SafeHtml {
+  const detail =
+    status.phase === 'computing'
+      ? 'The statement is still being computed. Try the link again in a minute.'
+      : 'This statement has nothing to pay, so no approval is needed. It is recorded as it is.';
+  return page({ title: 'Nothing to decide', section }, notice('info', 'Nothing to decide here', html`<p>${detail}</p>`));
+}
+
+export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'unavailable';
+
+const problems: Record<LinkProblem, { title: string; text: string }> = {
+  forged: { title: 'This link is not valid', text: 'The link is damaged or was not issued by salesflow. Nothing was changed. Use the link from the original email, or ask sales ops to resend it.' },
+  expired: { title: 'This link has expired', text: 'Approval links work for a limited time. Nothing was changed. Ask sales ops for a new link if the payout still needs a decision.' },
+  'not-found': { title: 'Payout not found', text: 'The payout this link belongs to no longer exists. Nothing was changed.' },
+  'cross-site': { title: 'Decision refused', text: 'The decision was sent from another website, so it was refused. Nothing was changed. Open the link from the email and press the button on this site.' },
+  'bad-form': { title: 'Choose Approve or Reject', text: 'The form did not say which decision to make. Nothing was changed. Go back and press Approve or Reject.' },
+  unavailable: { title: 'Please try again shortly', text: 'salesflow could not reach its workflow engine. Nothing was changed. Try again in a minute.' },
+};
+
+export function linkProblemPage(problem: LinkProblem, pageSection = section): SafeHtml {
+  const p = problems[problem];
+  return page({ title: p.title, section: pageSection }, notice('error', p.title, html`<p>${p.text}</p>`));
+}

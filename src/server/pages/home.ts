@@ -1,0 +1,75 @@
+// The dev overview page.
+import { dec, displayMoney } from '../../money/index.js';
+import type { Rule } from '../../plan/schema.js';
+import { html, type SafeHtml } from './html.js';
+import { page } from './layout.js';
+
+export interface RunningWorkflow {
+  workflowId: string;
+  type: string;
+  startTime: string;
+}
+
+export interface PendingApproval {
+  workflowId: string;
+  rule: string;
+  rep: string;
+  period: string;
+  total: string;
+  currency: string;
+  createdAt: string;
+}
+
+export interface HomeView {
+  rules: Rule[];
+  /** null: the Temporal server cannot list workflows. */
+  running: RunningWorkflow[] | null;
+  pending: PendingApproval[];
+  temporalUiUrl?: string;
+  namespace: string;
+}
+
+function workflowLink(view: HomeView, workflowId: string): SafeHtml {
+  if (!view.temporalUiUrl) return html`<code>${workflowId}</code>`;
+  const href = `${view.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(view.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return html`<a href="${href}"><code>${workflowId}</code></a>`;
+}
+
+export function homePage(view: HomeView): SafeHtml {
+  return page(
+    { title: 'Overview', section: 'Dev overview', wide: true },
+    html`<h1>salesflow dev</h1>
+<p>Everything on this machine: <a href="/outbox">the outbox</a> (every email sent)${view.temporalUiUrl ? html`, <a href="${view.temporalUiUrl}">the Temporal UI</a>` : ''}.</p>
+
+<section class="card" aria-labelledby="pending-heading">
+<h2 id="pending-heading">Payouts waiting for approval (${view.pending.length})</h2>
+${view.pending.length === 0
+    ? html`<p class="muted">None. Run <code>salesflow payouts run --period 2026-Q1</code> to start some.</p>`
+    : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Total</th><th scope="col">Workflow</th><th scope="col">Email</th></tr></thead><tbody>
+${view.pending.map(
+  (p) => html`<tr><td>${p.rule}</td><td>${p.rep}</td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td><a href="/outbox?workflow=${encodeURIComponent(p.workflowId)}">approval email</a></td></tr>`,
+)}
+</tbody></table>`}
+</section>
+
+<section class="card" aria-labelledby="running-heading">
+<h2 id="running-heading">Running workflows</h2>
+${view.running === null
+    ? html`<p class="muted">This Temporal server cannot list workflows.</p>`
+    : view.running.length === 0
+      ? html`<p class="muted">None running.</p>`
+      : html`<table><thead><tr><th scope="col">Workflow</th><th scope="col">Type</th><th scope="col">Started</th></tr></thead><tbody>
+${view.running.map((w) => html`<tr><td>${workflowLink(view, w.workflowId)}</td><td>${w.type}</td><td class="muted">${w.startTime}</td></tr>`)}
+</tbody></table>`}
+</section>
+
+<section class="card" aria-labelledby="rules-heading">
+<h2 id="rules-heading">Rules (${view.rules.length})</h2>
+${view.rules.length === 0
+    ? html`<p class="muted">No rules loaded.</p>`
+    : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Kind</th><th scope="col">Source</th><th scope="col">Version</th></tr></thead><tbody>
+${view.rules.map((r) => html`<tr><td>${r.name}</td><td><span class="kind">${r.kind}</span></td><td class="muted">${r.source.file}:${r.source.line}</td><td class="muted"><code>${r.version.slice(0, 12)}</code></td></tr>`)}
+</tbody></table>`}
+</section>`,
+  );
+}

@@ -1,0 +1,76 @@
+// Dev outbox pages: every email salesflow sent or meant to send, and one email as the recipient
+// would see it. The email's HTML is shown in a sandboxed iframe (no scripts, no same-origin access);
+// its links open in the top window, so the whole loop (approve, unsubscribe) can be clicked through.
+import type { OutboxRow } from '../../data/outbox.js';
+import { html, type SafeHtml } from './html.js';
+import { page } from './layout.js';
+
+const section = 'Dev outbox';
+
+function shortTime(iso: string | null): string {
+  return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
+}
+
+export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflowId?: string }): SafeHtml {
+  const filtered = filter.to || filter.workflowId;
+  return page(
+    { title: 'Outbox', section, wide: true },
+    html`<h1>Outbox</h1>
+<p class="muted">Emails caught by the dev mail catcher, newest first.${filtered ? html` Showing ${filter.to ? html`mail to <strong>${filter.to}</strong>` : html`mail of <code>${filter.workflowId}</code>`} — <a href="/outbox">show all</a>.` : ''} <a href="/">Back to the overview</a>.</p>
+${rows.length === 0
+    ? html`<div class="card"><p>No emails yet. Send an event or run payouts, then reload this page.</p></div>`
+    : html`<div class="card"><table>
+<thead><tr><th scope="col">Created</th><th scope="col">To</th><th scope="col">Subject</th><th scope="col">Template</th><th scope="col">Status</th></tr></thead>
+<tbody>
+${rows.map(
+  (r) => html`<tr>
+<td class="muted">${shortTime(r.created_at)}</td>
+<td>${r.to_addr}</td>
+<td><a href="/outbox/${r.id}">${r.subject || '(no subject)'}</a></td>
+<td class="muted">${r.template ?? '—'}</td>
+<td><span class="status status-${r.status}">${r.status}</span></td>
+</tr>`,
+)}
+</tbody></table></div>`}`,
+  );
+}
+
+/** Absolute http(s) links of the email, for a plain list under the rendered message. */
+export function linksIn(markup: string): string[] {
+  const links = new Set<string>();
+  for (const m of markup.matchAll(/href\s*=\s*"([^"]+)"|href\s*=\s*'([^']+)'/gi)) {
+    const href = (m[1] ?? m[2]).replace(/&amp;/g, '&');
+    if (/^https?:\/\//i.test(href)) links.add(href);
+  }
+  return [...links];
+}
+
+export function outboxMessagePage(row: OutboxRow): SafeHtml {
+  // <base target=_top>: a click on a link inside the sandbox navigates this tab, not the frame.
+  const srcdoc = `<!doctype html><html><head><meta charset="utf-8"><base target="_top"></head><body>${row.html}</body></html>`;
+  const extraHeaders = Object.entries(row.headers);
+  const links = linksIn(row.html);
+  return page(
+    { title: row.subject || 'Email', section, wide: true },
+    html`<p><a href="/outbox">← All emails</a></p>
+<h1>${row.subject || '(no subject)'}</h1>
+<div class="card">
+<dl class="facts">
+<div><dt>From</dt><dd>${row.from_addr}</dd></div>
+<div><dt>To</dt><dd>${row.to_addr}</dd></div>
+<div><dt>Status</dt><dd><span class="status status-${row.status}">${row.status}</span>${row.error ? html` <span class="muted">(${row.error})</span>` : ''}</dd></div>
+<div><dt>Created</dt><dd>${shortTime(row.created_at)}</dd></div>
+</dl>
+${extraHeaders.length > 0
+    ? html`<h2>Headers</h2><table><tbody>${extraHeaders.map(([k, v]) => html`<tr><th scope="row">${k}</th><td><code>${v}</code></td></tr>`)}</tbody></table>`
+    : ''}
+</div>
+<h2>Message</h2>
+<iframe class="email" title="Email: ${row.subject}" sandbox="allow-top-navigation-by-user-activation" srcdoc="${srcdoc}"></iframe>
+${links.length > 0
+    ? html`<h2>Links in this email</h2><ul class="plain">${links.map((l) => html`<li><a href="${l}">${l}</a></li>`)}</ul>`
+    : ''}
+<h2>Plain-text version</h2>
+<pre>${row.text}</pre>`,
+  );
+}

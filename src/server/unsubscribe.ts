@@ -1,0 +1,59 @@
+// GET|POST /unsubscribe/:token (SPEC §6, §9; RFC 8058 one-click). GET shows a confirmation button;
+// POST (from that button, or straight from a mail client with `List-Unsubscribe=One-Click`)
+// suppresses the address for every sequence and stops the sequences running for it.
+//
+// Stopping goes through the same event router as the CRM's own `lead.unsubscribed`: one synthetic
+// event per known lead with that address, with a stable id, so a second click is a duplicate.
+// The suppression itself is written first and directly: even with Temporal unreachable, the send
+// activities see it and nothing more is mailed.
+import { Hono, type Context } from 'hono';
+import { getLeadByEmail } from '../data/leads.js';
+import { isSuppressed, suppress } from '../data/suppressions.js';
+import type { CrmEvent } from '../events/schema.js';
+import { type UnsubscribeClaims, verifyToken } from '../tokens/index.js';
+import type { RouteEvent, ServerContext } from './context.js';
+import { readForm } from './form.js';
+import { confirmUnsubscribePage, unsubscribedPage, unsubscribeProblemPage } from './pages/unsubscribe.js';
+
+export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
+  const app = new Hono();
+
+  function claimsOf(c: Context): { ok: true; claims: UnsubscribeClaims } | { ok: false; response: Response } {
+    const check = verifyToken(c.req.param('token') ?? '', ctx.secret, 'unsubscribe');
+    if (check.ok) return { ok: true, claims: check.claims as UnsubscribeClaims };
+    const kind = check.reason === 'expired' ? 'expired' : 'forged';
+    return { ok: false, response: c.html(unsubscribeProblemPage(kind).toString(), kind === 'expired' ? 410 : 403) };
+  }
+
+  app.get('/unsubscribe/:token', (c) => {
+    const verified = claimsOf(c);
+    if (!verified.ok) return verified.response;
+    const { email } = verified.claims;
+    const action = `/unsubscribe/${encodeURIComponent(c.req.param('token'))}`;
+    return c.html(confirmUnsubscribePage(email, action, isSuppressed(ctx.db, email)).toString(), 200);
+  });
+
+  app.post('/unsubscribe/:token', async (c) => {
+    const verified = claimsOf(c);
+    if (!verified.ok) return verified.response;
+    // The body is read (and bounded) but not required: the signed token is the whole request.
+    await readForm(c.req.raw);
+    const { email, ruleId } = verified.claims;
+    const isNew = suppress(ctx.db, email, `unsubscribe link${ruleId ? ` (sequence ${ruleId})` : ''}`);
+    await stopSequences(ctx, route, email);
+    return c.html(unsubscribedPage(email, !isNew).toString(), 200);
+  });
+  return app;
+}
+
+async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string): Promise<void> {
+  const lead = getLeadByEmail(ctx.db, email);
+  if (!lead) return;
+  const event: CrmEvent = { id: `unsubscribe-link:${lead.id}`, type: 'lead.unsubscribed', occurred_at: new Date().toISOString(), lead };
+  try {
+    await route(event);
+  } catch (err) {
+    // The suppression is recorded; sends check it. Only the early stop of waiting runs is missed.
+    console.error(`salesflow: stopping sequences for an unsubscribed address failed: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,138 @@
+// POST /events over real HTTP: every status a CRM integration can see.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countEvents } from '../../src/data/events.js';
+import { getLead } from '../../src/data/leads.js';
+import { signBody } from '../../src/server/signature.js';
+import { type Harness, SECRET, startHarness } from './harness.js';
+
+const LIMIT = 2048;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ env: { EVENT_BODY_LIMIT: String(LIMIT) } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function leadCreated(id: string, overrides: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    id,
+    type: 'lead.created',
+    occurred_at: '2026-03-01T10:00:00Z',
+    lead: { id: 'L-1', name: 'Ada Lovelace', email: 'ada@example.com', source: 'webinar', score: 60 },
+    ...overrides,
+  });
+}
+
+function post(body: string | Uint8Array, signature: string | null = signBody(body, SECRET), headers: Record<string, string> = {}) {
+  return fetch(`${h.url}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature ? { 'X-Salesflow-Signature': signature } : {}), ...headers },
+    body,
+  });
+}
+
+describe('POST /events', () => {
+  it('accepts a signed valid event (202), records it and its lead', async () => {
+    const res = await post(leadCreated('evt-1'));
+    expect(res.status).toBe(202);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const body = (await res.json()) as { status: string; id: string; routed: { started: string[] } };
+    expect(body).toMatchObject({ status: 'accepted', id: 'evt-1' });
+    expect(body.routed.started).toEqual([]);
+    expect(getLead(h.db, 'L-1')?.email).toBe('ada@example.com');
+  });
+
+  it('acknowledges a repeated event id with 200 duplicate and changes nothing', async () => {
+    const before = countEvents(h.db);
+    const res = await post(leadCreated('evt-1', { lead: { id: 'L-1', name: 'Changed', email: 'other@example.com' } }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'duplicate', id: 'evt-1' });
+    expect(countEvents(h.db)).toBe(before);
+    expect(getLead(h.db, 'L-1')?.email).toBe('ada@example.com');
+  });
+
+  it('rejects bad JSON with 400 and says so', async () => {
+    const res = await post('{"id": "evt-2", ');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/not valid JSON/);
+  });
+
+  it('rejects an unknown event type with 400 naming the type field', async () => {
+    const res = await post(leadCreated('evt-3', { type: 'lead.exploded' }));
+    expect(res.status).toBe(400);
+    const { message } = (await res.json()) as { message: string };
+    expect(message).toMatch(/^type: unknown event type/);
+    expect(message).toContain('lead.created');
+  });
+
+  it('rejects a schema failure with 400 naming the bad field', async () => {
+    const res = await post(leadCreated('evt-4', { lead: { id: 'L-2', email: 'not-an-email' } }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^lead\.email: /);
+    const noTime = await post(leadCreated('evt-5', { occurred_at: 'yesterday' }));
+    expect(noTime.status).toBe(400);
+    expect(((await noTime.json()) as { message: string }).message).toMatch(/^occurred_at: /);
+  });
+
+  it('rejects a missing signature with 401', async () => {
+    const res = await post(leadCreated('evt-6'), null);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { message: string }).message).toMatch(/missing X-Salesflow-Signature/);
+    expect(countEvents(h.db)).toBe(1);
+  });
+
+  it('rejects a wrong or malformed signature with 401 and records nothing', async () => {
+    const body = leadCreated('evt-7');
+    const wrongKey = await post(body, signBody(body, 'another-secret-0123456789'));
+    expect(wrongKey.status).toBe(401);
+    const otherBody = await post(body, signBody(leadCreated('evt-8'), SECRET));
+    expect(otherBody.status).toBe(401);
+    const malformed = await post(body, 'sha1=abc');
+    expect(malformed.status).toBe(401);
+    expect(((await malformed.json()) as { message: string }).message).toMatch(/malformed/);
+    expect(countEvents(h.db)).toBe(1);
+  });
+
+  it('checks the signature over the raw bytes, not re-serialised JSON', async () => {
+    // Same JSON value, different bytes (spacing): its own signature is valid, the compact one is not.
+    const spaced = leadCreated('evt-9').replace(/,/g, ',   ');
+    expect((await post(spaced, signBody(leadCreated('evt-9'), SECRET))).status).toBe(401);
+    expect((await post(spaced)).status).toBe(202);
+  });
+
+  it('rejects a body over EVENT_BODY_LIMIT with 413 (declared length)', async () => {
+    const big = leadCreated('evt-10', { padding: 'x'.repeat(LIMIT) });
+    const res = await post(big);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { message: string }).message).toMatch(/larger than the limit of 2048 bytes/);
+  });
+
+  it('rejects a streamed body over the limit with 413 even without Content-Length', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Far more than the limit: the server must stop reading, not buffer it all.
+        if (sent++ < 1000) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${h.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Salesflow-Signature': `sha256=${'0'.repeat(64)}` },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(sent).toBeLessThan(1000);
+  });
+
+  it('answers GET /events with 405 and the right headers', async () => {
+    const res = await fetch(`${h.url}/events`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});

@@ -1,0 +1,58 @@
+// A real server on a free port over a real SQLite file, for HTTP tests with plain fetch.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Db } from '../../src/data/db.js';
+import type { Plan } from '../../src/plan/schema.js';
+import { startServer, type DevOptions, type RouteEvent } from '../../src/server/index.js';
+
+export const SECRET = 'test-secret-0123456789abcdef';
+
+export interface Harness {
+  url: string;
+  db: Db;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  /** Defaults to a client that never connects (for routes that do not reach Temporal). */
+  temporalClient?: Client;
+  plan?: Plan | null;
+  routeEvent?: RouteEvent;
+  dev?: DevOptions;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'salesflow-server-'));
+  const config = loadConfig({
+    SALESFLOW_SECRET: SECRET,
+    PORT: '0',
+    DATABASE_URL: path.join(dir, 'salesflow.db'),
+    PUBLIC_URL: 'http://127.0.0.1:1',
+    ...options.env,
+  });
+  const db = openDatabase(config.databasePath);
+  const server = await startServer({
+    config,
+    db,
+    temporalClient: options.temporalClient ?? new Client(),
+    plan: options.plan === undefined ? { formatVersion: 1, hash: 'test', metrics: [], rules: [] } : options.plan,
+    routeEvent: options.routeEvent,
+    dev: options.dev,
+    hostname: '127.0.0.1',
+  });
+  return {
+    url: server.url,
+    db,
+    config,
+    close: async () => {
+      await server.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
