@@ -132,4 +132,15 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'exact integer totals on statements and ledger; index for per-period metrics',
+    sql: `
+      -- Same two-column money convention as deals: exact text plus micros for SQL sums.
+      ALTER TABLE statements ADD COLUMN total_micros INTEGER;
+      ALTER TABLE ledger ADD COLUMN amount_micros INTEGER;
+      CREATE INDEX statements_period ON statements(period, rule_id);
+      CREATE INDEX ledger_period ON ledger(period, rule_id);
+    `,
+  },
 ];

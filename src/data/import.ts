@@ -1,0 +1,134 @@
+// CSV import of CRM data (SPEC §8): the header names §4 fields, every row is validated with the
+// record schemas, every bad row is reported as FILE:LINE: field: message, and a file with any bad
+// row writes nothing (validation first, then one transaction). Re-importing updates rows by id.
+import type { ZodType } from 'zod';
+import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
+import { parseCsv } from './csv.js';
+import { prepared, type Db } from './db.js';
+import { dealColumns, upsertDeal } from './deals.js';
+import { leadColumns, upsertLead } from './leads.js';
+import { toMicros } from './micros.js';
+import { repColumns, upsertRep } from './reps.js';
+
+export const importKinds = ['reps', 'deals', 'leads'] as const;
+export type ImportKind = (typeof importKinds)[number];
+
+export interface ImportProblem {
+  file: string;
+  line: number;
+  /** The column at fault, when there is one. */
+  field: string | null;
+  message: string;
+}
+
+export type ImportResult =
+  | { ok: true; inserted: number; updated: number; warnings: string[] }
+  | { ok: false; problems: ImportProblem[] };
+
+interface KindSpec {
+  columns: readonly string[];
+  required: readonly string[];
+  schema: ZodType;
+  write: (db: Db, record: never, now: string) => 'inserted' | 'updated';
+}
+
+const kinds: Record<ImportKind, KindSpec> = {
+  reps: { columns: repColumns, required: ['id', 'name', 'email'], schema: RepRecord, write: upsertRep as KindSpec['write'] },
+  deals: {
+    columns: dealColumns,
+    required: ['id', 'rep', 'amount', 'currency', 'stage'],
+    schema: DealRecord,
+    write: upsertDeal as KindSpec['write'],
+  },
+  leads: { columns: leadColumns, required: ['id', 'email'], schema: LeadRecord, write: upsertLead as KindSpec['write'] },
+};
+
+export function formatProblem(p: ImportProblem): string {
+  return `${p.file}:${p.line}: ${p.field ? `${p.field}: ` : ''}${p.message}`;
+}
+
+/** Validate and import CSV text of one kind; `file` names it in problems. */
+export function importCsv(db: Db, kind: ImportKind, text: string, file: string): ImportResult {
+  const spec = kinds[kind];
+  const parsed = parseCsv(text);
+  if (!parsed.ok) return { ok: false, problems: [{ file, line: parsed.line, field: null, message: parsed.message }] };
+  const [header, ...rows] = parsed.records;
+  if (!header) return { ok: false, problems: [{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} fields` }] };
+
+  const names = header.fields.map((h) => h.trim().toLowerCase());
+  const problems: ImportProblem[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!spec.columns.includes(name)) {
+      problems.push({
+        file, line: header.line, field: null,
+        message: `unknown column "${name}" for ${kind}; the columns are ${spec.columns.join(', ')}`,
+      });
+    } else if (seen.has(name)) {
+      problems.push({ file, line: header.line, field: null, message: `column "${name}" appears twice` });
+    }
+    seen.add(name);
+  }
+  const missing = spec.required.filter((c) => !names.includes(c));
+  if (missing.length) {
+    problems.push({ file, line: header.line, field: null, message: `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` });
+  }
+  if (problems.length) return { ok: false, problems };
+
+  const records: { line: number; record: Record<string, unknown> }[] = [];
+  const idLines = new Map<string, number>();
+  for (const row of rows) {
+    if (row.fields.length !== names.length) {
+      problems.push({ file, line: row.line, field: null, message: `row has ${row.fields.length} fields, the header has ${names.length}` });
+      continue;
+    }
+    const raw: Record<string, string> = {};
+    names.forEach((name, i) => {
+      const value = row.fields[i].trim();
+      if (value !== '') raw[name] = value;
+    });
+    const result = spec.schema.safeParse(raw);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const field = issue.path.length ? String(issue.path[0]) : null;
+        const absent = field !== null && raw[field] === undefined;
+        problems.push({ file, line: row.line, field, message: absent ? 'is required' : issue.message });
+      }
+      continue;
+    }
+    const record = result.data as Record<string, unknown>;
+    if (kind === 'deals') {
+      const micros = toMicros(String(record.amount));
+      if (!micros.ok) { problems.push({ file, line: row.line, field: 'amount', message: micros.message }); continue; }
+    }
+    const id = String(record.id);
+    const first = idLines.get(id);
+    if (first !== undefined) {
+      problems.push({ file, line: row.line, field: 'id', message: `duplicate id "${id}" (first on line ${first})` });
+      continue;
+    }
+    idLines.set(id, row.line);
+    records.push({ line: row.line, record });
+  }
+  if (problems.length) return { ok: false, problems };
+
+  const now = new Date().toISOString();
+  let inserted = 0;
+  let updated = 0;
+  db.transaction(() => {
+    for (const { record } of records) {
+      if (spec.write(db, record as never, now) === 'inserted') inserted++;
+      else updated++;
+    }
+  }).immediate();
+  return { ok: true, inserted, updated, warnings: kind === 'deals' ? unknownRepWarnings(db, records.map((r) => r.record)) : [] };
+}
+
+/** Deals may arrive before their reps; say so instead of failing. */
+function unknownRepWarnings(db: Db, deals: Record<string, unknown>[]): string[] {
+  const known = prepared(db, 'SELECT 1 FROM reps WHERE id = ?').pluck();
+  const missing = [...new Set(deals.map((d) => String(d.rep)))].filter((rep) => known.get(rep) === undefined);
+  if (missing.length === 0) return [];
+  const shown = missing.slice(0, 10).join(', ');
+  return [`deals name ${missing.length} rep${missing.length > 1 ? 's' : ''} not in the data source yet: ${shown}${missing.length > 10 ? ', ...' : ''} (import reps too)`];
+}

@@ -1,0 +1,280 @@
+// Metrics per rep and period (SPEC §4), for all reps at once: every metric, spiff match and
+// left-out count a rule needs becomes one conditional aggregate of a single grouped scan over the
+// deals of the period (`... GROUP BY d.rep`), so 100k reps cost one query, not 100k.
+//
+// Which deals count:
+// - built-ins and spiffs: deals whose `closed_at` lies in the window; `pipeline`: open deals now;
+// - custom metrics: deals closed in the window, plus deals without `closed_at` (still open), so a
+//   custom `sum(deal.amount) where deal.stage = "open"` reads like `pipeline`;
+// - money metrics and spiffs only see deals in `currency`; the others are counted as left out.
+// Conditions that SQL cannot express faithfully are evaluated in JS over the period's rows.
+import type { Statement as SqlStatement } from 'better-sqlite3';
+import { Decimal } from '../money/index.js';
+import { builtinMetrics } from '../plan/catalog.js';
+import { holds } from '../plan/evaluate.js';
+import type { DealRecord, RepRecord } from '../plan/records.js';
+import type { Expr, MetricDef } from '../plan/schema.js';
+import type { DateWindow, MetricFact } from '../payouts/facts.js';
+import type { Db } from './db.js';
+import { dealColumns } from './deals.js';
+import { fromMicros } from './micros.js';
+import { repColumns } from './reps.js';
+import { conditionToSql } from './sql-condition.js';
+
+export interface MetricQuery {
+  window: DateWindow;
+  /** Money metrics are in this currency; deals in other currencies are left out. */
+  currency: string;
+  /** Built-in or custom metric names. */
+  metrics: string[];
+  /** Custom metric definitions by name. */
+  definitions: Record<string, MetricDef>;
+  /** Spiffs whose matching won deals to list per rep. */
+  spiffs?: { id: string; where: Expr | null }[];
+  /** When true, count metrics (deals_won, win_rate, count(...)) include deals in every currency. */
+  countAllCurrencies?: boolean;
+  /** Only these reps matter; when few, the scan is narrowed to them. */
+  reps?: string[];
+}
+
+export interface RepMetrics {
+  metrics: Record<string, MetricFact>;
+  spiffDeals: Record<string, string[]>;
+  /** Deals of the rep closed in the window in another currency. */
+  leftOutCount: number;
+}
+
+export interface MetricsResult {
+  /** Facts of one rep; reps without deals get zeros (and null for averages and rates). */
+  forRep(rep: string): RepMetrics;
+  /** Metric names that are neither built-in nor defined. */
+  unknown: string[];
+}
+
+const SEP = '\u001f';
+const FEW_REPS = 500;
+
+interface Column { alias: string; sql: string }
+
+/** A metric's value from the grouped row (SQL path) or from JS-aggregated parts (fallback path). */
+type Combine = (get: (alias: string) => bigint | string | null) => MetricFact;
+
+const zeroMoney = (currency: string): MetricFact => ({ type: 'money', amount: '0', currency });
+
+function money(micros: bigint | string | null, currency: string): MetricFact {
+  return { type: 'money', amount: micros === null ? '0' : fromMicros(BigInt(micros)).toFixed(), currency };
+}
+
+function count(value: bigint | string | null): bigint {
+  return value === null ? 0n : BigInt(value);
+}
+
+export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
+  const cur = `'${query.currency.replace(/'/g, "''")}'`;
+  const inWindow = `d.closed_at BETWEEN @start AND @end`;
+  const inCurrency = `d.currency = ${cur}`;
+  const countCurrency = query.countAllCurrencies ? '1' : inCurrency;
+  const won = `d.stage = 'won' AND ${inWindow}`;
+  const customScope = `(${inWindow} OR d.closed_at IS NULL)`;
+
+  const columns: Column[] = [];
+  const combines: Record<string, Combine> = {};
+  const unknown: string[] = [];
+  const fallback: { name: string; def: MetricDef }[] = [];
+  const fallbackSpiffs: { id: string; where: Expr | null }[] = [];
+  let needsRep = false;
+  let scanOpen = false;
+  let scanUndated = false;
+  const col = (alias: string, sql: string): void => { if (!columns.some((c) => c.alias === alias)) columns.push({ alias, sql }); };
+
+  for (const name of new Set(query.metrics)) {
+    const def = query.definitions[name];
+    if (def) {
+      const where = conditionToSql(def.where);
+      if (!where) { fallback.push({ name, def }); scanUndated = true; continue; }
+      needsRep ||= where.needsRep;
+      scanUndated = true;
+      const scope = `${customScope} AND ${def.type === 'money' || def.aggregate !== 'count' ? inCurrency : countCurrency} AND ${where.sql}`;
+      const a = `m_${columns.length}`;
+      if (def.aggregate === 'count') {
+        col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
+        combines[name] = (get) => ({ type: 'number', value: count(get(a)).toString() });
+      } else if (def.aggregate === 'avg') {
+        col(`${a}_s`, `SUM(CASE WHEN ${scope} THEN d.amount_micros END)`);
+        col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
+        combines[name] = (get) => average(get(`${a}_s`), get(`${a}_n`), def, query.currency);
+      } else {
+        const fn = def.aggregate.toUpperCase();
+        col(a, `${fn}(CASE WHEN ${scope} THEN d.amount_micros END)`);
+        combines[name] = (get) => {
+          const v = get(a);
+          if (v === null && def.aggregate !== 'sum') return { type: 'null' };
+          return def.type === 'money' ? money(v, query.currency) : { type: 'number', value: fromMicros(count(v)).toFixed() };
+        };
+      }
+      continue;
+    }
+    switch (name) {
+      case 'revenue':
+        col('revenue', `SUM(CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END)`);
+        combines[name] = (get) => money(get('revenue'), query.currency);
+        break;
+      case 'new_revenue':
+        col('new_revenue', `SUM(CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END)`);
+        combines[name] = (get) => money(get('new_revenue'), query.currency);
+        break;
+      case 'deals_won':
+        col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
+        combines[name] = (get) => ({ type: 'number', value: count(get('won_count')).toString() });
+        break;
+      case 'win_rate':
+        col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
+        col('lost_count', `COUNT(CASE WHEN d.stage = 'lost' AND ${inWindow} AND ${countCurrency} THEN 1 END)`);
+        combines[name] = (get) => {
+          const w = count(get('won_count'));
+          const decided = w + count(get('lost_count'));
+          if (decided === 0n) return { type: 'null' };
+          return { type: 'percent', value: new Decimal(w.toString()).times(100).div(decided.toString()).toFixed() };
+        };
+        break;
+      case 'avg_deal_size':
+        col('revenue', `SUM(CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END)`);
+        col('won_in_currency', `COUNT(CASE WHEN ${won} AND ${inCurrency} THEN 1 END)`);
+        combines[name] = (get) => {
+          const n = count(get('won_in_currency'));
+          if (n === 0n) return { type: 'null' };
+          return { type: 'money', amount: fromMicros(count(get('revenue'))).div(n.toString()).toFixed(), currency: query.currency };
+        };
+        break;
+      case 'pipeline':
+        scanOpen = true;
+        col('pipeline', `SUM(CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END)`);
+        combines[name] = (get) => money(get('pipeline'), query.currency);
+        break;
+      default:
+        unknown.push(name);
+    }
+  }
+
+  for (const spiff of query.spiffs ?? []) {
+    const where = conditionToSql(spiff.where);
+    if (!where) { fallbackSpiffs.push(spiff); continue; }
+    needsRep ||= where.needsRep;
+    col(`spiff_${columns.length}`, `GROUP_CONCAT(CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END, char(31))`);
+    const alias = columns[columns.length - 1].alias;
+    combines[`spiff:${spiff.id}`] = (get) => ({ type: 'number', value: String(get(alias) ?? '') });
+  }
+  col('left_out', `COUNT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN 1 END)`);
+
+  const narrow = query.reps && query.reps.length <= FEW_REPS ? query.reps : null;
+  const scopes = [inWindow];
+  if (scanOpen) scopes.push(`d.stage = 'open'`);
+  if (scanUndated) scopes.push('d.closed_at IS NULL');
+  const repFilter = narrow ? ` AND d.rep IN (${narrow.map((r) => `'${r.replace(/'/g, "''")}'`).join(', ') || "''"})` : '';
+  const from = `FROM deals d${needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
+  const sql = `SELECT d.rep AS rep, ${columns.map((c) => `${c.sql} AS ${c.alias}`).join(', ')}
+    ${from} WHERE (${scopes.join(' OR ')})${repFilter} GROUP BY d.rep`;
+  const stmt = db.prepare(sql).safeIntegers(true) as SqlStatement;
+  const rows = new Map<string, Record<string, bigint | string | null>>();
+  for (const row of stmt.iterate({ start: query.window.start, end: query.window.end }) as Iterable<Record<string, bigint | string | null>>) {
+    rows.set(row.rep as string, row);
+  }
+
+  const jsFacts = fallback.length || fallbackSpiffs.length
+    ? evaluateInJs(db, query, fallback, fallbackSpiffs, narrow)
+    : new Map<string, RepMetrics>();
+
+  return {
+    unknown,
+    forRep(rep: string): RepMetrics {
+      const row = rows.get(rep);
+      const get = (alias: string) => (row ? row[alias] ?? null : null);
+      const metrics: Record<string, MetricFact> = {};
+      for (const [name, combine] of Object.entries(combines)) if (!name.startsWith('spiff:')) metrics[name] = combine(get);
+      const spiffDeals: Record<string, string[]> = {};
+      for (const spiff of query.spiffs ?? []) {
+        const fact = combines[`spiff:${spiff.id}`]?.(get);
+        if (fact && fact.type === 'number') spiffDeals[spiff.id] = fact.value ? fact.value.split(SEP).sort() : [];
+      }
+      const js = jsFacts.get(rep);
+      for (const { name, def } of fallback) metrics[name] = js?.metrics[name] ?? emptyMetric(def, query.currency);
+      for (const spiff of fallbackSpiffs) spiffDeals[spiff.id] = js?.spiffDeals[spiff.id] ?? [];
+      return { metrics, spiffDeals, leftOutCount: Number(count(get('left_out'))) };
+    },
+  };
+}
+
+function average(sum: bigint | string | null, n: bigint | string | null, def: MetricDef, currency: string): MetricFact {
+  const k = count(n);
+  if (k === 0n) return { type: 'null' };
+  const value = fromMicros(count(sum)).div(k.toString()).toFixed();
+  return def.type === 'money' ? { type: 'money', amount: value, currency } : { type: 'number', value };
+}
+
+function emptyMetric(def: MetricDef, currency: string): MetricFact {
+  if (def.aggregate === 'count') return { type: 'number', value: '0' };
+  if (def.aggregate === 'sum') return def.type === 'money' ? zeroMoney(currency) : { type: 'number', value: '0' };
+  return { type: 'null' };
+}
+
+/** The slow path: rows of the window evaluated with evaluate.ts, for conditions SQL cannot express. */
+function evaluateInJs(
+  db: Db,
+  query: MetricQuery,
+  metrics: { name: string; def: MetricDef }[],
+  spiffs: { id: string; where: Expr | null }[],
+  reps: string[] | null,
+): Map<string, RepMetrics> {
+  const repFilter = reps ? ` AND d.rep IN (${reps.map(() => '?').join(', ') || "''"})` : '';
+  const rows = db.prepare(
+    `SELECT ${dealColumns.map((c) => `d.${c}`).join(', ')}, ${repColumns.map((c) => `r.${c} AS rep_${c}`).join(', ')}
+     FROM deals d LEFT JOIN reps r ON r.id = d.rep
+     WHERE (d.closed_at BETWEEN ? AND ? OR d.closed_at IS NULL)${repFilter}`,
+  ).all(query.window.start, query.window.end, ...(reps ?? [])) as Record<string, string | null>[];
+  type Acc = { sum: Decimal; n: number; min: Decimal | null; max: Decimal | null };
+  const acc = new Map<string, { metrics: Map<string, Acc>; spiffDeals: Record<string, string[]> }>();
+  const inWindow = (d: DealRecord) => d.closed_at !== null && d.closed_at >= query.window.start && d.closed_at <= query.window.end;
+  for (const row of rows) {
+    const deal = Object.fromEntries(dealColumns.map((c) => [c, row[c]])) as unknown as DealRecord;
+    const rep = row.rep_id === null ? undefined : (Object.fromEntries(repColumns.map((c) => [c, row[`rep_${c}`]])) as unknown as RepRecord);
+    let entry = acc.get(deal.rep);
+    if (!entry) { entry = { metrics: new Map(), spiffDeals: {} }; acc.set(deal.rep, entry); }
+    for (const { name, def } of metrics) {
+      const currencyOk = deal.currency === query.currency || (def.aggregate === 'count' && def.type === 'number' && query.countAllCurrencies);
+      if (!currencyOk || !holds(def.where, { deal, rep })) continue;
+      const a = entry.metrics.get(name) ?? { sum: new Decimal(0), n: 0, min: null, max: null };
+      const amount = new Decimal(deal.amount);
+      a.sum = a.sum.plus(amount);
+      a.n += 1;
+      a.min = a.min === null || amount.lt(a.min) ? amount : a.min;
+      a.max = a.max === null || amount.gt(a.max) ? amount : a.max;
+      entry.metrics.set(name, a);
+    }
+    for (const spiff of spiffs) {
+      if (deal.stage !== 'won' || !inWindow(deal) || deal.currency !== query.currency) continue;
+      if (holds(spiff.where, { deal, rep })) (entry.spiffDeals[spiff.id] ??= []).push(deal.id);
+    }
+  }
+  const result = new Map<string, RepMetrics>();
+  for (const [rep, entry] of acc) {
+    const out: Record<string, MetricFact> = {};
+    for (const { name, def } of metrics) {
+      const a = entry.metrics.get(name);
+      if (!a) { out[name] = emptyMetric(def, query.currency); continue; }
+      const value = def.aggregate === 'count' ? new Decimal(a.n)
+        : def.aggregate === 'sum' ? a.sum
+        : def.aggregate === 'avg' ? a.sum.div(a.n)
+        : def.aggregate === 'min' ? a.min! : a.max!;
+      out[name] = def.type === 'money' && def.aggregate !== 'count'
+        ? { type: 'money', amount: value.toFixed(), currency: query.currency }
+        : { type: 'number', value: value.toFixed() };
+    }
+    for (const ids of Object.values(entry.spiffDeals)) ids.sort();
+    result.set(rep, { metrics: out, spiffDeals: entry.spiffDeals, leftOutCount: 0 });
+  }
+  return result;
+}
+
+export function isKnownMetric(name: string, definitions: Record<string, MetricDef>): boolean {
+  return name in builtinMetrics || name in definitions;
+}

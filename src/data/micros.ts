@@ -1,0 +1,29 @@
+// Money columns hold the exact decimal text and the same value scaled by 10^6 as an INTEGER
+// (`amount_micros`), so SQL sums money exactly in int64. Conversions go through src/money only.
+import { Decimal, parseDecimal } from '../money/index.js';
+
+const SCALE = new Decimal(1_000_000);
+const INT64_MAX = 9223372036854775807n;
+
+export type MicrosResult = { ok: true; micros: bigint } | { ok: false; message: string };
+
+/** "1500.50" → 1500500000n; more than 6 decimals or out of int64 range is an error value. */
+export function toMicros(text: string): MicrosResult {
+  const value = parseDecimal(text);
+  if (!value) return { ok: false, message: `expected a plain decimal like 1500.50, got ${JSON.stringify(text)}` };
+  const scaled = value.times(SCALE);
+  if (!scaled.isInteger()) return { ok: false, message: `${text.trim()} has more than 6 decimal places` };
+  const micros = BigInt(scaled.toFixed(0));
+  if (micros > INT64_MAX || micros < -INT64_MAX) return { ok: false, message: `${text.trim()} is too large` };
+  return { ok: true, micros };
+}
+
+/** Micros (as SQLite returns them: number or bigint) back to an exact Decimal in major units. */
+export function fromMicros(micros: bigint | number): Decimal {
+  return new Decimal(micros.toString()).div(SCALE);
+}
+
+/** A Decimal amount as micros; for values already known to have at most 6 decimals. */
+export function decimalToMicros(amount: Decimal): bigint {
+  return BigInt(amount.times(SCALE).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}

@@ -1,0 +1,86 @@
+// What a statement needs to know about one rep and period, gathered by the data layer
+// (src/data/facts.ts) and handed to the pure statement function. Plain JSON with decimal strings,
+// so it can cross an activity boundary unchanged.
+import { z } from 'zod';
+import { Decimal } from '../money/index.js';
+import type { RuntimeValue } from '../plan/evaluate.js';
+import type { IncentiveRule } from '../plan/schema.js';
+import { parsePeriod, type Period } from './period.js';
+
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+
+export const MetricFact = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('money'), amount: decimal, currency: z.string() }),
+  z.object({ type: z.literal('number'), value: decimal }),
+  z.object({ type: z.literal('percent'), value: decimal }),
+  /** Not defined for this rep and period (e.g. an average over no deals). */
+  z.object({ type: z.literal('null') }),
+]);
+export type MetricFact = z.infer<typeof MetricFact>;
+
+export const LeftOutDeal = z.object({ id: z.string(), amount: z.string(), currency: z.string(), stage: z.string() });
+export type LeftOutDeal = z.infer<typeof LeftOutDeal>;
+
+export const DateWindow = z.object({ start: z.string(), end: z.string() });
+export type DateWindow = z.infer<typeof DateWindow>;
+
+export const StatementFacts = z.object({
+  /** The dates whose deals count: the period, narrowed to the rule's effective dates. */
+  window: DateWindow,
+  /** Every metric the rule reads (its measure and the metrics in its conditions), by name. */
+  metrics: z.record(z.string(), MetricFact),
+  /** Spiff id → ids of the won deals closed in the window that match its `where`. */
+  spiffDeals: z.record(z.string(), z.array(z.string())),
+  /** Deals in the window in another currency than the rule's: left out of everything. */
+  leftOut: z.array(LeftOutDeal),
+});
+export type StatementFacts = z.infer<typeof StatementFacts>;
+
+export function metricValue(fact: MetricFact | undefined): RuntimeValue | undefined {
+  if (!fact) return undefined;
+  switch (fact.type) {
+    case 'money':
+      return { type: 'money', value: { amount: new Decimal(fact.amount), currency: fact.currency } };
+    case 'number':
+    case 'percent':
+      return { type: fact.type, value: new Decimal(fact.value) };
+    case 'null':
+      return { type: 'null' };
+  }
+}
+
+export type StatementWindow =
+  | { ok: true; period: Period; window: DateWindow; notes: string[] }
+  | { ok: false; message: string };
+
+/**
+ * Which dates a rule pays for in a period: the period must be of the rule's kind and overlap its
+ * effective dates; a partial overlap narrows the window and says so.
+ */
+export function statementWindow(rule: IncentiveRule, label: string): StatementWindow {
+  const parsed = parsePeriod(label);
+  if (!parsed.ok) return parsed;
+  const period = parsed.period;
+  if (period.kind !== rule.period) {
+    return {
+      ok: false,
+      message: `incentive "${rule.name}" is paid per ${rule.period}; ${period.label} is a ${period.kind}`,
+    };
+  }
+  const { from, to } = rule.effective;
+  if ((from && period.end < from) || (to && period.start > to)) {
+    return {
+      ok: false,
+      message: `incentive "${rule.name}" is effective ${from ?? 'from the start'} to ${to ?? 'open end'}; ${period.label} (${period.start} to ${period.end}) is outside it`,
+    };
+  }
+  const window = {
+    start: from && from > period.start ? from : period.start,
+    end: to && to < period.end ? to : period.end,
+  };
+  const notes: string[] = [];
+  if (window.start !== period.start || window.end !== period.end) {
+    notes.push(`only deals closed ${window.start} to ${window.end} count: the rule's effective dates cut ${period.label}`);
+  }
+  return { ok: true, period, window, notes };
+}
