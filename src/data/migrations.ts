@@ -143,4 +143,21 @@ export const migrations: Migration[] = [
       CREATE INDEX ledger_period ON ledger(period, rule_id);
     `,
   },
+  {
+    version: 3,
+    description: 'dev mail catcher: every message the local SMTP server received',
+    sql: `
+      -- Filled only by \`salesflow dev\`'s SMTP catcher: proof an email really left the worker.
+      CREATE TABLE caught_mail (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id TEXT,
+        mail_from TEXT NOT NULL,
+        rcpt_to TEXT NOT NULL,
+        subject TEXT,
+        raw TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      );
+      CREATE INDEX caught_mail_message_id ON caught_mail(message_id);
+    `,
+  },
 ];

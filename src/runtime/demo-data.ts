@@ -1,0 +1,39 @@
+// Demo CRM data for `salesflow dev`: a small sales org (reps with managers and time zones, deals
+// across last quarter and this one, a few leads) imported only into an empty data source, so a
+// developer's own data is never mixed with it.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../data/db.js';
+import { formatProblem, importCsv, type ImportKind } from '../data/import.js';
+import { projectRoot } from '../temporal/index.js';
+
+export type DemoLoad =
+  | { loaded: false; reason: string }
+  | { loaded: true; folder: string; counts: Record<ImportKind, number> };
+
+export function isDataSourceEmpty(db: Db): boolean {
+  const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  return count('reps') + count('deals') + count('leads') === 0;
+}
+
+/** `<rules folder>/demo` when the project has one, else the demo shipped with salesflow. */
+export function demoFolder(rulePaths: string[]): string | null {
+  const candidates = [...rulePaths.map((p) => path.join(p, 'demo')), path.join(projectRoot, 'rules', 'demo')];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'reps.csv'))) ?? null;
+}
+
+export function loadDemoData(db: Db, rulePaths: string[]): DemoLoad {
+  if (!isDataSourceEmpty(db)) return { loaded: false, reason: 'the data source already has CRM data' };
+  const folder = demoFolder(rulePaths);
+  if (!folder) return { loaded: false, reason: 'no demo CSVs found' };
+  const counts = { reps: 0, deals: 0, leads: 0 } as Record<ImportKind, number>;
+  // Reps first: deals and leads name them.
+  for (const kind of ['reps', 'deals', 'leads'] as const) {
+    const file = path.join(folder, `${kind}.csv`);
+    if (!fs.existsSync(file)) continue;
+    const result = importCsv(db, kind, fs.readFileSync(file, 'utf8'), file);
+    if (!result.ok) throw new Error(`demo data is broken:\n${result.problems.map(formatProblem).join('\n')}`);
+    counts[kind] = result.inserted + result.updated;
+  }
+  return { loaded: true, folder, counts };
+}

@@ -1,0 +1,55 @@
+// What `salesflow dev` prints once it is up: where everything is and how to try it.
+import type { Plan } from '../plan/schema.js';
+import type { RunningDev } from './dev.js';
+
+export function devInstructions(dev: RunningDev, plan: Plan): string {
+  const lines: string[] = ['', 'salesflow dev is running.', ''];
+  if (dev.httpUrl) {
+    lines.push(`  HTTP          ${dev.httpUrl}`, `  Outbox        ${dev.httpUrl}/outbox`);
+  }
+  lines.push(`  Temporal      ${dev.temporalAddress}  (namespace ${dev.config.temporal.namespace})`);
+  if (dev.temporalUiUrl) lines.push(`  Temporal UI   ${dev.temporalUiUrl}`);
+  lines.push(`  Mail          ${dev.smtpUrl.replace(/\?.*$/, '')}`);
+  lines.push(`  Data source   ${dev.config.databasePath}`);
+  lines.push(`  Rules         ${plan.rules.length} rule(s): ${plan.rules.map((r) => `${r.kind} "${r.name}"`).join(', ') || 'none'}`);
+  lines.push('', `  SALESFLOW_SECRET=${dev.secret}   (dev only; kept in var/dev-secret)`);
+
+  const trigger = plan.rules.find((r) => r.kind === 'sequence' && r.trigger.kind === 'event');
+  const type = trigger?.kind === 'sequence' && trigger.trigger.kind === 'event' ? trigger.trigger.event : 'lead.created';
+  const body = JSON.stringify(sampleEvent(type));
+  if (dev.httpUrl) {
+    lines.push(
+      '', 'Try it: send a signed event',
+      `  SECRET=${dev.secret}`,
+      `  BODY='${body}'`,
+      `  curl -s -X POST ${dev.httpUrl}/events -H 'Content-Type: application/json' \\`,
+      `    -H "X-Salesflow-Signature: sha256=$(printf %s "$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')" \\`,
+      `    --data "$BODY"`,
+    );
+  }
+  lines.push(
+    '', 'or from a file, without HTTP:',
+    `  TEMPORAL_ADDRESS=${dev.temporalAddress} DATABASE_URL=${dev.config.databasePath} npx salesflow events send event.json`,
+    '', 'Then watch the run in the Temporal UI and the email in the outbox. Ctrl-C stops everything.', '',
+  );
+  return lines.join('\n');
+}
+
+/** A demo event that matches the first event-triggered sequence as far as its type goes. */
+function sampleEvent(type: string): Record<string, unknown> {
+  const id = `evt-${Date.now()}`;
+  const occurred_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  if (type.startsWith('deal.')) {
+    return {
+      id, type, occurred_at,
+      deal: { id: 'D-2032', rep: 'r-noah', name: 'Northwind Analytics renewal', amount: '48250.00', currency: 'USD',
+        stage: type === 'deal.won' ? 'won' : 'open', product: 'Analytics', type: 'renewal',
+        closed_at: type === 'deal.won' ? occurred_at.slice(0, 10) : null, contact: 'priya.nair@northwind.example' },
+    };
+  }
+  return {
+    id, type, occurred_at,
+    lead: { id: 'L-2001', name: 'Ada Lovelace', email: 'ada@analytical.example', company: 'Analytical Engines',
+      source: 'webinar', stage: 'new', owner: 'r-jonas', timezone: 'Europe/London', score: 64 },
+  };
+}

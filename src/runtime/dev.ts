@@ -1,0 +1,226 @@
+// `salesflow dev`: everything on one machine (SPEC §8). The Temporal dev server persisted to
+// var/temporal.db, the worker in this process, `apply` of the rules' schedules, a local SMTP mail
+// catcher (unless SMTP_URL is set), demo data in an empty data source, and the HTTP server with
+// the outbox page. Ctrl-C stops it all, in reverse order.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Config } from '../config.js';
+import type { Db } from '../data/db.js';
+import type { Plan } from '../plan/schema.js';
+import { type DevServer, startDevServer } from '../temporal/index.js';
+import { loadDemoData } from './demo-data.js';
+import { devInstructions } from './dev-instructions.js';
+import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { renderChanges } from './schedule-diff.js';
+import { applySchedules, planSchedules } from './schedules.js';
+import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
+import type { SalesflowWorker } from './worker.js';
+
+export interface DevOptions {
+  paths: string[];
+  /** Folder for the Temporal db, the data source (unless DATABASE_URL) and the dev secret. */
+  varDir?: string;
+  httpPort?: number;
+  temporalPort?: number;
+  uiPort?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Resolves when dev should shut down; Ctrl-C / SIGTERM when omitted. */
+  until?: Promise<void>;
+  /** Called once everything is up (tests). */
+  onReady?: (dev: RunningDev) => void;
+}
+
+export interface RunningDev {
+  httpUrl: string | null;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  smtpUrl: string;
+  secret: string;
+  config: Config;
+  db: Db;
+}
+
+type Closer = { name: string; close: () => Promise<void> | void };
+
+export async function runDev(options: DevOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const varDir = path.resolve(options.varDir ?? 'var');
+  const paths = options.paths.length > 0 ? options.paths : DEFAULT_RULE_PATHS;
+  const ports = {
+    http: options.httpPort ?? (env.PORT ? Number(env.PORT) : 3000),
+    temporal: options.temporalPort ?? 7233,
+    ui: options.uiPort ?? 8233,
+  };
+  for (const [what, port, flag] of [['HTTP', ports.http, '--port'], ['Temporal', ports.temporal, '--temporal-port'], ['Temporal UI', ports.ui, '--ui-port']] as const) {
+    if (port !== 0 && !(await isPortFree(port))) {
+      return fail(`${what} port ${port} is already in use (another salesflow dev or Temporal?); stop it or pick another with ${flag} N`);
+    }
+  }
+
+  fs.mkdirSync(varDir, { recursive: true });
+  const secret = env.SALESFLOW_SECRET ?? devSecret(varDir);
+  const loaded = loadConfigChecked({
+    ...env,
+    SALESFLOW_SECRET: secret,
+    PORT: String(ports.http),
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    DATABASE_URL: env.DATABASE_URL ?? path.join(varDir, 'salesflow.db'),
+  });
+  if (!loaded.ok) return fail(loaded.message);
+  const plan = await loadPlan(paths);
+  if (!plan.ok) return fail(plan.message);
+
+  // The SDK logs every worker and server detail at INFO; dev shows only what needs attention.
+  installQuietRuntime();
+  const closers: Closer[] = [];
+  const shutdown = async () => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer.close();
+      } catch (err) {
+        process.stderr.write(`salesflow dev: stopping the ${closer.name} failed: ${(err as Error).message}\n`);
+      }
+    }
+  };
+  try {
+    const ready = await startEverything(paths, plan.value, loaded.value, varDir, ports, closers);
+    if (!ready) return 1;
+    process.stdout.write(devInstructions(ready, plan.value));
+    options.onReady?.(ready);
+    await (options.until ?? interrupted());
+    process.stdout.write('\nsalesflow dev: shutting down…\n');
+    return 0;
+  } finally {
+    await shutdown();
+  }
+}
+
+async function startEverything(
+  paths: string[], plan: Plan, baseConfig: Config, varDir: string,
+  ports: { http: number; temporal: number; ui: number }, closers: Closer[],
+): Promise<RunningDev | null> {
+  const log = (line: string) => process.stdout.write(`salesflow dev: ${line}\n`);
+  const opened = openData(baseConfig);
+  if (!opened.ok) {
+    fail(opened.message);
+    return null;
+  }
+  const db = opened.value;
+  closers.push({ name: 'data source', close: () => { db.close(); } });
+  const demo = loadDemoData(db, paths);
+  log(demo.loaded
+    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads`
+    : `data source ${baseConfig.databasePath} (${demo.reason}; no demo data loaded)`);
+
+  let smtpUrl = baseConfig.smtpUrl;
+  let catcher: MailCatcher | null = null;
+  if (!smtpUrl) {
+    catcher = await startMailCatcher(db);
+    closers.push({ name: 'mail catcher', close: () => catcher!.close() });
+    smtpUrl = catcher.smtpUrl;
+    log(`mail catcher listening on ${smtpUrl.replace(/\?.*$/, '')} (emails are kept, never delivered)`);
+  } else {
+    log(`sending real email through SMTP_URL (${new URL(smtpUrl).host})`);
+  }
+  const config: Config = { ...baseConfig, smtpUrl };
+
+  log(`starting the Temporal dev server (persisted to ${path.join(varDir, 'temporal.db')})…`);
+  let temporal: DevServer;
+  try {
+    temporal = await startDevServer({
+      dbFile: path.join(varDir, 'temporal.db'),
+      port: ports.temporal,
+      uiPort: ports.ui,
+      ui: true,
+      namespace: config.temporal.namespace,
+    });
+  } catch (err) {
+    fail(`the Temporal dev server did not start: ${(err as Error).message}`);
+    return null;
+  }
+  closers.push({ name: 'Temporal dev server', close: () => temporal.stop() });
+  const client = temporal.testEnv.client;
+
+  const { createWorker } = await import('./worker.js');
+  const worker: SalesflowWorker = await createWorker(config, { connection: temporal.testEnv.nativeConnection, db });
+  const workerRun = worker.run().catch((err: Error) => {
+    process.stderr.write(`salesflow dev: the worker stopped: ${err.message}\n`);
+  });
+  closers.push({ name: 'worker', close: async () => { await worker.shutdown(); await workerRun; } });
+  log(`worker polling task queue "${worker.taskQueue}"`);
+
+  const changes = await planSchedules(client, plan, config.temporal.taskQueue);
+  await applySchedules(client, changes);
+  process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
+
+  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);
+  return { httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl, secret: config.secret!, config, db };
+}
+
+/** The HTTP server is optional in dev: started when this build has one. */
+async function startHttp(
+  config: Config, db: Db, client: DevServer['testEnv']['client'], plan: Plan, temporalUiUrl: string | undefined,
+  closers: Closer[], log: (line: string) => void,
+): Promise<string | null> {
+  let server: typeof import('../server/index.js');
+  try {
+    server = await import('../server/index.js');
+  } catch (err) {
+    log(`no HTTP server in this build (${(err as Error).message}); events can still be sent with "salesflow events send"`);
+    return null;
+  }
+  if (typeof server.startServer !== 'function') {
+    log('no HTTP server in this build; events can still be sent with "salesflow events send"');
+    return null;
+  }
+  const running = await server.startServer({
+    config, db, temporalClient: client, plan, dev: { outbox: true, temporalUiUrl }, hostname: '127.0.0.1',
+  });
+  closers.push({ name: 'HTTP server', close: () => running.close() });
+  return running.url;
+}
+
+/** A secret generated once per dev folder, so links in caught emails keep working across restarts. */
+function devSecret(varDir: string): string {
+  const file = path.join(varDir, 'dev-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(24).toString('hex');
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      // A second Ctrl-C while shutting down ends at once.
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+let runtimeInstalled = false;
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already created by someone else in this process (tests): keep theirs.
+  }
+  runtimeInstalled = true;
+}
