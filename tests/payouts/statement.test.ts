@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { computeStatement, Statement } from '../../src/payouts/statement.js';
+import type { StatementFacts } from '../../src/payouts/facts.js';
+import type { RepRecord } from '../../src/plan/records.js';
+import { specRule } from './spec-rule.js';
+
+const rep: RepRecord = {
+  id: 'r1', name: 'Ada Lovelace', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+  manager: 'grace@acme.example', timezone: 'Europe/Berlin', start_date: null,
+};
+
+function facts(revenue: string, dealsWon = 3, spiffDeals: string[] = [], extra: Partial<StatementFacts> = {}): StatementFacts {
+  return {
+    window: { start: '2026-01-01', end: '2026-03-31' },
+    metrics: {
+      revenue: { type: 'money', amount: revenue, currency: 'USD' },
+      deals_won: { type: 'number', value: String(dealsWon) },
+    },
+    spiffDeals: { 'spiff-1': spiffDeals },
+    leftOut: [],
+    ...extra,
+  };
+}
+
+const amounts = (s: Statement) => s.lines.map((l) => [l.kind, l.amount]);
+
+describe('commission bands (SPEC §5 example: target 100k, revenue 160k)', () => {
+  it('marginal pays each band its share: 8,000 + 6,000 + 1,500 = 15,500', () => {
+    const s = computeStatement(specRule({ cap: null }), rep, '2026-Q1', facts('160000'));
+    expect(amounts(s)).toEqual([['commission', '8000.00'], ['commission', '6000.00'], ['commission', '1500.00']]);
+    expect(s.total).toBe('15500.00');
+    expect(s.attainment).toBe('160.00');
+    expect(s.lines[0].description).toContain('8%');
+    expect(s.lines[2].description).toContain('above');
+    expect(Statement.parse(s)).toEqual(s);
+  });
+
+  it('retroactive pays the whole measure at the highest band reached: 24,000', () => {
+    const rule = specRule({ cap: null, commission: { ...specRule().commission!, method: 'retroactive' } });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('160000'));
+    expect(amounts(s)).toEqual([['commission', '24000.00']]);
+    expect(s.total).toBe('24000.00');
+    expect(s.lines[0].description).toContain('15%');
+  });
+
+  it('a band "up to 100%" includes exactly 100%', () => {
+    const retro = specRule({ cap: null, commission: { ...specRule().commission!, method: 'retroactive' } });
+    expect(computeStatement(retro, rep, '2026-Q1', facts('100000')).total).toBe('8000.00');
+    expect(computeStatement(retro, rep, '2026-Q1', facts('100000.01')).total).toBe('12000.00');
+    const marginal = computeStatement(specRule({ cap: null }), rep, '2026-Q1', facts('100000'));
+    expect(amounts(marginal)).toEqual([['commission', '8000.00']]);
+  });
+
+  it('rounds each line once, half-up, and totals the rounded lines', () => {
+    // 0.0625 × 8% = 0.005 → 0.01 (half-up), not banker's 0.00.
+    const s = computeStatement(specRule({ cap: null, bonuses: [] }), rep, '2026-Q1', facts('0.0625'));
+    expect(amounts(s)).toEqual([['commission', '0.01']]);
+    expect(s.total).toBe('0.01');
+  });
+});
+
+describe('bonus, spiff, cap, rewards', () => {
+  it('pays the bonus once when its condition holds and a spiff per matching deal', () => {
+    const s = computeStatement(specRule({ cap: null }), rep, '2026-Q1', facts('50000', 10, ['D1', 'D2', 'D3']));
+    expect(amounts(s)).toEqual([['commission', '4000.00'], ['bonus', '1000.00'], ['spiff', '750.00']]);
+    expect(s.lines[1].description).toContain('deals_won = 10');
+    expect(s.lines[2].description).toContain('D1, D2, D3');
+    expect(s.total).toBe('5750.00');
+  });
+
+  it('no bonus below the threshold', () => {
+    const s = computeStatement(specRule({ cap: null }), rep, '2026-Q1', facts('50000', 9));
+    expect(s.lines.map((l) => l.kind)).toEqual(['commission']);
+  });
+
+  it('the cap bounds the total and shows the amount cut', () => {
+    // 300k revenue: 8,000 + 6,000 + 22,500 = 36,500, bonus 1,000 → 37,500; cap 30,000 cuts 7,500.
+    const s = computeStatement(specRule(), rep, '2026-Q1', facts('300000', 12));
+    expect(s.capped).toBe(true);
+    expect(s.lines.at(-1)).toMatchObject({ kind: 'cap', amount: '-7500.00' });
+    expect(s.lines.at(-1)!.description).toContain('7,500.00 USD');
+    expect(s.total).toBe('30000.00');
+  });
+
+  it('lists non-monetary rewards when their condition holds', () => {
+    expect(computeStatement(specRule(), rep, '2026-Q1', facts('120000')).rewards).toEqual(['Extra day off']);
+    expect(computeStatement(specRule(), rep, '2026-Q1', facts('119999.99')).rewards).toEqual([]);
+  });
+
+  it('nothing sold: no lines, zero total', () => {
+    const s = computeStatement(specRule(), rep, '2026-Q1', facts('0', 0));
+    expect(s.lines).toEqual([]);
+    expect(s.total).toBe('0.00');
+    expect(s.attainment).toBe('0.00');
+  });
+});
+
+describe('warnings', () => {
+  it('names every deal left out for its currency', () => {
+    const s = computeStatement(specRule(), rep, '2026-Q1', facts('1000', 1, [], {
+      leftOut: [{ id: 'D9', amount: '5000', currency: 'EUR', stage: 'won' }],
+    }));
+    expect(s.warnings).toHaveLength(1);
+    expect(s.warnings[0]).toContain('D9');
+    expect(s.warnings[0]).toContain('EUR');
+  });
+
+  it('says when the effective dates cut the period', () => {
+    const s = computeStatement(specRule(), rep, '2026-Q1', facts('1000', 1, [], { window: { start: '2026-02-01', end: '2026-03-31' } }));
+    expect(s.warnings.join('\n')).toContain('2026-02-01');
+  });
+
+  it('without an "above" band, measure past the last bound earns nothing and says so', () => {
+    const rule = specRule({ cap: null, bonuses: [], commission: { method: 'marginal', bands: [{ upTo: '100', rate: '10' }] } });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('150000'));
+    expect(s.total).toBe('10000.00');
+    expect(s.warnings.join('\n')).toContain('no "above" band');
+  });
+});
