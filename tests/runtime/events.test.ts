@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { getLead, upsertLead } from '../../src/data/leads.js';
+import { countEvents } from '../../src/data/events.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { isSuppressed } from '../../src/data/suppressions.js';
+import type { CrmEvent } from '../../src/events/schema.js';
+import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
+import { type RouteResult, routeEvent } from '../../src/runtime/events.js';
+import type { SequenceResult } from '../../src/workflows/api.js';
+import { planOf, renewalNudges, webinarFollowUp } from './fixtures/plans.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+let h: Harness;
+const plan = planOf([webinarFollowUp(), renewalNudges()]);
+let eventNo = 0;
+
+beforeAll(async () => {
+  h = await startHarness('events');
+  upsertRep(h.db, {
+    id: 'r-ada', name: 'Ada Rep', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null,
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function lead(id: string, extra: Partial<LeadRecord> = {}): LeadRecord {
+  return {
+    id, name: `Lead ${id}`, email: `${id.toLowerCase()}@prospect.example`, company: 'Prospect Inc', source: 'webinar',
+    stage: 'new', owner: 'r-ada', timezone: 'UTC', score: '10', ...extra,
+  };
+}
+
+function deal(id: string, extra: Partial<DealRecord> = {}): DealRecord {
+  return {
+    id, rep: 'r-ada', name: `Deal ${id}`, amount: '12000', currency: 'EUR', stage: 'open', product: 'Platform',
+    type: 'renewal', source: null, closed_at: null, contact: `${id.toLowerCase()}@customer.example`, ...extra,
+  };
+}
+
+function event(type: CrmEvent['type'], entity: { lead: LeadRecord } | { deal: DealRecord }, id = `evt-${++eventNo}`): CrmEvent {
+  return { id, type, occurred_at: '2026-03-02T10:00:00Z', ...entity } as CrmEvent;
+}
+
+const route = (e: CrmEvent): Promise<RouteResult> => routeEvent({ client: h.client, db: h.db, plan, config: h.config }, e);
+const result = (workflowId: string) => h.client.workflow.getHandle(workflowId).result() as Promise<SequenceResult>;
+
+describe('event routing on a real Temporal server', () => {
+  test('a matching event starts the sequence once per subject; a second trigger does not start another', async () => {
+    const ana = lead('L-ana');
+    const first = await route(event('lead.created', { lead: ana }));
+    expect(first.started).toEqual(['seq:webinar-follow-up:lead:L-ana']);
+    expect(first.duplicate).toBe(false);
+    const mails = await h.waitForMail(ana.email);
+    expect(mails[0].subject).toBe('Thanks for joining, Lead L-ana');
+
+    const second = await route(event('lead.created', { lead: { ...ana, name: 'Ana Again' } }));
+    expect(second.started).toEqual([]);
+    expect(second.alreadyRunning).toEqual(['seq:webinar-follow-up:lead:L-ana']);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(h.caught(ana.email)).toHaveLength(1);
+    // The entity itself is still upserted: conditions read current data.
+    expect(getLead(h.db, 'L-ana')?.name).toBe('Ana Again');
+  });
+
+  test('an event whose condition does not hold starts nothing but is recorded', async () => {
+    const out = await route(event('lead.created', { lead: lead('L-web', { source: 'website' }) }));
+    expect(out).toMatchObject({ duplicate: false, started: [], alreadyRunning: [], stopped: [] });
+    expect(getLead(h.db, 'L-web')?.source).toBe('website');
+  });
+
+  test('an event id seen before is acknowledged and changes nothing', async () => {
+    const bo = lead('L-bo', { source: 'website' });
+    const original = event('lead.created', { lead: bo }, 'evt-dup');
+    expect((await route(original)).duplicate).toBe(false);
+    const events = countEvents(h.db);
+
+    // Same id, different content (a webhook retry of an edited payload): nothing moves.
+    const again = await route(event('lead.created', { lead: { ...bo, source: 'webinar', name: 'Changed' } }, 'evt-dup'));
+    expect(again).toMatchObject({ duplicate: true, started: [], stopped: [] });
+    expect(getLead(h.db, 'L-bo')).toMatchObject({ name: 'Lead L-bo', source: 'website' });
+    expect(countEvents(h.db)).toBe(events);
+    await expect(h.client.workflow.getHandle('seq:webinar-follow-up:lead:L-bo').describe()).rejects.toThrow();
+  });
+
+  test('a stop event ends a sequence that is waiting, at once', async () => {
+    const cy = lead('L-cy');
+    await route(event('lead.created', { lead: cy }));
+    await h.waitForMail(cy.email);
+    const stop = await route(event('lead.replied', { lead: cy }));
+    expect(stop.stopped).toEqual(['seq:webinar-follow-up:lead:L-cy']);
+    const outcome = await result('seq:webinar-follow-up:lead:L-cy');
+    expect(outcome.outcome).toBe('stopped');
+    expect(outcome.stoppedBy).toMatchObject({ eventType: 'lead.replied', eventId: stop.eventId });
+    expect(h.caught(cy.email)).toHaveLength(1);
+
+    // A finished sequence is not started again by a later trigger.
+    const later = await route(event('lead.created', { lead: cy }));
+    expect(later.started).toEqual([]);
+    expect(later.alreadyRunning).toEqual(['seq:webinar-follow-up:lead:L-cy']);
+  });
+
+  test('a deal event stops the sequence of the lead whose email is the deal contact', async () => {
+    const di = lead('L-di');
+    await route(event('lead.created', { lead: di }));
+    await h.waitForMail(di.email);
+    const won = await route(event('deal.won', { deal: deal('D-1', { stage: 'won', type: 'new', contact: 'L-DI@Prospect.example', closed_at: '2026-03-02' }) }));
+    expect(won.stopped).toEqual(['seq:webinar-follow-up:lead:L-di']);
+    expect((await result('seq:webinar-follow-up:lead:L-di')).outcome).toBe('stopped');
+  });
+
+  test('a lead event stops deal sequences whose contact is the lead; unsubscribe suppresses the address', async () => {
+    const ed = lead('L-ed', { source: 'website' });
+    upsertLead(h.db, ed);
+    const renewal = deal('D-2', { contact: ed.email });
+    const created = await route(event('deal.created', { deal: renewal }));
+    expect(created.started).toEqual(['seq:renewal-nudges:deal:D-2']);
+    await h.waitForMail(ed.email);
+
+    const unsub = await route(event('lead.unsubscribed', { lead: ed }));
+    expect(unsub.suppressed).toBe(ed.email);
+    expect(unsub.stopped).toEqual(['seq:renewal-nudges:deal:D-2']);
+    expect(isSuppressed(h.db, ed.email.toUpperCase())).toBe(true);
+    expect((await result('seq:renewal-nudges:deal:D-2')).outcome).toBe('stopped');
+  });
+
+  test('a stop event for a subject with no sequence is fine', async () => {
+    const out = await route(event('lead.replied', { lead: lead('L-nobody') }));
+    expect(out).toMatchObject({ duplicate: false, started: [], stopped: [] });
+  });
+});
