@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   cachedBinaries,
+  ensureCliExecutable,
+  ensureTestServerExecutable,
   MissingBinaryError,
   resolveCliExecutable,
   resolveTestServerExecutable,
@@ -33,7 +35,7 @@ test('an override that is not an executable file is reported, not silently ignor
   expect(() => resolveTestServerExecutable({ TEMPORAL_TEST_SERVER_PATH: missing })).toThrow(/TEMPORAL_TEST_SERVER_PATH/);
 });
 
-test('without overrides the binaries installed by scripts/install-temporal.mjs are used', () => {
-  expect(resolveCliExecutable({ PATH: '' })).toEqual({ type: 'existing-path', path: cachedBinaries.cli });
-  expect(resolveTestServerExecutable({})).toEqual({ type: 'existing-path', path: cachedBinaries.testServer });
+test('without overrides the binaries from scripts/install-temporal.mjs are used, installed on first use', async () => {
+  expect(await ensureCliExecutable({ PATH: '' })).toEqual({ type: 'existing-path', path: cachedBinaries.cli });
+  expect(await ensureTestServerExecutable({})).toEqual({ type: 'existing-path', path: cachedBinaries.testServer });
 });
