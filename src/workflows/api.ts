@@ -13,6 +13,15 @@ export interface SequenceInput {
   subject: { kind: 'lead'; lead: LeadRecord } | { kind: 'deal'; deal: DealRecord } | { kind: 'rep'; rep: RepRecord };
   /** The event that started it (for the record), if any. */
   triggerEventId?: string;
+  /**
+   * Set for runs that repeat for one subject (a weekly scheduled sequence): part of each outbox
+   * key, so this week's email is not mistaken for last week's. The schedule's local date.
+   */
+  occurrence?: string;
+  /** Set by continue-as-new only. */
+  resume?: SequenceResume;
+  /** Steps per run before continuing as new (bounds the history); default 200. */
+  stepsPerRun?: number;
 }
 
 /** One run per (goal, rep, period). */
@@ -83,4 +92,45 @@ export const workflowIds = {
   sequence: (ruleId: string, subjectKind: string, subjectId: string) => `seq:${ruleId}:${subjectKind}:${subjectId}`,
   goal: (ruleId: string, repId: string, period: string) => `goal:${ruleId}:${repId}:${period}`,
   payout: (ruleId: string, repId: string, period: string) => `payout:${ruleId}:${repId}:${period}`,
+  /** A scheduled sequence's run for one rep and one tick (its local date): one per tick, never two. */
+  sequenceTick: (ruleId: string, repId: string, date: string) => `seq:${ruleId}:rep:${repId}:${date}`,
 };
+
+/** Where a sequence run carries on after continue-as-new. */
+export interface SequenceResume {
+  /** Index into the flattened steps (see src/workflows/program.ts). */
+  position: number;
+  sends: SentEmail[];
+}
+
+export interface SentEmail {
+  sendId: string;
+  to: string;
+  /** Workflow time of the send, ISO. */
+  at: string;
+  outcome: 'sent' | 'already-sent' | 'suppressed';
+}
+
+export interface SequenceResult {
+  outcome: 'completed' | 'stopped';
+  stoppedBy: StopRequest | null;
+  sends: SentEmail[];
+}
+
+export interface PayoutResult {
+  phase: PayoutPhase;
+  statement: unknown;
+  decision: DecisionResult | null;
+  /** Reason given with a rejection, if any. */
+  reason: string | null;
+  /** True when this run wrote the ledger entry (false: nothing to pay, rejected, or already there). */
+  ledgerEntryCreated: boolean;
+}
+
+/** What a dispatch started and what already existed (one run per rule, rep and period, never two). */
+export interface DispatchResult {
+  action: DispatchInput['action'];
+  period: string | null;
+  started: string[];
+  skipped: string[];
+}

@@ -1,0 +1,94 @@
+// Email delivery with exactly-once intent: the outbox row for `<workflow id>:<send id>:<recipient>`
+// is written before the SMTP call and marked sent after it, so a retried activity that already
+// got through finds the row and does not mail again. The Message-ID is derived from the key, so
+// the rare retry between "accepted by SMTP" and "marked sent" is recognisable as a duplicate.
+import { createHash } from 'node:crypto';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { claimOutbox, markFailed, markSent, markSuppressed } from '../data/outbox.js';
+import { isSuppressed } from '../data/suppressions.js';
+import type { ActivityDeps } from './deps.js';
+
+/** A pooled SMTP transport: one connection reused across the many emails a worker sends. */
+export function createMailer(smtpUrl: string): Transporter {
+  const url = new URL(smtpUrl);
+  return nodemailer.createTransport({
+    pool: true,
+    host: url.hostname,
+    port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
+    secure: url.protocol === 'smtps:',
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    // Local catchers and dev relays often have self-signed certificates; opportunistic STARTTLS only.
+    ignoreTLS: url.searchParams.get('ignoreTLS') === 'true',
+  });
+}
+
+export interface OutgoingEmail {
+  key: string;
+  workflowId: string;
+  ruleId: string;
+  template: string;
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  /** The Date header: the workflow's time of the send (replay-safe, and what a reader sees). */
+  date: Date;
+  /** Sequence emails: never to a suppressed (unsubscribed) address. */
+  suppressible: boolean;
+}
+
+export type DeliveryOutcome = 'sent' | 'already-sent' | 'suppressed';
+
+export function messageIdFor(key: string, publicUrl: string): string {
+  const host = new URL(publicUrl).hostname || 'salesflow.local';
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${host}>`;
+}
+
+export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise<DeliveryOutcome> {
+  const { db, mailer } = deps;
+  const { row } = claimOutbox(db, {
+    key: email.key,
+    workflow_id: email.workflowId,
+    rule_id: email.ruleId,
+    template: email.template,
+    to_addr: email.to,
+    from_addr: email.from,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    headers: email.headers,
+  });
+  if (row.status === 'sent') return 'already-sent';
+  if (row.status === 'suppressed') return 'suppressed';
+  if (email.suppressible && isSuppressed(db, email.to)) {
+    markSuppressed(db, email.key);
+    return 'suppressed';
+  }
+  const messageId = messageIdFor(email.key, deps.config.publicUrl);
+  try {
+    // What was recorded first is what goes out, so a retry never sends a different text.
+    await mailer.sendMail({
+      from: row.from_addr,
+      to: row.to_addr,
+      subject: row.subject,
+      html: row.html,
+      text: row.text,
+      headers: row.headers,
+      messageId,
+      date: email.date,
+    });
+  } catch (err) {
+    markFailed(db, email.key, (err as Error).message);
+    throw err;
+  }
+  markSent(db, email.key, messageId);
+  return 'sent';
+}
+
+/** The sender when a rule's settings name none. */
+export function defaultFrom(publicUrl: string): string {
+  const host = new URL(publicUrl).hostname;
+  return `salesflow <no-reply@${host.includes('.') ? host : 'salesflow.local'}>`;
+}

@@ -1,0 +1,117 @@
+// Activities of the payout workflow. The statement comes from the one statement function
+// (src/payouts) over facts from the data layer and is recorded before anything is asked, so a
+// retry or a restart works on the statement already on record, never on a recomputed one.
+import { ApplicationFailure } from '@temporalio/activity';
+import { gatherFacts } from '../data/facts.js';
+import { findPayout, recordPayout } from '../data/ledger.js';
+import { getRep } from '../data/reps.js';
+import { decideStatement, getStatement, recordStatement } from '../data/statements.js';
+import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
+import type { RepRecord } from '../plan/records.js';
+import type { IncentiveRule, Recipient } from '../plan/schema.js';
+import { signToken } from '../tokens/index.js';
+import type { DecisionResult } from '../workflows/api.js';
+import type { ActivityDeps } from './deps.js';
+import { defaultFrom, deliver } from './mail.js';
+import { payoutScope, payoutTemplate, type PayoutEmailKind } from './payout-emails.js';
+import { renderTemplate } from './render.js';
+import { requireSecret } from './sequence.js';
+import { resolveRecipient } from './subjects.js';
+
+interface PayoutRef {
+  rule: IncentiveRule;
+  repId: string;
+  period: string;
+  workflowId: string;
+}
+
+export function payoutActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  const repOf = (ref: PayoutRef): RepRecord => {
+    const rep = getRep(db, ref.repId);
+    if (!rep) throw ApplicationFailure.nonRetryable(`rep "${ref.repId}" is not in the data source`, 'UnknownRep');
+    return rep;
+  };
+
+  const send = async (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: Record<string, unknown>) => {
+    const rendered = renderTemplate(payoutTemplate(ref.rule, kind), scope);
+    return deliver(deps, {
+      key: `${ref.workflowId}:${round}:${to.toLowerCase()}`,
+      workflowId: ref.workflowId,
+      ruleId: ref.rule.id,
+      template: kind,
+      to,
+      from: ref.rule.from ?? defaultFrom(deps.config.publicUrl),
+      ...rendered,
+      headers: {},
+      date: new Date(),
+      suppressible: false,
+    });
+  };
+
+  return {
+    async preparePayout(ref: PayoutRef): Promise<{ statement: Statement; needsApproval: boolean }> {
+      const stored = getStatement(db, ref.workflowId);
+      if (stored) return { statement: stored.statement, needsApproval: stored.status !== 'recorded' };
+      const rep = repOf(ref);
+      const gathered = gatherFacts(db, ref.rule, [rep], ref.period);
+      if (!gathered.ok) throw ApplicationFailure.nonRetryable(gathered.message, 'PeriodNotPayable');
+      const statement = computeStatement(ref.rule, rep, ref.period, gathered.facts.get(rep.id)!);
+      const needs = needsApproval(statement);
+      recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded');
+      // Read back: a concurrent attempt may have recorded first, and the record wins.
+      const recorded = getStatement(db, ref.workflowId)!;
+      return { statement: recorded.statement, needsApproval: recorded.status !== 'recorded' };
+    },
+
+    /** Emails the round's approver a signed link that expires with the round; null approver: nobody to ask. */
+    async requestApproval(
+      input: PayoutRef & { round: number; to: Recipient; deadline: number; statement: Statement },
+    ): Promise<{ approver: string | null; problem: string | null }> {
+      const rep = repOf(input);
+      const resolved = resolveRecipient(db, input.to, { rep });
+      if (!resolved.ok) return { approver: null, problem: resolved.reason };
+      const approver = resolved.recipient.email.trim().toLowerCase();
+      const token = signToken(
+        { purpose: 'approval', workflowId: input.workflowId, approver, round: input.round, exp: input.deadline },
+        requireSecret(deps),
+      );
+      const approvalUrl = `${deps.config.publicUrl}/approvals/${token}`;
+      const scope = payoutScope({ rule: input.rule, rep, period: input.period, statement: input.statement, approvalUrl, deadline: input.deadline });
+      await send(input, 'payout-approval', `approval-${input.round}`, approver, scope);
+      return { approver, problem: null };
+    },
+
+    /** Ledger entry (approved; once per rule, version, rep, period) and the statement's decision. */
+    async recordDecision(
+      input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement },
+    ): Promise<{ ledgerEntryCreated: boolean }> {
+      const { rule, decision, statement } = input;
+      let created = false;
+      if (decision.outcome === 'approved') {
+        const key = { ruleId: rule.id, ruleVersion: rule.version, rep: input.repId, period: input.period };
+        recordPayout(db, {
+          ...key, ruleName: rule.name, currency: statement.currency, amount: statement.total,
+          approvedBy: decision.decidedBy, approvedAt: decision.decidedAt, workflowId: input.workflowId,
+        });
+        created = findPayout(db, key)?.workflowId === input.workflowId;
+      }
+      decideStatement(db, input.workflowId, { status: decision.outcome, by: decision.decidedBy, reason: input.reason });
+      return { ledgerEntryCreated: created };
+    },
+
+    /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
+    async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
+      const rep = repOf(input);
+      const scope = payoutScope({ rule: input.rule, rep, period: input.period, statement: input.statement, decision: input.decision, reason: input.reason });
+      if (input.decision.outcome === 'approved') {
+        await send(input, 'payout-statement', 'statement', rep.email, scope);
+        return;
+      }
+      for (const to of new Set([rep.email, ...(rep.manager ? [rep.manager] : [])].map((a) => a.toLowerCase()))) {
+        await send(input, 'payout-rejected', 'rejected', to, scope);
+      }
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// Activities of the sequence workflow: who a send goes to (with their time zone, for quiet hours),
+// whether an `if` holds on the subject's current data, and the email itself with its unsubscribe
+// link. Suppressed addresses are recorded as such and never mailed.
+import { signToken } from '../tokens/index.js';
+import { holds } from '../plan/evaluate.js';
+import type { Expr, Send, Template } from '../plan/schema.js';
+import type { ActivityDeps } from './deps.js';
+import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
+import { escapeHtml, renderTemplate } from './render.js';
+import { currentRecords, resolveRecipients, type Subject } from './subjects.js';
+
+const UNSUBSCRIBE_LINK_LIFETIME_MS = 5 * 365 * 24 * 60 * 60 * 1000;
+
+export interface SequenceRecipient {
+  email: string;
+  /** The recipient's own zone, else the rule's. */
+  timezone: string;
+}
+
+export interface SequenceEmailRequest {
+  workflowId: string;
+  /** The send's part of the outbox key (the plan's send id, plus an occurrence for repeated runs). */
+  sendKey: string;
+  rule: { id: string; name: string; from: string | null };
+  template: Template;
+  to: string;
+  subject: Subject;
+  /** Workflow time of the send, epoch ms. */
+  at: number;
+}
+
+export function sequenceActivities(deps: ActivityDeps) {
+  return {
+    async sequenceRecipients(input: { send: Send; subject: Subject; fallbackTimezone: string }): Promise<SequenceRecipient[]> {
+      const records = currentRecords(deps.db, input.subject);
+      const { recipients } = resolveRecipients(deps.db, input.send.to, records);
+      return recipients.map((r) => ({ email: r.email, timezone: r.timezone ?? input.fallbackTimezone }));
+    },
+
+    async sequenceCondition(input: { condition: Expr; subject: Subject }): Promise<boolean> {
+      return holds(input.condition, currentRecords(deps.db, input.subject));
+    },
+
+    async sendSequenceEmail(input: SequenceEmailRequest): Promise<DeliveryOutcome> {
+      const secret = requireSecret(deps);
+      const token = signToken(
+        { purpose: 'unsubscribe', email: input.to.toLowerCase(), ruleId: input.rule.id, exp: input.at + UNSUBSCRIBE_LINK_LIFETIME_MS },
+        secret,
+      );
+      const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
+      const records = currentRecords(deps.db, input.subject);
+      const scope = { ...records, unsubscribe_url: unsubscribeUrl, rule: { name: input.rule.name } };
+      const rendered = renderTemplate(input.template, scope);
+      const usesLink = input.template.placeholders.includes('unsubscribe_url');
+      return deliver(deps, {
+        key: `${input.workflowId}:${input.sendKey}:${input.to.toLowerCase()}`,
+        workflowId: input.workflowId,
+        ruleId: input.rule.id,
+        template: input.template.name,
+        to: input.to,
+        from: input.rule.from ?? defaultFrom(deps.config.publicUrl),
+        subject: rendered.subject,
+        html: usesLink
+          ? rendered.html
+          : `${rendered.html}\n<p style="font-size:small"><a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`,
+        text: usesLink ? rendered.text : `${rendered.text}\n\n--\nUnsubscribe: ${unsubscribeUrl}\n`,
+        headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        date: new Date(input.at),
+        suppressible: true,
+      });
+    },
+  };
+}
+
+export function requireSecret(deps: ActivityDeps): string {
+  if (!deps.config.secret) throw new Error('SALESFLOW_SECRET is not set: links in emails cannot be signed');
+  return deps.config.secret;
+}

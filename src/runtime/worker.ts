@@ -1,0 +1,94 @@
+// The salesflow worker: workflows bundled once per process, activities built from the configured
+// data source and SMTP relay, connected like the client (src/runtime/client.ts) so both always
+// point at the same Temporal.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Transporter } from 'nodemailer';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Config } from '../config.js';
+import { openDatabase, type Db } from '../data/db.js';
+import { createActivities, createMailer, type Activities } from '../activities/index.js';
+import { temporalConnectionOptions } from './client.js';
+
+/** src/workflows/index.ts when running from source (tests, tsx), dist/workflows/index.js when built. */
+export function workflowsPath(): string {
+  for (const name of ['index.ts', 'index.js']) {
+    const file = fileURLToPath(new URL(`../workflows/${name}`, import.meta.url));
+    if (fs.existsSync(file)) return file;
+  }
+  throw new Error('salesflow workflows not found next to the runtime (is the package built?)');
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundling takes seconds: done once per process and shared by every worker it creates. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  trace: () => {}, debug: () => {}, info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log: () => {},
+};
+
+export interface WorkerOptions {
+  /** An existing connection (tests: the test environment's); otherwise one from config. */
+  connection?: NativeConnection;
+  taskQueue?: string;
+  db?: Db;
+  mailer?: Transporter;
+  /** Replace activities (tests inject faults around the real ones). */
+  activities?: (real: Activities) => Activities;
+}
+
+export interface SalesflowWorker {
+  worker: Worker;
+  taskQueue: string;
+  /** Runs until shutdown; resolves when the worker has drained and stopped. */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function createWorker(config: Config, options: WorkerOptions = {}): Promise<SalesflowWorker> {
+  if (!config.secret) throw new WorkerConfigError('SALESFLOW_SECRET must be set: approval and unsubscribe links are signed with it');
+  let mailer = options.mailer;
+  if (!mailer) {
+    if (!config.smtpUrl) throw new WorkerConfigError('SMTP_URL must be set (e.g. smtp://user:pass@mail.example.com:587)');
+    mailer = createMailer(config.smtpUrl);
+  }
+  const db = options.db ?? openDatabase(config.databasePath);
+  const ownsConnection = !options.connection;
+  const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config)));
+  const real = createActivities({ db, mailer, config });
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: options.activities ? options.activities(real) : real,
+  });
+  let running: Promise<void> | undefined;
+  const cleanup = async () => {
+    if (!options.mailer) mailer!.close();
+    if (!options.db) db.close();
+    if (ownsConnection) await connection.close();
+  };
+  return {
+    worker,
+    taskQueue,
+    run() {
+      running ??= worker.run().finally(cleanup);
+      return running;
+    },
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export class WorkerConfigError extends Error {}

@@ -1,0 +1,3 @@
+// The workflows the worker registers (by these export names). Deterministic code only.
+export { sequenceWorkflow } from './sequence.js';
+export { payoutWorkflow } from './payout.js';

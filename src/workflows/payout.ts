@@ -1,0 +1,97 @@
+// One run per (incentive, rep, period): compute and record the statement, ask for approval by
+// email with escalation, then record the payout once in the ledger and tell the rep — or, on a
+// rejection, tell rep and manager. Decisions arrive as an Update whose validator turns away the
+// wrong approver, a superseded round and a second decision, so a refused click leaves no trace.
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  decideUpdate,
+  payoutStatusQuery,
+  type Decision,
+  type DecisionResult,
+  type PayoutInput,
+  type PayoutResult,
+  type PayoutStatus,
+} from './api.js';
+import { addDuration } from './calendar.js';
+
+const { preparePayout, requestApproval, recordDecision, notifyPayoutOutcome } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> {
+  const { rule, repId, period } = input;
+  const workflowId = workflowInfo().workflowId;
+  const status: PayoutStatus = { phase: 'computing', statement: null, approver: null, round: 0, deadline: null, decision: null };
+  let reason: string | null = null;
+
+  setHandler(payoutStatusQuery, () => status);
+  setHandler(
+    decideUpdate,
+    (decision: Decision): DecisionResult => {
+      const result: DecisionResult = {
+        outcome: decision.decision === 'approve' ? 'approved' : 'rejected',
+        decidedBy: decision.approver.trim().toLowerCase(),
+        decidedAt: new Date().toISOString(),
+      };
+      status.decision = result;
+      reason = decision.reason?.trim() || null;
+      return result;
+    },
+    { validator: (decision: Decision) => validateDecision(status, decision) },
+  );
+
+  const prepared = await preparePayout({ rule, repId, period, workflowId });
+  status.statement = prepared.statement;
+  if (!prepared.needsApproval) {
+    status.phase = 'recorded';
+    return { phase: 'recorded', statement: prepared.statement, decision: null, reason: null, ledgerEntryCreated: false };
+  }
+
+  if (!rule.approval) {
+    status.decision = { outcome: 'approved', decidedBy: 'auto', decidedAt: new Date().toISOString() };
+  } else {
+    const rounds = [{ to: rule.approval.approver, within: rule.approval.within }, ...rule.approval.escalations];
+    for (let round = 0; round < rounds.length && !status.decision; round++) {
+      const deadline = addDuration(Date.now(), rounds[round].within, rule.timezone);
+      // A new round supersedes the old link at once, before the new email goes out.
+      status.round = round;
+      status.deadline = new Date(deadline).toISOString();
+      status.approver = null;
+      status.phase = 'awaiting-approval';
+      const asked = await requestApproval({ rule, repId, period, workflowId, round, to: rounds[round].to, deadline, statement: prepared.statement });
+      if (!asked.approver) continue;
+      status.approver = asked.approver;
+      await condition(() => status.decision !== null, Math.max(1, deadline - Date.now()));
+    }
+    status.approver = null;
+    status.deadline = null;
+    status.decision ??= {
+      outcome: rule.approval.otherwise === 'approve' ? 'approved' : 'rejected',
+      decidedBy: 'otherwise',
+      decidedAt: new Date().toISOString(),
+    };
+  }
+
+  const decision = status.decision;
+  // Late clicks are refused from here on: the phase is no longer awaiting a decision.
+  status.phase = decision.outcome;
+  const recorded = await recordDecision({ rule, repId, period, workflowId, decision, reason, statement: prepared.statement });
+  await notifyPayoutOutcome({ rule, repId, period, workflowId, decision, reason, statement: prepared.statement });
+  await condition(allHandlersFinished);
+  return { phase: decision.outcome, statement: prepared.statement, decision, reason, ledgerEntryCreated: recorded.ledgerEntryCreated };
+}
+
+/** Throws (refusing the update, which leaves no history) unless this decision may be taken now. */
+export function validateDecision(status: PayoutStatus, decision: Decision): void {
+  if (status.decision || status.phase === 'approved' || status.phase === 'rejected') {
+    throw new Error('this payout has already been decided');
+  }
+  if (status.phase !== 'awaiting-approval') throw new Error('this payout is not waiting for a decision');
+  if (decision.round !== status.round) throw new Error('this link was superseded: the approval was escalated');
+  if (!status.approver || decision.approver.trim().toLowerCase() !== status.approver) {
+    throw new Error('this link is not for the current approver');
+  }
+  if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be approve or reject');
+}

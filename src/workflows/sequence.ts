@@ -1,0 +1,99 @@
+// The sequence interpreter: one run per (sequence, subject). It walks the flattened steps, sleeps
+// on durable timers (in the subject's time zone for day and business-day waits), holds each send
+// until the recipient's quiet hours are over, and ends at once when a stop signal arrives,
+// wherever it is waiting. Everything it learns from the world comes through activities.
+import { ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  stopSignal,
+  type SentEmail,
+  type SequenceInput,
+  type SequenceResult,
+  type StopRequest,
+} from './api.js';
+import { addDuration, nextAllowed } from './calendar.js';
+import { compileSteps } from './program.js';
+
+const { sequenceCondition, sequenceRecipients, sendSequenceEmail } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/** Sends kept in the result (and carried across continue-as-new): enough to see what happened. */
+const KEPT_SENDS = 100;
+
+function subjectTimezone(subject: SequenceInput['subject']): string | null {
+  if (subject.kind === 'lead') return subject.lead.timezone;
+  if (subject.kind === 'rep') return subject.rep.timezone;
+  return null;
+}
+
+export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceResult> {
+  const { rule, subject } = input;
+  let stoppedBy: StopRequest | null = null;
+  setHandler(stopSignal, (request) => {
+    stoppedBy ??= request;
+  });
+
+  const program = compileSteps(rule.steps);
+  const sends: SentEmail[] = [...(input.resume?.sends ?? [])];
+  let position = input.resume?.position ?? 0;
+  const workflowId = workflowInfo().workflowId;
+  const waitZone = subjectTimezone(subject) ?? rule.timezone;
+  const stepsPerRun = input.stepsPerRun ?? 200;
+  let steps = 0;
+
+  const done = (outcome: SequenceResult['outcome']): SequenceResult => ({ outcome, stoppedBy, sends });
+  /** Sleeps until `until` (epoch ms) unless stopped first; true when stopped. */
+  const sleepUnlessStopped = async (until: number): Promise<boolean> => {
+    const ms = until - Date.now();
+    if (ms > 0) await condition(() => stoppedBy !== null, ms);
+    return stoppedBy !== null;
+  };
+
+  while (position < program.length) {
+    if (stoppedBy) return done('stopped');
+    if (steps >= stepsPerRun || workflowInfo().continueAsNewSuggested) {
+      return continueAsNew<typeof sequenceWorkflow>({ ...input, resume: { position, sends: sends.slice(-KEPT_SENDS) } });
+    }
+    steps += 1;
+    const step = program[position];
+    switch (step.op) {
+      case 'jump':
+        position = step.to;
+        break;
+      case 'wait':
+        if (await sleepUnlessStopped(addDuration(Date.now(), step.duration, waitZone))) return done('stopped');
+        position += 1;
+        break;
+      case 'branch':
+        position = (await sequenceCondition({ condition: step.condition, subject })) ? position + 1 : step.elseAt;
+        break;
+      case 'send': {
+        const template = rule.templates[step.send.template];
+        if (!template) {
+          throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${step.send.template}"`, 'PlanError');
+        }
+        const recipients = await sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone });
+        for (const recipient of recipients) {
+          if (await sleepUnlessStopped(nextAllowed(Date.now(), rule.quietHours, recipient.timezone))) return done('stopped');
+          const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
+          const at = Date.now();
+          const outcome = await sendSequenceEmail({
+            workflowId,
+            sendKey,
+            rule: { id: rule.id, name: rule.name, from: rule.from },
+            template,
+            to: recipient.email,
+            subject,
+            at,
+          });
+          sends.push({ sendId: step.send.id, to: recipient.email, at: new Date(at).toISOString(), outcome });
+        }
+        position += 1;
+        break;
+      }
+    }
+  }
+  return done('completed');
+}

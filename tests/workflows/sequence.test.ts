@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { upsertLead } from '../../src/data/leads.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { listOutbox } from '../../src/data/outbox.js';
+import { suppress } from '../../src/data/suppressions.js';
+import type { LeadRecord } from '../../src/plan/records.js';
+import { verifyToken } from '../../src/tokens/index.js';
+import { stopSignal, workflowIds, type SequenceInput } from '../../src/workflows/api.js';
+import { fromLocal, localTime } from '../../src/workflows/calendar.js';
+import { sequenceWorkflow } from '../../src/workflows/sequence.js';
+import { SECRET, startHarness, type Harness } from './support/harness.js';
+import { scoreAtLeast, sequenceRule, step, template, to } from './support/rules.js';
+
+const DAY = 86_400_000;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness('sequence');
+  upsertRep(h.db, {
+    id: 'r-ada', name: 'Ada Rep', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null,
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function lead(id: string, extra: Partial<LeadRecord> = {}): LeadRecord {
+  const record: LeadRecord = {
+    id, name: `Lead ${id}`, email: `${id}@prospect.example`, company: 'Prospect Inc', source: 'webinar',
+    stage: 'new', owner: 'r-ada', timezone: 'UTC', score: '10', ...extra,
+  };
+  upsertLead(h.db, record);
+  return record;
+}
+
+function start(input: SequenceInput) {
+  const subjectId = input.subject.kind === 'lead' ? input.subject.lead.id : 'x';
+  return h.testEnv.client.workflow.start(sequenceWorkflow, {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIds.sequence(input.rule.id, input.subject.kind, subjectId),
+    args: [input],
+  });
+}
+
+const thanks = template('webinar-thanks', 'Thanks for joining, {{lead.name}}', 'Hi {{lead.name}},\n\nthanks for joining.');
+const survey = template('csat-survey', 'How did we do?', 'Hi {{lead.name}}, one question for you.');
+
+describe('sequence workflow', () => {
+  test('a 30-day nurture finishes in seconds of wall time, the second email 30 days after the first', async () => {
+    const l = lead('nurture');
+    const rule = sequenceRule({ id: 'nurture', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(30, 'days'), step.send('csat-survey')] });
+    const wall = Date.now();
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    expect(Date.now() - wall).toBeLessThan(30_000);
+    expect(result.outcome).toBe('completed');
+    expect(result.sends.map((s) => s.outcome)).toEqual(['sent', 'sent']);
+    const mails = h.mail.to(l.email);
+    expect(mails.map((m) => m.subject)).toEqual(['Thanks for joining, Lead nurture', 'How did we do?']);
+    expect(mails[1].date.getTime() - mails[0].date.getTime()).toBeGreaterThanOrEqual(30 * DAY - 1000);
+  });
+
+  test('a stop event during a wait ends the run at once: no later email', async () => {
+    const l = lead('stopper');
+    const rule = sequenceRule({ id: 'stoppable', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    await h.mail.waitFor(() => h.mail.to(l.email).length === 1);
+    await handle.signal(stopSignal, { eventType: 'lead.replied', eventId: 'ev-1' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('stopped');
+    expect(result.stoppedBy).toEqual({ eventType: 'lead.replied', eventId: 'ev-1' });
+    expect(h.mail.to(l.email)).toHaveLength(1);
+  });
+
+  test('a second start for a subject already in the sequence is refused', async () => {
+    const l = lead('twice');
+    const rule = sequenceRule({ id: 'once-only', templates: [thanks], steps: [step.wait(1, 'days'), step.send('webinar-thanks')] });
+    const first = await start({ rule, subject: { kind: 'lead', lead: l } });
+    await expect(start({ rule, subject: { kind: 'lead', lead: l } })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await first.result();
+    expect(h.mail.to(l.email)).toHaveLength(1);
+  });
+
+  test('quiet hours 20:00 to 08:00 move a 21:xx send to 08:00 the next morning in the recipient zone', async () => {
+    // A fixed-offset zone in which it is 21:xx now, whatever the time of the test run.
+    const now = await h.testEnv.currentTimeMs();
+    const utcHour = new Date(now).getUTCHours();
+    const offset = ((21 - utcHour + 36) % 24) - 12; // -12..+11
+    const zone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    expect(localTime(now, zone).hour).toBe(21);
+    const l = lead('night-owl', { timezone: zone });
+    const rule = sequenceRule({
+      id: 'quiet', templates: [thanks], quietHours: { from: '20:00', to: '08:00', weekends: false },
+      steps: [step.send('webinar-thanks')],
+    });
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const expected = fromLocal(localTime(now, zone).day + 1, 8, 0, zone);
+    // Sent in the first allowed minute (the workflow wakes a few ms after its timer).
+    const sentAt = Date.parse(result.sends[0].at);
+    expect(sentAt - expected).toBeGreaterThanOrEqual(0);
+    expect(sentAt - expected).toBeLessThan(60_000);
+    const [mail] = h.mail.to(l.email);
+    expect(Math.abs(mail.date.getTime() - sentAt)).toBeLessThan(1000);
+    expect(localTime(mail.date.getTime(), zone)).toMatchObject({ hour: 8, minute: 0 });
+  });
+
+  test('if-else reads the lead as it is when the step runs, not as it was at the start', async () => {
+    const l = lead('warming', { score: '10' });
+    const hot = template('book-a-call', 'Shall we talk?', 'Book a call, {{lead.name}}.');
+    const cold = template('newsletter-invite', 'Our newsletter', 'Subscribe, {{lead.name}}.');
+    const alert = template('hot-lead', 'Hot lead: {{lead.name}}', '{{lead.name}} scored {{lead.score}}.');
+    const rule = sequenceRule({
+      id: 'branching', templates: [hot, cold, alert],
+      steps: [step.wait(3, 'business_days'), step.if(scoreAtLeast(50), [step.send('book-a-call'), step.send('hot-lead', to.leadOwner)], [step.send('newsletter-invite')])],
+    });
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    upsertLead(h.db, { ...l, score: '80' });
+    await handle.result();
+    expect(h.mail.to(l.email).map((m) => m.subject)).toEqual(['Shall we talk?']);
+    const owner = h.mail.to('ada@acme.example').filter((m) => m.subject === 'Hot lead: Lead warming');
+    expect(owner).toHaveLength(1);
+    expect(owner[0].body).toContain('scored 80');
+  });
+
+  test('sequence emails carry a signed one-click unsubscribe link and List-Unsubscribe headers', async () => {
+    const l = lead('listener');
+    const rule = sequenceRule({ id: 'unsub', templates: [thanks], steps: [step.send('webinar-thanks')] });
+    await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const [mail] = h.mail.to(l.email);
+    expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    const link = /^<(http:\/\/salesflow\.test\/unsubscribe\/([^>]+))>$/.exec(mail.headers.get('list-unsubscribe') ?? '');
+    expect(link).not.toBeNull();
+    expect(mail.body).toContain(link![1]);
+    const check = verifyToken(link![2], SECRET, 'unsubscribe');
+    expect(check).toMatchObject({ ok: true, claims: { email: 'listener@prospect.example', ruleId: 'unsub' } });
+  });
+
+  test('an unsubscribed address gets no email: the send is recorded as suppressed', async () => {
+    const l = lead('gone');
+    suppress(h.db, l.email.toUpperCase(), 'unsubscribed');
+    const rule = sequenceRule({ id: 'suppressed', templates: [thanks], steps: [step.send('webinar-thanks')] });
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    expect(result.sends.map((s) => s.outcome)).toEqual(['suppressed']);
+    expect(h.mail.to(l.email)).toHaveLength(0);
+    expect(listOutbox(h.db, { to: l.email }).map((r) => r.status)).toEqual(['suppressed']);
+  });
+
+  test('a send retried after it already mailed does not mail twice', async () => {
+    const l = lead('retry');
+    const rule = sequenceRule({ id: 'retried', templates: [thanks], steps: [step.send('webinar-thanks')] });
+    const before = h.calls.get('sendSequenceEmail') ?? 0;
+    h.failAfterWork('sendSequenceEmail');
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    expect((h.calls.get('sendSequenceEmail') ?? 0) - before).toBe(2);
+    expect(result.sends.map((s) => s.outcome)).toEqual(['already-sent']);
+    expect(h.mail.to(l.email)).toHaveLength(1);
+    const rows = listOutbox(h.db, { to: l.email });
+    expect(rows.map((r) => [r.key, r.status])).toEqual([[`seq:retried:lead:retry:${rule.steps[0].kind === 'send' ? rule.steps[0].send.id : ''}:retry@prospect.example`, 'sent']]);
+  });
+
+  test('a long run continues as new, carrying its position: every email once, in order', async () => {
+    const l = lead('marathon');
+    const mails = [1, 2, 3, 4, 5].map((n) => template(`m${n}`, `Mail ${n}`, `Number ${n}.`));
+    const steps = mails.flatMap((m) => [step.send(m.name), step.wait(1, 'weeks')]);
+    const rule = sequenceRule({ id: 'marathon', templates: mails, steps });
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l }, stepsPerRun: 3 });
+    const firstRunId = handle.firstExecutionRunId;
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    expect(h.mail.to(l.email).map((m) => m.subject)).toEqual(['Mail 1', 'Mail 2', 'Mail 3', 'Mail 4', 'Mail 5']);
+    expect(result.sends).toHaveLength(5);
+    const first = await h.testEnv.client.workflow.getHandle(handle.workflowId, firstRunId).describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+  });
+});

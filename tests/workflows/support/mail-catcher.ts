@@ -1,0 +1,81 @@
+// A real SMTP server (smtp-server) that keeps every message it accepts, for asserting on what
+// people would receive: recipients, subject, Date, headers and the (decoded) body text.
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+
+export interface CaughtMail {
+  to: string[];
+  from: string;
+  subject: string;
+  /** The Date header, parsed. */
+  date: Date;
+  headers: Map<string, string>;
+  /** Raw body with quoted-printable soft breaks and escapes decoded (html and text parts). */
+  body: string;
+  receivedAt: number;
+}
+
+export interface MailCatcher {
+  url: string;
+  messages: CaughtMail[];
+  to(address: string): CaughtMail[];
+  waitFor(predicate: (messages: CaughtMail[]) => boolean, timeoutMs?: number): Promise<CaughtMail[]>;
+  close(): Promise<void>;
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const bytes = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+function parse(raw: string, envelopeTo: string[]): CaughtMail {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  const headers = new Map<string, string>();
+  for (const line of head.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return {
+    to: envelopeTo,
+    from: headers.get('from') ?? '',
+    subject: headers.get('subject') ?? '',
+    date: new Date(headers.get('date') ?? ''),
+    headers,
+    body: decodeQuotedPrintable(raw.slice(split + 4)),
+    receivedAt: Date.now(),
+  };
+}
+
+export async function startMailCatcher(): Promise<MailCatcher> {
+  const messages: CaughtMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        messages.push(parse(Buffer.concat(chunks).toString('latin1'), session.envelope.rcptTo.map((r) => r.address)));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
+    messages,
+    to: (address) => messages.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase())),
+    async waitFor(predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(messages)) {
+        if (Date.now() > deadline) throw new Error(`mail never arrived (have ${messages.length}: ${messages.map((m) => m.subject).join(', ')})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return messages;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
