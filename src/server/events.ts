@@ -16,7 +16,10 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   const app = new Hono();
   app.post('/events', async (c) => {
     const tooLarge = () =>
-      c.json({ error: 'payload_too_large', message: `event body is larger than the limit of ${ctx.config.eventBodyLimit} bytes (EVENT_BODY_LIMIT)` }, 413);
+      c.json({ error: 'payload_too_large', message: `event body is larger than the limit of ${ctx.config.eventBodyLimit} bytes (EVENT_BODY_LIMIT)` }, 413, {
+        // The rest of the body is discarded, never buffered; the connection is not reused.
+        Connection: 'close',
+      });
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > ctx.config.eventBodyLimit) return tooLarge();
 

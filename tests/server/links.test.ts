@@ -1,0 +1,117 @@
+// Link pages that need no workflow to answer: forged, expired and wrong-purpose tokens on the
+// approval pages, and the unsubscribe confirm/one-click flow for an address with no running sequence.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSuppressed } from '../../src/data/suppressions.js';
+import { signToken } from '../../src/tokens/index.js';
+import { type Harness, SECRET, startHarness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const hour = 3600_000;
+const approvalToken = (overrides: Record<string, unknown> = {}, secret = SECRET) =>
+  signToken({ purpose: 'approval', workflowId: 'payout:ae:rep-1:2026-Q1', approver: 'mgr@acme.example', round: 0, exp: Date.now() + hour, ...overrides } as never, secret);
+const unsubscribeToken = (email: string, overrides: Record<string, unknown> = {}, secret = SECRET) =>
+  signToken({ purpose: 'unsubscribe', email, ruleId: 'webinar-follow-up', exp: Date.now() + hour, ...overrides } as never, secret);
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+describe('approval links that cannot decide', () => {
+  it('a forged token gets 403 on GET and POST, with a page that says nothing changed', async () => {
+    for (const token of [approvalToken({}, 'someone-elses-secret-123'), 'garbage', `${approvalToken().split('.')[0]}.AAAA`]) {
+      const get = await fetch(`${h.url}/approvals/${token}`);
+      expect(get.status).toBe(403);
+      const page = await get.text();
+      expect(page).toContain('This link is not valid');
+      expect(page).toContain('Nothing was changed');
+      const post = await fetch(`${h.url}/approvals/${token}`, form({ decision: 'approve' }));
+      expect(post.status).toBe(403);
+    }
+  });
+
+  it('an expired token gets 410 on GET and POST', async () => {
+    const token = approvalToken({ exp: Date.now() - 1000 });
+    const get = await fetch(`${h.url}/approvals/${token}`);
+    expect(get.status).toBe(410);
+    expect(await get.text()).toContain('This link has expired');
+    expect((await fetch(`${h.url}/approvals/${token}`, form({ decision: 'approve' }))).status).toBe(410);
+  });
+
+  it('an unsubscribe token is not an approval token', async () => {
+    const res = await fetch(`${h.url}/approvals/${unsubscribeToken('ada@example.com')}`);
+    expect(res.status).toBe(403);
+  });
+
+  it('token pages are not cached, not framed, send no referrer and allow no script', async () => {
+    const res = await fetch(`${h.url}/approvals/${approvalToken({ exp: 1 })}`);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('script-src');
+  });
+});
+
+describe('unsubscribe', () => {
+  it('GET shows a confirmation button and suppresses nothing (mail scanners follow links)', async () => {
+    const token = unsubscribeToken('grace@example.com');
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(`${h.url}/unsubscribe/${token}`, { method });
+      expect(res.status).toBe(200);
+      if (method === 'GET') {
+        const page = await res.text();
+        expect(page).toContain('Unsubscribe grace@example.com?');
+        expect(page).toMatch(/<form method="post" action="\/unsubscribe\/[^"]+">/);
+        expect(page).toContain('name="List-Unsubscribe" value="One-Click"');
+      }
+    }
+    expect(isSuppressed(h.db, 'grace@example.com')).toBe(false);
+  });
+
+  it('a one-click POST (RFC 8058) suppresses the address; a second one says it already was', async () => {
+    const token = unsubscribeToken('Grace@Example.com');
+    const res = await fetch(`${h.url}/unsubscribe/${token}`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('You are unsubscribed');
+    expect(isSuppressed(h.db, 'grace@example.com')).toBe(true);
+    const again = await fetch(`${h.url}/unsubscribe/${token}`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('was already unsubscribed');
+    const confirm = await fetch(`${h.url}/unsubscribe/${token}`);
+    expect(await confirm.text()).toContain('was already unsubscribed');
+  });
+
+  it('accepts the multipart body some mail providers send', async () => {
+    const body = new FormData();
+    body.set('List-Unsubscribe', 'One-Click');
+    const res = await fetch(`${h.url}/unsubscribe/${unsubscribeToken('linus@example.com')}`, { method: 'POST', body });
+    expect(res.status).toBe(200);
+    expect(isSuppressed(h.db, 'linus@example.com')).toBe(true);
+  });
+
+  it('forged and expired unsubscribe tokens change nothing', async () => {
+    const forged = await fetch(`${h.url}/unsubscribe/${unsubscribeToken('eve@example.com', {}, 'not-the-secret-123456')}`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(forged.status).toBe(403);
+    const expired = await fetch(`${h.url}/unsubscribe/${unsubscribeToken('eve@example.com', { exp: Date.now() - 1 })}`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(expired.status).toBe(410);
+    expect(isSuppressed(h.db, 'eve@example.com')).toBe(false);
+  });
+
+  it('escapes what it shows: an address cannot inject markup', async () => {
+    const res = await fetch(`${h.url}/unsubscribe/${unsubscribeToken('"><script>alert(1)</script>@x.example')}`);
+    const page = await res.text();
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('&quot;&gt;&lt;script&gt;');
+  });
+});
