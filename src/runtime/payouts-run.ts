@@ -5,7 +5,9 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { findRepsWhere } from '../data/reps.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
-import type { IncentiveRule } from '../plan/schema.js';
+import type { Config } from '../config.js';
+import type { Db } from '../data/db.js';
+import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, workflowIds } from '../workflows/api.js';
 import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -28,24 +30,9 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
   const plan = await loadPlan(options.paths);
   if (!plan.ok) return fail(plan.message);
 
-  const incentives = plan.value.rules.filter((r): r is IncentiveRule => r.kind === 'incentive');
-  const selected = options.rule
-    ? incentives.filter((r) => r.name === options.rule || r.id === options.rule)
-    : incentives;
-  if (selected.length === 0) {
-    const known = incentives.map((r) => `"${r.name}"`).join(', ') || 'none';
-    return fail(options.rule ? `no incentive named "${options.rule}" (incentives: ${known})` : 'the rules define no incentive');
-  }
-
-  const now = options.now ?? new Date();
-  const runnable: IncentiveRule[] = [];
-  for (const rule of selected) {
-    const refusal = refuse(rule, period, now);
-    if (refusal === null) runnable.push(rule);
-    else if (options.rule || refusal.fatal) return fail(refusal.message);
-    else process.stdout.write(`${rule.name}: skipped, ${refusal.message}\n`);
-  }
-  if (runnable.length === 0) return fail(`no incentive pays for ${period.label}`);
+  const selection = selectIncentives(plan.value, period, options.rule, options.now ?? new Date());
+  if (!selection.ok) return fail(selection.message);
+  for (const note of selection.skipped) process.stdout.write(`${note}\n`);
 
   const db = openData(config.value);
   if (!db.ok) return fail(db.message);
@@ -55,25 +42,85 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     return fail(temporal.message);
   }
   try {
-    for (const rule of runnable) {
-      const reps = findRepsWhere(db.value, rule.reps);
-      if (reps.length === 0) {
-        process.stdout.write(`${rule.name} ${period.label}: no rep matches the rule's "for reps"\n`);
-        continue;
-      }
-      process.stdout.write(`${rule.name} ${period.label}:\n`);
-      for (const rep of reps) {
-        const outcome = await startPayout(temporal.value.client, config.value.temporal.taskQueue, rule, rep.id, period.label);
-        const id = workflowIds.payout(rule.id, rep.id, period.label);
-        const what = outcome === 'started' ? 'started    ' : 'already run';
-        process.stdout.write(`  ${what}  ${rep.name} (${rep.id})  ${id}\n`);
-      }
-    }
+    const runs = await startPayouts({ client: temporal.value.client, db: db.value, config: config.value }, selection.rules, period);
+    process.stdout.write(describePayoutRuns(selection.rules, period, runs));
   } finally {
     await temporal.value.close();
     db.value.close();
   }
   return 0;
+}
+
+export type IncentiveSelection =
+  | { ok: true; rules: IncentiveRule[]; skipped: string[] }
+  | { ok: false; message: string };
+
+/** The incentives that pay for this period now; a clear refusal when none may run. */
+export function selectIncentives(plan: Plan, period: Period, ruleName: string | undefined, now: Date): IncentiveSelection {
+  const incentives = plan.rules.filter((r): r is IncentiveRule => r.kind === 'incentive');
+  const selected = ruleName ? incentives.filter((r) => r.name === ruleName || r.id === ruleName) : incentives;
+  if (selected.length === 0) {
+    const known = incentives.map((r) => `"${r.name}"`).join(', ') || 'none';
+    return { ok: false, message: ruleName ? `no incentive named "${ruleName}" (incentives: ${known})` : 'the rules define no incentive' };
+  }
+  const rules: IncentiveRule[] = [];
+  const skipped: string[] = [];
+  for (const rule of selected) {
+    const refusal = refuse(rule, period, now);
+    if (refusal === null) rules.push(rule);
+    else if (ruleName || refusal.fatal) return { ok: false, message: refusal.message };
+    else skipped.push(`${rule.name}: skipped, ${refusal.message}`);
+  }
+  if (rules.length === 0) return { ok: false, message: `no incentive pays for ${period.label}:\n  ${skipped.join('\n  ')}` };
+  return { ok: true, rules, skipped };
+}
+
+export interface PayoutRun {
+  ruleId: string;
+  repId: string;
+  repName: string;
+  workflowId: string;
+  outcome: 'started' | 'already-run';
+}
+
+export interface PayoutDeps {
+  client: Client;
+  db: Db;
+  config: Pick<Config, 'temporal'>;
+}
+
+/** One payout workflow per matching rep; a run that exists (running or finished) is left alone. */
+export async function startPayouts(deps: PayoutDeps, rules: IncentiveRule[], period: Period): Promise<PayoutRun[]> {
+  const runs: PayoutRun[] = [];
+  for (const rule of rules) {
+    for (const rep of findRepsWhere(deps.db, rule.reps)) {
+      const outcome = await startPayout(deps.client, deps.config.temporal.taskQueue, rule, rep.id, period.label);
+      runs.push({
+        ruleId: rule.id, repId: rep.id, repName: rep.name,
+        workflowId: workflowIds.payout(rule.id, rep.id, period.label),
+        outcome: outcome === 'started' ? 'started' : 'already-run',
+      });
+    }
+  }
+  return runs;
+}
+
+export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[]): string {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const mine = runs.filter((r) => r.ruleId === rule.id);
+    if (mine.length === 0) {
+      lines.push(`${rule.name} ${period.label}: no rep matches the rule's "for reps"`);
+      continue;
+    }
+    lines.push(`${rule.name} ${period.label}:`);
+    for (const run of mine) {
+      lines.push(`  ${run.outcome === 'started' ? 'started    ' : 'already run'}  ${run.repName} (${run.repId})  ${run.workflowId}`);
+    }
+  }
+  const started = runs.filter((r) => r.outcome === 'started').length;
+  lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
+  return `${lines.join('\n')}\n`;
 }
 
 type Refusal = { message: string; fatal: boolean };

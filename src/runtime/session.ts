@@ -2,7 +2,6 @@
 // data source and a Temporal connection. Problems the user can fix come back as messages.
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { type Db, openDatabase, DataSourceError } from '../data/db.js';
-import { formatDiagnostics, loadRules } from '../dsl/index.js';
 import type { Plan } from '../plan/schema.js';
 import { connectTemporal, type TemporalClient, TemporalConfigError, TemporalUnreachableError } from './client.js';
 
@@ -11,6 +10,8 @@ export const DEFAULT_RULE_PATHS = ['rules/'];
 export type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export async function loadPlan(paths: string[]): Promise<Loaded<Plan>> {
+  // Loaded on use: commands that only talk to Temporal do not pay for the parser.
+  const { formatDiagnostics, loadRules } = await import('../dsl/index.js');
   const result = await loadRules(paths.length > 0 ? paths : DEFAULT_RULE_PATHS);
   if (!result.plan) {
     const text = formatDiagnostics(result.diagnostics, 'text');

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { upsertDeal } from '../../src/data/deals.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { parsePeriod, type Period } from '../../src/payouts/period.js';
+import type { RepRecord } from '../../src/plan/records.js';
+import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
+import type { PayoutResult } from '../../src/workflows/api.js';
+import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+let h: Harness;
+const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
+const commission = { ...incentiveRule('ae-commission'), name: 'AE commission', reps: fieldEquals('rep', 'role', 'AE') };
+const plan = planOf([commission]);
+const afterQ1 = new Date('2026-04-02T12:00:00Z');
+
+function rep(id: string, role: string): RepRecord {
+  return {
+    id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'NA AEs', role, region: 'NA',
+    manager: 'boss@acme.example', timezone: 'America/New_York', start_date: null,
+  };
+}
+
+beforeAll(async () => {
+  h = await startHarness('payouts');
+  for (const r of [rep('r-1', 'AE'), rep('r-2', 'AE'), rep('r-3', 'SDR')]) upsertRep(h.db, r);
+  upsertDeal(h.db, {
+    id: 'D-1', rep: 'r-1', name: 'Big one', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
+    type: 'new', source: null, closed_at: '2026-02-10', contact: null,
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+test('payouts run starts one payout per matching rep, and a second run starts none', async () => {
+  const selection = selectIncentives(plan, q1, 'AE commission', afterQ1);
+  expect(selection.ok).toBe(true);
+  if (!selection.ok) return;
+  const deps = { client: h.client, db: h.db, config: h.config };
+
+  const first = await startPayouts(deps, selection.rules, q1);
+  expect(first.map((r) => [r.workflowId, r.outcome])).toEqual([
+    ['payout:ae-commission:r-1:2026-Q1', 'started'],
+    ['payout:ae-commission:r-2:2026-Q1', 'started'],
+  ]);
+  const results = await Promise.all(first.map((r) => h.client.workflow.getHandle(r.workflowId).result() as Promise<PayoutResult>));
+  expect(results.map((r) => r.phase)).toEqual(['approved', 'recorded']);
+
+  const second = await startPayouts(deps, selection.rules, q1);
+  expect(second.map((r) => r.outcome)).toEqual(['already-run', 'already-run']);
+  expect(describePayoutRuns(selection.rules, q1, second)).toContain('already run  Rep r-1 (r-1)  payout:ae-commission:r-1:2026-Q1');
+
+  const ledger = h.db.prepare('SELECT rep, amount FROM ledger ORDER BY rep').all();
+  expect(ledger).toEqual([{ rep: 'r-1', amount: '5000.00' }]);
+});
+
+test('a period that has not ended is refused with a clear message', () => {
+  const q2 = (parsePeriod('2026-Q2') as { ok: true; period: Period }).period;
+  const selection = selectIncentives(plan, q2, undefined, new Date('2026-06-30T12:00:00Z'));
+  expect(selection).toEqual({
+    ok: false,
+    message: '2026-Q2 has not ended yet (its last day is 2026-06-30, Europe/Berlin); payouts run only for a closed period',
+  });
+});
+
+test('a period of another kind than the rule pays, or an unknown rule, is refused', () => {
+  const march = (parsePeriod('2026-03') as { ok: true; period: Period }).period;
+  expect(selectIncentives(plan, march, 'AE commission', afterQ1)).toMatchObject({ ok: false, message: expect.stringContaining('pays per quarter, not per month') });
+  expect(selectIncentives(plan, q1, 'Nope', afterQ1)).toMatchObject({ ok: false, message: 'no incentive named "Nope" (incentives: "AE commission")' });
+});
