@@ -1,0 +1,67 @@
+// `salesflow import --kind reps|deals|leads FILE.csv`: CRM data into the data source. Every bad
+// row is reported as FILE:LINE: field: message and nothing from that file is written.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../../config.js';
+import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
+import { formatProblem, importCsv, importKinds, type ImportKind } from '../../data/import.js';
+
+const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv';
+
+export async function run(args: string[]): Promise<number> {
+  let values: { kind?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { kind: { type: 'string', short: 'k' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    process.stderr.write(`salesflow import: ${(err as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const kind = values.kind;
+  if (!kind || !(importKinds as readonly string[]).includes(kind)) {
+    process.stderr.write(`salesflow import: --kind must be one of ${importKinds.join(', ')}${kind ? `, not "${kind}"` : ''}\n${USAGE}\n`);
+    return 1;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`salesflow import: expected one CSV file, got ${positionals.length}\n${USAGE}\n`);
+    return 1;
+  }
+  const file = positionals[0];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 1;
+  }
+
+  let db: Db;
+  try {
+    db = openDatabase(loadConfig().databasePath);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DataSourceError) {
+      process.stderr.write(`salesflow import: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    const result = importCsv(db, kind as ImportKind, text, file);
+    if (!result.ok) {
+      for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+      const n = result.problems.length;
+      process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing imported\n`);
+      return 1;
+    }
+    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+    process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

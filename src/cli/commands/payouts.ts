@@ -1,0 +1,76 @@
+// `salesflow payouts run|export --period P`. `run` starts the payout workflows (the runtime's
+// job); `export` prints the approved ledger as CSV for payroll.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../../config.js';
+import { DataSourceError, openDatabase } from '../../data/db.js';
+import { exportLedger, ledgerCsv } from '../../data/ledger.js';
+import { parsePeriod } from '../../payouts/period.js';
+
+const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [paths]
+       salesflow payouts export --period 2026-Q1`;
+
+export async function run(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  let values: { period?: string; rule?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        period: { type: 'string', short: 'p' },
+        rule: { type: 'string', short: 'r' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`salesflow payouts: ${(err as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (sub === '--help' || sub === '-h' || values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (sub !== 'run' && sub !== 'export') {
+    process.stderr.write(`salesflow payouts: expected "run" or "export"${sub ? `, not "${sub}"` : ''}\n${USAGE}\n`);
+    return 1;
+  }
+  if (!values.period) { process.stderr.write(`salesflow payouts ${sub}: --period is required\n${USAGE}\n`); return 1; }
+  const period = parsePeriod(values.period);
+  if (!period.ok) { process.stderr.write(`salesflow payouts ${sub}: --period ${period.message}\n`); return 1; }
+
+  if (sub === 'run') {
+    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[] }): Promise<number> };
+    try {
+      runtime = await import('../../runtime/payouts-run.js');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ERR_MODULE_NOT_FOUND') {
+        process.stderr.write('salesflow payouts run: this build has no payout runtime (src/runtime/payouts-run.ts is missing)\n');
+        return 1;
+      }
+      throw err;
+    }
+    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals });
+  }
+
+  if (positionals.length) {
+    process.stderr.write(`salesflow payouts export: unexpected argument "${positionals[0]}"\n${USAGE}\n`);
+    return 1;
+  }
+  let db;
+  try {
+    db = openDatabase(loadConfig().databasePath, { readonly: true });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DataSourceError) {
+      process.stderr.write(`salesflow payouts export: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    const entries = exportLedger(db, period.period.label);
+    process.stdout.write(ledgerCsv(entries));
+    process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

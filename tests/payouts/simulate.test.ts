@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src/cli/commands/simulate.js';
+import { openDatabase, type Db } from '../../src/data/db.js';
+import { importCsv } from '../../src/data/import.js';
+import { statementJson, statementTable } from '../../src/payouts/render.js';
+import type { Plan } from '../../src/plan/schema.js';
+import { fixture, tempDir } from '../data/tmp.js';
+import { specRule } from './spec-rule.js';
+
+function crm(): Db {
+  const path = join(tempDir(), 'crm.db');
+  const db = openDatabase(path);
+  for (const kind of ['reps', 'deals'] as const) importCsv(db, kind, readFileSync(fixture(`${kind}.csv`), 'utf8'), `${kind}.csv`);
+  db.close();
+  return openDatabase(path, { readonly: true });
+}
+
+const plan = (rules = [specRule()]): Plan => ({ formatVersion: 1, hash: 'h', metrics: [], rules });
+
+describe('simulate', () => {
+  it('computes a statement for every rep the rule selects, in the SPEC §8 JSON shape', () => {
+    const db = crm();
+    const result = simulate(plan(), db, { period: '2026-Q1' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const json = result.statements.map(statementJson);
+    // r3 is an SDR: not selected.
+    expect(json.map((s) => s.rep)).toEqual(['r1', 'r2']);
+    const [r1, r2] = json;
+    expect(Object.keys(r1)).toEqual(['rule', 'rep', 'period', 'currency', 'measure', 'target', 'attainment', 'lines', 'capped', 'total', 'rewards']);
+    expect(r1).toMatchObject({
+      rule: 'AE commission FY26', period: '2026-Q1', currency: 'USD', measure: '160000.00', target: '100000.00',
+      attainment: '160.00', capped: false, total: '16000.00', rewards: ['Extra day off'],
+    });
+    expect(r1.lines.map((l) => [l.kind, l.amount])).toEqual([
+      ['commission', '8000.00'], ['commission', '6000.00'], ['commission', '1500.00'], ['spiff', '500.00'],
+    ]);
+    expect(r2).toMatchObject({ capped: true, total: '30000.00' });
+    expect(r2.lines.at(-1)).toMatchObject({ kind: 'cap', amount: '-6500.00' });
+    expect(result.statements[0].warnings[0]).toContain('D7');
+    db.close();
+  });
+
+  it('renders a readable table with aligned amounts and explanations', () => {
+    const db = crm();
+    const result = simulate(plan(), db, { period: '2026-Q1' });
+    const table = result.ok ? statementTable(result.statements) : '';
+    expect(table).toContain('AE commission FY26 · 2026-Q1 · r1 Ada Lovelace');
+    expect(table).toContain('revenue 160,000.00 USD of target 100,000.00 USD = 160.00% attainment');
+    expect(table).toMatch(/commission\s+8,000.00 USD {2}marginal: revenue 0.00 USD to 100,000.00 USD/);
+    expect(table).toMatch(/total\s+16,000.00 USD\n/);
+    expect(table).toContain('reward     Extra day off');
+    expect(table).toContain('warning    deal D7');
+    db.close();
+  });
+
+  it('explains a bad period, an unknown rule and a period of the wrong kind', () => {
+    const db = crm();
+    expect(simulate(plan(), db, { period: 'Q1' })).toEqual({ ok: false, message: expect.stringContaining('2026-Q1 (quarter)') });
+    expect(simulate(plan(), db, { period: '2026-Q1', rule: 'AE comission FY26' }))
+      .toEqual({ ok: false, message: expect.stringContaining('did you mean "AE commission FY26"?') });
+    expect(simulate(plan(), db, { period: '2026-03', rule: 'AE commission FY26' }))
+      .toEqual({ ok: false, message: expect.stringContaining('paid per quarter') });
+    expect(simulate(plan(), db, { period: '2027-Q1' })).toEqual({ ok: false, message: expect.stringContaining('outside') });
+    db.close();
+  });
+
+  it('never writes to the data source', () => {
+    const db = crm();
+    const before = db.prepare('SELECT (SELECT count(*) FROM statements) + (SELECT count(*) FROM ledger)').pluck().get();
+    simulate(plan(), db, { period: '2026-Q1' });
+    expect(db.readonly).toBe(true);
+    expect(db.prepare('SELECT (SELECT count(*) FROM statements) + (SELECT count(*) FROM ledger)').pluck().get()).toBe(before);
+    db.close();
+  });
+});
