@@ -19,6 +19,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   env?: Record<string, string>;
+  /** Fixed port (so PUBLIC_URL, the base of links in emails, can name it); default any free port. */
+  port?: number;
   /** Defaults to a client that never connects (for routes that do not reach Temporal). */
   temporalClient?: Client;
   plan?: Plan | null;
@@ -30,9 +32,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = mkdtempSync(path.join(tmpdir(), 'salesflow-server-'));
   const config = loadConfig({
     SALESFLOW_SECRET: SECRET,
-    PORT: '0',
+    PORT: String(options.port ?? 0),
     DATABASE_URL: path.join(dir, 'salesflow.db'),
-    PUBLIC_URL: 'http://127.0.0.1:1',
+    PUBLIC_URL: `http://127.0.0.1:${options.port ?? 1}`,
     ...options.env,
   });
   const db = openDatabase(config.databasePath);

@@ -1,0 +1,201 @@
+// The approval pages against the real payout workflow on the time-skipping server: the link comes
+// from the email the worker really sent; GET never decides; POST decides once; every unusable link
+// gets its own status and changes nothing.
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportLedger } from '../../src/data/ledger.js';
+import { upsertDeal } from '../../src/data/deals.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { getStatement } from '../../src/data/statements.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
+import { signToken } from '../../src/tokens/index.js';
+import { payoutStatusQuery, workflowIds, type PayoutInput } from '../../src/workflows/api.js';
+import { specRule } from '../payouts/spec-rule.js';
+import { SECRET } from './harness.js';
+import { linkTo, type LoopHarness, startLoop } from './temporal-harness.js';
+
+const rule: IncentiveRule = specRule({
+  approval: {
+    approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' },
+    within: { amount: '5', unit: 'days' },
+    escalations: [{ to: { kind: 'address', address: 'vp-sales@acme.example' }, within: { amount: '3', unit: 'days' } }],
+    otherwise: 'reject',
+  },
+});
+const PERIOD = '2026-Q1';
+
+let h: LoopHarness;
+
+beforeAll(async () => {
+  h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] });
+  for (const n of [1, 2, 3, 4]) {
+    upsertRep(h.db, {
+      id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
+    });
+    // 160,000 USD of won revenue: 8%·100k + 12%·50k + 15%·10k = 15,500 USD (the SPEC example).
+    for (const [i, amount] of ['100000', '60000'].entries()) {
+      upsertDeal(h.db, {
+        id: `d-${n}-${i}`, rep: `rep-${n}`, name: `Deal ${i}`, amount, currency: 'USD', stage: 'won', product: 'Platform',
+        type: 'new', source: null, closed_at: '2026-02-1' + i, contact: null,
+      });
+    }
+  }
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function startPayout(repId: string): Promise<{ handle: WorkflowHandle; link: string }> {
+  const input: PayoutInput = { rule, repId, period: PERIOD };
+  const workflowId = workflowIds.payout(rule.id, repId, PERIOD);
+  const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [input] });
+  const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.template === 'payout-approval');
+  return { handle, link: linkTo(email.text, '/approvals') };
+}
+
+const decide = (link: string, decision: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+  fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...headers },
+    body: new URLSearchParams({ decision, ...extra }).toString(),
+  });
+
+const ledgerRows = () => exportLedger(h.db).length;
+
+describe('approving a payout from the emailed link', () => {
+  let handle: WorkflowHandle;
+  let link: string;
+
+  beforeAll(async () => {
+    ({ handle, link } = await startPayout('rep-1'));
+  });
+
+  it('GET shows the statement with every line and the decision buttons, and decides nothing', async () => {
+    expect(link.startsWith(h.url)).toBe(true);
+    const res = await fetch(link);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const page = await res.text();
+    expect(page).toContain('Your approval is needed');
+    expect(page).toContain('mgr1@acme.example');
+    expect(page).toContain('15,500.00 USD');
+    expect(page).toMatch(/8%/);
+    expect(page).toMatch(/<button type="submit" name="decision" value="approve"/);
+    expect(page).toMatch(/<button type="submit" name="decision" value="reject"/);
+    expect(page).toMatch(/<label for="reason">/);
+    // A mail scanner fetching (GET, HEAD) the link many times changes nothing.
+    for (let i = 0; i < 3; i++) expect((await fetch(link, { method: i % 2 ? 'HEAD' : 'GET' })).status).toBe(200);
+    const status = await handle.query(payoutStatusQuery);
+    expect(status.phase).toBe('awaiting-approval');
+    expect(status.decision).toBeNull();
+    expect(ledgerRows()).toBe(0);
+  });
+
+  it('refuses a decision posted from another site (403) and changes nothing', async () => {
+    const res = await decide(link, 'approve', {}, { 'sec-fetch-site': 'cross-site' });
+    expect(res.status).toBe(403);
+    const evil = await decide(link, 'approve', {}, { 'sec-fetch-site': '', origin: 'https://evil.example' });
+    expect(evil.status).toBe(403);
+    expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
+  });
+
+  it('a form without a decision is a 400 and changes nothing', async () => {
+    expect((await decide(link, 'maybe')).status).toBe(400);
+    expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
+  });
+
+  it('POST approve decides once: the page says so and the ledger has one row', async () => {
+    const res = await decide(link, 'approve');
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('Payout approved');
+    expect(page).toContain('Approved by <strong>mgr1@acme.example</strong>');
+    const result = (await handle.result()) as { phase: string; ledgerEntryCreated: boolean };
+    expect(result.phase).toBe('approved');
+    expect(ledgerRows()).toBe(1);
+    expect(exportLedger(h.db)[0]).toMatchObject({ rep: 'rep-1', period: PERIOD, amount: '15500.00', approvedBy: 'mgr1@acme.example' });
+  });
+
+  it('a replayed POST (double click, reload) gets the same result and still one ledger row', async () => {
+    const first = await handle.query(payoutStatusQuery);
+    for (let i = 0; i < 2; i++) {
+      const res = await decide(link, 'approve');
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      expect(page).toContain('Payout approved');
+      expect(page).toContain('Approved by <strong>mgr1@acme.example</strong>');
+    }
+    expect((await handle.query(payoutStatusQuery)).decision).toEqual(first.decision);
+    expect(ledgerRows()).toBe(1);
+  });
+
+  it('the used link now shows the decision with 409, and a late reject changes nothing', async () => {
+    const get = await fetch(link);
+    expect(get.status).toBe(409);
+    expect(await get.text()).toContain('This payout was already approved');
+    const reject = await decide(link, 'reject', { reason: 'changed my mind' });
+    expect(reject.status).toBe(409);
+    expect((await handle.query(payoutStatusQuery)).decision?.outcome).toBe('approved');
+    expect(getStatement(h.db, handle.workflowId)?.status).toBe('approved');
+    expect(ledgerRows()).toBe(1);
+  });
+});
+
+describe('links that cannot decide this payout', () => {
+  it('a forged or expired link for a pending payout changes nothing (403, 410)', async () => {
+    const { handle } = await startPayout('rep-2');
+    const claims = { purpose: 'approval' as const, workflowId: handle.workflowId, approver: 'mgr2@acme.example', round: 0 };
+    const forged = signToken({ ...claims, exp: Date.now() + 3600_000 }, 'an-attackers-own-secret-123');
+    expect((await fetch(`${h.url}/approvals/${forged}`)).status).toBe(403);
+    expect((await decide(`${h.url}/approvals/${forged}`, 'approve')).status).toBe(403);
+    const expired = signToken({ ...claims, exp: Date.now() - 60_000 }, SECRET);
+    const get = await fetch(`${h.url}/approvals/${expired}`);
+    expect(get.status).toBe(410);
+    expect(await get.text()).toContain('This link has expired');
+    expect((await decide(`${h.url}/approvals/${expired}`, 'approve')).status).toBe(410);
+    const status = await handle.query(payoutStatusQuery);
+    expect(status.phase).toBe('awaiting-approval');
+    expect(status.decision).toBeNull();
+  });
+
+  it('after escalation the first approver\'s link is superseded (410, names who it went to); the new link decides', async () => {
+    const { handle, link } = await startPayout('rep-3');
+    // The manager's five days pass without a decision: the VP gets a new link.
+    await h.testEnv.sleep('5 days');
+    const escalated = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'vp-sales@acme.example');
+    const get = await fetch(link);
+    expect(get.status).toBe(410);
+    const page = await get.text();
+    expect(page).toContain('escalated');
+    expect(page).toContain('vp-sales@acme.example');
+    expect((await decide(link, 'approve')).status).toBe(410);
+    expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
+
+    const vpLink = linkTo(escalated.text, '/approvals');
+    const res = await decide(vpLink, 'reject', { reason: 'Deal 1 is <b>double counted</b>' });
+    expect(res.status).toBe(200);
+    const result = await res.text();
+    expect(result).toContain('Payout rejected');
+    expect(result).not.toContain('<b>double');
+    await handle.result();
+    expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected' });
+    expect(exportLedger(h.db).filter((e) => e.rep === 'rep-3')).toHaveLength(0);
+  });
+
+  it('two clicks at the same moment decide once: both see the approval, one ledger row', async () => {
+    const { handle, link } = await startPayout('rep-4');
+    const pages = await Promise.all([decide(link, 'approve'), decide(link, 'approve')]);
+    for (const res of pages) {
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('Payout approved');
+    }
+    await handle.result();
+    expect(exportLedger(h.db).filter((e) => e.rep === 'rep-4')).toHaveLength(1);
+  });
+
+  it('a link to a payout that does not exist gets 404', async () => {
+    const token = signToken({ purpose: 'approval', workflowId: 'payout:nope:rep-9:2026-Q1', approver: 'x@acme.example', round: 0, exp: Date.now() + 60_000 }, SECRET);
+    expect((await fetch(`${h.url}/approvals/${token}`)).status).toBe(404);
+  });
+});
