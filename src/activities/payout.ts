@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
 import { getRep } from '../data/reps.js';
-import { decideStatement, getStatement, recordStatement } from '../data/statements.js';
+import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Recipient } from '../plan/schema.js';
@@ -23,6 +23,25 @@ interface PayoutRef {
   repId: string;
   period: string;
   workflowId: string;
+  /** Workflow time of the step, epoch ms: the Date of its emails. */
+  at?: number;
+}
+
+export interface PreparedPayout {
+  statement: Statement;
+  needsApproval: boolean;
+  decided: { decision: DecisionResult; reason: string | null } | null;
+}
+
+function prepared(stored: StoredStatement): PreparedPayout {
+  const decided =
+    stored.status === 'approved' || stored.status === 'rejected'
+      ? {
+          decision: { outcome: stored.status, decidedBy: stored.decidedBy ?? 'unknown', decidedAt: stored.decidedAt ?? '' },
+          reason: stored.reason,
+        }
+      : null;
+  return { statement: stored.statement, needsApproval: stored.status !== 'recorded', decided };
 }
 
 export function payoutActivities(deps: ActivityDeps) {
@@ -45,15 +64,19 @@ export function payoutActivities(deps: ActivityDeps) {
       from: ref.rule.from ?? defaultFrom(deps.config.publicUrl),
       ...rendered,
       headers: {},
-      date: new Date(),
+      date: new Date(ref.at ?? Date.now()),
       suppressible: false,
     });
   };
 
   return {
-    async preparePayout(ref: PayoutRef): Promise<{ statement: Statement; needsApproval: boolean }> {
+    /**
+     * The statement on record for this run, computing and recording it first if there is none.
+     * `decided`: an earlier run for the same id already decided it (a restarted run asks nobody again).
+     */
+    async preparePayout(ref: PayoutRef): Promise<PreparedPayout> {
       const stored = getStatement(db, ref.workflowId);
-      if (stored) return { statement: stored.statement, needsApproval: stored.status !== 'recorded' };
+      if (stored) return prepared(stored);
       const rep = repOf(ref);
       const gathered = gatherFacts(db, ref.rule, [rep], ref.period);
       if (!gathered.ok) throw ApplicationFailure.nonRetryable(gathered.message, 'PeriodNotPayable');
@@ -61,8 +84,7 @@ export function payoutActivities(deps: ActivityDeps) {
       const needs = needsApproval(statement);
       recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded');
       // Read back: a concurrent attempt may have recorded first, and the record wins.
-      const recorded = getStatement(db, ref.workflowId)!;
-      return { statement: recorded.statement, needsApproval: recorded.status !== 'recorded' };
+      return prepared(getStatement(db, ref.workflowId)!);
     },
 
     /** Emails the round's approver a signed link that expires with the round; null approver: nobody to ask. */
@@ -97,7 +119,7 @@ export function payoutActivities(deps: ActivityDeps) {
         });
         created = findPayout(db, key)?.workflowId === input.workflowId;
       }
-      decideStatement(db, input.workflowId, { status: decision.outcome, by: decision.decidedBy, reason: input.reason });
+      decideStatement(db, input.workflowId, { status: decision.outcome, by: decision.decidedBy, reason: input.reason }, decision.decidedAt);
       return { ledgerEntryCreated: created };
     },
 

@@ -49,7 +49,10 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
     return { phase: 'recorded', statement: prepared.statement, decision: null, reason: null, ledgerEntryCreated: false };
   }
 
-  if (!rule.approval) {
+  if (prepared.decided) {
+    status.decision = prepared.decided.decision;
+    reason = prepared.decided.reason;
+  } else if (!rule.approval) {
     status.decision = { outcome: 'approved', decidedBy: 'auto', decidedAt: new Date().toISOString() };
   } else {
     const rounds = [{ to: rule.approval.approver, within: rule.approval.within }, ...rule.approval.escalations];
@@ -60,7 +63,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
       status.deadline = new Date(deadline).toISOString();
       status.approver = null;
       status.phase = 'awaiting-approval';
-      const asked = await requestApproval({ rule, repId, period, workflowId, round, to: rounds[round].to, deadline, statement: prepared.statement });
+      const asked = await requestApproval({ rule, repId, period, workflowId, at: Date.now(), round, to: rounds[round].to, deadline, statement: prepared.statement });
       if (!asked.approver) continue;
       status.approver = asked.approver;
       await condition(() => status.decision !== null, Math.max(1, deadline - Date.now()));
@@ -78,7 +81,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
   // Late clicks are refused from here on: the phase is no longer awaiting a decision.
   status.phase = decision.outcome;
   const recorded = await recordDecision({ rule, repId, period, workflowId, decision, reason, statement: prepared.statement });
-  await notifyPayoutOutcome({ rule, repId, period, workflowId, decision, reason, statement: prepared.statement });
+  await notifyPayoutOutcome({ rule, repId, period, workflowId, at: Date.now(), decision, reason, statement: prepared.statement });
   await condition(allHandlersFinished);
   return { phase: decision.outcome, statement: prepared.statement, decision, reason, ledgerEntryCreated: recorded.ledgerEntryCreated };
 }

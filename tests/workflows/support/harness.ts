@@ -12,6 +12,9 @@ import { createMailer } from '../../../src/activities/mail.js';
 import { createWorker, type SalesflowWorker } from '../../../src/runtime/worker.js';
 import { startTimeSkippingEnv } from '../../../src/temporal/index.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export const SECRET = 'test-secret-0123456789abcdef';
 export const PUBLIC_URL = 'http://salesflow.test';

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { upsertDeal } from '../../src/data/deals.js';
+import { gatherFacts } from '../../src/data/facts.js';
+import { exportLedger } from '../../src/data/ledger.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { getStatement } from '../../src/data/statements.js';
+import { computeStatement } from '../../src/payouts/statement.js';
+import type { RepRecord } from '../../src/plan/records.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
+import { verifyToken, type ApprovalClaims } from '../../src/tokens/index.js';
+import { decideUpdate, payoutStatusQuery, workflowIds } from '../../src/workflows/api.js';
+import { payoutWorkflow } from '../../src/workflows/payout.js';
+import { specRule } from '../payouts/spec-rule.js';
+import { SECRET, startHarness, type Harness } from './support/harness.js';
+import { payoutCases } from './support/payout-cases.js';
+import type { CaughtMail } from './support/mail-catcher.js';
+
+const PERIOD = '2026-Q1';
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness('payout');
+  for (const c of payoutCases) {
+    upsertRep(h.db, c.rep);
+    for (const d of c.deals) upsertDeal(h.db, { ...d, rep: c.rep.id });
+  }
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function seedRep(id: string, revenue = '160000'): RepRecord {
+  const rep: RepRecord = {
+    id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: `mgr-${id}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
+  };
+  upsertRep(h.db, rep);
+  upsertDeal(h.db, {
+    id: `${id}-deal`, rep: id, name: 'Big one', amount: revenue, currency: 'USD', stage: 'won', product: 'Core',
+    type: 'new', source: null, closed_at: '2026-03-01', contact: null,
+  });
+  return rep;
+}
+
+const withApproval = (id: string, otherwise: 'approve' | 'reject'): IncentiveRule =>
+  specRule({
+    id,
+    cap: null,
+    approval: {
+      approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' },
+      within: { amount: '5', unit: 'days' },
+      escalations: [{ to: { kind: 'address', address: 'vp-sales@acme.example' }, within: { amount: '3', unit: 'days' } }],
+      otherwise,
+    },
+  });
+
+function start(rule: IncentiveRule, repId: string) {
+  return h.testEnv.client.workflow.start(payoutWorkflow, {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIds.payout(rule.id, repId, PERIOD),
+    args: [{ rule, repId, period: PERIOD }],
+  });
+}
+
+function approvalLink(mail: CaughtMail): { token: string; claims: ApprovalClaims } {
+  const match = /http:\/\/salesflow\.test\/approvals\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(mail.body);
+  if (!match) throw new Error(`no approval link in: ${mail.body}`);
+  const check = verifyToken(match[1], SECRET, 'approval', 0);
+  if (!check.ok || check.claims.purpose !== 'approval') throw new Error(`bad token: ${JSON.stringify(check)}`);
+  return { token: match[1], claims: check.claims };
+}
+
+/** An update the validator refused: its cause carries the validator's message. */
+const refusedWith = (message: RegExp) => (err: unknown) =>
+  err instanceof WorkflowUpdateFailedError && message.test(String((err.cause as Error | undefined)?.message));
+
+const waitForMail = (to: string, count = 1) => h.mail.waitFor(() => h.mail.to(to).length >= count).then(() => h.mail.to(to));
+
+describe('the same cases through computeStatement and through the payout workflow', () => {
+  for (const c of payoutCases) {
+    test(c.name, async () => {
+      const gathered = gatherFacts(h.db, c.rule, [c.rep], PERIOD);
+      if (!gathered.ok) throw new Error(gathered.message);
+      const direct = computeStatement(c.rule, c.rep, PERIOD, gathered.facts.get(c.rep.id)!);
+      expect(direct.total).toBe(c.total);
+      expect(direct.rewards).toEqual(c.rewards);
+
+      const result = await (await start(c.rule, c.rep.id)).result();
+      expect(result.statement).toEqual(direct);
+      const ledger = exportLedger(h.db, PERIOD).filter((e) => e.ruleId === c.rule.id);
+      if (c.total === '0.00' && c.rewards.length === 0) {
+        expect(result.phase).toBe('recorded');
+        expect(ledger).toEqual([]);
+        expect(getStatement(h.db, workflowIds.payout(c.rule.id, c.rep.id, PERIOD))?.status).toBe('recorded');
+        expect(h.mail.to(c.rep.email)).toEqual([]);
+      } else {
+        // No approval block: approved automatically, recorded once, and the rep gets the statement.
+        expect(result.decision?.decidedBy).toBe('auto');
+        expect(ledger.map((e) => [e.rep, e.amount, e.approvedBy])).toEqual([[c.rep.id, c.total, 'auto']]);
+        const [mail] = await waitForMail(c.rep.email);
+        expect(mail.subject).toContain(c.rule.name);
+      }
+    });
+  }
+});
+
+describe('approval by email', () => {
+  test('the manager approves through the link: ledger entry once, rep gets the statement; refused decisions change nothing', async () => {
+    const rep = seedRep('appr');
+    const rule = withApproval('appr-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [request] = await waitForMail(rep.manager!);
+    const { claims } = approvalLink(request);
+    expect(claims).toMatchObject({ workflowId: handle.workflowId, approver: rep.manager, round: 0 });
+    const status = await handle.query(payoutStatusQuery);
+    expect(status).toMatchObject({ phase: 'awaiting-approval', approver: rep.manager, round: 0 });
+    expect(Date.parse(status.deadline!)).toBe(claims.exp);
+    expect(request.subject).toContain('15,500.00 USD');
+
+    const decide = (approver: string, round: number, decision: 'approve' | 'reject' = 'approve') =>
+      handle.executeUpdate(decideUpdate, { args: [{ approver, round, decision }] });
+    await expect(decide('intruder@acme.example', 0)).rejects.toSatisfy(refusedWith(/not for the current approver/));
+    await expect(decide(rep.manager!, 1)).rejects.toSatisfy(refusedWith(/superseded/));
+    const decided = await decide(rep.manager!.toUpperCase(), 0);
+    expect(decided).toMatchObject({ outcome: 'approved', decidedBy: rep.manager });
+    await expect(decide(rep.manager!, 0, 'reject')).rejects.toSatisfy(refusedWith(/already been decided/));
+
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'approved', ledgerEntryCreated: true, decision: { decidedBy: rep.manager } });
+    const ledger = exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id);
+    expect(ledger.map((e) => [e.rep, e.amount, e.approvedBy])).toEqual([[rep.id, '15500.00', rep.manager]]);
+    expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'approved', decidedBy: rep.manager });
+    const [statementMail] = await waitForMail(rep.email);
+    expect(statementMail.body).toContain('15,500.00 USD');
+    expect(h.mail.to('vp-sales@acme.example').filter((m) => m.body.includes(handle.workflowId) || m.subject.includes(rep.name))).toEqual([]);
+  });
+
+  test('no decision: escalates to the VP after 5 days, then `otherwise reject` tells rep and manager', async () => {
+    const rep = seedRep('silent');
+    const rule = withApproval('silent-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'rejected', decision: { outcome: 'rejected', decidedBy: 'otherwise' }, ledgerEntryCreated: false });
+    const [first] = h.mail.to(rep.manager!);
+    const vp = h.mail.to('vp-sales@acme.example').filter((m) => m.subject.includes(rep.name));
+    expect(vp).toHaveLength(1);
+    const escalated = approvalLink(vp[0]).claims;
+    expect(escalated).toMatchObject({ approver: 'vp-sales@acme.example', round: 1 });
+    expect(vp[0].date.getTime() - first.date.getTime()).toBeGreaterThanOrEqual(5 * 86_400_000 - 1000);
+    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toEqual([]);
+    const notices = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => /rejected/.test(m.subject));
+    expect(notices).toHaveLength(2);
+  });
+
+  test('no decision with `otherwise approve`: approved and paid once, by "otherwise"', async () => {
+    const rep = seedRep('lenient');
+    const rule = withApproval('lenient-rule', 'approve');
+    const result = await (await start(rule, rep.id)).result();
+    expect(result).toMatchObject({ phase: 'approved', decision: { decidedBy: 'otherwise' }, ledgerEntryCreated: true });
+    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id).map((e) => e.approvedBy)).toEqual(['otherwise']);
+  });
+
+  test('after escalation the old link is superseded and the VP decides: rejected with a reason', async () => {
+    const rep = seedRep('escal');
+    const rule = withApproval('escal-rule', 'approve');
+    const handle = await start(rule, rep.id);
+    await waitForMail(rep.manager!);
+    await h.testEnv.sleep('5 days');
+    const vpMail = await h.mail
+      .waitFor(() => h.mail.to('vp-sales@acme.example').some((m) => m.subject.includes(rep.name)))
+      .then(() => h.mail.to('vp-sales@acme.example').filter((m) => m.subject.includes(rep.name)));
+    const { claims } = approvalLink(vpMail[0]);
+    await expect(
+      handle.executeUpdate(decideUpdate, { args: [{ approver: rep.manager!, round: 0, decision: 'approve' }] }),
+    ).rejects.toSatisfy(refusedWith(/superseded/));
+    const decided = await handle.executeUpdate(decideUpdate, {
+      args: [{ approver: claims.approver, round: claims.round, decision: 'reject', reason: 'Deal b1 is double counted' }],
+    });
+    expect(decided.outcome).toBe('rejected');
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'rejected', reason: 'Deal b1 is double counted', decision: { decidedBy: 'vp-sales@acme.example' } });
+    expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected', reason: 'Deal b1 is double counted' });
+    const told = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => /rejected/.test(m.subject));
+    expect(told).toHaveLength(2);
+    expect(told[0].body).toContain('Deal b1 is double counted');
+    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toEqual([]);
+  });
+});
+
+describe('retries', () => {
+  test('a ledger write and a statement email retried after they succeeded pay and mail once', async () => {
+    const rep = seedRep('retry');
+    const rule = specRule({ id: 'retry-rule', cap: null });
+    const before = { record: h.calls.get('recordDecision') ?? 0, notify: h.calls.get('notifyPayoutOutcome') ?? 0 };
+    h.failAfterWork('recordDecision');
+    h.failAfterWork('notifyPayoutOutcome');
+    const result = await (await start(rule, rep.id)).result();
+    expect((h.calls.get('recordDecision') ?? 0) - before.record).toBe(2);
+    expect((h.calls.get('notifyPayoutOutcome') ?? 0) - before.notify).toBe(2);
+    expect(result.ledgerEntryCreated).toBe(true);
+    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toHaveLength(1);
+    expect(h.mail.to(rep.email)).toHaveLength(1);
+  });
+
+  test('a run restarted for the same rule, rep and period after it finished asks nobody, pays and mails nothing again', async () => {
+    const rep = seedRep('dup');
+    const rule = withApproval('dup-rule', 'approve');
+    const first = await (await start(rule, rep.id)).result();
+    const mailsBefore = h.mail.messages.length;
+    // Temporal's default id reuse policy allows a new run once the first has closed.
+    const again = await (await start(rule, rep.id)).result();
+    expect(again).toMatchObject({ phase: 'approved', decision: first.decision, ledgerEntryCreated: true });
+    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toHaveLength(1);
+    expect(h.mail.messages.length).toBe(mailsBefore);
+  });
+});
