@@ -1,0 +1,102 @@
+// Running rule test cases: each case folder's CSV fixtures are imported into a fresh temporary
+// SQLite file, then the same statement code as `simulate` and the payout workflow computes the
+// statement that is compared with the case's expectation.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import { selectIncentives } from '../payouts/rule-selection.js';
+import { CaseFile, compareStatement, type TestCase } from '../payouts/test-case.js';
+import type { Plan } from '../plan/schema.js';
+import { openDatabase } from './db.js';
+import { formatProblem, importCsv, importKinds } from './import.js';
+import { statementsForPeriod } from './period-statements.js';
+
+export interface CaseFolder {
+  /** The folder holding case.json and the CSV fixtures. */
+  dir: string;
+  file: string;
+}
+
+export interface CaseResult {
+  name: string;
+  /** Where the case is written, for the report. */
+  file: string;
+  ok: boolean;
+  /** Why it failed: mismatch report, bad case file, fixture import problems. */
+  report: string[];
+}
+
+/** Case folders beside rule paths: `<rules folder>/tests/<case>/case.json` (or `tests/case.json`). */
+export function findCaseFolders(paths: string[]): CaseFolder[] {
+  const found = new Map<string, CaseFolder>();
+  const add = (dir: string) => {
+    const file = join(dir, 'case.json');
+    if (existsSync(file)) found.set(file, { dir, file });
+  };
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const dir = statSync(path).isDirectory() ? path : dirname(path);
+    const tests = join(dir, 'tests');
+    if (existsSync(tests) && statSync(tests).isDirectory()) {
+      add(tests);
+      for (const entry of readdirSync(tests, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (entry.isDirectory()) add(join(tests, entry.name));
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(folder.file, 'utf8'));
+  } catch (err) {
+    return { ok: false, message: `${folder.file}: not valid JSON: ${(err as Error).message}` };
+  }
+  const parsed = CaseFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, message: `${folder.file}: ${issue.path.join('.') || '(case)'}: ${issue.message}` };
+  }
+  return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
+}
+
+/** Run every case of one folder against its own temporary data source. */
+export function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd()): CaseResult[] {
+  const shown = relative(cwd, folder.file) || folder.file;
+  const loaded = loadCases(folder);
+  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: [loaded.message] }];
+  const cases = loaded.cases;
+  const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
+
+  const tmp = mkdtempSync(join(tmpdir(), 'salesflow-test-'));
+  const db = openDatabase(join(tmp, 'case.db'));
+  try {
+    const problems: string[] = [];
+    for (const kind of importKinds) {
+      const csv = join(folder.dir, `${kind}.csv`);
+      if (!existsSync(csv)) continue;
+      const result = importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
+      if (!result.ok) problems.push(...result.problems.map(formatProblem));
+    }
+    if (problems.length) {
+      return cases.map((c, i) => ({ name: nameOf(c, i), file: shown, ok: false, report: ['fixture does not import:', ...problems] }));
+    }
+    return cases.map((c, i): CaseResult => {
+      const name = nameOf(c, i);
+      const fail = (report: string[]): CaseResult => ({ name, file: shown, ok: false, report });
+      const selection = selectIncentives(plan, c.rule);
+      if (!selection.ok) return fail([selection.message]);
+      const rule = selection.rules[0];
+      const computed = statementsForPeriod(db, rule, c.period);
+      if (!computed.ok) return fail([computed.message]);
+      const statement = computed.statements.find((s) => s.rep === c.rep) ?? null;
+      const mismatch = compareStatement(c.expect, statement, c.rep);
+      return mismatch ? fail(mismatch.report) : { name, file: shown, ok: true, report: [] };
+    });
+  } finally {
+    db.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

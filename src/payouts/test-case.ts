@@ -1,0 +1,118 @@
+// Rule test cases (`salesflow test`, docs/testing-rules.md): a data fixture and a period in,
+// expected statement lines out. This module is the pure part: the case file schema, comparing an
+// expected statement with the computed one, and a readable diff of the lines.
+import { z } from 'zod';
+import { Decimal } from '../money/index.js';
+import { LineKind, type Statement } from './statement.js';
+
+const amount = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((v) => /^-?\d+(\.\d+)?$/.test(v), { message: 'expected a decimal amount like "15500.00"' });
+
+export const ExpectedLine = z.object({
+  kind: LineKind,
+  amount,
+  /** Optional: text the line's description must contain. */
+  description: z.string().optional(),
+});
+export type ExpectedLine = z.infer<typeof ExpectedLine>;
+
+export const ExpectedStatement = z.object({
+  lines: z.array(ExpectedLine).optional(),
+  total: amount.optional(),
+  capped: z.boolean().optional(),
+  rewards: z.array(z.string()).optional(),
+  /** Texts that must each appear in one of the statement's warnings. */
+  warnings: z.array(z.string()).optional(),
+});
+export type ExpectedStatement = z.infer<typeof ExpectedStatement>;
+
+export const TestCase = z.object({
+  /** Shown in the report; defaults to the folder name (and index when a file holds several). */
+  name: z.string().optional(),
+  rule: z.string().min(1),
+  period: z.string().min(1),
+  rep: z.string().min(1),
+  /** null: the rule must not select this rep (no statement). */
+  expect: ExpectedStatement.nullable(),
+});
+export type TestCase = z.infer<typeof TestCase>;
+
+/** A `case.json` holds one case or an array of cases over the same fixture. */
+export const CaseFile = z.union([TestCase, z.array(TestCase).min(1)]);
+
+export interface Mismatch {
+  /** Human lines explaining what differs, indented by the caller. */
+  report: string[];
+}
+
+const sameAmount = (a: string, b: string) => new Decimal(a).eq(new Decimal(b));
+
+const lineKey = (l: { kind: string; amount: string }) => `${l.kind.padEnd(10)} ${new Decimal(l.amount).toFixed(2).padStart(12)}`;
+
+/** Longest-common-subsequence diff of two short lists: '  ' same, '- ' expected only, '+ ' actual only. */
+export function diffLines(expected: string[], actual: string[]): string[] {
+  const n = expected.length;
+  const m = actual.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = expected[i] === actual[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && expected[i] === actual[j]) { out.push(`  ${expected[i]}`); i++; j++; }
+    else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(`+ ${actual[j]}`); j++; }
+    else { out.push(`- ${expected[i]}`); i++; }
+  }
+  return out;
+}
+
+/** Compare a computed statement (or none) with what the case expects; null when it matches. */
+export function compareStatement(expected: ExpectedStatement | null, actual: Statement | null, rep: string): Mismatch | null {
+  if (expected === null) {
+    return actual ? { report: [`expected no statement for ${rep} (the rule should not select it), got total ${actual.total}`] } : null;
+  }
+  if (!actual) return { report: [`expected a statement for ${rep}, but the rule does not select this rep (or it is not in reps.csv)`] };
+  const report: string[] = [];
+  if (expected.lines) {
+    const linesMatch =
+      expected.lines.length === actual.lines.length &&
+      expected.lines.every((e, i) => e.kind === actual.lines[i].kind && sameAmount(e.amount, actual.lines[i].amount));
+    if (!linesMatch) {
+      report.push('lines (- expected, + actual):');
+      for (const d of diffLines(expected.lines.map(lineKey), actual.lines.map(lineKey))) report.push(`  ${d}`);
+      report.push('actual lines:');
+      for (const l of actual.lines) report.push(`  ${lineKey(l)}  ${l.description}`);
+    } else {
+      expected.lines.forEach((e, i) => {
+        if (e.description !== undefined && !actual.lines[i].description.includes(e.description)) {
+          report.push(`line ${i + 1} (${e.kind}): description should contain ${JSON.stringify(e.description)}, is ${JSON.stringify(actual.lines[i].description)}`);
+        }
+      });
+    }
+  }
+  if (expected.total !== undefined && !sameAmount(expected.total, actual.total)) {
+    report.push(`total: expected ${expected.total}, got ${actual.total}`);
+  }
+  if (expected.capped !== undefined && expected.capped !== actual.capped) {
+    report.push(`capped: expected ${expected.capped}, got ${actual.capped}`);
+  }
+  if (expected.rewards !== undefined) {
+    const want = [...expected.rewards].sort();
+    const got = [...actual.rewards].sort();
+    if (JSON.stringify(want) !== JSON.stringify(got)) {
+      report.push(`rewards: expected ${JSON.stringify(expected.rewards)}, got ${JSON.stringify(actual.rewards)}`);
+    }
+  }
+  for (const text of expected.warnings ?? []) {
+    if (!actual.warnings.some((w) => w.includes(text))) {
+      report.push(`warnings: none contains ${JSON.stringify(text)}; warnings are ${JSON.stringify(actual.warnings)}`);
+    }
+  }
+  return report.length ? { report } : null;
+}

@@ -1,0 +1,49 @@
+
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { findCaseFolders, runCaseFolder } from '../../src/data/rule-tests.js';
+import { diffLines } from '../../src/payouts/test-case.js';
+import type { Plan } from '../../src/plan/schema.js';
+import { specRule } from './spec-rule.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const plan: Plan = { formatVersion: 1, hash: 'h', metrics: [], rules: [specRule()] };
+const casesDir = (name: string) => fileURLToPath(new URL(`../fixtures/cases/${name}`, import.meta.url));
+
+describe('rule test cases', () => {
+  it('the shipped SPEC §5 cases pass against the hand-written plan', () => {
+    const folders = findCaseFolders([`${root}/rules`]);
+    expect(folders.map((f) => f.file)).toContain(`${root}/rules/tests/ae-commission-fy26/case.json`);
+    const folder = folders.find((f) => f.dir.endsWith('ae-commission-fy26'))!;
+    const results = runCaseFolder(plan, folder, root);
+    expect(results.map((r) => [r.name, r.ok, r.report])).toEqual([
+      ['marginal bands and spiffs (SPEC §5 example: 160k on a 100k target)', true, []],
+      ['the cap cuts 36,500 down to 30,000', true, []],
+      ['exactly 100% stays in the first band; ten wins earn the bonus', true, []],
+      ['SDRs are not on the AE plan', true, []],
+    ]);
+  });
+
+  it('a failing case shows expected against actual lines and the totals', () => {
+    const [result] = runCaseFolder(plan, { dir: casesDir('wrong-total'), file: `${casesDir('wrong-total')}/case.json` }, root);
+    expect(result.ok).toBe(false);
+    expect(result.name).toBe('wrong-total');
+    const text = result.report.join('\n');
+    expect(text).toContain('lines (- expected, + actual):');
+    expect(text).toMatch(/^ {4}commission +8000\.00$/m);
+    expect(text).toMatch(/^ {2}- commission +6600\.00$/m);
+    expect(text).toMatch(/^ {2}\+ commission +6000\.00$/m);
+    expect(text).toContain('total: expected 16100.00, got 15500.00');
+  });
+
+  it('a fixture that does not import fails the case with the CSV problem', () => {
+    const [result] = runCaseFolder(plan, { dir: casesDir('bad-fixture'), file: `${casesDir('bad-fixture')}/case.json` }, root);
+    expect(result.ok).toBe(false);
+    expect(result.report.join('\n')).toMatch(/tests\/fixtures\/cases\/bad-fixture\/deals\.csv:2: amount: expected a plain decimal/);
+  });
+
+  it('diffs lists by their longest common run', () => {
+    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '+ x', '- b', '  c', '+ d']);
+  });
+});
+
