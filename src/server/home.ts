@@ -1,6 +1,7 @@
 // Dev only: GET / — the overview of a `salesflow dev` session: the rules loaded, the workflows
 // running (with links into the Temporal UI) and the payouts waiting for a decision.
 import { Hono } from 'hono';
+import { exportLedger } from '../data/ledger.js';
 import type { ServerContext } from './context.js';
 import { homePage, type PendingApproval, type RunningWorkflow } from './pages/home.js';
 
@@ -36,6 +37,8 @@ export function homeRoutes(ctx: ServerContext): Hono {
       rules: ctx.plan?.rules ?? [],
       running: await runningWorkflows(ctx),
       pending: pendingApprovals(ctx),
+      // Newest last in the export; the page shows the most recent first.
+      ledger: exportLedger(ctx.db).sort((a, b) => b.id - a.id).slice(0, MAX_LISTED),
       temporalUiUrl: ctx.dev?.temporalUiUrl,
       namespace: ctx.config.temporal.namespace,
     });

@@ -1,5 +1,6 @@
 // The dev overview page.
 import { dec, displayMoney } from '../../money/index.js';
+import type { LedgerEntry } from '../../data/ledger.js';
 import type { Rule } from '../../plan/schema.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
@@ -25,6 +26,7 @@ export interface HomeView {
   /** null: the Temporal server cannot list workflows. */
   running: RunningWorkflow[] | null;
   pending: PendingApproval[];
+  ledger: LedgerEntry[];
   temporalUiUrl?: string;
   namespace: string;
 }
@@ -48,6 +50,17 @@ ${view.pending.length === 0
     : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Total</th><th scope="col">Workflow</th><th scope="col">Email</th></tr></thead><tbody>
 ${view.pending.map(
   (p) => html`<tr><td>${p.rule}</td><td>${p.rep}</td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td><a href="/outbox?workflow=${encodeURIComponent(p.workflowId)}">approval email</a></td></tr>`,
+)}
+</tbody></table>`}
+</section>
+
+<section class="card" aria-labelledby="ledger-heading">
+<h2 id="ledger-heading">Payout ledger (${view.ledger.length})</h2>
+${view.ledger.length === 0
+    ? html`<p class="muted">No approved payouts yet.</p>`
+    : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Amount</th><th scope="col">Approved by</th><th scope="col">Approved at</th></tr></thead><tbody>
+${view.ledger.map(
+  (e) => html`<tr><td>${e.ruleName}</td><td>${e.rep}</td><td>${e.period}</td><td class="amount">${displayMoney(dec(e.amount), e.currency)}</td><td>${e.approvedBy}</td><td class="muted">${e.approvedAt}</td></tr>`,
 )}
 </tbody></table>`}
 </section>

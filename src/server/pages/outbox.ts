@@ -35,13 +35,17 @@ ${rows.map(
   );
 }
 
-/** Absolute http(s) links of the email, for a plain list under the rendered message. */
-export function linksIn(markup: string): string[] {
+/**
+ * Absolute http(s) links of the email, from its HTML anchors and its plain text (where a URL is
+ * just text, which the sandboxed preview cannot make clickable), for a plain list under the message.
+ */
+export function linksIn(markup: string, text: string): string[] {
   const links = new Set<string>();
   for (const m of markup.matchAll(/href\s*=\s*"([^"]+)"|href\s*=\s*'([^']+)'/gi)) {
     const href = (m[1] ?? m[2]).replace(/&amp;/g, '&');
     if (/^https?:\/\//i.test(href)) links.add(href);
   }
+  for (const m of text.matchAll(/https?:\/\/[^\s<>"']+/gi)) links.add(m[0].replace(/[.,;:!?)]+$/, ''));
   return [...links];
 }
 
@@ -49,7 +53,7 @@ export function outboxMessagePage(row: OutboxRow): SafeHtml {
   // <base target=_top>: a click on a link inside the sandbox navigates this tab, not the frame.
   const srcdoc = `<!doctype html><html><head><meta charset="utf-8"><base target="_top"></head><body>${row.html}</body></html>`;
   const extraHeaders = Object.entries(row.headers);
-  const links = linksIn(row.html);
+  const links = linksIn(row.html, row.text);
   return page(
     { title: row.subject || 'Email', section, wide: true },
     html`<p><a href="/outbox">← All emails</a></p>

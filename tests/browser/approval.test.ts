@@ -1,0 +1,98 @@
+// The demo loop in a real browser (Debian chromium, headless): open the approval email in the dev
+// outbox, follow its link, read the statement, press Approve, see the result, and find the payout in
+// the ledger on the overview page. Saves test-artifacts/approval.png (the approval page) and
+// test-artifacts/approved.png (the result).
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { upsertDeal } from '../../src/data/deals.js';
+import { exportLedger } from '../../src/data/ledger.js';
+import { upsertRep } from '../../src/data/reps.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
+import { workflowIds, type PayoutInput } from '../../src/workflows/api.js';
+import { specRule } from '../payouts/spec-rule.js';
+import { type LoopHarness, startLoop } from '../server/temporal-harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts');
+
+const rule: IncentiveRule = specRule({
+  approval: {
+    approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' },
+    within: { amount: '5', unit: 'days' },
+    escalations: [],
+    otherwise: 'reject',
+  },
+});
+
+let h: LoopHarness;
+let browser: Browser;
+
+beforeAll(async () => {
+  [h, browser] = await Promise.all([
+    startLoop('browser', { formatVersion: 1, hash: 'demo', metrics: [], rules: [rule] }, { dev: true }),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    }),
+  ]);
+  upsertRep(h.db, {
+    id: 'rep-ana', name: 'Ana Souza', email: 'ana@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: 'maria@acme.example', timezone: 'Europe/Lisbon', start_date: null,
+  });
+  const deals = [['d-1', '100000', 'Platform'], ['d-2', '50000', 'Platform'], ['d-3', '10000', 'Analytics'], ['d-4', '8000', 'Analytics']] as const;
+  for (const [id, amount, product] of deals) {
+    upsertDeal(h.db, {
+      id, rep: 'rep-ana', name: `${product} for ${id}`, amount, currency: 'USD', stage: 'won', product,
+      type: 'new', source: null, closed_at: '2026-03-02', contact: null,
+    });
+  }
+  upsertDeal(h.db, {
+    id: 'd-eur', rep: 'rep-ana', name: 'Berlin expansion', amount: '20000', currency: 'EUR', stage: 'won', product: 'Platform',
+    type: 'expansion', source: null, closed_at: '2026-03-05', contact: null,
+  });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+it('approves a payout from the outbox by clicking through, and the ledger shows it once', async () => {
+  const input: PayoutInput = { rule, repId: 'rep-ana', period: '2026-Q1' };
+  const workflowId = workflowIds.payout(rule.id, 'rep-ana', '2026-Q1');
+  const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [input] });
+  await h.waitForEmail((r) => r.workflow_id === workflowId && r.template === 'payout-approval');
+
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await page.goto(`${h.url}/`);
+  await expect(page.getByRole('heading', { name: /Payouts waiting for approval \(1\)/ }).isVisible()).resolves.toBe(true);
+
+  await page.goto(`${h.url}/outbox`);
+  await page.getByRole('link', { name: /^Approve Ana Souza/ }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
+  expect(await page.locator('iframe.email').count()).toBe(1);
+  await page.getByRole('link', { name: /\/approvals\// }).first().click();
+
+  await page.getByRole('heading', { name: 'Your approval is needed' }).waitFor();
+  expect(await page.getByTestId('statement-total').textContent()).toBe('16,250.00 USD');
+  expect(await page.getByText('left out').count()).toBeGreaterThan(0);
+  await page.getByLabel(/Reason/).fill('Great quarter, Ana!');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'approval.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Approve payout' }).click();
+  await page.getByRole('heading', { name: 'Payout approved' }).waitFor();
+  expect(await page.getByText('Approved by maria@acme.example').count()).toBe(1);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'approved.png'), fullPage: true });
+
+  await handle.result();
+  await page.goto(`${h.url}/`);
+  const ledger = page.locator('section', { has: page.getByRole('heading', { name: /Payout ledger/ }) });
+  expect(await ledger.getByRole('row', { name: /Ana|rep-ana/ }).count()).toBe(1);
+  expect(await ledger.getByText('16,250.00 USD').count()).toBe(1);
+  expect(exportLedger(h.db)).toHaveLength(1);
+  await page.close();
+});
