@@ -14,7 +14,7 @@ import type { DecisionResult } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { payoutScope, payoutTemplate, type PayoutEmailKind } from './payout-emails.js';
-import { renderTemplate } from './render.js';
+import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
 
@@ -53,13 +53,13 @@ export function payoutActivities(deps: ActivityDeps) {
     return rep;
   };
 
-  const send = async (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: Record<string, unknown>) => {
+  const send = async (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope) => {
     const rendered = renderTemplate(payoutTemplate(ref.rule, kind), scope);
     return deliver(deps, {
       key: `${ref.workflowId}:${round}:${to.toLowerCase()}`,
       workflowId: ref.workflowId,
       ruleId: ref.rule.id,
-      template: kind,
+      template: payoutTemplate(ref.rule, kind).name,
       to,
       from: ref.rule.from ?? defaultFrom(deps.config.publicUrl),
       ...rendered,
@@ -100,8 +100,8 @@ export function payoutActivities(deps: ActivityDeps) {
         requireSecret(deps),
       );
       const approvalUrl = `${deps.config.publicUrl}/approvals/${token}`;
-      const scope = payoutScope({ rule: input.rule, rep, period: input.period, statement: input.statement, approvalUrl, deadline: input.deadline });
-      await send(input, 'payout-approval', `approval-${input.round}`, approver, scope);
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, approval: { url: approvalUrl, approver, due: input.deadline } });
+      await send(input, 'approval', `approval-${input.round}`, approver, scope);
       return { approver, problem: null };
     },
 
@@ -126,13 +126,13 @@ export function payoutActivities(deps: ActivityDeps) {
     /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = repOf(input);
-      const scope = payoutScope({ rule: input.rule, rep, period: input.period, statement: input.statement, decision: input.decision, reason: input.reason });
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason });
       if (input.decision.outcome === 'approved') {
-        await send(input, 'payout-statement', 'statement', rep.email, scope);
+        await send(input, 'statement', 'statement', rep.email, scope);
         return;
       }
       for (const to of new Set([rep.email, ...(rep.manager ? [rep.manager] : [])].map((a) => a.toLowerCase()))) {
-        await send(input, 'payout-rejected', 'rejected', to, scope);
+        await send(input, 'rejected', 'rejected', to, scope);
       }
     },
   };

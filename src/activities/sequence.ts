@@ -6,7 +6,8 @@ import { holds } from '../plan/evaluate.js';
 import type { Expr, Send, Template } from '../plan/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
-import { escapeHtml, renderTemplate } from './render.js';
+import { escapeHtml, renderTemplate } from '../templates/index.js';
+import { entityScope } from './scope.js';
 import { currentRecords, resolveRecipients, type Subject } from './subjects.js';
 
 const UNSUBSCRIBE_LINK_LIFETIME_MS = 5 * 365 * 24 * 60 * 60 * 1000;
@@ -49,9 +50,9 @@ export function sequenceActivities(deps: ActivityDeps) {
       );
       const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
       const records = currentRecords(deps.db, input.subject);
-      const scope = { ...records, unsubscribe_url: unsubscribeUrl, rule: { name: input.rule.name } };
+      const scope = { ...entityScope(records), sequence: { name: input.rule.name }, unsubscribe: { url: unsubscribeUrl } };
       const rendered = renderTemplate(input.template, scope);
-      const usesLink = input.template.placeholders.includes('unsubscribe_url');
+      const usesLink = input.template.placeholders.includes('unsubscribe.url');
       return deliver(deps, {
         key: `${input.workflowId}:${input.sendKey}:${input.to.toLowerCase()}`,
         workflowId: input.workflowId,
