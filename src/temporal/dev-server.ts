@@ -7,7 +7,8 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { type SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
-import { temporal } from '@temporalio/proto';
+// CommonJS package: Node's ESM loader cannot see its named exports, so the value comes via default.
+import protos, { type temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type BinaryEnv, ensureCliExecutable, requireCliPath } from './binaries.js';
 import { freePort } from './ports.js';
@@ -148,7 +149,7 @@ export async function ensureSearchAttributes(
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = keys.filter((k) => !(k.name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return;
-  const { IndexedValueType } = temporal.api.enums.v1;
+  const { IndexedValueType } = protos.temporal.api.enums.v1;
   const searchAttributes: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
   for (const key of missing) {
     searchAttributes[key.name] = IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}` as keyof typeof IndexedValueType];
