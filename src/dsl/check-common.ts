@@ -1,0 +1,167 @@
+// Checks shared by all rule kinds: recipients, weekly schedules, sends and the templates they name,
+// and which statements a place allows.
+import { entityFields, entityNames, weekdays, type EntityName, type Weekday } from '../plan/catalog.js';
+import type { Recipient, Send, WeeklySchedule } from '../plan/schema.js';
+import type { PlaceholderUse, TemplateScopeKind } from '../templates/index.js';
+import type { RecipientNode, ScheduleNode, Span, Statement, StatementKind, StringNode } from './ast.js';
+import { closest, type DiagnosticBag } from './diagnostics.js';
+import type { CustomMetricInfo } from './scope.js';
+import { normalizeTime } from './types.js';
+
+export interface FileSettings {
+  timezone: string;
+  from: string | null;
+  currency: string | undefined;
+}
+
+export interface KnownTemplate {
+  name: string;
+  file: string;
+  uses: PlaceholderUse[];
+}
+
+/** Which templates exist, and which rule kinds use each (for the placeholder check afterwards). */
+export class TemplateRegistry {
+  readonly usedIn = new Map<string, Set<TemplateScopeKind>>();
+  constructor(readonly templates: ReadonlyMap<string, KnownTemplate>, private readonly folderHint: string) {}
+
+  use(name: StringNode, scope: TemplateScopeKind, bag: DiagnosticBag): boolean {
+    if (!this.templates.has(name.value)) {
+      bag.report('unknownTemplate', name.span, [name.value, `${this.folderHint}/${name.value}.md`],
+        closest(name.value, this.templates.keys()) ?? undefined);
+      return false;
+    }
+    this.markUsed(name.value, scope);
+    return true;
+  }
+
+  markUsed(name: string, scope: TemplateScopeKind): void {
+    let kinds = this.usedIn.get(name);
+    if (!kinds) this.usedIn.set(name, (kinds = new Set()));
+    kinds.add(scope);
+  }
+}
+
+export interface RuleContext {
+  bag: DiagnosticBag;
+  settings: FileSettings;
+  customMetrics: ReadonlyMap<string, CustomMetricInfo>;
+  templates: TemplateRegistry;
+}
+
+export const statementLabels: Record<StatementKind, string> = {
+  for: 'for reps', measure: 'measure', target: 'target', period: 'period', effective: 'effective',
+  every: 'every', atPercent: 'at N% of period', atEnd: 'at end of period', send: 'send',
+  commission: 'commission', bonus: 'bonus', spiff: 'spiff', cap: 'cap', reward: 'reward',
+  approve: 'approve by', on: 'on', stopOn: 'stop on', quietHours: 'quiet hours', wait: 'wait', if: 'if',
+};
+
+/** Reports statements given twice where one is expected; returns the first of each kind. */
+export function singleStatements(body: Statement[], kinds: StatementKind[], ruleName: string, bag: DiagnosticBag): Map<StatementKind, Statement> {
+  const seen = new Map<StatementKind, Statement>();
+  for (const statement of body) {
+    if (!kinds.includes(statement.kind)) continue;
+    if (seen.has(statement.kind)) bag.report('repeatedStatement', statement.span, [statementLabels[statement.kind], ruleName]);
+    else seen.set(statement.kind, statement);
+  }
+  return seen;
+}
+
+export function checkRecipient(node: RecipientNode, entities: readonly EntityName[], where: string, bag: DiagnosticBag): Recipient | null {
+  if (node.kind === 'address') {
+    const address = node.value.value.trim();
+    if (!/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/.test(address)) {
+      bag.report('badAddress', node.span, [address]);
+      return null;
+    }
+    return { kind: 'address', address };
+  }
+  const [head, field, ...rest] = node.parts;
+  const text = node.parts.map((p) => p.text).join('.');
+  if (!head) return null;
+  if (!(entityNames as readonly string[]).includes(head.text)) {
+    bag.report('unknownEntity', head.span, [head.text, entities.join(', ')], closest(head.text, entities));
+    return null;
+  }
+  const entity = head.text as EntityName;
+  if (!entities.includes(entity)) {
+    bag.report('entityNotInScope', head.span, [entity, where]);
+    return null;
+  }
+  if (rest.length > 0) {
+    bag.report('pathTooLong', node.span, [text]);
+    return null;
+  }
+  if (!field) return { kind: 'entity', entity };
+  const info = entityFields[entity][field.text];
+  if (!info) {
+    const mailable = Object.entries(entityFields[entity]).filter(([, i]) => i.holds !== 'none').map(([f]) => f);
+    const near = closest(field.text, mailable) ?? closest(field.text, Object.keys(entityFields[entity]));
+    bag.report('unknownField', field.span, [entity, field.text], near ? `${entity}.${near}` : undefined);
+    return null;
+  }
+  if (info.holds === 'none') {
+    bag.report('badRecipient', node.span, [text]);
+    return null;
+  }
+  return { kind: 'field', entity, field: field.text, holds: info.holds };
+}
+
+export function checkRecipients(nodes: RecipientNode[], entities: readonly EntityName[], where: string, bag: DiagnosticBag): Recipient[] | null {
+  const recipients = nodes.map((n) => checkRecipient(n, entities, where, bag));
+  return recipients.every((r) => r !== null) ? (recipients as Recipient[]) : null;
+}
+
+const weekdaySet: readonly string[] = weekdays;
+
+export function checkSchedule(node: ScheduleNode, bag: DiagnosticBag): WeeklySchedule | null {
+  const days = new Set<Weekday>();
+  let ok = true;
+  for (const day of node.days) {
+    const expanded: readonly Weekday[] | undefined =
+      day.text === 'day' ? weekdays
+      : day.text === 'weekday' ? weekdays.slice(0, 5)
+      : weekdaySet.includes(day.text) ? [day.text as Weekday]
+      : undefined;
+    if (!expanded) {
+      bag.report('unknownDay', day.span, [day.text], closest(day.text, [...weekdays, 'day', 'weekday']));
+      ok = false;
+      continue;
+    }
+    if (expanded.every((d) => days.has(d))) bag.report('repeatedDay', day.span, [day.text]);
+    expanded.forEach((d) => days.add(d));
+  }
+  const at = checkTime(node.at, bag);
+  if (!ok || !at) return null;
+  return { days: weekdays.filter((d) => days.has(d)), at };
+}
+
+export function checkTime(node: { value: { type: string; value?: unknown }; raw: string; span: Span }, bag: DiagnosticBag): string | null {
+  const time = normalizeTime(node.raw);
+  if (!time) bag.report('badTime', node.span, [node.raw]);
+  return time;
+}
+
+export function checkSend(
+  statement: Extract<Statement, { kind: 'send' }>,
+  id: string,
+  scope: { entities: readonly EntityName[]; where: string; templateScope: TemplateScopeKind },
+  ctx: RuleContext,
+  templatesUsed: Set<string>,
+): Send | null {
+  const known = ctx.templates.use(statement.template, scope.templateScope, ctx.bag);
+  if (known) templatesUsed.add(statement.template.value);
+  const to = checkRecipients(statement.to, scope.entities, scope.where, ctx.bag);
+  if (!known || !to) return null;
+  return { id, template: statement.template.value, to, source: { file: statement.span.file, line: statement.span.line } };
+}
+
+/** Slug used in workflow and schedule ids: lower-case letters, digits and dashes. */
+export function ruleId(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}

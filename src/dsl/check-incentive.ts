@@ -1,0 +1,195 @@
+// incentive "..." { for reps; period; effective; measure; target; commission { bands }; bonus;
+// spiff; cap; reward; approve by ... { escalate; otherwise } } (SPEC §5).
+import type { Duration, IncentiveRule, Money } from '../plan/schema.js';
+import { incentiveTemplateNames } from '../templates/index.js';
+import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
+import { checkRecipient, singleStatements, statementLabels, type RuleContext } from './check-common.js';
+import { checkCondition, literalToValue } from './check-expr.js';
+import { checkMeasure, checkPeriod, checkTarget } from './check-goal.js';
+import type { DiagnosticBag } from './diagnostics.js';
+import type { CheckedRule } from './drafts.js';
+import { printExpr } from './print-expr.js';
+import type { ExprScope } from './scope.js';
+
+type Of<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
+
+const incentiveStatements = new Set(['for', 'period', 'effective', 'measure', 'target', 'commission', 'bonus', 'spiff', 'cap', 'reward', 'approve']);
+
+/** Compares two plain decimal strings without going through binary floating point. */
+export function compareDecimals(a: string, b: string): number {
+  const [ai, af = ''] = a.replace(/^-/, '').split('.');
+  const [bi, bf = ''] = b.replace(/^-/, '').split('.');
+  const sign = (s: string) => (s.startsWith('-') && !/^-0+(\.0+)?$/.test(s) ? -1 : 1);
+  if (sign(a) !== sign(b)) return sign(a) - sign(b);
+  const intA = ai.replace(/^0+/, '');
+  const intB = bi.replace(/^0+/, '');
+  const width = Math.max(af.length, bf.length);
+  const left = `${intA.padStart(Math.max(intA.length, intB.length), '0')}${af.padEnd(width, '0')}`;
+  const right = `${intB.padStart(Math.max(intA.length, intB.length), '0')}${bf.padEnd(width, '0')}`;
+  const order = left < right ? -1 : left > right ? 1 : 0;
+  return sign(a) * order;
+}
+
+const isZero = (d: string) => /^-?0+(\.0+)?$/.test(d);
+
+function checkAmount(node: LiteralNode, currency: string | undefined, bag: DiagnosticBag): Money | null {
+  const value = literalToValue(node, bag);
+  if (!value || value.type !== 'money') return null;
+  if (isZero(value.value.amount)) {
+    bag.report('nonPositiveAmount', node.span);
+    return null;
+  }
+  if (currency && value.value.currency !== currency) {
+    bag.report('lineCurrency', node.span, [value.value.currency, currency]);
+    return null;
+  }
+  return value.value;
+}
+
+function checkDuration(node: LiteralNode, bag: DiagnosticBag): Duration | null {
+  const value = literalToValue(node, bag);
+  return value?.type === 'duration' ? value.value : null;
+}
+
+function checkBands(bands: CommissionBandNode[], bag: DiagnosticBag): { upTo: string | null; rate: string }[] {
+  const result: { upTo: string | null; rate: string }[] = [];
+  let previousBound: string | null = null;
+  let previousRate: string | null = null;
+  bands.forEach((band, index) => {
+    const rate = band.pay.value.type === 'percent' ? band.pay.value.value : '0';
+    if (band.upTo === null) {
+      if (index !== bands.length - 1) bag.report('aboveNotLast', band.span);
+    } else {
+      const bound = band.upTo.value.type === 'percent' ? band.upTo.value.value : '0';
+      if (isZero(bound)) bag.report('badBandBound', band.upTo.span);
+      else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) bag.report('bandOrder', band.upTo.span, [bound, previousBound]);
+      previousBound = bound;
+    }
+    if (previousRate !== null && compareDecimals(rate, previousRate) < 0) bag.report('fallingRate', band.pay.span, [previousRate, rate]);
+    previousRate = rate;
+    result.push({ upTo: band.upTo === null ? null : previousBound, rate });
+  });
+  const last = bands[bands.length - 1];
+  if (last && last.upTo !== null && previousBound !== null) bag.report('noAboveBand', last.span, [previousBound]);
+  return result;
+}
+
+export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleContext): CheckedRule | null {
+  const { bag } = ctx;
+  const name = decl.name.value;
+  const errorsBefore = bag.errorCount();
+  for (const statement of decl.body) {
+    if (!incentiveStatements.has(statement.kind)) bag.report('statementNotAllowed', statement.span, [statementLabels[statement.kind], 'an incentive']);
+  }
+  const single = singleStatements(decl.body, ['for', 'period', 'effective', 'measure', 'target', 'commission', 'cap', 'approve'], name, bag);
+  const get = <K extends Statement['kind']>(k: K) => single.get(k) as Of<K> | undefined;
+  const measureStatement = get('measure');
+  const targetStatement = get('target');
+  if (!measureStatement) bag.report('missingStatement', decl.name.span, ['incentive', name, 'measure METRIC']);
+  if (!targetStatement) bag.report('missingStatement', decl.name.span, ['incentive', name, 'target AMOUNT']);
+  const measure = measureStatement ? checkMeasure(measureStatement.metric, ctx) : null;
+  const target = targetStatement ? checkTarget(targetStatement, measure, bag) : null;
+
+  const periodStatement = get('period');
+  let period = periodStatement ? checkPeriod(periodStatement.period, bag) : null;
+  if (targetStatement?.per) {
+    const per = checkPeriod(targetStatement.per, bag);
+    if (periodStatement && per && per !== period) bag.report('repeatedStatement', targetStatement.per.span, ['period', name]);
+    period ??= per;
+  }
+  if (!periodStatement && !targetStatement?.per) bag.report('missingStatement', decl.name.span, ['incentive', name, 'period PERIOD']);
+
+  let effective: IncentiveRule['effective'] = { from: null, to: null };
+  const effectiveStatement = get('effective');
+  if (effectiveStatement) {
+    const from = literalToValue(effectiveStatement.from, bag);
+    const to = literalToValue(effectiveStatement.to, bag);
+    if (from?.type === 'date' && to?.type === 'date') {
+      if (to.value < from.value) bag.report('effectiveOrder', effectiveStatement.span, [from.value, to.value]);
+      effective = { from: from.value, to: to.value };
+    }
+  }
+
+  const currency = target?.type === 'money' ? target.value.currency : ctx.settings.currency;
+  if (!currency && target) bag.report('incentiveCurrency', decl.name.span, [name]);
+  const usedMetrics = new Set<string>();
+  if (measure && !measure.builtin) usedMetrics.add(measure.metric);
+  const repScope: ExprScope = {
+    entities: ['rep'], where: "an incentive's `for reps`", metrics: false, attainment: false, currency,
+    customMetrics: ctx.customMetrics, usedMetrics,
+  };
+  const conditionScope: ExprScope = { ...repScope, where: 'an incentive condition', metrics: true, attainment: true };
+  const dealScope: ExprScope = { ...repScope, entities: ['deal', 'rep'], where: "a spiff's `where`" };
+  const forReps = get('for');
+  const reps = forReps?.where ? checkCondition(forReps.where, repScope, bag) : null;
+
+  const commissionStatement = get('commission');
+  const commission = commissionStatement
+    ? { method: commissionStatement.method, bands: checkBands(commissionStatement.bands, bag) }
+    : null;
+  if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyBlock', commissionStatement.span);
+
+  const bonuses: IncentiveRule['bonuses'] = [];
+  const spiffs: IncentiveRule['spiffs'] = [];
+  const rewards: IncentiveRule['rewards'] = [];
+  for (const statement of decl.body) {
+    if (statement.kind === 'bonus') {
+      const amount = checkAmount(statement.amount, currency, bag);
+      const when = checkCondition(statement.when, conditionScope, bag);
+      if (amount && when) bonuses.push({ id: `bonus${bonuses.length + 1}`, amount, when, description: `bonus when ${printExpr(statement.when)}` });
+    } else if (statement.kind === 'spiff') {
+      const amount = checkAmount(statement.amount, currency, bag);
+      if (statement.per.text !== 'deal') bag.report('spiffPerDeal', statement.per.span);
+      const where = statement.where ? checkCondition(statement.where, dealScope, bag) : null;
+      const description = statement.where ? `spiff per won deal where ${printExpr(statement.where)}` : 'spiff per won deal';
+      if (amount) spiffs.push({ id: `spiff${spiffs.length + 1}`, amount, where, description });
+    } else if (statement.kind === 'reward') {
+      const when = statement.when ? checkCondition(statement.when, conditionScope, bag) : null;
+      const description = statement.when ? `${statement.text.value} when ${printExpr(statement.when)}` : statement.text.value;
+      rewards.push({ id: `reward${rewards.length + 1}`, reward: statement.text.value, when, description });
+    }
+  }
+  const capStatement = get('cap');
+  const cap = capStatement ? checkAmount(capStatement.amount, currency, bag) : null;
+
+  const approveStatement = get('approve');
+  let approval: IncentiveRule['approval'] = null;
+  if (approveStatement) {
+    const approver = checkRecipient(approveStatement.by, ['rep'], 'an incentive', bag);
+    const within = checkDuration(approveStatement.within, bag);
+    const escalations = approveStatement.escalations.map((e) => {
+      const to = checkRecipient(e.to, ['rep'], 'an incentive', bag);
+      const duration = checkDuration(e.within, bag);
+      return to && duration ? { to, within: duration } : null;
+    });
+    if (!approveStatement.otherwise) bag.report('noOtherwise', approveStatement.span);
+    if (approver && within && escalations.every((e) => e !== null)) {
+      approval = {
+        approver, within, escalations: escalations as { to: typeof approver; within: Duration }[],
+        otherwise: approveStatement.otherwise?.decision ?? 'reject',
+      };
+    }
+  } else {
+    bag.report('noApproval', decl.name.span, [name]);
+  }
+  if (!commissionStatement && bonuses.length + spiffs.length + rewards.length === 0 && decl.body.length > 0) {
+    bag.report('incentiveNothingPaid', decl.name.span, [name]);
+  }
+
+  const templates: string[] = approveStatement
+    ? [incentiveTemplateNames.approval, incentiveTemplateNames.statement, incentiveTemplateNames.rejected]
+    : [incentiveTemplateNames.statement];
+  for (const template of templates) ctx.templates.markUsed(template, 'incentive');
+
+  const errorsAfter = bag.errorCount();
+  if (errorsAfter > errorsBefore || !measure || !target || !period || !currency) return null;
+  return {
+    draft: {
+      kind: 'incentive', name, id, source: { file: decl.span.file, line: decl.span.line },
+      timezone: ctx.settings.timezone, from: ctx.settings.from,
+      reps, period, effective, measure, target, currency, commission, bonuses, spiffs, cap, rewards, approval,
+    },
+    templates,
+    metrics: [...usedMetrics],
+  };
+}

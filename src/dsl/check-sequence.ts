@@ -1,0 +1,131 @@
+// sequence "..." { on EVENT [where] | every DAY at HH:MM for reps [where]; stop on ...; quiet hours;
+// send / wait / if-else steps } (SPEC §5).
+import { eventEntity, eventTypes, type EntityName, type EventType } from '../plan/catalog.js';
+import type { SequenceRule, SequenceStep } from '../plan/schema.js';
+import type { TemplateScopeKind } from '../templates/index.js';
+import type { Name, RuleDeclaration, Statement } from './ast.js';
+import { checkSchedule, checkSend, checkTime, singleStatements, statementLabels, type RuleContext } from './check-common.js';
+import { checkCondition, literalToValue } from './check-expr.js';
+import { closest, type DiagnosticBag } from './diagnostics.js';
+import type { CheckedRule } from './drafts.js';
+import type { ExprScope } from './scope.js';
+
+const sequenceStatements = new Set(['on', 'every', 'stopOn', 'quietHours', 'send', 'wait', 'if']);
+const stepStatements = new Set(['send', 'wait', 'if']);
+
+function checkEvent(name: Name, bag: DiagnosticBag): EventType | null {
+  if ((eventTypes as readonly string[]).includes(name.text)) return name.text as EventType;
+  bag.report('unknownEvent', name.span, [name.text], closest(name.text, eventTypes));
+  return null;
+}
+
+interface StepScope {
+  exprScope: ExprScope;
+  entities: readonly EntityName[];
+  where: string;
+  templateScope: TemplateScopeKind;
+}
+
+function checkSteps(body: Statement[], prefix: string, scope: StepScope, ctx: RuleContext, templatesUsed: Set<string>): SequenceStep[] {
+  const steps: SequenceStep[] = [];
+  body.forEach((statement, index) => {
+    const id = prefix ? `${prefix}.${index + 1}` : `s${index + 1}`;
+    if (statement.kind === 'send') {
+      const send = checkSend(statement, id, scope, ctx, templatesUsed);
+      if (send) steps.push({ kind: 'send', send });
+    } else if (statement.kind === 'wait') {
+      const value = literalToValue(statement.duration, ctx.bag);
+      if (value?.type === 'duration') steps.push({ kind: 'wait', id, duration: value.value });
+    } else if (statement.kind === 'if') {
+      const condition = checkCondition(statement.condition, scope.exprScope, ctx.bag);
+      const then = checkSteps(statement.then, `${id}.then`, scope, ctx, templatesUsed);
+      const otherwise = statement.else ? checkSteps(statement.else, `${id}.else`, scope, ctx, templatesUsed) : [];
+      if (condition) steps.push({ kind: 'if', id, condition, then, else: otherwise });
+    } else if (prefix) {
+      ctx.bag.report('statementNotAllowed', statement.span, [statementLabels[statement.kind], 'an if/else branch']);
+    }
+  });
+  return steps;
+}
+
+function sendsSomething(body: Statement[]): boolean {
+  return body.some((s) => s.kind === 'send' || (s.kind === 'if' && (sendsSomething(s.then) || sendsSomething(s.else ?? []))));
+}
+
+export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContext): CheckedRule | null {
+  const { bag } = ctx;
+  const name = decl.name.value;
+  const errorsBefore = bag.errorCount();
+  for (const statement of decl.body) {
+    if (!sequenceStatements.has(statement.kind) || (statement.kind === 'every' && !statement.forReps)) {
+      const label = statement.kind === 'every' ? 'every ... { } check-ins' : statementLabels[statement.kind];
+      bag.report('statementNotAllowed', statement.span, [label, 'a sequence']);
+    }
+  }
+  const triggers = decl.body.filter((s) => s.kind === 'on' || (s.kind === 'every' && s.forReps));
+  triggers.slice(1).forEach((t) => bag.report('twoTriggers', t.span));
+  const trigger = triggers[0];
+  if (!trigger) bag.report('noTrigger', decl.name.span, [name]);
+  const single = singleStatements(decl.body, ['stopOn', 'quietHours'], name, bag);
+
+  let subject: EntityName = 'rep';
+  let triggerEvent: EventType | null = null;
+  if (trigger?.kind === 'on') {
+    triggerEvent = checkEvent(trigger.event, bag);
+    if (triggerEvent) subject = eventEntity(triggerEvent);
+  }
+  const entities: EntityName[] = subject === 'rep' ? ['rep'] : [subject, 'rep'];
+  const where = subject === 'rep' ? 'a scheduled sequence for reps' : `a sequence about a ${subject}`;
+  const exprScope: ExprScope = {
+    entities, where, metrics: false, attainment: false, currency: ctx.settings.currency,
+    customMetrics: ctx.customMetrics, usedMetrics: new Set(),
+  };
+
+  let triggerPlan: SequenceRule['trigger'] | null = null;
+  if (trigger?.kind === 'on' && triggerEvent) {
+    const condition = trigger.where ? checkCondition(trigger.where, exprScope, bag) : null;
+    triggerPlan = { kind: 'event', event: triggerEvent, where: condition };
+  } else if (trigger?.kind === 'every' && trigger.forReps) {
+    const schedule = checkSchedule(trigger.schedule, bag);
+    const repScope: ExprScope = { ...exprScope, where: "a sequence's `for reps`" };
+    const reps = trigger.forReps.where ? checkCondition(trigger.forReps.where, repScope, bag) : null;
+    if (schedule) triggerPlan = { kind: 'schedule', schedule, reps };
+  }
+
+  const stop = single.get('stopOn') as Extract<Statement, { kind: 'stopOn' }> | undefined;
+  const stopOn: EventType[] = [];
+  for (const event of stop?.events ?? []) {
+    const type = checkEvent(event, bag);
+    if (type && type === triggerEvent) bag.report('stopOnTrigger', event.span, [type]);
+    if (type && !stopOn.includes(type)) stopOn.push(type);
+  }
+  if (!stop && subject === 'lead') bag.report('noStopOn', decl.name.span, [name]);
+
+  const quiet = single.get('quietHours') as Extract<Statement, { kind: 'quietHours' }> | undefined;
+  let quietHours: SequenceRule['quietHours'] = null;
+  if (quiet) {
+    const from = checkTime(quiet.from, bag);
+    const to = checkTime(quiet.to, bag);
+    if (from && to && from === to) bag.report('emptyQuietHours', quiet.span, [from]);
+    if (from && to) quietHours = { from, to, weekends: quiet.weekends };
+  }
+
+  const stepBody = decl.body.filter((s) => stepStatements.has(s.kind));
+  const templatesUsed = new Set<string>();
+  const templateScope = `sequence:${subject}` as TemplateScopeKind;
+  const steps = checkSteps(stepBody, '', { exprScope, entities, where, templateScope }, ctx, templatesUsed);
+  if (!sendsSomething(stepBody)) bag.report('sequenceSendsNothing', decl.name.span, [name]);
+  const last = stepBody[stepBody.length - 1];
+  if (last?.kind === 'wait') bag.report('waitAtEnd', last.span);
+
+  if (bag.errorCount() > errorsBefore || !triggerPlan) return null;
+  return {
+    draft: {
+      kind: 'sequence', name, id, source: { file: decl.span.file, line: decl.span.line },
+      timezone: ctx.settings.timezone, from: ctx.settings.from,
+      trigger: triggerPlan, subject, stopOn, quietHours, steps,
+    },
+    templates: [...templatesUsed],
+    metrics: [],
+  };
+}

@@ -1,0 +1,189 @@
+// The checker: resolves names across all files (settings, metrics, rule names), checks each rule
+// by kind, and checks every template against the scope of each rule kind that sends it. It never
+// throws on bad input; every problem is a diagnostic in the bag.
+import { builtinMetrics, entityNames } from '../plan/catalog.js';
+import type { MetricDef } from '../plan/schema.js';
+import { scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
+import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span } from './ast.js';
+import { ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
+import { checkCondition } from './check-expr.js';
+import { checkGoal } from './check-goal.js';
+import { checkIncentive } from './check-incentive.js';
+import { checkSequence } from './check-sequence.js';
+import { closest, type DiagnosticBag } from './diagnostics.js';
+import type { CheckedRule } from './drafts.js';
+import type { CustomMetricInfo } from './scope.js';
+import { isTimeZone } from './types.js';
+
+export interface ParsedRuleFile {
+  ast: RuleFile;
+  /** Offsets of syntax errors: a declaration containing one is not checked further (no cascades). */
+  errorOffsets: number[];
+}
+
+export interface SourceTemplate {
+  name: string;
+  file: string;
+  parsed: ParsedTemplate;
+}
+
+export interface CheckInput {
+  files: ParsedRuleFile[];
+  templates: ReadonlyMap<string, SourceTemplate>;
+  /** Where templates are looked for, for the "unknown template" message. */
+  templateFolder: string;
+}
+
+export interface CheckedProgram {
+  metrics: MetricDef[];
+  rules: CheckedRule[];
+}
+
+const where = (span: Span) => `${span.file}:${span.line}`;
+
+function isBroken(decl: Declaration, next: Declaration | undefined, errorOffsets: number[]): boolean {
+  const end = next ? next.span.offset : Infinity;
+  return errorOffsets.some((o) => o >= decl.span.offset && o < end);
+}
+
+function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
+  const blocks = file.ast.declarations.filter((d): d is SettingsDeclaration => d.kind === 'settings');
+  blocks.slice(1).forEach((b) => bag.report('duplicateSettings', b.span));
+  const settings: FileSettings = { timezone: 'UTC', from: null, currency: undefined };
+  const seen = new Set<string>();
+  for (const entry of blocks[0]?.entries ?? []) {
+    if (seen.has(entry.key)) bag.report('duplicateSetting', entry.span, [entry.key]);
+    seen.add(entry.key);
+    if (entry.key === 'timezone') {
+      if (isTimeZone(entry.value)) settings.timezone = entry.value;
+      else bag.report('unknownTimezone', entry.valueSpan, [entry.value], closest(entry.value, Intl.supportedValuesOf('timeZone')));
+    } else if (entry.key === 'currency') {
+      settings.currency = entry.value;
+    } else {
+      settings.from = entry.value;
+    }
+  }
+  return settings;
+}
+
+function metricType(decl: MetricDeclaration, bag: DiagnosticBag): 'money' | 'number' | null {
+  const arg = decl.arg.parts.map((p) => p.text).join('.');
+  if (decl.aggregate === 'count') {
+    if (arg === 'deal') return 'number';
+    bag.report('badMetricArgument', decl.arg.span, [decl.aggregate, arg, 'count counts deals: write count(deal)']);
+    return null;
+  }
+  if (arg === 'deal.amount') return 'money';
+  bag.report('badMetricArgument', decl.arg.span, [decl.aggregate, arg, `${decl.aggregate} works on deal.amount`]);
+  return null;
+}
+
+const reservedMetricNames = new Set<string>([...Object.keys(builtinMetrics), 'attainment', ...entityNames]);
+
+export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
+  const settingsByFile = new Map<string, FileSettings>();
+  const metricDecls: { decl: MetricDeclaration; broken: boolean; settings: FileSettings }[] = [];
+  const ruleDecls: { decl: RuleDeclaration; broken: boolean; settings: FileSettings }[] = [];
+
+  for (const file of input.files) {
+    const settings = checkSettings(file, bag);
+    settingsByFile.set(file.ast.file, settings);
+    const decls = file.ast.declarations;
+    decls.forEach((decl, i) => {
+      const broken = isBroken(decl, decls[i + 1], file.errorOffsets);
+      if (decl.kind === 'metric') metricDecls.push({ decl, broken, settings });
+      else if (decl.kind !== 'settings') ruleDecls.push({ decl, broken, settings });
+    });
+  }
+
+  // Metrics first: rules in any file may use a metric from any other file.
+  const customMetrics = new Map<string, CustomMetricInfo>();
+  const metricSpans = new Map<string, Span>();
+  for (const { decl, broken } of metricDecls) {
+    const name = decl.name.text;
+    if (reservedMetricNames.has(name)) bag.report('metricShadowsBuiltin', decl.name.span, [name]);
+    else if (metricSpans.has(name)) bag.report('duplicateMetric', decl.name.span, [name, where(metricSpans.get(name)!)]);
+    else {
+      metricSpans.set(name, decl.name.span);
+      const type = broken ? 'number' : metricType(decl, bag);
+      customMetrics.set(name, { name, type: type ?? 'number' });
+    }
+  }
+  const metrics: MetricDef[] = [];
+  for (const { decl, broken, settings } of metricDecls) {
+    const info = customMetrics.get(decl.name.text);
+    if (broken || !info || metricSpans.get(decl.name.text) !== decl.name.span) continue;
+    const whereExpr = decl.where
+      ? checkCondition(decl.where, {
+          entities: ['deal'], where: "a metric's `where`", metrics: false, attainment: false,
+          currency: settings.currency, customMetrics, usedMetrics: new Set(),
+        }, bag)
+      : null;
+    const arg = decl.arg.parts.map((p) => p.text).join('.');
+    metrics.push({
+      name: info.name, aggregate: decl.aggregate, entity: 'deal', field: decl.aggregate === 'count' ? null : arg.replace(/^deal\./, ''),
+      where: whereExpr, type: info.type, source: { file: decl.span.file, line: decl.span.line },
+    });
+  }
+
+  const known = new Map<string, KnownTemplate>();
+  for (const [name, t] of input.templates) known.set(name, { name, file: t.file, uses: t.parsed.uses });
+  const registry = new TemplateRegistry(known, input.templateFolder);
+
+  const rules: CheckedRule[] = [];
+  const names = new Map<string, Span>();
+  const ids = new Map<string, string>();
+  for (const { decl, broken, settings } of ruleDecls) {
+    const name = decl.name.value;
+    const first = names.get(name);
+    if (first) {
+      bag.report('duplicateRule', decl.name.span, [name, where(first)]);
+      continue;
+    }
+    names.set(name, decl.name.span);
+    const id = ruleId(name);
+    if (!id) {
+      bag.report('emptyRuleId', decl.name.span);
+      continue;
+    }
+    const clash = ids.get(id);
+    if (clash) {
+      bag.report('duplicateRuleId', decl.name.span, [name, id, clash]);
+      continue;
+    }
+    ids.set(id, name);
+    if (broken) continue;
+    const ctx: RuleContext = { bag, settings, customMetrics, templates: registry };
+    const checked =
+      decl.kind === 'goal' ? checkGoal(decl, id, ctx)
+      : decl.kind === 'incentive' ? checkIncentive(decl, id, ctx)
+      : checkSequence(decl, id, ctx);
+    if (checked) rules.push(checked);
+  }
+
+  checkTemplates(input.templates, registry, bag);
+  return { metrics, rules };
+}
+
+function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry: TemplateRegistry, bag: DiagnosticBag): void {
+  for (const template of templates.values()) {
+    const span = (line: number, col: number, endCol: number) => ({ file: template.file, line, col, endLine: line, endCol });
+    for (const problem of template.parsed.problems) {
+      const at = span(problem.line, problem.col, problem.endCol);
+      if (problem.kind === 'noSubject') bag.report('templateNoSubject', at, [template.name]);
+      else if (problem.kind === 'unclosedFrontMatter') bag.report('unclosedFrontMatter', at);
+      else bag.report('badPlaceholder', at, [problem.text]);
+    }
+    for (const kind of registry.usedIn.get(template.name) ?? []) {
+      const paths = scopePaths(kind);
+      const reported = new Set<string>();
+      for (const use of template.parsed.uses) {
+        if (paths.has(use.path) || reported.has(use.path)) continue;
+        reported.add(use.path);
+        const near = closest(use.path, paths);
+        bag.report('unknownPlaceholder', span(use.line, use.col, use.endCol), [use.path, templateScopes[kind].description],
+          near ? `{{${near}}}` : undefined);
+      }
+    }
+  }
+}

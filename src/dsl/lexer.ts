@@ -1,0 +1,100 @@
+// Tokens of the rule language (SPEC §2). Literals with units (money, percent, durations) are single
+// tokens so `2 days` and `1000 USD` can never be split into something else by the parser.
+import type { ILexingError, IToken, TokenType } from 'chevrotain';
+import { chevrotain } from './chevrotain.js';
+
+const { createToken, Lexer } = chevrotain;
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[a-z_][a-zA-Z0-9_]*/, label: 'a name' });
+
+/** Every reserved word, in the order the reference docs list them. */
+export const keywordNames = [
+  'settings', 'timezone', 'currency', 'from',
+  'metric', 'sum', 'count', 'avg', 'min', 'max', 'where',
+  'goal', 'incentive', 'sequence',
+  'for', 'reps', 'measure', 'target', 'per', 'period', 'every', 'at', 'of', 'end', 'when',
+  'send', 'to', 'effective', 'commission', 'marginal', 'retroactive', 'up', 'pay', 'above',
+  'bonus', 'spiff', 'cap', 'reward', 'approve', 'by', 'within', 'escalate', 'otherwise', 'reject',
+  'on', 'stop', 'quiet', 'hours', 'weekends', 'wait', 'if', 'else',
+  'and', 'or', 'not', 'in', 'true', 'false',
+] as const;
+export type Keyword = (typeof keywordNames)[number];
+
+const keywordTokens = Object.fromEntries(
+  keywordNames.map((word) => [
+    word,
+    // String patterns with longer_alt: Identifier are cheaper to analyse than a regex per keyword
+    // and still leave `format` an identifier rather than `for` + `mat`.
+    createToken({ name: `Kw_${word}`, pattern: word, longer_alt: Identifier, label: `'${word}'` }),
+  ]),
+) as Record<Keyword, TokenType>;
+export const Kw = keywordTokens;
+
+const digits = String.raw`\d(?:_?\d)*`;
+const decimal = `${digits}(?:\\.${digits})?`;
+const notWord = '(?![a-zA-Z0-9_])';
+
+export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date' });
+export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day' });
+export const MoneyLit = createToken({
+  name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money',
+});
+export const DurationLit = createToken({
+  name: 'DurationLit',
+  pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+)?(?:minutes?|hours?|days?|weeks?)${notWord}`),
+  label: 'a duration',
+});
+export const PercentLit = createToken({ name: 'PercentLit', pattern: new RegExp(`${decimal}%`), label: 'a percent' });
+export const NumberLit = createToken({ name: 'NumberLit', pattern: new RegExp(decimal), label: 'a number' });
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: 'a string' });
+/** A string missing its closing quote: lexed anyway so the parser can go on, reported by the parser. */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, label: 'a string' });
+export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{3}(?![a-zA-Z0-9_])/, label: 'a currency code' });
+
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
+
+const punct = (name: string, pattern: RegExp, label: string): TokenType => createToken({ name, pattern, label });
+export const LCurly = punct('LCurly', /{/, "'{'");
+export const RCurly = punct('RCurly', /}/, "'}'");
+export const LBracket = punct('LBracket', /\[/, "'['");
+export const RBracket = punct('RBracket', /]/, "']'");
+export const LParen = punct('LParen', /\(/, "'('");
+export const RParen = punct('RParen', /\)/, "')'");
+export const Comma = punct('Comma', /,/, "','");
+export const Dot = punct('Dot', /\./, "'.'");
+export const NotEq = punct('NotEq', /!=/, "'!='");
+export const LtEq = punct('LtEq', /<=/, "'<='");
+export const GtEq = punct('GtEq', />=/, "'>='");
+export const Lt = punct('Lt', /</, "'<'");
+export const Gt = punct('Gt', />/, "'>'");
+export const Eq = punct('Eq', /=/, "'='");
+export const Plus = punct('Plus', /\+/, "'+'");
+export const Minus = punct('Minus', /-/, "'-'");
+export const Star = punct('Star', /\*/, "'*'");
+export const Slash = punct('Slash', /\//, "'/'");
+
+export const allTokens: TokenType[] = [
+  WhiteSpace, Comment,
+  DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
+  StringLit, UnterminatedString,
+  // Longest first, so `period` is not lexed as `per` followed by more letters.
+  ...[...keywordNames].sort((a, b) => b.length - a.length).map((k) => keywordTokens[k]),
+  Identifier, CurrencyCode,
+  LCurly, RCurly, LBracket, RBracket, LParen, RParen, Comma, Dot,
+  NotEq, LtEq, GtEq, Lt, Gt, Eq, Plus, Minus, Star, Slash,
+];
+
+// One lexer for the process: building it validates every pattern, which is not free.
+const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false, skipValidations: true });
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  errors: ILexingError[];
+}
+
+export function tokenize(text: string): LexResult {
+  const result = lexer.tokenize(text);
+  return { tokens: result.tokens, comments: (result.groups.comments ?? []) as IToken[], errors: result.errors };
+}

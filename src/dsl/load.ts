@@ -1,0 +1,75 @@
+// Reads rule sources from disk. A folder means its `*.rules` files (recursively; `templates/` and
+// `tests/` folders are not rules) plus the `templates/*.md` beside them. Paths in diagnostics and
+// the plan are relative to the working directory, so two runs anywhere give the same plan.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import { formatMessage, messages } from './messages.js';
+import type { CompileInput, SourceFile } from './program.js';
+
+const skippedFolders = new Set(['templates', 'tests', 'node_modules']);
+
+function display(path: string, cwd: string): string {
+  const rel = relative(cwd, path) || '.';
+  return rel.split(sep).join('/');
+}
+
+function walk(folder: string, into: string[]): void {
+  for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (!skippedFolders.has(entry.name)) walk(full, into);
+    } else if (entry.isFile() && entry.name.endsWith('.rules')) {
+      into.push(full);
+    }
+  }
+}
+
+export interface LoadedSources {
+  input: CompileInput;
+  /** Problems finding the files (a path that does not exist). */
+  diagnostics: Diagnostic[];
+}
+
+function fileProblem(key: 'pathNotFound' | 'noRuleFiles', path: string): Diagnostic {
+  const def = messages[key];
+  return { file: path, line: 1, col: 1, endLine: 1, endCol: 1, severity: def.severity, code: def.code, message: formatMessage(def, [path]) };
+}
+
+export function readSources(paths: string[], cwd = process.cwd()): LoadedSources {
+  const diagnostics: Diagnostic[] = [];
+  const ruleFiles = new Set<string>();
+  const templateFolders = new Set<string>();
+  for (const given of paths.length > 0 ? paths : ['rules']) {
+    const path = resolve(cwd, given);
+    if (!existsSync(path)) {
+      diagnostics.push(fileProblem('pathNotFound', given));
+      continue;
+    }
+    if (statSync(path).isDirectory()) {
+      const found: string[] = [];
+      walk(path, found);
+      if (found.length === 0) diagnostics.push(fileProblem('noRuleFiles', given));
+      found.forEach((f) => ruleFiles.add(f));
+      templateFolders.add(join(path, 'templates'));
+      found.forEach((f) => templateFolders.add(join(dirname(f), 'templates')));
+    } else {
+      ruleFiles.add(path);
+      templateFolders.add(join(dirname(path), 'templates'));
+    }
+  }
+  const rules: SourceFile[] = [...ruleFiles].map((f) => ({ path: display(f, cwd), text: readFileSync(f, 'utf8') }));
+  const templates: SourceFile[] = [];
+  for (const folder of [...templateFolders].sort()) {
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) continue;
+    for (const name of readdirSync(folder).sort()) {
+      if (name.endsWith('.md')) templates.push({ path: display(join(folder, name), cwd), text: readFileSync(join(folder, name), 'utf8') });
+    }
+  }
+  const firstFolder = [...templateFolders][0];
+  return {
+    input: { rules, templates, templateFolder: firstFolder ? display(firstFolder, cwd) : 'rules/templates' },
+    diagnostics,
+  };
+}

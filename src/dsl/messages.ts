@@ -1,0 +1,116 @@
+// The one catalog of diagnostic messages (like TypeScript's diagnosticMessages.json): stable code,
+// severity and text with {0}-style holes. Codes never change meaning once released; docs/language.md
+// lists them all. Ranges: 10xx lexical/files, 11xx syntax, 20xx names, 21xx rule structure,
+// 30xx types, 40xx templates, 50xx schedules and times, 60xx incentives, 70xx sequences,
+// 80xx recipients, 90xx internal.
+export type Severity = 'error' | 'warning';
+
+export interface MessageDef {
+  code: string;
+  severity: Severity;
+  text: string;
+}
+
+const m = (code: string, severity: Severity, text: string): MessageDef => ({ code, severity, text });
+
+export const messages = {
+  pathNotFound: m('SF1000', 'error', 'no such file or folder: {0}'),
+  unexpectedCharacter: m('SF1001', 'error', 'unexpected character {0}'),
+  unterminatedString: m('SF1002', 'error', 'string is missing its closing quote'),
+  badEscape: m('SF1003', 'error', 'unknown escape {0} in string (use \\" \\\\ \\n \\t)'),
+  noRuleFiles: m('SF1004', 'warning', 'no *.rules files found in {0}'),
+
+  expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
+  noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
+  expectedAtLeastOne: m('SF1103', 'error', 'expected {0} but found {1}'),
+  unexpectedInput: m('SF1104', 'error', 'expected a declaration (settings, metric, goal, incentive, sequence) but found {0}'),
+
+  unknownEntity: m('SF2001', 'error', 'unknown entity "{0}" (known here: {1})'),
+  unknownField: m('SF2002', 'error', '{0} has no field "{1}"'),
+  unknownMetric: m('SF2003', 'error', 'unknown metric "{0}"'),
+  unknownEvent: m('SF2004', 'error', 'unknown event "{0}"'),
+  unknownName: m('SF2005', 'error', 'unknown name "{0}"'),
+  duplicateRule: m('SF2006', 'error', 'a rule named "{0}" is already defined at {1}'),
+  duplicateMetric: m('SF2007', 'error', 'metric "{0}" is already defined at {1}'),
+  metricShadowsBuiltin: m('SF2008', 'error', 'metric "{0}" has the name of a built-in metric or name'),
+  duplicateRuleId: m('SF2009', 'error', 'rule "{0}" gets the id "{1}", already used by "{2}"'),
+  emptyRuleId: m('SF2010', 'error', 'a rule name needs at least one letter or digit'),
+  entityNotInScope: m('SF2011', 'error', '{0} is not available in {1}'),
+  attainmentOutsideRule: m('SF2012', 'error', '`attainment` is only available in goal and incentive conditions'),
+  metricNotAllowed: m('SF2013', 'error', 'metric "{0}" cannot be used in {1}: metrics are per rep and period'),
+  entityIsNotValue: m('SF2014', 'error', '"{0}" is an entity, not a value: name one of its fields, like {0}.{1}'),
+  pathTooLong: m('SF2015', 'error', '"{0}" is not a field: fields are written entity.field'),
+  unknownPeriod: m('SF2016', 'error', 'unknown period "{0}" (week, month, quarter or year)'),
+  unknownValue: m('SF2017', 'error', '"{0}" is never a value of {1} ({2})'),
+
+  statementNotAllowed: m('SF2101', 'error', '`{0}` is not allowed in {1}'),
+  missingStatement: m('SF2102', 'error', '{0} "{1}" needs `{2}`'),
+  repeatedStatement: m('SF2103', 'error', '`{0}` is given twice in "{1}"'),
+  duplicateSetting: m('SF2104', 'error', 'setting `{0}` is given twice'),
+  duplicateSettings: m('SF2105', 'error', 'a file has at most one settings block'),
+  goalWithoutCheckpoints: m('SF2106', 'warning', 'goal "{0}" sends nothing: add check-ins (`every ...`), `at N% of period` or `at end of period`'),
+  emptyBlock: m('SF2107', 'warning', 'this block sends nothing'),
+
+  typeMismatch: m('SF3001', 'error', 'expected {0} but this is {1}'),
+  operandTypes: m('SF3002', 'error', 'cannot apply `{0}` to {1} and {2}'),
+  currencyMismatch: m('SF3003', 'error', 'currencies differ: {0} and {1}'),
+  compareTypes: m('SF3004', 'error', 'cannot compare {0} with {1}'),
+  unknownCurrency: m('SF3005', 'error', 'unknown currency "{0}"'),
+  notCondition: m('SF3006', 'error', 'a condition must be true or false, but this is {0}'),
+  badDate: m('SF3007', 'error', '{0} is not a calendar date'),
+  badMetricArgument: m('SF3008', 'error', '{0}({1}) is not possible: {2}'),
+  measureType: m('SF3009', 'error', 'measure "{0}" is {1}, so the target must be {2}'),
+  mixedListTypes: m('SF3010', 'error', 'list items must all be {0}, but this is {1}'),
+  orderingNotPossible: m('SF3011', 'error', 'cannot order {0} values with `{1}`'),
+  numberExpected: m('SF3012', 'error', 'expected {0} here'),
+
+  unknownTemplate: m('SF4001', 'error', 'unknown template "{0}" (no {1})'),
+  templateNoSubject: m('SF4002', 'error', 'template "{0}" has no `subject:` line in its front matter'),
+  unknownPlaceholder: m('SF4003', 'error', 'placeholder {{{0}}} is not available in {1}'),
+  badPlaceholder: m('SF4004', 'error', 'malformed placeholder {0}'),
+  duplicateTemplate: m('SF4005', 'warning', 'template "{0}" is defined twice; using {1}'),
+  unclosedFrontMatter: m('SF4006', 'error', "template front matter opened with '---' is never closed"),
+
+  badTime: m('SF5001', 'error', '{0} is not a time of day (HH:MM, 00:00 to 23:59)'),
+  unknownTimezone: m('SF5002', 'error', 'unknown time zone "{0}" (IANA names like Europe/Berlin)'),
+  unknownDay: m('SF5003', 'error', 'unknown day "{0}" (monday ... sunday, day, weekday)'),
+  badCheckpointPercent: m('SF5004', 'error', 'a checkpoint is at more than 0% and at most 100% of the period'),
+  emptyQuietHours: m('SF5005', 'error', 'quiet hours from {0} to {0} is empty'),
+  badDuration: m('SF5006', 'error', 'a duration must be more than zero'),
+  repeatedDay: m('SF5007', 'warning', '{0} is listed twice'),
+  effectiveOrder: m('SF5008', 'error', 'effective period ends ({1}) before it starts ({0})'),
+
+  bandOrder: m('SF6001', 'error', 'band bounds must rise: {0}% does not come after {1}%'),
+  aboveNotLast: m('SF6002', 'error', '`above` must be the last band'),
+  fallingRate: m('SF6003', 'warning', 'commission rate falls from {0}% to {1}% as attainment rises'),
+  noAboveBand: m('SF6004', 'warning', 'no `above` band: nothing more is paid past {0}% attainment'),
+  incentiveCurrency: m('SF6005', 'error', 'incentive "{0}" has no currency: give the target in money or set `currency` in settings'),
+  lineCurrency: m('SF6006', 'error', 'this amount is in {0} but the incentive pays in {1}'),
+  noApproval: m('SF6007', 'warning', 'incentive "{0}" has no `approve by`: statements are approved without asking anyone'),
+  noOtherwise: m('SF6008', 'warning', 'no `otherwise`: a statement nobody decides on is rejected'),
+  spiffPerDeal: m('SF6009', 'error', 'a spiff is paid per deal: write `per deal`'),
+  nonPositiveAmount: m('SF6010', 'error', 'the amount must be more than zero'),
+  incentiveNothingPaid: m('SF6011', 'warning', 'incentive "{0}" pays nothing: add commission, bonus, spiff or reward'),
+  badBandBound: m('SF6012', 'error', 'a band bound must be more than 0%'),
+
+  noStopOn: m('SF7001', 'warning', 'sequence "{0}" has no `stop on`: it keeps sending after a reply or unsubscribe'),
+  noTrigger: m('SF7002', 'error', 'sequence "{0}" needs a trigger: `on EVENT` or `every DAY at HH:MM for reps`'),
+  twoTriggers: m('SF7003', 'error', 'a sequence has one trigger; this is a second one'),
+  waitAtEnd: m('SF7004', 'warning', '`wait` as the last step does nothing'),
+  sequenceSendsNothing: m('SF7005', 'warning', 'sequence "{0}" sends nothing'),
+  stopOnTrigger: m('SF7006', 'warning', 'stopping on the trigger event {0} has no effect'),
+
+  badRecipient: m('SF8001', 'error', '{0} cannot receive email: use an entity, a field holding an email or a rep id, or a quoted address'),
+  badAddress: m('SF8002', 'error', '"{0}" is not an email address'),
+
+  invalidPlan: m('SF9001', 'error', 'internal error: the compiled plan is invalid ({0}); please report this'),
+} satisfies Record<string, MessageDef>;
+
+export type MessageKey = keyof typeof messages;
+
+export function formatMessage(def: MessageDef, args: readonly (string | number)[]): string {
+  return def.text.replace(/\{(\d+)\}/g, (hole, index: string) => {
+    const value = args[Number(index)];
+    return value === undefined ? hole : String(value);
+  });
+}

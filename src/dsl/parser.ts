@@ -1,0 +1,677 @@
+// The grammar (SPEC §5) as a Chevrotain embedded-actions parser that builds the AST directly.
+// One parser instance is built per process (grammar analysis is the expensive part) and reused for
+// every file. Error recovery is on, so one mistake does not hide the next.
+import type { IToken, TokenType } from 'chevrotain';
+import type {
+  BinaryOpText, CommissionBandNode, Declaration, EscalationNode, ExprNode, LiteralNode, Name, PathNode,
+  RecipientNode, RuleFile, ScheduleNode, SettingNode, Span, Statement, StringNode,
+} from './ast.js';
+import { chevrotain } from './chevrotain.js';
+import * as T from './lexer.js';
+import { durationValue, moneyValue, plainNumber, stringValue } from './literals.js';
+import type { MessageKey } from './messages.js';
+import { syntaxErrorMessages } from './syntax-errors.js';
+
+const { Kw } = T;
+
+export interface ParseProblem {
+  key: MessageKey;
+  span: Span;
+  args: string[];
+}
+
+const NO_SPAN: Span = { file: '', line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
+
+function isReal(token: IToken | undefined): token is IToken {
+  return token !== undefined && !token.isInsertedInRecovery && Number.isFinite(token.startOffset) && token.tokenType !== chevrotain.EOF;
+}
+
+class RuleParser extends chevrotain.EmbeddedActionsParser {
+  file = '';
+  problems: ParseProblem[] = [];
+
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 1, errorMessageProvider: syntaxErrorMessages, skipValidations: true });
+    this.performSelfAnalysis();
+  }
+
+  tokenSpan(token: IToken): Span {
+    return {
+      file: this.file,
+      line: token.startLine ?? 1,
+      col: token.startColumn ?? 1,
+      endLine: token.endLine ?? token.startLine ?? 1,
+      endCol: (token.endColumn ?? token.startColumn ?? 0) + 1,
+      offset: token.startOffset,
+      endOffset: (token.endOffset ?? token.startOffset) + 1,
+    };
+  }
+
+  /** From a rule's first token to the last token consumed so far. */
+  spanFrom(start: IToken): Span {
+    const last = this.LA(0);
+    const first = isReal(start) ? start : last;
+    if (!isReal(first)) return { ...NO_SPAN, file: this.file };
+    const from = this.tokenSpan(first);
+    if (!isReal(last) || last.startOffset < first.startOffset) return from;
+    const to = this.tokenSpan(last);
+    return { ...from, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset };
+  }
+
+  nodeSpan(a: { span: Span }, b: { span: Span }): Span {
+    return { ...a.span, endLine: b.span.endLine, endCol: b.span.endCol, endOffset: b.span.endOffset };
+  }
+
+  name(token: IToken): Name {
+    return { text: token.image, span: this.tokenSpan(token) };
+  }
+
+  // ---- declarations --------------------------------------------------------------------------
+
+  file_ = this.RULE('file', () => {
+    const declarations: Declaration[] = [];
+    this.MANY(() => {
+      const declaration = this.SUBRULE(this.declaration);
+      this.ACTION(() => { if (declaration) declarations.push(declaration); });
+    });
+    return declarations;
+  });
+
+  declaration = this.RULE('declaration', (): Declaration | undefined =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.settings) },
+      { ALT: () => this.SUBRULE(this.metric) },
+      { ALT: () => this.SUBRULE(this.ruleDeclaration) },
+    ]), { recoveryValueFunc: () => undefined });
+
+  settings = this.RULE('settings', (): Declaration => {
+    const start = this.CONSUME(Kw.settings);
+    this.CONSUME(T.LCurly);
+    const entries: SettingNode[] = [];
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => { const k = this.CONSUME(Kw.timezone); const v = this.SUBRULE(this.string); this.ACTION(() => entries.push(this.setting('timezone', k, v))); } },
+        { ALT: () => { const k = this.CONSUME(Kw.from); const v = this.SUBRULE2(this.string); this.ACTION(() => entries.push(this.setting('from', k, v))); } },
+        { ALT: () => {
+          const k = this.CONSUME(Kw.currency);
+          const v = this.CONSUME(T.CurrencyCode);
+          this.ACTION(() => entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) })));
+        } },
+      ]);
+    });
+    this.CONSUME(T.RCurly);
+    return this.ACTION(() => ({ kind: 'settings' as const, entries, span: this.spanFrom(start) }));
+  });
+
+  setting(key: SettingNode['key'], keyToken: IToken, value: StringNode): SettingNode {
+    const span = this.tokenSpan(keyToken);
+    return { key, value: value.value, valueRaw: value.raw, valueSpan: value.span, span: { ...span, endLine: value.span.endLine, endCol: value.span.endCol, endOffset: value.span.endOffset } };
+  }
+
+  metric = this.RULE('metric', (): Declaration => {
+    const start = this.CONSUME(Kw.metric);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Eq);
+    const aggregate = this.OR([
+      { ALT: () => this.CONSUME(Kw.sum) },
+      { ALT: () => this.CONSUME(Kw.count) },
+      { ALT: () => this.CONSUME(Kw.avg) },
+      { ALT: () => this.CONSUME(Kw.min) },
+      { ALT: () => this.CONSUME(Kw.max) },
+    ]);
+    this.CONSUME(T.LParen);
+    const arg = this.SUBRULE(this.path);
+    this.CONSUME(T.RParen);
+    const where = this.OPTION(() => { this.CONSUME(Kw.where); return this.SUBRULE(this.expression); }) ?? null;
+    return this.ACTION(() => ({
+      kind: 'metric' as const,
+      name: this.name(name),
+      aggregate: aggregate.image as 'sum' | 'count' | 'avg' | 'min' | 'max',
+      arg,
+      where,
+      span: this.spanFrom(start),
+    }));
+  });
+
+  ruleDeclaration = this.RULE('ruleDeclaration', (): Declaration => {
+    const start = this.OR([
+      { ALT: () => this.CONSUME(Kw.goal) },
+      { ALT: () => this.CONSUME(Kw.incentive) },
+      { ALT: () => this.CONSUME(Kw.sequence) },
+    ]);
+    const name = this.SUBRULE(this.string);
+    const body = this.SUBRULE(this.block);
+    return this.ACTION(() => ({
+      kind: start.image as 'goal' | 'incentive' | 'sequence',
+      name,
+      body: body ?? [],
+      span: this.spanFrom(start),
+    }));
+  });
+
+  block = this.RULE('block', (): Statement[] => {
+    this.CONSUME(T.LCurly);
+    const statements: Statement[] = [];
+    this.MANY(() => {
+      const statement = this.SUBRULE(this.statement);
+      this.ACTION(() => { if (statement) statements.push(statement); });
+    });
+    this.CONSUME(T.RCurly);
+    return statements;
+  }, { recoveryValueFunc: () => [] });
+
+  // ---- statements ----------------------------------------------------------------------------
+
+  statement = this.RULE('statement', (): Statement | undefined =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.measureStatement) },
+      { ALT: () => this.SUBRULE(this.targetStatement) },
+      { ALT: () => this.SUBRULE(this.periodStatement) },
+      { ALT: () => this.SUBRULE(this.effectiveStatement) },
+      { ALT: () => this.SUBRULE(this.everyStatement) },
+      { ALT: () => this.SUBRULE(this.atStatement) },
+      { ALT: () => this.SUBRULE(this.sendStatement) },
+      { ALT: () => this.SUBRULE(this.commissionStatement) },
+      { ALT: () => this.SUBRULE(this.bonusStatement) },
+      { ALT: () => this.SUBRULE(this.spiffStatement) },
+      { ALT: () => this.SUBRULE(this.capStatement) },
+      { ALT: () => this.SUBRULE(this.rewardStatement) },
+      { ALT: () => this.SUBRULE(this.approveStatement) },
+      { ALT: () => this.SUBRULE(this.onStatement) },
+      { ALT: () => this.SUBRULE(this.stopStatement) },
+      { ALT: () => this.SUBRULE(this.quietStatement) },
+      { ALT: () => this.SUBRULE(this.waitStatement) },
+      { ALT: () => this.SUBRULE(this.ifStatement) },
+    ]), { recoveryValueFunc: () => undefined });
+
+  optionalWhere(): ExprNode | null {
+    return this.OPTION9(() => { this.CONSUME9(Kw.where); return this.SUBRULE9(this.expression); }) ?? null;
+  }
+
+  forStatement = this.RULE('forStatement', (): Statement => {
+    const start = this.CONSUME(Kw.for);
+    this.CONSUME(Kw.reps);
+    const where = this.optionalWhere();
+    return this.ACTION(() => ({ kind: 'for' as const, where, span: this.spanFrom(start) }));
+  });
+
+  measureStatement = this.RULE('measureStatement', (): Statement => {
+    const start = this.CONSUME(Kw.measure);
+    const metric = this.CONSUME(T.Identifier);
+    return this.ACTION(() => ({ kind: 'measure' as const, metric: this.name(metric), span: this.spanFrom(start) }));
+  });
+
+  targetStatement = this.RULE('targetStatement', (): Statement => {
+    const start = this.CONSUME(Kw.target);
+    const value = this.SUBRULE(this.literal);
+    const per = this.OPTION(() => { this.CONSUME(Kw.per); return this.CONSUME(T.Identifier); });
+    return this.ACTION(() => ({ kind: 'target' as const, value, per: per ? this.name(per) : null, span: this.spanFrom(start) }));
+  });
+
+  periodStatement = this.RULE('periodStatement', (): Statement => {
+    const start = this.CONSUME(Kw.period);
+    const period = this.CONSUME(T.Identifier);
+    return this.ACTION(() => ({ kind: 'period' as const, period: this.name(period), span: this.spanFrom(start) }));
+  });
+
+  effectiveStatement = this.RULE('effectiveStatement', (): Statement => {
+    const start = this.CONSUME(Kw.effective);
+    const from = this.CONSUME1(T.DateLit);
+    this.CONSUME(Kw.to);
+    const to = this.CONSUME2(T.DateLit);
+    return this.ACTION(() => ({ kind: 'effective' as const, from: this.literalOf(from), to: this.literalOf(to), span: this.spanFrom(start) }));
+  });
+
+  everyStatement = this.RULE('everyStatement', (): Statement => {
+    const start = this.CONSUME(Kw.every);
+    const first = this.CONSUME1(T.Identifier);
+    const days: IToken[] = [first];
+    this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
+    this.CONSUME(Kw.at);
+    const at = this.CONSUME(T.TimeLit);
+    let body: Statement[] | null = null;
+    let forReps: { where: ExprNode | null; span: Span } | null = null;
+    this.OR([
+      { ALT: () => { body = this.SUBRULE(this.block); } },
+      { ALT: () => {
+        const forToken = this.CONSUME(Kw.for);
+        this.CONSUME(Kw.reps);
+        const where = this.optionalWhere();
+        this.ACTION(() => { forReps = { where, span: this.spanFrom(forToken) }; });
+      } },
+    ]);
+    return this.ACTION(() => {
+      const schedule: ScheduleNode = {
+        days: days.map((d) => this.name(d)),
+        at: this.literalOf(at),
+        span: { ...this.tokenSpan(first), endLine: this.tokenSpan(at).endLine, endCol: this.tokenSpan(at).endCol, endOffset: this.tokenSpan(at).endOffset },
+      };
+      return { kind: 'every' as const, schedule, body, forReps, span: this.spanFrom(start) };
+    });
+  });
+
+  atStatement = this.RULE('atStatement', (): Statement => {
+    const start = this.CONSUME(Kw.at);
+    return this.OR([
+      { ALT: () => {
+        const percent = this.CONSUME(T.PercentLit);
+        this.CONSUME1(Kw.of);
+        this.CONSUME1(Kw.period);
+        const when = this.OPTION(() => { this.CONSUME(Kw.when); return this.SUBRULE(this.expression); }) ?? null;
+        const body = this.SUBRULE1(this.block);
+        return this.ACTION(() => ({ kind: 'atPercent' as const, percent: this.literalOf(percent), when, body: body ?? [], span: this.spanFrom(start) }));
+      } },
+      { ALT: () => {
+        this.CONSUME(Kw.end);
+        this.CONSUME2(Kw.of);
+        this.CONSUME2(Kw.period);
+        const body = this.SUBRULE2(this.block);
+        return this.ACTION(() => ({ kind: 'atEnd' as const, body: body ?? [], span: this.spanFrom(start) }));
+      } },
+    ]);
+  });
+
+  sendStatement = this.RULE('sendStatement', (): Statement => {
+    const start = this.CONSUME(Kw.send);
+    const template = this.SUBRULE(this.string);
+    this.CONSUME(Kw.to);
+    const to: RecipientNode[] = [];
+    const first = this.SUBRULE1(this.recipient);
+    this.ACTION(() => to.push(first));
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      const next = this.SUBRULE2(this.recipient);
+      this.ACTION(() => to.push(next));
+    });
+    return this.ACTION(() => ({ kind: 'send' as const, template, to: to.filter(Boolean), span: this.spanFrom(start) }));
+  });
+
+  recipient = this.RULE('recipient', (): RecipientNode =>
+    this.OR([
+      { ALT: () => { const p = this.SUBRULE(this.path); return this.ACTION(() => ({ kind: 'path' as const, parts: p.parts, span: p.span })); } },
+      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => ({ kind: 'address' as const, value: s, span: s.span })); } },
+    ]));
+
+  commissionStatement = this.RULE('commissionStatement', (): Statement => {
+    const start = this.CONSUME(Kw.commission);
+    const method = this.OR([{ ALT: () => this.CONSUME(Kw.marginal) }, { ALT: () => this.CONSUME(Kw.retroactive) }]);
+    this.CONSUME(T.LCurly);
+    const bands: CommissionBandNode[] = [];
+    this.MANY(() => {
+      const band = this.SUBRULE(this.band);
+      this.ACTION(() => { if (band) bands.push(band); });
+    });
+    this.CONSUME(T.RCurly);
+    return this.ACTION(() => ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands, span: this.spanFrom(start) }));
+  });
+
+  band = this.RULE('band', (): CommissionBandNode | undefined =>
+    this.OR([
+      { ALT: () => {
+        const start = this.CONSUME(Kw.up);
+        this.CONSUME(Kw.to);
+        const upTo = this.CONSUME1(T.PercentLit);
+        this.CONSUME1(Kw.pay);
+        const pay = this.CONSUME2(T.PercentLit);
+        return this.ACTION(() => ({ upTo: this.literalOf(upTo), pay: this.literalOf(pay), span: this.spanFrom(start) }));
+      } },
+      { ALT: () => {
+        const start = this.CONSUME(Kw.above);
+        this.CONSUME2(Kw.pay);
+        const pay = this.CONSUME3(T.PercentLit);
+        return this.ACTION(() => ({ upTo: null, pay: this.literalOf(pay), span: this.spanFrom(start) }));
+      } },
+    ]), { recoveryValueFunc: () => undefined });
+
+  bonusStatement = this.RULE('bonusStatement', (): Statement => {
+    const start = this.CONSUME(Kw.bonus);
+    const amount = this.CONSUME(T.MoneyLit);
+    this.CONSUME(Kw.when);
+    const when = this.SUBRULE(this.expression);
+    return this.ACTION(() => ({ kind: 'bonus' as const, amount: this.literalOf(amount), when, span: this.spanFrom(start) }));
+  });
+
+  spiffStatement = this.RULE('spiffStatement', (): Statement => {
+    const start = this.CONSUME(Kw.spiff);
+    const amount = this.CONSUME(T.MoneyLit);
+    this.CONSUME(Kw.per);
+    const per = this.CONSUME(T.Identifier);
+    const where = this.optionalWhere();
+    return this.ACTION(() => ({ kind: 'spiff' as const, amount: this.literalOf(amount), per: this.name(per), where, span: this.spanFrom(start) }));
+  });
+
+  capStatement = this.RULE('capStatement', (): Statement => {
+    const start = this.CONSUME(Kw.cap);
+    const amount = this.CONSUME(T.MoneyLit);
+    return this.ACTION(() => ({ kind: 'cap' as const, amount: this.literalOf(amount), span: this.spanFrom(start) }));
+  });
+
+  rewardStatement = this.RULE('rewardStatement', (): Statement => {
+    const start = this.CONSUME(Kw.reward);
+    const text = this.SUBRULE(this.string);
+    const when = this.OPTION(() => { this.CONSUME(Kw.when); return this.SUBRULE(this.expression); }) ?? null;
+    return this.ACTION(() => ({ kind: 'reward' as const, text, when, span: this.spanFrom(start) }));
+  });
+
+  approveStatement = this.RULE('approveStatement', (): Statement => {
+    const start = this.CONSUME1(Kw.approve);
+    this.CONSUME(Kw.by);
+    const by = this.SUBRULE1(this.recipient);
+    this.CONSUME1(Kw.within);
+    const within = this.CONSUME1(T.DurationLit);
+    const escalations: EscalationNode[] = [];
+    let otherwise: { decision: 'approve' | 'reject'; span: Span } | null = null;
+    this.OPTION(() => {
+      this.CONSUME(T.LCurly);
+      this.MANY(() => {
+        this.OR([
+          { ALT: () => {
+            const e = this.CONSUME(Kw.escalate);
+            this.CONSUME(Kw.to);
+            const to = this.SUBRULE2(this.recipient);
+            this.CONSUME2(Kw.within);
+            const d = this.CONSUME2(T.DurationLit);
+            this.ACTION(() => escalations.push({ to, within: this.literalOf(d), span: this.spanFrom(e) }));
+          } },
+          { ALT: () => {
+            const o = this.CONSUME(Kw.otherwise);
+            const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
+            this.ACTION(() => { otherwise = { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) }; });
+          } },
+        ]);
+      });
+      this.CONSUME(T.RCurly);
+    });
+    return this.ACTION(() => ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations, otherwise, span: this.spanFrom(start) }));
+  });
+
+  onStatement = this.RULE('onStatement', (): Statement => {
+    const start = this.CONSUME(Kw.on);
+    const event = this.SUBRULE(this.path);
+    const where = this.optionalWhere();
+    return this.ACTION(() => ({ kind: 'on' as const, event: this.pathName(event), where, span: this.spanFrom(start) }));
+  });
+
+  stopStatement = this.RULE('stopStatement', (): Statement => {
+    const start = this.CONSUME(Kw.stop);
+    this.CONSUME(Kw.on);
+    const events: PathNode[] = [this.SUBRULE1(this.path)];
+    this.MANY(() => { this.CONSUME(T.Comma); events.push(this.SUBRULE2(this.path)); });
+    return this.ACTION(() => ({ kind: 'stopOn' as const, events: events.filter(Boolean).map((e) => this.pathName(e)), span: this.spanFrom(start) }));
+  });
+
+  pathName(path: PathNode): Name {
+    return { text: path.parts.map((p) => p.text).join('.'), span: path.span };
+  }
+
+  quietStatement = this.RULE('quietStatement', (): Statement => {
+    const start = this.CONSUME(Kw.quiet);
+    this.CONSUME(Kw.hours);
+    const from = this.CONSUME1(T.TimeLit);
+    this.CONSUME(Kw.to);
+    const to = this.CONSUME2(T.TimeLit);
+    const weekends = this.OPTION(() => { this.CONSUME(Kw.and); this.CONSUME(Kw.weekends); return true; }) ?? false;
+    return this.ACTION(() => ({ kind: 'quietHours' as const, from: this.literalOf(from), to: this.literalOf(to), weekends, span: this.spanFrom(start) }));
+  });
+
+  waitStatement = this.RULE('waitStatement', (): Statement => {
+    const start = this.CONSUME(Kw.wait);
+    const duration = this.CONSUME(T.DurationLit);
+    return this.ACTION(() => ({ kind: 'wait' as const, duration: this.literalOf(duration), span: this.spanFrom(start) }));
+  });
+
+  ifStatement = this.RULE('ifStatement', (): Statement => {
+    const start = this.CONSUME(Kw.if);
+    const condition = this.SUBRULE(this.expression);
+    const then = this.SUBRULE1(this.block);
+    const otherwise = this.OPTION(() => {
+      this.CONSUME(Kw.else);
+      return this.OR([
+        { ALT: () => this.SUBRULE2(this.block) },
+        { ALT: () => { const nested = this.SUBRULE(this.ifStatement); return this.ACTION(() => (nested ? [nested] : [])); } },
+      ]);
+    }) ?? null;
+    return this.ACTION(() => ({ kind: 'if' as const, condition, then: then ?? [], else: otherwise, span: this.spanFrom(start) }));
+  });
+
+  // ---- expressions (SPEC §3 precedence, lowest first) -------------------------------------------
+
+  expression = this.RULE('expression', (): ExprNode => this.SUBRULE(this.orExpression), { recoveryValueFunc: () => this.errorNode() });
+
+  errorNode(): ExprNode {
+    const at = this.LA(0);
+    return { kind: 'error', span: isReal(at) ? this.tokenSpan(at) : { ...NO_SPAN, file: this.file } };
+  }
+
+  binary(op: BinaryOpText, left: ExprNode, right: ExprNode): ExprNode {
+    if (!left || !right) return left ?? right ?? this.errorNode();
+    return { kind: 'binary', op, left, right, span: this.nodeSpan(left, right) };
+  }
+
+  orExpression = this.RULE('orExpression', (): ExprNode => {
+    let left = this.SUBRULE1(this.andExpression);
+    this.MANY(() => {
+      this.CONSUME(Kw.or);
+      const right = this.SUBRULE2(this.andExpression);
+      this.ACTION(() => { left = this.binary('or', left, right); });
+    });
+    return left;
+  });
+
+  andExpression = this.RULE('andExpression', (): ExprNode => {
+    let left = this.SUBRULE1(this.notExpression);
+    this.MANY(() => {
+      this.CONSUME(Kw.and);
+      const right = this.SUBRULE2(this.notExpression);
+      this.ACTION(() => { left = this.binary('and', left, right); });
+    });
+    return left;
+  });
+
+  notExpression = this.RULE('notExpression', (): ExprNode =>
+    this.OR([
+      { ALT: () => {
+        const start = this.CONSUME(Kw.not);
+        const operand = this.SUBRULE(this.notExpression);
+        return this.ACTION(() => ({ kind: 'not' as const, operand, span: this.spanFrom(start) }));
+      } },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]));
+
+  comparison = this.RULE('comparison', (): ExprNode => {
+    const left = this.SUBRULE1(this.additive);
+    let result = left;
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => {
+          const op = this.SUBRULE(this.comparisonOperator);
+          const right = this.SUBRULE2(this.additive);
+          this.ACTION(() => { result = this.binary(op.image as BinaryOpText, left, right); });
+        } },
+        { ALT: () => {
+          this.CONSUME1(Kw.in);
+          const items = this.SUBRULE1(this.list);
+          this.ACTION(() => { result = { kind: 'in', negated: false, operand: left, items, span: this.spanFromNode(left) }; });
+        } },
+        { ALT: () => {
+          this.CONSUME(Kw.not);
+          this.CONSUME2(Kw.in);
+          const items = this.SUBRULE2(this.list);
+          this.ACTION(() => { result = { kind: 'in', negated: true, operand: left, items, span: this.spanFromNode(left) }; });
+        } },
+      ]);
+    });
+    return result;
+  });
+
+  spanFromNode(node: ExprNode): Span {
+    const last = this.LA(0);
+    if (!isReal(last)) return node.span;
+    const to = this.tokenSpan(last);
+    return { ...node.span, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset };
+  }
+
+  comparisonOperator = this.RULE('comparisonOperator', (): IToken =>
+    this.OR([
+      { ALT: () => this.CONSUME(T.Eq) },
+      { ALT: () => this.CONSUME(T.NotEq) },
+      { ALT: () => this.CONSUME(T.LtEq) },
+      { ALT: () => this.CONSUME(T.GtEq) },
+      { ALT: () => this.CONSUME(T.Lt) },
+      { ALT: () => this.CONSUME(T.Gt) },
+    ]));
+
+  list = this.RULE('list', (): ExprNode[] => {
+    this.CONSUME(T.LBracket);
+    const items: ExprNode[] = [];
+    this.OPTION(() => {
+      items.push(this.SUBRULE1(this.expression));
+      this.MANY(() => { this.CONSUME(T.Comma); items.push(this.SUBRULE2(this.expression)); });
+    });
+    this.CONSUME(T.RBracket);
+    return items;
+  }, { recoveryValueFunc: () => [] });
+
+  additive = this.RULE('additive', (): ExprNode => {
+    let left = this.SUBRULE1(this.multiplicative);
+    this.MANY(() => {
+      const op = this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
+      const right = this.SUBRULE2(this.multiplicative);
+      this.ACTION(() => { left = this.binary(op.image as BinaryOpText, left, right); });
+    });
+    return left;
+  });
+
+  multiplicative = this.RULE('multiplicative', (): ExprNode => {
+    let left = this.SUBRULE1(this.unary);
+    this.MANY(() => {
+      const op = this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) }]);
+      const right = this.SUBRULE2(this.unary);
+      this.ACTION(() => { left = this.binary(op.image as BinaryOpText, left, right); });
+    });
+    return left;
+  });
+
+  unary = this.RULE('unary', (): ExprNode =>
+    this.OR([
+      { ALT: () => {
+        const start = this.CONSUME(T.Minus);
+        const operand = this.SUBRULE(this.unary);
+        return this.ACTION(() => ({ kind: 'neg' as const, operand, span: this.spanFrom(start) }));
+      } },
+      { ALT: () => this.SUBRULE(this.primary) },
+    ]));
+
+  primary = this.RULE('primary', (): ExprNode =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.path) },
+      { ALT: () => {
+        const start = this.CONSUME(T.LParen);
+        const inner = this.SUBRULE(this.expression);
+        this.CONSUME(T.RParen);
+        return this.ACTION(() => ({ kind: 'paren' as const, inner, span: this.spanFrom(start) }));
+      } },
+    ]), { recoveryValueFunc: () => this.errorNode() });
+
+  path = this.RULE('path', (): PathNode => {
+    const first = this.CONSUME1(T.Identifier);
+    const parts: IToken[] = [first];
+    this.MANY(() => { this.CONSUME(T.Dot); parts.push(this.CONSUME2(T.Identifier)); });
+    return this.ACTION(() => ({ kind: 'path' as const, parts: parts.map((p) => this.name(p)), span: this.spanFrom(first) }));
+  });
+
+  literal = this.RULE('literal', (): LiteralNode =>
+    this.OR([
+      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => ({ kind: 'literal' as const, value: { type: 'string' as const, value: s.value }, raw: s.raw, span: s.span })); } },
+      { ALT: () => this.literalOf(this.CONSUME(T.NumberLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.MoneyLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.PercentLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.DurationLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.DateLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.TimeLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(Kw.true)) },
+      { ALT: () => this.literalOf(this.CONSUME(Kw.false)) },
+    ]));
+
+  /** A literal node from one token; tolerant of recording-phase and recovery-inserted tokens. */
+  literalOf(token: IToken): LiteralNode {
+    const image = token?.image ?? '';
+    const span = token && isReal(token) ? this.tokenSpan(token) : this.errorNode().span;
+    const type: TokenType | undefined = token?.tokenType;
+    const node = (value: LiteralNode['value']): LiteralNode => ({ kind: 'literal', value, raw: image, span });
+    switch (type) {
+      case T.MoneyLit: return node(moneyValue(image));
+      case T.DurationLit: return node(durationValue(image));
+      case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1)) });
+      case T.DateLit: return node({ type: 'date', value: image });
+      case T.TimeLit: return node({ type: 'time', value: image });
+      case Kw.true: return node({ type: 'bool', value: true });
+      case Kw.false: return node({ type: 'bool', value: false });
+      default: return node({ type: 'number', value: plainNumber(image) || '0' });
+    }
+  }
+
+  string = this.RULE('string', (): StringNode =>
+    this.OR([
+      { ALT: () => { const t = this.CONSUME(T.StringLit); return this.ACTION(() => this.stringNode(t, true)); } },
+      { ALT: () => { const t = this.CONSUME(T.UnterminatedString); return this.ACTION(() => this.stringNode(t, false)); } },
+    ]));
+
+  stringNode(token: IToken, terminated: boolean): StringNode {
+    const span = isReal(token) ? this.tokenSpan(token) : this.errorNode().span;
+    if (!isReal(token)) return { value: '', raw: '""', span };
+    const { value, problems } = stringValue(token.image, terminated);
+    if (!terminated) this.problems.push({ key: 'unterminatedString', span, args: [] });
+    for (const problem of problems) {
+      const col = span.col + problem.at;
+      this.problems.push({
+        key: 'badEscape',
+        span: { ...span, col, endCol: col + problem.escape.length, offset: span.offset + problem.at, endOffset: span.offset + problem.at + problem.escape.length },
+        args: [problem.escape],
+      });
+    }
+    return { value, raw: terminated ? token.image : `${token.image}"`, span };
+  }
+}
+
+let shared: RuleParser | undefined;
+
+export interface ParseOutput {
+  ast: RuleFile;
+  problems: ParseProblem[];
+  syntaxErrors: { code: MessageKey; message: string; span: Span }[];
+}
+
+/** Parses one file's tokens; never throws on bad input. */
+export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['comments']): ParseOutput {
+  shared ??= new RuleParser();
+  const parser = shared;
+  parser.file = file;
+  parser.problems = [];
+  parser.input = tokens;
+  const declarations = parser.file_() ?? [];
+  const syntaxErrors = parser.errors.map((error) => {
+    const token = isReal(error.token) ? error.token : (error as { previousToken?: IToken }).previousToken;
+    let span: Span;
+    if (isReal(token) && token !== error.token) {
+      // At end of input: point just after the last real token.
+      const after = parser.tokenSpan(token);
+      span = { ...after, line: after.endLine, col: after.endCol, offset: after.endOffset };
+    } else if (isReal(token)) {
+      span = parser.tokenSpan(token);
+    } else {
+      const last = tokens[tokens.length - 1];
+      const after = last ? parser.tokenSpan(last) : { ...NO_SPAN, file };
+      span = { ...after, line: after.endLine, col: after.endCol, offset: after.endOffset };
+    }
+    const code: MessageKey =
+      error.name === 'MismatchedTokenException' ? 'expectedToken'
+      : error.name === 'NoViableAltException' ? 'noViableAlternative'
+      : error.name === 'EarlyExitException' ? 'expectedAtLeastOne'
+      : 'unexpectedInput';
+    return { code, message: error.message, span };
+  });
+  return { ast: { file, declarations: declarations.filter(Boolean), comments }, problems: parser.problems, syntaxErrors };
+}

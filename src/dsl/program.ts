@@ -1,0 +1,109 @@
+// Orchestrates one run over in-memory sources, in pipeline order: text → tokens → AST → checked
+// rules → plan (like TypeScript's program.ts). File-system access lives in load.ts.
+import type { Plan, Template } from '../plan/schema.js';
+import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
+import type { RuleFile } from './ast.js';
+import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
+import { compilePlan } from './compile.js';
+import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
+import { tokenize } from './lexer.js';
+import { parseTokens } from './parser.js';
+import { HOLE_SEPARATOR } from './syntax-errors.js';
+
+export interface SourceFile {
+  /** As it appears in diagnostics and the plan: relative, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+export interface CompileInput {
+  rules: SourceFile[];
+  /** `templates/NAME.md` files; the template name is the file name without `.md`. */
+  templates: SourceFile[];
+  /** Shown in "unknown template" messages; default "rules/templates". */
+  templateFolder?: string;
+}
+
+export interface CompileResult {
+  plan: Plan | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface Analysis {
+  bag: DiagnosticBag;
+  files: ParsedRuleFile[];
+  /** The unvalidated plan; null when there is any error. */
+  plan: Plan | null;
+}
+
+export function templateName(path: string): string {
+  return (path.split('/').pop() ?? path).replace(/\.md$/, '');
+}
+
+/** Lexes and parses one file, reporting lexical and syntax errors into the bag. */
+export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleFile {
+  bag.addSource(source.path, source.text);
+  const lexed = tokenize(source.text);
+  const errorOffsets: number[] = [];
+  for (const error of lexed.errors) {
+    const char = source.text[error.offset] ?? '';
+    const line = error.line ?? 1;
+    const col = error.column ?? 1;
+    bag.report('unexpectedCharacter', { file: source.path, line, col, endLine: line, endCol: col + 1 }, [JSON.stringify(char)]);
+    errorOffsets.push(error.offset);
+  }
+  const comments: RuleFile['comments'] = lexed.comments.map((t) => ({
+    text: t.image,
+    span: {
+      file: source.path, line: t.startLine ?? 1, col: t.startColumn ?? 1, endLine: t.endLine ?? 1,
+      endCol: (t.endColumn ?? 0) + 1, offset: t.startOffset, endOffset: (t.endOffset ?? t.startOffset) + 1,
+    },
+  }));
+  const parsed = parseTokens(source.path, lexed.tokens, comments);
+  for (const problem of parsed.problems) {
+    bag.report(problem.key, problem.span, problem.args);
+    errorOffsets.push(problem.span.offset);
+  }
+  for (const error of parsed.syntaxErrors) {
+    bag.report(error.code, error.span, error.message.split(HOLE_SEPARATOR));
+    errorOffsets.push(error.span.offset);
+  }
+  return { ast: parsed.ast, errorOffsets };
+}
+
+export function analyze(input: CompileInput): Analysis {
+  const bag = new DiagnosticBag();
+  const byPath = (a: SourceFile, b: SourceFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const files = [...input.rules].sort(byPath).map((source) => parseSource(source, bag));
+
+  const sourceTemplates = new Map<string, SourceTemplate>();
+  for (const source of [...input.templates].sort(byPath)) {
+    const name = templateName(source.path);
+    bag.addSource(source.path, source.text);
+    const existing = sourceTemplates.get(name);
+    if (existing) {
+      bag.report('duplicateTemplate', { file: source.path, line: 1, col: 1, endLine: 1, endCol: 1 }, [name, existing.file]);
+      continue;
+    }
+    sourceTemplates.set(name, { name, file: source.path, parsed: parseTemplate(name, source.text) });
+  }
+
+  const program = check({ files, templates: sourceTemplates, templateFolder: input.templateFolder ?? 'rules/templates' }, bag);
+  if (bag.hasErrors()) return { bag, files, plan: null };
+
+  const templates = new Map<string, Template>();
+  for (const [name, text] of Object.entries(defaultTemplateTexts)) templates.set(name, parseTemplate(name, text).template);
+  for (const [name, t] of sourceTemplates) templates.set(name, t.parsed.template);
+  return { bag, files, plan: compilePlan(program, templates) };
+}
+
+/** Checks and compiles in-memory sources; the plan is validated with the zod schema. */
+export async function compileSources(input: CompileInput): Promise<CompileResult> {
+  const analysis = analyze(input);
+  let plan: Plan | null = null;
+  if (analysis.plan) {
+    const { validatePlan } = await import('./validate.js');
+    plan = validatePlan(analysis.plan, analysis.bag, input.rules[0]?.path ?? '<plan>');
+  }
+  return { plan, diagnostics: analysis.bag.sorted() };
+}

@@ -1,0 +1,56 @@
+// Chevrotain's error texts name token types ("--> RCurly <--"); authors should read "expected '}'
+// but found 'measure'". The provider returns the two holes of the catalog message (expected,
+// found) joined by NUL; the parser turns them into diagnostics with the catalog's code and text.
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { chevrotain } from './chevrotain.js';
+
+export const HOLE_SEPARATOR = '\u0000';
+
+const ruleDescriptions: Record<string, string> = {
+  statement: 'a statement',
+  declaration: 'a declaration (settings, metric, goal, incentive, sequence)',
+  primary: 'a value or a name',
+  literal: 'a value',
+  unary: 'a value or a name',
+  recipient: 'a recipient (rep, lead, a field like rep.manager, or "someone@example.com")',
+  string: 'a quoted string',
+  band: "a band ('up to N% pay R%' or 'above pay R%')",
+  comparisonOperator: 'a comparison',
+};
+
+function label(type: TokenType): string {
+  return type.LABEL ?? type.name;
+}
+
+export function describeToken(token: IToken | undefined): string {
+  if (!token || token.tokenType === chevrotain.EOF) return 'the end of the file';
+  const image = token.image.length > 24 ? `${token.image.slice(0, 24)}…` : token.image;
+  return `'${image}'`;
+}
+
+function alternatives(paths: TokenType[][]): string {
+  const firsts = [...new Set(paths.map((path) => path[0]).filter(Boolean).map(label))];
+  if (firsts.length <= 1) return firsts[0] ?? 'something else';
+  if (firsts.length > 6) return `one of ${firsts.slice(0, 6).join(', ')}, …`;
+  return `${firsts.slice(0, -1).join(', ')} or ${firsts[firsts.length - 1]}`;
+}
+
+const holes = (expected: string, found: string): string => `${expected}${HOLE_SEPARATOR}${found}`;
+
+export const syntaxErrorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const closing = ruleName === 'block' && expected.name === 'RCurly';
+    return holes(closing ? "a statement or '}'" : label(expected), describeToken(actual));
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return holes('a declaration', describeToken(firstRedundant));
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    const expected = ruleDescriptions[ruleName] ?? alternatives(expectedPathsPerAlt.flat());
+    return holes(expected, describeToken(actual[0]));
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
+    const expected = ruleDescriptions[ruleName] ?? alternatives(expectedIterationPaths);
+    return holes(expected, describeToken(actual[0]));
+  },
+};

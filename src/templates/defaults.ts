@@ -1,0 +1,47 @@
+// The emails of the payout flow, used when rules/templates has no file of that name. An incentive
+// rule always carries these in its plan (from the folder when present), so the runtime never needs
+// a fallback of its own.
+export const incentiveTemplateNames = {
+  approval: 'incentive-approval',
+  statement: 'incentive-statement',
+  rejected: 'incentive-rejected',
+} as const;
+
+export const defaultTemplateTexts: Record<string, string> = {
+  'incentive-approval': `---
+subject: Approve {{incentive.name}} for {{rep.name}}, {{statement.period}}: {{statement.total}}
+---
+
+{{rep.name}} earned {{statement.total}} under {{incentive.name}} in {{statement.period}}
+(attainment {{statement.attainment}}).
+
+{{statement.lines}}
+
+Approve or reject: {{approval.url}}
+
+Without a decision by {{approval.due}} this request moves on.
+`,
+  'incentive-statement': `---
+subject: Your {{incentive.name}} statement for {{statement.period}}: {{statement.total}}
+---
+
+Hi {{rep.name}},
+
+your statement for {{statement.period}} under {{incentive.name}}:
+
+{{statement.lines}}
+
+Total: {{statement.total}}
+Rewards: {{statement.rewards}}
+`,
+  'incentive-rejected': `---
+subject: {{incentive.name}} statement for {{rep.name}}, {{statement.period}} was rejected
+---
+
+The statement of {{rep.name}} for {{statement.period}} under {{incentive.name}} was rejected.
+
+Reason: {{approval.reason}}
+
+{{statement.lines}}
+`,
+};

@@ -1,0 +1,83 @@
+// Parses `rules/templates/NAME.md`: a front matter with a `subject:` line, then the body. Every
+// `{{path}}` placeholder is recorded with its position so the checker can point at an unknown one.
+//
+//   ---
+//   subject: Your {{goal.name}} check-in
+//   ---
+//   Hi {{rep.name}}, ...
+//
+// A file whose first line is `subject: ...` (no `---` fences) is accepted too.
+import type { Template } from '../plan/schema.js';
+
+export interface PlaceholderUse {
+  path: string;
+  line: number;
+  col: number;
+  endCol: number;
+}
+
+export type TemplateProblem =
+  | { kind: 'noSubject'; line: number; col: number; endCol: number }
+  | { kind: 'unclosedFrontMatter'; line: number; col: number; endCol: number }
+  | { kind: 'badPlaceholder'; text: string; line: number; col: number; endCol: number };
+
+export interface ParsedTemplate {
+  template: Template;
+  uses: PlaceholderUse[];
+  problems: TemplateProblem[];
+}
+
+const placeholderPattern = /\{\{([^{}]*)\}\}/g;
+const pathPattern = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/;
+
+function scanLine(text: string, line: number, uses: PlaceholderUse[], problems: TemplateProblem[]): void {
+  for (const match of text.matchAll(placeholderPattern)) {
+    const inner = match[1].trim();
+    const col = (match.index ?? 0) + 1;
+    const endCol = col + match[0].length;
+    if (pathPattern.test(inner)) uses.push({ path: inner, line, col, endCol });
+    else problems.push({ kind: 'badPlaceholder', text: match[0], line, col, endCol });
+  }
+  // An opening `{{` with no closing `}}` on the same line.
+  const stripped = text.replace(placeholderPattern, (m) => ' '.repeat(m.length));
+  const open = stripped.indexOf('{{');
+  if (open >= 0) problems.push({ kind: 'badPlaceholder', text: stripped.slice(open, open + 20).trim(), line, col: open + 1, endCol: stripped.length + 1 });
+}
+
+export function parseTemplate(name: string, text: string): ParsedTemplate {
+  const lines = text.split(/\r?\n/);
+  const problems: TemplateProblem[] = [];
+  let subject: string | null = null;
+  let subjectLine = 1;
+  let bodyStart = 0;
+  if (lines[0]?.trim() === '---') {
+    const close = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
+    if (close < 0) problems.push({ kind: 'unclosedFrontMatter', line: 1, col: 1, endCol: 4 });
+    const end = close < 0 ? lines.length : close;
+    for (let i = 1; i < end; i++) {
+      const match = /^subject:\s*(.*)$/.exec(lines[i]);
+      if (match) {
+        subject = match[1].trim();
+        subjectLine = i + 1;
+      }
+    }
+    bodyStart = close < 0 ? lines.length : close + 1;
+  } else if (/^subject:/.test(lines[0] ?? '')) {
+    subject = lines[0].replace(/^subject:\s*/, '').trim();
+    bodyStart = 1;
+  }
+  if (subject === null && !problems.some((p) => p.kind === 'unclosedFrontMatter')) {
+    problems.push({ kind: 'noSubject', line: 1, col: 1, endCol: (lines[0]?.length ?? 0) + 1 });
+  }
+  const uses: PlaceholderUse[] = [];
+  if (subject !== null) {
+    const raw = lines[subjectLine - 1];
+    scanLine(raw, subjectLine, uses, problems);
+  }
+  // Drop one blank line after the front matter: authors usually leave it for readability.
+  if (bodyStart < lines.length && lines[bodyStart]?.trim() === '' && bodyStart > 0) bodyStart++;
+  for (let i = bodyStart; i < lines.length; i++) scanLine(lines[i], i + 1, uses, problems);
+  const body = lines.slice(bodyStart).join('\n').replace(/\s+$/, '\n');
+  const placeholders = [...new Set(uses.map((u) => u.path))];
+  return { template: { name, subject: subject ?? '', body, placeholders }, uses, problems };
+}

@@ -1,0 +1,45 @@
+// Fills a template's placeholders. The text part gets values as they are; the HTML part escapes
+// every value (SPEC §6) and turns blank-line separated paragraphs into <p> elements.
+import type { Template } from '../plan/schema.js';
+import type { TemplateScope } from './scope.js';
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const placeholderPattern = /\{\{\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\s*\}\}/g;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function lookup(scope: TemplateScope, path: string): string {
+  const [group, ...rest] = path.split('.');
+  const value = scope[group]?.[rest.join('.')];
+  return value === null || value === undefined ? '' : String(value);
+}
+
+function fill(text: string, scope: TemplateScope, escape: (s: string) => string): string {
+  return text.replace(placeholderPattern, (_, path: string) => escape(lookup(scope, path)));
+}
+
+export function renderTemplate(template: Template, scope: TemplateScope): RenderedEmail {
+  const subject = fill(template.subject, scope, (s) => s).replace(/[\r\n]+/g, ' ');
+  const text = fill(template.body, scope, (s) => s);
+  const paragraphs = template.body.trim().split(/\n\s*\n/);
+  const html = paragraphs
+    .map((p) => {
+      // Escape the template's own text too, then fill with escaped values: nothing a CRM field
+      // holds can become markup.
+      const parts = p.split(placeholderPattern);
+      const rendered = parts
+        .map((part, i) => (i % 2 === 1 ? escapeHtml(lookup(scope, part)) : escapeHtml(part)))
+        .join('')
+        .replace(/\n/g, '<br>\n');
+      return `<p>${rendered}</p>`;
+    })
+    .join('\n');
+  return { subject, html: `${html}\n`, text };
+}

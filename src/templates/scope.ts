@@ -1,0 +1,82 @@
+// The one table of what templates can name, per rule kind (SPEC §6). The checker rejects any other
+// placeholder; the runtime fills exactly these. Entity groups carry every field of the catalog.
+import { entityFields, type EntityName } from '../plan/catalog.js';
+
+export type TemplateScopeKind = 'goal' | 'incentive' | 'sequence:lead' | 'sequence:deal' | 'sequence:rep';
+
+/** Non-entity groups and what each field holds when the email is rendered. */
+export const templateGroups = {
+  goal: {
+    name: 'the goal rule name',
+    metric: 'the measured metric name',
+    period: 'week, month, quarter or year',
+  },
+  progress: {
+    period: 'the period label, e.g. 2026-Q1',
+    period_start: 'first day of the period (YYYY-MM-DD)',
+    period_end: 'last day of the period (YYYY-MM-DD)',
+    measure: 'the measure so far, e.g. "48,000.00 EUR" or "7"',
+    target: 'the target, e.g. "120,000.00 EUR"',
+    attainment: 'measure ÷ target as a percent, e.g. "40%"',
+    remaining: 'target minus measure, never below zero',
+  },
+  incentive: {
+    name: 'the incentive rule name',
+    period: 'week, month, quarter or year',
+  },
+  statement: {
+    period: 'the period label, e.g. 2026-Q1',
+    currency: 'the statement currency',
+    measure: 'the measure, e.g. "160,000.00 USD"',
+    target: 'the target',
+    attainment: 'attainment as a percent',
+    lines: 'every statement line with how it was computed, one per line',
+    rewards: 'the non-monetary rewards earned, comma separated (empty when none)',
+    capped: 'the amount cut by the cap (0 when not capped)',
+    total: 'the total to pay, e.g. "15,500.00 USD"',
+    warnings: 'warnings such as deals left out for another currency (empty when none)',
+  },
+  approval: {
+    url: 'the approval page link (approve/reject there)',
+    approver: 'the email of who is asked',
+    due: 'when the request escalates or falls to `otherwise` (date and time, UTC)',
+    decision: 'approved or rejected (in the decision emails)',
+    reason: 'the reason given with a rejection (may be empty)',
+  },
+  sequence: {
+    name: 'the sequence rule name',
+  },
+  unsubscribe: {
+    url: 'the one-click unsubscribe link',
+  },
+} as const;
+
+type Group = keyof typeof templateGroups;
+
+/** Which groups each kind of rule has; entity groups are the subject's records. */
+export const templateScopes: Record<TemplateScopeKind, { entities: EntityName[]; groups: Group[]; description: string }> = {
+  goal: { entities: ['rep'], groups: ['goal', 'progress'], description: 'a goal (rep, goal, progress)' },
+  incentive: { entities: ['rep'], groups: ['incentive', 'statement', 'approval'], description: 'an incentive (rep, incentive, statement, approval)' },
+  'sequence:lead': { entities: ['lead', 'rep'], groups: ['sequence', 'unsubscribe'], description: 'a sequence about a lead (lead, rep = its owner, sequence, unsubscribe)' },
+  'sequence:deal': { entities: ['deal', 'rep'], groups: ['sequence', 'unsubscribe'], description: 'a sequence about a deal (deal, rep = its owner, sequence, unsubscribe)' },
+  'sequence:rep': { entities: ['rep'], groups: ['sequence', 'unsubscribe'], description: 'a scheduled sequence for reps (rep, sequence, unsubscribe)' },
+};
+
+const pathCache = new Map<TemplateScopeKind, Set<string>>();
+
+/** Every placeholder path available to templates of this kind, e.g. "lead.name", "statement.total". */
+export function scopePaths(kind: TemplateScopeKind): ReadonlySet<string> {
+  let paths = pathCache.get(kind);
+  if (!paths) {
+    const scope = templateScopes[kind];
+    paths = new Set([
+      ...scope.entities.flatMap((e) => Object.keys(entityFields[e]).map((f) => `${e}.${f}`)),
+      ...scope.groups.flatMap((g) => Object.keys(templateGroups[g]).map((f) => `${g}.${f}`)),
+    ]);
+    pathCache.set(kind, paths);
+  }
+  return paths;
+}
+
+/** The values a renderer is given: group → field → text (null renders as empty). */
+export type TemplateScope = Partial<Record<string, Record<string, string | null | undefined>>>;
