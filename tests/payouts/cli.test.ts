@@ -1,0 +1,112 @@
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/data/csv.js';
+import { openDatabase } from '../../src/data/db.js';
+import { recordPayout } from '../../src/data/ledger.js';
+import { salesflow } from '../data/cli.js';
+import { fixture, tempDir } from '../data/tmp.js';
+
+const rulesDir = fileURLToPath(new URL('../fixtures/rules', import.meta.url));
+const shippedCase = fileURLToPath(new URL('../../rules/tests/ae-commission-fy26', import.meta.url));
+
+async function crm(): Promise<string> {
+  const db = join(tempDir(), 'salesflow.db');
+  for (const kind of ['reps', 'deals']) {
+    const r = await salesflow(['import', '--kind', kind, fixture(`${kind}.csv`)], db);
+    expect(r.code).toBe(0);
+  }
+  return db;
+}
+
+describe('salesflow simulate (rules compiled from text)', () => {
+  it('prints the SPEC §8 JSON for every selected rep', async () => {
+    const db = await crm();
+    const r = await salesflow(['simulate', '--period', '2026-Q1', '--format', 'json', rulesDir], db);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(out).toHaveLength(2);
+    expect(out[0]).toEqual({
+      rule: 'AE commission FY26', rep: 'r1', period: '2026-Q1', currency: 'USD', measure: '160000.00', target: '100000.00',
+      attainment: '160.00',
+      lines: [
+        { kind: 'commission', description: expect.stringContaining('up to 100%'), amount: '8000.00' },
+        { kind: 'commission', description: expect.stringContaining('up to 150%'), amount: '6000.00' },
+        { kind: 'commission', description: expect.stringContaining('above'), amount: '1500.00' },
+        { kind: 'spiff', description: expect.stringContaining('D2, D3'), amount: '500.00' },
+      ],
+      capped: false, total: '16000.00', rewards: ['Extra day off'],
+    });
+    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00' });
+    // Left-out deals are reported on stderr, so stdout stays pure JSON.
+    expect(r.stderr).toContain('deal D7');
+  });
+
+  it('prints a table by default and explains mistakes', async () => {
+    const db = await crm();
+    const table = await salesflow(['simulate', '--period', '2026-Q1', rulesDir], db);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('AE commission FY26 · 2026-Q1 · r1 Ada Lovelace');
+    expect(table.stdout).toContain('2 statements, total 46,000.00 USD');
+    const typo = await salesflow(['simulate', '--period', '2026-Q1', '--rule', 'AE comission FY26', rulesDir], db);
+    expect(typo).toMatchObject({ code: 1, stderr: expect.stringContaining('did you mean "AE commission FY26"?') });
+    const badPeriod = await salesflow(['simulate', '--period', '2026-Q5', rulesDir], db);
+    expect(badPeriod).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
+    const noData = await salesflow(['simulate', '--period', '2026-Q1', rulesDir], join(tempDir(), 'none.db'));
+    expect(noData).toMatchObject({ code: 1, stderr: expect.stringContaining('no data source') });
+  });
+});
+
+describe('salesflow test', () => {
+  it('runs the shipped SPEC §5 cases against the compiled rule: all ok', async () => {
+    const dir = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));
+    cpSync(shippedCase, join(dir, 'tests', 'ae-commission-fy26'), { recursive: true });
+    const r = await salesflow(['test', dir], join(tempDir(), 'unused.db'));
+    expect(r.stdout).toContain('ok    marginal bands and spiffs');
+    expect(r.stdout).toContain('PASS: 4/4');
+    expect(r.code).toBe(0);
+  });
+
+  it('reports FAIL with a diff and exits 1 when an expectation is wrong', async () => {
+    const dir = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));
+    const caseDir = join(dir, 'tests', 'capped');
+    mkdirSync(caseDir, { recursive: true });
+    cpSync(fixture('reps.csv'), join(caseDir, 'reps.csv'));
+    writeFileSync(join(caseDir, 'deals.csv'), 'id,rep,amount,currency,stage,closed_at\nR1,r2,300000,USD,won,2026-02-14\n');
+    writeFileSync(join(caseDir, 'case.json'), JSON.stringify({
+      rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2',
+      expect: { lines: [{ kind: 'commission', amount: '8000' }, { kind: 'commission', amount: '6000' }, { kind: 'commission', amount: '22000' }, { kind: 'cap', amount: '-6000' }], total: '30000' },
+    }));
+    const r = await salesflow(['test', dir], join(tempDir(), 'unused.db'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL  capped');
+    expect(r.stdout).toMatch(/- commission +22000\.00/);
+    expect(r.stdout).toMatch(/\+ commission +22500\.00/);
+    expect(r.stdout).toContain('FAIL: 1/1');
+  });
+});
+
+describe('salesflow payouts export', () => {
+  it('prints the approved ledger of the period as CSV with proper quoting', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = openDatabase(path);
+    const base = { ruleId: 'ae', ruleVersion: 'v1', currency: 'USD', approvedAt: '2026-04-03T09:00:00.000Z' };
+    recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1' });
+    recordPayout(db, { ...base, ruleName: 'AE', rep: 'r2', period: '2026-Q2', amount: '5.00', approvedBy: 'vp@acme.example', workflowId: 'payout:ae:r2:2026-Q2' });
+    db.close();
+    const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(r.code).toBe(0);
+    const parsed = parseCsv(r.stdout);
+    expect(parsed.ok && parsed.records.map((x) => x.fields)).toEqual([
+      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version'],
+      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', 'ae', 'v1'],
+    ]);
+    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,ae,v1');
+    const bad = await salesflow(['payouts', 'export', '--period', 'last quarter'], path);
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
+  });
+});
+
