@@ -30,6 +30,31 @@ export interface GoalInput {
   repId: string;
   /** Period label: 2026-Q1, 2026-03, 2026-W09, 2026. */
   period: string;
+  /** Set by continue-as-new only. */
+  resume?: GoalResume;
+  /** Checkpoints per run before continuing as new (bounds the history); default 25. */
+  checkpointsPerRun?: number;
+}
+
+export interface GoalResume {
+  /** Every checkpoint due at or before this instant (epoch ms) has run. */
+  cursor: number;
+  checkins: GoalCheckin[];
+}
+
+export interface GoalCheckin {
+  checkpointId: string;
+  /** Workflow time it ran, ISO. */
+  at: string;
+  /** False when the checkpoint's `when` condition did not hold (nothing sent). */
+  conditionHeld: boolean;
+  sentTo: string[];
+  attainment: string | null;
+}
+
+export interface GoalResult {
+  period: string;
+  checkins: GoalCheckin[];
 }
 
 /** One run per (incentive, rep, period): statement, approval, ledger, notice to the rep. */

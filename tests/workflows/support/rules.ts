@@ -1,6 +1,6 @@
 // Hand-built plan rules for the workflow tests (what the compiler emits for the rule text shown
 // above each builder), so these tests depend on the plan contract only.
-import type { Expr, Recipient, SequenceRule, SequenceStep, Template } from '../../../src/plan/schema.js';
+import type { Expr, GoalRule, Recipient, SequenceRule, SequenceStep, Template } from '../../../src/plan/schema.js';
 
 const source = { file: 'rules/test.rules', line: 1 };
 
@@ -62,5 +62,39 @@ export function sequenceRule(options: {
     stopOn: ['lead.replied', 'lead.unsubscribed', 'deal.won'],
     quietHours: options.quietHours ?? null,
     steps: options.steps,
+  };
+}
+
+/** `attainment < N%` */
+export function attainmentBelow(n: number): Expr {
+  return {
+    kind: 'binary', type: 'bool', op: '<',
+    left: { kind: 'attainment', type: 'percent' },
+    right: { kind: 'literal', type: 'percent', value: { type: 'percent', value: String(n) } },
+  };
+}
+
+export function goalRule(options: {
+  id: string;
+  period: GoalRule['period'];
+  target: string;
+  checkpoints: GoalRule['checkpoints'];
+  templates: Template[];
+}): GoalRule {
+  return {
+    kind: 'goal',
+    name: options.id.replace(/-/g, ' '),
+    id: options.id,
+    version: `v-${options.id}`,
+    source,
+    timezone: 'UTC',
+    from: null,
+    templates: Object.fromEntries(options.templates.map((t) => [t.name, t])),
+    metrics: {},
+    reps: null,
+    measure: { metric: 'revenue', builtin: true, type: 'money' },
+    target: { type: 'money', value: { amount: options.target, currency: 'EUR' } },
+    period: options.period,
+    checkpoints: options.checkpoints,
   };
 }

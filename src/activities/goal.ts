@@ -1,0 +1,150 @@
+// Activities of the goal workflow: where the period lies in the rep's time zone, and one
+// checkpoint: progress from the data source (measure, target, attainment), the checkpoint's
+// condition on it, and the emails. Each occurrence of a checkpoint has its own outbox keys, so a
+// retried check-in mails once and next week's check-in is not mistaken for this week's.
+import { ApplicationFailure } from '@temporalio/activity';
+import { computeMetrics } from '../data/metrics.js';
+import { getRep } from '../data/reps.js';
+import { Decimal, dec, displayMoney, ZERO } from '../money/index.js';
+import { metricValue } from '../payouts/facts.js';
+import { parsePeriod } from '../payouts/period.js';
+import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
+import type { RepRecord } from '../plan/records.js';
+import type { GoalRule } from '../plan/schema.js';
+import { renderTemplate, type TemplateScope } from '../templates/index.js';
+import type { ActivityDeps } from './deps.js';
+import { defaultFrom, deliver } from './mail.js';
+import { entityGroup } from './scope.js';
+import { resolveRecipients } from './subjects.js';
+
+export interface GoalContext {
+  timezone: string;
+  /** First and last day of the period, YYYY-MM-DD. */
+  periodStart: string;
+  periodEnd: string;
+}
+
+export interface GoalCheckpointRequest {
+  rule: GoalRule;
+  repId: string;
+  period: string;
+  workflowId: string;
+  checkpointId: string;
+  /** Distinguishes this occurrence of the checkpoint (its due time, ISO). */
+  occurrence: string;
+  /** Workflow time, epoch ms. */
+  at: number;
+}
+
+export interface GoalCheckpointOutcome {
+  conditionHeld: boolean;
+  sentTo: string[];
+  attainment: string | null;
+}
+
+interface Progress {
+  measure: Decimal | null;
+  target: Decimal;
+  attainment: Decimal | null;
+  currency: string | null;
+  metrics: ReturnType<ReturnType<typeof computeMetrics>['forRep']>['metrics'];
+}
+
+export function goalActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  const repOf = (repId: string): RepRecord => {
+    const rep = getRep(db, repId);
+    if (!rep) throw ApplicationFailure.nonRetryable(`rep "${repId}" is not in the data source`, 'UnknownRep');
+    return rep;
+  };
+
+  const progressOf = (rule: GoalRule, checkpointCondition: GoalRule['checkpoints'][number]['condition'], rep: RepRecord, window: { start: string; end: string }): Progress => {
+    const target = literalValue(rule.target);
+    const currency = target.type === 'money' ? target.value.currency : null;
+    const targetAmount = target.type === 'money' ? target.value.amount : target.type === 'number' || target.type === 'percent' ? target.value : ZERO;
+    const names = [...metricsUsed(checkpointCondition, new Set([rule.measure.metric]))];
+    const result = computeMetrics(db, {
+      window,
+      currency: currency ?? 'USD',
+      metrics: names,
+      definitions: rule.metrics,
+      countAllCurrencies: currency === null,
+      reps: [rep.id],
+    });
+    const metrics = result.forRep(rep.id).metrics;
+    const measured = metricValue(metrics[rule.measure.metric]);
+    const measure =
+      measured?.type === 'money' ? measured.value.amount : measured?.type === 'number' || measured?.type === 'percent' ? measured.value : null;
+    const attainment = measure !== null && !targetAmount.isZero() ? measure.div(targetAmount).times(100) : null;
+    return { measure, target: targetAmount, attainment, currency, metrics };
+  };
+
+  return {
+    async goalContext(input: { rule: GoalRule; repId: string; period: string }): Promise<GoalContext> {
+      const parsed = parsePeriod(input.period);
+      if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
+      if (parsed.period.kind !== input.rule.period) {
+        throw ApplicationFailure.nonRetryable(`goal "${input.rule.name}" is set per ${input.rule.period}; ${input.period} is a ${parsed.period.kind}`, 'BadPeriod');
+      }
+      const rep = repOf(input.repId);
+      return { timezone: rep.timezone ?? input.rule.timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
+    },
+
+    async runGoalCheckpoint(input: GoalCheckpointRequest): Promise<GoalCheckpointOutcome> {
+      const { rule } = input;
+      const checkpoint = rule.checkpoints.find((c) => c.id === input.checkpointId);
+      if (!checkpoint) throw ApplicationFailure.nonRetryable(`goal "${rule.name}" has no checkpoint ${input.checkpointId}`, 'PlanError');
+      const rep = repOf(input.repId);
+      const parsed = parsePeriod(input.period);
+      if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
+      const progress = progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end: parsed.period.end });
+      const attainmentText = progress.attainment?.toDecimalPlaces(2).toFixed(2) ?? null;
+      const conditionHeld = holds(checkpoint.condition, {
+        rep,
+        attainment: progress.attainment ?? undefined,
+        metric: (name) => metricValue(progress.metrics[name]),
+      });
+      if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
+
+      const show = (v: Decimal | null) => (v === null ? 'unknown' : progress.currency ? displayMoney(v, progress.currency) : v.toFixed());
+      const remaining = progress.measure === null ? progress.target : Decimal.max(ZERO, progress.target.minus(progress.measure));
+      const scope: TemplateScope = {
+        rep: entityGroup('rep', rep),
+        goal: { name: rule.name, metric: rule.measure.metric, period: rule.period },
+        progress: {
+          period: parsed.period.label,
+          period_start: parsed.period.start,
+          period_end: parsed.period.end,
+          measure: show(progress.measure),
+          target: show(progress.target),
+          attainment: attainmentText === null ? 'unknown' : `${dec(attainmentText).toFixed()}%`,
+          remaining: show(remaining),
+        },
+      };
+      const sentTo: string[] = [];
+      for (const send of checkpoint.sends) {
+        const template = rule.templates[send.template];
+        if (!template) throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${send.template}"`, 'PlanError');
+        const rendered = renderTemplate(template, scope);
+        const { recipients } = resolveRecipients(db, send.to, { rep });
+        for (const r of recipients) {
+          await deliver(deps, {
+            key: `${input.workflowId}:${send.id}@${input.occurrence}:${r.email.toLowerCase()}`,
+            workflowId: input.workflowId,
+            ruleId: rule.id,
+            template: template.name,
+            to: r.email,
+            from: rule.from ?? defaultFrom(deps.config.publicUrl),
+            ...rendered,
+            headers: {},
+            date: new Date(input.at),
+            suppressible: false,
+          });
+          sentTo.push(r.email);
+        }
+      }
+      return { conditionHeld, sentTo, attainment: attainmentText };
+    },
+  };
+}

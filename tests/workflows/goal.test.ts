@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { upsertDeal } from '../../src/data/deals.js';
+import { listOutbox } from '../../src/data/outbox.js';
+import { upsertRep } from '../../src/data/reps.js';
+import type { RepRecord } from '../../src/plan/records.js';
+import type { GoalCheckpoint, GoalRule } from '../../src/plan/schema.js';
+import { workflowIds } from '../../src/workflows/api.js';
+import { localTime } from '../../src/workflows/calendar.js';
+import { goalWorkflow } from '../../src/workflows/goal.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { attainmentBelow, goalRule, template, to } from './support/rules.js';
+
+let h: Harness;
+/**
+ * A year whose March (with Berlin's spring change) and whole year lie ahead of the server clock,
+ * read per test: the time-skipping server's clock moves on between tests.
+ */
+let year: number;
+
+beforeAll(async () => {
+  h = await startHarness('goal');
+});
+beforeEach(async () => {
+  year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const source = { file: 'rules/goals.rules', line: 3 };
+const checkinTpl = template('goal-checkin', 'Progress on {{goal.name}}: {{progress.attainment}}', 'Hi {{rep.name}}, you are at {{progress.measure}} of {{progress.target}} ({{progress.remaining}} to go).');
+const riskTpl = template('goal-at-risk', 'At risk: {{rep.name}} at {{progress.attainment}}', '{{rep.name}} has {{progress.measure}} of {{progress.target}} halfway through {{progress.period}}.');
+const reviewTpl = template('goal-review', 'Review of {{progress.period}}: {{progress.attainment}}', '{{rep.name}} closed {{progress.measure}} of {{progress.target}}.');
+
+const checkpoints: GoalCheckpoint[] = [
+  { id: 'every-1', when: { kind: 'every', schedule: { days: ['monday'], at: '09:00' } }, condition: null, sends: [{ id: 'send-1', template: 'goal-checkin', to: [to.rep], source }] },
+  { id: 'fraction-1', when: { kind: 'fraction', percent: '50' }, condition: attainmentBelow(40), sends: [{ id: 'send-2', template: 'goal-at-risk', to: [to.repManager], source }] },
+  { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-3', template: 'goal-review', to: [to.rep, to.repManager], source }] },
+];
+
+function seedRep(id: string, timezone: string, revenue: string, closedAt: string): RepRecord {
+  const rep: RepRecord = {
+    id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: `mgr-${id}@acme.example`, timezone, start_date: null,
+  };
+  upsertRep(h.db, rep);
+  upsertDeal(h.db, {
+    id: `${id}-d1`, rep: id, name: 'Deal', amount: revenue, currency: 'EUR', stage: 'won', product: 'Core',
+    type: 'new', source: null, closed_at: closedAt, contact: null,
+  });
+  return rep;
+}
+
+function run(rule: GoalRule, repId: string, period: string, extra: { checkpointsPerRun?: number } = {}) {
+  return h.testEnv.client.workflow.start(goalWorkflow, {
+    taskQueue: h.taskQueue,
+    workflowId: workflowIds.goal(rule.id, repId, period),
+    args: [{ rule, repId, period, ...extra }],
+  });
+}
+
+describe('goal workflow', () => {
+  test('Monday 09:00 check-ins land at 09:00 Berlin time on both sides of the spring change', async () => {
+    const rep = seedRep('berlin', 'Europe/Berlin', '10000', `${year}-03-05`);
+    const rule = goalRule({ id: 'march-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    const result = await (await run(rule, rep.id, `${year}-03`)).result();
+
+    const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    const mondays = checkinMails.map((m) => localTime(m.date.getTime(), 'Europe/Berlin'));
+    expect(mondays.length).toBeGreaterThanOrEqual(4);
+    for (const local of mondays) expect(local).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
+    // The UTC hour moves from 08:00 (CET) to 07:00 (CEST): the zone, not a fixed offset, decides.
+    const utcHours = new Set(checkinMails.map((m) => m.date.getUTCHours()));
+    expect(utcHours).toEqual(new Set([8, 7]));
+    expect(checkinMails[0].subject).toBe('Progress on march goal: 8.33%');
+    expect(checkinMails[0].body).toContain('10,000.00 EUR of 120,000.00 EUR (110,000.00 EUR to go)');
+
+    // 8.33% < 40% halfway through: the manager is warned once, at the middle of the month.
+    const risk = h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'));
+    expect(risk).toHaveLength(1);
+    const middle = localTime(risk[0].date.getTime(), 'Europe/Berlin');
+    expect(middle.day - localTime(Date.UTC(year, 2, 1), 'UTC').day).toBe(15);
+
+    // End of period: review to rep and manager when April begins in Berlin.
+    const reviews = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => m.subject.startsWith('Review'));
+    expect(reviews).toHaveLength(2);
+    expect(localTime(reviews[0].date.getTime(), 'Europe/Berlin')).toMatchObject({ hour: 0, minute: 0 });
+    expect(result.checkins.at(-1)).toMatchObject({ checkpointId: 'end-1', conditionHeld: true });
+  });
+
+  test('no at-risk alert when attainment is on track', async () => {
+    const rep = seedRep('ontrack', 'America/New_York', '90000', `${year}-03-02`);
+    const rule = goalRule({ id: 'march-goal-ny', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    const result = await (await run(rule, rep.id, `${year}-03`)).result();
+    expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'))).toEqual([]);
+    expect(result.checkins.find((c) => c.checkpointId === 'fraction-1')).toMatchObject({ conditionHeld: false, attainment: '75.00' });
+    const checkins = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    for (const m of checkins) expect(localTime(m.date.getTime(), 'America/New_York')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
+  });
+
+  test('a year of weekly check-ins continues as new and sends every check-in exactly once', async () => {
+    const rep = seedRep('yearly', 'Europe/Berlin', '50000', `${year}-06-10`);
+    const rule = goalRule({ id: 'year-goal', period: 'year', target: '500000', checkpoints: [checkpoints[0]], templates: [checkinTpl] });
+    const handle = await run(rule, rep.id, String(year), { checkpointsPerRun: 10 });
+    const result = await handle.result();
+    const mondays = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(mondays.length).toBeGreaterThanOrEqual(52);
+    expect(mondays.length).toBeLessThanOrEqual(53);
+    expect(result.checkins).toHaveLength(mondays.length);
+    const keys = listOutbox(h.db, { workflowId: handle.workflowId, limit: 1000 }).map((r) => r.key);
+    expect(new Set(keys).size).toBe(mondays.length);
+    const first = await h.testEnv.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+  });
+});
