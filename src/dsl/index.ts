@@ -1,6 +1,7 @@
 // The rule language's public surface: the only module the rest of salesflow imports from src/dsl.
 import { compareDiagnostics, type Diagnostic } from './diagnostics.js';
 import { readSources } from './load.js';
+export { listRuleFiles, type RuleFileRef } from './load.js';
 import { analyze, compileSources, type CompileInput, type CompileResult } from './program.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -31,3 +32,4 @@ export function checkRules(paths: string[]): { diagnostics: Diagnostic[]; files:
 export function checkSources(input: CompileInput): Diagnostic[] {
   return analyze(input).bag.sorted();
 }
+export { formatSource, type FormatResult } from './format.js';

@@ -37,6 +37,30 @@ function fileProblem(key: 'pathNotFound' | 'noRuleFiles', path: string): Diagnos
   return { file: path, line: 1, col: 1, endLine: 1, endCol: 1, severity: def.severity, code: def.code, message: formatMessage(def, [path]) };
 }
 
+export interface RuleFileRef {
+  /** As shown to people: relative to the working directory. */
+  path: string;
+  absolute: string;
+}
+
+/** The `*.rules` files the paths name (what `fmt` rewrites), without reading them. */
+export function listRuleFiles(paths: string[], cwd = process.cwd()): { files: RuleFileRef[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, RuleFileRef>();
+  for (const given of paths.length > 0 ? paths : ['rules']) {
+    const path = resolve(cwd, given);
+    if (!existsSync(path)) {
+      diagnostics.push(fileProblem('pathNotFound', given));
+      continue;
+    }
+    const found: string[] = [];
+    if (statSync(path).isDirectory()) walk(path, found);
+    else found.push(path);
+    for (const f of found) files.set(f, { path: display(f, cwd), absolute: f });
+  }
+  return { files: [...files.values()], diagnostics };
+}
+
 export function readSources(paths: string[], cwd = process.cwd()): LoadedSources {
   const diagnostics: Diagnostic[] = [];
   const ruleFiles = new Set<string>();

@@ -1,0 +1,37 @@
+// `salesflow compile [--format json] [--out FILE] [paths]`: print the checked plan as canonical
+// JSON (sorted keys, so two runs over the same files give identical bytes). Exit 1 on any error.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { canonicalJsonPretty, formatDiagnostics, loadRules } from '../../dsl/index.js';
+
+const USAGE = 'usage: salesflow compile [--format text|json] [--out FILE] [paths]   (default paths: rules/)';
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: { values: { format?: string; out?: string; help?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args, allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f', default: 'text' },
+        out: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`salesflow compile: ${(err as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const format = parsed.values.format === 'json' ? 'json' : 'text';
+  const { plan, diagnostics } = await loadRules(parsed.positionals);
+  // The plan goes to stdout; diagnostics to stderr so `compile > plan.json` stays valid JSON.
+  if (diagnostics.length > 0) process.stderr.write(formatDiagnostics(diagnostics, format));
+  if (!plan) return 1;
+  const json = canonicalJsonPretty(plan);
+  if (parsed.values.out) writeFileSync(parsed.values.out, json);
+  else process.stdout.write(json);
+  return 0;
+}

@@ -1,0 +1,194 @@
+// The canonical layout: two-space indents, one statement per line, single spaces, one blank line
+// between declarations (single blank lines inside blocks are kept), comments kept where they were
+// (own-line, or trailing on the line they ended). The output is parsed again and must give the
+// same tree and the same comments before anyone writes it.
+import type { Comment, Declaration, RecipientNode, RuleFile, Span, Statement } from './ast.js';
+import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
+import { canonicalLiteral } from './literals.js';
+import { printExpr, printRecipient } from './print-expr.js';
+import { parseSource } from './program.js';
+
+export interface FormatResult {
+  /** The formatted text; null when the file has syntax errors (nothing to format safely). */
+  formatted: string | null;
+  diagnostics: Diagnostic[];
+}
+
+class Printer {
+  private readonly out: string[] = [];
+  private next = 0;
+  private lastLine = 0;
+
+  constructor(private readonly comments: Comment[]) {}
+
+  /** Writes a line for a node starting at `span`, with any comments that come before it. */
+  line(depth: number, text: string, span: Span, blockOpen = false): void {
+    this.flush(span.offset, depth);
+    this.gap(span.line);
+    this.out.push(`${'  '.repeat(depth)}${text}`);
+    this.lastLine = blockOpen ? span.line : span.endLine;
+    this.trailing(blockOpen ? span.line : span.endLine, blockOpen ? span.offset : span.endOffset);
+  }
+
+  /** Closes a block whose `}` ends at `endOffset`, keeping comments written just before it. */
+  close(depth: number, text: string, endOffset: number, endLine: number): void {
+    this.flush(endOffset - 1, depth + 1);
+    this.out.push(`${'  '.repeat(depth)}${text}`);
+    this.lastLine = endLine;
+    this.trailing(endLine, endOffset - 1);
+  }
+
+  /** A line with no source position of its own (`} else {`). */
+  plain(depth: number, text: string): void {
+    this.out.push(`${'  '.repeat(depth)}${text}`);
+  }
+
+  blank(): void {
+    const last = this.out[this.out.length - 1];
+    // Never a blank line right after a `{`: blocks start with their first statement.
+    if (last !== undefined && last !== '' && !last.endsWith('{')) this.out.push('');
+  }
+
+  /** Keeps one blank line where the source had at least one. */
+  private gap(line: number): void {
+    if (this.lastLine > 0 && line > this.lastLine + 1) this.blank();
+  }
+
+  flush(beforeOffset: number, depth: number): void {
+    while (this.next < this.comments.length && this.comments[this.next].span.offset < beforeOffset) {
+      const comment = this.comments[this.next++];
+      this.gap(comment.span.line);
+      this.out.push(`${'  '.repeat(depth)}${comment.text.trimEnd()}`);
+      this.lastLine = comment.span.line;
+    }
+  }
+
+  private trailing(line: number, afterOffset: number): void {
+    const comment = this.comments[this.next];
+    if (comment && comment.span.line === line && comment.span.offset >= afterOffset) {
+      this.out[this.out.length - 1] += ` ${comment.text.trimEnd()}`;
+      this.next++;
+    }
+  }
+
+  text(): string {
+    while (this.out.length > 0 && this.out[this.out.length - 1] === '') this.out.pop();
+    return this.out.length === 0 ? '' : `${this.out.join('\n')}\n`;
+  }
+}
+
+const recipients = (to: RecipientNode[]) => to.map(printRecipient).join(', ');
+const where = (label: string, expr: { kind: string } | null) => (expr ? ` ${label} ${printExpr(expr as never)}` : '');
+
+function printStatement(s: Statement, depth: number, p: Printer): void {
+  const block = (header: string, body: Statement[], span: Span) => {
+    p.line(depth, `${header} {`, span, true);
+    body.forEach((inner) => printStatement(inner, depth + 1, p));
+    p.close(depth, '}', span.endOffset, span.endLine);
+  };
+  switch (s.kind) {
+    case 'for': return p.line(depth, `for reps${where('where', s.where)}`, s.span);
+    case 'measure': return p.line(depth, `measure ${s.metric.text}`, s.span);
+    case 'target': return p.line(depth, `target ${canonicalLiteral(s.value.value, s.value.raw)}${s.per ? ` per ${s.per.text}` : ''}`, s.span);
+    case 'period': return p.line(depth, `period ${s.period.text}`, s.span);
+    case 'effective': return p.line(depth, `effective ${s.from.raw} to ${s.to.raw}`, s.span);
+    case 'every': {
+      const header = `every ${s.schedule.days.map((d) => d.text).join(', ')} at ${s.schedule.at.raw}`;
+      if (s.body) return block(header, s.body, s.span);
+      return p.line(depth, `${header} for reps${where('where', s.forReps?.where ?? null)}`, s.span);
+    }
+    case 'atPercent': return block(`at ${s.percent.raw} of period${where('when', s.when)}`, s.body, s.span);
+    case 'atEnd': return block('at end of period', s.body, s.span);
+    case 'send': return p.line(depth, `send ${s.template.raw} to ${recipients(s.to)}`, s.span);
+    case 'commission': {
+      p.line(depth, `commission ${s.method} {`, s.span, true);
+      for (const band of s.bands) {
+        p.line(depth + 1, band.upTo ? `up to ${band.upTo.raw} pay ${band.pay.raw}` : `above pay ${band.pay.raw}`, band.span);
+      }
+      return p.close(depth, '}', s.span.endOffset, s.span.endLine);
+    }
+    case 'bonus': return p.line(depth, `bonus ${canonicalLiteral(s.amount.value, s.amount.raw)} when ${printExpr(s.when)}`, s.span);
+    case 'spiff': return p.line(depth, `spiff ${canonicalLiteral(s.amount.value, s.amount.raw)} per ${s.per.text}${where('where', s.where)}`, s.span);
+    case 'cap': return p.line(depth, `cap ${canonicalLiteral(s.amount.value, s.amount.raw)}`, s.span);
+    case 'reward': return p.line(depth, `reward ${s.text.raw}${where('when', s.when)}`, s.span);
+    case 'approve': {
+      const header = `approve by ${printRecipient(s.by)} within ${canonicalLiteral(s.within.value, s.within.raw)}`;
+      if (s.escalations.length === 0 && !s.otherwise) return p.line(depth, header, s.span);
+      p.line(depth, `${header} {`, s.span, true);
+      const inner: { span: Span; text: string }[] = [
+        ...s.escalations.map((e) => ({ span: e.span, text: `escalate to ${printRecipient(e.to)} within ${canonicalLiteral(e.within.value, e.within.raw)}` })),
+        ...(s.otherwise ? [{ span: s.otherwise.span, text: `otherwise ${s.otherwise.decision}` }] : []),
+      ].sort((a, b) => a.span.offset - b.span.offset);
+      inner.forEach((i) => p.line(depth + 1, i.text, i.span));
+      return p.close(depth, '}', s.span.endOffset, s.span.endLine);
+    }
+    case 'on': return p.line(depth, `on ${s.event.text}${where('where', s.where)}`, s.span);
+    case 'stopOn': return p.line(depth, `stop on ${s.events.map((e) => e.text).join(', ')}`, s.span);
+    case 'quietHours': return p.line(depth, `quiet hours ${s.from.raw} to ${s.to.raw}${s.weekends ? ' and weekends' : ''}`, s.span);
+    case 'wait': return p.line(depth, `wait ${canonicalLiteral(s.duration.value, s.duration.raw)}`, s.span);
+    case 'if': return printIf(s, depth, p, `if ${printExpr(s.condition)} {`);
+  }
+}
+
+function printIf(s: Extract<Statement, { kind: 'if' }>, depth: number, p: Printer, header: string): void {
+  p.line(depth, header, s.span, true);
+  s.then.forEach((inner) => printStatement(inner, depth + 1, p));
+  if (!s.else) return p.close(depth, '}', s.span.endOffset, s.span.endLine);
+  const firstElse = s.else[0];
+  const elseStart = firstElse ? firstElse.span.offset : s.span.endOffset - 1;
+  p.flush(elseStart, depth + 1);
+  if (s.else.length === 1 && firstElse?.kind === 'if' && firstElse.span.endOffset === s.span.endOffset) {
+    // `else if`: the nested if ends where this one does, so no braces of its own were written.
+    return printIf(firstElse, depth, p, `} else if ${printExpr(firstElse.condition)} {`);
+  }
+  p.plain(depth, '} else {');
+  s.else.forEach((inner) => printStatement(inner, depth + 1, p));
+  p.close(depth, '}', s.span.endOffset, s.span.endLine);
+}
+
+function printDeclaration(d: Declaration, p: Printer): void {
+  if (d.kind === 'settings') {
+    p.line(0, 'settings {', d.span, true);
+    for (const e of d.entries) p.line(1, `${e.key} ${e.valueRaw}`, e.span);
+    return p.close(0, '}', d.span.endOffset, d.span.endLine);
+  }
+  if (d.kind === 'metric') {
+    return p.line(0, `metric ${d.name.text} = ${d.aggregate}(${printExpr(d.arg)})${where('where', d.where)}`, d.span);
+  }
+  p.line(0, `${d.kind} ${d.name.raw} {`, d.span, true);
+  d.body.forEach((s) => printStatement(s, 1, p));
+  p.close(0, '}', d.span.endOffset, d.span.endLine);
+}
+
+export function printFile(ast: RuleFile): string {
+  const p = new Printer(ast.comments);
+  ast.declarations.forEach((d, i) => {
+    if (i > 0) {
+      // Metrics stay together; everything else gets a blank line before it (and its comments).
+      const previous = ast.declarations[i - 1];
+      if (!(d.kind === 'metric' && previous.kind === 'metric')) p.blank();
+    }
+    printDeclaration(d, p);
+  });
+  p.flush(Infinity, 0);
+  return p.text();
+}
+
+/** The tree without positions and spellings: what must not change when formatting. */
+function shape(ast: RuleFile): string {
+  return JSON.stringify({ declarations: ast.declarations, comments: ast.comments.map((c) => c.text.trimEnd()) }, (key, value) =>
+    key === 'span' || key === 'valueSpan' || key === 'raw' ? undefined : value);
+}
+
+export function formatSource(text: string, file: string): FormatResult {
+  const bag = new DiagnosticBag();
+  const parsed = parseSource({ path: file, text }, bag);
+  if (bag.hasErrors()) return { formatted: null, diagnostics: bag.sorted() };
+  const formatted = printFile(parsed.ast);
+  const check = new DiagnosticBag();
+  const reparsed = parseSource({ path: file, text: formatted }, check);
+  if (check.hasErrors() || shape(reparsed.ast) !== shape(parsed.ast)) {
+    throw new Error(`formatter bug: formatting ${file} changed its meaning; the file was not written`);
+  }
+  return { formatted, diagnostics: bag.sorted() };
+}
