@@ -1,6 +1,7 @@
 // Every activity the workflows call, built once per worker from injected dependencies. Workflows
 // import the `Activities` type only (through proxyActivities), never this module's code.
 import type { ActivityDeps } from './deps.js';
+import { dispatchActivities } from './dispatch.js';
 import { goalActivities } from './goal.js';
 import { payoutActivities } from './payout.js';
 import { sequenceActivities } from './sequence.js';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...sequenceActivities(deps),
     ...payoutActivities(deps),
     ...goalActivities(deps),
+    ...dispatchActivities(deps),
   };
 }
 

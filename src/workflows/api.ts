@@ -70,6 +70,10 @@ export interface DispatchInput {
   action: 'goal-period-start' | 'incentive-period-end' | 'sequence-tick';
   /** Period label to run; omitted: derived from the workflow's start time (period just started/ended). */
   period?: string;
+  /** Set by continue-as-new only: reps up to this id (in id order) were handled. */
+  resume?: { afterRepId: string; period: string | null; occurrence: string | null; result: DispatchResult };
+  /** Children started per run before continuing as new; default 500. */
+  childrenPerRun?: number;
 }
 
 export interface StopRequest {
@@ -156,6 +160,12 @@ export interface PayoutResult {
 export interface DispatchResult {
   action: DispatchInput['action'];
   period: string | null;
+  /** Workflow ids started (the first 1,000; see the counts for all). */
   started: string[];
+  /** Workflow ids that already existed, so were not started again (the first 1,000). */
   skipped: string[];
+  startedCount: number;
+  skippedCount: number;
+  /** Why nothing was started, when the rule does not apply (e.g. outside its effective dates). */
+  note: string | null;
 }

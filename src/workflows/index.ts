@@ -2,3 +2,4 @@
 export { sequenceWorkflow } from './sequence.js';
 export { payoutWorkflow } from './payout.js';
 export { goalWorkflow } from './goal.js';
+export { dispatchWorkflow } from './dispatch.js';

@@ -1,0 +1,110 @@
+// Started by the schedules (and usable by `payouts run`): one child per matching rep, with the
+// deterministic ids of api.ts and REJECT_DUPLICATE, so a schedule that fires twice, a catch-up
+// after an outage or a manual run never starts a second goal, payout or weekly sequence for the
+// same rep and period. Children are abandoned: they outlive this short fan-out.
+import {
+  continueAsNew,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import { periodContaining, shiftPeriod } from '../payouts/period.js';
+import type { RepRecord } from '../plan/records.js';
+import { workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
+import { localDate } from './calendar.js';
+
+const { dispatchReps } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const KEPT_IDS = 1000;
+const PAGE = 100;
+const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME' as const);
+
+/** The schedule's nominal fire time when started by one (a late catch-up still means that tick). */
+function firedAt(): number {
+  const nominal = workflowInfo().typedSearchAttributes.get(scheduledStartTime);
+  return nominal ? nominal.getTime() : Date.now();
+}
+
+/** The period a dispatch is about: the one that just ended (payouts) or just started (goals). */
+export function dispatchPeriod(input: DispatchInput, at: number): string | null {
+  if (input.period) return input.period;
+  const { rule } = input;
+  if (rule.kind === 'sequence') return null;
+  const current = periodContaining(rule.period, localDate(at, rule.timezone));
+  return input.action === 'incentive-period-end' ? shiftPeriod(current, -1).label : current.label;
+}
+
+interface ChildStart {
+  workflowType: 'goalWorkflow' | 'payoutWorkflow' | 'sequenceWorkflow';
+  workflowId: string;
+  args: [GoalInput] | [PayoutInput] | [SequenceInput];
+}
+
+function childFor(input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null): ChildStart | null {
+  const { rule } = input;
+  if (rule.kind === 'goal' && period) {
+    return { workflowType: 'goalWorkflow', workflowId: workflowIds.goal(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
+  }
+  if (rule.kind === 'incentive' && period) {
+    return { workflowType: 'payoutWorkflow', workflowId: workflowIds.payout(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
+  }
+  if (rule.kind === 'sequence' && occurrence) {
+    return {
+      workflowType: 'sequenceWorkflow',
+      workflowId: workflowIds.sequenceTick(rule.id, rep.id, occurrence),
+      args: [{ rule, subject: { kind: 'rep', rep }, occurrence }],
+    };
+  }
+  return null;
+}
+
+export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchResult> {
+  const at = firedAt();
+  const period = input.resume ? input.resume.period : dispatchPeriod(input, at);
+  const occurrence = input.resume ? input.resume.occurrence : input.rule.kind === 'sequence' ? localDate(at, input.rule.timezone) : null;
+  const result: DispatchResult = input.resume?.result ?? {
+    action: input.action, period, started: [], skipped: [], startedCount: 0, skippedCount: 0, note: null,
+  };
+  let afterRepId = input.resume?.afterRepId ?? '';
+  const perRun = input.childrenPerRun ?? 500;
+  let handled = 0;
+
+  for (;;) {
+    const page = await dispatchReps({ rule: input.rule, period, afterRepId, limit: Math.min(PAGE, perRun) });
+    if (page.note) result.note = page.note;
+    if (page.reps.length === 0) return result;
+    await Promise.all(
+      page.reps.map(async (rep) => {
+        const child = childFor(input, rep, period, occurrence);
+        if (!child) return;
+        try {
+          await startChild(child.workflowType, {
+            workflowId: child.workflowId,
+            args: child.args,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          });
+          result.startedCount += 1;
+          if (result.started.length < KEPT_IDS) result.started.push(child.workflowId);
+        } catch (err) {
+          // Already started (by an earlier tick, a catch-up or `payouts run`): that is the point.
+          if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+          result.skippedCount += 1;
+          if (result.skipped.length < KEPT_IDS) result.skipped.push(child.workflowId);
+        }
+      }),
+    );
+    afterRepId = page.reps[page.reps.length - 1].id;
+    handled += page.reps.length;
+    if (handled >= perRun || workflowInfo().continueAsNewSuggested) {
+      return continueAsNew<typeof dispatchWorkflow>({ ...input, resume: { afterRepId, period, occurrence, result } });
+    }
+  }
+}
