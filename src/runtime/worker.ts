@@ -59,18 +59,25 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
     if (!config.smtpUrl) throw new WorkerConfigError('SMTP_URL must be set (e.g. smtp://user:pass@mail.example.com:587)');
     mailer = createMailer(config.smtpUrl);
   }
-  const db = options.db ?? openDatabase(config.databasePath);
   const ownsConnection = !options.connection;
-  const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config)));
+  const connection = options.connection ?? (await connectNative(config));
+  const db = options.db ?? openDatabase(config.databasePath);
   const real = createActivities({ db, mailer, config });
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: options.activities ? options.activities(real) : real,
-  });
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: options.activities ? options.activities(real) : real,
+    });
+  } catch (err) {
+    if (!options.db) db.close();
+    if (ownsConnection) await connection.close();
+    throw err;
+  }
   let running: Promise<void> | undefined;
   const cleanup = async () => {
     if (!options.mailer) mailer!.close();
@@ -92,3 +99,15 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
 }
 
 export class WorkerConfigError extends Error {}
+
+async function connectNative(config: Config): Promise<NativeConnection> {
+  const options = temporalConnectionOptions(config);
+  try {
+    return await NativeConnection.connect(options);
+  } catch (err) {
+    throw new WorkerConfigError(
+      `cannot reach Temporal at ${options.address} (TEMPORAL_ADDRESS): ${(err as Error).message}\n` +
+        'start one with `salesflow dev`, or point TEMPORAL_ADDRESS at your cluster.',
+    );
+  }
+}

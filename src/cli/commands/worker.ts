@@ -1,0 +1,46 @@
+// `salesflow worker`: runs the Temporal worker (workflows and activities) against the configured
+// Temporal, data source and SMTP relay until SIGINT/SIGTERM; then it stops polling, lets running
+// activities finish, and exits. Scale out by starting more of these against the same cluster.
+import { DataSourceError } from '../../data/db.js';
+import { TemporalConfigError } from '../../runtime/client.js';
+import { fail, loadConfigChecked } from '../../runtime/session.js';
+import { createWorker, WorkerConfigError } from '../../runtime/worker.js';
+
+const USAGE =
+  'usage: salesflow worker   (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY or\n' +
+  '                           TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY, SMTP_URL, DATABASE_URL, PUBLIC_URL, SALESFLOW_SECRET\n' +
+  '                           from the environment)\n';
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.length > 0) return fail(`salesflow worker takes no arguments (got ${args.join(' ')})\n${USAGE}`);
+  const config = loadConfigChecked();
+  if (!config.ok) return fail(config.message);
+
+  let worker;
+  try {
+    worker = await createWorker(config.value);
+  } catch (err) {
+    if (err instanceof WorkerConfigError || err instanceof TemporalConfigError || err instanceof DataSourceError) {
+      return fail(err.message);
+    }
+    throw err;
+  }
+  const { temporal } = config.value;
+  process.stdout.write(
+    `salesflow worker: polling task queue "${worker.taskQueue}" on ${temporal.address}/${temporal.namespace}; ` +
+      `data ${config.value.databasePath}\n`,
+  );
+  const stop = (signal: string) => {
+    process.stdout.write(`salesflow worker: ${signal}, finishing running tasks\n`);
+    void worker.shutdown();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  await worker.run();
+  process.stdout.write('salesflow worker: stopped\n');
+  return 0;
+}
