@@ -87,9 +87,9 @@ export type Statement =
   | { kind: 'target'; value: LiteralNode; per: Name | null; span: Span }
   | { kind: 'period'; period: Name; span: Span }
   | { kind: 'effective'; from: LiteralNode; to: LiteralNode; span: Span }
-  | { kind: 'every'; schedule: ScheduleNode; body: Statement[] | null; forReps: { where: ExprNode | null; span: Span } | null; span: Span }
+  | { kind: 'every'; schedule: ScheduleNode; when: ExprNode | null; body: Statement[] | null; forReps: { where: ExprNode | null; span: Span } | null; span: Span }
   | { kind: 'atPercent'; percent: LiteralNode; when: ExprNode | null; body: Statement[]; span: Span }
-  | { kind: 'atEnd'; body: Statement[]; span: Span }
+  | { kind: 'atEnd'; when: ExprNode | null; body: Statement[]; span: Span }
   | { kind: 'send'; template: StringNode; to: RecipientNode[]; span: Span }
   | { kind: 'commission'; method: 'marginal' | 'retroactive'; bands: CommissionBandNode[]; span: Span }
   | { kind: 'bonus'; amount: LiteralNode; when: ExprNode; span: Span }

@@ -22,23 +22,24 @@ export interface KnownTemplate {
 
 /** Which templates exist, and which rule kinds use each (for the placeholder check afterwards). */
 export class TemplateRegistry {
-  readonly usedIn = new Map<string, Set<TemplateScopeKind>>();
+  /** Template → rule kind → the first send of it there, named for messages. */
+  readonly usedIn = new Map<string, Map<TemplateScopeKind, string>>();
   constructor(readonly templates: ReadonlyMap<string, KnownTemplate>, private readonly folderHint: string) {}
 
-  use(name: StringNode, scope: TemplateScopeKind, bag: DiagnosticBag): boolean {
+  use(name: StringNode, scope: TemplateScopeKind, user: string, bag: DiagnosticBag): boolean {
     if (!this.templates.has(name.value)) {
       bag.report('unknownTemplate', name.span, [name.value, `${this.folderHint}/${name.value}.md`],
         closest(name.value, this.templates.keys()) ?? undefined);
       return false;
     }
-    this.markUsed(name.value, scope);
+    this.markUsed(name.value, scope, `${user} at ${name.span.file}:${name.span.line}`);
     return true;
   }
 
-  markUsed(name: string, scope: TemplateScopeKind): void {
+  markUsed(name: string, scope: TemplateScopeKind, user: string): void {
     let kinds = this.usedIn.get(name);
-    if (!kinds) this.usedIn.set(name, (kinds = new Set()));
-    kinds.add(scope);
+    if (!kinds) this.usedIn.set(name, (kinds = new Map()));
+    if (!kinds.has(scope)) kinds.set(scope, user);
   }
 }
 
@@ -145,11 +146,11 @@ export function checkTime(node: { value: { type: string; value?: unknown }; raw:
 export function checkSend(
   statement: Extract<Statement, { kind: 'send' }>,
   id: string,
-  scope: { entities: readonly EntityName[]; where: string; templateScope: TemplateScopeKind },
+  scope: { entities: readonly EntityName[]; where: string; templateScope: TemplateScopeKind; ruleLabel: string },
   ctx: RuleContext,
   templatesUsed: Set<string>,
 ): Send | null {
-  const known = ctx.templates.use(statement.template, scope.templateScope, ctx.bag);
+  const known = ctx.templates.use(statement.template, scope.templateScope, scope.ruleLabel, ctx.bag);
   if (known) templatesUsed.add(statement.template.value);
   const to = checkRecipients(statement.to, scope.entities, scope.where, ctx.bag);
   if (!known || !to) return null;

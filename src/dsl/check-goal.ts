@@ -2,7 +2,7 @@
 // [when] { send }; at end of period { send } } (SPEC §5).
 import { builtinMetrics, periodKinds, type PeriodKind } from '../plan/catalog.js';
 import type { Expr, GoalCheckpoint, Send, Value } from '../plan/schema.js';
-import type { Name, RuleDeclaration, Statement } from './ast.js';
+import type { ExprNode, Name, RuleDeclaration, Statement } from './ast.js';
 import { checkSchedule, checkSend, singleStatements, statementLabels, type RuleContext } from './check-common.js';
 import { checkCondition, literalToValue } from './check-expr.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
@@ -97,14 +97,17 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
       const percent = Number(statement.percent.value.type === 'percent' ? statement.percent.value.value : NaN);
       if (!(percent > 0 && percent <= 100)) bag.report('badCheckpointPercent', statement.percent.span);
       else when = { kind: 'fraction', percent: (statement.percent.value as { value: string }).value };
-      if (statement.when) {
-        condition = checkCondition(statement.when, conditionScope, bag);
-        if (!condition) ok = false;
-      }
       body = statement.body;
     } else if (statement.kind === 'atEnd') {
       when = { kind: 'end' };
       body = statement.body;
+    }
+    if (statement.kind !== 'every' || statement.body) {
+      const whenNode = (statement as { when: ExprNode | null }).when;
+      if (whenNode) {
+        condition = checkCondition(whenNode, conditionScope, bag);
+        if (!condition) ok = false;
+      }
     }
     const sends: Send[] = [];
     let sendIndex = 0;
@@ -115,7 +118,7 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
         continue;
       }
       sendIndex++;
-      const send = checkSend(inner, `${checkpointId}.s${sendIndex}`, { entities: ['rep'], where: 'a goal', templateScope: 'goal' }, ctx, templatesUsed);
+      const send = checkSend(inner, `${checkpointId}.s${sendIndex}`, { entities: ['rep'], where: 'a goal', templateScope: 'goal', ruleLabel: `goal "${name}"` }, ctx, templatesUsed);
       if (send) sends.push(send);
       else ok = false;
     }

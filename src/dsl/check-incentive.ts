@@ -179,7 +179,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const templates: string[] = approveStatement
     ? [incentiveTemplateNames.approval, incentiveTemplateNames.statement, incentiveTemplateNames.rejected]
     : [incentiveTemplateNames.statement];
-  for (const template of templates) ctx.templates.markUsed(template, 'incentive');
+  for (const template of templates) ctx.templates.markUsed(template, 'incentive', `incentive "${name}" at ${decl.span.file}:${decl.span.line}`);
 
   const errorsAfter = bag.errorCount();
   if (errorsAfter > errorsBefore || !measure || !target || !period || !currency) return null;

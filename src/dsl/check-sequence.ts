@@ -24,6 +24,7 @@ interface StepScope {
   entities: readonly EntityName[];
   where: string;
   templateScope: TemplateScopeKind;
+  ruleLabel: string;
 }
 
 function checkSteps(body: Statement[], prefix: string, scope: StepScope, ctx: RuleContext, templatesUsed: Set<string>): SequenceStep[] {
@@ -72,7 +73,12 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
   let triggerEvent: EventType | null = null;
   if (trigger?.kind === 'on') {
     triggerEvent = checkEvent(trigger.event, bag);
+    // An unknown event still names its entity (`lead.creatd`): check the rest against that,
+    // rather than as a rep sequence and report errors the author did not make.
+    const prefix = trigger.event.text.split('.')[0];
     if (triggerEvent) subject = eventEntity(triggerEvent);
+    else if (prefix === 'deal') subject = 'deal';
+    else subject = 'lead';
   }
   const entities: EntityName[] = subject === 'rep' ? ['rep'] : [subject, 'rep'];
   const where = subject === 'rep' ? 'a scheduled sequence for reps' : `a sequence about a ${subject}`;
@@ -113,7 +119,7 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
   const stepBody = decl.body.filter((s) => stepStatements.has(s.kind));
   const templatesUsed = new Set<string>();
   const templateScope = `sequence:${subject}` as TemplateScopeKind;
-  const steps = checkSteps(stepBody, '', { exprScope, entities, where, templateScope }, ctx, templatesUsed);
+  const steps = checkSteps(stepBody, '', { exprScope, entities, where, templateScope, ruleLabel: `sequence "${name}"` }, ctx, templatesUsed);
   if (!sendsSomething(stepBody)) bag.report('sequenceSendsNothing', decl.name.span, [name]);
   const last = stepBody[stepBody.length - 1];
   if (last?.kind === 'wait') bag.report('waitAtEnd', last.span);

@@ -174,14 +174,14 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
       else if (problem.kind === 'unclosedFrontMatter') bag.report('unclosedFrontMatter', at);
       else bag.report('badPlaceholder', at, [problem.text]);
     }
-    for (const kind of registry.usedIn.get(template.name) ?? []) {
+    for (const [kind, user] of registry.usedIn.get(template.name) ?? []) {
       const paths = scopePaths(kind);
       const reported = new Set<string>();
       for (const use of template.parsed.uses) {
         if (paths.has(use.path) || reported.has(use.path)) continue;
         reported.add(use.path);
         const near = closest(use.path, paths);
-        bag.report('unknownPlaceholder', span(use.line, use.col, use.endCol), [use.path, templateScopes[kind].description],
+        bag.report('unknownPlaceholder', span(use.line, use.col, use.endCol), [use.path, templateScopes[kind].description, user],
           near ? `{{${near}}}` : undefined);
       }
     }

@@ -94,11 +94,11 @@ function printStatement(s: Statement, depth: number, p: Printer): void {
     case 'effective': return p.line(depth, `effective ${s.from.raw} to ${s.to.raw}`, s.span);
     case 'every': {
       const header = `every ${s.schedule.days.map((d) => d.text).join(', ')} at ${s.schedule.at.raw}`;
-      if (s.body) return block(header, s.body, s.span);
+      if (s.body) return block(`${header}${where('when', s.when)}`, s.body, s.span);
       return p.line(depth, `${header} for reps${where('where', s.forReps?.where ?? null)}`, s.span);
     }
     case 'atPercent': return block(`at ${s.percent.raw} of period${where('when', s.when)}`, s.body, s.span);
-    case 'atEnd': return block('at end of period', s.body, s.span);
+    case 'atEnd': return block(`at end of period${where('when', s.when)}`, s.body, s.span);
     case 'send': return p.line(depth, `send ${s.template.raw} to ${recipients(s.to)}`, s.span);
     case 'commission': {
       p.line(depth, `commission ${s.method} {`, s.span, true);

@@ -231,9 +231,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     this.CONSUME(Kw.at);
     const at = this.CONSUME(T.TimeLit);
     let body: Statement[] | null = null;
+    let when: ExprNode | null = null;
     let forReps: { where: ExprNode | null; span: Span } | null = null;
     this.OR([
-      { ALT: () => { body = this.SUBRULE(this.block); } },
+      { ALT: () => {
+        when = this.OPTION(() => { this.CONSUME(Kw.when); return this.SUBRULE(this.expression); }) ?? null;
+        body = this.SUBRULE(this.block);
+      } },
       { ALT: () => {
         const forToken = this.CONSUME(Kw.for);
         this.CONSUME(Kw.reps);
@@ -247,7 +251,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         at: this.literalOf(at),
         span: { ...this.tokenSpan(first), endLine: this.tokenSpan(at).endLine, endCol: this.tokenSpan(at).endCol, endOffset: this.tokenSpan(at).endOffset },
       };
-      return { kind: 'every' as const, schedule, body, forReps, span: this.spanFrom(start) };
+      return { kind: 'every' as const, schedule, when, body, forReps, span: this.spanFrom(start) };
     });
   });
 
@@ -258,7 +262,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         const percent = this.CONSUME(T.PercentLit);
         this.CONSUME1(Kw.of);
         this.CONSUME1(Kw.period);
-        const when = this.OPTION(() => { this.CONSUME(Kw.when); return this.SUBRULE(this.expression); }) ?? null;
+        const when = this.OPTION1(() => { this.CONSUME1(Kw.when); return this.SUBRULE1(this.expression); }) ?? null;
         const body = this.SUBRULE1(this.block);
         return this.ACTION(() => ({ kind: 'atPercent' as const, percent: this.literalOf(percent), when, body: body ?? [], span: this.spanFrom(start) }));
       } },
@@ -266,8 +270,9 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         this.CONSUME(Kw.end);
         this.CONSUME2(Kw.of);
         this.CONSUME2(Kw.period);
+        const when = this.OPTION2(() => { this.CONSUME2(Kw.when); return this.SUBRULE2(this.expression); }) ?? null;
         const body = this.SUBRULE2(this.block);
-        return this.ACTION(() => ({ kind: 'atEnd' as const, body: body ?? [], span: this.spanFrom(start) }));
+        return this.ACTION(() => ({ kind: 'atEnd' as const, when, body: body ?? [], span: this.spanFrom(start) }));
       } },
     ]);
   });

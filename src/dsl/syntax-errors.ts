@@ -16,9 +16,19 @@ const ruleDescriptions: Record<string, string> = {
   string: 'a quoted string',
   band: "a band ('up to N% pay R%' or 'above pay R%')",
   comparisonOperator: 'a comparison',
+  expression: 'an expression',
+  orExpression: 'an expression',
+  andExpression: 'an expression',
+  notExpression: 'an expression',
+  comparison: 'an expression',
+  additive: 'an expression',
+  multiplicative: 'an expression',
+  path: 'a name',
 };
 
 function label(type: TokenType): string {
+  // Expecting the end of input means a declaration was over and something else followed.
+  if (type === chevrotain.EOF) return 'a declaration (settings, metric, goal, incentive, sequence)';
   return type.LABEL ?? type.name;
 }
 

@@ -1,0 +1,151 @@
+// Each bad input yields a diagnostic with a stable code at the place an author would look.
+import { describe, expect, it } from 'vitest';
+import { diagnose } from './helpers.js';
+
+const goal = (body: string) => `goal "g" {\n  measure revenue\n  target 100 EUR per quarter\n${body}\n}\n`;
+const leadSeq = (body: string) => `sequence "s" {\n  on lead.created\n  stop on lead.replied\n${body}\n}\n`;
+const incentive = (body: string) =>
+  `incentive "i" {\n  period quarter\n  measure revenue\n  target 100 USD\n  approve by rep.manager within 2 days { otherwise reject }\n${body}\n}\n`;
+
+// [what, source, code, line, col]
+const cases: [string, string, string, number, number][] = [
+  // lexical
+  ['unexpected character', 'goal "g" { ~ }', 'SF1001', 1, 12],
+  ['unterminated string', 'goal "g {\n}', 'SF1002', 1, 6],
+  ['unknown escape', 'goal "a\\qb" {\n}', 'SF1003', 1, 8],
+  // syntax
+  ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 2, 3],
+  ['missing of in checkpoint', goal('  at 50% period { send "goal-review" to rep }'), 'SF1101', 4, 10],
+  ['missing recipient', goal('  at end of period { send "goal-review" to }'), 'SF1102', 4, 44],
+  ['bad declaration keyword', 'gaol "x" {}', 'SF1101', 1, 1],
+  ['missing expression after and', goal('  for reps where rep.team = "a" and\n'), 'SF1102', 6, 1],
+  ['bonus without currency', incentive('  bonus 100 when deals_won > 1'), 'SF1101', 6, 9],
+  ['wait without unit', leadSeq('  wait 2'), 'SF1101', 4, 8],
+  ['aggregate missing', 'metric m = total(deal.amount)', 'SF1102', 1, 12],
+  // names
+  ['unknown field', goal('  for reps where rep.tem = "a"'), 'SF2002', 4, 22],
+  ['unknown entity', goal('  for reps where rap.team = "a"'), 'SF2001', 4, 18],
+  ['unknown metric in measure', 'goal "g" {\n  measure revenu\n  target 1 EUR per week\n}', 'SF2003', 2, 11],
+  ['unknown event', 'sequence "s" {\n  on lead.creatd\n  send "webinar-thanks" to lead\n}', 'SF2004', 2, 6],
+  ['unknown name in condition', goal('  at end of period when revenu > 1 EUR { send "goal-review" to rep }'), 'SF2005', 4, 25],
+  ['duplicate rule name', `${goal('')}\n${goal('')}`, 'SF2006', 7, 6],
+  ['duplicate metric', 'metric m = count(deal)\nmetric m = count(deal)', 'SF2007', 2, 8],
+  ['metric named like a built-in', 'metric revenue = count(deal)', 'SF2008', 1, 8],
+  ['ids collide', `${goal('').replace('"g"', '"Q4 goal"')}\n${goal('').replace('"g"', '"q4-goal"')}`, 'SF2009', 7, 6],
+  ['name without letters', goal('').replace('"g"', '"!!!"'), 'SF2010', 1, 6],
+  ['entity not in scope', 'sequence "s" {\n  on deal.won where lead.score > 5\n  send "csat-survey" to deal.contact\n}', 'SF2011', 2, 21],
+  ['attainment in a sequence', leadSeq('  if attainment > 5% { send "book-a-call" to lead }'), 'SF2012', 4, 6],
+  ['metric in a sequence', leadSeq('  if deals_won > 5 { send "book-a-call" to lead }'), 'SF2013', 4, 6],
+  ['entity used as value', goal('  for reps where rep = "a"'), 'SF2014', 4, 18],
+  ['three-part path', goal('  for reps where rep.manager.name = "a"'), 'SF2015', 4, 18],
+  ['unknown period', 'goal "g" {\n  measure revenue\n  target 1 EUR per quartr\n}', 'SF2016', 3, 20],
+  ['closed value misspelt', 'metric m = count(deal) where deal.stage = "wno"', 'SF2017', 1, 43],
+  // structure
+  ['wait in a goal', goal('  wait 2 days'), 'SF2101', 4, 3],
+  ['goal without measure', 'goal "g" {\n  target 1 EUR per week\n}', 'SF2102', 1, 6],
+  ['measure twice', goal('  measure deals_won'), 'SF2103', 4, 3],
+  ['setting twice', 'settings { timezone "UTC" timezone "UTC" }', 'SF2104', 1, 27],
+  ['two settings blocks', 'settings { currency EUR }\nsettings { currency USD }', 'SF2105', 2, 1],
+  // types
+  ['condition is not a bool', goal('  for reps where rep.team'), 'SF3006', 4, 18],
+  ['adding a number to money', goal('  at end of period when revenue + 5 > 10 EUR { send "goal-review" to rep }'), 'SF3002', 4, 25],
+  ['money of two currencies', goal('  at end of period when revenue > 10 USD { send "goal-review" to rep }'), 'SF3003', 4, 25],
+  ['percent compared with number', goal('  at end of period when attainment < 40 { send "goal-review" to rep }'), 'SF3004', 4, 25],
+  ['unknown currency', goal('  at end of period when revenue > 10 EUX { send "goal-review" to rep }'), 'SF3005', 4, 35],
+  ['not a calendar date', incentive('  effective 2026-02-30 to 2026-12-31'), 'SF3007', 6, 13],
+  ['sum of a string field', 'metric m = sum(deal.product)', 'SF3008', 1, 16],
+  ['target type differs from measure', 'goal "g" {\n  measure revenue\n  target 10 per week\n}', 'SF3009', 3, 10],
+  ['mixed list', 'metric m = count(deal) where deal.product in ["a", 5]', 'SF3010', 1, 52],
+  ['ordering booleans', 'metric m = count(deal) where (deal.amount > 5 EUR) < true', 'SF3011', 1, 30],
+  ['target that is not a number', 'goal "g" {\n  measure revenue\n  target "lots" per week\n}', 'SF3012', 3, 10],
+  // templates
+  ['unknown template', goal('  at end of period { send "goal-reveiw" to rep }'), 'SF4001', 4, 27],
+  // schedules and times
+  ['bad time of day', goal('  every monday at 24:00 { send "goal-checkin" to rep }'), 'SF5001', 4, 19],
+  ['unknown time zone', 'settings { timezone "Europe/Berlni" }', 'SF5002', 1, 21],
+  ['unknown day', goal('  every mondy at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 4, 9],
+  ['checkpoint past the period', goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', 4, 6],
+  ['empty quiet hours', leadSeq('  quiet hours 08:00 to 08:00\n  send "webinar-thanks" to lead'), 'SF5005', 4, 3],
+  ['zero duration', leadSeq('  wait 0 days\n  send "webinar-thanks" to lead'), 'SF5006', 4, 8],
+  ['effective ends before it starts', incentive('  effective 2026-12-31 to 2026-01-01'), 'SF5008', 6, 3],
+  // incentives
+  ['band bounds fall', incentive('  commission marginal {\n    up to 150% pay 8%\n    up to 100% pay 9%\n  }'), 'SF6001', 8, 11],
+  ['above not last', incentive('  commission marginal {\n    above pay 8%\n    up to 100% pay 9%\n  }'), 'SF6002', 7, 5],
+  ['no currency for incentive', 'incentive "i" {\n  period quarter\n  measure deals_won\n  target 10\n  bonus 5 USD when deals_won > 1\n}', 'SF6005', 1, 11],
+  ['bonus in another currency', incentive('  bonus 100 EUR when deals_won > 1'), 'SF6006', 6, 9],
+  ['spiff per lead', incentive('  spiff 5 USD per lead'), 'SF6009', 6, 19],
+  ['zero cap', incentive('  cap 0 USD'), 'SF6010', 6, 7],
+  ['zero band bound', incentive('  commission marginal {\n    up to 0% pay 8%\n  }'), 'SF6012', 7, 11],
+  // sequences
+  ['sequence without trigger', 'sequence "s" {\n  send "webinar-thanks" to lead\n}', 'SF7002', 1, 10],
+  ['two triggers', leadSeq('  on lead.updated\n  send "webinar-thanks" to lead'), 'SF7003', 4, 3],
+  // recipients
+  ['field that holds no email', leadSeq('  send "webinar-thanks" to lead.company'), 'SF8001', 4, 28],
+  ['bad quoted address', leadSeq('  send "webinar-thanks" to "bob@"'), 'SF8002', 4, 28],
+];
+
+describe('bad rule inputs', () => {
+  it('has at least 40 cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
+
+  it.each(cases)('%s → diagnostic', (_what, source, code, line, col) => {
+    const diagnostics = diagnose(source);
+    const found = diagnostics.find((d) => d.code === code);
+    expect(found, JSON.stringify(diagnostics, null, 1)).toBeDefined();
+    expect({ line: found!.line, col: found!.col }).toEqual({ line, col });
+    expect(found!.severity).toBe('error');
+    expect(found!.file).toBe('test.rules');
+  });
+});
+
+// [what, source, code, line, col]
+const warningCases: [string, string, string, number, number][] = [
+  ['lead sequence without stop on', 'sequence "s" {\n  on lead.created\n  send "webinar-thanks" to lead\n}', 'SF7001', 1, 10],
+  ['falling commission rate', incentive('  commission marginal {\n    up to 100% pay 8%\n    above pay 5%\n  }'), 'SF6003', 8, 15],
+  ['no above band', incentive('  commission marginal {\n    up to 100% pay 8%\n  }'), 'SF6004', 7, 5],
+  ['incentive without approval', 'incentive "i" {\n  period quarter\n  measure revenue\n  target 1 USD\n  bonus 1 USD when deals_won > 1\n}', 'SF6007', 1, 11],
+  ['wait at the end', leadSeq('  send "webinar-thanks" to lead\n  wait 2 days'), 'SF7004', 5, 3],
+  ['stop on the trigger', 'sequence "s" {\n  on lead.created\n  stop on lead.created\n  send "webinar-thanks" to lead\n}', 'SF7006', 3, 11],
+  ['goal without check-ins', goal(''), 'SF2106', 1, 6],
+  ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
+];
+
+describe('warnings', () => {
+  it.each(warningCases)('%s → warning', (_what, source, code, line, col) => {
+    const diagnostics = diagnose(source);
+    const found = diagnostics.find((d) => d.code === code);
+    expect(found, JSON.stringify(diagnostics, null, 1)).toBeDefined();
+    expect({ line: found!.line, col: found!.col, severity: found!.severity }).toEqual({ line, col, severity: 'warning' });
+  });
+});
+
+describe('suggestions and reporting', () => {
+  it('suggests the near name', () => {
+    const d = diagnose(goal('  for reps where rep.tem = "a"')).find((x) => x.code === 'SF2002')!;
+    expect(d.suggestion).toBe('rep.team');
+  });
+
+  it('reports every problem of a run, not only the first', () => {
+    const ds = diagnose(`${goal('  for reps where rep.tem = "a"')}\n${goal('  wait 2').replace('"g"', '"h"')}\nsequence "s" {\n  on lead.creatd\n}\n`);
+    expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF2002', 'SF1101', 'SF2004']));
+  });
+
+  it('keeps going after a syntax error in one rule and checks the others', () => {
+    const ds = diagnose(`goal "a" {\n  measure revenue\n  target 1 EUR per week\n  at end of period when { send "goal-review" to rep }\n}\n${goal('  for reps where rep.regin = "x"')}`);
+    expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF1102', 'SF2002']));
+  });
+
+  it('reports an unknown placeholder in the template file, naming the rule that sends it', () => {
+    const templates = [{ path: 'rules/templates/t.md', text: '---\nsubject: Hi {{lead.nmae}}\n---\nBody {{rep.name}}\n' }];
+    const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
+    const d = ds.find((x) => x.code === 'SF4003')!;
+    expect(d).toMatchObject({ file: 'rules/templates/t.md', line: 2, col: 13 });
+    expect(d.message).toContain('sequence "s"');
+    expect(d.suggestion).toBe('{{lead.name}}');
+  });
+
+  it('reports a template without subject', () => {
+    const templates = [{ path: 'rules/templates/t.md', text: 'Hello\n' }];
+    const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
+    expect(ds.find((x) => x.code === 'SF4002')).toMatchObject({ file: 'rules/templates/t.md', line: 1 });
+  });
+});
