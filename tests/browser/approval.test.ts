@@ -65,20 +65,22 @@ it('approves a payout from the outbox by clicking through, and the ledger shows 
   const input: PayoutInput = { rule, repId: 'rep-ana', period: '2026-Q1' };
   const workflowId = workflowIds.payout(rule.id, 'rep-ana', '2026-Q1');
   const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [input] });
-  await h.waitForEmail((r) => r.workflow_id === workflowId && r.template === 'payout-approval');
+  const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
 
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.setDefaultTimeout(10_000);
   await page.goto(`${h.url}/`);
   await expect(page.getByRole('heading', { name: /Payouts waiting for approval \(1\)/ }).isVisible()).resolves.toBe(true);
 
   await page.goto(`${h.url}/outbox`);
-  await page.getByRole('link', { name: /^Approve Ana Souza/ }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
+  await page.getByRole('link', { name: email.subject }).click();
+  await page.getByRole('heading', { level: 1, name: email.subject }).waitFor();
   expect(await page.locator('iframe.email').count()).toBe(1);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'outbox-email.png'), fullPage: true });
   await page.getByRole('link', { name: /\/approvals\// }).first().click();
 
   await page.getByRole('heading', { name: 'Your approval is needed' }).waitFor();
-  expect(await page.getByTestId('statement-total').textContent()).toBe('16,250.00 USD');
+  expect(await page.getByTestId('statement-total').textContent()).toBe('17,200.00 USD');
   expect(await page.getByText('left out').count()).toBeGreaterThan(0);
   await page.getByLabel(/Reason/).fill('Great quarter, Ana!');
   await page.screenshot({ path: path.join(ARTIFACTS, 'approval.png'), fullPage: true });
@@ -92,7 +94,7 @@ it('approves a payout from the outbox by clicking through, and the ledger shows 
   await page.goto(`${h.url}/`);
   const ledger = page.locator('section', { has: page.getByRole('heading', { name: /Payout ledger/ }) });
   expect(await ledger.getByRole('row', { name: /Ana|rep-ana/ }).count()).toBe(1);
-  expect(await ledger.getByText('16,250.00 USD').count()).toBe(1);
+  expect(await ledger.getByText('17,200.00 USD').count()).toBe(1);
   expect(exportLedger(h.db)).toHaveLength(1);
   await page.close();
 });

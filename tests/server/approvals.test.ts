@@ -50,7 +50,7 @@ async function startPayout(repId: string): Promise<{ handle: WorkflowHandle; lin
   const input: PayoutInput = { rule, repId, period: PERIOD };
   const workflowId = workflowIds.payout(rule.id, repId, PERIOD);
   const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [input] });
-  const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.template === 'payout-approval');
+  const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
   return { handle, link: linkTo(email.text, '/approvals') };
 }
 

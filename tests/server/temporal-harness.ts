@@ -16,8 +16,8 @@ export interface LoopHarness extends Harness {
   testEnv: TestWorkflowEnvironment;
   taskQueue: string;
   mail: MailCatcher;
-  /** Polls the outbox until an email matching `match` is there. */
-  waitForEmail(match: (row: OutboxRow) => boolean, timeoutMs?: number): Promise<OutboxRow>;
+  /** Polls the outbox until an email matching `match` is there; on timeout says why `workflowId` is stuck. */
+  waitForEmail(match: (row: OutboxRow) => boolean, options?: { workflowId?: string; timeoutMs?: number }): Promise<OutboxRow>;
 }
 
 export async function startLoop(name: string, plan: Plan, options: { dev?: boolean } = {}): Promise<LoopHarness> {
@@ -47,12 +47,12 @@ export async function startLoop(name: string, plan: Plan, options: { dev?: boole
     testEnv,
     taskQueue,
     mail,
-    async waitForEmail(match, timeoutMs = 30_000) {
+    async waitForEmail(match, { workflowId, timeoutMs = 30_000 } = {}) {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const found = listOutbox(http.db, { limit: 500 }).find((row) => row.status === 'sent' && match(row));
         if (found) return found;
-        if (Date.now() > until) throw new Error('timed out waiting for an email in the outbox');
+        if (Date.now() > until) throw new Error(`timed out waiting for an email in the outbox${workflowId ? await stuckBecause(testEnv, workflowId) : ''}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -65,6 +65,19 @@ export async function startLoop(name: string, plan: Plan, options: { dev?: boole
       await testEnv.teardown();
     },
   };
+}
+
+async function stuckBecause(testEnv: TestWorkflowEnvironment, workflowId: string): Promise<string> {
+  const description = await testEnv.client.workflow.getHandle(workflowId).describe();
+  const failures = (description.raw.pendingActivities ?? []).map(
+    (a) => `${a.activityType?.name}: ${a.lastFailure?.message ?? 'no failure'}`,
+  );
+  const history = await testEnv.client.workflow.getHandle(workflowId).fetchHistory();
+  const taskFailures = (history.events ?? [])
+    .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)
+    .filter((m): m is string => Boolean(m));
+  return ` (${workflowId} is ${description.status.name}; pending activities: ${failures.join('; ') || 'none'}; ` +
+    `workflow task failures: ${[...new Set(taskFailures)].join('; ') || 'none'}; ${history.events?.length ?? 0} history events)`;
 }
 
 /** The first http(s) link in a text that goes to `path` on the server. */

@@ -23,7 +23,7 @@ export function page(options: PageOptions, body: HtmlValue): SafeHtml {
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>
-<header class="brand"><div class="brand-inner"><span class="logo" aria-hidden="true">◆</span> <span class="brand-name">salesflow</span>${options.section ? html` <span class="brand-section">${options.section}</span>` : ''}</div></header>
+<header class="brand"><div class="brand-inner${options.wide ? ' wide' : ''}"><span class="logo" aria-hidden="true">◆</span> <span class="brand-name">salesflow</span>${options.section ? html` <span class="brand-section">${options.section}</span>` : ''}</div></header>
 <main class="${options.wide ? 'wide' : ''}" id="main">
 ${body}
 </main>
@@ -52,6 +52,7 @@ export const stylesheet = `
 body { margin: 0; }
 .brand { background: var(--ink); color: #fff; }
 .brand-inner { max-width: 52rem; margin: 0 auto; padding: .75rem 1.25rem; font-weight: 600; letter-spacing: .01em; }
+.brand-inner.wide { max-width: 76rem; }
 .logo { color: #8fb0ff; }
 .brand-section { color: #c9d1dc; font-weight: 400; margin-left: .5rem; padding-left: .75rem; border-left: 1px solid #5a6473; }
 main { max-width: 52rem; margin: 1.5rem auto 3rem; padding: 0 1.25rem; }
@@ -61,7 +62,9 @@ h2 { font-size: 1.15rem; margin: 1.75rem 0 .75rem; }
 p { margin: .5rem 0; }
 a { color: var(--brand); }
 a:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
-.card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px; padding: 1.25rem 1.5rem; margin: 1rem 0; }
+.card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px; padding: 1.25rem 1.5rem; margin: 1rem 0; min-width: 0; }
+.card > h1:first-child, .card > h2:first-child { margin-top: 0; }
+main, .card, td, dd, li { overflow-wrap: anywhere; }
 .notice { border-radius: 10px; padding: 1.1rem 1.4rem; margin: 0 0 1.25rem; border: 1px solid; }
 .notice h1 { font-size: 1.3rem; }
 .notice-success { background: var(--ok-bg); border-color: #9fd3b3; color: #0b4f2c; }
@@ -73,7 +76,7 @@ a:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px sol
 .facts dt { color: var(--muted); font-size: .85rem; }
 .facts dd { margin: 0; font-weight: 600; font-size: 1.05rem; overflow-wrap: anywhere; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
-caption { text-align: left; font-weight: 600; padding-bottom: .5rem; }
+caption { text-align: left; padding-bottom: .5rem; font-size: .9rem; }
 th, td { text-align: left; padding: .55rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: .85rem; }
 td.amount, th.amount { text-align: right; white-space: nowrap; }

@@ -51,7 +51,11 @@ export function linksIn(markup: string, text: string): string[] {
 
 export function outboxMessagePage(row: OutboxRow): SafeHtml {
   // <base target=_top>: a click on a link inside the sandbox navigates this tab, not the frame.
-  const srcdoc = `<!doctype html><html><head><meta charset="utf-8"><base target="_top"></head><body>${row.html}</body></html>`;
+  // A plain default look, as a mail client would give; the email's own styles still win.
+  const srcdoc =
+    '<!doctype html><html><head><meta charset="utf-8"><base target="_top">' +
+    '<style>body{font:15px/1.5 system-ui,sans-serif;color:#1b1f24;margin:1rem 1.25rem;overflow-wrap:anywhere}</style>' +
+    `</head><body>${row.html}</body></html>`;
   const extraHeaders = Object.entries(row.headers);
   const links = linksIn(row.html, row.text);
   return page(
