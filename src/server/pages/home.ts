@@ -23,7 +23,7 @@ export interface PendingApproval {
 
 export interface HomeView {
   rules: Rule[];
-  /** null: the Temporal server cannot list workflows. */
+  /** null: the Temporal server cannot list workflows (or did not answer in time). */
   running: RunningWorkflow[] | null;
   pending: PendingApproval[];
   ledger: LedgerEntry[];
@@ -68,7 +68,7 @@ ${view.ledger.map(
 <section class="card" aria-labelledby="running-heading">
 <h2 id="running-heading">Running workflows</h2>
 ${view.running === null
-    ? html`<p class="muted">This Temporal server cannot list workflows.</p>`
+    ? html`<p class="muted">Temporal did not list its workflows (not reachable, or a server without visibility).</p>`
     : view.running.length === 0
       ? html`<p class="muted">None running.</p>`
       : html`<table><thead><tr><th scope="col">Workflow</th><th scope="col">Type</th><th scope="col">Started</th></tr></thead><tbody>

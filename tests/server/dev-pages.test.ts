@@ -1,0 +1,87 @@
+// The dev pages: the outbox lists caught emails and shows one safely (sandboxed, escaped), the
+// overview lists rules, pending approvals and the ledger; none of it exists outside dev.
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertOutboxIfAbsent, listOutbox } from '../../src/data/outbox.js';
+import { type Harness, startHarness } from './harness.js';
+import { specRule } from '../payouts/spec-rule.js';
+
+let dev: Harness;
+let prod: Harness;
+
+beforeAll(async () => {
+  // Nothing listens on port 1: the overview must still answer, without the running list.
+  const temporalClient = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  [dev, prod] = await Promise.all([
+    startHarness({ dev: { outbox: true, temporalUiUrl: 'http://127.0.0.1:8233' }, temporalClient, plan: { formatVersion: 1, hash: 'h', metrics: [], rules: [specRule()] } }),
+    startHarness(),
+  ]);
+  insertOutboxIfAbsent(dev.db, {
+    key: 'seq:webinar:lead:L-1:send-1:ada@example.com',
+    workflow_id: 'seq:webinar:lead:L-1',
+    rule_id: 'webinar',
+    template: 'webinar-thanks',
+    to_addr: 'ada@example.com',
+    from_addr: 'Sales Ops <ops@acme.example>',
+    subject: 'Thanks <b>Ada</b>',
+    html: '<p>Hi Ada</p><script>window.parent.pwned = true</script><p><a href="http://127.0.0.1/unsubscribe/tok">Unsubscribe</a></p>',
+    text: 'Hi Ada\n\nUnsubscribe: http://127.0.0.1/unsubscribe/tok\n',
+    headers: { 'List-Unsubscribe': '<http://127.0.0.1/unsubscribe/tok>' },
+  });
+  dev.db.prepare(
+    `INSERT INTO statements (workflow_id, rule_id, rule_name, rule_version, rep, period, currency, total, statement, status, created_at, updated_at)
+     VALUES ('payout:ae:rep-1:2026-Q1', 'ae', 'AE commission FY26', 'v1', 'rep-1', '2026-Q1', 'USD', '15500.00', '{}', 'pending', '2026-04-01T00:00:00Z', '2026-04-01T00:00:00Z')`,
+  ).run();
+});
+afterAll(async () => {
+  await Promise.all([dev?.close(), prod?.close()]);
+});
+
+describe('dev outbox', () => {
+  it('lists caught emails with escaped subjects and links to each', async () => {
+    const res = await fetch(`${dev.url}/outbox`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    const [row] = listOutbox(dev.db);
+    expect(page).toContain(`<a href="/outbox/${row.id}">Thanks &lt;b&gt;Ada&lt;/b&gt;</a>`);
+    expect(page).toContain('ada@example.com');
+  });
+
+  it('shows one email in a sandbox without scripts, with its links clickable', async () => {
+    const [row] = listOutbox(dev.db);
+    const res = await fetch(`${dev.url}/outbox/${row.id}`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    const iframe = /<iframe[^>]*>/.exec(page)![0];
+    expect(iframe).toContain('sandbox="allow-top-navigation-by-user-activation"');
+    expect(iframe).not.toContain('allow-scripts');
+    // The email markup lives only inside the escaped srcdoc attribute, never as page markup.
+    expect(page).not.toContain('<script>');
+    expect(iframe).toContain('&lt;script&gt;');
+    expect(res.headers.get('content-security-policy')).not.toContain('script-src');
+    expect(page).toContain('<a href="http://127.0.0.1/unsubscribe/tok">http://127.0.0.1/unsubscribe/tok</a>');
+    expect(page).toContain('List-Unsubscribe');
+    expect((await fetch(`${dev.url}/outbox/99999`)).status).toBe(404);
+  });
+});
+
+describe('dev overview', () => {
+  it('lists rules and pending approvals, and answers even when Temporal does not', async () => {
+    const started = Date.now();
+    const res = await fetch(`${dev.url}/`);
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const page = await res.text();
+    expect(page).toContain('AE commission FY26');
+    expect(page).toContain('Payouts waiting for approval (1)');
+    expect(page).toContain('15,500.00 USD');
+    expect(page).toContain('href="/outbox?workflow=payout%3Aae%3Arep-1%3A2026-Q1"');
+    expect(page).toContain('http://127.0.0.1:8233/namespaces/default/workflows/payout%3Aae%3Arep-1%3A2026-Q1');
+    expect(page).toContain('Temporal did not list its workflows');
+  });
+});
+
+it('outside dev there is no outbox and no overview', async () => {
+  expect((await fetch(`${prod.url}/outbox`)).status).toBe(404);
+  expect((await fetch(`${prod.url}/`)).status).toBe(404);
+});
