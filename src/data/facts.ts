@@ -1,9 +1,9 @@
-// Gathers what the statement function needs for an incentive rule, for many reps at once: one
-// grouped metrics scan, plus the left-out deals of the (usually few) reps that have any.
+// Gathers what the statement function needs for an incentive rule, for many reps at once, from
+// one grouped scan of the period's deals (metrics, spiff matches and left-out deals together).
 import { metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule } from '../plan/schema.js';
-import { statementWindow, type DateWindow, type LeftOutDeal, type StatementFacts } from '../payouts/facts.js';
+import { statementWindow, type DateWindow, type StatementFacts } from '../payouts/facts.js';
 import type { Db } from './db.js';
 import { computeMetrics } from './metrics.js';
 
@@ -36,31 +36,10 @@ export function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], peri
     // The checker resolves every metric name; an unknown one here is a plan bug.
     throw new Error(`incentive ${rule.id}: unknown metrics ${result.unknown.join(', ')}`);
   }
-  const perRep = reps.map((rep) => ({ rep, metrics: result.forRep(rep.id) }));
-  const withLeftOut = perRep.filter((p) => p.metrics.leftOutCount > 0).map((p) => p.rep.id);
-  const leftOut = leftOutDeals(db, window, rule.currency, withLeftOut);
   const facts = new Map<string, StatementFacts>();
-  for (const { rep, metrics } of perRep) {
-    facts.set(rep.id, { window, metrics: metrics.metrics, spiffDeals: metrics.spiffDeals, leftOut: leftOut.get(rep.id) ?? [] });
+  for (const rep of reps) {
+    const m = result.forRep(rep.id);
+    facts.set(rep.id, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut });
   }
   return { ok: true, window, facts };
-}
-
-function leftOutDeals(db: Db, window: DateWindow, currency: string, reps: string[]): Map<string, LeftOutDeal[]> {
-  const out = new Map<string, LeftOutDeal[]>();
-  if (reps.length === 0) return out;
-  const wanted = new Set(reps);
-  const rows = db
-    .prepare(
-      `SELECT rep, id, amount, currency, stage FROM deals
-       WHERE closed_at BETWEEN ? AND ? AND currency != ? ORDER BY rep, closed_at, id`,
-    )
-    .all(window.start, window.end, currency) as (LeftOutDeal & { rep: string })[];
-  for (const { rep, ...deal } of rows) {
-    if (!wanted.has(rep)) continue;
-    const list = out.get(rep) ?? [];
-    list.push(deal);
-    out.set(rep, list);
-  }
-  return out;
 }

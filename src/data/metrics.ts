@@ -14,10 +14,10 @@ import { builtinMetrics } from '../plan/catalog.js';
 import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, MetricDef } from '../plan/schema.js';
-import type { DateWindow, MetricFact } from '../payouts/facts.js';
+import type { DateWindow, LeftOutDeal, MetricFact } from '../payouts/facts.js';
 import type { Db } from './db.js';
 import { dealColumns } from './deals.js';
-import { fromMicros } from './micros.js';
+import { fromMicros, microsText } from './micros.js';
 import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
 
@@ -40,8 +40,8 @@ export interface MetricQuery {
 export interface RepMetrics {
   metrics: Record<string, MetricFact>;
   spiffDeals: Record<string, string[]>;
-  /** Deals of the rep closed in the window in another currency. */
-  leftOutCount: number;
+  /** Deals of the rep closed in the window in another currency, by id. */
+  leftOut: LeftOutDeal[];
 }
 
 export interface MetricsResult {
@@ -62,7 +62,7 @@ type Combine = (get: (alias: string) => bigint | string | null) => MetricFact;
 const zeroMoney = (currency: string): MetricFact => ({ type: 'money', amount: '0', currency });
 
 function money(micros: bigint | string | null, currency: string): MetricFact {
-  return { type: 'money', amount: micros === null ? '0' : fromMicros(BigInt(micros)).toFixed(), currency };
+  return { type: 'money', amount: micros === null ? '0' : microsText(BigInt(micros)), currency };
 }
 
 function count(value: bigint | string | null): bigint {
@@ -164,7 +164,8 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
     const alias = columns[columns.length - 1].alias;
     combines[`spiff:${spiff.id}`] = (get) => ({ type: 'number', value: String(get(alias) ?? '') });
   }
-  col('left_out', `COUNT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN 1 END)`);
+  // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters.
+  col('left_out', `GROUP_CONCAT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
 
   const narrow = query.reps && query.reps.length <= FEW_REPS ? query.reps : null;
   const scopes = [inWindow];
@@ -199,9 +200,20 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
       const js = jsFacts.get(rep);
       for (const { name, def } of fallback) metrics[name] = js?.metrics[name] ?? emptyMetric(def, query.currency);
       for (const spiff of fallbackSpiffs) spiffDeals[spiff.id] = js?.spiffDeals[spiff.id] ?? [];
-      return { metrics, spiffDeals, leftOutCount: Number(count(get('left_out'))) };
+      const leftOut = get('left_out');
+      return { metrics, spiffDeals, leftOut: leftOut === null ? [] : parseLeftOut(String(leftOut)) };
     },
   };
+}
+
+function parseLeftOut(text: string): LeftOutDeal[] {
+  return text
+    .split(SEP)
+    .map((item) => {
+      const [id, amount, currency, stage] = item.split('\u001e');
+      return { id, amount, currency, stage };
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function average(sum: bigint | string | null, n: bigint | string | null, def: MetricDef, currency: string): MetricFact {
@@ -270,7 +282,7 @@ function evaluateInJs(
         : { type: 'number', value: value.toFixed() };
     }
     for (const ids of Object.values(entry.spiffDeals)) ids.sort();
-    result.set(rep, { metrics: out, spiffDeals: entry.spiffDeals, leftOutCount: 0 });
+    result.set(rep, { metrics: out, spiffDeals: entry.spiffDeals, leftOut: [] });
   }
   return result;
 }

@@ -27,3 +27,15 @@ export function fromMicros(micros: bigint | number): Decimal {
 export function decimalToMicros(amount: Decimal): bigint {
   return BigInt(amount.times(SCALE).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
 }
+
+/**
+ * Micros as a plain decimal string ("1500500000" → "1500.5") by moving the decimal point: exact,
+ * and much cheaper than Decimal arithmetic when 100k metrics come out of one query.
+ */
+export function microsText(micros: bigint | number): string {
+  const negative = micros < 0;
+  const digits = (negative ? -BigInt(micros) : BigInt(micros)).toString().padStart(7, '0');
+  const whole = digits.slice(0, -6);
+  const frac = digits.slice(-6).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}

@@ -59,66 +59,109 @@ function numericValue(value: RuntimeValue | undefined): Decimal | null {
   return null;
 }
 
-function targetAmount(rule: IncentiveRule): Decimal {
-  const v = literalValue(rule.target);
-  const n = numericValue(v);
-  if (n === null) throw new Error(`incentive ${rule.id}: target is not numeric (${rule.target.type})`);
-  return n;
+/** "1234567.50" → "1,234,567.50 USD": display of an already formatted amount, without re-rounding. */
+function grouped(fixed: string, currency: string): string {
+  const negative = fixed.startsWith('-');
+  const digits = negative ? fixed.slice(1) : fixed;
+  const dot = digits.indexOf('.');
+  const whole = dot === -1 ? digits : digits.slice(0, dot);
+  let out = '';
+  for (let i = 0; i < whole.length; i++) {
+    if (i > 0 && (whole.length - i) % 3 === 0) out += ',';
+    out += whole[i];
+  }
+  return `${negative ? '-' : ''}${out}${dot === -1 ? '' : digits.slice(dot)} ${currency}`;
 }
 
-function quantityText(value: Decimal, isMoney: boolean, currency: string): string {
-  return isMoney ? formatAmount(value, currency) : value.toFixed();
+/** Everything about a rule that does not depend on the rep: computed once per rule, not per statement. */
+interface PreparedRule {
+  target: Decimal;
+  targetText: string;
+  bands: { bound: Decimal | null; lowerShown: string; boundShown: string; rate: Decimal; rateShown: string; label: string }[];
+  cap: { amount: Decimal; shown: string } | null;
+  bonuses: { amount: Decimal; shown: string }[];
+  spiffs: { each: Decimal; shown: string }[];
+  windows: Map<string, { start: string; end: string } | null>;
 }
 
-function percentText(value: Decimal): string {
-  return `${value.toFixed()}%`;
+const prepared = new WeakMap<IncentiveRule, PreparedRule>();
+
+function prepare(rule: IncentiveRule): PreparedRule {
+  const cached = prepared.get(rule);
+  if (cached) return cached;
+  const cur = rule.currency;
+  const show = (d: Decimal) => grouped(formatAmount(d, cur), cur);
+  const target = numericValue(literalValue(rule.target));
+  if (target === null) throw new Error(`incentive ${rule.id}: target is not numeric (${rule.target.type})`);
+  let lower = ZERO;
+  const bands = (rule.commission?.bands ?? []).map((band) => {
+    const bound = band.upTo === null ? null : target.times(band.upTo).div(HUNDRED);
+    const entry = {
+      bound,
+      lowerShown: show(lower),
+      boundShown: bound === null ? '' : show(bound),
+      rate: new Decimal(band.rate).div(HUNDRED),
+      rateShown: `${new Decimal(band.rate).toFixed()}%`,
+      label: band.upTo === null ? 'above' : `up to ${band.upTo}%`,
+    };
+    if (bound !== null && bound.gt(lower)) lower = bound;
+    return entry;
+  });
+  const result: PreparedRule = {
+    target,
+    targetText: rule.target.type === 'money' ? formatAmount(target, cur) : target.toFixed(),
+    bands,
+    cap: rule.cap ? { amount: roundMoney(new Decimal(rule.cap.amount), cur), shown: show(new Decimal(rule.cap.amount)) } : null,
+    bonuses: rule.bonuses.map((b) => ({ amount: new Decimal(b.amount.amount), shown: show(new Decimal(b.amount.amount)) })),
+    spiffs: rule.spiffs.map((s) => ({ each: new Decimal(s.amount.amount), shown: show(new Decimal(s.amount.amount)) })),
+    windows: new Map(),
+  };
+  prepared.set(rule, result);
+  return result;
 }
+
+interface RawLine { kind: LineKind; description: string; amount: string }
 
 function commissionLines(
   rule: IncentiveRule,
+  p: PreparedRule,
   measure: Decimal,
-  target: Decimal,
   attainment: Decimal | null,
   warnings: string[],
-): { description: string; amount: Decimal }[] {
+): RawLine[] {
   const commission = rule.commission;
   if (!commission || measure.lte(ZERO)) return [];
   const cur = rule.currency;
   const name = rule.measure.metric;
-  const bands = commission.bands.map((band) => ({
-    ...band,
-    bound: band.upTo === null ? null : target.times(band.upTo).div(HUNDRED),
-    label: band.upTo === null ? 'above' : `up to ${band.upTo}%`,
-  }));
-  const rateOf = (b: (typeof bands)[number]): Decimal => new Decimal(b.rate).div(HUNDRED);
+  const measureShown = grouped(formatAmount(measure, cur), cur);
 
   if (commission.method === 'retroactive') {
     // The band reached is the first whose bound holds the measure (bounds are inclusive);
     // past every bound, the last band (normally `above`).
-    const reached = bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? bands[bands.length - 1];
-    const amount = measure.times(rateOf(reached));
+    const reached = p.bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? p.bands[p.bands.length - 1];
+    const amount = formatAmount(measure.times(reached.rate), cur);
     const at = attainment ? ` at ${attainment.toDecimalPlaces(2).toFixed()}% attainment` : '';
     return [{
-      description: `retroactive: ${name} ${displayMoney(measure, cur)}${at} reaches band "${reached.label}"; ` +
-        `${displayMoney(measure, cur)} × ${percentText(new Decimal(reached.rate))} = ${displayMoney(roundMoney(amount, cur), cur)}`,
+      kind: 'commission',
+      description: `retroactive: ${name} ${measureShown}${at} reaches band "${reached.label}"; ` +
+        `${measureShown} × ${reached.rateShown} = ${grouped(amount, cur)}`,
       amount,
     }];
   }
 
-  const lines: { description: string; amount: Decimal }[] = [];
+  const lines: RawLine[] = [];
   let lower = ZERO;
-  for (const band of bands) {
+  for (const band of p.bands) {
     if (measure.lte(lower)) break;
-    const upper = band.bound === null || measure.lt(band.bound) ? measure : band.bound;
-    const portion = upper.minus(lower);
+    const inside = band.bound === null || measure.lt(band.bound);
+    const portion = (inside ? measure : band.bound!).minus(lower);
     if (portion.gt(ZERO)) {
-      const amount = portion.times(rateOf(band));
-      const range = band.bound === null
-        ? `above ${displayMoney(lower, cur)}`
-        : `${displayMoney(lower, cur)} to ${displayMoney(band.bound, cur)}`;
+      const amount = formatAmount(portion.times(band.rate), cur);
+      const range = band.bound === null ? `above ${band.lowerShown}` : `${band.lowerShown} to ${band.boundShown}`;
       lines.push({
+        kind: 'commission',
         description: `marginal: ${name} ${range} (band "${band.label}"): ` +
-          `${displayMoney(portion, cur)} × ${percentText(new Decimal(band.rate))} = ${displayMoney(roundMoney(amount, cur), cur)}`,
+          `${inside && lower.isZero() ? measureShown : grouped(formatAmount(portion, cur), cur)} × ${band.rateShown} = ${grouped(amount, cur)}`,
         amount,
       });
     }
@@ -127,7 +170,7 @@ function commissionLines(
   }
   if (measure.gt(lower)) {
     warnings.push(
-      `${name} past the last band bound (${displayMoney(lower, cur)}) earns no commission: the rule has no "above" band`,
+      `${name} past the last band bound (${grouped(formatAmount(lower, cur), cur)}) earns no commission: the rule has no "above" band`,
     );
   }
   return lines;
@@ -154,22 +197,36 @@ function listIds(ids: string[]): string {
   return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown;
 }
 
+function periodWindow(p: PreparedRule, period: string): { start: string; end: string } | null {
+  let window = p.windows.get(period);
+  if (window === undefined) {
+    const parsed = parsePeriod(period);
+    window = parsed.ok ? { start: parsed.period.start, end: parsed.period.end } : null;
+    p.windows.set(period, window);
+  }
+  return window;
+}
+
 export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement {
   const cur = rule.currency;
+  const p = prepare(rule);
   const warnings: string[] = [];
-  const target = targetAmount(rule);
   const measureIsMoney = rule.measure.type === 'money';
   const measureValue = numericValue(metricValue(facts.metrics[rule.measure.metric]));
-  const attainment = measureValue !== null && !target.isZero() ? measureValue.div(target).times(HUNDRED) : null;
+  const attainment = measureValue !== null && !p.target.isZero() ? measureValue.div(p.target).times(HUNDRED) : null;
 
+  const metricCache = new Map<string, RuntimeValue | undefined>();
   const ctx: EvalContext = {
     rep,
-    metric: (name) => metricValue(facts.metrics[name]),
+    metric: (name) => {
+      if (!metricCache.has(name)) metricCache.set(name, metricValue(facts.metrics[name]));
+      return metricCache.get(name);
+    },
     attainment: attainment ?? undefined,
   };
 
-  const parsed = parsePeriod(period);
-  if (parsed.ok && (parsed.period.start !== facts.window.start || parsed.period.end !== facts.window.end)) {
+  const window = periodWindow(p, period);
+  if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
     warnings.push(`only deals closed ${facts.window.start} to ${facts.window.end} count: the rule's effective dates cut ${period}`);
   }
   for (const deal of facts.leftOut) {
@@ -180,70 +237,62 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
   }
   if (measureValue === null) warnings.push(`${rule.measure.metric} is not defined for ${period}: no commission`);
 
-  const raw: { kind: LineKind; description: string; amount: Decimal }[] = [];
+  const lines: StatementLine[] = [];
   if (rule.commission && measureValue !== null) {
-    if (measureIsMoney) {
-      for (const line of commissionLines(rule, measureValue, target, attainment, warnings)) raw.push({ kind: 'commission', ...line });
-    } else {
-      warnings.push(`commission needs a money measure; ${rule.measure.metric} is a ${rule.measure.type}`);
-    }
+    if (measureIsMoney) lines.push(...commissionLines(rule, p, measureValue, attainment, warnings));
+    else warnings.push(`commission needs a money measure; ${rule.measure.metric} is a ${rule.measure.type}`);
   }
 
-  for (const bonus of rule.bonuses) {
-    if (!holds(bonus.when, ctx)) continue;
+  rule.bonuses.forEach((bonus, i) => {
+    if (!holds(bonus.when, ctx)) return;
     if (bonus.amount.currency !== cur) {
       warnings.push(`${bonus.description}: pays in ${bonus.amount.currency}, the statement is in ${cur}; not paid`);
-      continue;
+      return;
     }
-    const amount = new Decimal(bonus.amount.amount);
-    raw.push({
+    lines.push({
       kind: 'bonus',
-      description: `${bonus.description}: condition holds${conditionValues(bonus.when, ctx)}; ${displayMoney(amount, cur)}`,
-      amount,
+      description: `${bonus.description}: condition holds${conditionValues(bonus.when, ctx)}; ${p.bonuses[i].shown}`,
+      amount: formatAmount(p.bonuses[i].amount, cur),
     });
-  }
+  });
 
-  for (const spiff of rule.spiffs) {
+  rule.spiffs.forEach((spiff, i) => {
     const deals = facts.spiffDeals[spiff.id] ?? [];
-    if (deals.length === 0) continue;
+    if (deals.length === 0) return;
     if (spiff.amount.currency !== cur) {
       warnings.push(`${spiff.description}: pays in ${spiff.amount.currency}, the statement is in ${cur}; not paid`);
-      continue;
+      return;
     }
-    const each = new Decimal(spiff.amount.amount);
-    const amount = each.times(deals.length);
-    raw.push({
+    const amount = formatAmount(p.spiffs[i].each.times(deals.length), cur);
+    lines.push({
       kind: 'spiff',
       description: `${spiff.description}: ${deals.length} matching won deal${deals.length === 1 ? '' : 's'} (${listIds(deals)}) × ` +
-        `${displayMoney(each, cur)} = ${displayMoney(roundMoney(amount, cur), cur)}`,
+        `${p.spiffs[i].shown} = ${grouped(amount, cur)}`,
       amount,
     });
-  }
+  });
 
-  const lines: StatementLine[] = raw.map((l) => ({
-    kind: l.kind,
-    description: l.description,
-    amount: formatAmount(l.amount, cur),
-  }));
-  let total = raw.reduce((sum, l) => sum.plus(roundMoney(l.amount, cur)), ZERO);
+  // Every line is already rounded to the minor unit; the total is their exact sum.
+  let total = ZERO;
+  for (const line of lines) total = total.plus(line.amount);
   let capped = false;
-  if (rule.cap) {
-    const cap = roundMoney(new Decimal(rule.cap.amount), cur);
-    if (rule.cap.currency !== cur) {
-      warnings.push(`cap is in ${rule.cap.currency}, the statement is in ${cur}; not applied`);
-    } else if (total.gt(cap)) {
-      const cut = total.minus(cap);
+  if (p.cap) {
+    if (rule.cap!.currency !== cur) {
+      warnings.push(`cap is in ${rule.cap!.currency}, the statement is in ${cur}; not applied`);
+    } else if (total.gt(p.cap.amount)) {
+      const cut = total.minus(p.cap.amount);
       lines.push({
         kind: 'cap',
-        description: `cap ${displayMoney(cap, cur)}: total ${displayMoney(total, cur)} cut by ${displayMoney(cut, cur)}`,
+        description: `cap ${p.cap.shown}: total ${grouped(formatAmount(total, cur), cur)} cut by ${grouped(formatAmount(cut, cur), cur)}`,
         amount: formatAmount(cut.neg(), cur),
       });
-      total = cap;
+      total = p.cap.amount;
       capped = true;
     }
   }
 
-  const rewards = rule.rewards.filter((r) => holds(r.when, ctx)).map((r) => r.reward);
+  const rewards: string[] = [];
+  for (const r of rule.rewards) if (holds(r.when, ctx)) rewards.push(r.reward);
 
   return {
     rule: rule.name,
@@ -254,8 +303,8 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
     period,
     currency: cur,
     measureMetric: rule.measure.metric,
-    measure: measureValue === null ? null : quantityText(measureValue, measureIsMoney, cur),
-    target: quantityText(target, rule.target.type === 'money', cur),
+    measure: measureValue === null ? null : measureIsMoney ? formatAmount(measureValue, cur) : measureValue.toFixed(),
+    target: p.targetText,
     attainment: attainment === null ? null : attainment.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
     lines,
     capped,

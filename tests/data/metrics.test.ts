@@ -43,7 +43,7 @@ describe('built-in metrics per rep and period', () => {
       pipeline: { type: 'money', amount: '30000', currency: 'USD' },
     });
     // D7 (EUR, 2026-02-02) is left out, not converted.
-    expect(r1.leftOutCount).toBe(1);
+    expect(r1.leftOut).toEqual([{ id: 'D7', amount: '5000', currency: 'EUR', stage: 'won' }]);
     expect(m.forRep('nobody').metrics.win_rate).toEqual({ type: 'null' });
     expect(m.forRep('nobody').metrics.revenue).toEqual({ type: 'money', amount: '0', currency: 'USD' });
     db.close();
