@@ -1,0 +1,124 @@
+// Runs one representative scenario per workflow (and per main path through it) on the
+// time-skipping server and writes each history to tests/replay/histories/<name>.json.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { upsertDeal } from '../../src/data/deals.js';
+import { upsertLead } from '../../src/data/leads.js';
+import { upsertRep } from '../../src/data/reps.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
+import { decideUpdate, stopSignal, workflowIds } from '../../src/workflows/api.js';
+import { dispatchWorkflow, goalWorkflow, payoutWorkflow, sequenceWorkflow } from '../../src/workflows/index.js';
+import { specRule } from '../payouts/spec-rule.js';
+import { historyToFile } from './history-file.js';
+import { startHarness, type Harness } from '../workflows/support/harness.js';
+import { attainmentBelow, goalRule, scoreAtLeast, sequenceRule, step, template, to } from '../workflows/support/rules.js';
+
+const out = fileURLToPath(new URL('./histories/', import.meta.url));
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness('record');
+  upsertRep(h.db, { id: 'r1', name: 'Ada', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null });
+  upsertRep(h.db, { id: 'r2', name: 'Bo', email: 'bo@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null });
+  for (const [id, rep] of [['d1', 'r1'], ['d2', 'r2']]) {
+    upsertDeal(h.db, { id, rep, name: id, amount: '160000', currency: 'USD', stage: 'won', product: 'Core', type: 'new', source: null, closed_at: '2026-02-01', contact: null });
+  }
+  fs.mkdirSync(out, { recursive: true });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function save(name: string, handle: WorkflowHandle, runId?: string) {
+  const history = await h.testEnv.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  fs.writeFileSync(path.join(out, `${name}.json`), historyToFile(history));
+}
+
+const lead = (id: string, score: string) => {
+  const record = { id, name: `Lead ${id}`, email: `${id}@prospect.example`, company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'America/New_York', score };
+  upsertLead(h.db, record);
+  return record;
+};
+
+const seqTemplates = [template('thanks', 'Thanks {{lead.name}}', 'Hi.'), template('call', 'Call?', 'Book.'), template('news', 'News', 'Read.'), template('hot', 'Hot: {{lead.name}}', '!')];
+const seqSteps = () => [
+  step.send('thanks'), step.wait(2, 'days'), step.wait(3, 'business_days'),
+  step.if(scoreAtLeast(50), [step.send('call'), step.send('hot', to.leadOwner)], [step.send('news')]),
+];
+
+test('record sequence histories', async () => {
+  const quiet = { from: '20:00', to: '08:00', weekends: true };
+  const rule = sequenceRule({ id: 'rec-seq', templates: seqTemplates, quietHours: quiet, steps: seqSteps() });
+  const l1 = lead('hot1', '80');
+  const completed = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l1.id), args: [{ rule, subject: { kind: 'lead', lead: l1 } }] });
+  expect((await completed.result()).outcome).toBe('completed');
+  await save('sequence-completed', completed);
+
+  // No quiet hours here: the first email must go out while the test holds the clock still.
+  const loud = sequenceRule({ id: 'rec-seq-loud', templates: seqTemplates, steps: seqSteps() });
+  const l2 = lead('stop1', '10');
+  const stopped = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(loud.id, 'lead', l2.id), args: [{ rule: loud, subject: { kind: 'lead', lead: l2 } }] });
+  await h.mail.waitFor(() => h.mail.to(l2.email).length === 1);
+  await stopped.signal(stopSignal, { eventType: 'lead.replied', eventId: 'e1' });
+  expect((await stopped.result()).outcome).toBe('stopped');
+  await save('sequence-stopped', stopped);
+
+  const l3 = lead('long1', '10');
+  const long = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l3.id), args: [{ rule, subject: { kind: 'lead', lead: l3 }, stepsPerRun: 2 }] });
+  await long.result();
+  await save('sequence-continued-as-new', long, long.firstExecutionRunId);
+});
+
+const approvalRule = (id: string): IncentiveRule => specRule({
+  id, cap: null,
+  approval: {
+    approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' },
+    within: { amount: '5', unit: 'days' },
+    escalations: [{ to: { kind: 'address', address: 'vp@acme.example' }, within: { amount: '3', unit: 'days' } }],
+    otherwise: 'reject',
+  },
+});
+
+test('record payout histories', async () => {
+  const auto = specRule({ id: 'rec-auto' });
+  const autoRun = await h.testEnv.client.workflow.start(payoutWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.payout(auto.id, 'r1', '2026-Q1'), args: [{ rule: auto, repId: 'r1', period: '2026-Q1' }] });
+  await autoRun.result();
+  await save('payout-auto-approved', autoRun);
+
+  const approved = approvalRule('rec-approved');
+  const run = await h.testEnv.client.workflow.start(payoutWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.payout(approved.id, 'r1', '2026-Q1'), args: [{ rule: approved, repId: 'r1', period: '2026-Q1' }] });
+  await h.mail.waitFor(() => h.mail.to('boss@acme.example').some((m) => m.subject.includes('Approve')));
+  await run.executeUpdate(decideUpdate, { args: [{ approver: 'boss@acme.example', round: 0, decision: 'approve' }] });
+  expect((await run.result()).phase).toBe('approved');
+  await save('payout-manager-approved', run);
+
+  const silent = approvalRule('rec-silent');
+  const silentRun = await h.testEnv.client.workflow.start(payoutWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.payout(silent.id, 'r1', '2026-Q1'), args: [{ rule: silent, repId: 'r1', period: '2026-Q1' }] });
+  expect((await silentRun.result()).phase).toBe('rejected');
+  await save('payout-escalated-otherwise', silentRun);
+});
+
+test('record goal and dispatch histories', async () => {
+  const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
+  const source = { file: 'rules/goals.rules', line: 1 };
+  const rule = goalRule({
+    id: 'rec-goal', period: 'month', target: '120000',
+    templates: [template('checkin', 'Progress {{progress.attainment}}', 'Hi {{rep.name}}'), template('risk', 'Risk', 'x'), template('review', 'Review', 'y')],
+    checkpoints: [
+      { id: 'every-1', when: { kind: 'every', schedule: { days: ['monday'], at: '09:00' } }, condition: null, sends: [{ id: 's1', template: 'checkin', to: [to.rep], source }] },
+      { id: 'fraction-1', when: { kind: 'fraction', percent: '50' }, condition: attainmentBelow(40), sends: [{ id: 's2', template: 'risk', to: [to.repManager], source }] },
+      { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 's3', template: 'review', to: [to.rep, to.repManager], source }] },
+    ],
+  });
+  const goal = await h.testEnv.client.workflow.start(goalWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, 'r1', `${year}-03`), args: [{ rule, repId: 'r1', period: `${year}-03` }] });
+  await goal.result();
+  await save('goal-month', goal);
+
+  const incentive = specRule({ id: 'rec-dispatch' });
+  const dispatch = await h.testEnv.client.workflow.start(dispatchWorkflow, { taskQueue: h.taskQueue, workflowId: 'rec-dispatch', args: [{ rule: incentive, action: 'incentive-period-end', period: '2026-Q1' }] });
+  expect((await dispatch.result()).startedCount).toBe(2);
+  await save('dispatch-incentive-period-end', dispatch);
+});

@@ -1,0 +1,49 @@
+// Replays every recorded history (tests/replay/histories, recorded by record-histories.record.ts)
+// against today's workflow code: a change that would break runs already in flight fails the build
+// here, instead of in production. Such changes ship behind `patched()`.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { expect, test } from 'vitest';
+import { workflowBundle } from '../../src/runtime/worker.js';
+import { historyFromFile, workflowTypeOf } from './history-file.js';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const dir = fileURLToPath(new URL('./histories/', import.meta.url));
+const histories = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => ({ workflowId: path.basename(file, '.json'), history: historyFromFile(fs.readFileSync(path.join(dir, file), 'utf8')) }));
+
+test('there is a recorded history for every workflow the worker runs', () => {
+  const types = new Set(histories.map((h) => workflowTypeOf(h.history)));
+  expect([...types].sort()).toEqual(['dispatchWorkflow', 'goalWorkflow', 'payoutWorkflow', 'sequenceWorkflow']);
+  expect(histories.length).toBeGreaterThanOrEqual(8);
+});
+
+test('every recorded history replays against the current workflow code', async () => {
+  const bundle = await workflowBundle();
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+    replayed += 1;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+  expect(replayed).toBe(histories.length);
+});
+
+test('an incompatible change to a workflow is caught by the replay', async () => {
+  const changed = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./fixtures/changed-sequence.ts', import.meta.url)),
+    logger: new DefaultLogger('WARN'),
+  });
+  const sequence = histories.filter((h) => h.workflowId === 'sequence-completed');
+  const results = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: changed }, sequence)) results.push(result);
+  expect(results).toHaveLength(1);
+  expect(results[0].error?.name).toBe('DeterminismViolationError');
+});
