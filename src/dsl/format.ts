@@ -6,6 +6,7 @@ import type { Comment, Declaration, RecipientNode, RuleFile, Span, Statement } f
 import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { canonicalLiteral } from './literals.js';
 import { printExpr, printRecipient } from './print-expr.js';
+import { tokenize } from './lexer.js';
 import { parseSource } from './program.js';
 
 export interface FormatResult {
@@ -19,15 +20,36 @@ class Printer {
   private next = 0;
   private lastLine = 0;
 
-  constructor(private readonly comments: Comment[]) {}
+  constructor(private readonly comments: Comment[], private readonly tokens: TokenMark[]) {}
+
+  /** Index of the first token starting at or after `offset`. */
+  private tokenIndex(offset: number): number {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tokens[mid].offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 
   /** Writes a line for a node starting at `span`, with any comments that come before it. */
   line(depth: number, text: string, span: Span, blockOpen = false): void {
     this.flush(span.offset, depth);
     this.gap(span.line);
     this.out.push(`${'  '.repeat(depth)}${text}`);
-    this.lastLine = blockOpen ? span.line : span.endLine;
-    this.trailing(blockOpen ? span.line : span.endLine, blockOpen ? span.offset : span.endOffset);
+    if (blockOpen) {
+      // The header ends at its `{`: a comment right after that brace belongs to the header line.
+      let i = this.tokenIndex(span.offset);
+      while (i < this.tokens.length && this.tokens[i].image !== '{') i++;
+      const brace = this.tokens[i];
+      this.lastLine = brace?.line ?? span.line;
+      this.trailing(this.lastLine, brace ? brace.offset + 1 : span.offset);
+    } else {
+      this.lastLine = span.endLine;
+      this.trailing(span.endLine, span.endOffset);
+    }
   }
 
   /** Closes a block whose `}` ends at `endOffset`, keeping comments written just before it. */
@@ -35,7 +57,7 @@ class Printer {
     this.flush(endOffset - 1, depth + 1);
     this.out.push(`${'  '.repeat(depth)}${text}`);
     this.lastLine = endLine;
-    this.trailing(endLine, endOffset - 1);
+    this.trailing(endLine, endOffset);
   }
 
   /** A line with no source position of its own (`} else {`). */
@@ -63,9 +85,12 @@ class Printer {
     }
   }
 
+  /** A comment is trailing when it is on the same line with no other token in between. */
   private trailing(line: number, afterOffset: number): void {
     const comment = this.comments[this.next];
-    if (comment && comment.span.line === line && comment.span.offset >= afterOffset) {
+    if (!comment || comment.span.line !== line || comment.span.offset < afterOffset) return;
+    const between = this.tokens[this.tokenIndex(afterOffset)];
+    if (!between || between.offset > comment.span.offset) {
       this.out[this.out.length - 1] += ` ${comment.text.trimEnd()}`;
       this.next++;
     }
@@ -160,8 +185,15 @@ function printDeclaration(d: Declaration, p: Printer): void {
   p.close(0, '}', d.span.endOffset, d.span.endLine);
 }
 
-export function printFile(ast: RuleFile): string {
-  const p = new Printer(ast.comments);
+/** Where a token is: enough to place comments relative to braces and statements. */
+export interface TokenMark {
+  offset: number;
+  line: number;
+  image: string;
+}
+
+export function printFile(ast: RuleFile, tokens: TokenMark[]): string {
+  const p = new Printer(ast.comments, tokens);
   ast.declarations.forEach((d, i) => {
     if (i > 0) {
       // Metrics stay together; everything else gets a blank line before it (and its comments).
@@ -184,7 +216,8 @@ export function formatSource(text: string, file: string): FormatResult {
   const bag = new DiagnosticBag();
   const parsed = parseSource({ path: file, text }, bag);
   if (bag.hasErrors()) return { formatted: null, diagnostics: bag.sorted() };
-  const formatted = printFile(parsed.ast);
+  const tokens = tokenize(text).tokens.map((t) => ({ offset: t.startOffset, line: t.startLine ?? 1, image: t.image }));
+  const formatted = printFile(parsed.ast, tokens);
   const check = new DiagnosticBag();
   const reparsed = parseSource({ path: file, text: formatted }, check);
   if (check.hasErrors() || shape(reparsed.ast) !== shape(parsed.ast)) {

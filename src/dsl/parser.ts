@@ -90,8 +90,8 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const entries: SettingNode[] = [];
     this.MANY(() => {
       this.OR([
-        { ALT: () => { const k = this.CONSUME(Kw.timezone); const v = this.SUBRULE(this.string); this.ACTION(() => entries.push(this.setting('timezone', k, v))); } },
-        { ALT: () => { const k = this.CONSUME(Kw.from); const v = this.SUBRULE2(this.string); this.ACTION(() => entries.push(this.setting('from', k, v))); } },
+        { ALT: () => { const k = this.CONSUME(Kw.timezone); const v = this.SUBRULE(this.string); this.ACTION(() => { if (v) entries.push(this.setting('timezone', k, v)); }); } },
+        { ALT: () => { const k = this.CONSUME(Kw.from); const v = this.SUBRULE2(this.string); this.ACTION(() => { if (v) entries.push(this.setting('from', k, v)); }); } },
         { ALT: () => {
           const k = this.CONSUME(Kw.currency);
           const v = this.CONSUME(T.CurrencyCode);
@@ -143,7 +143,8 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const body = this.SUBRULE(this.block);
     return this.ACTION(() => ({
       kind: start.image as 'goal' | 'incentive' | 'sequence',
-      name,
+      // After a syntax error the name may be missing; the declaration is then not checked further.
+      name: name ?? { value: '', raw: '""', span: this.tokenSpan(start) },
       body: body ?? [],
       span: this.spanFrom(start),
     }));
@@ -294,8 +295,8 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
 
   recipient = this.RULE('recipient', (): RecipientNode =>
     this.OR([
-      { ALT: () => { const p = this.SUBRULE(this.path); return this.ACTION(() => ({ kind: 'path' as const, parts: p.parts, span: p.span })); } },
-      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => ({ kind: 'address' as const, value: s, span: s.span })); } },
+      { ALT: () => { const p = this.SUBRULE(this.path); return this.ACTION(() => (p ? { kind: 'path' as const, parts: p.parts, span: p.span } : this.errorRecipient())); } },
+      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => (s ? { kind: 'address' as const, value: s, span: s.span } : this.errorRecipient())); } },
     ]));
 
   commissionStatement = this.RULE('commissionStatement', (): Statement => {
@@ -406,7 +407,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     return this.ACTION(() => ({ kind: 'stopOn' as const, events: events.filter(Boolean).map((e) => this.pathName(e)), span: this.spanFrom(start) }));
   });
 
-  pathName(path: PathNode): Name {
+  errorRecipient(): RecipientNode {
+    const span = this.errorNode().span;
+    return { kind: 'address', value: { value: '', raw: '""', span }, span };
+  }
+
+  pathName(path: PathNode | undefined): Name {
+    if (!path) return { text: '', span: this.errorNode().span };
     return { text: path.parts.map((p) => p.text).join('.'), span: path.span };
   }
 
@@ -510,8 +517,9 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     return result;
   });
 
-  spanFromNode(node: ExprNode): Span {
+  spanFromNode(node: ExprNode | undefined): Span {
     const last = this.LA(0);
+    if (!node) return this.errorNode().span;
     if (!isReal(last)) return node.span;
     const to = this.tokenSpan(last);
     return { ...node.span, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset };
@@ -589,7 +597,12 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
 
   literal = this.RULE('literal', (): LiteralNode =>
     this.OR([
-      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => ({ kind: 'literal' as const, value: { type: 'string' as const, value: s.value }, raw: s.raw, span: s.span })); } },
+      { ALT: () => {
+        const s = this.SUBRULE(this.string);
+        return this.ACTION(() => (s
+          ? { kind: 'literal' as const, value: { type: 'string' as const, value: s.value }, raw: s.raw, span: s.span }
+          : this.literalOf(this.LA(0))));
+      } },
       { ALT: () => this.literalOf(this.CONSUME(T.NumberLit)) },
       { ALT: () => this.literalOf(this.CONSUME(T.MoneyLit)) },
       { ALT: () => this.literalOf(this.CONSUME(T.PercentLit)) },

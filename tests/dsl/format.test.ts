@@ -1,0 +1,99 @@
+// `salesflow fmt`: canonical layout, idempotent, comments kept, meaning unchanged.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { canonicalJsonPretty, formatSource } from '../../src/dsl/index.js';
+import { compile, root } from './helpers.js';
+
+const examples = [
+  ...readdirSync(join(root, 'rules')).filter((f) => f.endsWith('.rules')).map((f) => join(root, 'rules', f)),
+  join(root, 'tests', 'dsl', 'fixtures', 'spec', 'spec.rules'),
+];
+
+describe('formatter', () => {
+  it.each(examples)('is idempotent on %s', (file) => {
+    const text = readFileSync(file, 'utf8');
+    const once = formatSource(text, 'x.rules').formatted!;
+    expect(once).not.toBeNull();
+    expect(formatSource(once, 'x.rules').formatted).toBe(once);
+  });
+
+  it('leaves the example rules in rules/ unchanged (they are already canonical)', () => {
+    for (const file of examples.filter((f) => f.includes(`${join(root, 'rules')}`))) {
+      const text = readFileSync(file, 'utf8');
+      expect(formatSource(text, 'x.rules').formatted, file).toBe(text);
+    }
+  });
+
+  it('normalizes layout and keeps own-line and trailing comments', () => {
+    const messy = [
+      '# header comment',
+      'settings { timezone "UTC"   currency EUR }',
+      'goal "G" {   measure revenue   target   1_000   EUR per month # trailing',
+      '  # before the check-in',
+      'every monday,thursday at 09:00 { send "goal-checkin" to rep,rep.manager }',
+      '',
+      '',
+      '  at end of period when attainment<50%and deals_won>=2 {',
+      '      send "goal-review" to rep',
+      '      # last inside',
+      '  } # after block',
+      '}',
+    ].join('\n');
+    const formatted = formatSource(messy, 'x.rules').formatted;
+    expect(formatted).toBe([
+      '# header comment',
+      'settings {',
+      '  timezone "UTC"',
+      '  currency EUR',
+      '}',
+      '',
+      'goal "G" {',
+      '  measure revenue',
+      '  target 1_000 EUR per month # trailing',
+      '  # before the check-in',
+      '  every monday, thursday at 09:00 {',
+      '    send "goal-checkin" to rep, rep.manager',
+      '  }',
+      '',
+      '  at end of period when attainment < 50% and deals_won >= 2 {',
+      '    send "goal-review" to rep',
+      '    # last inside',
+      '  } # after block',
+      '}',
+      '',
+    ].join('\n'));
+  });
+
+  it('formats if / else if / else chains and keeps parentheses', () => {
+    const text = 'sequence "S" {\n on lead.created\n stop on lead.replied\n if (lead.score>5 or lead.score<1) and lead.source="x" { send "book-a-call" to lead } else if lead.score > 2 { send "case-study" to lead } else { wait 2 days\n send "newsletter-invite" to lead }\n}\n';
+    const formatted = formatSource(text, 'x.rules').formatted!;
+    expect(formatted).toContain('  if (lead.score > 5 or lead.score < 1) and lead.source = "x" {\n');
+    expect(formatted).toContain('  } else if lead.score > 2 {\n    send "case-study" to lead\n  } else {\n    wait 2 days\n');
+    expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
+  });
+
+  it('does not change the compiled plan', async () => {
+    const text = readFileSync(join(root, 'tests', 'dsl', 'fixtures', 'spec', 'spec.rules'), 'utf8');
+    const before = await compile(text);
+    const after = await compile(formatSource(text, 'test.rules').formatted!);
+    // Line numbers move (settings become a block), so compare without them.
+    const noLines = (plan: unknown) => canonicalJsonPretty(plan).replace(/"line": \d+/g, '"line": 0');
+    expect(before.plan).not.toBeNull();
+    expect(noLines(after.plan)).toBe(noLines(before.plan));
+  });
+
+  it('refuses to format a file with syntax errors and says why', () => {
+    const result = formatSource('goal "G" {\n  measure\n}\n', 'x.rules');
+    expect(result.formatted).toBeNull();
+    expect(result.diagnostics[0]).toMatchObject({ code: 'SF1101', line: 3, col: 1 });
+  });
+
+  it('keeps every comment of every example', () => {
+    for (const file of examples) {
+      const text = readFileSync(file, 'utf8');
+      const comments = (s: string) => s.split('\n').map((l) => /#.*$/.exec(l)?.[0].trimEnd()).filter(Boolean);
+      expect(comments(formatSource(text, 'x.rules').formatted!)).toEqual(comments(text));
+    }
+  });
+});
