@@ -1,0 +1,94 @@
+// The built command line, as CI runs it: exit codes, text and JSON diagnostics, fmt --check.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { root } from './helpers.js';
+
+const bin = join(root, 'bin', 'salesflow.js');
+
+function salesflow(args: string[], cwd = root) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'salesflow-dsl-'));
+  cpSync(join(root, 'rules'), join(dir, 'rules'), { recursive: true, filter: (src) => !src.includes(`${join('rules', 'tests')}`) });
+  return dir;
+}
+
+beforeAll(() => {
+  // bin/salesflow.js runs dist/: build it first. Other people's in-progress files may not
+  // typecheck; tsc still emits, so only a missing output is fatal.
+  spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  expect(readFileSync(join(root, 'dist', 'cli', 'commands', 'check.js'), 'utf8')).toContain('checkRules');
+}, 180_000);
+
+describe('salesflow check', () => {
+  it('exits 0 on the example rules', () => {
+    const r = salesflow(['check', 'rules/']);
+    expect(r.stderr).toContain('0 errors');
+    expect(r.code).toBe(0);
+  });
+
+  it('exits 1 with path:line:col, the source line, a caret and a suggestion', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'rules', 'bad.rules'), 'goal "Bad" {\n  measure revenu\n  target 1 EUR per week\n}\n');
+    const r = salesflow(['check', 'rules'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('rules/bad.rules:2:11: error: unknown metric "revenu" [SF2003]\n    measure revenu\n            ^~~~~~\n  did you mean revenue?');
+  });
+
+  it('prints JSON diagnostics with the documented shape', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'rules', 'bad.rules'), 'sequence "S" {\n  on lead.creatd\n  send "webinar-thanks" to lead\n}\n');
+    const r = salesflow(['check', '--format', 'json', 'rules'], dir);
+    expect(r.code).toBe(1);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(Object.keys(row)).toEqual(['file', 'line', 'col', 'endLine', 'endCol', 'severity', 'code', 'message']);
+    expect(rows).toContainEqual({
+      file: 'rules/bad.rules', line: 2, col: 6, endLine: 2, endCol: 17, severity: 'error', code: 'SF2004',
+      message: 'unknown event "lead.creatd"; did you mean lead.created?',
+    });
+  });
+
+  it('prints an empty JSON array when clean', () => {
+    const r = salesflow(['check', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
+  it('reports a path that does not exist', () => {
+    const r = salesflow(['check', 'no-such-folder']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('no-such-folder:1:1: error: no such file or folder: no-such-folder [SF1000]');
+  });
+});
+
+describe('salesflow compile', () => {
+  it('prints the same plan JSON on two runs', () => {
+    const a = salesflow(['compile', 'rules']);
+    const b = salesflow(['compile', 'rules']);
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout).rules.length).toBe(10);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).not.toContain(root);
+  });
+});
+
+describe('salesflow fmt', () => {
+  it('--check lists unformatted files and exits 1; fmt rewrites them; then --check passes', () => {
+    const dir = workspace();
+    const file = join(dir, 'rules', 'messy.rules');
+    writeFileSync(file, 'sequence "M" {   on deal.won   # after close\nsend "csat-survey" to deal.contact }\n');
+    const check = salesflow(['fmt', '--check', 'rules'], dir);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toBe('rules/messy.rules\n');
+    expect(salesflow(['fmt', 'rules'], dir).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('sequence "M" {\n  on deal.won # after close\n  send "csat-survey" to deal.contact\n}\n');
+    expect(salesflow(['fmt', '--check', 'rules'], dir).code).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+// Templates as authors write them and as recipients see them.
+import { describe, expect, it } from 'vitest';
+import { defaultTemplateTexts, parseTemplate, renderTemplate, scopePaths, templateScopes } from '../../src/templates/index.js';
+
+describe('parseTemplate', () => {
+  it('reads the subject from the front matter and lists placeholders in order of first use', () => {
+    const { template, uses, problems } = parseTemplate('t', '---\nsubject: Hi {{ lead.name }}\n---\n\nHello {{lead.name}} from {{rep.name}}\n');
+    expect(problems).toEqual([]);
+    expect(template).toEqual({ name: 't', subject: 'Hi {{ lead.name }}', body: 'Hello {{lead.name}} from {{rep.name}}\n', placeholders: ['lead.name', 'rep.name'] });
+    expect(uses[0]).toEqual({ path: 'lead.name', line: 2, col: 13, endCol: 28 });
+  });
+
+  it('accepts a bare subject line', () => {
+    expect(parseTemplate('t', 'subject: Hello\nBody\n').template.subject).toBe('Hello');
+  });
+
+  it('reports a missing subject, an unclosed front matter and malformed placeholders', () => {
+    expect(parseTemplate('t', 'Body only\n').problems[0]).toMatchObject({ kind: 'noSubject' });
+    expect(parseTemplate('t', '---\nsubject: x\nBody\n').problems[0]).toMatchObject({ kind: 'unclosedFrontMatter' });
+    const bad = parseTemplate('t', '---\nsubject: x\n---\nHi {{lead name}} and {{rep.name\n').problems;
+    expect(bad.map((p) => p.kind)).toEqual(['badPlaceholder', 'badPlaceholder']);
+    expect(bad[0]).toMatchObject({ line: 4, col: 4 });
+  });
+});
+
+describe('renderTemplate', () => {
+  it('escapes values in HTML and keeps them as they are in text', () => {
+    const { template } = parseTemplate('t', '---\nsubject: Deal {{deal.name}}\n---\n\nHi <b>{{lead.name}}</b>\n\nBye\n');
+    const out = renderTemplate(template, { deal: { name: 'A & B' }, lead: { name: '<script>x</script>' } });
+    expect(out.subject).toBe('Deal A & B');
+    expect(out.text).toBe('Hi <b><script>x</script></b>\n\nBye\n');
+    expect(out.html).toBe('<p>Hi &lt;b&gt;&lt;script&gt;x&lt;/script&gt;&lt;/b&gt;</p>\n<p>Bye</p>\n');
+  });
+
+  it('renders missing values as empty', () => {
+    const { template } = parseTemplate('t', 'subject: x {{rep.team}}\nBody\n');
+    expect(renderTemplate(template, { rep: { team: null } }).subject).toBe('x ');
+  });
+});
+
+describe('scopes', () => {
+  it('the built-in incentive emails only use the incentive scope', () => {
+    const paths = scopePaths('incentive');
+    for (const [name, text] of Object.entries(defaultTemplateTexts)) {
+      const { template, problems } = parseTemplate(name, text);
+      expect(problems).toEqual([]);
+      for (const p of template.placeholders) expect(paths.has(p), `${name}: ${p}`).toBe(true);
+    }
+  });
+
+  it('gives lead sequences the lead and its owner, and scheduled ones only the rep', () => {
+    expect(scopePaths('sequence:lead').has('lead.score')).toBe(true);
+    expect(scopePaths('sequence:lead').has('rep.email')).toBe(true);
+    expect(scopePaths('sequence:rep').has('lead.name')).toBe(false);
+    expect(scopePaths('goal').has('progress.attainment')).toBe(true);
+    expect(scopePaths('incentive').has('approval.url')).toBe(true);
+    expect(Object.keys(templateScopes).sort()).toEqual(['goal', 'incentive', 'sequence:deal', 'sequence:lead', 'sequence:rep']);
+  });
+});
