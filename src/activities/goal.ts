@@ -2,7 +2,7 @@
 // checkpoint: progress from the data source (measure, target, attainment), the checkpoint's
 // condition on it, and the emails. Each occurrence of a checkpoint has its own outbox keys, so a
 // retried check-in mails once and next week's check-in is not mistaken for this week's.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { computeMetrics } from '../data/metrics.js';
 import { getRep } from '../data/reps.js';
 import { Decimal, dec, displayMoney, ZERO } from '../money/index.js';
@@ -127,7 +127,8 @@ export function goalActivities(deps: ActivityDeps) {
         const template = rule.templates[send.template];
         if (!template) throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${send.template}"`, 'PlanError');
         const rendered = renderTemplate(template, scope);
-        const { recipients } = resolveRecipients(db, send.to, { rep });
+        const { recipients, problems } = resolveRecipients(db, send.to, { rep });
+        for (const problem of problems) log.warn(`goal "${rule.name}", send "${send.template}": ${problem}`);
         for (const r of recipients) {
           await deliver(deps, {
             key: `${input.workflowId}:${send.id}@${input.occurrence}:${r.email.toLowerCase()}`,

@@ -1,7 +1,7 @@
 // Activities of the payout workflow. The statement comes from the one statement function
 // (src/payouts) over facts from the data layer and is recorded before anything is asked, so a
 // retry or a restart works on the statement already on record, never on a recomputed one.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
 import { getRep } from '../data/reps.js';
@@ -93,7 +93,10 @@ export function payoutActivities(deps: ActivityDeps) {
     ): Promise<{ approver: string | null; problem: string | null }> {
       const rep = repOf(input);
       const resolved = resolveRecipient(db, input.to, { rep });
-      if (!resolved.ok) return { approver: null, problem: resolved.reason };
+      if (!resolved.ok) {
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${resolved.reason}`);
+        return { approver: null, problem: resolved.reason };
+      }
       const approver = resolved.recipient.email.trim().toLowerCase();
       const token = signToken(
         { purpose: 'approval', workflowId: input.workflowId, approver, round: input.round, exp: input.deadline },

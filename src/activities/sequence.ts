@@ -1,6 +1,7 @@
 // Activities of the sequence workflow: who a send goes to (with their time zone, for quiet hours),
 // whether an `if` holds on the subject's current data, and the email itself with its unsubscribe
 // link. Suppressed addresses are recorded as such and never mailed.
+import { log } from '@temporalio/activity';
 import { signToken } from '../tokens/index.js';
 import { holds } from '../plan/evaluate.js';
 import type { Expr, Send, Template } from '../plan/schema.js';
@@ -34,7 +35,9 @@ export function sequenceActivities(deps: ActivityDeps) {
   return {
     async sequenceRecipients(input: { send: Send; subject: Subject; fallbackTimezone: string }): Promise<SequenceRecipient[]> {
       const records = currentRecords(deps.db, input.subject);
-      const { recipients } = resolveRecipients(deps.db, input.send.to, records);
+      const { recipients, problems } = resolveRecipients(deps.db, input.send.to, records);
+      // A recipient that cannot be resolved (no owner, unknown rep) skips that address only.
+      for (const problem of problems) log.warn(`send "${input.send.template}": ${problem}`, { sendId: input.send.id });
       return recipients.map((r) => ({ email: r.email, timezone: r.timezone ?? input.fallbackTimezone }));
     },
 

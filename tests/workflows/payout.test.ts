@@ -215,3 +215,19 @@ describe('retries', () => {
     expect(h.mail.messages.length).toBe(mailsBefore);
   });
 });
+
+describe('approver that cannot be resolved', () => {
+  test('a rep without a manager goes straight to the escalation', async () => {
+    const rep = { ...seedRep('nomgr'), manager: null };
+    upsertRep(h.db, rep);
+    const rule = withApproval('nomgr-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [vpMail] = await h.mail
+      .waitFor(() => h.mail.to('vp-sales@acme.example').some((m) => m.subject.includes(rep.name)))
+      .then(() => h.mail.to('vp-sales@acme.example').filter((m) => m.subject.includes(rep.name)));
+    const { claims } = approvalLink(vpMail);
+    expect(claims.round).toBe(1);
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: 1, decision: 'approve' }] });
+    expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
+  });
+});

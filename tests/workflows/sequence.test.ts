@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { upsertDeal } from '../../src/data/deals.js';
 import { upsertLead } from '../../src/data/leads.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { listOutbox } from '../../src/data/outbox.js';
@@ -157,6 +158,25 @@ describe('sequence workflow', () => {
     expect(h.mail.to(l.email)).toHaveLength(1);
     const rows = listOutbox(h.db, { to: l.email });
     expect(rows.map((r) => [r.key, r.status])).toEqual([[`seq:retried:lead:retry:${rule.steps[0].kind === 'send' ? rule.steps[0].send.id : ''}:retry@prospect.example`, 'sent']]);
+  });
+
+  test('CSAT after close: a deal sequence waits 30 days and mails the deal contact; a deal subject has no lead', async () => {
+    const deal = {
+      id: 'won-1', rep: 'r-ada', name: 'Big deal', amount: '50000', currency: 'USD', stage: 'won' as const, product: 'Core',
+      type: 'new' as const, source: null, closed_at: '2026-03-01', contact: 'buyer@customer.example',
+    };
+    upsertDeal(h.db, deal);
+    const csat = template('csat-survey', 'How did {{deal.name}} go?', 'Your {{deal.amount}} purchase, handled by {{rep.name}}.');
+    const base = sequenceRule({ id: 'csat', templates: [csat], steps: [step.wait(30, 'days'), step.send('csat-survey', { kind: 'entity', entity: 'deal' })] });
+    const rule = { ...base, subject: 'deal' as const, trigger: { kind: 'event' as const, event: 'deal.won' as const, where: null } };
+    const handle = await h.testEnv.client.workflow.start(sequenceWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'deal', deal.id), args: [{ rule, subject: { kind: 'deal', deal } }],
+    });
+    const result = await handle.result();
+    expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([['buyer@customer.example', 'sent']]);
+    const [mail] = h.mail.to('buyer@customer.example');
+    expect(mail.subject).toBe('How did Big deal go?');
+    expect(mail.body).toContain('Your 50,000.00 USD purchase, handled by Ada Rep.');
   });
 
   test('a long run continues as new, carrying its position: every email once, in order', async () => {
