@@ -3,6 +3,7 @@ import type { Expr } from '../plan/schema.js';
 import { holds } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import { prepared, type Db } from './db.js';
+import { conditionToSql } from './sql-condition.js';
 
 export const repColumns = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date'] as const;
 
@@ -38,8 +39,15 @@ export function listReps(db: Db): RepRecord[] {
   return prepared(db, `SELECT ${selectList} FROM reps ORDER BY id`).all() as RepRecord[];
 }
 
-/** Reps a rule's `for reps where ...` selects (all reps when the condition is null). */
+/**
+ * Reps a rule's `for reps where ...` selects (all reps when the condition is null). The condition
+ * runs in SQL when it translates faithfully, else through the evaluator.
+ */
 export function findRepsWhere(db: Db, condition: Expr | null): RepRecord[] {
-  const reps = listReps(db);
-  return condition ? reps.filter((rep) => holds(condition, { rep })) : reps;
+  if (!condition) return listReps(db);
+  const sql = conditionToSql(condition);
+  if (sql && !sql.usesDeal) {
+    return db.prepare(`SELECT ${repColumns.map((c) => `r.${c}`).join(', ')} FROM reps r WHERE ${sql.sql} ORDER BY r.id`).all() as RepRecord[];
+  }
+  return listReps(db).filter((rep) => holds(condition, { rep }));
 }

@@ -14,6 +14,8 @@ export interface SqlCondition {
   sql: string;
   /** The condition reads rep fields: the query must join `reps r ON r.id = d.rep`. */
   needsRep: boolean;
+  /** The condition reads deal fields (so it cannot run over `reps r` alone). */
+  usesDeal: boolean;
 }
 
 type Operand =
@@ -26,11 +28,14 @@ const COMPARISONS = new Set<BinaryOp>(['=', '!=', '<', '<=', '>', '>=']);
 
 class Untranslatable extends Error {}
 
-function operand(expr: Expr, uses: { rep: boolean }): Operand {
+interface Uses { rep: boolean; deal: boolean }
+
+function operand(expr: Expr, uses: Uses): Operand {
   if (expr.kind === 'field') {
     const info = entityFields[expr.entity]?.[expr.field];
     if (!info || (expr.entity !== 'deal' && expr.entity !== 'rep')) throw new Untranslatable();
     if (expr.entity === 'rep') uses.rep = true;
+    else uses.deal = true;
     const alias = expr.entity === 'deal' ? 'd' : 'r';
     if (info.type === 'money') {
       return { kind: 'money', micros: `${alias}.amount_micros`, currency: `${alias}.currency`, nullable: false };
@@ -66,7 +71,7 @@ function comparison(op: BinaryOp, left: Operand, right: Operand): string {
   return left.nullable || right.nullable ? `COALESCE(${plain}, 0)` : `(${plain})`;
 }
 
-function condition(expr: Expr, uses: { rep: boolean }): string {
+function condition(expr: Expr, uses: Uses): string {
   switch (expr.kind) {
     case 'literal':
       if (expr.value.type === 'bool') return expr.value.value ? '1' : '0';
@@ -101,10 +106,10 @@ function condition(expr: Expr, uses: { rep: boolean }): string {
 
 /** SQL for a condition over `deals d` (and `reps r`), or null when only JS can evaluate it. */
 export function conditionToSql(expr: Expr | null): SqlCondition | null {
-  if (!expr) return { sql: '1', needsRep: false };
-  const uses = { rep: false };
+  if (!expr) return { sql: '1', needsRep: false, usesDeal: false };
+  const uses: Uses = { rep: false, deal: false };
   try {
-    return { sql: condition(expr, uses), needsRep: uses.rep };
+    return { sql: condition(expr, uses), needsRep: uses.rep, usesDeal: uses.deal };
   } catch (err) {
     if (err instanceof Untranslatable) return null;
     throw err;

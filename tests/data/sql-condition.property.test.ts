@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/data/db.js';
 import { upsertDeal } from '../../src/data/deals.js';
-import { upsertRep } from '../../src/data/reps.js';
+import { findRepsWhere, upsertRep } from '../../src/data/reps.js';
 import { conditionToSql } from '../../src/data/sql-condition.js';
 import { holds } from '../../src/plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../../src/plan/records.js';
@@ -63,6 +63,31 @@ describe('conditions in SQL mean what the evaluator means', () => {
       }),
       { numRuns: 400 },
     );
+    db.close();
+  });
+});
+
+describe('rep conditions', () => {
+  const repLeaf: fc.Arbitrary<Expr> = fc.tuple(fc.constantFrom('=', '!=' as const), fc.constantFrom('region', 'role', 'team'), fc.constantFrom('EMEA', 'AE', 'x'))
+    .map(([op, f, v]) => bin(op as '=', field('rep', f), str(v)));
+  const repCondition = fc.letrec<{ c: Expr }>((tie) => ({
+    c: fc.oneof({ depthSize: 'small' }, repLeaf,
+      fc.tuple(fc.constantFrom('and', 'or' as const), tie('c'), tie('c')).map(([op, l, r]) => bin(op as 'and', l, r)),
+      tie('c').map((operand): Expr => ({ kind: 'not', type: 'bool', operand }))),
+  })).c;
+
+  it('findRepsWhere selects in SQL exactly the reps the evaluator selects', () => {
+    const db = openDatabase(join(tempDir(), 'r.db'));
+    const reps: RepRecord[] = [];
+    let i = 0;
+    for (const region of [null, 'EMEA', 'AMER']) for (const role of [null, 'AE']) for (const team of [null, 'x']) {
+      const rep: RepRecord = { id: `r${i++}`, name: 'n', email: 'n@x.example', team, role, region, manager: null, timezone: null, start_date: null };
+      reps.push(rep);
+      upsertRep(db, rep);
+    }
+    fc.assert(fc.property(repCondition, (expr) => {
+      expect(findRepsWhere(db, expr).map((r) => r.id)).toEqual(reps.filter((rep) => holds(expr, { rep })).map((r) => r.id).sort());
+    }), { numRuns: 200 });
     db.close();
   });
 });

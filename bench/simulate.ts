@@ -1,0 +1,139 @@
+// `npm run bench:simulate`: `simulate` for one quarter over 100,000 reps and 1,000,000 deals in a
+// real SQLite file, against one bare grouped SQL sum over the same deals in the same run.
+// Goal: simulate ≤ 2× the bare query. Generation is not timed.
+// Sizes: BENCH_REPS, BENCH_DEALS; repetitions: BENCH_RUNS (median reported).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../src/data/db.js';
+import { toMicros } from '../src/data/micros.js';
+import { gatherFacts } from '../src/data/facts.js';
+import { statementsForPeriod } from '../src/data/period-statements.js';
+import { findRepsWhere } from '../src/data/reps.js';
+import { computeStatement } from '../src/payouts/statement.js';
+import { loadRules } from '../src/dsl/index.js';
+import { statementJson } from '../src/payouts/render.js';
+import type { IncentiveRule } from '../src/plan/schema.js';
+
+const REPS = Number(process.env.BENCH_REPS ?? 100_000);
+const DEALS = Number(process.env.BENCH_DEALS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const PERIOD = '2026-Q1';
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run generates the same data. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generate(path: string): void {
+  const db = openDatabase(path);
+  const rnd = random(42);
+  const now = new Date().toISOString();
+  const insertRep = db.prepare(`INSERT INTO reps (id, name, email, team, role, region, manager, timezone, start_date, updated_at)
+    VALUES (?, ?, ?, ?, 'AE', ?, ?, 'UTC', NULL, ?)`);
+  const insertDeal = db.prepare(`INSERT INTO deals (id, rep, name, amount, amount_micros, currency, stage, product, type, source, closed_at, contact, updated_at)
+    VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?)`);
+  const products = ['Core', 'Core', 'Core', 'Analytics', 'Platform'];
+  const types = ['new', 'new', 'renewal', 'expansion'];
+  db.transaction(() => {
+    for (let i = 0; i < REPS; i++) {
+      insertRep.run(`r${i}`, `Rep ${i}`, `rep${i}@acme.example`, `team-${i % 50}`, i % 2 ? 'EMEA' : 'AMER', `mgr${i % 1000}@acme.example`, now);
+    }
+    for (let i = 0; i < DEALS; i++) {
+      const stageDraw = rnd();
+      const stage = stageDraw < 0.6 ? 'won' : stageDraw < 0.8 ? 'lost' : 'open';
+      const day = Math.floor(rnd() * 365);
+      const date = new Date(Date.UTC(2026, 0, 1 + day)).toISOString().slice(0, 10);
+      const amount = (Math.floor(rnd() * 5_000_000) / 100).toFixed(2);
+      const micros = toMicros(amount);
+      if (!micros.ok) throw new Error(micros.message);
+      insertDeal.run(
+        `d${i}`, `r${Math.floor(rnd() * REPS)}`, amount, micros.micros, rnd() < 0.03 ? 'EUR' : 'USD', stage,
+        products[Math.floor(rnd() * products.length)], types[Math.floor(rnd() * types.length)],
+        stage === 'open' ? null : date, now,
+      );
+    }
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('ANALYZE');
+  db.close();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const start = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+async function main(): Promise<void> {
+  const rulesDir = fileURLToPath(new URL('../../../tests/fixtures/rules', import.meta.url));
+  const compiled = await loadRules([rulesDir]);
+  const rule = compiled.plan?.rules.find((r): r is IncentiveRule => r.kind === 'incentive');
+  if (!rule) throw new Error(`bench rule did not compile: ${JSON.stringify(compiled.diagnostics)}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'salesflow-bench-'));
+  const path = join(dir, 'bench.db');
+  try {
+    process.stdout.write(`generating ${REPS.toLocaleString('en')} reps and ${DEALS.toLocaleString('en')} deals in ${path} ...\n`);
+    const gen = time(() => generate(path));
+    process.stdout.write(`generated in ${(gen.ms / 1000).toFixed(1)} s (not timed)\n`);
+
+    const db = openDatabase(path, { readonly: true });
+    const bare = db.prepare(`SELECT rep, SUM(amount_micros) FROM deals
+      WHERE stage = 'won' AND closed_at BETWEEN ? AND ? AND currency = ? GROUP BY rep`);
+    const simTimes: number[] = [];
+    const sqlTimes: number[] = [];
+    let statements = 0;
+    let jsonMs = 0;
+    // Warm the page cache once for both, then alternate so neither gets a warmer cache.
+    bare.all('2026-01-01', '2026-03-31', 'USD');
+    for (let run = 0; run < RUNS; run++) {
+      const sql = time(() => bare.all('2026-01-01', '2026-03-31', 'USD'));
+      sqlTimes.push(sql.ms);
+      const sim = time(() => statementsForPeriod(db, rule, PERIOD));
+      simTimes.push(sim.ms);
+      if (!sim.value.ok) throw new Error(sim.value.message);
+      statements = sim.value.statements.length;
+      const list = sim.value.statements;
+      jsonMs = time(() => JSON.stringify(list.map(statementJson))).ms;
+    }
+    // Where the time goes, phase by phase (one extra run, same code path).
+    const reps = time(() => findRepsWhere(db, rule.reps));
+    const facts = time(() => gatherFacts(db, rule, reps.value, PERIOD));
+    const gathered = facts.value;
+    if (!gathered.ok) throw new Error(gathered.message);
+    const compute = time(() => reps.value.map((rep) => computeStatement(rule, rep, PERIOD, gathered.facts.get(rep.id)!)));
+    db.close();
+
+    const sim = median(simTimes);
+    const sql = median(sqlTimes);
+    process.stdout.write([
+      `rule: ${rule.name} (${rule.commission?.method} commission, ${rule.bonuses.length} bonus, ${rule.spiffs.length} spiff, cap, ${rule.rewards.length} reward)`,
+      `period ${PERIOD}: ${statements.toLocaleString('en')} statements`,
+      `bare SQL  SUM(amount_micros) GROUP BY rep: median ${sql.toFixed(0)} ms  (runs: ${sqlTimes.map((t) => t.toFixed(0)).join(', ')})`,
+      `simulate  statements for all reps:         median ${sim.toFixed(0)} ms  (runs: ${simTimes.map((t) => t.toFixed(0)).join(', ')})`,
+      `          phases: reps ${reps.ms.toFixed(0)} ms, facts (one grouped scan) ${facts.ms.toFixed(0)} ms, ${compute.value.length.toLocaleString('en')} statements ${compute.ms.toFixed(0)} ms`,
+      `          + JSON output:                   ${jsonMs.toFixed(0)} ms (not in the ratio)`,
+      `ratio simulate / bare SQL: ${(sim / sql).toFixed(2)}×  (goal ≤ 2×) ${sim / sql <= 2 ? 'OK' : 'MISSED'}`,
+      '',
+    ].join('\n'));
+  } finally {
+    // BENCH_KEEP=1 keeps the generated file for profiling.
+    if (process.env.BENCH_KEEP) process.stdout.write(`kept ${path}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => { console.error(err); process.exitCode = 1; });
