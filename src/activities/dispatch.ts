@@ -1,6 +1,7 @@
 // Activity of the dispatch workflow: the reps a scheduled run fans out to, a page at a time in id
 // order (so a dispatch over many reps can continue as new between pages).
-import { findRepsWhere } from '../data/reps.js';
+import { repColumns } from '../data/reps.js';
+import { holds } from '../plan/evaluate.js';
 import { statementWindow } from '../payouts/facts.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Rule } from '../plan/schema.js';
@@ -25,8 +26,21 @@ export function dispatchActivities(deps: ActivityDeps) {
         const span = statementWindow(rule, input.period);
         if (!span.ok) return { reps: [], note: span.message };
       }
-      const reps = findRepsWhere(deps.db, repCondition(rule)).filter((r) => r.id > input.afterRepId);
-      return { reps: reps.slice(0, input.limit), note: null };
+      // Scan in id order from the cursor, a chunk at a time, so each page costs about its own
+      // size rather than a pass over every rep.
+      const condition = repCondition(rule);
+      const chunk = deps.db.prepare(`SELECT ${repColumns.join(', ')} FROM reps WHERE id > ? ORDER BY id LIMIT ?`);
+      const reps: RepRecord[] = [];
+      let after = input.afterRepId;
+      while (reps.length < input.limit) {
+        const rows = chunk.all(after, 1000) as RepRecord[];
+        if (rows.length === 0) break;
+        for (const rep of rows) {
+          if (reps.length < input.limit && holds(condition, { rep })) reps.push(rep);
+        }
+        after = reps.length >= input.limit ? reps[reps.length - 1].id : rows[rows.length - 1].id;
+      }
+      return { reps, note: null };
     },
   };
 }
