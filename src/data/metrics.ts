@@ -57,17 +57,22 @@ const FEW_REPS = 500;
 interface Column { alias: string; sql: string }
 
 /** A metric's value from the grouped row (SQL path) or from JS-aggregated parts (fallback path). */
-type Combine = (get: (alias: string) => bigint | string | null) => MetricFact;
+type Combine = (get: (alias: string) => Cell) => MetricFact;
 
 const zeroMoney = (currency: string): MetricFact => ({ type: 'money', amount: '0', currency });
 
-function money(micros: bigint | string | null, currency: string): MetricFact {
-  return { type: 'money', amount: micros === null ? '0' : microsText(BigInt(micros)), currency };
+// Sums come back as TEXT (CAST in SQL): exact int64 digits without a BigInt per value.
+type Cell = number | string | null;
+
+function money(micros: Cell, currency: string): MetricFact {
+  return { type: 'money', amount: micros === null ? '0' : microsText(micros), currency };
 }
 
-function count(value: bigint | string | null): bigint {
+function count(value: Cell): bigint {
   return value === null ? 0n : BigInt(value);
 }
+
+const sumText = (expr: string) => `CAST(SUM(${expr}) AS TEXT)`;
 
 export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
   const cur = `'${query.currency.replace(/'/g, "''")}'`;
@@ -100,12 +105,12 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
         col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
         combines[name] = (get) => ({ type: 'number', value: count(get(a)).toString() });
       } else if (def.aggregate === 'avg') {
-        col(`${a}_s`, `SUM(CASE WHEN ${scope} THEN d.amount_micros END)`);
+        col(`${a}_s`, sumText(`CASE WHEN ${scope} THEN d.amount_micros END`));
         col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
         combines[name] = (get) => average(get(`${a}_s`), get(`${a}_n`), def, query.currency);
       } else {
         const fn = def.aggregate.toUpperCase();
-        col(a, `${fn}(CASE WHEN ${scope} THEN d.amount_micros END)`);
+        col(a, `CAST(${fn}(CASE WHEN ${scope} THEN d.amount_micros END) AS TEXT)`);
         combines[name] = (get) => {
           const v = get(a);
           if (v === null && def.aggregate !== 'sum') return { type: 'null' };
@@ -116,11 +121,11 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
     }
     switch (name) {
       case 'revenue':
-        col('revenue', `SUM(CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END)`);
+        col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
         combines[name] = (get) => money(get('revenue'), query.currency);
         break;
       case 'new_revenue':
-        col('new_revenue', `SUM(CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END)`);
+        col('new_revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END`));
         combines[name] = (get) => money(get('new_revenue'), query.currency);
         break;
       case 'deals_won':
@@ -138,7 +143,7 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
         };
         break;
       case 'avg_deal_size':
-        col('revenue', `SUM(CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END)`);
+        col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
         col('won_in_currency', `COUNT(CASE WHEN ${won} AND ${inCurrency} THEN 1 END)`);
         combines[name] = (get) => {
           const n = count(get('won_in_currency'));
@@ -148,7 +153,7 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
         break;
       case 'pipeline':
         scanOpen = true;
-        col('pipeline', `SUM(CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END)`);
+        col('pipeline', sumText(`CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END`));
         combines[name] = (get) => money(get('pipeline'), query.currency);
         break;
       default:
@@ -175,9 +180,9 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
   const from = `FROM deals d${needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
   const sql = `SELECT d.rep AS rep, ${columns.map((c) => `${c.sql} AS ${c.alias}`).join(', ')}
     ${from} WHERE (${scopes.join(' OR ')})${repFilter} GROUP BY d.rep`;
-  const stmt = db.prepare(sql).safeIntegers(true) as SqlStatement;
-  const rows = new Map<string, Record<string, bigint | string | null>>();
-  for (const row of stmt.iterate({ start: query.window.start, end: query.window.end }) as Iterable<Record<string, bigint | string | null>>) {
+  const stmt = db.prepare(sql) as SqlStatement;
+  const rows = new Map<string, Record<string, Cell>>();
+  for (const row of stmt.iterate({ start: query.window.start, end: query.window.end }) as Iterable<Record<string, Cell>>) {
     rows.set(row.rep as string, row);
   }
 
@@ -216,7 +221,7 @@ function parseLeftOut(text: string): LeftOutDeal[] {
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function average(sum: bigint | string | null, n: bigint | string | null, def: MetricDef, currency: string): MetricFact {
+function average(sum: Cell, n: Cell, def: MetricDef, currency: string): MetricFact {
   const k = count(n);
   if (k === 0n) return { type: 'null' };
   const value = fromMicros(count(sum)).div(k.toString()).toFixed();

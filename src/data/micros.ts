@@ -32,10 +32,13 @@ export function decimalToMicros(amount: Decimal): bigint {
  * Micros as a plain decimal string ("1500500000" → "1500.5") by moving the decimal point: exact,
  * and much cheaper than Decimal arithmetic when 100k metrics come out of one query.
  */
-export function microsText(micros: bigint | number): string {
-  const negative = micros < 0;
-  const digits = (negative ? -BigInt(micros) : BigInt(micros)).toString().padStart(7, '0');
-  const whole = digits.slice(0, -6);
+export function microsText(micros: bigint | number | string): string {
+  const text = String(micros);
+  if (!/^-?\d+$/.test(text)) throw new Error(`microsText: not an integer: ${text}`);
+  const negative = text.startsWith('-');
+  const digits = (negative ? text.slice(1) : text).padStart(7, '0');
+  const whole = digits.slice(0, -6).replace(/^0+(?=\d)/, '');
   const frac = digits.slice(-6).replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+  const body = `${whole}${frac ? `.${frac}` : ''}`;
+  return negative && body !== '0' ? `-${body}` : body;
 }
