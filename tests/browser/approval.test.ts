@@ -1,7 +1,7 @@
 // The demo loop in a real browser (Debian chromium, headless): open the approval email in the dev
 // outbox, follow its link, read the statement, press Approve, see the result, and find the payout in
-// the ledger on the overview page. Saves test-artifacts/approval.png (the approval page) and
-// test-artifacts/approved.png (the result).
+// the ledger on the overview page; and unsubscribe from a sequence email by its link. Saves
+// test-artifacts/approval.png (the approval page), approved.png, outbox-email.png, unsubscribed.png.
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -9,9 +9,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { upsertDeal } from '../../src/data/deals.js';
 import { exportLedger } from '../../src/data/ledger.js';
 import { upsertRep } from '../../src/data/reps.js';
-import type { IncentiveRule } from '../../src/plan/schema.js';
+import { isSuppressed } from '../../src/data/suppressions.js';
+import type { IncentiveRule, SequenceRule } from '../../src/plan/schema.js';
+import { signBody } from '../../src/server/signature.js';
 import { workflowIds, type PayoutInput } from '../../src/workflows/api.js';
 import { specRule } from '../payouts/spec-rule.js';
+import { SECRET } from '../server/harness.js';
+import { sequenceRule, step, template } from '../workflows/support/rules.js';
 import { type LoopHarness, startLoop } from '../server/temporal-harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,12 +30,19 @@ const rule: IncentiveRule = specRule({
   },
 });
 
+// No quiet hours, so the first email goes out whatever the time of the test run.
+const webinar: SequenceRule = sequenceRule({
+  id: 'webinar-follow-up',
+  templates: [template('webinar-thanks', 'Thanks for joining, {{lead.name}}', 'Hi {{lead.name}}, thanks for joining the webinar.')],
+  steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('webinar-thanks')],
+});
+
 let h: LoopHarness;
 let browser: Browser;
 
 beforeAll(async () => {
   [h, browser] = await Promise.all([
-    startLoop('browser', { formatVersion: 1, hash: 'demo', metrics: [], rules: [rule] }, { dev: true }),
+    startLoop('browser', { formatVersion: 1, hash: 'demo', metrics: [], rules: [rule, webinar] }, { dev: true }),
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -96,5 +107,33 @@ it('approves a payout from the outbox by clicking through, and the ledger shows 
   expect(await ledger.getByRole('row', { name: /Ana|rep-ana/ }).count()).toBe(1);
   expect(await ledger.getByText('17,200.00 USD').count()).toBe(1);
   expect(exportLedger(h.db)).toHaveLength(1);
+  await page.close();
+});
+
+it('unsubscribes from a sequence email in the outbox: confirm page, button, done', async () => {
+  const body = JSON.stringify({
+    id: 'evt-browser-1', type: 'lead.created', occurred_at: '2026-11-30T10:00:00Z',
+    lead: { id: 'L-42', name: 'Grace Hopper', email: 'grace@navy.example', company: 'Navy', source: 'webinar' },
+  });
+  const res = await fetch(`${h.url}/events`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'X-Salesflow-Signature': signBody(body, SECRET) }, body,
+  });
+  expect(res.status).toBe(202);
+  const workflowId = workflowIds.sequence(webinar.id, 'lead', 'L-42');
+  const email = await h.waitForEmail((r) => r.workflow_id === workflowId, { workflowId });
+
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${h.url}/outbox`);
+  await page.getByRole('link', { name: email.subject }).click();
+  // The link inside the sandboxed email preview, as the recipient would click it.
+  await page.frameLocator('iframe.email').getByRole('link', { name: 'Unsubscribe' }).click();
+  await page.getByRole('heading', { name: 'Unsubscribe grace@navy.example?' }).waitFor();
+  expect(isSuppressed(h.db, 'grace@navy.example')).toBe(false);
+  await page.getByRole('button', { name: 'Unsubscribe' }).click();
+  await page.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'unsubscribed.png'), fullPage: true });
+  expect(isSuppressed(h.db, 'grace@navy.example')).toBe(true);
+  expect(((await h.testEnv.client.workflow.getHandle(workflowId).result()) as { outcome: string }).outcome).toBe('stopped');
   await page.close();
 });
