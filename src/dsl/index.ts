@@ -25,11 +25,11 @@ export async function loadRules(paths: string[]): Promise<CompileResult> {
 /** Parses and checks only (no plan validation): what `salesflow check` needs, fast to start. */
 export function checkRules(paths: string[]): { diagnostics: Diagnostic[]; files: number } {
   const { input, diagnostics } = readSources(paths);
-  const analysis = analyze(input);
+  const analysis = analyze(input, { compile: false });
   return { diagnostics: [...diagnostics, ...analysis.bag.sorted()].sort(compareDiagnostics), files: input.rules.length };
 }
 
 export function checkSources(input: CompileInput): Diagnostic[] {
-  return analyze(input).bag.sorted();
+  return analyze(input, { compile: false }).bag.sorted();
 }
 export { formatSource, type FormatResult } from './format.js';

@@ -71,7 +71,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   return { ast: parsed.ast, errorOffsets };
 }
 
-export function analyze(input: CompileInput): Analysis {
+/** `compile: false` stops after checking: what `check` needs. */
+export function analyze(input: CompileInput, options: { compile: boolean } = { compile: true }): Analysis {
   const bag = new DiagnosticBag();
   const byPath = (a: SourceFile, b: SourceFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const files = [...input.rules].sort(byPath).map((source) => parseSource(source, bag));
@@ -89,7 +90,7 @@ export function analyze(input: CompileInput): Analysis {
   }
 
   const program = check({ files, templates: sourceTemplates, templateFolder: input.templateFolder ?? 'rules/templates' }, bag);
-  if (bag.hasErrors()) return { bag, files, plan: null };
+  if (bag.hasErrors() || !options.compile) return { bag, files, plan: null };
 
   const templates = new Map<string, Template>();
   for (const [name, text] of Object.entries(defaultTemplateTexts)) templates.set(name, parseTemplate(name, text).template);
