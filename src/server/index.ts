@@ -35,7 +35,7 @@ export function createApp(deps: ServerDeps): Hono {
       runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: deps.plan ?? emptyPlan, config: deps.config }, event));
 
   const app = new Hono();
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));
   app.get(STYLESHEET_PATH, (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', eventRoutes(ctx, route));
   app.route('/', approvalRoutes(ctx));

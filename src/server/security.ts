@@ -8,15 +8,18 @@ import type { MiddlewareHandler } from 'hono';
 export const STRICT_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-export function securityHeaders(): MiddlewareHandler {
+export function securityHeaders(options: { https: boolean }): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const h = c.res.headers;
+    // Only when PUBLIC_URL is https: on plain-http dev setups it would pin localhost to https.
+    if (options.https) h.set('Strict-Transport-Security', 'max-age=31536000');
     if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', STRICT_CSP);
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'no-referrer');
     h.set('X-Frame-Options', 'DENY');
     h.set('Cross-Origin-Opener-Policy', 'same-origin');
+    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
   };
 }

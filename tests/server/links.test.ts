@@ -60,6 +60,8 @@ describe('approval links that cannot decide', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('script-src');
+    // PUBLIC_URL is plain http here: no HSTS that would pin a dev host to https.
+    expect(res.headers.get('strict-transport-security')).toBeNull();
   });
 });
 
@@ -114,4 +116,14 @@ describe('unsubscribe', () => {
     expect(page).not.toContain('<script>');
     expect(page).toContain('&quot;&gt;&lt;script&gt;');
   });
+});
+
+it('behind an https PUBLIC_URL, pages also send HSTS', async () => {
+  const https = await startHarness({ env: { PUBLIC_URL: 'https://salesflow.acme.example' } });
+  try {
+    const res = await fetch(`${https.url}/approvals/garbage`);
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000');
+  } finally {
+    await https.close();
+  }
 });

@@ -67,6 +67,7 @@ a:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px sol
 main, .card, td, dd, li { overflow-wrap: anywhere; }
 .notice { border-radius: 10px; padding: 1.1rem 1.4rem; margin: 0 0 1.25rem; border: 1px solid; }
 .notice h1 { font-size: 1.3rem; }
+.notice-body p:last-child { margin-bottom: 0; }
 .notice-success { background: var(--ok-bg); border-color: #9fd3b3; color: #0b4f2c; }
 .notice-info { background: var(--info-bg); border-color: #a9c3ea; color: #173f6e; }
 .notice-warning { background: var(--warn-bg); border-color: #f0c987; color: #5e3a00; }
