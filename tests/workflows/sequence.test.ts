@@ -10,6 +10,7 @@ import { verifyToken } from '../../src/tokens/index.js';
 import { stopSignal, workflowIds, type SequenceInput } from '../../src/workflows/api.js';
 import { fromLocal, localTime } from '../../src/workflows/calendar.js';
 import { sequenceWorkflow } from '../../src/workflows/sequence.js';
+import { waitForHistory } from '../temporal/fixtures/history.js';
 import { SECRET, startHarness, type Harness } from './support/harness.js';
 import { scoreAtLeast, sequenceRule, step, template, to } from './support/rules.js';
 
@@ -104,6 +105,20 @@ describe('sequence workflow', () => {
     const [mail] = h.mail.to(l.email);
     expect(Math.abs(mail.date.getTime() - sentAt)).toBeLessThan(1000);
     expect(localTime(mail.date.getTime(), zone)).toMatchObject({ hour: 8, minute: 0 });
+  });
+
+  test('a stop while a send is held by quiet hours ends the run without the email', async () => {
+    const now = await h.testEnv.currentTimeMs();
+    const offset = ((23 - new Date(now).getUTCHours() + 36) % 24) - 12;
+    const zone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const l = lead('held', { timezone: zone });
+    const rule = sequenceRule({ id: 'held', templates: [thanks], quietHours: { from: '20:00', to: '08:00', weekends: false }, steps: [step.send('webinar-thanks')] });
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    await waitForHistory(handle, (events) => events.some((e) => e.timerStartedEventAttributes));
+    await handle.signal(stopSignal, { eventType: 'lead.unsubscribed', eventId: 'ev-held' });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'stopped', sends: [] });
+    expect(h.mail.to(l.email)).toHaveLength(0);
   });
 
   test('if-else reads the lead as it is when the step runs, not as it was at the start', async () => {
