@@ -2,10 +2,12 @@
 // POST (from that button, or straight from a mail client with `List-Unsubscribe=One-Click`)
 // suppresses the address for every sequence and stops the sequences running for it.
 //
-// Stopping goes through the same event router as the CRM's own `lead.unsubscribed`: one synthetic
-// event per known lead with that address, with a stable id, so a second click is a duplicate.
+// Stopping goes through the same event router as the CRM's own `lead.unsubscribed`: a synthetic
+// event for the lead with that address, its id derived from the link, so a second click on the
+// same link is a duplicate while a link from a later email (a later sequence) routes again.
 // The suppression itself is written first and directly: even with Temporal unreachable, the send
 // activities see it and nothing more is mailed.
+import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getLeadByEmail } from '../data/leads.js';
 import { isSuppressed, suppress } from '../data/suppressions.js';
@@ -40,16 +42,17 @@ export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     await readForm(c.req.raw);
     const { email, ruleId } = verified.claims;
     const isNew = suppress(ctx.db, email, `unsubscribe link${ruleId ? ` (sequence ${ruleId})` : ''}`);
-    await stopSequences(ctx, route, email);
+    await stopSequences(ctx, route, email, c.req.param('token'));
     return c.html(unsubscribedPage(email, !isNew).toString(), 200);
   });
   return app;
 }
 
-async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string): Promise<void> {
+async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string, token: string): Promise<void> {
   const lead = getLeadByEmail(ctx.db, email);
   if (!lead) return;
-  const event: CrmEvent = { id: `unsubscribe-link:${lead.id}`, type: 'lead.unsubscribed', occurred_at: new Date().toISOString(), lead };
+  const link = createHash('sha256').update(token).digest('hex').slice(0, 16);
+  const event: CrmEvent = { id: `unsubscribe-link:${lead.id}:${link}`, type: 'lead.unsubscribed', occurred_at: new Date().toISOString(), lead };
   try {
     await route(event);
   } catch (err) {

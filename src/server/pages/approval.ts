@@ -18,7 +18,7 @@ export function approvalForm(status: PayoutStatus, approver: string, action: str
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
-<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that it is escalated.` : ''}</p>
+<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that this link stops working and the request moves on.` : ''}</p>
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
