@@ -32,7 +32,7 @@ export class TemplateRegistry {
         closest(name.value, this.templates.keys()) ?? undefined);
       return false;
     }
-    this.markUsed(name.value, scope, `${user} at ${name.span.file}:${name.span.line}`);
+    if (!this.usedIn.get(name.value)?.has(scope)) this.markUsed(name.value, scope, `${user} at ${name.span.file}:${name.span.line}`);
     return true;
   }
 

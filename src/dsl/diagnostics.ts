@@ -21,10 +21,23 @@ export interface Diagnostic {
 /** Collects the diagnostics of a run; knows the source texts to attach the line under the caret. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
-  private readonly sources = new Map<string, string[]>();
+  private readonly sources = new Map<string, string>();
+  private readonly lines = new Map<string, string[]>();
 
+  /** Lines are split only when a diagnostic needs one: clean runs over big corpora stay cheap. */
   addSource(file: string, text: string): void {
-    this.sources.set(file, text.split(/\r?\n/));
+    this.sources.set(file, text);
+    this.lines.delete(file);
+  }
+
+  private lineOf(file: string, line: number): string | undefined {
+    let lines = this.lines.get(file);
+    if (!lines) {
+      const text = this.sources.get(file);
+      if (text === undefined) return undefined;
+      this.lines.set(file, (lines = text.split(/\r?\n/)));
+    }
+    return lines[line - 1];
   }
 
   report(key: MessageKey, span: Span | SpanLike, args: readonly (string | number)[] = [], suggestion?: string): Diagnostic {
@@ -40,7 +53,7 @@ export class DiagnosticBag {
       message: formatMessage(def, args),
     };
     if (suggestion !== undefined) diagnostic.suggestion = suggestion;
-    const lineText = this.sources.get(span.file)?.[span.line - 1];
+    const lineText = this.lineOf(span.file, span.line);
     if (lineText !== undefined) diagnostic.lineText = lineText;
     this.items.push(diagnostic);
     return diagnostic;

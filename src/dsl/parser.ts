@@ -448,8 +448,46 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   });
 
   // ---- expressions (SPEC §3 precedence, lowest first) -------------------------------------------
+  // Precedence levels are folded into few rules (operators collected in a loop, the tree built by
+  // precedence afterwards): every rule call costs, and an atom used to go through eight of them.
 
-  expression = this.RULE('expression', (): ExprNode => this.SUBRULE(this.orExpression), { recoveryValueFunc: () => this.errorNode() });
+  expression = this.RULE('expression', (): ExprNode => {
+    const operands: ExprNode[] = [];
+    const ops: ('and' | 'or')[] = [];
+    operands.push(this.negatedComparison(1));
+    this.MANY(() => {
+      const op = this.OR([{ ALT: () => this.CONSUME(Kw.and) }, { ALT: () => this.CONSUME(Kw.or) }]);
+      ops.push(op.image as 'and' | 'or');
+      operands.push(this.negatedComparison(2));
+    });
+    return this.ACTION(() => this.foldLogical(operands, ops));
+  }, { recoveryValueFunc: () => this.errorNode() });
+
+  /** `not* comparison`: `not` binds looser than comparisons and tighter than `and`. */
+  negatedComparison(occurrence: 1 | 2): ExprNode {
+    const nots: IToken[] = [];
+    const many = occurrence === 1 ? this.MANY1 : this.MANY2;
+    many.call(this, () => { nots.push(occurrence === 1 ? this.CONSUME1(Kw.not) : this.CONSUME2(Kw.not)); });
+    const inner = occurrence === 1 ? this.SUBRULE1(this.comparison) : this.SUBRULE2(this.comparison);
+    return this.ACTION(() => {
+      let node = inner ?? this.errorNode();
+      for (let i = nots.length - 1; i >= 0; i--) {
+        const from = this.tokenSpan(nots[i]);
+        node = { kind: 'not', operand: node, span: { ...from, endLine: node.span.endLine, endCol: node.span.endCol, endOffset: node.span.endOffset } };
+      }
+      return node;
+    });
+  }
+
+  foldLogical(operands: ExprNode[], ops: ('and' | 'or')[]): ExprNode {
+    const groups: ExprNode[] = [operands[0]];
+    ops.forEach((op, i) => {
+      const right = operands[i + 1];
+      if (op === 'and') groups[groups.length - 1] = this.binary('and', groups[groups.length - 1], right);
+      else groups.push(right);
+    });
+    return groups.reduce((left, right) => this.binary('or', left, right));
+  }
 
   errorNode(): ExprNode {
     const at = this.LA(0);
@@ -461,44 +499,21 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     return { kind: 'binary', op, left, right, span: this.nodeSpan(left, right) };
   }
 
-  orExpression = this.RULE('orExpression', (): ExprNode => {
-    let left = this.SUBRULE1(this.andExpression);
-    this.MANY(() => {
-      this.CONSUME(Kw.or);
-      const right = this.SUBRULE2(this.andExpression);
-      this.ACTION(() => { left = this.binary('or', left, right); });
-    });
-    return left;
-  });
-
-  andExpression = this.RULE('andExpression', (): ExprNode => {
-    let left = this.SUBRULE1(this.notExpression);
-    this.MANY(() => {
-      this.CONSUME(Kw.and);
-      const right = this.SUBRULE2(this.notExpression);
-      this.ACTION(() => { left = this.binary('and', left, right); });
-    });
-    return left;
-  });
-
-  notExpression = this.RULE('notExpression', (): ExprNode =>
-    this.OR([
-      { ALT: () => {
-        const start = this.CONSUME(Kw.not);
-        const operand = this.SUBRULE(this.notExpression);
-        return this.ACTION(() => ({ kind: 'not' as const, operand, span: this.spanFrom(start) }));
-      } },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]));
-
   comparison = this.RULE('comparison', (): ExprNode => {
-    const left = this.SUBRULE1(this.additive);
+    const left = this.SUBRULE1(this.arithmetic);
     let result = left;
     this.OPTION(() => {
       this.OR([
         { ALT: () => {
-          const op = this.SUBRULE(this.comparisonOperator);
-          const right = this.SUBRULE2(this.additive);
+          const op = this.OR2([
+            { ALT: () => this.CONSUME(T.Eq) },
+            { ALT: () => this.CONSUME(T.NotEq) },
+            { ALT: () => this.CONSUME(T.LtEq) },
+            { ALT: () => this.CONSUME(T.GtEq) },
+            { ALT: () => this.CONSUME(T.Lt) },
+            { ALT: () => this.CONSUME(T.Gt) },
+          ]);
+          const right = this.SUBRULE2(this.arithmetic);
           this.ACTION(() => { result = this.binary(op.image as BinaryOpText, left, right); });
         } },
         { ALT: () => {
@@ -525,16 +540,6 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     return { ...node.span, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset };
   }
 
-  comparisonOperator = this.RULE('comparisonOperator', (): IToken =>
-    this.OR([
-      { ALT: () => this.CONSUME(T.Eq) },
-      { ALT: () => this.CONSUME(T.NotEq) },
-      { ALT: () => this.CONSUME(T.LtEq) },
-      { ALT: () => this.CONSUME(T.GtEq) },
-      { ALT: () => this.CONSUME(T.Lt) },
-      { ALT: () => this.CONSUME(T.Gt) },
-    ]));
-
   list = this.RULE('list', (): ExprNode[] => {
     this.CONSUME(T.LBracket);
     const items: ExprNode[] = [];
@@ -546,40 +551,54 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     return items;
   }, { recoveryValueFunc: () => [] });
 
-  additive = this.RULE('additive', (): ExprNode => {
-    let left = this.SUBRULE1(this.multiplicative);
+  /** `+ - * /` in one loop; `* /` bind tighter and everything is left-associative. */
+  arithmetic = this.RULE('arithmetic', (): ExprNode => {
+    const operands: ExprNode[] = [this.SUBRULE1(this.operand)];
+    const ops: BinaryOpText[] = [];
     this.MANY(() => {
-      const op = this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
-      const right = this.SUBRULE2(this.multiplicative);
-      this.ACTION(() => { left = this.binary(op.image as BinaryOpText, left, right); });
+      const op = this.OR([
+        { ALT: () => this.CONSUME(T.Plus) },
+        { ALT: () => this.CONSUME(T.Minus) },
+        { ALT: () => this.CONSUME(T.Star) },
+        { ALT: () => this.CONSUME(T.Slash) },
+      ]);
+      ops.push(op.image as BinaryOpText);
+      operands.push(this.SUBRULE2(this.operand));
     });
-    return left;
+    return this.ACTION(() => {
+      if (ops.length === 0) return operands[0];
+      const terms: ExprNode[] = [operands[0]];
+      const termOps: BinaryOpText[] = [];
+      ops.forEach((op, i) => {
+        const right = operands[i + 1];
+        if (op === '*' || op === '/') terms[terms.length - 1] = this.binary(op, terms[terms.length - 1], right);
+        else {
+          termOps.push(op);
+          terms.push(right);
+        }
+      });
+      return terms.slice(1).reduce((left, right, i) => this.binary(termOps[i], left, right), terms[0]);
+    });
   });
 
-  multiplicative = this.RULE('multiplicative', (): ExprNode => {
-    let left = this.SUBRULE1(this.unary);
-    this.MANY(() => {
-      const op = this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) }]);
-      const right = this.SUBRULE2(this.unary);
-      this.ACTION(() => { left = this.binary(op.image as BinaryOpText, left, right); });
-    });
-    return left;
-  });
-
-  unary = this.RULE('unary', (): ExprNode =>
+  operand = this.RULE('operand', (): ExprNode =>
     this.OR([
       { ALT: () => {
         const start = this.CONSUME(T.Minus);
-        const operand = this.SUBRULE(this.unary);
-        return this.ACTION(() => ({ kind: 'neg' as const, operand, span: this.spanFrom(start) }));
+        const inner = this.SUBRULE(this.operand);
+        return this.ACTION(() => ({ kind: 'neg' as const, operand: inner, span: this.spanFrom(start) }));
       } },
-      { ALT: () => this.SUBRULE(this.primary) },
-    ]));
-
-  primary = this.RULE('primary', (): ExprNode =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.literal) },
       { ALT: () => this.SUBRULE(this.path) },
+      { ALT: () => this.literalOf(this.CONSUME(T.NumberLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.MoneyLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.PercentLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.StringLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.DurationLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.DateLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.TimeLit)) },
+      { ALT: () => this.literalOf(this.CONSUME(Kw.true)) },
+      { ALT: () => this.literalOf(this.CONSUME(Kw.false)) },
+      { ALT: () => this.literalOf(this.CONSUME(T.UnterminatedString)) },
       { ALT: () => {
         const start = this.CONSUME(T.LParen);
         const inner = this.SUBRULE(this.expression);
@@ -627,6 +646,11 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       case T.TimeLit: return node({ type: 'time', value: image });
       case Kw.true: return node({ type: 'bool', value: true });
       case Kw.false: return node({ type: 'bool', value: false });
+      case T.StringLit:
+      case T.UnterminatedString: {
+        const string = this.stringNode(token, type === T.StringLit);
+        return { kind: 'literal', value: { type: 'string', value: string.value }, raw: string.raw, span };
+      }
       default: return node({ type: 'number', value: plainNumber(image) || '0' });
     }
   }

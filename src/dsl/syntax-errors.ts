@@ -9,20 +9,14 @@ export const HOLE_SEPARATOR = '\u0000';
 const ruleDescriptions: Record<string, string> = {
   statement: 'a statement',
   declaration: 'a declaration (settings, metric, goal, incentive, sequence)',
-  primary: 'a value or a name',
   literal: 'a value',
-  unary: 'a value or a name',
   recipient: 'a recipient (rep, lead, a field like rep.manager, or "someone@example.com")',
   string: 'a quoted string',
   band: "a band ('up to N% pay R%' or 'above pay R%')",
-  comparisonOperator: 'a comparison',
   expression: 'an expression',
-  orExpression: 'an expression',
-  andExpression: 'an expression',
-  notExpression: 'an expression',
   comparison: 'an expression',
-  additive: 'an expression',
-  multiplicative: 'an expression',
+  arithmetic: 'an expression',
+  operand: 'a value or a name',
   path: 'a name',
 };
 
