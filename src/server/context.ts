@@ -1,8 +1,8 @@
 // What the HTTP layer is given. Everything is passed in (nothing read from the environment here), so
 // `serve`, `dev` and the tests build the same server from different parts.
 import type { Client } from '@temporalio/client';
-import type Database from 'better-sqlite3';
 import type { Config } from '../config.js';
+import type { Db } from '../data/db.js';
 import type { CrmEvent } from '../events/schema.js';
 import type { Plan } from '../plan/schema.js';
 
@@ -18,7 +18,7 @@ export interface DevOptions {
 
 export interface ServerDeps {
   config: Config;
-  db: Database.Database;
+  db: Db;
   temporalClient: Client;
   /** The rules the server was started with (overview page); null when none are loaded. */
   plan: Plan | null;

@@ -2,6 +2,7 @@
 // running (with links into the Temporal UI) and the payouts waiting for a decision.
 import { Hono } from 'hono';
 import { exportLedger } from '../data/ledger.js';
+import { listStatements } from '../data/statements.js';
 import type { ServerContext } from './context.js';
 import { homePage, type PendingApproval, type RunningWorkflow } from './pages/home.js';
 
@@ -31,12 +32,12 @@ async function runningWorkflows(ctx: ServerContext): Promise<RunningWorkflow[] |
 }
 
 function pendingApprovals(ctx: ServerContext): PendingApproval[] {
-  return ctx.db
-    .prepare(
-      `SELECT workflow_id AS workflowId, rule_name AS rule, rep, period, total, currency, created_at AS createdAt
-       FROM statements WHERE status = 'pending' ORDER BY created_at DESC LIMIT ${MAX_LISTED}`,
-    )
-    .all() as PendingApproval[];
+  return listStatements(ctx.db)
+    .filter((s) => s.status === 'pending')
+    .slice(0, MAX_LISTED)
+    .map(({ workflowId, statement: s }) => ({
+      workflowId, rule: s.rule, rep: s.rep, repName: s.repName, period: s.period, total: s.total, currency: s.currency,
+    }));
 }
 
 export function homeRoutes(ctx: ServerContext): Hono {

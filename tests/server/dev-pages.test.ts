@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOutboxIfAbsent, listOutbox } from '../../src/data/outbox.js';
+import { recordStatement } from '../../src/data/statements.js';
 import { type Harness, startHarness } from './harness.js';
 import { specRule } from '../payouts/spec-rule.js';
 
@@ -28,10 +29,12 @@ beforeAll(async () => {
     text: 'Hi Ada\n\nUnsubscribe: http://127.0.0.1/unsubscribe/tok\n',
     headers: { 'List-Unsubscribe': '<http://127.0.0.1/unsubscribe/tok>' },
   });
-  dev.db.prepare(
-    `INSERT INTO statements (workflow_id, rule_id, rule_name, rule_version, rep, period, currency, total, statement, status, created_at, updated_at)
-     VALUES ('payout:ae:rep-1:2026-Q1', 'ae', 'AE commission FY26', 'v1', 'rep-1', '2026-Q1', 'USD', '15500.00', '{}', 'pending', '2026-04-01T00:00:00Z', '2026-04-01T00:00:00Z')`,
-  ).run();
+  recordStatement(dev.db, 'payout:ae:rep-1:2026-Q1', {
+    rule: 'AE commission FY26', ruleId: 'ae', ruleVersion: 'v1', rep: 'rep-1', repName: 'Ana Souza', period: '2026-Q1',
+    currency: 'USD', measureMetric: 'revenue', measure: '160000.00', target: '100000.00', attainment: '160.00',
+    lines: [{ kind: 'commission', description: 'marginal bands', amount: '15500.00' }], capped: false, total: '15500.00',
+    rewards: [], warnings: [],
+  }, 'pending');
 });
 afterAll(async () => {
   await Promise.all([dev?.close(), prod?.close()]);
@@ -75,6 +78,7 @@ describe('dev overview', () => {
     expect(page).toContain('AE commission FY26');
     expect(page).toContain('Payouts waiting for approval (1)');
     expect(page).toContain('15,500.00 USD');
+    expect(page).toContain('Ana Souza');
     expect(page).toContain('href="/outbox?workflow=payout%3Aae%3Arep-1%3A2026-Q1"');
     expect(page).toContain('http://127.0.0.1:8233/namespaces/default/workflows/payout%3Aae%3Arep-1%3A2026-Q1');
     expect(page).toContain('Temporal did not list its workflows');

@@ -15,10 +15,10 @@ export interface PendingApproval {
   workflowId: string;
   rule: string;
   rep: string;
+  repName: string;
   period: string;
   total: string;
   currency: string;
-  createdAt: string;
 }
 
 export interface HomeView {
@@ -49,7 +49,7 @@ ${view.pending.length === 0
     ? html`<p class="muted">None. Run <code>salesflow payouts run --period 2026-Q1</code> to start some.</p>`
     : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Total</th><th scope="col">Workflow</th><th scope="col">Email</th></tr></thead><tbody>
 ${view.pending.map(
-  (p) => html`<tr><td>${p.rule}</td><td>${p.rep}</td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td><a href="/outbox?workflow=${encodeURIComponent(p.workflowId)}">approval email</a></td></tr>`,
+  (p) => html`<tr><td>${p.rule}</td><td>${p.repName} <span class="muted">(${p.rep})</span></td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td><a href="/outbox?workflow=${encodeURIComponent(p.workflowId)}">approval email</a></td></tr>`,
 )}
 </tbody></table>`}
 </section>
