@@ -92,7 +92,8 @@ export function validateDecision(status: PayoutStatus, decision: Decision): void
     throw new Error('this payout has already been decided');
   }
   if (status.phase !== 'awaiting-approval') throw new Error('this payout is not waiting for a decision');
-  if (decision.round !== status.round) throw new Error('this link was superseded: the approval was escalated');
+  if (decision.round < status.round) throw new Error('this link was superseded: the approval was escalated');
+  if (decision.round !== status.round) throw new Error('this link is not for the current approval round');
   if (!status.approver || decision.approver.trim().toLowerCase() !== status.approver) {
     throw new Error('this link is not for the current approver');
   }
