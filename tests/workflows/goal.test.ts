@@ -98,6 +98,17 @@ describe('goal workflow', () => {
     for (const m of checkins) expect(localTime(m.date.getTime(), 'America/New_York')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
   });
 
+  test('a run started mid-period does not replay the check-ins already past', async () => {
+    const now = await h.testEnv.currentTimeMs();
+    const month = new Date(now).toISOString().slice(0, 7);
+    const rep = seedRep('latecomer', 'UTC', '1000', `${month}-01`);
+    const rule = goalRule({ id: 'late-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    const result = await (await run(rule, rep.id, month)).result();
+    expect(result.checkins.length).toBeGreaterThanOrEqual(1);
+    for (const c of result.checkins) expect(Date.parse(c.at)).toBeGreaterThanOrEqual(now);
+    expect(result.checkins.at(-1)?.checkpointId).toBe('end-1');
+  });
+
   test('a year of weekly check-ins continues as new and sends every check-in exactly once', async () => {
     const rep = seedRep('yearly', 'Europe/Berlin', '50000', `${year}-06-10`);
     const rule = goalRule({ id: 'year-goal', period: 'year', target: '500000', checkpoints: [checkpoints[0]], templates: [checkinTpl] });
