@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../money/index.js';
 import { holds, literalValue, metricsUsed, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
+import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule } from '../plan/schema.js';
 import { metricValue, type StatementFacts } from './facts.js';
@@ -73,11 +74,45 @@ function grouped(fixed: string, currency: string): string {
   return `${negative ? '-' : ''}${out}${dot === -1 ? '' : digits.slice(dot)} ${currency}`;
 }
 
+/** A line with its rounded amount kept as a Decimal, so totals never re-parse the text. */
+interface PricedLine { line: StatementLine; rounded: Decimal }
+
+function priced(kind: LineKind, description: string, rounded: Decimal, currency: string): PricedLine {
+  return { line: { kind, description, amount: rounded.toFixed(minorUnits(currency)) }, rounded };
+}
+
+function marginalLine(name: string, range: string, label: string, portionShown: string, rateShown: string, amount: Decimal, cur: string): PricedLine {
+  const rounded = roundMoney(amount, cur);
+  const text = rounded.toFixed(minorUnits(cur));
+  return {
+    line: {
+      kind: 'commission',
+      description: `marginal: ${name} ${range} (band "${label}"): ${portionShown} × ${rateShown} = ${grouped(text, cur)}`,
+      amount: text,
+    },
+    rounded,
+  };
+}
+
+function freezeLine(item: PricedLine): PricedLine {
+  Object.freeze(item.line);
+  return Object.freeze(item);
+}
+
 /** Everything about a rule that does not depend on the rep: computed once per rule, not per statement. */
 interface PreparedRule {
   target: Decimal;
   targetText: string;
-  bands: { bound: Decimal | null; lowerShown: string; boundShown: string; rate: Decimal; rateShown: string; label: string }[];
+  bands: {
+    bound: Decimal | null;
+    lowerShown: string;
+    boundShown: string;
+    rate: Decimal;
+    rateShown: string;
+    label: string;
+    /** The marginal line when the measure passes this whole band: the same for every rep. */
+    full: PricedLine | null;
+  }[];
   cap: { amount: Decimal; shown: string } | null;
   bonuses: { amount: Decimal; shown: string }[];
   spiffs: { each: Decimal; shown: string }[];
@@ -96,23 +131,25 @@ function prepare(rule: IncentiveRule): PreparedRule {
   let lower = ZERO;
   const bands = (rule.commission?.bands ?? []).map((band) => {
     const bound = band.upTo === null ? null : target.times(band.upTo).div(HUNDRED);
-    const entry = {
-      bound,
-      lowerShown: show(lower),
-      boundShown: bound === null ? '' : show(bound),
-      rate: new Decimal(band.rate).div(HUNDRED),
-      rateShown: `${new Decimal(band.rate).toFixed()}%`,
-      label: band.upTo === null ? 'above' : `up to ${band.upTo}%`,
-    };
+    const rate = new Decimal(band.rate).div(HUNDRED);
+    const rateShown = `${new Decimal(band.rate).toFixed()}%`;
+    const label = band.upTo === null ? 'above' : `up to ${band.upTo}%`;
+    const lowerShown = show(lower);
+    const boundShown = bound === null ? '' : show(bound);
+    const width = bound === null ? ZERO : bound.minus(lower);
+    // Shared by every statement that passes the band, hence frozen.
+    const full = bound !== null && width.gt(ZERO)
+      ? freezeLine(marginalLine(rule.measure.metric, `${lowerShown} to ${boundShown}`, label, show(width), rateShown, width.times(rate), cur))
+      : null;
     if (bound !== null && bound.gt(lower)) lower = bound;
-    return entry;
+    return { bound, lowerShown, boundShown, rate, rateShown, label, full };
   });
   const result: PreparedRule = {
     target,
     targetText: rule.target.type === 'money' ? formatAmount(target, cur) : target.toFixed(),
     bands,
     cap: rule.cap ? { amount: roundMoney(new Decimal(rule.cap.amount), cur), shown: show(new Decimal(rule.cap.amount)) } : null,
-    bonuses: rule.bonuses.map((b) => ({ amount: new Decimal(b.amount.amount), shown: show(new Decimal(b.amount.amount)) })),
+    bonuses: rule.bonuses.map((b) => ({ amount: roundMoney(new Decimal(b.amount.amount), cur), shown: show(new Decimal(b.amount.amount)) })),
     spiffs: rule.spiffs.map((s) => ({ each: new Decimal(s.amount.amount), shown: show(new Decimal(s.amount.amount)) })),
     windows: new Map(),
   };
@@ -120,7 +157,6 @@ function prepare(rule: IncentiveRule): PreparedRule {
   return result;
 }
 
-interface RawLine { kind: LineKind; description: string; amount: string }
 
 function commissionLines(
   rule: IncentiveRule,
@@ -128,7 +164,7 @@ function commissionLines(
   measure: Decimal,
   attainment: Decimal | null,
   warnings: string[],
-): RawLine[] {
+): PricedLine[] {
   const commission = rule.commission;
   if (!commission || measure.lte(ZERO)) return [];
   const cur = rule.currency;
@@ -139,34 +175,33 @@ function commissionLines(
     // The band reached is the first whose bound holds the measure (bounds are inclusive);
     // past every bound, the last band (normally `above`).
     const reached = p.bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? p.bands[p.bands.length - 1];
-    const amount = formatAmount(measure.times(reached.rate), cur);
+    const rounded = roundMoney(measure.times(reached.rate), cur);
     const at = attainment ? ` at ${attainment.toDecimalPlaces(2).toFixed()}% attainment` : '';
-    return [{
-      kind: 'commission',
-      description: `retroactive: ${name} ${measureShown}${at} reaches band "${reached.label}"; ` +
-        `${measureShown} × ${reached.rateShown} = ${grouped(amount, cur)}`,
-      amount,
-    }];
+    return [priced(
+      'commission',
+      `retroactive: ${name} ${measureShown}${at} reaches band "${reached.label}"; ` +
+        `${measureShown} × ${reached.rateShown} = ${grouped(rounded.toFixed(minorUnits(cur)), cur)}`,
+      rounded,
+      cur,
+    )];
   }
 
-  const lines: RawLine[] = [];
+  const lines: PricedLine[] = [];
   let lower = ZERO;
   for (const band of p.bands) {
     if (measure.lte(lower)) break;
-    const inside = band.bound === null || measure.lt(band.bound);
-    const portion = (inside ? measure : band.bound!).minus(lower);
-    if (portion.gt(ZERO)) {
-      const amount = formatAmount(portion.times(band.rate), cur);
-      const range = band.bound === null ? `above ${band.lowerShown}` : `${band.lowerShown} to ${band.boundShown}`;
-      lines.push({
-        kind: 'commission',
-        description: `marginal: ${name} ${range} (band "${band.label}"): ` +
-          `${inside && lower.isZero() ? measureShown : grouped(formatAmount(portion, cur), cur)} × ${band.rateShown} = ${grouped(amount, cur)}`,
-        amount,
-      });
+    if (band.bound !== null && measure.gte(band.bound)) {
+      // The measure passes this whole band: its line is the same for everyone.
+      if (band.full) lines.push(band.full);
+      if (band.bound.gt(lower)) lower = band.bound;
+      continue;
     }
-    if (band.bound === null) { lower = measure; break; }
-    if (band.bound.gt(lower)) lower = band.bound;
+    const portion = measure.minus(lower);
+    const range = band.bound === null ? `above ${band.lowerShown}` : `${band.lowerShown} to ${band.boundShown}`;
+    const portionShown = lower.isZero() ? measureShown : grouped(formatAmount(portion, cur), cur);
+    lines.push(marginalLine(name, range, band.label, portionShown, band.rateShown, portion.times(band.rate), cur));
+    lower = measure;
+    break;
   }
   if (measure.gt(lower)) {
     warnings.push(
@@ -237,9 +272,9 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
   }
   if (measureValue === null) warnings.push(`${rule.measure.metric} is not defined for ${period}: no commission`);
 
-  const lines: StatementLine[] = [];
+  const items: PricedLine[] = [];
   if (rule.commission && measureValue !== null) {
-    if (measureIsMoney) lines.push(...commissionLines(rule, p, measureValue, attainment, warnings));
+    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, attainment, warnings));
     else warnings.push(`commission needs a money measure; ${rule.measure.metric} is a ${rule.measure.type}`);
   }
 
@@ -249,11 +284,12 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
       warnings.push(`${bonus.description}: pays in ${bonus.amount.currency}, the statement is in ${cur}; not paid`);
       return;
     }
-    lines.push({
-      kind: 'bonus',
-      description: `${bonus.description}: condition holds${conditionValues(bonus.when, ctx)}; ${p.bonuses[i].shown}`,
-      amount: formatAmount(p.bonuses[i].amount, cur),
-    });
+    items.push(priced(
+      'bonus',
+      `${bonus.description}: condition holds${conditionValues(bonus.when, ctx)}; ${p.bonuses[i].shown}`,
+      p.bonuses[i].amount,
+      cur,
+    ));
   });
 
   rule.spiffs.forEach((spiff, i) => {
@@ -263,18 +299,23 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
       warnings.push(`${spiff.description}: pays in ${spiff.amount.currency}, the statement is in ${cur}; not paid`);
       return;
     }
-    const amount = formatAmount(p.spiffs[i].each.times(deals.length), cur);
-    lines.push({
-      kind: 'spiff',
-      description: `${spiff.description}: ${deals.length} matching won deal${deals.length === 1 ? '' : 's'} (${listIds(deals)}) × ` +
-        `${p.spiffs[i].shown} = ${grouped(amount, cur)}`,
-      amount,
-    });
+    const rounded = roundMoney(p.spiffs[i].each.times(deals.length), cur);
+    items.push(priced(
+      'spiff',
+      `${spiff.description}: ${deals.length} matching won deal${deals.length === 1 ? '' : 's'} (${listIds(deals)}) × ` +
+        `${p.spiffs[i].shown} = ${grouped(rounded.toFixed(minorUnits(cur)), cur)}`,
+      rounded,
+      cur,
+    ));
   });
 
   // Every line is already rounded to the minor unit; the total is their exact sum.
   let total = ZERO;
-  for (const line of lines) total = total.plus(line.amount);
+  const lines: StatementLine[] = [];
+  for (const item of items) {
+    total = total.plus(item.rounded);
+    lines.push(item.line);
+  }
   let capped = false;
   if (p.cap) {
     if (rule.cap!.currency !== cur) {
