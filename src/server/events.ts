@@ -7,6 +7,27 @@ import type { RouteEvent, ServerContext } from './context.js';
 import { readRawBody } from './raw-body.js';
 import { checkSignature, SIGNATURE_HEADER } from './signature.js';
 
+/**
+ * CRM webhooks give up after a few seconds; a slow or unreachable Temporal answers 503 well before
+ * that. Routing may still finish in the background: it records the event last, so the CRM's retry
+ * then finds a duplicate, which is right, as the work was done.
+ */
+const ROUTE_TIMEOUT_MS = 8000;
+
+class RouteTimeout extends Error {}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RouteTimeout(`routing took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What the runtime's router reports; the server only needs to know about duplicates. */
 interface RoutedEvent {
   duplicate?: boolean;
@@ -36,9 +57,15 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!parsed.ok) return c.json({ error: 'bad_event', message: parsed.message }, 400);
 
     let outcome: unknown;
+    let gaveUp = false;
+    const routing = route(parsed.event);
+    routing.catch((err: Error) => {
+      if (gaveUp) console.error(`salesflow: routing event ${parsed.event.id} failed after the webhook was answered: ${err.message}`);
+    });
     try {
-      outcome = await route(parsed.event);
+      outcome = await withTimeout(routing, ROUTE_TIMEOUT_MS);
     } catch (err) {
+      gaveUp = err instanceof RouteTimeout;
       // Nothing was recorded (the router records last), so the CRM's retry will be routed again.
       console.error(`salesflow: routing event ${parsed.event.id} failed: ${(err as Error).message}`);
       return c.json({ error: 'unavailable', message: 'the event could not be routed right now; retry later' }, 503, { 'Retry-After': '30' });
