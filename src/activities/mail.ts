@@ -39,7 +39,8 @@ export interface OutgoingEmail {
   suppressible: boolean;
 }
 
-export type DeliveryOutcome = 'sent' | 'already-sent' | 'suppressed';
+/** `failed`: the relay refused the message for good (5xx); retrying would not help. */
+export type DeliveryOutcome = 'sent' | 'already-sent' | 'suppressed' | 'failed';
 
 export function messageIdFor(key: string, publicUrl: string): string {
   const host = new URL(publicUrl).hostname || 'salesflow.local';
@@ -62,6 +63,7 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
   });
   if (row.status === 'sent') return 'already-sent';
   if (row.status === 'suppressed') return 'suppressed';
+  if (row.status === 'failed') return 'failed';
   if (email.suppressible && isSuppressed(db, email.to)) {
     markSuppressed(db, email.key);
     return 'suppressed';
@@ -80,11 +82,20 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
       date: email.date,
     });
   } catch (err) {
-    markFailed(db, email.key, (err as Error).message);
+    // A permanent refusal (unknown mailbox, policy) is recorded and the run moves on; anything
+    // else (relay down, 4xx) is thrown so Temporal retries the activity with backoff.
+    const permanent = isPermanentRefusal(err);
+    markFailed(db, email.key, (err as Error).message, permanent);
+    if (permanent) return 'failed';
     throw err;
   }
   markSent(db, email.key, messageId);
   return 'sent';
+}
+
+function isPermanentRefusal(err: unknown): boolean {
+  const code = (err as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
 }
 
 /** The sender when a rule's settings name none. */

@@ -137,7 +137,8 @@ export interface SentEmail {
   to: string;
   /** Workflow time of the send, ISO. */
   at: string;
-  outcome: 'sent' | 'already-sent' | 'suppressed';
+  /** `failed`: refused for good by the mail relay (recorded in the outbox with the reason). */
+  outcome: 'sent' | 'already-sent' | 'suppressed' | 'failed';
 }
 
 export interface SequenceResult {

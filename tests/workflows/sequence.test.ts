@@ -162,6 +162,17 @@ describe('sequence workflow', () => {
     expect(listOutbox(h.db, { to: l.email }).map((r) => r.status)).toEqual(['suppressed']);
   });
 
+  test('an address the relay refuses for good is recorded as failed and the sequence goes on', async () => {
+    const l = lead('bounce');
+    h.mail.refuse.add(l.email);
+    const rule = sequenceRule({ id: 'bouncing', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.send('csat-survey', to.address('ops@acme.example'))] });
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'failed'], ['ops@acme.example', 'sent']]);
+    const [row] = listOutbox(h.db, { to: l.email });
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/550|mailbox unavailable/);
+  });
+
   test('a send retried after it already mailed does not mail twice', async () => {
     const l = lead('retry');
     const rule = sequenceRule({ id: 'retried', templates: [thanks], steps: [step.send('webinar-thanks')] });

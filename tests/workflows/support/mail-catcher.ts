@@ -18,6 +18,8 @@ export interface CaughtMail {
 export interface MailCatcher {
   url: string;
   messages: CaughtMail[];
+  /** Addresses the server refuses with 550 (mailbox unavailable), as a real relay would. */
+  refuse: Set<string>;
   to(address: string): CaughtMail[];
   waitFor(predicate: (messages: CaughtMail[]) => boolean, timeoutMs?: number): Promise<CaughtMail[]>;
   close(): Promise<void>;
@@ -49,10 +51,16 @@ function parse(raw: string, envelopeTo: string[]): CaughtMail {
 
 export async function startMailCatcher(): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
+  const refuse = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!refuse.has(address.address.toLowerCase())) return callback();
+      const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
+      callback(err);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -67,6 +75,7 @@ export async function startMailCatcher(): Promise<MailCatcher> {
   return {
     url: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
     messages,
+    refuse,
     to: (address) => messages.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase())),
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
