@@ -1,8 +1,12 @@
-// What `salesflow dev` prints once it is up: where everything is and how to try it.
+// What `salesflow dev` prints once it is up: where everything is and how to try it, with a sample
+// event written to var/dev-event.json for `salesflow events send`.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Plan } from '../plan/schema.js';
+import { localTime } from '../workflows/calendar.js';
 import type { RunningDev } from './dev.js';
 
-export function devInstructions(dev: RunningDev, plan: Plan): string {
+export function devInstructions(dev: RunningDev, plan: Plan, varDir: string): string {
   const lines: string[] = ['', 'salesflow dev is running.', ''];
   if (dev.httpUrl) {
     lines.push(`  HTTP          ${dev.httpUrl}`, `  Outbox        ${dev.httpUrl}/outbox`);
@@ -17,6 +21,8 @@ export function devInstructions(dev: RunningDev, plan: Plan): string {
   const trigger = plan.rules.find((r) => r.kind === 'sequence' && r.trigger.kind === 'event');
   const type = trigger?.kind === 'sequence' && trigger.trigger.kind === 'event' ? trigger.trigger.event : 'lead.created';
   const body = JSON.stringify(sampleEvent(type));
+  const eventFile = path.join(varDir, 'dev-event.json');
+  fs.writeFileSync(eventFile, `${JSON.stringify(JSON.parse(body), null, 2)}\n`);
   if (dev.httpUrl) {
     lines.push(
       '', 'Try it: send a signed event',
@@ -29,10 +35,21 @@ export function devInstructions(dev: RunningDev, plan: Plan): string {
   }
   lines.push(
     '', 'or from a file, without HTTP:',
-    `  TEMPORAL_ADDRESS=${dev.temporalAddress} DATABASE_URL=${dev.config.databasePath} npx salesflow events send event.json`,
+    `  TEMPORAL_ADDRESS=${dev.temporalAddress} DATABASE_URL=${dev.config.databasePath} npx salesflow events send ${path.relative(process.cwd(), eventFile) || eventFile}`,
+    '  (send the same file twice: the second time it is acknowledged as a duplicate and changes nothing)',
     '', 'Then watch the run in the Temporal UI and the email in the outbox. Ctrl-C stops everything.', '',
   );
   return lines.join('\n');
+}
+
+/** Zones to pick the sample lead's from: one where it is office hours now, so quiet hours hold nothing back. */
+const SAMPLE_ZONES = ['Europe/London', 'America/New_York', 'America/Los_Angeles', 'Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kolkata'];
+
+function daytimeZone(now: number): string {
+  return SAMPLE_ZONES.find((zone) => {
+    const local = localTime(now, zone);
+    return local.weekday <= 5 && local.hour >= 9 && local.hour < 17;
+  }) ?? 'Europe/London';
 }
 
 /** A demo event that matches the first event-triggered sequence as far as its type goes. */
@@ -50,6 +67,6 @@ function sampleEvent(type: string): Record<string, unknown> {
   return {
     id, type, occurred_at,
     lead: { id: 'L-2001', name: 'Ada Lovelace', email: 'ada@analytical.example', company: 'Analytical Engines',
-      source: 'webinar', stage: 'new', owner: 'r-jonas', timezone: 'Europe/London', score: 64 },
+      source: 'webinar', stage: 'new', owner: 'r-jonas', timezone: daytimeZone(Date.now()), score: 64 },
   };
 }

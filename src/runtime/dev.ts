@@ -60,6 +60,8 @@ export async function runDev(options: DevOptions): Promise<number> {
     }
   }
 
+  // Listen from the start: a Ctrl-C while things start up still shuts down what did start.
+  const stopRequested = options.until ?? interrupted();
   fs.mkdirSync(varDir, { recursive: true });
   const secret = env.SALESFLOW_SECRET ?? devSecret(varDir);
   const loaded = loadConfigChecked({
@@ -88,9 +90,9 @@ export async function runDev(options: DevOptions): Promise<number> {
   try {
     const ready = await startEverything(paths, plan.value, loaded.value, varDir, ports, closers);
     if (!ready) return 1;
-    process.stdout.write(devInstructions(ready, plan.value));
+    process.stdout.write(devInstructions(ready, plan.value, varDir));
     options.onReady?.(ready);
-    await (options.until ?? interrupted());
+    await stopRequested;
     process.stdout.write('\nsalesflow dev: shutting down…\n');
     return 0;
   } finally {

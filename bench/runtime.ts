@@ -1,0 +1,241 @@
+// `npm run bench:runtime`: the client side of the runtime on a real Temporal dev server (file-backed,
+// as `salesflow dev` runs it), a real worker in its own process and the real SMTP mail catcher.
+//   1. events → first email throughput through routeEvent, against raw client.workflow.start of the
+//      same workflow in the same run (goal: routed ≥ 80% of raw);
+//   2. event → email latency at a steady 50 events/s (p50/p95/p99);
+//   3. worker RSS with 10,000 sequences asleep (goal ≤ 300 MB).
+// Sizes can be changed with BENCH_N (throughput batch), BENCH_SECONDS, BENCH_RATE, BENCH_ASLEEP.
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { openDatabase } from '../src/data/db.js';
+import { upsertLead } from '../src/data/leads.js';
+import type { CrmEvent } from '../src/events/schema.js';
+import type { LeadRecord } from '../src/plan/records.js';
+import type { Plan, SequenceRule, Template } from '../src/plan/schema.js';
+import { routeEvent } from '../src/runtime/events.js';
+import { startMailCatcher } from '../src/runtime/mail-catcher.js';
+import { spawnDevServer } from '../src/temporal/index.js';
+import { type SequenceInput, workflowIds } from '../src/workflows/api.js';
+import { loadConfig } from '../src/config.js';
+
+const N = Number(process.env.BENCH_N ?? 1000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const RATE = Number(process.env.BENCH_RATE ?? 50);
+const ASLEEP = Number(process.env.BENCH_ASLEEP ?? 10_000);
+const CONCURRENCY = 50;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Compiled to .cache/bench-build/bench/: the project's Temporal CLI cache is three levels up.
+const cachedCli = path.resolve(here, '..', '..', '..', '.cache', 'temporal', 'bin', 'temporal');
+if (!process.env.TEMPORAL_CLI_PATH && fs.existsSync(cachedCli)) process.env.TEMPORAL_CLI_PATH = cachedCli;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-bench-'));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+// ---- rules: what the compiler emits for a two-step nurture and a sleeper ----------------------
+const tpl = (name: string): Template => ({ name, subject: `Hello {{lead.name}}`, body: 'Hi {{lead.name}}.', placeholders: ['lead.name'] });
+const source = { file: 'bench.rules', line: 1 };
+function sequence(id: string, sourceValue: string, firstWaits: boolean): SequenceRule {
+  const send = (n: number) => ({ kind: 'send' as const, send: { id: `send-${n}`, template: 'hello', to: [{ kind: 'entity' as const, entity: 'lead' as const }], source } });
+  const wait = { kind: 'wait' as const, id: 'wait-1', duration: { amount: '2', unit: 'days' as const } };
+  return {
+    kind: 'sequence', name: id, id, version: `bench-${id}`, source, timezone: 'UTC', from: 'Bench <bench@acme.example>',
+    templates: { hello: tpl('hello') }, metrics: {},
+    trigger: {
+      kind: 'event', event: 'lead.created',
+      where: { kind: 'binary', type: 'bool', op: '=', left: { kind: 'field', type: 'string', entity: 'lead', field: 'source' }, right: { kind: 'literal', type: 'string', value: { type: 'string', value: sourceValue } } },
+    },
+    subject: 'lead', stopOn: ['lead.replied'], quietHours: null,
+    steps: firstWaits ? [wait, send(1)] : [send(1), wait, send(2)],
+  };
+}
+const nurture = sequence('bench-nurture', 'webinar', false);
+const sleeper = sequence('bench-sleeper', 'sleep', true);
+const plan: Plan = { formatVersion: 1, hash: 'bench', metrics: [], rules: [nurture, sleeper] };
+
+const lead = (id: string, src = 'webinar'): LeadRecord => ({
+  id, name: `Lead ${id}`, email: `${id}@bench.example`, company: 'Bench', source: src, stage: 'new', owner: null, timezone: 'UTC', score: '1',
+});
+
+// ---- servers ------------------------------------------------------------------------------------
+log(`salesflow runtime bench (${os.cpus().length} cpu, node ${process.version}); scratch ${dir}`);
+const server = await spawnDevServer({ dbFile: path.join(dir, 'temporal.db') });
+const dbPath = path.join(dir, 'salesflow.db');
+const db = openDatabase(dbPath);
+const caughtAt = new Map<string, number>();
+const waiters = new Map<string, () => void>();
+const catcher = await startMailCatcher(db, {
+  onMail: (mail) => {
+    for (const to of mail.rcpt_to.split(', ')) {
+      if (!caughtAt.has(to)) caughtAt.set(to, performance.now());
+      waiters.get(to)?.();
+    }
+  },
+});
+const env = {
+  ...process.env,
+  TEMPORAL_ADDRESS: server.address,
+  DATABASE_URL: dbPath,
+  SMTP_URL: catcher.smtpUrl,
+  SALESFLOW_SECRET: 'bench-secret-0123456789abcdef',
+  TEMPORAL_TASK_QUEUE: 'bench',
+};
+const config = loadConfig(env);
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection, namespace: server.namespace });
+
+const worker = fork(path.join(here, 'runtime.worker.js'), { env, stdio: 'inherit' });
+type Status = { kind: 'status'; rss: number; heapUsed: number; cached: number; inFlightActivations: number; inFlightActivities: number };
+const statusOf = () => new Promise<Status>((resolve) => {
+  const onMessage = (m: { kind: string }) => {
+    if (m.kind === 'status') {
+      worker.off('message', onMessage);
+      resolve(m as Status);
+    }
+  };
+  worker.on('message', onMessage);
+  worker.send('status');
+});
+await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+
+// ---- helpers ------------------------------------------------------------------------------------
+let eventNo = 0;
+const createdEvent = (l: LeadRecord): CrmEvent => ({ id: `evt-${++eventNo}`, type: 'lead.created', occurred_at: new Date().toISOString(), lead: l });
+const route = (e: CrmEvent) => routeEvent({ client, db, plan, config }, e);
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+function mailTo(email: string, timeoutMs = 120_000): Promise<number> {
+  const seen = caughtAt.get(email);
+  if (seen !== undefined) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no email to ${email} within ${timeoutMs} ms`)), timeoutMs);
+    waiters.set(email, () => {
+      clearTimeout(timer);
+      waiters.delete(email);
+      resolve(caughtAt.get(email)!);
+    });
+  });
+}
+
+const startRaw = (l: LeadRecord, rule: SequenceRule, prefix: string) => {
+  const input: SequenceInput = { rule, subject: { kind: 'lead', lead: l } };
+  return client.workflow.start('sequenceWorkflow', {
+    workflowId: workflowIds.sequence(`${prefix}`, 'lead', l.id), taskQueue: config.temporal.taskQueue, args: [input],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+  });
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// ---- 1. throughput ------------------------------------------------------------------------------
+async function explain(workflowId: string): Promise<string> {
+  const d = await client.workflow.getHandle(workflowId).describe().catch((e: Error) => null);
+  if (!d) return `${workflowId}: not found`;
+  const pending = d.raw.pendingActivities?.map((a) => `${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure?.message ?? ''}`) ?? [];
+  return `${workflowId}: ${d.status.name}, history ${d.historyLength} events; pending ${pending.join('; ') || 'none'}`;
+}
+
+async function rawBatch(tag: string): Promise<number> {
+  const leads = Array.from({ length: N }, (_, i) => lead(`${tag}-${i}`));
+  for (const l of leads) upsertLead(db, l); // routing does this itself; raw starts need the data there
+  const t0 = performance.now();
+  await pool(leads, CONCURRENCY, (l) => startRaw(l, nurture, `raw-${nurture.id}`));
+  await Promise.all(leads.map((l) => mailTo(l.email).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await explain(workflowIds.sequence(`raw-${nurture.id}`, 'lead', l.id))}`);
+  })));
+  return N / ((performance.now() - t0) / 1000);
+}
+
+async function routedBatch(tag: string): Promise<number> {
+  const leads = Array.from({ length: N }, (_, i) => lead(`${tag}-${i}`));
+  const t0 = performance.now();
+  await pool(leads, CONCURRENCY, (l) => route(createdEvent(l)));
+  await Promise.all(leads.map((l) => mailTo(l.email)));
+  return N / ((performance.now() - t0) / 1000);
+}
+
+log('warming up (50 routed events)…');
+await pool(Array.from({ length: 50 }, (_, i) => lead(`warm-${i}`)), 10, async (l) => {
+  await route(createdEvent(l));
+  await mailTo(l.email);
+});
+
+log(`throughput: ${N} events → first email, ${CONCURRENCY} in flight, raw and routed interleaved twice…`);
+const raw1 = await rawBatch('raw1');
+const routed1 = await routedBatch('routed1');
+const routed2 = await routedBatch('routed2');
+const raw2 = await rawBatch('raw2');
+const rawRate = (raw1 + raw2) / 2;
+const routedRate = (routed1 + routed2) / 2;
+
+// ---- 2. latency at a steady rate ----------------------------------------------------------------
+const total = RATE * SECONDS;
+log(`latency: ${total} events at ${RATE}/s for ${SECONDS} s…`);
+const latencies: number[] = [];
+const t0 = performance.now();
+const inFlight: Promise<void>[] = [];
+for (let i = 0; i < total; i++) {
+  const due = t0 + (i * 1000) / RATE;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const l = lead(`steady-${i}`);
+  const sent = performance.now();
+  inFlight.push(route(createdEvent(l)).then(() => mailTo(l.email)).then((at) => { latencies.push(at - sent); }));
+}
+await Promise.all(inFlight);
+const achievedRate = total / ((performance.now() - t0) / 1000);
+latencies.sort((a, b) => a - b);
+
+// ---- 3. worker memory with many sequences asleep ------------------------------------------------
+const asleepSoFar = 50 + 4 * N + total;
+const more = Math.max(0, ASLEEP - asleepSoFar);
+log(`memory: ${asleepSoFar} sequences already asleep; starting ${more} more that sleep first…`);
+const sleepers = Array.from({ length: more }, (_, i) => lead(`sleep-${i}`, 'sleep'));
+for (const l of sleepers) upsertLead(db, l);
+await pool(sleepers, 100, (l) => startRaw(l, sleeper, sleeper.id));
+// Asleep: every workflow task done, nothing in flight, for a few seconds in a row.
+let quiet = 0;
+while (quiet < 5) {
+  const s = await statusOf();
+  quiet = s.inFlightActivations === 0 && s.inFlightActivities === 0 ? quiet + 1 : 0;
+  await new Promise((r) => setTimeout(r, 1000));
+}
+const running = await client.workflow.count('WorkflowType = "sequenceWorkflow" AND ExecutionStatus = "Running"').catch(() => null);
+const samples: Status[] = [];
+for (let i = 0; i < 5; i++) {
+  samples.push(await statusOf());
+  await new Promise((r) => setTimeout(r, 1000));
+}
+const rssMb = Math.max(...samples.map((s) => s.rss)) / 2 ** 20;
+const heapMb = samples[samples.length - 1].heapUsed / 2 ** 20;
+
+// ---- report ------------------------------------------------------------------------------------
+const ratio = routedRate / rawRate;
+const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+log('');
+log('salesflow runtime bench results');
+log(`  throughput raw client.workflow.start   ${rawRate.toFixed(0)} sequences/s to first email (runs: ${raw1.toFixed(0)}, ${raw2.toFixed(0)})`);
+log(`  throughput routeEvent                  ${routedRate.toFixed(0)} events/s to first email (runs: ${routed1.toFixed(0)}, ${routed2.toFixed(0)})`);
+log(`  routed / raw                           ${(ratio * 100).toFixed(0)}%   goal ≥ 80%   ${mark(ratio >= 0.8)}`);
+log(`  steady ${RATE}/s for ${SECONDS} s (achieved ${achievedRate.toFixed(1)}/s), event → email latency:`);
+log(`    p50 ${percentile(latencies, 50).toFixed(0)} ms   p95 ${percentile(latencies, 95).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${latencies[latencies.length - 1].toFixed(0)} ms`);
+log(`  worker with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
+
+worker.send('shutdown');
+await new Promise((r) => worker.once('exit', r));
+await connection.close();
+await catcher.close();
+await server.stop();
+db.close();
+fs.rmSync(dir, { recursive: true, force: true });
