@@ -5,7 +5,13 @@ import { chevrotain } from './chevrotain.js';
 
 const { createToken, Lexer } = chevrotain;
 
-export const Identifier = createToken({ name: 'Identifier', pattern: /[a-z_][a-zA-Z0-9_]*/, label: 'a name' });
+// Every regex token states its first characters and whether it can span lines: Chevrotain then
+// skips its own analysis of the patterns, which was most of the lexer's construction time.
+const lower = [...'abcdefghijklmnopqrstuvwxyz_'];
+const upper = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+const digitChars = [...'0123456789'];
+
+export const Identifier = createToken({ name: 'Identifier', pattern: /[a-z_][a-zA-Z0-9_]*/, label: 'a name', start_chars_hint: lower, line_breaks: false });
 
 /** Every reserved word, in the order the reference docs list them. */
 export const keywordNames = [
@@ -25,7 +31,7 @@ const keywordTokens = Object.fromEntries(
     word,
     // String patterns with longer_alt: Identifier are cheaper to analyse than a regex per keyword
     // and still leave `format` an identifier rather than `for` + `mat`.
-    createToken({ name: `Kw_${word}`, pattern: word, longer_alt: Identifier, label: `'${word}'` }),
+    createToken({ name: `Kw_${word}`, pattern: word, longer_alt: Identifier, label: `'${word}'`, line_breaks: false }),
   ]),
 ) as Record<Keyword, TokenType>;
 export const Kw = keywordTokens;
@@ -34,45 +40,47 @@ const digits = String.raw`\d(?:_?\d)*`;
 const decimal = `${digits}(?:\\.${digits})?`;
 const notWord = '(?![a-zA-Z0-9_])';
 
-export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date' });
-export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day' });
+export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date', start_chars_hint: digitChars, line_breaks: false });
+export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day', start_chars_hint: digitChars, line_breaks: false });
 export const MoneyLit = createToken({
-  name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money',
+  name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money', start_chars_hint: digitChars, line_breaks: false,
 });
 export const DurationLit = createToken({
   name: 'DurationLit',
   pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+)?(?:minutes?|hours?|days?|weeks?)${notWord}`),
   label: 'a duration',
+  start_chars_hint: digitChars,
+  line_breaks: false,
 });
-export const PercentLit = createToken({ name: 'PercentLit', pattern: new RegExp(`${decimal}%`), label: 'a percent' });
-export const NumberLit = createToken({ name: 'NumberLit', pattern: new RegExp(decimal), label: 'a number' });
-export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: 'a string' });
+export const PercentLit = createToken({ name: 'PercentLit', pattern: new RegExp(`${decimal}%`), label: 'a percent', start_chars_hint: digitChars, line_breaks: false });
+export const NumberLit = createToken({ name: 'NumberLit', pattern: new RegExp(decimal), label: 'a number', start_chars_hint: digitChars, line_breaks: false });
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
 /** A string missing its closing quote: lexed anyway so the parser can go on, reported by the parser. */
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, label: 'a string' });
-export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{3}(?![a-zA-Z0-9_])/, label: 'a currency code' });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
+export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{3}(?![a-zA-Z0-9_])/, label: 'a currency code', start_chars_hint: upper, line_breaks: false });
 
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments', start_chars_hint: ['#'], line_breaks: false });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, start_chars_hint: [' ', '\t', '\r', '\n'], line_breaks: true });
 
-const punct = (name: string, pattern: RegExp, label: string): TokenType => createToken({ name, pattern, label });
-export const LCurly = punct('LCurly', /{/, "'{'");
-export const RCurly = punct('RCurly', /}/, "'}'");
-export const LBracket = punct('LBracket', /\[/, "'['");
-export const RBracket = punct('RBracket', /]/, "']'");
-export const LParen = punct('LParen', /\(/, "'('");
-export const RParen = punct('RParen', /\)/, "')'");
-export const Comma = punct('Comma', /,/, "','");
-export const Dot = punct('Dot', /\./, "'.'");
-export const NotEq = punct('NotEq', /!=/, "'!='");
-export const LtEq = punct('LtEq', /<=/, "'<='");
-export const GtEq = punct('GtEq', />=/, "'>='");
-export const Lt = punct('Lt', /</, "'<'");
-export const Gt = punct('Gt', />/, "'>'");
-export const Eq = punct('Eq', /=/, "'='");
-export const Plus = punct('Plus', /\+/, "'+'");
-export const Minus = punct('Minus', /-/, "'-'");
-export const Star = punct('Star', /\*/, "'*'");
-export const Slash = punct('Slash', /\//, "'/'");
+const punct = (name: string, pattern: string, label: string): TokenType => createToken({ name, pattern, label, line_breaks: false });
+export const LCurly = punct('LCurly', '{', "'{'");
+export const RCurly = punct('RCurly', '}', "'}'");
+export const LBracket = punct('LBracket', '[', "'['");
+export const RBracket = punct('RBracket', ']', "']'");
+export const LParen = punct('LParen', '(', "'('");
+export const RParen = punct('RParen', ')', "')'");
+export const Comma = punct('Comma', ',', "','");
+export const Dot = punct('Dot', '.', "'.'");
+export const NotEq = punct('NotEq', '!=', "'!='");
+export const LtEq = punct('LtEq', '<=', "'<='");
+export const GtEq = punct('GtEq', '>=', "'>='");
+export const Lt = punct('Lt', '<', "'<'");
+export const Gt = punct('Gt', '>', "'>'");
+export const Eq = punct('Eq', '=', "'='");
+export const Plus = punct('Plus', '+', "'+'");
+export const Minus = punct('Minus', '-', "'-'");
+export const Star = punct('Star', '*', "'*'");
+export const Slash = punct('Slash', '/', "'/'");
 
 export const allTokens: TokenType[] = [
   WhiteSpace, Comment,

@@ -8,6 +8,7 @@ import type {
 } from './ast.js';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
+import { ll1Lookahead } from './lookahead.js';
 import { durationValue, moneyValue, plainNumber, stringValue } from './literals.js';
 import type { MessageKey } from './messages.js';
 import { syntaxErrorMessages } from './syntax-errors.js';
@@ -31,7 +32,10 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   problems: ParseProblem[] = [];
 
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 1, errorMessageProvider: syntaxErrorMessages, skipValidations: true });
+    super(T.allTokens, {
+      recoveryEnabled: true, maxLookahead: 1, errorMessageProvider: syntaxErrorMessages, skipValidations: true,
+      lookaheadStrategy: ll1Lookahead(),
+    });
     this.performSelfAnalysis();
   }
 
@@ -47,15 +51,21 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     };
   }
 
-  /** From a rule's first token to the last token consumed so far. */
+  /** From a rule's first token to the last token consumed so far (one object: this runs a lot). */
   spanFrom(start: IToken): Span {
     const last = this.LA(0);
     const first = isReal(start) ? start : last;
     if (!isReal(first)) return { ...NO_SPAN, file: this.file };
-    const from = this.tokenSpan(first);
-    if (!isReal(last) || last.startOffset < first.startOffset) return from;
-    const to = this.tokenSpan(last);
-    return { ...from, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset };
+    const to = isReal(last) && last.startOffset >= first.startOffset ? last : first;
+    return {
+      file: this.file,
+      line: first.startLine ?? 1,
+      col: first.startColumn ?? 1,
+      endLine: to.endLine ?? to.startLine ?? 1,
+      endCol: (to.endColumn ?? to.startColumn ?? 0) + 1,
+      offset: first.startOffset,
+      endOffset: (to.endOffset ?? to.startOffset) + 1,
+    };
   }
 
   nodeSpan(a: { span: Span }, b: { span: Span }): Span {
