@@ -1,0 +1,108 @@
+// The built command line against a real Temporal dev server: plan / apply idempotence, removal of
+// schedules whose rule is gone, events send validation and routing, payouts run refusals and reruns.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { periodContaining } from '../../src/payouts/period.js';
+import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
+
+const root = path.join(import.meta.dirname, '..', '..');
+const bin = path.join(root, 'bin', 'salesflow.js');
+let server: DevServerProcess;
+let work: string;
+
+function salesflow(args: string[]) {
+  const env = {
+    PATH: process.env.PATH,
+    TEMPORAL_ADDRESS: server.address,
+    DATABASE_URL: path.join(work, 'salesflow.db'),
+    TEMPORAL_TASK_QUEUE: 'cli-test',
+  };
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(async () => {
+  // bin/salesflow.js runs dist/; other people's in-progress files may not typecheck, tsc still emits.
+  spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-runtime-cli-'));
+  fs.cpSync(path.join(root, 'rules'), path.join(work, 'rules'), { recursive: true });
+  server = await spawnDevServer({ dbFile: null });
+}, 240_000);
+
+afterAll(async () => {
+  await server?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('plan shows the schedules, apply makes them, a second apply reports no changes, a removed rule is planned for removal', () => {
+  const plan = salesflow(['plan']);
+  expect(plan.stderr).toBe('');
+  expect(plan.code).toBe(0);
+  expect(plan.stdout).toContain('+ salesflow:ae-commission-fy26:incentive-period-end');
+  expect(plan.stdout).toContain('+ salesflow:weekly-1-1-prep:sequence-tick');
+  const added = Number(/Plan: (\d+) to add/.exec(plan.stdout)?.[1]);
+  expect(added).toBeGreaterThan(3);
+
+  const apply = salesflow(['apply']);
+  expect(apply.code).toBe(0);
+  expect(apply.stdout).toContain(`Apply complete: ${added} added, 0 changed, 0 removed.`);
+
+  const again = salesflow(['apply']);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/^No changes\./);
+
+  fs.rmSync(path.join(work, 'rules', 'goals.rules'));
+  const afterRemoval = salesflow(['plan']);
+  expect(afterRemoval.stdout).toContain('- salesflow:q4-new-business:goal-period-start');
+  expect(afterRemoval.stdout).toMatch(/0 to add, 0 to change, [1-9]\d* to remove/);
+});
+
+test('events send refuses an invalid file naming the file and field, and sends nothing', () => {
+  const file = path.join(work, 'bad.json');
+  fs.writeFileSync(file, JSON.stringify([
+    { id: 'e1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L1', email: 'a@b.example' } },
+    { id: 'e2', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L2', email: 'not-an-email' } },
+  ]));
+  const r = salesflow(['events', 'send', 'bad.json']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('bad.json: event [1]: lead.email: expected an email address');
+  expect(r.stderr).toContain('no event was sent');
+});
+
+test('events send routes each event and acknowledges a repeated id as a duplicate', () => {
+  const lead = { id: 'L-cli', name: 'Cli Lead', email: 'cli@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
+  fs.writeFileSync(path.join(work, 'events.json'), JSON.stringify([
+    { id: 'cli-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead },
+    { id: 'cli-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead },
+  ]));
+  const r = salesflow(['events', 'send', 'events.json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('cli-1 (lead.created): started seq:webinar-follow-up:lead:L-cli');
+  expect(r.stdout).toContain('cli-1 (lead.created): seen before, acknowledged; nothing changed');
+  expect(r.stdout).toContain('1 event(s) routed, 1 duplicate(s)');
+});
+
+test('payouts run refuses a period that has not ended, and a closed one runs once per rep', () => {
+  const current = periodContaining('quarter', new Date().toISOString().slice(0, 10));
+  fs.writeFileSync(path.join(work, 'rules', 'open-ended.rules'), [
+    'incentive "Open ended" {', '  for reps where rep.role = "AE"', '  period quarter', '  measure revenue',
+    '  target 100_000 USD', '  commission marginal {', '    above pay 10%', '  }', '}', '',
+  ].join('\n'));
+  const open = salesflow(['payouts', 'run', '--period', current.label, '--rule', 'Open ended']);
+  expect(open.code).toBe(1);
+  expect(open.stderr).toContain(`${current.label} has not ended yet`);
+
+  const reps = path.join(work, 'reps.csv');
+  fs.writeFileSync(reps, 'id,name,email,role,manager,timezone\nr-x,Rex Seller,rex@acme.example,AE,,UTC\n');
+  expect(salesflow(['import', '--kind', 'reps', reps]).code).toBe(0);
+  const closed = '2026-Q1';
+  const first = salesflow(['payouts', 'run', '--period', closed, '--rule', 'Open ended']);
+  expect(first.stderr).toBe('');
+  expect(first.stdout).toContain('started      Rex Seller (r-x)  payout:open-ended:r-x:2026-Q1');
+  const second = salesflow(['payouts', 'run', '--period', closed, '--rule', 'Open ended']);
+  expect(second.stdout).toContain('already run  Rex Seller (r-x)  payout:open-ended:r-x:2026-Q1');
+});
