@@ -10,6 +10,7 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
   const lines = [`Schedule changes for Temporal (${where}):`, ''];
   for (const s of changes.added) {
     lines.push(`  + ${s.scheduleId}`, `      ${s.description}`);
+    if (s.triggersOnCreate) lines.push('      and once now, for the period under way');
   }
   for (const { declared, existing } of changes.changed) {
     lines.push(`  ~ ${declared.scheduleId}`);

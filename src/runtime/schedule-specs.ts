@@ -26,6 +26,8 @@ export interface DeclaredSchedule {
   description: string;
   /** Hash of everything the schedule does; stored in the action memo to compare on the next apply. */
   hash: string;
+  /** Created schedules that also act once at once: a goal added mid-period runs for the current one. */
+  triggersOnCreate: boolean;
   options: ScheduleOptions;
 }
 
@@ -58,6 +60,7 @@ interface Timing {
   /** Period starts and ends must not be lost to an outage; a missed weekly tick is just late. */
   catchupWindow: string;
   overlap: 'SKIP' | 'BUFFER_ALL';
+  triggersOnCreate: boolean;
 }
 
 function ruleTiming(rule: Rule): Timing | null {
@@ -71,6 +74,7 @@ function ruleTiming(rule: Rule): Timing | null {
         description: `every ${describeWeekly(rule.trigger.schedule)} (${tz}): sequence "${rule.name}" for each matching rep`,
         catchupWindow: '1 hour',
         overlap: 'SKIP',
+        triggersOnCreate: false,
       };
     case 'goal':
       return {
@@ -79,6 +83,9 @@ function ruleTiming(rule: Rule): Timing | null {
         description: `at the start of every ${rule.period}, 00:00 ${tz}: goal "${rule.name}" for each matching rep`,
         catchupWindow: '7 days',
         overlap: 'BUFFER_ALL',
+        // The dispatch derives "the period that just started" from the fire time, so firing now
+        // starts this period's runs; their ids are per period, so a re-create starts nothing twice.
+        triggersOnCreate: true,
       };
     case 'incentive': {
       const { from, to } = rule.effective;
@@ -94,6 +101,8 @@ function ruleTiming(rule: Rule): Timing | null {
         description: `at the end of every ${rule.period} (00:00 ${tz} the next day): statements for incentive "${rule.name}"${effective}`,
         catchupWindow: '7 days',
         overlap: 'BUFFER_ALL',
+        // Never at once: firing now would pay the period before, which `payouts run` does on purpose.
+        triggersOnCreate: false,
       };
     }
   }
@@ -116,6 +125,7 @@ function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule 
     kind: timing.kind,
     description: timing.description,
     hash,
+    triggersOnCreate: timing.triggersOnCreate,
     options: {
       scheduleId: id,
       spec: timing.spec,
@@ -129,6 +139,7 @@ function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule 
         memo: { [MEMO_KEY]: memo },
       },
       policies: { catchupWindow: timing.catchupWindow, overlap: timing.overlap },
+      ...(timing.triggersOnCreate ? { state: { triggerImmediately: true } } : {}),
     },
   };
 }
