@@ -162,6 +162,7 @@ function commissionLines(
   rule: IncentiveRule,
   p: PreparedRule,
   measure: Decimal,
+  measureText: string,
   attainment: Decimal | null,
   warnings: string[],
 ): PricedLine[] {
@@ -169,7 +170,7 @@ function commissionLines(
   if (!commission || measure.lte(ZERO)) return [];
   const cur = rule.currency;
   const name = rule.measure.metric;
-  const measureShown = grouped(formatAmount(measure, cur), cur);
+  const measureShown = grouped(measureText, cur);
 
   if (commission.method === 'retroactive') {
     // The band reached is the first whose bound holds the measure (bounds are inclusive);
@@ -249,14 +250,11 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
   const measureIsMoney = rule.measure.type === 'money';
   const measureValue = numericValue(metricValue(facts.metrics[rule.measure.metric]));
   const attainment = measureValue !== null && !p.target.isZero() ? measureValue.div(p.target).times(HUNDRED) : null;
+  const measureText = measureValue === null ? null : measureIsMoney ? formatAmount(measureValue, cur) : measureValue.toFixed();
 
-  const metricCache = new Map<string, RuntimeValue | undefined>();
   const ctx: EvalContext = {
     rep,
-    metric: (name) => {
-      if (!metricCache.has(name)) metricCache.set(name, metricValue(facts.metrics[name]));
-      return metricCache.get(name);
-    },
+    metric: (name) => metricValue(facts.metrics[name]),
     attainment: attainment ?? undefined,
   };
 
@@ -274,7 +272,7 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
 
   const items: PricedLine[] = [];
   if (rule.commission && measureValue !== null) {
-    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, attainment, warnings));
+    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, measureText!, attainment, warnings));
     else warnings.push(`commission needs a money measure; ${rule.measure.metric} is a ${rule.measure.type}`);
   }
 
@@ -311,6 +309,7 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
 
   // Every line is already rounded to the minor unit; the total is their exact sum.
   let total = ZERO;
+  const minor = minorUnits(cur);
   const lines: StatementLine[] = [];
   for (const item of items) {
     total = total.plus(item.rounded);
@@ -344,12 +343,13 @@ export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: st
     period,
     currency: cur,
     measureMetric: rule.measure.metric,
-    measure: measureValue === null ? null : measureIsMoney ? formatAmount(measureValue, cur) : measureValue.toFixed(),
+    measure: measureText,
     target: p.targetText,
     attainment: attainment === null ? null : attainment.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
     lines,
     capped,
-    total: formatAmount(total, cur),
+    // A sum of amounts already rounded to the minor unit: nothing left to round.
+    total: total.toFixed(minor),
     rewards,
     warnings,
   };
