@@ -28,7 +28,7 @@ let h: LoopHarness;
 
 beforeAll(async () => {
   h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] });
-  for (const n of [1, 2, 3, 4]) {
+  for (const n of [1, 2, 3, 4, 5]) {
     upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
@@ -192,6 +192,21 @@ describe('links that cannot decide this payout', () => {
     }
     await handle.result();
     expect(exportLedger(h.db).filter((e) => e.rep === 'rep-4')).toHaveLength(1);
+  });
+
+  it('when no one decides in time, the rule\'s otherwise decides, and the old link says so (409)', async () => {
+    const { handle, link } = await startPayout('rep-5');
+    await h.testEnv.sleep('5 days');
+    await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'vp-sales@acme.example');
+    await h.testEnv.sleep('3 days');
+    expect(((await handle.result()) as { phase: string }).phase).toBe('rejected');
+    const get = await fetch(link);
+    expect(get.status).toBe(409);
+    const page = await get.text();
+    expect(page).toContain('This payout was already rejected');
+    expect(page).toContain('<strong>otherwise</strong> step, as no one decided in time');
+    expect((await decide(link, 'approve')).status).toBe(409);
+    expect(exportLedger(h.db).filter((e) => e.rep === 'rep-5')).toHaveLength(0);
   });
 
   it('a link to a payout that does not exist gets 404', async () => {

@@ -14,6 +14,13 @@ function when(iso: string | null): string {
   return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace('GMT', 'UTC');
 }
 
+/** Who decided, in words: an approver's address, or the rule itself. */
+function decider(result: DecisionResult): SafeHtml {
+  if (result.decidedBy === 'otherwise') return html`the rule's <strong>otherwise</strong> step, as no one decided in time,`;
+  if (result.decidedBy === 'auto') return html`the rule itself (it asks no approval)`;
+  return html`<strong>${result.decidedBy}</strong>`;
+}
+
 export function approvalForm(status: PayoutStatus, approver: string, action: string): SafeHtml {
   return page(
     { title: 'Approve payout', section },
@@ -44,7 +51,7 @@ export function decidedPage(result: DecisionResult, statement: unknown, replay: 
     html`${notice(
       approved ? 'success' : 'info',
       approved ? 'Payout approved' : 'Payout rejected',
-      html`<p>${approved ? 'Approved' : 'Rejected'} by <strong>${result.decidedBy}</strong> at ${when(result.decidedAt)}.
+      html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt)}.
 ${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
 ${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>` : ''}`,
     )}
@@ -58,7 +65,7 @@ export function alreadyDecidedPage(result: DecisionResult, statement: unknown): 
     html`${notice(
       'warning',
       `This payout was already ${result.outcome}`,
-      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by <strong>${result.decidedBy}</strong> at ${when(result.decidedAt)}. A payout is decided once; this link changed nothing.</p>`,
+      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt)}. A payout is decided once; this link changed nothing.</p>`,
     )}
 ${statementSection(statement)}`,
   );
