@@ -87,6 +87,7 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
   const unknown: string[] = [];
   const fallback: { name: string; def: MetricDef }[] = [];
   const fallbackSpiffs: { id: string; where: Expr | null }[] = [];
+  const spiffColumns: { id: string; alias: string }[] = [];
   let needsRep = false;
   let scanOpen = false;
   let scanUndated = false;
@@ -165,9 +166,9 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
     const where = conditionToSql(spiff.where);
     if (!where) { fallbackSpiffs.push(spiff); continue; }
     needsRep ||= where.needsRep;
-    col(`spiff_${columns.length}`, `GROUP_CONCAT(CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END, char(31))`);
-    const alias = columns[columns.length - 1].alias;
-    combines[`spiff:${spiff.id}`] = (get) => ({ type: 'number', value: String(get(alias) ?? '') });
+    const alias = `spiff_${columns.length}`;
+    col(alias, `GROUP_CONCAT(CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END, char(31))`);
+    spiffColumns.push({ id: spiff.id, alias });
   }
   // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters.
   col('left_out', `GROUP_CONCAT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
@@ -190,17 +191,18 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
     ? evaluateInJs(db, query, fallback, fallbackSpiffs, narrow)
     : new Map<string, RepMetrics>();
 
+  const metricCombines = Object.entries(combines);
   return {
     unknown,
     forRep(rep: string): RepMetrics {
       const row = rows.get(rep);
       const get = (alias: string) => (row ? row[alias] ?? null : null);
       const metrics: Record<string, MetricFact> = {};
-      for (const [name, combine] of Object.entries(combines)) if (!name.startsWith('spiff:')) metrics[name] = combine(get);
+      for (const [name, combine] of metricCombines) metrics[name] = combine(get);
       const spiffDeals: Record<string, string[]> = {};
-      for (const spiff of query.spiffs ?? []) {
-        const fact = combines[`spiff:${spiff.id}`]?.(get);
-        if (fact && fact.type === 'number') spiffDeals[spiff.id] = fact.value ? fact.value.split(SEP).sort() : [];
+      for (const { id, alias } of spiffColumns) {
+        const ids = get(alias);
+        spiffDeals[id] = ids === null ? [] : String(ids).split(SEP).sort();
       }
       const js = jsFacts.get(rep);
       for (const { name, def } of fallback) metrics[name] = js?.metrics[name] ?? emptyMetric(def, query.currency);
