@@ -1,7 +1,7 @@
 // The grammar (SPEC §5) as a Chevrotain embedded-actions parser that builds the AST directly.
 // One parser instance is built per process (grammar analysis is the expensive part) and reused for
 // every file. Error recovery is on, so one mistake does not hide the next.
-import type { IToken, TokenType } from 'chevrotain';
+import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type {
   BinaryOpText, CommissionBandNode, Declaration, EscalationNode, ExprNode, LiteralNode, Name, PathNode,
   RecipientNode, RuleFile, ScheduleNode, SettingNode, Span, Statement, StringNode,
@@ -88,11 +88,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   });
 
   declaration = this.RULE('declaration', (): Declaration | undefined =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.settings) },
-      { ALT: () => this.SUBRULE(this.metric) },
-      { ALT: () => this.SUBRULE(this.ruleDeclaration) },
-    ]), { recoveryValueFunc: () => undefined });
+    this.OR(this.declarationAlts), { recoveryValueFunc: () => undefined });
 
   settings = this.RULE('settings', (): Declaration => {
     const start = this.CONSUME(Kw.settings);
@@ -174,27 +170,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   // ---- statements ----------------------------------------------------------------------------
 
   statement = this.RULE('statement', (): Statement | undefined =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.forStatement) },
-      { ALT: () => this.SUBRULE(this.measureStatement) },
-      { ALT: () => this.SUBRULE(this.targetStatement) },
-      { ALT: () => this.SUBRULE(this.periodStatement) },
-      { ALT: () => this.SUBRULE(this.effectiveStatement) },
-      { ALT: () => this.SUBRULE(this.everyStatement) },
-      { ALT: () => this.SUBRULE(this.atStatement) },
-      { ALT: () => this.SUBRULE(this.sendStatement) },
-      { ALT: () => this.SUBRULE(this.commissionStatement) },
-      { ALT: () => this.SUBRULE(this.bonusStatement) },
-      { ALT: () => this.SUBRULE(this.spiffStatement) },
-      { ALT: () => this.SUBRULE(this.capStatement) },
-      { ALT: () => this.SUBRULE(this.rewardStatement) },
-      { ALT: () => this.SUBRULE(this.approveStatement) },
-      { ALT: () => this.SUBRULE(this.onStatement) },
-      { ALT: () => this.SUBRULE(this.stopStatement) },
-      { ALT: () => this.SUBRULE(this.quietStatement) },
-      { ALT: () => this.SUBRULE(this.waitStatement) },
-      { ALT: () => this.SUBRULE(this.ifStatement) },
-    ]), { recoveryValueFunc: () => undefined });
+    this.OR(this.statementAlts), { recoveryValueFunc: () => undefined });
 
   optionalWhere(): ExprNode | null {
     return this.OPTION9(() => { this.CONSUME9(Kw.where); return this.SUBRULE9(this.expression); }) ?? null;
@@ -304,10 +280,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   });
 
   recipient = this.RULE('recipient', (): RecipientNode =>
-    this.OR([
-      { ALT: () => { const p = this.SUBRULE(this.path); return this.ACTION(() => (p ? { kind: 'path' as const, parts: p.parts, span: p.span } : this.errorRecipient())); } },
-      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => (s ? { kind: 'address' as const, value: s, span: s.span } : this.errorRecipient())); } },
-    ]));
+    this.OR(this.recipientAlts));
 
   commissionStatement = this.RULE('commissionStatement', (): Statement => {
     const start = this.CONSUME(Kw.commission);
@@ -466,7 +439,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const ops: ('and' | 'or')[] = [];
     operands.push(this.negatedComparison(1));
     this.MANY(() => {
-      const op = this.OR([{ ALT: () => this.CONSUME(Kw.and) }, { ALT: () => this.CONSUME(Kw.or) }]);
+      const op = this.OR(this.logicalOperatorAlts);
       ops.push(op.image as 'and' | 'or');
       operands.push(this.negatedComparison(2));
     });
@@ -515,14 +488,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     this.OPTION(() => {
       this.OR([
         { ALT: () => {
-          const op = this.OR2([
-            { ALT: () => this.CONSUME(T.Eq) },
-            { ALT: () => this.CONSUME(T.NotEq) },
-            { ALT: () => this.CONSUME(T.LtEq) },
-            { ALT: () => this.CONSUME(T.GtEq) },
-            { ALT: () => this.CONSUME(T.Lt) },
-            { ALT: () => this.CONSUME(T.Gt) },
-          ]);
+          const op = this.OR2(this.comparisonOperatorAlts);
           const right = this.SUBRULE2(this.arithmetic);
           this.ACTION(() => { result = this.binary(op.image as BinaryOpText, left, right); });
         } },
@@ -566,12 +532,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const operands: ExprNode[] = [this.SUBRULE1(this.operand)];
     const ops: BinaryOpText[] = [];
     this.MANY(() => {
-      const op = this.OR([
-        { ALT: () => this.CONSUME(T.Plus) },
-        { ALT: () => this.CONSUME(T.Minus) },
-        { ALT: () => this.CONSUME(T.Star) },
-        { ALT: () => this.CONSUME(T.Slash) },
-      ]);
+      const op = this.OR(this.arithmeticOperatorAlts);
       ops.push(op.image as BinaryOpText);
       operands.push(this.SUBRULE2(this.operand));
     });
@@ -592,7 +553,52 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   });
 
   operand = this.RULE('operand', (): ExprNode =>
-    this.OR([
+    this.OR(this.operandAlts), { recoveryValueFunc: () => this.errorNode() });
+
+  path = this.RULE('path', (): PathNode => {
+    const first = this.CONSUME1(T.Identifier);
+    const parts: IToken[] = [first];
+    this.MANY(() => { this.CONSUME(T.Dot); parts.push(this.CONSUME2(T.Identifier)); });
+    return this.ACTION(() => ({ kind: 'path' as const, parts: parts.map((p) => this.name(p)), span: this.spanFrom(first) }));
+  });
+
+  literal = this.RULE('literal', (): LiteralNode =>
+    this.OR(this.literalAlts));
+
+
+  // ---- alternatives, built once ----------------------------------------------------------------
+  // Chevrotain evaluates an OR's array on every call; building 19 closures per statement was a
+  // large share of parse time, so alternatives that capture nothing are built once here.
+
+  private readonly declarationAlts: IOrAlt<Declaration>[] = [
+      { ALT: () => this.SUBRULE(this.settings) },
+      { ALT: () => this.SUBRULE(this.metric) },
+      { ALT: () => this.SUBRULE(this.ruleDeclaration) },
+    ];
+
+  private readonly statementAlts: IOrAlt<Statement>[] = [
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.measureStatement) },
+      { ALT: () => this.SUBRULE(this.targetStatement) },
+      { ALT: () => this.SUBRULE(this.periodStatement) },
+      { ALT: () => this.SUBRULE(this.effectiveStatement) },
+      { ALT: () => this.SUBRULE(this.everyStatement) },
+      { ALT: () => this.SUBRULE(this.atStatement) },
+      { ALT: () => this.SUBRULE(this.sendStatement) },
+      { ALT: () => this.SUBRULE(this.commissionStatement) },
+      { ALT: () => this.SUBRULE(this.bonusStatement) },
+      { ALT: () => this.SUBRULE(this.spiffStatement) },
+      { ALT: () => this.SUBRULE(this.capStatement) },
+      { ALT: () => this.SUBRULE(this.rewardStatement) },
+      { ALT: () => this.SUBRULE(this.approveStatement) },
+      { ALT: () => this.SUBRULE(this.onStatement) },
+      { ALT: () => this.SUBRULE(this.stopStatement) },
+      { ALT: () => this.SUBRULE(this.quietStatement) },
+      { ALT: () => this.SUBRULE(this.waitStatement) },
+      { ALT: () => this.SUBRULE(this.ifStatement) },
+    ];
+
+  private readonly operandAlts: IOrAlt<ExprNode>[] = [
       { ALT: () => {
         const start = this.CONSUME(T.Minus);
         const inner = this.SUBRULE(this.operand);
@@ -615,17 +621,9 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         this.CONSUME(T.RParen);
         return this.ACTION(() => ({ kind: 'paren' as const, inner, span: this.spanFrom(start) }));
       } },
-    ]), { recoveryValueFunc: () => this.errorNode() });
+    ];
 
-  path = this.RULE('path', (): PathNode => {
-    const first = this.CONSUME1(T.Identifier);
-    const parts: IToken[] = [first];
-    this.MANY(() => { this.CONSUME(T.Dot); parts.push(this.CONSUME2(T.Identifier)); });
-    return this.ACTION(() => ({ kind: 'path' as const, parts: parts.map((p) => this.name(p)), span: this.spanFrom(first) }));
-  });
-
-  literal = this.RULE('literal', (): LiteralNode =>
-    this.OR([
+  private readonly literalAlts: IOrAlt<LiteralNode>[] = [
       { ALT: () => {
         const s = this.SUBRULE(this.string);
         return this.ACTION(() => (s
@@ -640,7 +638,35 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       { ALT: () => this.literalOf(this.CONSUME(T.TimeLit)) },
       { ALT: () => this.literalOf(this.CONSUME(Kw.true)) },
       { ALT: () => this.literalOf(this.CONSUME(Kw.false)) },
-    ]));
+    ];
+
+  private readonly stringAlts: IOrAlt<StringNode>[] = [
+      { ALT: () => { const t = this.CONSUME(T.StringLit); return this.ACTION(() => this.stringNode(t, true)); } },
+      { ALT: () => { const t = this.CONSUME(T.UnterminatedString); return this.ACTION(() => this.stringNode(t, false)); } },
+    ];
+
+  private readonly recipientAlts: IOrAlt<RecipientNode>[] = [
+      { ALT: () => { const p = this.SUBRULE(this.path); return this.ACTION(() => (p ? { kind: 'path' as const, parts: p.parts, span: p.span } : this.errorRecipient())); } },
+      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => (s ? { kind: 'address' as const, value: s, span: s.span } : this.errorRecipient())); } },
+    ];
+
+  private readonly arithmeticOperatorAlts: IOrAlt<IToken>[] = [
+        { ALT: () => this.CONSUME(T.Plus) },
+        { ALT: () => this.CONSUME(T.Minus) },
+        { ALT: () => this.CONSUME(T.Star) },
+        { ALT: () => this.CONSUME(T.Slash) },
+      ];
+
+  private readonly comparisonOperatorAlts: IOrAlt<IToken>[] = [
+            { ALT: () => this.CONSUME(T.Eq) },
+            { ALT: () => this.CONSUME(T.NotEq) },
+            { ALT: () => this.CONSUME(T.LtEq) },
+            { ALT: () => this.CONSUME(T.GtEq) },
+            { ALT: () => this.CONSUME(T.Lt) },
+            { ALT: () => this.CONSUME(T.Gt) },
+          ];
+
+  private readonly logicalOperatorAlts: IOrAlt<IToken>[] = [{ ALT: () => this.CONSUME(Kw.and) }, { ALT: () => this.CONSUME(Kw.or) }];
 
   /** A literal node from one token; tolerant of recording-phase and recovery-inserted tokens. */
   literalOf(token: IToken): LiteralNode {
@@ -666,10 +692,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
   }
 
   string = this.RULE('string', (): StringNode =>
-    this.OR([
-      { ALT: () => { const t = this.CONSUME(T.StringLit); return this.ACTION(() => this.stringNode(t, true)); } },
-      { ALT: () => { const t = this.CONSUME(T.UnterminatedString); return this.ACTION(() => this.stringNode(t, false)); } },
-    ]));
+    this.OR(this.stringAlts));
 
   stringNode(token: IToken, terminated: boolean): StringNode {
     const span = isReal(token) ? this.tokenSpan(token) : this.errorNode().span;

@@ -72,7 +72,12 @@ export function normalizeTime(text: string): string | null {
 }
 
 const zoneCache = new Map<string, boolean>();
+let canonicalZones: Set<string> | undefined;
 export function isTimeZone(name: string): boolean {
+  // The canonical list costs ~2 ms; constructing a formatter with a time zone loads ICU's zone
+  // data (~40 ms), so it is only the fallback for aliases such as "US/Eastern".
+  canonicalZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+  if (canonicalZones.has(name)) return true;
   let known = zoneCache.get(name);
   if (known === undefined) {
     try {
