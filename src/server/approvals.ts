@@ -90,7 +90,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     try {
       const result = await handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) });
       const after = await readStatus(ctx.temporalClient, claims.workflowId);
-      return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false), 200);
+      return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
       const read = await readStatus(ctx.temporalClient, claims.workflowId);

@@ -95,6 +95,10 @@ it('approves a payout from the outbox by clicking through, and the ledger shows 
   expect(await page.getByText('left out').count()).toBeGreaterThan(0);
   await page.getByLabel(/Reason/).fill('Great quarter, Ana!');
   await page.screenshot({ path: path.join(ARTIFACTS, 'approval.png'), fullPage: true });
+  // Managers approve from their phones: the same page at a phone's width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'approval-mobile.png'), fullPage: true });
+  await page.setViewportSize({ width: 1100, height: 900 });
 
   await page.getByRole('button', { name: 'Approve payout' }).click();
   await page.getByRole('heading', { name: 'Payout approved' }).waitFor();

@@ -178,6 +178,7 @@ describe('links that cannot decide this payout', () => {
     const result = await res.text();
     expect(result).toContain('Payout rejected');
     expect(result).not.toContain('<b>double');
+    expect(result).toContain('Your reason: “Deal 1 is &lt;b&gt;double counted&lt;/b&gt;”');
     await handle.result();
     expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected' });
     expect(exportLedger(h.db).filter((e) => e.rep === 'rep-3')).toHaveLength(0);

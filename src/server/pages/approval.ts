@@ -44,7 +44,7 @@ ${statementSection(status.statement)}
   );
 }
 
-export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean): SafeHtml {
+export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string): SafeHtml {
   const approved = result.outcome === 'approved';
   return page(
     { title: approved ? 'Payout approved' : 'Payout rejected', section },
@@ -53,6 +53,7 @@ export function decidedPage(result: DecisionResult, statement: unknown, replay: 
       approved ? 'Payout approved' : 'Payout rejected',
       html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt)}.
 ${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
+${reason && !replay ? html`<p>Your reason: “${reason}”</p>` : ''}
 ${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>` : ''}`,
     )}
 ${statement === undefined || statement === null ? '' : statementSection(statement)}`,

@@ -64,7 +64,8 @@ a { color: var(--brand); }
 a:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px; padding: 1.25rem 1.5rem; margin: 1rem 0; min-width: 0; }
 .card > h1:first-child, .card > h2:first-child { margin-top: 0; }
-main, .card, td, dd, li { overflow-wrap: anywhere; }
+main, .card, dd, li { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 .notice { border-radius: 10px; padding: 1.1rem 1.4rem; margin: 0 0 1.25rem; border: 1px solid; }
 .notice h1 { font-size: 1.3rem; }
 .notice-body p:last-child { margin-bottom: 0; }
@@ -72,7 +73,7 @@ main, .card, td, dd, li { overflow-wrap: anywhere; }
 .notice-info { background: var(--info-bg); border-color: #a9c3ea; color: #173f6e; }
 .notice-warning { background: var(--warn-bg); border-color: #f0c987; color: #5e3a00; }
 .notice-error { background: var(--bad-bg); border-color: #efb0b6; color: #7d1820; }
-.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem 1.5rem; margin: 0; }
+.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)); gap: .75rem 1.5rem; margin: 0; }
 .facts div { min-width: 0; }
 .facts dt { color: var(--muted); font-size: .85rem; }
 .facts dd { margin: 0; font-weight: 600; font-size: 1.05rem; overflow-wrap: anywhere; }
@@ -84,7 +85,7 @@ td.amount, th.amount { text-align: right; white-space: nowrap; }
 tr.total td { font-weight: 700; border-bottom: none; border-top: 2px solid var(--ink); }
 tr.cut td { color: var(--bad); }
 .how { color: var(--muted); font-size: .9rem; }
-.kind { display: inline-block; font-size: .75rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 .35rem; margin-right: .35rem; }
+.kind { white-space: nowrap; overflow-wrap: normal; display: inline-block; font-size: .75rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 .35rem; margin-right: .35rem; }
 ul.plain { padding-left: 1.1rem; }
 .warnings { background: var(--warn-bg); border: 1px solid #f0c987; border-radius: 8px; padding: .75rem 1rem; color: #5e3a00; }
 .warnings h2 { margin-top: 0; font-size: 1rem; }
@@ -107,5 +108,16 @@ button.primary { background: var(--brand); color: #fff; }
 iframe.email { width: 100%; min-height: 28rem; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--canvas); padding: .75rem; border-radius: 6px; font-size: .85rem; }
 code { font-size: .9em; }
+@media (max-width: 40rem) {
+  main { padding: 0 .75rem; margin-top: 1rem; }
+  .card { padding: 1rem; }
+  /* Statement lines as stacked rows: kind and amount, then how it was computed. */
+  table.lines thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.lines tr { display: grid; grid-template-columns: 1fr auto; gap: .2rem .75rem; padding: .6rem 0; border-bottom: 1px solid var(--line); }
+  table.lines td { border: none; padding: 0; }
+  table.lines td.how { grid-column: 1 / -1; grid-row: 2; }
+  table.lines tr.total { border-top: 2px solid var(--ink); border-bottom: none; }
+  table.lines tr.total td { border-top: none; }
+}
 footer.small { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
 `;

@@ -40,7 +40,7 @@ export function statementSection(raw: unknown): SafeHtml {
 <h2>Lines</h2>
 ${s.lines.length === 0
     ? html`<p class="muted">No money lines.</p>`
-    : html`<table>
+    : html`<table class="lines">
 <caption class="muted">How each amount was computed${s.capped ? ' (the cap cut the total)' : ''}</caption>
 <thead><tr><th scope="col">Kind</th><th scope="col">How it was computed</th><th scope="col" class="amount">Amount</th></tr></thead>
 <tbody>
