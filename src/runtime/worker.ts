@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Transporter } from 'nodemailer';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions as TemporalWorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import { openDatabase, type Db } from '../data/db.js';
 import { createActivities, createMailer, type Activities } from '../activities/index.js';
@@ -42,6 +42,8 @@ export interface WorkerOptions {
   mailer?: Transporter;
   /** Replace activities (tests inject faults around the real ones). */
   activities?: (real: Activities) => Activities;
+  /** Capacity knobs passed to the Temporal worker as they are. */
+  tuning?: Pick<TemporalWorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
 }
 
 export interface SalesflowWorker {
@@ -72,6 +74,7 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: options.activities ? options.activities(real) : real,
+      ...options.tuning,
     });
   } catch (err) {
     if (!options.db) db.close();

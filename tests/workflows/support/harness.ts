@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../../src/config.js';
 import { openDatabase, type Db } from '../../../src/data/db.js';
 import type { Activities } from '../../../src/activities/index.js';
 import { createMailer } from '../../../src/activities/mail.js';
-import { createWorker, type SalesflowWorker } from '../../../src/runtime/worker.js';
+import { createWorker, type SalesflowWorker, type WorkerOptions } from '../../../src/runtime/worker.js';
 import { startTimeSkippingEnv } from '../../../src/temporal/index.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -34,7 +34,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string): Promise<Harness> {
+export async function startHarness(name: string, tuning?: WorkerOptions['tuning']): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salesflow-${name}-`));
   const dbPath = path.join(dir, 'salesflow.db');
   const [testEnv, mail] = await Promise.all([startTimeSkippingEnv(), startMailCatcher()]);
@@ -54,6 +54,7 @@ export async function startHarness(name: string): Promise<Harness> {
     connection: testEnv.nativeConnection,
     db,
     mailer,
+    tuning,
     activities: (real) => {
       const wrapped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
       for (const [key, fn] of Object.entries(real) as [string, (...args: unknown[]) => Promise<unknown>][]) {
