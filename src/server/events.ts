@@ -8,9 +8,9 @@ import { readRawBody } from './raw-body.js';
 import { checkSignature, SIGNATURE_HEADER } from './signature.js';
 
 /**
- * CRM webhooks give up after a few seconds; a slow or unreachable Temporal answers 503 well before
- * that. Routing may still finish in the background: it records the event last, so the CRM's retry
- * then finds a duplicate, which is right, as the work was done.
+ * CRM webhook senders give up after 5 to 30 seconds: when Temporal is slow or unreachable the sender
+ * gets a 503 within 8 s instead of a hung request. Routing may still finish in the background; it
+ * records the event last, so the sender's retry then finds a duplicate, which is right: the work was done.
  */
 const ROUTE_TIMEOUT_MS = 8000;
 
