@@ -88,6 +88,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
 
 /** Throws (refusing the update, which leaves no history) unless this decision may be taken now. */
 export function validateDecision(status: PayoutStatus, decision: Decision): void {
+  if (typeof decision?.approver !== 'string' || typeof decision.round !== 'number') throw new Error('malformed decision');
   if (status.decision || status.phase === 'approved' || status.phase === 'rejected') {
     throw new Error('this payout has already been decided');
   }
