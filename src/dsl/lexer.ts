@@ -94,7 +94,9 @@ export const allTokens: TokenType[] = [
 ];
 
 // One lexer for the process: building it validates every pattern, which is not free.
-const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false, skipValidations: true });
+// Only start positions are tracked: no token but skipped whitespace spans lines, so every end is
+// start + length, and tokens stay small (a 5 MB corpus has millions).
+const lexer = new Lexer(allTokens, { positionTracking: 'onlyStart', ensureOptimizations: false, skipValidations: true });
 
 export interface LexResult {
   tokens: IToken[];

@@ -44,10 +44,10 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       file: this.file,
       line: token.startLine ?? 1,
       col: token.startColumn ?? 1,
-      endLine: token.endLine ?? token.startLine ?? 1,
-      endCol: (token.endColumn ?? token.startColumn ?? 0) + 1,
+      endLine: token.startLine ?? 1,
+      endCol: (token.startColumn ?? 1) + token.image.length,
       offset: token.startOffset,
-      endOffset: (token.endOffset ?? token.startOffset) + 1,
+      endOffset: token.startOffset + token.image.length,
     };
   }
 
@@ -61,10 +61,10 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       file: this.file,
       line: first.startLine ?? 1,
       col: first.startColumn ?? 1,
-      endLine: to.endLine ?? to.startLine ?? 1,
-      endCol: (to.endColumn ?? to.startColumn ?? 0) + 1,
+      endLine: to.startLine ?? 1,
+      endCol: (to.startColumn ?? 1) + to.image.length,
       offset: first.startOffset,
-      endOffset: (to.endOffset ?? to.startOffset) + 1,
+      endOffset: to.startOffset + to.image.length,
     };
   }
 

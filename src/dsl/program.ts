@@ -55,8 +55,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   const comments: RuleFile['comments'] = lexed.comments.map((t) => ({
     text: t.image,
     span: {
-      file: source.path, line: t.startLine ?? 1, col: t.startColumn ?? 1, endLine: t.endLine ?? 1,
-      endCol: (t.endColumn ?? 0) + 1, offset: t.startOffset, endOffset: (t.endOffset ?? t.startOffset) + 1,
+      file: source.path, line: t.startLine ?? 1, col: t.startColumn ?? 1, endLine: t.startLine ?? 1,
+      endCol: (t.startColumn ?? 1) + t.image.length, offset: t.startOffset, endOffset: t.startOffset + t.image.length,
     },
   }));
   const parsed = parseTokens(source.path, lexed.tokens, comments);
