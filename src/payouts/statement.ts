@@ -8,7 +8,7 @@ import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../money/
 import { holds, literalValue, metricsUsed, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
-import type { IncentiveRule } from '../plan/schema.js';
+import type { Expr, IncentiveRule } from '../plan/schema.js';
 import { metricValue, type StatementFacts } from './facts.js';
 import { parsePeriod } from './period.js';
 
@@ -212,9 +212,21 @@ function commissionLines(
   return lines;
 }
 
-function conditionValues(when: Parameters<typeof metricsUsed>[0], ctx: EvalContext): string {
-  const names = [...metricsUsed(when)];
-  const shown = names.map((n) => `${n} = ${showValue(ctx.metric?.(n))}`);
+function usesAttainment(expr: Expr | null | undefined): boolean {
+  if (!expr) return false;
+  switch (expr.kind) {
+    case 'attainment': return true;
+    case 'binary': return usesAttainment(expr.left) || usesAttainment(expr.right);
+    case 'not': case 'neg': return usesAttainment(expr.operand);
+    case 'in': return usesAttainment(expr.operand) || expr.items.some(usesAttainment);
+    default: return false;
+  }
+}
+
+/** The values a condition read, for the line's explanation: "(deals_won = 12, attainment = 160%)". */
+function conditionValues(when: Expr, ctx: EvalContext): string {
+  const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n))}`);
+  if (usesAttainment(when)) shown.push(`attainment = ${ctx.attainment ? `${ctx.attainment.toDecimalPlaces(2).toFixed()}%` : 'unknown'}`);
   return shown.length ? ` (${shown.join(', ')})` : '';
 }
 
