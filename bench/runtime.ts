@@ -4,7 +4,8 @@
 //      same workflow in the same run (goal: routed ≥ 80% of raw);
 //   2. event → email latency at a steady 50 events/s (p50/p95/p99);
 //   3. worker RSS with 10,000 sequences asleep (goal ≤ 300 MB).
-// Sizes can be changed with BENCH_N (throughput batch), BENCH_SECONDS, BENCH_RATE, BENCH_ASLEEP.
+// Sizes can be changed with BENCH_N (throughput batch), BENCH_SECONDS, BENCH_RATE, BENCH_ASLEEP;
+// BENCH_PERSIST=1 persists the dev server to a file as `salesflow dev` does (slower on busy disks).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +23,7 @@ import { spawnDevServer } from '../src/temporal/index.js';
 import { type SequenceInput, workflowIds } from '../src/workflows/api.js';
 import { loadConfig } from '../src/config.js';
 
-const N = Number(process.env.BENCH_N ?? 1000);
+const N = Number(process.env.BENCH_N ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const ASLEEP = Number(process.env.BENCH_ASLEEP ?? 10_000);
@@ -61,8 +62,14 @@ const lead = (id: string, src = 'webinar'): LeadRecord => ({
 });
 
 // ---- servers ------------------------------------------------------------------------------------
-log(`salesflow runtime bench (${os.cpus().length} cpu, node ${process.version}); scratch ${dir}`);
-const server = await spawnDevServer({ dbFile: path.join(dir, 'temporal.db') });
+log(`salesflow runtime bench (${os.cpus().length} cpu, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, node ${process.version}); scratch ${dir}`);
+const persist = process.env.BENCH_PERSIST === '1';
+const server = await spawnDevServer({ dbFile: persist ? path.join(dir, 'temporal.db') : null });
+log(`Temporal dev server ${server.address} (${persist ? 'persisted to a file' : 'in memory'})`);
+// Ctrl-C: stop the server we started rather than leave it running.
+process.once('SIGINT', () => {
+  void server.kill().finally(() => process.exit(130));
+});
 const dbPath = path.join(dir, 'salesflow.db');
 const db = openDatabase(dbPath);
 const caughtAt = new Map<string, number>();
@@ -113,7 +120,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unkno
   }));
 }
 
-function mailTo(email: string, timeoutMs = 120_000): Promise<number> {
+function mailTo(email: string, timeoutMs = 300_000): Promise<number> {
   const seen = caughtAt.get(email);
   if (seen !== undefined) return Promise.resolve(seen);
   return new Promise((resolve, reject) => {
@@ -191,7 +198,10 @@ for (let i = 0; i < total; i++) {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const l = lead(`steady-${i}`);
   const sent = performance.now();
-  inFlight.push(route(createdEvent(l)).then(() => mailTo(l.email)).then((at) => { latencies.push(at - sent); }));
+  inFlight.push(route(createdEvent(l)).then(() => mailTo(l.email)).then(
+    (at) => { latencies.push(at - sent); },
+    async (err: Error) => { throw new Error(`${err.message}\n${await explain(workflowIds.sequence(nurture.id, 'lead', l.id))}`); },
+  ));
 }
 await Promise.all(inFlight);
 const achievedRate = total / ((performance.now() - t0) / 1000);
@@ -224,7 +234,7 @@ const heapMb = samples[samples.length - 1].heapUsed / 2 ** 20;
 const ratio = routedRate / rawRate;
 const mark = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 log('');
-log('salesflow runtime bench results');
+log(`salesflow runtime bench results (load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 log(`  throughput raw client.workflow.start   ${rawRate.toFixed(0)} sequences/s to first email (runs: ${raw1.toFixed(0)}, ${raw2.toFixed(0)})`);
 log(`  throughput routeEvent                  ${routedRate.toFixed(0)} events/s to first email (runs: ${routed1.toFixed(0)}, ${routed2.toFixed(0)})`);
 log(`  routed / raw                           ${(ratio * 100).toFixed(0)}%   goal ≥ 80%   ${mark(ratio >= 0.8)}`);

@@ -43,7 +43,7 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>): Promise
   const options = temporalConnectionOptions(config);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ ...options, connectTimeout: 10_000 });
+    connection = await Connection.connect({ ...options, connectTimeout: 5_000 });
   } catch (err) {
     throw new TemporalUnreachableError(
       `cannot reach Temporal at ${options.address} (TEMPORAL_ADDRESS): ${(err as Error).message}\n` +

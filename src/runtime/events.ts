@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import { dealsByContact, upsertDeal } from '../data/deals.js';
 import { getEvent, recordEventOnce } from '../data/events.js';
-import { getLead, upsertLead } from '../data/leads.js';
+import { leadColumns, upsertLead } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
 import { suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
@@ -83,10 +83,9 @@ export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<Rout
 
 function subjectLookup(db: Db): SubjectLookup {
   return {
+    // Every lead with the address (the store's getLeadByEmail returns only the first).
     leadsByEmail: (email) =>
-      db.prepare('SELECT id FROM leads WHERE lower(email) = lower(?) ORDER BY id').pluck().all(email)
-        .map((id) => getLead(db, id as string))
-        .filter((lead): lead is LeadRecord => lead !== null),
+      db.prepare(`SELECT ${leadColumns.join(', ')} FROM leads WHERE lower(email) = lower(?) ORDER BY id`).all(email) as LeadRecord[],
     dealsByContact: (email) => dealsByContact(db, email),
   };
 }

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { connectTemporal, TemporalConfigError, temporalConnectionOptions, TemporalUnreachableError } from '../../src/runtime/client.js';
+import { freePort } from '../../src/temporal/index.js';
+
+test('a local server needs no TLS; Temporal Cloud with an API key gets TLS and the key', () => {
+  expect(temporalConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233' });
+  const cloud = loadConfig({ TEMPORAL_ADDRESS: 'acme.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'acme.a1b2c', TEMPORAL_API_KEY: 'key-123' });
+  expect(temporalConnectionOptions(cloud)).toEqual({ address: 'acme.a1b2c.tmprl.cloud:7233', apiKey: 'key-123', tls: true });
+});
+
+test('mTLS reads the certificate pair once; a missing file is named', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-tls-'));
+  fs.writeFileSync(path.join(dir, 'client.pem'), 'CERT');
+  fs.writeFileSync(path.join(dir, 'client.key'), 'KEY');
+  const config = loadConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'client.pem'), TEMPORAL_TLS_KEY: path.join(dir, 'client.key') });
+  const options = temporalConnectionOptions(config);
+  expect(options.tls).toEqual({ clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } });
+
+  const missing = loadConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'nope.pem'), TEMPORAL_TLS_KEY: path.join(dir, 'client.key') });
+  expect(() => temporalConnectionOptions(missing)).toThrow(TemporalConfigError);
+  expect(() => temporalConnectionOptions(missing)).toThrow(/TEMPORAL_TLS_CERT=.*nope\.pem/);
+  const half = loadConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'client.pem') });
+  expect(() => temporalConnectionOptions(half)).toThrow('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('nothing listening at TEMPORAL_ADDRESS is a clear error, not a hang', async () => {
+  const port = await freePort();
+  const started = Date.now();
+  const failure = await connectTemporal(loadConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` })).catch((err: Error) => err);
+  expect(failure).toBeInstanceOf(TemporalUnreachableError);
+  expect((failure as Error).message).toContain(`cannot reach Temporal at 127.0.0.1:${port} (TEMPORAL_ADDRESS)`);
+  expect(Date.now() - started).toBeLessThan(15_000);
+});
