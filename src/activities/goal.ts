@@ -107,7 +107,14 @@ export function goalActivities(deps: ActivityDeps) {
       });
       if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
 
-      const show = (v: Decimal | null) => (v === null ? 'unknown' : progress.currency ? displayMoney(v, progress.currency) : v.toFixed());
+      const show = (v: Decimal | null) =>
+        v === null
+          ? 'unknown'
+          : progress.currency
+            ? displayMoney(v, progress.currency)
+            : rule.measure.type === 'percent'
+              ? `${v.toDecimalPlaces(2).toFixed()}%`
+              : v.toFixed();
       const remaining = progress.measure === null ? progress.target : Decimal.max(ZERO, progress.target.minus(progress.measure));
       const scope: TemplateScope = {
         rep: entityGroup('rep', rep),
