@@ -26,15 +26,14 @@ export const keywordNames = [
 ] as const;
 export type Keyword = (typeof keywordNames)[number];
 
+// Keywords are not lexer patterns: every word is lexed as an Identifier and then retyped by one
+// map lookup (`tokenize` below). Trying sixty keyword patterns at every word was the lexer's main
+// cost, and this also keeps `format` an identifier rather than `for` + `mat`.
 const keywordTokens = Object.fromEntries(
-  keywordNames.map((word) => [
-    word,
-    // String patterns with longer_alt: Identifier are cheaper to analyse than a regex per keyword
-    // and still leave `format` an identifier rather than `for` + `mat`.
-    createToken({ name: `Kw_${word}`, pattern: word, longer_alt: Identifier, label: `'${word}'`, line_breaks: false }),
-  ]),
+  keywordNames.map((word) => [word, createToken({ name: `Kw_${word}`, pattern: Lexer.NA, label: `'${word}'` })]),
 ) as Record<Keyword, TokenType>;
 export const Kw = keywordTokens;
+const keywordByWord = new Map<string, TokenType>(keywordNames.map((word) => [word, keywordTokens[word]]));
 
 const digits = String.raw`\d(?:_?\d)*`;
 const decimal = `${digits}(?:\\.${digits})?`;
@@ -82,21 +81,22 @@ export const Minus = punct('Minus', '-', "'-'");
 export const Star = punct('Star', '*', "'*'");
 export const Slash = punct('Slash', '/', "'/'");
 
-export const allTokens: TokenType[] = [
+const lexedTokens: TokenType[] = [
   WhiteSpace, Comment,
   DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
   StringLit, UnterminatedString,
-  // Longest first, so `period` is not lexed as `per` followed by more letters.
-  ...[...keywordNames].sort((a, b) => b.length - a.length).map((k) => keywordTokens[k]),
   Identifier, CurrencyCode,
   LCurly, RCurly, LBracket, RBracket, LParen, RParen, Comma, Dot,
   NotEq, LtEq, GtEq, Lt, Gt, Eq, Plus, Minus, Star, Slash,
 ];
 
+/** The parser's vocabulary: what the lexer produces plus the keywords it retypes words into. */
+export const allTokens: TokenType[] = [...lexedTokens, ...keywordNames.map((k) => keywordTokens[k])];
+
 // One lexer for the process: building it validates every pattern, which is not free.
 // Only start positions are tracked: no token but skipped whitespace spans lines, so every end is
 // start + length, and tokens stay small (a 5 MB corpus has millions).
-const lexer = new Lexer(allTokens, { positionTracking: 'onlyStart', ensureOptimizations: false, skipValidations: true });
+const lexer = new Lexer(lexedTokens, { positionTracking: 'onlyStart', ensureOptimizations: false, skipValidations: true });
 
 export interface LexResult {
   tokens: IToken[];
@@ -106,5 +106,13 @@ export interface LexResult {
 
 export function tokenize(text: string): LexResult {
   const result = lexer.tokenize(text);
+  for (const token of result.tokens) {
+    if (token.tokenType !== Identifier) continue;
+    const keyword = keywordByWord.get(token.image);
+    if (keyword) {
+      token.tokenType = keyword;
+      token.tokenTypeIdx = (keyword as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
+    }
+  }
   return { tokens: result.tokens, comments: (result.groups.comments ?? []) as IToken[], errors: result.errors };
 }
