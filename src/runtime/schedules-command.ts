@@ -4,6 +4,10 @@ import { applySchedules, hasChanges, planSchedules } from './schedules.js';
 import { connect, fail, loadConfigChecked, loadPlan } from './session.js';
 
 export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: salesflow ${mode} [rule paths]   (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE from the environment)\n`);
+    return 0;
+  }
   const paths = args.filter((a) => !a.startsWith('-'));
   const unknown = args.filter((a) => a.startsWith('-'));
   if (unknown.length > 0) return fail(`${mode}: unknown option ${unknown[0]} (usage: salesflow ${mode} [paths])`);

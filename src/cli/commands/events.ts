@@ -7,6 +7,10 @@ import { connect, fail, loadConfigChecked, loadPlan, openData } from '../../runt
 const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
 
 export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const [sub, file, ...paths] = args;
   if (sub !== 'send' || !file) {
     process.stderr.write(USAGE);
