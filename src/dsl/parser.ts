@@ -21,12 +21,18 @@ export interface ParseProblem {
   args: string[];
 }
 
+/** What actions return while Chevrotain records the grammar; the value is never used. */
+const RECORDED = undefined as never;
+
 const NO_SPAN: Span = { file: '', line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
 
 function isReal(token: IToken | undefined): token is IToken {
   return token !== undefined && !token.isInsertedInRecovery && Number.isFinite(token.startOffset) && token.tokenType !== chevrotain.EOF;
 }
 
+// Actions run only outside Chevrotain's grammar-recording phase (when tokens are placeholders).
+// They test `RECORDING_PHASE` directly rather than through `ACTION(() => ...)`: one closure less
+// per rule call adds up over a large corpus.
 class RuleParser extends chevrotain.EmbeddedActionsParser {
   file = '';
   problems: ParseProblem[] = [];
@@ -82,7 +88,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const declarations: Declaration[] = [];
     this.MANY(() => {
       const declaration = this.SUBRULE(this.declaration);
-      this.ACTION(() => { if (declaration) declarations.push(declaration); });
+      if (!this.RECORDING_PHASE) { if (declaration) declarations.push(declaration); }
     });
     return declarations;
   });
@@ -96,17 +102,17 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const entries: SettingNode[] = [];
     this.MANY(() => {
       this.OR([
-        { ALT: () => { const k = this.CONSUME(Kw.timezone); const v = this.SUBRULE(this.string); this.ACTION(() => { if (v) entries.push(this.setting('timezone', k, v)); }); } },
-        { ALT: () => { const k = this.CONSUME(Kw.from); const v = this.SUBRULE2(this.string); this.ACTION(() => { if (v) entries.push(this.setting('from', k, v)); }); } },
+        { ALT: () => { const k = this.CONSUME(Kw.timezone); const v = this.SUBRULE(this.string); if (!this.RECORDING_PHASE) { if (v) entries.push(this.setting('timezone', k, v)); } } },
+        { ALT: () => { const k = this.CONSUME(Kw.from); const v = this.SUBRULE2(this.string); if (!this.RECORDING_PHASE) { if (v) entries.push(this.setting('from', k, v)); } } },
         { ALT: () => {
           const k = this.CONSUME(Kw.currency);
           const v = this.CONSUME(T.CurrencyCode);
-          this.ACTION(() => entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) })));
+          if (!this.RECORDING_PHASE) entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) }));
         } },
       ]);
     });
     this.CONSUME(T.RCurly);
-    return this.ACTION(() => ({ kind: 'settings' as const, entries, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'settings' as const, entries, span: this.spanFrom(start) }));
   });
 
   setting(key: SettingNode['key'], keyToken: IToken, value: StringNode): SettingNode {
@@ -129,7 +135,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const arg = this.SUBRULE(this.path);
     this.CONSUME(T.RParen);
     const where = this.OPTION(() => { this.CONSUME(Kw.where); return this.SUBRULE(this.expression); }) ?? null;
-    return this.ACTION(() => ({
+    return (this.RECORDING_PHASE ? RECORDED : ({
       kind: 'metric' as const,
       name: this.name(name),
       aggregate: aggregate.image as 'sum' | 'count' | 'avg' | 'min' | 'max',
@@ -147,7 +153,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     ]);
     const name = this.SUBRULE(this.string);
     const body = this.SUBRULE(this.block);
-    return this.ACTION(() => ({
+    return (this.RECORDING_PHASE ? RECORDED : ({
       kind: start.image as 'goal' | 'incentive' | 'sequence',
       // After a syntax error the name may be missing; the declaration is then not checked further.
       name: name ?? { value: '', raw: '""', span: this.tokenSpan(start) },
@@ -161,7 +167,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const statements: Statement[] = [];
     this.MANY(() => {
       const statement = this.SUBRULE(this.statement);
-      this.ACTION(() => { if (statement) statements.push(statement); });
+      if (!this.RECORDING_PHASE) { if (statement) statements.push(statement); }
     });
     this.CONSUME(T.RCurly);
     return statements;
@@ -180,26 +186,26 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const start = this.CONSUME(Kw.for);
     this.CONSUME(Kw.reps);
     const where = this.optionalWhere();
-    return this.ACTION(() => ({ kind: 'for' as const, where, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'for' as const, where, span: this.spanFrom(start) }));
   });
 
   measureStatement = this.RULE('measureStatement', (): Statement => {
     const start = this.CONSUME(Kw.measure);
     const metric = this.CONSUME(T.Identifier);
-    return this.ACTION(() => ({ kind: 'measure' as const, metric: this.name(metric), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'measure' as const, metric: this.name(metric), span: this.spanFrom(start) }));
   });
 
   targetStatement = this.RULE('targetStatement', (): Statement => {
     const start = this.CONSUME(Kw.target);
     const value = this.SUBRULE(this.literal);
     const per = this.OPTION(() => { this.CONSUME(Kw.per); return this.CONSUME(T.Identifier); });
-    return this.ACTION(() => ({ kind: 'target' as const, value, per: per ? this.name(per) : null, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'target' as const, value, per: per ? this.name(per) : null, span: this.spanFrom(start) }));
   });
 
   periodStatement = this.RULE('periodStatement', (): Statement => {
     const start = this.CONSUME(Kw.period);
     const period = this.CONSUME(T.Identifier);
-    return this.ACTION(() => ({ kind: 'period' as const, period: this.name(period), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'period' as const, period: this.name(period), span: this.spanFrom(start) }));
   });
 
   effectiveStatement = this.RULE('effectiveStatement', (): Statement => {
@@ -207,7 +213,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const from = this.CONSUME1(T.DateLit);
     this.CONSUME(Kw.to);
     const to = this.CONSUME2(T.DateLit);
-    return this.ACTION(() => ({ kind: 'effective' as const, from: this.literalOf(from), to: this.literalOf(to), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'effective' as const, from: this.literalOf(from), to: this.literalOf(to), span: this.spanFrom(start) }));
   });
 
   everyStatement = this.RULE('everyStatement', (): Statement => {
@@ -229,17 +235,16 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         const forToken = this.CONSUME(Kw.for);
         this.CONSUME(Kw.reps);
         const where = this.optionalWhere();
-        this.ACTION(() => { forReps = { where, span: this.spanFrom(forToken) }; });
+        if (!this.RECORDING_PHASE) { forReps = { where, span: this.spanFrom(forToken) }; }
       } },
     ]);
-    return this.ACTION(() => {
-      const schedule: ScheduleNode = {
-        days: days.map((d) => this.name(d)),
-        at: this.literalOf(at),
-        span: { ...this.tokenSpan(first), endLine: this.tokenSpan(at).endLine, endCol: this.tokenSpan(at).endCol, endOffset: this.tokenSpan(at).endOffset },
-      };
-      return { kind: 'every' as const, schedule, when, body, forReps, span: this.spanFrom(start) };
-    });
+    if (this.RECORDING_PHASE) return RECORDED;
+    const schedule: ScheduleNode = {
+      days: days.map((d) => this.name(d)),
+      at: this.literalOf(at),
+      span: { ...this.tokenSpan(first), endLine: this.tokenSpan(at).endLine, endCol: this.tokenSpan(at).endCol, endOffset: this.tokenSpan(at).endOffset },
+    };
+    return { kind: 'every' as const, schedule, when, body, forReps, span: this.spanFrom(start) };
   });
 
   atStatement = this.RULE('atStatement', (): Statement => {
@@ -251,7 +256,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         this.CONSUME1(Kw.period);
         const when = this.OPTION1(() => { this.CONSUME1(Kw.when); return this.SUBRULE1(this.expression); }) ?? null;
         const body = this.SUBRULE1(this.block);
-        return this.ACTION(() => ({ kind: 'atPercent' as const, percent: this.literalOf(percent), when, body: body ?? [], span: this.spanFrom(start) }));
+        return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'atPercent' as const, percent: this.literalOf(percent), when, body: body ?? [], span: this.spanFrom(start) }));
       } },
       { ALT: () => {
         this.CONSUME(Kw.end);
@@ -259,7 +264,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         this.CONSUME2(Kw.period);
         const when = this.OPTION2(() => { this.CONSUME2(Kw.when); return this.SUBRULE2(this.expression); }) ?? null;
         const body = this.SUBRULE2(this.block);
-        return this.ACTION(() => ({ kind: 'atEnd' as const, when, body: body ?? [], span: this.spanFrom(start) }));
+        return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'atEnd' as const, when, body: body ?? [], span: this.spanFrom(start) }));
       } },
     ]);
   });
@@ -270,13 +275,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     this.CONSUME(Kw.to);
     const to: RecipientNode[] = [];
     const first = this.SUBRULE1(this.recipient);
-    this.ACTION(() => to.push(first));
+    if (!this.RECORDING_PHASE) to.push(first);
     this.MANY(() => {
       this.CONSUME(T.Comma);
       const next = this.SUBRULE2(this.recipient);
-      this.ACTION(() => to.push(next));
+      if (!this.RECORDING_PHASE) to.push(next);
     });
-    return this.ACTION(() => ({ kind: 'send' as const, template, to: to.filter(Boolean), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'send' as const, template, to: to.filter(Boolean), span: this.spanFrom(start) }));
   });
 
   recipient = this.RULE('recipient', (): RecipientNode =>
@@ -289,10 +294,10 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const bands: CommissionBandNode[] = [];
     this.MANY(() => {
       const band = this.SUBRULE(this.band);
-      this.ACTION(() => { if (band) bands.push(band); });
+      if (!this.RECORDING_PHASE) { if (band) bands.push(band); }
     });
     this.CONSUME(T.RCurly);
-    return this.ACTION(() => ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands, span: this.spanFrom(start) }));
   });
 
   band = this.RULE('band', (): CommissionBandNode | undefined =>
@@ -303,13 +308,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         const upTo = this.CONSUME1(T.PercentLit);
         this.CONSUME1(Kw.pay);
         const pay = this.CONSUME2(T.PercentLit);
-        return this.ACTION(() => ({ upTo: this.literalOf(upTo), pay: this.literalOf(pay), span: this.spanFrom(start) }));
+        return (this.RECORDING_PHASE ? RECORDED : ({ upTo: this.literalOf(upTo), pay: this.literalOf(pay), span: this.spanFrom(start) }));
       } },
       { ALT: () => {
         const start = this.CONSUME(Kw.above);
         this.CONSUME2(Kw.pay);
         const pay = this.CONSUME3(T.PercentLit);
-        return this.ACTION(() => ({ upTo: null, pay: this.literalOf(pay), span: this.spanFrom(start) }));
+        return (this.RECORDING_PHASE ? RECORDED : ({ upTo: null, pay: this.literalOf(pay), span: this.spanFrom(start) }));
       } },
     ]), { recoveryValueFunc: () => undefined });
 
@@ -318,7 +323,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const amount = this.CONSUME(T.MoneyLit);
     this.CONSUME(Kw.when);
     const when = this.SUBRULE(this.expression);
-    return this.ACTION(() => ({ kind: 'bonus' as const, amount: this.literalOf(amount), when, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'bonus' as const, amount: this.literalOf(amount), when, span: this.spanFrom(start) }));
   });
 
   spiffStatement = this.RULE('spiffStatement', (): Statement => {
@@ -327,20 +332,20 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     this.CONSUME(Kw.per);
     const per = this.CONSUME(T.Identifier);
     const where = this.optionalWhere();
-    return this.ACTION(() => ({ kind: 'spiff' as const, amount: this.literalOf(amount), per: this.name(per), where, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'spiff' as const, amount: this.literalOf(amount), per: this.name(per), where, span: this.spanFrom(start) }));
   });
 
   capStatement = this.RULE('capStatement', (): Statement => {
     const start = this.CONSUME(Kw.cap);
     const amount = this.CONSUME(T.MoneyLit);
-    return this.ACTION(() => ({ kind: 'cap' as const, amount: this.literalOf(amount), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'cap' as const, amount: this.literalOf(amount), span: this.spanFrom(start) }));
   });
 
   rewardStatement = this.RULE('rewardStatement', (): Statement => {
     const start = this.CONSUME(Kw.reward);
     const text = this.SUBRULE(this.string);
     const when = this.OPTION(() => { this.CONSUME(Kw.when); return this.SUBRULE(this.expression); }) ?? null;
-    return this.ACTION(() => ({ kind: 'reward' as const, text, when, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'reward' as const, text, when, span: this.spanFrom(start) }));
   });
 
   approveStatement = this.RULE('approveStatement', (): Statement => {
@@ -361,25 +366,25 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
             const to = this.SUBRULE2(this.recipient);
             this.CONSUME2(Kw.within);
             const d = this.CONSUME2(T.DurationLit);
-            this.ACTION(() => escalations.push({ to, within: this.literalOf(d), span: this.spanFrom(e) }));
+            if (!this.RECORDING_PHASE) escalations.push({ to, within: this.literalOf(d), span: this.spanFrom(e) });
           } },
           { ALT: () => {
             const o = this.CONSUME(Kw.otherwise);
             const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
-            this.ACTION(() => { otherwise = { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) }; });
+            if (!this.RECORDING_PHASE) { otherwise = { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) }; }
           } },
         ]);
       });
       this.CONSUME(T.RCurly);
     });
-    return this.ACTION(() => ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations, otherwise, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations, otherwise, span: this.spanFrom(start) }));
   });
 
   onStatement = this.RULE('onStatement', (): Statement => {
     const start = this.CONSUME(Kw.on);
     const event = this.SUBRULE(this.path);
     const where = this.optionalWhere();
-    return this.ACTION(() => ({ kind: 'on' as const, event: this.pathName(event), where, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'on' as const, event: this.pathName(event), where, span: this.spanFrom(start) }));
   });
 
   stopStatement = this.RULE('stopStatement', (): Statement => {
@@ -387,7 +392,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     this.CONSUME(Kw.on);
     const events: PathNode[] = [this.SUBRULE1(this.path)];
     this.MANY(() => { this.CONSUME(T.Comma); events.push(this.SUBRULE2(this.path)); });
-    return this.ACTION(() => ({ kind: 'stopOn' as const, events: events.filter(Boolean).map((e) => this.pathName(e)), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'stopOn' as const, events: events.filter(Boolean).map((e) => this.pathName(e)), span: this.spanFrom(start) }));
   });
 
   errorRecipient(): RecipientNode {
@@ -407,13 +412,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     this.CONSUME(Kw.to);
     const to = this.CONSUME2(T.TimeLit);
     const weekends = this.OPTION(() => { this.CONSUME(Kw.and); this.CONSUME(Kw.weekends); return true; }) ?? false;
-    return this.ACTION(() => ({ kind: 'quietHours' as const, from: this.literalOf(from), to: this.literalOf(to), weekends, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'quietHours' as const, from: this.literalOf(from), to: this.literalOf(to), weekends, span: this.spanFrom(start) }));
   });
 
   waitStatement = this.RULE('waitStatement', (): Statement => {
     const start = this.CONSUME(Kw.wait);
     const duration = this.CONSUME(T.DurationLit);
-    return this.ACTION(() => ({ kind: 'wait' as const, duration: this.literalOf(duration), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'wait' as const, duration: this.literalOf(duration), span: this.spanFrom(start) }));
   });
 
   ifStatement = this.RULE('ifStatement', (): Statement => {
@@ -424,10 +429,10 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       this.CONSUME(Kw.else);
       return this.OR([
         { ALT: () => this.SUBRULE2(this.block) },
-        { ALT: () => { const nested = this.SUBRULE(this.ifStatement); return this.ACTION(() => (nested ? [nested] : [])); } },
+        { ALT: () => { const nested = this.SUBRULE(this.ifStatement); return (this.RECORDING_PHASE ? RECORDED : (nested ? [nested] : [])); } },
       ]);
     }) ?? null;
-    return this.ACTION(() => ({ kind: 'if' as const, condition, then: then ?? [], else: otherwise, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'if' as const, condition, then: then ?? [], else: otherwise, span: this.spanFrom(start) }));
   });
 
   // ---- expressions (SPEC §3 precedence, lowest first) -------------------------------------------
@@ -443,7 +448,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       ops.push(op.image as 'and' | 'or');
       operands.push(this.negatedComparison(2));
     });
-    return this.ACTION(() => this.foldLogical(operands, ops));
+    return (this.RECORDING_PHASE ? RECORDED : this.foldLogical(operands, ops));
   }, { recoveryValueFunc: () => this.errorNode() });
 
   /** `not* comparison`: `not` binds looser than comparisons and tighter than `and`. */
@@ -452,14 +457,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const many = occurrence === 1 ? this.MANY1 : this.MANY2;
     many.call(this, () => { nots.push(occurrence === 1 ? this.CONSUME1(Kw.not) : this.CONSUME2(Kw.not)); });
     const inner = occurrence === 1 ? this.SUBRULE1(this.comparison) : this.SUBRULE2(this.comparison);
-    return this.ACTION(() => {
-      let node = inner ?? this.errorNode();
-      for (let i = nots.length - 1; i >= 0; i--) {
-        const from = this.tokenSpan(nots[i]);
-        node = { kind: 'not', operand: node, span: { ...from, endLine: node.span.endLine, endCol: node.span.endCol, endOffset: node.span.endOffset } };
-      }
-      return node;
-    });
+    if (this.RECORDING_PHASE) return RECORDED;
+    let node = inner ?? this.errorNode();
+    for (let i = nots.length - 1; i >= 0; i--) {
+      const from = this.tokenSpan(nots[i]);
+      node = { kind: 'not', operand: node, span: { ...from, endLine: node.span.endLine, endCol: node.span.endCol, endOffset: node.span.endOffset } };
+    }
+    return node;
   }
 
   foldLogical(operands: ExprNode[], ops: ('and' | 'or')[]): ExprNode {
@@ -490,18 +494,18 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         { ALT: () => {
           const op = this.OR2(this.comparisonOperatorAlts);
           const right = this.SUBRULE2(this.arithmetic);
-          this.ACTION(() => { result = this.binary(op.image as BinaryOpText, left, right); });
+          if (!this.RECORDING_PHASE) { result = this.binary(op.image as BinaryOpText, left, right); }
         } },
         { ALT: () => {
           this.CONSUME1(Kw.in);
           const items = this.SUBRULE1(this.list);
-          this.ACTION(() => { result = { kind: 'in', negated: false, operand: left, items, span: this.spanFromNode(left) }; });
+          if (!this.RECORDING_PHASE) { result = { kind: 'in', negated: false, operand: left, items, span: this.spanFromNode(left) }; }
         } },
         { ALT: () => {
           this.CONSUME(Kw.not);
           this.CONSUME2(Kw.in);
           const items = this.SUBRULE2(this.list);
-          this.ACTION(() => { result = { kind: 'in', negated: true, operand: left, items, span: this.spanFromNode(left) }; });
+          if (!this.RECORDING_PHASE) { result = { kind: 'in', negated: true, operand: left, items, span: this.spanFromNode(left) }; }
         } },
       ]);
     });
@@ -536,20 +540,19 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       ops.push(op.image as BinaryOpText);
       operands.push(this.SUBRULE2(this.operand));
     });
-    return this.ACTION(() => {
-      if (ops.length === 0) return operands[0];
-      const terms: ExprNode[] = [operands[0]];
-      const termOps: BinaryOpText[] = [];
-      ops.forEach((op, i) => {
-        const right = operands[i + 1];
-        if (op === '*' || op === '/') terms[terms.length - 1] = this.binary(op, terms[terms.length - 1], right);
-        else {
-          termOps.push(op);
-          terms.push(right);
-        }
-      });
-      return terms.slice(1).reduce((left, right, i) => this.binary(termOps[i], left, right), terms[0]);
+    if (this.RECORDING_PHASE) return RECORDED;
+    if (ops.length === 0) return operands[0];
+    const terms: ExprNode[] = [operands[0]];
+    const termOps: BinaryOpText[] = [];
+    ops.forEach((op, i) => {
+      const right = operands[i + 1];
+      if (op === '*' || op === '/') terms[terms.length - 1] = this.binary(op, terms[terms.length - 1], right);
+      else {
+        termOps.push(op);
+        terms.push(right);
+      }
     });
+    return terms.slice(1).reduce((left, right, i) => this.binary(termOps[i], left, right), terms[0]);
   });
 
   operand = this.RULE('operand', (): ExprNode =>
@@ -559,7 +562,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     const first = this.CONSUME1(T.Identifier);
     const parts: IToken[] = [first];
     this.MANY(() => { this.CONSUME(T.Dot); parts.push(this.CONSUME2(T.Identifier)); });
-    return this.ACTION(() => ({ kind: 'path' as const, parts: parts.map((p) => this.name(p)), span: this.spanFrom(first) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'path' as const, parts: parts.map((p) => this.name(p)), span: this.spanFrom(first) }));
   });
 
   literal = this.RULE('literal', (): LiteralNode =>
@@ -602,7 +605,7 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
       { ALT: () => {
         const start = this.CONSUME(T.Minus);
         const inner = this.SUBRULE(this.operand);
-        return this.ACTION(() => ({ kind: 'neg' as const, operand: inner, span: this.spanFrom(start) }));
+        return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'neg' as const, operand: inner, span: this.spanFrom(start) }));
       } },
       { ALT: () => this.SUBRULE(this.path) },
       { ALT: () => this.literalOf(this.CONSUME(T.NumberLit)) },
@@ -619,14 +622,14 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
         const start = this.CONSUME(T.LParen);
         const inner = this.SUBRULE(this.expression);
         this.CONSUME(T.RParen);
-        return this.ACTION(() => ({ kind: 'paren' as const, inner, span: this.spanFrom(start) }));
+        return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'paren' as const, inner, span: this.spanFrom(start) }));
       } },
     ];
 
   private readonly literalAlts: IOrAlt<LiteralNode>[] = [
       { ALT: () => {
         const s = this.SUBRULE(this.string);
-        return this.ACTION(() => (s
+        return (this.RECORDING_PHASE ? RECORDED : (s
           ? { kind: 'literal' as const, value: { type: 'string' as const, value: s.value }, raw: s.raw, span: s.span }
           : this.literalOf(this.LA(0))));
       } },
@@ -641,13 +644,13 @@ class RuleParser extends chevrotain.EmbeddedActionsParser {
     ];
 
   private readonly stringAlts: IOrAlt<StringNode>[] = [
-      { ALT: () => { const t = this.CONSUME(T.StringLit); return this.ACTION(() => this.stringNode(t, true)); } },
-      { ALT: () => { const t = this.CONSUME(T.UnterminatedString); return this.ACTION(() => this.stringNode(t, false)); } },
+      { ALT: () => { const t = this.CONSUME(T.StringLit); return (this.RECORDING_PHASE ? RECORDED : this.stringNode(t, true)); } },
+      { ALT: () => { const t = this.CONSUME(T.UnterminatedString); return (this.RECORDING_PHASE ? RECORDED : this.stringNode(t, false)); } },
     ];
 
   private readonly recipientAlts: IOrAlt<RecipientNode>[] = [
-      { ALT: () => { const p = this.SUBRULE(this.path); return this.ACTION(() => (p ? { kind: 'path' as const, parts: p.parts, span: p.span } : this.errorRecipient())); } },
-      { ALT: () => { const s = this.SUBRULE(this.string); return this.ACTION(() => (s ? { kind: 'address' as const, value: s, span: s.span } : this.errorRecipient())); } },
+      { ALT: () => { const p = this.SUBRULE(this.path); return (this.RECORDING_PHASE ? RECORDED : (p ? { kind: 'path' as const, parts: p.parts, span: p.span } : this.errorRecipient())); } },
+      { ALT: () => { const s = this.SUBRULE(this.string); return (this.RECORDING_PHASE ? RECORDED : (s ? { kind: 'address' as const, value: s, span: s.span } : this.errorRecipient())); } },
     ];
 
   private readonly arithmeticOperatorAlts: IOrAlt<IToken>[] = [
