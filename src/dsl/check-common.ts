@@ -78,7 +78,7 @@ export function checkRecipient(node: RecipientNode, entities: readonly EntityNam
     return { kind: 'address', address };
   }
   const [head, field, ...rest] = node.parts;
-  const text = node.parts.map((p) => p.text).join('.');
+  const text = () => node.parts.map((p) => p.text).join('.');
   if (!head) return null;
   if (!(entityNames as readonly string[]).includes(head.text)) {
     bag.report('unknownEntity', head.span, [head.text, entities.join(', ')], closest(head.text, entities));
@@ -90,7 +90,7 @@ export function checkRecipient(node: RecipientNode, entities: readonly EntityNam
     return null;
   }
   if (rest.length > 0) {
-    bag.report('pathTooLong', node.span, [text]);
+    bag.report('pathTooLong', node.span, [text()]);
     return null;
   }
   if (!field) return { kind: 'entity', entity };
@@ -102,7 +102,7 @@ export function checkRecipient(node: RecipientNode, entities: readonly EntityNam
     return null;
   }
   if (info.holds === 'none') {
-    bag.report('badRecipient', node.span, [text]);
+    bag.report('badRecipient', node.span, [text()]);
     return null;
   }
   return { kind: 'field', entity, field: field.text, holds: info.holds };
@@ -159,9 +159,9 @@ export function checkSend(
 
 /** Slug used in workflow and schedule ids: lower-case letters, digits and dashes. */
 export function ruleId(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+  // Most names are plain ASCII: skip the Unicode normalization then.
+  const ascii = /^[\x20-\x7e]*$/.test(name);
+  return (ascii ? name : name.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''))
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');

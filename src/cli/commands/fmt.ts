@@ -24,7 +24,16 @@ export async function run(args: string[]): Promise<number> {
   const unformatted: string[] = [];
   for (const file of files) {
     const text = readFileSync(file.absolute, 'utf8');
-    const result = formatSource(text, file.path);
+    let result: ReturnType<typeof formatSource>;
+    try {
+      result = formatSource(text, file.path);
+    } catch (err) {
+      // The formatter refused its own output (it would have changed the rules' meaning): a bug,
+      // reported per file so the other files are still formatted.
+      process.stderr.write(`salesflow fmt: ${file.path}: ${(err as Error).message}\n`);
+      failed = true;
+      continue;
+    }
     if (result.formatted === null) {
       process.stderr.write(formatDiagnostics(result.diagnostics, 'text'));
       failed = true;
