@@ -179,6 +179,7 @@ await pool(Array.from({ length: 50 }, (_, i) => lead(`warm-${i}`)), 10, async (l
   await mailTo(l.email);
 });
 
+const idle = await statusOf();
 log(`throughput: ${ROUNDS} rounds of ${N} raw starts and ${N} routed events → first email, ${CONCURRENCY} in flight, order alternating…`);
 const rawRuns: number[] = [];
 const routedRuns: number[] = [];
@@ -258,7 +259,7 @@ if (latencies.length > 0) {
   log(`  steady ${RATE}/s for ${SECONDS} s (events sent at ${achievedRate.toFixed(1)}/s), event → email latency:`);
   log(`    p50 ${percentile(latencies, 50).toFixed(0)} ms   p95 ${percentile(latencies, 95).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${latencies[latencies.length - 1].toFixed(0)} ms`);
 }
-log(`  worker (${process.env.BENCH_MAX_CACHED ? `sticky cache bounded to ${process.env.BENCH_MAX_CACHED}` : 'createWorker defaults'}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
+log(`  worker (${process.env.BENCH_MAX_CACHED ? `sticky cache bounded to ${process.env.BENCH_MAX_CACHED}` : 'createWorker defaults'}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idle.rss / 2 ** 20).toFixed(0)} MB; heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
 
 worker.send('shutdown');
 await new Promise((r) => worker.once('exit', r));

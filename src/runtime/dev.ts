@@ -54,6 +54,9 @@ export async function runDev(options: DevOptions): Promise<number> {
     temporal: options.temporalPort ?? 7233,
     ui: options.uiPort ?? 8233,
   };
+  if (!Number.isInteger(ports.http) || ports.http < 0 || ports.http > 65535) {
+    return fail(`PORT=${env.PORT} is not a port number`);
+  }
   for (const [what, port, flag] of [['HTTP', ports.http, '--port'], ['Temporal', ports.temporal, '--temporal-port'], ['Temporal UI', ports.ui, '--ui-port']] as const) {
     if (port !== 0 && !(await isPortFree(port))) {
       return fail(`${what} port ${port} is already in use (another salesflow dev or Temporal?); stop it or pick another with ${flag} N`);
