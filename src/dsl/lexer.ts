@@ -39,15 +39,15 @@ const digits = String.raw`\d(?:_?\d)*`;
 const decimal = `${digits}(?:\\.${digits})?`;
 const notWord = '(?![a-zA-Z0-9_])';
 
-export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date', start_chars_hint: digitChars, line_breaks: false });
-export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day', start_chars_hint: digitChars, line_breaks: false });
+export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date (YYYY-MM-DD)', start_chars_hint: digitChars, line_breaks: false });
+export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day (HH:MM)', start_chars_hint: digitChars, line_breaks: false });
 export const MoneyLit = createToken({
-  name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money', start_chars_hint: digitChars, line_breaks: false,
+  name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money (like 100 EUR)', start_chars_hint: digitChars, line_breaks: false,
 });
 export const DurationLit = createToken({
   name: 'DurationLit',
   pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+)?(?:minutes?|hours?|days?|weeks?)${notWord}`),
-  label: 'a duration',
+  label: 'a duration (like 30 minutes, 2 days, 3 business days, 1 week)',
   start_chars_hint: digitChars,
   line_breaks: false,
 });

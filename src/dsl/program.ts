@@ -5,8 +5,8 @@ import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
 import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
-import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
-import { tokenize } from './lexer.js';
+import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
+import { keywordNames, tokenize } from './lexer.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
 
@@ -40,6 +40,10 @@ export function templateName(path: string): string {
   return (path.split('/').pop() ?? path).replace(/\.md$/, '');
 }
 
+const statementKeywords = ['for', 'measure', 'target', 'period', 'effective', 'every', 'at', 'send', 'commission', 'bonus',
+  'spiff', 'cap', 'reward', 'approve', 'on', 'stop', 'quiet', 'wait', 'if'];
+const declarationKeywords = ['settings', 'metric', 'goal', 'incentive', 'sequence'];
+
 /** Lexes and parses one file, reporting lexical and syntax errors into the bag. */
 export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleFile {
   bag.addSource(source.path, source.text);
@@ -65,7 +69,18 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     errorOffsets.push(problem.span.offset);
   }
   for (const error of parsed.syntaxErrors) {
-    bag.report(error.code, error.span, error.message.split(HOLE_SEPARATOR));
+    const [expected, found = ''] = error.message.split(HOLE_SEPARATOR);
+    const word = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(found)?.[1];
+    if (word && expected === 'a name' && (keywordNames as readonly string[]).includes(word)) {
+      bag.report('reservedWord', error.span, [word]);
+    } else {
+      // `measures revenue`: a misspelt keyword is the likeliest cause of an unexpected word.
+      const candidates = expected.includes('statement') ? statementKeywords
+        : expected.includes('declaration') ? declarationKeywords
+        : keywordNames;
+      const near = word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
+      bag.report(error.code, error.span, [expected, found], near);
+    }
     errorOffsets.push(error.span.offset);
   }
   return { ast: parsed.ast, errorOffsets };

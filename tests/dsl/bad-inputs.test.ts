@@ -21,6 +21,7 @@ const cases: [string, string, string, number, number][] = [
   ['missing expression after and', goal('  for reps where rep.team = "a" and\n'), 'SF1102', 6, 1],
   ['bonus without currency', incentive('  bonus 100 when deals_won > 1'), 'SF1101', 6, 9],
   ['wait without unit', leadSeq('  wait 2'), 'SF1101', 4, 8],
+  ['keyword as a name', 'metric count = count(deal)', 'SF1105', 1, 8],
   ['aggregate missing', 'metric m = total(deal.amount)', 'SF1102', 1, 12],
   // names
   ['unknown field', goal('  for reps where rep.tem = "a"'), 'SF2002', 4, 22],
@@ -122,6 +123,11 @@ describe('suggestions and reporting', () => {
   it('suggests the near name', () => {
     const d = diagnose(goal('  for reps where rep.tem = "a"')).find((x) => x.code === 'SF2002')!;
     expect(d.suggestion).toBe('rep.team');
+  });
+
+  it('suggests the keyword for a misspelt statement', () => {
+    const d = diagnose(leadSeq('  snd "webinar-thanks" to lead')).find((x) => x.code === 'SF1101')!;
+    expect(d).toMatchObject({ line: 4, col: 3, suggestion: 'send' });
   });
 
   it('reports every problem of a run, not only the first', () => {
