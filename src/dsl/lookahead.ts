@@ -11,7 +11,7 @@ interface First {
   nullable: boolean;
 }
 
-const { Alternation, Alternative, NonTerminal, Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator, Terminal } = chevrotain;
+const { Alternation, NonTerminal, Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator, Terminal } = chevrotain;
 
 const tokenIndex = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
 
