@@ -213,10 +213,6 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
 
 
   // ---- alternatives, built once ----------------------------------------------------------------
-  // Chevrotain evaluates an OR's array on every call; building 19 closures per statement was a
-  // large share of parse time, so alternatives that capture nothing are built once here.
-
-  // ---- alternatives, built once ----------------------------------------------------------------
   // Chevrotain evaluates an OR's array on every call; building a closure per alternative on every
   // rule call was a large share of parse time, so alternatives that capture nothing are built once.
 
