@@ -1,0 +1,207 @@
+// The reference statement path: every amount a decimal.js Decimal and every condition through the
+// plan evaluator. It handles any rule and any facts; `computeStatement` uses it whenever the
+// fixed-point path (statement-fixed.ts) declines, and the property tests hold the two equal.
+import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../money/index.js';
+import { holds, metricsUsed, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
+import { minorUnits } from '../plan/catalog.js';
+import type { RepRecord } from '../plan/records.js';
+import type { Expr, IncentiveRule } from '../plan/schema.js';
+import { metricValue, type StatementFacts } from './facts.js';
+import { numericValue, periodWindow, prepareRule, type PreparedRule, type PricedLine } from './prepared-rule.js';
+import type { Statement, StatementLine } from './statement.js';
+import {
+  bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
+  nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  windowCutWarning,
+} from './statement-text.js';
+
+const HUNDRED = new Decimal(100);
+
+function pricedLine(line: StatementLine, rounded: Decimal): PricedLine {
+  return { line, rounded };
+}
+
+function commissionLines(
+  rule: IncentiveRule,
+  p: PreparedRule,
+  measure: Decimal,
+  measureText: string,
+  attainment: Decimal | null,
+  warnings: string[],
+): PricedLine[] {
+  const commission = rule.commission;
+  if (!commission || measure.lte(ZERO)) return [];
+  const cur = rule.currency;
+  const name = rule.measure.metric;
+  const measureShown = grouped(measureText, cur);
+  const show = (d: Decimal) => grouped(formatAmount(d, cur), cur);
+
+  if (commission.method === 'retroactive') {
+    // The band reached is the first whose bound holds the measure (bounds are inclusive);
+    // past every bound, the last band (normally `above`).
+    const reached = p.bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? p.bands[p.bands.length - 1];
+    const rounded = roundMoney(measure.times(reached.rate), cur);
+    const at = attainment ? attainment.toDecimalPlaces(2).toFixed() : null;
+    return [pricedLine({
+      kind: 'commission',
+      description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, show(rounded)),
+      amount: rounded.toFixed(minorUnits(cur)),
+    }, rounded)];
+  }
+
+  const lines: PricedLine[] = [];
+  let lower = ZERO;
+  for (const band of p.bands) {
+    if (measure.lte(lower)) break;
+    if (band.bound !== null && measure.gte(band.bound)) {
+      // The measure passes this whole band: its line is the same for everyone.
+      if (band.full) lines.push(band.full);
+      if (band.bound.gt(lower)) lower = band.bound;
+      continue;
+    }
+    const portion = measure.minus(lower);
+    const portionShown = lower.isZero() ? measureShown : show(portion);
+    const rounded = roundMoney(portion.times(band.rate), cur);
+    lines.push(pricedLine({
+      kind: 'commission',
+      description: marginalText(name, bandRange(band.lowerShown, band.bound === null ? null : band.boundShown), band.label, portionShown, band.rateShown, show(rounded)),
+      amount: rounded.toFixed(minorUnits(cur)),
+    }, rounded));
+    lower = measure;
+    break;
+  }
+  if (measure.gt(lower)) warnings.push(pastLastBandWarning(name, show(lower)));
+  return lines;
+}
+
+function usesAttainment(expr: Expr | null | undefined): boolean {
+  if (!expr) return false;
+  switch (expr.kind) {
+    case 'attainment': return true;
+    case 'binary': return usesAttainment(expr.left) || usesAttainment(expr.right);
+    case 'not': case 'neg': return usesAttainment(expr.operand);
+    case 'in': return usesAttainment(expr.operand) || expr.items.some(usesAttainment);
+    default: return false;
+  }
+}
+
+function conditionValues(when: Expr, ctx: EvalContext): string {
+  const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n))}`);
+  if (usesAttainment(when)) shown.push(`attainment = ${ctx.attainment ? `${ctx.attainment.toDecimalPlaces(2).toFixed()}%` : 'unknown'}`);
+  return conditionValuesText(shown);
+}
+
+function showValue(v: RuntimeValue | undefined): string {
+  if (!v || v.type === 'null') return 'unknown';
+  switch (v.type) {
+    case 'money': return displayMoney(v.value.amount, v.value.currency);
+    case 'percent': return `${v.value.toDecimalPlaces(2).toFixed()}%`;
+    case 'number': return v.value.toFixed();
+    default: return JSON.stringify(v.value);
+  }
+}
+
+export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement {
+  const cur = rule.currency;
+  const p = prepareRule(rule);
+  const warnings: string[] = [];
+  const measureIsMoney = rule.measure.type === 'money';
+  const measureValue = numericValue(metricValue(facts.metrics[rule.measure.metric]));
+  const attainment = measureValue !== null && !p.target.isZero() ? measureValue.div(p.target).times(HUNDRED) : null;
+  const measureText = measureValue === null ? null : measureIsMoney ? formatAmount(measureValue, cur) : measureValue.toFixed();
+
+  const ctx: EvalContext = {
+    rep,
+    metric: (name) => metricValue(facts.metrics[name]),
+    attainment: attainment ?? undefined,
+  };
+
+  const window = periodWindow(p, period);
+  if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
+    warnings.push(windowCutWarning(facts.window.start, facts.window.end, period));
+  }
+  for (const deal of facts.leftOut) warnings.push(leftOutWarning(deal, cur));
+  if (measureValue === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
+
+  const items: PricedLine[] = [];
+  if (rule.commission && measureValue !== null) {
+    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, measureText!, attainment, warnings));
+    else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
+  }
+
+  rule.bonuses.forEach((bonus, i) => {
+    if (!holds(bonus.when, ctx)) return;
+    if (bonus.amount.currency !== cur) {
+      warnings.push(otherCurrencyWarning(bonus.description, bonus.amount.currency, cur));
+      return;
+    }
+    const amount = p.bonuses[i].amount;
+    items.push(pricedLine({
+      kind: 'bonus',
+      description: bonusText(bonus.description, conditionValues(bonus.when, ctx), p.bonuses[i].shown),
+      amount: amount.toFixed(minorUnits(cur)),
+    }, amount));
+  });
+
+  rule.spiffs.forEach((spiff, i) => {
+    const deals = facts.spiffDeals[spiff.id] ?? [];
+    if (deals.length === 0) return;
+    if (spiff.amount.currency !== cur) {
+      warnings.push(otherCurrencyWarning(spiff.description, spiff.amount.currency, cur));
+      return;
+    }
+    const rounded = roundMoney(p.spiffs[i].each.times(deals.length), cur);
+    items.push(pricedLine({
+      kind: 'spiff',
+      description: spiffText(spiff.description, deals, p.spiffs[i].shown, grouped(rounded.toFixed(minorUnits(cur)), cur)),
+      amount: rounded.toFixed(minorUnits(cur)),
+    }, rounded));
+  });
+
+  // Every line is already rounded to the minor unit; the total is their exact sum.
+  let total = ZERO;
+  const minor = minorUnits(cur);
+  const lines: StatementLine[] = [];
+  for (const item of items) {
+    total = total.plus(item.rounded);
+    lines.push(item.line);
+  }
+  let capped = false;
+  if (p.cap) {
+    if (rule.cap!.currency !== cur) {
+      warnings.push(capCurrencyWarning(rule.cap!.currency, cur));
+    } else if (total.gt(p.cap.amount)) {
+      const cut = total.minus(p.cap.amount);
+      lines.push({
+        kind: 'cap',
+        description: capText(p.cap.shown, grouped(formatAmount(total, cur), cur), grouped(formatAmount(cut, cur), cur)),
+        amount: formatAmount(cut.neg(), cur),
+      });
+      total = p.cap.amount;
+      capped = true;
+    }
+  }
+
+  const rewards: string[] = [];
+  for (const r of rule.rewards) if (holds(r.when, ctx)) rewards.push(r.reward);
+
+  return {
+    rule: rule.name,
+    ruleId: rule.id,
+    ruleVersion: rule.version,
+    rep: rep.id,
+    repName: rep.name,
+    period,
+    currency: cur,
+    measureMetric: rule.measure.metric,
+    measure: measureText,
+    target: p.targetText,
+    attainment: attainment === null ? null : attainment.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+    lines,
+    capped,
+    // A sum of amounts already rounded to the minor unit: nothing left to round.
+    total: total.toFixed(minor),
+    rewards,
+    warnings,
+  };
+}

@@ -1,0 +1,80 @@
+// The words of a statement: every line description and warning, from amounts already formatted.
+// Both statement paths (decimal.js and fixed-point) write through these, so their text can only
+// differ if their numbers do, and the property test compares the numbers.
+
+/** "1234567.50" → "1,234,567.50 USD": display of an already formatted amount, without re-rounding. */
+export function grouped(fixed: string, currency: string): string {
+  const negative = fixed.charCodeAt(0) === 45; // '-'
+  const digits = negative ? fixed.slice(1) : fixed;
+  const dot = digits.indexOf('.');
+  const wholeLength = dot === -1 ? digits.length : dot;
+  if (wholeLength <= 3) return `${fixed} ${currency}`;
+  let out = digits.slice(0, wholeLength % 3 || 3);
+  for (let i = wholeLength % 3 || 3; i < wholeLength; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return `${negative ? '-' : ''}${out}${dot === -1 ? '' : digits.slice(dot)} ${currency}`;
+}
+
+export function listIds(ids: string[]): string {
+  const shown = ids.slice(0, 5).join(', ');
+  return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown;
+}
+
+export function retroactiveText(name: string, measureShown: string, attainmentPlain: string | null, label: string, rateShown: string, amountShown: string): string {
+  const at = attainmentPlain !== null ? ` at ${attainmentPlain}% attainment` : '';
+  return `retroactive: ${name} ${measureShown}${at} reaches band "${label}"; ${measureShown} × ${rateShown} = ${amountShown}`;
+}
+
+export function marginalText(name: string, range: string, label: string, portionShown: string, rateShown: string, amountShown: string): string {
+  return `marginal: ${name} ${range} (band "${label}"): ${portionShown} × ${rateShown} = ${amountShown}`;
+}
+
+export function bandRange(lowerShown: string, boundShown: string | null): string {
+  return boundShown === null ? `above ${lowerShown}` : `${lowerShown} to ${boundShown}`;
+}
+
+export function pastLastBandWarning(name: string, lowerShown: string): string {
+  return `${name} past the last band bound (${lowerShown}) earns no commission: the rule has no "above" band`;
+}
+
+export function windowCutWarning(start: string, end: string, period: string): string {
+  return `only deals closed ${start} to ${end} count: the rule's effective dates cut ${period}`;
+}
+
+export function leftOutWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string): string {
+  return `deal ${deal.id} (${deal.stage}, ${deal.amount} ${deal.currency}) is left out: it is in ${deal.currency}, ` +
+    `the statement is in ${statementCurrency} (no currency conversion)`;
+}
+
+export function undefinedMeasureWarning(metric: string, period: string): string {
+  return `${metric} is not defined for ${period}: no commission`;
+}
+
+export function nonMoneyMeasureWarning(metric: string, type: string): string {
+  return `commission needs a money measure; ${metric} is a ${type}`;
+}
+
+export function otherCurrencyWarning(description: string, currency: string, statementCurrency: string): string {
+  return `${description}: pays in ${currency}, the statement is in ${statementCurrency}; not paid`;
+}
+
+export function bonusText(description: string, values: string, amountShown: string): string {
+  return `${description}: condition holds${values}; ${amountShown}`;
+}
+
+/** The values a condition read, for the line's explanation: " (deals_won = 12, attainment = 160%)". */
+export function conditionValuesText(shown: string[]): string {
+  return shown.length ? ` (${shown.join(', ')})` : '';
+}
+
+export function spiffText(description: string, ids: string[], eachShown: string, amountShown: string): string {
+  return `${description}: ${ids.length} matching won deal${ids.length === 1 ? '' : 's'} (${listIds(ids)}) × ` +
+    `${eachShown} = ${amountShown}`;
+}
+
+export function capCurrencyWarning(capCurrency: string, statementCurrency: string): string {
+  return `cap is in ${capCurrency}, the statement is in ${statementCurrency}; not applied`;
+}
+
+export function capText(capShown: string, totalShown: string, cutShown: string): string {
+  return `cap ${capShown}: total ${totalShown} cut by ${cutShown}`;
+}
