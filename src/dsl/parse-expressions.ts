@@ -211,7 +211,6 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
   literal = this.RULE('literal', (): LiteralNode =>
     this.OR(this.literalAlts));
 
-
   // ---- alternatives, built once ----------------------------------------------------------------
   // Chevrotain evaluates an OR's array on every call; building a closure per alternative on every
   // rule call was a large share of parse time, so alternatives that capture nothing are built once.
@@ -262,8 +261,6 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
       { ALT: () => { const t = this.CONSUME(T.StringLit); return (this.RECORDING_PHASE ? RECORDED : this.stringNode(t, true)); } },
       { ALT: () => { const t = this.CONSUME(T.UnterminatedString); return (this.RECORDING_PHASE ? RECORDED : this.stringNode(t, false)); } },
     ];
-
-
 
   protected readonly arithmeticOperatorAlts: IOrAlt<IToken>[] = [
         { ALT: () => this.CONSUME(T.Plus) },
