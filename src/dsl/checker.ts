@@ -13,7 +13,7 @@ import { checkSequence } from './check-sequence.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
 import type { CheckedRule } from './drafts.js';
 import type { CustomMetricInfo } from './scope.js';
-import { isTimeZone } from './types.js';
+import { isKnownCurrency, isTimeZone, knownCurrencies } from './types.js';
 
 export interface ParsedRuleFile {
   ast: RuleFile;
@@ -58,9 +58,13 @@ function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
       if (isTimeZone(entry.value)) settings.timezone = entry.value;
       else bag.report('unknownTimezone', entry.valueSpan, [entry.value], closest(entry.value, Intl.supportedValuesOf('timeZone')));
     } else if (entry.key === 'currency') {
-      settings.currency = entry.value;
+      if (isKnownCurrency(entry.value)) settings.currency = entry.value;
+      else bag.report('unknownCurrency', entry.valueSpan, [entry.value], closest(entry.value, knownCurrencies()));
     } else {
-      settings.from = entry.value;
+      // `ops@acme.example` or `Sales Ops <ops@acme.example>`.
+      const address = /<([^<>]+)>\s*$/.exec(entry.value)?.[1] ?? entry.value;
+      if (/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/.test(address.trim())) settings.from = entry.value;
+      else bag.report('badAddress', entry.valueSpan, [entry.value]);
     }
   }
   return settings;

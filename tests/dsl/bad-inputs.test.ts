@@ -82,6 +82,8 @@ const cases: [string, string, string, number, number][] = [
   ['two triggers', leadSeq('  on lead.updated\n  send "webinar-thanks" to lead'), 'SF7003', 4, 3],
   // recipients
   ['field that holds no email', leadSeq('  send "webinar-thanks" to lead.company'), 'SF8001', 4, 28],
+  ['bad sender in settings', 'settings { from "Sales Ops <ops@>" }', 'SF8002', 1, 17],
+  ['unknown settings currency', 'settings { currency EUX }', 'SF3005', 1, 21],
   ['bad quoted address', leadSeq('  send "webinar-thanks" to "bob@"'), 'SF8002', 4, 28],
 ];
 
