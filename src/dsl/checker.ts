@@ -41,9 +41,13 @@ export interface CheckedProgram {
 
 const where = (span: Span) => `${span.file}:${span.line}`;
 
+/**
+ * An error at the first token of a declaration belongs to the one before it: that is where a
+ * missing `}` is reported, and the declaration that follows is intact.
+ */
 function isBroken(decl: Declaration, next: Declaration | undefined, errorOffsets: number[]): boolean {
   const end = next ? next.span.offset : Infinity;
-  return errorOffsets.some((o) => o >= decl.span.offset && o < end);
+  return errorOffsets.some((o) => o > decl.span.offset && o <= end);
 }
 
 function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {

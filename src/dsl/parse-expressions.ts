@@ -42,6 +42,11 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
   }
 
   tokenSpan(token: IToken): Span {
+    // A token inserted by error recovery has no position: use the last real one.
+    if (!isReal(token)) {
+      const last = this.LA(0);
+      return isReal(last) && last !== token ? this.tokenSpan(last) : { ...NO_SPAN, file: this.file };
+    }
     return {
       file: this.file,
       line: token.startLine ?? 1,

@@ -46,7 +46,7 @@ class RuleParser extends ExpressionParser {
         { ALT: () => {
           const k = this.CONSUME(Kw.currency);
           const v = this.CONSUME(T.CurrencyCode);
-          if (!this.RECORDING_PHASE) entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) }));
+          if (!this.RECORDING_PHASE && isReal(v)) entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) }));
         } },
       ]);
     });

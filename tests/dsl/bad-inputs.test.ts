@@ -142,6 +142,11 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF1102', 'SF2002']));
   });
 
+  it('checks the declaration after one that lacks its closing brace', () => {
+    const ds = diagnose(`goal "a" {\n  measure revenue\n  target 1 EUR per week\n  at end of period { send "goal-review" to rep }\n\n${goal('  for reps where rep.regin = "x"')}`);
+    expect(ds.map((d) => [d.code, d.line])).toEqual(expect.arrayContaining([['SF1101', 6], ['SF2002', 9]]));
+  });
+
   it('reports an unknown placeholder in the template file, naming the rule that sends it', () => {
     const templates = [{ path: 'rules/templates/t.md', text: '---\nsubject: Hi {{lead.nmae}}\n---\nBody {{rep.name}}\n' }];
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
