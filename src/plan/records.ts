@@ -10,7 +10,11 @@ const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   }
   return text;
 });
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-03-31');
+const isoDate = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-03-31')
+  .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
 const optionalText = z.string().nullish().transform((v) => (v === undefined || v === '' ? null : v));
 const email = z.string().trim().email('expected an email address');
 const optionalEmail = z
@@ -22,6 +26,16 @@ const timezone = z
   .nullish()
   .transform((v) => (v === undefined || v === '' ? null : v))
   .refine((v) => v === null || isTimeZone(v), { message: 'expected an IANA time zone like Europe/Berlin' });
+
+/** `YYYY-MM-DD` names a real day: 2026-02-30 and 2026-13-05 do not. */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || day < 1) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= daysInMonth;
+}
 
 export function isTimeZone(name: string): boolean {
   try {
