@@ -1,4 +1,4 @@
-// an impossible calendar date in a CSV row is accepted by import.
+// An impossible calendar date in a CSV row is a bad row (§8): reported with its line, nothing imported.
 import { describe, expect, it } from 'vitest';
 import { salesflow, workspace } from './cli.js';
 
