@@ -81,4 +81,45 @@ describe('robustness', () => {
       { numRuns: runs },
     );
   });
+
+  it('comments inserted anywhere between tokens survive formatting, in order, and formatting is idempotent', () => {
+    // Offsets of whitespace outside strings and comments: a comment may be inserted there.
+    const slots = examples.map((text) => {
+      const found: number[] = [];
+      let inString = false;
+      let inComment = false;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inComment) inComment = c !== '\n';
+        else if (inString) inString = !(c === '"' && text[i - 1] !== '\\');
+        else if (c === '"') inString = true;
+        else if (c === '#') inComment = true;
+        // Not inside `100 USD` or `3 business days`: those literals are one token each.
+        else if ((c === ' ' || c === '\n') && !/\d/.test(text[i - 1] ?? '') && !text.slice(0, i).endsWith('business')) found.push(i);
+      }
+      return found;
+    });
+    fc.assert(
+      fc.property(
+        fc.nat({ max: examples.length - 1 }),
+        fc.uniqueArray(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (file, picks, ownLine) => {
+          const offsets = [...new Set(picks.map((p) => slots[file][p % slots[file].length]))].sort((a, b) => b - a);
+          let text = examples[file];
+          // Inserted back to front so earlier offsets stay valid; numbered front to back.
+          offsets.forEach((at, k) => {
+            const n = offsets.length - 1 - k;
+            text = `${text.slice(0, at)}${ownLine ? `\n# note ${n}\n` : ` # note ${n}\n`}${text.slice(at + 1)}`;
+          });
+          const formatted = formatSource(text, 'c.rules').formatted;
+          expect(formatted).not.toBeNull();
+          const notes = (t: string) => [...t.matchAll(/# note (\d+)/g)].map((m) => m[1]);
+          expect(notes(formatted!)).toEqual(notes(text));
+          expect(formatSource(formatted!, 'c.rules').formatted).toBe(formatted);
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
 });
