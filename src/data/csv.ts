@@ -1,5 +1,5 @@
 // RFC 4180 CSV: quoted fields, doubled quotes inside quotes, commas and newlines inside quotes,
-// CRLF or LF line ends, an optional UTF-8 byte-order mark. Every record carries the physical line
+// CRLF or LF line ends, an optional UTF-8 byte-order mark, spaces around a quoted field. Every record carries the physical line
 // it starts on, so an import error can point at the line a spreadsheet user sees.
 
 export interface CsvRecord {
@@ -33,8 +33,10 @@ export function parseCsv(text: string): CsvParse {
 
   while (i < input.length) {
     const ch = input[i];
-    if (ch === '"' && field === '') {
-      // Quoted field: runs to the next lone quote.
+    if (ch === '"' && /^[ \t]*$/.test(field)) {
+      // Quoted field: runs to the next lone quote. Spaces padding it (`a, "b" ,c`, as some CRM
+      // exports write) are outside the value and dropped.
+      field = '';
       started = true;
       quotedFieldOpenedAt = line;
       i++;
@@ -52,6 +54,7 @@ export function parseCsv(text: string): CsvParse {
         field += c;
         i++;
       }
+      while (input[i] === ' ' || input[i] === '\t') i++;
       const next = input[i];
       if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
         return { ok: false, line, message: 'unexpected text after a closing quote (use "" for a quote inside a quoted field)' };

@@ -34,3 +34,16 @@ describe('RFC 4180 CSV', () => {
     expect(back.ok && back.records.map((r) => r.fields)).toEqual([['rule', 'amount'], ['AE, "FY26"', '15500.00'], ['multi\nline', '']]);
   });
 });
+
+describe('spaces around quoted fields, as some CRM exports pad them', () => {
+  it('are dropped, while spaces inside the quotes are kept', () => {
+    const parsed = parseCsv('"id" , "name"\r\n"r1",  "  Ada, Lovelace " \r\n');
+    expect(parsed).toEqual({
+      ok: true,
+      records: [
+        { line: 1, fields: ['id', 'name'] },
+        { line: 2, fields: ['r1', '  Ada, Lovelace '] },
+      ],
+    });
+  });
+});
