@@ -24,7 +24,8 @@ export const messages = {
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
   expectedAtLeastOne: m('SF1103', 'error', 'expected {0} but found {1}'),
   reservedWord: m('SF1105', 'error', "'{0}' is a reserved word and cannot be used as a name"),
-  unexpectedInput: m('SF1104', 'error', 'expected a declaration (settings, metric, goal, incentive, sequence) but found {0}'),
+  // {0} is the short "a declaration" the parser reports; the text spells the choices out itself.
+  unexpectedInput: m('SF1104', 'error', 'expected a declaration (settings, metric, goal, incentive, sequence) but found {1}'),
 
   unknownEntity: m('SF2001', 'error', 'unknown entity "{0}" (known here: {1})'),
   unknownField: m('SF2002', 'error', '{0} has no field "{1}"'),

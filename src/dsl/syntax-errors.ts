@@ -27,7 +27,7 @@ function label(type: TokenType): string {
 }
 
 export function describeToken(token: IToken | undefined): string {
-  if (!token || token.tokenType === chevrotain.EOF) return 'the end of the file';
+  if (!token || token.tokenType === chevrotain.EOF) return 'end of file';
   const image = token.image.length > 24 ? `${token.image.slice(0, 24)}…` : token.image;
   return `'${image}'`;
 }

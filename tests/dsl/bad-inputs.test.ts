@@ -23,6 +23,8 @@ const cases: [string, string, string, number, number][] = [
   ['wait without unit', leadSeq('  wait 2'), 'SF1101', 4, 8],
   ['keyword as a name', 'metric count = count(deal)', 'SF1105', 1, 8],
   ['aggregate missing', 'metric m = total(deal.amount)', 'SF1102', 1, 12],
+  ['a lone word', 'x', 'SF1104', 1, 1],
+  ['a stray closing brace', `${goal('')}}`, 'SF1104', 6, 1],
   // names
   ['unknown field', goal('  for reps where rep.tem = "a"'), 'SF2002', 4, 22],
   ['unknown entity', goal('  for reps where rap.team = "a"'), 'SF2001', 4, 18],
@@ -122,6 +124,23 @@ describe('warnings', () => {
 });
 
 describe('suggestions and reporting', () => {
+  // The "found" part names the offending token as written, whatever kind of token it is.
+  it.each([
+    ['x', "expected a declaration (settings, metric, goal, incentive, sequence) but found 'x'", undefined],
+    ['"x"', `expected a declaration (settings, metric, goal, incentive, sequence) but found '"x"'`, undefined],
+    ['100', "expected a declaration (settings, metric, goal, incentive, sequence) but found '100'", undefined],
+    [`${goal('')}}`, "expected a declaration (settings, metric, goal, incentive, sequence) but found '}'", undefined],
+    ['metrc m = count(deal)', "expected a declaration (settings, metric, goal, incentive, sequence) but found 'metrc'", 'metric'],
+    [`${goal('')}\nsequnce "s" {}`, "expected a declaration (settings, metric, goal, incentive, sequence) but found 'sequnce'", 'sequence'],
+    ['settings', "expected '{' but found end of file", undefined],
+    ['metric m = count(deal) where deal.amount >', 'expected a value or a name but found end of file', undefined],
+    ['settings { timezone }', "expected a quoted string but found '}'", undefined],
+  ])('%j → %s', (source, message, suggestion) => {
+    const d = diagnose(source).find((x) => x.code.startsWith('SF11'))!;
+    expect(d).toMatchObject({ message });
+    expect(d.suggestion).toBe(suggestion);
+  });
+
   it('suggests the near name', () => {
     const d = diagnose(goal('  for reps where rep.tem = "a"')).find((x) => x.code === 'SF2002')!;
     expect(d.suggestion).toBe('rep.team');
