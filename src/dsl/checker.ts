@@ -63,7 +63,8 @@ function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
       else bag.report('unknownTimezone', entry.valueSpan, [entry.value], closest(entry.value, Intl.supportedValuesOf('timeZone')));
     } else if (entry.key === 'currency') {
       if (isKnownCurrency(entry.value)) settings.currency = entry.value;
-      else bag.report('unknownCurrency', entry.valueSpan, [entry.value], closest(entry.value, knownCurrencies()));
+      // A code that is not 3 capitals (`EURO`) was reported by the lexer already.
+      else if (/^[A-Z]{3}$/.test(entry.value)) bag.report('unknownCurrency', entry.valueSpan, [entry.value], closest(entry.value, knownCurrencies()));
     } else {
       // `ops@acme.example` or `Sales Ops <ops@acme.example>`.
       const address = /<([^<>]+)>\s*$/.exec(entry.value)?.[1] ?? entry.value;

@@ -2,6 +2,7 @@
 // tokens so `2 days` and `1000 USD` can never be split into something else by the parser.
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
+import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
 
@@ -57,6 +58,11 @@ export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\
 /** A string missing its closing quote: lexed anyway so the parser can go on, reported by the parser. */
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
 export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{3}(?![a-zA-Z0-9_])/, label: 'a currency code', start_chars_hint: upper, line_breaks: false });
+/**
+ * Any other capitalised word (`EURO`, `Eur`): only ever meant as a currency. Lexed rather than
+ * left to "unexpected character" so it can be reported as one word; `tokenize` retypes it.
+ */
+const CurrencyWord = createToken({ name: 'CurrencyWord', pattern: /[A-Z][a-zA-Z0-9_]*/, start_chars_hint: upper, line_breaks: false });
 
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments', start_chars_hint: ['#'], line_breaks: false });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, start_chars_hint: [' ', '\t', '\r', '\n'], line_breaks: true });
@@ -85,7 +91,7 @@ const lexedTokens: TokenType[] = [
   WhiteSpace, Comment,
   DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
   StringLit, UnterminatedString,
-  Identifier, CurrencyCode,
+  Identifier, CurrencyCode, CurrencyWord,
   LCurly, RCurly, LBracket, RBracket, LParen, RParen, Comma, Dot,
   NotEq, LtEq, GtEq, Lt, Gt, Eq, Plus, Minus, Star, Slash,
 ];
@@ -102,17 +108,53 @@ export interface LexResult {
   tokens: IToken[];
   comments: IToken[];
   errors: ILexingError[];
+  /** Words written as currencies that are not 3 capitals (`EURO`, `1000 usd`), to be reported. */
+  badCurrencies: IToken[];
 }
+
+const retype = (token: IToken, type: TokenType): void => {
+  token.tokenType = type;
+  token.tokenTypeIdx = (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
+};
 
 export function tokenize(text: string): LexResult {
   const result = lexer.tokenize(text);
-  for (const token of result.tokens) {
-    if (token.tokenType !== Identifier) continue;
-    const keyword = keywordByWord.get(token.image);
-    if (keyword) {
-      token.tokenType = keyword;
-      token.tokenTypeIdx = (keyword as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
+  const tokens = result.tokens;
+  const badCurrencies: IToken[] = [];
+  let merged = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    const type = token.tokenType;
+    if (type === Identifier) {
+      const keyword = keywordByWord.get(token.image);
+      if (keyword) retype(token, keyword);
+      // No name ever follows a number, so `1000 usd` can only be money with a lower-case code.
+      else if (token.image.length === 3 && isKnownCurrency(token.image.toUpperCase()) && followsNumber(tokens, i)) {
+        badCurrencies.push(token);
+        merged += mergeIntoMoney(text, tokens, i);
+      }
+    } else if (type === CurrencyWord) {
+      badCurrencies.push(token);
+      if (followsNumber(tokens, i)) merged += mergeIntoMoney(text, tokens, i);
+      else retype(token, CurrencyCode);
     }
   }
-  return { tokens: result.tokens, comments: (result.groups.comments ?? []) as IToken[], errors: result.errors };
+  // Merging leaves the word's slot marked as a CurrencyWord; dropping it is rare, so only then copy.
+  const kept = merged ? tokens.filter((t) => t.tokenType !== CurrencyWord) : tokens;
+  return { tokens: kept, comments: (result.groups.comments ?? []) as IToken[], errors: result.errors, badCurrencies };
+}
+
+function followsNumber(tokens: IToken[], i: number): boolean {
+  const previous = tokens[i - 1];
+  return previous !== undefined && previous.tokenType === NumberLit && previous.startLine === tokens[i].startLine;
+}
+
+/** Makes `1000 usd` one money token, so the parser reads on; the word's own token is marked dropped. */
+function mergeIntoMoney(text: string, tokens: IToken[], i: number): number {
+  const amount = tokens[i - 1];
+  const word = tokens[i];
+  retype(amount, MoneyLit);
+  amount.image = text.slice(amount.startOffset, word.startOffset + word.image.length);
+  tokens[i] = { ...word, tokenType: CurrencyWord };
+  return 1;
 }

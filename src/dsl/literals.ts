@@ -7,8 +7,9 @@ export function plainNumber(text: string): string {
 }
 
 export function moneyValue(image: string): LiteralValue {
-  const match = /^(\S+)\s+([A-Z]{3})$/.exec(image);
-  return { type: 'money', amount: plainNumber(match?.[1] ?? '0'), currency: match?.[2] ?? 'XXX' };
+  // `1000 usd` reaches here too, already reported by the lexer: read it as the code it means.
+  const match = /^([\d_.]+)\s*([A-Za-z]\w*)$/.exec(image);
+  return { type: 'money', amount: plainNumber(match?.[1] ?? '0'), currency: match?.[2]?.toUpperCase() ?? 'XXX' };
 }
 
 export function durationValue(image: string): LiteralValue {

@@ -19,6 +19,7 @@ export const messages = {
   unterminatedString: m('SF1002', 'error', 'string is missing its closing quote'),
   badEscape: m('SF1003', 'error', 'unknown escape {0} in string (use \\" \\\\ \\n \\t)'),
   noRuleFiles: m('SF1004', 'warning', 'no *.rules files found in {0}'),
+  badCurrencyCode: m('SF1005', 'error', "'{0}' is not a currency code: a currency is 3 capital letters (ISO 4217), like EUR or USD"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),

@@ -9,6 +9,7 @@ import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, tokenize } from './lexer.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
+import { isKnownCurrency, knownCurrencies } from './types.js';
 
 export interface SourceFile {
   /** As it appears in diagnostics and the plan: relative, with forward slashes. */
@@ -56,6 +57,16 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     bag.report('unexpectedCharacter', { file: source.path, line, col, endLine: line, endCol: col + 1 }, [JSON.stringify(char)]);
     errorOffsets.push(error.offset);
   }
+  for (const word of lexed.badCurrencies) {
+    const line = word.startLine ?? 1;
+    const col = word.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + word.image.length, offset: word.startOffset, endOffset: word.startOffset + word.image.length };
+    const upper = word.image.toUpperCase();
+    const caseOnly = upper.length === 3 && isKnownCurrency(upper);
+    bag.report('badCurrencyCode', span, [word.image], caseOnly ? upper : closest(upper, knownCurrencies()));
+    // `usd` is USD miswritten: the rule is checked on as USD. `EURO` has no currency to check with.
+    if (!caseOnly) errorOffsets.push(word.startOffset);
+  }
   const comments: RuleFile['comments'] = lexed.comments.map((t) => ({
     text: t.image,
     span: {
@@ -78,7 +89,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       const candidates = expected.includes('statement') ? statementKeywords
         : expected.includes('declaration') ? declarationKeywords
         : keywordNames;
-      const near = word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
+      const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
+        : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
       bag.report(error.code, error.span, [expected, found], near);
     }
     errorOffsets.push(error.span.offset);

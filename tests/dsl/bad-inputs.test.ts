@@ -1,6 +1,6 @@
 // Each bad input yields a diagnostic with a stable code at the place an author would look.
 import { describe, expect, it } from 'vitest';
-import { diagnose } from './helpers.js';
+import { diagnose, errors } from './helpers.js';
 
 const goal = (body: string) => `goal "g" {\n  measure revenue\n  target 100 EUR per quarter\n${body}\n}\n`;
 const leadSeq = (body: string) => `sequence "s" {\n  on lead.created\n  stop on lead.replied\n${body}\n}\n`;
@@ -13,6 +13,9 @@ const cases: [string, string, string, number, number][] = [
   ['unexpected character', 'goal "g" { ~ }', 'SF1001', 1, 12],
   ['unterminated string', 'goal "g {\n}', 'SF1002', 1, 6],
   ['unknown escape', 'goal "a\\qb" {\n}', 'SF1003', 1, 8],
+  ['four-letter currency in settings', 'settings { currency EURO }', 'SF1005', 1, 21],
+  ['lower-case currency after an amount', 'goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n}', 'SF1005', 3, 15],
+  ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],
   // syntax
   ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 2, 3],
   ['missing of in checkpoint', goal('  at 50% period { send "goal-review" to rep }'), 'SF1101', 4, 10],
@@ -124,6 +127,28 @@ describe('warnings', () => {
 });
 
 describe('suggestions and reporting', () => {
+  it.each([
+    ['settings { currency EURO }', 'EURO', 'EUR'],
+    ['settings { currency Usd }', 'Usd', 'USD'],
+    ['goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n}', 'usd', 'USD'],
+  ])('a currency that is not 3 capitals is one clear error: %j', (source, word, suggestion) => {
+    const ds = errors(diagnose(source));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({
+      code: 'SF1005', suggestion, endCol: ds[0].col + word.length,
+      message: `'${word}' is not a currency code: a currency is 3 capital letters (ISO 4217), like EUR or USD`,
+    });
+  });
+
+  it('checks the rest of a rule whose amount has a lower-case currency', () => {
+    const ds = diagnose('goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n  for reps where rep.tem = "a"\n}');
+    expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF1005', 'SF2002']));
+  });
+
+  it('suggests the capitalised code for a lower-case settings currency', () => {
+    expect(diagnose('settings { currency eur }')[0]).toMatchObject({ code: 'SF1101', suggestion: 'EUR' });
+  });
+
   // The "found" part names the offending token as written, whatever kind of token it is.
   it.each([
     ['x', "expected a declaration (settings, metric, goal, incentive, sequence) but found 'x'", undefined],
