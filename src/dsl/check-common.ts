@@ -14,6 +14,22 @@ export interface FileSettings {
   currency: string | undefined;
 }
 
+// One plain address, as recipients and senders are both written: no spaces, one @, a dot in the host.
+const emailPattern = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+export function isEmailAddress(text: string): boolean {
+  return emailPattern.test(text);
+}
+
+/**
+ * A sender is `ops@acme.example` or `Sales Ops <ops@acme.example>`. The display name may not hold
+ * `, ; " < > @`: mailers would read those as a second address or a quoted part.
+ */
+export function isSender(text: string): boolean {
+  const named = /^([^<>@,;"]*)<([^<>]+)>$/.exec(text.trim());
+  return named ? isEmailAddress(named[2]) : isEmailAddress(text.trim());
+}
+
 export interface KnownTemplate {
   name: string;
   file: string;
@@ -71,7 +87,7 @@ export function singleStatements(body: Statement[], kinds: StatementKind[], rule
 export function checkRecipient(node: RecipientNode, entities: readonly EntityName[], where: string, bag: DiagnosticBag): Recipient | null {
   if (node.kind === 'address') {
     const address = node.value.value.trim();
-    if (!/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/.test(address)) {
+    if (!isEmailAddress(address)) {
       bag.report('badAddress', node.span, [address]);
       return null;
     }

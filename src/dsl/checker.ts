@@ -5,7 +5,7 @@ import { builtinMetrics, entityNames } from '../plan/catalog.js';
 import type { MetricDef } from '../plan/schema.js';
 import { scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
 import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span } from './ast.js';
-import { ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
+import { isSender, ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
 import { checkCondition } from './check-expr.js';
 import { checkGoal } from './check-goal.js';
 import { checkIncentive } from './check-incentive.js';
@@ -66,9 +66,7 @@ function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
       // A code that is not 3 capitals (`EURO`) was reported by the lexer already.
       else if (/^[A-Z]{3}$/.test(entry.value)) bag.report('unknownCurrency', entry.valueSpan, [entry.value], closest(entry.value, knownCurrencies()));
     } else {
-      // `ops@acme.example` or `Sales Ops <ops@acme.example>`.
-      const address = /<([^<>]+)>\s*$/.exec(entry.value)?.[1] ?? entry.value;
-      if (/^[^\s@<>",]+@[^\s@<>",]+\.[^\s@<>",]+$/.test(address.trim())) settings.from = entry.value;
+      if (isSender(entry.value)) settings.from = entry.value;
       else bag.report('badAddress', entry.valueSpan, [entry.value]);
     }
   }

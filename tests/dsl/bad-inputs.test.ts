@@ -88,6 +88,10 @@ const cases: [string, string, string, number, number][] = [
   // recipients
   ['field that holds no email', leadSeq('  send "webinar-thanks" to lead.company'), 'SF8001', 4, 28],
   ['bad sender in settings', 'settings { from "Sales Ops <ops@>" }', 'SF8002', 1, 17],
+  ['sender that is no address', 'settings { from "x" }', 'SF8002', 1, 17],
+  ['sender name without angle brackets', 'settings { from "Sales Ops ops@acme.example" }', 'SF8002', 1, 17],
+  ['sender with text after the address', 'settings { from "Sales <ops@acme.example> team" }', 'SF8002', 1, 17],
+  ['sender name with a comma', 'settings { from "Ops, Sales <ops@acme.example>" }', 'SF8002', 1, 17],
   ['unknown settings currency', 'settings { currency EUX }', 'SF3005', 1, 21],
   ['bad quoted address', leadSeq('  send "webinar-thanks" to "bob@"'), 'SF8002', 4, 28],
 ];
@@ -123,6 +127,16 @@ describe('warnings', () => {
     const found = diagnostics.find((d) => d.code === code);
     expect(found, JSON.stringify(diagnostics, null, 1)).toBeDefined();
     expect({ line: found!.line, col: found!.col, severity: found!.severity }).toEqual({ line, col, severity: 'warning' });
+  });
+});
+
+describe('senders', () => {
+  it.each(['ops@acme.example', 'Sales Ops <ops@acme.example>', '<ops@acme.example>', '  ops@acme.example '])('accepts from %j', (from) => {
+    expect(errors(diagnose(`settings { from "${from}" }`))).toEqual([]);
+  });
+
+  it('reports the whole string of a bad sender', () => {
+    expect(diagnose('settings { from "x" }')[0]).toMatchObject({ code: 'SF8002', line: 1, col: 17, endCol: 20, message: '"x" is not an email address' });
   });
 });
 
