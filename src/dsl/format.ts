@@ -1,6 +1,6 @@
 // The canonical layout: two-space indents, one statement per line, single spaces, one blank line
 // between declarations (single blank lines inside blocks are kept), comments kept where they were
-// (own-line, or trailing on the line they ended). The output is parsed again and must give the
+// (own-line, or trailing on the line they ended; a statement with comments inside keeps its lines). The output is parsed again and must give the
 // same tree and the same comments before anyone writes it.
 import type { Comment, Declaration, RecipientNode, RuleFile, Span, Statement } from './ast.js';
 import { DiagnosticBag, type Diagnostic } from './diagnostics.js';
@@ -38,18 +38,50 @@ class Printer {
   line(depth: number, text: string, span: Span, blockOpen = false): void {
     this.flush(span.offset, depth);
     this.gap(span.line);
-    this.out.push(`${'  '.repeat(depth)}${text}`);
+    let brace: TokenMark | undefined;
     if (blockOpen) {
       // The header ends at its `{`: a comment right after that brace belongs to the header line.
       let i = this.tokenIndex(span.offset);
       while (i < this.tokens.length && this.tokens[i].image !== '{') i++;
-      const brace = this.tokens[i];
-      this.lastLine = brace?.line ?? span.line;
-      this.trailing(this.lastLine, brace ? brace.offset + 1 : span.offset);
-    } else {
-      this.lastLine = span.endLine;
-      this.trailing(span.endLine, span.endOffset);
+      brace = this.tokens[i];
     }
+    const end = blockOpen ? (brace ? brace.offset + 1 : span.offset) : span.endOffset;
+    // `} else if` headers start before their span; their inner comments follow as own-line ones.
+    const inner = this.comments[this.next];
+    if (inner && inner.span.offset < end && !text.startsWith('}')) this.sourceLines(depth, span.offset, end);
+    else this.out.push(`${'  '.repeat(depth)}${text}`);
+    this.lastLine = blockOpen ? (brace?.line ?? span.line) : span.endLine;
+    this.trailing(this.lastLine, end);
+  }
+
+  /**
+   * A node written over several lines with comments inside keeps its line breaks, so each comment
+   * stays at the end of its own line: the tokens of each source line, single-spaced, continuation
+   * lines one level deeper. Without comments inside, the node is joined onto one line.
+   */
+  private sourceLines(depth: number, from: number, end: number): void {
+    let line = -1;
+    let current = '';
+    let previous = '';
+    let first = true;
+    const emit = () => {
+      if (line < 0) return;
+      this.out.push(`${'  '.repeat(first ? depth : depth + 1)}${current}`);
+      first = false;
+    };
+    for (let i = this.tokenIndex(from); i < this.tokens.length && this.tokens[i].offset < end; i++) {
+      const token = this.tokens[i];
+      while (this.next < this.comments.length && this.comments[this.next].span.offset < token.offset) {
+        const comment = this.comments[this.next++];
+        if (comment.span.line !== line) { emit(); line = comment.span.line; current = ''; previous = ''; }
+        current += `${current ? ' ' : ''}${comment.text.trimEnd()}`;
+      }
+      if (token.line !== line) { emit(); line = token.line; current = ''; previous = ''; }
+      const image = token.image.replace(/\s+/g, ' ');
+      current += current && spaced(previous, image) ? ` ${image}` : image;
+      previous = image;
+    }
+    emit();
   }
 
   /** Closes a block whose `}` ends at `endOffset`, keeping comments written just before it. */
@@ -100,6 +132,15 @@ class Printer {
     while (this.out.length > 0 && this.out[this.out.length - 1] === '') this.out.pop();
     return this.out.length === 0 ? '' : `${this.out.join('\n')}\n`;
   }
+}
+
+const aggregates = new Set(['sum', 'count', 'avg', 'min', 'max']);
+
+/** Whether two tokens of a line written as-is need a space between them: `count(deal.amount)`, `a, b`. */
+function spaced(previous: string, next: string): boolean {
+  if (next === ')' || next === ']' || next === ',' || next === '.') return false;
+  if (previous === '(' || previous === '[' || previous === '.') return false;
+  return !(next === '(' && aggregates.has(previous));
 }
 
 const recipients = (to: RecipientNode[]) => to.map(printRecipient).join(', ');

@@ -65,6 +65,52 @@ describe('formatter', () => {
     ].join('\n'));
   });
 
+  it('keeps comments at the end of continuation lines on their lines, idempotently', () => {
+    const text = [
+      'metric big = count(deal) # m0',
+      '    where deal.stage="won" # m1',
+      '  and deal.amount >= 50_000   EUR # m2',
+      'metric plain = count(deal)',
+      '  where deal.stage = "won"',
+      '',
+      'goal "g" {',
+      '  measure revenue',
+      '  target 1000 EUR per quarter',
+      '  for reps where rep.team = "a" # f1',
+      '      # own line inside',
+      '   or rep.team = "b"',
+      '  at end of period when attainment < 50% # h1',
+      '    and deals_won >= 2 {',
+      '    send "goal-review" to rep, # s1',
+      '      rep.manager',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const formatted = formatSource(text, 'x.rules').formatted!;
+    expect(formatted).toBe([
+      'metric big = count(deal) # m0',
+      '  where deal.stage = "won" # m1',
+      '  and deal.amount >= 50_000 EUR # m2',
+      'metric plain = count(deal) where deal.stage = "won"',
+      '',
+      'goal "g" {',
+      '  measure revenue',
+      '  target 1000 EUR per quarter',
+      '  for reps where rep.team = "a" # f1',
+      '    # own line inside',
+      '    or rep.team = "b"',
+      '  at end of period when attainment < 50% # h1',
+      '    and deals_won >= 2 {',
+      '    send "goal-review" to rep, # s1',
+      '      rep.manager',
+      '  }',
+      '}',
+      '',
+    ].join('\n'));
+    expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
+  });
+
   it('formats if / else if / else chains and keeps parentheses', () => {
     const text = 'sequence "S" {\n on lead.created\n stop on lead.replied\n if (lead.score>5 or lead.score<1) and lead.source="x" { send "book-a-call" to lead } else if lead.score > 2 { send "case-study" to lead } else { wait 2 days\n send "newsletter-invite" to lead }\n}\n';
     const formatted = formatSource(text, 'x.rules').formatted!;
