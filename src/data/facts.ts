@@ -5,7 +5,7 @@ import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule } from '../plan/schema.js';
 import { statementWindow, type DateWindow, type StatementFacts } from '../payouts/facts.js';
 import type { Db } from './db.js';
-import { computeMetrics } from './metrics.js';
+import { computeMetrics, type MetricQuery } from './metrics.js';
 
 export type GatheredFacts =
   | { ok: true; window: DateWindow; facts: Map<string, StatementFacts> }
@@ -20,18 +20,22 @@ export function metricsOfRule(rule: IncentiveRule): string[] {
   return [...names];
 }
 
-export function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string): GatheredFacts {
-  const span = statementWindow(rule, period);
-  if (!span.ok) return span;
-  const { window } = span;
-  const result = computeMetrics(db, {
+/** The metric query behind an incentive's statements in a window (every rep). */
+export function metricQueryOf(rule: IncentiveRule, window: DateWindow): MetricQuery {
+  return {
     window,
     currency: rule.currency,
     metrics: metricsOfRule(rule),
     definitions: rule.metrics,
     spiffs: rule.spiffs.map((s) => ({ id: s.id, where: s.where })),
-    reps: reps.map((r) => r.id),
-  });
+  };
+}
+
+export function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string): GatheredFacts {
+  const span = statementWindow(rule, period);
+  if (!span.ok) return span;
+  const { window } = span;
+  const result = computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
   if (result.unknown.length) {
     // The checker resolves every metric name; an unknown one here is a plan bug.
     throw new Error(`incentive ${rule.id}: unknown metrics ${result.unknown.join(', ')}`);

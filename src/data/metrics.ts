@@ -15,11 +15,12 @@ import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, MetricDef } from '../plan/schema.js';
 import type { DateWindow, LeftOutDeal, MetricFact } from '../payouts/facts.js';
-import type { Db } from './db.js';
+import { prepared, type Db } from './db.js';
 import { dealColumns } from './deals.js';
 import { fromMicros, microsText } from './micros.js';
 import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
+import { compareBinary } from './text-order.js';
 
 export interface MetricQuery {
   window: DateWindow;
@@ -56,13 +57,13 @@ const FEW_REPS = 500;
 
 interface Column { alias: string; sql: string }
 
-/** A metric's value from the grouped row (SQL path) or from JS-aggregated parts (fallback path). */
-type Combine = (get: (alias: string) => Cell) => MetricFact;
-
-const zeroMoney = (currency: string): MetricFact => ({ type: 'money', amount: '0', currency });
-
 // Sums come back as TEXT (CAST in SQL): exact int64 digits without a BigInt per value.
 type Cell = number | string | null;
+
+/** A metric's value from a raw result row, whose metric columns start at `at`. */
+type Combine = (row: readonly Cell[], at: number) => MetricFact;
+
+const zeroMoney = (currency: string): MetricFact => ({ type: 'money', amount: '0', currency });
 
 function money(micros: Cell, currency: string): MetricFact {
   return { type: 'money', amount: micros === null ? '0' : microsText(micros), currency };
@@ -74,7 +75,24 @@ function count(value: Cell): bigint {
 
 const sumText = (expr: string) => `CAST(SUM(${expr}) AS TEXT)`;
 
-export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
+/**
+ * The aggregate columns of one scan (metrics, spiff matches, left-out deals) and how to read a
+ * rep's facts back from them; shared by computeMetrics and metricsCursor.
+ */
+interface MetricScan {
+  columns: Column[];
+  combines: [string, Combine][];
+  spiffColumns: { id: string; index: number }[];
+  leftOutIndex: number;
+  fallback: { name: string; def: MetricDef }[];
+  fallbackSpiffs: { id: string; where: Expr | null }[];
+  unknown: string[];
+  needsRep: boolean;
+  /** Which deals the scan reads (OR-ed): the window, and open or undated deals when a metric needs them. */
+  scopes: string[];
+}
+
+function metricScan(query: MetricQuery): MetricScan {
   const cur = `'${query.currency.replace(/'/g, "''")}'`;
   const inWindow = `d.closed_at BETWEEN @start AND @end`;
   const inCurrency = `d.currency = ${cur}`;
@@ -83,15 +101,21 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
   const customScope = `(${inWindow} OR d.closed_at IS NULL)`;
 
   const columns: Column[] = [];
-  const combines: Record<string, Combine> = {};
+  const combines: [string, Combine][] = [];
   const unknown: string[] = [];
   const fallback: { name: string; def: MetricDef }[] = [];
   const fallbackSpiffs: { id: string; where: Expr | null }[] = [];
-  const spiffColumns: { id: string; alias: string }[] = [];
+  const spiffColumns: { id: string; index: number }[] = [];
   let needsRep = false;
   let scanOpen = false;
   let scanUndated = false;
-  const col = (alias: string, sql: string): void => { if (!columns.some((c) => c.alias === alias)) columns.push({ alias, sql }); };
+  /** The index of the column with this alias, added if new. */
+  const col = (alias: string, sql: string): number => {
+    const found = columns.findIndex((c) => c.alias === alias);
+    if (found !== -1) return found;
+    columns.push({ alias, sql });
+    return columns.length - 1;
+  };
 
   for (const name of new Set(query.metrics)) {
     const def = query.definitions[name];
@@ -103,60 +127,66 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
       const scope = `${customScope} AND ${def.type === 'money' || def.aggregate !== 'count' ? inCurrency : countCurrency} AND ${where.sql}`;
       const a = `m_${columns.length}`;
       if (def.aggregate === 'count') {
-        col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
-        combines[name] = (get) => ({ type: 'number', value: count(get(a)).toString() });
+        const i = col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
+        combines.push([name, (row, at) => ({ type: 'number', value: count(row[at + i]).toString() })]);
       } else if (def.aggregate === 'avg') {
-        col(`${a}_s`, sumText(`CASE WHEN ${scope} THEN d.amount_micros END`));
-        col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
-        combines[name] = (get) => average(get(`${a}_s`), get(`${a}_n`), def, query.currency);
+        const s = col(`${a}_s`, sumText(`CASE WHEN ${scope} THEN d.amount_micros END`));
+        const n = col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
+        combines.push([name, (row, at) => average(row[at + s], row[at + n], def, query.currency)]);
       } else {
         const fn = def.aggregate.toUpperCase();
-        col(a, `CAST(${fn}(CASE WHEN ${scope} THEN d.amount_micros END) AS TEXT)`);
-        combines[name] = (get) => {
-          const v = get(a);
+        const i = col(a, `CAST(${fn}(CASE WHEN ${scope} THEN d.amount_micros END) AS TEXT)`);
+        combines.push([name, (row, at) => {
+          const v = row[at + i];
           if (v === null && def.aggregate !== 'sum') return { type: 'null' };
           return def.type === 'money' ? money(v, query.currency) : { type: 'number', value: fromMicros(count(v)).toFixed() };
-        };
+        }]);
       }
       continue;
     }
     switch (name) {
-      case 'revenue':
-        col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
-        combines[name] = (get) => money(get('revenue'), query.currency);
+      case 'revenue': {
+        const i = col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
+        combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
-      case 'new_revenue':
-        col('new_revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END`));
-        combines[name] = (get) => money(get('new_revenue'), query.currency);
+      }
+      case 'new_revenue': {
+        const i = col('new_revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END`));
+        combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
-      case 'deals_won':
-        col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
-        combines[name] = (get) => ({ type: 'number', value: count(get('won_count')).toString() });
+      }
+      case 'deals_won': {
+        const i = col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
+        combines.push([name, (row, at) => ({ type: 'number', value: count(row[at + i]).toString() })]);
         break;
-      case 'win_rate':
-        col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
-        col('lost_count', `COUNT(CASE WHEN d.stage = 'lost' AND ${inWindow} AND ${countCurrency} THEN 1 END)`);
-        combines[name] = (get) => {
-          const w = count(get('won_count'));
-          const decided = w + count(get('lost_count'));
+      }
+      case 'win_rate': {
+        const w = col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
+        const l = col('lost_count', `COUNT(CASE WHEN d.stage = 'lost' AND ${inWindow} AND ${countCurrency} THEN 1 END)`);
+        combines.push([name, (row, at) => {
+          const wins = count(row[at + w]);
+          const decided = wins + count(row[at + l]);
           if (decided === 0n) return { type: 'null' };
-          return { type: 'percent', value: new Decimal(w.toString()).times(100).div(decided.toString()).toFixed() };
-        };
+          return { type: 'percent', value: new Decimal(wins.toString()).times(100).div(decided.toString()).toFixed() };
+        }]);
         break;
-      case 'avg_deal_size':
-        col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
-        col('won_in_currency', `COUNT(CASE WHEN ${won} AND ${inCurrency} THEN 1 END)`);
-        combines[name] = (get) => {
-          const n = count(get('won_in_currency'));
-          if (n === 0n) return { type: 'null' };
-          return { type: 'money', amount: fromMicros(count(get('revenue'))).div(n.toString()).toFixed(), currency: query.currency };
-        };
+      }
+      case 'avg_deal_size': {
+        const r = col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
+        const n = col('won_in_currency', `COUNT(CASE WHEN ${won} AND ${inCurrency} THEN 1 END)`);
+        combines.push([name, (row, at) => {
+          const k = count(row[at + n]);
+          if (k === 0n) return { type: 'null' };
+          return { type: 'money', amount: fromMicros(count(row[at + r])).div(k.toString()).toFixed(), currency: query.currency };
+        }]);
         break;
-      case 'pipeline':
+      }
+      case 'pipeline': {
         scanOpen = true;
-        col('pipeline', sumText(`CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END`));
-        combines[name] = (get) => money(get('pipeline'), query.currency);
+        const i = col('pipeline', sumText(`CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END`));
+        combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
+      }
       default:
         unknown.push(name);
     }
@@ -166,49 +196,116 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
     const where = conditionToSql(spiff.where);
     if (!where) { fallbackSpiffs.push(spiff); continue; }
     needsRep ||= where.needsRep;
-    const alias = `spiff_${columns.length}`;
-    col(alias, `GROUP_CONCAT(CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END, char(31))`);
-    spiffColumns.push({ id: spiff.id, alias });
+    const index = col(`spiff_${columns.length}`, `GROUP_CONCAT(CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END, char(31))`);
+    spiffColumns.push({ id: spiff.id, index });
   }
   // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters.
-  col('left_out', `GROUP_CONCAT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
+  const leftOutIndex = col('left_out', `GROUP_CONCAT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
 
-  const narrow = query.reps && query.reps.length <= FEW_REPS ? query.reps : null;
   const scopes = [inWindow];
   if (scanOpen) scopes.push(`d.stage = 'open'`);
   if (scanUndated) scopes.push('d.closed_at IS NULL');
+  return { columns, combines, spiffColumns, leftOutIndex, fallback, fallbackSpiffs, unknown, needsRep, scopes };
+}
+
+/** One rep's facts from its raw row (metric columns from `at`) and the JS fallback. */
+function repMetrics(scan: MetricScan, row: readonly Cell[], at: number, js: RepMetrics | undefined, currency: string): RepMetrics {
+  const metrics: Record<string, MetricFact> = {};
+  for (const [name, combine] of scan.combines) metrics[name] = combine(row, at);
+  const spiffDeals: Record<string, string[]> = {};
+  for (const { id, index } of scan.spiffColumns) {
+    const ids = row[at + index];
+    spiffDeals[id] = ids === null ? [] : String(ids).split(SEP).sort();
+  }
+  for (const { name, def } of scan.fallback) metrics[name] = js?.metrics[name] ?? emptyMetric(def, currency);
+  for (const spiff of scan.fallbackSpiffs) spiffDeals[spiff.id] = js?.spiffDeals[spiff.id] ?? [];
+  const leftOut = row[at + scan.leftOutIndex];
+  return { metrics, spiffDeals, leftOut: leftOut === null ? [] : parseLeftOut(String(leftOut)) };
+}
+
+/**
+ * How SQLite should read the deals: a window holding a good part of all deals is read fastest by
+ * one pass over the table (then grouped), not through an index with a random table lookup per
+ * deal; SQLite's planner cannot tell without knowing how many deals the window holds, so we count
+ * them (a covering-index count, milliseconds) and say so with NOT INDEXED.
+ */
+function dealSource(db: Db, window: DateWindow, narrowed: boolean): string {
+  if (narrowed) return 'deals d';
+  const total = prepared(db, 'SELECT MAX(rowid) FROM deals').pluck().get() as number | null;
+  if (!total) return 'deals d';
+  const inWindow = prepared(db, 'SELECT COUNT(*) FROM deals WHERE closed_at BETWEEN ? AND ?').pluck().get(window.start, window.end) as number;
+  return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
+}
+
+function scanSql(db: Db, query: MetricQuery, scan: MetricScan, narrow: string[] | null, ordered: boolean): string {
   const repFilter = narrow ? ` AND d.rep IN (${narrow.map((r) => `'${r.replace(/'/g, "''")}'`).join(', ') || "''"})` : '';
-  const from = `FROM deals d${needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
-  const sql = `SELECT d.rep AS rep, ${columns.map((c) => `${c.sql} AS ${c.alias}`).join(', ')}
-    ${from} WHERE (${scopes.join(' OR ')})${repFilter} GROUP BY d.rep`;
-  const stmt = db.prepare(sql) as SqlStatement;
-  const rows = new Map<string, Record<string, Cell>>();
-  for (const row of stmt.iterate({ start: query.window.start, end: query.window.end }) as Iterable<Record<string, Cell>>) {
-    rows.set(row.rep as string, row);
+  const from = `FROM ${dealSource(db, query.window, narrow !== null)}${scan.needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
+  return `SELECT d.rep AS rep, ${scan.columns.map((c) => `${c.sql} AS ${c.alias}`).join(', ')}
+    ${from} WHERE (${scan.scopes.join(' OR ')})${repFilter} GROUP BY d.rep${ordered ? ' ORDER BY d.rep' : ''}`;
+}
+
+export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
+  const scan = metricScan(query);
+  const narrow = query.reps && query.reps.length <= FEW_REPS ? query.reps : null;
+  const stmt = (db.prepare(scanSql(db, query, scan, narrow, false)) as SqlStatement).raw(true);
+  const rows = new Map<string, Cell[]>();
+  for (const row of stmt.iterate({ start: query.window.start, end: query.window.end }) as Iterable<Cell[]>) {
+    rows.set(row[0] as string, row);
   }
 
-  const jsFacts = fallback.length || fallbackSpiffs.length
-    ? evaluateInJs(db, query, fallback, fallbackSpiffs, narrow)
+  const jsFacts = scan.fallback.length || scan.fallbackSpiffs.length
+    ? evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, narrow)
     : new Map<string, RepMetrics>();
 
-  const metricCombines = Object.entries(combines);
+  // A rep without deals in the scan reads as a row of NULL aggregates.
+  const noDeals: Cell[] = new Array(1 + scan.columns.length).fill(null);
   return {
-    unknown,
+    unknown: scan.unknown,
     forRep(rep: string): RepMetrics {
-      const row = rows.get(rep);
-      const get = (alias: string) => (row ? row[alias] ?? null : null);
-      const metrics: Record<string, MetricFact> = {};
-      for (const [name, combine] of metricCombines) metrics[name] = combine(get);
-      const spiffDeals: Record<string, string[]> = {};
-      for (const { id, alias } of spiffColumns) {
-        const ids = get(alias);
-        spiffDeals[id] = ids === null ? [] : String(ids).split(SEP).sort();
-      }
-      const js = jsFacts.get(rep);
-      for (const { name, def } of fallback) metrics[name] = js?.metrics[name] ?? emptyMetric(def, query.currency);
-      for (const spiff of fallbackSpiffs) spiffDeals[spiff.id] = js?.spiffDeals[spiff.id] ?? [];
-      const leftOut = get('left_out');
-      return { metrics, spiffDeals, leftOut: leftOut === null ? [] : parseLeftOut(String(leftOut)) };
+      return repMetrics(scan, rows.get(rep) ?? noDeals, 1, jsFacts.get(rep), query.currency);
+    },
+  };
+}
+
+export interface MetricsCursor extends MetricsResult {
+  /** Ends the scan early (it ends by itself once read to the end). */
+  close(): void;
+}
+
+/**
+ * Metrics like computeMetrics, for reps asked in ascending id order (SQLite's BINARY order, as
+ * `ORDER BY id` gives them): the grouped scan is read alongside, ordered by rep, so no rep's row
+ * is kept once passed. For all reps of a large period, where a map of every rep's row would be
+ * most of the memory (and garbage-collection time) of a run.
+ */
+export function metricsCursor(db: Db, query: Omit<MetricQuery, 'reps'>): MetricsCursor {
+  const scan = metricScan(query);
+  const rows = ((db.prepare(scanSql(db, query, scan, null, true)) as SqlStatement).raw(true)
+    .iterate({ start: query.window.start, end: query.window.end }) as IterableIterator<Cell[]>);
+  const jsFacts = scan.fallback.length || scan.fallbackSpiffs.length
+    ? evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, null)
+    : new Map<string, RepMetrics>();
+  const noDeals: Cell[] = new Array(1 + scan.columns.length).fill(null);
+  let row: Cell[] | null = null;
+  let done = false;
+  let last: string | null = null;
+  const advance = () => {
+    const next = rows.next();
+    if (next.done) { done = true; row = null; } else row = next.value;
+  };
+  advance();
+  return {
+    unknown: scan.unknown,
+    forRep(rep: string): RepMetrics {
+      if (last !== null && compareBinary(rep, last) <= 0) throw new Error(`metricsCursor: rep ${rep} asked after ${last}`);
+      last = rep;
+      // Rows of reps not asked for (not selected, or no such rep) are passed over.
+      while (!done && compareBinary(row![0] as string, rep) < 0) advance();
+      const own = !done && row![0] === rep ? row! : noDeals;
+      return repMetrics(scan, own, 1, jsFacts.get(rep), query.currency);
+    },
+    close(): void {
+      if (!done) { done = true; rows.return?.(); }
     },
   };
 }

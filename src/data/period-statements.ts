@@ -1,13 +1,21 @@
-// Statements of one incentive rule for every rep it selects in a period: the reps, one batch of
-// facts, then the pure statement function per rep. Used by `simulate`, `salesflow test` and the
-// payout activity (with a single rep), so all three compute the same thing the same way.
+// Statements of one incentive rule for every rep it selects in a period: the reps, their facts,
+// then the pure statement function per rep. Used by `simulate`, `salesflow test` and the payout
+// activity (with a single rep), so all three compute the same thing the same way.
+//
+// For all reps, the selected reps (only the columns a statement reads) and the grouped scan of
+// their facts are both read in id order, side by side, and each statement is computed as its
+// rep arrives: no list of reps or map of facts is built. Rules whose rep condition SQL cannot
+// take, and explicit rep lists, go the general way (reps, one batch of facts, statements).
 import { holds } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
-import type { IncentiveRule } from '../plan/schema.js';
+import type { Expr, IncentiveRule } from '../plan/schema.js';
+import { statementWindow } from '../payouts/facts.js';
 import { computeStatement, type Statement } from '../payouts/statement.js';
 import type { Db } from './db.js';
-import { gatherFacts } from './facts.js';
-import { findRepsWhere } from './reps.js';
+import { gatherFacts, metricQueryOf } from './facts.js';
+import { metricsCursor } from './metrics.js';
+import { findRepsWhere, repColumns } from './reps.js';
+import { conditionToSql } from './sql-condition.js';
 
 export interface PeriodStatementsOptions {
   /** Only these reps (still filtered by the rule's `for reps where`); all reps when omitted. */
@@ -26,6 +34,10 @@ export function statementsForPeriod(
   period: string,
   options: PeriodStatementsOptions = {},
 ): PeriodStatements {
+  if (!options.reps) {
+    const streamed = streamedStatements(db, rule, period, options.onProgress);
+    if (streamed) return streamed;
+  }
   const selected = options.reps
     ? options.reps.filter((rep) => holds(rule.reps, { rep }))
     : findRepsWhere(db, rule.reps);
@@ -40,3 +52,64 @@ export function statementsForPeriod(
   return { ok: true, statements };
 }
 
+/** Rep fields an expression reads. */
+function repFields(expr: Expr | null | undefined, into: Set<string>): Set<string> {
+  if (!expr) return into;
+  switch (expr.kind) {
+    case 'field': if (expr.entity === 'rep') into.add(expr.field); break;
+    case 'binary': repFields(expr.left, into); repFields(expr.right, into); break;
+    case 'not': case 'neg': repFields(expr.operand, into); break;
+    case 'in': repFields(expr.operand, into); expr.items.forEach((i) => repFields(i, into)); break;
+    default: break;
+  }
+  return into;
+}
+
+/** The rep columns a statement reads: id and name, and whatever its bonus and reward conditions read. */
+function statementRepColumns(rule: IncentiveRule): (typeof repColumns)[number][] {
+  const read = new Set<string>(['id', 'name']);
+  for (const b of rule.bonuses) repFields(b.when, read);
+  for (const r of rule.rewards) repFields(r.when, read);
+  return repColumns.filter((c) => read.has(c));
+}
+
+/** Reps and facts read side by side in id order, or null when the rule needs the general way. */
+function streamedStatements(
+  db: Db,
+  rule: IncentiveRule,
+  period: string,
+  onProgress: PeriodStatementsOptions['onProgress'],
+): PeriodStatements | null {
+  const where = rule.reps ? conditionToSql(rule.reps) : null;
+  if (rule.reps && (!where || where.usesDeal)) return null;
+  const span = statementWindow(rule, period);
+  if (!span.ok) return span;
+  const { window } = span;
+  const condition = where?.sql ?? '1';
+  const columns = statementRepColumns(rule);
+  // The statement reads only these fields of the rep, so only they are filled in.
+  const empty = Object.fromEntries(repColumns.map((c) => [c, null]));
+  const total = onProgress ? (db.prepare(`SELECT COUNT(*) FROM reps r WHERE ${condition}`).pluck().get() as number) : 0;
+  const step = Math.max(1, Math.floor(total / 200));
+  const reps = db.prepare(`SELECT ${columns.map((c) => `r."${c}"`).join(', ')} FROM reps r WHERE ${condition} ORDER BY r.id`).raw(true);
+  const cursor = metricsCursor(db, metricQueryOf(rule, window));
+  // The checker resolves every metric name; an unknown one here is a plan bug.
+  if (cursor.unknown.length) {
+    cursor.close();
+    throw new Error(`incentive ${rule.id}: unknown metrics ${cursor.unknown.join(', ')}`);
+  }
+  const statements: Statement[] = [];
+  try {
+    for (const row of reps.iterate() as Iterable<unknown[]>) {
+      const rep = { ...empty } as Record<string, unknown>;
+      for (let i = 0; i < columns.length; i++) rep[columns[i]] = row[i];
+      const m = cursor.forRep(rep.id as string);
+      statements.push(computeStatement(rule, rep as RepRecord, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+      if (onProgress && statements.length % step === 0) onProgress(statements.length, Math.max(total, statements.length));
+    }
+  } finally {
+    cursor.close();
+  }
+  if (onProgress && statements.length % step !== 0) onProgress(statements.length, Math.max(total, statements.length));
+  return { ok: true, statements };
+}
