@@ -96,7 +96,7 @@ const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection, namespace: server.namespace });
 
 const worker = fork(path.join(here, 'runtime.worker.js'), { env, stdio: 'inherit' });
-type Status = { kind: 'status'; rss: number; heapUsed: number; cached: number; inFlightActivations: number; inFlightActivities: number };
+type Status = { kind: 'status'; rss: number; heapUsed: number; cached: number; inFlightActivations: number; inFlightActivities: number; maxCached: number; bundle: string };
 const statusOf = () => new Promise<Status>((resolve) => {
   const onMessage = (m: { kind: string }) => {
     if (m.kind === 'status') {
@@ -259,7 +259,8 @@ if (latencies.length > 0) {
   log(`  steady ${RATE}/s for ${SECONDS} s (events sent at ${achievedRate.toFixed(1)}/s), event → email latency:`);
   log(`    p50 ${percentile(latencies, 50).toFixed(0)} ms   p95 ${percentile(latencies, 95).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${latencies[latencies.length - 1].toFixed(0)} ms`);
 }
-log(`  worker (${process.env.BENCH_MAX_CACHED ? `sticky cache bounded to ${process.env.BENCH_MAX_CACHED}` : 'createWorker defaults'}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idle.rss / 2 ** 20).toFixed(0)} MB; heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
+const last = samples[samples.length - 1];
+log(`  worker (${process.env.BENCH_MAX_CACHED ? 'BENCH_MAX_CACHED' : 'createWorker defaults'}: sticky cache ≤ ${last.maxCached}, workflow bundle ${last.bundle}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idle.rss / 2 ** 20).toFixed(0)} MB; heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
 
 worker.send('shutdown');
 await new Promise((r) => worker.once('exit', r));

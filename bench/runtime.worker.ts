@@ -7,7 +7,7 @@ import { createActivities, createMailer } from '../src/activities/index.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/data/db.js';
 import { temporalConnectionOptions } from '../src/runtime/client.js';
-import { createWorker, workflowBundle } from '../src/runtime/worker.js';
+import { createWorker, prebuiltBundle, workflowBundle } from '../src/runtime/worker.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -47,6 +47,8 @@ process.on('message', async (message: string) => {
       cached: status.numCachedWorkflows,
       inFlightActivations: status.numInFlightWorkflowActivations,
       inFlightActivities: status.numInFlightActivities,
+      maxCached: worker.worker.options.maxCachedWorkflows,
+      bundle: prebuiltBundle() ? 'prebuilt' : 'bundled in process',
     });
   } else if (message === 'shutdown') {
     await worker.shutdown();

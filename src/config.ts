@@ -4,6 +4,13 @@ import { z } from 'zod';
 
 const optional = z.string().trim().min(1).optional();
 
+/**
+ * The SDK's default sizes the sticky cache from the V8 heap limit (~2,300 workflows with a 4 GB
+ * heap, over 1 GB of RSS once that many sequences sleep). Evicted workflows are replayed from
+ * history when their timer fires, so a small cache costs a replay per wake-up, not correctness.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -20,6 +27,12 @@ export const ConfigSchema = z.object({
   SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Upper bound of a POST /events body, in bytes. */
   EVENT_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
+  /** Workflows the worker keeps in memory between tasks; 0 turns the sticky cache off. */
+  // An empty value means unset, not 0 (which would turn the cache off).
+  SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).refine((n) => n !== 1, 'must be 0 (no cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  ),
 });
 
 export interface Config {
@@ -37,6 +50,8 @@ export interface Config {
   publicUrl: string;
   secret?: string;
   eventBodyLimit: number;
+  /** Optional so hand-built configs (tests) keep compiling; loadConfig always fills it. */
+  worker?: { maxCachedWorkflows: number };
 }
 
 export class ConfigError extends Error {}
@@ -66,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     secret: e.SALESFLOW_SECRET,
     eventBodyLimit: e.EVENT_BODY_LIMIT,
+    worker: { maxCachedWorkflows: e.SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS },
   };
 }

@@ -1,11 +1,13 @@
-// The salesflow worker: workflows bundled once per process, activities built from the configured
+// The salesflow worker: workflows prebuilt by `npm run build` or bundled once per process, activities built from the configured
 // data source and SMTP relay, connected like the client (src/runtime/client.ts) so both always
 // point at the same Temporal.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transporter } from 'nodemailer';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions as TemporalWorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Config } from '../config.js';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions as TemporalWorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, type Config } from '../config.js';
 import { openDatabase, type Db } from '../data/db.js';
 import { createActivities, createMailer, type Activities } from '../activities/index.js';
 import { temporalConnectionOptions } from './client.js';
@@ -19,12 +21,47 @@ export function workflowsPath(): string {
   throw new Error('salesflow workflows not found next to the runtime (is the package built?)');
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundle: Promise<WorkflowBundleOption> | undefined;
 
-/** Bundling takes seconds: done once per process and shared by every worker it creates. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+/**
+ * The prebuilt bundle when the package is built and it matches the compiled workflows; otherwise
+ * (tests and tsx running from src/, or a stale bundle) the workflows bundled in this process,
+ * which takes seconds: done once per process and shared by every worker it creates.
+ */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  bundle ??= (async () => {
+    const entry = workflowsPath();
+    const prebuilt = prebuiltBundle(entry);
+    if (prebuilt) return prebuilt;
+    return bundleWorkflowCode({ workflowsPath: entry, logger: quietBundlerLogger });
+  })();
   return bundle;
+}
+
+/**
+ * dist/workflow-bundle.js, written by scripts/bundle-workflows.mjs in `npm run build`, if every
+ * compiled file it was made from still has the hash its manifest recorded. Loading it keeps
+ * webpack and swc from running in the worker, which would cost seconds and the RSS they leave.
+ */
+export function prebuiltBundle(entry = workflowsPath()): { codePath: string } | undefined {
+  if (!entry.endsWith('.js')) return undefined; // running from source: nothing was built
+  const root = path.resolve(path.dirname(entry), '..');
+  const codePath = path.join(root, 'workflow-bundle.js');
+  const manifestPath = path.join(root, 'workflow-bundle.json');
+  if (!fs.existsSync(codePath) || !fs.existsSync(manifestPath)) return undefined;
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { files: Record<string, string> };
+  const changed = Object.entries(manifest.files).filter(([file, hash]) => {
+    const compiled = path.join(root, file);
+    return !fs.existsSync(compiled) || createHash('sha256').update(fs.readFileSync(compiled)).digest('hex') !== hash;
+  });
+  if (changed.length > 0) {
+    console.warn(
+      `salesflow: ${codePath} is older than the compiled workflows (${changed.map(([file]) => file).join(', ')}); ` +
+        'bundling them in this process instead (run `npm run build` to refresh it)',
+    );
+    return undefined;
+  }
+  return { codePath };
 }
 
 const quietBundlerLogger = {
@@ -75,6 +112,7 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
       workflowBundle: await workflowBundle(),
       activities: options.activities ? options.activities(real) : real,
       ...options.tuning,
+      maxCachedWorkflows: options.tuning?.maxCachedWorkflows ?? config.worker?.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     });
   } catch (err) {
     if (!options.db) db.close();
