@@ -118,7 +118,8 @@ export function checkRecipient(node: RecipientNode, entities: readonly EntityNam
     return null;
   }
   if (info.holds === 'none') {
-    bag.report('badRecipient', node.span, [text()]);
+    const mailable = Object.entries(entityFields[entity]).filter(([, i]) => i.holds !== 'none').map(([f]) => `${entity}.${f}`);
+    bag.report('badRecipient', node.span, [text(), mailable.join(', ')]);
     return null;
   }
   return { kind: 'field', entity, field: field.text, holds: info.holds };

@@ -95,7 +95,7 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
       body = statement.body ?? [];
     } else if (statement.kind === 'atPercent') {
       const percent = Number(statement.percent.value.type === 'percent' ? statement.percent.value.value : NaN);
-      if (!(percent > 0 && percent <= 100)) bag.report('badCheckpointPercent', statement.percent.span);
+      if (!(percent > 0 && percent <= 100)) bag.report('badCheckpointPercent', statement.percent.span, [statement.percent.raw]);
       else when = { kind: 'fraction', percent: (statement.percent.value as { value: string }).value };
       body = statement.body;
     } else if (statement.kind === 'atEnd') {

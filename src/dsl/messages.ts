@@ -24,6 +24,7 @@ export const messages = {
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
   expectedAtLeastOne: m('SF1103', 'error', 'expected {0} but found {1}'),
+  unclosedBrace: m('SF1106', 'error', "expected '}' but found end of file: the '{' on line {0} is never closed"),
   reservedWord: m('SF1105', 'error', "'{0}' is a reserved word and cannot be used as a name"),
   // {0} is the short "a declaration" the parser reports; the text spells the choices out itself.
   unexpectedInput: m('SF1104', 'error', 'expected a declaration (settings, metric, goal, incentive, sequence) but found {1}'),
@@ -77,7 +78,7 @@ export const messages = {
   badTime: m('SF5001', 'error', '{0} is not a time of day (HH:MM, 00:00 to 23:59)'),
   unknownTimezone: m('SF5002', 'error', 'unknown time zone "{0}" (IANA names like Europe/Berlin)'),
   unknownDay: m('SF5003', 'error', 'unknown day "{0}" (monday ... sunday, day, weekday)'),
-  badCheckpointPercent: m('SF5004', 'error', 'a checkpoint is at more than 0% and at most 100% of the period'),
+  badCheckpointPercent: m('SF5004', 'error', '{0} is not in the period: a checkpoint is at more than 0% and at most 100% of the period'),
   emptyQuietHours: m('SF5005', 'error', 'quiet hours from {0} to {0} is empty'),
   badDuration: m('SF5006', 'error', 'a duration must be more than zero'),
   repeatedDay: m('SF5007', 'warning', '{0} is listed twice'),
@@ -103,7 +104,7 @@ export const messages = {
   sequenceSendsNothing: m('SF7005', 'warning', 'sequence "{0}" sends nothing'),
   stopOnTrigger: m('SF7006', 'warning', 'stopping on the trigger event {0} has no effect'),
 
-  badRecipient: m('SF8001', 'error', '{0} cannot receive email: use an entity, a field holding an email or a rep id, or a quoted address'),
+  badRecipient: m('SF8001', 'error', '{0} cannot receive email: use an entity, a field holding an email or a rep id ({1}), or a quoted address'),
   badAddress: m('SF8002', 'error', '"{0}" is not an email address'),
 
   invalidPlan: m('SF9001', 'error', 'internal error: the compiled plan is invalid ({0}); please report this'),

@@ -435,6 +435,13 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
       span = { ...after, line: after.endLine, col: after.endCol, offset: after.endOffset };
     } else if (isReal(token)) {
       span = parser.tokenSpan(token);
+      // `send "x"` ⏎ `}`: a token missing at the end of a line is missing there, not at the next line.
+      const previous = (error as { previousToken?: IToken }).previousToken;
+      if (error.name === 'MismatchedTokenException' && isReal(previous) && (previous.startLine ?? 0) < (token.startLine ?? 0)
+        && !error.message.startsWith("a statement or '}'") && !error.message.startsWith("'}'")) {
+        const after = parser.tokenSpan(previous);
+        span = { ...after, line: after.endLine, col: after.endCol, offset: after.endOffset };
+      }
     } else {
       const last = tokens[tokens.length - 1];
       const after = last ? parser.tokenSpan(last) : { ...NO_SPAN, file };

@@ -1,5 +1,6 @@
 // Orchestrates one run over in-memory sources, in pipeline order: text → tokens → AST → checked
 // rules → plan (like TypeScript's program.ts). File-system access lives in load.ts.
+import type { IToken } from 'chevrotain';
 import type { Plan, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
@@ -84,18 +85,58 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     const word = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(found)?.[1];
     if (word && expected === 'a name' && (keywordNames as readonly string[]).includes(word)) {
       bag.report('reservedWord', error.span, [word]);
+    } else if (found === 'end of file' && expected.includes("'}'")) {
+      const opener = unclosedBrace(lexed.tokens);
+      if (opener) bag.report('unclosedBrace', error.span, [opener.startLine ?? 1]);
+      else bag.report(error.code, error.span, [expected, found]);
     } else {
       // `measures revenue`: a misspelt keyword is the likeliest cause of an unexpected word.
       const candidates = expected.includes('statement') ? statementKeywords
         : expected.includes('declaration') ? declarationKeywords
         : keywordNames;
       const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
+        : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
       bag.report(error.code, error.span, [expected, found], near);
     }
     errorOffsets.push(error.span.offset);
   }
   return { ast: parsed.ast, errorOffsets };
+}
+
+const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
+
+/** `wait 2 dayz`: the number and a misspelt unit after it, as the duration probably meant. */
+function durationFix(tokens: IToken[], offset: number): string | undefined {
+  const i = tokens.findIndex((t) => t.startOffset === offset);
+  const [amount, unit] = [tokens[i], tokens[i + 1]];
+  if (!amount || !/^\d/.test(amount.image) || !unit || unit.startLine !== amount.startLine || !/^[a-z]/.test(unit.image)) return undefined;
+  const near = closest(unit.image, durationUnits);
+  return near ? `${amount.image} ${near === 'business' ? 'business days' : near}` : undefined;
+}
+
+/**
+ * The `{` an author most likely forgot to close. A `}` that starts a line but is not indented like
+ * the line of the `{` it closes was probably meant for an outer block; otherwise the innermost
+ * open brace. Runs only for a file that ends inside a block.
+ */
+function unclosedBrace(tokens: IToken[]): IToken | undefined {
+  const open: IToken[] = [];
+  const indent = new Map<number, number>();
+  let suspect: IToken | undefined;
+  let lastLine = 0;
+  for (const token of tokens) {
+    const line = token.startLine ?? 1;
+    const firstOnLine = line !== lastLine;
+    if (firstOnLine) indent.set(line, token.startColumn ?? 1);
+    lastLine = line;
+    if (token.image === '{') open.push(token);
+    else if (token.image === '}') {
+      const opener = open.pop();
+      if (opener && !suspect && firstOnLine && token.startColumn !== indent.get(opener.startLine ?? 1)) suspect = opener;
+    }
+  }
+  return suspect ?? open[open.length - 1];
 }
 
 /** `compile: false` stops after checking: what `check` needs. */

@@ -17,7 +17,8 @@ const cases: [string, string, string, number, number][] = [
   ['lower-case currency after an amount', 'goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n}', 'SF1005', 3, 15],
   ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],
   // syntax
-  ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 2, 3],
+  // A token missing at the end of a line is reported there, not at the next line's first token.
+  ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 1, 9],
   ['missing of in checkpoint', goal('  at 50% period { send "goal-review" to rep }'), 'SF1101', 4, 10],
   ['missing recipient', goal('  at end of period { send "goal-review" to }'), 'SF1102', 4, 44],
   ['bad declaration keyword', 'gaol "x" {}', 'SF1101', 1, 1],
@@ -27,6 +28,16 @@ const cases: [string, string, string, number, number][] = [
   ['keyword as a name', 'metric count = count(deal)', 'SF1105', 1, 8],
   ['aggregate missing', 'metric m = total(deal.amount)', 'SF1102', 1, 12],
   ['a lone word', 'x', 'SF1104', 1, 1],
+  // a new author's mistakes
+  ['missing closing brace of a rule', 'goal "g" {\n  measure revenue\n  target 1 EUR per week\n  at end of period { send "goal-review" to rep }\n', 'SF1106', 4, 49],
+  ['missing closing brace of a check-in', 'goal "g" {\n  measure revenue\n  target 1 EUR per week\n  at end of period { send "goal-review" to rep\n}\n', 'SF1106', 5, 2],
+  ['send without to', leadSeq('  send "webinar-thanks" lead'), 'SF1101', 4, 25],
+  ['send without to and recipient', leadSeq('  send "webinar-thanks"'), 'SF1101', 4, 24],
+  ['wait with a misspelt unit', leadSeq('  wait 2 dayz'), 'SF1101', 4, 8],
+  ['incentive target without currency for a money measure', 'incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 4, 10],
+  ['unknown day funday', goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 4, 9],
+  ['weekend for weekends', leadSeq('  quiet hours 20:00 to 08:00 and weekend\n  send "webinar-thanks" to lead'), 'SF1101', 4, 34],
+  ['approver that cannot receive email', incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 5, 14],
   ['a stray closing brace', `${goal('')}}`, 'SF1104', 6, 1],
   // names
   ['unknown field', goal('  for reps where rep.tem = "a"'), 'SF2002', 4, 22],
@@ -141,6 +152,26 @@ describe('senders', () => {
 });
 
 describe('suggestions and reporting', () => {
+  // What a new author reads for common mistakes: the message and the fix offered.
+  it.each([
+    ['goal "g" {\n  measure revenue\n  target 1 EUR per week\n  at end of period { send "goal-review" to rep }\n', 'SF1106', "expected '}' but found end of file: the '{' on line 1 is never closed", undefined],
+    ['goal "g" {\n  measure revenue\n  target 1 EUR per week\n  at end of period { send "goal-review" to rep\n}\n', 'SF1106', "expected '}' but found end of file: the '{' on line 4 is never closed", undefined],
+    [leadSeq('  send "webinar-thanks" lead'), 'SF1101', "expected 'to' but found 'lead'", undefined],
+    [leadSeq('  wait 2\n  send "webinar-thanks" to lead'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", undefined],
+    [leadSeq('  wait 2 dayz'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", '2 days'],
+    [leadSeq('  wait 3 busness days'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '3'", '3 business days'],
+    ['incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money', undefined],
+    [goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', '150% is not in the period: a checkpoint is at more than 0% and at most 100% of the period', undefined],
+    [goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "funday" (monday ... sunday, day, weekday)', 'sunday'],
+    [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
+    [incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 'rep.name cannot receive email: use an entity, a field holding an email or a rep id (rep.id, rep.email, rep.manager), or a quoted address', undefined],
+    [incentive('  spiff 250 USD per lead'), 'SF6009', 'a spiff is paid per deal: write `per deal`', undefined],
+  ])('%j → %s %s', (source, code, message, suggestion) => {
+    const d = diagnose(source).find((x) => x.code === code)!;
+    expect(d).toMatchObject({ message });
+    expect(d.suggestion).toBe(suggestion);
+  });
+
   it.each([
     ['settings { currency EURO }', 'EURO', 'EUR'],
     ['settings { currency Usd }', 'Usd', 'USD'],

@@ -132,7 +132,7 @@ describe('formatter', () => {
   it('refuses to format a file with syntax errors and says why', () => {
     const result = formatSource('goal "G" {\n  measure\n}\n', 'x.rules');
     expect(result.formatted).toBeNull();
-    expect(result.diagnostics[0]).toMatchObject({ code: 'SF1101', line: 3, col: 1 });
+    expect(result.diagnostics[0]).toMatchObject({ code: 'SF1101', line: 2, col: 10, message: "expected a name but found '}'" });
   });
 
   it('keeps every comment of every example', () => {
