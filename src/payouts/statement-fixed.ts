@@ -26,7 +26,21 @@ import {
 const EXACT_LIMIT = pow10(60);
 const HUNDRED: Fixed = { units: 100n, scale: 0 };
 
-interface FixedLine { line: StatementLine; rounded: Fixed }
+/** The lines of a statement as they are priced, with their running total. */
+class PricedLines {
+  readonly lines: StatementLine[] = [];
+  total: Fixed;
+  constructor(minor: number) { this.total = { units: 0n, scale: minor }; }
+  add(line: StatementLine, rounded: Fixed): void {
+    this.lines.push(line);
+    this.total = addFixed(this.total, rounded);
+  }
+}
+
+/** The array itself when empty, else an exact-size copy: a grown array keeps room for 17 items. */
+function trimmed<T>(items: T[]): T[] {
+  return items.length === 0 ? items : items.slice();
+}
 
 /** A compiled condition with what its explanation shows: the metrics it reads, and attainment if it does. */
 interface Explained extends CompiledCondition { metrics: string[]; attainment: boolean }
@@ -127,9 +141,10 @@ function commissionLines(
   measureText: string,
   attainment2: Fixed | null,
   warnings: string[],
-): FixedLine[] {
+  out: PricedLines,
+): void {
   const commission = rule.commission;
-  if (!commission || measure.units <= 0n) return [];
+  if (!commission || measure.units <= 0n) return;
   const cur = rule.currency;
   const minor = minorUnits(cur);
   const name = rule.measure.metric;
@@ -140,18 +155,15 @@ function commissionLines(
     const rounded = roundFixed(checked(mulFixed(measure, reached.rateFixed)), minor);
     const amount = fixedText(rounded, minor);
     const at = attainment2 === null ? null : plainFixed(attainment2);
-    return [{
-      line: { kind: 'commission', description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, grouped(amount, cur)), amount },
-      rounded,
-    }];
+    out.add({ kind: 'commission', description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, grouped(amount, cur)), amount }, rounded);
+    return;
   }
 
-  const lines: FixedLine[] = [];
   let lower: Fixed = FIXED_ZERO;
   for (const band of p.bands) {
     if (cmpFixed(measure, lower) <= 0) break;
     if (band.boundFixed !== null && cmpFixed(measure, band.boundFixed) >= 0) {
-      if (band.full) lines.push({ line: band.full.line, rounded: band.full.roundedFixed });
+      if (band.full) out.add(band.full.line, band.full.roundedFixed);
       if (cmpFixed(band.boundFixed, lower) > 0) lower = band.boundFixed;
       continue;
     }
@@ -159,19 +171,15 @@ function commissionLines(
     const portionShown = lower.units === 0n ? measureShown : grouped(fixedText(portion, minor), cur);
     const rounded = roundFixed(checked(mulFixed(portion, band.rateFixed)), minor);
     const amount = fixedText(rounded, minor);
-    lines.push({
-      line: {
-        kind: 'commission',
-        description: marginalText(name, bandRange(band.lowerShown, band.boundFixed === null ? null : band.boundShown), band.label, portionShown, band.rateShown, grouped(amount, cur)),
-        amount,
-      },
-      rounded,
-    });
+    out.add({
+      kind: 'commission',
+      description: marginalText(name, bandRange(band.lowerShown, band.boundFixed === null ? null : band.boundShown), band.label, portionShown, band.rateShown, grouped(amount, cur)),
+      amount,
+    }, rounded);
     lower = measure;
     break;
   }
   if (cmpFixed(measure, lower) > 0) warnings.push(pastLastBandWarning(name, grouped(fixedText(lower, minor), cur)));
-  return lines;
 }
 
 /** The statement on fixed-point values, or null when only the decimal.js path can promise the result. */
@@ -216,9 +224,9 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
   for (const deal of facts.leftOut) warnings.push(leftOutWarning(deal, cur));
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
 
-  let items: FixedLine[] = [];
+  const priced = new PricedLines(minor);
   if (rule.commission && measure !== null) {
-    if (measureIsMoney) items = commissionLines(rule, p, measure, measureText!, attainment2, warnings);
+    if (measureIsMoney) commissionLines(rule, p, measure, measureText!, attainment2, warnings, priced);
     else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
   }
 
@@ -233,10 +241,7 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
     const shown = when.metrics.map((n) => `${n} = ${showValue(scope.metric(n))}`);
     if (when.attainment) shown.push(`attainment = ${attainment2 ? `${plainFixed(attainment2)}%` : 'unknown'}`);
     const rounded = p.bonuses[i].amountFixed;
-    items.push({
-      line: { kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) },
-      rounded,
-    });
+    priced.add({ kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) }, rounded);
   }
 
   for (let i = 0; i < rule.spiffs.length; i++) {
@@ -249,16 +254,11 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
     }
     const rounded = roundFixed(checked(mulFixed(p.spiffs[i].eachFixed, { units: BigInt(deals.length), scale: 0 })), minor);
     const amount = fixedText(rounded, minor);
-    items.push({ line: { kind: 'spiff', description: spiffText(spiff.description, deals, p.spiffs[i].shown, grouped(amount, cur)), amount }, rounded });
+    priced.add({ kind: 'spiff', description: spiffText(spiff.description, deals, p.spiffs[i].shown, grouped(amount, cur)), amount }, rounded);
   }
 
-  let total: Fixed = { units: 0n, scale: minor };
-  const lines: StatementLine[] = [];
-  for (const item of items) {
-    total = addFixed(total, item.rounded);
-    lines.push(item.line);
-  }
-  checked(total);
+  const { lines } = priced;
+  let total = checked(priced.total);
   let capped = false;
   if (p.cap) {
     if (rule.cap!.currency !== cur) {
@@ -290,10 +290,11 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
     measure: measureText,
     target: p.targetText,
     attainment: attainment2 === null ? null : fixedText(attainment2, 2),
-    lines,
+    lines: trimmed(lines),
     capped,
-    total: fixedText(total, minor),
-    rewards,
-    warnings,
+    // With one line and no cap, the total is that line's amount: the same text, kept once.
+    total: lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor),
+    rewards: trimmed(rewards),
+    warnings: trimmed(warnings),
   };
 }
