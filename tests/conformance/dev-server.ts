@@ -31,7 +31,8 @@ export interface CaughtMail { rcpt_to: string; subject: string | null; raw: stri
 
 export class Dev {
   output = '';
-  private constructor(readonly dir: string, readonly base: string, readonly temporalAddress: string, private readonly child: ChildProcess) {}
+  private child: ChildProcess | undefined;
+  private constructor(readonly dir: string, readonly base: string, readonly temporalAddress: string, private readonly ports: number[]) {}
 
   /** Writes FILES into a fresh folder, imports the CSVs named in IMPORTS, then starts `salesflow dev rules`. */
   static async start(files: Record<string, string>, imports: Array<['reps' | 'deals' | 'leads', string]> = []): Promise<Dev> {
@@ -44,30 +45,48 @@ export class Dev {
       const r = spawnSync(process.execPath, [bin, 'import', '--kind', kind, file], { cwd: dir, env, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`import ${kind} failed: ${r.stdout}${r.stderr}`);
     }
-    const child = spawn(process.execPath, [bin, 'dev', '--port', String(http), '--temporal-port', String(temporal), '--ui-port', String(ui), 'rules'],
-      { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const dev = new Dev(dir, base, `127.0.0.1:${temporal}`, child);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`salesflow dev did not start:\n${dev.output}`)), 150_000);
-      const onData = (chunk: Buffer): void => {
-        dev.output += chunk.toString();
-        if (dev.output.includes('salesflow dev is running')) { clearTimeout(timer); resolve(); }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`salesflow dev exited ${code}:\n${dev.output}`)); });
-    });
+    const dev = new Dev(dir, base, `127.0.0.1:${temporal}`, [http, temporal, ui]);
+    await dev.launch();
     return dev;
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGINT');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+  private async launch(): Promise<void> {
+    const [http, temporal, ui] = this.ports;
+    this.child = spawn(process.execPath, [bin, 'dev', '--port', String(http), '--temporal-port', String(temporal), '--ui-port', String(ui), 'rules'],
+      { cwd: this.dir, env: baseEnv(this.dir, { PUBLIC_URL: this.base }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = this.child;
+    const seen = this.output.length;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`salesflow dev did not start:\n${this.output}`)), 150_000);
+      const onData = (chunk: Buffer): void => {
+        this.output += chunk.toString();
+        if (this.output.slice(seen).includes('salesflow dev is running')) { clearTimeout(timer); resolve(); }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`salesflow dev exited ${code}:\n${this.output}`)); });
+    });
+  }
+
+  /** Ctrl-C and start again on the same folder and ports: the persisted Temporal state survives. */
+  async restart(): Promise<void> {
+    await this.interrupt();
+    await this.launch();
+  }
+
+  private async interrupt(): Promise<void> {
+    if (this.child && this.child.exitCode === null) {
+      const child = this.child;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
     }
+  }
+
+  async stop(): Promise<void> {
+    await this.interrupt();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
