@@ -179,7 +179,7 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
       const at = span(problem.line, problem.col, problem.endCol);
       if (problem.kind === 'noSubject') bag.report('templateNoSubject', at, [template.name]);
       else if (problem.kind === 'unclosedFrontMatter') bag.report('unclosedFrontMatter', at);
-      else bag.report('badPlaceholder', at, [problem.text]);
+      else bag.report('badPlaceholder', at, [problem.text], problem.fix);
     }
     for (const [kind, user] of registry.usedIn.get(template.name) ?? []) {
       const paths = scopePaths(kind);
@@ -187,7 +187,8 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
       for (const use of template.parsed.uses) {
         if (paths.has(use.path) || reported.has(use.path)) continue;
         reported.add(use.path);
-        const near = closest(use.path, paths);
+        // `{{lead}}` is an entity, not a value: offer its name.
+        const near = paths.has(`${use.path}.name`) ? `${use.path}.name` : closest(use.path, paths);
         bag.report('unknownPlaceholder', span(use.line, use.col, use.endCol), [use.path, templateScopes[kind].description, user],
           near ? `{{${near}}}` : undefined);
       }

@@ -71,7 +71,7 @@ export const messages = {
   unknownTemplate: m('SF4001', 'error', 'unknown template "{0}" (no {1})'),
   templateNoSubject: m('SF4002', 'error', 'template "{0}" has no `subject:` line in its front matter'),
   unknownPlaceholder: m('SF4003', 'error', 'placeholder {{{0}}} is not available in {1}; {2} sends this template'),
-  badPlaceholder: m('SF4004', 'error', 'malformed placeholder {0}'),
+  badPlaceholder: m('SF4004', 'error', 'malformed placeholder {0}: write {{entity.field}} in lower case, like {{lead.name}}'),
   duplicateTemplate: m('SF4005', 'warning', 'template "{0}" is defined twice; using {1}'),
   unclosedFrontMatter: m('SF4006', 'error', "template front matter opened with '---' is never closed"),
 

@@ -19,7 +19,7 @@ export interface PlaceholderUse {
 export type TemplateProblem =
   | { kind: 'noSubject'; line: number; col: number; endCol: number }
   | { kind: 'unclosedFrontMatter'; line: number; col: number; endCol: number }
-  | { kind: 'badPlaceholder'; text: string; line: number; col: number; endCol: number };
+  | { kind: 'badPlaceholder'; text: string; line: number; col: number; endCol: number; fix?: string };
 
 export interface ParsedTemplate {
   template: Template;
@@ -36,12 +36,21 @@ function scanLine(text: string, line: number, uses: PlaceholderUse[], problems: 
     const col = (match.index ?? 0) + 1;
     const endCol = col + match[0].length;
     if (pathPattern.test(inner)) uses.push({ path: inner, line, col, endCol });
-    else problems.push({ kind: 'badPlaceholder', text: match[0], line, col, endCol });
+    else problems.push({ kind: 'badPlaceholder', text: match[0], line, col, endCol, ...fixOf(inner) });
   }
-  // An opening `{{` with no closing `}}` on the same line.
+  // An opening `{{` with no closing `}}` on the same line: the placeholder is the word after it.
   const stripped = text.replace(placeholderPattern, (m) => ' '.repeat(m.length));
   const open = stripped.indexOf('{{');
-  if (open >= 0) problems.push({ kind: 'badPlaceholder', text: stripped.slice(open, open + 20).trim(), line, col: open + 1, endCol: stripped.length + 1 });
+  if (open >= 0) {
+    const word = /^\{\{\s*[^\s{}]*\}?/.exec(stripped.slice(open))?.[0] ?? '{{';
+    problems.push({ kind: 'badPlaceholder', text: word, line, col: open + 1, endCol: open + 1 + word.length, ...fixOf(word.replace(/^\{\{|\}$/g, '').trim()) });
+  }
+}
+
+/** `{{Lead.Name}}`, `{{lead name}}`, `{{lead.name}`: the placeholder the author most likely meant. */
+function fixOf(inner: string): { fix?: string } {
+  const path = inner.trim().toLowerCase().replace(/\s+/g, '.');
+  return pathPattern.test(path) ? { fix: `{{${path}}}` } : {};
 }
 
 export function parseTemplate(name: string, text: string): ParsedTemplate {

@@ -245,6 +245,17 @@ describe('suggestions and reporting', () => {
     expect(d.suggestion).toBe('{{lead.name}}');
   });
 
+  it.each([
+    ['Body {{lead.nmae}}', 'SF4003', 6, '{{lead.name}}'],
+    ['Body {{lead}}', 'SF4003', 6, '{{lead.name}}'],
+    ['Body {{Lead.Name}}', 'SF4004', 6, '{{lead.name}}'],
+    ['Body {{lead.name} and more', 'SF4004', 6, '{{lead.name}}'],
+  ])('a template body %j → %s with a fix', (body, code, col, suggestion) => {
+    const templates = [{ path: 'rules/templates/t.md', text: `---\nsubject: Hi\n---\n${body}\n` }];
+    const d = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates).find((x) => x.code === code)!;
+    expect(d).toMatchObject({ file: 'rules/templates/t.md', line: 4, col, suggestion });
+  });
+
   it('reports a template without subject', () => {
     const templates = [{ path: 'rules/templates/t.md', text: 'Hello\n' }];
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);

@@ -21,6 +21,15 @@ describe('parseTemplate', () => {
     expect(bad.map((p) => p.kind)).toEqual(['badPlaceholder', 'badPlaceholder']);
     expect(bad[0]).toMatchObject({ line: 4, col: 4 });
   });
+
+  it('points at just the malformed placeholder and offers the one meant', () => {
+    const bad = parseTemplate('t', '---\nsubject: x\n---\nHi {{Lead.Name}}, {{lead name}} and {{lead.email} thanks\n').problems;
+    expect(bad).toEqual([
+      { kind: 'badPlaceholder', text: '{{Lead.Name}}', line: 4, col: 4, endCol: 17, fix: '{{lead.name}}' },
+      { kind: 'badPlaceholder', text: '{{lead name}}', line: 4, col: 19, endCol: 32, fix: '{{lead.name}}' },
+      { kind: 'badPlaceholder', text: '{{lead.email}', line: 4, col: 37, endCol: 50, fix: '{{lead.email}}' },
+    ]);
+  });
 });
 
 describe('renderTemplate', () => {
