@@ -1,5 +1,6 @@
 // Fills a template's placeholders. The text part gets values as they are; the HTML part escapes
-// every value (SPEC §6) and turns blank-line separated paragraphs into <p> elements.
+// every value (SPEC §6), turns blank-line separated paragraphs into <p> elements, and makes web
+// addresses clickable links (an approval or unsubscribe link a manager cannot click is no link).
 import type { Template } from '../plan/schema.js';
 import type { TemplateScope } from './scope.js';
 
@@ -13,6 +14,21 @@ const placeholderPattern = /\{\{\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\s*\
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const webAddress = /https?:\/\/[^\s<>"']+/g;
+
+/** Escaped HTML of plain text, with http(s) addresses as links; trailing punctuation stays text. */
+function htmlWithLinks(text: string): string {
+  let html = '';
+  let last = 0;
+  for (const match of text.matchAll(webAddress)) {
+    const url = match[0].replace(/[.,;:!?)\]]+$/, '');
+    const start = match.index ?? 0;
+    html += escapeHtml(text.slice(last, start)) + `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
+    last = start + url.length;
+  }
+  return html + escapeHtml(text.slice(last));
 }
 
 function lookup(scope: TemplateScope, path: string): string {
@@ -35,7 +51,7 @@ export function renderTemplate(template: Template, scope: TemplateScope): Render
       // holds can become markup.
       const parts = p.split(placeholderPattern);
       const rendered = parts
-        .map((part, i) => (i % 2 === 1 ? escapeHtml(lookup(scope, part)) : escapeHtml(part)))
+        .map((part, i) => htmlWithLinks(i % 2 === 1 ? lookup(scope, part) : part))
         .join('')
         .replace(/\n/g, '<br>\n');
       return `<p>${rendered}</p>`;
