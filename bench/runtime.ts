@@ -260,7 +260,7 @@ if (latencies.length > 0) {
   log(`    p50 ${percentile(latencies, 50).toFixed(0)} ms   p95 ${percentile(latencies, 95).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${latencies[latencies.length - 1].toFixed(0)} ms`);
 }
 const last = samples[samples.length - 1];
-log(`  worker (${process.env.BENCH_MAX_CACHED ? 'BENCH_MAX_CACHED' : 'createWorker defaults'}: sticky cache ≤ ${last.maxCached}, workflow bundle ${last.bundle}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idle.rss / 2 ** 20).toFixed(0)} MB; heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
+log(`  worker (${process.env.BENCH_MAX_CACHED ? 'BENCH_MAX_CACHED' : process.env.SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS ? 'createWorker, SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS' : 'createWorker defaults'}: sticky cache ≤ ${last.maxCached}, workflow bundle ${last.bundle}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idle.rss / 2 ** 20).toFixed(0)} MB; heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
 
 worker.send('shutdown');
 await new Promise((r) => worker.once('exit', r));

@@ -9,7 +9,7 @@ const optional = z.string().trim().min(1).optional();
  * heap, over 1 GB of RSS once that many sequences sleep). Evicted workflows are replayed from
  * history when their timer fires, so a small cache costs a replay per wake-up, not correctness.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),

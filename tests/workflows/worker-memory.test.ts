@@ -122,8 +122,8 @@ test('sequences evicted from a two-workflow sticky cache while asleep wake up an
   expect(subjects).toEqual(leads.map((l) => [`Hello ${l.name}`, `Still there, ${l.name}?`]));
 });
 
-test('the sticky cache bound defaults to 250 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', () => {
-  expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 250 });
+test('the sticky cache bound defaults to 100 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', () => {
+  expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 100 });
   expect(loadConfig({ SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker).toEqual({ maxCachedWorkflows: 0 });
   for (const bad of ['1', '-5', 'lots', '2.5']) {
     expect(() => loadConfig({ SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: bad })).toThrow(ConfigError);
