@@ -33,7 +33,7 @@ export function checkMeasure(name: Name, ctx: RuleContext): MeasureInfo | null {
 }
 
 /** The target must be of the measure's type: money for revenue, a number for deals_won. */
-export function checkTarget(target: Extract<Statement, { kind: 'target' }>, measure: MeasureInfo | null, bag: DiagnosticBag): Value | null {
+export function checkTarget(target: Extract<Statement, { kind: 'target' }>, measure: MeasureInfo | null, bag: DiagnosticBag, currency?: string): Value | null {
   const value = literalToValue(target.value, bag);
   if (!value) return null;
   const expected = measure?.type;
@@ -42,8 +42,11 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
     return null;
   }
   if (measure && expected !== value.type) {
-    const wanted = expected === 'money' ? 'an amount of money' : expected === 'percent' ? 'a percent' : 'a number';
-    bag.report('measureType', target.value.span, [measure.metric, expected === 'money' ? 'money' : `a ${expected}`, wanted]);
+    const example = value.type === 'number' ? target.value.raw : '100';
+    const wanted = expected === 'money' ? `an amount of money (like ${example} ${currency ?? 'EUR'})` : expected === 'percent' ? 'a percent' : 'a number';
+    // `target 100000` for revenue: the amount in the file's currency is the likely fix.
+    const fix = expected === 'money' && value.type === 'number' && currency ? `${target.value.raw} ${currency}` : undefined;
+    bag.report('measureType', target.value.span, [measure.metric, expected === 'money' ? 'money' : `a ${expected}`, wanted], fix);
     return null;
   }
   return value;
@@ -67,7 +70,7 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
   else if (!targetStatement.per) bag.report('missingStatement', targetStatement.span, ['goal', name, 'target ... per PERIOD']);
 
   const measure = measureStatement ? checkMeasure(measureStatement.metric, ctx) : null;
-  const target = targetStatement ? checkTarget(targetStatement, measure, bag) : null;
+  const target = targetStatement ? checkTarget(targetStatement, measure, bag, ctx.settings.currency) : null;
   const period = targetStatement?.per ? checkPeriod(targetStatement.per, bag) : null;
   const currency = target?.type === 'money' ? target.value.currency : ctx.settings.currency;
   const usedMetrics = new Set<string>();

@@ -88,7 +88,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   if (!measureStatement) bag.report('missingStatement', decl.name.span, ['incentive', name, 'measure METRIC']);
   if (!targetStatement) bag.report('missingStatement', decl.name.span, ['incentive', name, 'target AMOUNT']);
   const measure = measureStatement ? checkMeasure(measureStatement.metric, ctx) : null;
-  const target = targetStatement ? checkTarget(targetStatement, measure, bag) : null;
+  const target = targetStatement ? checkTarget(targetStatement, measure, bag, ctx.settings.currency) : null;
 
   const periodStatement = get('period');
   let period = periodStatement ? checkPeriod(periodStatement.period, bag) : null;
