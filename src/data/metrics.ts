@@ -73,6 +73,11 @@ function count(value: Cell): bigint {
   return value === null ? 0n : BigInt(value);
 }
 
+/** A COUNT(...) as decimal text: counts are integers SQLite returns exactly, never money. */
+function countText(value: Cell): string {
+  return value === null ? '0' : String(value);
+}
+
 const sumText = (expr: string) => `CAST(SUM(${expr}) AS TEXT)`;
 
 /**
@@ -128,7 +133,7 @@ function metricScan(query: MetricQuery): MetricScan {
       const a = `m_${columns.length}`;
       if (def.aggregate === 'count') {
         const i = col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
-        combines.push([name, (row, at) => ({ type: 'number', value: count(row[at + i]).toString() })]);
+        combines.push([name, (row, at) => ({ type: 'number', value: countText(row[at + i]) })]);
       } else if (def.aggregate === 'avg') {
         const s = col(`${a}_s`, sumText(`CASE WHEN ${scope} THEN d.amount_micros END`));
         const n = col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
@@ -157,7 +162,7 @@ function metricScan(query: MetricQuery): MetricScan {
       }
       case 'deals_won': {
         const i = col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
-        combines.push([name, (row, at) => ({ type: 'number', value: count(row[at + i]).toString() })]);
+        combines.push([name, (row, at) => ({ type: 'number', value: countText(row[at + i]) })]);
         break;
       }
       case 'win_rate': {

@@ -34,11 +34,20 @@ export function decimalToMicros(amount: Decimal): bigint {
  */
 export function microsText(micros: bigint | number | string): string {
   const text = String(micros);
-  if (!/^-?\d+$/.test(text)) throw new Error(`microsText: not an integer: ${text}`);
-  const negative = text.startsWith('-');
-  const digits = (negative ? text.slice(1) : text).padStart(7, '0');
-  const whole = digits.slice(0, -6).replace(/^0+(?=\d)/, '');
-  const frac = digits.slice(-6).replace(/0+$/, '');
-  const body = `${whole}${frac ? `.${frac}` : ''}`;
+  const negative = text.charCodeAt(0) === 45; // '-'
+  const start = negative ? 1 : 0;
+  if (text.length === start) throw new Error(`microsText: not an integer: ${text}`);
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) throw new Error(`microsText: not an integer: ${text}`);
+  }
+  let digits = text.slice(start);
+  if (digits.length < 7) digits = '0000000'.slice(digits.length) + digits;
+  let end = digits.length;
+  while (end > digits.length - 6 && digits.charCodeAt(end - 1) === 48) end--;
+  let first = 0;
+  while (first < digits.length - 7 && digits.charCodeAt(first) === 48) first++;
+  const whole = digits.slice(first, digits.length - 6);
+  const body = end > digits.length - 6 ? `${whole}.${digits.slice(digits.length - 6, end)}` : whole;
   return negative && body !== '0' ? `-${body}` : body;
 }

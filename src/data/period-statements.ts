@@ -66,11 +66,23 @@ function repFields(expr: Expr | null | undefined, into: Set<string>): Set<string
 }
 
 /** The rep columns a statement reads: id and name, and whatever its bonus and reward conditions read. */
-function statementRepColumns(rule: IncentiveRule): (typeof repColumns)[number][] {
-  const read = new Set<string>(['id', 'name']);
+function statementRepColumns(rule: IncentiveRule): string[] {
+  const read = new Set<string>();
   for (const b of rule.bonuses) repFields(b.when, read);
   for (const r of rule.rewards) repFields(r.when, read);
-  return repColumns.filter((c) => read.has(c));
+  return ['id', 'name', ...repColumns.filter((c) => c !== 'id' && c !== 'name' && read.has(c))];
+}
+
+/**
+ * A rep from a row of the given columns (id and name first). The statement reads only these
+ * fields, so only they are filled in; the others are null.
+ */
+function repOf(columns: readonly string[], row: unknown[]): RepRecord {
+  const rep: Record<string, unknown> = {
+    id: row[0], name: row[1], email: null, team: null, role: null, region: null, manager: null, timezone: null, start_date: null,
+  };
+  for (let i = 2; i < columns.length; i++) rep[columns[i]] = row[i];
+  return rep as RepRecord;
 }
 
 /** Reps and facts read side by side in id order, or null when the rule needs the general way. */
@@ -87,8 +99,6 @@ function streamedStatements(
   const { window } = span;
   const condition = where?.sql ?? '1';
   const columns = statementRepColumns(rule);
-  // The statement reads only these fields of the rep, so only they are filled in.
-  const empty = Object.fromEntries(repColumns.map((c) => [c, null]));
   const total = onProgress ? (db.prepare(`SELECT COUNT(*) FROM reps r WHERE ${condition}`).pluck().get() as number) : 0;
   const step = Math.max(1, Math.floor(total / 200));
   const reps = db.prepare(`SELECT ${columns.map((c) => `r."${c}"`).join(', ')} FROM reps r WHERE ${condition} ORDER BY r.id`).raw(true);
@@ -101,10 +111,9 @@ function streamedStatements(
   const statements: Statement[] = [];
   try {
     for (const row of reps.iterate() as Iterable<unknown[]>) {
-      const rep = { ...empty } as Record<string, unknown>;
-      for (let i = 0; i < columns.length; i++) rep[columns[i]] = row[i];
-      const m = cursor.forRep(rep.id as string);
-      statements.push(computeStatement(rule, rep as RepRecord, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+      const rep = repOf(columns, row);
+      const m = cursor.forRep(rep.id);
+      statements.push(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
       if (onProgress && statements.length % step === 0) onProgress(statements.length, Math.max(total, statements.length));
     }
   } finally {

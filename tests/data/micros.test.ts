@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromMicros, microsText, toMicros } from '../../src/data/micros.js';
 
@@ -15,5 +16,19 @@ describe('money as micros', () => {
       expect(microsText(micros)).toBe(text);
       expect(fromMicros(BigInt(micros)).toFixed()).toBe(text);
     }
+  });
+});
+
+describe('micros to text', () => {
+  it('moves the decimal point exactly like Decimal division, for every int64', () => {
+    fc.assert(fc.property(
+      fc.oneof(fc.bigInt({ min: -9223372036854775807n, max: 9223372036854775807n }), fc.bigInt({ min: -20_000_000n, max: 20_000_000n })),
+      (micros) => {
+        expect(microsText(micros)).toBe(fromMicros(micros).toFixed());
+        expect(microsText(micros.toString())).toBe(fromMicros(micros).toFixed());
+      },
+    ), { numRuns: 3000 });
+    expect(() => microsText('12.5')).toThrow();
+    expect(() => microsText('-')).toThrow();
   });
 });
