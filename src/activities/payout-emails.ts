@@ -42,8 +42,8 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       measure: s.measure === null ? 'unknown' : isMoney ? money(s.measure, s.currency) : s.measure,
       target: isMoney ? money(s.target, s.currency) : s.target,
       attainment: s.attainment === null ? 'unknown' : `${s.attainment}%`,
-      lines: s.lines.length ? s.lines.map((l) => `- ${l.description}: ${money(l.amount, s.currency)}`).join('\n') : 'No money lines.',
-      rewards: s.rewards.join(', '),
+      lines: statementLines(s),
+      rewards: s.rewards.length ? s.rewards.join(', ') : 'none',
       capped: money(cut.toFixed(), s.currency),
       total: money(s.total, s.currency),
       warnings: s.warnings.join('\n'),
@@ -53,7 +53,29 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       approver: input.approval?.approver ?? null,
       due: input.approval ? new Date(input.approval.due).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null,
       decision: input.decision?.outcome ?? null,
-      reason: input.reason ?? (input.decision?.outcome === 'rejected' ? 'none given' : null),
+      reason: input.reason ?? rejectionWithoutReason(input.decision),
     },
   };
+}
+
+/**
+ * The whole statement as text lines: money lines with how they were computed, then rewards and
+ * warnings, so whoever approves or receives it sees everything it contains.
+ */
+function statementLines(s: Statement): string {
+  const lines = s.lines.map((l) => {
+    const amount = money(l.amount, s.currency);
+    // Descriptions usually end with their amount already ("8% of ... = 8,000.00 USD").
+    return l.description.includes(amount) ? `- ${l.description}` : `- ${l.description}: ${amount}`;
+  });
+  for (const reward of s.rewards) lines.push(`- Reward: ${reward}`);
+  for (const warning of s.warnings) lines.push(`- Note: ${warning}`);
+  return lines.length ? lines.join('\n') : 'Nothing to pay.';
+}
+
+function rejectionWithoutReason(decision: DecisionResult | undefined): string | null {
+  if (decision?.outcome !== 'rejected') return null;
+  return decision.decidedBy === 'otherwise'
+    ? "nobody decided within the approval window, so the rule's `otherwise reject` rejected it"
+    : 'none given';
 }
