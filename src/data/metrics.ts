@@ -100,9 +100,16 @@ interface MetricScan {
 function metricScan(query: MetricQuery): MetricScan {
   const cur = `'${query.currency.replace(/'/g, "''")}'`;
   const inWindow = `d.closed_at BETWEEN @start AND @end`;
+  // Open deals (pipeline) and undated ones (custom metrics) widen the scan past the window.
+  const names = [...new Set(query.metrics)];
+  const scanOpen = names.some((n) => !query.definitions[n] && n === 'pipeline');
+  const scanUndated = names.some((n) => query.definitions[n] !== undefined);
+  // The window check inside each aggregate: always true when the scan reads only the window's
+  // deals, and then left out (SQLite would evaluate it again for every deal and aggregate).
+  const windowCheck = scanOpen || scanUndated ? inWindow : '1';
   const inCurrency = `d.currency = ${cur}`;
   const countCurrency = query.countAllCurrencies ? '1' : inCurrency;
-  const won = `d.stage = 'won' AND ${inWindow}`;
+  const won = `d.stage = 'won' AND ${windowCheck}`;
   const customScope = `(${inWindow} OR d.closed_at IS NULL)`;
 
   const columns: Column[] = [];
@@ -112,8 +119,6 @@ function metricScan(query: MetricQuery): MetricScan {
   const fallbackSpiffs: { id: string; where: Expr | null }[] = [];
   const spiffColumns: { id: string; index: number }[] = [];
   let needsRep = false;
-  let scanOpen = false;
-  let scanUndated = false;
   /** The index of the column with this alias, added if new. */
   const col = (alias: string, sql: string): number => {
     const found = columns.findIndex((c) => c.alias === alias);
@@ -122,13 +127,12 @@ function metricScan(query: MetricQuery): MetricScan {
     return columns.length - 1;
   };
 
-  for (const name of new Set(query.metrics)) {
+  for (const name of names) {
     const def = query.definitions[name];
     if (def) {
       const where = conditionToSql(def.where);
-      if (!where) { fallback.push({ name, def }); scanUndated = true; continue; }
+      if (!where) { fallback.push({ name, def }); continue; }
       needsRep ||= where.needsRep;
-      scanUndated = true;
       const scope = `${customScope} AND ${def.type === 'money' || def.aggregate !== 'count' ? inCurrency : countCurrency} AND ${where.sql}`;
       const a = `m_${columns.length}`;
       if (def.aggregate === 'count') {
@@ -167,7 +171,7 @@ function metricScan(query: MetricQuery): MetricScan {
       }
       case 'win_rate': {
         const w = col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
-        const l = col('lost_count', `COUNT(CASE WHEN d.stage = 'lost' AND ${inWindow} AND ${countCurrency} THEN 1 END)`);
+        const l = col('lost_count', `COUNT(CASE WHEN d.stage = 'lost' AND ${windowCheck} AND ${countCurrency} THEN 1 END)`);
         combines.push([name, (row, at) => {
           const wins = count(row[at + w]);
           const decided = wins + count(row[at + l]);
@@ -187,7 +191,6 @@ function metricScan(query: MetricQuery): MetricScan {
         break;
       }
       case 'pipeline': {
-        scanOpen = true;
         const i = col('pipeline', sumText(`CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END`));
         combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
@@ -205,7 +208,7 @@ function metricScan(query: MetricQuery): MetricScan {
     spiffColumns.push({ id: spiff.id, index });
   }
   // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters.
-  const leftOutIndex = col('left_out', `GROUP_CONCAT(CASE WHEN ${inWindow} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
+  const leftOutIndex = col('left_out', `GROUP_CONCAT(CASE WHEN ${windowCheck} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
 
   const scopes = [inWindow];
   if (scanOpen) scopes.push(`d.stage = 'open'`);
