@@ -127,8 +127,13 @@ export function ratioHalfUp(num: Fixed, den: Fixed, places: number): Fixed {
 
 /** Order of (num ÷ den) against `bound`, exactly, without dividing (den ≠ 0). */
 export function compareRatio(num: Fixed, den: Fixed, bound: Fixed): number {
+  return compareScaledRatio(num, den, mulFixed(bound, den));
+}
+
+/** compareRatio with bound × den already computed (callers comparing many quotients with one bound). */
+export function compareScaledRatio(num: Fixed, den: Fixed, boundTimesDen: Fixed): number {
   // num/den ? bound  ⇔  num ? bound·den when den > 0 (flipped when den < 0).
-  const order = cmpFixed(num, mulFixed(bound, den));
+  const order = cmpFixed(num, boundTimesDen);
   return den.units < 0n ? -order : order;
 }
 

@@ -3,7 +3,7 @@
 // quotient measure·100 ÷ target, compared without dividing). Parts that read only the rep go
 // through the plan evaluator unchanged. Anything else is not compiled (null), and the statement
 // takes the decimal.js path, so a condition means the same on both paths (src/plan/evaluate.ts).
-import { cmpFixed, compareRatio, parseFixed, type Fixed } from '../money/fixed.js';
+import { cmpFixed, compareScaledRatio, mulFixed, parseFixed, type Fixed } from '../money/fixed.js';
 import { holds } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr } from '../plan/schema.js';
@@ -99,11 +99,15 @@ export function compileCondition(expr: Expr | null): CompiledCondition | null {
     const value = literal(other);
     if (!value) return null;
     if (value.type !== 'money') attainmentScale = Math.max(attainmentScale, value.value.scale);
+    // bound × target, the same for every rep of a rule: kept while the target is the same object.
+    let den: Fixed | null = null;
+    let scaled: Fixed | null = null;
     return (scope) => {
       const a = scope.attainment;
       // Unknown attainment, or money against a percent: not comparable, and of different types.
       if (a === null || value.type === 'money') return op === '!=';
-      const order = compareRatio(a.num, a.den, value.value);
+      if (a.den !== den) { den = a.den; scaled = mulFixed(value.value, a.den); }
+      const order = compareScaledRatio(a.num, a.den, scaled!);
       return orderHolds(op, attainmentLeft ? order : -order);
     };
   }
