@@ -113,15 +113,6 @@ test('a compiled workflow file changed after bundling is never run from the stal
   expect(fromSource.prebuiltBundle()).toBeUndefined();
 });
 
-test('sequences evicted from a two-workflow sticky cache while asleep wake up and send each email once', async () => {
-  const leads = Array.from({ length: 6 }, (_, i) => lead(`evicted-${i}`));
-  const { worker, cachedWhileAsleep, outcomes, subjects } = await runSequences(fromSource.createWorker, 'memory-evicted', leads, { SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: '2' });
-  expect(worker.worker.options.maxCachedWorkflows).toBe(2);
-  expect(cachedWhileAsleep).toBeLessThanOrEqual(2); // at least four of the six were evicted asleep
-  expect(outcomes).toEqual(leads.map(() => 'completed'));
-  expect(subjects).toEqual(leads.map((l) => [`Hello ${l.name}`, `Still there, ${l.name}?`]));
-});
-
 test('the sticky cache bound defaults to 100 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', () => {
   expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 100 });
   expect(loadConfig({ SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker).toEqual({ maxCachedWorkflows: 0 });
