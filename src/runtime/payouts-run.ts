@@ -10,7 +10,7 @@ import type { Db } from '../data/db.js';
 import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, workflowIds } from '../workflows/api.js';
-import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
+import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from './session.js';
 
 export interface PayoutsRunOptions {
   period: string;
@@ -34,19 +34,15 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
   if (!selection.ok) return fail(selection.message);
   for (const note of selection.skipped) process.stdout.write(`${note}\n`);
 
-  const db = openData(config.value);
-  if (!db.ok) return fail(db.message);
-  const temporal = await connect(config.value);
-  if (!temporal.ok) {
-    db.value.close();
-    return fail(temporal.message);
-  }
+  const opened = await openDataAndTemporal(config.value);
+  if (!opened.ok) return fail(opened.message);
+  const { db, temporal } = opened.value;
   try {
-    const runs = await startPayouts({ client: temporal.value.client, db: db.value, config: config.value }, selection.rules, period);
+    const runs = await startPayouts({ client: temporal.client, db: db, config: config.value }, selection.rules, period);
     process.stdout.write(describePayoutRuns(selection.rules, period, runs));
   } finally {
-    await temporal.value.close();
-    db.value.close();
+    await temporal.close();
+    db.close();
   }
   return 0;
 }

@@ -2,7 +2,7 @@
 // routing as `POST /events`.
 import { describeRoute, routeEvent } from '../../runtime/events.js';
 import { readEventFile } from '../../runtime/event-file.js';
-import { connect, fail, loadConfigChecked, loadPlan, openData } from '../../runtime/session.js';
+import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
 
@@ -25,18 +25,14 @@ export async function run(args: string[]): Promise<number> {
   if (!config.ok) return fail(config.message);
   const plan = await loadPlan(paths);
   if (!plan.ok) return fail(plan.message);
-  const db = openData(config.value);
-  if (!db.ok) return fail(db.message);
-  const temporal = await connect(config.value);
-  if (!temporal.ok) {
-    db.value.close();
-    return fail(temporal.message);
-  }
+  const opened = await openDataAndTemporal(config.value);
+  if (!opened.ok) return fail(opened.message);
+  const { db, temporal } = opened.value;
   const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
   try {
     for (const event of read.events) {
       const result = await routeEvent(
-        { client: temporal.value.client, db: db.value, plan: plan.value, config: config.value },
+        { client: temporal.client, db: db, plan: plan.value, config: config.value },
         event,
       );
       process.stdout.write(`${describeRoute(result)}\n`);
@@ -46,8 +42,8 @@ export async function run(args: string[]): Promise<number> {
       totals.stopped += result.stopped.length;
     }
   } finally {
-    await temporal.value.close();
-    db.value.close();
+    await temporal.close();
+    db.close();
   }
   process.stdout.write(
     `${totals.routed} event(s) routed, ${totals.duplicates} duplicate(s); ` +

@@ -1,7 +1,7 @@
 // `salesflow serve [rule paths]`: the HTTP server (events webhook, approval pages, unsubscribe)
 // against the configured Temporal and data source. Runs until SIGINT/SIGTERM, then closes the
 // listener, the Temporal connection and the database, in that order.
-import { connect, fail, loadConfigChecked, loadPlan, openData } from '../../runtime/session.js';
+import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
 const USAGE = 'usage: salesflow serve [rule paths]   (PORT, PUBLIC_URL, SALESFLOW_SECRET, TEMPORAL_ADDRESS, DATABASE_URL from the environment)\n';
@@ -18,20 +18,16 @@ export async function run(args: string[]): Promise<number> {
   }
   const plan = await loadPlan(args);
   if (!plan.ok) return fail(plan.message);
-  const db = openData(config.value);
-  if (!db.ok) return fail(db.message);
-  const temporal = await connect(config.value);
-  if (!temporal.ok) {
-    db.value.close();
-    return fail(temporal.message);
-  }
+  const opened = await openDataAndTemporal(config.value);
+  if (!opened.ok) return fail(opened.message);
+  const { db, temporal } = opened.value;
 
   let server;
   try {
-    server = await startServer({ config: config.value, db: db.value, temporalClient: temporal.value.client, plan: plan.value });
+    server = await startServer({ config: config.value, db: db, temporalClient: temporal.client, plan: plan.value });
   } catch (err) {
-    await temporal.value.close();
-    db.value.close();
+    await temporal.close();
+    db.close();
     return fail(`cannot listen on port ${config.value.port}: ${(err as Error).message}`);
   }
   process.stdout.write(
@@ -47,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
   });
   process.stdout.write('salesflow serve: shutting down\n');
   await server.close();
-  await temporal.value.close();
-  db.value.close();
+  await temporal.close();
+  db.close();
   return 0;
 }
