@@ -2,7 +2,7 @@
 // plan evaluator. It handles any rule and any facts; `computeStatement` uses it whenever the
 // fixed-point path (statement-fixed.ts) declines, and the property tests hold the two equal.
 import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../money/index.js';
-import { holds, metricsUsed, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
+import { holds, metricsUsed, readsAttainment, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
@@ -74,20 +74,10 @@ function commissionLines(
   return lines;
 }
 
-function usesAttainment(expr: Expr | null | undefined): boolean {
-  if (!expr) return false;
-  switch (expr.kind) {
-    case 'attainment': return true;
-    case 'binary': return usesAttainment(expr.left) || usesAttainment(expr.right);
-    case 'not': case 'neg': return usesAttainment(expr.operand);
-    case 'in': return usesAttainment(expr.operand) || expr.items.some(usesAttainment);
-    default: return false;
-  }
-}
 
 function conditionValues(when: Expr, ctx: EvalContext): string {
   const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n))}`);
-  if (usesAttainment(when)) shown.push(`attainment = ${ctx.attainment ? `${ctx.attainment.toDecimalPlaces(2).toFixed()}%` : 'unknown'}`);
+  if (readsAttainment(when)) shown.push(`attainment = ${ctx.attainment ? `${ctx.attainment.toDecimalPlaces(2).toFixed()}%` : 'unknown'}`);
   return conditionValuesText(shown);
 }
 

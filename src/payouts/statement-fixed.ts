@@ -8,7 +8,7 @@ import {
   addFixed, cmpFixed, fixedText, mulFixed, negFixed, parseFixed, plainFixed, pow10, ratioHalfUp, roundFixed, subFixed,
   FIXED_ZERO, type Fixed,
 } from '../money/fixed.js';
-import { metricsUsed } from '../plan/evaluate.js';
+import { metricsUsed, readsAttainment } from '../plan/evaluate.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
@@ -57,16 +57,6 @@ interface FixedPlan {
 
 const plans = new WeakMap<IncentiveRule, FixedPlan | null>();
 
-function usesAttainment(expr: Expr | null | undefined): boolean {
-  if (!expr) return false;
-  switch (expr.kind) {
-    case 'attainment': return true;
-    case 'binary': return usesAttainment(expr.left) || usesAttainment(expr.right);
-    case 'not': case 'neg': return usesAttainment(expr.operand);
-    case 'in': return usesAttainment(expr.operand) || expr.items.some(usesAttainment);
-    default: return false;
-  }
-}
 
 function planFor(rule: IncentiveRule, p: PreparedRule): FixedPlan | null {
   const cached = plans.get(rule);
@@ -74,7 +64,7 @@ function planFor(rule: IncentiveRule, p: PreparedRule): FixedPlan | null {
   let plan: FixedPlan | null = null;
   const explain = (when: Expr | null): Explained | null => {
     const compiled = compileCondition(when);
-    return compiled && { ...compiled, metrics: [...metricsUsed(when)], attainment: usesAttainment(when) };
+    return compiled && { ...compiled, metrics: [...metricsUsed(when)], attainment: readsAttainment(when) };
   };
   const bonuses = rule.bonuses.map((b) => explain(b.when));
   const rewards = rule.rewards.map((r) => explain(r.when));

@@ -189,3 +189,15 @@ export function metricsUsed(expr: Expr | null | undefined, into: Set<string> = n
   }
   return into;
 }
+
+/** Whether an expression reads `attainment` (statement texts then show the attainment they read). */
+export function readsAttainment(expr: Expr | null | undefined): boolean {
+  if (!expr) return false;
+  switch (expr.kind) {
+    case 'attainment': return true;
+    case 'binary': return readsAttainment(expr.left) || readsAttainment(expr.right);
+    case 'not': case 'neg': return readsAttainment(expr.operand);
+    case 'in': return readsAttainment(expr.operand) || expr.items.some(readsAttainment);
+    default: return false;
+  }
+}
