@@ -28,14 +28,38 @@ export type PeriodStatements =
   | { ok: true; statements: Statement[] }
   | { ok: false; message: string };
 
+/** How many statements were handed over, or why none could be computed (before any was). */
+export type PeriodStatementsRun =
+  | { ok: true; count: number }
+  | { ok: false; message: string };
+
+/** Every statement of the period collected in rep id order (tests, `salesflow test`, the payout activity). */
 export function statementsForPeriod(
   db: Db,
   rule: IncentiveRule,
   period: string,
   options: PeriodStatementsOptions = {},
 ): PeriodStatements {
+  const statements: Statement[] = [];
+  const run = eachStatementForPeriod(db, rule, period, (s) => { statements.push(s); }, options);
+  return run.ok ? { ok: true, statements } : run;
+}
+
+/**
+ * Each statement of the period handed to `each` as soon as it is computed, in rep id order, and
+ * not kept: `simulate` writes it out and lets it go, so 100k reps need the memory of one. A
+ * problem with the rule or period (effective dates, window) is returned before the first
+ * statement, so a caller never has to take back output it already wrote.
+ */
+export function eachStatementForPeriod(
+  db: Db,
+  rule: IncentiveRule,
+  period: string,
+  each: (statement: Statement) => void,
+  options: PeriodStatementsOptions = {},
+): PeriodStatementsRun {
   if (!options.reps) {
-    const streamed = streamedStatements(db, rule, period, options.onProgress);
+    const streamed = streamedStatements(db, rule, period, each, options.onProgress);
     if (streamed) return streamed;
   }
   const selected = options.reps
@@ -43,13 +67,12 @@ export function statementsForPeriod(
     : findRepsWhere(db, rule.reps);
   const gathered = gatherFacts(db, rule, selected, period);
   if (!gathered.ok) return gathered;
-  const statements: Statement[] = [];
   const step = Math.max(1, Math.floor(selected.length / 200));
   selected.forEach((rep, i) => {
-    statements.push(computeStatement(rule, rep, period, gathered.facts.get(rep.id)!));
+    each(computeStatement(rule, rep, period, gathered.facts.get(rep.id)!));
     if (options.onProgress && (i % step === 0 || i === selected.length - 1)) options.onProgress(i + 1, selected.length);
   });
-  return { ok: true, statements };
+  return { ok: true, count: selected.length };
 }
 
 /** Rep fields an expression reads. */
@@ -90,8 +113,9 @@ function streamedStatements(
   db: Db,
   rule: IncentiveRule,
   period: string,
+  each: (statement: Statement) => void,
   onProgress: PeriodStatementsOptions['onProgress'],
-): PeriodStatements | null {
+): PeriodStatementsRun | null {
   const where = rule.reps ? conditionToSql(rule.reps) : null;
   if (rule.reps && (!where || where.usesDeal)) return null;
   const span = statementWindow(rule, period);
@@ -108,17 +132,18 @@ function streamedStatements(
     cursor.close();
     throw new Error(`incentive ${rule.id}: unknown metrics ${cursor.unknown.join(', ')}`);
   }
-  const statements: Statement[] = [];
+  let count = 0;
   try {
     for (const row of reps.iterate() as Iterable<unknown[]>) {
       const rep = repOf(columns, row);
       const m = cursor.forRep(rep.id);
-      statements.push(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
-      if (onProgress && statements.length % step === 0) onProgress(statements.length, Math.max(total, statements.length));
+      each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+      count++;
+      if (onProgress && count % step === 0) onProgress(count, Math.max(total, count));
     }
   } finally {
     cursor.close();
   }
-  if (onProgress && statements.length % step !== 0) onProgress(statements.length, Math.max(total, statements.length));
-  return { ok: true, statements };
+  if (onProgress && count % step !== 0) onProgress(count, Math.max(total, count));
+  return { ok: true, count };
 }

@@ -1,6 +1,8 @@
 // How statements are shown: the SPEC §8 JSON shape for scripts, an aligned table for people.
 import { displayMoney, Decimal } from '../money/index.js';
+import { minorUnits } from '../plan/catalog.js';
 import type { Statement } from './statement.js';
+import { grouped } from './statement-text.js';
 
 /** Exactly the `simulate --format json` item of SPEC §8. */
 export interface StatementJson {
@@ -33,40 +35,68 @@ export function statementJson(s: Statement): StatementJson {
   };
 }
 
-const money = (amount: string, currency: string) => displayMoney(new Decimal(amount), currency);
+/**
+ * "1234.50" USD → "1,234.50 USD". Statement amounts already carry the currency's minor digits
+ * and are only grouped; anything else (a custom money measure's average) is rounded first.
+ */
+function money(amount: string, currency: string): string {
+  const dot = amount.indexOf('.');
+  const decimals = dot === -1 ? 0 : amount.length - dot - 1;
+  return decimals === minorUnits(currency) ? grouped(amount, currency) : displayMoney(new Decimal(amount), currency);
+}
 
 function quantity(value: string | null, currency: string, isMoney: boolean): string {
   if (value === null) return 'unknown';
   return isMoney ? money(value, currency) : value;
 }
 
-/** One block per statement: header with measure and attainment, aligned lines, total, rewards, warnings. */
-export function statementTable(statements: Statement[], measureIsMoney: (s: Statement) => boolean = () => true): string {
+/**
+ * One statement as a block of the table: header with measure and attainment, aligned lines,
+ * total, rewards, warnings, and a blank line after it.
+ */
+export function statementBlock(s: Statement, isMoney = true): string {
   const out: string[] = [];
   const kindWidth = 10;
-  for (const s of statements) {
-    const amounts = [...s.lines.map((l) => money(l.amount, s.currency)), money(s.total, s.currency)];
-    const width = Math.max(...amounts.map((a) => a.length));
-    const isMoney = measureIsMoney(s);
-    const attainment = s.attainment === null ? 'n/a' : `${s.attainment}%`;
-    out.push(`${s.rule} · ${s.period} · ${s.rep} ${s.repName}`);
-    out.push(`  ${s.measureMetric} ${quantity(s.measure, s.currency, isMoney)} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
-    if (s.lines.length === 0) out.push('  (nothing to pay)');
-    s.lines.forEach((line, i) => {
-      out.push(`  ${line.kind.padEnd(kindWidth)} ${amounts[i].padStart(width)}  ${line.description}`);
-    });
-    out.push(`  ${'total'.padEnd(kindWidth)} ${amounts[amounts.length - 1].padStart(width)}${s.capped ? '  (capped)' : ''}`);
-    for (const reward of s.rewards) out.push(`  reward     ${reward}`);
-    for (const warning of s.warnings) out.push(`  warning    ${warning}`);
-    out.push('');
-  }
+  const amounts = [...s.lines.map((l) => money(l.amount, s.currency)), money(s.total, s.currency)];
+  const width = Math.max(...amounts.map((a) => a.length));
+  const attainment = s.attainment === null ? 'n/a' : `${s.attainment}%`;
+  out.push(`${s.rule} · ${s.period} · ${s.rep} ${s.repName}`);
+  out.push(`  ${s.measureMetric} ${quantity(s.measure, s.currency, isMoney)} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
+  if (s.lines.length === 0) out.push('  (nothing to pay)');
+  s.lines.forEach((line, i) => {
+    out.push(`  ${line.kind.padEnd(kindWidth)} ${amounts[i].padStart(width)}  ${line.description}`);
+  });
+  out.push(`  ${'total'.padEnd(kindWidth)} ${amounts[amounts.length - 1].padStart(width)}${s.capped ? '  (capped)' : ''}`);
+  for (const reward of s.rewards) out.push(`  reward     ${reward}`);
+  for (const warning of s.warnings) out.push(`  warning    ${warning}`);
+  out.push('', '');
   return out.join('\n');
 }
 
-/** Totals per currency, for the last line of the table. */
+/** Every statement's block, one after the other. */
+export function statementTable(statements: Statement[], measureIsMoney: (s: Statement) => boolean = () => true): string {
+  return statements.map((s) => statementBlock(s, measureIsMoney(s))).join('');
+}
+
+/** Totals per currency, added up statement by statement, for the last line of the table. */
+export class Totals {
+  private readonly sums = new Map<string, Decimal>();
+  private count = 0;
+
+  add(s: Statement): void {
+    this.count++;
+    this.sums.set(s.currency, (this.sums.get(s.currency) ?? new Decimal(0)).plus(s.total));
+  }
+
+  line(): string {
+    const parts = [...this.sums].map(([cur, sum]) => displayMoney(sum, cur));
+    return `${this.count} statement${this.count === 1 ? '' : 's'}${parts.length ? `, total ${parts.join(' + ')}` : ''}`;
+  }
+}
+
+/** The totals line of a list of statements. */
 export function totalsLine(statements: Statement[]): string {
-  const sums = new Map<string, Decimal>();
-  for (const s of statements) sums.set(s.currency, (sums.get(s.currency) ?? new Decimal(0)).plus(s.total));
-  const parts = [...sums].map(([cur, sum]) => displayMoney(sum, cur));
-  return `${statements.length} statement${statements.length === 1 ? '' : 's'}${parts.length ? `, total ${parts.join(' + ')}` : ''}`;
+  const totals = new Totals();
+  for (const s of statements) totals.add(s);
+  return totals.line();
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/cli/commands/simulate.js';
+import { simulate, statementWriter } from '../../src/cli/commands/simulate.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { importCsv } from '../../src/data/import.js';
 import { statementJson, statementTable } from '../../src/payouts/render.js';
@@ -65,6 +65,25 @@ describe('simulate', () => {
       .toEqual({ ok: false, message: expect.stringContaining('paid per quarter') });
     expect(simulate(plan(), db, { period: '2027-Q1' })).toEqual({ ok: false, message: expect.stringContaining('outside') });
     db.close();
+  });
+
+  it('writes statements out as they come: the same JSON array and table as the whole list would give', () => {
+    const db = crm();
+    const result = simulate(plan(), db, { period: '2026-Q1' });
+    db.close();
+    if (!result.ok) throw new Error(result.message);
+    const written = (format: 'table' | 'json', statements = result.statements) => {
+      const chunks: string[] = [];
+      const writer = statementWriter(format, (text) => chunks.push(text), () => true);
+      for (const s of statements) writer.statement(s);
+      writer.end();
+      return chunks.join('');
+    };
+    expect(written('json')).toBe(`${JSON.stringify(result.statements.map(statementJson), null, 2)}\n`);
+    expect(JSON.parse(written('json', []))).toEqual([]);
+    const table = written('table');
+    expect(table.startsWith(statementTable(result.statements))).toBe(true);
+    expect(table.trimEnd().split('\n').at(-1)).toBe('2 statements, total 46,000.00 USD');
   });
 
   it('never writes to the data source', () => {

@@ -4,9 +4,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
-import { statementsForPeriod } from '../../data/period-statements.js';
+import { eachStatementForPeriod } from '../../data/period-statements.js';
 import { parsePeriod } from '../../payouts/period.js';
-import { statementJson, statementTable, totalsLine } from '../../payouts/render.js';
+import { statementBlock, statementJson, Totals } from '../../payouts/render.js';
 import { selectIncentives } from '../../payouts/rule-selection.js';
 import type { Statement } from '../../payouts/statement.js';
 import type { Plan } from '../../plan/schema.js';
@@ -23,20 +23,36 @@ export type Simulation =
   | { ok: true; statements: Statement[]; notes: string[] }
   | { ok: false; message: string };
 
-/** Statements of every selected incentive for the period; the part of the command tests call directly. */
+export type SimulationRun =
+  | { ok: true; count: number; notes: string[] }
+  | { ok: false; message: string };
+
+/** Statements of every selected incentive for the period, collected; the part of the command tests call directly. */
 export function simulate(plan: Plan, db: Db, options: SimulateOptions): Simulation {
+  const statements: Statement[] = [];
+  const run = simulateEach(plan, db, options, (s) => { statements.push(s); });
+  return run.ok ? { ok: true, statements, notes: run.notes } : run;
+}
+
+/**
+ * Statements of every selected incentive for the period, each handed to `each` as it is computed
+ * and not kept (the command writes it out), rule by rule in plan order, reps in id order.
+ * A failure is returned before that rule's first statement: with `--rule` nothing has been handed
+ * over yet; otherwise the rule is skipped with a note.
+ */
+export function simulateEach(plan: Plan, db: Db, options: SimulateOptions, each: (s: Statement) => void): SimulationRun {
   const parsed = parsePeriod(options.period);
   if (!parsed.ok) return { ok: false, message: `--period ${parsed.message}` };
   const selection = selectIncentives(plan, options.rule);
   if (!selection.ok) return selection;
   const notes: string[] = [];
-  const statements: Statement[] = [];
+  let count = 0;
   for (const rule of selection.rules) {
     if (rule.period !== parsed.period.kind && options.rule === undefined) {
       notes.push(`skipped "${rule.name}": it is paid per ${rule.period}, ${parsed.period.label} is a ${parsed.period.kind}`);
       continue;
     }
-    const result = statementsForPeriod(db, rule, parsed.period.label, {
+    const result = eachStatementForPeriod(db, rule, parsed.period.label, each, {
       onProgress: options.onProgress && ((done, total) => options.onProgress!(rule.name, done, total)),
     });
     if (!result.ok) {
@@ -44,21 +60,68 @@ export function simulate(plan: Plan, db: Db, options: SimulateOptions): Simulati
       notes.push(`skipped "${rule.name}": ${result.message}`);
       continue;
     }
-    statements.push(...result.statements);
+    count += result.count;
   }
-  if (statements.length === 0 && notes.length > 0 && selection.rules.length === notes.length) {
+  if (count === 0 && notes.length > 0 && selection.rules.length === notes.length) {
     return { ok: false, message: `no incentive applies to ${parsed.period.label}:\n  ${notes.join('\n  ')}` };
   }
-  return { ok: true, statements, notes };
+  return { ok: true, count, notes };
 }
 
-/** A progress bar on stderr, only when it is a terminal and there is enough work to wait for. */
+/** Output gathered into chunks of about 64 KB before each write, instead of one write per statement or one string of all. */
+class Chunked {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly write: (text: string) => void) {}
+  push(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 65536) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length) this.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/**
+ * The writer of one output format: statements go out as they come, so the output of 100k reps is
+ * never held whole. JSON is the SPEC §8 array, laid out as `JSON.stringify(list, null, 2)` would.
+ */
+export function statementWriter(format: 'table' | 'json', write: (text: string) => void, measureIsMoney: (s: Statement) => boolean) {
+  const out = new Chunked(write);
+  const totals = new Totals();
+  let first = true;
+  return {
+    statement(s: Statement): void {
+      totals.add(s);
+      if (format === 'table') {
+        out.push(statementBlock(s, measureIsMoney(s)));
+        return;
+      }
+      for (const w of s.warnings) process.stderr.write(`warning: ${s.rule} ${s.rep}: ${w}\n`);
+      out.push(`${first ? '[\n  ' : ',\n  '}${JSON.stringify(statementJson(s), null, 2).replace(/\n/g, '\n  ')}`);
+      first = false;
+    },
+    end(): void {
+      if (format === 'table') out.push(`${totals.line()}\n`);
+      else out.push(first ? '[]\n' : '\n]\n');
+      out.flush();
+    },
+  };
+}
+
+/**
+ * A progress bar on stderr, only when it is a terminal, the statements go elsewhere (a file or a
+ * pipe: on a terminal they show progress themselves) and there is enough work to wait for.
+ */
 function progressBar(): { update: SimulateOptions['onProgress']; done: () => void } {
   const stream = process.stderr;
   let shown = false;
   return {
     update(rule, done, total) {
-      if (!stream.isTTY || total < 2000) return;
+      if (!stream.isTTY || process.stdout.isTTY || total < 2000) return;
       shown = true;
       const width = 30;
       const filled = Math.round((done / total) * width);
@@ -119,24 +182,18 @@ export async function run(args: string[]): Promise<number> {
     if (err instanceof DataSourceError) { process.stderr.write(`salesflow simulate: ${err.message}\n`); return 1; }
     throw err;
   }
+  const moneyMeasure = new Map(compiled.plan.rules.map((r) => [r.name, r.kind === 'incentive' && r.measure.type === 'money']));
+  const writer = statementWriter(values.format, (text) => process.stdout.write(text), (s) => moneyMeasure.get(s.rule) ?? true);
   const bar = progressBar();
-  let result: Simulation;
+  let result: SimulationRun;
   try {
-    result = simulate(compiled.plan, db, { period: values.period, rule: values.rule, onProgress: bar.update });
+    result = simulateEach(compiled.plan, db, { period: values.period, rule: values.rule, onProgress: bar.update }, (s) => writer.statement(s));
   } finally {
     bar.done();
     db.close();
   }
   if (!result.ok) { process.stderr.write(`salesflow simulate: ${result.message}\n`); return 1; }
+  writer.end();
   for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
-
-  if (values.format === 'json') {
-    for (const s of result.statements) for (const w of s.warnings) process.stderr.write(`warning: ${s.rule} ${s.rep}: ${w}\n`);
-    process.stdout.write(`${JSON.stringify(result.statements.map(statementJson), null, 2)}\n`);
-    return 0;
-  }
-  const moneyMeasure = new Map(compiled.plan.rules.map((r) => [r.name, r.kind === 'incentive' && r.measure.type === 'money']));
-  process.stdout.write(statementTable(result.statements, (s) => moneyMeasure.get(s.rule) ?? true));
-  process.stdout.write(`${totalsLine(result.statements)}\n`);
   return 0;
 }
