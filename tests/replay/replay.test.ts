@@ -47,3 +47,16 @@ test('an incompatible change to a workflow is caught by the replay', async () =>
   expect(results).toHaveLength(1);
   expect(results[0].error?.name).toBe('DeterminismViolationError');
 });
+
+test('sequence histories from before and after the reads became local activities are both kept and replayed', () => {
+  const activityNames = (workflowId: string) => {
+    const found = histories.find((h) => h.workflowId === workflowId);
+    if (!found) throw new Error(`no recorded history ${workflowId}`);
+    return (found.history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  };
+  // Runs started before the patch keep their remote recipient lookups when a new worker replays them.
+  expect(activityNames('sequence-completed-remote-reads')).toContain('sequenceRecipients');
+  // New runs look recipients up in the workflow task and only schedule the sends.
+  expect(activityNames('sequence-completed')).not.toContain('sequenceRecipients');
+  expect(activityNames('sequence-completed')).toContain('sendSequenceEmail');
+});
