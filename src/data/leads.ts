@@ -24,6 +24,12 @@ export function getLead(db: Db, id: string): LeadRecord | null {
   return (prepared(db, `SELECT ${selectList} FROM leads WHERE id = ?`).get(id) as LeadRecord | undefined) ?? null;
 }
 
+/** Every lead with the address, compared case-insensitively: one person may be several leads. */
+export function getLeadsByEmail(db: Db, email: string): LeadRecord[] {
+  return prepared(db, `SELECT ${selectList} FROM leads WHERE lower(email) = lower(?) ORDER BY id`).all(email.trim()) as LeadRecord[];
+}
+
+/** The first lead with the address (by id), for callers that need one record to render with. */
 export function getLeadByEmail(db: Db, email: string): LeadRecord | null {
   const row = prepared(db, `SELECT ${selectList} FROM leads WHERE lower(email) = lower(?) ORDER BY id LIMIT 1`).get(email);
   return (row as LeadRecord | undefined) ?? null;

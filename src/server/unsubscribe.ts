@@ -2,20 +2,23 @@
 // POST (from that button, or straight from a mail client with `List-Unsubscribe=One-Click`)
 // suppresses the address for every sequence and stops the sequences running for it.
 //
-// Stopping goes through the same event router as the CRM's own `lead.unsubscribed`: a synthetic
-// event for the lead with that address, its id derived from the link, so a second click on the
-// same link is a duplicate while a link from a later email (a later sequence) routes again.
-// The suppression itself is written first and directly: even with Temporal unreachable, the send
-// activities see it and nothing more is mailed.
+// Stopping goes through the same event router as the CRM's own `lead.unsubscribed`: one synthetic
+// event per lead with that address (one person is often several leads: two webinars, two imports),
+// each id derived from the lead and the link, so a second click on the same link is a duplicate for
+// every lead while a link from a later email (a later sequence) routes again. The router also stops
+// the deal sequences whose contact is that lead's address.
+// The suppression itself is written first and directly: even with Temporal unreachable, or for an
+// address no lead has (a deal contact, a quoted recipient, a rep), the send activities see it and
+// nothing more is mailed.
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { getLeadByEmail } from '../data/leads.js';
+import { getLeadsByEmail } from '../data/leads.js';
 import { isSuppressed, suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
 import { type UnsubscribeClaims, verifyToken } from '../tokens/index.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { readForm } from './form.js';
-import { confirmUnsubscribePage, unsubscribedPage, unsubscribeProblemPage } from './pages/unsubscribe.js';
+import { confirmUnsubscribePage, type SequenceStops, unsubscribedPage, unsubscribeProblemPage } from './pages/unsubscribe.js';
 
 export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   const app = new Hono();
@@ -42,21 +45,33 @@ export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     await readForm(c.req.raw);
     const { email, ruleId } = verified.claims;
     const isNew = suppress(ctx.db, email, `unsubscribe link${ruleId ? ` (sequence ${ruleId})` : ''}`);
-    await stopSequences(ctx, route, email, c.req.param('token'));
-    return c.html(unsubscribedPage(email, !isNew).toString(), 200);
+    const stops = await stopSequences(ctx, route, email, c.req.param('token'));
+    return c.html(unsubscribedPage(email, !isNew, stops).toString(), 200);
   });
   return app;
 }
 
-async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string, token: string): Promise<void> {
-  const lead = getLeadByEmail(ctx.db, email);
-  if (!lead) return;
+/** Routes a `lead.unsubscribed` for every lead with the address; one lead failing does not spare the others. */
+async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string, token: string): Promise<SequenceStops> {
+  const leads = getLeadsByEmail(ctx.db, email);
+  if (leads.length === 0) return 'no-lead';
   const link = createHash('sha256').update(token).digest('hex').slice(0, 16);
-  const event: CrmEvent = { id: `unsubscribe-link:${lead.id}:${link}`, type: 'lead.unsubscribed', occurred_at: new Date().toISOString(), lead };
-  try {
-    await route(event);
-  } catch (err) {
-    // The suppression is recorded; sends check it. Only the early stop of waiting runs is missed.
-    console.error(`salesflow: stopping sequences for an unsubscribed address failed: ${(err as Error).message}`);
+  const occurredAt = new Date().toISOString();
+  let failed = 0;
+  for (const lead of leads) {
+    const event: CrmEvent = { id: unsubscribeEventId(lead.id, link), type: 'lead.unsubscribed', occurred_at: occurredAt, lead };
+    try {
+      await route(event);
+    } catch (err) {
+      // The suppression is recorded; sends check it. Only the early stop of waiting runs is missed.
+      failed += 1;
+      console.error(`salesflow: stopping sequences of lead ${lead.id} for an unsubscribed address failed: ${(err as Error).message}`);
+    }
   }
+  return failed === 0 ? 'stopped' : 'stop-failed';
+}
+
+/** Stable per (lead, link): a double click or a retried POST is a duplicate event, recorded once. */
+function unsubscribeEventId(leadId: string, linkHash: string): string {
+  return `unsubscribe-link:${leadId}:${linkHash}`;
 }

@@ -20,15 +20,33 @@ export function confirmUnsubscribePage(email: string, action: string, alreadySup
   );
 }
 
-export function unsubscribedPage(email: string, before: boolean): SafeHtml {
-  return page(
-    { title: 'Unsubscribed', section },
-    notice(
-      'success',
-      'You are unsubscribed',
-      html`<p><strong>${email}</strong> ${before ? 'was already unsubscribed' : 'will get no more emails from our sequences'}. Sequences in progress for this address have been stopped.</p>`,
-    ),
-  );
+/**
+ * What happened to the sequences running for the address, as far as the click could tell:
+ * - stopped: every lead with the address had its runs stopped (or they had none running);
+ * - no-lead: no lead has the address (a deal contact, a quoted recipient, a rep), so no lead's run
+ *   was there to stop; the suppression alone keeps every sequence from writing to it;
+ * - stop-failed: the stop could not be delivered now; the runs skip the address when they next send.
+ */
+export type SequenceStops = 'stopped' | 'no-lead' | 'stop-failed';
+
+export function unsubscribedPage(email: string, before: boolean, stops?: SequenceStops): SafeHtml {
+  const status = before
+    ? html`<p><strong>${email}</strong> was already unsubscribed: no sequence of ours will email it again.</p>`
+    : html`<p><strong>${email}</strong> is unsubscribed: no sequence of ours will email it again.</p>`;
+  return page({ title: 'Unsubscribed', section }, notice('success', 'You are unsubscribed', html`${status}${stopsText(stops)}`));
+}
+
+function stopsText(stops: SequenceStops | undefined): SafeHtml {
+  switch (stops) {
+    case 'stopped':
+      return html`<p>Sequences in progress for this address have been stopped.</p>`;
+    case 'no-lead':
+      return html`<p>This address is not one of our leads, so there was no lead's sequence to stop. It may be a deal contact or an address a sequence writes to directly; every sequence skips it all the same.</p>`;
+    case 'stop-failed':
+      return html`<p>Sequences in progress for this address will skip it when they next send.</p>`;
+    case undefined:
+      return html``;
+  }
 }
 
 export function unsubscribeProblemPage(kind: 'forged' | 'expired'): SafeHtml {
