@@ -102,7 +102,7 @@ describe('unsubscribing an address several leads share', () => {
     expect(isSuppressed(h.db, 'ada@shared.example')).toBe(true);
 
     // Both end now, in real time, long before their two-day wait would.
-    for (const id of runs) expect(await closedWithin(id, 20_000)).toBe('COMPLETED');
+    for (const id of runs) expect(await closedWithin(id, 30_000)).toBe('COMPLETED');
     for (const id of runs) {
       expect(((await h.testEnv.client.workflow.getHandle(id).result()) as { outcome: string }).outcome).toBe('stopped');
     }
