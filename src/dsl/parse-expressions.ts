@@ -23,8 +23,14 @@ export const RECORDED = undefined as never;
 
 export const NO_SPAN: Span = { file: '', line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, endOffset: 0 };
 
+/**
+ * A token from the text: not inserted by error recovery (NaN offsets), not end of input, and not
+ * Chevrotain's recording-phase placeholder (offset -1, held as a heap number). A span built from
+ * the placeholder would make V8 store every span's positions as boxed doubles for the rest of the
+ * process: more than twice the memory per span, and most of the parse time went to GC.
+ */
 export function isReal(token: IToken | undefined): token is IToken {
-  return token !== undefined && !token.isInsertedInRecovery && Number.isFinite(token.startOffset) && token.tokenType !== chevrotain.EOF;
+  return token !== undefined && token.startOffset >= 0 && !token.isInsertedInRecovery && token.tokenType !== chevrotain.EOF;
 }
 
 // Actions run only outside Chevrotain's grammar-recording phase (when tokens are placeholders).
@@ -287,6 +293,7 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
 
   /** A literal node from one token; tolerant of recording-phase and recovery-inserted tokens. */
   literalOf(token: IToken): LiteralNode {
+    if (this.RECORDING_PHASE) return RECORDED;
     const image = token?.image ?? '';
     const span = token && isReal(token) ? this.tokenSpan(token) : this.errorNode().span;
     const type: TokenType | undefined = token?.tokenType;
