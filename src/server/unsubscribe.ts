@@ -51,24 +51,41 @@ export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   return app;
 }
 
-/** Routes a `lead.unsubscribed` for every lead with the address; one lead failing does not spare the others. */
+/**
+ * A person clicking (or a mail provider posting) waits for the answer; with Temporal unreachable a
+ * signal can hang for tens of seconds. Past this the page answers without claiming the stop.
+ */
+const STOP_WAIT_MS = 8000;
+
+/**
+ * Routes a `lead.unsubscribed` for every lead with the address, side by side: one lead failing does
+ * not spare the others. Routing that outlives the wait still finishes (or fails, logged) behind the page.
+ */
 async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string, token: string): Promise<SequenceStops> {
   const leads = getLeadsByEmail(ctx.db, email);
   if (leads.length === 0) return 'no-lead';
   const link = createHash('sha256').update(token).digest('hex').slice(0, 16);
   const occurredAt = new Date().toISOString();
-  let failed = 0;
-  for (const lead of leads) {
+  const routed = Promise.all(leads.map(async (lead) => {
     const event: CrmEvent = { id: unsubscribeEventId(lead.id, link), type: 'lead.unsubscribed', occurred_at: occurredAt, lead };
     try {
       await route(event);
+      return true;
     } catch (err) {
-      // The suppression is recorded; sends check it. Only the early stop of waiting runs is missed.
-      failed += 1;
+      // The suppression is recorded; sends check it. Only the early stop of waiting runs is missed,
+      // and nothing was recorded for the event, so a later click routes it again.
       console.error(`salesflow: stopping sequences of lead ${lead.id} for an unsubscribed address failed: ${(err as Error).message}`);
+      return false;
     }
+  }));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), STOP_WAIT_MS); });
+  try {
+    const outcome = await Promise.race([routed, late]);
+    return outcome !== 'late' && outcome.every(Boolean) ? 'stopped' : 'not-confirmed';
+  } finally {
+    clearTimeout(timer);
   }
-  return failed === 0 ? 'stopped' : 'stop-failed';
 }
 
 /** Stable per (lead, link): a double click or a retried POST is a duplicate event, recorded once. */

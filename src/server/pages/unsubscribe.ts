@@ -25,9 +25,10 @@ export function confirmUnsubscribePage(email: string, action: string, alreadySup
  * - stopped: every lead with the address had its runs stopped (or they had none running);
  * - no-lead: no lead has the address (a deal contact, a quoted recipient, a rep), so no lead's run
  *   was there to stop; the suppression alone keeps every sequence from writing to it;
- * - stop-failed: the stop could not be delivered now; the runs skip the address when they next send.
+ * - not-confirmed: the stop failed or did not finish in time (Temporal unreachable or slow); the
+ *   runs skip the address when they next send.
  */
-export type SequenceStops = 'stopped' | 'no-lead' | 'stop-failed';
+export type SequenceStops = 'stopped' | 'no-lead' | 'not-confirmed';
 
 export function unsubscribedPage(email: string, before: boolean, stops?: SequenceStops): SafeHtml {
   const status = before
@@ -42,7 +43,7 @@ function stopsText(stops: SequenceStops | undefined): SafeHtml {
       return html`<p>Sequences in progress for this address have been stopped.</p>`;
     case 'no-lead':
       return html`<p>This address is not one of our leads, so there was no lead's sequence to stop. It may be a deal contact or an address a sequence writes to directly; every sequence skips it all the same.</p>`;
-    case 'stop-failed':
+    case 'not-confirmed':
       return html`<p>Sequences in progress for this address will skip it when they next send.</p>`;
     case undefined:
       return html``;
