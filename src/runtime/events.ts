@@ -7,13 +7,12 @@ import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import { dealsByContact, upsertDeal } from '../data/deals.js';
 import { getEvent, recordEventOnce } from '../data/events.js';
-import { leadColumns, upsertLead } from '../data/leads.js';
+import { getLeadsByEmail, upsertLead } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
 import { suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
 import { holds } from '../plan/evaluate.js';
 import type { EvalContext } from '../plan/evaluate.js';
-import type { LeadRecord } from '../plan/records.js';
 import type { Plan, SequenceRule } from '../plan/schema.js';
 import { type SequenceInput, type StopRequest, stopSignal, workflowIds } from '../workflows/api.js';
 import { eventEntityOf, type EventEntity, stopTargets, type SubjectLookup } from './subjects.js';
@@ -83,9 +82,7 @@ export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<Rout
 
 function subjectLookup(db: Db): SubjectLookup {
   return {
-    // Every lead with the address (the store's getLeadByEmail returns only the first).
-    leadsByEmail: (email) =>
-      db.prepare(`SELECT ${leadColumns.join(', ')} FROM leads WHERE lower(email) = lower(?) ORDER BY id`).all(email) as LeadRecord[],
+    leadsByEmail: (email) => getLeadsByEmail(db, email),
     dealsByContact: (email) => dealsByContact(db, email),
   };
 }
