@@ -2,12 +2,14 @@
 // tokens so `2 days` and `1000 USD` can never be split into something else by the parser.
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
+import { scan, type ScanTypes } from './scanner.js';
 import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
 
-// Every regex token states its first characters and whether it can span lines: Chevrotain then
-// skips its own analysis of the patterns, which was most of the lexer's construction time.
+// The patterns define the tokens (and Chevrotain's lexer built from them is the reference the
+// scanner is tested against); scanner.ts reads text by hand to the same result, faster. Each
+// regex token states its first characters and whether it can span lines, as Chevrotain needs.
 const lower = [...'abcdefghijklmnopqrstuvwxyz_'];
 const upper = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const digitChars = [...'0123456789'];
@@ -27,9 +29,8 @@ export const keywordNames = [
 ] as const;
 export type Keyword = (typeof keywordNames)[number];
 
-// Keywords are not lexer patterns: every word is lexed as an Identifier and then retyped by one
-// map lookup (`tokenize` below). Trying sixty keyword patterns at every word was the lexer's main
-// cost, and this also keeps `format` an identifier rather than `for` + `mat`.
+// Keywords are not lexer patterns: every word is scanned as a name and typed by one map lookup.
+// This also keeps `format` an identifier rather than `for` + `mat`.
 const keywordTokens = Object.fromEntries(
   keywordNames.map((word) => [word, createToken({ name: `Kw_${word}`, pattern: Lexer.NA, label: `'${word}'` })]),
 ) as Record<Keyword, TokenType>;
@@ -62,7 +63,7 @@ export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{
  * Any other capitalised word (`EURO`, `Eur`): only ever meant as a currency. Lexed rather than
  * left to "unexpected character" so it can be reported as one word; `tokenize` retypes it.
  */
-const CurrencyWord = createToken({ name: 'CurrencyWord', pattern: /[A-Z][a-zA-Z0-9_]*/, start_chars_hint: upper, line_breaks: false });
+export const CurrencyWord = createToken({ name: 'CurrencyWord', pattern: /[A-Z][a-zA-Z0-9_]*/, start_chars_hint: upper, line_breaks: false });
 
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments', start_chars_hint: ['#'], line_breaks: false });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, start_chars_hint: [' ', '\t', '\r', '\n'], line_breaks: true });
@@ -87,7 +88,8 @@ export const Minus = punct('Minus', '-', "'-'");
 export const Star = punct('Star', '*', "'*'");
 export const Slash = punct('Slash', '/', "'/'");
 
-const lexedTokens: TokenType[] = [
+/** What the text is scanned into, in Chevrotain's priority order (the first pattern that matches wins). */
+export const lexedTokens: TokenType[] = [
   WhiteSpace, Comment,
   DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
   StringLit, UnterminatedString,
@@ -99,10 +101,16 @@ const lexedTokens: TokenType[] = [
 /** The parser's vocabulary: what the lexer produces plus the keywords it retypes words into. */
 export const allTokens: TokenType[] = [...lexedTokens, ...keywordNames.map((k) => keywordTokens[k])];
 
-// One lexer for the process: building it validates every pattern, which is not free.
-// Only start positions are tracked: no token but skipped whitespace spans lines, so every end is
-// start + length, and tokens stay small (a 5 MB corpus has millions).
-const lexer = new Lexer(lexedTokens, { positionTracking: 'onlyStart', ensureOptimizations: false, skipValidations: true });
+const punctuation = [LCurly, RCurly, LBracket, RBracket, LParen, RParen, Comma, Dot, NotEq, LtEq, GtEq, Lt, Gt, Eq, Plus, Minus, Star, Slash];
+const sticky = (type: TokenType): RegExp => new RegExp((type.PATTERN as RegExp).source, 'y');
+const scanTypes: ScanTypes = {
+  Identifier, CurrencyCode, CurrencyWord, DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
+  StringLit, UnterminatedString, Comment,
+  punctuation: new Map(punctuation.map((type) => [type.PATTERN as string, type])),
+  keywords: keywordByWord,
+  money: sticky(MoneyLit),
+  duration: sticky(DurationLit),
+};
 
 export interface LexResult {
   tokens: IToken[];
@@ -118,18 +126,15 @@ const retype = (token: IToken, type: TokenType): void => {
 };
 
 export function tokenize(text: string): LexResult {
-  const result = lexer.tokenize(text);
-  const tokens = result.tokens;
+  const { tokens, comments, errors } = scan(text, scanTypes);
   const badCurrencies: IToken[] = [];
   let merged = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    // No name ever follows a number, so `1000 usd` can only be money with a lower-case code.
     if (type === Identifier) {
-      const keyword = keywordByWord.get(token.image);
-      if (keyword) retype(token, keyword);
-      // No name ever follows a number, so `1000 usd` can only be money with a lower-case code.
-      else if (token.image.length === 3 && isKnownCurrency(token.image.toUpperCase()) && followsNumber(tokens, i)) {
+      if (token.image.length === 3 && isKnownCurrency(token.image.toUpperCase()) && followsNumber(tokens, i)) {
         badCurrencies.push(token);
         merged += mergeIntoMoney(text, tokens, i);
       }
@@ -141,7 +146,7 @@ export function tokenize(text: string): LexResult {
   }
   // Merging leaves the word's slot marked as a CurrencyWord; dropping it is rare, so only then copy.
   const kept = merged ? tokens.filter((t) => t.tokenType !== CurrencyWord) : tokens;
-  return { tokens: kept, comments: (result.groups.comments ?? []) as IToken[], errors: result.errors, badCurrencies };
+  return { tokens: kept, comments, errors, badCurrencies };
 }
 
 function followsNumber(tokens: IToken[], i: number): boolean {

@@ -78,6 +78,14 @@ interface Lookahead {
   LA(n: number): { tokenTypeIdx: number };
 }
 
+// Decisions run at nearly every token, so each is one typed-array read indexed by token type
+// (token type indexes are small integers) rather than a scan of sets.
+function tableSize(sets: Set<number>[]): number {
+  let max = 0;
+  for (const set of sets) for (const t of set) max = Math.max(max, t);
+  return max + 1;
+}
+
 export function ll1Lookahead(): ILookaheadStrategy {
   const firsts = new FirstSets();
   return {
@@ -86,17 +94,22 @@ export function ll1Lookahead(): ILookaheadStrategy {
       const alternation = find(rule.definition, Alternation, prodOccurrence);
       const sets = (alternation?.definition ?? []).map((alt) => firsts.of(alt));
       const fallback = sets.findIndex((s) => s.nullable);
+      const noMatch = fallback >= 0 ? fallback : undefined;
+      // The first alternative whose FIRST set holds the token, +1 (0: none), as the loop it replaces chose.
+      const choice = new Uint8Array(tableSize(sets.map((s) => s.tokens)));
+      for (let i = sets.length - 1; i >= 0; i--) for (const t of sets[i].tokens) choice[t] = i + 1;
       return function choose(this: Lookahead) {
-        const next = this.LA(1).tokenTypeIdx;
-        for (let i = 0; i < sets.length; i++) if (sets[i].tokens.has(next)) return i;
-        return fallback >= 0 ? fallback : undefined;
+        const chosen = choice[this.LA(1).tokenTypeIdx];
+        return chosen ? chosen - 1 : noMatch;
       } as () => number | undefined;
     },
     buildLookaheadForOptional({ prodOccurrence, prodType, rule }) {
       const production = find(rule.definition, optionalKinds[prodType] ?? Option, prodOccurrence);
       const { tokens } = firsts.ofSequence(production?.definition ?? []);
+      const starts = new Uint8Array(tableSize([tokens]));
+      for (const t of tokens) starts[t] = 1;
       return function enter(this: Lookahead) {
-        return tokens.has(this.LA(1).tokenTypeIdx);
+        return starts[this.LA(1).tokenTypeIdx] === 1;
       } as () => boolean;
     },
   };

@@ -182,7 +182,7 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
       this.MANY(() => { this.CONSUME(T.Comma); items.push(this.SUBRULE2(this.expression)); });
     });
     this.CONSUME(T.RBracket);
-    return items;
+    return items.slice();
   }, { recoveryValueFunc: () => [] });
 
   /** `+ - * /` in one loop; `* /` bind tighter and everything is left-associative. */
@@ -216,7 +216,11 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
     const first = this.CONSUME1(T.Identifier);
     const parts: IToken[] = [first];
     this.MANY(() => { this.CONSUME(T.Dot); parts.push(this.CONSUME2(T.Identifier)); });
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'path' as const, parts: parts.map((p) => this.name(p)), span: this.spanFrom(first) }));
+    if (this.RECORDING_PHASE) return RECORDED;
+    const names = parts.map((p) => this.name(p));
+    // A one-word path spans just its word: share that span rather than keep an equal copy.
+    const span = names.length === 1 && isReal(first) && this.LA(0) === first ? names[0].span : this.spanFrom(first);
+    return { kind: 'path' as const, parts: names, span };
   });
 
   literal = this.RULE('literal', (): LiteralNode =>

@@ -51,7 +51,7 @@ class RuleParser extends ExpressionParser {
       ]);
     });
     this.CONSUME(T.RCurly);
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'settings' as const, entries, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'settings' as const, entries: entries.slice(), span: this.spanFrom(start) }));
   });
 
   setting(key: SettingNode['key'], keyToken: IToken, value: StringNode): SettingNode {
@@ -109,7 +109,9 @@ class RuleParser extends ExpressionParser {
       if (!this.RECORDING_PHASE) { if (statement) statements.push(statement); }
     });
     this.CONSUME(T.RCurly);
-    return statements;
+    // An array grown by push keeps spare slots (17 for one item). The AST of every file lives
+    // until checking ends, so lists kept in it are exact-size copies (here and below).
+    return statements.slice();
   }, { recoveryValueFunc: () => [] });
 
   // ---- statements ----------------------------------------------------------------------------
@@ -214,13 +216,13 @@ class RuleParser extends ExpressionParser {
     this.CONSUME(Kw.to);
     const to: RecipientNode[] = [];
     const first = this.SUBRULE1(this.recipient);
-    if (!this.RECORDING_PHASE) to.push(first);
+    if (!this.RECORDING_PHASE && first) to.push(first);
     this.MANY(() => {
       this.CONSUME(T.Comma);
       const next = this.SUBRULE2(this.recipient);
-      if (!this.RECORDING_PHASE) to.push(next);
+      if (!this.RECORDING_PHASE && next) to.push(next);
     });
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'send' as const, template, to: to.filter(Boolean), span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'send' as const, template, to: to.slice(), span: this.spanFrom(start) }));
   });
 
   recipient = this.RULE('recipient', (): RecipientNode =>
@@ -236,7 +238,7 @@ class RuleParser extends ExpressionParser {
       if (!this.RECORDING_PHASE) { if (band) bands.push(band); }
     });
     this.CONSUME(T.RCurly);
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start) }));
   });
 
   band = this.RULE('band', (): CommissionBandNode | undefined =>
@@ -316,7 +318,7 @@ class RuleParser extends ExpressionParser {
       });
       this.CONSUME(T.RCurly);
     });
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations, otherwise, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations: escalations.slice(), otherwise, span: this.spanFrom(start) }));
   });
 
   onStatement = this.RULE('onStatement', (): Statement => {
