@@ -3,7 +3,7 @@
 import type { DurationUnitName, LiteralValue } from './ast.js';
 
 export function plainNumber(text: string): string {
-  return text.replace(/_/g, '');
+  return text.includes('_') ? text.replace(/_/g, '') : text;
 }
 
 export function moneyValue(image: string): LiteralValue {
@@ -12,12 +12,13 @@ export function moneyValue(image: string): LiteralValue {
   return { type: 'money', amount: plainNumber(match?.[1] ?? '0'), currency: match?.[2]?.toUpperCase() ?? 'XXX' };
 }
 
+const units: Record<string, DurationUnitName> = { minute: 'minutes', hour: 'hours', day: 'days', week: 'weeks' };
+
 export function durationValue(image: string): LiteralValue {
   const words = image.trim().split(/\s+/);
   const amount = plainNumber(words[0] ?? '0');
   const business = words.length === 3;
   const unitWord = (words[words.length - 1] ?? 'days').replace(/s$/, '');
-  const units: Record<string, DurationUnitName> = { minute: 'minutes', hour: 'hours', day: 'days', week: 'weeks' };
   const unit: DurationUnitName = business ? 'business_days' : (units[unitWord] ?? 'days');
   return { type: 'duration', amount, unit };
 }
@@ -43,23 +44,24 @@ export interface StringProblem {
   at: number;
 }
 
+const escapes: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
+
 /** The value of a quoted string lexeme; escapes other than \" \\ \n \t are reported. */
 export function stringValue(image: string, terminated: boolean): { value: string; problems: StringProblem[] } {
   const inner = image.slice(1, terminated ? -1 : undefined);
   const problems: StringProblem[] = [];
+  // Most strings have no escapes: their value is the text as written (one string, not one per character).
+  let backslash = inner.indexOf('\\');
+  if (backslash < 0) return { value: inner, problems };
   let value = '';
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (c !== '\\') {
-      value += c;
-      continue;
-    }
-    const next = inner[i + 1] ?? '';
-    const escapes: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
+  let from = 0;
+  while (backslash >= 0) {
+    const next = inner[backslash + 1] ?? '';
     const decoded = escapes[next];
-    if (decoded === undefined) problems.push({ kind: 'badEscape', escape: `\\${next}`, at: i + 1 });
-    value += decoded ?? next;
-    i++;
+    if (decoded === undefined) problems.push({ kind: 'badEscape', escape: `\\${next}`, at: backslash + 1 });
+    value += inner.slice(from, backslash) + (decoded ?? next);
+    from = backslash + 2;
+    backslash = from < inner.length ? inner.indexOf('\\', from) : -1;
   }
-  return { value, problems };
+  return { value: value + inner.slice(from), problems };
 }
