@@ -2,6 +2,7 @@
 // tokens so `2 days` and `1000 USD` can never be split into something else by the parser.
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
+import { moneyWordFix, type MoneyWordFix } from './money-words.js';
 import { scan, type ScanTypes } from './scanner.js';
 import { isKnownCurrency } from './types.js';
 
@@ -118,6 +119,8 @@ export interface LexResult {
   errors: ILexingError[];
   /** Words written as currencies that are not 3 capitals (`EURO`, `1000 usd`), to be reported. */
   badCurrencies: IToken[];
+  /** Words after an amount meant as its currency (`1000 dollars`, `500 eru`), to be reported. */
+  moneyWords: { amount: string; word: IToken; fix: MoneyWordFix }[];
 }
 
 const retype = (token: IToken, type: TokenType): void => {
@@ -128,14 +131,23 @@ const retype = (token: IToken, type: TokenType): void => {
 export function tokenize(text: string): LexResult {
   const { tokens, comments, errors } = scan(text, scanTypes);
   const badCurrencies: IToken[] = [];
+  const moneyWords: LexResult['moneyWords'] = [];
   let merged = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
-    // No name ever follows a number, so `1000 usd` can only be money with a lower-case code.
+    // No name ever follows a number, so `1000 usd` can only be money with a lower-case code, and
+    // `1000 dollars` money with a name for its currency: read on as money, report the word.
     if (type === Identifier) {
-      if (token.image.length === 3 && isKnownCurrency(token.image.toUpperCase()) && followsNumber(tokens, i)) {
+      if (!followsNumber(tokens, i)) continue;
+      if (token.image.length === 3 && isKnownCurrency(token.image.toUpperCase())) {
         badCurrencies.push(token);
+        merged += mergeIntoMoney(text, tokens, i);
+        continue;
+      }
+      const fix = moneyWordFix(token.image);
+      if (fix) {
+        moneyWords.push({ amount: tokens[i - 1].image, word: token, fix });
         merged += mergeIntoMoney(text, tokens, i);
       }
     } else if (type === CurrencyWord) {
@@ -146,7 +158,7 @@ export function tokenize(text: string): LexResult {
   }
   // Merging leaves the word's slot marked as a CurrencyWord; dropping it is rare, so only then copy.
   const kept = merged ? tokens.filter((t) => t.tokenType !== CurrencyWord) : tokens;
-  return { tokens: kept, comments, errors, badCurrencies };
+  return { tokens: kept, comments, errors, badCurrencies, moneyWords };
 }
 
 function followsNumber(tokens: IToken[], i: number): boolean {

@@ -20,6 +20,8 @@ export const messages = {
   badEscape: m('SF1003', 'error', 'unknown escape {0} in string (use \\" \\\\ \\n \\t)'),
   noRuleFiles: m('SF1004', 'warning', 'no *.rules files found in {0}'),
   badCurrencyCode: m('SF1005', 'error', "'{0}' is not a currency code: a currency is 3 capital letters (ISO 4217), like EUR or USD"),
+  // {1} is the amount with the code the word stands for or resembles (`1000 USD`).
+  moneyWithoutCode: m('SF1006', 'error', "'{0}' is not a currency code: write money as an amount and an ISO 4217 code, like {1}"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),

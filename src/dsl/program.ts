@@ -8,6 +8,7 @@ import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, tokenize } from './lexer.js';
+import { codeForCurrencyWord } from './money-words.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
 import { isKnownCurrency, knownCurrencies } from './types.js';
@@ -64,9 +65,17 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     const span = { file: source.path, line, col, endLine: line, endCol: col + word.image.length, offset: word.startOffset, endOffset: word.startOffset + word.image.length };
     const upper = word.image.toUpperCase();
     const caseOnly = upper.length === 3 && isKnownCurrency(upper);
-    bag.report('badCurrencyCode', span, [word.image], caseOnly ? upper : closest(upper, knownCurrencies()));
+    bag.report('badCurrencyCode', span, [word.image], caseOnly ? upper : closest(upper, knownCurrencies()) ?? codeForCurrencyWord(word.image));
     // `usd` is USD miswritten: the rule is checked on as USD. `EURO` has no currency to check with.
     if (!caseOnly) errorOffsets.push(word.startOffset);
+  }
+  for (const { amount, word, fix } of lexed.moneyWords) {
+    const line = word.startLine ?? 1;
+    const col = word.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + word.image.length, offset: word.startOffset, endOffset: word.startOffset + word.image.length };
+    const example = `${amount} ${fix.code}`;
+    bag.report('moneyWithoutCode', span, [word.image, example], fix.misspelt ? example : undefined);
+    errorOffsets.push(word.startOffset);
   }
   const comments: RuleFile['comments'] = lexed.comments.map((t) => ({
     text: t.image,
@@ -95,6 +104,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
         : expected.includes('declaration') ? declarationKeywords
         : keywordNames;
       const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
+        : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
       bag.report(error.code, error.span, [expected, found], near);

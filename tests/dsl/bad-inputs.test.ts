@@ -16,6 +16,9 @@ const cases: [string, string, string, number, number][] = [
   ['four-letter currency in settings', 'settings { currency EURO }', 'SF1005', 1, 21],
   ['lower-case currency after an amount', 'goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n}', 'SF1005', 3, 15],
   ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],
+  ['currency name after an amount', 'goal "g" {\n  measure revenue\n  target 1000 dollars per quarter\n}', 'SF1006', 3, 15],
+  ['slang currency in a bonus', incentive('  bonus 500 bucks when deals_won > 1'), 'SF1006', 6, 13],
+  ['misspelt currency code', incentive('  bonus 500 EUR when deal.amount > 10000 eru'), 'SF1006', 6, 42],
   // syntax
   // A token missing at the end of a line is reported there, not at the next line's first token.
   ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 1, 9],
@@ -189,6 +192,33 @@ describe('suggestions and reporting', () => {
   it('checks the rest of a rule whose amount has a lower-case currency', () => {
     const ds = diagnose('goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n  for reps where rep.tem = "a"\n}');
     expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF1005', 'SF2002']));
+  });
+
+  it('asks for the currency code when money names its currency in words', () => {
+    const [d, ...rest] = diagnose('goal "g" {\n  measure revenue\n  target 1000 dollars per quarter\n}');
+    expect(d).toMatchObject({
+      code: 'SF1006', line: 3, col: 15, endCol: 22,
+      message: "'dollars' is not a currency code: write money as an amount and an ISO 4217 code, like 1000 USD",
+    });
+    // `dollars` could be CAD or AUD as well: the code is an example, not offered as the fix.
+    expect(d.suggestion).toBeUndefined();
+    // The rule is not checked as if it had no target or the wrong currency.
+    expect(rest).toEqual([]);
+  });
+
+  it('offers the code a misspelt currency is closest to, preferring common ones', () => {
+    const d = diagnose(incentive('  bonus 500 EUR when deal.amount > 10000 eru')).find((x) => x.code === 'SF1006')!;
+    expect(d).toMatchObject({ message: "'eru' is not a currency code: write money as an amount and an ISO 4217 code, like 10000 EUR", suggestion: '10000 EUR' });
+  });
+
+  it('leaves a misspelt duration unit to the duration message', () => {
+    const ds = diagnose(leadSeq('  wait 2 dayz'));
+    expect(ds.map((d) => d.code)).not.toContain('SF1006');
+    expect(ds.find((d) => d.code === 'SF1101')).toMatchObject({ suggestion: '2 days' });
+  });
+
+  it('suggests the code for a currency named in words in settings', () => {
+    expect(diagnose('settings { currency euros }')[0]).toMatchObject({ code: 'SF1101', suggestion: 'EUR' });
   });
 
   it('suggests the capitalised code for a lower-case settings currency', () => {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chevrotain } from '../../src/dsl/chevrotain.js';
 import { CurrencyCode, CurrencyWord, Identifier, Kw, keywordNames, lexedTokens, MoneyLit, NumberLit, tokenize } from '../../src/dsl/lexer.js';
+import { moneyWordFix } from '../../src/dsl/money-words.js';
 import { isKnownCurrency } from '../../src/dsl/types.js';
 import { root } from './helpers.js';
 
@@ -15,11 +16,12 @@ const reference = new chevrotain.Lexer(lexedTokens, { positionTracking: 'onlySta
 const keywords = new Map<string, TokenType>(keywordNames.map((k) => [k, Kw[k]]));
 const idx = (type: TokenType) => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
 
-/** Chevrotain's lexer plus the retyping the lexer did after it before the scanner replaced it. */
+/** Chevrotain's lexer plus the same retyping of words that tokenize does after scanning. */
 function referenceTokenize(text: string) {
   const result = reference.tokenize(text);
   const tokens = result.tokens;
   const badCurrencies: IToken[] = [];
+  const moneyWords: string[] = [];
   const follows = (i: number) => tokens[i - 1]?.tokenType === NumberLit && tokens[i - 1].startLine === tokens[i].startLine;
   const merge = (i: number) => {
     const amount = tokens[i - 1];
@@ -34,6 +36,7 @@ function referenceTokenize(text: string) {
       const keyword = keywords.get(token.image);
       if (keyword) { token.tokenType = keyword; token.tokenTypeIdx = idx(keyword); }
       else if (token.image.length === 3 && isKnownCurrency(token.image.toUpperCase()) && follows(i)) { badCurrencies.push(token); merge(i); }
+      else if (follows(i) && moneyWordFix(token.image)) { moneyWords.push(token.image); merge(i); }
     } else if (token.tokenType === CurrencyWord) {
       badCurrencies.push(token);
       if (follows(i)) merge(i);
@@ -45,6 +48,7 @@ function referenceTokenize(text: string) {
     comments: (result.groups.comments ?? []) as IToken[],
     errors: result.errors,
     badCurrencies,
+    moneyWords,
   };
 }
 
@@ -58,6 +62,7 @@ function expectSameAsReference(text: string): void {
   expect(plain(ours.comments)).toEqual(plain(theirs.comments));
   expect(plain(ours.badCurrencies)).toEqual(plain(theirs.badCurrencies));
   expect(ours.errors).toEqual(theirs.errors);
+  expect(ours.moneyWords.map((m) => m.word.image)).toEqual(theirs.moneyWords);
 }
 
 function ruleFiles(dir: string): string[] {
@@ -80,7 +85,7 @@ describe('scanner', () => {
       'target 1000 usd\nbonus 5 EURO when x', '1_000.50 EUR 1__0 1. 2.5% 3 business days 4 business  weeks 5 dayz',
       '2026-01-01 2026-01-011 9:30 12:30 123:45 1:5', '"a\\"b" "open\n"esc\\', '"\\\u2028" x', 'a != b ! = c <= >= < > =',
       '# comment\r\nx\ry\r\n\n  z', 'é ü 😀 @@ $ ~ `', 'USd USD USDX Usd EUR_ EUR1 UsD', '_x x_1 format fort for', '\t\t"x"\t#c',
-      'x\u00a0y', '100\tUSD 100 \t days', '1 week 2 weeks 3 minute 4 hour',
+      'x\u00a0y', '100\tUSD 100 \t days', '1 week 2 weeks 3 minute 4 hour', '1000 dollars 5 Euros 7 eru 2 dayz',
     ];
     for (const text of cases) expectSameAsReference(text);
   });
