@@ -40,7 +40,7 @@ export interface KnownTemplate {
 export class TemplateRegistry {
   /** Template → rule kind → the first send of it there, named for messages. */
   readonly usedIn = new Map<string, Map<TemplateScopeKind, string>>();
-  constructor(readonly templates: ReadonlyMap<string, KnownTemplate>, private readonly folderHint: string) {}
+  constructor(readonly templates: ReadonlyMap<string, KnownTemplate>, readonly folderHint: string) {}
 
   use(name: StringNode, scope: TemplateScopeKind, user: string, bag: DiagnosticBag): boolean {
     if (!this.templates.has(name.value)) {

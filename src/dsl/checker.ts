@@ -10,15 +10,18 @@ import { checkCondition } from './check-expr.js';
 import { checkGoal } from './check-goal.js';
 import { checkIncentive } from './check-incentive.js';
 import { checkSequence } from './check-sequence.js';
-import { closest, type DiagnosticBag } from './diagnostics.js';
+import { closest, DiagnosticBag, type Diagnostic, type SpanLike } from './diagnostics.js';
 import type { CheckedRule } from './drafts.js';
+import type { MessageKey } from './messages.js';
 import type { CustomMetricInfo } from './scope.js';
 import { isKnownCurrency, isTimeZone, knownCurrencies } from './types.js';
 
 export interface ParsedRuleFile {
   ast: RuleFile;
-  /** Offsets of syntax errors: a declaration containing one is not checked further (no cascades). */
+  /** Offsets of syntax errors: a declaration containing one is checked only in part (no cascades). */
   errorOffsets: number[];
+  /** The source text, to tell which statement a syntax error belongs to. */
+  text: string;
 }
 
 export interface SourceTemplate {
@@ -42,12 +45,13 @@ export interface CheckedProgram {
 const where = (span: Span) => `${span.file}:${span.line}`;
 
 /**
- * An error at the first token of a declaration belongs to the one before it: that is where a
- * missing `}` is reported, and the declaration that follows is intact.
+ * The syntax errors inside a declaration. An error at the first token of a declaration belongs to
+ * the one before it: that is where a missing `}` is reported, and the declaration that follows is intact.
  */
-function isBroken(decl: Declaration, next: Declaration | undefined, errorOffsets: number[]): boolean {
+function errorsIn(decl: Declaration, next: Declaration | undefined, errorOffsets: number[]): number[] {
+  if (errorOffsets.length === 0) return errorOffsets;
   const end = next ? next.span.offset : Infinity;
-  return errorOffsets.some((o) => o > decl.span.offset && o <= end);
+  return errorOffsets.filter((o) => o > decl.span.offset && o <= end);
 }
 
 function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
@@ -90,16 +94,16 @@ const reservedMetricNames = new Set<string>([...Object.keys(builtinMetrics), 'at
 export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const settingsByFile = new Map<string, FileSettings>();
   const metricDecls: { decl: MetricDeclaration; broken: boolean; settings: FileSettings }[] = [];
-  const ruleDecls: { decl: RuleDeclaration; broken: boolean; settings: FileSettings }[] = [];
+  const ruleDecls: { decl: RuleDeclaration; errors: number[]; end: number; text: string; settings: FileSettings }[] = [];
 
   for (const file of input.files) {
     const settings = checkSettings(file, bag);
     settingsByFile.set(file.ast.file, settings);
     const decls = file.ast.declarations;
     decls.forEach((decl, i) => {
-      const broken = isBroken(decl, decls[i + 1], file.errorOffsets);
-      if (decl.kind === 'metric') metricDecls.push({ decl, broken, settings });
-      else if (decl.kind !== 'settings') ruleDecls.push({ decl, broken, settings });
+      const errors = errorsIn(decl, decls[i + 1], file.errorOffsets);
+      if (decl.kind === 'metric') metricDecls.push({ decl, broken: errors.length > 0, settings });
+      else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
     });
   }
 
@@ -140,7 +144,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const rules: CheckedRule[] = [];
   const names = new Map<string, Span>();
   const ids = new Map<string, string>();
-  for (const { decl, broken, settings } of ruleDecls) {
+  for (const { decl, errors, end, text, settings } of ruleDecls) {
     const name = decl.name.value;
     const first = names.get(name);
     if (first) {
@@ -159,17 +163,70 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
       continue;
     }
     ids.set(id, name);
-    if (broken) continue;
-    const ctx: RuleContext = { bag, settings, customMetrics, templates: registry };
-    const checked =
-      decl.kind === 'goal' ? checkGoal(decl, id, ctx)
-      : decl.kind === 'incentive' ? checkIncentive(decl, id, ctx)
-      : checkSequence(decl, id, ctx);
+    if (errors.length > 0) {
+      checkRecovered(decl, id, { errors, end, text }, { bag, settings, customMetrics, templates: registry });
+      continue;
+    }
+    const checked = checkRule(decl, id, { bag, settings, customMetrics, templates: registry });
     if (checked) rules.push(checked);
   }
 
   checkTemplates(input.templates, registry, bag);
   return { metrics, rules };
+}
+
+function checkRule(decl: RuleDeclaration, id: string, ctx: RuleContext): CheckedRule | null {
+  return decl.kind === 'goal' ? checkGoal(decl, id, ctx)
+    : decl.kind === 'incentive' ? checkIncentive(decl, id, ctx)
+    : checkSequence(decl, id, ctx);
+}
+
+/**
+ * A rule with a syntax error is checked only in its intact statements, and only for mistakes a
+ * statement's own text decides (unknown names, templates, fields; bad times, dates, addresses), so
+ * one typo does not hide the next. Everything that depends on the rest of the rule (a statement the
+ * error swallowed, the trigger's entity, the target's currency) is left unsaid: it would only
+ * repeat the syntax error. A statement is intact when no error lies in it or at the token right
+ * after it: that is where a token missing at its end is reported.
+ */
+function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: number[]; end: number; text: string }, ctx: RuleContext): void {
+  const body = decl.body.filter((statement, i) => {
+    const until = decl.body[i + 1]?.span.offset ?? source.end;
+    const { offset, endOffset } = statement.span;
+    return !source.errors.some((o) => o >= offset && (o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))));
+  });
+  if (body.length === 0) return;
+  // Its sends do not count as uses of a template: the placeholder check would judge the template
+  // against a scope the broken rule may not have.
+  const templates = new TemplateRegistry(ctx.templates.templates, ctx.templates.folderHint);
+  checkRule({ ...decl, body }, id, { ...ctx, bag: new SelfContainedDiagnostics(ctx.bag), templates });
+}
+
+/** Whether only whitespace and comments lie between two offsets. */
+function onlyBlanksBetween(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text[i];
+    if (c === '#') while (i + 1 < to && text[i + 1] !== '\n' && text[i + 1] !== '\r') i++;
+    else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') return false;
+  }
+  return true;
+}
+
+const selfContained = new Set<MessageKey>([
+  'unknownEntity', 'unknownField', 'unknownMetric', 'unknownEvent', 'unknownName', 'unknownPeriod', 'unknownTemplate',
+  'unknownDay', 'badTime', 'badDate', 'badAddress',
+]);
+
+/** Passes on only the self-contained diagnostics (see checkRecovered); the rest are dropped. */
+class SelfContainedDiagnostics extends DiagnosticBag {
+  constructor(private readonly target: DiagnosticBag) {
+    super();
+  }
+
+  override report(key: MessageKey, span: Span | SpanLike, args: readonly (string | number)[] = [], suggestion?: string): Diagnostic {
+    if (selfContained.has(key)) return this.target.report(key, span, args, suggestion);
+    return { file: span.file, line: span.line, col: span.col, endLine: span.endLine, endCol: span.endCol, severity: 'error', code: '', message: '' };
+  }
 }
 
 function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry: TemplateRegistry, bag: DiagnosticBag): void {

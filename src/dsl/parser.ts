@@ -417,7 +417,8 @@ let shared: RuleParser | undefined;
 export interface ParseOutput {
   ast: RuleFile;
   problems: ParseProblem[];
-  syntaxErrors: { code: MessageKey; message: string; span: Span }[];
+  /** `missingAtLineEnd`: reported after the last token of a line, not at the token found next. */
+  syntaxErrors: { code: MessageKey; message: string; span: Span; missingAtLineEnd: boolean }[];
 }
 
 /** Parses one file's tokens; never throws on bad input. */
@@ -431,6 +432,7 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
   const syntaxErrors = parser.errors.map((error) => {
     const token = isReal(error.token) ? error.token : (error as { previousToken?: IToken }).previousToken;
     let span: Span;
+    let missingAtLineEnd = false;
     if (isReal(token) && token !== error.token) {
       // At end of input: point just after the last real token.
       const after = parser.tokenSpan(token);
@@ -443,6 +445,7 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
         && !error.message.startsWith("a statement or '}'") && !error.message.startsWith("'}'")) {
         const after = parser.tokenSpan(previous);
         span = { ...after, line: after.endLine, col: after.endCol, offset: after.endOffset };
+        missingAtLineEnd = true;
       }
     } else {
       const last = tokens[tokens.length - 1];
@@ -454,7 +457,7 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
       : error.name === 'NoViableAltException' ? 'noViableAlternative'
       : error.name === 'EarlyExitException' ? 'expectedAtLeastOne'
       : 'unexpectedInput';
-    return { code, message: error.message, span };
+    return { code, message: error.message, span, missingAtLineEnd };
   });
   return { ast: { file, declarations: declarations.filter(Boolean), comments }, problems: parser.problems, syntaxErrors };
 }

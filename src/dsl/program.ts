@@ -92,7 +92,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   for (const error of parsed.syntaxErrors) {
     const [expected, found = ''] = error.message.split(HOLE_SEPARATOR);
     const word = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(found)?.[1];
-    if (word && expected === 'a name' && (keywordNames as readonly string[]).includes(word)) {
+    // `measure` ⏎ `target ...`: the name is missing, the keyword on the next line is not meant as one.
+    if (word && expected === 'a name' && !error.missingAtLineEnd && (keywordNames as readonly string[]).includes(word)) {
       bag.report('reservedWord', error.span, [word]);
     } else if (found === 'end of file' && expected.includes("'}'")) {
       const opener = unclosedBrace(lexed.tokens);
@@ -111,7 +112,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     }
     errorOffsets.push(error.span.offset);
   }
-  return { ast: parsed.ast, errorOffsets };
+  return { ast: parsed.ast, errorOffsets, text: source.text };
 }
 
 const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];

@@ -262,6 +262,37 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF1102', 'SF2002']));
   });
 
+  it('checks the intact statements of a rule that has a syntax error', () => {
+    const ds = diagnose(goal('  at 50% period { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep.emial }'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 10], ['SF4001', 5, 27], ['SF2002', 5, 47]]);
+    expect(ds[1].suggestion).toBe('goal-review');
+  });
+
+  it('checks the rest of a rule whose amount names its currency in words', () => {
+    const ds = diagnose(goal('  at end of period { send "goal-reviw" to rep }').replace('100 EUR', '100 euros'));
+    expect(ds.map((d) => d.code)).toEqual(['SF1006', 'SF4001']);
+  });
+
+  it('reports a name missing at the end of a line there, not as the keyword on the next line', () => {
+    const [d] = diagnose('goal "g" {\n  measure\n  target 100 EUR per quarter\n}');
+    expect(d).toMatchObject({ code: 'SF1101', line: 2, col: 10, message: "expected a name but found 'target'" });
+  });
+
+  it('does not repeat a syntax error as a missing statement or a wrong type', () => {
+    const ds = diagnose('goal "g" {\n  measure\n  target 100 EUR per quarter\n  at end of period when revenue > 5 { send "goal-review" to rep }\n}');
+    expect(ds.map((d) => d.code)).toEqual(['SF1101']);
+  });
+
+  it('does not check the sends of a sequence whose trigger is broken against the wrong entity', () => {
+    const ds = diagnose('sequence "s" {\n  on lead.created where\n  stop on lead.replied\n  send "webinar-thanks" to lead.email\n  send "nope" to lead\n}');
+    expect(ds.map((d) => [d.code, d.line])).toEqual([['SF1102', 3], ['SF4001', 5]]);
+  });
+
+  it('checks the statement before one whose unit is misspelt', () => {
+    const ds = diagnose(leadSeq('  send "webinar-thank" to lead\n  wait 2 dayz\n  send "case-study" to lead.emial'));
+    expect(ds.map((d) => [d.code, d.line])).toEqual([['SF4001', 4], ['SF1101', 5], ['SF2002', 6]]);
+  });
+
   it('checks the declaration after one that lacks its closing brace', () => {
     const ds = diagnose(`goal "a" {\n  measure revenue\n  target 1 EUR per week\n  at end of period { send "goal-review" to rep }\n\n${goal('  for reps where rep.regin = "x"')}`);
     expect(ds.map((d) => [d.code, d.line])).toEqual(expect.arrayContaining([['SF1101', 6], ['SF2002', 9]]));
