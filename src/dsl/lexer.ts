@@ -3,7 +3,7 @@
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import { moneyWordFix, type MoneyWordFix } from './money-words.js';
-import { scan, type ScanTypes } from './scanner.js';
+import { scan, type ScanResult, type ScanTypes } from './scanner.js';
 import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
@@ -121,21 +121,47 @@ export interface LexResult {
   badCurrencies: IToken[];
   /** Words after an amount meant as its currency (`1000 dollars`, `500 eru`), to be reported. */
   moneyWords: { amount: string; word: IToken; fix: MoneyWordFix }[];
+  /** Operators as other languages write them (`==`, `<>`, `&&`), read as the one meant; to be reported. */
+  misspeltOperators: { written: string; token: IToken }[];
 }
+
+// What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
+// the image, which the parser takes the operator from), so the parser reads on.
+const operatorFor: Record<string, TokenType> = { '==': Eq, '=>': GtEq, '=<': LtEq, '<>': NotEq, '&&': Kw.and, '||': Kw.or };
+const operatorText = (type: TokenType): string => (type === Kw.and ? 'and' : type === Kw.or ? 'or' : (type.PATTERN as string));
 
 const retype = (token: IToken, type: TokenType): void => {
   token.tokenType = type;
-  token.tokenTypeIdx = (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
+  token.tokenTypeIdx = tokenTypeIdx(type);
 };
+
+/** The scanner's output alone (tests compare it with Chevrotain's lexer). */
+export function scanTokens(text: string): ScanResult {
+  return scan(text, scanTypes);
+}
 
 export function tokenize(text: string): LexResult {
   const { tokens, comments, errors } = scan(text, scanTypes);
   const badCurrencies: IToken[] = [];
   const moneyWords: LexResult['moneyWords'] = [];
+  const misspeltOperators: LexResult['misspeltOperators'] = [];
   let merged = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    if (type === Eq || type === Gt || type === Lt) {
+      const previous = tokens[i - 1];
+      const meant = previous && previous.startOffset + previous.image.length === token.startOffset
+        ? operatorFor[previous.image + token.image] : undefined;
+      if (meant) {
+        misspeltOperators.push({ written: previous.image + token.image, token: previous });
+        previous.image = operatorText(meant);
+        retype(previous, meant);
+        tokens[i] = { ...token, tokenType: CurrencyWord };
+        merged++;
+      }
+      continue;
+    }
     // No name ever follows a number, so `1000 usd` can only be money with a lower-case code, and
     // `1000 dollars` money with a name for its currency: read on as money, report the word.
     if (type === Identifier) {
@@ -157,9 +183,27 @@ export function tokenize(text: string): LexResult {
     }
   }
   // Merging leaves the word's slot marked as a CurrencyWord; dropping it is rare, so only then copy.
-  const kept = merged ? tokens.filter((t) => t.tokenType !== CurrencyWord) : tokens;
-  return { tokens: kept, comments, errors, badCurrencies, moneyWords };
+  let kept = merged ? tokens.filter((t) => t.tokenType !== CurrencyWord) : tokens;
+  let unexpected = errors;
+  if (errors.length > 0) {
+    // `&&` and `||` are characters no token starts with: read them as `and` / `or` instead.
+    const words = errors.filter((e) => e.length === 2 && Object.hasOwn(operatorFor, text.substr(e.offset, 2)));
+    if (words.length > 0) {
+      unexpected = errors.filter((e) => !words.includes(e));
+      kept = [...kept];
+      for (const e of words) {
+        const type = operatorFor[text.substr(e.offset, 2)];
+        const token: IToken = { image: operatorText(type), startOffset: e.offset, startLine: e.line, startColumn: e.column, tokenTypeIdx: tokenTypeIdx(type), tokenType: type };
+        const at = kept.findIndex((t) => t.startOffset > e.offset);
+        kept.splice(at < 0 ? kept.length : at, 0, token);
+        misspeltOperators.push({ written: text.substr(e.offset, 2), token });
+      }
+    }
+  }
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, misspeltOperators };
 }
+
+const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
 
 function followsNumber(tokens: IToken[], i: number): boolean {
   const previous = tokens[i - 1];

@@ -28,6 +28,7 @@ export const messages = {
   expectedAtLeastOne: m('SF1103', 'error', 'expected {0} but found {1}'),
   unclosedBrace: m('SF1106', 'error', "expected '}' but found end of file: the '{' on line {0} is never closed"),
   reservedWord: m('SF1105', 'error', "'{0}' is a reserved word and cannot be used as a name"),
+  misspeltOperator: m('SF1107', 'error', "'{0}' is not an operator: write {1}"),
   // {0} is the short "a declaration" the parser reports; the text spells the choices out itself.
   unexpectedInput: m('SF1104', 'error', 'expected a declaration (settings, metric, goal, incentive, sequence) but found {1}'),
 

@@ -56,7 +56,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     const char = source.text[error.offset] ?? '';
     const line = error.line ?? 1;
     const col = error.column ?? 1;
-    bag.report('unexpectedCharacter', { file: source.path, line, col, endLine: line, endCol: col + 1 }, [JSON.stringify(char)]);
+    bag.report('unexpectedCharacter', { file: source.path, line, col, endLine: line, endCol: col + 1 }, [JSON.stringify(char)], wordFor[char]);
     errorOffsets.push(error.offset);
   }
   for (const word of lexed.badCurrencies) {
@@ -68,6 +68,13 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     bag.report('badCurrencyCode', span, [word.image], caseOnly ? upper : closest(upper, knownCurrencies()) ?? codeForCurrencyWord(word.image));
     // `usd` is USD miswritten: the rule is checked on as USD. `EURO` has no currency to check with.
     if (!caseOnly) errorOffsets.push(word.startOffset);
+  }
+  for (const { written, token } of lexed.misspeltOperators) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the operator meant, so the rule is checked on as written with it (like `usd`).
+    bag.report('misspeltOperator', span, [written, token.image], token.image);
   }
   for (const { amount, word, fix } of lexed.moneyWords) {
     const line = word.startLine ?? 1;
@@ -116,6 +123,9 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
 }
 
 const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
+
+// `&` and `|` alone (`&&` and `||` are read as `and` and `or`), and `!` as other languages write them.
+const wordFor: Record<string, string | undefined> = { '&': 'and', '|': 'or', '!': 'not' };
 
 /** `wait 2 dayz`: the number and a misspelt unit after it, as the duration probably meant. */
 function durationFix(tokens: IToken[], offset: number): string | undefined {

@@ -18,6 +18,9 @@ const cases: [string, string, string, number, number][] = [
   ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],
   ['currency name after an amount', 'goal "g" {\n  measure revenue\n  target 1000 dollars per quarter\n}', 'SF1006', 3, 15],
   ['slang currency in a bonus', incentive('  bonus 500 bucks when deals_won > 1'), 'SF1006', 6, 13],
+  ['double equals', goal('  for reps where rep.team == "a"'), 'SF1107', 4, 27],
+  ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
+  ['a lone ampersand', leadSeq('  if lead.score > 5 & lead.source = "ads" { send "book-a-call" to lead }'), 'SF1001', 4, 21],
   ['misspelt currency code', incentive('  bonus 500 EUR when deal.amount > 10000 eru'), 'SF1006', 6, 42],
   // syntax
   // A token missing at the end of a line is reported there, not at the next line's first token.
@@ -215,6 +218,19 @@ describe('suggestions and reporting', () => {
     const ds = diagnose(leadSeq('  wait 2 dayz'));
     expect(ds.map((d) => d.code)).not.toContain('SF1006');
     expect(ds.find((d) => d.code === 'SF1101')).toMatchObject({ suggestion: '2 days' });
+  });
+
+  it('reads ==, <>, =>, =<, && and || as the operator meant, reports them, and checks on', () => {
+    const ds = diagnose(leadSeq('  if lead.score => 5 && lead.source <> "ads" || lead.source == "web" { send "book-a-cal" to lead }'));
+    expect(ds.map((d) => [d.code, d.col, d.suggestion])).toEqual([
+      ['SF1107', 17, '>='], ['SF1107', 22, 'and'], ['SF1107', 37, '!='], ['SF1107', 46, 'or'], ['SF1107', 61, '='], ['SF4001', 77, 'book-a-call'],
+    ]);
+    expect(ds[0].message).toBe("'=>' is not an operator: write >=");
+  });
+
+  it('suggests and for a lone &', () => {
+    expect(diagnose(leadSeq('  if lead.score > 5 & lead.source = "ads" { send "book-a-call" to lead }')).find((d) => d.code === 'SF1001'))
+      .toMatchObject({ message: 'unexpected character "&"', suggestion: 'and' });
   });
 
   it('suggests the code for a currency named in words in settings', () => {
