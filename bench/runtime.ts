@@ -1,12 +1,14 @@
 // `npm run bench:runtime`: the client side of the runtime on a real Temporal dev server (file-backed,
-// as `salesflow dev` runs it), a real worker in its own process and the real SMTP mail catcher.
+// as `salesflow dev` runs it), `salesflow worker` started by the installed command (bin/salesflow,
+// running the built dist/: `npm run build` first) and the real SMTP mail catcher.
 //   1. events → first email throughput through routeEvent, against raw client.workflow.start of the
 //      same workflow in the same run (goal: routed ≥ 80% of raw);
 //   2. event → email latency at a steady 50 events/s (p50/p95/p99);
 //   3. worker RSS with 10,000 sequences asleep (goal ≤ 300 MB).
 // Sizes can be changed with BENCH_N (throughput batch), BENCH_SECONDS, BENCH_RATE, BENCH_ASLEEP;
+// BENCH_MAX_CACHED=N starts the worker with SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS=N;
 // BENCH_PERSIST=1 persists the dev server to a file as `salesflow dev` does (slower on busy disks).
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,19 +97,30 @@ const config = loadConfig(env);
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection, namespace: server.namespace });
 
-const worker = fork(path.join(here, 'runtime.worker.js'), { env, stdio: 'inherit' });
-type Status = { kind: 'status'; rss: number; heapUsed: number; cached: number; inFlightActivations: number; inFlightActivities: number; maxCached: number; bundle: string };
-const statusOf = () => new Promise<Status>((resolve) => {
-  const onMessage = (m: { kind: string }) => {
-    if (m.kind === 'status') {
-      worker.off('message', onMessage);
-      resolve(m as Status);
-    }
-  };
-  worker.on('message', onMessage);
-  worker.send('status');
+// The worker exactly as users start it: `salesflow worker` through the installed command
+// (bin/salesflow, which picks node's memory settings), running the built dist/. Its memory and CPU
+// are read from /proc, so nothing in it is there only for the bench.
+const bin = path.resolve(here, '..', '..', '..', 'bin', 'salesflow');
+const maxCached = process.env.BENCH_MAX_CACHED;
+const worker = spawn(bin, ['worker'], {
+  env: { ...env, ...(maxCached ? { SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: maxCached } : {}) },
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
-await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+let workerOut = '';
+worker.stdout.on('data', (d) => { workerOut += String(d); });
+const exitedEarly = new Promise<never>((_, reject) => worker.once('exit', (code) => reject(new Error(`salesflow worker exited with ${code}:\n${workerOut}`))));
+await Promise.race([exitedEarly, (async () => {
+  while (!/polling task queue/.test(workerOut)) await new Promise((r) => setTimeout(r, 100));
+})()]);
+const workerLine = workerOut.split('\n').find((l) => l.includes('polling task queue')) ?? '';
+const tuning = /memory: (.*)$/.exec(workerLine)?.[1] ?? 'unknown';
+const procStatus = () => fs.readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+const rssOf = () => Number(/VmRSS:\s+(\d+) kB/.exec(procStatus())?.[1] ?? NaN) * 1024;
+/** CPU time of the worker process (user + system), in clock ticks. */
+const cpuTicks = () => {
+  const fields = fs.readFileSync(`/proc/${worker.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
 
 // ---- helpers ------------------------------------------------------------------------------------
 let eventNo = 0;
@@ -179,7 +192,7 @@ await pool(Array.from({ length: 50 }, (_, i) => lead(`warm-${i}`)), 10, async (l
   await mailTo(l.email);
 });
 
-const idle = await statusOf();
+const idleRss = rssOf();
 log(`throughput: ${ROUNDS} rounds of ${N} raw starts and ${N} routed events → first email, ${CONCURRENCY} in flight, order alternating…`);
 const rawRuns: number[] = [];
 const routedRuns: number[] = [];
@@ -228,21 +241,22 @@ log(`memory: ${asleepSoFar} sequences already asleep; starting ${more} more that
 const sleepers = Array.from({ length: more }, (_, i) => lead(`sleep-${i}`, 'sleep'));
 for (const l of sleepers) upsertLead(db, l);
 await pool(sleepers, 100, (l) => startRaw(l, sleeper, sleeper.id));
-// Asleep: every workflow task done, nothing in flight, for a few seconds in a row.
+// Asleep: the worker has had nothing to do (under 3% of a core) for five seconds in a row.
 let quiet = 0;
+let ticks = cpuTicks();
 while (quiet < 5) {
-  const s = await statusOf();
-  quiet = s.inFlightActivations === 0 && s.inFlightActivities === 0 ? quiet + 1 : 0;
   await new Promise((r) => setTimeout(r, 1000));
+  const now = cpuTicks();
+  quiet = now - ticks < 3 ? quiet + 1 : 0;
+  ticks = now;
 }
 const running = await client.workflow.count('WorkflowType = "sequenceWorkflow" AND ExecutionStatus = "Running"').catch(() => null);
-const samples: Status[] = [];
+const samples: number[] = [];
 for (let i = 0; i < 5; i++) {
-  samples.push(await statusOf());
+  samples.push(rssOf());
   await new Promise((r) => setTimeout(r, 1000));
 }
-const rssMb = Math.max(...samples.map((s) => s.rss)) / 2 ** 20;
-const heapMb = samples[samples.length - 1].heapUsed / 2 ** 20;
+const rssMb = Math.max(...samples) / 2 ** 20;
 
 // ---- report ------------------------------------------------------------------------------------
 const ratio = routedRate / rawRate;
@@ -259,10 +273,11 @@ if (latencies.length > 0) {
   log(`  steady ${RATE}/s for ${SECONDS} s (events sent at ${achievedRate.toFixed(1)}/s), event → email latency:`);
   log(`    p50 ${percentile(latencies, 50).toFixed(0)} ms   p95 ${percentile(latencies, 95).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${latencies[latencies.length - 1].toFixed(0)} ms`);
 }
-const last = samples[samples.length - 1];
-log(`  worker (${process.env.BENCH_MAX_CACHED ? 'BENCH_MAX_CACHED' : process.env.SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS ? 'createWorker, SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS' : 'createWorker defaults'}: sticky cache ≤ ${last.maxCached}, workflow bundle ${last.bundle}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idle.rss / 2 ** 20).toFixed(0)} MB; heap ${heapMb.toFixed(0)} MB, ${samples[0].cached} cached)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
+const cacheShown = maxCached ?? process.env.SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS ?? 'default';
+log(`  \`salesflow worker\` (${tuning}; sticky cache ${cacheShown}) with ${running?.count ?? ASLEEP} sequences asleep: RSS ${rssMb.toFixed(0)} MB (after warm-up ${(idleRss / 2 ** 20).toFixed(0)} MB)   goal ≤ 300 MB   ${mark(rssMb <= 300)}`);
 
-worker.send('shutdown');
+exitedEarly.catch(() => {});
+worker.kill('SIGTERM');
 await new Promise((r) => worker.once('exit', r));
 await connection.close();
 await catcher.close();

@@ -11,6 +11,13 @@ const USAGE =
   '                           TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY, SMTP_URL, DATABASE_URL, PUBLIC_URL, SALESFLOW_SECRET\n' +
   '                           from the environment)\n';
 
+/** How node was started for memory (bin/salesflow sets both for `worker` and `dev`), for the startup line. */
+export function memoryTuning(execArgv = process.execArgv, env = process.env): string {
+  const semi = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].find((a) => a.startsWith('--max-semi-space-size='));
+  const parts = [semi ? `semi-space ${semi.split('=')[1]} MB` : 'default semi-space', env.MALLOC_ARENA_MAX ? `${env.MALLOC_ARENA_MAX} malloc arenas` : 'default malloc arenas'];
+  return `memory: ${parts.join(', ')}`;
+}
+
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE);
@@ -32,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
   const { temporal } = config.value;
   process.stdout.write(
     `salesflow worker: polling task queue "${worker.taskQueue}" on ${temporal.address}/${temporal.namespace}; ` +
-      `data ${config.value.databasePath}\n`,
+      `data ${config.value.databasePath}; ${memoryTuning()}\n`,
   );
   const stop = (signal: string) => {
     process.stdout.write(`salesflow worker: ${signal}, finishing running tasks\n`);
