@@ -2,14 +2,17 @@
 //   sequence `every ...`      → salesflow:<rule>:sequence-tick        at the declared weekly times
 //   goal `per <period>`       → salesflow:<rule>:goal-period-start    at 00:00 on each period's first day
 //   incentive `period <p>`    → salesflow:<rule>:incentive-period-end at 00:00 on the next period's first day
-// all in the rule's time zone, each starting dispatchWorkflow with the rule object as it is now, so
-// later edits never reach runs already started.
+// goals and incentives in the rule's time zone; sequence ticks when the declared time first comes
+// anywhere (EARLIEST_ZONE), each rep's run then waiting for that time in the rep's own zone (SPEC §5).
+// Each starts dispatchWorkflow with the rule object as it is now, so later edits never reach runs
+// already started.
 import { createHash } from 'node:crypto';
 import type { CalendarSpec, DayOfWeek, Month, ScheduleOptions, ScheduleSpec } from '@temporalio/client';
 import { parseDay, periodContaining, shiftPeriod, formatDay } from '../payouts/period.js';
 import type { PeriodKind } from '../plan/catalog.js';
 import type { Plan, Rule, WeeklySchedule } from '../plan/schema.js';
 import type { DispatchInput } from '../workflows/api.js';
+import { EARLIEST_ZONE } from '../workflows/calendar.js';
 
 export const SCHEDULE_ID_PREFIX = 'salesflow:';
 export const DISPATCH_WORKFLOW = 'dispatchWorkflow';
@@ -61,6 +64,8 @@ interface Timing {
   catchupWindow: string;
   overlap: 'SKIP' | 'BUFFER_ALL';
   triggersOnCreate: boolean;
+  /** Sequence ticks: the dispatch times each rep's run in the rep's zone. */
+  inRepZones?: true;
 }
 
 function ruleTiming(rule: Rule): Timing | null {
@@ -70,8 +75,9 @@ function ruleTiming(rule: Rule): Timing | null {
       if (rule.trigger.kind !== 'schedule') return null;
       return {
         kind: 'sequence-tick',
-        spec: { calendars: [weekly(rule.trigger.schedule)], timezone: tz },
-        description: `every ${describeWeekly(rule.trigger.schedule)} (${tz}): sequence "${rule.name}" for each matching rep`,
+        spec: { calendars: [weekly(rule.trigger.schedule)], timezone: EARLIEST_ZONE },
+        description: `every ${describeWeekly(rule.trigger.schedule)} in each rep's time zone (reps without one: ${tz}): sequence "${rule.name}" for each matching rep`,
+        inRepZones: true,
         catchupWindow: '1 hour',
         overlap: 'SKIP',
         triggersOnCreate: false,
@@ -110,7 +116,7 @@ function ruleTiming(rule: Rule): Timing | null {
 
 function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule {
   const id = scheduleId(rule.id, timing.kind);
-  const input: DispatchInput = { rule, action: timing.kind };
+  const input: DispatchInput = { rule, action: timing.kind, ...(timing.inRepZones ? { inRepZones: true } : {}) };
   const declared = {
     spec: timing.spec, taskQueue, workflowType: DISPATCH_WORKFLOW, args: [input],
     catchupWindow: timing.catchupWindow, overlap: timing.overlap,

@@ -18,6 +18,11 @@ export interface SequenceInput {
    * key, so this week's email is not mistaken for last week's. The schedule's local date.
    */
   occurrence?: string;
+  /**
+   * Scheduled runs: the instant (ISO) the first step may run, the declared time of day in the
+   * rep's own zone. The run waits for it (a stop ends the wait). Absent: start at once.
+   */
+  startAt?: string;
   /** Set by continue-as-new only. */
   resume?: SequenceResume;
   /** Steps per run before continuing as new (bounds the history); default 200. */
@@ -70,6 +75,15 @@ export interface DispatchInput {
   action: 'goal-period-start' | 'incentive-period-end' | 'sequence-tick';
   /** Period label to run; omitted: derived from the workflow's start time (period just started/ended). */
   period?: string;
+  /**
+   * Sequence ticks: each rep's run starts at the declared time in the rep's own zone (the rule's
+   * for reps without one) on the tick's date. Set by the schedules apply makes, which fire when
+   * that time first comes anywhere (EARLIEST_ZONE). Absent (schedules applied before): one tick in
+   * the rule's zone, runs start at once.
+   */
+  inRepZones?: boolean;
+  /** The tick to act for (ISO), for a manual run; omitted: the schedule's nominal fire time, else now. */
+  firedAt?: string;
   /** Set by continue-as-new only: reps up to this id (in id order) were handled. */
   resume?: { afterRepId: string; period: string | null; occurrence: string | null; result: DispatchResult };
   /** Children started per run before continuing as new; default 500. */

@@ -105,6 +105,43 @@ export function nextWeekly(schedule: WeeklySchedule, timeZone: string, afterMs: 
   throw new Error(`nextWeekly: no day matches ${schedule.days.join(',')}`);
 }
 
+/** The last instant at or before `atOrBeforeMs` that matches a weekly schedule in a time zone. */
+export function previousWeekly(schedule: WeeklySchedule, timeZone: string, atOrBeforeMs: number): number {
+  const { hour, minute } = parseClock(schedule.at);
+  const isoDays = new Set(schedule.days.map((d) => weekdays.indexOf(d) + 1));
+  const start = localTime(atOrBeforeMs, timeZone).day;
+  for (let day = start; day >= start - 8; day--) {
+    if (!isoDays.has(isoWeekday(day))) continue;
+    const t = fromLocal(day, hour, minute, timeZone);
+    if (t <= atOrBeforeMs) return t;
+  }
+  /* c8 ignore next */
+  throw new Error(`previousWeekly: no day matches ${schedule.days.join(',')}`);
+}
+
+/**
+ * The zone whose clocks are furthest ahead (UTC+14 all year, no daylight saving): a local date and
+ * time comes there first, so a schedule firing at it is early enough for every zone on Earth.
+ */
+export const EARLIEST_ZONE = 'Pacific/Kiritimati';
+
+/** The instant a local date (YYYY-MM-DD) reaches a time of day (HH:MM) in a zone, DST-correct. */
+export function atLocalTime(date: string, clock: string, timeZone: string): number {
+  const [y, m, d] = date.split('-').map(Number);
+  const { hour, minute } = parseClock(clock);
+  return fromLocal(dayNumber(y, m, d), hour, minute, timeZone);
+}
+
+/** Whether the runtime's tz database knows a zone name (rep CSVs are not checked on import). */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The instant a wait of `duration` started at `startMs` ends. Days, weeks and business days keep
  * the local time of day (a 2-day wait from 10:00 ends at 10:00 even across a DST change); business

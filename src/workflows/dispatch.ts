@@ -15,7 +15,7 @@ import type { Activities } from '../activities/index.js';
 import { periodContaining, shiftPeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import { workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
-import { localDate } from './calendar.js';
+import { atLocalTime, EARLIEST_ZONE, isKnownTimeZone, localDate, previousWeekly } from './calendar.js';
 
 const { dispatchReps } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -47,6 +47,30 @@ interface ChildStart {
   args: [GoalInput] | [PayoutInput] | [SequenceInput];
 }
 
+/**
+ * The date a sequence tick is for. Schedules applied with `inRepZones` fire when the declared time
+ * comes in EARLIEST_ZONE; that zone's date is the one every rep's run is for, each at the declared
+ * time in the rep's own zone (up to 26 hours later, so never last week's or next week's send). The
+ * latest declared time at or before the fire time is taken, so a late start still means its tick.
+ * Older schedules fire in the rule's zone and their date is that zone's.
+ */
+function tickDate(input: DispatchInput, at: number): string {
+  const { rule } = input;
+  if (input.inRepZones && rule.kind === 'sequence' && rule.trigger.kind === 'schedule') {
+    return localDate(previousWeekly(rule.trigger.schedule, EARLIEST_ZONE, at), EARLIEST_ZONE);
+  }
+  return localDate(at, rule.timezone);
+}
+
+/** When a rep's run of a tick may start: the declared time on the tick's date in the rep's zone. */
+function repStartAt(input: DispatchInput, rep: RepRecord, occurrence: string): string | undefined {
+  const { rule } = input;
+  if (!input.inRepZones || rule.kind !== 'sequence' || rule.trigger.kind !== 'schedule') return undefined;
+  // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
+  const zone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+  return new Date(atLocalTime(occurrence, rule.trigger.schedule.at, zone)).toISOString();
+}
+
 function childFor(input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null): ChildStart | null {
   const { rule } = input;
   if (rule.kind === 'goal' && period) {
@@ -56,19 +80,20 @@ function childFor(input: DispatchInput, rep: RepRecord, period: string | null, o
     return { workflowType: 'payoutWorkflow', workflowId: workflowIds.payout(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
   }
   if (rule.kind === 'sequence' && occurrence) {
+    const startAt = repStartAt(input, rep, occurrence);
     return {
       workflowType: 'sequenceWorkflow',
       workflowId: workflowIds.sequenceTick(rule.id, rep.id, occurrence),
-      args: [{ rule, subject: { kind: 'rep', rep }, occurrence }],
+      args: [{ rule, subject: { kind: 'rep', rep }, occurrence, ...(startAt ? { startAt } : {}) }],
     };
   }
   return null;
 }
 
 export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchResult> {
-  const at = firedAt();
+  const at = input.firedAt ? Date.parse(input.firedAt) : firedAt();
   const period = input.resume ? input.resume.period : dispatchPeriod(input, at);
-  const occurrence = input.resume ? input.resume.occurrence : input.rule.kind === 'sequence' ? localDate(at, input.rule.timezone) : null;
+  const occurrence = input.resume ? input.resume.occurrence : input.rule.kind === 'sequence' ? tickDate(input, at) : null;
   const result: DispatchResult = input.resume?.result ?? {
     action: input.action, period, started: [], skipped: [], startedCount: 0, skippedCount: 0, note: null,
   };

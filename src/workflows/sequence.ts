@@ -68,6 +68,9 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
     return stoppedBy !== null;
   };
 
+  // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
+  if (input.startAt && !input.resume && (await sleepUnlessStopped(Date.parse(input.startAt)))) return done('stopped');
+
   while (position < program.length) {
     if (stoppedBy) return done('stopped');
     if (steps >= stepsPerRun || workflowInfo().continueAsNewSuggested) {
