@@ -121,6 +121,8 @@ export interface LexResult {
   badCurrencies: IToken[];
   /** Words after an amount meant as its currency (`1000 dollars`, `500 eru`), to be reported. */
   moneyWords: { amount: string; word: IToken; fix: MoneyWordFix }[];
+  /** Capitalised words where a name or keyword belongs (`every Friday`), read in lower case; to be reported. */
+  capitalisedNames: { written: string; token: IToken }[];
   /** Operators as other languages write them (`==`, `<>`, `&&`), read as the one meant; to be reported. */
   misspeltOperators: { written: string; token: IToken }[];
 }
@@ -145,6 +147,7 @@ export function tokenize(text: string): LexResult {
   const badCurrencies: IToken[] = [];
   const moneyWords: LexResult['moneyWords'] = [];
   const misspeltOperators: LexResult['misspeltOperators'] = [];
+  const capitalisedNames: LexResult['capitalisedNames'] = [];
   let merged = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
@@ -177,9 +180,19 @@ export function tokenize(text: string): LexResult {
         merged += mergeIntoMoney(text, tokens, i);
       }
     } else if (type === CurrencyWord) {
-      badCurrencies.push(token);
-      if (followsNumber(tokens, i)) merged += mergeIntoMoney(text, tokens, i);
-      else retype(token, CurrencyCode);
+      if (followsNumber(tokens, i)) {
+        badCurrencies.push(token);
+        merged += mergeIntoMoney(text, tokens, i);
+      } else if (tokens[i - 1]?.tokenType === Kw.currency) {
+        badCurrencies.push(token);
+        retype(token, CurrencyCode);
+      } else {
+        // Only an amount or `currency` is followed by a currency: `Friday`, `Send` or `Lead` is
+        // a name or keyword written with a capital. Read on as written in lower case.
+        capitalisedNames.push({ written: token.image, token });
+        token.image = /[a-z]/.test(token.image) ? token.image[0].toLowerCase() + token.image.slice(1) : token.image.toLowerCase();
+        retype(token, keywordByWord.get(token.image) ?? Identifier);
+      }
     }
   }
   // Merging leaves the word's slot marked as a CurrencyWord; dropping it is rare, so only then copy.
@@ -200,7 +213,7 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, misspeltOperators };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

@@ -69,6 +69,13 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // `usd` is USD miswritten: the rule is checked on as USD. `EURO` has no currency to check with.
     if (!caseOnly) errorOffsets.push(word.startOffset);
   }
+  for (const { written, token } of lexed.capitalisedNames) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Checked on as the lower-case word, which is what it can only mean.
+    bag.report('capitalisedName', span, [written, token.image], token.image);
+  }
   for (const { written, token } of lexed.misspeltOperators) {
     const line = token.startLine ?? 1;
     const col = token.startColumn ?? 1;
@@ -96,8 +103,11 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);
   }
+  let quotedUpTo = -1;
   for (const error of parsed.syntaxErrors) {
     const [expected, found = ''] = error.message.split(HOLE_SEPARATOR);
+    // `send goal-checkin to`: the rest of the unquoted word only repeats the first error.
+    if (error.span.offset < quotedUpTo) continue;
     const word = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(found)?.[1];
     // `measure` ⏎ `target ...`: the name is missing, the keyword on the next line is not meant as one.
     if (word && expected === 'a name' && !error.missingAtLineEnd && (keywordNames as readonly string[]).includes(word)) {
@@ -114,8 +124,11 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
         : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
+        : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
+        : expected === 'a quoted string' ? quoteFix(source.text, lexed.tokens, error.span.offset)
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
       bag.report(error.code, error.span, [expected, found], near);
+      if (expected === 'a quoted string' && near) quotedUpTo = error.span.offset + near.length - 2;
     }
     errorOffsets.push(error.span.offset);
   }
@@ -126,6 +139,26 @@ const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
 
 // `&` and `|` alone (`&&` and `||` are read as `and` and `or`), and `!` as other languages write them.
 const wordFor: Record<string, string | undefined> = { '&': 'and', '|': 'or', '!': 'not' };
+
+/** `at 4pm`: the time of day meant, as HH:MM. */
+function timeFix(tokens: IToken[], offset: number): string | undefined {
+  const i = tokens.findIndex((t) => t.startOffset === offset);
+  const [hour, suffix] = [tokens[i], tokens[i + 1]];
+  if (!hour || !/^\d{1,2}$/.test(hour.image) || !suffix || !/^(am|pm)$/i.test(suffix.image) || suffix.startLine !== hour.startLine) return undefined;
+  const h = Number(hour.image);
+  if (h < 1 || h > 12) return undefined;
+  const h24 = (h % 12) + (suffix.image.toLowerCase() === 'pm' ? 12 : 0);
+  return `${String(h24).padStart(2, '0')}:00`;
+}
+
+/** `send goal-checkin to rep`: the word written without quotes, quoted. */
+function quoteFix(text: string, tokens: IToken[], offset: number): string | undefined {
+  let i = tokens.findIndex((t) => t.startOffset === offset);
+  if (i < 0 || !/^[a-zA-Z0-9_]/.test(tokens[i].image)) return undefined;
+  let end = tokens[i].startOffset + tokens[i].image.length;
+  while (tokens[i + 1] && tokens[i + 1].startOffset === end && tokens[i + 1].image !== '{') end += tokens[++i].image.length;
+  return JSON.stringify(text.slice(offset, end));
+}
 
 /** `wait 2 dayz`: the number and a misspelt unit after it, as the duration probably meant. */
 function durationFix(tokens: IToken[], offset: number): string | undefined {

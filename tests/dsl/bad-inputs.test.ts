@@ -21,6 +21,10 @@ const cases: [string, string, string, number, number][] = [
   ['double equals', goal('  for reps where rep.team == "a"'), 'SF1107', 4, 27],
   ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
   ['a lone ampersand', leadSeq('  if lead.score > 5 & lead.source = "ads" { send "book-a-call" to lead }'), 'SF1001', 4, 21],
+  ['capitalised day', goal('  every Friday at 09:00 { send "goal-checkin" to rep }'), 'SF1108', 4, 9],
+  ['capitalised keyword', leadSeq('  Send "webinar-thanks" to lead'), 'SF1108', 4, 3],
+  ['time written as 4pm', goal('  every friday at 4pm { send "goal-checkin" to rep }'), 'SF1101', 4, 19],
+  ['template name without quotes', goal('  at end of period { send goal-review to rep }'), 'SF1102', 4, 27],
   ['misspelt currency code', incentive('  bonus 500 EUR when deal.amount > 10000 eru'), 'SF1006', 6, 42],
   // syntax
   // A token missing at the end of a line is reported there, not at the next line's first token.
@@ -226,6 +230,21 @@ describe('suggestions and reporting', () => {
       ['SF1107', 17, '>='], ['SF1107', 22, 'and'], ['SF1107', 37, '!='], ['SF1107', 46, 'or'], ['SF1107', 61, '='], ['SF4001', 77, 'book-a-call'],
     ]);
     expect(ds[0].message).toBe("'=>' is not an operator: write >=");
+  });
+
+  it('reads a capitalised name or keyword in lower case and checks on, not as a currency', () => {
+    const ds = diagnose(goal('  every Friday at 09:00 { Send "goal-checkin" to Rep }\n  for reps where rep.tem = "a"'));
+    expect(ds.map((d) => [d.code, d.col, d.suggestion])).toEqual([['SF1108', 9, 'friday'], ['SF1108', 27, 'send'], ['SF1108', 50, 'rep'], ['SF2002', 22, 'rep.team']]);
+    expect(ds[0].message).toBe("'Friday': names and keywords are written in lower case, like friday (capitals are for currency codes)");
+  });
+
+  it('offers the 24-hour time for 4pm', () => {
+    expect(diagnose(goal('  every friday at 4pm { send "goal-checkin" to rep }')).find((d) => d.code === 'SF1101')).toMatchObject({ suggestion: '16:00' });
+  });
+
+  it('reports an unquoted template name once, offering it quoted', () => {
+    const ds = diagnose(goal('  at end of period { send goal-review to rep }'));
+    expect(ds.filter((d) => d.code.startsWith('SF11')).map((d) => [d.code, d.col, d.suggestion])).toEqual([['SF1102', 27, '"goal-review"']]);
   });
 
   it('suggests and for a lone &', () => {
