@@ -62,19 +62,20 @@ function digitsEnd(text: string, at: number): number {
   }
 }
 
+const digitAt = (text: string, at: number): boolean => isDigit(text.charCodeAt(at));
+
 /** `\d{4}-\d{2}-\d{2}(?!\d)` */
 function isDate(text: string, at: number): boolean {
-  const d = (k: number) => isDigit(text.charCodeAt(at + k));
-  return d(0) && d(1) && d(2) && d(3) && text.charCodeAt(at + 4) === Char.Minus && d(5) && d(6)
-    && text.charCodeAt(at + 7) === Char.Minus && d(8) && d(9) && !d(10);
+  return digitAt(text, at) && digitAt(text, at + 1) && digitAt(text, at + 2) && digitAt(text, at + 3)
+    && text.charCodeAt(at + 4) === Char.Minus && digitAt(text, at + 5) && digitAt(text, at + 6)
+    && text.charCodeAt(at + 7) === Char.Minus && digitAt(text, at + 8) && digitAt(text, at + 9) && !digitAt(text, at + 10);
 }
 
 /** Length of `\d{1,2}:\d{2}(?!\d)` at a digit, or 0. */
 function timeLength(text: string, at: number): number {
-  const colon = isDigit(text.charCodeAt(at + 1)) ? at + 2 : at + 1;
+  const colon = digitAt(text, at + 1) ? at + 2 : at + 1;
   if (text.charCodeAt(colon) !== Char.Colon) return 0;
-  const d = (k: number) => isDigit(text.charCodeAt(colon + k));
-  return d(1) && d(2) && !d(3) ? colon + 3 - at : 0;
+  return digitAt(text, colon + 1) && digitAt(text, colon + 2) && !digitAt(text, colon + 3) ? colon + 3 - at : 0;
 }
 
 /**
@@ -90,6 +91,13 @@ function canStartToken(text: string, at: number, types: ScanTypes): boolean {
   return types.punctuation.has(text[at]);
 }
 
+// Same fields in the same order as Chevrotain's start-only tokens: one object shape throughout.
+// (A module function, not a closure in scan: a closure over the position would keep it in a
+// heap context, and the scanning loop reads and writes it all the time.)
+function token(startOffset: number, startLine: number, startColumn: number, image: string, type: TokenType): IToken {
+  return { image, startOffset, startLine, startColumn, tokenTypeIdx: tokenTypeIdx(type), tokenType: type };
+}
+
 export function scan(text: string, types: ScanTypes): ScanResult {
   const tokens: IToken[] = [];
   const comments: IToken[] = [];
@@ -98,10 +106,6 @@ export function scan(text: string, types: ScanTypes): ScanResult {
   let offset = 0;
   let line = 1;
   let column = 1;
-  const push = (list: IToken[], image: string, type: TokenType): void => {
-    // Same fields in the same order as Chevrotain's start-only tokens: one object shape throughout.
-    list.push({ image, startOffset: offset, startLine: line, startColumn: column, tokenTypeIdx: tokenTypeIdx(type), tokenType: type });
-  };
 
   while (offset < length) {
     const c = text.charCodeAt(offset);
@@ -129,7 +133,7 @@ export function scan(text: string, types: ScanTypes): ScanResult {
     if (isLower(c)) {
       while (end < length && isWordChar(text.charCodeAt(end))) end++;
       const image = text.slice(offset, end);
-      push(tokens, image, types.keywords.get(image) ?? types.Identifier);
+      tokens.push(token(offset, line, column, image, types.keywords.get(image) ?? types.Identifier));
     } else if (isDigit(c)) {
       let type = types.NumberLit;
       if (isDate(text, offset)) { type = types.DateLit; end = offset + 10; }
@@ -147,12 +151,12 @@ export function scan(text: string, types: ScanTypes): ScanResult {
           } else if (next === Char.Percent) { type = types.PercentLit; end++; }
         }
       }
-      push(tokens, text.slice(offset, end), type);
+      tokens.push(token(offset, line, column, text.slice(offset, end), type));
     } else if (isUpper(c)) {
       while (end < length && isWordChar(text.charCodeAt(end))) end++;
       // `[A-Z]{3}` not followed by a word character; any other capitalised word is a CurrencyWord.
       const code = end - offset === 3 && isUpper(text.charCodeAt(offset + 1)) && isUpper(text.charCodeAt(offset + 2));
-      push(tokens, text.slice(offset, end), code ? types.CurrencyCode : types.CurrencyWord);
+      tokens.push(token(offset, line, column, text.slice(offset, end), code ? types.CurrencyCode : types.CurrencyWord));
     } else if (c === Char.Quote) {
       let terminated = false;
       for (; end < length; end++) {
@@ -166,21 +170,21 @@ export function scan(text: string, types: ScanTypes): ScanResult {
           end++;
         }
       }
-      push(tokens, text.slice(offset, end), terminated ? types.StringLit : types.UnterminatedString);
+      tokens.push(token(offset, line, column, text.slice(offset, end), terminated ? types.StringLit : types.UnterminatedString));
     } else if (c === Char.Hash) {
       while (end < length) {
         const h = text.charCodeAt(end);
         if (h === Char.Newline || h === Char.Return) break;
         end++;
       }
-      push(comments, text.slice(offset, end), types.Comment);
+      comments.push(token(offset, line, column, text.slice(offset, end), types.Comment));
     } else {
       const two = (c === Char.Bang || c === Char.Lt || c === Char.Gt) && text.charCodeAt(offset + 1) === Char.Eq;
       const image = two ? text.slice(offset, offset + 2) : text[offset];
       const type = c === Char.Bang && !two ? undefined : types.punctuation.get(image);
       if (type) {
         end = offset + image.length;
-        push(tokens, image, type);
+        tokens.push(token(offset, line, column, image, type));
       } else {
         while (end < length && !canStartToken(text, end, types)) end++;
         const skipped = end - offset;
