@@ -113,8 +113,8 @@ test('a compiled workflow file changed after bundling is never run from the stal
   expect(fromSource.prebuiltBundle()).toBeUndefined();
 });
 
-test('the sticky cache bound defaults to 100 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', () => {
-  expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 100 });
+test('the sticky cache bound defaults to 50 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', () => {
+  expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 50 });
   expect(loadConfig({ SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker).toEqual({ maxCachedWorkflows: 0 });
   for (const bad of ['1', '-5', 'lots', '2.5']) {
     expect(() => loadConfig({ SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: bad })).toThrow(ConfigError);
