@@ -3,14 +3,12 @@
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import { moneyWordFix, type MoneyWordFix } from './money-words.js';
-import { scan, type ScanResult, type ScanTypes } from './scanner.js';
 import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
 
-// The patterns define the tokens (and Chevrotain's lexer built from them is the reference the
-// scanner is tested against); scanner.ts reads text by hand to the same result, faster. Each
-// regex token states its first characters and whether it can span lines, as Chevrotain needs.
+// Each regex token states its first characters and whether it can span lines, so Chevrotain's
+// lexer picks candidates by first character instead of trying every pattern.
 const lower = [...'abcdefghijklmnopqrstuvwxyz_'];
 const upper = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const digitChars = [...'0123456789'];
@@ -102,16 +100,8 @@ export const lexedTokens: TokenType[] = [
 /** The parser's vocabulary: what the lexer produces plus the keywords it retypes words into. */
 export const allTokens: TokenType[] = [...lexedTokens, ...keywordNames.map((k) => keywordTokens[k])];
 
-const punctuation = [LCurly, RCurly, LBracket, RBracket, LParen, RParen, Comma, Dot, NotEq, LtEq, GtEq, Lt, Gt, Eq, Plus, Minus, Star, Slash];
-const sticky = (type: TokenType): RegExp => new RegExp((type.PATTERN as RegExp).source, 'y');
-const scanTypes: ScanTypes = {
-  Identifier, CurrencyCode, CurrencyWord, DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
-  StringLit, UnterminatedString, Comment,
-  punctuation: new Map(punctuation.map((type) => [type.PATTERN as string, type])),
-  keywords: keywordByWord,
-  money: sticky(MoneyLit),
-  duration: sticky(DurationLit),
-};
+// One lexer for the process: Chevrotain analyses the token set once when it is built.
+const lexer = new Lexer(lexedTokens, { positionTracking: 'onlyStart', ensureOptimizations: false, skipValidations: true });
 
 export interface LexResult {
   tokens: IToken[];
@@ -137,13 +127,21 @@ const retype = (token: IToken, type: TokenType): void => {
   token.tokenTypeIdx = tokenTypeIdx(type);
 };
 
-/** The scanner's output alone (tests compare it with Chevrotain's lexer). */
-export function scanTokens(text: string): ScanResult {
-  return scan(text, scanTypes);
+/** Chevrotain's tokens with every word that is a reserved word typed as that keyword (one map lookup per word). */
+function lex(text: string): { tokens: IToken[]; comments: IToken[]; errors: ILexingError[] } {
+  const result = lexer.tokenize(text);
+  const { tokens } = result;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token.tokenType !== Identifier) continue;
+    const keyword = keywordByWord.get(token.image);
+    if (keyword) retype(token, keyword);
+  }
+  return { tokens, comments: (result.groups.comments ?? []) as IToken[], errors: result.errors };
 }
 
 export function tokenize(text: string): LexResult {
-  const { tokens, comments, errors } = scan(text, scanTypes);
+  const { tokens, comments, errors } = lex(text);
   const badCurrencies: IToken[] = [];
   const moneyWords: LexResult['moneyWords'] = [];
   const misspeltOperators: LexResult['misspeltOperators'] = [];
