@@ -43,7 +43,7 @@ test('plan shows what apply adds; a second apply changes nothing; edits and remo
   ]);
   const text = renderChanges(first, 'test');
   expect(text).toContain('+ salesflow:weekly-prep:sequence-tick');
-  expect(text).toContain('every friday at 15:00 (Europe/Berlin)');
+  expect(text).toContain("every friday at 15:00 in each rep's time zone (reps without one: Europe/Berlin)");
   expect(text).toContain('Plan: 3 to add, 0 to change, 0 to remove, 0 unchanged.');
 
   // plan alone changed nothing
@@ -51,11 +51,12 @@ test('plan shows what apply adds; a second apply changes nothing; edits and remo
 
   await applySchedules(client, first);
   const described = await client.schedule.getHandle('salesflow:weekly-prep:sequence-tick').describe();
-  expect(described.spec.timezone).toBe('Europe/Berlin');
+  // Fires when 15:00 first comes anywhere (UTC+14); each rep's run then waits for 15:00 in the rep's zone.
+  expect(described.spec.timezone).toBe('Pacific/Kiritimati');
   expect(described.action.type).toBe('startWorkflow');
   if (described.action.type === 'startWorkflow') {
     expect(described.action.workflowType).toBe('dispatchWorkflow');
-    expect(described.action.args?.[0]).toMatchObject({ action: 'sequence-tick', rule: { id: 'weekly-prep' } });
+    expect(described.action.args?.[0]).toMatchObject({ action: 'sequence-tick', inRepZones: true, rule: { id: 'weekly-prep' } });
   }
 
   const again = await apply(plan);
