@@ -122,3 +122,31 @@ test('record goal and dispatch histories', async () => {
   expect((await dispatch.result()).startedCount).toBe(2);
   await save('dispatch-incentive-period-end', dispatch);
 });
+
+// Last: the dispatch abandons its children, which the time-skipping server handles badly once they
+// finish after it (see tests/workflows/scheduled-sequence-timezones.test.ts), so nothing runs after.
+test('record scheduled sequence histories (each rep in their own zone)', async () => {
+  const rule = {
+    ...sequenceRule({ id: 'rec-weekly', timezone: 'Europe/Berlin', templates: [template('prep', '1:1 prep for {{rep.name}}', 'See you.')], steps: [step.send('prep', to.rep)] }),
+    subject: 'rep' as const,
+    stopOn: [],
+    trigger: { kind: 'schedule' as const, schedule: { days: ['friday' as const], at: '15:00' }, reps: null },
+  };
+  // A rep's own run, started for Friday 15:00 in their zone: it sleeps until then, then sends.
+  const now = await h.testEnv.currentTimeMs();
+  const rep = { id: 'r1', name: 'Ada', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null };
+  const startAt = new Date(now + 26 * 3600_000).toISOString();
+  const occurrence = startAt.slice(0, 10);
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, {
+    taskQueue: h.taskQueue, workflowId: workflowIds.sequenceTick(rule.id, rep.id, occurrence), args: [{ rule, subject: { kind: 'rep', rep }, occurrence, startAt }],
+  });
+  expect((await run.result()).outcome).toBe('completed');
+  await save('sequence-rep-start-at', run);
+
+  const fired = new Date(await h.testEnv.currentTimeMs());
+  const dispatch = await h.testEnv.client.workflow.start(dispatchWorkflow, {
+    taskQueue: h.taskQueue, workflowId: 'rec-dispatch-tick', args: [{ rule, action: 'sequence-tick', inRepZones: true, firedAt: fired.toISOString() }],
+  });
+  expect((await dispatch.result()).startedCount).toBe(2);
+  await save('dispatch-sequence-tick-rep-zones', dispatch);
+});
