@@ -1,7 +1,7 @@
 // Incoming CRM events (SPEC §4, §9), validated with zod. Webhook and `events send` share this, so a
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
-import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
+import { DealRecord, LeadRecord } from '../plan/records.js';
 
 const base = {
   id: z.string().trim().min(1, 'an event needs an "id"').max(200),

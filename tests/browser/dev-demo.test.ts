@@ -11,7 +11,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportLedger } from '../../src/data/ledger.js';
 import { listOutbox } from '../../src/data/outbox.js';
-import { isSuppressed } from '../../src/data/suppressions.js';
 import { parsePeriod } from '../../src/payouts/period.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { type RunningDev, runDev } from '../../src/runtime/dev.js';

@@ -3,7 +3,7 @@
 // CLI; what came out is read from the outbox and the dev mail catcher's raw messages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAt } from './cli.js';
-import { Dev, form, linkIn, unfold } from './dev-server.js';
+import { Dev, form, unfold } from './dev-server.js';
 
 const rules = `sequence "Audit nurture" {
   on lead.created where lead.source = "webinar"

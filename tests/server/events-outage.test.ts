@@ -1,22 +1,16 @@
 // POST /events while Temporal is unreachable: the CRM gets 503 with Retry-After and nothing is
 // recorded, so its retry is routed for real instead of being taken for a duplicate.
-import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { countEvents } from '../../src/data/events.js';
 import { signBody } from '../../src/server/signature.js';
-import { sequenceRule, step, template } from '../workflows/support/rules.js';
-import { type Harness, SECRET, startHarness } from './harness.js';
+import { type Harness, SECRET, startHarnessWithoutTemporal } from './harness.js';
 
 let h: Harness;
-let connection: Connection;
 beforeAll(async () => {
-  connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 1000 });
-  const rule = sequenceRule({ id: 'webinar', templates: [template('hi', 'Hi', 'Hi {{lead.name}}')], steps: [step.send('hi')] });
-  h = await startHarness({ temporalClient: new Client({ connection }), plan: { formatVersion: 1, hash: 'h', metrics: [], rules: [rule] } });
+  h = await startHarnessWithoutTemporal();
 });
 afterAll(async () => {
   await h?.close();
-  await connection?.close().catch(() => {});
 });
 
 it('answers 503 with Retry-After within seconds and records nothing', async () => {

@@ -2,11 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { startServer, type DevOptions, type RouteEvent } from '../../src/server/index.js';
+import { sequenceRule, step, template } from '../workflows/support/rules.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 
@@ -55,6 +56,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The server with a Temporal client that cannot connect (a closed port, 1 s connect timeout) and
+ * one webinar sequence in its plan: what a route does while Temporal is down.
+ */
+export async function startHarnessWithoutTemporal(): Promise<Harness> {
+  const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 1000 });
+  const rule = sequenceRule({ id: 'webinar', templates: [template('hi', 'Hi', 'Hi {{lead.name}}')], steps: [step.send('hi')] });
+  const h = await startHarness({ temporalClient: new Client({ connection }), plan: { formatVersion: 1, hash: 'h', metrics: [], rules: [rule] } });
+  return {
+    ...h,
+    close: async () => {
+      await h.close();
+      await connection.close().catch(() => {});
     },
   };
 }

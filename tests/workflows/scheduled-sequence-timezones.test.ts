@@ -172,7 +172,7 @@ describe('a weekly Friday 15:00 sequence', () => {
     const r = rule('weekly-prep-stopped');
     const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
     const friday = dstFridays(year).after;
-    const result = await fireAt(r, fireTime(friday), 'stopped-tick');
+    await fireAt(r, fireTime(friday), 'stopped-tick');
     const la = h.testEnv.client.workflow.getHandle<() => Promise<SequenceResult>>(workflowIds.sequenceTick(r.id, 'la', friday));
     await la.signal(stopSignal, { eventType: 'rep.left', eventId: 'e-stop' });
     await until(async () => (await la.describe()).status.name !== 'RUNNING');
