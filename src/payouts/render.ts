@@ -93,10 +93,3 @@ export class Totals {
     return `${this.count} statement${this.count === 1 ? '' : 's'}${parts.length ? `, total ${parts.join(' + ')}` : ''}`;
   }
 }
-
-/** The totals line of a list of statements. */
-export function totalsLine(statements: Statement[]): string {
-  const totals = new Totals();
-  for (const s of statements) totals.add(s);
-  return totals.line();
-}
