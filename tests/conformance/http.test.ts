@@ -2,7 +2,7 @@
 // on free ports in a scratch folder, probed with fetch the way a CRM webhook or a mail client would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,20 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specGoal, specIncentive, specMetrics, specSequence, specTemplates } from './spec-examples.js';
 import { templates, writeAt } from './cli.js';
+import { freePort } from './dev-server.js';
 
 const bin = fileURLToPath(new URL('../../bin/salesflow.js', import.meta.url));
 const secret = 'conformance-http-secret-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let dev: ChildProcess | undefined;
 let base = '';
