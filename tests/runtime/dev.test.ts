@@ -90,6 +90,9 @@ test('salesflow dev: demo data, schedules applied, a signed event becomes a caug
   expect(first.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to remove, 0 unchanged\./);
   expect(first.output).toContain(`SALESFLOW_SECRET=${secret}`);
   expect(first.output).toContain('Temporal UI');
+  expect(first.output).toContain('The outbox also lists emails\nthat are held (quiet hours, a wait) with when they will go out and why.');
+  // The demo's webinar thanks goes out at once on any day and hour: nothing is announced as held.
+  expect(first.output).not.toContain('will be held until');
 
   const second = await withDev(async (dev) => {
     expect(dev.secret).toBe(secret);
