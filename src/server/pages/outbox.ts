@@ -45,7 +45,7 @@ export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflo
   return page(
     { title: 'Outbox', section, wide: true },
     html`<h1>Outbox</h1>
-<p class="muted">Emails caught by the dev mail catcher, newest first.${filtered ? html` Showing ${filter.to ? html`mail to <strong>${filter.to}</strong>` : html`mail of <code>${filter.workflowId}</code>`} — <a href="/outbox">show all</a>.` : ''} <a href="/">Back to the overview</a>.</p>
+<p class="muted">Emails running sequences are holding back, then emails caught by the dev mail catcher, newest first.${filtered ? html` Showing ${filter.to ? html`mail to <strong>${filter.to}</strong>` : html`mail of <code>${filter.workflowId}</code>`} — <a href="/outbox">show all</a>.` : ''} <a href="/">Back to the overview</a>.</p>
 ${heldSection(held)}
 <h2>Sent</h2>
 ${rows.length === 0
