@@ -10,10 +10,11 @@ import { parsePeriod } from '../../src/payouts/period.js';
 import type { Expr, MetricDef } from '../../src/plan/schema.js';
 import { listReps } from '../../src/data/reps.js';
 import { bin, field, specRule, str, usd } from '../payouts/spec-rule.js';
+import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 import { fixture, tempDir } from './tmp.js';
 
-async function crm(): Promise<Db> {
-  const db = await openDatabase(join(tempDir(), 'crm.db'));
+async function crm(target: DialectTarget): Promise<Db> {
+  const db = await openDatabase(await target.fresh());
   for (const kind of ['reps', 'deals'] as const) {
     const r = await importCsv(db, kind, readFileSync(fixture(`${kind}.csv`), 'utf8'), `${kind}.csv`);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
@@ -29,9 +30,9 @@ const window = (label: string) => {
 
 const builtins = ['revenue', 'new_revenue', 'deals_won', 'win_rate', 'avg_deal_size', 'pipeline'];
 
-describe('built-in metrics per rep and period', () => {
+forEachDialect('built-in metrics per rep and period', (target) => {
   it('count deals closed inside the quarter only, in the target currency', async () => {
-    const db = await crm();
+    const db = await crm(target);
     const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: builtins, definitions: {} });
     const r1 = m.forRep('r1');
     expect(r1.metrics).toEqual({
@@ -50,7 +51,7 @@ describe('built-in metrics per rep and period', () => {
   });
 
   it('a deal on the last day of the period counts; the first day of the next does not', async () => {
-    const db = await crm();
+    const db = await crm(target);
     const revenue = async (label: string) =>
       (await computeMetrics(db, { window: window(label), currency: 'USD', metrics: ['revenue'], definitions: {} })).forRep('r1').metrics.revenue;
     expect(await revenue('2025-12')).toMatchObject({ amount: '99000' }); // D5 on 2025-12-31
@@ -61,7 +62,7 @@ describe('built-in metrics per rep and period', () => {
   });
 
   it('ISO weeks: 2020-W53 runs into January 2021 and 2021-W01 starts after it', async () => {
-    const db = await openDatabase(join(tempDir(), 'w.db'));
+    const db = await openDatabase(await target.fresh());
     await importCsv(db, 'deals', [
       'id,rep,amount,currency,stage,closed_at',
       'A,r1,1,USD,won,2020-12-27', // Sunday of 2020-W52
@@ -78,7 +79,7 @@ describe('built-in metrics per rep and period', () => {
   });
 
   it('sums exactly beyond float precision', async () => {
-    const db = await openDatabase(join(tempDir(), 'x.db'));
+    const db = await openDatabase(await target.fresh());
     await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nA,r1,0.1,USD,won,2026-01-02\nB,r1,0.2,USD,won,2026-01-03\nC,r1,9007199254.740993,USD,won,2026-01-04\n', 'x.csv');
     const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: ['revenue'], definitions: {} });
     expect(m.forRep('r1').metrics.revenue).toMatchObject({ amount: '9007199255.040993' });
@@ -91,7 +92,7 @@ const def = (name: string, where: Expr | null, aggregate: MetricDef['aggregate']
   type: aggregate === 'count' ? 'number' : 'money', source: { file: 'm.rules', line: 1 },
 });
 
-describe('custom metrics', () => {
+forEachDialect('custom metrics', (target) => {
   const won = bin('=', field('deal', 'stage'), str('won'));
   const analytics = def('analytics_revenue', bin('and', won, bin('=', field('deal', 'product'), str('Analytics'))));
   const bigWins = def('big_wins', bin('and', won, bin('>=', field('deal', 'amount', 'money'), usd('50000'))), 'count');
@@ -103,7 +104,7 @@ describe('custom metrics', () => {
   it('translate to SQL and agree with the evaluator fallback', async () => {
     expect(conditionToSql(analytics.where)).not.toBeNull();
     expect(conditionToSql(bigByArithmetic.where)).toBeNull();
-    const db = await crm();
+    const db = await crm(target);
     const definitions = Object.fromEntries([analytics, bigWins, notAnalytics, bigByArithmetic].map((d) => [d.name, d]));
     const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: Object.keys(definitions), definitions });
     expect(m.forRep('r1').metrics).toEqual({
@@ -117,7 +118,7 @@ describe('custom metrics', () => {
   });
 
   it('a null field differs from a literal, like the evaluator says', async () => {
-    const db = await openDatabase(join(tempDir(), 'n.db'));
+    const db = await openDatabase(await target.fresh());
     await importCsv(db, 'deals', 'id,rep,amount,currency,stage,product,closed_at\nA,r1,5,USD,won,,2026-01-02\nB,r1,7,USD,won,Core,2026-01-02\n', 'n.csv');
     const ne = def('ne', bin('!=', field('deal', 'product'), str('Core')), 'count');
     const eq = def('eq', bin('=', field('deal', 'product'), str('Core')), 'count');
@@ -128,9 +129,9 @@ describe('custom metrics', () => {
   });
 });
 
-describe('gatherFacts', () => {
+forEachDialect('gatherFacts', (target) => {
   it('collects measure, condition metrics, spiff deals and left-out deals for every selected rep', async () => {
-    const db = await crm();
+    const db = await crm(target);
     const rule = specRule();
     const gathered = await gatherFacts(db, rule, await listReps(db), '2026-Q1');
     expect(gathered.ok).toBe(true);
@@ -145,7 +146,7 @@ describe('gatherFacts', () => {
   });
 
   it('refuses a period of another kind or outside the effective dates', async () => {
-    const db = await crm();
+    const db = await crm(target);
     const month = await gatherFacts(db, specRule(), [], '2026-03');
     expect(month).toEqual({ ok: false, message: expect.stringContaining('paid per quarter') });
     const outside = await gatherFacts(db, specRule(), [], '2027-Q1');

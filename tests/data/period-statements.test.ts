@@ -13,13 +13,14 @@ import { listReps, upsertRep } from '../../src/data/reps.js';
 import { compareBinary } from '../../src/data/text-order.js';
 import type { Expr, IncentiveRule, MetricDef } from '../../src/plan/schema.js';
 import { bin, field, metric, num, specRule, str, usd } from '../payouts/spec-rule.js';
+import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 import { tempDir } from './tmp.js';
 
 // Ids in every part of the BINARY order: ASCII, Latin-1, U+E000–U+FFFF and above U+FFFF (surrogate pairs).
 const REP_IDS = ['r1', 'r10', 'r2', 'R3', 'é4', '\uE000x', '\uFFFDy', '😀z', '𝔸w', 'r_no_deals', "o'brien"];
 
-async function crm(deals = 400): Promise<Db> {
-  const db = await openDatabase(join(tempDir(), 'crm.db'));
+async function crm(target: DialectTarget, deals = 400): Promise<Db> {
+  const db = await openDatabase(await target.fresh());
   for (const [i, id] of REP_IDS.entries()) {
     await upsertRep(db, {
       id, name: `Rep ${i}`, email: `rep${i}@acme.example`, team: i % 3 ? 'EMEA AEs' : null, role: i % 4 ? 'AE' : 'SE',
@@ -72,10 +73,10 @@ const rules: Record<string, IncentiveRule> = {
   }),
 };
 
-describe('statements for every rep in one pass', () => {
+forEachDialect('statements for every rep in one pass', (target) => {
   it('equal the general way for every kind of rule, period and data size', async () => {
     for (const size of [40, 400]) {
-      const db = await crm(size);
+      const db = await crm(target, size);
       const everyone = await listReps(db);
       for (const [name, rule] of Object.entries(rules)) {
         for (const period of ['2026-Q1', '2026-Q2']) {
@@ -90,7 +91,7 @@ describe('statements for every rep in one pass', () => {
   });
 
   it('lists statements in the reps order of the general way and reports progress to the end', async () => {
-    const db = await crm();
+    const db = await crm(target);
     const seen: [number, number][] = [];
     const result = await statementsForPeriod(db, rules.allReps, '2026-Q1', { onProgress: (done, total) => seen.push([done, total]) });
     if (!result.ok) throw new Error(result.message);
@@ -101,16 +102,16 @@ describe('statements for every rep in one pass', () => {
   });
 
   it('period errors read the same as the general way', async () => {
-    const db = await crm(10);
+    const db = await crm(target, 10);
     expect(await statementsForPeriod(db, rules.spec, '2026-03')).toEqual(await statementsForPeriod(db, rules.spec, '2026-03', { reps: await listReps(db) }));
     expect(await statementsForPeriod(db, rules.spec, '2027-Q1')).toMatchObject({ ok: false, message: expect.stringContaining('outside') });
     await db.close();
   });
 });
 
-describe('the deal scan plan', () => {
+forEachDialect('the deal scan plan', (target) => {
   it('gives the same metrics through a table pass (wide window) and through the index (few reps)', async () => {
-    const db = await crm();
+    const db = await crm(target);
     const query = { window: { start: '2026-01-01', end: '2026-06-30' }, currency: 'USD', metrics: ['revenue', 'deals_won', 'win_rate', 'pipeline', 'avg_deal_size'], definitions: {} };
     const wide = await computeMetrics(db, query);
     for (const id of REP_IDS) {
