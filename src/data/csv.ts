@@ -1,6 +1,12 @@
-// RFC 4180 CSV: quoted fields, doubled quotes inside quotes, commas and newlines inside quotes,
-// CRLF or LF line ends, an optional UTF-8 byte-order mark, spaces around a quoted field. Every record carries the physical line
-// it starts on, so an import error can point at the line a spreadsheet user sees.
+// RFC 4180 CSV through csv-parse: quoted fields, doubled quotes inside quotes, commas and newlines
+// inside quotes, CRLF, LF or CR line ends (mixed too), an optional UTF-8 byte-order mark, spaces
+// around a quoted field. Files are read as a stream (`csvRecords`), so a 1M-row import never holds
+// the file. Every record carries the physical line it starts on, so an import error points at the
+// line a spreadsheet user sees; the lines are counted here, not taken from csv-parse's `info`,
+// which counts a CRLF inside a quoted field as two lines.
+import type { Readable } from 'node:stream';
+import { parse, type Options } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 
 export interface CsvRecord {
   /** 1-based physical line where the record starts. */
@@ -12,70 +18,114 @@ export type CsvParse =
   | { ok: true; records: CsvRecord[] }
   | { ok: false; line: number; message: string };
 
-export function parseCsv(text: string): CsvParse {
-  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let i = 0;
-  let quotedFieldOpenedAt = 0;
-  // A record is "empty" until it has a character or a separator: blank lines are skipped.
-  let started = false;
+/** Malformed CSV (an unclosed quote, a stray quote): parsing cannot go on past it. */
+export class CsvSyntaxError extends Error {
+  constructor(readonly line: number, message: string) { super(message); }
+}
 
-  const endField = () => { fields.push(field); field = ''; };
-  const endRecord = () => {
-    if (started) records.push({ line: recordLine, fields });
-    fields = [];
-    started = false;
-  };
+const options: Options = {
+  bom: true,
+  // Blank lines come through as [''] and are skipped below, counting their line.
+  skip_empty_lines: false,
+  // A ragged row is the importer's error to report with its line, not a parse failure.
+  relax_column_count: true,
+  // Spaces padding a quoted field (`a, "b" ,c`, as some CRM exports write) are outside the value.
+  trim: true,
+  record_delimiter: ['\r\n', '\n', '\r'],
+};
 
-  while (i < input.length) {
-    const ch = input[i];
-    if (ch === '"' && /^[ \t]*$/.test(field)) {
-      // Quoted field: runs to the next lone quote. Spaces padding it (`a, "b" ,c`, as some CRM
-      // exports write) are outside the value and dropped.
-      field = '';
-      started = true;
-      quotedFieldOpenedAt = line;
-      i++;
-      for (;;) {
-        if (i >= input.length) {
-          return { ok: false, line: quotedFieldOpenedAt, message: 'a quoted field is never closed (missing ")' };
-        }
-        const c = input[i];
-        if (c === '"') {
-          if (input[i + 1] === '"') { field += '"'; i += 2; continue; }
-          i++;
-          break;
-        }
-        if (c === '\n') line++;
-        field += c;
-        i++;
-      }
-      while (input[i] === ' ' || input[i] === '\t') i++;
-      const next = input[i];
-      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-        return { ok: false, line, message: 'unexpected text after a closing quote (use "" for a quote inside a quoted field)' };
-      }
-      continue;
-    }
-    if (ch === ',') { started = true; endField(); i++; continue; }
-    if (ch === '\r' || ch === '\n') {
-      if (started || field !== '') { started = true; endField(); }
-      endRecord();
-      i += ch === '\r' && input[i + 1] === '\n' ? 2 : 1;
-      line++;
-      recordLine = line;
-      continue;
-    }
-    if (ch === '"') return { ok: false, line, message: 'a quote inside an unquoted field (quote the whole field and double the quote)' };
-    started = true;
-    field += ch;
-    i++;
+/** Line breaks inside a record's (quoted) fields: CRLF, LF and CR each count one. */
+function breaksIn(fields: string[]): number {
+  let n = 0;
+  for (const f of fields) {
+    if (f.indexOf('\n') < 0 && f.indexOf('\r') < 0) continue;
+    n += f.match(/\r\n|\n|\r/g)!.length;
   }
-  if (started || field !== '') { started = true; endField(); endRecord(); }
+  return n;
+}
+
+/** Turns csv-parse's records into records with their starting lines, skipping blank lines. */
+class LineCounter {
+  /** The physical line the next record starts on. */
+  next = 1;
+
+  place(fields: string[]): CsvRecord | null {
+    const line = this.next;
+    if (fields.length === 1 && fields[0] === '') { this.next++; return null; }
+    this.next += 1 + breaksIn(fields);
+    return { line, fields };
+  }
+
+  /** csv-parse's error for the record that starts at `this.next`, in salesflow's words. */
+  syntaxError(err: unknown): CsvSyntaxError {
+    const code = (err as { code?: string }).code;
+    const message =
+      code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed (missing ")'
+      : code === 'INVALID_OPENING_QUOTE' ? 'a quote inside an unquoted field (quote the whole field and double the quote)'
+      : code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
+        ? 'unexpected text after a closing quote (use "" for a quote inside a quoted field)'
+      : `malformed CSV: ${(err as Error).message}`;
+    return new CsvSyntaxError(this.next, message);
+  }
+}
+
+/**
+ * The records of a CSV stream in batches (about `batch` records each), with their lines. A
+ * malformed file throws CsvSyntaxError after the records before the fault have been yielded.
+ */
+export async function* csvRecords(input: Readable, batch = 1000): AsyncGenerator<CsvRecord[]> {
+  const counter = new LineCounter();
+  const parser = parse(options);
+  let failure: unknown = null;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const signal = () => { const w = wake; wake = null; w?.(); };
+  parser.on('readable', signal);
+  parser.on('end', () => { ended = true; signal(); });
+  parser.on('error', (err) => { failure = err; signal(); });
+  input.on('error', (err) => { failure = err; signal(); });
+  input.pipe(parser);
+  try {
+    for (;;) {
+      let records: CsvRecord[] = [];
+      let fields: string[] | null;
+      while (records.length < batch && (fields = parser.read() as string[] | null) !== null) {
+        const record = counter.place(fields);
+        if (record) records.push(record);
+      }
+      if (records.length) { yield records; records = []; continue; }
+      if (failure) {
+        if ((failure as { code?: string }).code?.startsWith('CSV_') || (failure as { code?: string }).code === 'INVALID_OPENING_QUOTE') {
+          throw counter.syntaxError(failure);
+        }
+        throw failure;
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => { wake = resolve; });
+    }
+  } finally {
+    input.unpipe(parser);
+    if (!ended) { parser.destroy(); input.destroy(); }
+  }
+}
+
+/** Parse a whole CSV text (small files: fixtures, command output in tests). */
+export function parseCsv(text: string): CsvParse {
+  const counter = new LineCounter();
+  const records: CsvRecord[] = [];
+  try {
+    parseSync(text, {
+      ...options,
+      on_record: (fields: string[]) => {
+        const record = counter.place(fields);
+        if (record) records.push(record);
+        return null;
+      },
+    });
+  } catch (err) {
+    const syntax = counter.syntaxError(err);
+    return { ok: false, line: syntax.line, message: syntax.message };
+  }
   return { ok: true, records };
 }
 

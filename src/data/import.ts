@@ -1,44 +1,34 @@
 // CSV import of CRM data (SPEC §8): the header names §4 fields, every row is validated with the
 // record schemas, every bad row is reported as FILE:LINE: field: message, and a file with any bad
-// row writes nothing (validation first, then one transaction). Re-importing updates rows by id.
+// row writes nothing. Re-importing updates rows by id.
 //
-// Rows are written in batches of multi-row upserts (INSERT ... VALUES (...), (...) ON CONFLICT
-// DO UPDATE), the same statement on SQLite and PostgreSQL: one round trip per batch instead of
-// per row, inside the one transaction.
-import { sql, type Kysely } from 'kysely';
-import type { ZodType } from 'zod';
+// The file is streamed: records are parsed, validated and written in batches inside one
+// transaction while the file is read, so 1M deals need neither the file nor its rows in memory.
+// At the first bad row writing stops and the transaction is rolled back at the end; validation
+// goes on so every bad row is reported (the first MAX_PROBLEMS of them, and how many in all).
+// Per-kind behaviour lives in `kinds`; the per-row step is `validateRow` (src/data/import-rows.ts).
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
-import { parseCsv } from './csv.js';
-import { columnsOf, transaction, type Db } from './db.js';
-import { dealColumns, dealRow } from './deals.js';
+import { CsvSyntaxError, csvRecords } from './csv.js';
+import { columnsOf, type Db } from './db.js';
+import { dealColumns } from './deals.js';
+import { amountCheck, checkHeader, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
-import { toMicros } from './micros.js';
 import { repColumns } from './reps.js';
+
+export { checkHeader, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 
 export const importKinds = ['reps', 'deals', 'leads'] as const;
 export type ImportKind = (typeof importKinds)[number];
 
-export interface ImportProblem {
-  file: string;
-  line: number;
-  /** The column at fault, when there is one. */
-  field: string | null;
-  message: string;
-}
-
 export type ImportResult =
   | { ok: true; inserted: number; updated: number; warnings: string[] }
-  | { ok: false; problems: ImportProblem[] };
+  /** `problems` holds at most MAX_PROBLEMS; `total` counts them all when there were more. */
+  | { ok: false; problems: ImportProblem[]; total?: number };
 
-interface KindSpec {
-  columns: readonly string[];
-  required: readonly string[];
-  schema: ZodType;
-  /** The stored row of a validated record. */
-  row: (record: never, now: string) => Record<string, unknown>;
-}
-
-const kinds: Record<ImportKind, KindSpec> = {
+export const kinds: Record<ImportKind, KindSpec> = {
   reps: {
     columns: repColumns, required: ['id', 'name', 'email'], schema: RepRecord,
     row: (r: RepRecord, now) => ({ ...columnsOf(r, repColumns), updated_at: now }),
@@ -47,7 +37,13 @@ const kinds: Record<ImportKind, KindSpec> = {
     columns: dealColumns,
     required: ['id', 'rep', 'amount', 'currency', 'stage'],
     schema: DealRecord,
-    row: (d: DealRecord, now) => ({ ...dealRow(d, now) }),
+    fast: fastDeal,
+    check: amountCheck,
+    // As dealRow (src/data/deals.ts) stores it; micros without Decimal arithmetic on this hot path.
+    row: (d: DealRecord, now) => ({
+      id: d.id, rep: d.rep, name: d.name, amount: d.amount, currency: d.currency, stage: d.stage, product: d.product,
+      type: d.type, source: d.source, closed_at: d.closed_at, contact: d.contact, amount_micros: microsOf(d.amount), updated_at: now,
+    }),
   },
   leads: {
     columns: leadColumns, required: ['id', 'email'], schema: LeadRecord,
@@ -55,22 +51,12 @@ const kinds: Record<ImportKind, KindSpec> = {
   },
 };
 
-/** Rows per multi-row INSERT: 13 columns x 500 stays far below both dialects' parameter limits. */
-const BATCH = 500;
+/** Problems listed in full; beyond this only counted (a wrong file can have a million bad rows). */
+export const MAX_PROBLEMS = 100;
 
-// The three CRM tables share the shape the upsert needs (text id key, plain columns).
-type AnyTables = Record<ImportKind, Record<string, unknown>>;
-
-/** Upsert one batch of rows of a kind; returns how many of them were new. */
-async function writeBatch(db: Db, kind: ImportKind, rows: Record<string, unknown>[]): Promise<number> {
-  const k = db.kysely as unknown as Kysely<AnyTables>;
-  const ids = rows.map((r) => r.id as string);
-  const existing = await k.selectFrom(kind).select(sql<string>`id`.as('id')).where(sql.ref('id'), 'in', ids).execute();
-  const columns = Object.keys(rows[0]).filter((c) => c !== 'id');
-  await k.insertInto(kind).values(rows)
-    .onConflict((oc) => oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))))
-    .execute();
-  return rows.length - existing.length;
+export interface ImportOptions {
+  /** Called about once a second while rows are read: rows so far, seconds since the start. */
+  onProgress?: (rows: number, seconds: number) => void;
 }
 
 export function formatProblem(p: ImportProblem): string {
@@ -78,88 +64,99 @@ export function formatProblem(p: ImportProblem): string {
 }
 
 /** Validate and import CSV text of one kind; `file` names it in problems. */
-export async function importCsv(db: Db, kind: ImportKind, text: string, file: string): Promise<ImportResult> {
+export async function importCsv(db: Db, kind: ImportKind, text: string, file: string, options: ImportOptions = {}): Promise<ImportResult> {
+  return importCsvStream(db, kind, Readable.from([text]), file, options);
+}
+
+/** Validate and import the CSV file at `path` (streamed); problems name it as `file`. */
+export async function importCsvFile(db: Db, kind: ImportKind, path: string, file = path, options: ImportOptions = {}): Promise<ImportResult> {
+  statSync(path); // a missing file is an error of its own (ENOENT), not a CSV problem
+  return importCsvStream(db, kind, createReadStream(path, { highWaterMark: 1 << 20 }), file, options);
+}
+
+/** Thrown inside the import transaction to roll it back once the file has a problem. */
+class Rejected extends Error {}
+
+/** Validate and import a CSV stream of one kind; `file` names it in problems. */
+export async function importCsvStream(db: Db, kind: ImportKind, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
   const spec = kinds[kind];
-  const parsed = parseCsv(text);
-  if (!parsed.ok) return { ok: false, problems: [{ file, line: parsed.line, field: null, message: parsed.message }] };
-  const [header, ...rows] = parsed.records;
-  if (!header) return { ok: false, problems: [{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} fields` }] };
-
-  const names = header.fields.map((h) => h.trim().toLowerCase());
   const problems: ImportProblem[] = [];
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (!spec.columns.includes(name)) {
-      problems.push({
-        file, line: header.line, field: null,
-        message: `unknown column "${name}" for ${kind}; the columns are ${spec.columns.join(', ')}`,
-      });
-    } else if (seen.has(name)) {
-      problems.push({ file, line: header.line, field: null, message: `column "${name}" appears twice` });
-    }
-    seen.add(name);
-  }
-  const missing = spec.required.filter((c) => !names.includes(c));
-  if (missing.length) {
-    problems.push({ file, line: header.line, field: null, message: `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` });
-  }
-  if (problems.length) return { ok: false, problems };
-
-  const records: { line: number; record: Record<string, unknown> }[] = [];
+  let total = 0;
+  const report = (list: ImportProblem[]) => {
+    total += list.length;
+    for (const p of list) if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
   const idLines = new Map<string, number>();
-  for (const row of rows) {
-    if (row.fields.length !== names.length) {
-      problems.push({ file, line: row.line, field: null, message: `row has ${row.fields.length} fields, the header has ${names.length}` });
-      continue;
-    }
-    const raw: Record<string, string> = {};
-    names.forEach((name, i) => {
-      const value = row.fields[i].trim();
-      if (value !== '') raw[name] = value;
-    });
-    const result = spec.schema.safeParse(raw);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        const field = issue.path.length ? String(issue.path[0]) : null;
-        const absent = field !== null && raw[field] === undefined;
-        problems.push({ file, line: row.line, field, message: absent ? 'is required' : issue.message });
-      }
-      continue;
-    }
-    const record = result.data as Record<string, unknown>;
-    if (kind === 'deals') {
-      const micros = toMicros(String(record.amount));
-      if (!micros.ok) { problems.push({ file, line: row.line, field: 'amount', message: micros.message }); continue; }
-    }
-    const id = String(record.id);
-    const first = idLines.get(id);
-    if (first !== undefined) {
-      problems.push({ file, line: row.line, field: 'id', message: `duplicate id "${id}" (first on line ${first})` });
-      continue;
-    }
-    idLines.set(id, row.line);
-    records.push({ line: row.line, record });
-  }
-  if (problems.length) return { ok: false, problems };
+  // Deals may name reps not imported yet: collected to warn, not to fail.
+  const repsNamed = new Set<string>();
+  const started = Date.now();
+  let lastProgress = started;
+  let rowsRead = 0;
 
-  const now = new Date().toISOString();
-  let inserted = 0;
-  await transaction(db, async (tx) => {
-    for (let i = 0; i < records.length; i += BATCH) {
-      const rows = records.slice(i, i + BATCH).map(({ record }) => spec.row(record as never, now));
-      inserted += await writeBatch(tx, kind, rows);
+  const read = async (write: (rows: Record<string, unknown>[]) => Promise<void>) => {
+    const now = new Date().toISOString();
+    let names: string[] | null = null;
+    try {
+      for await (const batch of csvRecords(input)) {
+        let i = 0;
+        if (!names) {
+          const header = batch[0];
+          names = header.fields.map((h) => h.trim().toLowerCase());
+          const headerProblems = checkHeader(kind, spec, names, header.line, file);
+          // Rows cannot be read under a wrong header: report it alone.
+          if (headerProblems.length) { report(headerProblems); throw new Rejected(); }
+          i = 1;
+        }
+        const rows: Record<string, unknown>[] = [];
+        for (; i < batch.length; i++) {
+          const { line, fields } = batch[i];
+          const checked = validateRow(spec, names, fields, line, file);
+          if (!checked.ok) { report(checked.problems); continue; }
+          const id = String(checked.record.id);
+          const first = idLines.get(id);
+          if (first !== undefined) {
+            report([{ file, line, field: 'id', message: `duplicate id "${id}" (first on line ${first})` }]);
+            continue;
+          }
+          idLines.set(id, line);
+          if (total === 0) {
+            if (kind === 'deals') repsNamed.add(String(checked.record.rep));
+            rows.push(spec.row(checked.record as never, now));
+          }
+        }
+        rowsRead += batch.length;
+        // Once the file is known bad nothing more is written; the rest is only checked.
+        if (total === 0) await write(rows);
+        const at = Date.now();
+        if (options.onProgress && at - lastProgress >= 1000) {
+          lastProgress = at;
+          options.onProgress(rowsRead, (at - started) / 1000);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof CsvSyntaxError)) throw err;
+      report([{ file, line: err.line, field: null, message: err.message }]);
     }
-  });
-  const updated = records.length - inserted;
-  return { ok: true, inserted, updated, warnings: kind === 'deals' ? await unknownRepWarnings(db, records.map((r) => r.record)) : [] };
+    if (!names && total === 0) report([{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} fields` }]);
+    if (total > 0) throw new Rejected();
+  };
+
+  try {
+    const counts = await writeImport(db, kind, (writer) => read((rows) => writer.write(rows)));
+    const warnings = kind === 'deals' ? await unknownRepWarnings(db, repsNamed) : [];
+    return { ok: true, ...counts, warnings };
+  } catch (err) {
+    if (!(err instanceof Rejected)) throw err;
+    return total > problems.length ? { ok: false, problems, total } : { ok: false, problems };
+  }
 }
 
 /** Deals may arrive before their reps; say so instead of failing. */
-async function unknownRepWarnings(db: Db, deals: Record<string, unknown>[]): Promise<string[]> {
-  const reps = [...new Set(deals.map((d) => String(d.rep)))];
+async function unknownRepWarnings(db: Db, named: Set<string>): Promise<string[]> {
+  const reps = [...named];
   const known = new Set<string>();
-  for (let i = 0; i < reps.length; i += BATCH) {
-    const found = await db.kysely.selectFrom('reps').select('id').where('id', 'in', reps.slice(i, i + BATCH)).execute();
+  for (let i = 0; i < reps.length; i += 500) {
+    const found = await db.kysely.selectFrom('reps').select('id').where('id', 'in', reps.slice(i, i + 500)).execute();
     for (const { id } of found) known.add(id);
   }
   const missing = reps.filter((rep) => !known.has(rep));

@@ -1,10 +1,11 @@
 // `salesflow import --kind reps|deals|leads FILE.csv`: CRM data into the data source. Every bad
-// row is reported as FILE:LINE: field: message and nothing from that file is written.
-import { readFileSync } from 'node:fs';
+// row is reported as FILE:LINE: field: message and nothing from that file is written. The file is
+// streamed; a large one (or any, on a terminal) shows progress on stderr, never on stdout.
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
-import { formatProblem, importCsv, importKinds, type ImportKind } from '../../data/import.js';
+import { formatProblem, importCsvFile, importKinds, type ImportKind, type ImportOptions } from '../../data/import.js';
 
 const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv';
 
@@ -32,9 +33,11 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const file = positionals[0];
-  let text: string;
+  let size: number;
   try {
-    text = readFileSync(file, 'utf8');
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = stat.size;
   } catch (err) {
     process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 1;
@@ -51,10 +54,13 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const result = await importCsv(db, kind as ImportKind, text, file);
+    const progress = progressLine(size);
+    const result = await importCsvFile(db, kind as ImportKind, file, file, { onProgress: progress.update });
+    progress.done();
     if (!result.ok) {
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      const n = result.problems.length;
+      const n = result.total ?? result.problems.length;
+      if (n > result.problems.length) process.stderr.write(`... and ${n - result.problems.length} more (the first ${result.problems.length} are listed)\n`);
       process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing imported\n`);
       return 1;
     }
@@ -64,4 +70,29 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** Files above this size show progress even when stderr is not a terminal (logs of long imports). */
+const LARGE_FILE = 16 * 1024 * 1024;
+
+/**
+ * Progress on stderr: on a terminal one line rewritten in place, elsewhere a line per update,
+ * and then only for large files, so small imports in scripts stay quiet.
+ */
+function progressLine(size: number): { update: ImportOptions['onProgress']; done: () => void } {
+  const stream = process.stderr;
+  const tty = Boolean(stream.isTTY);
+  let shown = false;
+  return {
+    update: tty || size >= LARGE_FILE
+      ? (rows, seconds) => {
+        shown = true;
+        const text = `import: ${rows.toLocaleString('en-US')} rows read, ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`;
+        stream.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
+      }
+      : undefined,
+    done() {
+      if (shown && tty) stream.write('\r\x1b[2K');
+    },
+  };
 }

@@ -1,0 +1,127 @@
+// The validation step of CSV import, one header and one row at a time, so the streamed importer
+// and other sources (CRM exports mapped to salesflow fields, more import kinds) share it: a row
+// becomes a checked record or its problems as FILE:LINE: field: message.
+//
+// A kind may have a fast check for rows that are plainly valid (1M deals cannot afford a zod parse
+// each). It must only ever accept what the schema accepts and return what the schema returns; any
+// row it does not accept goes through the schema, so every message still comes from the schema.
+import { z, type ZodType } from 'zod';
+import { isCalendarDate } from '../plan/records.js';
+import { toMicros } from './micros.js';
+
+export interface ImportProblem {
+  file: string;
+  line: number;
+  /** The column at fault, when there is one. */
+  field: string | null;
+  message: string;
+}
+
+export interface KindSpec {
+  columns: readonly string[];
+  required: readonly string[];
+  schema: ZodType;
+  /** A plainly valid row's record exactly as `schema` would return it, or null: ask the schema. */
+  fast?: (raw: Record<string, string>) => Record<string, unknown> | null;
+  /** Checks beyond the schema (amount precision); problems for this line, empty when fine. */
+  check?: (record: Record<string, unknown>) => { field: string; message: string }[];
+  /** The stored row of a validated record (all of the table's written columns, in one order). */
+  row: (record: never, now: string) => Record<string, unknown>;
+}
+
+export type RowCheck =
+  | { ok: true; record: Record<string, unknown> }
+  | { ok: false; problems: ImportProblem[] };
+
+/** Problems with a header row (unknown, repeated or missing columns); names are already trimmed and lower-cased. */
+export function checkHeader(kind: string, spec: KindSpec, names: readonly string[], line: number, file: string): ImportProblem[] {
+  const problems: ImportProblem[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!spec.columns.includes(name)) {
+      problems.push({ file, line, field: null, message: `unknown column "${name}" for ${kind}; the columns are ${spec.columns.join(', ')}` });
+    } else if (seen.has(name)) {
+      problems.push({ file, line, field: null, message: `column "${name}" appears twice` });
+    }
+    seen.add(name);
+  }
+  const missing = spec.required.filter((c) => !names.includes(c));
+  if (missing.length) {
+    problems.push({ file, line, field: null, message: `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` });
+  }
+  return problems;
+}
+
+/** One data row: its fields under the header's names, trimmed; empty fields are absent. */
+export function validateRow(spec: KindSpec, names: readonly string[], fields: readonly string[], line: number, file: string): RowCheck {
+  if (fields.length !== names.length) {
+    return { ok: false, problems: [{ file, line, field: null, message: `row has ${fields.length} fields, the header has ${names.length}` }] };
+  }
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < names.length; i++) {
+    const value = fields[i].trim();
+    if (value !== '') raw[names[i]] = value;
+  }
+  let record = spec.fast?.(raw) ?? null;
+  if (!record) {
+    const result = spec.schema.safeParse(raw);
+    if (!result.success) {
+      return {
+        ok: false,
+        problems: result.error.issues.map((issue) => {
+          const field = issue.path.length ? String(issue.path[0]) : null;
+          const absent = field !== null && raw[field] === undefined;
+          return { file, line, field, message: absent ? 'is required' : issue.message };
+        }),
+      };
+    }
+    record = result.data as Record<string, unknown>;
+    const more = spec.check?.(record) ?? [];
+    if (more.length) return { ok: false, problems: more.map((p) => ({ file, line, ...p })) };
+  }
+  return { ok: true, record };
+}
+
+/** The amount check every money column shares: at most 6 decimals, within int64 micros. */
+export function amountCheck(record: Record<string, unknown>): { field: string; message: string }[] {
+  const micros = toMicros(String(record.amount));
+  return micros.ok ? [] : [{ field: 'amount', message: micros.message }];
+}
+
+const plainAmount = /^-?\d{1,12}(\.\d{1,6})?$/;
+const currencyCode = /^[A-Z]{3}$/;
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+// zod's own email pattern (what `z.string().email()` tests), so the fast path accepts no more.
+const email = z.regexes.email;
+const stages = new Set(['open', 'won', 'lost']);
+const dealTypes = new Set(['new', 'renewal', 'expansion']);
+
+/**
+ * DealRecord for a plainly valid deal row: amounts of at most 12 integer digits and 6 decimals
+ * (always within int64 micros), a 3-letter code, a known stage and type, a calendar date, zod's
+ * email pattern. Anything else (including oddities the schema may still accept) returns null.
+ */
+export function fastDeal(raw: Record<string, string>): Record<string, unknown> | null {
+  const { id, rep, amount, currency, stage, type, closed_at, contact } = raw;
+  if (id === undefined || rep === undefined || amount === undefined || currency === undefined || stage === undefined) return null;
+  if (!plainAmount.test(amount) || !currencyCode.test(currency) || !stages.has(stage)) return null;
+  if (type !== undefined && !dealTypes.has(type)) return null;
+  if (closed_at !== undefined && !(isoDate.test(closed_at) && isCalendarDate(closed_at))) return null;
+  if (contact !== undefined && !email.test(contact)) return null;
+  return {
+    id, rep, name: raw.name ?? null, amount, currency, stage, product: raw.product ?? null, type: type ?? null,
+    source: raw.source ?? null, closed_at: closed_at ?? null, contact: contact ?? null,
+  };
+}
+
+/** Micros of an amount as decimal text; plain amounts without Decimal arithmetic (the import's hot path). */
+export function microsOf(amount: string): string {
+  const m = /^(-?)(\d{1,12})(?:\.(\d{1,6}))?$/.exec(amount);
+  if (m) {
+    const micros = BigInt(m[2] + (m[3] ?? '').padEnd(6, '0'));
+    return (m[1] && micros !== 0n ? -micros : micros).toString();
+  }
+  const micros = toMicros(amount);
+  if (!micros.ok) throw new Error(`amount ${amount}: ${micros.message}`);
+  return micros.micros.toString();
+}
