@@ -13,6 +13,7 @@ import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import { CsvSyntaxError, csvRecords } from './csv.js';
 import { columnsOf, type Db } from './db.js';
 import { dealColumns } from './deals.js';
+import { IdIndex } from './id-index.js';
 import { amountCheck, checkHeader, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
@@ -71,7 +72,7 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, file: st
 /** Validate and import the CSV file at `path` (streamed); problems name it as `file`. */
 export async function importCsvFile(db: Db, kind: ImportKind, path: string, file = path, options: ImportOptions = {}): Promise<ImportResult> {
   statSync(path); // a missing file is an error of its own (ENOENT), not a CSV problem
-  return importCsvStream(db, kind, createReadStream(path, { highWaterMark: 1 << 20 }), file, options);
+  return importCsvStream(db, kind, createReadStream(path), file, options);
 }
 
 /** Thrown inside the import transaction to roll it back once the file has a problem. */
@@ -86,7 +87,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
     total += list.length;
     for (const p of list) if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
-  const idLines = new Map<string, number>();
+  const idLines = new IdIndex();
   // Deals may name reps not imported yet: collected to warn, not to fail.
   const repsNamed = new Set<string>();
   const started = Date.now();
@@ -113,12 +114,11 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           const checked = validateRow(spec, names, fields, line, file);
           if (!checked.ok) { report(checked.problems); continue; }
           const id = String(checked.record.id);
-          const first = idLines.get(id);
+          const first = idLines.firstLine(id, line);
           if (first !== undefined) {
             report([{ file, line, field: 'id', message: `duplicate id "${id}" (first on line ${first})` }]);
             continue;
           }
-          idLines.set(id, line);
           if (total === 0) {
             if (kind === 'deals') repsNamed.add(String(checked.record.rep));
             rows.push(spec.row(checked.record as never, now));
