@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, scalar, sql } from '../../src/data/db.js';
@@ -26,6 +27,20 @@ describe('salesflow import', () => {
     const db = await openDatabase(path);
     expect(await scalar(db, sql`SELECT count(*) FROM deals`)).toBe(0);
     await db.close();
+  });
+
+  it('lists the first 100 of many bad rows, counts the rest, and prints nothing on stdout', async () => {
+    const dir = tempDir();
+    const rows = Array.from({ length: 2_000 }, (_, i) => `d${i},r1,${i % 10 === 0 ? 'abc' : '5'},USD,won`);
+    const file = join(dir, 'many.csv');
+    writeFileSync(file, `id,rep,amount,currency,stage\n${rows.join('\n')}\n`);
+    const result = await salesflow(['import', '--kind', 'deals', file], join(dir, 'salesflow.db'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${file}:2: amount: expected a plain decimal`));
+    expect(lines[99]).toMatch(new RegExp(`^${file}:992: amount: `));
+    expect(lines.slice(100)).toEqual(['... and 100 more (the first 100 are listed)', `${file}: 200 problems; nothing imported`]);
   });
 
   it('explains a bad kind or a missing file', async () => {
