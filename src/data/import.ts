@@ -58,6 +58,8 @@ export const MAX_PROBLEMS = 100;
 export interface ImportOptions {
   /** Called about once a second while rows are read: rows so far, seconds since the start. */
   onProgress?: (rows: number, seconds: number) => void;
+  /** Milliseconds between progress calls (default 1000). */
+  progressEvery?: number;
 }
 
 export function formatProblem(p: ImportProblem): string {
@@ -128,7 +130,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
         // Once the file is known bad nothing more is written; the rest is only checked.
         if (total === 0) await write(rows);
         const at = Date.now();
-        if (options.onProgress && at - lastProgress >= 1000) {
+        if (options.onProgress && at - lastProgress >= (options.progressEvery ?? 1000)) {
           lastProgress = at;
           options.onProgress(rowsRead, (at - started) / 1000);
         }

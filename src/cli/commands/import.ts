@@ -73,14 +73,13 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** Files above this size show progress even when stderr is not a terminal (logs of long imports). */
-const LARGE_FILE = 16 * 1024 * 1024;
+export const LARGE_FILE = 16 * 1024 * 1024;
 
 /**
  * Progress on stderr: on a terminal one line rewritten in place, elsewhere a line per update,
  * and then only for large files, so small imports in scripts stay quiet.
  */
-function progressLine(size: number): { update: ImportOptions['onProgress']; done: () => void } {
-  const stream = process.stderr;
+export function progressLine(size: number, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr): { update: ImportOptions['onProgress']; done: () => void } {
   const tty = Boolean(stream.isTTY);
   let shown = false;
   return {
