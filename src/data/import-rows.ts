@@ -96,6 +96,19 @@ const email = z.regexes.email;
 const stages = new Set(['open', 'won', 'lost']);
 const dealTypes = new Set(['new', 'renewal', 'expansion']);
 
+// Files repeat the same few hundred dates; each is checked once (bounded: a file of all-distinct
+// dates only refills it).
+const dateChecks = new Map<string, boolean>();
+function calendarDate(text: string): boolean {
+  let ok = dateChecks.get(text);
+  if (ok === undefined) {
+    ok = isoDate.test(text) && isCalendarDate(text);
+    if (dateChecks.size >= 10_000) dateChecks.clear();
+    dateChecks.set(text, ok);
+  }
+  return ok;
+}
+
 /**
  * DealRecord for a plainly valid deal row: amounts of at most 12 integer digits and 6 decimals
  * (always within int64 micros), a 3-letter code, a known stage and type, a calendar date, zod's
@@ -106,7 +119,7 @@ export function fastDeal(raw: Record<string, string>): Record<string, unknown> |
   if (id === undefined || rep === undefined || amount === undefined || currency === undefined || stage === undefined) return null;
   if (!plainAmount.test(amount) || !currencyCode.test(currency) || !stages.has(stage)) return null;
   if (type !== undefined && !dealTypes.has(type)) return null;
-  if (closed_at !== undefined && !(isoDate.test(closed_at) && isCalendarDate(closed_at))) return null;
+  if (closed_at !== undefined && !calendarDate(closed_at)) return null;
   if (contact !== undefined && !email.test(contact)) return null;
   return {
     id, rep, name: raw.name ?? null, amount, currency, stage, product: raw.product ?? null, type: type ?? null,
@@ -114,14 +127,14 @@ export function fastDeal(raw: Record<string, string>): Record<string, unknown> |
   };
 }
 
-/** Micros of an amount as decimal text; plain amounts without Decimal arithmetic (the import's hot path). */
-export function microsOf(amount: string): string {
+/** Micros of a valid amount; plain amounts without Decimal arithmetic (the import's hot path). */
+export function microsOf(amount: string): bigint {
   const m = /^(-?)(\d{1,12})(?:\.(\d{1,6}))?$/.exec(amount);
   if (m) {
     const micros = BigInt(m[2] + (m[3] ?? '').padEnd(6, '0'));
-    return (m[1] && micros !== 0n ? -micros : micros).toString();
+    return m[1] ? -micros : micros;
   }
   const micros = toMicros(amount);
   if (!micros.ok) throw new Error(`amount ${amount}: ${micros.message}`);
-  return micros.micros.toString();
+  return micros.micros;
 }
