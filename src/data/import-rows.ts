@@ -25,6 +25,8 @@ export interface KindSpec {
   fast?: (raw: Record<string, string>) => Record<string, unknown> | null;
   /** Checks beyond the schema (amount precision); problems for this line, empty when fine. */
   check?: (record: Record<string, unknown>) => { field: string; message: string }[];
+  /** The schema enforces every CHECK constraint of the table, so the writer may skip them. */
+  checkedBySchema?: boolean;
   /** The stored row of a validated record (all of the table's written columns, in one order). */
   row: (record: never, now: string) => Record<string, unknown>;
 }

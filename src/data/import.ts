@@ -40,6 +40,8 @@ export const kinds: Record<ImportKind, KindSpec> = {
     schema: DealRecord,
     fast: fastDeal,
     check: amountCheck,
+    // The table's CHECKs are stage and type IN (...): DealRecord's enums (and fastDeal's sets).
+    checkedBySchema: true,
     // As dealRow (src/data/deals.ts) stores it; micros without Decimal arithmetic on this hot path.
     row: (d: DealRecord, now) => ({
       id: d.id, rep: d.rep, name: d.name, amount: d.amount, currency: d.currency, stage: d.stage, product: d.product,
@@ -144,7 +146,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   };
 
   try {
-    const counts = await writeImport(db, kind, (writer) => read((rows) => writer.write(rows)));
+    const counts = await writeImport(db, kind, (writer) => read((rows) => writer.write(rows)), { checkedBySchema: spec.checkedBySchema });
     const warnings = kind === 'deals' ? await unknownRepWarnings(db, repsNamed) : [];
     return { ok: true, ...counts, warnings };
   } catch (err) {

@@ -122,6 +122,9 @@ forEachDialect('streamed CSV import', (target) => {
       expect(String(await scalar(db, sql`SELECT CAST(amount_micros AS TEXT) FROM deals WHERE id = 'd10'`))).toBe('9007199254740993');
       expect(String(await scalar(db, sql`SELECT CAST(amount_micros AS TEXT) FROM deals WHERE id = 'd3'`))).toBe('3250000');
       expect(await dealCount(db)).toBe(3_000);
+      // The import skips the table's CHECKs it has already validated; afterwards they hold again.
+      await expect(sql`INSERT INTO deals (id, rep, amount, amount_micros, currency, stage, updated_at)
+        VALUES ('x', 'r1', '1', 1000000, 'USD', 'pending', 'now')`.execute(db.kysely)).rejects.toThrow(/check/i);
       const reps = await importCsv(db, 'reps', 'id,name,email\nr1,Ada,ada@acme.example\n', 'reps.csv');
       expect(reps).toMatchObject({ ok: true, inserted: 1 });
       expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada' });
