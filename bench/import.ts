@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   try {
     const csv = join(dir, 'deals.csv');
     await generate(csv);
-    process.stdout.write(`bench:import: ${DEALS.toLocaleString('en-US')} deals, ${RUNS} run(s) each\n`);
+    process.stdout.write(`bench:import: ${DEALS.toLocaleString('en-US')} deals, ${RUNS} run(s) each; measuring ${cli}\n`);
     let ok = true;
     if (sqliteWanted) ok = benchSqlite(dir, csv) && ok;
     if (pgWanted) ok = (await benchPostgres(csv)) && ok;
