@@ -16,6 +16,7 @@ import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
+import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
 
 export interface GoalContext {
   timezone: string;
@@ -98,7 +99,12 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const progress = progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end: parsed.period.end });
+      let end = parsed.period.end;
+      if (deps.measureAsOfCheckpoint) {
+        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+        if (today < end) end = today;
+      }
+      const progress = progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end });
       const attainmentText = progress.attainment?.toDecimalPlaces(2).toFixed(2) ?? null;
       const conditionHeld = holds(checkpoint.condition, {
         rep,

@@ -1,0 +1,242 @@
+// `salesflow backtest`: the plan replayed over a past window on the Java time-skipping server, with
+// the production workflows and activities, against a throwaway in-memory copy of the data source
+// and a local mail catcher. Nothing reaches anyone and the real data source is only read.
+//
+// The server starts at the real now; the workflows see the window instead through a constant clock
+// offset (src/workflows/backtest-clock.ts) that this client puts in every run's memo. The driver
+// walks the window's actions in time order — goal periods starting (a dispatch per goal and
+// period), scheduled sequences' ticks (a dispatch per tick), events from the log (routed as the
+// webhook routes them) and incentive periods ending (the statement function) — skipping server time
+// forward to each, so timers of the runs already going fire in between, as they would have.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { createActivities, createMailer, type Activities } from '../../activities/index.js';
+import type { Db } from '../../data/db.js';
+import { eachStatementForPeriod } from '../../data/period-statements.js';
+import { parseEvent } from '../../events/schema.js';
+import type { CrmEvent } from '../../events/schema.js';
+import type { Plan } from '../../plan/schema.js';
+import { startTimeSkippingEnv } from '../../temporal/index.js';
+import type { DispatchInput } from '../../workflows/api.js';
+import { BACKTEST_CLOCK_MEMO } from '../../workflows/backtest-clock.js';
+import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workflows/dispatch.js';
+import { routeEvent } from '../events.js';
+import { startMailCatcher } from '../mail-catcher.js';
+import { workflowsPath } from '../worker.js';
+import { emailEntries, sortTimeline, statementEntry, type TimelineEntry } from './timeline.js';
+import {
+  eventBounds, goalStartMs, periodEndMs, periodsEnding, periodsOverlapping, scheduleTicks, type BacktestWindow,
+} from './window.js';
+
+export interface BacktestOptions {
+  plan: Plan;
+  /** The real data source. Only read (serialized into memory); open it read-only. */
+  source: Db;
+  window: BacktestWindow;
+  /** Base of links in the rendered emails (never followed). */
+  publicUrl: string;
+  /** A test's already running time-skipping environment; otherwise one is started and torn down. */
+  testEnv?: TestWorkflowEnvironment;
+  /** Called before each step of the replay with the replayed time it has reached. */
+  onProgress?: (done: number, total: number, replayedTime: string) => void;
+}
+
+export interface BacktestResult {
+  timeline: TimelineEntry[];
+  /** Things the user should know (an incentive outside its effective dates, a malformed event). */
+  notes: string[];
+  counts: { workflowsStarted: number; events: number };
+}
+
+type Action =
+  | { at: number; kind: 'dispatch'; input: DispatchInput }
+  | { at: number; kind: 'event'; event: CrmEvent }
+  | { at: number; kind: 'statements'; ruleIndex: number; period: string };
+
+/** The data source copied into memory, minus what a replay must produce afresh (sent mail, statements). */
+export function throwawayCopy(source: Db, window: BacktestWindow): { db: Db; events: CrmEvent[]; notes: string[] } {
+  const image = source.serialize();
+  // A WAL file's header says so (bytes 18-19 = 2), and an in-memory copy cannot keep a WAL: mark
+  // the image as a rollback-journal database (1) before opening it.
+  image[18] = 1;
+  image[19] = 1;
+  const db = new Database(image);
+  db.pragma('foreign_keys = ON');
+  // The copy's outbox would otherwise answer "already sent" for runs with the same ids as real ones.
+  db.exec('DELETE FROM outbox; DELETE FROM caught_mail; DELETE FROM ledger; DELETE FROM statements;');
+  const { fromMs, toMs } = eventBounds(window);
+  const notes: string[] = [];
+  const events: CrmEvent[] = [];
+  const rows = db.prepare('SELECT id, occurred_at, payload FROM events').all() as { id: string; occurred_at: string; payload: string }[];
+  for (const row of rows) {
+    const at = Date.parse(row.occurred_at);
+    if (!(at >= fromMs && at < toMs)) continue;
+    const parsed = parseEvent(row.payload);
+    if (!parsed.ok) {
+      notes.push(`event ${row.id} in the log is not a valid event, left out: ${parsed.message}`);
+      continue;
+    }
+    events.push(parsed.event);
+  }
+  // Routed again during the replay, they must not look like events seen before; unsubscribes
+  // recorded since the window began are made again by the replayed events, at their time.
+  const forget = db.prepare('DELETE FROM events WHERE id = ?');
+  db.transaction(() => { for (const e of events) forget.run(e.id); })();
+  db.prepare('DELETE FROM suppressions WHERE created_at >= ?').run(new Date(fromMs).toISOString());
+  events.sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at) || (a.id < b.id ? -1 : 1));
+  return { db, events, notes };
+}
+
+function plannedActions(plan: Plan, window: BacktestWindow, events: CrmEvent[]): Action[] {
+  const actions: Action[] = [];
+  plan.rules.forEach((rule, ruleIndex) => {
+    if (rule.kind === 'goal') {
+      for (const period of periodsOverlapping(window, rule.period)) {
+        actions.push({
+          at: goalStartMs(window, period), kind: 'dispatch',
+          input: { rule, action: 'goal-period-start', period: period.label },
+        });
+      }
+    } else if (rule.kind === 'incentive') {
+      for (const period of periodsEnding(window, rule.period)) {
+        actions.push({ at: periodEndMs(period, rule.timezone), kind: 'statements', ruleIndex, period: period.label });
+      }
+    } else if (rule.trigger.kind === 'schedule') {
+      for (const tick of scheduleTicks(window, rule.trigger.schedule)) {
+        const firedAt = new Date(tick).toISOString();
+        actions.push({
+          at: tick, kind: 'dispatch',
+          input: { rule, action: 'sequence-tick', inRepZones: true, firedAt },
+        });
+      }
+    }
+  });
+  for (const event of events) actions.push({ at: Date.parse(event.occurred_at), kind: 'event', event });
+  // Stable: at one instant, plan order, then events in log order.
+  return actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i).map(({ a }) => a);
+}
+
+const PAGE = 100;
+
+/**
+ * What the dispatch workflow does when a schedule fires, done from the client: the same rep pages
+ * (the dispatch activity) and the same run per rep (`childFor`). Not the dispatch workflow itself:
+ * the Java test server keeps a time-skipping lock when a child outlives its abandoning parent, and
+ * then never skips again (see tests/workflows/scheduled-sequence-timezones.test.ts).
+ */
+async function fanOut(
+  input: DispatchInput, at: number, activities: Pick<Activities, 'dispatchReps'>, start: (child: ChildStart) => Promise<void>,
+): Promise<number> {
+  const period = dispatchPeriod(input, at);
+  const occurrence = input.rule.kind === 'sequence' ? tickDate(input, at) : null;
+  let started = 0;
+  for (let afterRepId = ''; ;) {
+    const page = await activities.dispatchReps({ rule: input.rule, period, afterRepId, limit: PAGE });
+    if (page.reps.length === 0) return started;
+    const children = page.reps.map((rep) => childFor(input, rep, period, occurrence)).filter((c): c is ChildStart => c !== null);
+    await Promise.all(children.map(start));
+    started += children.length;
+    afterRepId = page.reps[page.reps.length - 1].id;
+  }
+}
+
+/** Every run this client starts carries the clock offset (children and continue-as-new inherit it). */
+function clockInterceptor(offsetMs: number): WorkflowClientInterceptor {
+  return {
+    startWithDetails(input, next) {
+      return next({ ...input, options: { ...input.options, memo: { ...input.options.memo, [BACKTEST_CLOCK_MEMO]: offsetMs } } });
+    },
+  };
+}
+
+/** The production workflows bundled with the clock interceptor (about a second of webpack). */
+async function backtestBundle(): Promise<{ code: string }> {
+  const entry = workflowsPath();
+  const clock = path.join(path.dirname(entry), `backtest-clock${path.extname(entry)}`);
+  const quiet = () => {};
+  return bundleWorkflowCode({
+    workflowsPath: entry,
+    workflowInterceptorModules: [clock],
+    logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: (m) => console.warn(m), error: (m) => console.error(m) },
+  });
+}
+
+const HOUR = 3_600_000;
+
+export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  const { plan, window } = options;
+  const { db, events, notes } = throwawayCopy(options.source, window);
+  const sentAt = new Map<string, number>();
+  const timeline: TimelineEntry[] = [];
+  let workflowsStarted = 0;
+  const ownsEnv = !options.testEnv;
+  const [testEnv, catcher, bundle] = await Promise.all([
+    options.testEnv ?? startTimeSkippingEnv(),
+    startMailCatcher(db, {
+      onMail: (mail) => {
+        const date = /^date:\s*(.+)$/im.exec(mail.raw.slice(0, mail.raw.search(/\r?\n\r?\n/)))?.[1];
+        if (mail.message_id && date) sentAt.set(mail.message_id, Date.parse(date));
+      },
+    }),
+    backtestBundle(),
+  ]);
+  const mailer = createMailer(catcher.smtpUrl);
+  try {
+    const namespace = testEnv.namespace ?? 'default';
+    const taskQueue = `backtest-${randomBytes(4).toString('hex')}`;
+    // Workflow time = server time + offset: the replay begins when `from` begins in the earliest zone.
+    const offset = window.startMs - (await testEnv.currentTimeMs());
+    const client = new Client({ connection: testEnv.connection, namespace, interceptors: { workflow: [clockInterceptor(offset)] } });
+    const virtualNow = async () => (await testEnv.currentTimeMs()) + offset;
+    const activities = createActivities({
+      db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
+    });
+    const worker = await Worker.create({
+      connection: testEnv.nativeConnection,
+      namespace,
+      taskQueue,
+      workflowBundle: bundle,
+      activities,
+    });
+    const routeDeps = {
+      client, db, plan,
+      config: { temporal: { address: testEnv.address, namespace, taskQueue } },
+    };
+
+    await worker.runUntil(async () => {
+      const actions = plannedActions(plan, window, events);
+      for (const [done, action] of actions.entries()) {
+        options.onProgress?.(done, actions.length, new Date(action.at).toISOString());
+        const wait = action.at - (await virtualNow());
+        if (wait > 0) await testEnv.sleep(wait);
+        if (action.kind === 'dispatch') {
+          workflowsStarted += await fanOut(action.input, action.at, activities, (child) =>
+            client.workflow.start(child.workflowType, { taskQueue, workflowId: child.workflowId, args: child.args }).then(() => {}));
+        } else if (action.kind === 'event') {
+          const routed = await routeEvent(routeDeps, action.event);
+          workflowsStarted += routed.started.length;
+        } else {
+          const rule = plan.rules[action.ruleIndex];
+          if (rule.kind !== 'incentive') continue;
+          const run = eachStatementForPeriod(db, rule, action.period, (s) => { timeline.push(statementEntry(s, action.at)); });
+          if (!run.ok) notes.push(`no statements of "${rule.name}" for ${action.period}: ${run.message}`);
+        }
+      }
+      // On to the moment `to` has ended everywhere, and an hour past it so nothing due at that
+      // midnight is still in flight; later emails fall outside the window and are not reported.
+      const wait = window.endMs + HOUR - (await virtualNow());
+      if (wait > 0) await testEnv.sleep(wait);
+    });
+    timeline.push(...emailEntries(db, plan, window, sentAt));
+    return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
+  } finally {
+    mailer.close();
+    await catcher.close();
+    if (ownsEnv) await testEnv.teardown();
+    db.close();
+  }
+}
