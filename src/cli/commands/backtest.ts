@@ -75,17 +75,45 @@ export async function run(args: string[]): Promise<number> {
     if (err instanceof DataSourceError) { process.stderr.write(`salesflow backtest: ${err.message}\n`); return 1; }
     throw err;
   }
-  // Temporal's own logging would bury the timeline; warnings and errors still show.
+  // A long skip of server time trips grpc's keep-alive pings, which it then logs though it recovers.
+  process.env.GRPC_VERBOSITY ??= 'NONE';
+  // Temporal's own logging would bury the timeline (the test server's missing capabilities are
+  // warned about at every start); errors still show.
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
   const { runBacktest } = await import('../../runtime/backtest/run.js');
   const { timelineJson, timelineTable } = await import('../../runtime/backtest/timeline.js');
+  const progress = progressLine();
   try {
-    const result = await runBacktest({ plan: selected.plan, source, window: window.window, publicUrl: config.publicUrl });
+    const result = await runBacktest({
+      plan: selected.plan, source, window: window.window, publicUrl: config.publicUrl, onProgress: progress.update,
+    });
+    progress.done();
     process.stdout.write(values.format === 'json' ? timelineJson(result.timeline) : timelineTable(result.timeline));
     for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
     return 0;
   } finally {
+    progress.done();
     source.close();
   }
+}
+
+/** The replayed date on stderr while it runs, only on a terminal and only when the output goes elsewhere. */
+function progressLine(): { update: (done: number, total: number, at: string) => void; done: () => void } {
+  const stream = process.stderr;
+  let shown = false;
+  return {
+    update(done, total, at) {
+      if (!stream.isTTY || process.stdout.isTTY) return;
+      shown = true;
+      stream.write(`\rreplaying ${at.slice(0, 10)} (${done}/${total} steps)`);
+    },
+    done() {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
 }
