@@ -4,10 +4,10 @@
 //
 // The server starts at the real now; the workflows see the window instead through a constant clock
 // offset (src/workflows/backtest-clock.ts) that this client puts in every run's memo. The driver
-// walks the window's actions in time order — goal periods starting (a dispatch per goal and
-// period), scheduled sequences' ticks (a dispatch per tick), events from the log (routed as the
-// webhook routes them) and incentive periods ending (the statement function) — skipping server time
-// forward to each, so timers of the runs already going fire in between, as they would have.
+// walks the window's actions in time order — goal periods starting and scheduled sequences'
+// ticks (one run per rep, as the dispatch workflow starts them), events from the log (routed as
+// the webhook routes them) and incentive periods ending (the statement function) — skipping server
+// time forward to each, so timers of the runs already going fire in between, as they would have.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -174,6 +174,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const timeline: TimelineEntry[] = [];
   let workflowsStarted = 0;
   const ownsEnv = !options.testEnv;
+  // The test server's launcher stops the JIT at C1 for a fast start; a replay runs long enough for
+  // the optimizing compiler to pay (later JVM flags win). Set the variable to choose otherwise.
+  if (ownsEnv) process.env.TEMPORAL_TEST_SERVER_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
   const [testEnv, catcher, bundle] = await Promise.all([
     options.testEnv ?? startTimeSkippingEnv(),
     startMailCatcher(db, {
