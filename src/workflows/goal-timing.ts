@@ -50,17 +50,20 @@ export function localFraction(span: PeriodSpan, percent: string, timeZone: strin
 }
 
 /**
- * When a checkpoint is next due strictly after `cursor` and no later than the period's end; null:
- * not again. `localFractions` false keeps the elapsed-time fraction runs started before
- * 'goal-local-periods' used.
+ * When a checkpoint is next due strictly after `cursor` and within the period; null: not again.
+ * A check-in at the period's last instant (`every monday at 00:00` when the next week begins)
+ * belongs to the next period, whose run sends it. `localPeriods` false keeps what runs started
+ * before 'goal-local-periods' did: elapsed-time fractions, and that check-in sent by both runs.
  */
-export function nextDue(checkpoint: GoalCheckpoint, cursor: number, span: PeriodSpan, timeZone: string, localFractions: boolean): number | null {
+export function nextDue(checkpoint: GoalCheckpoint, cursor: number, span: PeriodSpan, timeZone: string, localPeriods: boolean): number | null {
   const { start, end } = span;
   const when = checkpoint.when;
   let due: number;
-  if (when.kind === 'every') due = nextWeekly(when.schedule, timeZone, Math.max(cursor, start - 1));
-  else if (when.kind === 'fraction') {
-    due = localFractions ? localFraction(span, when.percent, timeZone) : start + Math.round(((end - start) * Number(when.percent)) / 100);
+  if (when.kind === 'every') {
+    due = nextWeekly(when.schedule, timeZone, Math.max(cursor, start - 1));
+    if (localPeriods && due >= end) return null;
+  } else if (when.kind === 'fraction') {
+    due = localPeriods ? localFraction(span, when.percent, timeZone) : start + Math.round(((end - start) * Number(when.percent)) / 100);
   } else due = end;
   return due > cursor && due <= end ? due : null;
 }
