@@ -127,6 +127,17 @@ describe('goal workflow', () => {
     expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review')).map((m) => m.date.toISOString())).toEqual([new Date(april).toISOString()]);
   });
 
+  test('a rep whose zone the tz database does not know (CSVs are not checked) gets the rule zone\'s times, not a failed run', async () => {
+    const rep = seedRep('nowhere', 'Mars/Olympus_Mons', '10000', `${year}-05-04`);
+    const rule = { ...goalRule({ id: 'may-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] }), timezone: 'America/New_York' };
+    await (await run(rule, rep.id, `${year}-05`)).result();
+    const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(checkinMails.length).toBeGreaterThanOrEqual(4);
+    for (const m of checkinMails) expect(localTime(m.date.getTime(), 'America/New_York')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
+    const review = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'));
+    expect(review.map((m) => m.date.toISOString())).toEqual([`${year}-06-01T04:00:00.000Z`]);
+  });
+
   test('a year of weekly check-ins continues as new and sends every check-in exactly once', async () => {
     const rep = seedRep('yearly', 'Europe/Berlin', '50000', `${year}-06-10`);
     const rule = goalRule({ id: 'year-goal', period: 'year', target: '500000', checkpoints: [checkpoints[0]], templates: [checkinTpl] });
