@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
+import { countOf, openDatabase, sql } from '../../src/data/db.js';
 import { recordEventOnce } from '../../src/data/events.js';
 import { importCsv } from '../../src/data/import.js';
+import { insertOutboxIfAbsent } from '../../src/data/outbox.js';
 import { loadRules } from '../../src/dsl/index.js';
 import { parseEvent } from '../../src/events/schema.js';
 import { runBacktest, type BacktestResult } from '../../src/runtime/backtest/run.js';
@@ -29,42 +30,43 @@ let before: { file: string; rows: Record<string, number> };
 
 const TABLES = ['reps', 'deals', 'leads', 'events', 'statements', 'ledger', 'outbox', 'suppressions', 'caught_mail'];
 
-function snapshot(): { file: string; rows: Record<string, number> } {
-  const db = openDatabase(dbPath, { readonly: true });
-  const rows = Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number]));
-  db.close();
+async function snapshot(): Promise<{ file: string; rows: Record<string, number> }> {
+  const db = await openDatabase(dbPath, { readonly: true });
+  const rows: Record<string, number> = {};
+  for (const t of TABLES) rows[t] = await countOf(db, sql`SELECT count(*) FROM ${sql.table(t)}`);
+  await db.close();
   return { file: createHash('sha256').update(fs.readFileSync(dbPath)).digest('hex'), rows };
 }
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-backtest-'));
   dbPath = path.join(dir, 'salesflow.db');
-  const db = openDatabase(dbPath);
-  expect(importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toMatchObject({ ok: true });
-  expect(importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true });
+  const db = await openDatabase(dbPath);
+  expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toMatchObject({ ok: true });
+  expect(await importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true });
   for (const raw of JSON.parse(read('events.json')) as unknown[]) {
     const parsed = parseEvent(JSON.stringify(raw));
     if (!parsed.ok) throw new Error(parsed.message);
-    recordEventOnce(db, parsed.event);
+    await recordEventOnce(db, parsed.event);
   }
   // A real email already sent before the backtest: the replay must neither see nor touch it.
-  db.prepare(
-    `INSERT INTO outbox (key, workflow_id, rule_id, template, to_addr, from_addr, subject, html, text, headers, status, created_at)
-     VALUES ('seq:webinar-follow-up:lead:L-1:s1:priya@northwind.example', 'seq:webinar-follow-up:lead:L-1', 'webinar-follow-up',
-             'webinar-thanks', 'priya@northwind.example', 'ops@acme.example', 'old', '', '', '{}', 'sent', '2026-07-08T10:00:01Z')`,
-  ).run();
-  db.close();
-  before = snapshot();
+  await insertOutboxIfAbsent(db, {
+    key: 'seq:webinar-follow-up:lead:L-1:s1:priya@northwind.example', workflow_id: 'seq:webinar-follow-up:lead:L-1',
+    rule_id: 'webinar-follow-up', template: 'webinar-thanks', to_addr: 'priya@northwind.example', from_addr: 'ops@acme.example',
+    subject: 'old', html: '', text: '', headers: {},
+  }, 'sent');
+  await db.close();
+  before = await snapshot();
 
   const compiled = await loadRules([path.join(fixtures, 'rules')]);
   if (!compiled.plan) throw new Error(JSON.stringify(compiled.diagnostics));
   const window = parseWindow('2026-07-01', '2026-09-30');
   if (!window.ok) throw new Error(window.message);
-  const source = openDatabase(dbPath, { readonly: true });
+  const source = await openDatabase(dbPath, { readonly: true });
   try {
     result = await runBacktest({ plan: compiled.plan, source, window: window.window, publicUrl: 'http://salesflow.test' });
   } finally {
-    source.close();
+    await source.close();
   }
 }, 240_000);
 
@@ -165,7 +167,7 @@ describe('backtest of a fixture quarter (2026-Q3)', () => {
     }
   });
 
-  test('the real data source is exactly as it was: nothing recorded, sent, approved or paid', () => {
-    expect(snapshot()).toEqual(before);
+  test('the real data source is exactly as it was: nothing recorded, sent, approved or paid', async () => {
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -70,7 +70,7 @@ export async function run(args: string[]): Promise<number> {
 
   let source: Db;
   try {
-    source = openDatabase(config.databasePath, { readonly: true });
+    source = await openDatabase(config.databasePath, { readonly: true });
   } catch (err) {
     if (err instanceof DataSourceError) { process.stderr.write(`salesflow backtest: ${err.message}\n`); return 1; }
     throw err;
@@ -97,7 +97,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } finally {
     progress.done();
-    source.close();
+    await source.close();
   }
 }
 

@@ -10,12 +10,11 @@
 // time forward to each, so timers of the runs already going fire in between, as they would have.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities, createMailer, type Activities } from '../../activities/index.js';
-import type { Db } from '../../data/db.js';
+import { openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
 import { parseEvent } from '../../events/schema.js';
 import type { CrmEvent } from '../../events/schema.js';
@@ -57,22 +56,27 @@ type Action =
   | { at: number; kind: 'event'; event: CrmEvent }
   | { at: number; kind: 'statements'; ruleIndex: number; period: string };
 
-/** The data source copied into memory, minus what a replay must produce afresh (sent mail, statements). */
-export function throwawayCopy(source: Db, window: BacktestWindow): { db: Db; events: CrmEvent[]; notes: string[] } {
-  const image = source.serialize();
-  // A WAL file's header says so (bytes 18-19 = 2), and an in-memory copy cannot keep a WAL: mark
-  // the image as a rollback-journal database (1) before opening it.
-  image[18] = 1;
-  image[19] = 1;
-  const db = new Database(image);
-  db.pragma('foreign_keys = ON');
-  // The copy's outbox would otherwise answer "already sent" for runs with the same ids as real ones.
-  db.exec('DELETE FROM outbox; DELETE FROM caught_mail; DELETE FROM ledger; DELETE FROM statements;');
+/** The tables a replay reads; outbox, caught mail and recorded statements are produced afresh. */
+const COPIED_TABLES = ['reps', 'deals', 'leads', 'events', 'suppressions', 'ledger'] as const;
+const COPY_CHUNK = 500;
+
+/**
+ * The data source (SQLite or PostgreSQL) copied into an in-memory SQLite database through the
+ * query builder: the replay writes there (outbox, routed events, the entities they carry) and the
+ * real data source is only read.
+ */
+export async function throwawayCopy(source: Db, window: BacktestWindow): Promise<{ db: Db; events: CrmEvent[]; notes: string[] }> {
+  const db = await openDatabase(':memory:');
+  for (const table of COPIED_TABLES) {
+    const all = await source.kysely.selectFrom(table).selectAll().execute();
+    for (let i = 0; i < all.length; i += COPY_CHUNK) {
+      await db.kysely.insertInto(table).values(all.slice(i, i + COPY_CHUNK) as never).execute();
+    }
+  }
   const { fromMs, toMs } = eventBounds(window);
   const notes: string[] = [];
   const events: CrmEvent[] = [];
-  const rows = db.prepare('SELECT id, occurred_at, payload FROM events').all() as { id: string; occurred_at: string; payload: string }[];
-  for (const row of rows) {
+  for (const row of await db.kysely.selectFrom('events').select(['id', 'occurred_at', 'payload']).execute()) {
     const at = Date.parse(row.occurred_at);
     if (!(at >= fromMs && at < toMs)) continue;
     const parsed = parseEvent(row.payload);
@@ -84,9 +88,10 @@ export function throwawayCopy(source: Db, window: BacktestWindow): { db: Db; eve
   }
   // Routed again during the replay, they must not look like events seen before; unsubscribes
   // recorded since the window began are made again by the replayed events, at their time.
-  const forget = db.prepare('DELETE FROM events WHERE id = ?');
-  db.transaction(() => { for (const e of events) forget.run(e.id); })();
-  db.prepare('DELETE FROM suppressions WHERE created_at >= ?').run(new Date(fromMs).toISOString());
+  for (let i = 0; i < events.length; i += COPY_CHUNK) {
+    await db.kysely.deleteFrom('events').where('id', 'in', events.slice(i, i + COPY_CHUNK).map((e) => e.id)).execute();
+  }
+  await db.kysely.deleteFrom('suppressions').where('created_at', '>=', new Date(fromMs).toISOString()).execute();
   events.sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at) || (a.id < b.id ? -1 : 1));
   return { db, events, notes };
 }
@@ -169,7 +174,7 @@ const HOUR = 3_600_000;
 
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { plan, window } = options;
-  const { db, events, notes } = throwawayCopy(options.source, window);
+  const { db, events, notes } = await throwawayCopy(options.source, window);
   const sentAt = new Map<string, number>();
   const timeline: TimelineEntry[] = [];
   let workflowsStarted = 0;
@@ -225,7 +230,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         } else {
           const rule = plan.rules[action.ruleIndex];
           if (rule.kind !== 'incentive') continue;
-          const run = eachStatementForPeriod(db, rule, action.period, (s) => { timeline.push(statementEntry(s, action.at)); });
+          const run = await eachStatementForPeriod(db, rule, action.period, (s) => { timeline.push(statementEntry(s, action.at)); });
           if (!run.ok) notes.push(`no statements of "${rule.name}" for ${action.period}: ${run.message}`);
         }
       }
@@ -234,12 +239,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       const wait = window.endMs + HOUR - (await virtualNow());
       if (wait > 0) await testEnv.sleep(wait);
     });
-    timeline.push(...emailEntries(db, plan, window, sentAt));
+    timeline.push(...(await emailEntries(db, plan, window, sentAt)));
     return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
   } finally {
     mailer.close();
     await catcher.close();
     if (ownsEnv) await testEnv.teardown();
-    db.close();
+    await db.close();
   }
 }

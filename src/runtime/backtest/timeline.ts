@@ -58,19 +58,19 @@ interface SentRow {
  * The rep a run concerns: `goal:<rule>:<rep>:<period>`, `seq:<rule>:rep:<rep>:<date>`, and for
  * lead and deal sequences (`seq:<rule>:lead|deal:<id>`) the lead's owner or the deal's rep.
  */
-function repOfRun(db: Db, workflowId: string, ruleId: string): string {
+async function repOfRun(db: Db, workflowId: string, ruleId: string): Promise<string> {
   const rest = workflowId.slice(workflowId.indexOf(`:${ruleId}:`) + ruleId.length + 2);
   if (workflowId.startsWith('goal:')) return rest.slice(0, rest.lastIndexOf(':'));
   const kind = rest.slice(0, rest.indexOf(':'));
   const id = rest.slice(kind.length + 1);
   if (kind === 'rep') return id.slice(0, id.lastIndexOf(':'));
-  if (kind === 'lead') return getLead(db, id)?.owner ?? '';
-  if (kind === 'deal') return getDeal(db, id)?.rep ?? '';
+  if (kind === 'lead') return (await getLead(db, id))?.owner ?? '';
+  if (kind === 'deal') return (await getDeal(db, id))?.rep ?? '';
   return '';
 }
 
-function zoneOf(db: Db, email: string, fallback: string): string {
-  const zone = getRepByEmail(db, email)?.timezone ?? getLeadByEmail(db, email)?.timezone ?? null;
+async function zoneOf(db: Db, email: string, fallback: string): Promise<string> {
+  const zone = (await getRepByEmail(db, email))?.timezone ?? (await getLeadByEmail(db, email))?.timezone ?? null;
   return zone && isKnownTimeZone(zone) ? zone : fallback;
 }
 
@@ -78,21 +78,24 @@ function zoneOf(db: Db, email: string, fallback: string): string {
  * Every email sent in the replay whose local time lies in the window, from the outbox of the
  * throwaway data source and the send times the catcher saw (Message-ID → Date header).
  */
-export function emailEntries(db: Db, plan: Plan, window: BacktestWindow, sentAt: Map<string, number>): EmailEntry[] {
+export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, sentAt: Map<string, number>): Promise<EmailEntry[]> {
   const rules = new Map(plan.rules.map((r) => [r.id, r]));
-  const rows = db
-    .prepare("SELECT workflow_id, rule_id, template, to_addr, subject, message_id FROM outbox WHERE status = 'sent' ORDER BY id")
-    .all() as SentRow[];
+  const rows = (await db.kysely
+    .selectFrom('outbox')
+    .select(['workflow_id', 'rule_id', 'template', 'to_addr', 'subject', 'message_id'])
+    .where('status', '=', 'sent')
+    .orderBy('id')
+    .execute()) as SentRow[];
   const entries: EmailEntry[] = [];
   for (const row of rows) {
     const rule = rules.get(row.rule_id);
     const at = sentAt.get(row.message_id);
     if (!rule || at === undefined) continue;
-    const zone = zoneOf(db, row.to_addr, rule.timezone);
+    const zone = await zoneOf(db, row.to_addr, rule.timezone);
     if (!inWindowFor(window, at, zone)) continue;
     entries.push({
       kind: 'email', at: new Date(at).toISOString(), local: localMinute(at, zone), zone, rule: rule.name,
-      rep: repOfRun(db, row.workflow_id, rule.id), to: row.to_addr, template: row.template, subject: row.subject,
+      rep: await repOfRun(db, row.workflow_id, rule.id), to: row.to_addr, template: row.template, subject: row.subject,
     });
   }
   return entries;
