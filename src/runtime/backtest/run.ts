@@ -33,7 +33,7 @@ import {
 
 export interface BacktestOptions {
   plan: Plan;
-  /** The real data source. Only read (serialized into memory); open it read-only. */
+  /** The real data source, SQLite or PostgreSQL. Only read (copied into memory); open it read-only. */
   source: Db;
   window: BacktestWindow;
   /** Base of links in the rendered emails (never followed). */
@@ -182,7 +182,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   // The test server's launcher stops the JIT at C1 for a fast start; a replay runs long enough for
   // the optimizing compiler to pay (later JVM flags win). Set the variable to choose otherwise.
   if (ownsEnv) process.env.TEMPORAL_TEST_SERVER_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
-  const [testEnv, catcher, bundle] = await Promise.all([
+  const started = await Promise.allSettled([
     options.testEnv ?? startTimeSkippingEnv(),
     startMailCatcher(db, {
       onMail: (mail) => {
@@ -191,7 +191,16 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       },
     }),
     backtestBundle(),
-  ]);
+  ] as const);
+  const [envStart, catcherStart, bundleStart] = started;
+  if (envStart.status === 'rejected' || catcherStart.status === 'rejected' || bundleStart.status === 'rejected') {
+    // Whatever did start is stopped again before the failure is reported.
+    if (envStart.status === 'fulfilled' && ownsEnv) await envStart.value.teardown();
+    if (catcherStart.status === 'fulfilled') await catcherStart.value.close();
+    await db.close();
+    throw started.map((r) => (r.status === 'rejected' ? r.reason : null)).find((reason) => reason !== null);
+  }
+  const [testEnv, catcher, bundle] = [envStart.value, catcherStart.value, bundleStart.value];
   const mailer = createMailer(catcher.smtpUrl);
   try {
     const namespace = testEnv.namespace ?? 'default';
