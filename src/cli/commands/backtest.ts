@@ -82,20 +82,33 @@ export async function run(args: string[]): Promise<number> {
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   Runtime.install({
     logger: new DefaultLogger('ERROR'),
+    // Ctrl-C is handled below (stop between steps, then tear down), not by shutting the worker down mid-step.
+    shutdownSignals: [],
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
   const { runBacktest } = await import('../../runtime/backtest/run.js');
   const { timelineJson, timelineTable } = await import('../../runtime/backtest/timeline.js');
   const progress = progressLine();
+  // Ctrl-C stops at the next step and tears the time-skipping server down, so no JVM is left behind.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nsalesflow backtest: interrupted; stopping the replay\n');
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSigint);
   try {
     const result = await runBacktest({
-      plan: selected.plan, source, window: window.window, publicUrl: config.publicUrl, onProgress: progress.update,
+      plan: selected.plan, source, window: window.window, publicUrl: config.publicUrl, onProgress: progress.update, signal: interrupt.signal,
     });
     progress.done();
     process.stdout.write(values.format === 'json' ? timelineJson(result.timeline) : timelineTable(result.timeline));
     for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
     return 0;
+  } catch (err) {
+    if (interrupt.signal.aborted) return 130;
+    throw err;
   } finally {
+    process.off('SIGINT', onSigint);
     progress.done();
     await source.close();
   }

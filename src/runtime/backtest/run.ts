@@ -40,6 +40,8 @@ export interface BacktestOptions {
   publicUrl: string;
   /** A test's already running time-skipping environment; otherwise one is started and torn down. */
   testEnv?: TestWorkflowEnvironment;
+  /** Stops the replay between two steps (Ctrl-C), tearing the server down, with an AbortError. */
+  signal?: AbortSignal;
   /** Called before each step of the replay with the replayed time it has reached. */
   onProgress?: (done: number, total: number, replayedTime: string) => void;
 }
@@ -227,6 +229,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     await worker.runUntil(async () => {
       const actions = plannedActions(plan, window, events);
       for (const [done, action] of actions.entries()) {
+        options.signal?.throwIfAborted();
         options.onProgress?.(done, actions.length, new Date(action.at).toISOString());
         const wait = action.at - (await virtualNow());
         if (wait > 0) await testEnv.sleep(wait);
