@@ -2,6 +2,7 @@
 // Exit 0 when there are no errors (warnings allowed), 1 otherwise. Imports only the DSL, which
 // loads Chevrotain's bundle and no zod, to keep the cold start small.
 import { parseArgs } from 'node:util';
+import { loadMappings } from '../../connectors/mapping/load.js';
 import { checkRules, formatDiagnostics } from '../../dsl/index.js';
 
 const USAGE = 'usage: salesflow check [--format text|json] [paths]   (default paths: rules/)';
@@ -26,7 +27,11 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`salesflow check: --format must be text or json, not "${format}"\n`);
     return 1;
   }
-  const { diagnostics, files } = checkRules(parsed.positionals);
+  const rules = checkRules(parsed.positionals);
+  // CRM mappings (rules/crm/*.yaml) are checked with the rules they feed (docs/crm.md).
+  const crm = loadMappings(parsed.positionals);
+  const diagnostics = [...rules.diagnostics, ...crm.diagnostics];
+  const files = rules.files + crm.files;
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   process.stdout.write(formatDiagnostics(diagnostics, format));
