@@ -88,6 +88,7 @@ export async function translateRecord(
         break;
       }
       case 'deal.currency': values.currency = text.toUpperCase(); break;
+      case 'deal.type': values.type = mapping.deal.types[stageKey(text)] ?? (['new', 'renewal', 'expansion'].includes(text) ? text : null); break;
       default: values[field] = text;
     }
   }

@@ -44,7 +44,7 @@ describe('POST /webhooks/zoho', () => {
   });
 
   it('takes the same as form parameters; a repeat is a duplicate', async () => {
-    const form = new URLSearchParams(Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>).map(([k, v]) => [k, String(v)])).toString();
+    const form = new URLSearchParams(Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>).map(([k, v]): [string, string] => [k, String(v)])).toString();
     const before = countEvents(h.db);
     const res = await zoho(form, 'application/x-www-form-urlencoded');
     expect(res.status).toBe(200);

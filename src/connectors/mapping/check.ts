@@ -7,7 +7,8 @@ import { formatMappingMessage, mappingMessages, type MappingMessageKey } from '.
 import { dateFormats, entityEvents, mappableFields, presetNames, type Entity } from './types.js';
 
 const topKeys = ['preset', 'timezone', 'date_format', 'unknown_owner', 'deal', 'lead', 'rep', 'webhook'];
-const entityKeys = ['objects', 'fields', 'csv', 'stages', 'unknown_stage', 'currency', 'events'];
+const entityKeys = ['objects', 'fields', 'csv', 'stages', 'types', 'unknown_stage', 'currency', 'events'];
+const dealOnly = ['stages', 'types', 'unknown_stage', 'currency'];
 const webhookKeys = ['signature', 'secret_header', 'records', 'object_path', 'object', 'event_id', 'version'];
 const signatureKeys = ['header', 'algorithm', 'encoding', 'prefix'];
 const stages = ['open', 'won', 'lost'];
@@ -136,8 +137,14 @@ function checkEntity(r: Reporter, entity: Entity, node: Node | null): void {
         }
         break;
       case 'fields': case 'csv': checkSources(r, entity, where, value); break;
+      case 'types': {
+        if (entity !== 'deal') { unknownKey(r, pair, key, entity, entityKeys.filter((k) => !dealOnly.includes(k))); break; }
+        const typesMap = asMap(r, value, where);
+        for (const type of typesMap?.items ?? []) choice(r, type.value as Node | null, `the type of "${keyText(type)}"`, ['new', 'renewal', 'expansion']);
+        break;
+      }
       case 'stages': {
-        if (entity !== 'deal') { unknownKey(r, pair, key, entity, entityKeys.filter((k) => !['stages', 'unknown_stage', 'currency'].includes(k))); break; }
+        if (entity !== 'deal') { unknownKey(r, pair, key, entity, entityKeys.filter((k) => !dealOnly.includes(k))); break; }
         const stagesMap = asMap(r, value, where);
         for (const stage of stagesMap?.items ?? []) choice(r, stage.value as Node | null, `the stage of "${keyText(stage)}"`, stages);
         break;

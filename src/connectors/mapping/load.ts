@@ -8,7 +8,7 @@ import { checkMappingText } from './check.js';
 import { formatMappingMessage, mappingMessages } from './messages.js';
 import { presets, type RawMapping } from './presets.js';
 import {
-  type CrmMapping, type DateFormat, type DealStage, type Entity, type EntityMapping, type EventType, type FieldSources,
+  type CrmMapping, type DateFormat, type DealStage, type DealType, type Entity, type EntityMapping, type EventType, type FieldSources,
   type HmacAlgorithm, presetNames, type PresetName, requiredFields,
 } from './types.js';
 
@@ -137,8 +137,11 @@ function entityMapping(v: unknown, entity: Entity): EntityMapping {
   const events = isPlainObject(e.events) ? e.events : {};
   const stages: Record<string, DealStage> = {};
   for (const [value, stage] of Object.entries(isPlainObject(e.stages) ? e.stages : {})) stages[value.trim().toLowerCase()] = stage as DealStage;
+  const types: Record<string, DealType> = {};
+  for (const [value, type] of Object.entries(isPlainObject(e.types) ? e.types : {})) types[value.trim().toLowerCase()] = type as DealType;
   return {
     objects: list(e.objects),
+    types,
     fields: sources(e.fields),
     csv: sources(e.csv),
     stages,

@@ -33,6 +33,7 @@ export const presets: Record<PresetName, RawMapping> = {
         'decision maker bought-in': 'open', 'contract sent': 'open', 'closed won': 'won', 'closed lost': 'lost',
       },
       unknown_stage: 'error',
+      types: { newbusiness: 'new', existingbusiness: 'expansion', 'new business': 'new', 'existing business': 'expansion' },
       currency: 'USD',
       events: dealEvents,
     },
@@ -73,6 +74,10 @@ export const presets: Record<PresetName, RawMapping> = {
       },
       // Only the two closed stages are standard; open stages are each org's own.
       stages: { 'closed won': 'won', 'closed lost': 'lost' },
+      types: {
+        'new customer': 'new', 'existing customer - upgrade': 'expansion',
+        'existing customer - replacement': 'renewal', 'existing customer - downgrade': 'renewal',
+      },
       unknown_stage: 'open',
       currency: 'USD',
       events: dealEvents,
@@ -118,6 +123,7 @@ export const presets: Record<PresetName, RawMapping> = {
         'identify decision makers': 'open', 'proposal/price quote': 'open', 'negotiation/review': 'open',
       },
       unknown_stage: 'open',
+      types: { 'new business': 'new', 'existing business': 'expansion' },
       currency: 'USD',
       events: dealEvents,
     },

@@ -9,6 +9,7 @@ export type PresetName = (typeof presetNames)[number];
 export type Entity = 'deal' | 'lead' | 'rep';
 export type EventType = CrmEvent['type'];
 export type DealStage = 'open' | 'won' | 'lost';
+export type DealType = 'new' | 'renewal' | 'expansion';
 
 export const dateFormats = ['YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const;
 export type DateFormat = (typeof dateFormats)[number];
@@ -34,6 +35,8 @@ export interface EntityMapping {
   csv: FieldSources;
   /** Deals: CRM stage value (lower-cased) → salesflow stage. */
   stages: Record<string, DealStage>;
+  /** Deals: CRM deal type (lower-cased) → new / renewal / expansion; other values leave the type empty. */
+  types: Record<string, DealType>;
   /** A stage not in the table: this stage, or 'error' to refuse the record. */
   unknownStage: DealStage | 'error';
   /** Deals: currency when the record names none. */
