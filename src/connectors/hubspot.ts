@@ -142,9 +142,13 @@ export function hubSpotDeliveries(
       skipped.push(`${event.eventId} (${event.subscriptionType}: not taken by ${mapping.file})`);
       continue;
     }
+    const properties = [...new Set(Object.values(mapping[entity].fields).flat())];
+    if (change === 'propertyChange' && event.propertyName && !properties.includes(event.propertyName)) {
+      skipped.push(`${event.eventId} (${event.propertyName}: no salesflow field reads this property)`);
+      continue;
+    }
     const recordId = String(event.objectId);
     const changed: Record<string, unknown> = change === 'propertyChange' && event.propertyName ? { [event.propertyName]: event.propertyValue ?? null } : {};
-    const properties = [...new Set(Object.values(mapping[entity].fields).flat())];
     deliveries.push({
       vendorEventId: String(event.eventId),
       entity,

@@ -60,12 +60,29 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     return read.bytes;
   }
 
+  /**
+   * Requests of one source are taken one after another in this process: each merges a partial
+   * record over what salesflow holds, so two concurrent requests about one deal (HubSpot sends
+   * batches in parallel) would otherwise both read the old row and one change would be lost.
+   */
+  const queues = new Map<string, Promise<unknown>>();
+  function inTurn<T>(source: string, work: () => Promise<T>): Promise<T> {
+    const previous = queues.get(source) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    queues.set(source, next.catch(() => undefined));
+    return next;
+  }
+
   /** Translate everything, then (only then) claim versions and route, one delivery at a time. */
-  async function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+  function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+    return inTurn(mapping.name, () => deliverNow(c, answer, mapping, deliveries, skipped, owners, afterPrepare));
+  }
+
+  async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const prepared = await prepareDeliveries(mapping, store, deliveries, owners);
     if (!prepared.ok) return answer.fail(c, 422, 'unmappable', `nothing stored: ${describeProblems(prepared.problems)}`);
     await afterPrepare?.();
-    const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'not taken by the mapping' }));
+    const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
     try {
       for (const { delivery, event } of prepared.prepared) {
         if (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale') {

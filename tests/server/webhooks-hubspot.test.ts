@@ -103,6 +103,21 @@ describe('POST /webhooks/hubspot', () => {
     expect(getEvent(h.db, 'hubspot:200')).toBeNull();
   });
 
+  it('keeps every change to one deal when they arrive in parallel requests', async () => {
+    // Not in salesflow yet: each request would read the rest from the API, and without taking
+    // them in turn the last one written would undo the others.
+    api.objects.set('deals/9006', { dealname: 'Old name', amount: '100', dealstage: 'contractsent', hubspot_owner_id: '501', deal_currency_code: 'USD' });
+    const bodies = [
+      JSON.stringify([change(701, 9006, 'amount', '777.77')]),
+      JSON.stringify([change(702, 9006, 'dealname', 'Renamed deal')]),
+      JSON.stringify([change(703, 9006, 'closedate', '2026-03-01T00:00:00.000Z')]),
+    ];
+    const responses = await Promise.all(bodies.map((b) => post(b, signV3(b, NOW))));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    // 2026-03-01T00:00Z is still 28 February in New York, the mapping's time zone.
+    expect(getDeal(h.db, '9006')).toMatchObject({ amount: '777.77', name: 'Renamed deal', closed_at: '2026-02-28' });
+  });
+
   it('fetches a deal salesflow does not hold from the CRM API and finds its owner by email', async () => {
     api.objects.set('deals/9003', { dealname: 'Initech renewal', amount: '5000', dealstage: 'contractsent', closedate: '2026-03-02T03:30:00.000Z', hubspot_owner_id: '502', deal_currency_code: 'EUR', product_line: 'Analytics' });
     api.owners.set('502', { email: 'bob@acme.example', firstName: 'Bob', lastName: 'B' });
@@ -114,6 +129,18 @@ describe('POST /webhooks/hubspot', () => {
     expect(getDeal(h.db, '9003')).toMatchObject({ name: 'Initech renewal', amount: '5000', currency: 'EUR', stage: 'won', rep: 'r-bob', product: 'Analytics', closed_at: '2026-03-01' });
     expect(getRepCrmId(h.db, 'r-bob')).toBe('502');
     expect(api.requests.map((r) => r.split('?')[0])).toEqual(['GET /crm/v3/objects/deals/9003', 'GET /crm/v3/owners/502']);
+  });
+
+  it('ignores a change of a property no salesflow field reads, and deletions', async () => {
+    const before = countEvents(h.db);
+    const body = JSON.stringify([change(601, 9001, 'description', 'new notes'), { ...change(602, 9001, 'dealstage', ''), subscriptionType: 'deal.deletion', propertyName: undefined }]);
+    const res = await post(body, signV3(body, NOW));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [
+      { event: '601 (description: no salesflow field reads this property)', status: 'ignored' },
+      { event: '602 (deal.deletion: not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+    ] });
+    expect(countEvents(h.db)).toBe(before);
   });
 
   it('refuses an unmapped stage with 422, naming it and the file, and stores nothing', async () => {
