@@ -38,6 +38,8 @@ function text(v: unknown): string | null {
 }
 
 export function parseOutboundMessage(xml: string): MessageParse {
+  // Outbound messages never carry a DTD; refusing one rules out entity-expansion attacks.
+  if (/<!DOCTYPE/i.test(xml)) return { ok: false, message: 'a DOCTYPE is not allowed in an outbound message' };
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;

@@ -86,6 +86,7 @@ describe('POST /webhooks/salesforce', () => {
     it('400 for XML that is not well-formed, or not an outbound message', async () => {
       await rejected(envelope.slice(0, 400), 400, 'body is not well-formed XML');
       await rejected('<?xml version="1.0"?><hello/>', 400, 'not a Salesforce outbound message');
+      await rejected(envelope.replace('<soapenv:Envelope', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><soapenv:Envelope'), 400, 'a DOCTYPE is not allowed in an outbound message');
     });
 
     it('400 for more than 100 notifications', async () => {
