@@ -2,11 +2,15 @@
 // row is reported as FILE:LINE: field: message and nothing from that file is written.
 // `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export through its mapping
 // (rules/crm/NAME.yaml or the built-in preset; docs/crm.md).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
-import { formatProblem, importCsv, importKinds, type ImportKind } from '../../data/import.js';
+import { formatProblem, importKinds, type ImportKind } from '../../data/import.js';
+import { importCsvFile } from '../../data/import-stream.js';
+
+/** Files from this size on report progress every 100,000 rows. */
+const PROGRESS_ABOVE_BYTES = 16 * 1024 * 1024;
 
 const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
 
@@ -38,9 +42,8 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const file = positionals[0];
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    if (!statSync(file).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
   } catch (err) {
     process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 1;
@@ -57,7 +60,13 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const result = importCsv(db, kind as ImportKind, text, file);
+    // Streamed (src/data/import-stream.ts): memory stays flat whatever the file's size; progress
+    // on stderr for large files.
+    const result = await importCsvFile(db, kind as ImportKind, file, file, {
+      onProgress: (rows, read, total) => {
+        if (total >= PROGRESS_ABOVE_BYTES) process.stderr.write(`salesflow import: ${rows.toLocaleString('en')} rows read (${Math.floor((read / total) * 100)}%)\n`);
+      },
+    });
     if (!result.ok) {
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
       const n = result.problems.length;
