@@ -13,7 +13,7 @@ import type { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import type { CrmMapping, Entity } from './mapping/types.js';
 import { requiredFields } from './mapping/types.js';
 import { sqliteCrmStore } from './store.js';
-import { type Record_, translateRecord } from './translate.js';
+import { type EntityRow, translateRecord } from './translate.js';
 
 export const crmKinds = { deals: 'deal', leads: 'lead', reps: 'rep' } as const satisfies Record<string, Entity>;
 export type CrmKind = keyof typeof crmKinds;
@@ -56,7 +56,7 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
 
   const store = sqliteCrmStore(db);
   const problems: ImportProblem[] = [];
-  const records: { line: number; record: Record_ }[] = [];
+  const records: { line: number; record: EntityRow }[] = [];
   const idLines = new Map<string, number>();
   const idColumn = sources[entity === 'rep' ? 'crm_id' : 'id'][0];
   for (const row of rows) {
@@ -72,7 +72,7 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
     const first = idLines.get(id);
     if (first !== undefined) { problems.push({ file, line: row.line, field: idColumn, message: `duplicate id "${id}" (first on line ${first})` }); continue; }
     idLines.set(id, row.line);
-    records.push({ line: row.line, record: result.record as Record_ });
+    records.push({ line: row.line, record: result.record as EntityRow });
   }
   if (problems.length) return { ok: false, problems };
 

@@ -5,7 +5,7 @@
 import { CrmEvent } from '../events/schema.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
-import { chooseEvent, type FieldProblem, type FieldReader, type OwnerLookup, type Record_, translateRecord } from './translate.js';
+import { chooseEvent, type FieldProblem, type FieldReader, type OwnerLookup, type EntityRow, translateRecord } from './translate.js';
 
 export interface Delivery {
   /** The CRM's own id of this delivery (HubSpot eventId, Salesforce notification Id, ...). */
@@ -33,7 +33,7 @@ export async function prepareDeliveries(
   mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], owners: OwnerLookup = (o) => store.repIdForOwner(o),
 ): Promise<Prepared> {
   // Later deliveries of a batch see what earlier ones did to the same record.
-  const working = new Map<string, Record_ | null>();
+  const working = new Map<string, EntityRow | null>();
   const prepared: PreparedDelivery[] = [];
   const problems: (FieldProblem & { eventId: string })[] = [];
   for (const delivery of deliveries) {
@@ -56,7 +56,7 @@ export async function prepareDeliveries(
       problems.push(...translated.problems.map((p) => ({ ...p, eventId: delivery.vendorEventId })));
       continue;
     }
-    const after = translated.record as Record_;
+    const after = translated.record as EntityRow;
     working.set(key, after);
     const type = chooseEvent(mapping, delivery.entity, before, after);
     if (!type) { prepared.push({ delivery, event: null }); continue; }

@@ -4,11 +4,11 @@ import { claimRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
 import type { Db } from '../data/db.js';
 import { getDeal } from '../data/deals.js';
 import { getLead } from '../data/leads.js';
-import type { Record_ } from './translate.js';
+import type { EntityRow } from './translate.js';
 
 export interface CrmStore {
   /** What salesflow holds for a deal or lead id, or null. */
-  stored(entity: 'deal' | 'lead', id: string): Promise<Record_ | null>;
+  stored(entity: 'deal' | 'lead', id: string): Promise<EntityRow | null>;
   repIdForOwner(owner: string): Promise<string | null>;
   setRepCrmId(repId: string, crmId: string): Promise<void>;
   /** 'stale' when a newer change of the same record was already taken. */

@@ -18,11 +18,12 @@ export type OwnerLookup = (owner: string) => Promise<string | null>;
 /** A value of the record by its source name; undefined when the record does not carry that field. */
 export type FieldReader = (source: string) => unknown;
 
-export type Translated =
-  | { ok: true; record: DealRecord | LeadRecord | RepRecord & { crm_id: string } }
-  | { ok: false; problems: FieldProblem[] };
+export type TranslatedRecord = DealRecord | LeadRecord | (RepRecord & { crm_id: string });
 
-export type Record_ = Record<string, unknown>;
+export type Translated = { ok: true; record: TranslatedRecord } | { ok: false; problems: FieldProblem[] };
+
+/** A salesflow record as plain fields, the shape merges and comparisons work on. */
+export type EntityRow = Record<string, unknown>;
 
 /** A value by dotted path (`properties.amount`, `data.0.id`); '' is the object itself. */
 export function valueAt(value: unknown, path: string): unknown {
@@ -41,11 +42,11 @@ export function valueAt(value: unknown, path: string): unknown {
  * records as salesflow's own CSV and events.
  */
 export async function translateRecord(
-  mapping: CrmMapping, entity: Entity, via: 'fields' | 'csv', read: FieldReader, stored: Record_ | null, owners: OwnerLookup,
+  mapping: CrmMapping, entity: Entity, via: 'fields' | 'csv', read: FieldReader, stored: EntityRow | null, owners: OwnerLookup,
 ): Promise<Translated> {
   const sources = mapping[entity][via];
   const problems: FieldProblem[] = [];
-  const values: Record_ = {};
+  const values: EntityRow = {};
   let amountCurrency: string | null = null;
   for (const [field, paths] of Object.entries(sources)) {
     const raws = paths.map((p) => read(p));
@@ -94,7 +95,7 @@ export async function translateRecord(
   }
   if (problems.length) return { ok: false, problems };
 
-  const merged: Record_ = { ...(stored ?? {}), ...values };
+  const merged: EntityRow = { ...(stored ?? {}), ...values };
   if (entity === 'deal') {
     merged.currency ??= amountCurrency ?? mapping.deal.currency;
     merged.stage ??= 'open';
@@ -102,7 +103,7 @@ export async function translateRecord(
   const schema = entity === 'deal' ? DealRecord : entity === 'lead' ? LeadRecord : RepRecord.extend({ crm_id: RepRecord.shape.id });
   if (entity === 'rep') merged.id ??= merged.crm_id;
   const parsed = schema.safeParse(merged);
-  if (parsed.success) return { ok: true, record: parsed.data as Translated extends { record: infer R } ? R : never };
+  if (parsed.success) return { ok: true, record: parsed.data as TranslatedRecord };
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? '');
     const source = sources[field]?.join(' + ') ?? field;
@@ -121,7 +122,7 @@ export async function translateRecord(
  * Which salesflow event a change is (the mapping's `events`): a deal whose stage moved to won or
  * lost is `won`/`lost`; a record salesflow did not hold is `created`; anything else `updated`.
  */
-export function chooseEvent(mapping: CrmMapping, entity: 'deal' | 'lead', before: Record_ | null, after: Record_): EventType | null {
+export function chooseEvent(mapping: CrmMapping, entity: 'deal' | 'lead', before: EntityRow | null, after: EntityRow): EventType | null {
   const events = mapping[entity].events;
   if (entity === 'deal') {
     const was = before ? before.stage : 'open';
