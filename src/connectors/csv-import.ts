@@ -4,7 +4,7 @@
 // writes nothing (all rows are translated first, then written in one transaction).
 import { parseCsv } from '../data/csv.js';
 import { setRepCrmId } from '../data/crm.js';
-import type { Db } from '../data/db.js';
+import { transaction, type Db } from '../data/db.js';
 import { getDeal, upsertDeal } from '../data/deals.js';
 import type { ImportProblem, ImportResult } from '../data/import.js';
 import { getLead, upsertLead } from '../data/leads.js';
@@ -12,7 +12,7 @@ import { getRepByEmail, upsertRep } from '../data/reps.js';
 import type { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import type { CrmMapping, Entity } from './mapping/types.js';
 import { requiredFields } from './mapping/types.js';
-import { sqliteCrmStore } from './store.js';
+import { dataCrmStore } from './store.js';
 import { type EntityRow, translateRecord } from './translate.js';
 
 export const crmKinds = { deals: 'deal', leads: 'lead', reps: 'rep' } as const satisfies Record<string, Entity>;
@@ -54,7 +54,7 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
     return problem(header.line, null, `missing column${missing.length > 1 ? 's' : ''} ${missing.map((h) => `"${h}"`).join(', ')} (${entity}.csv in ${mapping.file})`);
   }
 
-  const store = sqliteCrmStore(db);
+  const store = dataCrmStore(db);
   const problems: ImportProblem[] = [];
   const records: { line: number; record: EntityRow }[] = [];
   const idLines = new Map<string, number>();
@@ -63,7 +63,7 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
     if (row.fields.every((f) => f.trim() === '')) continue;
     const read = (h: string) => { const i = columns.get(norm(h)); return i === undefined ? undefined : (row.fields[i] ?? ''); };
     const id = (read(idColumn) ?? '').trim();
-    const stored = id && entity !== 'rep' ? (entity === 'deal' ? getDeal(db, id) : getLead(db, id)) : null;
+    const stored = id && entity !== 'rep' ? await (entity === 'deal' ? getDeal(db, id) : getLead(db, id)) : null;
     const result = await translateRecord(mapping, entity, 'csv', read, stored, (o) => store.repIdForOwner(o));
     if (!result.ok) {
       problems.push(...result.problems.map((p) => ({ file, line: row.line, field: p.field, message: p.message })));
@@ -79,22 +79,22 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
-  db.transaction(() => {
+  await transaction(db, async (tx) => {
     for (const { record } of records) {
       let outcome: 'inserted' | 'updated';
-      if (entity === 'deal') outcome = upsertDeal(db, record as DealRecord, now);
-      else if (entity === 'lead') outcome = upsertLead(db, record as LeadRecord, now);
+      if (entity === 'deal') outcome = await upsertDeal(tx, record as DealRecord, now);
+      else if (entity === 'lead') outcome = await upsertLead(tx, record as LeadRecord, now);
       else {
         // A rep salesflow already has (same email) keeps its id and gains the CRM owner id.
         const { crm_id: crmId, ...rep } = record as RepRecord & { crm_id: string };
-        const existing = getRepByEmail(db, rep.email);
+        const existing = await getRepByEmail(tx, rep.email);
         const merged = existing ? { ...existing, ...withoutNulls(rep), id: existing.id } : rep;
-        outcome = upsertRep(db, merged as RepRecord, now);
-        setRepCrmId(db, merged.id, crmId);
+        outcome = await upsertRep(tx, merged as RepRecord, now);
+        await setRepCrmId(tx, merged.id, crmId);
       }
       if (outcome === 'inserted') inserted++; else updated++;
     }
-  }).immediate();
+  });
   return { ok: true, inserted, updated, warnings: [], kind: chosen };
 }
 

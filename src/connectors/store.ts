@@ -15,11 +15,12 @@ export interface CrmStore {
   claimVersion(source: string, recordKey: string, version: number): Promise<'current' | 'stale'>;
 }
 
-export function sqliteCrmStore(db: Db): CrmStore {
+/** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
+export function dataCrmStore(db: Db): CrmStore {
   return {
-    stored: async (entity, id) => (entity === 'deal' ? getDeal(db, id) : getLead(db, id)),
-    repIdForOwner: async (owner) => repIdForOwner(db, owner),
-    setRepCrmId: async (repId, crmId) => { db.transaction(() => setRepCrmId(db, repId, crmId)).immediate(); },
-    claimVersion: async (source, key, version) => claimRecordVersion(db, source, key, version),
+    stored: (entity, id) => (entity === 'deal' ? getDeal(db, id) : getLead(db, id)),
+    repIdForOwner: (owner) => repIdForOwner(db, owner),
+    setRepCrmId: (repId, crmId) => setRepCrmId(db, repId, crmId),
+    claimVersion: (source, key, version) => claimRecordVersion(db, source, key, version),
   };
 }

@@ -1,28 +1,33 @@
 // What the CRM connectors keep beside the entities: each rep's CRM owner id (reps.crm_id) and the
 // newest change seen per CRM record, so an older delivery never overwrites newer data.
-import { prepared, type Db } from './db.js';
+import { sql } from 'kysely';
+import { transaction, type Db } from './db.js';
 
 /**
  * The rep a CRM owner value names: by crm_id, else by email, else by name when exactly one rep
  * has it (CSV exports print owners by name, webhooks by id).
  */
-export function repIdForOwner(db: Db, owner: string): string | null {
-  const byCrmId = prepared(db, 'SELECT id FROM reps WHERE crm_id = ?').pluck().get(owner) as string | undefined;
-  if (byCrmId !== undefined) return byCrmId;
-  const byEmail = prepared(db, 'SELECT id FROM reps WHERE lower(email) = lower(?) ORDER BY id LIMIT 1').pluck().get(owner) as string | undefined;
-  if (byEmail !== undefined) return byEmail;
-  const byName = prepared(db, 'SELECT id FROM reps WHERE name = ? LIMIT 2').pluck().all(owner) as string[];
-  return byName.length === 1 ? byName[0] : null;
+export async function repIdForOwner(db: Db, owner: string): Promise<string | null> {
+  const byCrmId = await db.kysely.selectFrom('reps').select('id').where('crm_id', '=', owner).executeTakeFirst();
+  if (byCrmId) return byCrmId.id;
+  const byEmail = await db.kysely.selectFrom('reps').select('id')
+    .where(sql`lower(email)`, '=', sql`lower(${owner})`).orderBy('id').limit(1).executeTakeFirst();
+  if (byEmail) return byEmail.id;
+  const byName = await db.kysely.selectFrom('reps').select('id').where('name', '=', owner).limit(2).execute();
+  return byName.length === 1 ? byName[0].id : null;
 }
 
-/** Gives `crmId` to one rep; a rep that had it before (a reassigned CRM user) loses it. Call inside a transaction. */
-export function setRepCrmId(db: Db, repId: string, crmId: string): void {
-  prepared(db, 'UPDATE reps SET crm_id = NULL WHERE crm_id = ? AND id <> ?').run(crmId, repId);
-  prepared(db, 'UPDATE reps SET crm_id = ? WHERE id = ?').run(crmId, repId);
+/** Gives `crmId` to one rep; a rep that had it before (a reassigned CRM user) loses it. */
+export async function setRepCrmId(db: Db, repId: string, crmId: string): Promise<void> {
+  await transaction(db, async (tx) => {
+    await tx.kysely.updateTable('reps').set({ crm_id: null }).where('crm_id', '=', crmId).where('id', '<>', repId).execute();
+    await tx.kysely.updateTable('reps').set({ crm_id: crmId }).where('id', '=', repId).execute();
+  });
 }
 
-export function getRepCrmId(db: Db, repId: string): string | null {
-  return (prepared(db, 'SELECT crm_id FROM reps WHERE id = ?').pluck().get(repId) as string | null | undefined) ?? null;
+export async function getRepCrmId(db: Db, repId: string): Promise<string | null> {
+  const row = await db.kysely.selectFrom('reps').select('crm_id').where('id', '=', repId).executeTakeFirst();
+  return row?.crm_id ?? null;
 }
 
 /**
@@ -30,11 +35,13 @@ export function getRepCrmId(db: Db, repId: string): string | null {
  * there, in one statement (two servers at once cannot both win). An equal version is a repeat of
  * the same change and passes: its event id then decides whether it is a duplicate.
  */
-export function claimRecordVersion(db: Db, source: string, recordKey: string, version: number): 'current' | 'stale' {
-  const result = prepared(db,
-    `INSERT INTO crm_versions (source, record_key, version) VALUES (?, ?, ?)
-     ON CONFLICT (source, record_key) DO UPDATE SET version = excluded.version
-     WHERE excluded.version >= crm_versions.version`,
-  ).run(source, recordKey, version);
-  return result.changes > 0 ? 'current' : 'stale';
+export async function claimRecordVersion(db: Db, source: string, recordKey: string, version: number): Promise<'current' | 'stale'> {
+  const taken = await db.kysely.insertInto('crm_versions')
+    .values({ source, record_key: recordKey, version })
+    .onConflict((oc) => oc.columns(['source', 'record_key'])
+      .doUpdateSet((eb) => ({ version: eb.ref('excluded.version') }))
+      .where(sql<boolean>`excluded.version >= crm_versions.version`))
+    .returning('version')
+    .executeTakeFirst();
+  return taken ? 'current' : 'stale';
 }

@@ -13,7 +13,7 @@ import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../conn
 import { findMapping } from '../connectors/mapping/load.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
-import { sqliteCrmStore } from '../connectors/store.js';
+import { dataCrmStore } from '../connectors/store.js';
 import type { OwnerLookup } from '../connectors/translate.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { ROUTE_TIMEOUT_MS, RouteTimeout, withTimeout } from './events.js';
@@ -51,7 +51,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   const crm = ctx.config.crm;
   const limit = crm?.bodyLimit ?? 1024 * 1024;
   const now = ctx.clock ?? Date.now;
-  const store = sqliteCrmStore(ctx.db);
+  const store = dataCrmStore(ctx.db);
   const mappings = ctx.mappings ?? [];
 
   async function body(c: Context, answer: Answer): Promise<Buffer | Response> {

@@ -12,35 +12,35 @@ import { tempDir } from '../data/tmp.js';
 const root = join(import.meta.dirname, '..', 'fixtures', 'crm-connectors');
 const exportFile = (name: string) => `exports/${name}`;
 
-function withReps(path: string): void {
-  const db = openDatabase(path);
-  upsertRep(db, { id: 'r-ada', name: 'Ada Byron', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  upsertRep(db, { id: 'r-bob', name: 'Bob Stone', email: 'bob@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  db.close();
+async function withReps(path: string): Promise<void> {
+  const db = await openDatabase(path);
+  await upsertRep(db, { id: 'r-ada', name: 'Ada Byron', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await upsertRep(db, { id: 'r-bob', name: 'Bob Stone', email: 'bob@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await db.close();
 }
 
 describe('salesflow import --source', () => {
   it('reads a HubSpot deals export as it comes, through the team\'s mapping', async () => {
     const path = join(tempDir(), 'salesflow.db');
-    withReps(path);
+    await withReps(path);
     const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals.csv')], path, root);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('exports/hubspot-deals.csv: hubspot deals 3 inserted, 0 updated\n');
     expect(run.code).toBe(0);
-    const db = openDatabase(path);
-    expect(getDeal(db, '9101')).toEqual({
+    const db = await openDatabase(path);
+    expect(await getDeal(db, '9101')).toEqual({
       id: '9101', rep: 'r-ada', name: 'Globex platform', amount: '48000', currency: 'USD', stage: 'won',
       product: 'Analytics', type: 'new', source: null, closed_at: '2026-03-15', contact: null,
     });
     // "Renewed" is the team's own stage; the owner is given by email; EUR from the Currency column.
-    expect(getDeal(db, '9102')).toMatchObject({ stage: 'won', rep: 'r-ada', currency: 'EUR', amount: '12500.50', type: 'expansion' });
-    expect(getDeal(db, '9103')).toMatchObject({ stage: 'open', rep: 'r-bob', amount: '7500.00', closed_at: null });
-    db.close();
+    expect(await getDeal(db, '9102')).toMatchObject({ stage: 'won', rep: 'r-ada', currency: 'EUR', amount: '12500.50', type: 'expansion' });
+    expect(await getDeal(db, '9103')).toMatchObject({ stage: 'open', rep: 'r-bob', amount: '7500.00', closed_at: null });
+    await db.close();
   });
 
   it('reports every bad row as FILE:LINE: column: message and imports nothing', async () => {
     const path = join(tempDir(), 'salesflow.db');
-    withReps(path);
+    await withReps(path);
     const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals-bad.csv')], path, root);
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
@@ -51,36 +51,36 @@ describe('salesflow import --source', () => {
       'exports/hubspot-deals-bad.csv:6: Deal owner: owner "Carol Nobody" is no rep\'s crm_id, email or name: import the CRM\'s owners first (salesflow import --source hubspot --kind reps FILE.csv) or set unknown_owner: keep in rules/crm/hubspot.yaml',
       'exports/hubspot-deals-bad.csv: 4 problems; nothing imported',
     ]);
-    const db = openDatabase(path);
-    expect(getDeal(db, '9201')).toBeNull();
-    db.close();
+    const db = await openDatabase(path);
+    expect(await getDeal(db, '9201')).toBeNull();
+    await db.close();
   });
 
   it('fills crm_id from a Salesforce users export, then maps opportunity owners by it (built-in preset)', async () => {
     const path = join(tempDir(), 'salesflow.db');
-    withReps(path);
+    await withReps(path);
     const users = await salesflow(['import', '--source', 'salesforce', exportFile('salesforce-users.csv')], path, root);
     expect(users.stdout).toBe('exports/salesforce-users.csv: salesforce reps 1 inserted, 1 updated\n');
     const opps = await salesflow(['import', '--source', 'salesforce', exportFile('salesforce-opportunities.csv')], path, root);
     expect(opps.stderr).toBe('');
     expect(opps.code).toBe(0);
-    const db = openDatabase(path);
+    const db = await openDatabase(path);
     // Ada was already a rep: she keeps her id and gains the Salesforce user id.
-    expect(getRepCrmId(db, 'r-ada')).toBe('0055g00000Usr01AAA');
-    expect(getRep(db, '0055g00000Usr02AAA')).toMatchObject({ name: 'Dan Brown', email: 'dan@acme.example', role: 'AE' });
-    expect(getDeal(db, '0065g00000Opp01AAA')).toMatchObject({ rep: 'r-ada', amount: '48000.00', stage: 'won', closed_at: '2026-03-15', type: 'new' });
-    expect(getDeal(db, '0065g00000Opp02AAA')).toMatchObject({ rep: '0055g00000Usr02AAA', amount: '9999.99', stage: 'open', closed_at: '2026-04-01' });
-    db.close();
+    expect(await getRepCrmId(db, 'r-ada')).toBe('0055g00000Usr01AAA');
+    expect(await getRep(db, '0055g00000Usr02AAA')).toMatchObject({ name: 'Dan Brown', email: 'dan@acme.example', role: 'AE' });
+    expect(await getDeal(db, '0065g00000Opp01AAA')).toMatchObject({ rep: 'r-ada', amount: '48000.00', stage: 'won', closed_at: '2026-03-15', type: 'new' });
+    expect(await getDeal(db, '0065g00000Opp02AAA')).toMatchObject({ rep: '0055g00000Usr02AAA', amount: '9999.99', stage: 'open', closed_at: '2026-04-01' });
+    await db.close();
   });
 
   it('reads a Zoho CRM export with the built-in preset', async () => {
     const path = join(tempDir(), 'salesflow.db');
-    withReps(path);
+    await withReps(path);
     const run = await salesflow(['import', '--source', 'zoho', exportFile('zoho-deals.csv')], path, root);
     expect(run.stdout).toContain('zoho deals 1 inserted');
-    const db = openDatabase(path);
-    expect(getDeal(db, 'zcrm_4150868000001234001')).toMatchObject({ amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-ada', closed_at: '2026-02-27' });
-    db.close();
+    const db = await openDatabase(path);
+    expect(await getDeal(db, 'zcrm_4150868000001234001')).toMatchObject({ amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-ada', closed_at: '2026-02-27' });
+    await db.close();
   });
 
   it('says which columns it expected when the header matches no export, and names unknown sources', async () => {
@@ -97,14 +97,14 @@ describe('salesflow import --source', () => {
 
   it('links a rep to a CRM id only once: a reassigned id moves', async () => {
     const path = join(tempDir(), 'salesflow.db');
-    withReps(path);
-    const db = openDatabase(path);
-    setRepCrmId(db, 'r-bob', '0055g00000Usr01AAA');
-    db.close();
+    await withReps(path);
+    const db = await openDatabase(path);
+    await setRepCrmId(db, 'r-bob', '0055g00000Usr01AAA');
+    await db.close();
     await salesflow(['import', '--source', 'salesforce', exportFile('salesforce-users.csv')], path, root);
-    const after = openDatabase(path);
-    expect(getRepCrmId(after, 'r-ada')).toBe('0055g00000Usr01AAA');
-    expect(getRepCrmId(after, 'r-bob')).toBeNull();
-    after.close();
+    const after = await openDatabase(path);
+    expect(await getRepCrmId(after, 'r-ada')).toBe('0055g00000Usr01AAA');
+    expect(await getRepCrmId(after, 'r-bob')).toBeNull();
+    await after.close();
   });
 });

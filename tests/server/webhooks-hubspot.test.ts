@@ -29,9 +29,9 @@ beforeAll(async () => {
     mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
     clock: () => NOW,
   });
-  upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  upsertRep(h.db, { id: 'r-bob', name: 'Bob', email: 'bob@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  setRepCrmId(h.db, 'r-ada', '501');
+  await upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await upsertRep(h.db, { id: 'r-bob', name: 'Bob', email: 'bob@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-ada', '501');
 });
 afterAll(async () => {
   await h?.close();
@@ -52,8 +52,8 @@ function change(eventId: number, objectId: number, propertyName: string, propert
   return { eventId, subscriptionId: 12345, portalId: 62515, appId: 54321, occurredAt, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId, propertyName, propertyValue, changeSource: 'CRM' };
 }
 
-function storeDeal(id: string, stage: 'open' | 'won' | 'lost' = 'open') {
-  upsertDeal(h.db, { id, rep: 'r-ada', name: `Deal ${id}`, amount: '24000.00', currency: 'USD', stage, product: null, type: 'new', source: null, closed_at: null, contact: 'cio@globex.example' });
+async function storeDeal(id: string, stage: 'open' | 'won' | 'lost' = 'open') {
+  await upsertDeal(h.db, { id, rep: 'r-ada', name: `Deal ${id}`, amount: '24000.00', currency: 'USD', stage, product: null, type: 'new', source: null, closed_at: null, contact: 'cio@globex.example' });
 }
 
 describe('POST /webhooks/hubspot', () => {
@@ -63,44 +63,44 @@ describe('POST /webhooks/hubspot', () => {
     const res = await post(body, { 'X-HubSpot-Signature': '232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de', 'X-HubSpot-Signature-Version': 'v1' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'accepted', results: [{ event: 'hubspot:1', type: 'lead.created', status: 'accepted' }] });
-    expect(getLead(h.db, '123')).toMatchObject({ name: 'Grace Hopper', email: 'grace@navy.example', company: 'Navy', owner: 'r-ada', stage: 'lead' });
+    expect(await getLead(h.db, '123')).toMatchObject({ name: 'Grace Hopper', email: 'grace@navy.example', company: 'Navy', owner: 'r-ada', stage: 'lead' });
     expect(api.requests[0]).toMatch(/^GET \/crm\/v3\/objects\/contacts\/123\?properties=/);
   });
 
   it('turns a signed (v3) dealstage change to closedwon into deal.won on the deal salesflow holds', async () => {
-    storeDeal('9001');
+    await storeDeal('9001');
     const body = JSON.stringify([change(101, 9001, 'dealstage', 'closedwon')]);
     const res = await post(body, signV3(body, NOW - 10_000));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ event: 'hubspot:101', type: 'deal.won', status: 'accepted' }] });
-    expect(getDeal(h.db, '9001')).toMatchObject({ stage: 'won', amount: '24000.00', rep: 'r-ada', contact: 'cio@globex.example' });
-    expect(getEvent(h.db, 'hubspot:101')?.type).toBe('deal.won');
+    expect(await getDeal(h.db, '9001')).toMatchObject({ stage: 'won', amount: '24000.00', rep: 'r-ada', contact: 'cio@globex.example' });
+    expect((await getEvent(h.db, 'hubspot:101'))?.type).toBe('deal.won');
     expect(api.requests).toEqual([]); // salesflow had the rest of the deal
   });
 
   it('acknowledges a repeated eventId as a duplicate and changes nothing', async () => {
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const body = JSON.stringify([change(101, 9001, 'dealstage', 'closedlost')]);
     const res = await post(body, signV3(body, NOW - 5_000));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ event: 'hubspot:101', status: 'duplicate' }] });
-    expect(countEvents(h.db)).toBe(before);
-    expect(getDeal(h.db, '9001')?.stage).toBe('won');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '9001'))?.stage).toBe('won');
   });
 
   it('takes a batch in order, and an older change of a property never overwrites a newer one', async () => {
-    storeDeal('9002');
+    await storeDeal('9002');
     const newer = JSON.stringify([change(201, 9002, 'amount', '31000.50', NOW - 30_000), change(202, 9002, 'dealstage', 'closedlost', NOW - 30_000)]);
     expect((await post(newer, signV3(newer, NOW - 1_000))).status).toBe(200);
-    expect(getDeal(h.db, '9002')).toMatchObject({ amount: '31000.50', stage: 'lost' });
-    expect(getEvent(h.db, 'hubspot:202')?.type).toBe('deal.lost');
+    expect(await getDeal(h.db, '9002')).toMatchObject({ amount: '31000.50', stage: 'lost' });
+    expect((await getEvent(h.db, 'hubspot:202'))?.type).toBe('deal.lost');
 
     const older = JSON.stringify([change(200, 9002, 'amount', '1000', NOW - 90_000)]);
     const res = await post(older, signV3(older, NOW - 1_000));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ event: '200', status: 'older' }] });
-    expect(getDeal(h.db, '9002')?.amount).toBe('31000.50');
-    expect(getEvent(h.db, 'hubspot:200')).toBeNull();
+    expect((await getDeal(h.db, '9002'))?.amount).toBe('31000.50');
+    expect(await getEvent(h.db, 'hubspot:200')).toBeNull();
   });
 
   it('keeps every change to one deal when they arrive in parallel requests', async () => {
@@ -115,7 +115,7 @@ describe('POST /webhooks/hubspot', () => {
     const responses = await Promise.all(bodies.map((b) => post(b, signV3(b, NOW))));
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     // 2026-03-01T00:00Z is still 28 February in New York, the mapping's time zone.
-    expect(getDeal(h.db, '9006')).toMatchObject({ amount: '777.77', name: 'Renamed deal', closed_at: '2026-02-28' });
+    expect(await getDeal(h.db, '9006')).toMatchObject({ amount: '777.77', name: 'Renamed deal', closed_at: '2026-02-28' });
   });
 
   it('fetches a deal salesflow does not hold from the CRM API and finds its owner by email', async () => {
@@ -126,13 +126,13 @@ describe('POST /webhooks/hubspot', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ type: 'deal.won' }] });
     // The custom "Renewed" stage of the team's file; the close date is the New York day (03:30 UTC is still the 1st there).
-    expect(getDeal(h.db, '9003')).toMatchObject({ name: 'Initech renewal', amount: '5000', currency: 'EUR', stage: 'won', rep: 'r-bob', product: 'Analytics', closed_at: '2026-03-01' });
-    expect(getRepCrmId(h.db, 'r-bob')).toBe('502');
+    expect(await getDeal(h.db, '9003')).toMatchObject({ name: 'Initech renewal', amount: '5000', currency: 'EUR', stage: 'won', rep: 'r-bob', product: 'Analytics', closed_at: '2026-03-01' });
+    expect(await getRepCrmId(h.db, 'r-bob')).toBe('502');
     expect(api.requests.map((r) => r.split('?')[0])).toEqual(['GET /crm/v3/objects/deals/9003', 'GET /crm/v3/owners/502']);
   });
 
   it('ignores a change of a property no salesflow field reads, and deletions', async () => {
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const body = JSON.stringify([change(601, 9001, 'description', 'new notes'), { ...change(602, 9001, 'dealstage', ''), subscriptionType: 'deal.deletion', propertyName: undefined }]);
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
@@ -140,19 +140,19 @@ describe('POST /webhooks/hubspot', () => {
       { event: '601 (description: no salesflow field reads this property)', status: 'ignored' },
       { event: '602 (deal.deletion: not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
     ] });
-    expect(countEvents(h.db)).toBe(before);
+    expect(await countEvents(h.db)).toBe(before);
   });
 
   it('refuses an unmapped stage with 422, naming it and the file, and stores nothing', async () => {
-    storeDeal('9004');
-    const before = countEvents(h.db);
+    await storeDeal('9004');
+    const before = await countEvents(h.db);
     const body = JSON.stringify([change(401, 9004, 'amount', '100'), change(402, 9004, 'dealstage', '55555555')]);
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(422);
     const { message } = (await res.json()) as { message: string };
     expect(message).toContain('event 402: dealstage: unknown stage "55555555": map it under deal.stages in rules/crm/hubspot.yaml');
-    expect(countEvents(h.db)).toBe(before);
-    expect(getDeal(h.db, '9004')?.amount).toBe('24000.00');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '9004'))?.amount).toBe('24000.00');
   });
 
   it('refuses a deal the API does not know with 422 and the API\'s own message', async () => {
@@ -160,23 +160,23 @@ describe('POST /webhooks/hubspot', () => {
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(422);
     expect(((await res.json()) as { message: string }).message).toContain('HubSpot API /crm/v3/objects/deals/404404 answered 404: Object not found');
-    expect(getDeal(h.db, '404404')).toBeNull();
+    expect(await getDeal(h.db, '404404')).toBeNull();
   });
 
   describe('rejections: 4xx, nothing stored', () => {
     const body = JSON.stringify([change(901, 9001, 'dealstage', 'closedlost')]);
     let before: number;
-    beforeEach(() => { before = countEvents(h.db); });
-    const nothingStored = () => {
-      expect(countEvents(h.db)).toBe(before);
-      expect(getDeal(h.db, '9001')?.stage).toBe('won');
+    beforeEach(async () => { before = await countEvents(h.db); });
+    const nothingStored = async () => {
+      expect(await countEvents(h.db)).toBe(before);
+      expect((await getDeal(h.db, '9001'))?.stage).toBe('won');
     };
 
     it('401 for a v3 timestamp older than 5 minutes, even when the signature is right', async () => {
       const res = await post(body, signV3(body, NOW - 5 * 60_000 - 1_000));
       expect(res.status).toBe(401);
       expect(((await res.json()) as { message: string }).message).toBe('X-HubSpot-Request-Timestamp is 301 s old; requests older than 5 minutes are refused (replay protection)');
-      nothingStored();
+      await nothingStored();
     });
 
     it('401 for a signature made with another secret, or over another URI, or a changed body', async () => {
@@ -189,14 +189,14 @@ describe('POST /webhooks/hubspot', () => {
       ]);
       expect(responses.map((r) => r.status)).toEqual([401, 401, 401, 401]);
       expect(((await responses[0].json()) as { message: string }).message).toMatch(/^X-HubSpot-Signature-v3 does not match/);
-      nothingStored();
+      await nothingStored();
     });
 
     it('401 without any signature', async () => {
       const res = await post(body, {});
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: 'unauthorized', message: 'missing X-HubSpot-Signature-v3 header' });
-      nothingStored();
+      await nothingStored();
     });
 
     it('400 for a signed body that is not HubSpot events', async () => {
@@ -209,14 +209,14 @@ describe('POST /webhooks/hubspot', () => {
         expect(res.status).toBe(400);
         expect(((await res.json()) as { message: string }).message).toContain(message);
       }
-      nothingStored();
+      await nothingStored();
     });
 
     it('413 for a body over WEBHOOK_BODY_LIMIT', async () => {
       const big = JSON.stringify(Array.from({ length: 100 }, (_, i) => change(1000 + i, 9001, 'description', 'x'.repeat(12_000))));
       const res = await post(big, signV3(big, NOW));
       expect(res.status).toBe(413);
-      nothingStored();
+      await nothingStored();
     });
   });
 });

@@ -28,9 +28,9 @@ beforeAll(async () => {
     mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
     clock: () => NOW,
   });
-  upsertRep(h.db, { id: 'r-ada', name: 'Ada Byron', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: 'UTC', start_date: null });
-  setRepCrmId(h.db, 'r-ada', '501');
-  upsertDeal(h.db, { id: '7001', rep: 'r-ada', name: 'Globex platform', amount: '48000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: 'cio@globex.example' });
+  await upsertRep(h.db, { id: 'r-ada', name: 'Ada Byron', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: 'UTC', start_date: null });
+  await setRepCrmId(h.db, 'r-ada', '501');
+  await upsertDeal(h.db, { id: '7001', rep: 'r-ada', name: 'Globex platform', amount: '48000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: 'cio@globex.example' });
 });
 afterAll(async () => { await h?.close(); });
 

@@ -15,8 +15,8 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({ env: { SALESFORCE_ORG_ID: '00D5g000004ABCD' } });
-  upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  setRepCrmId(h.db, 'r-ada', '0055g00000Usr01AAA');
+  await upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-ada', '0055g00000Usr01AAA');
 });
 afterAll(async () => { await h?.close(); });
 
@@ -42,18 +42,18 @@ describe('POST /webhooks/salesforce', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
     const text = await res.text();
     expect(text).toContain('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>');
-    expect(getDeal(h.db, '0065g00000Opp01AAA')).toMatchObject({ name: 'Globex platform', amount: '48000.0', currency: 'USD', stage: 'won', rep: 'r-ada', closed_at: '2026-03-01' });
-    expect(getDeal(h.db, '0065g00000Opp02AAA')).toMatchObject({ amount: '12500.5', stage: 'open' });
-    expect(getEvent(h.db, 'salesforce:04l5g00000AbCdEAAV')?.type).toBe('deal.won');
-    expect(getEvent(h.db, 'salesforce:04l5g00000AbCdFAAV')?.type).toBe('deal.created');
+    expect(await getDeal(h.db, '0065g00000Opp01AAA')).toMatchObject({ name: 'Globex platform', amount: '48000.0', currency: 'USD', stage: 'won', rep: 'r-ada', closed_at: '2026-03-01' });
+    expect(await getDeal(h.db, '0065g00000Opp02AAA')).toMatchObject({ amount: '12500.5', stage: 'open' });
+    expect((await getEvent(h.db, 'salesforce:04l5g00000AbCdEAAV'))?.type).toBe('deal.won');
+    expect((await getEvent(h.db, 'salesforce:04l5g00000AbCdFAAV'))?.type).toBe('deal.created');
   });
 
   it('acknowledges a repeated message and changes nothing', async () => {
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const res = await post(envelope);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<Ack>true</Ack>');
-    expect(countEvents(h.db)).toBe(before);
+    expect(await countEvents(h.db)).toBe(before);
   });
 
   it('never lets an older message overwrite newer data, whatever order they arrive in', async () => {
@@ -62,25 +62,25 @@ describe('POST /webhooks/salesforce', () => {
     const late = await post(message('04l5g00000Ord01AAV', 'Prospecting', '7000', '2026-03-01T11:00:00.000Z'));
     expect(late.status).toBe(200);
     expect(await late.text()).toContain('<Ack>true</Ack>');
-    expect(getDeal(h.db, '0065g00000Opp03AAA')).toMatchObject({ stage: 'won', amount: '9000' });
-    expect(getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
+    expect(await getDeal(h.db, '0065g00000Opp03AAA')).toMatchObject({ stage: 'won', amount: '9000' });
+    expect(await getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
   });
 
   describe('rejections: SOAP faults with 4xx, nothing stored', () => {
     async function rejected(body: string, status: number, fault: string) {
-      const before = countEvents(h.db);
+      const before = await countEvents(h.db);
       const res = await post(body);
       expect(res.status).toBe(status);
       const text = await res.text();
       expect(text).toContain('<soapenv:Fault><faultcode>soapenv:Client</faultcode>');
       expect(text).toContain(fault);
-      expect(countEvents(h.db)).toBe(before);
+      expect(await countEvents(h.db)).toBe(before);
     }
 
     it('403 for another org', async () => {
       await rejected(message('04l5g00000Org01AAV', 'Closed Lost', '1', '2026-03-02T00:00:00.000Z', '00D5g000009ZZZZEAA'), 403,
         'OrganizationId 00D5g000009ZZZZEAA is not the configured org (SALESFORCE_ORG_ID)');
-      expect(getDeal(h.db, '0065g00000Opp03AAA')?.stage).toBe('won');
+      expect((await getDeal(h.db, '0065g00000Opp03AAA'))?.stage).toBe('won');
     });
 
     it('400 for XML that is not well-formed, or not an outbound message', async () => {

@@ -24,10 +24,10 @@ beforeAll(async () => {
     env: { ZOHO_WEBHOOK_SECRET: ZOHO_SECRET, SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET },
     mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
   });
-  upsertRep(h.db, { id: 'r-wu', name: 'Wu Fang', email: 'wu@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  setRepCrmId(h.db, 'r-wu', '4150868000000225013');
-  upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-  setRepCrmId(h.db, 'r-li', 'FSUID_1001');
+  await upsertRep(h.db, { id: 'r-wu', name: 'Wu Fang', email: 'wu@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-wu', '4150868000000225013');
+  await upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-li', 'FSUID_1001');
 });
 afterAll(async () => { await h?.close(); });
 
@@ -40,28 +40,28 @@ describe('POST /webhooks/zoho', () => {
     const res = await zoho(zohoDeal, 'application/json');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234001:2026-02-27T18:40:12+05:30', type: 'deal.won', status: 'accepted' }] });
-    expect(getDeal(h.db, '4150868000001234001')).toMatchObject({ name: 'Stark Industries rollout', amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-wu', closed_at: '2026-02-27', contact: 'pepper@stark.example' });
+    expect(await getDeal(h.db, '4150868000001234001')).toMatchObject({ name: 'Stark Industries rollout', amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-wu', closed_at: '2026-02-27', contact: 'pepper@stark.example' });
   });
 
   it('takes the same as form parameters; a repeat is a duplicate', async () => {
     const form = new URLSearchParams(Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const res = await zoho(form, 'application/x-www-form-urlencoded');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ status: 'duplicate' }] });
-    expect(countEvents(h.db)).toBe(before);
+    expect(await countEvents(h.db)).toBe(before);
   });
 
   it('ignores a delivery older than the record salesflow holds', async () => {
     const older = zohoDeal.replace('Closed Won', 'Negotiation/Review').replace('2026-02-27T18:40:12+05:30', '2026-02-26T09:00:00+05:30');
     const res = await zoho(older, 'application/json');
     expect(await res.json()).toMatchObject({ results: [{ status: 'older' }] });
-    expect(getDeal(h.db, '4150868000001234001')?.stage).toBe('won');
+    expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
   });
 
   it('401 for a missing or wrong secret, 400 for a malformed body, nothing stored', async () => {
     const changed = zohoDeal.replace('4150868000001234001', '4150868000009999001');
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const missing = await zoho(changed, 'application/json', null);
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { message: string }).message).toBe('missing X-Salesflow-Token header (add it to the Zoho webhook with the value of ZOHO_WEBHOOK_SECRET)');
@@ -74,8 +74,8 @@ describe('POST /webhooks/zoho', () => {
     const noId = await zoho(JSON.stringify({ module: 'Deals', Deal_Name: 'x' }), 'application/json');
     expect(noId.status).toBe(400);
     expect(((await noId.json()) as { message: string }).message).toBe('record 1: no deal id at "id" (deal.fields.id in (built-in zoho preset))');
-    expect(countEvents(h.db)).toBe(before);
-    expect(getDeal(h.db, '4150868000009999001')).toBeNull();
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getDeal(h.db, '4150868000009999001')).toBeNull();
   });
 });
 
@@ -98,13 +98,13 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{ event: 'fxiaoke:evt-fx-1:fx-opp-1', type: 'deal.won' }, { event: 'fxiaoke:evt-fx-1:fx-lead-1', type: 'lead.created' }] });
     // 1772380800000 is 2026-03-01T16:00Z: already 2 March in Shanghai, the mapping's time zone.
-    expect(getDeal(h.db, 'fx-opp-1')).toMatchObject({ name: '华为云项目', amount: '880000.00', currency: 'CNY', stage: 'won', rep: 'r-li', closed_at: '2026-03-02' });
-    expect(getLead(h.db, 'fx-lead-1')).toMatchObject({ name: '张伟', company: '示例公司', owner: 'r-li' });
-    expect(getEvent(h.db, 'fxiaoke:evt-fx-1:fx-opp-1')?.type).toBe('deal.won');
+    expect(await getDeal(h.db, 'fx-opp-1')).toMatchObject({ name: '华为云项目', amount: '880000.00', currency: 'CNY', stage: 'won', rep: 'r-li', closed_at: '2026-03-02' });
+    expect(await getLead(h.db, 'fx-lead-1')).toMatchObject({ name: '张伟', company: '示例公司', owner: 'r-li' });
+    expect((await getEvent(h.db, 'fxiaoke:evt-fx-1:fx-opp-1'))?.type).toBe('deal.won');
   });
 
   it('401 for a bad or missing HMAC, 422 for an unmapped stage (unknown_stage: error), nothing stored', async () => {
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const body = fxBatch('evt-fx-2', 'lose');
     const bad = await fxiaoke(body, `sha256=${'0'.repeat(64)}`);
     expect(bad.status).toBe(401);
@@ -114,8 +114,8 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     const unknown = await fxiaoke(fxBatch('evt-fx-3', 'stage-7'));
     expect(unknown.status).toBe(422);
     expect(((await unknown.json()) as { message: string }).message).toContain('sales_stage: unknown stage "stage-7": map it under deal.stages in rules/crm/fxiaoke.yaml');
-    expect(countEvents(h.db)).toBe(before);
-    expect(getDeal(h.db, 'fx-opp-1')?.stage).toBe('won');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, 'fx-opp-1'))?.stage).toBe('won');
   });
 
   it('404 for a source without a mapping file', async () => {

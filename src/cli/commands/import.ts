@@ -2,15 +2,11 @@
 // row is reported as FILE:LINE: field: message and nothing from that file is written.
 // `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export through its mapping
 // (rules/crm/NAME.yaml or the built-in preset; docs/crm.md).
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
-import { formatProblem, importKinds, type ImportKind } from '../../data/import.js';
-import { importCsvFile } from '../../data/import-stream.js';
-
-/** Files from this size on report progress every 100,000 rows. */
-const PROGRESS_ABOVE_BYTES = 16 * 1024 * 1024;
+import { formatProblem, importCsv, importKinds, type ImportKind } from '../../data/import.js';
 
 const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
 
@@ -42,8 +38,9 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const file = positionals[0];
+  let text: string;
   try {
-    if (!statSync(file).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 1;
@@ -51,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
 
   let db: Db;
   try {
-    db = openDatabase(loadConfig().databasePath);
+    db = await openDatabase(loadConfig().databasePath);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataSourceError) {
       process.stderr.write(`salesflow import: ${err.message}\n`);
@@ -60,13 +57,7 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    // Streamed (src/data/import-stream.ts): memory stays flat whatever the file's size; progress
-    // on stderr for large files.
-    const result = await importCsvFile(db, kind as ImportKind, file, file, {
-      onProgress: (rows, read, total) => {
-        if (total >= PROGRESS_ABOVE_BYTES) process.stderr.write(`salesflow import: ${rows.toLocaleString('en')} rows read (${Math.floor((read / total) * 100)}%)\n`);
-      },
-    });
+    const result = await importCsv(db, kind as ImportKind, text, file);
     if (!result.ok) {
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
       const n = result.problems.length;
@@ -77,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated\n`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -115,7 +106,7 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
   }
   let db: Db;
   try {
-    db = openDatabase(loadConfig().databasePath);
+    db = await openDatabase(loadConfig().databasePath);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataSourceError) {
       process.stderr.write(`salesflow import: ${err.message}\n`);
@@ -134,6 +125,6 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     process.stdout.write(`${file}: ${mapping.name} ${result.kind} ${result.inserted} inserted, ${result.updated} updated\n`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }
