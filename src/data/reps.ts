@@ -5,7 +5,7 @@ import type { RepRecord } from '../plan/records.js';
 import { prepared, type Db } from './db.js';
 import { conditionToSql } from './sql-condition.js';
 
-export const repColumns = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date'] as const;
+export const repColumns = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date', 'end_date'] as const;
 
 export type UpsertOutcome = 'inserted' | 'updated';
 
@@ -16,12 +16,12 @@ export function upsertRep(db: Db, rep: RepRecord, now = new Date().toISOString()
   const exists = prepared(db, 'SELECT 1 FROM reps WHERE id = ?').pluck().get(rep.id) !== undefined;
   prepared(db, 
     `INSERT INTO reps (${selectList}, updated_at)
-     VALUES (@id, @name, @email, @team, @role, @region, @manager, @timezone, @start_date, @updated_at)
+     VALUES (@id, @name, @email, @team, @role, @region, @manager, @timezone, @start_date, @end_date, @updated_at)
      ON CONFLICT(id) DO UPDATE SET
        name = excluded.name, email = excluded.email, team = excluded.team, role = excluded.role,
        region = excluded.region, manager = excluded.manager, timezone = excluded.timezone,
-       start_date = excluded.start_date, updated_at = excluded.updated_at`,
-  ).run({ ...rep, updated_at: now });
+       start_date = excluded.start_date, end_date = excluded.end_date, updated_at = excluded.updated_at`,
+  ).run({ ...rep, end_date: rep.end_date ?? null, updated_at: now });
   return exists ? 'updated' : 'inserted';
 }
 
