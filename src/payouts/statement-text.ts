@@ -54,6 +54,11 @@ export function leftOutWarning(deal: { id: string; stage: string; amount: string
     ', the statement is in ', statementCurrency, ' (no currency conversion)');
 }
 
+export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, on: string): string {
+  return flat('deal ', deal.id, ' (', deal.stage, ', ', deal.amount, ' ', deal.currency, ') is left out: no ', deal.currency, ' to ',
+    statementCurrency, ' rate is effective on ', on, ' (import --kind rates)');
+}
+
 export function undefinedMeasureWarning(metric: string, period: string): string {
   return `${metric} is not defined for ${period}: no commission`;
 }
@@ -75,9 +80,11 @@ export function conditionValuesText(shown: string[]): string {
   return shown.length ? ` (${shown.join(', ')})` : '';
 }
 
-export function spiffText(description: string, ids: string[], eachShown: string, amountShown: string): string {
+/** `split`: the deals credited at a share below 100% ("D7 at 60%"), paid that share of the spiff. */
+export function spiffText(description: string, ids: string[], eachShown: string, amountShown: string, split: string[] = []): string {
+  const shares = split.length ? flat('; split: ', listIds(split)) : '';
   return flat(description, ': ', String(ids.length), ' matching won deal', ids.length === 1 ? '' : 's', ' (', listIds(ids), ') × ',
-    eachShown, ' = ', amountShown);
+    eachShown, shares, ' = ', amountShown);
 }
 
 export function capCurrencyWarning(capCurrency: string, statementCurrency: string): string {
