@@ -37,9 +37,11 @@ describe('salesflow simulate (rules compiled from text)', () => {
         { kind: 'spiff', description: expect.stringContaining('D2, D3'), amount: '500.00' },
       ],
       capped: false, total: '16000.00', rewards: ['Extra day off'],
+      // SPEC §8: each statement carries its warnings, naming the deal ids they concern.
+      warnings: [expect.stringContaining('deal D7 (won, 5000 EUR) is left out')],
     });
-    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00' });
-    // Left-out deals are reported on stderr, so stdout stays pure JSON.
+    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00', warnings: [] });
+    // Also echoed on stderr, after the JSON, so stdout stays pure JSON.
     expect(r.stderr).toContain('deal D7');
   });
 
