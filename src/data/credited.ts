@@ -102,6 +102,16 @@ function creditsOf(rule: IncentiveRule, deal: DealRecord, shares: CreditShare[] 
   }
 }
 
+const HUNDRED: Fixed = { units: 100n, scale: 0 };
+
+/** amount × rate × share ÷ 100, exactly (no rounding: lines round once, later). */
+export function creditedAmount(amount: Fixed, share: Fixed, rate: Fixed | null): Fixed {
+  const converted = rate ? mulFixed(amount, rate) : amount;
+  if (cmpFixed(share, HUNDRED) === 0) return converted;
+  const p = mulFixed(converted, share);
+  return { units: p.units, scale: p.scale + 2 };
+}
+
 const moneyFact = (f: Fixed, currency: string): MetricFact => ({ type: 'money', amount: plainFixed(f), currency });
 
 function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, currency: string): MetricFact {
@@ -175,7 +185,8 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
       if (effective) rate = { rate: effective.rate, from: effective.from };
       else leftOut = { id: deal.id, amount: deal.amount, currency: deal.currency, stage: deal.stage, ...(rates ? { noRateOn: on } : {}) };
     }
-    const converted = rate ? mulFixed(amount, parseFixed(rate.rate)!) : amount;
+    const rateFixed = rate ? parseFixed(rate.rate)! : null;
+    const converted = rateFixed ? mulFixed(amount, rateFixed) : amount;
     const evalDeal: DealRecord = rate ? { ...deal, amount: plainFixed(converted), currency } : deal;
     const owner = needsRep && row.rep_id !== null
       ? Object.fromEntries(repColumns.map((c) => [c, row[`rep_${c}`]])) as unknown as RepRecord
@@ -188,9 +199,7 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
         if (inWindow) acc.leftOut.push(leftOut);
         continue;
       }
-      const share = parseFixed(credit.share)!;
-      const full = cmpFixed(share, { units: 100n, scale: 0 }) === 0;
-      const credited = full ? converted : (() => { const p = mulFixed(converted, share); return { units: p.units, scale: p.scale + 2 }; })();
+      const credited = creditedAmount(amount, parseFixed(credit.share)!, rateFixed);
       if (inWindow && deal.stage === 'won') {
         acc.revenue = addFixed(acc.revenue, credited);
         if (deal.type === 'new') acc.newRevenue = addFixed(acc.newRevenue, credited);

@@ -55,7 +55,7 @@ export function importCredits(db: Db, text: string, file: string): ImportResult 
     const key = `${values.deal}\u001f${values.rep}\u001f${type}`;
     const first = seen.get(key);
     if (first !== undefined) {
-      problems.push({ file, line, field: 'rep', message: `rep "${values.rep}" already has a ${type} share of deal "${values.deal}" (line ${first})` });
+      problems.push({ file, line, field: 'rep', message: `rep "${values.rep}" already has ${type === 'overlay' ? 'an' : 'a'} ${type} share of deal "${values.deal}" (line ${first})` });
       continue;
     }
     seen.set(key, line);
