@@ -5,24 +5,47 @@
 // amounts, and each rep's won credited deals are kept as facts (CreditedDeal) that the statement
 // lists and a later correction (a clawback) can read back. Rules without either keep the grouped
 // SQL scan of metrics.ts.
+import type { Statement as SqlStatement } from 'better-sqlite3';
 import { Decimal } from '../money/index.js';
 import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
-import type { IncentiveRule, MetricDef } from '../plan/schema.js';
+import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
 import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
-import { creditsOfDeals, type CreditShare } from './credits.js';
+import type { CreditShare, CreditType } from './credits.js';
 import type { Db } from './db.js';
 import { dealColumns } from './deals.js';
 import { RateTable } from './rates.js';
 import { repColumns } from './reps.js';
+import { conditionToSql } from './sql-condition.js';
+
+type Cell = string | number | null;
 
 /** One credit of a deal: to whom, how much of it, and why. */
 interface Credit { rep: string; share: string; type: CreditedDeal['type'] }
 
+// Money below 2^53 micros adds up exactly in a JS number; past it, sums move to BigInt.
+const SAFE = 2 ** 52;
+
+/** Exact micros sum kept in a number while it is safe, with the overflow in a BigInt. */
+class MicrosSum {
+  small = 0;
+  big = 0n;
+  add(micros: number): void {
+    this.small += micros;
+    if (this.small > SAFE || this.small < -SAFE) { this.big += BigInt(this.small); this.small = 0; }
+  }
+  fixed(extra: Fixed): Fixed {
+    return addFixed({ units: this.big + BigInt(this.small), scale: 6 }, extra);
+  }
+}
+
 interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
 
 interface RepAcc {
+  /** Won revenue: whole own deals as integer micros, everything else exact. */
+  revenueMicros: MicrosSum;
+  newMicros: MicrosSum;
   revenue: Fixed;
   newRevenue: Fixed;
   wonCount: number;
@@ -38,6 +61,7 @@ const HUNDRED_SHARE = '100';
 
 function newAcc(): RepAcc {
   return {
+    revenueMicros: new MicrosSum(), newMicros: new MicrosSum(),
     revenue: FIXED_ZERO, newRevenue: FIXED_ZERO, wonCount: 0, lostCount: 0, pipeline: FIXED_ZERO,
     custom: new Map(), spiffDeals: {}, leftOut: [], credited: [],
   };
@@ -85,16 +109,16 @@ class Chain {
   }
 }
 
-function creditsOf(rule: IncentiveRule, deal: DealRecord, shares: CreditShare[] | undefined, chain: Chain | null): Credit[] {
-  const own: Credit = { rep: deal.rep, share: HUNDRED_SHARE, type: 'own' };
+function creditsOf(rule: IncentiveRule, owner: string, shares: CreditShare[], chain: Chain | null): Credit[] {
+  const own: Credit = { rep: owner, share: HUNDRED_SHARE, type: 'own' };
   switch (rule.credit) {
     case undefined: return [own];
     case 'team':
     case 'team_all_levels':
-      return chain!.above(deal.rep, rule.credit === 'team_all_levels').map((rep) => ({ rep, share: HUNDRED_SHARE, type: 'team' }));
+      return chain!.above(owner, rule.credit === 'team_all_levels').map((rep) => ({ rep, share: HUNDRED_SHARE, type: 'team' }));
     default: {
-      const revenue = (shares ?? []).filter((s) => s.type === 'revenue');
-      const overlay = (shares ?? []).filter((s) => s.type === 'overlay');
+      const revenue = shares.filter((s) => s.type === 'revenue');
+      const overlay = shares.filter((s) => s.type === 'overlay');
       const split = revenue.length ? revenue.map((s): Credit => ({ rep: s.rep, share: s.share, type: 'revenue' })) : [own];
       const over = overlay.map((s): Credit => ({ rep: s.rep, share: s.share, type: 'overlay' }));
       return rule.credit === 'splits' ? split : rule.credit === 'overlay' ? over : [...split, ...over];
@@ -144,9 +168,34 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
   }
 }
 
+/** Whether an expression reads `deal.amount` (converted in JS, so its SQL form would read the unconverted amount). */
+function readsDealAmount(expr: Expr | null): boolean {
+  if (!expr) return false;
+  switch (expr.kind) {
+    case 'field': return expr.entity === 'deal' && expr.field === 'amount';
+    case 'binary': return readsDealAmount(expr.left) || readsDealAmount(expr.right);
+    case 'not': case 'neg': return readsDealAmount(expr.operand);
+    case 'in': return readsDealAmount(expr.operand) || expr.items.some(readsDealAmount);
+    default: return false;
+  }
+}
+
+/** A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator per row. */
+interface DealTest { column: number | null; where: Expr | null }
+
+/** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
+function dealSource(db: Db, window: DateWindow): string {
+  const total = db.prepare('SELECT MAX(rowid) FROM deals').pluck().get() as number | null;
+  if (!total) return 'deals d';
+  const inWindow = db.prepare('SELECT COUNT(*) FROM deals WHERE closed_at BETWEEN ? AND ?').pluck().get(window.start, window.end) as number;
+  return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
+}
+
 /**
- * Facts of every rep in `reps` for a rule with `credit` or `convert`, from the deals of the
- * window (and open or undated deals when a metric reads them).
+ * Facts of every rep in `reps` for a rule with `credit` or `convert`, from one scan of the deals
+ * of the window (and open or undated deals when a metric reads them) with their credit shares
+ * joined. Conditions run in SQL where they translate faithfully; a deal credited 100% to its own
+ * rep in the rule's currency adds its integer micros, anything else its exact BigInt product.
  */
 export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[]): Map<string, StatementFacts> {
   const currency = rule.currency;
@@ -154,43 +203,116 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
   const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
   const scanOpen = metrics.includes('pipeline');
   const scanUndated = custom.length > 0;
-  const shares = rule.credit && rule.credit !== 'team' && rule.credit !== 'team_all_levels' ? creditsOfDeals(db, window) : new Map<string, CreditShare[]>();
-  const rates = rule.convert ? RateTable.into(db, currency) : null;
   const team = rule.credit === 'team' || rule.credit === 'team_all_levels';
+  const splits = rule.credit !== undefined && !team;
+  const rates = rule.convert ? RateTable.into(db, currency) : null;
   const chain = team
     ? new Chain(db.prepare('SELECT id, email, manager FROM reps').all() as { id: string; email: string; manager: string | null }[])
     : null;
-  const needsRep = custom.some((n) => rule.metrics[n].where !== null) || rule.spiffs.some((s) => s.where !== null);
+
+  // Columns: the deal, then one 0/1 column per condition SQL can take, then the joined credit.
+  // Micros past 2^52 come back as null (a JS number would round them): those deals take the exact path.
+  const columns = ['d.id', 'd.rep', 'd.amount', 'CASE WHEN abs(d.amount_micros) < 4503599627370496 THEN d.amount_micros END', 'd.currency', 'd.stage', 'd.type', 'd.closed_at'];
+  let needsRep = false;
+  let needsRecord = false;
+  const test = (where: Expr | null): DealTest => {
+    if (where === null) return { column: null, where: null };
+    const sql = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
+    if (!sql) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
+    needsRep ||= sql.needsRep;
+    columns.push(`CASE WHEN ${sql.sql} THEN 1 ELSE 0 END`);
+    return { column: columns.length - 1, where: null };
+  };
+  const spiffTests = rule.spiffs.map((sp) => test(sp.where));
+  const customTests = custom.map((n) => test(rule.metrics[n].where));
+  const creditAt = columns.length;
+  if (splits) columns.push('c.rep', 'c.share', 'c.type');
+  const recordAt = columns.length;
+  if (needsRecord) {
+    columns.push(...dealColumns.map((c) => `d.${c}`));
+    columns.push(...repColumns.map((c) => `r.${c}`));
+  }
 
   const scopes = ['d.closed_at BETWEEN @start AND @end'];
   if (scanOpen) scopes.push(`d.stage = 'open'`);
   if (scanUndated) scopes.push('d.closed_at IS NULL');
-  const rows = db.prepare(`SELECT ${dealColumns.map((c) => `d.${c}`).join(', ')}${needsRep ? `, ${repColumns.map((c) => `r.${c} AS rep_${c}`).join(', ')}` : ''}
-    FROM deals d${needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''} WHERE ${scopes.join(' OR ')}`)
-    .iterate({ start: window.start, end: window.end }) as Iterable<Record<string, string | null>>;
+  const creditTypes = rule.credit === 'splits' ? "('revenue')" : rule.credit === 'overlay' ? "('overlay')" : "('revenue', 'overlay')";
+  const sql = `SELECT ${columns.join(', ')} FROM ${scanUndated || scanOpen ? 'deals d' : dealSource(db, window)}
+    ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
+    ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
+    WHERE ${scopes.map((x) => `(${x})`).join(' OR ')}`;
+  // One call for all rows: far cheaper than a JS↔SQLite crossing per row (iterate) at 250k rows.
+  const rows = (db.prepare(sql) as SqlStatement).raw(true).all({ start: window.start, end: window.end }) as Cell[][];
 
+
+  // Most deals are the rep's own, whole, in the rule's currency, read by SQL-only conditions:
+  // they add their integer micros and counts without any other work.
+  const ownCredit = rule.credit === undefined || rule.credit === 'splits' || rule.credit === 'all';
+  const fastOwn = ownCredit && !scanOpen && custom.length === 0 && spiffTests.every((t) => t.where === null);
+
+  // Rows of one deal arrive together (one per joined share): gathered, then credited.
+  let current: Cell[] | null = null;
+  let shares: CreditShare[] = [];
+  const flush = () => {
+    if (current) creditDeal(current, shares);
+    current = null;
+    shares = [];
+  };
   for (const row of rows) {
-    const deal = row as unknown as DealRecord;
-    const inWindow = deal.closed_at !== null && deal.closed_at >= window.start && deal.closed_at <= window.end;
-    const credits = creditsOf(rule, deal, shares.get(deal.id), chain);
-    if (!credits.some((c) => wanted.has(c.rep))) continue;
+    if (current !== null && current[0] !== row[0]) flush();
+    if (current === null) current = row;
+    if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+  }
+  flush();
 
-    // The deal in the rule's currency: as it is, converted, or left out.
-    const amount = parseFixed(deal.amount)!;
+  function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
+    const id = row[0] as string;
+    const owner = row[1] as string;
+    const dealCurrency = row[4] as string;
+    const stage = row[5] as string;
+    const closedAt = row[7] as string | null;
+    const inWindow = closedAt !== null && closedAt >= window.start && closedAt <= window.end;
+    if (fastOwn && dealShares.length === 0 && dealCurrency === currency && row[3] !== null) {
+      const acc = wanted.get(owner);
+      if (!acc || !inWindow) return;
+      if (stage === 'won') {
+        acc.revenueMicros.add(row[3] as number);
+        if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+        acc.wonCount++;
+        for (let i = 0; i < spiffTests.length; i++) {
+          const t = spiffTests[i];
+          if (t.column === null || row[t.column] === 1) (acc.spiffDeals[rule.spiffs[i].id] ??= []).push(id);
+        }
+      } else if (stage === 'lost') {
+        acc.lostCount++;
+      }
+      return;
+    }
+    const credits = creditsOf(rule, owner, dealShares, chain);
+    if (credits.length === 0) return;
+
     let rate: { rate: string; from: string } | null = null;
     let leftOut: LeftOutDeal | null = null;
-    if (deal.currency !== currency) {
-      const on = deal.closed_at ?? window.end;
-      const effective = rates?.on(deal.currency, on) ?? null;
+    if (dealCurrency !== currency) {
+      const on = closedAt ?? window.end;
+      const effective = rates?.on(dealCurrency, on) ?? null;
       if (effective) rate = { rate: effective.rate, from: effective.from };
-      else leftOut = { id: deal.id, amount: deal.amount, currency: deal.currency, stage: deal.stage, ...(rates ? { noRateOn: on } : {}) };
+      else leftOut = { id, amount: row[2] as string, currency: dealCurrency, stage, ...(rates ? { noRateOn: on } : {}) };
     }
+    // The deal as conditions the evaluator runs see it: in the rule's currency when converted.
+    let record: { deal: DealRecord; rep: RepRecord | undefined } | null = null;
+    const evaluated = () => {
+      if (record) return record;
+      const deal = Object.fromEntries(dealColumns.map((c, i) => [c, row[recordAt + i]])) as unknown as DealRecord;
+      const repRow = row.slice(recordAt + dealColumns.length);
+      const rep = repRow[0] === null ? undefined : Object.fromEntries(repColumns.map((c, i) => [c, repRow[i]])) as unknown as RepRecord;
+      const amount = rate ? plainFixed(mulFixed(parseFixed(deal.amount)!, parseFixed(rate.rate)!)) : deal.amount;
+      record = { deal: rate ? { ...deal, amount, currency } : deal, rep };
+      return record;
+    };
+    const passes = (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated()));
     const rateFixed = rate ? parseFixed(rate.rate)! : null;
-    const converted = rateFixed ? mulFixed(amount, rateFixed) : amount;
-    const evalDeal: DealRecord = rate ? { ...deal, amount: plainFixed(converted), currency } : deal;
-    const owner = needsRep && row.rep_id !== null
-      ? Object.fromEntries(repColumns.map((c) => [c, row[`rep_${c}`]])) as unknown as RepRecord
-      : undefined;
+    let amount: Fixed | null = null;
 
     for (const credit of credits) {
       const acc = wanted.get(credit.rep);
@@ -199,34 +321,45 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
         if (inWindow) acc.leftOut.push(leftOut);
         continue;
       }
-      const credited = creditedAmount(amount, parseFixed(credit.share)!, rateFixed);
-      if (inWindow && deal.stage === 'won') {
-        acc.revenue = addFixed(acc.revenue, credited);
-        if (deal.type === 'new') acc.newRevenue = addFixed(acc.newRevenue, credited);
-        acc.wonCount++;
-        acc.credited.push({
-          deal: deal.id, type: credit.type, share: credit.share, closedAt: deal.closed_at!, amount: deal.amount, currency: deal.currency,
-          ...(rate ? { conversion: rate } : {}), credited: plainFixed(credited),
-        });
-        for (const spiff of rule.spiffs) {
-          if (!holds(spiff.where, { deal: evalDeal, rep: owner })) continue;
-          const ids = (acc.spiffDeals[spiff.id] ??= []);
-          if (!ids.includes(deal.id)) ids.push(deal.id);
+      // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
+      const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
+      let credited: Fixed | null = null;
+      const exact = () => (credited ??= creditedAmount(amount ??= parseFixed(row[2] as string)!, parseFixed(credit.share)!, rateFixed));
+      if (inWindow && stage === 'won') {
+        if (plain) {
+          acc.revenueMicros.add(row[3] as number);
+          if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+        } else {
+          acc.revenue = addFixed(acc.revenue, exact());
+          if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
         }
-      } else if (inWindow && deal.stage === 'lost') {
+        acc.wonCount++;
+        // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
+        if (credit.type !== 'own' || rate) {
+          acc.credited.push({
+            deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: dealCurrency,
+            ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
+          });
+        }
+        for (let i = 0; i < rule.spiffs.length; i++) {
+          if (!passes(spiffTests[i])) continue;
+          const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+          if (!ids.includes(id)) ids.push(id);
+        }
+      } else if (inWindow && stage === 'lost') {
         acc.lostCount++;
       }
-      if (deal.stage === 'open') acc.pipeline = addFixed(acc.pipeline, credited);
-      for (const name of custom) {
-        if (!inWindow && deal.closed_at !== null) continue;
-        const def = rule.metrics[name];
-        if (!holds(def.where, { deal: evalDeal, rep: owner })) continue;
-        const a = acc.custom.get(name) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
-        a.sum = addFixed(a.sum, credited);
+      if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
+      for (let i = 0; i < custom.length; i++) {
+        if (!inWindow && closedAt !== null) continue;
+        if (!passes(customTests[i])) continue;
+        const value = exact();
+        const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
+        a.sum = addFixed(a.sum, value);
         a.n++;
-        if (a.min === null || cmpFixed(credited, a.min) < 0) a.min = credited;
-        if (a.max === null || cmpFixed(credited, a.max) > 0) a.max = credited;
-        acc.custom.set(name, a);
+        if (a.min === null || cmpFixed(value, a.min) < 0) a.min = value;
+        if (a.max === null || cmpFixed(value, a.max) > 0) a.max = value;
+        acc.custom.set(custom[i], a);
       }
     }
   }
@@ -234,11 +367,13 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
   const facts = new Map<string, StatementFacts>();
   for (const rep of reps) {
     const acc = wanted.get(rep.id)!;
+    acc.revenue = acc.revenueMicros.fixed(acc.revenue);
+    acc.newRevenue = acc.newMicros.fixed(acc.newRevenue);
     const values: Record<string, MetricFact> = {};
     for (const name of metrics) values[name] = metricFact(name, rule.metrics[name], acc, currency);
     for (const spiff of rule.spiffs) (acc.spiffDeals[spiff.id] ??= []).sort();
-    acc.credited.sort((a, b) => (a.deal < b.deal ? -1 : a.deal > b.deal ? 1 : a.type < b.type ? -1 : 1));
-    acc.leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (acc.credited.length > 1) acc.credited.sort((a, b) => (a.deal < b.deal ? -1 : a.deal > b.deal ? 1 : a.type < b.type ? -1 : 1));
+    if (acc.leftOut.length > 1) acc.leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const notes = chain && !chain.hasReports(rep)
       ? [`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`]
       : [];

@@ -29,7 +29,7 @@ export const DateWindow = z.object({ start: z.string(), end: z.string() });
 export type DateWindow = z.infer<typeof DateWindow>;
 
 /**
- * One won deal credited to the rep in the window (rules with `credit` or `convert`): the fact a
+ * One won deal credited to the rep in the window by a share, a team or a conversion: the fact a
  * statement lists and later corrections (clawbacks) read back. `credited` is exact:
  * amount × share ÷ 100 × rate, never rounded.
  */
@@ -59,7 +59,10 @@ export const StatementFacts = z.object({
   spiffDeals: z.record(z.string(), z.array(z.string())),
   /** Deals in the window in another currency than the rule's: left out of everything. */
   leftOut: z.array(LeftOutDeal),
-  /** Rules with `credit` or `convert`: the won deals of the window credited to the rep. */
+  /**
+   * Rules with `credit` or `convert`: the won deals of the window credited to the rep other than
+   * its own deals whole in the rule's currency (split, overlay or team credit, or converted).
+   */
   credited: z.array(CreditedDeal).optional(),
   /** What the data said that the statement should warn about (a `credit team` rep without reports). */
   notes: z.array(z.string()).optional(),

@@ -47,7 +47,7 @@ export const Statement = z.object({
   rewards: z.array(z.string()),
   /** Deals left out (other currency), cut effective dates, lines that could not be paid. */
   warnings: z.array(z.string()),
-  /** Rules with `credit` or `convert`: every won deal credited to the rep, with share and conversion. */
+  /** Rules with `credit` or `convert`: every deal credited by a share, a team or a conversion, with how. */
   credited: z.array(CreditedDeal).optional(),
   /** Rules with `prorate target by employment`, for a rep employed part of the period. */
   proration: z.object({
