@@ -5,7 +5,7 @@
 // amounts, and each rep's won credited deals are kept as facts (CreditedDeal) that the statement
 // lists and a later correction (a clawback) can read back. Rules without either keep the grouped
 // SQL scan of metrics.ts.
-import type { Statement as SqlStatement } from 'better-sqlite3';
+import { sql } from 'kysely';
 import { Decimal } from '../money/index.js';
 import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { holds } from '../plan/evaluate.js';
@@ -14,6 +14,7 @@ import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
 import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
 import type { CreditShare, CreditType } from './credits.js';
 import type { Db } from './db.js';
+import { streamRows } from './dialect.js';
 import { dealColumns } from './deals.js';
 import { RateTable } from './rates.js';
 import { repColumns } from './reps.js';
@@ -184,10 +185,12 @@ function readsDealAmount(expr: Expr | null): boolean {
 interface DealTest { column: number | null; where: Expr | null }
 
 /** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
-function dealSource(db: Db, window: DateWindow): string {
-  const total = db.prepare('SELECT MAX(rowid) FROM deals').pluck().get() as number | null;
+async function dealSource(db: Db, window: DateWindow): Promise<string> {
+  if (db.dialect !== 'sqlite') return 'deals d';
+  const total = (await sql<{ n: number | null }>`SELECT MAX(rowid) AS n FROM deals`.execute(db.kysely)).rows[0]?.n;
   if (!total) return 'deals d';
-  const inWindow = db.prepare('SELECT COUNT(*) FROM deals WHERE closed_at BETWEEN ? AND ?').pluck().get(window.start, window.end) as number;
+  const inWindow = (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM deals WHERE closed_at BETWEEN ${window.start} AND ${window.end}`
+    .execute(db.kysely)).rows[0].n;
   return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
 }
 
@@ -197,7 +200,7 @@ function dealSource(db: Db, window: DateWindow): string {
  * joined. Conditions run in SQL where they translate faithfully; a deal credited 100% to its own
  * rep in the rule's currency adds its integer micros, anything else its exact BigInt product.
  */
-export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[]): Map<string, StatementFacts> {
+export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[]): Promise<Map<string, StatementFacts>> {
   const currency = rule.currency;
   const wanted = new Map<string, RepAcc>(reps.map((r) => [r.id, newAcc()]));
   const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
@@ -205,10 +208,8 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
   const scanUndated = custom.length > 0;
   const team = rule.credit === 'team' || rule.credit === 'team_all_levels';
   const splits = rule.credit !== undefined && !team;
-  const rates = rule.convert ? RateTable.into(db, currency) : null;
-  const chain = team
-    ? new Chain(db.prepare('SELECT id, email, manager FROM reps').all() as { id: string; email: string; manager: string | null }[])
-    : null;
+  const rates = rule.convert ? await RateTable.into(db, currency) : null;
+  const chain = team ? new Chain(await db.kysely.selectFrom('reps').select(['id', 'email', 'manager']).execute()) : null;
 
   // Columns: the deal, then one 0/1 column per condition SQL can take, then the joined credit.
   // Micros past 2^52 come back as null (a JS number would round them): those deals take the exact path.
@@ -217,10 +218,10 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
   let needsRecord = false;
   const test = (where: Expr | null): DealTest => {
     if (where === null) return { column: null, where: null };
-    const sql = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
-    if (!sql) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
-    needsRep ||= sql.needsRep;
-    columns.push(`CASE WHEN ${sql.sql} THEN 1 ELSE 0 END`);
+    const translated = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
+    if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
+    needsRep ||= translated.needsRep;
+    columns.push(`CASE WHEN ${translated.sql} THEN 1 ELSE 0 END`);
     return { column: columns.length - 1, where: null };
   };
   const spiffTests = rule.spiffs.map((sp) => test(sp.where));
@@ -233,16 +234,18 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
     columns.push(...repColumns.map((c) => `r.${c}`));
   }
 
-  const scopes = ['d.closed_at BETWEEN @start AND @end'];
-  if (scanOpen) scopes.push(`d.stage = 'open'`);
-  if (scanUndated) scopes.push('d.closed_at IS NULL');
+  const extra: string[] = [];
+  if (scanOpen) extra.push(`d.stage = 'open'`);
+  if (scanUndated) extra.push('d.closed_at IS NULL');
   const creditTypes = rule.credit === 'splits' ? "('revenue')" : rule.credit === 'overlay' ? "('overlay')" : "('revenue', 'overlay')";
-  const sql = `SELECT ${columns.join(', ')} FROM ${scanUndated || scanOpen ? 'deals d' : dealSource(db, window)}
-    ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
-    ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
-    WHERE ${scopes.map((x) => `(${x})`).join(' OR ')}`;
-  // One call for all rows: far cheaper than a JS↔SQLite crossing per row (iterate) at 250k rows.
-  const rows = (db.prepare(sql) as SqlStatement).raw(true).all({ start: window.start, end: window.end }) as Cell[][];
+  const from = scanUndated || scanOpen ? 'deals d' : await dealSource(db, window);
+  // SQLite joins deals outermost, so a deal's share rows come one after the other; PostgreSQL may
+  // hash-join, so there the order is asked for.
+  const query = sql<Cell[]>`SELECT ${sql.raw(columns.join(', '))} FROM ${sql.raw(from)}
+    ${sql.raw(needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : '')}
+    ${sql.raw(splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : '')}
+    WHERE (d.closed_at BETWEEN ${window.start} AND ${window.end})${sql.raw(extra.map((x) => ` OR (${x})`).join(''))}
+    ${sql.raw(db.dialect === 'sqlite' ? '' : 'ORDER BY d.id')}`.compile(db.kysely);
 
 
   // Most deals are the rep's own, whole, in the rule's currency, read by SQL-only conditions:
@@ -258,10 +261,15 @@ export function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord
     current = null;
     shares = [];
   };
-  for (const row of rows) {
-    if (current !== null && current[0] !== row[0]) flush();
-    if (current === null) current = row;
-    if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+  for await (const batch of streamRows(db, query, 10_000)) {
+    for (const raw of batch) {
+      const row = raw as Cell[];
+      // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
+      if (typeof row[3] === 'string') row[3] = Number(row[3]);
+      if (current !== null && current[0] !== row[0]) flush();
+      if (current === null) current = row;
+      if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+    }
   }
   flush();
 

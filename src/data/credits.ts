@@ -4,7 +4,7 @@
 // anything); deal and rep must exist. Any bad row: nothing is written.
 import { addFixed, cmpFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { readCsvRows } from './csv-rows.js';
-import { prepared, type Db } from './db.js';
+import { transaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
 export const creditColumns = ['deal', 'rep', 'share', 'type'] as const;
@@ -25,12 +25,25 @@ function parseShare(text: string): Fixed | null {
   return value && value.scale <= 6 ? value : null;
 }
 
-export function importCredits(db: Db, text: string, file: string): ImportResult {
+/** Which of these ids the table has (in batches, so a large file is a few queries, not one per row). */
+async function existing(db: Db, table: 'deals' | 'reps', ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db.kysely.selectFrom(table).select('id').where('id', 'in', unique.slice(i, i + 500)).execute();
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
+}
+
+export async function importCredits(db: Db, text: string, file: string): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'credits', creditColumns, ['deal', 'rep', 'share']);
   if (!read.ok) return read;
   const problems: ImportProblem[] = [];
-  const knownDeal = prepared(db, 'SELECT 1 FROM deals WHERE id = ?').pluck();
-  const knownRep = prepared(db, 'SELECT 1 FROM reps WHERE id = ?').pluck();
+  const deals = await existing(db, 'deals', read.rows.map((r) => r.values.deal));
+  const reps = await existing(db, 'reps', read.rows.map((r) => r.values.rep));
+  const knownDeal = { get: (id: string) => (deals.has(id) ? 1 : undefined) };
+  const knownRep = { get: (id: string) => (reps.has(id) ? 1 : undefined) };
   const byDeal = new Map<string, { line: number; credit: CreditShare }[]>();
   const seen = new Map<string, number>();
   for (const { line, values } of read.rows) {
@@ -78,24 +91,31 @@ export function importCredits(db: Db, text: string, file: string): ImportResult 
 
   const now = new Date().toISOString();
   let inserted = 0;
-  db.transaction(() => {
-    const remove = prepared(db, 'DELETE FROM credits WHERE deal = ?');
-    const insert = prepared(db, 'INSERT INTO credits (deal, rep, share, type, updated_at) VALUES (?, ?, ?, ?, ?)');
-    for (const [deal, rows] of byDeal) {
-      remove.run(deal);
-      for (const { credit } of rows) { insert.run(deal, credit.rep, credit.share, credit.type, now); inserted++; }
+  // One transaction: a deal's old rows go and its new ones come together, or not at all.
+  await transaction(db, async (tx) => {
+    const dealIds = [...byDeal.keys()];
+    for (let i = 0; i < dealIds.length; i += 500) {
+      await tx.kysely.deleteFrom('credits').where('deal', 'in', dealIds.slice(i, i + 500)).execute();
     }
-  }).immediate();
+    const rows = [...byDeal].flatMap(([deal, list]) => list.map(({ credit }) => ({ deal, rep: credit.rep, share: credit.share, type: credit.type, updated_at: now })));
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx.kysely.insertInto('credits').values(rows.slice(i, i + 500)).execute();
+    }
+    inserted = rows.length;
+  });
   return { ok: true, inserted, updated: 0, warnings: [] };
 }
 
 /** The shares of deals closed in [start, end] (and of undated deals), by deal id. */
-export function creditsOfDeals(db: Db, window: { start: string; end: string }): Map<string, CreditShare[]> {
-  const rows = prepared(db, `SELECT c.deal, c.rep, c.share, c.type FROM credits c JOIN deals d ON d.id = c.deal
-    WHERE d.closed_at BETWEEN ? AND ? OR d.closed_at IS NULL ORDER BY c.deal, c.type DESC, c.rep`)
-    .raw(true).all(window.start, window.end) as [string, string, string, CreditType][];
+export async function creditsOfDeals(db: Db, window: { start: string; end: string }): Promise<Map<string, CreditShare[]>> {
+  const rows = await db.kysely.selectFrom('credits as c').innerJoin('deals as d', 'd.id', 'c.deal')
+    .select(['c.deal', 'c.rep', 'c.share', 'c.type'])
+    .where((eb) => eb.or([eb('d.closed_at', '>=', window.start).and('d.closed_at', '<=', window.end), eb('d.closed_at', 'is', null)]))
+    .orderBy('c.deal').orderBy('c.type', 'desc').orderBy('c.rep')
+    .execute();
   const byDeal = new Map<string, CreditShare[]>();
-  for (const [deal, rep, share, type] of rows) {
+  for (const { deal, rep, share, type: t } of rows) {
+    const type = t as CreditType;
     const list = byDeal.get(deal);
     if (list) list.push({ rep, share, type });
     else byDeal.set(deal, [{ rep, share, type }]);

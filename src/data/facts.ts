@@ -32,12 +32,12 @@ export function metricQueryOf(rule: IncentiveRule, window: DateWindow): MetricQu
   };
 }
 
-export function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string): GatheredFacts {
+export async function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string): Promise<GatheredFacts> {
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
-  if (rule.credit || rule.convert) return { ok: true, window, facts: gatherCreditedFacts(db, rule, reps, window, metricsOfRule(rule)) };
-  const result = computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
+  if (rule.credit || rule.convert) return { ok: true, window, facts: await gatherCreditedFacts(db, rule, reps, window, metricsOfRule(rule)) };
+  const result = await computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
   if (result.unknown.length) {
     // The checker resolves every metric name; an unknown one here is a plan bug.
     throw new Error(`incentive ${rule.id}: unknown metrics ${result.unknown.join(', ')}`);

@@ -5,14 +5,14 @@
 import { parseFixed, plainFixed } from '../money/fixed.js';
 import { parseDay } from '../payouts/period.js';
 import { readCsvRows } from './csv-rows.js';
-import { prepared, type Db } from './db.js';
+import { transaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
 export const rateColumns = ['currency', 'to', 'rate', 'from'] as const;
 
 const CODE = /^[A-Z]{3}$/;
 
-export function importRates(db: Db, text: string, file: string): ImportResult {
+export async function importRates(db: Db, text: string, file: string): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'rates', rateColumns, rateColumns);
   if (!read.ok) return read;
   const problems: ImportProblem[] = [];
@@ -49,15 +49,18 @@ export function importRates(db: Db, text: string, file: string): ImportResult {
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
-  db.transaction(() => {
-    const exists = prepared(db, 'SELECT 1 FROM rates WHERE currency = ? AND to_currency = ? AND from_date = ?').pluck();
-    const upsert = prepared(db, `INSERT INTO rates (currency, to_currency, rate, from_date, updated_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (currency, to_currency, from_date) DO UPDATE SET rate = excluded.rate, updated_at = excluded.updated_at`);
+  await transaction(db, async (tx) => {
     for (const r of rows) {
-      if (exists.get(r.currency, r.to, r.from) === undefined) inserted++; else updated++;
-      upsert.run(r.currency, r.to, r.rate, r.from, now);
+      const exists = await tx.kysely.selectFrom('rates').select('rate')
+        .where('currency', '=', r.currency).where('to_currency', '=', r.to).where('from_date', '=', r.from).executeTakeFirst();
+      if (exists) updated++; else inserted++;
+      await tx.kysely.insertInto('rates').values({ currency: r.currency, to_currency: r.to, rate: r.rate, from_date: r.from, updated_at: now })
+        .onConflict((oc) => oc.columns(['currency', 'to_currency', 'from_date']).doUpdateSet((eb) => ({
+          rate: eb.ref('excluded.rate'), updated_at: eb.ref('excluded.updated_at'),
+        })))
+        .execute();
     }
-  }).immediate();
+  });
   return { ok: true, inserted, updated, warnings: [] };
 }
 
@@ -67,11 +70,11 @@ export interface EffectiveRate { from: string; rate: string }
 export class RateTable {
   constructor(private readonly byCurrency: Map<string, EffectiveRate[]>) {}
 
-  static into(db: Db, to: string): RateTable {
-    const rows = prepared(db, 'SELECT currency, from_date, rate FROM rates WHERE to_currency = ? ORDER BY currency, from_date')
-      .raw(true).all(to) as [string, string, string][];
+  static async into(db: Db, to: string): Promise<RateTable> {
+    const rows = await db.kysely.selectFrom('rates').select(['currency', 'from_date', 'rate'])
+      .where('to_currency', '=', to).orderBy('currency').orderBy('from_date').execute();
     const byCurrency = new Map<string, EffectiveRate[]>();
-    for (const [currency, from, rate] of rows) {
+    for (const { currency, from_date: from, rate } of rows) {
       const list = byCurrency.get(currency);
       if (list) list.push({ from, rate }); else byCurrency.set(currency, [{ from, rate }]);
     }

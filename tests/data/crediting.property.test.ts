@@ -36,18 +36,18 @@ const split = fc.tuple(fc.shuffledSubarray(REPS, { minLength: 1, maxLength: 4 })
   })
   .filter((shares) => shares.length > 0 && shares.reduce((a, s) => a.plus(s.share), new Decimal(0)).eq(100));
 
-function crm(files: Partial<Record<ImportKind, string>>): Db {
-  const db = openDatabase(join(tempDir(), 'crm.db'));
+async function crm(files: Partial<Record<ImportKind, string>>): Promise<Db> {
+  const db = await openDatabase(join(tempDir(), 'crm.db'));
   const reps = `id,name,email,role\n${REPS.map((r) => `${r},Rep ${r},${r}@acme.example,AE`).join('\n')}\n`;
   for (const [kind, text] of [['reps', reps], ...Object.entries(files)] as [ImportKind, string][]) {
-    const r = importCsv(db, kind, text, `${kind}.csv`);
+    const r = await importCsv(db, kind, text, `${kind}.csv`);
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
   }
   return db;
 }
 
-function revenueByRep(db: Db, rule: IncentiveRule): Map<string, string> {
-  const gathered = gatherFacts(db, rule, listReps(db), '2026-Q1');
+async function revenueByRep(db: Db, rule: IncentiveRule): Promise<Map<string, string>> {
+  const gathered = await gatherFacts(db, rule, await listReps(db), '2026-Q1');
   if (!gathered.ok) throw new Error(gathered.message);
   const out = new Map<string, string>();
   for (const [rep, facts] of gathered.facts) {
@@ -58,21 +58,21 @@ function revenueByRep(db: Db, rule: IncentiveRule): Map<string, string> {
 }
 
 describe('credit splits', () => {
-  it('credits every deal exactly once over all reps: Σ revenue = Σ deal amounts', () => {
-    fc.assert(fc.property(
+  it('credits every deal exactly once over all reps: Σ revenue = Σ deal amounts', async () => {
+    await fc.assert(fc.asyncProperty(
       fc.array(fc.tuple(decimalText(10n ** 12n, 6, 1n), fc.option(split, { nil: null }), fc.constantFrom(...REPS)), { minLength: 1, maxLength: 6 }),
-      (deals) => {
-        const db = crm({
+      async (deals) => {
+        const db = await crm({
           deals: `id,rep,amount,currency,stage,closed_at\n${deals.map(([amount, , owner], i) => `D${i},${owner},${amount},USD,won,2026-02-0${(i % 9) + 1}`).join('\n')}\n`,
           credits: `deal,rep,share,type\n${deals.flatMap(([, shares], i) => (shares ?? []).map((s) => `D${i},${s.rep},${s.share},revenue`)).join('\n')}\n`,
         });
         try {
-          const revenue = revenueByRep(db, specRule({ credit: 'splits' }));
+          const revenue = await revenueByRep(db, specRule({ credit: 'splits' }));
           const credited = [...revenue.values()].reduce((a, v) => a.plus(v), new Decimal(0));
           const amounts = deals.reduce((a, [amount]) => a.plus(amount), new Decimal(0));
           expect(credited.toFixed()).toBe(amounts.toFixed());
         } finally {
-          db.close();
+          await db.close();
         }
       },
     ), { numRuns: 40 });
@@ -91,19 +91,19 @@ describe('convert currencies at closing rate', () => {
     ), { numRuns: 2000 });
   });
 
-  it("a rep's revenue from EUR deals is the exact sum of each at the rate effective on its close", () => {
-    fc.assert(fc.property(
+  it("a rep's revenue from EUR deals is the exact sum of each at the rate effective on its close", async () => {
+    await fc.assert(fc.asyncProperty(
       fc.array(fc.tuple(decimalText(10n ** 12n, 6, 1n), fc.integer({ min: 1, max: 90 })), { minLength: 1, maxLength: 5 }),
       fc.array(fc.tuple(decimalText(10n ** 9n, 8, 1n), fc.integer({ min: 0, max: 89 })), { minLength: 1, maxLength: 4 }),
-      (deals, rates) => {
+      async (deals, rates) => {
         const day = (n: number) => new Date(Date.UTC(2026, 0, n)).toISOString().slice(0, 10);
         const byDate = new Map(rates.map(([rate, d]) => [day(d + 1), rate]));
-        const db = crm({
+        const db = await crm({
           deals: `id,rep,amount,currency,stage,closed_at\n${deals.map(([amount, d], i) => `E${i},r1,${amount},EUR,won,${day(d)}`).join('\n')}\n`,
           rates: `currency,to,rate,from\n${[...byDate].map(([from, rate]) => `EUR,USD,${rate},${from}`).join('\n')}\n`,
         });
         try {
-          const gathered = gatherFacts(db, specRule({ convert: 'closing_rate' }), listReps(db), '2026-Q1');
+          const gathered = await gatherFacts(db, specRule({ convert: 'closing_rate' }), await listReps(db), '2026-Q1');
           if (!gathered.ok) throw new Error(gathered.message);
           const facts = gathered.facts.get('r1')!;
           let expected = new Decimal(0);
@@ -118,7 +118,7 @@ describe('convert currencies at closing rate', () => {
           expect(facts.leftOut.map((d) => d.id).sort()).toEqual(leftOut.sort());
           expect(facts.credited?.every((c) => c.conversion !== undefined && byDate.get(c.conversion.from) === c.conversion.rate)).toBe(true);
         } finally {
-          db.close();
+          await db.close();
         }
       },
     ), { numRuns: 40 });

@@ -20,38 +20,39 @@ D1,r1,100000,USD,won,2026-02-01
 D2,r2,50000,EUR,won,2026-02-10
 `;
 
-function crm(): Db {
-  const db = openDatabase(join(tempDir(), 'crm.db'));
+async function crm(): Promise<Db> {
+  const db = await openDatabase(join(tempDir(), 'crm.db'));
   for (const [kind, text] of [['reps', REPS], ['deals', DEALS]] as [ImportKind, string][]) {
-    const r = importCsv(db, kind, text, `${kind}.csv`);
+    const r = await importCsv(db, kind, text, `${kind}.csv`);
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
   }
   return db;
 }
 
-const problems = (db: Db, kind: ImportKind, text: string) => {
-  const r = importCsv(db, kind, text, `${kind}.csv`);
+const problems = async (db: Db, kind: ImportKind, text: string) => {
+  const r = await importCsv(db, kind, text, `${kind}.csv`);
   return r.ok ? [] : r.problems.map(formatProblem);
 };
-const creditRows = (db: Db) => db.prepare('SELECT deal, rep, share, type FROM credits ORDER BY deal, type, rep').raw(true).all();
+const creditRows = async (db: Db) => (await db.kysely.selectFrom('credits').select(['deal', 'rep', 'share', 'type'])
+  .orderBy('deal').orderBy('type').orderBy('rep').execute()).map((r) => [r.deal, r.rep, r.share, r.type]);
 
-describe('import --kind credits', () => {
-  it('stores shares, and a re-import of a deal replaces all of its rows', () => {
-    const db = crm();
-    expect(importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
+describe('import --kind credits', async () => {
+  it('stores shares, and a re-import of a deal replaces all of its rows', async () => {
+    const db = await crm();
+    expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
       .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
-    expect(creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
+    expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
     // D1 again: its three rows become these two; D2 gets its first.
-    expect(importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv').ok).toBe(true);
-    expect(creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
-    expect(creditsOfDeals(db, { start: '2026-01-01', end: '2026-03-31' }).get('D1')).toEqual([
+    expect((await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).ok).toBe(true);
+    expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
+    expect((await creditsOfDeals(db, { start: '2026-01-01', end: '2026-03-31' })).get('D1')).toEqual([
       { rep: 'r1', share: '33.3333', type: 'revenue' }, { rep: 'r2', share: '66.6667', type: 'revenue' },
     ]);
   });
 
-  it('names each bad row with FILE:LINE: field and imports nothing', () => {
-    const db = crm();
-    importCsv(db, 'credits', 'deal,rep,share\nD2,r2,100\n', 'before.csv');
+  it('names each bad row with FILE:LINE: field and imports nothing', async () => {
+    const db = await crm();
+    await importCsv(db, 'credits', 'deal,rep,share\nD2,r2,100\n', 'before.csv');
     const text = [
       'deal,rep,share,type',
       'D1,r1,60,revenue',
@@ -64,7 +65,7 @@ describe('import --kind credits', () => {
       'D2,r3,20,overlay',
       'D2,r3,25,overlay', // the same rep twice
     ].join('\n');
-    expect(problems(db, 'credits', text)).toEqual([
+    expect(await problems(db, 'credits', text)).toEqual([
       'credits.csv:2: share: revenue shares of deal "D1" total 90%, not 100% (lines 2, 3)',
       'credits.csv:4: deal: unknown deal "D9" (import deals first)',
       'credits.csv:5: rep: unknown rep "r9" (import reps first)',
@@ -73,33 +74,33 @@ describe('import --kind credits', () => {
       'credits.csv:8: type: expected revenue or overlay, got "bonus"',
       'credits.csv:10: rep: rep "r3" already has an overlay share of deal "D2" (line 9)',
     ]);
-    expect(creditRows(db)).toEqual([['D2', 'r2', '100', 'revenue']]);
+    expect(await creditRows(db)).toEqual([['D2', 'r2', '100', 'revenue']]);
   });
 
-  it('insists on the deal, rep and share columns', () => {
-    expect(problems(crm(), 'credits', 'deal,rep\nD1,r1\n')).toEqual(['credits.csv:1: missing required column share']);
+  it('insists on the deal, rep and share columns', async () => {
+    expect(await problems(await crm(), 'credits', 'deal,rep\nD1,r1\n')).toEqual(['credits.csv:1: missing required column share']);
   });
 });
 
-describe('import --kind rates', () => {
-  it('stores rates with up to 8 decimals and finds the one effective on a date', () => {
-    const db = crm();
-    expect(importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.08345678,2026-01-01\nEUR,USD,1.1,2026-03-01\nGBP,USD,1.27,2026-01-01\n', 'r.csv'))
+describe('import --kind rates', async () => {
+  it('stores rates with up to 8 decimals and finds the one effective on a date', async () => {
+    const db = await crm();
+    expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.08345678,2026-01-01\nEUR,USD,1.1,2026-03-01\nGBP,USD,1.27,2026-01-01\n', 'r.csv'))
       .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
-    const usd = RateTable.into(db, 'USD');
+    const usd = await RateTable.into(db, 'USD');
     expect(usd.on('EUR', '2025-12-31')).toBeNull();
     expect(usd.on('EUR', '2026-01-01')).toEqual({ from: '2026-01-01', rate: '1.08345678' });
     expect(usd.on('EUR', '2026-02-28')).toEqual({ from: '2026-01-01', rate: '1.08345678' });
     expect(usd.on('EUR', '2026-03-01')).toEqual({ from: '2026-03-01', rate: '1.1' });
     // No inverse and no chains: USD → EUR is not EUR → USD upside down.
-    expect(RateTable.into(db, 'EUR').on('USD', '2026-03-01')).toBeNull();
+    expect((await RateTable.into(db, 'EUR')).on('USD', '2026-03-01')).toBeNull();
     // A corrected rate for the same pair and date replaces the stored one.
-    expect(importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12,2026-03-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 0, updated: 1 });
-    expect(RateTable.into(db, 'USD').on('EUR', '2026-06-30')?.rate).toBe('1.12');
+    expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12,2026-03-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 0, updated: 1 });
+    expect((await RateTable.into(db, 'USD')).on('EUR', '2026-06-30')?.rate).toBe('1.12');
   });
 
-  it('names each bad row and imports nothing', () => {
-    const db = crm();
+  it('names each bad row and imports nothing', async () => {
+    const db = await crm();
     const text = [
       'currency,to,rate,from',
       'EUR,USD,1.08,2026-01-01',
@@ -111,7 +112,7 @@ describe('import --kind rates', () => {
       'EUR,USD,1.1,2026-02-30',
       'EUR,USD,1.09,2026-01-01', // a second rate for the pair and date
     ].join('\n');
-    expect(problems(db, 'rates', text)).toEqual([
+    expect(await problems(db, 'rates', text)).toEqual([
       expect.stringMatching(/^rates\.csv:3: rate: expected a rate more than 0/),
       expect.stringMatching(/^rates\.csv:4: rate: expected a rate more than 0/),
       expect.stringMatching(/^rates\.csv:5: rate: expected a rate more than 0 with at most 8 decimals/),
@@ -120,16 +121,16 @@ describe('import --kind rates', () => {
       'rates.csv:8: from: expected a date YYYY-MM-DD, got "2026-02-30"',
       'rates.csv:9: from: a second EUR to USD rate from 2026-01-01 (first on line 2)',
     ]);
-    expect(db.prepare('SELECT COUNT(*) FROM rates').pluck().get()).toBe(0);
+    expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
   });
 });
 
-describe('rep.end_date', () => {
-  it('imports with the other rep fields and is null while employed', () => {
-    const db = crm();
-    expect(getRep(db, 'r2')).toMatchObject({ start_date: '2024-01-01', end_date: '2026-02-15' });
-    expect(getRep(db, 'r1')).toMatchObject({ end_date: null });
-    expect(problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-13-01\n')).toEqual([
+describe('rep.end_date', async () => {
+  it('imports with the other rep fields and is null while employed', async () => {
+    const db = await crm();
+    expect(await getRep(db, 'r2')).toMatchObject({ start_date: '2024-01-01', end_date: '2026-02-15' });
+    expect(await getRep(db, 'r1')).toMatchObject({ end_date: null });
+    expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-13-01\n')).toEqual([
       expect.stringMatching(/^reps\.csv:2: end_date: /),
     ]);
   });

@@ -12,13 +12,13 @@ import { tempDir } from '../data/tmp.js';
 
 describe('demo data', () => {
   it('loads credits and rates, and the enterprise and manager plans use them', async () => {
-    const db = openDatabase(join(tempDir(), 'demo.db'));
-    const load = loadDemoData(db, ['rules/']);
+    const db = await openDatabase(join(tempDir(), 'demo.db'));
+    const load = await loadDemoData(db, ['rules/']);
     expect(load).toMatchObject({ loaded: true, counts: { reps: 12, credits: 6, rates: 3 } });
     const { plan } = await loadRules(['rules/']);
     const rule = (name: string) => plan!.rules.find((r): r is IncentiveRule => r.name === name)!;
 
-    const enterprise = statementsForPeriod(db, rule('Enterprise AEs FY26'), '2026-Q3');
+    const enterprise = await statementsForPeriod(db, rule('Enterprise AEs FY26'), '2026-Q3');
     if (!enterprise.ok) throw new Error(enterprise.message);
     const felix = enterprise.statements.find((s) => s.rep === 'r-felix')!;
     expect(felix.credited?.map((c) => [c.deal, c.type, c.share, c.conversion?.rate ?? null])).toEqual([
@@ -29,9 +29,9 @@ describe('demo data', () => {
     const zoe = enterprise.statements.find((s) => s.rep === 'r-zoe')!;
     expect(zoe.proration).toEqual({ fraction: '45/92', target: '250000.00', prorated: '122282.61', bounds: ['73369.57', '122282.61'] });
 
-    const managers = statementsForPeriod(db, rule('Sales managers FY26'), '2026-Q3');
+    const managers = await statementsForPeriod(db, rule('Sales managers FY26'), '2026-Q3');
     if (!managers.ok) throw new Error(managers.message);
     expect(managers.statements.find((s) => s.rep === 'r-maria')!.credited?.every((c) => c.type === 'team')).toBe(true);
-    db.close();
+    await db.close();
   });
 });

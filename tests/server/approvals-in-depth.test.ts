@@ -31,15 +31,15 @@ let h: LoopHarness;
 beforeAll(async () => {
   h = await startLoop('approvals-in-depth', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] });
   // rep-1 joined on 15 February: 45 of the quarter's 90 days, so a target of 50,000 USD.
-  upsertRep(h.db, { id: 'rep-1', name: 'Rep 1', email: 'rep1@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'mgr1@acme.example', timezone: 'Europe/Berlin', start_date: '2026-02-15' });
-  upsertRep(h.db, { id: 'rep-2', name: 'Rep 2', email: 'rep2@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'mgr2@acme.example', timezone: 'Europe/Berlin', start_date: null });
+  await upsertRep(h.db, { id: 'rep-1', name: 'Rep 1', email: 'rep1@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'mgr1@acme.example', timezone: 'Europe/Berlin', start_date: '2026-02-15' });
+  await upsertRep(h.db, { id: 'rep-2', name: 'Rep 2', email: 'rep2@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'mgr2@acme.example', timezone: 'Europe/Berlin', start_date: null });
   const deal = (id: string, rep: string, amount: string, currency: string, closed: string) => upsertDeal(h.db, {
     id, rep, name: id, amount, currency, stage: 'won', product: 'Platform', type: 'new', source: null, closed_at: closed, contact: null,
   });
-  deal('SPLIT', 'rep-2', '100000', 'USD', '2026-02-20');
-  deal('EURO', 'rep-1', '20000', 'EUR', '2026-03-05');
-  expect(importCsv(h.db, 'credits', 'deal,rep,share\nSPLIT,rep-1,60\nSPLIT,rep-2,40\n', 'credits.csv').ok).toBe(true);
-  expect(importCsv(h.db, 'rates', 'currency,to,rate,from\nEUR,USD,1.085,2026-03-01\n', 'rates.csv').ok).toBe(true);
+  await deal('SPLIT', 'rep-2', '100000', 'USD', '2026-02-20');
+  await deal('EURO', 'rep-1', '20000', 'EUR', '2026-03-05');
+  expect((await importCsv(h.db, 'credits', 'deal,rep,share\nSPLIT,rep-1,60\nSPLIT,rep-2,40\n', 'credits.csv')).ok).toBe(true);
+  expect((await importCsv(h.db, 'rates', 'currency,to,rate,from\nEUR,USD,1.085,2026-03-01\n', 'rates.csv')).ok).toBe(true);
 });
 afterAll(async () => {
   await h?.close();
@@ -53,8 +53,8 @@ describe('a payout with splits, conversion and proration', () => {
     const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
 
     // 60% of 100,000 USD + 20,000 EUR × 1.085 = 60,000 + 21,700 = 81,700 USD on a prorated 50,000 USD target.
-    const recorded = getStatement(h.db, workflowId)!.statement;
-    const simulated = statementsForPeriod(h.db, rule, PERIOD);
+    const recorded = (await getStatement(h.db, workflowId))!.statement;
+    const simulated = await statementsForPeriod(h.db, rule, PERIOD);
     expect(simulated.ok && simulated.statements.find((s) => s.rep === 'rep-1')).toEqual(recorded);
     expect(recorded).toMatchObject({ measure: '81700.00', target: '50000.00', attainment: '163.40', proration: { fraction: '45/90', prorated: '50000.00' } });
     // Bands of 100% and 150% of the prorated target: 8%·50,000 + 12%·25,000 + 15%·6,700 = 4,000 + 3,000 + 1,005.
