@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { formatProblem, importCsv, importKinds, type ImportKind } from '../../data/import.js';
 
-const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv';
+const USAGE = 'usage: salesflow import --kind reps|deals|leads|credits|rates FILE.csv';
 
 export async function run(args: string[]): Promise<number> {
   let values: { kind?: string; help?: boolean };
