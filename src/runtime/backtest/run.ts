@@ -59,7 +59,7 @@ type Action =
   | { at: number; kind: 'statements'; ruleIndex: number; period: string };
 
 /** The tables a replay reads; outbox, caught mail and recorded statements are produced afresh. */
-const COPIED_TABLES = ['reps', 'deals', 'leads', 'events', 'suppressions', 'ledger'] as const;
+const COPIED_TABLES = ['reps', 'deals', 'credits', 'rates', 'leads', 'events', 'suppressions', 'ledger', 'crm_versions'] as const;
 const COPY_CHUNK = 500;
 
 /**
