@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Plan } from '../plan/schema.js';
 import { localTime } from '../workflows/calendar.js';
 import type { RunningDev } from './dev.js';
+import { redact } from '../data/source.js';
 
 export function devInstructions(dev: RunningDev, plan: Plan, varDir: string): string {
   const lines: string[] = ['', 'salesflow dev is running.', ''];
@@ -14,7 +15,7 @@ export function devInstructions(dev: RunningDev, plan: Plan, varDir: string): st
   lines.push(`  Temporal      ${dev.temporalAddress}  (namespace ${dev.config.temporal.namespace})`);
   if (dev.temporalUiUrl) lines.push(`  Temporal UI   ${dev.temporalUiUrl}`);
   lines.push(`  Mail          ${dev.smtpUrl.replace(/\?.*$/, '')}`);
-  lines.push(`  Data source   ${dev.config.databasePath}`);
+  lines.push(`  Data source   ${redact(dev.config.databasePath)}`);
   lines.push(`  Rules         ${plan.rules.length} rule(s): ${plan.rules.map((r) => `${r.kind} "${r.name}"`).join(', ') || 'none'}`);
   lines.push('', `  SALESFLOW_SECRET=${dev.secret}   (dev only; kept in var/dev-secret)`);
 
