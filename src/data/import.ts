@@ -3,12 +3,14 @@
 // row writes nothing (validation first, then one transaction). Re-importing updates rows by id.
 //
 // Rows are written in batches of multi-row upserts (INSERT ... VALUES (...), (...) ON CONFLICT
-// DO UPDATE), the same statement on SQLite and PostgreSQL: one round trip per batch instead of
-// per row, inside the one transaction.
+// DO UPDATE), one round trip per batch instead of per row, inside the one transaction. On
+// PostgreSQL the rows are first streamed with COPY into a temporary table and upserted from it
+// in one statement (the bulk path a 1M-deal export needs); the upsert is the same query.
 import { sql, type Kysely } from 'kysely';
 import type { ZodType } from 'zod';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import { parseCsv } from './csv.js';
+import { copyRows } from './copy.js';
 import { columnsOf, transaction, type Db } from './db.js';
 import { dealColumns, dealRow } from './deals.js';
 import { leadColumns } from './leads.js';
@@ -64,16 +66,41 @@ const BATCH = 500;
 // The three CRM tables share the shape the upsert needs (text id key, plain columns).
 type AnyTables = Record<ImportKind, Record<string, unknown>>;
 
+/** The upsert's conflict clause: every column but the id takes the incoming value. */
+const updateAll = (columns: string[]) => Object.fromEntries(columns.filter((c) => c !== 'id').map((c) => [c, sql.ref(`excluded.${c}`)]));
+
 /** Upsert one batch of rows of a kind; returns how many of them were new. */
 async function writeBatch(db: Db, kind: ImportKind, rows: Record<string, unknown>[]): Promise<number> {
   const k = db.kysely as unknown as Kysely<AnyTables>;
   const ids = rows.map((r) => r.id as string);
   const existing = await k.selectFrom(kind).select(sql<string>`id`.as('id')).where(sql.ref('id'), 'in', ids).execute();
-  const columns = Object.keys(rows[0]).filter((c) => c !== 'id');
-  await k.insertInto(kind).values(rows)
-    .onConflict((oc) => oc.column('id').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))))
-    .execute();
+  await k.insertInto(kind).values(rows).onConflict((oc) => oc.column('id').doUpdateSet(updateAll(Object.keys(rows[0])))).execute();
   return rows.length - existing.length;
+}
+
+/** PostgreSQL: COPY every row into a temporary table, then one upsert from it; returns how many were new. */
+async function copyAll(db: Db, kind: ImportKind, rows: Record<string, unknown>[]): Promise<number> {
+  const k = db.kysely as unknown as Kysely<AnyTables & { import_rows: Record<string, unknown> }>;
+  const columns = Object.keys(rows[0]);
+  const client = await db.pool!.connect();
+  try {
+    await client.query('BEGIN');
+    try {
+      await client.query(`CREATE TEMPORARY TABLE import_rows (LIKE ${kind} INCLUDING DEFAULTS) ON COMMIT DROP`);
+      await copyRows(client, 'import_rows', columns, rows.map((r) => columns.map((c) => r[c])));
+      const existing = await client.query<{ n: string }>(`SELECT count(*) AS n FROM import_rows i JOIN ${kind} t ON t.id = i.id`);
+      const upsert = k.insertInto(kind).columns(columns).expression(k.selectFrom('import_rows').select(columns.map((c) => sql.ref(c).as(c))))
+        .onConflict((oc) => oc.column('id').doUpdateSet(updateAll(columns))).compile();
+      await client.query(upsert.sql, [...upsert.parameters]);
+      await client.query('COMMIT');
+      return rows.length - Number(existing.rows[0].n);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    client.release();
+  }
 }
 
 export function formatProblem(p: ImportProblem): string {
@@ -149,12 +176,16 @@ export async function importCsv(db: Db, kind: ImportKind, text: string, file: st
 
   const now = new Date().toISOString();
   let inserted = 0;
-  await transaction(db, async (tx) => {
-    for (let i = 0; i < records.length; i += BATCH) {
-      const rows = records.slice(i, i + BATCH).map(({ record }) => spec.row(record as never, now));
-      inserted += await writeBatch(tx, kind, rows);
-    }
-  });
+  if (records.length > 0 && db.pool && !db.inTransaction) {
+    inserted = await copyAll(db, kind, records.map(({ record }) => spec.row(record as never, now)));
+  } else {
+    await transaction(db, async (tx) => {
+      for (let i = 0; i < records.length; i += BATCH) {
+        const rows = records.slice(i, i + BATCH).map(({ record }) => spec.row(record as never, now));
+        inserted += await writeBatch(tx, kind, rows);
+      }
+    });
+  }
   const updated = records.length - inserted;
   return { ok: true, inserted, updated, warnings: kind === 'deals' ? await unknownRepWarnings(db, records.map((r) => r.record)) : [] };
 }

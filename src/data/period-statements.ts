@@ -142,7 +142,8 @@ async function streamedStatements(
     for await (const batch of streamRows(db, reps.compile(db.kysely))) {
       for (const row of batch) {
         const rep = repOf(columns, row);
-        const m = await cursor.forRep(rep.id);
+        const pending = cursor.forRep(rep.id);
+        const m = pending instanceof Promise ? await pending : pending;
         each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
         count++;
         if (onProgress && count % step === 0) onProgress(count, Math.max(total, count));

@@ -18,6 +18,7 @@ import { renderChanges } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
 import type { SalesflowWorker } from './worker.js';
+import { redact } from '../data/source.js';
 
 export interface DevOptions {
   paths: string[];
@@ -118,7 +119,7 @@ async function startEverything(
   const demo = await loadDemoData(db, paths);
   log(demo.loaded
     ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`
-    : `data source ${baseConfig.databasePath} (${demo.reason}; no demo data loaded)`);
+    : `data source ${redact(baseConfig.databasePath)} (${demo.reason}; no demo data loaded)`);
 
   let smtpUrl = baseConfig.smtpUrl;
   let catcher: MailCatcher | null = null;

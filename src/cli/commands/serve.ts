@@ -5,6 +5,7 @@ import { formatDiagnostics } from '../../dsl/index.js';
 import { loadMappings } from '../../connectors/mapping/load.js';
 import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
+import { redact } from '../../data/source.js';
 
 const USAGE = 'usage: salesflow serve [rule paths]   (PORT, PUBLIC_URL, SALESFLOW_SECRET, TEMPORAL_ADDRESS, DATABASE_URL from the environment)\n';
 
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     `salesflow serve: listening on ${server.url} (public URL ${config.value.publicUrl}); ` +
       `Temporal ${config.value.temporal.address}/${config.value.temporal.namespace}; ` +
-      `${plan.value.rules.length} rule(s); data ${config.value.databasePath}\n`,
+      `${plan.value.rules.length} rule(s); data ${redact(config.value.databasePath)}\n`,
   );
 
   await new Promise<void>((resolve) => {

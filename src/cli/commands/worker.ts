@@ -5,6 +5,7 @@ import { DataSourceError } from '../../data/db.js';
 import { TemporalConfigError } from '../../runtime/client.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { createWorker, WorkerConfigError } from '../../runtime/worker.js';
+import { redact } from '../../data/source.js';
 
 const USAGE =
   'usage: salesflow worker   (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY or\n' +
@@ -39,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   const { temporal } = config.value;
   process.stdout.write(
     `salesflow worker: polling task queue "${worker.taskQueue}" on ${temporal.address}/${temporal.namespace}; ` +
-      `data ${config.value.databasePath}; ${memoryTuning()}\n`,
+      `data ${redact(config.value.databasePath)}; ${memoryTuning()}\n`,
   );
   const stop = (signal: string) => {
     process.stdout.write(`salesflow worker: ${signal}, finishing running tasks\n`);
