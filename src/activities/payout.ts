@@ -23,6 +23,8 @@ interface PayoutRef {
   repId: string;
   period: string;
   workflowId: string;
+  /** The plan the run belongs to, recorded on its statement and ledger row. */
+  planHash?: string;
   /** Workflow time of the step, epoch ms: the Date of its emails. */
   at?: number;
 }
@@ -82,7 +84,7 @@ export function payoutActivities(deps: ActivityDeps) {
       if (!gathered.ok) throw ApplicationFailure.nonRetryable(gathered.message, 'PeriodNotPayable');
       const statement = computeStatement(ref.rule, rep, ref.period, gathered.facts.get(rep.id)!);
       const needs = needsApproval(statement);
-      recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded');
+      recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded', undefined, ref.planHash ?? null);
       // Read back: a concurrent attempt may have recorded first, and the record wins.
       return prepared(getStatement(db, ref.workflowId)!);
     },
@@ -119,6 +121,7 @@ export function payoutActivities(deps: ActivityDeps) {
         recordPayout(db, {
           ...key, ruleName: rule.name, currency: statement.currency, amount: statement.total,
           approvedBy: decision.decidedBy, approvedAt: decision.decidedAt, workflowId: input.workflowId,
+          planHash: input.planHash ?? null,
         });
         created = findPayout(db, key)?.workflowId === input.workflowId;
       }

@@ -16,6 +16,8 @@ export interface Payout {
   approvedBy: string;
   approvedAt: string;
   workflowId: string;
+  /** The plan the payout run belonged to; null for rows recorded before plans were kept. */
+  planHash?: string | null;
 }
 
 export interface LedgerEntry extends Payout {
@@ -29,15 +31,15 @@ export function recordPayout(db: Db, payout: Payout): boolean {
   const result = prepared(
     db,
     `INSERT INTO ledger (rule_id, rule_name, rule_version, rep, period, currency, amount, amount_micros,
-                         approved_by, approved_at, workflow_id)
-     VALUES (@ruleId, @ruleName, @ruleVersion, @rep, @period, @currency, @amount, @micros, @approvedBy, @approvedAt, @workflowId)
+                         approved_by, approved_at, workflow_id, plan_hash)
+     VALUES (@ruleId, @ruleName, @ruleVersion, @rep, @period, @currency, @amount, @micros, @approvedBy, @approvedAt, @workflowId, @planHash)
      ON CONFLICT (rule_id, rule_version, rep, period) DO NOTHING`,
-  ).run({ ...payout, micros: micros.micros });
+  ).run({ ...payout, planHash: payout.planHash ?? null, micros: micros.micros });
   return result.changes > 0;
 }
 
 const select = `SELECT id, rule_id AS ruleId, rule_name AS ruleName, rule_version AS ruleVersion, rep, period, currency,
-  amount, approved_by AS approvedBy, approved_at AS approvedAt, workflow_id AS workflowId FROM ledger`;
+  amount, approved_by AS approvedBy, approved_at AS approvedAt, workflow_id AS workflowId, plan_hash AS planHash FROM ledger`;
 
 /** Approved payouts of a period (all periods when omitted), in a stable order. */
 export function exportLedger(db: Db, period?: string): LedgerEntry[] {
@@ -52,12 +54,12 @@ export function findPayout(db: Db, key: { ruleId: string; ruleVersion: string; r
 }
 
 // The SPEC's columns first, in its order, so scripts reading by position keep working.
-export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version'] as const;
+export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'] as const;
 
 /** The ledger as CSV for payroll (SPEC §8). */
 export function ledgerCsv(entries: LedgerEntry[]): string {
   return formatCsv(
     ledgerCsvColumns,
-    entries.map((e) => [e.ruleName, e.rep, e.period, e.currency, e.amount, e.approvedBy, e.approvedAt, e.ruleId, e.ruleVersion]),
+    entries.map((e) => [e.ruleName, e.rep, e.period, e.currency, e.amount, e.approvedBy, e.approvedAt, e.ruleId, e.ruleVersion, e.planHash ?? '']),
   );
 }

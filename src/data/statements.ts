@@ -23,19 +23,20 @@ export function recordStatement(
   statement: Statement,
   status: 'recorded' | 'pending',
   now = new Date().toISOString(),
+  planHash: string | null = null,
 ): boolean {
   const micros = toMicros(statement.total);
   if (!micros.ok) throw new Error(`statement ${workflowId}: total ${micros.message}`);
   const result = prepared(
     db,
     `INSERT INTO statements (workflow_id, rule_id, rule_name, rule_version, rep, period, currency, total, total_micros,
-                             statement, status, created_at, updated_at)
-     VALUES (@workflowId, @ruleId, @rule, @ruleVersion, @rep, @period, @currency, @total, @micros, @json, @status, @now, @now)
+                             statement, status, created_at, updated_at, plan_hash)
+     VALUES (@workflowId, @ruleId, @rule, @ruleVersion, @rep, @period, @currency, @total, @micros, @json, @status, @now, @now, @planHash)
      ON CONFLICT (workflow_id) DO NOTHING`,
   ).run({
     workflowId, ruleId: statement.ruleId, rule: statement.rule, ruleVersion: statement.ruleVersion, rep: statement.rep,
     period: statement.period, currency: statement.currency, total: statement.total, micros: micros.micros,
-    json: JSON.stringify(statement), status, now,
+    json: JSON.stringify(statement), status, now, planHash,
   });
   return result.changes > 0;
 }

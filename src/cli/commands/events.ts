@@ -1,8 +1,10 @@
 // `salesflow events send FILE.json [paths]`: feed CRM events (one or an array) through the same
-// routing as `POST /events`.
+// routing as `POST /events`, by the applied plan in the data source (never by ./rules); rule paths
+// route by those rules instead, as a trial, and the command says so.
 import { describeRoute, routeEvent } from '../../runtime/events.js';
 import { readEventFile } from '../../runtime/event-file.js';
-import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
+import { planToRun } from '../../runtime/applied-plan.js';
+import { fail, loadConfigChecked, openDataAndTemporal } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
 
@@ -23,16 +25,21 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const plan = await loadPlan(paths);
-  if (!plan.ok) return fail(plan.message);
   const opened = await openDataAndTemporal(config.value);
   if (!opened.ok) return fail(opened.message);
   const { db, temporal } = opened.value;
+  const plan = await planToRun(db, config.value, paths);
+  if (!plan.ok) {
+    await temporal.close();
+    db.close();
+    return fail(plan.message);
+  }
+  if (plan.value.notice) process.stderr.write(`salesflow: ${plan.value.notice}\n`);
   const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
   try {
     for (const event of read.events) {
       const result = await routeEvent(
-        { client: temporal.client, db: db, plan: plan.value, config: config.value },
+        { client: temporal.client, db: db, plan: plan.value.plan, config: config.value },
         event,
       );
       process.stdout.write(`${describeRoute(result)}\n`);
