@@ -10,7 +10,8 @@ import {
 } from '../data/plans.js';
 import { Plan } from '../plan/schema.js';
 import { gitStateOf } from './git-state.js';
-import { DEFAULT_RULE_PATHS, type Loaded, loadPlan } from './session.js';
+import type { TemporalClient } from './client.js';
+import { connect, DEFAULT_RULE_PATHS, type Loaded, loadPlan, openData } from './session.js';
 
 export type { AppliedPlanInfo, RuleHash } from '../data/plans.js';
 
@@ -97,6 +98,31 @@ export async function planToRun(db: Db, config: Pick<Config, 'databasePath'>, pa
   }
   if (!applied) return { ok: false, message: noAppliedPlanMessage(config) };
   return { ok: true, value: { plan: applied.plan, applied: applied.info, trialPaths: null, notice: null } };
+}
+
+/**
+ * The data source, the plan to run and a Temporal connection, in that order: a missing applied
+ * plan is reported before Temporal is tried. Whatever was opened is closed again on a failure.
+ */
+export async function openWithPlan(
+  config: Config, paths: string[],
+): Promise<Loaded<{ db: Db; temporal: TemporalClient; plan: PlanInUse }>> {
+  const db = openData(config);
+  if (!db.ok) return db;
+  const plan = await planToRun(db.value, config, paths).catch((err: unknown) => {
+    db.value.close();
+    throw err;
+  });
+  if (!plan.ok) {
+    db.value.close();
+    return plan;
+  }
+  const temporal = await connect(config);
+  if (!temporal.ok) {
+    db.value.close();
+    return temporal;
+  }
+  return { ok: true, value: { db: db.value, temporal: temporal.value, plan: plan.value } };
 }
 
 function trialNotice(plan: Plan, paths: string[], head: { version: number; hash: string } | null): string {

@@ -10,8 +10,8 @@ import type { Db } from '../data/db.js';
 import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, workflowIds } from '../workflows/api.js';
-import { planToRun } from './applied-plan.js';
-import { fail, loadConfigChecked, openDataAndTemporal } from './session.js';
+import { openWithPlan } from './applied-plan.js';
+import { fail, loadConfigChecked } from './session.js';
 
 export interface PayoutsRunOptions {
   period: string;
@@ -28,17 +28,15 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
   const period = parsed.period;
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const opened = await openDataAndTemporal(config.value);
+  const opened = await openWithPlan(config.value, options.paths);
   if (!opened.ok) return fail(opened.message);
-  const { db, temporal } = opened.value;
+  const { db, temporal, plan } = opened.value;
   try {
-    const plan = await planToRun(db, config.value, options.paths);
-    if (!plan.ok) return fail(plan.message);
-    if (plan.value.notice) process.stderr.write(`salesflow: ${plan.value.notice}\n`);
-    const selection = selectIncentives(plan.value.plan, period, options.rule, options.now ?? new Date());
+    if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
+    const selection = selectIncentives(plan.plan, period, options.rule, options.now ?? new Date());
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
-    const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.value.plan.hash };
+    const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
     const runs = await startPayouts(deps, selection.rules, period);
     process.stdout.write(describePayoutRuns(selection.rules, period, runs));
   } finally {

@@ -3,8 +3,8 @@
 // route by those rules instead, as a trial, and the command says so.
 import { describeRoute, routeEvent } from '../../runtime/events.js';
 import { readEventFile } from '../../runtime/event-file.js';
-import { planToRun } from '../../runtime/applied-plan.js';
-import { fail, loadConfigChecked, openDataAndTemporal } from '../../runtime/session.js';
+import { openWithPlan } from '../../runtime/applied-plan.js';
+import { fail, loadConfigChecked } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
 
@@ -25,21 +25,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const opened = await openDataAndTemporal(config.value);
+  const opened = await openWithPlan(config.value, paths);
   if (!opened.ok) return fail(opened.message);
-  const { db, temporal } = opened.value;
-  const plan = await planToRun(db, config.value, paths);
-  if (!plan.ok) {
-    await temporal.close();
-    db.close();
-    return fail(plan.message);
-  }
-  if (plan.value.notice) process.stderr.write(`salesflow: ${plan.value.notice}\n`);
+  const { db, temporal, plan } = opened.value;
+  if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
   const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
   try {
     for (const event of read.events) {
       const result = await routeEvent(
-        { client: temporal.client, db: db, plan: plan.value.plan, config: config.value },
+        { client: temporal.client, db: db, plan: plan.plan, config: config.value },
         event,
       );
       process.stdout.write(`${describeRoute(result)}\n`);

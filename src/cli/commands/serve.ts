@@ -3,8 +3,8 @@
 // data source, looked up per event, so a later `salesflow apply` takes effect without a restart.
 // Rule paths route by those rules instead (a trial), and serve says so. Runs until SIGINT/SIGTERM,
 // then closes the listener, the Temporal connection and the database, in that order.
-import { AppliedPlanSource, describeApplied, planToRun, shortHash } from '../../runtime/applied-plan.js';
-import { fail, loadConfigChecked, openDataAndTemporal } from '../../runtime/session.js';
+import { AppliedPlanSource, describeApplied, openWithPlan, shortHash } from '../../runtime/applied-plan.js';
+import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
 const USAGE = 'usage: salesflow serve [rule paths]   (PORT, PUBLIC_URL, SALESFLOW_SECRET, TEMPORAL_ADDRESS, DATABASE_URL from the environment)\n' +
@@ -20,21 +20,16 @@ export async function run(args: string[]): Promise<number> {
   if (!config.value.secret) {
     return fail('SALESFLOW_SECRET is not set: it signs approval and unsubscribe links and checks webhook signatures (at least 16 characters)');
   }
-  const opened = await openDataAndTemporal(config.value);
+  const opened = await openWithPlan(config.value, args);
   if (!opened.ok) return fail(opened.message);
-  const { db, temporal } = opened.value;
+  const { db, temporal, plan } = opened.value;
   const closeAll = async () => {
     await temporal.close();
     db.close();
   };
-  const plan = await planToRun(db, config.value, args);
-  if (!plan.ok) {
-    await closeAll();
-    return fail(plan.message);
-  }
-  if (plan.value.notice) process.stderr.write(`salesflow serve: ${plan.value.notice}\n`);
+  if (plan.notice) process.stderr.write(`salesflow serve: ${plan.notice}\n`);
   const log = (line: string) => process.stdout.write(`salesflow serve: ${line}\n`);
-  const applied = plan.value.applied
+  const applied = plan.applied
     ? new AppliedPlanSource(db, config.value, (info, previous) =>
       log(`now routing by the newly applied plan ${shortHash(info.hash)} (was ${shortHash(previous.hash)}): ${describeApplied(info)}`))
     : null;
@@ -44,16 +39,16 @@ export async function run(args: string[]): Promise<number> {
   let server;
   try {
     server = await startServer({
-      config: config.value, db, temporalClient: temporal.client, plan: plan.value.plan,
+      config: config.value, db, temporalClient: temporal.client, plan: plan.plan,
       ...(applied ? { currentPlan: async () => (await applied.current()).plan } : {}),
     });
   } catch (err) {
     await closeAll();
     return fail(`cannot listen on port ${config.value.port}: ${(err as Error).message}`);
   }
-  const source = plan.value.applied
-    ? `the applied plan (${describeApplied(plan.value.applied)}; a new apply is picked up without a restart)`
-    : `plan ${shortHash(plan.value.plan.hash)} from ${args.join(' ')} (NOT the applied plan)`;
+  const source = plan.applied
+    ? `the applied plan (${describeApplied(plan.applied)}; a new apply is picked up without a restart)`
+    : `plan ${shortHash(plan.plan.hash)} from ${args.join(' ')} (NOT the applied plan)`;
   process.stdout.write(
     `salesflow serve: listening on ${server.url} (public URL ${config.value.publicUrl}); ` +
       `Temporal ${config.value.temporal.address}/${config.value.temporal.namespace}; ` +
