@@ -1,0 +1,65 @@
+// The applied-plans store on real SQLite files: re-applying the applied plan records nothing, a
+// different plan gets the next version, history is newest first, and applies from several
+// processes at once neither lose a version nor record one twice. The processes run the built
+// store (dist/, `npm run build` first), as the `salesflow apply` processes would.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/data/db.js';
+import { appliedPlanHead, appliedPlanHistory, latestAppliedPlan, recordAppliedPlan, type NewAppliedPlan } from '../../src/data/plans.js';
+import { tempDir } from './tmp.js';
+
+const plan = (hash: string, rules = 1): NewAppliedPlan => ({
+  hash, planJson: JSON.stringify({ hash }), ruleCount: rules,
+  ruleHashes: { r: { name: 'R', kind: 'goal', version: `v-${hash}` } },
+  gitCommit: null, gitDirty: null, rulePaths: ['rules/'],
+});
+
+describe('applied plans', () => {
+  it('records a plan once; re-applying it records nothing; another plan is the next version; history is newest first', async () => {
+    const db = openDatabase(join(tempDir(), 'p.db'));
+    expect(await appliedPlanHead(db)).toBeNull();
+    expect((await recordAppliedPlan(db, { ...plan('a'), gitCommit: 'abc', gitDirty: true, appliedAt: '2026-01-01T00:00:00.000Z' })).recorded).toBe(true);
+    const again = await recordAppliedPlan(db, plan('a'));
+    expect(again).toMatchObject({ recorded: false, applied: { version: 1, hash: 'a', gitCommit: 'abc', gitDirty: true, appliedAt: '2026-01-01T00:00:00.000Z' } });
+    expect((await recordAppliedPlan(db, plan('b', 2))).applied).toMatchObject({ version: 2, hash: 'b', ruleCount: 2, gitCommit: null, gitDirty: null });
+    // Going back to an earlier plan is a new version: history shows what ran when.
+    expect((await recordAppliedPlan(db, plan('a'))).applied.version).toBe(3);
+    expect((await appliedPlanHistory(db)).map((v) => [v.version, v.hash])).toEqual([[3, 'a'], [2, 'b'], [1, 'a']]);
+    expect(await latestAppliedPlan(db)).toMatchObject({ version: 3, hash: 'a', planJson: '{"hash":"a"}', ruleHashes: { r: { version: 'v-a' } } });
+    db.close();
+  });
+
+  it('applies from three processes at once: every plan recorded once, versions 1..N without gaps; the same plan at once is recorded once', async () => {
+    const file = join(tempDir(), 'race.db');
+    openDatabase(file).close();
+    const store = pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'data')).href;
+    const script = (tag: string, count: number) => `
+      const { openDatabase } = await import('${store}/db.js');
+      const { recordAppliedPlan } = await import('${store}/plans.js');
+      const db = openDatabase(${JSON.stringify(file)});
+      const hashes = process.argv[1] === 'same' ? ['same'] : Array.from({ length: ${count} }, (_, i) => '${tag}-' + i);
+      for (const hash of hashes) {
+        await recordAppliedPlan(db, { hash, planJson: '{}', ruleHashes: {}, ruleCount: 0, gitCommit: null, gitDirty: null, rulePaths: [] });
+      }
+      db.close();`;
+    const run = (tag: string, mode = 'distinct') => new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script(tag, 60), mode], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c) => { err += String(c); });
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`recorder ${tag} exited ${code}: ${err}`))));
+    });
+    await Promise.all([run('a'), run('b'), run('c')]);
+    await Promise.all([run('x', 'same'), run('y', 'same'), run('z', 'same')]);
+
+    const db = openDatabase(file);
+    const history = await appliedPlanHistory(db);
+    db.close();
+    expect(history.map((v) => v.version)).toEqual(Array.from({ length: 181 }, (_, i) => 181 - i));
+    const hashes = history.map((v) => v.hash);
+    expect(hashes[0]).toBe('same');
+    expect(hashes.filter((h) => h === 'same')).toHaveLength(1);
+    expect(new Set(hashes).size).toBe(181);
+  });
+});
