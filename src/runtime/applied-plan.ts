@@ -3,6 +3,7 @@
 // Rule paths on their command line are a trial of a local change: they run those rules instead and
 // say so. A long-running `serve` asks the data source for the applied plan's hash before each use
 // (one indexed row), so a new apply takes effect without a restart.
+import { resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import {
@@ -56,8 +57,10 @@ export function describeApplied(info: AppliedPlanInfo): string {
 }
 
 export function noAppliedPlanMessage(config: Pick<Config, 'databasePath'>): string {
-  return `no plan has been applied to the data source ${config.databasePath} yet: run "salesflow apply [rule paths]" ` +
-    '(or give rule paths to try rules without applying them)';
+  // Absolute, because the default DATABASE_URL is relative: the usual cause is another folder.
+  const where = config.databasePath.includes('://') || config.databasePath === ':memory:' ? config.databasePath : resolve(config.databasePath);
+  return `no plan has been applied to the data source ${where} yet: run "salesflow apply [rule paths]" ` +
+    '(every process must share DATABASE_URL; or give rule paths to try rules without applying them)';
 }
 
 /** The applied plan as recorded, checked against the plan schema (a newer salesflow may have written it). */
