@@ -146,6 +146,24 @@ export interface PayoutStatus {
 
 export const payoutStatusQuery = defineQuery<PayoutStatus>('payoutStatus');
 
+/**
+ * The next email a running sequence is holding back, and why: what the dev outbox lists as held.
+ * Null while nothing is held (the run is sending, reading, or has nothing left to send).
+ */
+export interface HeldSend {
+  /** Template of the next email; `a or b` when an `if` after the wait decides. */
+  template: string;
+  /** Addresses when known; otherwise how the rule names the recipient (`lead.owner`). */
+  to: string[];
+  /** ISO instant it may go out at the earliest. */
+  at: string;
+  /** `quiet hours`, `wait 2 days`, `wait 3 business days`, or `scheduled` (a scheduled run's start time). */
+  reason: string;
+}
+
+/** Answered from the run's memory: a query adds nothing to the history, so it is replay-safe. */
+export const heldSendQuery = defineQuery<HeldSend | null>('heldSend');
+
 export const workflowIds = {
   sequence: (ruleId: string, subjectKind: string, subjectId: string) => `seq:${ruleId}:${subjectKind}:${subjectId}`,
   goal: (ruleId: string, repId: string, period: string) => `goal:${ruleId}:${repId}:${period}`,

@@ -1,7 +1,7 @@
 // The README's "Demo: what to click", run for real: `salesflow dev` (embedded Temporal dev server,
 // worker, mail catcher, demo data, HTTP server) driven by a headless chromium. A signed event starts
-// the webinar sequence (its first email waits for the lead's business hours, so the unsubscribe
-// click is in approval.test.ts); `payouts run` starts the Q3 statements (the demo deals close in
+// the webinar sequence (its first email may wait for the end of quiet hours in the lead's zone, so
+// the unsubscribe click is in approval.test.ts); `payouts run` starts the Q3 statements (the demo deals close in
 // Q3 and Q4), a manager approves one from the email, the ledger shows it.
 // Saves test-artifacts/dev-overview.png and dev-outbox.png.
 import fs from 'node:fs';
@@ -72,7 +72,7 @@ it('a signed webinar event starts the webinar sequence for that lead', async () 
     method: 'POST', headers: { 'content-type': 'application/json', 'X-Salesflow-Signature': signBody(body, dev.secret) }, body,
   });
   expect(res.status).toBe(202);
-  // The first email waits for the lead's business hours (quiet hours 20:00-08:00 and weekends).
+  // The first email waits while it is quiet hours (20:00-08:00) in the lead's zone.
   expect(((await res.json()) as { routed: { started: string[] } }).routed.started).toEqual(['seq:webinar-follow-up:lead:L-2001']);
 });
 

@@ -59,6 +59,16 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promi
   }
 }
 
+async function waitForAsync<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 test('salesflow dev: demo data, schedules applied, a signed event becomes a caught email; a restart keeps it all', async () => {
   let secret = '';
   let workflowId = '';
@@ -84,12 +94,21 @@ test('salesflow dev: demo data, schedules applied, a signed event becomes a caug
 
     const outbox = await fetch(`${dev.httpUrl}/outbox`);
     expect(await outbox.text()).toContain(email);
+    // The webinar sequence now waits 2 days before the case study: the outbox lists it as held.
+    const held = await waitForAsync(async () => {
+      const page = await (await fetch(`${dev.httpUrl}/outbox`)).text();
+      return /<tr class="held">[\s\S]*?case-study[\s\S]*?wait 2 days/.test(page) ? page : undefined;
+    });
+    expect(held).toContain(email);
   });
   expect(first.code).toBe(0);
   expect(first.output).toContain('loaded demo data');
   expect(first.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to remove, 0 unchanged\./);
   expect(first.output).toContain(`SALESFLOW_SECRET=${secret}`);
   expect(first.output).toContain('Temporal UI');
+  expect(first.output).toContain('The outbox also lists emails\nthat are held (quiet hours, a wait) with when they will go out and why.');
+  // The demo's webinar thanks goes out at once on any day and hour: nothing is announced as held.
+  expect(first.output).not.toContain('will be held until');
 
   const second = await withDev(async (dev) => {
     expect(dev.secret).toBe(secret);

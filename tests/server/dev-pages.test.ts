@@ -41,10 +41,13 @@ afterAll(async () => {
 });
 
 describe('dev outbox', () => {
-  it('lists caught emails with escaped subjects and links to each', async () => {
+  it('lists caught emails with escaped subjects and links to each, and says so when Temporal cannot list held ones', async () => {
+    const started = Date.now();
     const res = await fetch(`${dev.url}/outbox`);
     expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5000);
     const page = await res.text();
+    expect(page).toContain('Temporal did not answer, so the emails running sequences are holding back cannot be listed now');
     const [row] = listOutbox(dev.db);
     expect(page).toContain(`<a href="/outbox/${row.id}">Thanks &lt;b&gt;Ada&lt;/b&gt;</a>`);
     expect(page).toContain('ada@example.com');

@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('rules/ compiled and run', () => {
-  test('"Webinar follow-up" for a hot lead: three emails to the lead outside quiet hours and weekends, one to the owner', async () => {
+  test('"Webinar follow-up" for a hot lead: three emails to the lead outside quiet hours (any day), one to the owner', async () => {
     const seq = rule<SequenceRule>('webinar-follow-up');
     const lead = { id: 'L-100', name: 'Noor', email: 'noor@prospect.example', company: 'Prospect BV', source: 'webinar', stage: 'new', owner: 'r-eve', timezone: 'Asia/Tokyo', score: '72' };
     upsertLead(h.db, lead);
@@ -47,13 +47,29 @@ describe('rules/ compiled and run', () => {
     ]);
     for (const m of toLead) {
       const local = localTime(m.date.getTime(), 'Asia/Tokyo');
-      expect(local.weekday).toBeLessThanOrEqual(5);
       expect(local.hour >= 8 && local.hour < 20).toBe(true);
       expect(m.body).not.toContain('{{');
       expect(m.headers.get('list-unsubscribe')).toMatch(/^<http:\/\/salesflow\.test\/unsubscribe\//);
     }
     const [hot] = h.mail.to('eve@acme.example').filter((m) => m.subject.startsWith('Hot lead'));
     expect(hot.subject).toBe('Hot lead: Noor at Prospect BV (score 72)');
+  });
+
+  test('"Feedback after first meeting": request and reminder go out on weekdays between 08:00 and 19:00 in the lead zone', async () => {
+    const seq = rule<SequenceRule>('feedback-after-first-meeting');
+    const lead = { id: 'L-101', name: 'Sam', email: 'sam@prospect.example', company: 'Prospect BV', source: 'event', stage: 'new', owner: 'r-eve', timezone: 'America/Chicago', score: '10' };
+    upsertLead(h.db, lead);
+    const result = await h.testEnv.client.workflow.execute(sequenceWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.sequence(seq.id, 'lead', lead.id), args: [{ rule: seq, subject: { kind: 'lead', lead } }],
+    });
+    expect(result.outcome).toBe('completed');
+    const toLead = h.mail.to(lead.email);
+    expect(toLead).toHaveLength(2);
+    for (const m of toLead) {
+      const local = localTime(m.date.getTime(), 'America/Chicago');
+      expect(local.weekday).toBeLessThanOrEqual(5);
+      expect(local.hour >= 8 && local.hour < 19).toBe(true);
+    }
   });
 
   test('"Q4 new business": Monday 09:00 check-ins in the rep zone and a review at the end of the quarter', async () => {
