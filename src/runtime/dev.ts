@@ -15,7 +15,7 @@ import { type DevServer, startDevServer } from '../temporal/index.js';
 import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
-import { AppliedPlanSource, describeApplied, recordPlan } from './applied-plan.js';
+import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, recordPlan } from './applied-plan.js';
 import { renderChanges } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -36,6 +36,8 @@ export interface DevOptions {
 }
 
 export interface RunningDev {
+  /** The plan dev recorded as applied on start (what `events send` from any folder runs). */
+  applied: AppliedPlanInfo;
   httpUrl: string | null;
   temporalAddress: string;
   temporalUiUrl?: string;
@@ -168,7 +170,10 @@ async function startEverything(
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
 
   const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);
-  return { httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl, secret: config.secret!, config, db };
+  return {
+    applied: applied.applied, httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl,
+    secret: config.secret!, config, db,
+  };
 }
 
 /** The HTTP server is optional in dev: started when this build has one. */

@@ -97,6 +97,7 @@ function lead(eventId: string, id: string, source = 'ads'): string {
 
 describe('apply, status, history', () => {
   it('dev applied the rules on start: status shows the applied version and a working copy that is the same', () => {
+    expect(dev.output).toMatch(/Applied plan {2}version 1, [0-9a-f]{12}/);
     const r = dev.cli(['status']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Applied plan: version 1, plan [0-9a-f]{12}, 2 rule\(s\), not in git, applied \d{4}-\d\d-\d\dT/);

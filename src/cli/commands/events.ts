@@ -6,7 +6,8 @@ import { readEventFile } from '../../runtime/event-file.js';
 import { openWithPlan } from '../../runtime/applied-plan.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 
-const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
+const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n' +
+  '  routed by the applied plan in DATABASE_URL; rule paths route by those rules instead (a trial, not the applied plan)\n';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
