@@ -124,6 +124,10 @@ describe('apply, status, history', () => {
     expect(json.workingCopy.difference.changed.map((c: { name: string }) => c.name)).toEqual(['Plan pay']);
     expect(json.workingCopy.difference.added.map((c: { name: string }) => c.name)).toEqual(['Gamma hello']);
     expect(json.workingCopy.difference.removed).toEqual([]);
+    const plan = dev.cli(['plan', 'copy']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/Plan [0-9a-f]{12} differs from the applied plan \(the applied plan is [0-9a-f]{12}, version 1\); apply records it as version 2/);
+    expect(history()).toHaveLength(1);
   });
 
   it('apply records a new version with its git commit and dirty flag; the same plan again records nothing; history lists newest first', () => {
@@ -134,6 +138,7 @@ describe('apply, status, history', () => {
 
     const applied = dev.cli(['apply', 'copy']);
     expect(applied.code, applied.stderr).toBe(0);
+    expect(dev.cli(['plan', 'copy']).stdout).toMatch(/Plan [0-9a-f]{12} is the applied plan \(version 2\)/);
     expect(applied.stdout).toMatch(/Applied plan recorded in .*: version 2, plan [0-9a-f]{12}, 3 rule\(s\), git [0-9a-f]{12}, applied/);
 
     // An uncommitted change under the applied paths: recorded as dirty.
