@@ -110,19 +110,19 @@ export async function planToRun(db: Db, config: Pick<Config, 'databasePath'>, pa
 export async function openWithPlan(
   config: Config, paths: string[],
 ): Promise<Loaded<{ db: Db; temporal: TemporalClient; plan: PlanInUse }>> {
-  const db = openData(config);
+  const db = await openData(config);
   if (!db.ok) return db;
-  const plan = await planToRun(db.value, config, paths).catch((err: unknown) => {
-    db.value.close();
+  const plan = await planToRun(db.value, config, paths).catch(async (err: unknown) => {
+    await db.value.close();
     throw err;
   });
   if (!plan.ok) {
-    db.value.close();
+    await db.value.close();
     return plan;
   }
   const temporal = await connect(config);
   if (!temporal.ok) {
-    db.value.close();
+    await db.value.close();
     return temporal;
   }
   return { ok: true, value: { db: db.value, temporal: temporal.value, plan: plan.value } };

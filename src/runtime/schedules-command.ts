@@ -24,11 +24,11 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   if (!config.ok) return fail(config.message);
   const plan = await loadPlan(paths);
   if (!plan.ok) return fail(plan.message);
-  const db = openData(config.value);
+  const db = await openData(config.value);
   if (!db.ok) return fail(db.message);
   const temporal = await connect(config.value);
   if (!temporal.ok) {
-    db.value.close();
+    await db.value.close();
     return fail(temporal.message);
   }
   const where = `${config.value.temporal.address}, namespace ${config.value.temporal.namespace}`;
@@ -53,7 +53,7 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     );
   } finally {
     await temporal.value.close();
-    db.value.close();
+    await db.value.close();
   }
   return 0;
 }

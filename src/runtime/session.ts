@@ -29,9 +29,9 @@ export function loadConfigChecked(env: NodeJS.ProcessEnv = process.env): Loaded<
   }
 }
 
-export function openData(config: Config): Loaded<Db> {
+export async function openData(config: Config): Promise<Loaded<Db>> {
   try {
-    return { ok: true, value: openDatabase(config.databasePath) };
+    return { ok: true, value: await openDatabase(config.databasePath) };
   } catch (err) {
     if (err instanceof DataSourceError) return { ok: false, message: err.message };
     throw err;

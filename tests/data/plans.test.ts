@@ -18,7 +18,7 @@ const plan = (hash: string, rules = 1): NewAppliedPlan => ({
 
 describe('applied plans', () => {
   it('records a plan once; re-applying it records nothing; another plan is the next version; history is newest first', async () => {
-    const db = openDatabase(join(tempDir(), 'p.db'));
+    const db = await openDatabase(join(tempDir(), 'p.db'));
     expect(await appliedPlanHead(db)).toBeNull();
     expect((await recordAppliedPlan(db, { ...plan('a'), gitCommit: 'abc', gitDirty: true, appliedAt: '2026-01-01T00:00:00.000Z' })).recorded).toBe(true);
     const again = await recordAppliedPlan(db, plan('a'));
@@ -28,22 +28,22 @@ describe('applied plans', () => {
     expect((await recordAppliedPlan(db, plan('a'))).applied.version).toBe(3);
     expect((await appliedPlanHistory(db)).map((v) => [v.version, v.hash])).toEqual([[3, 'a'], [2, 'b'], [1, 'a']]);
     expect(await latestAppliedPlan(db)).toMatchObject({ version: 3, hash: 'a', planJson: '{"hash":"a"}', ruleHashes: { r: { version: 'v-a' } } });
-    db.close();
+    await db.close();
   });
 
   it('applies from three processes at once: every plan recorded once, versions 1..N without gaps; the same plan at once is recorded once', async () => {
     const file = join(tempDir(), 'race.db');
-    openDatabase(file).close();
+    await (await openDatabase(file)).close();
     const store = pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'data')).href;
     const script = (tag: string, count: number) => `
       const { openDatabase } = await import('${store}/db.js');
       const { recordAppliedPlan } = await import('${store}/plans.js');
-      const db = openDatabase(${JSON.stringify(file)});
+      const db = await openDatabase(${JSON.stringify(file)});
       const hashes = process.argv[1] === 'same' ? ['same'] : Array.from({ length: ${count} }, (_, i) => '${tag}-' + i);
       for (const hash of hashes) {
         await recordAppliedPlan(db, { hash, planJson: '{}', ruleHashes: {}, ruleCount: 0, gitCommit: null, gitDirty: null, rulePaths: [] });
       }
-      db.close();`;
+      await db.close();`;
     const run = (tag: string, mode = 'distinct') => new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, ['--input-type=module', '-e', script(tag, 60), mode], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
@@ -53,9 +53,9 @@ describe('applied plans', () => {
     await Promise.all([run('a'), run('b'), run('c')]);
     await Promise.all([run('x', 'same'), run('y', 'same'), run('z', 'same')]);
 
-    const db = openDatabase(file);
+    const db = await openDatabase(file);
     const history = await appliedPlanHistory(db);
-    db.close();
+    await db.close();
     expect(history.map((v) => v.version)).toEqual(Array.from({ length: 181 }, (_, i) => 181 - i));
     const hashes = history.map((v) => v.hash);
     expect(hashes[0]).toBe('same');

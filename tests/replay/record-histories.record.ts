@@ -21,10 +21,10 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness('record');
-  upsertRep(h.db, { id: 'r1', name: 'Ada', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null });
-  upsertRep(h.db, { id: 'r2', name: 'Bo', email: 'bo@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null });
+  await upsertRep(h.db, { id: 'r1', name: 'Ada', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null });
+  await upsertRep(h.db, { id: 'r2', name: 'Bo', email: 'bo@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null });
   for (const [id, rep] of [['d1', 'r1'], ['d2', 'r2']]) {
-    upsertDeal(h.db, { id, rep, name: id, amount: '160000', currency: 'USD', stage: 'won', product: 'Core', type: 'new', source: null, closed_at: '2026-02-01', contact: null });
+    await upsertDeal(h.db, { id, rep, name: id, amount: '160000', currency: 'USD', stage: 'won', product: 'Core', type: 'new', source: null, closed_at: '2026-02-01', contact: null });
   }
   fs.mkdirSync(out, { recursive: true });
 });
@@ -37,9 +37,9 @@ async function save(name: string, handle: WorkflowHandle, runId?: string) {
   fs.writeFileSync(path.join(out, `${name}.json`), historyToFile(history));
 }
 
-const lead = (id: string, score: string) => {
+const lead = async (id: string, score: string) => {
   const record = { id, name: `Lead ${id}`, email: `${id}@prospect.example`, company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'America/New_York', score };
-  upsertLead(h.db, record);
+  await upsertLead(h.db, record);
   return record;
 };
 
@@ -52,21 +52,21 @@ const seqSteps = () => [
 test('record sequence histories', async () => {
   const quiet = { from: '20:00', to: '08:00', weekends: true };
   const rule = sequenceRule({ id: 'rec-seq', templates: seqTemplates, quietHours: quiet, steps: seqSteps() });
-  const l1 = lead('hot1', '80');
+  const l1 = await lead('hot1', '80');
   const completed = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l1.id), args: [{ rule, subject: { kind: 'lead', lead: l1 } }] });
   expect((await completed.result()).outcome).toBe('completed');
   await save('sequence-completed', completed);
 
   // No quiet hours here: the first email must go out while the test holds the clock still.
   const loud = sequenceRule({ id: 'rec-seq-loud', templates: seqTemplates, steps: seqSteps() });
-  const l2 = lead('stop1', '10');
+  const l2 = await lead('stop1', '10');
   const stopped = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(loud.id, 'lead', l2.id), args: [{ rule: loud, subject: { kind: 'lead', lead: l2 } }] });
   await h.mail.waitFor(() => h.mail.to(l2.email).length === 1);
   await stopped.signal(stopSignal, { eventType: 'lead.replied', eventId: 'e1' });
   expect((await stopped.result()).outcome).toBe('stopped');
   await save('sequence-stopped', stopped);
 
-  const l3 = lead('long1', '10');
+  const l3 = await lead('long1', '10');
   const long = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l3.id), args: [{ rule, subject: { kind: 'lead', lead: l3 }, stepsPerRun: 2 }] });
   await long.result();
   await save('sequence-continued-as-new', long, long.firstExecutionRunId);

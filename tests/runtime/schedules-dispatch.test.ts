@@ -14,7 +14,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness('schedules-dispatch');
   for (const [id, timezone] of [['r-1', 'Europe/Berlin'], ['r-2', 'Europe/Berlin'], ['r-la', 'America/Los_Angeles'], ['r-none', null]]) {
-    upsertRep(h.db, {
+    await upsertRep(h.db, {
       id: id!, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: null, timezone, start_date: null,
     });

@@ -53,7 +53,7 @@ test('a send held by quiet hours and a send after a wait are listed with templat
   const zone = zoneAtOneAm(now);
   expect(localTime(now, zone).hour).toBe(1);
   const night = lead('L-NIGHT', zone);
-  upsertLead(runtime.db, night);
+  await upsertLead(runtime.db, night);
   const quietRule = sequenceRule({
     id: 'night-thanks', templates: [template('night-thanks', 'Thanks', 'Thanks, {{lead.name}}')],
     quietHours: { from: '20:00', to: '08:00', weekends: false }, steps: [step.send('night-thanks')],
@@ -62,7 +62,7 @@ test('a send held by quiet hours and a send after a wait are listed with templat
   const release = new Date(fromLocal(localTime(now, zone).day, 8, 0, zone)).toISOString();
 
   const later = lead('L-LATER', 'UTC');
-  upsertLead(runtime.db, later);
+  await upsertLead(runtime.db, later);
   const waitRule = sequenceRule({
     id: 'case-study-later', templates: [template('case-study', 'A case study', 'Read this')],
     steps: [step.wait(2, 'days'), step.send('case-study')],

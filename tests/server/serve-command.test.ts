@@ -106,7 +106,7 @@ it('without rule paths: refuses to start before anything is applied, then routes
   await expect(run([])).resolves.toBe(1);
   expect(stderr()).toMatch(/no plan has been applied to the data source .*applied\.db yet: run "salesflow apply/);
 
-  const db = openDatabase(database);
+  const db = await openDatabase(database);
   const first = await sequencePlan('First welcome');
   await recordPlan(db, first.plan, [first.folder]);
   let stdout = '';
@@ -129,7 +129,7 @@ it('without rule paths: refuses to start before anything is applied, then routes
 
   const second = await sequencePlan('Second welcome');
   await recordPlan(db, second.plan, [second.folder]);
-  db.close();
+  await db.close();
   const after = await post('evt-a2', 'l-2');
   expect(after.status).toBe(202);
   expect(after.text).toContain('seq:second-welcome:lead:l-2');

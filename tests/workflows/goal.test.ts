@@ -38,13 +38,13 @@ const checkpoints: GoalCheckpoint[] = [
   { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-3', template: 'goal-review', to: [to.rep, to.repManager], source }] },
 ];
 
-function seedRep(id: string, timezone: string, revenue: string, closedAt: string): RepRecord {
+async function seedRep(id: string, timezone: string, revenue: string, closedAt: string): Promise<RepRecord> {
   const rep: RepRecord = {
     id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
     manager: `mgr-${id}@acme.example`, timezone, start_date: null,
   };
-  upsertRep(h.db, rep);
-  upsertDeal(h.db, {
+  await upsertRep(h.db, rep);
+  await upsertDeal(h.db, {
     id: `${id}-d1`, rep: id, name: 'Deal', amount: revenue, currency: 'EUR', stage: 'won', product: 'Core',
     type: 'new', source: null, closed_at: closedAt, contact: null,
   });
@@ -61,7 +61,7 @@ function run(rule: GoalRule, repId: string, period: string, extra: { checkpoints
 
 describe('goal workflow', () => {
   test('Monday 09:00 check-ins land at 09:00 Berlin time on both sides of the spring change', async () => {
-    const rep = seedRep('berlin', 'Europe/Berlin', '10000', `${year}-03-05`);
+    const rep = await seedRep('berlin', 'Europe/Berlin', '10000', `${year}-03-05`);
     const rule = goalRule({ id: 'march-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
     const result = await (await run(rule, rep.id, `${year}-03`)).result();
 
@@ -89,7 +89,7 @@ describe('goal workflow', () => {
   });
 
   test('no at-risk alert when attainment is on track', async () => {
-    const rep = seedRep('ontrack', 'America/New_York', '90000', `${year}-03-02`);
+    const rep = await seedRep('ontrack', 'America/New_York', '90000', `${year}-03-02`);
     const rule = goalRule({ id: 'march-goal-ny', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
     const result = await (await run(rule, rep.id, `${year}-03`)).result();
     expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'))).toEqual([]);
@@ -101,7 +101,7 @@ describe('goal workflow', () => {
   test('a run started mid-period does not replay the check-ins already past', async () => {
     const now = await h.testEnv.currentTimeMs();
     const month = new Date(now).toISOString().slice(0, 7);
-    const rep = seedRep('latecomer', 'UTC', '1000', `${month}-01`);
+    const rep = await seedRep('latecomer', 'UTC', '1000', `${month}-01`);
     const rule = goalRule({ id: 'late-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
     const result = await (await run(rule, rep.id, month)).result();
     expect(result.checkins.length).toBeGreaterThanOrEqual(1);
@@ -110,7 +110,7 @@ describe('goal workflow', () => {
   });
 
   test('a year of weekly check-ins continues as new and sends every check-in exactly once', async () => {
-    const rep = seedRep('yearly', 'Europe/Berlin', '50000', `${year}-06-10`);
+    const rep = await seedRep('yearly', 'Europe/Berlin', '50000', `${year}-06-10`);
     const rule = goalRule({ id: 'year-goal', period: 'year', target: '500000', checkpoints: [checkpoints[0]], templates: [checkinTpl] });
     const handle = await run(rule, rep.id, String(year), { checkpointsPerRun: 10 });
     const result = await handle.result();
@@ -118,7 +118,7 @@ describe('goal workflow', () => {
     expect(mondays.length).toBeGreaterThanOrEqual(52);
     expect(mondays.length).toBeLessThanOrEqual(53);
     expect(result.checkins).toHaveLength(mondays.length);
-    const keys = listOutbox(h.db, { workflowId: handle.workflowId, limit: 1000 }).map((r) => r.key);
+    const keys = (await listOutbox(h.db, { workflowId: handle.workflowId, limit: 1000 })).map((r) => r.key);
     expect(new Set(keys).size).toBe(mondays.length);
     const first = await h.testEnv.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
     expect(first.status.name).toBe('CONTINUED_AS_NEW');

@@ -24,13 +24,13 @@ export async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) return fail(`history: --limit needs a positive whole number, got "${values.limit}"`);
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const db = openData(config.value);
+  const db = await openData(config.value);
   if (!db.ok) return fail(db.message);
   let versions;
   try {
     versions = await appliedPlanHistory(db.value, limit);
   } finally {
-    db.value.close();
+    await db.value.close();
   }
 
   if (format === 'json') {

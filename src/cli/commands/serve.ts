@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
   const { db, temporal, plan } = opened.value;
   const closeAll = async () => {
     await temporal.close();
-    db.close();
+    await db.close();
   };
   if (plan.notice) process.stderr.write(`salesflow serve: ${plan.notice}\n`);
   const log = (line: string) => process.stdout.write(`salesflow serve: ${line}\n`);

@@ -36,13 +36,13 @@ export async function run(args: string[]): Promise<number> {
   if (format !== 'text' && format !== 'json') return fail(`status: --format must be text or json, not "${format}"`);
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const db = openData(config.value);
+  const db = await openData(config.value);
   if (!db.ok) return fail(db.message);
   let applied: AppliedPlanInfo | null;
   try {
     [applied = null] = await appliedPlanHistory(db.value, 1);
   } finally {
-    db.value.close();
+    await db.value.close();
   }
   const paths = positionals.length > 0 ? positionals : DEFAULT_RULE_PATHS;
   const working = await workingCopy(paths, applied);
