@@ -1,14 +1,15 @@
-// The applied-plans store on real SQLite files: re-applying the applied plan records nothing, a
-// different plan gets the next version, history is newest first, and applies from several
-// processes at once neither lose a version nor record one twice. The processes run the built
-// store (dist/, `npm run build` first), as the `salesflow apply` processes would.
+// The applied-plans store on real SQLite files and a real PostgreSQL (one table of cases):
+// re-applying the applied plan records nothing, a different plan gets the next version, history
+// is newest first, and applies from several processes at once neither lose a version nor record
+// one twice. The processes run the built store (dist/, `npm run build` first), as the
+// `salesflow apply` processes would.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openDatabase } from '../../src/data/db.js';
 import { appliedPlanHead, appliedPlanHistory, latestAppliedPlan, recordAppliedPlan, type NewAppliedPlan } from '../../src/data/plans.js';
-import { tempDir } from './tmp.js';
+import { forEachDialect } from '../support/dialects.js';
 
 const plan = (hash: string, rules = 1): NewAppliedPlan => ({
   hash, planJson: JSON.stringify({ hash }), ruleCount: rules,
@@ -16,9 +17,9 @@ const plan = (hash: string, rules = 1): NewAppliedPlan => ({
   gitCommit: null, gitDirty: null, rulePaths: ['rules/'],
 });
 
-describe('applied plans', () => {
+forEachDialect('applied plans', (target) => {
   it('records a plan once; re-applying it records nothing; another plan is the next version; history is newest first', async () => {
-    const db = await openDatabase(join(tempDir(), 'p.db'));
+    const db = await openDatabase(await target.fresh());
     expect(await appliedPlanHead(db)).toBeNull();
     expect((await recordAppliedPlan(db, { ...plan('a'), gitCommit: 'abc', gitDirty: true, appliedAt: '2026-01-01T00:00:00.000Z' })).recorded).toBe(true);
     const again = await recordAppliedPlan(db, plan('a'));
@@ -32,7 +33,7 @@ describe('applied plans', () => {
   });
 
   it('applies from three processes at once: every plan recorded once, versions 1..N without gaps; the same plan at once is recorded once', async () => {
-    const file = join(tempDir(), 'race.db');
+    const file = await target.fresh();
     await (await openDatabase(file)).close();
     const store = pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'data')).href;
     const script = (tag: string, count: number) => `
