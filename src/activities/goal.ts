@@ -12,12 +12,14 @@ import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
+import { isKnownTimeZone } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 
 export interface GoalContext {
+  /** The rep's zone, the rule's when the rep has none (or one the tz database does not know). */
   timezone: string;
   /** First and last day of the period, YYYY-MM-DD. */
   periodStart: string;
@@ -88,7 +90,9 @@ export function goalActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`goal "${input.rule.name}" is set per ${input.rule.period}; ${input.period} is a ${parsed.period.kind}`, 'BadPeriod');
       }
       const rep = await repOf(input.repId);
-      return { timezone: rep.timezone ?? input.rule.timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
+      // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
+      const timezone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone;
+      return { timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
     },
 
     async runGoalCheckpoint(input: GoalCheckpointRequest): Promise<GoalCheckpointOutcome> {
