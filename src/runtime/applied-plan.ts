@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
+import { redact } from '../data/source.js';
 import {
   type AppliedPlanInfo, appliedPlanHead, latestAppliedPlan, recordAppliedPlan, type RuleHash,
 } from '../data/plans.js';
@@ -56,10 +57,18 @@ export function describeApplied(info: AppliedPlanInfo): string {
   return `version ${info.version}, plan ${shortHash(info.hash)}, ${info.ruleCount} rule(s), ${git}, applied ${info.appliedAt}`;
 }
 
+/**
+ * The data source as shown to people: a PostgreSQL URL without its password, a SQLite path made
+ * absolute (the default DATABASE_URL is relative, and another folder is the usual surprise).
+ */
+export function dataSourceName(config: Pick<Config, 'databasePath'>): string {
+  const target = config.databasePath;
+  if (target.includes('://')) return redact(target);
+  return target === ':memory:' ? target : resolve(target);
+}
+
 export function noAppliedPlanMessage(config: Pick<Config, 'databasePath'>): string {
-  // Absolute, because the default DATABASE_URL is relative: the usual cause is another folder.
-  const where = config.databasePath.includes('://') || config.databasePath === ':memory:' ? config.databasePath : resolve(config.databasePath);
-  return `no plan has been applied to the data source ${where} yet: run "salesflow apply [rule paths]" ` +
+  return `no plan has been applied to the data source ${dataSourceName(config)} yet: run "salesflow apply [rule paths]" ` +
     '(every process must share DATABASE_URL; or give rule paths to try rules without applying them)';
 }
 

@@ -4,7 +4,7 @@
 // run again: the plan is already recorded, the schedules still differ.
 import { appliedPlanHead } from '../data/plans.js';
 import type { Plan } from '../plan/schema.js';
-import { describeApplied, recordPlan, shortHash } from './applied-plan.js';
+import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
 import { renderChanges } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
 import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -48,7 +48,7 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     }
     process.stdout.write(
       recorded
-        ? `Applied plan recorded in ${config.value.databasePath}: ${describeApplied(applied)}.\n`
+        ? `Applied plan recorded in ${dataSourceName(config.value)}: ${describeApplied(applied)}.\n`
         : `Plan ${shortHash(applied.hash)} is already the applied plan (${describeApplied(applied)}); nothing recorded.\n`,
     );
   } finally {

@@ -3,7 +3,7 @@
 // is newest first, and applies from several processes at once neither lose a version nor record
 // one twice. The processes run the built store (dist/, `npm run build` first), as the
 // `salesflow apply` processes would.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
@@ -30,6 +30,28 @@ forEachDialect('applied plans', (target) => {
     expect((await appliedPlanHistory(db)).map((v) => [v.version, v.hash])).toEqual([[3, 'a'], [2, 'b'], [1, 'a']]);
     expect(await latestAppliedPlan(db)).toMatchObject({ version: 3, hash: 'a', planJson: '{"hash":"a"}', ruleHashes: { r: { version: 'v-a' } } });
     await db.close();
+  });
+
+  it('status and history through the built CLI show the applied versions, and never a password', async () => {
+    // trust authentication ignores the password, so it can be any text that must not be printed.
+    const url = (await target.fresh()).replace('postgres://postgres@', 'postgres://postgres:hunter2-secret@');
+    const db = await openDatabase(url);
+    await recordAppliedPlan(db, { ...plan('first-plan-hash', 2), gitCommit: 'c0ffee0000000000000000000000000000000000', gitDirty: false });
+    await recordAppliedPlan(db, plan('second-plan-hash', 3));
+    await db.close();
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'salesflow.js'), ...args], {
+      cwd: import.meta.dirname, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8',
+    });
+    const history = cli(['history']);
+    expect(history.status, history.stderr).toBe(0);
+    expect(history.stdout.split('\n').slice(1, 3)).toEqual([
+      expect.stringMatching(/^2 +\S+ +second-plan- +- +3 +\(applied\)$/),
+      expect.stringMatching(/^1 +\S+ +first-plan-h +c0ffee000000 +2$/),
+    ]);
+    const status = cli(['status', '--format', 'json', 'no-such-rules']);
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: { version: 2, hash: 'second-plan-hash' }, workingCopy: { hash: null } });
+    expect(status.stdout + history.stdout).not.toContain('hunter2');
   });
 
   it('applies from three processes at once: every plan recorded once, versions 1..N without gaps; the same plan at once is recorded once', async () => {

@@ -3,7 +3,7 @@
 // data source, looked up per event, so a later `salesflow apply` takes effect without a restart.
 // Rule paths route by those rules instead (a trial), and serve says so. Runs until SIGINT/SIGTERM,
 // then closes the listener, the Temporal connection and the database, in that order.
-import { AppliedPlanSource, describeApplied, openWithPlan, shortHash } from '../../runtime/applied-plan.js';
+import { AppliedPlanSource, dataSourceName, describeApplied, openWithPlan, shortHash } from '../../runtime/applied-plan.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
@@ -52,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     `salesflow serve: listening on ${server.url} (public URL ${config.value.publicUrl}); ` +
       `Temporal ${config.value.temporal.address}/${config.value.temporal.namespace}; ` +
-      `routing by ${source}; data ${config.value.databasePath}\n`,
+      `routing by ${source}; data ${dataSourceName(config.value)}\n`,
   );
 
   await new Promise<void>((resolve) => {

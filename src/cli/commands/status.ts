@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { appliedPlanHistory } from '../../data/plans.js';
 import {
-  type AppliedPlanInfo, describeApplied, diffRules, noAppliedPlanMessage, type RuleDifference, ruleHashesOf, shortHash,
+  type AppliedPlanInfo, dataSourceName, describeApplied, diffRules, noAppliedPlanMessage, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, openData } from '../../runtime/session.js';
 
@@ -48,12 +48,12 @@ export async function run(args: string[]): Promise<number> {
   const working = await workingCopy(paths, applied);
 
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ dataSource: config.value.databasePath, applied, workingCopy: working }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, workingCopy: working }, null, 2)}\n`);
     return 0;
   }
   const lines: string[] = [];
   if (applied) {
-    lines.push(`Applied plan: ${describeApplied(applied)}`, `  from ${applied.rulePaths.join(' ')} (data source ${config.value.databasePath})`);
+    lines.push(`Applied plan: ${describeApplied(applied)}`, `  from ${applied.rulePaths.join(' ')} (data source ${dataSourceName(config.value)})`);
   } else {
     lines.push(`No applied plan: ${noAppliedPlanMessage(config.value)}`);
   }
