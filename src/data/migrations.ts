@@ -186,6 +186,25 @@ export const migrations: Migration[] = [
   },
   {
     version: 5,
+    description: 'CRM connectors: owner ids on reps, last-seen versions of CRM records',
+    sql: `
+      -- The CRM's owner/user id of a rep (HubSpot owner id, Salesforce user id, Zoho user id):
+      -- how a deal's owner becomes a salesflow rep. Filled by \`import --source NAME --kind reps\`.
+      ALTER TABLE reps ADD COLUMN crm_id TEXT;
+      CREATE UNIQUE INDEX reps_crm_id ON reps(crm_id) WHERE crm_id IS NOT NULL;
+
+      -- The newest change seen per CRM record (per property for HubSpot): a delivery older than
+      -- this is acknowledged and ignored, so a late retry never overwrites newer data.
+      CREATE TABLE crm_versions (
+        source TEXT NOT NULL,
+        record_key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (source, record_key)
+      );
+    `,
+  },
+  {
+    version: 6,
     description: 'applied plans (the one truth every process runs) and the plan hash on statements and ledger',
     sql: `
       -- One row per \`salesflow apply\` that changed the plan; never edited. The newest version is the

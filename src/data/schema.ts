@@ -11,6 +11,8 @@ type Int64 = number | string | bigint;
 export interface RepsTable {
   id: Text; name: Text; email: Text; team: Maybe; role: Maybe; region: Maybe; manager: Maybe;
   timezone: Maybe; start_date: Maybe; updated_at: Text;
+  /** The rep's owner/user id in the CRM (migration 5); filled by `import --source NAME --kind reps`. */
+  crm_id?: Maybe;
 }
 
 export interface DealsTable {
@@ -29,18 +31,18 @@ export interface StatementsTable {
   workflow_id: Text; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
   total: Text; total_micros: Int64 | null; statement: Text; status: Text; decided_by: Maybe; decided_at: Maybe;
   reason: Maybe; created_at: Text; updated_at: Text;
-  /** The plan the payout run belonged to (migration 5). */
+  /** The plan the payout run belonged to (migration 6). */
   plan_hash: Maybe;
 }
 
 export interface LedgerTable {
   id: Generated<Int64>; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
   amount: Text; amount_micros: Int64 | null; approved_by: Text; approved_at: Text; workflow_id: Text;
-  /** The plan the payout run belonged to (migration 5). */
+  /** The plan the payout run belonged to (migration 6). */
   plan_hash: Maybe;
 }
 
-/** Every plan `salesflow apply` recorded (migration 5); the newest version is the applied plan. */
+/** Every plan `salesflow apply` recorded (migration 6); the newest version is the applied plan. */
 export interface AppliedPlansTable {
   version: Int64; hash: Text; plan: Text; rule_hashes: Text; rule_count: Int64; applied_at: Text;
   git_commit: Maybe; git_dirty: Int64 | null; rule_paths: Text;
@@ -60,6 +62,9 @@ export interface CaughtMailTable {
   id: Generated<Int64>; message_id: Maybe; mail_from: Text; rcpt_to: Text; subject: Maybe; raw: Text; received_at: Text;
 }
 
+/** The newest change taken per CRM record (migration 5), as epoch ms. */
+export interface CrmVersionsTable { source: Text; record_key: Text; version: Int64 }
+
 export interface SchemaVersionTable { version: number; description: Text; applied_at: Text }
 
 export interface Tables {
@@ -72,6 +77,7 @@ export interface Tables {
   outbox: OutboxTable;
   suppressions: SuppressionsTable;
   caught_mail: CaughtMailTable;
+  crm_versions: CrmVersionsTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
 }

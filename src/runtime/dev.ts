@@ -169,7 +169,7 @@ async function startEverything(
   await applySchedules(client, changes);
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
 
-  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);
+  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log, paths);
   return {
     applied: applied.applied, httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl,
     secret: config.secret!, config, db,
@@ -179,7 +179,7 @@ async function startEverything(
 /** The HTTP server is optional in dev: started when this build has one. */
 async function startHttp(
   config: Config, db: Db, client: DevServer['testEnv']['client'], plan: Plan, temporalUiUrl: string | undefined,
-  closers: Closer[], log: (line: string) => void,
+  closers: Closer[], log: (line: string) => void, paths: string[] = [],
 ): Promise<string | null> {
   let server: typeof import('../server/index.js');
   try {
@@ -198,6 +198,8 @@ async function startHttp(
   const running = await server.startServer({
     config, db, temporalClient: client, plan, dev: { outbox: true, temporalUiUrl }, hostname: '127.0.0.1',
     currentPlan: async () => (await applied.current()).plan,
+    // CRM webhooks use the rules' mappings (rules/crm/*.yaml); errors there were shown by `check`.
+    mappings: (await import('../connectors/mapping/load.js')).loadMappings(paths).mappings,
   });
   closers.push({ name: 'HTTP server', close: () => running.close() });
   return running.url;

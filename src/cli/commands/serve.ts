@@ -3,6 +3,8 @@
 // data source, looked up per event, so a later `salesflow apply` takes effect without a restart.
 // Rule paths route by those rules instead (a trial), and serve says so. Runs until SIGINT/SIGTERM,
 // then closes the listener, the Temporal connection and the database, in that order.
+import { loadMappings } from '../../connectors/mapping/load.js';
+import { formatDiagnostics } from '../../dsl/index.js';
 import { AppliedPlanSource, dataSourceName, describeApplied, openWithPlan, shortHash } from '../../runtime/applied-plan.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
@@ -19,6 +21,11 @@ export async function run(args: string[]): Promise<number> {
   if (!config.ok) return fail(config.message);
   if (!config.value.secret) {
     return fail('SALESFLOW_SECRET is not set: it signs approval and unsubscribe links and checks webhook signatures (at least 16 characters)');
+  }
+  // CRM mappings (rules/crm/*.yaml) are not part of the plan yet: still read from the rule paths.
+  const crm = loadMappings(args);
+  if (crm.diagnostics.some((d) => d.severity === 'error')) {
+    return fail(`${formatDiagnostics(crm.diagnostics, 'text').trimEnd()}\nCRM mappings have errors; fix them first (salesflow check)`);
   }
   const opened = await openWithPlan(config.value, args);
   if (!opened.ok) return fail(opened.message);
@@ -39,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
   let server;
   try {
     server = await startServer({
-      config: config.value, db, temporalClient: temporal.client, plan: plan.plan,
+      config: config.value, db, temporalClient: temporal.client, plan: plan.plan, mappings: crm.mappings,
       ...(applied ? { currentPlan: async () => (await applied.current()).plan } : {}),
     });
   } catch (err) {
