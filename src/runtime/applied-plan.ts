@@ -1,4 +1,4 @@
-// The applied plan is the one truth (issue #10): `apply` records the compiled plan in the data
+// The applied plan is the one truth: `apply` records the compiled plan in the data
 // source, and `serve`, `events send` and `payouts run` run that plan, whatever folder they start in.
 // Rule paths on their command line are a trial of a local change: they run those rules instead and
 // say so. A long-running `serve` asks the data source for the applied plan's hash before each use
@@ -22,8 +22,6 @@ export interface PlanInUse {
   plan: Plan;
   /** The applied version when the plan was read from the data source; null for a trial of rule paths. */
   applied: AppliedPlanInfo | null;
-  /** Rule paths given on the command line (a trial), else null. */
-  trialPaths: string[] | null;
   /** Set for a trial: the sentence the command prints (it is not running the applied plan). */
   notice: string | null;
 }
@@ -99,7 +97,7 @@ export async function planToRun(db: Db, config: Pick<Config, 'databasePath'>, pa
     const local = await loadPlan(paths);
     if (!local.ok) return local;
     const head = await appliedPlanHead(db);
-    return { ok: true, value: { plan: local.value, applied: null, trialPaths: paths, notice: trialNotice(local.value, paths, head) } };
+    return { ok: true, value: { plan: local.value, applied: null, notice: trialNotice(local.value, paths, head) } };
   }
   let applied;
   try {
@@ -109,7 +107,7 @@ export async function planToRun(db: Db, config: Pick<Config, 'databasePath'>, pa
     throw err;
   }
   if (!applied) return { ok: false, message: noAppliedPlanMessage(config) };
-  return { ok: true, value: { plan: applied.plan, applied: applied.info, trialPaths: null, notice: null } };
+  return { ok: true, value: { plan: applied.plan, applied: applied.info, notice: null } };
 }
 
 /**
