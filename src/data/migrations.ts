@@ -203,8 +203,38 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  // incentive, in depth (issue 12): who a deal credits, exchange rates, when a rep left.
   {
     version: 6,
+    description: 'deal credits (splits, overlay), exchange rates, rep end dates',
+    sql: `
+      ALTER TABLE reps ADD COLUMN end_date TEXT;
+
+      -- A deal's credit shares; a re-import of a deal replaces all of its rows. share is a
+      -- percent as exact decimal text; revenue shares of a deal total exactly 100.
+      CREATE TABLE credits (
+        deal TEXT NOT NULL,
+        rep TEXT NOT NULL,
+        share TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('revenue', 'overlay')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (deal, rep, type)
+      );
+      CREATE INDEX credits_rep ON credits(rep);
+
+      -- 1 currency = rate to_currency, effective from from_date until the pair's next row.
+      CREATE TABLE rates (
+        currency TEXT NOT NULL,
+        to_currency TEXT NOT NULL,
+        rate TEXT NOT NULL,
+        from_date TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (currency, to_currency, from_date)
+      );
+    `,
+  },
+  {
+    version: 7,
     description: 'applied plans (the one truth every process runs) and the plan hash on statements and ledger',
     sql: `
       -- One row per \`salesflow apply\` that changed the plan; never edited. The newest version is the

@@ -121,7 +121,7 @@ async function startEverything(
   closers.push({ name: 'data source', close: () => db.close() });
   const demo = await loadDemoData(db, paths);
   log(demo.loaded
-    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads`
+    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`
     : `data source ${baseConfig.databasePath} (${demo.reason}; no demo data loaded)`);
 
   let smtpUrl = baseConfig.smtpUrl;

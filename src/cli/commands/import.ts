@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { formatProblem, importCsv, importKinds, type ImportKind } from '../../data/import.js';
 
-const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
+const USAGE = 'usage: salesflow import --kind reps|deals|leads|credits|rates FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
 
 export async function run(args: string[]): Promise<number> {
   let values: { kind?: string; source?: string; rules?: string; help?: boolean };
