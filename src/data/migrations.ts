@@ -233,4 +233,29 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    description: 'applied plans (the one truth every process runs) and the plan hash on statements and ledger',
+    sql: `
+      -- One row per \`salesflow apply\` that changed the plan; never edited. The newest version is the
+      -- applied plan. The version is the key, so two applies racing for the same next version
+      -- cannot both win: the loser reads again and finds the plan already applied or retries.
+      CREATE TABLE applied_plans (
+        version INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        rule_hashes TEXT NOT NULL,
+        rule_count INTEGER NOT NULL,
+        applied_at TEXT NOT NULL,
+        git_commit TEXT,
+        git_dirty INTEGER,
+        rule_paths TEXT NOT NULL
+      );
+      CREATE INDEX applied_plans_hash ON applied_plans(hash);
+
+      -- The applied plan a statement or payout ran with (NULL: recorded before plans were kept).
+      ALTER TABLE statements ADD COLUMN plan_hash TEXT;
+      ALTER TABLE ledger ADD COLUMN plan_hash TEXT;
+    `,
+  },
 ];

@@ -33,11 +33,21 @@ export interface StatementsTable {
   workflow_id: Text; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
   total: Text; total_micros: Int64 | null; statement: Text; status: Text; decided_by: Maybe; decided_at: Maybe;
   reason: Maybe; created_at: Text; updated_at: Text;
+  /** The plan the payout run belonged to (migration 7). */
+  plan_hash: Maybe;
 }
 
 export interface LedgerTable {
   id: Generated<Int64>; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
   amount: Text; amount_micros: Int64 | null; approved_by: Text; approved_at: Text; workflow_id: Text;
+  /** The plan the payout run belonged to (migration 7). */
+  plan_hash: Maybe;
+}
+
+/** Every plan `salesflow apply` recorded (migration 7); the newest version is the applied plan. */
+export interface AppliedPlansTable {
+  version: Int64; hash: Text; plan: Text; rule_hashes: Text; rule_count: Int64; applied_at: Text;
+  git_commit: Maybe; git_dirty: Int64 | null; rule_paths: Text;
 }
 
 export interface OutboxTable {
@@ -78,4 +88,5 @@ export interface Tables {
   caught_mail: CaughtMailTable;
   crm_versions: CrmVersionsTable;
   schema_version: SchemaVersionTable;
+  applied_plans: AppliedPlansTable;
 }

@@ -19,6 +19,7 @@ export function devInstructions(dev: RunningDev, plan: Plan, varDir: string, now
   lines.push(`  Mail          ${dev.smtpUrl.replace(/\?.*$/, '')}`);
   lines.push(`  Data source   ${redact(dev.config.databasePath)}`);
   lines.push(`  Rules         ${plan.rules.length} rule(s): ${plan.rules.map((r) => `${r.kind} "${r.name}"`).join(', ') || 'none'}`);
+  lines.push(`  Applied plan  version ${dev.applied.version}, ${dev.applied.hash.slice(0, 12)} (salesflow status / history show it)`);
   lines.push('', `  SALESFLOW_SECRET=${dev.secret}   (dev only; kept in var/dev-secret)`);
 
   const trigger = plan.rules.find((r): r is SequenceRule => r.kind === 'sequence' && r.trigger.kind === 'event');

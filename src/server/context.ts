@@ -23,6 +23,11 @@ export interface ServerDeps {
   temporalClient: Client;
   /** The rules the server was started with (overview page); null when none are loaded. */
   plan: Plan | null;
+  /**
+   * The plan to route each event by, asked for per event (serve: the applied plan, re-read when a
+   * new apply recorded one). Absent: `plan`.
+   */
+  currentPlan?: () => Promise<Plan>;
   routeEvent?: RouteEvent;
   dev?: DevOptions;
   /** CRM mappings from rules/crm/*.yaml (docs/crm.md); built-in presets serve CRMs without a file. */

@@ -32,8 +32,10 @@ export function createApp(deps: ServerDeps): Hono {
   const ctx: ServerContext = { ...deps, secret: deps.config.secret };
   const route: RouteEvent =
     deps.routeEvent ??
-    ((event) =>
-      runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: deps.plan ?? emptyPlan, config: deps.config }, event));
+    (async (event) => {
+      const plan = deps.currentPlan ? await deps.currentPlan() : deps.plan ?? emptyPlan;
+      return runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan, config: deps.config }, event);
+    });
 
   const app = new Hono();
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));

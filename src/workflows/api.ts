@@ -14,6 +14,11 @@ export interface SequenceInput {
   /** The event that started it (for the record), if any. */
   triggerEventId?: string;
   /**
+   * The plan this run belongs to: the applied plan's hash (or, for a trial with rule paths, the hash
+   * of those rules). For the record only; absent in runs started before plans were recorded.
+   */
+  planHash?: string;
+  /**
    * Set for runs that repeat for one subject (a weekly scheduled sequence): part of each outbox
    * key, so this week's email is not mistaken for last week's. The schedule's local date.
    */
@@ -39,6 +44,11 @@ export interface GoalInput {
   repId: string;
   /** Period label: 2026-Q1, 2026-03, 2026-W09, 2026. */
   period: string;
+  /**
+   * The plan this run belongs to: the applied plan's hash (or, for a trial with rule paths, the hash
+   * of those rules). For the record only; absent in runs started before plans were recorded.
+   */
+  planHash?: string;
   /** Set by continue-as-new only. */
   resume?: GoalResume;
   /** Checkpoints per run before continuing as new (bounds the history); default 25. */
@@ -87,6 +97,11 @@ export interface PayoutInput {
   rule: IncentiveRule;
   repId: string;
   period: string;
+  /**
+   * The plan this run belongs to: the applied plan's hash (or, for a trial with rule paths, the hash
+   * of those rules). For the record only; absent in runs started before plans were recorded.
+   */
+  planHash?: string;
 }
 
 /** Started by schedules (and `payouts run`): fans out one child per matching rep. */

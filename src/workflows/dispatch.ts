@@ -78,20 +78,23 @@ function repStartAt(input: DispatchInput, rep: RepRecord, occurrence: string): s
 }
 
 /** The run a dispatch starts for one rep (also used by `salesflow backtest`, which starts them itself). */
-export function childFor(input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null): ChildStart | null {
+export function childFor(
+  input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null, planHash?: string,
+): ChildStart | null {
   const { rule } = input;
+  const plan = planHash ? { planHash } : {};
   if (rule.kind === 'goal' && period) {
-    return { workflowType: 'goalWorkflow', workflowId: workflowIds.goal(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
+    return { workflowType: 'goalWorkflow', workflowId: workflowIds.goal(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period, ...plan }] };
   }
   if (rule.kind === 'incentive' && period) {
-    return { workflowType: 'payoutWorkflow', workflowId: workflowIds.payout(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
+    return { workflowType: 'payoutWorkflow', workflowId: workflowIds.payout(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period, ...plan }] };
   }
   if (rule.kind === 'sequence' && occurrence) {
     const startAt = repStartAt(input, rep, occurrence);
     return {
       workflowType: 'sequenceWorkflow',
       workflowId: workflowIds.sequenceTick(rule.id, rep.id, occurrence),
-      args: [{ rule, subject: { kind: 'rep', rep }, occurrence, ...(startAt ? { startAt } : {}) }],
+      args: [{ rule, subject: { kind: 'rep', rep }, occurrence, ...(startAt ? { startAt } : {}), ...plan }],
     };
   }
   return null;
@@ -114,7 +117,7 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchRe
     if (page.reps.length === 0) return result;
     await Promise.all(
       page.reps.map(async (rep) => {
-        const child = childFor(input, rep, period, occurrence);
+        const child = childFor(input, rep, period, occurrence, page.planHash ?? undefined);
         if (!child) return;
         try {
           await startChild(child.workflowType, {

@@ -21,7 +21,7 @@ const { preparePayout, requestApproval, recordDecision, notifyPayoutOutcome } = 
 });
 
 export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> {
-  const { rule, repId, period } = input;
+  const { rule, repId, period, planHash } = input;
   const workflowId = workflowInfo().workflowId;
   const status: PayoutStatus = { phase: 'computing', statement: null, approver: null, round: 0, deadline: null, decision: null };
   let reason: string | null = null;
@@ -42,7 +42,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
     { validator: (decision: Decision) => validateDecision(status, decision) },
   );
 
-  const prepared = await preparePayout({ rule, repId, period, workflowId });
+  const prepared = await preparePayout({ rule, repId, period, workflowId, planHash });
   status.statement = prepared.statement;
   if (!prepared.needsApproval) {
     status.phase = 'recorded';
@@ -80,7 +80,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
   const decision = status.decision;
   // Late clicks are refused from here on: the phase is no longer awaiting a decision.
   status.phase = decision.outcome;
-  const recorded = await recordDecision({ rule, repId, period, workflowId, decision, reason, statement: prepared.statement });
+  const recorded = await recordDecision({ rule, repId, period, workflowId, planHash, decision, reason, statement: prepared.statement });
   await notifyPayoutOutcome({ rule, repId, period, workflowId, at: Date.now(), decision, reason, statement: prepared.statement });
   await condition(allHandlersFinished);
   return { phase: decision.outcome, statement: prepared.statement, decision, reason, ledgerEntryCreated: recorded.ledgerEntryCreated };

@@ -116,17 +116,17 @@ describe('salesflow payouts export', () => {
     const path = join(tempDir(), 'salesflow.db');
     const db = await openDatabase(path);
     const base = { ruleId: 'ae', ruleVersion: 'v1', currency: 'USD', approvedAt: '2026-04-03T09:00:00.000Z' };
-    await recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1' });
+    await recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1', planHash: 'p1' });
     await recordPayout(db, { ...base, ruleName: 'AE', rep: 'r2', period: '2026-Q2', amount: '5.00', approvedBy: 'vp@acme.example', workflowId: 'payout:ae:r2:2026-Q2' });
     await db.close();
     const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
     expect(r.code).toBe(0);
     const parsed = parseCsv(r.stdout);
     expect(parsed.ok && parsed.records.map((x) => x.fields)).toEqual([
-      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version'],
-      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', 'ae', 'v1'],
+      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'],
+      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', 'ae', 'v1', 'p1'],
     ]);
-    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,ae,v1');
+    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,ae,v1,p1');
     const bad = await salesflow(['payouts', 'export', '--period', 'last quarter'], path);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
   });
