@@ -18,12 +18,20 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Called for each message as it is accepted (the approver clicks from here). */
   onMail(listener: (mail: ReceivedMail) => void): void;
+  /**
+   * The next N messages are read but never answered: the sender hangs in its SMTP transaction, as
+   * with a stuck relay, and nothing is kept (a message is only delivered once the server says so).
+   * Resolves `stalled` when one is being held.
+   */
+  stallNext(n: number): void;
+  stalled: number;
   close(): Promise<void>;
 }
 
 export function startSmtpSink(): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const listeners: Array<(mail: ReceivedMail) => void> = [];
+  const state = { stall: 0, stalled: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -32,6 +40,11 @@ export function startSmtpSink(): Promise<SmtpSink> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (state.stall > 0) {
+          state.stall -= 1;
+          state.stalled += 1;
+          return; // no answer: the client waits until it gives up or dies
+        }
         const raw = Buffer.concat(chunks).toString('utf8');
         const split = raw.search(/\r?\n\r?\n/);
         const headers = (split === -1 ? raw : raw.slice(0, split)).replace(/\r?\n[ \t]+/g, ' ');
@@ -55,6 +68,8 @@ export function startSmtpSink(): Promise<SmtpSink> {
         smtpUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
         received,
         onMail: (listener) => listeners.push(listener),
+        stallNext: (n) => { state.stall = n; },
+        get stalled() { return state.stalled; },
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
     });

@@ -6,11 +6,12 @@ import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio
 import type { Activities } from '../activities/index.js';
 import { formatDay, parseDay } from '../payouts/period.js';
 import type { GoalCheckpoint } from '../plan/schema.js';
-import type { GoalCheckin, GoalInput, GoalResult } from './api.js';
+import { ACTIVITY_HEARTBEAT, type GoalCheckin, type GoalInput, type GoalResult } from './api.js';
 import { nextWeekly, startOfLocalDate } from './calendar.js';
 
 const { goalContext, runGoalCheckpoint } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 

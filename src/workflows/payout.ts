@@ -5,6 +5,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  ACTIVITY_HEARTBEAT,
   decideUpdate,
   payoutStatusQuery,
   type Decision,
@@ -17,6 +18,7 @@ import { addDuration } from './calendar.js';
 
 const { preparePayout, requestApproval, recordDecision, notifyPayoutOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 

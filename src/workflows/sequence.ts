@@ -7,6 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  ACTIVITY_HEARTBEAT,
   stopSignal,
   type SentEmail,
   type SequenceInput,
@@ -18,6 +19,7 @@ import { compileSteps } from './program.js';
 
 const { sequenceCondition, sequenceRecipients, sendSequenceEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
