@@ -15,6 +15,8 @@ export interface Tally {
   payoutsRecorded: number;
   payoutsLost: number;
   payoutsDuplicated: number;
+  /** Outbox rows (one per key, the table's unique key) and how many of them are marked sent. */
+  outbox: { keys: number; sent: number };
   /** Human-readable findings behind the numbers (which keys, which rows). */
   details: string[];
 }
@@ -72,6 +74,7 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
     payoutsRecorded: ledger.length,
     payoutsLost: lostPayouts.length,
     payoutsDuplicated: duplicatedPayouts,
+    outbox: { keys: outbox.length, sent: byStatus.get('sent') ?? 0 },
     details,
   };
 }
