@@ -40,7 +40,8 @@ export interface RunResult {
 export async function run(options: RunOptions): Promise<RunResult> {
   const { log, size } = options;
   writeFixtures(options.dir, size);
-  const cluster = new Cluster({ dir: options.dir, root: options.root, data: options.data, workers: options.workers });
+  // Temporal's state is kept in a file only when it is to be restarted: a file is slow on a busy disk.
+  const cluster = new Cluster({ dir: options.dir, root: options.root, data: options.data, workers: options.workers, persistTemporal: options.chaos?.restartTemporal ?? false });
   try {
     await cluster.start();
     await importData(cluster);
@@ -49,20 +50,27 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const expected = expectations(size);
     const approvers = new Approvers(cluster);
 
+    // Chaos lasts until the work is done (every expected email arrived, every payout recorded), so
+    // kills also land while sequences wake from their waits; at least `kills` of them either way.
     let workDone = false;
     let kills = 0;
-    const chaos = options.chaos ? causeChaos(cluster, options.chaos, options.data, () => workDone, log, () => kills++) : Promise.resolve();
+    const deadline = Date.now() + options.timeoutMs;
+    const chaos = options.chaos
+      ? causeChaos(cluster, options.chaos, options.data, () => workDone || Date.now() > deadline - options.timeoutMs / 3, log, () => kills++)
+      : Promise.resolve();
 
     const started = Date.now();
     const [retries, payouts] = await Promise.all([sendEvents(cluster, size.sequences), size.payouts > 0 ? runPayouts(cluster) : '']);
-    log(`sent ${size.sequences} events (${retries} retried) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${payouts}`);
-    const deadline = Date.now() + options.timeoutMs;
+    log(`sent ${size.sequences} events (${retries} retried) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${payouts.split('\n').filter((l) => !l.startsWith('  started')).join(' ')}`);
     while (approvers.approved < size.payouts && Date.now() < deadline) await sleep(250);
     log(`${approvers.approved} of ${size.payouts} payouts approved through the emailed links (${approvers.retries} clicks retried)`);
-    workDone = true;
+    while (!workDone && Date.now() < deadline) {
+      workDone = await complete(expected, cluster.smtp.received, options.data);
+      if (!workDone) await sleep(1000);
+    }
     await chaos;
 
-    // Done means: everything expected arrived and Temporal has nothing left running that could still send.
+    // Finished means: everything expected arrived and Temporal has nothing left running that could still send.
     let client: Client | undefined;
     for (;;) {
       if (Date.now() > deadline) { log('timed out waiting for the work to finish'); break; }
