@@ -5,11 +5,12 @@
 // checked. The last line is the verdict; the exit status is 1 on any loss or duplicate.
 //   --sequences N (500)  --payouts N (100)  --kills N (10)  --kill-every SECONDS (4)
 //   --workers N (3)  --wait-minutes N (1)  --timeout SECONDS (900)  --keep (keep the scratch folder)
+//   --database postgres|sqlite (postgres: a throwaway PostgreSQL 15 cluster; sqlite: one shared file)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { sqliteDataSource } from './data-source.js';
+import { type DataSource, postgresAvailable, postgresDataSource, sqliteDataSource } from './data-source.js';
 import { chaosLine, run } from './run.js';
 import { clean } from './tally.js';
 
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'wait-minutes': { type: 'string', default: '1' },
     timeout: { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
+    database: { type: 'string', default: 'sqlite' },
   },
 });
 const count = (name: keyof typeof values, min: number): number => {
@@ -45,9 +47,17 @@ if (!process.env.TEMPORAL_CLI_PATH && fs.existsSync(cachedCli)) process.env.TEMP
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-chaos-'));
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const data = sqliteDataSource(path.join(dir, 'data'));
+let data: DataSource | undefined;
 let code = 1;
 try {
+  if (values.database === 'postgres') {
+    if (!postgresAvailable()) throw new Error('--database postgres needs PostgreSQL 15 binaries (Debian package postgresql-15) or SALESFLOW_PG_BIN');
+    data = await postgresDataSource();
+  } else if (values.database === 'sqlite') {
+    data = sqliteDataSource(path.join(dir, 'data'));
+  } else {
+    throw new Error(`--database must be postgres or sqlite (got ${values.database})`);
+  }
   const result = await run({
     root, dir, data, log,
     workers: count('workers', 1),
@@ -62,7 +72,7 @@ try {
 } catch (err) {
   log(`chaos: the run failed: ${(err as Error).stack ?? String(err)}`);
 } finally {
-  await data.stop();
+  await data?.stop();
   if (values.keep) log(`scratch folder kept: ${dir}`);
   else fs.rmSync(dir, { recursive: true, force: true });
 }

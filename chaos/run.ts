@@ -84,6 +84,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await client?.connection.close();
     log(`work per worker slot: ${tasksPerWorker.map((t, i) => `#${i} ${t.activities} activities/${t.workflowTasks} workflow tasks`).join(', ')}`);
     for (const line of result.details) log(line);
+    if (client) for (const line of await duplicateHistories(client, result.details)) log(line);
     log(`run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return { tally: result, tasksPerWorker, kills, events: { retries } };
   } catch (err) {
@@ -106,7 +107,7 @@ async function causeChaos(cluster: Cluster, chaos: Chaos, data: DataSource, done
     const pid = await cluster.killWorker(slot);
     kills++;
     counted();
-    log(`kill -9 worker #${slot} (pid ${pid}); kill ${kills}`);
+    log(`${new Date().toISOString()} kill -9 worker #${slot} (pid ${pid}); kill ${kills}`);
     if (chaos.restartTemporal && kills === temporalAt) {
       const t = Date.now();
       await cluster.restartTemporal();
@@ -114,6 +115,25 @@ async function causeChaos(cluster: Cluster, chaos: Chaos, data: DataSource, done
     }
     if (chaos.restartDatabase && kills === databaseAt) log(`database: ${await data.restart()}`);
   }
+}
+
+/** For each duplicated lead email: the send activity's attempts from its workflow's history, to see why. */
+async function duplicateHistories(client: Client, details: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const d of details) {
+    const m = /^duplicated email: l-(\d+)@/.exec(d);
+    if (!m) continue;
+    const workflowId = `seq:chaos-nurture:lead:L-${m[1]}`;
+    const history = await client.workflow.getHandle(workflowId).fetchHistory().catch(() => null);
+    for (const e of history?.events ?? []) {
+      const at = e.eventTime?.seconds ? new Date(Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6)).toISOString() : '';
+      const started = e.activityTaskStartedEventAttributes;
+      if (started) lines.push(`  ${workflowId} ${at} activity started by ${started.identity} attempt ${started.attempt}${started.lastFailure ? ` after: ${started.lastFailure.message}` : ''}`);
+      if (e.activityTaskCompletedEventAttributes) lines.push(`  ${workflowId} ${at} activity completed`);
+      if (e.activityTaskTimedOutEventAttributes) lines.push(`  ${workflowId} ${at} activity timed out`);
+    }
+  }
+  return lines;
 }
 
 async function connectClient(address: string): Promise<Client | undefined> {

@@ -11,6 +11,8 @@ export interface ReceivedMail {
   subject: string;
   /** The body with soft line breaks undone, for finding links. */
   text: string;
+  /** When the server accepted it (ISO time), to line up with the run's log. */
+  at: string;
 }
 
 export interface SmtpSink {
@@ -53,6 +55,7 @@ export function startSmtpSink(): Promise<SmtpSink> {
           to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()).join(', '),
           subject: header(headers, 'subject') ?? '',
           text: (split === -1 ? '' : raw.slice(split)).replace(/=\r?\n/g, '').replace(/=3D/g, '='),
+          at: new Date().toISOString(),
         };
         received.push(mail);
         for (const listener of listeners) listener(mail);

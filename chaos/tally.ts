@@ -32,7 +32,10 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
   let duplicated = 0;
   for (const [key, n] of arrivals) {
     if (!expected.emails.has(key)) { duplicated += n; details.push(`unexpected email: ${key} (${n}x)`); }
-    else if (n > 1) { duplicated += n - 1; details.push(`duplicated email: ${key} (${n}x)`); }
+    else if (n > 1) {
+      duplicated += n - 1;
+      details.push(`duplicated email: ${key} (${n}x, received ${received.filter((m) => mailKey(m) === key).map((m) => m.at).join(', ')})`);
+    }
   }
   const ids = new Map<string, number>();
   for (const mail of received) if (mail.messageId) ids.set(mail.messageId, (ids.get(mail.messageId) ?? 0) + 1);
