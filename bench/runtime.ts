@@ -74,7 +74,7 @@ process.once('SIGINT', () => {
   void server.kill().finally(() => process.exit(130));
 });
 const dbPath = path.join(dir, 'salesflow.db');
-const db = openDatabase(dbPath);
+const db = await openDatabase(dbPath);
 const caughtAt = new Map<string, number>();
 const waiters = new Map<string, () => void>();
 const catcher = await startMailCatcher(db, {
@@ -169,7 +169,7 @@ async function explain(workflowId: string): Promise<string> {
 
 async function rawBatch(tag: string): Promise<number> {
   const leads = Array.from({ length: N }, (_, i) => lead(`${tag}-${i}`));
-  for (const l of leads) upsertLead(db, l); // routing does this itself; raw starts need the data there
+  for (const l of leads) await upsertLead(db, l); // routing does this itself; raw starts need the data there
   const t0 = performance.now();
   await pool(leads, CONCURRENCY, (l) => startRaw(l, nurture, `raw-${nurture.id}`));
   await Promise.all(leads.map((l) => mailTo(l.email).catch(async (err: Error) => {
@@ -239,7 +239,7 @@ const asleepSoFar = 50 + 2 * ROUNDS * N + total;
 const more = Math.max(0, ASLEEP - asleepSoFar);
 log(`memory: ${asleepSoFar} sequences already asleep; starting ${more} more that sleep first…`);
 const sleepers = Array.from({ length: more }, (_, i) => lead(`sleep-${i}`, 'sleep'));
-for (const l of sleepers) upsertLead(db, l);
+for (const l of sleepers) await upsertLead(db, l);
 await pool(sleepers, 100, (l) => startRaw(l, sleeper, sleeper.id));
 // Asleep: the worker has had nothing to do (under 3% of a core) for five seconds in a row.
 let quiet = 0;
@@ -282,5 +282,5 @@ await new Promise((r) => worker.once('exit', r));
 await connection.close();
 await catcher.close();
 await server.stop();
-db.close();
+await db.close();
 fs.rmSync(dir, { recursive: true, force: true });

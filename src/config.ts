@@ -1,6 +1,7 @@
 // Configuration from the environment, read and validated once at the edge (SPEC §10), then passed
 // down as a typed value. A bad value stops start-up with a message naming the variable.
 import { z } from 'zod';
+import { parseDataSource, type DataSource } from './data/source.js';
 
 const optional = z.string().trim().min(1).optional();
 
@@ -24,7 +25,11 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS_KEY: optional,
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
   SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'expected smtp://user:pass@host:port or smtps://...').optional(),
-  DATABASE_URL: z.string().trim().min(1).default('var/salesflow.db'),
+  /** A SQLite path (`var/salesflow.db`, `sqlite:PATH`) or a PostgreSQL URL; anything else is refused. */
+  DATABASE_URL: z.string().trim().min(1).default('var/salesflow.db').superRefine((value, ctx) => {
+    const parsed = parseDataSource(value);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+  }),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.string().trim().url('expected an absolute URL such as https://salesflow.example.com').optional(),
   SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -47,8 +52,13 @@ export interface Config {
     tls?: { certFile?: string; keyFile?: string } | boolean;
   };
   smtpUrl?: string;
-  /** Path of the SQLite file (DATABASE_URL without its `sqlite:` prefix). */
+  /**
+   * What openDatabase opens: the SQLite file's path (DATABASE_URL without its `sqlite:` prefix) or
+   * the PostgreSQL URL.
+   */
   databasePath: string;
+  /** The data source DATABASE_URL names. Optional so hand-built configs (tests) keep compiling. */
+  database?: DataSource;
   port: number;
   publicUrl: string;
   secret?: string;
@@ -66,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const source = parseDataSource(e.DATABASE_URL);
+  if (!source.ok) throw new ConfigError(`invalid configuration:\n  DATABASE_URL: ${source.message}`);
   const tls =
     e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY
       ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY }
@@ -79,7 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tls,
     },
     smtpUrl: e.SMTP_URL,
-    databasePath: e.DATABASE_URL.replace(/^sqlite:(\/\/)?/, ''),
+    databasePath: source.source.kind === 'sqlite' ? source.source.path : source.source.url,
+    database: source.source,
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     secret: e.SALESFLOW_SECRET,

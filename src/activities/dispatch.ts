@@ -29,11 +29,12 @@ export function dispatchActivities(deps: ActivityDeps) {
       // Scan in id order from the cursor, a chunk at a time, so each page costs about its own
       // size rather than a pass over every rep.
       const condition = repCondition(rule);
-      const chunk = deps.db.prepare(`SELECT ${repColumns.join(', ')} FROM reps WHERE id > ? ORDER BY id LIMIT ?`);
+      const chunk = (after: string) => deps.db.kysely.selectFrom('reps').select(repColumns)
+        .where('id', '>', after).orderBy('id').limit(1000).execute() as Promise<RepRecord[]>;
       const reps: RepRecord[] = [];
       let after = input.afterRepId;
       while (reps.length < input.limit) {
-        const rows = chunk.all(after, 1000) as RepRecord[];
+        const rows = await chunk(after);
         if (rows.length === 0) break;
         for (const rep of rows) {
           if (reps.length < input.limit && holds(condition, { rep })) reps.push(rep);

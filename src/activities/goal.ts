@@ -12,12 +12,14 @@ import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
+import { isKnownTimeZone } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 
 export interface GoalContext {
+  /** The rep's zone, the rule's when the rep has none (or one the tz database does not know). */
   timezone: string;
   /** First and last day of the period, YYYY-MM-DD. */
   periodStart: string;
@@ -47,24 +49,24 @@ interface Progress {
   target: Decimal;
   attainment: Decimal | null;
   currency: string | null;
-  metrics: ReturnType<ReturnType<typeof computeMetrics>['forRep']>['metrics'];
+  metrics: Awaited<ReturnType<typeof computeMetrics>> extends { forRep(rep: string): { metrics: infer M } } ? M : never;
 }
 
 export function goalActivities(deps: ActivityDeps) {
   const { db } = deps;
 
-  const repOf = (repId: string): RepRecord => {
-    const rep = getRep(db, repId);
+  const repOf = async (repId: string): Promise<RepRecord> => {
+    const rep = await getRep(db, repId);
     if (!rep) throw ApplicationFailure.nonRetryable(`rep "${repId}" is not in the data source`, 'UnknownRep');
     return rep;
   };
 
-  const progressOf = (rule: GoalRule, checkpointCondition: GoalRule['checkpoints'][number]['condition'], rep: RepRecord, window: { start: string; end: string }): Progress => {
+  const progressOf = async (rule: GoalRule, checkpointCondition: GoalRule['checkpoints'][number]['condition'], rep: RepRecord, window: { start: string; end: string }): Promise<Progress> => {
     const target = literalValue(rule.target);
     const currency = target.type === 'money' ? target.value.currency : null;
     const targetAmount = target.type === 'money' ? target.value.amount : target.type === 'number' || target.type === 'percent' ? target.value : ZERO;
     const names = [...metricsUsed(checkpointCondition, new Set([rule.measure.metric]))];
-    const result = computeMetrics(db, {
+    const result = await computeMetrics(db, {
       window,
       currency: currency ?? 'USD',
       metrics: names,
@@ -87,18 +89,20 @@ export function goalActivities(deps: ActivityDeps) {
       if (parsed.period.kind !== input.rule.period) {
         throw ApplicationFailure.nonRetryable(`goal "${input.rule.name}" is set per ${input.rule.period}; ${input.period} is a ${parsed.period.kind}`, 'BadPeriod');
       }
-      const rep = repOf(input.repId);
-      return { timezone: rep.timezone ?? input.rule.timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
+      const rep = await repOf(input.repId);
+      // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
+      const timezone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone;
+      return { timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
     },
 
     async runGoalCheckpoint(input: GoalCheckpointRequest): Promise<GoalCheckpointOutcome> {
       const { rule } = input;
       const checkpoint = rule.checkpoints.find((c) => c.id === input.checkpointId);
       if (!checkpoint) throw ApplicationFailure.nonRetryable(`goal "${rule.name}" has no checkpoint ${input.checkpointId}`, 'PlanError');
-      const rep = repOf(input.repId);
+      const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const progress = progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end: parsed.period.end });
+      const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end: parsed.period.end });
       const attainmentText = progress.attainment?.toDecimalPlaces(2).toFixed(2) ?? null;
       const conditionHeld = holds(checkpoint.condition, {
         rep,
@@ -134,7 +138,7 @@ export function goalActivities(deps: ActivityDeps) {
         const template = rule.templates[send.template];
         if (!template) throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${send.template}"`, 'PlanError');
         const rendered = renderTemplate(template, scope);
-        const { recipients, problems } = resolveRecipients(db, send.to, { rep });
+        const { recipients, problems } = await resolveRecipients(db, send.to, { rep });
         for (const problem of problems) log.warn(`goal "${rule.name}", send "${send.template}": ${problem}`);
         for (const r of recipients) {
           await deliver(deps, {

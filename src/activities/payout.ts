@@ -2,6 +2,7 @@
 // (src/payouts) over facts from the data layer and is recorded before anything is asked, so a
 // retry or a restart works on the statement already on record, never on a recomputed one.
 import { ApplicationFailure, log } from '@temporalio/activity';
+import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
 import { getRep } from '../data/reps.js';
@@ -47,8 +48,8 @@ function prepared(stored: StoredStatement): PreparedPayout {
 export function payoutActivities(deps: ActivityDeps) {
   const { db } = deps;
 
-  const repOf = (ref: PayoutRef): RepRecord => {
-    const rep = getRep(db, ref.repId);
+  const repOf = async (ref: PayoutRef): Promise<RepRecord> => {
+    const rep = await getRep(db, ref.repId);
     if (!rep) throw ApplicationFailure.nonRetryable(`rep "${ref.repId}" is not in the data source`, 'UnknownRep');
     return rep;
   };
@@ -75,24 +76,24 @@ export function payoutActivities(deps: ActivityDeps) {
      * `decided`: an earlier run for the same id already decided it (a restarted run asks nobody again).
      */
     async preparePayout(ref: PayoutRef): Promise<PreparedPayout> {
-      const stored = getStatement(db, ref.workflowId);
+      const stored = await getStatement(db, ref.workflowId);
       if (stored) return prepared(stored);
-      const rep = repOf(ref);
-      const gathered = gatherFacts(db, ref.rule, [rep], ref.period);
+      const rep = await repOf(ref);
+      const gathered = await gatherFacts(db, ref.rule, [rep], ref.period);
       if (!gathered.ok) throw ApplicationFailure.nonRetryable(gathered.message, 'PeriodNotPayable');
       const statement = computeStatement(ref.rule, rep, ref.period, gathered.facts.get(rep.id)!);
       const needs = needsApproval(statement);
-      recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded');
+      await recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded');
       // Read back: a concurrent attempt may have recorded first, and the record wins.
-      return prepared(getStatement(db, ref.workflowId)!);
+      return prepared((await getStatement(db, ref.workflowId))!);
     },
 
     /** Emails the round's approver a signed link that expires with the round; null approver: nobody to ask. */
     async requestApproval(
       input: PayoutRef & { round: number; to: Recipient; deadline: number; statement: Statement },
     ): Promise<{ approver: string | null; problem: string | null }> {
-      const rep = repOf(input);
-      const resolved = resolveRecipient(db, input.to, { rep });
+      const rep = await repOf(input);
+      const resolved = await resolveRecipient(db, input.to, { rep });
       if (!resolved.ok) {
         log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${resolved.reason}`);
         return { approver: null, problem: resolved.reason };
@@ -113,22 +114,25 @@ export function payoutActivities(deps: ActivityDeps) {
       input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement },
     ): Promise<{ ledgerEntryCreated: boolean }> {
       const { rule, decision, statement } = input;
-      let created = false;
-      if (decision.outcome === 'approved') {
-        const key = { ruleId: rule.id, ruleVersion: rule.version, rep: input.repId, period: input.period };
-        recordPayout(db, {
-          ...key, ruleName: rule.name, currency: statement.currency, amount: statement.total,
-          approvedBy: decision.decidedBy, approvedAt: decision.decidedAt, workflowId: input.workflowId,
-        });
-        created = findPayout(db, key)?.workflowId === input.workflowId;
-      }
-      decideStatement(db, input.workflowId, { status: decision.outcome, by: decision.decidedBy, reason: input.reason }, decision.decidedAt);
-      return { ledgerEntryCreated: created };
+      // Ledger row and decision together: a crash between them leaves neither.
+      return transaction(db, async (tx) => {
+        let created = false;
+        if (decision.outcome === 'approved') {
+          const key = { ruleId: rule.id, ruleVersion: rule.version, rep: input.repId, period: input.period };
+          await recordPayout(tx, {
+            ...key, ruleName: rule.name, currency: statement.currency, amount: statement.total,
+            approvedBy: decision.decidedBy, approvedAt: decision.decidedAt, workflowId: input.workflowId,
+          });
+          created = (await findPayout(tx, key))?.workflowId === input.workflowId;
+        }
+        await decideStatement(tx, input.workflowId, { status: decision.outcome, by: decision.decidedBy, reason: input.reason }, decision.decidedAt);
+        return { ledgerEntryCreated: created };
+      });
     },
 
     /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
-      const rep = repOf(input);
+      const rep = await repOf(input);
       const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);

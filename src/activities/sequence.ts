@@ -34,15 +34,15 @@ export interface SequenceEmailRequest {
 export function sequenceActivities(deps: ActivityDeps) {
   return {
     async sequenceRecipients(input: { send: Send; subject: Subject; fallbackTimezone: string }): Promise<SequenceRecipient[]> {
-      const records = currentRecords(deps.db, input.subject);
-      const { recipients, problems } = resolveRecipients(deps.db, input.send.to, records);
+      const records = await currentRecords(deps.db, input.subject);
+      const { recipients, problems } = await resolveRecipients(deps.db, input.send.to, records);
       // A recipient that cannot be resolved (no owner, unknown rep) skips that address only.
       for (const problem of problems) log.warn(`send "${input.send.template}": ${problem}`, { sendId: input.send.id });
       return recipients.map((r) => ({ email: r.email, timezone: r.timezone ?? input.fallbackTimezone }));
     },
 
     async sequenceCondition(input: { condition: Expr; subject: Subject }): Promise<boolean> {
-      return holds(input.condition, currentRecords(deps.db, input.subject));
+      return holds(input.condition, await currentRecords(deps.db, input.subject));
     },
 
     async sendSequenceEmail(input: SequenceEmailRequest): Promise<DeliveryOutcome> {
@@ -52,7 +52,7 @@ export function sequenceActivities(deps: ActivityDeps) {
         secret,
       );
       const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
-      const records = currentRecords(deps.db, input.subject);
+      const records = await currentRecords(deps.db, input.subject);
       const scope = { ...entityScope(records), sequence: { name: input.rule.name }, unsubscribe: { url: unsubscribeUrl } };
       const rendered = renderTemplate(input.template, scope);
       const usesLink = input.template.placeholders.includes('unsubscribe.url');

@@ -11,21 +11,21 @@ import type { SequenceInput } from '../workflows/api.js';
 export type Subject = SequenceInput['subject'];
 
 /** The subject's current record plus the entities it points at (a lead's owner, a deal's rep and contact). */
-export function currentRecords(db: Db, subject: Subject): EntityRecords {
+export async function currentRecords(db: Db, subject: Subject): Promise<EntityRecords> {
   switch (subject.kind) {
     case 'lead': {
-      const lead = getLead(db, subject.lead.id) ?? subject.lead;
-      const rep = lead.owner ? getRep(db, lead.owner) ?? undefined : undefined;
+      const lead = (await getLead(db, subject.lead.id)) ?? subject.lead;
+      const rep = lead.owner ? (await getRep(db, lead.owner)) ?? undefined : undefined;
       return { lead, rep };
     }
     case 'deal': {
-      const deal = getDeal(db, subject.deal.id) ?? subject.deal;
-      const rep = getRep(db, deal.rep) ?? undefined;
-      const lead = deal.contact ? getLeadByEmail(db, deal.contact) ?? undefined : undefined;
+      const deal = (await getDeal(db, subject.deal.id)) ?? subject.deal;
+      const rep = (await getRep(db, deal.rep)) ?? undefined;
+      const lead = deal.contact ? (await getLeadByEmail(db, deal.contact)) ?? undefined : undefined;
       return { deal, rep, lead };
     }
     case 'rep':
-      return { rep: getRep(db, subject.rep.id) ?? subject.rep };
+      return { rep: (await getRep(db, subject.rep.id)) ?? subject.rep };
   }
 }
 
@@ -39,18 +39,18 @@ export interface ResolvedRecipient {
 export type RecipientResolution = { ok: true; recipient: ResolvedRecipient } | { ok: false; reason: string };
 
 /** Who a known address belongs to, for their name and time zone. */
-function person(db: Db, email: string): ResolvedRecipient {
-  const rep = getRepByEmail(db, email);
+async function person(db: Db, email: string): Promise<ResolvedRecipient> {
+  const rep = await getRepByEmail(db, email);
   if (rep) return { email, timezone: rep.timezone, name: rep.name };
-  const lead = getLeadByEmail(db, email);
+  const lead = await getLeadByEmail(db, email);
   return { email, timezone: lead?.timezone ?? null, name: lead?.name ?? null };
 }
 
 /** SPEC §5: an entity (its email), a field holding an email or a rep id, or a quoted address. */
-export function resolveRecipient(db: Db, to: Recipient, records: EntityRecords): RecipientResolution {
+export async function resolveRecipient(db: Db, to: Recipient, records: EntityRecords): Promise<RecipientResolution> {
   switch (to.kind) {
     case 'address':
-      return { ok: true, recipient: person(db, to.address) };
+      return { ok: true, recipient: await person(db, to.address) };
     case 'entity': {
       if (to.entity === 'rep' && records.rep) {
         return { ok: true, recipient: { email: records.rep.email, timezone: records.rep.timezone, name: records.rep.name } };
@@ -58,15 +58,15 @@ export function resolveRecipient(db: Db, to: Recipient, records: EntityRecords):
       if (to.entity === 'lead' && records.lead) {
         return { ok: true, recipient: { email: records.lead.email, timezone: records.lead.timezone, name: records.lead.name } };
       }
-      if (to.entity === 'deal' && records.deal?.contact) return { ok: true, recipient: person(db, records.deal.contact) };
+      if (to.entity === 'deal' && records.deal?.contact) return { ok: true, recipient: await person(db, records.deal.contact) };
       return { ok: false, reason: `no ${to.entity} email known` };
     }
     case 'field': {
       const record = records[to.entity] as Record<string, unknown> | undefined;
       const value = record?.[to.field];
       if (typeof value !== 'string' || value === '') return { ok: false, reason: `${to.entity}.${to.field} is empty` };
-      if (to.holds === 'email') return { ok: true, recipient: person(db, value) };
-      const rep = getRep(db, value);
+      if (to.holds === 'email') return { ok: true, recipient: await person(db, value) };
+      const rep = await getRep(db, value);
       if (!rep) return { ok: false, reason: `${to.entity}.${to.field} names rep "${value}", who is not in the data source` };
       return { ok: true, recipient: { email: rep.email, timezone: rep.timezone, name: rep.name } };
     }
@@ -74,16 +74,16 @@ export function resolveRecipient(db: Db, to: Recipient, records: EntityRecords):
 }
 
 /** Resolve every recipient of a send, once per address (case-insensitive), in order. */
-export function resolveRecipients(
+export async function resolveRecipients(
   db: Db,
   to: Recipient[],
   records: EntityRecords,
-): { recipients: ResolvedRecipient[]; problems: string[] } {
+): Promise<{ recipients: ResolvedRecipient[]; problems: string[] }> {
   const recipients: ResolvedRecipient[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const r of to) {
-    const result = resolveRecipient(db, r, records);
+    const result = await resolveRecipient(db, r, records);
     if (!result.ok) {
       problems.push(result.reason);
       continue;

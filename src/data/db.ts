@@ -1,32 +1,69 @@
-// Opening the SQLite data source: WAL for concurrent readers (worker, server, CLI), a busy timeout
-// so writers wait instead of failing, and every migration applied in order, each in its own
-// transaction, recorded both in `schema_version` and in PRAGMA user_version.
+// Opening the data source named by DATABASE_URL — a SQLite file (the embedded default) or a
+// PostgreSQL database — behind one async Kysely query builder, so every store writes its queries
+// once. SQLite: WAL for concurrent readers (worker, server, CLI), a busy timeout so writers wait
+// instead of failing. PostgreSQL: a `pg` pool; int8 and numeric come back as strings, never floats.
+// Either way pending migrations are applied at open, under a lock (src/data/migrate.ts).
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
+import type { Dialect } from './dialect.js';
+import { migratePostgres, migrateSqlite, postgresSchemaVersion } from './migrate.js';
 import { migrations, type Migration } from './migrations.js';
+import type { Tables } from './schema.js';
+import { BetterSqliteDialect } from './sqlite-driver.js';
+import { describeSource, parseDataSource, type DataSource } from './source.js';
 
-export type Db = Database.Database;
+export interface Db {
+  readonly dialect: Dialect;
+  /** The query builder: the whole database, or the transaction this Db was handed in. */
+  readonly kysely: Kysely<Tables>;
+  /** How the data source is named in messages (PostgreSQL URLs without their password). */
+  readonly name: string;
+  readonly inTransaction: boolean;
+  /** SQLite only: the better-sqlite3 handle (streamed reads). */
+  readonly sqlite?: Database.Database;
+  /** PostgreSQL only: the pool (streamed reads on a connection of their own). */
+  readonly pool?: pg.Pool;
+  close(): Promise<void>;
+}
 
 export interface OpenOptions {
   /** Open without write access (simulate): pending migrations are applied first by a writer connection. */
   readonly?: boolean;
-  /** Migrations to apply (tests pass a prefix to build an older file). */
+  /** Migrations to apply (tests pass a prefix to build an older data source). */
   migrations?: Migration[];
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
 }
 
-/** A data source problem the user can fix (missing file, not a database, newer schema). */
+/** A data source problem the user can fix (missing file, not a database, newer schema, bad URL). */
 export class DataSourceError extends Error {}
 
 export function latestVersion(list: Migration[] = migrations): number {
   return list.reduce((max, m) => Math.max(max, m.version), 0);
 }
 
-export function schemaVersion(db: Db): number {
-  return db.pragma('user_version', { simple: true }) as number;
+export async function schemaVersion(db: Db): Promise<number> {
+  if (db.sqlite) return db.sqlite.pragma('user_version', { simple: true }) as number;
+  return postgresSchemaVersion(db.kysely);
 }
 
-function configure(db: Db, readonly: boolean): void {
+/** Open the data source `target` names (DATABASE_URL: a path, `sqlite:PATH` or a postgres URL) and migrate it. */
+export async function openDatabase(target: string | DataSource, options: OpenOptions = {}): Promise<Db> {
+  let source: DataSource;
+  if (typeof target === 'string') {
+    const parsed = parseDataSource(target);
+    if (!parsed.ok) throw new DataSourceError(`DATABASE_URL: ${parsed.message}`);
+    source = parsed.source;
+  } else {
+    source = target;
+  }
+  return source.kind === 'sqlite' ? openSqlite(source.path, options) : openPostgres(source.url, options);
+}
+
+function configure(db: Database.Database, readonly: boolean): void {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   if (!readonly) {
@@ -36,29 +73,7 @@ function configure(db: Db, readonly: boolean): void {
   }
 }
 
-function migrate(db: Db, list: Migration[]): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
-    version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const current = schemaVersion(db);
-  const latest = latestVersion(list);
-  if (current > latest) {
-    throw new DataSourceError(
-      `${db.name} has schema version ${current}, newer than this salesflow knows (${latest}); upgrade salesflow`,
-    );
-  }
-  const pending = [...list].sort((a, b) => a.version - b.version).filter((m) => m.version > current);
-  const record = db.prepare('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)');
-  for (const m of pending) {
-    // One transaction per migration: a failure leaves the file at the previous version.
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.description, new Date().toISOString());
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
-  }
-}
-
-function wrapOpen(path: string, options: Database.Options): Db {
+function wrapOpen(path: string, options: Database.Options): Database.Database {
   try {
     return new Database(path, options);
   } catch (err) {
@@ -66,8 +81,12 @@ function wrapOpen(path: string, options: Database.Options): Db {
   }
 }
 
-/** Open (creating folder and file when writable) and migrate the data source at `path`. */
-export function openDatabase(path: string, options: OpenOptions = {}): Db {
+function sqliteDb(handle: Database.Database, path: string): Db {
+  const kysely = new Kysely<Tables>({ dialect: new BetterSqliteDialect(handle) });
+  return { dialect: 'sqlite', kysely, name: path, inTransaction: false, sqlite: handle, close: () => kysely.destroy() };
+}
+
+function openSqliteSync(path: string, options: OpenOptions): Database.Database {
   const list = options.migrations ?? migrations;
   if (options.readonly) {
     if (path !== ':memory:' && !existsSync(path)) {
@@ -76,7 +95,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     const probe = wrapOpen(path, { readonly: true, fileMustExist: true });
     let version: number;
     try {
-      version = schemaVersion(probe);
+      version = probe.pragma('user_version', { simple: true }) as number;
     } catch (err) {
       probe.close();
       throw new DataSourceError(`${path} is not a salesflow data source: ${(err as Error).message}`);
@@ -86,31 +105,79 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       return probe;
     }
     probe.close();
-    openDatabase(path, { migrations: list }).close();
-    const db = wrapOpen(path, { readonly: true, fileMustExist: true });
-    configure(db, true);
-    return db;
+    openSqliteSync(path, { migrations: list }).close();
+    const handle = wrapOpen(path, { readonly: true, fileMustExist: true });
+    configure(handle, true);
+    return handle;
   }
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = wrapOpen(path, {});
+  const handle = wrapOpen(path, {});
   try {
-    configure(db, false);
-    migrate(db, list);
+    configure(handle, false);
+    migrateSqlite(handle, path, list);
   } catch (err) {
-    db.close();
+    handle.close();
     if (err instanceof DataSourceError) throw err;
     throw new DataSourceError(`${path} is not a usable salesflow data source: ${(err as Error).message}`);
   }
-  return db;
+  return handle;
 }
 
-const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
-
-/** A prepared statement cached per connection: stores run the same few statements many times. */
-export function prepared(db: Db, sql: string): Database.Statement {
-  let cache = statementCache.get(db);
-  if (!cache) { cache = new Map(); statementCache.set(db, cache); }
-  let stmt = cache.get(sql);
-  if (!stmt) { stmt = db.prepare(sql); cache.set(sql, stmt); }
-  return stmt;
+async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
+  return sqliteDb(openSqliteSync(path, options), path);
 }
+
+async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
+  const name = describeSource({ kind: 'postgres', url });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle connection dropped by a PostgreSQL restart must not crash the process; the next
+  // query takes a fresh connection.
+  pool.on('error', (err) => { process.stderr.write(`salesflow: PostgreSQL connection lost (${err.message}); reconnecting on next use\n`); });
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migratePostgres(pool, name, options.migrations ?? migrations);
+  } catch (err) {
+    await kysely.destroy();
+    if (err instanceof DataSourceError) throw err;
+    throw new DataSourceError(`cannot use PostgreSQL data source ${name}: ${(err as Error).message}`);
+  }
+  return { dialect: 'postgres', kysely, name, inTransaction: false, pool, close: () => kysely.destroy() };
+}
+
+/**
+ * Run `fn` in one transaction (SQLite: BEGIN IMMEDIATE, so concurrent writers queue up instead of
+ * failing half-way); a Db already in a transaction runs `fn` in it.
+ */
+export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  if (db.inTransaction) return fn(db);
+  return db.kysely.transaction().execute((trx) => fn({ ...db, kysely: trx, inTransaction: true }));
+}
+
+/** Rows of a raw `sql` query (tests, dev pages, one-off counts). */
+export async function rows<T>(db: Db, query: RawBuilder<T>): Promise<T[]> {
+  return (await query.execute(db.kysely)).rows;
+}
+
+/** The first column of the first row, or undefined; int8 counts on PostgreSQL are turned into numbers. */
+export async function scalar(db: Db, query: RawBuilder<unknown>): Promise<unknown> {
+  const row = (await query.execute(db.kysely)).rows[0] as Record<string, unknown> | undefined;
+  return row === undefined ? undefined : Object.values(row)[0];
+}
+
+/** The first column of every row. */
+export async function column(db: Db, query: RawBuilder<unknown>): Promise<unknown[]> {
+  return (await query.execute(db.kysely)).rows.map((row) => Object.values(row as Record<string, unknown>)[0]);
+}
+
+/** A COUNT(...) as a JS number (counts of rows fit; PostgreSQL returns int8 as text). */
+export async function countOf(db: Db, query: RawBuilder<unknown>): Promise<number> {
+  return Number(await scalar(db, query) ?? 0);
+}
+
+/** The record's values of these columns, null where it has none (a row to insert). */
+export function columnsOf<C extends string>(record: object, columns: readonly C[]): Record<C, unknown> {
+  const values = record as Record<string, unknown>;
+  return Object.fromEntries(columns.map((c) => [c, values[c] ?? null])) as Record<C, unknown>;
+}
+
+export { sql };

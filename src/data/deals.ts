@@ -1,43 +1,49 @@
 // The deals store. `amount` keeps the CRM's exact text; `amount_micros` is the same value as an
 // int64 so metrics sum it in SQL exactly.
+import { sql } from 'kysely';
 import type { DealRecord } from '../plan/records.js';
-import { prepared, type Db } from './db.js';
+import { columnsOf, type Db } from './db.js';
 import { toMicros } from './micros.js';
 import type { UpsertOutcome } from './reps.js';
+import type { DealsTable } from './schema.js';
 
 export const dealColumns = [
   'id', 'rep', 'name', 'amount', 'currency', 'stage', 'product', 'type', 'source', 'closed_at', 'contact',
 ] as const;
 
-const selectList = dealColumns.join(', ');
-
-/** A deal whose amount cannot be stored exactly (more than 6 decimals, out of range) is a bug here: validate first. */
-export function upsertDeal(db: Db, deal: DealRecord, now = new Date().toISOString()): UpsertOutcome {
+/** The row stored for a deal; its amount must already be valid (more than 6 decimals, out of range is a bug here). */
+export function dealRow(deal: DealRecord, now: string): DealsTable {
   const micros = toMicros(deal.amount);
   if (!micros.ok) throw new Error(`deal ${deal.id}: amount ${micros.message}`);
-  const exists = prepared(db, 'SELECT 1 FROM deals WHERE id = ?').pluck().get(deal.id) !== undefined;
-  prepared(db, 
-    `INSERT INTO deals (${selectList}, amount_micros, updated_at)
-     VALUES (@id, @rep, @name, @amount, @currency, @stage, @product, @type, @source, @closed_at, @contact,
-             @amount_micros, @updated_at)
-     ON CONFLICT(id) DO UPDATE SET
-       rep = excluded.rep, name = excluded.name, amount = excluded.amount, currency = excluded.currency,
-       stage = excluded.stage, product = excluded.product, type = excluded.type, source = excluded.source,
-       closed_at = excluded.closed_at, contact = excluded.contact, amount_micros = excluded.amount_micros,
-       updated_at = excluded.updated_at`,
-  ).run({ ...deal, amount_micros: micros.micros, updated_at: now });
+  // int64 as decimal text: exact on both dialects (SQLite stores it as INTEGER by column affinity).
+  return { ...columnsOf(deal, dealColumns), amount_micros: micros.micros.toString(), updated_at: now } as DealsTable;
+}
+
+export async function upsertDeal(db: Db, deal: DealRecord, now = new Date().toISOString()): Promise<UpsertOutcome> {
+  const row = dealRow(deal, now);
+  const exists = await db.kysely.selectFrom('deals').select('id').where('id', '=', deal.id).executeTakeFirst();
+  await db.kysely.insertInto('deals').values(row)
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+      rep: eb.ref('excluded.rep'), name: eb.ref('excluded.name'), amount: eb.ref('excluded.amount'),
+      currency: eb.ref('excluded.currency'), stage: eb.ref('excluded.stage'), product: eb.ref('excluded.product'),
+      type: eb.ref('excluded.type'), source: eb.ref('excluded.source'), closed_at: eb.ref('excluded.closed_at'),
+      contact: eb.ref('excluded.contact'), amount_micros: eb.ref('excluded.amount_micros'), updated_at: eb.ref('excluded.updated_at'),
+    })))
+    .execute();
   return exists ? 'updated' : 'inserted';
 }
 
-export function getDeal(db: Db, id: string): DealRecord | null {
-  return (prepared(db, `SELECT ${selectList} FROM deals WHERE id = ?`).get(id) as DealRecord | undefined) ?? null;
+export async function getDeal(db: Db, id: string): Promise<DealRecord | null> {
+  const row = await db.kysely.selectFrom('deals').select(dealColumns).where('id', '=', id).executeTakeFirst();
+  return (row as DealRecord | undefined) ?? null;
 }
 
 /** Deals whose contact is this email (for stop events that concern a lead through its deals). */
-export function dealsByContact(db: Db, email: string): DealRecord[] {
-  return prepared(db, `SELECT ${selectList} FROM deals WHERE lower(contact) = lower(?) ORDER BY id`).all(email) as DealRecord[];
+export async function dealsByContact(db: Db, email: string): Promise<DealRecord[]> {
+  return (await db.kysely.selectFrom('deals').select(dealColumns)
+    .where(sql`lower(contact)`, '=', sql`lower(${email})`).orderBy('id').execute()) as DealRecord[];
 }
 
-export function dealsOfRep(db: Db, rep: string): DealRecord[] {
-  return prepared(db, `SELECT ${selectList} FROM deals WHERE rep = ? ORDER BY id`).all(rep) as DealRecord[];
+export async function dealsOfRep(db: Db, rep: string): Promise<DealRecord[]> {
+  return (await db.kysely.selectFrom('deals').select(dealColumns).where('rep', '=', rep).orderBy('id').execute()) as DealRecord[];
 }

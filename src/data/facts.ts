@@ -31,11 +31,11 @@ export function metricQueryOf(rule: IncentiveRule, window: DateWindow): MetricQu
   };
 }
 
-export function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string): GatheredFacts {
+export async function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string): Promise<GatheredFacts> {
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
-  const result = computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
+  const result = await computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
   if (result.unknown.length) {
     // The checker resolves every metric name; an unknown one here is a plan bug.
     throw new Error(`incentive ${rule.id}: unknown metrics ${result.unknown.join(', ')}`);

@@ -1,36 +1,38 @@
 // The leads store. Rows are LeadRecord exactly.
+import { sql } from 'kysely';
 import type { LeadRecord } from '../plan/records.js';
-import { prepared, type Db } from './db.js';
+import { columnsOf, type Db } from './db.js';
 import type { UpsertOutcome } from './reps.js';
+import type { LeadsTable } from './schema.js';
 
 export const leadColumns = ['id', 'name', 'email', 'company', 'source', 'stage', 'owner', 'timezone', 'score'] as const;
 
-const selectList = leadColumns.join(', ');
-
-export function upsertLead(db: Db, lead: LeadRecord, now = new Date().toISOString()): UpsertOutcome {
-  const exists = prepared(db, 'SELECT 1 FROM leads WHERE id = ?').pluck().get(lead.id) !== undefined;
-  prepared(db, 
-    `INSERT INTO leads (${selectList}, updated_at)
-     VALUES (@id, @name, @email, @company, @source, @stage, @owner, @timezone, @score, @updated_at)
-     ON CONFLICT(id) DO UPDATE SET
-       name = excluded.name, email = excluded.email, company = excluded.company, source = excluded.source,
-       stage = excluded.stage, owner = excluded.owner, timezone = excluded.timezone, score = excluded.score,
-       updated_at = excluded.updated_at`,
-  ).run({ ...lead, updated_at: now });
+export async function upsertLead(db: Db, lead: LeadRecord, now = new Date().toISOString()): Promise<UpsertOutcome> {
+  const exists = await db.kysely.selectFrom('leads').select('id').where('id', '=', lead.id).executeTakeFirst();
+  await db.kysely.insertInto('leads').values({ ...columnsOf(lead, leadColumns), updated_at: now } as LeadsTable)
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+      name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), company: eb.ref('excluded.company'),
+      source: eb.ref('excluded.source'), stage: eb.ref('excluded.stage'), owner: eb.ref('excluded.owner'),
+      timezone: eb.ref('excluded.timezone'), score: eb.ref('excluded.score'), updated_at: eb.ref('excluded.updated_at'),
+    })))
+    .execute();
   return exists ? 'updated' : 'inserted';
 }
 
-export function getLead(db: Db, id: string): LeadRecord | null {
-  return (prepared(db, `SELECT ${selectList} FROM leads WHERE id = ?`).get(id) as LeadRecord | undefined) ?? null;
+export async function getLead(db: Db, id: string): Promise<LeadRecord | null> {
+  const row = await db.kysely.selectFrom('leads').select(leadColumns).where('id', '=', id).executeTakeFirst();
+  return (row as LeadRecord | undefined) ?? null;
 }
 
 /** Every lead with the address, compared case-insensitively: one person may be several leads. */
-export function getLeadsByEmail(db: Db, email: string): LeadRecord[] {
-  return prepared(db, `SELECT ${selectList} FROM leads WHERE lower(email) = lower(?) ORDER BY id`).all(email.trim()) as LeadRecord[];
+export async function getLeadsByEmail(db: Db, email: string): Promise<LeadRecord[]> {
+  return (await db.kysely.selectFrom('leads').select(leadColumns)
+    .where(sql`lower(email)`, '=', sql`lower(${email.trim()})`).orderBy('id').execute()) as LeadRecord[];
 }
 
 /** The first lead with the address (by id), for callers that need one record to render with. */
-export function getLeadByEmail(db: Db, email: string): LeadRecord | null {
-  const row = prepared(db, `SELECT ${selectList} FROM leads WHERE lower(email) = lower(?) ORDER BY id LIMIT 1`).get(email);
+export async function getLeadByEmail(db: Db, email: string): Promise<LeadRecord | null> {
+  const row = await db.kysely.selectFrom('leads').select(leadColumns)
+    .where(sql`lower(email)`, '=', sql`lower(${email})`).orderBy('id').limit(1).executeTakeFirst();
   return (row as LeadRecord | undefined) ?? null;
 }

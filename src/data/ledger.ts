@@ -1,6 +1,7 @@
 // The payout ledger: one entry per (rule, rule version, rep, period), enforced by a UNIQUE key, so
-// whatever retries, restarts or double clicks happen, a payout is recorded once.
-import { prepared, type Db } from './db.js';
+// whatever retries, restarts, double clicks or concurrent workers happen, a payout is recorded once
+// (INSERT ... ON CONFLICT DO NOTHING: the database decides, no read-then-write).
+import type { Db } from './db.js';
 import { formatCsv } from './csv.js';
 import { toMicros } from './micros.js';
 
@@ -23,32 +24,39 @@ export interface LedgerEntry extends Payout {
 }
 
 /** Record an approved payout; false when the entry already exists (nothing changes then). */
-export function recordPayout(db: Db, payout: Payout): boolean {
+export async function recordPayout(db: Db, payout: Payout): Promise<boolean> {
   const micros = toMicros(payout.amount);
   if (!micros.ok) throw new Error(`payout ${payout.workflowId}: amount ${micros.message}`);
-  const result = prepared(
-    db,
-    `INSERT INTO ledger (rule_id, rule_name, rule_version, rep, period, currency, amount, amount_micros,
-                         approved_by, approved_at, workflow_id)
-     VALUES (@ruleId, @ruleName, @ruleVersion, @rep, @period, @currency, @amount, @micros, @approvedBy, @approvedAt, @workflowId)
-     ON CONFLICT (rule_id, rule_version, rep, period) DO NOTHING`,
-  ).run({ ...payout, micros: micros.micros });
-  return result.changes > 0;
+  const result = await db.kysely.insertInto('ledger').values({
+    rule_id: payout.ruleId, rule_name: payout.ruleName, rule_version: payout.ruleVersion, rep: payout.rep,
+    period: payout.period, currency: payout.currency, amount: payout.amount, amount_micros: micros.micros.toString(),
+    approved_by: payout.approvedBy, approved_at: payout.approvedAt, workflow_id: payout.workflowId,
+  }).onConflict((oc) => oc.columns(['rule_id', 'rule_version', 'rep', 'period']).doNothing()).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-const select = `SELECT id, rule_id AS ruleId, rule_name AS ruleName, rule_version AS ruleVersion, rep, period, currency,
-  amount, approved_by AS approvedBy, approved_at AS approvedAt, workflow_id AS workflowId FROM ledger`;
+function selectEntries(db: Db) {
+  return db.kysely.selectFrom('ledger').select([
+    'id', 'rule_id as ruleId', 'rule_name as ruleName', 'rule_version as ruleVersion', 'rep', 'period', 'currency',
+    'amount', 'approved_by as approvedBy', 'approved_at as approvedAt', 'workflow_id as workflowId',
+  ]);
+}
+
+// Ids are int8 on PostgreSQL (text from `pg`); a ledger never holds 2^53 rows.
+const entry = (row: Omit<LedgerEntry, 'id'> & { id: unknown }): LedgerEntry => ({ ...row, id: Number(row.id) });
 
 /** Approved payouts of a period (all periods when omitted), in a stable order. */
-export function exportLedger(db: Db, period?: string): LedgerEntry[] {
-  return period
-    ? (prepared(db, `${select} WHERE period = ? ORDER BY rule_id, rep, id`).all(period) as LedgerEntry[])
-    : (prepared(db, `${select} ORDER BY period, rule_id, rep, id`).all() as LedgerEntry[]);
+export async function exportLedger(db: Db, period?: string): Promise<LedgerEntry[]> {
+  const rows = period !== undefined
+    ? await selectEntries(db).where('period', '=', period).orderBy('rule_id').orderBy('rep').orderBy('id').execute()
+    : await selectEntries(db).orderBy('period').orderBy('rule_id').orderBy('rep').orderBy('id').execute();
+  return rows.map(entry);
 }
 
-export function findPayout(db: Db, key: { ruleId: string; ruleVersion: string; rep: string; period: string }): LedgerEntry | null {
-  const row = prepared(db, `${select} WHERE rule_id = @ruleId AND rule_version = @ruleVersion AND rep = @rep AND period = @period`).get(key);
-  return (row as LedgerEntry | undefined) ?? null;
+export async function findPayout(db: Db, key: { ruleId: string; ruleVersion: string; rep: string; period: string }): Promise<LedgerEntry | null> {
+  const row = await selectEntries(db).where('rule_id', '=', key.ruleId).where('rule_version', '=', key.ruleVersion)
+    .where('rep', '=', key.rep).where('period', '=', key.period).executeTakeFirst();
+  return row ? entry(row) : null;
 }
 
 // The SPEC's columns first, in its order, so scripts reading by position keep working.

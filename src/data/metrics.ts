@@ -8,15 +8,18 @@
 //   custom `sum(deal.amount) where deal.stage = "open"` reads like `pipeline`;
 // - money metrics and spiffs only see deals in `currency`; the others are counted as left out.
 // Conditions that SQL cannot express faithfully are evaluated in JS over the period's rows.
-import type { Statement as SqlStatement } from 'better-sqlite3';
+// The scan is one SQL text for both dialects; only string aggregation and the SQLite scan hint
+// differ (src/data/dialect.ts).
+import { sql } from 'kysely';
 import { Decimal } from '../money/index.js';
 import { builtinMetrics } from '../plan/catalog.js';
 import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, MetricDef } from '../plan/schema.js';
 import type { DateWindow, LeftOutDeal, MetricFact } from '../payouts/facts.js';
-import { prepared, type Db } from './db.js';
+import type { Db } from './db.js';
 import { dealColumns } from './deals.js';
+import { chr, groupConcat, streamRows, type Dialect } from './dialect.js';
 import { fromMicros, microsText } from './micros.js';
 import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
@@ -73,7 +76,7 @@ function count(value: Cell): bigint {
   return value === null ? 0n : BigInt(value);
 }
 
-/** A COUNT(...) as decimal text: counts are integers SQLite returns exactly, never money. */
+/** A COUNT(...) as decimal text: counts are integers (int8 text on PostgreSQL), never money. */
 function countText(value: Cell): string {
   return value === null ? '0' : String(value);
 }
@@ -97,18 +100,22 @@ interface MetricScan {
   scopes: string[];
 }
 
-function metricScan(query: MetricQuery): MetricScan {
-  const cur = `'${query.currency.replace(/'/g, "''")}'`;
-  const inWindow = `d.closed_at BETWEEN @start AND @end`;
+const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
+  const cur = quote(query.currency);
+  // The window's dates are checked ISO dates, written into the SQL as literals: the scan is one
+  // parameterless text, the same for a prepared statement and a PostgreSQL cursor.
+  const inWindow = `d.closed_at BETWEEN ${quote(query.window.start)} AND ${quote(query.window.end)}`;
   // Open deals (pipeline) and undated ones (custom metrics) widen the scan past the window.
   const names = [...new Set(query.metrics)];
   const scanOpen = names.some((n) => !query.definitions[n] && n === 'pipeline');
   const scanUndated = names.some((n) => query.definitions[n] !== undefined);
   // The window check inside each aggregate: always true when the scan reads only the window's
   // deals, and then left out (SQLite would evaluate it again for every deal and aggregate).
-  const windowCheck = scanOpen || scanUndated ? inWindow : '1';
+  const windowCheck = scanOpen || scanUndated ? inWindow : 'TRUE';
   const inCurrency = `d.currency = ${cur}`;
-  const countCurrency = query.countAllCurrencies ? '1' : inCurrency;
+  const countCurrency = query.countAllCurrencies ? 'TRUE' : inCurrency;
   const won = `d.stage = 'won' AND ${windowCheck}`;
   const customScope = `(${inWindow} OR d.closed_at IS NULL)`;
 
@@ -204,11 +211,14 @@ function metricScan(query: MetricQuery): MetricScan {
     const where = conditionToSql(spiff.where);
     if (!where) { fallbackSpiffs.push(spiff); continue; }
     needsRep ||= where.needsRep;
-    const index = col(`spiff_${columns.length}`, `GROUP_CONCAT(CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END, char(31))`);
+    const index = col(`spiff_${columns.length}`, groupConcat(dialect, `CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END`, chr(dialect, 31)));
     spiffColumns.push({ id: spiff.id, index });
   }
   // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters.
-  const leftOutIndex = col('left_out', `GROUP_CONCAT(CASE WHEN ${windowCheck} AND d.currency != ${cur} THEN d.id || char(30) || d.amount || char(30) || d.currency || char(30) || d.stage END, char(31))`);
+  const rs = chr(dialect, 30);
+  const leftOutIndex = col('left_out', groupConcat(dialect,
+    `CASE WHEN ${windowCheck} AND d.currency != ${cur} THEN d.id || ${rs} || d.amount || ${rs} || d.currency || ${rs} || d.stage END`,
+    chr(dialect, 31)));
 
   const scopes = [inWindow];
   if (scanOpen) scopes.push(`d.stage = 'open'`);
@@ -235,34 +245,38 @@ function repMetrics(scan: MetricScan, row: readonly Cell[], at: number, js: RepM
  * How SQLite should read the deals: a window holding a good part of all deals is read fastest by
  * one pass over the table (then grouped), not through an index with a random table lookup per
  * deal; SQLite's planner cannot tell without knowing how many deals the window holds, so we count
- * them (a covering-index count, milliseconds) and say so with NOT INDEXED.
+ * them (a covering-index count, milliseconds) and say so with NOT INDEXED. PostgreSQL's planner
+ * has statistics and chooses by itself.
  */
-function dealSource(db: Db, window: DateWindow, narrowed: boolean): string {
-  if (narrowed) return 'deals d';
-  const total = prepared(db, 'SELECT MAX(rowid) FROM deals').pluck().get() as number | null;
+async function dealSource(db: Db, window: DateWindow, narrowed: boolean): Promise<string> {
+  if (narrowed || db.dialect !== 'sqlite') return 'deals d';
+  const total = (await sql<{ n: number | null }>`SELECT MAX(rowid) AS n FROM deals`.execute(db.kysely)).rows[0]?.n;
   if (!total) return 'deals d';
-  const inWindow = prepared(db, 'SELECT COUNT(*) FROM deals WHERE closed_at BETWEEN ? AND ?').pluck().get(window.start, window.end) as number;
+  const inWindow = (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM deals WHERE closed_at BETWEEN ${window.start} AND ${window.end}`
+    .execute(db.kysely)).rows[0].n;
   return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
 }
 
-function scanSql(db: Db, query: MetricQuery, scan: MetricScan, narrow: string[] | null, ordered: boolean): string {
-  const repFilter = narrow ? ` AND d.rep IN (${narrow.map((r) => `'${r.replace(/'/g, "''")}'`).join(', ') || "''"})` : '';
-  const from = `FROM ${dealSource(db, query.window, narrow !== null)}${scan.needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
+async function scanSql(db: Db, query: MetricQuery, scan: MetricScan, narrow: string[] | null, ordered: boolean): Promise<string> {
+  const repFilter = narrow ? ` AND d.rep IN (${narrow.map(quote).join(', ') || "''"})` : '';
+  const from = `FROM ${await dealSource(db, query.window, narrow !== null)}${scan.needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
   return `SELECT d.rep AS rep, ${scan.columns.map((c) => `${c.sql} AS ${c.alias}`).join(', ')}
     ${from} WHERE (${scan.scopes.join(' OR ')})${repFilter} GROUP BY d.rep${ordered ? ' ORDER BY d.rep' : ''}`;
 }
 
-export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
-  const scan = metricScan(query);
+export async function computeMetrics(db: Db, query: MetricQuery): Promise<MetricsResult> {
+  const scan = metricScan(query, db.dialect);
   const narrow = query.reps && query.reps.length <= FEW_REPS ? query.reps : null;
-  const stmt = (db.prepare(scanSql(db, query, scan, narrow, false)) as SqlStatement).raw(true);
+  const text = await scanSql(db, query, scan, narrow, false);
   const rows = new Map<string, Cell[]>();
-  for (const row of stmt.iterate({ start: query.window.start, end: query.window.end }) as Iterable<Cell[]>) {
-    rows.set(row[0] as string, row);
+  // Aliases are unique and not numeric, so a row object's values are in select order.
+  for (const row of (await sql.raw<Record<string, Cell>>(text).execute(db.kysely)).rows) {
+    const cells = Object.values(row);
+    rows.set(cells[0] as string, cells);
   }
 
   const jsFacts = scan.fallback.length || scan.fallbackSpiffs.length
-    ? evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, narrow)
+    ? await evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, narrow)
     : new Map<string, RepMetrics>();
 
   // A rep without deals in the scan reads as a row of NULL aggregates.
@@ -275,45 +289,58 @@ export function computeMetrics(db: Db, query: MetricQuery): MetricsResult {
   };
 }
 
-export interface MetricsCursor extends MetricsResult {
+export interface MetricsCursor {
+  /** Facts of one rep, asked in ascending id order; reps without deals get zeros. */
+  forRep(rep: string): Promise<RepMetrics>;
+  /** Metric names that are neither built-in nor defined. */
+  unknown: string[];
   /** Ends the scan early (it ends by itself once read to the end). */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
- * Metrics like computeMetrics, for reps asked in ascending id order (SQLite's BINARY order, as
- * `ORDER BY id` gives them): the grouped scan is read alongside, ordered by rep, so no rep's row
- * is kept once passed. For all reps of a large period, where a map of every rep's row would be
- * most of the memory (and garbage-collection time) of a run.
+ * Metrics like computeMetrics, for reps asked in ascending id order (byte order: SQLite's BINARY,
+ * PostgreSQL's "C" collation of the columns, as `ORDER BY id` gives them): the grouped scan is
+ * streamed alongside, ordered by rep, so no rep's row is kept once passed. For all reps of a large
+ * period, where a map of every rep's row would be most of the memory (and garbage-collection
+ * time) of a run. On SQLite the scan holds the connection's reader open: use it where nothing
+ * writes through the same connection meanwhile (simulate, rule tests).
  */
-export function metricsCursor(db: Db, query: Omit<MetricQuery, 'reps'>): MetricsCursor {
-  const scan = metricScan(query);
-  const rows = ((db.prepare(scanSql(db, query, scan, null, true)) as SqlStatement).raw(true)
-    .iterate({ start: query.window.start, end: query.window.end }) as IterableIterator<Cell[]>);
+export async function metricsCursor(db: Db, query: Omit<MetricQuery, 'reps'>): Promise<MetricsCursor> {
+  const scan = metricScan(query, db.dialect);
   const jsFacts = scan.fallback.length || scan.fallbackSpiffs.length
-    ? evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, null)
+    ? await evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, null)
     : new Map<string, RepMetrics>();
+  const batches = streamRows(db, sql.raw(await scanSql(db, query, scan, null, true)).compile(db.kysely));
   const noDeals: Cell[] = new Array(1 + scan.columns.length).fill(null);
-  let row: Cell[] | null = null;
+  let batch: Cell[][] = [];
+  let at = 0;
   let done = false;
   let last: string | null = null;
-  const advance = () => {
-    const next = rows.next();
-    if (next.done) { done = true; row = null; } else row = next.value;
+  /** The current row, reading the next batch when this one is used up; null at the end. */
+  const current = async (): Promise<Cell[] | null> => {
+    while (!done && at >= batch.length) {
+      const next = await batches.next();
+      if (next.done) { done = true; batch = []; } else { batch = next.value as Cell[][]; at = 0; }
+    }
+    return done ? null : batch[at];
   };
-  advance();
   return {
     unknown: scan.unknown,
-    forRep(rep: string): RepMetrics {
+    async forRep(rep: string): Promise<RepMetrics> {
       if (last !== null && compareBinary(rep, last) <= 0) throw new Error(`metricsCursor: rep ${rep} asked after ${last}`);
       last = rep;
       // Rows of reps not asked for (not selected, or no such rep) are passed over.
-      while (!done && compareBinary(row![0] as string, rep) < 0) advance();
-      const own = !done && row![0] === rep ? row! : noDeals;
+      let row = at < batch.length ? batch[at] : await current();
+      while (row !== null && compareBinary(row[0] as string, rep) < 0) {
+        at++;
+        row = at < batch.length ? batch[at] : await current();
+      }
+      const own = row !== null && row[0] === rep ? row : noDeals;
       return repMetrics(scan, own, 1, jsFacts.get(rep), query.currency);
     },
-    close(): void {
-      if (!done) { done = true; rows.return?.(); }
+    async close(): Promise<void> {
+      if (!done) { done = true; await batches.return(undefined); }
     },
   };
 }
@@ -342,19 +369,19 @@ function emptyMetric(def: MetricDef, currency: string): MetricFact {
 }
 
 /** The slow path: rows of the window evaluated with evaluate.ts, for conditions SQL cannot express. */
-function evaluateInJs(
+async function evaluateInJs(
   db: Db,
-  query: MetricQuery,
+  query: Omit<MetricQuery, 'reps'>,
   metrics: { name: string; def: MetricDef }[],
   spiffs: { id: string; where: Expr | null }[],
   reps: string[] | null,
-): Map<string, RepMetrics> {
-  const repFilter = reps ? ` AND d.rep IN (${reps.map(() => '?').join(', ') || "''"})` : '';
-  const rows = db.prepare(
-    `SELECT ${dealColumns.map((c) => `d.${c}`).join(', ')}, ${repColumns.map((c) => `r.${c} AS rep_${c}`).join(', ')}
-     FROM deals d LEFT JOIN reps r ON r.id = d.rep
-     WHERE (d.closed_at BETWEEN ? AND ? OR d.closed_at IS NULL)${repFilter}`,
-  ).all(query.window.start, query.window.end, ...(reps ?? [])) as Record<string, string | null>[];
+): Promise<Map<string, RepMetrics>> {
+  const repFilter = reps ? sql` AND d.rep IN (${reps.length ? sql.join(reps) : sql`''`})` : sql``;
+  const rows = (await sql<Record<string, string | null>>`
+    SELECT ${sql.raw(dealColumns.map((c) => `d.${c}`).join(', '))}, ${sql.raw(repColumns.map((c) => `r.${c} AS rep_${c}`).join(', '))}
+    FROM deals d LEFT JOIN reps r ON r.id = d.rep
+    WHERE (d.closed_at BETWEEN ${query.window.start} AND ${query.window.end} OR d.closed_at IS NULL)${repFilter}`
+    .execute(db.kysely)).rows;
   type Acc = { sum: Decimal; n: number; min: Decimal | null; max: Decimal | null };
   const acc = new Map<string, { metrics: Map<string, Acc>; spiffDeals: Record<string, string[]> }>();
   const inWindow = (d: DealRecord) => d.closed_at !== null && d.closed_at >= query.window.start && d.closed_at <= query.window.end;

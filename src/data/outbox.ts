@@ -1,7 +1,11 @@
 // The outbox: every email salesflow means to send, keyed `<workflow id>:<send id>:<recipient>`.
-// A send activity first inserts its row if absent, sends only while the row is pending, then marks
-// it sent — so a retried activity finds the row and never mails twice.
-import { prepared, type Db } from './db.js';
+// A send activity first inserts its row if absent, then takes the row's send lease (a conditional
+// UPDATE that only one sender can win while the row is pending and the lease free or expired),
+// mails it, and marks it sent. So a retried activity finds the row and never mails twice, and two
+// workers running the same send at once cannot both mail it: the loser retries later and then
+// finds the row sent.
+import type { Db } from './db.js';
+import type { OutboxTable } from './schema.js';
 
 export type OutboxStatus = 'pending' | 'sent' | 'suppressed' | 'failed';
 
@@ -28,59 +32,89 @@ export interface OutboxRow extends OutboxMessage {
   sent_at: string | null;
 }
 
-type RawRow = Omit<OutboxRow, 'headers'> & { headers: string };
+const columns = [
+  'id', 'key', 'workflow_id', 'rule_id', 'template', 'to_addr', 'from_addr', 'subject', 'html', 'text', 'headers',
+  'status', 'message_id', 'error', 'created_at', 'sent_at',
+] as const;
 
-const decode = (row: RawRow): OutboxRow => ({ ...row, headers: JSON.parse(row.headers) as Record<string, string> });
+type RawRow = Omit<Pick<OutboxTable, (typeof columns)[number]>, 'id'> & { id: unknown };
 
-export function getOutbox(db: Db, key: string): OutboxRow | null {
-  const row = prepared(db, 'SELECT * FROM outbox WHERE key = ?').get(key) as RawRow | undefined;
+// Ids are int8 on PostgreSQL (text from `pg`).
+const decode = (row: RawRow): OutboxRow => ({
+  ...row, id: Number(row.id), status: row.status as OutboxStatus, headers: JSON.parse(row.headers) as Record<string, string>,
+});
+
+const affected = (result: { numInsertedOrUpdatedRows?: bigint; numUpdatedRows?: bigint }) =>
+  Number(result.numInsertedOrUpdatedRows ?? result.numUpdatedRows ?? 0);
+
+export async function getOutbox(db: Db, key: string): Promise<OutboxRow | null> {
+  const row = await db.kysely.selectFrom('outbox').select(columns).where('key', '=', key).executeTakeFirst();
+  return row ? decode(row) : null;
+}
+
+export async function getOutboxById(db: Db, id: number): Promise<OutboxRow | null> {
+  const row = await db.kysely.selectFrom('outbox').select(columns).where('id', '=', id).executeTakeFirst();
   return row ? decode(row) : null;
 }
 
 /**
  * Insert the message unless a row with its key exists; returns the row as stored and whether this
- * call created it. A caller sends only when `row.status` is 'pending'.
+ * call created it. A caller sends only when `row.status` is 'pending' and it holds the send lease.
  */
-export function insertOutboxIfAbsent(
+export async function insertOutboxIfAbsent(
   db: Db,
   message: OutboxMessage,
   status: OutboxStatus = 'pending',
   now = new Date().toISOString(),
-): { row: OutboxRow; created: boolean } {
-  return db.transaction(() => {
-    const result = db
-      .prepare(
-        `INSERT INTO outbox (key, workflow_id, rule_id, template, to_addr, from_addr, subject, html, text, headers, status, created_at)
-         VALUES (@key, @workflow_id, @rule_id, @template, @to_addr, @from_addr, @subject, @html, @text, @headers, @status, @created_at)
-         ON CONFLICT(key) DO NOTHING`,
-      )
-      .run({ ...message, headers: JSON.stringify(message.headers), status, created_at: now });
-    return { row: getOutbox(db, message.key)!, created: result.changes > 0 };
-  }).immediate();
+): Promise<{ row: OutboxRow; created: boolean }> {
+  const result = await db.kysely.insertInto('outbox').values({
+    key: message.key, workflow_id: message.workflow_id, rule_id: message.rule_id, template: message.template,
+    to_addr: message.to_addr, from_addr: message.from_addr, subject: message.subject, html: message.html, text: message.text,
+    headers: JSON.stringify(message.headers), status, message_id: null, error: null, created_at: now, sent_at: null,
+    claimed_by: null, claimed_until: null,
+  }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+  // The row exists now whoever inserted it: ON CONFLICT DO NOTHING waits for a concurrent insert to commit.
+  return { row: (await getOutbox(db, message.key))!, created: affected(result) > 0 };
 }
 
 /** Same as insertOutboxIfAbsent: the name the send activity reads best with. */
 export const claimOutbox = insertOutboxIfAbsent;
 
-export function markSent(db: Db, key: string, messageId: string | null, now = new Date().toISOString()): void {
-  prepared(db, "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, error = NULL WHERE key = ?").run(messageId, now, key);
+/**
+ * Take the send lease of a pending row for `owner` until `until` (ISO time); true when this
+ * sender may mail it now. Only one sender wins: the UPDATE matches only while the row is pending
+ * and its lease is free, expired (a crashed sender), or already this owner's.
+ */
+export async function takeSendLease(db: Db, key: string, owner: string, until: string, now = new Date().toISOString()): Promise<boolean> {
+  const result = await db.kysely.updateTable('outbox').set({ claimed_by: owner, claimed_until: until })
+    .where('key', '=', key).where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now), eb('claimed_by', '=', owner)]))
+    .executeTakeFirst();
+  return affected(result) === 1;
 }
 
-export function markSuppressed(db: Db, key: string): void {
-  prepared(db, "UPDATE outbox SET status = 'suppressed' WHERE key = ? AND status = 'pending'").run(key);
+export async function markSent(db: Db, key: string, messageId: string | null, now = new Date().toISOString()): Promise<void> {
+  await db.kysely.updateTable('outbox')
+    .set({ status: 'sent', message_id: messageId, sent_at: now, error: null, claimed_by: null, claimed_until: null })
+    .where('key', '=', key).execute();
 }
 
-/** Record a failed attempt; the row stays retryable unless `final`. */
-export function markFailed(db: Db, key: string, error: string, final = false): void {
-  prepared(db, `UPDATE outbox SET error = ?, status = ${final ? "'failed'" : 'status'} WHERE key = ? AND status = 'pending'`).run(error, key);
+export async function markSuppressed(db: Db, key: string): Promise<void> {
+  await db.kysely.updateTable('outbox').set({ status: 'suppressed', claimed_by: null, claimed_until: null })
+    .where('key', '=', key).where('status', '=', 'pending').execute();
+}
+
+/** Record a failed attempt; the row stays retryable (its lease released) unless `final`. */
+export async function markFailed(db: Db, key: string, error: string, final = false): Promise<void> {
+  await db.kysely.updateTable('outbox')
+    .set(final ? { error, status: 'failed', claimed_by: null, claimed_until: null } : { error, claimed_by: null, claimed_until: null })
+    .where('key', '=', key).where('status', '=', 'pending').execute();
 }
 
 /** Newest first. */
-export function listOutbox(db: Db, options: { limit?: number; to?: string; workflowId?: string } = {}): OutboxRow[] {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (options.to) { where.push('lower(to_addr) = lower(?)'); params.push(options.to); }
-  if (options.workflowId) { where.push('workflow_id = ?'); params.push(options.workflowId); }
-  const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-  return (prepared(db, sql).all(...params, options.limit ?? 100) as RawRow[]).map(decode);
+export async function listOutbox(db: Db, options: { limit?: number; to?: string; workflowId?: string } = {}): Promise<OutboxRow[]> {
+  let query = db.kysely.selectFrom('outbox').select(columns);
+  if (options.to) query = query.where((eb) => eb(eb.fn('lower', ['to_addr']), '=', eb.fn('lower', [eb.val(options.to!)])));
+  if (options.workflowId) query = query.where('workflow_id', '=', options.workflowId);
+  return (await query.orderBy('id', 'desc').limit(options.limit ?? 100).execute()).map(decode);
 }

@@ -11,7 +11,8 @@ import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
 import { statementWindow } from '../payouts/facts.js';
 import { computeStatement, type Statement } from '../payouts/statement.js';
-import type { Db } from './db.js';
+import { countOf, sql, type Db } from './db.js';
+import { streamRows } from './dialect.js';
 import { gatherFacts, metricQueryOf } from './facts.js';
 import { metricsCursor } from './metrics.js';
 import { findRepsWhere, repColumns } from './reps.js';
@@ -34,14 +35,14 @@ export type PeriodStatementsRun =
   | { ok: false; message: string };
 
 /** Every statement of the period collected in rep id order (tests, `salesflow test`, the payout activity). */
-export function statementsForPeriod(
+export async function statementsForPeriod(
   db: Db,
   rule: IncentiveRule,
   period: string,
   options: PeriodStatementsOptions = {},
-): PeriodStatements {
+): Promise<PeriodStatements> {
   const statements: Statement[] = [];
-  const run = eachStatementForPeriod(db, rule, period, (s) => { statements.push(s); }, options);
+  const run = await eachStatementForPeriod(db, rule, period, (s) => { statements.push(s); }, options);
   return run.ok ? { ok: true, statements } : run;
 }
 
@@ -51,21 +52,21 @@ export function statementsForPeriod(
  * problem with the rule or period (effective dates, window) is returned before the first
  * statement, so a caller never has to take back output it already wrote.
  */
-export function eachStatementForPeriod(
+export async function eachStatementForPeriod(
   db: Db,
   rule: IncentiveRule,
   period: string,
   each: (statement: Statement) => void,
   options: PeriodStatementsOptions = {},
-): PeriodStatementsRun {
+): Promise<PeriodStatementsRun> {
   if (!options.reps) {
-    const streamed = streamedStatements(db, rule, period, each, options.onProgress);
+    const streamed = await streamedStatements(db, rule, period, each, options.onProgress);
     if (streamed) return streamed;
   }
   const selected = options.reps
     ? options.reps.filter((rep) => holds(rule.reps, { rep }))
-    : findRepsWhere(db, rule.reps);
-  const gathered = gatherFacts(db, rule, selected, period);
+    : await findRepsWhere(db, rule.reps);
+  const gathered = await gatherFacts(db, rule, selected, period);
   if (!gathered.ok) return gathered;
   const step = Math.max(1, Math.floor(selected.length / 200));
   selected.forEach((rep, i) => {
@@ -109,40 +110,42 @@ function repOf(columns: readonly string[], row: unknown[]): RepRecord {
 }
 
 /** Reps and facts read side by side in id order, or null when the rule needs the general way. */
-function streamedStatements(
+async function streamedStatements(
   db: Db,
   rule: IncentiveRule,
   period: string,
   each: (statement: Statement) => void,
   onProgress: PeriodStatementsOptions['onProgress'],
-): PeriodStatementsRun | null {
+): Promise<PeriodStatementsRun | null> {
   const where = rule.reps ? conditionToSql(rule.reps) : null;
   if (rule.reps && (!where || where.usesDeal)) return null;
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
-  const condition = where?.sql ?? '1';
+  const condition = sql.raw(where?.sql ?? 'TRUE');
   const columns = statementRepColumns(rule);
-  const total = onProgress ? (db.prepare(`SELECT COUNT(*) FROM reps r WHERE ${condition}`).pluck().get() as number) : 0;
+  const total = onProgress ? await countOf(db, sql`SELECT COUNT(*) FROM reps r WHERE ${condition}`) : 0;
   const step = Math.max(1, Math.floor(total / 200));
-  const reps = db.prepare(`SELECT ${columns.map((c) => `r."${c}"`).join(', ')} FROM reps r WHERE ${condition} ORDER BY r.id`).raw(true);
-  const cursor = metricsCursor(db, metricQueryOf(rule, window));
+  const reps = sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM reps r WHERE ${condition} ORDER BY r.id`;
+  const cursor = await metricsCursor(db, metricQueryOf(rule, window));
   // The checker resolves every metric name; an unknown one here is a plan bug.
   if (cursor.unknown.length) {
-    cursor.close();
+    await cursor.close();
     throw new Error(`incentive ${rule.id}: unknown metrics ${cursor.unknown.join(', ')}`);
   }
   let count = 0;
   try {
-    for (const row of reps.iterate() as Iterable<unknown[]>) {
-      const rep = repOf(columns, row);
-      const m = cursor.forRep(rep.id);
-      each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
-      count++;
-      if (onProgress && count % step === 0) onProgress(count, Math.max(total, count));
+    for await (const batch of streamRows(db, reps.compile(db.kysely))) {
+      for (const row of batch) {
+        const rep = repOf(columns, row);
+        const m = await cursor.forRep(rep.id);
+        each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+        count++;
+        if (onProgress && count % step === 0) onProgress(count, Math.max(total, count));
+      }
     }
   } finally {
-    cursor.close();
+    await cursor.close();
   }
   if (onProgress && count % step !== 0) onProgress(count, Math.max(total, count));
   return { ok: true, count };

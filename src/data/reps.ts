@@ -1,53 +1,56 @@
 // The reps store. Rows are RepRecord (src/plan/records.ts) exactly, so the evaluator reads them as-is.
+import { sql } from 'kysely';
 import type { Expr } from '../plan/schema.js';
 import { holds } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
-import { prepared, type Db } from './db.js';
+import { columnsOf, type Db } from './db.js';
+import type { RepsTable } from './schema.js';
 import { conditionToSql } from './sql-condition.js';
 
 export const repColumns = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date'] as const;
 
 export type UpsertOutcome = 'inserted' | 'updated';
 
-const selectList = repColumns.join(', ');
-
 /** Insert a rep or update it by id; says which happened. */
-export function upsertRep(db: Db, rep: RepRecord, now = new Date().toISOString()): UpsertOutcome {
-  const exists = prepared(db, 'SELECT 1 FROM reps WHERE id = ?').pluck().get(rep.id) !== undefined;
-  prepared(db, 
-    `INSERT INTO reps (${selectList}, updated_at)
-     VALUES (@id, @name, @email, @team, @role, @region, @manager, @timezone, @start_date, @updated_at)
-     ON CONFLICT(id) DO UPDATE SET
-       name = excluded.name, email = excluded.email, team = excluded.team, role = excluded.role,
-       region = excluded.region, manager = excluded.manager, timezone = excluded.timezone,
-       start_date = excluded.start_date, updated_at = excluded.updated_at`,
-  ).run({ ...rep, updated_at: now });
+export async function upsertRep(db: Db, rep: RepRecord, now = new Date().toISOString()): Promise<UpsertOutcome> {
+  const exists = await db.kysely.selectFrom('reps').select('id').where('id', '=', rep.id).executeTakeFirst();
+  const row = { ...columnsOf(rep, repColumns), updated_at: now } as RepsTable;
+  await db.kysely.insertInto('reps').values(row)
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+      name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), team: eb.ref('excluded.team'),
+      role: eb.ref('excluded.role'), region: eb.ref('excluded.region'), manager: eb.ref('excluded.manager'),
+      timezone: eb.ref('excluded.timezone'), start_date: eb.ref('excluded.start_date'), updated_at: eb.ref('excluded.updated_at'),
+    })))
+    .execute();
   return exists ? 'updated' : 'inserted';
 }
 
-export function getRep(db: Db, id: string): RepRecord | null {
-  return (prepared(db, `SELECT ${selectList} FROM reps WHERE id = ?`).get(id) as RepRecord | undefined) ?? null;
+export async function getRep(db: Db, id: string): Promise<RepRecord | null> {
+  const row = await db.kysely.selectFrom('reps').select(repColumns).where('id', '=', id).executeTakeFirst();
+  return (row as RepRecord | undefined) ?? null;
 }
 
-export function getRepByEmail(db: Db, email: string): RepRecord | null {
-  const row = prepared(db, `SELECT ${selectList} FROM reps WHERE lower(email) = lower(?) ORDER BY id LIMIT 1`).get(email);
+export async function getRepByEmail(db: Db, email: string): Promise<RepRecord | null> {
+  const row = await db.kysely.selectFrom('reps').select(repColumns)
+    .where(sql`lower(email)`, '=', sql`lower(${email})`).orderBy('id').limit(1).executeTakeFirst();
   return (row as RepRecord | undefined) ?? null;
 }
 
 /** Every rep, ordered by id. */
-export function listReps(db: Db): RepRecord[] {
-  return prepared(db, `SELECT ${selectList} FROM reps ORDER BY id`).all() as RepRecord[];
+export async function listReps(db: Db): Promise<RepRecord[]> {
+  return (await db.kysely.selectFrom('reps').select(repColumns).orderBy('id').execute()) as RepRecord[];
 }
 
 /**
  * Reps a rule's `for reps where ...` selects (all reps when the condition is null). The condition
  * runs in SQL when it translates faithfully, else through the evaluator.
  */
-export function findRepsWhere(db: Db, condition: Expr | null): RepRecord[] {
+export async function findRepsWhere(db: Db, condition: Expr | null): Promise<RepRecord[]> {
   if (!condition) return listReps(db);
-  const sql = conditionToSql(condition);
-  if (sql && !sql.usesDeal) {
-    return db.prepare(`SELECT ${repColumns.map((c) => `r.${c}`).join(', ')} FROM reps r WHERE ${sql.sql} ORDER BY r.id`).all() as RepRecord[];
+  const where = conditionToSql(condition);
+  if (where && !where.usesDeal) {
+    return (await db.kysely.selectFrom('reps as r').select(repColumns.map((c) => `r.${c}` as const))
+      .where(sql<boolean>`${sql.raw(where.sql)}`).orderBy('r.id').execute()) as RepRecord[];
   }
-  return listReps(db).filter((rep) => holds(condition, { rep }));
+  return (await listReps(db)).filter((rep) => holds(condition, { rep }));
 }

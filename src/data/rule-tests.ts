@@ -63,7 +63,7 @@ function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: 
 }
 
 /** Run every case of one folder against its own temporary data source. */
-export function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd()): CaseResult[] {
+export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd()): Promise<CaseResult[]> {
   const shown = relative(cwd, folder.file) || folder.file;
   const loaded = loadCases(folder);
   if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: [loaded.message] }];
@@ -71,32 +71,35 @@ export function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd(
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
 
   const tmp = mkdtempSync(join(tmpdir(), 'salesflow-test-'));
-  const db = openDatabase(join(tmp, 'case.db'));
+  const db = await openDatabase(join(tmp, 'case.db'));
   try {
     const problems: string[] = [];
     for (const kind of importKinds) {
       const csv = join(folder.dir, `${kind}.csv`);
       if (!existsSync(csv)) continue;
-      const result = importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
+      const result = await importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
       if (!result.ok) problems.push(...result.problems.map(formatProblem));
     }
     if (problems.length) {
       return cases.map((c, i) => ({ name: nameOf(c, i), file: shown, ok: false, report: ['fixture does not import:', ...problems] }));
     }
-    return cases.map((c, i): CaseResult => {
+    const results: CaseResult[] = [];
+    for (const [i, c] of cases.entries()) results.push(await runCase(c, i));
+    return results;
+    async function runCase(c: TestCase, i: number): Promise<CaseResult> {
       const name = nameOf(c, i);
       const fail = (report: string[]): CaseResult => ({ name, file: shown, ok: false, report });
       const selection = selectIncentives(plan, c.rule);
       if (!selection.ok) return fail([selection.message]);
       const rule = selection.rules[0];
-      const computed = statementsForPeriod(db, rule, c.period);
+      const computed = await statementsForPeriod(db, rule, c.period);
       if (!computed.ok) return fail([computed.message]);
       const statement = computed.statements.find((s) => s.rep === c.rep) ?? null;
       const mismatch = compareStatement(c.expect, statement, c.rep);
       return mismatch ? fail(mismatch.report) : { name, file: shown, ok: true, report: [] };
-    });
+    }
   } finally {
-    db.close();
+    await db.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,12 @@
-// Translates a checked plan condition over deal (and rep) fields into a SQLite boolean expression
+// Translates a checked plan condition over deal (and rep) fields into an SQL boolean expression
+// (the same text for SQLite and PostgreSQL: TRUE/FALSE, IS DISTINCT FROM)
 // that means exactly what src/plan/evaluate.ts means, so metrics can be computed by SQL in one
 // grouped scan. What cannot be translated faithfully (metrics, attainment, arithmetic) returns
 // null and the caller evaluates rows in JS instead.
 //
 // Two-valued logic on purpose: the evaluator treats an unknown (null) field as "not matching"
 // (and `!=` a literal as matching), while SQL would give NULL and `NOT NULL` stays NULL. Every
-// comparison is therefore wrapped so it yields 0 or 1, never NULL.
+// comparison is therefore wrapped so it yields true or false, never NULL.
 import { entityFields } from '../plan/catalog.js';
 import type { BinaryOp, Expr } from '../plan/schema.js';
 import { toMicros } from './micros.js';
@@ -65,16 +66,16 @@ function comparison(op: BinaryOp, left: Operand, right: Operand): string {
   if (left.kind !== 'text' || right.kind !== 'text') throw new Untranslatable();
   if (op === '!=') {
     // evaluate: null vs a value is "different"; null vs null is not.
-    return `(${left.sql} IS NOT ${right.sql})`;
+    return `(${left.sql} IS DISTINCT FROM ${right.sql})`;
   }
   const plain = `${left.sql} ${sqlOp} ${right.sql}`;
-  return left.nullable || right.nullable ? `COALESCE(${plain}, 0)` : `(${plain})`;
+  return left.nullable || right.nullable ? `COALESCE(${plain}, FALSE)` : `(${plain})`;
 }
 
 function condition(expr: Expr, uses: Uses): string {
   switch (expr.kind) {
     case 'literal':
-      if (expr.value.type === 'bool') return expr.value.value ? '1' : '0';
+      if (expr.value.type === 'bool') return expr.value.value ? 'TRUE' : 'FALSE';
       throw new Untranslatable();
     case 'not':
       return `(NOT ${condition(expr.operand, uses)})`;
@@ -86,7 +87,7 @@ function condition(expr: Expr, uses: Uses): string {
         if (o.kind !== 'text') throw new Untranslatable();
         return o.sql;
       });
-      if (items.length === 0) return expr.negated ? '1' : '0';
+      if (items.length === 0) return expr.negated ? 'TRUE' : 'FALSE';
       const list = items.join(', ');
       return expr.negated
         ? `(${subject.sql} IS NULL OR ${subject.sql} NOT IN (${list}))`
@@ -106,7 +107,7 @@ function condition(expr: Expr, uses: Uses): string {
 
 /** SQL for a condition over `deals d` (and `reps r`), or null when only JS can evaluate it. */
 export function conditionToSql(expr: Expr | null): SqlCondition | null {
-  if (!expr) return { sql: '1', needsRep: false, usesDeal: false };
+  if (!expr) return { sql: 'TRUE', needsRep: false, usesDeal: false };
   const uses: Uses = { rep: false, deal: false };
   try {
     return { sql: condition(expr, uses), needsRep: uses.rep, usesDeal: uses.deal };

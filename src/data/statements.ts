@@ -1,9 +1,10 @@
 // Recorded statements: one row per payout run (workflow id `payout:<rule>:<rep>:<period>`),
 // recorded even when there is nothing to pay. A decision is taken once: only a pending statement
-// can become approved or rejected.
+// can become approved or rejected (a conditional UPDATE, so two deciders cannot both win).
 import type { Statement } from '../payouts/statement.js';
-import { prepared, type Db } from './db.js';
+import type { Db } from './db.js';
 import { toMicros } from './micros.js';
+import type { StatementsTable } from './schema.js';
 
 export type StatementStatus = 'recorded' | 'pending' | 'approved' | 'rejected';
 
@@ -16,69 +17,59 @@ export interface StoredStatement {
   reason: string | null;
 }
 
+const changed = (result: { numInsertedOrUpdatedRows?: bigint; numUpdatedRows?: bigint }) =>
+  Number(result.numInsertedOrUpdatedRows ?? result.numUpdatedRows ?? 0) > 0;
+
 /** Record a statement once; a retried call finds the existing row and changes nothing. */
-export function recordStatement(
+export async function recordStatement(
   db: Db,
   workflowId: string,
   statement: Statement,
   status: 'recorded' | 'pending',
   now = new Date().toISOString(),
-): boolean {
+): Promise<boolean> {
   const micros = toMicros(statement.total);
   if (!micros.ok) throw new Error(`statement ${workflowId}: total ${micros.message}`);
-  const result = prepared(
-    db,
-    `INSERT INTO statements (workflow_id, rule_id, rule_name, rule_version, rep, period, currency, total, total_micros,
-                             statement, status, created_at, updated_at)
-     VALUES (@workflowId, @ruleId, @rule, @ruleVersion, @rep, @period, @currency, @total, @micros, @json, @status, @now, @now)
-     ON CONFLICT (workflow_id) DO NOTHING`,
-  ).run({
-    workflowId, ruleId: statement.ruleId, rule: statement.rule, ruleVersion: statement.ruleVersion, rep: statement.rep,
-    period: statement.period, currency: statement.currency, total: statement.total, micros: micros.micros,
-    json: JSON.stringify(statement), status, now,
-  });
-  return result.changes > 0;
+  const result = await db.kysely.insertInto('statements').values({
+    workflow_id: workflowId, rule_id: statement.ruleId, rule_name: statement.rule, rule_version: statement.ruleVersion,
+    rep: statement.rep, period: statement.period, currency: statement.currency, total: statement.total,
+    total_micros: micros.micros.toString(), statement: JSON.stringify(statement), status, decided_by: null, decided_at: null,
+    reason: null, created_at: now, updated_at: now,
+  }).onConflict((oc) => oc.column('workflow_id').doNothing()).executeTakeFirst();
+  return changed(result);
 }
 
 /** Approve or reject a pending statement; false when it was already decided (or never pending). */
-export function decideStatement(
+export async function decideStatement(
   db: Db,
   workflowId: string,
   decision: { status: 'approved' | 'rejected'; by: string; reason?: string | null },
   now = new Date().toISOString(),
-): boolean {
-  const result = prepared(
-    db,
-    `UPDATE statements SET status = @status, decided_by = @by, decided_at = @now, reason = @reason, updated_at = @now
-     WHERE workflow_id = @workflowId AND status = 'pending'`,
-  ).run({ workflowId, status: decision.status, by: decision.by, reason: decision.reason ?? null, now });
-  return result.changes > 0;
+): Promise<boolean> {
+  const result = await db.kysely.updateTable('statements')
+    .set({ status: decision.status, decided_by: decision.by, decided_at: now, reason: decision.reason ?? null, updated_at: now })
+    .where('workflow_id', '=', workflowId).where('status', '=', 'pending')
+    .executeTakeFirst();
+  return changed(result);
 }
 
-interface Row {
-  workflow_id: string; status: StatementStatus; statement: string;
-  decided_by: string | null; decided_at: string | null; reason: string | null;
-}
-
-const decode = (row: Row): StoredStatement => ({
+const decode = (row: StatementsTable): StoredStatement => ({
   workflowId: row.workflow_id,
-  status: row.status,
+  status: row.status as StatementStatus,
   statement: JSON.parse(row.statement) as Statement,
   decidedBy: row.decided_by,
   decidedAt: row.decided_at,
   reason: row.reason,
 });
 
-export function getStatement(db: Db, workflowId: string): StoredStatement | null {
-  const row = prepared(db, 'SELECT * FROM statements WHERE workflow_id = ?').get(workflowId) as Row | undefined;
+export async function getStatement(db: Db, workflowId: string): Promise<StoredStatement | null> {
+  const row = await db.kysely.selectFrom('statements').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
   return row ? decode(row) : null;
 }
 
-export function listStatements(db: Db, filter: { period?: string; ruleId?: string } = {}): StoredStatement[] {
-  const rows = prepared(
-    db,
-    `SELECT * FROM statements WHERE (@period IS NULL OR period = @period) AND (@ruleId IS NULL OR rule_id = @ruleId)
-     ORDER BY period, rule_id, rep`,
-  ).all({ period: filter.period ?? null, ruleId: filter.ruleId ?? null }) as Row[];
-  return rows.map(decode);
+export async function listStatements(db: Db, filter: { period?: string; ruleId?: string } = {}): Promise<StoredStatement[]> {
+  let query = db.kysely.selectFrom('statements').selectAll();
+  if (filter.period !== undefined) query = query.where('period', '=', filter.period);
+  if (filter.ruleId !== undefined) query = query.where('rule_id', '=', filter.ruleId);
+  return (await query.orderBy('period').orderBy('rule_id').orderBy('rep').execute()).map(decode);
 }

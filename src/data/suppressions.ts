@@ -1,21 +1,21 @@
 // Addresses that never get another sequence email. Stored lower-cased: mail addresses are
 // compared case-insensitively in practice.
-import { prepared, type Db } from './db.js';
+import type { Db } from './db.js';
 
-export function isSuppressed(db: Db, email: string): boolean {
-  return prepared(db, 'SELECT 1 FROM suppressions WHERE email = ?').pluck().get(email.trim().toLowerCase()) !== undefined;
+export async function isSuppressed(db: Db, email: string): Promise<boolean> {
+  const row = await db.kysely.selectFrom('suppressions').select('email').where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Suppress an address; true when it was not suppressed before. */
-export function suppress(db: Db, email: string, reason: string, now = new Date().toISOString()): boolean {
-  const result = db
-    .prepare('INSERT INTO suppressions (email, reason, created_at) VALUES (?, ?, ?) ON CONFLICT(email) DO NOTHING')
-    .run(email.trim().toLowerCase(), reason, now);
-  return result.changes > 0;
+export async function suppress(db: Db, email: string, reason: string, now = new Date().toISOString()): Promise<boolean> {
+  const result = await db.kysely.insertInto('suppressions')
+    .values({ email: email.trim().toLowerCase(), reason, created_at: now })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-export function listSuppressions(db: Db): { email: string; reason: string; created_at: string }[] {
-  return prepared(db, 'SELECT email, reason, created_at FROM suppressions ORDER BY created_at, email').all() as {
-    email: string; reason: string; created_at: string;
-  }[];
+export async function listSuppressions(db: Db): Promise<{ email: string; reason: string; created_at: string }[]> {
+  return db.kysely.selectFrom('suppressions').select(['email', 'reason', 'created_at']).orderBy('created_at').orderBy('email').execute();
 }

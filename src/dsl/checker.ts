@@ -3,7 +3,7 @@
 // throws on bad input; every problem is a diagnostic in the bag.
 import { builtinMetrics, entityNames } from '../plan/catalog.js';
 import type { MetricDef } from '../plan/schema.js';
-import { scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
+import { FRONT_MATTER_KEYS, scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
 import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span } from './ast.js';
 import { isSender, ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
 import { checkCondition } from './check-expr.js';
@@ -236,7 +236,10 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
       const at = span(problem.line, problem.col, problem.endCol);
       if (problem.kind === 'noSubject') bag.report('templateNoSubject', at, [template.name]);
       else if (problem.kind === 'unclosedFrontMatter') bag.report('unclosedFrontMatter', at);
-      else bag.report('badPlaceholder', at, [problem.text], problem.fix);
+      else if (problem.kind === 'badFrontMatter') bag.report('badFrontMatter', at, [problem.message]);
+      else if (problem.kind === 'unknownFrontMatterKey') {
+        bag.report('unknownFrontMatterKey', at, [problem.key, FRONT_MATTER_KEYS.join(', ')], closest(problem.key, FRONT_MATTER_KEYS));
+      } else bag.report('badPlaceholder', at, [problem.text], problem.fix);
     }
     for (const [kind, user] of registry.usedIn.get(template.name) ?? []) {
       const paths = scopePaths(kind);

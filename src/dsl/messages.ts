@@ -78,6 +78,8 @@ export const messages = {
   badPlaceholder: m('SF4004', 'error', 'malformed placeholder {0}: write {{entity.field}} in lower case, like {{lead.name}}'),
   duplicateTemplate: m('SF4005', 'warning', 'template "{0}" is defined twice; using {1}'),
   unclosedFrontMatter: m('SF4006', 'error', "template front matter opened with '---' is never closed"),
+  badFrontMatter: m('SF4007', 'error', 'template front matter is not valid YAML: {0}'),
+  unknownFrontMatterKey: m('SF4008', 'warning', 'unknown front matter key "{0}" (known: {1})'),
 
   badTime: m('SF5001', 'error', '{0} is not a time of day (HH:MM, 00:00 to 23:59)'),
   unknownTimezone: m('SF5002', 'error', 'unknown time zone "{0}" (IANA names like Europe/Berlin)'),

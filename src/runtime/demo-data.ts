@@ -11,9 +11,9 @@ export type DemoLoad =
   | { loaded: false; reason: string }
   | { loaded: true; folder: string; counts: Record<ImportKind, number> };
 
-export function isDataSourceEmpty(db: Db): boolean {
-  const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-  return count('reps') + count('deals') + count('leads') === 0;
+export async function isDataSourceEmpty(db: Db): Promise<boolean> {
+  const any = async (table: 'reps' | 'deals' | 'leads') => (await db.kysely.selectFrom(table).select('id').limit(1).execute()).length > 0;
+  return !(await any('reps')) && !(await any('deals')) && !(await any('leads'));
 }
 
 /** `<rules folder>/demo` when the project has one, else the demo shipped with salesflow. */
@@ -22,8 +22,8 @@ export function demoFolder(rulePaths: string[]): string | null {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'reps.csv'))) ?? null;
 }
 
-export function loadDemoData(db: Db, rulePaths: string[]): DemoLoad {
-  if (!isDataSourceEmpty(db)) return { loaded: false, reason: 'the data source already has CRM data' };
+export async function loadDemoData(db: Db, rulePaths: string[]): Promise<DemoLoad> {
+  if (!(await isDataSourceEmpty(db))) return { loaded: false, reason: 'the data source already has CRM data' };
   const folder = demoFolder(rulePaths);
   if (!folder) return { loaded: false, reason: 'no demo CSVs found' };
   const counts = { reps: 0, deals: 0, leads: 0 } as Record<ImportKind, number>;
@@ -31,7 +31,7 @@ export function loadDemoData(db: Db, rulePaths: string[]): DemoLoad {
   for (const kind of ['reps', 'deals', 'leads'] as const) {
     const file = path.join(folder, `${kind}.csv`);
     if (!fs.existsSync(file)) continue;
-    const result = importCsv(db, kind, fs.readFileSync(file, 'utf8'), file);
+    const result = await importCsv(db, kind, fs.readFileSync(file, 'utf8'), file);
     if (!result.ok) throw new Error(`demo data is broken:\n${result.problems.map(formatProblem).join('\n')}`);
     counts[kind] = result.inserted + result.updated;
   }

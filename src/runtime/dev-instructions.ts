@@ -2,11 +2,13 @@
 // event written to var/dev-event.json for `salesflow events send`.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Plan } from '../plan/schema.js';
-import { localTime } from '../workflows/calendar.js';
+import type { Plan, SequenceRule } from '../plan/schema.js';
+import { localDate, localTime, nextAllowed } from '../workflows/calendar.js';
 import type { RunningDev } from './dev.js';
+import { chooseSampleZone } from './sample-zone.js';
 
-export function devInstructions(dev: RunningDev, plan: Plan, varDir: string): string {
+/** `now` is the clock the sample lead's zone is chosen by (epoch ms); tests pass their own. */
+export function devInstructions(dev: RunningDev, plan: Plan, varDir: string, now: number = Date.now()): string {
   const lines: string[] = ['', 'salesflow dev is running.', ''];
   if (dev.httpUrl) {
     lines.push(`  HTTP          ${dev.httpUrl}`, `  Outbox        ${dev.httpUrl}/outbox`);
@@ -18,9 +20,10 @@ export function devInstructions(dev: RunningDev, plan: Plan, varDir: string): st
   lines.push(`  Rules         ${plan.rules.length} rule(s): ${plan.rules.map((r) => `${r.kind} "${r.name}"`).join(', ') || 'none'}`);
   lines.push('', `  SALESFLOW_SECRET=${dev.secret}   (dev only; kept in var/dev-secret)`);
 
-  const trigger = plan.rules.find((r) => r.kind === 'sequence' && r.trigger.kind === 'event');
-  const type = trigger?.kind === 'sequence' && trigger.trigger.kind === 'event' ? trigger.trigger.event : 'lead.created';
-  const body = JSON.stringify(sampleEvent(type));
+  const trigger = plan.rules.find((r): r is SequenceRule => r.kind === 'sequence' && r.trigger.kind === 'event');
+  const type = trigger?.trigger.kind === 'event' ? trigger.trigger.event : 'lead.created';
+  const sample = chooseSampleZone(now, trigger?.quietHours ?? null);
+  const body = JSON.stringify(sampleEvent(type, sample.zone, now));
   const eventFile = path.join(varDir, 'dev-event.json');
   fs.writeFileSync(eventFile, `${JSON.stringify(JSON.parse(body), null, 2)}\n`);
   if (dev.httpUrl) {
@@ -37,25 +40,37 @@ export function devInstructions(dev: RunningDev, plan: Plan, varDir: string): st
     '', 'or from a file, without HTTP:',
     `  TEMPORAL_ADDRESS=${dev.temporalAddress} DATABASE_URL=${dev.config.databasePath} npx salesflow events send ${path.relative(process.cwd(), eventFile) || eventFile}`,
     '  (send the same file twice: the second time it is acknowledged as a duplicate and changes nothing)',
-    '', 'Then watch the run in the Temporal UI and the email in the outbox. Ctrl-C stops everything.', '',
+  );
+  if (trigger?.quietHours) {
+    // A deal's contact has no zone of its own in the sample: its emails keep the rule's zone.
+    const zone = type.startsWith('deal.') ? trigger.timezone : sample.zone;
+    const heldUntil = type.startsWith('deal.') ? nextAllowed(now, trigger.quietHours, zone) : sample.heldUntil;
+    if (heldUntil !== null && heldUntil > now) lines.push('', ...heldNote(trigger, zone, heldUntil));
+  }
+  lines.push(
+    '', 'Then watch the run in the Temporal UI and the email in the outbox. The outbox also lists emails',
+    'that are held (quiet hours, a wait) with when they will go out and why. Ctrl-C stops everything.', '',
   );
   return lines.join('\n');
 }
 
-/** Zones to pick the sample lead's from: one where it is office hours now, so quiet hours hold nothing back. */
-const SAMPLE_ZONES = ['Europe/London', 'America/New_York', 'America/Los_Angeles', 'Pacific/Auckland', 'Asia/Tokyo', 'Asia/Kolkata'];
-
-function daytimeZone(now: number): string {
-  return SAMPLE_ZONES.find((zone) => {
-    const local = localTime(now, zone);
-    return local.weekday <= 5 && local.hour >= 9 && local.hour < 17;
-  }) ?? 'Europe/London';
+/** Said when no sample zone is outside the sequence's quiet hours now: the first email waits, and until when. */
+function heldNote(rule: SequenceRule, zone: string, heldUntil: number): string[] {
+  const q = rule.quietHours!;
+  const local = localTime(heldUntil, zone);
+  const hhmm = `${String(local.hour).padStart(2, '0')}:${String(local.minute).padStart(2, '0')}`;
+  const utc = new Date(heldUntil).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
+  return [
+    `Note: "${rule.name}" keeps quiet hours ${q.from} to ${q.to}${q.weekends ? ' and weekends' : ''} in the recipient's time zone,`,
+    '  and it is quiet hours now for the sample event. Its first email will be held until',
+    `  ${localDate(heldUntil, zone)} ${hhmm} in ${zone} (${utc}); the outbox lists it as held until then.`,
+  ];
 }
 
 /** A demo event that matches the first event-triggered sequence as far as its type goes. */
-function sampleEvent(type: string): Record<string, unknown> {
-  const id = `evt-${Date.now()}`;
-  const occurred_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+function sampleEvent(type: string, leadZone: string, now: number): Record<string, unknown> {
+  const id = `evt-${now}`;
+  const occurred_at = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
   if (type.startsWith('deal.')) {
     return {
       id, type, occurred_at,
@@ -67,6 +82,6 @@ function sampleEvent(type: string): Record<string, unknown> {
   return {
     id, type, occurred_at,
     lead: { id: 'L-2001', name: 'Ada Lovelace', email: 'ada@analytical.example', company: 'Analytical Engines',
-      source: 'webinar', stage: 'new', owner: 'r-jonas', timezone: daytimeZone(Date.now()), score: 64 },
+      source: 'webinar', stage: 'new', owner: 'r-jonas', timezone: leadZone, score: 64 },
   };
 }

@@ -108,14 +108,14 @@ async function startEverything(
   ports: { http: number; temporal: number; ui: number }, closers: Closer[],
 ): Promise<RunningDev | null> {
   const log = (line: string) => process.stdout.write(`salesflow dev: ${line}\n`);
-  const opened = openData(baseConfig);
+  const opened = await openData(baseConfig);
   if (!opened.ok) {
     fail(opened.message);
     return null;
   }
   const db = opened.value;
-  closers.push({ name: 'data source', close: () => { db.close(); } });
-  const demo = loadDemoData(db, paths);
+  closers.push({ name: 'data source', close: () => db.close() });
+  const demo = await loadDemoData(db, paths);
   log(demo.loaded
     ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads`
     : `data source ${baseConfig.databasePath} (${demo.reason}; no demo data loaded)`);

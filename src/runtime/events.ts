@@ -4,7 +4,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config.js';
-import type { Db } from '../data/db.js';
+import { transaction, type Db } from '../data/db.js';
 import { dealsByContact, upsertDeal } from '../data/deals.js';
 import { getEvent, recordEventOnce } from '../data/events.js';
 import { getLeadsByEmail, upsertLead } from '../data/leads.js';
@@ -49,24 +49,24 @@ export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<Rout
     eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], suppressed: null,
   };
   const { db } = deps;
-  if (getEvent(db, event.id)) return { ...result, duplicate: true };
+  if (await getEvent(db, event.id)) return { ...result, duplicate: true };
 
   // The entity first: a sequence's first step reads the subject's current data.
-  db.transaction(() => {
-    if ('lead' in event) upsertLead(db, event.lead);
-    else upsertDeal(db, event.deal);
-    if (event.type === 'lead.unsubscribed') suppress(db, event.lead.email, `lead.unsubscribed (event ${event.id})`);
-  }).immediate();
+  await transaction(db, async (tx) => {
+    if ('lead' in event) await upsertLead(tx, event.lead);
+    else await upsertDeal(tx, event.deal);
+    if (event.type === 'lead.unsubscribed') await suppress(tx, event.lead.email, `lead.unsubscribed (event ${event.id})`);
+  });
   if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();
 
   const sequences = deps.plan.rules.filter((r): r is SequenceRule => r.kind === 'sequence');
   const stopRequest: StopRequest = { eventType: event.type, eventId: event.id };
-  for (const workflowId of stopTargets(sequences, event, subjectLookup(db))) {
+  const entity = eventEntityOf(event);
+  for (const workflowId of stopTargets(sequences, event, await subjectLookup(db, entity))) {
     if (await deliverStop(deps.client, workflowId, stopRequest)) result.stopped.push(workflowId);
   }
 
-  const entity = eventEntityOf(event);
-  const context = evalContext(entity, db);
+  const context = await evalContext(entity, db);
   for (const rule of sequences) {
     if (rule.trigger.kind !== 'event' || rule.trigger.event !== event.type) continue;
     if (!holds(rule.trigger.where, context)) continue;
@@ -76,14 +76,18 @@ export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<Rout
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
-  if (recordEventOnce(db, event) === 'duplicate') return { ...result, duplicate: true };
+  if ((await recordEventOnce(db, event)) === 'duplicate') return { ...result, duplicate: true };
   return result;
 }
 
-function subjectLookup(db: Db): SubjectLookup {
+/** The only lookups routing this event can make (a deal's contact's leads, a lead's deals), read up front. */
+async function subjectLookup(db: Db, entity: EventEntity): Promise<SubjectLookup> {
+  const contact = entity.kind === 'deal' ? entity.deal.contact : null;
+  const leads = contact ? await getLeadsByEmail(db, contact) : [];
+  const deals = entity.kind === 'lead' ? await dealsByContact(db, entity.lead.email) : [];
   return {
-    leadsByEmail: (email) => getLeadsByEmail(db, email),
-    dealsByContact: (email) => dealsByContact(db, email),
+    leadsByEmail: (email) => (contact !== null && email === contact ? leads : []),
+    dealsByContact: (email) => (entity.kind === 'lead' && email === entity.lead.email ? deals : []),
   };
 }
 
@@ -93,12 +97,12 @@ function sequenceWorkflowId(rule: SequenceRule, entity: EventEntity): string {
 }
 
 /** The event's entity plus the rep it belongs to, so `where` can read `rep.*` too. */
-function evalContext(entity: EventEntity, db: Db): EvalContext {
+async function evalContext(entity: EventEntity, db: Db): Promise<EvalContext> {
   if (entity.kind === 'lead') {
-    const rep = entity.lead.owner ? getRep(db, entity.lead.owner) : null;
+    const rep = entity.lead.owner ? await getRep(db, entity.lead.owner) : null;
     return rep ? { lead: entity.lead, rep } : { lead: entity.lead };
   }
-  const rep = getRep(db, entity.deal.rep);
+  const rep = await getRep(db, entity.deal.rep);
   return rep ? { deal: entity.deal, rep } : { deal: entity.deal };
 }
 

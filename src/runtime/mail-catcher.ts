@@ -29,10 +29,6 @@ export function startMailCatcher(
   db: Db, options: { port?: number; host?: string; onMail?: (mail: CaughtMail) => void } = {},
 ): Promise<MailCatcher> {
   const host = options.host ?? '127.0.0.1';
-  const insert = db.prepare(
-    `INSERT INTO caught_mail (message_id, mail_from, rcpt_to, subject, raw, received_at)
-     VALUES (@message_id, @mail_from, @rcpt_to, @subject, @raw, @received_at)`,
-  );
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -60,9 +56,13 @@ export function startMailCatcher(
           raw,
           received_at: new Date().toISOString(),
         };
-        const { lastInsertRowid } = insert.run(row);
-        options.onMail?.({ id: Number(lastInsertRowid), ...row });
-        callback();
+        db.kysely.insertInto('caught_mail').values(row).returning('id').executeTakeFirstOrThrow().then(
+          ({ id }) => {
+            options.onMail?.({ id: Number(id), ...row });
+            callback();
+          },
+          (err: Error) => callback(Object.assign(new Error(`dev mail catcher cannot store the message: ${err.message}`), { responseCode: 451 })),
+        );
       });
     },
   });
@@ -79,13 +79,12 @@ export function startMailCatcher(
   });
 }
 
-export function listCaughtMail(db: Db, options: { to?: string; limit?: number } = {}): CaughtMail[] {
-  const limit = options.limit ?? 100;
-  if (options.to) {
-    return db.prepare('SELECT * FROM caught_mail WHERE rcpt_to LIKE ? ORDER BY id DESC LIMIT ?')
-      .all(`%${options.to}%`, limit) as CaughtMail[];
-  }
-  return db.prepare('SELECT * FROM caught_mail ORDER BY id DESC LIMIT ?').all(limit) as CaughtMail[];
+export async function listCaughtMail(db: Db, options: { to?: string; limit?: number } = {}): Promise<CaughtMail[]> {
+  let query = db.kysely.selectFrom('caught_mail').selectAll();
+  // Addresses match regardless of case (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+  if (options.to) query = query.where((eb) => eb(eb.fn('lower', ['rcpt_to']), 'like', eb.fn('lower', [eb.val(`%${options.to}%`)])));
+  const rows = await query.orderBy('id', 'desc').limit(options.limit ?? 100).execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
 function headerBlock(raw: string): string {

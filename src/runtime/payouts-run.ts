@@ -42,7 +42,7 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     process.stdout.write(describePayoutRuns(selection.rules, period, runs));
   } finally {
     await temporal.close();
-    db.close();
+    await db.close();
   }
   return 0;
 }
@@ -89,7 +89,7 @@ export interface PayoutDeps {
 export async function startPayouts(deps: PayoutDeps, rules: IncentiveRule[], period: Period): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
   for (const rule of rules) {
-    for (const rep of findRepsWhere(deps.db, rule.reps)) {
+    for (const rep of await findRepsWhere(deps.db, rule.reps)) {
       const outcome = await startPayout(deps.client, deps.config.temporal.taskQueue, rule, rep.id, period.label);
       runs.push({
         ruleId: rule.id, repId: rep.id, repName: rep.name,

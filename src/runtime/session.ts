@@ -29,9 +29,9 @@ export function loadConfigChecked(env: NodeJS.ProcessEnv = process.env): Loaded<
   }
 }
 
-export function openData(config: Config): Loaded<Db> {
+export async function openData(config: Config): Promise<Loaded<Db>> {
   try {
-    return { ok: true, value: openDatabase(config.databasePath) };
+    return { ok: true, value: await openDatabase(config.databasePath) };
   } catch (err) {
     if (err instanceof DataSourceError) return { ok: false, message: err.message };
     throw err;
@@ -51,11 +51,11 @@ export async function connect(config: Config): Promise<Loaded<TemporalClient>> {
 
 /** The data source and a Temporal connection; the data source is closed again when Temporal cannot be reached. */
 export async function openDataAndTemporal(config: Config): Promise<Loaded<{ db: Db; temporal: TemporalClient }>> {
-  const db = openData(config);
+  const db = await openData(config);
   if (!db.ok) return db;
   const temporal = await connect(config);
   if (!temporal.ok) {
-    db.value.close();
+    await db.value.close();
     return temporal;
   }
   return { ok: true, value: { db: db.value, temporal: temporal.value } };

@@ -127,7 +127,7 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
   }
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await connectNative(config));
-  const db = options.db ?? openDatabase(config.databasePath);
+  const db = options.db ?? (await openDatabase(config.databasePath));
   const real = createActivities({ db, mailer, config });
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   let worker: Worker;
@@ -148,14 +148,14 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
       maxCachedWorkflows: options.tuning?.maxCachedWorkflows ?? config.worker?.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     });
   } catch (err) {
-    if (!options.db) db.close();
+    if (!options.db) await db.close();
     if (ownsConnection) await connection.close();
     throw err;
   }
   let running: Promise<void> | undefined;
   const cleanup = async () => {
     if (!options.mailer) mailer!.close();
-    if (!options.db) db.close();
+    if (!options.db) await db.close();
     if (ownsConnection) await connection.close();
   };
   return {

@@ -31,8 +31,8 @@ async function runningWorkflows(ctx: ServerContext): Promise<RunningWorkflow[] |
   }
 }
 
-function pendingApprovals(ctx: ServerContext): PendingApproval[] {
-  return listStatements(ctx.db)
+async function pendingApprovals(ctx: ServerContext): Promise<PendingApproval[]> {
+  return (await listStatements(ctx.db))
     .filter((s) => s.status === 'pending')
     .slice(0, MAX_LISTED)
     .map(({ workflowId, statement: s }) => ({
@@ -46,9 +46,9 @@ export function homeRoutes(ctx: ServerContext): Hono {
     const body = homePage({
       rules: ctx.plan?.rules ?? [],
       running: await runningWorkflows(ctx),
-      pending: pendingApprovals(ctx),
+      pending: await pendingApprovals(ctx),
       // Newest last in the export; the page shows the most recent first.
-      ledger: exportLedger(ctx.db).sort((a, b) => b.id - a.id).slice(0, MAX_LISTED),
+      ledger: (await exportLedger(ctx.db)).sort((a, b) => b.id - a.id).slice(0, MAX_LISTED),
       temporalUiUrl: ctx.dev?.temporalUiUrl,
       namespace: ctx.config.temporal.namespace,
     });

@@ -30,12 +30,12 @@ export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     return { ok: false, response: c.html(unsubscribeProblemPage(kind).toString(), kind === 'expired' ? 410 : 403) };
   }
 
-  app.get('/unsubscribe/:token', (c) => {
+  app.get('/unsubscribe/:token', async (c) => {
     const verified = claimsOf(c);
     if (!verified.ok) return verified.response;
     const { email } = verified.claims;
     const action = `/unsubscribe/${encodeURIComponent(c.req.param('token'))}`;
-    return c.html(confirmUnsubscribePage(email, action, isSuppressed(ctx.db, email)).toString(), 200);
+    return c.html(confirmUnsubscribePage(email, action, await isSuppressed(ctx.db, email)).toString(), 200);
   });
 
   app.post('/unsubscribe/:token', async (c) => {
@@ -44,7 +44,7 @@ export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     // The body is read (and bounded) but not required: the signed token is the whole request.
     await readForm(c.req.raw);
     const { email, ruleId } = verified.claims;
-    const isNew = suppress(ctx.db, email, `unsubscribe link${ruleId ? ` (sequence ${ruleId})` : ''}`);
+    const isNew = await suppress(ctx.db, email, `unsubscribe link${ruleId ? ` (sequence ${ruleId})` : ''}`);
     const stops = await stopSequences(ctx, route, email, c.req.param('token'));
     return c.html(unsubscribedPage(email, !isNew, stops).toString(), 200);
   });
@@ -62,7 +62,7 @@ const STOP_WAIT_MS = 8000;
  * not spare the others. Routing that outlives the wait still finishes (or fails, logged) behind the page.
  */
 async function stopSequences(ctx: ServerContext, route: RouteEvent, email: string, token: string): Promise<SequenceStops> {
-  const leads = getLeadsByEmail(ctx.db, email);
+  const leads = await getLeadsByEmail(ctx.db, email);
   if (leads.length === 0) return 'no-lead';
   const link = createHash('sha256').update(token).digest('hex').slice(0, 16);
   const occurredAt = new Date().toISOString();

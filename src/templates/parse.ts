@@ -2,12 +2,14 @@
 // `{{path}}` placeholder is recorded with its position so the checker can point at an unknown one.
 //
 //   ---
-//   subject: Your {{goal.name}} check-in
+//   subject: "Your {{goal.name}} check-in"
 //   ---
 //   Hi {{rep.name}}, ...
 //
-// A file whose first line is `subject: ...` (no `---` fences) is accepted too.
+// The front matter is read as YAML (see front-matter.ts). A file whose first line is
+// `subject: ...` (no `---` fences) is accepted too.
 import type { Template } from '../plan/schema.js';
+import { type FrontMatterProblem, readFrontMatter } from './front-matter.js';
 
 export interface PlaceholderUse {
   path: string;
@@ -17,6 +19,7 @@ export interface PlaceholderUse {
 }
 
 export type TemplateProblem =
+  | FrontMatterProblem
   | { kind: 'noSubject'; line: number; col: number; endCol: number }
   | { kind: 'unclosedFrontMatter'; line: number; col: number; endCol: number }
   | { kind: 'badPlaceholder'; text: string; line: number; col: number; endCol: number; fix?: string };
@@ -30,7 +33,10 @@ export interface ParsedTemplate {
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
 const pathPattern = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/;
 
-function scanLine(text: string, line: number, uses: PlaceholderUse[], problems: TemplateProblem[]): void {
+/** Placeholders on one line, from column `fromCol` on (the value of a front-matter line). */
+function scanLine(text: string, line: number, uses: PlaceholderUse[], problems: TemplateProblem[], fromCol = 1): void {
+  const skipped = fromCol - 1;
+  text = ' '.repeat(skipped) + text.slice(skipped);
   for (const match of text.matchAll(placeholderPattern)) {
     const inner = match[1].trim();
     const col = (match.index ?? 0) + 1;
@@ -56,37 +62,34 @@ function fixOf(inner: string): { fix?: string } {
 export function parseTemplate(name: string, text: string): ParsedTemplate {
   const lines = text.split(/\r?\n/);
   const problems: TemplateProblem[] = [];
-  let subject: string | null = null;
-  let subjectLine = 1;
+  let frontMatter: ReturnType<typeof readFrontMatter> | null = null;
   let bodyStart = 0;
   if (lines[0]?.trim() === '---') {
     const close = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
     if (close < 0) problems.push({ kind: 'unclosedFrontMatter', line: 1, col: 1, endCol: 4 });
-    const end = close < 0 ? lines.length : close;
-    for (let i = 1; i < end; i++) {
-      const match = /^subject:\s*(.*)$/.exec(lines[i]);
-      if (match) {
-        subject = match[1].trim();
-        subjectLine = i + 1;
-      }
-    }
+    else frontMatter = readFrontMatter(lines.slice(1, close), 2);
     bodyStart = close < 0 ? lines.length : close + 1;
   } else if (/^subject:/.test(lines[0] ?? '')) {
-    subject = lines[0].replace(/^subject:\s*/, '').trim();
+    frontMatter = readFrontMatter(lines.slice(0, 1), 1);
     bodyStart = 1;
   }
-  if (subject === null && !problems.some((p) => p.kind === 'unclosedFrontMatter')) {
+  if (frontMatter) problems.push(...frontMatter.problems);
+  const subject = frontMatter?.values.get('subject') ?? null;
+  const malformed = problems.some((p) => p.kind === 'unclosedFrontMatter' || p.kind === 'badFrontMatter');
+  if (subject === null && !malformed) {
     problems.push({ kind: 'noSubject', line: 1, col: 1, endCol: (lines[0]?.length ?? 0) + 1 });
   }
   const uses: PlaceholderUse[] = [];
   if (subject !== null) {
-    const raw = lines[subjectLine - 1];
-    scanLine(raw, subjectLine, uses, problems);
+    // Placeholders as written in the file (inside quotes, over folded lines), for their positions.
+    for (let line = subject.line; line <= subject.endLine; line++) {
+      scanLine(lines[line - 1], line, uses, problems, line === subject.line ? subject.valueCol : 1);
+    }
   }
   // Drop one blank line after the front matter: authors usually leave it for readability.
   if (bodyStart < lines.length && lines[bodyStart]?.trim() === '' && bodyStart > 0) bodyStart++;
   for (let i = bodyStart; i < lines.length; i++) scanLine(lines[i], i + 1, uses, problems);
   const body = lines.slice(bodyStart).join('\n').replace(/\s+$/, '\n');
   const placeholders = [...new Set(uses.map((u) => u.path))];
-  return { template: { name, subject: subject ?? '', body, placeholders }, uses, problems };
+  return { template: { name, subject: subject?.value ?? '', body, placeholders }, uses, problems };
 }

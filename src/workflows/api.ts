@@ -36,7 +36,11 @@ export interface SequenceInput {
   stepsPerRun?: number;
 }
 
-/** One run per (goal, rep, period). */
+/**
+ * One run per (goal, rep, period). The period is the rep's: local midnight to local midnight in
+ * the rep's zone (the rule's without one). Started before it begins, the run waits; started after
+ * checkpoints passed, it catches up once (see goal-timing.ts lateStart).
+ */
 export interface GoalInput {
   rule: GoalRule;
   repId: string;
@@ -52,21 +56,37 @@ export interface GoalResume {
   /** Every checkpoint due at or before this instant (epoch ms) has run. */
   cursor: number;
   checkins: GoalCheckin[];
+  /** The chain started with 'goal-local-periods' (wall-clock `at N%`, late-start catch-up). */
+  localPeriods?: boolean;
+  skipped?: SkippedCheckpoint[];
 }
 
 export interface GoalCheckin {
   checkpointId: string;
   /** Workflow time it ran, ISO. */
   at: string;
+  /** When it was due, ISO (earlier than `at` when a late-started run caught it up). Runs from before 'goal-local-periods' lack it. */
+  due?: string;
   /** False when the checkpoint's `when` condition did not hold (nothing sent). */
   conditionHeld: boolean;
   sentTo: string[];
   attainment: string | null;
 }
 
+/** A checkpoint of the period that was past when its run started, so never ran. */
+export interface SkippedCheckpoint {
+  checkpointId: string;
+  /** When it was due, ISO. */
+  due: string;
+  /** `stale`: a check-in long past when the run started; `period-ended`: only the review goes out then. */
+  reason: 'stale' | 'period-ended';
+}
+
 export interface GoalResult {
   period: string;
   checkins: GoalCheckin[];
+  /** Checkpoints of the period that were past when the run started and so never ran (the latest 200). */
+  skipped: SkippedCheckpoint[];
 }
 
 /** One run per (incentive, rep, period): statement, approval, ledger, notice to the rep. */
@@ -84,9 +104,10 @@ export interface DispatchInput {
   period?: string;
   /**
    * Sequence ticks: each rep's run starts at the declared time in the rep's own zone (the rule's
-   * for reps without one) on the tick's date. Set by the schedules apply makes, which fire when
-   * that time first comes anywhere (EARLIEST_ZONE). Absent (schedules applied before): one tick in
-   * the rule's zone, runs start at once.
+   * for reps without one) on the tick's date. Goal period starts: the period is the one that has
+   * begun in EARLIEST_ZONE, and each rep's run waits for its own local midnight. Set by the
+   * schedules apply makes, which fire when that time first comes anywhere (EARLIEST_ZONE). Absent
+   * (schedules applied before): one tick, one period, in the rule's zone; runs start at once.
    */
   inRepZones?: boolean;
   /** The tick to act for (ISO), for a manual run; omitted: the schedule's nominal fire time, else now. */
@@ -137,6 +158,24 @@ export interface PayoutStatus {
 }
 
 export const payoutStatusQuery = defineQuery<PayoutStatus>('payoutStatus');
+
+/**
+ * The next email a running sequence is holding back, and why: what the dev outbox lists as held.
+ * Null while nothing is held (the run is sending, reading, or has nothing left to send).
+ */
+export interface HeldSend {
+  /** Template of the next email; `a or b` when an `if` after the wait decides. */
+  template: string;
+  /** Addresses when known; otherwise how the rule names the recipient (`lead.owner`). */
+  to: string[];
+  /** ISO instant it may go out at the earliest. */
+  at: string;
+  /** `quiet hours`, `wait 2 days`, `wait 3 business days`, or `scheduled` (a scheduled run's start time). */
+  reason: string;
+}
+
+/** Answered from the run's memory: a query adds nothing to the history, so it is replay-safe. */
+export const heldSendQuery = defineQuery<HeldSend | null>('heldSend');
 
 export const workflowIds = {
   sequence: (ruleId: string, subjectKind: string, subjectId: string) => `seq:${ruleId}:${subjectKind}:${subjectId}`,

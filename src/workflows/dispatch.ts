@@ -33,12 +33,18 @@ function firedAt(): number {
   return nominal ? nominal.getTime() : Date.now();
 }
 
-/** The period a dispatch is about: the one that just ended (payouts) or just started (goals). */
+/**
+ * The period a dispatch is about: the one that just ended (payouts) or just started (goals).
+ * Goal schedules applied with `inRepZones` fire when a period begins in EARLIEST_ZONE; the period
+ * under way there is the one every rep's run is for, each waiting for its own local midnight (up
+ * to 26 hours later, so a late catch-up within the period still means that period).
+ */
 export function dispatchPeriod(input: DispatchInput, at: number): string | null {
   if (input.period) return input.period;
   const { rule } = input;
   if (rule.kind === 'sequence') return null;
-  const current = periodContaining(rule.period, localDate(at, rule.timezone));
+  const zone = input.inRepZones && rule.kind === 'goal' ? EARLIEST_ZONE : rule.timezone;
+  const current = periodContaining(rule.period, localDate(at, zone));
   return input.action === 'incentive-period-end' ? shiftPeriod(current, -1).label : current.label;
 }
 

@@ -1,20 +1,24 @@
 // The sequence interpreter: one run per (sequence, subject). It walks the flattened steps, sleeps
 // on durable timers (in the subject's time zone for day and business-day waits), holds each send
 // until the recipient's quiet hours are over, and ends at once when a stop signal arrives,
-// wherever it is waiting. Everything it learns from the world comes through activities.
+// wherever it is waiting. Everything it learns from the world comes through activities. While it
+// sleeps, the `heldSend` query says which email it is holding back, until when and why.
 import {
   ApplicationFailure, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
   ACTIVITY_HEARTBEAT,
+  heldSendQuery,
   stopSignal,
+  type HeldSend,
   type SentEmail,
   type SequenceInput,
   type SequenceResult,
   type StopRequest,
 } from './api.js';
 import { addDuration, nextAllowed } from './calendar.js';
+import { heldAfterWait, waitReason } from './held-send.js';
 import { compileSteps } from './program.js';
 
 const { sequenceCondition, sequenceRecipients, sendSequenceEmail } = proxyActivities<Activities>({
@@ -53,6 +57,8 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   setHandler(stopSignal, (request) => {
     stoppedBy ??= request;
   });
+  let held: HeldSend | null = null;
+  setHandler(heldSendQuery, () => held);
 
   const program = compileSteps(rule.steps);
   const sends: SentEmail[] = [...(input.resume?.sends ?? [])];
@@ -63,15 +69,25 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   let steps = 0;
 
   const done = (outcome: SequenceResult['outcome']): SequenceResult => ({ outcome, stoppedBy, sends });
-  /** Sleeps until `until` (epoch ms) unless stopped first; true when stopped. */
-  const sleepUnlessStopped = async (until: number): Promise<boolean> => {
+  /**
+   * Sleeps until `until` (epoch ms) unless stopped first; true when stopped. `holding` is what the
+   * heldSend query answers meanwhile.
+   */
+  const sleepUnlessStopped = async (until: number, holding: () => HeldSend | null): Promise<boolean> => {
     const ms = until - Date.now();
-    if (ms > 0) await condition(() => stoppedBy !== null, ms);
+    if (ms > 0) {
+      held = holding();
+      await condition(() => stoppedBy !== null, ms);
+      held = null;
+    }
     return stoppedBy !== null;
   };
 
   // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
-  if (input.startAt && !input.resume && (await sleepUnlessStopped(Date.parse(input.startAt)))) return done('stopped');
+  if (input.startAt && !input.resume) {
+    const startAt = Date.parse(input.startAt);
+    if (await sleepUnlessStopped(startAt, () => heldAfterWait(program, 0, subject, startAt, 'scheduled'))) return done('stopped');
+  }
 
   while (position < program.length) {
     if (stoppedBy) return done('stopped');
@@ -84,10 +100,13 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
       case 'jump':
         position = step.to;
         break;
-      case 'wait':
-        if (await sleepUnlessStopped(addDuration(Date.now(), step.duration, waitZone))) return done('stopped');
+      case 'wait': {
+        const until = addDuration(Date.now(), step.duration, waitZone);
+        const after = position + 1;
+        if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration)))) return done('stopped');
         position += 1;
         break;
+      }
       case 'branch':
         position = (await reads().sequenceCondition({ condition: step.condition, subject })) ? position + 1 : step.elseAt;
         break;
@@ -98,7 +117,9 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         }
         const recipients = await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone });
         for (const recipient of recipients) {
-          if (await sleepUnlessStopped(nextAllowed(Date.now(), rule.quietHours, recipient.timezone))) return done('stopped');
+          const allowedAt = nextAllowed(Date.now(), rule.quietHours, recipient.timezone);
+          const quiet = (): HeldSend => ({ template: step.send.template, to: [recipient.email], at: new Date(allowedAt).toISOString(), reason: 'quiet hours' });
+          if (await sleepUnlessStopped(allowedAt, quiet)) return done('stopped');
           const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
           const at = Date.now();
           const outcome = await sendSequenceEmail({

@@ -49,18 +49,18 @@ beforeAll(async () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     }),
   ]);
-  upsertRep(h.db, {
+  await upsertRep(h.db, {
     id: 'rep-ana', name: 'Ana Souza', email: 'ana@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
     manager: 'maria@acme.example', timezone: 'Europe/Lisbon', start_date: null,
   });
   const deals = [['d-1', '100000', 'Platform'], ['d-2', '50000', 'Platform'], ['d-3', '10000', 'Analytics'], ['d-4', '8000', 'Analytics']] as const;
   for (const [id, amount, product] of deals) {
-    upsertDeal(h.db, {
+    await upsertDeal(h.db, {
       id, rep: 'rep-ana', name: `${product} for ${id}`, amount, currency: 'USD', stage: 'won', product,
       type: 'new', source: null, closed_at: '2026-03-02', contact: null,
     });
   }
-  upsertDeal(h.db, {
+  await upsertDeal(h.db, {
     id: 'd-eur', rep: 'rep-ana', name: 'Berlin expansion', amount: '20000', currency: 'EUR', stage: 'won', product: 'Platform',
     type: 'expansion', source: null, closed_at: '2026-03-05', contact: null,
   });
@@ -110,7 +110,7 @@ it('approves a payout from the outbox by clicking through, and the ledger shows 
   const ledger = page.locator('section', { has: page.getByRole('heading', { name: /Payout ledger/ }) });
   expect(await ledger.getByRole('row', { name: /Ana|rep-ana/ }).count()).toBe(1);
   expect(await ledger.getByText('17,200.00 USD').count()).toBe(1);
-  expect(exportLedger(h.db)).toHaveLength(1);
+  expect(await exportLedger(h.db)).toHaveLength(1);
   await page.close();
 });
 
@@ -133,11 +133,11 @@ it('unsubscribes from a sequence email in the outbox: confirm page, button, done
   // The link inside the sandboxed email preview, as the recipient would click it.
   await page.frameLocator('iframe.email').getByRole('link', { name: 'Unsubscribe' }).click();
   await page.getByRole('heading', { name: 'Unsubscribe grace@navy.example?' }).waitFor();
-  expect(isSuppressed(h.db, 'grace@navy.example')).toBe(false);
+  expect(await isSuppressed(h.db, 'grace@navy.example')).toBe(false);
   await page.getByRole('button', { name: 'Unsubscribe' }).click();
   await page.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'unsubscribed.png'), fullPage: true });
-  expect(isSuppressed(h.db, 'grace@navy.example')).toBe(true);
+  expect(await isSuppressed(h.db, 'grace@navy.example')).toBe(true);
   expect(((await h.testEnv.client.workflow.getHandle(workflowId).result()) as { outcome: string }).outcome).toBe('stopped');
   await page.close();
 });

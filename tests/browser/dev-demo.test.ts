@@ -1,7 +1,7 @@
 // The README's "Demo: what to click", run for real: `salesflow dev` (embedded Temporal dev server,
 // worker, mail catcher, demo data, HTTP server) driven by a headless chromium. A signed event starts
-// the webinar sequence (its first email waits for the lead's business hours, so the unsubscribe
-// click is in approval.test.ts); `payouts run` starts the Q3 statements (the demo deals close in
+// the webinar sequence (its first email may wait for the end of quiet hours in the lead's zone, so
+// the unsubscribe click is in approval.test.ts); `payouts run` starts the Q3 statements (the demo deals close in
 // Q3 and Q4), a manager approves one from the email, the ledger shows it.
 // Saves test-artifacts/dev-overview.png and dev-outbox.png.
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportLedger } from '../../src/data/ledger.js';
 import { listOutbox } from '../../src/data/outbox.js';
+import { listStatements } from '../../src/data/statements.js';
 import { parsePeriod } from '../../src/payouts/period.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { type RunningDev, runDev } from '../../src/runtime/dev.js';
@@ -53,10 +54,10 @@ afterAll(async () => {
   fs.rmSync(varDir, { recursive: true, force: true });
 });
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -72,7 +73,7 @@ it('a signed webinar event starts the webinar sequence for that lead', async () 
     method: 'POST', headers: { 'content-type': 'application/json', 'X-Salesflow-Signature': signBody(body, dev.secret) }, body,
   });
   expect(res.status).toBe(202);
-  // The first email waits for the lead's business hours (quiet hours 20:00-08:00 and weekends).
+  // The first email waits while it is quiet hours (20:00-08:00) in the lead's zone.
   expect(((await res.json()) as { routed: { started: string[] } }).routed.started).toEqual(['seq:webinar-follow-up:lead:L-2001']);
 });
 
@@ -91,8 +92,8 @@ it('payouts run, then the manager approves from the outbox and the ledger shows 
   } finally {
     await connection.close();
   }
-  await waitFor('a pending approval', () => dev.db.prepare("SELECT 1 FROM statements WHERE status = 'pending'").get());
-  await waitFor('an approval email', () => listOutbox(dev.db).find((r) => r.status === 'sent' && r.text.includes('/approvals/')));
+  await waitFor('a pending approval', async () => (await listStatements(dev.db)).some((s) => s.status === 'pending'));
+  await waitFor('an approval email', async () => (await listOutbox(dev.db)).find((r) => r.status === 'sent' && r.text.includes('/approvals/')));
 
   await page.goto(`${dev.httpUrl}/`);
   await page.screenshot({ path: path.join(ARTIFACTS, 'dev-overview.png'), fullPage: true });
@@ -103,7 +104,7 @@ it('payouts run, then the manager approves from the outbox and the ledger shows 
   await page.getByRole('button', { name: 'Approve payout' }).click();
   await page.getByRole('heading', { name: 'Payout approved' }).waitFor();
 
-  await waitFor('the ledger row', () => exportLedger(dev.db).length === 1);
+  await waitFor('the ledger row', async () => (await exportLedger(dev.db)).length === 1);
   await page.goto(`${dev.httpUrl}/`);
   await page.getByRole('heading', { name: 'Payout ledger (1)' }).waitFor();
 });

@@ -1,4 +1,6 @@
 // SPEC §10: a bad environment value stops the program at start with an error naming the variable.
+import { type Dirent, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { salesflow, workspace } from './cli.js';
 
@@ -8,6 +10,27 @@ describe('configuration (§10)', () => {
       const r = salesflow(workspace(), ['serve'], { [name]: value, SALESFLOW_SECRET: 'conformance-secret-0123456789' });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(name);
+    });
+  }
+
+  // A data source salesflow cannot open is refused before anything is written: no SQLite file in a
+  // folder named after the typo, and the message names the forms that work.
+  for (const value of ['mysql://u:p@db.example:3306/sales', 'postgress://u:p@db.example:5432/sales', 'sqlite:/', 'http://db.example/sales', 'postgres://u:p@db.example:5432/']) {
+    it(`DATABASE_URL=${value} → exit 1 naming the supported forms, nothing created`, () => {
+      const dir = workspace({ 'reps.csv': 'id,name,email\nr1,Ada,ada@acme.example\n' });
+      // Files only: the harness makes an empty var/ for the default data source.
+      const files = () => (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+        .filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name)).sort();
+      const before = files();
+      for (const args of [['serve'], ['import', '--kind', 'reps', 'reps.csv']]) {
+        const r = salesflow(dir, args, { DATABASE_URL: value, SALESFLOW_SECRET: 'conformance-secret-0123456789' });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain('DATABASE_URL');
+        expect(r.stderr).toContain('postgres://user:pass@host:5432/db');
+        expect(r.stderr).toContain('sqlite:PATH');
+        expect(r.stderr).not.toContain(':p@'); // the password is not echoed
+      }
+      expect(files()).toEqual(before);
     });
   }
 });

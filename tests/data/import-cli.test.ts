@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
+import { openDatabase, scalar, sql } from '../../src/data/db.js';
 import { salesflow } from './cli.js';
 import { fixture, tempDir } from './tmp.js';
 
@@ -23,9 +23,9 @@ describe('salesflow import', () => {
     expect(result.stderr).toContain(`${file}:3: amount: expected a plain decimal`);
     expect(result.stderr).toContain(`${file}:7: amount: 1.1234567 has more than 6 decimal places`);
     expect(result.stderr).toContain('6 problems; nothing imported');
-    const db = openDatabase(path);
-    expect(db.prepare('SELECT count(*) FROM deals').pluck().get()).toBe(0);
-    db.close();
+    const db = await openDatabase(path);
+    expect(await scalar(db, sql`SELECT count(*) FROM deals`)).toBe(0);
+    await db.close();
   });
 
   it('explains a bad kind or a missing file', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
+import { openDatabase, scalar, sql } from '../../src/data/db.js';
 import { getDeal } from '../../src/data/deals.js';
 import { formatProblem, importCsv } from '../../src/data/import.js';
 import { getLead } from '../../src/data/leads.js';
@@ -11,22 +11,22 @@ import { fixture, tempDir } from './tmp.js';
 const read = (name: string) => readFileSync(fixture(name), 'utf8');
 
 describe('CSV import', () => {
-  it('imports reps, deals and leads from real CSV files', () => {
-    const db = openDatabase(join(tempDir(), 'crm.db'));
-    expect(importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
-    expect(importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true, inserted: 11, updated: 0 });
-    expect(importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, inserted: 2 });
-    expect(getRep(db, 'r2')).toMatchObject({ name: 'Hopper, Grace', start_date: null, manager: 'vp@acme.example' });
-    expect(getDeal(db, 'D2')).toMatchObject({ name: 'Globex, Analytics', amount: '40000.00', currency: 'USD', contact: null });
-    expect(getDeal(db, 'D9')).toMatchObject({ stage: 'open', closed_at: null });
-    expect(db.prepare("SELECT amount_micros FROM deals WHERE id = 'D2'").pluck().get()).toBe(40000000000);
-    expect(getLead(db, 'L2')).toMatchObject({ name: "O'Neil, Sam", score: null, timezone: null });
-    db.close();
+  it('imports reps, deals and leads from real CSV files', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+    expect(await importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true, inserted: 11, updated: 0 });
+    expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, inserted: 2 });
+    expect(await getRep(db, 'r2')).toMatchObject({ name: 'Hopper, Grace', start_date: null, manager: 'vp@acme.example' });
+    expect(await getDeal(db, 'D2')).toMatchObject({ name: 'Globex, Analytics', amount: '40000.00', currency: 'USD', contact: null });
+    expect(await getDeal(db, 'D9')).toMatchObject({ stage: 'open', closed_at: null });
+    expect(await scalar(db, sql`SELECT amount_micros FROM deals WHERE id = 'D2'`)).toBe(40000000000);
+    expect(await getLead(db, 'L2')).toMatchObject({ name: "O'Neil, Sam", score: null, timezone: null });
+    await db.close();
   });
 
-  it('reports every bad row with its physical line and writes nothing', () => {
-    const db = openDatabase(join(tempDir(), 'crm.db'));
-    const result = importCsv(db, 'deals', read('bad-deals.csv'), 'bad-deals.csv');
+  it('reports every bad row with its physical line and writes nothing', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const result = await importCsv(db, 'deals', read('bad-deals.csv'), 'bad-deals.csv');
     expect(result.ok).toBe(false);
     const lines = result.ok ? [] : result.problems.map(formatProblem);
     // X2's quoted name spans lines 3-4, so X3 is on line 5.
@@ -38,39 +38,39 @@ describe('CSV import', () => {
       expect.stringMatching(/^bad-deals\.csv:6: contact: /),
       'bad-deals.csv:7: amount: 1.1234567 has more than 6 decimal places',
     ]);
-    expect(db.prepare('SELECT count(*) FROM deals').pluck().get()).toBe(0);
-    db.close();
+    expect(await scalar(db, sql`SELECT count(*) FROM deals`)).toBe(0);
+    await db.close();
   });
 
-  it('rejects unknown or missing columns clearly', () => {
-    const db = openDatabase(join(tempDir(), 'crm.db'));
-    const unknown = importCsv(db, 'reps', 'id,name,email,quota\nr1,A,a@x.example,5\n', 'reps.csv');
+  it('rejects unknown or missing columns clearly', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const unknown = await importCsv(db, 'reps', 'id,name,email,quota\nr1,A,a@x.example,5\n', 'reps.csv');
     expect(unknown.ok ? [] : unknown.problems.map(formatProblem)).toEqual([
       expect.stringMatching(/^reps\.csv:1: unknown column "quota" for reps; the columns are id, name, email/),
     ]);
-    const missing = importCsv(db, 'deals', 'id,rep,amount\nD1,r1,5\n', 'deals.csv');
+    const missing = await importCsv(db, 'deals', 'id,rep,amount\nD1,r1,5\n', 'deals.csv');
     expect(missing.ok ? [] : missing.problems.map(formatProblem)).toEqual(['deals.csv:1: missing required columns currency, stage']);
-    const ragged = importCsv(db, 'reps', 'id,name,email\nr1,A\n', 'reps.csv');
+    const ragged = await importCsv(db, 'reps', 'id,name,email\nr1,A\n', 'reps.csv');
     expect(ragged.ok ? [] : ragged.problems.map(formatProblem)).toEqual(['reps.csv:2: row has 2 fields, the header has 3']);
-    const dup = importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
+    const dup = await importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
     expect(dup.ok ? [] : dup.problems.map(formatProblem)).toEqual(['reps.csv:3: id: duplicate id "r1" (first on line 2)']);
-    db.close();
+    await db.close();
   });
 
-  it('re-import updates rows by id and says how many were updated', () => {
-    const db = openDatabase(join(tempDir(), 'crm.db'));
-    importCsv(db, 'reps', read('reps.csv'), 'reps.csv');
-    const again = importCsv(db, 'reps', 'id,name,email,role\nr1,Ada King,ada@acme.example,Manager\nr4,New Rep,new@acme.example,AE\n', 'more.csv');
+  it('re-import updates rows by id and says how many were updated', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    await importCsv(db, 'reps', read('reps.csv'), 'reps.csv');
+    const again = await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada King,ada@acme.example,Manager\nr4,New Rep,new@acme.example,AE\n', 'more.csv');
     expect(again).toEqual({ ok: true, inserted: 1, updated: 1, warnings: [] });
-    expect(getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: null });
-    expect(db.prepare('SELECT count(*) FROM reps').pluck().get()).toBe(4);
-    db.close();
+    expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: null });
+    expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(4);
+    await db.close();
   });
 
-  it('warns about deals whose rep is not imported yet', () => {
-    const db = openDatabase(join(tempDir(), 'crm.db'));
-    const result = importCsv(db, 'deals', read('deals.csv'), 'deals.csv');
+  it('warns about deals whose rep is not imported yet', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const result = await importCsv(db, 'deals', read('deals.csv'), 'deals.csv');
     expect(result.ok && result.warnings[0]).toContain('r1, r2, r3');
-    db.close();
+    await db.close();
   });
 });

@@ -10,12 +10,13 @@ import { parsePeriod } from '../../src/payouts/period.js';
 import type { Expr, MetricDef } from '../../src/plan/schema.js';
 import { listReps } from '../../src/data/reps.js';
 import { bin, field, specRule, str, usd } from '../payouts/spec-rule.js';
+import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 import { fixture, tempDir } from './tmp.js';
 
-function crm(): Db {
-  const db = openDatabase(join(tempDir(), 'crm.db'));
+async function crm(target: DialectTarget): Promise<Db> {
+  const db = await openDatabase(await target.fresh());
   for (const kind of ['reps', 'deals'] as const) {
-    const r = importCsv(db, kind, readFileSync(fixture(`${kind}.csv`), 'utf8'), `${kind}.csv`);
+    const r = await importCsv(db, kind, readFileSync(fixture(`${kind}.csv`), 'utf8'), `${kind}.csv`);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
   }
   return db;
@@ -29,10 +30,10 @@ const window = (label: string) => {
 
 const builtins = ['revenue', 'new_revenue', 'deals_won', 'win_rate', 'avg_deal_size', 'pipeline'];
 
-describe('built-in metrics per rep and period', () => {
-  it('count deals closed inside the quarter only, in the target currency', () => {
-    const db = crm();
-    const m = computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: builtins, definitions: {} });
+forEachDialect('built-in metrics per rep and period', (target) => {
+  it('count deals closed inside the quarter only, in the target currency', async () => {
+    const db = await crm(target);
+    const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: builtins, definitions: {} });
     const r1 = m.forRep('r1');
     expect(r1.metrics).toEqual({
       revenue: { type: 'money', amount: '160000', currency: 'USD' },
@@ -46,43 +47,43 @@ describe('built-in metrics per rep and period', () => {
     expect(r1.leftOut).toEqual([{ id: 'D7', amount: '5000', currency: 'EUR', stage: 'won' }]);
     expect(m.forRep('nobody').metrics.win_rate).toEqual({ type: 'null' });
     expect(m.forRep('nobody').metrics.revenue).toEqual({ type: 'money', amount: '0', currency: 'USD' });
-    db.close();
+    await db.close();
   });
 
-  it('a deal on the last day of the period counts; the first day of the next does not', () => {
-    const db = crm();
-    const revenue = (label: string) =>
-      computeMetrics(db, { window: window(label), currency: 'USD', metrics: ['revenue'], definitions: {} }).forRep('r1').metrics.revenue;
-    expect(revenue('2025-12')).toMatchObject({ amount: '99000' }); // D5 on 2025-12-31
-    expect(revenue('2026-03')).toMatchObject({ amount: '60000' }); // D3 (03-31) + D4 (03-01)
-    expect(revenue('2026-04')).toMatchObject({ amount: '77000' }); // D6 on 2026-04-01
-    expect(revenue('2026')).toMatchObject({ amount: '237000' });
-    db.close();
+  it('a deal on the last day of the period counts; the first day of the next does not', async () => {
+    const db = await crm(target);
+    const revenue = async (label: string) =>
+      (await computeMetrics(db, { window: window(label), currency: 'USD', metrics: ['revenue'], definitions: {} })).forRep('r1').metrics.revenue;
+    expect(await revenue('2025-12')).toMatchObject({ amount: '99000' }); // D5 on 2025-12-31
+    expect(await revenue('2026-03')).toMatchObject({ amount: '60000' }); // D3 (03-31) + D4 (03-01)
+    expect(await revenue('2026-04')).toMatchObject({ amount: '77000' }); // D6 on 2026-04-01
+    expect(await revenue('2026')).toMatchObject({ amount: '237000' });
+    await db.close();
   });
 
-  it('ISO weeks: 2020-W53 runs into January 2021 and 2021-W01 starts after it', () => {
-    const db = openDatabase(join(tempDir(), 'w.db'));
-    importCsv(db, 'deals', [
+  it('ISO weeks: 2020-W53 runs into January 2021 and 2021-W01 starts after it', async () => {
+    const db = await openDatabase(await target.fresh());
+    await importCsv(db, 'deals', [
       'id,rep,amount,currency,stage,closed_at',
       'A,r1,1,USD,won,2020-12-27', // Sunday of 2020-W52
       'B,r1,10,USD,won,2020-12-28', // Monday of 2020-W53
       'C,r1,100,USD,won,2021-01-03', // Sunday of 2020-W53
       'D,r1,1000,USD,won,2021-01-04', // Monday of 2021-W01
     ].join('\n'), 'w.csv');
-    const revenue = (label: string) =>
-      computeMetrics(db, { window: window(label), currency: 'USD', metrics: ['revenue'], definitions: {} }).forRep('r1').metrics.revenue;
-    expect(revenue('2020-W52')).toMatchObject({ amount: '1' });
-    expect(revenue('2020-W53')).toMatchObject({ amount: '110' });
-    expect(revenue('2021-W01')).toMatchObject({ amount: '1000' });
-    db.close();
+    const revenue = async (label: string) =>
+      (await computeMetrics(db, { window: window(label), currency: 'USD', metrics: ['revenue'], definitions: {} })).forRep('r1').metrics.revenue;
+    expect(await revenue('2020-W52')).toMatchObject({ amount: '1' });
+    expect(await revenue('2020-W53')).toMatchObject({ amount: '110' });
+    expect(await revenue('2021-W01')).toMatchObject({ amount: '1000' });
+    await db.close();
   });
 
-  it('sums exactly beyond float precision', () => {
-    const db = openDatabase(join(tempDir(), 'x.db'));
-    importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nA,r1,0.1,USD,won,2026-01-02\nB,r1,0.2,USD,won,2026-01-03\nC,r1,9007199254.740993,USD,won,2026-01-04\n', 'x.csv');
-    const m = computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: ['revenue'], definitions: {} });
+  it('sums exactly beyond float precision', async () => {
+    const db = await openDatabase(await target.fresh());
+    await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nA,r1,0.1,USD,won,2026-01-02\nB,r1,0.2,USD,won,2026-01-03\nC,r1,9007199254.740993,USD,won,2026-01-04\n', 'x.csv');
+    const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: ['revenue'], definitions: {} });
     expect(m.forRep('r1').metrics.revenue).toMatchObject({ amount: '9007199255.040993' });
-    db.close();
+    await db.close();
   });
 });
 
@@ -91,7 +92,7 @@ const def = (name: string, where: Expr | null, aggregate: MetricDef['aggregate']
   type: aggregate === 'count' ? 'number' : 'money', source: { file: 'm.rules', line: 1 },
 });
 
-describe('custom metrics', () => {
+forEachDialect('custom metrics', (target) => {
   const won = bin('=', field('deal', 'stage'), str('won'));
   const analytics = def('analytics_revenue', bin('and', won, bin('=', field('deal', 'product'), str('Analytics'))));
   const bigWins = def('big_wins', bin('and', won, bin('>=', field('deal', 'amount', 'money'), usd('50000'))), 'count');
@@ -100,12 +101,12 @@ describe('custom metrics', () => {
   const doubled: Expr = { kind: 'binary', type: 'money', currency: 'USD', op: '*', left: field('deal', 'amount', 'money'), right: { kind: 'literal', type: 'number', value: { type: 'number', value: '2' } } };
   const bigByArithmetic = def('big_by_js', bin('and', won, bin('>=', doubled, usd('100000'))), 'count');
 
-  it('translate to SQL and agree with the evaluator fallback', () => {
+  it('translate to SQL and agree with the evaluator fallback', async () => {
     expect(conditionToSql(analytics.where)).not.toBeNull();
     expect(conditionToSql(bigByArithmetic.where)).toBeNull();
-    const db = crm();
+    const db = await crm(target);
     const definitions = Object.fromEntries([analytics, bigWins, notAnalytics, bigByArithmetic].map((d) => [d.name, d]));
-    const m = computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: Object.keys(definitions), definitions });
+    const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: Object.keys(definitions), definitions });
     expect(m.forRep('r1').metrics).toEqual({
       analytics_revenue: { type: 'money', amount: '75000', currency: 'USD' },
       big_wins: { type: 'number', value: '1' },
@@ -113,26 +114,26 @@ describe('custom metrics', () => {
       big_by_js: { type: 'number', value: '1' },
     });
     expect(m.forRep('r2').metrics.big_wins).toEqual({ type: 'number', value: '1' });
-    db.close();
+    await db.close();
   });
 
-  it('a null field differs from a literal, like the evaluator says', () => {
-    const db = openDatabase(join(tempDir(), 'n.db'));
-    importCsv(db, 'deals', 'id,rep,amount,currency,stage,product,closed_at\nA,r1,5,USD,won,,2026-01-02\nB,r1,7,USD,won,Core,2026-01-02\n', 'n.csv');
+  it('a null field differs from a literal, like the evaluator says', async () => {
+    const db = await openDatabase(await target.fresh());
+    await importCsv(db, 'deals', 'id,rep,amount,currency,stage,product,closed_at\nA,r1,5,USD,won,,2026-01-02\nB,r1,7,USD,won,Core,2026-01-02\n', 'n.csv');
     const ne = def('ne', bin('!=', field('deal', 'product'), str('Core')), 'count');
     const eq = def('eq', bin('=', field('deal', 'product'), str('Core')), 'count');
     const notEq = def('not_eq', { kind: 'not', type: 'bool', operand: bin('=', field('deal', 'product'), str('Core')) }, 'count');
-    const m = computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: ['ne', 'eq', 'not_eq'], definitions: { ne, eq, not_eq: notEq } });
+    const m = await computeMetrics(db, { window: window('2026-Q1'), currency: 'USD', metrics: ['ne', 'eq', 'not_eq'], definitions: { ne, eq, not_eq: notEq } });
     expect(m.forRep('r1').metrics).toEqual({ ne: { type: 'number', value: '1' }, eq: { type: 'number', value: '1' }, not_eq: { type: 'number', value: '1' } });
-    db.close();
+    await db.close();
   });
 });
 
-describe('gatherFacts', () => {
-  it('collects measure, condition metrics, spiff deals and left-out deals for every selected rep', () => {
-    const db = crm();
+forEachDialect('gatherFacts', (target) => {
+  it('collects measure, condition metrics, spiff deals and left-out deals for every selected rep', async () => {
+    const db = await crm(target);
     const rule = specRule();
-    const gathered = gatherFacts(db, rule, listReps(db), '2026-Q1');
+    const gathered = await gatherFacts(db, rule, await listReps(db), '2026-Q1');
     expect(gathered.ok).toBe(true);
     if (!gathered.ok) return;
     const r1 = gathered.facts.get('r1')!;
@@ -141,19 +142,19 @@ describe('gatherFacts', () => {
     expect(r1.spiffDeals['spiff-1']).toEqual(['D2', 'D3']);
     expect(r1.leftOut).toEqual([{ id: 'D7', amount: '5000', currency: 'EUR', stage: 'won' }]);
     expect(gathered.facts.get('r2')!.leftOut).toEqual([]);
-    db.close();
+    await db.close();
   });
 
-  it('refuses a period of another kind or outside the effective dates', () => {
-    const db = crm();
-    const month = gatherFacts(db, specRule(), [], '2026-03');
+  it('refuses a period of another kind or outside the effective dates', async () => {
+    const db = await crm(target);
+    const month = await gatherFacts(db, specRule(), [], '2026-03');
     expect(month).toEqual({ ok: false, message: expect.stringContaining('paid per quarter') });
-    const outside = gatherFacts(db, specRule(), [], '2027-Q1');
+    const outside = await gatherFacts(db, specRule(), [], '2027-Q1');
     expect(outside).toEqual({ ok: false, message: expect.stringContaining('outside') });
-    const cut = gatherFacts(db, specRule({ effective: { from: '2026-02-01', to: null } }), listReps(db), '2026-Q1');
+    const cut = await gatherFacts(db, specRule({ effective: { from: '2026-02-01', to: null } }), await listReps(db), '2026-Q1');
     expect(cut.ok && cut.window).toEqual({ start: '2026-02-01', end: '2026-03-31' });
     expect(cut.ok && cut.facts.get('r1')!.metrics.revenue).toMatchObject({ amount: '100000' });
-    db.close();
+    await db.close();
   });
 });
 

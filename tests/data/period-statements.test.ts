@@ -13,24 +13,27 @@ import { listReps, upsertRep } from '../../src/data/reps.js';
 import { compareBinary } from '../../src/data/text-order.js';
 import type { Expr, IncentiveRule, MetricDef } from '../../src/plan/schema.js';
 import { bin, field, metric, num, specRule, str, usd } from '../payouts/spec-rule.js';
+import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 import { tempDir } from './tmp.js';
 
 // Ids in every part of the BINARY order: ASCII, Latin-1, U+E000–U+FFFF and above U+FFFF (surrogate pairs).
 const REP_IDS = ['r1', 'r10', 'r2', 'R3', 'é4', '\uE000x', '\uFFFDy', '😀z', '𝔸w', 'r_no_deals', "o'brien"];
 
-function crm(deals = 400): Db {
-  const db = openDatabase(join(tempDir(), 'crm.db'));
-  REP_IDS.forEach((id, i) => upsertRep(db, {
-    id, name: `Rep ${i}`, email: `rep${i}@acme.example`, team: i % 3 ? 'EMEA AEs' : null, role: i % 4 ? 'AE' : 'SE',
-    region: i % 2 ? 'EMEA' : 'AMER', manager: null, timezone: null, start_date: null,
-  }));
+async function crm(target: DialectTarget, deals = 400): Promise<Db> {
+  const db = await openDatabase(await target.fresh());
+  for (const [i, id] of REP_IDS.entries()) {
+    await upsertRep(db, {
+      id, name: `Rep ${i}`, email: `rep${i}@acme.example`, team: i % 3 ? 'EMEA AEs' : null, role: i % 4 ? 'AE' : 'SE',
+      region: i % 2 ? 'EMEA' : 'AMER', manager: null, timezone: null, start_date: null,
+    });
+  }
   let seed = 7;
   const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
   const owners = [...REP_IDS.filter((id) => id !== 'r_no_deals'), 'ghost-rep'];
   for (let i = 0; i < deals; i++) {
     const stage = (['won', 'won', 'lost', 'open'] as const)[next(4)];
     const day = new Date(Date.UTC(2026, 0, 1 + next(200))).toISOString().slice(0, 10);
-    upsertDeal(db, {
+    await upsertDeal(db, {
       id: `D${i}`, rep: owners[next(owners.length)], name: null,
       amount: `${next(90000)}.${String(next(100)).padStart(2, '0')}`, currency: next(10) ? 'USD' : 'EUR', stage,
       product: (['Core', 'Analytics', null] as const)[next(3)], type: (['new', 'renewal', null] as const)[next(3)],
@@ -70,65 +73,67 @@ const rules: Record<string, IncentiveRule> = {
   }),
 };
 
-describe('statements for every rep in one pass', () => {
-  it('equal the general way for every kind of rule, period and data size', () => {
+forEachDialect('statements for every rep in one pass', (target) => {
+  it('equal the general way for every kind of rule, period and data size', async () => {
     for (const size of [40, 400]) {
-      const db = crm(size);
-      const everyone = listReps(db);
+      const db = await crm(target, size);
+      const everyone = await listReps(db);
       for (const [name, rule] of Object.entries(rules)) {
         for (const period of ['2026-Q1', '2026-Q2']) {
-          const streamed = statementsForPeriod(db, rule, period);
-          const general = statementsForPeriod(db, rule, period, { reps: everyone });
+          const streamed = await statementsForPeriod(db, rule, period);
+          const general = await statementsForPeriod(db, rule, period, { reps: everyone });
           expect(streamed.ok, `${name} ${period}`).toBe(true);
           expect(streamed, `${name} ${period} (${size} deals)`).toEqual(general);
         }
       }
-      db.close();
+      await db.close();
     }
   });
 
-  it('lists statements in the reps order of the general way and reports progress to the end', () => {
-    const db = crm();
+  it('lists statements in the reps order of the general way and reports progress to the end', async () => {
+    const db = await crm(target);
     const seen: [number, number][] = [];
-    const result = statementsForPeriod(db, rules.allReps, '2026-Q1', { onProgress: (done, total) => seen.push([done, total]) });
+    const result = await statementsForPeriod(db, rules.allReps, '2026-Q1', { onProgress: (done, total) => seen.push([done, total]) });
     if (!result.ok) throw new Error(result.message);
-    expect(result.statements.map((s) => s.rep)).toEqual(listReps(db).map((r) => r.id));
+    expect(result.statements.map((s) => s.rep)).toEqual((await listReps(db)).map((r) => r.id));
     expect(seen.at(-1)).toEqual([REP_IDS.length, REP_IDS.length]);
     expect(result.statements.find((s) => s.rep === 'r_no_deals')).toMatchObject({ measure: '0.00', lines: [], total: '0.00' });
-    db.close();
+    await db.close();
   });
 
-  it('period errors read the same as the general way', () => {
-    const db = crm(10);
-    expect(statementsForPeriod(db, rules.spec, '2026-03')).toEqual(statementsForPeriod(db, rules.spec, '2026-03', { reps: listReps(db) }));
-    expect(statementsForPeriod(db, rules.spec, '2027-Q1')).toMatchObject({ ok: false, message: expect.stringContaining('outside') });
-    db.close();
+  it('period errors read the same as the general way', async () => {
+    const db = await crm(target, 10);
+    expect(await statementsForPeriod(db, rules.spec, '2026-03')).toEqual(await statementsForPeriod(db, rules.spec, '2026-03', { reps: await listReps(db) }));
+    expect(await statementsForPeriod(db, rules.spec, '2027-Q1')).toMatchObject({ ok: false, message: expect.stringContaining('outside') });
+    await db.close();
   });
 });
 
-describe('the deal scan plan', () => {
-  it('gives the same metrics through a table pass (wide window) and through the index (few reps)', () => {
-    const db = crm();
+forEachDialect('the deal scan plan', (target) => {
+  it('gives the same metrics through a table pass (wide window) and through the index (few reps)', async () => {
+    const db = await crm(target);
     const query = { window: { start: '2026-01-01', end: '2026-06-30' }, currency: 'USD', metrics: ['revenue', 'deals_won', 'win_rate', 'pipeline', 'avg_deal_size'], definitions: {} };
-    const wide = computeMetrics(db, query);
+    const wide = await computeMetrics(db, query);
     for (const id of REP_IDS) {
-      expect(computeMetrics(db, { ...query, reps: [id] }).forRep(id)).toEqual(wide.forRep(id));
+      expect((await computeMetrics(db, { ...query, reps: [id] })).forRep(id)).toEqual(wide.forRep(id));
     }
-    db.close();
+    await db.close();
   });
 });
 
 describe('BINARY text order in JS', () => {
-  it('orders strings exactly as SQLite ORDER BY does', () => {
-    const db = openDatabase(join(tempDir(), 'order.db'));
-    const insert = db.prepare('INSERT INTO reps (id, name, email, updated_at) VALUES (?, ?, ?, ?)');
+  it('orders strings exactly as SQLite ORDER BY does', async () => {
+    const db = await openDatabase(join(tempDir(), 'order.db'));
+    // SQLite's own order, read through the raw handle: the property runs hundreds of times.
+    const raw = db.sqlite!;
+    const insert = raw.prepare('INSERT INTO reps (id, name, email, updated_at) VALUES (?, ?, ?, ?)');
     const text = fc.string({ unit: fc.constantFrom('a', 'B', '_', 'é', '\uD7FF', '\uE000', '\uFFFD', '😀', '𝔸', '0'), maxLength: 4 });
     fc.assert(fc.property(fc.uniqueArray(text, { minLength: 1, maxLength: 12 }), (ids) => {
-      db.exec('DELETE FROM reps');
+      raw.exec('DELETE FROM reps');
       for (const id of ids) insert.run(id, 'n', 'e@x.example', 'now');
-      const sqlite = db.prepare('SELECT id FROM reps ORDER BY id').pluck().all();
+      const sqlite = raw.prepare('SELECT id FROM reps ORDER BY id').pluck().all();
       expect([...ids].sort(compareBinary)).toEqual(sqlite);
     }), { numRuns: 200 });
-    db.close();
+    await db.close();
   });
 });

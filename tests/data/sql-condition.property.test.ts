@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
+import { column, openDatabase, sql } from '../../src/data/db.js';
 import { upsertDeal } from '../../src/data/deals.js';
 import { findRepsWhere, upsertRep } from '../../src/data/reps.js';
 import { conditionToSql } from '../../src/data/sql-condition.js';
@@ -36,13 +36,13 @@ const condition: fc.Arbitrary<Expr> = fc.letrec<{ c: Expr }>((tie) => ({
 })).c;
 
 describe('conditions in SQL mean what the evaluator means', () => {
-  it('selects the same deals as evaluate.ts for random conditions over nulls, currencies and quotes', () => {
-    const db = openDatabase(join(tempDir(), 'p.db'));
+  it('selects the same deals as evaluate.ts for random conditions over nulls, currencies and quotes', async () => {
+    const db = await openDatabase(join(tempDir(), 'p.db'));
     const deals: DealRecord[] = [];
     const reps: RepRecord[] = ['r1', 'r2', 'r3'].map((id, i) => ({
       id, name: id, email: `${id}@x.example`, team: null, role: null, region: regions[i], manager: null, timezone: null, start_date: null,
     }));
-    reps.forEach((r) => upsertRep(db, r));
+    for (const r of reps) await upsertRep(db, r);
     let n = 0;
     for (const product of products) for (const stage of ['won', 'lost', 'open'] as const) for (const [amount, currency] of [['500', 'USD'], ['1000.5', 'EUR'], ['20000', 'USD']]) {
       const deal: DealRecord = {
@@ -51,19 +51,19 @@ describe('conditions in SQL mean what the evaluator means', () => {
       };
       n++;
       deals.push(deal);
-      upsertDeal(db, deal);
+      await upsertDeal(db, deal);
     }
-    fc.assert(
-      fc.property(condition, (expr) => {
-        const sql = conditionToSql(expr);
-        expect(sql).not.toBeNull();
-        const fromSql = db.prepare(`SELECT d.id FROM deals d LEFT JOIN reps r ON r.id = d.rep WHERE ${sql!.sql} ORDER BY d.id`).pluck().all();
+    await fc.assert(
+      fc.asyncProperty(condition, async (expr) => {
+        const where = conditionToSql(expr);
+        expect(where).not.toBeNull();
+        const fromSql = await column(db, sql`SELECT d.id FROM deals d LEFT JOIN reps r ON r.id = d.rep WHERE ${sql.raw(where!.sql)} ORDER BY d.id`);
         const fromJs = deals.filter((deal) => holds(expr, { deal, rep: reps.find((r) => r.id === deal.rep) })).map((d) => d.id).sort();
         expect(fromSql).toEqual(fromJs);
       }),
       { numRuns: 400 },
     );
-    db.close();
+    await db.close();
   });
 });
 
@@ -76,18 +76,18 @@ describe('rep conditions', () => {
       tie('c').map((operand): Expr => ({ kind: 'not', type: 'bool', operand }))),
   })).c;
 
-  it('findRepsWhere selects in SQL exactly the reps the evaluator selects', () => {
-    const db = openDatabase(join(tempDir(), 'r.db'));
+  it('findRepsWhere selects in SQL exactly the reps the evaluator selects', async () => {
+    const db = await openDatabase(join(tempDir(), 'r.db'));
     const reps: RepRecord[] = [];
     let i = 0;
     for (const region of [null, 'EMEA', 'AMER']) for (const role of [null, 'AE']) for (const team of [null, 'x']) {
       const rep: RepRecord = { id: `r${i++}`, name: 'n', email: 'n@x.example', team, role, region, manager: null, timezone: null, start_date: null };
       reps.push(rep);
-      upsertRep(db, rep);
+      await upsertRep(db, rep);
     }
-    fc.assert(fc.property(repCondition, (expr) => {
-      expect(findRepsWhere(db, expr).map((r) => r.id)).toEqual(reps.filter((rep) => holds(expr, { rep })).map((r) => r.id).sort());
+    await fc.assert(fc.asyncProperty(repCondition, async (expr) => {
+      expect((await findRepsWhere(db, expr)).map((r) => r.id)).toEqual(reps.filter((rep) => holds(expr, { rep })).map((r) => r.id).sort());
     }), { numRuns: 200 });
-    db.close();
+    await db.close();
   });
 });

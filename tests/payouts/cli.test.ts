@@ -100,11 +100,11 @@ describe('salesflow test', () => {
 describe('salesflow payouts export', () => {
   it('prints the approved ledger of the period as CSV with proper quoting', async () => {
     const path = join(tempDir(), 'salesflow.db');
-    const db = openDatabase(path);
+    const db = await openDatabase(path);
     const base = { ruleId: 'ae', ruleVersion: 'v1', currency: 'USD', approvedAt: '2026-04-03T09:00:00.000Z' };
-    recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1' });
-    recordPayout(db, { ...base, ruleName: 'AE', rep: 'r2', period: '2026-Q2', amount: '5.00', approvedBy: 'vp@acme.example', workflowId: 'payout:ae:r2:2026-Q2' });
-    db.close();
+    await recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1' });
+    await recordPayout(db, { ...base, ruleName: 'AE', rep: 'r2', period: '2026-Q2', amount: '5.00', approvedBy: 'vp@acme.example', workflowId: 'payout:ae:r2:2026-Q2' });
+    await db.close();
     const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
     expect(r.code).toBe(0);
     const parsed = parseCsv(r.stdout);

@@ -11,13 +11,13 @@ const plan: Plan = { formatVersion: 1, hash: 'h', metrics: [], rules: [specRule(
 const casesDir = (name: string) => fileURLToPath(new URL(`../fixtures/cases/${name}`, import.meta.url));
 
 describe('rule test cases', () => {
-  it('finds case folders under tests/ beside the rules', () => {
+  it('finds case folders under tests/ beside the rules', async () => {
     const folders = findCaseFolders([`${root}/rules`]);
     expect(folders.map((f) => f.file)).toContain(`${root}/rules/tests/commission/case.json`);
   });
 
-  it('the SPEC §5 cases pass against the hand-written plan', () => {
-    const results = runCaseFolder(plan, { dir: casesDir('spec-example'), file: `${casesDir('spec-example')}/case.json` }, root);
+  it('the SPEC §5 cases pass against the hand-written plan', async () => {
+    const results = await runCaseFolder(plan, { dir: casesDir('spec-example'), file: `${casesDir('spec-example')}/case.json` }, root);
     expect(results.map((r) => [r.name, r.ok, r.report])).toEqual([
       ['marginal bands and spiffs (SPEC §5 example: 160k on a 100k target)', true, []],
       ['the cap cuts 36,500 down to 30,000', true, []],
@@ -26,8 +26,8 @@ describe('rule test cases', () => {
     ]);
   });
 
-  it('a failing case shows expected against actual lines and the totals', () => {
-    const [result] = runCaseFolder(plan, { dir: casesDir('wrong-total'), file: `${casesDir('wrong-total')}/case.json` }, root);
+  it('a failing case shows expected against actual lines and the totals', async () => {
+    const [result] = await runCaseFolder(plan, { dir: casesDir('wrong-total'), file: `${casesDir('wrong-total')}/case.json` }, root);
     expect(result.ok).toBe(false);
     expect(result.name).toBe('wrong-total');
     const text = result.report.join('\n');
@@ -38,13 +38,13 @@ describe('rule test cases', () => {
     expect(text).toContain('total: expected 16100.00, got 15500.00');
   });
 
-  it('a fixture that does not import fails the case with the CSV problem', () => {
-    const [result] = runCaseFolder(plan, { dir: casesDir('bad-fixture'), file: `${casesDir('bad-fixture')}/case.json` }, root);
+  it('a fixture that does not import fails the case with the CSV problem', async () => {
+    const [result] = await runCaseFolder(plan, { dir: casesDir('bad-fixture'), file: `${casesDir('bad-fixture')}/case.json` }, root);
     expect(result.ok).toBe(false);
     expect(result.report.join('\n')).toMatch(/tests\/fixtures\/cases\/bad-fixture\/deals\.csv:2: amount: expected a plain decimal/);
   });
 
-  it('diffs lists by their longest common run', () => {
+  it('diffs lists by their longest common run', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '+ x', '- b', '  c', '+ d']);
   });
 });

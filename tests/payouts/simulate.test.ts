@@ -2,27 +2,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simulate, statementWriter } from '../../src/cli/commands/simulate.js';
-import { openDatabase, type Db } from '../../src/data/db.js';
+import { openDatabase, scalar, sql, type Db } from '../../src/data/db.js';
 import { importCsv } from '../../src/data/import.js';
 import { statementJson, statementTable } from '../../src/payouts/render.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { fixture, tempDir } from '../data/tmp.js';
 import { specRule } from './spec-rule.js';
 
-function crm(): Db {
+async function crm(): Promise<Db> {
   const path = join(tempDir(), 'crm.db');
-  const db = openDatabase(path);
-  for (const kind of ['reps', 'deals'] as const) importCsv(db, kind, readFileSync(fixture(`${kind}.csv`), 'utf8'), `${kind}.csv`);
-  db.close();
-  return openDatabase(path, { readonly: true });
+  const db = await openDatabase(path);
+  for (const kind of ['reps', 'deals'] as const) await importCsv(db, kind, readFileSync(fixture(`${kind}.csv`), 'utf8'), `${kind}.csv`);
+  await db.close();
+  return await openDatabase(path, { readonly: true });
 }
 
 const plan = (rules = [specRule()]): Plan => ({ formatVersion: 1, hash: 'h', metrics: [], rules });
 
 describe('simulate', () => {
-  it('computes a statement for every rep the rule selects, in the SPEC §8 JSON shape', () => {
-    const db = crm();
-    const result = simulate(plan(), db, { period: '2026-Q1' });
+  it('computes a statement for every rep the rule selects, in the SPEC §8 JSON shape', async () => {
+    const db = await crm();
+    const result = await simulate(plan(), db, { period: '2026-Q1' });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const json = result.statements.map(statementJson);
@@ -40,12 +40,12 @@ describe('simulate', () => {
     expect(r2).toMatchObject({ capped: true, total: '30000.00' });
     expect(r2.lines.at(-1)).toMatchObject({ kind: 'cap', amount: '-6500.00' });
     expect(result.statements[0].warnings[0]).toContain('D7');
-    db.close();
+    await db.close();
   });
 
-  it('renders a readable table with aligned amounts and explanations', () => {
-    const db = crm();
-    const result = simulate(plan(), db, { period: '2026-Q1' });
+  it('renders a readable table with aligned amounts and explanations', async () => {
+    const db = await crm();
+    const result = await simulate(plan(), db, { period: '2026-Q1' });
     const table = result.ok ? statementTable(result.statements) : '';
     expect(table).toContain('AE commission FY26 · 2026-Q1 · r1 Ada Lovelace');
     expect(table).toContain('revenue 160,000.00 USD of target 100,000.00 USD = 160.00% attainment');
@@ -53,24 +53,24 @@ describe('simulate', () => {
     expect(table).toMatch(/total\s+16,000.00 USD\n/);
     expect(table).toContain('reward     Extra day off');
     expect(table).toContain('warning    deal D7');
-    db.close();
+    await db.close();
   });
 
-  it('explains a bad period, an unknown rule and a period of the wrong kind', () => {
-    const db = crm();
-    expect(simulate(plan(), db, { period: 'Q1' })).toEqual({ ok: false, message: expect.stringContaining('2026-Q1 (quarter)') });
-    expect(simulate(plan(), db, { period: '2026-Q1', rule: 'AE comission FY26' }))
+  it('explains a bad period, an unknown rule and a period of the wrong kind', async () => {
+    const db = await crm();
+    expect(await simulate(plan(), db, { period: 'Q1' })).toEqual({ ok: false, message: expect.stringContaining('2026-Q1 (quarter)') });
+    expect(await simulate(plan(), db, { period: '2026-Q1', rule: 'AE comission FY26' }))
       .toEqual({ ok: false, message: expect.stringContaining('did you mean "AE commission FY26"?') });
-    expect(simulate(plan(), db, { period: '2026-03', rule: 'AE commission FY26' }))
+    expect(await simulate(plan(), db, { period: '2026-03', rule: 'AE commission FY26' }))
       .toEqual({ ok: false, message: expect.stringContaining('paid per quarter') });
-    expect(simulate(plan(), db, { period: '2027-Q1' })).toEqual({ ok: false, message: expect.stringContaining('outside') });
-    db.close();
+    expect(await simulate(plan(), db, { period: '2027-Q1' })).toEqual({ ok: false, message: expect.stringContaining('outside') });
+    await db.close();
   });
 
-  it('writes statements out as they come: the same JSON array and table as the whole list would give', () => {
-    const db = crm();
-    const result = simulate(plan(), db, { period: '2026-Q1' });
-    db.close();
+  it('writes statements out as they come: the same JSON array and table as the whole list would give', async () => {
+    const db = await crm();
+    const result = await simulate(plan(), db, { period: '2026-Q1' });
+    await db.close();
     if (!result.ok) throw new Error(result.message);
     const written = (format: 'table' | 'json', statements = result.statements) => {
       const chunks: string[] = [];
@@ -86,12 +86,12 @@ describe('simulate', () => {
     expect(table.trimEnd().split('\n').at(-1)).toBe('2 statements, total 46,000.00 USD');
   });
 
-  it('never writes to the data source', () => {
-    const db = crm();
-    const before = db.prepare('SELECT (SELECT count(*) FROM statements) + (SELECT count(*) FROM ledger)').pluck().get();
-    simulate(plan(), db, { period: '2026-Q1' });
-    expect(db.readonly).toBe(true);
-    expect(db.prepare('SELECT (SELECT count(*) FROM statements) + (SELECT count(*) FROM ledger)').pluck().get()).toBe(before);
-    db.close();
+  it('never writes to the data source', async () => {
+    const db = await crm();
+    const before = await scalar(db, sql`SELECT (SELECT count(*) FROM statements) + (SELECT count(*) FROM ledger)`);
+    await simulate(plan(), db, { period: '2026-Q1' });
+    expect(db.sqlite?.readonly).toBe(true);
+    expect(await scalar(db, sql`SELECT (SELECT count(*) FROM statements) + (SELECT count(*) FROM ledger)`)).toBe(before);
+    await db.close();
   });
 });

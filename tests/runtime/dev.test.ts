@@ -7,6 +7,7 @@ import { afterAll, expect, test } from 'vitest';
 import { listCaughtMail } from '../../src/runtime/mail-catcher.js';
 import { runDev, type RunningDev } from '../../src/runtime/dev.js';
 import { freePort } from '../../src/temporal/index.js';
+import { scalar, sql } from '../../src/data/db.js';
 
 const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-dev-test-'));
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
@@ -49,13 +50,23 @@ async function temporalClient(dev: RunningDev): Promise<Client> {
   return new Client({ connection });
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitForAsync<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -65,7 +76,7 @@ test('salesflow dev: demo data, schedules applied, a signed event becomes a caug
   const first = await withDev(async (dev) => {
     secret = dev.secret;
     expect(dev.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const reps = dev.db.prepare('SELECT count(*) FROM reps').pluck().get() as number;
+    const reps = await scalar(dev.db, sql`SELECT count(*) FROM reps`) as number;
     expect(reps).toBeGreaterThanOrEqual(8);
 
     // The sample event the instructions point at, sent as a CRM would.
@@ -79,17 +90,26 @@ test('salesflow dev: demo data, schedules applied, a signed event becomes a caug
     expect(accepted.routed.started).toHaveLength(1);
     workflowId = accepted.routed.started[0];
     const email = (JSON.parse(body) as { lead: { email: string } }).lead.email;
-    const mail = await waitFor(() => listCaughtMail(dev.db, { to: email })[0]);
+    const mail = await waitFor(async () => (await listCaughtMail(dev.db, { to: email }))[0]);
     expect(mail.raw).toContain('List-Unsubscribe');
 
     const outbox = await fetch(`${dev.httpUrl}/outbox`);
     expect(await outbox.text()).toContain(email);
+    // The webinar sequence now waits 2 days before the case study: the outbox lists it as held.
+    const held = await waitForAsync(async () => {
+      const page = await (await fetch(`${dev.httpUrl}/outbox`)).text();
+      return /<tr class="held">[\s\S]*?case-study[\s\S]*?wait 2 days/.test(page) ? page : undefined;
+    });
+    expect(held).toContain(email);
   });
   expect(first.code).toBe(0);
   expect(first.output).toContain('loaded demo data');
   expect(first.output).toMatch(/Plan: \d+ to add, 0 to change, 0 to remove, 0 unchanged\./);
   expect(first.output).toContain(`SALESFLOW_SECRET=${secret}`);
   expect(first.output).toContain('Temporal UI');
+  expect(first.output).toContain('The outbox also lists emails\nthat are held (quiet hours, a wait) with when they will go out and why.');
+  // The demo's webinar thanks goes out at once on any day and hour: nothing is announced as held.
+  expect(first.output).not.toContain('will be held until');
 
   const second = await withDev(async (dev) => {
     expect(dev.secret).toBe(secret);

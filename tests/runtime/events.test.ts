@@ -16,7 +16,7 @@ let eventNo = 0;
 
 beforeAll(async () => {
   h = await startHarness('events');
-  upsertRep(h.db, {
+  await upsertRep(h.db, {
     id: 'r-ada', name: 'Ada Rep', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
     manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null,
   });
@@ -59,28 +59,28 @@ describe('event routing on a real Temporal server', () => {
     expect(second.started).toEqual([]);
     expect(second.alreadyRunning).toEqual(['seq:webinar-follow-up:lead:L-ana']);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(h.caught(ana.email)).toHaveLength(1);
+    expect(await h.caught(ana.email)).toHaveLength(1);
     // The entity itself is still upserted: conditions read current data.
-    expect(getLead(h.db, 'L-ana')?.name).toBe('Ana Again');
+    expect((await getLead(h.db, 'L-ana'))?.name).toBe('Ana Again');
   });
 
   test('an event whose condition does not hold starts nothing but is recorded', async () => {
     const out = await route(event('lead.created', { lead: lead('L-web', { source: 'website' }) }));
     expect(out).toMatchObject({ duplicate: false, started: [], alreadyRunning: [], stopped: [] });
-    expect(getLead(h.db, 'L-web')?.source).toBe('website');
+    expect((await getLead(h.db, 'L-web'))?.source).toBe('website');
   });
 
   test('an event id seen before is acknowledged and changes nothing', async () => {
     const bo = lead('L-bo', { source: 'website' });
     const original = event('lead.created', { lead: bo }, 'evt-dup');
     expect((await route(original)).duplicate).toBe(false);
-    const events = countEvents(h.db);
+    const events = await countEvents(h.db);
 
     // Same id, different content (a webhook retry of an edited payload): nothing moves.
     const again = await route(event('lead.created', { lead: { ...bo, source: 'webinar', name: 'Changed' } }, 'evt-dup'));
     expect(again).toMatchObject({ duplicate: true, started: [], stopped: [] });
-    expect(getLead(h.db, 'L-bo')).toMatchObject({ name: 'Lead L-bo', source: 'website' });
-    expect(countEvents(h.db)).toBe(events);
+    expect(await getLead(h.db, 'L-bo')).toMatchObject({ name: 'Lead L-bo', source: 'website' });
+    expect(await countEvents(h.db)).toBe(events);
     await expect(h.client.workflow.getHandle('seq:webinar-follow-up:lead:L-bo').describe()).rejects.toThrow();
   });
 
@@ -93,7 +93,7 @@ describe('event routing on a real Temporal server', () => {
     const outcome = await result('seq:webinar-follow-up:lead:L-cy');
     expect(outcome.outcome).toBe('stopped');
     expect(outcome.stoppedBy).toMatchObject({ eventType: 'lead.replied', eventId: stop.eventId });
-    expect(h.caught(cy.email)).toHaveLength(1);
+    expect(await h.caught(cy.email)).toHaveLength(1);
 
     // A finished sequence is not started again by a later trigger.
     const later = await route(event('lead.created', { lead: cy }));
@@ -112,7 +112,7 @@ describe('event routing on a real Temporal server', () => {
 
   test('a lead event stops deal sequences whose contact is the lead; unsubscribe suppresses the address', async () => {
     const ed = lead('L-ed', { source: 'website' });
-    upsertLead(h.db, ed);
+    await upsertLead(h.db, ed);
     const renewal = deal('D-2', { contact: ed.email });
     const created = await route(event('deal.created', { deal: renewal }));
     expect(created.started).toEqual(['seq:renewal-nudges:deal:D-2']);
@@ -121,7 +121,7 @@ describe('event routing on a real Temporal server', () => {
     const unsub = await route(event('lead.unsubscribed', { lead: ed }));
     expect(unsub.suppressed).toBe(ed.email);
     expect(unsub.stopped).toEqual(['seq:renewal-nudges:deal:D-2']);
-    expect(isSuppressed(h.db, ed.email.toUpperCase())).toBe(true);
+    expect(await isSuppressed(h.db, ed.email.toUpperCase())).toBe(true);
     expect((await result('seq:renewal-nudges:deal:D-2')).outcome).toBe('stopped');
   });
 

@@ -23,7 +23,7 @@ let mail: MailCatcher;
 let connection: Connection;
 
 beforeAll(async () => {
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   [server, mail] = await Promise.all([spawnDevServer({ dbFile: null }), startMailCatcher(db)]);
   connection = await Connection.connect({ address: server.address });
 }, 60_000);
@@ -69,19 +69,19 @@ test('`salesflow worker` runs with the memory settings, runs a sequence, and exi
   const started = await worker.line(/polling task queue "launcher"/);
   expect(started).toContain('memory: semi-space 2 MB, 2 malloc arenas');
 
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   const lead = { id: 'l1', name: 'Lin', email: 'lin@prospect.example', company: null, source: 'webinar', stage: null, owner: null, timezone: null, score: null };
-  upsertLead(db, lead);
-  db.close();
+  await upsertLead(db, lead);
+  await db.close();
   const client = new Client({ connection, namespace: server.namespace });
   const rule = sequenceRule({ id: 'launcher-seq', templates: [template('hello', 'Hello {{lead.name}}', 'Hi.')], steps: [step.send('hello')] });
   const result = await client.workflow.execute('sequenceWorkflow', {
     taskQueue: 'launcher', workflowId: workflowIds.sequence(rule.id, 'lead', lead.id), args: [{ rule, subject: { kind: 'lead', lead } }],
   });
   expect(result).toMatchObject({ outcome: 'completed' });
-  const reader = openDatabase(dbPath);
-  expect(listCaughtMail(reader, { to: lead.email }).map((m) => m.subject)).toEqual(['Hello Lin']);
-  reader.close();
+  const reader = await openDatabase(dbPath);
+  expect((await listCaughtMail(reader, { to: lead.email })).map((m) => m.subject)).toEqual(['Hello Lin']);
+  await reader.close();
 
   // The signal goes to the process spawned: node itself, not a shell waiting on it.
   worker.child.kill('SIGTERM');
@@ -101,7 +101,7 @@ test('the settings can be turned off, and a semi-space size of your own is kept'
   expect(await own.exited).toBe(0);
 }, 120_000);
 
-test('other commands run node as is and keep their exit status', () => {
+test('other commands run node as is and keep their exit status', async () => {
   const check = spawnSync(bin, ['check', fileURLToPath(new URL('../../rules', import.meta.url))], { encoding: 'utf8' });
   expect(check.status).toBe(0);
   expect(check.stderr).toMatch(/0 errors/);

@@ -7,6 +7,7 @@ import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/ru
 import type { PayoutResult } from '../../src/workflows/api.js';
 import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { rows, sql } from '../../src/data/db.js';
 
 let h: Harness;
 const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
@@ -23,8 +24,8 @@ function rep(id: string, role: string): RepRecord {
 
 beforeAll(async () => {
   h = await startHarness('payouts');
-  for (const r of [rep('r-1', 'AE'), rep('r-2', 'AE'), rep('r-3', 'SDR')]) upsertRep(h.db, r);
-  upsertDeal(h.db, {
+  for (const r of [rep('r-1', 'AE'), rep('r-2', 'AE'), rep('r-3', 'SDR')]) await upsertRep(h.db, r);
+  await upsertDeal(h.db, {
     id: 'D-1', rep: 'r-1', name: 'Big one', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
     type: 'new', source: null, closed_at: '2026-02-10', contact: null,
   });
@@ -51,11 +52,11 @@ test('payouts run starts one payout per matching rep, and a second run starts no
   expect(second.map((r) => r.outcome)).toEqual(['already-run', 'already-run']);
   expect(describePayoutRuns(selection.rules, q1, second)).toContain('already run  Rep r-1 (r-1)  payout:ae-commission:r-1:2026-Q1');
 
-  const ledger = h.db.prepare('SELECT rep, amount FROM ledger ORDER BY rep').all();
+  const ledger = await rows(h.db, sql`SELECT rep, amount FROM ledger ORDER BY rep`);
   expect(ledger).toEqual([{ rep: 'r-1', amount: '5000.00' }]);
 });
 
-test('a period that has not ended is refused with a clear message', () => {
+test('a period that has not ended is refused with a clear message', async () => {
   const q2 = (parsePeriod('2026-Q2') as { ok: true; period: Period }).period;
   const selection = selectIncentives(plan, q2, undefined, new Date('2026-06-30T12:00:00Z'));
   expect(selection).toEqual({
@@ -64,7 +65,7 @@ test('a period that has not ended is refused with a clear message', () => {
   });
 });
 
-test('a period of another kind than the rule pays, or an unknown rule, is refused', () => {
+test('a period of another kind than the rule pays, or an unknown rule, is refused', async () => {
   const march = (parsePeriod('2026-03') as { ok: true; period: Period }).period;
   expect(selectIncentives(plan, march, 'AE commission', afterQ1)).toMatchObject({ ok: false, message: expect.stringContaining('pays per quarter, not per month') });
   expect(selectIncentives(plan, q1, 'Nope', afterQ1)).toMatchObject({ ok: false, message: 'no incentive named "Nope" (incentives: "AE commission")' });

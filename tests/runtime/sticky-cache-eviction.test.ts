@@ -64,7 +64,7 @@ async function until<T>(what: string, check: () => T | false | Promise<T | false
 
 it('six sequences evicted from a two-workflow sticky cache while asleep wake up and send each email once', async () => {
   expect(small.worker.options.maxCachedWorkflows).toBe(2);
-  for (const lead of leads) upsertLead(h.db, lead);
+  for (const lead of leads) await upsertLead(h.db, lead);
   let mostCached = 0;
   const sampler = setInterval(() => { mostCached = Math.max(mostCached, small.worker.getStatus().numCachedWorkflows); }, 20);
   try {
@@ -75,12 +75,13 @@ it('six sequences evicted from a two-workflow sticky cache while asleep wake up 
 
     // All six asleep at one moment (first email in, second not yet) with at most two cached: at
     // least four runs are held by nobody but their history.
-    const subjects = (l: LeadRecord) => h.caught(l.email).map((m) => m.subject);
-    await until('all six first emails', () => leads.every((l) => subjects(l).length === 1), waitMs * 2);
-    expect(leads.every((l) => subjects(l).length === 1)).toBe(true);
+    const subjects = async (l: LeadRecord) => (await h.caught(l.email)).map((m) => m.subject);
+    const counts = async () => Promise.all(leads.map(async (l) => (await subjects(l)).length));
+    await until('all six first emails', async () => (await counts()).every((n) => n === 1), waitMs * 2);
+    expect((await counts()).every((n) => n === 1)).toBe(true);
     expect(small.worker.getStatus().numCachedWorkflows).toBeLessThanOrEqual(2);
 
-    await until('all six second emails', () => leads.every((l) => subjects(l).length >= 2), 60_000);
+    await until('all six second emails', async () => (await counts()).every((n) => n >= 2), 60_000);
     const statuses = await until('all six runs to close', async () => {
       const names = await Promise.all(runs.map(async (id) => (await h.client.workflow.getHandle(id).describe()).status.name));
       return names.every((n) => n !== 'RUNNING') && names;
@@ -89,9 +90,9 @@ it('six sequences evicted from a two-workflow sticky cache while asleep wake up 
     for (const id of runs) expect(((await h.client.workflow.getHandle(id).result()) as { outcome: string }).outcome).toBe('completed');
 
     // Exactly once each, at the SMTP server and in the outbox.
-    expect(leads.map(subjects)).toEqual(leads.map((l) => [`Hello ${l.name}`, `Still there, ${l.name}?`]));
+    expect(await Promise.all(leads.map(subjects))).toEqual(leads.map((l) => [`Hello ${l.name}`, `Still there, ${l.name}?`]));
     for (const lead of leads) {
-      expect(listOutbox(h.db, { to: lead.email }).map((r) => [r.template, r.status]).sort()).toEqual([['again', 'sent'], ['hello', 'sent']]);
+      expect((await listOutbox(h.db, { to: lead.email })).map((r) => [r.template, r.status]).sort()).toEqual([['again', 'sent'], ['hello', 'sent']]);
     }
     // Replaying from history matched what the runs had done: no workflow task failed (nondeterminism).
     for (const id of runs) {

@@ -29,13 +29,13 @@ let h: LoopHarness;
 beforeAll(async () => {
   h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] });
   for (const n of [1, 2, 3, 4, 5]) {
-    upsertRep(h.db, {
+    await upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
     });
     // 160,000 USD of won revenue: 8%·100k + 12%·50k + 15%·10k = 15,500 USD (the SPEC example).
     for (const [i, amount] of ['100000', '60000'].entries()) {
-      upsertDeal(h.db, {
+      await upsertDeal(h.db, {
         id: `d-${n}-${i}`, rep: `rep-${n}`, name: `Deal ${i}`, amount, currency: 'USD', stage: 'won', product: 'Platform',
         type: 'new', source: null, closed_at: '2026-02-1' + i, contact: null,
       });
@@ -61,7 +61,7 @@ const decide = (link: string, decision: string, extra: Record<string, string> = 
     body: new URLSearchParams({ decision, ...extra }).toString(),
   });
 
-const ledgerRows = () => exportLedger(h.db).length;
+const ledgerRows = async () => (await exportLedger(h.db)).length;
 
 describe('approving a payout from the emailed link', () => {
   let handle: WorkflowHandle;
@@ -89,7 +89,7 @@ describe('approving a payout from the emailed link', () => {
     const status = await handle.query(payoutStatusQuery);
     expect(status.phase).toBe('awaiting-approval');
     expect(status.decision).toBeNull();
-    expect(ledgerRows()).toBe(0);
+    expect(await ledgerRows()).toBe(0);
   });
 
   it('refuses a decision posted from another site (403) and changes nothing', async () => {
@@ -113,8 +113,8 @@ describe('approving a payout from the emailed link', () => {
     expect(page).toContain('Approved by <strong>mgr1@acme.example</strong>');
     const result = (await handle.result()) as { phase: string; ledgerEntryCreated: boolean };
     expect(result.phase).toBe('approved');
-    expect(ledgerRows()).toBe(1);
-    expect(exportLedger(h.db)[0]).toMatchObject({ rep: 'rep-1', period: PERIOD, amount: '15500.00', approvedBy: 'mgr1@acme.example' });
+    expect(await ledgerRows()).toBe(1);
+    expect((await exportLedger(h.db))[0]).toMatchObject({ rep: 'rep-1', period: PERIOD, amount: '15500.00', approvedBy: 'mgr1@acme.example' });
   });
 
   it('a replayed POST (double click, reload) gets the same result and still one ledger row', async () => {
@@ -127,7 +127,7 @@ describe('approving a payout from the emailed link', () => {
       expect(page).toContain('Approved by <strong>mgr1@acme.example</strong>');
     }
     expect((await handle.query(payoutStatusQuery)).decision).toEqual(first.decision);
-    expect(ledgerRows()).toBe(1);
+    expect(await ledgerRows()).toBe(1);
   });
 
   it('the used link now shows the decision with 409, and a late reject changes nothing', async () => {
@@ -137,8 +137,8 @@ describe('approving a payout from the emailed link', () => {
     const reject = await decide(link, 'reject', { reason: 'changed my mind' });
     expect(reject.status).toBe(409);
     expect((await handle.query(payoutStatusQuery)).decision?.outcome).toBe('approved');
-    expect(getStatement(h.db, handle.workflowId)?.status).toBe('approved');
-    expect(ledgerRows()).toBe(1);
+    expect((await getStatement(h.db, handle.workflowId))?.status).toBe('approved');
+    expect(await ledgerRows()).toBe(1);
   });
 });
 
@@ -180,8 +180,8 @@ describe('links that cannot decide this payout', () => {
     expect(result).not.toContain('<b>double');
     expect(result).toContain('Your reason: “Deal 1 is &lt;b&gt;double counted&lt;/b&gt;”');
     await handle.result();
-    expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected' });
-    expect(exportLedger(h.db).filter((e) => e.rep === 'rep-3')).toHaveLength(0);
+    expect(await getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected' });
+    expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-3')).toHaveLength(0);
   });
 
   it('two clicks at the same moment decide once: both see the approval, one ledger row', async () => {
@@ -192,7 +192,7 @@ describe('links that cannot decide this payout', () => {
       expect(await res.text()).toContain('Payout approved');
     }
     await handle.result();
-    expect(exportLedger(h.db).filter((e) => e.rep === 'rep-4')).toHaveLength(1);
+    expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-4')).toHaveLength(1);
   });
 
   it('when no one decides in time, the rule\'s otherwise decides, and the old link says so (409)', async () => {
@@ -207,7 +207,7 @@ describe('links that cannot decide this payout', () => {
     expect(page).toContain('This payout was already rejected');
     expect(page).toContain('<strong>otherwise</strong> step, as no one decided in time');
     expect((await decide(link, 'approve')).status).toBe(409);
-    expect(exportLedger(h.db).filter((e) => e.rep === 'rep-5')).toHaveLength(0);
+    expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-5')).toHaveLength(0);
   });
 
   it('a link to a payout that does not exist gets 404', async () => {

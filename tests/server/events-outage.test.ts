@@ -24,5 +24,5 @@ it('answers 503 with Retry-After within seconds and records nothing', async () =
   expect(Date.now() - started).toBeLessThan(12_000);
   expect(res.headers.get('retry-after')).toBe('30');
   expect(((await res.json()) as { message: string }).message).toMatch(/retry later/);
-  expect(countEvents(h.db)).toBe(0);
+  expect(await countEvents(h.db)).toBe(0);
 }, 60_000);

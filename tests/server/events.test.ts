@@ -41,16 +41,16 @@ describe('POST /events', () => {
     const body = (await res.json()) as { status: string; id: string; routed: { started: string[] } };
     expect(body).toMatchObject({ status: 'accepted', id: 'evt-1' });
     expect(body.routed.started).toEqual([]);
-    expect(getLead(h.db, 'L-1')?.email).toBe('ada@example.com');
+    expect((await getLead(h.db, 'L-1'))?.email).toBe('ada@example.com');
   });
 
   it('acknowledges a repeated event id with 200 duplicate and changes nothing', async () => {
-    const before = countEvents(h.db);
+    const before = await countEvents(h.db);
     const res = await post(leadCreated('evt-1', { lead: { id: 'L-1', name: 'Changed', email: 'other@example.com' } }));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'duplicate', id: 'evt-1' });
-    expect(countEvents(h.db)).toBe(before);
-    expect(getLead(h.db, 'L-1')?.email).toBe('ada@example.com');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getLead(h.db, 'L-1'))?.email).toBe('ada@example.com');
   });
 
   it('rejects bad JSON with 400 and says so', async () => {
@@ -80,7 +80,7 @@ describe('POST /events', () => {
     const res = await post(leadCreated('evt-6'), null);
     expect(res.status).toBe(401);
     expect(((await res.json()) as { message: string }).message).toMatch(/missing X-Salesflow-Signature/);
-    expect(countEvents(h.db)).toBe(1);
+    expect(await countEvents(h.db)).toBe(1);
   });
 
   it('rejects a wrong or malformed signature with 401 and records nothing', async () => {
@@ -92,7 +92,7 @@ describe('POST /events', () => {
     const malformed = await post(body, 'sha1=abc');
     expect(malformed.status).toBe(401);
     expect(((await malformed.json()) as { message: string }).message).toMatch(/malformed/);
-    expect(countEvents(h.db)).toBe(1);
+    expect(await countEvents(h.db)).toBe(1);
   });
 
   it('checks the signature over the raw bytes, not re-serialised JSON', async () => {
@@ -127,7 +127,7 @@ describe('POST /events', () => {
     } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { message: string }).message).toMatch(/larger than the limit/);
-    expect(countEvents(h.db)).toBe(2);
+    expect(await countEvents(h.db)).toBe(2);
   });
 
   it('answers GET /events with 405 and the right headers', async () => {

@@ -38,7 +38,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     PUBLIC_URL: `http://127.0.0.1:${options.port ?? 1}`,
     ...options.env,
   });
-  const db = openDatabase(config.databasePath);
+  const db = await openDatabase(config.databasePath);
   const server = await startServer({
     config,
     db,
@@ -54,7 +54,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     close: async () => {
       await server.close();
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

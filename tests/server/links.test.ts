@@ -78,7 +78,7 @@ describe('unsubscribe', () => {
         expect(page).toContain('name="List-Unsubscribe" value="One-Click"');
       }
     }
-    expect(isSuppressed(h.db, 'grace@example.com')).toBe(false);
+    expect(await isSuppressed(h.db, 'grace@example.com')).toBe(false);
   });
 
   it('a one-click POST (RFC 8058) suppresses the address; a second one says it already was', async () => {
@@ -86,7 +86,7 @@ describe('unsubscribe', () => {
     const res = await fetch(`${h.url}/unsubscribe/${token}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('You are unsubscribed');
-    expect(isSuppressed(h.db, 'grace@example.com')).toBe(true);
+    expect(await isSuppressed(h.db, 'grace@example.com')).toBe(true);
     const again = await fetch(`${h.url}/unsubscribe/${token}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('was already unsubscribed');
@@ -99,7 +99,7 @@ describe('unsubscribe', () => {
     body.set('List-Unsubscribe', 'One-Click');
     const res = await fetch(`${h.url}/unsubscribe/${unsubscribeToken('linus@example.com')}`, { method: 'POST', body });
     expect(res.status).toBe(200);
-    expect(isSuppressed(h.db, 'linus@example.com')).toBe(true);
+    expect(await isSuppressed(h.db, 'linus@example.com')).toBe(true);
   });
 
   it('forged and expired unsubscribe tokens change nothing', async () => {
@@ -107,7 +107,7 @@ describe('unsubscribe', () => {
     expect(forged.status).toBe(403);
     const expired = await fetch(`${h.url}/unsubscribe/${unsubscribeToken('eve@example.com', { exp: Date.now() - 1 })}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(expired.status).toBe(410);
-    expect(isSuppressed(h.db, 'eve@example.com')).toBe(false);
+    expect(await isSuppressed(h.db, 'eve@example.com')).toBe(false);
   });
 
   it('escapes what it shows: an address cannot inject markup', async () => {

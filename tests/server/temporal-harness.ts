@@ -50,7 +50,7 @@ export async function startLoop(name: string, plan: Plan, options: { dev?: boole
     async waitForEmail(match, { workflowId, timeoutMs = 30_000 } = {}) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const found = listOutbox(http.db, { limit: 500 }).find((row) => row.status === 'sent' && match(row));
+        const found = (await listOutbox(http.db, { limit: 500 })).find((row) => row.status === 'sent' && match(row));
         if (found) return found;
         if (Date.now() > until) throw new Error(`timed out waiting for an email in the outbox${workflowId ? await stuckBecause(testEnv, workflowId) : ''}`);
         await new Promise((r) => setTimeout(r, 100));

@@ -50,10 +50,10 @@ it('a one-click unsubscribe from the email stops the running sequence and suppre
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
   });
   expect(unsub.status).toBe(200);
-  expect(isSuppressed(h.db, 'grace@navy.example')).toBe(true);
+  expect(await isSuppressed(h.db, 'grace@navy.example')).toBe(true);
 
   // The run was waiting two days; it ends now, stopped, and never sends the case study.
   const result = (await h.testEnv.client.workflow.getHandle(workflowId).result()) as { outcome: string };
   expect(result.outcome).toBe('stopped');
-  expect(listOutbox(h.db, { to: 'grace@navy.example' }).filter((r) => r.status === 'sent')).toHaveLength(1);
+  expect((await listOutbox(h.db, { to: 'grace@navy.example' })).filter((r) => r.status === 'sent')).toHaveLength(1);
 });

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 it('suppresses the address, says the runs will skip it, and records no stop as done', async () => {
-  for (const id of ['L-1', 'L-2']) upsertLead(h.db, { id, name: 'Ada', email: 'ada@example.com', company: null, source: null, stage: null, owner: null, timezone: null, score: null });
+  for (const id of ['L-1', 'L-2']) await upsertLead(h.db, { id, name: 'Ada', email: 'ada@example.com', company: null, source: null, stage: null, owner: null, timezone: null, score: null });
   const token = signToken({ purpose: 'unsubscribe', email: 'ada@example.com', ruleId: 'webinar', exp: Date.now() + 3600_000 }, SECRET);
   const started = Date.now();
   const res = await fetch(`${h.url}/unsubscribe/${token}`, {
@@ -28,7 +28,7 @@ it('suppresses the address, says the runs will skip it, and records no stop as d
   expect(page).toContain('is unsubscribed: no sequence of ours will email it again');
   expect(page).toContain('will skip it when they next send');
   expect(page).not.toContain('have been stopped');
-  expect(isSuppressed(h.db, 'ada@example.com')).toBe(true);
-  expect(countEvents(h.db)).toBe(0);
+  expect(await isSuppressed(h.db, 'ada@example.com')).toBe(true);
+  expect(await countEvents(h.db)).toBe(0);
   expect(Date.now() - started).toBeLessThan(15_000); // not the tens of seconds a hung signal takes
 }, 60_000);

@@ -13,6 +13,7 @@ import { workflowIds } from '../../src/workflows/api.js';
 import { sequenceRule, step, template, to } from '../workflows/support/rules.js';
 import { SECRET } from './harness.js';
 import { type LoopHarness, startLoop } from './temporal-harness.js';
+import { column, sql } from '../../src/data/db.js';
 
 const nurture: SequenceRule = sequenceRule({
   id: 'shared-nurture',
@@ -62,9 +63,9 @@ const oneClick = (link: string) =>
   fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
 
 const linkOf = (row: OutboxRow) => /^<(.+)>$/.exec(row.headers['List-Unsubscribe'])![1];
-const sentTo = (address: string) => listOutbox(h.db, { to: address, limit: 100 }).filter((r) => r.status === 'sent');
-const unsubscribeEvents = () =>
-  (h.db.prepare("SELECT id FROM events WHERE type = 'lead.unsubscribed' ORDER BY id").pluck().all() as string[]);
+const sentTo = async (address: string) => (await listOutbox(h.db, { to: address, limit: 100 })).filter((r) => r.status === 'sent');
+const unsubscribeEvents = async () =>
+  (await column(h.db, sql`SELECT id FROM events WHERE type = 'lead.unsubscribed' ORDER BY id`) as string[]);
 
 /** Polls the run's status (which does not let the test server skip time) until it is closed. */
 async function closedWithin(workflowId: string, ms: number): Promise<string> {
@@ -99,14 +100,14 @@ describe('unsubscribing an address several leads share', () => {
     const page = await clicked.text();
     expect(page).toContain('You are unsubscribed');
     expect(page).toContain('Sequences in progress for this address have been stopped');
-    expect(isSuppressed(h.db, 'ada@shared.example')).toBe(true);
+    expect(await isSuppressed(h.db, 'ada@shared.example')).toBe(true);
 
     // Both end now, in real time, long before their two-day wait would.
     for (const id of runs) expect(await closedWithin(id, 30_000)).toBe('COMPLETED');
     for (const id of runs) {
       expect(((await h.testEnv.client.workflow.getHandle(id).result()) as { outcome: string }).outcome).toBe('stopped');
     }
-    const events = unsubscribeEvents();
+    const events = await unsubscribeEvents();
     expect(events).toHaveLength(2);
     expect(events.map((id) => id.split(':')[1])).toEqual(['L-ada-1', 'L-ada-2']);
 
@@ -114,11 +115,11 @@ describe('unsubscribing an address several leads share', () => {
     const again = await oneClick(linkOf(welcomes[1]));
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('was already unsubscribed');
-    expect(unsubscribeEvents()).toEqual(events);
+    expect(await unsubscribeEvents()).toEqual(events);
 
     // Only the two welcomes ever went out to the address, in the outbox and at the SMTP server.
-    expect(sentTo('ada@shared.example').map((r) => r.template).sort()).toEqual(['welcome', 'welcome']);
-    expect(listCaughtMail(h.db, { to: 'ada@shared.example' })).toHaveLength(2); // matched without regard to case
+    expect((await sentTo('ada@shared.example')).map((r) => r.template).sort()).toEqual(['welcome', 'welcome']);
+    expect(await listCaughtMail(h.db, { to: 'ada@shared.example' })).toHaveLength(2); // matched without regard to case
   });
 });
 
@@ -141,18 +142,18 @@ describe('unsubscribing an address no lead has', () => {
       expect(page).toContain('is unsubscribed: no sequence of ours will email it again');
       expect(page).toContain('This address is not one of our leads');
       expect(page).not.toContain('have been stopped');
-      expect(isSuppressed(h.db, address)).toBe(true);
+      expect(await isSuppressed(h.db, address)).toBe(true);
     }
-    expect(unsubscribeEvents().filter((id) => id.includes('D-77') || id.includes('customer'))).toEqual([]);
+    expect((await unsubscribeEvents()).filter((id) => id.includes('D-77') || id.includes('customer'))).toEqual([]);
 
     // The run was not stopped early (no lead to route for), but when it wakes its survey goes to nobody.
     const result = (await h.testEnv.client.workflow.getHandle(dealRun).result()) as { outcome: string };
     expect(result.outcome).toBe('completed');
     for (const address of [customer, partner]) {
-      const rows = listOutbox(h.db, { to: address, limit: 100 });
+      const rows = await listOutbox(h.db, { to: address, limit: 100 });
       expect(rows.filter((r) => r.status === 'sent').map((r) => r.template)).toEqual(['deal-thanks']);
       expect(rows.filter((r) => r.status === 'suppressed').map((r) => r.template)).toEqual(['deal-survey']);
-      expect(listCaughtMail(h.db, { to: address })).toHaveLength(1);
+      expect(await listCaughtMail(h.db, { to: address })).toHaveLength(1);
     }
   });
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   plan = compiled.plan!;
   h = await startHarness('compiled');
-  upsertRep(h.db, {
+  await upsertRep(h.db, {
     id: 'r-eve', name: 'Eve Closer', email: 'eve@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
     manager: 'max@acme.example', timezone: 'Europe/Paris', start_date: '2025-06-01',
   });
@@ -31,10 +31,10 @@ afterAll(async () => {
 });
 
 describe('rules/ compiled and run', () => {
-  test('"Webinar follow-up" for a hot lead: three emails to the lead outside quiet hours and weekends, one to the owner', async () => {
+  test('"Webinar follow-up" for a hot lead: three emails to the lead outside quiet hours (any day), one to the owner', async () => {
     const seq = rule<SequenceRule>('webinar-follow-up');
     const lead = { id: 'L-100', name: 'Noor', email: 'noor@prospect.example', company: 'Prospect BV', source: 'webinar', stage: 'new', owner: 'r-eve', timezone: 'Asia/Tokyo', score: '72' };
-    upsertLead(h.db, lead);
+    await upsertLead(h.db, lead);
     const result = await h.testEnv.client.workflow.execute(sequenceWorkflow, {
       taskQueue: h.taskQueue, workflowId: workflowIds.sequence(seq.id, 'lead', lead.id), args: [{ rule: seq, subject: { kind: 'lead', lead } }],
     });
@@ -47,7 +47,6 @@ describe('rules/ compiled and run', () => {
     ]);
     for (const m of toLead) {
       const local = localTime(m.date.getTime(), 'Asia/Tokyo');
-      expect(local.weekday).toBeLessThanOrEqual(5);
       expect(local.hour >= 8 && local.hour < 20).toBe(true);
       expect(m.body).not.toContain('{{');
       expect(m.headers.get('list-unsubscribe')).toMatch(/^<http:\/\/salesflow\.test\/unsubscribe\//);
@@ -56,10 +55,27 @@ describe('rules/ compiled and run', () => {
     expect(hot.subject).toBe('Hot lead: Noor at Prospect BV (score 72)');
   });
 
+  test('"Feedback after first meeting": request and reminder go out on weekdays between 08:00 and 19:00 in the lead zone', async () => {
+    const seq = rule<SequenceRule>('feedback-after-first-meeting');
+    const lead = { id: 'L-101', name: 'Sam', email: 'sam@prospect.example', company: 'Prospect BV', source: 'event', stage: 'new', owner: 'r-eve', timezone: 'America/Chicago', score: '10' };
+    await upsertLead(h.db, lead);
+    const result = await h.testEnv.client.workflow.execute(sequenceWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.sequence(seq.id, 'lead', lead.id), args: [{ rule: seq, subject: { kind: 'lead', lead } }],
+    });
+    expect(result.outcome).toBe('completed');
+    const toLead = h.mail.to(lead.email);
+    expect(toLead).toHaveLength(2);
+    for (const m of toLead) {
+      const local = localTime(m.date.getTime(), 'America/Chicago');
+      expect(local.weekday).toBeLessThanOrEqual(5);
+      expect(local.hour >= 8 && local.hour < 19).toBe(true);
+    }
+  });
+
   test('"Q4 new business": Monday 09:00 check-ins in the rep zone and a review at the end of the quarter', async () => {
     const goal = rule<GoalRule>('q4-new-business');
     const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
-    upsertDeal(h.db, {
+    await upsertDeal(h.db, {
       id: 'g-1', rep: 'r-eve', name: 'New logo', amount: '30000', currency: 'EUR', stage: 'won', product: 'Core', type: 'new',
       source: null, closed_at: `${year}-10-20`, contact: null,
     });
@@ -78,7 +94,7 @@ describe('rules/ compiled and run', () => {
 
   test('"AE commission FY26": the manager approves from the email, the ledger has one entry', async () => {
     const incentive = rule<IncentiveRule>('ae-commission-fy26');
-    upsertDeal(h.db, {
+    await upsertDeal(h.db, {
       id: 'c-1', rep: 'r-eve', name: 'Quota buster', amount: '160000', currency: 'USD', stage: 'won', product: 'Core', type: 'new',
       source: null, closed_at: '2026-05-12', contact: null,
     });
@@ -92,7 +108,7 @@ describe('rules/ compiled and run', () => {
     expect(request.body).toMatch(/http:\/\/salesflow\.test\/approvals\/\S+/);
     await handle.executeUpdate(decideUpdate, { args: [{ approver: 'max@acme.example', round: 0, decision: 'approve' }] });
     expect((await handle.result()).phase).toBe('approved');
-    expect(exportLedger(h.db, '2026-Q2').map((e) => [e.rep, e.amount, e.approvedBy])).toEqual([['r-eve', '18000.00', 'max@acme.example']]);
+    expect((await exportLedger(h.db, '2026-Q2')).map((e) => [e.rep, e.amount, e.approvedBy])).toEqual([['r-eve', '18000.00', 'max@acme.example']]);
     const statement = h.mail.to('eve@acme.example').find((m) => m.subject.includes('statement'));
     expect(statement?.body).toContain('Extra day off');
   });

@@ -22,8 +22,8 @@ const rep = (id: string, role: string, team = 'EMEA AEs'): RepRecord => ({
 beforeAll(async () => {
   h = await startHarness('dispatch');
   for (const r of [rep('ae-1', 'AE'), rep('ae-2', 'AE'), rep('ae-3', 'AE'), rep('sdr-1', 'SDR', 'US SDRs')]) {
-    upsertRep(h.db, r);
-    upsertDeal(h.db, {
+    await upsertRep(h.db, r);
+    await upsertDeal(h.db, {
       id: `${r.id}-deal`, rep: r.id, name: 'Deal', amount: '50000', currency: 'USD', stage: 'won', product: 'Core',
       type: 'new', source: null, closed_at: '2026-02-10', contact: null,
     });
@@ -54,7 +54,7 @@ describe('dispatch workflow', () => {
     for (const id of first.started) await h.testEnv.client.workflow.getHandle(id).result();
     const again = await dispatch({ rule, action: 'incentive-period-end', period: '2026-Q1' }, 'dispatch-fanout-2');
     expect(again).toMatchObject({ startedCount: 0, skippedCount: 3 });
-    const ledger = exportLedger(h.db, '2026-Q1').filter((e) => e.ruleId === rule.id);
+    const ledger = (await exportLedger(h.db, '2026-Q1')).filter((e) => e.ruleId === rule.id);
     expect(ledger.map((e) => [e.rep, e.amount])).toEqual([['ae-1', '4000.00'], ['ae-2', '4000.00'], ['ae-3', '4000.00']]);
   });
 

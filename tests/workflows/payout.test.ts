@@ -22,21 +22,21 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness('payout');
   for (const c of payoutCases) {
-    upsertRep(h.db, c.rep);
-    for (const d of c.deals) upsertDeal(h.db, { ...d, rep: c.rep.id });
+    await upsertRep(h.db, c.rep);
+    for (const d of c.deals) await upsertDeal(h.db, { ...d, rep: c.rep.id });
   }
 });
 afterAll(async () => {
   await h?.close();
 });
 
-function seedRep(id: string, revenue = '160000'): RepRecord {
+async function seedRep(id: string, revenue = '160000'): Promise<RepRecord> {
   const rep: RepRecord = {
     id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
     manager: `mgr-${id}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
   };
-  upsertRep(h.db, rep);
-  upsertDeal(h.db, {
+  await upsertRep(h.db, rep);
+  await upsertDeal(h.db, {
     id: `${id}-deal`, rep: id, name: 'Big one', amount: revenue, currency: 'USD', stage: 'won', product: 'Core',
     type: 'new', source: null, closed_at: '2026-03-01', contact: null,
   });
@@ -80,7 +80,7 @@ const waitForMail = (to: string, count = 1) => h.mail.waitFor(() => h.mail.to(to
 describe('the same cases through computeStatement and through the payout workflow', () => {
   for (const c of payoutCases) {
     test(c.name, async () => {
-      const gathered = gatherFacts(h.db, c.rule, [c.rep], PERIOD);
+      const gathered = await gatherFacts(h.db, c.rule, [c.rep], PERIOD);
       if (!gathered.ok) throw new Error(gathered.message);
       const direct = computeStatement(c.rule, c.rep, PERIOD, gathered.facts.get(c.rep.id)!);
       expect(direct.total).toBe(c.total);
@@ -88,11 +88,11 @@ describe('the same cases through computeStatement and through the payout workflo
 
       const result = await (await start(c.rule, c.rep.id)).result();
       expect(result.statement).toEqual(direct);
-      const ledger = exportLedger(h.db, PERIOD).filter((e) => e.ruleId === c.rule.id);
+      const ledger = (await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === c.rule.id);
       if (c.total === '0.00' && c.rewards.length === 0) {
         expect(result.phase).toBe('recorded');
         expect(ledger).toEqual([]);
-        expect(getStatement(h.db, workflowIds.payout(c.rule.id, c.rep.id, PERIOD))?.status).toBe('recorded');
+        expect((await getStatement(h.db, workflowIds.payout(c.rule.id, c.rep.id, PERIOD)))?.status).toBe('recorded');
         expect(h.mail.to(c.rep.email)).toEqual([]);
       } else {
         // No approval block: approved automatically, recorded once, and the rep gets the statement.
@@ -107,7 +107,7 @@ describe('the same cases through computeStatement and through the payout workflo
 
 describe('approval by email', () => {
   test('the manager approves through the link: ledger entry once, rep gets the statement; refused decisions change nothing', async () => {
-    const rep = seedRep('appr');
+    const rep = await seedRep('appr');
     const rule = withApproval('appr-rule', 'reject');
     const handle = await start(rule, rep.id);
     const [request] = await waitForMail(rep.manager!);
@@ -128,16 +128,16 @@ describe('approval by email', () => {
 
     const result = await handle.result();
     expect(result).toMatchObject({ phase: 'approved', ledgerEntryCreated: true, decision: { decidedBy: rep.manager } });
-    const ledger = exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id);
+    const ledger = (await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id);
     expect(ledger.map((e) => [e.rep, e.amount, e.approvedBy])).toEqual([[rep.id, '15500.00', rep.manager]]);
-    expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'approved', decidedBy: rep.manager });
+    expect(await getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'approved', decidedBy: rep.manager });
     const [statementMail] = await waitForMail(rep.email);
     expect(statementMail.body).toContain('15,500.00 USD');
     expect(h.mail.to('vp-sales@acme.example').filter((m) => m.body.includes(handle.workflowId) || m.subject.includes(rep.name))).toEqual([]);
   });
 
   test('a click that arrives while the approval email is still being recorded (its activity retried, as after a worker crash) is taken', async () => {
-    const rep = seedRep('quick');
+    const rep = await seedRep('quick');
     const rule = withApproval('quick-rule', 'reject');
     // The email goes out, then the activity fails three times: for seconds the round has no approver on record.
     h.failAfterWork('requestApproval', 3);
@@ -150,13 +150,13 @@ describe('approval by email', () => {
 
     const result = await handle.result();
     expect(result).toMatchObject({ phase: 'approved', ledgerEntryCreated: true });
-    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id).map((e) => [e.rep, e.approvedBy])).toEqual([[rep.id, rep.manager]]);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id).map((e) => [e.rep, e.approvedBy])).toEqual([[rep.id, rep.manager]]);
     // The retried activity found the email already sent: the manager was asked once.
     expect(h.mail.to(rep.manager!)).toHaveLength(1);
   });
 
   test('no decision: escalates to the VP after 5 days, then `otherwise reject` tells rep and manager', async () => {
-    const rep = seedRep('silent');
+    const rep = await seedRep('silent');
     const rule = withApproval('silent-rule', 'reject');
     const handle = await start(rule, rep.id);
     const result = await handle.result();
@@ -167,21 +167,21 @@ describe('approval by email', () => {
     const escalated = approvalLink(vp[0]).claims;
     expect(escalated).toMatchObject({ approver: 'vp-sales@acme.example', round: 1 });
     expect(vp[0].date.getTime() - first.date.getTime()).toBeGreaterThanOrEqual(5 * 86_400_000 - 1000);
-    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toEqual([]);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
     const notices = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => /rejected/.test(m.subject));
     expect(notices).toHaveLength(2);
   });
 
   test('no decision with `otherwise approve`: approved and paid once, by "otherwise"', async () => {
-    const rep = seedRep('lenient');
+    const rep = await seedRep('lenient');
     const rule = withApproval('lenient-rule', 'approve');
     const result = await (await start(rule, rep.id)).result();
     expect(result).toMatchObject({ phase: 'approved', decision: { decidedBy: 'otherwise' }, ledgerEntryCreated: true });
-    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id).map((e) => e.approvedBy)).toEqual(['otherwise']);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id).map((e) => e.approvedBy)).toEqual(['otherwise']);
   });
 
   test('after escalation the old link is superseded and the VP decides: rejected with a reason', async () => {
-    const rep = seedRep('escal');
+    const rep = await seedRep('escal');
     const rule = withApproval('escal-rule', 'approve');
     const handle = await start(rule, rep.id);
     await waitForMail(rep.manager!);
@@ -199,17 +199,17 @@ describe('approval by email', () => {
     expect(decided.outcome).toBe('rejected');
     const result = await handle.result();
     expect(result).toMatchObject({ phase: 'rejected', reason: 'Deal b1 is double counted', decision: { decidedBy: 'vp-sales@acme.example' } });
-    expect(getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected', reason: 'Deal b1 is double counted' });
+    expect(await getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected', reason: 'Deal b1 is double counted' });
     const told = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => /rejected/.test(m.subject));
     expect(told).toHaveLength(2);
     expect(told[0].body).toContain('Deal b1 is double counted');
-    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toEqual([]);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
   });
 });
 
 describe('retries', () => {
   test('a ledger write and a statement email retried after they succeeded pay and mail once', async () => {
-    const rep = seedRep('retry');
+    const rep = await seedRep('retry');
     const rule = specRule({ id: 'retry-rule', cap: null });
     const before = { record: h.calls.get('recordDecision') ?? 0, notify: h.calls.get('notifyPayoutOutcome') ?? 0 };
     h.failAfterWork('recordDecision');
@@ -218,27 +218,27 @@ describe('retries', () => {
     expect((h.calls.get('recordDecision') ?? 0) - before.record).toBe(2);
     expect((h.calls.get('notifyPayoutOutcome') ?? 0) - before.notify).toBe(2);
     expect(result.ledgerEntryCreated).toBe(true);
-    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toHaveLength(1);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toHaveLength(1);
     expect(h.mail.to(rep.email)).toHaveLength(1);
   });
 
   test('a run restarted for the same rule, rep and period after it finished asks nobody, pays and mails nothing again', async () => {
-    const rep = seedRep('dup');
+    const rep = await seedRep('dup');
     const rule = withApproval('dup-rule', 'approve');
     const first = await (await start(rule, rep.id)).result();
     const mailsBefore = h.mail.messages.length;
     // Temporal's default id reuse policy allows a new run once the first has closed.
     const again = await (await start(rule, rep.id)).result();
     expect(again).toMatchObject({ phase: 'approved', decision: first.decision, ledgerEntryCreated: true });
-    expect(exportLedger(h.db, PERIOD).filter((e) => e.ruleId === rule.id)).toHaveLength(1);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toHaveLength(1);
     expect(h.mail.messages.length).toBe(mailsBefore);
   });
 });
 
 describe('approver that cannot be resolved', () => {
   test('a rep without a manager goes straight to the escalation', async () => {
-    const rep = { ...seedRep('nomgr'), manager: null };
-    upsertRep(h.db, rep);
+    const rep = { ...(await seedRep('nomgr')), manager: null };
+    await upsertRep(h.db, rep);
     const rule = withApproval('nomgr-rule', 'reject');
     const handle = await start(rule, rep.id);
     const [vpMail] = await h.mail

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 test('a sequence waiting on a durable timer survives a worker restart and mails each step once', async () => {
   const lead = { id: 'durable', name: 'Dana', email: 'dana@prospect.example', company: null, source: 'webinar', stage: null, owner: null, timezone: 'UTC', score: null };
-  upsertLead(h.db, lead);
+  await upsertLead(h.db, lead);
   const rule = sequenceRule({
     id: 'durable', templates: [template('first', 'First', 'One.'), template('second', 'Second', 'Two.')],
     steps: [step.send('first'), step.wait(2, 'days'), step.send('second')],
@@ -41,5 +41,5 @@ test('a sequence waiting on a durable timer survives a worker restart and mails 
 
   expect(result.outcome).toBe('completed');
   expect(h.mail.to(lead.email).map((m) => m.subject)).toEqual(['First', 'Second']);
-  expect(listOutbox(h.db, { workflowId: handle.workflowId }).map((r) => r.status)).toEqual(['sent', 'sent']);
+  expect((await listOutbox(h.db, { workflowId: handle.workflowId })).map((r) => r.status)).toEqual(['sent', 'sent']);
 });

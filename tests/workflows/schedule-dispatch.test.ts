@@ -34,7 +34,7 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-schedule-'));
-  db = openDatabase(path.join(dir, 'salesflow.db'));
+  db = await openDatabase(path.join(dir, 'salesflow.db'));
   [server, mail] = await Promise.all([spawnDevServer({ dbFile: null }), startMailCatcher()]);
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection, namespace: server.namespace });
@@ -43,8 +43,8 @@ beforeAll(async () => {
   worker = await createWorker(config, { connection: native, db, mailer: createMailer(mail.url) });
   running = worker.run();
   for (const id of ['s-ae-1', 's-ae-2']) {
-    upsertRep(db, { id, name: id, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Europe/Berlin', start_date: null });
-    upsertDeal(db, { id: `${id}-d`, rep: id, name: 'd', amount: '100000', currency: 'USD', stage: 'won', product: 'Core', type: 'new', source: null, closed_at: '2026-03-30', contact: null });
+    await upsertRep(db, { id, name: id, email: `${id}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Europe/Berlin', start_date: null });
+    await upsertDeal(db, { id: `${id}-d`, rep: id, name: 'd', amount: '100000', currency: 'USD', stage: 'won', product: 'Core', type: 'new', source: null, closed_at: '2026-03-30', contact: null });
   }
 });
 afterAll(async () => {
@@ -70,12 +70,12 @@ test('a backfilled period-end tick pays the quarter that ended at that tick', as
     await handle.backfill([{ start: new Date('2026-03-31T21:59:00Z'), end: new Date('2026-03-31T22:01:00Z'), overlap: 'ALLOW_ALL' }]);
     const ids = ['s-ae-1', 's-ae-2'].map((rep) => workflowIds.payout(rule.id, rep, '2026-Q1'));
     const deadline = Date.now() + 60_000;
-    while (exportLedger(db, '2026-Q1').filter((e) => e.ruleId === rule.id).length < 2) {
+    while ((await exportLedger(db, '2026-Q1')).filter((e) => e.ruleId === rule.id).length < 2) {
       if (Date.now() > deadline) throw new Error('the scheduled dispatch never paid 2026-Q1');
       await new Promise((r) => setTimeout(r, 200));
     }
     for (const id of ids) expect((await client.workflow.getHandle(id).result()).phase).toBe('approved');
-    expect(exportLedger(db, '2026-Q1').filter((e) => e.ruleId === rule.id).map((e) => [e.rep, e.amount])).toEqual([['s-ae-1', '8000.00'], ['s-ae-2', '8000.00']]);
+    expect((await exportLedger(db, '2026-Q1')).filter((e) => e.ruleId === rule.id).map((e) => [e.rep, e.amount])).toEqual([['s-ae-1', '8000.00'], ['s-ae-2', '8000.00']]);
   } finally {
     await handle.delete();
   }

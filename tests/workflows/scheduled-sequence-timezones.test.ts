@@ -112,7 +112,7 @@ const prepMails = (repId: string) => h.mail.to(`${repId}@acme.example`).filter((
 // server's life start years late once several had run.
 beforeEach(async () => {
   h = await startHarness('sequence-zones');
-  for (const r of [...reps, rep('us-sdr', 'America/New_York', 'US SDRs')]) upsertRep(h.db, r);
+  for (const r of [...reps, rep('us-sdr', 'America/New_York', 'US SDRs')]) await upsertRep(h.db, r);
 });
 afterEach(async () => {
   await h?.close();

@@ -19,7 +19,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness('sequence');
-  upsertRep(h.db, {
+  await upsertRep(h.db, {
     id: 'r-ada', name: 'Ada Rep', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
     manager: 'boss@acme.example', timezone: 'Europe/Berlin', start_date: null,
   });
@@ -28,12 +28,12 @@ afterAll(async () => {
   await h?.close();
 });
 
-function lead(id: string, extra: Partial<LeadRecord> = {}): LeadRecord {
+async function lead(id: string, extra: Partial<LeadRecord> = {}): Promise<LeadRecord> {
   const record: LeadRecord = {
     id, name: `Lead ${id}`, email: `${id}@prospect.example`, company: 'Prospect Inc', source: 'webinar',
     stage: 'new', owner: 'r-ada', timezone: 'UTC', score: '10', ...extra,
   };
-  upsertLead(h.db, record);
+  await upsertLead(h.db, record);
   return record;
 }
 
@@ -51,7 +51,7 @@ const survey = template('csat-survey', 'How did we do?', 'Hi {{lead.name}}, one 
 
 describe('sequence workflow', () => {
   test('a 30-day nurture finishes in seconds of wall time, the second email 30 days after the first', async () => {
-    const l = lead('nurture');
+    const l = await lead('nurture');
     const rule = sequenceRule({ id: 'nurture', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(30, 'days'), step.send('csat-survey')] });
     const wall = Date.now();
     const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
@@ -64,7 +64,7 @@ describe('sequence workflow', () => {
   });
 
   test('a stop event during a wait ends the run at once: no later email', async () => {
-    const l = lead('stopper');
+    const l = await lead('stopper');
     const rule = sequenceRule({ id: 'stoppable', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
     const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
     await h.mail.waitFor(() => h.mail.to(l.email).length === 1);
@@ -76,7 +76,7 @@ describe('sequence workflow', () => {
   });
 
   test('a second start for a subject already in the sequence is refused', async () => {
-    const l = lead('twice');
+    const l = await lead('twice');
     const rule = sequenceRule({ id: 'once-only', templates: [thanks], steps: [step.wait(1, 'days'), step.send('webinar-thanks')] });
     const first = await start({ rule, subject: { kind: 'lead', lead: l } });
     await expect(start({ rule, subject: { kind: 'lead', lead: l } })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
@@ -91,7 +91,7 @@ describe('sequence workflow', () => {
     const offset = ((21 - utcHour + 36) % 24) - 12; // -12..+11
     const zone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
     expect(localTime(now, zone).hour).toBe(21);
-    const l = lead('night-owl', { timezone: zone });
+    const l = await lead('night-owl', { timezone: zone });
     const rule = sequenceRule({
       id: 'quiet', templates: [thanks], quietHours: { from: '20:00', to: '08:00', weekends: false },
       steps: [step.send('webinar-thanks')],
@@ -111,7 +111,7 @@ describe('sequence workflow', () => {
     const now = await h.testEnv.currentTimeMs();
     const offset = ((23 - new Date(now).getUTCHours() + 36) % 24) - 12;
     const zone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-    const l = lead('held', { timezone: zone });
+    const l = await lead('held', { timezone: zone });
     const rule = sequenceRule({ id: 'held', templates: [thanks], quietHours: { from: '20:00', to: '08:00', weekends: false }, steps: [step.send('webinar-thanks')] });
     const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
     await waitForHistory(handle, (events) => events.some((e) => e.timerStartedEventAttributes));
@@ -122,7 +122,7 @@ describe('sequence workflow', () => {
   });
 
   test('if-else reads the lead as it is when the step runs, not as it was at the start', async () => {
-    const l = lead('warming', { score: '10' });
+    const l = await lead('warming', { score: '10' });
     const hot = template('book-a-call', 'Shall we talk?', 'Book a call, {{lead.name}}.');
     const cold = template('newsletter-invite', 'Our newsletter', 'Subscribe, {{lead.name}}.');
     const alert = template('hot-lead', 'Hot lead: {{lead.name}}', '{{lead.name}} scored {{lead.score}}.');
@@ -131,7 +131,7 @@ describe('sequence workflow', () => {
       steps: [step.wait(3, 'business_days'), step.if(scoreAtLeast(50), [step.send('book-a-call'), step.send('hot-lead', to.leadOwner)], [step.send('newsletter-invite')])],
     });
     const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
-    upsertLead(h.db, { ...l, score: '80' });
+    await upsertLead(h.db, { ...l, score: '80' });
     await handle.result();
     expect(h.mail.to(l.email).map((m) => m.subject)).toEqual(['Shall we talk?']);
     const owner = h.mail.to('ada@acme.example').filter((m) => m.subject === 'Hot lead: Lead warming');
@@ -140,7 +140,7 @@ describe('sequence workflow', () => {
   });
 
   test('sequence emails carry a signed one-click unsubscribe link and List-Unsubscribe headers', async () => {
-    const l = lead('listener');
+    const l = await lead('listener');
     const rule = sequenceRule({ id: 'unsub', templates: [thanks], steps: [step.send('webinar-thanks')] });
     await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
     const [mail] = h.mail.to(l.email);
@@ -153,28 +153,28 @@ describe('sequence workflow', () => {
   });
 
   test('an unsubscribed address gets no email: the send is recorded as suppressed', async () => {
-    const l = lead('gone');
-    suppress(h.db, l.email.toUpperCase(), 'unsubscribed');
+    const l = await lead('gone');
+    await suppress(h.db, l.email.toUpperCase(), 'unsubscribed');
     const rule = sequenceRule({ id: 'suppressed', templates: [thanks], steps: [step.send('webinar-thanks')] });
     const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
     expect(result.sends.map((s) => s.outcome)).toEqual(['suppressed']);
     expect(h.mail.to(l.email)).toHaveLength(0);
-    expect(listOutbox(h.db, { to: l.email }).map((r) => r.status)).toEqual(['suppressed']);
+    expect((await listOutbox(h.db, { to: l.email })).map((r) => r.status)).toEqual(['suppressed']);
   });
 
   test('an address the relay refuses for good is recorded as failed and the sequence goes on', async () => {
-    const l = lead('bounce');
+    const l = await lead('bounce');
     h.mail.refuse.add(l.email);
     const rule = sequenceRule({ id: 'bouncing', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.send('csat-survey', to.address('ops@acme.example'))] });
     const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
     expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'failed'], ['ops@acme.example', 'sent']]);
-    const [row] = listOutbox(h.db, { to: l.email });
+    const [row] = await listOutbox(h.db, { to: l.email });
     expect(row.status).toBe('failed');
     expect(row.error).toMatch(/550|mailbox unavailable/);
   });
 
   test('a send retried after it already mailed does not mail twice', async () => {
-    const l = lead('retry');
+    const l = await lead('retry');
     const rule = sequenceRule({ id: 'retried', templates: [thanks], steps: [step.send('webinar-thanks')] });
     const before = h.calls.get('sendSequenceEmail') ?? 0;
     h.failAfterWork('sendSequenceEmail');
@@ -182,7 +182,7 @@ describe('sequence workflow', () => {
     expect((h.calls.get('sendSequenceEmail') ?? 0) - before).toBe(2);
     expect(result.sends.map((s) => s.outcome)).toEqual(['already-sent']);
     expect(h.mail.to(l.email)).toHaveLength(1);
-    const rows = listOutbox(h.db, { to: l.email });
+    const rows = await listOutbox(h.db, { to: l.email });
     expect(rows.map((r) => [r.key, r.status])).toEqual([[`seq:retried:lead:retry:${rule.steps[0].kind === 'send' ? rule.steps[0].send.id : ''}:retry@prospect.example`, 'sent']]);
   });
 
@@ -191,7 +191,7 @@ describe('sequence workflow', () => {
       id: 'won-1', rep: 'r-ada', name: 'Big deal', amount: '50000', currency: 'USD', stage: 'won' as const, product: 'Core',
       type: 'new' as const, source: null, closed_at: '2026-03-01', contact: 'buyer@customer.example',
     };
-    upsertDeal(h.db, deal);
+    await upsertDeal(h.db, deal);
     const csat = template('csat-survey', 'How did {{deal.name}} go?', 'Your {{deal.amount}} purchase, handled by {{rep.name}}.');
     const base = sequenceRule({ id: 'csat', templates: [csat], steps: [step.wait(30, 'days'), step.send('csat-survey', { kind: 'entity', entity: 'deal' })] });
     const rule = { ...base, subject: 'deal' as const, trigger: { kind: 'event' as const, event: 'deal.won' as const, where: null } };
@@ -206,7 +206,7 @@ describe('sequence workflow', () => {
   });
 
   test('a long run continues as new, carrying its position: every email once, in order', async () => {
-    const l = lead('marathon');
+    const l = await lead('marathon');
     const mails = [1, 2, 3, 4, 5].map((n) => template(`m${n}`, `Mail ${n}`, `Number ${n}.`));
     const steps = mails.flatMap((m) => [step.send(m.name), step.wait(1, 'weeks')]);
     const rule = sequenceRule({ id: 'marathon', templates: mails, steps });

@@ -64,10 +64,10 @@ test('runs workflows from its task queue and stops on SIGTERM with exit code 0',
     PUBLIC_URL: 'http://salesflow.test',
     SALESFLOW_SECRET: 'worker-cmd-secret-0123456789',
   };
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   const lead = { id: 'l1', name: 'Lin', email: 'lin@prospect.example', company: null, source: 'webinar', stage: null, owner: null, timezone: null, score: null };
-  upsertLead(db, lead);
-  db.close();
+  await upsertLead(db, lead);
+  await db.close();
 
   const exit = run([]);
   const rule = sequenceRule({ id: 'cmd-seq', templates: [template('hello', 'Hello {{lead.name}}', 'Hi.')], steps: [step.wait(1, 'days'), step.send('hello')] });

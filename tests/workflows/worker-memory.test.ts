@@ -63,8 +63,8 @@ function configFor(taskQueue: string, env: Record<string, string> = {}) {
  * skipping two days past another sequence's in-flight email would time that activity out.
  */
 async function runSequences(createWorker: typeof fromSource.createWorker, taskQueue: string, leads: LeadRecord[], env?: Record<string, string>) {
-  const db = openDatabase(dbPath);
-  for (const l of leads) upsertLead(db, l);
+  const db = await openDatabase(dbPath);
+  for (const l of leads) await upsertLead(db, l);
   const worker = await createWorker(configFor(taskQueue, env), { connection: testEnv.nativeConnection, db });
   const running = worker.run();
   try {
@@ -79,7 +79,7 @@ async function runSequences(createWorker: typeof fromSource.createWorker, taskQu
   } finally {
     await worker.shutdown();
     await running;
-    db.close();
+    await db.close();
   }
 }
 
@@ -96,7 +96,7 @@ test('the built worker runs sequences from the bundle made at build time', async
   expect(subjects).toEqual([['Hello Lead built-1', 'Still there, Lead built-1?']]);
 });
 
-test('a compiled workflow file changed after bundling is never run from the stale bundle', () => {
+test('a compiled workflow file changed after bundling is never run from the stale bundle', async () => {
   const file = path.join(built, 'workflows', 'sequence.js');
   const original = fs.readFileSync(file, 'utf8');
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -113,7 +113,7 @@ test('a compiled workflow file changed after bundling is never run from the stal
   expect(fromSource.prebuiltBundle()).toBeUndefined();
 });
 
-test('the sticky cache bound defaults to 50 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', () => {
+test('the sticky cache bound defaults to 50 and SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS is validated', async () => {
   expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: 50 });
   expect(loadConfig({ SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker).toEqual({ maxCachedWorkflows: 0 });
   for (const bad of ['1', '-5', 'lots', '2.5']) {

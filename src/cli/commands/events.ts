@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     }
   } finally {
     await temporal.close();
-    db.close();
+    await db.close();
   }
   process.stdout.write(
     `${totals.routed} event(s) routed, ${totals.duplicates} duplicate(s); ` +

@@ -42,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
 
   let db: Db;
   try {
-    db = openDatabase(loadConfig().databasePath);
+    db = await openDatabase(loadConfig().databasePath);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataSourceError) {
       process.stderr.write(`salesflow import: ${err.message}\n`);
@@ -51,7 +51,7 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const result = importCsv(db, kind as ImportKind, text, file);
+    const result = await importCsv(db, kind as ImportKind, text, file);
     if (!result.ok) {
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
       const n = result.problems.length;
@@ -62,6 +62,6 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated\n`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }

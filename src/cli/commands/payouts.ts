@@ -57,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
   }
   let db;
   try {
-    db = openDatabase(loadConfig().databasePath, { readonly: true });
+    db = await openDatabase(loadConfig().databasePath, { readonly: true });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataSourceError) {
       process.stderr.write(`salesflow payouts export: ${err.message}\n`);
@@ -66,11 +66,11 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const entries = exportLedger(db, period.period.label);
+    const entries = await exportLedger(db, period.period.label);
     process.stdout.write(ledgerCsv(entries));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }

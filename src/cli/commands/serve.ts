@@ -27,7 +27,7 @@ export async function run(args: string[]): Promise<number> {
     server = await startServer({ config: config.value, db: db, temporalClient: temporal.client, plan: plan.value });
   } catch (err) {
     await temporal.close();
-    db.close();
+    await db.close();
     return fail(`cannot listen on port ${config.value.port}: ${(err as Error).message}`);
   }
   process.stdout.write(
@@ -44,6 +44,6 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write('salesflow serve: shutting down\n');
   await server.close();
   await temporal.close();
-  db.close();
+  await db.close();
   return 0;
 }

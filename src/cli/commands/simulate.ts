@@ -28,9 +28,9 @@ export type SimulationRun =
   | { ok: false; message: string };
 
 /** Statements of every selected incentive for the period, collected; the part of the command tests call directly. */
-export function simulate(plan: Plan, db: Db, options: SimulateOptions): Simulation {
+export async function simulate(plan: Plan, db: Db, options: SimulateOptions): Promise<Simulation> {
   const statements: Statement[] = [];
-  const run = simulateEach(plan, db, options, (s) => { statements.push(s); });
+  const run = await simulateEach(plan, db, options, (s) => { statements.push(s); });
   return run.ok ? { ok: true, statements, notes: run.notes } : run;
 }
 
@@ -40,7 +40,7 @@ export function simulate(plan: Plan, db: Db, options: SimulateOptions): Simulati
  * A failure is returned before that rule's first statement: with `--rule` nothing has been handed
  * over yet; otherwise the rule is skipped with a note.
  */
-export function simulateEach(plan: Plan, db: Db, options: SimulateOptions, each: (s: Statement) => void): SimulationRun {
+export async function simulateEach(plan: Plan, db: Db, options: SimulateOptions, each: (s: Statement) => void): Promise<SimulationRun> {
   const parsed = parsePeriod(options.period);
   if (!parsed.ok) return { ok: false, message: `--period ${parsed.message}` };
   const selection = selectIncentives(plan, options.rule);
@@ -52,7 +52,7 @@ export function simulateEach(plan: Plan, db: Db, options: SimulateOptions, each:
       notes.push(`skipped "${rule.name}": it is paid per ${rule.period}, ${parsed.period.label} is a ${parsed.period.kind}`);
       continue;
     }
-    const result = eachStatementForPeriod(db, rule, parsed.period.label, each, {
+    const result = await eachStatementForPeriod(db, rule, parsed.period.label, each, {
       onProgress: options.onProgress && ((done, total) => options.onProgress!(rule.name, done, total)),
     });
     if (!result.ok) {
@@ -177,7 +177,7 @@ export async function run(args: string[]): Promise<number> {
 
   let db: Db;
   try {
-    db = openDatabase(databasePath, { readonly: true });
+    db = await openDatabase(databasePath, { readonly: true });
   } catch (err) {
     if (err instanceof DataSourceError) { process.stderr.write(`salesflow simulate: ${err.message}\n`); return 1; }
     throw err;
@@ -187,10 +187,10 @@ export async function run(args: string[]): Promise<number> {
   const bar = progressBar();
   let result: SimulationRun;
   try {
-    result = simulateEach(compiled.plan, db, { period: values.period, rule: values.rule, onProgress: bar.update }, (s) => writer.statement(s));
+    result = await simulateEach(compiled.plan, db, { period: values.period, rule: values.rule, onProgress: bar.update }, (s) => writer.statement(s));
   } finally {
     bar.done();
-    db.close();
+    await db.close();
   }
   if (!result.ok) { process.stderr.write(`salesflow simulate: ${result.message}\n`); return 1; }
   writer.end();

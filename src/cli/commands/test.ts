@@ -32,7 +32,7 @@ export async function run(args: string[]): Promise<number> {
 
   const results: CaseResult[] = [];
   for (const folder of folders) {
-    for (const result of runCaseFolder(compiled.plan, folder)) {
+    for (const result of await runCaseFolder(compiled.plan, folder)) {
       results.push(result);
       process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}  (${result.file})\n`);
       for (const line of result.report) process.stdout.write(`        ${line}\n`);

@@ -1,7 +1,8 @@
-// Dev outbox pages: every email salesflow sent or meant to send, and one email as the recipient
-// would see it. The email's HTML is shown in a sandboxed iframe (no scripts, no same-origin access);
+// Dev outbox pages: every email salesflow sent or meant to send, the emails running sequences are
+// still holding back (when they go out and why), and one email as the recipient would see it. The email's HTML is shown in a sandboxed iframe (no scripts, no same-origin access);
 // its links open in the top window, so the whole loop (approve, unsubscribe) can be clicked through.
 import type { OutboxRow } from '../../data/outbox.js';
+import type { HeldList } from '../held-sends.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
@@ -11,12 +12,42 @@ function shortTime(iso: string | null): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
 }
 
-export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflowId?: string }): SafeHtml {
+/** Held emails: null when Temporal did not answer, so the page says it cannot tell. */
+function heldSection(list: HeldList | null): SafeHtml {
+  const heading = html`<h2 id="held-heading">Held${list ? html` (${list.held.length})` : ''}</h2>`;
+  if (list === null) {
+    return html`<section class="card" aria-labelledby="held-heading">${heading}
+<p class="muted">Temporal did not answer, so the emails running sequences are holding back cannot be listed now (not reachable, or a server without visibility). Sent emails are below.</p></section>`;
+  }
+  const notes = html`${list.unanswered > 0 ? html`<p class="muted">${list.unanswered} running sequence(s) did not answer in time (is the worker running?).</p>` : ''}${list.truncated ? html`<p class="muted">Only the first running sequences are shown.</p>` : ''}`;
+  if (list.held.length === 0) {
+    return html`<section class="card" aria-labelledby="held-heading">${heading}<p class="muted">No running sequence is holding an email back.</p>${notes}</section>`;
+  }
+  return html`<section class="card" aria-labelledby="held-heading">${heading}
+<p class="muted">Emails that running sequences will send later, earliest first.</p>
+<table>
+<thead><tr><th scope="col">Goes out (UTC)</th><th scope="col">To</th><th scope="col">Template</th><th scope="col">Why</th><th scope="col">Run</th></tr></thead>
+<tbody>
+${list.held.map(
+  (h) => html`<tr class="held">
+<td><time datetime="${h.at}">${shortTime(h.at)}</time></td>
+<td>${h.to.join(', ')}</td>
+<td>${h.template}</td>
+<td>${h.reason}</td>
+<td class="muted"><a href="/outbox?workflow=${encodeURIComponent(h.workflowId)}"><code>${h.workflowId}</code></a></td>
+</tr>`,
+)}
+</tbody></table>${notes}</section>`;
+}
+
+export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflowId?: string }, held: HeldList | null = null): SafeHtml {
   const filtered = filter.to || filter.workflowId;
   return page(
     { title: 'Outbox', section, wide: true },
     html`<h1>Outbox</h1>
-<p class="muted">Emails caught by the dev mail catcher, newest first.${filtered ? html` Showing ${filter.to ? html`mail to <strong>${filter.to}</strong>` : html`mail of <code>${filter.workflowId}</code>`} — <a href="/outbox">show all</a>.` : ''} <a href="/">Back to the overview</a>.</p>
+<p class="muted">Emails running sequences are holding back, then emails caught by the dev mail catcher, newest first.${filtered ? html` Showing ${filter.to ? html`mail to <strong>${filter.to}</strong>` : html`mail of <code>${filter.workflowId}</code>`} — <a href="/outbox">show all</a>.` : ''} <a href="/">Back to the overview</a>.</p>
+${heldSection(held)}
+<h2>Sent</h2>
 ${rows.length === 0
     ? html`<div class="card"><p>No emails yet. Send an event or run payouts, then reload this page.</p></div>`
     : html`<div class="card"><table>

@@ -24,7 +24,7 @@ export interface Harness {
   mail: MailCatcher;
   worker: SalesflowWorker;
   /** Caught mail to an address, oldest first. */
-  caught(to: string): CaughtMail[];
+  caught(to: string): Promise<CaughtMail[]>;
   /** Waits until `count` emails to `to` arrived (or throws after `timeoutMs`). */
   waitForMail(to: string, count?: number, timeoutMs?: number): Promise<CaughtMail[]>;
   close(): Promise<void>;
@@ -33,7 +33,7 @@ export interface Harness {
 export async function startHarness(name: string): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salesflow-runtime-${name}-`));
   const dbPath = path.join(dir, 'salesflow.db');
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   const [server, mail] = await Promise.all([spawnDevServer({ dbFile: null }), startMailCatcher(db)]);
   const config = loadConfig({
     SALESFLOW_SECRET: SECRET,
@@ -48,13 +48,13 @@ export async function startHarness(name: string): Promise<Harness> {
   const native = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker(config, { connection: native, db });
   const running = worker.run();
-  const caught = (to: string) => listCaughtMail(db, { to, limit: 1000 }).reverse();
+  const caught = async (to: string) => (await listCaughtMail(db, { to, limit: 1000 })).reverse();
   return {
     server, client, db, dir, config, mail, worker, caught,
     async waitForMail(to, count = 1, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const mails = caught(to);
+        const mails = await caught(to);
         if (mails.length >= count) return mails;
         if (Date.now() > deadline) throw new Error(`expected ${count} email(s) to ${to} within ${timeoutMs} ms, got ${mails.length}`);
         await new Promise((r) => setTimeout(r, 50));
@@ -67,7 +67,7 @@ export async function startHarness(name: string): Promise<Harness> {
       await connection.close();
       await mail.close();
       await server.stop();
-      db.close();
+      await db.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -38,7 +38,7 @@ export async function startHarness(name: string, tuning?: WorkerOptions['tuning'
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salesflow-${name}-`));
   const dbPath = path.join(dir, 'salesflow.db');
   const [testEnv, mail] = await Promise.all([startTimeSkippingEnv(), startMailCatcher()]);
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   const taskQueue = `wf-${name}`;
   const config = loadConfig({
     SALESFLOW_SECRET: SECRET,
@@ -82,7 +82,7 @@ export async function startHarness(name: string, tuning?: WorkerOptions['tuning'
       await worker.shutdown();
       await running.catch(() => {});
       mailer.close();
-      db.close();
+      await db.close();
       await Promise.all([testEnv.teardown(), mail.close()]);
       fs.rmSync(dir, { recursive: true, force: true });
     },

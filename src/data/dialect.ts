@@ -1,0 +1,59 @@
+// The few places SQLite and PostgreSQL differ, each a small named helper, so every query is
+// written once: string aggregation, control characters, streaming large results, and the
+// SQLite-only scan hint. Everything else (upserts with ON CONFLICT, RETURNING, IS DISTINCT FROM,
+// TRUE/FALSE) both dialects spell the same way.
+import type { CompiledQuery } from 'kysely';
+import type { Db } from './db.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** `GROUP_CONCAT(expr, sep)` / `string_agg(expr, sep)`: values joined by `sep` (an SQL text expression). */
+export function groupConcat(dialect: Dialect, expr: string, sep: string): string {
+  return dialect === 'sqlite' ? `GROUP_CONCAT(${expr}, ${sep})` : `string_agg(${expr}, ${sep})`;
+}
+
+/** The one-character text with this code: `char(n)` / `chr(n)`. */
+export function chr(dialect: Dialect, code: number): string {
+  return dialect === 'sqlite' ? `char(${code})` : `chr(${code})`;
+}
+
+/** Rows of a streamed read, as arrays of column values in select order. */
+export type RawRow = unknown[];
+
+/**
+ * A large read (1M deals, 100k reps) handed over in batches without loading it all: SQLite
+ * iterates its statement; PostgreSQL reads through a server-side cursor on its own connection, so
+ * two streams may be open at once (simulate reads reps and metrics side by side). Leaving the
+ * loop early (break, throw) closes the cursor.
+ */
+export async function* streamRows(db: Db, query: CompiledQuery, batch = 2000): AsyncGenerator<RawRow[]> {
+  if (db.sqlite) {
+    let rows: RawRow[] = [];
+    // A fresh statement: one statement cannot be iterated by two readers at once.
+    for (const row of db.sqlite.prepare(query.sql).raw(true).iterate(...(query.parameters as unknown[]))) {
+      rows.push(row as RawRow);
+      if (rows.length >= batch) { yield rows; rows = []; }
+    }
+    if (rows.length) yield rows;
+    return;
+  }
+  if (!db.pool) throw new Error('streamRows: no connection');
+  const client = await db.pool.connect();
+  let open = false;
+  try {
+    // One snapshot for the whole read, like SQLite's read transaction.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    open = true;
+    await client.query({ text: `DECLARE salesflow_stream NO SCROLL CURSOR FOR ${query.sql}`, values: [...query.parameters] });
+    for (;;) {
+      const result = await client.query({ text: `FETCH ${batch} FROM salesflow_stream`, rowMode: 'array' });
+      if (result.rows.length === 0) break;
+      yield result.rows as RawRow[];
+    }
+    await client.query('COMMIT');
+    open = false;
+  } finally {
+    if (open) await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,82 @@
+// Applying migrations under a lock, so two processes starting together (a worker and `serve`,
+// three workers) never both migrate: each migration runs in its own transaction that first takes
+// the lock and then re-reads the version, so the second process finds the work done and skips it.
+// SQLite: BEGIN IMMEDIATE (the database write lock). PostgreSQL: a transaction-scoped advisory lock.
+import type Database from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { DataSourceError } from './db.js';
+import { forDialect, type Migration } from './migrations.js';
+
+/** The advisory lock key every salesflow process migrates under (any fixed int64; "salesflw"). */
+export const MIGRATION_LOCK_KEY = 0x73616c6573666c77n;
+
+const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)`;
+
+function newerError(name: string, current: number, latest: number): DataSourceError {
+  return new DataSourceError(`${name} has schema version ${current}, newer than this salesflow knows (${latest}); upgrade salesflow`);
+}
+
+const sorted = (list: Migration[]) => [...list].sort((a, b) => a.version - b.version);
+const latestOf = (list: Migration[]) => list.reduce((max, m) => Math.max(max, m.version), 0);
+
+export function migrateSqlite(db: Database.Database, name: string, list: Migration[]): void {
+  const latest = latestOf(list);
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  if (version() > latest) throw newerError(name, version(), latest);
+  for (const m of sorted(list)) {
+    if (m.version <= version()) continue;
+    // The write lock first, then the version again: another process may have applied it meanwhile.
+    db.transaction(() => {
+      db.exec(createVersionTable);
+      if (m.version <= version()) return;
+      db.exec(forDialect(m.sql, 'sqlite'));
+      db.prepare('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)')
+        .run(m.version, m.description, new Date().toISOString());
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
+
+export async function postgresSchemaVersion<T>(db: Kysely<T>): Promise<number> {
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_version')::text AS t`.execute(db);
+  if (!exists.rows[0]?.t) return 0;
+  const { rows } = await sql<{ v: string | number | null }>`SELECT max(version) AS v FROM schema_version`.execute(db);
+  return Number(rows[0]?.v ?? 0);
+}
+
+async function currentPostgresVersion(client: pg.PoolClient): Promise<number> {
+  const exists = await client.query<{ t: string | null }>("SELECT to_regclass('schema_version')::text AS t");
+  if (!exists.rows[0].t) return 0;
+  const { rows } = await client.query<{ v: string | null }>('SELECT max(version) AS v FROM schema_version');
+  return Number(rows[0].v ?? 0);
+}
+
+export async function migratePostgres(pool: pg.Pool, name: string, list: Migration[]): Promise<void> {
+  const latest = latestOf(list);
+  const client = await pool.connect();
+  try {
+    for (const m of sorted(list)) {
+      await client.query('BEGIN');
+      try {
+        // Held to COMMIT: a second process waits here, then sees the new version and skips.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+        const current = await currentPostgresVersion(client);
+        if (current > latest) throw newerError(name, current, latest);
+        if (m.version > current) {
+          await client.query(forDialect(createVersionTable, 'postgres'));
+          await client.query(forDialect(m.sql, 'postgres'));
+          await client.query('INSERT INTO schema_version (version, description, applied_at) VALUES ($1, $2, $3)',
+            [m.version, m.description, new Date().toISOString()]);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,66 @@
+// The tables of the data source as Kysely sees them, so every store's query is type-checked once
+// for both dialects. Money columns hold integer micros (BIGINT on PostgreSQL, which `pg` returns
+// as a string; INTEGER on SQLite): stores never read them as JS numbers, metrics sum them in SQL.
+import type { Generated } from 'kysely';
+
+type Text = string;
+type Maybe = string | null;
+/** An int64 column: SQLite gives a number, PostgreSQL (int8) a string; written as bigint or number. */
+type Int64 = number | string | bigint;
+
+export interface RepsTable {
+  id: Text; name: Text; email: Text; team: Maybe; role: Maybe; region: Maybe; manager: Maybe;
+  timezone: Maybe; start_date: Maybe; updated_at: Text;
+}
+
+export interface DealsTable {
+  id: Text; rep: Text; name: Maybe; amount: Text; amount_micros: Int64; currency: Text; stage: Text;
+  product: Maybe; type: Maybe; source: Maybe; closed_at: Maybe; contact: Maybe; updated_at: Text;
+}
+
+export interface LeadsTable {
+  id: Text; name: Maybe; email: Text; company: Maybe; source: Maybe; stage: Maybe; owner: Maybe;
+  timezone: Maybe; score: Maybe; updated_at: Text;
+}
+
+export interface EventsTable { id: Text; type: Text; occurred_at: Text; payload: Text; received_at: Text }
+
+export interface StatementsTable {
+  workflow_id: Text; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
+  total: Text; total_micros: Int64 | null; statement: Text; status: Text; decided_by: Maybe; decided_at: Maybe;
+  reason: Maybe; created_at: Text; updated_at: Text;
+}
+
+export interface LedgerTable {
+  id: Generated<Int64>; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
+  amount: Text; amount_micros: Int64 | null; approved_by: Text; approved_at: Text; workflow_id: Text;
+}
+
+export interface OutboxTable {
+  id: Generated<Int64>; key: Text; workflow_id: Maybe; rule_id: Maybe; template: Maybe; to_addr: Text; from_addr: Text;
+  subject: Text; html: Text; text: Text; headers: Text; status: Text; message_id: Maybe; error: Maybe;
+  created_at: Text; sent_at: Maybe;
+  /** Which sender holds the row while it mails it, and until when (migration 4). */
+  claimed_by: Maybe; claimed_until: Maybe;
+}
+
+export interface SuppressionsTable { email: Text; reason: Text; created_at: Text }
+
+export interface CaughtMailTable {
+  id: Generated<Int64>; message_id: Maybe; mail_from: Text; rcpt_to: Text; subject: Maybe; raw: Text; received_at: Text;
+}
+
+export interface SchemaVersionTable { version: number; description: Text; applied_at: Text }
+
+export interface Tables {
+  reps: RepsTable;
+  deals: DealsTable;
+  leads: LeadsTable;
+  events: EventsTable;
+  statements: StatementsTable;
+  ledger: LedgerTable;
+  outbox: OutboxTable;
+  suppressions: SuppressionsTable;
+  caught_mail: CaughtMailTable;
+  schema_version: SchemaVersionTable;
+}

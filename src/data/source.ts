@@ -1,0 +1,51 @@
+// Which data source DATABASE_URL names: a SQLite file (a path, or `sqlite:PATH`) or a PostgreSQL
+// database (`postgres://` or `postgresql://` URL). Anything else is refused with the supported
+// forms, so a typo never quietly becomes a SQLite file in a folder named after the typo.
+
+export type DataSource =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string };
+
+export const SUPPORTED_FORMS =
+  'a file path (var/salesflow.db), sqlite:PATH (sqlite:var/salesflow.db, sqlite:///abs/path.db), ' +
+  'or postgres://user:pass@host:5432/db (also postgresql://)';
+
+export type ParsedSource = { ok: true; source: DataSource } | { ok: false; message: string };
+
+export function parseDataSource(text: string): ParsedSource {
+  const value = text.trim();
+  const refuse = (why: string): ParsedSource => ({ ok: false, message: `${why}; expected ${SUPPORTED_FORMS}` });
+  if (value === '') return refuse('empty');
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
+  // A Windows drive letter (C:\...) is a path, not a scheme.
+  if (!scheme || /^[A-Za-z]:[\\/]/.test(value)) return { ok: true, source: { kind: 'sqlite', path: value } };
+  const lower = scheme.toLowerCase();
+  if (lower === 'postgres' || lower === 'postgresql') {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return refuse(`"${redact(value)}" is not a valid URL`);
+    }
+    if (!value.slice(scheme.length).startsWith('://') || !url.hostname) return refuse(`"${redact(value)}" has no host`);
+    if (url.pathname.replace(/^\//, '') === '') return refuse(`"${redact(value)}" names no database (…:5432/DBNAME)`);
+    return { ok: true, source: { kind: 'postgres', url: value } };
+  }
+  if (lower === 'sqlite') {
+    // sqlite:PATH, sqlite://relative/or/absolute, sqlite:///abs/path.
+    const path = value.slice(scheme.length + 1).replace(/^\/\//, '');
+    if (path === '' || path === '/' || path.endsWith('/')) return refuse(`"${value}" names no file`);
+    return { ok: true, source: { kind: 'sqlite', path } };
+  }
+  return refuse(`unsupported scheme "${scheme}:"`);
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+/** How the source is named in messages. */
+export function describeSource(source: DataSource): string {
+  return source.kind === 'sqlite' ? source.path : redact(source.url);
+}

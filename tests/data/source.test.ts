@@ -1,0 +1,49 @@
+// DATABASE_URL forms: a path or sqlite:PATH is SQLite, postgres:// and postgresql:// are
+// PostgreSQL, everything else is refused with the supported forms.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { parseDataSource, redact } from '../../src/data/source.js';
+
+describe('DATABASE_URL', () => {
+  it.each([
+    ['var/salesflow.db', { kind: 'sqlite', path: 'var/salesflow.db' }],
+    ['/srv/salesflow/data.db', { kind: 'sqlite', path: '/srv/salesflow/data.db' }],
+    [':memory:', { kind: 'sqlite', path: ':memory:' }],
+    ['sqlite:var/x.db', { kind: 'sqlite', path: 'var/x.db' }],
+    ['sqlite://var/x.db', { kind: 'sqlite', path: 'var/x.db' }],
+    ['sqlite:///srv/x.db', { kind: 'sqlite', path: '/srv/x.db' }],
+    ['postgres://sf:secret@db.internal:5432/salesflow', { kind: 'postgres', url: 'postgres://sf:secret@db.internal:5432/salesflow' }],
+    ['postgresql://sf@127.0.0.1/salesflow?sslmode=require', { kind: 'postgres', url: 'postgresql://sf@127.0.0.1/salesflow?sslmode=require' }],
+  ])('%s is accepted', (value, source) => {
+    expect(parseDataSource(value)).toEqual({ ok: true, source });
+  });
+
+  it.each([
+    ['mysql://u:p@h:3306/db', /unsupported scheme "mysql:"/],
+    ['postgress://u:p@h:5432/db', /unsupported scheme "postgress:"/],
+    ['http://example.com/db', /unsupported scheme "http:"/],
+    ['sqlite:/', /names no file/],
+    ['sqlite:', /names no file/],
+    ['postgres://u:p@h:5432', /names no database/],
+    ['postgres:db', /has no host/],
+  ])('%s is refused, naming the supported forms', (value, why) => {
+    const parsed = parseDataSource(value);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.message).toMatch(why);
+    expect(parsed.message).toContain('postgres://user:pass@host:5432/db');
+    expect(parsed.message).not.toContain(':p@');
+  });
+
+  it('loadConfig names DATABASE_URL and gives the parsed source', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgress://x@h/db' })).toThrow(/DATABASE_URL: unsupported scheme/);
+    const config = loadConfig({ DATABASE_URL: 'postgresql://sf@db/sales' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://sf@db/sales' });
+    expect(config.databasePath).toBe('postgresql://sf@db/sales');
+    expect(loadConfig({}).database).toEqual({ kind: 'sqlite', path: 'var/salesflow.db' });
+  });
+
+  it('redacts passwords in messages', () => {
+    expect(redact('postgres://sf:s3cr3t@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
+  });
+});
