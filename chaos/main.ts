@@ -5,12 +5,12 @@
 // checked. The last line is the verdict; the exit status is 1 on any loss or duplicate.
 //   --sequences N (500)  --payouts N (100)  --kills N (10)  --kill-every SECONDS (4)
 //   --workers N (3)  --wait-minutes N (1)  --timeout SECONDS (900)  --keep (keep the scratch folder)
-//   --database postgres|sqlite (postgres: a throwaway PostgreSQL 15 cluster; sqlite: one shared file)
+//   --database postgres|sqlite (postgres, the default: a throwaway PostgreSQL cluster; sqlite: one file all processes open)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DataSource, postgresAvailable, postgresDataSource, sqliteDataSource } from './data-source.js';
+import { type DataSource, postgresDataSource, postgresUnavailable, sqliteDataSource } from './data-source.js';
 import { chaosLine, run } from './run.js';
 import { clean } from './tally.js';
 
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     'wait-minutes': { type: 'string', default: '1' },
     timeout: { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
-    database: { type: 'string', default: 'sqlite' },
+    database: { type: 'string', default: 'postgres' },
   },
 });
 const count = (name: keyof typeof values, min: number): number => {
@@ -51,7 +51,7 @@ let data: DataSource | undefined;
 let code = 1;
 try {
   if (values.database === 'postgres') {
-    if (!postgresAvailable()) throw new Error('--database postgres needs PostgreSQL 15 binaries (Debian package postgresql-15) or SALESFLOW_PG_BIN');
+    if (postgresUnavailable) throw new Error(`--database postgres: ${postgresUnavailable} (or run with --database sqlite)`);
     data = await postgresDataSource();
   } else if (values.database === 'sqlite') {
     data = sqliteDataSource(path.join(dir, 'data'));

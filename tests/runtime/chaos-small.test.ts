@@ -1,14 +1,14 @@
 // `npm run chaos` in small (issue #10, item 5): three `salesflow worker` processes plus `serve`
-// on one data source; 30 sequences that wait a minute between two emails and 10 payouts approved
+// on one PostgreSQL (the shared SQLite file where none is installed); 30 sequences that wait a minute between two emails and 10 payouts approved
 // through the emailed links, while a random worker is killed with SIGKILL (and restarted) every few
 // seconds until the work is done, and the Temporal dev server is killed and restarted once on its
-// file. Nothing may be lost and nothing sent or recorded twice.
+// file, and PostgreSQL is restarted once. Nothing may be lost and nothing sent or recorded twice.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { sqliteDataSource, type DataSource } from '../../chaos/data-source.js';
+import { preferredDataSource, type DataSource } from '../../chaos/data-source.js';
 import { chaosLine, run, type RunResult } from '../../chaos/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,7 +19,7 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-chaos-small-'));
-  data = sqliteDataSource(path.join(dir, 'data'));
+  data = await preferredDataSource(dir);
   result = await run({
     root, dir, data, workers: 3,
     size: { sequences: 30, payouts: 10, waitMinutes: 1 },

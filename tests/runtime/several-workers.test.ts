@@ -1,5 +1,6 @@
 // Several workers (issue #10, item 4): one Temporal dev server, three `salesflow worker` processes
-// and one `salesflow serve`, all on one data source, mailing a real SMTP server. 600 signed events
+// and one `salesflow serve`, all on one PostgreSQL (a throwaway cluster; the shared SQLite file
+// where no PostgreSQL is installed), mailing a real SMTP server. 600 signed events
 // start two-email sequences; `salesflow payouts run` pays 150 reps, each approved by their manager
 // through the link in the approval email. Every email arrives exactly once (counted at the SMTP
 // server and in the outbox), every ledger row is written once, and all three workers did work.
@@ -8,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { sqliteDataSource, type DataSource } from '../../chaos/data-source.js';
+import { preferredDataSource, type DataSource } from '../../chaos/data-source.js';
 import { run, type RunResult } from '../../chaos/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,7 +20,7 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-several-workers-'));
-  data = sqliteDataSource(path.join(dir, 'data'));
+  data = await preferredDataSource(dir);
   result = await run({
     root, dir, data, workers: 3,
     size: { sequences: 600, payouts: 150, waitMinutes: 0 },
