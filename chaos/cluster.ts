@@ -75,7 +75,13 @@ export class Cluster {
     return env;
   }
 
+  /** If the harness itself dies, its processes go with it rather than running on, orphaned. */
+  private readonly killAllOnExit = () => {
+    for (const child of [this.serveChild, ...this.workerSlots.map((s) => s.child)]) child?.kill('SIGKILL');
+  };
+
   async start(): Promise<void> {
+    process.once('exit', this.killAllOnExit);
     fs.mkdirSync(path.join(this.options.dir, 'logs'), { recursive: true });
     this.smtp = await startSmtpSink();
     this.temporalPort = await freePort();
@@ -177,6 +183,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    process.removeListener('exit', this.killAllOnExit);
     const children = [this.serveChild, ...this.workerSlots.map((s) => s.child)].filter((c): c is ChildProcess => c !== null);
     await Promise.all(children.map((c) => stopChild(c)));
     for (const slot of this.workerSlots) slot.log.end();

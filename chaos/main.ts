@@ -49,6 +49,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-chaos-'));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 let data: DataSource | undefined;
 let code = 1;
+// The PostgreSQL cluster is stopped synchronously, so also when the harness dies unexpectedly.
+process.once('exit', () => { void data?.stop(); });
 try {
   if (values.database === 'postgres') {
     if (postgresUnavailable) throw new Error(`--database postgres: ${postgresUnavailable} (or run with --database sqlite)`);

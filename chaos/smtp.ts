@@ -66,6 +66,11 @@ export function startSmtpSink(): Promise<SmtpSink> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
+      // A sender killed mid-transaction resets its connection: expected here, and not the server's fault.
+      server.removeListener('error', reject);
+      server.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') process.stderr.write(`smtp sink: ${err.message}\n`);
+      });
       const { port } = server.server.address() as AddressInfo;
       resolve({
         smtpUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
