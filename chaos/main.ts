@@ -51,6 +51,9 @@ let data: DataSource | undefined;
 let code = 1;
 // The PostgreSQL cluster is stopped synchronously, so also when the harness dies unexpectedly.
 process.once('exit', () => { void data?.stop(); });
+// Ctrl-C: exit through the 'exit' handlers, which stop every process the run started.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 try {
   if (values.database === 'postgres') {
     if (postgresUnavailable) throw new Error(`--database postgres: ${postgresUnavailable} (or run with --database sqlite)`);

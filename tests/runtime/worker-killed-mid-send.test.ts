@@ -2,30 +2,33 @@
 // worker started in its place as soon as the missing heartbeats show the crash (seconds), not
 // after the activity's minutes-long start-to-close timeout, and the email arrives exactly once.
 // Real parts: the Temporal dev server, `salesflow worker` and `serve` processes, a real SMTP
-// server that holds the first message unanswered, a SQLite file.
+// server that holds the first message unanswered, PostgreSQL (or the SQLite file where none is installed).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Cluster, sleep } from '../../chaos/cluster.js';
-import { sqliteDataSource } from '../../chaos/data-source.js';
+import { type DataSource, preferredDataSource } from '../../chaos/data-source.js';
 import { importData, sendEvents, writeFixtures } from '../../chaos/workload.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
 let cluster: Cluster;
+let data: DataSource;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-killed-mid-send-'));
   writeFixtures(dir, { sequences: 1, payouts: 1, waitMinutes: 0 });
-  cluster = new Cluster({ dir, root, data: sqliteDataSource(path.join(dir, 'data')), workers: 1 });
+  data = await preferredDataSource(dir);
+  cluster = new Cluster({ dir, root, data, workers: 1 });
   await cluster.start();
   await importData(cluster);
   await cluster.startProcesses();
 });
 afterAll(async () => {
   await cluster?.stop();
+  await data?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -46,9 +49,10 @@ test('the email of a worker killed mid-send goes out once, from its replacement,
   const killedAt = Date.now();
   await cluster.killWorker(0);
   const subjects = () => cluster.smtp.received.map((m) => m.subject);
-  await until('the welcome email from the new worker', () => subjects().includes('chaos-welcome L-00001'), 75_000);
-  // The activity's start-to-close is 2 minutes; the heartbeat timeout is 20 s.
-  expect(Date.now() - killedAt).toBeLessThan(60_000);
+  await until('the welcome email from the new worker', () => subjects().includes('chaos-welcome L-00001'), 110_000);
+  // The activity's start-to-close is 2 minutes; its heartbeat timeout is 20 s and the dead
+  // sender's outbox lease runs out 30 s after its last renewal.
+  expect(Date.now() - killedAt).toBeLessThan(100_000);
 
   await until('the follow-up email', () => subjects().includes('chaos-follow-up L-00001'), 30_000);
   await sleep(1000);
