@@ -21,7 +21,7 @@ export interface Tally {
   details: string[];
 }
 
-interface OutboxRow { key: string; to_addr: string; subject: string; status: string }
+interface OutboxRow { key: string; to_addr: string; subject: string; status: string; message_id: string | null; sent_at: string | null }
 interface LedgerRow { rule_id: string; rep: string; period: string }
 
 export async function tally(expected: Expected, received: ReceivedMail[], data: DataSource): Promise<Tally> {
@@ -43,10 +43,11 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
   if (repeatedIds > 0) details.push(`${repeatedIds} Message-ID(s) arrived more than once`);
   for (const key of lostEmails.slice(0, 20)) details.push(`lost email: ${key}`);
 
-  const outbox = await data.query<OutboxRow>('SELECT key, to_addr, subject, status FROM outbox');
+  const outbox = await data.query<OutboxRow>('SELECT key, to_addr, subject, status, message_id, sent_at FROM outbox');
   const byStatus = new Map<string, number>();
   for (const row of outbox) byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
   details.push(`outbox: ${outbox.length} keys (${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'})`);
+  details.push(acceptedToRecorded(received, outbox));
   const sentKeys = new Set(outbox.filter((r) => r.status === 'sent').map((r) => mailKey({ to: r.to_addr.toLowerCase(), subject: r.subject })));
   const notSent = [...expected.emails].filter((k) => !sentKeys.has(k));
   for (const key of notSent.slice(0, 20)) details.push(`outbox has no sent row for: ${key}`);
@@ -97,4 +98,18 @@ export async function complete(expected: Expected, received: ReceivedMail[], dat
   const ledger = await data.query<LedgerRow>('SELECT rule_id, rep, period FROM ledger').catch(() => []);
   const reps = new Set(ledger.map((r) => r.rep));
   return [...expected.ledgerReps].every((rep) => reps.has(rep));
+}
+
+/**
+ * How long after the SMTP server accepted a message the sender began recording it as sent: a
+ * sender killed inside that window leaves the row pending, and its retry mails again.
+ */
+function acceptedToRecorded(received: ReceivedMail[], outbox: OutboxRow[]): string {
+  const firstAccepted = new Map<string, number>();
+  for (const m of received) if (m.messageId && !firstAccepted.has(m.messageId)) firstAccepted.set(m.messageId, Date.parse(m.at));
+  const gaps = outbox.filter((r) => r.message_id && r.sent_at && firstAccepted.has(r.message_id))
+    .map((r) => Date.parse(r.sent_at!) - firstAccepted.get(r.message_id!)!).sort((a, b) => a - b);
+  if (gaps.length === 0) return 'accepted by SMTP -> recorded as sent: no data';
+  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
+  return `accepted by SMTP -> recorded as sent: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${gaps[gaps.length - 1]} ms (${gaps.length} emails)`;
 }
