@@ -3,8 +3,7 @@
 // the product recorded, and can restart it when it is a server.
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import { openDatabase, rows, sql } from '../src/data/db.js';
 import { postgresUnavailable, startPostgres } from '../tests/support/postgres.js';
 
 export interface DataSource {
@@ -17,6 +16,12 @@ export interface DataSource {
   stop(): Promise<void>;
 }
 
+/** Plain SQL through the product's own data layer, on a connection of its own. */
+async function query<T>(url: string, text: string): Promise<T[]> {
+  const db = await openDatabase(url);
+  try { return await rows(db, sql.raw<T>(text)); } finally { await db.close(); }
+}
+
 /** The embedded default: one SQLite file (WAL) that every process on this host opens. */
 export function sqliteDataSource(dir: string): DataSource {
   const file = path.join(dir, 'salesflow.db');
@@ -25,10 +30,7 @@ export function sqliteDataSource(dir: string): DataSource {
     url: file,
     describe: `SQLite file ${file}`,
     restart: async () => 'SQLite is a file inside each process: there is no database server to restart',
-    async query<T>(sql: string): Promise<T[]> {
-      const db = new Database(file, { readonly: true, fileMustExist: true });
-      try { return db.prepare(sql).all() as T[]; } finally { db.close(); }
-    },
+    query: <T>(text: string) => query<T>(file, text),
     stop: async () => {},
   };
 }
@@ -52,11 +54,7 @@ export async function postgresDataSource(): Promise<DataSource> {
       cluster.restart();
       return `PostgreSQL stopped (every connection cut) and started again in ${Date.now() - t} ms`;
     },
-    async query<T>(sql: string): Promise<T[]> {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try { return (await client.query(sql)).rows as T[]; } finally { await client.end(); }
-    },
+    query: <T>(text: string) => query<T>(url, text),
     stop: async () => cluster.stop(),
   };
 }

@@ -73,6 +73,10 @@ try {
   });
   log(`${result.kills} workers killed with SIGKILL and restarted`);
   code = clean(result.tally) ? 0 : 1;
+  if (result.tally.emailsDuplicated > 0) {
+    log(`${result.tally.sameMessageDuplicates} of the ${result.tally.emailsDuplicated} duplicated emails carry their first copy's Message-ID: ` +
+      'a worker killed after the SMTP server accepted the message and before it recorded that; its retry sent it again');
+  }
   log(chaosLine(result.tally));
 } catch (err) {
   log(`chaos: the run failed: ${(err as Error).stack ?? String(err)}`);

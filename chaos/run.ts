@@ -81,10 +81,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await approvers.settled();
     const result = await tally(expected, cluster.smtp.received, options.data);
     const tasksPerWorker = client ? await workShare(client, cluster) : [];
-    await client?.connection.close();
     log(`work per worker slot: ${tasksPerWorker.map((t, i) => `#${i} ${t.activities} activities/${t.workflowTasks} workflow tasks`).join(', ')}`);
     for (const line of result.details) log(line);
     if (client) for (const line of await duplicateHistories(client, result.details)) log(line);
+    await client?.connection.close();
     log(`run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return { tally: result, tasksPerWorker, kills, events: { retries } };
   } catch (err) {

@@ -15,6 +15,13 @@ export interface Tally {
   payoutsRecorded: number;
   payoutsLost: number;
   payoutsDuplicated: number;
+  /**
+   * Duplicated arrivals that carry their first copy's Message-ID: the same message sent again by
+   * the retry of a sender killed after the SMTP server accepted it and before it recorded that
+   * (SMTP has no way to ask the server whether it already has a message). Mail clients that
+   * de-duplicate by Message-ID show these once.
+   */
+  sameMessageDuplicates: number;
   /** Outbox rows (one per key, the table's unique key) and how many of them are marked sent. */
   outbox: { keys: number; sent: number };
   /** Human-readable findings behind the numbers (which keys, which rows). */
@@ -30,7 +37,10 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
   for (const mail of received) arrivals.set(mailKey(mail), (arrivals.get(mailKey(mail)) ?? 0) + 1);
   const lostEmails = [...expected.emails].filter((k) => !arrivals.has(k));
   let duplicated = 0;
+  let sameMessage = 0;
   for (const [key, n] of arrivals) {
+    const ids = received.filter((m) => mailKey(m) === key).map((m) => m.messageId);
+    if (n > 1 && ids.every((id) => id !== null && id === ids[0])) sameMessage += n - 1;
     if (!expected.emails.has(key)) { duplicated += n; details.push(`unexpected email: ${key} (${n}x)`); }
     else if (n > 1) {
       duplicated += n - 1;
@@ -78,6 +88,7 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
     payoutsRecorded: ledger.length,
     payoutsLost: lostPayouts.length,
     payoutsDuplicated: duplicatedPayouts,
+    sameMessageDuplicates: sameMessage,
     outbox: { keys: outbox.length, sent: byStatus.get('sent') ?? 0 },
     details,
   };
