@@ -12,7 +12,7 @@ import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
-import { isKnownTimeZone } from '../workflows/calendar.js';
+import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { entityGroup } from './scope.js';
@@ -102,7 +102,12 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end: parsed.period.end });
+      let end = parsed.period.end;
+      if (deps.measureAsOfCheckpoint) {
+        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+        if (today < end) end = today;
+      }
+      const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end });
       const attainmentText = progress.attainment?.toDecimalPlaces(2).toFixed(2) ?? null;
       const conditionHeld = holds(checkpoint.condition, {
         rep,

@@ -10,6 +10,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   plan: { summary: 'show the Temporal schedule changes the rules imply', load: () => import('./commands/plan.js') },
   apply: { summary: 'make the Temporal schedule changes the rules imply', load: () => import('./commands/apply.js') },
   simulate: { summary: 'compute incentive statements without sending or paying', load: () => import('./commands/simulate.js') },
+  backtest: { summary: 'replay a past window: every email and statement the rules would have made', load: () => import('./commands/backtest.js') },
   worker: { summary: 'run the Temporal worker', load: () => import('./commands/worker.js') },
   serve: { summary: 'run the HTTP server (events, approvals, unsubscribe)', load: () => import('./commands/serve.js') },
   dev: { summary: 'run everything on one machine with demo data', load: () => import('./commands/dev.js') },

@@ -14,8 +14,11 @@ import { dealColumns, dealRow } from './deals.js';
 import { leadColumns } from './leads.js';
 import { toMicros } from './micros.js';
 import { repColumns } from './reps.js';
+import { importCredits } from './credits.js';
+import { importRates } from './rates.js';
 
-export const importKinds = ['reps', 'deals', 'leads'] as const;
+// credits and rates are checked across rows (shares per deal, one rate per pair and date): their own files.
+export const importKinds = ['reps', 'deals', 'leads', 'credits', 'rates'] as const;
 export type ImportKind = (typeof importKinds)[number];
 
 export interface ImportProblem {
@@ -38,7 +41,7 @@ interface KindSpec {
   row: (record: never, now: string) => Record<string, unknown>;
 }
 
-const kinds: Record<ImportKind, KindSpec> = {
+const kinds: Record<Exclude<ImportKind, 'credits' | 'rates'>, KindSpec> = {
   reps: {
     columns: repColumns, required: ['id', 'name', 'email'], schema: RepRecord,
     row: (r: RepRecord, now) => ({ ...columnsOf(r, repColumns), updated_at: now }),
@@ -79,6 +82,8 @@ export function formatProblem(p: ImportProblem): string {
 
 /** Validate and import CSV text of one kind; `file` names it in problems. */
 export async function importCsv(db: Db, kind: ImportKind, text: string, file: string): Promise<ImportResult> {
+  if (kind === 'credits') return importCredits(db, text, file);
+  if (kind === 'rates') return importRates(db, text, file);
   const spec = kinds[kind];
   const parsed = parseCsv(text);
   if (!parsed.ok) return { ok: false, problems: [{ file, line: parsed.line, field: null, message: parsed.message }] };

@@ -94,6 +94,8 @@ function statementRepColumns(rule: IncentiveRule): string[] {
   const read = new Set<string>();
   for (const b of rule.bonuses) repFields(b.when, read);
   for (const r of rule.rewards) repFields(r.when, read);
+  // Proration reads the employment dates.
+  if (rule.prorate) { read.add('start_date'); read.add('end_date'); }
   return ['id', 'name', ...repColumns.filter((c) => c !== 'id' && c !== 'name' && read.has(c))];
 }
 
@@ -119,6 +121,8 @@ async function streamedStatements(
 ): Promise<PeriodStatementsRun | null> {
   const where = rule.reps ? conditionToSql(rule.reps) : null;
   if (rule.reps && (!where || where.usesDeal)) return null;
+  // Credited and converted deals are gathered per deal (src/data/credited.ts), not by the grouped scan.
+  if (rule.credit || rule.convert) return null;
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;

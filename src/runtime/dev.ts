@@ -117,7 +117,7 @@ async function startEverything(
   closers.push({ name: 'data source', close: () => db.close() });
   const demo = await loadDemoData(db, paths);
   log(demo.loaded
-    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads`
+    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`
     : `data source ${baseConfig.databasePath} (${demo.reason}; no demo data loaded)`);
 
   let smtpUrl = baseConfig.smtpUrl;
@@ -161,14 +161,14 @@ async function startEverything(
   await applySchedules(client, changes);
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
 
-  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);
+  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log, paths);
   return { httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl, secret: config.secret!, config, db };
 }
 
 /** The HTTP server is optional in dev: started when this build has one. */
 async function startHttp(
   config: Config, db: Db, client: DevServer['testEnv']['client'], plan: Plan, temporalUiUrl: string | undefined,
-  closers: Closer[], log: (line: string) => void,
+  closers: Closer[], log: (line: string) => void, paths: string[] = [],
 ): Promise<string | null> {
   let server: typeof import('../server/index.js');
   try {
@@ -183,6 +183,8 @@ async function startHttp(
   }
   const running = await server.startServer({
     config, db, temporalClient: client, plan, dev: { outbox: true, temporalUiUrl }, hostname: '127.0.0.1',
+    // CRM webhooks use the rules' mappings (rules/crm/*.yaml); errors there were shown by `check`.
+    mappings: (await import('../connectors/mapping/load.js')).loadMappings(paths).mappings,
   });
   closers.push({ name: 'HTTP server', close: () => running.close() });
   return running.url;

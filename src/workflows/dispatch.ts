@@ -48,7 +48,7 @@ export function dispatchPeriod(input: DispatchInput, at: number): string | null 
   return input.action === 'incentive-period-end' ? shiftPeriod(current, -1).label : current.label;
 }
 
-interface ChildStart {
+export interface ChildStart {
   workflowType: 'goalWorkflow' | 'payoutWorkflow' | 'sequenceWorkflow';
   workflowId: string;
   args: [GoalInput] | [PayoutInput] | [SequenceInput];
@@ -61,7 +61,7 @@ interface ChildStart {
  * latest declared time at or before the fire time is taken, so a late start still means its tick.
  * Older schedules fire in the rule's zone and their date is that zone's.
  */
-function tickDate(input: DispatchInput, at: number): string {
+export function tickDate(input: DispatchInput, at: number): string {
   const { rule } = input;
   if (input.inRepZones && rule.kind === 'sequence' && rule.trigger.kind === 'schedule') {
     return localDate(previousWeekly(rule.trigger.schedule, EARLIEST_ZONE, at), EARLIEST_ZONE);
@@ -78,7 +78,8 @@ function repStartAt(input: DispatchInput, rep: RepRecord, occurrence: string): s
   return new Date(atLocalTime(occurrence, rule.trigger.schedule.at, zone)).toISOString();
 }
 
-function childFor(input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null): ChildStart | null {
+/** The run a dispatch starts for one rep (also used by `salesflow backtest`, which starts them itself). */
+export function childFor(input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null): ChildStart | null {
   const { rule } = input;
   if (rule.kind === 'goal' && period) {
     return { workflowType: 'goalWorkflow', workflowId: workflowIds.goal(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };

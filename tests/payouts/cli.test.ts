@@ -37,9 +37,11 @@ describe('salesflow simulate (rules compiled from text)', () => {
         { kind: 'spiff', description: expect.stringContaining('D2, D3'), amount: '500.00' },
       ],
       capped: false, total: '16000.00', rewards: ['Extra day off'],
+      // SPEC §8: each statement carries its warnings, naming the deal ids they concern.
+      warnings: [expect.stringContaining('deal D7 (won, 5000 EUR) is left out')],
     });
-    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00' });
-    // Left-out deals are reported on stderr, so stdout stays pure JSON.
+    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00', warnings: [] });
+    // Also echoed on stderr, after the JSON, so stdout stays pure JSON.
     expect(r.stderr).toContain('deal D7');
   });
 
@@ -59,6 +61,18 @@ describe('salesflow simulate (rules compiled from text)', () => {
 });
 
 describe('salesflow test', () => {
+  it('pays the worked examples of vendor documentation (rules/tests/vendor-examples) and the money tiers of the issue', async () => {
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    const vendor = await salesflow(['test', 'rules/tests/vendor-examples/'], join(tempDir(), 'unused.db'), repo);
+    expect(vendor.stdout).toMatch(/^ok {4}prowi\.io: 140,000 on a 100,000 quota pays/m);
+    expect(vendor.stdout).toContain('PASS: 3/3\n');
+    expect(vendor.code).toBe(0);
+    const shipped = await salesflow(['test', 'rules/'], join(tempDir(), 'unused.db'), repo);
+    expect(shipped.stdout).toMatch(/^ok {4}the same rep closing 20,000 more \(165,000 USD\) earns 1,100 more/m);
+    expect(shipped.stdout).toMatch(/^ok {4}hired 15 February/m);
+    expect(shipped.stdout).toMatch(/^ok {4}credit team for a manager nobody reports to/m);
+  });
+
   it('runs the cases shipped in rules/tests against the example rules in rules/: all ok', async () => {
     const repo = fileURLToPath(new URL('../..', import.meta.url));
     const r = await salesflow(['test', 'rules/'], join(tempDir(), 'unused.db'), repo);

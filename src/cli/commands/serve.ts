@@ -1,6 +1,8 @@
 // `salesflow serve [rule paths]`: the HTTP server (events webhook, approval pages, unsubscribe)
 // against the configured Temporal and data source. Runs until SIGINT/SIGTERM, then closes the
 // listener, the Temporal connection and the database, in that order.
+import { formatDiagnostics } from '../../dsl/index.js';
+import { loadMappings } from '../../connectors/mapping/load.js';
 import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
@@ -18,13 +20,17 @@ export async function run(args: string[]): Promise<number> {
   }
   const plan = await loadPlan(args);
   if (!plan.ok) return fail(plan.message);
+  const crm = loadMappings(args);
+  if (crm.diagnostics.some((d) => d.severity === 'error')) {
+    return fail(`${formatDiagnostics(crm.diagnostics, 'text').trimEnd()}\nCRM mappings have errors; fix them first (salesflow check)`);
+  }
   const opened = await openDataAndTemporal(config.value);
   if (!opened.ok) return fail(opened.message);
   const { db, temporal } = opened.value;
 
   let server;
   try {
-    server = await startServer({ config: config.value, db: db, temporalClient: temporal.client, plan: plan.value });
+    server = await startServer({ config: config.value, db: db, temporalClient: temporal.client, plan: plan.value, mappings: crm.mappings });
   } catch (err) {
     await temporal.close();
     await db.close();

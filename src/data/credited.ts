@@ -1,0 +1,394 @@
+// Statement facts of rules with `credit` or `convert` (SPEC "incentive, in depth"): every deal
+// of the window is credited to its reps — 100% to `deal.rep`, or by its shares, or to the
+// managers above its rep — and converted at the rate effective on its `closed_at`, exactly
+// (amount × share ÷ 100 × rate on BigInt, never rounded). Metrics and spiffs then read credited
+// amounts, and each rep's won credited deals are kept as facts (CreditedDeal) that the statement
+// lists and a later correction (a clawback) can read back. Rules without either keep the grouped
+// SQL scan of metrics.ts.
+import { sql } from 'kysely';
+import { Decimal } from '../money/index.js';
+import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { holds } from '../plan/evaluate.js';
+import type { DealRecord, RepRecord } from '../plan/records.js';
+import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
+import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
+import type { CreditShare, CreditType } from './credits.js';
+import type { Db } from './db.js';
+import { streamRows } from './dialect.js';
+import { dealColumns } from './deals.js';
+import { RateTable } from './rates.js';
+import { repColumns } from './reps.js';
+import { conditionToSql } from './sql-condition.js';
+
+type Cell = string | number | null;
+
+/** One credit of a deal: to whom, how much of it, and why. */
+interface Credit { rep: string; share: string; type: CreditedDeal['type'] }
+
+// Money below 2^53 micros adds up exactly in a JS number; past it, sums move to BigInt.
+const SAFE = 2 ** 52;
+
+/** Exact micros sum kept in a number while it is safe, with the overflow in a BigInt. */
+class MicrosSum {
+  small = 0;
+  big = 0n;
+  add(micros: number): void {
+    this.small += micros;
+    if (this.small > SAFE || this.small < -SAFE) { this.big += BigInt(this.small); this.small = 0; }
+  }
+  fixed(extra: Fixed): Fixed {
+    return addFixed({ units: this.big + BigInt(this.small), scale: 6 }, extra);
+  }
+}
+
+interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
+
+interface RepAcc {
+  /** Won revenue: whole own deals as integer micros, everything else exact. */
+  revenueMicros: MicrosSum;
+  newMicros: MicrosSum;
+  revenue: Fixed;
+  newRevenue: Fixed;
+  wonCount: number;
+  lostCount: number;
+  pipeline: Fixed;
+  custom: Map<string, MetricAcc>;
+  spiffDeals: Record<string, string[]>;
+  leftOut: LeftOutDeal[];
+  credited: CreditedDeal[];
+}
+
+const HUNDRED_SHARE = '100';
+
+function newAcc(): RepAcc {
+  return {
+    revenueMicros: new MicrosSum(), newMicros: new MicrosSum(),
+    revenue: FIXED_ZERO, newRevenue: FIXED_ZERO, wonCount: 0, lostCount: 0, pipeline: FIXED_ZERO,
+    custom: new Map(), spiffDeals: {}, leftOut: [], credited: [],
+  };
+}
+
+/** Who manages whom: rep ids by lower-cased email, and each rep's manager email. */
+class Chain {
+  private readonly byEmail = new Map<string, string[]>();
+  private readonly managerOf = new Map<string, string | null>();
+  constructor(reps: { id: string; email: string; manager: string | null }[]) {
+    for (const r of reps) {
+      const key = r.email.toLowerCase();
+      const ids = this.byEmail.get(key);
+      if (ids) ids.push(r.id); else this.byEmail.set(key, [r.id]);
+      this.managerOf.set(r.id, r.manager ? r.manager.toLowerCase() : null);
+    }
+  }
+
+  /** The reps above `rep`: its manager(s), or every level up the chain (a cycle stops the walk). */
+  above(rep: string, allLevels: boolean): string[] {
+    const found: string[] = [];
+    const seen = new Set<string>([rep]);
+    let level = [rep];
+    while (level.length) {
+      const next: string[] = [];
+      for (const id of level) {
+        const email = this.managerOf.get(id);
+        for (const manager of (email && this.byEmail.get(email)) || []) {
+          if (seen.has(manager)) continue;
+          seen.add(manager);
+          found.push(manager);
+          next.push(manager);
+        }
+      }
+      if (!allLevels) break;
+      level = next;
+    }
+    return found;
+  }
+
+  hasReports(rep: RepRecord): boolean {
+    const email = rep.email?.toLowerCase();
+    for (const manager of this.managerOf.values()) if (manager === email) return true;
+    return false;
+  }
+}
+
+function creditsOf(rule: IncentiveRule, owner: string, shares: CreditShare[], chain: Chain | null): Credit[] {
+  const own: Credit = { rep: owner, share: HUNDRED_SHARE, type: 'own' };
+  switch (rule.credit) {
+    case undefined: return [own];
+    case 'team':
+    case 'team_all_levels':
+      return chain!.above(owner, rule.credit === 'team_all_levels').map((rep) => ({ rep, share: HUNDRED_SHARE, type: 'team' }));
+    default: {
+      const revenue = shares.filter((s) => s.type === 'revenue');
+      const overlay = shares.filter((s) => s.type === 'overlay');
+      const split = revenue.length ? revenue.map((s): Credit => ({ rep: s.rep, share: s.share, type: 'revenue' })) : [own];
+      const over = overlay.map((s): Credit => ({ rep: s.rep, share: s.share, type: 'overlay' }));
+      return rule.credit === 'splits' ? split : rule.credit === 'overlay' ? over : [...split, ...over];
+    }
+  }
+}
+
+const HUNDRED: Fixed = { units: 100n, scale: 0 };
+
+/** amount × rate × share ÷ 100, exactly (no rounding: lines round once, later). */
+export function creditedAmount(amount: Fixed, share: Fixed, rate: Fixed | null): Fixed {
+  const converted = rate ? mulFixed(amount, rate) : amount;
+  if (cmpFixed(share, HUNDRED) === 0) return converted;
+  const p = mulFixed(converted, share);
+  return { units: p.units, scale: p.scale + 2 };
+}
+
+const moneyFact = (f: Fixed, currency: string): MetricFact => ({ type: 'money', amount: plainFixed(f), currency });
+
+function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, currency: string): MetricFact {
+  if (def) {
+    const a = acc.custom.get(name);
+    if (!a || a.n === 0) {
+      if (def.aggregate === 'count') return { type: 'number', value: '0' };
+      if (def.aggregate === 'sum') return def.type === 'money' ? moneyFact(FIXED_ZERO, currency) : { type: 'number', value: '0' };
+      return { type: 'null' };
+    }
+    if (def.aggregate === 'count') return { type: 'number', value: String(a.n) };
+    const value = def.aggregate === 'sum' ? plainFixed(a.sum)
+      : def.aggregate === 'min' ? plainFixed(a.min!)
+      : def.aggregate === 'max' ? plainFixed(a.max!)
+      : new Decimal(plainFixed(a.sum)).div(a.n).toFixed();
+    return def.type === 'money' ? { type: 'money', amount: value, currency } : { type: 'number', value };
+  }
+  switch (name) {
+    case 'revenue': return moneyFact(acc.revenue, currency);
+    case 'new_revenue': return moneyFact(acc.newRevenue, currency);
+    case 'deals_won': return { type: 'number', value: String(acc.wonCount) };
+    case 'win_rate': {
+      const decided = acc.wonCount + acc.lostCount;
+      return decided === 0 ? { type: 'null' } : { type: 'percent', value: new Decimal(acc.wonCount).times(100).div(decided).toFixed() };
+    }
+    case 'avg_deal_size':
+      return acc.wonCount === 0 ? { type: 'null' } : { type: 'money', amount: new Decimal(plainFixed(acc.revenue)).div(acc.wonCount).toFixed(), currency };
+    case 'pipeline': return moneyFact(acc.pipeline, currency);
+    default: throw new Error(`credited facts: unknown metric ${name}`);
+  }
+}
+
+/** Whether an expression reads `deal.amount` (converted in JS, so its SQL form would read the unconverted amount). */
+function readsDealAmount(expr: Expr | null): boolean {
+  if (!expr) return false;
+  switch (expr.kind) {
+    case 'field': return expr.entity === 'deal' && expr.field === 'amount';
+    case 'binary': return readsDealAmount(expr.left) || readsDealAmount(expr.right);
+    case 'not': case 'neg': return readsDealAmount(expr.operand);
+    case 'in': return readsDealAmount(expr.operand) || expr.items.some(readsDealAmount);
+    default: return false;
+  }
+}
+
+/** A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator per row. */
+interface DealTest { column: number | null; where: Expr | null }
+
+/** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
+async function dealSource(db: Db, window: DateWindow): Promise<string> {
+  if (db.dialect !== 'sqlite') return 'deals d';
+  const total = (await sql<{ n: number | null }>`SELECT MAX(rowid) AS n FROM deals`.execute(db.kysely)).rows[0]?.n;
+  if (!total) return 'deals d';
+  const inWindow = (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM deals WHERE closed_at BETWEEN ${window.start} AND ${window.end}`
+    .execute(db.kysely)).rows[0].n;
+  return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
+}
+
+/**
+ * Facts of every rep in `reps` for a rule with `credit` or `convert`, from one scan of the deals
+ * of the window (and open or undated deals when a metric reads them) with their credit shares
+ * joined. Conditions run in SQL where they translate faithfully; a deal credited 100% to its own
+ * rep in the rule's currency adds its integer micros, anything else its exact BigInt product.
+ */
+export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[]): Promise<Map<string, StatementFacts>> {
+  const currency = rule.currency;
+  const wanted = new Map<string, RepAcc>(reps.map((r) => [r.id, newAcc()]));
+  const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
+  const scanOpen = metrics.includes('pipeline');
+  const scanUndated = custom.length > 0;
+  const team = rule.credit === 'team' || rule.credit === 'team_all_levels';
+  const splits = rule.credit !== undefined && !team;
+  const rates = rule.convert ? await RateTable.into(db, currency) : null;
+  const chain = team ? new Chain(await db.kysely.selectFrom('reps').select(['id', 'email', 'manager']).execute()) : null;
+
+  // Columns: the deal, then one 0/1 column per condition SQL can take, then the joined credit.
+  // Micros past 2^52 come back as null (a JS number would round them): those deals take the exact path.
+  const columns = ['d.id', 'd.rep', 'd.amount', 'CASE WHEN abs(d.amount_micros) < 4503599627370496 THEN d.amount_micros END', 'd.currency', 'd.stage', 'd.type', 'd.closed_at'];
+  let needsRep = false;
+  let needsRecord = false;
+  const test = (where: Expr | null): DealTest => {
+    if (where === null) return { column: null, where: null };
+    const translated = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
+    if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
+    needsRep ||= translated.needsRep;
+    columns.push(`CASE WHEN ${translated.sql} THEN 1 ELSE 0 END`);
+    return { column: columns.length - 1, where: null };
+  };
+  const spiffTests = rule.spiffs.map((sp) => test(sp.where));
+  const customTests = custom.map((n) => test(rule.metrics[n].where));
+  const creditAt = columns.length;
+  if (splits) columns.push('c.rep', 'c.share', 'c.type');
+  const recordAt = columns.length;
+  if (needsRecord) {
+    columns.push(...dealColumns.map((c) => `d.${c}`));
+    columns.push(...repColumns.map((c) => `r.${c}`));
+  }
+
+  const extra: string[] = [];
+  if (scanOpen) extra.push(`d.stage = 'open'`);
+  if (scanUndated) extra.push('d.closed_at IS NULL');
+  const creditTypes = rule.credit === 'splits' ? "('revenue')" : rule.credit === 'overlay' ? "('overlay')" : "('revenue', 'overlay')";
+  const from = scanUndated || scanOpen ? 'deals d' : await dealSource(db, window);
+  // SQLite joins deals outermost, so a deal's share rows come one after the other; PostgreSQL may
+  // hash-join, so there the order is asked for.
+  const query = sql<Cell[]>`SELECT ${sql.raw(columns.join(', '))} FROM ${sql.raw(from)}
+    ${sql.raw(needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : '')}
+    ${sql.raw(splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : '')}
+    WHERE (d.closed_at BETWEEN ${window.start} AND ${window.end})${sql.raw(extra.map((x) => ` OR (${x})`).join(''))}
+    ${sql.raw(db.dialect === 'sqlite' ? '' : 'ORDER BY d.id')}`.compile(db.kysely);
+
+
+  // Most deals are the rep's own, whole, in the rule's currency, read by SQL-only conditions:
+  // they add their integer micros and counts without any other work.
+  const ownCredit = rule.credit === undefined || rule.credit === 'splits' || rule.credit === 'all';
+  const fastOwn = ownCredit && !scanOpen && custom.length === 0 && spiffTests.every((t) => t.where === null);
+
+  // Rows of one deal arrive together (one per joined share): gathered, then credited.
+  let current: Cell[] | null = null;
+  let shares: CreditShare[] = [];
+  const flush = () => {
+    if (current) creditDeal(current, shares);
+    current = null;
+    shares = [];
+  };
+  for await (const batch of streamRows(db, query, 10_000)) {
+    for (const raw of batch) {
+      const row = raw as Cell[];
+      // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
+      if (typeof row[3] === 'string') row[3] = Number(row[3]);
+      if (current !== null && current[0] !== row[0]) flush();
+      if (current === null) current = row;
+      if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+    }
+  }
+  flush();
+
+  function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
+    const id = row[0] as string;
+    const owner = row[1] as string;
+    const dealCurrency = row[4] as string;
+    const stage = row[5] as string;
+    const closedAt = row[7] as string | null;
+    const inWindow = closedAt !== null && closedAt >= window.start && closedAt <= window.end;
+    if (fastOwn && dealShares.length === 0 && dealCurrency === currency && row[3] !== null) {
+      const acc = wanted.get(owner);
+      if (!acc || !inWindow) return;
+      if (stage === 'won') {
+        acc.revenueMicros.add(row[3] as number);
+        if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+        acc.wonCount++;
+        for (let i = 0; i < spiffTests.length; i++) {
+          const t = spiffTests[i];
+          if (t.column === null || row[t.column] === 1) (acc.spiffDeals[rule.spiffs[i].id] ??= []).push(id);
+        }
+      } else if (stage === 'lost') {
+        acc.lostCount++;
+      }
+      return;
+    }
+    const credits = creditsOf(rule, owner, dealShares, chain);
+    if (credits.length === 0) return;
+
+    let rate: { rate: string; from: string } | null = null;
+    let leftOut: LeftOutDeal | null = null;
+    if (dealCurrency !== currency) {
+      const on = closedAt ?? window.end;
+      const effective = rates?.on(dealCurrency, on) ?? null;
+      if (effective) rate = { rate: effective.rate, from: effective.from };
+      else leftOut = { id, amount: row[2] as string, currency: dealCurrency, stage, ...(rates ? { noRateOn: on } : {}) };
+    }
+    // The deal as conditions the evaluator runs see it: in the rule's currency when converted.
+    let record: { deal: DealRecord; rep: RepRecord | undefined } | null = null;
+    const evaluated = () => {
+      if (record) return record;
+      const deal = Object.fromEntries(dealColumns.map((c, i) => [c, row[recordAt + i]])) as unknown as DealRecord;
+      const repRow = row.slice(recordAt + dealColumns.length);
+      const rep = repRow[0] === null ? undefined : Object.fromEntries(repColumns.map((c, i) => [c, repRow[i]])) as unknown as RepRecord;
+      const amount = rate ? plainFixed(mulFixed(parseFixed(deal.amount)!, parseFixed(rate.rate)!)) : deal.amount;
+      record = { deal: rate ? { ...deal, amount, currency } : deal, rep };
+      return record;
+    };
+    const passes = (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated()));
+    const rateFixed = rate ? parseFixed(rate.rate)! : null;
+    let amount: Fixed | null = null;
+
+    for (const credit of credits) {
+      const acc = wanted.get(credit.rep);
+      if (!acc) continue;
+      if (leftOut) {
+        if (inWindow) acc.leftOut.push(leftOut);
+        continue;
+      }
+      // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
+      const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
+      let credited: Fixed | null = null;
+      const exact = () => (credited ??= creditedAmount(amount ??= parseFixed(row[2] as string)!, parseFixed(credit.share)!, rateFixed));
+      if (inWindow && stage === 'won') {
+        if (plain) {
+          acc.revenueMicros.add(row[3] as number);
+          if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+        } else {
+          acc.revenue = addFixed(acc.revenue, exact());
+          if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
+        }
+        acc.wonCount++;
+        // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
+        if (credit.type !== 'own' || rate) {
+          acc.credited.push({
+            deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: dealCurrency,
+            ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
+          });
+        }
+        for (let i = 0; i < rule.spiffs.length; i++) {
+          if (!passes(spiffTests[i])) continue;
+          const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+          if (!ids.includes(id)) ids.push(id);
+        }
+      } else if (inWindow && stage === 'lost') {
+        acc.lostCount++;
+      }
+      if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
+      for (let i = 0; i < custom.length; i++) {
+        if (!inWindow && closedAt !== null) continue;
+        if (!passes(customTests[i])) continue;
+        const value = exact();
+        const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
+        a.sum = addFixed(a.sum, value);
+        a.n++;
+        if (a.min === null || cmpFixed(value, a.min) < 0) a.min = value;
+        if (a.max === null || cmpFixed(value, a.max) > 0) a.max = value;
+        acc.custom.set(custom[i], a);
+      }
+    }
+  }
+
+  const facts = new Map<string, StatementFacts>();
+  for (const rep of reps) {
+    const acc = wanted.get(rep.id)!;
+    acc.revenue = acc.revenueMicros.fixed(acc.revenue);
+    acc.newRevenue = acc.newMicros.fixed(acc.newRevenue);
+    const values: Record<string, MetricFact> = {};
+    for (const name of metrics) values[name] = metricFact(name, rule.metrics[name], acc, currency);
+    for (const spiff of rule.spiffs) (acc.spiffDeals[spiff.id] ??= []).sort();
+    if (acc.credited.length > 1) acc.credited.sort((a, b) => (a.deal < b.deal ? -1 : a.deal > b.deal ? 1 : a.type < b.type ? -1 : 1));
+    if (acc.leftOut.length > 1) acc.leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const notes = chain && !chain.hasReports(rep)
+      ? [`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`]
+      : [];
+    facts.set(rep.id, {
+      window, metrics: values, spiffDeals: acc.spiffDeals, leftOut: acc.leftOut, credited: acc.credited,
+      ...(notes.length ? { notes } : {}),
+    });
+  }
+  return facts;
+}
