@@ -7,6 +7,13 @@ import type { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 
 export const TASK_QUEUE_DEFAULT = 'salesflow';
 
+/**
+ * How a crashed worker's activities are noticed: every regular activity heartbeats while it runs
+ * (the worker does it for all of them, src/runtime/worker.ts), so one whose worker died is retried
+ * elsewhere after `timeout` instead of after its whole start-to-close time (minutes).
+ */
+export const ACTIVITY_HEARTBEAT = { timeout: '20 seconds', everyMs: 4_000 } as const;
+
 /** One run per (sequence, subject). Started by event routing or a sequence's schedule. */
 export interface SequenceInput {
   rule: SequenceRule;

@@ -14,11 +14,12 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { periodContaining, shiftPeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
-import { workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
+import { ACTIVITY_HEARTBEAT, workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
 import { atLocalTime, EARLIEST_ZONE, isKnownTimeZone, localDate, previousWeekly } from './calendar.js';
 
 const { dispatchReps } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 

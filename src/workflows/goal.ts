@@ -10,11 +10,12 @@
 import { continueAsNew, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { GoalCheckpoint } from '../plan/schema.js';
-import type { GoalCheckin, GoalInput, GoalResult, SkippedCheckpoint } from './api.js';
+import { ACTIVITY_HEARTBEAT, type GoalCheckin, type GoalInput, type GoalResult, type SkippedCheckpoint } from './api.js';
 import { lateStart, nextDue, periodSpan, type DueCheckpoint } from './goal-timing.js';
 
 const { goalContext, runGoalCheckpoint } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 

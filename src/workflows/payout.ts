@@ -5,6 +5,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  ACTIVITY_HEARTBEAT,
   decideUpdate,
   payoutStatusQuery,
   type Decision,
@@ -17,6 +18,7 @@ import { addDuration } from './calendar.js';
 
 const { preparePayout, requestApproval, recordDecision, notifyPayoutOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
@@ -95,7 +97,10 @@ export function validateDecision(status: PayoutStatus, decision: Decision): void
   if (status.phase !== 'awaiting-approval') throw new Error('this payout is not waiting for a decision');
   if (decision.round < status.round) throw new Error('this link was superseded: the approval was escalated');
   if (decision.round !== status.round) throw new Error('this link is not for the current approval round');
-  if (!status.approver || decision.approver.trim().toLowerCase() !== status.approver) {
+  // No approver on record yet: the round's email is going out (or went out and its activity is
+  // being retried after a worker crash). A decision for this round can only come from a link in
+  // that email, signed for the approver being asked, so it is taken rather than turned away.
+  if (status.approver !== null && decision.approver.trim().toLowerCase() !== status.approver) {
     throw new Error('this link is not for the current approver');
   }
   if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be approve or reject');
