@@ -14,13 +14,15 @@ import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
 import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
 import type { CreditShare, CreditType } from './credits.js';
 import type { Db } from './db.js';
-import { streamRows } from './dialect.js';
+import { chr, groupConcat, streamRows } from './dialect.js';
 import { dealColumns } from './deals.js';
 import { RateTable } from './rates.js';
 import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
 
 type Cell = string | number | null;
+
+const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** One credit of a deal: to whom, how much of it, and why. */
 interface Credit { rep: string; share: string; type: CreditedDeal['type'] }
@@ -35,6 +37,10 @@ class MicrosSum {
   add(micros: number): void {
     this.small += micros;
     if (this.small > SAFE || this.small < -SAFE) { this.big += BigInt(this.small); this.small = 0; }
+  }
+  /** A sum SQL made, as integer text. */
+  addText(micros: string): void {
+    this.big += BigInt(micros);
   }
   fixed(extra: Fixed): Fixed {
     return addFixed({ units: this.big + BigInt(this.small), scale: 6 }, extra);
@@ -253,25 +259,108 @@ export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: Rep
   const ownCredit = rule.credit === undefined || rule.credit === 'splits' || rule.credit === 'all';
   const fastOwn = ownCredit && !scanOpen && custom.length === 0 && spiffTests.every((t) => t.where === null);
 
-  // Rows of one deal arrive together (one per joined share): gathered, then credited.
-  let current: Cell[] | null = null;
-  let shares: CreditShare[] = [];
-  const flush = () => {
-    if (current) creditDeal(current, shares);
-    current = null;
-    shares = [];
-  };
-  for await (const batch of streamRows(db, query, 10_000)) {
-    for (const raw of batch) {
-      const row = raw as Cell[];
-      // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
-      if (typeof row[3] === 'string') row[3] = Number(row[3]);
-      if (current !== null && current[0] !== row[0]) flush();
-      if (current === null) current = row;
-      if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+  // Then SQL groups those per rep, and only the other deals (split, foreign) come to JS one by one.
+  if (!(fastOwn && await groupedScan())) {
+    // Rows of one deal arrive together (one per joined share): gathered, then credited.
+    let current: Cell[] | null = null;
+    let shares: CreditShare[] = [];
+    const flush = () => {
+      if (current) creditDeal(current, shares);
+      current = null;
+      shares = [];
+    };
+    for await (const batch of streamRows(db, query, 10_000)) {
+      for (const raw of batch) {
+        const row = raw as Cell[];
+        // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
+        if (typeof row[3] === 'string') row[3] = Number(row[3]);
+        if (current !== null && current[0] !== row[0]) flush();
+        if (current === null) current = row;
+        if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+      }
     }
+    flush();
   }
-  flush();
+
+  /**
+   * One grouped scan of the window, like the plain rules' (metrics.ts): per owner rep, the sums
+   * and counts of its own whole deals in the rule's currency (no share row of the credit's types),
+   * and the detail of every other deal (one text per joined share row) that JS credits as the
+   * row scan would, so per-row JS work is only for split and foreign deals. False (nothing
+   * applied) when that cannot be read faithfully — a field holding a separator character, a sum
+   * past int64 — and the row scan is used instead.
+   */
+  async function groupedScan(): Promise<boolean> {
+    const dialect = db.dialect;
+    const unit = chr(dialect, 31);
+    const record = chr(dialect, 30);
+    const own = `${splits ? 'c.deal IS NULL AND ' : ''}d.currency = ${quote(currency)}`;
+    const ownWon = `${own} AND d.stage = 'won'`;
+    const spiffSql = spiffTests.map((t) => (t.column === null ? null : columns[t.column]));
+    // The detail fields in the row scan's column order: the deal, its spiff test columns (0/1),
+    // the joined share.
+    const fields = [
+      'd.id', 'd.rep', 'd.amount', columns[3], 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
+      ...columns.slice(8, creditAt),
+      ...(splits ? ['c.rep', 'c.share', 'c.type'] : []),
+    ];
+    const detail = fields.map((f) => `COALESCE(CAST(${f} AS TEXT), '')`).join(` || ${unit} || `);
+    const text = `SELECT d.rep,
+      CAST(SUM(CASE WHEN ${ownWon} THEN d.amount_micros END) AS TEXT),
+      CAST(SUM(CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END) AS TEXT),
+      SUM(CASE WHEN ${ownWon} THEN 1 ELSE 0 END),
+      SUM(CASE WHEN ${own} AND d.stage = 'lost' THEN 1 ELSE 0 END),
+      ${spiffSql.map((c) => groupConcat(dialect, `CASE WHEN ${ownWon}${c ? ` AND ${c} = 1` : ''} THEN d.id END`, unit) + ', ').join('')}
+      ${groupConcat(dialect, `CASE WHEN NOT (${own}) THEN ${detail} END`, record)}
+      FROM ${from}
+      ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
+      ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
+      WHERE d.closed_at BETWEEN ${quote(window.start)} AND ${quote(window.end)}
+      GROUP BY d.rep`;
+    const rows: Cell[][] = [];
+    try {
+      for await (const batch of streamRows(db, sql.raw(text).compile(db.kysely), 10_000)) for (const row of batch) rows.push(row as Cell[]);
+    } catch (err) {
+      // SQLite's SUM stops at int64; the row scan adds past it in BigInt.
+      if (err instanceof Error && /integer overflow/i.test(err.message)) return false;
+      throw err;
+    }
+    // Read everything before applying anything, so a fallback starts from clean accumulators.
+    const others = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
+    for (const row of rows) {
+      const texts = row[5 + spiffSql.length];
+      if (texts === null || texts === '') continue;
+      for (const one of String(texts).split('\x1e')) {
+        const f = one.split('\x1f');
+        if (f.length !== fields.length) return false;
+        const id = f[0];
+        let deal = others.get(id);
+        if (!deal) {
+          const dealRow: Cell[] = [id, f[1], f[2], f[3] === '' ? null : Number(f[3]), f[4], f[5], f[6] === '' ? null : f[6], f[7] === '' ? null : f[7]];
+          for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i]));
+          deal = { row: dealRow, shares: [] };
+          others.set(id, deal);
+        }
+        if (splits && f[creditAt] !== '') deal.shares.push({ rep: f[creditAt], share: f[creditAt + 1], type: f[creditAt + 2] as CreditType });
+      }
+    }
+    for (const row of rows) {
+      const acc = wanted.get(row[0] as string);
+      if (!acc) continue;
+      if (row[1] !== null) acc.revenueMicros.addText(String(row[1]));
+      if (row[2] !== null) acc.newMicros.addText(String(row[2]));
+      acc.wonCount += Number(row[3] ?? 0);
+      acc.lostCount += Number(row[4] ?? 0);
+      for (let i = 0; i < spiffSql.length; i++) {
+        const ids = row[5 + i];
+        if (ids === null || ids === '') continue;
+        const list = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+        for (const id of String(ids).split('\x1f')) list.push(id);
+      }
+    }
+    for (const { row, shares } of others.values()) creditDeal(row, shares);
+    return true;
+  }
 
   function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
     const id = row[0] as string;
