@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/data/db.js';
 import { toMicros } from '../src/data/micros.js';
-import { gatherFacts, metricQueryOf } from '../src/data/facts.js';
+import { creditedCursor } from '../src/data/credited.js';
+import { gatherFacts, metricQueryOf, metricsOfRule } from '../src/data/facts.js';
+import { compareBinary } from '../src/data/text-order.js';
 import { metricsCursor } from '../src/data/metrics.js';
 import { eachStatementForPeriod } from '../src/data/period-statements.js';
 import { statementWriter } from '../src/cli/commands/simulate.js';
@@ -159,7 +161,11 @@ async function main(): Promise<void> {
     const reps = await findRepsWhere(db, rule.reps);
     const facts = await time(async () => {
       if (rule.credit || rule.convert) {
-        await gatherFacts(db, rule, reps, PERIOD);
+        // The streamed scan grouped by credited rep, as simulate reads it (else the general way).
+        const cursor = await creditedCursor(db, rule, span.window, metricsOfRule(rule));
+        if (!cursor) { await gatherFacts(db, rule, reps, PERIOD); return; }
+        for (const rep of [...reps].sort((a, b) => compareBinary(a.id, b.id))) await cursor.forRep(rep);
+        await cursor.close();
         return;
       }
       const cursor = await metricsCursor(db, metricQueryOf(rule, span.window));

@@ -14,13 +14,16 @@ import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
 import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
 import type { CreditShare, CreditType } from './credits.js';
 import type { Db } from './db.js';
-import { streamRows } from './dialect.js';
+import { chr, groupConcat, streamRows } from './dialect.js';
 import { dealColumns } from './deals.js';
 import { RateTable } from './rates.js';
 import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
+import { compareBinary } from './text-order.js';
 
 type Cell = string | number | null;
+
+const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** One credit of a deal: to whom, how much of it, and why. */
 interface Credit { rep: string; share: string; type: CreditedDeal['type'] }
@@ -35,6 +38,10 @@ class MicrosSum {
   add(micros: number): void {
     this.small += micros;
     if (this.small > SAFE || this.small < -SAFE) { this.big += BigInt(this.small); this.small = 0; }
+  }
+  /** A sum SQL made, as integer text. */
+  addText(micros: string): void {
+    this.big += BigInt(micros);
   }
   fixed(extra: Fixed): Fixed {
     return addFixed({ units: this.big + BigInt(this.small), scale: 6 }, extra);
@@ -201,6 +208,30 @@ async function dealSource(db: Db, window: DateWindow): Promise<string> {
  * rep in the rule's currency adds its integer micros, anything else its exact BigInt product.
  */
 export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[]): Promise<Map<string, StatementFacts>> {
+  return (await creditedFacts(db, rule, reps, window, metrics, false)) as Map<string, StatementFacts>;
+}
+
+/** Credited facts read one rep at a time, in rep id order, as the reps stream by. */
+export interface CreditedCursor {
+  /** The facts of `rep`; reps must come in strictly increasing id order (SQLite BINARY). */
+  forRep(rep: RepRecord): Promise<StatementFacts>;
+  close(): Promise<void>;
+}
+
+/**
+ * A cursor over the credited facts of every rep, from one scan grouped by the credited rep (the
+ * share's rep for a split deal, else the deal's rep), so statements can be handed over as they
+ * are computed; null for rules it does not serve (team and overlay credit, conditions or metrics
+ * only JS can evaluate, open or undated deals), which take gatherCreditedFacts.
+ */
+export async function creditedCursor(db: Db, rule: IncentiveRule, window: DateWindow, metrics: string[]): Promise<CreditedCursor | null> {
+  if (rule.credit !== undefined && rule.credit !== 'splits') return null;
+  return (await creditedFacts(db, rule, [], window, metrics, true)) as CreditedCursor | null;
+}
+
+async function creditedFacts(
+  db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[], cursor: boolean,
+): Promise<Map<string, StatementFacts> | CreditedCursor | null> {
   const currency = rule.currency;
   const wanted = new Map<string, RepAcc>(reps.map((r) => [r.id, newAcc()]));
   const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
@@ -253,25 +284,179 @@ export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: Rep
   const ownCredit = rule.credit === undefined || rule.credit === 'splits' || rule.credit === 'all';
   const fastOwn = ownCredit && !scanOpen && custom.length === 0 && spiffTests.every((t) => t.where === null);
 
-  // Rows of one deal arrive together (one per joined share): gathered, then credited.
-  let current: Cell[] | null = null;
-  let shares: CreditShare[] = [];
-  const flush = () => {
-    if (current) creditDeal(current, shares);
-    current = null;
-    shares = [];
-  };
-  for await (const batch of streamRows(db, query, 10_000)) {
-    for (const raw of batch) {
-      const row = raw as Cell[];
-      // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
-      if (typeof row[3] === 'string') row[3] = Number(row[3]);
-      if (current !== null && current[0] !== row[0]) flush();
-      if (current === null) current = row;
-      if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+  if (cursor) return fastOwn ? groupedCursor() : null;
+  // Then SQL groups those per rep, and only the other deals (split, foreign) come to JS one by one.
+  if (!(fastOwn && await groupedScan())) {
+    // Rows of one deal arrive together (one per joined share): gathered, then credited.
+    let current: Cell[] | null = null;
+    let shares: CreditShare[] = [];
+    const flush = () => {
+      if (current) creditDeal(current, shares);
+      current = null;
+      shares = [];
+    };
+    for await (const batch of streamRows(db, query, 10_000)) {
+      for (const raw of batch) {
+        const row = raw as Cell[];
+        // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
+        if (typeof row[3] === 'string') row[3] = Number(row[3]);
+        if (current !== null && current[0] !== row[0]) flush();
+        if (current === null) current = row;
+        if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+      }
+    }
+    flush();
+  }
+
+  /**
+   * One grouped scan of the window, like the plain rules' (metrics.ts): per owner rep, the sums
+   * and counts of its own whole deals in the rule's currency (no share row of the credit's types),
+   * and the detail of every other deal (one text per joined share row) that JS credits as the
+   * row scan would, so per-row JS work is only for split and foreign deals. False (nothing
+   * applied) when that cannot be read faithfully — a field holding a separator character, a sum
+   * past int64 — and the row scan is used instead.
+   */
+  async function groupedScan(): Promise<boolean> {
+    const rows: Cell[][] = [];
+    try {
+      for await (const batch of streamRows(db, groupedQuery(false), 10_000)) for (const row of batch) rows.push(row as Cell[]);
+    } catch (err) {
+      // SQLite's SUM stops at int64; the row scan adds past it in BigInt.
+      if (err instanceof Error && /integer overflow/i.test(err.message)) return false;
+      throw err;
+    }
+    // Read everything before applying anything, so a fallback starts from clean accumulators.
+    const others = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
+    for (const row of rows) if (!readDetails(row, others)) return false;
+    for (const row of rows) {
+      const acc = wanted.get(row[0] as string);
+      if (acc) addOwn(acc, row);
+    }
+    for (const { row, shares } of others.values()) creditDeal(row, shares);
+    return true;
+  }
+
+  /**
+   * The grouped scan's text: one row per owner rep (`byCredited` false) or per credited rep —
+   * the share's rep for a split deal, else the deal's rep (`byCredited`, in rep id order). Its
+   * columns: the rep; the won micros sum, new-deal micros sum, won and lost counts of its own
+   * whole deals in the rule's currency; per spiff the ids of those it matches; the details of
+   * every other deal, one text per joined share row.
+   */
+  function groupedQuery(byCredited: boolean) {
+    const dialect = db.dialect;
+    const unit = chr(dialect, 31);
+    const record = chr(dialect, 30);
+    const own = `${splits ? 'c.deal IS NULL AND ' : ''}d.currency = ${quote(currency)}`;
+    const ownWon = `${own} AND d.stage = 'won'`;
+    const spiffSql = spiffTests.map((t) => (t.column === null ? null : columns[t.column]));
+    const detail = detailFields().map((f) => `COALESCE(CAST(${f} AS TEXT), '')`).join(` || ${unit} || `);
+    const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
+    return sql.raw<Cell[]>(`SELECT ${key},
+      CAST(SUM(CASE WHEN ${ownWon} THEN d.amount_micros END) AS TEXT),
+      CAST(SUM(CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END) AS TEXT),
+      SUM(CASE WHEN ${ownWon} THEN 1 ELSE 0 END),
+      SUM(CASE WHEN ${own} AND d.stage = 'lost' THEN 1 ELSE 0 END),
+      ${spiffSql.map((c) => groupConcat(dialect, `CASE WHEN ${ownWon}${c ? ` AND ${c} = 1` : ''} THEN d.id END`, unit) + ', ').join('')}
+      ${groupConcat(dialect, `CASE WHEN NOT (${own}) THEN ${detail} END`, record)}
+      FROM ${from}
+      ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
+      ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
+      WHERE d.closed_at BETWEEN ${quote(window.start)} AND ${quote(window.end)}
+      GROUP BY ${key}${byCredited ? ` ORDER BY ${key}` : ''}`).compile(db.kysely);
+  }
+
+  /** The detail fields in the row scan's column order: the deal, its spiff test columns (0/1), the joined share. */
+  function detailFields(): string[] {
+    return [
+      'd.id', 'd.rep', 'd.amount', columns[3], 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
+      ...columns.slice(8, creditAt),
+      ...(splits ? ['c.rep', 'c.share', 'c.type'] : []),
+    ];
+  }
+
+  /** The detail texts of a grouped row into deals with their shares; false when one does not read back. */
+  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
+    const texts = row[5 + spiffTests.length];
+    if (texts === null || texts === '') return true;
+    const width = detailFields().length;
+    for (const one of String(texts).split('\x1e')) {
+      const f = one.split('\x1f');
+      if (f.length !== width) return false;
+      const id = f[0];
+      let deal = into.get(id);
+      if (!deal) {
+        const dealRow: Cell[] = [id, f[1], f[2], f[3] === '' ? null : Number(f[3]), f[4], f[5], f[6] === '' ? null : f[6], f[7] === '' ? null : f[7]];
+        for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i]));
+        deal = { row: dealRow, shares: [] };
+        into.set(id, deal);
+      }
+      if (splits && f[creditAt] !== '') deal.shares.push({ rep: f[creditAt], share: f[creditAt + 1], type: f[creditAt + 2] as CreditType });
+    }
+    return true;
+  }
+
+  /** A grouped row's own whole deals into the rep's accumulator. */
+  function addOwn(acc: RepAcc, row: Cell[]): void {
+    if (row[1] !== null) acc.revenueMicros.addText(String(row[1]));
+    if (row[2] !== null) acc.newMicros.addText(String(row[2]));
+    acc.wonCount += Number(row[3] ?? 0);
+    acc.lostCount += Number(row[4] ?? 0);
+    for (let i = 0; i < spiffTests.length; i++) {
+      const ids = row[5 + i];
+      if (ids === null || ids === '') continue;
+      const list = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+      for (const id of String(ids).split('\x1f')) list.push(id);
     }
   }
-  flush();
+
+  /**
+   * The cursor: grouped rows by credited rep, walked side by side with the caller's reps. Each
+   * detail row of a rep's group is one of its credits (a deal's share to it, or its own foreign
+   * deal), credited to that rep alone.
+   */
+  function groupedCursor(): CreditedCursor {
+    const batches = streamRows(db, groupedQuery(true), 2000);
+    let batch: Cell[][] = [];
+    let at = 0;
+    let done = false;
+    let last: string | null = null;
+    const current = async (): Promise<Cell[] | null> => {
+      while (!done && at >= batch.length) {
+        const next = await batches.next();
+        if (next.done) { done = true; batch = []; } else { batch = next.value as Cell[][]; at = 0; }
+      }
+      return done ? null : batch[at];
+    };
+    return {
+      async forRep(rep: RepRecord): Promise<StatementFacts> {
+        if (last !== null && compareBinary(rep.id, last) <= 0) throw new Error(`creditedCursor: rep ${rep.id} asked after ${last}`);
+        last = rep.id;
+        // Rows of reps not asked for (not selected, or no such rep) are passed over.
+        let row = at < batch.length ? batch[at] : await current();
+        while (row !== null && compareBinary(row[0] as string, rep.id) < 0) {
+          at++;
+          row = at < batch.length ? batch[at] : await current();
+        }
+        const acc = newAcc();
+        if (row !== null && row[0] === rep.id) {
+          const deals = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
+          if (!readDetails(row, deals)) throw new Error(`credited facts of rep ${rep.id}: a deal or rep field holds a control character (U+001E or U+001F)`);
+          addOwn(acc, row);
+          // The credit functions find the rep's accumulator in `wanted`: only this rep's, so a
+          // split deal credits here only the share of this group's rep.
+          wanted.clear();
+          wanted.set(rep.id, acc);
+          for (const deal of deals.values()) creditDeal(deal.row, deal.shares);
+          wanted.clear();
+        }
+        return factsOf(rep, acc);
+      },
+      async close(): Promise<void> {
+        if (!done) { done = true; await batches.return(undefined); }
+      },
+    };
+  }
 
   function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
     const id = row[0] as string;
@@ -373,8 +558,11 @@ export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: Rep
   }
 
   const facts = new Map<string, StatementFacts>();
-  for (const rep of reps) {
-    const acc = wanted.get(rep.id)!;
+  for (const rep of reps) facts.set(rep.id, factsOf(rep, wanted.get(rep.id)!));
+  return facts;
+
+  /** A rep's facts from its accumulated deals. */
+  function factsOf(rep: RepRecord, acc: RepAcc): StatementFacts {
     acc.revenue = acc.revenueMicros.fixed(acc.revenue);
     acc.newRevenue = acc.newMicros.fixed(acc.newRevenue);
     const values: Record<string, MetricFact> = {};
@@ -385,10 +573,9 @@ export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: Rep
     const notes = chain && !chain.hasReports(rep)
       ? [`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`]
       : [];
-    facts.set(rep.id, {
+    return {
       window, metrics: values, spiffDeals: acc.spiffDeals, leftOut: acc.leftOut, credited: acc.credited,
       ...(notes.length ? { notes } : {}),
-    });
+    };
   }
-  return facts;
 }
