@@ -35,6 +35,15 @@ export const ConfigSchema = z.object({
   SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Upper bound of a POST /events body, in bytes. */
   EVENT_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
+  /** CRM webhooks (docs/crm.md): HubSpot app client secret, CRM API token and base URL. */
+  HUBSPOT_APP_SECRET: optional,
+  HUBSPOT_API_TOKEN: optional,
+  HUBSPOT_API_URL: z.string().trim().url('expected an absolute URL such as https://api.hubapi.com').default('https://api.hubapi.com'),
+  /** The Salesforce org whose outbound messages are taken (15 or 18 characters). */
+  SALESFORCE_ORG_ID: z.string().trim().regex(/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/, 'expected a 15- or 18-character Salesforce org id like 00D5g000004XXXXEAA').optional(),
+  ZOHO_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Upper bound of a CRM webhook body (a Salesforce message holds up to 100 records), in bytes. */
+  WEBHOOK_BODY_LIMIT: z.coerce.number().int().positive().default(1024 * 1024),
   /** Workflows the worker keeps in memory between tasks; 0 turns the sticky cache off. */
   // An empty value means unset, not 0 (which would turn the cache off).
   SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(
@@ -65,6 +74,36 @@ export interface Config {
   eventBodyLimit: number;
   /** Optional so hand-built configs (tests) keep compiling; loadConfig always fills it. */
   worker?: { maxCachedWorkflows: number };
+  /** CRM webhooks; optional for the same reason. */
+  crm?: CrmConfig;
+}
+
+export interface CrmConfig {
+  hubspot: { appSecret?: string; apiToken?: string; apiUrl: string };
+  salesforce: { orgId?: string };
+  zoho: { secret?: string };
+  /** SALESFLOW_WEBHOOK_SECRET_<NAME> per generic source, keyed by the lower-case name (`-` written `_`). */
+  genericSecrets: Record<string, string>;
+  bodyLimit: number;
+}
+
+const GENERIC_SECRET = /^SALESFLOW_WEBHOOK_SECRET_([A-Z0-9_]+)$/;
+
+/** The env var holding the secret of generic source NAME (rules/crm/NAME.yaml). */
+export function genericSecretVariable(name: string): string {
+  return `SALESFLOW_WEBHOOK_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function genericSecrets(env: NodeJS.ProcessEnv): { secrets: Record<string, string>; problems: string[] } {
+  const secrets: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const match = GENERIC_SECRET.exec(key);
+    if (!match || value === undefined || value === '') continue;
+    if (value.length < 16) problems.push(`  ${key}: must be at least 16 characters`);
+    else secrets[match[1].toLowerCase()] = value;
+  }
+  return { secrets, problems };
 }
 
 export class ConfigError extends Error {}
@@ -76,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const generic = genericSecrets(env);
+  if (generic.problems.length) throw new ConfigError(`invalid configuration:\n${generic.problems.join('\n')}`);
   const source = parseDataSource(e.DATABASE_URL);
   if (!source.ok) throw new ConfigError(`invalid configuration:\n  DATABASE_URL: ${source.message}`);
   const tls =
@@ -98,5 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret: e.SALESFLOW_SECRET,
     eventBodyLimit: e.EVENT_BODY_LIMIT,
     worker: { maxCachedWorkflows: e.SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS },
+    crm: {
+      hubspot: { appSecret: e.HUBSPOT_APP_SECRET, apiToken: e.HUBSPOT_API_TOKEN, apiUrl: e.HUBSPOT_API_URL.replace(/\/+$/, '') },
+      salesforce: { orgId: e.SALESFORCE_ORG_ID },
+      zoho: { secret: e.ZOHO_WEBHOOK_SECRET },
+      genericSecrets: generic.secrets,
+      bodyLimit: e.WEBHOOK_BODY_LIMIT,
+    },
   };
 }

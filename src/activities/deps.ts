@@ -8,4 +8,10 @@ export interface ActivityDeps {
   db: Db;
   mailer: Transporter;
   config: Pick<Config, 'publicUrl' | 'secret'>;
+  /**
+   * Backtests only: the data source holds the whole history, so a goal check-in measures only
+   * deals closed by its own date (in the rep's zone), as it would have seen them at the time.
+   * Live, nothing later exists yet and the whole period is read.
+   */
+  measureAsOfCheckpoint?: boolean;
 }

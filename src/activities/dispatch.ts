@@ -1,5 +1,6 @@
 // Activity of the dispatch workflow: the reps a scheduled run fans out to, a page at a time in id
 // order (so a dispatch over many reps can continue as new between pages).
+import { appliedPlanHead } from '../data/plans.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
 import { statementWindow } from '../payouts/facts.js';
@@ -11,6 +12,11 @@ export interface DispatchPage {
   reps: RepRecord[];
   /** Set when the rule does not apply to the period at all. */
   note: string | null;
+  /**
+   * The applied plan's hash now, recorded on the runs this page starts. The schedule's rule is the
+   * one that plan holds: apply records the plan before it updates schedules. Null: none applied.
+   */
+  planHash?: string | null;
 }
 
 function repCondition(rule: Rule) {
@@ -24,7 +30,7 @@ export function dispatchActivities(deps: ActivityDeps) {
       const { rule } = input;
       if (rule.kind === 'incentive' && input.period) {
         const span = statementWindow(rule, input.period);
-        if (!span.ok) return { reps: [], note: span.message };
+        if (!span.ok) return { reps: [], note: span.message, planHash: null };
       }
       // Scan in id order from the cursor, a chunk at a time, so each page costs about its own
       // size rather than a pass over every rep.
@@ -41,7 +47,8 @@ export function dispatchActivities(deps: ActivityDeps) {
         }
         after = reps.length >= input.limit ? reps[reps.length - 1].id : rows[rows.length - 1].id;
       }
-      return { reps, note: null };
+      const head = await appliedPlanHead(deps.db);
+      return { reps, note: null, planHash: head?.hash ?? null };
     },
   };
 }

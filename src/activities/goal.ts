@@ -12,12 +12,14 @@ import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
+import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 
 export interface GoalContext {
+  /** The rep's zone, the rule's when the rep has none (or one the tz database does not know). */
   timezone: string;
   /** First and last day of the period, YYYY-MM-DD. */
   periodStart: string;
@@ -88,7 +90,9 @@ export function goalActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`goal "${input.rule.name}" is set per ${input.rule.period}; ${input.period} is a ${parsed.period.kind}`, 'BadPeriod');
       }
       const rep = await repOf(input.repId);
-      return { timezone: rep.timezone ?? input.rule.timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
+      // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
+      const timezone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone;
+      return { timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
     },
 
     async runGoalCheckpoint(input: GoalCheckpointRequest): Promise<GoalCheckpointOutcome> {
@@ -98,7 +102,12 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end: parsed.period.end });
+      let end = parsed.period.end;
+      if (deps.measureAsOfCheckpoint) {
+        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+        if (today < end) end = today;
+      }
+      const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end });
       const attainmentText = progress.attainment?.toDecimalPlaces(2).toFixed(2) ?? null;
       const conditionHeld = holds(checkpoint.condition, {
         rep,

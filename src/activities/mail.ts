@@ -49,10 +49,13 @@ export type DeliveryOutcome = 'sent' | 'already-sent' | 'suppressed' | 'failed';
 const SENDER = `${hostname()}:${process.pid}`;
 
 /**
- * How long a send lease holds: longer than one SMTP delivery can take (nodemailer's timeouts are
- * about 2 minutes), so only a sender that crashed mid-send loses it to another.
+ * How long a send lease holds unless renewed. The sender renews it every few seconds for as long
+ * as its SMTP delivery takes (nodemailer's timeouts are about 2 minutes), so only a sender that
+ * crashed (kill -9, lost host) loses it, and then within seconds: its email is retried by another
+ * worker as soon as the activity's heartbeat timeout shows the crash, not minutes later.
  */
-const SEND_LEASE_MS = 5 * 60 * 1000;
+const SEND_LEASE_MS = 30_000;
+const SEND_LEASE_RENEW_MS = 5_000;
 
 export function messageIdFor(key: string, publicUrl: string): string {
   const host = new URL(publicUrl).hostname || 'salesflow.local';
@@ -82,8 +85,9 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
   }
   // Only one sender mails a pending row: another worker running the same send (a retry racing a
   // slow first attempt) holds the lease; this attempt fails and is retried, and then finds it sent.
-  const now = Date.now();
-  if (!(await takeSendLease(db, email.key, `${SENDER}:${randomUUID()}`, new Date(now + SEND_LEASE_MS).toISOString(), new Date(now).toISOString()))) {
+  const owner = `${SENDER}:${randomUUID()}`;
+  const leaseUntil = () => new Date(Date.now() + SEND_LEASE_MS).toISOString();
+  if (!(await takeSendLease(db, email.key, owner, leaseUntil(), new Date().toISOString()))) {
     const current = await getOutbox(db, email.key);
     if (current?.status === 'sent') return 'already-sent';
     if (current?.status === 'suppressed') return 'suppressed';
@@ -91,6 +95,8 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
     throw new Error(`outbox ${email.key}: another sender is mailing it now; retrying later`);
   }
   const messageId = messageIdFor(email.key, deps.config.publicUrl);
+  // A renewal that fails (database briefly away) is harmless: the next one, or markSent, follows.
+  const renew = setInterval(() => { takeSendLease(db, email.key, owner, leaseUntil()).catch(() => {}); }, SEND_LEASE_RENEW_MS);
   try {
     // What was recorded first is what goes out, so a retry never sends a different text.
     await mailer.sendMail({
@@ -107,10 +113,12 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
     // A permanent refusal (unknown mailbox, policy) is recorded and the run moves on; anything
     // else (relay down, 4xx) is thrown so Temporal retries the activity with backoff.
     const permanent = isPermanentRefusal(err);
+    clearInterval(renew);
     await markFailed(db, email.key, (err as Error).message, permanent);
     if (permanent) return 'failed';
     throw err;
   }
+  clearInterval(renew);
   await markSent(db, email.key, messageId);
   return 'sent';
 }

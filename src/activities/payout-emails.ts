@@ -3,6 +3,7 @@
 // incentive (the folder's own or the defaults); the defaults here only cover plans built by hand.
 import { dec, displayMoney } from '../money/index.js';
 import type { Statement } from '../payouts/statement.js';
+import { statementBasis } from '../payouts/render.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
@@ -63,11 +64,16 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
  * warnings, so whoever approves or receives it sees everything it contains.
  */
 function statementLines(s: Statement): string {
-  const lines = s.lines.map((l) => {
+  const basis = statementBasis(s);
+  const lines = [
+    ...(basis.proration ? [`- Prorated: ${basis.proration}`] : []),
+    ...basis.credited.map((c) => `- Credited: ${c}`),
+  ];
+  lines.push(...s.lines.map((l) => {
     const amount = money(l.amount, s.currency);
     // Descriptions usually end with their amount already ("8% of ... = 8,000.00 USD").
     return l.description.includes(amount) ? `- ${l.description}` : `- ${l.description}: ${amount}`;
-  });
+  }));
   for (const reward of s.rewards) lines.push(`- Reward: ${reward}`);
   for (const warning of s.warnings) lines.push(`- Note: ${warning}`);
   return lines.length ? lines.join('\n') : 'Nothing to pay.';

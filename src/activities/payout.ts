@@ -24,6 +24,8 @@ interface PayoutRef {
   repId: string;
   period: string;
   workflowId: string;
+  /** The plan the run belongs to, recorded on its statement and ledger row. */
+  planHash?: string;
   /** Workflow time of the step, epoch ms: the Date of its emails. */
   at?: number;
 }
@@ -83,7 +85,7 @@ export function payoutActivities(deps: ActivityDeps) {
       if (!gathered.ok) throw ApplicationFailure.nonRetryable(gathered.message, 'PeriodNotPayable');
       const statement = computeStatement(ref.rule, rep, ref.period, gathered.facts.get(rep.id)!);
       const needs = needsApproval(statement);
-      await recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded');
+      await recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded', undefined, ref.planHash ?? null);
       // Read back: a concurrent attempt may have recorded first, and the record wins.
       return prepared((await getStatement(db, ref.workflowId))!);
     },
@@ -122,6 +124,7 @@ export function payoutActivities(deps: ActivityDeps) {
           await recordPayout(tx, {
             ...key, ruleName: rule.name, currency: statement.currency, amount: statement.total,
             approvedBy: decision.decidedBy, approvedAt: decision.decidedAt, workflowId: input.workflowId,
+            planHash: input.planHash ?? null,
           });
           created = (await findPayout(tx, key))?.workflowId === input.workflowId;
         }

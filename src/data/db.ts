@@ -138,10 +138,16 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
     await migratePostgres(pool, name, options.migrations ?? migrations);
   } catch (err) {
     await kysely.destroy();
+    if (!pool.ended) await pool.end();
     if (err instanceof DataSourceError) throw err;
     throw new DataSourceError(`cannot use PostgreSQL data source ${name}: ${(err as Error).message}`);
   }
-  return { dialect: 'postgres', kysely, name, inTransaction: false, pool, close: () => kysely.destroy() };
+  // Kysely ends the pool only if it ran a query itself; the migration used the pool directly.
+  const close = async () => {
+    await kysely.destroy();
+    if (!pool.ended) await pool.end();
+  };
+  return { dialect: 'postgres', kysely, name, inTransaction: false, pool, close };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { IncentiveRule } from '../plan/schema.js';
 import { statementWindow, type DateWindow, type StatementFacts } from '../payouts/facts.js';
 import type { Db } from './db.js';
 import { computeMetrics, type MetricQuery } from './metrics.js';
+import { gatherCreditedFacts } from './credited.js';
 
 export type GatheredFacts =
   | { ok: true; window: DateWindow; facts: Map<string, StatementFacts> }
@@ -35,6 +36,7 @@ export async function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[]
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
+  if (rule.credit || rule.convert) return { ok: true, window, facts: await gatherCreditedFacts(db, rule, reps, window, metricsOfRule(rule)) };
   const result = await computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
   if (result.unknown.length) {
     // The checker resolves every metric name; an unknown one here is a plan bug.

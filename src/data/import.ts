@@ -18,10 +18,14 @@ import { amountCheck, checkHeader, fastDeal, microsOf, validateRow, type ImportP
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
 import { repColumns } from './reps.js';
+import { importCredits } from './credits.js';
+import { importRates } from './rates.js';
 
 export { checkHeader, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 
-export const importKinds = ['reps', 'deals', 'leads'] as const;
+// credits and rates are checked across rows (shares per deal, one rate per pair and date): their
+// own files, which read the whole text (those files are small; the streamed path is for the CRM tables).
+export const importKinds = ['reps', 'deals', 'leads', 'credits', 'rates'] as const;
 export type ImportKind = (typeof importKinds)[number];
 
 export type ImportResult =
@@ -29,7 +33,7 @@ export type ImportResult =
   /** `problems` holds at most MAX_PROBLEMS; `total` counts them all when there were more. */
   | { ok: false; problems: ImportProblem[]; total?: number };
 
-export const kinds: Record<ImportKind, KindSpec> = {
+export const kinds: Record<Exclude<ImportKind, 'credits' | 'rates'>, KindSpec> = {
   reps: {
     columns: repColumns, required: ['id', 'name', 'email'], schema: RepRecord,
     row: (r: RepRecord, now) => ({ ...columnsOf(r, repColumns), updated_at: now }),
@@ -79,11 +83,20 @@ export async function importCsvFile(db: Db, kind: ImportKind, path: string, file
   return importCsvStream(db, kind, createReadStream(path), file, options);
 }
 
+/** The whole stream as UTF-8 text (for the small cross-row-checked kinds). */
+async function readText(input: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Thrown inside the import transaction to roll it back once the file has a problem. */
 class Rejected extends Error {}
 
 /** Validate and import a CSV stream of one kind; `file` names it in problems. */
 export async function importCsvStream(db: Db, kind: ImportKind, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
+  if (kind === 'credits') return importCredits(db, await readText(input), file);
+  if (kind === 'rates') return importRates(db, await readText(input), file);
   const spec = kinds[kind];
   const problems: ImportProblem[] = [];
   let total = 0;

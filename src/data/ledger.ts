@@ -17,6 +17,8 @@ export interface Payout {
   approvedBy: string;
   approvedAt: string;
   workflowId: string;
+  /** The plan the payout run belonged to; null for rows recorded before plans were kept. */
+  planHash?: string | null;
 }
 
 export interface LedgerEntry extends Payout {
@@ -31,6 +33,7 @@ export async function recordPayout(db: Db, payout: Payout): Promise<boolean> {
     rule_id: payout.ruleId, rule_name: payout.ruleName, rule_version: payout.ruleVersion, rep: payout.rep,
     period: payout.period, currency: payout.currency, amount: payout.amount, amount_micros: micros.micros.toString(),
     approved_by: payout.approvedBy, approved_at: payout.approvedAt, workflow_id: payout.workflowId,
+    plan_hash: payout.planHash ?? null,
   }).onConflict((oc) => oc.columns(['rule_id', 'rule_version', 'rep', 'period']).doNothing()).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }
@@ -38,7 +41,7 @@ export async function recordPayout(db: Db, payout: Payout): Promise<boolean> {
 function selectEntries(db: Db) {
   return db.kysely.selectFrom('ledger').select([
     'id', 'rule_id as ruleId', 'rule_name as ruleName', 'rule_version as ruleVersion', 'rep', 'period', 'currency',
-    'amount', 'approved_by as approvedBy', 'approved_at as approvedAt', 'workflow_id as workflowId',
+    'amount', 'approved_by as approvedBy', 'approved_at as approvedAt', 'workflow_id as workflowId', 'plan_hash as planHash',
   ]);
 }
 
@@ -60,12 +63,12 @@ export async function findPayout(db: Db, key: { ruleId: string; ruleVersion: str
 }
 
 // The SPEC's columns first, in its order, so scripts reading by position keep working.
-export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version'] as const;
+export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'] as const;
 
 /** The ledger as CSV for payroll (SPEC §8). */
 export function ledgerCsv(entries: LedgerEntry[]): string {
   return formatCsv(
     ledgerCsvColumns,
-    entries.map((e) => [e.ruleName, e.rep, e.period, e.currency, e.amount, e.approvedBy, e.approvedAt, e.ruleId, e.ruleVersion]),
+    entries.map((e) => [e.ruleName, e.rep, e.period, e.currency, e.amount, e.approvedBy, e.approvedAt, e.ruleId, e.ruleVersion, e.planHash ?? '']),
   );
 }

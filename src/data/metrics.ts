@@ -290,8 +290,12 @@ export async function computeMetrics(db: Db, query: MetricQuery): Promise<Metric
 }
 
 export interface MetricsCursor {
-  /** Facts of one rep, asked in ascending id order; reps without deals get zeros. */
-  forRep(rep: string): Promise<RepMetrics>;
+  /**
+   * Facts of one rep, asked in ascending id order; reps without deals get zeros. A Promise only
+   * when the next batch of the scan has to be read first: most reps are answered at once, and
+   * 100k reps need not each wait a turn of the event loop.
+   */
+  forRep(rep: string): RepMetrics | Promise<RepMetrics>;
   /** Metric names that are neither built-in nor defined. */
   unknown: string[];
   /** Ends the scan early (it ends by itself once read to the end). */
@@ -311,33 +315,36 @@ export async function metricsCursor(db: Db, query: Omit<MetricQuery, 'reps'>): P
   const jsFacts = scan.fallback.length || scan.fallbackSpiffs.length
     ? await evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, null)
     : new Map<string, RepMetrics>();
-  const batches = streamRows(db, sql.raw(await scanSql(db, query, scan, null, true)).compile(db.kysely));
+  // Large batches: on PostgreSQL each is a FETCH round trip.
+  const batches = streamRows(db, sql.raw(await scanSql(db, query, scan, null, true)).compile(db.kysely), 10_000);
   const noDeals: Cell[] = new Array(1 + scan.columns.length).fill(null);
   let batch: Cell[][] = [];
   let at = 0;
   let done = false;
   let last: string | null = null;
-  /** The current row, reading the next batch when this one is used up; null at the end. */
-  const current = async (): Promise<Cell[] | null> => {
-    while (!done && at >= batch.length) {
+  const facts = (rep: string, row: Cell[] | null) =>
+    repMetrics(scan, row !== null && row[0] === rep ? row : noDeals, 1, jsFacts.get(rep), query.currency);
+  /** Passes rows of reps before `rep` within the batch; true when the batch ran out first. */
+  const skip = (rep: string): boolean => {
+    while (at < batch.length && compareBinary(batch[at][0] as string, rep) < 0) at++;
+    return at >= batch.length;
+  };
+  /** Reads batches until one holds a row at or after `rep` (or the scan ends). */
+  const readOn = async (rep: string): Promise<RepMetrics> => {
+    while (!done && skip(rep)) {
       const next = await batches.next();
-      if (next.done) { done = true; batch = []; } else { batch = next.value as Cell[][]; at = 0; }
+      if (next.done) { done = true; batch = []; at = 0; } else { batch = next.value as Cell[][]; at = 0; }
     }
-    return done ? null : batch[at];
+    return facts(rep, done ? null : batch[at]);
   };
   return {
     unknown: scan.unknown,
-    async forRep(rep: string): Promise<RepMetrics> {
+    forRep(rep: string): RepMetrics | Promise<RepMetrics> {
       if (last !== null && compareBinary(rep, last) <= 0) throw new Error(`metricsCursor: rep ${rep} asked after ${last}`);
       last = rep;
       // Rows of reps not asked for (not selected, or no such rep) are passed over.
-      let row = at < batch.length ? batch[at] : await current();
-      while (row !== null && compareBinary(row[0] as string, rep) < 0) {
-        at++;
-        row = at < batch.length ? batch[at] : await current();
-      }
-      const own = row !== null && row[0] === rep ? row : noDeals;
-      return repMetrics(scan, own, 1, jsFacts.get(rep), query.currency);
+      if (done || !skip(rep)) return facts(rep, done ? null : batch[at]);
+      return readOn(rep);
     },
     async close(): Promise<void> {
       if (!done) { done = true; await batches.return(undefined); }

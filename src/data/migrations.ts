@@ -184,4 +184,78 @@ export const migrations: Migration[] = [
       ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     `,
   },
+  {
+    version: 5,
+    description: 'CRM connectors: owner ids on reps, last-seen versions of CRM records',
+    sql: `
+      -- The CRM's owner/user id of a rep (HubSpot owner id, Salesforce user id, Zoho user id):
+      -- how a deal's owner becomes a salesflow rep. Filled by \`import --source NAME --kind reps\`.
+      ALTER TABLE reps ADD COLUMN crm_id TEXT;
+      CREATE UNIQUE INDEX reps_crm_id ON reps(crm_id) WHERE crm_id IS NOT NULL;
+
+      -- The newest change seen per CRM record (per property for HubSpot): a delivery older than
+      -- this is acknowledged and ignored, so a late retry never overwrites newer data.
+      CREATE TABLE crm_versions (
+        source TEXT NOT NULL,
+        record_key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (source, record_key)
+      );
+    `,
+  },
+  // incentive, in depth (issue 12): who a deal credits, exchange rates, when a rep left.
+  {
+    version: 6,
+    description: 'deal credits (splits, overlay), exchange rates, rep end dates',
+    sql: `
+      ALTER TABLE reps ADD COLUMN end_date TEXT;
+
+      -- A deal's credit shares; a re-import of a deal replaces all of its rows. share is a
+      -- percent as exact decimal text; revenue shares of a deal total exactly 100.
+      CREATE TABLE credits (
+        deal TEXT NOT NULL,
+        rep TEXT NOT NULL,
+        share TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('revenue', 'overlay')),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (deal, rep, type)
+      );
+      CREATE INDEX credits_rep ON credits(rep);
+
+      -- 1 currency = rate to_currency, effective from from_date until the pair's next row.
+      CREATE TABLE rates (
+        currency TEXT NOT NULL,
+        to_currency TEXT NOT NULL,
+        rate TEXT NOT NULL,
+        from_date TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (currency, to_currency, from_date)
+      );
+    `,
+  },
+  {
+    version: 7,
+    description: 'applied plans (the one truth every process runs) and the plan hash on statements and ledger',
+    sql: `
+      -- One row per \`salesflow apply\` that changed the plan; never edited. The newest version is the
+      -- applied plan. The version is the key, so two applies racing for the same next version
+      -- cannot both win: the loser reads again and finds the plan already applied or retries.
+      CREATE TABLE applied_plans (
+        version INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        rule_hashes TEXT NOT NULL,
+        rule_count INTEGER NOT NULL,
+        applied_at TEXT NOT NULL,
+        git_commit TEXT,
+        git_dirty INTEGER,
+        rule_paths TEXT NOT NULL
+      );
+      CREATE INDEX applied_plans_hash ON applied_plans(hash);
+
+      -- The applied plan a statement or payout ran with (NULL: recorded before plans were kept).
+      ALTER TABLE statements ADD COLUMN plan_hash TEXT;
+      ALTER TABLE ledger ADD COLUMN plan_hash TEXT;
+    `,
+  },
 ];

@@ -13,7 +13,8 @@ import { statementWindow } from '../payouts/facts.js';
 import { computeStatement, type Statement } from '../payouts/statement.js';
 import { countOf, sql, type Db } from './db.js';
 import { streamRows } from './dialect.js';
-import { gatherFacts, metricQueryOf } from './facts.js';
+import { creditedCursor, type CreditedCursor } from './credited.js';
+import { gatherFacts, metricQueryOf, metricsOfRule } from './facts.js';
 import { metricsCursor } from './metrics.js';
 import { findRepsWhere, repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
@@ -94,6 +95,8 @@ function statementRepColumns(rule: IncentiveRule): string[] {
   const read = new Set<string>();
   for (const b of rule.bonuses) repFields(b.when, read);
   for (const r of rule.rewards) repFields(r.when, read);
+  // Proration reads the employment dates.
+  if (rule.prorate) { read.add('start_date'); read.add('end_date'); }
   return ['id', 'name', ...repColumns.filter((c) => c !== 'id' && c !== 'name' && read.has(c))];
 }
 
@@ -122,14 +125,21 @@ async function streamedStatements(
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
+  // Credited and converted deals come grouped by the credited rep (src/data/credited.ts); rules
+  // that cursor cannot serve (team or overlay credit, JS-only conditions) take the general way.
+  let credited: CreditedCursor | null = null;
+  if (rule.credit || rule.convert) {
+    credited = await creditedCursor(db, rule, window, metricsOfRule(rule));
+    if (!credited) return null;
+  }
   const condition = sql.raw(where?.sql ?? 'TRUE');
   const columns = statementRepColumns(rule);
   const total = onProgress ? await countOf(db, sql`SELECT COUNT(*) FROM reps r WHERE ${condition}`) : 0;
   const step = Math.max(1, Math.floor(total / 200));
   const reps = sql`SELECT ${sql.raw(columns.map((c) => `r."${c}"`).join(', '))} FROM reps r WHERE ${condition} ORDER BY r.id`;
-  const cursor = await metricsCursor(db, metricQueryOf(rule, window));
+  const cursor = credited ? null : await metricsCursor(db, metricQueryOf(rule, window));
   // The checker resolves every metric name; an unknown one here is a plan bug.
-  if (cursor.unknown.length) {
+  if (cursor?.unknown.length) {
     await cursor.close();
     throw new Error(`incentive ${rule.id}: unknown metrics ${cursor.unknown.join(', ')}`);
   }
@@ -138,14 +148,19 @@ async function streamedStatements(
     for await (const batch of streamRows(db, reps.compile(db.kysely))) {
       for (const row of batch) {
         const rep = repOf(columns, row);
-        const m = await cursor.forRep(rep.id);
-        each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+        if (credited) {
+          each(computeStatement(rule, rep, period, await credited.forRep(rep)));
+        } else {
+          const pending = cursor!.forRep(rep.id);
+          const m = pending instanceof Promise ? await pending : pending;
+          each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+        }
         count++;
         if (onProgress && count % step === 0) onProgress(count, Math.max(total, count));
       }
     }
   } finally {
-    await cursor.close();
+    await (credited ?? cursor!).close();
   }
   if (onProgress && count % step !== 0) onProgress(count, Math.max(total, count));
   return { ok: true, count };

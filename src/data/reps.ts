@@ -7,7 +7,7 @@ import { columnsOf, type Db } from './db.js';
 import type { RepsTable } from './schema.js';
 import { conditionToSql } from './sql-condition.js';
 
-export const repColumns = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date'] as const;
+export const repColumns = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date', 'end_date'] as const;
 
 export type UpsertOutcome = 'inserted' | 'updated';
 
@@ -19,7 +19,8 @@ export async function upsertRep(db: Db, rep: RepRecord, now = new Date().toISOSt
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
       name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), team: eb.ref('excluded.team'),
       role: eb.ref('excluded.role'), region: eb.ref('excluded.region'), manager: eb.ref('excluded.manager'),
-      timezone: eb.ref('excluded.timezone'), start_date: eb.ref('excluded.start_date'), updated_at: eb.ref('excluded.updated_at'),
+      timezone: eb.ref('excluded.timezone'), start_date: eb.ref('excluded.start_date'), end_date: eb.ref('excluded.end_date'),
+      updated_at: eb.ref('excluded.updated_at'),
     })))
     .execute();
   return exists ? 'updated' : 'inserted';

@@ -11,6 +11,10 @@ type Int64 = number | string | bigint;
 export interface RepsTable {
   id: Text; name: Text; email: Text; team: Maybe; role: Maybe; region: Maybe; manager: Maybe;
   timezone: Maybe; start_date: Maybe; updated_at: Text;
+  /** The rep's owner/user id in the CRM (migration 5); filled by `import --source NAME --kind reps`. */
+  crm_id?: Maybe;
+  /** Last day employed (migration 6). */
+  end_date: Maybe;
 }
 
 export interface DealsTable {
@@ -29,11 +33,21 @@ export interface StatementsTable {
   workflow_id: Text; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
   total: Text; total_micros: Int64 | null; statement: Text; status: Text; decided_by: Maybe; decided_at: Maybe;
   reason: Maybe; created_at: Text; updated_at: Text;
+  /** The plan the payout run belonged to (migration 7). */
+  plan_hash: Maybe;
 }
 
 export interface LedgerTable {
   id: Generated<Int64>; rule_id: Text; rule_name: Text; rule_version: Text; rep: Text; period: Text; currency: Text;
   amount: Text; amount_micros: Int64 | null; approved_by: Text; approved_at: Text; workflow_id: Text;
+  /** The plan the payout run belonged to (migration 7). */
+  plan_hash: Maybe;
+}
+
+/** Every plan `salesflow apply` recorded (migration 7); the newest version is the applied plan. */
+export interface AppliedPlansTable {
+  version: Int64; hash: Text; plan: Text; rule_hashes: Text; rule_count: Int64; applied_at: Text;
+  git_commit: Maybe; git_dirty: Int64 | null; rule_paths: Text;
 }
 
 export interface OutboxTable {
@@ -50,11 +64,21 @@ export interface CaughtMailTable {
   id: Generated<Int64>; message_id: Maybe; mail_from: Text; rcpt_to: Text; subject: Maybe; raw: Text; received_at: Text;
 }
 
+/** The newest change taken per CRM record (migration 5), as epoch ms. */
+export interface CrmVersionsTable { source: Text; record_key: Text; version: Int64 }
+/** A deal's credit shares (migration 6): percent as exact text. */
+export interface CreditsTable { deal: Text; rep: Text; share: Text; type: Text; updated_at: Text }
+
+/** Exchange rates (migration 6): 1 currency = rate to_currency from from_date. */
+export interface RatesTable { currency: Text; to_currency: Text; rate: Text; from_date: Text; updated_at: Text }
+
 export interface SchemaVersionTable { version: number; description: Text; applied_at: Text }
 
 export interface Tables {
   reps: RepsTable;
   deals: DealsTable;
+  credits: CreditsTable;
+  rates: RatesTable;
   leads: LeadsTable;
   events: EventsTable;
   statements: StatementsTable;
@@ -62,5 +86,7 @@ export interface Tables {
   outbox: OutboxTable;
   suppressions: SuppressionsTable;
   caught_mail: CaughtMailTable;
+  crm_versions: CrmVersionsTable;
   schema_version: SchemaVersionTable;
+  applied_plans: AppliedPlansTable;
 }

@@ -27,6 +27,8 @@ export async function recordStatement(
   statement: Statement,
   status: 'recorded' | 'pending',
   now = new Date().toISOString(),
+  /** The plan the payout run belongs to (src/data/plans.ts); null when unknown. */
+  planHash: string | null = null,
 ): Promise<boolean> {
   const micros = toMicros(statement.total);
   if (!micros.ok) throw new Error(`statement ${workflowId}: total ${micros.message}`);
@@ -34,7 +36,7 @@ export async function recordStatement(
     workflow_id: workflowId, rule_id: statement.ruleId, rule_name: statement.rule, rule_version: statement.ruleVersion,
     rep: statement.rep, period: statement.period, currency: statement.currency, total: statement.total,
     total_micros: micros.micros.toString(), statement: JSON.stringify(statement), status, decided_by: null, decided_at: null,
-    reason: null, created_at: now, updated_at: now,
+    reason: null, created_at: now, updated_at: now, plan_hash: planHash,
   }).onConflict((oc) => oc.column('workflow_id').doNothing()).executeTakeFirst();
   return changed(result);
 }

@@ -64,7 +64,7 @@ export interface ScheduleNode {
 }
 
 export interface CommissionBandNode {
-  /** null for `above`. */
+  /** null for `above`; a percent of target or an amount (`up to 150000 USD`). */
   upTo: LiteralNode | null;
   pay: LiteralNode;
   span: Span;
@@ -95,6 +95,12 @@ export type Statement =
   | { kind: 'bonus'; amount: LiteralNode; when: ExprNode; span: Span }
   | { kind: 'spiff'; amount: LiteralNode; per: Name; where: ExprNode | null; span: Span }
   | { kind: 'cap'; amount: LiteralNode; span: Span }
+  /** `credit splits`, `credit team all levels`: the words after `credit`, checked by the checker. */
+  | { kind: 'credit'; words: Name[]; span: Span }
+  /** `prorate target by employment`. */
+  | { kind: 'prorate'; basis: Name; span: Span }
+  /** `convert currencies at closing rate`: the three words around `at`. */
+  | { kind: 'convert'; words: Name[]; span: Span }
   | { kind: 'reward'; text: StringNode; when: ExprNode | null; span: Span }
   | {
       kind: 'approve';

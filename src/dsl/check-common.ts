@@ -70,6 +70,7 @@ export const statementLabels: Record<StatementKind, string> = {
   for: 'for reps', measure: 'measure', target: 'target', period: 'period', effective: 'effective',
   every: 'every', atPercent: 'at N% of period', atEnd: 'at end of period', send: 'send',
   commission: 'commission', bonus: 'bonus', spiff: 'spiff', cap: 'cap', reward: 'reward',
+  credit: 'credit', prorate: 'prorate target by', convert: 'convert currencies at closing rate',
   approve: 'approve by', on: 'on', stopOn: 'stop on', quietHours: 'quiet hours', wait: 'wait', if: 'if',
 };
 

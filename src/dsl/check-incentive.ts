@@ -6,14 +6,17 @@ import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from
 import { checkRecipient, singleStatements, statementLabels, type RuleContext } from './check-common.js';
 import { checkCondition, literalToValue } from './check-expr.js';
 import { checkMeasure, checkPeriod, checkTarget } from './check-goal.js';
-import type { DiagnosticBag } from './diagnostics.js';
+import { closest, type DiagnosticBag } from './diagnostics.js';
 import type { CheckedRule } from './drafts.js';
 import { printExpr } from './print-expr.js';
 import type { ExprScope } from './scope.js';
 
 type Of<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
 
-const incentiveStatements = new Set(['for', 'period', 'effective', 'measure', 'target', 'commission', 'bonus', 'spiff', 'cap', 'reward', 'approve']);
+const incentiveStatements = new Set([
+  'for', 'period', 'effective', 'measure', 'target', 'commission', 'bonus', 'spiff', 'cap', 'reward', 'approve',
+  'credit', 'prorate', 'convert',
+]);
 
 /** Compares two plain decimal strings without going through binary floating point. */
 export function compareDecimals(a: string, b: string): number {
@@ -51,27 +54,80 @@ function checkDuration(node: LiteralNode, bag: DiagnosticBag): Duration | null {
   return value?.type === 'duration' ? value.value : null;
 }
 
-function checkBands(bands: CommissionBandNode[], bag: DiagnosticBag): { upTo: string | null; rate: string }[] {
-  const result: { upTo: string | null; rate: string }[] = [];
+type Band = { upTo: string | null; rate: string };
+
+/**
+ * Bands with their bounds: all % of target, or all amounts in the target's currency (the first
+ * bound decides which; a bound of the other kind is an error, as is one that does not rise).
+ */
+function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, bag: DiagnosticBag): { bands: Band[]; amounts: boolean } {
+  const result: Band[] = [];
+  const firstBound = bands.find((b) => b.upTo !== null)?.upTo ?? null;
+  const amounts = firstBound?.value.type === 'money';
   let previousBound: string | null = null;
+  let previousShown = '';
   let previousRate: string | null = null;
   bands.forEach((band, index) => {
     const rate = band.pay.value.type === 'percent' ? band.pay.value.value : '0';
     if (band.upTo === null) {
       if (index !== bands.length - 1) bag.report('aboveNotLast', band.span);
     } else {
-      const bound = band.upTo.value.type === 'percent' ? band.upTo.value.value : '0';
-      if (isZero(bound)) bag.report('badBandBound', band.upTo.span);
-      else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) bag.report('bandOrder', band.upTo.span, [bound, previousBound]);
-      previousBound = bound;
+      const value = band.upTo.value;
+      const isAmount = value.type === 'money';
+      if (isAmount !== amounts) {
+        bag.report('mixedBandBounds', band.upTo.span, [amounts ? 'an amount' : 'a % of target']);
+      } else {
+        const bound = value.type === 'money' ? value.amount : value.type === 'percent' ? value.value : '0';
+        const shown = value.type === 'money' ? `${bound} ${value.currency}` : `${bound}%`;
+        if (value.type === 'money' && targetCurrency !== null && value.currency !== targetCurrency) {
+          bag.report('bandCurrency', band.upTo.span, [value.currency, targetCurrency], `${bound} ${targetCurrency}`);
+        }
+        if (isZero(bound)) bag.report('badBandBound', band.upTo.span);
+        else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) {
+          if (isAmount) bag.report('bandAmountOrder', band.upTo.span, [shown, previousShown]);
+          else bag.report('bandOrder', band.upTo.span, [bound, previousBound]);
+        }
+        previousBound = bound;
+        previousShown = shown;
+      }
     }
     if (previousRate !== null && compareDecimals(rate, previousRate) < 0) bag.report('fallingRate', band.pay.span, [previousRate, rate]);
     previousRate = rate;
     result.push({ upTo: band.upTo === null ? null : previousBound, rate });
   });
   const last = bands[bands.length - 1];
-  if (last && last.upTo !== null && previousBound !== null) bag.report('noAboveBand', last.span, [previousBound]);
-  return result;
+  if (last && last.upTo !== null && previousBound !== null) {
+    if (amounts) bag.report('noAboveAmountBand', last.span, [previousShown]);
+    else bag.report('noAboveBand', last.span, [previousBound]);
+  }
+  return { bands: result, amounts };
+}
+
+const creditForms: Record<string, NonNullable<IncentiveRule['credit']>> = {
+  'splits': 'splits', 'overlay splits': 'overlay', 'all splits': 'all', 'team': 'team', 'team all levels': 'team_all_levels',
+};
+
+function checkCredit(statement: Of<'credit'>, bag: DiagnosticBag): IncentiveRule['credit'] | null {
+  const written = statement.words.map((w) => w.text).join(' ');
+  const form = creditForms[written];
+  if (form) return form;
+  const near = closest(written, Object.keys(creditForms));
+  bag.report('unknownCredit', statement.span, [written], near && `credit ${near}`);
+  return null;
+}
+
+function checkProrate(statement: Of<'prorate'>, bag: DiagnosticBag): IncentiveRule['prorate'] | null {
+  if (statement.basis.text === 'employment') return 'employment';
+  bag.report('unknownProration', statement.basis.span, [statement.basis.text], closest(statement.basis.text, ['employment']));
+  return null;
+}
+
+function checkConvert(statement: Of<'convert'>, bag: DiagnosticBag): IncentiveRule['convert'] | null {
+  const [what, which, rate] = statement.words.map((w) => w.text);
+  if (what === 'currencies' && which === 'closing' && rate === 'rate') return 'closing_rate';
+  const written = `${what} at ${which} ${rate}`;
+  bag.report('unknownConversion', statement.span, [written], closest(written, ['currencies at closing rate']) && 'convert currencies at closing rate');
+  return null;
 }
 
 export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleContext): CheckedRule | null {
@@ -81,7 +137,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   for (const statement of decl.body) {
     if (!incentiveStatements.has(statement.kind)) bag.report('statementNotAllowed', statement.span, [statementLabels[statement.kind], 'an incentive']);
   }
-  const single = singleStatements(decl.body, ['for', 'period', 'effective', 'measure', 'target', 'commission', 'cap', 'approve'], name, bag);
+  const single = singleStatements(decl.body, ['for', 'period', 'effective', 'measure', 'target', 'commission', 'cap', 'approve', 'credit', 'prorate', 'convert'], name, bag);
   const get = <K extends Statement['kind']>(k: K) => single.get(k) as Of<K> | undefined;
   const measureStatement = get('measure');
   const targetStatement = get('target');
@@ -124,9 +180,20 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const reps = forReps?.where ? checkCondition(forReps.where, repScope, bag) : null;
 
   const commissionStatement = get('commission');
-  const commission = commissionStatement
-    ? { method: commissionStatement.method, bands: checkBands(commissionStatement.bands, bag) }
+  const targetCurrency = target?.type === 'money' ? target.value.currency : null;
+  const checkedBands = commissionStatement ? checkBands(commissionStatement.bands, targetCurrency, bag) : null;
+  if (commissionStatement && checkedBands?.amounts && measure && measure.type !== 'money') {
+    bag.report('amountBoundsNeedMoney', commissionStatement.span, [name, measure.type]);
+  }
+  const commission: IncentiveRule['commission'] = commissionStatement && checkedBands
+    ? { method: commissionStatement.method, bands: checkedBands.bands, ...(checkedBands.amounts ? { bounds: 'amount' as const } : {}) }
     : null;
+  const creditStatement = get('credit');
+  const credit = creditStatement ? checkCredit(creditStatement, bag) : null;
+  const prorateStatement = get('prorate');
+  const prorate = prorateStatement ? checkProrate(prorateStatement, bag) : null;
+  const convertStatement = get('convert');
+  const convert = convertStatement ? checkConvert(convertStatement, bag) : null;
   if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyBlock', commissionStatement.span);
 
   const bonuses: IncentiveRule['bonuses'] = [];
@@ -188,6 +255,8 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
       kind: 'incentive', name, id, source: { file: decl.span.file, line: decl.span.line },
       timezone: ctx.settings.timezone, from: ctx.settings.from,
       reps, period, effective, measure, target, currency, commission, bonuses, spiffs, cap, rewards, approval,
+      // Only when written, so the plan of a rule without them is exactly what it was.
+      ...(credit ? { credit } : {}), ...(prorate ? { prorate } : {}), ...(convert ? { convert } : {}),
     },
     templates,
     metrics: [...usedMetrics],

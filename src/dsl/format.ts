@@ -169,7 +169,7 @@ function printStatement(s: Statement, depth: number, p: Printer): void {
     case 'commission': {
       p.line(depth, `commission ${s.method} {`, s.span, true);
       for (const band of s.bands) {
-        p.line(depth + 1, band.upTo ? `up to ${band.upTo.raw} pay ${band.pay.raw}` : `above pay ${band.pay.raw}`, band.span);
+        p.line(depth + 1, band.upTo ? `up to ${canonicalLiteral(band.upTo.value, band.upTo.raw)} pay ${band.pay.raw}` : `above pay ${band.pay.raw}`, band.span);
       }
       return p.close(depth, '}', s.span.endOffset, s.span.endLine);
     }
@@ -177,6 +177,9 @@ function printStatement(s: Statement, depth: number, p: Printer): void {
     case 'spiff': return p.line(depth, `spiff ${canonicalLiteral(s.amount.value, s.amount.raw)} per ${s.per.text}${where('where', s.where)}`, s.span);
     case 'cap': return p.line(depth, `cap ${canonicalLiteral(s.amount.value, s.amount.raw)}`, s.span);
     case 'reward': return p.line(depth, `reward ${s.text.raw}${where('when', s.when)}`, s.span);
+    case 'credit': return p.line(depth, `credit ${s.words.map((w) => w.text).join(' ')}`, s.span);
+    case 'prorate': return p.line(depth, `prorate target by ${s.basis.text}`, s.span);
+    case 'convert': return p.line(depth, `convert ${s.words[0].text} at ${s.words[1].text} ${s.words[2].text}`, s.span);
     case 'approve': {
       const header = `approve by ${printRecipient(s.by)} within ${canonicalLiteral(s.within.value, s.within.raw)}`;
       if (s.escalations.length === 0 && !s.otherwise) return p.line(depth, header, s.span);

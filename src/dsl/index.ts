@@ -7,7 +7,7 @@ import { analyze, compileSources, type CompileInput, type CompileResult } from '
 export type { Diagnostic } from './diagnostics.js';
 export type { Severity } from './messages.js';
 export type { CompileInput, CompileResult, SourceFile } from './program.js';
-export { formatDiagnostics } from './diagnostics.js';
+export { closest, formatDiagnostics } from './diagnostics.js';
 export { messages } from './messages.js';
 export { keywordNames } from './lexer.js';
 export { canonicalJsonPretty } from './hash.js';

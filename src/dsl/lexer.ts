@@ -22,7 +22,7 @@ export const keywordNames = [
   'goal', 'incentive', 'sequence',
   'for', 'reps', 'measure', 'target', 'per', 'period', 'every', 'at', 'of', 'end', 'when',
   'send', 'to', 'effective', 'commission', 'marginal', 'retroactive', 'up', 'pay', 'above',
-  'bonus', 'spiff', 'cap', 'reward', 'approve', 'by', 'within', 'escalate', 'otherwise', 'reject',
+  'bonus', 'spiff', 'cap', 'credit', 'prorate', 'convert', 'reward', 'approve', 'by', 'within', 'escalate', 'otherwise', 'reject',
   'on', 'stop', 'quiet', 'hours', 'weekends', 'wait', 'if', 'else',
   'and', 'or', 'not', 'in', 'true', 'false',
 ] as const;

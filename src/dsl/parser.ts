@@ -246,7 +246,7 @@ class RuleParser extends ExpressionParser {
       { ALT: () => {
         const start = this.CONSUME(Kw.up);
         this.CONSUME(Kw.to);
-        const upTo = this.CONSUME1(T.PercentLit);
+        const upTo = this.OR1([{ ALT: () => this.CONSUME1(T.PercentLit) }, { ALT: () => this.CONSUME1(T.MoneyLit) }]);
         this.CONSUME1(Kw.pay);
         const pay = this.CONSUME2(T.PercentLit);
         return (this.RECORDING_PHASE ? RECORDED : ({ upTo: this.literalOf(upTo), pay: this.literalOf(pay), span: this.spanFrom(start) }));
@@ -280,6 +280,32 @@ class RuleParser extends ExpressionParser {
     const start = this.CONSUME(Kw.cap);
     const amount = this.CONSUME(T.MoneyLit);
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'cap' as const, amount: this.literalOf(amount), span: this.spanFrom(start) }));
+  });
+
+  // The words after `credit`, `prorate target by` and `convert` are plain names, not reserved
+  // words (`team` is also a rep field): the checker matches them and suggests the nearest form.
+  creditStatement = this.RULE('creditStatement', (): Statement => {
+    const start = this.CONSUME(Kw.credit);
+    const words: IToken[] = [];
+    this.AT_LEAST_ONE(() => { words.push(this.CONSUME(T.Identifier)); });
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'credit' as const, words: words.map((w) => this.name(w)), span: this.spanFrom(start) }));
+  });
+
+  prorateStatement = this.RULE('prorateStatement', (): Statement => {
+    const start = this.CONSUME(Kw.prorate);
+    this.CONSUME(Kw.target);
+    this.CONSUME(Kw.by);
+    const basis = this.CONSUME(T.Identifier);
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'prorate' as const, basis: this.name(basis), span: this.spanFrom(start) }));
+  });
+
+  convertStatement = this.RULE('convertStatement', (): Statement => {
+    const start = this.CONSUME(Kw.convert);
+    const what = this.CONSUME1(T.Identifier);
+    this.CONSUME(Kw.at);
+    const which = this.CONSUME2(T.Identifier);
+    const rate = this.CONSUME3(T.Identifier);
+    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'convert' as const, words: [what, which, rate].map((w) => this.name(w)), span: this.spanFrom(start) }));
   });
 
   rewardStatement = this.RULE('rewardStatement', (): Statement => {
@@ -397,6 +423,9 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.SUBRULE(this.bonusStatement) },
       { ALT: () => this.SUBRULE(this.spiffStatement) },
       { ALT: () => this.SUBRULE(this.capStatement) },
+      { ALT: () => this.SUBRULE(this.creditStatement) },
+      { ALT: () => this.SUBRULE(this.prorateStatement) },
+      { ALT: () => this.SUBRULE(this.convertStatement) },
       { ALT: () => this.SUBRULE(this.rewardStatement) },
       { ALT: () => this.SUBRULE(this.approveStatement) },
       { ALT: () => this.SUBRULE(this.onStatement) },

@@ -18,11 +18,37 @@ export const MetricFact = z.discriminatedUnion('type', [
 ]);
 export type MetricFact = z.infer<typeof MetricFact>;
 
-export const LeftOutDeal = z.object({ id: z.string(), amount: z.string(), currency: z.string(), stage: z.string() });
+export const LeftOutDeal = z.object({
+  id: z.string(), amount: z.string(), currency: z.string(), stage: z.string(),
+  /** Set when the rule converts currencies but no rate was effective on the deal's date. */
+  noRateOn: z.string().optional(),
+});
 export type LeftOutDeal = z.infer<typeof LeftOutDeal>;
 
 export const DateWindow = z.object({ start: z.string(), end: z.string() });
 export type DateWindow = z.infer<typeof DateWindow>;
+
+/**
+ * One won deal credited to the rep in the window by a share, a team or a conversion: the fact a
+ * statement lists and later corrections (clawbacks) read back. `credited` is exact:
+ * amount × share ÷ 100 × rate, never rounded.
+ */
+export const CreditedDeal = z.object({
+  deal: z.string(),
+  /** own: the deal's rep at 100%; revenue / overlay: a share from `credits`; team: a report's deal. */
+  type: z.enum(['own', 'revenue', 'overlay', 'team']),
+  /** Percent, plain decimal ("60"). */
+  share: decimal,
+  closedAt: z.string(),
+  /** The deal's own amount and currency. */
+  amount: decimal,
+  currency: z.string(),
+  /** When converted: the rate (1 currency = rate rule currency) and the date it is effective from. */
+  conversion: z.object({ rate: decimal, from: z.string() }).optional(),
+  /** In the rule's currency. */
+  credited: decimal,
+});
+export type CreditedDeal = z.infer<typeof CreditedDeal>;
 
 export const StatementFacts = z.object({
   /** The dates whose deals count: the period, narrowed to the rule's effective dates. */
@@ -33,6 +59,13 @@ export const StatementFacts = z.object({
   spiffDeals: z.record(z.string(), z.array(z.string())),
   /** Deals in the window in another currency than the rule's: left out of everything. */
   leftOut: z.array(LeftOutDeal),
+  /**
+   * Rules with `credit` or `convert`: the won deals of the window credited to the rep other than
+   * its own deals whole in the rule's currency (split, overlay or team credit, or converted).
+   */
+  credited: z.array(CreditedDeal).optional(),
+  /** What the data said that the statement should warn about (a `credit team` rep without reports). */
+  notes: z.array(z.string()).optional(),
 });
 export type StatementFacts = z.infer<typeof StatementFacts>;
 

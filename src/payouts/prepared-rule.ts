@@ -1,61 +1,89 @@
 // Everything about an incentive rule that does not depend on the rep, computed once per rule (not
-// per statement) and shared by both statement paths. Amounts are computed with decimal.js and
-// also kept as exact fixed-point values converted from the very same decimals, so the two paths
-// start from identical constants.
-import { Decimal, ZERO, formatAmount, roundMoney } from '../money/index.js';
-import { parseFixed, type Fixed } from '../money/fixed.js';
-import { literalValue, type RuntimeValue } from '../plan/evaluate.js';
+// per statement) on exact fixed-point values: target, band bounds and rates, the marginal line of
+// each whole band (the same for every rep whose measure passes it), cap, bonus and spiff amounts.
+// A prorated rep gets its own bands from `resolveBands` with its prorated target and bounds.
+import { fixedText, mulFixed, parseFixed, plainFixed, roundFixed, subFixed, cmpFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { minorUnits } from '../plan/catalog.js';
 import type { IncentiveRule } from '../plan/schema.js';
 import { parsePeriod } from './period.js';
 import type { StatementLine } from './statement.js';
 import { bandRange, grouped, marginalText } from './statement-text.js';
 
-const HUNDRED = new Decimal(100);
-
-/** A line with its rounded amount kept as a Decimal, so totals never re-parse the text. */
-export interface PricedLine { line: StatementLine; rounded: Decimal }
-
-/** A line shared by many statements, with its amount for both paths. */
-export interface SharedLine extends PricedLine { roundedFixed: Fixed }
+/** A line shared by many statements, with its rounded amount. */
+export interface SharedLine { line: StatementLine; roundedFixed: Fixed }
 
 export interface PreparedBand {
-  bound: Decimal | null;
+  /** The bound as an amount of the measure (inclusive); null for `above`. */
   boundFixed: Fixed | null;
   lowerShown: string;
   boundShown: string;
-  rate: Decimal;
+  /** The rate as a fraction (8% → 0.08). */
   rateFixed: Fixed;
   rateShown: string;
   label: string;
-  /** The marginal line when the measure passes this whole band: the same for every rep. */
+  /** The marginal line when the measure passes this whole band. */
   full: SharedLine | null;
 }
 
 export interface PreparedRule {
-  target: Decimal;
   targetFixed: Fixed;
   targetText: string;
+  /** Bounds are amounts (`up to 150000 USD`) rather than % of target. */
+  amountBounds: boolean;
   bands: PreparedBand[];
-  cap: { amount: Decimal; amountFixed: Fixed; shown: string } | null;
-  bonuses: { amount: Decimal; amountFixed: Fixed; shown: string }[];
-  spiffs: { each: Decimal; eachFixed: Fixed; shown: string }[];
+  cap: { amountFixed: Fixed; shown: string } | null;
+  bonuses: { amountFixed: Fixed; shown: string }[];
+  spiffs: { eachFixed: Fixed; shown: string }[];
   windows: Map<string, { start: string; end: string } | null>;
 }
 
-export function numericValue(value: RuntimeValue | undefined): Decimal | null {
-  if (!value) return null;
-  if (value.type === 'money') return value.value.amount;
-  if (value.type === 'number' || value.type === 'percent') return value.value;
-  return null;
-}
-
-/** A decimal.js value as the exact fixed-point value with the same digits. */
-export function toFixedValue(d: Decimal): Fixed {
-  const f = parseFixed(d.toFixed());
-  if (!f) throw new Error(`not a finite decimal: ${d.toString()}`);
+/** Exact decimal text from the plan (validated by the plan schema), as a fixed-point value. */
+export function planDecimal(text: string): Fixed {
+  const f = parseFixed(text);
+  if (!f) throw new Error(`not a plain decimal in the plan: ${text}`);
   return f;
 }
 
+const percentOf = (value: Fixed, percent: Fixed): Fixed => {
+  const p = mulFixed(value, percent);
+  return { units: p.units, scale: p.scale + 2 };
+};
+
+/**
+ * The bands of a rule for one target. `amountBound` turns a written amount bound into the bound
+ * used (the identity, or its proration); a % bound is that % of `target`.
+ */
+export function resolveBands(rule: IncentiveRule, target: Fixed, amountBound: (written: Fixed) => Fixed): PreparedBand[] {
+  const cur = rule.currency;
+  const minor = minorUnits(cur);
+  const show = (f: Fixed) => grouped(fixedText(f, minor), cur);
+  const amounts = rule.commission?.bounds === 'amount';
+  let lower: Fixed = FIXED_ZERO;
+  return (rule.commission?.bands ?? []).map((band): PreparedBand => {
+    const written = band.upTo === null ? null : planDecimal(band.upTo);
+    const bound = written === null ? null : amounts ? amountBound(written) : percentOf(target, written);
+    const rate = planDecimal(band.rate);
+    const rateFixed = { units: rate.units, scale: rate.scale + 2 };
+    const rateShown = `${plainFixed(rate)}%`;
+    const label = band.upTo === null ? 'above' : amounts ? `up to ${band.upTo} ${cur}` : `up to ${band.upTo}%`;
+    const lowerShown = show(lower);
+    const boundShown = bound === null ? '' : show(bound);
+    let full: SharedLine | null = null;
+    if (bound !== null && cmpFixed(bound, lower) > 0) {
+      const width = subFixed(bound, lower);
+      const rounded = roundFixed(mulFixed(width, rateFixed), minor);
+      // Shared by every statement that passes the band, hence frozen.
+      const line: StatementLine = Object.freeze({
+        kind: 'commission',
+        description: marginalText(rule.measure.metric, bandRange(lowerShown, boundShown), label, show(width), rateShown, show(rounded)),
+        amount: fixedText(rounded, minor),
+      });
+      full = Object.freeze({ line, roundedFixed: rounded });
+    }
+    if (bound !== null && cmpFixed(bound, lower) > 0) lower = bound;
+    return { boundFixed: bound, lowerShown, boundShown, rateFixed, rateShown, label, full };
+  });
+}
 
 const prepared = new WeakMap<IncentiveRule, PreparedRule>();
 
@@ -63,49 +91,26 @@ export function prepareRule(rule: IncentiveRule): PreparedRule {
   const cached = prepared.get(rule);
   if (cached) return cached;
   const cur = rule.currency;
-  const show = (d: Decimal) => grouped(formatAmount(d, cur), cur);
-  const target = numericValue(literalValue(rule.target));
-  if (target === null) throw new Error(`incentive ${rule.id}: target is not numeric (${rule.target.type})`);
-  let lower = ZERO;
-  const bands = (rule.commission?.bands ?? []).map((band): PreparedBand => {
-    const bound = band.upTo === null ? null : target.times(band.upTo).div(HUNDRED);
-    const rate = new Decimal(band.rate).div(HUNDRED);
-    const rateShown = `${new Decimal(band.rate).toFixed()}%`;
-    const label = band.upTo === null ? 'above' : `up to ${band.upTo}%`;
-    const lowerShown = show(lower);
-    const boundShown = bound === null ? '' : show(bound);
-    const width = bound === null ? ZERO : bound.minus(lower);
-    let full: SharedLine | null = null;
-    if (bound !== null && width.gt(ZERO)) {
-      const rounded = roundMoney(width.times(rate), cur);
-      // Shared by every statement that passes the band, hence frozen.
-      const line: StatementLine = Object.freeze({
-        kind: 'commission',
-        description: marginalText(rule.measure.metric, bandRange(lowerShown, boundShown), label, show(width), rateShown, show(rounded)),
-        amount: formatAmount(rounded, cur),
-      });
-      full = Object.freeze({ line, rounded, roundedFixed: toFixedValue(rounded) });
-    }
-    if (bound !== null && bound.gt(lower)) lower = bound;
-    return {
-      bound, boundFixed: bound === null ? null : toFixedValue(bound), lowerShown, boundShown,
-      rate, rateFixed: toFixedValue(rate), rateShown, label, full,
-    };
-  });
+  const minor = minorUnits(cur);
+  const show = (f: Fixed) => grouped(fixedText(f, minor), cur);
+  const t = rule.target;
+  const targetText = t.type === 'money' ? t.value.amount : t.type === 'number' || t.type === 'percent' ? t.value : null;
+  if (targetText === null) throw new Error(`incentive ${rule.id}: target is not numeric (${t.type})`);
+  const target = planDecimal(targetText);
   const money = (amount: string) => {
-    const rounded = roundMoney(new Decimal(amount), cur);
-    return { amount: rounded, amountFixed: toFixedValue(rounded), shown: show(new Decimal(amount)) };
+    const value = planDecimal(amount);
+    return { amountFixed: roundFixed(value, minor), shown: show(value) };
   };
   const result: PreparedRule = {
-    target,
-    targetFixed: toFixedValue(target),
-    targetText: rule.target.type === 'money' ? formatAmount(target, cur) : target.toFixed(),
-    bands,
+    targetFixed: target,
+    targetText: t.type === 'money' ? fixedText(target, minor) : plainFixed(target),
+    amountBounds: rule.commission?.bounds === 'amount',
+    bands: resolveBands(rule, target, (written) => written),
     cap: rule.cap ? money(rule.cap.amount) : null,
     bonuses: rule.bonuses.map((b) => money(b.amount.amount)),
     spiffs: rule.spiffs.map((s) => {
-      const each = new Decimal(s.amount.amount);
-      return { each, eachFixed: toFixedValue(each), shown: show(each) };
+      const each = planDecimal(s.amount.amount);
+      return { eachFixed: each, shown: show(each) };
     }),
     windows: new Map(),
   };

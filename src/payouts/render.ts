@@ -2,7 +2,7 @@
 import { displayMoney, Decimal } from '../money/index.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { Statement } from './statement.js';
-import { grouped } from './statement-text.js';
+import { creditedText, grouped, prorationText } from './statement-text.js';
 
 /** Exactly the `simulate --format json` item of SPEC §8. */
 export interface StatementJson {
@@ -17,6 +17,11 @@ export interface StatementJson {
   capped: boolean;
   total: string;
   rewards: string[];
+  warnings: string[];
+  /** Only for rules with `credit` or `convert`. */
+  credited?: Statement['credited'];
+  /** Only for a prorated rep. */
+  proration?: Statement['proration'];
 }
 
 export function statementJson(s: Statement): StatementJson {
@@ -32,6 +37,22 @@ export function statementJson(s: Statement): StatementJson {
     capped: s.capped,
     total: s.total,
     rewards: [...s.rewards],
+    warnings: [...s.warnings],
+    ...(s.credited ? { credited: s.credited } : {}),
+    ...(s.proration ? { proration: s.proration } : {}),
+  };
+}
+
+/**
+ * What a statement's measure and target rest on, one sentence each: the proration of the target,
+ * then every credited deal with its share and conversion. Shared by the table, the approval page
+ * and the emails, so all three say the same.
+ */
+export function statementBasis(s: Statement): { proration: string | null; credited: string[] } {
+  const show = (amount: string) => displayMoney(new Decimal(amount), s.currency);
+  return {
+    proration: s.proration ? prorationText(s.proration, show) : null,
+    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), show(c.credited), s.currency)),
   };
 }
 
@@ -62,6 +83,9 @@ export function statementBlock(s: Statement, isMoney = true): string {
   const attainment = s.attainment === null ? 'n/a' : `${s.attainment}%`;
   out.push(`${s.rule} · ${s.period} · ${s.rep} ${s.repName}`);
   out.push(`  ${s.measureMetric} ${quantity(s.measure, s.currency, isMoney)} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
+  const basis = statementBasis(s);
+  if (basis.proration) out.push(`  ${'prorated'.padEnd(kindWidth)} ${basis.proration}`);
+  for (const credited of basis.credited) out.push(`  ${'credited'.padEnd(kindWidth)} ${credited}`);
   if (s.lines.length === 0) out.push('  (nothing to pay)');
   s.lines.forEach((line, i) => {
     out.push(`  ${line.kind.padEnd(kindWidth)} ${amounts[i].padStart(width)}  ${line.description}`);

@@ -1,29 +1,28 @@
-// The fast statement path: the same statement as statement-decimal.ts, computed on exact
-// fixed-point BigInt values (src/money/fixed.ts) instead of decimal.js, with conditions compiled
-// once per rule. It declines (returns null) whenever it could not promise the decimal.js result
-// digit for digit: a condition it does not compile, a fact that is not plain decimal text, or
-// values so large that decimal.js's 60 significant digits would round where BigInt does not.
-// The property tests hold both paths equal on every statement they generate.
+// The one statement path (SPEC §5 and "incentive, in depth"): commission bands, bonuses, spiffs,
+// cap and rewards on exact fixed-point BigInt values (src/money/fixed.ts), with conditions
+// compiled once per rule. Credited deals, conversions and proration come in as facts and rep
+// dates and go out on the statement. The decimal.js reference the property tests hold this to
+// lives in tests/payouts/reference/.
 import {
-  addFixed, cmpFixed, fixedText, mulFixed, negFixed, parseFixed, plainFixed, pow10, ratioHalfUp, roundFixed, subFixed,
+  addFixed, cmpFixed, fixedText, mulFixed, negFixed, parseFixed, plainFixed, ratioHalfUp, roundFixed, subFixed,
   FIXED_ZERO, type Fixed,
 } from '../money/fixed.js';
-import { metricsUsed, readsAttainment } from '../plan/evaluate.js';
+import { Decimal } from '../money/index.js';
+import { holds, metricsUsed, readsAttainment, type EvalContext } from '../plan/evaluate.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
-import { compileCondition, FIXED_NULL, type CompiledCondition, type FixedScope, type FixedValue, type Ratio } from './condition-fixed.js';
-import type { MetricFact, StatementFacts } from './facts.js';
-import { periodWindow, prepareRule, type PreparedRule } from './prepared-rule.js';
+import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ratio } from './condition-fixed.js';
+import { metricValue, type MetricFact, type StatementFacts } from './facts.js';
+import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
+import { employmentFraction, prorated } from './proration.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
-  nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
 } from './statement-text.js';
 
-/** decimal.js keeps 60 significant digits: below this, its sums and products are exact too. */
-const EXACT_LIMIT = pow10(60);
 const HUNDRED: Fixed = { units: 100n, scale: 0 };
 
 /** The lines of a statement as they are priced, with their running total. */
@@ -42,77 +41,41 @@ function trimmed<T>(items: T[]): T[] {
   return items.length === 0 ? items : items.slice();
 }
 
-/** A compiled condition with what its explanation shows: the metrics it reads, and attainment if it does. */
-interface Explained extends CompiledCondition { metrics: string[]; attainment: boolean }
+/**
+ * A condition with what its explanation shows: the metrics it reads, and attainment if it does.
+ * Conditions the compiler does not take (arithmetic on metrics) go through the plan evaluator.
+ */
+interface Explained { test: (scope: FixedScope, ctx: () => EvalContext) => boolean; metrics: string[]; attainment: boolean }
 
-/** What the fixed path needs per rule, beyond the prepared constants; null when it cannot run. */
-interface FixedPlan {
-  bonuses: Explained[];
-  rewards: Explained[];
-  /** Metrics the conditions read (the measure is read on its own). */
-  metrics: string[];
-  /** |measure units| must stay below this for the attainment quotient to match decimal.js. */
-  measureLimit: bigint;
-}
+interface ConditionPlan { bonuses: Explained[]; rewards: Explained[]; metrics: string[] }
 
-const plans = new WeakMap<IncentiveRule, FixedPlan | null>();
+const plans = new WeakMap<IncentiveRule, ConditionPlan>();
 
-
-function planFor(rule: IncentiveRule, p: PreparedRule): FixedPlan | null {
+function planFor(rule: IncentiveRule): ConditionPlan {
   const cached = plans.get(rule);
-  if (cached !== undefined) return cached;
-  let plan: FixedPlan | null = null;
-  const explain = (when: Expr | null): Explained | null => {
+  if (cached) return cached;
+  const explain = (when: Expr | null): Explained => {
     const compiled = compileCondition(when);
-    return compiled && { ...compiled, metrics: [...metricsUsed(when)], attainment: readsAttainment(when) };
+    const test: Explained['test'] = compiled ? (scope) => compiled.test(scope) : (_scope, ctx) => holds(when, ctx());
+    return { test, metrics: [...metricsUsed(when)], attainment: readsAttainment(when) };
   };
   const bonuses = rule.bonuses.map((b) => explain(b.when));
   const rewards = rule.rewards.map((r) => explain(r.when));
-  const conditions = [...bonuses, ...rewards];
-  if (conditions.every((c) => c !== null)) {
-    const names = new Set<string>();
-    for (const c of conditions) for (const n of c!.metrics) names.add(n);
-    // The decimal path rounds measure ÷ target to 60 significant digits before comparing it or
-    // rounding it for display. The exact quotient differs from any decision point (a literal with
-    // `scale` decimals, a half-cent of the shown attainment) by at least 1 ÷ (target units ×
-    // 10^(measure scale + scale)), which stays above half a 60-digit ulp while the measure has at
-    // most 57 − target scale − scale digits; 50 leaves room.
-    const scale = Math.max(3, ...conditions.map((c) => c!.attainmentScale));
-    const digits = 50 - p.targetFixed.scale - scale;
-    if (digits >= 1) {
-      plan = { bonuses: bonuses as Explained[], rewards: rewards as Explained[], metrics: [...names], measureLimit: pow10(digits) };
-    }
-  }
+  const names = new Set<string>();
+  for (const c of [...bonuses, ...rewards]) for (const n of c.metrics) names.add(n);
+  const plan = { bonuses, rewards, metrics: [...names] };
   plans.set(rule, plan);
   return plan;
 }
 
-function factValue(fact: MetricFact | undefined): FixedValue | undefined {
+function factValue(fact: MetricFact | undefined): FixedValue {
   if (!fact) return FIXED_NULL;
   switch (fact.type) {
-    case 'money': {
-      const amount = parseFixed(fact.amount);
-      return amount ? { type: 'money', amount, currency: fact.currency } : undefined;
-    }
+    case 'money': return { type: 'money', amount: parseFixed(fact.amount)!, currency: fact.currency };
     case 'number':
-    case 'percent': {
-      const value = parseFixed(fact.value);
-      return value ? { type: fact.type, value } : undefined;
-    }
-    case 'null':
-      return FIXED_NULL;
+    case 'percent': return { type: fact.type, value: parseFixed(fact.value)! };
+    case 'null': return FIXED_NULL;
   }
-}
-
-const abs = (x: bigint) => (x < 0n ? -x : x);
-const exact = (f: Fixed) => abs(f.units) < EXACT_LIMIT;
-
-/** Thrown inside one statement when a value outgrows EXACT_LIMIT; caught to fall back. */
-class TooLarge extends Error {}
-
-function checked(f: Fixed): Fixed {
-  if (!exact(f)) throw new TooLarge();
-  return f;
 }
 
 function showValue(v: FixedValue): string {
@@ -126,7 +89,7 @@ function showValue(v: FixedValue): string {
 
 function commissionLines(
   rule: IncentiveRule,
-  p: PreparedRule,
+  bands: PreparedBand[],
   measure: Fixed,
   measureText: string,
   attainment2: Fixed | null,
@@ -141,8 +104,10 @@ function commissionLines(
   const measureShown = grouped(measureText, cur);
 
   if (commission.method === 'retroactive') {
-    const reached = p.bands.find((b) => b.boundFixed === null || cmpFixed(measure, b.boundFixed) <= 0) ?? p.bands[p.bands.length - 1];
-    const rounded = roundFixed(checked(mulFixed(measure, reached.rateFixed)), minor);
+    // The band reached is the first whose bound holds the measure (bounds are inclusive);
+    // past every bound, the last band (normally `above`).
+    const reached = bands.find((b) => b.boundFixed === null || cmpFixed(measure, b.boundFixed) <= 0) ?? bands[bands.length - 1];
+    const rounded = roundFixed(mulFixed(measure, reached.rateFixed), minor);
     const amount = fixedText(rounded, minor);
     const at = attainment2 === null ? null : plainFixed(attainment2);
     out.add({ kind: 'commission', description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, grouped(amount, cur)), amount }, rounded);
@@ -150,16 +115,17 @@ function commissionLines(
   }
 
   let lower: Fixed = FIXED_ZERO;
-  for (const band of p.bands) {
+  for (const band of bands) {
     if (cmpFixed(measure, lower) <= 0) break;
     if (band.boundFixed !== null && cmpFixed(measure, band.boundFixed) >= 0) {
+      // The measure passes this whole band: its line is the same for everyone.
       if (band.full) out.add(band.full.line, band.full.roundedFixed);
       if (cmpFixed(band.boundFixed, lower) > 0) lower = band.boundFixed;
       continue;
     }
-    const portion = checked(subFixed(measure, lower));
+    const portion = subFixed(measure, lower);
     const portionShown = lower.units === 0n ? measureShown : grouped(fixedText(portion, minor), cur);
-    const rounded = roundFixed(checked(mulFixed(portion, band.rateFixed)), minor);
+    const rounded = roundFixed(mulFixed(portion, band.rateFixed), minor);
     const amount = fixedText(rounded, minor);
     out.add({
       kind: 'commission',
@@ -172,58 +138,68 @@ function commissionLines(
   if (cmpFixed(measure, lower) > 0) warnings.push(pastLastBandWarning(name, grouped(fixedText(lower, minor), cur)));
 }
 
-/** The statement on fixed-point values, or null when only the decimal.js path can promise the result. */
-export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement | null {
-  const p = prepareRule(rule);
-  const plan = planFor(rule, p);
-  if (plan === null) return null;
-  try {
-    return build(rule, p, plan, rep, period, facts);
-  } catch (err) {
-    if (err instanceof TooLarge) return null;
-    throw err;
-  }
+/** Target and bands for this rep: the rule's own, or prorated by employment. */
+function targetFor(rule: IncentiveRule, p: PreparedRule, rep: RepRecord, period: { start: string; end: string } | null) {
+  const fraction = rule.prorate && period ? employmentFraction(rep, period) : null;
+  if (!fraction) return { target: p.targetFixed, targetText: p.targetText, bands: p.bands, proration: undefined };
+  const minor = rule.target.type === 'money' ? minorUnits(rule.currency) : Math.max(2, p.targetFixed.scale);
+  const target = prorated(p.targetFixed, fraction, minor);
+  const bands = resolveBands(rule, target, (written) => prorated(written, fraction, minorUnits(rule.currency)));
+  const targetText = rule.target.type === 'money' ? fixedText(target, minor) : plainFixed(target);
+  const proration: NonNullable<Statement['proration']> = {
+    fraction: `${fraction.days}/${fraction.of}`,
+    target: p.targetText,
+    prorated: targetText,
+    ...(p.amountBounds ? { bounds: bands.filter((b) => b.boundFixed !== null).map((b) => fixedText(b.boundFixed!, minorUnits(rule.currency))) } : {}),
+  };
+  return { target, targetText, bands, proration };
 }
 
-function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRecord, period: string, facts: StatementFacts): Statement | null {
+/** The statement of one rep and period, exactly. */
+export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement {
+  const p = prepareRule(rule);
+  const plan = planFor(rule);
   const cur = rule.currency;
   const minor = minorUnits(cur);
-  const measureFact = factValue(facts.metrics[rule.measure.metric]);
-  if (measureFact === undefined) return null;
-  const measure = measureFact.type === 'null' ? null : measureFact.type === 'money' ? measureFact.amount : measureFact.value;
-  if (measure !== null && abs(measure.units) >= plan.measureLimit) return null;
+  const window = periodWindow(p, period);
+  const { target, targetText, bands, proration } = targetFor(rule, p, rep, window);
 
+  const measureFact = factValue(facts.metrics[rule.measure.metric]);
+  const measure = measureFact.type === 'null' ? null : measureFact.type === 'money' ? measureFact.amount : measureFact.value;
   const values: Record<string, FixedValue> = {};
-  for (const name of plan.metrics) {
-    const v = factValue(facts.metrics[name]);
-    if (v === undefined) return null;
-    values[name] = v;
-  }
+  for (const name of plan.metrics) values[name] = factValue(facts.metrics[name]);
 
   const measureIsMoney = rule.measure.type === 'money';
-  const attainment: Ratio | null = measure !== null && p.targetFixed.units !== 0n ? { num: mulFixed(measure, HUNDRED), den: p.targetFixed } : null;
+  const attainment: Ratio | null = measure !== null && target.units !== 0n ? { num: mulFixed(measure, HUNDRED), den: target } : null;
   const attainment2 = attainment === null ? null : ratioHalfUp(attainment.num, attainment.den, 2);
   const measureText = measure === null ? null : measureIsMoney ? fixedText(measure, minor) : plainFixed(measure);
   const scope: FixedScope = { rep, metric: (name) => values[name] ?? FIXED_NULL, attainment };
+  // Only for conditions the compiler does not take: the plan evaluator's view of the same facts.
+  let evalContext: EvalContext | null = null;
+  const ctx = (): EvalContext => (evalContext ??= {
+    rep,
+    metric: (name) => metricValue(facts.metrics[name]),
+    attainment: attainment ? new Decimal(plainFixed(attainment.num)).div(plainFixed(attainment.den)) : undefined,
+  });
 
   const warnings: string[] = [];
-  const window = periodWindow(p, period);
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
     warnings.push(windowCutWarning(facts.window.start, facts.window.end, period));
   }
-  for (const deal of facts.leftOut) warnings.push(leftOutWarning(deal, cur));
+  for (const deal of facts.leftOut) warnings.push(deal.noRateOn ? noRateWarning(deal, cur, deal.noRateOn) : leftOutWarning(deal, cur));
+  for (const note of facts.notes ?? []) warnings.push(note);
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
 
   const priced = new PricedLines(minor);
   if (rule.commission && measure !== null) {
-    if (measureIsMoney) commissionLines(rule, p, measure, measureText!, attainment2, warnings, priced);
+    if (measureIsMoney) commissionLines(rule, bands, measure, measureText!, attainment2, warnings, priced);
     else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
   }
 
   for (let i = 0; i < rule.bonuses.length; i++) {
     const bonus = rule.bonuses[i];
     const when = plan.bonuses[i];
-    if (!when.test(scope)) continue;
+    if (!when.test(scope, ctx)) continue;
     if (bonus.amount.currency !== cur) {
       warnings.push(otherCurrencyWarning(bonus.description, bonus.amount.currency, cur));
       continue;
@@ -234,6 +210,9 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
     priced.add({ kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) }, rounded);
   }
 
+  // A spiff on a split deal pays the spiff × the rep's share of it (all of the rep's shares).
+  const shares = new Map<string, Fixed>();
+  for (const c of facts.credited ?? []) shares.set(c.deal, addFixed(shares.get(c.deal) ?? FIXED_ZERO, parseFixed(c.share)!));
   for (let i = 0; i < rule.spiffs.length; i++) {
     const spiff = rule.spiffs[i];
     const deals = facts.spiffDeals[spiff.id] ?? [];
@@ -242,13 +221,21 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
       warnings.push(otherCurrencyWarning(spiff.description, spiff.amount.currency, cur));
       continue;
     }
-    const rounded = roundFixed(checked(mulFixed(p.spiffs[i].eachFixed, { units: BigInt(deals.length), scale: 0 })), minor);
+    let count: Fixed = FIXED_ZERO;
+    const split: string[] = [];
+    for (const id of deals) {
+      const share = shares.get(id);
+      if (share === undefined || cmpFixed(share, HUNDRED) === 0) { count = addFixed(count, { units: 1n, scale: 0 }); continue; }
+      count = addFixed(count, { units: share.units, scale: share.scale + 2 });
+      split.push(`${id} at ${plainFixed(share)}%`);
+    }
+    const rounded = roundFixed(mulFixed(p.spiffs[i].eachFixed, count), minor);
     const amount = fixedText(rounded, minor);
-    priced.add({ kind: 'spiff', description: spiffText(spiff.description, deals, p.spiffs[i].shown, grouped(amount, cur)), amount }, rounded);
+    priced.add({ kind: 'spiff', description: spiffText(spiff.description, deals, p.spiffs[i].shown, grouped(amount, cur), split), amount }, rounded);
   }
 
   const { lines } = priced;
-  let total = checked(priced.total);
+  let total = priced.total;
   let capped = false;
   if (p.cap) {
     if (rule.cap!.currency !== cur) {
@@ -266,7 +253,7 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
   }
 
   const rewards: string[] = [];
-  for (let i = 0; i < rule.rewards.length; i++) if (plan.rewards[i].test(scope)) rewards.push(rule.rewards[i].reward);
+  for (let i = 0; i < rule.rewards.length; i++) if (plan.rewards[i].test(scope, ctx)) rewards.push(rule.rewards[i].reward);
 
   return {
     rule: rule.name,
@@ -278,7 +265,7 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
     currency: cur,
     measureMetric: rule.measure.metric,
     measure: measureText,
-    target: p.targetText,
+    target: targetText,
     attainment: attainment2 === null ? null : fixedText(attainment2, 2),
     lines: trimmed(lines),
     capped,
@@ -286,5 +273,7 @@ function build(rule: IncentiveRule, p: PreparedRule, plan: FixedPlan, rep: RepRe
     total: lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor),
     rewards: trimmed(rewards),
     warnings: trimmed(warnings),
+    ...(facts.credited ? { credited: facts.credited } : {}),
+    ...(proration ? { proration } : {}),
   };
 }

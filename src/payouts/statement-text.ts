@@ -54,6 +54,11 @@ export function leftOutWarning(deal: { id: string; stage: string; amount: string
     ', the statement is in ', statementCurrency, ' (no currency conversion)');
 }
 
+export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, on: string): string {
+  return flat('deal ', deal.id, ' (', deal.stage, ', ', deal.amount, ' ', deal.currency, ') is left out: no ', deal.currency, ' to ',
+    statementCurrency, ' rate is effective on ', on, ' (import --kind rates)');
+}
+
 export function undefinedMeasureWarning(metric: string, period: string): string {
   return `${metric} is not defined for ${period}: no commission`;
 }
@@ -75,9 +80,11 @@ export function conditionValuesText(shown: string[]): string {
   return shown.length ? ` (${shown.join(', ')})` : '';
 }
 
-export function spiffText(description: string, ids: string[], eachShown: string, amountShown: string): string {
+/** `split`: the deals credited at a share below 100% ("D7 at 60%"), paid that share of the spiff. */
+export function spiffText(description: string, ids: string[], eachShown: string, amountShown: string, split: string[] = []): string {
+  const shares = split.length ? flat('; split: ', listIds(split)) : '';
   return flat(description, ': ', String(ids.length), ' matching won deal', ids.length === 1 ? '' : 's', ' (', listIds(ids), ') × ',
-    eachShown, ' = ', amountShown);
+    eachShown, shares, ' = ', amountShown);
 }
 
 export function capCurrencyWarning(capCurrency: string, statementCurrency: string): string {
@@ -86,4 +93,29 @@ export function capCurrencyWarning(capCurrency: string, statementCurrency: strin
 
 export function capText(capShown: string, totalShown: string, cutShown: string): string {
   return flat('cap ', capShown, ': total ', totalShown, ' cut by ', cutShown);
+}
+
+/** Share labels on statements: why a deal counts for the rep. */
+const creditLabels = { own: 'own deal', revenue: 'revenue share', overlay: 'overlay share', team: 'team deal' } as const;
+
+/**
+ * One credited deal as the statement shows it: "D7 (2026-02-03): 60% revenue share of 50,000.00
+ * EUR at 1.08 EUR→USD (rate from 2026-01-01) = 32,400.00 USD". Amounts are shown to minor units;
+ * the measure adds up the exact ones.
+ */
+export function creditedText(
+  c: { deal: string; type: keyof typeof creditLabels; share: string; closedAt: string; amount: string; currency: string; conversion?: { rate: string; from: string }; credited: string },
+  amountShown: string,
+  creditedShown: string,
+  statementCurrency: string,
+): string {
+  const share = c.share === '100' ? '' : `${c.share}% `;
+  const rate = c.conversion ? flat(' at ', c.conversion.rate, ' ', c.currency, '→', statementCurrency, ' (rate from ', c.conversion.from, ')') : '';
+  return flat(c.deal, ' (', c.closedAt, '): ', share, creditLabels[c.type], ' of ', amountShown, rate, ' = ', creditedShown);
+}
+
+/** "target 250,000.00 USD × 17/31 = 137,096.77 USD (employed part of the period)". */
+export function prorationText(p: { fraction: string; target: string; prorated: string; bounds?: string[] }, show: (amount: string) => string): string {
+  const bounds = p.bounds?.length ? flat('; band bounds ', p.bounds.map(show).join(', ')) : '';
+  return flat('target ', show(p.target), ' × ', p.fraction, ' days employed = ', show(p.prorated), bounds);
 }

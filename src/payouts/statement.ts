@@ -8,7 +8,7 @@ import { Decimal, ZERO } from '../money/index.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule } from '../plan/schema.js';
 import type { StatementFacts } from './facts.js';
-import { computeStatementDecimal } from './statement-decimal.js';
+import { CreditedDeal } from './facts.js';
 import { computeStatementFixed } from './statement-fixed.js';
 
 export const LineKind = z.enum(['commission', 'bonus', 'spiff', 'cap']);
@@ -47,16 +47,27 @@ export const Statement = z.object({
   rewards: z.array(z.string()),
   /** Deals left out (other currency), cut effective dates, lines that could not be paid. */
   warnings: z.array(z.string()),
+  /** Rules with `credit` or `convert`: every deal credited by a share, a team or a conversion, with how. */
+  credited: z.array(CreditedDeal).optional(),
+  /** Rules with `prorate target by employment`, for a rep employed part of the period. */
+  proration: z.object({
+    /** Days employed ÷ days in the period: "17/31". */
+    fraction: z.string(),
+    /** The rule's target, and the rep's (rounded half up to minor units). */
+    target: amountText,
+    prorated: amountText,
+    /** Amount band bounds as prorated, in band order. */
+    bounds: z.array(amountText).optional(),
+  }).optional(),
 });
 export type Statement = z.infer<typeof Statement>;
 
 /**
- * The statement of one rep and period. The fixed-point path (BigInt, statement-fixed.ts) computes
- * it when it can promise the exact decimal.js result; otherwise the decimal.js path does
- * (statement-decimal.ts). The two agree digit for digit (tests/payouts/statement-paths.property.test.ts).
+ * The statement of one rep and period, on exact fixed-point values (statement-fixed.ts). A
+ * decimal.js reference in tests/payouts/reference/ checks it digit for digit.
  */
 export function computeStatement(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement {
-  return computeStatementFixed(rule, rep, period, facts) ?? computeStatementDecimal(rule, rep, period, facts);
+  return computeStatementFixed(rule, rep, period, facts);
 }
 
 /** Nothing to pay and no reward: recorded, but no approval is asked (SPEC §5). */

@@ -30,6 +30,7 @@ export const entityFields: Record<EntityName, Record<string, FieldInfo>> = {
     manager: f('string', 'email'),
     timezone: f('string'),
     start_date: f('date'),
+    end_date: f('date'),
   },
   deal: {
     id: f('string'),

@@ -56,6 +56,8 @@ export const RepRecord = z.object({
   manager: optionalEmail,
   timezone,
   start_date: isoDate.nullish().transform((v) => v ?? null),
+  /** Last day employed (inclusive); absent or null while employed. */
+  end_date: isoDate.nullish(),
 });
 export type RepRecord = z.infer<typeof RepRecord>;
 

@@ -183,7 +183,10 @@ export const GoalRule = z.object({
 export type GoalRule = z.infer<typeof GoalRule>;
 
 export const CommissionBand = z.object({
-  /** Attainment bound in percent, inclusive; null for `above`. */
+  /**
+   * Bound, inclusive; null for `above`: attainment in percent, or with the commission's
+   * `bounds: 'amount'` an amount of the measure in the rule's currency.
+   */
   upTo: decimal.nullable(),
   /** Rate in percent of the measure. */
   rate: decimal,
@@ -203,8 +206,23 @@ export const IncentiveRule = z.object({
   /** Currency of every money line (the target's currency, else the settings' currency). */
   currency: currency,
   commission: z
-    .object({ method: z.enum(['marginal', 'retroactive']), bands: z.array(CommissionBand).min(1) })
+    .object({
+      method: z.enum(['marginal', 'retroactive']),
+      bands: z.array(CommissionBand).min(1),
+      /** Absent: bounds are % of target. `amount`: bounds are amounts (`up to 150000 USD`). */
+      bounds: z.literal('amount').optional(),
+    })
     .nullable(),
+  /**
+   * Who a deal credits (SPEC "incentive, in depth"); absent: 100% to `deal.rep`. `splits`: revenue
+   * shares, `overlay`: overlay shares only, `all`: both, `team`: the rep's direct reports' deals,
+   * `team_all_levels`: every report down the manager chain.
+   */
+  credit: z.enum(['splits', 'overlay', 'all', 'team', 'team_all_levels']).optional(),
+  /** `prorate target by employment`: target and amount bounds × days employed ÷ days in the period. */
+  prorate: z.literal('employment').optional(),
+  /** `convert currencies at closing rate`: foreign deals at the rate effective on `closed_at`. */
+  convert: z.literal('closing_rate').optional(),
   bonuses: z.array(z.object({ id: z.string(), amount: Money, when: ExprSchema, description: z.string() })),
   spiffs: z.array(z.object({ id: z.string(), amount: Money, where: ExprSchema.nullable(), description: z.string() })),
   cap: Money.nullable(),

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../data/db.js';
-import { formatProblem, importCsv, type ImportKind } from '../data/import.js';
+import { formatProblem, importCsv, importKinds, type ImportKind } from '../data/import.js';
 import { projectRoot } from '../temporal/index.js';
 
 export type DemoLoad =
@@ -26,9 +26,9 @@ export async function loadDemoData(db: Db, rulePaths: string[]): Promise<DemoLoa
   if (!(await isDataSourceEmpty(db))) return { loaded: false, reason: 'the data source already has CRM data' };
   const folder = demoFolder(rulePaths);
   if (!folder) return { loaded: false, reason: 'no demo CSVs found' };
-  const counts = { reps: 0, deals: 0, leads: 0 } as Record<ImportKind, number>;
-  // Reps first: deals and leads name them.
-  for (const kind of ['reps', 'deals', 'leads'] as const) {
+  const counts = { reps: 0, deals: 0, leads: 0, credits: 0, rates: 0 } as Record<ImportKind, number>;
+  // Reps first: deals and leads name them; credits name deals and reps.
+  for (const kind of importKinds) {
     const file = path.join(folder, `${kind}.csv`);
     if (!fs.existsSync(file)) continue;
     const result = await importCsv(db, kind, fs.readFileSync(file, 'utf8'), file);

@@ -6,6 +6,7 @@ import type { Plan, SequenceRule } from '../plan/schema.js';
 import { localDate, localTime, nextAllowed } from '../workflows/calendar.js';
 import type { RunningDev } from './dev.js';
 import { chooseSampleZone } from './sample-zone.js';
+import { redact } from '../data/source.js';
 
 /** `now` is the clock the sample lead's zone is chosen by (epoch ms); tests pass their own. */
 export function devInstructions(dev: RunningDev, plan: Plan, varDir: string, now: number = Date.now()): string {
@@ -16,8 +17,9 @@ export function devInstructions(dev: RunningDev, plan: Plan, varDir: string, now
   lines.push(`  Temporal      ${dev.temporalAddress}  (namespace ${dev.config.temporal.namespace})`);
   if (dev.temporalUiUrl) lines.push(`  Temporal UI   ${dev.temporalUiUrl}`);
   lines.push(`  Mail          ${dev.smtpUrl.replace(/\?.*$/, '')}`);
-  lines.push(`  Data source   ${dev.config.databasePath}`);
+  lines.push(`  Data source   ${redact(dev.config.databasePath)}`);
   lines.push(`  Rules         ${plan.rules.length} rule(s): ${plan.rules.map((r) => `${r.kind} "${r.name}"`).join(', ') || 'none'}`);
+  lines.push(`  Applied plan  version ${dev.applied.version}, ${dev.applied.hash.slice(0, 12)} (salesflow status / history show it)`);
   lines.push('', `  SALESFLOW_SECRET=${dev.secret}   (dev only; kept in var/dev-secret)`);
 
   const trigger = plan.rules.find((r): r is SequenceRule => r.kind === 'sequence' && r.trigger.kind === 'event');

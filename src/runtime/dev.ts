@@ -1,5 +1,6 @@
 // `salesflow dev`: everything on one machine (SPEC §8). The Temporal dev server persisted to
-// var/temporal.db, the worker in this process, `apply` of the rules' schedules, a local SMTP mail
+// var/temporal.db, the worker in this process, `apply` of the rules (the plan recorded in the data
+// source as the applied plan, and its schedules), a local SMTP mail
 // catcher (unless SMTP_URL is set), demo data in an empty data source, and the HTTP server with
 // the outbox page. Ctrl-C stops it all, in reverse order.
 import { randomBytes } from 'node:crypto';
@@ -14,10 +15,12 @@ import { type DevServer, startDevServer } from '../temporal/index.js';
 import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, recordPlan } from './applied-plan.js';
 import { renderChanges } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
 import type { SalesflowWorker } from './worker.js';
+import { redact } from '../data/source.js';
 
 export interface DevOptions {
   paths: string[];
@@ -34,6 +37,8 @@ export interface DevOptions {
 }
 
 export interface RunningDev {
+  /** The plan dev recorded as applied on start (what `events send` from any folder runs). */
+  applied: AppliedPlanInfo;
   httpUrl: string | null;
   temporalAddress: string;
   temporalUiUrl?: string;
@@ -117,8 +122,8 @@ async function startEverything(
   closers.push({ name: 'data source', close: () => db.close() });
   const demo = await loadDemoData(db, paths);
   log(demo.loaded
-    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads`
-    : `data source ${baseConfig.databasePath} (${demo.reason}; no demo data loaded)`);
+    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`
+    : `data source ${redact(baseConfig.databasePath)} (${demo.reason}; no demo data loaded)`);
 
   let smtpUrl = baseConfig.smtpUrl;
   let catcher: MailCatcher | null = null;
@@ -157,18 +162,25 @@ async function startEverything(
   closers.push({ name: 'worker', close: async () => { await worker.shutdown(); await workerRun; } });
   log(`worker polling task queue "${worker.taskQueue}"`);
 
+  // Like `salesflow apply`: the plan is recorded first, so `events send` and `payouts run` from any
+  // folder run these rules, then the schedules follow.
   const changes = await planSchedules(client, plan, config.temporal.taskQueue);
+  const applied = await recordPlan(db, plan, paths);
+  log(`${applied.recorded ? 'applied' : 'already applied'}: ${describeApplied(applied.applied)}`);
   await applySchedules(client, changes);
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
 
-  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);
-  return { httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl, secret: config.secret!, config, db };
+  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log, paths);
+  return {
+    applied: applied.applied, httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl,
+    secret: config.secret!, config, db,
+  };
 }
 
 /** The HTTP server is optional in dev: started when this build has one. */
 async function startHttp(
   config: Config, db: Db, client: DevServer['testEnv']['client'], plan: Plan, temporalUiUrl: string | undefined,
-  closers: Closer[], log: (line: string) => void,
+  closers: Closer[], log: (line: string) => void, paths: string[] = [],
 ): Promise<string | null> {
   let server: typeof import('../server/index.js');
   try {
@@ -181,8 +193,14 @@ async function startHttp(
     log('no HTTP server in this build; events can still be sent with "salesflow events send"');
     return null;
   }
+  // Events are routed by the applied plan, so an `apply` of other rules against this data source
+  // takes effect here without a restart, as it does in `serve`.
+  const applied = new AppliedPlanSource(db, config, (info) => log(`now routing by the newly applied ${describeApplied(info)}`));
   const running = await server.startServer({
     config, db, temporalClient: client, plan, dev: { outbox: true, temporalUiUrl }, hostname: '127.0.0.1',
+    currentPlan: async () => (await applied.current()).plan,
+    // CRM webhooks use the rules' mappings (rules/crm/*.yaml); errors there were shown by `check`.
+    mappings: (await import('../connectors/mapping/load.js')).loadMappings(paths).mappings,
   });
   closers.push({ name: 'HTTP server', close: () => running.close() });
   return running.url;

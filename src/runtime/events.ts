@@ -112,7 +112,7 @@ async function startSequence(
   const subject: SequenceInput['subject'] = entity.kind === 'lead'
     ? { kind: 'lead', lead: entity.lead }
     : { kind: 'deal', deal: entity.deal };
-  const input: SequenceInput = { rule, subject, triggerEventId: eventId };
+  const input: SequenceInput = { rule, subject, triggerEventId: eventId, planHash: deps.plan.hash };
   try {
     await deps.client.workflow.start('sequenceWorkflow', {
       workflowId,
@@ -121,7 +121,7 @@ async function startSequence(
       // One run per (sequence, subject), ever: neither while it runs nor after it finished.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
-      memo: { ruleVersion: rule.version, triggerEventId: eventId },
+      memo: { ruleVersion: rule.version, triggerEventId: eventId, planHash: deps.plan.hash },
     });
     return 'started';
   } catch (err) {

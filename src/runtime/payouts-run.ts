@@ -10,7 +10,8 @@ import type { Db } from '../data/db.js';
 import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, workflowIds } from '../workflows/api.js';
-import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from './session.js';
+import { openWithPlan } from './applied-plan.js';
+import { fail, loadConfigChecked } from './session.js';
 
 export interface PayoutsRunOptions {
   period: string;
@@ -27,18 +28,16 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
   const period = parsed.period;
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const plan = await loadPlan(options.paths);
-  if (!plan.ok) return fail(plan.message);
-
-  const selection = selectIncentives(plan.value, period, options.rule, options.now ?? new Date());
-  if (!selection.ok) return fail(selection.message);
-  for (const note of selection.skipped) process.stdout.write(`${note}\n`);
-
-  const opened = await openDataAndTemporal(config.value);
+  const opened = await openWithPlan(config.value, options.paths);
   if (!opened.ok) return fail(opened.message);
-  const { db, temporal } = opened.value;
+  const { db, temporal, plan } = opened.value;
   try {
-    const runs = await startPayouts({ client: temporal.client, db: db, config: config.value }, selection.rules, period);
+    if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
+    const selection = selectIncentives(plan.plan, period, options.rule, options.now ?? new Date());
+    if (!selection.ok) return fail(selection.message);
+    for (const note of selection.skipped) process.stdout.write(`${note}\n`);
+    const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
+    const runs = await startPayouts(deps, selection.rules, period);
     process.stdout.write(describePayoutRuns(selection.rules, period, runs));
   } finally {
     await temporal.close();
@@ -83,6 +82,8 @@ export interface PayoutDeps {
   client: Client;
   db: Db;
   config: Pick<Config, 'temporal'>;
+  /** The plan the rules come from, recorded on each run, its statement and its ledger row. */
+  planHash?: string;
 }
 
 /** One payout workflow per matching rep; a run that exists (running or finished) is left alone. */
@@ -90,7 +91,7 @@ export async function startPayouts(deps: PayoutDeps, rules: IncentiveRule[], per
   const runs: PayoutRun[] = [];
   for (const rule of rules) {
     for (const rep of await findRepsWhere(deps.db, rule.reps)) {
-      const outcome = await startPayout(deps.client, deps.config.temporal.taskQueue, rule, rep.id, period.label);
+      const outcome = await startPayout(deps, rule, rep.id, period.label);
       runs.push({
         ruleId: rule.id, repId: rep.id, repName: rep.name,
         workflowId: workflowIds.payout(rule.id, rep.id, period.label),
@@ -142,18 +143,16 @@ export function refuse(rule: IncentiveRule, period: Period, now: Date): Refusal 
   return null;
 }
 
-async function startPayout(
-  client: Client, taskQueue: string, rule: IncentiveRule, repId: string, period: string,
-): Promise<'started' | 'already'> {
-  const input: PayoutInput = { rule, repId, period };
+async function startPayout(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string): Promise<'started' | 'already'> {
+  const input: PayoutInput = { rule, repId, period, ...(deps.planHash ? { planHash: deps.planHash } : {}) };
   try {
-    await client.workflow.start('payoutWorkflow', {
+    await deps.client.workflow.start('payoutWorkflow', {
       workflowId: workflowIds.payout(rule.id, repId, period),
-      taskQueue,
+      taskQueue: deps.config.temporal.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
-      memo: { ruleVersion: rule.version, startedBy: 'payouts run' },
+      memo: { ruleVersion: rule.version, startedBy: 'payouts run', ...(deps.planHash ? { planHash: deps.planHash } : {}) },
     });
     return 'started';
   } catch (err) {

@@ -2,8 +2,9 @@
 //   sequence `every ...`      → salesflow:<rule>:sequence-tick        at the declared weekly times
 //   goal `per <period>`       → salesflow:<rule>:goal-period-start    at 00:00 on each period's first day
 //   incentive `period <p>`    → salesflow:<rule>:incentive-period-end at 00:00 on the next period's first day
-// goals and incentives in the rule's time zone; sequence ticks when the declared time first comes
-// anywhere (EARLIEST_ZONE), each rep's run then waiting for that time in the rep's own zone (SPEC §5).
+// incentives in the rule's time zone; sequence ticks and goal period starts when the declared time
+// (or the period) first comes anywhere (EARLIEST_ZONE), each rep's run then waiting for that time
+// (or its own local midnight) in the rep's own zone (SPEC §5).
 // Each starts dispatchWorkflow with the rule object as it is now, so later edits never reach runs
 // already started.
 import { createHash } from 'node:crypto';
@@ -64,7 +65,7 @@ interface Timing {
   catchupWindow: string;
   overlap: 'SKIP' | 'BUFFER_ALL';
   triggersOnCreate: boolean;
-  /** Sequence ticks: the dispatch times each rep's run in the rep's zone. */
+  /** Sequence ticks and goal period starts: the dispatch times each rep's run in the rep's zone. */
   inRepZones?: true;
 }
 
@@ -85,12 +86,14 @@ function ruleTiming(rule: Rule): Timing | null {
     case 'goal':
       return {
         kind: 'goal-period-start',
-        spec: { calendars: [periodStart(rule.period)], timezone: tz },
-        description: `at the start of every ${rule.period}, 00:00 ${tz}: goal "${rule.name}" for each matching rep`,
+        spec: { calendars: [periodStart(rule.period)], timezone: EARLIEST_ZONE },
+        description: `at the start of every ${rule.period} in each rep's time zone (reps without one: ${tz}), from 00:00 ${EARLIEST_ZONE}: goal "${rule.name}" for each matching rep`,
+        inRepZones: true,
         catchupWindow: '7 days',
         overlap: 'BUFFER_ALL',
-        // The dispatch derives "the period that just started" from the fire time, so firing now
-        // starts this period's runs; their ids are per period, so a re-create starts nothing twice.
+        // The dispatch derives "the period that just started" (in EARLIEST_ZONE) from the fire time,
+        // so firing now starts this period's runs; their ids are per period, so a re-create starts
+        // nothing twice.
         triggersOnCreate: true,
       };
     case 'incentive': {

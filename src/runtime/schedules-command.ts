@@ -1,11 +1,20 @@
-// The shared body of `salesflow plan` and `salesflow apply [--yes]`.
+// The shared body of `salesflow plan` and `salesflow apply`. Apply records the compiled plan in the
+// data source (the applied plan every process runs) before it changes the schedules, so a run a
+// schedule starts always finds its rule in the applied plan, and an apply cut short converges when
+// run again: the plan is already recorded, the schedules still differ.
+import { appliedPlanHead } from '../data/plans.js';
+import type { Plan } from '../plan/schema.js';
+import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
 import { renderChanges } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
-import { connect, fail, loadConfigChecked, loadPlan } from './session.js';
+import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
+import type { Db } from '../data/db.js';
 
 export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`usage: salesflow ${mode} [rule paths]   (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE from the environment)\n`);
+    process.stdout.write(
+      `usage: salesflow ${mode} [rule paths]   (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, DATABASE_URL from the environment)\n`,
+    );
     return 0;
   }
   const paths = args.filter((a) => !a.startsWith('-'));
@@ -15,20 +24,43 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   if (!config.ok) return fail(config.message);
   const plan = await loadPlan(paths);
   if (!plan.ok) return fail(plan.message);
+  const db = await openData(config.value);
+  if (!db.ok) return fail(db.message);
   const temporal = await connect(config.value);
-  if (!temporal.ok) return fail(temporal.message);
+  if (!temporal.ok) {
+    await db.value.close();
+    return fail(temporal.message);
+  }
   const where = `${config.value.temporal.address}, namespace ${config.value.temporal.namespace}`;
   try {
     const changes = await planSchedules(temporal.value.client, plan.value, config.value.temporal.taskQueue);
     process.stdout.write(renderChanges(changes, where));
-    if (mode === 'apply' && hasChanges(changes)) {
+    if (mode === 'plan') {
+      process.stdout.write(await describePlanRecord(db.value, plan.value));
+      return 0;
+    }
+    const { recorded, applied } = await recordPlan(db.value, plan.value, paths);
+    if (hasChanges(changes)) {
       await applySchedules(temporal.value.client, changes);
       process.stdout.write(
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );
     }
+    process.stdout.write(
+      recorded
+        ? `Applied plan recorded in ${dataSourceName(config.value)}: ${describeApplied(applied)}.\n`
+        : `Plan ${shortHash(applied.hash)} is already the applied plan (${describeApplied(applied)}); nothing recorded.\n`,
+    );
   } finally {
     await temporal.value.close();
+    await db.value.close();
   }
   return 0;
+}
+
+async function describePlanRecord(db: Db, plan: Plan): Promise<string> {
+  const head = await appliedPlanHead(db);
+  if (head?.hash === plan.hash) return `Plan ${shortHash(plan.hash)} is the applied plan (version ${head.version}).\n`;
+  const now = head ? `the applied plan is ${shortHash(head.hash)}, version ${head.version}` : 'no plan is applied yet';
+  return `Plan ${shortHash(plan.hash)} differs from the applied plan (${now}); apply records it as version ${(head?.version ?? 0) + 1}.\n`;
 }

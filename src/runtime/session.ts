@@ -49,18 +49,6 @@ export async function connect(config: Config): Promise<Loaded<TemporalClient>> {
   }
 }
 
-/** The data source and a Temporal connection; the data source is closed again when Temporal cannot be reached. */
-export async function openDataAndTemporal(config: Config): Promise<Loaded<{ db: Db; temporal: TemporalClient }>> {
-  const db = await openData(config);
-  if (!db.ok) return db;
-  const temporal = await connect(config);
-  if (!temporal.ok) {
-    await db.value.close();
-    return temporal;
-  }
-  return { ok: true, value: { db: db.value, temporal: temporal.value } };
-}
-
 /** Writes a failed load to stderr as `salesflow: message`; the command then exits 1. */
 export function fail(message: string): number {
   process.stderr.write(`salesflow: ${message}\n`);

@@ -6,10 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transporter } from 'nodemailer';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions as TemporalWorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  type ActivityInterceptorsFactory, bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions as TemporalWorkerOptions, type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, type Config } from '../config.js';
 import { openDatabase, type Db } from '../data/db.js';
 import { createActivities, createMailer, type Activities } from '../activities/index.js';
+import { ACTIVITY_HEARTBEAT } from '../workflows/api.js';
 import { temporalConnectionOptions } from './client.js';
 
 /** src/workflows/index.ts when running from source (tests, tsx), dist/workflows/index.js when built. */
@@ -71,6 +74,27 @@ const quietBundlerLogger = {
   log: () => {},
 };
 
+/**
+ * Every regular activity heartbeats while it runs, so the server learns within the workflows'
+ * heartbeat timeout that a worker died (kill -9, OOM, lost host) and retries its activities on
+ * another worker. Without it a send on a crashed worker waited out its start-to-close timeout.
+ * Local activities run inside a workflow task, whose own timeout covers a crash.
+ */
+const heartbeatWhileRunning: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      if (ctx.info.isLocal) return next(input);
+      ctx.heartbeat();
+      const timer = setInterval(() => ctx.heartbeat(), ACTIVITY_HEARTBEAT.everyMs);
+      try {
+        return await next(input);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  },
+});
+
 const DEFAULT_CONCURRENT_WORKFLOW_TASKS = 10;
 const DEFAULT_CONCURRENT_ACTIVITIES = 20;
 
@@ -114,6 +138,7 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: options.activities ? options.activities(real) : real,
+      interceptors: { activity: [heartbeatWhileRunning] },
       // Peak memory follows how much is in flight at once: with the SDK's 40 workflow tasks and 100
       // activities, a burst left a worker at 298 MB with 10k sequences asleep; with 10 and 20,
       // 220 MB. Workflow tasks run on one thread anyway, and sends queue on the SMTP pool.

@@ -37,8 +37,9 @@ async function readStatus(client: Client, workflowId: string): Promise<StatusRea
   }
 }
 
+// An approver not yet on record means this round's email is still being sent: not superseded.
 const isSuperseded = (status: PayoutStatus, claims: ApprovalClaims) =>
-  status.round !== claims.round || (status.approver ?? '').toLowerCase() !== claims.approver.toLowerCase();
+  status.round !== claims.round || (status.approver !== null && status.approver.toLowerCase() !== claims.approver.toLowerCase());
 
 const sameDecision = (result: DecisionResult, claims: ApprovalClaims, decision: Decision['decision']) =>
   result.decidedBy.toLowerCase() === claims.approver.toLowerCase() &&

@@ -2,6 +2,7 @@
 // `serve`, `dev` and the tests build the same server from different parts.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
+import type { CrmMapping } from '../connectors/mapping/types.js';
 import type { Db } from '../data/db.js';
 import type { CrmEvent } from '../events/schema.js';
 import type { Plan } from '../plan/schema.js';
@@ -22,8 +23,17 @@ export interface ServerDeps {
   temporalClient: Client;
   /** The rules the server was started with (overview page); null when none are loaded. */
   plan: Plan | null;
+  /**
+   * The plan to route each event by, asked for per event (serve: the applied plan, re-read when a
+   * new apply recorded one). Absent: `plan`.
+   */
+  currentPlan?: () => Promise<Plan>;
   routeEvent?: RouteEvent;
   dev?: DevOptions;
+  /** CRM mappings from rules/crm/*.yaml (docs/crm.md); built-in presets serve CRMs without a file. */
+  mappings?: CrmMapping[];
+  /** Epoch ms now; tests pass a fixed clock to check HubSpot's timestamp window. */
+  clock?: () => number;
 }
 
 /** `deps` with the secret checked present: every signed thing needs it. */

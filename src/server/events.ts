@@ -12,11 +12,11 @@ import { checkSignature, SIGNATURE_HEADER } from './signature.js';
  * gets a 503 within 8 s instead of a hung request. Routing may still finish in the background; it
  * records the event last, so the sender's retry then finds a duplicate, which is right: the work was done.
  */
-const ROUTE_TIMEOUT_MS = 8000;
+export const ROUTE_TIMEOUT_MS = 8000;
 
-class RouteTimeout extends Error {}
+export class RouteTimeout extends Error {}
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new RouteTimeout(`routing took longer than ${ms} ms`)), ms);

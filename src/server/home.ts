@@ -44,7 +44,8 @@ export function homeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
     const body = homePage({
-      rules: ctx.plan?.rules ?? [],
+      // The applied plan when the server follows it (dev after another apply), else the one it started with.
+      rules: (ctx.currentPlan ? await ctx.currentPlan() : ctx.plan)?.rules ?? [],
       running: await runningWorkflows(ctx),
       pending: await pendingApprovals(ctx),
       // Newest last in the export; the page shows the most recent first.

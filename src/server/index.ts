@@ -14,6 +14,7 @@ import { html } from './pages/html.js';
 import { notice, page, STYLESHEET_PATH, stylesheet } from './pages/layout.js';
 import { securityHeaders } from './security.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
+import { webhookRoutes } from './webhooks.js';
 
 export type { DevOptions, RouteEvent, ServerDeps } from './context.js';
 
@@ -31,13 +32,16 @@ export function createApp(deps: ServerDeps): Hono {
   const ctx: ServerContext = { ...deps, secret: deps.config.secret };
   const route: RouteEvent =
     deps.routeEvent ??
-    ((event) =>
-      runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: deps.plan ?? emptyPlan, config: deps.config }, event));
+    (async (event) => {
+      const plan = deps.currentPlan ? await deps.currentPlan() : deps.plan ?? emptyPlan;
+      return runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan, config: deps.config }, event);
+    });
 
   const app = new Hono();
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));
   app.get(STYLESHEET_PATH, (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', eventRoutes(ctx, route));
+  app.route('/', webhookRoutes(ctx, route));
   app.route('/', approvalRoutes(ctx));
   app.route('/', unsubscribeRoutes(ctx, route));
   if (deps.dev?.outbox) {
@@ -53,7 +57,7 @@ export function createApp(deps: ServerDeps): Hono {
   app.onError((err, c) => {
     // A bug or an outage, never a user error: log it, and show no internals.
     console.error(`salesflow: ${c.req.method} ${c.req.path.replace(/\/(approvals|unsubscribe)\/[^/]+/, '/$1/…')} failed:`, err);
-    if (c.req.path === '/events') return c.json({ error: 'internal', message: 'internal error' }, 500);
+    if (c.req.path === '/events' || c.req.path.startsWith('/webhooks/')) return c.json({ error: 'internal', message: 'internal error' }, 500);
     return c.html(page({ title: 'Something went wrong' }, notice('error', 'Something went wrong', html`<p>Nothing was changed. Try again in a minute.</p>`)).toString(), 500);
   });
   return app;

@@ -7,12 +7,24 @@ import type { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 
 export const TASK_QUEUE_DEFAULT = 'salesflow';
 
+/**
+ * How a crashed worker's activities are noticed: every regular activity heartbeats while it runs
+ * (the worker does it for all of them, src/runtime/worker.ts), so one whose worker died is retried
+ * elsewhere after `timeout` instead of after its whole start-to-close time (minutes).
+ */
+export const ACTIVITY_HEARTBEAT = { timeout: '20 seconds', everyMs: 4_000 } as const;
+
 /** One run per (sequence, subject). Started by event routing or a sequence's schedule. */
 export interface SequenceInput {
   rule: SequenceRule;
   subject: { kind: 'lead'; lead: LeadRecord } | { kind: 'deal'; deal: DealRecord } | { kind: 'rep'; rep: RepRecord };
   /** The event that started it (for the record), if any. */
   triggerEventId?: string;
+  /**
+   * The plan this run belongs to: the applied plan's hash (or, for a trial with rule paths, the hash
+   * of those rules). For the record only; absent in runs started before plans were recorded.
+   */
+  planHash?: string;
   /**
    * Set for runs that repeat for one subject (a weekly scheduled sequence): part of each outbox
    * key, so this week's email is not mistaken for last week's. The schedule's local date.
@@ -29,12 +41,21 @@ export interface SequenceInput {
   stepsPerRun?: number;
 }
 
-/** One run per (goal, rep, period). */
+/**
+ * One run per (goal, rep, period). The period is the rep's: local midnight to local midnight in
+ * the rep's zone (the rule's without one). Started before it begins, the run waits; started after
+ * checkpoints passed, it catches up once (see goal-timing.ts lateStart).
+ */
 export interface GoalInput {
   rule: GoalRule;
   repId: string;
   /** Period label: 2026-Q1, 2026-03, 2026-W09, 2026. */
   period: string;
+  /**
+   * The plan this run belongs to: the applied plan's hash (or, for a trial with rule paths, the hash
+   * of those rules). For the record only; absent in runs started before plans were recorded.
+   */
+  planHash?: string;
   /** Set by continue-as-new only. */
   resume?: GoalResume;
   /** Checkpoints per run before continuing as new (bounds the history); default 25. */
@@ -45,21 +66,37 @@ export interface GoalResume {
   /** Every checkpoint due at or before this instant (epoch ms) has run. */
   cursor: number;
   checkins: GoalCheckin[];
+  /** The chain started with 'goal-local-periods' (wall-clock `at N%`, late-start catch-up). */
+  localPeriods?: boolean;
+  skipped?: SkippedCheckpoint[];
 }
 
 export interface GoalCheckin {
   checkpointId: string;
   /** Workflow time it ran, ISO. */
   at: string;
+  /** When it was due, ISO (earlier than `at` when a late-started run caught it up). Runs from before 'goal-local-periods' lack it. */
+  due?: string;
   /** False when the checkpoint's `when` condition did not hold (nothing sent). */
   conditionHeld: boolean;
   sentTo: string[];
   attainment: string | null;
 }
 
+/** A checkpoint of the period that was past when its run started, so never ran. */
+export interface SkippedCheckpoint {
+  checkpointId: string;
+  /** When it was due, ISO. */
+  due: string;
+  /** `stale`: a check-in long past when the run started; `period-ended`: only the review goes out then. */
+  reason: 'stale' | 'period-ended';
+}
+
 export interface GoalResult {
   period: string;
   checkins: GoalCheckin[];
+  /** Checkpoints of the period that were past when the run started and so never ran (the latest 200). */
+  skipped: SkippedCheckpoint[];
 }
 
 /** One run per (incentive, rep, period): statement, approval, ledger, notice to the rep. */
@@ -67,6 +104,11 @@ export interface PayoutInput {
   rule: IncentiveRule;
   repId: string;
   period: string;
+  /**
+   * The plan this run belongs to: the applied plan's hash (or, for a trial with rule paths, the hash
+   * of those rules). For the record only; absent in runs started before plans were recorded.
+   */
+  planHash?: string;
 }
 
 /** Started by schedules (and `payouts run`): fans out one child per matching rep. */
@@ -77,9 +119,10 @@ export interface DispatchInput {
   period?: string;
   /**
    * Sequence ticks: each rep's run starts at the declared time in the rep's own zone (the rule's
-   * for reps without one) on the tick's date. Set by the schedules apply makes, which fire when
-   * that time first comes anywhere (EARLIEST_ZONE). Absent (schedules applied before): one tick in
-   * the rule's zone, runs start at once.
+   * for reps without one) on the tick's date. Goal period starts: the period is the one that has
+   * begun in EARLIEST_ZONE, and each rep's run waits for its own local midnight. Set by the
+   * schedules apply makes, which fire when that time first comes anywhere (EARLIEST_ZONE). Absent
+   * (schedules applied before): one tick, one period, in the rule's zone; runs start at once.
    */
   inRepZones?: boolean;
   /** The tick to act for (ISO), for a manual run; omitted: the schedule's nominal fire time, else now. */

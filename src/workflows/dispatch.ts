@@ -14,11 +14,12 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { periodContaining, shiftPeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
-import { workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
+import { ACTIVITY_HEARTBEAT, workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
 import { atLocalTime, EARLIEST_ZONE, isKnownTimeZone, localDate, previousWeekly } from './calendar.js';
 
 const { dispatchReps } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -32,16 +33,22 @@ function firedAt(): number {
   return nominal ? nominal.getTime() : Date.now();
 }
 
-/** The period a dispatch is about: the one that just ended (payouts) or just started (goals). */
+/**
+ * The period a dispatch is about: the one that just ended (payouts) or just started (goals).
+ * Goal schedules applied with `inRepZones` fire when a period begins in EARLIEST_ZONE; the period
+ * under way there is the one every rep's run is for, each waiting for its own local midnight (up
+ * to 26 hours later, so a late catch-up within the period still means that period).
+ */
 export function dispatchPeriod(input: DispatchInput, at: number): string | null {
   if (input.period) return input.period;
   const { rule } = input;
   if (rule.kind === 'sequence') return null;
-  const current = periodContaining(rule.period, localDate(at, rule.timezone));
+  const zone = input.inRepZones && rule.kind === 'goal' ? EARLIEST_ZONE : rule.timezone;
+  const current = periodContaining(rule.period, localDate(at, zone));
   return input.action === 'incentive-period-end' ? shiftPeriod(current, -1).label : current.label;
 }
 
-interface ChildStart {
+export interface ChildStart {
   workflowType: 'goalWorkflow' | 'payoutWorkflow' | 'sequenceWorkflow';
   workflowId: string;
   args: [GoalInput] | [PayoutInput] | [SequenceInput];
@@ -54,7 +61,7 @@ interface ChildStart {
  * latest declared time at or before the fire time is taken, so a late start still means its tick.
  * Older schedules fire in the rule's zone and their date is that zone's.
  */
-function tickDate(input: DispatchInput, at: number): string {
+export function tickDate(input: DispatchInput, at: number): string {
   const { rule } = input;
   if (input.inRepZones && rule.kind === 'sequence' && rule.trigger.kind === 'schedule') {
     return localDate(previousWeekly(rule.trigger.schedule, EARLIEST_ZONE, at), EARLIEST_ZONE);
@@ -71,20 +78,24 @@ function repStartAt(input: DispatchInput, rep: RepRecord, occurrence: string): s
   return new Date(atLocalTime(occurrence, rule.trigger.schedule.at, zone)).toISOString();
 }
 
-function childFor(input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null): ChildStart | null {
+/** The run a dispatch starts for one rep (also used by `salesflow backtest`, which starts them itself). */
+export function childFor(
+  input: DispatchInput, rep: RepRecord, period: string | null, occurrence: string | null, planHash?: string,
+): ChildStart | null {
   const { rule } = input;
+  const plan = planHash ? { planHash } : {};
   if (rule.kind === 'goal' && period) {
-    return { workflowType: 'goalWorkflow', workflowId: workflowIds.goal(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
+    return { workflowType: 'goalWorkflow', workflowId: workflowIds.goal(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period, ...plan }] };
   }
   if (rule.kind === 'incentive' && period) {
-    return { workflowType: 'payoutWorkflow', workflowId: workflowIds.payout(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period }] };
+    return { workflowType: 'payoutWorkflow', workflowId: workflowIds.payout(rule.id, rep.id, period), args: [{ rule, repId: rep.id, period, ...plan }] };
   }
   if (rule.kind === 'sequence' && occurrence) {
     const startAt = repStartAt(input, rep, occurrence);
     return {
       workflowType: 'sequenceWorkflow',
       workflowId: workflowIds.sequenceTick(rule.id, rep.id, occurrence),
-      args: [{ rule, subject: { kind: 'rep', rep }, occurrence, ...(startAt ? { startAt } : {}) }],
+      args: [{ rule, subject: { kind: 'rep', rep }, occurrence, ...(startAt ? { startAt } : {}), ...plan }],
     };
   }
   return null;
@@ -107,7 +118,7 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchRe
     if (page.reps.length === 0) return result;
     await Promise.all(
       page.reps.map(async (rep) => {
-        const child = childFor(input, rep, period, occurrence);
+        const child = childFor(input, rep, period, occurrence, page.planHash ?? undefined);
         if (!child) return;
         try {
           await startChild(child.workflowType, {

@@ -5,6 +5,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  ACTIVITY_HEARTBEAT,
   decideUpdate,
   payoutStatusQuery,
   type Decision,
@@ -17,11 +18,12 @@ import { addDuration } from './calendar.js';
 
 const { preparePayout, requestApproval, recordDecision, notifyPayoutOutcome } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
 export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> {
-  const { rule, repId, period } = input;
+  const { rule, repId, period, planHash } = input;
   const workflowId = workflowInfo().workflowId;
   const status: PayoutStatus = { phase: 'computing', statement: null, approver: null, round: 0, deadline: null, decision: null };
   let reason: string | null = null;
@@ -42,7 +44,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
     { validator: (decision: Decision) => validateDecision(status, decision) },
   );
 
-  const prepared = await preparePayout({ rule, repId, period, workflowId });
+  const prepared = await preparePayout({ rule, repId, period, workflowId, planHash });
   status.statement = prepared.statement;
   if (!prepared.needsApproval) {
     status.phase = 'recorded';
@@ -80,7 +82,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
   const decision = status.decision;
   // Late clicks are refused from here on: the phase is no longer awaiting a decision.
   status.phase = decision.outcome;
-  const recorded = await recordDecision({ rule, repId, period, workflowId, decision, reason, statement: prepared.statement });
+  const recorded = await recordDecision({ rule, repId, period, workflowId, planHash, decision, reason, statement: prepared.statement });
   await notifyPayoutOutcome({ rule, repId, period, workflowId, at: Date.now(), decision, reason, statement: prepared.statement });
   await condition(allHandlersFinished);
   return { phase: decision.outcome, statement: prepared.statement, decision, reason, ledgerEntryCreated: recorded.ledgerEntryCreated };
@@ -95,7 +97,10 @@ export function validateDecision(status: PayoutStatus, decision: Decision): void
   if (status.phase !== 'awaiting-approval') throw new Error('this payout is not waiting for a decision');
   if (decision.round < status.round) throw new Error('this link was superseded: the approval was escalated');
   if (decision.round !== status.round) throw new Error('this link is not for the current approval round');
-  if (!status.approver || decision.approver.trim().toLowerCase() !== status.approver) {
+  // No approver on record yet: the round's email is going out (or went out and its activity is
+  // being retried after a worker crash). A decision for this round can only come from a link in
+  // that email, signed for the approver being asked, so it is taken rather than turned away.
+  if (status.approver !== null && decision.approver.trim().toLowerCase() !== status.approver) {
     throw new Error('this link is not for the current approver');
   }
   if (decision.decision !== 'approve' && decision.decision !== 'reject') throw new Error('decision must be approve or reject');

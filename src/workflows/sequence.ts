@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  ACTIVITY_HEARTBEAT,
   heldSendQuery,
   stopSignal,
   type HeldSend,
@@ -22,6 +23,7 @@ import { compileSteps } from './program.js';
 
 const { sequenceCondition, sequenceRecipients, sendSequenceEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 

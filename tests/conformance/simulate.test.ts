@@ -84,7 +84,7 @@ describe('simulate: the SPEC incentive example', () => {
     expect(statements).toHaveLength(1);
     const s = statements[0]!;
     expect(Object.keys(s).sort()).toEqual(
-      ['attainment', 'capped', 'currency', 'lines', 'measure', 'period', 'rep', 'rewards', 'rule', 'target', 'total'],
+      ['attainment', 'capped', 'currency', 'lines', 'measure', 'period', 'rep', 'rewards', 'rule', 'target', 'total', 'warnings'],
     );
     expect(s).toMatchObject({ rule: 'AE commission FY26', rep: 'r1', period: '2026-Q1', currency: 'USD', capped: false });
     expect(Number(s.measure)).toBe(160000);

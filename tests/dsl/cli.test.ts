@@ -73,7 +73,7 @@ describe('salesflow compile', () => {
     const a = salesflow(['compile', 'rules']);
     const b = salesflow(['compile', 'rules']);
     expect(a.code).toBe(0);
-    expect(JSON.parse(a.stdout).rules.length).toBe(10);
+    expect(JSON.parse(a.stdout).rules.length).toBe(12);
     expect(a.stdout).toBe(b.stdout);
     expect(a.stdout).not.toContain(root);
   });

@@ -37,9 +37,11 @@ describe('salesflow simulate (rules compiled from text)', () => {
         { kind: 'spiff', description: expect.stringContaining('D2, D3'), amount: '500.00' },
       ],
       capped: false, total: '16000.00', rewards: ['Extra day off'],
+      // SPEC §8: each statement carries its warnings, naming the deal ids they concern.
+      warnings: [expect.stringContaining('deal D7 (won, 5000 EUR) is left out')],
     });
-    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00' });
-    // Left-out deals are reported on stderr, so stdout stays pure JSON.
+    expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00', warnings: [] });
+    // Also echoed on stderr, after the JSON, so stdout stays pure JSON.
     expect(r.stderr).toContain('deal D7');
   });
 
@@ -59,6 +61,18 @@ describe('salesflow simulate (rules compiled from text)', () => {
 });
 
 describe('salesflow test', () => {
+  it('pays the worked examples of vendor documentation (rules/tests/vendor-examples) and the money tiers of the issue', async () => {
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    const vendor = await salesflow(['test', 'rules/tests/vendor-examples/'], join(tempDir(), 'unused.db'), repo);
+    expect(vendor.stdout).toMatch(/^ok {4}prowi\.io: 140,000 on a 100,000 quota pays/m);
+    expect(vendor.stdout).toContain('PASS: 3/3\n');
+    expect(vendor.code).toBe(0);
+    const shipped = await salesflow(['test', 'rules/'], join(tempDir(), 'unused.db'), repo);
+    expect(shipped.stdout).toMatch(/^ok {4}the same rep closing 20,000 more \(165,000 USD\) earns 1,100 more/m);
+    expect(shipped.stdout).toMatch(/^ok {4}hired 15 February/m);
+    expect(shipped.stdout).toMatch(/^ok {4}credit team for a manager nobody reports to/m);
+  });
+
   it('runs the cases shipped in rules/tests against the example rules in rules/: all ok', async () => {
     const repo = fileURLToPath(new URL('../..', import.meta.url));
     const r = await salesflow(['test', 'rules/'], join(tempDir(), 'unused.db'), repo);
@@ -102,17 +116,17 @@ describe('salesflow payouts export', () => {
     const path = join(tempDir(), 'salesflow.db');
     const db = await openDatabase(path);
     const base = { ruleId: 'ae', ruleVersion: 'v1', currency: 'USD', approvedAt: '2026-04-03T09:00:00.000Z' };
-    await recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1' });
+    await recordPayout(db, { ...base, ruleName: 'AE commission, "FY26"', rep: 'r1', period: '2026-Q1', amount: '16000.00', approvedBy: 'grace@acme.example', workflowId: 'payout:ae:r1:2026-Q1', planHash: 'p1' });
     await recordPayout(db, { ...base, ruleName: 'AE', rep: 'r2', period: '2026-Q2', amount: '5.00', approvedBy: 'vp@acme.example', workflowId: 'payout:ae:r2:2026-Q2' });
     await db.close();
     const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
     expect(r.code).toBe(0);
     const parsed = parseCsv(r.stdout);
     expect(parsed.ok && parsed.records.map((x) => x.fields)).toEqual([
-      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version'],
-      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', 'ae', 'v1'],
+      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'],
+      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', 'ae', 'v1', 'p1'],
     ]);
-    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,ae,v1');
+    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,ae,v1,p1');
     const bad = await salesflow(['payouts', 'export', '--period', 'last quarter'], path);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
   });

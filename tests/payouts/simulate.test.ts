@@ -29,7 +29,7 @@ describe('simulate', () => {
     // r3 is an SDR: not selected.
     expect(json.map((s) => s.rep)).toEqual(['r1', 'r2']);
     const [r1, r2] = json;
-    expect(Object.keys(r1)).toEqual(['rule', 'rep', 'period', 'currency', 'measure', 'target', 'attainment', 'lines', 'capped', 'total', 'rewards']);
+    expect(Object.keys(r1)).toEqual(['rule', 'rep', 'period', 'currency', 'measure', 'target', 'attainment', 'lines', 'capped', 'total', 'rewards', 'warnings']);
     expect(r1).toMatchObject({
       rule: 'AE commission FY26', period: '2026-Q1', currency: 'USD', measure: '160000.00', target: '100000.00',
       attainment: '160.00', capped: false, total: '16000.00', rewards: ['Extra day off'],

@@ -11,6 +11,7 @@ import { upsertRep } from '../../src/data/reps.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { decideUpdate, stopSignal, workflowIds } from '../../src/workflows/api.js';
 import { dispatchWorkflow, goalWorkflow, payoutWorkflow, sequenceWorkflow } from '../../src/workflows/index.js';
+import { periodContaining, shiftPeriod } from '../../src/payouts/period.js';
 import { specRule } from '../payouts/spec-rule.js';
 import { historyToFile } from './history-file.js';
 import { startHarness, type Harness } from '../workflows/support/harness.js';
@@ -121,6 +122,48 @@ test('record goal and dispatch histories', async () => {
   const dispatch = await h.testEnv.client.workflow.start(dispatchWorkflow, { taskQueue: h.taskQueue, workflowId: 'rec-dispatch', args: [{ rule: incentive, action: 'incentive-period-end', period: '2026-Q1' }] });
   expect((await dispatch.result()).startedCount).toBe(2);
   await save('dispatch-incentive-period-end', dispatch);
+});
+
+test("record goal histories in each rep's zone: a run that waits for its week, a late review, a mid-period start", async () => {
+  const source = { file: 'rules/goals.rules', line: 1 };
+  const rule = goalRule({
+    id: 'rec-goal-zones', period: 'week', target: '100000',
+    templates: [template('checkin', 'Progress {{progress.attainment}}', 'Hi {{rep.name}}'), template('risk', 'Risk', 'x'), template('review', 'Review', 'y')],
+    checkpoints: [
+      { id: 'every-1', when: { kind: 'every', schedule: { days: ['monday'], at: '00:00' } }, condition: null, sends: [{ id: 's1', template: 'checkin', to: [to.rep], source }] },
+      { id: 'every-2', when: { kind: 'every', schedule: { days: ['sunday'], at: '23:50' } }, condition: null, sends: [{ id: 's2', template: 'checkin', to: [to.rep], source }] },
+      { id: 'fraction-1', when: { kind: 'fraction', percent: '50' }, condition: attainmentBelow(40), sends: [{ id: 's3', template: 'risk', to: [to.repManager], source }] },
+      { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 's4', template: 'review', to: [to.rep, to.repManager], source }] },
+    ],
+  });
+  await upsertRep(h.db, { id: 'r3', name: 'Tevita', email: 'tevita@acme.example', team: 'APAC AEs', role: 'AE', region: 'APAC', manager: 'boss@acme.example', timezone: 'Pacific/Tongatapu', start_date: null });
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const start = (workflowId: string, repId: string, period: string) =>
+    h.testEnv.client.workflow.start(goalWorkflow, { taskQueue: h.taskQueue, workflowId, args: [{ rule, repId, period }] });
+
+  // Started a week ahead of its period: it sleeps to Monday 00:00 in Tongatapu and runs the week.
+  const ahead = periodContaining('week', day((await h.testEnv.currentTimeMs()) + 7 * 86_400_000));
+  const waiting = await start(workflowIds.goal(rule.id, 'r3', ahead.label), 'r3', ahead.label);
+  expect((await waiting.result()).skipped).toEqual([]);
+  await save('goal-week-rep-zone', waiting);
+
+  // Started after its week ended: the review at once, everything else listed as skipped.
+  const ended = shiftPeriod(periodContaining('week', day(await h.testEnv.currentTimeMs())), -1);
+  const late = await start(workflowIds.goal(rule.id, 'r1', ended.label), 'r1', ended.label);
+  const lateResult = await late.result();
+  expect(lateResult.checkins.map((c) => c.checkpointId)).toEqual(['end-1']);
+  await save('goal-late-start-review', late);
+
+  // Started on a Friday: the 50% point is evaluated at once, Monday's check-in skipped as stale.
+  const now = await h.testEnv.currentTimeMs();
+  const friday = now + (((5 - new Date(now).getUTCDay() + 7) % 7) + 7) * 86_400_000;
+  await h.testEnv.sleep(Date.parse(`${day(friday)}T12:00:00Z`) - now);
+  const week = periodContaining('week', day(friday));
+  const mid = await start(workflowIds.goal(rule.id, 'r2', week.label), 'r2', week.label);
+  const midResult = await mid.result();
+  expect(midResult.checkins[0].checkpointId).toBe('fraction-1');
+  expect(midResult.skipped.map((s) => s.reason)).toEqual(['stale']);
+  await save('goal-late-start-mid-period', mid);
 });
 
 // Last: the dispatch abandons its children, which the time-skipping server handles badly once they

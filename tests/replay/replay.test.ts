@@ -60,3 +60,17 @@ test('sequence histories from before and after the reads became local activities
   expect(activityNames('sequence-completed')).not.toContain('sequenceRecipients');
   expect(activityNames('sequence-completed')).toContain('sendSequenceEmail');
 });
+
+test('goal histories from before and after goal-local-periods are both kept and replayed', () => {
+  const patches = (workflowId: string) => {
+    const found = histories.find((h) => h.workflowId === workflowId);
+    if (!found) throw new Error(`no recorded history ${workflowId}`);
+    return (found.history.events ?? []).flatMap((e) => {
+      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+    });
+  };
+  // A month's run from before: periods measured in elapsed time, nothing caught up at start.
+  expect(patches('goal-month')).toEqual([]);
+  for (const id of ['goal-week-rep-zone', 'goal-late-start-review', 'goal-late-start-mid-period']) expect(patches(id), id).toEqual(['goal-local-periods']);
+});

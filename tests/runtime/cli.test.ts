@@ -92,6 +92,8 @@ test('payouts run refuses a period that has not ended, and a closed one runs onc
     'incentive "Open ended" {', '  for reps where rep.role = "AE"', '  period quarter', '  measure revenue',
     '  target 100_000 USD', '  commission marginal {', '    above pay 10%', '  }', '}', '',
   ].join('\n'));
+  // payouts run pays by the applied plan: the new rule counts once it is applied.
+  expect(salesflow(['apply']).code).toBe(0);
   const open = salesflow(['payouts', 'run', '--period', current.label, '--rule', 'Open ended']);
   expect(open.code).toBe(1);
   expect(open.stderr).toContain(`${current.label} has not ended yet`);

@@ -79,7 +79,7 @@ describe('devInstructions', () => {
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-dev-instructions-'));
   afterAll(() => fs.rmSync(varDir, { recursive: true, force: true }));
   const dev = {
-    httpUrl: 'http://127.0.0.1:3000', temporalAddress: '127.0.0.1:7233', smtpUrl: 'smtp://127.0.0.1:2525', secret: 's',
+    applied: { version: 1, hash: '0123456789abcdef' }, httpUrl: 'http://127.0.0.1:3000', temporalAddress: '127.0.0.1:7233', smtpUrl: 'smtp://127.0.0.1:2525', secret: 's',
     config: loadConfig({ SALESFLOW_SECRET: 'dev-instructions-secret-0123', DATABASE_URL: path.join(varDir, 'x.db') }),
   } as unknown as RunningDev;
   const sundayMorning = Date.parse('2026-12-06T11:00:00Z');

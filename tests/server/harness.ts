@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
+import type { CrmMapping } from '../../src/connectors/mapping/types.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { startServer, type DevOptions, type RouteEvent } from '../../src/server/index.js';
 import { sequenceRule, step, template } from '../workflows/support/rules.js';
@@ -27,6 +28,9 @@ export interface HarnessOptions {
   plan?: Plan | null;
   routeEvent?: RouteEvent;
   dev?: DevOptions;
+  /** CRM mappings for the /webhooks routes. */
+  mappings?: CrmMapping[];
+  clock?: () => number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -46,6 +50,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     plan: options.plan === undefined ? { formatVersion: 1, hash: 'test', metrics: [], rules: [] } : options.plan,
     routeEvent: options.routeEvent,
     dev: options.dev,
+    mappings: options.mappings,
+    clock: options.clock,
     hostname: '127.0.0.1',
   });
   return {

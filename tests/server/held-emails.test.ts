@@ -84,6 +84,6 @@ test('a send held by quiet hours and a send after a wait are listed with templat
   expect(at - now).toBeLessThan(2 * 86_400_000 + 60_000);
   expect(page).toContain('Held (2)');
   // Nothing was sent to either.
-  expect(runtime.caught(night.email)).toEqual([]);
-  expect(runtime.caught(later.email)).toEqual([]);
+  expect(await runtime.caught(night.email)).toEqual([]);
+  expect(await runtime.caught(later.email)).toEqual([]);
 }, 60_000);

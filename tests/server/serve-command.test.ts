@@ -1,11 +1,15 @@
-// `salesflow serve` as a user runs it: configuration from the environment, rules from a folder,
-// a real Temporal to connect to; it answers HTTP until SIGINT, then shuts down cleanly (exit 0).
-import { mkdtempSync, rmSync } from 'node:fs';
+// `salesflow serve` as a user runs it: configuration from the environment, rules from a folder or
+// the applied plan in the data source, a real Temporal to connect to; it answers HTTP until SIGINT,
+// then shuts down cleanly (exit 0). A new apply while it runs is routed by without a restart.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/serve.js';
+import { openDatabase } from '../../src/data/db.js';
+import { loadRules } from '../../src/dsl/index.js';
+import { recordPlan } from '../../src/runtime/applied-plan.js';
 import { signBody } from '../../src/server/signature.js';
 import { freePort, startTimeSkippingEnv } from '../../src/temporal/index.js';
 import { SECRET } from './harness.js';
@@ -78,4 +82,59 @@ it('refuses a bad PORT with a message naming the variable', async () => {
   const stderr = captureStderr();
   await expect(run([])).resolves.toBe(1);
   expect(stderr()).toMatch(/PORT/);
+});
+
+/** A rules folder holding one sequence NAME on lead.created, compiled. */
+async function sequencePlan(name: string) {
+  const folder = path.join(dir, name.toLowerCase().replace(/\W+/g, '-'));
+  mkdirSync(path.join(folder, 'templates'), { recursive: true });
+  writeFileSync(path.join(folder, 'seq.rules'), `sequence "${name}" {\n  on lead.created\n  send "hello" to lead\n}\n`);
+  writeFileSync(path.join(folder, 'templates', 'hello.md'), '---\nsubject: Hello\n---\nHello {{lead.name}}\n');
+  const { plan, diagnostics } = await loadRules([folder]);
+  if (!plan) throw new Error(JSON.stringify(diagnostics));
+  return { plan, folder };
+}
+
+it('without rule paths: refuses to start before anything is applied, then routes by the applied plan and picks up a new apply without a restart', async () => {
+  const port = await freePort();
+  const database = path.join(dir, 'applied.db');
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: testEnv.address, PORT: String(port), SALESFLOW_SECRET: SECRET,
+    DATABASE_URL: database, PUBLIC_URL: `http://127.0.0.1:${port}`,
+  });
+  const stderr = captureStderr();
+  await expect(run([])).resolves.toBe(1);
+  expect(stderr()).toMatch(/no plan has been applied to the data source .*applied\.db yet: run "salesflow apply/);
+
+  const db = await openDatabase(database);
+  const first = await sequencePlan('First welcome');
+  await recordPlan(db, first.plan, [first.folder]);
+  let stdout = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+  const exit = run([]);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) {
+    if (i > 200) throw new Error('salesflow serve did not start listening');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(stdout).toMatch(/routing by the applied plan \(version 1, plan [0-9a-f]{12}/);
+  const post = async (eventId: string, leadId: string) => {
+    const body = JSON.stringify({ id: eventId, type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: leadId, email: `${leadId}@lead.example` } });
+    const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'X-Salesflow-Signature': signBody(body, SECRET) }, body });
+    return { status: res.status, text: await res.text() };
+  };
+  const before = await post('evt-a1', 'l-1');
+  expect(before.status).toBe(202);
+  expect(before.text).toContain('seq:first-welcome:lead:l-1');
+
+  const second = await sequencePlan('Second welcome');
+  await recordPlan(db, second.plan, [second.folder]);
+  await db.close();
+  const after = await post('evt-a2', 'l-2');
+  expect(after.status).toBe(202);
+  expect(after.text).toContain('seq:second-welcome:lead:l-2');
+  expect(after.text).not.toContain('first-welcome');
+  expect(stdout).toMatch(/now routing by the newly applied plan [0-9a-f]{12} \(was [0-9a-f]{12}\): version 2/);
+  process.emit('SIGINT');
+  await expect(exit).resolves.toBe(0);
 });

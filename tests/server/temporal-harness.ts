@@ -10,7 +10,7 @@ import type { Plan } from '../../src/plan/schema.js';
 import { startMailCatcher, type MailCatcher } from '../../src/runtime/mail-catcher.js';
 import { createWorker, type SalesflowWorker } from '../../src/runtime/worker.js';
 import { freePort, startTimeSkippingEnv } from '../../src/temporal/index.js';
-import { type Harness, SECRET, startHarness } from './harness.js';
+import { type Harness, type HarnessOptions, SECRET, startHarness } from './harness.js';
 
 export interface LoopHarness extends Harness {
   testEnv: TestWorkflowEnvironment;
@@ -20,15 +20,19 @@ export interface LoopHarness extends Harness {
   waitForEmail(match: (row: OutboxRow) => boolean, options?: { workflowId?: string; timeoutMs?: number }): Promise<OutboxRow>;
 }
 
-export async function startLoop(name: string, plan: Plan, options: { dev?: boolean } = {}): Promise<LoopHarness> {
+export async function startLoop(
+  name: string, plan: Plan, options: { dev?: boolean; env?: Record<string, string> } & Pick<HarnessOptions, 'mappings' | 'clock'> = {},
+): Promise<LoopHarness> {
   const [testEnv, port] = await Promise.all([startTimeSkippingEnv(), freePort()]);
   const taskQueue = `server-${name}`;
   const http = await startHarness({
     port,
-    env: { TEMPORAL_TASK_QUEUE: taskQueue },
+    env: { ...options.env, TEMPORAL_TASK_QUEUE: taskQueue },
     temporalClient: testEnv.client,
     plan,
     dev: options.dev ? { outbox: true } : undefined,
+    mappings: options.mappings,
+    clock: options.clock,
   });
   const mail = await startMailCatcher(http.db);
   const mailer = createMailer(mail.smtpUrl);

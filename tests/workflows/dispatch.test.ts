@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { exportLedger } from '../../src/data/ledger.js';
+import { recordAppliedPlan } from '../../src/data/plans.js';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { periodContaining, shiftPeriod } from '../../src/payouts/period.js';
@@ -70,6 +71,21 @@ describe('dispatch workflow', () => {
     const started = await dispatch({ rule: goal, action: 'goal-period-start' }, 'dispatch-derived-2');
     expect(started.period).toBe(periodContaining('quarter', localDate(now, 'UTC')).label);
     expect(started.started).toEqual(['ae-1', 'ae-2', 'ae-3', 'sdr-1'].map((r) => workflowIds.goal(goal.id, r, started.period!)));
+  });
+
+  test('a scheduled run records the applied plan of the moment on its runs: statements and ledger rows carry its hash', async () => {
+    const rule = specRule({ id: 'planned', cap: null, approval: null });
+    const plan = { formatVersion: 1 as const, hash: 'applied-plan-hash-0001', metrics: [], rules: [rule] };
+    await recordAppliedPlan(h.db, {
+      hash: plan.hash, planJson: JSON.stringify(plan), ruleHashes: {}, ruleCount: 1, gitCommit: null, gitDirty: null, rulePaths: ['rules/'],
+    });
+    const result = await dispatch({ rule, action: 'incentive-period-end', period: '2026-Q1' }, 'dispatch-planned');
+    expect(result.startedCount).toBe(3);
+    for (const id of result.started) await h.testEnv.client.workflow.getHandle(id).result();
+    const ledger = (await exportLedger(h.db, '2026-Q1')).filter((e) => e.ruleId === rule.id);
+    expect(ledger.map((e) => [e.rep, e.planHash])).toEqual(['ae-1', 'ae-2', 'ae-3'].map((r) => [r, plan.hash]));
+    const statements = await h.db.kysely.selectFrom('statements').select(['rep', 'plan_hash']).where('rule_id', '=', 'planned').orderBy('rep').execute();
+    expect(statements).toEqual(['ae-1', 'ae-2', 'ae-3'].map((r) => ({ rep: r, plan_hash: plan.hash })));
   });
 
   test('an incentive outside its effective dates starts nothing and says why', async () => {

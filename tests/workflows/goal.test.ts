@@ -98,15 +98,44 @@ describe('goal workflow', () => {
     for (const m of checkins) expect(localTime(m.date.getTime(), 'America/New_York')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
   });
 
-  test('a run started mid-period does not replay the check-ins already past', async () => {
-    const now = await h.testEnv.currentTimeMs();
-    const month = new Date(now).toISOString().slice(0, 7);
-    const rep = await seedRep('latecomer', 'UTC', '1000', `${month}-01`);
+  test('a run started mid-period evaluates the passed 50% point once, skips the stale check-ins and lists them', async () => {
+    // The 20th of March next year, 10:00 UTC: past the 16th (50%), two or three Mondays gone.
+    const startedAt = Date.UTC(year, 2, 20, 10);
+    await h.testEnv.sleep(startedAt - (await h.testEnv.currentTimeMs()));
+    const rep = await seedRep('latecomer', 'UTC', '1000', `${year}-03-02`);
     const rule = goalRule({ id: 'late-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
-    const result = await (await run(rule, rep.id, month)).result();
-    expect(result.checkins.length).toBeGreaterThanOrEqual(1);
-    for (const c of result.checkins) expect(Date.parse(c.at)).toBeGreaterThanOrEqual(now);
-    expect(result.checkins.at(-1)?.checkpointId).toBe('end-1');
+    const result = await (await run(rule, rep.id, `${year}-03`)).result();
+
+    const mondays = (from: number, to: number) => {
+      const out: string[] = [];
+      for (let t = from; t < to; t += 86_400_000) if (new Date(t).getUTCDay() === 1) out.push(new Date(t + 9 * 3_600_000).toISOString());
+      return out;
+    };
+    const april = Date.UTC(year, 3, 1);
+    const gone = mondays(Date.UTC(year, 2, 1), Date.UTC(year, 2, 20));
+    expect(result.skipped).toEqual(gone.map((due) => ({ checkpointId: 'every-1', due, reason: 'stale' })));
+    // The at-risk point (16 March 12:00) is evaluated as the run starts: 0.83% < 40%, so the manager hears once.
+    const risk = h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'));
+    expect(risk).toHaveLength(1);
+    expect(risk[0].date.getTime() - startedAt).toBeGreaterThanOrEqual(0);
+    expect(risk[0].date.getTime() - startedAt).toBeLessThan(10_000);
+    expect(result.checkins[0]).toMatchObject({ checkpointId: 'fraction-1', due: new Date(Date.UTC(year, 2, 16, 12)).toISOString(), conditionHeld: true });
+    // The Mondays still ahead at 09:00, then the review when April begins.
+    const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(checkinMails.map((m) => m.date.toISOString())).toEqual(mondays(Date.UTC(year, 2, 20), april));
+    expect(result.checkins.at(-1)).toMatchObject({ checkpointId: 'end-1', due: new Date(april).toISOString() });
+    expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review')).map((m) => m.date.toISOString())).toEqual([new Date(april).toISOString()]);
+  });
+
+  test('a rep whose zone the tz database does not know (CSVs are not checked) gets the rule zone\'s times, not a failed run', async () => {
+    const rep = await seedRep('nowhere', 'Mars/Olympus_Mons', '10000', `${year}-05-04`);
+    const rule = { ...goalRule({ id: 'may-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] }), timezone: 'America/New_York' };
+    await (await run(rule, rep.id, `${year}-05`)).result();
+    const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(checkinMails.length).toBeGreaterThanOrEqual(4);
+    for (const m of checkinMails) expect(localTime(m.date.getTime(), 'America/New_York')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
+    const review = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'));
+    expect(review.map((m) => m.date.toISOString())).toEqual([`${year}-06-01T04:00:00.000Z`]);
   });
 
   test('a year of weekly check-ins continues as new and sends every check-in exactly once', async () => {

@@ -136,6 +136,25 @@ describe('approval by email', () => {
     expect(h.mail.to('vp-sales@acme.example').filter((m) => m.body.includes(handle.workflowId) || m.subject.includes(rep.name))).toEqual([]);
   });
 
+  test('a click that arrives while the approval email is still being recorded (its activity retried, as after a worker crash) is taken', async () => {
+    const rep = await seedRep('quick');
+    const rule = withApproval('quick-rule', 'reject');
+    // The email goes out, then the activity fails three times: for seconds the round has no approver on record.
+    h.failAfterWork('requestApproval', 3);
+    const handle = await start(rule, rep.id);
+    const [request] = await waitForMail(rep.manager!);
+    const { claims } = approvalLink(request);
+    expect((await handle.query(payoutStatusQuery)).approver).toBeNull();
+    const decided = await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: claims.round, decision: 'approve' }] });
+    expect(decided).toMatchObject({ outcome: 'approved', decidedBy: rep.manager });
+
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'approved', ledgerEntryCreated: true });
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id).map((e) => [e.rep, e.approvedBy])).toEqual([[rep.id, rep.manager]]);
+    // The retried activity found the email already sent: the manager was asked once.
+    expect(h.mail.to(rep.manager!)).toHaveLength(1);
+  });
+
   test('no decision: escalates to the VP after 5 days, then `otherwise reject` tells rep and manager', async () => {
     const rep = await seedRep('silent');
     const rule = withApproval('silent-rule', 'reject');

@@ -1,10 +1,13 @@
 // `salesflow events send FILE.json [paths]`: feed CRM events (one or an array) through the same
-// routing as `POST /events`.
+// routing as `POST /events`, by the applied plan in the data source (never by ./rules); rule paths
+// route by those rules instead, as a trial, and the command says so.
 import { describeRoute, routeEvent } from '../../runtime/events.js';
 import { readEventFile } from '../../runtime/event-file.js';
-import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
+import { openWithPlan } from '../../runtime/applied-plan.js';
+import { fail, loadConfigChecked } from '../../runtime/session.js';
 
-const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n';
+const USAGE = 'usage: salesflow events send FILE.json [rule paths]\n' +
+  '  routed by the applied plan in DATABASE_URL; rule paths route by those rules instead (a trial, not the applied plan)\n';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -23,16 +26,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const plan = await loadPlan(paths);
-  if (!plan.ok) return fail(plan.message);
-  const opened = await openDataAndTemporal(config.value);
+  const opened = await openWithPlan(config.value, paths);
   if (!opened.ok) return fail(opened.message);
-  const { db, temporal } = opened.value;
+  const { db, temporal, plan } = opened.value;
+  if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
   const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
   try {
     for (const event of read.events) {
       const result = await routeEvent(
-        { client: temporal.client, db: db, plan: plan.value, config: config.value },
+        { client: temporal.client, db: db, plan: plan.plan, config: config.value },
         event,
       );
       process.stdout.write(`${describeRoute(result)}\n`);

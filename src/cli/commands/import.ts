@@ -1,22 +1,27 @@
-// `salesflow import --kind reps|deals|leads FILE.csv`: CRM data into the data source. Every bad
+// `salesflow import --kind reps|deals|leads|credits|rates FILE.csv`: CRM data into the data source. Every bad
 // row is reported as FILE:LINE: field: message and nothing from that file is written. The file is
 // streamed; a large one (or any, on a terminal) shows progress on stderr, never on stdout.
-import { statSync } from 'node:fs';
+// `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export through its mapping
+// (rules/crm/NAME.yaml or the built-in preset; docs/crm.md).
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { formatProblem, importCsvFile, importKinds, type ImportKind, type ImportOptions } from '../../data/import.js';
 
-const USAGE = 'usage: salesflow import --kind reps|deals|leads FILE.csv';
+const USAGE = 'usage: salesflow import --kind reps|deals|leads|credits|rates FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
 
 export async function run(args: string[]): Promise<number> {
-  let values: { kind?: string; help?: boolean };
+  let values: { kind?: string; source?: string; rules?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { kind: { type: 'string', short: 'k' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        kind: { type: 'string', short: 'k' }, source: { type: 'string', short: 's' }, rules: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     process.stderr.write(`salesflow import: ${(err as Error).message}\n${USAGE}\n`);
@@ -24,6 +29,7 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const kind = values.kind;
+  if (values.source !== undefined) return importFromCrm(values.source, kind, values.rules, positionals);
   if (!kind || !(importKinds as readonly string[]).includes(kind)) {
     process.stderr.write(`salesflow import: --kind must be one of ${importKinds.join(', ')}${kind ? `, not "${kind}"` : ''}\n${USAGE}\n`);
     return 1;
@@ -94,4 +100,61 @@ export function progressLine(size: number, stream: Pick<NodeJS.WriteStream, 'isT
       if (shown && tty) stream.write('\r\x1b[2K');
     },
   };
+}
+
+/** `--source`: the CRM's own export through its mapping; the kind comes from the header unless given. */
+async function importFromCrm(source: string, kind: string | undefined, rules: string | undefined, positionals: string[]): Promise<number> {
+  const { loadMappings, findMapping } = await import('../../connectors/mapping/load.js');
+  const { importCrmCsv, crmKinds } = await import('../../connectors/csv-import.js');
+  const { formatDiagnostics } = await import('../../dsl/index.js');
+  if (kind !== undefined && !(kind in crmKinds)) {
+    process.stderr.write(`salesflow import: --kind must be one of ${Object.keys(crmKinds).join(', ')}, not "${kind}"\n${USAGE}\n`);
+    return 1;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`salesflow import: expected one CSV file, got ${positionals.length}\n${USAGE}\n`);
+    return 1;
+  }
+  const loaded = loadMappings(rules ? [rules] : []);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
+    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, 'text')}salesflow import: CRM mappings have errors; fix them first (salesflow check)\n`);
+    return 1;
+  }
+  const mapping = findMapping(loaded.mappings, source);
+  if (!mapping) {
+    const known = ['hubspot', 'salesforce', 'zoho', ...loaded.mappings.map((m) => m.name)];
+    process.stderr.write(`salesflow import: unknown source "${source}": expected ${[...new Set(known)].join(', ')} or a mapping file rules/crm/${source}.yaml\n`);
+    return 1;
+  }
+  const file = positionals[0];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return 1;
+  }
+  let db: Db;
+  try {
+    db = await openDatabase(loadConfig().databasePath);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DataSourceError) {
+      process.stderr.write(`salesflow import: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  try {
+    const result = await importCrmCsv(db, mapping, text, file, kind as keyof typeof crmKinds | undefined);
+    if (!result.ok) {
+      for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+      const n = result.problems.length;
+      process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing imported\n`);
+      return 1;
+    }
+    process.stdout.write(`${file}: ${mapping.name} ${result.kind} ${result.inserted} inserted, ${result.updated} updated\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
 }

@@ -1,10 +1,16 @@
 // `salesflow serve [rule paths]`: the HTTP server (events webhook, approval pages, unsubscribe)
-// against the configured Temporal and data source. Runs until SIGINT/SIGTERM, then closes the
-// listener, the Temporal connection and the database, in that order.
-import { fail, loadConfigChecked, loadPlan, openDataAndTemporal } from '../../runtime/session.js';
+// against the configured Temporal and data source. Events are routed by the applied plan in the
+// data source, looked up per event, so a later `salesflow apply` takes effect without a restart.
+// Rule paths route by those rules instead (a trial), and serve says so. Runs until SIGINT/SIGTERM,
+// then closes the listener, the Temporal connection and the database, in that order.
+import { loadMappings } from '../../connectors/mapping/load.js';
+import { formatDiagnostics } from '../../dsl/index.js';
+import { AppliedPlanSource, dataSourceName, describeApplied, openWithPlan, shortHash } from '../../runtime/applied-plan.js';
+import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
-const USAGE = 'usage: salesflow serve [rule paths]   (PORT, PUBLIC_URL, SALESFLOW_SECRET, TEMPORAL_ADDRESS, DATABASE_URL from the environment)\n';
+const USAGE = 'usage: salesflow serve [rule paths]   (PORT, PUBLIC_URL, SALESFLOW_SECRET, TEMPORAL_ADDRESS, DATABASE_URL from the environment)\n' +
+  '  without rule paths, events are routed by the plan `salesflow apply` recorded in DATABASE_URL\n';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -16,24 +22,44 @@ export async function run(args: string[]): Promise<number> {
   if (!config.value.secret) {
     return fail('SALESFLOW_SECRET is not set: it signs approval and unsubscribe links and checks webhook signatures (at least 16 characters)');
   }
-  const plan = await loadPlan(args);
-  if (!plan.ok) return fail(plan.message);
-  const opened = await openDataAndTemporal(config.value);
+  // CRM mappings (rules/crm/*.yaml) are not part of the plan yet: still read from the rule paths.
+  const crm = loadMappings(args);
+  if (crm.diagnostics.some((d) => d.severity === 'error')) {
+    return fail(`${formatDiagnostics(crm.diagnostics, 'text').trimEnd()}\nCRM mappings have errors; fix them first (salesflow check)`);
+  }
+  const opened = await openWithPlan(config.value, args);
   if (!opened.ok) return fail(opened.message);
-  const { db, temporal } = opened.value;
+  const { db, temporal, plan } = opened.value;
+  const closeAll = async () => {
+    await temporal.close();
+    await db.close();
+  };
+  if (plan.notice) process.stderr.write(`salesflow serve: ${plan.notice}\n`);
+  const log = (line: string) => process.stdout.write(`salesflow serve: ${line}\n`);
+  const applied = plan.applied
+    ? new AppliedPlanSource(db, config.value, (info, previous) =>
+      log(`now routing by the newly applied plan ${shortHash(info.hash)} (was ${shortHash(previous.hash)}): ${describeApplied(info)}`))
+    : null;
+  // Primes the source with the plan just read, so the first event does not read it again.
+  if (applied) await applied.current();
 
   let server;
   try {
-    server = await startServer({ config: config.value, db: db, temporalClient: temporal.client, plan: plan.value });
+    server = await startServer({
+      config: config.value, db, temporalClient: temporal.client, plan: plan.plan, mappings: crm.mappings,
+      ...(applied ? { currentPlan: async () => (await applied.current()).plan } : {}),
+    });
   } catch (err) {
-    await temporal.close();
-    await db.close();
+    await closeAll();
     return fail(`cannot listen on port ${config.value.port}: ${(err as Error).message}`);
   }
+  const source = plan.applied
+    ? `the applied plan (${describeApplied(plan.applied)}; a new apply is picked up without a restart)`
+    : `plan ${shortHash(plan.plan.hash)} from ${args.join(' ')} (NOT the applied plan)`;
   process.stdout.write(
     `salesflow serve: listening on ${server.url} (public URL ${config.value.publicUrl}); ` +
       `Temporal ${config.value.temporal.address}/${config.value.temporal.namespace}; ` +
-      `${plan.value.rules.length} rule(s); data ${config.value.databasePath}\n`,
+      `routing by ${source}; data ${dataSourceName(config.value)}\n`,
   );
 
   await new Promise<void>((resolve) => {
@@ -43,7 +69,6 @@ export async function run(args: string[]): Promise<number> {
   });
   process.stdout.write('salesflow serve: shutting down\n');
   await server.close();
-  await temporal.close();
-  await db.close();
+  await closeAll();
   return 0;
 }

@@ -85,14 +85,27 @@ class Chunked {
   }
 }
 
+/** Warnings echoed on stderr after JSON output: the first ones in full, then a count. */
+const STDERR_WARNINGS = 200;
+
 /**
  * The writer of one output format: statements go out as they come, so the output of 100k reps is
- * never held whole. JSON is the SPEC §8 array, laid out as `JSON.stringify(list, null, 2)` would.
+ * never held whole. JSON is the SPEC §8 array, laid out as `JSON.stringify(list, null, 2)` would,
+ * each statement with its `warnings`. Anything for stderr waits until the output has ended with a
+ * whole line: written while it streams, a warning would land in the middle of an output line on
+ * a terminal showing both.
  */
-export function statementWriter(format: 'table' | 'json', write: (text: string) => void, measureIsMoney: (s: Statement) => boolean) {
+export function statementWriter(
+  format: 'table' | 'json',
+  write: (text: string) => void,
+  measureIsMoney: (s: Statement) => boolean,
+  writeError: (text: string) => void = (text) => { process.stderr.write(text); },
+) {
   const out = new Chunked(write);
   const totals = new Totals();
   let first = true;
+  const warnings: string[] = [];
+  let moreWarnings = 0;
   return {
     statement(s: Statement): void {
       totals.add(s);
@@ -100,7 +113,10 @@ export function statementWriter(format: 'table' | 'json', write: (text: string) 
         out.push(statementBlock(s, measureIsMoney(s)));
         return;
       }
-      for (const w of s.warnings) process.stderr.write(`warning: ${s.rule} ${s.rep}: ${w}\n`);
+      for (const w of s.warnings) {
+        if (warnings.length < STDERR_WARNINGS) warnings.push(`warning: ${s.rule} ${s.rep}: ${w}\n`);
+        else moreWarnings++;
+      }
       out.push(`${first ? '[\n  ' : ',\n  '}${JSON.stringify(statementJson(s), null, 2).replace(/\n/g, '\n  ')}`);
       first = false;
     },
@@ -108,6 +124,7 @@ export function statementWriter(format: 'table' | 'json', write: (text: string) 
       if (format === 'table') out.push(`${totals.line()}\n`);
       else out.push(first ? '[]\n' : '\n]\n');
       out.flush();
+      if (warnings.length) writeError(`${warnings.join('')}${moreWarnings ? `warning: ... and ${moreWarnings} more (see "warnings" in the JSON)\n` : ''}`);
     },
   };
 }

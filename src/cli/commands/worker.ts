@@ -1,7 +1,10 @@
 // `salesflow worker`: runs the Temporal worker (workflows and activities) against the configured
 // Temporal, data source and SMTP relay until SIGINT/SIGTERM; then it stops polling, lets running
 // activities finish, and exits. Scale out by starting more of these against the same cluster.
+// A worker holds no plan of its own: every run carries the rule it was started with (by a schedule
+// or by routing, both from the applied plan), so a new `salesflow apply` needs no worker restart.
 import { DataSourceError } from '../../data/db.js';
+import { dataSourceName } from '../../runtime/applied-plan.js';
 import { TemporalConfigError } from '../../runtime/client.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { createWorker, WorkerConfigError } from '../../runtime/worker.js';
@@ -39,7 +42,8 @@ export async function run(args: string[]): Promise<number> {
   const { temporal } = config.value;
   process.stdout.write(
     `salesflow worker: polling task queue "${worker.taskQueue}" on ${temporal.address}/${temporal.namespace}; ` +
-      `data ${config.value.databasePath}; ${memoryTuning()}\n`,
+      `data ${dataSourceName(config.value)}; ${memoryTuning()}\n` +
+      'salesflow worker: runs each workflow with the rule it was started with; newly applied plans reach new runs without a restart\n',
   );
   const stop = (signal: string) => {
     process.stdout.write(`salesflow worker: ${signal}, finishing running tasks\n`);

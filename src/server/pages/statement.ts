@@ -2,6 +2,7 @@
 // with how it was computed, the cap cut, rewards and warnings. The same Statement the workflow
 // computed (src/payouts), never recomputed here.
 import { dec, displayMoney } from '../../money/index.js';
+import { statementBasis } from '../../payouts/render.js';
 import { Statement } from '../../payouts/statement.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -27,16 +28,20 @@ export function statementSection(raw: unknown): SafeHtml {
 <td class="amount">${money(line.amount)}</td>
 </tr>`,
   );
+  const basis = statementBasis(s);
   return html`<section class="card" aria-labelledby="statement-heading">
 <h2 id="statement-heading">${s.rule} — ${s.repName} — ${s.period}</h2>
 <dl class="facts">
 <div><dt>Rep</dt><dd>${s.repName} <span class="muted">(${s.rep})</span></dd></div>
 <div><dt>Period</dt><dd>${s.period}</dd></div>
 <div><dt>Measure (${s.measureMetric})</dt><dd>${measure}</dd></div>
-<div><dt>Target</dt><dd>${target}</dd></div>
+<div><dt>Target</dt><dd>${target}${basis.proration ? html` <span class="muted" data-testid="statement-proration">(${basis.proration})</span>` : ''}</dd></div>
 <div><dt>Attainment</dt><dd>${s.attainment === null ? 'not defined' : `${s.attainment}%`}</dd></div>
 <div><dt>Total to pay</dt><dd data-testid="statement-total">${money(s.total)}</dd></div>
 </dl>
+${basis.credited.length > 0
+    ? html`<h2>Credited deals</h2><ul class="plain" data-testid="statement-credited">${basis.credited.map((c) => html`<li>${c}</li>`)}</ul>`
+    : ''}
 <h2>Lines</h2>
 ${s.lines.length === 0
     ? html`<p class="muted">No money lines.</p>`

@@ -1,5 +1,5 @@
-// One time-skipping Temporal server, one SQLite file, one SMTP catcher and one salesflow worker
-// (own task queue) per test file. Activities are the real ones; a test can make one of them fail
+// One time-skipping Temporal server, one SQLite file (or the PostgreSQL database given), one SMTP
+// catcher and one salesflow worker (own task queue) per test file. Activities are the real ones; a test can make one of them fail
 // once *after* it did its work, as a crash between "done" and "reported" would.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,9 +34,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string, tuning?: WorkerOptions['tuning']): Promise<Harness> {
+export async function startHarness(
+  name: string, tuning?: WorkerOptions['tuning'], options: { databaseUrl?: string } = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salesflow-${name}-`));
-  const dbPath = path.join(dir, 'salesflow.db');
+  const dbPath = options.databaseUrl ?? path.join(dir, 'salesflow.db');
   const [testEnv, mail] = await Promise.all([startTimeSkippingEnv(), startMailCatcher()]);
   const db = await openDatabase(dbPath);
   const taskQueue = `wf-${name}`;

@@ -1,19 +1,20 @@
-// The reference statement path: every amount a decimal.js Decimal and every condition through the
-// plan evaluator. It handles any rule and any facts; `computeStatement` uses it whenever the
-// fixed-point path (statement-fixed.ts) declines, and the property tests hold the two equal.
-import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../money/index.js';
-import { holds, metricsUsed, readsAttainment, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
-import { minorUnits } from '../plan/catalog.js';
-import type { RepRecord } from '../plan/records.js';
-import type { Expr, IncentiveRule } from '../plan/schema.js';
-import { metricValue, type StatementFacts } from './facts.js';
-import { numericValue, periodWindow, prepareRule, type PreparedRule, type PricedLine } from './prepared-rule.js';
-import type { Statement, StatementLine } from './statement.js';
+// The reference statement for the property tests: every amount a decimal.js Decimal and every
+// condition through the plan evaluator, written apart from the one statement path (src/payouts/
+// statement-fixed.ts, BigInt) so the tests can hold that path to it digit for digit. It covers
+// the rules of SPEC §5 (no crediting or proration: those facts are exercised by their own tests).
+import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../../../src/money/index.js';
+import { holds, metricsUsed, readsAttainment, type EvalContext, type RuntimeValue } from '../../../src/plan/evaluate.js';
+import { minorUnits } from '../../../src/plan/catalog.js';
+import type { RepRecord } from '../../../src/plan/records.js';
+import type { Expr, IncentiveRule } from '../../../src/plan/schema.js';
+import { metricValue, type StatementFacts } from '../../../src/payouts/facts.js';
+import { numericValue, periodWindow, prepareRule, type PreparedRule, type PricedLine } from './prepared-rule-decimal.js';
+import type { Statement, StatementLine } from '../../../src/payouts/statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
   nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
-} from './statement-text.js';
+} from '../../../src/payouts/statement-text.js';
 
 const HUNDRED = new Decimal(100);
 

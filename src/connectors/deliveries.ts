@@ -1,0 +1,77 @@
+// A CRM delivery (one change of one record, from any connector) → a salesflow event: translate
+// through the mapping over what salesflow holds, choose the event type, and name it by the CRM's
+// own event id so a repeat is a duplicate. Every delivery of a request is prepared before any is
+// routed, so a request with one bad record stores nothing.
+import { CrmEvent } from '../events/schema.js';
+import type { CrmMapping } from './mapping/types.js';
+import type { CrmStore } from './store.js';
+import { chooseEvent, type FieldProblem, type FieldReader, type OwnerLookup, type EntityRow, translateRecord } from './translate.js';
+
+export interface Delivery {
+  /** The CRM's own id of this delivery (HubSpot eventId, Salesforce notification Id, ...). */
+  vendorEventId: string;
+  entity: 'deal' | 'lead';
+  /** The record's id in the CRM (= its salesflow id). */
+  recordId: string;
+  occurredAt: string;
+  read: FieldReader;
+  /** For ordering: what this delivery changed (record, or record + property) and when. */
+  version: { key: string; at: number } | null;
+  /** A record fetched in full (HubSpot API), used when salesflow holds nothing for the id. */
+  fallback?: () => Promise<{ read: FieldReader } | { error: string }>;
+}
+
+export interface PreparedDelivery {
+  delivery: Delivery;
+  /** null: the mapping routes no event for this change (acknowledged, ignored). */
+  event: CrmEvent | null;
+}
+
+export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; problems: (FieldProblem & { eventId: string })[] };
+
+export async function prepareDeliveries(
+  mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], owners: OwnerLookup = (o) => store.repIdForOwner(o),
+): Promise<Prepared> {
+  // Later deliveries of a batch see what earlier ones did to the same record.
+  const working = new Map<string, EntityRow | null>();
+  const prepared: PreparedDelivery[] = [];
+  const problems: (FieldProblem & { eventId: string })[] = [];
+  for (const delivery of deliveries) {
+    const key = `${delivery.entity}:${delivery.recordId}`;
+    const before = working.has(key) ? working.get(key)! : await store.stored(delivery.entity, delivery.recordId);
+    let read = delivery.read;
+    if (!before && delivery.fallback) {
+      const full = await delivery.fallback();
+      if ('error' in full) {
+        problems.push({ eventId: delivery.vendorEventId, field: '(record)', message: full.error });
+        continue;
+      }
+      const partial = delivery.read;
+      read = (source) => { const v = partial(source); return v === undefined ? full.read(source) : v; };
+    }
+    const idSource = mapping[delivery.entity].fields.id?.[0];
+    const withId: FieldReader = (source) => (source === idSource ? delivery.recordId : read(source));
+    const translated = await translateRecord(mapping, delivery.entity, 'fields', withId, before, owners);
+    if (!translated.ok) {
+      problems.push(...translated.problems.map((p) => ({ ...p, eventId: delivery.vendorEventId })));
+      continue;
+    }
+    const after = translated.record as EntityRow;
+    working.set(key, after);
+    const type = chooseEvent(mapping, delivery.entity, before, after);
+    if (!type) { prepared.push({ delivery, event: null }); continue; }
+    const parsed = CrmEvent.safeParse({
+      id: `${mapping.name}:${delivery.vendorEventId}`, type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
+    });
+    if (!parsed.success) {
+      problems.push({ eventId: delivery.vendorEventId, field: '(event)', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      continue;
+    }
+    prepared.push({ delivery, event: parsed.data });
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, prepared };
+}
+
+export function describeProblems(problems: (FieldProblem & { eventId: string })[]): string {
+  return problems.map((p) => `event ${p.eventId}: ${p.field}: ${p.message}`).join('; ');
+}

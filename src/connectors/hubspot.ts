@@ -1,0 +1,167 @@
+// HubSpot: request signatures as HubSpot documents them (v3 with a 5-minute timestamp window; v1
+// and v2 for apps that still send those), the webhook's batched event array → deliveries, and
+// the CRM API client that supplies the rest of a record a property-change event does not carry.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Delivery } from './deliveries.js';
+import type { CrmMapping } from './mapping/types.js';
+import type { FieldReader } from './translate.js';
+
+export const HUBSPOT_MAX_AGE_MS = 5 * 60 * 1000;
+
+export interface SignedRequest {
+  method: string;
+  /** The full URI HubSpot called: PUBLIC_URL + path + query. */
+  uri: string;
+  body: Buffer;
+  header(name: string): string | undefined;
+}
+
+export type Verdict = { ok: true } | { ok: false; message: string };
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Checks the newest signature the request carries (v3, else v1/v2 per X-HubSpot-Signature-Version). */
+export function verifyHubSpot(request: SignedRequest, secret: string, now: number): Verdict {
+  const v3 = request.header('x-hubspot-signature-v3');
+  if (v3 !== undefined) {
+    const timestamp = request.header('x-hubspot-request-timestamp');
+    if (!timestamp || !/^\d+$/.test(timestamp)) return { ok: false, message: 'missing or malformed X-HubSpot-Request-Timestamp header (epoch milliseconds)' };
+    const age = now - Number(timestamp);
+    if (age > HUBSPOT_MAX_AGE_MS) return { ok: false, message: `X-HubSpot-Request-Timestamp is ${Math.round(age / 1000)} s old; requests older than 5 minutes are refused (replay protection)` };
+    if (age < -HUBSPOT_MAX_AGE_MS) return { ok: false, message: 'X-HubSpot-Request-Timestamp is more than 5 minutes in the future; check the server clock' };
+    const expected = createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${request.method}${request.uri}`, 'utf8'), request.body, Buffer.from(timestamp, 'utf8')]))
+      .digest();
+    if (!sameBytes(Buffer.from(v3, 'base64'), expected)) {
+      return { ok: false, message: `X-HubSpot-Signature-v3 does not match (signed URI ${request.uri}: PUBLIC_URL must be the address HubSpot calls; secret: HUBSPOT_APP_SECRET must be the app's client secret)` };
+    }
+    return { ok: true };
+  }
+  const legacy = request.header('x-hubspot-signature');
+  if (legacy === undefined) return { ok: false, message: 'missing X-HubSpot-Signature-v3 header' };
+  const version = request.header('x-hubspot-signature-version') ?? 'v1';
+  const source = version === 'v2'
+    ? Buffer.concat([Buffer.from(`${secret}${request.method}${request.uri}`, 'utf8'), request.body])
+    : version === 'v1' ? Buffer.concat([Buffer.from(secret, 'utf8'), request.body]) : null;
+  if (!source) return { ok: false, message: `unknown X-HubSpot-Signature-Version "${version}" (expected v1, v2 or the v3 header)` };
+  const expected = createHash('sha256').update(source).digest();
+  if (!/^[0-9a-fA-F]{64}$/.test(legacy) || !sameBytes(Buffer.from(legacy, 'hex'), expected)) {
+    return { ok: false, message: `X-HubSpot-Signature (${version}) does not match the body` };
+  }
+  return { ok: true };
+}
+
+/** One event of HubSpot's webhook array, as documented. */
+export interface HubSpotEvent {
+  eventId: number | string;
+  subscriptionType: string;
+  objectId: number | string;
+  occurredAt: number;
+  propertyName?: string;
+  propertyValue?: unknown;
+}
+
+export type BatchParse = { ok: true; events: HubSpotEvent[] } | { ok: false; message: string };
+
+export function parseHubSpotBatch(text: string): BatchParse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
+  }
+  if (!Array.isArray(json)) return { ok: false, message: 'expected a JSON array of HubSpot events' };
+  if (json.length > 100) return { ok: false, message: `${json.length} events in one request; HubSpot sends at most 100` };
+  for (const [i, e] of json.entries()) {
+    const event = e as Partial<HubSpotEvent> | null;
+    const missing = ['eventId', 'subscriptionType', 'objectId', 'occurredAt'].filter((k) => event?.[k as keyof HubSpotEvent] === undefined || event?.[k as keyof HubSpotEvent] === null);
+    if (missing.length) return { ok: false, message: `event ${i}: missing ${missing.join(', ')}` };
+    if (typeof event!.occurredAt !== 'number') return { ok: false, message: `event ${i}: occurredAt must be epoch milliseconds` };
+    if (!/^[a-z_]+\.[a-zA-Z_]+$/.test(String(event!.subscriptionType))) return { ok: false, message: `event ${i}: subscriptionType "${event!.subscriptionType}" is not object.change` };
+  }
+  return { ok: true, events: json as HubSpotEvent[] };
+}
+
+/** HubSpot CRM API v3 (objects and owners), against a configurable base URL (HUBSPOT_API_URL). */
+export class HubSpotApi {
+  constructor(private readonly baseUrl: string, private readonly token: string) {}
+
+  private async get(path: string): Promise<{ ok: true; json: unknown } | { ok: false; status: number; message: string }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+        headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (err) {
+      return { ok: false, status: 0, message: `HubSpot API unreachable at ${this.baseUrl}: ${(err as Error).message}` };
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      const detail = (() => { try { return (JSON.parse(text) as { message?: string }).message ?? text; } catch { return text; } })();
+      return { ok: false, status: res.status, message: `HubSpot API ${path.split('?')[0]} answered ${res.status}${detail ? `: ${detail.slice(0, 200)}` : ''}` };
+    }
+    return { ok: true, json: await res.json() };
+  }
+
+  /** GET /crm/v3/objects/{type}/{id}?properties=...: the record's properties as a reader. */
+  async object(type: string, id: string, properties: string[]): Promise<{ read: FieldReader } | { error: string }> {
+    const query = new URLSearchParams({ properties: properties.join(','), archived: 'false' });
+    const res = await this.get(`/crm/v3/objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}?${query}`);
+    if (!res.ok) return { error: res.message };
+    const props = ((res.json as { properties?: Record<string, unknown> }).properties ?? {});
+    return { read: (source) => (source in props ? props[source] : undefined) };
+  }
+
+  /** GET /crm/v3/owners/{id}: the owner's email, to find the rep when no rep has this crm_id yet. */
+  async ownerEmail(ownerId: string): Promise<string | null> {
+    const res = await this.get(`/crm/v3/owners/${encodeURIComponent(ownerId)}?idProperty=id`);
+    if (!res.ok) return null;
+    const email = (res.json as { email?: unknown }).email;
+    return typeof email === 'string' && email.includes('@') ? email : null;
+  }
+}
+
+/** HubSpot's object name in API paths: deal → deals, contact → contacts. */
+function apiType(object: string): string {
+  return object.endsWith('s') ? object : `${object}s`;
+}
+
+/** Deliveries of a batch; deletions and objects the mapping does not take are skipped (listed). */
+export function hubSpotDeliveries(
+  mapping: CrmMapping, events: HubSpotEvent[], api: HubSpotApi | null,
+): { deliveries: Delivery[]; skipped: string[] } {
+  const deliveries: Delivery[] = [];
+  const skipped: string[] = [];
+  for (const event of events) {
+    const [object, change] = event.subscriptionType.split('.');
+    const entity = mapping.deal.objects.includes(object) ? 'deal' : mapping.lead.objects.includes(object) ? 'lead' : null;
+    if (!entity || (change !== 'creation' && change !== 'propertyChange')) {
+      skipped.push(`${event.eventId} (${event.subscriptionType}: not taken by ${mapping.file})`);
+      continue;
+    }
+    const properties = [...new Set(Object.values(mapping[entity].fields).flat())];
+    if (change === 'propertyChange' && event.propertyName && !properties.includes(event.propertyName)) {
+      skipped.push(`${event.eventId} (${event.propertyName}: no salesflow field reads this property)`);
+      continue;
+    }
+    const recordId = String(event.objectId);
+    const changed: Record<string, unknown> = change === 'propertyChange' && event.propertyName ? { [event.propertyName]: event.propertyValue ?? null } : {};
+    deliveries.push({
+      vendorEventId: String(event.eventId),
+      entity,
+      recordId,
+      occurredAt: new Date(event.occurredAt).toISOString(),
+      read: (source) => (source in changed ? changed[source] : undefined),
+      // Per property: HubSpot does not order its events, and a late change of one property must
+      // not be dropped because another property of the record changed since.
+      version: { key: `${object}:${recordId}:${event.propertyName ?? 'creation'}`, at: event.occurredAt },
+      fallback: async () => api
+        ? api.object(apiType(object), recordId, properties)
+        : { error: `${entity} ${recordId} is not in salesflow yet and HUBSPOT_API_TOKEN is not set, so its other properties cannot be read` },
+    });
+  }
+  return { deliveries, skipped };
+}

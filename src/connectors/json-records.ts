@@ -1,0 +1,84 @@
+// CRMs that send records as JSON or form parameters (Zoho CRM workflow webhooks, Fxiaoke, custom
+// systems): the body → records at the mapping's paths → deliveries; and the two ways such senders
+// prove who they are (a shared secret in a header, or an HMAC of the body), compared in constant time.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Delivery } from './deliveries.js';
+import type { CrmMapping, WebhookMapping } from './mapping/types.js';
+import { entityOf, valueAt } from './translate.js';
+import { asText, parseInstant } from './values.js';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** JSON (application/json) or form parameters (application/x-www-form-urlencoded), by content type. */
+export function parseJsonOrForm(body: Buffer, contentType: string | undefined): Parsed<unknown> {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const text = body.toString('utf8');
+  if (type === 'application/x-www-form-urlencoded') {
+    return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
+  }
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json') && type !== 'text/plain') {
+    return { ok: false, message: `unsupported Content-Type "${type}": send application/json or application/x-www-form-urlencoded` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
+/** Equal-length digests compared in constant time, whatever the lengths of the secrets. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+export function verifyHmac(signature: NonNullable<WebhookMapping['signature']>, secret: string, body: Buffer, header: string | undefined): Parsed<true> {
+  if (!header) return { ok: false, message: `missing ${signature.header} header` };
+  const value = header.trim();
+  if (signature.prefix && !value.startsWith(signature.prefix)) {
+    return { ok: false, message: `malformed ${signature.header} header (expected ${signature.prefix}<${signature.encoding} HMAC-${signature.algorithm.toUpperCase()} of the body>)` };
+  }
+  const given = Buffer.from(value.slice(signature.prefix.length), signature.encoding);
+  const expected = createHmac(signature.algorithm, secret).update(body).digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, message: `${signature.header} does not match the body (HMAC-${signature.algorithm.toUpperCase()}, ${signature.encoding})` };
+  }
+  return { ok: true, value: true };
+}
+
+export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt: string): Parsed<{ deliveries: Delivery[]; skipped: string[] }> {
+  const at = valueAt(payload, mapping.webhook.records);
+  if (at === undefined || at === null || typeof at !== 'object') {
+    return { ok: false, message: `no record at "${mapping.webhook.records || '(the body)'}" (webhook.records in ${mapping.file})` };
+  }
+  const records = Array.isArray(at) ? at : [at];
+  if (records.length > 100) return { ok: false, message: `${records.length} records in one request; at most 100` };
+  const deliveries: Delivery[] = [];
+  const skipped: string[] = [];
+  for (const [i, record] of records.entries()) {
+    // A path is looked up in the record first, then in the whole body (an envelope's event id).
+    const read = (path: string) => { const v = valueAt(record, path); return v === undefined ? valueAt(payload, path) : v; };
+    const object = mapping.webhook.objectPath ? asText(read(mapping.webhook.objectPath)) : mapping.webhook.object;
+    if (!object) return { ok: false, message: `record ${i + 1}: no object name at "${mapping.webhook.objectPath}" (webhook.object_path in ${mapping.file})` };
+    const entity = entityOf(mapping, object);
+    if (!entity) { skipped.push(`record ${i + 1} (${object}: not taken by ${mapping.file})`); continue; }
+    const idPath = mapping[entity].fields.id?.[0];
+    const recordId = idPath ? asText(read(idPath)) : null;
+    if (!recordId) return { ok: false, message: `record ${i + 1}: no ${entity} id at "${idPath ?? '(none mapped)'}" (${entity}.fields.id in ${mapping.file})` };
+    const idParts = mapping.webhook.eventId.map((p) => asText(read(p)));
+    if (idParts.length === 0 || idParts.some((p) => p === null)) {
+      return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
+    }
+    const version = mapping.webhook.version ? parseInstant(read(mapping.webhook.version)) : null;
+    deliveries.push({
+      vendorEventId: idParts.join(':'),
+      entity,
+      recordId,
+      occurredAt: version !== null ? new Date(version).toISOString() : receivedAt,
+      read,
+      version: version !== null ? { key: `${object}:${recordId}`, at: version } : null,
+    });
+  }
+  return { ok: true, value: { deliveries, skipped } };
+}

@@ -1,0 +1,111 @@
+// Salesforce outbound messages: the SOAP envelope (up to 100 notifications) parsed with
+// fast-xml-parser, the org checked, each notification → a delivery ordered by LastModifiedDate,
+// and the SOAP answers Salesforce expects (Ack true, or a fault it shows in its delivery queue).
+import { XMLParser } from 'fast-xml-parser';
+import type { Delivery } from './deliveries.js';
+import type { CrmMapping } from './mapping/types.js';
+import { parseInstant } from './values.js';
+
+export const SALESFORCE_MAX_NOTIFICATIONS = 100;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  isArray: (name, path) => path === 'Envelope.Body.notifications.Notification',
+  // No entity expansion beyond XML's own five: a hostile body cannot blow up memory.
+  processEntities: true,
+  htmlEntities: false,
+});
+
+export interface OutboundMessage {
+  organizationId: string;
+  notifications: { id: string; object: string; fields: Record<string, unknown> }[];
+}
+
+export type MessageParse = { ok: true; message: OutboundMessage } | { ok: false; message: string };
+
+function text(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (o['@_nil'] === 'true') return null;
+    return '#text' in o ? String(o['#text']) : null;
+  }
+  return String(v);
+}
+
+export function parseOutboundMessage(xml: string): MessageParse {
+  // Outbound messages never carry a DTD; refusing one rules out entity-expansion attacks.
+  if (/<!DOCTYPE/i.test(xml)) return { ok: false, message: 'a DOCTYPE is not allowed in an outbound message' };
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(xml, true) as Record<string, unknown>;
+  } catch (err) {
+    return { ok: false, message: `body is not well-formed XML: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const notifications = (doc.Envelope as { Body?: { notifications?: Record<string, unknown> } } | undefined)?.Body?.notifications;
+  if (!notifications) return { ok: false, message: 'not a Salesforce outbound message: expected soapenv:Envelope/soapenv:Body/notifications' };
+  const organizationId = text(notifications.OrganizationId);
+  if (!organizationId) return { ok: false, message: 'notifications has no OrganizationId' };
+  const list = (notifications.Notification as unknown[] | undefined) ?? [];
+  if (list.length === 0) return { ok: false, message: 'notifications holds no Notification' };
+  if (list.length > SALESFORCE_MAX_NOTIFICATIONS) return { ok: false, message: `${list.length} notifications in one message; Salesforce sends at most ${SALESFORCE_MAX_NOTIFICATIONS}` };
+  const out: OutboundMessage['notifications'] = [];
+  for (const [i, n] of list.entries()) {
+    const note = n as Record<string, unknown>;
+    const id = text(note.Id);
+    const sObject = note.sObject as Record<string, unknown> | undefined;
+    if (!id || !sObject || typeof sObject !== 'object') return { ok: false, message: `Notification ${i + 1}: missing Id or sObject` };
+    const type = String(sObject['@_type'] ?? '').replace(/^.*:/, '');
+    if (!type) return { ok: false, message: `Notification ${i + 1}: sObject has no xsi:type` };
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(sObject)) {
+      if (key.startsWith('@_')) continue;
+      fields[key] = text(value);
+    }
+    out.push({ id, object: type, fields });
+  }
+  return { ok: true, message: { organizationId, notifications: out } };
+}
+
+/** Org ids are 15 or 18 characters; the 18-character form adds a case-safe suffix to the 15. */
+export function sameOrg(given: string, configured: string): boolean {
+  return given.slice(0, 15) === configured.slice(0, 15) && given.length >= 15;
+}
+
+export function salesforceDeliveries(mapping: CrmMapping, message: OutboundMessage, receivedAt: string): { deliveries: Delivery[]; skipped: string[] } {
+  const deliveries: Delivery[] = [];
+  const skipped: string[] = [];
+  for (const n of message.notifications) {
+    const entity = mapping.deal.objects.includes(n.object) ? 'deal' : mapping.lead.objects.includes(n.object) ? 'lead' : null;
+    const idSource = entity ? mapping[entity].fields.id?.[0] ?? 'Id' : 'Id';
+    const recordId = n.fields[idSource];
+    if (!entity || typeof recordId !== 'string') {
+      skipped.push(`${n.id} (${n.object}: not taken by ${mapping.file})`);
+      continue;
+    }
+    const at = mapping.webhook.version ? parseInstant(n.fields[mapping.webhook.version]) : null;
+    deliveries.push({
+      vendorEventId: n.id,
+      entity,
+      recordId,
+      occurredAt: at !== null ? new Date(at).toISOString() : receivedAt,
+      read: (source) => n.fields[source],
+      version: at !== null ? { key: `${n.object}:${recordId}`, at } : null,
+    });
+  }
+  return { deliveries, skipped };
+}
+
+const envelope = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>\n`;
+
+export const soapAck = envelope('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>');
+
+export function soapFault(message: string, client = true): string {
+  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return envelope(`<soapenv:Fault><faultcode>soapenv:${client ? 'Client' : 'Server'}</faultcode><faultstring>${escaped}</faultstring></soapenv:Fault>`);
+}

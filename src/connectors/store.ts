@@ -1,0 +1,26 @@
+// What connectors read and claim in the data source, as one small async interface, so webhook and
+// import code does not depend on which database (or which data layer) is behind it.
+import { claimRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
+import type { Db } from '../data/db.js';
+import { getDeal } from '../data/deals.js';
+import { getLead } from '../data/leads.js';
+import type { EntityRow } from './translate.js';
+
+export interface CrmStore {
+  /** What salesflow holds for a deal or lead id, or null. */
+  stored(entity: 'deal' | 'lead', id: string): Promise<EntityRow | null>;
+  repIdForOwner(owner: string): Promise<string | null>;
+  setRepCrmId(repId: string, crmId: string): Promise<void>;
+  /** 'stale' when a newer change of the same record was already taken. */
+  claimVersion(source: string, recordKey: string, version: number): Promise<'current' | 'stale'>;
+}
+
+/** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
+export function dataCrmStore(db: Db): CrmStore {
+  return {
+    stored: (entity, id) => (entity === 'deal' ? getDeal(db, id) : getLead(db, id)),
+    repIdForOwner: (owner) => repIdForOwner(db, owner),
+    setRepCrmId: (repId, crmId) => setRepCrmId(db, repId, crmId),
+    claimVersion: (source, key, version) => claimRecordVersion(db, source, key, version),
+  };
+}

@@ -1,0 +1,141 @@
+// One CRM record → one salesflow record, through a mapping: the same code for webhook payloads
+// (API field names) and CSV exports (their column headers). Fields the payload does not carry keep
+// what salesflow already holds, so a property-change event or an outbound message with a few
+// fields updates a deal without blanking the rest. Problems name the CRM's own field, as the user sees it.
+import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
+import type { CrmMapping, Entity, EventType } from './mapping/types.js';
+import { asText, parseAmount, parseDate, stageKey } from './values.js';
+
+export interface FieldProblem {
+  /** The CRM's field or column name. */
+  field: string;
+  message: string;
+}
+
+/** Owner ids → rep ids (reps.crm_id, else a rep's email or name, as exports print owners by name). */
+export type OwnerLookup = (owner: string) => Promise<string | null>;
+
+/** A value of the record by its source name; undefined when the record does not carry that field. */
+export type FieldReader = (source: string) => unknown;
+
+export type TranslatedRecord = DealRecord | LeadRecord | (RepRecord & { crm_id: string });
+
+export type Translated = { ok: true; record: TranslatedRecord } | { ok: false; problems: FieldProblem[] };
+
+/** A salesflow record as plain fields, the shape merges and comparisons work on. */
+export type EntityRow = Record<string, unknown>;
+
+/** A value by dotted path (`properties.amount`, `data.0.id`); '' is the object itself. */
+export function valueAt(value: unknown, path: string): unknown {
+  if (path === '') return value;
+  let current = value;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * Reads the fields the mapping names from one CRM record and converts them; `stored` is what
+ * salesflow holds for the same id (null when new). The result is validated with the same zod
+ * records as salesflow's own CSV and events.
+ */
+export async function translateRecord(
+  mapping: CrmMapping, entity: Entity, via: 'fields' | 'csv', read: FieldReader, stored: EntityRow | null, owners: OwnerLookup,
+): Promise<Translated> {
+  const sources = mapping[entity][via];
+  const problems: FieldProblem[] = [];
+  const values: EntityRow = {};
+  let amountCurrency: string | null = null;
+  for (const [field, paths] of Object.entries(sources)) {
+    const raws = paths.map((p) => read(p));
+    if (raws.every((r) => r === undefined)) continue;
+    const where = paths.join(' + ');
+    const texts = raws.map(asText).filter((t): t is string => t !== null);
+    if (texts.length === 0) { values[field] = null; continue; }
+    const text = texts.join(' ');
+    const fail = (message: string) => problems.push({ field: where, message });
+    switch (`${entity}.${field}`) {
+      case 'deal.amount': {
+        const amount = parseAmount(raws.find((r) => asText(r) !== null));
+        if (!amount.ok) { fail(amount.message); break; }
+        values.amount = amount.value.amount;
+        amountCurrency = amount.value.currency;
+        break;
+      }
+      case 'lead.score': {
+        const score = parseAmount(raws.find((r) => asText(r) !== null));
+        if (!score.ok) fail(score.message); else values.score = score.value.amount;
+        break;
+      }
+      case 'deal.stage': {
+        const stage = mapping.deal.stages[stageKey(text)] ?? (mapping.deal.unknownStage === 'error' ? null : mapping.deal.unknownStage);
+        if (stage === null) {
+          fail(`unknown stage "${text}": map it under deal.stages in ${mapping.file} (to open, won or lost) or set deal.unknown_stage`);
+        } else values.stage = stage;
+        break;
+      }
+      case 'deal.closed_at': case 'rep.start_date': {
+        const date = parseDate(text, mapping.timezone, mapping.dateFormat);
+        if (!date.ok) fail(date.message); else values[field] = date.value;
+        break;
+      }
+      case 'deal.rep': case 'lead.owner': {
+        const rep = await owners(text);
+        if (rep !== null) values[field] = rep;
+        else if (mapping.unknownOwner === 'keep') values[field] = text;
+        else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${mapping.file}`);
+        break;
+      }
+      case 'deal.currency': values.currency = text.toUpperCase(); break;
+      case 'deal.type': values.type = mapping.deal.types[stageKey(text)] ?? (['new', 'renewal', 'expansion'].includes(text) ? text : null); break;
+      default: values[field] = text;
+    }
+  }
+  if (problems.length) return { ok: false, problems };
+
+  const merged: EntityRow = { ...(stored ?? {}), ...values };
+  if (entity === 'deal') {
+    merged.currency ??= amountCurrency ?? mapping.deal.currency;
+    merged.stage ??= 'open';
+  }
+  const schema = entity === 'deal' ? DealRecord : entity === 'lead' ? LeadRecord : RepRecord.extend({ crm_id: RepRecord.shape.id });
+  if (entity === 'rep') merged.id ??= merged.crm_id;
+  const parsed = schema.safeParse(merged);
+  if (parsed.success) return { ok: true, record: parsed.data as TranslatedRecord };
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    const source = sources[field]?.join(' + ') ?? field;
+    const absent = merged[field] === undefined || merged[field] === null;
+    problems.push({
+      field: source,
+      message: absent
+        ? (sources[field] ? 'is required' : `${entity}.${field} is required and ${mapping.file} maps no ${via === 'csv' ? 'column' : 'field'} to it`)
+        : issue.message,
+    });
+  }
+  return { ok: false, problems };
+}
+
+/**
+ * Which salesflow event a change is (the mapping's `events`): a deal whose stage moved to won or
+ * lost is `won`/`lost`; a record salesflow did not hold is `created`; anything else `updated`.
+ */
+export function chooseEvent(mapping: CrmMapping, entity: 'deal' | 'lead', before: EntityRow | null, after: EntityRow): EventType | null {
+  const events = mapping[entity].events;
+  if (entity === 'deal') {
+    const was = before ? before.stage : 'open';
+    if (after.stage !== was && after.stage === 'won' && events.won) return events.won;
+    if (after.stage !== was && after.stage === 'lost' && events.lost) return events.lost;
+  }
+  return before ? events.updated : events.created;
+}
+
+/** Which salesflow entity a CRM object name is, per the mapping (`deal` → deal, `contact` → lead). */
+export function entityOf(mapping: CrmMapping, object: string): 'deal' | 'lead' | null {
+  const lower = object.toLowerCase();
+  if (mapping.deal.objects.some((o) => o.toLowerCase() === lower)) return 'deal';
+  if (mapping.lead.objects.some((o) => o.toLowerCase() === lower)) return 'lead';
+  return null;
+}

@@ -1,0 +1,92 @@
+// How a CRM's raw values become salesflow's: amounts as exact decimal text (never a JS number),
+// dates as calendar days in the mapping's time zone, stages through the mapping's table. Each
+// function returns a value or a sentence saying what was wrong, for FILE:LINE:field and 422 replies.
+import { isCalendarDate } from '../plan/records.js';
+import type { DateFormat } from './mapping/types.js';
+
+export type Converted<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const ok = <T>(value: T): Converted<T> => ({ ok: true, value });
+const bad = (message: string): Converted<never> => ({ ok: false, message });
+
+/** A vendor value as text: JSON numbers keep their digits, objects with an `id` (Zoho's Owner) give it. */
+export function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value.trim() === '' ? null : value.trim();
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object' && 'id' in value) return asText((value as { id: unknown }).id);
+  return null;
+}
+
+/**
+ * "1500.5", "1,500.50", "USD 1,500.50", "$1500" → "1500.5" / "1500.50" and the code when one is
+ * written. A JSON number is read through its shortest text, which is exact for amounts of up to 15
+ * significant digits; longer ones are refused rather than silently rounded.
+ */
+export function parseAmount(raw: unknown): Converted<{ amount: string; currency: string | null }> {
+  if (typeof raw === 'number' && (!Number.isFinite(raw) || raw.toString().replace(/[-.]/g, '').replace(/e.*$/, '').length > 15)) {
+    return bad(`${raw} has too many digits to be exact as a JSON number; send the amount as a string`);
+  }
+  const text = asText(raw);
+  if (text === null) return bad('is empty');
+  const match = /^(?:([A-Z]{3})\s*)?[$€£¥]?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
+  if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}`);
+  let digits = match[2];
+  if (digits.includes(',')) {
+    if (!/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(digits)) return bad(`expected an amount like 1,500.50, got ${JSON.stringify(text)}`);
+    digits = digits.replace(/,/g, '');
+  }
+  return ok({ amount: digits, currency: match[1] ?? match[3] ?? null });
+}
+
+
+/** The calendar day an instant falls on in a time zone. */
+function dayIn(instant: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/**
+ * A date as the CRM wrote it → `YYYY-MM-DD`. Instants (ISO timestamps with an offset, epoch
+ * milliseconds as HubSpot sends them) become the day they fall on in `timezone`: a deal closed at
+ * 23:30 in New York is closed that day, not the next one in UTC. Plain dates and local date-times
+ * are taken as written, in `format` when slashed.
+ */
+export function parseDate(raw: unknown, timezone: string, format: DateFormat): Converted<string> {
+  const text = asText(raw);
+  if (text === null) return bad('is empty');
+  if (/^\d{11,14}$/.test(text)) return ok(dayIn(new Date(Number(text)), timezone));
+  const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  if (iso) {
+    if (!isCalendarDate(iso[1])) return bad(`${text} is not a calendar date`);
+    if (iso[3]) {
+      const instant = new Date(`${iso[1]}T${iso[2]}${iso[3]}`);
+      if (Number.isNaN(instant.getTime())) return bad(`${text} is not a valid timestamp`);
+      return ok(dayIn(instant, timezone));
+    }
+    return ok(iso[1]);
+  }
+  const slashed = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$/.exec(text);
+  if (slashed && format !== 'YYYY-MM-DD') {
+    const [month, day] = format === 'MM/DD/YYYY' ? [slashed[1], slashed[2]] : [slashed[2], slashed[1]];
+    const date = `${slashed[3]}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+    if (!isCalendarDate(date)) return bad(`${text} is not a calendar date in ${format}`);
+    return ok(date);
+  }
+  return bad(`expected a date like ${format === 'YYYY-MM-DD' ? '2026-03-31' : format.replace('MM', '03').replace('DD', '31').replace('YYYY', '2026')} or an ISO timestamp, got ${JSON.stringify(text)}`);
+}
+
+/** An instant (ISO text or epoch ms) as epoch milliseconds, for ordering deliveries; null when absent or unreadable. */
+export function parseInstant(raw: unknown): number | null {
+  const text = asText(raw);
+  if (text === null) return null;
+  if (/^\d{11,14}$/.test(text)) return Number(text);
+  const ms = Date.parse(text.replace(' ', 'T'));
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Stage lookup ignores case and surrounding spaces: exports write "Closed Won", the API `closedwon`. */
+export function stageKey(value: string): string {
+  return value.trim().toLowerCase();
+}

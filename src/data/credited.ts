@@ -1,0 +1,581 @@
+// Statement facts of rules with `credit` or `convert` (SPEC "incentive, in depth"): every deal
+// of the window is credited to its reps — 100% to `deal.rep`, or by its shares, or to the
+// managers above its rep — and converted at the rate effective on its `closed_at`, exactly
+// (amount × share ÷ 100 × rate on BigInt, never rounded). Metrics and spiffs then read credited
+// amounts, and each rep's won credited deals are kept as facts (CreditedDeal) that the statement
+// lists and a later correction (a clawback) can read back. Rules without either keep the grouped
+// SQL scan of metrics.ts.
+import { sql } from 'kysely';
+import { Decimal } from '../money/index.js';
+import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { holds } from '../plan/evaluate.js';
+import type { DealRecord, RepRecord } from '../plan/records.js';
+import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
+import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
+import type { CreditShare, CreditType } from './credits.js';
+import type { Db } from './db.js';
+import { chr, groupConcat, streamRows } from './dialect.js';
+import { dealColumns } from './deals.js';
+import { RateTable } from './rates.js';
+import { repColumns } from './reps.js';
+import { conditionToSql } from './sql-condition.js';
+import { compareBinary } from './text-order.js';
+
+type Cell = string | number | null;
+
+const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+/** One credit of a deal: to whom, how much of it, and why. */
+interface Credit { rep: string; share: string; type: CreditedDeal['type'] }
+
+// Money below 2^53 micros adds up exactly in a JS number; past it, sums move to BigInt.
+const SAFE = 2 ** 52;
+
+/** Exact micros sum kept in a number while it is safe, with the overflow in a BigInt. */
+class MicrosSum {
+  small = 0;
+  big = 0n;
+  add(micros: number): void {
+    this.small += micros;
+    if (this.small > SAFE || this.small < -SAFE) { this.big += BigInt(this.small); this.small = 0; }
+  }
+  /** A sum SQL made, as integer text. */
+  addText(micros: string): void {
+    this.big += BigInt(micros);
+  }
+  fixed(extra: Fixed): Fixed {
+    return addFixed({ units: this.big + BigInt(this.small), scale: 6 }, extra);
+  }
+}
+
+interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
+
+interface RepAcc {
+  /** Won revenue: whole own deals as integer micros, everything else exact. */
+  revenueMicros: MicrosSum;
+  newMicros: MicrosSum;
+  revenue: Fixed;
+  newRevenue: Fixed;
+  wonCount: number;
+  lostCount: number;
+  pipeline: Fixed;
+  custom: Map<string, MetricAcc>;
+  spiffDeals: Record<string, string[]>;
+  leftOut: LeftOutDeal[];
+  credited: CreditedDeal[];
+}
+
+const HUNDRED_SHARE = '100';
+
+function newAcc(): RepAcc {
+  return {
+    revenueMicros: new MicrosSum(), newMicros: new MicrosSum(),
+    revenue: FIXED_ZERO, newRevenue: FIXED_ZERO, wonCount: 0, lostCount: 0, pipeline: FIXED_ZERO,
+    custom: new Map(), spiffDeals: {}, leftOut: [], credited: [],
+  };
+}
+
+/** Who manages whom: rep ids by lower-cased email, and each rep's manager email. */
+class Chain {
+  private readonly byEmail = new Map<string, string[]>();
+  private readonly managerOf = new Map<string, string | null>();
+  constructor(reps: { id: string; email: string; manager: string | null }[]) {
+    for (const r of reps) {
+      const key = r.email.toLowerCase();
+      const ids = this.byEmail.get(key);
+      if (ids) ids.push(r.id); else this.byEmail.set(key, [r.id]);
+      this.managerOf.set(r.id, r.manager ? r.manager.toLowerCase() : null);
+    }
+  }
+
+  /** The reps above `rep`: its manager(s), or every level up the chain (a cycle stops the walk). */
+  above(rep: string, allLevels: boolean): string[] {
+    const found: string[] = [];
+    const seen = new Set<string>([rep]);
+    let level = [rep];
+    while (level.length) {
+      const next: string[] = [];
+      for (const id of level) {
+        const email = this.managerOf.get(id);
+        for (const manager of (email && this.byEmail.get(email)) || []) {
+          if (seen.has(manager)) continue;
+          seen.add(manager);
+          found.push(manager);
+          next.push(manager);
+        }
+      }
+      if (!allLevels) break;
+      level = next;
+    }
+    return found;
+  }
+
+  hasReports(rep: RepRecord): boolean {
+    const email = rep.email?.toLowerCase();
+    for (const manager of this.managerOf.values()) if (manager === email) return true;
+    return false;
+  }
+}
+
+function creditsOf(rule: IncentiveRule, owner: string, shares: CreditShare[], chain: Chain | null): Credit[] {
+  const own: Credit = { rep: owner, share: HUNDRED_SHARE, type: 'own' };
+  switch (rule.credit) {
+    case undefined: return [own];
+    case 'team':
+    case 'team_all_levels':
+      return chain!.above(owner, rule.credit === 'team_all_levels').map((rep) => ({ rep, share: HUNDRED_SHARE, type: 'team' }));
+    default: {
+      const revenue = shares.filter((s) => s.type === 'revenue');
+      const overlay = shares.filter((s) => s.type === 'overlay');
+      const split = revenue.length ? revenue.map((s): Credit => ({ rep: s.rep, share: s.share, type: 'revenue' })) : [own];
+      const over = overlay.map((s): Credit => ({ rep: s.rep, share: s.share, type: 'overlay' }));
+      return rule.credit === 'splits' ? split : rule.credit === 'overlay' ? over : [...split, ...over];
+    }
+  }
+}
+
+const HUNDRED: Fixed = { units: 100n, scale: 0 };
+
+/** amount × rate × share ÷ 100, exactly (no rounding: lines round once, later). */
+export function creditedAmount(amount: Fixed, share: Fixed, rate: Fixed | null): Fixed {
+  const converted = rate ? mulFixed(amount, rate) : amount;
+  if (cmpFixed(share, HUNDRED) === 0) return converted;
+  const p = mulFixed(converted, share);
+  return { units: p.units, scale: p.scale + 2 };
+}
+
+const moneyFact = (f: Fixed, currency: string): MetricFact => ({ type: 'money', amount: plainFixed(f), currency });
+
+function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, currency: string): MetricFact {
+  if (def) {
+    const a = acc.custom.get(name);
+    if (!a || a.n === 0) {
+      if (def.aggregate === 'count') return { type: 'number', value: '0' };
+      if (def.aggregate === 'sum') return def.type === 'money' ? moneyFact(FIXED_ZERO, currency) : { type: 'number', value: '0' };
+      return { type: 'null' };
+    }
+    if (def.aggregate === 'count') return { type: 'number', value: String(a.n) };
+    const value = def.aggregate === 'sum' ? plainFixed(a.sum)
+      : def.aggregate === 'min' ? plainFixed(a.min!)
+      : def.aggregate === 'max' ? plainFixed(a.max!)
+      : new Decimal(plainFixed(a.sum)).div(a.n).toFixed();
+    return def.type === 'money' ? { type: 'money', amount: value, currency } : { type: 'number', value };
+  }
+  switch (name) {
+    case 'revenue': return moneyFact(acc.revenue, currency);
+    case 'new_revenue': return moneyFact(acc.newRevenue, currency);
+    case 'deals_won': return { type: 'number', value: String(acc.wonCount) };
+    case 'win_rate': {
+      const decided = acc.wonCount + acc.lostCount;
+      return decided === 0 ? { type: 'null' } : { type: 'percent', value: new Decimal(acc.wonCount).times(100).div(decided).toFixed() };
+    }
+    case 'avg_deal_size':
+      return acc.wonCount === 0 ? { type: 'null' } : { type: 'money', amount: new Decimal(plainFixed(acc.revenue)).div(acc.wonCount).toFixed(), currency };
+    case 'pipeline': return moneyFact(acc.pipeline, currency);
+    default: throw new Error(`credited facts: unknown metric ${name}`);
+  }
+}
+
+/** Whether an expression reads `deal.amount` (converted in JS, so its SQL form would read the unconverted amount). */
+function readsDealAmount(expr: Expr | null): boolean {
+  if (!expr) return false;
+  switch (expr.kind) {
+    case 'field': return expr.entity === 'deal' && expr.field === 'amount';
+    case 'binary': return readsDealAmount(expr.left) || readsDealAmount(expr.right);
+    case 'not': case 'neg': return readsDealAmount(expr.operand);
+    case 'in': return readsDealAmount(expr.operand) || expr.items.some(readsDealAmount);
+    default: return false;
+  }
+}
+
+/** A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator per row. */
+interface DealTest { column: number | null; where: Expr | null }
+
+/** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
+async function dealSource(db: Db, window: DateWindow): Promise<string> {
+  if (db.dialect !== 'sqlite') return 'deals d';
+  const total = (await sql<{ n: number | null }>`SELECT MAX(rowid) AS n FROM deals`.execute(db.kysely)).rows[0]?.n;
+  if (!total) return 'deals d';
+  const inWindow = (await sql<{ n: number }>`SELECT COUNT(*) AS n FROM deals WHERE closed_at BETWEEN ${window.start} AND ${window.end}`
+    .execute(db.kysely)).rows[0].n;
+  return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
+}
+
+/**
+ * Facts of every rep in `reps` for a rule with `credit` or `convert`, from one scan of the deals
+ * of the window (and open or undated deals when a metric reads them) with their credit shares
+ * joined. Conditions run in SQL where they translate faithfully; a deal credited 100% to its own
+ * rep in the rule's currency adds its integer micros, anything else its exact BigInt product.
+ */
+export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[]): Promise<Map<string, StatementFacts>> {
+  return (await creditedFacts(db, rule, reps, window, metrics, false)) as Map<string, StatementFacts>;
+}
+
+/** Credited facts read one rep at a time, in rep id order, as the reps stream by. */
+export interface CreditedCursor {
+  /** The facts of `rep`; reps must come in strictly increasing id order (SQLite BINARY). */
+  forRep(rep: RepRecord): Promise<StatementFacts>;
+  close(): Promise<void>;
+}
+
+/**
+ * A cursor over the credited facts of every rep, from one scan grouped by the credited rep (the
+ * share's rep for a split deal, else the deal's rep), so statements can be handed over as they
+ * are computed; null for rules it does not serve (team and overlay credit, conditions or metrics
+ * only JS can evaluate, open or undated deals), which take gatherCreditedFacts.
+ */
+export async function creditedCursor(db: Db, rule: IncentiveRule, window: DateWindow, metrics: string[]): Promise<CreditedCursor | null> {
+  if (rule.credit !== undefined && rule.credit !== 'splits') return null;
+  return (await creditedFacts(db, rule, [], window, metrics, true)) as CreditedCursor | null;
+}
+
+async function creditedFacts(
+  db: Db, rule: IncentiveRule, reps: RepRecord[], window: DateWindow, metrics: string[], cursor: boolean,
+): Promise<Map<string, StatementFacts> | CreditedCursor | null> {
+  const currency = rule.currency;
+  const wanted = new Map<string, RepAcc>(reps.map((r) => [r.id, newAcc()]));
+  const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
+  const scanOpen = metrics.includes('pipeline');
+  const scanUndated = custom.length > 0;
+  const team = rule.credit === 'team' || rule.credit === 'team_all_levels';
+  const splits = rule.credit !== undefined && !team;
+  const rates = rule.convert ? await RateTable.into(db, currency) : null;
+  const chain = team ? new Chain(await db.kysely.selectFrom('reps').select(['id', 'email', 'manager']).execute()) : null;
+
+  // Columns: the deal, then one 0/1 column per condition SQL can take, then the joined credit.
+  // Micros past 2^52 come back as null (a JS number would round them): those deals take the exact path.
+  const columns = ['d.id', 'd.rep', 'd.amount', 'CASE WHEN abs(d.amount_micros) < 4503599627370496 THEN d.amount_micros END', 'd.currency', 'd.stage', 'd.type', 'd.closed_at'];
+  let needsRep = false;
+  let needsRecord = false;
+  const test = (where: Expr | null): DealTest => {
+    if (where === null) return { column: null, where: null };
+    const translated = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
+    if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
+    needsRep ||= translated.needsRep;
+    columns.push(`CASE WHEN ${translated.sql} THEN 1 ELSE 0 END`);
+    return { column: columns.length - 1, where: null };
+  };
+  const spiffTests = rule.spiffs.map((sp) => test(sp.where));
+  const customTests = custom.map((n) => test(rule.metrics[n].where));
+  const creditAt = columns.length;
+  if (splits) columns.push('c.rep', 'c.share', 'c.type');
+  const recordAt = columns.length;
+  if (needsRecord) {
+    columns.push(...dealColumns.map((c) => `d.${c}`));
+    columns.push(...repColumns.map((c) => `r.${c}`));
+  }
+
+  const extra: string[] = [];
+  if (scanOpen) extra.push(`d.stage = 'open'`);
+  if (scanUndated) extra.push('d.closed_at IS NULL');
+  const creditTypes = rule.credit === 'splits' ? "('revenue')" : rule.credit === 'overlay' ? "('overlay')" : "('revenue', 'overlay')";
+  const from = scanUndated || scanOpen ? 'deals d' : await dealSource(db, window);
+  // SQLite joins deals outermost, so a deal's share rows come one after the other; PostgreSQL may
+  // hash-join, so there the order is asked for.
+  const query = sql<Cell[]>`SELECT ${sql.raw(columns.join(', '))} FROM ${sql.raw(from)}
+    ${sql.raw(needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : '')}
+    ${sql.raw(splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : '')}
+    WHERE (d.closed_at BETWEEN ${window.start} AND ${window.end})${sql.raw(extra.map((x) => ` OR (${x})`).join(''))}
+    ${sql.raw(db.dialect === 'sqlite' ? '' : 'ORDER BY d.id')}`.compile(db.kysely);
+
+
+  // Most deals are the rep's own, whole, in the rule's currency, read by SQL-only conditions:
+  // they add their integer micros and counts without any other work.
+  const ownCredit = rule.credit === undefined || rule.credit === 'splits' || rule.credit === 'all';
+  const fastOwn = ownCredit && !scanOpen && custom.length === 0 && spiffTests.every((t) => t.where === null);
+
+  if (cursor) return fastOwn ? groupedCursor() : null;
+  // Then SQL groups those per rep, and only the other deals (split, foreign) come to JS one by one.
+  if (!(fastOwn && await groupedScan())) {
+    // Rows of one deal arrive together (one per joined share): gathered, then credited.
+    let current: Cell[] | null = null;
+    let shares: CreditShare[] = [];
+    const flush = () => {
+      if (current) creditDeal(current, shares);
+      current = null;
+      shares = [];
+    };
+    for await (const batch of streamRows(db, query, 10_000)) {
+      for (const raw of batch) {
+        const row = raw as Cell[];
+        // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
+        if (typeof row[3] === 'string') row[3] = Number(row[3]);
+        if (current !== null && current[0] !== row[0]) flush();
+        if (current === null) current = row;
+        if (splits && row[creditAt] !== null) shares.push({ rep: row[creditAt] as string, share: row[creditAt + 1] as string, type: row[creditAt + 2] as CreditType });
+      }
+    }
+    flush();
+  }
+
+  /**
+   * One grouped scan of the window, like the plain rules' (metrics.ts): per owner rep, the sums
+   * and counts of its own whole deals in the rule's currency (no share row of the credit's types),
+   * and the detail of every other deal (one text per joined share row) that JS credits as the
+   * row scan would, so per-row JS work is only for split and foreign deals. False (nothing
+   * applied) when that cannot be read faithfully — a field holding a separator character, a sum
+   * past int64 — and the row scan is used instead.
+   */
+  async function groupedScan(): Promise<boolean> {
+    const rows: Cell[][] = [];
+    try {
+      for await (const batch of streamRows(db, groupedQuery(false), 10_000)) for (const row of batch) rows.push(row as Cell[]);
+    } catch (err) {
+      // SQLite's SUM stops at int64; the row scan adds past it in BigInt.
+      if (err instanceof Error && /integer overflow/i.test(err.message)) return false;
+      throw err;
+    }
+    // Read everything before applying anything, so a fallback starts from clean accumulators.
+    const others = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
+    for (const row of rows) if (!readDetails(row, others)) return false;
+    for (const row of rows) {
+      const acc = wanted.get(row[0] as string);
+      if (acc) addOwn(acc, row);
+    }
+    for (const { row, shares } of others.values()) creditDeal(row, shares);
+    return true;
+  }
+
+  /**
+   * The grouped scan's text: one row per owner rep (`byCredited` false) or per credited rep —
+   * the share's rep for a split deal, else the deal's rep (`byCredited`, in rep id order). Its
+   * columns: the rep; the won micros sum, new-deal micros sum, won and lost counts of its own
+   * whole deals in the rule's currency; per spiff the ids of those it matches; the details of
+   * every other deal, one text per joined share row.
+   */
+  function groupedQuery(byCredited: boolean) {
+    const dialect = db.dialect;
+    const unit = chr(dialect, 31);
+    const record = chr(dialect, 30);
+    const own = `${splits ? 'c.deal IS NULL AND ' : ''}d.currency = ${quote(currency)}`;
+    const ownWon = `${own} AND d.stage = 'won'`;
+    const spiffSql = spiffTests.map((t) => (t.column === null ? null : columns[t.column]));
+    const detail = detailFields().map((f) => `COALESCE(CAST(${f} AS TEXT), '')`).join(` || ${unit} || `);
+    const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
+    return sql.raw<Cell[]>(`SELECT ${key},
+      CAST(SUM(CASE WHEN ${ownWon} THEN d.amount_micros END) AS TEXT),
+      CAST(SUM(CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END) AS TEXT),
+      SUM(CASE WHEN ${ownWon} THEN 1 ELSE 0 END),
+      SUM(CASE WHEN ${own} AND d.stage = 'lost' THEN 1 ELSE 0 END),
+      ${spiffSql.map((c) => groupConcat(dialect, `CASE WHEN ${ownWon}${c ? ` AND ${c} = 1` : ''} THEN d.id END`, unit) + ', ').join('')}
+      ${groupConcat(dialect, `CASE WHEN NOT (${own}) THEN ${detail} END`, record)}
+      FROM ${from}
+      ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
+      ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
+      WHERE d.closed_at BETWEEN ${quote(window.start)} AND ${quote(window.end)}
+      GROUP BY ${key}${byCredited ? ` ORDER BY ${key}` : ''}`).compile(db.kysely);
+  }
+
+  /** The detail fields in the row scan's column order: the deal, its spiff test columns (0/1), the joined share. */
+  function detailFields(): string[] {
+    return [
+      'd.id', 'd.rep', 'd.amount', columns[3], 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
+      ...columns.slice(8, creditAt),
+      ...(splits ? ['c.rep', 'c.share', 'c.type'] : []),
+    ];
+  }
+
+  /** The detail texts of a grouped row into deals with their shares; false when one does not read back. */
+  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
+    const texts = row[5 + spiffTests.length];
+    if (texts === null || texts === '') return true;
+    const width = detailFields().length;
+    for (const one of String(texts).split('\x1e')) {
+      const f = one.split('\x1f');
+      if (f.length !== width) return false;
+      const id = f[0];
+      let deal = into.get(id);
+      if (!deal) {
+        const dealRow: Cell[] = [id, f[1], f[2], f[3] === '' ? null : Number(f[3]), f[4], f[5], f[6] === '' ? null : f[6], f[7] === '' ? null : f[7]];
+        for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i]));
+        deal = { row: dealRow, shares: [] };
+        into.set(id, deal);
+      }
+      if (splits && f[creditAt] !== '') deal.shares.push({ rep: f[creditAt], share: f[creditAt + 1], type: f[creditAt + 2] as CreditType });
+    }
+    return true;
+  }
+
+  /** A grouped row's own whole deals into the rep's accumulator. */
+  function addOwn(acc: RepAcc, row: Cell[]): void {
+    if (row[1] !== null) acc.revenueMicros.addText(String(row[1]));
+    if (row[2] !== null) acc.newMicros.addText(String(row[2]));
+    acc.wonCount += Number(row[3] ?? 0);
+    acc.lostCount += Number(row[4] ?? 0);
+    for (let i = 0; i < spiffTests.length; i++) {
+      const ids = row[5 + i];
+      if (ids === null || ids === '') continue;
+      const list = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+      for (const id of String(ids).split('\x1f')) list.push(id);
+    }
+  }
+
+  /**
+   * The cursor: grouped rows by credited rep, walked side by side with the caller's reps. Each
+   * detail row of a rep's group is one of its credits (a deal's share to it, or its own foreign
+   * deal), credited to that rep alone.
+   */
+  function groupedCursor(): CreditedCursor {
+    const batches = streamRows(db, groupedQuery(true), 2000);
+    let batch: Cell[][] = [];
+    let at = 0;
+    let done = false;
+    let last: string | null = null;
+    const current = async (): Promise<Cell[] | null> => {
+      while (!done && at >= batch.length) {
+        const next = await batches.next();
+        if (next.done) { done = true; batch = []; } else { batch = next.value as Cell[][]; at = 0; }
+      }
+      return done ? null : batch[at];
+    };
+    return {
+      async forRep(rep: RepRecord): Promise<StatementFacts> {
+        if (last !== null && compareBinary(rep.id, last) <= 0) throw new Error(`creditedCursor: rep ${rep.id} asked after ${last}`);
+        last = rep.id;
+        // Rows of reps not asked for (not selected, or no such rep) are passed over.
+        let row = at < batch.length ? batch[at] : await current();
+        while (row !== null && compareBinary(row[0] as string, rep.id) < 0) {
+          at++;
+          row = at < batch.length ? batch[at] : await current();
+        }
+        const acc = newAcc();
+        if (row !== null && row[0] === rep.id) {
+          const deals = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
+          if (!readDetails(row, deals)) throw new Error(`credited facts of rep ${rep.id}: a deal or rep field holds a control character (U+001E or U+001F)`);
+          addOwn(acc, row);
+          // The credit functions find the rep's accumulator in `wanted`: only this rep's, so a
+          // split deal credits here only the share of this group's rep.
+          wanted.clear();
+          wanted.set(rep.id, acc);
+          for (const deal of deals.values()) creditDeal(deal.row, deal.shares);
+          wanted.clear();
+        }
+        return factsOf(rep, acc);
+      },
+      async close(): Promise<void> {
+        if (!done) { done = true; await batches.return(undefined); }
+      },
+    };
+  }
+
+  function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
+    const id = row[0] as string;
+    const owner = row[1] as string;
+    const dealCurrency = row[4] as string;
+    const stage = row[5] as string;
+    const closedAt = row[7] as string | null;
+    const inWindow = closedAt !== null && closedAt >= window.start && closedAt <= window.end;
+    if (fastOwn && dealShares.length === 0 && dealCurrency === currency && row[3] !== null) {
+      const acc = wanted.get(owner);
+      if (!acc || !inWindow) return;
+      if (stage === 'won') {
+        acc.revenueMicros.add(row[3] as number);
+        if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+        acc.wonCount++;
+        for (let i = 0; i < spiffTests.length; i++) {
+          const t = spiffTests[i];
+          if (t.column === null || row[t.column] === 1) (acc.spiffDeals[rule.spiffs[i].id] ??= []).push(id);
+        }
+      } else if (stage === 'lost') {
+        acc.lostCount++;
+      }
+      return;
+    }
+    const credits = creditsOf(rule, owner, dealShares, chain);
+    if (credits.length === 0) return;
+
+    let rate: { rate: string; from: string } | null = null;
+    let leftOut: LeftOutDeal | null = null;
+    if (dealCurrency !== currency) {
+      const on = closedAt ?? window.end;
+      const effective = rates?.on(dealCurrency, on) ?? null;
+      if (effective) rate = { rate: effective.rate, from: effective.from };
+      else leftOut = { id, amount: row[2] as string, currency: dealCurrency, stage, ...(rates ? { noRateOn: on } : {}) };
+    }
+    // The deal as conditions the evaluator runs see it: in the rule's currency when converted.
+    let record: { deal: DealRecord; rep: RepRecord | undefined } | null = null;
+    const evaluated = () => {
+      if (record) return record;
+      const deal = Object.fromEntries(dealColumns.map((c, i) => [c, row[recordAt + i]])) as unknown as DealRecord;
+      const repRow = row.slice(recordAt + dealColumns.length);
+      const rep = repRow[0] === null ? undefined : Object.fromEntries(repColumns.map((c, i) => [c, repRow[i]])) as unknown as RepRecord;
+      const amount = rate ? plainFixed(mulFixed(parseFixed(deal.amount)!, parseFixed(rate.rate)!)) : deal.amount;
+      record = { deal: rate ? { ...deal, amount, currency } : deal, rep };
+      return record;
+    };
+    const passes = (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated()));
+    const rateFixed = rate ? parseFixed(rate.rate)! : null;
+    let amount: Fixed | null = null;
+
+    for (const credit of credits) {
+      const acc = wanted.get(credit.rep);
+      if (!acc) continue;
+      if (leftOut) {
+        if (inWindow) acc.leftOut.push(leftOut);
+        continue;
+      }
+      // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
+      const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
+      let credited: Fixed | null = null;
+      const exact = () => (credited ??= creditedAmount(amount ??= parseFixed(row[2] as string)!, parseFixed(credit.share)!, rateFixed));
+      if (inWindow && stage === 'won') {
+        if (plain) {
+          acc.revenueMicros.add(row[3] as number);
+          if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+        } else {
+          acc.revenue = addFixed(acc.revenue, exact());
+          if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
+        }
+        acc.wonCount++;
+        // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
+        if (credit.type !== 'own' || rate) {
+          acc.credited.push({
+            deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: dealCurrency,
+            ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
+          });
+        }
+        for (let i = 0; i < rule.spiffs.length; i++) {
+          if (!passes(spiffTests[i])) continue;
+          const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+          if (!ids.includes(id)) ids.push(id);
+        }
+      } else if (inWindow && stage === 'lost') {
+        acc.lostCount++;
+      }
+      if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
+      for (let i = 0; i < custom.length; i++) {
+        if (!inWindow && closedAt !== null) continue;
+        if (!passes(customTests[i])) continue;
+        const value = exact();
+        const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
+        a.sum = addFixed(a.sum, value);
+        a.n++;
+        if (a.min === null || cmpFixed(value, a.min) < 0) a.min = value;
+        if (a.max === null || cmpFixed(value, a.max) > 0) a.max = value;
+        acc.custom.set(custom[i], a);
+      }
+    }
+  }
+
+  const facts = new Map<string, StatementFacts>();
+  for (const rep of reps) facts.set(rep.id, factsOf(rep, wanted.get(rep.id)!));
+  return facts;
+
+  /** A rep's facts from its accumulated deals. */
+  function factsOf(rep: RepRecord, acc: RepAcc): StatementFacts {
+    acc.revenue = acc.revenueMicros.fixed(acc.revenue);
+    acc.newRevenue = acc.newMicros.fixed(acc.newRevenue);
+    const values: Record<string, MetricFact> = {};
+    for (const name of metrics) values[name] = metricFact(name, rule.metrics[name], acc, currency);
+    for (const spiff of rule.spiffs) (acc.spiffDeals[spiff.id] ??= []).sort();
+    if (acc.credited.length > 1) acc.credited.sort((a, b) => (a.deal < b.deal ? -1 : a.deal > b.deal ? 1 : a.type < b.type ? -1 : 1));
+    if (acc.leftOut.length > 1) acc.leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const notes = chain && !chain.hasReports(rep)
+      ? [`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`]
+      : [];
+    return {
+      window, metrics: values, spiffDeals: acc.spiffDeals, leftOut: acc.leftOut, credited: acc.credited,
+      ...(notes.length ? { notes } : {}),
+    };
+  }
+}

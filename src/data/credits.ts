@@ -1,0 +1,124 @@
+// Deal credits (SPEC "incentive, in depth"): `import --kind credits` with columns
+// deal,rep,share,type, and the read the credited-deal facts use. A deal's rows in a file replace
+// all of its stored rows; its revenue shares must total exactly 100% (overlay shares may total
+// anything); deal and rep must exist. Any bad row: nothing is written.
+import { addFixed, cmpFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { readCsvRows } from './csv-rows.js';
+import { transaction, type Db } from './db.js';
+import type { ImportProblem, ImportResult } from './import.js';
+
+export const creditColumns = ['deal', 'rep', 'share', 'type'] as const;
+export type CreditType = 'revenue' | 'overlay';
+
+export interface CreditShare {
+  rep: string;
+  /** Percent as plain decimal text ("60", "33.3333"). */
+  share: string;
+  type: CreditType;
+}
+
+const HUNDRED: Fixed = { units: 100n, scale: 0 };
+
+/** "60", "60%", "33.3333" → the percent as exact text; null when it is not a share. */
+function parseShare(text: string): Fixed | null {
+  const value = parseFixed(text.endsWith('%') ? text.slice(0, -1).trim() : text);
+  return value && value.scale <= 6 ? value : null;
+}
+
+/** Which of these ids the table has (in batches, so a large file is a few queries, not one per row). */
+async function existing(db: Db, table: 'deals' | 'reps', ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db.kysely.selectFrom(table).select('id').where('id', 'in', unique.slice(i, i + 500)).execute();
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
+}
+
+export async function importCredits(db: Db, text: string, file: string): Promise<ImportResult> {
+  const read = readCsvRows(text, file, 'credits', creditColumns, ['deal', 'rep', 'share']);
+  if (!read.ok) return read;
+  const problems: ImportProblem[] = [];
+  const deals = await existing(db, 'deals', read.rows.map((r) => r.values.deal));
+  const reps = await existing(db, 'reps', read.rows.map((r) => r.values.rep));
+  const knownDeal = { get: (id: string) => (deals.has(id) ? 1 : undefined) };
+  const knownRep = { get: (id: string) => (reps.has(id) ? 1 : undefined) };
+  const byDeal = new Map<string, { line: number; credit: CreditShare }[]>();
+  const seen = new Map<string, number>();
+  for (const { line, values } of read.rows) {
+    const type = values.type ?? 'revenue';
+    if (type !== 'revenue' && type !== 'overlay') {
+      problems.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"` });
+      continue;
+    }
+    const share = parseShare(values.share);
+    if (!share || share.units <= 0n) {
+      problems.push({ file, line, field: 'share', message: `expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "${values.share}"` });
+      continue;
+    }
+    if (knownDeal.get(values.deal) === undefined) {
+      problems.push({ file, line, field: 'deal', message: `unknown deal "${values.deal}" (import deals first)` });
+      continue;
+    }
+    if (knownRep.get(values.rep) === undefined) {
+      problems.push({ file, line, field: 'rep', message: `unknown rep "${values.rep}" (import reps first)` });
+      continue;
+    }
+    const key = `${values.deal}\u001f${values.rep}\u001f${type}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({ file, line, field: 'rep', message: `rep "${values.rep}" already has ${type === 'overlay' ? 'an' : 'a'} ${type} share of deal "${values.deal}" (line ${first})` });
+      continue;
+    }
+    seen.set(key, line);
+    const rows = byDeal.get(values.deal) ?? [];
+    rows.push({ line, credit: { rep: values.rep, share: plainFixed(share), type } });
+    byDeal.set(values.deal, rows);
+  }
+  for (const [deal, rows] of byDeal) {
+    const revenue = rows.filter((r) => r.credit.type === 'revenue');
+    if (revenue.length === 0) continue;
+    const total = revenue.reduce((sum, r) => addFixed(sum, parseFixed(r.credit.share)!), FIXED_ZERO);
+    if (cmpFixed(total, HUNDRED) !== 0) {
+      problems.push({
+        file, line: revenue[0].line, field: 'share',
+        message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${revenue.map((r) => r.line).join(', ')})`,
+      });
+    }
+  }
+  if (problems.length) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
+
+  const now = new Date().toISOString();
+  let inserted = 0;
+  // One transaction: a deal's old rows go and its new ones come together, or not at all.
+  await transaction(db, async (tx) => {
+    const dealIds = [...byDeal.keys()];
+    for (let i = 0; i < dealIds.length; i += 500) {
+      await tx.kysely.deleteFrom('credits').where('deal', 'in', dealIds.slice(i, i + 500)).execute();
+    }
+    const rows = [...byDeal].flatMap(([deal, list]) => list.map(({ credit }) => ({ deal, rep: credit.rep, share: credit.share, type: credit.type, updated_at: now })));
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx.kysely.insertInto('credits').values(rows.slice(i, i + 500)).execute();
+    }
+    inserted = rows.length;
+  });
+  return { ok: true, inserted, updated: 0, warnings: [] };
+}
+
+/** The shares of deals closed in [start, end] (and of undated deals), by deal id. */
+export async function creditsOfDeals(db: Db, window: { start: string; end: string }): Promise<Map<string, CreditShare[]>> {
+  const rows = await db.kysely.selectFrom('credits as c').innerJoin('deals as d', 'd.id', 'c.deal')
+    .select(['c.deal', 'c.rep', 'c.share', 'c.type'])
+    .where((eb) => eb.or([eb('d.closed_at', '>=', window.start).and('d.closed_at', '<=', window.end), eb('d.closed_at', 'is', null)]))
+    .orderBy('c.deal').orderBy('c.type', 'desc').orderBy('c.rep')
+    .execute();
+  const byDeal = new Map<string, CreditShare[]>();
+  for (const { deal, rep, share, type: t } of rows) {
+    const type = t as CreditType;
+    const list = byDeal.get(deal);
+    if (list) list.push({ rep, share, type });
+    else byDeal.set(deal, [{ rep, share, type }]);
+  }
+  return byDeal;
+}

@@ -1,0 +1,47 @@
+// What the CRM connectors keep beside the entities: each rep's CRM owner id (reps.crm_id) and the
+// newest change seen per CRM record, so an older delivery never overwrites newer data.
+import { sql } from 'kysely';
+import { transaction, type Db } from './db.js';
+
+/**
+ * The rep a CRM owner value names: by crm_id, else by email, else by name when exactly one rep
+ * has it (CSV exports print owners by name, webhooks by id).
+ */
+export async function repIdForOwner(db: Db, owner: string): Promise<string | null> {
+  const byCrmId = await db.kysely.selectFrom('reps').select('id').where('crm_id', '=', owner).executeTakeFirst();
+  if (byCrmId) return byCrmId.id;
+  const byEmail = await db.kysely.selectFrom('reps').select('id')
+    .where(sql`lower(email)`, '=', sql`lower(${owner})`).orderBy('id').limit(1).executeTakeFirst();
+  if (byEmail) return byEmail.id;
+  const byName = await db.kysely.selectFrom('reps').select('id').where('name', '=', owner).limit(2).execute();
+  return byName.length === 1 ? byName[0].id : null;
+}
+
+/** Gives `crmId` to one rep; a rep that had it before (a reassigned CRM user) loses it. */
+export async function setRepCrmId(db: Db, repId: string, crmId: string): Promise<void> {
+  await transaction(db, async (tx) => {
+    await tx.kysely.updateTable('reps').set({ crm_id: null }).where('crm_id', '=', crmId).where('id', '<>', repId).execute();
+    await tx.kysely.updateTable('reps').set({ crm_id: crmId }).where('id', '=', repId).execute();
+  });
+}
+
+export async function getRepCrmId(db: Db, repId: string): Promise<string | null> {
+  const row = await db.kysely.selectFrom('reps').select('crm_id').where('id', '=', repId).executeTakeFirst();
+  return row?.crm_id ?? null;
+}
+
+/**
+ * Records `version` (epoch ms) as the newest seen for a CRM record unless a newer one is already
+ * there, in one statement (two servers at once cannot both win). An equal version is a repeat of
+ * the same change and passes: its event id then decides whether it is a duplicate.
+ */
+export async function claimRecordVersion(db: Db, source: string, recordKey: string, version: number): Promise<'current' | 'stale'> {
+  const taken = await db.kysely.insertInto('crm_versions')
+    .values({ source, record_key: recordKey, version })
+    .onConflict((oc) => oc.columns(['source', 'record_key'])
+      .doUpdateSet((eb) => ({ version: eb.ref('excluded.version') }))
+      .where(sql<boolean>`excluded.version >= crm_versions.version`))
+    .returning('version')
+    .executeTakeFirst();
+  return taken ? 'current' : 'stale';
+}

@@ -1,0 +1,47 @@
+// The header-and-rows part of a CSV import shared by the kinds that are not §4 entities
+// (credits, rates): the header must name known columns once each and every required one; each
+// row becomes a record of trimmed non-empty values with its line. Problems carry FILE:LINE.
+import { parseCsv } from './csv.js';
+import type { ImportProblem } from './import.js';
+
+export interface CsvRow { line: number; values: Record<string, string> }
+
+export type CsvRows = { ok: true; rows: CsvRow[] } | { ok: false; problems: ImportProblem[] };
+
+export function readCsvRows(text: string, file: string, kind: string, columns: readonly string[], required: readonly string[]): CsvRows {
+  const parsed = parseCsv(text);
+  if (!parsed.ok) return { ok: false, problems: [{ file, line: parsed.line, field: null, message: parsed.message }] };
+  const [header, ...records] = parsed.records;
+  if (!header) return { ok: false, problems: [{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} columns (${columns.join(', ')})` }] };
+  const names = header.fields.map((h) => h.trim().toLowerCase());
+  const problems: ImportProblem[] = [];
+  names.forEach((name, i) => {
+    if (!columns.includes(name)) {
+      problems.push({ file, line: header.line, field: null, message: `unknown column "${name}" for ${kind}; the columns are ${columns.join(', ')}` });
+    } else if (names.indexOf(name) !== i) {
+      problems.push({ file, line: header.line, field: null, message: `column "${name}" appears twice` });
+    }
+  });
+  const missing = required.filter((c) => !names.includes(c));
+  if (missing.length) problems.push({ file, line: header.line, field: null, message: `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` });
+  if (problems.length) return { ok: false, problems };
+
+  const rows: CsvRow[] = [];
+  for (const record of records) {
+    if (record.fields.length !== names.length) {
+      problems.push({ file, line: record.line, field: null, message: `row has ${record.fields.length} fields, the header has ${names.length}` });
+      continue;
+    }
+    const values: Record<string, string> = {};
+    names.forEach((name, i) => {
+      const value = record.fields[i].trim();
+      if (value !== '') values[name] = value;
+    });
+    let complete = true;
+    for (const column of required) {
+      if (values[column] === undefined) { problems.push({ file, line: record.line, field: column, message: 'is required' }); complete = false; }
+    }
+    if (complete) rows.push({ line: record.line, values });
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, rows };
+}

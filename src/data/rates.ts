@@ -1,0 +1,97 @@
+// Exchange rates (SPEC "incentive, in depth"): `import --kind rates` with columns
+// currency,to,rate,from (1 `currency` = `rate` `to`, effective from `from` until the pair's next
+// row), and the lookup conversion uses: the rate effective on a deal's `closed_at`, for its
+// currency to the rule's, with no inverse and no chains. A file with any bad row writes nothing.
+import { parseFixed, plainFixed } from '../money/fixed.js';
+import { parseDay } from '../payouts/period.js';
+import { readCsvRows } from './csv-rows.js';
+import { transaction, type Db } from './db.js';
+import type { ImportProblem, ImportResult } from './import.js';
+
+export const rateColumns = ['currency', 'to', 'rate', 'from'] as const;
+
+const CODE = /^[A-Z]{3}$/;
+
+export async function importRates(db: Db, text: string, file: string): Promise<ImportResult> {
+  const read = readCsvRows(text, file, 'rates', rateColumns, rateColumns);
+  if (!read.ok) return read;
+  const problems: ImportProblem[] = [];
+  const seen = new Map<string, number>();
+  const rows: { currency: string; to: string; rate: string; from: string }[] = [];
+  for (const { line, values } of read.rows) {
+    const { currency, to, from } = values;
+    let bad = false;
+    for (const field of ['currency', 'to'] as const) {
+      if (!CODE.test(values[field])) {
+        problems.push({ file, line, field, message: `expected a currency code of 3 capital letters (ISO 4217), like EUR, got "${values[field]}"` });
+        bad = true;
+      }
+    }
+    if (!bad && currency === to) { problems.push({ file, line, field: 'to', message: `a rate converts between two currencies; both are ${currency}` }); bad = true; }
+    const rate = parseFixed(values.rate);
+    if (!rate || rate.units <= 0n || rate.scale > 8) {
+      problems.push({ file, line, field: 'rate', message: `expected a rate more than 0 with at most 8 decimals, like 1.08345, got "${values.rate}"` });
+      bad = true;
+    }
+    if (parseDay(from) === null) { problems.push({ file, line, field: 'from', message: `expected a date YYYY-MM-DD, got "${from}"` }); bad = true; }
+    if (bad) continue;
+    const key = `${currency}\u001f${to}\u001f${from}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({ file, line, field: 'from', message: `a second ${currency} to ${to} rate from ${from} (first on line ${first})` });
+      continue;
+    }
+    seen.set(key, line);
+    rows.push({ currency, to, rate: plainFixed(rate!), from });
+  }
+  if (problems.length) return { ok: false, problems };
+
+  const now = new Date().toISOString();
+  let inserted = 0;
+  let updated = 0;
+  await transaction(db, async (tx) => {
+    for (const r of rows) {
+      const exists = await tx.kysely.selectFrom('rates').select('rate')
+        .where('currency', '=', r.currency).where('to_currency', '=', r.to).where('from_date', '=', r.from).executeTakeFirst();
+      if (exists) updated++; else inserted++;
+      await tx.kysely.insertInto('rates').values({ currency: r.currency, to_currency: r.to, rate: r.rate, from_date: r.from, updated_at: now })
+        .onConflict((oc) => oc.columns(['currency', 'to_currency', 'from_date']).doUpdateSet((eb) => ({
+          rate: eb.ref('excluded.rate'), updated_at: eb.ref('excluded.updated_at'),
+        })))
+        .execute();
+    }
+  });
+  return { ok: true, inserted, updated, warnings: [] };
+}
+
+export interface EffectiveRate { from: string; rate: string }
+
+/** Rates into `to`, by source currency, each list in ascending `from` order. */
+export class RateTable {
+  constructor(private readonly byCurrency: Map<string, EffectiveRate[]>) {}
+
+  static async into(db: Db, to: string): Promise<RateTable> {
+    const rows = await db.kysely.selectFrom('rates').select(['currency', 'from_date', 'rate'])
+      .where('to_currency', '=', to).orderBy('currency').orderBy('from_date').execute();
+    const byCurrency = new Map<string, EffectiveRate[]>();
+    for (const { currency, from_date: from, rate } of rows) {
+      const list = byCurrency.get(currency);
+      if (list) list.push({ from, rate }); else byCurrency.set(currency, [{ from, rate }]);
+    }
+    return new RateTable(byCurrency);
+  }
+
+  /** The rate effective on `date` (the last row from on or before it), or null. */
+  on(currency: string, date: string): EffectiveRate | null {
+    const list = this.byCurrency.get(currency);
+    if (!list) return null;
+    let lo = 0;
+    let hi = list.length - 1;
+    let found: EffectiveRate | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].from <= date) { found = list[mid]; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found;
+  }
+}

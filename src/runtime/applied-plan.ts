@@ -1,0 +1,201 @@
+// The applied plan is the one truth: `apply` records the compiled plan in the data
+// source, and `serve`, `events send` and `payouts run` run that plan, whatever folder they start in.
+// Rule paths on their command line are a trial of a local change: they run those rules instead and
+// say so. A long-running `serve` asks the data source for the applied plan's hash before each use
+// (one indexed row), so a new apply takes effect without a restart.
+import { resolve } from 'node:path';
+import type { Config } from '../config.js';
+import type { Db } from '../data/db.js';
+import { redact } from '../data/source.js';
+import {
+  type AppliedPlanInfo, appliedPlanHead, latestAppliedPlan, recordAppliedPlan, type RuleHash,
+} from '../data/plans.js';
+import { Plan } from '../plan/schema.js';
+import { gitStateOf } from './git-state.js';
+import type { TemporalClient } from './client.js';
+import { connect, DEFAULT_RULE_PATHS, type Loaded, loadPlan, openData } from './session.js';
+
+export type { AppliedPlanInfo, RuleHash } from '../data/plans.js';
+
+/** What a command runs, and where it came from. */
+export interface PlanInUse {
+  plan: Plan;
+  /** The applied version when the plan was read from the data source; null for a trial of rule paths. */
+  applied: AppliedPlanInfo | null;
+  /** Set for a trial: the sentence the command prints (it is not running the applied plan). */
+  notice: string | null;
+}
+
+export function shortHash(hash: string): string {
+  return hash.slice(0, 12);
+}
+
+export function ruleHashesOf(plan: Plan): Record<string, RuleHash> {
+  return Object.fromEntries(plan.rules.map((r) => [r.id, { name: r.name, kind: r.kind, version: r.version }]));
+}
+
+/** Records `plan` (compiled from `paths`) as the applied plan unless it already is; git state included. */
+export async function recordPlan(db: Db, plan: Plan, paths: string[]): Promise<{ recorded: boolean; applied: AppliedPlanInfo }> {
+  const rulePaths = paths.length > 0 ? paths : DEFAULT_RULE_PATHS;
+  const git = gitStateOf(rulePaths);
+  return recordAppliedPlan(db, {
+    hash: plan.hash,
+    planJson: JSON.stringify(plan),
+    ruleHashes: ruleHashesOf(plan),
+    ruleCount: plan.rules.length,
+    gitCommit: git?.commit ?? null,
+    gitDirty: git ? git.dirty : null,
+    rulePaths,
+  });
+}
+
+/** One line about an applied version: `version 3, plan 1a2b…, git abc123 (dirty), applied 2026-…`. */
+export function describeApplied(info: AppliedPlanInfo): string {
+  const git = info.gitCommit ? `git ${info.gitCommit.slice(0, 12)}${info.gitDirty ? ' with uncommitted changes' : ''}` : 'not in git';
+  return `version ${info.version}, plan ${shortHash(info.hash)}, ${info.ruleCount} rule(s), ${git}, applied ${info.appliedAt}`;
+}
+
+/**
+ * The data source as shown to people: a PostgreSQL URL without its password, a SQLite path made
+ * absolute (the default DATABASE_URL is relative, and another folder is the usual surprise).
+ */
+export function dataSourceName(config: Pick<Config, 'databasePath'>): string {
+  const target = config.databasePath;
+  if (target.includes('://')) return redact(target);
+  return target === ':memory:' ? target : resolve(target);
+}
+
+export function noAppliedPlanMessage(config: Pick<Config, 'databasePath'>): string {
+  return `no plan has been applied to the data source ${dataSourceName(config)} yet: run "salesflow apply [rule paths]" ` +
+    '(every process must share DATABASE_URL; or give rule paths to try rules without applying them)';
+}
+
+/** The applied plan as recorded, checked against the plan schema (a newer salesflow may have written it). */
+export async function readAppliedPlan(db: Db): Promise<{ plan: Plan; info: AppliedPlanInfo } | null> {
+  const row = await latestAppliedPlan(db);
+  if (!row) return null;
+  const parsed = Plan.safeParse(JSON.parse(row.planJson));
+  if (!parsed.success) {
+    throw new AppliedPlanError(
+      `the applied plan (version ${row.version}, ${shortHash(row.hash)}) is not a plan this salesflow can run: ` +
+        `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}; upgrade salesflow or apply again`,
+    );
+  }
+  const { planJson: _json, ...info } = row;
+  return { plan: parsed.data, info };
+}
+
+/** A problem with what is recorded (not a bug): the command prints it and exits 1. */
+export class AppliedPlanError extends Error {}
+
+/**
+ * The plan a command runs: the applied one, or, when rule paths are given, those rules as a trial
+ * (with the notice saying it is not the applied plan and which hash runs instead).
+ */
+export async function planToRun(db: Db, config: Pick<Config, 'databasePath'>, paths: string[]): Promise<Loaded<PlanInUse>> {
+  if (paths.length > 0) {
+    const local = await loadPlan(paths);
+    if (!local.ok) return local;
+    const head = await appliedPlanHead(db);
+    return { ok: true, value: { plan: local.value, applied: null, notice: trialNotice(local.value, paths, head) } };
+  }
+  let applied;
+  try {
+    applied = await readAppliedPlan(db);
+  } catch (err) {
+    if (err instanceof AppliedPlanError) return { ok: false, message: err.message };
+    throw err;
+  }
+  if (!applied) return { ok: false, message: noAppliedPlanMessage(config) };
+  return { ok: true, value: { plan: applied.plan, applied: applied.info, notice: null } };
+}
+
+/**
+ * The data source, the plan to run and a Temporal connection, in that order: a missing applied
+ * plan is reported before Temporal is tried. Whatever was opened is closed again on a failure.
+ */
+export async function openWithPlan(
+  config: Config, paths: string[],
+): Promise<Loaded<{ db: Db; temporal: TemporalClient; plan: PlanInUse }>> {
+  const db = await openData(config);
+  if (!db.ok) return db;
+  const plan = await planToRun(db.value, config, paths).catch(async (err: unknown) => {
+    await db.value.close();
+    throw err;
+  });
+  if (!plan.ok) {
+    await db.value.close();
+    return plan;
+  }
+  const temporal = await connect(config);
+  if (!temporal.ok) {
+    await db.value.close();
+    return temporal;
+  }
+  return { ok: true, value: { db: db.value, temporal: temporal.value, plan: plan.value } };
+}
+
+function trialNotice(plan: Plan, paths: string[], head: { version: number; hash: string } | null): string {
+  const running = `NOT running the applied plan: running plan ${shortHash(plan.hash)} from ${paths.join(' ')}`;
+  const applied = !head
+    ? 'no plan has been applied yet'
+    : head.hash === plan.hash
+      ? `the same content as the applied plan, version ${head.version}`
+      : `the applied plan is ${shortHash(head.hash)}, version ${head.version}`;
+  return `${running} (${applied}); runs started here record plan ${shortHash(plan.hash)}. ` +
+    `"salesflow apply ${paths.join(' ')}" makes these rules the applied plan.`;
+}
+
+/**
+ * The applied plan for a long-running process: each `current()` compares the recorded head with
+ * the one it holds and reads the plan again only when another apply recorded a new version.
+ */
+export class AppliedPlanSource {
+  private held: { plan: Plan; info: AppliedPlanInfo } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Pick<Config, 'databasePath'>,
+    /** Told when a newer applied plan is picked up (serve logs it). */
+    private readonly onChange?: (info: AppliedPlanInfo, previous: AppliedPlanInfo) => void,
+  ) {}
+
+  async current(): Promise<{ plan: Plan; info: AppliedPlanInfo }> {
+    const head = await appliedPlanHead(this.db);
+    if (!head) throw new AppliedPlanError(noAppliedPlanMessage(this.config));
+    if (this.held?.info.version === head.version) return this.held;
+    const read = await readAppliedPlan(this.db);
+    if (!read) throw new AppliedPlanError(noAppliedPlanMessage(this.config));
+    const previous = this.held?.info ?? null;
+    this.held = read;
+    if (previous) this.onChange?.(read.info, previous);
+    return read;
+  }
+}
+
+/** A rule in a difference: its id beside what the plan records of it. */
+export type RuleRef = RuleHash & { id: string };
+
+export interface RuleDifference {
+  added: RuleRef[];
+  changed: { id: string; name: string; kind: string; applied: string; local: string }[];
+  removed: RuleRef[];
+  unchanged: number;
+}
+
+/** What the working copy's rules change against the applied plan, rule by rule (by id and content hash). */
+export function diffRules(applied: Record<string, RuleHash>, local: Record<string, RuleHash>): RuleDifference {
+  const diff: RuleDifference = { added: [], changed: [], removed: [], unchanged: 0 };
+  for (const [id, rule] of Object.entries(local)) {
+    const before = applied[id];
+    if (!before) diff.added.push({ id, ...rule });
+    else if (before.version !== rule.version) diff.changed.push({ id, name: rule.name, kind: rule.kind, applied: before.version, local: rule.version });
+    else diff.unchanged++;
+  }
+  for (const [id, rule] of Object.entries(applied)) if (!(id in local)) diff.removed.push({ id, ...rule });
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  diff.added.sort(byName);
+  diff.removed.sort(byName);
+  diff.changed.sort(byName);
+  return diff;
+}

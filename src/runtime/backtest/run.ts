@@ -1,0 +1,262 @@
+// `salesflow backtest`: the plan replayed over a past window on the Java time-skipping server, with
+// the production workflows and activities, against a throwaway in-memory copy of the data source
+// and a local mail catcher. Nothing reaches anyone and the real data source is only read.
+//
+// The server starts at the real now; the workflows see the window instead through a constant clock
+// offset (src/workflows/backtest-clock.ts) that this client puts in every run's memo. The driver
+// walks the window's actions in time order — goal periods starting and scheduled sequences'
+// ticks (one run per rep, as the dispatch workflow starts them), events from the log (routed as
+// the webhook routes them) and incentive periods ending (the statement function) — skipping server
+// time forward to each, so timers of the runs already going fire in between, as they would have.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { createActivities, createMailer, type Activities } from '../../activities/index.js';
+import { openDatabase, type Db } from '../../data/db.js';
+import { eachStatementForPeriod } from '../../data/period-statements.js';
+import { parseEvent } from '../../events/schema.js';
+import type { CrmEvent } from '../../events/schema.js';
+import type { Plan } from '../../plan/schema.js';
+import { startTimeSkippingEnv } from '../../temporal/index.js';
+import type { DispatchInput } from '../../workflows/api.js';
+import { BACKTEST_CLOCK_MEMO } from '../../workflows/backtest-clock.js';
+import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workflows/dispatch.js';
+import { routeEvent } from '../events.js';
+import { startMailCatcher } from '../mail-catcher.js';
+import { workflowsPath } from '../worker.js';
+import { emailEntries, sortTimeline, statementEntry, type TimelineEntry } from './timeline.js';
+import {
+  eventBounds, goalStartMs, periodEndMs, periodsEnding, periodsOverlapping, scheduleTicks, type BacktestWindow,
+} from './window.js';
+
+export interface BacktestOptions {
+  plan: Plan;
+  /** The real data source, SQLite or PostgreSQL. Only read (copied into memory); open it read-only. */
+  source: Db;
+  window: BacktestWindow;
+  /** Base of links in the rendered emails (never followed). */
+  publicUrl: string;
+  /** A test's already running time-skipping environment; otherwise one is started and torn down. */
+  testEnv?: TestWorkflowEnvironment;
+  /** Stops the replay between two steps (Ctrl-C), tearing the server down, with an AbortError. */
+  signal?: AbortSignal;
+  /** Called before each step of the replay with the replayed time it has reached. */
+  onProgress?: (done: number, total: number, replayedTime: string) => void;
+}
+
+export interface BacktestResult {
+  timeline: TimelineEntry[];
+  /** Things the user should know (an incentive outside its effective dates, a malformed event). */
+  notes: string[];
+  counts: { workflowsStarted: number; events: number };
+}
+
+type Action =
+  | { at: number; kind: 'dispatch'; input: DispatchInput }
+  | { at: number; kind: 'event'; event: CrmEvent }
+  | { at: number; kind: 'statements'; ruleIndex: number; period: string };
+
+/** The tables a replay reads; outbox, caught mail and recorded statements are produced afresh. */
+const COPIED_TABLES = ['reps', 'deals', 'credits', 'rates', 'leads', 'events', 'suppressions', 'ledger', 'crm_versions'] as const;
+const COPY_CHUNK = 500;
+
+/**
+ * The data source (SQLite or PostgreSQL) copied into an in-memory SQLite database through the
+ * query builder: the replay writes there (outbox, routed events, the entities they carry) and the
+ * real data source is only read.
+ */
+export async function throwawayCopy(source: Db, window: BacktestWindow): Promise<{ db: Db; events: CrmEvent[]; notes: string[] }> {
+  const db = await openDatabase(':memory:');
+  for (const table of COPIED_TABLES) {
+    const all = await source.kysely.selectFrom(table).selectAll().execute();
+    for (let i = 0; i < all.length; i += COPY_CHUNK) {
+      await db.kysely.insertInto(table).values(all.slice(i, i + COPY_CHUNK) as never).execute();
+    }
+  }
+  const { fromMs, toMs } = eventBounds(window);
+  const notes: string[] = [];
+  const events: CrmEvent[] = [];
+  for (const row of await db.kysely.selectFrom('events').select(['id', 'occurred_at', 'payload']).execute()) {
+    const at = Date.parse(row.occurred_at);
+    if (!(at >= fromMs && at < toMs)) continue;
+    const parsed = parseEvent(row.payload);
+    if (!parsed.ok) {
+      notes.push(`event ${row.id} in the log is not a valid event, left out: ${parsed.message}`);
+      continue;
+    }
+    events.push(parsed.event);
+  }
+  // Routed again during the replay, they must not look like events seen before; unsubscribes
+  // recorded since the window began are made again by the replayed events, at their time.
+  for (let i = 0; i < events.length; i += COPY_CHUNK) {
+    await db.kysely.deleteFrom('events').where('id', 'in', events.slice(i, i + COPY_CHUNK).map((e) => e.id)).execute();
+  }
+  await db.kysely.deleteFrom('suppressions').where('created_at', '>=', new Date(fromMs).toISOString()).execute();
+  events.sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at) || (a.id < b.id ? -1 : 1));
+  return { db, events, notes };
+}
+
+function plannedActions(plan: Plan, window: BacktestWindow, events: CrmEvent[]): Action[] {
+  const actions: Action[] = [];
+  plan.rules.forEach((rule, ruleIndex) => {
+    if (rule.kind === 'goal') {
+      for (const period of periodsOverlapping(window, rule.period)) {
+        actions.push({
+          at: goalStartMs(window, period), kind: 'dispatch',
+          input: { rule, action: 'goal-period-start', period: period.label },
+        });
+      }
+    } else if (rule.kind === 'incentive') {
+      for (const period of periodsEnding(window, rule.period)) {
+        actions.push({ at: periodEndMs(period, rule.timezone), kind: 'statements', ruleIndex, period: period.label });
+      }
+    } else if (rule.trigger.kind === 'schedule') {
+      for (const tick of scheduleTicks(window, rule.trigger.schedule)) {
+        const firedAt = new Date(tick).toISOString();
+        actions.push({
+          at: tick, kind: 'dispatch',
+          input: { rule, action: 'sequence-tick', inRepZones: true, firedAt },
+        });
+      }
+    }
+  });
+  for (const event of events) actions.push({ at: Date.parse(event.occurred_at), kind: 'event', event });
+  // Stable: at one instant, plan order, then events in log order.
+  return actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i).map(({ a }) => a);
+}
+
+const PAGE = 100;
+
+/**
+ * What the dispatch workflow does when a schedule fires, done from the client: the same rep pages
+ * (the dispatch activity) and the same run per rep (`childFor`). Not the dispatch workflow itself:
+ * the Java test server keeps a time-skipping lock when a child outlives its abandoning parent, and
+ * then never skips again (see tests/workflows/scheduled-sequence-timezones.test.ts).
+ */
+async function fanOut(
+  input: DispatchInput, at: number, activities: Pick<Activities, 'dispatchReps'>, start: (child: ChildStart) => Promise<void>,
+): Promise<number> {
+  const period = dispatchPeriod(input, at);
+  const occurrence = input.rule.kind === 'sequence' ? tickDate(input, at) : null;
+  let started = 0;
+  for (let afterRepId = ''; ;) {
+    const page = await activities.dispatchReps({ rule: input.rule, period, afterRepId, limit: PAGE });
+    if (page.reps.length === 0) return started;
+    const children = page.reps.map((rep) => childFor(input, rep, period, occurrence)).filter((c): c is ChildStart => c !== null);
+    await Promise.all(children.map(start));
+    started += children.length;
+    afterRepId = page.reps[page.reps.length - 1].id;
+  }
+}
+
+/** Every run this client starts carries the clock offset (children and continue-as-new inherit it). */
+function clockInterceptor(offsetMs: number): WorkflowClientInterceptor {
+  return {
+    startWithDetails(input, next) {
+      return next({ ...input, options: { ...input.options, memo: { ...input.options.memo, [BACKTEST_CLOCK_MEMO]: offsetMs } } });
+    },
+  };
+}
+
+/** The production workflows bundled with the clock interceptor (about a second of webpack). */
+async function backtestBundle(): Promise<{ code: string }> {
+  const entry = workflowsPath();
+  const clock = path.join(path.dirname(entry), `backtest-clock${path.extname(entry)}`);
+  const quiet = () => {};
+  return bundleWorkflowCode({
+    workflowsPath: entry,
+    workflowInterceptorModules: [clock],
+    logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: (m) => console.warn(m), error: (m) => console.error(m) },
+  });
+}
+
+const HOUR = 3_600_000;
+
+export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  const { plan, window } = options;
+  const { db, events, notes } = await throwawayCopy(options.source, window);
+  const sentAt = new Map<string, number>();
+  const timeline: TimelineEntry[] = [];
+  let workflowsStarted = 0;
+  const ownsEnv = !options.testEnv;
+  // The test server's launcher stops the JIT at C1 for a fast start; a replay runs long enough for
+  // the optimizing compiler to pay (later JVM flags win). Set the variable to choose otherwise.
+  if (ownsEnv) process.env.TEMPORAL_TEST_SERVER_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
+  const started = await Promise.allSettled([
+    options.testEnv ?? startTimeSkippingEnv(),
+    startMailCatcher(db, {
+      onMail: (mail) => {
+        const date = /^date:\s*(.+)$/im.exec(mail.raw.slice(0, mail.raw.search(/\r?\n\r?\n/)))?.[1];
+        if (mail.message_id && date) sentAt.set(mail.message_id, Date.parse(date));
+      },
+    }),
+    backtestBundle(),
+  ] as const);
+  const [envStart, catcherStart, bundleStart] = started;
+  if (envStart.status === 'rejected' || catcherStart.status === 'rejected' || bundleStart.status === 'rejected') {
+    // Whatever did start is stopped again before the failure is reported.
+    if (envStart.status === 'fulfilled' && ownsEnv) await envStart.value.teardown();
+    if (catcherStart.status === 'fulfilled') await catcherStart.value.close();
+    await db.close();
+    throw started.map((r) => (r.status === 'rejected' ? r.reason : null)).find((reason) => reason !== null);
+  }
+  const [testEnv, catcher, bundle] = [envStart.value, catcherStart.value, bundleStart.value];
+  const mailer = createMailer(catcher.smtpUrl);
+  try {
+    const namespace = testEnv.namespace ?? 'default';
+    const taskQueue = `backtest-${randomBytes(4).toString('hex')}`;
+    // Workflow time = server time + offset: the replay begins when `from` begins in the earliest zone.
+    const offset = window.startMs - (await testEnv.currentTimeMs());
+    const client = new Client({ connection: testEnv.connection, namespace, interceptors: { workflow: [clockInterceptor(offset)] } });
+    const virtualNow = async () => (await testEnv.currentTimeMs()) + offset;
+    const activities = createActivities({
+      db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
+    });
+    const worker = await Worker.create({
+      connection: testEnv.nativeConnection,
+      namespace,
+      taskQueue,
+      workflowBundle: bundle,
+      activities,
+    });
+    const routeDeps = {
+      client, db, plan,
+      config: { temporal: { address: testEnv.address, namespace, taskQueue } },
+    };
+
+    await worker.runUntil(async () => {
+      const actions = plannedActions(plan, window, events);
+      for (const [done, action] of actions.entries()) {
+        options.signal?.throwIfAborted();
+        options.onProgress?.(done, actions.length, new Date(action.at).toISOString());
+        const wait = action.at - (await virtualNow());
+        if (wait > 0) await testEnv.sleep(wait);
+        if (action.kind === 'dispatch') {
+          workflowsStarted += await fanOut(action.input, action.at, activities, (child) =>
+            client.workflow.start(child.workflowType, { taskQueue, workflowId: child.workflowId, args: child.args }).then(() => {}));
+        } else if (action.kind === 'event') {
+          const routed = await routeEvent(routeDeps, action.event);
+          workflowsStarted += routed.started.length;
+        } else {
+          const rule = plan.rules[action.ruleIndex];
+          if (rule.kind !== 'incentive') continue;
+          const run = await eachStatementForPeriod(db, rule, action.period, (s) => { timeline.push(statementEntry(s, action.at)); });
+          if (!run.ok) notes.push(`no statements of "${rule.name}" for ${action.period}: ${run.message}`);
+        }
+      }
+      // On to the moment `to` has ended everywhere, and an hour past it so nothing due at that
+      // midnight is still in flight; later emails fall outside the window and are not reported.
+      const wait = window.endMs + HOUR - (await virtualNow());
+      if (wait > 0) await testEnv.sleep(wait);
+    });
+    timeline.push(...(await emailEntries(db, plan, window, sentAt)));
+    return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
+  } finally {
+    mailer.close();
+    await catcher.close();
+    if (ownsEnv) await testEnv.teardown();
+    await db.close();
+  }
+}

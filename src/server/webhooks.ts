@@ -1,0 +1,201 @@
+// CRM webhooks (docs/crm.md): POST /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and
+// /webhooks/generic/NAME. Each is verified the way its vendor documents, translated through its
+// mapping (src/connectors), and routed exactly like POST /events: same router, same workflows,
+// same idempotency (the event id is the CRM's own, prefixed with the source). Order of checks:
+// configured, size, signature/org, shape, translation of every record; only then is anything
+// routed, so a rejected request stores nothing.
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { genericSecretVariable } from '../config.js';
+import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
+import { HubSpotApi, hubSpotDeliveries, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
+import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
+import { findMapping } from '../connectors/mapping/load.js';
+import type { CrmMapping } from '../connectors/mapping/types.js';
+import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
+import { dataCrmStore } from '../connectors/store.js';
+import type { OwnerLookup } from '../connectors/translate.js';
+import type { RouteEvent, ServerContext } from './context.js';
+import { ROUTE_TIMEOUT_MS, RouteTimeout, withTimeout } from './events.js';
+import { readRawBody } from './raw-body.js';
+
+type Status = 400 | 401 | 403 | 404 | 413 | 422 | 503;
+
+/** How one endpoint answers: JSON for most CRMs, SOAP for Salesforce. */
+interface Answer {
+  ok(c: Context, results: DeliveryResult[]): Response;
+  fail(c: Context, status: Status, error: string, message: string): Response;
+}
+
+interface DeliveryResult {
+  event: string;
+  status: 'accepted' | 'duplicate' | 'older' | 'ignored';
+  type?: string;
+  detail?: string;
+}
+
+const json: Answer = {
+  ok: (c, results) => c.json({ status: 'accepted', results }, 200),
+  fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : {}),
+};
+
+const soap: Answer = {
+  ok: (c) => c.body(soapAck, 200, { 'Content-Type': 'text/xml; charset=utf-8' }),
+  fail: (c, status, _error, message) => c.body(soapFault(message, status < 500), status, { 'Content-Type': 'text/xml; charset=utf-8' }),
+};
+
+class Unavailable extends Error {}
+
+export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
+  const app = new Hono();
+  const crm = ctx.config.crm;
+  const limit = crm?.bodyLimit ?? 1024 * 1024;
+  const now = ctx.clock ?? Date.now;
+  const store = dataCrmStore(ctx.db);
+  const mappings = ctx.mappings ?? [];
+
+  async function body(c: Context, answer: Answer): Promise<Buffer | Response> {
+    const read = await readRawBody(c.req.raw, limit);
+    if (!read.ok) return answer.fail(c, 413, 'payload_too_large', `webhook body is larger than the limit of ${limit} bytes (WEBHOOK_BODY_LIMIT)`);
+    return read.bytes;
+  }
+
+  /**
+   * Requests of one source are taken one after another in this process: each merges a partial
+   * record over what salesflow holds, so two concurrent requests about one deal (HubSpot sends
+   * batches in parallel) would otherwise both read the old row and one change would be lost.
+   */
+  const queues = new Map<string, Promise<unknown>>();
+  function inTurn<T>(source: string, work: () => Promise<T>): Promise<T> {
+    const previous = queues.get(source) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    queues.set(source, next.catch(() => undefined));
+    return next;
+  }
+
+  /** Translate everything, then (only then) claim versions and route, one delivery at a time. */
+  function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+    return inTurn(mapping.name, () => deliverNow(c, answer, mapping, deliveries, skipped, owners, afterPrepare));
+  }
+
+  async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+    const prepared = await prepareDeliveries(mapping, store, deliveries, owners);
+    if (!prepared.ok) return answer.fail(c, 422, 'unmappable', `nothing stored: ${describeProblems(prepared.problems)}`);
+    await afterPrepare?.();
+    const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
+    try {
+      for (const { delivery, event } of prepared.prepared) {
+        if (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale') {
+          results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
+          continue;
+        }
+        if (!event) { results.push({ event: delivery.vendorEventId, status: 'ignored', detail: 'the mapping routes no event for this change' }); continue; }
+        const outcome = await routeInTime(route, event);
+        results.push({ event: event.id, type: event.type, status: (outcome as { duplicate?: boolean } | null)?.duplicate ? 'duplicate' : 'accepted' });
+      }
+    } catch (err) {
+      if (!(err instanceof Unavailable)) throw err;
+      return answer.fail(c, 503, 'unavailable', 'the events could not be routed right now; retry later');
+    }
+    return answer.ok(c, results);
+  }
+
+  app.post('/webhooks/hubspot', async (c) => {
+    const secret = crm?.hubspot.appSecret;
+    if (!secret) return json.fail(c, 404, 'not_configured', 'the HubSpot webhook is not configured: set HUBSPOT_APP_SECRET to the app\'s client secret');
+    const bytes = await body(c, json);
+    if (!Buffer.isBuffer(bytes)) return bytes;
+    const url = new URL(c.req.url);
+    const verdict = verifyHubSpot({ method: 'POST', uri: `${ctx.config.publicUrl}${url.pathname}${url.search}`, body: bytes, header: (n) => c.req.header(n) }, secret, now());
+    if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
+    const batch = parseHubSpotBatch(bytes.toString('utf8'));
+    if (!batch.ok) return json.fail(c, 400, 'bad_request', batch.message);
+    const mapping = findMapping(mappings, 'hubspot')!;
+    const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
+    const { deliveries, skipped } = hubSpotDeliveries(mapping, batch.events, api);
+    // An owner no rep carries yet is looked up by email through the API; the link is stored
+    // only once the whole batch translated.
+    const links: [string, string][] = [];
+    const owners: OwnerLookup = async (owner) => {
+      const known = await store.repIdForOwner(owner);
+      if (known !== null || !api) return known;
+      const email = await api.ownerEmail(owner);
+      const rep = email ? await store.repIdForOwner(email) : null;
+      if (rep) links.push([rep, owner]);
+      return rep;
+    };
+    return deliver(c, json, mapping, deliveries, skipped, owners, async () => {
+      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
+    });
+  });
+
+  app.post('/webhooks/salesforce', async (c) => {
+    const orgId = crm?.salesforce.orgId;
+    if (!orgId) return soap.fail(c, 404, 'not_configured', 'the Salesforce webhook is not configured: set SALESFORCE_ORG_ID to your org id');
+    const bytes = await body(c, soap);
+    if (!Buffer.isBuffer(bytes)) return bytes;
+    const parsed = parseOutboundMessage(bytes.toString('utf8'));
+    if (!parsed.ok) return soap.fail(c, 400, 'bad_request', parsed.message);
+    if (!sameOrg(parsed.message.organizationId, orgId)) {
+      return soap.fail(c, 403, 'wrong_org', `OrganizationId ${parsed.message.organizationId} is not the configured org (SALESFORCE_ORG_ID)`);
+    }
+    const mapping = findMapping(mappings, 'salesforce')!;
+    const { deliveries, skipped } = salesforceDeliveries(mapping, parsed.message, new Date(now()).toISOString());
+    return deliver(c, soap, mapping, deliveries, skipped);
+  });
+
+  app.post('/webhooks/zoho', async (c) => {
+    const secret = crm?.zoho.secret;
+    if (!secret) return json.fail(c, 404, 'not_configured', 'the Zoho CRM webhook is not configured: set ZOHO_WEBHOOK_SECRET');
+    const mapping = findMapping(mappings, 'zoho')!;
+    const header = mapping.webhook.secretHeader ?? 'X-Salesflow-Token';
+    const bytes = await body(c, json);
+    if (!Buffer.isBuffer(bytes)) return bytes;
+    const given = c.req.header(header);
+    if (!given) return json.fail(c, 401, 'unauthorized', `missing ${header} header (add it to the Zoho webhook with the value of ZOHO_WEBHOOK_SECRET)`);
+    if (!sameSecret(given, secret)) return json.fail(c, 401, 'unauthorized', `${header} does not match ZOHO_WEBHOOK_SECRET`);
+    return jsonRecords(c, mapping, bytes);
+  });
+
+  app.post('/webhooks/generic/:name', async (c) => {
+    const name = c.req.param('name');
+    const mapping = mappings.find((m) => m.name === name && m.preset === null);
+    if (!mapping) return json.fail(c, 404, 'not_configured', `no mapping for "${name}": add rules/crm/${name}.yaml (docs/crm.md)`);
+    if (!mapping.webhook.signature) return json.fail(c, 401, 'unauthorized', `${mapping.file} declares no webhook.signature, so no request can be verified`);
+    const variable = genericSecretVariable(name);
+    const secret = crm?.genericSecrets[name.toLowerCase().replace(/-/g, '_')];
+    if (!secret) return json.fail(c, 404, 'not_configured', `the ${name} webhook is not configured: set ${variable}`);
+    const bytes = await body(c, json);
+    if (!Buffer.isBuffer(bytes)) return bytes;
+    const verdict = verifyHmac(mapping.webhook.signature, secret, bytes, c.req.header(mapping.webhook.signature.header));
+    if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
+    return jsonRecords(c, mapping, bytes);
+  });
+
+  async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
+    const payload = parseJsonOrForm(bytes, c.req.header('content-type'));
+    if (!payload.ok) return json.fail(c, 400, 'bad_request', payload.message);
+    const found = jsonDeliveries(mapping, payload.value, new Date(now()).toISOString());
+    if (!found.ok) return json.fail(c, 400, 'bad_request', found.message);
+    return deliver(c, json, mapping, found.value.deliveries, found.value.skipped);
+  }
+
+  return app;
+}
+
+/** Routing within the time a CRM waits; a failure or timeout is a 503 so the CRM retries. */
+async function routeInTime(route: RouteEvent, event: Parameters<RouteEvent>[0]): Promise<unknown> {
+  let gaveUp = false;
+  const routing = route(event);
+  routing.catch((err: Error) => {
+    if (gaveUp) console.error(`salesflow: routing event ${event.id} failed after the webhook was answered: ${err.message}`);
+  });
+  try {
+    return await withTimeout(routing, ROUTE_TIMEOUT_MS);
+  } catch (err) {
+    gaveUp = err instanceof RouteTimeout;
+    console.error(`salesflow: routing event ${event.id} failed: ${(err as Error).message}`);
+    throw new Unavailable();
+  }
+}
+

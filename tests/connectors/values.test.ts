@@ -1,0 +1,47 @@
+// CRM values as the vendors write them → salesflow's: exact amounts, calendar days in the
+// mapping's time zone (independent of the zone the test runs in), instants for ordering.
+import { describe, expect, it } from 'vitest';
+import { parseAmount, parseDate, parseInstant } from '../../src/connectors/values.js';
+
+describe('parseAmount', () => {
+  it('keeps the exact digits and reads a currency written beside the amount', () => {
+    expect(parseAmount('1500.50')).toEqual({ ok: true, value: { amount: '1500.50', currency: null } });
+    expect(parseAmount('1,234,567.89')).toEqual({ ok: true, value: { amount: '1234567.89', currency: null } });
+    expect(parseAmount('USD 48,000.00')).toEqual({ ok: true, value: { amount: '48000.00', currency: 'USD' } });
+    expect(parseAmount('99.95 EUR')).toEqual({ ok: true, value: { amount: '99.95', currency: 'EUR' } });
+    expect(parseAmount(125000.5)).toEqual({ ok: true, value: { amount: '125000.5', currency: null } });
+  });
+
+  it('refuses what it cannot read exactly', () => {
+    expect(parseAmount('12,34.5')).toMatchObject({ ok: false });
+    expect(parseAmount('ten')).toEqual({ ok: false, message: 'expected an amount like 1500.50, got "ten"' });
+    expect(parseAmount(12345678901234567)).toMatchObject({ ok: false, message: expect.stringContaining('send the amount as a string') });
+    expect(parseAmount('')).toEqual({ ok: false, message: 'is empty' });
+  });
+});
+
+describe('parseDate', () => {
+  it('takes an instant as the day it falls on in the mapping\'s time zone', () => {
+    // 2026-03-02T03:30Z is still 1 March in New York and already 2 March in Shanghai.
+    expect(parseDate('2026-03-02T03:30:00.000Z', 'America/New_York', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-01' });
+    expect(parseDate('2026-03-02T03:30:00.000Z', 'Asia/Shanghai', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-02' });
+    expect(parseDate('1772422200000', 'America/New_York', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-01' });
+    expect(parseDate('2026-03-01T23:30:00-05:00', 'UTC', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-02' });
+  });
+
+  it('takes plain dates and local date-times as written, slashed ones in the declared order', () => {
+    expect(parseDate('2026-03-15 17:00', 'Asia/Tokyo', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-15' });
+    expect(parseDate('3/5/2026', 'UTC', 'MM/DD/YYYY')).toEqual({ ok: true, value: '2026-03-05' });
+    expect(parseDate('3/5/2026', 'UTC', 'DD/MM/YYYY')).toEqual({ ok: true, value: '2026-05-03' });
+    expect(parseDate('02/30/2026', 'UTC', 'MM/DD/YYYY')).toEqual({ ok: false, message: '02/30/2026 is not a calendar date in MM/DD/YYYY' });
+    expect(parseDate('3/5/2026', 'UTC', 'YYYY-MM-DD')).toMatchObject({ ok: false, message: expect.stringContaining('expected a date like 2026-03-31') });
+  });
+});
+
+describe('parseInstant', () => {
+  it('orders ISO timestamps with offsets and epoch milliseconds on one scale', () => {
+    expect(parseInstant('2026-02-27T18:40:12+05:30')).toBe(Date.parse('2026-02-27T13:10:12Z'));
+    expect(parseInstant('1772380800000')).toBe(1772380800000);
+    expect(parseInstant('soon')).toBeNull();
+  });
+});

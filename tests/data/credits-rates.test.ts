@@ -1,0 +1,166 @@
+// `import --kind credits` and `--kind rates` on both data sources (a real SQLite file, a real
+// PostgreSQL database): every bad row named as FILE:LINE: field, nothing written when any row is
+// bad, a deal's shares replaced on re-import, the rate effective on a date found for the pair,
+// `rep.end_date`, and the credited-deal facts read from them.
+import { describe, expect, it } from 'vitest';
+import { creditsOfDeals } from '../../src/data/credits.js';
+import { openDatabase, type Db } from '../../src/data/db.js';
+import { formatProblem, importCsv, type ImportKind } from '../../src/data/import.js';
+import { RateTable } from '../../src/data/rates.js';
+import { getRep } from '../../src/data/reps.js';
+import { gatherFacts } from '../../src/data/facts.js';
+import { listReps } from '../../src/data/reps.js';
+import { specRule } from '../payouts/spec-rule.js';
+import { forEachDialect, type DialectTarget } from '../support/dialects.js';
+
+const REPS = `id,name,email,manager,start_date,end_date
+r1,Ada,ada@acme.example,,2024-01-01,
+r2,Grace,grace@acme.example,,2024-01-01,2026-02-15
+r3,Alan,alan@acme.example,,2024-01-01,
+`;
+const DEALS = `id,rep,amount,currency,stage,closed_at
+D1,r1,100000,USD,won,2026-02-01
+D2,r2,50000,EUR,won,2026-02-10
+`;
+
+async function crm(target: DialectTarget): Promise<Db> {
+  const db = await openDatabase(await target.fresh());
+  for (const [kind, text] of [['reps', REPS], ['deals', DEALS]] as [ImportKind, string][]) {
+    const r = await importCsv(db, kind, text, `${kind}.csv`);
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+  }
+  return db;
+}
+
+const problems = async (db: Db, kind: ImportKind, text: string) => {
+  const r = await importCsv(db, kind, text, `${kind}.csv`);
+  return r.ok ? [] : r.problems.map(formatProblem);
+};
+const creditRows = async (db: Db) => (await db.kysely.selectFrom('credits').select(['deal', 'rep', 'share', 'type'])
+  .orderBy('deal').orderBy('type').orderBy('rep').execute()).map((r) => [r.deal, r.rep, r.share, r.type]);
+
+forEachDialect('credits, rates and credited facts', (t) => {
+  describe('import --kind credits', async () => {
+    it('stores shares, and a re-import of a deal replaces all of its rows', async () => {
+      const db = await crm(t);
+      expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
+        .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+      expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
+      // D1 again: its three rows become these two; D2 gets its first.
+      expect((await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).ok).toBe(true);
+      expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
+      expect((await creditsOfDeals(db, { start: '2026-01-01', end: '2026-03-31' })).get('D1')).toEqual([
+        { rep: 'r1', share: '33.3333', type: 'revenue' }, { rep: 'r2', share: '66.6667', type: 'revenue' },
+      ]);
+    });
+
+    it('names each bad row with FILE:LINE: field and imports nothing', async () => {
+      const db = await crm(t);
+      await importCsv(db, 'credits', 'deal,rep,share\nD2,r2,100\n', 'before.csv');
+      const text = [
+        'deal,rep,share,type',
+        'D1,r1,60,revenue',
+        'D1,r2,30,revenue', // D1's revenue shares total 90%
+        'D9,r1,50,overlay', // no such deal
+        'D2,r9,50,overlay', // no such rep
+        'D2,r1,0,overlay',
+        'D2,r1,abc,overlay',
+        'D2,r3,20,bonus',
+        'D2,r3,20,overlay',
+        'D2,r3,25,overlay', // the same rep twice
+      ].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: share: revenue shares of deal "D1" total 90%, not 100% (lines 2, 3)',
+        'credits.csv:4: deal: unknown deal "D9" (import deals first)',
+        'credits.csv:5: rep: unknown rep "r9" (import reps first)',
+        expect.stringMatching(/^credits\.csv:6: share: expected a percent more than 0/),
+        expect.stringMatching(/^credits\.csv:7: share: expected a percent more than 0/),
+        'credits.csv:8: type: expected revenue or overlay, got "bonus"',
+        'credits.csv:10: rep: rep "r3" already has an overlay share of deal "D2" (line 9)',
+      ]);
+      expect(await creditRows(db)).toEqual([['D2', 'r2', '100', 'revenue']]);
+    });
+
+    it('insists on the deal, rep and share columns', async () => {
+      expect(await problems(await crm(t), 'credits', 'deal,rep\nD1,r1\n')).toEqual(['credits.csv:1: missing required column share']);
+    });
+  });
+
+  describe('import --kind rates', async () => {
+    it('stores rates with up to 8 decimals and finds the one effective on a date', async () => {
+      const db = await crm(t);
+      expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.08345678,2026-01-01\nEUR,USD,1.1,2026-03-01\nGBP,USD,1.27,2026-01-01\n', 'r.csv'))
+        .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+      const usd = await RateTable.into(db, 'USD');
+      expect(usd.on('EUR', '2025-12-31')).toBeNull();
+      expect(usd.on('EUR', '2026-01-01')).toEqual({ from: '2026-01-01', rate: '1.08345678' });
+      expect(usd.on('EUR', '2026-02-28')).toEqual({ from: '2026-01-01', rate: '1.08345678' });
+      expect(usd.on('EUR', '2026-03-01')).toEqual({ from: '2026-03-01', rate: '1.1' });
+      // No inverse and no chains: USD → EUR is not EUR → USD upside down.
+      expect((await RateTable.into(db, 'EUR')).on('USD', '2026-03-01')).toBeNull();
+      // A corrected rate for the same pair and date replaces the stored one.
+      expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12,2026-03-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 0, updated: 1 });
+      expect((await RateTable.into(db, 'USD')).on('EUR', '2026-06-30')?.rate).toBe('1.12');
+    });
+
+    it('names each bad row and imports nothing', async () => {
+      const db = await crm(t);
+      const text = [
+        'currency,to,rate,from',
+        'EUR,USD,1.08,2026-01-01',
+        'EUR,USD,-1.08,2026-02-01',
+        'EUR,USD,0,2026-02-01',
+        'EUR,USD,1.123456789,2026-02-01',
+        'eur,USD,1.1,2026-02-01',
+        'EUR,EUR,1,2026-02-01',
+        'EUR,USD,1.1,2026-02-30',
+        'EUR,USD,1.09,2026-01-01', // a second rate for the pair and date
+      ].join('\n');
+      expect(await problems(db, 'rates', text)).toEqual([
+        expect.stringMatching(/^rates\.csv:3: rate: expected a rate more than 0/),
+        expect.stringMatching(/^rates\.csv:4: rate: expected a rate more than 0/),
+        expect.stringMatching(/^rates\.csv:5: rate: expected a rate more than 0 with at most 8 decimals/),
+        expect.stringMatching(/^rates\.csv:6: currency: expected a currency code/),
+        'rates.csv:7: to: a rate converts between two currencies; both are EUR',
+        'rates.csv:8: from: expected a date YYYY-MM-DD, got "2026-02-30"',
+        'rates.csv:9: from: a second EUR to USD rate from 2026-01-01 (first on line 2)',
+      ]);
+      expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
+    });
+  });
+
+  describe('rep.end_date', async () => {
+    it('imports with the other rep fields and is null while employed', async () => {
+      const db = await crm(t);
+      expect(await getRep(db, 'r2')).toMatchObject({ start_date: '2024-01-01', end_date: '2026-02-15' });
+      expect(await getRep(db, 'r1')).toMatchObject({ end_date: null });
+      expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-13-01\n')).toEqual([
+        expect.stringMatching(/^reps\.csv:2: end_date: /),
+      ]);
+    });
+  });
+
+  describe('credited facts', () => {
+    it('splits, conversion and team credit from the stored shares and rates', async () => {
+      const db = await crm(t);
+      await importCsv(db, 'credits', 'deal,rep,share\nD1,r1,60\nD1,r3,40\n', 'c.csv');
+      await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12345678,2026-02-01\n', 'r.csv');
+      const reps = await listReps(db);
+      const split = await gatherFacts(db, specRule({ credit: 'splits', convert: 'closing_rate' }), reps, '2026-Q1');
+      if (!split.ok) throw new Error(split.message);
+      const revenue = (rep: string) => { const m = split.facts.get(rep)!.metrics.revenue; return m.type === 'money' ? m.amount : null; };
+      // r1: 60% of 100,000; r2: 50,000 EUR × 1.12345678 (grace left 15 February, her deal closed on the 10th); r3: 40%.
+      expect([revenue('r1'), revenue('r2'), revenue('r3')]).toEqual(['60000', '56172.839', '40000']);
+      expect(split.facts.get('r2')!.credited).toEqual([
+        { deal: 'D2', type: 'own', share: '100', closedAt: '2026-02-10', amount: '50000', currency: 'EUR', conversion: { rate: '1.12345678', from: '2026-02-01' }, credited: '56172.839' },
+      ]);
+      await db.kysely.updateTable('reps').set({ manager: 'ada@acme.example' }).where('id', 'in', ['r2', 'r3']).execute();
+      const team = await gatherFacts(db, specRule({ credit: 'team', convert: 'closing_rate' }), reps, '2026-Q1');
+      if (!team.ok) throw new Error(team.message);
+      const ada = team.facts.get('r1')!;
+      expect(ada.metrics.revenue).toEqual({ type: 'money', amount: '56172.839', currency: 'USD' });
+      expect(team.facts.get('r3')!.notes).toEqual(['r3 (alan@acme.example) has no reports: `credit team` credits no deals']);
+      await db.close();
+    });
+  });
+});

@@ -1,0 +1,43 @@
+// The CRM connectors' store (src/data/crm.ts) on both data sources: owners found by crm_id, email
+// or unique name; a CRM id belongs to one rep; an older change never wins over a newer one.
+import { expect, it } from 'vitest';
+import { claimRecordVersion, getRepCrmId, repIdForOwner, setRepCrmId } from '../../src/data/crm.js';
+import { openDatabase } from '../../src/data/db.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { forEachDialect } from '../support/dialects.js';
+
+const rep = (id: string, name: string, email: string) =>
+  ({ id, name, email, team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+
+forEachDialect('CRM store', (target) => {
+  it('finds the rep for an owner by crm_id, then email, then a name only one rep has', async () => {
+    const db = await openDatabase(await target.fresh());
+    await upsertRep(db, rep('r-ada', 'Ada Byron', 'Ada@Acme.example'));
+    await upsertRep(db, rep('r-bob', 'Bob Stone', 'bob@acme.example'));
+    await upsertRep(db, rep('r-bob2', 'Bob Stone', 'bob2@acme.example'));
+    await setRepCrmId(db, 'r-bob', '502');
+    expect(await repIdForOwner(db, '502')).toBe('r-bob');
+    expect(await repIdForOwner(db, 'ada@acme.example')).toBe('r-ada');
+    expect(await repIdForOwner(db, 'Ada Byron')).toBe('r-ada');
+    expect(await repIdForOwner(db, 'Bob Stone')).toBeNull(); // two reps have that name
+    expect(await repIdForOwner(db, '999')).toBeNull();
+    // A reassigned CRM user: the id moves, it is never on two reps.
+    await setRepCrmId(db, 'r-ada', '502');
+    expect(await getRepCrmId(db, 'r-ada')).toBe('502');
+    expect(await getRepCrmId(db, 'r-bob')).toBeNull();
+    await db.close();
+  });
+
+  it('takes a change only when it is not older than the newest taken, also when claims race', async () => {
+    const db = await openDatabase(await target.fresh());
+    expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:1', 2000)).toBe('current');
+    expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:1', 1000)).toBe('stale');
+    expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:1', 2000)).toBe('current'); // a repeat
+    expect(await claimRecordVersion(db, 'zoho', 'Opportunity:1', 1000)).toBe('current'); // another source
+    const outcomes = await Promise.all([3000, 5000, 4000].map((v) => claimRecordVersion(db, 'salesforce', 'Opportunity:2', v)));
+    expect(outcomes.filter((o) => o === 'current').length).toBeGreaterThanOrEqual(1);
+    expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:2', 4999)).toBe('stale');
+    expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:2', 5000)).toBe('current');
+    await db.close();
+  });
+});

@@ -1,0 +1,210 @@
+// The data layer against both data sources from one table of cases: stores, import, migrations,
+// exact money, and idempotency when several processes write the same outbox key, ledger row or
+// event at once (exactly one wins). Races run as separate OS processes (tests/support/race-child.mjs,
+// on the built package), so SQLite's file locks and PostgreSQL's row locks are what is tested.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { column, countOf, latestVersion, openDatabase, schemaVersion, sql } from '../../src/data/db.js';
+import { dealsByContact, getDeal } from '../../src/data/deals.js';
+import { countEvents, getEvent, recordEventOnce } from '../../src/data/events.js';
+import { formatProblem, importCsv } from '../../src/data/import.js';
+import { getLead, getLeadsByEmail } from '../../src/data/leads.js';
+import { exportLedger, findPayout, recordPayout } from '../../src/data/ledger.js';
+import { computeMetrics } from '../../src/data/metrics.js';
+import { migrations } from '../../src/data/migrations.js';
+import { claimOutbox, getOutbox, listOutbox, markFailed, markSent, takeSendLease } from '../../src/data/outbox.js';
+import { getRep, getRepByEmail, listReps } from '../../src/data/reps.js';
+import { decideStatement, getStatement, listStatements, recordStatement } from '../../src/data/statements.js';
+import { isSuppressed, listSuppressions, suppress } from '../../src/data/suppressions.js';
+import { parseEvent } from '../../src/events/schema.js';
+import type { Statement } from '../../src/payouts/statement.js';
+import { forEachDialect } from '../support/dialects.js';
+import { fixture } from './tmp.js';
+
+const child = fileURLToPath(new URL('../support/race-child.mjs', import.meta.url));
+const read = (name: string) => readFileSync(fixture(name), 'utf8');
+
+/** Runs `count` race-child processes doing `op` against `target` at one common instant; their outputs. */
+async function race(target: string, op: string, count: number): Promise<unknown[]> {
+  const startAt = Date.now() + 1500; // all have opened the data source by then
+  return Promise.all(Array.from({ length: count }, (_, who) => new Promise<unknown>((resolve, reject) => {
+    const p = spawn(process.execPath, [child, target, op, String(startAt), String(who)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`race child ${who} (${op}) exited ${code}: ${err}`))));
+  })));
+}
+
+const statement: Statement = {
+  rule: 'AE commission FY26', ruleId: 'ae', ruleVersion: 'v1', rep: 'r1', repName: 'Ada', period: '2026-Q1', currency: 'USD',
+  measureMetric: 'revenue', measure: '160000.00', target: '100000.00', attainment: '160.00',
+  lines: [{ kind: 'commission', description: 'x', amount: '15500.00' }], capped: false, total: '15500.00', rewards: [], warnings: [],
+};
+
+const payout = {
+  ruleId: 'ae', ruleName: 'AE', ruleVersion: 'v1', rep: 'r1', period: '2026-Q1', currency: 'USD', amount: '15500.00',
+  approvedBy: 'grace@acme.example', approvedAt: '2026-04-02T10:00:00Z', workflowId: 'payout:ae:r1:2026-Q1',
+};
+
+const message = {
+  key: 'seq:w:lead:L1:s1:bob@globex.example', workflow_id: 'seq:w:lead:L1', rule_id: 'w', template: 't',
+  to_addr: 'Bob@Globex.example', from_addr: 'ops@acme.example', subject: 'Hi', html: '<p>Hi</p>', text: 'Hi',
+  headers: { 'List-Unsubscribe': '<https://x/u>' },
+};
+
+forEachDialect('data layer', (target) => {
+  it('migrates a new data source to the latest version, once per version; reopening changes nothing', async () => {
+    const url = await target.fresh();
+    const db = await openDatabase(url);
+    expect(await schemaVersion(db)).toBe(latestVersion());
+    await db.close();
+    const again = await openDatabase(url);
+    expect(await column(again, sql`SELECT version FROM schema_version ORDER BY version`)).toEqual(migrations.map((m) => m.version).map((v) => (target.dialect === 'postgres' ? String(v) : v)));
+    await again.close();
+  });
+
+  it('upgrades a data source made by an older salesflow in place, keeping its data', async () => {
+    const url = await target.fresh();
+    const old = await openDatabase(url, { migrations: migrations.filter((m) => m.version === 1) });
+    expect(await schemaVersion(old)).toBe(1);
+    await sql`INSERT INTO ledger (rule_id, rule_name, rule_version, rep, period, currency, amount, approved_by, approved_at, workflow_id)
+      VALUES ('r', 'R', 'v1', 'r1', '2026-Q1', 'USD', '10.00', 'm@x.example', '2026-04-02T10:00:00Z', 'payout:r:r1:2026-Q1')`.execute(old.kysely);
+    await old.close();
+    const db = await openDatabase(url);
+    expect(await schemaVersion(db)).toBe(latestVersion());
+    expect((await exportLedger(db, '2026-Q1')).map((e) => e.amount)).toEqual(['10.00']);
+    await db.close();
+  });
+
+  it('four processes starting together migrate once: every version recorded exactly once', async () => {
+    const url = await target.fresh();
+    expect(await race(url, 'migrate', 4)).toEqual(['opened', 'opened', 'opened', 'opened']);
+    const db = await openDatabase(url);
+    expect(await countOf(db, sql`SELECT count(*) FROM schema_version`)).toBe(migrations.length);
+    expect(await schemaVersion(db)).toBe(latestVersion());
+    await db.close();
+  });
+
+  it('imports CSV, re-imports by id, and reads the CRM stores back', async () => {
+    const db = await openDatabase(await target.fresh());
+    expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+    expect(await importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true, inserted: 11, updated: 0 });
+    expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, inserted: 2 });
+    expect(await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada King,ada@acme.example,Manager\nr4,New,new@acme.example,AE\n', 'more.csv'))
+      .toEqual({ ok: true, inserted: 1, updated: 1, warnings: [] });
+    expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: null });
+    expect(await getRepByEmail(db, 'ADA@acme.example')).toMatchObject({ id: 'r1' });
+    expect((await listReps(db)).map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(await getDeal(db, 'D2')).toMatchObject({ name: 'Globex, Analytics', amount: '40000.00', currency: 'USD', contact: null });
+    expect((await dealsByContact(db, 'BUYER@acme-corp.example')).map((d) => d.id)).toEqual(['D1']);
+    expect(await getLead(db, 'L2')).toMatchObject({ name: "O'Neil, Sam", score: null });
+    await db.close();
+  });
+
+  it('a file with one bad row imports nothing, also past the first batch', async () => {
+    const db = await openDatabase(await target.fresh());
+    const rows = Array.from({ length: 1200 }, (_, i) => `D${i},r1,${i}.50,USD,won,2026-01-15`);
+    const good = ['id,rep,amount,currency,stage,closed_at', ...rows].join('\n');
+    expect(await importCsv(db, 'deals', good, 'many.csv')).toMatchObject({ ok: true, inserted: 1200, updated: 0 });
+    const bad = ['id,rep,amount,currency,stage,closed_at', ...rows.map((r) => r.replace(',USD,', ',EUR,')), 'X1,r1,12.3.4,USD,won,2026-01-15'].join('\n');
+    const result = await importCsv(db, 'deals', bad, 'bad.csv');
+    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([expect.stringMatching(/^bad\.csv:1202: amount: /)]);
+    expect(await countOf(db, sql`SELECT count(*) FROM deals WHERE currency = 'EUR'`)).toBe(0);
+    expect(await countOf(db, sql`SELECT count(*) FROM deals`)).toBe(1200);
+    await db.close();
+  });
+
+  it('keeps money exact: micros past 2^53 sum to the last digit', async () => {
+    const db = await openDatabase(await target.fresh());
+    // 4,000,000,000,000.000001 is 4e18+1 micros: a float would drop the 1.
+    const csv = 'id,rep,amount,currency,stage,closed_at\nA,r1,4000000000000.000001,USD,won,2026-02-01\nB,r1,4000000000000.000001,USD,won,2026-02-02\n';
+    expect(await importCsv(db, 'deals', csv, 'big.csv')).toMatchObject({ ok: true, inserted: 2 });
+    expect(await getDeal(db, 'A')).toMatchObject({ amount: '4000000000000.000001' });
+    const m = await computeMetrics(db, { window: { start: '2026-01-01', end: '2026-03-31' }, currency: 'USD', metrics: ['revenue', 'avg_deal_size'], definitions: {} });
+    expect(m.forRep('r1').metrics).toMatchObject({
+      revenue: { amount: '8000000000000.000002' },
+      avg_deal_size: { amount: '4000000000000.000001' },
+    });
+    await db.close();
+  });
+
+  it('records an event once with its entity; statements once and decided once; suppressions; outbox rows', async () => {
+    const db = await openDatabase(await target.fresh());
+    const first = parseEvent(JSON.stringify({ id: 'e1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L1', email: 'bob@globex.example', name: 'Bob' } }));
+    const dup = parseEvent(JSON.stringify({ id: 'e1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L1', email: 'bob@globex.example', name: 'Robert' } }));
+    if (!first.ok || !dup.ok) throw new Error('bad event');
+    expect(await recordEventOnce(db, first.event)).toBe('new');
+    expect(await recordEventOnce(db, dup.event)).toBe('duplicate');
+    expect((await getLead(db, 'L1'))?.name).toBe('Bob');
+    expect((await getLeadsByEmail(db, ' BOB@globex.example ')).map((l) => l.id)).toEqual(['L1']);
+    expect(await getEvent(db, 'e1')).toMatchObject({ id: 'e1', type: 'lead.created' });
+    expect(await countEvents(db)).toBe(1);
+
+    expect(await recordStatement(db, 'payout:ae:r1:2026-Q1', statement, 'pending')).toBe(true);
+    expect(await recordStatement(db, 'payout:ae:r1:2026-Q1', { ...statement, total: '1.00' }, 'pending')).toBe(false);
+    expect(await decideStatement(db, 'payout:ae:r1:2026-Q1', { status: 'approved', by: 'grace@acme.example' })).toBe(true);
+    expect(await decideStatement(db, 'payout:ae:r1:2026-Q1', { status: 'rejected', by: 'vp@acme.example', reason: 'late' })).toBe(false);
+    expect(await getStatement(db, 'payout:ae:r1:2026-Q1')).toMatchObject({ status: 'approved', decidedBy: 'grace@acme.example', statement: { total: '15500.00' } });
+    expect(await listStatements(db, { period: '2026-Q1', ruleId: 'ae' })).toHaveLength(1);
+    expect(await listStatements(db, { period: '2026-Q2' })).toEqual([]);
+
+    expect(await suppress(db, 'Bob@Globex.example', 'unsubscribed')).toBe(true);
+    expect(await suppress(db, 'bob@globex.example', 'again')).toBe(false);
+    expect(await isSuppressed(db, 'BOB@globex.example')).toBe(true);
+    expect((await listSuppressions(db)).map((s) => s.email)).toEqual(['bob@globex.example']);
+
+    expect((await claimOutbox(db, message)).created).toBe(true);
+    expect(await claimOutbox(db, { ...message, subject: 'changed' })).toMatchObject({ created: false, row: { subject: 'Hi', status: 'pending' } });
+    await markSent(db, message.key, '<m1@acme.example>');
+    expect(await getOutbox(db, message.key)).toMatchObject({ status: 'sent', message_id: '<m1@acme.example>', headers: message.headers });
+    expect((await listOutbox(db, { to: 'bob@GLOBEX.example' })).map((r) => r.key)).toEqual([message.key]);
+    expect(await listOutbox(db, { workflowId: 'other' })).toEqual([]);
+
+    expect(await recordPayout(db, payout)).toBe(true);
+    expect(await recordPayout(db, { ...payout, amount: '99.00' })).toBe(false);
+    expect(await findPayout(db, payout)).toMatchObject({ amount: '15500.00', workflowId: payout.workflowId, id: expect.any(Number) });
+    await db.close();
+  });
+
+  it('an outbox row is mailed by one lease holder at a time; a failed attempt frees it, a sent row is never leased', async () => {
+    const db = await openDatabase(await target.fresh());
+    await claimOutbox(db, message);
+    const now = '2026-03-01T10:00:00.000Z';
+    const until = '2026-03-01T10:05:00.000Z';
+    expect(await takeSendLease(db, message.key, 'worker-a', until, now)).toBe(true);
+    expect(await takeSendLease(db, message.key, 'worker-b', until, now)).toBe(false);
+    // A crashed holder's lease runs out: another sender may take over.
+    expect(await takeSendLease(db, message.key, 'worker-b', '2026-03-01T10:11:00.000Z', '2026-03-01T10:06:00.000Z')).toBe(true);
+    await markFailed(db, message.key, 'relay down');
+    expect(await takeSendLease(db, message.key, 'worker-c', until, now)).toBe(true);
+    await markSent(db, message.key, '<m@x>');
+    expect(await takeSendLease(db, message.key, 'worker-d', '2999-01-01T00:00:00.000Z', '2998-01-01T00:00:00.000Z')).toBe(false);
+    expect(await getOutbox(db, message.key)).toMatchObject({ status: 'sent', error: null });
+    await db.close();
+  });
+
+  it('six processes recording the same ledger row, event and outbox send at once: exactly one wins each', async () => {
+    const url = await target.fresh();
+    await (await openDatabase(url)).close();
+    const ledger = await race(url, 'ledger', 6);
+    expect(ledger.filter((r) => r === true)).toHaveLength(1);
+    const events = await race(url, 'event', 6);
+    expect(events.filter((r) => r === 'new')).toHaveLength(1);
+    expect(events.filter((r) => r === 'duplicate')).toHaveLength(5);
+    const sends = await race(url, 'outbox', 6);
+    expect(sends.filter((r) => r === true)).toHaveLength(1);
+
+    const db = await openDatabase(url);
+    expect(await countOf(db, sql`SELECT count(*) FROM ledger`)).toBe(1);
+    expect(await countOf(db, sql`SELECT count(*) FROM events`)).toBe(1);
+    expect(await countOf(db, sql`SELECT count(*) FROM outbox`)).toBe(1);
+    // The lead stored is the winning event's: one write, not a mix.
+    const stored = await getEvent(db, 'evt-race');
+    expect((await getLead(db, 'L1'))?.name).toBe(stored && 'lead' in stored ? stored.lead.name : null);
+    await db.close();
+  });
+});

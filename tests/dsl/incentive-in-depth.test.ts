@@ -1,0 +1,103 @@
+// The rule language of "incentive, in depth": `credit ...`, `prorate target by employment`,
+// `convert currencies at closing rate` and money band bounds — what they compile to, the
+// diagnostics (stable codes, place, did-you-mean) and `fmt` keeping them.
+import { describe, expect, it } from 'vitest';
+import { formatSource } from '../../src/dsl/index.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
+import { compile, diagnose } from './helpers.js';
+
+const incentive = (body: string, target = '250_000 USD') =>
+  `incentive "i" {\n  period quarter\n  measure revenue\n  target ${target}\n  approve by rep.manager within 2 days { otherwise reject }\n${body}\n}\n`;
+const bands = (...lines: string[]) => `  commission marginal {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`;
+
+async function rule(source: string): Promise<IncentiveRule> {
+  const { plan, diagnostics } = await compile(source);
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return plan!.rules[0] as IncentiveRule;
+}
+
+describe('incentive, in depth: compiled', () => {
+  it.each([
+    ['splits', 'splits'], ['overlay splits', 'overlay'], ['all splits', 'all'], ['team', 'team'], ['team all levels', 'team_all_levels'],
+  ])('credit %s', async (written, credit) => {
+    expect((await rule(incentive(`  credit ${written}\n${bands('above pay 1%')}`))).credit).toBe(credit);
+  });
+
+  it('proration, conversion and money bounds; a rule without them compiles as before', async () => {
+    const r = await rule(incentive(`  prorate target by employment\n  convert currencies at closing rate\n${bands('up to 150_000 USD pay 4%', 'up to 250_000 USD pay 6%', 'above pay 8%')}`));
+    expect(r).toMatchObject({ prorate: 'employment', convert: 'closing_rate' });
+    expect(r.commission).toEqual({
+      method: 'marginal', bounds: 'amount',
+      bands: [{ upTo: '150000', rate: '4' }, { upTo: '250000', rate: '6' }, { upTo: null, rate: '8' }],
+    });
+    const plain = await rule(incentive(bands('up to 100% pay 8%', 'above pay 10%')));
+    expect(Object.keys(plain)).not.toEqual(expect.arrayContaining(['credit']));
+    expect('prorate' in plain || 'convert' in plain || 'bounds' in plain.commission!).toBe(false);
+  });
+
+  it('keeps `team` a rep field: `credit team` and `rep.team` in one rule', async () => {
+    const r = await rule(incentive(`  for reps where rep.team = "Managers"\n  credit team\n${bands('above pay 1%')}`));
+    expect(r.credit).toBe('team');
+  });
+});
+
+// [what, body, code, line, col, suggestion]
+const bad: [string, string, string, number, number, string | undefined][] = [
+  ['mixed % and amount bounds', bands('up to 150_000 USD pay 4%', 'up to 120% pay 6%', 'above pay 8%'), 'SF6013', 8, 11, undefined],
+  ['amount bounds that do not rise', bands('up to 250_000 USD pay 4%', 'up to 150_000 USD pay 6%', 'above pay 8%'), 'SF6014', 8, 11, undefined],
+  ['a bound in another currency than the target', bands('up to 150_000 EUR pay 4%', 'above pay 8%'), 'SF6015', 7, 11, '150000 USD'],
+  ['a misspelt crediting', '  credit team all level', 'SF6017', 6, 3, 'credit team all levels'],
+  ['an unknown crediting', '  credit everyone', 'SF6017', 6, 3, undefined],
+  ['a misspelt proration', '  prorate target by employmnt', 'SF6018', 6, 21, 'employment'],
+  ['a misspelt conversion', '  convert currencies at closing rates', 'SF6019', 6, 3, 'convert currencies at closing rate'],
+];
+
+describe('incentive, in depth: diagnostics', () => {
+  it.each(bad)('%s', (_what, body, code, line, col, suggestion) => {
+    const found = diagnose(incentive(body)).find((d) => d.code === code);
+    expect(found, JSON.stringify(diagnose(incentive(body)), null, 1)).toMatchObject({ severity: 'error', line, col });
+    expect(found!.suggestion).toBe(suggestion);
+  });
+
+  it('amount bounds need a money measure', () => {
+    const source = `incentive "i" {\n  period quarter\n  measure deals_won\n  target 10\n  bonus 5 USD when deals_won > 1\n${bands('up to 150_000 USD pay 4%')}\n}\n`;
+    expect(diagnose(`settings { currency USD }\n${source}`).map((d) => d.code)).toContain('SF6016');
+  });
+
+  it('names the last amount bound when there is no `above` band (a warning)', () => {
+    const d = diagnose(incentive(bands('up to 150_000 USD pay 4%'))).find((x) => x.code === 'SF6020');
+    expect(d).toMatchObject({ severity: 'warning', message: 'no `above` band: nothing more is paid past 150000 USD' });
+  });
+
+  it('gives `credit`, `prorate` and `convert` once per rule', () => {
+    expect(diagnose(incentive('  credit splits\n  credit team')).map((d) => d.code)).toContain('SF2103');
+  });
+
+  it('reports a `credit team` rule in a goal as not allowed there', () => {
+    const goal = 'goal "g" {\n  measure revenue\n  target 1 USD per month\n  credit team\n  at end of period { send "goal-review" to rep }\n}\n';
+    expect(diagnose(goal).find((d) => d.code === 'SF2101')).toMatchObject({ line: 4, col: 3 });
+  });
+});
+
+describe('incentive, in depth: fmt', () => {
+  it('prints every form canonically and a second pass changes nothing', () => {
+    const messy = incentive([
+      '  prorate   target by employment',
+      '  credit  team   all levels',
+      '  convert currencies   at closing  rate',
+      '  commission marginal { up to 150000 USD pay 4%   up to 250_000.00 USD pay 6% above pay 8% }',
+    ].join('\n'));
+    const once = formatSource(messy, 'x.rules').formatted!;
+    expect(once).toContain([
+      '  prorate target by employment',
+      '  credit team all levels',
+      '  convert currencies at closing rate',
+      '  commission marginal {',
+      '    up to 150000 USD pay 4%',
+      '    up to 250_000.00 USD pay 6%',
+      '    above pay 8%',
+      '  }',
+    ].join('\n'));
+    expect(formatSource(once, 'x.rules').formatted).toBe(once);
+  });
+});

@@ -1,0 +1,97 @@
+// `salesflow simulate` on plans with splits, conversion and proration (the shipped "Enterprise AEs
+// FY26" and "Sales managers FY26" rules over the rules/tests/enterprise fixture, imported by the
+// CLI): the statements name each credited deal with its share, each conversion with amount, rate
+// and date, the prorated target with its fraction; JSON carries warnings; and whatever goes to
+// stderr comes after the output has ended a whole line.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { salesflow } from '../data/cli.js';
+import { tempDir } from '../data/tmp.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const fixture = join(repo, 'rules', 'tests', 'enterprise');
+
+async function crm(): Promise<string> {
+  const db = join(tempDir(), 'salesflow.db');
+  for (const kind of ['reps', 'deals', 'credits', 'rates']) {
+    const r = await salesflow(['import', '--kind', kind, join(fixture, `${kind}.csv`)], db);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }
+  return db;
+}
+
+/** Runs in-process and keeps stdout and stderr in one transcript, in the order they were written (as a terminal shows them). */
+async function transcript(args: string[], db: string): Promise<{ code: number; all: string; stdout: string }> {
+  let all = '';
+  let stdout = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { all += String(c); stdout += String(c); return true; });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { all += String(c); return true; });
+  const previous = process.env.DATABASE_URL;
+  process.env.DATABASE_URL = db;
+  try {
+    return { code: await main(args), all, stdout };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    if (previous === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = previous;
+  }
+}
+
+describe('simulate: incentive, in depth', () => {
+  it('JSON: credited deals with shares, conversions with rate and date, proration with its fraction, warnings', async () => {
+    const db = await crm();
+    const r = await salesflow(['simulate', '--period', '2026-Q1', '--rule', 'Enterprise AEs FY26', '--format', 'json', join(repo, 'rules')], db);
+    expect(r.code).toBe(0);
+    const byRep = new Map((JSON.parse(r.stdout) as Record<string, unknown>[]).map((s) => [s.rep, s]));
+    expect(byRep.get('e3')).toMatchObject({
+      total: '5100.00',
+      credited: [{ deal: 'S1', type: 'revenue', share: '60', amount: '200000', currency: 'USD', credited: '120000' }],
+      warnings: [],
+    });
+    expect(byRep.get('e5')).toMatchObject({
+      measure: '67000.00',
+      credited: [
+        { deal: 'F1', type: 'own', share: '100', amount: '50000', currency: 'EUR', conversion: { rate: '1.1', from: '2026-01-01' }, credited: '55000' },
+        { deal: 'F2', type: 'own', share: '100', amount: '10000', currency: 'EUR', conversion: { rate: '1.2', from: '2026-03-01' }, credited: '12000' },
+      ],
+      warnings: [expect.stringMatching(/^deal F3 \(won, 8000 GBP\) is left out: no GBP to USD rate is effective on 2026-03-20/)],
+    });
+    expect(byRep.get('e6')).toMatchObject({
+      target: '125000.00', attainment: '80.00',
+      proration: { fraction: '45/90', target: '250000.00', prorated: '125000.00', bounds: ['75000.00', '125000.00'] },
+    });
+    // A rep employed the whole quarter has no proration, and its own whole USD deals are not listed.
+    expect(byRep.get('e1')).not.toHaveProperty('proration');
+    expect(byRep.get('e1')).toMatchObject({ credited: [], target: '250000.00' });
+  });
+
+  it('table: the credited, converted and prorated lines under each header; the totals line whole, then stderr', async () => {
+    const db = await crm();
+    const r = await transcript(['simulate', '--period', '2026-Q1', join(repo, 'rules')], db);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  credited   S1 (2026-02-05): 60% revenue share of 200,000.00 USD = 120,000.00 USD\n');
+    expect(r.stdout).toContain('  credited   F1 (2026-02-10): own deal of 50,000.00 EUR at 1.1 EUR→USD (rate from 2026-01-01) = 55,000.00 USD\n');
+    expect(r.stdout).toContain('  prorated   target 250,000.00 USD × 45/90 days employed = 125,000.00 USD; band bounds 75,000.00 USD, 125,000.00 USD\n');
+    expect(r.stdout).toContain('  credited   B3 (2026-03-30): team deal of 20,000.00 USD = 20,000.00 USD\n');
+    expect(r.stdout).toMatch(/\n {2}warning {4}m3 \(m3@acme\.example\) has no reports: `credit team` credits no deals\n/);
+    // The output's last line is the totals, whole; any note comes on lines of its own after it.
+    const totals = r.all.match(/^\d+ statements, total [^\n]*$/m);
+    expect(totals?.[0]).toMatch(/^\d+ statements, total [\d,.]+ USD$/);
+    for (const line of r.all.slice(r.all.indexOf(totals![0])).split('\n').slice(1)) expect(line).toMatch(/^(note: |warning: |$)/);
+  });
+
+  it('JSON: warnings echoed on stderr only after the JSON has ended its last line', async () => {
+    const db = await crm();
+    const r = await transcript(['simulate', '--period', '2026-Q1', '--format', 'json', join(repo, 'rules')], db);
+    expect(r.code).toBe(0);
+    const end = r.all.indexOf('\n]\n');
+    expect(end).toBeGreaterThan(0);
+    expect(JSON.parse(r.all.slice(0, end + 3))).toBeInstanceOf(Array);
+    const after = r.all.slice(end + 3).split('\n').filter(Boolean);
+    expect(after).toEqual(expect.arrayContaining([expect.stringMatching(/^warning: Enterprise AEs FY26 e5: deal F3 /)]));
+    for (const line of after) expect(line).toMatch(/^(warning|note): /);
+  });
+});

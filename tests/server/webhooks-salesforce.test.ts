@@ -1,0 +1,103 @@
+// POST /webhooks/salesforce over real HTTP: a documented outbound-message envelope is taken and
+// answered with the SOAP Ack; the org is checked; repeats and out-of-order deliveries never
+// overwrite newer data; malformed messages are SOAP faults with 4xx and store nothing.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setRepCrmId } from '../../src/data/crm.js';
+import { getDeal } from '../../src/data/deals.js';
+import { countEvents, getEvent } from '../../src/data/events.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { type Harness, startHarness } from './harness.js';
+
+const envelope = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'crm-connectors', 'payloads', 'salesforce-outbound.xml'), 'utf8');
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ env: { SALESFORCE_ORG_ID: '00D5g000004ABCD' } });
+  await upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-ada', '0055g00000Usr01AAA');
+});
+afterAll(async () => { await h?.close(); });
+
+function post(body: string) {
+  return fetch(`${h.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body });
+}
+
+/** One notification for Opportunity 0065g00000Opp03AAA, in the envelope's shape. */
+function message(notificationId: string, stage: string, amount: string, modified: string, org = '00D5g000004ABCDEAA'): string {
+  return envelope
+    .replace('00D5g000004ABCDEAA', org)
+    .replace(/<Notification>[\s\S]*<\/Notification>/, `<Notification><Id>${notificationId}</Id>
+      <sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+       <sf:Id>0065g00000Opp03AAA</sf:Id><sf:Amount>${amount}</sf:Amount><sf:Name>Umbrella expansion</sf:Name>
+       <sf:LastModifiedDate>${modified}</sf:LastModifiedDate><sf:OwnerId>0055g00000Usr01AAA</sf:OwnerId>
+       <sf:StageName>${stage}</sf:StageName></sObject></Notification>`);
+}
+
+describe('POST /webhooks/salesforce', () => {
+  it('takes every notification of the envelope and answers the SOAP Ack true', async () => {
+    const res = await post(envelope);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+    const text = await res.text();
+    expect(text).toContain('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>');
+    expect(await getDeal(h.db, '0065g00000Opp01AAA')).toMatchObject({ name: 'Globex platform', amount: '48000.0', currency: 'USD', stage: 'won', rep: 'r-ada', closed_at: '2026-03-01' });
+    expect(await getDeal(h.db, '0065g00000Opp02AAA')).toMatchObject({ amount: '12500.5', stage: 'open' });
+    expect((await getEvent(h.db, 'salesforce:04l5g00000AbCdEAAV'))?.type).toBe('deal.won');
+    expect((await getEvent(h.db, 'salesforce:04l5g00000AbCdFAAV'))?.type).toBe('deal.created');
+  });
+
+  it('acknowledges a repeated message and changes nothing', async () => {
+    const before = await countEvents(h.db);
+    const res = await post(envelope);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    expect(await countEvents(h.db)).toBe(before);
+  });
+
+  it('never lets an older message overwrite newer data, whatever order they arrive in', async () => {
+    expect((await post(message('04l5g00000Ord02AAV', 'Closed Won', '9000', '2026-03-01T12:00:00.000Z'))).status).toBe(200);
+    // Delivered late: the same opportunity as it was an hour earlier.
+    const late = await post(message('04l5g00000Ord01AAV', 'Prospecting', '7000', '2026-03-01T11:00:00.000Z'));
+    expect(late.status).toBe(200);
+    expect(await late.text()).toContain('<Ack>true</Ack>');
+    expect(await getDeal(h.db, '0065g00000Opp03AAA')).toMatchObject({ stage: 'won', amount: '9000' });
+    expect(await getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
+  });
+
+  describe('rejections: SOAP faults with 4xx, nothing stored', () => {
+    async function rejected(body: string, status: number, fault: string) {
+      const before = await countEvents(h.db);
+      const res = await post(body);
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      expect(text).toContain('<soapenv:Fault><faultcode>soapenv:Client</faultcode>');
+      expect(text).toContain(fault);
+      expect(await countEvents(h.db)).toBe(before);
+    }
+
+    it('403 for another org', async () => {
+      await rejected(message('04l5g00000Org01AAV', 'Closed Lost', '1', '2026-03-02T00:00:00.000Z', '00D5g000009ZZZZEAA'), 403,
+        'OrganizationId 00D5g000009ZZZZEAA is not the configured org (SALESFORCE_ORG_ID)');
+      expect((await getDeal(h.db, '0065g00000Opp03AAA'))?.stage).toBe('won');
+    });
+
+    it('400 for XML that is not well-formed, or not an outbound message', async () => {
+      await rejected(envelope.slice(0, 400), 400, 'body is not well-formed XML');
+      await rejected('<?xml version="1.0"?><hello/>', 400, 'not a Salesforce outbound message');
+      await rejected(envelope.replace('<soapenv:Envelope', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><soapenv:Envelope'), 400, 'a DOCTYPE is not allowed in an outbound message');
+    });
+
+    it('400 for more than 100 notifications', async () => {
+      const one = /<Notification>[\s\S]*?<\/Notification>/.exec(envelope)![0];
+      await rejected(envelope.replace(/<Notification>[\s\S]*<\/Notification>/, one.repeat(101)), 400, '101 notifications in one message; Salesforce sends at most 100');
+    });
+
+    it('422 naming the field when a record cannot be mapped, even if the others could', async () => {
+      const bad = envelope.replace('<sf:Amount>12500.5</sf:Amount>', '<sf:Amount>lots</sf:Amount>');
+      const fresh = bad.replace(/AbCd([EF])AAV/g, 'Bad$1AAV');
+      await rejected(fresh, 422, 'event 04l5g00000BadFAAV: Amount: expected an amount like 1500.50, got "lots"');
+    });
+  });
+});

@@ -1,0 +1,126 @@
+// POST /webhooks/zoho (a Zoho CRM workflow webhook: JSON or form parameters, shared secret in a
+// header) and POST /webhooks/generic/NAME (Fxiaoke through rules/crm/fxiaoke.yaml: field paths
+// and an HMAC header declared by the mapping), over real HTTP.
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMappings } from '../../src/connectors/mapping/load.js';
+import { setRepCrmId } from '../../src/data/crm.js';
+import { getDeal } from '../../src/data/deals.js';
+import { countEvents, getEvent } from '../../src/data/events.js';
+import { getLead } from '../../src/data/leads.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { type Harness, startHarness } from './harness.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'crm-connectors');
+const zohoDeal = readFileSync(join(fixtures, 'payloads', 'zoho-deal.json'), 'utf8');
+const ZOHO_SECRET = 'zoho-shared-secret-0123456789';
+const FXIAOKE_SECRET = 'fxiaoke-secret-abcdefghijklmnop';
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    env: { ZOHO_WEBHOOK_SECRET: ZOHO_SECRET, SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET },
+    mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
+  });
+  await upsertRep(h.db, { id: 'r-wu', name: 'Wu Fang', email: 'wu@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-wu', '4150868000000225013');
+  await upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(h.db, 'r-li', 'FSUID_1001');
+});
+afterAll(async () => { await h?.close(); });
+
+function zoho(body: string, contentType: string, token: string | null = ZOHO_SECRET) {
+  return fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'content-type': contentType, ...(token ? { 'X-Salesflow-Token': token } : {}) }, body });
+}
+
+describe('POST /webhooks/zoho', () => {
+  it('takes a JSON workflow webhook: a deal closed won becomes deal.won', async () => {
+    const res = await zoho(zohoDeal, 'application/json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234001:2026-02-27T18:40:12+05:30', type: 'deal.won', status: 'accepted' }] });
+    expect(await getDeal(h.db, '4150868000001234001')).toMatchObject({ name: 'Stark Industries rollout', amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-wu', closed_at: '2026-02-27', contact: 'pepper@stark.example' });
+  });
+
+  it('takes the same as form parameters; a repeat is a duplicate', async () => {
+    const form = new URLSearchParams(Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    const before = await countEvents(h.db);
+    const res = await zoho(form, 'application/x-www-form-urlencoded');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ status: 'duplicate' }] });
+    expect(await countEvents(h.db)).toBe(before);
+  });
+
+  it('ignores a delivery older than the record salesflow holds', async () => {
+    const older = zohoDeal.replace('Closed Won', 'Negotiation/Review').replace('2026-02-27T18:40:12+05:30', '2026-02-26T09:00:00+05:30');
+    const res = await zoho(older, 'application/json');
+    expect(await res.json()).toMatchObject({ results: [{ status: 'older' }] });
+    expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
+  });
+
+  it('401 for a missing or wrong secret, 400 for a malformed body, nothing stored', async () => {
+    const changed = zohoDeal.replace('4150868000001234001', '4150868000009999001');
+    const before = await countEvents(h.db);
+    const missing = await zoho(changed, 'application/json', null);
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { message: string }).message).toBe('missing X-Salesflow-Token header (add it to the Zoho webhook with the value of ZOHO_WEBHOOK_SECRET)');
+    const wrong = await zoho(changed, 'application/json', 'zoho-shared-secret-0123456780');
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { message: string }).message).toBe('X-Salesflow-Token does not match ZOHO_WEBHOOK_SECRET');
+    const broken = await zoho('{"module": "Deals", ', 'application/json');
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { message: string }).message).toMatch(/^body is not valid JSON/);
+    const noId = await zoho(JSON.stringify({ module: 'Deals', Deal_Name: 'x' }), 'application/json');
+    expect(noId.status).toBe(400);
+    expect(((await noId.json()) as { message: string }).message).toBe('record 1: no deal id at "id" (deal.fields.id in (built-in zoho preset))');
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getDeal(h.db, '4150868000009999001')).toBeNull();
+  });
+});
+
+function fxiaoke(body: string, signature?: string) {
+  const sig = signature ?? `sha256=${createHmac('sha256', FXIAOKE_SECRET).update(body).digest('hex')}`;
+  return fetch(`${h.url}/webhooks/generic/fxiaoke`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Fs-Signature': sig }, body });
+}
+
+const fxBatch = (eventId: string, stage: string) => JSON.stringify({
+  event_id: eventId,
+  data: [
+    { object_api_name: 'NewOpportunityObj', _id: 'fx-opp-1', name: '华为云项目', amount: '880000.00', currency: 'CNY', sales_stage: stage, close_date: 1772380800000, owner: 'FSUID_1001', contact_email: 'zhang@customer.example', last_modified_time: 1772380800000 },
+    { object_api_name: 'LeadsObj', _id: 'fx-lead-1', name: '张伟', email: 'zhang.wei@prospect.example', company_name: '示例公司', owner: 'FSUID_1001', last_modified_time: 1772380800000 },
+  ],
+});
+
+describe('POST /webhooks/generic/fxiaoke', () => {
+  it('reads records at the mapping\'s paths, checks its HMAC header, and routes deal.won and lead.created', async () => {
+    const res = await fxiaoke(fxBatch('evt-fx-1', 'win'));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ event: 'fxiaoke:evt-fx-1:fx-opp-1', type: 'deal.won' }, { event: 'fxiaoke:evt-fx-1:fx-lead-1', type: 'lead.created' }] });
+    // 1772380800000 is 2026-03-01T16:00Z: already 2 March in Shanghai, the mapping's time zone.
+    expect(await getDeal(h.db, 'fx-opp-1')).toMatchObject({ name: '华为云项目', amount: '880000.00', currency: 'CNY', stage: 'won', rep: 'r-li', closed_at: '2026-03-02' });
+    expect(await getLead(h.db, 'fx-lead-1')).toMatchObject({ name: '张伟', company: '示例公司', owner: 'r-li' });
+    expect((await getEvent(h.db, 'fxiaoke:evt-fx-1:fx-opp-1'))?.type).toBe('deal.won');
+  });
+
+  it('401 for a bad or missing HMAC, 422 for an unmapped stage (unknown_stage: error), nothing stored', async () => {
+    const before = await countEvents(h.db);
+    const body = fxBatch('evt-fx-2', 'lose');
+    const bad = await fxiaoke(body, `sha256=${'0'.repeat(64)}`);
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { message: string }).message).toBe('X-Fs-Signature does not match the body (HMAC-SHA256, hex)');
+    const unprefixed = await fxiaoke(body, createHmac('sha256', FXIAOKE_SECRET).update(body).digest('hex'));
+    expect(unprefixed.status).toBe(401);
+    const unknown = await fxiaoke(fxBatch('evt-fx-3', 'stage-7'));
+    expect(unknown.status).toBe(422);
+    expect(((await unknown.json()) as { message: string }).message).toContain('sales_stage: unknown stage "stage-7": map it under deal.stages in rules/crm/fxiaoke.yaml');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, 'fx-opp-1'))?.stage).toBe('won');
+  });
+
+  it('404 for a source without a mapping file', async () => {
+    const res = await fetch(`${h.url}/webhooks/generic/nosuchcrm`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { message: string }).message).toBe('no mapping for "nosuchcrm": add rules/crm/nosuchcrm.yaml (docs/crm.md)');
+  });
+});

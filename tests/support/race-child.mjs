@@ -1,0 +1,37 @@
+// One writer of a race (tests/data/dialects.test.ts): a separate process that opens the data
+// source, waits for the common start time, does one write and prints what it saw as JSON. Several
+// of these at once are "several processes writing at once". Drives the built package (dist/).
+import { openDatabase } from '../../dist/data/db.js';
+import { recordEventOnce } from '../../dist/data/events.js';
+import { recordPayout } from '../../dist/data/ledger.js';
+import { claimOutbox, takeSendLease } from '../../dist/data/outbox.js';
+
+const [target, op, startAt, who] = process.argv.slice(2);
+const wait = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
+
+const payout = {
+  ruleId: 'ae', ruleName: 'AE', ruleVersion: 'v1', rep: 'r1', period: '2026-Q1', currency: 'USD',
+  amount: '15500.00', approvedBy: 'grace@acme.example', approvedAt: '2026-04-02T10:00:00Z', workflowId: 'payout:ae:r1:2026-Q1',
+};
+const event = { id: 'evt-race', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L1', email: 'bob@globex.example', name: `Bob ${who}`, company: null, source: null, stage: null, owner: null, timezone: null, score: null } };
+const message = { key: 'seq:w:lead:L1:s1:bob@globex.example', workflow_id: 'seq:w:lead:L1', rule_id: 'w', template: 't', to_addr: 'bob@globex.example', from_addr: 'ops@acme.example', subject: `Hi from ${who}`, html: '<p>Hi</p>', text: 'Hi', headers: {} };
+
+let result;
+if (op === 'migrate') {
+  await wait();
+  const db = await openDatabase(target);
+  await db.close();
+  result = 'opened';
+} else {
+  const db = await openDatabase(target);
+  await wait();
+  if (op === 'ledger') result = await recordPayout(db, payout);
+  else if (op === 'event') result = await recordEventOnce(db, event);
+  else if (op === 'outbox') {
+    // What the send activity does: insert if absent, then only the lease holder may mail it.
+    await claimOutbox(db, message);
+    result = await takeSendLease(db, message.key, `worker-${who}`, '2999-01-01T00:00:00.000Z');
+  } else throw new Error(`unknown op ${op}`);
+  await db.close();
+}
+process.stdout.write(JSON.stringify(result));
