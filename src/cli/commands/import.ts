@@ -49,16 +49,8 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
 
-  let db: Db;
-  try {
-    db = await openDatabase(loadConfig().databasePath);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof DataSourceError) {
-      process.stderr.write(`salesflow import: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const db = await openImportTarget();
+  if (!db) return 1;
   try {
     const progress = progressLine(size);
     const result = await importCsvFile(db, kind as ImportKind, file, file, { onProgress: progress.update });
@@ -134,16 +126,8 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 1;
   }
-  let db: Db;
-  try {
-    db = await openDatabase(loadConfig().databasePath);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof DataSourceError) {
-      process.stderr.write(`salesflow import: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const db = await openImportTarget();
+  if (!db) return 1;
   try {
     const result = await importCrmCsv(db, mapping, text, file, kind as keyof typeof crmKinds | undefined);
     if (!result.ok) {
@@ -156,5 +140,18 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     return 0;
   } finally {
     await db.close();
+  }
+}
+
+/** The configured data source, or null after saying why it cannot be opened. */
+async function openImportTarget(): Promise<Db | null> {
+  try {
+    return await openDatabase(loadConfig().databasePath);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DataSourceError) {
+      process.stderr.write(`salesflow import: ${err.message}\n`);
+      return null;
+    }
+    throw err;
   }
 }
