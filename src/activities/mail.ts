@@ -11,16 +11,11 @@ import { claimOutbox, getOutbox, markFailed, markSent, markSuppressed, takeSendL
 import { isSuppressed } from '../data/suppressions.js';
 import type { ActivityDeps } from './deps.js';
 
-/**
- * A pooled SMTP transport: one connection reused across the many emails a worker sends. `pool`
- * widens it for a relay on this machine (the backtest's catcher), where more connections at once
- * and no reconnecting every 100 messages pay; a real relay keeps nodemailer's defaults.
- */
-export function createMailer(smtpUrl: string, pool: { maxConnections?: number; maxMessages?: number } = {}): Transporter {
+/** A pooled SMTP transport: one connection reused across the many emails a worker sends. */
+export function createMailer(smtpUrl: string): Transporter {
   const url = new URL(smtpUrl);
   return nodemailer.createTransport({
     pool: true,
-    ...pool,
     host: url.hostname,
     port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
     secure: url.protocol === 'smtps:',

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities, createMailer, type Activities } from '../../activities/index.js';
 import { openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
@@ -26,7 +26,6 @@ import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workf
 import { routeEvent } from '../events.js';
 import { startMailCatcher } from '../mail-catcher.js';
 import { workflowsPath } from '../worker.js';
-import { BacktestWorker } from './worker.js';
 import { emailEntries, sortTimeline, statementEntry, type TimelineEntry } from './timeline.js';
 import {
   eventBounds, goalStartMs, periodEndMs, periodsEnding, periodsOverlapping, scheduleTicks, type BacktestWindow,
@@ -175,21 +174,6 @@ async function backtestBundle(): Promise<{ code: string }> {
 
 const HOUR = 3_600_000;
 
-/**
- * Not the production worker's limits (src/runtime/worker.ts keeps memory low on a long-lived
- * server): a replay is short, its server is local and every skip of time waits until all that is
- * due has run, so the worker takes as much at once as the server hands out. The cache holds every
- * run of a quarter, so none is evicted and replayed from its history when its next timer fires.
- */
-const BACKTEST_WORKER_TUNING = {
-  maxCachedWorkflows: 20_000,
-  maxConcurrentWorkflowTaskExecutions: 200,
-  maxConcurrentActivityTaskExecutions: 400,
-  maxConcurrentLocalActivityExecutions: 400,
-  workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 50 },
-  activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 50 },
-} as const;
-
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { plan, window } = options;
   const { db, events, notes } = await throwawayCopy(options.source, window);
@@ -219,8 +203,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     throw started.map((r) => (r.status === 'rejected' ? r.reason : null)).find((reason) => reason !== null);
   }
   const [testEnv, catcher, bundle] = [envStart.value, catcherStart.value, bundleStart.value];
-  // The catcher runs in this process: connections are cheap, and sends no longer queue behind five.
-  const mailer = createMailer(catcher.smtpUrl, { maxConnections: 25, maxMessages: Infinity });
+  const mailer = createMailer(catcher.smtpUrl);
   try {
     const namespace = testEnv.namespace ?? 'default';
     const taskQueue = `backtest-${randomBytes(4).toString('hex')}`;
@@ -231,13 +214,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const activities = createActivities({
       db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
     });
-    const worker = await BacktestWorker.create({
+    const worker = await Worker.create({
       connection: testEnv.nativeConnection,
       namespace,
       taskQueue,
       workflowBundle: bundle,
       activities,
-      ...BACKTEST_WORKER_TUNING,
     });
     const routeDeps = {
       client, db, plan,
