@@ -32,20 +32,27 @@ export function incentivesOf(plan: Plan): IncentiveRule[] {
   return plan.rules.filter((r): r is IncentiveRule => r.kind === 'incentive');
 }
 
+/** The rules named `name` (by name or id, case-insensitive). */
+export function rulesNamed<R extends { name: string; id: string }>(rules: R[], name: string, trim = false): R[] {
+  const wanted = (trim ? name.trim() : name).toLowerCase();
+  return rules.filter((r) => r.name.toLowerCase() === wanted || r.id === wanted);
+}
+
+/** "no NOUN named ...; did you mean ...? (NOUNs: ...)" over the rules a name could have meant. */
+export function noRuleNamed(name: string, noun: string, rules: { name: string; id: string }[]): string {
+  const suggestion = closestName(name, rules.flatMap((r) => [r.name, r.id]));
+  const known = rules.map((r) => `"${r.name}"`).join(', ');
+  return `no ${noun} named "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (${noun}s: ${known})`;
+}
+
 /** All incentives, or the one named (by name or id, case-insensitive). */
 export function selectIncentives(plan: Plan, name?: string): RuleSelection {
   const incentives = incentivesOf(plan);
   if (incentives.length === 0) return { ok: false, message: 'the rules define no incentive' };
   if (name === undefined) return { ok: true, rules: incentives };
-  const wanted = name.toLowerCase();
-  const found = incentives.filter((r) => r.name.toLowerCase() === wanted || r.id === wanted);
+  const found = rulesNamed(incentives, name);
   if (found.length) return { ok: true, rules: found };
-  const other = plan.rules.find((r) => r.name.toLowerCase() === wanted || r.id === wanted);
+  const [other] = rulesNamed(plan.rules, name);
   if (other) return { ok: false, message: `"${name}" is a ${other.kind}, not an incentive` };
-  const suggestion = closestName(name, incentives.flatMap((r) => [r.name, r.id]));
-  const known = incentives.map((r) => `"${r.name}"`).join(', ');
-  return {
-    ok: false,
-    message: `no incentive named "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (incentives: ${known})`,
-  };
+  return { ok: false, message: noRuleNamed(name, 'incentive', incentives) };
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
-import { closestName } from '../../payouts/rule-selection.js';
+import { noRuleNamed, rulesNamed } from '../../payouts/rule-selection.js';
 import type { Plan } from '../../plan/schema.js';
 import { parseWindow } from '../../runtime/backtest/window.js';
 
@@ -17,12 +17,9 @@ const USAGE_ERROR = 2;
 /** The plan with only the named rule (by name or id, case-insensitive), or a message with a suggestion. */
 export function selectRule(plan: Plan, name: string | undefined): { ok: true; plan: Plan } | { ok: false; message: string } {
   if (name === undefined) return { ok: true, plan };
-  const wanted = name.trim().toLowerCase();
-  const rules = plan.rules.filter((r) => r.name.toLowerCase() === wanted || r.id === wanted);
+  const rules = rulesNamed(plan.rules, name, true);
   if (rules.length) return { ok: true, plan: { ...plan, rules } };
-  const suggestion = closestName(name, plan.rules.flatMap((r) => [r.name, r.id]));
-  const known = plan.rules.map((r) => `"${r.name}"`).join(', ');
-  return { ok: false, message: `--rule: no rule named "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (rules: ${known})` };
+  return { ok: false, message: `--rule: ${noRuleNamed(name, 'rule', plan.rules)}` };
 }
 
 export async function run(args: string[]): Promise<number> {
