@@ -3,38 +3,18 @@
 // through the emailed links, while a random worker is killed with SIGKILL (and restarted) every few
 // seconds until the work is done, and the Temporal dev server is killed and restarted once on its
 // file, and PostgreSQL is restarted once. Nothing may be lost and nothing sent or recorded twice.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { preferredDataSource, type DataSource } from '../../chaos/data-source.js';
-import { run, type RunResult } from '../../chaos/run.js';
+import { expect, test } from 'vitest';
+import { chaosScenario } from './support/chaos-scenario.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let dir: string;
-let data: DataSource;
-let result: RunResult;
-const lines: string[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-chaos-small-'));
-  data = await preferredDataSource(dir);
-  result = await run({
-    root, dir, data, workers: 3,
-    size: { sequences: 30, payouts: 10, waitMinutes: 1 },
-    chaos: { kills: 4, killEveryMs: 3000, restartTemporal: true, restartDatabase: true },
-    timeoutMs: 150_000,
-    log: (line) => lines.push(line),
-  });
+const scenario = chaosScenario('chaos-small', {
+  workers: 3,
+  size: { sequences: 30, payouts: 10, waitMinutes: 1 },
+  chaos: { kills: 4, killEveryMs: 3000, restartTemporal: true, restartDatabase: true },
+  timeoutMs: 150_000,
 }, 175_000);
-afterAll(async () => {
-  await data?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 test('workers killed mid-run, a Temporal restart and a database restart lose nothing and record nothing twice', () => {
-  const log = lines.join('\n');
+  const { result, log } = scenario;
   const t = result.tally;
   expect(result.kills, log).toBeGreaterThanOrEqual(4);
   expect(log).toMatch(/Temporal dev server killed and restarted/);

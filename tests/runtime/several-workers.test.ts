@@ -4,39 +4,20 @@
 // start two-email sequences; `salesflow payouts run` pays 150 reps, each approved by their manager
 // through the link in the approval email. Every email arrives exactly once (counted at the SMTP
 // server and in the outbox), every ledger row is written once, and all three workers did work.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { preferredDataSource, type DataSource } from '../../chaos/data-source.js';
-import { run, type RunResult } from '../../chaos/run.js';
+import { expect, test } from 'vitest';
+import { chaosScenario } from './support/chaos-scenario.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let dir: string;
-let data: DataSource;
-let result: RunResult;
-const lines: string[] = [];
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-several-workers-'));
-  data = await preferredDataSource(dir);
-  result = await run({
-    root, dir, data, workers: 3,
-    size: { sequences: 600, payouts: 150, waitMinutes: 0 },
-    // About a minute on an idle 2-core machine; a shared, loaded one needs more.
-    timeoutMs: 210_000,
-    log: (line) => lines.push(line),
-  });
+const scenario = chaosScenario('several-workers', {
+  workers: 3,
+  size: { sequences: 600, payouts: 150, waitMinutes: 0 },
+  // About a minute on an idle 2-core machine; a shared, loaded one needs more.
+  timeoutMs: 210_000,
 }, 280_000);
-afterAll(async () => {
-  await data?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 test('600 events and 150 approved payouts: every email sent exactly once, every ledger row written once', () => {
+  const { result, log } = scenario;
   const t = result.tally;
-  expect({ expected: t.emailsExpected, sent: t.emailsSent, lost: t.emailsLost, duplicated: t.emailsDuplicated }, lines.join('\n'))
+  expect({ expected: t.emailsExpected, sent: t.emailsSent, lost: t.emailsLost, duplicated: t.emailsDuplicated }, log)
     .toEqual({ expected: 600 * 2 + 150 * 2, sent: 1500, lost: 0, duplicated: 0 });
   expect(t.outbox).toEqual({ keys: 1500, sent: 1500 });
   expect({ expected: t.payoutsExpected, recorded: t.payoutsRecorded, lost: t.payoutsLost, duplicated: t.payoutsDuplicated })
@@ -44,9 +25,10 @@ test('600 events and 150 approved payouts: every email sent exactly once, every 
 });
 
 test('work landed on all three workers (worker identities in the workflow histories)', () => {
+  const { result, log } = scenario;
   expect(result.tasksPerWorker).toHaveLength(3);
   for (const share of result.tasksPerWorker) {
-    expect(share.activities, lines.join('\n')).toBeGreaterThan(0);
+    expect(share.activities, log).toBeGreaterThan(0);
     expect(share.workflowTasks).toBeGreaterThan(0);
   }
   const activities = result.tasksPerWorker.reduce((n, s) => n + s.activities, 0);
