@@ -13,6 +13,7 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { random } from './seeded-random.js';
 
 const DEALS = Number(process.env.BENCH_DEALS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
@@ -22,17 +23,6 @@ const sqliteWanted = process.env.BENCH_ONLY !== 'pg';
 const root = process.cwd();
 const cli = join(root, 'bin', 'salesflow.js');
 const RSS_GOAL_MB = 200;
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run generates the same data. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A deals export as a CRM writes it: quoted names with commas, decimals, dates, some empty fields. */
 async function generate(path: string): Promise<void> {

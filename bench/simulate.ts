@@ -29,22 +29,12 @@ import { statementWindow } from '../src/payouts/facts.js';
 import { loadRules } from '../src/dsl/index.js';
 import { Totals } from '../src/payouts/render.js';
 import type { IncentiveRule } from '../src/plan/schema.js';
+import { random } from './seeded-random.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 100_000);
 const DEALS = Number(process.env.BENCH_DEALS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const PERIOD = '2026-Q1';
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run generates the same data. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REP_COLUMNS = ['id', 'name', 'email', 'team', 'role', 'region', 'manager', 'timezone', 'start_date', 'updated_at'] as const;
 const DEAL_COLUMNS = ['id', 'rep', 'name', 'amount', 'amount_micros', 'currency', 'stage', 'product', 'type', 'source', 'closed_at', 'contact', 'updated_at'] as const;
