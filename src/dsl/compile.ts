@@ -1,8 +1,10 @@
 // Emits the plan (src/plan/schema.ts) from checked rules: attaches the templates and custom metric
-// definitions each rule uses, and the content hashes (rule `version`, plan `hash`).
+// definitions each rule uses, and the content hashes (rule `version`, plan `hash`). The CRM mappings
+// beside the rules join the plan here too (withCrmMappings), so one hash covers everything applied.
+import type { CrmMapping } from '../plan/crm.js';
 import type { PLAN_FORMAT_VERSION, Plan, Rule, Template } from '../plan/schema.js';
 import type { CheckedProgram } from './checker.js';
-import { contentHash } from './hash.js';
+import { canonicalJson, contentHash, sha256 } from './hash.js';
 
 // A type-only import keeps zod out of `salesflow check`'s start-up; the type ties this to the schema.
 const FORMAT_VERSION: typeof PLAN_FORMAT_VERSION = 1;
@@ -29,6 +31,30 @@ export function compilePlan(program: CheckedProgram, templates: ReadonlyMap<stri
     const version = contentHash({ ...draft, metrics, templates: templateVersions });
     return { ...body, version } as Rule;
   });
-  const hash = contentHash({ formatVersion: FORMAT_VERSION, rules: rules.map((r) => [r.id, r.version]), metrics: program.metrics });
-  return { formatVersion: FORMAT_VERSION, hash, metrics: program.metrics, rules };
+  return { formatVersion: FORMAT_VERSION, hash: planHash(rules, program.metrics, []), metrics: program.metrics, rules };
+}
+
+/**
+ * A CRM mapping's content hash (what `status` compares). `file` is left out, as a rule's `source`
+ * is: applying the same mapping from another folder is no new version. The generic hash's omitted
+ * key cannot be used here: `source` is a deal field a mapping fills.
+ */
+export function crmMappingVersion(mapping: CrmMapping): string {
+  const { file: _where, ...content } = mapping;
+  return sha256(canonicalJson(content));
+}
+
+/**
+ * A plan without CRM mappings hashes exactly as it did before mappings were part of the plan, so a
+ * plan applied by an earlier salesflow still reads as the same as the rules it was applied from.
+ */
+function planHash(rules: readonly Rule[], metrics: Plan['metrics'], crm: readonly CrmMapping[]): string {
+  const content = { formatVersion: FORMAT_VERSION, rules: rules.map((r) => [r.id, r.version]), metrics };
+  return contentHash(crm.length === 0 ? content : { ...content, crm: crm.map((m) => [m.name, crmMappingVersion(m)]) });
+}
+
+/** `plan` with the CRM mappings beside its rules (by name) and a hash over both. */
+export function withCrmMappings(plan: Plan, crm: readonly CrmMapping[]): Plan {
+  const byName = [...crm].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { ...plan, crm: byName, hash: planHash(plan.rules, plan.metrics, byName) };
 }

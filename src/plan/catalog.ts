@@ -99,3 +99,15 @@ export const currencyMinorUnits: Record<string, number> = {
 export function minorUnits(currency: string): number {
   return currencyMinorUnits[currency] ?? 2;
 }
+
+/** CRMs with a built-in mapping preset (docs/crm.md); a mapping file adjusts one or stands alone. */
+export const crmPresetNames = ['hubspot', 'salesforce', 'zoho'] as const;
+export type CrmPresetName = (typeof crmPresetNames)[number];
+
+/** How a CRM writes dates that carry no ISO form. */
+export const crmDateFormats = ['YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const;
+export type CrmDateFormat = (typeof crmDateFormats)[number];
+
+/** deal.stage and deal.type values (the closed sets of entityFields above). */
+export const dealStages = ['open', 'won', 'lost'] as const;
+export const dealTypes = ['new', 'renewal', 'expansion'] as const;

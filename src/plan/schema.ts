@@ -10,6 +10,7 @@
 //   running workflow started with one rule object never needs anything else from the plan.
 import { z } from 'zod';
 import { entityNames, eventTypes, periodKinds, weekdays } from './catalog.js';
+import { CrmMappingSchema } from './crm.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -275,9 +276,15 @@ export type Rule = z.infer<typeof Rule>;
 
 export const Plan = z.object({
   formatVersion: z.literal(PLAN_FORMAT_VERSION),
-  /** Hash over every rule's version: changes whenever anything the runtime sees changes. */
+  /** Hash over every rule's version and every CRM mapping: changes whenever anything the runtime sees changes. */
   hash: z.string(),
   metrics: z.array(MetricDef),
   rules: z.array(Rule),
+  /**
+   * The CRM mappings beside the rules (rules/crm/*.yaml, resolved over their presets), by name. A
+   * CRM with none here is served by its built-in preset. Absent in a plan compiled from rules alone
+   * and in plans applied before salesflow recorded mappings: both mean built-in presets only.
+   */
+  crm: z.array(CrmMappingSchema).optional(),
 });
 export type Plan = z.infer<typeof Plan>;

@@ -1,5 +1,6 @@
-// The applied plan is the one truth: `apply` records the compiled plan in the data
-// source, and `serve`, `events send` and `payouts run` run that plan, whatever folder they start in.
+// The applied plan is the one truth: `apply` records the compiled plan (rules and CRM mappings) in
+// the data source, and `serve`, `events send`, `payouts run` and `import --source` run that plan,
+// whatever folder they start in.
 // Rule paths on their command line are a trial of a local change: they run those rules instead and
 // say so. A long-running `serve` asks the data source for the applied plan's hash before each use
 // (one indexed row), so a new apply takes effect without a restart.
@@ -10,6 +11,7 @@ import { redact } from '../data/source.js';
 import {
   type AppliedPlanInfo, appliedPlanHead, latestAppliedPlan, recordAppliedPlan, type RuleHash,
 } from '../data/plans.js';
+import type { CrmMapping } from '../plan/crm.js';
 import { Plan } from '../plan/schema.js';
 import { gitStateOf } from './git-state.js';
 import type { TemporalClient } from './client.js';
@@ -157,7 +159,7 @@ export class AppliedPlanSource {
     private readonly db: Db,
     private readonly config: Pick<Config, 'databasePath'>,
     /** Told when a newer applied plan is picked up (serve logs it). */
-    private readonly onChange?: (info: AppliedPlanInfo, previous: AppliedPlanInfo) => void,
+    private readonly onChange?: (info: AppliedPlanInfo, previous: AppliedPlanInfo, plan: Plan) => void,
   ) {}
 
   async current(): Promise<{ plan: Plan; info: AppliedPlanInfo }> {
@@ -168,9 +170,57 @@ export class AppliedPlanSource {
     if (!read) throw new AppliedPlanError(noAppliedPlanMessage(this.config));
     const previous = this.held?.info ?? null;
     this.held = read;
-    if (previous) this.onChange?.(read.info, previous);
+    if (previous) this.onChange?.(read.info, previous, read.plan);
     return read;
   }
+}
+
+/**
+ * Which CRM mappings a plan carries, for serve's log: each with the file it came from; CRMs
+ * without one are served by their built-in presets.
+ */
+export function describeCrmMappings(plan: Plan): string {
+  const crm = plan.crm ?? [];
+  if (crm.length === 0) {
+    return 'CRM mappings: none in this plan (HubSpot, Salesforce and Zoho CRM webhooks use the built-in presets; ' +
+      '/webhooks/generic/NAME answers only for a rules/crm/NAME.yaml in the plan)';
+  }
+  const presetsLeft = ['hubspot', 'salesforce', 'zoho'].filter((p) => !crm.some((m) => m.name === p || m.preset === p));
+  return `CRM mappings: ${crm.map((m) => `${m.name} (${m.file})`).join(', ')}` +
+    (presetsLeft.length ? `; ${presetsLeft.join(', ')} use${presetsLeft.length === 1 ? 's' : ''} the built-in preset` : '');
+}
+
+/**
+ * The CRM mappings an applied plan recorded, by name, from its JSON as stored: read without the plan
+ * schema, so `status` can compare even a plan a newer salesflow wrote. None for plans applied
+ * before mappings were part of the plan.
+ */
+export function recordedCrmMappings(planJson: string): CrmMapping[] {
+  const crm = (JSON.parse(planJson) as { crm?: unknown }).crm;
+  return Array.isArray(crm) ? crm.filter((m): m is CrmMapping => typeof m === 'object' && m !== null && typeof (m as CrmMapping).name === 'string') : [];
+}
+
+export interface MappingDifference {
+  added: string[];
+  changed: { name: string; applied: string; local: string }[];
+  removed: string[];
+  unchanged: number;
+}
+
+/** What the working copy's CRM mappings change against the applied plan's, by name and content hash. */
+export function diffMappings(applied: Record<string, string>, local: Record<string, string>): MappingDifference {
+  const diff: MappingDifference = { added: [], changed: [], removed: [], unchanged: 0 };
+  for (const [name, version] of Object.entries(local)) {
+    const before = applied[name];
+    if (before === undefined) diff.added.push(name);
+    else if (before !== version) diff.changed.push({ name, applied: before, local: version });
+    else diff.unchanged++;
+  }
+  for (const name of Object.keys(applied)) if (!(name in local)) diff.removed.push(name);
+  diff.added.sort();
+  diff.removed.sort();
+  diff.changed.sort((a, b) => a.name.localeCompare(b.name));
+  return diff;
 }
 
 /** A rule in a difference: its id beside what the plan records of it. */

@@ -1,6 +1,6 @@
 // `salesflow dev`: everything on one machine (SPEC §8). The Temporal dev server persisted to
-// var/temporal.db, the worker in this process, `apply` of the rules (the plan recorded in the data
-// source as the applied plan, and its schedules), a local SMTP mail
+// var/temporal.db, the worker in this process, `apply` of the rules (the plan, CRM mappings included,
+// recorded in the data source as the applied plan, and its schedules), a local SMTP mail
 // catcher (unless SMTP_URL is set), demo data in an empty data source, and the HTTP server with
 // the outbox page. Ctrl-C stops it all, in reverse order.
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { type DevServer, startDevServer } from '../temporal/index.js';
 import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
-import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, recordPlan } from './applied-plan.js';
+import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
 import { renderChanges } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -170,7 +170,8 @@ async function startEverything(
   await applySchedules(client, changes);
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
 
-  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log, paths);
+  log(describeCrmMappings(plan));
+  const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);
   return {
     applied: applied.applied, httpUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, smtpUrl,
     secret: config.secret!, config, db,
@@ -180,7 +181,7 @@ async function startEverything(
 /** The HTTP server is optional in dev: started when this build has one. */
 async function startHttp(
   config: Config, db: Db, client: DevServer['testEnv']['client'], plan: Plan, temporalUiUrl: string | undefined,
-  closers: Closer[], log: (line: string) => void, paths: string[] = [],
+  closers: Closer[], log: (line: string) => void,
 ): Promise<string | null> {
   let server: typeof import('../server/index.js');
   try {
@@ -198,9 +199,8 @@ async function startHttp(
   const applied = new AppliedPlanSource(db, config, (info) => log(`now routing by the newly applied ${describeApplied(info)}`));
   const running = await server.startServer({
     config, db, temporalClient: client, plan, dev: { outbox: true, temporalUiUrl }, hostname: '127.0.0.1',
+    // CRM webhooks are translated by the applied plan's mappings (rules/crm/*.yaml, applied above).
     currentPlan: async () => (await applied.current()).plan,
-    // CRM webhooks use the rules' mappings (rules/crm/*.yaml); errors there were shown by `check`.
-    mappings: (await import('../connectors/mapping/load.js')).loadMappings(paths).mappings,
   });
   closers.push({ name: 'HTTP server', close: () => running.close() });
   return running.url;

@@ -3,19 +3,19 @@
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { type Db, openDatabase, DataSourceError } from '../data/db.js';
 import type { Plan } from '../plan/schema.js';
+import { compileRules } from './compile-rules.js';
 import { connectTemporal, type TemporalClient, TemporalConfigError, TemporalUnreachableError } from './client.js';
 
-export const DEFAULT_RULE_PATHS = ['rules/'];
+export { DEFAULT_RULE_PATHS } from './compile-rules.js';
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export async function loadPlan(paths: string[]): Promise<Loaded<Plan>> {
-  // Loaded on use: commands that only talk to Temporal do not pay for the parser.
-  const { formatDiagnostics, loadRules } = await import('../dsl/index.js');
-  const result = await loadRules(paths.length > 0 ? paths : DEFAULT_RULE_PATHS);
+  const { formatDiagnostics } = await import('../dsl/index.js');
+  const result = await compileRules(paths);
   if (!result.plan) {
     const text = formatDiagnostics(result.diagnostics, 'text');
-    return { ok: false, message: `${text.trimEnd()}\nrules have errors; fix them first (salesflow check)` };
+    return { ok: false, message: `${text.trimEnd()}\nrules or CRM mappings have errors; fix them first (salesflow check)` };
   }
   return { ok: true, value: result.plan };
 }

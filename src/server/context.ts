@@ -2,7 +2,6 @@
 // `serve`, `dev` and the tests build the same server from different parts.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
-import type { CrmMapping } from '../connectors/mapping/types.js';
 import type { Db } from '../data/db.js';
 import type { CrmEvent } from '../events/schema.js';
 import type { Plan } from '../plan/schema.js';
@@ -24,14 +23,12 @@ export interface ServerDeps {
   /** The rules the server was started with (overview page); null when none are loaded. */
   plan: Plan | null;
   /**
-   * The plan to route each event by, asked for per event (serve: the applied plan, re-read when a
-   * new apply recorded one). Absent: `plan`.
+   * The plan to route each event by, and whose CRM mappings translate each webhook, asked for per
+   * request (serve: the applied plan, re-read when a new apply recorded one). Absent: `plan`.
    */
   currentPlan?: () => Promise<Plan>;
   routeEvent?: RouteEvent;
   dev?: DevOptions;
-  /** CRM mappings from rules/crm/*.yaml (docs/crm.md); built-in presets serve CRMs without a file. */
-  mappings?: CrmMapping[];
   /** Epoch ms now; tests pass a fixed clock to check HubSpot's timestamp window. */
   clock?: () => number;
 }
@@ -39,4 +36,6 @@ export interface ServerDeps {
 /** `deps` with the secret checked present: every signed thing needs it. */
 export interface ServerContext extends ServerDeps {
   secret: string;
+  /** The plan in force for this request: `currentPlan()`, else `plan`, else an empty plan. */
+  planNow(): Promise<Plan>;
 }

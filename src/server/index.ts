@@ -29,13 +29,11 @@ export function createApp(deps: ServerDeps): Hono {
   if (!deps.config.secret) {
     throw new Error('SALESFLOW_SECRET is not set: the server cannot check webhook signatures or link tokens without it');
   }
-  const ctx: ServerContext = { ...deps, secret: deps.config.secret };
+  const planNow = deps.currentPlan ?? (async () => deps.plan ?? emptyPlan);
+  const ctx: ServerContext = { ...deps, secret: deps.config.secret, planNow };
   const route: RouteEvent =
     deps.routeEvent ??
-    (async (event) => {
-      const plan = deps.currentPlan ? await deps.currentPlan() : deps.plan ?? emptyPlan;
-      return runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan, config: deps.config }, event);
-    });
+    (async (event) => runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: await planNow(), config: deps.config }, event));
 
   const app = new Hono();
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));

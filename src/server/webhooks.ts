@@ -1,6 +1,7 @@
 // CRM webhooks (docs/crm.md): POST /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and
 // /webhooks/generic/NAME. Each is verified the way its vendor documents, translated through its
-// mapping (src/connectors), and routed exactly like POST /events: same router, same workflows,
+// mapping (src/connectors) as the plan in force carries it (serve: the applied plan, so a mapping
+// applied later is used without a restart), and routed exactly like POST /events: same router, same workflows,
 // same idempotency (the event id is the CRM's own, prefixed with the source). Order of checks:
 // configured, size, signature/org, shape, translation of every record; only then is anything
 // routed, so a rejected request stores nothing.
@@ -52,7 +53,8 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   const limit = crm?.bodyLimit ?? 1024 * 1024;
   const now = ctx.clock ?? Date.now;
   const store = dataCrmStore(ctx.db);
-  const mappings = ctx.mappings ?? [];
+  /** The mappings of the plan in force now; a CRM without one is served by its built-in preset. */
+  const mappings = async (): Promise<CrmMapping[]> => (await ctx.planNow()).crm ?? [];
 
   async function body(c: Context, answer: Answer): Promise<Buffer | Response> {
     const read = await readRawBody(c.req.raw, limit);
@@ -110,7 +112,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
     const batch = parseHubSpotBatch(bytes.toString('utf8'));
     if (!batch.ok) return json.fail(c, 400, 'bad_request', batch.message);
-    const mapping = findMapping(mappings, 'hubspot')!;
+    const mapping = findMapping(await mappings(), 'hubspot')!;
     const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
     const { deliveries, skipped } = hubSpotDeliveries(mapping, batch.events, api);
     // An owner no rep carries yet is looked up by email through the API; the link is stored
@@ -139,7 +141,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!sameOrg(parsed.message.organizationId, orgId)) {
       return soap.fail(c, 403, 'wrong_org', `OrganizationId ${parsed.message.organizationId} is not the configured org (SALESFORCE_ORG_ID)`);
     }
-    const mapping = findMapping(mappings, 'salesforce')!;
+    const mapping = findMapping(await mappings(), 'salesforce')!;
     const { deliveries, skipped } = salesforceDeliveries(mapping, parsed.message, new Date(now()).toISOString());
     return deliver(c, soap, mapping, deliveries, skipped);
   });
@@ -147,7 +149,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   app.post('/webhooks/zoho', async (c) => {
     const secret = crm?.zoho.secret;
     if (!secret) return json.fail(c, 404, 'not_configured', 'the Zoho CRM webhook is not configured: set ZOHO_WEBHOOK_SECRET');
-    const mapping = findMapping(mappings, 'zoho')!;
+    const mapping = findMapping(await mappings(), 'zoho')!;
     const header = mapping.webhook.secretHeader ?? 'X-Salesflow-Token';
     const bytes = await body(c, json);
     if (!Buffer.isBuffer(bytes)) return bytes;
@@ -159,8 +161,10 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
   app.post('/webhooks/generic/:name', async (c) => {
     const name = c.req.param('name');
-    const mapping = mappings.find((m) => m.name === name && m.preset === null);
-    if (!mapping) return json.fail(c, 404, 'not_configured', `no mapping for "${name}": add rules/crm/${name}.yaml (docs/crm.md)`);
+    const mapping = (await mappings()).find((m) => m.name === name && m.preset === null);
+    if (!mapping) {
+      return json.fail(c, 404, 'not_configured', `no mapping for "${name}" in the plan this server runs: add rules/crm/${name}.yaml and apply it (docs/crm.md)`);
+    }
     if (!mapping.webhook.signature) return json.fail(c, 401, 'unauthorized', `${mapping.file} declares no webhook.signature, so no request can be verified`);
     const variable = genericSecretVariable(name);
     const secret = crm?.genericSecrets[name.toLowerCase().replace(/-/g, '_')];

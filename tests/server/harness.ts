@@ -28,7 +28,7 @@ export interface HarnessOptions {
   plan?: Plan | null;
   routeEvent?: RouteEvent;
   dev?: DevOptions;
-  /** CRM mappings for the /webhooks routes. */
+  /** CRM mappings for the /webhooks routes: the plan carries them, as an applied plan would. */
   mappings?: CrmMapping[];
   clock?: () => number;
 }
@@ -43,14 +43,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const db = await openDatabase(config.databasePath);
+  const plan = options.plan === undefined ? { formatVersion: 1 as const, hash: 'test', metrics: [], rules: [] } : options.plan;
   const server = await startServer({
     config,
     db,
     temporalClient: options.temporalClient ?? new Client(),
-    plan: options.plan === undefined ? { formatVersion: 1, hash: 'test', metrics: [], rules: [] } : options.plan,
+    plan: options.mappings ? { ...(plan ?? { formatVersion: 1, hash: 'test', metrics: [], rules: [] }), crm: options.mappings } : plan,
     routeEvent: options.routeEvent,
     dev: options.dev,
-    mappings: options.mappings,
     clock: options.clock,
     hostname: '127.0.0.1',
   });

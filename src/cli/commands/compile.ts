@@ -1,8 +1,10 @@
 // `salesflow compile [--format json] [--out FILE] [paths]`: print the checked plan as canonical
-// JSON (sorted keys, so two runs over the same files give identical bytes). Exit 1 on any error.
+// JSON (sorted keys, so two runs over the same files give identical bytes), CRM mappings included:
+// the plan and hash `salesflow apply` would record. Exit 1 on any error.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { canonicalJsonPretty, formatDiagnostics, loadRules } from '../../dsl/index.js';
+import { canonicalJsonPretty, formatDiagnostics } from '../../dsl/index.js';
+import { compileRules } from '../../runtime/compile-rules.js';
 
 const USAGE = 'usage: salesflow compile [--format text|json] [--out FILE] [paths]   (default paths: rules/)';
 
@@ -26,7 +28,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const format = parsed.values.format === 'json' ? 'json' : 'text';
-  const { plan, diagnostics } = await loadRules(parsed.positionals);
+  const { plan, diagnostics } = await compileRules(parsed.positionals);
   // The plan goes to stdout; diagnostics to stderr so `compile > plan.json` stays valid JSON.
   if (diagnostics.length > 0) process.stderr.write(formatDiagnostics(diagnostics, format));
   if (!plan) return 1;

@@ -1,13 +1,15 @@
 // `salesflow import --kind reps|deals|leads|credits|rates FILE.csv`: CRM data into the data source. Every bad
 // row is reported as FILE:LINE: field: message and nothing from that file is written. The file is
 // streamed; a large one (or any, on a terminal) shows progress on stderr, never on stdout.
-// `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export through its mapping
-// (rules/crm/NAME.yaml or the built-in preset; docs/crm.md).
+// `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export through its mapping: the
+// applied plan's rules/crm/NAME.yaml, else the built-in preset; `--rules PATH` tries the mappings
+// beside other rules (docs/crm.md).
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { formatProblem, importCsvFile, importKinds, type ImportKind, type ImportOptions } from '../../data/import.js';
+import type { CrmMapping } from '../../plan/crm.js';
 
 const USAGE = 'usage: salesflow import --kind reps|deals|leads|credits|rates FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
 
@@ -94,11 +96,14 @@ export function progressLine(size: number, stream: Pick<NodeJS.WriteStream, 'isT
   };
 }
 
-/** `--source`: the CRM's own export through its mapping; the kind comes from the header unless given. */
+/**
+ * `--source`: the CRM's own export through its mapping; the kind comes from the header unless given.
+ * The mapping is the applied plan's (as `serve` uses for webhooks), wherever import runs; `--rules
+ * PATH` reads the mappings beside those rules instead, to try one before applying it.
+ */
 async function importFromCrm(source: string, kind: string | undefined, rules: string | undefined, positionals: string[]): Promise<number> {
-  const { loadMappings, findMapping } = await import('../../connectors/mapping/load.js');
+  const { findMapping } = await import('../../connectors/mapping/load.js');
   const { importCrmCsv, crmKinds } = await import('../../connectors/csv-import.js');
-  const { formatDiagnostics } = await import('../../dsl/index.js');
   if (kind !== undefined && !(kind in crmKinds)) {
     process.stderr.write(`salesflow import: --kind must be one of ${Object.keys(crmKinds).join(', ')}, not "${kind}"\n${USAGE}\n`);
     return 1;
@@ -107,28 +112,28 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     process.stderr.write(`salesflow import: expected one CSV file, got ${positionals.length}\n${USAGE}\n`);
     return 1;
   }
-  const loaded = loadMappings(rules ? [rules] : []);
-  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
-    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, 'text')}salesflow import: CRM mappings have errors; fix them first (salesflow check)\n`);
-    return 1;
-  }
-  const mapping = findMapping(loaded.mappings, source);
-  if (!mapping) {
-    const known = ['hubspot', 'salesforce', 'zoho', ...loaded.mappings.map((m) => m.name)];
-    process.stderr.write(`salesflow import: unknown source "${source}": expected ${[...new Set(known)].join(', ')} or a mapping file rules/crm/${source}.yaml\n`);
-    return 1;
-  }
-  const file = positionals[0];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-    return 1;
-  }
   const db = await openImportTarget();
   if (!db) return 1;
   try {
+    const mappings = rules ? await localMappings(rules) : await appliedMappings(db);
+    if (!mappings) return 1;
+    const mapping = findMapping(mappings, source);
+    if (!mapping) {
+      const known = ['hubspot', 'salesforce', 'zoho', ...mappings.map((m) => m.name)];
+      const where = rules
+        ? `a mapping file ${rules.replace(/\/$/, '')}/crm/${source}.yaml`
+        : `rules/crm/${source}.yaml in the applied plan ("salesflow apply"; or --rules PATH to try one)`;
+      process.stderr.write(`salesflow import: unknown source "${source}": expected ${[...new Set(known)].join(', ')} or ${where}\n`);
+      return 1;
+    }
+    const file = positionals[0];
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return 1;
+    }
     const result = await importCrmCsv(db, mapping, text, file, kind as keyof typeof crmKinds | undefined);
     if (!result.ok) {
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
@@ -140,6 +145,33 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     return 0;
   } finally {
     await db.close();
+  }
+}
+
+/** The mappings beside the rules at `rules` (a trial), or null after printing their errors. */
+async function localMappings(rules: string): Promise<CrmMapping[] | null> {
+  const { loadMappings } = await import('../../connectors/mapping/load.js');
+  const { formatDiagnostics } = await import('../../dsl/index.js');
+  const loaded = loadMappings([rules]);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
+    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, 'text')}salesflow import: CRM mappings have errors; fix them first (salesflow check)\n`);
+    return null;
+  }
+  return loaded.mappings;
+}
+
+/**
+ * The applied plan's mappings; none (built-in presets only) before anything is applied, so a first
+ * import of HubSpot owners works on a fresh data source. Null after printing why the plan cannot be read.
+ */
+async function appliedMappings(db: Db): Promise<CrmMapping[] | null> {
+  const { AppliedPlanError, readAppliedPlan } = await import('../../runtime/applied-plan.js');
+  try {
+    return (await readAppliedPlan(db))?.plan.crm ?? [];
+  } catch (err) {
+    if (!(err instanceof AppliedPlanError)) throw err;
+    process.stderr.write(`salesflow import: ${err.message}\n`);
+    return null;
   }
 }
 

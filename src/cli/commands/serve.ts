@@ -1,11 +1,13 @@
-// `salesflow serve [rule paths]`: the HTTP server (events webhook, approval pages, unsubscribe)
-// against the configured Temporal and data source. Events are routed by the applied plan in the
-// data source, looked up per event, so a later `salesflow apply` takes effect without a restart.
-// Rule paths route by those rules instead (a trial), and serve says so. Runs until SIGINT/SIGTERM,
-// then closes the listener, the Temporal connection and the database, in that order.
-import { loadMappings } from '../../connectors/mapping/load.js';
-import { formatDiagnostics } from '../../dsl/index.js';
-import { AppliedPlanSource, dataSourceName, describeApplied, openWithPlan, shortHash } from '../../runtime/applied-plan.js';
+// `salesflow serve [rule paths]`: the HTTP server (events webhook, CRM webhooks, approval pages,
+// unsubscribe) against the configured Temporal and data source. Events are routed, and CRM webhooks
+// translated, by the applied plan in the data source (its rules and its CRM mappings), looked up per
+// request, so a later `salesflow apply` takes effect without a restart and nothing depends on the
+// folder serve starts in. Rule paths route by those rules and the mappings beside them instead (a
+// trial), and serve says so. Runs until SIGINT/SIGTERM, then closes the listener, the Temporal
+// connection and the database, in that order.
+import {
+  AppliedPlanSource, dataSourceName, describeApplied, describeCrmMappings, openWithPlan, shortHash,
+} from '../../runtime/applied-plan.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
@@ -22,11 +24,6 @@ export async function run(args: string[]): Promise<number> {
   if (!config.value.secret) {
     return fail('SALESFLOW_SECRET is not set: it signs approval and unsubscribe links and checks webhook signatures (at least 16 characters)');
   }
-  // CRM mappings (rules/crm/*.yaml) are not part of the plan yet: still read from the rule paths.
-  const crm = loadMappings(args);
-  if (crm.diagnostics.some((d) => d.severity === 'error')) {
-    return fail(`${formatDiagnostics(crm.diagnostics, 'text').trimEnd()}\nCRM mappings have errors; fix them first (salesflow check)`);
-  }
   const opened = await openWithPlan(config.value, args);
   if (!opened.ok) return fail(opened.message);
   const { db, temporal, plan } = opened.value;
@@ -37,8 +34,10 @@ export async function run(args: string[]): Promise<number> {
   if (plan.notice) process.stderr.write(`salesflow serve: ${plan.notice}\n`);
   const log = (line: string) => process.stdout.write(`salesflow serve: ${line}\n`);
   const applied = plan.applied
-    ? new AppliedPlanSource(db, config.value, (info, previous) =>
-      log(`now routing by the newly applied plan ${shortHash(info.hash)} (was ${shortHash(previous.hash)}): ${describeApplied(info)}`))
+    ? new AppliedPlanSource(db, config.value, (info, previous, newPlan) => {
+      log(`now routing by the newly applied plan ${shortHash(info.hash)} (was ${shortHash(previous.hash)}): ${describeApplied(info)}`);
+      log(describeCrmMappings(newPlan));
+    })
     : null;
   // Primes the source with the plan just read, so the first event does not read it again.
   if (applied) await applied.current();
@@ -46,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
   let server;
   try {
     server = await startServer({
-      config: config.value, db, temporalClient: temporal.client, plan: plan.plan, mappings: crm.mappings,
+      config: config.value, db, temporalClient: temporal.client, plan: plan.plan,
       ...(applied ? { currentPlan: async () => (await applied.current()).plan } : {}),
     });
   } catch (err) {
@@ -59,7 +58,8 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     `salesflow serve: listening on ${server.url} (public URL ${config.value.publicUrl}); ` +
       `Temporal ${config.value.temporal.address}/${config.value.temporal.namespace}; ` +
-      `routing by ${source}; data ${dataSourceName(config.value)}\n`,
+      `routing by ${source}; data ${dataSourceName(config.value)}\n` +
+      `salesflow serve: ${describeCrmMappings(plan.plan)}\n`,
   );
 
   await new Promise<void>((resolve) => {

@@ -1,12 +1,16 @@
-// `salesflow status [--format json] [rule paths]`: which plan is applied (hash, git commit, when),
-// and what the rules in the working copy (default rules/) would change: rules added, changed or
-// removed, compared by each rule's content hash. Informational: exit 0 whatever it finds.
+// `salesflow status [--format json] [rule paths]`: which plan is applied (hash, git commit, when,
+// which CRM mappings), and what the rules in the working copy (default rules/) would change: rules
+// and CRM mappings added, changed or removed, compared by content hash. Informational: exit 0
+// whatever it finds.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { appliedPlanHistory } from '../../data/plans.js';
+import { latestAppliedPlan } from '../../data/plans.js';
+import type { CrmMapping } from '../../plan/crm.js';
 import {
-  type AppliedPlanInfo, dataSourceName, describeApplied, diffRules, noAppliedPlanMessage, type RuleDifference, ruleHashesOf, shortHash,
+  type AppliedPlanInfo, dataSourceName, describeApplied, diffMappings, diffRules, type MappingDifference, noAppliedPlanMessage,
+  recordedCrmMappings, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
+import { compileRules } from '../../runtime/compile-rules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow status [--format text|json] [rule paths]   (DATABASE_URL from the environment)\n';
@@ -18,7 +22,12 @@ interface WorkingCopy {
   problem: string | null;
   sameAsApplied: boolean;
   difference: RuleDifference | null;
+  /** The CRM mappings (rules/crm/*.yaml) against the applied plan's, by name. */
+  crmDifference: MappingDifference | null;
 }
+
+/** The applied version as status shows it: with the names of the CRM mappings it carries. */
+type AppliedStatus = AppliedPlanInfo & { crmMappings: string[] };
 
 export async function run(args: string[]): Promise<number> {
   let values: { format?: string; help?: boolean };
@@ -38,14 +47,20 @@ export async function run(args: string[]): Promise<number> {
   if (!config.ok) return fail(config.message);
   const db = await openData(config.value);
   if (!db.ok) return fail(db.message);
-  let applied: AppliedPlanInfo | null;
+  let applied: AppliedStatus | null = null;
+  let appliedCrm: CrmMapping[] = [];
   try {
-    [applied = null] = await appliedPlanHistory(db.value, 1);
+    const row = await latestAppliedPlan(db.value);
+    if (row) {
+      const { planJson, ...info } = row;
+      appliedCrm = recordedCrmMappings(planJson);
+      applied = { ...info, crmMappings: appliedCrm.map((m) => m.name) };
+    }
   } finally {
     await db.value.close();
   }
   const paths = positionals.length > 0 ? positionals : DEFAULT_RULE_PATHS;
-  const working = await workingCopy(paths, applied);
+  const working = await workingCopy(paths, applied, appliedCrm);
 
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, workingCopy: working }, null, 2)}\n`);
@@ -53,7 +68,11 @@ export async function run(args: string[]): Promise<number> {
   }
   const lines: string[] = [];
   if (applied) {
-    lines.push(`Applied plan: ${describeApplied(applied)}`, `  from ${applied.rulePaths.join(' ')} (data source ${dataSourceName(config.value)})`);
+    lines.push(
+      `Applied plan: ${describeApplied(applied)}`,
+      `  from ${applied.rulePaths.join(' ')} (data source ${dataSourceName(config.value)})`,
+      `  CRM mappings: ${applied.crmMappings.length ? applied.crmMappings.join(', ') : 'none (built-in presets only)'}`,
+    );
   } else {
     lines.push(`No applied plan: ${noAppliedPlanMessage(config.value)}`);
   }
@@ -62,39 +81,43 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function workingCopy(paths: string[], applied: AppliedPlanInfo | null): Promise<WorkingCopy> {
+async function workingCopy(paths: string[], applied: AppliedPlanInfo | null, appliedCrm: CrmMapping[]): Promise<WorkingCopy> {
+  const nothing = { paths, hash: null, sameAsApplied: false, difference: null, crmDifference: null };
   const missing = paths.filter((p) => !existsSync(p));
-  if (missing.length > 0) {
-    return { paths, hash: null, problem: `${missing.join(', ')} not found in ${process.cwd()}`, sameAsApplied: false, difference: null };
-  }
-  const { loadRules } = await import('../../dsl/index.js');
-  const result = await loadRules(paths);
+  if (missing.length > 0) return { ...nothing, problem: `${missing.join(', ')} not found in ${process.cwd()}` };
+  const result = await compileRules(paths);
   if (!result.plan) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    return { paths, hash: null, problem: `the rules have ${errors} error(s); see "salesflow check ${paths.join(' ')}"`, sameAsApplied: false, difference: null };
+    return { ...nothing, problem: `the rules or CRM mappings have ${errors} error(s); see "salesflow check ${paths.join(' ')}"` };
   }
-  const local = ruleHashesOf(result.plan);
+  const { crmMappingVersion } = await import('../../dsl/index.js');
+  const versions = (crm: CrmMapping[]) => Object.fromEntries(crm.map((m) => [m.name, crmMappingVersion(m)]));
   return {
     paths,
     hash: result.plan.hash,
     problem: null,
     sameAsApplied: applied?.hash === result.plan.hash,
-    difference: diffRules(applied?.ruleHashes ?? {}, local),
+    difference: diffRules(applied?.ruleHashes ?? {}, ruleHashesOf(result.plan)),
+    crmDifference: diffMappings(versions(appliedCrm), versions(result.plan.crm ?? [])),
   };
 }
 
 function describeWorkingCopy(working: WorkingCopy, applied: AppliedPlanInfo | null): string[] {
   const where = `Working copy (${working.paths.join(' ')})`;
-  if (working.problem || !working.hash || !working.difference) return [`${where}: nothing to compare: ${working.problem}`];
+  if (working.problem || !working.hash || !working.difference || !working.crmDifference) return [`${where}: nothing to compare: ${working.problem}`];
   if (working.sameAsApplied) return [`${where}: plan ${shortHash(working.hash)}, the same as the applied plan.`];
   const d = working.difference;
+  const crm = working.crmDifference;
   const lines = [`${where}: plan ${shortHash(working.hash)}, differs from the ${applied ? 'applied plan' : 'empty data source'}:`];
   for (const r of d.added) lines.push(`  + ${r.kind} "${r.name}"  (added)`);
   for (const r of d.changed) lines.push(`  ~ ${r.kind} "${r.name}"  (changed: applied ${shortHash(r.applied)}, working copy ${shortHash(r.local)})`);
   for (const r of d.removed) lines.push(`  - ${r.kind} "${r.name}"  (removed)`);
-  if (d.added.length + d.changed.length + d.removed.length === 0) {
-    lines.push('  every rule is the same; the plan-wide metric definitions differ');
-  }
-  lines.push(`  ${d.unchanged} rule(s) unchanged. "salesflow apply ${working.paths.join(' ')}" makes this the applied plan.`);
+  for (const name of crm.added) lines.push(`  + CRM mapping "${name}"  (added)`);
+  for (const m of crm.changed) lines.push(`  ~ CRM mapping "${m.name}"  (changed: applied ${shortHash(m.applied)}, working copy ${shortHash(m.local)})`);
+  for (const name of crm.removed) lines.push(`  - CRM mapping "${name}"  (removed)`);
+  const changes = d.added.length + d.changed.length + d.removed.length + crm.added.length + crm.changed.length + crm.removed.length;
+  if (changes === 0) lines.push('  every rule and CRM mapping is the same; the plan-wide metric definitions differ');
+  const unchangedCrm = crm.unchanged ? `, ${crm.unchanged} CRM mapping(s)` : '';
+  lines.push(`  ${d.unchanged} rule(s)${unchangedCrm} unchanged. "salesflow apply ${working.paths.join(' ')}" makes this the applied plan.`);
   return lines;
 }

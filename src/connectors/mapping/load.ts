@@ -1,10 +1,12 @@
 // Finds and loads CRM mappings: `crm/*.yaml` beside the rules (rules/crm/hubspot.yaml), each
-// checked (check.ts), merged over its preset, and resolved into a CrmMapping. `salesflow check`,
-// `serve`, `dev` and `import --source` all load mappings here, so they agree on what a file means.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+// checked (check.ts), merged over its preset, and resolved into a CrmMapping. `salesflow check`
+// and every plan compiled from rule paths (`apply`, `dev`, trials, `import --rules`) load mappings
+// here, so they agree on what a file means; the resolved mappings then travel in the plan.
+import { readFileSync } from 'node:fs';
+import { basename, relative, sep } from 'node:path';
 import type { Diagnostic } from '../../dsl/index.js';
 import { checkMappingText } from './check.js';
+import { mappingFiles } from './files.js';
 import { formatMappingMessage, mappingMessages } from './messages.js';
 import { presets, type RawMapping } from './presets.js';
 import {
@@ -17,23 +19,6 @@ export interface LoadedMappings {
   diagnostics: Diagnostic[];
   /** How many mapping files were read. */
   files: number;
-}
-
-function crmFolders(paths: string[], cwd: string): string[] {
-  const folders = new Set<string>();
-  for (const given of paths.length > 0 ? paths : ['rules']) {
-    const path = resolve(cwd, given);
-    if (!existsSync(path)) continue;
-    const base = statSync(path).isDirectory() ? path : dirname(path);
-    folders.add(basename(base) === 'crm' ? base : join(base, 'crm'));
-  }
-  return [...folders].filter((f) => existsSync(f) && statSync(f).isDirectory()).sort();
-}
-
-/** The mapping files the rule paths imply: `crm/*.yaml` (and `.yml`) in each rules folder. */
-export function mappingFiles(paths: string[], cwd = process.cwd()): string[] {
-  return crmFolders(paths, cwd).flatMap((folder) =>
-    readdirSync(folder).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(folder, n)));
 }
 
 export function loadMappings(paths: string[], cwd = process.cwd()): LoadedMappings {
