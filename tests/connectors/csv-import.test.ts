@@ -1,16 +1,35 @@
-// `salesflow import --source NAME FILE.csv`: the CRMs' own export headers through the mapping,
-// owners found by CRM id, email or name, and a file with any bad row importing nothing.
+// `salesflow import --source NAME FILE.csv`: the CRMs' own export headers through the mapping (the
+// applied plan's, from any folder; `--rules PATH` tries a working copy's), owners found by CRM id,
+// email or name, and a file with any bad row importing nothing.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRepCrmId, setRepCrmId } from '../../src/data/crm.js';
 import { openDatabase } from '../../src/data/db.js';
 import { getDeal } from '../../src/data/deals.js';
 import { getRep, upsertRep } from '../../src/data/reps.js';
+import { recordPlan } from '../../src/runtime/applied-plan.js';
+import { loadPlan } from '../../src/runtime/session.js';
 import { salesflow } from '../data/cli.js';
 import { tempDir } from '../data/tmp.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures', 'crm-connectors');
 const exportFile = (name: string) => `exports/${name}`;
+
+/** What `salesflow apply rules` in the fixture checkout records: its rules and CRM mappings (rules/crm). */
+async function applyFixtureRules(path: string): Promise<void> {
+  const previous = process.cwd();
+  process.chdir(root);
+  try {
+    const plan = await loadPlan(['rules']);
+    if (!plan.ok) throw new Error(plan.message);
+    expect(plan.value.crm?.map((m) => m.name)).toEqual(['fxiaoke', 'hubspot']);
+    const db = await openDatabase(path);
+    await recordPlan(db, plan.value, ['rules']);
+    await db.close();
+  } finally {
+    process.chdir(previous);
+  }
+}
 
 async function withReps(path: string): Promise<void> {
   const db = await openDatabase(path);
@@ -20,12 +39,14 @@ async function withReps(path: string): Promise<void> {
 }
 
 describe('salesflow import --source', () => {
-  it('reads a HubSpot deals export as it comes, through the team\'s mapping', async () => {
+  it('reads a HubSpot deals export as it comes, through the team\'s applied mapping, from a folder without the rules', async () => {
     const path = join(tempDir(), 'salesflow.db');
     await withReps(path);
-    const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals.csv')], path, root);
+    await applyFixtureRules(path);
+    const file = join(root, exportFile('hubspot-deals.csv'));
+    const run = await salesflow(['import', '--source', 'hubspot', file], path, tempDir());
     expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('exports/hubspot-deals.csv: hubspot deals 3 inserted, 0 updated\n');
+    expect(run.stdout).toBe(`${file}: hubspot deals 3 inserted, 0 updated\n`);
     expect(run.code).toBe(0);
     const db = await openDatabase(path);
     expect(await getDeal(db, '9101')).toEqual({
@@ -38,10 +59,22 @@ describe('salesflow import --source', () => {
     await db.close();
   });
 
-  it('reports every bad row as FILE:LINE: column: message and imports nothing', async () => {
+  it('never reads a mapping from the current folder: without --rules and nothing applied, the built-in preset', async () => {
     const path = join(tempDir(), 'salesflow.db');
     await withReps(path);
-    const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals-bad.csv')], path, root);
+    const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals.csv')], path, root);
+    expect(run.code).toBe(1);
+    // "Renewed" is a stage only rules/crm/hubspot.yaml (here, but never applied) knows.
+    expect(run.stderr).toContain('exports/hubspot-deals.csv:3: Deal Stage: unknown stage "Renewed": map it under deal.stages in (built-in hubspot preset)');
+    const db = await openDatabase(path);
+    expect(await getDeal(db, '9101')).toBeNull();
+    await db.close();
+  });
+
+  it('reports every bad row as FILE:LINE: column: message and imports nothing (--rules: a mapping not applied yet)', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    await withReps(path);
+    const run = await salesflow(['import', '--source', 'hubspot', '--rules', 'rules', exportFile('hubspot-deals-bad.csv')], path, root);
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toEqual([
@@ -91,8 +124,12 @@ describe('salesflow import --source', () => {
     expect(run.stderr).toContain('exports/hubspot-deals.csv:1: missing column "Stage" (deal.csv in (built-in zoho preset))');
     const leads = await salesflow(['import', '--source', 'zoho', exportFile('salesforce-users.csv')], path, root);
     expect(leads.stderr).toContain('exports/salesforce-users.csv:1: the header matches no zoho export in (built-in zoho preset); expected columns for deals: "Record Id", "Deal Owner", "Amount"');
-    const unknown = await salesflow(['import', '--source', 'pipedrive', exportFile('hubspot-deals.csv')], path, root);
-    expect(unknown.stderr).toBe('salesflow import: unknown source "pipedrive": expected hubspot, salesforce, zoho, fxiaoke or a mapping file rules/crm/pipedrive.yaml\n');
+    await applyFixtureRules(path);
+    const unknown = await salesflow(['import', '--source', 'pipedrive', exportFile('hubspot-deals.csv')], path, tempDir());
+    expect(unknown.stderr).toBe('salesflow import: unknown source "pipedrive": expected hubspot, salesforce, zoho, fxiaoke or ' +
+      'rules/crm/pipedrive.yaml in the applied plan ("salesflow apply"; or --rules PATH to try one)\n');
+    const tried = await salesflow(['import', '--source', 'pipedrive', '--rules', 'rules', exportFile('hubspot-deals.csv')], path, root);
+    expect(tried.stderr).toBe('salesflow import: unknown source "pipedrive": expected hubspot, salesforce, zoho, fxiaoke or a mapping file rules/crm/pipedrive.yaml\n');
   });
 
   it('links a rep to a CRM id only once: a reassigned id moves', async () => {

@@ -121,6 +121,6 @@ describe('POST /webhooks/generic/fxiaoke', () => {
   it('404 for a source without a mapping file', async () => {
     const res = await fetch(`${h.url}/webhooks/generic/nosuchcrm`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { message: string }).message).toBe('no mapping for "nosuchcrm": add rules/crm/nosuchcrm.yaml (docs/crm.md)');
+    expect(((await res.json()) as { message: string }).message).toBe('no mapping for "nosuchcrm" in the plan this server runs: add rules/crm/nosuchcrm.yaml and apply it (docs/crm.md)');
   });
 });
