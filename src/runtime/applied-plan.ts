@@ -11,6 +11,7 @@ import { redact } from '../data/source.js';
 import {
   type AppliedPlanInfo, appliedPlanHead, latestAppliedPlan, recordAppliedPlan, type RuleHash,
 } from '../data/plans.js';
+import { crmPresetNames } from '../plan/catalog.js';
 import type { CrmMapping } from '../plan/crm.js';
 import { Plan } from '../plan/schema.js';
 import { gitStateOf } from './git-state.js';
@@ -185,7 +186,7 @@ export function describeCrmMappings(plan: Plan): string {
     return 'CRM mappings: none in this plan (HubSpot, Salesforce and Zoho CRM webhooks use the built-in presets; ' +
       '/webhooks/generic/NAME answers only for a rules/crm/NAME.yaml in the plan)';
   }
-  const presetsLeft = ['hubspot', 'salesforce', 'zoho'].filter((p) => !crm.some((m) => m.name === p || m.preset === p));
+  const presetsLeft = crmPresetNames.filter((p) => !crm.some((m) => m.name === p || m.preset === p));
   return `CRM mappings: ${crm.map((m) => `${m.name} (${m.file})`).join(', ')}` +
     (presetsLeft.length ? `; ${presetsLeft.join(', ')} use${presetsLeft.length === 1 ? 's' : ''} the built-in preset` : '');
 }

@@ -69,6 +69,18 @@ describe('the plan hash covers the CRM mappings', () => {
   });
 });
 
+describe('apply refuses a mapping with errors', () => {
+  it('says where, as check does, and records nothing', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const run = await salesflow(['apply', 'bad'], path, join(import.meta.dirname, '..', 'fixtures', 'crm-connectors'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('bad/crm/hubspot.yaml:5:5: error: deal has no field "amout" [SF1203]');
+    expect(run.stderr).toContain('rules or CRM mappings have errors; fix them first (salesflow check)');
+    const history = await salesflow(['history'], path);
+    expect(history.stdout).toMatch(/^No applied plans:/);
+  });
+});
+
 describe('a plan applied before mappings were part of the plan', () => {
   /** The data source with the rules-only plan recorded as an earlier `apply` wrote it: no `crm` key. */
   async function appliedBefore(dir: string): Promise<string> {
