@@ -2,8 +2,7 @@
 // Exit 0 when there are no errors (warnings allowed), 1 otherwise. Imports only the DSL, which
 // loads Chevrotain's bundle and no zod, to keep the cold start small.
 import { parseArgs } from 'node:util';
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mappingFiles } from '../../connectors/mapping/files.js';
 import { checkRules, formatDiagnostics } from '../../dsl/index.js';
 
 const USAGE = 'usage: salesflow check [--format text|json] [paths]   (default paths: rules/)';
@@ -30,8 +29,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const rules = checkRules(parsed.positionals);
   // CRM mappings (rules/crm/*.yaml) are checked with the rules they feed (docs/crm.md); their
-  // loader (and the YAML parser) is loaded only when there is a crm/ folder, to keep start-up small.
-  const crm = hasCrmFolder(parsed.positionals)
+  // loader (and the YAML parser) is loaded only when there are mapping files, to keep start-up small.
+  const crm = mappingFiles(parsed.positionals).length > 0
     ? (await import('../../connectors/mapping/load.js')).loadMappings(parsed.positionals)
     : { diagnostics: [], files: 0 };
   const diagnostics = [...rules.diagnostics, ...crm.diagnostics];
@@ -44,12 +43,4 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`${plural(files, 'file')} checked: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
   }
   return errors > 0 ? 1 : 0;
-}
-
-function hasCrmFolder(paths: string[]): boolean {
-  return (paths.length > 0 ? paths : ['rules']).some((path) => {
-    if (!existsSync(path)) return false;
-    const folder = statSync(path).isDirectory() ? path : dirname(path);
-    return basename(folder) === 'crm' || existsSync(join(folder, 'crm'));
-  });
 }
