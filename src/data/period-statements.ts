@@ -149,7 +149,8 @@ async function streamedStatements(
       for (const row of batch) {
         const rep = repOf(columns, row);
         if (credited) {
-          each(computeStatement(rule, rep, period, await credited.forRep(rep)));
+          const pending = credited.forRep(rep);
+          each(computeStatement(rule, rep, period, pending instanceof Promise ? await pending : pending));
         } else {
           const pending = cursor!.forRep(rep.id);
           const m = pending instanceof Promise ? await pending : pending;
