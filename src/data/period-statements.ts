@@ -145,7 +145,7 @@ async function streamedStatements(
   }
   let count = 0;
   try {
-    for await (const batch of streamRows(db, reps.compile(db.kysely))) {
+    for await (const batch of streamRows(db, reps.compile(db.kysely), 5000)) {
       for (const row of batch) {
         const rep = repOf(columns, row);
         if (credited) {
