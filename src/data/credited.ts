@@ -380,7 +380,7 @@ async function creditedFacts(
     const ownWon = `${own} AND d.stage = 'won'`;
     const spiffSql = spiffTests.map((t) => (t.column === null ? null : columns[t.column]));
     // concat() writes NULL as empty text (SQLite 3.44+, PostgreSQL): cheaper than COALESCE(CAST(...)) per field.
-    const detail = `concat(${detailFields().join(`, ${unit}, `)})`;
+    const detail = `concat(${detailFields(byCredited).join(`, ${unit}, `)})`;
     const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
     return sql.raw<Cell[]>(`SELECT ${key},
       CAST(SUM(CASE WHEN ${ownWon} THEN d.amount_micros END) AS TEXT),
@@ -396,34 +396,51 @@ async function creditedFacts(
       GROUP BY ${key}${byCredited ? ` ORDER BY ${key}` : ''}`).compile(db.kysely);
   }
 
-  /** The detail fields in the row scan's column order: the deal, its spiff test columns (0/1), the joined share. */
-  function detailFields(): string[] {
+  /**
+   * The fields of one detail text: the deal (its rep is the group's key), its spiff test columns
+   * (0/1), and the joined share — only the share's percent when grouped by credited rep (the
+   * cursor, for `credit splits`: the share's rep is the key and its type is revenue).
+   */
+  function detailFields(byCredited: boolean): string[] {
     return [
-      'd.id', 'd.rep', 'd.amount', 'd.amount_micros', 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
+      'd.id', 'd.amount', 'd.amount_micros', 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
       ...columns.slice(8, creditAt),
-      ...(splits ? ['c.rep', 'c.share', 'c.type'] : []),
+      ...(!splits ? [] : byCredited ? ['c.share'] : ['c.rep', 'c.share', 'c.type']),
     ];
   }
 
-  /** The detail texts of a grouped row into deals with their shares; false when one does not read back. */
-  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
+  /**
+   * Each detail text of a grouped row as a row of the row scan (id, rep, amount, micros, currency,
+   * stage, type, closed_at, spiff tests) with its share fields after; false when one does not read
+   * back (a field holding a separator character).
+   */
+  function eachDetail(row: Cell[], byCredited: boolean, fn: (dealRow: Cell[], f: string[]) => void): boolean {
     const texts = row[5 + spiffTests.length];
     if (texts === null || texts === '') return true;
-    const width = detailFields().length;
+    const width = detailFields(byCredited).length;
+    const rep = row[0] as string;
     for (const one of String(texts).split('\x1e')) {
       const f = one.split('\x1f');
       if (f.length !== width) return false;
-      const id = f[0];
+      const dealRow: Cell[] = [f[0], rep, f[1], safeMicros(f[2]), f[3], f[4], f[5] === '' ? null : f[5], f[6] === '' ? null : f[6]];
+      for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i - 1]));
+      fn(dealRow, f);
+    }
+    return true;
+  }
+
+  /** The detail texts of a row grouped by owner rep into deals with their shares; false when one does not read back. */
+  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
+    const at = creditAt - 1;
+    return eachDetail(row, false, (dealRow, f) => {
+      const id = dealRow[0] as string;
       let deal = into.get(id);
       if (!deal) {
-        const dealRow: Cell[] = [id, f[1], f[2], safeMicros(f[3]), f[4], f[5], f[6] === '' ? null : f[6], f[7] === '' ? null : f[7]];
-        for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i]));
         deal = { row: dealRow, shares: [] };
         into.set(id, deal);
       }
-      if (splits && f[creditAt] !== '') deal.shares.push({ rep: f[creditAt], share: f[creditAt + 1], type: f[creditAt + 2] as CreditType });
-    }
-    return true;
+      if (splits && f[at] !== '') deal.shares.push({ rep: f[at], share: f[at + 1], type: f[at + 2] as CreditType });
+    });
   }
 
   /**
@@ -432,21 +449,14 @@ async function creditedFacts(
    * credited directly, without gathering the deal's other shares; false when one does not read back.
    */
   function creditDetails(row: Cell[], acc: RepAcc): boolean {
-    const texts = row[5 + spiffTests.length];
-    if (texts === null || texts === '') return true;
-    const width = detailFields().length;
     const rep = row[0] as string;
-    for (const one of String(texts).split('\x1e')) {
-      const f = one.split('\x1f');
-      if (f.length !== width) return false;
-      const dealRow: Cell[] = [f[0], f[1], f[2], safeMicros(f[3]), f[4], f[5], f[6] === '' ? null : f[6], f[7] === '' ? null : f[7]];
-      for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i]));
-      const credit: Credit = splits && f[creditAt] !== ''
-        ? { rep, share: f[creditAt + 1], type: f[creditAt + 2] as CreditType }
+    const at = creditAt - 1;
+    return eachDetail(row, true, (dealRow, f) => {
+      const credit: Credit = splits && f[at] !== ''
+        ? { rep, share: f[at], type: 'revenue' }
         : { rep, share: HUNDRED_SHARE, type: 'own' };
       creditDeal(dealRow, [], { acc, credit });
-    }
-    return true;
+    });
   }
 
   /** A grouped row's own whole deals into the rep's accumulator. */
