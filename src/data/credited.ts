@@ -294,6 +294,10 @@ async function creditedFacts(
     columns.push(...repColumns.map((c) => `r.${c}`));
   }
 
+  // Field counts of a grouped scan's detail texts (see detailFields).
+  const creditedWidth = detailFields(true).length;
+  const ownerWidth = detailFields(false).length;
+
   const extra: string[] = [];
   if (scanOpen) extra.push(`d.stage = 'open'`);
   if (scanUndated) extra.push('d.closed_at IS NULL');
@@ -417,7 +421,7 @@ async function creditedFacts(
   function eachDetail(row: Cell[], byCredited: boolean, fn: (dealRow: Cell[], f: string[]) => void): boolean {
     const texts = row[5 + spiffTests.length];
     if (texts === null || texts === '') return true;
-    const width = detailFields(byCredited).length;
+    const width = byCredited ? creditedWidth : ownerWidth;
     const rep = row[0] as string;
     for (const one of String(texts).split('\x1e')) {
       const f = one.split('\x1f');
