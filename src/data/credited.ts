@@ -158,13 +158,13 @@ function dealAmount(row: Cell[]): Fixed {
   return row[3] !== null ? { units: BigInt(row[3] as number), scale: 6 } : parseFixed(row[2] as string)!;
 }
 
-// Shares are a handful of distinct texts ("50", "60", "33.33"): each parsed once.
-const shares = new Map<string, Fixed>();
-function shareFixed(text: string): Fixed {
-  let f = shares.get(text);
+// Shares and rates are a handful of distinct texts ("50", "60", "1.0834"): each parsed once.
+const parsed = new Map<string, Fixed>();
+function fixedOf(text: string): Fixed {
+  let f = parsed.get(text);
   if (f === undefined) {
     f = parseFixed(text)!;
-    if (shares.size < 10_000) shares.set(text, f);
+    if (parsed.size < 10_000) parsed.set(text, f);
   }
   return f;
 }
@@ -578,7 +578,7 @@ async function creditedFacts(
       return record;
     };
     const passes = (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated()));
-    const rateFixed = rate ? parseFixed(rate.rate)! : null;
+    const rateFixed = rate ? fixedOf(rate.rate) : null;
     let amount: Fixed | null = null;
 
     for (const credit of credits) {
@@ -591,7 +591,7 @@ async function creditedFacts(
       // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
       const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
       let credited: Fixed | null = null;
-      const exact = () => (credited ??= creditedAmount(amount ??= dealAmount(row), shareFixed(credit.share), rateFixed));
+      const exact = () => (credited ??= creditedAmount(amount ??= dealAmount(row), fixedOf(credit.share), rateFixed));
       if (inWindow && stage === 'won') {
         if (plain) {
           acc.revenueMicros.add(row[3] as number);
