@@ -144,6 +144,31 @@ export function creditedAmount(amount: Fixed, share: Fixed, rate: Fixed | null):
   return { units: p.units, scale: p.scale + 2 };
 }
 
+/**
+ * Integer micros as written by SQL, as a number when exact (at most 15 digits: below 2^52, as the
+ * row scan's column), else null: such a deal takes the exact path from its amount text.
+ */
+function safeMicros(text: string): number | null {
+  const digits = text.charCodeAt(0) === 45 ? text.length - 1 : text.length;
+  return text === '' || digits > 15 ? null : Number(text);
+}
+
+/** A deal's amount exactly: from its integer micros when the row has them, else from its text. */
+function dealAmount(row: Cell[]): Fixed {
+  return row[3] !== null ? { units: BigInt(row[3] as number), scale: 6 } : parseFixed(row[2] as string)!;
+}
+
+// Shares and rates are a handful of distinct texts ("50", "60", "1.0834"): each parsed once.
+const parsed = new Map<string, Fixed>();
+function fixedOf(text: string): Fixed {
+  let f = parsed.get(text);
+  if (f === undefined) {
+    f = parseFixed(text)!;
+    if (parsed.size < 10_000) parsed.set(text, f);
+  }
+  return f;
+}
+
 const moneyFact = (f: Fixed, currency: string): MetricFact => ({ type: 'money', amount: plainFixed(f), currency });
 
 function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, currency: string): MetricFact {
@@ -213,8 +238,12 @@ export async function gatherCreditedFacts(db: Db, rule: IncentiveRule, reps: Rep
 
 /** Credited facts read one rep at a time, in rep id order, as the reps stream by. */
 export interface CreditedCursor {
-  /** The facts of `rep`; reps must come in strictly increasing id order (SQLite BINARY). */
-  forRep(rep: RepRecord): Promise<StatementFacts>;
+  /**
+   * The facts of `rep`; reps must come in strictly increasing id order (SQLite BINARY). A Promise
+   * only when the next batch of the scan has to be read first, so 100k reps need not each wait a
+   * turn of the event loop.
+   */
+  forRep(rep: RepRecord): StatementFacts | Promise<StatementFacts>;
   close(): Promise<void>;
 }
 
@@ -264,6 +293,10 @@ async function creditedFacts(
     columns.push(...dealColumns.map((c) => `d.${c}`));
     columns.push(...repColumns.map((c) => `r.${c}`));
   }
+
+  // Field counts of a grouped scan's detail texts (see detailFields).
+  const creditedWidth = detailFields(true).length;
+  const ownerWidth = detailFields(false).length;
 
   const extra: string[] = [];
   if (scanOpen) extra.push(`d.stage = 'open'`);
@@ -350,7 +383,8 @@ async function creditedFacts(
     const own = `${splits ? 'c.deal IS NULL AND ' : ''}d.currency = ${quote(currency)}`;
     const ownWon = `${own} AND d.stage = 'won'`;
     const spiffSql = spiffTests.map((t) => (t.column === null ? null : columns[t.column]));
-    const detail = detailFields().map((f) => `COALESCE(CAST(${f} AS TEXT), '')`).join(` || ${unit} || `);
+    // concat() writes NULL as empty text (SQLite 3.44+, PostgreSQL): cheaper than COALESCE(CAST(...)) per field.
+    const detail = `concat(${detailFields(byCredited).join(`, ${unit}, `)})`;
     const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
     return sql.raw<Cell[]>(`SELECT ${key},
       CAST(SUM(CASE WHEN ${ownWon} THEN d.amount_micros END) AS TEXT),
@@ -366,34 +400,67 @@ async function creditedFacts(
       GROUP BY ${key}${byCredited ? ` ORDER BY ${key}` : ''}`).compile(db.kysely);
   }
 
-  /** The detail fields in the row scan's column order: the deal, its spiff test columns (0/1), the joined share. */
-  function detailFields(): string[] {
+  /**
+   * The fields of one detail text: the deal (its rep is the group's key), its spiff test columns
+   * (0/1), and the joined share — only the share's percent when grouped by credited rep (the
+   * cursor, for `credit splits`: the share's rep is the key and its type is revenue).
+   */
+  function detailFields(byCredited: boolean): string[] {
     return [
-      'd.id', 'd.rep', 'd.amount', columns[3], 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
+      'd.id', 'd.amount', 'd.amount_micros', 'd.currency', 'd.stage', 'd.type', 'd.closed_at',
       ...columns.slice(8, creditAt),
-      ...(splits ? ['c.rep', 'c.share', 'c.type'] : []),
+      ...(!splits ? [] : byCredited ? ['c.share'] : ['c.rep', 'c.share', 'c.type']),
     ];
   }
 
-  /** The detail texts of a grouped row into deals with their shares; false when one does not read back. */
-  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
+  /**
+   * Each detail text of a grouped row as a row of the row scan (id, rep, amount, micros, currency,
+   * stage, type, closed_at, spiff tests) with its share fields after; false when one does not read
+   * back (a field holding a separator character).
+   */
+  function eachDetail(row: Cell[], byCredited: boolean, fn: (dealRow: Cell[], f: string[]) => void): boolean {
     const texts = row[5 + spiffTests.length];
     if (texts === null || texts === '') return true;
-    const width = detailFields().length;
+    const width = byCredited ? creditedWidth : ownerWidth;
+    const rep = row[0] as string;
     for (const one of String(texts).split('\x1e')) {
       const f = one.split('\x1f');
       if (f.length !== width) return false;
-      const id = f[0];
+      const dealRow: Cell[] = [f[0], rep, f[1], safeMicros(f[2]), f[3], f[4], f[5] === '' ? null : f[5], f[6] === '' ? null : f[6]];
+      for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i - 1]));
+      fn(dealRow, f);
+    }
+    return true;
+  }
+
+  /** The detail texts of a row grouped by owner rep into deals with their shares; false when one does not read back. */
+  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
+    const at = creditAt - 1;
+    return eachDetail(row, false, (dealRow, f) => {
+      const id = dealRow[0] as string;
       let deal = into.get(id);
       if (!deal) {
-        const dealRow: Cell[] = [id, f[1], f[2], f[3] === '' ? null : Number(f[3]), f[4], f[5], f[6] === '' ? null : f[6], f[7] === '' ? null : f[7]];
-        for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i]));
         deal = { row: dealRow, shares: [] };
         into.set(id, deal);
       }
-      if (splits && f[creditAt] !== '') deal.shares.push({ rep: f[creditAt], share: f[creditAt + 1], type: f[creditAt + 2] as CreditType });
-    }
-    return true;
+      if (splits && f[at] !== '') deal.shares.push({ rep: f[at], share: f[at + 1], type: f[at + 2] as CreditType });
+    });
+  }
+
+  /**
+   * The details of a row grouped by credited rep (the cursor) into its accumulator: each detail is
+   * one credit to that rep — its share of a split deal, or its own foreign deal whole — so it is
+   * credited directly, without gathering the deal's other shares; false when one does not read back.
+   */
+  function creditDetails(row: Cell[], acc: RepAcc): boolean {
+    const rep = row[0] as string;
+    const at = creditAt - 1;
+    return eachDetail(row, true, (dealRow, f) => {
+      const credit: Credit = splits && f[at] !== ''
+        ? { rep, share: f[at], type: 'revenue' }
+        : { rep, share: HUNDRED_SHARE, type: 'own' };
+      creditDeal(dealRow, [], { acc, credit });
+    });
   }
 
   /** A grouped row's own whole deals into the rep's accumulator. */
@@ -421,6 +488,24 @@ async function creditedFacts(
     let at = 0;
     let done = false;
     let last: string | null = null;
+    /** Facts of `rep` from its grouped row (null or another rep's row: no deals). */
+    const factsFrom = (rep: RepRecord, row: Cell[] | null): StatementFacts => {
+      const acc = newAcc();
+      if (row !== null && row[0] === rep.id) {
+        addOwn(acc, row);
+        if (!creditDetails(row, acc)) throw new Error(`credited facts of rep ${rep.id}: a deal or rep field holds a control character (U+001E or U+001F)`);
+      }
+      return factsOf(rep, acc);
+    };
+    /** Reads batches until one holds a row at or after `rep` (or the scan ends). */
+    const readOn = async (rep: RepRecord): Promise<StatementFacts> => {
+      let row = await current();
+      while (row !== null && compareBinary(row[0] as string, rep.id) < 0) {
+        at++;
+        row = at < batch.length ? batch[at] : await current();
+      }
+      return factsFrom(rep, row);
+    };
     const current = async (): Promise<Cell[] | null> => {
       while (!done && at >= batch.length) {
         const next = await batches.next();
@@ -429,28 +514,13 @@ async function creditedFacts(
       return done ? null : batch[at];
     };
     return {
-      async forRep(rep: RepRecord): Promise<StatementFacts> {
+      forRep(rep: RepRecord): StatementFacts | Promise<StatementFacts> {
         if (last !== null && compareBinary(rep.id, last) <= 0) throw new Error(`creditedCursor: rep ${rep.id} asked after ${last}`);
         last = rep.id;
         // Rows of reps not asked for (not selected, or no such rep) are passed over.
-        let row = at < batch.length ? batch[at] : await current();
-        while (row !== null && compareBinary(row[0] as string, rep.id) < 0) {
-          at++;
-          row = at < batch.length ? batch[at] : await current();
-        }
-        const acc = newAcc();
-        if (row !== null && row[0] === rep.id) {
-          const deals = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
-          if (!readDetails(row, deals)) throw new Error(`credited facts of rep ${rep.id}: a deal or rep field holds a control character (U+001E or U+001F)`);
-          addOwn(acc, row);
-          // The credit functions find the rep's accumulator in `wanted`: only this rep's, so a
-          // split deal credits here only the share of this group's rep.
-          wanted.clear();
-          wanted.set(rep.id, acc);
-          for (const deal of deals.values()) creditDeal(deal.row, deal.shares);
-          wanted.clear();
-        }
-        return factsOf(rep, acc);
+        while (at < batch.length && compareBinary(batch[at][0] as string, rep.id) < 0) at++;
+        if (at < batch.length || done) return factsFrom(rep, done ? null : batch[at]);
+        return readOn(rep);
       },
       async close(): Promise<void> {
         if (!done) { done = true; await batches.return(undefined); }
@@ -458,14 +528,18 @@ async function creditedFacts(
     };
   }
 
-  function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
+  /**
+   * Credits one deal (its row, with its joined shares) to the reps in `wanted`, or, with `only`,
+   * exactly that one credit to that accumulator (the cursor, which reads each credit by itself).
+   */
+  function creditDeal(row: Cell[], dealShares: CreditShare[], only?: { acc: RepAcc; credit: Credit }): void {
     const id = row[0] as string;
     const owner = row[1] as string;
     const dealCurrency = row[4] as string;
     const stage = row[5] as string;
     const closedAt = row[7] as string | null;
     const inWindow = closedAt !== null && closedAt >= window.start && closedAt <= window.end;
-    if (fastOwn && dealShares.length === 0 && dealCurrency === currency && row[3] !== null) {
+    if (!only && fastOwn && dealShares.length === 0 && dealCurrency === currency && row[3] !== null) {
       const acc = wanted.get(owner);
       if (!acc || !inWindow) return;
       if (stage === 'won') {
@@ -481,7 +555,7 @@ async function creditedFacts(
       }
       return;
     }
-    const credits = creditsOf(rule, owner, dealShares, chain);
+    const credits = only ? [only.credit] : creditsOf(rule, owner, dealShares, chain);
     if (credits.length === 0) return;
 
     let rate: { rate: string; from: string } | null = null;
@@ -504,11 +578,11 @@ async function creditedFacts(
       return record;
     };
     const passes = (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated()));
-    const rateFixed = rate ? parseFixed(rate.rate)! : null;
+    const rateFixed = rate ? fixedOf(rate.rate) : null;
     let amount: Fixed | null = null;
 
     for (const credit of credits) {
-      const acc = wanted.get(credit.rep);
+      const acc = only ? only.acc : wanted.get(credit.rep);
       if (!acc) continue;
       if (leftOut) {
         if (inWindow) acc.leftOut.push(leftOut);
@@ -517,7 +591,7 @@ async function creditedFacts(
       // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
       const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
       let credited: Fixed | null = null;
-      const exact = () => (credited ??= creditedAmount(amount ??= parseFixed(row[2] as string)!, parseFixed(credit.share)!, rateFixed));
+      const exact = () => (credited ??= creditedAmount(amount ??= dealAmount(row), fixedOf(credit.share), rateFixed));
       if (inWindow && stage === 'won') {
         if (plain) {
           acc.revenueMicros.add(row[3] as number);

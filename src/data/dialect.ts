@@ -17,6 +17,9 @@ export function chr(dialect: Dialect, code: number): string {
   return dialect === 'sqlite' ? `char(${code})` : `chr(${code})`;
 }
 
+/** Memory for the sorts and hashes of one streamed read on PostgreSQL (SET LOCAL, that transaction only). */
+const STREAM_WORK_MEM = '64MB';
+
 /** Rows of a streamed read, as arrays of column values in select order. */
 export type RawRow = unknown[];
 
@@ -44,11 +47,29 @@ export async function* streamRows(db: Db, query: CompiledQuery, batch = 2000): A
     // One snapshot for the whole read, like SQLite's read transaction.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     open = true;
+    // Grouped scans sort a quarter's deals by rep: with the default 4 MB that sort spills to disk
+    // and takes about three times as long. For this read only.
+    await client.query(`SET LOCAL work_mem = '${STREAM_WORK_MEM}'`);
     await client.query({ text: `DECLARE salesflow_stream NO SCROLL CURSOR FOR ${query.sql}`, values: [...query.parameters] });
-    for (;;) {
-      const result = await client.query({ text: `FETCH ${batch} FROM salesflow_stream`, rowMode: 'array' });
-      if (result.rows.length === 0) break;
-      yield result.rows as RawRow[];
+    const fetch = () => {
+      const pending = client.query({ text: `FETCH ${batch} FROM salesflow_stream`, rowMode: 'array' });
+      // Marked handled now: a failure surfaces where the batch is awaited, not as an unhandled rejection meanwhile.
+      pending.catch(() => undefined);
+      return pending;
+    };
+    // The next batch is asked for before this one is handed over, so the server computes it
+    // while the caller works through this one.
+    let next: Promise<{ rows: unknown[] }> | null = fetch();
+    try {
+      for (;;) {
+        const result = await next;
+        if (result.rows.length === 0) { next = null; break; }
+        next = fetch();
+        yield result.rows as RawRow[];
+      }
+    } finally {
+      // Left early: the FETCH in flight is answered (or fails) before the transaction ends.
+      if (next) await next.catch(() => undefined);
     }
     await client.query('COMMIT');
     open = false;

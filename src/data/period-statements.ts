@@ -145,11 +145,12 @@ async function streamedStatements(
   }
   let count = 0;
   try {
-    for await (const batch of streamRows(db, reps.compile(db.kysely))) {
+    for await (const batch of streamRows(db, reps.compile(db.kysely), 5000)) {
       for (const row of batch) {
         const rep = repOf(columns, row);
         if (credited) {
-          each(computeStatement(rule, rep, period, await credited.forRep(rep)));
+          const pending = credited.forRep(rep);
+          each(computeStatement(rule, rep, period, pending instanceof Promise ? await pending : pending));
         } else {
           const pending = cursor!.forRep(rep.id);
           const m = pending instanceof Promise ? await pending : pending;

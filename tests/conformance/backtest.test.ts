@@ -1,5 +1,5 @@
 // `salesflow backtest` through the built CLI, as a user runs it before merging a rule change: the
-// command-line errors (exit 2), and a real replay of the fixture rules printing the JSON timeline
+// command-line errors (exit 1, as every command), and a real replay of the fixture rules printing the JSON timeline
 // while the data source file stays byte for byte the same.
 import { createHash } from 'node:crypto';
 import { cpSync, readFileSync } from 'node:fs';
@@ -27,16 +27,16 @@ describe('salesflow backtest: command-line errors', () => {
     [['--from', '2026-07-01', '--to', '30/09/2026'], /--to "30\/09\/2026" is not a date/],
     [['--to', '2026-09-30'], /--from is required/],
     [['--from', '2026-07-01', '--to', '2026-09-30', '--format', 'xml'], /--format must be table or json/],
-  ])('%j exits 2 with a clear message', (args, message) => {
+  ])('%j exits 1 with a clear message', (args, message) => {
     const run = salesflow(workspace({ 'rules/empty.rules': '' }), ['backtest', ...args]);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
   });
 
-  it('an unknown --rule exits 2 and suggests the nearest name', () => {
+  it('an unknown --rule exits 1 and suggests the nearest name', () => {
     const run = salesflow(project(), ['backtest', '--from', '2026-07-01', '--to', '2026-07-31', '--rule', 'Fridy prep']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toContain('no rule named "Fridy prep"; did you mean "Friday prep"?');
   });
 });

@@ -12,7 +12,7 @@ import { parseWindow } from '../../runtime/backtest/window.js';
 const USAGE = 'usage: salesflow backtest --from 2026-07-01 --to 2026-09-30 [--rule NAME] [--format table|json] [paths]';
 
 /** Exit status for a command line that cannot be run as given (bad dates, unknown rule). */
-const USAGE_ERROR = 2;
+const USAGE_ERROR = 1;
 
 /** The plan with only the named rule (by name or id, case-insensitive), or a message with a suggestion. */
 export function selectRule(plan: Plan, name: string | undefined): { ok: true; plan: Plan } | { ok: false; message: string } {
