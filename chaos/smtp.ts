@@ -61,9 +61,12 @@ export function startSmtpSink(): Promise<SmtpSink> {
           atMs: performance.timeOrigin + performance.now(),
         };
         mail.at = new Date(mail.atMs).toISOString();
+        // Kept and answered in one go: what the harness does with the mail (an approver's click)
+        // must not sit between the server taking a message and the sender hearing 250, or it
+        // would widen the window in which a killed sender repeats the email.
         received.push(mail);
-        for (const listener of listeners) listener(mail);
         callback();
+        for (const listener of listeners) listener(mail);
       });
     },
   });

@@ -23,10 +23,13 @@ export interface Tally {
    */
   sameMessageDuplicates: number;
   /**
-   * Per email marked sent: milliseconds from the SMTP server accepting it to its outbox row being
-   * committed as sent (PostgreSQL's commit time; SQLite: the sent_at the worker wrote). A worker
-   * killed inside this window leaves the row pending, and the retry mails it again.
+   * Per email marked sent: milliseconds from the SMTP server accepting it to the worker sending its
+   * "sent" UPDATE (the row's sent_at, taken the instant before the write). A worker killed inside
+   * this window leaves the row pending, and the retry mails it again; once written, the database
+   * runs and commits the statement whether or not the worker still lives.
    */
+  acceptedToMarkedMs: number[];
+  /** The same to the database's commit of that UPDATE (PostgreSQL's commit time; none on SQLite). */
   acceptedToCommittedMs: number[];
   /** Outbox rows (one per key, the table's unique key) and how many of them are marked sent. */
   outbox: { keys: number; sent: number };
@@ -63,8 +66,10 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
   const byStatus = new Map<string, number>();
   for (const row of outbox) byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
   details.push(`outbox: ${outbox.length} keys (${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'})`);
-  const window = acceptedToCommitted(received, outbox);
-  details.push(describeWindow(window, data.commitTimeSql ? 'committed as sent (database commit time)' : 'recorded as sent (sent_at)'));
+  const marked = acceptedTo(received, outbox, (r) => (r.sent_at ? Date.parse(r.sent_at) : NaN));
+  const committed = acceptedTo(received, outbox, (r) => (r.committed_ms !== null ? Number(r.committed_ms) : NaN));
+  details.push(describeWindow(marked, 'mark sent written by the worker (sent_at)'));
+  if (data.commitTimeSql) details.push(describeWindow(committed, 'committed as sent (database commit time)'));
   const sentKeys = new Set(outbox.filter((r) => r.status === 'sent').map((r) => mailKey({ to: r.to_addr.toLowerCase(), subject: r.subject })));
   const notSent = [...expected.emails].filter((k) => !sentKeys.has(k));
   for (const key of notSent.slice(0, 20)) details.push(`outbox has no sent row for: ${key}`);
@@ -96,7 +101,8 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
     payoutsLost: lostPayouts.length,
     payoutsDuplicated: duplicatedPayouts,
     sameMessageDuplicates: sameMessage,
-    acceptedToCommittedMs: window,
+    acceptedToMarkedMs: marked,
+    acceptedToCommittedMs: committed,
     outbox: { keys: outbox.length, sent: byStatus.get('sent') ?? 0 },
     details,
   };
@@ -120,16 +126,15 @@ export async function complete(expected: Expected, received: ReceivedMail[], dat
 }
 
 /**
- * How long after the SMTP server accepted each message its outbox row was committed as sent: a
- * worker killed inside that window leaves the row pending, and its retry mails again. Measured
- * to the commit (not to when the worker began the UPDATE), as the time the row is safe.
+ * How long after the SMTP server accepted each message (its first copy) its outbox row was marked
+ * sent, by the given time of the row. A worker killed inside that window leaves the row pending,
+ * and its retry mails again; a duplicated message's gap therefore runs to its retry's mark.
  */
-function acceptedToCommitted(received: ReceivedMail[], outbox: OutboxRow[]): number[] {
+function acceptedTo(received: ReceivedMail[], outbox: OutboxRow[], at: (r: OutboxRow) => number): number[] {
   const firstAccepted = new Map<string, number>();
   for (const m of received) if (m.messageId && !firstAccepted.has(m.messageId)) firstAccepted.set(m.messageId, m.atMs);
-  const recordedAt = (r: OutboxRow) => (r.committed_ms !== null ? Number(r.committed_ms) : r.sent_at ? Date.parse(r.sent_at) : NaN);
-  return outbox.filter((r) => r.status === 'sent' && r.message_id && firstAccepted.has(r.message_id) && Number.isFinite(recordedAt(r)))
-    .map((r) => recordedAt(r) - firstAccepted.get(r.message_id!)!).sort((a, b) => a - b);
+  return outbox.filter((r) => r.status === 'sent' && r.message_id && firstAccepted.has(r.message_id) && Number.isFinite(at(r)))
+    .map((r) => at(r) - firstAccepted.get(r.message_id!)!).sort((a, b) => a - b);
 }
 
 function describeWindow(gaps: number[], what: string): string {
