@@ -222,6 +222,32 @@ forEachDialect('data layer', (target) => {
     await db.close();
   });
 
+  // PostgreSQL only: SQLite has no server to restart under an open transaction.
+  if (target.dialect === 'postgres') {
+    it('a transaction open when PostgreSQL restarts fails and rolls back; the process lives on and the next query works', async () => {
+      const url = await target.fresh();
+      const db = await openDatabase(url);
+      let resume!: () => void;
+      const paused = new Promise<void>((resolve) => { resume = resolve; });
+      let started!: () => void;
+      const inside = new Promise<void>((resolve) => { started = resolve; });
+      const tx = db.kysely.transaction().execute(async (trx) => {
+        await claimOutbox({ ...db, kysely: trx, inTransaction: true }, message);
+        started();
+        await paused; // between two statements, its connection checked out of the pool
+        await sql`SELECT 1`.execute(trx);
+      });
+      await inside;
+      target.cluster()!.restart();
+      // The cut connection's error arrives while the transaction waits: it must not end this process.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      resume();
+      await expect(tx).rejects.toThrow();
+      expect(await getOutbox(db, message.key)).toBeNull();
+      await db.close();
+    });
+  }
+
   it('six processes recording the same ledger row, event and outbox send at once: exactly one wins each', async () => {
     const url = await target.fresh();
     await (await openDatabase(url)).close();
