@@ -147,16 +147,22 @@ export class Cluster {
     });
   }
 
-  /** kill -9 the worker in slot I and start a new one in its place. Returns the killed pid. */
-  async killWorker(i: number, restartAfterMs = 500): Promise<number> {
+  /**
+   * kill -9 the worker in slot I and start a new one in its place. Returns the killed pid and when
+   * the signal was sent (not when the restart was done, which is the exit plus the restart delay
+   * later), so the log lines up with SMTP arrival and commit times.
+   */
+  async killWorker(i: number, restartAfterMs = 500): Promise<{ pid: number; at: string }> {
     const slot = this.workerSlots[i];
     const child = slot.child!;
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    const at = new Date().toISOString();
     child.kill('SIGKILL');
+    slot.log.write(`--- worker ${i} pid ${child.pid} sent SIGKILL ${at}\n`);
     await exited;
     await sleep(restartAfterMs);
     this.spawnWorker(i);
-    return child.pid!;
+    return { pid: child.pid!, at };
   }
 
   /** Which slot a Temporal worker identity (`pid@host`) belongs to, or -1. */

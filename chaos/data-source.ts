@@ -13,6 +13,11 @@ export interface DataSource {
   /** Stops and starts the database server; a file has nothing to restart (returns what it did). */
   restart(): Promise<string>;
   query<T>(sql: string): Promise<T[]>;
+  /**
+   * SQL for an outbox row's commit time (of its last write: marking it sent), in epoch
+   * milliseconds as text; null when the database does not record commit times (SQLite).
+   */
+  commitTimeSql: string | null;
   stop(): Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export function sqliteDataSource(dir: string): DataSource {
     describe: `SQLite file ${file}`,
     restart: async () => 'SQLite is a file inside each process: there is no database server to restart',
     query: <T>(text: string) => query<T>(file, text),
+    commitTimeSql: null,
     stop: async () => {},
   };
 }
@@ -41,10 +47,12 @@ export { postgresUnavailable };
 /**
  * A throwaway PostgreSQL cluster (the tests' one: initdb and pg_ctl, as the `postgres` user when
  * root, on a free loopback port) with one database for the run. Restart stops the server (fast
- * shutdown: every connection is cut) and starts it again on the same port and data.
+ * shutdown: every connection is cut) and starts it again on the same port and data. The server
+ * records commit times, so the tally can say how long after the SMTP server accepted a message
+ * its outbox row was committed as sent (the window in which a killed worker repeats an email).
  */
 export async function postgresDataSource(): Promise<DataSource> {
-  const cluster = await startPostgres();
+  const cluster = await startPostgres(['track_commit_timestamp=on']);
   const url = await cluster.createDatabase('salesflow');
   return {
     url,
@@ -55,6 +63,7 @@ export async function postgresDataSource(): Promise<DataSource> {
       return `PostgreSQL stopped (every connection cut) and started again in ${Date.now() - t} ms`;
     },
     query: <T>(text: string) => query<T>(url, text),
+    commitTimeSql: '(extract(epoch from pg_xact_commit_timestamp(xmin)) * 1000)::text',
     stop: async () => cluster.stop(),
   };
 }

@@ -55,6 +55,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     let workDone = false;
     let kills = 0;
     const deadline = Date.now() + options.timeoutMs;
+    const chaosStarted = Date.now();
     const chaos = options.chaos
       ? causeChaos(cluster, options.chaos, options.data, () => workDone || Date.now() > deadline - options.timeoutMs / 3, log, () => kills++)
       : Promise.resolve();
@@ -69,6 +70,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       if (!workDone) await sleep(1000);
     }
     await chaos;
+    const chaosMs = Date.now() - chaosStarted;
 
     // Finished means: everything expected arrived and Temporal has nothing left running that could still send.
     let client: Client | undefined;
@@ -83,6 +85,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const tasksPerWorker = client ? await workShare(client, cluster) : [];
     log(`work per worker slot: ${tasksPerWorker.map((t, i) => `#${i} ${t.activities} activities/${t.workflowTasks} workflow tasks`).join(', ')}`);
     for (const line of result.details) log(line);
+    if (options.chaos) log(exposure(result, kills, options.workers, chaosMs));
     if (client) for (const line of await duplicateHistories(client, result.details)) log(line);
     await client?.connection.close();
     log(`run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -104,10 +107,10 @@ async function causeChaos(cluster: Cluster, chaos: Chaos, data: DataSource, done
     await sleep(chaos.killEveryMs * (0.5 + Math.random()));
     if (kills >= chaos.kills && done()) break;
     const slot = Math.floor(Math.random() * cluster.workerSlots.length);
-    const pid = await cluster.killWorker(slot);
+    const { pid, at } = await cluster.killWorker(slot);
     kills++;
     counted();
-    log(`${new Date().toISOString()} kill -9 worker #${slot} (pid ${pid}); kill ${kills}`);
+    log(`${at} kill -9 worker #${slot} (pid ${pid}); kill ${kills}`);
     if (chaos.restartTemporal && kills === temporalAt) {
       const t = Date.now();
       await cluster.restartTemporal();
@@ -115,6 +118,21 @@ async function causeChaos(cluster: Cluster, chaos: Chaos, data: DataSource, done
     }
     if (chaos.restartDatabase && kills === databaseAt) log(`database: ${await data.restart()}`);
   }
+}
+
+/**
+ * How many duplicates the measured window predicts: a kill lands on one worker at a random moment,
+ * and repeats an email when it falls inside one of that worker's accepted-but-not-yet-committed
+ * windows. Sends are spread over the workers, so per kill that chance is about the windows' total
+ * over (workers x the time kills were landing); overlapping windows make this an upper bound.
+ */
+function exposure(t: Tally, kills: number, workers: number, chaosMs: number): string {
+  // A duplicated email's own gap runs to its retry's mark: it is the outcome, not the exposure.
+  const gaps = t.acceptedToMarkedMs.slice(0, Math.max(0, t.acceptedToMarkedMs.length - t.sameMessageDuplicates));
+  const total = gaps.reduce((a, b) => a + Math.max(0, b), 0);
+  const perKill = total / (workers * chaosMs);
+  return `exposure (accepted -> mark written): windows total ${total.toFixed(0)} ms over ${workers} workers x ${(chaosMs / 1000).toFixed(0)} s of kills = ` +
+    `${(perKill * 100).toFixed(3)}% per kill; ${kills} kills -> ${(perKill * kills).toFixed(3)} duplicates expected this run`;
 }
 
 /** For each duplicated lead email: the send activity's attempts from its workflow's history, to see why. */

@@ -13,6 +13,8 @@ export interface ReceivedMail {
   text: string;
   /** When the server accepted it (ISO time), to line up with the run's log. */
   at: string;
+  /** The same instant in epoch milliseconds with sub-millisecond precision (to measure short windows). */
+  atMs: number;
 }
 
 export interface SmtpSink {
@@ -55,11 +57,16 @@ export function startSmtpSink(): Promise<SmtpSink> {
           to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()).join(', '),
           subject: header(headers, 'subject') ?? '',
           text: (split === -1 ? '' : raw.slice(split)).replace(/=\r?\n/g, '').replace(/=3D/g, '='),
-          at: new Date().toISOString(),
+          at: '',
+          atMs: performance.timeOrigin + performance.now(),
         };
+        mail.at = new Date(mail.atMs).toISOString();
+        // Kept and answered in one go: what the harness does with the mail (an approver's click)
+        // must not sit between the server taking a message and the sender hearing 250, or it
+        // would widen the window in which a killed sender repeats the email.
         received.push(mail);
-        for (const listener of listeners) listener(mail);
         callback();
+        for (const listener of listeners) listener(mail);
       });
     },
   });

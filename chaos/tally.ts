@@ -22,13 +22,22 @@ export interface Tally {
    * de-duplicate by Message-ID show these once.
    */
   sameMessageDuplicates: number;
+  /**
+   * Per email marked sent: milliseconds from the SMTP server accepting it to the worker sending its
+   * "sent" UPDATE (the row's sent_at, taken the instant before the write). A worker killed inside
+   * this window leaves the row pending, and the retry mails it again; once written, the database
+   * runs and commits the statement whether or not the worker still lives.
+   */
+  acceptedToMarkedMs: number[];
+  /** The same to the database's commit of that UPDATE (PostgreSQL's commit time; none on SQLite). */
+  acceptedToCommittedMs: number[];
   /** Outbox rows (one per key, the table's unique key) and how many of them are marked sent. */
   outbox: { keys: number; sent: number };
   /** Human-readable findings behind the numbers (which keys, which rows). */
   details: string[];
 }
 
-interface OutboxRow { key: string; to_addr: string; subject: string; status: string; message_id: string | null; sent_at: string | null }
+interface OutboxRow { key: string; to_addr: string; subject: string; status: string; message_id: string | null; sent_at: string | null; committed_ms: string | null }
 interface LedgerRow { rule_id: string; rep: string; period: string }
 
 export async function tally(expected: Expected, received: ReceivedMail[], data: DataSource): Promise<Tally> {
@@ -53,11 +62,14 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
   if (repeatedIds > 0) details.push(`${repeatedIds} Message-ID(s) arrived more than once`);
   for (const key of lostEmails.slice(0, 20)) details.push(`lost email: ${key}`);
 
-  const outbox = await data.query<OutboxRow>('SELECT key, to_addr, subject, status, message_id, sent_at FROM outbox');
+  const outbox = await data.query<OutboxRow>(`SELECT key, to_addr, subject, status, message_id, sent_at, ${data.commitTimeSql ?? 'NULL'} AS committed_ms FROM outbox`);
   const byStatus = new Map<string, number>();
   for (const row of outbox) byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
   details.push(`outbox: ${outbox.length} keys (${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') || 'none'})`);
-  details.push(acceptedToRecorded(received, outbox));
+  const marked = acceptedTo(received, outbox, (r) => (r.sent_at ? Date.parse(r.sent_at) : NaN));
+  const committed = acceptedTo(received, outbox, (r) => (r.committed_ms !== null ? Number(r.committed_ms) : NaN));
+  details.push(describeWindow(marked, 'mark sent written by the worker (sent_at)'));
+  if (data.commitTimeSql) details.push(describeWindow(committed, 'committed as sent (database commit time)'));
   const sentKeys = new Set(outbox.filter((r) => r.status === 'sent').map((r) => mailKey({ to: r.to_addr.toLowerCase(), subject: r.subject })));
   const notSent = [...expected.emails].filter((k) => !sentKeys.has(k));
   for (const key of notSent.slice(0, 20)) details.push(`outbox has no sent row for: ${key}`);
@@ -89,6 +101,8 @@ export async function tally(expected: Expected, received: ReceivedMail[], data: 
     payoutsLost: lostPayouts.length,
     payoutsDuplicated: duplicatedPayouts,
     sameMessageDuplicates: sameMessage,
+    acceptedToMarkedMs: marked,
+    acceptedToCommittedMs: committed,
     outbox: { keys: outbox.length, sent: byStatus.get('sent') ?? 0 },
     details,
   };
@@ -112,15 +126,21 @@ export async function complete(expected: Expected, received: ReceivedMail[], dat
 }
 
 /**
- * How long after the SMTP server accepted a message the sender began recording it as sent: a
- * sender killed inside that window leaves the row pending, and its retry mails again.
+ * How long after the SMTP server accepted each message (its first copy) its outbox row was marked
+ * sent, by the given time of the row. A worker killed inside that window leaves the row pending,
+ * and its retry mails again; a duplicated message's gap therefore runs to its retry's mark.
  */
-function acceptedToRecorded(received: ReceivedMail[], outbox: OutboxRow[]): string {
+function acceptedTo(received: ReceivedMail[], outbox: OutboxRow[], at: (r: OutboxRow) => number): number[] {
   const firstAccepted = new Map<string, number>();
-  for (const m of received) if (m.messageId && !firstAccepted.has(m.messageId)) firstAccepted.set(m.messageId, Date.parse(m.at));
-  const gaps = outbox.filter((r) => r.message_id && r.sent_at && firstAccepted.has(r.message_id))
-    .map((r) => Date.parse(r.sent_at!) - firstAccepted.get(r.message_id!)!).sort((a, b) => a - b);
-  if (gaps.length === 0) return 'accepted by SMTP -> recorded as sent: no data';
-  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
-  return `accepted by SMTP -> recorded as sent: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${gaps[gaps.length - 1]} ms (${gaps.length} emails)`;
+  for (const m of received) if (m.messageId && !firstAccepted.has(m.messageId)) firstAccepted.set(m.messageId, m.atMs);
+  return outbox.filter((r) => r.status === 'sent' && r.message_id && firstAccepted.has(r.message_id) && Number.isFinite(at(r)))
+    .map((r) => at(r) - firstAccepted.get(r.message_id!)!).sort((a, b) => a - b);
+}
+
+function describeWindow(gaps: number[], what: string): string {
+  if (gaps.length === 0) return `accepted by SMTP -> ${what}: no data`;
+  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))].toFixed(1);
+  const sum = gaps.reduce((a, b) => a + Math.max(0, b), 0);
+  return `accepted by SMTP -> ${what}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, ` +
+    `max ${gaps[gaps.length - 1].toFixed(1)} ms, total ${sum.toFixed(0)} ms over ${gaps.length} emails`;
 }

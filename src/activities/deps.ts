@@ -3,11 +3,17 @@
 import type { Transporter } from 'nodemailer';
 import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
+import type { Transmission, TransmitResult } from './mail.js';
 
 export interface ActivityDeps {
   db: Db;
   mailer: Transporter;
   config: Pick<Config, 'publicUrl' | 'secret'>;
+  /**
+   * Hands a message to the relay and marks it sent (src/activities/mail.ts `transmit`) somewhere
+   * other than this thread: the worker's send thread (send-thread.ts). Absent: done here, with `mailer`.
+   */
+  transmit?: (t: Transmission) => Promise<TransmitResult>;
   /**
    * Backtests only: the data source holds the whole history, so a goal check-in measures only
    * deals closed by its own date (in the rep's zone), as it would have seen them at the time.

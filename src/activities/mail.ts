@@ -1,21 +1,29 @@
 // Email delivery with exactly-once intent: the outbox row for `<workflow id>:<send id>:<recipient>`
 // is written before the SMTP call and marked sent after it, so a retried activity that already
-// got through finds the row and does not mail again. The Message-ID is derived from the key, so
-// the rare retry between "accepted by SMTP" and "marked sent" is recognisable as a duplicate.
-// Between "pending" and "sent" the row is leased to one attempt (src/data/outbox.ts), so
-// concurrent workers never mail the same row twice.
+// got through finds the row and does not mail again. Between "pending" and "sent" the row is
+// leased to one attempt (src/data/outbox.ts), so concurrent workers never mail the same row twice.
+// What remains is the instant between the relay accepting a message and the mark reaching the
+// database: a sender killed there leaves the row pending and its retry mails again. SMTP cannot
+// be asked whether it already has a message, so that window is made as short as a process can
+// make it (`transmit`), and the Message-ID, derived from the key, lets mail systems fold the repeat.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { claimOutbox, getOutbox, markFailed, markSent, markSuppressed, takeSendLease } from '../data/outbox.js';
+import { claimOutbox, getOutbox, markFailed, markSent, markSuppressed, reserveSentMarker, takeSendLease } from '../data/outbox.js';
 import { isSuppressed } from '../data/suppressions.js';
+import type { Db } from '../data/db.js';
+import type { SentMarker } from '../data/outbox.js';
 import type { ActivityDeps } from './deps.js';
 
-/** A pooled SMTP transport: one connection reused across the many emails a worker sends. */
+/** SMTP connections per worker (nodemailer's pool default, stated here because sends are limited to it below). */
+export const SMTP_CONNECTIONS = 5;
+
+/** A pooled SMTP transport: a few connections reused across the many emails a worker sends. */
 export function createMailer(smtpUrl: string): Transporter {
   const url = new URL(smtpUrl);
   return nodemailer.createTransport({
     pool: true,
+    maxConnections: SMTP_CONNECTIONS,
     host: url.hostname,
     port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
     secure: url.protocol === 'smtps:',
@@ -96,36 +104,134 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
   }
   const messageId = messageIdFor(email.key, deps.config.publicUrl);
   // A renewal that fails (database briefly away) is harmless: the next one, or markSent, follows.
+  // It goes on until the row is marked sent, so no other attempt can take the row meanwhile.
   const renew = setInterval(() => { takeSendLease(db, email.key, owner, leaseUntil()).catch(() => {}); }, SEND_LEASE_RENEW_MS);
+  let result: TransmitResult;
   try {
     // What was recorded first is what goes out, so a retry never sends a different text.
-    await mailer.sendMail({
-      from: row.from_addr,
-      to: row.to_addr,
-      subject: row.subject,
-      html: row.html,
-      text: row.text,
-      headers: row.headers,
-      messageId,
-      date: email.date,
-    });
-  } catch (err) {
-    // A permanent refusal (unknown mailbox, policy) is recorded and the run moves on; anything
-    // else (relay down, 4xx) is thrown so Temporal retries the activity with backoff.
-    const permanent = isPermanentRefusal(err);
+    const message = { from: row.from_addr, to: row.to_addr, subject: row.subject, html: row.html, text: row.text, headers: row.headers };
+    const transmission: Transmission = { key: email.key, messageId, message, date: email.date };
+    result = await (deps.transmit ? deps.transmit(transmission) : transmit(db, mailer, transmission));
+  } finally {
+    // Stopped before markFailed: a renewal after it would lease the row again and hold off the retry.
     clearInterval(renew);
-    await markFailed(db, email.key, (err as Error).message, permanent);
-    if (permanent) return 'failed';
-    throw err;
   }
-  clearInterval(renew);
-  await markSent(db, email.key, messageId);
-  return 'sent';
+  if (result.sent) return 'sent';
+  // A permanent refusal (unknown mailbox, policy) is recorded and the run moves on; anything
+  // else (relay down, 4xx) is thrown so Temporal retries the activity with backoff.
+  const permanent = typeof result.responseCode === 'number' && result.responseCode >= 500 && result.responseCode < 600;
+  await markFailed(db, email.key, result.error, permanent);
+  if (permanent) return 'failed';
+  throw Object.assign(new Error(result.error), { responseCode: result.responseCode });
 }
 
-function isPermanentRefusal(err: unknown): boolean {
-  const code = (err as { responseCode?: unknown }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+/** One message to hand to the relay, as recorded in its outbox row. */
+export interface Transmission {
+  key: string;
+  messageId: string;
+  message: { from: string; to: string; subject: string; html: string; text: string; headers: Record<string, string> };
+  date: Date;
+}
+
+/**
+ * `sent`: the relay accepted it and the row is marked sent. Otherwise it was not accepted (refused,
+ * relay down): `responseCode` is the relay's answer when it gave one.
+ */
+export type TransmitResult = { sent: true } | { sent: false; error: string; responseCode?: number };
+
+/**
+ * The SMTP transaction and the "sent" mark, kept as close together as a process can: a worker
+ * killed after the relay accepted the message and before the mark reached the database leaves
+ * the row pending, and the retry mails it again (SMTP has no two-phase commit, so this window
+ * cannot be closed, only made short). So the database connection for the mark is taken before the
+ * message goes out, and the UPDATE is written to it as soon as the relay's 250 is read. Workers on
+ * PostgreSQL run this on a thread of its own (send-thread.ts), where nothing else delays that.
+ * Throws only when the relay accepted the message and recording it failed for minutes.
+ */
+export async function transmit(db: Db, mailer: Transporter, t: Transmission): Promise<TransmitResult> {
+  const slot = await sendSlots(mailer).acquire();
+  let marker: SentMarker | undefined;
+  try {
+    try {
+      marker = await reserveSentMarker(db, t.key);
+    } catch (err) {
+      return { sent: false, error: `no database connection to record the send: ${(err as Error).message}` };
+    }
+    try {
+      await mailer.sendMail({ ...t.message, messageId: t.messageId, date: t.date });
+    } catch (err) {
+      const code = (err as { responseCode?: unknown }).responseCode;
+      return { sent: false, error: (err as Error).message, responseCode: typeof code === 'number' ? code : undefined };
+    }
+    // Also the row's sent_at: when the mark left for the database, to line up with the relay's log.
+    const acceptedAt = new Date().toISOString();
+    try {
+      await marker.mark(t.messageId, acceptedAt);
+    } catch {
+      // The held connection broke (database restarted while SMTP ran): keep trying through the
+      // pool. Giving up here would make the retry mail it again for certain.
+      marker.release();
+      marker = undefined;
+      await markSentPersistently(db, t.key, t.messageId, acceptedAt);
+    }
+    return { sent: true };
+  } finally {
+    marker?.release();
+    slot.release();
+  }
+}
+
+/**
+ * After the relay accepted a message, recording that is worth waiting for: retried for up to
+ * MARK_SENT_PATIENCE_MS (the activity heartbeats meanwhile and the send lease is renewed, so no
+ * other attempt takes the row); only then is the error thrown, and the retry will mail again.
+ */
+const MARK_SENT_PATIENCE_MS = 10 * 60_000;
+
+async function markSentPersistently(db: Db, key: string, messageId: string, acceptedAt: string): Promise<void> {
+  const giveUpAt = Date.now() + MARK_SENT_PATIENCE_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      await markSent(db, key, messageId, acceptedAt);
+      return;
+    } catch (err) {
+      if (Date.now() + delay > giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/**
+ * At most as many sends in their SMTP transaction as the mailer has connections, so the database
+ * connections held for their marks are few and none waits in nodemailer's queue holding one.
+ */
+interface Slots { acquire(): Promise<{ release(): void }> }
+const slotsByMailer = new WeakMap<Transporter, Slots>();
+
+function sendSlots(mailer: Transporter): Slots {
+  let slots = slotsByMailer.get(mailer);
+  if (!slots) {
+    let free = SMTP_CONNECTIONS;
+    const waiting: Array<() => void> = [];
+    const slot = () => {
+      let released = false;
+      return { release: () => {
+        if (released) return;
+        released = true;
+        const next = waiting.shift();
+        if (next) next();
+        else free++;
+      } };
+    };
+    slots = {
+      acquire() {
+        if (free > 0) { free--; return Promise.resolve(slot()); }
+        return new Promise((resolve) => waiting.push(() => resolve(slot())));
+      },
+    };
+    slotsByMailer.set(mailer, slots);
+  }
+  return slots;
 }
 
 /** The sender when a rule's settings name none. */

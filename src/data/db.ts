@@ -133,6 +133,11 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
   // An idle connection dropped by a PostgreSQL restart must not crash the process; the next
   // query takes a fresh connection.
   pool.on('error', (err) => { process.stderr.write(`salesflow: PostgreSQL connection lost (${err.message}); reconnecting on next use\n`); });
+  // The pool listens for errors only on idle connections. One cut while checked out between two
+  // statements (a transaction awaiting its next query when the server restarts) would raise an
+  // unhandled 'error' and end the process; with this listener the next statement on it fails
+  // instead (the transaction rolls back, its activity or request is retried) and the pool drops it.
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migratePostgres(pool, name, options.migrations ?? migrations);

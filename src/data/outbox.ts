@@ -3,7 +3,8 @@
 // UPDATE that only one sender can win while the row is pending and the lease free or expired),
 // mails it, and marks it sent. So a retried activity finds the row and never mails twice, and two
 // workers running the same send at once cannot both mail it: the loser retries later and then
-// finds the row sent.
+// finds the row sent. Marking sent goes over a connection reserved before the SMTP transaction
+// (reserveSentMarker), to keep "accepted by the relay, not yet recorded" as short as possible.
 import type { Db } from './db.js';
 import type { OutboxTable } from './schema.js';
 
@@ -93,10 +94,59 @@ export async function takeSendLease(db: Db, key: string, owner: string, until: s
   return affected(result) === 1;
 }
 
+const markSentQuery = (db: Db, key: string, messageId: string | null, now: string) => db.kysely.updateTable('outbox')
+  .set({ status: 'sent', message_id: messageId, sent_at: now, error: null, claimed_by: null, claimed_until: null })
+  .where('key', '=', key);
+
 export async function markSent(db: Db, key: string, messageId: string | null, now = new Date().toISOString()): Promise<void> {
-  await db.kysely.updateTable('outbox')
-    .set({ status: 'sent', message_id: messageId, sent_at: now, error: null, claimed_by: null, claimed_until: null })
-    .where('key', '=', key).execute();
+  await markSentQuery(db, key, messageId, now).execute();
+}
+
+/**
+ * A way to mark one row sent that waits for nothing when the relay answers: on PostgreSQL a pool
+ * connection held from before the SMTP transaction to after the UPDATE, so no pool queue, no
+ * connect, just one write to a socket already open. Once that write is made the row is safe even
+ * if the worker dies the next instant: the server runs and commits a statement it has received
+ * whether or not its client is still there. On SQLite the UPDATE runs synchronously in-process
+ * and nothing is held (the one connection is shared by the whole process). `mark` rejects when
+ * the held connection broke (database restarted): the caller retries through the pool.
+ */
+export interface SentMarker {
+  mark(messageId: string | null, now?: string): Promise<void>;
+  /** Gives the connection back; call once, after `mark` or when the send failed. */
+  release(): void;
+}
+
+export async function reserveSentMarker(db: Db, key: string): Promise<SentMarker> {
+  if (!db.pool || db.inTransaction) {
+    return { mark: (messageId, now) => markSent(db, key, messageId, now), release: () => {} };
+  }
+  const client = await db.pool.connect();
+  // A checked-out client has no error listener of the pool's: a connection cut while this send is
+  // in SMTP (database restart) would otherwise be an uncaught error that takes the worker down.
+  let broken: Error | undefined;
+  const onError = (err: Error) => { broken = err; };
+  client.on('error', onError);
+  let released = false;
+  return {
+    async mark(messageId, now = new Date().toISOString()) {
+      if (broken) throw broken;
+      const { sql, parameters } = markSentQuery(db, key, messageId, now).compile();
+      try {
+        await client.query(sql, parameters as unknown[]);
+      } catch (err) {
+        broken ??= err as Error;
+        throw err;
+      }
+    },
+    release() {
+      if (released) return;
+      released = true;
+      client.removeListener('error', onError);
+      // A broken connection is destroyed instead of going back to the pool.
+      client.release(broken);
+    },
+  };
 }
 
 export async function markSuppressed(db: Db, key: string): Promise<void> {

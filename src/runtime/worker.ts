@@ -12,6 +12,7 @@ import {
 import { DEFAULT_MAX_CACHED_WORKFLOWS, type Config } from '../config.js';
 import { openDatabase, type Db } from '../data/db.js';
 import { createActivities, createMailer, type Activities } from '../activities/index.js';
+import { SendThread } from '../activities/send-thread.js';
 import { ACTIVITY_HEARTBEAT } from '../workflows/api.js';
 import { temporalConnectionOptions } from './client.js';
 
@@ -128,7 +129,11 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await connectNative(config));
   const db = options.db ?? (await openDatabase(config.databasePath));
-  const real = createActivities({ db, mailer, config });
+  // On PostgreSQL (the production layout, where workers are killed and replaced) sends run on a
+  // thread of their own, to record "sent" the moment the relay accepts (src/activities/send-thread.ts).
+  const sendThread = !options.mailer && db.dialect === 'postgres' && SendThread.available()
+    ? new SendThread(config.smtpUrl!, config.databasePath) : undefined;
+  const real = createActivities({ db, mailer, config, transmit: sendThread?.transmit });
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   let worker: Worker;
   try {
@@ -148,12 +153,14 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
       maxCachedWorkflows: options.tuning?.maxCachedWorkflows ?? config.worker?.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     });
   } catch (err) {
+    await sendThread?.close();
     if (!options.db) await db.close();
     if (ownsConnection) await connection.close();
     throw err;
   }
   let running: Promise<void> | undefined;
   const cleanup = async () => {
+    await sendThread?.close();
     if (!options.mailer) mailer!.close();
     if (!options.db) await db.close();
     if (ownsConnection) await connection.close();

@@ -14,7 +14,7 @@ import { getLead, getLeadsByEmail } from '../../src/data/leads.js';
 import { exportLedger, findPayout, recordPayout } from '../../src/data/ledger.js';
 import { computeMetrics } from '../../src/data/metrics.js';
 import { migrations } from '../../src/data/migrations.js';
-import { claimOutbox, getOutbox, listOutbox, markFailed, markSent, takeSendLease } from '../../src/data/outbox.js';
+import { claimOutbox, getOutbox, listOutbox, markFailed, markSent, reserveSentMarker, takeSendLease } from '../../src/data/outbox.js';
 import { getRep, getRepByEmail, listReps } from '../../src/data/reps.js';
 import { decideStatement, getStatement, listStatements, recordStatement } from '../../src/data/statements.js';
 import { isSuppressed, listSuppressions, suppress } from '../../src/data/suppressions.js';
@@ -186,6 +186,67 @@ forEachDialect('data layer', (target) => {
     expect(await getOutbox(db, message.key)).toMatchObject({ status: 'sent', error: null });
     await db.close();
   });
+
+  it('a sender killed (SIGKILL) the instant after writing its "sent" mark leaves the row sent, not pending for a resend', async () => {
+    const url = await target.fresh();
+    await (await openDatabase(url)).close();
+    const code = await new Promise<string | null>((resolve) => {
+      const p = spawn(process.execPath, [child, url, 'mark-and-die', '0', '0'], { stdio: 'ignore' });
+      p.on('exit', (_code, signal) => resolve(signal));
+    });
+    expect(code).toBe('SIGKILL');
+    const db = await openDatabase(url);
+    expect(await getOutbox(db, message.key)).toMatchObject({ status: 'sent', message_id: '<m@race>' });
+    await db.close();
+  });
+
+  it('a mark whose held connection was cut (database restarted mid-send) fails without taking the process down; the pool marks it', async () => {
+    const url = await target.fresh();
+    const db = await openDatabase(url);
+    await claimOutbox(db, message);
+    const marker = await reserveSentMarker(db, message.key);
+    if (target.dialect === 'postgres') {
+      const admin = await openDatabase(target.cluster()!.url('postgres'));
+      await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${new URL(url).pathname.slice(1)}`.execute(admin.kysely);
+      await admin.close();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect(marker.mark('<m@x>')).rejects.toThrow();
+      marker.release();
+      expect(await getOutbox(db, message.key)).toMatchObject({ status: 'pending' });
+      await markSent(db, message.key, '<m@x>');
+    } else {
+      await marker.mark('<m@x>');
+      marker.release();
+    }
+    expect(await getOutbox(db, message.key)).toMatchObject({ status: 'sent', message_id: '<m@x>' });
+    await db.close();
+  });
+
+  // PostgreSQL only: SQLite has no server to restart under an open transaction.
+  if (target.dialect === 'postgres') {
+    it('a transaction open when PostgreSQL restarts fails and rolls back; the process lives on and the next query works', async () => {
+      const url = await target.fresh();
+      const db = await openDatabase(url);
+      let resume!: () => void;
+      const paused = new Promise<void>((resolve) => { resume = resolve; });
+      let started!: () => void;
+      const inside = new Promise<void>((resolve) => { started = resolve; });
+      const tx = db.kysely.transaction().execute(async (trx) => {
+        await claimOutbox({ ...db, kysely: trx, inTransaction: true }, message);
+        started();
+        await paused; // between two statements, its connection checked out of the pool
+        await sql`SELECT 1`.execute(trx);
+      });
+      await inside;
+      target.cluster()!.restart();
+      // The cut connection's error arrives while the transaction waits: it must not end this process.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      resume();
+      await expect(tx).rejects.toThrow();
+      expect(await getOutbox(db, message.key)).toBeNull();
+      await db.close();
+    });
+  }
 
   it('six processes recording the same ledger row, event and outbox send at once: exactly one wins each', async () => {
     const url = await target.fresh();

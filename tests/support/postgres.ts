@@ -62,8 +62,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Start a fresh cluster; call stop() when done (afterAll). */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Start a fresh cluster; call stop() when done (afterAll). `settings` are extra server settings
+ * (`name=value`), e.g. the chaos run's `track_commit_timestamp=on`.
+ */
+export async function startPostgres(settings: string[] = []): Promise<TestPostgres> {
   if (!bin) throw new Error(postgresUnavailable!);
   const dir = mkdtempSync(join(tmpdir(), 'salesflow-pg-'));
   if (isRoot) {
@@ -75,7 +78,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], 'initdb');
   const port = await freePort();
   // Durability off: a test cluster trades crash safety for speed (restart() still keeps committed data).
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`;
   const start = () => {
     try {
       run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', log, '-w', '-t', '60', 'start'], 'pg_ctl start');

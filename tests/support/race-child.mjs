@@ -4,7 +4,7 @@
 import { openDatabase } from '../../dist/data/db.js';
 import { recordEventOnce } from '../../dist/data/events.js';
 import { recordPayout } from '../../dist/data/ledger.js';
-import { claimOutbox, takeSendLease } from '../../dist/data/outbox.js';
+import { claimOutbox, reserveSentMarker, takeSendLease } from '../../dist/data/outbox.js';
 
 const [target, op, startAt, who] = process.argv.slice(2);
 const wait = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
@@ -22,6 +22,16 @@ if (op === 'migrate') {
   const db = await openDatabase(target);
   await db.close();
   result = 'opened';
+} else if (op === 'mark-and-die') {
+  // A sender killed the instant after it wrote its "sent" mark (no start time: one process).
+  const db = await openDatabase(target);
+  await claimOutbox(db, message);
+  const marker = await reserveSentMarker(db, message.key);
+  const marking = marker.mark('<m@race>');
+  // PostgreSQL: the UPDATE is on the socket when mark() returns; die before its answer is read.
+  // SQLite: the write happens in this process, so it is awaited first.
+  if (db.dialect === 'sqlite') await marking;
+  process.kill(process.pid, 'SIGKILL');
 } else {
   const db = await openDatabase(target);
   await wait();
