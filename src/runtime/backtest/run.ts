@@ -1,6 +1,6 @@
 // `salesflow backtest`: the plan replayed over a past window on the Java time-skipping server, with
 // the production workflows and activities, against a throwaway in-memory copy of the data source
-// and a local mail catcher. Nothing reaches anyone and the real data source is only read.
+// and an in-process mail catcher. Nothing reaches anyone and the real data source is only read.
 //
 // The server starts at the real now; the workflows see the window instead through a constant clock
 // offset (src/workflows/backtest-clock.ts) that this client puts in every run's memo. The driver
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { createActivities, createMailer, type Activities } from '../../activities/index.js';
+import { createActivities, type Activities } from '../../activities/index.js';
 import { openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
 import { parseEvent } from '../../events/schema.js';
@@ -24,8 +24,8 @@ import type { DispatchInput } from '../../workflows/api.js';
 import { BACKTEST_CLOCK_MEMO } from '../../workflows/backtest-clock.js';
 import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workflows/dispatch.js';
 import { routeEvent } from '../events.js';
-import { startMailCatcher } from '../mail-catcher.js';
 import { workflowsPath } from '../worker.js';
+import { startBacktestCatcher } from './catcher.js';
 import { emailEntries, sortTimeline, statementEntry, type TimelineEntry } from './timeline.js';
 import {
   eventBounds, goalStartMs, periodEndMs, periodsEnding, periodsOverlapping, scheduleTicks, type BacktestWindow,
@@ -160,14 +160,17 @@ function clockInterceptor(offsetMs: number): WorkflowClientInterceptor {
   };
 }
 
-/** The production workflows bundled with the clock interceptor (about a second of webpack). */
+/**
+ * The production workflows bundled with the backtest's interceptors (about a second of webpack):
+ * the shifted clock, and activities run as local activities (see each module's comment).
+ */
 async function backtestBundle(): Promise<{ code: string }> {
   const entry = workflowsPath();
-  const clock = path.join(path.dirname(entry), `backtest-clock${path.extname(entry)}`);
+  const sibling = (name: string) => path.join(path.dirname(entry), `${name}${path.extname(entry)}`);
   const quiet = () => {};
   return bundleWorkflowCode({
     workflowsPath: entry,
-    workflowInterceptorModules: [clock],
+    workflowInterceptorModules: [sibling('backtest-clock'), sibling('backtest-local-activities')],
     logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: (m) => console.warn(m), error: (m) => console.error(m) },
   });
 }
@@ -177,33 +180,22 @@ const HOUR = 3_600_000;
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { plan, window } = options;
   const { db, events, notes } = await throwawayCopy(options.source, window);
-  const sentAt = new Map<string, number>();
   const timeline: TimelineEntry[] = [];
   let workflowsStarted = 0;
   const ownsEnv = !options.testEnv;
   // The test server's launcher stops the JIT at C1 for a fast start; a replay runs long enough for
   // the optimizing compiler to pay (later JVM flags win). Set the variable to choose otherwise.
   if (ownsEnv) process.env.TEMPORAL_TEST_SERVER_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
-  const started = await Promise.allSettled([
-    options.testEnv ?? startTimeSkippingEnv(),
-    startMailCatcher(db, {
-      onMail: (mail) => {
-        const date = /^date:\s*(.+)$/im.exec(mail.raw.slice(0, mail.raw.search(/\r?\n\r?\n/)))?.[1];
-        if (mail.message_id && date) sentAt.set(mail.message_id, Date.parse(date));
-      },
-    }),
-    backtestBundle(),
-  ] as const);
-  const [envStart, catcherStart, bundleStart] = started;
-  if (envStart.status === 'rejected' || catcherStart.status === 'rejected' || bundleStart.status === 'rejected') {
+  const started = await Promise.allSettled([options.testEnv ?? startTimeSkippingEnv(), backtestBundle()] as const);
+  const [envStart, bundleStart] = started;
+  if (envStart.status === 'rejected' || bundleStart.status === 'rejected') {
     // Whatever did start is stopped again before the failure is reported.
     if (envStart.status === 'fulfilled' && ownsEnv) await envStart.value.teardown();
-    if (catcherStart.status === 'fulfilled') await catcherStart.value.close();
     await db.close();
     throw started.map((r) => (r.status === 'rejected' ? r.reason : null)).find((reason) => reason !== null);
   }
-  const [testEnv, catcher, bundle] = [envStart.value, catcherStart.value, bundleStart.value];
-  const mailer = createMailer(catcher.smtpUrl);
+  const [testEnv, bundle] = [envStart.value, bundleStart.value];
+  const { mailer, sentAt } = startBacktestCatcher();
   try {
     const namespace = testEnv.namespace ?? 'default';
     const taskQueue = `backtest-${randomBytes(4).toString('hex')}`;
@@ -255,7 +247,6 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
   } finally {
     mailer.close();
-    await catcher.close();
     if (ownsEnv) await testEnv.teardown();
     await db.close();
   }
