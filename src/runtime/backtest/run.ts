@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
@@ -26,6 +26,7 @@ import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workf
 import { routeEvent } from '../events.js';
 import { workflowsPath } from '../worker.js';
 import { startBacktestCatcher } from './catcher.js';
+import { BacktestWorker } from './worker.js';
 import { emailEntries, sortTimeline, statementEntry, type TimelineEntry } from './timeline.js';
 import {
   eventBounds, goalStartMs, periodEndMs, periodsEnding, periodsOverlapping, scheduleTicks, type BacktestWindow,
@@ -206,7 +207,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const activities = createActivities({
       db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
     });
-    const worker = await Worker.create({
+    const worker = await BacktestWorker.create({
       connection: testEnv.nativeConnection,
       namespace,
       taskQueue,
