@@ -4,6 +4,7 @@
 // (each run to completion) on a time-skipping server of the same kind, measured in the same run.
 // Prints the ratio; the goal is the quarter in under a minute on this machine.
 // Sizes: BENCH_REPS (default 200), BENCH_LEADS (webinar leads in the event log, default 200).
+// BENCH_TIMELINE=file also writes the timeline as JSON.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -101,6 +102,8 @@ const result = await runBacktest({ plan: compiled.plan, source, window: window.w
 const backtestMs = performance.now() - t0;
 const cpu1 = cpuSeconds();
 await source.close();
+// BENCH_TIMELINE=file writes the replay's timeline (JSON), to compare two versions of the replay.
+if (process.env.BENCH_TIMELINE) fs.writeFileSync(process.env.BENCH_TIMELINE, JSON.stringify(result.timeline, null, 1));
 const emails = result.timeline.filter((e) => e.kind === 'email').length;
 const runs = result.counts.workflowsStarted;
 log(`backtest 2026-Q3, ${REPS} reps, ${LEADS} events: ${(backtestMs / 1000).toFixed(1)} s, ${runs} workflow runs, ${emails} emails, ${result.timeline.length - emails} statements`);
