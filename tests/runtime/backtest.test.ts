@@ -1,7 +1,8 @@
 // `salesflow backtest` end to end, in process: a fixture quarter (rules, reps and deals CSVs, an
-// event log) replayed on a real Java time-skipping server with the production workflows, a real
-// SMTP catcher and a real SQLite file. The timeline is compared structurally: which emails went
-// to whom at what local time, and the statement totals; and the data source is left as it was.
+// event log) replayed on a real Java time-skipping server with the production workflows, the
+// replay's in-process mail catcher (nodemailer up to the wire) and a real SQLite file. The timeline
+// is compared structurally: which emails went to whom at what local time, and the statement
+// totals; and the data source is left as it was.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

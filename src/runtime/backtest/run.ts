@@ -1,6 +1,6 @@
 // `salesflow backtest`: the plan replayed over a past window on the Java time-skipping server, with
 // the production workflows and activities, against a throwaway in-memory copy of the data source
-// and a local mail catcher. Nothing reaches anyone and the real data source is only read.
+// and an in-process mail catcher. Nothing reaches anyone and the real data source is only read.
 //
 // The server starts at the real now; the workflows see the window instead through a constant clock
 // offset (src/workflows/backtest-clock.ts) that this client puts in every run's memo. The driver
@@ -12,20 +12,21 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { createActivities, createMailer, type Activities } from '../../activities/index.js';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities/index.js';
 import { openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
 import { parseEvent } from '../../events/schema.js';
 import type { CrmEvent } from '../../events/schema.js';
 import type { Plan } from '../../plan/schema.js';
 import { startTimeSkippingEnv } from '../../temporal/index.js';
-import type { DispatchInput } from '../../workflows/api.js';
+import type { DispatchInput, SequenceInput } from '../../workflows/api.js';
 import { BACKTEST_CLOCK_MEMO } from '../../workflows/backtest-clock.js';
 import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workflows/dispatch.js';
 import { routeEvent } from '../events.js';
-import { startMailCatcher } from '../mail-catcher.js';
 import { workflowsPath } from '../worker.js';
+import { startBacktestCatcher } from './catcher.js';
+import { BacktestWorker } from './worker.js';
 import { emailEntries, sortTimeline, statementEntry, type TimelineEntry } from './timeline.js';
 import {
   eventBounds, goalStartMs, periodEndMs, periodsEnding, periodsOverlapping, scheduleTicks, type BacktestWindow,
@@ -137,18 +138,44 @@ const PAGE = 100;
  */
 async function fanOut(
   input: DispatchInput, at: number, activities: Pick<Activities, 'dispatchReps'>, start: (child: ChildStart) => Promise<void>,
-): Promise<number> {
+): Promise<void> {
   const period = dispatchPeriod(input, at);
   const occurrence = input.rule.kind === 'sequence' ? tickDate(input, at) : null;
-  let started = 0;
   for (let afterRepId = ''; ;) {
     const page = await activities.dispatchReps({ rule: input.rule, period, afterRepId, limit: PAGE });
-    if (page.reps.length === 0) return started;
+    if (page.reps.length === 0) return;
     const children = page.reps.map((rep) => childFor(input, rep, period, occurrence)).filter((c): c is ChildStart => c !== null);
     await Promise.all(children.map(start));
-    started += children.length;
     afterRepId = page.reps[page.reps.length - 1].id;
   }
+}
+
+/**
+ * When the replay starts a run the dispatch would start at `tickAt`: a scheduled sequence's run for
+ * one rep (`startAt`, the declared time in the rep's zone, up to 26 hours after the tick) is started
+ * at that time, so it runs its first step at once instead of first sleeping on a timer: a workflow
+ * task and a timer less per run, a quarter of all the replay's workflow tasks. Nothing can tell
+ * the difference: the run's input is the one computed at the tick (the reps the tick selected), and
+ * a tick's run has its own id (`seq:<rule>:rep:<rep>:<date>`), which no event's stop is sent to, so
+ * while it waited it could only have slept. Null: start it now.
+ */
+function deferredStart(child: ChildStart, tickAt: number): number | null {
+  if (child.workflowType !== 'sequenceWorkflow') return null;
+  const startAt = (child.args[0] as SequenceInput).startAt;
+  const at = startAt === undefined ? NaN : Date.parse(startAt);
+  return at > tickAt ? at : null;
+}
+
+/** Where `at` goes in a list kept in time order (after entries of the same time: first come, first started). */
+function sortedIndex(list: { at: number }[], at: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].at <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Every run this client starts carries the clock offset (children and continue-as-new inherit it). */
@@ -160,14 +187,17 @@ function clockInterceptor(offsetMs: number): WorkflowClientInterceptor {
   };
 }
 
-/** The production workflows bundled with the clock interceptor (about a second of webpack). */
+/**
+ * The production workflows bundled with the backtest's interceptors (about a second of webpack):
+ * the shifted clock, and activities run as local activities (see each module's comment).
+ */
 async function backtestBundle(): Promise<{ code: string }> {
   const entry = workflowsPath();
-  const clock = path.join(path.dirname(entry), `backtest-clock${path.extname(entry)}`);
+  const sibling = (name: string) => path.join(path.dirname(entry), `${name}${path.extname(entry)}`);
   const quiet = () => {};
   return bundleWorkflowCode({
     workflowsPath: entry,
-    workflowInterceptorModules: [clock],
+    workflowInterceptorModules: [sibling('backtest-clock'), sibling('backtest-local-activities')],
     logger: { trace: quiet, debug: quiet, info: quiet, log: quiet, warn: (m) => console.warn(m), error: (m) => console.error(m) },
   });
 }
@@ -177,33 +207,22 @@ const HOUR = 3_600_000;
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const { plan, window } = options;
   const { db, events, notes } = await throwawayCopy(options.source, window);
-  const sentAt = new Map<string, number>();
   const timeline: TimelineEntry[] = [];
   let workflowsStarted = 0;
   const ownsEnv = !options.testEnv;
   // The test server's launcher stops the JIT at C1 for a fast start; a replay runs long enough for
   // the optimizing compiler to pay (later JVM flags win). Set the variable to choose otherwise.
   if (ownsEnv) process.env.TEMPORAL_TEST_SERVER_JAVA_OPTS ??= '-XX:TieredStopAtLevel=4';
-  const started = await Promise.allSettled([
-    options.testEnv ?? startTimeSkippingEnv(),
-    startMailCatcher(db, {
-      onMail: (mail) => {
-        const date = /^date:\s*(.+)$/im.exec(mail.raw.slice(0, mail.raw.search(/\r?\n\r?\n/)))?.[1];
-        if (mail.message_id && date) sentAt.set(mail.message_id, Date.parse(date));
-      },
-    }),
-    backtestBundle(),
-  ] as const);
-  const [envStart, catcherStart, bundleStart] = started;
-  if (envStart.status === 'rejected' || catcherStart.status === 'rejected' || bundleStart.status === 'rejected') {
+  const started = await Promise.allSettled([options.testEnv ?? startTimeSkippingEnv(), backtestBundle()] as const);
+  const [envStart, bundleStart] = started;
+  if (envStart.status === 'rejected' || bundleStart.status === 'rejected') {
     // Whatever did start is stopped again before the failure is reported.
     if (envStart.status === 'fulfilled' && ownsEnv) await envStart.value.teardown();
-    if (catcherStart.status === 'fulfilled') await catcherStart.value.close();
     await db.close();
     throw started.map((r) => (r.status === 'rejected' ? r.reason : null)).find((reason) => reason !== null);
   }
-  const [testEnv, catcher, bundle] = [envStart.value, catcherStart.value, bundleStart.value];
-  const mailer = createMailer(catcher.smtpUrl);
+  const [testEnv, bundle] = [envStart.value, bundleStart.value];
+  const { mailer, sentAt } = startBacktestCatcher();
   try {
     const namespace = testEnv.namespace ?? 'default';
     const taskQueue = `backtest-${randomBytes(4).toString('hex')}`;
@@ -214,7 +233,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const activities = createActivities({
       db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
     });
-    const worker = await Worker.create({
+    const worker = await BacktestWorker.create({
       connection: testEnv.nativeConnection,
       namespace,
       taskQueue,
@@ -226,16 +245,42 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       config: { temporal: { address: testEnv.address, namespace, taskQueue } },
     };
 
+    const start = (child: ChildStart) =>
+      client.workflow.start(child.workflowType, { taskQueue, workflowId: child.workflowId, args: child.args }).then(() => {});
+    // A scheduled sequence's run for one rep is started when its declared time comes in the rep's
+    // zone, not at the tick (see `deferredStart`); these wait here, in time order, meanwhile.
+    const deferred: { at: number; child: ChildStart }[] = [];
+    const startDeferredUpTo = async (limit: number) => {
+      while (deferred.length > 0 && deferred[0].at <= limit) {
+        const at = deferred[0].at;
+        const wait = at - (await virtualNow());
+        if (wait > 0) await testEnv.sleep(wait);
+        let count = 0;
+        while (count < deferred.length && deferred[count].at === at) count += 1;
+        const due = deferred.splice(0, count);
+        await Promise.all(due.map((d) => start(d.child)));
+        workflowsStarted += due.length;
+      }
+    };
+
     await worker.runUntil(async () => {
       const actions = plannedActions(plan, window, events);
       for (const [done, action] of actions.entries()) {
         options.signal?.throwIfAborted();
         options.onProgress?.(done, actions.length, new Date(action.at).toISOString());
+        await startDeferredUpTo(action.at);
         const wait = action.at - (await virtualNow());
         if (wait > 0) await testEnv.sleep(wait);
         if (action.kind === 'dispatch') {
-          workflowsStarted += await fanOut(action.input, action.at, activities, (child) =>
-            client.workflow.start(child.workflowType, { taskQueue, workflowId: child.workflowId, args: child.args }).then(() => {}));
+          await fanOut(action.input, action.at, activities, async (child) => {
+            const at = deferredStart(child, action.at);
+            if (at === null) {
+              await start(child);
+              workflowsStarted += 1;
+            } else {
+              deferred.splice(sortedIndex(deferred, at), 0, { at, child });
+            }
+          });
         } else if (action.kind === 'event') {
           const routed = await routeEvent(routeDeps, action.event);
           workflowsStarted += routed.started.length;
@@ -248,6 +293,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       }
       // On to the moment `to` has ended everywhere, and an hour past it so nothing due at that
       // midnight is still in flight; later emails fall outside the window and are not reported.
+      await startDeferredUpTo(window.endMs + HOUR);
       const wait = window.endMs + HOUR - (await virtualNow());
       if (wait > 0) await testEnv.sleep(wait);
     });
@@ -255,7 +301,6 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
   } finally {
     mailer.close();
-    await catcher.close();
     if (ownsEnv) await testEnv.teardown();
     await db.close();
   }
