@@ -208,20 +208,31 @@ export interface MappingDifference {
   unchanged: number;
 }
 
+/** Entries of the working copy against the applied plan's, by key: added, changed (same key, other version), removed. */
+function diffByKey<T>(applied: Record<string, T>, local: Record<string, T>, versionOf: (entry: T) => string) {
+  const added: [string, T][] = [];
+  const changed: [string, T, T][] = [];
+  const removed: [string, T][] = [];
+  let unchanged = 0;
+  for (const [key, entry] of Object.entries(local)) {
+    const before = applied[key];
+    if (before === undefined) added.push([key, entry]);
+    else if (versionOf(before) !== versionOf(entry)) changed.push([key, before, entry]);
+    else unchanged++;
+  }
+  for (const [key, entry] of Object.entries(applied)) if (!(key in local)) removed.push([key, entry]);
+  return { added, changed, removed, unchanged };
+}
+
 /** What the working copy's CRM mappings change against the applied plan's, by name and content hash. */
 export function diffMappings(applied: Record<string, string>, local: Record<string, string>): MappingDifference {
-  const diff: MappingDifference = { added: [], changed: [], removed: [], unchanged: 0 };
-  for (const [name, version] of Object.entries(local)) {
-    const before = applied[name];
-    if (before === undefined) diff.added.push(name);
-    else if (before !== version) diff.changed.push({ name, applied: before, local: version });
-    else diff.unchanged++;
-  }
-  for (const name of Object.keys(applied)) if (!(name in local)) diff.removed.push(name);
-  diff.added.sort();
-  diff.removed.sort();
-  diff.changed.sort((a, b) => a.name.localeCompare(b.name));
-  return diff;
+  const d = diffByKey(applied, local, (version) => version);
+  return {
+    added: d.added.map(([name]) => name).sort(),
+    changed: d.changed.map(([name, before, after]) => ({ name, applied: before, local: after })).sort((a, b) => a.name.localeCompare(b.name)),
+    removed: d.removed.map(([name]) => name).sort(),
+    unchanged: d.unchanged,
+  };
 }
 
 /** A rule in a difference: its id beside what the plan records of it. */
@@ -236,17 +247,12 @@ export interface RuleDifference {
 
 /** What the working copy's rules change against the applied plan, rule by rule (by id and content hash). */
 export function diffRules(applied: Record<string, RuleHash>, local: Record<string, RuleHash>): RuleDifference {
-  const diff: RuleDifference = { added: [], changed: [], removed: [], unchanged: 0 };
-  for (const [id, rule] of Object.entries(local)) {
-    const before = applied[id];
-    if (!before) diff.added.push({ id, ...rule });
-    else if (before.version !== rule.version) diff.changed.push({ id, name: rule.name, kind: rule.kind, applied: before.version, local: rule.version });
-    else diff.unchanged++;
-  }
-  for (const [id, rule] of Object.entries(applied)) if (!(id in local)) diff.removed.push({ id, ...rule });
+  const d = diffByKey(applied, local, (rule) => rule.version);
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-  diff.added.sort(byName);
-  diff.removed.sort(byName);
-  diff.changed.sort(byName);
-  return diff;
+  return {
+    added: d.added.map(([id, rule]) => ({ id, ...rule })).sort(byName),
+    changed: d.changed.map(([id, before, rule]) => ({ id, name: rule.name, kind: rule.kind, applied: before.version, local: rule.version })).sort(byName),
+    removed: d.removed.map(([id, rule]) => ({ id, ...rule })).sort(byName),
+    unchanged: d.unchanged,
+  };
 }
