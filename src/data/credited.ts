@@ -459,7 +459,7 @@ async function creditedFacts(
       const credit: Credit = splits && f[at] !== ''
         ? { rep, share: f[at], type: 'revenue' }
         : { rep, share: HUNDRED_SHARE, type: 'own' };
-      creditDeal(dealRow, [], { acc, credit });
+      creditTo(acc, dealToCredit(dealRow), credit);
     });
   }
 
@@ -528,36 +528,42 @@ async function creditedFacts(
     };
   }
 
-  /**
-   * Credits one deal (its row, with its joined shares) to the reps in `wanted`, or, with `only`,
-   * exactly that one credit to that accumulator (the cursor, which reads each credit by itself).
-   */
-  function creditDeal(row: Cell[], dealShares: CreditShare[], only?: { acc: RepAcc; credit: Credit }): void {
-    const id = row[0] as string;
+  /** Credits one deal (its row, with its joined shares) to the reps in `wanted`. */
+  function creditDeal(row: Cell[], dealShares: CreditShare[]): void {
     const owner = row[1] as string;
-    const dealCurrency = row[4] as string;
-    const stage = row[5] as string;
     const closedAt = row[7] as string | null;
-    const inWindow = closedAt !== null && closedAt >= window.start && closedAt <= window.end;
-    if (!only && fastOwn && dealShares.length === 0 && dealCurrency === currency && row[3] !== null) {
+    if (fastOwn && dealShares.length === 0 && row[4] === currency && row[3] !== null) {
       const acc = wanted.get(owner);
-      if (!acc || !inWindow) return;
-      if (stage === 'won') {
+      if (!acc || closedAt === null || closedAt < window.start || closedAt > window.end) return;
+      if (row[5] === 'won') {
         acc.revenueMicros.add(row[3] as number);
         if (row[6] === 'new') acc.newMicros.add(row[3] as number);
         acc.wonCount++;
         for (let i = 0; i < spiffTests.length; i++) {
           const t = spiffTests[i];
-          if (t.column === null || row[t.column] === 1) (acc.spiffDeals[rule.spiffs[i].id] ??= []).push(id);
+          if (t.column === null || row[t.column] === 1) (acc.spiffDeals[rule.spiffs[i].id] ??= []).push(row[0] as string);
         }
-      } else if (stage === 'lost') {
+      } else if (row[5] === 'lost') {
         acc.lostCount++;
       }
       return;
     }
-    const credits = only ? [only.credit] : creditsOf(rule, owner, dealShares, chain);
+    const credits = creditsOf(rule, owner, dealShares, chain);
     if (credits.length === 0) return;
+    const deal = dealToCredit(row);
+    for (const credit of credits) {
+      const acc = wanted.get(credit.rep);
+      if (acc) creditTo(acc, deal, credit);
+    }
+  }
 
+  /** What crediting a deal needs of it once, however many credits it has: its rate or why it is left out, its tests. */
+  function dealToCredit(row: Cell[]) {
+    const id = row[0] as string;
+    const dealCurrency = row[4] as string;
+    const stage = row[5] as string;
+    const closedAt = row[7] as string | null;
+    const inWindow = closedAt !== null && closedAt >= window.start && closedAt <= window.end;
     let rate: { rate: string; from: string } | null = null;
     let leftOut: LeftOutDeal | null = null;
     if (dealCurrency !== currency) {
@@ -577,57 +583,61 @@ async function creditedFacts(
       record = { deal: rate ? { ...deal, amount, currency } : deal, rep };
       return record;
     };
-    const passes = (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated()));
-    const rateFixed = rate ? fixedOf(rate.rate) : null;
     let amount: Fixed | null = null;
+    return {
+      row, id, dealCurrency, stage, closedAt, inWindow, rate, leftOut,
+      rateFixed: rate ? fixedOf(rate.rate) : null,
+      amount: () => (amount ??= dealAmount(row)),
+      passes: (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated())),
+    };
+  }
 
-    for (const credit of credits) {
-      const acc = only ? only.acc : wanted.get(credit.rep);
-      if (!acc) continue;
-      if (leftOut) {
-        if (inWindow) acc.leftOut.push(leftOut);
-        continue;
+  /** One credit of a deal into a rep's accumulator. */
+  function creditTo(acc: RepAcc, deal: ReturnType<typeof dealToCredit>, credit: Credit): void {
+    const { row, id, stage, closedAt, inWindow, rate, rateFixed } = deal;
+    if (deal.leftOut) {
+      if (inWindow) acc.leftOut.push(deal.leftOut);
+      return;
+    }
+    // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
+    const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
+    let credited: Fixed | null = null;
+    const exact = () => (credited ??= creditedAmount(deal.amount(), fixedOf(credit.share), rateFixed));
+    if (inWindow && stage === 'won') {
+      if (plain) {
+        acc.revenueMicros.add(row[3] as number);
+        if (row[6] === 'new') acc.newMicros.add(row[3] as number);
+      } else {
+        acc.revenue = addFixed(acc.revenue, exact());
+        if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
       }
-      // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
-      const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
-      let credited: Fixed | null = null;
-      const exact = () => (credited ??= creditedAmount(amount ??= dealAmount(row), fixedOf(credit.share), rateFixed));
-      if (inWindow && stage === 'won') {
-        if (plain) {
-          acc.revenueMicros.add(row[3] as number);
-          if (row[6] === 'new') acc.newMicros.add(row[3] as number);
-        } else {
-          acc.revenue = addFixed(acc.revenue, exact());
-          if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
-        }
-        acc.wonCount++;
-        // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
-        if (credit.type !== 'own' || rate) {
-          acc.credited.push({
-            deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: dealCurrency,
-            ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
-          });
-        }
-        for (let i = 0; i < rule.spiffs.length; i++) {
-          if (!passes(spiffTests[i])) continue;
-          const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
-          if (!ids.includes(id)) ids.push(id);
-        }
-      } else if (inWindow && stage === 'lost') {
-        acc.lostCount++;
+      acc.wonCount++;
+      // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
+      if (credit.type !== 'own' || rate) {
+        acc.credited.push({
+          deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: deal.dealCurrency,
+          ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
+        });
       }
-      if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
-      for (let i = 0; i < custom.length; i++) {
-        if (!inWindow && closedAt !== null) continue;
-        if (!passes(customTests[i])) continue;
-        const value = exact();
-        const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
-        a.sum = addFixed(a.sum, value);
-        a.n++;
-        if (a.min === null || cmpFixed(value, a.min) < 0) a.min = value;
-        if (a.max === null || cmpFixed(value, a.max) > 0) a.max = value;
-        acc.custom.set(custom[i], a);
+      for (let i = 0; i < rule.spiffs.length; i++) {
+        if (!deal.passes(spiffTests[i])) continue;
+        const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+        if (!ids.includes(id)) ids.push(id);
       }
+    } else if (inWindow && stage === 'lost') {
+      acc.lostCount++;
+    }
+    if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
+    for (let i = 0; i < custom.length; i++) {
+      if (!inWindow && closedAt !== null) continue;
+      if (!deal.passes(customTests[i])) continue;
+      const value = exact();
+      const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
+      a.sum = addFixed(a.sum, value);
+      a.n++;
+      if (a.min === null || cmpFixed(value, a.min) < 0) a.min = value;
+      if (a.max === null || cmpFixed(value, a.max) > 0) a.max = value;
+      acc.custom.set(custom[i], a);
     }
   }
 
