@@ -26,3 +26,14 @@ export async function compileRules(paths: string[]): Promise<{ plan: Plan | null
   const { CrmMappingSchema } = await import('../plan/crm.js');
   return { plan: withCrmMappings(rules.plan, CrmMappingSchema.array().parse(crm.mappings)), diagnostics };
 }
+
+/**
+ * The plan of these rule paths (rules/ when none), or null once their diagnostics are written to
+ * stderr: for the commands that read rules only (simulate, test, backtest), not CRM mappings.
+ */
+export async function rulesOrDiagnostics(paths: string[]): Promise<Plan | null> {
+  const { loadRules, formatDiagnostics } = await import('../dsl/index.js');
+  const compiled = await loadRules(paths.length ? paths : DEFAULT_RULE_PATHS);
+  if (!compiled.plan) process.stderr.write(formatDiagnostics(compiled.diagnostics, 'text'));
+  return compiled.plan;
+}

@@ -7,6 +7,7 @@ import { compileRules } from './compile-rules.js';
 import { connectTemporal, type TemporalClient, TemporalConfigError, TemporalUnreachableError } from './client.js';
 
 export { DEFAULT_RULE_PATHS } from './compile-rules.js';
+export { fail, loadConfigChecked } from './checked-config.js';
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -20,14 +21,6 @@ export async function loadPlan(paths: string[]): Promise<Loaded<Plan>> {
   return { ok: true, value: result.plan };
 }
 
-export function loadConfigChecked(env: NodeJS.ProcessEnv = process.env): Loaded<Config> {
-  try {
-    return { ok: true, value: loadConfig(env) };
-  } catch (err) {
-    if (err instanceof ConfigError) return { ok: false, message: err.message };
-    throw err;
-  }
-}
 
 export async function openData(config: Config): Promise<Loaded<Db>> {
   try {
@@ -47,10 +40,4 @@ export async function connect(config: Config): Promise<Loaded<TemporalClient>> {
     }
     throw err;
   }
-}
-
-/** Writes a failed load to stderr as `salesflow: message`; the command then exits 1. */
-export function fail(message: string): number {
-  process.stderr.write(`salesflow: ${message}\n`);
-  return 1;
 }

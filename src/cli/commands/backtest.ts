@@ -3,11 +3,12 @@
 // every statement — replayed on the time-skipping server against a throwaway copy of the data
 // source. Nothing is sent, recorded or paid. Run it on a rule change before merging.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { noRuleNamed, rulesNamed } from '../../payouts/rule-selection.js';
 import type { Plan } from '../../plan/schema.js';
 import { parseWindow } from '../../runtime/backtest/window.js';
+import { fail, loadConfigChecked } from '../../runtime/checked-config.js';
+import { rulesOrDiagnostics } from '../../runtime/compile-rules.js';
 
 const USAGE = 'usage: salesflow backtest --from 2026-07-01 --to 2026-09-30 [--rule NAME] [--format table|json] [paths]';
 
@@ -49,20 +50,12 @@ export async function run(args: string[]): Promise<number> {
     return USAGE_ERROR;
   }
 
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) { process.stderr.write(`salesflow: ${err.message}\n`); return 1; }
-    throw err;
-  }
-  const { loadRules, formatDiagnostics } = await import('../../dsl/index.js');
-  const compiled = await loadRules(positionals.length ? positionals : ['rules/']);
-  if (!compiled.plan) {
-    process.stderr.write(formatDiagnostics(compiled.diagnostics, 'text'));
-    return 1;
-  }
-  const selected = selectRule(compiled.plan, values.rule);
+  const checked = loadConfigChecked();
+  if (!checked.ok) return fail(checked.message);
+  const config = checked.value;
+  const plan = await rulesOrDiagnostics(positionals);
+  if (!plan) return 1;
+  const selected = selectRule(plan, values.rule);
   if (!selected.ok) { process.stderr.write(`salesflow backtest: ${selected.message}\n`); return USAGE_ERROR; }
 
   let source: Db;

@@ -2,7 +2,6 @@
 // statements from the data source, without sending or paying anything (the file is opened
 // read-only). Table for people, the SPEC §8 JSON shape for scripts.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
 import { parsePeriod } from '../../payouts/period.js';
@@ -10,6 +9,8 @@ import { statementBlock, statementJson, Totals } from '../../payouts/render.js';
 import { selectIncentives } from '../../payouts/rule-selection.js';
 import type { Statement } from '../../payouts/statement.js';
 import type { Plan } from '../../plan/schema.js';
+import { fail, loadConfigChecked } from '../../runtime/checked-config.js';
+import { rulesOrDiagnostics } from '../../runtime/compile-rules.js';
 
 const USAGE = 'usage: salesflow simulate --period 2026-Q1 [--rule NAME] [--format table|json] [paths]';
 
@@ -177,20 +178,12 @@ export async function run(args: string[]): Promise<number> {
   const period = parsePeriod(values.period);
   if (!period.ok) { process.stderr.write(`salesflow simulate: --period ${period.message}\n`); return 1; }
 
-  let databasePath: string;
-  try {
-    databasePath = loadConfig().databasePath;
-  } catch (err) {
-    if (err instanceof ConfigError) { process.stderr.write(`salesflow: ${err.message}\n`); return 1; }
-    throw err;
-  }
+  const config = loadConfigChecked();
+  if (!config.ok) return fail(config.message);
+  const { databasePath } = config.value;
 
-  const { loadRules, formatDiagnostics } = await import('../../dsl/index.js');
-  const compiled = await loadRules(positionals.length ? positionals : ['rules/']);
-  if (!compiled.plan) {
-    process.stderr.write(formatDiagnostics(compiled.diagnostics, 'text'));
-    return 1;
-  }
+  const plan = await rulesOrDiagnostics(positionals);
+  if (!plan) return 1;
 
   let db: Db;
   try {
@@ -199,12 +192,12 @@ export async function run(args: string[]): Promise<number> {
     if (err instanceof DataSourceError) { process.stderr.write(`salesflow simulate: ${err.message}\n`); return 1; }
     throw err;
   }
-  const moneyMeasure = new Map(compiled.plan.rules.map((r) => [r.name, r.kind === 'incentive' && r.measure.type === 'money']));
+  const moneyMeasure = new Map(plan.rules.map((r) => [r.name, r.kind === 'incentive' && r.measure.type === 'money']));
   const writer = statementWriter(values.format, (text) => process.stdout.write(text), (s) => moneyMeasure.get(s.rule) ?? true);
   const bar = progressBar();
   let result: SimulationRun;
   try {
-    result = await simulateEach(compiled.plan, db, { period: values.period, rule: values.rule, onProgress: bar.update }, (s) => writer.statement(s));
+    result = await simulateEach(plan, db, { period: values.period, rule: values.rule, onProgress: bar.update }, (s) => writer.statement(s));
   } finally {
     bar.done();
     await db.close();

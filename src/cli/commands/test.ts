@@ -3,6 +3,7 @@
 // exit 1 when any fails.
 import { parseArgs } from 'node:util';
 import { findCaseFolders, runCaseFolder, type CaseResult } from '../../data/rule-tests.js';
+import { rulesOrDiagnostics } from '../../runtime/compile-rules.js';
 
 const USAGE = 'usage: salesflow test [paths]   (cases in <rules folder>/tests/<case>/case.json)';
 
@@ -18,12 +19,8 @@ export async function run(args: string[]): Promise<number> {
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const paths = positionals.length ? positionals : ['rules/'];
 
-  const { loadRules, formatDiagnostics } = await import('../../dsl/index.js');
-  const compiled = await loadRules(paths);
-  if (!compiled.plan) {
-    process.stderr.write(formatDiagnostics(compiled.diagnostics, 'text'));
-    return 1;
-  }
+  const plan = await rulesOrDiagnostics(paths);
+  if (!plan) return 1;
   const folders = findCaseFolders(paths);
   if (folders.length === 0) {
     process.stderr.write(`salesflow test: no test cases found (looked for tests/<case>/case.json beside ${paths.join(', ')}; see docs/testing-rules.md)\n`);
@@ -32,7 +29,7 @@ export async function run(args: string[]): Promise<number> {
 
   const results: CaseResult[] = [];
   for (const folder of folders) {
-    for (const result of await runCaseFolder(compiled.plan, folder)) {
+    for (const result of await runCaseFolder(plan, folder)) {
       results.push(result);
       process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}  (${result.file})\n`);
       for (const line of result.report) process.stdout.write(`        ${line}\n`);
