@@ -9,6 +9,7 @@ import path from 'node:path';
 import { type DevServerProcess, freePort, spawnDevServer } from '../src/temporal/index.js';
 import type { DataSource } from './data-source.js';
 import { startSmtpSink, type SmtpSink } from './smtp.js';
+import { stopProcess } from '../tests/support/processes.js';
 
 export const SECRET = 'chaos-harness-secret-0123456789abcdef';
 
@@ -191,7 +192,7 @@ export class Cluster {
     this.stopping = true;
     process.removeListener('exit', this.killAllOnExit);
     const children = [this.serveChild, ...this.workerSlots.map((s) => s.child)].filter((c): c is ChildProcess => c !== null);
-    await Promise.all(children.map((c) => stopChild(c)));
+    await Promise.all(children.map((c) => stopProcess(c)));
     for (const slot of this.workerSlots) slot.log.end();
     await this.temporal?.stop(5000);
     await this.smtp?.close();
@@ -206,13 +207,5 @@ export class Cluster {
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

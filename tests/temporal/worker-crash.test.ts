@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
 import { waitForHistory } from './fixtures/history.js';
 import { approved, type approvedPayout } from './fixtures/workflows.js';
+import { stopProcess } from '../support/processes.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map(stopWorker));
+  await Promise.all(workers.map((w) => stopProcess(w)));
   await testEnv?.teardown();
   await server?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -93,11 +94,3 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
