@@ -121,16 +121,13 @@ export async function reserveSentMarker(db: Db, key: string): Promise<SentMarker
   if (!db.pool || db.inTransaction) {
     return { mark: (messageId, now) => markSent(db, key, messageId, now), release: () => {} };
   }
+  // A connection cut while this send is in SMTP (database restart) does not end the process (every
+  // pool connection has an error listener, src/data/db.ts): the mark's query fails instead.
   const client = await db.pool.connect();
-  // A checked-out client has no error listener of the pool's: a connection cut while this send is
-  // in SMTP (database restart) would otherwise be an uncaught error that takes the worker down.
   let broken: Error | undefined;
-  const onError = (err: Error) => { broken = err; };
-  client.on('error', onError);
   let released = false;
   return {
     async mark(messageId, now = new Date().toISOString()) {
-      if (broken) throw broken;
       const { sql, parameters } = markSentQuery(db, key, messageId, now).compile();
       try {
         await client.query(sql, parameters as unknown[]);
@@ -142,7 +139,6 @@ export async function reserveSentMarker(db: Db, key: string): Promise<SentMarker
     release() {
       if (released) return;
       released = true;
-      client.removeListener('error', onError);
       // A broken connection is destroyed instead of going back to the pool.
       client.release(broken);
     },
