@@ -2,6 +2,7 @@
 // plan `serve`, `events send` and `payouts run` run by default, whatever folder they start in.
 // Rows are never edited; re-applying the plan that is already applied records nothing.
 import type { Db } from './db.js';
+import { streamRows } from './dialect.js';
 
 /** A rule's identity in an applied plan: enough to say what a later plan added, changed or removed. */
 export interface RuleHash {
@@ -80,6 +81,25 @@ export async function latestAppliedPlan(db: Db): Promise<AppliedPlanRow | null> 
 export async function appliedPlanHistory(db: Db, limit = 1000): Promise<AppliedPlanInfo[]> {
   const rows = await db.kysely.selectFrom('applied_plans').select([...infoColumns]).orderBy('version', 'desc').limit(limit).execute();
   return rows.map(decode);
+}
+
+/**
+ * Applied versions, newest first, each with what `readPlan` takes from its plan JSON. The plans are
+ * read as they stream by and only what `readPlan` returns is kept, so a long history never holds
+ * every version's plan JSON at once.
+ */
+export async function appliedPlanHistoryReading<T>(
+  db: Db, limit: number, readPlan: (planJson: string) => T,
+): Promise<(AppliedPlanInfo & { read: T })[]> {
+  const query = db.kysely.selectFrom('applied_plans').select([...infoColumns, 'plan']).orderBy('version', 'desc').limit(limit).compile();
+  const versions: (AppliedPlanInfo & { read: T })[] = [];
+  for await (const batch of streamRows(db, query, 50)) {
+    for (const cells of batch) {
+      const row = Object.fromEntries(infoColumns.map((column, i) => [column, cells[i]])) as unknown as InfoRow;
+      versions.push({ ...decode(row), read: readPlan(cells[infoColumns.length] as string) });
+    }
+  }
+  return versions;
 }
 
 export async function appliedPlanInfo(db: Db, version: number): Promise<AppliedPlanInfo | null> {

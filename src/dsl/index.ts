@@ -11,6 +11,7 @@ export { closest, formatDiagnostics } from './diagnostics.js';
 export { messages } from './messages.js';
 export { keywordNames } from './lexer.js';
 export { canonicalJsonPretty } from './hash.js';
+export { stringLiteral } from './literals.js';
 export { crmMappingVersion, withCrmMappings } from './compile.js';
 export { compileSources };
 

@@ -46,6 +46,11 @@ export interface StringProblem {
 
 const escapes: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t' };
 
+/** `value` as a rule file writes it: quoted, with the escapes `stringValue` reads back. */
+export function stringLiteral(value: string): string {
+  return `"${value.replace(/[\\"\n\t]/g, (c) => `\\${c === '\n' ? 'n' : c === '\t' ? 't' : c}`)}"`;
+}
+
 /** The value of a quoted string lexeme; escapes other than \" \\ \n \t are reported. */
 export function stringValue(image: string, terminated: boolean): { value: string; problems: StringProblem[] } {
   const inner = image.slice(1, terminated ? -1 : undefined);

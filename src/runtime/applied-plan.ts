@@ -197,7 +197,12 @@ export function describeCrmMappings(plan: Plan): string {
  * before mappings were part of the plan.
  */
 export function recordedCrmMappings(planJson: string): CrmMapping[] {
-  const crm = (JSON.parse(planJson) as { crm?: unknown }).crm;
+  return crmMappingsIn(JSON.parse(planJson));
+}
+
+/** recordedCrmMappings of a recorded plan already parsed (history reads the rest of it too). */
+export function crmMappingsIn(recordedPlan: unknown): CrmMapping[] {
+  const crm = (recordedPlan as { crm?: unknown } | null)?.crm;
   return Array.isArray(crm) ? crm.filter((m): m is CrmMapping => typeof m === 'object' && m !== null && typeof (m as CrmMapping).name === 'string') : [];
 }
 

@@ -1,21 +1,56 @@
 // The applied-plans store on real SQLite files and a real PostgreSQL (one table of cases):
 // re-applying the applied plan records nothing, a different plan gets the next version, history
-// is newest first, and applies from several processes at once neither lose a version nor record
-// one twice. The processes run the built store (dist/, `npm run build` first), as the
-// `salesflow apply` processes would.
+// is newest first and says what each version changed (rules and CRM mappings), and applies from
+// several processes at once neither lose a version nor record one twice. The processes run the
+// built store (dist/, `npm run build` first), as the `salesflow apply` processes would.
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { openDatabase } from '../../src/data/db.js';
 import { appliedPlanHead, appliedPlanHistory, latestAppliedPlan, recordAppliedPlan, type NewAppliedPlan } from '../../src/data/plans.js';
+import { recordPlan } from '../../src/runtime/applied-plan.js';
+import { compileRules } from '../../src/runtime/compile-rules.js';
 import { forEachDialect } from '../support/dialects.js';
+import { salesflow } from './cli.js';
+import { tempDir } from './tmp.js';
 
 const plan = (hash: string, rules = 1): NewAppliedPlan => ({
   hash, planJson: JSON.stringify({ hash }), ruleCount: rules,
   ruleHashes: { r: { name: 'R', kind: 'goal', version: `v-${hash}` } },
   gitCommit: null, gitDirty: null, rulePaths: ['rules/'],
 });
+
+const commission = (rate: string) => `incentive "AE commission FY26" {
+  for reps where rep.role = "AE"
+  period quarter
+  measure revenue
+  target 100000 USD
+  commission marginal {
+    up to 100% pay ${rate}
+    above pay 12%
+  }
+}
+`;
+const nurture = '\nsequence "Old nurture" {\n  on lead.created\n  send "welcome" to lead\n}\n';
+const sdrGoal = `goal "Q3 \\"SDR\\" goal" {
+  for reps where rep.role = "SDR"
+  measure revenue
+  target 10_000 USD per month
+  at end of period {
+    send "welcome" to rep
+  }
+}
+`;
+const hubspotMapping = (stage: string) => `preset: hubspot\ndeal:\n  stages:\n    "${stage}": won\n`;
+
+/** What `apply` compiles and records (its Temporal half aside). */
+async function compiledPlan(rules: string) {
+  const { plan, diagnostics } = await compileRules([rules]);
+  if (!plan) throw new Error(JSON.stringify(diagnostics));
+  return plan;
+}
 
 forEachDialect('applied plans', (target) => {
   it('records a plan once; re-applying it records nothing; another plan is the next version; history is newest first', async () => {
@@ -44,14 +79,95 @@ forEachDialect('applied plans', (target) => {
     });
     const history = cli(['history']);
     expect(history.status, history.stderr).toBe(0);
-    expect(history.stdout.split('\n').slice(1, 3)).toEqual([
+    expect(history.stdout.split('\n').slice(1, 5)).toEqual([
       expect.stringMatching(/^2 +\S+ +second-plan- +- +3 +\(applied\)$/),
+      '         ~ "R"',
       expect.stringMatching(/^1 +\S+ +first-plan-h +c0ffee000000 +2$/),
+      '         + "R"',
     ]);
     const status = cli(['status', '--format', 'json', 'no-such-rules']);
     expect(status.status, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ applied: { version: 2, hash: 'second-plan-hash' }, workingCopy: { hash: null } });
     expect(status.stdout + history.stdout).not.toContain('hunter2');
+  });
+
+  it('history says what each version changed: rules and CRM mappings added, changed, removed; --limit still compares with the version before', async () => {
+    const url = await target.fresh();
+    const checkout = tempDir();
+    const write = (path: string, text: string) => {
+      mkdirSync(dirname(join(checkout, path)), { recursive: true });
+      writeFileSync(join(checkout, path), text);
+    };
+    const rules = join(checkout, 'rules');
+    const applied: Awaited<ReturnType<typeof compiledPlan>>[] = [];
+    const apply = async () => {
+      const plan = await compiledPlan(rules);
+      const db = await openDatabase(url);
+      try {
+        expect((await recordPlan(db, plan, [rules])).recorded).toBe(true);
+      } finally {
+        await db.close();
+      }
+      applied.push(plan);
+    };
+    write('rules/templates/welcome.md', '---\nsubject: Welcome\n---\nHello.\n');
+    write('rules/plan.rules', commission('8%') + nurture);
+    write('rules/crm/hubspot.yaml', hubspotMapping('98765432'));
+    write('rules/crm/salesforce.yaml', 'preset: salesforce\n');
+    await apply();
+    // A rule added (its name carries quotes, written back as the rule file writes them).
+    write('rules/sdr.rules', sdrGoal);
+    await apply();
+    // One rule and one CRM mapping changed.
+    write('rules/plan.rules', commission('9%') + nurture);
+    write('rules/crm/hubspot.yaml', hubspotMapping('98765439'));
+    await apply();
+    // A rule removed.
+    write('rules/plan.rules', commission('9%'));
+    await apply();
+
+    const text = await salesflow(['history'], url);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^VERSION +APPLIED AT +PLAN +GIT +RULES$/),
+      expect.stringMatching(new RegExp(`^4 +\\S+ +${applied[3].hash.slice(0, 12)} +- +2 +\\(applied\\)$`)),
+      '         - "Old nurture"',
+      expect.stringMatching(/^3 +\S+ +[0-9a-f]{12} +- +3$/),
+      '         ~ "AE commission FY26"; crm ~ hubspot',
+      expect.stringMatching(/^2 +\S+ +[0-9a-f]{12} +- +3$/),
+      '         + "Q3 \\"SDR\\" goal"',
+      expect.stringMatching(new RegExp(`^1 +\\S+ +${applied[0].hash.slice(0, 12)} +- +2$`)),
+      '         + "AE commission FY26"; + "Old nurture"; crm + hubspot; crm + salesforce',
+    ]);
+
+    type Names = { rules: Record<'added' | 'changed' | 'removed', { name: string }[]>; crm: Record<'added' | 'changed' | 'removed', { name: string }[]> };
+    const names = (changes: Names) => ({
+      rules: Object.fromEntries(Object.entries(changes.rules).map(([k, list]) => [k, list.map((r) => r.name)])),
+      crm: Object.fromEntries(Object.entries(changes.crm).map(([k, list]) => [k, list.map((m) => m.name)])),
+    });
+    const json = await salesflow(['history', '--format', 'json'], url);
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as { version: number; current: boolean; changes: Names & { metricsChanged: boolean } }[];
+    expect(rows.map((r) => [r.version, r.current, names(r.changes), r.changes.metricsChanged])).toEqual([
+      [4, true, { rules: { added: [], changed: [], removed: ['Old nurture'] }, crm: { added: [], changed: [], removed: [] } }, false],
+      [3, false, { rules: { added: [], changed: ['AE commission FY26'], removed: [] }, crm: { added: [], changed: ['hubspot'], removed: [] } }, false],
+      [2, false, { rules: { added: ['Q3 "SDR" goal'], changed: [], removed: [] }, crm: { added: [], changed: [], removed: [] } }, false],
+      [1, false, { rules: { added: ['AE commission FY26', 'Old nurture'], changed: [], removed: [] }, crm: { added: ['hubspot', 'salesforce'], changed: [], removed: [] } }, false],
+    ]);
+    // The rule hashes on either side of a change are the versions those applies recorded.
+    const ruleVersion = (plan: (typeof applied)[number], name: string) => plan.rules.find((r) => r.name === name)!.version;
+    expect(rows[1].changes.rules.changed).toEqual([{
+      id: expect.any(String), name: 'AE commission FY26', kind: 'incentive',
+      before: ruleVersion(applied[1], 'AE commission FY26'), after: ruleVersion(applied[2], 'AE commission FY26'),
+    }]);
+    expect(ruleVersion(applied[1], 'AE commission FY26')).not.toBe(ruleVersion(applied[2], 'AE commission FY26'));
+
+    // --limit 1 shows only version 4, still compared with version 3 (not "everything added").
+    const limited = await salesflow(['history', '--limit', '1'], url);
+    expect(limited.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringMatching(/^4 +\S+/), '         - "Old nurture"']);
+    const limitedJson = JSON.parse((await salesflow(['history', '--format', 'json', '--limit', '1'], url)).stdout) as typeof rows;
+    expect(limitedJson.map((r) => [r.version, names(r.changes)])).toEqual([[4, names(rows[0].changes)]]);
+    rmSync(checkout, { recursive: true, force: true });
   });
 
   it('applies from three processes at once: every plan recorded once, versions 1..N without gaps; the same plan at once is recorded once', async () => {

@@ -1,0 +1,79 @@
+// What each applied version changed from the version applied before it, for `salesflow history`:
+// rules added, changed and removed, by id and the content hash `apply` recorded with the version
+// (nothing is compiled again), and CRM mappings likewise, by name and the content hash of each
+// mapping as the version's plan JSON stores it. A plan applied before mappings were part of the
+// plan carries none (its CRMs were served by the built-in presets), so a mapping file applied
+// after it reads as added, like one added to any plan without mappings.
+import { createHash } from 'node:crypto';
+import { canonicalJsonPretty, crmMappingVersion, stringLiteral } from '../dsl/index.js';
+import { crmMappingsIn, diffMappings, diffRules, type RuleHash } from './applied-plan.js';
+
+/** What history keeps of a version's plan JSON: small, so a long history is cheap to hold. */
+export interface RecordedContents {
+  /** CRM mapping name → content hash (crmMappingVersion of the mapping as stored). */
+  crm: Record<string, string>;
+  /** Hash of the plan-wide metric definitions (they change the plan hash without changing a rule). */
+  metrics: string;
+}
+
+export function recordedContents(planJson: string): RecordedContents {
+  const plan = JSON.parse(planJson) as { metrics?: unknown } | null;
+  return {
+    crm: Object.fromEntries(crmMappingsIn(plan).map((m) => [m.name, crmMappingVersion(m)])),
+    metrics: createHash('sha256').update(canonicalJsonPretty(plan?.metrics ?? [])).digest('hex'),
+  };
+}
+
+export interface VersionContents {
+  ruleHashes: Record<string, RuleHash>;
+  read: RecordedContents;
+}
+
+export interface RuleEntry { id: string; name: string; kind: string; version: string }
+export interface RuleChange { id: string; name: string; kind: string; before: string; after: string }
+export interface MappingEntry { name: string; version: string }
+export interface MappingChange { name: string; before: string; after: string }
+
+export interface VersionChanges {
+  rules: { added: RuleEntry[]; changed: RuleChange[]; removed: RuleEntry[] };
+  crm: { added: MappingEntry[]; changed: MappingChange[]; removed: MappingEntry[] };
+  /** The plan-wide metric definitions differ from the previous version's (false for the first version). */
+  metricsChanged: boolean;
+}
+
+/** `after` against `before`, the version applied just before it; null before the first version, so everything is added. */
+export function versionChanges(before: VersionContents | null, after: VersionContents): VersionChanges {
+  const rules = diffRules(before?.ruleHashes ?? {}, after.ruleHashes);
+  const crm = diffMappings(before?.read.crm ?? {}, after.read.crm);
+  return {
+    rules: {
+      added: rules.added,
+      changed: rules.changed.map(({ id, name, kind, applied, local }) => ({ id, name, kind, before: applied, after: local })),
+      removed: rules.removed,
+    },
+    crm: {
+      added: crm.added.map((name) => ({ name, version: after.read.crm[name] })),
+      changed: crm.changed.map(({ name, applied, local }) => ({ name, before: applied, after: local })),
+      removed: crm.removed.map((name) => ({ name, version: before!.read.crm[name] })),
+    },
+    metricsChanged: before !== null && before.read.metrics !== after.read.metrics,
+  };
+}
+
+/**
+ * The changes as short items for one line of text: `+ "Q3 SDR goal"`, `~ "AE commission FY26"`,
+ * `- "Old nurture"`, `crm ~ hubspot`; rule names quoted as a rule file writes them.
+ */
+export function changeItems(changes: VersionChanges): string[] {
+  const { rules, crm } = changes;
+  const items = [
+    ...rules.added.map((r) => `+ ${stringLiteral(r.name)}`),
+    ...rules.changed.map((r) => `~ ${stringLiteral(r.name)}`),
+    ...rules.removed.map((r) => `- ${stringLiteral(r.name)}`),
+    ...crm.added.map((m) => `crm + ${m.name}`),
+    ...crm.changed.map((m) => `crm ~ ${m.name}`),
+    ...crm.removed.map((m) => `crm - ${m.name}`),
+  ];
+  if (changes.metricsChanged) items.push('plan-wide metric definitions changed');
+  return items.length > 0 ? items : ['no change'];
+}
