@@ -1,7 +1,8 @@
-// The CRM mappings in the plan's hash and in the applied plan, as `apply`, `status` and
+// The CRM mappings in the plan's hash and in the applied plan, as `apply`, `status`, `history` and
 // `import --source` see them: a mapping-only change is a new plan, the same mapping applied from
 // another folder is not, and a plan applied before salesflow recorded mappings still loads, still
-// compares equal to rules without mappings, and serves the built-in presets.
+// compares equal to rules without mappings, serves the built-in presets, and reads in history as
+// the version before a mapping was added.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +131,27 @@ describe('a plan applied before mappings were part of the plan', () => {
     expect((await readAppliedPlan(db))?.plan.crm?.map((m) => m.name)).toEqual(['hubspot']);
     await db.close();
     expect((await salesflow(['status'], path, dir)).stdout).toContain('  CRM mappings: hubspot\n');
+
+    // History: the mapping is what version 2 added; the presets-only version before it lost nothing.
+    const history = await salesflow(['history'], path, dir);
+    expect(history.stdout.trimEnd().split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^2 +\S+ +[0-9a-f]{12} +.+ +1 +\(applied\)$/),
+      '         crm + hubspot',
+      expect.stringMatching(/^1 +\S+ +[0-9a-f]{12} +- +1$/),
+      '         + "Thanks after win"',
+    ]);
+    const json = JSON.parse((await salesflow(['history', '--format', 'json'], path, dir)).stdout) as { changes: unknown }[];
+    expect(json.map((v) => v.changes)).toEqual([
+      {
+        rules: { added: [], changed: [], removed: [] },
+        crm: { added: [{ name: 'hubspot', version: expect.stringMatching(/^[0-9a-f]{64}$/) }], changed: [], removed: [] },
+        metricsChanged: false,
+      },
+      {
+        rules: { added: [expect.objectContaining({ name: 'Thanks after win', kind: 'sequence' })], changed: [], removed: [] },
+        crm: { added: [], changed: [], removed: [] },
+        metricsChanged: false,
+      },
+    ]);
   });
 });
