@@ -83,7 +83,10 @@ function git(args: string[]): string {
   return r.stdout.trim();
 }
 
-interface HistoryRow { version: number; hash: string; appliedAt: string; gitCommit: string | null; gitDirty: boolean | null; ruleCount: number; current: boolean }
+interface HistoryRow {
+  version: number; hash: string; appliedAt: string; gitCommit: string | null; gitDirty: boolean | null; ruleCount: number; current: boolean;
+  changes: { rules: Record<'added' | 'changed' | 'removed', { name: string }[]> };
+}
 const history = (): HistoryRow[] => JSON.parse(dev.cli(['history', '--format', 'json']).stdout) as HistoryRow[];
 
 function query<T>(sql: string): T[] {
@@ -162,7 +165,17 @@ describe('apply, status, history', () => {
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^VERSION\s+APPLIED AT\s+PLAN\s+GIT\s+RULES/);
     expect(lines[1]).toMatch(new RegExp(`^3\\s+\\S+\\s+${rows[0].hash.slice(0, 12)}\\s+${head.slice(0, 12)} dirty\\s+3\\s+\\(applied\\)$`));
-    expect(lines[3]).toMatch(new RegExp(`^1\\s+\\S+\\s+${rows[2].hash.slice(0, 12)}\\s+-\\s+2$`));
+    // Under each version, what it changed from the one before; the first adds everything.
+    expect(lines[2]).toBe('         ~ "Gamma hello"');
+    expect(lines[3]).toMatch(new RegExp(`^2\\s+\\S+\\s+${rows[1].hash.slice(0, 12)}\\s+${head.slice(0, 12)}\\s+3$`));
+    expect(lines[4]).toBe('         + "Gamma hello"; ~ "Plan pay"');
+    expect(lines[5]).toMatch(new RegExp(`^1\\s+\\S+\\s+${rows[2].hash.slice(0, 12)}\\s+-\\s+2$`));
+    expect(lines[6]).toBe('         + "Alpha welcome"; + "Plan pay"');
+    expect(rows.map((r) => [r.changes.rules.added.map((c) => c.name), r.changes.rules.changed.map((c) => c.name), r.changes.rules.removed])).toEqual([
+      [[], ['Gamma hello'], []],
+      [['Gamma hello'], ['Plan pay'], []],
+      [['Alpha welcome', 'Plan pay'], [], []],
+    ]);
 
     // The working copy's rules/ is now behind the applied plan: status says what differs.
     const status = dev.cli(['status']);

@@ -179,9 +179,11 @@ forEachDialect('serve routes CRM webhooks by the applied plan\'s mappings', (tar
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/Applied plan recorded in .*: version 2,/);
     const history = await cli(checkout, env, ['history']);
-    expect(history.stdout.split('\n').slice(1, 3)).toEqual([
+    expect(history.stdout.split('\n').slice(1, 5)).toEqual([
       expect.stringMatching(/^2 +\S+ +[0-9a-f]{12} +- +1 +\(applied\)$/),
+      '         crm ~ acme',
       expect.stringMatching(/^1 +\S+ +[0-9a-f]{12} +- +1$/),
+      '         + "Thanks after win"; crm + acme',
     ]);
     expect((await cli(checkout, env, ['status'])).stdout).toMatch(/Working copy \(rules\/\): plan [0-9a-f]{12}, the same as the applied plan\./);
 
