@@ -167,7 +167,36 @@ forEachDialect('applied plans', (target) => {
     expect(limited.stdout.trimEnd().split('\n').slice(1)).toEqual([expect.stringMatching(/^4 +\S+/), '         - "Old nurture"']);
     const limitedJson = JSON.parse((await salesflow(['history', '--format', 'json', '--limit', '1'], url)).stdout) as typeof rows;
     expect(limitedJson.map((r) => [r.version, names(r.changes)])).toEqual([[4, names(rows[0].changes)]]);
+
+    // A metric definition no rule uses changes the plan, not a rule: history says so rather than "no change".
+    write('rules/metrics.rules', 'metric big_wins = count(deal) where deal.stage = "won"\n');
+    await apply();
+    expect((await salesflow(['history', '--limit', '1'], url)).stdout.trimEnd().split('\n').slice(1))
+      .toEqual([expect.stringMatching(/^5 +\S+ +[0-9a-f]{12} +- +2 +\(applied\)$/), '         plan-wide metric definitions changed']);
+    const metricsOnly = JSON.parse((await salesflow(['history', '--format', 'json', '--limit', '1'], url)).stdout) as typeof rows;
+    expect(metricsOnly.map((r) => [names(r.changes), r.changes.metricsChanged])).toEqual([[
+      { rules: { added: [], changed: [], removed: [] }, crm: { added: [], changed: [], removed: [] } }, true,
+    ]]);
     rmSync(checkout, { recursive: true, force: true });
+  });
+
+  it('a long list of changes wraps between items, never inside a rule name, and stays within 100 columns', async () => {
+    const url = await target.fresh();
+    const names = Array.from({ length: 14 }, (_, i) => `Territory ${String(i + 1).padStart(2, '0')} quarterly bonus`);
+    const db = await openDatabase(url);
+    await recordAppliedPlan(db, {
+      ...plan('wide-plan', names.length),
+      ruleHashes: Object.fromEntries(names.map((name, i) => [`r${i}`, { name, kind: 'incentive', version: `v${i}` }])),
+    });
+    await db.close();
+    const text = await salesflow(['history'], url);
+    const changeLines = text.stdout.trimEnd().split('\n').slice(2);
+    expect(changeLines.length).toBeGreaterThan(1);
+    for (const line of changeLines) {
+      expect(line.length).toBeLessThanOrEqual(100);
+      expect(line).toMatch(/^ {9}\+ "/);
+    }
+    expect(changeLines.map((line) => line.trim()).join(' ')).toBe(names.map((name) => `+ "${name}"`).join('; '));
   });
 
   it('applies from three processes at once: every plan recorded once, versions 1..N without gaps; the same plan at once is recorded once', async () => {
