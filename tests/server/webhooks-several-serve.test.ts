@@ -2,7 +2,8 @@
 // behind a load balancer are fine too"), over real HTTP with signed HubSpot requests. HubSpot sends
 // batches in parallel, so two partial property changes of one deal can reach the two processes at
 // the same instant; each merges its one property over the stored deal and writes the whole row.
-// Every change must survive: the processes take a CRM's deliveries one at a time between them.
+// Every change must survive: the processes take a CRM's deliveries one at a time between them, and
+// a request that waited too long for its turn is refused with 503 (the CRM retries), storing nothing.
 // Runs the built package (`npm run build` first), on SQLite and, where installed, PostgreSQL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { setRepCrmId } from '../../src/data/crm.js';
+import { withCrmLock } from '../../src/data/crm-lock.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { getDeal, upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
@@ -100,5 +102,32 @@ forEachDialect('two serve processes taking HubSpot webhooks', (target) => {
       if (deal?.name !== `Renamed ${i}`) lost.push(`deal ${i}: name is ${deal?.name}`);
     }
     expect(lost).toEqual([]);
+  });
+
+  it("answers 503 when another process keeps the CRM's turn too long, stores nothing, and takes the CRM's retry", async () => {
+    const url = await target.fresh();
+    const db = await openDatabase(url);
+    handles.push(db);
+    await upsertRep(db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(db, 'r-ada', '501');
+    await upsertDeal(db, { id: '77', rep: 'r-ada', name: 'Deal 77', amount: '1000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: null });
+    const serve = await startServe(url);
+    const batch = [propertyChange(77, 'amount', '2500.00')];
+
+    // This test process takes HubSpot's turn, as another serve stuck routing to Temporal would.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => { holding = resolve; });
+    const other = withCrmLock(db, 'hubspot', { waitMs: 1000, leaseMs: 60_000 }, async () => { holding(); await released; });
+    await held;
+
+    expect(await deliver(serve, batch)).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    expect((await getDeal(db, '77'))?.amount).toBe('1000.00');
+
+    release();
+    await other;
+    expect(await deliver(serve, batch)).toMatchObject({ status: 200, body: { results: [{ status: 'accepted' }] } });
+    expect((await getDeal(db, '77'))?.amount).toBe('2500.00');
   });
 });
