@@ -16,7 +16,10 @@ import type pg from 'pg';
 import type { Db } from './db.js';
 
 export interface CrmLockOptions {
-  /** How long to wait for another holder before giving up with CrmLockTimeout (ms, elapsed time). */
+  /**
+   * How long to wait for another holder before giving up with CrmLockTimeout (ms, elapsed time);
+   * zero or less still makes one attempt.
+   */
   waitMs: number;
   /** SQLite: how long a lease lasts unless renewed (ms); how long a crashed holder blocks others. */
   leaseMs: number;
@@ -39,8 +42,8 @@ export function crmLockKey(source: string): bigint {
   return createHash('sha256').update(`salesflow crm webhook ${source}`).digest().readBigInt64BE(0);
 }
 
-const timedOut = (source: string, waitMs: number) =>
-  new CrmLockTimeout(`another salesflow process kept taking ${source} deliveries for more than ${Math.round(waitMs)} ms`);
+const timedOut = (source: string) =>
+  new CrmLockTimeout(`other requests kept the ${source} deliveries' turn past the time this one could wait`);
 
 async function withAdvisoryLock<T>(pool: pg.Pool, source: string, giveUpAt: number, work: () => Promise<T>): Promise<T> {
   const key = crmLockKey(source).toString();
@@ -57,14 +60,14 @@ async function withAdvisoryLock<T>(pool: pg.Pool, source: string, giveUpAt: numb
     }
   };
   try {
-    const waitMs = Math.floor(giveUpAt - performance.now());
-    if (waitMs < 1) throw timedOut(source, 0);
-    // lock_timeout bounds the wait inside pg_advisory_lock, which queues fairly (unlike polling a try-lock).
+    // lock_timeout bounds the wait inside pg_advisory_lock, which queues fairly (unlike polling a
+    // try-lock); with the time already spent, one immediate attempt (0 would mean no limit).
+    const waitMs = Math.max(1, Math.floor(giveUpAt - performance.now()));
     await query("SELECT set_config('lock_timeout', $1, false)", [`${waitMs}ms`]);
     try {
       await query('SELECT pg_advisory_lock($1::bigint)', [key]);
     } catch (err) {
-      if ((err as { code?: string }).code === '55P03') throw timedOut(source, waitMs); // lock_not_available
+      if ((err as { code?: string }).code === '55P03') throw timedOut(source); // lock_not_available
       throw err;
     }
     await query('RESET lock_timeout');
@@ -84,7 +87,7 @@ async function withLease<T>(db: Db, source: string, options: CrmLockOptions, giv
   const holder = `${process.pid}:${randomUUID()}`;
   for (let attempt = 0; !(await takeLease(db, source, holder, now(), options.leaseMs)); attempt++) {
     const left = giveUpAt - performance.now();
-    if (left <= 0) throw timedOut(source, options.waitMs);
+    if (left <= 0) throw timedOut(source);
     // Short, growing, jittered pauses: a lease is usually held for one HTTP request's routing.
     await sleep(Math.min(left, Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random())));
   }

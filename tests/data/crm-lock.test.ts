@@ -60,6 +60,8 @@ forEachDialect('CRM webhook lock', (target) => {
     const [a, b] = await twoProcesses();
     await expect(withCrmLock(a, 'hubspot', lock(1000), async () => { throw new Error('routing broke'); })).rejects.toThrow('routing broke');
     expect(await withCrmLock(b, 'hubspot', lock(200), async () => 'taken')).toBe('taken');
+    // A caller whose time to wait is already spent (queued in its own process) still gets a free lock.
+    expect(await withCrmLock(b, 'hubspot', lock(-5), async () => 'free, no wait')).toBe('free, no wait');
 
     const held = gate();
     const started = gate();
