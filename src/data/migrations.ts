@@ -258,4 +258,19 @@ export const migrations: Migration[] = [
       ALTER TABLE ledger ADD COLUMN plan_hash TEXT;
     `,
   },
+  {
+    version: 8,
+    description: 'CRM webhook leases: one serve process at a time takes a CRM\'s deliveries (SQLite)',
+    sql: `
+      -- Who takes a CRM's webhook deliveries right now, until when (epoch ms): each delivery merges
+      -- a partial record over the stored one, so several serve processes on one SQLite file take
+      -- turns (src/data/crm-lock.ts). A crashed holder's lease expires. PostgreSQL takes an
+      -- advisory lock instead and leaves this table empty (migrations are one text for both).
+      CREATE TABLE crm_locks (
+        source TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -66,6 +66,8 @@ export interface CaughtMailTable {
 
 /** The newest change taken per CRM record (migration 5), as epoch ms. */
 export interface CrmVersionsTable { source: Text; record_key: Text; version: Int64 }
+/** Who takes a CRM's webhook deliveries until when, epoch ms (migration 8; SQLite only). */
+export interface CrmLocksTable { source: Text; holder: Text; expires_at: Int64 }
 /** A deal's credit shares (migration 6): percent as exact text. */
 export interface CreditsTable { deal: Text; rep: Text; share: Text; type: Text; updated_at: Text }
 
@@ -87,6 +89,7 @@ export interface Tables {
   suppressions: SuppressionsTable;
   caught_mail: CaughtMailTable;
   crm_versions: CrmVersionsTable;
+  crm_locks: CrmLocksTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
 }

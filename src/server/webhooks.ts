@@ -16,6 +16,7 @@ import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
 import { dataCrmStore } from '../connectors/store.js';
 import type { OwnerLookup } from '../connectors/translate.js';
+import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { ROUTE_TIMEOUT_MS, RouteTimeout, withTimeout } from './events.js';
 import { readRawBody } from './raw-body.js';
@@ -47,6 +48,11 @@ const soap: Answer = {
 
 class Unavailable extends Error {}
 
+/** How long a request waits for the deliveries before it to be taken (here and in other processes). */
+const LOCK_WAIT_MS = ROUTE_TIMEOUT_MS;
+/** SQLite lease of a CRM's deliveries: renewed while held, so this only bounds a crashed holder. */
+const LEASE_MS = 3 * ROUTE_TIMEOUT_MS;
+
 export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   const app = new Hono();
   const crm = ctx.config.crm;
@@ -63,9 +69,13 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   }
 
   /**
-   * Requests of one source are taken one after another in this process: each merges a partial
-   * record over what salesflow holds, so two concurrent requests about one deal (HubSpot sends
-   * batches in parallel) would otherwise both read the old row and one change would be lost.
+   * Requests of one source are taken one after another: each merges a partial record over what
+   * salesflow holds, so two concurrent requests about one deal (HubSpot sends batches in parallel)
+   * would otherwise both read the old row and one change would be lost. Across processes on the
+   * data source the CRM lock (src/data/crm-lock.ts) does it; this in-process queue comes first so
+   * that one process's waiting requests wait here, not each on a pool connection of its own in
+   * pg_advisory_lock (enough of those would leave the holder no connection to finish with) nor by
+   * polling the SQLite lease against each other.
    */
   const queues = new Map<string, Promise<unknown>>();
   function inTurn<T>(source: string, work: () => Promise<T>): Promise<T> {
@@ -75,9 +85,23 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     return next;
   }
 
-  /** Translate everything, then (only then) claim versions and route, one delivery at a time. */
+  /**
+   * Translate everything, then (only then) claim versions and route, one delivery at a time. The
+   * wait for our turn, in this process and then across processes, is bounded by LOCK_WAIT_MS from
+   * the request's arrival; past it the CRM gets a 503 and retries.
+   */
   function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
-    return inTurn(mapping.name, () => deliverNow(c, answer, mapping, deliveries, skipped, owners, afterPrepare));
+    const giveUpAt = performance.now() + LOCK_WAIT_MS;
+    return inTurn(mapping.name, async () => {
+      try {
+        const lock = { waitMs: giveUpAt - performance.now(), leaseMs: LEASE_MS, now };
+        return await withCrmLock(ctx.db, mapping.name, lock, () => deliverNow(c, answer, mapping, deliveries, skipped, owners, afterPrepare));
+      } catch (err) {
+        if (!(err instanceof CrmLockTimeout)) throw err;
+        console.error(`salesflow: ${mapping.name} webhook not taken: ${err.message}`);
+        return answer.fail(c, 503, 'unavailable', 'another request for this CRM is being taken; retry later');
+      }
+    });
   }
 
   async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
