@@ -256,7 +256,11 @@ function shape(ast: RuleFile): string {
     key === 'span' || key === 'valueSpan' || key === 'raw' ? undefined : value);
 }
 
-export function formatSource(text: string, file: string): FormatResult {
+export function formatSource(original: string, file: string): FormatResult {
+  // A byte-order mark is kept as the file had it (the editor that wrote it expects it back) but
+  // is not formatted: it is not part of the rules.
+  const bom = original.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+  const text = original.slice(bom.length);
   const bag = new DiagnosticBag();
   const parsed = parseSource({ path: file, text }, bag);
   if (bag.hasErrors()) return { formatted: null, diagnostics: bag.sorted() };
@@ -267,5 +271,5 @@ export function formatSource(text: string, file: string): FormatResult {
   if (check.hasErrors() || shape(reparsed.ast) !== shape(parsed.ast)) {
     throw new Error(`formatter bug: formatting ${file} changed its meaning; the file was not written`);
   }
-  return { formatted, diagnostics: bag.sorted() };
+  return { formatted: bom + formatted, diagnostics: bag.sorted() };
 }

@@ -14,6 +14,15 @@ function display(path: string, cwd: string): string {
   return rel.split(sep).join('/');
 }
 
+/**
+ * A rule file or template as text. Editors on Windows often save UTF-8 with a byte-order mark; it
+ * is not part of the rules (the lexer would call it an unexpected character at 1:1), so it is dropped.
+ */
+function readRuleText(path: string): string {
+  const text = readFileSync(path, 'utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function walk(folder: string, into: string[]): void {
   for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (entry.name.startsWith('.')) continue;
@@ -83,12 +92,12 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
       templateFolders.add(join(dirname(path), 'templates'));
     }
   }
-  const rules: SourceFile[] = [...ruleFiles].map((f) => ({ path: display(f, cwd), text: readFileSync(f, 'utf8') }));
+  const rules: SourceFile[] = [...ruleFiles].map((f) => ({ path: display(f, cwd), text: readRuleText(f) }));
   const templates: SourceFile[] = [];
   for (const folder of [...templateFolders].sort()) {
     if (!existsSync(folder) || !statSync(folder).isDirectory()) continue;
     for (const name of readdirSync(folder).sort()) {
-      if (name.endsWith('.md')) templates.push({ path: display(join(folder, name), cwd), text: readFileSync(join(folder, name), 'utf8') });
+      if (name.endsWith('.md')) templates.push({ path: display(join(folder, name), cwd), text: readRuleText(join(folder, name)) });
     }
   }
   const firstFolder = [...templateFolders][0];

@@ -92,3 +92,31 @@ describe('salesflow fmt', () => {
     expect(salesflow(['fmt', '--check', 'rules'], dir).code).toBe(0);
   });
 });
+
+describe('rule files saved with a UTF-8 byte-order mark (Windows editors)', () => {
+  const bomRule = '\ufeff# saved by Notepad\r\nsequence "M" {\r\n  on deal.won\r\n  stop on deal.lost\r\n  send "csat-survey" to deal.contact\r\n}\r\n';
+
+  it('check reads them like any other file, with columns counted from the first real character', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'rules', 'bom.rules'), bomRule);
+    const clean = salesflow(['check', 'rules'], dir);
+    expect(clean.stdout).not.toContain('unexpected character');
+    expect(clean.code).toBe(0);
+    writeFileSync(join(dir, 'rules', 'bom.rules'), '\ufeffgoal "Bad" {\n  measure revenu\n  target 1 EUR per week\n}\n');
+    const bad = salesflow(['check', '--format', 'json', 'rules'], dir);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toEqual([
+      expect.objectContaining({ file: 'rules/bom.rules', line: 1, col: 6, code: 'SF2106' }),
+      expect.objectContaining({ file: 'rules/bom.rules', line: 2, col: 11, code: 'SF2003' }),
+    ]);
+  });
+
+  it('fmt formats them and keeps the mark; --check then passes', () => {
+    const dir = workspace();
+    const file = join(dir, 'rules', 'bom.rules');
+    writeFileSync(file, bomRule);
+    expect(salesflow(['fmt', 'rules'], dir).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('\ufeff# saved by Notepad\nsequence "M" {\n  on deal.won\n  stop on deal.lost\n  send "csat-survey" to deal.contact\n}\n');
+    expect(salesflow(['fmt', '--check', 'rules'], dir).code).toBe(0);
+  });
+});
