@@ -44,6 +44,16 @@ function breaksIn(fields: string[]): number {
   return n;
 }
 
+/**
+ * Bytes that are not UTF-8 decode to U+FFFD, which would be stored as "Ren�" without a word. A
+ * spreadsheet saved as Windows-1252 or Latin-1 is the usual cause, and every later row has the same
+ * problem, so the first one stops the import with what to do. (A UTF-8 file holding U+FFFD itself
+ * was already damaged by an earlier conversion; refusing it is right too.)
+ */
+function notUtf8(line: number, column: number, value: string): CsvSyntaxError {
+  return new CsvSyntaxError(line, `column ${column + 1} (${JSON.stringify(value)}) is not UTF-8 text: the file seems to be saved in another encoding (Windows-1252, Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel)`);
+}
+
 /** Turns csv-parse's records into records with their starting lines, skipping blank lines. */
 class LineCounter {
   /** The physical line the next record starts on. */
@@ -52,12 +62,15 @@ class LineCounter {
   place(fields: string[]): CsvRecord | null {
     const line = this.next;
     if (fields.length === 1 && fields[0] === '') { this.next++; return null; }
+    const undecodable = fields.findIndex((f) => f.includes('\ufffd'));
+    if (undecodable >= 0) throw notUtf8(line, undecodable, fields[undecodable]);
     this.next += 1 + breaksIn(fields);
     return { line, fields };
   }
 
   /** csv-parse's error for the record that starts at `this.next`, in salesflow's words. */
   syntaxError(err: unknown): CsvSyntaxError {
+    if (err instanceof CsvSyntaxError) return err;
     const code = (err as { code?: string }).code;
     const message =
       code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed (missing ")'

@@ -48,4 +48,26 @@ describe('salesflow import', () => {
     expect((await salesflow(['import', '--kind', 'accounts', 'x.csv'], path)).stderr).toContain('--kind must be one of reps, deals, leads');
     expect((await salesflow(['import', '--kind', 'reps', 'nope.csv'], path)).stderr).toContain('cannot read nope.csv: ENOENT');
   });
+
+  it('refuses a file that is not UTF-8 (a spreadsheet saved as Windows-1252), naming the line and saying how to fix it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'salesflow.db');
+    const file = join(dir, 'reps.csv');
+    // "René" and "Zoë" as Windows-1252 bytes: é is 0xE9, ë is 0xEB.
+    writeFileSync(file, Buffer.concat([
+      Buffer.from('id,name,email\nr1,Ann,ann@x.example\nr2,Ren'), Buffer.from([0xe9]), Buffer.from(',rene@x.example\n'),
+    ]));
+    const result = await salesflow(['import', '--kind', 'reps', file], path);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:3: column 2 ("Ren\ufffd") is not UTF-8 text`);
+    expect(result.stderr).toContain('save it as UTF-8');
+    const credits = join(dir, 'credits.csv');
+    writeFileSync(credits, Buffer.concat([Buffer.from('deal,rep,share,type\nD1,Zo'), Buffer.from([0xeb]), Buffer.from(',100,revenue\n')]));
+    const shares = await salesflow(['import', '--kind', 'credits', credits], path);
+    expect(shares.code).toBe(1);
+    expect(shares.stderr).toContain(`${credits}:2: column 2 ("Zo\ufffd") is not UTF-8 text`);
+    const db = await openDatabase(path);
+    expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(0);
+    await db.close();
+  });
 });
