@@ -5,11 +5,21 @@ import { z } from 'zod';
 const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const text = typeof v === 'number' ? String(v) : v.trim();
   if (!/^-?\d+(\.\d+)?$/.test(text)) {
-    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}` });
+    // Spreadsheets export "1,000.00" when a cell is formatted with separators; say what to do.
+    const grouped = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? ` (write it without thousands separators: ${text.replace(/,/g, '')})` : '';
+    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}${grouped}` });
     return z.NEVER;
   }
   return text;
 });
+/** One of a few words, with a message that shows them and the value given (zod's default does not). */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  const listed = `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+  return z.enum(values, {
+    error: (issue) => (issue.input === undefined ? 'is required' : `expected ${listed}, got ${JSON.stringify(issue.input)}`),
+  });
+}
+
 const isoDate = z
   .string()
   .trim()
@@ -67,10 +77,10 @@ export const DealRecord = z.object({
   rep: z.string().min(1),
   name: optionalText,
   amount: decimalText,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter ISO-4217 code like USD'),
-  stage: z.enum(['open', 'won', 'lost']),
+  currency: z.string().regex(/^[A-Z]{3}$/, { error: (issue) => `expected a 3-letter ISO-4217 code like USD, got ${JSON.stringify(issue.input)}` }),
+  stage: oneOf(['open', 'won', 'lost']),
   product: optionalText,
-  type: z.enum(['new', 'renewal', 'expansion']).nullish().transform((v) => v ?? null),
+  type: oneOf(['new', 'renewal', 'expansion']).nullish().transform((v) => v ?? null),
   source: optionalText,
   closed_at: isoDate.nullish().transform((v) => v ?? null),
   contact: optionalEmail,

@@ -52,6 +52,15 @@ describe('CSV import', () => {
     expect(missing.ok ? [] : missing.problems.map(formatProblem)).toEqual(['deals.csv:1: missing required columns currency, stage']);
     const ragged = await importCsv(db, 'reps', 'id,name,email\nr1,A\n', 'reps.csv');
     expect(ragged.ok ? [] : ragged.problems.map(formatProblem)).toEqual(['reps.csv:2: row has 2 fields, the header has 3']);
+    // What spreadsheets write instead of salesflow's words and numbers: the message shows the value
+    // and the words expected, and how to write a grouped amount.
+    const words = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,type\nD1,r1,"1,250.50",USD,won,new\nD2,r1,5,usd,Won,New\n', 'deals.csv');
+    expect(words.ok ? [] : words.problems.map(formatProblem)).toEqual([
+      'deals.csv:2: amount: expected a plain decimal like 1500.50, got "1,250.50" (write it without thousands separators: 1250.50)',
+      'deals.csv:3: currency: expected a 3-letter ISO-4217 code like USD, got "usd"',
+      'deals.csv:3: stage: expected open, won or lost, got "Won"',
+      'deals.csv:3: type: expected new, renewal or expansion, got "New"',
+    ]);
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
