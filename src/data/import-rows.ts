@@ -23,8 +23,6 @@ export interface KindSpec {
   schema: ZodType;
   /** A plainly valid row's record exactly as `schema` would return it, or null: ask the schema. */
   fast?: (raw: Record<string, string>) => Record<string, unknown> | null;
-  /** Checks beyond the schema (amount precision); problems for this line, empty when fine. */
-  check?: (record: Record<string, unknown>) => { field: string; message: string }[];
   /** The schema enforces every CHECK constraint of the table, so the writer may skip them. */
   checkedBySchema?: boolean;
   /** The stored row of a validated record (all of the table's written columns, in one order). */
@@ -78,16 +76,8 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
       };
     }
     record = result.data as Record<string, unknown>;
-    const more = spec.check?.(record) ?? [];
-    if (more.length) return { ok: false, problems: more.map((p) => ({ file, line, ...p })) };
   }
   return { ok: true, record };
-}
-
-/** The amount check every money column shares: at most 6 decimals, within int64 micros. */
-export function amountCheck(record: Record<string, unknown>): { field: string; message: string }[] {
-  const micros = toMicros(String(record.amount));
-  return micros.ok ? [] : [{ field: 'amount', message: micros.message }];
 }
 
 const plainAmount = /^-?\d{1,12}(\.\d{1,6})?$/;

@@ -14,7 +14,7 @@ import { CsvSyntaxError, csvRecords } from './csv.js';
 import { columnsOf, type Db } from './db.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
-import { amountCheck, checkHeader, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+import { checkHeader, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
 import { repColumns } from './reps.js';
@@ -43,7 +43,6 @@ export const kinds: Record<Exclude<ImportKind, 'credits' | 'rates'>, KindSpec> =
     required: ['id', 'rep', 'amount', 'currency', 'stage'],
     schema: DealRecord,
     fast: fastDeal,
-    check: amountCheck,
     // The table's CHECKs are stage and type IN (...): DealRecord's enums (and fastDeal's sets).
     checkedBySchema: true,
     // As dealRow (src/data/deals.ts) stores it; micros without Decimal arithmetic on this hot path.

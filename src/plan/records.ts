@@ -12,6 +12,20 @@ const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   }
   return text;
 });
+/**
+ * A money amount: a plain decimal that the data source stores exactly as int64 micros (at most 6
+ * decimals, |value| < 2^63 micros). Checked here, where every source of deals (CSV, `events send`,
+ * webhooks) validates, so a bad amount is the sender's error with the field named, never a failure
+ * after validation. The messages are those of src/data/micros.ts, which stores the value.
+ */
+const INT64_MAX = 9223372036854775807n;
+const moneyText = decimalText.superRefine((text, ctx) => {
+  const [whole, written = ''] = text.replace(/^-/, '').split('.');
+  const fraction = written.replace(/0+$/, ''); // 1.5000000 is 1.5
+  if (fraction.length > 6) ctx.addIssue({ code: 'custom', message: `${text} has more than 6 decimal places` });
+  else if (BigInt(whole + fraction.padEnd(6, '0')) > INT64_MAX) ctx.addIssue({ code: 'custom', message: `${text} is too large` });
+});
+
 /** One of a few words, with a message that shows them and the value given (zod's default does not). */
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   const listed = `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
@@ -76,7 +90,7 @@ export const DealRecord = z.object({
   id: z.string().min(1),
   rep: z.string().min(1),
   name: optionalText,
-  amount: decimalText,
+  amount: moneyText,
   currency: z.string().regex(/^[A-Z]{3}$/, { error: (issue) => `expected a 3-letter ISO-4217 code like USD, got ${JSON.stringify(issue.input)}` }),
   stage: oneOf(['open', 'won', 'lost']),
   product: optionalText,
