@@ -21,22 +21,36 @@ export const CrmEvent = z.discriminatedUnion('type', [
 ]);
 export type CrmEvent = z.infer<typeof CrmEvent>;
 
-export type EventParse = { ok: true; event: CrmEvent } | { ok: false; message: string };
+/** `message` is the first problem (what a webhook answers); `problems` lists them all. */
+export type EventParse = { ok: true; event: CrmEvent } | { ok: false; message: string; problems: string[] };
 
-/** Parse raw JSON text into an event, with a message that names the bad field. */
+/** Parse raw JSON text into an event, with messages that name the bad fields. */
 export function parseEvent(text: string): EventParse {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
+    const message = `body is not valid JSON: ${(err as Error).message}`;
+    return { ok: false, message, problems: [message] };
   }
+  return checkEvent(json);
+}
+
+/** Validate one already-parsed event. */
+export function checkEvent(json: unknown): EventParse {
   const result = CrmEvent.safeParse(json);
   if (result.success) return { ok: true, event: result.data };
-  const issue = result.error.issues[0];
-  const where = issue.path.length ? issue.path.join('.') : '(event)';
-  if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
-    return { ok: false, message: `type: unknown event type; expected one of ${CrmEvent.options.map((o) => o.shape.type.value).join(', ')}` };
-  }
-  return { ok: false, message: `${where}: ${issue.message}` };
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : '(event)';
+    if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
+      return `type: unknown event type; expected one of ${CrmEvent.options.map((o) => o.shape.type.value).join(', ')}`;
+    }
+    if (issue.code === 'invalid_type' && issue.path.length === 0) {
+      return `(event): expected an event object {"id", "type", "occurred_at", "lead" or "deal"}, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`;
+    }
+    // zod says "Invalid input: expected object, received undefined" for a field that is not there.
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${where}: is required`;
+    return `${where}: ${issue.message}`;
+  });
+  return { ok: false, message: problems[0], problems };
 }

@@ -1,32 +1,83 @@
 // Reading `salesflow events send FILE.json`: one event or an array of events, every one validated
-// with the webhook's schema before any is routed, so a bad file sends nothing.
+// with the webhook's schema before any is routed, so a bad file sends nothing. Problems are
+// FILE:LINE[:COL]: ... like every other input of salesflow: a JSON syntax error at its line and
+// column, a bad event at the line it starts on (and its index in the array), every problem of
+// every event listed.
 import fs from 'node:fs';
-import { type CrmEvent, parseEvent } from '../events/schema.js';
+import { type CrmEvent, checkEvent } from '../events/schema.js';
 
 export type EventFileRead = { ok: true; events: CrmEvent[] } | { ok: false; errors: string[] };
+
+/** 1-based line and column of a character offset. */
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+/**
+ * The offsets where a valid JSON text's values start: the value itself, or each element when it
+ * is an array. A small scan over strings and nesting, so no position-tracking parser is needed.
+ */
+function elementOffsets(text: string): number[] {
+  const first = text.search(/\S/);
+  if (first < 0 || text[first] !== '[') return [Math.max(first, 0)];
+  const starts: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let expectValue = false;
+  for (let i = first; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (depth === 1 && expectValue && !/\s/.test(c) && c !== ']') { starts.push(i); expectValue = false; }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') { depth++; if (depth === 1) expectValue = true; }
+    else if (c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 1) expectValue = true;
+  }
+  return starts;
+}
 
 export function readEventFile(file: string): EventFileRead {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return { ok: false, errors: [`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`] };
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, errors: [`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a JSON file' : (err as Error).message}`] };
   }
+  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { ok: false, errors: [`${file}: not valid JSON: ${(err as Error).message}`] };
+    const message = (err as Error).message;
+    // V8 names the offending character's offset ("... in JSON at position 79"); show where that is.
+    const at = /at position (\d+)/.exec(message);
+    const where = at ? lineCol(text, Number(at[1])) : null;
+    const reason = message.replace(/ in JSON at position \d+.*$/, '');
+    return { ok: false, errors: [`${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${reason}`] };
   }
   const items = Array.isArray(json) ? json : [json];
   if (items.length === 0) return { ok: false, errors: [`${file}: the array holds no events`] };
+  const starts = elementOffsets(text);
   const events: CrmEvent[] = [];
   const errors: string[] = [];
   items.forEach((item, index) => {
-    const where = Array.isArray(json) ? `${file}: event [${index}]` : file;
-    const parsed = parseEvent(JSON.stringify(item));
+    const line = starts[index] !== undefined ? lineCol(text, starts[index]).line : 1;
+    const where = Array.isArray(json) ? `${file}:${line}: event [${index}]` : `${file}:${line}`;
+    const parsed = checkEvent(item);
     if (!parsed.ok) {
-      errors.push(`${where}: ${parsed.message}`);
+      for (const problem of parsed.problems) errors.push(`${where}: ${problem}`);
       return;
     }
     // A repeated id is not an error here: routing acknowledges it as a duplicate, as the webhook does.

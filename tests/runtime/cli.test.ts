@@ -68,7 +68,7 @@ test('events send refuses an invalid file naming the file and field, and sends n
   ]));
   const r = salesflow(['events', 'send', 'bad.json']);
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain('bad.json: event [1]: lead.email: expected an email address');
+  expect(r.stderr).toContain('bad.json:1: event [1]: lead.email: expected an email address');
   expect(r.stderr).toContain('no event was sent');
 });
 
