@@ -3,7 +3,7 @@
 // once. SQLite: WAL for concurrent readers (worker, server, CLI), a busy timeout so writers wait
 // instead of failing. PostgreSQL: a `pg` pool; int8 and numeric come back as strings, never floats.
 // Either way pending migrations are applied at open, under a lock (src/data/migrate.ts).
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
@@ -77,7 +77,42 @@ function wrapOpen(path: string, options: Database.Options): Database.Database {
   try {
     return new Database(path, options);
   } catch (err) {
-    throw new DataSourceError(`cannot open data source ${path}: ${(err as Error).message}`);
+    throw new DataSourceError(`cannot open data source ${path}: ${explainFileProblem(path, err)}`);
+  }
+}
+
+/**
+ * What SQLite's "unable to open database file" or "attempt to write a readonly database" means
+ * for this path, in words that say what to change (it is almost always file permissions).
+ */
+function explainFileProblem(path: string, err: unknown): string {
+  const code = String((err as { code?: unknown }).code ?? '');
+  const writable = (p: string) => { try { accessSync(p, constants.W_OK); return true; } catch { return false; } };
+  if (code === 'SQLITE_READONLY_DIRECTORY' || (code.startsWith('SQLITE_READONLY') && writable(path))) {
+    // Even a reader of a database in WAL mode creates PATH-shm beside it.
+    return `SQLite needs to create ${path}-shm beside it (the database is in WAL mode), and this user may not write in the folder ${dirname(path)}`;
+  }
+  if (code.startsWith('SQLITE_READONLY') || (existsSync(path) && !writable(path))) {
+    return `the file is read-only for this user; salesflow writes to it (and to ${path}-wal and ${path}-shm beside it): give this user write permission on the file and its folder`;
+  }
+  if (code === 'SQLITE_CANTOPEN' && !existsSync(path) && !writable(dirname(path))) {
+    return `cannot create the file: this user may not write in the folder ${dirname(path)}`;
+  }
+  return (err as Error).message;
+}
+
+/** The SQLite file's folder exists (created on first use, like the default var/) and the path is not a folder. */
+function prepareSqlitePath(path: string): void {
+  if (path === ':memory:') return;
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new DataSourceError(`cannot open data source ${path}: it is a folder; DATABASE_URL names the database file, e.g. ${path.replace(/\/+$/, '')}/salesflow.db`);
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file' : (err as Error).message;
+    throw new DataSourceError(`cannot create the folder ${dirname(path)} for data source ${path}: ${why}`);
   }
 }
 
@@ -98,6 +133,9 @@ function openSqliteSync(path: string, options: OpenOptions): Database.Database {
       version = probe.pragma('user_version', { simple: true }) as number;
     } catch (err) {
       probe.close();
+      if (/^SQLITE_(READONLY|CANTOPEN)/.test(String((err as { code?: unknown }).code ?? ''))) {
+        throw new DataSourceError(`cannot read data source ${path}: ${explainFileProblem(path, err)}`);
+      }
       throw new DataSourceError(`${path} is not a salesflow data source: ${(err as Error).message}`);
     }
     if (version >= latestVersion(list)) {
@@ -110,7 +148,7 @@ function openSqliteSync(path: string, options: OpenOptions): Database.Database {
     configure(handle, true);
     return handle;
   }
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  prepareSqlitePath(path);
   const handle = wrapOpen(path, {});
   try {
     configure(handle, false);
@@ -118,6 +156,9 @@ function openSqliteSync(path: string, options: OpenOptions): Database.Database {
   } catch (err) {
     handle.close();
     if (err instanceof DataSourceError) throw err;
+    if (String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_READONLY')) {
+      throw new DataSourceError(`cannot write data source ${path}: ${explainFileProblem(path, err)}`);
+    }
     throw new DataSourceError(`${path} is not a usable salesflow data source: ${(err as Error).message}`);
   }
   return handle;

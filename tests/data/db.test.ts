@@ -57,6 +57,14 @@ describe('openDatabase', () => {
     await expect(openDatabase(join(dir, 'missing.db'), { readonly: true })).rejects.toThrow(/salesflow import/);
   });
 
+  it('refuses a folder, or a path through a file, with what to write instead (no stack trace)', async () => {
+    const dir = tempDir();
+    await expect(openDatabase(dir)).rejects.toThrow(new DataSourceError(`cannot open data source ${dir}: it is a folder; DATABASE_URL names the database file, e.g. ${dir}/salesflow.db`));
+    const file = join(dir, 'reps.csv');
+    writeFileSync(file, 'id,name,email\n');
+    await expect(openDatabase(join(file, 'salesflow.db'))).rejects.toThrow(new DataSourceError(`cannot create the folder ${file} for data source ${join(file, 'salesflow.db')}: a part of the path is a file`));
+  });
+
   it('records a payout once per rule, version, rep and period', async () => {
     const db = await openDatabase(join(tempDir(), 'l.db'));
     const payout = {
