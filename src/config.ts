@@ -26,7 +26,7 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
   SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'expected smtp://user:pass@host:port or smtps://...').optional(),
   /** A SQLite path (`var/salesflow.db`, `sqlite:PATH`) or a PostgreSQL URL; anything else is refused. */
-  DATABASE_URL: z.string().trim().min(1).default('var/salesflow.db').superRefine((value, ctx) => {
+  DATABASE_URL: z.string().trim().default('var/salesflow.db').superRefine((value, ctx) => {
     const parsed = parseDataSource(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),

@@ -18,7 +18,11 @@ export function parseDataSource(text: string): ParsedSource {
   if (value === '') return refuse('empty');
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
   // A Windows drive letter (C:\...) is a path, not a scheme.
-  if (!scheme || /^[A-Za-z]:[\\/]/.test(value)) return { ok: true, source: { kind: 'sqlite', path: value } };
+  if (!scheme || /^[A-Za-z]:[\\/]/.test(value)) {
+    // "var/" would otherwise become a file named "var" (SQLite drops the slash).
+    if (/[\\/]$/.test(value)) return refuse(`"${value}" names a folder, not a database file`);
+    return { ok: true, source: { kind: 'sqlite', path: value } };
+  }
   const lower = scheme.toLowerCase();
   if (lower === 'postgres' || lower === 'postgresql') {
     let url: URL;

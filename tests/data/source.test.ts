@@ -24,6 +24,7 @@ describe('DATABASE_URL', () => {
     ['http://example.com/db', /unsupported scheme "http:"/],
     ['sqlite:/', /names no file/],
     ['sqlite:', /names no file/],
+    ['var/', /"var\/" names a folder, not a database file/],
     ['postgres://u:p@h:5432', /names no database/],
     ['postgres:db', /has no host/],
   ])('%s is refused, naming the supported forms', (value, why) => {
@@ -41,6 +42,9 @@ describe('DATABASE_URL', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://sf@db/sales' });
     expect(config.databasePath).toBe('postgresql://sf@db/sales');
     expect(loadConfig({}).database).toEqual({ kind: 'sqlite', path: 'var/salesflow.db' });
+    // An empty value gets one message, not also zod's "Too small".
+    expect(() => loadConfig({ DATABASE_URL: ' ' })).toThrow(/^invalid configuration:\n {2}DATABASE_URL: empty; expected a file path/);
+    try { loadConfig({ DATABASE_URL: '' }); } catch (err) { expect((err as Error).message.split('\n')).toHaveLength(2); }
   });
 
   it('redacts passwords in messages', () => {
