@@ -4,7 +4,7 @@
 // writes nothing (all rows are translated first, then written in one transaction).
 import { parseCsv } from '../data/csv.js';
 import { setRepCrmId } from '../data/crm.js';
-import { transaction, type Db } from '../data/db.js';
+import { importTransaction, type Db } from '../data/db.js';
 import { getDeal, upsertDeal } from '../data/deals.js';
 import type { ImportProblem, ImportResult } from '../data/import.js';
 import { getLead, upsertLead } from '../data/leads.js';
@@ -79,7 +79,7 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
-  await transaction(db, async (tx) => {
+  await importTransaction(db, async (tx) => {
     for (const { record } of records) {
       let outcome: 'inserted' | 'updated';
       if (entity === 'deal') outcome = await upsertDeal(tx, record as DealRecord, now);

@@ -4,7 +4,7 @@
 // anything); deal and rep must exist. Any bad row: nothing is written.
 import { addFixed, cmpFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { readCsvRows } from './csv-rows.js';
-import { transaction, type Db } from './db.js';
+import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
 export const creditColumns = ['deal', 'rep', 'share', 'type'] as const;
@@ -92,7 +92,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
   const now = new Date().toISOString();
   let inserted = 0;
   // One transaction: a deal's old rows go and its new ones come together, or not at all.
-  await transaction(db, async (tx) => {
+  await importTransaction(db, async (tx) => {
     const dealIds = [...byDeal.keys()];
     for (let i = 0; i < dealIds.length; i += 500) {
       await tx.kysely.deleteFrom('credits').where('deal', 'in', dealIds.slice(i, i + 500)).execute();

@@ -205,6 +205,38 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
   return db.kysely.transaction().execute((trx) => fn({ ...db, kysely: trx, inTransaction: true }));
 }
 
+/**
+ * How long an import waits for another writer of a SQLite file. An import holds the write lock for
+ * its whole file (one transaction, so nothing is ever half-imported), which for a large file is
+ * longer than SQLite's 5 s busy timeout; a second import queues up behind it instead of failing.
+ */
+export const SQLITE_IMPORT_LOCK_WAIT_MS = 10 * 60_000;
+
+/**
+ * `transaction` for imports: on SQLite, a BEGIN IMMEDIATE refused because another process holds
+ * the write lock is tried again (`onWaiting` is told once) until SQLITE_IMPORT_LOCK_WAIT_MS have
+ * passed. Only BEGIN is retried: `fn` has not run then, and once begun WAL mode needs no other
+ * lock to commit. PostgreSQL writers do not lock each other out this way.
+ */
+export async function importTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, onWaiting?: () => void): Promise<T> {
+  if (!db.sqlite || db.inTransaction) return transaction(db, fn);
+  const deadline = Date.now() + SQLITE_IMPORT_LOCK_WAIT_MS;
+  let told = false;
+  for (;;) {
+    let began = false;
+    try {
+      return await transaction(db, (tx) => { began = true; return fn(tx); });
+    } catch (err) {
+      if (began || !/^SQLITE_BUSY/.test(String((err as { code?: unknown }).code ?? ''))) throw err;
+      if (Date.now() >= deadline) {
+        throw new DataSourceError(`${db.name} stayed locked by another writer for ${SQLITE_IMPORT_LOCK_WAIT_MS / 60_000} minutes; nothing was imported`);
+      }
+      if (!told) { onWaiting?.(); told = true; }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Rows of a raw `sql` query (tests, dev pages, one-off counts). */
 export async function rows<T>(db: Db, query: RawBuilder<T>): Promise<T[]> {
   return (await query.execute(db.kysely)).rows;

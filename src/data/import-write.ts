@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { transaction, type Db } from './db.js';
+import { importTransaction, type Db } from './db.js';
 
 export interface RowWriter {
   /** Rows of one table, each with the same columns (the first row's keys, `id` among them). */
@@ -45,14 +45,17 @@ export interface WriteOptions {
    * temporary lookup table per inserted row, a third of the cost of writing 1M deals.
    */
   checkedBySchema?: boolean;
+  /** SQLite: called once when another process holds the write lock and this import waits for it. */
+  onWaiting?: () => void;
 }
+
 
 async function writeSqlite(db: Db, table: string, body: (writer: RowWriter) => Promise<void>, options: WriteOptions): Promise<WriteCounts> {
   const handle = db.sqlite!;
   const countRows = () => Number(handle.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get());
   // The Kysely transaction holds the connection (other queries of this process wait) and runs
   // BEGIN IMMEDIATE; inside, the handle is used directly: no query building per batch.
-  return transaction(db, async () => {
+  return importTransaction(db, async () => {
     // Connection-wide, so set only while this transaction holds the connection.
     if (options.checkedBySchema) handle.pragma('ignore_check_constraints = ON');
     try {
@@ -60,7 +63,7 @@ async function writeSqlite(db: Db, table: string, body: (writer: RowWriter) => P
     } finally {
       if (options.checkedBySchema) handle.pragma('ignore_check_constraints = OFF');
     }
-  });
+  }, options.onWaiting);
 
   async function writeRows(): Promise<WriteCounts> {
     const before = countRows();

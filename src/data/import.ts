@@ -63,6 +63,8 @@ export const MAX_PROBLEMS = 100;
 export interface ImportOptions {
   /** Called about once a second while rows are read: rows so far, seconds since the start. */
   onProgress?: (rows: number, seconds: number) => void;
+  /** SQLite: another process holds the write lock; the import waits for it (see writeImport). */
+  onWaiting?: () => void;
   /** Milliseconds between progress calls (default 1000). */
   progressEvery?: number;
 }
@@ -158,7 +160,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   };
 
   try {
-    const counts = await writeImport(db, kind, (writer) => read((rows) => writer.write(rows)), { checkedBySchema: spec.checkedBySchema });
+    const counts = await writeImport(db, kind, (writer) => read((rows) => writer.write(rows)), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
     const warnings = kind === 'deals' ? await unknownRepWarnings(db, repsNamed) : [];
     return { ok: true, ...counts, warnings };
   } catch (err) {

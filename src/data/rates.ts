@@ -5,7 +5,7 @@
 import { parseFixed, plainFixed } from '../money/fixed.js';
 import { parseDay } from '../payouts/period.js';
 import { readCsvRows } from './csv-rows.js';
-import { transaction, type Db } from './db.js';
+import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
 export const rateColumns = ['currency', 'to', 'rate', 'from'] as const;
@@ -49,7 +49,7 @@ export async function importRates(db: Db, text: string, file: string): Promise<I
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
-  await transaction(db, async (tx) => {
+  await importTransaction(db, async (tx) => {
     for (const r of rows) {
       const exists = await tx.kysely.selectFrom('rates').select('rate')
         .where('currency', '=', r.currency).where('to_currency', '=', r.to).where('from_date', '=', r.from).executeTakeFirst();

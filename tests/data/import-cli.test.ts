@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, scalar, sql } from '../../src/data/db.js';
@@ -70,4 +72,31 @@ describe('salesflow import', () => {
     expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(0);
     await db.close();
   });
+
+  it('waits for another process holding the SQLite write lock longer than the busy timeout, then imports (was a stack trace)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'salesflow.db');
+    // The data source exists (migrated) before the other writer takes its lock.
+    await (await openDatabase(path)).close();
+    const file = join(dir, 'reps.csv');
+    writeFileSync(file, 'id,name,email\nr1,Ann,ann@x.example\n');
+    // Another process (a long import elsewhere) holds the write lock for 6.5 s, past SQLite's 5 s.
+    const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(path)});
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare("INSERT INTO reps (id, name, email, updated_at) VALUES ('r0', 'Other', 'o@x.example', '2026-01-01T00:00:00Z')").run();
+      console.log('locked');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 6500);
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const result = await salesflow(['import', '--kind', 'reps', file], path);
+    await exited;
+    expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: reps 1 inserted, 0 updated\n` });
+    const db = await openDatabase(path);
+    expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(2);
+    await db.close();
+  }, 30_000);
 });

@@ -55,7 +55,16 @@ export async function run(args: string[]): Promise<number> {
   if (!db) return 1;
   try {
     const progress = progressLine(size);
-    const result = await importCsvFile(db, kind as ImportKind, file, file, { onProgress: progress.update });
+    const onWaiting = () => process.stderr.write(`salesflow import: another process is writing ${db.name}; waiting for it to finish\n`);
+    let result: Awaited<ReturnType<typeof importCsvFile>>;
+    try {
+      result = await importCsvFile(db, kind as ImportKind, file, file, { onProgress: progress.update, onWaiting });
+    } catch (err) {
+      if (!(err instanceof DataSourceError)) throw err;
+      progress.done();
+      process.stderr.write(`salesflow import: ${err.message}\n`);
+      return 1;
+    }
     progress.done();
     if (!result.ok) {
       for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
