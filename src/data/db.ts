@@ -213,12 +213,25 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
 export const SQLITE_IMPORT_LOCK_WAIT_MS = 10 * 60_000;
 
 /**
+ * PostgreSQL: imports merge their rows one at a time, under this transaction-scoped advisory lock.
+ * Two imports upserting overlapping ids in different orders would otherwise deadlock (PostgreSQL
+ * then aborts one of them: nothing half-written, but the user has to run it again).
+ */
+export const IMPORT_LOCK_KEY = '7325917042190311001';
+
+/**
  * `transaction` for imports: on SQLite, a BEGIN IMMEDIATE refused because another process holds
  * the write lock is tried again (`onWaiting` is told once) until SQLITE_IMPORT_LOCK_WAIT_MS have
  * passed. Only BEGIN is retried: `fn` has not run then, and once begun WAL mode needs no other
- * lock to commit. PostgreSQL writers do not lock each other out this way.
+ * lock to commit. On PostgreSQL imports take IMPORT_LOCK_KEY first.
  */
 export async function importTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, onWaiting?: () => void): Promise<T> {
+  if (db.dialect === 'postgres' && !db.inTransaction) {
+    return transaction(db, async (tx) => {
+      await sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint)`.execute(tx.kysely);
+      return fn(tx);
+    });
+  }
   if (!db.sqlite || db.inTransaction) return transaction(db, fn);
   const deadline = Date.now() + SQLITE_IMPORT_LOCK_WAIT_MS;
   let told = false;

@@ -268,4 +268,17 @@ forEachDialect('data layer', (target) => {
     expect((await getLead(db, 'L1'))?.name).toBe(stored && 'lead' in stored ? stored.lead.name : null);
     await db.close();
   });
+
+  it('four processes importing the same deals in opposite orders at once all succeed, each file whole (no deadlock, no mix)', async () => {
+    const url = await target.fresh();
+    await (await openDatabase(url)).close();
+    const results = await race(url, 'import', 4) as { inserted: number; updated: number }[];
+    for (const r of results) expect(r.inserted + r.updated).toBe(20_000);
+    expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(20_000);
+    const db = await openDatabase(url);
+    expect(await countOf(db, sql`SELECT count(*) FROM deals`)).toBe(20_000);
+    // Every deal carries the name of one writer: the one whose import went last, whole.
+    expect(await column(db, sql`SELECT DISTINCT name FROM deals`)).toHaveLength(1);
+    await db.close();
+  });
 });

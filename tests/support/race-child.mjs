@@ -3,6 +3,7 @@
 // of these at once are "several processes writing at once". Drives the built package (dist/).
 import { openDatabase } from '../../dist/data/db.js';
 import { recordEventOnce } from '../../dist/data/events.js';
+import { importCsv } from '../../dist/data/import.js';
 import { recordPayout } from '../../dist/data/ledger.js';
 import { claimOutbox, reserveSentMarker, takeSendLease } from '../../dist/data/outbox.js';
 
@@ -41,6 +42,14 @@ if (op === 'migrate') {
     // What the send activity does: insert if absent, then only the lease holder may mail it.
     await claimOutbox(db, message);
     result = await takeSendLease(db, message.key, `worker-${who}`, '2999-01-01T00:00:00.000Z');
+  } else if (op === 'import') {
+    // The same 20,000 deals, named after this writer, in opposite orders for odd and even writers:
+    // overlapping upserts that lock rows in different orders unless imports take turns.
+    const ids = Array.from({ length: 20_000 }, (_, i) => `D${String(i).padStart(5, '0')}`);
+    if (Number(who) % 2) ids.reverse();
+    const csv = `id,rep,name,amount,currency,stage\n${ids.map((id) => `${id},r1,writer ${who},100.00,USD,won`).join('\n')}\n`;
+    const imported = await importCsv(db, 'deals', csv, `writer-${who}.csv`);
+    result = imported.ok ? { inserted: imported.inserted, updated: imported.updated } : imported.problems;
   } else throw new Error(`unknown op ${op}`);
   await db.close();
 }
