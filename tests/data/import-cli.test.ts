@@ -48,7 +48,11 @@ describe('salesflow import', () => {
   it('explains a bad kind or a missing file', async () => {
     const path = join(tempDir(), 'salesflow.db');
     expect((await salesflow(['import', '--kind', 'accounts', 'x.csv'], path)).stderr).toContain('--kind must be one of reps, deals, leads');
-    expect((await salesflow(['import', '--kind', 'reps', 'nope.csv'], path)).stderr).toContain('cannot read nope.csv: ENOENT');
+    expect((await salesflow(['import', '--kind', 'reps', 'nope.csv'], path)).stderr).toBe('salesflow import: cannot read nope.csv: no such file\n');
+    const folder = tempDir();
+    expect((await salesflow(['import', '--kind', 'reps', folder], path)).stderr).toBe(`salesflow import: cannot read ${folder}: it is a folder, not a CSV file\n`);
+    expect((await salesflow(['import', '--source', 'hubspot', 'nope.csv'], path)).stderr).toBe('salesflow import: cannot read nope.csv: no such file\n');
+    expect((await salesflow(['import', '--source', 'hubspt', 'nope.csv'], path)).stderr).toContain('unknown source "hubspt" (did you mean hubspot?)');
   });
 
   it('refuses a file that is not UTF-8 (a spreadsheet saved as Windows-1252), naming the line and saying how to fix it', async () => {

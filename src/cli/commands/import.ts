@@ -47,7 +47,7 @@ export async function run(args: string[]): Promise<number> {
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     size = stat.size;
   } catch (err) {
-    process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    process.stderr.write(`salesflow import: cannot read ${file}: ${readProblem(err)}\n`);
     return 1;
   }
 
@@ -79,6 +79,13 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** Why a file cannot be read, in words (not an errno code). */
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder, not a CSV file'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message;
 }
 
 /** Files above this size show progress even when stderr is not a terminal (logs of long imports). */
@@ -129,10 +136,12 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     const mapping = findMapping(mappings, source);
     if (!mapping) {
       const known = ['hubspot', 'salesforce', 'zoho', ...mappings.map((m) => m.name)];
+      const { closest } = await import('../../dsl/index.js');
+      const near = closest(source, known);
       const where = rules
         ? `a mapping file ${rules.replace(/\/$/, '')}/crm/${source}.yaml`
         : `rules/crm/${source}.yaml in the applied plan ("salesflow apply"; or --rules PATH to try one)`;
-      process.stderr.write(`salesflow import: unknown source "${source}": expected ${[...new Set(known)].join(', ')} or ${where}\n`);
+      process.stderr.write(`salesflow import: unknown source "${source}"${near ? ` (did you mean ${near}?)` : ''}: expected ${[...new Set(known)].join(', ')} or ${where}\n`);
       return 1;
     }
     const file = positionals[0];
@@ -140,7 +149,7 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      process.stderr.write(`salesflow import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      process.stderr.write(`salesflow import: cannot read ${file}: ${readProblem(err)}\n`);
       return 1;
     }
     const result = await importCrmCsv(db, mapping, text, file, kind as keyof typeof crmKinds | undefined);
