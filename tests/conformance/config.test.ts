@@ -13,6 +13,13 @@ describe('configuration (§10)', () => {
     });
   }
 
+  it('serve --port 3001 is refused naming the option and where the port is set (was read as a rule path)', () => {
+    const r = salesflow(workspace(), ['serve', '--port', '3001'], { SALESFLOW_SECRET: 'conformance-secret-0123456789' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('salesflow serve: unknown option --port (the port is PORT in the environment)');
+    expect(r.stderr).toContain('usage: salesflow serve');
+  });
+
   // A data source salesflow cannot open is refused before anything is written: no SQLite file in a
   // folder named after the typo, and the message names the forms that work.
   for (const value of ['mysql://u:p@db.example:3306/sales', 'postgress://u:p@db.example:5432/sales', 'sqlite:/', 'http://db.example/sales', 'postgres://u:p@db.example:5432/']) {

@@ -63,3 +63,17 @@ test('a file saved with a byte-order mark is read (it then needs an applied plan
   expect(r.stderr).toContain('no plan has been applied');
   expect(r.code).toBe(1);
 });
+
+test('a wrong subcommand, a missing file or an unknown option says which, with the usage', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, 'events', ...args], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  for (const [args, why] of [
+    [[], 'salesflow events: expected a subcommand: send'],
+    [['snd', 'e.json'], 'salesflow events: unknown subcommand "snd": expected send'],
+    [['send'], 'salesflow events: events send needs a FILE.json'],
+    [['send', 'e.json', '--dry-run'], 'salesflow events: unknown option --dry-run'],
+  ] as const) {
+    const r = run([...args]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${why}\nusage: salesflow events send FILE.json`);
+  }
+});

@@ -14,9 +14,15 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const option = args.find((a) => a.startsWith('-'));
+  if (option) {
+    process.stderr.write(`salesflow events: unknown option ${option}\n${USAGE}`);
+    return 1;
+  }
   const [sub, file, ...paths] = args;
   if (sub !== 'send' || !file) {
-    process.stderr.write(USAGE);
+    const why = sub === undefined ? 'expected a subcommand: send' : sub !== 'send' ? `unknown subcommand "${sub}": expected send` : 'events send needs a FILE.json';
+    process.stderr.write(`salesflow events: ${why}\n${USAGE}`);
     return 1;
   }
   const read = readEventFile(file);

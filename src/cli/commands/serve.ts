@@ -19,6 +19,12 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // serve takes rule paths only; an option would otherwise be read as a path (or go unnoticed).
+  const option = args.find((a) => a.startsWith('-'));
+  if (option) {
+    process.stderr.write(`salesflow serve: unknown option ${option} (the port is PORT in the environment)\n${USAGE}`);
+    return 1;
+  }
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
   if (!config.value.secret) {
