@@ -28,7 +28,25 @@ function usage(): string {
   return `usage: salesflow <command> [options] [paths]\n\ncommands:\n${lines.join('\n')}\n`;
 }
 
+/**
+ * `salesflow test | head`: once the reader has gone, a write fails with EPIPE, which Node raises as
+ * an unhandled 'error' event (a stack trace). Like a C tool killed by SIGPIPE, stop quietly with
+ * 128 + 13, which shells and `set -o pipefail` read the same way.
+ */
+let watchingPipes = false;
+function stopQuietlyWhenTheReaderIsGone(): void {
+  if (watchingPipes) return; // main() runs many times in one process in tests
+  watchingPipes = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(141);
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  stopQuietlyWhenTheReaderIsGone();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());

@@ -9,6 +9,7 @@ import { CaseFile, compareStatement, type TestCase } from '../payouts/test-case.
 import type { Plan } from '../plan/schema.js';
 import { openDatabase } from './db.js';
 import { formatProblem, importCsv, importKinds } from './import.js';
+import { parseJsonText } from './json-text.js';
 import { statementsForPeriod } from './period-statements.js';
 
 export interface CaseFolder {
@@ -48,13 +49,9 @@ export function findCaseFolders(paths: string[]): CaseFolder[] {
 }
 
 function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; message: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(folder.file, 'utf8'));
-  } catch (err) {
-    return { ok: false, message: `${folder.file}: not valid JSON: ${(err as Error).message}` };
-  }
-  const parsed = CaseFile.safeParse(json);
+  const json = parseJsonText(readFileSync(folder.file, 'utf8'), folder.file);
+  if (!json.ok) return json;
+  const parsed = CaseFile.safeParse(json.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, message: `${folder.file}: ${issue.path.join('.') || '(case)'}: ${issue.message}` };

@@ -4,20 +4,10 @@
 // column, a bad event at the line it starts on (and its index in the array), every problem of
 // every event listed.
 import fs from 'node:fs';
+import { lineCol, parseJsonText } from '../data/json-text.js';
 import { type CrmEvent, checkEvent } from '../events/schema.js';
 
 export type EventFileRead = { ok: true; events: CrmEvent[] } | { ok: false; errors: string[] };
-
-/** 1-based line and column of a character offset. */
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, col: offset - start + 1 };
-}
 
 /**
  * The offsets where a valid JSON text's values start: the value itself, or each element when it
@@ -47,26 +37,16 @@ function elementOffsets(text: string): number[] {
 }
 
 export function readEventFile(file: string): EventFileRead {
-  let text: string;
+  let raw: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    raw = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, errors: [`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a JSON file' : (err as Error).message}`] };
   }
-  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse refuses.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    // V8 names the offending character's offset ("... in JSON at position 79"); show where that is.
-    const at = /at position (\d+)/.exec(message);
-    const where = at ? lineCol(text, Number(at[1])) : null;
-    const reason = message.replace(/ in JSON at position \d+.*$/, '');
-    return { ok: false, errors: [`${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${reason}`] };
-  }
+  const parsed = parseJsonText(raw, file);
+  if (!parsed.ok) return { ok: false, errors: [parsed.message] };
+  const { value: json, text } = parsed;
   const items = Array.isArray(json) ? json : [json];
   if (items.length === 0) return { ok: false, errors: [`${file}: the array holds no events`] };
   const starts = elementOffsets(text);

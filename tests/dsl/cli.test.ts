@@ -120,3 +120,12 @@ describe('rule files saved with a UTF-8 byte-order mark (Windows editors)', () =
     expect(salesflow(['fmt', '--check', 'rules'], dir).code).toBe(0);
   });
 });
+
+describe('output into a pipe that closes early', () => {
+  it('salesflow test | head -1 stops quietly with 141 (SIGPIPE), no EPIPE stack trace', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" test rules | head -1; echo "salesflow exit \${PIPESTATUS[0]}" >&2`], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout.split('\n')).toHaveLength(2);
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.stderr).toContain('salesflow exit 141');
+  });
+});

@@ -1,4 +1,7 @@
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findCaseFolders, runCaseFolder } from '../../src/data/rule-tests.js';
@@ -42,6 +45,21 @@ describe('rule test cases', () => {
     const [result] = await runCaseFolder(plan, { dir: casesDir('bad-fixture'), file: `${casesDir('bad-fixture')}/case.json` }, root);
     expect(result.ok).toBe(false);
     expect(result.report.join('\n')).toMatch(/tests\/fixtures\/cases\/bad-fixture\/deals\.csv:2: amount: expected a plain decimal/);
+  });
+
+  it('a case file with a JSON mistake is reported at its line and column (not "at position N"); a byte-order mark is fine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salesflow-case-'));
+    try {
+      const file = join(dir, 'case.json');
+      writeFileSync(file, '[{"name": "x",\n "rule": "AE commission FY26"');
+      const [broken] = await runCaseFolder(plan, { dir, file }, dir);
+      expect(broken.report).toEqual([`${file}:2:30: not valid JSON: Expected ',' or '}' after property value`]);
+      writeFileSync(file, '\ufeff[{"name": "bom", "rule": "AE commission FY26", "period": "2026-Q1", "rep": "nobody", "expect": {"total": "0.00"}}]');
+      const [bom] = await runCaseFolder(plan, { dir, file }, dir);
+      expect(bom.report.join('\n')).not.toContain('not valid JSON');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('diffs lists by their longest common run', async () => {
