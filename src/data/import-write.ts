@@ -16,8 +16,12 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { IMPORT_LOCK_KEY, importTransaction, type Db } from './db.js';
 
 export interface RowWriter {
-  /** Rows of one table, each with the same columns (the first row's keys, `id` among them). */
-  write(rows: Record<string, unknown>[]): Promise<void>;
+  /**
+   * Rows of one table, each with the same columns: `columns` as given with the first rows, else
+   * the first row's keys (`id` among them). A column not written keeps its stored value when a
+   * row is updated (and is the column's default when it is inserted).
+   */
+  write(rows: Record<string, unknown>[], columns?: readonly string[]): Promise<void>;
 }
 
 export interface WriteCounts { inserted: number; updated: number }
@@ -71,10 +75,10 @@ async function writeSqlite(db: Db, table: string, body: (writer: RowWriter) => P
     let insert: ReturnType<typeof handle.prepare> | null = null;
     let columns: string[] = [];
     await body({
-      async write(rows) {
+      async write(rows, given) {
         if (rows.length === 0) return;
         if (!insert) {
-          columns = Object.keys(rows[0]);
+          columns = [...(given ?? Object.keys(rows[0]))];
           insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(columns)}`);
         }
         const params: unknown[] = new Array(columns.length);
@@ -111,10 +115,10 @@ async function writePostgres(db: Db, table: string, body: (writer: RowWriter) =>
     await client.query('BEGIN');
     await client.query(`CREATE TEMP TABLE ${stage} (LIKE ${quoteIdent(table)} INCLUDING DEFAULTS) ON COMMIT DROP`);
     await body({
-      async write(rows) {
+      async write(rows, given) {
         if (rows.length === 0) return;
         if (!copy) {
-          columns = Object.keys(rows[0]);
+          columns = [...(given ?? Object.keys(rows[0]))];
           copy = client.query(copyFrom(`COPY ${stage} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
           copy.on('error', (err: Error) => { copyError = err; });
         }

@@ -4,6 +4,7 @@
 //
 // The file is streamed: records are parsed, validated and written in batches inside one
 // transaction while the file is read, so 1M deals need neither the file nor its rows in memory.
+// A re-import writes only the file's columns: what a file does not mention keeps its stored value.
 // At the first bad row writing stops and the transaction is rolled back at the end; validation
 // goes on so every bad row is reported (the first MAX_PROBLEMS of them, and how many in all).
 // Per-kind behaviour lives in `kinds`; the per-row step is `validateRow` (src/data/import-rows.ts).
@@ -112,9 +113,12 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   let lastProgress = started;
   let rowsRead = 0;
 
-  const read = async (write: (rows: Record<string, unknown>[]) => Promise<void>) => {
+  const read = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>) => {
     const now = new Date().toISOString();
     let names: string[] | null = null;
+    // The file's columns and the stored ones derived from them (updated_at, amount_micros): a file
+    // without `timezone` updates reps' names and roles and leaves their time zones as they were.
+    let written: string[] | null = null;
     try {
       for await (const batch of csvRecords(input)) {
         let i = 0;
@@ -139,12 +143,14 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           }
           if (total === 0) {
             if (kind === 'deals') repsNamed.add(String(checked.record.rep));
-            rows.push(spec.row(checked.record as never, now));
+            const row = spec.row(checked.record as never, now);
+            written ??= Object.keys(row).filter((column) => !spec.columns.includes(column) || names!.includes(column));
+            rows.push(row);
           }
         }
         rowsRead += batch.length;
         // Once the file is known bad nothing more is written; the rest is only checked.
-        if (total === 0) await write(rows);
+        if (total === 0 && written) await write(rows, written);
         const at = Date.now();
         if (options.onProgress && at - lastProgress >= (options.progressEvery ?? 1000)) {
           lastProgress = at;
@@ -160,7 +166,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   };
 
   try {
-    const counts = await writeImport(db, kind, (writer) => read((rows) => writer.write(rows)), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
+    const counts = await writeImport(db, kind, (writer) => read((rows, columns) => writer.write(rows, columns)), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
     const warnings = kind === 'deals' ? await unknownRepWarnings(db, repsNamed) : [];
     return { ok: true, ...counts, warnings };
   } catch (err) {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { column, countOf, latestVersion, openDatabase, schemaVersion, sql } from '../../src/data/db.js';
+import { column, countOf, latestVersion, openDatabase, scalar, schemaVersion, sql } from '../../src/data/db.js';
 import { dealsByContact, getDeal } from '../../src/data/deals.js';
 import { countEvents, getEvent, recordEventOnce } from '../../src/data/events.js';
 import { formatProblem, importCsv } from '../../src/data/import.js';
@@ -96,10 +96,17 @@ forEachDialect('data layer', (target) => {
     expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, inserted: 2 });
     expect(await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada King,ada@acme.example,Manager\nr4,New,new@acme.example,AE\n', 'more.csv'))
       .toEqual({ ok: true, inserted: 1, updated: 1, warnings: [] });
-    expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: null });
+    // Columns the file does not have keep their stored values (as a CRM's "update existing records"
+    // import does); an empty cell in a column the file has clears it.
+    expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: 'EMEA AEs', manager: 'grace@acme.example', timezone: 'Europe/Berlin' });
+    expect(await getRep(db, 'r4')).toMatchObject({ role: 'AE', team: null, timezone: null });
+    expect(await importCsv(db, 'reps', 'id,name,email,timezone\nr1,Ada King,ada@acme.example,\n', 'clear.csv')).toMatchObject({ ok: true, updated: 1 });
+    expect(await getRep(db, 'r1')).toMatchObject({ team: 'EMEA AEs', timezone: null });
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD2,r1,41000.50,USD,won\n', 'amounts.csv')).toMatchObject({ ok: true, updated: 1 });
+    expect(await getDeal(db, 'D2')).toMatchObject({ name: 'Globex, Analytics', amount: '41000.50', stage: 'won' });
+    expect(String(await scalar(db, sql`SELECT amount_micros FROM deals WHERE id = 'D2'`))).toBe('41000500000');
     expect(await getRepByEmail(db, 'ADA@acme.example')).toMatchObject({ id: 'r1' });
     expect((await listReps(db)).map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
-    expect(await getDeal(db, 'D2')).toMatchObject({ name: 'Globex, Analytics', amount: '40000.00', currency: 'USD', contact: null });
     expect((await dealsByContact(db, 'BUYER@acme-corp.example')).map((d) => d.id)).toEqual(['D1']);
     expect(await getLead(db, 'L2')).toMatchObject({ name: "O'Neil, Sam", score: null });
     await db.close();
