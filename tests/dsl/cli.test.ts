@@ -79,6 +79,19 @@ describe('salesflow compile', () => {
   });
 });
 
+describe('salesflow compile mistakes', () => {
+  it('an --out path it cannot write, or an unknown --format, is a message and exit 1 (not a stack trace)', () => {
+    const dir = workspace();
+    const out = salesflow(['compile', '--out', join(dir, 'no-such-folder', 'plan.json'), 'rules'], dir);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe(`salesflow compile: cannot write ${join(dir, 'no-such-folder', 'plan.json')}: its folder does not exist\n`);
+    const format = salesflow(['compile', '--format', 'yaml', 'rules'], dir);
+    expect(format.code).toBe(1);
+    expect(format.stderr).toContain('salesflow compile: --format must be text or json, not "yaml"');
+    expect(format.stdout).toBe('');
+  });
+});
+
 describe('salesflow fmt', () => {
   it('--check lists unformatted files and exits 1; fmt rewrites them; then --check passes', () => {
     const dir = workspace();

@@ -27,13 +27,25 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const format = parsed.values.format === 'json' ? 'json' : 'text';
+  const format = parsed.values.format;
+  if (format !== 'text' && format !== 'json') {
+    process.stderr.write(`salesflow compile: --format must be text or json, not "${format}"\n${USAGE}\n`);
+    return 1;
+  }
   const { plan, diagnostics } = await compileRules(parsed.positionals);
   // The plan goes to stdout; diagnostics to stderr so `compile > plan.json` stays valid JSON.
   if (diagnostics.length > 0) process.stderr.write(formatDiagnostics(diagnostics, format));
   if (!plan) return 1;
   const json = canonicalJsonPretty(plan);
-  if (parsed.values.out) writeFileSync(parsed.values.out, json);
-  else process.stdout.write(json);
+  if (parsed.values.out) {
+    try {
+      writeFileSync(parsed.values.out, json);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      process.stderr.write(`salesflow compile: cannot write ${parsed.values.out}: ${why}\n`);
+      return 1;
+    }
+  } else process.stdout.write(json);
   return 0;
 }
