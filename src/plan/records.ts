@@ -50,7 +50,25 @@ const timezone = z
   .string()
   .nullish()
   .transform((v) => (v === undefined || v === '' ? null : v))
-  .refine((v) => v === null || isTimeZone(v), { message: 'expected an IANA time zone like Europe/Berlin' });
+  .refine((v) => v === null || isTimeZone(v), { message: 'expected an IANA time zone like Europe/Berlin' })
+  .transform((v) => (v === null ? null : zoneSpelling(v)));
+
+/**
+ * Time zone names match without regard to case ("europe/berlin" works), but are stored as the
+ * database spells them, so one zone is one name in emails, backtests and per-zone schedules. Only
+ * the case is changed: ICU's canonical ids would turn Asia/Kolkata into Asia/Calcutta.
+ */
+const spellings = new Map<string, string>(); // a file repeats a few zones a million times
+function zoneSpelling(name: string): string {
+  let spelled = spellings.get(name);
+  if (spelled === undefined) {
+    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    spelled = canonical.toLowerCase() === name.toLowerCase() ? canonical : name;
+    if (spellings.size >= 1000) spellings.clear();
+    spellings.set(name, spelled);
+  }
+  return spelled;
+}
 
 /** `YYYY-MM-DD` names a real day: 2026-02-30 and 2026-13-05 do not. */
 export function isCalendarDate(text: string): boolean {

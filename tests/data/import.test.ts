@@ -61,6 +61,11 @@ describe('CSV import', () => {
       'deals.csv:3: stage: expected open, won or lost, got "Won"',
       'deals.csv:3: type: expected new, renewal or expansion, got "New"',
     ]);
+    // A zone name in other letter case is taken and stored as the tz database spells it; other
+    // names (links like US/Pacific) are kept as written.
+    const zones = await importCsv(db, 'reps', 'id,name,email,timezone\nz1,A,z1@x.example,europe/berlin\nz2,B,z2@x.example,US/Pacific\nz3,C,z3@x.example,utc\n', 'zones.csv');
+    expect(zones).toMatchObject({ ok: true, inserted: 3 });
+    expect([await getRep(db, 'z1'), await getRep(db, 'z2'), await getRep(db, 'z3')].map((r) => r?.timezone)).toEqual(['Europe/Berlin', 'US/Pacific', 'UTC']);
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
