@@ -46,15 +46,20 @@ export async function importCredits(db: Db, text: string, file: string): Promise
   const knownRep = { get: (id: string) => (reps.has(id) ? 1 : undefined) };
   const byDeal = new Map<string, { line: number; credit: CreditShare }[]>();
   const seen = new Map<string, number>();
+  // A deal with a rejected row has no meaningful total (its 100% may include that row): its rows'
+  // own problems are reported, not also "total 90%".
+  const incomplete = new Set<string>();
   for (const { line, values } of read.rows) {
     const type = values.type ?? 'revenue';
     if (type !== 'revenue' && type !== 'overlay') {
       problems.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"` });
+      incomplete.add(values.deal);
       continue;
     }
     const share = parseShare(values.share);
     if (!share || share.units <= 0n) {
       problems.push({ file, line, field: 'share', message: `expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "${values.share}"` });
+      incomplete.add(values.deal);
       continue;
     }
     if (knownDeal.get(values.deal) === undefined) {
@@ -63,12 +68,14 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     }
     if (knownRep.get(values.rep) === undefined) {
       problems.push({ file, line, field: 'rep', message: `unknown rep "${values.rep}" (import reps first)` });
+      incomplete.add(values.deal);
       continue;
     }
     const key = `${values.deal}\u001f${values.rep}\u001f${type}`;
     const first = seen.get(key);
     if (first !== undefined) {
       problems.push({ file, line, field: 'rep', message: `rep "${values.rep}" already has ${type === 'overlay' ? 'an' : 'a'} ${type} share of deal "${values.deal}" (line ${first})` });
+      incomplete.add(values.deal);
       continue;
     }
     seen.set(key, line);
@@ -77,6 +84,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     byDeal.set(values.deal, rows);
   }
   for (const [deal, rows] of byDeal) {
+    if (incomplete.has(deal)) continue;
     const revenue = rows.filter((r) => r.credit.type === 'revenue');
     if (revenue.length === 0) continue;
     const total = revenue.reduce((sum, r) => addFixed(sum, parseFixed(r.credit.share)!), FIXED_ZERO);

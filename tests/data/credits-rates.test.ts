@@ -79,6 +79,10 @@ forEachDialect('credits, rates and credited facts', (t) => {
         'credits.csv:10: rep: rep "r3" already has an overlay share of deal "D2" (line 9)',
       ]);
       expect(await creditRows(db)).toEqual([['D2', 'r2', '100', 'revenue']]);
+      // A deal whose 100% includes a rejected row (an unknown rep) gets that row's problem only,
+      // not also a misleading "total 70%".
+      const split = ['deal,rep,share', 'D1,r1,70', 'D1,r9,30'].join('\n');
+      expect(await problems(db, 'credits', split)).toEqual(['credits.csv:3: rep: unknown rep "r9" (import reps first)']);
     });
 
     it('insists on the deal, rep and share columns', async () => {
