@@ -25,7 +25,7 @@ export class CsvSyntaxError extends Error {
 
 const options: Options = {
   bom: true,
-  // Blank lines come through as [''] and are skipped below, counting their line.
+  // Blank lines come through as [''] and are skipped below (rows of empty fields too), counting their line.
   skip_empty_lines: false,
   // A ragged row is the importer's error to report with its line, not a parse failure.
   relax_column_count: true,
@@ -62,6 +62,8 @@ class LineCounter {
   place(fields: string[]): CsvRecord | null {
     const line = this.next;
     if (fields.length === 1 && fields[0] === '') { this.next++; return null; }
+    // A row of only separators (",,,,") is how spreadsheets export an empty row: blank too.
+    if (fields.every((f) => f.trim() === '')) { this.next += 1 + breaksIn(fields); return null; }
     const undecodable = fields.findIndex((f) => f.includes('\ufffd'));
     if (undecodable >= 0) throw notUtf8(line, undecodable, fields[undecodable]);
     this.next += 1 + breaksIn(fields);

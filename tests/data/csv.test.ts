@@ -22,6 +22,11 @@ describe('RFC 4180 CSV', () => {
     expect(parsed).toEqual({ ok: true, records: [{ line: 1, fields: ['a', 'b'] }, { line: 3, fields: ['1', '2'] }] });
   });
 
+  it('skips the empty rows spreadsheets export (",,,"), also quoted, and counts their lines', () => {
+    const parsed = parseCsv('a,b\n,\n1,2\n" ", "\n"\n3,4\n');
+    expect(parsed).toEqual({ ok: true, records: [{ line: 1, fields: ['a', 'b'] }, { line: 3, fields: ['1', '2'] }, { line: 6, fields: ['3', '4'] }] });
+  });
+
   it('reports an unclosed quote at the line it opens', () => {
     expect(parseCsv('a,b\n1,"open\nstill\n')).toMatchObject({ ok: false, line: 2 });
     expect(parseCsv('a\nx"y\n')).toMatchObject({ ok: false, line: 2 });
