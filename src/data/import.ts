@@ -107,7 +107,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
     for (const p of list) if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
   const idLines = new IdIndex();
-  // Deals may name reps not imported yet: collected to warn, not to fail.
+  // Deals (rep) and leads (owner) may name reps not imported yet: collected to warn, not to fail.
   const repsNamed = new Set<string>();
   const started = Date.now();
   let lastProgress = started;
@@ -143,6 +143,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           }
           if (total === 0) {
             if (kind === 'deals') repsNamed.add(String(checked.record.rep));
+            if (kind === 'leads' && checked.record.owner) repsNamed.add(String(checked.record.owner));
             const row = spec.row(checked.record as never, now);
             written ??= Object.keys(row).filter((column) => !spec.columns.includes(column) || names!.includes(column));
             rows.push(row);
@@ -167,7 +168,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
 
   try {
     const counts = await writeImport(db, kind, (writer) => read((rows, columns) => writer.write(rows, columns)), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
-    const warnings = kind === 'deals' ? await unknownRepWarnings(db, repsNamed) : [];
+    const warnings = kind === 'deals' || kind === 'leads' ? await unknownRepWarnings(db, repsNamed, kind) : [];
     return { ok: true, ...counts, warnings };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;
@@ -175,8 +176,11 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   }
 }
 
-/** Deals may arrive before their reps; say so instead of failing. */
-async function unknownRepWarnings(db: Db, named: Set<string>): Promise<string[]> {
+/**
+ * Deals and leads may arrive before their reps; say so instead of failing (a lead's owner that is
+ * no rep gets no "to lead.owner" email until the rep is imported).
+ */
+async function unknownRepWarnings(db: Db, named: Set<string>, kind: 'deals' | 'leads'): Promise<string[]> {
   const reps = [...named];
   const known = new Set<string>();
   for (let i = 0; i < reps.length; i += 500) {
@@ -186,5 +190,6 @@ async function unknownRepWarnings(db: Db, named: Set<string>): Promise<string[]>
   const missing = reps.filter((rep) => !known.has(rep));
   if (missing.length === 0) return [];
   const shown = missing.slice(0, 10).join(', ');
-  return [`deals name ${missing.length} rep${missing.length > 1 ? 's' : ''} not in the data source yet: ${shown}${missing.length > 10 ? ', ...' : ''} (import reps too)`];
+  const what = kind === 'deals' ? 'deals name' : 'leads are owned by';
+  return [`${what} ${missing.length} rep${missing.length > 1 ? 's' : ''} not in the data source yet: ${shown}${missing.length > 10 ? ', ...' : ''} (import reps too)`];
 }
