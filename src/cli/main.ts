@@ -48,6 +48,12 @@ function stopQuietlyWhenTheReaderIsGone(): void {
 export async function main(argv: string[]): Promise<number> {
   stopQuietlyWhenTheReaderIsGone();
   const [name, ...rest] = argv;
+  // `salesflow help import` is `salesflow import --help`, as git and npm do it.
+  if (name === 'help' && rest[0]) {
+    if (commands[rest[0]]) return (await commands[rest[0]].load()).run(['--help']);
+    process.stderr.write(`salesflow: unknown command "${rest[0]}"\n\n${usage()}`);
+    return 1;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 1;

@@ -142,3 +142,17 @@ describe('output into a pipe that closes early', () => {
     expect(r.stderr).toContain('salesflow exit 141');
   });
 });
+
+describe('help', () => {
+  it('every command answers --help with its usage and exit 0; `salesflow help CMD` is the same', () => {
+    for (const command of ['check', 'fmt', 'compile', 'plan', 'apply', 'status', 'history', 'simulate', 'backtest', 'worker', 'serve', 'dev', 'events', 'import', 'payouts', 'test']) {
+      const direct = salesflow([command, '--help']);
+      expect(direct.code, command).toBe(0);
+      expect(direct.stdout, command).toMatch(new RegExp(`^usage: salesflow ${command}`));
+      expect(salesflow(['help', command]).stdout, command).toBe(direct.stdout);
+    }
+    const unknown = salesflow(['help', 'deploy']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('salesflow: unknown command "deploy"');
+  });
+});
