@@ -1,7 +1,7 @@
 // Configuration from the environment, read and validated once at the edge (SPEC §10), then passed
 // down as a typed value. A bad value stops start-up with a message naming the variable.
 import { z } from 'zod';
-import { parseDataSource, type DataSource } from './data/source.js';
+import { parseDataSource, SUPPORTED_FORMS, type DataSource } from './data/source.js';
 
 const optional = z.string().trim().min(1).optional();
 
@@ -119,6 +119,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (generic.problems.length) throw new ConfigError(`invalid configuration:\n${generic.problems.join('\n')}`);
   const source = parseDataSource(e.DATABASE_URL);
   if (!source.ok) throw new ConfigError(`invalid configuration:\n  DATABASE_URL: ${source.message}`);
+  // Every salesflow command is a process of its own and every process must share the data source
+  // (it holds the applied plan): an in-memory database would be gone when `import` exits.
+  if (source.source.kind === 'sqlite' && /^(:memory:|file::memory:)/.test(source.source.path)) {
+    throw new ConfigError(`invalid configuration:\n  DATABASE_URL: "${e.DATABASE_URL}" is an in-memory database, gone when the command ends; expected ${SUPPORTED_FORMS}`);
+  }
   const tls =
     e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY
       ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY }

@@ -42,6 +42,9 @@ describe('DATABASE_URL', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://sf@db/sales' });
     expect(config.databasePath).toBe('postgresql://sf@db/sales');
     expect(loadConfig({}).database).toEqual({ kind: 'sqlite', path: 'var/salesflow.db' });
+    // Each command is a process of its own: an in-memory database would lose every import.
+    expect(() => loadConfig({ DATABASE_URL: ':memory:' })).toThrow(/DATABASE_URL: ":memory:" is an in-memory database, gone when the command ends; expected a file path/);
+    expect(() => loadConfig({ DATABASE_URL: 'sqlite::memory:' })).toThrow(/in-memory database/);
     // An empty value gets one message, not also zod's "Too small".
     expect(() => loadConfig({ DATABASE_URL: ' ' })).toThrow(/^invalid configuration:\n {2}DATABASE_URL: empty; expected a file path/);
     try { loadConfig({ DATABASE_URL: '' }); } catch (err) { expect((err as Error).message.split('\n')).toHaveLength(2); }
