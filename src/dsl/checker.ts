@@ -235,6 +235,7 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
     for (const problem of template.parsed.problems) {
       const at = span(problem.line, problem.col, problem.endCol);
       if (problem.kind === 'noSubject') bag.report('templateNoSubject', at, [template.name]);
+      else if (problem.kind === 'emptySubject') bag.report('emptySubject', at, [template.name]);
       else if (problem.kind === 'unclosedFrontMatter') bag.report('unclosedFrontMatter', at);
       else if (problem.kind === 'badFrontMatter') bag.report('badFrontMatter', at, [problem.message]);
       else if (problem.kind === 'unknownFrontMatterKey') {

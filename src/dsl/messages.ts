@@ -80,6 +80,7 @@ export const messages = {
   unclosedFrontMatter: m('SF4006', 'error', "template front matter opened with '---' is never closed"),
   badFrontMatter: m('SF4007', 'error', 'template front matter is not valid YAML: {0}'),
   unknownFrontMatterKey: m('SF4008', 'warning', 'unknown front matter key "{0}" (known: {1})'),
+  emptySubject: m('SF4009', 'error', 'template "{0}" has an empty subject: every email needs one'),
 
   badTime: m('SF5001', 'error', '{0} is not a time of day (HH:MM, 00:00 to 23:59)'),
   unknownTimezone: m('SF5002', 'error', 'unknown time zone "{0}" (IANA names like Europe/Berlin)'),

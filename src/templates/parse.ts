@@ -21,6 +21,7 @@ export interface PlaceholderUse {
 export type TemplateProblem =
   | FrontMatterProblem
   | { kind: 'noSubject'; line: number; col: number; endCol: number }
+  | { kind: 'emptySubject'; line: number; col: number; endCol: number }
   | { kind: 'unclosedFrontMatter'; line: number; col: number; endCol: number }
   | { kind: 'badPlaceholder'; text: string; line: number; col: number; endCol: number; fix?: string };
 
@@ -78,6 +79,9 @@ export function parseTemplate(name: string, text: string): ParsedTemplate {
   const malformed = problems.some((p) => p.kind === 'unclosedFrontMatter' || p.kind === 'badFrontMatter');
   if (subject === null && !malformed) {
     problems.push({ kind: 'noSubject', line: 1, col: 1, endCol: (lines[0]?.length ?? 0) + 1 });
+  }
+  if (subject !== null && subject.value.trim() === '') {
+    problems.push({ kind: 'emptySubject', line: subject.line, col: 1, endCol: (lines[subject.line - 1]?.length ?? 0) + 1 });
   }
   const uses: PlaceholderUse[] = [];
   if (subject !== null) {

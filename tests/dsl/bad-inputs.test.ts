@@ -333,6 +333,15 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => [d.code, d.line])).toEqual(expect.arrayContaining([['SF1101', 6], ['SF2002', 9]]));
   });
 
+  it('reports a template whose subject is empty (an email without a subject) at its subject line', () => {
+    for (const text of ['---\nsubject:\n---\nBody\n', '---\nsubject: "  "\n---\nBody\n', 'subject: \nBody\n']) {
+      const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', [{ path: 'rules/templates/t.md', text }]);
+      expect(ds.filter((d) => d.code === 'SF4009'), text).toEqual([
+        expect.objectContaining({ file: 'rules/templates/t.md', line: text.startsWith('---') ? 2 : 1, col: 1, severity: 'error', message: 'template "t" has an empty subject: every email needs one' }),
+      ]);
+    }
+  });
+
   it('reports an unknown placeholder in the template file, naming the rule that sends it', () => {
     const templates = [{ path: 'rules/templates/t.md', text: '---\nsubject: Hi {{lead.nmae}}\n---\nBody {{rep.name}}\n' }];
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
