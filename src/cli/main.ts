@@ -69,5 +69,25 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`salesflow: unknown command "${name}"\n\n${usage()}`);
     return 1;
   }
-  return (await command.load()).run(rest);
+  try {
+    return await (await command.load()).run(rest);
+  } catch (err) {
+    const problem = userProblem(err);
+    if (problem === null) throw err;
+    process.stderr.write(`salesflow ${name}: ${problem}\n`);
+    return 1;
+  }
+}
+
+/**
+ * Errors a user can meet in any command that writes the data source, said in words instead of a
+ * stack trace: a data source that cannot be used, or a SQLite file another process keeps locked
+ * past the busy timeout (a long import holds it for its whole file). Anything else is a bug.
+ */
+function userProblem(err: unknown): string | null {
+  if (err instanceof Error && err.name === 'DataSourceError') return err.message;
+  if (/^SQLITE_BUSY/.test(String((err as { code?: unknown })?.code ?? ''))) {
+    return 'the data source is locked by another process writing it (an import of a large file?); try again when it is done';
+  }
+  return null;
 }

@@ -39,7 +39,10 @@ export interface OpenOptions {
 }
 
 /** A data source problem the user can fix (missing file, not a database, newer schema, bad URL). */
-export class DataSourceError extends Error {}
+export class DataSourceError extends Error {
+  // Recognised by name at the top of the command line, which does not load this module.
+  override name = 'DataSourceError';
+}
 
 export function latestVersion(list: Migration[] = migrations): number {
   return list.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,6 +1,7 @@
 // The built command line against a real Temporal dev server: plan / apply idempotence, removal of
 // schedules whose rule is gone, events send validation and routing, payouts run refusals and reruns.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,3 +111,27 @@ test('payouts run refuses a period that has not ended, and a closed one runs onc
   const second = salesflow(['payouts', 'run', '--period', closed, '--rule', 'Open ended']);
   expect(second.stdout).toContain('already run  Rex Seller (r-x)  payout:open-ended:r-x:2026-Q1');
 });
+
+test('events send while another process holds the SQLite write lock past the busy timeout: a message, not a stack trace', async () => {
+  const db = path.join(work, 'salesflow.db');
+  const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  // Another writer (a long import elsewhere) holds the lock for 8 s, past SQLite's 5 s.
+  const holder = spawn(process.execPath, ['-e', `
+    const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(db)});
+    db.exec('BEGIN IMMEDIATE');
+    console.log('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 8000);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  const lead = { id: 'L-locked', email: 'locked@prospect.example', source: 'webinar' };
+  fs.writeFileSync(path.join(work, 'locked.json'), JSON.stringify({ id: 'locked-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead }));
+  const r = salesflow(['events', 'send', 'locked.json']);
+  await exited;
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('salesflow events: the data source is locked by another process writing it');
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  // Once the other writer is done, the same file goes through.
+  const again = salesflow(['events', 'send', 'locked.json']);
+  expect(again.stdout).toContain('locked-1 (lead.created): started seq:webinar-follow-up:lead:L-locked');
+}, 60_000);
