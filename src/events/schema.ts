@@ -21,8 +21,14 @@ export const CrmEvent = z.discriminatedUnion('type', [
 ]);
 export type CrmEvent = z.infer<typeof CrmEvent>;
 
-/** `message` is the first problem (what a webhook answers); `problems` lists them all. */
-export type EventParse = { ok: true; event: CrmEvent } | { ok: false; message: string; problems: string[] };
+/**
+ * `message` is the first problem (what a webhook answers); `problems` lists them all. `absent`
+ * names the entity's fields the sender left out (not sent at all, as opposed to sent empty): they
+ * are null in `event`, but routing keeps what the data source holds for them (runtime/events.ts).
+ */
+export type EventParse =
+  | { ok: true; event: CrmEvent; absent: string[] }
+  | { ok: false; message: string; problems: string[] };
 
 /** Parse raw JSON text into an event, with messages that name the bad fields. */
 export function parseEvent(text: string): EventParse {
@@ -39,7 +45,7 @@ export function parseEvent(text: string): EventParse {
 /** Validate one already-parsed event. */
 export function checkEvent(json: unknown): EventParse {
   const result = CrmEvent.safeParse(json);
-  if (result.success) return { ok: true, event: result.data };
+  if (result.success) return { ok: true, event: result.data, absent: absentFields(json, result.data) };
   const problems = result.error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join('.') : '(event)';
     if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
@@ -53,4 +59,11 @@ export function checkEvent(json: unknown): EventParse {
     return `${where}: ${issue.message}`;
   });
   return { ok: false, message: problems[0], problems };
+}
+
+/** The fields of the event's lead or deal that the raw JSON does not have as keys. */
+function absentFields(json: unknown, event: CrmEvent): string[] {
+  const [key, entity] = 'lead' in event ? ['lead', event.lead] : ['deal', event.deal];
+  const raw = (json as Record<string, Record<string, unknown>>)[key];
+  return Object.keys(entity).filter((field) => !Object.hasOwn(raw, field));
 }

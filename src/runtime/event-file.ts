@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import { lineCol, parseJsonText } from '../data/json-text.js';
 import { type CrmEvent, checkEvent } from '../events/schema.js';
 
-export type EventFileRead = { ok: true; events: CrmEvent[] } | { ok: false; errors: string[] };
+/** Each event with the entity fields its sender left out (see EventParse). */
+export type EventFileRead = { ok: true; events: { event: CrmEvent; absent: string[] }[] } | { ok: false; errors: string[] };
 
 /**
  * The offsets where a valid JSON text's values start: the value itself, or each element when it
@@ -50,7 +51,7 @@ export function readEventFile(file: string): EventFileRead {
   const items = Array.isArray(json) ? json : [json];
   if (items.length === 0) return { ok: false, errors: [`${file}: the array holds no events`] };
   const starts = elementOffsets(text);
-  const events: CrmEvent[] = [];
+  const events: { event: CrmEvent; absent: string[] }[] = [];
   const errors: string[] = [];
   items.forEach((item, index) => {
     const line = starts[index] !== undefined ? lineCol(text, starts[index]).line : 1;
@@ -61,7 +62,7 @@ export function readEventFile(file: string): EventFileRead {
       return;
     }
     // A repeated id is not an error here: routing acknowledges it as a duplicate, as the webhook does.
-    events.push(parsed.event);
+    events.push({ event: parsed.event, absent: parsed.absent });
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, events };
 }

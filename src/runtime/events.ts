@@ -5,9 +5,9 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config.js';
 import { transaction, type Db } from '../data/db.js';
-import { dealsByContact, upsertDeal } from '../data/deals.js';
+import { dealsByContact, getDeal, upsertDeal } from '../data/deals.js';
 import { getEvent, recordEventOnce } from '../data/events.js';
-import { getLeadsByEmail, upsertLead } from '../data/leads.js';
+import { getLead, getLeadsByEmail, upsertLead } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
 import { suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
@@ -44,7 +44,8 @@ export interface RouteResult {
  * error, the CRM retries, and the retry is not mistaken for a duplicate. Every step is idempotent
  * (deterministic workflow ids, REJECT_DUPLICATE), so a retry after a partial run does no harm.
  */
-export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<RouteResult> {
+export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readonly string[] = []): Promise<RouteResult> {
+  const event = absent.length > 0 ? await completeFromStored(deps.db, sent, absent) : sent;
   const result: RouteResult = {
     eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], suppressed: null,
   };
@@ -78,6 +79,23 @@ export async function routeEvent(deps: RouteDeps, event: CrmEvent): Promise<Rout
   // Two deliveries racing past the check above did the same idempotent work; only one records.
   if ((await recordEventOnce(db, event)) === 'duplicate') return { ...result, duplicate: true };
   return result;
+}
+
+/**
+ * The event with the fields its sender left out taken from the data source. A `lead.replied` that
+ * carries only the lead's id and email must not erase the owner, time zone and score stored for
+ * that lead (later steps read them); a field sent empty (null, "") still clears it. A lead or deal
+ * not stored yet is taken as sent.
+ */
+export async function completeFromStored(db: Db, event: CrmEvent, absent: readonly string[]): Promise<CrmEvent> {
+  const fill = <T extends object>(sent: T, stored: T | null): T => {
+    if (!stored) return sent;
+    const merged: Record<string, unknown> = { ...(sent as Record<string, unknown>) };
+    for (const field of absent) if (field in stored) merged[field] = (stored as Record<string, unknown>)[field];
+    return merged as T;
+  };
+  if ('lead' in event) return { ...event, lead: fill(event.lead, await getLead(db, event.lead.id)) };
+  return { ...event, deal: fill(event.deal, await getDeal(db, event.deal.id)) };
 }
 
 /** The only lookups routing this event can make (a deal's contact's leads, a lead's deals), read up front. */

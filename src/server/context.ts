@@ -7,7 +7,8 @@ import type { CrmEvent } from '../events/schema.js';
 import type { Plan } from '../plan/schema.js';
 
 /** Routes one accepted event into Temporal (start matching sequences, stop those it should stop). */
-export type RouteEvent = (event: CrmEvent) => Promise<unknown>;
+/** `absent`: entity fields the sender left out, which keep their stored values (POST /events). */
+export type RouteEvent = (event: CrmEvent, absent?: readonly string[]) => Promise<unknown>;
 
 export interface DevOptions {
   /** Serve `/outbox` (caught emails) and the `/` overview page. */

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { openDatabase } from '../../src/data/db.js';
+import { getLead } from '../../src/data/leads.js';
 import { periodContaining } from '../../src/payouts/period.js';
 import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
 
@@ -135,3 +137,23 @@ test('events send while another process holds the SQLite write lock past the bus
   const again = salesflow(['events', 'send', 'locked.json']);
   expect(again.stdout).toContain('locked-1 (lead.created): started seq:webinar-follow-up:lead:L-locked');
 }, 60_000);
+
+test('an event that leaves a lead field out keeps what is stored for it; a field sent empty clears it', async () => {
+  const send = (name: string, event: object) => {
+    fs.writeFileSync(path.join(work, name), JSON.stringify(event));
+    const r = salesflow(['events', 'send', name]);
+    expect(r.code, r.stderr).toBe(0);
+  };
+  const lead = { id: 'L-partial', name: 'Pat Partial', email: 'pat@prospect.example', company: 'Initech', source: 'ads', owner: 'r-x', timezone: 'Asia/Tokyo', score: 70 };
+  send('full.json', { id: 'partial-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead });
+  // What an email tool sends on a reply: the id and the address, nothing else.
+  send('reply.json', { id: 'partial-2', type: 'lead.replied', occurred_at: '2026-03-02T10:00:00Z', lead: { id: 'L-partial', email: 'pat@prospect.example' } });
+  const db = await openDatabase(path.join(work, 'salesflow.db'));
+  try {
+    expect(await getLead(db, 'L-partial')).toMatchObject({ name: 'Pat Partial', owner: 'r-x', timezone: 'Asia/Tokyo', score: '70', source: 'ads' });
+    send('clear.json', { id: 'partial-3', type: 'lead.updated', occurred_at: '2026-03-03T10:00:00Z', lead: { id: 'L-partial', email: 'pat@prospect.example', timezone: null, company: '' } });
+    expect(await getLead(db, 'L-partial')).toMatchObject({ name: 'Pat Partial', owner: 'r-x', timezone: null, company: null, score: '70' });
+  } finally {
+    await db.close();
+  }
+});

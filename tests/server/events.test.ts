@@ -137,3 +137,12 @@ describe('POST /events', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
 });
+
+// Last: it records an event, which the counts above do not expect.
+describe('POST /events with a partial entity', () => {
+  it('an event that leaves lead fields out keeps their stored values (a reply carrying only id and email)', async () => {
+    const res = await post(JSON.stringify({ id: 'evt-partial', type: 'lead.replied', occurred_at: '2026-03-02T10:00:00Z', lead: { id: 'L-1', email: 'ada@example.com' } }));
+    expect(res.status).toBe(202);
+    expect(await getLead(h.db, 'L-1')).toMatchObject({ name: 'Ada Lovelace', source: 'webinar', score: '60' });
+  });
+});

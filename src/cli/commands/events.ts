@@ -38,10 +38,11 @@ export async function run(args: string[]): Promise<number> {
   if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
   const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
   try {
-    for (const event of read.events) {
+    for (const { event, absent } of read.events) {
       const result = await routeEvent(
         { client: temporal.client, db: db, plan: plan.plan, config: config.value },
         event,
+        absent,
       );
       process.stdout.write(`${describeRoute(result)}\n`);
       if (result.duplicate) totals.duplicates++;
