@@ -81,13 +81,20 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * Errors a user can meet in any command that writes the data source, said in words instead of a
- * stack trace: a data source that cannot be used, or a SQLite file another process keeps locked
- * past the busy timeout (a long import holds it for its whole file). Anything else is a bug.
+ * stack trace: a data source that cannot be used, a SQLite file another process keeps locked past
+ * the busy timeout (a long import holds it for its whole file), a PostgreSQL connection lost
+ * mid-command. Anything else is a bug.
  */
 function userProblem(err: unknown): string | null {
   if (err instanceof Error && err.name === 'DataSourceError') return err.message;
-  if (/^SQLITE_BUSY/.test(String((err as { code?: unknown })?.code ?? ''))) {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (/^SQLITE_BUSY/.test(code)) {
     return 'the data source is locked by another process writing it (an import of a large file?); try again when it is done';
+  }
+  // PostgreSQL went away mid-command (restart, failover, network): SQLSTATE class 08 (connection
+  // exception) or 57P0x (shut down), or the socket itself. The open transaction was rolled back.
+  if (/^(08|57P0)/.test(code) || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code) || /^Connection terminated/.test((err as Error)?.message ?? '')) {
+    return `lost the connection to the data source (${(err as Error).message}); what this command had not committed was rolled back: run it again`;
   }
   return null;
 }

@@ -3,10 +3,11 @@
 // event at once (exactly one wins). Races run as separate OS processes (tests/support/race-child.mjs,
 // on the built package), so SQLite's file locks and PostgreSQL's row locks are what is tested.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { column, countOf, latestVersion, openDatabase, scalar, schemaVersion, sql } from '../../src/data/db.js';
+import { column, countOf, IMPORT_LOCK_KEY, latestVersion, openDatabase, scalar, schemaVersion, sql } from '../../src/data/db.js';
 import { dealsByContact, getDeal } from '../../src/data/deals.js';
 import { countEvents, getEvent, recordEventOnce } from '../../src/data/events.js';
 import { formatProblem, importCsv } from '../../src/data/import.js';
@@ -21,9 +22,10 @@ import { isSuppressed, listSuppressions, suppress } from '../../src/data/suppres
 import { parseEvent } from '../../src/events/schema.js';
 import type { Statement } from '../../src/payouts/statement.js';
 import { forEachDialect } from '../support/dialects.js';
-import { fixture } from './tmp.js';
+import { fixture, tempDir } from './tmp.js';
 
 const child = fileURLToPath(new URL('../support/race-child.mjs', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/salesflow.js', import.meta.url));
 const read = (name: string) => readFileSync(fixture(name), 'utf8');
 
 /** Runs `count` race-child processes doing `op` against `target` at one common instant; their outputs. */
@@ -252,6 +254,39 @@ forEachDialect('data layer', (target) => {
       await expect(tx).rejects.toThrow();
       expect(await getOutbox(db, message.key)).toBeNull();
       await db.close();
+    });
+
+    it('salesflow import whose connection is cut mid-import says so in one line, exits 1 and stores nothing', async () => {
+      const url = await target.fresh();
+      const admin = await openDatabase(url);
+      const file = join(tempDir(), 'deals.csv');
+      writeFileSync(file, `id,rep,amount,currency,stage\n${Array.from({ length: 500 }, (_, i) => `D${i},r1,5.00,USD,won`).join('\n')}\n`);
+      // Hold the import lock so the import waits inside its transaction, then cut its connection.
+      const holder = await admin.pool!.connect();
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [IMPORT_LOCK_KEY]);
+      // The built command in a process of its own, as a user runs it.
+      let proc!: ReturnType<typeof spawn>;
+      const importing = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const p = proc = spawn(process.execPath, [bin, 'import', '--kind', 'deals', file], { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+        p.on('exit', (code) => resolve({ code, stderr }));
+      });
+      // Looked for from another connection: inside the holder's transaction pg_stat_activity is a snapshot.
+      for (let waited = 0; ; waited += 50) {
+        const cut = await admin.pool!.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%' AND pid <> $1", [(holder as unknown as { processID: number }).processID]);
+        if (cut.rowCount) break;
+        if (waited > 20_000) { proc.kill('SIGKILL'); throw new Error(`the import never waited for the lock: ${JSON.stringify(await importing)}`); }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const r = await importing;
+      await holder.query('ROLLBACK');
+      holder.release();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('salesflow import: lost the connection to the data source (terminating connection due to administrator command); what this command had not committed was rolled back: run it again\n');
+      expect(await countOf(admin, sql`SELECT count(*) FROM deals`)).toBe(0);
+      await admin.close();
     });
   }
 
