@@ -2,7 +2,7 @@
 // "Close Date", "Deal owner", ...) through the mapping's `csv` headers. Same promise as salesflow's
 // own import: every bad row is reported as FILE:LINE: column: message, and a file with any bad row
 // writes nothing (all rows are translated first, then written in one transaction).
-import { parseCsv } from '../data/csv.js';
+import { otherSeparatorProblem, parseCsv } from '../data/csv.js';
 import { setRepCrmId } from '../data/crm.js';
 import { importTransaction, type Db } from '../data/db.js';
 import { getDeal, upsertDeal } from '../data/deals.js';
@@ -37,6 +37,8 @@ export async function importCrmCsv(db: Db, mapping: CrmMapping, text: string, fi
   if (!parsed.ok) return problem(parsed.line, null, parsed.message);
   const [header, ...rows] = parsed.records;
   if (!header) return problem(1, null, 'empty file: expected the header row of a CRM export');
+  const separator = otherSeparatorProblem(header.fields);
+  if (separator) return problem(header.line, null, separator);
   const chosen = kind ?? guessKind(mapping, header.fields);
   if (!chosen) {
     const expect = (['deals', 'leads', 'reps'] as const)

@@ -1,7 +1,7 @@
 // The header-and-rows part of a CSV import shared by the kinds that are not §4 entities
 // (credits, rates): the header must name known columns once each and every required one; each
 // row becomes a record of trimmed non-empty values with its line. Problems carry FILE:LINE.
-import { parseCsv } from './csv.js';
+import { otherSeparatorProblem, parseCsv } from './csv.js';
 import type { ImportProblem } from './import.js';
 
 export interface CsvRow { line: number; values: Record<string, string> }
@@ -14,6 +14,8 @@ export function readCsvRows(text: string, file: string, kind: string, columns: r
   const [header, ...records] = parsed.records;
   if (!header) return { ok: false, problems: [{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} columns (${columns.join(', ')})` }] };
   const names = header.fields.map((h) => h.trim().toLowerCase());
+  const separator = otherSeparatorProblem(names);
+  if (separator) return { ok: false, problems: [{ file, line: header.line, field: null, message: separator }] };
   const problems: ImportProblem[] = [];
   names.forEach((name, i) => {
     if (!columns.includes(name)) {

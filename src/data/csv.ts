@@ -144,6 +144,18 @@ export function parseCsv(text: string): CsvParse {
   return { ok: true, records };
 }
 
+/**
+ * A header read as one column that holds semicolons or tabs: the file was saved with another
+ * separator (Excel does that in locales where the comma is the decimal mark). The problem to
+ * report instead of "unknown column" and "missing columns", or null.
+ */
+export function otherSeparatorProblem(header: readonly string[]): string | null {
+  if (header.length !== 1) return null;
+  const separator = header[0].includes(';') ? 'semicolons' : header[0].includes('\t') ? 'tabs' : null;
+  if (!separator) return null;
+  return `the header is one column ${JSON.stringify(header[0])}: the file is separated by ${separator}, and salesflow reads comma-separated CSV (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
+}
+
 /** Quote a field when it holds a comma, quote, CR or LF, or starts/ends with spaces. */
 export function csvField(value: string | null | undefined): string {
   const text = value ?? '';

@@ -7,6 +7,7 @@
 // row it does not accept goes through the schema, so every message still comes from the schema.
 import { z, type ZodType } from 'zod';
 import { isCalendarDate } from '../plan/records.js';
+import { otherSeparatorProblem } from './csv.js';
 import { toMicros } from './micros.js';
 
 export interface ImportProblem {
@@ -35,6 +36,8 @@ export type RowCheck =
 
 /** Problems with a header row (unknown, repeated or missing columns); names are already trimmed and lower-cased. */
 export function checkHeader(kind: string, spec: KindSpec, names: readonly string[], line: number, file: string): ImportProblem[] {
+  const separator = otherSeparatorProblem(names);
+  if (separator) return [{ file, line, field: null, message: separator }];
   const problems: ImportProblem[] = [];
   const seen = new Set<string>();
   for (const name of names) {

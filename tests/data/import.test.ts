@@ -66,6 +66,13 @@ describe('CSV import', () => {
     const zones = await importCsv(db, 'reps', 'id,name,email,timezone\nz1,A,z1@x.example,europe/berlin\nz2,B,z2@x.example,US/Pacific\nz3,C,z3@x.example,utc\n', 'zones.csv');
     expect(zones).toMatchObject({ ok: true, inserted: 3 });
     expect([await getRep(db, 'z1'), await getRep(db, 'z2'), await getRep(db, 'z3')].map((r) => r?.timezone)).toEqual(['Europe/Berlin', 'US/Pacific', 'UTC']);
+    // A file Excel saved with semicolons (or tabs): one message that says so, not "unknown column".
+    for (const [kind, text] of [['reps', 'id;name;email\nr1;A;a@x.example\n'], ['credits', 'deal;rep;share\n'], ['leads', 'id\temail\n']] as const) {
+      const semi = await importCsv(db, kind, text, 'excel.csv');
+      expect(semi.ok ? [] : semi.problems.map(formatProblem), kind).toEqual([
+        expect.stringMatching(new RegExp(`^excel\\.csv:1: the header is one column ".+": the file is separated by (semicolons|tabs), and salesflow reads comma-separated CSV`)),
+      ]);
+    }
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
