@@ -459,7 +459,7 @@ async function creditedFacts(
       const credit: Credit = splits && f[at] !== ''
         ? { rep, share: f[at], type: 'revenue' }
         : { rep, share: HUNDRED_SHARE, type: 'own' };
-      creditTo(acc, dealToCredit(dealRow), credit);
+      creditTo(acc, dealToCredit(dealRow), [credit]);
     });
   }
 
@@ -551,9 +551,23 @@ async function creditedFacts(
     const credits = creditsOf(rule, owner, dealShares, chain);
     if (credits.length === 0) return;
     const deal = dealToCredit(row);
+    // Under `all splits` one rep can hold two credits of a deal (a revenue or own share and an
+    // overlay share): both are credited, but the deal is one deal to that rep — counted once
+    // (SPEC: "`count` counts a deal once per credited rep"), one value for min/max/avg, one
+    // warning when it is left out.
+    if (credits.length === 1) {
+      const acc = wanted.get(credits[0].rep);
+      if (acc) creditTo(acc, deal, credits);
+      return;
+    }
+    const byRep = new Map<string, Credit[]>();
     for (const credit of credits) {
-      const acc = wanted.get(credit.rep);
-      if (acc) creditTo(acc, deal, credit);
+      const mine = byRep.get(credit.rep);
+      if (mine) mine.push(credit); else byRep.set(credit.rep, [credit]);
+    }
+    for (const [rep, mine] of byRep) {
+      const acc = wanted.get(rep);
+      if (acc) creditTo(acc, deal, mine);
     }
   }
 
@@ -592,17 +606,19 @@ async function creditedFacts(
     };
   }
 
-  /** One credit of a deal into a rep's accumulator. */
-  function creditTo(acc: RepAcc, deal: ReturnType<typeof dealToCredit>, credit: Credit): void {
+  /** A deal's credits to one rep (one, or two under `all splits`) into that rep's accumulator. */
+  function creditTo(acc: RepAcc, deal: ReturnType<typeof dealToCredit>, credits: Credit[]): void {
     const { row, id, stage, closedAt, inWindow, rate, rateFixed } = deal;
     if (deal.leftOut) {
       if (inWindow) acc.leftOut.push(deal.leftOut);
       return;
     }
-    // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
-    const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
+    const one = (credit: Credit) => creditedAmount(deal.amount(), fixedOf(credit.share), rateFixed);
+    // Own deal, whole, in the rule's currency: its integer micros; else the exact product (of all
+    // of the rep's shares of it).
+    const plain = credits.length === 1 && rateFixed === null && credits[0].share === HUNDRED_SHARE && row[3] !== null;
     let credited: Fixed | null = null;
-    const exact = () => (credited ??= creditedAmount(deal.amount(), fixedOf(credit.share), rateFixed));
+    const exact = () => (credited ??= credits.length === 1 ? one(credits[0]) : credits.reduce((sum, c) => addFixed(sum, one(c)), FIXED_ZERO));
     if (inWindow && stage === 'won') {
       if (plain) {
         acc.revenueMicros.add(row[3] as number);
@@ -612,11 +628,14 @@ async function creditedFacts(
         if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
       }
       acc.wonCount++;
-      // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
-      if (credit.type !== 'own' || rate) {
+      // Listed: every credit but the rep's own deal, whole, in the rule's currency (that counts as
+      // without `credit`) — unless the rep also holds another share of it: then its own 100% is
+      // listed too, so the statement (and a spiff × the rep's shares) sees all of it.
+      for (const credit of credits) {
+        if (credit.type === 'own' && !rate && credits.length === 1) continue;
         acc.credited.push({
           deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: deal.dealCurrency,
-          ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
+          ...(rate ? { conversion: rate } : {}), credited: plainFixed(credits.length === 1 ? exact() : one(credit)),
         });
       }
       for (let i = 0; i < rule.spiffs.length; i++) {

@@ -10,7 +10,8 @@ import { RateTable } from '../../src/data/rates.js';
 import { getRep } from '../../src/data/reps.js';
 import { gatherFacts } from '../../src/data/facts.js';
 import { listReps } from '../../src/data/reps.js';
-import { specRule } from '../payouts/spec-rule.js';
+import { statementsForPeriod } from '../../src/data/period-statements.js';
+import { bin, metric, num, specRule, usd } from '../payouts/spec-rule.js';
 import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 
 const REPS = `id,name,email,manager,start_date,end_date
@@ -160,6 +161,38 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const ada = team.facts.get('r1')!;
       expect(ada.metrics.revenue).toEqual({ type: 'money', amount: '56172.839', currency: 'USD' });
       expect(team.facts.get('r3')!.notes).toEqual(['r3 (alan@acme.example) has no reports: `credit team` credits no deals']);
+      await db.close();
+    });
+
+    it('all splits: a rep with a revenue and an overlay share of one deal counts it once, at both shares', async () => {
+      const db = await crm(t);
+      // Ada holds 60% revenue and 10% overlay of D1; Grace has her own EUR deal D2 and a 5% overlay on it.
+      const shares = 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r3,40,revenue\nD1,r1,10,overlay\nD2,r2,5,overlay\n';
+      expect(await problems(db, 'credits', shares)).toEqual([]);
+      const largest = {
+        name: 'largest', aggregate: 'max', entity: 'deal', field: 'amount', where: null, type: 'money',
+        source: { file: 'rules/m.rules', line: 1 },
+      } as const;
+      const rule = specRule({
+        reps: null,
+        credit: 'all',
+        metrics: { largest },
+        bonuses: [
+          { id: 'bonus-1', amount: { amount: '1000', currency: 'USD' }, when: bin('>=', metric('deals_won'), num('2')), description: 'bonus 1000 USD when deals_won >= 2' },
+          { id: 'bonus-2', amount: { amount: '1', currency: 'USD' }, when: bin('>=', metric('largest', 'money'), usd('70000')), description: 'bonus 1 USD when largest >= 70000 USD' },
+        ],
+        spiffs: [{ id: 'spiff-1', amount: { amount: '250', currency: 'USD' }, where: null, description: 'spiff 250 USD per deal' }],
+        rewards: [],
+      });
+      const run = await statementsForPeriod(db, rule, '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const ada = run.statements.find((s) => s.rep === 'r1')!;
+      expect(ada.measure).toBe('70000.00');
+      // One deal won, not two; its credit to her is 70,000 (the largest); the spiff pays 250 × 70%.
+      expect(ada.lines.map((l) => [l.kind, l.amount])).toEqual([['commission', '5600.00'], ['bonus', '1.00'], ['spiff', '175.00']]);
+      expect(ada.credited?.map((c) => [c.deal, c.type, c.share])).toEqual([['D1', 'overlay', '10'], ['D1', 'revenue', '60']]);
+      // Grace's foreign deal is left out once, not once per credit.
+      expect(run.statements.find((s) => s.rep === 'r2')!.warnings).toEqual([expect.stringMatching(/^deal D2 \(won, 50000 EUR\) is left out/)]);
       await db.close();
     });
   });
