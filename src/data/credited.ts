@@ -201,20 +201,25 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
   }
 }
 
-/** Whether an expression reads `deal.amount` (converted in JS, so its SQL form would read the unconverted amount). */
-function readsDealAmount(expr: Expr | null): boolean {
+/** Whether an expression reads a field of `entity` (any field, or the one named). */
+function readsField(expr: Expr | null, entity: 'deal' | 'rep', field?: string): boolean {
   if (!expr) return false;
+  const reads = (e: Expr): boolean => readsField(e, entity, field);
   switch (expr.kind) {
-    case 'field': return expr.entity === 'deal' && expr.field === 'amount';
-    case 'binary': return readsDealAmount(expr.left) || readsDealAmount(expr.right);
-    case 'not': case 'neg': return readsDealAmount(expr.operand);
-    case 'in': return readsDealAmount(expr.operand) || expr.items.some(readsDealAmount);
+    case 'field': return expr.entity === entity && (field === undefined || expr.field === field);
+    case 'binary': return reads(expr.left) || reads(expr.right);
+    case 'not': case 'neg': return reads(expr.operand);
+    case 'in': return reads(expr.operand) || expr.items.some(reads);
     default: return false;
   }
 }
 
-/** A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator per row. */
-interface DealTest { column: number | null; where: Expr | null }
+/**
+ * A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator
+ * per row. `creditedRep`: the condition reads `rep`, which is the rep being paid — the credited rep
+ * (a share's rep, the manager of a team deal) — while SQL would join the deal's own rep.
+ */
+interface DealTest { column: number | null; where: Expr | null; creditedRep?: boolean }
 
 /** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
 async function dealSource(db: Db, window: DateWindow): Promise<string> {
@@ -263,6 +268,7 @@ async function creditedFacts(
 ): Promise<Map<string, StatementFacts> | CreditedCursor | null> {
   const currency = rule.currency;
   const wanted = new Map<string, RepAcc>(reps.map((r) => [r.id, newAcc()]));
+  const repById = new Map<string, RepRecord>(reps.map((r) => [r.id, r]));
   const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
   const scanOpen = metrics.includes('pipeline');
   const scanUndated = custom.length > 0;
@@ -278,7 +284,12 @@ async function creditedFacts(
   let needsRecord = false;
   const test = (where: Expr | null): DealTest => {
     if (where === null) return { column: null, where: null };
-    const translated = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
+    // `spiff ... where rep.region = "EMEA"` is about the rep the statement pays. Without `credit`
+    // that is always the deal's rep; with it, a share's rep or a manager is paid for others'
+    // deals, so the condition runs in JS on the credited rep (the SPEC leaves this to us: a comp
+    // team reads `rep` in a rule as the rep the rule is about, as in its `for reps where`).
+    if (rule.credit !== undefined && readsField(where, 'rep')) { needsRecord = true; needsRep = true; return { column: null, where, creditedRep: true }; }
+    const translated = rule.convert && readsField(where, 'deal', 'amount') ? null : conditionToSql(where);
     if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
     needsRep ||= translated.needsRep;
     columns.push(`CASE WHEN ${translated.sql} THEN 1 ELSE 0 END`);
@@ -602,7 +613,8 @@ async function creditedFacts(
       row, id, dealCurrency, stage, closedAt, inWindow, rate, leftOut,
       rateFixed: rate ? fixedOf(rate.rate) : null,
       amount: () => (amount ??= dealAmount(row)),
-      passes: (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated())),
+      passes: (t: DealTest, credited: string) => (t.column !== null ? row[t.column] === 1
+        : t.where === null || holds(t.where, t.creditedRep ? { deal: evaluated().deal, rep: repById.get(credited) } : evaluated())),
     };
   }
 
@@ -639,7 +651,7 @@ async function creditedFacts(
         });
       }
       for (let i = 0; i < rule.spiffs.length; i++) {
-        if (!deal.passes(spiffTests[i])) continue;
+        if (!deal.passes(spiffTests[i], credits[0].rep)) continue;
         const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
         if (!ids.includes(id)) ids.push(id);
       }
@@ -649,7 +661,7 @@ async function creditedFacts(
     if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
     for (let i = 0; i < custom.length; i++) {
       if (!inWindow && closedAt !== null) continue;
-      if (!deal.passes(customTests[i])) continue;
+      if (!deal.passes(customTests[i], credits[0].rep)) continue;
       const value = exact();
       const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
       a.sum = addFixed(a.sum, value);

@@ -11,7 +11,7 @@ import { getRep } from '../../src/data/reps.js';
 import { gatherFacts } from '../../src/data/facts.js';
 import { listReps } from '../../src/data/reps.js';
 import { statementsForPeriod } from '../../src/data/period-statements.js';
-import { bin, metric, num, specRule, usd } from '../payouts/spec-rule.js';
+import { bin, field, metric, num, specRule, str, usd } from '../payouts/spec-rule.js';
 import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 
 const REPS = `id,name,email,manager,start_date,end_date
@@ -161,6 +161,28 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const ada = team.facts.get('r1')!;
       expect(ada.metrics.revenue).toEqual({ type: 'money', amount: '56172.839', currency: 'USD' });
       expect(team.facts.get('r3')!.notes).toEqual(['r3 (alan@acme.example) has no reports: `credit team` credits no deals']);
+      await db.close();
+    });
+
+    it('a spiff whose `where` reads `rep` is about the rep paid: the share\'s rep, the manager of a team deal', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,60\nD1,r3,40\n')).toEqual([]);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n')).toEqual([]);
+      const spiffFor = (name: string) => [{
+        id: 'spiff-1', amount: { amount: '100', currency: 'USD' }, where: bin('=', field('rep', 'name'), str(name)), description: `spiff 100 USD per deal where rep.name = "${name}"`,
+      }];
+      const spiffs = async (rule: ReturnType<typeof specRule>) => {
+        const run = await statementsForPeriod(db, rule, '2026-Q1');
+        if (!run.ok) throw new Error(run.message);
+        return run.statements.map((s) => [s.rep, s.lines.filter((l) => l.kind === 'spiff').map((l) => l.amount)]);
+      };
+      // Alan holds 40% of Ada's deal D1: his statement pays 40% of the spiff, Ada's none.
+      expect(await spiffs(specRule({ reps: null, credit: 'splits', spiffs: spiffFor('Alan') })))
+        .toEqual([['r1', []], ['r2', []], ['r3', ['40.00']]]);
+      // Ada manages Grace: Grace's converted deal D2 pays Ada's team spiff.
+      await db.kysely.updateTable('reps').set({ manager: 'ada@acme.example' }).where('id', '=', 'r2').execute();
+      expect(await spiffs(specRule({ reps: null, credit: 'team', convert: 'closing_rate', spiffs: spiffFor('Ada') })))
+        .toEqual([['r1', ['100.00']], ['r2', []], ['r3', []]]);
       await db.close();
     });
 
