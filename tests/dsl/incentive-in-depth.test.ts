@@ -50,6 +50,7 @@ const bad: [string, string, string, number, number, string | undefined][] = [
   ['an unknown crediting', '  credit everyone', 'SF6017', 6, 3, undefined],
   ['a misspelt proration', '  prorate target by employmnt', 'SF6018', 6, 21, 'employment'],
   ['a misspelt conversion', '  convert currencies at closing rates', 'SF6019', 6, 3, 'convert currencies at closing rate'],
+  ['a conversion in the singular (`currency` is a keyword)', '  convert currency at closing rate', 'SF6019', 6, 3, 'convert currencies at closing rate'],
 ];
 
 describe('incentive, in depth: diagnostics', () => {
