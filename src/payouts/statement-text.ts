@@ -59,6 +59,17 @@ export function noRateWarning(deal: { id: string; stage: string; amount: string;
     statementCurrency, ' rate is effective on ', on, ' (import --kind rates)');
 }
 
+/**
+ * `prorate target by employment` for a rep employed none of the period (hired after it, or gone
+ * before it). The SPEC's arithmetic gives a target of 0; it says nothing more, so the statement is
+ * computed as written, and this warning makes sure comp ops look at it: a 0 target puts any
+ * credited measure past every band.
+ */
+export function notEmployedWarning(rep: string, period: string, dates: string, targetShown: string, credited: boolean): string {
+  return flat(rep, ' was not employed in ', period, ' (', dates, '): the target is prorated to ', targetShown,
+    credited ? '; all of the measure credited to this rep falls past the last band bound' : '');
+}
+
 export function undefinedMeasureWarning(metric: string, period: string): string {
   return `${metric} is not defined for ${period}: no commission`;
 }

@@ -117,3 +117,24 @@ describe('warnings', () => {
     expect(s.warnings.join('\n')).toContain('no "above" band');
   });
 });
+
+describe('prorate target by employment', () => {
+  const prorating = specRule({ cap: null, bonuses: [], prorate: 'employment' });
+
+  it('a hire in the period gets the fraction of days and no warning', () => {
+    const s = computeStatement(prorating, { ...rep, start_date: '2026-02-15' }, '2026-Q1', facts('50000'));
+    expect(s.target).toBe('50000.00');
+    expect(s.proration).toMatchObject({ fraction: '45/90' });
+    expect(s.warnings).toEqual([]);
+  });
+
+  it('a rep employed none of the period: target 0, and the statement says why and what it does to the bands', () => {
+    const hired = computeStatement(prorating, { ...rep, start_date: '2026-04-01' }, '2026-Q1', facts('1000'));
+    expect(hired.target).toBe('0.00');
+    expect(hired.proration).toMatchObject({ fraction: '0/90' });
+    expect(hired.warnings).toEqual(['r1 was not employed in 2026-Q1 (start_date 2026-04-01): the target is prorated to 0.00 USD; all of the measure credited to this rep falls past the last band bound']);
+    const gone = computeStatement(prorating, { ...rep, start_date: '2020-01-01', end_date: '2025-12-31' }, '2026-Q1', facts('0', 0));
+    expect(gone.total).toBe('0.00');
+    expect(gone.warnings).toEqual(['r1 was not employed in 2026-Q1 (end_date 2025-12-31): the target is prorated to 0.00 USD']);
+  });
+});
