@@ -90,6 +90,15 @@ export function amountCheck(record: Record<string, unknown>): { field: string; m
   return micros.ok ? [] : [{ field: 'amount', message: micros.message }];
 }
 
+/**
+ * A rep's employment dates in order: an end_date before the start_date is a typo proration would
+ * silently turn into 0 days employed, so the row is refused (the same day is one day employed).
+ */
+export function employmentCheck(record: Record<string, unknown>): { field: string; message: string }[] {
+  const { start_date: start, end_date: end } = record as { start_date?: string | null; end_date?: string | null };
+  return start && end && end < start ? [{ field: 'end_date', message: `${end} is before start_date ${start}` }] : [];
+}
+
 const plainAmount = /^-?\d{1,12}(\.\d{1,6})?$/;
 const currencyCode = /^[A-Z]{3}$/;
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;

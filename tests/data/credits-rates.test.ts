@@ -138,6 +138,10 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-13-01\n')).toEqual([
         expect.stringMatching(/^reps\.csv:2: end_date: /),
       ]);
+      // Leaving before starting is a typo, not 0 days employed; leaving on the first day is one day.
+      expect(await problems(db, 'reps', 'id,name,email,start_date,end_date\nr4,Kay,kay@acme.example,2026-02-01,2026-02-01\nr5,Lin,lin@acme.example,2026-03-01,2026-02-01\n'))
+        .toEqual(['reps.csv:3: end_date: 2026-02-01 is before start_date 2026-03-01']);
+      expect(await getRep(db, 'r4')).toBeNull();
     });
   });
 
