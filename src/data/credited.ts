@@ -110,6 +110,24 @@ class Chain {
     return found;
   }
 
+  /**
+   * The manager chain from `rep` back to itself (`[c1, c2, c1]`) when it loops, else null. A loop
+   * is a data error the statement warns about: `credit team all levels` walks it once and stops,
+   * and a rep is never its own report, so its own deals never count as its team's.
+   */
+  loop(rep: string): string[] | null {
+    const path = [rep];
+    for (let current = rep; ;) {
+      const email = this.managerOf.get(current);
+      const next = email ? this.byEmail.get(email)?.[0] : undefined;
+      if (next === undefined) return null;
+      if (next === rep) return [...path, rep];
+      if (path.includes(next)) return null;
+      path.push(next);
+      current = next;
+    }
+  }
+
   hasReports(rep: RepRecord): boolean {
     const email = rep.email?.toLowerCase();
     for (const manager of this.managerOf.values()) if (manager === email) return true;
@@ -685,9 +703,12 @@ async function creditedFacts(
     for (const spiff of rule.spiffs) (acc.spiffDeals[spiff.id] ??= []).sort();
     if (acc.credited.length > 1) acc.credited.sort((a, b) => (a.deal < b.deal ? -1 : a.deal > b.deal ? 1 : a.type < b.type ? -1 : 1));
     if (acc.leftOut.length > 1) acc.leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const notes = chain && !chain.hasReports(rep)
-      ? [`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`]
-      : [];
+    const notes: string[] = [];
+    if (chain && !chain.hasReports(rep)) {
+      notes.push(`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`);
+    }
+    const loop = chain?.loop(rep.id);
+    if (loop) notes.push(`${rep.id} is in a manager loop (${loop.join(' → ')}): its own deals are not counted as its team's`);
     return {
       window, metrics: values, spiffDeals: acc.spiffDeals, leftOut: acc.leftOut, credited: acc.credited,
       ...(notes.length ? { notes } : {}),

@@ -168,6 +168,23 @@ forEachDialect('credits, rates and credited facts', (t) => {
       await db.close();
     });
 
+    it('a manager loop: team all levels ends, each rep gets the other\'s deal, never its own, and both statements warn', async () => {
+      const db = await crm(t);
+      // Ada and Grace manage each other; Alan reports to Ada.
+      await db.kysely.updateTable('reps').set({ manager: 'grace@acme.example' }).where('id', '=', 'r1').execute();
+      await db.kysely.updateTable('reps').set({ manager: 'ada@acme.example' }).where('id', 'in', ['r2', 'r3']).execute();
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n')).toEqual([]);
+      const run = await statementsForPeriod(db, specRule({ reps: null, credit: 'team_all_levels', convert: 'closing_rate' }), '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const by = new Map(run.statements.map((s) => [s.rep, s]));
+      // Ada: Grace's 50,000 EUR × 1.1; Grace: Ada's 100,000 (and Alan's none).
+      expect([by.get('r1')!.measure, by.get('r2')!.measure]).toEqual(['55000.00', '100000.00']);
+      expect(by.get('r1')!.warnings).toEqual(['r1 is in a manager loop (r1 → r2 → r1): its own deals are not counted as its team\'s']);
+      expect(by.get('r2')!.warnings).toEqual(['r2 is in a manager loop (r2 → r1 → r2): its own deals are not counted as its team\'s']);
+      expect(by.get('r3')!.warnings).toEqual(['r3 (alan@acme.example) has no reports: `credit team all levels` credits no deals']);
+      await db.close();
+    });
+
     it('a spiff whose `where` reads `rep` is about the rep paid: the share\'s rep, the manager of a team deal', async () => {
       const db = await crm(t);
       expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,60\nD1,r3,40\n')).toEqual([]);
