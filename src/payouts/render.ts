@@ -51,8 +51,11 @@ export function statementJson(s: Statement): StatementJson {
  */
 export function statementBasis(s: Statement): { proration: string | null; credited: string[] } {
   const show = (amount: string) => displayMoney(new Decimal(amount), s.currency);
+  // A count or percent target (`measure deals_won`) is prorated too, but is not money.
+  const quantity = s.proration?.quantity;
+  const target = quantity === undefined ? show : quantity === 'percent' ? (v: string) => `${v}%` : (v: string) => v;
   return {
-    proration: s.proration ? prorationText(s.proration, show) : null,
+    proration: s.proration ? prorationText(s.proration, target) : null,
     credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), show(c.credited), s.currency)),
   };
 }

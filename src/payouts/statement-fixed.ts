@@ -151,6 +151,7 @@ function targetFor(rule: IncentiveRule, p: PreparedRule, rep: RepRecord, period:
     target: p.targetText,
     prorated: targetText,
     ...(p.amountBounds ? { bounds: bands.filter((b) => b.boundFixed !== null).map((b) => fixedText(b.boundFixed!, minorUnits(rule.currency))) } : {}),
+    ...(rule.target.type === 'money' ? {} : { quantity: rule.target.type === 'percent' ? 'percent' as const : 'number' as const }),
   };
   return { target, targetText, bands, proration };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { computeStatement, Statement } from '../../src/payouts/statement.js';
 import type { StatementFacts } from '../../src/payouts/facts.js';
 import type { RepRecord } from '../../src/plan/records.js';
-import { specRule } from './spec-rule.js';
+import { statementBlock } from '../../src/payouts/render.js';
+import { bin, pct, specRule } from './spec-rule.js';
 
 const rep: RepRecord = {
   id: 'r1', name: 'Ada Lovelace', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
@@ -126,6 +127,18 @@ describe('prorate target by employment', () => {
     expect(s.target).toBe('50000.00');
     expect(s.proration).toMatchObject({ fraction: '45/90' });
     expect(s.warnings).toEqual([]);
+  });
+
+  it('a count target (measure deals_won) is prorated as a count, not shown as money', () => {
+    const counting = specRule({
+      cap: null, bonuses: [], spiffs: [], prorate: 'employment', commission: null,
+      measure: { metric: 'deals_won', builtin: true, type: 'number' }, target: { type: 'number', value: '10' },
+      rewards: [{ id: 'reward-1', reward: 'Trip', when: bin('>=', { kind: 'attainment', type: 'percent' }, pct('100')), description: 'reward "Trip" when attainment >= 100%' }],
+    });
+    const s = computeStatement(counting, { ...rep, start_date: '2026-01-15' }, '2026-01', facts('0', 6, [], { window: { start: '2026-01-01', end: '2026-01-31' } }));
+    expect(s.target).toBe('5.48');
+    expect(s.rewards).toEqual(['Trip']);
+    expect(statementBlock(s, false)).toContain('\n  prorated   target 10 × 17/31 days employed = 5.48\n');
   });
 
   it('a rep employed none of the period: target 0, and the statement says why and what it does to the bands', () => {

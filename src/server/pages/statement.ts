@@ -20,7 +20,8 @@ export function statementSection(raw: unknown): SafeHtml {
   const s = parsed.data;
   const money = (amount: string) => displayMoney(dec(amount), s.currency);
   const measure = s.measure === null ? 'not defined' : /^\d/.test(s.measure) && s.measure.includes('.') ? money(s.measure) : s.measure;
-  const target = s.target.includes('.') ? money(s.target) : s.target;
+  // A prorated count target ("5.48" deals) has decimals too: the proration says it is not money.
+  const target = s.target.includes('.') && s.proration?.quantity === undefined ? money(s.target) : s.target;
   const rows = s.lines.map(
     (line) => html`<tr class="${line.kind === 'cap' ? 'cut' : ''}">
 <td><span class="kind">${kindLabels[line.kind] ?? line.kind}</span></td>
