@@ -120,7 +120,8 @@ export function creditedText(
   creditedShown: string,
   statementCurrency: string,
 ): string {
-  const share = c.share === '100' ? '' : `${c.share}% `;
+  // An own or team deal counts whole; a revenue or overlay share always names its percent, 100% too.
+  const share = c.share === '100' && (c.type === 'own' || c.type === 'team') ? '' : `${c.share}% `;
   const rate = c.conversion ? flat(' at ', c.conversion.rate, ' ', c.currency, '→', statementCurrency, ' (rate from ', c.conversion.from, ')') : '';
   return flat(c.deal, ' (', c.closedAt, '): ', share, creditLabels[c.type], ' of ', amountShown, rate, ' = ', creditedShown);
 }

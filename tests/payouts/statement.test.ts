@@ -151,3 +151,18 @@ describe('prorate target by employment', () => {
     expect(gone.warnings).toEqual(['r1 was not employed in 2026-Q1 (end_date 2025-12-31): the target is prorated to 0.00 USD']);
   });
 });
+
+describe('credited deals on the statement', () => {
+  it('a revenue or overlay share names its percent, 100% too; an own or team deal counts whole', () => {
+    const credited = [
+      { deal: 'D1', type: 'overlay', share: '100', closedAt: '2026-02-01', amount: '80000', currency: 'USD', credited: '80000' },
+      { deal: 'D2', type: 'revenue', share: '100', closedAt: '2026-02-02', amount: '1000', currency: 'USD', credited: '1000' },
+      { deal: 'D3', type: 'team', share: '100', closedAt: '2026-02-03', amount: '500', currency: 'USD', credited: '500' },
+    ] as const;
+    const s = computeStatement(specRule({ credit: 'all' }), rep, '2026-Q1', facts('81000', 2, [], { credited: [...credited] }));
+    const block = statementBlock(s);
+    expect(block).toContain('  credited   D1 (2026-02-01): 100% overlay share of 80,000.00 USD = 80,000.00 USD\n');
+    expect(block).toContain('  credited   D2 (2026-02-02): 100% revenue share of 1,000.00 USD = 1,000.00 USD\n');
+    expect(block).toContain('  credited   D3 (2026-02-03): team deal of 500.00 USD = 500.00 USD\n');
+  });
+});
