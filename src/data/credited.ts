@@ -232,6 +232,39 @@ function readsField(expr: Expr | null, entity: 'deal' | 'rep', field?: string): 
   }
 }
 
+const COMPARISONS = new Set(['=', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * `where` for a converted deal, whose record carries its amount in the rule's currency: a
+ * comparison of `deal.amount` with money in the deal's own currency (`deal.amount >= 40000 EUR`
+ * for a EUR deal in a USD rule) compares the deal's own amount, as it would without `convert`,
+ * instead of never matching the converted USD amount. Comparisons with the rule's currency keep
+ * the converted amount. The same expression when nothing changes.
+ */
+export function withOwnAmount(expr: Expr, dealCurrency: string, ownAmount: string): Expr {
+  const own: Expr = { kind: 'literal', type: 'money', currency: dealCurrency, value: { type: 'money', value: { amount: ownAmount, currency: dealCurrency } } };
+  const isAmount = (e: Expr) => e.kind === 'field' && e.entity === 'deal' && e.field === 'amount';
+  const inOwn = (e: Expr) => e.type === 'money' && e.currency === dealCurrency && !isAmount(e);
+  const walk = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'binary': {
+        if (COMPARISONS.has(e.op) && ((isAmount(e.left) && inOwn(e.right)) || (isAmount(e.right) && inOwn(e.left)))) {
+          return { ...e, left: isAmount(e.left) ? own : e.left, right: isAmount(e.right) ? own : e.right };
+        }
+        const left = walk(e.left);
+        const right = walk(e.right);
+        return left === e.left && right === e.right ? e : { ...e, left, right };
+      }
+      case 'not': {
+        const operand = walk(e.operand);
+        return operand === e.operand ? e : { ...e, operand };
+      }
+      default: return e;
+    }
+  };
+  return walk(expr);
+}
+
 /**
  * A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator
  * per row. `creditedRep`: the condition reads `rep`, which is the rep being paid — the credited rep
@@ -631,8 +664,12 @@ async function creditedFacts(
       row, id, dealCurrency, stage, closedAt, inWindow, rate, leftOut,
       rateFixed: rate ? fixedOf(rate.rate) : null,
       amount: () => (amount ??= dealAmount(row)),
-      passes: (t: DealTest, credited: string) => (t.column !== null ? row[t.column] === 1
-        : t.where === null || holds(t.where, t.creditedRep ? { deal: evaluated().deal, rep: repById.get(credited) } : evaluated())),
+      passes: (t: DealTest, credited: string) => {
+        if (t.column !== null) return row[t.column] === 1;
+        if (t.where === null) return true;
+        const where = rate ? withOwnAmount(t.where, dealCurrency, row[2] as string) : t.where;
+        return holds(where, t.creditedRep ? { deal: evaluated().deal, rep: repById.get(credited) } : evaluated());
+      },
     };
   }
 

@@ -168,6 +168,24 @@ forEachDialect('credits, rates and credited facts', (t) => {
       await db.close();
     });
 
+    it('with conversion, `deal.amount` compared with money in the deal\'s own currency reads its own amount', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12345678,2026-02-01\n')).toEqual([]);
+      const money = (amount: string, currency: string) => ({ kind: 'literal', type: 'money', currency, value: { type: 'money', value: { amount, currency } } }) as const;
+      const spiff = (id: string, amount: string, currency: string) => ({
+        id, amount: { amount: '10', currency: 'USD' }, where: bin('>=', field('deal', 'amount', 'money'), money(amount, currency)), description: `spiff where deal.amount >= ${amount} ${currency}`,
+      });
+      // Grace's D2: 50,000 EUR, 56,172.839 USD converted.
+      const rule = specRule({ reps: null, convert: 'closing_rate', bonuses: [], spiffs: [spiff('eur40', '40000', 'EUR'), spiff('eur60', '60000', 'EUR'), spiff('usd56', '56000', 'USD'), spiff('usd57', '57000', 'USD')] });
+      const run = await statementsForPeriod(db, rule, '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const grace = run.statements.find((s) => s.rep === 'r2')!;
+      expect(grace.lines.filter((l) => l.kind === 'spiff').map((l) => l.description.split(':')[0])).toEqual([
+        'spiff where deal.amount >= 40000 EUR', 'spiff where deal.amount >= 56000 USD',
+      ]);
+      await db.close();
+    });
+
     it('a manager loop: team all levels ends, each rep gets the other\'s deal, never its own, and both statements warn', async () => {
       const db = await crm(t);
       // Ada and Grace manage each other; Alan reports to Ada.
