@@ -248,6 +248,22 @@ forEachDialect('data layer', (target) => {
     });
   }
 
+  it('four processes re-importing one deal\'s shares at once: the deal keeps one import\'s shares whole, never a mix', async () => {
+    const url = await target.fresh();
+    const db = await openDatabase(url);
+    const reps = ['id,name,email', ...['r0', 'r1', 'r2', 'r3', 'r9'].map((r) => `${r},Rep ${r},${r}@acme.example`)].join('\n');
+    for (const [kind, text] of [['reps', reps], ['deals', 'id,rep,amount,currency,stage,closed_at\nD1,r0,1000,USD,won,2026-02-01\n']] as const) {
+      const r = await importCsv(db, kind, text, `${kind}.csv`);
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    }
+    for (let round = 0; round < 3; round++) {
+      expect(await race(url, 'credits', 4)).toEqual([true, true, true, true]);
+      const rows = await db.kysely.selectFrom('credits').select(['rep', 'share', 'type']).where('deal', '=', 'D1').orderBy('type').orderBy('rep').execute();
+      expect(rows).toEqual([{ rep: 'r9', share: '10', type: 'overlay' }, { rep: expect.stringMatching(/^r[0-3]$/), share: '100', type: 'revenue' }]);
+    }
+    await db.close();
+  });
+
   it('six processes recording the same ledger row, event and outbox send at once: exactly one wins each', async () => {
     const url = await target.fresh();
     await (await openDatabase(url)).close();

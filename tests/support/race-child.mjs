@@ -3,6 +3,7 @@
 // of these at once are "several processes writing at once". Drives the built package (dist/).
 import { openDatabase } from '../../dist/data/db.js';
 import { recordEventOnce } from '../../dist/data/events.js';
+import { importCsv } from '../../dist/data/import.js';
 import { recordPayout } from '../../dist/data/ledger.js';
 import { claimOutbox, reserveSentMarker, takeSendLease } from '../../dist/data/outbox.js';
 
@@ -41,6 +42,10 @@ if (op === 'migrate') {
     // What the send activity does: insert if absent, then only the lease holder may mail it.
     await claimOutbox(db, message);
     result = await takeSendLease(db, message.key, `worker-${who}`, '2999-01-01T00:00:00.000Z');
+  } else if (op === 'credits') {
+    // A re-import of deal D1's revenue shares: 100% to rep r<who>, with a 10% overlay for r9.
+    const r = await importCsv(db, 'credits', `deal,rep,share,type\nD1,r${who},100,revenue\nD1,r9,10,overlay\n`, `credits-${who}.csv`);
+    result = r.ok;
   } else throw new Error(`unknown op ${op}`);
   await db.close();
 }
