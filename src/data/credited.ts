@@ -241,7 +241,7 @@ const COMPARISONS = new Set(['=', '!=', '<', '<=', '>', '>=']);
  * instead of never matching the converted USD amount. Comparisons with the rule's currency keep
  * the converted amount. The same expression when nothing changes.
  */
-export function withOwnAmount(expr: Expr, dealCurrency: string, ownAmount: string): Expr {
+function withOwnAmount(expr: Expr, dealCurrency: string, ownAmount: string): Expr {
   const own: Expr = { kind: 'literal', type: 'money', currency: dealCurrency, value: { type: 'money', value: { amount: ownAmount, currency: dealCurrency } } };
   const isAmount = (e: Expr) => e.kind === 'field' && e.entity === 'deal' && e.field === 'amount';
   const inOwn = (e: Expr) => e.type === 'money' && e.currency === dealCurrency && !isAmount(e);
