@@ -70,6 +70,22 @@ describe('incentive, in depth: diagnostics', () => {
     expect(d).toMatchObject({ severity: 'warning', message: 'no `above` band: nothing more is paid past 150000 USD' });
   });
 
+  it('draw, clawback and disputes (not run by this version) are one error each, no cascade, and the rule does not compile', async () => {
+    const source = incentive([
+      '  draw 3000 USD per period recoverable for 2 periods',
+      '  clawback within 90 days when deal.stage = "lost"',
+      '  disputes to "comp-ops@acme.example" within 10 days',
+      bands('up to 100% pay 8%', 'above pay 10%'),
+    ].join('\n'));
+    const errors = diagnose(source).filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([['SF6021', 6, 3, 53], ['SF6021', 7, 3, 51], ['SF6021', 8, 3, 53]]);
+    expect(errors[0].message).toBe('`draw` is not supported by this version of salesflow (draws, SPEC "incentive, in depth"): the rule cannot run with it');
+    expect((await compile(source)).plan).toBeNull();
+    // A metric that happens to be called `draw` is still a metric.
+    expect(diagnose('metric draw = count(deal) where deal.stage = "won"\n' + incentive(`  bonus 5 USD when\n    draw >= 2\n${bands('above pay 1%')}`))
+      .filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
   it('gives `credit`, `prorate` and `convert` once per rule', () => {
     expect(diagnose(incentive('  credit splits\n  credit team')).map((d) => d.code)).toContain('SF2103');
   });
