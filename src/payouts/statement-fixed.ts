@@ -151,7 +151,6 @@ function targetFor(rule: IncentiveRule, p: PreparedRule, rep: RepRecord, period:
     target: p.targetText,
     prorated: targetText,
     ...(p.amountBounds ? { bounds: bands.filter((b) => b.boundFixed !== null).map((b) => fixedText(b.boundFixed!, minorUnits(rule.currency))) } : {}),
-    ...(rule.target.type === 'money' ? {} : { quantity: rule.target.type === 'percent' ? 'percent' as const : 'number' as const }),
   };
   return { target, targetText, bands, proration };
 }
@@ -284,5 +283,6 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     warnings: trimmed(warnings),
     ...(facts.credited ? { credited: facts.credited } : {}),
     ...(proration ? { proration } : {}),
+    ...(rule.measure.type === 'money' ? {} : { quantity: rule.measure.type }),
   };
 }

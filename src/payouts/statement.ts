@@ -58,9 +58,9 @@ export const Statement = z.object({
     prorated: amountText,
     /** Amount band bounds as prorated, in band order. */
     bounds: z.array(amountText).optional(),
-    /** Set when the target is not money (a count or a percent), so it is not shown as money. */
-    quantity: z.enum(['number', 'percent']).optional(),
   }).optional(),
+  /** Set when the measure (and target) is a count or a percent, not money, so it is never shown as money. */
+  quantity: z.enum(['number', 'percent']).optional(),
 });
 export type Statement = z.infer<typeof Statement>;
 

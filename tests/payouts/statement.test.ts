@@ -3,6 +3,7 @@ import { computeStatement, Statement } from '../../src/payouts/statement.js';
 import type { StatementFacts } from '../../src/payouts/facts.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import { statementBlock } from '../../src/payouts/render.js';
+import { statementSection } from '../../src/server/pages/statement.js';
 import { bin, pct, specRule } from './spec-rule.js';
 
 const rep: RepRecord = {
@@ -138,7 +139,19 @@ describe('prorate target by employment', () => {
     const s = computeStatement(counting, { ...rep, start_date: '2026-01-15' }, '2026-01', facts('0', 6, [], { window: { start: '2026-01-01', end: '2026-01-31' } }));
     expect(s.target).toBe('5.48');
     expect(s.rewards).toEqual(['Trip']);
-    expect(statementBlock(s, false)).toContain('\n  prorated   target 10 × 17/31 days employed = 5.48\n');
+    expect(statementBlock(s)).toContain('\n  prorated   target 10 × 17/31 days employed = 5.48\n');
+    // The approval page says the same: a count, not money.
+    const page = statementSection(s).toString();
+    expect(page).toContain('<dt>Target</dt><dd>5.48 <span');
+    expect(page).toContain('(target 10 × 17/31 days employed = 5.48)');
+  });
+
+  it('the approval page shows a JPY measure and target as money (no minor units, no decimal point)', () => {
+    const yen = specRule({ currency: 'JPY', target: { type: 'money', value: { amount: '1000000', currency: 'JPY' } }, cap: null, bonuses: [], spiffs: [], rewards: [] });
+    const s = computeStatement(yen, rep, '2026-Q1', { ...facts('0'), metrics: { revenue: { type: 'money', amount: '23057067', currency: 'JPY' } } });
+    const page = statementSection(s).toString();
+    expect(page).toContain('<dd>23,057,067 JPY</dd>');
+    expect(page).toContain('<dt>Target</dt><dd>1,000,000 JPY</dd>');
   });
 
   it('a rep employed none of the period: target 0, and the statement says why and what it does to the bands', () => {
