@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { column, countOf, latestVersion, openDatabase, schemaVersion, sql } from '../../src/data/db.js';
 import { dealsByContact, getDeal } from '../../src/data/deals.js';
+import { streamRows } from '../../src/data/dialect.js';
 import { countEvents, getEvent, recordEventOnce } from '../../src/data/events.js';
 import { formatProblem, importCsv } from '../../src/data/import.js';
 import { getLead, getLeadsByEmail } from '../../src/data/leads.js';
@@ -247,6 +248,16 @@ forEachDialect('data layer', (target) => {
       await db.close();
     });
   }
+
+  it('a streamed read is planned for all of its rows, as every caller reads to the end (PostgreSQL: cursor_tuple_fraction 1, not the first tenth)', async () => {
+    const db = await openDatabase(await target.fresh());
+    const seen: unknown[] = [];
+    const query = (target.dialect === 'postgres' ? sql`SELECT current_setting('cursor_tuple_fraction')` : sql`SELECT '1'`).compile(db.kysely);
+    for await (const batch of streamRows(db, query)) seen.push(...batch.map((row) => row[0]));
+    // PostgreSQL plans a cursor for its first rows unless told otherwise; every stream reads to the end.
+    expect(seen.map(Number)).toEqual([1]);
+    await db.close();
+  });
 
   it('four processes re-importing one deal\'s shares at once: the deal keeps one import\'s shares whole, never a mix', async () => {
     const url = await target.fresh();
