@@ -13,7 +13,8 @@ const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
 const isoDate = z
   .string()
   .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-03-31')
+  // Not a date at all is one problem, not also "no such day in that month".
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
   .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
 const optionalText = z.string().nullish().transform((v) => (v === undefined || v === '' ? null : v));
 const email = z.string().trim().email('expected an email address');
