@@ -110,6 +110,24 @@ class Chain {
     return found;
   }
 
+  /**
+   * The manager chain from `rep` back to itself (`[c1, c2, c1]`) when it loops, else null. A loop
+   * is a data error the statement warns about: `credit team all levels` walks it once and stops,
+   * and a rep is never its own report, so its own deals never count as its team's.
+   */
+  loop(rep: string): string[] | null {
+    const path = [rep];
+    for (let current = rep; ;) {
+      const email = this.managerOf.get(current);
+      const next = email ? this.byEmail.get(email)?.[0] : undefined;
+      if (next === undefined) return null;
+      if (next === rep) return [...path, rep];
+      if (path.includes(next)) return null;
+      path.push(next);
+      current = next;
+    }
+  }
+
   hasReports(rep: RepRecord): boolean {
     const email = rep.email?.toLowerCase();
     for (const manager of this.managerOf.values()) if (manager === email) return true;
@@ -201,20 +219,58 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
   }
 }
 
-/** Whether an expression reads `deal.amount` (converted in JS, so its SQL form would read the unconverted amount). */
-function readsDealAmount(expr: Expr | null): boolean {
+/** Whether an expression reads a field of `entity` (any field, or the one named). */
+function readsField(expr: Expr | null, entity: 'deal' | 'rep', field?: string): boolean {
   if (!expr) return false;
+  const reads = (e: Expr): boolean => readsField(e, entity, field);
   switch (expr.kind) {
-    case 'field': return expr.entity === 'deal' && expr.field === 'amount';
-    case 'binary': return readsDealAmount(expr.left) || readsDealAmount(expr.right);
-    case 'not': case 'neg': return readsDealAmount(expr.operand);
-    case 'in': return readsDealAmount(expr.operand) || expr.items.some(readsDealAmount);
+    case 'field': return expr.entity === entity && (field === undefined || expr.field === field);
+    case 'binary': return reads(expr.left) || reads(expr.right);
+    case 'not': case 'neg': return reads(expr.operand);
+    case 'in': return reads(expr.operand) || expr.items.some(reads);
     default: return false;
   }
 }
 
-/** A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator per row. */
-interface DealTest { column: number | null; where: Expr | null }
+const COMPARISONS = new Set(['=', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * `where` for a converted deal, whose record carries its amount in the rule's currency: a
+ * comparison of `deal.amount` with money in the deal's own currency (`deal.amount >= 40000 EUR`
+ * for a EUR deal in a USD rule) compares the deal's own amount, as it would without `convert`,
+ * instead of never matching the converted USD amount. Comparisons with the rule's currency keep
+ * the converted amount. The same expression when nothing changes.
+ */
+function withOwnAmount(expr: Expr, dealCurrency: string, ownAmount: string): Expr {
+  const own: Expr = { kind: 'literal', type: 'money', currency: dealCurrency, value: { type: 'money', value: { amount: ownAmount, currency: dealCurrency } } };
+  const isAmount = (e: Expr) => e.kind === 'field' && e.entity === 'deal' && e.field === 'amount';
+  const inOwn = (e: Expr) => e.type === 'money' && e.currency === dealCurrency && !isAmount(e);
+  const walk = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'binary': {
+        if (COMPARISONS.has(e.op) && ((isAmount(e.left) && inOwn(e.right)) || (isAmount(e.right) && inOwn(e.left)))) {
+          return { ...e, left: isAmount(e.left) ? own : e.left, right: isAmount(e.right) ? own : e.right };
+        }
+        const left = walk(e.left);
+        const right = walk(e.right);
+        return left === e.left && right === e.right ? e : { ...e, left, right };
+      }
+      case 'not': {
+        const operand = walk(e.operand);
+        return operand === e.operand ? e : { ...e, operand };
+      }
+      default: return e;
+    }
+  };
+  return walk(expr);
+}
+
+/**
+ * A deal condition: a 0/1 column computed by SQL when it translates faithfully, else the evaluator
+ * per row. `creditedRep`: the condition reads `rep`, which is the rep being paid — the credited rep
+ * (a share's rep, the manager of a team deal) — while SQL would join the deal's own rep.
+ */
+interface DealTest { column: number | null; where: Expr | null; creditedRep?: boolean }
 
 /** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
 async function dealSource(db: Db, window: DateWindow): Promise<string> {
@@ -263,6 +319,7 @@ async function creditedFacts(
 ): Promise<Map<string, StatementFacts> | CreditedCursor | null> {
   const currency = rule.currency;
   const wanted = new Map<string, RepAcc>(reps.map((r) => [r.id, newAcc()]));
+  const repById = new Map<string, RepRecord>(reps.map((r) => [r.id, r]));
   const custom = metrics.filter((n) => rule.metrics[n] !== undefined);
   const scanOpen = metrics.includes('pipeline');
   const scanUndated = custom.length > 0;
@@ -278,7 +335,12 @@ async function creditedFacts(
   let needsRecord = false;
   const test = (where: Expr | null): DealTest => {
     if (where === null) return { column: null, where: null };
-    const translated = rule.convert && readsDealAmount(where) ? null : conditionToSql(where);
+    // `spiff ... where rep.region = "EMEA"` is about the rep the statement pays. Without `credit`
+    // that is always the deal's rep; with it, a share's rep or a manager is paid for others'
+    // deals, so the condition runs in JS on the credited rep (the SPEC leaves this to us: a comp
+    // team reads `rep` in a rule as the rep the rule is about, as in its `for reps where`).
+    if (rule.credit !== undefined && readsField(where, 'rep')) { needsRecord = true; needsRep = true; return { column: null, where, creditedRep: true }; }
+    const translated = rule.convert && readsField(where, 'deal', 'amount') ? null : conditionToSql(where);
     if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
     needsRep ||= translated.needsRep;
     columns.push(`CASE WHEN ${translated.sql} THEN 1 ELSE 0 END`);
@@ -459,7 +521,7 @@ async function creditedFacts(
       const credit: Credit = splits && f[at] !== ''
         ? { rep, share: f[at], type: 'revenue' }
         : { rep, share: HUNDRED_SHARE, type: 'own' };
-      creditTo(acc, dealToCredit(dealRow), credit);
+      creditTo(acc, dealToCredit(dealRow), [credit]);
     });
   }
 
@@ -551,9 +613,23 @@ async function creditedFacts(
     const credits = creditsOf(rule, owner, dealShares, chain);
     if (credits.length === 0) return;
     const deal = dealToCredit(row);
+    // Under `all splits` one rep can hold two credits of a deal (a revenue or own share and an
+    // overlay share): both are credited, but the deal is one deal to that rep — counted once
+    // (SPEC: "`count` counts a deal once per credited rep"), one value for min/max/avg, one
+    // warning when it is left out.
+    if (credits.length === 1) {
+      const acc = wanted.get(credits[0].rep);
+      if (acc) creditTo(acc, deal, credits);
+      return;
+    }
+    const byRep = new Map<string, Credit[]>();
     for (const credit of credits) {
-      const acc = wanted.get(credit.rep);
-      if (acc) creditTo(acc, deal, credit);
+      const mine = byRep.get(credit.rep);
+      if (mine) mine.push(credit); else byRep.set(credit.rep, [credit]);
+    }
+    for (const [rep, mine] of byRep) {
+      const acc = wanted.get(rep);
+      if (acc) creditTo(acc, deal, mine);
     }
   }
 
@@ -588,21 +664,28 @@ async function creditedFacts(
       row, id, dealCurrency, stage, closedAt, inWindow, rate, leftOut,
       rateFixed: rate ? fixedOf(rate.rate) : null,
       amount: () => (amount ??= dealAmount(row)),
-      passes: (t: DealTest) => (t.column !== null ? row[t.column] === 1 : t.where === null || holds(t.where, evaluated())),
+      passes: (t: DealTest, credited: string) => {
+        if (t.column !== null) return row[t.column] === 1;
+        if (t.where === null) return true;
+        const where = rate ? withOwnAmount(t.where, dealCurrency, row[2] as string) : t.where;
+        return holds(where, t.creditedRep ? { deal: evaluated().deal, rep: repById.get(credited) } : evaluated());
+      },
     };
   }
 
-  /** One credit of a deal into a rep's accumulator. */
-  function creditTo(acc: RepAcc, deal: ReturnType<typeof dealToCredit>, credit: Credit): void {
+  /** A deal's credits to one rep (one, or two under `all splits`) into that rep's accumulator. */
+  function creditTo(acc: RepAcc, deal: ReturnType<typeof dealToCredit>, credits: Credit[]): void {
     const { row, id, stage, closedAt, inWindow, rate, rateFixed } = deal;
     if (deal.leftOut) {
       if (inWindow) acc.leftOut.push(deal.leftOut);
       return;
     }
-    // Own deal, whole, in the rule's currency: its integer micros; else the exact product.
-    const plain = rateFixed === null && credit.share === HUNDRED_SHARE && row[3] !== null;
+    const one = (credit: Credit) => creditedAmount(deal.amount(), fixedOf(credit.share), rateFixed);
+    // Own deal, whole, in the rule's currency: its integer micros; else the exact product (of all
+    // of the rep's shares of it).
+    const plain = credits.length === 1 && rateFixed === null && credits[0].share === HUNDRED_SHARE && row[3] !== null;
     let credited: Fixed | null = null;
-    const exact = () => (credited ??= creditedAmount(deal.amount(), fixedOf(credit.share), rateFixed));
+    const exact = () => (credited ??= credits.length === 1 ? one(credits[0]) : credits.reduce((sum, c) => addFixed(sum, one(c)), FIXED_ZERO));
     if (inWindow && stage === 'won') {
       if (plain) {
         acc.revenueMicros.add(row[3] as number);
@@ -612,15 +695,18 @@ async function creditedFacts(
         if (row[6] === 'new') acc.newRevenue = addFixed(acc.newRevenue, exact());
       }
       acc.wonCount++;
-      // Listed: every deal not simply the rep's own, whole, in the rule's currency (those count as without `credit`).
-      if (credit.type !== 'own' || rate) {
+      // Listed: every credit but the rep's own deal, whole, in the rule's currency (that counts as
+      // without `credit`) — unless the rep also holds another share of it: then its own 100% is
+      // listed too, so the statement (and a spiff × the rep's shares) sees all of it.
+      for (const credit of credits) {
+        if (credit.type === 'own' && !rate && credits.length === 1) continue;
         acc.credited.push({
           deal: id, type: credit.type, share: credit.share, closedAt: closedAt!, amount: row[2] as string, currency: deal.dealCurrency,
-          ...(rate ? { conversion: rate } : {}), credited: plainFixed(exact()),
+          ...(rate ? { conversion: rate } : {}), credited: plainFixed(credits.length === 1 ? exact() : one(credit)),
         });
       }
       for (let i = 0; i < rule.spiffs.length; i++) {
-        if (!deal.passes(spiffTests[i])) continue;
+        if (!deal.passes(spiffTests[i], credits[0].rep)) continue;
         const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
         if (!ids.includes(id)) ids.push(id);
       }
@@ -630,7 +716,7 @@ async function creditedFacts(
     if (stage === 'open' && scanOpen) acc.pipeline = addFixed(acc.pipeline, exact());
     for (let i = 0; i < custom.length; i++) {
       if (!inWindow && closedAt !== null) continue;
-      if (!deal.passes(customTests[i])) continue;
+      if (!deal.passes(customTests[i], credits[0].rep)) continue;
       const value = exact();
       const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
       a.sum = addFixed(a.sum, value);
@@ -654,9 +740,12 @@ async function creditedFacts(
     for (const spiff of rule.spiffs) (acc.spiffDeals[spiff.id] ??= []).sort();
     if (acc.credited.length > 1) acc.credited.sort((a, b) => (a.deal < b.deal ? -1 : a.deal > b.deal ? 1 : a.type < b.type ? -1 : 1));
     if (acc.leftOut.length > 1) acc.leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const notes = chain && !chain.hasReports(rep)
-      ? [`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`]
-      : [];
+    const notes: string[] = [];
+    if (chain && !chain.hasReports(rep)) {
+      notes.push(`${rep.id} (${rep.email ?? 'no email'}) has no reports: \`credit ${rule.credit === 'team' ? 'team' : 'team all levels'}\` credits no deals`);
+    }
+    const loop = chain?.loop(rep.id);
+    if (loop) notes.push(`${rep.id} is in a manager loop (${loop.join(' → ')}): its own deals are not counted as its team's`);
     return {
       window, metrics: values, spiffDeals: acc.spiffDeals, leftOut: acc.leftOut, credited: acc.credited,
       ...(notes.length ? { notes } : {}),

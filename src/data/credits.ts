@@ -101,7 +101,16 @@ export async function importCredits(db: Db, text: string, file: string): Promise
   let inserted = 0;
   // One transaction: a deal's old rows go and its new ones come together, or not at all.
   await importTransaction(db, async (tx) => {
-    const dealIds = [...byDeal.keys()];
+    const dealIds = [...byDeal.keys()].sort();
+    // Two imports of one deal's shares at once must not both delete (nothing yet) and both insert:
+    // that leaves revenue shares of 200%. SQLite runs one writer at a time; on PostgreSQL each
+    // import first locks its deals' rows, in id order (no deadlock), so the second waits, then
+    // deletes what the first wrote: the last import wins, whole.
+    if (tx.dialect === 'postgres') {
+      for (let i = 0; i < dealIds.length; i += 500) {
+        await tx.kysely.selectFrom('deals').select('id').where('id', 'in', dealIds.slice(i, i + 500)).orderBy('id').forUpdate().execute();
+      }
+    }
     for (let i = 0; i < dealIds.length; i += 500) {
       await tx.kysely.deleteFrom('credits').where('deal', 'in', dealIds.slice(i, i + 500)).execute();
     }

@@ -24,6 +24,8 @@ export interface KindSpec {
   schema: ZodType;
   /** A plainly valid row's record exactly as `schema` would return it, or null: ask the schema. */
   fast?: (raw: Record<string, string>) => Record<string, unknown> | null;
+  /** Checks beyond the schema (across fields of the row); problems for this line, empty when fine. */
+  check?: (record: Record<string, unknown>) => { field: string; message: string }[];
   /** The schema enforces every CHECK constraint of the table, so the writer may skip them. */
   checkedBySchema?: boolean;
   /** The stored row of a validated record (all of the table's written columns, in one order). */
@@ -80,7 +82,18 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
     }
     record = result.data as Record<string, unknown>;
   }
+  const more = spec.check?.(record) ?? [];
+  if (more.length) return { ok: false, problems: more.map((p) => ({ file, line, ...p })) };
   return { ok: true, record };
+}
+
+/**
+ * A rep's employment dates in order: an end_date before the start_date is a typo proration would
+ * silently turn into 0 days employed, so the row is refused (the same day is one day employed).
+ */
+export function employmentCheck(record: Record<string, unknown>): { field: string; message: string }[] {
+  const { start_date: start, end_date: end } = record as { start_date?: string | null; end_date?: string | null };
+  return start && end && end < start ? [{ field: 'end_date', message: `${end} is before start_date ${start}` }] : [];
 }
 
 const plainAmount = /^-?\d{1,12}(\.\d{1,6})?$/;

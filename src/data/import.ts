@@ -15,7 +15,7 @@ import { CsvSyntaxError, csvRecords } from './csv.js';
 import { columnsOf, type Db } from './db.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
-import { checkHeader, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+import { checkHeader, employmentCheck, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
 import { repColumns } from './reps.js';
@@ -36,7 +36,7 @@ export type ImportResult =
 
 export const kinds: Record<Exclude<ImportKind, 'credits' | 'rates'>, KindSpec> = {
   reps: {
-    columns: repColumns, required: ['id', 'name', 'email'], schema: RepRecord,
+    columns: repColumns, required: ['id', 'name', 'email'], schema: RepRecord, check: employmentCheck,
     row: (r: RepRecord, now) => ({ ...columnsOf(r, repColumns), updated_at: now }),
   },
   deals: {

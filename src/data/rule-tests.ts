@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { selectIncentives } from '../payouts/rule-selection.js';
-import { CaseFile, compareStatement, type TestCase } from '../payouts/test-case.js';
+import { compareStatement, parseCaseFile, type TestCase } from '../payouts/test-case.js';
 import type { Plan } from '../plan/schema.js';
 import { openDatabase } from './db.js';
 import { formatProblem, importCsv, importKinds } from './import.js';
@@ -51,12 +51,8 @@ export function findCaseFolders(paths: string[]): CaseFolder[] {
 function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; message: string } {
   const json = parseJsonText(readFileSync(folder.file, 'utf8'), folder.file);
   if (!json.ok) return json;
-  const parsed = CaseFile.safeParse(json.value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, message: `${folder.file}: ${issue.path.join('.') || '(case)'}: ${issue.message}` };
-  }
-  return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
+  const parsed = parseCaseFile(json.value);
+  return parsed.ok ? parsed : { ok: false, message: `${folder.file}: ${parsed.message}` };
 }
 
 /** Run every case of one folder against its own temporary data source. */

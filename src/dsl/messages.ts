@@ -110,6 +110,7 @@ export const messages = {
   unknownCredit: m('SF6017', 'error', 'unknown crediting `credit {0}` (splits, overlay splits, all splits, team, team all levels)'),
   unknownProration: m('SF6018', 'error', 'unknown proration `prorate target by {0}` (employment)'),
   noAboveAmountBand: m('SF6020', 'warning', 'no `above` band: nothing more is paid past {0}'),
+  unsupportedStatement: m('SF6021', 'error', '`{0}` is not supported by this version of salesflow ({1}, SPEC "incentive, in depth"): the rule cannot run with it'),
   unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion: write `convert currencies at closing rate`'),
 
   noStopOn: m('SF7001', 'warning', 'sequence "{0}" has no `stop on`: it keeps sending after a reply or unsubscribe'),

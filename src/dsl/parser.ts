@@ -301,7 +301,9 @@ class RuleParser extends ExpressionParser {
 
   convertStatement = this.RULE('convertStatement', (): Statement => {
     const start = this.CONSUME(Kw.convert);
-    const what = this.CONSUME1(T.Identifier);
+    // `convert currency at ...` (singular, a keyword elsewhere) reaches the checker too, which
+    // names the written form and suggests `currencies` (SF6019), instead of a reserved-word error.
+    const what = this.OR([{ ALT: () => this.CONSUME1(T.Identifier) }, { ALT: () => this.CONSUME(Kw.currency) }]);
     this.CONSUME(Kw.at);
     const which = this.CONSUME2(T.Identifier);
     const rate = this.CONSUME3(T.Identifier);

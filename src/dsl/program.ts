@@ -11,6 +11,7 @@ import { keywordNames, tokenize } from './lexer.js';
 import { codeForCurrencyWord } from './money-words.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
+import { dropUnsupported } from './unsupported.js';
 import { isKnownCurrency, knownCurrencies } from './types.js';
 
 export interface SourceFile {
@@ -98,7 +99,17 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       endCol: (t.startColumn ?? 1) + t.image.length, offset: t.startOffset, endOffset: t.startOffset + t.image.length,
     },
   }));
-  const parsed = parseTokens(source.path, lexed.tokens, comments);
+  const unsupported = dropUnsupported(lexed.tokens);
+  for (const { word, what, last } of unsupported.found) {
+    // Tokens carry their start only; none spans lines, so the statement ends where its last token does.
+    const line = word.startLine ?? 1;
+    const span = {
+      file: source.path, line, col: word.startColumn ?? 1, endLine: line,
+      endCol: (last.startColumn ?? 1) + last.image.length, offset: word.startOffset, endOffset: last.startOffset + last.image.length,
+    };
+    bag.report('unsupportedStatement', span, [word.image, what]);
+  }
+  const parsed = parseTokens(source.path, unsupported.tokens, comments);
   for (const problem of parsed.problems) {
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);

@@ -51,8 +51,11 @@ export function statementJson(s: Statement): StatementJson {
  */
 export function statementBasis(s: Statement): { proration: string | null; credited: string[] } {
   const show = (amount: string) => displayMoney(new Decimal(amount), s.currency);
+  // A count or percent target (`measure deals_won`) is prorated too, but is not money.
+  const quantity = s.quantity;
+  const target = quantity === undefined ? show : quantity === 'percent' ? (v: string) => `${v}%` : (v: string) => v;
   return {
-    proration: s.proration ? prorationText(s.proration, show) : null,
+    proration: s.proration ? prorationText(s.proration, target) : null,
     credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), show(c.credited), s.currency)),
   };
 }
@@ -76,7 +79,7 @@ function quantity(value: string | null, currency: string, isMoney: boolean): str
  * One statement as a block of the table: header with measure and attainment, aligned lines,
  * total, rewards, warnings, and a blank line after it.
  */
-export function statementBlock(s: Statement, isMoney = true): string {
+export function statementBlock(s: Statement, isMoney = s.quantity === undefined): string {
   const out: string[] = [];
   const kindWidth = 10;
   const amounts = [...s.lines.map((l) => money(l.amount, s.currency)), money(s.total, s.currency)];

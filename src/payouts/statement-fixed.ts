@@ -19,7 +19,7 @@ import { employmentFraction, prorated } from './proration.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
-  noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  notEmployedWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
 } from './statement-text.js';
 
@@ -189,6 +189,14 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   for (const deal of facts.leftOut) warnings.push(deal.noRateOn ? noRateWarning(deal, cur, deal.noRateOn) : leftOutWarning(deal, cur));
   for (const note of facts.notes ?? []) warnings.push(note);
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
+  if (proration && proration.fraction.startsWith('0/')) {
+    // The date that keeps the rep out of the period; both when they contradict each other.
+    const after = rep.start_date && window && rep.start_date > window.end ? `start_date ${rep.start_date}` : '';
+    const before = rep.end_date && window && rep.end_date < window.start ? `end_date ${rep.end_date}` : '';
+    const dates = after || before || `start_date ${rep.start_date ?? '-'}, end_date ${rep.end_date ?? '-'}`;
+    const shownTarget = rule.target.type === 'money' ? grouped(targetText, cur) : targetText;
+    warnings.push(notEmployedWarning(rep.id, period, dates, shownTarget, measure !== null && measure.units > 0n));
+  }
 
   const priced = new PricedLines(minor);
   if (rule.commission && measure !== null) {
@@ -275,5 +283,6 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     warnings: trimmed(warnings),
     ...(facts.credited ? { credited: facts.credited } : {}),
     ...(proration ? { proration } : {}),
+    ...(rule.measure.type === 'money' ? {} : { quantity: rule.measure.type }),
   };
 }

@@ -59,6 +59,17 @@ export function noRateWarning(deal: { id: string; stage: string; amount: string;
     statementCurrency, ' rate is effective on ', on, ' (import --kind rates)');
 }
 
+/**
+ * `prorate target by employment` for a rep employed none of the period (hired after it, or gone
+ * before it). The SPEC's arithmetic gives a target of 0; it says nothing more, so the statement is
+ * computed as written, and this warning makes sure comp ops look at it: a 0 target puts any
+ * credited measure past every band.
+ */
+export function notEmployedWarning(rep: string, period: string, dates: string, targetShown: string, credited: boolean): string {
+  return flat(rep, ' was not employed in ', period, ' (', dates, '): the target is prorated to ', targetShown,
+    credited ? '; all of the measure credited to this rep falls past the last band bound' : '');
+}
+
 export function undefinedMeasureWarning(metric: string, period: string): string {
   return `${metric} is not defined for ${period}: no commission`;
 }
@@ -109,7 +120,8 @@ export function creditedText(
   creditedShown: string,
   statementCurrency: string,
 ): string {
-  const share = c.share === '100' ? '' : `${c.share}% `;
+  // An own or team deal counts whole; a revenue or overlay share always names its percent, 100% too.
+  const share = c.share === '100' && (c.type === 'own' || c.type === 'team') ? '' : `${c.share}% `;
   const rate = c.conversion ? flat(' at ', c.conversion.rate, ' ', c.currency, '→', statementCurrency, ' (rate from ', c.conversion.from, ')') : '';
   return flat(c.deal, ' (', c.closedAt, '): ', share, creditLabels[c.type], ' of ', amountShown, rate, ' = ', creditedShown);
 }

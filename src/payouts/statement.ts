@@ -59,6 +59,8 @@ export const Statement = z.object({
     /** Amount band bounds as prorated, in band order. */
     bounds: z.array(amountText).optional(),
   }).optional(),
+  /** Set when the measure (and target) is a count or a percent, not money, so it is never shown as money. */
+  quantity: z.enum(['number', 'percent']).optional(),
 });
 export type Statement = z.infer<typeof Statement>;
 

@@ -3,15 +3,22 @@
 // expected statement with the computed one, and a readable diff of the lines.
 import { z } from 'zod';
 import { Decimal } from '../money/index.js';
-import { LineKind, type Statement } from './statement.js';
+import type { Statement } from './statement.js';
 
 const amount = z
   .union([z.string(), z.number()])
   .transform((v) => String(v))
   .refine((v) => /^-?\d+(\.\d+)?$/.test(v), { message: 'expected a decimal amount like "15500.00"' });
 
+/**
+ * Every line kind of SPEC §8, not only those this version computes: a case written from the SPEC
+ * that expects a `draw` line then fails as a line mismatch (expected against actual), which says
+ * what differs, instead of as an unreadable case file.
+ */
+const ExpectedKind = z.enum(['commission', 'bonus', 'spiff', 'cap', 'clawback', 'draw', 'recovery', 'adjustment']);
+
 export const ExpectedLine = z.object({
-  kind: LineKind,
+  kind: ExpectedKind,
   amount,
   /** Optional: text the line's description must contain. */
   description: z.string().optional(),
@@ -39,8 +46,19 @@ export const TestCase = z.object({
 });
 export type TestCase = z.infer<typeof TestCase>;
 
-/** A `case.json` holds one case or an array of cases over the same fixture. */
-export const CaseFile = z.union([TestCase, z.array(TestCase).min(1)]);
+/**
+ * A `case.json` holds one case or an array of cases over the same fixture. Parsed as the one or
+ * the other by the JSON's shape (not as a union, whose error would only say "Invalid input"), so
+ * a problem is named where it is: `[2].expect.lines[0].kind: ...`.
+ */
+export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | { ok: false; message: string } {
+  const parsed = Array.isArray(json) ? z.array(TestCase).min(1, 'expected at least one case').safeParse(json) : TestCase.safeParse(json);
+  if (parsed.success) return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
+  const issue = parsed.error.issues[0];
+  const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  const where = Array.isArray(json) && typeof issue.path[0] === 'number' ? `case ${at}` : at || '(case)';
+  return { ok: false, message: `${where}: ${issue.message}` };
+}
 
 export interface Mismatch {
   /** Human lines explaining what differs, indented by the caller. */

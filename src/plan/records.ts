@@ -37,9 +37,9 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 const isoDate = z
   .string()
   .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-03-31')
-  // Only a date in the right shape can be a wrong day: "01/02/2026" gets one message, not two.
-  .refine((v) => !/^\d{4}-\d{2}-\d{2}$/.test(v) || isCalendarDate(v), { message: 'not a calendar date (no such day in that month)' });
+  // Not a date at all is one problem, not also "no such day in that month".
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
+  .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
 const optionalText = z.string().nullish().transform((v) => (v === undefined || v === '' ? null : v));
 const email = z.string().trim().email('expected an email address');
 const optionalEmail = z

@@ -10,7 +10,8 @@ import { RateTable } from '../../src/data/rates.js';
 import { getRep } from '../../src/data/reps.js';
 import { gatherFacts } from '../../src/data/facts.js';
 import { listReps } from '../../src/data/reps.js';
-import { specRule } from '../payouts/spec-rule.js';
+import { statementsForPeriod } from '../../src/data/period-statements.js';
+import { bin, field, metric, num, specRule, str, usd } from '../payouts/spec-rule.js';
 import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 
 const REPS = `id,name,email,manager,start_date,end_date
@@ -139,8 +140,16 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await getRep(db, 'r2')).toMatchObject({ start_date: '2024-01-01', end_date: '2026-02-15' });
       expect(await getRep(db, 'r1')).toMatchObject({ end_date: null });
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-13-01\n')).toEqual([
-        expect.stringMatching(/^reps\.csv:2: end_date: /),
+        'reps.csv:2: end_date: not a calendar date (no such day in that month)',
       ]);
+      // A timestamp is not a date: one problem, not also "no such day in that month".
+      expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-01-31T17:00:00Z\n')).toEqual([
+        'reps.csv:2: end_date: expected a date like 2026-03-31',
+      ]);
+      // Leaving before starting is a typo, not 0 days employed; leaving on the first day is one day.
+      expect(await problems(db, 'reps', 'id,name,email,start_date,end_date\nr4,Kay,kay@acme.example,2026-02-01,2026-02-01\nr5,Lin,lin@acme.example,2026-03-01,2026-02-01\n'))
+        .toEqual(['reps.csv:3: end_date: 2026-02-01 is before start_date 2026-03-01']);
+      expect(await getRep(db, 'r4')).toBeNull();
     });
   });
 
@@ -164,6 +173,95 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const ada = team.facts.get('r1')!;
       expect(ada.metrics.revenue).toEqual({ type: 'money', amount: '56172.839', currency: 'USD' });
       expect(team.facts.get('r3')!.notes).toEqual(['r3 (alan@acme.example) has no reports: `credit team` credits no deals']);
+      await db.close();
+    });
+
+    it('with conversion, `deal.amount` compared with money in the deal\'s own currency reads its own amount', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12345678,2026-02-01\n')).toEqual([]);
+      const money = (amount: string, currency: string) => ({ kind: 'literal', type: 'money', currency, value: { type: 'money', value: { amount, currency } } }) as const;
+      const spiff = (id: string, amount: string, currency: string) => ({
+        id, amount: { amount: '10', currency: 'USD' }, where: bin('>=', field('deal', 'amount', 'money'), money(amount, currency)), description: `spiff where deal.amount >= ${amount} ${currency}`,
+      });
+      // Grace's D2: 50,000 EUR, 56,172.839 USD converted.
+      const rule = specRule({ reps: null, convert: 'closing_rate', bonuses: [], spiffs: [spiff('eur40', '40000', 'EUR'), spiff('eur60', '60000', 'EUR'), spiff('usd56', '56000', 'USD'), spiff('usd57', '57000', 'USD')] });
+      const run = await statementsForPeriod(db, rule, '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const grace = run.statements.find((s) => s.rep === 'r2')!;
+      expect(grace.lines.filter((l) => l.kind === 'spiff').map((l) => l.description.split(':')[0])).toEqual([
+        'spiff where deal.amount >= 40000 EUR', 'spiff where deal.amount >= 56000 USD',
+      ]);
+      await db.close();
+    });
+
+    it('a manager loop: team all levels ends, each rep gets the other\'s deal, never its own, and both statements warn', async () => {
+      const db = await crm(t);
+      // Ada and Grace manage each other; Alan reports to Ada.
+      await db.kysely.updateTable('reps').set({ manager: 'grace@acme.example' }).where('id', '=', 'r1').execute();
+      await db.kysely.updateTable('reps').set({ manager: 'ada@acme.example' }).where('id', 'in', ['r2', 'r3']).execute();
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n')).toEqual([]);
+      const run = await statementsForPeriod(db, specRule({ reps: null, credit: 'team_all_levels', convert: 'closing_rate' }), '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const by = new Map(run.statements.map((s) => [s.rep, s]));
+      // Ada: Grace's 50,000 EUR × 1.1; Grace: Ada's 100,000 (and Alan's none).
+      expect([by.get('r1')!.measure, by.get('r2')!.measure]).toEqual(['55000.00', '100000.00']);
+      expect(by.get('r1')!.warnings).toEqual(['r1 is in a manager loop (r1 → r2 → r1): its own deals are not counted as its team\'s']);
+      expect(by.get('r2')!.warnings).toEqual(['r2 is in a manager loop (r2 → r1 → r2): its own deals are not counted as its team\'s']);
+      expect(by.get('r3')!.warnings).toEqual(['r3 (alan@acme.example) has no reports: `credit team all levels` credits no deals']);
+      await db.close();
+    });
+
+    it('a spiff whose `where` reads `rep` is about the rep paid: the share\'s rep, the manager of a team deal', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,60\nD1,r3,40\n')).toEqual([]);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n')).toEqual([]);
+      const spiffFor = (name: string) => [{
+        id: 'spiff-1', amount: { amount: '100', currency: 'USD' }, where: bin('=', field('rep', 'name'), str(name)), description: `spiff 100 USD per deal where rep.name = "${name}"`,
+      }];
+      const spiffs = async (rule: ReturnType<typeof specRule>) => {
+        const run = await statementsForPeriod(db, rule, '2026-Q1');
+        if (!run.ok) throw new Error(run.message);
+        return run.statements.map((s) => [s.rep, s.lines.filter((l) => l.kind === 'spiff').map((l) => l.amount)]);
+      };
+      // Alan holds 40% of Ada's deal D1: his statement pays 40% of the spiff, Ada's none.
+      expect(await spiffs(specRule({ reps: null, credit: 'splits', spiffs: spiffFor('Alan') })))
+        .toEqual([['r1', []], ['r2', []], ['r3', ['40.00']]]);
+      // Ada manages Grace: Grace's converted deal D2 pays Ada's team spiff.
+      await db.kysely.updateTable('reps').set({ manager: 'ada@acme.example' }).where('id', '=', 'r2').execute();
+      expect(await spiffs(specRule({ reps: null, credit: 'team', convert: 'closing_rate', spiffs: spiffFor('Ada') })))
+        .toEqual([['r1', ['100.00']], ['r2', []], ['r3', []]]);
+      await db.close();
+    });
+
+    it('all splits: a rep with a revenue and an overlay share of one deal counts it once, at both shares', async () => {
+      const db = await crm(t);
+      // Ada holds 60% revenue and 10% overlay of D1; Grace has her own EUR deal D2 and a 5% overlay on it.
+      const shares = 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r3,40,revenue\nD1,r1,10,overlay\nD2,r2,5,overlay\n';
+      expect(await problems(db, 'credits', shares)).toEqual([]);
+      const largest = {
+        name: 'largest', aggregate: 'max', entity: 'deal', field: 'amount', where: null, type: 'money',
+        source: { file: 'rules/m.rules', line: 1 },
+      } as const;
+      const rule = specRule({
+        reps: null,
+        credit: 'all',
+        metrics: { largest },
+        bonuses: [
+          { id: 'bonus-1', amount: { amount: '1000', currency: 'USD' }, when: bin('>=', metric('deals_won'), num('2')), description: 'bonus 1000 USD when deals_won >= 2' },
+          { id: 'bonus-2', amount: { amount: '1', currency: 'USD' }, when: bin('>=', metric('largest', 'money'), usd('70000')), description: 'bonus 1 USD when largest >= 70000 USD' },
+        ],
+        spiffs: [{ id: 'spiff-1', amount: { amount: '250', currency: 'USD' }, where: null, description: 'spiff 250 USD per deal' }],
+        rewards: [],
+      });
+      const run = await statementsForPeriod(db, rule, '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const ada = run.statements.find((s) => s.rep === 'r1')!;
+      expect(ada.measure).toBe('70000.00');
+      // One deal won, not two; its credit to her is 70,000 (the largest); the spiff pays 250 × 70%.
+      expect(ada.lines.map((l) => [l.kind, l.amount])).toEqual([['commission', '5600.00'], ['bonus', '1.00'], ['spiff', '175.00']]);
+      expect(ada.credited?.map((c) => [c.deal, c.type, c.share])).toEqual([['D1', 'overlay', '10'], ['D1', 'revenue', '60']]);
+      // Grace's foreign deal is left out once, not once per credit.
+      expect(run.statements.find((s) => s.rep === 'r2')!.warnings).toEqual([expect.stringMatching(/^deal D2 \(won, 50000 EUR\) is left out/)]);
       await db.close();
     });
   });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { column, countOf, IMPORT_LOCK_KEY, latestVersion, openDatabase, scalar, schemaVersion, sql } from '../../src/data/db.js';
 import { dealsByContact, getDeal } from '../../src/data/deals.js';
+import { streamRows } from '../../src/data/dialect.js';
 import { countEvents, getEvent, recordEventOnce } from '../../src/data/events.js';
 import { formatProblem, importCsv } from '../../src/data/import.js';
 import { getLead, getLeadsByEmail } from '../../src/data/leads.js';
@@ -289,6 +290,32 @@ forEachDialect('data layer', (target) => {
       await admin.close();
     });
   }
+
+  it('a streamed read is planned for all of its rows, as every caller reads to the end (PostgreSQL: cursor_tuple_fraction 1, not the first tenth)', async () => {
+    const db = await openDatabase(await target.fresh());
+    const seen: unknown[] = [];
+    const query = (target.dialect === 'postgres' ? sql`SELECT current_setting('cursor_tuple_fraction')` : sql`SELECT '1'`).compile(db.kysely);
+    for await (const batch of streamRows(db, query)) seen.push(...batch.map((row) => row[0]));
+    // PostgreSQL plans a cursor for its first rows unless told otherwise; every stream reads to the end.
+    expect(seen.map(Number)).toEqual([1]);
+    await db.close();
+  });
+
+  it('four processes re-importing one deal\'s shares at once: the deal keeps one import\'s shares whole, never a mix', async () => {
+    const url = await target.fresh();
+    const db = await openDatabase(url);
+    const reps = ['id,name,email', ...['r0', 'r1', 'r2', 'r3', 'r9'].map((r) => `${r},Rep ${r},${r}@acme.example`)].join('\n');
+    for (const [kind, text] of [['reps', reps], ['deals', 'id,rep,amount,currency,stage,closed_at\nD1,r0,1000,USD,won,2026-02-01\n']] as const) {
+      const r = await importCsv(db, kind, text, `${kind}.csv`);
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    }
+    for (let round = 0; round < 3; round++) {
+      expect(await race(url, 'credits', 4)).toEqual([true, true, true, true]);
+      const rows = await db.kysely.selectFrom('credits').select(['rep', 'share', 'type']).where('deal', '=', 'D1').orderBy('type').orderBy('rep').execute();
+      expect(rows).toEqual([{ rep: 'r9', share: '10', type: 'overlay' }, { rep: expect.stringMatching(/^r[0-3]$/), share: '100', type: 'revenue' }]);
+    }
+    await db.close();
+  });
 
   it('six processes recording the same ledger row, event and outbox send at once: exactly one wins each', async () => {
     const url = await target.fresh();

@@ -50,6 +50,7 @@ const bad: [string, string, string, number, number, string | undefined][] = [
   ['an unknown crediting', '  credit everyone', 'SF6017', 6, 3, undefined],
   ['a misspelt proration', '  prorate target by employmnt', 'SF6018', 6, 21, 'employment'],
   ['a misspelt conversion', '  convert currencies at closing rates', 'SF6019', 6, 3, 'convert currencies at closing rate'],
+  ['a conversion in the singular (`currency` is a keyword)', '  convert currency at closing rate', 'SF6019', 6, 3, 'convert currencies at closing rate'],
 ];
 
 describe('incentive, in depth: diagnostics', () => {
@@ -67,6 +68,22 @@ describe('incentive, in depth: diagnostics', () => {
   it('names the last amount bound when there is no `above` band (a warning)', () => {
     const d = diagnose(incentive(bands('up to 150_000 USD pay 4%'))).find((x) => x.code === 'SF6020');
     expect(d).toMatchObject({ severity: 'warning', message: 'no `above` band: nothing more is paid past 150000 USD' });
+  });
+
+  it('draw, clawback and disputes (not run by this version) are one error each, no cascade, and the rule does not compile', async () => {
+    const source = incentive([
+      '  draw 3000 USD per period recoverable for 2 periods',
+      '  clawback within 90 days when deal.stage = "lost"',
+      '  disputes to "comp-ops@acme.example" within 10 days',
+      bands('up to 100% pay 8%', 'above pay 10%'),
+    ].join('\n'));
+    const errors = diagnose(source).filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([['SF6021', 6, 3, 53], ['SF6021', 7, 3, 51], ['SF6021', 8, 3, 53]]);
+    expect(errors[0].message).toBe('`draw` is not supported by this version of salesflow (draws, SPEC "incentive, in depth"): the rule cannot run with it');
+    expect((await compile(source)).plan).toBeNull();
+    // A metric that happens to be called `draw` is still a metric.
+    expect(diagnose('metric draw = count(deal) where deal.stage = "won"\n' + incentive(`  bonus 5 USD when\n    draw >= 2\n${bands('above pay 1%')}`))
+      .filter((d) => d.severity === 'error')).toEqual([]);
   });
 
   it('gives `credit`, `prorate` and `convert` once per rule', () => {

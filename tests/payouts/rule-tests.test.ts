@@ -1,12 +1,13 @@
-
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// `salesflow test` case folders run against a hand-written plan: passing cases, the diff of a
+// failing one, fixtures that do not import, and case files that do not read.
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findCaseFolders, runCaseFolder } from '../../src/data/rule-tests.js';
 import { diffLines } from '../../src/payouts/test-case.js';
 import type { Plan } from '../../src/plan/schema.js';
+import { tempDir } from '../data/tmp.js';
 import { specRule } from './spec-rule.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -47,19 +48,31 @@ describe('rule test cases', () => {
     expect(result.report.join('\n')).toMatch(/tests\/fixtures\/cases\/bad-fixture\/deals\.csv:2: amount: expected a plain decimal/);
   });
 
+  it('a case file that does not read names the case and the field; a SPEC line kind this plan does not pay is a line mismatch', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    const run = async (cases: unknown) => { writeFileSync(file, JSON.stringify(cases)); return runCaseFolder(plan, { dir, file }, root); };
+    const ok = { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '15500' } };
+    const [bad] = await run([ok, { ...ok, expect: { lines: [{ kind: 'drawx', amount: '1' }] } }]);
+    expect(bad.ok).toBe(false);
+    expect(bad.report.join('\n')).toMatch(/case\.json: case \[2\]\.expect\.lines\[0\]\.kind: .*"draw"/);
+    const [single] = await run({ ...ok, expect: { total: 'abc' } });
+    expect(single.report).toEqual([expect.stringMatching(/case\.json: expect\.total: expected a decimal amount/)]);
+    const [draw] = await run({ ...ok, expect: { lines: [{ kind: 'draw', amount: '3000' }] } });
+    expect(draw.ok).toBe(false);
+    expect(draw.report.join('\n')).toMatch(/^ {2}- draw +3000\.00$/m);
+  });
+
   it('a case file with a JSON mistake is reported at its line and column (not "at position N"); a byte-order mark is fine', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'salesflow-case-'));
-    try {
-      const file = join(dir, 'case.json');
-      writeFileSync(file, '[{"name": "x",\n "rule": "AE commission FY26"');
-      const [broken] = await runCaseFolder(plan, { dir, file }, dir);
-      expect(broken.report).toEqual([`${file}:2:30: not valid JSON: Expected ',' or '}' after property value`]);
-      writeFileSync(file, '\ufeff[{"name": "bom", "rule": "AE commission FY26", "period": "2026-Q1", "rep": "nobody", "expect": {"total": "0.00"}}]');
-      const [bom] = await runCaseFolder(plan, { dir, file }, dir);
-      expect(bom.report.join('\n')).not.toContain('not valid JSON');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir();
+    const file = join(dir, 'case.json');
+    writeFileSync(file, '[{"name": "x",\n "rule": "AE commission FY26"');
+    const [broken] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(broken.report).toEqual([`${file}:2:30: not valid JSON: Expected ',' or '}' after property value`]);
+    writeFileSync(file, '\ufeff[{"name": "bom", "rule": "AE commission FY26", "period": "2026-Q1", "rep": "nobody", "expect": {"total": "0.00"}}]');
+    const [bom] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(bom.report.join('\n')).not.toContain('not valid JSON');
   });
 
   it('diffs lists by their longest common run', async () => {

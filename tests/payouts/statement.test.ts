@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { computeStatement, Statement } from '../../src/payouts/statement.js';
 import type { StatementFacts } from '../../src/payouts/facts.js';
 import type { RepRecord } from '../../src/plan/records.js';
-import { specRule } from './spec-rule.js';
+import { statementBlock } from '../../src/payouts/render.js';
+import { statementSection } from '../../src/server/pages/statement.js';
+import { bin, pct, specRule } from './spec-rule.js';
 
 const rep: RepRecord = {
   id: 'r1', name: 'Ada Lovelace', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
@@ -115,5 +117,65 @@ describe('warnings', () => {
     const s = computeStatement(rule, rep, '2026-Q1', facts('150000'));
     expect(s.total).toBe('10000.00');
     expect(s.warnings.join('\n')).toContain('no "above" band');
+  });
+});
+
+describe('prorate target by employment', () => {
+  const prorating = specRule({ cap: null, bonuses: [], prorate: 'employment' });
+
+  it('a hire in the period gets the fraction of days and no warning', () => {
+    const s = computeStatement(prorating, { ...rep, start_date: '2026-02-15' }, '2026-Q1', facts('50000'));
+    expect(s.target).toBe('50000.00');
+    expect(s.proration).toMatchObject({ fraction: '45/90' });
+    expect(s.warnings).toEqual([]);
+  });
+
+  it('a count target (measure deals_won) is prorated as a count, not shown as money', () => {
+    const counting = specRule({
+      cap: null, bonuses: [], spiffs: [], prorate: 'employment', commission: null,
+      measure: { metric: 'deals_won', builtin: true, type: 'number' }, target: { type: 'number', value: '10' },
+      rewards: [{ id: 'reward-1', reward: 'Trip', when: bin('>=', { kind: 'attainment', type: 'percent' }, pct('100')), description: 'reward "Trip" when attainment >= 100%' }],
+    });
+    const s = computeStatement(counting, { ...rep, start_date: '2026-01-15' }, '2026-01', facts('0', 6, [], { window: { start: '2026-01-01', end: '2026-01-31' } }));
+    expect(s.target).toBe('5.48');
+    expect(s.rewards).toEqual(['Trip']);
+    expect(statementBlock(s)).toContain('\n  prorated   target 10 × 17/31 days employed = 5.48\n');
+    // The approval page says the same: a count, not money.
+    const page = statementSection(s).toString();
+    expect(page).toContain('<dt>Target</dt><dd>5.48 <span');
+    expect(page).toContain('(target 10 × 17/31 days employed = 5.48)');
+  });
+
+  it('the approval page shows a JPY measure and target as money (no minor units, no decimal point)', () => {
+    const yen = specRule({ currency: 'JPY', target: { type: 'money', value: { amount: '1000000', currency: 'JPY' } }, cap: null, bonuses: [], spiffs: [], rewards: [] });
+    const s = computeStatement(yen, rep, '2026-Q1', { ...facts('0'), metrics: { revenue: { type: 'money', amount: '23057067', currency: 'JPY' } } });
+    const page = statementSection(s).toString();
+    expect(page).toContain('<dd>23,057,067 JPY</dd>');
+    expect(page).toContain('<dt>Target</dt><dd>1,000,000 JPY</dd>');
+  });
+
+  it('a rep employed none of the period: target 0, and the statement says why and what it does to the bands', () => {
+    const hired = computeStatement(prorating, { ...rep, start_date: '2026-04-01' }, '2026-Q1', facts('1000'));
+    expect(hired.target).toBe('0.00');
+    expect(hired.proration).toMatchObject({ fraction: '0/90' });
+    expect(hired.warnings).toEqual(['r1 was not employed in 2026-Q1 (start_date 2026-04-01): the target is prorated to 0.00 USD; all of the measure credited to this rep falls past the last band bound']);
+    const gone = computeStatement(prorating, { ...rep, start_date: '2020-01-01', end_date: '2025-12-31' }, '2026-Q1', facts('0', 0));
+    expect(gone.total).toBe('0.00');
+    expect(gone.warnings).toEqual(['r1 was not employed in 2026-Q1 (end_date 2025-12-31): the target is prorated to 0.00 USD']);
+  });
+});
+
+describe('credited deals on the statement', () => {
+  it('a revenue or overlay share names its percent, 100% too; an own or team deal counts whole', () => {
+    const credited = [
+      { deal: 'D1', type: 'overlay', share: '100', closedAt: '2026-02-01', amount: '80000', currency: 'USD', credited: '80000' },
+      { deal: 'D2', type: 'revenue', share: '100', closedAt: '2026-02-02', amount: '1000', currency: 'USD', credited: '1000' },
+      { deal: 'D3', type: 'team', share: '100', closedAt: '2026-02-03', amount: '500', currency: 'USD', credited: '500' },
+    ] as const;
+    const s = computeStatement(specRule({ credit: 'all' }), rep, '2026-Q1', facts('81000', 2, [], { credited: [...credited] }));
+    const block = statementBlock(s);
+    expect(block).toContain('  credited   D1 (2026-02-01): 100% overlay share of 80,000.00 USD = 80,000.00 USD\n');
+    expect(block).toContain('  credited   D2 (2026-02-02): 100% revenue share of 1,000.00 USD = 1,000.00 USD\n');
+    expect(block).toContain('  credited   D3 (2026-02-03): team deal of 500.00 USD = 500.00 USD\n');
   });
 });

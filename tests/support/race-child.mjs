@@ -50,6 +50,10 @@ if (op === 'migrate') {
     const csv = `id,rep,name,amount,currency,stage\n${ids.map((id) => `${id},r1,writer ${who},100.00,USD,won`).join('\n')}\n`;
     const imported = await importCsv(db, 'deals', csv, `writer-${who}.csv`);
     result = imported.ok ? { inserted: imported.inserted, updated: imported.updated } : imported.problems;
+  } else if (op === 'credits') {
+    // A re-import of deal D1's revenue shares: 100% to rep r<who>, with a 10% overlay for r9.
+    const r = await importCsv(db, 'credits', `deal,rep,share,type\nD1,r${who},100,revenue\nD1,r9,10,overlay\n`, `credits-${who}.csv`);
+    result = r.ok;
   } else throw new Error(`unknown op ${op}`);
   await db.close();
 }

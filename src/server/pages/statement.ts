@@ -3,6 +3,7 @@
 // computed (src/payouts), never recomputed here.
 import { dec, displayMoney } from '../../money/index.js';
 import { statementBasis } from '../../payouts/render.js';
+import { minorUnits } from '../../plan/catalog.js';
 import { Statement } from '../../payouts/statement.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -19,8 +20,11 @@ export function statementSection(raw: unknown): SafeHtml {
   }
   const s = parsed.data;
   const money = (amount: string) => displayMoney(dec(amount), s.currency);
-  const measure = s.measure === null ? 'not defined' : /^\d/.test(s.measure) && s.measure.includes('.') ? money(s.measure) : s.measure;
-  const target = s.target.includes('.') ? money(s.target) : s.target;
+  // Money unless the statement says its measure is a count or percent; statements recorded before
+  // it said so: money when it has decimals, or in a currency without minor units (JPY).
+  const isMoney = (text: string) => s.quantity === undefined && (text.includes('.') || minorUnits(s.currency) === 0);
+  const measure = s.measure === null ? 'not defined' : isMoney(s.measure) ? money(s.measure) : s.measure;
+  const target = isMoney(s.target) ? money(s.target) : s.target;
   const rows = s.lines.map(
     (line) => html`<tr class="${line.kind === 'cap' ? 'cut' : ''}">
 <td><span class="kind">${kindLabels[line.kind] ?? line.kind}</span></td>

@@ -194,5 +194,6 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     total: total.toFixed(minor),
     rewards,
     warnings,
+    ...(rule.measure.type === 'money' ? {} : { quantity: rule.measure.type }),
   };
 }
