@@ -1,7 +1,7 @@
 // The header-and-rows part of a CSV import shared by the kinds that are not §4 entities
 // (credits, rates): the header must name known columns once each and every required one; each
 // row becomes a record of trimmed non-empty values with its line. Problems carry FILE:LINE.
-import { otherSeparatorProblem, parseCsv } from './csv.js';
+import { otherSeparatorProblem, parseCsv, unknownColumnMessage } from './csv.js';
 import type { ImportProblem } from './import.js';
 
 export interface CsvRow { line: number; values: Record<string, string> }
@@ -19,7 +19,7 @@ export function readCsvRows(text: string, file: string, kind: string, columns: r
   const problems: ImportProblem[] = [];
   names.forEach((name, i) => {
     if (!columns.includes(name)) {
-      problems.push({ file, line: header.line, field: null, message: `unknown column "${name}" for ${kind}; the columns are ${columns.join(', ')}` });
+      problems.push({ file, line: header.line, field: null, message: unknownColumnMessage(name, kind, columns) });
     } else if (names.indexOf(name) !== i) {
       problems.push({ file, line: header.line, field: null, message: `column "${name}" appears twice` });
     }

@@ -156,6 +156,17 @@ export function otherSeparatorProblem(header: readonly string[]): string | null 
   return `the header is one column ${JSON.stringify(header[0])}: the file is separated by ${separator}, and salesflow reads comma-separated CSV (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
 }
 
+/**
+ * The problem with a header column that is not one of `columns`. Spreadsheet headers are often
+ * written as words ("Start Date", "closed-at"): when the name with spaces and hyphens as `_` is a
+ * column, the message says which.
+ */
+export function unknownColumnMessage(name: string, kind: string, columns: readonly string[]): string {
+  const meant = name.replace(/[\s-]+/g, '_');
+  const hint = meant !== name && columns.includes(meant) ? ` (did you mean ${meant}?)` : '';
+  return `unknown column "${name}" for ${kind}${hint}; the columns are ${columns.join(', ')}`;
+}
+
 /** Quote a field when it holds a comma, quote, CR or LF, or starts/ends with spaces. */
 export function csvField(value: string | null | undefined): string {
   const text = value ?? '';

@@ -7,7 +7,7 @@
 // row it does not accept goes through the schema, so every message still comes from the schema.
 import { z, type ZodType } from 'zod';
 import { isCalendarDate } from '../plan/records.js';
-import { otherSeparatorProblem } from './csv.js';
+import { otherSeparatorProblem, unknownColumnMessage } from './csv.js';
 import { toMicros } from './micros.js';
 
 export interface ImportProblem {
@@ -44,7 +44,7 @@ export function checkHeader(kind: string, spec: KindSpec, names: readonly string
   const seen = new Set<string>();
   for (const name of names) {
     if (!spec.columns.includes(name)) {
-      problems.push({ file, line, field: null, message: `unknown column "${name}" for ${kind}; the columns are ${spec.columns.join(', ')}` });
+      problems.push({ file, line, field: null, message: unknownColumnMessage(name, kind, spec.columns) });
     } else if (seen.has(name)) {
       problems.push({ file, line, field: null, message: `column "${name}" appears twice` });
     }

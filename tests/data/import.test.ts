@@ -66,6 +66,11 @@ describe('CSV import', () => {
     const zones = await importCsv(db, 'reps', 'id,name,email,timezone\nz1,A,z1@x.example,europe/berlin\nz2,B,z2@x.example,US/Pacific\nz3,C,z3@x.example,utc\n', 'zones.csv');
     expect(zones).toMatchObject({ ok: true, inserted: 3 });
     expect([await getRep(db, 'z1'), await getRep(db, 'z2'), await getRep(db, 'z3')].map((r) => r?.timezone)).toEqual(['Europe/Berlin', 'US/Pacific', 'UTC']);
+    // A header written as words: the column meant is named.
+    const spoken = await importCsv(db, 'reps', 'id,name,email,Start Date\nr1,A,a@x.example,2026-01-05\n', 'reps.csv');
+    expect(spoken.ok ? [] : spoken.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^reps\.csv:1: unknown column "start date" for reps \(did you mean start_date\?\); the columns are id, name/),
+    ]);
     // A file Excel saved with semicolons (or tabs): one message that says so, not "unknown column".
     for (const [kind, text] of [['reps', 'id;name;email\nr1;A;a@x.example\n'], ['credits', 'deal;rep;share\n'], ['leads', 'id\temail\n']] as const) {
       const semi = await importCsv(db, kind, text, 'excel.csv');
