@@ -280,4 +280,10 @@ export function columnsOf<C extends string>(record: object, columns: readonly C[
   return Object.fromEntries(columns.map((c) => [c, values[c] ?? null])) as Record<C, unknown>;
 }
 
+/** An ON CONFLICT update set without the columns in `keep` (left as stored). */
+export function withoutKept<T extends Record<string, unknown>>(set: T, keep: readonly string[]): T {
+  if (keep.length === 0) return set;
+  return Object.fromEntries(Object.entries(set).filter(([column]) => !keep.includes(column))) as T;
+}
+
 export { sql };

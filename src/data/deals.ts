@@ -2,7 +2,7 @@
 // int64 so metrics sum it in SQL exactly.
 import { sql } from 'kysely';
 import type { DealRecord } from '../plan/records.js';
-import { columnsOf, type Db } from './db.js';
+import { columnsOf, withoutKept, type Db } from './db.js';
 import { toMicros } from './micros.js';
 import type { UpsertOutcome } from './reps.js';
 import type { DealsTable } from './schema.js';
@@ -19,16 +19,22 @@ export function dealRow(deal: DealRecord, now: string): DealsTable {
   return { ...columnsOf(deal, dealColumns), amount_micros: micros.micros.toString(), updated_at: now } as DealsTable;
 }
 
-export async function upsertDeal(db: Db, deal: DealRecord, now = new Date().toISOString()): Promise<UpsertOutcome> {
+/**
+ * Insert or update a deal. `keep`: fields the sender left out, which an update leaves as stored (the
+ * database keeps them, so a concurrent writer's value of such a field is never overwritten by this one).
+ */
+export async function upsertDeal(db: Db, deal: DealRecord, now = new Date().toISOString(), keep: readonly string[] = []): Promise<UpsertOutcome> {
   const row = dealRow(deal, now);
   const exists = await db.kysely.selectFrom('deals').select('id').where('id', '=', deal.id).executeTakeFirst();
+  // The integer micros go with the amount they are of.
+  const kept = keep.includes('amount') ? [...keep, 'amount_micros'] : keep;
   await db.kysely.insertInto('deals').values(row)
-    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => withoutKept({
       rep: eb.ref('excluded.rep'), name: eb.ref('excluded.name'), amount: eb.ref('excluded.amount'),
       currency: eb.ref('excluded.currency'), stage: eb.ref('excluded.stage'), product: eb.ref('excluded.product'),
       type: eb.ref('excluded.type'), source: eb.ref('excluded.source'), closed_at: eb.ref('excluded.closed_at'),
       contact: eb.ref('excluded.contact'), amount_micros: eb.ref('excluded.amount_micros'), updated_at: eb.ref('excluded.updated_at'),
-    })))
+    }, kept)))
     .execute();
   return exists ? 'updated' : 'inserted';
 }

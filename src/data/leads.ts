@@ -1,20 +1,24 @@
 // The leads store. Rows are LeadRecord exactly.
 import { sql } from 'kysely';
 import type { LeadRecord } from '../plan/records.js';
-import { columnsOf, type Db } from './db.js';
+import { columnsOf, withoutKept, type Db } from './db.js';
 import type { UpsertOutcome } from './reps.js';
 import type { LeadsTable } from './schema.js';
 
 export const leadColumns = ['id', 'name', 'email', 'company', 'source', 'stage', 'owner', 'timezone', 'score'] as const;
 
-export async function upsertLead(db: Db, lead: LeadRecord, now = new Date().toISOString()): Promise<UpsertOutcome> {
+/**
+ * Insert or update a lead. `keep`: fields the sender left out, which an update leaves as stored (the
+ * database keeps them, so a concurrent writer's value of such a field is never overwritten by this one).
+ */
+export async function upsertLead(db: Db, lead: LeadRecord, now = new Date().toISOString(), keep: readonly string[] = []): Promise<UpsertOutcome> {
   const exists = await db.kysely.selectFrom('leads').select('id').where('id', '=', lead.id).executeTakeFirst();
   await db.kysely.insertInto('leads').values({ ...columnsOf(lead, leadColumns), updated_at: now } as LeadsTable)
-    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => withoutKept({
       name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), company: eb.ref('excluded.company'),
       source: eb.ref('excluded.source'), stage: eb.ref('excluded.stage'), owner: eb.ref('excluded.owner'),
       timezone: eb.ref('excluded.timezone'), score: eb.ref('excluded.score'), updated_at: eb.ref('excluded.updated_at'),
-    })))
+    }, keep)))
     .execute();
   return exists ? 'updated' : 'inserted';
 }

@@ -54,8 +54,10 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
 
   // The entity first: a sequence's first step reads the subject's current data.
   await transaction(db, async (tx) => {
-    if ('lead' in event) await upsertLead(tx, event.lead);
-    else await upsertDeal(tx, event.deal);
+    // Fields the sender left out stay as stored: the database keeps them, so this write never puts
+    // back a value read above that another process changed meanwhile.
+    if ('lead' in event) await upsertLead(tx, event.lead, undefined, absent);
+    else await upsertDeal(tx, event.deal, undefined, absent);
     if (event.type === 'lead.unsubscribed') await suppress(tx, event.lead.email, `lead.unsubscribed (event ${event.id})`);
   });
   if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { column, countOf, IMPORT_LOCK_KEY, latestVersion, openDatabase, scalar, schemaVersion, sql } from '../../src/data/db.js';
-import { dealsByContact, getDeal } from '../../src/data/deals.js';
+import { dealsByContact, getDeal, upsertDeal } from '../../src/data/deals.js';
 import { streamRows } from '../../src/data/dialect.js';
 import { countEvents, getEvent, recordEventOnce } from '../../src/data/events.js';
 import { formatProblem, importCsv } from '../../src/data/import.js';
-import { getLead, getLeadsByEmail } from '../../src/data/leads.js';
+import { getLead, getLeadsByEmail, upsertLead } from '../../src/data/leads.js';
 import { exportLedger, findPayout, recordPayout } from '../../src/data/ledger.js';
 import { computeMetrics } from '../../src/data/metrics.js';
 import { migrations } from '../../src/data/migrations.js';
@@ -21,6 +21,8 @@ import { getRep, getRepByEmail, listReps } from '../../src/data/reps.js';
 import { decideStatement, getStatement, listStatements, recordStatement } from '../../src/data/statements.js';
 import { isSuppressed, listSuppressions, suppress } from '../../src/data/suppressions.js';
 import { parseEvent } from '../../src/events/schema.js';
+import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
+import { completeFromStored } from '../../src/runtime/events.js';
 import type { Statement } from '../../src/payouts/statement.js';
 import { forEachDialect } from '../support/dialects.js';
 import { fixture, tempDir } from './tmp.js';
@@ -177,6 +179,31 @@ forEachDialect('data layer', (target) => {
     expect(await recordPayout(db, payout)).toBe(true);
     expect(await recordPayout(db, { ...payout, amount: '99.00' })).toBe(false);
     expect(await findPayout(db, payout)).toMatchObject({ amount: '15500.00', workflowId: payout.workflowId, id: expect.any(Number) });
+    await db.close();
+  });
+
+  it('a partial event\'s write leaves the fields it left out as stored, even when another process changed them after it read the row', async () => {
+    const path = await target.fresh();
+    const db = await openDatabase(path);
+    const other = await openDatabase(path); // another process on the same data source
+    await upsertLead(db, { id: 'L9', name: 'Pat', email: 'pat@prospect.example', company: null, source: 'webinar', stage: 'new', owner: 'r1', timezone: 'Europe/Berlin', score: '10' });
+    await upsertDeal(db, { id: 'D9', rep: 'r1', name: 'Deal', amount: '100.00', currency: 'USD', stage: 'open', product: 'Core', type: null, source: null, closed_at: null, contact: null });
+    // A lead.replied without owner/timezone/score, completed from the row as it was read...
+    const reply = parseEvent(JSON.stringify({ id: 'e9', type: 'lead.replied', occurred_at: '2026-03-02T10:00:00Z', lead: { id: 'L9', email: 'pat@prospect.example' } }));
+    const won = parseEvent(JSON.stringify({ id: 'e10', type: 'deal.won', occurred_at: '2026-03-02T10:00:00Z', deal: { id: 'D9', rep: 'r1', amount: '100.00', currency: 'USD', stage: 'won', closed_at: '2026-03-02' } }));
+    if (!reply.ok || !won.ok) throw new Error('bad event');
+    const lead = await completeFromStored(db, reply.event, reply.absent);
+    const deal = await completeFromStored(db, won.event, won.absent);
+    expect(lead).toMatchObject({ lead: { owner: 'r1', score: '10' } });
+    expect(deal).toMatchObject({ deal: { name: 'Deal', product: 'Core' } });
+    // ...then another process raises the score and moves the deal to another product before this one writes.
+    await other.kysely.updateTable('leads').set({ score: '90' }).where('id', '=', 'L9').execute();
+    await other.kysely.updateTable('deals').set({ product: 'Analytics' }).where('id', '=', 'D9').execute();
+    await upsertLead(db, (lead as { lead: LeadRecord }).lead, undefined, reply.absent);
+    await upsertDeal(db, (deal as { deal: DealRecord }).deal, undefined, won.absent);
+    expect(await getLead(db, 'L9')).toMatchObject({ owner: 'r1', timezone: 'Europe/Berlin', score: '90', name: 'Pat' });
+    expect(await getDeal(db, 'D9')).toMatchObject({ name: 'Deal', product: 'Analytics', stage: 'won', closed_at: '2026-03-02', amount: '100.00' });
+    await other.close();
     await db.close();
   });
 
