@@ -103,6 +103,9 @@ function copyText(value: unknown): string {
     : text;
 }
 
+/** Rows written by one import past which PostgreSQL's planner statistics are refreshed at once. */
+const ANALYZE_AFTER_ROWS = 10_000;
+
 async function writePostgres(db: Db, table: string, body: (writer: RowWriter) => Promise<void>): Promise<WriteCounts> {
   if (!db.pool) throw new Error('writeImport: no PostgreSQL pool');
   const client: pg.PoolClient = await db.pool.connect();
@@ -150,6 +153,14 @@ async function writePostgres(db: Db, table: string, body: (writer: RowWriter) =>
       total = Number(result.rows[0].total);
     }
     await client.query('COMMIT');
+    // A large import changes the table's statistics more than autovacuum will notice for a while,
+    // and the next command (often `simulate`) is planned on them: refresh them now. The rows are
+    // committed whatever happens here, so a failure only warns.
+    if (total >= ANALYZE_AFTER_ROWS) {
+      await client.query(`ANALYZE ${quoteIdent(table)}`).catch((err: Error) => {
+        process.stderr.write(`warning: imported, but refreshing the planner statistics of ${table} failed: ${err.message}\n`);
+      });
+    }
     return { inserted, updated: total - inserted };
   } catch (err) {
     // A COPY still open is ended first (its rows go to the temporary table the rollback drops).

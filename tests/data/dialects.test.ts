@@ -261,6 +261,19 @@ forEachDialect('data layer', (target) => {
 
   // PostgreSQL only: SQLite has no server to restart under an open transaction.
   if (target.dialect === 'postgres') {
+    it('a large import leaves the planner statistics current (ANALYZE), so the next simulate is planned on the rows just written', async () => {
+      const db = await openDatabase(await target.fresh());
+      const reltuples = async () => Number(await scalar(db, sql`SELECT reltuples FROM pg_class WHERE relname = 'reps'`));
+      expect(await reltuples()).toBe(-1); // never analyzed
+      const small = ['id,name,email', ...Array.from({ length: 50 }, (_, i) => `s${i},Rep ${i},s${i}@acme.example`)].join('\n');
+      expect(await importCsv(db, 'reps', small, 'small.csv')).toMatchObject({ ok: true, inserted: 50 });
+      expect(await reltuples()).toBe(-1); // a small import leaves it to autovacuum
+      const large = ['id,name,email', ...Array.from({ length: 12_000 }, (_, i) => `r${i},Rep ${i},r${i}@acme.example`)].join('\n');
+      expect(await importCsv(db, 'reps', large, 'large.csv')).toMatchObject({ ok: true, inserted: 12_000 });
+      expect(await reltuples()).toBe(12_050);
+      await db.close();
+    });
+
     it('a transaction open when PostgreSQL restarts fails and rolls back; the process lives on and the next query works', async () => {
       const url = await target.fresh();
       const db = await openDatabase(url);
