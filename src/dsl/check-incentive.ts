@@ -184,6 +184,9 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const checkedBands = commissionStatement ? checkBands(commissionStatement.bands, targetCurrency, bag) : null;
   if (commissionStatement && checkedBands?.amounts && measure && measure.type !== 'money') {
     bag.report('amountBoundsNeedMoney', commissionStatement.span, [name, measure.type]);
+  } else if (commissionStatement && measure && measure.type !== 'money') {
+    // A warning, not an error: such a rule still runs (bonuses, spiffs, rewards), and check reads no data.
+    bag.report('commissionNeedsMoney', commissionStatement.span, [name, `${measure.metric}, a ${measure.type}`]);
   }
   const commission: IncentiveRule['commission'] = commissionStatement && checkedBands
     ? { method: commissionStatement.method, bands: checkedBands.bands, ...(checkedBands.amounts ? { bounds: 'amount' as const } : {}) }

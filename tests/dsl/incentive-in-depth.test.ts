@@ -65,6 +65,18 @@ describe('incentive, in depth: diagnostics', () => {
     expect(diagnose(`settings { currency USD }\n${source}`).map((d) => d.code)).toContain('SF6016');
   });
 
+  it('a commission on a count measure is a check warning naming the metric (its statements would pay no commission), and the rule still compiles', () => {
+    const source = `settings { currency USD }\nincentive "Deal count" {\n  period quarter\n  measure deals_won\n  target 10\n  bonus 500 USD when deals_won >= 10\n${bands('up to 100% pay 8%', 'above pay 10%')}\n}\n`;
+    const found = diagnose(source);
+    expect(found.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(found.find((d) => d.code === 'SF6022')).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining('"Deal count" measures deals_won, a number: its statements pay no commission'),
+    });
+    const money = `settings { currency USD }\nincentive "Revenue" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${bands('up to 100% pay 8%', 'above pay 10%')}\n}\n`;
+    expect(diagnose(money).map((d) => d.code)).not.toContain('SF6022');
+  });
+
   it('names the last amount bound when there is no `above` band (a warning)', () => {
     const d = diagnose(incentive(bands('up to 150_000 USD pay 4%'))).find((x) => x.code === 'SF6020');
     expect(d).toMatchObject({ severity: 'warning', message: 'no `above` band: nothing more is paid past 150000 USD' });
