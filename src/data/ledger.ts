@@ -65,10 +65,24 @@ export async function findPayout(db: Db, key: { ruleId: string; ruleVersion: str
 // The SPEC's columns first, in its order, so scripts reading by position keep working.
 export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'] as const;
 
+/**
+ * A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+1+cmd|...`, `@SUM(...)`,
+ * and `-` too) gets a leading apostrophe, as OWASP advises for CSV that people open in Excel or
+ * Sheets: payroll opens this file, and rep ids and rule names come from CRM imports and rule
+ * authors. The SPEC is silent; shown text beats a formula that runs. Only text columns pass through
+ * here: amounts stay plain decimals ("-25.00" is a number, not a formula), so sums still work.
+ */
+export function spreadsheetText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
 /** The ledger as CSV for payroll (SPEC §8). */
 export function ledgerCsv(entries: LedgerEntry[]): string {
+  const t = spreadsheetText;
   return formatCsv(
     ledgerCsvColumns,
-    entries.map((e) => [e.ruleName, e.rep, e.period, e.currency, e.amount, e.approvedBy, e.approvedAt, e.ruleId, e.ruleVersion, e.planHash ?? '']),
+    entries.map((e) => [
+      t(e.ruleName), t(e.rep), e.period, e.currency, e.amount, t(e.approvedBy), e.approvedAt, t(e.ruleId), t(e.ruleVersion), e.planHash ?? '',
+    ]),
   );
 }

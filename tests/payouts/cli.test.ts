@@ -130,5 +130,26 @@ describe('salesflow payouts export', () => {
     const bad = await salesflow(['payouts', 'export', '--period', 'last quarter'], path);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
   });
+
+  it('never hands payroll a cell a spreadsheet would run as a formula; amounts stay numbers', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = await openDatabase(path);
+    const base = { ruleId: 'ae', ruleVersion: 'v1', currency: 'USD', period: '2026-Q1', approvedAt: '2026-04-03T09:00:00.000Z', planHash: 'p1' };
+    // Rep ids come from CRM imports: an id like this opens as a live formula in Excel or Sheets.
+    await recordPayout(db, { ...base, ruleName: 'AE', rep: '=HYPERLINK("http://evil.example","x")', amount: '-25.50', approvedBy: '@vp@acme.example', workflowId: 'w1' });
+    await recordPayout(db, { ...base, ruleName: 'AE', rep: 'Ana\nLine two, "quoted"', amount: '0.01', approvedBy: 'otherwise', workflowId: 'w2' });
+    await db.close();
+    const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(r.code).toBe(0);
+    const parsed = parseCsv(r.stdout);
+    expect(parsed.ok && parsed.records.slice(1).map((x) => x.fields.slice(0, 6))).toEqual([
+      ['AE', '\'=HYPERLINK("http://evil.example","x")', '2026-Q1', 'USD', '-25.50', '\'@vp@acme.example'],
+      ['AE', 'Ana\nLine two, "quoted"', '2026-Q1', 'USD', '0.01', 'otherwise'],
+    ]);
+    // A period with no approved payout is the header alone, so payroll scripts still find the columns.
+    const empty = await salesflow(['payouts', 'export', '--period', '2026-Q2'], path);
+    expect(empty).toMatchObject({ code: 0, stdout: 'rule,rep,period,currency,amount,approved_by,approved_at,rule_id,rule_version,plan_hash\r\n' });
+    expect(empty.stderr).toContain('0 approved payouts for 2026-Q2');
+  });
 });
 
