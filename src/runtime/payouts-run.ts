@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { findRepsWhere } from '../data/reps.js';
+import { selectIncentives as chooseIncentives } from '../payouts/rule-selection.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
 import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
@@ -52,12 +53,11 @@ export type IncentiveSelection =
 
 /** The incentives that pay for this period now; a clear refusal when none may run. */
 export function selectIncentives(plan: Plan, period: Period, ruleName: string | undefined, now: Date): IncentiveSelection {
-  const incentives = plan.rules.filter((r): r is IncentiveRule => r.kind === 'incentive');
-  const selected = ruleName ? incentives.filter((r) => r.name === ruleName || r.id === ruleName) : incentives;
-  if (selected.length === 0) {
-    const known = incentives.map((r) => `"${r.name}"`).join(', ') || 'none';
-    return { ok: false, message: ruleName ? `no incentive named "${ruleName}" (incentives: ${known})` : 'the rules define no incentive' };
-  }
+  // The same choice as `simulate --rule` and `test`: by name or id, case-insensitive, with "did you
+  // mean" on a typo and "is a goal, not an incentive" for another kind of rule.
+  const chosen = chooseIncentives(plan, ruleName);
+  if (!chosen.ok) return chosen;
+  const selected = chosen.rules;
   const rules: IncentiveRule[] = [];
   const skipped: string[] = [];
   for (const rule of selected) {

@@ -69,4 +69,9 @@ test('a period of another kind than the rule pays, or an unknown rule, is refuse
   const march = (parsePeriod('2026-03') as { ok: true; period: Period }).period;
   expect(selectIncentives(plan, march, 'AE commission', afterQ1)).toMatchObject({ ok: false, message: expect.stringContaining('pays per quarter, not per month') });
   expect(selectIncentives(plan, q1, 'Nope', afterQ1)).toMatchObject({ ok: false, message: 'no incentive named "Nope" (incentives: "AE commission")' });
+  // A near-miss name gets the same "did you mean" as simulate; the case of a name does not matter.
+  expect(selectIncentives(plan, q1, 'AE comission', afterQ1)).toEqual({
+    ok: false, message: 'no incentive named "AE comission"; did you mean "AE commission"? (incentives: "AE commission")',
+  });
+  expect(selectIncentives(plan, q1, 'ae commission', afterQ1)).toMatchObject({ ok: true, rules: [{ id: 'ae-commission' }] });
 });
