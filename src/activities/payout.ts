@@ -101,6 +101,14 @@ export function payoutActivities(deps: ActivityDeps) {
         return { approver: null, problem: resolved.reason };
       }
       const approver = resolved.recipient.email.trim().toLowerCase();
+      // Nobody approves their own pay: a rep who is their own manager (a VP or founder whose
+      // manager field names themselves, or a CRM import mistake) would otherwise get the link.
+      // The round is skipped like one with nobody to ask, so the escalation decides.
+      if (approver === rep.email.trim().toLowerCase()) {
+        const problem = `the approver ${approver} is the rep being paid; nobody approves their own payout`;
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
+        return { approver: null, problem };
+      }
       const token = signToken(
         { purpose: 'approval', workflowId: input.workflowId, approver, round: input.round, exp: input.deadline },
         requireSecret(deps),
