@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/csv.js';
 import { openDatabase } from '../../src/data/db.js';
 import { recordPayout } from '../../src/data/ledger.js';
+import { recordStatement } from '../../src/data/statements.js';
+import type { Statement } from '../../src/payouts/statement.js';
 import { salesflow } from '../data/cli.js';
 import { fixture, tempDir } from '../data/tmp.js';
 
@@ -138,6 +140,11 @@ describe('salesflow payouts export', () => {
     // Rep ids come from CRM imports: an id like this opens as a live formula in Excel or Sheets.
     await recordPayout(db, { ...base, ruleName: 'AE', rep: '=HYPERLINK("http://evil.example","x")', amount: '-25.50', approvedBy: '@vp@acme.example', workflowId: 'w1' });
     await recordPayout(db, { ...base, ruleName: 'AE', rep: 'Ana\nLine two, "quoted"', amount: '0.01', approvedBy: 'otherwise', workflowId: 'w2' });
+    // Two statements of the period still wait for their approver: payroll must hear they are missing.
+    for (const rep of ['r-late', 'r-later']) {
+      const statement = { ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep, period: '2026-Q1', currency: 'USD', total: '10.00' } as Statement;
+      await recordStatement(db, `payout:ae:${rep}:2026-Q1`, statement, 'pending');
+    }
     await db.close();
     const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
     expect(r.code).toBe(0);
@@ -146,6 +153,7 @@ describe('salesflow payouts export', () => {
       ['AE', '\'=HYPERLINK("http://evil.example","x")', '2026-Q1', 'USD', '-25.50', '\'@vp@acme.example'],
       ['AE', 'Ana\nLine two, "quoted"', '2026-Q1', 'USD', '0.01', 'otherwise'],
     ]);
+    expect(r.stderr).toContain('note: 2 statements of 2026-Q1 still await approval and are not in this export: AE / r-late, AE / r-later');
     // A period with no approved payout is the header alone, so payroll scripts still find the columns.
     const empty = await salesflow(['payouts', 'export', '--period', '2026-Q2'], path);
     expect(empty).toMatchObject({ code: 0, stdout: 'rule,rep,period,currency,amount,approved_by,approved_at,rule_id,rule_version,plan_hash\r\n' });
