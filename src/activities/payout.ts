@@ -72,6 +72,13 @@ export function payoutActivities(deps: ActivityDeps) {
     });
   };
 
+  /** Whether any round's approval email was recorded for this run (the outbox keeps every send). */
+  const approvalWasSent = async (ref: PayoutRef): Promise<boolean> => {
+    const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', ref.workflowId)
+      .where('key', 'like', `${ref.workflowId}:approval-%`).limit(1).executeTakeFirst();
+    return row !== undefined;
+  };
+
   return {
     /**
      * The statement on record for this run, computing and recording it first if there is none.
@@ -144,7 +151,8 @@ export function payoutActivities(deps: ActivityDeps) {
     /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = await repOf(input);
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason });
+      const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalWasSent(input);
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);
         return;

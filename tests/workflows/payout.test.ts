@@ -250,6 +250,20 @@ describe('approver that cannot be resolved', () => {
     expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
   });
 
+  test('nobody to ask in any round: `otherwise reject` decides at once, and the notice says why (not "nobody decided")', async () => {
+    const rep = { ...(await seedRep('nobody')), manager: null };
+    await upsertRep(h.db, rep);
+    const rule = specRule({
+      id: 'nobody-rule', cap: null,
+      approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'reject' },
+    });
+    const result = await (await start(rule, rep.id)).result();
+    expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
+    const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
+    expect(notice.body).toContain('nobody could be asked');
+    expect(notice.body).not.toContain('nobody decided within the approval window');
+  });
+
   test('a rep who is their own manager never gets the approval link: the escalation decides', async () => {
     const seeded = await seedRep('selfmgr');
     const rep = { ...seeded, manager: seeded.email.toUpperCase() };
