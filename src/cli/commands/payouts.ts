@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
-import { exportLedger, ledgerCsv } from '../../data/ledger.js';
+import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
 import { pendingStatements } from '../../data/statements.js';
 import { parsePeriod } from '../../payouts/period.js';
 
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     const entries = await exportLedger(db, period.period.label);
-    process.stdout.write(ledgerCsv(entries));
+    process.stdout.write(ledgerCsv(entries, await ledgerRewards(db, period.period.label)));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     // Payroll exporting while approvals are still out would otherwise get a short file and no word
     // of it: say on stderr (stdout stays the CSV) which statements are not in it yet.
