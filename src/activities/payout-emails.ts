@@ -24,6 +24,8 @@ export interface PayoutScopeInput {
   approval?: { url: string; approver: string; due: number };
   decision?: DecisionResult;
   reason?: string | null;
+  /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
+  anyoneAsked?: boolean;
 }
 
 function money(amount: string, currency: string): string {
@@ -54,7 +56,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       approver: input.approval?.approver ?? null,
       due: input.approval ? new Date(input.approval.due).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null,
       decision: input.decision?.outcome ?? null,
-      reason: input.reason ?? rejectionWithoutReason(input.decision),
+      reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
     },
   };
 }
@@ -79,9 +81,11 @@ function statementLines(s: Statement): string {
   return lines.length ? lines.join('\n') : 'Nothing to pay.';
 }
 
-function rejectionWithoutReason(decision: DecisionResult | undefined): string | null {
+function rejectionWithoutReason(decision: DecisionResult | undefined, anyoneAsked: boolean): string | null {
   if (decision?.outcome !== 'rejected') return null;
-  return decision.decidedBy === 'otherwise'
+  if (decision.decidedBy !== 'otherwise') return 'none given';
+  // Said apart, because the fix differs: chase the approver, or give the rep a manager address.
+  return anyoneAsked
     ? "nobody decided within the approval window, so the rule's `otherwise reject` rejected it"
-    : 'none given';
+    : "nobody could be asked (the rule's approver has no email address for this rep, e.g. no manager on record), so the rule's `otherwise reject` rejected it";
 }

@@ -72,6 +72,13 @@ export function payoutActivities(deps: ActivityDeps) {
     });
   };
 
+  /** Whether any round's approval email was recorded for this run (the outbox keeps every send). */
+  const approvalWasSent = async (ref: PayoutRef): Promise<boolean> => {
+    const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', ref.workflowId)
+      .where('key', 'like', `${ref.workflowId}:approval-%`).limit(1).executeTakeFirst();
+    return row !== undefined;
+  };
+
   return {
     /**
      * The statement on record for this run, computing and recording it first if there is none.
@@ -101,6 +108,14 @@ export function payoutActivities(deps: ActivityDeps) {
         return { approver: null, problem: resolved.reason };
       }
       const approver = resolved.recipient.email.trim().toLowerCase();
+      // Nobody approves their own pay: a rep who is their own manager (a VP or founder whose
+      // manager field names themselves, or a CRM import mistake) would otherwise get the link.
+      // The round is skipped like one with nobody to ask, so the escalation decides.
+      if (approver === rep.email.trim().toLowerCase()) {
+        const problem = `the approver ${approver} is the rep being paid; nobody approves their own payout`;
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
+        return { approver: null, problem };
+      }
       const token = signToken(
         { purpose: 'approval', workflowId: input.workflowId, approver, round: input.round, exp: input.deadline },
         requireSecret(deps),
@@ -136,7 +151,8 @@ export function payoutActivities(deps: ActivityDeps) {
     /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = await repOf(input);
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason });
+      const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalWasSent(input);
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);
         return;

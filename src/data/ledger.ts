@@ -63,12 +63,42 @@ export async function findPayout(db: Db, key: { ruleId: string; ruleVersion: str
 }
 
 // The SPEC's columns first, in its order, so scripts reading by position keep working.
-export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'] as const;
+// Then `rewards`: the non-monetary rewards the approved statement grants ("Extra day off"; several
+// joined by "; "), so whoever grants them sees them next to the money (a reward-only statement is
+// a 0.00 row, which would otherwise read as nothing at all). plan_hash stays last, as before.
+export const ledgerCsvColumns = ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rewards', 'rule_id', 'rule_version', 'plan_hash'] as const;
+
+/** The rewards of each ledger entry's statement of a period, by workflow id (the statement is recorded before its payout). */
+export async function ledgerRewards(db: Db, period: string): Promise<Map<string, string[]>> {
+  const rows = await db.kysely.selectFrom('ledger').innerJoin('statements', 'statements.workflow_id', 'ledger.workflow_id')
+    .select(['ledger.workflow_id as workflowId', 'statements.statement as statement']).where('ledger.period', '=', period).execute();
+  const rewards = new Map<string, string[]>();
+  for (const row of rows) {
+    const parsed = JSON.parse(row.statement) as { rewards?: unknown };
+    if (Array.isArray(parsed.rewards)) rewards.set(row.workflowId, parsed.rewards.map(String));
+  }
+  return rewards;
+}
+
+/**
+ * A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+1+cmd|...`, `@SUM(...)`,
+ * and `-` too) gets a leading apostrophe, as OWASP advises for CSV that people open in Excel or
+ * Sheets: payroll opens this file, and rep ids and rule names come from CRM imports and rule
+ * authors. The SPEC is silent; shown text beats a formula that runs. Only text columns pass through
+ * here: amounts stay plain decimals ("-25.00" is a number, not a formula), so sums still work.
+ */
+export function spreadsheetText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
 
 /** The ledger as CSV for payroll (SPEC §8). */
-export function ledgerCsv(entries: LedgerEntry[]): string {
+export function ledgerCsv(entries: LedgerEntry[], rewards: Map<string, string[]> = new Map()): string {
+  const t = spreadsheetText;
   return formatCsv(
     ledgerCsvColumns,
-    entries.map((e) => [e.ruleName, e.rep, e.period, e.currency, e.amount, e.approvedBy, e.approvedAt, e.ruleId, e.ruleVersion, e.planHash ?? '']),
+    entries.map((e) => [
+      t(e.ruleName), t(e.rep), e.period, e.currency, e.amount, t(e.approvedBy), e.approvedAt,
+      t((rewards.get(e.workflowId) ?? []).join('; ')), t(e.ruleId), t(e.ruleVersion), e.planHash ?? '',
+    ]),
   );
 }

@@ -75,3 +75,9 @@ export async function listStatements(db: Db, filter: { period?: string; ruleId?:
   if (filter.ruleId !== undefined) query = query.where('rule_id', '=', filter.ruleId);
   return (await query.orderBy('period').orderBy('rule_id').orderBy('rep').execute()).map(decode);
 }
+
+/** Statements of a period still waiting for a decision (their payouts are not in the ledger yet). */
+export async function pendingStatements(db: Db, period: string): Promise<{ rule: string; rep: string }[]> {
+  return db.kysely.selectFrom('statements').select(['rule_name as rule', 'rep']).where('period', '=', period)
+    .where('status', '=', 'pending').orderBy('rule_id').orderBy('rep').execute();
+}

@@ -170,6 +170,12 @@ export interface PayoutStatus {
   /** ISO time when the current approver's window ends. */
   deadline: string | null;
   decision: DecisionResult | null;
+  /**
+   * What happens at the deadline if nobody decides: the next round, or the rule's `otherwise`.
+   * The approval page says so (an approver should know that silence pays out). Absent while no
+   * round is open, and in runs started before it was added (query results are not in history).
+   */
+  afterDeadline?: 'escalated' | 'approved' | 'rejected';
 }
 
 export const payoutStatusQuery = defineQuery<PayoutStatus>('payoutStatus');

@@ -65,6 +65,8 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
       status.deadline = new Date(deadline).toISOString();
       status.approver = null;
       status.phase = 'awaiting-approval';
+      // Only the query's view changes here (no command), so histories replay as before.
+      status.afterDeadline = round < rounds.length - 1 ? 'escalated' : rule.approval.otherwise === 'approve' ? 'approved' : 'rejected';
       const asked = await requestApproval({ rule, repId, period, workflowId, at: Date.now(), round, to: rounds[round].to, deadline, statement: prepared.statement });
       if (!asked.approver) continue;
       status.approver = asked.approver;
@@ -72,6 +74,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
     }
     status.approver = null;
     status.deadline = null;
+    delete status.afterDeadline;
     status.decision ??= {
       outcome: rule.approval.otherwise === 'approve' ? 'approved' : 'rejected',
       decidedBy: 'otherwise',

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/csv.js';
 import { openDatabase } from '../../src/data/db.js';
 import { recordPayout } from '../../src/data/ledger.js';
+import { decideStatement, recordStatement } from '../../src/data/statements.js';
+import type { Statement } from '../../src/payouts/statement.js';
 import { salesflow } from '../data/cli.js';
 import { fixture, tempDir } from '../data/tmp.js';
 
@@ -123,12 +125,45 @@ describe('salesflow payouts export', () => {
     expect(r.code).toBe(0);
     const parsed = parseCsv(r.stdout);
     expect(parsed.ok && parsed.records.map((x) => x.fields)).toEqual([
-      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rule_id', 'rule_version', 'plan_hash'],
-      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', 'ae', 'v1', 'p1'],
+      ['rule', 'rep', 'period', 'currency', 'amount', 'approved_by', 'approved_at', 'rewards', 'rule_id', 'rule_version', 'plan_hash'],
+      ['AE commission, "FY26"', 'r1', '2026-Q1', 'USD', '16000.00', 'grace@acme.example', '2026-04-03T09:00:00.000Z', '', 'ae', 'v1', 'p1'],
     ]);
-    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,ae,v1,p1');
+    expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,,ae,v1,p1');
     const bad = await salesflow(['payouts', 'export', '--period', 'last quarter'], path);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
+  });
+
+  it('never hands payroll a cell a spreadsheet would run as a formula; amounts stay numbers', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = await openDatabase(path);
+    const base = { ruleId: 'ae', ruleVersion: 'v1', currency: 'USD', period: '2026-Q1', approvedAt: '2026-04-03T09:00:00.000Z', planHash: 'p1' };
+    // Rep ids come from CRM imports: an id like this opens as a live formula in Excel or Sheets.
+    await recordPayout(db, { ...base, ruleName: 'AE', rep: '=HYPERLINK("http://evil.example","x")', amount: '-25.50', approvedBy: '@vp@acme.example', workflowId: 'w1' });
+    await recordPayout(db, { ...base, ruleName: 'AE', rep: 'Ana\nLine two, "quoted"', amount: '0.01', approvedBy: 'otherwise', workflowId: 'w2' });
+    // A reward-only statement (0.00 to pay): the export names the rewards, so HR sees what was granted.
+    const rewarded = { ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep: 'r-day-off', period: '2026-Q1', currency: 'USD', total: '0.00', rewards: ['Extra day off', '=Lunch, with "CEO"'] } as unknown as Statement;
+    await recordStatement(db, 'w3', rewarded, 'pending');
+    await decideStatement(db, 'w3', { status: 'approved', by: 'boss@acme.example' });
+    await recordPayout(db, { ...base, ruleName: 'AE', rep: 'r-day-off', amount: '0.00', approvedBy: 'boss@acme.example', workflowId: 'w3' });
+    // Two statements of the period still wait for their approver: payroll must hear they are missing.
+    for (const rep of ['r-late', 'r-later']) {
+      const statement = { ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep, period: '2026-Q1', currency: 'USD', total: '10.00' } as Statement;
+      await recordStatement(db, `payout:ae:${rep}:2026-Q1`, statement, 'pending');
+    }
+    await db.close();
+    const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(r.code).toBe(0);
+    const parsed = parseCsv(r.stdout);
+    expect(parsed.ok && parsed.records.slice(1).map((x) => [...x.fields.slice(0, 6), x.fields[7]])).toEqual([
+      ['AE', '\'=HYPERLINK("http://evil.example","x")', '2026-Q1', 'USD', '-25.50', '\'@vp@acme.example', ''],
+      ['AE', 'Ana\nLine two, "quoted"', '2026-Q1', 'USD', '0.01', 'otherwise', ''],
+      ['AE', 'r-day-off', '2026-Q1', 'USD', '0.00', 'boss@acme.example', 'Extra day off; =Lunch, with "CEO"'],
+    ]);
+    expect(r.stderr).toContain('note: 2 statements of 2026-Q1 still await approval and are not in this export: AE / r-late, AE / r-later');
+    // A period with no approved payout is the header alone, so payroll scripts still find the columns.
+    const empty = await salesflow(['payouts', 'export', '--period', '2026-Q2'], path);
+    expect(empty).toMatchObject({ code: 0, stdout: 'rule,rep,period,currency,amount,approved_by,approved_at,rewards,rule_id,rule_version,plan_hash\r\n' });
+    expect(empty.stderr).toContain('0 approved payouts for 2026-Q2');
   });
 });
 

@@ -79,6 +79,8 @@ describe('approving a payout from the emailed link', () => {
     const page = await res.text();
     expect(page).toContain('Your approval is needed');
     expect(page).toContain('mgr1@acme.example');
+    // Silence has a consequence, and the page names it: the first round escalates.
+    expect(page).toContain('after that this link stops working and the request goes to the next approver.');
     expect(page).toContain('15,500.00 USD');
     expect(page).toMatch(/8%/);
     expect(page).toMatch(/<button type="submit" name="decision" value="approve"/);
@@ -173,6 +175,10 @@ describe('links that cannot decide this payout', () => {
     expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
 
     const vpLink = linkTo(escalated.text, '/approvals');
+    // The last round: the VP is told that silence rejects, as the rule's `otherwise reject` says.
+    expect(await (await fetch(vpLink)).text()).toContain(
+      'after that this link stops working and <strong>the payout is rejected</strong> (the rule says <code>otherwise reject</code>).',
+    );
     const res = await decide(vpLink, 'reject', { reason: 'Deal 1 is <b>double counted</b>' });
     expect(res.status).toBe(200);
     const result = await res.text();

@@ -249,4 +249,37 @@ describe('approver that cannot be resolved', () => {
     await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: 1, decision: 'approve' }] });
     expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
   });
+
+  test('nobody to ask in any round: `otherwise reject` decides at once, and the notice says why (not "nobody decided")', async () => {
+    const rep = { ...(await seedRep('nobody')), manager: null };
+    await upsertRep(h.db, rep);
+    const rule = specRule({
+      id: 'nobody-rule', cap: null,
+      approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'reject' },
+    });
+    const result = await (await start(rule, rep.id)).result();
+    expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
+    const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
+    expect(notice.body).toContain('nobody could be asked');
+    expect(notice.body).not.toContain('nobody decided within the approval window');
+  });
+
+  test('a rep who is their own manager never gets the approval link: the escalation decides', async () => {
+    const seeded = await seedRep('selfmgr');
+    const rep = { ...seeded, manager: seeded.email.toUpperCase() };
+    await upsertRep(h.db, rep);
+    const rule = withApproval('selfmgr-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [vpMail] = await h.mail
+      .waitFor(() => h.mail.to('vp-sales@acme.example').some((m) => m.subject.includes(rep.name)))
+      .then(() => h.mail.to('vp-sales@acme.example').filter((m) => m.subject.includes(rep.name)));
+    expect(approvalLink(vpMail).claims.round).toBe(1);
+    expect(h.mail.to(rep.email).filter((m) => /approvals\//.test(m.body))).toEqual([]);
+    // A link forged for the rep in the skipped round is turned away too.
+    await expect(
+      handle.executeUpdate(decideUpdate, { args: [{ approver: rep.email, round: 0, decision: 'approve' }] }),
+    ).rejects.toSatisfy(refusedWith(/superseded/));
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: 'vp-sales@acme.example', round: 1, decision: 'approve' }] });
+    expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
+  });
 });

@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
-import { exportLedger, ledgerCsv } from '../../data/ledger.js';
+import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
+import { pendingStatements } from '../../data/statements.js';
 import { parsePeriod } from '../../payouts/period.js';
 
 const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [paths]
@@ -67,8 +68,19 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     const entries = await exportLedger(db, period.period.label);
-    process.stdout.write(ledgerCsv(entries));
+    process.stdout.write(ledgerCsv(entries, await ledgerRewards(db, period.period.label)));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
+    // Payroll exporting while approvals are still out would otherwise get a short file and no word
+    // of it: say on stderr (stdout stays the CSV) which statements are not in it yet.
+    const pending = await pendingStatements(db, period.period.label);
+    if (pending.length > 0) {
+      const shown = pending.slice(0, 5).map((p) => `${p.rule} / ${p.rep}`).join(', ');
+      const more = pending.length > 5 ? ` and ${pending.length - 5} more` : '';
+      process.stderr.write(
+        `note: ${pending.length} statement${pending.length === 1 ? '' : 's'} of ${period.period.label} still await${pending.length === 1 ? 's' : ''} ` +
+          `approval and ${pending.length === 1 ? 'is' : 'are'} not in this export: ${shown}${more}\n`,
+      );
+    }
     return 0;
   } finally {
     await db.close();

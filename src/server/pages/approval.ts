@@ -21,11 +21,21 @@ function decider(result: DecisionResult): SafeHtml {
   return html`<strong>${result.decidedBy}</strong>`;
 }
 
+/** What silence leads to: an approver must know when not deciding pays the statement as it stands. */
+function afterDeadline(status: PayoutStatus): SafeHtml {
+  switch (status.afterDeadline) {
+    case 'escalated': return html`the request goes to the next approver`;
+    case 'approved': return html`<strong>the payout is approved as it stands</strong> (the rule says <code>otherwise approve</code>)`;
+    case 'rejected': return html`<strong>the payout is rejected</strong> (the rule says <code>otherwise reject</code>)`;
+    default: return html`the request moves on`;
+  }
+}
+
 export function approvalForm(status: PayoutStatus, approver: string, action: string): SafeHtml {
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
-<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that this link stops working and the request moves on.` : ''}</p>
+<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
