@@ -3,7 +3,6 @@
 // running it twice (or after the schedule already did) never starts a second statement.
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { appliedPlanHistory } from '../data/plans.js';
 import { findRepsWhere } from '../data/reps.js';
 import { selectIncentives as chooseIncentives } from '../payouts/rule-selection.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
@@ -37,10 +36,6 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
     const selection = selectIncentives(plan.plan, period, options.rule, options.now ?? new Date());
     if (!selection.ok) return fail(selection.message);
-    if (plan.applied === null) {
-      const refusal = await neverApplied(db, selection.rules);
-      if (refusal) return fail(refusal);
-    }
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
     const runs = await startPayouts(deps, selection.rules, period);
@@ -73,24 +68,6 @@ export function selectIncentives(plan: Plan, period: Period, ruleName: string | 
   }
   if (rules.length === 0) return { ok: false, message: `no incentive pays for ${period.label}:\n  ${skipped.join('\n  ')}` };
   return { ok: true, rules, skipped };
-}
-
-/**
- * Rule paths on the command line are a trial of a local change, but a payout run is not a trial:
- * it emails approvers and records money in the ledger. So a trial may run only incentives some
- * applied plan has had (by rule id; a new version of an applied rule is fine, as its runs already
- * started are never started twice). A rule nobody applied (new, or renamed, which gives it a new
- * id and would pay the same reps and period a second time) is refused; `simulate` shows it.
- */
-export async function neverApplied(db: Db, rules: IncentiveRule[]): Promise<string | null> {
-  const history = await appliedPlanHistory(db);
-  const known = new Set(history.flatMap((v) => Object.keys(v.ruleHashes)));
-  const missing = rules.filter((r) => !known.has(r.id));
-  if (missing.length === 0) return null;
-  const names = missing.map((r) => `"${r.name}"`).join(', ');
-  const where = history.length === 0 ? 'no plan has been applied yet' : `applied versions 1 to ${history[0].version} never had it`;
-  return `${names} ${missing.length === 1 ? 'is' : 'are'} not in the applied plan (${where}); payouts pay money, so they run ` +
-    'only applied rules: "salesflow apply" the rules first, or "salesflow simulate --period P [paths]" to see the statements';
 }
 
 export interface PayoutRun {
