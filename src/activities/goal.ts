@@ -102,9 +102,18 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
+      const zone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+      // A rep who starts mid-period (or after it) hears nothing dated before their first day: a
+      // check-in or an at-risk alert about weeks they were not there for is noise, and a review of a
+      // period that ended before they started is about someone else's work. The SPEC is silent; this
+      // is what a sales-ops team expects of a new hire. Decided here, in the activity, so the goal
+      // workflow (and the histories it replays) is unchanged: the run still wakes, nothing is sent.
+      if (beforeStart(checkpoint.when.kind, rep.start_date, localDate(Date.parse(input.occurrence), zone), parsed.period.end)) {
+        return { conditionHeld: false, sentTo: [], attainment: null };
+      }
       let end = parsed.period.end;
       if (deps.measureAsOfCheckpoint) {
-        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+        const today = localDate(input.at, zone);
         if (today < end) end = today;
       }
       const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end });
@@ -164,4 +173,13 @@ export function goalActivities(deps: ActivityDeps) {
       return { conditionHeld, sentTo, attainment: attainmentText };
     },
   };
+}
+
+/**
+ * Whether a checkpoint falls before the rep's start date. `dueDay` is its local date in the rep's
+ * zone; the review (due at the midnight after the period) concerns the period's last day.
+ */
+export function beforeStart(kind: 'every' | 'fraction' | 'end', startDate: string | null, dueDay: string, periodEnd: string): boolean {
+  if (!startDate) return false;
+  return (kind === 'end' ? periodEnd : dueDay) < startDate;
 }

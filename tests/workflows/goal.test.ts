@@ -127,6 +127,28 @@ describe('goal workflow', () => {
     expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review')).map((m) => m.date.toISOString())).toEqual([new Date(april).toISOString()]);
   });
 
+  test('a rep starting mid-period gets check-ins from their first day on; one starting after the period hears nothing', async () => {
+    // Kolkata (+5:30): the start date is the rep's local date, so the Monday 09:00 IST check-in of
+    // the start day (03:30 UTC) counts, and the one a week before does not.
+    const rep = await seedRep('newhire', 'Asia/Kolkata', '1000', `${year}-06-20`);
+    const firstMonday = [...Array(7).keys()].map((d) => Date.UTC(year, 5, 8 + d)).find((t) => new Date(t).getUTCDay() === 1)!;
+    const startDay = new Date(firstMonday).toISOString().slice(0, 10);
+    await upsertRep(h.db, { ...rep, start_date: startDay });
+    const later = await seedRep('nexthire', 'Asia/Kolkata', '1000', `${year}-06-20`);
+    await upsertRep(h.db, { ...later, start_date: `${year}-07-01` });
+    const rule = goalRule({ id: 'june-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    await Promise.all([(await run(rule, rep.id, `${year}-06`)).result(), (await run(rule, later.id, `${year}-06`)).result()]);
+
+    const checkins = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(checkins.length).toBeGreaterThanOrEqual(2);
+    expect(checkins[0].date.toISOString()).toBe(new Date(firstMonday + 3.5 * 3_600_000).toISOString());
+    for (const m of checkins) expect(localTime(m.date.getTime(), 'Asia/Kolkata')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
+    // 50% (16 June 12:00) and the review fall after the start: both are sent.
+    expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'))).toHaveLength(1);
+    expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
+    expect([...h.mail.to(later.email), ...h.mail.to(later.manager!)]).toEqual([]);
+  });
+
   test('a rep whose zone the tz database does not know (CSVs are not checked) gets the rule zone\'s times, not a failed run', async () => {
     const rep = await seedRep('nowhere', 'Mars/Olympus_Mons', '10000', `${year}-05-04`);
     const rule = { ...goalRule({ id: 'may-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] }), timezone: 'America/New_York' };
