@@ -4,9 +4,11 @@ import { appliedPlanHead } from '../data/plans.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
 import { statementWindow } from '../payouts/facts.js';
+import { parsePeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Rule } from '../plan/schema.js';
 import type { ActivityDeps } from './deps.js';
+import { employedDuring } from './goal.js';
 
 export interface DispatchPage {
   reps: RepRecord[];
@@ -35,6 +37,11 @@ export function dispatchActivities(deps: ActivityDeps) {
       // Scan in id order from the cursor, a chunk at a time, so each page costs about its own
       // size rather than a pass over every rep.
       const condition = repCondition(rule);
+      // A goal's period starts no run for a rep not employed on any day of it (start_date after
+      // it, end_date before it): check-ins to someone who has left, or not yet joined, are noise.
+      // Incentives keep every rep: proration and late clawbacks need the statement.
+      const goalPeriod = rule.kind === 'goal' && input.period ? parsePeriod(input.period) : null;
+      const employed = (rep: RepRecord) => !goalPeriod?.ok || employedDuring(rep, goalPeriod.period);
       const chunk = (after: string) => deps.db.kysely.selectFrom('reps').select(repColumns)
         .where('id', '>', after).orderBy('id').limit(1000).execute() as Promise<RepRecord[]>;
       const reps: RepRecord[] = [];
@@ -43,7 +50,7 @@ export function dispatchActivities(deps: ActivityDeps) {
         const rows = await chunk(after);
         if (rows.length === 0) break;
         for (const rep of rows) {
-          if (reps.length < input.limit && holds(condition, { rep })) reps.push(rep);
+          if (reps.length < input.limit && holds(condition, { rep }) && employed(rep)) reps.push(rep);
         }
         after = reps.length >= input.limit ? reps[reps.length - 1].id : rows[rows.length - 1].id;
       }

@@ -102,9 +102,18 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
+      const zone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+      // A rep who starts mid-period hears nothing dated before their first day (a check-in or an
+      // at-risk alert about weeks they were not there for is noise), and a rep who has left hears
+      // nothing dated after their last. The SPEC is silent; this is what a sales-ops team expects.
+      // Decided here, in the activity, so the goal workflow (and the histories it replays) is
+      // unchanged: the run still wakes, nothing is sent.
+      if (outsideEmployment(checkpoint.when.kind, rep, localDate(Date.parse(input.occurrence), zone), parsed.period)) {
+        return { conditionHeld: false, sentTo: [], attainment: null };
+      }
       let end = parsed.period.end;
       if (deps.measureAsOfCheckpoint) {
-        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+        const today = localDate(input.at, zone);
         if (today < end) end = today;
       }
       const progress = await progressOf(rule, checkpoint.condition, rep, { start: parsed.period.start, end });
@@ -164,4 +173,24 @@ export function goalActivities(deps: ActivityDeps) {
       return { conditionHeld, sentTo, attainment: attainmentText };
     },
   };
+}
+
+/**
+ * Whether a checkpoint falls outside the rep's employment. `dueDay` is its local date in the rep's
+ * zone. The review (due at the midnight after the period) is about the whole period: it is sent
+ * when the rep was employed on any day of it.
+ */
+export function outsideEmployment(
+  kind: 'every' | 'fraction' | 'end',
+  rep: Pick<RepRecord, 'start_date' | 'end_date'>,
+  dueDay: string,
+  period: { start: string; end: string },
+): boolean {
+  if (kind === 'end') return !employedDuring(rep, period);
+  return (rep.start_date !== null && dueDay < rep.start_date) || (!!rep.end_date && dueDay > rep.end_date);
+}
+
+/** Whether the rep was employed on at least one day of the period (dates as YYYY-MM-DD). */
+export function employedDuring(rep: Pick<RepRecord, 'start_date' | 'end_date'>, period: { start: string; end: string }): boolean {
+  return !(rep.start_date && rep.start_date > period.end) && !(rep.end_date && rep.end_date < period.start);
 }

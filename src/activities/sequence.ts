@@ -8,6 +8,8 @@ import type { Expr, Send, Template } from '../plan/schema.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
 import { escapeHtml, renderTemplate } from '../templates/index.js';
+import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
+import { employedDuring } from './goal.js';
 import { entityScope } from './scope.js';
 import { currentRecords, resolveRecipients, type Subject } from './subjects.js';
 
@@ -53,6 +55,17 @@ export function sequenceActivities(deps: ActivityDeps) {
       );
       const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
       const records = await currentRecords(deps.db, input.subject);
+      // A scheduled sequence for reps mails nobody about a rep not employed on the send's date
+      // (in the rep's zone; UTC without one): the tick selected reps, but the rep may have left
+      // since, or may have an end_date already past. Decided here so the workflow is unchanged.
+      const rep = input.subject.kind === 'rep' ? records.rep : undefined;
+      if (rep) {
+        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : 'UTC');
+        if (!employedDuring(rep, { start: today, end: today })) {
+          log.info(`sequence "${input.rule.name}": rep ${rep.id} is not employed on ${today}; nothing sent to ${input.to}`);
+          return 'suppressed';
+        }
+      }
       const scope = { ...entityScope(records), sequence: { name: input.rule.name }, unsubscribe: { url: unsubscribeUrl } };
       const rendered = renderTemplate(input.template, scope);
       const usesLink = input.template.placeholders.includes('unsubscribe.url');

@@ -47,13 +47,11 @@ export function renderTemplate(template: Template, scope: TemplateScope): Render
   const paragraphs = template.body.trim().split(/\n\s*\n/);
   const html = paragraphs
     .map((p) => {
-      // Escape the template's own text too, then fill with escaped values: nothing a CRM field
-      // holds can become markup.
-      const parts = p.split(placeholderPattern);
-      const rendered = parts
-        .map((part, i) => htmlWithLinks(i % 2 === 1 ? lookup(scope, part) : part))
-        .join('')
-        .replace(/\n/g, '<br>\n');
+      // Fill first, then escape the whole paragraph (template text and values alike): nothing a
+      // CRM field holds can become markup, and a link written with placeholders in it
+      // (`https://cal.acme.example/{{rep.id}}`) is one link to the filled address, not a link
+      // cut off where the first placeholder began.
+      const rendered = htmlWithLinks(fill(p, scope, (s) => s)).replace(/\n/g, '<br>\n');
       return `<p>${rendered}</p>`;
     })
     .join('\n');

@@ -28,4 +28,14 @@ describe('links in email HTML', () => {
     expect(email.html).not.toContain('<a ');
     expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;x&quot;');
   });
+
+  it('links an address written with placeholders in it to the filled address, values escaped', () => {
+    const email = renderTemplate(
+      { ...template, body: 'Book a call: https://cal.acme.example/book?rep={{rep.id}}&lead={{lead.id}} today.' },
+      { rep: { id: 'r-7' }, lead: { id: 'L-42"><b>' } },
+    );
+    const href = 'https://cal.acme.example/book?rep=r-7&amp;lead=L-42';
+    expect(email.html).toContain(`<a href="${href}">${href}</a>&quot;&gt;&lt;b&gt; today.`);
+    expect(email.text).toBe('Book a call: https://cal.acme.example/book?rep=r-7&lead=L-42"><b> today.');
+  });
 });

@@ -116,4 +116,16 @@ describe('dispatch workflow', () => {
     const again = await dispatch({ rule, action: 'sequence-tick' }, 'dispatch-tick-2');
     expect(again).toMatchObject({ startedCount: 0, skippedCount: 3 });
   });
+
+  test('a goal period starts no run for a rep who left before it or joins after it', async () => {
+    const team = 'Leavers and joiners';
+    const employed = (id: string, start_date: string | null, end_date: string | null) => upsertRep(h.db, { ...rep(id, 'AE', team), start_date, end_date });
+    await employed('gone-before', '2024-01-01', '2026-12-31');
+    await employed('gone-during', '2024-01-01', '2027-01-15');
+    await employed('joins-during', '2027-03-31', null);
+    await employed('joins-after', '2027-04-01', null);
+    const goal = { ...goalRule({ id: 'employment-goal', period: 'quarter', target: '100000', checkpoints: [], templates: [] }), reps: bin('=', field('rep', 'team'), str(team)) };
+    const result = await dispatch({ rule: goal, action: 'goal-period-start', period: '2027-Q1' }, 'dispatch-employment');
+    expect(result.started).toEqual(['gone-during', 'joins-during'].map((r) => workflowIds.goal(goal.id, r, '2027-Q1')));
+  });
 });

@@ -127,6 +127,43 @@ describe('goal workflow', () => {
     expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review')).map((m) => m.date.toISOString())).toEqual([new Date(april).toISOString()]);
   });
 
+  test('a rep starting mid-period gets check-ins from their first day on; one starting after the period hears nothing', async () => {
+    // Kolkata (+5:30): the start date is the rep's local date, so the Monday 09:00 IST check-in of
+    // the start day (03:30 UTC) counts, and the one a week before does not.
+    const rep = await seedRep('newhire', 'Asia/Kolkata', '1000', `${year}-06-20`);
+    const firstMonday = [...Array(7).keys()].map((d) => Date.UTC(year, 5, 8 + d)).find((t) => new Date(t).getUTCDay() === 1)!;
+    const startDay = new Date(firstMonday).toISOString().slice(0, 10);
+    await upsertRep(h.db, { ...rep, start_date: startDay });
+    const later = await seedRep('nexthire', 'Asia/Kolkata', '1000', `${year}-06-20`);
+    await upsertRep(h.db, { ...later, start_date: `${year}-07-01` });
+    const rule = goalRule({ id: 'june-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    // One run at a time: the time-skipping server would skip past one run's in-flight send while the other sleeps.
+    await (await run(rule, rep.id, `${year}-06`)).result();
+    await (await run(rule, later.id, `${year}-06`)).result();
+
+    const checkins = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(checkins.length).toBeGreaterThanOrEqual(2);
+    expect(checkins[0].date.toISOString()).toBe(new Date(firstMonday + 3.5 * 3_600_000).toISOString());
+    for (const m of checkins) expect(localTime(m.date.getTime(), 'Asia/Kolkata')).toMatchObject({ weekday: 1, hour: 9, minute: 0 });
+    // 50% (16 June 12:00) and the review fall after the start: both are sent.
+    expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'))).toHaveLength(1);
+    expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
+    expect([...h.mail.to(later.email), ...h.mail.to(later.manager!)]).toEqual([]);
+  });
+
+  test('a rep who leaves mid-period gets no check-in dated after their last day; the review of the period still goes out', async () => {
+    const rep = await seedRep('leaver', 'America/New_York', '1000', `${year}-08-03`);
+    await upsertRep(h.db, { ...rep, start_date: '2020-01-01', end_date: `${year}-08-12` });
+    const rule = goalRule({ id: 'august-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    await (await run(rule, rep.id, `${year}-08`)).result();
+    const checkins = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
+    expect(checkins.length).toBeGreaterThanOrEqual(1);
+    for (const m of checkins) expect(localTime(m.date.getTime(), 'America/New_York').day).toBeLessThanOrEqual(Date.UTC(year, 7, 12) / 86_400_000);
+    // 50% (16 August) is after the last day: no at-risk alert though attainment is far below 40%.
+    expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'))).toEqual([]);
+    expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
+  });
+
   test('a rep whose zone the tz database does not know (CSVs are not checked) gets the rule zone\'s times, not a failed run', async () => {
     const rep = await seedRep('nowhere', 'Mars/Olympus_Mons', '10000', `${year}-05-04`);
     const rule = { ...goalRule({ id: 'may-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] }), timezone: 'America/New_York' };

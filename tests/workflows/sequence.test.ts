@@ -205,6 +205,22 @@ describe('sequence workflow', () => {
     expect(mail.body).toContain('Your 50,000.00 USD purchase, handled by Ada Rep.');
   });
 
+  test('a scheduled run about a rep who has left mails nobody; one about a rep still employed mails them', async () => {
+    const prep = template('one-on-one-prep', '1:1 prep for {{rep.name}}', 'See you Friday.');
+    const rule = { ...sequenceRule({ id: 'prep-leavers', templates: [prep], steps: [step.send('one-on-one-prep', to.rep)] }), subject: 'rep' as const };
+    const base = { team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Pacific/Chatham', start_date: '2020-01-01' };
+    const left = { id: 'r-left', name: 'Left Rep', email: 'left@acme.example', ...base, end_date: '2020-06-30' };
+    const stays = { id: 'r-stays', name: 'Stays Rep', email: 'stays@acme.example', ...base, end_date: null };
+    for (const r of [left, stays]) await upsertRep(h.db, r);
+    const run = (r: typeof left | typeof stays) => h.testEnv.client.workflow.execute(sequenceWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'rep', r.id), args: [{ rule, subject: { kind: 'rep', rep: r } }],
+    });
+    expect((await run(left)).sends.map((x) => x.outcome)).toEqual(['suppressed']);
+    expect((await run(stays)).sends.map((x) => x.outcome)).toEqual(['sent']);
+    expect(h.mail.to('left@acme.example')).toEqual([]);
+    expect(h.mail.to('stays@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for Stays Rep']);
+  });
+
   test('a long run continues as new, carrying its position: every email once, in order', async () => {
     const l = await lead('marathon');
     const mails = [1, 2, 3, 4, 5].map((n) => template(`m${n}`, `Mail ${n}`, `Number ${n}.`));
