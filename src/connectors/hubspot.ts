@@ -2,6 +2,7 @@
 // and v2 for apps that still send those), the webhook's batched event array → deliveries, and
 // the CRM API client that supplies the rest of a record a property-change event does not carry.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { FieldReader } from './translate.js';
@@ -68,7 +69,7 @@ export type BatchParse = { ok: true; events: HubSpotEvent[] } | { ok: false; mes
 export function parseHubSpotBatch(text: string): BatchParse {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch (err) {
     return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
   }

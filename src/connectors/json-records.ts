@@ -2,6 +2,7 @@
 // systems): the body → records at the mapping's paths → deliveries; and the two ways such senders
 // prove who they are (a shared secret in a header, or an HMAC of the body), compared in constant time.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, valueAt } from './translate.js';
@@ -20,7 +21,7 @@ export function parseJsonOrForm(body: Buffer, contentType: string | undefined): 
     return { ok: false, message: `unsupported Content-Type "${type}": send application/json or application/x-www-form-urlencoded` };
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseJsonExact(text) };
   } catch (err) {
     return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
   }

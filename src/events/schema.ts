@@ -1,6 +1,7 @@
 // Incoming CRM events (SPEC §4, §9), validated with zod. Webhook and `events send` share this, so a
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
+import { parseJsonExact } from '../data/exact-json.js';
 import { DealRecord, LeadRecord } from '../plan/records.js';
 
 const base = {
@@ -31,10 +32,12 @@ export type EventParse =
   | { ok: false; message: string; problems: string[] };
 
 /** Parse raw JSON text into an event, with messages that name the bad fields. */
-export function parseEvent(text: string): EventParse {
+export function parseEvent(raw: string): EventParse {
+  // A UTF-8 byte-order mark (.NET and Windows senders write one) is not part of the JSON.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch (err) {
     const message = `body is not valid JSON: ${(err as Error).message}`;
     return { ok: false, message, problems: [message] };

@@ -45,7 +45,8 @@ export function readEventFile(file: string): EventFileRead {
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, errors: [`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a JSON file' : (err as Error).message}`] };
   }
-  const parsed = parseJsonText(raw, file);
+  // Amounts sent as long JSON numbers keep their digits, as over HTTP.
+  const parsed = parseJsonText(raw, file, { exactNumbers: true });
   if (!parsed.ok) return { ok: false, errors: [parsed.message] };
   const { value: json, text } = parsed;
   const items = Array.isArray(json) ? json : [json];

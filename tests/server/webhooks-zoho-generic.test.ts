@@ -59,6 +59,20 @@ describe('POST /webhooks/zoho', () => {
     expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
   });
 
+  it('keeps the digits of 19-digit ids and long amounts sent as JSON numbers (JSON.parse would round them)', async () => {
+    // Zoho's record and user ids are 19 digits; as a JSON number 4150868000001234777 reads back as
+    // 4150868000001234700, another record, and the owner as no rep's crm_id.
+    const raw = zohoDeal
+      .replace('"4150868000001234001"', '4150868000001234777')
+      .replace('"4150868000000225013"', '4150868000000225013')
+      .replace('125000.5', '99999999999.999999')
+      .replace('2026-02-27T18:40:12', '2026-02-27T18:41:00');
+    const res = await zoho(raw, 'application/json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234777:2026-02-27T18:41:00+05:30', status: 'accepted' }] });
+    expect(await getDeal(h.db, '4150868000001234777')).toMatchObject({ amount: '99999999999.999999', rep: 'r-wu' });
+  });
+
   it('401 for a missing or wrong secret, 400 for a malformed body, nothing stored', async () => {
     const changed = zohoDeal.replace('4150868000001234001', '4150868000009999001');
     const before = await countEvents(h.db);
