@@ -28,6 +28,9 @@ export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** Fails on bytes that are not UTF-8 rather than replacing them; keeps a BOM for parseEvent to drop. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** What the runtime's router reports; the server only needs to know about duplicates. */
 interface RoutedEvent {
   duplicate?: boolean;
@@ -53,7 +56,15 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const check = checkSignature(signature, body.bytes, ctx.secret);
     if (!check.ok) return c.json({ error: 'unauthorized', message: check.message }, 401);
 
-    const parsed = parseEvent(body.bytes.toString('utf8'));
+    // JSON is UTF-8 (RFC 8259). Bytes that are not would be stored as U+FFFD in names and companies,
+    // silently changed; the sender is told instead (a Latin-1 export, usually).
+    let text: string;
+    try {
+      text = utf8.decode(body.bytes);
+    } catch {
+      return c.json({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' }, 400);
+    }
+    const parsed = parseEvent(text);
     if (!parsed.ok) return c.json({ error: 'bad_event', message: parsed.message }, 400);
 
     let outcome: unknown;

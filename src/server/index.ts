@@ -49,7 +49,16 @@ export function createApp(deps: ServerDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.notFound((c) => {
-    if (c.req.path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405);
+    // An address that exists, asked with another method (PUT, DELETE, a GET of a webhook URL), is
+    // 405 with the methods it takes (RFC 9110 requires Allow), not "nothing at this address".
+    if (c.req.path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405, { Allow: 'POST' });
+    if (/^\/webhooks\/(hubspot|salesforce|zoho|generic\/[^/]+)$/.test(c.req.path)) {
+      return c.json({ error: 'method_not_allowed', message: `${c.req.path} takes the CRM's POST requests only (docs/crm.md)` }, 405, { Allow: 'POST' });
+    }
+    if (/^\/(approvals|unsubscribe)\/[^/]+$/.test(c.req.path)) {
+      const body = page({ title: 'Not allowed' }, notice('error', 'This link only opens in a browser', html`<p>Open the link to see the page, then use its button. Nothing was changed.</p>`));
+      return c.html(body.toString(), 405, { Allow: 'GET, HEAD, POST' });
+    }
     return c.html(page({ title: 'Not found' }, notice('error', 'Page not found', html`<p>There is nothing at this address.</p>`)).toString(), 404);
   });
   app.onError((err, c) => {

@@ -1,5 +1,6 @@
 // POST /events over real HTTP: every status a CRM integration can see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeal } from '../../src/data/deals.js';
 import { countEvents } from '../../src/data/events.js';
 import { getLead } from '../../src/data/leads.js';
 import { signBody } from '../../src/server/signature.js';
@@ -133,8 +134,33 @@ describe('POST /events', () => {
   it('answers GET /events with 405 and the right headers', async () => {
     const res = await fetch(`${h.url}/events`);
     expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
+
+describe('POST /events: bytes as senders send them', () => {
+  it('keeps every digit of an amount sent as a long JSON number (JSON.parse would round 99999999999.999999 to 100000000000)', async () => {
+    const body = '{"id":"evt-exact","type":"deal.created","occurred_at":"2026-03-01T10:00:00Z",'
+      + '"deal":{"id":"D-exact","rep":"r-1","amount":99999999999.999999,"currency":"USD","stage":"open"}}';
+    const res = await post(body);
+    expect(res.status).toBe(202);
+    expect((await getDeal(h.db, 'D-exact'))?.amount).toBe('99999999999.999999');
+  });
+
+  it('accepts a body that starts with a UTF-8 byte-order mark', async () => {
+    const res = await post(`\uFEFF${leadCreated('evt-bom', { lead: { id: 'L-bom', name: 'Zoë', email: 'zoe@example.com' } })}`);
+    expect(res.status).toBe(202);
+    expect((await getLead(h.db, 'L-bom'))?.name).toBe('Zoë');
+  });
+
+  it('refuses a body that is not UTF-8 with 400 instead of storing U+FFFD in the name', async () => {
+    const latin1 = Buffer.from(leadCreated('evt-latin1', { lead: { id: 'L-latin1', name: 'Zo\u00eb', email: 'zoe1@example.com' } }), 'latin1');
+    const res = await post(latin1);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' });
+    expect(await getLead(h.db, 'L-latin1')).toBeNull();
   });
 });
 
