@@ -71,7 +71,13 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     if (idParts.length === 0 || idParts.some((p) => p === null)) {
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }
-    const version = mapping.webhook.version ? parseInstant(read(mapping.webhook.version)) : null;
+    const sentVersion = mapping.webhook.version ? read(mapping.webhook.version) : undefined;
+    const version = parseInstant(sentVersion);
+    // A time that is sent but unreadable would leave the delivery unordered: an old retry could
+    // then overwrite newer data. Refused, like an unreadable amount.
+    if (version === null && asText(sentVersion) !== null) {
+      return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got ${JSON.stringify(sentVersion)} (webhook.version in ${mapping.file})` };
+    }
     deliveries.push({
       vendorEventId: idParts.join(':'),
       entity,

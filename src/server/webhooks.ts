@@ -166,8 +166,9 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
       return soap.fail(c, 403, 'wrong_org', `OrganizationId ${parsed.message.organizationId} is not the configured org (SALESFORCE_ORG_ID)`);
     }
     const mapping = findMapping(await mappings(), 'salesforce')!;
-    const { deliveries, skipped } = salesforceDeliveries(mapping, parsed.message, new Date(now()).toISOString());
-    return deliver(c, soap, mapping, deliveries, skipped);
+    const found = salesforceDeliveries(mapping, parsed.message, new Date(now()).toISOString());
+    if (!found.ok) return soap.fail(c, 400, 'bad_request', found.message);
+    return deliver(c, soap, mapping, found.deliveries, found.skipped);
   });
 
   app.post('/webhooks/zoho', async (c) => {

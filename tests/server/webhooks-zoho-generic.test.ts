@@ -91,6 +91,16 @@ describe('POST /webhooks/zoho', () => {
     expect(await countEvents(h.db)).toBe(before);
     expect(await getDeal(h.db, '4150868000009999001')).toBeNull();
   });
+
+  it('400 for a Modified_Time that is no time: taken unordered, an old retry could overwrite newer data', async () => {
+    const before = await countEvents(h.db);
+    const res = await zoho(zohoDeal.replace('Closed Won', 'Qualification').replace('2026-02-27T18:40:12+05:30', 'soon'), 'application/json');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'record 1: Modified_Time: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got "soon" (webhook.version in (built-in zoho preset))');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
+  });
 });
 
 function fxiaoke(body: string, signature?: string) {
