@@ -5,7 +5,7 @@ import { parseJsonExact } from '../data/exact-json.js';
 import { DealRecord, LeadRecord } from '../plan/records.js';
 
 const base = {
-  id: z.string().trim().min(1, 'an event needs an "id"').max(200),
+  id: z.string().trim().min(1, 'an event needs an "id"').max(200, 'at most 200 characters'),
   occurred_at: z.string().datetime({ offset: true, message: 'expected an ISO-8601 timestamp like 2026-03-01T10:00:00Z' }),
 };
 
@@ -52,7 +52,10 @@ export function checkEvent(json: unknown): EventParse {
   const problems = result.error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join('.') : '(event)';
     if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
-      return `type: unknown event type; expected one of ${CrmEvent.options.map((o) => o.shape.type.value).join(', ')}`;
+      // The value sent is shown: a typo ("deal.wom") is then plain to see.
+      const given = (json as { type?: unknown } | null)?.type;
+      const what = given === undefined ? 'is required' : `unknown event type ${JSON.stringify(given)}`;
+      return `type: ${what}; expected one of ${CrmEvent.options.map((o) => o.shape.type.value).join(', ')}`;
     }
     if (issue.code === 'invalid_type' && issue.path.length === 0) {
       return `(event): expected an event object {"id", "type", "occurred_at", "lead" or "deal"}, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`;

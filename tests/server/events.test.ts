@@ -64,8 +64,13 @@ describe('POST /events', () => {
     const res = await post(leadCreated('evt-3', { type: 'lead.exploded' }));
     expect(res.status).toBe(400);
     const { message } = (await res.json()) as { message: string };
-    expect(message).toMatch(/^type: unknown event type/);
+    expect(message).toMatch(/^type: unknown event type "lead\.exploded"; expected one of /);
     expect(message).toContain('lead.created');
+    const noType = await post(leadCreated('evt-3b', { type: undefined }));
+    expect(((await noType.json()) as { message: string }).message).toMatch(/^type: is required; expected one of /);
+    const longId = await post(leadCreated('x'.repeat(201)));
+    expect(longId.status).toBe(400);
+    expect(((await longId.json()) as { message: string }).message).toBe('id: at most 200 characters');
   });
 
   it('rejects a schema failure with 400 naming the bad field', async () => {
