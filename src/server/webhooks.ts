@@ -186,8 +186,15 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
   app.post('/webhooks/generic/:name', async (c) => {
     const name = c.req.param('name');
-    const mapping = (await mappings()).find((m) => m.name === name && m.preset === null);
+    const all = await mappings();
+    const mapping = all.find((m) => m.name === name && m.preset === null);
     if (!mapping) {
+      // Source names are lower-case (SF1211): "add rules/crm/ACME.yaml" would send the sender to a
+      // file name check refuses, when the URL only has the case wrong.
+      const meant = all.find((m) => m.preset === null && m.name === name.toLowerCase());
+      if (meant) {
+        return json.fail(c, 404, 'not_configured', `no mapping for "${name}": source names are lower-case; the address is /webhooks/generic/${meant.name} (${meant.file})`);
+      }
       return json.fail(c, 404, 'not_configured', `no mapping for "${name}" in the plan this server runs: add rules/crm/${name}.yaml and apply it (docs/crm.md)`);
     }
     if (!mapping.webhook.signature) return json.fail(c, 401, 'unauthorized', `${mapping.file} declares no webhook.signature, so no request can be verified`);

@@ -147,4 +147,10 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     expect(res.status).toBe(404);
     expect(((await res.json()) as { message: string }).message).toBe('no mapping for "nosuchcrm" in the plan this server runs: add rules/crm/nosuchcrm.yaml and apply it (docs/crm.md)');
   });
+
+  it('404 for a source name in the wrong case names the address meant, not a file name check would refuse', async () => {
+    const res = await fetch(`${h.url}/webhooks/generic/FXiaoke`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { message: string }).message).toBe('no mapping for "FXiaoke": source names are lower-case; the address is /webhooks/generic/fxiaoke (rules/crm/fxiaoke.yaml)');
+  });
 });
