@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { soapFault } from '../connectors/salesforce.js';
 import type { Plan } from '../plan/schema.js';
 import { routeEvent as runtimeRouteEvent } from '../runtime/events.js';
 import { approvalRoutes } from './approvals.js';
@@ -64,6 +65,9 @@ export function createApp(deps: ServerDeps): Hono {
   app.onError((err, c) => {
     // A bug or an outage, never a user error: log it, and show no internals.
     console.error(`salesflow: ${c.req.method} ${c.req.path.replace(/\/(approvals|unsubscribe)\/[^/]+/, '/$1/…')} failed:`, err);
+    // Salesforce shows only a SOAP fault's faultstring in its delivery queue; JSON would read there as
+    // an unparsable answer. A Server fault: the message is fine, Salesforce should retry it.
+    if (c.req.path === '/webhooks/salesforce') return c.body(soapFault('internal error; nothing was stored', false), 500, { 'Content-Type': 'text/xml; charset=utf-8' });
     if (c.req.path === '/events' || c.req.path.startsWith('/webhooks/')) return c.json({ error: 'internal', message: 'internal error' }, 500);
     return c.html(page({ title: 'Something went wrong' }, notice('error', 'Something went wrong', html`<p>Nothing was changed. Try again in a minute.</p>`)).toString(), 500);
   });

@@ -109,3 +109,19 @@ describe('POST /webhooks/salesforce', () => {
     });
   });
 });
+
+it('a failure inside salesflow is a SOAP Server fault (what Salesforce shows and retries), with no internals', async () => {
+  const broken = await startHarness({ env: { SALESFORCE_ORG_ID: '00D5g000004ABCD' } });
+  try {
+    // The data source failing under the request: the deals table is gone.
+    broken.db.sqlite!.exec('DROP TABLE deals');
+    const res = await fetch(`${broken.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: envelope });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+    const text = await res.text();
+    expect(text).toContain('<faultcode>soapenv:Server</faultcode><faultstring>internal error; nothing was stored</faultstring>');
+    expect(text).not.toMatch(/deals|sqlite|at .*\.js/i);
+  } finally {
+    await broken.close();
+  }
+});
