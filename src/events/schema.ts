@@ -2,6 +2,7 @@
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
 import { parseJsonExact } from '../data/exact-json.js';
+import { lineCol } from '../data/json-text.js';
 import { DealRecord, LeadRecord } from '../plan/records.js';
 
 const base = {
@@ -39,7 +40,12 @@ export function parseEvent(raw: string): EventParse {
   try {
     json = parseJsonExact(text);
   } catch (err) {
-    const message = `body is not valid JSON: ${(err as Error).message}`;
+    // V8 names a character offset ("... in JSON at position 53"); a person reading a pretty-printed
+    // body needs its line and column.
+    const reason = (err as Error).message;
+    const at = /^(.*) in JSON at position (\d+)/.exec(reason);
+    const where = at ? lineCol(text, Number(at[2])) : null;
+    const message = `body is not valid JSON: ${where ? `${at![1]} (line ${where.line}, column ${where.col})` : reason}`;
     return { ok: false, message, problems: [message] };
   }
   return checkEvent(json);

@@ -58,6 +58,8 @@ describe('POST /events', () => {
     const res = await post('{"id": "evt-2", ');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(/not valid JSON/);
+    const pretty = await post('{\n  "id": "evt-2",\n  "type": "lead.created"\n  "occurred_at": "2026-03-01T10:00:00Z"\n}');
+    expect(await pretty.json()).toEqual({ error: 'bad_event', message: "body is not valid JSON: Expected ',' or '}' after property value (line 4, column 3)" });
   });
 
   it('rejects an unknown event type with 400 naming the type field', async () => {
