@@ -10,15 +10,30 @@ import { asText, parseInstant } from './values.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-/** JSON (application/json) or form parameters (application/x-www-form-urlencoded), by content type. */
-export function parseJsonOrForm(body: Buffer, contentType: string | undefined): Parsed<unknown> {
+/**
+ * JSON (application/json) or form parameters (application/x-www-form-urlencoded, or
+ * multipart/form-data, which form builders such as Zoho's "Form data" body and curl -F send), by
+ * content type.
+ */
+export async function parseJsonOrForm(body: Buffer, contentType: string | undefined): Promise<Parsed<unknown>> {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const text = body.toString('utf8');
   if (type === 'application/x-www-form-urlencoded') {
     return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
   }
+  if (type === 'multipart/form-data') {
+    try {
+      const form = await new Response(body, { headers: { 'content-type': contentType! } }).formData();
+      const fields: Record<string, string> = {};
+      // Text parameters only; a file part carries nothing a mapping reads. The first of a repeated name wins.
+      form.forEach((value, key) => { if (typeof value === 'string' && !(key in fields)) fields[key] = value; });
+      return { ok: true, value: fields };
+    } catch (err) {
+      return { ok: false, message: `body is not valid multipart/form-data: ${(err as Error).message}` };
+    }
+  }
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json') && type !== 'text/plain') {
-    return { ok: false, message: `unsupported Content-Type "${type}": send application/json or application/x-www-form-urlencoded` };
+    return { ok: false, message: `unsupported Content-Type "${type}": send application/json, application/x-www-form-urlencoded or multipart/form-data` };
   }
   try {
     return { ok: true, value: parseJsonExact(text) };

@@ -209,7 +209,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   });
 
   async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
-    const payload = parseJsonOrForm(bytes, c.req.header('content-type'));
+    const payload = await parseJsonOrForm(bytes, c.req.header('content-type'));
     if (!payload.ok) return json.fail(c, 400, 'bad_request', payload.message);
     const found = jsonDeliveries(mapping, payload.value, new Date(now()).toISOString());
     if (!found.ok) return json.fail(c, 400, 'bad_request', found.message);

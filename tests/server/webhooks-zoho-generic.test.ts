@@ -52,6 +52,17 @@ describe('POST /webhooks/zoho', () => {
     expect(await countEvents(h.db)).toBe(before);
   });
 
+  it('takes form parameters sent as multipart/form-data (once refused as an unsupported Content-Type)', async () => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>)) form.append(k, String(v));
+    form.set('id', '4150868000001234555');
+    form.set('Deal_Name', 'Müller & Co');
+    const res = await fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'X-Salesflow-Token': ZOHO_SECRET }, body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234555:2026-02-27T18:40:12+05:30', status: 'accepted' }] });
+    expect(await getDeal(h.db, '4150868000001234555')).toMatchObject({ name: 'Müller & Co', amount: '125000.5', rep: 'r-wu' });
+  });
+
   it('ignores a delivery older than the record salesflow holds', async () => {
     const older = zohoDeal.replace('Closed Won', 'Negotiation/Review').replace('2026-02-27T18:40:12+05:30', '2026-02-26T09:00:00+05:30');
     const res = await zoho(older, 'application/json');
