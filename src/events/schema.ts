@@ -73,6 +73,20 @@ export function checkEvent(json: unknown): EventParse {
   return { ok: false, message: problems[0], problems };
 }
 
+/**
+ * For events a sender writes (POST /events, `events send`): a deal.won whose deal says "open" would
+ * start the won sequences while the deal is stored open (no revenue, no commission). SPEC §9 is
+ * silent; the sender meant one of the two, so neither is taken. Not part of the schema: events
+ * already in the log are replayed by backtests as they were recorded, and webhooks derive the type
+ * from the stage.
+ */
+export function stageContradiction(event: CrmEvent): string | null {
+  if ((event.type === 'deal.won' || event.type === 'deal.lost') && event.deal.stage !== event.type.slice(5)) {
+    return `deal.stage: a ${event.type} event carries the deal with stage "${event.type.slice(5)}", got "${event.deal.stage}"`;
+  }
+  return null;
+}
+
 /** The fields of the event's lead or deal that the raw JSON does not have as keys. */
 function absentFields(json: unknown, event: CrmEvent): string[] {
   const [key, entity] = 'lead' in event ? ['lead', event.lead] : ['deal', event.deal];

@@ -5,7 +5,7 @@
 // every event listed.
 import fs from 'node:fs';
 import { lineCol, parseJsonText } from '../data/json-text.js';
-import { type CrmEvent, checkEvent } from '../events/schema.js';
+import { type CrmEvent, checkEvent, stageContradiction } from '../events/schema.js';
 
 /** Each event with the entity fields its sender left out (see EventParse). */
 export type EventFileRead = { ok: true; events: { event: CrmEvent; absent: string[] }[] } | { ok: false; errors: string[] };
@@ -62,6 +62,8 @@ export function readEventFile(file: string): EventFileRead {
       for (const problem of parsed.problems) errors.push(`${where}: ${problem}`);
       return;
     }
+    const contradiction = stageContradiction(parsed.event);
+    if (contradiction) { errors.push(`${where}: ${contradiction}`); return; }
     // A repeated id is not an error here: routing acknowledges it as a duplicate, as the webhook does.
     events.push({ event: parsed.event, absent: parsed.absent });
   });

@@ -84,6 +84,13 @@ describe('POST /events', () => {
     expect(((await noTime.json()) as { message: string }).message).toMatch(/^occurred_at: /);
   });
 
+  it('rejects a deal.won whose deal is not won (it started won sequences while the deal was stored open)', async () => {
+    const res = await post(JSON.stringify({ id: 'evt-won-open', type: 'deal.won', occurred_at: '2026-03-01T10:00:00Z', deal: { id: 'D-won-open', rep: 'r-1', amount: '100', currency: 'USD', stage: 'open' } }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'bad_event', message: 'deal.stage: a deal.won event carries the deal with stage "won", got "open"' });
+    expect(await getDeal(h.db, 'D-won-open')).toBeNull();
+  });
+
   it('rejects a missing signature with 401', async () => {
     const res = await post(leadCreated('evt-6'), null);
     expect(res.status).toBe(401);
