@@ -11,10 +11,13 @@ const EXACT_DIGITS = 15;
 
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** Significant digits of a literal's mantissa: leading zeros do not count. */
+/**
+ * Significant digits of a literal's mantissa: leading and trailing zeros do not count (9000000000000000
+ * and 1.50000000000000000 are exact as doubles, and must stay numbers where a number is required).
+ */
 function significantDigits(literal: string): number {
   const mantissa = literal.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '');
-  return mantissa.replace(/^0+/, '').length;
+  return mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
 }
 
 /** `text` with every long number literal outside strings quoted; null when there is none. */
