@@ -161,6 +161,11 @@ describe('POST /events: bytes as senders send them', () => {
     const res = await post(body);
     expect(res.status).toBe(202);
     expect((await getDeal(h.db, 'D-exact'))?.amount).toBe('99999999999.999999');
+    // Digits inside strings, after an escaped quote, are left as they are.
+    const name = 'Order \\"12345678901234567890\\" -99999999999.999999';
+    const text = `{"id":"evt-exact-name","type":"deal.created","occurred_at":"2026-03-01T10:00:00Z","deal":{"id":"D-exact-name","rep":"r-1","name":"${name}","amount":"1","currency":"USD","stage":"open"}}`;
+    expect((await post(text)).status).toBe(202);
+    expect((await getDeal(h.db, 'D-exact-name'))?.name).toBe('Order "12345678901234567890" -99999999999.999999');
   });
 
   it('accepts a body that starts with a UTF-8 byte-order mark', async () => {
