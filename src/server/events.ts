@@ -47,6 +47,9 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > ctx.config.eventBodyLimit) return tooLarge();
 
+    // The Content-Type is not checked (SPEC §9 names none): the body is parsed as JSON whatever it
+    // says, because the signature proves the sender and many senders label JSON wrongly (curl
+    // --data sends application/x-www-form-urlencoded; some CRMs send text/plain).
     const signature = c.req.header(SIGNATURE_HEADER) ?? null;
     if (!signature) {
       return c.json({ error: 'unauthorized', message: `missing ${SIGNATURE_HEADER} header (expected sha256=<hex HMAC-SHA256 of the body>)` }, 401);
