@@ -2,6 +2,7 @@
 // and v2 for apps that still send those), the webhook's batched event array → deliveries, and
 // the CRM API client that supplies the rest of a record a property-change event does not carry.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { FieldReader } from './translate.js';
@@ -68,7 +69,7 @@ export type BatchParse = { ok: true; events: HubSpotEvent[] } | { ok: false; mes
 export function parseHubSpotBatch(text: string): BatchParse {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch (err) {
     return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
   }
@@ -78,7 +79,17 @@ export function parseHubSpotBatch(text: string): BatchParse {
     const event = e as Partial<HubSpotEvent> | null;
     const missing = ['eventId', 'subscriptionType', 'objectId', 'occurredAt'].filter((k) => event?.[k as keyof HubSpotEvent] === undefined || event?.[k as keyof HubSpotEvent] === null);
     if (missing.length) return { ok: false, message: `event ${i}: missing ${missing.join(', ')}` };
-    if (typeof event!.occurredAt !== 'number') return { ok: false, message: `event ${i}: occurredAt must be epoch milliseconds` };
+    // A time outside what a Date can hold (1e20) would fail later, when the event is stamped, as a 500.
+    if (typeof event!.occurredAt !== 'number' || !Number.isSafeInteger(event!.occurredAt) || Number.isNaN(new Date(event!.occurredAt).getTime())) {
+      return { ok: false, message: `event ${i}: occurredAt must be epoch milliseconds, got ${JSON.stringify(event!.occurredAt)}` };
+    }
+    // Ids become salesflow's event and record ids: an object or an empty string would be stored as "[object Object]" or "".
+    for (const key of ['eventId', 'objectId'] as const) {
+      const id = event![key];
+      if (!((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== ''))) {
+        return { ok: false, message: `event ${i}: ${key} must be a number or a non-empty string, got ${JSON.stringify(id)}` };
+      }
+    }
     if (!/^[a-z_]+\.[a-zA-Z_]+$/.test(String(event!.subscriptionType))) return { ok: false, message: `event ${i}: subscriptionType "${event!.subscriptionType}" is not object.change` };
   }
   return { ok: true, events: json as HubSpotEvent[] };

@@ -2,6 +2,7 @@
 // systems): the body → records at the mapping's paths → deliveries; and the two ways such senders
 // prove who they are (a shared secret in a header, or an HMAC of the body), compared in constant time.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, valueAt } from './translate.js';
@@ -9,18 +10,33 @@ import { asText, parseInstant } from './values.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-/** JSON (application/json) or form parameters (application/x-www-form-urlencoded), by content type. */
-export function parseJsonOrForm(body: Buffer, contentType: string | undefined): Parsed<unknown> {
+/**
+ * JSON (application/json) or form parameters (application/x-www-form-urlencoded, or
+ * multipart/form-data, which form builders such as Zoho's "Form data" body and curl -F send), by
+ * content type.
+ */
+export async function parseJsonOrForm(body: Buffer, contentType: string | undefined): Promise<Parsed<unknown>> {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const text = body.toString('utf8');
   if (type === 'application/x-www-form-urlencoded') {
     return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
   }
+  if (type === 'multipart/form-data') {
+    try {
+      const form = await new Response(body, { headers: { 'content-type': contentType! } }).formData();
+      const fields: Record<string, string> = {};
+      // Text parameters only; a file part carries nothing a mapping reads. The first of a repeated name wins.
+      form.forEach((value, key) => { if (typeof value === 'string' && !(key in fields)) fields[key] = value; });
+      return { ok: true, value: fields };
+    } catch (err) {
+      return { ok: false, message: `body is not valid multipart/form-data: ${(err as Error).message}` };
+    }
+  }
   if (type !== '' && type !== 'application/json' && !type.endsWith('+json') && type !== 'text/plain') {
-    return { ok: false, message: `unsupported Content-Type "${type}": send application/json or application/x-www-form-urlencoded` };
+    return { ok: false, message: `unsupported Content-Type "${type}": send application/json, application/x-www-form-urlencoded or multipart/form-data` };
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parseJsonExact(text) };
   } catch (err) {
     return { ok: false, message: `body is not valid JSON: ${(err as Error).message}` };
   }
@@ -70,7 +86,13 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     if (idParts.length === 0 || idParts.some((p) => p === null)) {
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }
-    const version = mapping.webhook.version ? parseInstant(read(mapping.webhook.version)) : null;
+    const sentVersion = mapping.webhook.version ? read(mapping.webhook.version) : undefined;
+    const version = parseInstant(sentVersion);
+    // A time that is sent but unreadable would leave the delivery unordered: an old retry could
+    // then overwrite newer data. Refused, like an unreadable amount.
+    if (version === null && asText(sentVersion) !== null) {
+      return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got ${JSON.stringify(sentVersion)} (webhook.version in ${mapping.file})` };
+    }
     deliveries.push({
       vendorEventId: idParts.join(':'),
       entity,

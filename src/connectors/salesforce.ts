@@ -4,7 +4,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
-import { parseInstant } from './values.js';
+import { asText, parseInstant } from './values.js';
 
 export const SALESFORCE_MAX_NOTIFICATIONS = 100;
 
@@ -76,18 +76,30 @@ export function sameOrg(given: string, configured: string): boolean {
   return given.slice(0, 15) === configured.slice(0, 15) && given.length >= 15;
 }
 
-export function salesforceDeliveries(mapping: CrmMapping, message: OutboundMessage, receivedAt: string): { deliveries: Delivery[]; skipped: string[] } {
+/** The deliveries of a message, or why it cannot be taken (a 400 naming the notification and field). */
+export function salesforceDeliveries(
+  mapping: CrmMapping, message: OutboundMessage, receivedAt: string,
+): { ok: true; deliveries: Delivery[]; skipped: string[] } | { ok: false; message: string } {
   const deliveries: Delivery[] = [];
   const skipped: string[] = [];
-  for (const n of message.notifications) {
+  for (const [i, n] of message.notifications.entries()) {
     const entity = mapping.deal.objects.includes(n.object) ? 'deal' : mapping.lead.objects.includes(n.object) ? 'lead' : null;
-    const idSource = entity ? mapping[entity].fields.id?.[0] ?? 'Id' : 'Id';
-    const recordId = n.fields[idSource];
-    if (!entity || typeof recordId !== 'string') {
+    if (!entity) {
       skipped.push(`${n.id} (${n.object}: not taken by ${mapping.file})`);
       continue;
     }
-    const at = mapping.webhook.version ? parseInstant(n.fields[mapping.webhook.version]) : null;
+    // An object the mapping takes, sent without its id field, was once acknowledged as "not
+    // taken": Salesforce showed it delivered and the change was lost without a word.
+    const idSource = mapping[entity].fields.id?.[0] ?? 'Id';
+    const recordId = n.fields[idSource];
+    if (typeof recordId !== 'string') {
+      return { ok: false, message: `Notification ${i + 1} (${n.id}): the ${n.object} has no ${idSource} field: add it to the outbound message's fields to send (${entity}.fields.id in ${mapping.file})` };
+    }
+    const sentVersion = mapping.webhook.version ? n.fields[mapping.webhook.version] : undefined;
+    const at = parseInstant(sentVersion);
+    if (at === null && asText(sentVersion) !== null) {
+      return { ok: false, message: `Notification ${i + 1} (${n.id}): ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00.000Z, got ${JSON.stringify(sentVersion)}` };
+    }
     deliveries.push({
       vendorEventId: n.id,
       entity,
@@ -97,7 +109,7 @@ export function salesforceDeliveries(mapping: CrmMapping, message: OutboundMessa
       version: at !== null ? { key: `${n.object}:${recordId}`, at } : null,
     });
   }
-  return { deliveries, skipped };
+  return { ok: true, deliveries, skipped };
 }
 
 const envelope = (body: string) =>

@@ -21,7 +21,8 @@ export function asText(value: unknown): string | null {
 /**
  * "1500.5", "1,500.50", "USD 1,500.50", "$1500" → "1500.5" / "1500.50" and the code when one is
  * written. A JSON number is read through its shortest text, which is exact for amounts of up to 15
- * significant digits; longer ones are refused rather than silently rounded.
+ * significant digits; longer literals arrive as strings of their digits (src/data/exact-json.ts),
+ * and a number that still has more (computed, not sent) is refused rather than silently rounded.
  */
 export function parseAmount(raw: unknown): Converted<{ amount: string; currency: string | null }> {
   if (typeof raw === 'number' && (!Number.isFinite(raw) || raw.toString().replace(/[-.]/g, '').replace(/e.*$/, '').length > 15)) {

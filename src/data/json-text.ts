@@ -1,6 +1,7 @@
 // Parsing a JSON file a person wrote (events to send, rule test cases), so a mistake is reported
 // like every other input of salesflow: FILE:LINE:COL, not "at position 1234". A UTF-8 byte-order
 // mark, which Windows editors write and JSON.parse refuses, is dropped first.
+import { parseJsonExact } from './exact-json.js';
 
 export type JsonText = { ok: true; value: unknown; text: string } | { ok: false; message: string };
 
@@ -16,10 +17,11 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
 }
 
 /** `text` without its BOM, parsed; `text` is returned too, so offsets into it mean something. */
-export function parseJsonText(raw: string, file: string): JsonText {
+/** `exactNumbers`: long number literals come back as strings of their digits (src/data/exact-json.ts). */
+export function parseJsonText(raw: string, file: string, options: { exactNumbers?: boolean } = {}): JsonText {
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {
-    return { ok: true, value: JSON.parse(text), text };
+    return { ok: true, value: options.exactNumbers ? parseJsonExact(text) : JSON.parse(text), text };
   } catch (err) {
     const message = (err as Error).message;
     // V8 names the offending character's offset ("... in JSON at position 79"); show where that is.

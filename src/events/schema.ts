@@ -1,10 +1,12 @@
 // Incoming CRM events (SPEC §4, §9), validated with zod. Webhook and `events send` share this, so a
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
+import { parseJsonExact } from '../data/exact-json.js';
+import { lineCol } from '../data/json-text.js';
 import { DealRecord, LeadRecord } from '../plan/records.js';
 
 const base = {
-  id: z.string().trim().min(1, 'an event needs an "id"').max(200),
+  id: z.string().trim().min(1, 'an event needs an "id"').max(200, 'at most 200 characters'),
   occurred_at: z.string().datetime({ offset: true, message: 'expected an ISO-8601 timestamp like 2026-03-01T10:00:00Z' }),
 };
 
@@ -31,12 +33,19 @@ export type EventParse =
   | { ok: false; message: string; problems: string[] };
 
 /** Parse raw JSON text into an event, with messages that name the bad fields. */
-export function parseEvent(text: string): EventParse {
+export function parseEvent(raw: string): EventParse {
+  // A UTF-8 byte-order mark (.NET and Windows senders write one) is not part of the JSON.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch (err) {
-    const message = `body is not valid JSON: ${(err as Error).message}`;
+    // V8 names a character offset ("... in JSON at position 53"); a person reading a pretty-printed
+    // body needs its line and column.
+    const reason = (err as Error).message;
+    const at = /^(.*) in JSON at position (\d+)/.exec(reason);
+    const where = at ? lineCol(text, Number(at[2])) : null;
+    const message = `body is not valid JSON: ${where ? `${at![1]} (line ${where.line}, column ${where.col})` : reason}`;
     return { ok: false, message, problems: [message] };
   }
   return checkEvent(json);
@@ -49,7 +58,10 @@ export function checkEvent(json: unknown): EventParse {
   const problems = result.error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join('.') : '(event)';
     if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
-      return `type: unknown event type; expected one of ${CrmEvent.options.map((o) => o.shape.type.value).join(', ')}`;
+      // The value sent is shown: a typo ("deal.wom") is then plain to see.
+      const given = (json as { type?: unknown } | null)?.type;
+      const what = given === undefined ? 'is required' : `unknown event type ${JSON.stringify(given)}`;
+      return `type: ${what}; expected one of ${CrmEvent.options.map((o) => o.shape.type.value).join(', ')}`;
     }
     if (issue.code === 'invalid_type' && issue.path.length === 0) {
       return `(event): expected an event object {"id", "type", "occurred_at", "lead" or "deal"}, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`;
@@ -59,6 +71,20 @@ export function checkEvent(json: unknown): EventParse {
     return `${where}: ${issue.message}`;
   });
   return { ok: false, message: problems[0], problems };
+}
+
+/**
+ * For events a sender writes (POST /events, `events send`): a deal.won whose deal says "open" would
+ * start the won sequences while the deal is stored open (no revenue, no commission). SPEC §9 is
+ * silent; the sender meant one of the two, so neither is taken. Not part of the schema: events
+ * already in the log are replayed by backtests as they were recorded, and webhooks derive the type
+ * from the stage.
+ */
+export function stageContradiction(event: CrmEvent): string | null {
+  if ((event.type === 'deal.won' || event.type === 'deal.lost') && event.deal.stage !== event.type.slice(5)) {
+    return `deal.stage: a ${event.type} event carries the deal with stage "${event.type.slice(5)}", got "${event.deal.stage}"`;
+  }
+  return null;
 }
 
 /** The fields of the event's lead or deal that the raw JSON does not have as keys. */

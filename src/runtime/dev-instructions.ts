@@ -74,11 +74,13 @@ function sampleEvent(type: string, leadZone: string, now: number): Record<string
   const id = `evt-${now}`;
   const occurred_at = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
   if (type.startsWith('deal.')) {
+    // POST /events refuses a deal.won or deal.lost whose deal has another stage.
+    const stage = type === 'deal.won' ? 'won' : type === 'deal.lost' ? 'lost' : 'open';
     return {
       id, type, occurred_at,
       deal: { id: 'D-2032', rep: 'r-noah', name: 'Northwind Analytics renewal', amount: '48250.00', currency: 'USD',
-        stage: type === 'deal.won' ? 'won' : 'open', product: 'Analytics', type: 'renewal',
-        closed_at: type === 'deal.won' ? occurred_at.slice(0, 10) : null, contact: 'priya.nair@northwind.example' },
+        stage, product: 'Analytics', type: 'renewal',
+        closed_at: stage === 'open' ? null : occurred_at.slice(0, 10), contact: 'priya.nair@northwind.example' },
     };
   }
   return {

@@ -5,7 +5,7 @@
 // every event listed.
 import fs from 'node:fs';
 import { lineCol, parseJsonText } from '../data/json-text.js';
-import { type CrmEvent, checkEvent } from '../events/schema.js';
+import { type CrmEvent, checkEvent, stageContradiction } from '../events/schema.js';
 
 /** Each event with the entity fields its sender left out (see EventParse). */
 export type EventFileRead = { ok: true; events: { event: CrmEvent; absent: string[] }[] } | { ok: false; errors: string[] };
@@ -45,7 +45,8 @@ export function readEventFile(file: string): EventFileRead {
     const code = (err as NodeJS.ErrnoException).code;
     return { ok: false, errors: [`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a JSON file' : (err as Error).message}`] };
   }
-  const parsed = parseJsonText(raw, file);
+  // Amounts sent as long JSON numbers keep their digits, as over HTTP.
+  const parsed = parseJsonText(raw, file, { exactNumbers: true });
   if (!parsed.ok) return { ok: false, errors: [parsed.message] };
   const { value: json, text } = parsed;
   const items = Array.isArray(json) ? json : [json];
@@ -61,6 +62,8 @@ export function readEventFile(file: string): EventFileRead {
       for (const problem of parsed.problems) errors.push(`${where}: ${problem}`);
       return;
     }
+    const contradiction = stageContradiction(parsed.event);
+    if (contradiction) { errors.push(`${where}: ${contradiction}`); return; }
     // A repeated id is not an error here: routing acknowledges it as a duplicate, as the webhook does.
     events.push({ event: parsed.event, absent: parsed.absent });
   });

@@ -16,8 +16,8 @@ import {
 } from './pages/approval.js';
 import { isCrossSitePost, ownOrigins } from './security.js';
 
-const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, unavailable: 503,
+const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503,
 };
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
@@ -47,7 +47,7 @@ const sameDecision = (result: DecisionResult, claims: ApprovalClaims, decision: 
 
 export function approvalRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
-  const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 503) => c.html(body.toString(), status);
+  const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 503) => c.html(body.toString(), status);
   const problem = (c: Context, p: LinkProblem) => show(c, linkProblemPage(p), problemStatus[p]);
 
   function claimsOf(token: string): { ok: true; claims: ApprovalClaims } | { ok: false; problem: LinkProblem } {
@@ -82,6 +82,8 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const { claims } = verified;
     if (isCrossSitePost(c.req.raw.headers, ownOrigins(ctx.config.publicUrl, c.req.url))) return problem(c, 'cross-site');
     const form = await readForm(c.req.raw);
+    // Said as such: "choose Approve or Reject" would send the approver back to press the same button.
+    if (!form.ok && form.reason === 'too-large') return problem(c, 'too-large');
     const choice = form.ok ? form.fields.get('decision') : undefined;
     if (choice !== 'approve' && choice !== 'reject') return problem(c, 'bad-form');
     const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, 2000) : undefined;

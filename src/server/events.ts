@@ -2,7 +2,7 @@
 // (over the raw bytes), schema, then routing — which records the event once by id, so a repeated
 // delivery is acknowledged and changes nothing.
 import { Hono } from 'hono';
-import { parseEvent } from '../events/schema.js';
+import { parseEvent, stageContradiction } from '../events/schema.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { readRawBody } from './raw-body.js';
 import { checkSignature, SIGNATURE_HEADER } from './signature.js';
@@ -28,6 +28,9 @@ export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** Fails on bytes that are not UTF-8 rather than replacing them; keeps a BOM for parseEvent to drop. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** What the runtime's router reports; the server only needs to know about duplicates. */
 interface RoutedEvent {
   duplicate?: boolean;
@@ -44,6 +47,9 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const declared = c.req.header('content-length');
     if (declared !== undefined && Number(declared) > ctx.config.eventBodyLimit) return tooLarge();
 
+    // The Content-Type is not checked (SPEC §9 names none): the body is parsed as JSON whatever it
+    // says, because the signature proves the sender and many senders label JSON wrongly (curl
+    // --data sends application/x-www-form-urlencoded; some CRMs send text/plain).
     const signature = c.req.header(SIGNATURE_HEADER) ?? null;
     if (!signature) {
       return c.json({ error: 'unauthorized', message: `missing ${SIGNATURE_HEADER} header (expected sha256=<hex HMAC-SHA256 of the body>)` }, 401);
@@ -53,8 +59,18 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const check = checkSignature(signature, body.bytes, ctx.secret);
     if (!check.ok) return c.json({ error: 'unauthorized', message: check.message }, 401);
 
-    const parsed = parseEvent(body.bytes.toString('utf8'));
+    // JSON is UTF-8 (RFC 8259). Bytes that are not would be stored as U+FFFD in names and companies,
+    // silently changed; the sender is told instead (a Latin-1 export, usually).
+    let text: string;
+    try {
+      text = utf8.decode(body.bytes);
+    } catch {
+      return c.json({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' }, 400);
+    }
+    const parsed = parseEvent(text);
     if (!parsed.ok) return c.json({ error: 'bad_event', message: parsed.message }, 400);
+    const contradiction = stageContradiction(parsed.event);
+    if (contradiction) return c.json({ error: 'bad_event', message: contradiction }, 400);
 
     let outcome: unknown;
     let gaveUp = false;

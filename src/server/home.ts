@@ -31,25 +31,27 @@ async function runningWorkflows(ctx: ServerContext): Promise<RunningWorkflow[] |
   }
 }
 
-async function pendingApprovals(ctx: ServerContext): Promise<PendingApproval[]> {
-  return (await listStatements(ctx.db))
-    .filter((s) => s.status === 'pending')
-    .slice(0, MAX_LISTED)
-    .map(({ workflowId, statement: s }) => ({
+async function pendingApprovals(ctx: ServerContext): Promise<{ listed: PendingApproval[]; total: number }> {
+  const pending = (await listStatements(ctx.db)).filter((s) => s.status === 'pending');
+  return { total: pending.length, listed: pending.slice(0, MAX_LISTED).map(({ workflowId, statement: s }) => ({
       workflowId, rule: s.rule, rep: s.rep, repName: s.repName, period: s.period, total: s.total, currency: s.currency,
-    }));
+    })) };
 }
 
 export function homeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
+    const pending = await pendingApprovals(ctx);
+    const ledger = await exportLedger(ctx.db);
     const body = homePage({
       // The applied plan when the server follows it (dev after another apply), else the one it started with.
       rules: (ctx.currentPlan ? await ctx.currentPlan() : ctx.plan)?.rules ?? [],
       running: await runningWorkflows(ctx),
-      pending: await pendingApprovals(ctx),
+      pending: pending.listed,
+      pendingTotal: pending.total,
       // Newest last in the export; the page shows the most recent first.
-      ledger: (await exportLedger(ctx.db)).sort((a, b) => b.id - a.id).slice(0, MAX_LISTED),
+      ledger: ledger.sort((a, b) => b.id - a.id).slice(0, MAX_LISTED),
+      ledgerTotal: ledger.length,
       temporalUiUrl: ctx.dev?.temporalUiUrl,
       namespace: ctx.config.temporal.namespace,
     });

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { soapFault } from '../connectors/salesforce.js';
 import type { Plan } from '../plan/schema.js';
 import { routeEvent as runtimeRouteEvent } from '../runtime/events.js';
 import { approvalRoutes } from './approvals.js';
@@ -49,12 +50,24 @@ export function createApp(deps: ServerDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.notFound((c) => {
-    if (c.req.path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405);
+    // An address that exists, asked with another method (PUT, DELETE, a GET of a webhook URL), is
+    // 405 with the methods it takes (RFC 9110 requires Allow), not "nothing at this address".
+    if (c.req.path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405, { Allow: 'POST' });
+    if (/^\/webhooks\/(hubspot|salesforce|zoho|generic\/[^/]+)$/.test(c.req.path)) {
+      return c.json({ error: 'method_not_allowed', message: `${c.req.path} takes the CRM's POST requests only (docs/crm.md)` }, 405, { Allow: 'POST' });
+    }
+    if (/^\/(approvals|unsubscribe)\/[^/]+$/.test(c.req.path)) {
+      const body = page({ title: 'Not allowed' }, notice('error', 'This link only opens in a browser', html`<p>Open the link to see the page, then use its button. Nothing was changed.</p>`));
+      return c.html(body.toString(), 405, { Allow: 'GET, HEAD, POST' });
+    }
     return c.html(page({ title: 'Not found' }, notice('error', 'Page not found', html`<p>There is nothing at this address.</p>`)).toString(), 404);
   });
   app.onError((err, c) => {
     // A bug or an outage, never a user error: log it, and show no internals.
     console.error(`salesflow: ${c.req.method} ${c.req.path.replace(/\/(approvals|unsubscribe)\/[^/]+/, '/$1/…')} failed:`, err);
+    // Salesforce shows only a SOAP fault's faultstring in its delivery queue; JSON would read there as
+    // an unparsable answer. A Server fault: the message is fine, Salesforce should retry it.
+    if (c.req.path === '/webhooks/salesforce') return c.body(soapFault('internal error; nothing was stored', false), 500, { 'Content-Type': 'text/xml; charset=utf-8' });
     if (c.req.path === '/events' || c.req.path.startsWith('/webhooks/')) return c.json({ error: 'internal', message: 'internal error' }, 500);
     return c.html(page({ title: 'Something went wrong' }, notice('error', 'Something went wrong', html`<p>Nothing was changed. Try again in a minute.</p>`)).toString(), 500);
   });

@@ -12,6 +12,9 @@ import { outboxListPage, outboxMessagePage } from './pages/outbox.js';
 const MESSAGE_CSP =
   "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src * data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'";
 
+/** Emails listed on one page, newest first. */
+export const OUTBOX_LISTED = 200;
+
 export function outboxRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get('/outbox', async (c) => {
@@ -22,7 +25,9 @@ export function outboxRoutes(ctx: ServerContext): Hono {
       ...held,
       held: held.held.filter((h) => (!to || h.to.includes(to)) && (!workflowId || h.workflowId === workflowId)),
     };
-    return c.html(outboxListPage(await listOutbox(ctx.db, { to, workflowId, limit: 200 }), { to, workflowId }, shown).toString());
+    // One more than shown, to tell the page there are older emails than it lists.
+    const rows = await listOutbox(ctx.db, { to, workflowId, limit: OUTBOX_LISTED + 1 });
+    return c.html(outboxListPage(rows.slice(0, OUTBOX_LISTED), { to, workflowId, more: rows.length > OUTBOX_LISTED }, shown).toString());
   });
   app.get('/outbox/:id{[0-9]+}', async (c) => {
     const id = Number(c.req.param('id'));

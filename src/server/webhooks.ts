@@ -166,8 +166,9 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
       return soap.fail(c, 403, 'wrong_org', `OrganizationId ${parsed.message.organizationId} is not the configured org (SALESFORCE_ORG_ID)`);
     }
     const mapping = findMapping(await mappings(), 'salesforce')!;
-    const { deliveries, skipped } = salesforceDeliveries(mapping, parsed.message, new Date(now()).toISOString());
-    return deliver(c, soap, mapping, deliveries, skipped);
+    const found = salesforceDeliveries(mapping, parsed.message, new Date(now()).toISOString());
+    if (!found.ok) return soap.fail(c, 400, 'bad_request', found.message);
+    return deliver(c, soap, mapping, found.deliveries, found.skipped);
   });
 
   app.post('/webhooks/zoho', async (c) => {
@@ -185,8 +186,15 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
   app.post('/webhooks/generic/:name', async (c) => {
     const name = c.req.param('name');
-    const mapping = (await mappings()).find((m) => m.name === name && m.preset === null);
+    const all = await mappings();
+    const mapping = all.find((m) => m.name === name && m.preset === null);
     if (!mapping) {
+      // Source names are lower-case (SF1211): "add rules/crm/ACME.yaml" would send the sender to a
+      // file name check refuses, when the URL only has the case wrong.
+      const meant = all.find((m) => m.preset === null && m.name === name.toLowerCase());
+      if (meant) {
+        return json.fail(c, 404, 'not_configured', `no mapping for "${name}": source names are lower-case; the address is /webhooks/generic/${meant.name} (${meant.file})`);
+      }
       return json.fail(c, 404, 'not_configured', `no mapping for "${name}" in the plan this server runs: add rules/crm/${name}.yaml and apply it (docs/crm.md)`);
     }
     if (!mapping.webhook.signature) return json.fail(c, 401, 'unauthorized', `${mapping.file} declares no webhook.signature, so no request can be verified`);
@@ -201,7 +209,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   });
 
   async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
-    const payload = parseJsonOrForm(bytes, c.req.header('content-type'));
+    const payload = await parseJsonOrForm(bytes, c.req.header('content-type'));
     if (!payload.ok) return json.fail(c, 400, 'bad_request', payload.message);
     const found = jsonDeliveries(mapping, payload.value, new Date(now()).toISOString());
     if (!found.ok) return json.fail(c, 400, 'bad_request', found.message);

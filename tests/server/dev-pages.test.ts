@@ -92,3 +92,36 @@ it('outside dev there is no outbox and no overview', async () => {
   expect((await fetch(`${prod.url}/outbox`)).status).toBe(404);
   expect((await fetch(`${prod.url}/`)).status).toBe(404);
 });
+
+// Last: it adds many rows, which the tests above do not expect.
+describe('dev pages with many rows', () => {
+  it('say how many there are and that the lists are cut, and escape what CRM data put in names and subjects', async () => {
+    for (let i = 0; i < 205; i++) {
+      await insertOutboxIfAbsent(dev.db, {
+        key: `bulk-${i}`, workflow_id: `seq:bulk:lead:L-${i}`, rule_id: 'bulk', template: 'webinar-thanks', to_addr: `lead${i}@example.com`,
+        from_addr: 'ops@acme.example', subject: `Hi <script>alert(${i})</script>`, html: '<p>x</p>', text: 'x', headers: {},
+      });
+    }
+    for (let i = 0; i < 60; i++) {
+      await recordStatement(dev.db, `payout:ae:bulk-${i}:2026-Q1`, {
+        rule: 'AE commission FY26', ruleId: 'ae', ruleVersion: 'v1', rep: `bulk-${i}`, repName: `<script>rep ${i}</script>`, period: '2026-Q1',
+        currency: 'USD', measureMetric: 'revenue', measure: '1.00', target: '1.00', attainment: '100.00',
+        lines: [], capped: false, total: '1.00', rewards: [], warnings: [],
+      }, 'pending');
+    }
+    const outbox = await (await fetch(`${dev.url}/outbox`)).text();
+    expect(outbox.match(/<a href="\/outbox\/\d+">/g)).toHaveLength(200);
+    expect(outbox).toContain('Only the newest 200 emails are listed.');
+    expect(outbox).not.toContain('<script>');
+    expect(outbox).toContain('Hi &lt;script&gt;alert(204)&lt;/script&gt;');
+    const filtered = await (await fetch(`${dev.url}/outbox?to=lead3@example.com`)).text();
+    expect(filtered).not.toContain('Only the newest');
+
+    const overview = await (await fetch(`${dev.url}/`)).text();
+    // 61 pending: the one above and these 60; the heading counts them all, the table lists 50.
+    expect(overview).toContain('Payouts waiting for approval (61)');
+    expect(overview).toContain('50 of 61 are listed: the first by period, rule and rep.');
+    expect(overview).not.toContain('<script>');
+    expect(overview).toContain('&lt;script&gt;rep 0&lt;/script&gt;');
+  });
+});

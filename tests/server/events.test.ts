@@ -1,5 +1,6 @@
 // POST /events over real HTTP: every status a CRM integration can see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDeal } from '../../src/data/deals.js';
 import { countEvents } from '../../src/data/events.js';
 import { getLead } from '../../src/data/leads.js';
 import { signBody } from '../../src/server/signature.js';
@@ -57,14 +58,21 @@ describe('POST /events', () => {
     const res = await post('{"id": "evt-2", ');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(/not valid JSON/);
+    const pretty = await post('{\n  "id": "evt-2",\n  "type": "lead.created"\n  "occurred_at": "2026-03-01T10:00:00Z"\n}');
+    expect(await pretty.json()).toEqual({ error: 'bad_event', message: "body is not valid JSON: Expected ',' or '}' after property value (line 4, column 3)" });
   });
 
   it('rejects an unknown event type with 400 naming the type field', async () => {
     const res = await post(leadCreated('evt-3', { type: 'lead.exploded' }));
     expect(res.status).toBe(400);
     const { message } = (await res.json()) as { message: string };
-    expect(message).toMatch(/^type: unknown event type/);
+    expect(message).toMatch(/^type: unknown event type "lead\.exploded"; expected one of /);
     expect(message).toContain('lead.created');
+    const noType = await post(leadCreated('evt-3b', { type: undefined }));
+    expect(((await noType.json()) as { message: string }).message).toMatch(/^type: is required; expected one of /);
+    const longId = await post(leadCreated('x'.repeat(201)));
+    expect(longId.status).toBe(400);
+    expect(((await longId.json()) as { message: string }).message).toBe('id: at most 200 characters');
   });
 
   it('rejects a schema failure with 400 naming the bad field', async () => {
@@ -74,6 +82,13 @@ describe('POST /events', () => {
     const noTime = await post(leadCreated('evt-5', { occurred_at: 'yesterday' }));
     expect(noTime.status).toBe(400);
     expect(((await noTime.json()) as { message: string }).message).toMatch(/^occurred_at: /);
+  });
+
+  it('rejects a deal.won whose deal is not won (it started won sequences while the deal was stored open)', async () => {
+    const res = await post(JSON.stringify({ id: 'evt-won-open', type: 'deal.won', occurred_at: '2026-03-01T10:00:00Z', deal: { id: 'D-won-open', rep: 'r-1', amount: '100', currency: 'USD', stage: 'open' } }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'bad_event', message: 'deal.stage: a deal.won event carries the deal with stage "won", got "open"' });
+    expect(await getDeal(h.db, 'D-won-open')).toBeNull();
   });
 
   it('rejects a missing signature with 401', async () => {
@@ -133,8 +148,38 @@ describe('POST /events', () => {
   it('answers GET /events with 405 and the right headers', async () => {
     const res = await fetch(`${h.url}/events`);
     expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
+
+describe('POST /events: bytes as senders send them', () => {
+  it('keeps every digit of an amount sent as a long JSON number (JSON.parse would round 99999999999.999999 to 100000000000)', async () => {
+    const body = '{"id":"evt-exact","type":"deal.created","occurred_at":"2026-03-01T10:00:00Z",'
+      + '"deal":{"id":"D-exact","rep":"r-1","amount":99999999999.999999,"currency":"USD","stage":"open"}}';
+    const res = await post(body);
+    expect(res.status).toBe(202);
+    expect((await getDeal(h.db, 'D-exact'))?.amount).toBe('99999999999.999999');
+    // Digits inside strings, after an escaped quote, are left as they are.
+    const name = 'Order \\"12345678901234567890\\" -99999999999.999999';
+    const text = `{"id":"evt-exact-name","type":"deal.created","occurred_at":"2026-03-01T10:00:00Z","deal":{"id":"D-exact-name","rep":"r-1","name":"${name}","amount":"1","currency":"USD","stage":"open"}}`;
+    expect((await post(text)).status).toBe(202);
+    expect((await getDeal(h.db, 'D-exact-name'))?.name).toBe('Order "12345678901234567890" -99999999999.999999');
+  });
+
+  it('accepts a body that starts with a UTF-8 byte-order mark', async () => {
+    const res = await post(`\uFEFF${leadCreated('evt-bom', { lead: { id: 'L-bom', name: 'Zoë', email: 'zoe@example.com' } })}`);
+    expect(res.status).toBe(202);
+    expect((await getLead(h.db, 'L-bom'))?.name).toBe('Zoë');
+  });
+
+  it('refuses a body that is not UTF-8 with 400 instead of storing U+FFFD in the name', async () => {
+    const latin1 = Buffer.from(leadCreated('evt-latin1', { lead: { id: 'L-latin1', name: 'Zo\u00eb', email: 'zoe1@example.com' } }), 'latin1');
+    const res = await post(latin1);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' });
+    expect(await getLead(h.db, 'L-latin1')).toBeNull();
   });
 });
 

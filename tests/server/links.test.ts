@@ -46,6 +46,28 @@ describe('approval links that cannot decide', () => {
     expect((await fetch(`${h.url}/approvals/${token}`, form({ decision: 'approve' }))).status).toBe(410);
   });
 
+  it('PUT or DELETE on a link (or GET on a webhook URL) is 405 with Allow and changes nothing, not a 404 "nothing at this address"', async () => {
+    const email = 'methods@example.com';
+    for (const [url, method, allow] of [
+      [`${h.url}/approvals/${approvalToken()}`, 'PUT', 'GET, HEAD, POST'],
+      [`${h.url}/unsubscribe/${unsubscribeToken(email)}`, 'DELETE', 'GET, HEAD, POST'],
+      [`${h.url}/webhooks/hubspot`, 'GET', 'POST'],
+      [`${h.url}/events`, 'PUT', 'POST'],
+    ] as const) {
+      const res = await fetch(url, { method });
+      expect([url, res.status, res.headers.get('allow')]).toEqual([url, 405, allow]);
+    }
+    expect(await isSuppressed(h.db, email)).toBe(false);
+  });
+
+  it('a decision form over 16 KiB is 413 saying so, not 400 "choose Approve or Reject"', async () => {
+    const res = await fetch(`${h.url}/approvals/${approvalToken()}`, form({ decision: 'approve', reason: 'x'.repeat(20_000) }));
+    expect(res.status).toBe(413);
+    const page = await res.text();
+    expect(page).toContain('The form is too large');
+    expect(page).toContain('Nothing was changed');
+  });
+
   it('an unsubscribe token is not an approval token', async () => {
     const res = await fetch(`${h.url}/approvals/${unsubscribeToken('ada@example.com')}`);
     expect(res.status).toBe(403);

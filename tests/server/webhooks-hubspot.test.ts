@@ -204,6 +204,12 @@ describe('POST /webhooks/hubspot', () => {
         ['{"eventId": 1}', 'expected a JSON array of HubSpot events'],
         ['[{"eventId": 1, "subscriptionType": "deal.propertyChange", "objectId": 9001}]', 'event 0: missing occurredAt'],
         ['[{"eventId"', 'body is not valid JSON'],
+        // Once answered 500: new Date(9e15).toISOString() threw while the event was stamped (past year 275760).
+        [JSON.stringify([{ ...change(801, 9001, 'amount', '5'), occurredAt: 9e15 }]), 'event 0: occurredAt must be epoch milliseconds, got 9000000000000000'],
+        [JSON.stringify([{ ...change(804, 9001, 'amount', '5'), occurredAt: 1e20 }]), 'event 0: occurredAt must be epoch milliseconds, got 100000000000000000000'],
+        // Once stored as event "hubspot:[object Object]" and deal "[object Object]".
+        [JSON.stringify([{ ...change(802, 9001, 'amount', '5'), eventId: { id: 1 } }]), 'event 0: eventId must be a number or a non-empty string, got {"id":1}'],
+        [JSON.stringify([{ ...change(803, 9001, 'amount', '5'), objectId: ' ' }]), 'event 0: objectId must be a number or a non-empty string, got " "'],
       ]) {
         const res = await post(bad, signV3(bad, NOW));
         expect(res.status).toBe(400);

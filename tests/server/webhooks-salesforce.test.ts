@@ -89,6 +89,14 @@ describe('POST /webhooks/salesforce', () => {
       await rejected(envelope.replace('<soapenv:Envelope', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><soapenv:Envelope'), 400, 'a DOCTYPE is not allowed in an outbound message');
     });
 
+    it('400 for an Opportunity sent without its Id, or with a LastModifiedDate that is no time (it was acknowledged and lost, or taken unordered)', async () => {
+      const noId = message('04l5g00000NoId1AAV', 'Closed Lost', '1', '2026-03-03T00:00:00.000Z').replace('<sf:Id>0065g00000Opp03AAA</sf:Id>', '');
+      await rejected(noId, 400, "Notification 1 (04l5g00000NoId1AAV): the Opportunity has no Id field: add it to the outbound message's fields to send");
+      await rejected(message('04l5g00000Time1AAV', 'Closed Lost', '1', 'yesterday'), 400,
+        'Notification 1 (04l5g00000Time1AAV): LastModifiedDate: expected a time like 2026-03-01T10:00:00.000Z, got "yesterday"');
+      expect((await getDeal(h.db, '0065g00000Opp03AAA'))?.stage).toBe('won');
+    });
+
     it('400 for more than 100 notifications', async () => {
       const one = /<Notification>[\s\S]*?<\/Notification>/.exec(envelope)![0];
       await rejected(envelope.replace(/<Notification>[\s\S]*<\/Notification>/, one.repeat(101)), 400, '101 notifications in one message; Salesforce sends at most 100');
@@ -100,4 +108,20 @@ describe('POST /webhooks/salesforce', () => {
       await rejected(fresh, 422, 'event 04l5g00000BadFAAV: Amount: expected an amount like 1500.50, got "lots"');
     });
   });
+});
+
+it('a failure inside salesflow is a SOAP Server fault (what Salesforce shows and retries), with no internals', async () => {
+  const broken = await startHarness({ env: { SALESFORCE_ORG_ID: '00D5g000004ABCD' } });
+  try {
+    // The data source failing under the request: the deals table is gone.
+    broken.db.sqlite!.exec('DROP TABLE deals');
+    const res = await fetch(`${broken.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: envelope });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^text\/xml/);
+    const text = await res.text();
+    expect(text).toContain('<faultcode>soapenv:Server</faultcode><faultstring>internal error; nothing was stored</faultstring>');
+    expect(text).not.toMatch(/deals|sqlite|at .*\.js/i);
+  } finally {
+    await broken.close();
+  }
 });

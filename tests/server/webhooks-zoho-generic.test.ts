@@ -52,11 +52,36 @@ describe('POST /webhooks/zoho', () => {
     expect(await countEvents(h.db)).toBe(before);
   });
 
+  it('takes form parameters sent as multipart/form-data (once refused as an unsupported Content-Type)', async () => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>)) form.append(k, String(v));
+    form.set('id', '4150868000001234555');
+    form.set('Deal_Name', 'Müller & Co');
+    const res = await fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'X-Salesflow-Token': ZOHO_SECRET }, body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234555:2026-02-27T18:40:12+05:30', status: 'accepted' }] });
+    expect(await getDeal(h.db, '4150868000001234555')).toMatchObject({ name: 'Müller & Co', amount: '125000.5', rep: 'r-wu' });
+  });
+
   it('ignores a delivery older than the record salesflow holds', async () => {
     const older = zohoDeal.replace('Closed Won', 'Negotiation/Review').replace('2026-02-27T18:40:12+05:30', '2026-02-26T09:00:00+05:30');
     const res = await zoho(older, 'application/json');
     expect(await res.json()).toMatchObject({ results: [{ status: 'older' }] });
     expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
+  });
+
+  it('keeps the digits of 19-digit ids and long amounts sent as JSON numbers (JSON.parse would round them)', async () => {
+    // Zoho's record and user ids are 19 digits; as a JSON number 4150868000001234777 reads back as
+    // 4150868000001234700, another record, and the owner as no rep's crm_id.
+    const raw = zohoDeal
+      .replace('"4150868000001234001"', '4150868000001234777')
+      .replace('"4150868000000225013"', '4150868000000225013')
+      .replace('125000.5', '99999999999.999999')
+      .replace('2026-02-27T18:40:12', '2026-02-27T18:41:00');
+    const res = await zoho(raw, 'application/json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234777:2026-02-27T18:41:00+05:30', status: 'accepted' }] });
+    expect(await getDeal(h.db, '4150868000001234777')).toMatchObject({ amount: '99999999999.999999', rep: 'r-wu' });
   });
 
   it('401 for a missing or wrong secret, 400 for a malformed body, nothing stored', async () => {
@@ -76,6 +101,16 @@ describe('POST /webhooks/zoho', () => {
     expect(((await noId.json()) as { message: string }).message).toBe('record 1: no deal id at "id" (deal.fields.id in (built-in zoho preset))');
     expect(await countEvents(h.db)).toBe(before);
     expect(await getDeal(h.db, '4150868000009999001')).toBeNull();
+  });
+
+  it('400 for a Modified_Time that is no time: taken unordered, an old retry could overwrite newer data', async () => {
+    const before = await countEvents(h.db);
+    const res = await zoho(zohoDeal.replace('Closed Won', 'Qualification').replace('2026-02-27T18:40:12+05:30', 'soon'), 'application/json');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'record 1: Modified_Time: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got "soon" (webhook.version in (built-in zoho preset))');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
   });
 });
 
@@ -122,5 +157,11 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     const res = await fetch(`${h.url}/webhooks/generic/nosuchcrm`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { message: string }).message).toBe('no mapping for "nosuchcrm" in the plan this server runs: add rules/crm/nosuchcrm.yaml and apply it (docs/crm.md)');
+  });
+
+  it('404 for a source name in the wrong case names the address meant, not a file name check would refuse', async () => {
+    const res = await fetch(`${h.url}/webhooks/generic/FXiaoke`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { message: string }).message).toBe('no mapping for "FXiaoke": source names are lower-case; the address is /webhooks/generic/fxiaoke (rules/crm/fxiaoke.yaml)');
   });
 });

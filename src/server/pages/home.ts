@@ -26,7 +26,10 @@ export interface HomeView {
   /** null: the Temporal server cannot list workflows (or did not answer in time). */
   running: RunningWorkflow[] | null;
   pending: PendingApproval[];
+  /** How many there are: the lists are cut (the counts in the headings are these, not the rows shown). */
+  pendingTotal: number;
   ledger: LedgerEntry[];
+  ledgerTotal: number;
   temporalUiUrl?: string;
   namespace: string;
 }
@@ -37,6 +40,11 @@ function workflowLink(view: HomeView, workflowId: string): SafeHtml {
   return html`<a href="${href}"><code>${workflowId}</code></a>`;
 }
 
+/** Says the table below lists only part of what the heading counts. */
+function cut(shown: number, total: number, which: string): SafeHtml | '' {
+  return shown < total ? html`<p class="muted">${shown} of ${total} are listed: ${which}.</p>` : '';
+}
+
 export function homePage(view: HomeView): SafeHtml {
   return page(
     { title: 'Overview', section: 'Dev overview', wide: true },
@@ -44,7 +52,8 @@ export function homePage(view: HomeView): SafeHtml {
 <p>Everything on this machine: <a href="/outbox">the outbox</a> (every email sent)${view.temporalUiUrl ? html`, <a href="${view.temporalUiUrl}">the Temporal UI</a>` : ''}.</p>
 
 <section class="card" aria-labelledby="pending-heading">
-<h2 id="pending-heading">Payouts waiting for approval (${view.pending.length})</h2>
+<h2 id="pending-heading">Payouts waiting for approval (${view.pendingTotal})</h2>
+${cut(view.pending.length, view.pendingTotal, 'the first by period, rule and rep')}
 ${view.pending.length === 0
     ? html`<p class="muted">None. Run <code>salesflow payouts run --period 2026-Q1</code> to start some.</p>`
     : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Total</th><th scope="col">Workflow</th><th scope="col">Email</th></tr></thead><tbody>
@@ -55,7 +64,8 @@ ${view.pending.map(
 </section>
 
 <section class="card" aria-labelledby="ledger-heading">
-<h2 id="ledger-heading">Payout ledger (${view.ledger.length})</h2>
+<h2 id="ledger-heading">Payout ledger (${view.ledgerTotal})</h2>
+${cut(view.ledger.length, view.ledgerTotal, 'the newest')}
 ${view.ledger.length === 0
     ? html`<p class="muted">No approved payouts yet.</p>`
     : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Amount</th><th scope="col">Approved by</th><th scope="col">Approved at</th></tr></thead><tbody>

@@ -40,7 +40,8 @@ ${list.held.map(
 </tbody></table>${notes}</section>`;
 }
 
-export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflowId?: string }, held: HeldList | null = null): SafeHtml {
+/** `filter.more`: there are older emails than `rows` (the list is cut at its newest). */
+export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflowId?: string; more?: boolean }, held: HeldList | null = null): SafeHtml {
   const filtered = filter.to || filter.workflowId;
   return page(
     { title: 'Outbox', section, wide: true },
@@ -62,7 +63,9 @@ ${rows.map(
 <td><span class="status status-${r.status}">${r.status}</span></td>
 </tr>`,
 )}
-</tbody></table></div>`}`,
+</tbody></table></div>`}${filter.more
+    ? html`<p class="muted">Only the newest ${rows.length} emails are listed. To find an older one, add <code>?to=</code> and the recipient's address to this page's address.</p>`
+    : ''}`,
   );
 }
 
