@@ -23,6 +23,9 @@ import { compareBinary } from './text-order.js';
 
 type Cell = string | number | null;
 
+/** The credited scans join deals with their credit shares: planned for all rows (see StreamOptions). */
+const ALL_ROWS = { planForAllRows: true } as const;
+
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** One credit of a deal: to whom, how much of it, and why. */
@@ -390,7 +393,7 @@ async function creditedFacts(
       current = null;
       shares = [];
     };
-    for await (const batch of streamRows(db, query, 10_000)) {
+    for await (const batch of streamRows(db, query, 10_000, ALL_ROWS)) {
       for (const raw of batch) {
         const row = raw as Cell[];
         // PostgreSQL returns int8 as text; below 2^52 (see the column) it is exact as a number.
@@ -414,7 +417,7 @@ async function creditedFacts(
   async function groupedScan(): Promise<boolean> {
     const rows: Cell[][] = [];
     try {
-      for await (const batch of streamRows(db, groupedQuery(false), 10_000)) for (const row of batch) rows.push(row as Cell[]);
+      for await (const batch of streamRows(db, groupedQuery(false), 10_000, ALL_ROWS)) for (const row of batch) rows.push(row as Cell[]);
     } catch (err) {
       // SQLite's SUM stops at int64; the row scan adds past it in BigInt.
       if (err instanceof Error && /integer overflow/i.test(err.message)) return false;
@@ -545,7 +548,7 @@ async function creditedFacts(
    * deal), credited to that rep alone.
    */
   function groupedCursor(): CreditedCursor {
-    const batches = streamRows(db, groupedQuery(true), 2000);
+    const batches = streamRows(db, groupedQuery(true), 2000, ALL_ROWS);
     let batch: Cell[][] = [];
     let at = 0;
     let done = false;

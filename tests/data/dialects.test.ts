@@ -331,13 +331,19 @@ forEachDialect('data layer', (target) => {
     });
   }
 
-  it('a streamed read is planned for all of its rows, as every caller reads to the end (PostgreSQL: cursor_tuple_fraction 1, not the first tenth)', async () => {
+  it('a streamed join of deals and shares is planned for all of its rows (PostgreSQL: cursor_tuple_fraction 1); other streams keep first-rows plans', async () => {
     const db = await openDatabase(await target.fresh());
-    const seen: unknown[] = [];
-    const query = (target.dialect === 'postgres' ? sql`SELECT current_setting('cursor_tuple_fraction')` : sql`SELECT '1'`).compile(db.kysely);
-    for await (const batch of streamRows(db, query)) seen.push(...batch.map((row) => row[0]));
-    // PostgreSQL plans a cursor for its first rows unless told otherwise; every stream reads to the end.
-    expect(seen.map(Number)).toEqual([1]);
+    const read = async (options?: { planForAllRows: boolean }) => {
+      const seen: unknown[] = [];
+      const query = (target.dialect === 'postgres' ? sql`SELECT current_setting('cursor_tuple_fraction')` : sql`SELECT '1'`).compile(db.kysely);
+      for await (const batch of streamRows(db, query, 2000, options)) seen.push(...batch.map((row) => row[0]));
+      return seen.map(Number);
+    };
+    // PostgreSQL plans a cursor for its first rows unless told otherwise.
+    expect(await read({ planForAllRows: true })).toEqual([1]);
+    expect(await read()).toEqual([target.dialect === 'postgres' ? 0.1 : 1]);
+    // The setting is the read's own (SET LOCAL): the pool's connections keep the default.
+    if (target.dialect === 'postgres') expect(Number(await scalar(db, sql`SELECT current_setting('cursor_tuple_fraction')`))).toBe(0.1);
     await db.close();
   });
 
