@@ -1,6 +1,7 @@
 // Parsing a JSON file a person wrote (events to send, rule test cases), so a mistake is reported
 // like every other input of salesflow: FILE:LINE:COL, not "at position 1234". A UTF-8 byte-order
-// mark, which Windows editors write and JSON.parse refuses, is dropped first.
+// mark, which Windows editors write and JSON.parse refuses, is dropped first. POST /events
+// (src/events/schema.ts) reports its body's mistakes through the same helpers.
 import { parseJsonExact } from './exact-json.js';
 
 export type JsonText = { ok: true; value: unknown; text: string } | { ok: false; message: string };
@@ -16,18 +17,32 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
   return { line, col: offset - start + 1 };
 }
 
-/** `text` without its BOM, parsed; `text` is returned too, so offsets into it mean something. */
-/** `exactNumbers`: long number literals come back as strings of their digits (src/data/exact-json.ts). */
+/** The text without a leading UTF-8 byte-order mark (Windows editors and .NET senders write one; JSON.parse refuses it). */
+export function withoutBom(raw: string): string {
+  return raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+}
+
+/**
+ * A JSON.parse error of `text` as its reason and, where V8 names a character offset ("... in JSON
+ * at position 79"), the line and column of that offset: a person reading a pretty-printed body or
+ * file needs those.
+ */
+export function jsonErrorAt(text: string, err: unknown): { reason: string; where: { line: number; col: number } | null } {
+  const message = (err as Error).message;
+  const at = /at position (\d+)/.exec(message);
+  return { reason: message.replace(/ in JSON at position \d+.*$/, ''), where: at ? lineCol(text, Number(at[1])) : null };
+}
+
+/**
+ * `text` without its BOM, parsed; `text` is returned too, so offsets into it mean something.
+ * `exactNumbers`: long number literals come back as strings of their digits (src/data/exact-json.ts).
+ */
 export function parseJsonText(raw: string, file: string, options: { exactNumbers?: boolean } = {}): JsonText {
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const text = withoutBom(raw);
   try {
     return { ok: true, value: options.exactNumbers ? parseJsonExact(text) : JSON.parse(text), text };
   } catch (err) {
-    const message = (err as Error).message;
-    // V8 names the offending character's offset ("... in JSON at position 79"); show where that is.
-    const at = /at position (\d+)/.exec(message);
-    const where = at ? lineCol(text, Number(at[1])) : null;
-    const reason = message.replace(/ in JSON at position \d+.*$/, '');
+    const { reason, where } = jsonErrorAt(text, err);
     return { ok: false, message: `${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${reason}` };
   }
 }

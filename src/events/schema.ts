@@ -2,7 +2,7 @@
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
 import { parseJsonExact } from '../data/exact-json.js';
-import { lineCol } from '../data/json-text.js';
+import { jsonErrorAt, withoutBom } from '../data/json-text.js';
 import { DealRecord, LeadRecord } from '../plan/records.js';
 
 const base = {
@@ -34,18 +34,13 @@ export type EventParse =
 
 /** Parse raw JSON text into an event, with messages that name the bad fields. */
 export function parseEvent(raw: string): EventParse {
-  // A UTF-8 byte-order mark (.NET and Windows senders write one) is not part of the JSON.
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const text = withoutBom(raw);
   let json: unknown;
   try {
     json = parseJsonExact(text);
   } catch (err) {
-    // V8 names a character offset ("... in JSON at position 53"); a person reading a pretty-printed
-    // body needs its line and column.
-    const reason = (err as Error).message;
-    const at = /^(.*) in JSON at position (\d+)/.exec(reason);
-    const where = at ? lineCol(text, Number(at[2])) : null;
-    const message = `body is not valid JSON: ${where ? `${at![1]} (line ${where.line}, column ${where.col})` : reason}`;
+    const { reason, where } = jsonErrorAt(text, err);
+    const message = `body is not valid JSON: ${where ? `${reason} (line ${where.line}, column ${where.col})` : reason}`;
     return { ok: false, message, problems: [message] };
   }
   return checkEvent(json);
