@@ -273,7 +273,7 @@ function withOwnAmount(expr: Expr, dealCurrency: string, ownAmount: string): Exp
  * per row. `creditedRep`: the condition reads `rep`, which is the rep being paid — the credited rep
  * (a share's rep, the manager of a team deal) — while SQL would join the deal's own rep.
  */
-interface DealTest { column: number | null; where: Expr | null; creditedRep?: boolean }
+interface DealTest { column: number | null; where: Expr | null; creditedRep?: boolean; readsAmount?: boolean }
 
 /** SQLite reads a window holding a good part of all deals fastest by one pass (see metrics.ts dealSource). */
 async function dealSource(db: Db, window: DateWindow): Promise<string> {
@@ -342,9 +342,11 @@ async function creditedFacts(
     // that is always the deal's rep; with it, a share's rep or a manager is paid for others'
     // deals, so the condition runs in JS on the credited rep (the SPEC leaves this to us: a comp
     // team reads `rep` in a rule as the rep the rule is about, as in its `for reps where`).
-    if (rule.credit !== undefined && readsField(where, 'rep')) { needsRecord = true; needsRep = true; return { column: null, where, creditedRep: true }; }
-    const translated = rule.convert && readsField(where, 'deal', 'amount') ? null : conditionToSql(where);
-    if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where }; }
+    // Read once here, not per deal: only such a condition can need a converted deal's own amount.
+    const readsAmount = readsField(where, 'deal', 'amount');
+    if (rule.credit !== undefined && readsField(where, 'rep')) { needsRecord = true; needsRep = true; return { column: null, where, creditedRep: true, readsAmount }; }
+    const translated = rule.convert && readsAmount ? null : conditionToSql(where);
+    if (!translated) { needsRecord = true; needsRep ||= true; return { column: null, where, readsAmount }; }
     needsRep ||= translated.needsRep;
     columns.push(`CASE WHEN ${translated.sql} THEN 1 ELSE 0 END`);
     return { column: columns.length - 1, where: null };
@@ -670,7 +672,7 @@ async function creditedFacts(
       passes: (t: DealTest, credited: string) => {
         if (t.column !== null) return row[t.column] === 1;
         if (t.where === null) return true;
-        const where = rate ? withOwnAmount(t.where, dealCurrency, row[2] as string) : t.where;
+        const where = rate && t.readsAmount ? withOwnAmount(t.where, dealCurrency, row[2] as string) : t.where;
         return holds(where, t.creditedRep ? { deal: evaluated().deal, rep: repById.get(credited) } : evaluated());
       },
     };
