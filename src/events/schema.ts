@@ -32,8 +32,11 @@ export type EventParse =
   | { ok: true; event: CrmEvent; absent: string[] }
   | { ok: false; message: string; problems: string[] };
 
-/** Parse raw JSON text into an event, with messages that name the bad fields. */
-export function parseEvent(raw: string): EventParse {
+/**
+ * Parse raw JSON text into an event, with messages that name the bad fields. `check`: checkEvent,
+ * or checkSentEvent for events a sender writes now.
+ */
+export function parseEvent(raw: string, check: (json: unknown) => EventParse = checkEvent): EventParse {
   const text = withoutBom(raw);
   let json: unknown;
   try {
@@ -43,7 +46,7 @@ export function parseEvent(raw: string): EventParse {
     const message = `body is not valid JSON: ${where ? `${reason} (line ${where.line}, column ${where.col})` : reason}`;
     return { ok: false, message, problems: [message] };
   }
-  return checkEvent(json);
+  return check(json);
 }
 
 /** Validate one already-parsed event. */
@@ -75,11 +78,19 @@ export function checkEvent(json: unknown): EventParse {
  * already in the log are replayed by backtests as they were recorded, and webhooks derive the type
  * from the stage.
  */
-export function stageContradiction(event: CrmEvent): string | null {
+function stageContradiction(event: CrmEvent): string | null {
   if ((event.type === 'deal.won' || event.type === 'deal.lost') && event.deal.stage !== event.type.slice(5)) {
     return `deal.stage: a ${event.type} event carries the deal with stage "${event.type.slice(5)}", got "${event.deal.stage}"`;
   }
   return null;
+}
+
+/** checkEvent for events a sender writes now (POST /events, `events send`): a stage contradiction is refused too. */
+export function checkSentEvent(json: unknown): EventParse {
+  const parsed = checkEvent(json);
+  if (!parsed.ok) return parsed;
+  const contradiction = stageContradiction(parsed.event);
+  return contradiction ? { ok: false, message: contradiction, problems: [contradiction] } : parsed;
 }
 
 /** The fields of the event's lead or deal that the raw JSON does not have as keys. */

@@ -5,7 +5,7 @@
 // every event listed.
 import fs from 'node:fs';
 import { lineCol, parseJsonText } from '../data/json-text.js';
-import { type CrmEvent, checkEvent, stageContradiction } from '../events/schema.js';
+import { type CrmEvent, checkSentEvent } from '../events/schema.js';
 
 /** Each event with the entity fields its sender left out (see EventParse). */
 export type EventFileRead = { ok: true; events: { event: CrmEvent; absent: string[] }[] } | { ok: false; errors: string[] };
@@ -57,13 +57,11 @@ export function readEventFile(file: string): EventFileRead {
   items.forEach((item, index) => {
     const line = starts[index] !== undefined ? lineCol(text, starts[index]).line : 1;
     const where = Array.isArray(json) ? `${file}:${line}: event [${index}]` : `${file}:${line}`;
-    const parsed = checkEvent(item);
+    const parsed = checkSentEvent(item);
     if (!parsed.ok) {
       for (const problem of parsed.problems) errors.push(`${where}: ${problem}`);
       return;
     }
-    const contradiction = stageContradiction(parsed.event);
-    if (contradiction) { errors.push(`${where}: ${contradiction}`); return; }
     // A repeated id is not an error here: routing acknowledges it as a duplicate, as the webhook does.
     events.push({ event: parsed.event, absent: parsed.absent });
   });

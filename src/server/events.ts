@@ -2,7 +2,7 @@
 // (over the raw bytes), schema, then routing — which records the event once by id, so a repeated
 // delivery is acknowledged and changes nothing.
 import { Hono } from 'hono';
-import { parseEvent, stageContradiction } from '../events/schema.js';
+import { checkSentEvent, parseEvent } from '../events/schema.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { readRawBody } from './raw-body.js';
 import { checkSignature, SIGNATURE_HEADER } from './signature.js';
@@ -67,10 +67,8 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     } catch {
       return c.json({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' }, 400);
     }
-    const parsed = parseEvent(text);
+    const parsed = parseEvent(text, checkSentEvent);
     if (!parsed.ok) return c.json({ error: 'bad_event', message: parsed.message }, 400);
-    const contradiction = stageContradiction(parsed.event);
-    if (contradiction) return c.json({ error: 'bad_event', message: contradiction }, 400);
 
     let outcome: unknown;
     let gaveUp = false;
