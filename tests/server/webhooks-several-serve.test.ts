@@ -73,16 +73,22 @@ async function deliver(serverUrl: string, batch: object[]): Promise<{ status: nu
   return { status: res.status, body: await res.json() };
 }
 
+/** The data source with rep r-ada (HubSpot owner 501) and an open 1000.00 USD deal "Deal N" per id. */
+async function seeded(url: string, dealIds: number[]): Promise<Db> {
+  const db = await openDatabase(url);
+  handles.push(db);
+  await upsertRep(db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+  await setRepCrmId(db, 'r-ada', '501');
+  for (const id of dealIds) {
+    await upsertDeal(db, { id: String(id), rep: 'r-ada', name: `Deal ${id}`, amount: '1000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: null });
+  }
+  return db;
+}
+
 forEachDialect('two serve processes taking HubSpot webhooks', (target) => {
   it('keeps both of two property changes of one deal sent at once to different processes, every time', async () => {
     const url = await target.fresh();
-    const db = await openDatabase(url);
-    handles.push(db);
-    await upsertRep(db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-    await setRepCrmId(db, 'r-ada', '501');
-    for (let i = 1; i <= DEALS; i++) {
-      await upsertDeal(db, { id: String(i), rep: 'r-ada', name: `Deal ${i}`, amount: '1000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: null });
-    }
+    const db = await seeded(url, Array.from({ length: DEALS }, (_, i) => i + 1));
     const serves = await Promise.all([startServe(url), startServe(url)]);
 
     for (let i = 1; i <= DEALS; i++) {
@@ -106,11 +112,7 @@ forEachDialect('two serve processes taking HubSpot webhooks', (target) => {
 
   it("answers 503 when another process keeps the CRM's turn too long, stores nothing, and takes the CRM's retry", async () => {
     const url = await target.fresh();
-    const db = await openDatabase(url);
-    handles.push(db);
-    await upsertRep(db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
-    await setRepCrmId(db, 'r-ada', '501');
-    await upsertDeal(db, { id: '77', rep: 'r-ada', name: 'Deal 77', amount: '1000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: null });
+    const db = await seeded(url, [77]);
     const serve = await startServe(url);
     const batch = [propertyChange(77, 'amount', '2500.00')];
 
