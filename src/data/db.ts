@@ -222,6 +222,9 @@ export const SQLITE_IMPORT_LOCK_WAIT_MS = 10 * 60_000;
  */
 export const IMPORT_LOCK_KEY = '7325917042190311001';
 
+/** Takes IMPORT_LOCK_KEY until the transaction ends (every PostgreSQL import path runs this). */
+export const IMPORT_LOCK_SQL = `SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint)`;
+
 /**
  * `transaction` for imports: on SQLite, a BEGIN IMMEDIATE refused because another process holds
  * the write lock is tried again (`onWaiting` is told once) until SQLITE_IMPORT_LOCK_WAIT_MS have
@@ -231,7 +234,7 @@ export const IMPORT_LOCK_KEY = '7325917042190311001';
 export async function importTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, onWaiting?: () => void): Promise<T> {
   if (db.dialect === 'postgres' && !db.inTransaction) {
     return transaction(db, async (tx) => {
-      await sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint)`.execute(tx.kysely);
+      await sql.raw(IMPORT_LOCK_SQL).execute(tx.kysely);
       return fn(tx);
     });
   }

@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { IMPORT_LOCK_KEY, importTransaction, type Db } from './db.js';
+import { IMPORT_LOCK_SQL, importTransaction, type Db } from './db.js';
 
 export interface RowWriter {
   /**
@@ -144,7 +144,7 @@ async function writePostgres(db: Db, table: string, body: (writer: RowWriter) =>
       await finished(stream);
       const cols = columns!.map(quoteIdent).join(', ');
       // The rows were copied alongside other imports; merging them waits for its turn (see IMPORT_LOCK_KEY).
-      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [IMPORT_LOCK_KEY]);
+      await client.query(IMPORT_LOCK_SQL);
       const result = await client.query(
         `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(columns!)} RETURNING (xmax = 0) AS inserted)
          SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up`,
