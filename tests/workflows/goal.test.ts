@@ -59,11 +59,22 @@ function run(rule: GoalRule, repId: string, period: string, extra: { checkpoints
   });
 }
 
+/**
+ * The first year from `from` whose March has a Monday after Berlin's spring change (its last
+ * Sunday): not one where 31 March is that Sunday (2030, 2041), whose Mondays all come before it.
+ */
+function marchWithMondayAfterSpringChange(from: number): number {
+  let y = from;
+  while (new Date(Date.UTC(y, 2, 31)).getUTCDay() === 0) y += 1;
+  return y;
+}
+
 describe('goal workflow', () => {
   test('Monday 09:00 check-ins land at 09:00 Berlin time on both sides of the spring change', async () => {
-    const rep = await seedRep('berlin', 'Europe/Berlin', '10000', `${year}-03-05`);
+    const march = marchWithMondayAfterSpringChange(year);
+    const rep = await seedRep('berlin', 'Europe/Berlin', '10000', `${march}-03-05`);
     const rule = goalRule({ id: 'march-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
-    const result = await (await run(rule, rep.id, `${year}-03`)).result();
+    const result = await (await run(rule, rep.id, `${march}-03`)).result();
 
     const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
     const mondays = checkinMails.map((m) => localTime(m.date.getTime(), 'Europe/Berlin'));
@@ -79,7 +90,7 @@ describe('goal workflow', () => {
     const risk = h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'));
     expect(risk).toHaveLength(1);
     const middle = localTime(risk[0].date.getTime(), 'Europe/Berlin');
-    expect(middle.day - localTime(Date.UTC(year, 2, 1), 'UTC').day).toBe(15);
+    expect(middle.day - localTime(Date.UTC(march, 2, 1), 'UTC').day).toBe(15);
 
     // End of period: review to rep and manager when April begins in Berlin.
     const reviews = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => m.subject.startsWith('Review'));
