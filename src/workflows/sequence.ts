@@ -125,7 +125,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
           const outcome = await sendSequenceEmail({
             workflowId,
             sendKey,
-            rule: { id: rule.id, name: rule.name, from: rule.from },
+            rule: { id: rule.id, name: rule.name, from: rule.from, timezone: rule.timezone },
             template,
             to: recipient.email,
             subject,

@@ -221,6 +221,33 @@ describe('sequence workflow', () => {
     expect(h.mail.to('stays@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for Stays Rep']);
   });
 
+  test('a scheduled run about a rep without a zone reads the send\'s date in the rule\'s zone (the settings), not UTC', async () => {
+    const prep = template('one-on-one-prep', '1:1 prep for {{rep.name}}', 'See you Friday.');
+    const rule = { ...sequenceRule({ id: 'prep-rule-zone', timezone: 'Pacific/Kiritimati', templates: [prep], steps: [step.send('one-on-one-prep', to.rep)] }), subject: 'rep' as const };
+    const base = { team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: null, start_date: '2020-01-01' };
+    /**
+     * The run sends at 20:00 UTC on 30 June next year (read off the server's clock per run: it
+     * jumps ahead between runs), which is 10:00 on 1 July in Kiritimati (UTC+14), the rule's zone.
+     * The send waits on a timer to that instant, so it goes out exactly then.
+     */
+    const sendOn30June = async (id: string, name: string, lastDay: (year: number) => string) => {
+      const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
+      const rep = { id, name, email: `${id}@acme.example`, ...base, end_date: lastDay(year) };
+      await upsertRep(h.db, rep);
+      const result = await h.testEnv.client.workflow.execute(sequenceWorkflow, {
+        taskQueue: h.taskQueue, workflowId: workflowIds.sequenceTick(rule.id, id, `${year}-07-01`),
+        args: [{ rule, subject: { kind: 'rep', rep }, occurrence: `${year}-07-01`, startAt: `${year}-06-30T20:00:00.000Z` }],
+      });
+      expect(result.sends.map((x) => x.at.slice(0, 16))).toEqual([`${year}-06-30T20:00`]);
+      return result.sends.map((x) => x.outcome);
+    };
+    // It is already 1 July where the rule's times are: the rep whose last day was 30 June has left.
+    expect(await sendOn30June('r-left-june', 'June Leaver', (y) => `${y}-06-30`)).toEqual(['suppressed']);
+    expect(await sendOn30June('r-leaves-july', 'July Leaver', (y) => `${y}-07-01`)).toEqual(['sent']);
+    expect(h.mail.to('r-left-june@acme.example')).toEqual([]);
+    expect(h.mail.to('r-leaves-july@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for July Leaver']);
+  });
+
   test('a long run continues as new, carrying its position: every email once, in order', async () => {
     const l = await lead('marathon');
     const mails = [1, 2, 3, 4, 5].map((n) => template(`m${n}`, `Mail ${n}`, `Number ${n}.`));
