@@ -42,6 +42,19 @@ const localReads = proxyLocalActivities<Activities>({
 const LOCAL_READS_PATCH = 'sequence-local-reads';
 const reads = () => (patched(LOCAL_READS_PATCH) ? localReads : { sequenceCondition, sequenceRecipients });
 
+/**
+ * Quiet hours ending in the hour an autumn clock change repeats (02:30 in Berlin's second 02:xx)
+ * used to end at that time's first occurrence, already past, and the email went out inside quiet
+ * hours. Runs that did so replay with the old reading; the patch marker is only written when the
+ * two readings differ, so other histories are unchanged.
+ */
+const QUIET_REPEATED_HOUR_PATCH = 'quiet-hours-repeated-hour';
+
+function quietHoursEnd(now: number, quiet: SequenceInput['rule']['quietHours'], timeZone: string): number {
+  const before = nextAllowed(now, quiet, timeZone, false);
+  return before < now && patched(QUIET_REPEATED_HOUR_PATCH) ? nextAllowed(now, quiet, timeZone) : before;
+}
+
 /** Sends kept in the result (and carried across continue-as-new): enough to see what happened. */
 const KEPT_SENDS = 100;
 
@@ -117,7 +130,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         }
         const recipients = await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone });
         for (const recipient of recipients) {
-          const allowedAt = nextAllowed(Date.now(), rule.quietHours, recipient.timezone);
+          const allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);
           const quiet = (): HeldSend => ({ template: step.send.template, to: [recipient.email], at: new Date(allowedAt).toISOString(), reason: 'quiet hours' });
           if (await sleepUnlessStopped(allowedAt, quiet)) return done('stopped');
           const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;

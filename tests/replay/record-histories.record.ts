@@ -14,6 +14,7 @@ import { dispatchWorkflow, goalWorkflow, payoutWorkflow, sequenceWorkflow } from
 import { periodContaining, shiftPeriod } from '../../src/payouts/period.js';
 import { specRule } from '../payouts/spec-rule.js';
 import { historyToFile } from './history-file.js';
+import { sleepTo } from '../workflows/support/clock.js';
 import { startHarness, type Harness } from '../workflows/support/harness.js';
 import { attainmentBelow, goalRule, scoreAtLeast, sequenceRule, step, template, to } from '../workflows/support/rules.js';
 
@@ -192,4 +193,24 @@ test('record scheduled sequence histories (each rep in their own zone)', async (
   });
   expect((await dispatch.result()).startedCount).toBe(2);
   await save('dispatch-sequence-tick-rep-zones', dispatch);
+});
+
+// Recorded once with the code before the patch 'quiet-hours-repeated-hour' (the email went out at
+// once, inside quiet hours) as sequence-quiet-repeated-hour-legacy, and with the patch as
+// sequence-quiet-repeated-hour (held to the second 02:30). RECORD_NAME picks the file name.
+test('record a sequence whose quiet hours end in the hour an autumn change repeats', async () => {
+  const now = await h.testEnv.currentTimeMs();
+  const lastSunday = (year: number) => {
+    const day = Date.UTC(year, 9, 25);
+    return day + ((7 - new Date(day).getUTCDay()) % 7) * 86_400_000;
+  };
+  const year = new Date(now).getUTCFullYear();
+  const change = lastSunday(year) > now + 86_400_000 ? lastSunday(year) : lastSunday(year + 1);
+  await sleepTo(h, change + 70 * 60_000); // 02:10 CET, the second 02:10 in Berlin that night
+  const l = { id: 'repeated', name: 'Lead repeated', email: 'repeated@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'Europe/Berlin', score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-quiet-repeated', templates: seqTemplates, quietHours: { from: '20:00', to: '02:30', weekends: false }, steps: [step.send('thanks'), step.wait(1, 'days'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  expect((await run.result()).outcome).toBe('completed');
+  await save(process.env.RECORD_NAME ?? 'sequence-quiet-repeated-hour', run);
 });

@@ -74,3 +74,24 @@ test('goal histories from before and after goal-local-periods are both kept and 
   expect(patches('goal-month')).toEqual([]);
   for (const id of ['goal-week-rep-zone', 'goal-late-start-review', 'goal-late-start-mid-period']) expect(patches(id), id).toEqual(['goal-local-periods']);
 });
+
+test('sequence histories from before and after quiet-hours-repeated-hour are both kept and replayed', () => {
+  const found = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    return history.events ?? [];
+  };
+  const patches = (workflowId: string) => found(workflowId).flatMap((e) => {
+    const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+  });
+  // Before: the first email went out at once, in the repeated hour, with no timer before it.
+  const legacy = found('sequence-quiet-repeated-hour-legacy');
+  const firstSend = legacy.findIndex((e) => e.activityTaskScheduledEventAttributes);
+  expect(legacy.slice(0, firstSend).some((e) => e.timerStartedEventAttributes)).toBe(false);
+  expect(patches('sequence-quiet-repeated-hour-legacy')).not.toContain('quiet-hours-repeated-hour');
+  // After: a timer holds it to the second 02:30 first.
+  const fixed = found('sequence-quiet-repeated-hour');
+  expect(fixed.slice(0, fixed.findIndex((e) => e.activityTaskScheduledEventAttributes)).some((e) => e.timerStartedEventAttributes)).toBe(true);
+  expect(patches('sequence-quiet-repeated-hour')).toContain('quiet-hours-repeated-hour');
+});
