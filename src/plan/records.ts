@@ -40,7 +40,16 @@ const isoDate = z
   // Not a date at all is one problem, not also "no such day in that month".
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
   .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
-const optionalText = z.string().nullish().transform((v) => (v === undefined || v === '' ? null : v));
+/**
+ * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
+ * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
+ */
+const optionalText = z.string().nullish().transform((v) => {
+  const text = v?.trim();
+  return text === undefined || text === '' ? null : text;
+});
+/** An id, or a field naming one (deal.rep): trimmed, and blank is as good as missing. */
+const idText = z.string().trim().min(1, 'must not be blank');
 const email = z.string().trim().email('expected an email address');
 const optionalEmail = z
   .union([email, z.literal('')])
@@ -90,7 +99,7 @@ export function isTimeZone(name: string): boolean {
 }
 
 export const RepRecord = z.object({
-  id: z.string().min(1),
+  id: idText,
   name: z.string().min(1),
   email,
   team: optionalText,
@@ -105,8 +114,8 @@ export const RepRecord = z.object({
 export type RepRecord = z.infer<typeof RepRecord>;
 
 export const DealRecord = z.object({
-  id: z.string().min(1),
-  rep: z.string().min(1),
+  id: idText,
+  rep: idText,
   name: optionalText,
   amount: moneyText,
   currency: z.string().regex(/^[A-Z]{3}$/, { error: (issue) => `expected a 3-letter ISO-4217 code like USD, got ${JSON.stringify(issue.input)}` }),
@@ -120,7 +129,7 @@ export const DealRecord = z.object({
 export type DealRecord = z.infer<typeof DealRecord>;
 
 export const LeadRecord = z.object({
-  id: z.string().min(1),
+  id: idText,
   name: optionalText,
   email,
   company: optionalText,
