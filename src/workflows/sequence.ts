@@ -55,6 +55,24 @@ function quietHoursEnd(now: number, quiet: SequenceInput['rule']['quietHours'], 
   return before < now && patched(QUIET_REPEATED_HOUR_PATCH) ? nextAllowed(now, quiet, timeZone) : before;
 }
 
+/**
+ * A send to several people went out one recipient at a time in the order written, each waiting for
+ * its own quiet hours to end: `send "hot-lead" to lead, lead.owner` with the lead asleep in Tokyo
+ * held the owner's email, at noon in Berlin, until Tokyo's morning. Each recipient now gets it as
+ * soon as their own quiet hours allow (earliest first). Runs that sent in the old order replay with
+ * it; the marker is only written where the orders differ.
+ */
+const QUIET_PER_RECIPIENT_PATCH = 'quiet-hours-per-recipient';
+
+function inQuietHoursOrder<R extends { timezone: string }>(recipients: R[], quiet: SequenceInput['rule']['quietHours']): R[] {
+  if (recipients.length < 2 || !quiet) return recipients;
+  const now = Date.now();
+  const allowed = recipients.map((r, i) => ({ r, i, at: nextAllowed(now, quiet, r.timezone) }));
+  const sorted = [...allowed].sort((a, b) => a.at - b.at || a.i - b.i);
+  if (sorted.every((entry, position) => entry.i === position)) return recipients;
+  return patched(QUIET_PER_RECIPIENT_PATCH) ? sorted.map((entry) => entry.r) : recipients;
+}
+
 /** Sends kept in the result (and carried across continue-as-new): enough to see what happened. */
 const KEPT_SENDS = 100;
 
@@ -128,7 +146,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         if (!template) {
           throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${step.send.template}"`, 'PlanError');
         }
-        const recipients = await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone });
+        const recipients = inQuietHoursOrder(await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone }), rule.quietHours);
         for (const recipient of recipients) {
           const allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);
           const quiet = (): HeldSend => ({ template: step.send.template, to: [recipient.email], at: new Date(allowedAt).toISOString(), reason: 'quiet hours' });

@@ -214,3 +214,20 @@ test('record a sequence whose quiet hours end in the hour an autumn change repea
   expect((await run.result()).outcome).toBe('completed');
   await save(process.env.RECORD_NAME ?? 'sequence-quiet-repeated-hour', run);
 });
+
+// Recorded once with the code before the patch 'quiet-hours-per-recipient' (the owner waited for
+// the lead's morning) as sequence-quiet-several-legacy, and with it as sequence-quiet-several.
+test('record a send to recipients whose quiet hours end at different times', async () => {
+  const now = await h.testEnv.currentTimeMs();
+  const zoneAt = (hour: number) => {
+    const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
+    return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  };
+  await upsertRep(h.db, { id: 'r-noon', name: 'Noon', email: 'noon@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: zoneAt(12), start_date: null });
+  const l = { id: 'several', name: 'Lead several', email: 'several@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r-noon', timezone: zoneAt(23), score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-quiet-several', templates: seqTemplates, timezone: zoneAt(12), quietHours: { from: '20:00', to: '08:00', weekends: false }, steps: [step.send('thanks', to.lead, to.leadOwner, to.address('copy@acme.example')), step.wait(1, 'days'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  expect((await run.result()).outcome).toBe('completed');
+  await save(process.env.RECORD_NAME ?? 'sequence-quiet-several', run);
+});

@@ -95,3 +95,19 @@ test('sequence histories from before and after quiet-hours-repeated-hour are bot
   expect(fixed.slice(0, fixed.findIndex((e) => e.activityTaskScheduledEventAttributes)).some((e) => e.timerStartedEventAttributes)).toBe(true);
   expect(patches('sequence-quiet-repeated-hour')).toContain('quiet-hours-repeated-hour');
 });
+
+test('sequence histories from before and after quiet-hours-per-recipient are both kept and replayed', () => {
+  const sendsTo = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    return (history.events ?? []).flatMap((e) => {
+      const attributes = e.activityTaskScheduledEventAttributes;
+      if (attributes?.activityType?.name !== 'sendSequenceEmail') return [];
+      return [(JSON.parse(Buffer.from(attributes.input!.payloads![0].data!).toString('utf8')) as { to: string }).to];
+    });
+  };
+  // Before: in the order written, the owner and the copy after the lead's night.
+  expect(sendsTo('sequence-quiet-several-legacy').slice(0, 3)).toEqual(['several@prospect.example', 'noon@acme.example', 'copy@acme.example']);
+  // After: each as soon as their own quiet hours allow.
+  expect(sendsTo('sequence-quiet-several').slice(0, 3)).toEqual(['noon@acme.example', 'copy@acme.example', 'several@prospect.example']);
+});

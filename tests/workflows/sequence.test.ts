@@ -107,6 +107,32 @@ describe('sequence workflow', () => {
     expect(localTime(mail.date.getTime(), zone)).toMatchObject({ hour: 8, minute: 0 });
   });
 
+  test('a send to several people reaches each as soon as their own quiet hours allow, not after the others\' night', async () => {
+    // Fixed-offset zones in which it is 23:xx (the lead) and 12:xx (the owner, the rule) now, whatever the hour of the run.
+    const now = await h.testEnv.currentTimeMs();
+    const zoneAt = (hour: number) => {
+      const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
+      return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    };
+    const [night, noon] = [zoneAt(23), zoneAt(12)];
+    await upsertRep(h.db, {
+      id: 'r-noon', name: 'Noon Rep', email: 'noon@acme.example', team: 'AEs', role: 'AE', region: 'EMEA', manager: null, timezone: noon, start_date: null,
+    });
+    const l = await lead('asleep', { timezone: night, owner: 'r-noon' });
+    const rule = sequenceRule({
+      id: 'several', templates: [thanks], timezone: noon, quietHours: { from: '20:00', to: '08:00', weekends: false },
+      steps: [step.send('webinar-thanks', to.lead, to.leadOwner, to.address('copy@acme.example'))],
+    });
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const sentAt = (address: string) => Date.parse(result.sends.find((s) => s.to === address)!.at);
+    // The owner and the copy are in their working day: at once.
+    expect(sentAt('noon@acme.example') - now).toBeLessThan(60_000);
+    expect(sentAt('copy@acme.example') - now).toBeLessThan(60_000);
+    // The lead at 08:00 their time.
+    expect(localTime(sentAt(l.email), night)).toMatchObject({ hour: 8, minute: 0 });
+    expect(result.sends.map((s) => s.to)).toEqual(['noon@acme.example', 'copy@acme.example', l.email]);
+  });
+
   test('a stop while a send is held by quiet hours ends the run without the email', async () => {
     const now = await h.testEnv.currentTimeMs();
     const offset = ((23 - new Date(now).getUTCHours() + 36) % 24) - 12;
