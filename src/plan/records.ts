@@ -48,8 +48,12 @@ const optionalText = z.string().nullish().transform((v) => {
   const text = v?.trim();
   return text === undefined || text === '' ? null : text;
 });
-/** An id, or a field naming one (deal.rep): trimmed, and blank is as good as missing. */
-const idText = z.string().trim().min(1, 'must not be blank');
+/**
+ * An id, or a field naming one (deal.rep): trimmed, and blank is as good as missing. At most 200
+ * characters (as event ids): a lead's or deal's id is part of its sequence runs' workflow ids,
+ * which Temporal caps at 1,000, and a longer one made every delivery fail with "retry later".
+ */
+const idText = z.string().trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
 const email = z.string().trim().email('expected an email address');
 const optionalEmail = z
   .union([email, z.literal('')])

@@ -194,7 +194,7 @@ describe('POST /events with a partial entity', () => {
 
 // Last too: it records events. Ids are read as a CSV import reads them (cells are trimmed).
 describe('POST /events with ids padded with spaces', () => {
-  it('refuses a blank lead or deal id with 400 naming the field, and records nothing', async () => {
+  it('refuses a blank or over-long lead or deal id with 400 naming the field, and records nothing', async () => {
     const before = await countEvents(h.db);
     const blankLead = await post(JSON.stringify({ id: 'evt-blank-lead', type: 'lead.created', occurred_at: '2026-03-02T10:00:00Z', lead: { id: '   ', email: 'blank@example.com' } }));
     expect(blankLead.status).toBe(400);
@@ -205,6 +205,12 @@ describe('POST /events with ids padded with spaces', () => {
     }));
     expect(blankRep.status).toBe(400);
     expect(((await blankRep.json()) as { message: string }).message).toBe('deal.rep: must not be blank');
+    // A lead id is part of its sequence runs' workflow ids: one Temporal cannot take is the sender's mistake.
+    const long = 'L'.repeat(201);
+    const longLead = await post(JSON.stringify({ id: 'evt-long-lead', type: 'lead.created', occurred_at: '2026-03-02T10:00:00Z', lead: { id: long, email: 'long@example.com' } }));
+    expect(longLead.status).toBe(400);
+    expect(((await longLead.json()) as { message: string }).message).toBe('lead.id: at most 200 characters');
+    expect(await getLead(h.db, long)).toBeNull();
     expect(await countEvents(h.db)).toBe(before);
     expect(await getLead(h.db, '   ')).toBeNull();
     expect(await getDeal(h.db, 'D-blank')).toBeNull();
