@@ -4,7 +4,7 @@
 // wherever it is waiting. Everything it learns from the world comes through activities. While it
 // sleeps, the `heldSend` query says which email it is holding back, until when and why.
 import {
-  ApplicationFailure, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
@@ -73,6 +73,9 @@ function inQuietHoursOrder<R extends { timezone: string }>(recipients: R[], quie
   return patched(QUIET_PER_RECIPIENT_PATCH) ? sorted.map((entry) => entry.r) : recipients;
 }
 
+/** A stop that arrives while a send is being retried cancels it (sendUnlessStopped). */
+const STOP_DURING_SEND_PATCH = 'sequence-stop-during-send';
+
 /** Sends kept in the result (and carried across continue-as-new): enough to see what happened. */
 const KEPT_SENDS = 100;
 
@@ -114,6 +117,22 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
     return stoppedBy !== null;
   };
 
+  /**
+   * Sends unless a stop comes first. A send waits as long as the relay refuses it for now (4xx) or
+   * the data source is down, retried with backoff; a reply or a win meanwhile used to end the run
+   * only after that email had gone out. Now the send is cancelled and the run ends at once (an
+   * attempt already talking to the relay may still deliver). Runs that waited replay as they did.
+   */
+  const sendUnlessStopped = async (send: () => Promise<SentEmail['outcome']>): Promise<SentEmail['outcome'] | 'stopped'> => {
+    const scope = new CancellationScope();
+    const sending = scope.run(send);
+    const first = await Promise.race([sending, condition(() => stoppedBy !== null).then(() => 'stopped' as const)]);
+    if (first !== 'stopped' || !patched(STOP_DURING_SEND_PATCH)) return sending;
+    sending.catch(() => undefined); // cancelled: nobody waits for it any more
+    scope.cancel();
+    return 'stopped';
+  };
+
   // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
   if (input.startAt && !input.resume) {
     const startAt = Date.parse(input.startAt);
@@ -153,7 +172,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
           if (await sleepUnlessStopped(allowedAt, quiet)) return done('stopped');
           const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
           const at = Date.now();
-          const outcome = await sendSequenceEmail({
+          const outcome = await sendUnlessStopped(() => sendSequenceEmail({
             workflowId,
             sendKey,
             rule: { id: rule.id, name: rule.name, from: rule.from },
@@ -161,7 +180,8 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
             to: recipient.email,
             subject,
             at,
-          });
+          }));
+          if (outcome === 'stopped') return done('stopped');
           sends.push({ sendId: step.send.id, to: recipient.email, at: new Date(at).toISOString(), outcome });
         }
         position += 1;

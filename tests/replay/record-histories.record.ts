@@ -14,7 +14,7 @@ import { dispatchWorkflow, goalWorkflow, payoutWorkflow, sequenceWorkflow } from
 import { periodContaining, shiftPeriod } from '../../src/payouts/period.js';
 import { specRule } from '../payouts/spec-rule.js';
 import { historyToFile } from './history-file.js';
-import { sleepTo } from '../workflows/support/clock.js';
+import { sleepTo, until } from '../workflows/support/clock.js';
 import { startHarness, type Harness } from '../workflows/support/harness.js';
 import { attainmentBelow, goalRule, scoreAtLeast, sequenceRule, step, template, to } from '../workflows/support/rules.js';
 
@@ -230,4 +230,22 @@ test('record a send to recipients whose quiet hours end at different times', asy
   const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
   expect((await run.result()).outcome).toBe('completed');
   await save(process.env.RECORD_NAME ?? 'sequence-quiet-several', run);
+});
+
+// Recorded once with the code before the patch 'sequence-stop-during-send' (the run waited for the
+// relay and sent after the stop) as sequence-stop-during-send-legacy, and with it as
+// sequence-stop-during-send (the send cancelled, no email).
+test('record a stop that arrives while the relay turns the email away for now', async () => {
+  const l = { id: 'deferred', name: 'Lead deferred', email: 'deferred@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.defer.add(l.email);
+  const rule = sequenceRule({ id: 'rec-stop-during-send', templates: seqTemplates, steps: [step.send('thanks'), step.wait(2, 'days'), step.send('news')] });
+  const before = h.calls.get('sendSequenceEmail') ?? 0;
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+  await run.signal(stopSignal, { eventType: 'lead.replied', eventId: 'e-deferred' });
+  await until(async () => (await run.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
+  h.mail.defer.delete(l.email);
+  expect((await run.result()).outcome).toBe('stopped');
+  await save(process.env.RECORD_NAME ?? 'sequence-stop-during-send', run);
 });

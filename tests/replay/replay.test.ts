@@ -111,3 +111,17 @@ test('sequence histories from before and after quiet-hours-per-recipient are bot
   // After: each as soon as their own quiet hours allow.
   expect(sendsTo('sequence-quiet-several').slice(0, 3)).toEqual(['noon@acme.example', 'copy@acme.example', 'several@prospect.example']);
 });
+
+test('sequence histories from before and after sequence-stop-during-send are both kept and replayed', () => {
+  const events = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    return history.events ?? [];
+  };
+  const completed = (id: string) => events(id).some((e) => e.activityTaskCompletedEventAttributes);
+  const cancelled = (id: string) => events(id).some((e) => e.activityTaskCancelRequestedEventAttributes);
+  // Before: the stop waited for the relay, and the email went out after it.
+  expect([completed('sequence-stop-during-send-legacy'), cancelled('sequence-stop-during-send-legacy')]).toEqual([true, false]);
+  // After: the send is cancelled when the stop comes.
+  expect([completed('sequence-stop-during-send'), cancelled('sequence-stop-during-send')]).toEqual([false, true]);
+});

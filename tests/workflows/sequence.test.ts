@@ -11,6 +11,7 @@ import { stopSignal, workflowIds, type SequenceInput } from '../../src/workflows
 import { fromLocal, localTime } from '../../src/workflows/calendar.js';
 import { sequenceWorkflow } from '../../src/workflows/sequence.js';
 import { waitForHistory } from '../temporal/fixtures/history.js';
+import { until } from './support/clock.js';
 import { SECRET, startHarness, type Harness } from './support/harness.js';
 import { scoreAtLeast, sequenceRule, step, template, to } from './support/rules.js';
 
@@ -131,6 +132,23 @@ describe('sequence workflow', () => {
     // The lead at 08:00 their time.
     expect(localTime(sentAt(l.email), night)).toMatchObject({ hour: 8, minute: 0 });
     expect(result.sends.map((s) => s.to)).toEqual(['noon@acme.example', 'copy@acme.example', l.email]);
+  });
+
+  test('a stop while the relay turns the email away for now (451) ends the run at once: the email never goes out', async () => {
+    const l = await lead('deferred');
+    h.mail.defer.add(l.email);
+    const rule = sequenceRule({ id: 'deferred', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
+    const before = h.calls.get('sendSequenceEmail') ?? 0;
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    // Turned away and being retried: the lead replies meanwhile.
+    await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+    await handle.signal(stopSignal, { eventType: 'lead.replied', eventId: 'ev-deferred' });
+    await until(async () => (await handle.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
+    // The relay takes mail again: a send still being retried would go out now.
+    h.mail.defer.delete(l.email);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'stopped', stoppedBy: { eventType: 'lead.replied' }, sends: [] });
+    expect(h.mail.to(l.email)).toHaveLength(0);
   });
 
   test('a stop while a send is held by quiet hours ends the run without the email', async () => {
