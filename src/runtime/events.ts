@@ -84,7 +84,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
-  if ((await recordEventOnce(db, event)) === 'duplicate') return { ...result, duplicate: true };
+  if ((await recordEventOnce(db, event, undefined, absent)) === 'duplicate') return { ...result, duplicate: true };
   return result;
 }
 
