@@ -11,6 +11,7 @@ import { stopSignal, workflowIds, type SequenceInput } from '../../src/workflows
 import { fromLocal, localTime } from '../../src/workflows/calendar.js';
 import { sequenceWorkflow } from '../../src/workflows/sequence.js';
 import { waitForHistory } from '../temporal/fixtures/history.js';
+import { until } from './support/clock.js';
 import { SECRET, startHarness, type Harness } from './support/harness.js';
 import { scoreAtLeast, sequenceRule, step, template, to } from './support/rules.js';
 
@@ -105,6 +106,49 @@ describe('sequence workflow', () => {
     const [mail] = h.mail.to(l.email);
     expect(Math.abs(mail.date.getTime() - sentAt)).toBeLessThan(1000);
     expect(localTime(mail.date.getTime(), zone)).toMatchObject({ hour: 8, minute: 0 });
+  });
+
+  test('a send to several people reaches each as soon as their own quiet hours allow, not after the others\' night', async () => {
+    // Fixed-offset zones in which it is 23:xx (the lead) and 12:xx (the owner, the rule) now, whatever the hour of the run.
+    const now = await h.testEnv.currentTimeMs();
+    const zoneAt = (hour: number) => {
+      const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
+      return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    };
+    const [night, noon] = [zoneAt(23), zoneAt(12)];
+    await upsertRep(h.db, {
+      id: 'r-noon', name: 'Noon Rep', email: 'noon@acme.example', team: 'AEs', role: 'AE', region: 'EMEA', manager: null, timezone: noon, start_date: null,
+    });
+    const l = await lead('asleep', { timezone: night, owner: 'r-noon' });
+    const rule = sequenceRule({
+      id: 'several', templates: [thanks], timezone: noon, quietHours: { from: '20:00', to: '08:00', weekends: false },
+      steps: [step.send('webinar-thanks', to.lead, to.leadOwner, to.address('copy@acme.example'))],
+    });
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const sentAt = (address: string) => Date.parse(result.sends.find((s) => s.to === address)!.at);
+    // The owner and the copy are in their working day: at once.
+    expect(sentAt('noon@acme.example') - now).toBeLessThan(60_000);
+    expect(sentAt('copy@acme.example') - now).toBeLessThan(60_000);
+    // The lead at 08:00 their time.
+    expect(localTime(sentAt(l.email), night)).toMatchObject({ hour: 8, minute: 0 });
+    expect(result.sends.map((s) => s.to)).toEqual(['noon@acme.example', 'copy@acme.example', l.email]);
+  });
+
+  test('a stop while the relay turns the email away for now (451) ends the run at once: the email never goes out', async () => {
+    const l = await lead('deferred');
+    h.mail.defer.add(l.email);
+    const rule = sequenceRule({ id: 'deferred', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
+    const before = h.calls.get('sendSequenceEmail') ?? 0;
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    // Turned away and being retried: the lead replies meanwhile.
+    await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+    await handle.signal(stopSignal, { eventType: 'lead.replied', eventId: 'ev-deferred' });
+    await until(async () => (await handle.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
+    // The relay takes mail again: a send still being retried would go out now.
+    h.mail.defer.delete(l.email);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'stopped', stoppedBy: { eventType: 'lead.replied' }, sends: [] });
+    expect(h.mail.to(l.email)).toHaveLength(0);
   });
 
   test('a stop while a send is held by quiet hours ends the run without the email', async () => {
