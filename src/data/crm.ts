@@ -45,3 +45,23 @@ export async function claimRecordVersion(db: Db, source: string, recordKey: stri
     .executeTakeFirst();
   return taken ? 'current' : 'stale';
 }
+
+/**
+ * Per field of one record: records `version` (epoch ms) as the newest seen for each of `fields`
+ * unless a newer one is already there, in one statement; returns the fields a newer change already
+ * wrote (stale), which the caller leaves as stored. Per field, so an older change of one field
+ * still lands after a newer change of another (two property changes of a deal, sent at once).
+ */
+export async function claimFieldVersions(db: Db, source: string, record: string, fields: readonly string[], version: number): Promise<string[]> {
+  if (fields.length === 0) return [];
+  const key = (field: string) => `${record}#${field}`;
+  const taken = await db.kysely.insertInto('crm_versions')
+    .values(fields.map((field) => ({ source, record_key: key(field), version })))
+    .onConflict((oc) => oc.columns(['source', 'record_key'])
+      .doUpdateSet((eb) => ({ version: eb.ref('excluded.version') }))
+      .where(sql<boolean>`excluded.version >= crm_versions.version`))
+    .returning('record_key')
+    .execute();
+  const current = new Set(taken.map((row) => row.record_key));
+  return fields.filter((field) => !current.has(key(field)));
+}

@@ -5,9 +5,10 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config.js';
 import { transaction, type Db } from '../data/db.js';
-import { dealsByContact, getDeal, upsertDeal } from '../data/deals.js';
+import { claimFieldVersions } from '../data/crm.js';
+import { dealColumns, dealsByContact, getDeal, upsertDeal } from '../data/deals.js';
 import { getEvent, recordEventOnce } from '../data/events.js';
-import { getLead, getLeadsByEmail, upsertLead } from '../data/leads.js';
+import { getLead, getLeadsByEmail, leadColumns, upsertLead } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
 import { suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
@@ -38,27 +39,57 @@ export interface RouteResult {
   stopped: string[];
   /** Address suppressed by `lead.unsubscribed`. */
   suppressed: string | null;
+  /** Fields of the lead or deal a newer change already wrote: kept as stored, this older event's values not taken. */
+  keptNewer: string[];
 }
+
+/** The key space of the per-field order of events senders post (RouteOptions.ordered). */
+const EVENTS_SOURCE = 'salesflow-events';
+
+/** How far ahead of this process's clock an event's `occurred_at` is still taken as written. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * Temporal work happens before the event id is recorded: if Temporal is down, the caller gets an
  * error, the CRM retries, and the retry is not mistaken for a duplicate. Every step is idempotent
  * (deterministic workflow ids, REJECT_DUPLICATE), so a retry after a partial run does no harm.
  */
-export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readonly string[] = []): Promise<RouteResult> {
+export interface RouteOptions {
+  /**
+   * The sender's own data, ordered by its `occurred_at` per field (POST /events, `events send`): a
+   * field a later change already wrote keeps its stored value. CRM webhooks order their deliveries
+   * by the CRM's own versions instead, and salesflow's own events (an unsubscribe click) carry the
+   * stored record, so neither claims field versions.
+   */
+  ordered?: boolean;
+}
+
+export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readonly string[] = [], options: RouteOptions = {}): Promise<RouteResult> {
   const event = absent.length > 0 ? await completeFromStored(deps.db, sent, absent) : sent;
   const result: RouteResult = {
-    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], suppressed: null,
+    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], suppressed: null, keptNewer: [],
   };
   const { db } = deps;
   if (await getEvent(db, event.id)) return { ...result, duplicate: true };
 
   // The entity first: a sequence's first step reads the subject's current data.
+  let keep: readonly string[] = absent;
   await transaction(db, async (tx) => {
+    // A field an event older than the newest change already taken of it carries (a sender's late
+    // retry, deliveries out of order) must not put its older value back: it stays as stored, and
+    // the event is still routed (a late reply still stops, a trigger still starts).
+    const [record, fields] = 'lead' in event
+      ? [`lead:${event.lead.id}`, leadColumns.filter((c) => c !== 'id' && !absent.includes(c))]
+      : [`deal:${event.deal.id}`, dealColumns.filter((c) => c !== 'id' && !absent.includes(c))];
+    // A sender's clock running ahead must not lock a record against every later change: a time
+    // past now counts as now.
+    const version = Math.min(Date.parse(event.occurred_at), Date.now() + CLOCK_SKEW_MS);
+    if (options.ordered) result.keptNewer = await claimFieldVersions(tx, EVENTS_SOURCE, record, fields, version);
     // Fields the sender left out stay as stored: the database keeps them, so this write never puts
     // back a value read above that another process changed meanwhile.
-    if ('lead' in event) await upsertLead(tx, event.lead, undefined, absent);
-    else await upsertDeal(tx, event.deal, undefined, absent);
+    keep = [...absent, ...result.keptNewer];
+    if ('lead' in event) await upsertLead(tx, event.lead, undefined, keep);
+    else await upsertDeal(tx, event.deal, undefined, keep);
     if (event.type === 'lead.unsubscribed') await suppress(tx, event.lead.email, `lead.unsubscribed (event ${event.id})`);
   });
   if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();
@@ -84,7 +115,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
-  if ((await recordEventOnce(db, event, undefined, absent)) === 'duplicate') return { ...result, duplicate: true };
+  if ((await recordEventOnce(db, event, undefined, keep)) === 'duplicate') return { ...result, duplicate: true };
   return result;
 }
 
@@ -189,5 +220,6 @@ export function describeRoute(result: RouteResult): string {
   if (result.alreadyRunning.length) parts.push(`already in sequence ${result.alreadyRunning.join(', ')}`);
   if (result.stopped.length) parts.push(`stopped ${result.stopped.join(', ')}`);
   if (result.suppressed) parts.push(`suppressed ${result.suppressed}`);
+  if (result.keptNewer.length) parts.push(`kept the stored ${result.keptNewer.join(', ')} (a later change of them was already taken)`);
   return `${head}: ${parts.length ? parts.join('; ') : 'recorded; no sequence matched'}`;
 }

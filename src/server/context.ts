@@ -5,10 +5,11 @@ import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import type { CrmEvent } from '../events/schema.js';
 import type { Plan } from '../plan/schema.js';
+import type { RouteOptions } from '../runtime/events.js';
 
 /** Routes one accepted event into Temporal (start matching sequences, stop those it should stop). */
 /** `absent`: entity fields the sender left out, which keep their stored values (POST /events). */
-export type RouteEvent = (event: CrmEvent, absent?: readonly string[]) => Promise<unknown>;
+export type RouteEvent = (event: CrmEvent, absent?: readonly string[], options?: RouteOptions) => Promise<unknown>;
 
 export interface DevOptions {
   /** Serve `/outbox` (caught emails) and the `/` overview page. */

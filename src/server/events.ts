@@ -72,7 +72,7 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
     let outcome: unknown;
     let gaveUp = false;
-    const routing = route(parsed.event, parsed.absent);
+    const routing = route(parsed.event, parsed.absent, { ordered: true });
     routing.catch((err: Error) => {
       if (gaveUp) console.error(`salesflow: routing event ${parsed.event.id} failed after the webhook was answered: ${err.message}`);
     });

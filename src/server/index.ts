@@ -34,7 +34,7 @@ export function createApp(deps: ServerDeps): Hono {
   const ctx: ServerContext = { ...deps, secret: deps.config.secret, planNow };
   const route: RouteEvent =
     deps.routeEvent ??
-    (async (event, absent) => runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: await planNow(), config: deps.config }, event, absent));
+    (async (event, absent, options) => runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: await planNow(), config: deps.config }, event, absent, options));
 
   const app = new Hono();
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));

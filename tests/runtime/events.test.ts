@@ -43,7 +43,7 @@ function event(type: CrmEvent['type'], entity: { lead: LeadRecord } | { deal: De
   return { id, type, occurred_at: '2026-03-02T10:00:00Z', ...entity } as CrmEvent;
 }
 
-const route = (e: CrmEvent): Promise<RouteResult> => routeEvent({ client: h.client, db: h.db, plan, config: h.config }, e);
+const route = (e: CrmEvent, absent: string[] = []): Promise<RouteResult> => routeEvent({ client: h.client, db: h.db, plan, config: h.config }, e, absent, { ordered: true });
 const result = (workflowId: string) => h.client.workflow.getHandle(workflowId).result() as Promise<SequenceResult>;
 
 describe('event routing on a real Temporal server', () => {
@@ -99,6 +99,28 @@ describe('event routing on a real Temporal server', () => {
     const later = await route(event('lead.created', { lead: cy }));
     expect(later.started).toEqual([]);
     expect(later.alreadyRunning).toEqual(['seq:webinar-follow-up:lead:L-cy']);
+  });
+
+  test('an event that happened before the newest change of a field (a late retry) keeps that field as stored, and still stops the run', async () => {
+    const dot = lead('L-dot', { stage: 'new', score: '10' });
+    const at = (e: CrmEvent, occurred_at: string): CrmEvent => ({ ...e, occurred_at });
+    const others = ['name', 'company', 'source', 'owner', 'timezone'];
+    await route(at(event('lead.created', { lead: dot }), '2026-03-02T10:00:00Z'));
+    await h.waitForMail(dot.email);
+    // 12:00: the CRM sends the new stage and score only.
+    const newer = await route(at(event('lead.updated', { lead: { id: dot.id, email: dot.email, stage: 'qualified', score: '80' } as LeadRecord }), '2026-03-02T12:00:00Z'), others);
+    expect(newer.keptNewer).toEqual([]);
+    // The reply happened at 11:00, with the whole lead as it was then; its sender retried it only now.
+    const late = await route(at(event('lead.replied', { lead: { ...dot, name: 'Dot Replied', stage: 'contacted', score: '20' } }), '2026-03-02T11:00:00Z'));
+    expect(late.keptNewer).toEqual(['email', 'stage', 'score']);
+    expect(late.stopped).toEqual(['seq:webinar-follow-up:lead:L-dot']);
+    expect((await result('seq:webinar-follow-up:lead:L-dot')).outcome).toBe('stopped');
+    // Its stage and score are older than the stored ones; its name is the newest there is.
+    expect(await getLead(h.db, 'L-dot')).toMatchObject({ name: 'Dot Replied', stage: 'qualified', score: '80' });
+    // A later change is taken again.
+    const latest = await route(at(event('lead.updated', { lead: { ...dot, stage: 'won', score: '95' } }), '2026-03-02T13:00:00Z'));
+    expect(latest.keptNewer).toEqual([]);
+    expect(await getLead(h.db, 'L-dot')).toMatchObject({ name: 'Lead L-dot', stage: 'won', score: '95' });
   });
 
   test('a deal event stops the sequence of the lead whose email is the deal contact', async () => {

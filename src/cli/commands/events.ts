@@ -43,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
         { client: temporal.client, db: db, plan: plan.plan, config: config.value },
         event,
         absent,
+        { ordered: true },
       );
       process.stdout.write(`${describeRoute(result)}\n`);
       if (result.duplicate) totals.duplicates++;
