@@ -45,7 +45,7 @@ export function templateName(path: string): string {
 }
 
 const statementKeywords = ['for', 'measure', 'target', 'period', 'effective', 'every', 'at', 'send', 'commission', 'bonus',
-  'spiff', 'cap', 'reward', 'approve', 'on', 'stop', 'quiet', 'wait', 'if'];
+  'spiff', 'cap', 'credit', 'prorate', 'convert', 'reward', 'approve', 'on', 'stop', 'quiet', 'wait', 'if'];
 const declarationKeywords = ['settings', 'metric', 'goal', 'incentive', 'sequence'];
 
 /** Lexes and parses one file, reporting lexical and syntax errors into the bag. */
@@ -53,6 +53,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   bag.addSource(source.path, source.text);
   const lexed = tokenize(source.text);
   const errorOffsets: number[] = [];
+  const statementErrorOffsets = new Set<number>();
   for (const error of lexed.errors) {
     const char = source.text[error.offset] ?? '';
     const line = error.line ?? 1;
@@ -142,8 +143,9 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       if (expected === 'a quoted string' && near) quotedUpTo = error.span.offset + near.length - 2;
     }
     errorOffsets.push(error.span.offset);
+    if (error.ownStatement) statementErrorOffsets.add(error.span.offset);
   }
-  return { ast: parsed.ast, errorOffsets, text: source.text };
+  return { ast: parsed.ast, errorOffsets, statementErrorOffsets, text: source.text };
 }
 
 const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];

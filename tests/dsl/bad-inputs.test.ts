@@ -303,6 +303,35 @@ describe('suggestions and reporting', () => {
     expect(ds[1].suggestion).toBe('goal-review');
   });
 
+  it('a misspelt statement keyword with a block of its own does not end the rule: the statements after it are still checked', () => {
+    const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col, d.suggestion]);
+    // Was: the `}` of the misspelt statement's block closed the rule, every later statement was
+    // "expected a declaration" and was never checked.
+    expect(at(incentive('  aprove by rep.manager within 5 days { otherwise reject }\n  bonus 5 USD when deals_wn >= 3'))).toEqual([
+      ['SF1101', 6, 3, 'approve'], ['SF2005', 7, 20, 'deals_won'],
+    ]);
+    expect(at(goal('  evry monday at 09:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reveiw" to rep }'))).toEqual([
+      ['SF1101', 4, 3, 'every'], ['SF4001', 5, 27, 'goal-review'],
+    ]);
+    expect(at(leadSeq('  if lead.score > 3 {\n    snd "case-study" to lead\n  }\n  iff lead.score > 9 { send "case-study" to lead }\n  send "case-studdy" to lead'))).toEqual([
+      ['SF1101', 5, 5, 'send'], ['SF1101', 7, 3, 'if'], ['SF4001', 8, 8, 'case-study'],
+    ]);
+    // One error per misspelt statement, its continuation lines included; the statement before it is intact.
+    expect(at(incentive('  spiff 5 USD per deal where deal.prodct = "x"\n  bonsu 5 USD\n    when deals_won >= 3\n  credt splits\n  cap 10 USD'))).toEqual([
+      ['SF2002', 6, 35, 'deal.product'], ['SF1101', 7, 3, 'bonus'], ['SF1101', 9, 3, 'credit'],
+    ]);
+    // Inside a commission table and an approval block, the other entries are read on.
+    expect(at(incentive('  commission marginal { up to 100% pay 5% abve pay 6% }\n  bonus 5 USD when deals_wn >= 3').replace('{ otherwise reject }', '{ otherwse reject }'))).toEqual([
+      ['SF1101', 5, 42, 'otherwise'], ['SF1101', 6, 43, 'above'], ['SF2005', 7, 20, 'deals_won'],
+    ]);
+  });
+
+  it('a file that ends inside a block still has its other rules checked, and the open rule what it shows', () => {
+    const ds = diagnose(`incentive "a" {\n  spiff 5 USD per deal where deal.prodct = "x"\n}\n${goal('  at end of period { send "goal-reveiw" to rep }').replace(/\}\n$/, '')}`);
+    expect(ds.map((d) => [d.code, d.line])).toEqual(expect.arrayContaining([['SF2002', 2], ['SF4001', 7], ['SF1106', 7]]));
+    expect(ds.filter((d) => d.code === 'SF1106')).toHaveLength(1);
+  });
+
   it('checks the rest of a rule whose amount names its currency in words', () => {
     const ds = diagnose(goal('  at end of period { send "goal-reviw" to rep }').replace('100 EUR', '100 euros'));
     expect(ds.map((d) => d.code)).toEqual(['SF1006', 'SF4001']);
