@@ -56,6 +56,7 @@ class RuleParser extends ExpressionParser {
           const v = this.CONSUME(T.CurrencyCode);
           if (!this.RECORDING_PHASE && isReal(v)) entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) }));
         } },
+        { ALT: () => { this.SUBRULE(this.unknownSetting); } },
       ]);
     });
     this.CONSUME(T.RCurly);
@@ -162,6 +163,13 @@ class RuleParser extends ExpressionParser {
     return undefined;
   });
 
+  /** The same inside `settings { }` (`timezon "UTC"`): the other settings are still read and checked. */
+  unknownSetting = this.RULE('unknownSetting', (): undefined => {
+    const word = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "a setting (timezone, currency, from) or '}'", settingStarts);
+    return undefined;
+  });
+
   /** The same inside `approve by ... { }` (`otherwse reject`). */
   unknownApproval = this.RULE('unknownApproval', (): undefined => {
     const word = this.CONSUME(T.Identifier);
@@ -175,7 +183,7 @@ class RuleParser extends ExpressionParser {
     // `wait 2 dayz`: a word left over by a syntax error earlier on its line is part of that error.
     const errors = this.errors;
     const previous = errors[errors.length - 1]?.token;
-    if (!(isReal(previous) && previous.startLine === word.startLine && previous.startOffset < word.startOffset)) {
+    if (!(isReal(previous) && previous.startLine === word.startLine && previous.startOffset <= word.startOffset)) {
       const error = new chevrotain.MismatchedTokenException(`${expected}${HOLE_SEPARATOR}'${word.image}'`, word, this.LA(0));
       unknownStatements.add(error);
       this.saveError(error);
@@ -546,6 +554,7 @@ const statementStarts = new Set<TokenType>([
 const declarationStarts = new Set<TokenType>([Kw.settings, Kw.metric, Kw.goal, Kw.incentive, Kw.sequence]);
 const bandStarts = new Set<TokenType>([Kw.up, Kw.above]);
 const approvalStarts = new Set<TokenType>([Kw.escalate, Kw.otherwise]);
+const settingStarts = new Set<TokenType>([Kw.timezone, Kw.currency, Kw.from]);
 
 /** Errors about a statement of their own (an unknown word, the end of the file), not a token missing before them. */
 const unknownStatements = new WeakSet<object>();

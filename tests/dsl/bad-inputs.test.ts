@@ -326,6 +326,13 @@ describe('suggestions and reporting', () => {
     ]);
   });
 
+  it('a misspelt setting is one error and the other settings are still checked', () => {
+    const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
+    expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
+      ['SF5002', 2, 'Europe/Berlin'], ['SF1101', 3, 'timezone'], ['SF1101', 4, 'EUR'], ['SF8002', 5, undefined], ['SF2105', 7, undefined],
+    ]);
+  });
+
   it('a file that ends inside a block still has its other rules checked, and the open rule what it shows', () => {
     const ds = diagnose(`incentive "a" {\n  spiff 5 USD per deal where deal.prodct = "x"\n}\n${goal('  at end of period { send "goal-reveiw" to rep }').replace(/\}\n$/, '')}`);
     expect(ds.map((d) => [d.code, d.line])).toEqual(expect.arrayContaining([['SF2002', 2], ['SF4001', 7], ['SF1106', 7]]));
