@@ -388,7 +388,12 @@ class RuleParser extends ExpressionParser {
   creditStatement = this.RULE('creditStatement', (): Statement => {
     const start = this.CONSUME(Kw.credit);
     const words: IToken[] = [];
-    this.AT_LEAST_ONE(() => { words.push(this.CONSUME(T.Identifier)); });
+    // The words of one line: `credit splits` ⏎ `bonsu 5 USD` is a crediting and a misspelt
+    // statement, not the crediting `splits bonsu` followed by a stray amount.
+    this.AT_LEAST_ONE({
+      GATE: () => words.length === 0 || this.LA(1).startLine === words[words.length - 1].startLine,
+      DEF: () => { words.push(this.CONSUME(T.Identifier)); },
+    });
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'credit' as const, words: words.map((w) => this.name(w)), span: this.spanFrom(start) }));
   });
 

@@ -326,6 +326,12 @@ describe('suggestions and reporting', () => {
     ]);
   });
 
+  it('a crediting reads the words of its line: a misspelt statement on the next line is named, with its keyword', () => {
+    const ds = diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1\n  spiff 5 USD per deal where deal.prodct = "x"'));
+    // Was: `credit splits bonsu`, then "expected a statement or '}' but found '5 USD'" with no suggestion.
+    expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 7, 3, 'bonus'], ['SF2002', 8, 35, 'deal.product']]);
+  });
+
   it('a misspelt setting is one error and the other settings are still checked', () => {
     const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
     expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
