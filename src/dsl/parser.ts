@@ -110,6 +110,9 @@ class RuleParser extends ExpressionParser {
     }));
   });
 
+  /** The lexer's errors in this file (unexpected characters): words after one on its line are its debris. */
+  lexicalErrors: { line: number; offset: number }[] = [];
+
   /** Whether a block already reported the end of the file (nested blocks all end there). */
   endOfFileReported = false;
 
@@ -183,7 +186,9 @@ class RuleParser extends ExpressionParser {
     // `wait 2 dayz`: a word left over by a syntax error earlier on its line is part of that error.
     const errors = this.errors;
     const previous = errors[errors.length - 1]?.token;
-    if (!(isReal(previous) && previous.startLine === word.startLine && previous.startOffset <= word.startOffset)) {
+    const afterSyntaxError = isReal(previous) && previous.startLine === word.startLine && previous.startOffset <= word.startOffset;
+    const afterLexicalError = this.lexicalErrors.some((e) => e.line === word.startLine && e.offset < word.startOffset);
+    if (!afterSyntaxError && !afterLexicalError) {
       const error = new chevrotain.MismatchedTokenException(`${expected}${HOLE_SEPARATOR}'${word.image}'`, word, this.LA(0));
       unknownStatements.add(error);
       this.saveError(error);
@@ -577,13 +582,14 @@ export interface ParseOutput {
 }
 
 /** Parses one file's tokens; never throws on bad input. */
-export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['comments']): ParseOutput {
+export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['comments'], lexicalErrors: { line: number; offset: number }[] = []): ParseOutput {
   shared ??= new RuleParser();
   const parser = shared;
   parser.file = file;
   parser.problems = [];
   parser.declarations = [];
   parser.endOfFileReported = false;
+  parser.lexicalErrors = lexicalErrors;
   parser.input = tokens;
   parser.file_();
   const declarations = parser.declarations;

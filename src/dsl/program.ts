@@ -110,7 +110,10 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     };
     bag.report('unsupportedStatement', span, [word.image, what]);
   }
-  const parsed = parseTokens(source.path, unsupported.tokens, comments);
+  // Where the lexer already reported something: a word the parser finds after it on its line is
+  // debris of that mistake (`rep.rôle` leaves `le`), not a statement of its own.
+  const lexicalErrors = lexed.errors.map((e) => ({ line: e.line ?? 1, offset: e.offset }));
+  const parsed = parseTokens(source.path, unsupported.tokens, comments, lexicalErrors);
   for (const problem of parsed.problems) {
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);

@@ -332,6 +332,11 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 7, 3, 'bonus'], ['SF2002', 8, 35, 'deal.product']]);
   });
 
+  it('a word left over by an unexpected character is not reported again as a statement', () => {
+    const ds = diagnose(incentive('  for reps where rep.rôle = "c"\n  bonus 5 USD when deals_wn > 1'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 6, 23], ['SF2005', 7, 20]]);
+  });
+
   it('a misspelt setting is one error and the other settings are still checked', () => {
     const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
     expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
