@@ -183,7 +183,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const targetCurrency = target?.type === 'money' ? target.value.currency : null;
   const checkedBands = commissionStatement ? checkBands(commissionStatement.bands, targetCurrency, bag) : null;
   if (commissionStatement && checkedBands?.amounts && measure && measure.type !== 'money') {
-    bag.report('amountBoundsNeedMoney', commissionStatement.span, [name, measure.type]);
+    bag.report('amountBoundsNeedMoney', commissionStatement.span, [name, `${measure.metric}, a ${measure.type}`]);
   } else if (commissionStatement && measure && measure.type !== 'money') {
     // A warning, not an error: such a rule still runs (bonuses, spiffs, rewards), and check reads no data.
     bag.report('commissionNeedsMoney', commissionStatement.span, [name, `${measure.metric}, a ${measure.type}`]);
