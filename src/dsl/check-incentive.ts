@@ -82,7 +82,7 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
         if (value.type === 'money' && targetCurrency !== null && value.currency !== targetCurrency) {
           bag.report('bandCurrency', band.upTo.span, [value.currency, targetCurrency], `${bound} ${targetCurrency}`);
         }
-        if (isZero(bound)) bag.report('badBandBound', band.upTo.span);
+        if (isZero(bound)) bag.report('badBandBound', band.upTo.span, [value.type === 'money' ? `0 ${value.currency}` : '0%']);
         else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) {
           if (isAmount) bag.report('bandAmountOrder', band.upTo.span, [shown, previousShown]);
           else bag.report('bandOrder', band.upTo.span, [bound, previousBound]);
