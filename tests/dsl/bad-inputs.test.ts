@@ -337,6 +337,13 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 6, 23], ['SF2005', 7, 20]]);
   });
 
+  it('a sequence without a trigger is that one error, not also "lead is not available" in its sends and templates', () => {
+    const lead = diagnose('sequence "s" {\n  stop on lead.replied\n  if lead.score > 5 { send "webinar-thanks" to lead }\n}\n');
+    expect(lead.map((d) => [d.code, d.line])).toEqual([['SF7002', 1]]);
+    const deal = diagnose('sequence "s" {\n  send "csat-survey" to deal.contact\n}\n');
+    expect(deal.map((d) => [d.code, d.line])).toEqual([['SF7002', 1]]);
+  });
+
   it('a misspelt setting is one error and the other settings are still checked', () => {
     const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
     expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
