@@ -621,7 +621,10 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
       : error.name === 'NoViableAltException' ? 'noViableAlternative'
       : error.name === 'EarlyExitException' ? 'expectedAtLeastOne'
       : 'unexpectedInput';
-    return { code, message: error.message, span, missingAtLineEnd, ownStatement: unknownStatements.has(error) };
+    // "a statement or '}'" is only expected once the statement before has parsed whole (a block
+    // left open before the next rule, an unknown word): that statement is intact.
+    const ownStatement = unknownStatements.has(error) || error.message.startsWith(`a statement or '}'${HOLE_SEPARATOR}`);
+    return { code, message: error.message, span, missingAtLineEnd, ownStatement };
   });
   return { ast: { file, declarations: declarations.filter(Boolean), comments }, problems: parser.problems, syntaxErrors };
 }

@@ -344,6 +344,12 @@ describe('suggestions and reporting', () => {
     expect(deal.map((d) => [d.code, d.line])).toEqual([['SF7002', 1]]);
   });
 
+  it('a rule left open before the next one still has its last statement checked', () => {
+    const open = 'goal "b" {\n  measure revenue\n  target 5 USD per month\n  at end of period { send "goal-reviw" to rep }\n\n';
+    const ds = diagnose(`${open}${goal('  at end of period { send "goal-review" to rep.emial }')}`);
+    expect(ds.map((d) => [d.code, d.line])).toEqual([['SF4001', 4], ['SF1101', 6], ['SF2002', 9]]);
+  });
+
   it('a misspelt setting is one error and the other settings are still checked', () => {
     const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
     expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
