@@ -351,6 +351,13 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => [d.code, d.line])).toEqual([['SF4001', 4], ['SF1101', 6], ['SF2002', 9]]);
   });
 
+  it('rep.timezone and lead.timezone are fields in conditions, though `timezone` is a settings keyword', () => {
+    // Was SF1105: 'timezone' is a reserved word and cannot be used as a name.
+    expect(diagnose(goal('  for reps where rep.timezone = "Europe/Berlin"\n  at end of period { send "goal-review" to rep }'))).toEqual([]);
+    expect(diagnose(leadSeq('  if lead.timezone != rep.timezone { send "webinar-thanks" to lead }'))).toEqual([]);
+    expect(diagnose(goal('  for reps where rep.timezon = "x"\n  at end of period { send "goal-review" to rep }')).map((d) => [d.code, d.suggestion])).toEqual([['SF2002', 'rep.timezone']]);
+  });
+
   it('a misspelt setting is one error and the other settings are still checked', () => {
     const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
     expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
