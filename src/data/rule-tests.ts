@@ -48,18 +48,18 @@ export function findCaseFolders(paths: string[]): CaseFolder[] {
   return [...found.values()];
 }
 
-function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; message: string } {
+function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
   const json = parseJsonText(readFileSync(folder.file, 'utf8'), folder.file);
-  if (!json.ok) return json;
+  if (!json.ok) return { ok: false, messages: [json.message] };
   const parsed = parseCaseFile(json.value);
-  return parsed.ok ? parsed : { ok: false, message: `${folder.file}: ${parsed.message}` };
+  return parsed.ok ? parsed : { ok: false, messages: parsed.messages.map((m) => `${folder.file}: ${m}`) };
 }
 
 /** Run every case of one folder against its own temporary data source. */
 export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd()): Promise<CaseResult[]> {
   const shown = relative(cwd, folder.file) || folder.file;
   const loaded = loadCases(folder);
-  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: [loaded.message] }];
+  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: loaded.messages }];
   const cases = loaded.cases;
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
 

@@ -45,7 +45,10 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
     const example = value.type === 'number' ? target.value.raw : '100';
     const wanted = expected === 'money' ? `an amount of money (like ${example} ${currency ?? 'EUR'})` : expected === 'percent' ? 'a percent' : 'a number';
     // `target 100000` for revenue: the amount in the file's currency is the likely fix.
-    const fix = expected === 'money' && value.type === 'number' && currency ? `${target.value.raw} ${currency}` : undefined;
+    // `target 50` for win_rate: the percent is the likely fix.
+    const fix = expected === 'money' && value.type === 'number' && currency ? `${target.value.raw} ${currency}`
+      : expected === 'percent' && value.type === 'number' ? `${target.value.raw}%`
+      : undefined;
     bag.report('measureType', target.value.span, [measure.metric, expected === 'money' ? 'money' : `a ${expected}`, wanted], fix);
     return null;
   }

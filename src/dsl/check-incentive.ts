@@ -82,7 +82,7 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
         if (value.type === 'money' && targetCurrency !== null && value.currency !== targetCurrency) {
           bag.report('bandCurrency', band.upTo.span, [value.currency, targetCurrency], `${bound} ${targetCurrency}`);
         }
-        if (isZero(bound)) bag.report('badBandBound', band.upTo.span);
+        if (isZero(bound)) bag.report('badBandBound', band.upTo.span, [value.type === 'money' ? `0 ${value.currency}` : '0%']);
         else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) {
           if (isAmount) bag.report('bandAmountOrder', band.upTo.span, [shown, previousShown]);
           else bag.report('bandOrder', band.upTo.span, [bound, previousBound]);
@@ -183,7 +183,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const targetCurrency = target?.type === 'money' ? target.value.currency : null;
   const checkedBands = commissionStatement ? checkBands(commissionStatement.bands, targetCurrency, bag) : null;
   if (commissionStatement && checkedBands?.amounts && measure && measure.type !== 'money') {
-    bag.report('amountBoundsNeedMoney', commissionStatement.span, [name, measure.type]);
+    bag.report('amountBoundsNeedMoney', commissionStatement.span, [name, `${measure.metric}, a ${measure.type}`]);
   } else if (commissionStatement && measure && measure.type !== 'money') {
     // A warning, not an error: such a rule still runs (bonuses, spiffs, rewards), and check reads no data.
     bag.report('commissionNeedsMoney', commissionStatement.span, [name, `${measure.metric}, a ${measure.type}`]);

@@ -49,6 +49,30 @@ function checkSteps(body: Statement[], prefix: string, scope: StepScope, ctx: Ru
   return steps;
 }
 
+/** The first `lead` or `deal` a name in these statements starts with (`lead.score`, `to deal`). */
+function entityNamedIn(node: unknown): 'lead' | 'deal' | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = entityNamedIn(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (node === null || typeof node !== 'object') return undefined;
+  const record = node as { kind?: unknown; parts?: { text: string }[] };
+  if (record.kind === 'path' && Array.isArray(record.parts)) {
+    const head = record.parts[0]?.text;
+    return head === 'lead' || head === 'deal' ? head : undefined;
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== 'span' && typeof value === 'object') {
+      const found = entityNamedIn(value);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function sendsSomething(body: Statement[]): boolean {
   return body.some((s) => s.kind === 'send' || (s.kind === 'if' && (sendsSomething(s.then) || sendsSomething(s.else ?? []))));
 }
@@ -69,7 +93,9 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
   if (!trigger) bag.report('noTrigger', decl.name.span, [name]);
   const single = singleStatements(decl.body, ['stopOn', 'quietHours'], name, bag);
 
-  let subject: EntityName = 'rep';
+  // Without a trigger the subject is unknown (SF7002 says so): the entity the steps name is the
+  // likeliest, so `send "x" to lead` is not also reported as "lead is not available" (a cascade).
+  let subject: EntityName = trigger ? 'rep' : entityNamedIn(decl.body) ?? 'rep';
   let triggerEvent: EventType | null = null;
   if (trigger?.kind === 'on') {
     triggerEvent = checkEvent(trigger.event, bag);

@@ -20,6 +20,8 @@ export interface ParsedRuleFile {
   ast: RuleFile;
   /** Offsets of syntax errors: a declaration containing one is checked only in part (no cascades). */
   errorOffsets: number[];
+  /** Those of errorOffsets that are a statement of their own (an unknown word where one starts). */
+  statementErrorOffsets?: ReadonlySet<number>;
   /** The source text, to tell which statement a syntax error belongs to. */
   text: string;
 }
@@ -94,7 +96,7 @@ const reservedMetricNames = new Set<string>([...Object.keys(builtinMetrics), 'at
 export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const settingsByFile = new Map<string, FileSettings>();
   const metricDecls: { decl: MetricDeclaration; broken: boolean; settings: FileSettings }[] = [];
-  const ruleDecls: { decl: RuleDeclaration; errors: number[]; end: number; text: string; settings: FileSettings }[] = [];
+  const ruleDecls: { decl: RuleDeclaration; errors: number[]; ownStatements: ReadonlySet<number>; end: number; text: string; settings: FileSettings }[] = [];
 
   for (const file of input.files) {
     const settings = checkSettings(file, bag);
@@ -103,7 +105,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     decls.forEach((decl, i) => {
       const errors = errorsIn(decl, decls[i + 1], file.errorOffsets);
       if (decl.kind === 'metric') metricDecls.push({ decl, broken: errors.length > 0, settings });
-      else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
+      else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, ownStatements: file.statementErrorOffsets ?? new Set(), end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
     });
   }
 
@@ -144,7 +146,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const rules: CheckedRule[] = [];
   const names = new Map<string, Span>();
   const ids = new Map<string, string>();
-  for (const { decl, errors, end, text, settings } of ruleDecls) {
+  for (const { decl, errors, ownStatements, end, text, settings } of ruleDecls) {
     const name = decl.name.value;
     const first = names.get(name);
     if (first) {
@@ -164,7 +166,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     }
     ids.set(id, name);
     if (errors.length > 0) {
-      checkRecovered(decl, id, { errors, end, text }, { bag, settings, customMetrics, templates: registry });
+      checkRecovered(decl, id, { errors, ownStatements, end, text }, { bag, settings, customMetrics, templates: registry });
       continue;
     }
     const checked = checkRule(decl, id, { bag, settings, customMetrics, templates: registry });
@@ -187,13 +189,15 @@ function checkRule(decl: RuleDeclaration, id: string, ctx: RuleContext): Checked
  * one typo does not hide the next. Everything that depends on the rest of the rule (a statement the
  * error swallowed, the trigger's entity, the target's currency) is left unsaid: it would only
  * repeat the syntax error. A statement is intact when no error lies in it or at the token right
- * after it: that is where a token missing at its end is reported.
+ * after it: that is where a token missing at its end is reported, unless that token is an unknown
+ * word starting a statement of its own (`spiff ...` ⏎ `bonsu 5 USD`).
  */
-function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: number[]; end: number; text: string }, ctx: RuleContext): void {
+function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: number[]; ownStatements: ReadonlySet<number>; end: number; text: string }, ctx: RuleContext): void {
   const body = decl.body.filter((statement, i) => {
     const until = decl.body[i + 1]?.span.offset ?? source.end;
     const { offset, endOffset } = statement.span;
-    return !source.errors.some((o) => o >= offset && (o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))));
+    return !source.errors.some((o) => o >= offset && (source.ownStatements.has(o) ? o < endOffset
+      : o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))));
   });
   if (body.length === 0) return;
   // Its sends do not count as uses of a template: the placeholder check would judge the template

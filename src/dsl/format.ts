@@ -48,7 +48,7 @@ class Printer {
     const end = blockOpen ? (brace ? brace.offset + 1 : span.offset) : span.endOffset;
     // `} else if` headers start before their span; their inner comments follow as own-line ones.
     const inner = this.comments[this.next];
-    if (inner && inner.span.offset < end && !text.startsWith('}')) this.sourceLines(depth, span.offset, end);
+    if (inner && inner.span.offset < end && !text.startsWith('}') && !text.startsWith('else')) this.sourceLines(depth, span.offset, end);
     else this.out.push(`${'  '.repeat(depth)}${text}`);
     this.lastLine = blockOpen ? (brace?.line ?? span.line) : span.endLine;
     this.trailing(this.lastLine, end);
@@ -92,9 +92,33 @@ class Printer {
     this.trailing(endLine, endOffset);
   }
 
-  /** A line with no source position of its own (`} else {`). */
+  /** A line with no source position of its own. */
   plain(depth: number, text: string): void {
     this.out.push(`${'  '.repeat(depth)}${text}`);
+  }
+
+  /**
+   * The `}` that closes an if's first block, its `else`, and the else block's `{` (none for `else
+   * if`), found back from where the else part's content starts; undefined if the source differs.
+   */
+  elseTokens(contentStart: number, elseIf: boolean): { close: TokenMark; else: TokenMark; brace?: TokenMark } | undefined {
+    const i = this.tokenIndex(contentStart) - (elseIf ? 0 : 1);
+    const [close, word, brace] = [this.tokens[i - 2], this.tokens[i - 1], elseIf ? undefined : this.tokens[i]];
+    if (close?.image !== '}' || word?.image !== 'else' || (!elseIf && brace?.image !== '{')) return undefined;
+    return { close, else: word, brace };
+  }
+
+  /** Whether a comment not yet written starts before `offset`. */
+  commentBefore(offset: number): boolean {
+    const comment = this.comments[this.next];
+    return comment !== undefined && comment.span.offset < offset;
+  }
+
+  /** `} else {` (or `else {` on a line of its own), with the comment after its `{` trailing it. */
+  elseHeader(depth: number, text: string, brace: TokenMark): void {
+    this.out.push(`${'  '.repeat(depth)}${text}`);
+    this.lastLine = brace.line;
+    this.trailing(brace.line, brace.offset + 1);
   }
 
   blank(): void {
@@ -205,12 +229,22 @@ function printIf(s: Extract<Statement, { kind: 'if' }>, depth: number, p: Printe
   if (!s.else) return p.close(depth, '}', s.span.endOffset, s.span.endLine);
   const firstElse = s.else[0];
   const elseStart = firstElse ? firstElse.span.offset : s.span.endOffset - 1;
-  p.flush(elseStart, depth + 1);
-  if (s.else.length === 1 && firstElse?.kind === 'if' && firstElse.span.endOffset === s.span.endOffset) {
-    // `else if`: the nested if ends where this one does, so no braces of its own were written.
-    return printIf(firstElse, depth, p, `} else if ${printExpr(firstElse.condition)} {`);
+  // `else if`: the nested if ends where this one does, so no braces of its own were written.
+  const elseIf = s.else.length === 1 && firstElse?.kind === 'if' && firstElse.span.endOffset === s.span.endOffset;
+  const marks = p.elseTokens(elseStart, elseIf);
+  // Comments before the first block's `}` stay in that block; one after `else {` trails that line.
+  // A comment between `}` and `else` keeps them on two lines (`} # ...` ⏎ `else {`), as a
+  // statement with comments inside keeps its line breaks.
+  p.flush(marks ? marks.close.offset : elseStart, depth + 1);
+  const split = marks !== undefined && p.commentBefore(marks.else.offset);
+  if (marks && split) {
+    p.close(depth, '}', marks.close.offset + 1, marks.close.line);
+    p.flush(marks.else.offset, depth);
   }
-  p.plain(depth, '} else {');
+  const opening = split ? 'else' : '} else';
+  if (elseIf) return printIf(firstElse, depth, p, `${opening} if ${printExpr(firstElse.condition)} {`);
+  if (marks?.brace) p.elseHeader(depth, `${opening} {`, marks.brace);
+  else p.plain(depth, `${opening} {`);
   s.else.forEach((inner) => printStatement(inner, depth + 1, p));
   p.close(depth, '}', s.span.endOffset, s.span.endLine);
 }

@@ -1,5 +1,7 @@
 // Reads rule sources from disk. A folder means its `*.rules` files (recursively; `templates/` and
-// `tests/` folders are not rules) plus the `templates/*.md` beside them. Paths in diagnostics and
+// `tests/` folders are not rules) plus the `templates/*.md` beside them; a rule file in a subfolder
+// without templates of its own uses the nearest `templates/` above it (inside the working
+// directory), so `check rules/emea/x.rules` sees what `check rules` sees. Paths in diagnostics and
 // the plan are relative to the working directory, so two runs anywhere give the same plan.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -70,6 +72,18 @@ export function listRuleFiles(paths: string[], cwd = process.cwd()): { files: Ru
   return { files: [...files.values()], diagnostics };
 }
 
+const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
+/** The `templates/` folder of `dir`, else of the nearest folder above it inside `cwd`; else `dir`'s own (absent) one. */
+function templatesFor(dir: string, cwd: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    if (isFolder(join(at, 'templates'))) return join(at, 'templates');
+    const up = dirname(at);
+    const rel = relative(cwd, up);
+    if (up === at || rel.startsWith('..') || resolve(cwd, rel) !== up) return join(dir, 'templates');
+  }
+}
+
 export function readSources(paths: string[], cwd = process.cwd()): LoadedSources {
   const diagnostics: Diagnostic[] = [];
   const ruleFiles = new Set<string>();
@@ -86,10 +100,10 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
       if (found.length === 0) diagnostics.push(fileProblem('noRuleFiles', given));
       found.forEach((f) => ruleFiles.add(f));
       templateFolders.add(join(path, 'templates'));
-      found.forEach((f) => templateFolders.add(join(dirname(f), 'templates')));
+      found.forEach((f) => templateFolders.add(templatesFor(dirname(f), cwd)));
     } else {
       ruleFiles.add(path);
-      templateFolders.add(join(dirname(path), 'templates'));
+      templateFolders.add(templatesFor(dirname(path), cwd));
     }
   }
   const rules: SourceFile[] = [...ruleFiles].map((f) => ({ path: display(f, cwd), text: readRuleText(f) }));

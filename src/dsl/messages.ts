@@ -102,7 +102,7 @@ export const messages = {
   spiffPerDeal: m('SF6009', 'error', 'a spiff is paid per deal: write `per deal`'),
   nonPositiveAmount: m('SF6010', 'error', 'the amount must be more than zero'),
   incentiveNothingPaid: m('SF6011', 'warning', 'incentive "{0}" pays nothing: add commission, bonus, spiff or reward'),
-  badBandBound: m('SF6012', 'error', 'a band bound must be more than 0%'),
+  badBandBound: m('SF6012', 'error', 'a band bound must be more than {0}'),
   mixedBandBounds: m('SF6013', 'error', 'band bounds mix % of target and amounts: write every bound as {0}, like the first'),
   bandAmountOrder: m('SF6014', 'error', 'band bounds must rise: {0} does not come after {1}'),
   bandCurrency: m('SF6015', 'error', 'this bound is in {0} but the target is in {1}'),

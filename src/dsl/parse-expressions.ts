@@ -215,7 +215,11 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
   path = this.RULE('path', (): PathNode => {
     const first = this.CONSUME1(T.Identifier);
     const parts: IToken[] = [first];
-    this.MANY(() => { this.CONSUME(T.Dot); parts.push(this.CONSUME2(T.Identifier)); });
+    // `timezone` is a keyword (settings) and a field of rep and lead: after a dot it is the field.
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      parts.push(this.OR9([{ ALT: () => this.CONSUME2(T.Identifier) }, { ALT: () => this.CONSUME2(Kw.timezone) }]));
+    });
     if (this.RECORDING_PHASE) return RECORDED;
     const names = parts.map((p) => this.name(p));
     // A one-word path spans just its word: share that span rather than keep an equal copy.

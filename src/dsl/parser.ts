@@ -2,14 +2,16 @@
 // builds the AST directly; expressions and token helpers come from parse-expressions.ts. One parser
 // instance is built per process (grammar analysis is the expensive part) and reused for every file.
 // Error recovery is on, so one mistake does not hide the next.
-import type { IOrAlt, IToken } from 'chevrotain';
+import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type {
   CommissionBandNode, Declaration, EscalationNode, ExprNode, Name, PathNode, RecipientNode, RuleFile, ScheduleNode,
   SettingNode, Span, Statement, StringNode,
 } from './ast.js';
 import * as T from './lexer.js';
 import type { MessageKey } from './messages.js';
+import { chevrotain } from './chevrotain.js';
 import { ExpressionParser, isReal, NO_SPAN, RECORDED, type ParseProblem } from './parse-expressions.js';
+import { HOLE_SEPARATOR } from './syntax-errors.js';
 
 const { Kw } = T;
 
@@ -23,13 +25,19 @@ class RuleParser extends ExpressionParser {
 
   // ---- declarations --------------------------------------------------------------------------
 
+  /**
+   * The declarations parsed so far, kept on the parser rather than in the rule: when the file ends
+   * inside a block Chevrotain cannot re-synchronise, and the `file` rule returns no value at all.
+   * The declarations before that point are whole and still checked.
+   */
+  declarations: Declaration[] = [];
+
   file_ = this.RULE('file', () => {
-    const declarations: Declaration[] = [];
     this.MANY(() => {
       const declaration = this.SUBRULE(this.declaration);
-      if (!this.RECORDING_PHASE) { if (declaration) declarations.push(declaration); }
+      if (!this.RECORDING_PHASE) { if (declaration) this.declarations.push(declaration); }
     });
-    return declarations;
+    return this.declarations;
   });
 
   declaration = this.RULE('declaration', (): Declaration | undefined =>
@@ -48,6 +56,7 @@ class RuleParser extends ExpressionParser {
           const v = this.CONSUME(T.CurrencyCode);
           if (!this.RECORDING_PHASE && isReal(v)) entries.push(this.setting('currency', k, { value: v.image, raw: v.image, span: this.tokenSpan(v) }));
         } },
+        { ALT: () => { this.SUBRULE(this.unknownSetting); } },
       ]);
     });
     this.CONSUME(T.RCurly);
@@ -101,6 +110,12 @@ class RuleParser extends ExpressionParser {
     }));
   });
 
+  /** The lexer's errors in this file (unexpected characters): words after one on its line are its debris. */
+  lexicalErrors: { line: number; offset: number }[] = [];
+
+  /** Whether a block already reported the end of the file (nested blocks all end there). */
+  endOfFileReported = false;
+
   block = this.RULE('block', (): Statement[] => {
     this.CONSUME(T.LCurly);
     const statements: Statement[] = [];
@@ -108,6 +123,18 @@ class RuleParser extends ExpressionParser {
       const statement = this.SUBRULE(this.statement);
       if (!this.RECORDING_PHASE) { if (statement) statements.push(statement); }
     });
+    // The file ends inside the block (a `}` forgotten): said once, by the innermost block, and the
+    // statements read so far are kept, so the rest of the rule is still checked for what it shows.
+    if (!this.RECORDING_PHASE && this.LA(1).tokenType === chevrotain.EOF) {
+      if (!this.endOfFileReported) {
+        this.endOfFileReported = true;
+        const error = new chevrotain.MismatchedTokenException(`a statement or '}'${HOLE_SEPARATOR}end of file`, this.LA(1), this.LA(0));
+        // Not a token missing from the statement before: that one parsed whole, or has its own error.
+        unknownStatements.add(error);
+        this.saveError(error);
+      }
+      return statements.slice();
+    }
     this.CONSUME(T.RCurly);
     // An array grown by push keeps spare slots (17 for one item). The AST of every file lives
     // until checking ends, so lists kept in it are exact-size copies (here and below).
@@ -118,6 +145,84 @@ class RuleParser extends ExpressionParser {
 
   statement = this.RULE('statement', (): Statement | undefined =>
     this.OR(this.statementAlts), { recoveryValueFunc: () => undefined });
+
+  /**
+   * A word where a statement should start (`aprove by rep.manager within 5 days { ... }`, `evry
+   * monday at 09:00 { ... }`): reported as "expected a statement or '}'" (with the nearest keyword,
+   * program.ts), then the rest of that statement is skipped, its `{ ... }` block included. Left to
+   * Chevrotain, the block's `}` closed the rule: every later statement of the rule became "expected
+   * a declaration" and was never checked.
+   */
+  unknownStatement = this.RULE('unknownStatement', (): Statement | undefined => {
+    const word = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "a statement or '}'", statementStarts);
+    return undefined;
+  });
+
+  /** The same inside `commission ... { }` (`abve pay 15%`): the other bands are still read. */
+  unknownBand = this.RULE('unknownBand', (): CommissionBandNode | undefined => {
+    const word = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "a band ('up to N% pay R%' or 'above pay R%')", bandStarts);
+    return undefined;
+  });
+
+  /** The same inside `settings { }` (`timezon "UTC"`): the other settings are still read and checked. */
+  unknownSetting = this.RULE('unknownSetting', (): undefined => {
+    const word = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "a setting (timezone, currency, from) or '}'", settingStarts);
+    return undefined;
+  });
+
+  /** The same inside `approve by ... { }` (`otherwse reject`). */
+  unknownApproval = this.RULE('unknownApproval', (): undefined => {
+    const word = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "'escalate', 'otherwise' or '}'", approvalStarts);
+    return undefined;
+  });
+
+  /** Reports `word` (unless it is left over from an error earlier on its line) and skips its statement. */
+  private unknownWord(word: IToken, expected: string, starts: ReadonlySet<TokenType>): void {
+    if (!isReal(word)) return;
+    // `wait 2 dayz`: a word left over by a syntax error earlier on its line is part of that error.
+    const errors = this.errors;
+    const previous = errors[errors.length - 1]?.token;
+    const afterSyntaxError = isReal(previous) && previous.startLine === word.startLine && previous.startOffset <= word.startOffset;
+    const afterLexicalError = this.lexicalErrors.some((e) => e.line === word.startLine && e.offset < word.startOffset);
+    if (!afterSyntaxError && !afterLexicalError) {
+      const error = new chevrotain.MismatchedTokenException(`${expected}${HOLE_SEPARATOR}'${word.image}'`, word, this.LA(0));
+      unknownStatements.add(error);
+      this.saveError(error);
+    }
+    this.skipStatementAfter(word, starts);
+  }
+
+  /** Records a syntax error as Chevrotain does (its SAVE_ERROR is missing from the typings). */
+  private saveError(error: Error): void {
+    (this as unknown as { SAVE_ERROR(error: Error): void }).SAVE_ERROR(error);
+  }
+
+  /**
+   * Skips to the end of a statement that starts with `word`: past a `{ ... }` block (then stops),
+   * up to a `}` that closes the enclosing block, or up to a line that starts another statement (one
+   * of `starts`, a declaration, or any word no deeper indented than `word`: continuation lines are
+   * deeper).
+   */
+  private skipStatementAfter(word: IToken, starts: ReadonlySet<TokenType>): void {
+    let depth = 0;
+    let line = word.startLine ?? 1;
+    for (let next = this.LA(1); next.tokenType !== chevrotain.EOF; next = this.LA(1)) {
+      const newLine = (next.startLine ?? 1) > line;
+      if (depth === 0) {
+        if (next.tokenType === T.RCurly) return;
+        if (newLine && (starts.has(next.tokenType) || declarationStarts.has(next.tokenType)
+          || (next.tokenType === T.Identifier && (next.startColumn ?? 1) <= (word.startColumn ?? 1)))) return;
+      }
+      line = next.startLine ?? line;
+      this.SKIP_TOKEN();
+      if (next.tokenType === T.LCurly) depth++;
+      else if (next.tokenType === T.RCurly && --depth === 0) return;
+    }
+  }
 
   optionalWhere(): ExprNode | null {
     return this.OPTION9(() => { this.CONSUME9(Kw.where); return this.SUBRULE9(this.expression); }) ?? null;
@@ -257,6 +362,7 @@ class RuleParser extends ExpressionParser {
         const pay = this.CONSUME3(T.PercentLit);
         return (this.RECORDING_PHASE ? RECORDED : ({ upTo: null, pay: this.literalOf(pay), span: this.spanFrom(start) }));
       } },
+      { ALT: () => this.SUBRULE(this.unknownBand) },
     ]), { recoveryValueFunc: () => undefined });
 
   bonusStatement = this.RULE('bonusStatement', (): Statement => {
@@ -287,7 +393,12 @@ class RuleParser extends ExpressionParser {
   creditStatement = this.RULE('creditStatement', (): Statement => {
     const start = this.CONSUME(Kw.credit);
     const words: IToken[] = [];
-    this.AT_LEAST_ONE(() => { words.push(this.CONSUME(T.Identifier)); });
+    // The words of one line: `credit splits` ⏎ `bonsu 5 USD` is a crediting and a misspelt
+    // statement, not the crediting `splits bonsu` followed by a stray amount.
+    this.AT_LEAST_ONE({
+      GATE: () => words.length === 0 || this.LA(1).startLine === words[words.length - 1].startLine,
+      DEF: () => { words.push(this.CONSUME(T.Identifier)); },
+    });
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'credit' as const, words: words.map((w) => this.name(w)), span: this.spanFrom(start) }));
   });
 
@@ -342,6 +453,7 @@ class RuleParser extends ExpressionParser {
             const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
             if (!this.RECORDING_PHASE) { otherwise = { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) }; }
           } },
+          { ALT: () => { this.SUBRULE(this.unknownApproval); } },
         ]);
       });
       this.CONSUME(T.RCurly);
@@ -412,7 +524,7 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.SUBRULE(this.ruleDeclaration) },
     ];
 
-  private readonly statementAlts: IOrAlt<Statement>[] = [
+  private readonly statementAlts: IOrAlt<Statement | undefined>[] = [
       { ALT: () => this.SUBRULE(this.forStatement) },
       { ALT: () => this.SUBRULE(this.measureStatement) },
       { ALT: () => this.SUBRULE(this.targetStatement) },
@@ -435,6 +547,7 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.SUBRULE(this.quietStatement) },
       { ALT: () => this.SUBRULE(this.waitStatement) },
       { ALT: () => this.SUBRULE(this.ifStatement) },
+      { ALT: () => this.SUBRULE(this.unknownStatement) },
     ];
 
   private readonly recipientAlts: IOrAlt<RecipientNode>[] = [
@@ -443,23 +556,43 @@ class RuleParser extends ExpressionParser {
     ];
 }
 
+/** Tokens that start a statement, a declaration, a band, an approval entry: where skipping stops. */
+const statementStarts = new Set<TokenType>([
+  Kw.for, Kw.measure, Kw.target, Kw.period, Kw.effective, Kw.every, Kw.at, Kw.send, Kw.commission, Kw.bonus, Kw.spiff,
+  Kw.cap, Kw.credit, Kw.prorate, Kw.convert, Kw.reward, Kw.approve, Kw.on, Kw.stop, Kw.quiet, Kw.wait, Kw.if,
+]);
+const declarationStarts = new Set<TokenType>([Kw.settings, Kw.metric, Kw.goal, Kw.incentive, Kw.sequence]);
+const bandStarts = new Set<TokenType>([Kw.up, Kw.above]);
+const approvalStarts = new Set<TokenType>([Kw.escalate, Kw.otherwise]);
+const settingStarts = new Set<TokenType>([Kw.timezone, Kw.currency, Kw.from]);
+
+/** Errors about a statement of their own (an unknown word, the end of the file), not a token missing before them. */
+const unknownStatements = new WeakSet<object>();
+
 let shared: RuleParser | undefined;
 
 export interface ParseOutput {
   ast: RuleFile;
   problems: ParseProblem[];
-  /** `missingAtLineEnd`: reported after the last token of a line, not at the token found next. */
-  syntaxErrors: { code: MessageKey; message: string; span: Span; missingAtLineEnd: boolean }[];
+  /**
+   * `missingAtLineEnd`: reported after the last token of a line, not at the token found next.
+   * `ownStatement`: a word where a statement should start; it says nothing about the statement before.
+   */
+  syntaxErrors: { code: MessageKey; message: string; span: Span; missingAtLineEnd: boolean; ownStatement: boolean }[];
 }
 
 /** Parses one file's tokens; never throws on bad input. */
-export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['comments']): ParseOutput {
+export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['comments'], lexicalErrors: { line: number; offset: number }[] = []): ParseOutput {
   shared ??= new RuleParser();
   const parser = shared;
   parser.file = file;
   parser.problems = [];
+  parser.declarations = [];
+  parser.endOfFileReported = false;
+  parser.lexicalErrors = lexicalErrors;
   parser.input = tokens;
-  const declarations = parser.file_() ?? [];
+  parser.file_();
+  const declarations = parser.declarations;
   const syntaxErrors = parser.errors.map((error) => {
     const token = isReal(error.token) ? error.token : (error as { previousToken?: IToken }).previousToken;
     let span: Span;
@@ -488,7 +621,10 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
       : error.name === 'NoViableAltException' ? 'noViableAlternative'
       : error.name === 'EarlyExitException' ? 'expectedAtLeastOne'
       : 'unexpectedInput';
-    return { code, message: error.message, span, missingAtLineEnd };
+    // "a statement or '}'" is only expected once the statement before has parsed whole (a block
+    // left open before the next rule, an unknown word): that statement is intact.
+    const ownStatement = unknownStatements.has(error) || error.message.startsWith(`a statement or '}'${HOLE_SEPARATOR}`);
+    return { code, message: error.message, span, missingAtLineEnd, ownStatement };
   });
   return { ast: { file, declarations: declarations.filter(Boolean), comments }, problems: parser.problems, syntaxErrors };
 }

@@ -45,7 +45,7 @@ export function templateName(path: string): string {
 }
 
 const statementKeywords = ['for', 'measure', 'target', 'period', 'effective', 'every', 'at', 'send', 'commission', 'bonus',
-  'spiff', 'cap', 'reward', 'approve', 'on', 'stop', 'quiet', 'wait', 'if'];
+  'spiff', 'cap', 'credit', 'prorate', 'convert', 'reward', 'approve', 'on', 'stop', 'quiet', 'wait', 'if'];
 const declarationKeywords = ['settings', 'metric', 'goal', 'incentive', 'sequence'];
 
 /** Lexes and parses one file, reporting lexical and syntax errors into the bag. */
@@ -53,6 +53,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   bag.addSource(source.path, source.text);
   const lexed = tokenize(source.text);
   const errorOffsets: number[] = [];
+  const statementErrorOffsets = new Set<number>();
   for (const error of lexed.errors) {
     const char = source.text[error.offset] ?? '';
     const line = error.line ?? 1;
@@ -109,7 +110,10 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     };
     bag.report('unsupportedStatement', span, [word.image, what]);
   }
-  const parsed = parseTokens(source.path, unsupported.tokens, comments);
+  // Where the lexer already reported something: a word the parser finds after it on its line is
+  // debris of that mistake (`rep.rôle` leaves `le`), not a statement of its own.
+  const lexicalErrors = lexed.errors.map((e) => ({ line: e.line ?? 1, offset: e.offset }));
+  const parsed = parseTokens(source.path, unsupported.tokens, comments, lexicalErrors);
   for (const problem of parsed.problems) {
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);
@@ -142,8 +146,9 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       if (expected === 'a quoted string' && near) quotedUpTo = error.span.offset + near.length - 2;
     }
     errorOffsets.push(error.span.offset);
+    if (error.ownStatement) statementErrorOffsets.add(error.span.offset);
   }
-  return { ast: parsed.ast, errorOffsets, text: source.text };
+  return { ast: parsed.ast, errorOffsets, statementErrorOffsets, text: source.text };
 }
 
 const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];

@@ -109,8 +109,13 @@ export function prepareRule(rule: IncentiveRule): PreparedRule {
     cap: rule.cap ? money(rule.cap.amount) : null,
     bonuses: rule.bonuses.map((b) => money(b.amount.amount)),
     spiffs: rule.spiffs.map((s) => {
+      // Not rounded: the line is the count × this exact amount, rounded once. Shown in full when it
+      // has more decimals than the currency (`spiff 0.333 USD`: "2 × 0.333 USD = 0.67 USD", not
+      // "2 × 0.33 USD = 0.67 USD").
       const each = planDecimal(s.amount.amount);
-      return { eachFixed: each, shown: show(each) };
+      const exact = plainFixed(each);
+      const decimals = exact.includes('.') ? exact.length - exact.indexOf('.') - 1 : 0;
+      return { eachFixed: each, shown: decimals > minor ? grouped(exact, cur) : show(each) };
     }),
     windows: new Map(),
   };

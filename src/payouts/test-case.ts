@@ -2,6 +2,7 @@
 // expected statement lines out. This module is the pure part: the case file schema, comparing an
 // expected statement with the computed one, and a readable diff of the lines.
 import { z } from 'zod';
+import { closest } from '../dsl/diagnostics.js';
 import { Decimal } from '../money/index.js';
 import type { Statement } from './statement.js';
 
@@ -17,7 +18,9 @@ const amount = z
  */
 const ExpectedKind = z.enum(['commission', 'bonus', 'spiff', 'cap', 'clawback', 'draw', 'recovery', 'adjustment']);
 
-export const ExpectedLine = z.object({
+// Every object is strict: a misspelt key (`"totl"`, `"capd"`) would otherwise be dropped and the
+// expectation it holds never checked, so the case passes whatever the rule pays.
+export const ExpectedLine = z.strictObject({
   kind: ExpectedKind,
   amount,
   /** Optional: text the line's description must contain. */
@@ -25,7 +28,7 @@ export const ExpectedLine = z.object({
 });
 export type ExpectedLine = z.infer<typeof ExpectedLine>;
 
-export const ExpectedStatement = z.object({
+export const ExpectedStatement = z.strictObject({
   lines: z.array(ExpectedLine).optional(),
   total: amount.optional(),
   capped: z.boolean().optional(),
@@ -35,7 +38,7 @@ export const ExpectedStatement = z.object({
 });
 export type ExpectedStatement = z.infer<typeof ExpectedStatement>;
 
-export const TestCase = z.object({
+export const TestCase = z.strictObject({
   /** Shown in the report; defaults to the folder name (and index when a file holds several). */
   name: z.string().optional(),
   rule: z.string().min(1),
@@ -46,18 +49,38 @@ export const TestCase = z.object({
 });
 export type TestCase = z.infer<typeof TestCase>;
 
+/** The keys an object at this path of a case file may have (the path of an unknown-key issue). */
+function knownKeys(path: PropertyKey[]): string[] {
+  const last = path.length ? path[path.length - 1] : undefined;
+  const shape = last === 'expect' ? ExpectedStatement.shape : typeof last === 'number' && path[path.length - 2] === 'lines' ? ExpectedLine.shape : TestCase.shape;
+  return Object.keys(shape);
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const known = knownKeys(issue.path);
+  const unknown = issue.keys.map((key) => {
+    const near = closest(key, known);
+    return `unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}`;
+  });
+  return `${unknown.join(', ')}; known fields: ${known.join(', ')}`;
+}
+
 /**
  * A `case.json` holds one case or an array of cases over the same fixture. Parsed as the one or
  * the other by the JSON's shape (not as a union, whose error would only say "Invalid input"), so
- * a problem is named where it is: `[2].expect.lines[0].kind: ...`.
+ * a problem is named where it is: `[2].expect.lines[0].kind: ...`. Every problem of the file is
+ * listed, not only the first.
  */
-export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | { ok: false; message: string } {
+export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
   const parsed = Array.isArray(json) ? z.array(TestCase).min(1, 'expected at least one case').safeParse(json) : TestCase.safeParse(json);
   if (parsed.success) return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
-  const issue = parsed.error.issues[0];
-  const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-  const where = Array.isArray(json) && typeof issue.path[0] === 'number' ? `case ${at}` : at || '(case)';
-  return { ok: false, message: `${where}: ${issue.message}` };
+  const messages = parsed.error.issues.map((issue) => {
+    const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+    const where = Array.isArray(json) && typeof issue.path[0] === 'number' ? `case ${at}` : at || '(case)';
+    return `${where}: ${issueMessage(issue)}`;
+  });
+  return { ok: false, messages };
 }
 
 export interface Mismatch {

@@ -16,7 +16,9 @@ export async function loadPlan(paths: string[]): Promise<Loaded<Plan>> {
   const result = await compileRules(paths);
   if (!result.plan) {
     const text = formatDiagnostics(result.diagnostics, 'text');
-    return { ok: false, message: `${text.trimEnd()}\nrules or CRM mappings have errors; fix them first (salesflow check)` };
+    // The sentence first: callers prefix the message with `salesflow: `, and each diagnostic must
+    // start its line with `path:line:col` for editors and CI to pick it up (SPEC §7).
+    return { ok: false, message: `rules or CRM mappings have errors; fix them first (salesflow check):\n${text.trimEnd()}` };
   }
   return { ok: true, value: result.plan };
 }

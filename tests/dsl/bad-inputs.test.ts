@@ -173,6 +173,7 @@ describe('suggestions and reporting', () => {
     [leadSeq('  wait 3 busness days'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '3'", '3 business days'],
     ['incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100000 EUR)', undefined],
     ['settings { currency USD }\nincentive "i" {\n  period quarter\n  measure revenue\n  target 100_000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100_000 USD)', '100_000 USD'],
+    ['goal "g" {\n  measure win_rate\n  target 50 per quarter\n}', 'SF3009', 'measure "win_rate" is a percent, so the target must be a percent', '50%'],
     [goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', '150% is not in the period: a checkpoint is at more than 0% and at most 100% of the period', undefined],
     [goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "funday" (monday ... sunday, day, weekday)', 'sunday'],
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
@@ -302,6 +303,73 @@ describe('suggestions and reporting', () => {
     const ds = diagnose(goal('  at 50% period { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep.emial }'));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 10], ['SF4001', 5, 27], ['SF2002', 5, 47]]);
     expect(ds[1].suggestion).toBe('goal-review');
+  });
+
+  it('a misspelt statement keyword with a block of its own does not end the rule: the statements after it are still checked', () => {
+    const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col, d.suggestion]);
+    // Was: the `}` of the misspelt statement's block closed the rule, every later statement was
+    // "expected a declaration" and was never checked.
+    expect(at(incentive('  aprove by rep.manager within 5 days { otherwise reject }\n  bonus 5 USD when deals_wn >= 3'))).toEqual([
+      ['SF1101', 6, 3, 'approve'], ['SF2005', 7, 20, 'deals_won'],
+    ]);
+    expect(at(goal('  evry monday at 09:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reveiw" to rep }'))).toEqual([
+      ['SF1101', 4, 3, 'every'], ['SF4001', 5, 27, 'goal-review'],
+    ]);
+    expect(at(leadSeq('  if lead.score > 3 {\n    snd "case-study" to lead\n  }\n  iff lead.score > 9 { send "case-study" to lead }\n  send "case-studdy" to lead'))).toEqual([
+      ['SF1101', 5, 5, 'send'], ['SF1101', 7, 3, 'if'], ['SF4001', 8, 8, 'case-study'],
+    ]);
+    // One error per misspelt statement, its continuation lines included; the statement before it is intact.
+    expect(at(incentive('  spiff 5 USD per deal where deal.prodct = "x"\n  bonsu 5 USD\n    when deals_won >= 3\n  credt splits\n  cap 10 USD'))).toEqual([
+      ['SF2002', 6, 35, 'deal.product'], ['SF1101', 7, 3, 'bonus'], ['SF1101', 9, 3, 'credit'],
+    ]);
+    // Inside a commission table and an approval block, the other entries are read on.
+    expect(at(incentive('  commission marginal { up to 100% pay 5% abve pay 6% }\n  bonus 5 USD when deals_wn >= 3').replace('{ otherwise reject }', '{ otherwse reject }'))).toEqual([
+      ['SF1101', 5, 42, 'otherwise'], ['SF1101', 6, 43, 'above'], ['SF2005', 7, 20, 'deals_won'],
+    ]);
+  });
+
+  it('a crediting reads the words of its line: a misspelt statement on the next line is named, with its keyword', () => {
+    const ds = diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1\n  spiff 5 USD per deal where deal.prodct = "x"'));
+    // Was: `credit splits bonsu`, then "expected a statement or '}' but found '5 USD'" with no suggestion.
+    expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 7, 3, 'bonus'], ['SF2002', 8, 35, 'deal.product']]);
+  });
+
+  it('a word left over by an unexpected character is not reported again as a statement', () => {
+    const ds = diagnose(incentive('  for reps where rep.rôle = "c"\n  bonus 5 USD when deals_wn > 1'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 6, 23], ['SF2005', 7, 20]]);
+  });
+
+  it('a sequence without a trigger is that one error, not also "lead is not available" in its sends and templates', () => {
+    const lead = diagnose('sequence "s" {\n  stop on lead.replied\n  if lead.score > 5 { send "webinar-thanks" to lead }\n}\n');
+    expect(lead.map((d) => [d.code, d.line])).toEqual([['SF7002', 1]]);
+    const deal = diagnose('sequence "s" {\n  send "csat-survey" to deal.contact\n}\n');
+    expect(deal.map((d) => [d.code, d.line])).toEqual([['SF7002', 1]]);
+  });
+
+  it('a rule left open before the next one still has its last statement checked', () => {
+    const open = 'goal "b" {\n  measure revenue\n  target 5 USD per month\n  at end of period { send "goal-reviw" to rep }\n\n';
+    const ds = diagnose(`${open}${goal('  at end of period { send "goal-review" to rep.emial }')}`);
+    expect(ds.map((d) => [d.code, d.line])).toEqual([['SF4001', 4], ['SF1101', 6], ['SF2002', 9]]);
+  });
+
+  it('rep.timezone and lead.timezone are fields in conditions, though `timezone` is a settings keyword', () => {
+    // Was SF1105: 'timezone' is a reserved word and cannot be used as a name.
+    expect(diagnose(goal('  for reps where rep.timezone = "Europe/Berlin"\n  at end of period { send "goal-review" to rep }'))).toEqual([]);
+    expect(diagnose(leadSeq('  if lead.timezone != rep.timezone { send "webinar-thanks" to lead }'))).toEqual([]);
+    expect(diagnose(goal('  for reps where rep.timezon = "x"\n  at end of period { send "goal-review" to rep }')).map((d) => [d.code, d.suggestion])).toEqual([['SF2002', 'rep.timezone']]);
+  });
+
+  it('a misspelt setting is one error and the other settings are still checked', () => {
+    const ds = diagnose('settings {\n  timezone "Europe/Berln"\n  timezon "UTC"\n  currency eur\n  from "Sales Ops ops@x.example"\n}\nsettings { currency USD }\n');
+    expect(ds.map((d) => [d.code, d.line, d.suggestion])).toEqual([
+      ['SF5002', 2, 'Europe/Berlin'], ['SF1101', 3, 'timezone'], ['SF1101', 4, 'EUR'], ['SF8002', 5, undefined], ['SF2105', 7, undefined],
+    ]);
+  });
+
+  it('a file that ends inside a block still has its other rules checked, and the open rule what it shows', () => {
+    const ds = diagnose(`incentive "a" {\n  spiff 5 USD per deal where deal.prodct = "x"\n}\n${goal('  at end of period { send "goal-reveiw" to rep }').replace(/\}\n$/, '')}`);
+    expect(ds.map((d) => [d.code, d.line])).toEqual(expect.arrayContaining([['SF2002', 2], ['SF4001', 7], ['SF1106', 7]]));
+    expect(ds.filter((d) => d.code === 'SF1106')).toHaveLength(1);
   });
 
   it('checks the rest of a rule whose amount names its currency in words', () => {

@@ -1,6 +1,6 @@
 // The built command line, as CI runs it: exit codes, text and JSON diagnostics, fmt --check.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,17 @@ describe('salesflow check', () => {
     const r = salesflow(['check', 'no-such-folder']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('no-such-folder:1:1: error: no such file or folder: no-such-folder [SF1000]');
+  });
+
+  it('a rule file in a subfolder, checked alone (a pre-commit hook), uses rules/templates as `check rules` does', () => {
+    const dir = workspace();
+    mkdirSync(join(dir, 'rules', 'emea'));
+    writeFileSync(join(dir, 'rules', 'emea', 'g.rules'), 'goal "EMEA review" {\n  measure revenue\n  target 5 EUR per month\n  at end of period { send "goal-review" to rep }\n}\n');
+    expect(salesflow(['check', 'rules'], dir).code).toBe(0);
+    // Was: unknown template "goal-review" (no rules/emea/templates/goal-review.md).
+    for (const path of ['rules/emea/g.rules', 'rules/emea']) expect(salesflow(['check', path], dir)).toMatchObject({ code: 0, stdout: '' });
+    writeFileSync(join(dir, 'rules', 'emea', 'g.rules'), 'goal "EMEA review" {\n  measure revenue\n  target 5 EUR per month\n  at end of period { send "goal-reviw" to rep }\n}\n');
+    expect(salesflow(['check', 'rules/emea/g.rules'], dir).stdout).toContain('unknown template "goal-reviw" (no rules/templates/goal-reviw.md)');
   });
 });
 

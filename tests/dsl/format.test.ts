@@ -119,6 +119,21 @@ describe('formatter', () => {
     expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
   });
 
+  it('keeps the comments of an else where they were: after `else {` on its line, before the first `}` in the first block', () => {
+    const text = [
+      'sequence "S" {', '  on lead.created', '  stop on lead.replied',
+      '  if lead.score > 5 {', '    send "book-a-call" to lead', '    # end of the hot branch', '  } else { # everyone else', '    send "case-study" to lead', '  }',
+      '  if lead.score > 5 { send "book-a-call" to lead } # after the hot branch',
+      '  else if lead.score > 2 { # warm', '    send "case-study" to lead', '  }',
+      '}', '',
+    ].join('\n');
+    const formatted = formatSource(text, 'x.rules').formatted!;
+    // Was: every comment up to the else branch's first statement went inside the first branch.
+    expect(formatted).toContain('    # end of the hot branch\n  } else { # everyone else\n    send "case-study" to lead\n');
+    expect(formatted).toContain('    send "book-a-call" to lead\n  } # after the hot branch\n  else if lead.score > 2 { # warm\n');
+    expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
+  });
+
   it('does not change the compiled plan', async () => {
     const text = readFileSync(join(root, 'tests', 'dsl', 'fixtures', 'spec', 'spec.rules'), 'utf8');
     const before = await compile(text);

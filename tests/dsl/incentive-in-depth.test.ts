@@ -60,9 +60,16 @@ describe('incentive, in depth: diagnostics', () => {
     expect(found!.suggestion).toBe(suggestion);
   });
 
+  it('a zero amount bound says zero in money, not 0%', () => {
+    const found = diagnose(incentive(bands('up to 0 USD pay 4%', 'above pay 8%'))).find((d) => d.code === 'SF6012');
+    expect(found?.message).toBe('a band bound must be more than 0 USD');
+  });
+
   it('amount bounds need a money measure', () => {
     const source = `incentive "i" {\n  period quarter\n  measure deals_won\n  target 10\n  bonus 5 USD when deals_won > 1\n${bands('up to 150_000 USD pay 4%')}\n}\n`;
-    expect(diagnose(`settings { currency USD }\n${source}`).map((d) => d.code)).toContain('SF6016');
+    const found = diagnose(`settings { currency USD }\n${source}`).find((d) => d.code === 'SF6016');
+    // Was `"i" measures number`: the metric is named, as SF6022 names it.
+    expect(found?.message).toBe('amount band bounds need a money measure and target; "i" measures deals_won, a number');
   });
 
   it('a commission on a count measure is a check warning naming the metric (its statements would pay no commission), and the rule still compiles', () => {

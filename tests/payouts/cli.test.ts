@@ -59,6 +59,11 @@ describe('salesflow simulate (rules compiled from text)', () => {
     expect(badPeriod).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
     const noData = await salesflow(['simulate', '--period', '2026-Q1', rulesDir], join(tempDir(), 'none.db'));
     expect(noData).toMatchObject({ code: 1, stderr: expect.stringContaining('no data source') });
+    // Was: the last --rule won and the first was dropped without a word.
+    const twice = await salesflow(['simulate', '--period', '2026-Q1', '--rule', 'AE commission FY26', '-r', 'Other', rulesDir], db);
+    expect(twice).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining(`Option '--rule' is given twice ("AE commission FY26", "Other")`) });
+    const payouts = await salesflow(['payouts', 'run', '--period', '2026-Q1', '--period', '2026-Q2'], db);
+    expect(payouts).toMatchObject({ code: 1, stderr: expect.stringContaining(`Option '--period' is given twice`) });
   });
 });
 

@@ -64,6 +64,27 @@ describe('rule test cases', () => {
     expect(draw.report.join('\n')).toMatch(/^ {2}- draw +3000\.00$/m);
   });
 
+  it('a misspelt key in a case file fails it, naming the key and the nearest known one, instead of leaving that expectation unchecked', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    // The SPEC example pays 15,500.00: a "totl" of 99 must not pass as if only the rule were named.
+    writeFileSync(file, JSON.stringify({ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { totl: '99', caped: true } }));
+    const [typo] = await runCaseFolder(plan, { dir, file }, root);
+    expect(typo.ok).toBe(false);
+    expect(typo.report).toEqual([
+      expect.stringMatching(/case\.json: expect: unknown field "totl" \(did you mean "total"\?\), unknown field "caped" \(did you mean "capped"\?\); known fields: lines, total, capped, rewards, warnings$/),
+    ]);
+    writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expct: { total: '15500' }, expect: { lines: [{ kind: 'spiff', amout: '500' }] } }]));
+    const [two] = await runCaseFolder(plan, { dir, file }, root);
+    expect(two.ok).toBe(false);
+    expect(two.report).toEqual([
+      expect.stringMatching(/case\.json: case \[1\]\.expect\.lines\[0\]\.amount: /),
+      expect.stringMatching(/case\.json: case \[1\]\.expect\.lines\[0\]: unknown field "amout" \(did you mean "amount"\?\); known fields: kind, amount, description$/),
+      expect.stringMatching(/case\.json: case \[1\]: unknown field "expct" \(did you mean "expect"\?\); known fields: name, rule, period, rep, expect$/),
+    ]);
+  });
+
   it('a case file with a JSON mistake is reported at its line and column (not "at position N"); a byte-order mark is fine', async () => {
     const dir = tempDir();
     const file = join(dir, 'case.json');

@@ -62,6 +62,14 @@ describe('commission bands (SPEC §5 example: target 100k, revenue 160k)', () =>
 });
 
 describe('bonus, spiff, cap, rewards', () => {
+  it('a spiff of a fraction of a cent shows its exact amount in the line, which is rounded once', () => {
+    const rule = specRule({ cap: null, bonuses: [], spiffs: [{ ...specRule().spiffs[0], amount: { amount: '0.333', currency: 'USD' } }] });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('0', 3, ['D1', 'D2']));
+    // 2 × 0.333 = 0.666 → 0.67; the description said "× 0.33 USD = 0.67 USD", which does not add up.
+    expect(amounts(s)).toEqual([['spiff', '0.67']]);
+    expect(s.lines[0].description).toContain('(D1, D2) × 0.333 USD = 0.67 USD');
+  });
+
   it('pays the bonus once when its condition holds and a spiff per matching deal', () => {
     const s = computeStatement(specRule({ cap: null }), rep, '2026-Q1', facts('50000', 10, ['D1', 'D2', 'D3']));
     expect(amounts(s)).toEqual([['commission', '4000.00'], ['bonus', '1000.00'], ['spiff', '750.00']]);

@@ -75,8 +75,12 @@ describe('apply refuses a mapping with errors', () => {
     const path = join(tempDir(), 'salesflow.db');
     const run = await salesflow(['apply', 'bad'], path, join(import.meta.dirname, '..', 'fixtures', 'crm-connectors'));
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('bad/crm/hubspot.yaml:5:5: error: deal has no field "amout" [SF1203]');
+    // At the start of its line (was glued to a `salesflow: ` prefix), where editors and CI look for it.
+    expect(run.stderr).toMatch(/^bad\/crm\/hubspot\.yaml:5:5: error: deal has no field "amout" \[SF1203\]$/m);
     expect(run.stderr).toContain('rules or CRM mappings have errors; fix them first (salesflow check)');
+    const diagnosticLines = run.stderr.split('\n').filter((l) => /: (error|warning): /.test(l));
+    expect(diagnosticLines.length).toBeGreaterThan(0);
+    expect(diagnosticLines.filter((l) => !/^[^\s:]+:\d+:\d+: /.test(l))).toEqual([]);
     const history = await salesflow(['history'], path);
     expect(history.stdout).toMatch(/^No applied plans:/);
   });

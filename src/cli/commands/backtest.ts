@@ -2,7 +2,7 @@
 // rules would have done over a past window — every email (UTC and the recipient's local time) and
 // every statement — replayed on the time-skipping server against a throwaway copy of the data
 // source. Nothing is sent, recorded or paid. Run it on a rule change before merging.
-import { parseArgs } from 'node:util';
+import { parseArgsOnce } from '../parse-args.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { noRuleNamed, rulesNamed } from '../../payouts/rule-selection.js';
 import type { Plan } from '../../plan/schema.js';
@@ -27,7 +27,7 @@ export async function run(args: string[]): Promise<number> {
   let values: { from?: string; to?: string; rule?: string; format?: string; help?: boolean };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseArgsOnce({
       args,
       allowPositionals: true,
       options: {

@@ -1,6 +1,6 @@
 // `salesflow payouts run|export --period P`. `run` starts the payout workflows (the runtime's
 // job); `export` prints the approved ledger as CSV for payroll.
-import { parseArgs } from 'node:util';
+import { parseArgsOnce } from '../parse-args.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
 import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
@@ -15,7 +15,7 @@ export async function run(args: string[]): Promise<number> {
   let values: { period?: string; rule?: string; help?: boolean };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseArgsOnce({
       args: rest,
       allowPositionals: true,
       options: {

@@ -1,7 +1,7 @@
 // `salesflow simulate --period 2026-Q1 [--rule NAME] [--format table|json] [paths]`: incentive
 // statements from the data source, without sending or paying anything (the file is opened
 // read-only). Table for people, the SPEC §8 JSON shape for scripts.
-import { parseArgs } from 'node:util';
+import { parseArgsOnce } from '../parse-args.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
 import { parsePeriod } from '../../payouts/period.js';
@@ -155,7 +155,7 @@ export async function run(args: string[]): Promise<number> {
   let values: { period?: string; rule?: string; format?: string; help?: boolean };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals } = parseArgsOnce({
       args,
       allowPositionals: true,
       options: {

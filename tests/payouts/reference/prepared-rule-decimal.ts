@@ -5,6 +5,7 @@ import { Decimal, ZERO, formatAmount, roundMoney } from '../../../src/money/inde
 import { parseFixed, type Fixed } from '../../../src/money/fixed.js';
 import { literalValue, type RuntimeValue } from '../../../src/plan/evaluate.js';
 import type { IncentiveRule } from '../../../src/plan/schema.js';
+import { minorUnits } from '../../../src/plan/catalog.js';
 import { parsePeriod } from '../../../src/payouts/period.js';
 import type { StatementLine } from '../../../src/payouts/statement.js';
 import { bandRange, grouped, marginalText } from '../../../src/payouts/statement-text.js';
@@ -104,7 +105,8 @@ export function prepareRule(rule: IncentiveRule): PreparedRule {
     bonuses: rule.bonuses.map((b) => money(b.amount.amount)),
     spiffs: rule.spiffs.map((s) => {
       const each = new Decimal(s.amount.amount);
-      return { each, eachFixed: toFixedValue(each), shown: show(each) };
+      // Shown exactly when it has more decimals than the currency (the line rounds the product once).
+      return { each, eachFixed: toFixedValue(each), shown: each.decimalPlaces() > minorUnits(cur) ? grouped(each.toFixed(), cur) : show(each) };
     }),
     windows: new Map(),
   };
