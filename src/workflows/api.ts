@@ -169,6 +169,11 @@ export interface PayoutStatus {
   round: number;
   /** ISO time when the current approver's window ends. */
   deadline: string | null;
+  /**
+   * The time zone the current approver reads the deadline in (theirs, else the rule's), as in
+   * their email. Absent while no one is asked, and in runs started before it was added.
+   */
+  deadlineZone?: string;
   decision: DecisionResult | null;
   /**
    * What happens at the deadline if nobody decides: the next round, or the rule's `otherwise`.

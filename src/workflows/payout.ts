@@ -64,17 +64,21 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
       status.round = round;
       status.deadline = new Date(deadline).toISOString();
       status.approver = null;
+      delete status.deadlineZone;
       status.phase = 'awaiting-approval';
       // Only the query's view changes here (no command), so histories replay as before.
       status.afterDeadline = round < rounds.length - 1 ? 'escalated' : rule.approval.otherwise === 'approve' ? 'approved' : 'rejected';
       const asked = await requestApproval({ rule, repId, period, workflowId, at: Date.now(), round, to: rounds[round].to, deadline, statement: prepared.statement });
       if (!asked.approver) continue;
       status.approver = asked.approver;
+      // Query state only, from the activity's result (absent in older histories): replays as before.
+      status.deadlineZone = asked.timezone ?? rule.timezone;
       await condition(() => status.decision !== null, Math.max(1, deadline - Date.now()));
     }
     status.approver = null;
     status.deadline = null;
     delete status.afterDeadline;
+    delete status.deadlineZone;
     status.decision ??= {
       outcome: rule.approval.otherwise === 'approve' ? 'approved' : 'rejected',
       decidedBy: 'otherwise',

@@ -221,3 +221,49 @@ describe('links that cannot decide this payout', () => {
     expect((await fetch(`${h.url}/approvals/${token}`)).status).toBe(404);
   });
 });
+
+describe('deadlines in the approver\'s time zone', () => {
+  /** The local date and time of an instant in a zone, read with Intl directly (not salesflow's code). */
+  const localIn = (ms: number, zone: string) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(ms).map((p) => [p.type, p.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${zone}`;
+  };
+
+  it('a manager who is a rep reads the deadline in their zone; an escalation address that is nobody\'s reads it in the rule\'s', async () => {
+    await upsertRep(h.db, {
+      id: 'rep-boss', name: 'Boss NY', email: 'boss-ny@acme.example', team: 'Leads', role: 'Manager', region: 'AMER',
+      manager: null, timezone: 'America/New_York', start_date: null,
+    });
+    await upsertRep(h.db, {
+      id: 'rep-tz', name: 'Rep TZ', email: 'reptz@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: 'boss-ny@acme.example', timezone: 'Europe/Berlin', start_date: null,
+    });
+    await upsertDeal(h.db, {
+      id: 'd-tz', rep: 'rep-tz', name: 'Deal tz', amount: '160000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-02-10', contact: null,
+    });
+    const tokyo: IncentiveRule = { ...rule, timezone: 'Asia/Tokyo' };
+    const workflowId = workflowIds.payout(tokyo.id, 'rep-tz', PERIOD);
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', {
+      workflowId, taskQueue: h.taskQueue, args: [{ rule: tokyo, repId: 'rep-tz', period: PERIOD } satisfies PayoutInput],
+    });
+    const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'boss-ny@acme.example');
+    const deadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
+    const inNewYork = localIn(deadline, 'America/New_York');
+    expect(email.text).toContain(`Without a decision by ${inNewYork} this request moves on.`);
+    expect(await (await fetch(linkTo(email.text, '/approvals'))).text()).toContain(`Please decide before <strong>${inNewYork}</strong>`);
+
+    await h.testEnv.sleep('5 days');
+    const escalated = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'vp-sales@acme.example');
+    const vpDeadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
+    const inTokyo = localIn(vpDeadline, 'Asia/Tokyo');
+    expect(escalated.text).toContain(`Without a decision by ${inTokyo} this request moves on.`);
+    const vpPage = await (await fetch(linkTo(escalated.text, '/approvals'))).text();
+    expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
+    expect(await decide(linkTo(escalated.text, '/approvals'), 'approve').then((r) => r.status)).toBe(200);
+    await handle.result();
+  });
+});

@@ -2,16 +2,18 @@
 // unusable (forged, expired, decided, superseded). Each says in one sentence what happened and
 // whether anything changed.
 import type { DecisionResult, PayoutStatus } from '../../workflows/api.js';
+import { zonedDateTime } from '../../workflows/calendar.js';
 import { html, type SafeHtml } from './html.js';
 import { notice, page } from './layout.js';
 import { statementSection } from './statement.js';
 
 const section = 'Payout approval';
 
-function when(iso: string | null): string {
+/** An instant in the approver's zone with the zone named (UTC for runs that did not record one). */
+function when(iso: string | null, zone = 'UTC'): string {
   if (!iso) return 'unknown time';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace('GMT', 'UTC');
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : zonedDateTime(ms, zone);
 }
 
 /** Who decided, in words: an approver's address, or the rule itself. */
@@ -35,7 +37,7 @@ export function approvalForm(status: PayoutStatus, approver: string, action: str
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
-<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
+<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline, status.deadlineZone)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
