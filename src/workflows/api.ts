@@ -206,7 +206,13 @@ export const heldSendQuery = defineQuery<HeldSend | null>('heldSend');
 export const workflowIds = {
   sequence: (ruleId: string, subjectKind: string, subjectId: string) => `seq:${ruleId}:${subjectKind}:${subjectId}`,
   goal: (ruleId: string, repId: string, period: string) => `goal:${ruleId}:${repId}:${period}`,
-  payout: (ruleId: string, repId: string, period: string) => `payout:${ruleId}:${repId}:${period}`,
+  /**
+   * Attempt 1 is the period's run (the schedule's and the first `payouts run`'s); a rejected
+   * statement asked again with `payouts run --rerun-rejected` gets attempt 2, 3, … Each attempt has
+   * its own statement; the ledger key (rule, version, rep, period) still pays at most one of them.
+   */
+  payout: (ruleId: string, repId: string, period: string, attempt = 1) =>
+    attempt === 1 ? `payout:${ruleId}:${repId}:${period}` : `payout:${ruleId}:${repId}:${period}:attempt-${attempt}`,
   /** A scheduled sequence's run for one rep and one tick (its local date): one per tick, never two. */
   sequenceTick: (ruleId: string, repId: string, date: string) => `seq:${ruleId}:rep:${repId}:${date}`,
 };
