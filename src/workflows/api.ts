@@ -181,6 +181,11 @@ export interface PayoutStatus {
    * round is open, and in runs started before it was added (query results are not in history).
    */
   afterDeadline?: 'escalated' | 'approved' | 'rejected';
+  /**
+   * Set while a run with nobody to ask in any round waits out the last window before `otherwise
+   * approve` pays (why: "rep.manager is empty"), so whoever looks sees why no one was emailed.
+   */
+  nobodyToAsk?: string;
 }
 
 export const payoutStatusQuery = defineQuery<PayoutStatus>('payoutStatus');
