@@ -50,10 +50,30 @@ export function approvalRoutes(ctx: ServerContext): Hono {
   const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 503) => c.html(body.toString(), status);
   const problem = (c: Context, p: LinkProblem) => show(c, linkProblemPage(p), problemStatus[p]);
 
-  function claimsOf(token: string): { ok: true; claims: ApprovalClaims } | { ok: false; problem: LinkProblem } {
-    const check = verifyToken(token, ctx.secret, 'approval');
-    if (!check.ok) return { ok: false, problem: check.reason === 'expired' ? 'expired' : 'forged' };
-    return { ok: true, claims: check.claims as ApprovalClaims };
+  type Verified = { ok: true; claims: ApprovalClaims } | { ok: false; problem: LinkProblem; expired?: ApprovalClaims };
+
+  function claimsOf(token: string): Verified {
+    const check = verifyToken(token, ctx.secret, 'approval', (ctx.clock ?? Date.now)());
+    if (check.ok) return { ok: true, claims: check.claims as ApprovalClaims };
+    if (check.reason !== 'expired') return { ok: false, problem: 'forged' };
+    // Signed by us and only out of date: its claims are ours, so the page can say what became of the payout.
+    const stale = verifyToken(token, ctx.secret, 'approval', Number.NEGATIVE_INFINITY);
+    return { ok: false, problem: 'expired', ...(stale.ok ? { expired: stale.claims as ApprovalClaims } : {}) };
+  }
+
+  /**
+   * A link's window ends when the request escalates or falls to `otherwise`, so an expired link
+   * usually means one of those happened: say which (who has it now, or who decided) rather than
+   * only "expired". It decides nothing either way.
+   */
+  async function expiredLink(c: Context, verified: Verified & { ok: false }) {
+    if (!verified.expired) return problem(c, verified.problem);
+    const read = await readStatus(ctx.temporalClient, verified.expired.workflowId);
+    if (!read.ok) return problem(c, 'expired');
+    const { status } = read;
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement), 409);
+    if (status.phase === 'awaiting-approval' && isSuperseded(status, verified.expired)) return show(c, supersededPage(status, verified.expired.approver), 410);
+    return problem(c, 'expired');
   }
 
   /** The page for a payout that cannot take this link's decision (or any decision) now. */
@@ -67,7 +87,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
   app.get('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const verified = claimsOf(token);
-    if (!verified.ok) return problem(c, verified.problem);
+    if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
     const read = await readStatus(ctx.temporalClient, verified.claims.workflowId);
     if (!read.ok) return problem(c, read.problem);
     const blocked = stateProblem(c, read.status, verified.claims);
@@ -78,7 +98,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
   app.post('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const verified = claimsOf(token);
-    if (!verified.ok) return problem(c, verified.problem);
+    if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
     const { claims } = verified;
     if (isCrossSitePost(c.req.raw.headers, ownOrigins(ctx.config.publicUrl, c.req.url))) return problem(c, 'cross-site');
     const form = await readForm(c.req.raw);

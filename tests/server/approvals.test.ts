@@ -25,10 +25,12 @@ const rule: IncentiveRule = specRule({
 const PERIOD = '2026-Q1';
 
 let h: LoopHarness;
+/** How far the server's clock runs ahead of this machine's: set to the workflows' (skipped) time where a test needs links to expire. */
+let serverSkew = 0;
 
 beforeAll(async () => {
-  h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] });
-  for (const n of [1, 2, 3, 4, 5]) {
+  h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] }, { clock: () => Date.now() + serverSkew });
+  for (const n of [1, 2, 3, 4, 5, 6]) {
     await upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
@@ -265,5 +267,44 @@ describe('deadlines in the approver\'s time zone', () => {
     expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
     expect(await decide(linkTo(escalated.text, '/approvals'), 'approve').then((r) => r.status)).toBe(200);
     await handle.result();
+  });
+});
+
+describe('an old link clicked after its window ended (the link itself has expired)', () => {
+  /** The server's clock catches up with the time the workflows skipped to, as it would in real life. */
+  const serverAtWorkflowTime = async () => {
+    serverSkew = (await h.testEnv.currentTimeMs()) - Date.now();
+  };
+
+  it('says the request was escalated and to whom (410), then that the rule\'s otherwise decided (409); it never decides', async () => {
+    try {
+      const { handle, link } = await startPayout('rep-6');
+      await h.testEnv.sleep('5 days');
+      const escalated = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'vp-sales@acme.example');
+      await serverAtWorkflowTime();
+      const get = await fetch(link);
+      expect(get.status).toBe(410);
+      const page = await get.text();
+      expect(page).toContain('escalated to <strong>vp-sales@acme.example</strong>');
+      const late = await decide(link, 'approve');
+      expect(late.status).toBe(410);
+      expect(await late.text()).toContain('escalated to <strong>vp-sales@acme.example</strong>');
+      expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
+
+      await h.testEnv.sleep('3 days');
+      expect(((await handle.result()) as { phase: string }).phase).toBe('rejected');
+      await serverAtWorkflowTime();
+      for (const old of [link, linkTo(escalated.text, '/approvals')]) {
+        const after = await fetch(old);
+        expect(after.status).toBe(409);
+        const text = await after.text();
+        expect(text).toContain('This payout was already rejected');
+        expect(text).toContain('<strong>otherwise</strong> step, as no one decided in time');
+        expect((await decide(old, 'approve')).status).toBe(409);
+      }
+      expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-6')).toHaveLength(0);
+    } finally {
+      serverSkew = 0;
+    }
   });
 });
