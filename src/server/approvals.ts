@@ -16,6 +16,9 @@ import {
 } from './pages/approval.js';
 import { isCrossSitePost, ownOrigins } from './security.js';
 
+/** How long an expired link's page waits to say what became of the payout. */
+const EXPIRED_READ_MS = 3000;
+
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
   forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503,
 };
@@ -68,7 +71,12 @@ export function approvalRoutes(ctx: ServerContext): Hono {
    */
   async function expiredLink(c: Context, verified: Verified & { ok: false }) {
     if (!verified.expired) return problem(c, verified.problem);
-    const read = await readStatus(ctx.temporalClient, verified.expired.workflowId);
+    // The plain "expired" page is right too, so it does not wait long on a Temporal that is down.
+    let timer: NodeJS.Timeout | undefined;
+    const read = await Promise.race([
+      readStatus(ctx.temporalClient, verified.expired.workflowId),
+      new Promise<StatusRead>((resolve) => { timer = setTimeout(() => resolve({ ok: false, problem: 'unavailable' }), EXPIRED_READ_MS); }),
+    ]).finally(() => clearTimeout(timer));
     if (!read.ok) return problem(c, 'expired');
     const { status } = read;
     if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement), 409);
