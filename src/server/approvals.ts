@@ -16,6 +16,14 @@ import {
 } from './pages/approval.js';
 import { isCrossSitePost, ownOrigins } from './security.js';
 
+/** The reason box takes 2,000 characters (UTF-16 units, as `maxlength` counts them). */
+const REASON_MAX = 2000;
+/**
+ * What a full reason box can weigh form-encoded: a character outside ASCII is up to 3 UTF-8 bytes,
+ * 9 bytes as %XX%XX%XX (a 2,000-character reason in Japanese is 18,000), plus the decision field.
+ */
+export const APPROVAL_FORM_LIMIT = REASON_MAX * 9 + 2048;
+
 /** How long an expired link's page waits to say what became of the payout. */
 const EXPIRED_READ_MS = 3000;
 
@@ -109,12 +117,13 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
     const { claims } = verified;
     if (isCrossSitePost(c.req.raw.headers, ownOrigins(ctx.config.publicUrl, c.req.url))) return problem(c, 'cross-site');
-    const form = await readForm(c.req.raw);
+    const form = await readForm(c.req.raw, APPROVAL_FORM_LIMIT);
     // Said as such: "choose Approve or Reject" would send the approver back to press the same button.
     if (!form.ok && form.reason === 'too-large') return problem(c, 'too-large');
     const choice = form.ok ? form.fields.get('decision') : undefined;
     if (choice !== 'approve' && choice !== 'reject') return problem(c, 'bad-form');
-    const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, 2000) : undefined;
+    // Cut at a whole character: half of an emoji's surrogate pair would reach the emails as garbage.
+    const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, REASON_MAX).replace(/[\uD800-\uDBFF]$/, '') : undefined;
     const decision: Decision = { approver: claims.approver, round: claims.round, decision: choice, ...(reason ? { reason } : {}) };
 
     const handle = ctx.temporalClient.workflow.getHandle(claims.workflowId);
