@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
+import type { Db } from '../data/db.js';
+import { getStatement } from '../data/statements.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
 import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
@@ -56,8 +58,26 @@ const sameDecision = (result: DecisionResult, claims: ApprovalClaims, decision: 
   result.decidedBy.toLowerCase() === claims.approver.toLowerCase() &&
   result.outcome === (decision === 'approve' ? 'approved' : 'rejected');
 
+/**
+ * Temporal keeps a closed run only for its namespace's retention (a day on the dev server), but
+ * the decision is in the data source for good: a link clicked later shows it from there. A run
+ * that is gone while its statement still waits stays "not found" (nothing here can decide it).
+ */
+async function recordedStatus(db: Db, workflowId: string): Promise<StatusRead> {
+  const stored = await getStatement(db, workflowId);
+  if (!stored || stored.status === 'pending') return { ok: false, problem: 'not-found' };
+  const decision: DecisionResult | null = stored.status === 'recorded'
+    ? null
+    : { outcome: stored.status, decidedBy: stored.decidedBy ?? 'unknown', decidedAt: stored.decidedAt ?? '' };
+  return { ok: true, status: { phase: stored.status, statement: stored.statement, approver: null, round: -1, deadline: null, decision } };
+}
+
 export function approvalRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
+  const statusOf = async (workflowId: string): Promise<StatusRead> => {
+    const read = await readStatus(ctx.temporalClient, workflowId);
+    return !read.ok && read.problem === 'not-found' ? recordedStatus(ctx.db, workflowId) : read;
+  };
   const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 503) => c.html(body.toString(), status);
   const problem = (c: Context, p: LinkProblem) => show(c, linkProblemPage(p), problemStatus[p]);
 
@@ -82,7 +102,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     // The plain "expired" page is right too, so it does not wait long on a Temporal that is down.
     let timer: NodeJS.Timeout | undefined;
     const read = await Promise.race([
-      readStatus(ctx.temporalClient, verified.expired.workflowId),
+      statusOf(verified.expired.workflowId),
       new Promise<StatusRead>((resolve) => { timer = setTimeout(() => resolve({ ok: false, problem: 'unavailable' }), EXPIRED_READ_MS); }),
     ]).finally(() => clearTimeout(timer));
     if (!read.ok) return problem(c, 'expired');
@@ -104,7 +124,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const token = c.req.param('token');
     const verified = claimsOf(token);
     if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
-    const read = await readStatus(ctx.temporalClient, verified.claims.workflowId);
+    const read = await statusOf(verified.claims.workflowId);
     if (!read.ok) return problem(c, read.problem);
     const blocked = stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
@@ -129,11 +149,11 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const handle = ctx.temporalClient.workflow.getHandle(claims.workflowId);
     try {
       const result = await handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) });
-      const after = await readStatus(ctx.temporalClient, claims.workflowId);
+      const after = await statusOf(claims.workflowId);
       return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
-      const read = await readStatus(ctx.temporalClient, claims.workflowId);
+      const read = await statusOf(claims.workflowId);
       if (!read.ok) return problem(c, read.problem);
       const { status } = read;
       if (status.decision && sameDecision(status.decision, claims, choice)) {

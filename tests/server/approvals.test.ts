@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLedger } from '../../src/data/ledger.js';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
-import { getStatement } from '../../src/data/statements.js';
+import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { signToken } from '../../src/tokens/index.js';
 import { payoutStatusQuery, workflowIds, type PayoutInput } from '../../src/workflows/api.js';
@@ -216,6 +216,23 @@ describe('links that cannot decide this payout', () => {
     expect(page).toContain('<strong>otherwise</strong> step, as no one decided in time');
     expect((await decide(link, 'approve')).status).toBe(409);
     expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-5')).toHaveLength(0);
+  });
+
+  it('a link to a decided payout whose run Temporal no longer keeps (past its retention) still shows the decision (409), not "no longer exists"', async () => {
+    // What the payout run recorded before Temporal dropped its history: the statement, then the decision.
+    const workflowId = workflowIds.payout(rule.id, 'rep-gone', PERIOD);
+    const statement = { rule: rule.name, ruleId: rule.id, ruleVersion: rule.version, rep: 'rep-gone', repName: 'Rep Gone', period: PERIOD, currency: 'USD', measure: '160000.00', target: '100000.00', attainment: '160', lines: [], capped: false, total: '15500.00', rewards: [], warnings: [] };
+    await recordStatement(h.db, workflowId, statement as never, 'pending');
+    await decideStatement(h.db, workflowId, { status: 'approved', by: 'mgr-gone@acme.example' }, '2026-04-03T10:00:00.000Z');
+    const token = signToken({ purpose: 'approval', workflowId, approver: 'mgr-gone@acme.example', round: 0, exp: Date.now() + 3600_000 }, SECRET);
+    const get = await fetch(`${h.url}/approvals/${token}`);
+    expect(get.status).toBe(409);
+    const page = await get.text();
+    expect(page).toContain('This payout was already approved');
+    expect(page).toContain('Approved by <strong>mgr-gone@acme.example</strong>');
+    const again = await decide(`${h.url}/approvals/${token}`, 'reject');
+    expect(again.status).toBe(409);
+    expect(await getStatement(h.db, workflowId)).toMatchObject({ status: 'approved', decidedBy: 'mgr-gone@acme.example' });
   });
 
   it('a link to a payout that does not exist gets 404', async () => {
