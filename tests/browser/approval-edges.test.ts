@@ -35,7 +35,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   [h, browser] = await Promise.all([
-    startLoop('browser-edges', { formatVersion: 1, hash: 'edges', metrics: [], rules: [rule] }),
+    startLoop('browser-edges', { formatVersion: 1, hash: 'edges', metrics: [], rules: [rule] }, { dev: true }),
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -201,5 +201,34 @@ it('a reason as long as the box allows, written in Japanese, is taken with the r
   const told = (await listOutbox(h.db, { limit: 500 })).filter((r) => r.workflow_id === workflowId && r.template === 'incentive-rejected');
   expect(told.map((r) => r.to_addr).sort()).toEqual(['long@acme.example', 'mgr-long@acme.example']);
   expect(told[0].text).toContain(reason);
+  await page.close();
+});
+
+it('a rep nobody can be asked about, under `otherwise approve`: the dev overview says no email went out and when it pays without approval', async () => {
+  await upsertRep(h.db, {
+    id: 'lone', name: 'Lone Wolf', email: 'lone@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: null, timezone: 'Europe/Lisbon', start_date: null,
+  });
+  await upsertDeal(h.db, {
+    id: 'lone-d', rep: 'lone', name: 'Big one', amount: '160000', currency: 'USD', stage: 'won', product: 'Platform',
+    type: 'new', source: null, closed_at: '2026-03-02', contact: null,
+  });
+  const lenient: IncentiveRule = { ...rule, id: 'edges-lenient', approval: { ...rule.approval!, otherwise: 'approve' } };
+  const workflowId = workflowIds.payout(lenient.id, 'lone', PERIOD);
+  const handle = await h.testEnv.client.workflow.start('payoutWorkflow', {
+    workflowId, taskQueue: h.taskQueue, args: [{ rule: lenient, repId: 'lone', period: PERIOD } satisfies PayoutInput],
+  });
+  for (let i = 0; !(await handle.query(payoutStatusQuery)).nobodyToAsk; i++) {
+    if (i > 200) throw new Error('the run never reported nobody to ask');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const deadline = (await handle.query(payoutStatusQuery)).deadline!;
+  const page = await open(`${h.url}/`);
+  const row = page.getByRole('row', { name: /Lone Wolf/ });
+  await row.waitFor();
+  expect(await row.textContent()).toContain(
+    `Nobody to ask (rep.manager is empty): no approval email was sent; paid without approval at ${deadline.slice(0, 10)} ${deadline.slice(11, 16)} UTC (otherwise approve).`,
+  );
+  expect(await ledgerOf('lone')).toEqual([]);
   await page.close();
 });
