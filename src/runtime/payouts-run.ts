@@ -86,7 +86,7 @@ export interface PayoutRun {
   /** `started-again`: a new attempt after a rejection (`--rerun-rejected`). */
   outcome: 'started' | 'started-again' | 'already-run';
   /** For a run not started: the state of the newest attempt, as its statement records it. */
-  state?: 'running' | 'recorded' | 'pending' | 'approved' | 'rejected';
+  state?: 'running' | 'ended' | 'recorded' | 'pending' | 'approved' | 'rejected';
   /** The rejection a new attempt follows, or that blocks one (rejected without `--rerun-rejected`). */
   rejected?: { by: string | null; reason: string | null };
 }
@@ -128,8 +128,8 @@ async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: strin
         : { workflowId, outcome: 'started-again', rejected: { by: previous!.decidedBy, reason: previous!.reason } };
     }
     const stored = await getStatement(deps.db, workflowId);
-    // No statement yet: the run is still computing it (or failing to; its history says why).
-    if (!stored) return { workflowId, outcome: 'already-run', state: 'running' };
+    // No statement: the run is still computing it, or it ended without one (its history says why).
+    if (!stored) return { workflowId, outcome: 'already-run', state: await isRunning(deps, workflowId) ? 'running' : 'ended' };
     const rejected = { by: stored.decidedBy, reason: stored.reason };
     if (stored.status !== 'rejected') return { workflowId, outcome: 'already-run', state: stored.status };
     if (!rerunRejected) return { workflowId, outcome: 'already-run', state: 'rejected', rejected };
@@ -139,6 +139,7 @@ async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: strin
 
 const stateWords: Record<NonNullable<PayoutRun['state']>, string> = {
   running: 'still running',
+  ended: 'ended without a statement; its history in Temporal says why',
   recorded: 'recorded, nothing to pay',
   pending: 'waiting for approval',
   approved: 'approved and paid; never run again',
@@ -202,6 +203,11 @@ export function refuse(rule: IncentiveRule, period: Period, now: Date): Refusal 
     };
   }
   return null;
+}
+
+async function isRunning(deps: PayoutDeps, workflowId: string): Promise<boolean> {
+  const description = await deps.client.workflow.getHandle(workflowId).describe().catch(() => null);
+  return description?.status.name === 'RUNNING';
 }
 
 async function startPayout(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string, workflowId: string): Promise<'started' | 'already'> {

@@ -142,3 +142,18 @@ describe('a rejected statement, after the data is corrected', () => {
     ]);
   });
 });
+
+test('a run that ended without a statement (terminated before it computed one) is reported as such, not as still running', async () => {
+  await upsertRep(h.db, rep('r-8', 'Closer8'));
+  const rule = { ...incentiveRule('ended'), name: 'Ended commission', reps: fieldEquals('rep', 'role', 'Closer8') };
+  const selection = selectIncentives(planOf([rule]), q1, 'Ended commission', afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  // Started where no worker listens, then terminated: Temporal has the run, the data source no statement.
+  const handle = await h.client.workflow.start('payoutWorkflow', {
+    workflowId: 'payout:ended:r-8:2026-Q1', taskQueue: 'nobody-listens-here', args: [{ rule, repId: 'r-8', period: '2026-Q1' }],
+  });
+  await handle.terminate('test: ended before computing');
+  const runs = await startPayouts({ client: h.client, db: h.db, config: h.config }, selection.rules, q1);
+  expect(runs.map((r) => [r.outcome, r.state])).toEqual([['already-run', 'ended']]);
+  expect(describePayoutRuns(selection.rules, q1, runs)).toContain('(ended without a statement; its history in Temporal says why)');
+});
