@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import type { Db } from '../data/db.js';
 import { getStatement } from '../data/statements.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
-import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery } from '../workflows/api.js';
+import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
 import { readForm } from './form.js';
 import type { SafeHtml } from './pages/html.js';
@@ -128,7 +128,11 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (!read.ok) return problem(c, read.problem);
     const blocked = stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
-    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`), 200);
+    // A statement run again after a rejection: the approver sees what was rejected and why.
+    const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
+    const previous = previousId ? await getStatement(ctx.db, previousId) : null;
+    const replaces = previous?.status === 'rejected' ? { by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason, total: previous.statement.total, currency: previous.statement.currency } : undefined;
+    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`, replaces), 200);
   });
 
   app.post('/approvals/:token', async (c) => {

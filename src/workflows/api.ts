@@ -218,6 +218,13 @@ export const workflowIds = {
    */
   payout: (ruleId: string, repId: string, period: string, attempt = 1) =>
     attempt === 1 ? `payout:${ruleId}:${repId}:${period}` : `payout:${ruleId}:${repId}:${period}:attempt-${attempt}`,
+  /** The attempt a re-run payout follows (the rejected one); null for a first attempt. */
+  previousPayoutAttempt: (workflowId: string): string | null => {
+    const match = /^(payout:.+):attempt-(\d+)$/.exec(workflowId);
+    if (!match) return null;
+    const attempt = Number(match[2]);
+    return attempt <= 2 ? match[1] : `${match[1]}:attempt-${attempt - 1}`;
+  },
   /** A scheduled sequence's run for one rep and one tick (its local date): one per tick, never two. */
   sequenceTick: (ruleId: string, repId: string, date: string) => `seq:${ruleId}:rep:${repId}:${date}`,
 };

@@ -30,7 +30,7 @@ let serverSkew = 0;
 
 beforeAll(async () => {
   h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] }, { clock: () => Date.now() + serverSkew });
-  for (const n of [1, 2, 3, 4, 5, 6]) {
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
     await upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
@@ -323,5 +323,23 @@ describe('an old link clicked after its window ended (the link itself has expire
     } finally {
       serverSkew = 0;
     }
+  });
+});
+
+describe('a statement run again after a rejection', () => {
+  it('its approval page says what was rejected, by whom and why (escaped), so the approver knows why they are asked again', async () => {
+    // What the first attempt left: its statement, rejected with a reason.
+    const first = workflowIds.payout(rule.id, 'rep-7', PERIOD);
+    const rejected = { rule: rule.name, ruleId: rule.id, ruleVersion: rule.version, rep: 'rep-7', repName: 'Rep 7', period: PERIOD, currency: 'USD', measure: '1600000.00', target: '100000.00', attainment: '1600', lines: [], capped: false, total: '237500.00', rewards: [], warnings: [] };
+    await recordStatement(h.db, first, rejected as never, 'pending');
+    await decideStatement(h.db, first, { status: 'rejected', by: 'mgr7@acme.example', reason: 'D-7 is <b>10x</b> too big' }, '2026-04-03T10:00:00.000Z');
+    const workflowId = workflowIds.payout(rule.id, 'rep-7', PERIOD, 2);
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ rule, repId: 'rep-7', period: PERIOD } satisfies PayoutInput] });
+    const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
+    const page = await (await fetch(linkTo(email.text, '/approvals'))).text();
+    expect(page).toContain('15,500.00 USD');
+    expect(page).toContain('an earlier statement for the same period (total 237,500.00 USD) was rejected by <strong>mgr7@acme.example</strong> at 2026-04-03 10:00 UTC: “D-7 is &lt;b&gt;10x&lt;/b&gt; too big”');
+    await decide(linkTo(email.text, '/approvals'), 'approve');
+    expect(await handle.result()).toMatchObject({ phase: 'approved' });
   });
 });

@@ -2,6 +2,7 @@
 // unusable (forged, expired, decided, superseded). Each says in one sentence what happened and
 // whether anything changed.
 import type { DecisionResult, PayoutStatus } from '../../workflows/api.js';
+import { dec, displayMoney } from '../../money/index.js';
 import { zonedDateTime } from '../../workflows/calendar.js';
 import { html, type SafeHtml } from './html.js';
 import { notice, page } from './layout.js';
@@ -33,11 +34,21 @@ function afterDeadline(status: PayoutStatus): SafeHtml {
   }
 }
 
-export function approvalForm(status: PayoutStatus, approver: string, action: string): SafeHtml {
+/** The rejected statement a re-run replaces (`payouts run --rerun-rejected`). */
+export interface ReplacedStatement {
+  by: string | null;
+  at: string | null;
+  reason: string | null;
+  total: string;
+  currency: string;
+}
+
+export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement): SafeHtml {
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
 <p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline, status.deadlineZone)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
