@@ -58,6 +58,10 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`salesflow payouts export: unexpected argument "${positionals[0]}"\n${USAGE}\n`);
     return 1;
   }
+  if (values['rerun-rejected'] || values.rule) {
+    process.stderr.write(`salesflow payouts export: ${values.rule ? '--rule' : '--rerun-rejected'} is for \`payouts run\`; export takes only --period\n${USAGE}\n`);
+    return 1;
+  }
   let db;
   try {
     db = await openDatabase(loadConfig().databasePath, { readonly: true });
