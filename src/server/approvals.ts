@@ -28,9 +28,16 @@ export const APPROVAL_FORM_LIMIT = REASON_MAX * 9 + 2048;
 
 /** How long an expired link's page waits to say what became of the payout. */
 const EXPIRED_READ_MS = 3000;
+/**
+ * How long a page waits on Temporal. A query or an update is answered by a worker, so with every
+ * worker down (a deploy, an outage) Temporal holds the call open indefinitely: the approver gets
+ * "try again shortly" instead of a page that never loads.
+ */
+const READ_MS = 5000;
+const DECIDE_MS = 10_000;
 
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503,
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503,
 };
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
@@ -42,7 +49,7 @@ type StatusRead = { ok: true; status: PayoutStatus } | { ok: false; problem: Lin
 
 async function readStatus(client: Client, workflowId: string): Promise<StatusRead> {
   try {
-    return { ok: true, status: await client.workflow.getHandle(workflowId).query(payoutStatusQuery) };
+    return { ok: true, status: await client.withDeadline(Date.now() + READ_MS, () => client.workflow.getHandle(workflowId).query(payoutStatusQuery)) };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { ok: false, problem: 'not-found' };
     console.error(`salesflow: reading payout ${workflowId} failed: ${(err as Error).message}`);
@@ -152,13 +159,15 @@ export function approvalRoutes(ctx: ServerContext): Hono {
 
     const handle = ctx.temporalClient.workflow.getHandle(claims.workflowId);
     try {
-      const result = await handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) });
+      const result = await ctx.temporalClient.withDeadline(Date.now() + DECIDE_MS, () =>
+        handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) }));
       const after = await statusOf(claims.workflowId);
       return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
       const read = await statusOf(claims.workflowId);
-      if (!read.ok) return problem(c, read.problem);
+      // The decision may have reached Temporal before the call gave up: not "nothing was changed".
+      if (!read.ok) return problem(c, read.problem === 'unavailable' ? 'unconfirmed' : read.problem);
       const { status } = read;
       if (status.decision && sameDecision(status.decision, claims, choice)) {
         return show(c, decidedPage(status.decision, status.statement, true), 200);

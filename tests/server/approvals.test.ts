@@ -343,3 +343,26 @@ describe('a statement run again after a rejection', () => {
     expect(await handle.result()).toMatchObject({ phase: 'approved' });
   });
 });
+
+describe('while no worker is running (a deploy, an outage)', () => {
+  it('the link answers "try again shortly" instead of never loading (the test times out without an answer), and a decision is not claimed as made or as not made', async () => {
+    // A run that no worker serves: Temporal holds its queries and updates until one polls.
+    const workflowId = workflowIds.payout(rule.id, 'rep-idle', PERIOD);
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', {
+      workflowId, taskQueue: 'no-worker-polls-this', args: [{ rule, repId: 'rep-idle', period: PERIOD } satisfies PayoutInput],
+    });
+    try {
+      const link = `${h.url}/approvals/${signToken({ purpose: 'approval', workflowId, approver: 'mgr-idle@acme.example', round: 0, exp: Date.now() + 3600_000 }, SECRET)}`;
+      const get = await fetch(link);
+      expect(get.status).toBe(503);
+      expect(await get.text()).toContain('Please try again shortly');
+      const post = await decide(link, 'approve');
+      expect(post.status).toBe(503);
+      const page = await post.text();
+      expect(page).toContain('Your decision is not confirmed yet');
+      expect(page).not.toContain('Nothing was changed');
+    } finally {
+      await handle.terminate('test done');
+    }
+  }, 120_000);
+});
