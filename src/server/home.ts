@@ -52,7 +52,9 @@ async function noteNobodyAsked(ctx: ServerContext, listed: PendingApproval[]): P
     .where('workflow_id', 'in', listed.map((p) => p.workflowId)).where('key', 'like', '%:approval-%').execute()).map((r) => r.workflow_id));
   const unasked = listed.filter((p) => !asked.has(p.workflowId));
   const read = Promise.all(unasked.map(async (p) => {
-    const status = await ctx.temporalClient.workflow.getHandle(p.workflowId).query(payoutStatusQuery).catch(() => null);
+    // A query needs a worker: with none running it would stay open, so it gets a deadline too.
+    const status = await ctx.temporalClient.withDeadline(Date.now() + LIST_TIMEOUT_MS, () =>
+      ctx.temporalClient.workflow.getHandle(p.workflowId).query(payoutStatusQuery)).catch(() => null);
     if (status?.nobodyToAsk) p.nobodyToAsk = { reason: status.nobodyToAsk, deadline: status.deadline, outcome: status.afterDeadline ?? null };
   }));
   let timer: NodeJS.Timeout | undefined;
