@@ -71,7 +71,7 @@ const sameDecision = (result: DecisionResult, claims: ApprovalClaims, decision: 
  * that is gone while its statement still waits stays "not found" (nothing here can decide it).
  */
 async function recordedStatus(db: Db, workflowId: string): Promise<StatusRead> {
-  const stored = await getStatement(db, workflowId);
+  const stored = await getStatement(db, workflowId).catch(() => null);
   if (!stored || stored.status === 'pending') return { ok: false, problem: 'not-found' };
   const decision: DecisionResult | null = stored.status === 'recorded'
     ? null
@@ -81,9 +81,12 @@ async function recordedStatus(db: Db, workflowId: string): Promise<StatusRead> {
 
 export function approvalRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
+  // A decision on record is final, so it answers when the run is gone or no worker can answer.
   const statusOf = async (workflowId: string): Promise<StatusRead> => {
     const read = await readStatus(ctx.temporalClient, workflowId);
-    return !read.ok && read.problem === 'not-found' ? recordedStatus(ctx.db, workflowId) : read;
+    if (read.ok || (read.problem !== 'not-found' && read.problem !== 'unavailable')) return read;
+    const recorded = await recordedStatus(ctx.db, workflowId);
+    return recorded.ok ? recorded : read;
   };
   const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 503) => c.html(body.toString(), status);
   const problem = (c: Context, p: LinkProblem) => show(c, linkProblemPage(p), problemStatus[p]);

@@ -361,6 +361,14 @@ describe('while no worker is running (a deploy, an outage)', () => {
       const page = await post.text();
       expect(page).toContain('Your decision is not confirmed yet');
       expect(page).not.toContain('Nothing was changed');
+
+      // Once the decision is on record, the data source answers for the run while no worker can.
+      const statement = { rule: rule.name, ruleId: rule.id, ruleVersion: rule.version, rep: 'rep-idle', repName: 'Rep Idle', period: PERIOD, currency: 'USD', measure: '160000.00', target: '100000.00', attainment: '160', lines: [], capped: false, total: '15500.00', rewards: [], warnings: [] };
+      await recordStatement(h.db, workflowId, statement as never, 'pending');
+      await decideStatement(h.db, workflowId, { status: 'rejected', by: 'mgr-idle@acme.example', reason: 'not now' }, '2026-04-03T10:00:00.000Z');
+      const decided = await fetch(link);
+      expect(decided.status).toBe(409);
+      expect(await decided.text()).toContain('This payout was already rejected');
     } finally {
       await handle.terminate('test done');
     }
