@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Cluster, sleep } from './cluster.js';
 import type { DataSource } from './data-source.js';
 import { chaosLine, complete, tally, type Tally } from './tally.js';
-import { Approvers, expectations, importData, runPayouts, sendEvents, writeFixtures, type WorkloadSize } from './workload.js';
+import { Approvers, closedQuarter, expectations, importData, runPayouts, sendEvents, writeFixtures, type WorkloadSize } from './workload.js';
 
 export interface Chaos {
   /** Workers killed with SIGKILL (each restarted) at least this many times. */
@@ -26,6 +26,8 @@ export interface RunOptions {
   chaos?: Chaos;
   /** Gives up waiting for the work to finish after this long (then the tally shows what is lost). */
   timeoutMs: number;
+  /** The clock the run's closed quarter is read from, once (default: now). */
+  now?: Date;
   log(line: string): void;
 }
 
@@ -39,7 +41,8 @@ export interface RunResult {
 
 export async function run(options: RunOptions): Promise<RunResult> {
   const { log, size } = options;
-  writeFixtures(options.dir, size);
+  const quarter = closedQuarter(options.now);
+  writeFixtures(options.dir, size, quarter);
   // Temporal's state is kept in a file only when it is to be restarted: a file is slow on a busy disk.
   const cluster = new Cluster({ dir: options.dir, root: options.root, data: options.data, workers: options.workers, persistTemporal: options.chaos?.restartTemporal ?? false });
   try {
@@ -47,7 +50,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     await importData(cluster);
     await cluster.startProcesses();
     log(`cluster: Temporal ${cluster.temporalAddress}, serve ${cluster.base}, ${options.workers} workers, ${options.data.describe}`);
-    const expected = expectations(size);
+    const expected = expectations(size, quarter);
     const approvers = new Approvers(cluster);
 
     // Chaos lasts until the work is done (every expected email arrived, every payout recorded), so
@@ -61,7 +64,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       : Promise.resolve();
 
     const started = Date.now();
-    const [retries, payouts] = await Promise.all([sendEvents(cluster, size.sequences), size.payouts > 0 ? runPayouts(cluster) : '']);
+    const [retries, payouts] = await Promise.all([sendEvents(cluster, size.sequences), size.payouts > 0 ? runPayouts(cluster, quarter) : '']);
     log(`sent ${size.sequences} events (${retries} retried) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${payouts.split('\n').filter((l) => !l.startsWith('  started')).join(' ')}`);
     while (approvers.approved < size.payouts && Date.now() < deadline) await sleep(250);
     log(`${approvers.approved} of ${size.payouts} payouts approved through the emailed links (${approvers.retries} clicks retried)`);

@@ -22,8 +22,14 @@ export interface WorkloadSize {
 export const RULE_ID = 'chaos-commission';
 const LEAD_DOMAIN = 'leads.example';
 
-/** The last calendar quarter that has ended (payouts only run for closed periods). */
-export function closedQuarter(now = new Date()): { label: string; day: (n: number) => string } {
+export interface Quarter { label: string; day: (n: number) => string }
+
+/**
+ * The last calendar quarter that has ended (payouts only run for closed periods). A run reads it
+ * once and hands it to every step: read again later, a quarter ending in UTC meanwhile made the
+ * deals one quarter's and the payouts run another's.
+ */
+export function closedQuarter(now = new Date()): Quarter {
   const q = Math.floor(now.getUTCMonth() / 3);
   const [year, index] = q === 0 ? [now.getUTCFullYear() - 1, 3] : [now.getUTCFullYear(), q - 1];
   const start = Date.UTC(year, index * 3, 1);
@@ -34,8 +40,8 @@ const pad = (n: number) => String(n).padStart(5, '0');
 const leadId = (n: number) => `L-${pad(n)}`;
 const repId = (n: number) => `r-${pad(n)}`;
 
-/** Writes rules/ and the reps and deals CSVs into DIR. */
-export function writeFixtures(dir: string, size: WorkloadSize): void {
+/** Writes rules/ and the reps and deals CSVs (deals closed in `quarter`) into DIR. */
+export function writeFixtures(dir: string, size: WorkloadSize, quarter: Quarter): void {
   const rules = path.join(dir, 'rules');
   fs.mkdirSync(path.join(rules, 'templates'), { recursive: true });
   const wait = size.waitMinutes > 0 ? `  wait ${size.waitMinutes} ${size.waitMinutes === 1 ? 'minute' : 'minutes'}\n` : '';
@@ -66,7 +72,7 @@ incentive "Chaos commission" {
   for (const name of ['chaos-welcome', 'chaos-follow-up']) {
     fs.writeFileSync(path.join(rules, 'templates', `${name}.md`), `---\nsubject: ${name} {{lead.name}}\n---\nHello {{lead.name}}.\n`);
   }
-  const q = closedQuarter();
+  const q = quarter;
   const reps = ['id,name,email,team,role,region,manager,timezone,start_date'];
   const deals = ['id,rep,name,amount,currency,stage,product,type,source,closed_at,contact'];
   for (let n = 1; n <= size.payouts; n++) {
@@ -89,7 +95,7 @@ export interface Expected {
   period: string;
 }
 
-export function expectations(size: WorkloadSize): Expected {
+export function expectations(size: WorkloadSize, quarter: Quarter): Expected {
   const emails = new Set<string>();
   for (let n = 1; n <= size.sequences; n++) {
     const to = `${leadId(n).toLowerCase()}@${LEAD_DOMAIN}`;
@@ -102,7 +108,7 @@ export function expectations(size: WorkloadSize): Expected {
     emails.add(`rep-${pad(n)}@reps.example`);
     ledgerReps.add(repId(n));
   }
-  return { emails, ledgerReps, period: closedQuarter().label };
+  return { emails, ledgerReps, period: quarter.label };
 }
 
 /** Imports reps and deals through the CLI (this also creates the schema before the others start). */
@@ -193,9 +199,9 @@ export class Approvers {
 }
 
 /** `salesflow payouts run` for the closed quarter, retried while Temporal is unreachable. */
-export async function runPayouts(cluster: Cluster): Promise<string> {
+export async function runPayouts(cluster: Cluster, quarter: Quarter): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const r = await cluster.cli(['payouts', 'run', '--period', closedQuarter().label, cluster.rulesDir]);
+    const r = await cluster.cli(['payouts', 'run', '--period', quarter.label, cluster.rulesDir]);
     if (r.code === 0) return r.output.trim();
     if (attempt >= 10) throw new Error(`salesflow payouts run failed:\n${r.output}`);
     await sleep(2000);

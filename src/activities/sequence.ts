@@ -25,7 +25,8 @@ export interface SequenceEmailRequest {
   workflowId: string;
   /** The send's part of the outbox key (the plan's send id, plus an occurrence for repeated runs). */
   sendKey: string;
-  rule: { id: string; name: string; from: string | null };
+  /** `timezone`: the rule's (its settings', else UTC); absent in requests of runs started before it was sent. */
+  rule: { id: string; name: string; from: string | null; timezone?: string };
   template: Template;
   to: string;
   subject: Subject;
@@ -56,11 +57,12 @@ export function sequenceActivities(deps: ActivityDeps) {
       const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
       const records = await currentRecords(deps.db, input.subject);
       // A scheduled sequence for reps mails nobody about a rep not employed on the send's date
-      // (in the rep's zone; UTC without one): the tick selected reps, but the rep may have left
-      // since, or may have an end_date already past. Decided here so the workflow is unchanged.
+      // (in the rep's zone, else the rule's, as SPEC §5 has it for times of day and as the
+      // dispatch timed the run): the tick selected reps, but the rep may have left since, or may
+      // have an end_date already past. Decided here so the workflow is unchanged.
       const rep = input.subject.kind === 'rep' ? records.rep : undefined;
       if (rep) {
-        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : 'UTC');
+        const today = localDate(input.at, rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone ?? 'UTC');
         if (!employedDuring(rep, { start: today, end: today })) {
           log.info(`sequence "${input.rule.name}": rep ${rep.id} is not employed on ${today}; nothing sent to ${input.to}`);
           return 'suppressed';

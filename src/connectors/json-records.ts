@@ -87,7 +87,7 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }
     const sentVersion = mapping.webhook.version ? read(mapping.webhook.version) : undefined;
-    const version = parseInstant(sentVersion);
+    const version = parseInstant(sentVersion, mapping.timezone);
     // A time that is sent but unreadable would leave the delivery unordered: an old retry could
     // then overwrite newer data. Refused, like an unreadable amount.
     if (version === null && asText(sentVersion) !== null) {

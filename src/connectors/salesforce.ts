@@ -96,7 +96,7 @@ export function salesforceDeliveries(
       return { ok: false, message: `Notification ${i + 1} (${n.id}): the ${n.object} has no ${idSource} field: add it to the outbound message's fields to send (${entity}.fields.id in ${mapping.file})` };
     }
     const sentVersion = mapping.webhook.version ? n.fields[mapping.webhook.version] : undefined;
-    const at = parseInstant(sentVersion);
+    const at = parseInstant(sentVersion, mapping.timezone);
     if (at === null && asText(sentVersion) !== null) {
       return { ok: false, message: `Notification ${i + 1} (${n.id}): ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00.000Z, got ${JSON.stringify(sentVersion)}` };
     }

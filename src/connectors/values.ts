@@ -1,7 +1,9 @@
 // How a CRM's raw values become salesflow's: amounts as exact decimal text (never a JS number),
 // dates as calendar days in the mapping's time zone, stages through the mapping's table. Each
 // function returns a value or a sentence saying what was wrong, for FILE:LINE:field and 422 replies.
+import { dayNumber } from '../payouts/period.js';
 import { isCalendarDate } from '../plan/records.js';
+import { fromLocal } from '../workflows/calendar.js';
 import type { DateFormat } from './mapping/types.js';
 
 export type Converted<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -78,13 +80,36 @@ export function parseDate(raw: unknown, timezone: string, format: DateFormat): C
   return bad(`expected a date like ${format === 'YYYY-MM-DD' ? '2026-03-31' : format.replace('MM', '03').replace('DD', '31').replace('YYYY', '2026')} or an ISO timestamp, got ${JSON.stringify(text)}`);
 }
 
-/** An instant (ISO text or epoch ms) as epoch milliseconds, for ordering deliveries; null when absent or unreadable. */
-export function parseInstant(raw: unknown): number | null {
+/**
+ * An instant (ISO text or epoch ms) as epoch milliseconds, for ordering deliveries and as the
+ * event's time; null when absent or unreadable. ISO text without an offset ("2026-03-01 10:00:00",
+ * as some CRMs send their local time) is wall-clock time in `timezone`, the mapping's: read by
+ * Date.parse it was the server process's zone, so one delivery meant another instant on another
+ * machine. Other text (RFC 2822 "Fri, 27 Feb 2026 18:40:12 GMT") is taken only when it names its zone.
+ */
+export function parseInstant(raw: unknown, timezone = 'UTC'): number | null {
   const text = asText(raw);
   if (text === null) return null;
   if (/^\d{11,14}$/.test(text)) return Number(text);
-  const ms = Date.parse(text.replace(' ', 'T'));
-  return Number.isNaN(ms) ? null : ms;
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i.exec(text);
+  if (!iso) {
+    if (!/(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i.test(text)) return null;
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = iso;
+  if (!isCalendarDate(`${y}-${mo}-${d}`) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  const subMinute = Number(s) * 1000 + Math.floor(Number(`0${fraction}`) * 1000);
+  if (zone === undefined) return fromLocal(dayNumber(Number(y), Number(mo), Number(d)), Number(h), Number(mi), timezone) + subMinute;
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) + subMinute - offsetMinutes(zone) * 60_000;
+}
+
+/** "Z", "+05:30", "+0530", "-03" as minutes east of UTC. */
+function offsetMinutes(zone: string): number {
+  if (zone.toUpperCase() === 'Z') return 0;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0');
+  return zone[0] === '-' ? -minutes : minutes;
 }
 
 /** Stage lookup ignores case and surrounding spaces: exports write "Closed Won", the API `closedwon`. */

@@ -13,7 +13,7 @@ import { migratePostgres, migrateSqlite, postgresSchemaVersion } from './migrate
 import { migrations, type Migration } from './migrations.js';
 import type { Tables } from './schema.js';
 import { BetterSqliteDialect } from './sqlite-driver.js';
-import { describeSource, parseDataSource, type DataSource } from './source.js';
+import { describeSource, parseDataSource, postgresConnectionString, type DataSource } from './source.js';
 
 export interface Db {
   readonly dialect: Dialect;
@@ -173,7 +173,7 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
   const name = describeSource({ kind: 'postgres', url });
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: postgresConnectionString(url), max: options.poolSize ?? 10 });
   // An idle connection dropped by a PostgreSQL restart must not crash the process; the next
   // query takes a fresh connection.
   pool.on('error', (err) => { process.stderr.write(`salesflow: PostgreSQL connection lost (${err.message}); reconnecting on next use\n`); });

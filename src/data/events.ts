@@ -8,15 +8,19 @@ import { upsertLead } from './leads.js';
 
 export type EventOutcome = 'new' | 'duplicate';
 
-export async function recordEventOnce(db: Db, event: CrmEvent, now = new Date().toISOString()): Promise<EventOutcome> {
+/**
+ * `keep`: the entity's fields the sender left out (routing filled them in from the row as it read
+ * it). They are left as stored, so a value another process wrote since that read is not put back.
+ */
+export async function recordEventOnce(db: Db, event: CrmEvent, now = new Date().toISOString(), keep: readonly string[] = []): Promise<EventOutcome> {
   return transaction(db, async (tx): Promise<EventOutcome> => {
     const inserted = await tx.kysely.insertInto('events')
       .values({ id: event.id, type: event.type, occurred_at: event.occurred_at, payload: JSON.stringify(event), received_at: now })
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return 'duplicate';
-    if ('lead' in event) await upsertLead(tx, event.lead, now);
-    if ('deal' in event) await upsertDeal(tx, event.deal, now);
+    if ('lead' in event) await upsertLead(tx, event.lead, now, keep);
+    if ('deal' in event) await upsertDeal(tx, event.deal, now, keep);
     return 'new';
   });
 }

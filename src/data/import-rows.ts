@@ -103,6 +103,8 @@ const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 const email = z.regexes.email;
 const stages = new Set(['open', 'won', 'lost']);
 const dealTypes = new Set(['new', 'renewal', 'expansion']);
+/** DealRecord's longest id (records.ts). */
+const MAX_ID = 200;
 
 // Files repeat the same few hundred dates; each is checked once (bounded: a file of all-distinct
 // dates only refills it).
@@ -125,6 +127,7 @@ function calendarDate(text: string): boolean {
 export function fastDeal(raw: Record<string, string>): Record<string, unknown> | null {
   const { id, rep, amount, currency, stage, type, closed_at, contact } = raw;
   if (id === undefined || rep === undefined || amount === undefined || currency === undefined || stage === undefined) return null;
+  if (id.length > MAX_ID || rep.length > MAX_ID) return null;
   if (!plainAmount.test(amount) || !currencyCode.test(currency) || !stages.has(stage)) return null;
   if (type !== undefined && !dealTypes.has(type)) return null;
   if (closed_at !== undefined && !calendarDate(closed_at)) return null;

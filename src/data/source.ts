@@ -8,7 +8,7 @@ export type DataSource =
 
 export const SUPPORTED_FORMS =
   'a file path (var/salesflow.db), sqlite:PATH (sqlite:var/salesflow.db, sqlite:///abs/path.db), ' +
-  'or postgres://user:pass@host:5432/db (also postgresql://)';
+  'or postgres://user:pass@host:5432/db (also postgresql://; libpq parameters such as ?sslmode=require or ?host=/var/run/postgresql)';
 
 export type ParsedSource = { ok: true; source: DataSource } | { ok: false; message: string };
 
@@ -31,7 +31,9 @@ export function parseDataSource(text: string): ParsedSource {
     } catch {
       return refuse(`"${redact(value)}" is not a valid URL`);
     }
-    if (!value.slice(scheme.length).startsWith('://') || !url.hostname) return refuse(`"${redact(value)}" has no host`);
+    // libpq's form for a Unix socket or a host given apart: postgres:///db?host=/var/run/postgresql.
+    const queryHost = url.searchParams.get('host');
+    if (!value.slice(scheme.length).startsWith('://') || (!url.hostname && !queryHost)) return refuse(`"${redact(value)}" has no host`);
     if (url.pathname.replace(/^\//, '') === '') return refuse(`"${redact(value)}" names no database (…:5432/DBNAME)`);
     return { ok: true, source: { kind: 'postgres', url: value } };
   }
@@ -44,9 +46,21 @@ export function parseDataSource(text: string): ParsedSource {
   return refuse(`unsupported scheme "${scheme}:"`);
 }
 
+/**
+ * The connection string node-postgres is given: an `sslmode` means what it means to psql and
+ * libpq (`require`: encrypted, the certificate not verified; `verify-full`: verified), as in the
+ * URLs cloud providers hand out, not node-postgres' own reading (every mode as `verify-full`,
+ * with a deprecation warning printed on every command).
+ */
+export function postgresConnectionString(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('sslmode') || parsed.searchParams.has('uselibpqcompat')) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}uselibpqcompat=true`;
+}
+
 /** The URL without its password, for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
 }
 
 /** How the source is named in messages. */

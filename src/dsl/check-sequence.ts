@@ -106,6 +106,8 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
     if (type && !stopOn.includes(type)) stopOn.push(type);
   }
   if (!stop && subject === 'lead') bag.report('noStopOn', decl.name.span, [name]);
+  // No CRM event names a rep, so nothing would ever reach a scheduled run's `stop on`.
+  if (stop && triggerPlan?.kind === 'schedule') bag.report('stopOnRepSequence', stop.span, []);
 
   const quiet = single.get('quietHours') as Extract<Statement, { kind: 'quietHours' }> | undefined;
   let quietHours: SequenceRule['quietHours'] = null;

@@ -40,7 +40,20 @@ const isoDate = z
   // Not a date at all is one problem, not also "no such day in that month".
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
   .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
-const optionalText = z.string().nullish().transform((v) => (v === undefined || v === '' ? null : v));
+/**
+ * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
+ * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
+ */
+const optionalText = z.string().nullish().transform((v) => {
+  const text = v?.trim();
+  return text === undefined || text === '' ? null : text;
+});
+/**
+ * An id, or a field naming one (deal.rep): trimmed, and blank is as good as missing. At most 200
+ * characters (as event ids): a lead's or deal's id is part of its sequence runs' workflow ids,
+ * which Temporal caps at 1,000, and a longer one made every delivery fail with "retry later".
+ */
+const idText = z.string().trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
 const email = z.string().trim().email('expected an email address');
 const optionalEmail = z
   .union([email, z.literal('')])
@@ -90,7 +103,7 @@ export function isTimeZone(name: string): boolean {
 }
 
 export const RepRecord = z.object({
-  id: z.string().min(1),
+  id: idText,
   name: z.string().min(1),
   email,
   team: optionalText,
@@ -105,8 +118,8 @@ export const RepRecord = z.object({
 export type RepRecord = z.infer<typeof RepRecord>;
 
 export const DealRecord = z.object({
-  id: z.string().min(1),
-  rep: z.string().min(1),
+  id: idText,
+  rep: idText,
   name: optionalText,
   amount: moneyText,
   currency: z.string().regex(/^[A-Z]{3}$/, { error: (issue) => `expected a 3-letter ISO-4217 code like USD, got ${JSON.stringify(issue.input)}` }),
@@ -120,7 +133,7 @@ export const DealRecord = z.object({
 export type DealRecord = z.infer<typeof DealRecord>;
 
 export const LeadRecord = z.object({
-  id: z.string().min(1),
+  id: idText,
   name: optionalText,
   email,
   company: optionalText,

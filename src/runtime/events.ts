@@ -15,7 +15,8 @@ import { holds } from '../plan/evaluate.js';
 import type { EvalContext } from '../plan/evaluate.js';
 import type { Plan, SequenceRule } from '../plan/schema.js';
 import { type SequenceInput, type StopRequest, stopSignal, workflowIds } from '../workflows/api.js';
-import { eventEntityOf, type EventEntity, stopTargets, type SubjectLookup } from './subjects.js';
+import { runStops, stopRulesFor } from './stop-rules.js';
+import { eventEntityOf, type EventEntity, type StopTarget, stopTargets, type SubjectLookup } from './subjects.js';
 
 export interface RouteDeps {
   client: Client;
@@ -65,8 +66,12 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   const sequences = deps.plan.rules.filter((r): r is SequenceRule => r.kind === 'sequence');
   const stopRequest: StopRequest = { eventType: event.type, eventId: event.id };
   const entity = eventEntityOf(event);
-  for (const workflowId of stopTargets(sequences, event, await subjectLookup(db, entity))) {
-    if (await deliverStop(deps.client, workflowId, stopRequest)) result.stopped.push(workflowId);
+  // Stops follow every applied version of the sequences, not only the plan run now: runs keep the
+  // rule they started with, also after an apply removed it or changed its `stop on`.
+  const stopRules = await stopRulesFor(db, deps.plan);
+  for (const target of stopTargets(stopRules, event, await subjectLookup(db, entity))) {
+    if (target.byVersion && !(await startedStopping(deps.client, target, event.type))) continue;
+    if (await deliverStop(deps.client, target.workflowId, stopRequest)) result.stopped.push(target.workflowId);
   }
 
   const context = await evalContext(entity, db);
@@ -79,7 +84,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
-  if ((await recordEventOnce(db, event)) === 'duplicate') return { ...result, duplicate: true };
+  if ((await recordEventOnce(db, event, undefined, absent)) === 'duplicate') return { ...result, duplicate: true };
   return result;
 }
 
@@ -146,6 +151,20 @@ async function startSequence(
     return 'started';
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already';
+    throw err;
+  }
+}
+
+/**
+ * Where the versions of a rule disagree on the event, the run's own version (in its memo) decides:
+ * false for a run that does not exist or whose rule does not stop on the event.
+ */
+async function startedStopping(client: Client, target: StopTarget, eventType: string): Promise<boolean> {
+  try {
+    const { memo } = await client.workflow.getHandle(target.workflowId).describe();
+    return runStops(target.rule, memo?.ruleVersion, eventType);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 }

@@ -2,8 +2,8 @@
 // event is delivered. Pure over a small lookup, so the routing can be reasoned about without Temporal.
 import type { CrmEvent } from '../events/schema.js';
 import type { DealRecord, LeadRecord } from '../plan/records.js';
-import type { SequenceRule } from '../plan/schema.js';
 import { workflowIds } from '../workflows/api.js';
+import { type StopRule, stopScope } from './stop-rules.js';
 
 /** The lookups routing needs from the data source. */
 export interface SubjectLookup {
@@ -22,7 +22,7 @@ export function eventEntityOf(event: CrmEvent): EventEntity {
  * Deal subjects: the same deal id, or for lead events every deal whose contact is the lead's email.
  * Rep subjects (scheduled sequences) are never concerned by CRM events: no event names a rep.
  */
-export function concernedSubjectIds(rule: SequenceRule, entity: EventEntity, lookup: SubjectLookup): string[] {
+export function concernedSubjectIds(rule: { subject: string }, entity: EventEntity, lookup: SubjectLookup): string[] {
   const ids = new Set<string>();
   if (rule.subject === 'lead') {
     if (entity.kind === 'lead') ids.add(entity.lead.id);
@@ -34,14 +34,22 @@ export function concernedSubjectIds(rule: SequenceRule, entity: EventEntity, loo
   return [...ids].sort();
 }
 
+/** A run a stop event must reach; `byVersion`: only if the version it started with stops on the event. */
+export interface StopTarget {
+  workflowId: string;
+  rule: StopRule;
+  byVersion: boolean;
+}
+
 /** Deterministic ids of the runs a stop event must reach: no visibility query needed. */
-export function stopTargets(rules: SequenceRule[], event: CrmEvent, lookup: SubjectLookup): string[] {
+export function stopTargets(rules: StopRule[], event: CrmEvent, lookup: SubjectLookup): StopTarget[] {
   const entity = eventEntityOf(event);
-  const targets: string[] = [];
+  const targets: StopTarget[] = [];
   for (const rule of rules) {
-    if (!rule.stopOn.includes(event.type)) continue;
+    const scope = stopScope(rule, event.type);
+    if (scope === 'none') continue;
     for (const id of concernedSubjectIds(rule, entity, lookup)) {
-      targets.push(workflowIds.sequence(rule.id, rule.subject, id));
+      targets.push({ workflowId: workflowIds.sequence(rule.id, rule.subject, id), rule, byVersion: scope === 'some' });
     }
   }
   return targets;

@@ -196,11 +196,27 @@ export interface QuietHours {
 }
 
 /**
+ * The first instant after `afterMs` at which a local wall-clock time occurs: in the hour an autumn
+ * change repeats, its second occurrence once the first has passed (fromLocal gives the first).
+ */
+function occurrenceAfter(day: number, hour: number, minute: number, timeZone: string, afterMs: number): number {
+  const first = fromLocal(day, hour, minute, timeZone);
+  if (first > afterMs) return first;
+  const wall = day * DAY + hour * HOUR + minute * MINUTE;
+  const later = [wall - offsetAt(wall - DAY, timeZone), wall - offsetAt(wall + DAY, timeZone)]
+    .filter((t) => t > afterMs && t + offsetAt(t, timeZone) === wall);
+  return later.length > 0 ? Math.min(...later) : first;
+}
+
+/**
  * The first allowed instant at or after `ms`: outside quiet hours (which may wrap midnight,
  * `20:00 to 08:00`) and, with `weekends`, not on Saturday or Sunday. A blocked send moves to the
- * minute quiet hours end.
+ * minute quiet hours end. `repeatedHour: false` is the reading before quiet hours ending in the
+ * hour an autumn change repeats were fixed: at 02:10 in that hour's second pass, quiet until 02:30
+ * ended at the first 02:30 (already past), so the email went out at 02:10; kept for the histories
+ * of runs that did so (workflows/sequence.ts).
  */
-export function nextAllowed(ms: number, quiet: QuietHours | null, timeZone: string): number {
+export function nextAllowed(ms: number, quiet: QuietHours | null, timeZone: string, repeatedHour = true): number {
   if (!quiet) return ms;
   const from = parseClock(quiet.from);
   const to = parseClock(quiet.to);
@@ -219,7 +235,7 @@ export function nextAllowed(ms: number, quiet: QuietHours | null, timeZone: stri
       fromMin === toMin ? false : fromMin < toMin ? now >= fromMin && now < toMin : now >= fromMin || now < toMin;
     if (!quietNow) return t;
     const endDay = fromMin > toMin && now >= fromMin ? local.day + 1 : local.day;
-    t = fromLocal(endDay, to.hour, to.minute, timeZone);
+    t = repeatedHour ? occurrenceAfter(endDay, to.hour, to.minute, timeZone, t) : fromLocal(endDay, to.hour, to.minute, timeZone);
   }
   return t;
 }

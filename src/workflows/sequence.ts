@@ -4,7 +4,7 @@
 // wherever it is waiting. Everything it learns from the world comes through activities. While it
 // sleeps, the `heldSend` query says which email it is holding back, until when and why.
 import {
-  ApplicationFailure, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
@@ -41,6 +41,40 @@ const localReads = proxyLocalActivities<Activities>({
 /** Histories recorded before the reads became local replay with the regular activities they had. */
 const LOCAL_READS_PATCH = 'sequence-local-reads';
 const reads = () => (patched(LOCAL_READS_PATCH) ? localReads : { sequenceCondition, sequenceRecipients });
+
+/**
+ * Quiet hours ending in the hour an autumn clock change repeats (02:30 in Berlin's second 02:xx)
+ * used to end at that time's first occurrence, already past, and the email went out inside quiet
+ * hours. Runs that did so replay with the old reading; the patch marker is only written when the
+ * two readings differ, so other histories are unchanged.
+ */
+const QUIET_REPEATED_HOUR_PATCH = 'quiet-hours-repeated-hour';
+
+function quietHoursEnd(now: number, quiet: SequenceInput['rule']['quietHours'], timeZone: string): number {
+  const before = nextAllowed(now, quiet, timeZone, false);
+  return before < now && patched(QUIET_REPEATED_HOUR_PATCH) ? nextAllowed(now, quiet, timeZone) : before;
+}
+
+/**
+ * A send to several people went out one recipient at a time in the order written, each waiting for
+ * its own quiet hours to end: `send "hot-lead" to lead, lead.owner` with the lead asleep in Tokyo
+ * held the owner's email, at noon in Berlin, until Tokyo's morning. Each recipient now gets it as
+ * soon as their own quiet hours allow (earliest first). Runs that sent in the old order replay with
+ * it; the marker is only written where the orders differ.
+ */
+const QUIET_PER_RECIPIENT_PATCH = 'quiet-hours-per-recipient';
+
+function inQuietHoursOrder<R extends { timezone: string }>(recipients: R[], quiet: SequenceInput['rule']['quietHours']): R[] {
+  if (recipients.length < 2 || !quiet) return recipients;
+  const now = Date.now();
+  const allowed = recipients.map((r, i) => ({ r, i, at: nextAllowed(now, quiet, r.timezone) }));
+  const sorted = [...allowed].sort((a, b) => a.at - b.at || a.i - b.i);
+  if (sorted.every((entry, position) => entry.i === position)) return recipients;
+  return patched(QUIET_PER_RECIPIENT_PATCH) ? sorted.map((entry) => entry.r) : recipients;
+}
+
+/** A stop that arrives while a send is being retried cancels it (sendUnlessStopped). */
+const STOP_DURING_SEND_PATCH = 'sequence-stop-during-send';
 
 /** Sends kept in the result (and carried across continue-as-new): enough to see what happened. */
 const KEPT_SENDS = 100;
@@ -83,6 +117,22 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
     return stoppedBy !== null;
   };
 
+  /**
+   * Sends unless a stop comes first. A send waits as long as the relay refuses it for now (4xx) or
+   * the data source is down, retried with backoff; a reply or a win meanwhile used to end the run
+   * only after that email had gone out. Now the send is cancelled and the run ends at once (an
+   * attempt already talking to the relay may still deliver). Runs that waited replay as they did.
+   */
+  const sendUnlessStopped = async (send: () => Promise<SentEmail['outcome']>): Promise<SentEmail['outcome'] | 'stopped'> => {
+    const scope = new CancellationScope();
+    const sending = scope.run(send);
+    const first = await Promise.race([sending, condition(() => stoppedBy !== null).then(() => 'stopped' as const)]);
+    if (first !== 'stopped' || !patched(STOP_DURING_SEND_PATCH)) return sending;
+    sending.catch(() => undefined); // cancelled: nobody waits for it any more
+    scope.cancel();
+    return 'stopped';
+  };
+
   // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
   if (input.startAt && !input.resume) {
     const startAt = Date.parse(input.startAt);
@@ -115,22 +165,23 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         if (!template) {
           throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${step.send.template}"`, 'PlanError');
         }
-        const recipients = await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone });
+        const recipients = inQuietHoursOrder(await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone }), rule.quietHours);
         for (const recipient of recipients) {
-          const allowedAt = nextAllowed(Date.now(), rule.quietHours, recipient.timezone);
+          const allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);
           const quiet = (): HeldSend => ({ template: step.send.template, to: [recipient.email], at: new Date(allowedAt).toISOString(), reason: 'quiet hours' });
           if (await sleepUnlessStopped(allowedAt, quiet)) return done('stopped');
           const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
           const at = Date.now();
-          const outcome = await sendSequenceEmail({
+          const outcome = await sendUnlessStopped(() => sendSequenceEmail({
             workflowId,
             sendKey,
-            rule: { id: rule.id, name: rule.name, from: rule.from },
+            rule: { id: rule.id, name: rule.name, from: rule.from, timezone: rule.timezone },
             template,
             to: recipient.email,
             subject,
             at,
-          });
+          }));
+          if (outcome === 'stopped') return done('stopped');
           sends.push({ sendId: step.send.id, to: recipient.email, at: new Date(at).toISOString(), outcome });
         }
         position += 1;

@@ -89,9 +89,9 @@ interface HistoryRow {
 }
 const history = (): HistoryRow[] => JSON.parse(dev.cli(['history', '--format', 'json']).stdout) as HistoryRow[];
 
-function query<T>(sql: string): T[] {
+function query<T>(sql: string, ...params: unknown[]): T[] {
   const db = new Database(join(dev.dir, 'var', 'salesflow.db'), { readonly: true, fileMustExist: true });
-  try { return db.prepare(sql).all() as T[]; } finally { db.close(); }
+  try { return db.prepare(sql).all(...params) as T[]; } finally { db.close(); }
 }
 
 function lead(eventId: string, id: string, source = 'ads'): string {
@@ -228,10 +228,12 @@ describe('every process runs the applied plan', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`payout:plan-pay:r-ann:${q.label}`);
     type Row = { plan_hash: string | null; total?: string; amount?: string };
-    const ledger = await dev.until('the ledger row', () => query<Row>(`SELECT plan_hash, amount FROM ledger WHERE rep = 'r-ann'`)[0], 60_000);
+    // Of this period: dev applied the rule's period-end schedule, and a quarter ending while the
+    // test runs records a (zero) statement of that quarter too.
+    const ledger = await dev.until('the ledger row', () => query<Row>(`SELECT plan_hash, amount FROM ledger WHERE rep = 'r-ann' AND period = ?`, q.label)[0], 60_000);
     // 9% of 50,000: the applied rule, not the 8% of ./rules in the dev folder.
     expect(ledger).toEqual({ plan_hash: applied.hash, amount: '4500.00' });
-    expect(query<Row>(`SELECT plan_hash, total FROM statements WHERE rep = 'r-ann'`)).toEqual([{ plan_hash: applied.hash, total: '4500.00' }]);
+    expect(query<Row>(`SELECT plan_hash, total FROM statements WHERE rep = 'r-ann' AND period = ?`, q.label)).toEqual([{ plan_hash: applied.hash, total: '4500.00' }]);
     const csv = dev.cli(['payouts', 'export', '--period', q.label]);
     expect(csv.stdout.split(/\r?\n/)[0]).toMatch(/,plan_hash$/);
     expect(csv.stdout).toContain(applied.hash);

@@ -44,4 +44,30 @@ describe('parseInstant', () => {
     expect(parseInstant('1772380800000')).toBe(1772380800000);
     expect(parseInstant('soon')).toBeNull();
   });
+
+  it('reads a time without an offset in the mapping\'s zone, whatever zone the server process runs in', () => {
+    const savedTz = process.env.TZ;
+    try {
+      for (const tz of ['UTC', 'America/Los_Angeles', 'Pacific/Kiritimati', 'Asia/Kolkata']) {
+        process.env.TZ = tz;
+        // 09:30 in Shanghai (UTC+8), as a CRM there writes its local time.
+        expect(parseInstant('2026-03-02 09:30:00', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-03-02T01:30:00Z'));
+        expect(parseInstant('2026-03-02T09:30:00.250', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-03-02T01:30:00.250Z'));
+        // Without a mapping zone: UTC, as the SPEC's default zone.
+        expect(parseInstant('2026-03-02T09:30:00'), tz).toBe(Date.parse('2026-03-02T09:30:00Z'));
+        // New York's spring-forward day: 12:00 is EDT (UTC−4), not the EST of the day before.
+        expect(parseInstant('2026-03-08 12:00', 'America/New_York'), tz).toBe(Date.parse('2026-03-08T16:00:00Z'));
+        // An offset or a named zone wins over the mapping's zone.
+        expect(parseInstant('2026-02-27T18:40:12+0530', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T13:10:12Z'));
+        expect(parseInstant('2026-02-27T18:40:12Z', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T18:40:12Z'));
+        expect(parseInstant('Fri, 27 Feb 2026 18:40:12 GMT', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T18:40:12Z'));
+        // Text that names no zone and is no ISO time would be the process's zone again: refused.
+        expect(parseInstant('Feb 27 2026 18:40:12', 'Asia/Shanghai'), tz).toBeNull();
+        expect(parseInstant('2026-02-30 10:00', 'Asia/Shanghai'), tz).toBeNull();
+      }
+    } finally {
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
+    }
+  });
 });

@@ -85,6 +85,19 @@ forEachDialect('data layer', (target) => {
     await db.close();
   });
 
+  it('refuses a data source a newer salesflow has migrated, naming both versions, and changes nothing in it', async () => {
+    const url = await target.fresh();
+    const db = await openDatabase(url);
+    const future = latestVersion() + 1;
+    await sql`INSERT INTO schema_version (version, description, applied_at) VALUES (${future}, 'from a later release', '2027-01-01T00:00:00Z')`.execute(db.kysely);
+    // SQLite keeps its version in the file header too.
+    db.sqlite?.pragma(`user_version = ${future}`);
+    await db.close();
+    await expect(openDatabase(url)).rejects.toThrow(new RegExp(`newer than this salesflow.*${future}|${future}.*newer than this salesflow`, 's'));
+    // An older salesflow whose last migration is behind the data source's refuses it the same way.
+    await expect(openDatabase(url, { migrations: migrations.filter((m) => m.version === 1) })).rejects.toThrow(/newer than this salesflow/);
+  });
+
   it('four processes starting together migrate once: every version recorded exactly once', async () => {
     const url = await target.fresh();
     expect(await race(url, 'migrate', 4)).toEqual(['opened', 'opened', 'opened', 'opened']);

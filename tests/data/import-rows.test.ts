@@ -21,6 +21,7 @@ describe('fast deal check', () => {
     ...['2026-02-29', '2024-02-29', '2026-13-01', '2026-1-01', '26-01-01', '2026-04-31'].map((closed_at) => ({ ...base, closed_at })),
     ...['not-an-email', 'a@b', 'a@b.c', "o'neil@x.example", 'a..b@x.example', 'a@x.example.', 'a b@x.example'].map((contact) => ({ ...base, contact })),
     { id: 'd1', rep: 'r1', amount: '5', currency: 'USD' },
+    ...[{ id: 'd'.repeat(200) }, { id: 'd'.repeat(201) }, { rep: 'r'.repeat(201) }].map((ids) => ({ ...base, ...ids })),
     { rep: 'r1', amount: '5', currency: 'USD', stage: 'won' },
   ];
 

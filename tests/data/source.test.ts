@@ -2,7 +2,7 @@
 // PostgreSQL, everything else is refused with the supported forms.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { parseDataSource, redact } from '../../src/data/source.js';
+import { parseDataSource, postgresConnectionString, redact } from '../../src/data/source.js';
 
 describe('DATABASE_URL', () => {
   it.each([
@@ -14,6 +14,8 @@ describe('DATABASE_URL', () => {
     ['sqlite:///srv/x.db', { kind: 'sqlite', path: '/srv/x.db' }],
     ['postgres://sf:secret@db.internal:5432/salesflow', { kind: 'postgres', url: 'postgres://sf:secret@db.internal:5432/salesflow' }],
     ['postgresql://sf@127.0.0.1/salesflow?sslmode=require', { kind: 'postgres', url: 'postgresql://sf@127.0.0.1/salesflow?sslmode=require' }],
+    // libpq's form for a Unix socket: the host as a parameter.
+    ['postgres:///salesflow?host=/var/run/postgresql', { kind: 'postgres', url: 'postgres:///salesflow?host=/var/run/postgresql' }],
   ])('%s is accepted', (value, source) => {
     expect(parseDataSource(value)).toEqual({ ok: true, source });
   });
@@ -27,6 +29,7 @@ describe('DATABASE_URL', () => {
     ['var/', /"var\/" names a folder, not a database file/],
     ['postgres://u:p@h:5432', /names no database/],
     ['postgres:db', /has no host/],
+    ['postgres:///salesflow', /has no host/],
   ])('%s is refused, naming the supported forms', (value, why) => {
     const parsed = parseDataSource(value);
     expect(parsed.ok).toBe(false);
@@ -52,5 +55,12 @@ describe('DATABASE_URL', () => {
 
   it('redacts passwords in messages', () => {
     expect(redact('postgres://sf:s3cr3t@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
+    expect(redact('postgres://db:5432/x?user=sf&password=s3cr3t&sslmode=require')).toBe('postgres://db:5432/x?user=sf&password=***&sslmode=require');
+  });
+
+  it('gives node-postgres an sslmode as libpq reads it, and leaves other URLs alone', () => {
+    expect(postgresConnectionString('postgres://sf@db/x?sslmode=require')).toBe('postgres://sf@db/x?sslmode=require&uselibpqcompat=true');
+    expect(postgresConnectionString('postgres://sf@db/x')).toBe('postgres://sf@db/x');
+    expect(postgresConnectionString('postgres://sf@db/x?sslmode=verify-full&uselibpqcompat=false')).toBe('postgres://sf@db/x?sslmode=verify-full&uselibpqcompat=false');
   });
 });

@@ -138,6 +138,7 @@ const warningCases: [string, string, string, number, number][] = [
   ['incentive without approval', 'incentive "i" {\n  period quarter\n  measure revenue\n  target 1 USD\n  bonus 1 USD when deals_won > 1\n}', 'SF6007', 1, 11],
   ['wait at the end', leadSeq('  send "webinar-thanks" to lead\n  wait 2 days'), 'SF7004', 5, 3],
   ['stop on the trigger', 'sequence "s" {\n  on lead.created\n  stop on lead.created\n  send "webinar-thanks" to lead\n}', 'SF7006', 3, 11],
+  ['stop on in a sequence for reps', 'sequence "s" {\n  every friday at 15:00 for reps\n  stop on lead.replied\n  send "goal-checkin" to rep\n}', 'SF7007', 3, 3],
   ['goal without check-ins', goal(''), 'SF2106', 1, 6],
   ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
 ];

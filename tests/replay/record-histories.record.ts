@@ -14,6 +14,7 @@ import { dispatchWorkflow, goalWorkflow, payoutWorkflow, sequenceWorkflow } from
 import { periodContaining, shiftPeriod } from '../../src/payouts/period.js';
 import { specRule } from '../payouts/spec-rule.js';
 import { historyToFile } from './history-file.js';
+import { sleepTo, until } from '../workflows/support/clock.js';
 import { startHarness, type Harness } from '../workflows/support/harness.js';
 import { attainmentBelow, goalRule, scoreAtLeast, sequenceRule, step, template, to } from '../workflows/support/rules.js';
 
@@ -208,4 +209,59 @@ test('record scheduled sequence histories (each rep in their own zone)', async (
   });
   expect((await dispatch.result()).startedCount).toBe(2);
   await save('dispatch-sequence-tick-rep-zones', dispatch);
+});
+
+// Recorded once with the code before the patch 'quiet-hours-repeated-hour' (the email went out at
+// once, inside quiet hours) as sequence-quiet-repeated-hour-legacy, and with the patch as
+// sequence-quiet-repeated-hour (held to the second 02:30). RECORD_NAME picks the file name.
+test('record a sequence whose quiet hours end in the hour an autumn change repeats', async () => {
+  const now = await h.testEnv.currentTimeMs();
+  const lastSunday = (year: number) => {
+    const day = Date.UTC(year, 9, 25);
+    return day + ((7 - new Date(day).getUTCDay()) % 7) * 86_400_000;
+  };
+  const year = new Date(now).getUTCFullYear();
+  const change = lastSunday(year) > now + 86_400_000 ? lastSunday(year) : lastSunday(year + 1);
+  await sleepTo(h, change + 70 * 60_000); // 02:10 CET, the second 02:10 in Berlin that night
+  const l = { id: 'repeated', name: 'Lead repeated', email: 'repeated@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'Europe/Berlin', score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-quiet-repeated', templates: seqTemplates, quietHours: { from: '20:00', to: '02:30', weekends: false }, steps: [step.send('thanks'), step.wait(1, 'days'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  expect((await run.result()).outcome).toBe('completed');
+  await save(process.env.RECORD_NAME ?? 'sequence-quiet-repeated-hour', run);
+});
+
+// Recorded once with the code before the patch 'quiet-hours-per-recipient' (the owner waited for
+// the lead's morning) as sequence-quiet-several-legacy, and with it as sequence-quiet-several.
+test('record a send to recipients whose quiet hours end at different times', async () => {
+  const now = await h.testEnv.currentTimeMs();
+  const zoneAt = (hour: number) => {
+    const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
+    return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  };
+  await upsertRep(h.db, { id: 'r-noon', name: 'Noon', email: 'noon@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: zoneAt(12), start_date: null });
+  const l = { id: 'several', name: 'Lead several', email: 'several@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r-noon', timezone: zoneAt(23), score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-quiet-several', templates: seqTemplates, timezone: zoneAt(12), quietHours: { from: '20:00', to: '08:00', weekends: false }, steps: [step.send('thanks', to.lead, to.leadOwner, to.address('copy@acme.example')), step.wait(1, 'days'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  expect((await run.result()).outcome).toBe('completed');
+  await save(process.env.RECORD_NAME ?? 'sequence-quiet-several', run);
+});
+
+// Recorded once with the code before the patch 'sequence-stop-during-send' (the run waited for the
+// relay and sent after the stop) as sequence-stop-during-send-legacy, and with it as
+// sequence-stop-during-send (the send cancelled, no email).
+test('record a stop that arrives while the relay turns the email away for now', async () => {
+  const l = { id: 'deferred', name: 'Lead deferred', email: 'deferred@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.defer.add(l.email);
+  const rule = sequenceRule({ id: 'rec-stop-during-send', templates: seqTemplates, steps: [step.send('thanks'), step.wait(2, 'days'), step.send('news')] });
+  const before = h.calls.get('sendSequenceEmail') ?? 0;
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+  await run.signal(stopSignal, { eventType: 'lead.replied', eventId: 'e-deferred' });
+  await until(async () => (await run.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
+  h.mail.defer.delete(l.email);
+  expect((await run.result()).outcome).toBe('stopped');
+  await save(process.env.RECORD_NAME ?? 'sequence-stop-during-send', run);
 });

@@ -92,3 +92,54 @@ test('payout histories of a rep nobody can approve for, from before and after pa
   expect(shape('payout-nobody-to-ask-at-once')).toEqual({ patches: [], timers: 0 });
   expect(shape('payout-nobody-to-ask-waited')).toEqual({ patches: ['payout-nobody-to-ask-waits'], timers: 1 });
 });
+
+test('sequence histories from before and after quiet-hours-repeated-hour are both kept and replayed', () => {
+  const found = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    return history.events ?? [];
+  };
+  const patches = (workflowId: string) => found(workflowId).flatMap((e) => {
+    const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+  });
+  // Before: the first email went out at once, in the repeated hour, with no timer before it.
+  const legacy = found('sequence-quiet-repeated-hour-legacy');
+  const firstSend = legacy.findIndex((e) => e.activityTaskScheduledEventAttributes);
+  expect(legacy.slice(0, firstSend).some((e) => e.timerStartedEventAttributes)).toBe(false);
+  expect(patches('sequence-quiet-repeated-hour-legacy')).not.toContain('quiet-hours-repeated-hour');
+  // After: a timer holds it to the second 02:30 first.
+  const fixed = found('sequence-quiet-repeated-hour');
+  expect(fixed.slice(0, fixed.findIndex((e) => e.activityTaskScheduledEventAttributes)).some((e) => e.timerStartedEventAttributes)).toBe(true);
+  expect(patches('sequence-quiet-repeated-hour')).toContain('quiet-hours-repeated-hour');
+});
+
+test('sequence histories from before and after quiet-hours-per-recipient are both kept and replayed', () => {
+  const sendsTo = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    return (history.events ?? []).flatMap((e) => {
+      const attributes = e.activityTaskScheduledEventAttributes;
+      if (attributes?.activityType?.name !== 'sendSequenceEmail') return [];
+      return [(JSON.parse(Buffer.from(attributes.input!.payloads![0].data!).toString('utf8')) as { to: string }).to];
+    });
+  };
+  // Before: in the order written, the owner and the copy after the lead's night.
+  expect(sendsTo('sequence-quiet-several-legacy').slice(0, 3)).toEqual(['several@prospect.example', 'noon@acme.example', 'copy@acme.example']);
+  // After: each as soon as their own quiet hours allow.
+  expect(sendsTo('sequence-quiet-several').slice(0, 3)).toEqual(['noon@acme.example', 'copy@acme.example', 'several@prospect.example']);
+});
+
+test('sequence histories from before and after sequence-stop-during-send are both kept and replayed', () => {
+  const events = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    return history.events ?? [];
+  };
+  const completed = (id: string) => events(id).some((e) => e.activityTaskCompletedEventAttributes);
+  const cancelled = (id: string) => events(id).some((e) => e.activityTaskCancelRequestedEventAttributes);
+  // Before: the stop waited for the relay, and the email went out after it.
+  expect([completed('sequence-stop-during-send-legacy'), cancelled('sequence-stop-during-send-legacy')]).toEqual([true, false]);
+  // After: the send is cancelled when the stop comes.
+  expect([completed('sequence-stop-during-send'), cancelled('sequence-stop-during-send')]).toEqual([false, true]);
+});

@@ -3,7 +3,7 @@ import { getLead, upsertLead } from '../../src/data/leads.js';
 import { countEvents } from '../../src/data/events.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { isSuppressed } from '../../src/data/suppressions.js';
-import type { CrmEvent } from '../../src/events/schema.js';
+import { type CrmEvent, parseEvent } from '../../src/events/schema.js';
 import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
 import { type RouteResult, routeEvent } from '../../src/runtime/events.js';
 import type { SequenceResult } from '../../src/workflows/api.js';
@@ -123,6 +123,38 @@ describe('event routing on a real Temporal server', () => {
     expect(unsub.stopped).toEqual(['seq:renewal-nudges:deal:D-2']);
     expect(await isSuppressed(h.db, ed.email.toUpperCase())).toBe(true);
     expect((await result('seq:renewal-nudges:deal:D-2')).outcome).toBe('stopped');
+  });
+
+  test('a partial event leaves the fields it left out as another process wrote them while it was being routed', async () => {
+    // L-fi is stored with owner r-ada; a lead.created carrying only id, email and source is routed
+    // (the sequence start takes a round trip to Temporal), and meanwhile another process (an
+    // import, another serve) moves the lead to another owner and time zone.
+    await upsertLead(h.db, lead('L-fi', { source: 'website', owner: 'r-ada', timezone: 'Europe/Berlin' }));
+    const moved = { ...lead('L-fi', { source: 'website' }), owner: 'r-bo', timezone: 'America/New_York' };
+    const client = new Proxy(h.client, {
+      get(target, property, receiver) {
+        if (property !== 'workflow') return Reflect.get(target, property, receiver);
+        const workflow = target.workflow;
+        return new Proxy(workflow, {
+          get(wf, name) {
+            if (name === 'start') {
+              return async (...args: Parameters<typeof workflow.start>) => {
+                await upsertLead(h.db, moved);
+                return wf.start(...args);
+              };
+            }
+            const value = Reflect.get(wf, name) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(wf) : value;
+          },
+        });
+      },
+    });
+    const sent: CrmEvent = { id: 'evt-fi', type: 'lead.created', occurred_at: '2026-03-02T10:00:00Z', lead: { id: 'L-fi', email: 'l-fi@prospect.example', source: 'webinar' } } as CrmEvent;
+    const parsed = parseEvent(JSON.stringify(sent));
+    if (!parsed.ok) throw new Error(parsed.message);
+    const out = await routeEvent({ client, db: h.db, plan, config: h.config }, parsed.event, parsed.absent);
+    expect(out.started).toEqual(['seq:webinar-follow-up:lead:L-fi']);
+    expect(await getLead(h.db, 'L-fi')).toMatchObject({ source: 'webinar', owner: 'r-bo', timezone: 'America/New_York' });
   });
 
   test('a stop event for a subject with no sequence is fine', async () => {

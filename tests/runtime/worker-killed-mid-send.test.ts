@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Cluster, sleep } from '../../chaos/cluster.js';
 import { type DataSource, preferredDataSource } from '../../chaos/data-source.js';
-import { importData, sendEvents, writeFixtures } from '../../chaos/workload.js';
+import { closedQuarter, importData, sendEvents, writeFixtures } from '../../chaos/workload.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
@@ -19,7 +19,7 @@ let data: DataSource;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-killed-mid-send-'));
-  writeFixtures(dir, { sequences: 1, payouts: 1, waitMinutes: 0 });
+  writeFixtures(dir, { sequences: 1, payouts: 1, waitMinutes: 0 }, closedQuarter());
   data = await preferredDataSource(dir);
   cluster = new Cluster({ dir, root, data, workers: 1 });
   await cluster.start();

@@ -191,3 +191,41 @@ describe('POST /events with a partial entity', () => {
     expect(await getLead(h.db, 'L-1')).toMatchObject({ name: 'Ada Lovelace', source: 'webinar', score: '60' });
   });
 });
+
+// Last too: it records events. Ids are read as a CSV import reads them (cells are trimmed).
+describe('POST /events with ids padded with spaces', () => {
+  it('refuses a blank or over-long lead or deal id with 400 naming the field, and records nothing', async () => {
+    const before = await countEvents(h.db);
+    const blankLead = await post(JSON.stringify({ id: 'evt-blank-lead', type: 'lead.created', occurred_at: '2026-03-02T10:00:00Z', lead: { id: '   ', email: 'blank@example.com' } }));
+    expect(blankLead.status).toBe(400);
+    expect(((await blankLead.json()) as { message: string }).message).toBe('lead.id: must not be blank');
+    const blankRep = await post(JSON.stringify({
+      id: 'evt-blank-rep', type: 'deal.created', occurred_at: '2026-03-02T10:00:00Z',
+      deal: { id: 'D-blank', rep: ' ', amount: '10', currency: 'USD', stage: 'open' },
+    }));
+    expect(blankRep.status).toBe(400);
+    expect(((await blankRep.json()) as { message: string }).message).toBe('deal.rep: must not be blank');
+    // A lead id is part of its sequence runs' workflow ids: one Temporal cannot take is the sender's mistake.
+    const long = 'L'.repeat(201);
+    const longLead = await post(JSON.stringify({ id: 'evt-long-lead', type: 'lead.created', occurred_at: '2026-03-02T10:00:00Z', lead: { id: long, email: 'long@example.com' } }));
+    expect(longLead.status).toBe(400);
+    expect(((await longLead.json()) as { message: string }).message).toBe('lead.id: at most 200 characters');
+    expect(await getLead(h.db, long)).toBeNull();
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getLead(h.db, '   ')).toBeNull();
+    expect(await getDeal(h.db, 'D-blank')).toBeNull();
+  });
+
+  it('reads " L-1 " as the lead L-1, as an import of the same cell would, not as a second lead', async () => {
+    const res = await post(JSON.stringify({ id: 'evt-padded', type: 'lead.updated', occurred_at: '2026-03-02T11:00:00Z', lead: { id: ' L-1 ', email: 'ada@example.com', source: ' partner ' } }));
+    expect(res.status).toBe(202);
+    expect(await getLead(h.db, ' L-1 ')).toBeNull();
+    expect(await getLead(h.db, 'L-1')).toMatchObject({ name: 'Ada Lovelace', source: 'partner' });
+    const deal = await post(JSON.stringify({
+      id: 'evt-padded-deal', type: 'deal.created', occurred_at: '2026-03-02T11:00:00Z',
+      deal: { id: ' D-pad ', rep: ' r-1 ', amount: '10', currency: 'USD', stage: 'open' },
+    }));
+    expect(deal.status).toBe(202);
+    expect(await getDeal(h.db, 'D-pad')).toMatchObject({ id: 'D-pad', rep: 'r-1' });
+  });
+});

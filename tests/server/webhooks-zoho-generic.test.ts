@@ -138,6 +138,23 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     expect((await getEvent(h.db, 'fxiaoke:evt-fx-1:fx-opp-1'))?.type).toBe('deal.won');
   });
 
+  it('a last-modified time sent without an offset is the mapping\'s local time (Shanghai), not the server process\'s zone', async () => {
+    const savedTz = process.env.TZ;
+    process.env.TZ = 'America/Los_Angeles';
+    try {
+      const body = JSON.stringify({
+        event_id: 'evt-fx-local',
+        data: [{ object_api_name: 'LeadsObj', _id: 'fx-lead-2', name: '李雷', email: 'li.lei@prospect.example', company_name: '示例公司', owner: 'FSUID_1001', last_modified_time: '2026-03-02 09:30:00' }],
+      });
+      expect((await fxiaoke(body)).status).toBe(200);
+      // 09:30 in Shanghai (UTC+8) is 01:30 UTC; read in Los Angeles it was 17:30 UTC.
+      expect((await getEvent(h.db, 'fxiaoke:evt-fx-local:fx-lead-2'))?.occurred_at).toBe('2026-03-02T01:30:00.000Z');
+    } finally {
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
+    }
+  });
+
   it('401 for a bad or missing HMAC, 422 for an unmapped stage (unknown_stage: error), nothing stored', async () => {
     const before = await countEvents(h.db);
     const body = fxBatch('evt-fx-2', 'lose');

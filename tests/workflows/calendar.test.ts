@@ -82,4 +82,12 @@ describe('quiet hours', () => {
     const t = nextAllowed(at('2026-03-11T12:30:00Z'), { from: '12:00', to: '13:00', weekends: false }, 'UTC');
     expect(iso(t)).toBe('2026-03-11T13:00:00.000Z');
   });
+  test('quiet hours ending in the hour an autumn change repeats end at its second pass, not the first one already gone', () => {
+    // Berlin, 25 October 2026: 02:10 CET (01:10 UTC) is the second 02:10 that night; quiet until 02:30.
+    expect(iso(nextAllowed(at('2026-10-25T01:10:00Z'), { from: '20:00', to: '02:30', weekends: false }, 'Europe/Berlin'))).toBe('2026-10-25T01:30:00.000Z');
+    // In the first pass (02:10 CEST) the first 02:30 is still to come.
+    expect(iso(nextAllowed(at('2026-10-25T00:10:00Z'), { from: '20:00', to: '02:30', weekends: false }, 'Europe/Berlin'))).toBe('2026-10-25T00:30:00.000Z');
+    // New York, 1 November 2026: 01:10 EST (06:10 UTC), quiet until 01:30.
+    expect(iso(nextAllowed(at('2026-11-01T06:10:00Z'), { from: '20:00', to: '01:30', weekends: false }, 'America/New_York'))).toBe('2026-11-01T06:30:00.000Z');
+  });
 });

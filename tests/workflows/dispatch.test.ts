@@ -3,14 +3,13 @@ import { exportLedger } from '../../src/data/ledger.js';
 import { recordAppliedPlan } from '../../src/data/plans.js';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
-import { periodContaining, shiftPeriod } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import type { SequenceRule } from '../../src/plan/schema.js';
 import { workflowIds } from '../../src/workflows/api.js';
-import { localDate } from '../../src/workflows/calendar.js';
 import { dispatchWorkflow } from '../../src/workflows/dispatch.js';
 import { payoutWorkflow } from '../../src/workflows/payout.js';
 import { bin, field, specRule, str } from '../payouts/spec-rule.js';
+import { sleepTo } from './support/clock.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { goalRule, sequenceRule, step, template, to } from './support/rules.js';
 
@@ -59,17 +58,22 @@ describe('dispatch workflow', () => {
     expect(ledger.map((e) => [e.rep, e.amount])).toEqual([['ae-1', '4000.00'], ['ae-2', '4000.00'], ['ae-3', '4000.00']]);
   });
 
-  test('without a period, payouts are for the period that just ended and goals for the one that just started', async () => {
-    const now = await h.testEnv.currentTimeMs();
+  test('without a period, payouts are for the period that just ended and goals for the one that just started, in the rule\'s zone', async () => {
+    // An explicit instant, never today's (the period read off the real clock changed between the
+    // test's reading and the dispatch's at a month's last second): 00:30 on 1 January in Berlin,
+    // still 31 December 23:30 in UTC, a year or more ahead of the server's clock.
+    const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 2;
+    await sleepTo(h, Date.UTC(year, 0, 1) - 30 * 60_000);
     const incentive = specRule({ id: 'derived', effective: { from: null, to: null }, approval: null, period: 'month', timezone: 'Europe/Berlin' });
     const ended = await dispatch({ rule: incentive, action: 'incentive-period-end' }, 'dispatch-derived-1');
-    const thisMonth = periodContaining('month', localDate(now, 'Europe/Berlin'));
-    expect(ended.period).toBe(shiftPeriod(thisMonth, -1).label);
+    // December has ended in Berlin.
+    expect(ended.period).toBe(`${year - 1}-12`);
     expect(ended.startedCount).toBe(3);
 
+    // The goal's zone is UTC, where the fourth quarter is still under way.
     const goal = goalRule({ id: 'derived-goal', period: 'quarter', target: '100000', checkpoints: [], templates: [] });
     const started = await dispatch({ rule: goal, action: 'goal-period-start' }, 'dispatch-derived-2');
-    expect(started.period).toBe(periodContaining('quarter', localDate(now, 'UTC')).label);
+    expect(started.period).toBe(`${year - 1}-Q4`);
     expect(started.started).toEqual(['ae-1', 'ae-2', 'ae-3', 'sdr-1'].map((r) => workflowIds.goal(goal.id, r, started.period!)));
   });
 

@@ -59,11 +59,22 @@ function run(rule: GoalRule, repId: string, period: string, extra: { checkpoints
   });
 }
 
+/**
+ * The first year from `from` whose March has a Monday after Berlin's spring change (its last
+ * Sunday): not one where 31 March is that Sunday (2030, 2041), whose Mondays all come before it.
+ */
+function marchWithMondayAfterSpringChange(from: number): number {
+  let y = from;
+  while (new Date(Date.UTC(y, 2, 31)).getUTCDay() === 0) y += 1;
+  return y;
+}
+
 describe('goal workflow', () => {
   test('Monday 09:00 check-ins land at 09:00 Berlin time on both sides of the spring change', async () => {
-    const rep = await seedRep('berlin', 'Europe/Berlin', '10000', `${year}-03-05`);
+    const march = marchWithMondayAfterSpringChange(year);
+    const rep = await seedRep('berlin', 'Europe/Berlin', '10000', `${march}-03-05`);
     const rule = goalRule({ id: 'march-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
-    const result = await (await run(rule, rep.id, `${year}-03`)).result();
+    const result = await (await run(rule, rep.id, `${march}-03`)).result();
 
     const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
     const mondays = checkinMails.map((m) => localTime(m.date.getTime(), 'Europe/Berlin'));
@@ -79,7 +90,7 @@ describe('goal workflow', () => {
     const risk = h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'));
     expect(risk).toHaveLength(1);
     const middle = localTime(risk[0].date.getTime(), 'Europe/Berlin');
-    expect(middle.day - localTime(Date.UTC(year, 2, 1), 'UTC').day).toBe(15);
+    expect(middle.day - localTime(Date.UTC(march, 2, 1), 'UTC').day).toBe(15);
 
     // End of period: review to rep and manager when April begins in Berlin.
     const reviews = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => m.subject.startsWith('Review'));
@@ -99,8 +110,11 @@ describe('goal workflow', () => {
   });
 
   test('a run started mid-period evaluates the passed 50% point once, skips the stale check-ins and lists them', async () => {
-    // The 20th of March next year, 10:00 UTC: past the 16th (50%), two or three Mondays gone.
-    const startedAt = Date.UTC(year, 2, 20, 10);
+    // The 20th of March next year, 10:00 UTC: past the 16th (50%), two or three Mondays gone. Not
+    // a Monday (2028, 2045...): its 09:00 check-in, an hour before the start, would be stale too.
+    // (The year is the server's, which moves on years between tests, so any year may come.)
+    const startDay = new Date(Date.UTC(year, 2, 20)).getUTCDay() === 1 ? 21 : 20;
+    const startedAt = Date.UTC(year, 2, startDay, 10);
     await h.testEnv.sleep(startedAt - (await h.testEnv.currentTimeMs()));
     const rep = await seedRep('latecomer', 'UTC', '1000', `${year}-03-02`);
     const rule = goalRule({ id: 'late-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
@@ -112,7 +126,7 @@ describe('goal workflow', () => {
       return out;
     };
     const april = Date.UTC(year, 3, 1);
-    const gone = mondays(Date.UTC(year, 2, 1), Date.UTC(year, 2, 20));
+    const gone = mondays(Date.UTC(year, 2, 1), Date.UTC(year, 2, startDay));
     expect(result.skipped).toEqual(gone.map((due) => ({ checkpointId: 'every-1', due, reason: 'stale' })));
     // The at-risk point (16 March 12:00) is evaluated as the run starts: 0.83% < 40%, so the manager hears once.
     const risk = h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'));
@@ -122,7 +136,7 @@ describe('goal workflow', () => {
     expect(result.checkins[0]).toMatchObject({ checkpointId: 'fraction-1', due: new Date(Date.UTC(year, 2, 16, 12)).toISOString(), conditionHeld: true });
     // The Mondays still ahead at 09:00, then the review when April begins.
     const checkinMails = h.mail.to(rep.email).filter((m) => m.subject.startsWith('Progress on'));
-    expect(checkinMails.map((m) => m.date.toISOString())).toEqual(mondays(Date.UTC(year, 2, 20), april));
+    expect(checkinMails.map((m) => m.date.toISOString())).toEqual(mondays(Date.UTC(year, 2, startDay), april));
     expect(result.checkins.at(-1)).toMatchObject({ checkpointId: 'end-1', due: new Date(april).toISOString() });
     expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review')).map((m) => m.date.toISOString())).toEqual([new Date(april).toISOString()]);
   });

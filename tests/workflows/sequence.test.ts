@@ -11,6 +11,7 @@ import { stopSignal, workflowIds, type SequenceInput } from '../../src/workflows
 import { fromLocal, localTime } from '../../src/workflows/calendar.js';
 import { sequenceWorkflow } from '../../src/workflows/sequence.js';
 import { waitForHistory } from '../temporal/fixtures/history.js';
+import { until } from './support/clock.js';
 import { SECRET, startHarness, type Harness } from './support/harness.js';
 import { scoreAtLeast, sequenceRule, step, template, to } from './support/rules.js';
 
@@ -105,6 +106,49 @@ describe('sequence workflow', () => {
     const [mail] = h.mail.to(l.email);
     expect(Math.abs(mail.date.getTime() - sentAt)).toBeLessThan(1000);
     expect(localTime(mail.date.getTime(), zone)).toMatchObject({ hour: 8, minute: 0 });
+  });
+
+  test('a send to several people reaches each as soon as their own quiet hours allow, not after the others\' night', async () => {
+    // Fixed-offset zones in which it is 23:xx (the lead) and 12:xx (the owner, the rule) now, whatever the hour of the run.
+    const now = await h.testEnv.currentTimeMs();
+    const zoneAt = (hour: number) => {
+      const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
+      return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    };
+    const [night, noon] = [zoneAt(23), zoneAt(12)];
+    await upsertRep(h.db, {
+      id: 'r-noon', name: 'Noon Rep', email: 'noon@acme.example', team: 'AEs', role: 'AE', region: 'EMEA', manager: null, timezone: noon, start_date: null,
+    });
+    const l = await lead('asleep', { timezone: night, owner: 'r-noon' });
+    const rule = sequenceRule({
+      id: 'several', templates: [thanks], timezone: noon, quietHours: { from: '20:00', to: '08:00', weekends: false },
+      steps: [step.send('webinar-thanks', to.lead, to.leadOwner, to.address('copy@acme.example'))],
+    });
+    const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const sentAt = (address: string) => Date.parse(result.sends.find((s) => s.to === address)!.at);
+    // The owner and the copy are in their working day: at once.
+    expect(sentAt('noon@acme.example') - now).toBeLessThan(60_000);
+    expect(sentAt('copy@acme.example') - now).toBeLessThan(60_000);
+    // The lead at 08:00 their time.
+    expect(localTime(sentAt(l.email), night)).toMatchObject({ hour: 8, minute: 0 });
+    expect(result.sends.map((s) => s.to)).toEqual(['noon@acme.example', 'copy@acme.example', l.email]);
+  });
+
+  test('a stop while the relay turns the email away for now (451) ends the run at once: the email never goes out', async () => {
+    const l = await lead('deferred');
+    h.mail.defer.add(l.email);
+    const rule = sequenceRule({ id: 'deferred', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
+    const before = h.calls.get('sendSequenceEmail') ?? 0;
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    // Turned away and being retried: the lead replies meanwhile.
+    await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+    await handle.signal(stopSignal, { eventType: 'lead.replied', eventId: 'ev-deferred' });
+    await until(async () => (await handle.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
+    // The relay takes mail again: a send still being retried would go out now.
+    h.mail.defer.delete(l.email);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'stopped', stoppedBy: { eventType: 'lead.replied' }, sends: [] });
+    expect(h.mail.to(l.email)).toHaveLength(0);
   });
 
   test('a stop while a send is held by quiet hours ends the run without the email', async () => {
@@ -219,6 +263,33 @@ describe('sequence workflow', () => {
     expect((await run(stays)).sends.map((x) => x.outcome)).toEqual(['sent']);
     expect(h.mail.to('left@acme.example')).toEqual([]);
     expect(h.mail.to('stays@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for Stays Rep']);
+  });
+
+  test('a scheduled run about a rep without a zone reads the send\'s date in the rule\'s zone (the settings), not UTC', async () => {
+    const prep = template('one-on-one-prep', '1:1 prep for {{rep.name}}', 'See you Friday.');
+    const rule = { ...sequenceRule({ id: 'prep-rule-zone', timezone: 'Pacific/Kiritimati', templates: [prep], steps: [step.send('one-on-one-prep', to.rep)] }), subject: 'rep' as const };
+    const base = { team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: null, start_date: '2020-01-01' };
+    /**
+     * The run sends at 20:00 UTC on 30 June next year (read off the server's clock per run: it
+     * jumps ahead between runs), which is 10:00 on 1 July in Kiritimati (UTC+14), the rule's zone.
+     * The send waits on a timer to that instant, so it goes out exactly then.
+     */
+    const sendOn30June = async (id: string, name: string, lastDay: (year: number) => string) => {
+      const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
+      const rep = { id, name, email: `${id}@acme.example`, ...base, end_date: lastDay(year) };
+      await upsertRep(h.db, rep);
+      const result = await h.testEnv.client.workflow.execute(sequenceWorkflow, {
+        taskQueue: h.taskQueue, workflowId: workflowIds.sequenceTick(rule.id, id, `${year}-07-01`),
+        args: [{ rule, subject: { kind: 'rep', rep }, occurrence: `${year}-07-01`, startAt: `${year}-06-30T20:00:00.000Z` }],
+      });
+      expect(result.sends.map((x) => x.at.slice(0, 16))).toEqual([`${year}-06-30T20:00`]);
+      return result.sends.map((x) => x.outcome);
+    };
+    // It is already 1 July where the rule's times are: the rep whose last day was 30 June has left.
+    expect(await sendOn30June('r-left-june', 'June Leaver', (y) => `${y}-06-30`)).toEqual(['suppressed']);
+    expect(await sendOn30June('r-leaves-july', 'July Leaver', (y) => `${y}-07-01`)).toEqual(['sent']);
+    expect(h.mail.to('r-left-june@acme.example')).toEqual([]);
+    expect(h.mail.to('r-leaves-july@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for July Leaver']);
   });
 
   test('a long run continues as new, carrying its position: every email once, in order', async () => {

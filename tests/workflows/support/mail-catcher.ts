@@ -20,6 +20,8 @@ export interface MailCatcher {
   messages: CaughtMail[];
   /** Addresses the server refuses with 550 (mailbox unavailable), as a real relay would. */
   refuse: Set<string>;
+  /** Addresses the server turns away for now with 451 (try again later), as a busy relay would. */
+  defer: Set<string>;
   to(address: string): CaughtMail[];
   waitFor(predicate: (messages: CaughtMail[]) => boolean, timeoutMs?: number): Promise<CaughtMail[]>;
   close(): Promise<void>;
@@ -52,11 +54,13 @@ function parse(raw: string, envelopeTo: string[]): CaughtMail {
 export async function startMailCatcher(): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
   const refuse = new Set<string>();
+  const defer = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
+      if (defer.has(address.address.toLowerCase())) return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
       if (!refuse.has(address.address.toLowerCase())) return callback();
       const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
       callback(err);
@@ -76,6 +80,7 @@ export async function startMailCatcher(): Promise<MailCatcher> {
     url: `smtp://127.0.0.1:${port}?ignoreTLS=true`,
     messages,
     refuse,
+    defer,
     to: (address) => messages.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase())),
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
