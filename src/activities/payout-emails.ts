@@ -8,6 +8,7 @@ import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
 import type { DecisionResult } from '../workflows/api.js';
+import { zonedDateTime } from '../workflows/calendar.js';
 import { entityGroup } from './scope.js';
 
 export type PayoutEmailKind = keyof typeof incentiveTemplateNames;
@@ -21,7 +22,8 @@ export interface PayoutScopeInput {
   rule: IncentiveRule;
   rep: RepRecord;
   statement: Statement;
-  approval?: { url: string; approver: string; due: number };
+  /** `timezone`: the approver's, in which `due` is shown (UTC when absent). */
+  approval?: { url: string; approver: string; due: number; timezone?: string };
   decision?: DecisionResult;
   reason?: string | null;
   /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
@@ -54,7 +56,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
     approval: {
       url: input.approval?.url ?? null,
       approver: input.approval?.approver ?? null,
-      due: input.approval ? new Date(input.approval.due).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null,
+      due: input.approval ? zonedDateTime(input.approval.due, input.approval.timezone ?? 'UTC') : null,
       decision: input.decision?.outcome ?? null,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
     },

@@ -18,6 +18,7 @@ import { payoutScope, payoutTemplate, type PayoutEmailKind } from './payout-emai
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
+import { isKnownTimeZone } from '../workflows/calendar.js';
 
 interface PayoutRef {
   rule: IncentiveRule;
@@ -45,6 +46,12 @@ function prepared(stored: StoredStatement): PreparedPayout {
         }
       : null;
   return { statement: stored.statement, needsApproval: stored.status !== 'recorded', decided };
+}
+
+/** The zone an approver reads their deadline in: their own when known and valid, else the rule's, else UTC. */
+export function approverZone(own: string | null, ruleZone: string | undefined): string {
+  for (const zone of [own, ruleZone]) if (zone && isKnownTimeZone(zone)) return zone;
+  return 'UTC';
 }
 
 export function payoutActivities(deps: ActivityDeps) {
@@ -100,7 +107,7 @@ export function payoutActivities(deps: ActivityDeps) {
     /** Emails the round's approver a signed link that expires with the round; null approver: nobody to ask. */
     async requestApproval(
       input: PayoutRef & { round: number; to: Recipient; deadline: number; statement: Statement },
-    ): Promise<{ approver: string | null; problem: string | null }> {
+    ): Promise<{ approver: string | null; problem: string | null; timezone?: string }> {
       const rep = await repOf(input);
       const resolved = await resolveRecipient(db, input.to, { rep });
       if (!resolved.ok) {
@@ -121,9 +128,11 @@ export function payoutActivities(deps: ActivityDeps) {
         requireSecret(deps),
       );
       const approvalUrl = `${deps.config.publicUrl}/approvals/${token}`;
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, approval: { url: approvalUrl, approver, due: input.deadline } });
+      // SPEC §5: times are in the recipient's own zone (an approver who is a rep), else the rule's.
+      const timezone = approverZone(resolved.recipient.timezone, input.rule.timezone);
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, approval: { url: approvalUrl, approver, due: input.deadline, timezone } });
       await send(input, 'approval', `approval-${input.round}`, approver, scope);
-      return { approver, problem: null };
+      return { approver, problem: null, timezone };
     },
 
     /** Ledger entry (approved; once per rule, version, rep, period) and the statement's decision. */

@@ -1,9 +1,14 @@
-// `salesflow payouts run --period P [--rule NAME]`: what an incentive's period-end schedule does,
-// now. One payout workflow per (rule, rep, period) with a deterministic id and REJECT_DUPLICATE, so
-// running it twice (or after the schedule already did) never starts a second statement.
+// `salesflow payouts run --period P [--rule NAME] [--rerun-rejected]`: what an incentive's
+// period-end schedule does, now. One payout workflow per (rule, rep, period) with a deterministic id
+// and REJECT_DUPLICATE, so running it twice (or after the schedule already did) never starts a
+// second statement. A rejected statement is the one exception, and only when asked for: after the
+// data is corrected, `--rerun-rejected` starts the next attempt (its own id, so two runs of the
+// command at once still start it once), which computes a new statement and asks again. An approved
+// statement is never run again, and the ledger's unique key would refuse a second payment anyway.
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { findRepsWhere } from '../data/reps.js';
+import { getStatement, type StoredStatement } from '../data/statements.js';
 import { selectIncentives as chooseIncentives } from '../payouts/rule-selection.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
 import type { Config } from '../config.js';
@@ -21,6 +26,8 @@ export interface PayoutsRunOptions {
   paths: string[];
   /** The clock, for tests of "not ended yet". */
   now?: Date;
+  /** Start a new attempt for each rejected statement (after the data was corrected). */
+  rerunRejected?: boolean;
 }
 
 export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
@@ -38,8 +45,8 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
-    const runs = await startPayouts(deps, selection.rules, period);
-    process.stdout.write(describePayoutRuns(selection.rules, period, runs));
+    const runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false });
+    process.stdout.write(describePayoutRuns(selection.rules, period, runs, options.rule));
   } finally {
     await temporal.close();
     await db.close();
@@ -74,8 +81,14 @@ export interface PayoutRun {
   ruleId: string;
   repId: string;
   repName: string;
+  /** The run started, or the newest one there is. */
   workflowId: string;
-  outcome: 'started' | 'already-run';
+  /** `started-again`: a new attempt after a rejection (`--rerun-rejected`). */
+  outcome: 'started' | 'started-again' | 'already-run';
+  /** For a run not started: the state of the newest attempt, as its statement records it. */
+  state?: 'running' | 'ended' | 'recorded' | 'pending' | 'approved' | 'rejected';
+  /** The rejection a new attempt follows, or that blocks one (rejected without `--rerun-rejected`). */
+  rejected?: { by: string | null; reason: string | null };
 }
 
 export interface PayoutDeps {
@@ -86,23 +99,65 @@ export interface PayoutDeps {
   planHash?: string;
 }
 
-/** One payout workflow per matching rep; a run that exists (running or finished) is left alone. */
-export async function startPayouts(deps: PayoutDeps, rules: IncentiveRule[], period: Period): Promise<PayoutRun[]> {
+/**
+ * One payout workflow per matching rep; a run that exists (running or finished) is left alone,
+ * unless its statement was rejected and `rerunRejected` asks for the next attempt.
+ */
+export async function startPayouts(
+  deps: PayoutDeps, rules: IncentiveRule[], period: Period, options: { rerunRejected?: boolean } = {},
+): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
   for (const rule of rules) {
     for (const rep of await findRepsWhere(deps.db, rule.reps)) {
-      const outcome = await startPayout(deps, rule, rep.id, period.label);
-      runs.push({
-        ruleId: rule.id, repId: rep.id, repName: rep.name,
-        workflowId: workflowIds.payout(rule.id, rep.id, period.label),
-        outcome: outcome === 'started' ? 'started' : 'already-run',
-      });
+      runs.push({ ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) });
     }
   }
   return runs;
 }
 
-export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[]): string {
+type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'rejected'>;
+
+/** Walks the attempts in order: the first that starts, or the newest one that stands. */
+async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string, rerunRejected: boolean): Promise<AttemptOutcome> {
+  let previous: StoredStatement | null = null;
+  for (let attempt = 1; ; attempt++) {
+    const workflowId = workflowIds.payout(rule.id, repId, period, attempt);
+    if (await startPayout(deps, rule, repId, period, workflowId) === 'started') {
+      return attempt === 1
+        ? { workflowId, outcome: 'started' }
+        : { workflowId, outcome: 'started-again', rejected: { by: previous!.decidedBy, reason: previous!.reason } };
+    }
+    const stored = await getStatement(deps.db, workflowId);
+    // No statement: the run is still computing it, or it ended without one (its history says why).
+    if (!stored) return { workflowId, outcome: 'already-run', state: await isRunning(deps, workflowId) ? 'running' : 'ended' };
+    const rejected = { by: stored.decidedBy, reason: stored.reason };
+    if (stored.status !== 'rejected') return { workflowId, outcome: 'already-run', state: stored.status };
+    if (!rerunRejected) return { workflowId, outcome: 'already-run', state: 'rejected', rejected };
+    previous = stored;
+  }
+}
+
+const stateWords: Record<NonNullable<PayoutRun['state']>, string> = {
+  running: 'still running',
+  ended: 'ended without a statement; its history in Temporal says why',
+  recorded: 'recorded, nothing to pay',
+  pending: 'waiting for approval',
+  approved: 'approved and paid; never run again',
+  rejected: 'rejected',
+};
+
+function rejection(r: NonNullable<PayoutRun['rejected']>): string {
+  return `rejected by ${r.by ?? 'unknown'}${r.reason ? `: "${r.reason}"` : ' (no reason given)'}`;
+}
+
+/** What became of each rep's run, and for a rejected statement how to ask again. */
+function runNote(run: PayoutRun): string {
+  if (run.outcome === 'started-again') return `  (a new statement; the last was ${rejection(run.rejected!)})`;
+  if (run.outcome === 'started' || !run.state) return '';
+  return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected) : stateWords[run.state]})`;
+}
+
+export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
   const lines: string[] = [];
   for (const rule of rules) {
     const mine = runs.filter((r) => r.ruleId === rule.id);
@@ -111,12 +166,19 @@ export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs:
       continue;
     }
     lines.push(`${rule.name} ${period.label}:`);
-    for (const run of mine) {
-      lines.push(`  ${run.outcome === 'started' ? 'started    ' : 'already run'}  ${run.repName} (${run.repId})  ${run.workflowId}`);
-    }
+    const label = { started: 'started    ', 'started-again': 'started again', 'already-run': 'already run' } as const;
+    for (const run of mine) lines.push(`  ${label[run.outcome]}  ${run.repName} (${run.repId})  ${run.workflowId}${runNote(run)}`);
   }
-  const started = runs.filter((r) => r.outcome === 'started').length;
+  const started = runs.filter((r) => r.outcome !== 'already-run').length;
   lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
+  const rejected = runs.filter((r) => r.outcome === 'already-run' && r.state === 'rejected').length;
+  if (rejected > 0) {
+    const rule = ruleName ? ` --rule ${JSON.stringify(ruleName)}` : '';
+    lines.push(
+      `${rejected} rejected statement(s) were not run again. Once the data is corrected, ` +
+      `\`salesflow payouts run --period ${period.label}${rule} --rerun-rejected\` computes each anew and asks for approval again.`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -143,11 +205,16 @@ export function refuse(rule: IncentiveRule, period: Period, now: Date): Refusal 
   return null;
 }
 
-async function startPayout(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string): Promise<'started' | 'already'> {
+async function isRunning(deps: PayoutDeps, workflowId: string): Promise<boolean> {
+  const description = await deps.client.workflow.getHandle(workflowId).describe().catch(() => null);
+  return description?.status.name === 'RUNNING';
+}
+
+async function startPayout(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string, workflowId: string): Promise<'started' | 'already'> {
   const input: PayoutInput = { rule, repId, period, ...(deps.planHash ? { planHash: deps.planHash } : {}) };
   try {
     await deps.client.workflow.start('payoutWorkflow', {
-      workflowId: workflowIds.payout(rule.id, repId, period),
+      workflowId,
       taskQueue: deps.config.temporal.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

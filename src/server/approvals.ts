@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
+import type { Db } from '../data/db.js';
+import { getStatement } from '../data/statements.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
-import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery } from '../workflows/api.js';
+import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
 import { readForm } from './form.js';
 import type { SafeHtml } from './pages/html.js';
@@ -16,8 +18,26 @@ import {
 } from './pages/approval.js';
 import { isCrossSitePost, ownOrigins } from './security.js';
 
+/** The reason box takes 2,000 characters (UTF-16 units, as `maxlength` counts them). */
+const REASON_MAX = 2000;
+/**
+ * What a full reason box can weigh form-encoded: a character outside ASCII is up to 3 UTF-8 bytes,
+ * 9 bytes as %XX%XX%XX (a 2,000-character reason in Japanese is 18,000), plus the decision field.
+ */
+export const APPROVAL_FORM_LIMIT = REASON_MAX * 9 + 2048;
+
+/** How long an expired link's page waits to say what became of the payout. */
+const EXPIRED_READ_MS = 3000;
+/**
+ * How long a page waits on Temporal. A query or an update is answered by a worker, so with every
+ * worker down (a deploy, an outage) Temporal holds the call open indefinitely: the approver gets
+ * "try again shortly" instead of a page that never loads.
+ */
+const READ_MS = 5000;
+const DECIDE_MS = 10_000;
+
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503,
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503,
 };
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
@@ -29,7 +49,7 @@ type StatusRead = { ok: true; status: PayoutStatus } | { ok: false; problem: Lin
 
 async function readStatus(client: Client, workflowId: string): Promise<StatusRead> {
   try {
-    return { ok: true, status: await client.workflow.getHandle(workflowId).query(payoutStatusQuery) };
+    return { ok: true, status: await client.withDeadline(Date.now() + READ_MS, () => client.workflow.getHandle(workflowId).query(payoutStatusQuery)) };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { ok: false, problem: 'not-found' };
     console.error(`salesflow: reading payout ${workflowId} failed: ${(err as Error).message}`);
@@ -45,15 +65,61 @@ const sameDecision = (result: DecisionResult, claims: ApprovalClaims, decision: 
   result.decidedBy.toLowerCase() === claims.approver.toLowerCase() &&
   result.outcome === (decision === 'approve' ? 'approved' : 'rejected');
 
+/**
+ * Temporal keeps a closed run only for its namespace's retention (a day on the dev server), but
+ * the decision is in the data source for good: a link clicked later shows it from there. A run
+ * that is gone while its statement still waits stays "not found" (nothing here can decide it).
+ */
+async function recordedStatus(db: Db, workflowId: string): Promise<StatusRead> {
+  const stored = await getStatement(db, workflowId).catch(() => null);
+  if (!stored || stored.status === 'pending') return { ok: false, problem: 'not-found' };
+  const decision: DecisionResult | null = stored.status === 'recorded'
+    ? null
+    : { outcome: stored.status, decidedBy: stored.decidedBy ?? 'unknown', decidedAt: stored.decidedAt ?? '' };
+  return { ok: true, status: { phase: stored.status, statement: stored.statement, approver: null, round: -1, deadline: null, decision } };
+}
+
 export function approvalRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
+  // A decision on record is final, so it answers when the run is gone or no worker can answer.
+  const statusOf = async (workflowId: string): Promise<StatusRead> => {
+    const read = await readStatus(ctx.temporalClient, workflowId);
+    if (read.ok || (read.problem !== 'not-found' && read.problem !== 'unavailable')) return read;
+    const recorded = await recordedStatus(ctx.db, workflowId);
+    return recorded.ok ? recorded : read;
+  };
   const show = (c: Context, body: SafeHtml, status: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 503) => c.html(body.toString(), status);
   const problem = (c: Context, p: LinkProblem) => show(c, linkProblemPage(p), problemStatus[p]);
 
-  function claimsOf(token: string): { ok: true; claims: ApprovalClaims } | { ok: false; problem: LinkProblem } {
-    const check = verifyToken(token, ctx.secret, 'approval');
-    if (!check.ok) return { ok: false, problem: check.reason === 'expired' ? 'expired' : 'forged' };
-    return { ok: true, claims: check.claims as ApprovalClaims };
+  type Verified = { ok: true; claims: ApprovalClaims } | { ok: false; problem: LinkProblem; expired?: ApprovalClaims };
+
+  function claimsOf(token: string): Verified {
+    const check = verifyToken(token, ctx.secret, 'approval', (ctx.clock ?? Date.now)());
+    if (check.ok) return { ok: true, claims: check.claims as ApprovalClaims };
+    if (check.reason !== 'expired') return { ok: false, problem: 'forged' };
+    // Signed by us and only out of date: its claims are ours, so the page can say what became of the payout.
+    const stale = verifyToken(token, ctx.secret, 'approval', Number.NEGATIVE_INFINITY);
+    return { ok: false, problem: 'expired', ...(stale.ok ? { expired: stale.claims as ApprovalClaims } : {}) };
+  }
+
+  /**
+   * A link's window ends when the request escalates or falls to `otherwise`, so an expired link
+   * usually means one of those happened: say which (who has it now, or who decided) rather than
+   * only "expired". It decides nothing either way.
+   */
+  async function expiredLink(c: Context, verified: Verified & { ok: false }) {
+    if (!verified.expired) return problem(c, verified.problem);
+    // The plain "expired" page is right too, so it does not wait long on a Temporal that is down.
+    let timer: NodeJS.Timeout | undefined;
+    const read = await Promise.race([
+      statusOf(verified.expired.workflowId),
+      new Promise<StatusRead>((resolve) => { timer = setTimeout(() => resolve({ ok: false, problem: 'unavailable' }), EXPIRED_READ_MS); }),
+    ]).finally(() => clearTimeout(timer));
+    if (!read.ok) return problem(c, 'expired');
+    const { status } = read;
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement), 409);
+    if (status.phase === 'awaiting-approval' && isSuperseded(status, verified.expired)) return show(c, supersededPage(status, verified.expired.approver), 410);
+    return problem(c, 'expired');
   }
 
   /** The page for a payout that cannot take this link's decision (or any decision) now. */
@@ -67,37 +133,44 @@ export function approvalRoutes(ctx: ServerContext): Hono {
   app.get('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const verified = claimsOf(token);
-    if (!verified.ok) return problem(c, verified.problem);
-    const read = await readStatus(ctx.temporalClient, verified.claims.workflowId);
+    if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
+    const read = await statusOf(verified.claims.workflowId);
     if (!read.ok) return problem(c, read.problem);
     const blocked = stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
-    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`), 200);
+    // A statement run again after a rejection: the approver sees what was rejected and why.
+    const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
+    const previous = previousId ? await getStatement(ctx.db, previousId) : null;
+    const replaces = previous?.status === 'rejected' ? { by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason, total: previous.statement.total, currency: previous.statement.currency } : undefined;
+    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`, replaces), 200);
   });
 
   app.post('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const verified = claimsOf(token);
-    if (!verified.ok) return problem(c, verified.problem);
+    if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
     const { claims } = verified;
     if (isCrossSitePost(c.req.raw.headers, ownOrigins(ctx.config.publicUrl, c.req.url))) return problem(c, 'cross-site');
-    const form = await readForm(c.req.raw);
+    const form = await readForm(c.req.raw, APPROVAL_FORM_LIMIT);
     // Said as such: "choose Approve or Reject" would send the approver back to press the same button.
     if (!form.ok && form.reason === 'too-large') return problem(c, 'too-large');
     const choice = form.ok ? form.fields.get('decision') : undefined;
     if (choice !== 'approve' && choice !== 'reject') return problem(c, 'bad-form');
-    const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, 2000) : undefined;
+    // Cut at a whole character: half of an emoji's surrogate pair would reach the emails as garbage.
+    const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, REASON_MAX).replace(/[\uD800-\uDBFF]$/, '') : undefined;
     const decision: Decision = { approver: claims.approver, round: claims.round, decision: choice, ...(reason ? { reason } : {}) };
 
     const handle = ctx.temporalClient.workflow.getHandle(claims.workflowId);
     try {
-      const result = await handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) });
-      const after = await readStatus(ctx.temporalClient, claims.workflowId);
+      const result = await ctx.temporalClient.withDeadline(Date.now() + DECIDE_MS, () =>
+        handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) }));
+      const after = await statusOf(claims.workflowId);
       return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
-      const read = await readStatus(ctx.temporalClient, claims.workflowId);
-      if (!read.ok) return problem(c, read.problem);
+      const read = await statusOf(claims.workflowId);
+      // The decision may have reached Temporal before the call gave up: not "nothing was changed".
+      if (!read.ok) return problem(c, read.problem === 'unavailable' ? 'unconfirmed' : read.problem);
       const { status } = read;
       if (status.decision && sameDecision(status.decision, claims, choice)) {
         return show(c, decidedPage(status.decision, status.statement, true), 200);

@@ -31,7 +31,7 @@ export interface ServerDeps {
   currentPlan?: () => Promise<Plan>;
   routeEvent?: RouteEvent;
   dev?: DevOptions;
-  /** Epoch ms now; tests pass a fixed clock to check HubSpot's timestamp window. */
+  /** Epoch ms now (HubSpot's timestamp window, approval link expiry); tests pass their own clock. */
   clock?: () => number;
 }
 

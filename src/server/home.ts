@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { exportLedger } from '../data/ledger.js';
 import { listStatements } from '../data/statements.js';
+import { payoutStatusQuery } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
 import { homePage, type PendingApproval, type RunningWorkflow } from './pages/home.js';
 
@@ -33,20 +34,43 @@ async function runningWorkflows(ctx: ServerContext): Promise<RunningWorkflow[] |
 
 async function pendingApprovals(ctx: ServerContext): Promise<{ listed: PendingApproval[]; total: number }> {
   const pending = (await listStatements(ctx.db)).filter((s) => s.status === 'pending');
-  return { total: pending.length, listed: pending.slice(0, MAX_LISTED).map(({ workflowId, statement: s }) => ({
-      workflowId, rule: s.rule, rep: s.rep, repName: s.repName, period: s.period, total: s.total, currency: s.currency,
-    })) };
+  const listed: PendingApproval[] = pending.slice(0, MAX_LISTED).map(({ workflowId, statement: s }) => ({
+    workflowId, rule: s.rule, rep: s.rep, repName: s.repName, period: s.period, total: s.total, currency: s.currency,
+  }));
+  await noteNobodyAsked(ctx, listed);
+  return { total: pending.length, listed };
+}
+
+/**
+ * A pending statement whose run found nobody to ask sends no approval email at all, and with
+ * `otherwise approve` pays when the window ends: the overview says so, with the run's reason,
+ * rather than offering an "approval email" that does not exist. Bounded like the running list.
+ */
+async function noteNobodyAsked(ctx: ServerContext, listed: PendingApproval[]): Promise<void> {
+  if (listed.length === 0) return;
+  const asked = new Set((await ctx.db.kysely.selectFrom('outbox').select('workflow_id')
+    .where('workflow_id', 'in', listed.map((p) => p.workflowId)).where('key', 'like', '%:approval-%').execute()).map((r) => r.workflow_id));
+  const unasked = listed.filter((p) => !asked.has(p.workflowId));
+  const read = Promise.all(unasked.map(async (p) => {
+    // A query needs a worker: with none running it would stay open, so it gets a deadline too.
+    const status = await ctx.temporalClient.withDeadline(Date.now() + LIST_TIMEOUT_MS, () =>
+      ctx.temporalClient.workflow.getHandle(p.workflowId).query(payoutStatusQuery)).catch(() => null);
+    if (status?.nobodyToAsk) p.nobodyToAsk = { reason: status.nobodyToAsk, deadline: status.deadline, outcome: status.afterDeadline ?? null };
+  }));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([read, new Promise((resolve) => { timer = setTimeout(resolve, LIST_TIMEOUT_MS); })]).finally(() => clearTimeout(timer));
 }
 
 export function homeRoutes(ctx: ServerContext): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
-    const pending = await pendingApprovals(ctx);
+    // Both wait on Temporal for at most LIST_TIMEOUT_MS: side by side, so the page waits once.
+    const [pending, running] = await Promise.all([pendingApprovals(ctx), runningWorkflows(ctx)]);
     const ledger = await exportLedger(ctx.db);
     const body = homePage({
       // The applied plan when the server follows it (dev after another apply), else the one it started with.
       rules: (ctx.currentPlan ? await ctx.currentPlan() : ctx.plan)?.rules ?? [],
-      running: await runningWorkflows(ctx),
+      running,
       pending: pending.listed,
       pendingTotal: pending.total,
       // Newest last in the export; the page shows the most recent first.

@@ -39,7 +39,7 @@ export const templateGroups = {
   approval: {
     url: 'the approval page link (approve/reject there)',
     approver: 'the email of who is asked',
-    due: 'when the request escalates or falls to `otherwise` (date and time, UTC)',
+    due: "when the request escalates or falls to `otherwise`, in the approver's time zone (theirs when they are a rep, else the rule's), zone named: `2026-04-06 11:00 Europe/Berlin`",
     decision: 'approved or rejected (in the decision emails)',
     reason: 'the reason given with a rejection (may be empty)',
   },

@@ -169,6 +169,11 @@ export interface PayoutStatus {
   round: number;
   /** ISO time when the current approver's window ends. */
   deadline: string | null;
+  /**
+   * The time zone the current approver reads the deadline in (theirs, else the rule's), as in
+   * their email. Absent while no one is asked, and in runs started before it was added.
+   */
+  deadlineZone?: string;
   decision: DecisionResult | null;
   /**
    * What happens at the deadline if nobody decides: the next round, or the rule's `otherwise`.
@@ -176,6 +181,11 @@ export interface PayoutStatus {
    * round is open, and in runs started before it was added (query results are not in history).
    */
   afterDeadline?: 'escalated' | 'approved' | 'rejected';
+  /**
+   * Set while a run with nobody to ask in any round waits out the last window before `otherwise
+   * approve` pays (why: "rep.manager is empty"), so whoever looks sees why no one was emailed.
+   */
+  nobodyToAsk?: string;
 }
 
 export const payoutStatusQuery = defineQuery<PayoutStatus>('payoutStatus');
@@ -201,7 +211,20 @@ export const heldSendQuery = defineQuery<HeldSend | null>('heldSend');
 export const workflowIds = {
   sequence: (ruleId: string, subjectKind: string, subjectId: string) => `seq:${ruleId}:${subjectKind}:${subjectId}`,
   goal: (ruleId: string, repId: string, period: string) => `goal:${ruleId}:${repId}:${period}`,
-  payout: (ruleId: string, repId: string, period: string) => `payout:${ruleId}:${repId}:${period}`,
+  /**
+   * Attempt 1 is the period's run (the schedule's and the first `payouts run`'s); a rejected
+   * statement asked again with `payouts run --rerun-rejected` gets attempt 2, 3, … Each attempt has
+   * its own statement; the ledger key (rule, version, rep, period) still pays at most one of them.
+   */
+  payout: (ruleId: string, repId: string, period: string, attempt = 1) =>
+    attempt === 1 ? `payout:${ruleId}:${repId}:${period}` : `payout:${ruleId}:${repId}:${period}:attempt-${attempt}`,
+  /** The attempt a re-run payout follows (the rejected one); null for a first attempt. */
+  previousPayoutAttempt: (workflowId: string): string | null => {
+    const match = /^(payout:.+):attempt-(\d+)$/.exec(workflowId);
+    if (!match) return null;
+    const attempt = Number(match[2]);
+    return attempt <= 2 ? match[1] : `${match[1]}:attempt-${attempt - 1}`;
+  },
   /** A scheduled sequence's run for one rep and one tick (its local date): one per tick, never two. */
   sequenceTick: (ruleId: string, repId: string, date: string) => `seq:${ruleId}:rep:${repId}:${date}`,
 };

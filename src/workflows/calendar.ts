@@ -80,6 +80,16 @@ export function localDate(ms: number, timeZone: string): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+/**
+ * An instant as a person reads it: `2026-04-06 11:00 Europe/Berlin`, the date and time in their
+ * zone with the zone named (a deadline in UTC makes an approver in New York do sums).
+ */
+export function zonedDateTime(ms: number, timeZone: string): string {
+  const zone = isKnownTimeZone(timeZone) ? timeZone : 'UTC';
+  const { hour, minute } = localTime(ms, zone);
+  return `${localDate(ms, zone)} ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} ${zone}`;
+}
+
 /** The instant a local date (YYYY-MM-DD) starts. */
 export function startOfLocalDate(date: string, timeZone: string): number {
   const [y, m, d] = date.split('-').map(Number);

@@ -2,7 +2,7 @@
 // email with escalation, then record the payout once in the ledger and tell the rep — or, on a
 // rejection, tell rep and manager. Decisions arrive as an Update whose validator turns away the
 // wrong approver, a superseded round and a second decision, so a refused click leaves no trace.
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
   ACTIVITY_HEARTBEAT,
@@ -21,6 +21,14 @@ const { preparePayout, requestApproval, recordDecision, notifyPayoutOutcome } = 
   heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
+
+/**
+ * With nobody to ask in any round (no manager on record, and no escalation that resolves),
+ * `otherwise approve` used to pay at once: sooner than any statement an approver sees, and with
+ * no one having looked. Since this patch the last round's window runs out first, as for a silent
+ * approver. Runs recorded before it (no marker) keep deciding at once when replayed.
+ */
+export const NOBODY_TO_ASK_WAITS = 'payout-nobody-to-ask-waits';
 
 export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> {
   const { rule, repId, period, planHash } = input;
@@ -58,23 +66,39 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
     status.decision = { outcome: 'approved', decidedBy: 'auto', decidedAt: new Date().toISOString() };
   } else {
     const rounds = [{ to: rule.approval.approver, within: rule.approval.within }, ...rule.approval.escalations];
+    let anyoneAsked = false;
     for (let round = 0; round < rounds.length && !status.decision; round++) {
       const deadline = addDuration(Date.now(), rounds[round].within, rule.timezone);
       // A new round supersedes the old link at once, before the new email goes out.
       status.round = round;
       status.deadline = new Date(deadline).toISOString();
       status.approver = null;
+      delete status.deadlineZone;
       status.phase = 'awaiting-approval';
       // Only the query's view changes here (no command), so histories replay as before.
       status.afterDeadline = round < rounds.length - 1 ? 'escalated' : rule.approval.otherwise === 'approve' ? 'approved' : 'rejected';
       const asked = await requestApproval({ rule, repId, period, workflowId, at: Date.now(), round, to: rounds[round].to, deadline, statement: prepared.statement });
-      if (!asked.approver) continue;
+      if (!asked.approver) {
+        // A round with nobody to ask moves on to the escalation at once; only the last, when no
+        // one was asked at all, holds an `otherwise approve` payment until its window ends.
+        const last = round === rounds.length - 1;
+        if (last && !anyoneAsked && rule.approval.otherwise === 'approve' && patched(NOBODY_TO_ASK_WAITS)) {
+          status.nobodyToAsk = asked.problem ?? 'nobody to ask';
+          await sleep(Math.max(1, deadline - Date.now()));
+        }
+        continue;
+      }
+      anyoneAsked = true;
       status.approver = asked.approver;
+      // Query state only, from the activity's result (absent in older histories): replays as before.
+      status.deadlineZone = asked.timezone ?? rule.timezone;
       await condition(() => status.decision !== null, Math.max(1, deadline - Date.now()));
     }
     status.approver = null;
     status.deadline = null;
     delete status.afterDeadline;
+    delete status.deadlineZone;
+    delete status.nobodyToAsk;
     status.decision ??= {
       outcome: rule.approval.otherwise === 'approve' ? 'approved' : 'rejected',
       decidedBy: 'otherwise',
@@ -100,6 +124,8 @@ export function validateDecision(status: PayoutStatus, decision: Decision): void
   if (status.phase !== 'awaiting-approval') throw new Error('this payout is not waiting for a decision');
   if (decision.round < status.round) throw new Error('this link was superseded: the approval was escalated');
   if (decision.round !== status.round) throw new Error('this link is not for the current approval round');
+  // No link was sent in this round, so none can decide it (the window runs out to `otherwise`).
+  if (status.nobodyToAsk) throw new Error('nobody was asked in this approval round');
   // No approver on record yet: the round's email is going out (or went out and its activity is
   // being retried after a worker crash). A decision for this round can only come from a link in
   // that email, signed for the approver being asked, so it is taken rather than turned away.

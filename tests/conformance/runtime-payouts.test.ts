@@ -166,3 +166,27 @@ describe('approval links (§9)', () => {
     expect(dev.ledger().filter((l) => l.rep === 'r-bob')).toEqual([]);
   });
 });
+
+describe('a rejected statement asked again (§8 payouts run)', () => {
+  it('a plain run names the rejection and how to ask again; --rerun-rejected asks for a new statement once; the approved one is left alone', async () => {
+    await dev.until('Bob rejected', () => dev.statements().find((s) => s.rep === 'r-bob' && s.status === 'rejected'));
+    const plain = dev.cli(['payouts', 'run', '--period', q.label, '--rule', 'Audit commission', 'rules']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('rejected by mia@audit.example: "Deal D-3 <b>clawed</b> back & disputed"');
+    expect(plain.stdout).toContain(`salesflow payouts run --period ${q.label} --rule "Audit commission" --rerun-rejected`);
+    expect(plain.stdout).toMatch(/0 payout run\(s\) started/);
+
+    const again = dev.cli(['payouts', 'run', '--period', q.label, '--rule', 'Audit commission', '--rerun-rejected', 'rules']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`started again  Bob Baker (r-bob)  ${wf('r-bob')}:attempt-2`);
+    expect(again.stdout).toContain('approved and paid; never run again');
+    expect(again.stdout).toMatch(/1 payout run\(s\) started/);
+    const asked = await dev.until('the new approval email', () =>
+      dev.outbox().find((m) => m.workflow_id === `${wf('r-bob')}:attempt-2` && m.template === 'incentive-approval'));
+    expect(asked.to_addr).toBe('mia@audit.example');
+    // The rejected statement stays on record as it was; Ann's approved one is not run again.
+    expect(dev.statements().find((s) => s.workflow_id === wf('r-bob'))).toMatchObject({ status: 'rejected' });
+    expect(dev.statements().filter((s) => s.rep === 'r-ann')).toHaveLength(1);
+    expect(dev.ledger().filter((l) => l.rep === 'r-ann')).toHaveLength(1);
+  });
+});

@@ -136,6 +136,9 @@ describe('salesflow payouts export', () => {
     expect(r.stdout.split('\r\n')[1]).toBe('"AE commission, ""FY26""",r1,2026-Q1,USD,16000.00,grace@acme.example,2026-04-03T09:00:00.000Z,,ae,v1,p1');
     const bad = await salesflow(['payouts', 'export', '--period', 'last quarter'], path);
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('is not a period') });
+    // Export does not filter by rule: payroll must not get every rule's rows while believing they are one rule's.
+    const byRule = await salesflow(['payouts', 'export', '--period', '2026-Q1', '--rule', 'AE'], path);
+    expect(byRule).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('--rule is for `payouts run`; export takes only --period') });
   });
 
   it('never hands payroll a cell a spreadsheet would run as a formula; amounts stay numbers', async () => {

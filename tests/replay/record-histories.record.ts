@@ -103,6 +103,22 @@ test('record payout histories', async () => {
   await save('payout-escalated-otherwise', silentRun);
 });
 
+// Recorded before and after `payout-nobody-to-ask-waits`, under the name of the path it took: with
+// nobody to ask, `otherwise approve` decided at once (before) or after the window (after).
+test('record the payout history of a rep nobody can approve for', async () => {
+  await upsertRep(h.db, { id: 'r4', name: 'Noa', email: 'noa@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Europe/Berlin', start_date: null });
+  await upsertDeal(h.db, { id: 'd4', rep: 'r4', name: 'd4', amount: '160000', currency: 'USD', stage: 'won', product: 'Core', type: 'new', source: null, closed_at: '2026-02-01', contact: null });
+  const rule = specRule({
+    id: 'rec-nobody', cap: null,
+    approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'approve' },
+  });
+  const run = await h.testEnv.client.workflow.start(payoutWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.payout(rule.id, 'r4', '2026-Q1'), args: [{ rule, repId: 'r4', period: '2026-Q1' }] });
+  expect((await run.result()).phase).toBe('approved');
+  const history = await run.fetchHistory();
+  const waited = (history.events ?? []).some((e) => e.timerStartedEventAttributes);
+  await save(waited ? 'payout-nobody-to-ask-waited' : 'payout-nobody-to-ask-at-once', run);
+});
+
 test('record goal and dispatch histories', async () => {
   const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
   const source = { file: 'rules/goals.rules', line: 1 };

@@ -75,6 +75,24 @@ test('goal histories from before and after goal-local-periods are both kept and 
   for (const id of ['goal-week-rep-zone', 'goal-late-start-review', 'goal-late-start-mid-period']) expect(patches(id), id).toEqual(['goal-local-periods']);
 });
 
+test('payout histories of a rep nobody can approve for, from before and after payout-nobody-to-ask-waits, are both kept and replayed', () => {
+  const shape = (workflowId: string) => {
+    const found = histories.find((h) => h.workflowId === workflowId);
+    if (!found) throw new Error(`no recorded history ${workflowId}`);
+    const events = found.history.events ?? [];
+    return {
+      patches: events.flatMap((e) => {
+        const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+      }),
+      timers: events.filter((e) => e.timerStartedEventAttributes).length,
+    };
+  };
+  // Before: `otherwise approve` paid at once. After: the window ran out first.
+  expect(shape('payout-nobody-to-ask-at-once')).toEqual({ patches: [], timers: 0 });
+  expect(shape('payout-nobody-to-ask-waited')).toEqual({ patches: ['payout-nobody-to-ask-waits'], timers: 1 });
+});
+
 test('sequence histories from before and after quiet-hours-repeated-hour are both kept and replayed', () => {
   const found = (workflowId: string) => {
     const history = histories.find((h) => h.workflowId === workflowId)?.history;

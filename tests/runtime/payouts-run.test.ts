@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { parsePeriod, type Period } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
-import type { PayoutResult } from '../../src/workflows/api.js';
+import { getStatement } from '../../src/data/statements.js';
+import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/workflows/api.js';
 import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { rows, sql } from '../../src/data/db.js';
@@ -74,4 +75,85 @@ test('a period of another kind than the rule pays, or an unknown rule, is refuse
     ok: false, message: 'no incentive named "AE comission"; did you mean "AE commission"? (incentives: "AE commission")',
   });
   expect(selectIncentives(plan, q1, 'ae commission', afterQ1)).toMatchObject({ ok: true, rules: [{ id: 'ae-commission' }] });
+});
+
+describe('a rejected statement, after the data is corrected', () => {
+  const reviewed = {
+    ...incentiveRule('reviewed'), name: 'Reviewed commission', reps: fieldEquals('rep', 'role', 'Closer'),
+    approval: {
+      approver: { kind: 'field' as const, entity: 'rep' as const, field: 'manager', holds: 'email' as const },
+      within: { amount: '5', unit: 'days' as const }, escalations: [], otherwise: 'reject' as const,
+    },
+  };
+  const reviewedPlan = planOf([reviewed]);
+
+  /** Decides the run's open round as the rep's manager, once it is asking. */
+  async function decideAsManager(workflowId: string, decision: 'approve' | 'reject', reason?: string) {
+    const handle = h.client.workflow.getHandle(workflowId);
+    for (let i = 0; (await handle.query(payoutStatusQuery)).phase !== 'awaiting-approval'; i++) {
+      if (i > 200) throw new Error(`${workflowId} never asked for approval`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: 'boss@acme.example', round: 0, decision, ...(reason ? { reason } : {}) }] });
+    return (await handle.result()) as PayoutResult;
+  }
+
+  test('is run again only with --rerun-rejected: a new statement is asked for, paid once, and an approved one never runs again', async () => {
+    await upsertRep(h.db, rep('r-9', 'Closer'));
+    await upsertDeal(h.db, {
+      id: 'D-9', rep: 'r-9', name: 'Typo deal', amount: '500000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-03-10', contact: null,
+    });
+    const selection = selectIncentives(reviewedPlan, q1, 'Reviewed commission', afterQ1);
+    if (!selection.ok) throw new Error(selection.message);
+    const deps = { client: h.client, db: h.db, config: h.config };
+    const first = await startPayouts(deps, selection.rules, q1);
+    expect(first.map((r) => [r.workflowId, r.outcome])).toEqual([['payout:reviewed:r-9:2026-Q1', 'started']]);
+    const rejected = await decideAsManager(first[0].workflowId, 'reject', 'D-9 is 50,000, not 500,000');
+    expect(rejected).toMatchObject({ phase: 'rejected', ledgerEntryCreated: false });
+
+    // Without the flag: nothing starts, and the output says why and how to ask again.
+    const plain = await startPayouts(deps, selection.rules, q1);
+    expect(plain.map((r) => [r.workflowId, r.outcome, r.state])).toEqual([['payout:reviewed:r-9:2026-Q1', 'already-run', 'rejected']]);
+    const said = describePayoutRuns(selection.rules, q1, plain, 'Reviewed commission');
+    expect(said).toContain('rejected by boss@acme.example: "D-9 is 50,000, not 500,000"');
+    expect(said).toContain('salesflow payouts run --period 2026-Q1 --rule "Reviewed commission" --rerun-rejected');
+
+    // The data is corrected; two runs of the command at once start the new attempt once.
+    await upsertDeal(h.db, {
+      id: 'D-9', rep: 'r-9', name: 'Typo deal', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-03-10', contact: null,
+    });
+    const again = (await Promise.all([1, 2].map(() => startPayouts(deps, selection.rules, q1, { rerunRejected: true })))).flat();
+    expect(again.map((r) => r.outcome).sort()).toEqual(['already-run', 'started-again']);
+    const rerun = again.find((r) => r.outcome === 'started-again')!;
+    expect(rerun.workflowId).toBe('payout:reviewed:r-9:2026-Q1:attempt-2');
+    expect(describePayoutRuns(selection.rules, q1, [rerun])).toContain('started again  Rep r-9 (r-9)  payout:reviewed:r-9:2026-Q1:attempt-2  (a new statement; the last was rejected by boss@acme.example');
+    const approved = await decideAsManager(rerun.workflowId, 'approve');
+    expect(approved).toMatchObject({ phase: 'approved', ledgerEntryCreated: true, statement: { total: '5000.00' } });
+    // The rejected statement stays on record as it was.
+    expect(await getStatement(h.db, 'payout:reviewed:r-9:2026-Q1')).toMatchObject({ status: 'rejected', statement: { total: '50000.00' } });
+
+    const after = await startPayouts(deps, selection.rules, q1, { rerunRejected: true });
+    expect(after.map((r) => [r.workflowId, r.outcome, r.state])).toEqual([['payout:reviewed:r-9:2026-Q1:attempt-2', 'already-run', 'approved']]);
+    expect(describePayoutRuns(selection.rules, q1, after)).toContain('(approved and paid; never run again)');
+    expect(await rows(h.db, sql`SELECT rep, amount, workflow_id FROM ledger WHERE rule_id = 'reviewed'`)).toEqual([
+      { rep: 'r-9', amount: '5000.00', workflow_id: 'payout:reviewed:r-9:2026-Q1:attempt-2' },
+    ]);
+  });
+});
+
+test('a run that ended without a statement (terminated before it computed one) is reported as such, not as still running', async () => {
+  await upsertRep(h.db, rep('r-8', 'Closer8'));
+  const rule = { ...incentiveRule('ended'), name: 'Ended commission', reps: fieldEquals('rep', 'role', 'Closer8') };
+  const selection = selectIncentives(planOf([rule]), q1, 'Ended commission', afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  // Started where no worker listens, then terminated: Temporal has the run, the data source no statement.
+  const handle = await h.client.workflow.start('payoutWorkflow', {
+    workflowId: 'payout:ended:r-8:2026-Q1', taskQueue: 'nobody-listens-here', args: [{ rule, repId: 'r-8', period: '2026-Q1' }],
+  });
+  await handle.terminate('test: ended before computing');
+  const runs = await startPayouts({ client: h.client, db: h.db, config: h.config }, selection.rules, q1);
+  expect(runs.map((r) => [r.outcome, r.state])).toEqual([['already-run', 'ended']]);
+  expect(describePayoutRuns(selection.rules, q1, runs)).toContain('(ended without a statement; its history in Temporal says why)');
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLedger } from '../../src/data/ledger.js';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
-import { getStatement } from '../../src/data/statements.js';
+import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { signToken } from '../../src/tokens/index.js';
 import { payoutStatusQuery, workflowIds, type PayoutInput } from '../../src/workflows/api.js';
@@ -25,10 +25,12 @@ const rule: IncentiveRule = specRule({
 const PERIOD = '2026-Q1';
 
 let h: LoopHarness;
+/** How far the server's clock runs ahead of this machine's: set to the workflows' (skipped) time where a test needs links to expire. */
+let serverSkew = 0;
 
 beforeAll(async () => {
-  h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] });
-  for (const n of [1, 2, 3, 4, 5]) {
+  h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] }, { clock: () => Date.now() + serverSkew });
+  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
     await upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
@@ -216,8 +218,159 @@ describe('links that cannot decide this payout', () => {
     expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-5')).toHaveLength(0);
   });
 
+  it('a link to a decided payout whose run Temporal no longer keeps (past its retention) still shows the decision (409), not "no longer exists"', async () => {
+    // What the payout run recorded before Temporal dropped its history: the statement, then the decision.
+    const workflowId = workflowIds.payout(rule.id, 'rep-gone', PERIOD);
+    const statement = { rule: rule.name, ruleId: rule.id, ruleVersion: rule.version, rep: 'rep-gone', repName: 'Rep Gone', period: PERIOD, currency: 'USD', measure: '160000.00', target: '100000.00', attainment: '160', lines: [], capped: false, total: '15500.00', rewards: [], warnings: [] };
+    await recordStatement(h.db, workflowId, statement as never, 'pending');
+    await decideStatement(h.db, workflowId, { status: 'approved', by: 'mgr-gone@acme.example' }, '2026-04-03T10:00:00.000Z');
+    const token = signToken({ purpose: 'approval', workflowId, approver: 'mgr-gone@acme.example', round: 0, exp: Date.now() + 3600_000 }, SECRET);
+    const get = await fetch(`${h.url}/approvals/${token}`);
+    expect(get.status).toBe(409);
+    const page = await get.text();
+    expect(page).toContain('This payout was already approved');
+    expect(page).toContain('Approved by <strong>mgr-gone@acme.example</strong>');
+    const again = await decide(`${h.url}/approvals/${token}`, 'reject');
+    expect(again.status).toBe(409);
+    expect(await getStatement(h.db, workflowId)).toMatchObject({ status: 'approved', decidedBy: 'mgr-gone@acme.example' });
+  });
+
   it('a link to a payout that does not exist gets 404', async () => {
     const token = signToken({ purpose: 'approval', workflowId: 'payout:nope:rep-9:2026-Q1', approver: 'x@acme.example', round: 0, exp: Date.now() + 60_000 }, SECRET);
     expect((await fetch(`${h.url}/approvals/${token}`)).status).toBe(404);
   });
+});
+
+describe('deadlines in the approver\'s time zone', () => {
+  /** The local date and time of an instant in a zone, read with Intl directly (not salesflow's code). */
+  const localIn = (ms: number, zone: string) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(ms).map((p) => [p.type, p.value]),
+    );
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${zone}`;
+  };
+
+  it('a manager who is a rep reads the deadline in their zone; an escalation address that is nobody\'s reads it in the rule\'s', async () => {
+    await upsertRep(h.db, {
+      id: 'rep-boss', name: 'Boss NY', email: 'boss-ny@acme.example', team: 'Leads', role: 'Manager', region: 'AMER',
+      manager: null, timezone: 'America/New_York', start_date: null,
+    });
+    await upsertRep(h.db, {
+      id: 'rep-tz', name: 'Rep TZ', email: 'reptz@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: 'boss-ny@acme.example', timezone: 'Europe/Berlin', start_date: null,
+    });
+    await upsertDeal(h.db, {
+      id: 'd-tz', rep: 'rep-tz', name: 'Deal tz', amount: '160000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-02-10', contact: null,
+    });
+    const tokyo: IncentiveRule = { ...rule, timezone: 'Asia/Tokyo' };
+    const workflowId = workflowIds.payout(tokyo.id, 'rep-tz', PERIOD);
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', {
+      workflowId, taskQueue: h.taskQueue, args: [{ rule: tokyo, repId: 'rep-tz', period: PERIOD } satisfies PayoutInput],
+    });
+    const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'boss-ny@acme.example');
+    const deadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
+    const inNewYork = localIn(deadline, 'America/New_York');
+    expect(email.text).toContain(`Without a decision by ${inNewYork} this request moves on.`);
+    expect(await (await fetch(linkTo(email.text, '/approvals'))).text()).toContain(`Please decide before <strong>${inNewYork}</strong>`);
+
+    await h.testEnv.sleep('5 days');
+    const escalated = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'vp-sales@acme.example');
+    const vpDeadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
+    const inTokyo = localIn(vpDeadline, 'Asia/Tokyo');
+    expect(escalated.text).toContain(`Without a decision by ${inTokyo} this request moves on.`);
+    const vpPage = await (await fetch(linkTo(escalated.text, '/approvals'))).text();
+    expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
+    expect(await decide(linkTo(escalated.text, '/approvals'), 'approve').then((r) => r.status)).toBe(200);
+    await handle.result();
+  });
+});
+
+describe('an old link clicked after its window ended (the link itself has expired)', () => {
+  /** The server's clock catches up with the time the workflows skipped to, as it would in real life. */
+  const serverAtWorkflowTime = async () => {
+    serverSkew = (await h.testEnv.currentTimeMs()) - Date.now();
+  };
+
+  it('says the request was escalated and to whom (410), then that the rule\'s otherwise decided (409); it never decides', async () => {
+    try {
+      const { handle, link } = await startPayout('rep-6');
+      await h.testEnv.sleep('5 days');
+      const escalated = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'vp-sales@acme.example');
+      await serverAtWorkflowTime();
+      const get = await fetch(link);
+      expect(get.status).toBe(410);
+      const page = await get.text();
+      expect(page).toContain('escalated to <strong>vp-sales@acme.example</strong>');
+      const late = await decide(link, 'approve');
+      expect(late.status).toBe(410);
+      expect(await late.text()).toContain('escalated to <strong>vp-sales@acme.example</strong>');
+      expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
+
+      await h.testEnv.sleep('3 days');
+      expect(((await handle.result()) as { phase: string }).phase).toBe('rejected');
+      await serverAtWorkflowTime();
+      for (const old of [link, linkTo(escalated.text, '/approvals')]) {
+        const after = await fetch(old);
+        expect(after.status).toBe(409);
+        const text = await after.text();
+        expect(text).toContain('This payout was already rejected');
+        expect(text).toContain('<strong>otherwise</strong> step, as no one decided in time');
+        expect((await decide(old, 'approve')).status).toBe(409);
+      }
+      expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-6')).toHaveLength(0);
+    } finally {
+      serverSkew = 0;
+    }
+  });
+});
+
+describe('a statement run again after a rejection', () => {
+  it('its approval page says what was rejected, by whom and why (escaped), so the approver knows why they are asked again', async () => {
+    // What the first attempt left: its statement, rejected with a reason.
+    const first = workflowIds.payout(rule.id, 'rep-7', PERIOD);
+    const rejected = { rule: rule.name, ruleId: rule.id, ruleVersion: rule.version, rep: 'rep-7', repName: 'Rep 7', period: PERIOD, currency: 'USD', measure: '1600000.00', target: '100000.00', attainment: '1600', lines: [], capped: false, total: '237500.00', rewards: [], warnings: [] };
+    await recordStatement(h.db, first, rejected as never, 'pending');
+    await decideStatement(h.db, first, { status: 'rejected', by: 'mgr7@acme.example', reason: 'D-7 is <b>10x</b> too big' }, '2026-04-03T10:00:00.000Z');
+    const workflowId = workflowIds.payout(rule.id, 'rep-7', PERIOD, 2);
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ rule, repId: 'rep-7', period: PERIOD } satisfies PayoutInput] });
+    const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
+    const page = await (await fetch(linkTo(email.text, '/approvals'))).text();
+    expect(page).toContain('15,500.00 USD');
+    expect(page).toContain('an earlier statement for the same period (total 237,500.00 USD) was rejected by <strong>mgr7@acme.example</strong> at 2026-04-03 10:00 UTC: “D-7 is &lt;b&gt;10x&lt;/b&gt; too big”');
+    await decide(linkTo(email.text, '/approvals'), 'approve');
+    expect(await handle.result()).toMatchObject({ phase: 'approved' });
+  });
+});
+
+describe('while no worker is running (a deploy, an outage)', () => {
+  it('the link answers "try again shortly" instead of never loading (the test times out without an answer), and a decision is not claimed as made or as not made', async () => {
+    // A run that no worker serves: Temporal holds its queries and updates until one polls.
+    const workflowId = workflowIds.payout(rule.id, 'rep-idle', PERIOD);
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', {
+      workflowId, taskQueue: 'no-worker-polls-this', args: [{ rule, repId: 'rep-idle', period: PERIOD } satisfies PayoutInput],
+    });
+    try {
+      const link = `${h.url}/approvals/${signToken({ purpose: 'approval', workflowId, approver: 'mgr-idle@acme.example', round: 0, exp: Date.now() + 3600_000 }, SECRET)}`;
+      const get = await fetch(link);
+      expect(get.status).toBe(503);
+      expect(await get.text()).toContain('Please try again shortly');
+      const post = await decide(link, 'approve');
+      expect(post.status).toBe(503);
+      const page = await post.text();
+      expect(page).toContain('Your decision is not confirmed yet');
+      expect(page).not.toContain('Nothing was changed');
+
+      // Once the decision is on record, the data source answers for the run while no worker can.
+      const statement = { rule: rule.name, ruleId: rule.id, ruleVersion: rule.version, rep: 'rep-idle', repName: 'Rep Idle', period: PERIOD, currency: 'USD', measure: '160000.00', target: '100000.00', attainment: '160', lines: [], capped: false, total: '15500.00', rewards: [], warnings: [] };
+      await recordStatement(h.db, workflowId, statement as never, 'pending');
+      await decideStatement(h.db, workflowId, { status: 'rejected', by: 'mgr-idle@acme.example', reason: 'not now' }, '2026-04-03T10:00:00.000Z');
+      const decided = await fetch(link);
+      expect(decided.status).toBe(409);
+      expect(await decided.text()).toContain('This payout was already rejected');
+    } finally {
+      await handle.terminate('test done');
+    }
+  }, 120_000);
 });

@@ -60,8 +60,8 @@ describe('approval links that cannot decide', () => {
     expect(await isSuppressed(h.db, email)).toBe(false);
   });
 
-  it('a decision form over 16 KiB is 413 saying so, not 400 "choose Approve or Reject"', async () => {
-    const res = await fetch(`${h.url}/approvals/${approvalToken()}`, form({ decision: 'approve', reason: 'x'.repeat(20_000) }));
+  it('a decision form larger than a full reason box can be is 413 saying so, not 400 "choose Approve or Reject"', async () => {
+    const res = await fetch(`${h.url}/approvals/${approvalToken()}`, form({ decision: 'approve', reason: 'x'.repeat(30_000) }));
     expect(res.status).toBe(413);
     const page = await res.text();
     expect(page).toContain('The form is too large');

@@ -267,6 +267,35 @@ describe('approver that cannot be resolved', () => {
     expect(notice.body).not.toContain('nobody decided within the approval window');
   });
 
+  test('nobody to ask in any round with `otherwise approve`: nothing is paid until the window has run out, and the run says why no one was asked', async () => {
+    const rep = { ...(await seedRep('nobodyok')), manager: null };
+    await upsertRep(h.db, rep);
+    const rule = specRule({
+      id: 'nobodyok-rule', cap: null,
+      approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'approve' },
+    });
+    const handle = await start(rule, rep.id);
+    // The clock stands still while the test only queries: the run must be waiting, not paid.
+    let status = await handle.query(payoutStatusQuery);
+    for (let i = 0; i < 100 && !status.nobodyToAsk && !status.decision; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await handle.query(payoutStatusQuery);
+    }
+    expect(status).toMatchObject({ phase: 'awaiting-approval', approver: null, decision: null, afterDeadline: 'approved', nobodyToAsk: 'rep.manager is empty' });
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
+    expect(h.mail.to(rep.email)).toEqual([]);
+    // No link went out for this round, so none decides it.
+    await expect(
+      handle.executeUpdate(decideUpdate, { args: [{ approver: 'someone@acme.example', round: 0, decision: 'approve' }] }),
+    ).rejects.toSatisfy(refusedWith(/nobody was asked/));
+
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'approved', decision: { decidedBy: 'otherwise' }, ledgerEntryCreated: true });
+    const started = (await handle.describe()).startTime.getTime();
+    expect(Date.parse(result.decision!.decidedAt) - started).toBeGreaterThanOrEqual(5 * 86_400_000 - 1000);
+    expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id).map((e) => e.approvedBy)).toEqual(['otherwise']);
+  });
+
   test('a rep who is their own manager never gets the approval link: the escalation decides', async () => {
     const seeded = await seedRep('selfmgr');
     const rep = { ...seeded, manager: seeded.email.toUpperCase() };

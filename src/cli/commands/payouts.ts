@@ -7,12 +7,12 @@ import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
 import { pendingStatements } from '../../data/statements.js';
 import { parsePeriod } from '../../payouts/period.js';
 
-const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [paths]
+const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
        salesflow payouts export --period 2026-Q1`;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  let values: { period?: string; rule?: string; help?: boolean };
+  let values: { period?: string; rule?: string; help?: boolean; 'rerun-rejected'?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgsOnce({
@@ -22,6 +22,8 @@ export async function run(args: string[]): Promise<number> {
         period: { type: 'string', short: 'p' },
         rule: { type: 'string', short: 'r' },
         help: { type: 'boolean', short: 'h' },
+        // A rejected statement is asked again only when said so: a run for a new rep must not re-ask every rejecter.
+        'rerun-rejected': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -38,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   if (!period.ok) { process.stderr.write(`salesflow payouts ${sub}: --period ${period.message}\n`); return 1; }
 
   if (sub === 'run') {
-    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[] }): Promise<number> };
+    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[]; rerunRejected?: boolean }): Promise<number> };
     try {
       runtime = await import('../../runtime/payouts-run.js');
     } catch (err) {
@@ -49,11 +51,15 @@ export async function run(args: string[]): Promise<number> {
       }
       throw err;
     }
-    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals });
+    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals, rerunRejected: values['rerun-rejected'] ?? false });
   }
 
   if (positionals.length) {
     process.stderr.write(`salesflow payouts export: unexpected argument "${positionals[0]}"\n${USAGE}\n`);
+    return 1;
+  }
+  if (values['rerun-rejected'] || values.rule) {
+    process.stderr.write(`salesflow payouts export: ${values.rule ? '--rule' : '--rerun-rejected'} is for \`payouts run\`; export takes only --period\n${USAGE}\n`);
     return 1;
   }
   let db;

@@ -2,16 +2,19 @@
 // unusable (forged, expired, decided, superseded). Each says in one sentence what happened and
 // whether anything changed.
 import type { DecisionResult, PayoutStatus } from '../../workflows/api.js';
+import { dec, displayMoney } from '../../money/index.js';
+import { zonedDateTime } from '../../workflows/calendar.js';
 import { html, type SafeHtml } from './html.js';
 import { notice, page } from './layout.js';
 import { statementSection } from './statement.js';
 
 const section = 'Payout approval';
 
-function when(iso: string | null): string {
+/** An instant in the approver's zone with the zone named (UTC for runs that did not record one). */
+function when(iso: string | null, zone = 'UTC'): string {
   if (!iso) return 'unknown time';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toUTCString().replace('GMT', 'UTC');
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : zonedDateTime(ms, zone);
 }
 
 /** Who decided, in words: an approver's address, or the rule itself. */
@@ -31,11 +34,21 @@ function afterDeadline(status: PayoutStatus): SafeHtml {
   }
 }
 
-export function approvalForm(status: PayoutStatus, approver: string, action: string): SafeHtml {
+/** The rejected statement a re-run replaces (`payouts run --rerun-rejected`). */
+export interface ReplacedStatement {
+  by: string | null;
+  at: string | null;
+  reason: string | null;
+  total: string;
+  currency: string;
+}
+
+export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement): SafeHtml {
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
-<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
+<p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline, status.deadlineZone)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
@@ -102,7 +115,7 @@ export function notAwaitingPage(status: PayoutStatus): SafeHtml {
   return page({ title: 'Nothing to decide', section }, notice('info', 'Nothing to decide here', html`<p>${detail}</p>`));
 }
 
-export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable';
+export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable' | 'unconfirmed';
 
 const problems: Record<LinkProblem, { title: string; text: string }> = {
   forged: { title: 'This link is not valid', text: 'The link is damaged or was not issued by salesflow. Nothing was changed. Use the link from the original email, or ask sales ops to resend it.' },
@@ -112,6 +125,7 @@ const problems: Record<LinkProblem, { title: string; text: string }> = {
   'bad-form': { title: 'Choose Approve or Reject', text: 'The form did not say which decision to make. Nothing was changed. Go back and press Approve or Reject.' },
   'too-large': { title: 'The form is too large', text: 'The decision form was larger than a reason of 2,000 characters needs, so it was not read. Nothing was changed. Go back, shorten the reason and press Approve or Reject again.' },
   unavailable: { title: 'Please try again shortly', text: 'salesflow could not reach its workflow engine. Nothing was changed. Try again in a minute.' },
+  unconfirmed: { title: 'Your decision is not confirmed yet', text: 'salesflow could not confirm your decision in time: it may be recorded in a moment, or not at all. Open this link again in a minute to see. Pressing the button again is safe: a payout is never decided twice.' },
 };
 
 export function linkProblemPage(problem: LinkProblem, pageSection = section): SafeHtml {

@@ -2,6 +2,7 @@
 import { dec, displayMoney } from '../../money/index.js';
 import type { LedgerEntry } from '../../data/ledger.js';
 import type { Rule } from '../../plan/schema.js';
+import { zonedDateTime } from '../../workflows/calendar.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
@@ -19,6 +20,8 @@ export interface PendingApproval {
   period: string;
   total: string;
   currency: string;
+  /** The run found nobody to ask (no approval email): why, and what its window's end decides. */
+  nobodyToAsk?: { reason: string; deadline: string | null; outcome: 'escalated' | 'approved' | 'rejected' | null };
 }
 
 export interface HomeView {
@@ -40,6 +43,12 @@ function workflowLink(view: HomeView, workflowId: string): SafeHtml {
   return html`<a href="${href}"><code>${workflowId}</code></a>`;
 }
 
+function nobodyAsked(n: NonNullable<PendingApproval['nobodyToAsk']>): SafeHtml {
+  const at = n.deadline ? zonedDateTime(Date.parse(n.deadline), 'UTC') : 'the end of the window';
+  const then = n.outcome === 'approved' ? html`<strong>paid without approval</strong> at ${at} (<code>otherwise approve</code>)` : html`decided by the rule's <code>otherwise</code> at ${at}`;
+  return html`<span><strong>Nobody to ask</strong> (${n.reason}): no approval email was sent; ${then}.</span>`;
+}
+
 /** Says the table below lists only part of what the heading counts. */
 function cut(shown: number, total: number, which: string): SafeHtml | '' {
   return shown < total ? html`<p class="muted">${shown} of ${total} are listed: ${which}.</p>` : '';
@@ -58,7 +67,7 @@ ${view.pending.length === 0
     ? html`<p class="muted">None. Run <code>salesflow payouts run --period 2026-Q1</code> to start some.</p>`
     : html`<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Total</th><th scope="col">Workflow</th><th scope="col">Email</th></tr></thead><tbody>
 ${view.pending.map(
-  (p) => html`<tr><td>${p.rule}</td><td>${p.repName} <span class="muted">(${p.rep})</span></td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td><a href="/outbox?workflow=${encodeURIComponent(p.workflowId)}">approval email</a></td></tr>`,
+  (p) => html`<tr><td>${p.rule}</td><td>${p.repName} <span class="muted">(${p.rep})</span></td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td>${p.nobodyToAsk ? nobodyAsked(p.nobodyToAsk) : html`<a href="/outbox?workflow=${encodeURIComponent(p.workflowId)}">approval email</a>`}</td></tr>`,
 )}
 </tbody></table>`}
 </section>
