@@ -214,6 +214,9 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
       const description = statement.where ? `spiff per won deal where ${printExpr(statement.where)}` : 'spiff per won deal';
       if (amount) spiffs.push({ id: `spiff${spiffs.length + 1}`, amount, where, description });
     } else if (statement.kind === 'reward') {
+      const name = statement.text.value.trim();
+      if (name === '') bag.report('blankReward', statement.text.span);
+      else if (rewards.some((r) => r.reward.trim().toLowerCase() === name.toLowerCase())) bag.report('duplicateReward', statement.text.span, [name]);
       const when = statement.when ? checkCondition(statement.when, conditionScope, bag) : null;
       const description = statement.when ? `${statement.text.value} when ${printExpr(statement.when)}` : statement.text.value;
       rewards.push({ id: `reward${rewards.length + 1}`, reward: statement.text.value, when, description });

@@ -84,6 +84,20 @@ describe('incentive, in depth: diagnostics', () => {
     expect(diagnose(money).map((d) => d.code)).not.toContain('SF6022');
   });
 
+  it('a reward without a name is an error at its text; the same reward twice is a warning at the second', () => {
+    const source = (rewards: string) => `settings { currency USD }\nincentive "Perks" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${rewards}}\n`;
+    const blank = diagnose(source('  reward "  " when attainment >= 100%\n')).find((d) => d.code === 'SF6023');
+    expect(blank).toMatchObject({ severity: 'error', message: 'a reward needs a name: it is what the statement lists and the rep reads' });
+    expect(blank).toMatchObject({ line: 6, col: 10 });
+    const twice = diagnose(source('  reward "Extra day off" when attainment >= 100%\n  reward "extra day off" when attainment >= 120%\n'));
+    expect(twice.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(twice.find((d) => d.code === 'SF6024')).toMatchObject({ severity: 'warning', message: 'reward "extra day off" is listed twice: a rep meeting both conditions reads it twice on the statement' });
+    expect(twice.find((d) => d.code === 'SF6024')).toMatchObject({ line: 7, col: 10 });
+    const distinct = diagnose(source('  reward "Extra day off" when attainment >= 100%\n  reward "Team dinner" when attainment >= 120%\n')).map((d) => d.code);
+    expect(distinct).not.toContain('SF6023');
+    expect(distinct).not.toContain('SF6024');
+  });
+
   it('names the last amount bound when there is no `above` band (a warning)', () => {
     const d = diagnose(incentive(bands('up to 150_000 USD pay 4%'))).find((x) => x.code === 'SF6020');
     expect(d).toMatchObject({ severity: 'warning', message: 'no `above` band: nothing more is paid past 150000 USD' });
