@@ -93,11 +93,17 @@ export async function translateRecord(
       default: values[field] = text;
     }
   }
+  // A currency written in the amount ("EUR 3,000", "€3,000") is the deal's: it must agree with the
+  // record's currency field, and it replaces a stored currency (a repriced deal), never the reverse.
+  if (amountCurrency && typeof values.currency === 'string' && values.currency !== amountCurrency) {
+    problems.push({ field: sources.amount.join(' + '), message: `the amount is in ${amountCurrency} but ${sources.currency.join(' + ')} says ${values.currency}` });
+  }
   if (problems.length) return { ok: false, problems };
 
   const merged: EntityRow = { ...(stored ?? {}), ...values };
   if (entity === 'deal') {
-    merged.currency ??= amountCurrency ?? mapping.deal.currency;
+    if (amountCurrency) merged.currency = amountCurrency;
+    merged.currency ??= mapping.deal.currency;
     merged.stage ??= 'open';
   }
   const schema = entity === 'deal' ? DealRecord : entity === 'lead' ? LeadRecord : RepRecord.extend({ crm_id: RepRecord.shape.id });

@@ -1,0 +1,60 @@
+// CRM exports as sales-ops users actually get them, imported with `import --source` (real SQLite
+// files): currencies written into the amount, owners named by name, rows the export tool pads or
+// cuts. Every bad value is refused as FILE:LINE: column: message and the file imports nothing.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importCrmCsv } from '../../src/connectors/csv-import.js';
+import { builtInMapping } from '../../src/connectors/mapping/load.js';
+import { countOf, openDatabase, sql, type Db } from '../../src/data/db.js';
+import { getDeal } from '../../src/data/deals.js';
+import { formatProblem, importCsv } from '../../src/data/import.js';
+import { tempDir } from '../data/tmp.js';
+
+const hubspot = builtInMapping('hubspot');
+
+async function withReps(extra: string[] = []): Promise<Db> {
+  const db = await openDatabase(join(tempDir(), 'salesflow.db'));
+  const reps = ['id,name,email', 'r-ada,Ada Byron,ada@acme.example', ...extra];
+  expect(await importCsv(db, 'reps', `${reps.join('\n')}\n`, 'reps.csv')).toMatchObject({ ok: true });
+  return db;
+}
+
+const problemsOf = (r: Awaited<ReturnType<typeof importCrmCsv>>) => (r.ok ? [] : r.problems.map(formatProblem));
+const dealCount = (db: Db) => countOf(db, sql`SELECT count(*) FROM deals`);
+const HEADER = '"Record ID","Deal Name","Deal Stage","Close Date","Deal owner","Amount"';
+
+describe('import --source: the currency written in the amount', () => {
+  it('€ and £ amounts are EUR and GBP, not the mapping\'s default USD; a code in the amount beats the stored currency', async () => {
+    const db = await withReps();
+    try {
+      const csv = [HEADER, '"1","Euro","Closed Won","2026-03-15","Ada Byron","€1,500.00"', '"2","Pound","Closed Won","2026-03-15","Ada Byron","£2,000"', '"3","Dollar","Closed Won","2026-03-15","Ada Byron","$300"'];
+      expect(await importCrmCsv(db, hubspot, `${csv.join('\r\n')}\r\n`, 'deals.csv')).toMatchObject({ ok: true, inserted: 3 });
+      expect(await getDeal(db, '1')).toMatchObject({ amount: '1500.00', currency: 'EUR' });
+      expect(await getDeal(db, '2')).toMatchObject({ amount: '2000', currency: 'GBP' });
+      expect(await getDeal(db, '3')).toMatchObject({ amount: '300', currency: 'USD' });
+      // Deal 1 was repriced in GBP: the export's "GBP 1,200" is the deal's currency now, not the stored EUR.
+      const again = [HEADER, '"1","Euro","Closed Won","2026-03-15","Ada Byron","GBP 1,200"'];
+      expect(await importCrmCsv(db, hubspot, `${again.join('\n')}\n`, 'again.csv')).toMatchObject({ ok: true, updated: 1 });
+      expect(await getDeal(db, '1')).toMatchObject({ amount: '1200', currency: 'GBP' });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('an amount whose currency contradicts the Currency column is refused, and nothing is imported', async () => {
+    const db = await withReps();
+    try {
+      const csv = [`${HEADER},"Currency"`, '"1","Fine","Closed Won","2026-03-15","Ada Byron","EUR 3,000","EUR"',
+        '"2","Clash","Closed Won","2026-03-15","Ada Byron","EUR 3,000","USD"', '"3","Clash","Closed Won","2026-03-15","Ada Byron","€3,000","USD"',
+        '"4","Both","Closed Won","2026-03-15","Ada Byron","USD €3,000","USD"'];
+      expect(problemsOf(await importCrmCsv(db, hubspot, `${csv.join('\n')}\n`, 'deals.csv'))).toEqual([
+        'deals.csv:3: Amount: the amount is in EUR but Currency says USD',
+        'deals.csv:4: Amount: the amount is in EUR but Currency says USD',
+        'deals.csv:5: Amount: "USD €3,000" names two currencies, USD and EUR',
+      ]);
+      expect(await dealCount(db)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
