@@ -10,7 +10,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { CsvSyntaxError, csvRecords, otherSeparatorProblem, type CsvRecord } from '../data/csv.js';
-import { repIdForOwner } from '../data/crm.js';
+import { ownerMatch } from '../data/crm.js';
 import { sql, type Db } from '../data/db.js';
 import { dealColumns } from '../data/deals.js';
 import { IdIndex } from '../data/id-index.js';
@@ -20,7 +20,7 @@ import { leadColumns } from '../data/leads.js';
 import { repColumns } from '../data/reps.js';
 import type { CrmMapping, Entity } from './mapping/types.js';
 import { requiredFields } from './mapping/types.js';
-import { type EntityRow, translateRecord } from './translate.js';
+import { type EntityRow, type OwnerLookup, translateRecord } from './translate.js';
 
 export const crmKinds = { deals: 'deal', leads: 'lead', reps: 'rep' } as const satisfies Record<string, Entity>;
 export type CrmKind = keyof typeof crmKinds;
@@ -194,12 +194,12 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
 }
 
 /** Owner values → rep ids, looked up once each (an export names the same few hundred owners again and again). */
-function ownerCache(reads: Db): (owner: string) => Promise<string | null> {
-  const known = new Map<string, string | null>();
+function ownerCache(reads: Db): OwnerLookup {
+  const known = new Map<string, Awaited<ReturnType<OwnerLookup>>>();
   return async (owner) => {
     const cached = known.get(owner);
     if (cached !== undefined) return cached;
-    const rep = await repIdForOwner(reads, owner);
+    const rep = await ownerMatch(reads, owner);
     // Bounded: a file naming more distinct owners than this only looks some up again.
     if (known.size >= 10_000) known.clear();
     known.set(owner, rep);

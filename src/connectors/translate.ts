@@ -12,8 +12,11 @@ export interface FieldProblem {
   message: string;
 }
 
-/** Owner ids → rep ids (reps.crm_id, else a rep's email or name, as exports print owners by name). */
-export type OwnerLookup = (owner: string) => Promise<string | null>;
+/**
+ * Owner ids → rep ids (reps.crm_id, else a rep's email or name, as exports print owners by name):
+ * the rep id, null for none, or the ids of the reps that share the name given.
+ */
+export type OwnerLookup = (owner: string) => Promise<string | null | { sameName: string[] }>;
 
 /** A value of the record by its source name; undefined when the record does not carry that field. */
 export type FieldReader = (source: string) => unknown;
@@ -83,8 +86,11 @@ export async function translateRecord(
       }
       case 'deal.rep': case 'lead.owner': {
         const rep = await owners(text);
-        if (rep !== null) values[field] = rep;
-        else if (mapping.unknownOwner === 'keep') values[field] = text;
+        if (typeof rep === 'string') values[field] = rep;
+        else if (rep !== null) {
+          const shown = rep.sameName.length > 5 ? `${rep.sameName.slice(0, 5).join(', ')}, ...` : rep.sameName.join(', ');
+          fail(`owner "${text}" is the name of ${rep.sameName.length > 5 ? 'more than 5' : rep.sameName.length} reps (${shown}): give each its CRM owner id (salesflow import --source ${mapping.name} --kind reps FILE.csv) or use their emails in the export`);
+        } else if (mapping.unknownOwner === 'keep') values[field] = text;
         else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${mapping.file}`);
         break;
       }

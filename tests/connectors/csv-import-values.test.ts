@@ -58,3 +58,18 @@ describe('import --source: the currency written in the amount', () => {
     }
   });
 });
+
+describe('import --source: owners named by name', () => {
+  it('an owner name two reps share is refused naming them, not called unknown', async () => {
+    const db = await withReps(['r-sam1,Sam Lee,sam1@acme.example', 'r-sam2,Sam Lee,sam2@acme.example']);
+    try {
+      const csv = [HEADER, '"1","Fine","Closed Won","2026-03-15","Ada Byron","100"', '"2","Which Sam","Closed Won","2026-03-15","Sam Lee","100"'];
+      expect(problemsOf(await importCrmCsv(db, hubspot, `${csv.join('\n')}\n`, 'deals.csv'))).toEqual([
+        'deals.csv:3: Deal owner: owner "Sam Lee" is the name of 2 reps (r-sam1, r-sam2): give each its CRM owner id (salesflow import --source hubspot --kind reps FILE.csv) or use their emails in the export',
+      ]);
+      expect(await dealCount(db)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
