@@ -2,7 +2,7 @@
 // deal,rep,share,type, and the read the credited-deal facts use. A deal's rows in a file replace
 // all of its stored rows; its revenue shares must total exactly 100% (overlay shares may total
 // anything); deal and rep must exist. Any bad row: nothing is written.
-import { addFixed, cmpFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { addFixed, cmpFixed, parseFixed, plainFixed, withoutTrailingZeros, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { readCsvRows } from './csv-rows.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
@@ -19,9 +19,11 @@ export interface CreditShare {
 
 const HUNDRED: Fixed = { units: 100n, scale: 0 };
 
-/** "60", "60%", "33.3333" → the percent as exact text; null when it is not a share. */
+/** "60", "60%", "33.3333", "50.000000000" → the percent as exact text; null when it is not a share. */
 function parseShare(text: string): Fixed | null {
-  const value = parseFixed(text.endsWith('%') ? text.slice(0, -1).trim() : text);
+  const parsed = parseFixed(text.endsWith('%') ? text.slice(0, -1).trim() : text);
+  // Spreadsheets write fixed decimals: the zeros at the end are not decimals of the share.
+  const value = parsed && withoutTrailingZeros(parsed);
   return value && value.scale <= 6 ? value : null;
 }
 

@@ -55,6 +55,16 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
     });
 
+    it('reads shares a spreadsheet wrote with fixed decimals: trailing zeros are not decimals', async () => {
+      const db = await crm(t);
+      expect(await importCsv(db, 'credits', 'deal,rep,share\nD1,r1,50.0000000%\nD1,r2,50.00000000\n', 'c.csv')).toMatchObject({ ok: true, inserted: 2 });
+      expect(await creditRows(db)).toEqual([['D1', 'r1', '50', 'revenue'], ['D1', 'r2', '50', 'revenue']]);
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,33.33333330\nD1,r2,66.6666667\n')).toEqual([
+        'credits.csv:2: share: expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "33.33333330"',
+        'credits.csv:3: share: expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "66.6666667"',
+      ]);
+    });
+
     it('names each bad row with FILE:LINE: field and imports nothing', async () => {
       const db = await crm(t);
       await importCsv(db, 'credits', 'deal,rep,share\nD2,r2,100\n', 'before.csv');
@@ -106,6 +116,15 @@ forEachDialect('credits, rates and credited facts', (t) => {
       // A corrected rate for the same pair and date replaces the stored one.
       expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12,2026-03-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 0, updated: 1 });
       expect((await RateTable.into(db, 'USD')).on('EUR', '2026-06-30')?.rate).toBe('1.12');
+    });
+
+    it('reads a rate exported with fixed decimals (1.0834500000) as 1.08345; nine decimals that matter are refused', async () => {
+      const db = await crm(t);
+      expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.0834500000,2026-01-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 1 });
+      expect((await RateTable.into(db, 'USD')).on('EUR', '2026-01-01')?.rate).toBe('1.08345');
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nGBP,USD,1.270000001,2026-01-01\n')).toEqual([
+        'rates.csv:2: rate: expected a rate more than 0 with at most 8 decimals, like 1.08345, got "1.270000001"',
+      ]);
     });
 
     it('names each bad row and imports nothing', async () => {
