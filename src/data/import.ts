@@ -113,7 +113,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   let lastProgress = started;
   let rowsRead = 0;
 
-  const read = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>) => {
+  const read = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>, reads: Db) => {
     const now = new Date().toISOString();
     let names: string[] | null = null;
     // The file's columns and the stored ones derived from them (updated_at, amount_micros): a file
@@ -131,6 +131,9 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           i = 1;
         }
         const rows: Record<string, unknown>[] = [];
+        // Reps of a file with one of start_date and end_date: checked against the stored other one.
+        const oneDate = kind === 'reps' && names.includes('start_date') !== names.includes('end_date');
+        const dated: { line: number; record: Record<string, unknown> }[] = [];
         for (; i < batch.length; i++) {
           const { line, fields } = batch[i];
           const checked = validateRow(spec, names, fields, line, file);
@@ -141,6 +144,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
             report([{ file, line, field: 'id', message: `duplicate id "${id}" (first on line ${first})` }]);
             continue;
           }
+          if (oneDate) dated.push({ line, record: checked.record });
           if (total === 0) {
             if (kind === 'deals') repsNamed.add(String(checked.record.rep));
             if (kind === 'leads' && checked.record.owner) repsNamed.add(String(checked.record.owner));
@@ -149,6 +153,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
             rows.push(row);
           }
         }
+        if (dated.length) report(await storedEmploymentProblems(reads, dated, names.includes('start_date') ? 'start_date' : 'end_date', file));
         rowsRead += batch.length;
         // Once the file is known bad nothing more is written; the rest is only checked.
         if (total === 0 && written) await write(rows, written);
@@ -167,13 +172,38 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   };
 
   try {
-    const counts = await writeImport(db, kind, (writer) => read((rows, columns) => writer.write(rows, columns)), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
+    const counts = await writeImport(db, kind, (writer, reads) => read((rows, columns) => writer.write(rows, columns), reads), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
     const warnings = kind === 'deals' || kind === 'leads' ? await unknownRepWarnings(db, repsNamed, kind) : [];
     return { ok: true, ...counts, warnings };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;
     return total > problems.length ? { ok: false, problems, total } : { ok: false, problems };
   }
+}
+
+/**
+ * A reps file with only `given` of the two employment dates keeps the stored other one, so the
+ * pair is checked as employmentCheck checks a row with both: an end before the start is a typo
+ * that proration would silently turn into 0 days employed.
+ */
+async function storedEmploymentProblems(reads: Db, dated: { line: number; record: Record<string, unknown> }[], given: 'start_date' | 'end_date', file: string): Promise<ImportProblem[]> {
+  const withDate = dated.filter(({ record }) => record[given]);
+  const stored = new Map<string, { start_date: string | null; end_date: string | null }>();
+  for (let i = 0; i < withDate.length; i += 500) {
+    const ids = withDate.slice(i, i + 500).map(({ record }) => String(record.id));
+    for (const rep of await reads.kysely.selectFrom('reps').select(['id', 'start_date', 'end_date']).where('id', 'in', ids).execute()) stored.set(rep.id, rep);
+  }
+  const problems: ImportProblem[] = [];
+  for (const { line, record } of withDate) {
+    const rep = stored.get(String(record.id));
+    const date = String(record[given]);
+    if (given === 'end_date' && rep?.start_date && date < rep.start_date) {
+      problems.push({ file, line, field: 'end_date', message: `${date} is before start_date ${rep.start_date} (stored; the file has no start_date column)` });
+    } else if (given === 'start_date' && rep?.end_date && date > rep.end_date) {
+      problems.push({ file, line, field: 'start_date', message: `${date} is after end_date ${rep.end_date} (stored; the file has no end_date column)` });
+    }
+  }
+  return problems;
 }
 
 /**

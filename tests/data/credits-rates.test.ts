@@ -170,6 +170,18 @@ forEachDialect('credits, rates and credited facts', (t) => {
         .toEqual(['reps.csv:3: end_date: 2026-02-01 is before start_date 2026-03-01']);
       expect(await getRep(db, 'r4')).toBeNull();
     });
+
+    it('a file with only end_date (or only start_date) is checked against the stored other date', async () => {
+      const db = await crm(t);
+      // r1 started 2024-01-01 and r2 left 2026-02-15 (REPS); these files carry one of the two dates.
+      expect(await problems(db, 'reps', 'id,name,email,end_date\nr3,Alan,alan@acme.example,2026-06-30\nr1,Ada,ada@acme.example,2023-12-31\n'))
+        .toEqual(['reps.csv:3: end_date: 2023-12-31 is before start_date 2024-01-01 (stored; the file has no start_date column)']);
+      expect(await problems(db, 'reps', 'id,name,email,start_date\nr2,Grace,grace@acme.example,2026-03-01\n'))
+        .toEqual(['reps.csv:2: start_date: 2026-03-01 is after end_date 2026-02-15 (stored; the file has no end_date column)']);
+      expect(await getRep(db, 'r1')).toMatchObject({ start_date: '2024-01-01', end_date: null });
+      expect(await getRep(db, 'r3')).toMatchObject({ end_date: null });
+      expect(await importCsv(db, 'reps', 'id,name,email,end_date\nr1,Ada,ada@acme.example,2024-01-01\n', 'reps.csv')).toMatchObject({ ok: true, updated: 1 });
+    });
   });
 
   describe('credited facts', () => {
