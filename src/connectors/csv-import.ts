@@ -115,6 +115,14 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
   let lastProgress = started;
   let rowsRead = 1; // the header
 
+  // Lines of one field under a header of several: the footer some exports end with (a Salesforce
+  // report's title and copyright lines) when nothing else follows them, else each a short row.
+  const oneField: { line: number; value: string }[] = [];
+  const flushOneField = () => {
+    report(oneField.map(({ line }) => ({ file, line, field: null, message: `row has 1 field, the header has ${header.fields.length}` })));
+    oneField.length = 0;
+  };
+
   const body = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>, reads: Db) => {
     const now = new Date().toISOString();
     const owners = ownerCache(reads);
@@ -123,6 +131,17 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
       const stored = entity === 'rep' ? null : await storedRecords(reads, entity, batch.map((r) => (r.fields[idIndex] ?? '').trim()));
       const translated: { line: number; record: EntityRow }[] = [];
       for (const { line, fields } of batch) {
+        if (fields.length === 1) {
+          oneField.push({ line, value: fields[0] });
+          if (oneField.length > MAX_PROBLEMS) flushOneField();
+          continue;
+        }
+        if (oneField.length) flushOneField();
+        if (fields.length !== header.fields.length) {
+          const hint = fields.length > header.fields.length ? ' (a comma in a value that is not quoted?)' : '';
+          report([{ file, line, field: null, message: `row has ${fields.length} fields, the header has ${header.fields.length}${hint}` }]);
+          continue;
+        }
         const read = (h: string) => { const i = columns.get(norm(h)); return i === undefined ? undefined : (fields[i] ?? ''); };
         const id = (fields[idIndex] ?? '').trim();
         const result = await translateRecord(mapping, entity, 'csv', read, stored?.get(id) ?? null, owners);
@@ -169,8 +188,14 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
         const next = await records.next();
         batch = next.done ? null : next.value;
       }
+      if (oneField.length) {
+        const what = oneField.length === 1 ? `this line is not a row (${JSON.stringify(oneField[0].value)})` : `the lines from here on are not rows (${JSON.stringify(oneField[0].value)}, ...)`;
+        report([{ file, line: oneField[0].line, field: null, message: `${what}: a report export's footer? Delete ${oneField.length === 1 ? 'it' : 'them'}, or export the report as "Details Only" without it` }]);
+        oneField.length = 0;
+      }
     } catch (err) {
       if (!(err instanceof CsvSyntaxError)) throw err;
+      flushOneField();
       report([{ file, line: err.line, field: null, message: err.message }]);
     }
     if (total > 0) throw new Rejected();
