@@ -89,6 +89,20 @@ describe('CSV import', () => {
     await db.close();
   });
 
+  it('takes the empty columns a spreadsheet leaves at the end of every line, and refuses a value under a column without a name', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    // Excel writes "id,name,email,," when a cell beyond the data was ever formatted.
+    const padded = await importCsv(db, 'reps', 'id,name,email,,\r\nr1,Ada,ada@x.example,,\r\nr2,Bob,bob@x.example,,\r\n', 'reps.csv');
+    expect(padded).toMatchObject({ ok: true, inserted: 2 });
+    expect(await importCsv(db, 'rates', 'currency,to,rate,from,\nEUR,USD,1.08,2026-01-01,\n', 'rates.csv')).toMatchObject({ ok: true, inserted: 1 });
+    const stray = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,\nD1,r1,5,USD,won,\nD2,r1,5,USD,won,note\n', 'deals.csv');
+    expect(stray.ok ? [] : stray.problems.map(formatProblem)).toEqual(['deals.csv:3: column 6 has no name in the header but holds "note"']);
+    const credits = await importCsv(db, 'credits', 'deal,rep,share,\nD1,r1,100,x\n', 'credits.csv');
+    expect(credits.ok ? [] : credits.problems.map(formatProblem)).toEqual(['credits.csv:2: column 4 has no name in the header but holds "x"']);
+    expect(await getDeal(db, 'D1')).toBeNull();
+    await db.close();
+  });
+
   it('re-import updates rows by id and says how many were updated', async () => {
     const db = await openDatabase(join(tempDir(), 'crm.db'));
     await importCsv(db, 'reps', read('reps.csv'), 'reps.csv');
