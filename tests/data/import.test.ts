@@ -125,4 +125,25 @@ describe('CSV import', () => {
     expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, warnings: [] });
     await db.close();
   });
+
+  it('refuses a rep named by email or name where its id belongs (the revenue would go to no rep)', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    expect(await importCsv(db, 'reps', 'id,name,email\nr-ada,Ada Byron,ada@acme.example\nr-bob,Bob Stone,bob@acme.example\n', 'reps.csv')).toMatchObject({ ok: true });
+    const deals = await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r-ada,5,USD,won\nD2,Ada@acme.example,5,USD,won\nD3,Bob Stone,5,USD,won\nD4,ada@acme.example,5,USD,won\nD5,r-new,5,USD,won\n', 'deals.csv');
+    expect(deals.ok ? [] : deals.problems.map(formatProblem)).toEqual([
+      'deals.csv:3: rep: "Ada@acme.example" is the email of rep r-ada; the rep column takes rep ids (write r-ada)',
+      'deals.csv:4: rep: "Bob Stone" is the name of rep r-bob; the rep column takes rep ids (write r-bob)',
+      'deals.csv:5: rep: "ada@acme.example" is the email of rep r-ada; the rep column takes rep ids (write r-ada)',
+    ]);
+    expect(await getDeal(db, 'D1')).toBeNull();
+    const leads = await importCsv(db, 'leads', 'id,email,owner\nL1,l1@x.example,bob@acme.example\n', 'leads.csv');
+    expect(leads.ok ? [] : leads.problems.map(formatProblem)).toEqual([
+      'leads.csv:2: owner: "bob@acme.example" is the email of rep r-bob; the owner column takes rep ids (write r-bob)',
+    ]);
+    // A rep not imported yet is still only a warning.
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r-ada,5,USD,won\nD5,r-new,5,USD,won\n', 'deals.csv')).toMatchObject({
+      ok: true, inserted: 2, warnings: ['deals name 1 rep not in the data source yet: r-new (import reps too)'],
+    });
+    await db.close();
+  });
 });
