@@ -101,6 +101,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
 
   const now = new Date().toISOString();
   let inserted = 0;
+  let updated = 0;
   // One transaction: a deal's old rows go and its new ones come together, or not at all.
   await importTransaction(db, async (tx) => {
     const dealIds = [...byDeal.keys()].sort();
@@ -113,16 +114,23 @@ export async function importCredits(db: Db, text: string, file: string): Promise
         await tx.kysely.selectFrom('deals').select('id').where('id', 'in', dealIds.slice(i, i + 500)).orderBy('id').forUpdate().execute();
       }
     }
+    // A share the deal had before (same rep and type) is an update, so a re-import says it changed nothing new.
+    const before = new Set<string>();
     for (let i = 0; i < dealIds.length; i += 500) {
-      await tx.kysely.deleteFrom('credits').where('deal', 'in', dealIds.slice(i, i + 500)).execute();
+      const chunk = dealIds.slice(i, i + 500);
+      for (const r of await tx.kysely.selectFrom('credits').select(['deal', 'rep', 'type']).where('deal', 'in', chunk).execute()) {
+        before.add(`${r.deal}\u001f${r.rep}\u001f${r.type}`);
+      }
+      await tx.kysely.deleteFrom('credits').where('deal', 'in', chunk).execute();
     }
     const rows = [...byDeal].flatMap(([deal, list]) => list.map(({ credit }) => ({ deal, rep: credit.rep, share: credit.share, type: credit.type, updated_at: now })));
     for (let i = 0; i < rows.length; i += 500) {
       await tx.kysely.insertInto('credits').values(rows.slice(i, i + 500)).execute();
     }
-    inserted = rows.length;
+    updated = rows.filter((r) => before.has(`${r.deal}\u001f${r.rep}\u001f${r.type}`)).length;
+    inserted = rows.length - updated;
   });
-  return { ok: true, inserted, updated: 0, warnings: [] };
+  return { ok: true, inserted, updated, warnings: [] };
 }
 
 /** The shares of deals closed in [start, end] (and of undated deals), by deal id. */

@@ -47,6 +47,10 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
         .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
+      // The same file again changes nothing and says so: every share was there already.
+      expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
+        .toEqual({ ok: true, inserted: 0, updated: 3, warnings: [] });
+      expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
       // D1 again: its three rows become these two; D2 gets its first.
       expect((await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).ok).toBe(true);
       expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
