@@ -81,7 +81,7 @@ export async function translateRecord(
       }
       case 'deal.closed_at': case 'rep.start_date': {
         const date = parseDate(text, mapping.timezone, mapping.dateFormat);
-        if (!date.ok) fail(date.message); else values[field] = date.value;
+        if (!date.ok) fail(date.message + dateFormatHint(mapping, text)); else values[field] = date.value;
         break;
       }
       case 'deal.rep': case 'lead.owner': {
@@ -128,6 +128,16 @@ export async function translateRecord(
     });
   }
   return { ok: false, problems };
+}
+
+/**
+ * A date written with slashes or dots (15/03/2026, 3.15.2026) under a mapping that reads ISO dates:
+ * the export's locale writes them so, and one setting reads them; say which and in which file.
+ */
+function dateFormatHint(mapping: CrmMapping, text: string): string {
+  if (mapping.dateFormat !== 'YYYY-MM-DD' || !/^\d{1,2}[/.]\d{1,2}[/.]\d{4}\b/.test(text)) return '';
+  const where = mapping.preset && mapping.file.startsWith('(') ? `rules/crm/${mapping.name}.yaml, with preset: ${mapping.preset}` : mapping.file;
+  return ` (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in ${where})`;
 }
 
 /**

@@ -107,3 +107,19 @@ describe('import --source: rows that do not fit the header', () => {
     }
   });
 });
+
+describe('import --source: dates in another format than the mapping reads', () => {
+  it('a day/month/year date under a YYYY-MM-DD mapping says which setting reads it, and where', async () => {
+    const db = await withReps();
+    try {
+      const csv = [HEADER, '"1","A","Closed Won","15/03/2026","Ada Byron","100"', '"2","B","Closed Won","3.15.2026 5:00 PM","Ada Byron","100"'];
+      expect(problemsOf(await importCrmCsv(db, hubspot, `${csv.join('\n')}\n`, 'deals.csv'))).toEqual([
+        'deals.csv:2: Close Date: expected a date like 2026-03-31 or an ISO timestamp, got "15/03/2026" (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in rules/crm/hubspot.yaml, with preset: hubspot)',
+        'deals.csv:3: Close Date: expected a date like 2026-03-31 or an ISO timestamp, got "3.15.2026 5:00 PM" (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in rules/crm/hubspot.yaml, with preset: hubspot)',
+      ]);
+      expect(await dealCount(db)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
