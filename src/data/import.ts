@@ -111,6 +111,8 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   // email or name (an error): each value with the first line naming it.
   const repsNamed = new Map<string, number>();
   let unknownReps: string[] = [];
+  // Won deals with an empty closed_at count in no period: paid by nothing, so the import says so.
+  const undated = { count: 0, shown: [] as string[] };
   const started = Date.now();
   let lastProgress = started;
   let rowsRead = 0;
@@ -149,6 +151,9 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           if (oneDate) dated.push({ line, record: checked.record });
           const repNamed = kind === 'deals' ? checked.record.rep : kind === 'leads' ? checked.record.owner : null;
           if (repNamed && !repsNamed.has(String(repNamed))) repsNamed.set(String(repNamed), line);
+          if (kind === 'deals' && checked.record.stage === 'won' && checked.record.closed_at === null && names.includes('closed_at')) {
+            if (++undated.count <= 10) undated.shown.push(id);
+          }
           if (total === 0) {
             const row = spec.row(checked.record as never, now);
             written ??= Object.keys(row).filter((column) => !spec.columns.includes(column) || names!.includes(column));
@@ -181,6 +186,9 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   try {
     const counts = await writeImport(db, kind, (writer, reads) => read((rows, columns) => writer.write(rows, columns), reads), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
     const warnings = kind === 'deals' || kind === 'leads' ? unknownRepWarnings(unknownReps, kind) : [];
+    if (undated.count) {
+      warnings.push(`${undated.count} won deal${undated.count > 1 ? 's have' : ' has'} no closed_at, so ${undated.count > 1 ? 'they count' : 'it counts'} in no period (no revenue, no commission): ${undated.shown.join(', ')}${undated.count > 10 ? ', ...' : ''}`);
+    }
     return { ok: true, ...counts, warnings };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;

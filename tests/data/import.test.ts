@@ -126,6 +126,16 @@ describe('CSV import', () => {
     await db.close();
   });
 
+  it('warns about won deals without closed_at: they count in no period, so no commission pays them', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    await importCsv(db, 'reps', 'id,name,email\nr1,Ada,ada@x.example\n', 'reps.csv');
+    const result = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nD1,r1,5,USD,won,2026-03-01\nD2,r1,5,USD,won,\nD3,r1,5,USD,open,\nD4,r1,5,USD,won,\n', 'deals.csv');
+    expect(result).toMatchObject({ ok: true, inserted: 4, warnings: ['2 won deals have no closed_at, so they count in no period (no revenue, no commission): D2, D4'] });
+    // A file without the column leaves the stored dates as they are: nothing to warn about.
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r1,6,USD,won\n', 'deals.csv')).toMatchObject({ ok: true, warnings: [] });
+    await db.close();
+  });
+
   it('refuses a rep named by email or name where its id belongs (the revenue would go to no rep)', async () => {
     const db = await openDatabase(join(tempDir(), 'crm.db'));
     expect(await importCsv(db, 'reps', 'id,name,email\nr-ada,Ada Byron,ada@acme.example\nr-bob,Bob Stone,bob@acme.example\n', 'reps.csv')).toMatchObject({ ok: true });
