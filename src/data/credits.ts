@@ -2,7 +2,7 @@
 // deal,rep,share,type, and the read the credited-deal facts use. A deal's rows in a file replace
 // all of its stored rows; its revenue shares must total exactly 100% (overlay shares may total
 // anything); deal and rep must exist. Any bad row: nothing is written.
-import { addFixed, cmpFixed, parseFixed, plainFixed, withoutTrailingZeros, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, withoutTrailingZeros, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { readCsvRows } from './csv-rows.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
@@ -18,6 +18,7 @@ export interface CreditShare {
 }
 
 const HUNDRED: Fixed = { units: 100n, scale: 0 };
+const ONE: Fixed = { units: 1n, scale: 0 };
 
 /** "60", "60%", "33.3333", "50.000000000" → the percent as exact text; null when it is not a share. */
 function parseShare(text: string): Fixed | null {
@@ -25,6 +26,13 @@ function parseShare(text: string): Fixed | null {
   // Spreadsheets write fixed decimals: the zeros at the end are not decimals of the share.
   const value = parsed && withoutTrailingZeros(parsed);
   return value && value.scale <= 6 ? value : null;
+}
+
+/** Shares that total 1%: a spreadsheet's 60% cells exported as 0.6, fractions of one. */
+function fractionHint(total: Fixed, first: string): string {
+  if (cmpFixed(total, ONE) !== 0) return '';
+  const percent = plainFixed(mulFixed(parseFixed(first)!, HUNDRED));
+  return `; shares are percents: write ${percent} for ${percent}%, not ${first}`;
 }
 
 /** Which of these ids the table has (in batches, so a large file is a few queries, not one per row). */
@@ -93,7 +101,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     if (cmpFixed(total, HUNDRED) !== 0) {
       problems.push({
         file, line: revenue[0].line, field: 'share',
-        message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${revenue.map((r) => r.line).join(', ')})`,
+        message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${revenue.map((r) => r.line).join(', ')})${fractionHint(total, revenue[0].credit.share)}`,
       });
     }
   }
