@@ -123,3 +123,30 @@ describe('import --source: dates in another format than the mapping reads', () =
     }
   });
 });
+
+describe('import: a workbook or a binary file given as the CSV', () => {
+  it('an Excel workbook (.xlsx, HubSpot\'s default export format) is named as one, not shown as bytes', async () => {
+    const { importCsvFile } = await import('../../src/data/import.js');
+    const { importCrmCsvFile } = await import('../../src/connectors/csv-import.js');
+    const { writeFileSync } = await import('node:fs');
+    const db = await withReps();
+    try {
+      // The start of a real .xlsx: a zip whose first entry is [Content_Types].xml, then compressed bytes.
+      const path = join(tempDir(), 'deals.xlsx');
+      writeFileSync(path, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0x06, 0, 0x08, 0]), Buffer.from('[Content_Types].xml'), Buffer.from([0xad, 0x92, 0xcb, 0x6e, 0xc2, 0x30, 0x10, 0x45, 0xf7, 0x95, 0xfa, 0x0f, 0x91, 0xb7, 0x28, 0x31])]));
+      const expected = ['deals.xlsx:1: this is an Excel workbook (.xlsx), not a CSV file: export the data as CSV (HubSpot: Export, file format CSV; Excel: Save As "CSV UTF-8")'];
+      expect(problemsOf(await importCrmCsvFile(db, hubspot, path, 'deals.xlsx'))).toEqual(expected);
+      const plain = await importCsvFile(db, 'deals', path, 'deals.xlsx');
+      expect(plain.ok ? [] : plain.problems.map(formatProblem)).toEqual(expected);
+      // Other bytes that are not UTF-8 show a short sample of the value, not the whole line.
+      const binary = join(tempDir(), 'blob.csv');
+      writeFileSync(binary, Buffer.concat([Buffer.from('id,name,email\nr1,'), Buffer.alloc(5000, 0xff), Buffer.from(',x@y.example\n')]));
+      const blob = await importCsvFile(db, 'reps', binary, 'blob.csv');
+      expect(blob.ok ? [] : blob.problems.map(formatProblem)).toEqual([
+        `blob.csv:2: column 2 ("${'\ufffd'.repeat(40)}...") is not UTF-8 text: the file seems to be saved in another encoding (Windows-1252, Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel)`,
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
