@@ -80,7 +80,7 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
         problems: result.error.issues.map((issue) => {
           const field = issue.path.length ? String(issue.path[0]) : null;
           const absent = field !== null && raw[field] === undefined;
-          return { file, line, field, message: absent ? 'is required' : issue.message };
+          return { file, line, field, message: absent ? 'is required' : withValue(issue.message, field === null ? undefined : raw[field]) };
         }),
       };
     }
@@ -89,6 +89,11 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
   const more = spec.check?.(record) ?? [];
   if (more.length) return { ok: false, problems: more.map((p) => ({ file, line, ...p })) };
   return { ok: true, record };
+}
+
+/** "expected an email address" → "expected an email address, got "Grace Hopper"": which cell to fix, in a long file. */
+function withValue(message: string, value: string | undefined): string {
+  return value !== undefined && message.startsWith('expected ') && !message.includes(', got ') ? `${message}, got ${JSON.stringify(value)}` : message;
 }
 
 /** A value under a column the header gives no name: data the import would otherwise drop unseen. */

@@ -81,11 +81,22 @@ describe('CSV import', () => {
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
-      'reps.csv:2: start_date: expected a date like 2026-03-31',
+      'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026"',
       'reps.csv:3: start_date: not a calendar date (no such day in that month)',
     ]);
     const dup = await importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
     expect(dup.ok ? [] : dup.problems.map(formatProblem)).toEqual(['reps.csv:3: id: duplicate id "r1" (first on line 2)']);
+    await db.close();
+  });
+
+  it('says which value was wrong where the schema only says what it expected', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const reps = await importCsv(db, 'reps', 'id,name,email,manager,timezone\nr1,Ada,ada@x.example,Grace Hopper,Mars/Base\nr2,Bob,bob at x,,\n', 'reps.csv');
+    expect(reps.ok ? [] : reps.problems.map(formatProblem)).toEqual([
+      'reps.csv:2: manager: expected an email address, got "Grace Hopper"',
+      'reps.csv:2: timezone: expected an IANA time zone like Europe/Berlin, got "Mars/Base"',
+      'reps.csv:3: email: expected an email address, got "bob at x"',
+    ]);
     await db.close();
   });
 
