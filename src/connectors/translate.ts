@@ -2,6 +2,7 @@
 // (API field names) and CSV exports (their column headers). Fields the payload does not carry keep
 // what salesflow already holds, so a property-change event or an outbound message with a few
 // fields updates a deal without blanking the rest. Problems name the CRM's own field, as the user sees it.
+import { withValue } from '../data/import-rows.js';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import type { CrmMapping, Entity, EventType } from './mapping/types.js';
 import { asText, parseAmount, parseDate, stageKey } from './values.js';
@@ -124,7 +125,7 @@ export async function translateRecord(
       field: source,
       message: absent
         ? (sources[field] ? 'is required' : `${entity}.${field} is required and ${mapping.file} maps no ${via === 'csv' ? 'column' : 'field'} to it`)
-        : issue.message,
+        : withValue(issue.message, typeof merged[field] === 'string' ? merged[field] as string : undefined),
     });
   }
   return { ok: false, problems };

@@ -92,7 +92,7 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
 }
 
 /** "expected an email address" → "expected an email address, got "Grace Hopper"": which cell to fix, in a long file. */
-function withValue(message: string, value: string | undefined): string {
+export function withValue(message: string, value: string | undefined): string {
   return value !== undefined && message.startsWith('expected ') && !message.includes(', got ') ? `${message}, got ${JSON.stringify(value)}` : message;
 }
 

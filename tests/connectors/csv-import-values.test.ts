@@ -150,3 +150,17 @@ describe('import: a workbook or a binary file given as the CSV', () => {
     }
   });
 });
+
+describe('import --source: values the schema refuses', () => {
+  it('name the value given, under the CRM\'s own column', async () => {
+    const db = await withReps();
+    try {
+      const contacts = ['"Record ID","First Name","Last Name","Email","Contact owner"', '"501","Ann","Lee","ann at globex","Ada Byron"'];
+      expect(problemsOf(await importCrmCsv(db, hubspot, `${contacts.join('\n')}\n`, 'contacts.csv'))).toEqual([
+        'contacts.csv:2: Email: expected an email address, got "ann at globex"',
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
