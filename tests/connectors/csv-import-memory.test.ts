@@ -61,7 +61,9 @@ describe('import --source memory', () => {
 
     process.stdout.write(`peak RSS: 20,000 deals ${small.peakMb.toFixed(0)} MB, 200,000 deals ${large.peakMb.toFixed(0)} MB\n`);
     expect(large.peakMb).toBeLessThan(350);
-    // Ten times the rows, a few tens of MB more (V8's heap settles): the file and its rows are not held.
-    expect(large.peakMb - small.peakMb).toBeLessThan(120);
+    // Ten times the rows, 70-90 MB more here: the heap's live data stays flat (~18 MB after a GC at
+    // every batch); V8 lets garbage pile up further before collecting when allocation runs faster.
+    // Holding the rows grew it by about 600 MB.
+    expect(large.peakMb - small.peakMb).toBeLessThan(150);
   }, 300_000);
 });
