@@ -168,6 +168,12 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
           report([{ file, line, field: emailColumn, message: `${String(rep.email)} is also the email of the user on line ${firstLine}: a rep has one CRM id (leave one of the two rows out)` }]);
           continue;
         }
+        // The export's start date against the end date salesflow holds (a mapping cannot fill end_date).
+        const { start_date: start, end_date: end } = merged as { start_date?: string | null; end_date?: string | null };
+        if (start && end && end < start) {
+          report([{ file, line, field: sources.start_date?.join(' + ') ?? 'start_date', message: `${start} is after end_date ${end} (stored for rep ${String(merged.id)})` }]);
+          continue;
+        }
         if (total === 0) rows.push({ ...kinds.reps.row(merged as never, now), crm_id: crmId });
       }
       return rows;

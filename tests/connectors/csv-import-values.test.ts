@@ -164,3 +164,20 @@ describe('import --source: values the schema refuses', () => {
     }
   });
 });
+
+describe('import --source: a users export with start dates', () => {
+  it('a start date after the stored end date of the rep it matches is refused', async () => {
+    const { resolveMapping } = await import('../../src/connectors/mapping/load.js');
+    const acme = resolveMapping('salesforce', 'rules/crm/salesforce.yaml', { preset: 'salesforce', rep: { csv: { start_date: 'Start Date' } } });
+    const db = await openDatabase(join(tempDir(), 'salesflow.db'));
+    try {
+      expect(await importCsv(db, 'reps', 'id,name,email,start_date,end_date\nr-ada,Ada Byron,ada@acme.example,2024-01-01,2026-02-15\n', 'reps.csv')).toMatchObject({ ok: true });
+      const users = ['"User ID","First Name","Last Name","Email","Start Date"', '"005A","Ada","Byron","ada@acme.example","2026-03-01"'];
+      expect(problemsOf(await importCrmCsv(db, acme, `${users.join('\n')}\n`, 'users.csv'))).toEqual([
+        'users.csv:2: Start Date: 2026-03-01 is after end_date 2026-02-15 (stored for rep r-ada)',
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
