@@ -245,7 +245,8 @@ async function checkRepsNamed(reads: Db, named: Map<string, number>, column: 're
       .where((eb) => eb.or([eb(sql`lower(email)`, 'in', sql`(${lowered})`), eb('name', 'in', chunk)])).orderBy('id').execute();
     for (const rep of reps) {
       if (!byEmail.has(rep.email.toLowerCase())) byEmail.set(rep.email.toLowerCase(), rep.id);
-      byName.set(rep.name, [...(byName.get(rep.name) ?? []), rep.id]);
+      const sameName = byName.get(rep.name) ?? [];
+      if (!sameName.includes(rep.id)) byName.set(rep.name, [...sameName, rep.id]);
     }
   }
   const problems: ImportProblem[] = [];
