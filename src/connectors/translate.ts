@@ -2,6 +2,7 @@
 // (API field names) and CSV exports (their column headers). Fields the payload does not carry keep
 // what salesflow already holds, so a property-change event or an outbound message with a few
 // fields updates a deal without blanking the rest. Problems name the CRM's own field, as the user sees it.
+import { withValue } from '../data/import-rows.js';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import type { CrmMapping, Entity, EventType } from './mapping/types.js';
 import { asText, parseAmount, parseDate, stageKey } from './values.js';
@@ -12,8 +13,11 @@ export interface FieldProblem {
   message: string;
 }
 
-/** Owner ids → rep ids (reps.crm_id, else a rep's email or name, as exports print owners by name). */
-export type OwnerLookup = (owner: string) => Promise<string | null>;
+/**
+ * Owner ids → rep ids (reps.crm_id, else a rep's email or name, as exports print owners by name):
+ * the rep id, null for none, or the ids of the reps that share the name given.
+ */
+export type OwnerLookup = (owner: string) => Promise<string | null | { sameName: string[] }>;
 
 /** A value of the record by its source name; undefined when the record does not carry that field. */
 export type FieldReader = (source: string) => unknown;
@@ -78,13 +82,16 @@ export async function translateRecord(
       }
       case 'deal.closed_at': case 'rep.start_date': {
         const date = parseDate(text, mapping.timezone, mapping.dateFormat);
-        if (!date.ok) fail(date.message); else values[field] = date.value;
+        if (!date.ok) fail(date.message + dateFormatHint(mapping, text)); else values[field] = date.value;
         break;
       }
       case 'deal.rep': case 'lead.owner': {
         const rep = await owners(text);
-        if (rep !== null) values[field] = rep;
-        else if (mapping.unknownOwner === 'keep') values[field] = text;
+        if (typeof rep === 'string') values[field] = rep;
+        else if (rep !== null) {
+          const shown = rep.sameName.length > 5 ? `${rep.sameName.slice(0, 5).join(', ')}, ...` : rep.sameName.join(', ');
+          fail(`owner "${text}" is the name of ${rep.sameName.length > 5 ? 'more than 5' : rep.sameName.length} reps (${shown}): give each its CRM owner id (salesflow import --source ${mapping.name} --kind reps FILE.csv) or use their emails in the export`);
+        } else if (mapping.unknownOwner === 'keep') values[field] = text;
         else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${mapping.file}`);
         break;
       }
@@ -93,11 +100,17 @@ export async function translateRecord(
       default: values[field] = text;
     }
   }
+  // A currency written in the amount ("EUR 3,000", "€3,000") is the deal's: it must agree with the
+  // record's currency field, and it replaces a stored currency (a repriced deal), never the reverse.
+  if (amountCurrency && typeof values.currency === 'string' && values.currency !== amountCurrency) {
+    problems.push({ field: sources.amount.join(' + '), message: `the amount is in ${amountCurrency} but ${sources.currency.join(' + ')} says ${values.currency}` });
+  }
   if (problems.length) return { ok: false, problems };
 
   const merged: EntityRow = { ...(stored ?? {}), ...values };
   if (entity === 'deal') {
-    merged.currency ??= amountCurrency ?? mapping.deal.currency;
+    if (amountCurrency) merged.currency = amountCurrency;
+    merged.currency ??= mapping.deal.currency;
     merged.stage ??= 'open';
   }
   const schema = entity === 'deal' ? DealRecord : entity === 'lead' ? LeadRecord : RepRecord.extend({ crm_id: RepRecord.shape.id });
@@ -112,10 +125,20 @@ export async function translateRecord(
       field: source,
       message: absent
         ? (sources[field] ? 'is required' : `${entity}.${field} is required and ${mapping.file} maps no ${via === 'csv' ? 'column' : 'field'} to it`)
-        : issue.message,
+        : withValue(issue.message, typeof merged[field] === 'string' ? merged[field] as string : undefined),
     });
   }
   return { ok: false, problems };
+}
+
+/**
+ * A date written with slashes or dots (15/03/2026, 3.15.2026) under a mapping that reads ISO dates:
+ * the export's locale writes them so, and one setting reads them; say which and in which file.
+ */
+function dateFormatHint(mapping: CrmMapping, text: string): string {
+  if (mapping.dateFormat !== 'YYYY-MM-DD' || !/^\d{1,2}[/.]\d{1,2}[/.]\d{4}\b/.test(text)) return '';
+  const where = mapping.preset && mapping.file.startsWith('(') ? `rules/crm/${mapping.name}.yaml, with preset: ${mapping.preset}` : mapping.file;
+  return ` (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in ${where})`;
 }
 
 /**

@@ -21,8 +21,14 @@ export function asText(value: unknown): string | null {
 }
 
 /**
- * "1500.5", "1,500.50", "USD 1,500.50", "$1500" → "1500.5" / "1500.50" and the code when one is
- * written. A JSON number is read through its shortest text, which is exact for amounts of up to 15
+ * Currency symbols that name one currency. `$` (USD, CAD, AUD, MXN, ...) and `¥` (JPY, CNY) do
+ * not: an amount written with them takes its currency from elsewhere.
+ */
+const symbolCodes: Record<string, string> = { '€': 'EUR', '£': 'GBP' };
+
+/**
+ * "1500.5", "1,500.50", "USD 1,500.50", "€1,500", "$1500" → "1500.5" / "1500.50" and the code when
+ * one is written (as a code or as € or £). A JSON number is read through its shortest text, which is exact for amounts of up to 15
  * significant digits; longer literals arrive as strings of their digits (src/data/exact-json.ts),
  * and a number that still has more (computed, not sent) is refused rather than silently rounded.
  */
@@ -32,14 +38,16 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   }
   const text = asText(raw);
   if (text === null) return bad('is empty');
-  const match = /^(?:([A-Z]{3})\s*)?[$€£¥]?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
+  const match = /^(?:([A-Z]{3})\s*)?([$€£¥])?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
   if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}`);
-  let digits = match[2];
+  const named = [match[1], symbolCodes[match[2]], match[4]].filter((c): c is string => c !== undefined);
+  if (named.some((c) => c !== named[0])) return bad(`${JSON.stringify(text)} names two currencies, ${named[0]} and ${named.find((c) => c !== named[0])}`);
+  let digits = match[3];
   if (digits.includes(',')) {
     if (!/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(digits)) return bad(`expected an amount like 1,500.50, got ${JSON.stringify(text)}`);
     digits = digits.replace(/,/g, '');
   }
-  return ok({ amount: digits, currency: match[1] ?? match[3] ?? null });
+  return ok({ amount: digits, currency: named[0] ?? null });
 }
 
 

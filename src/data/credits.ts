@@ -2,7 +2,7 @@
 // deal,rep,share,type, and the read the credited-deal facts use. A deal's rows in a file replace
 // all of its stored rows; its revenue shares must total exactly 100% (overlay shares may total
 // anything); deal and rep must exist. Any bad row: nothing is written.
-import { addFixed, cmpFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
+import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, withoutTrailingZeros, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { readCsvRows } from './csv-rows.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
@@ -18,11 +18,21 @@ export interface CreditShare {
 }
 
 const HUNDRED: Fixed = { units: 100n, scale: 0 };
+const ONE: Fixed = { units: 1n, scale: 0 };
 
-/** "60", "60%", "33.3333" → the percent as exact text; null when it is not a share. */
+/** "60", "60%", "33.3333", "50.000000000" → the percent as exact text; null when it is not a share. */
 function parseShare(text: string): Fixed | null {
-  const value = parseFixed(text.endsWith('%') ? text.slice(0, -1).trim() : text);
+  const parsed = parseFixed(text.endsWith('%') ? text.slice(0, -1).trim() : text);
+  // Spreadsheets write fixed decimals: the zeros at the end are not decimals of the share.
+  const value = parsed && withoutTrailingZeros(parsed);
   return value && value.scale <= 6 ? value : null;
+}
+
+/** Shares that total 1%: a spreadsheet's 60% cells exported as 0.6, fractions of one. */
+function fractionHint(total: Fixed, first: string): string {
+  if (cmpFixed(total, ONE) !== 0) return '';
+  const percent = plainFixed(mulFixed(parseFixed(first)!, HUNDRED));
+  return `; shares are percents: write ${percent} for ${percent}%, not ${first}`;
 }
 
 /** Which of these ids the table has (in batches, so a large file is a few queries, not one per row). */
@@ -91,7 +101,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     if (cmpFixed(total, HUNDRED) !== 0) {
       problems.push({
         file, line: revenue[0].line, field: 'share',
-        message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${revenue.map((r) => r.line).join(', ')})`,
+        message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${revenue.map((r) => r.line).join(', ')})${fractionHint(total, revenue[0].credit.share)}`,
       });
     }
   }
@@ -99,6 +109,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
 
   const now = new Date().toISOString();
   let inserted = 0;
+  let updated = 0;
   // One transaction: a deal's old rows go and its new ones come together, or not at all.
   await importTransaction(db, async (tx) => {
     const dealIds = [...byDeal.keys()].sort();
@@ -111,16 +122,23 @@ export async function importCredits(db: Db, text: string, file: string): Promise
         await tx.kysely.selectFrom('deals').select('id').where('id', 'in', dealIds.slice(i, i + 500)).orderBy('id').forUpdate().execute();
       }
     }
+    // A share the deal had before (same rep and type) is an update, so a re-import says it changed nothing new.
+    const before = new Set<string>();
     for (let i = 0; i < dealIds.length; i += 500) {
-      await tx.kysely.deleteFrom('credits').where('deal', 'in', dealIds.slice(i, i + 500)).execute();
+      const chunk = dealIds.slice(i, i + 500);
+      for (const r of await tx.kysely.selectFrom('credits').select(['deal', 'rep', 'type']).where('deal', 'in', chunk).execute()) {
+        before.add(`${r.deal}\u001f${r.rep}\u001f${r.type}`);
+      }
+      await tx.kysely.deleteFrom('credits').where('deal', 'in', chunk).execute();
     }
     const rows = [...byDeal].flatMap(([deal, list]) => list.map(({ credit }) => ({ deal, rep: credit.rep, share: credit.share, type: credit.type, updated_at: now })));
     for (let i = 0; i < rows.length; i += 500) {
       await tx.kysely.insertInto('credits').values(rows.slice(i, i + 500)).execute();
     }
-    inserted = rows.length;
+    updated = rows.filter((r) => before.has(`${r.deal}\u001f${r.rep}\u001f${r.type}`)).length;
+    inserted = rows.length - updated;
   });
-  return { ok: true, inserted, updated: 0, warnings: [] };
+  return { ok: true, inserted, updated, warnings: [] };
 }
 
 /** The shares of deals closed in [start, end] (and of undated deals), by deal id. */

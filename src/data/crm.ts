@@ -8,13 +8,20 @@ import { transaction, type Db } from './db.js';
  * has it (CSV exports print owners by name, webhooks by id).
  */
 export async function repIdForOwner(db: Db, owner: string): Promise<string | null> {
+  const match = await ownerMatch(db, owner);
+  return typeof match === 'string' ? match : null;
+}
+
+/** As repIdForOwner, but a name several reps share gives their ids (a few), so the message can say so. */
+export async function ownerMatch(db: Db, owner: string): Promise<string | null | { sameName: string[] }> {
   const byCrmId = await db.kysely.selectFrom('reps').select('id').where('crm_id', '=', owner).executeTakeFirst();
   if (byCrmId) return byCrmId.id;
   const byEmail = await db.kysely.selectFrom('reps').select('id')
     .where(sql`lower(email)`, '=', sql`lower(${owner})`).orderBy('id').limit(1).executeTakeFirst();
   if (byEmail) return byEmail.id;
-  const byName = await db.kysely.selectFrom('reps').select('id').where('name', '=', owner).limit(2).execute();
-  return byName.length === 1 ? byName[0].id : null;
+  const byName = await db.kysely.selectFrom('reps').select('id').where('name', '=', owner).orderBy('id').limit(6).execute();
+  if (byName.length === 0) return null;
+  return byName.length === 1 ? byName[0].id : { sameName: byName.map((r) => r.id) };
 }
 
 /** Gives `crmId` to one rep; a rep that had it before (a reassigned CRM user) loses it. */

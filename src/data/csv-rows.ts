@@ -3,6 +3,7 @@
 // row becomes a record of trimmed non-empty values with its line. Problems carry FILE:LINE.
 import { otherSeparatorProblem, parseCsv, unknownColumnMessage } from './csv.js';
 import type { ImportProblem } from './import.js';
+import { unnamedColumnProblem } from './import-rows.js';
 
 export interface CsvRow { line: number; values: Record<string, string> }
 
@@ -18,6 +19,8 @@ export function readCsvRows(text: string, file: string, kind: string, columns: r
   if (separator) return { ok: false, problems: [{ file, line: header.line, field: null, message: separator }] };
   const problems: ImportProblem[] = [];
   names.forEach((name, i) => {
+    // A column without a name: the empty ones a spreadsheet pads lines with (a value in one is refused below).
+    if (name === '') return;
     if (!columns.includes(name)) {
       problems.push({ file, line: header.line, field: null, message: unknownColumnMessage(name, kind, columns) });
     } else if (names.indexOf(name) !== i) {
@@ -35,9 +38,14 @@ export function readCsvRows(text: string, file: string, kind: string, columns: r
       continue;
     }
     const values: Record<string, string> = {};
+    const unnamed = names.findIndex((name, i) => name === '' && record.fields[i].trim() !== '');
+    if (unnamed >= 0) {
+      problems.push(unnamedColumnProblem(unnamed, record.fields[unnamed].trim(), record.line, file));
+      continue;
+    }
     names.forEach((name, i) => {
       const value = record.fields[i].trim();
-      if (value !== '') values[name] = value;
+      if (value !== '' && name !== '') values[name] = value;
     });
     let complete = true;
     for (const column of required) {

@@ -51,7 +51,9 @@ function breaksIn(fields: string[]): number {
  * was already damaged by an earlier conversion; refusing it is right too.)
  */
 function notUtf8(line: number, column: number, value: string): CsvSyntaxError {
-  return new CsvSyntaxError(line, `column ${column + 1} (${JSON.stringify(value)}) is not UTF-8 text: the file seems to be saved in another encoding (Windows-1252, Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel)`);
+  // Binary junk can fill a whole line; a sample is enough to recognise it.
+  const sample = value.length > 40 ? `${JSON.stringify(value.slice(0, 40)).slice(0, -1)}..."` : JSON.stringify(value);
+  return new CsvSyntaxError(line, `column ${column + 1} (${sample}) is not UTF-8 text: the file seems to be saved in another encoding (Windows-1252, Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel)`);
 }
 
 /** Turns csv-parse's records into records with their starting lines, skipping blank lines. */
@@ -61,6 +63,10 @@ class LineCounter {
 
   place(fields: string[]): CsvRecord | null {
     const line = this.next;
+    // A zip's signature: an .xlsx workbook (HubSpot's export dialog offers XLSX first).
+    if (line === 1 && fields[0].startsWith('PK\u0003\u0004')) {
+      throw new CsvSyntaxError(1, 'this is an Excel workbook (.xlsx), not a CSV file: export the data as CSV (HubSpot: Export, file format CSV; Excel: Save As "CSV UTF-8")');
+    }
     if (fields.length === 1 && fields[0] === '') { this.next++; return null; }
     // A row of only separators (",,,,") is how spreadsheets export an empty row: blank too.
     if (fields.every((f) => f.trim() === '')) { this.next += 1 + breaksIn(fields); return null; }

@@ -43,6 +43,8 @@ export function checkHeader(kind: string, spec: KindSpec, names: readonly string
   const problems: ImportProblem[] = [];
   const seen = new Set<string>();
   for (const name of names) {
+    // A column without a name: the empty ones a spreadsheet pads lines with (validateRow refuses a value in one).
+    if (name === '') continue;
     if (!spec.columns.includes(name)) {
       problems.push({ file, line, field: null, message: unknownColumnMessage(name, kind, spec.columns) });
     } else if (seen.has(name)) {
@@ -65,7 +67,9 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
   const raw: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) {
     const value = fields[i].trim();
-    if (value !== '') raw[names[i]] = value;
+    if (value === '') continue;
+    if (names[i] === '') return { ok: false, problems: [unnamedColumnProblem(i, value, line, file)] };
+    raw[names[i]] = value;
   }
   let record = spec.fast?.(raw) ?? null;
   if (!record) {
@@ -76,7 +80,7 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
         problems: result.error.issues.map((issue) => {
           const field = issue.path.length ? String(issue.path[0]) : null;
           const absent = field !== null && raw[field] === undefined;
-          return { file, line, field, message: absent ? 'is required' : issue.message };
+          return { file, line, field, message: absent ? 'is required' : withValue(issue.message, field === null ? undefined : raw[field]) };
         }),
       };
     }
@@ -85,6 +89,16 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
   const more = spec.check?.(record) ?? [];
   if (more.length) return { ok: false, problems: more.map((p) => ({ file, line, ...p })) };
   return { ok: true, record };
+}
+
+/** "expected an email address" → "expected an email address, got "Grace Hopper"": which cell to fix, in a long file. */
+export function withValue(message: string, value: string | undefined): string {
+  return value !== undefined && message.startsWith('expected ') && !message.includes(', got ') ? `${message}, got ${JSON.stringify(value)}` : message;
+}
+
+/** A value under a column the header gives no name: data the import would otherwise drop unseen. */
+export function unnamedColumnProblem(index: number, value: string, line: number, file: string): ImportProblem {
+  return { file, line, field: null, message: `column ${index + 1} has no name in the header but holds ${JSON.stringify(value)}` };
 }
 
 /**

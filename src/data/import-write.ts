@@ -34,12 +34,22 @@ function upsertTail(columns: readonly string[]): string {
 }
 
 /**
+ * What an import body gets: the writer, and a Db to read the data source with while it writes (the
+ * CRM import reads stored deals and reps to merge each row over). SQLite: the import's own
+ * transaction, since its one connection is held to the end (a query on the outer Db would wait
+ * forever). PostgreSQL: the pool, outside the transaction (the import's connection is busy with
+ * COPY), so it sees committed rows only; rows of this import are not read back (ids are unique in
+ * a file).
+ */
+export type ImportBody = (writer: RowWriter, reads: Db) => Promise<void>;
+
+/**
  * Run `body` with a writer into `table`, all in one transaction, and count what it wrote. When
  * `body` throws, nothing is written and the error propagates. The Db must not be in a transaction.
  */
-export async function writeImport(db: Db, table: string, body: (writer: RowWriter) => Promise<void>, options: WriteOptions = {}): Promise<WriteCounts> {
+export async function writeImport(db: Db, table: string, body: ImportBody, options: WriteOptions = {}): Promise<WriteCounts> {
   if (db.inTransaction) throw new Error('writeImport: an import runs its own transaction; pass a Db outside one');
-  return db.sqlite ? writeSqlite(db, table, body, options) : writePostgres(db, table, body);
+  return db.sqlite ? writeSqlite(db, table, body, options) : writePostgres(db, table, body, options);
 }
 
 export interface WriteOptions {
@@ -51,35 +61,49 @@ export interface WriteOptions {
   checkedBySchema?: boolean;
   /** SQLite: called once when another process holds the write lock and this import waits for it. */
   onWaiting?: () => void;
+  /**
+   * A column with a unique index whose imported values move to the imported rows (reps.crm_id: a
+   * CRM user id reassigned to another person). A stored row holding one of them loses it (null)
+   * before the rows are written, in the same transaction; rows with a null value take nothing.
+   */
+  takesOver?: string;
 }
 
 
-async function writeSqlite(db: Db, table: string, body: (writer: RowWriter) => Promise<void>, options: WriteOptions): Promise<WriteCounts> {
+async function writeSqlite(db: Db, table: string, body: ImportBody, options: WriteOptions): Promise<WriteCounts> {
   const handle = db.sqlite!;
   const countRows = () => Number(handle.prepare(`SELECT count(*) FROM ${quoteIdent(table)}`).pluck().get());
   // The Kysely transaction holds the connection (other queries of this process wait) and runs
   // BEGIN IMMEDIATE; inside, the handle is used directly: no query building per batch.
-  return importTransaction(db, async () => {
+  return importTransaction(db, async (tx) => {
     // Connection-wide, so set only while this transaction holds the connection.
     if (options.checkedBySchema) handle.pragma('ignore_check_constraints = ON');
     try {
-      return await writeRows();
+      return await writeRows(tx);
     } finally {
       if (options.checkedBySchema) handle.pragma('ignore_check_constraints = OFF');
     }
   }, options.onWaiting);
 
-  async function writeRows(): Promise<WriteCounts> {
+  async function writeRows(tx: Db): Promise<WriteCounts> {
     const before = countRows();
     let written = 0;
     let insert: ReturnType<typeof handle.prepare> | null = null;
     let columns: string[] = [];
+    const takesOver = options.takesOver;
     await body({
       async write(rows, given) {
         if (rows.length === 0) return;
         if (!insert) {
           columns = [...(given ?? Object.keys(rows[0]))];
           insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(columns)}`);
+        }
+        if (takesOver) {
+          const values = rows.map((row) => row[takesOver]).filter((v) => v !== null && v !== undefined);
+          for (let i = 0; i < values.length; i += 500) {
+            const chunk = values.slice(i, i + 500);
+            handle.prepare(`UPDATE ${quoteIdent(table)} SET ${quoteIdent(takesOver)} = NULL WHERE ${quoteIdent(takesOver)} IN (${chunk.map(() => '?').join(', ')})`).run(chunk);
+          }
         }
         const params: unknown[] = new Array(columns.length);
         for (const row of rows) {
@@ -88,7 +112,7 @@ async function writeSqlite(db: Db, table: string, body: (writer: RowWriter) => P
         }
         written += rows.length;
       },
-    });
+    }, tx);
     const inserted = countRows() - before;
     return { inserted, updated: written - inserted };
   }
@@ -106,7 +130,7 @@ function copyText(value: unknown): string {
 /** Rows written by one import past which PostgreSQL's planner statistics are refreshed at once. */
 const ANALYZE_AFTER_ROWS = 10_000;
 
-async function writePostgres(db: Db, table: string, body: (writer: RowWriter) => Promise<void>): Promise<WriteCounts> {
+async function writePostgres(db: Db, table: string, body: ImportBody, options: WriteOptions): Promise<WriteCounts> {
   if (!db.pool) throw new Error('writeImport: no PostgreSQL pool');
   const client: pg.PoolClient = await db.pool.connect();
   const stage = 'salesflow_import';
@@ -135,7 +159,7 @@ async function writePostgres(db: Db, table: string, body: (writer: RowWriter) =>
         }
         if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), once(copy, 'error')]);
       },
-    });
+    }, db);
     let inserted = 0;
     let total = 0;
     if (copy) {
@@ -145,6 +169,10 @@ async function writePostgres(db: Db, table: string, body: (writer: RowWriter) =>
       const cols = columns!.map(quoteIdent).join(', ');
       // The rows were copied alongside other imports; merging them waits for its turn (see IMPORT_LOCK_KEY).
       await client.query(IMPORT_LOCK_SQL);
+      if (options.takesOver) {
+        const column = quoteIdent(options.takesOver);
+        await client.query(`UPDATE ${quoteIdent(table)} SET ${column} = NULL WHERE ${column} IN (SELECT ${column} FROM ${stage} WHERE ${column} IS NOT NULL)`);
+      }
       const result = await client.query(
         `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(columns!)} RETURNING (xmax = 0) AS inserted)
          SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up`,

@@ -12,7 +12,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import { CsvSyntaxError, csvRecords } from './csv.js';
-import { columnsOf, type Db } from './db.js';
+import { columnsOf, sql, type Db } from './db.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
 import { checkHeader, employmentCheck, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
@@ -107,13 +107,17 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
     for (const p of list) if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
   const idLines = new IdIndex();
-  // Deals (rep) and leads (owner) may name reps not imported yet: collected to warn, not to fail.
-  const repsNamed = new Set<string>();
+  // Deals (rep) and leads (owner) may name reps not imported yet (a warning), but not a rep by its
+  // email or name (an error): each value with the first line naming it.
+  const repsNamed = new Map<string, number>();
+  let unknownReps: string[] = [];
+  // Won deals with an empty closed_at count in no period: paid by nothing, so the import says so.
+  const undated = { count: 0, shown: [] as string[] };
   const started = Date.now();
   let lastProgress = started;
   let rowsRead = 0;
 
-  const read = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>) => {
+  const read = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>, reads: Db) => {
     const now = new Date().toISOString();
     let names: string[] | null = null;
     // The file's columns and the stored ones derived from them (updated_at, amount_micros): a file
@@ -131,6 +135,9 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           i = 1;
         }
         const rows: Record<string, unknown>[] = [];
+        // Reps of a file with one of start_date and end_date: checked against the stored other one.
+        const oneDate = kind === 'reps' && names.includes('start_date') !== names.includes('end_date');
+        const dated: { line: number; record: Record<string, unknown> }[] = [];
         for (; i < batch.length; i++) {
           const { line, fields } = batch[i];
           const checked = validateRow(spec, names, fields, line, file);
@@ -141,14 +148,19 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
             report([{ file, line, field: 'id', message: `duplicate id "${id}" (first on line ${first})` }]);
             continue;
           }
+          if (oneDate) dated.push({ line, record: checked.record });
+          const repNamed = kind === 'deals' ? checked.record.rep : kind === 'leads' ? checked.record.owner : null;
+          if (repNamed && !repsNamed.has(String(repNamed))) repsNamed.set(String(repNamed), line);
+          if (kind === 'deals' && checked.record.stage === 'won' && checked.record.closed_at === null && names.includes('closed_at')) {
+            if (++undated.count <= 10) undated.shown.push(id);
+          }
           if (total === 0) {
-            if (kind === 'deals') repsNamed.add(String(checked.record.rep));
-            if (kind === 'leads' && checked.record.owner) repsNamed.add(String(checked.record.owner));
             const row = spec.row(checked.record as never, now);
             written ??= Object.keys(row).filter((column) => !spec.columns.includes(column) || names!.includes(column));
             rows.push(row);
           }
         }
+        if (dated.length) report(await storedEmploymentProblems(reads, dated, names.includes('start_date') ? 'start_date' : 'end_date', file));
         rowsRead += batch.length;
         // Once the file is known bad nothing more is written; the rest is only checked.
         if (total === 0 && written) await write(rows, written);
@@ -163,12 +175,20 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
       report([{ file, line: err.line, field: null, message: err.message }]);
     }
     if (!names && total === 0) report([{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} fields` }]);
+    if (repsNamed.size) {
+      const checked = await checkRepsNamed(reads, repsNamed, kind === 'deals' ? 'rep' : 'owner', file);
+      report(checked.problems);
+      unknownReps = checked.unknown;
+    }
     if (total > 0) throw new Rejected();
   };
 
   try {
-    const counts = await writeImport(db, kind, (writer) => read((rows, columns) => writer.write(rows, columns)), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
-    const warnings = kind === 'deals' || kind === 'leads' ? await unknownRepWarnings(db, repsNamed, kind) : [];
+    const counts = await writeImport(db, kind, (writer, reads) => read((rows, columns) => writer.write(rows, columns), reads), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
+    const warnings = kind === 'deals' || kind === 'leads' ? unknownRepWarnings(unknownReps, kind) : [];
+    if (undated.count) {
+      warnings.push(`${undated.count} won deal${undated.count > 1 ? 's have' : ' has'} no closed_at, so ${undated.count > 1 ? 'they count' : 'it counts'} in no period (no revenue, no commission): ${undated.shown.join(', ')}${undated.count > 10 ? ', ...' : ''}`);
+    }
     return { ok: true, ...counts, warnings };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;
@@ -177,17 +197,76 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
 }
 
 /**
+ * A reps file with only `given` of the two employment dates keeps the stored other one, so the
+ * pair is checked as employmentCheck checks a row with both: an end before the start is a typo
+ * that proration would silently turn into 0 days employed.
+ */
+async function storedEmploymentProblems(reads: Db, dated: { line: number; record: Record<string, unknown> }[], given: 'start_date' | 'end_date', file: string): Promise<ImportProblem[]> {
+  const withDate = dated.filter(({ record }) => record[given]);
+  const stored = new Map<string, { start_date: string | null; end_date: string | null }>();
+  for (let i = 0; i < withDate.length; i += 500) {
+    const ids = withDate.slice(i, i + 500).map(({ record }) => String(record.id));
+    for (const rep of await reads.kysely.selectFrom('reps').select(['id', 'start_date', 'end_date']).where('id', 'in', ids).execute()) stored.set(rep.id, rep);
+  }
+  const problems: ImportProblem[] = [];
+  for (const { line, record } of withDate) {
+    const rep = stored.get(String(record.id));
+    const date = String(record[given]);
+    if (given === 'end_date' && rep?.start_date && date < rep.start_date) {
+      problems.push({ file, line, field: 'end_date', message: `${date} is before start_date ${rep.start_date} (stored; the file has no start_date column)` });
+    } else if (given === 'start_date' && rep?.end_date && date > rep.end_date) {
+      problems.push({ file, line, field: 'start_date', message: `${date} is after end_date ${rep.end_date} (stored; the file has no end_date column)` });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The rep ids a deals or leads file names that no rep has, and a problem for each that is a rep's
+ * email or name instead: a deal credited to "ada@acme.example" counts for no rep. An id that is
+ * a rep's is fine, whatever it looks like (some teams use emails as rep ids).
+ */
+async function checkRepsNamed(reads: Db, named: Map<string, number>, column: 'rep' | 'owner', file: string): Promise<{ unknown: string[]; problems: ImportProblem[] }> {
+  const values = [...named.keys()];
+  const known = new Set<string>();
+  for (let i = 0; i < values.length; i += 500) {
+    const found = await reads.kysely.selectFrom('reps').select('id').where('id', 'in', values.slice(i, i + 500)).execute();
+    for (const { id } of found) known.add(id);
+  }
+  const unknown = values.filter((v) => !known.has(v));
+  const byEmail = new Map<string, string>();
+  const byName = new Map<string, string[]>();
+  // No reps at all (deals before reps, the 1M-deal bench): no email or name to match.
+  const anyRep = known.size > 0 || (await reads.kysely.selectFrom('reps').select('id').limit(1).executeTakeFirst()) !== undefined;
+  for (let i = 0; anyRep && i < unknown.length; i += 500) {
+    const chunk = unknown.slice(i, i + 500);
+    const lowered = sql.join(chunk.map((v) => sql`lower(${v})`));
+    const reps = await reads.kysely.selectFrom('reps').select(['id', 'email', 'name'])
+      .where((eb) => eb.or([eb(sql`lower(email)`, 'in', sql`(${lowered})`), eb('name', 'in', chunk)])).orderBy('id').execute();
+    for (const rep of reps) {
+      if (!byEmail.has(rep.email.toLowerCase())) byEmail.set(rep.email.toLowerCase(), rep.id);
+      const sameName = byName.get(rep.name) ?? [];
+      if (!sameName.includes(rep.id)) byName.set(rep.name, [...sameName, rep.id]);
+    }
+  }
+  const problems: ImportProblem[] = [];
+  for (const value of unknown) {
+    const email = byEmail.get(value.toLowerCase());
+    const sameName = byName.get(value);
+    const what = email ? `the email of rep ${email}` : sameName ? `the name of rep${sameName.length > 1 ? 's' : ''} ${sameName.join(', ')}` : null;
+    if (!what) continue;
+    const write = email ?? sameName!.join(' or ');
+    problems.push({ file, line: named.get(value)!, field: column, message: `${JSON.stringify(value)} is ${what}; the ${column} column takes rep ids (write ${write})` });
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { unknown: unknown.filter((v) => !byEmail.has(v.toLowerCase()) && !byName.has(v)), problems };
+}
+
+/**
  * Deals and leads may arrive before their reps; say so instead of failing (a lead's owner that is
  * no rep gets no "to lead.owner" email until the rep is imported).
  */
-async function unknownRepWarnings(db: Db, named: Set<string>, kind: 'deals' | 'leads'): Promise<string[]> {
-  const reps = [...named];
-  const known = new Set<string>();
-  for (let i = 0; i < reps.length; i += 500) {
-    const found = await db.kysely.selectFrom('reps').select('id').where('id', 'in', reps.slice(i, i + 500)).execute();
-    for (const { id } of found) known.add(id);
-  }
-  const missing = reps.filter((rep) => !known.has(rep));
+function unknownRepWarnings(missing: string[], kind: 'deals' | 'leads'): string[] {
   if (missing.length === 0) return [];
   const shown = missing.slice(0, 10).join(', ');
   const what = kind === 'deals' ? 'deals name' : 'leads are owned by';

@@ -2,7 +2,7 @@
 // currency,to,rate,from (1 `currency` = `rate` `to`, effective from `from` until the pair's next
 // row), and the lookup conversion uses: the rate effective on a deal's `closed_at`, for its
 // currency to the rule's, with no inverse and no chains. A file with any bad row writes nothing.
-import { parseFixed, plainFixed } from '../money/fixed.js';
+import { parseFixed, plainFixed, withoutTrailingZeros } from '../money/fixed.js';
 import { parseDay } from '../payouts/period.js';
 import { readCsvRows } from './csv-rows.js';
 import { importTransaction, type Db } from './db.js';
@@ -28,7 +28,9 @@ export async function importRates(db: Db, text: string, file: string): Promise<I
       }
     }
     if (!bad && currency === to) { problems.push({ file, line, field: 'to', message: `a rate converts between two currencies; both are ${currency}` }); bad = true; }
-    const rate = parseFixed(values.rate);
+    // Finance systems export fixed decimals (1.0834500000): trailing zeros are not decimals of the rate.
+    const parsed = parseFixed(values.rate);
+    const rate = parsed && withoutTrailingZeros(parsed);
     if (!rate || rate.units <= 0n || rate.scale > 8) {
       problems.push({ file, line, field: 'rate', message: `expected a rate more than 0 with at most 8 decimals, like 1.08345, got "${values.rate}"` });
       bad = true;

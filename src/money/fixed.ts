@@ -108,12 +108,18 @@ export function fixedText(a: Fixed, places: number): string {
 
 /** Plain decimal text without trailing zeros or exponent ("12.5", "0.000001"), like `Decimal.toFixed()`. */
 export function plainFixed(a: Fixed): string {
+  const { units, scale } = withoutTrailingZeros(a);
+  return pointed(units, scale);
+}
+
+/** The same value at its smallest scale: 1.0834500000 has 5 decimals, not 10. */
+export function withoutTrailingZeros(a: Fixed): Fixed {
   let { units, scale } = a;
   while (scale > 0 && units % 10n === 0n) {
     units /= 10n;
     scale--;
   }
-  return pointed(units, scale);
+  return { units, scale };
 }
 
 /** (num ÷ den) rounded half-up to `places` decimals, exactly (den ≠ 0). */

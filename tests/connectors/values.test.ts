@@ -9,6 +9,13 @@ describe('parseAmount', () => {
     expect(parseAmount('1,234,567.89')).toEqual({ ok: true, value: { amount: '1234567.89', currency: null } });
     expect(parseAmount('USD 48,000.00')).toEqual({ ok: true, value: { amount: '48000.00', currency: 'USD' } });
     expect(parseAmount('99.95 EUR')).toEqual({ ok: true, value: { amount: '99.95', currency: 'EUR' } });
+    expect(parseAmount('€1,500.00')).toEqual({ ok: true, value: { amount: '1500.00', currency: 'EUR' } });
+    expect(parseAmount('£ 20')).toEqual({ ok: true, value: { amount: '20', currency: 'GBP' } });
+    expect(parseAmount('EUR €20')).toEqual({ ok: true, value: { amount: '20', currency: 'EUR' } });
+    // $ is the dollar of many countries, ¥ the yen and the yuan: they name no currency.
+    expect(parseAmount('$1,500')).toEqual({ ok: true, value: { amount: '1500', currency: null } });
+    expect(parseAmount('CAD $15')).toEqual({ ok: true, value: { amount: '15', currency: 'CAD' } });
+    expect(parseAmount('USD 5 EUR')).toEqual({ ok: false, message: '"USD 5 EUR" names two currencies, USD and EUR' });
     expect(parseAmount(125000.5)).toEqual({ ok: true, value: { amount: '125000.5', currency: null } });
   });
 

@@ -47,11 +47,25 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
         .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
+      // The same file again changes nothing and says so: every share was there already.
+      expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
+        .toEqual({ ok: true, inserted: 0, updated: 3, warnings: [] });
+      expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
       // D1 again: its three rows become these two; D2 gets its first.
       expect((await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).ok).toBe(true);
       expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
       expect((await creditsOfDeals(db, { start: '2026-01-01', end: '2026-03-31' })).get('D1')).toEqual([
         { rep: 'r1', share: '33.3333', type: 'revenue' }, { rep: 'r2', share: '66.6667', type: 'revenue' },
+      ]);
+    });
+
+    it('reads shares a spreadsheet wrote with fixed decimals: trailing zeros are not decimals', async () => {
+      const db = await crm(t);
+      expect(await importCsv(db, 'credits', 'deal,rep,share\nD1,r1,50.0000000%\nD1,r2,50.00000000\n', 'c.csv')).toMatchObject({ ok: true, inserted: 2 });
+      expect(await creditRows(db)).toEqual([['D1', 'r1', '50', 'revenue'], ['D1', 'r2', '50', 'revenue']]);
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,33.33333330\nD1,r2,66.6666667\n')).toEqual([
+        'credits.csv:2: share: expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "33.33333330"',
+        'credits.csv:3: share: expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "66.6666667"',
       ]);
     });
 
@@ -84,6 +98,10 @@ forEachDialect('credits, rates and credited facts', (t) => {
       // not also a misleading "total 70%".
       const split = ['deal,rep,share', 'D1,r1,70', 'D1,r9,30'].join('\n');
       expect(await problems(db, 'credits', split)).toEqual(['credits.csv:3: rep: unknown rep "r9" (import reps first)']);
+      // Shares written as fractions (a spreadsheet's 60% cell exported as 0.6): the total says how to write them.
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,0.6\nD1,r2,0.4\n')).toEqual([
+        'credits.csv:2: share: revenue shares of deal "D1" total 1%, not 100% (lines 2, 3); shares are percents: write 60 for 60%, not 0.6',
+      ]);
     });
 
     it('insists on the deal, rep and share columns', async () => {
@@ -106,6 +124,15 @@ forEachDialect('credits, rates and credited facts', (t) => {
       // A corrected rate for the same pair and date replaces the stored one.
       expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.12,2026-03-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 0, updated: 1 });
       expect((await RateTable.into(db, 'USD')).on('EUR', '2026-06-30')?.rate).toBe('1.12');
+    });
+
+    it('reads a rate exported with fixed decimals (1.0834500000) as 1.08345; nine decimals that matter are refused', async () => {
+      const db = await crm(t);
+      expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.0834500000,2026-01-01\n', 'r.csv')).toMatchObject({ ok: true, inserted: 1 });
+      expect((await RateTable.into(db, 'USD')).on('EUR', '2026-01-01')?.rate).toBe('1.08345');
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nGBP,USD,1.270000001,2026-01-01\n')).toEqual([
+        'rates.csv:2: rate: expected a rate more than 0 with at most 8 decimals, like 1.08345, got "1.270000001"',
+      ]);
     });
 
     it('names each bad row and imports nothing', async () => {
@@ -144,12 +171,24 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
       // A timestamp is not a date: one problem, not also "no such day in that month".
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-01-31T17:00:00Z\n')).toEqual([
-        'reps.csv:2: end_date: expected a date like 2026-03-31',
+        'reps.csv:2: end_date: expected a date like 2026-03-31, got "2026-01-31T17:00:00Z"',
       ]);
       // Leaving before starting is a typo, not 0 days employed; leaving on the first day is one day.
       expect(await problems(db, 'reps', 'id,name,email,start_date,end_date\nr4,Kay,kay@acme.example,2026-02-01,2026-02-01\nr5,Lin,lin@acme.example,2026-03-01,2026-02-01\n'))
         .toEqual(['reps.csv:3: end_date: 2026-02-01 is before start_date 2026-03-01']);
       expect(await getRep(db, 'r4')).toBeNull();
+    });
+
+    it('a file with only end_date (or only start_date) is checked against the stored other date', async () => {
+      const db = await crm(t);
+      // r1 started 2024-01-01 and r2 left 2026-02-15 (REPS); these files carry one of the two dates.
+      expect(await problems(db, 'reps', 'id,name,email,end_date\nr3,Alan,alan@acme.example,2026-06-30\nr1,Ada,ada@acme.example,2023-12-31\n'))
+        .toEqual(['reps.csv:3: end_date: 2023-12-31 is before start_date 2024-01-01 (stored; the file has no start_date column)']);
+      expect(await problems(db, 'reps', 'id,name,email,start_date\nr2,Grace,grace@acme.example,2026-03-01\n'))
+        .toEqual(['reps.csv:2: start_date: 2026-03-01 is after end_date 2026-02-15 (stored; the file has no end_date column)']);
+      expect(await getRep(db, 'r1')).toMatchObject({ start_date: '2024-01-01', end_date: null });
+      expect(await getRep(db, 'r3')).toMatchObject({ end_date: null });
+      expect(await importCsv(db, 'reps', 'id,name,email,end_date\nr1,Ada,ada@acme.example,2024-01-01\n', 'reps.csv')).toMatchObject({ ok: true, updated: 1 });
     });
   });
 

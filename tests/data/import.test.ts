@@ -81,11 +81,36 @@ describe('CSV import', () => {
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
-      'reps.csv:2: start_date: expected a date like 2026-03-31',
+      'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026"',
       'reps.csv:3: start_date: not a calendar date (no such day in that month)',
     ]);
     const dup = await importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
     expect(dup.ok ? [] : dup.problems.map(formatProblem)).toEqual(['reps.csv:3: id: duplicate id "r1" (first on line 2)']);
+    await db.close();
+  });
+
+  it('says which value was wrong where the schema only says what it expected', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const reps = await importCsv(db, 'reps', 'id,name,email,manager,timezone\nr1,Ada,ada@x.example,Grace Hopper,Mars/Base\nr2,Bob,bob at x,,\n', 'reps.csv');
+    expect(reps.ok ? [] : reps.problems.map(formatProblem)).toEqual([
+      'reps.csv:2: manager: expected an email address, got "Grace Hopper"',
+      'reps.csv:2: timezone: expected an IANA time zone like Europe/Berlin, got "Mars/Base"',
+      'reps.csv:3: email: expected an email address, got "bob at x"',
+    ]);
+    await db.close();
+  });
+
+  it('takes the empty columns a spreadsheet leaves at the end of every line, and refuses a value under a column without a name', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    // Excel writes "id,name,email,," when a cell beyond the data was ever formatted.
+    const padded = await importCsv(db, 'reps', 'id,name,email,,\r\nr1,Ada,ada@x.example,,\r\nr2,Bob,bob@x.example,,\r\n', 'reps.csv');
+    expect(padded).toMatchObject({ ok: true, inserted: 2 });
+    expect(await importCsv(db, 'rates', 'currency,to,rate,from,\nEUR,USD,1.08,2026-01-01,\n', 'rates.csv')).toMatchObject({ ok: true, inserted: 1 });
+    const stray = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,\nD1,r1,5,USD,won,\nD2,r1,5,USD,won,note\n', 'deals.csv');
+    expect(stray.ok ? [] : stray.problems.map(formatProblem)).toEqual(['deals.csv:3: column 6 has no name in the header but holds "note"']);
+    const credits = await importCsv(db, 'credits', 'deal,rep,share,\nD1,r1,100,x\n', 'credits.csv');
+    expect(credits.ok ? [] : credits.problems.map(formatProblem)).toEqual(['credits.csv:2: column 4 has no name in the header but holds "x"']);
+    expect(await getDeal(db, 'D1')).toBeNull();
     await db.close();
   });
 
@@ -109,6 +134,37 @@ describe('CSV import', () => {
     expect(leads.ok && leads.warnings).toEqual(['leads are owned by 2 reps not in the data source yet: r1, r2 (import reps too)']);
     await importCsv(db, 'reps', read('reps.csv'), 'reps.csv');
     expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, warnings: [] });
+    await db.close();
+  });
+
+  it('warns about won deals without closed_at: they count in no period, so no commission pays them', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    await importCsv(db, 'reps', 'id,name,email\nr1,Ada,ada@x.example\n', 'reps.csv');
+    const result = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nD1,r1,5,USD,won,2026-03-01\nD2,r1,5,USD,won,\nD3,r1,5,USD,open,\nD4,r1,5,USD,won,\n', 'deals.csv');
+    expect(result).toMatchObject({ ok: true, inserted: 4, warnings: ['2 won deals have no closed_at, so they count in no period (no revenue, no commission): D2, D4'] });
+    // A file without the column leaves the stored dates as they are: nothing to warn about.
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r1,6,USD,won\n', 'deals.csv')).toMatchObject({ ok: true, warnings: [] });
+    await db.close();
+  });
+
+  it('refuses a rep named by email or name where its id belongs (the revenue would go to no rep)', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    expect(await importCsv(db, 'reps', 'id,name,email\nr-ada,Ada Byron,ada@acme.example\nr-bob,Bob Stone,bob@acme.example\n', 'reps.csv')).toMatchObject({ ok: true });
+    const deals = await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r-ada,5,USD,won\nD2,Ada@acme.example,5,USD,won\nD3,Bob Stone,5,USD,won\nD4,ada@acme.example,5,USD,won\nD5,r-new,5,USD,won\n', 'deals.csv');
+    expect(deals.ok ? [] : deals.problems.map(formatProblem)).toEqual([
+      'deals.csv:3: rep: "Ada@acme.example" is the email of rep r-ada; the rep column takes rep ids (write r-ada)',
+      'deals.csv:4: rep: "Bob Stone" is the name of rep r-bob; the rep column takes rep ids (write r-bob)',
+      'deals.csv:5: rep: "ada@acme.example" is the email of rep r-ada; the rep column takes rep ids (write r-ada)',
+    ]);
+    expect(await getDeal(db, 'D1')).toBeNull();
+    const leads = await importCsv(db, 'leads', 'id,email,owner\nL1,l1@x.example,bob@acme.example\n', 'leads.csv');
+    expect(leads.ok ? [] : leads.problems.map(formatProblem)).toEqual([
+      'leads.csv:2: owner: "bob@acme.example" is the email of rep r-bob; the owner column takes rep ids (write r-bob)',
+    ]);
+    // A rep not imported yet is still only a warning.
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r-ada,5,USD,won\nD5,r-new,5,USD,won\n', 'deals.csv')).toMatchObject({
+      ok: true, inserted: 2, warnings: ['deals name 1 rep not in the data source yet: r-new (import reps too)'],
+    });
     await db.close();
   });
 });

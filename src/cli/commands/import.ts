@@ -1,14 +1,14 @@
 // `salesflow import --kind reps|deals|leads|credits|rates FILE.csv`: CRM data into the data source. Every bad
 // row is reported as FILE:LINE: field: message and nothing from that file is written. The file is
 // streamed; a large one (or any, on a terminal) shows progress on stderr, never on stdout.
-// `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export through its mapping: the
-// applied plan's rules/crm/NAME.yaml, else the built-in preset; `--rules PATH` tries the mappings
-// beside other rules (docs/crm.md).
-import { readFileSync, statSync } from 'node:fs';
+// `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export, streamed the same way,
+// through its mapping: the applied plan's rules/crm/NAME.yaml, else the built-in preset;
+// `--rules PATH` tries the mappings beside other rules (docs/crm.md).
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
-import { formatProblem, importCsvFile, importKinds, type ImportKind, type ImportOptions } from '../../data/import.js';
+import { formatProblem, importCsvFile, importKinds, type ImportKind, type ImportOptions, type ImportResult } from '../../data/import.js';
 import type { CrmMapping } from '../../plan/crm.js';
 
 const USAGE = 'usage: salesflow import --kind reps|deals|leads|credits|rates FILE.csv\n       salesflow import --source hubspot|salesforce|zoho|NAME [--kind deals|leads|reps] [--rules PATH] FILE.csv';
@@ -41,24 +41,16 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const file = positionals[0];
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    size = stat.size;
-  } catch (err) {
-    process.stderr.write(`salesflow import: cannot read ${file}: ${readProblem(err)}\n`);
-    return 1;
-  }
+  const size = sizeOf(file);
+  if (size === null) return 1;
 
   const db = await openImportTarget();
   if (!db) return 1;
   try {
     const progress = progressLine(size);
-    const onWaiting = () => process.stderr.write(`salesflow import: another process is writing ${db.name}; waiting for it to finish\n`);
     let result: Awaited<ReturnType<typeof importCsvFile>>;
     try {
-      result = await importCsvFile(db, kind as ImportKind, file, file, { onProgress: progress.update, onWaiting });
+      result = await importCsvFile(db, kind as ImportKind, file, file, { onProgress: progress.update, onWaiting: waitingNote(db) });
     } catch (err) {
       if (!(err instanceof DataSourceError)) throw err;
       progress.done();
@@ -66,18 +58,38 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     progress.done();
-    if (!result.ok) {
-      for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      const n = result.total ?? result.problems.length;
-      if (n > result.problems.length) process.stderr.write(`... and ${n - result.problems.length} more (the first ${result.problems.length} are listed)\n`);
-      process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing imported\n`);
-      return 1;
-    }
+    if (!result.ok) return reportProblems(file, result);
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated\n`);
     return 0;
   } finally {
     await db.close();
+  }
+}
+
+/** Said once when a SQLite import waits for another writer's lock. */
+const waitingNote = (db: Db) => () => {
+  process.stderr.write(`salesflow import: another process is writing ${db.name}; waiting for it to finish\n`);
+};
+
+/** A refused file's problems on stderr, as FILE:LINE: field: message; the exit status. */
+function reportProblems(file: string, result: Extract<ImportResult, { ok: false }>): number {
+  for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+  const n = result.total ?? result.problems.length;
+  if (n > result.problems.length) process.stderr.write(`... and ${n - result.problems.length} more (the first ${result.problems.length} are listed)\n`);
+  process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing imported\n`);
+  return 1;
+}
+
+/** The size of the file to import, or null after saying why it cannot be read. */
+function sizeOf(file: string): number | null {
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    return stat.size;
+  } catch (err) {
+    process.stderr.write(`salesflow import: cannot read ${file}: ${readProblem(err)}\n`);
+    return null;
   }
 }
 
@@ -119,7 +131,7 @@ export function progressLine(size: number, stream: Pick<NodeJS.WriteStream, 'isT
  */
 async function importFromCrm(source: string, kind: string | undefined, rules: string | undefined, positionals: string[]): Promise<number> {
   const { findMapping } = await import('../../connectors/mapping/load.js');
-  const { importCrmCsv, crmKinds } = await import('../../connectors/csv-import.js');
+  const { importCrmCsvFile, crmKinds } = await import('../../connectors/csv-import.js');
   if (kind !== undefined && !(kind in crmKinds)) {
     process.stderr.write(`salesflow import: --kind must be one of ${Object.keys(crmKinds).join(', ')}, not "${kind}"\n${USAGE}\n`);
     return 1;
@@ -145,20 +157,22 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
       return 1;
     }
     const file = positionals[0];
-    let text: string;
+    const size = sizeOf(file);
+    if (size === null) return 1;
+    const progress = progressLine(size);
+    let result: Awaited<ReturnType<typeof importCrmCsvFile>>;
     try {
-      text = readFileSync(file, 'utf8');
+      result = await importCrmCsvFile(db, mapping, file, file, {
+        kind: kind as keyof typeof crmKinds | undefined, onProgress: progress.update, onWaiting: waitingNote(db),
+      });
     } catch (err) {
-      process.stderr.write(`salesflow import: cannot read ${file}: ${readProblem(err)}\n`);
+      if (!(err instanceof DataSourceError)) throw err;
+      progress.done();
+      process.stderr.write(`salesflow import: ${err.message}\n`);
       return 1;
     }
-    const result = await importCrmCsv(db, mapping, text, file, kind as keyof typeof crmKinds | undefined);
-    if (!result.ok) {
-      for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-      const n = result.problems.length;
-      process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing imported\n`);
-      return 1;
-    }
+    progress.done();
+    if (!result.ok) return reportProblems(file, result);
     process.stdout.write(`${file}: ${mapping.name} ${result.kind} ${result.inserted} inserted, ${result.updated} updated\n`);
     return 0;
   } finally {
