@@ -46,9 +46,17 @@ export async function postgresSchemaVersion<T>(db: Kysely<T>): Promise<number> {
   return Number(rows[0]?.v ?? 0);
 }
 
+/**
+ * Whether the version table exists is read from pg_class with the statement's own snapshot, not
+ * with to_regclass: that goes through the backend's catalog cache, which keeps "no such table"
+ * from a look before the migration lock was taken, and is not refreshed by waiting on an advisory
+ * lock. A process that looked, then waited for another's first migration, saw no table and ran
+ * that migration again ("relation already exists").
+ */
 async function currentPostgresVersion(client: pg.PoolClient): Promise<number> {
-  const exists = await client.query<{ t: string | null }>("SELECT to_regclass('schema_version')::text AS t");
-  if (!exists.rows[0].t) return 0;
+  const exists = await client.query<{ n: string }>(
+    "SELECT count(*) AS n FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace WHERE c.relname = 'schema_version' AND ns.nspname = current_schema()");
+  if (exists.rows[0].n === '0') return 0;
   const { rows } = await client.query<{ v: string | null }>('SELECT max(version) AS v FROM schema_version');
   return Number(rows[0].v ?? 0);
 }
