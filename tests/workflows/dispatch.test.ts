@@ -9,7 +9,6 @@ import { workflowIds } from '../../src/workflows/api.js';
 import { dispatchWorkflow } from '../../src/workflows/dispatch.js';
 import { payoutWorkflow } from '../../src/workflows/payout.js';
 import { bin, field, specRule, str } from '../payouts/spec-rule.js';
-import { sleepTo } from './support/clock.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { goalRule, sequenceRule, step, template, to } from './support/rules.js';
 
@@ -59,20 +58,21 @@ describe('dispatch workflow', () => {
   });
 
   test('without a period, payouts are for the period that just ended and goals for the one that just started, in the rule\'s zone', async () => {
-    // An explicit instant, never today's (the period read off the real clock changed between the
-    // test's reading and the dispatch's at a month's last second): 00:30 on 1 January in Berlin,
-    // still 31 December 23:30 in UTC, a year or more ahead of the server's clock.
-    const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 2;
-    await sleepTo(h, Date.UTC(year, 0, 1) - 30 * 60_000);
+    // An explicit instant, never the clock's (the period read off the real clock changed between
+    // the test's reading and the dispatch's at a month's last second, and the time-skipping
+    // server's clock can jump years while the test awaits a result): the tick the dispatch acts
+    // for is 00:30 on 1 January in Berlin, still 31 December 23:30 in UTC.
+    const year = 2028;
+    const firedAt = new Date(Date.UTC(year, 0, 1) - 30 * 60_000).toISOString();
     const incentive = specRule({ id: 'derived', effective: { from: null, to: null }, approval: null, period: 'month', timezone: 'Europe/Berlin' });
-    const ended = await dispatch({ rule: incentive, action: 'incentive-period-end' }, 'dispatch-derived-1');
+    const ended = await dispatch({ rule: incentive, action: 'incentive-period-end', firedAt }, 'dispatch-derived-1');
     // December has ended in Berlin.
     expect(ended.period).toBe(`${year - 1}-12`);
     expect(ended.startedCount).toBe(3);
 
     // The goal's zone is UTC, where the fourth quarter is still under way.
     const goal = goalRule({ id: 'derived-goal', period: 'quarter', target: '100000', checkpoints: [], templates: [] });
-    const started = await dispatch({ rule: goal, action: 'goal-period-start' }, 'dispatch-derived-2');
+    const started = await dispatch({ rule: goal, action: 'goal-period-start', firedAt }, 'dispatch-derived-2');
     expect(started.period).toBe(`${year - 1}-Q4`);
     expect(started.started).toEqual(['ae-1', 'ae-2', 'ae-3', 'sdr-1'].map((r) => workflowIds.goal(goal.id, r, started.period!)));
   });
