@@ -125,7 +125,8 @@ const cpuTicks = () => {
 // ---- helpers ------------------------------------------------------------------------------------
 let eventNo = 0;
 const createdEvent = (l: LeadRecord): CrmEvent => ({ id: `evt-${++eventNo}`, type: 'lead.created', occurred_at: new Date().toISOString(), lead: l });
-const route = (e: CrmEvent) => routeEvent({ client, db, plan, config }, e);
+// As POST /events and `events send` route: the sender's fields ordered by occurred_at.
+const route = (e: CrmEvent) => routeEvent({ client, db, plan, config }, e, [], { ordered: true });
 
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
