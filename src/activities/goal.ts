@@ -156,7 +156,7 @@ export function goalActivities(deps: ActivityDeps) {
         for (const problem of problems) log.warn(`goal "${rule.name}", send "${send.template}": ${problem}`);
         for (const r of recipients) {
           await deliver(deps, {
-            key: `${input.workflowId}:${send.id}@${input.occurrence}:${r.email.toLowerCase()}`,
+            key: goalOutboxKey(input.workflowId, send.id, input.occurrence, r.email),
             workflowId: input.workflowId,
             ruleId: rule.id,
             template: template.name,
@@ -173,6 +173,21 @@ export function goalActivities(deps: ActivityDeps) {
       return { conditionHeld, sentTo, attainment: attainmentText };
     },
   };
+}
+
+/**
+ * The outbox key of one goal email: the run, the send, the checkpoint's due time (ISO) and the
+ * recipient. A second run of the same (rule, rep, period) builds the same key, so it mails nothing twice.
+ */
+export function goalOutboxKey(workflowId: string, sendId: string, occurrence: string, email: string): string {
+  return `${workflowId}:${sendId}@${occurrence}:${email.toLowerCase()}`;
+}
+
+/** The due time (epoch ms) a goal email's outbox key names (see goalOutboxKey); null: not such a key. */
+export function goalKeyDue(key: string, workflowId: string): number | null {
+  if (!key.startsWith(`${workflowId}:`)) return null;
+  const match = /^[^@]*@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z):/.exec(key.slice(workflowId.length + 1));
+  return match ? Date.parse(match[1]) : null;
 }
 
 /**
