@@ -4,7 +4,7 @@
 // retried check-in mails once and next week's check-in is not mistaken for this week's.
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { computeMetrics } from '../data/metrics.js';
-import { getRep } from '../data/reps.js';
+import { getRep, getRepByEmail } from '../data/reps.js';
 import { Decimal, dec, displayMoney, ZERO } from '../money/index.js';
 import { metricValue } from '../payouts/facts.js';
 import { parsePeriod } from '../payouts/period.js';
@@ -82,6 +82,21 @@ export function goalActivities(deps: ActivityDeps) {
     return { measure, target: targetAmount, attainment, currency, metrics };
   };
 
+  /**
+   * Whether a recipient other than the goal's own rep is a rep not employed on the email's due date
+   * (in their zone, else the rule's): a manager who has left hears nothing more about their former
+   * reps' figures, and one not started yet nothing before their first day. The goal's rep is bounded
+   * by outsideEmployment instead (their review still goes out after they leave).
+   */
+  const notEmployedColleague = async (email: string, rep: RepRecord, dueMs: number, ruleZone: string): Promise<boolean> => {
+    if (email.toLowerCase() === rep.email.toLowerCase()) return false;
+    const other = await getRepByEmail(db, email);
+    if (!other) return false;
+    const zone = other.timezone && isKnownTimeZone(other.timezone) ? other.timezone : ruleZone;
+    const day = localDate(dueMs, zone);
+    return (other.start_date !== null && day < other.start_date) || (!!other.end_date && day > other.end_date);
+  };
+
   return {
     async goalContext(input: { rule: GoalRule; repId: string; period: string }): Promise<GoalContext> {
       const parsed = parsePeriod(input.period);
@@ -155,8 +170,12 @@ export function goalActivities(deps: ActivityDeps) {
         const { recipients, problems } = await resolveRecipients(db, send.to, { rep });
         for (const problem of problems) log.warn(`goal "${rule.name}", send "${send.template}": ${problem}`);
         for (const r of recipients) {
+          if (await notEmployedColleague(r.email, rep, Date.parse(input.occurrence), rule.timezone)) {
+            log.warn(`goal "${rule.name}", send "${send.template}": ${r.email} is a rep not employed on the send's date; not sent`);
+            continue;
+          }
           await deliver(deps, {
-            key: `${input.workflowId}:${send.id}@${input.occurrence}:${r.email.toLowerCase()}`,
+            key: goalOutboxKey(input.workflowId, send.id, input.occurrence, r.email),
             workflowId: input.workflowId,
             ruleId: rule.id,
             template: template.name,
@@ -173,6 +192,21 @@ export function goalActivities(deps: ActivityDeps) {
       return { conditionHeld, sentTo, attainment: attainmentText };
     },
   };
+}
+
+/**
+ * The outbox key of one goal email: the run, the send, the checkpoint's due time (ISO) and the
+ * recipient. A second run of the same (rule, rep, period) builds the same key, so it mails nothing twice.
+ */
+export function goalOutboxKey(workflowId: string, sendId: string, occurrence: string, email: string): string {
+  return `${workflowId}:${sendId}@${occurrence}:${email.toLowerCase()}`;
+}
+
+/** The due time (epoch ms) a goal email's outbox key names (see goalOutboxKey); null: not such a key. */
+export function goalKeyDue(key: string, workflowId: string): number | null {
+  if (!key.startsWith(`${workflowId}:`)) return null;
+  const match = /^[^@]*@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z):/.exec(key.slice(workflowId.length + 1));
+  return match ? Date.parse(match[1]) : null;
 }
 
 /**

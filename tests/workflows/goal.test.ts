@@ -178,6 +178,21 @@ describe('goal workflow', () => {
     expect(h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
   });
 
+  test('a manager who has left gets no at-risk alert or review about their former rep; the rep still gets the review', async () => {
+    const rep = await seedRep('orphan', 'Europe/Berlin', '1000', `${year}-09-03`);
+    // The manager is a rep too (Pacific/Auckland), whose last day was 31 August.
+    await upsertRep(h.db, {
+      id: 'mgr-orphan', name: 'Gone Manager', email: rep.manager!, team: 'EMEA AEs', role: 'Manager', region: 'EMEA',
+      manager: null, timezone: 'Pacific/Auckland', start_date: '2020-01-01', end_date: `${year}-08-31`,
+    });
+    const rule = goalRule({ id: 'september-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    const result = await (await run(rule, rep.id, `${year}-09`)).result();
+    // 1,000 of 120,000 at 50%: the alert's condition held, but its only recipient has left.
+    expect(result.checkins.find((c) => c.checkpointId === 'fraction-1')).toMatchObject({ conditionHeld: true, sentTo: [] });
+    expect(h.mail.to(rep.manager!)).toEqual([]);
+    expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
+  });
+
   test('a rep whose zone the tz database does not know (CSVs are not checked) gets the rule zone\'s times, not a failed run', async () => {
     const rep = await seedRep('nowhere', 'Mars/Olympus_Mons', '10000', `${year}-05-04`);
     const rule = { ...goalRule({ id: 'may-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] }), timezone: 'America/New_York' };

@@ -2,6 +2,7 @@
 // have computed, in time order. Emails are read back from the throwaway outbox (what was rendered
 // and to whom) and the mail catcher (the Date header: the workflow time it went out); the person
 // it concerns comes from the run's id (api.ts `workflowIds`). JSON is the contract for CI.
+import { goalKeyDue } from '../../activities/goal.js';
 import { getDeal } from '../../data/deals.js';
 import type { Db } from '../../data/db.js';
 import { getLead, getLeadByEmail } from '../../data/leads.js';
@@ -46,6 +47,7 @@ export function statementEntry(statement: Statement, atMs: number): StatementEnt
 }
 
 interface SentRow {
+  key: string;
   workflow_id: string;
   rule_id: string;
   template: string;
@@ -82,7 +84,7 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
   const rules = new Map(plan.rules.map((r) => [r.id, r]));
   const rows = (await db.kysely
     .selectFrom('outbox')
-    .select(['workflow_id', 'rule_id', 'template', 'to_addr', 'subject', 'message_id'])
+    .select(['key', 'workflow_id', 'rule_id', 'template', 'to_addr', 'subject', 'message_id'])
     .where('status', '=', 'sent')
     .orderBy('id')
     .execute()) as SentRow[];
@@ -91,6 +93,11 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
     const rule = rules.get(row.rule_id);
     const at = sentAt.get(row.message_id);
     if (!rule || at === undefined) continue;
+    // A goal run of a period already under way starts as the window opens and catches up on what
+    // fell due before (goal-timing.ts lateStart): those emails went out before the window, at
+    // their due time, so they are not the window's, whatever the catch-up's local time.
+    const due = row.workflow_id.startsWith('goal:') ? goalKeyDue(row.key, row.workflow_id) : null;
+    if (due !== null && due < window.startMs) continue;
     const zone = await zoneOf(db, row.to_addr, rule.timezone);
     if (!inWindowFor(window, at, zone)) continue;
     entries.push({

@@ -1,0 +1,81 @@
+// A backtest whose window opens while goal periods are running: the replay starts those runs as the
+// window begins in UTC+14, so the goal workflow's late start fires what fell due before it (an
+// `at 50% of period` alert evaluated late, a check-in within its grace hour). Those belong to the
+// past the window does not cover and must not be listed, even for a rep in UTC+14 whose local time
+// of that catch-up is inside the window. Real Java time-skipping server, real SQLite file.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { openDatabase } from '../../src/data/db.js';
+import { importCsv } from '../../src/data/import.js';
+import { loadRules } from '../../src/dsl/index.js';
+import { runBacktest, type BacktestResult } from '../../src/runtime/backtest/run.js';
+import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
+import { parseWindow } from '../../src/runtime/backtest/window.js';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let dir: string;
+let result: BacktestResult;
+
+const RULES = `
+goal "March bookings" {
+  measure revenue
+  target 10_000 USD per month
+  every day at 23:30 {
+    send "checkin" to rep
+  }
+  at 50% of period when attainment < 40% {
+    send "at-risk" to rep
+  }
+}
+`;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-backtest-window-start-'));
+  fs.mkdirSync(path.join(dir, 'rules', 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'rules', 'goals.rules'), RULES);
+  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'checkin.md'), 'subject: Check-in {{progress.attainment}}\n---\nx\n');
+  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'at-risk.md'), 'subject: At risk {{progress.attainment}}\n---\nx\n');
+  const dbPath = path.join(dir, 'salesflow.db');
+  const db = await openDatabase(dbPath);
+  expect(await importCsv(db, 'reps', [
+    'id,name,email,team,role,region,manager,timezone,start_date',
+    'r-kiri,Kiri,kiri@acme.example,AEs,AE,APAC,,Pacific/Kiritimati,2020-01-01',
+    'r-pago,Pago,pago@acme.example,AEs,AE,APAC,,Pacific/Pago_Pago,2020-01-01',
+  ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
+  await db.close();
+
+  const compiled = await loadRules([path.join(dir, 'rules')]);
+  if (!compiled.plan) throw new Error(JSON.stringify(compiled.diagnostics));
+  // The 50% point of March is the 16th at 12:00; the window opens on Saturday 20 March.
+  const window = parseWindow('2027-03-20', '2027-03-21');
+  if (!window.ok) throw new Error(window.message);
+  const source = await openDatabase(dbPath, { readonly: true });
+  try {
+    result = await runBacktest({ plan: compiled.plan, source, window: window.window, publicUrl: 'http://salesflow.test' });
+  } finally {
+    await source.close();
+  }
+}, 240_000);
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a window opening mid-period lists only what fell due inside it, in every zone', () => {
+  const listed = result.timeline
+    .filter((e): e is EmailEntry => e.kind === 'email')
+    .map((e) => `${e.rep} ${e.template} ${e.local} ${e.zone}`)
+    .sort();
+  // No at-risk alert: it was due on 16 March, before the window, also in Kiritimati. No check-in of
+  // 19 March 23:30 in Kiritimati either (due half an hour before the window opened there).
+  expect(listed).toEqual([
+    'r-kiri checkin 2027-03-20T23:30 Pacific/Kiritimati',
+    'r-kiri checkin 2027-03-21T23:30 Pacific/Kiritimati',
+    'r-pago checkin 2027-03-20T23:30 Pacific/Pago_Pago',
+    'r-pago checkin 2027-03-21T23:30 Pacific/Pago_Pago',
+  ]);
+});
