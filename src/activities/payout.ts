@@ -11,10 +11,10 @@ import { computeStatement, needsApproval, type Statement } from '../payouts/stat
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Recipient } from '../plan/schema.js';
 import { signToken } from '../tokens/index.js';
-import type { DecisionResult } from '../workflows/api.js';
+import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
-import { payoutScope, payoutTemplate, type PayoutEmailKind } from './payout-emails.js';
+import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
@@ -86,6 +86,15 @@ export function payoutActivities(deps: ActivityDeps) {
     return row !== undefined;
   };
 
+  /** The rejected statement a re-run (`…:attempt-N`) follows; null for a first attempt. */
+  const rejectedAttemptBefore = async (workflowId: string): Promise<RejectedBefore | null> => {
+    const previousId = workflowIds.previousPayoutAttempt(workflowId);
+    const previous = previousId ? await getStatement(db, previousId) : null;
+    if (previous?.status !== 'rejected') return null;
+    const { total, currency } = previous.statement;
+    return { total, currency, by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason };
+  };
+
   return {
     /**
      * The statement on record for this run, computing and recording it first if there is none.
@@ -130,7 +139,11 @@ export function payoutActivities(deps: ActivityDeps) {
       const approvalUrl = `${deps.config.publicUrl}/approvals/${token}`;
       // SPEC §5: times are in the recipient's own zone (an approver who is a rep), else the rule's.
       const timezone = approverZone(resolved.recipient.timezone, input.rule.timezone);
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, approval: { url: approvalUrl, approver, due: input.deadline, timezone } });
+      const rejectedBefore = await rejectedAttemptBefore(input.workflowId);
+      const scope = payoutScope({
+        rule: input.rule, rep, statement: input.statement,
+        approval: { url: approvalUrl, approver, due: input.deadline, timezone, ...(rejectedBefore ? { rejectedBefore } : {}) },
+      });
       await send(input, 'approval', `approval-${input.round}`, approver, scope);
       return { approver, problem: null, timezone };
     },
