@@ -9,7 +9,7 @@ import { upsertRep } from '../../src/data/reps.js';
 import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { signToken } from '../../src/tokens/index.js';
-import { payoutStatusQuery, workflowIds, type PayoutInput } from '../../src/workflows/api.js';
+import { payoutStatusQuery, workflowIds, type PayoutInput, type PayoutResult } from '../../src/workflows/api.js';
 import { specRule } from '../payouts/spec-rule.js';
 import { SECRET } from './harness.js';
 import { linkTo, type LoopHarness, startLoop } from './temporal-harness.js';
@@ -287,8 +287,16 @@ describe('deadlines in the approver\'s time zone', () => {
     expect(escalated.text).toContain(`Without a decision by ${inTokyo} this request moves on.`);
     const vpPage = await (await fetch(linkTo(escalated.text, '/approvals'))).text();
     expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
-    expect(await decide(linkTo(escalated.text, '/approvals'), 'approve').then((r) => r.status)).toBe(200);
-    await handle.result();
+    const approved = await decide(linkTo(escalated.text, '/approvals'), 'approve');
+    expect(approved.status).toBe(200);
+    const approvedPage = await approved.text();
+    const { decision } = (await handle.result()) as PayoutResult;
+    // The decision's time reads like the deadline did: in the reader's zone, named. The VP (no
+    // rep) reads Tokyo, the rule's; the manager's old link, opened later, reads New York, theirs.
+    expect(approvedPage).toContain(`Approved by <strong>vp-sales@acme.example</strong> at ${localIn(Date.parse(decision!.decidedAt), 'Asia/Tokyo')}.`);
+    const managerLink = await fetch(linkTo(email.text, '/approvals'));
+    expect(managerLink.status).toBe(409);
+    expect(await managerLink.text()).toContain(`Approved by <strong>vp-sales@acme.example</strong> at ${localIn(Date.parse(decision!.decidedAt), 'America/New_York')}.`);
   });
 });
 
@@ -352,7 +360,7 @@ describe('a statement run again after a rejection', () => {
     expect(email.html).not.toContain('<b>10x');
     const page = await (await fetch(linkTo(email.text, '/approvals'))).text();
     expect(page).toContain('15,500.00 USD');
-    expect(page).toContain('an earlier statement for the same period (total 237,500.00 USD) was rejected by <strong>mgr7@acme.example</strong> at 2026-04-03 10:00 UTC: “D-7 is &lt;b&gt;10x&lt;/b&gt; too big”');
+    expect(page).toContain('an earlier statement for the same period (total 237,500.00 USD) was rejected by <strong>mgr7@acme.example</strong> at 2026-04-03 06:00 America/New_York: “D-7 is &lt;b&gt;10x&lt;/b&gt; too big”');
     await decide(linkTo(email.text, '/approvals'), 'approve');
     expect(await handle.result()).toMatchObject({ phase: 'approved' });
   });
