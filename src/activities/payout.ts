@@ -5,6 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
+import { approvalEmailRecorded } from '../data/outbox.js';
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
@@ -79,12 +80,6 @@ export function payoutActivities(deps: ActivityDeps) {
     });
   };
 
-  /** Whether any round's approval email was recorded for this run (the outbox keeps every send). */
-  const approvalWasSent = async (ref: PayoutRef): Promise<boolean> => {
-    const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', ref.workflowId)
-      .where('key', 'like', `${ref.workflowId}:approval-%`).limit(1).executeTakeFirst();
-    return row !== undefined;
-  };
 
   /** The rejected statement a re-run (`…:attempt-N`) follows; null for a first attempt. */
   const rejectedAttemptBefore = async (workflowId: string): Promise<RejectedBefore | null> => {
@@ -173,7 +168,7 @@ export function payoutActivities(deps: ActivityDeps) {
     /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = await repOf(input);
-      const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalWasSent(input);
+      const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalEmailRecorded(db, input.workflowId);
       const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);

@@ -77,7 +77,7 @@ export async function listStatements(db: Db, filter: { period?: string; ruleId?:
 }
 
 /** Statements of a period still waiting for a decision (their payouts are not in the ledger yet). */
-export async function pendingStatements(db: Db, period: string): Promise<{ rule: string; rep: string }[]> {
-  return db.kysely.selectFrom('statements').select(['rule_name as rule', 'rep']).where('period', '=', period)
+export async function pendingStatements(db: Db, period: string): Promise<{ rule: string; rep: string; workflowId: string }[]> {
+  return db.kysely.selectFrom('statements').select(['rule_name as rule', 'rep', 'workflow_id as workflowId']).where('period', '=', period)
     .where('status', '=', 'pending').orderBy('rule_id').orderBy('rep').execute();
 }

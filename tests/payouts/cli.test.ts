@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/csv.js';
 import { openDatabase } from '../../src/data/db.js';
 import { recordPayout } from '../../src/data/ledger.js';
+import { insertOutboxIfAbsent } from '../../src/data/outbox.js';
 import { decideStatement, recordStatement } from '../../src/data/statements.js';
 import type { Statement } from '../../src/payouts/statement.js';
 import { salesflow } from '../data/cli.js';
@@ -158,6 +159,11 @@ describe('salesflow payouts export', () => {
       const statement = { ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep, period: '2026-Q1', currency: 'USD', total: '10.00' } as Statement;
       await recordStatement(db, `payout:ae:${rep}:2026-Q1`, statement, 'pending');
     }
+    // r-late's manager was emailed (what the worker's send records); r-later's run had nobody to ask.
+    await insertOutboxIfAbsent(db, {
+      key: 'payout:ae:r-late:2026-Q1:approval-0:boss@acme.example', workflow_id: 'payout:ae:r-late:2026-Q1', rule_id: 'ae',
+      template: 'incentive-approval', to_addr: 'boss@acme.example', from_addr: 'ops@acme.example', subject: 'Approve', html: '', text: '', headers: {},
+    }, 'sent');
     await db.close();
     const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
     expect(r.code).toBe(0);
@@ -168,6 +174,8 @@ describe('salesflow payouts export', () => {
       ['AE', 'r-day-off', '2026-Q1', 'USD', '0.00', 'boss@acme.example', 'Extra day off; =Lunch, with "CEO"'],
     ]);
     expect(r.stderr).toContain('note: 2 statements of 2026-Q1 still await approval and are not in this export: AE / r-late, AE / r-later');
+    // Chasing an approver is no use for one nobody was asked about: payroll is told which.
+    expect(r.stderr).toContain("note: nobody was asked to approve 1 of them (no approval email was sent; e.g. no manager on record): AE / r-later; the rule's `otherwise` decides them when their approval window ends");
     // A period with no approved payout is the header alone, so payroll scripts still find the columns.
     const empty = await salesflow(['payouts', 'export', '--period', '2026-Q2'], path);
     expect(empty).toMatchObject({ code: 0, stdout: 'rule,rep,period,currency,amount,approved_by,approved_at,rewards,rule_id,rule_version,plan_hash\r\n' });

@@ -4,6 +4,7 @@ import { parseArgsOnce } from '../parse-args.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
 import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
+import { approvalEmailRecorded } from '../../data/outbox.js';
 import { pendingStatements } from '../../data/statements.js';
 import { parsePeriod } from '../../payouts/period.js';
 
@@ -86,6 +87,17 @@ export async function run(args: string[]): Promise<number> {
         `note: ${pending.length} statement${pending.length === 1 ? '' : 's'} of ${period.period.label} still await${pending.length === 1 ? 's' : ''} ` +
           `approval and ${pending.length === 1 ? 'is' : 'are'} not in this export: ${shown}${more}\n`,
       );
+      // Waiting on nobody: no approval email went out (no manager on record...), so chasing an
+      // approver is no use; the rule's `otherwise` decides them when their window ends.
+      const unasked = [];
+      for (const p of pending) if (!await approvalEmailRecorded(db, p.workflowId)) unasked.push(p);
+      if (unasked.length > 0) {
+        const named = unasked.slice(0, 5).map((p) => `${p.rule} / ${p.rep}`).join(', ');
+        process.stderr.write(
+          `note: nobody was asked to approve ${unasked.length} of them (no approval email was sent; e.g. no manager on record): ` +
+            `${named}${unasked.length > 5 ? ` and ${unasked.length - 5} more` : ''}; the rule's \`otherwise\` decides them when their approval window ends\n`,
+        );
+      }
     }
     return 0;
   } finally {
