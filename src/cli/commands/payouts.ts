@@ -3,9 +3,7 @@
 import { parseArgsOnce } from '../parse-args.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
-import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
-import { approvalEmailRecorded } from '../../data/outbox.js';
-import { pendingStatements } from '../../data/statements.js';
+import { ledgerCsv, periodExport } from '../../data/ledger.js';
 import { parsePeriod } from '../../payouts/period.js';
 
 const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
@@ -74,12 +72,11 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const entries = await exportLedger(db, period.period.label);
-    process.stdout.write(ledgerCsv(entries, await ledgerRewards(db, period.period.label)));
+    const { entries, rewards, pending } = await periodExport(db, period.period.label);
+    process.stdout.write(ledgerCsv(entries, rewards));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     // Payroll exporting while approvals are still out would otherwise get a short file and no word
     // of it: say on stderr (stdout stays the CSV) which statements are not in it yet.
-    const pending = await pendingStatements(db, period.period.label);
     if (pending.length > 0) {
       const shown = pending.slice(0, 5).map((p) => `${p.rule} / ${p.rep}`).join(', ');
       const more = pending.length > 5 ? ` and ${pending.length - 5} more` : '';
@@ -89,8 +86,7 @@ export async function run(args: string[]): Promise<number> {
       );
       // Waiting on nobody: no approval email went out (no manager on record...), so chasing an
       // approver is no use; the rule's `otherwise` decides them when their window ends.
-      const unasked = [];
-      for (const p of pending) if (!await approvalEmailRecorded(db, p.workflowId)) unasked.push(p);
+      const unasked = pending.filter((p) => !p.asked);
       if (unasked.length > 0) {
         const named = unasked.slice(0, 5).map((p) => `${p.rule} / ${p.rep}`).join(', ');
         process.stderr.write(
