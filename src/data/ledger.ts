@@ -129,3 +129,10 @@ export async function periodExport(db: Db, period: string, afterLedgerRead?: () 
     return { entries, rewards, pending };
   });
 }
+
+/** Approved payouts per period label (every period in the ledger), for periods other than the one exported. */
+export async function ledgerPeriodCounts(db: Db): Promise<{ period: string; count: number }[]> {
+  const rows = await db.kysely.selectFrom('ledger').select(['period', (eb) => eb.fn.countAll<string | number>().as('count')])
+    .groupBy('period').orderBy('period').execute();
+  return rows.map((r) => ({ period: r.period, count: Number(r.count) }));
+}

@@ -142,6 +142,24 @@ describe('salesflow payouts export', () => {
     expect(byRule).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('--rule is for `payouts run`; export takes only --period') });
   });
 
+  it('says which approved payouts of overlapping periods (a monthly plan\'s months in a quarter) the export leaves out', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = await openDatabase(path);
+    const base = { ruleName: 'Monthly', ruleId: 'monthly', ruleVersion: 'v1', currency: 'USD', amount: '100.00', approvedBy: 'boss@acme.example', approvedAt: '2026-04-03T09:00:00.000Z' };
+    for (const [rep, period] of [['r1', '2026-01'], ['r2', '2026-01'], ['r1', '2026-03'], ['r1', '2025-12'], ['r1', '2026-04'], ['r1', '2026']]) {
+      await recordPayout(db, { ...base, rep, period, workflowId: `payout:monthly:${rep}:${period}` });
+    }
+    await db.close();
+    const quarter = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(quarter.code).toBe(0);
+    expect(quarter.stdout.trim().split('\r\n')).toHaveLength(1);
+    expect(quarter.stderr).toContain('note: approved payouts of 2026 (1), 2026-01 (2), 2026-03 (1) overlap 2026-Q1 but are not in this export');
+    // A period whose own payouts are all there, with nothing else overlapping, gets no such note.
+    const december = await salesflow(['payouts', 'export', '--period', '2025-12'], path);
+    expect(december.stdout.trim().split('\r\n')).toHaveLength(2);
+    expect(december.stderr).not.toContain('overlap');
+  });
+
   it('never hands payroll a cell a spreadsheet would run as a formula; amounts stay numbers', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const db = await openDatabase(path);

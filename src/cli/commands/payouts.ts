@@ -3,8 +3,9 @@
 import { parseArgsOnce } from '../parse-args.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
-import { ledgerCsv, periodExport } from '../../data/ledger.js';
-import { parsePeriod } from '../../payouts/period.js';
+import type { Db } from '../../data/db.js';
+import { ledgerCsv, ledgerPeriodCounts, periodExport } from '../../data/ledger.js';
+import { parsePeriod, type Period } from '../../payouts/period.js';
 
 const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
        salesflow payouts export --period 2026-Q1`;
@@ -73,6 +74,7 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     const { entries, rewards, pending } = await periodExport(db, period.period.label);
+    const overlapping = await overlappingPeriods(db, period.period);
     process.stdout.write(ledgerCsv(entries, rewards));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     // Payroll exporting while approvals are still out would otherwise get a short file and no word
@@ -95,8 +97,26 @@ export async function run(args: string[]): Promise<number> {
         );
       }
     }
+    // A payout is listed under the period its rule pays for: monthly plans' payouts are not in a
+    // quarter's export (nor a quarterly plan's in a month's). Payroll exporting one period while
+    // plans pay by another got a short or empty file without a word.
+    if (overlapping.length > 0) {
+      process.stderr.write(
+        `note: approved payouts of ${overlapping.map((o) => `${o.period} (${o.count})`).join(', ')} overlap ${period.period.label} ` +
+          `but are not in this export: each payout is listed under the period its rule pays for; export ${overlapping.length === 1 ? 'it' : 'each'} with its own --period\n`,
+      );
+    }
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** Ledger periods other than `period` whose days overlap it (a month of the quarter, the year...). */
+async function overlappingPeriods(db: Db, period: Period): Promise<{ period: string; count: number }[]> {
+  return (await ledgerPeriodCounts(db)).filter(({ period: label }) => {
+    if (label === period.label) return false;
+    const other = parsePeriod(label);
+    return other.ok && other.period.start <= period.end && period.start <= other.period.end;
+  });
 }
