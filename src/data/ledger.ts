@@ -4,7 +4,7 @@
 import { type Db, readSnapshot } from './db.js';
 import { formatCsv } from './csv.js';
 import { approvalEmailRecorded } from './outbox.js';
-import { pendingStatements } from './statements.js';
+import { pendingStatements, rejectedNotRunAgain } from './statements.js';
 import { toMicros } from './micros.js';
 
 export interface Payout {
@@ -111,6 +111,8 @@ export interface PeriodExport {
   rewards: Map<string, string[]>;
   /** Statements of the period still waiting for a decision: not in the file. */
   pending: { rule: string; rep: string; workflowId: string; asked: boolean }[];
+  /** Statements rejected and not run again (yet): not paid, and not in the file either. */
+  rejected: { rule: string; rep: string }[];
 }
 
 /**
@@ -126,7 +128,7 @@ export async function periodExport(db: Db, period: string, afterLedgerRead?: () 
     const rewards = await ledgerRewards(tx, period);
     const pending = [];
     for (const p of await pendingStatements(tx, period)) pending.push({ ...p, asked: await approvalEmailRecorded(tx, p.workflowId) });
-    return { entries, rewards, pending };
+    return { entries, rewards, pending, rejected: await rejectedNotRunAgain(tx, period) };
   });
 }
 

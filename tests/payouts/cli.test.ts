@@ -160,6 +160,32 @@ describe('salesflow payouts export', () => {
     expect(december.stderr).not.toContain('overlap');
   });
 
+  it('names statements rejected and not run again (their pay for the period is still open), but not those asked again', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = await openDatabase(path);
+    const statement = (rep: string, total: string) => ({ ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep, period: '2026-Q1', currency: 'USD', total }) as Statement;
+    const reject = async (workflowId: string, rep: string) => {
+      await recordStatement(db, workflowId, statement(rep, '900.00'), 'pending');
+      await decideStatement(db, workflowId, { status: 'rejected', by: 'boss@acme.example', reason: 'typo' });
+    };
+    await reject('payout:ae:r-open:2026-Q1', 'r-open');
+    // Rejected, then asked again (attempt 2) and approved: paid, in the file.
+    await reject('payout:ae:r-redone:2026-Q1', 'r-redone');
+    await recordStatement(db, 'payout:ae:r-redone:2026-Q1:attempt-2', statement('r-redone', '90.00'), 'pending');
+    await decideStatement(db, 'payout:ae:r-redone:2026-Q1:attempt-2', { status: 'approved', by: 'boss@acme.example' });
+    await recordPayout(db, {
+      ruleId: 'ae', ruleName: 'AE', ruleVersion: 'v1', rep: 'r-redone', period: '2026-Q1', currency: 'USD', amount: '90.00',
+      approvedBy: 'boss@acme.example', approvedAt: '2026-04-03T09:00:00.000Z', workflowId: 'payout:ae:r-redone:2026-Q1:attempt-2',
+    });
+    await db.close();
+    const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\r\n').slice(1).map((line) => line.split(',').slice(1, 5).join(','))).toEqual(['r-redone,2026-Q1,USD,90.00']);
+    expect(r.stderr).toContain(
+      'note: 1 statement was rejected and not run again, so not in this export: AE / r-open; once the data is corrected, `salesflow payouts run --period 2026-Q1 --rerun-rejected` asks for approval again',
+    );
+  });
+
   it('never hands payroll a cell a spreadsheet would run as a formula; amounts stay numbers', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const db = await openDatabase(path);

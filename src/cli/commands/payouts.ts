@@ -73,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const { entries, rewards, pending } = await periodExport(db, period.period.label);
+    const { entries, rewards, pending, rejected } = await periodExport(db, period.period.label);
     const overlapping = await overlappingPeriods(db, period.period);
     process.stdout.write(ledgerCsv(entries, rewards));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
@@ -96,6 +96,16 @@ export async function run(args: string[]): Promise<number> {
             `${named}${unasked.length > 5 ? ` and ${unasked.length - 5} more` : ''}; the rule's \`otherwise\` decides them when their approval window ends\n`,
         );
       }
+    }
+    // A rejected statement waits for the data to be corrected and `--rerun-rejected`: payroll
+    // should know those reps' pay for the period is still open, not settled at nothing.
+    if (rejected.length > 0) {
+      const named = rejected.slice(0, 5).map((r) => `${r.rule} / ${r.rep}`).join(', ');
+      process.stderr.write(
+        `note: ${rejected.length} statement${rejected.length === 1 ? ' was' : 's were'} rejected and not run again, so not in this export: ` +
+          `${named}${rejected.length > 5 ? ` and ${rejected.length - 5} more` : ''}; once the data is corrected, ` +
+          `\`salesflow payouts run --period ${period.period.label} --rerun-rejected\` asks for approval again\n`,
+      );
     }
     // A payout is listed under the period its rule pays for: monthly plans' payouts are not in a
     // quarter's export (nor a quarterly plan's in a month's). Payroll exporting one period while
