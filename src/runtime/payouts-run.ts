@@ -136,7 +136,9 @@ async function whoIsAsked(db: Db, rule: IncentiveRule, rep: RepRecord, run: Payo
   if (!rule.approval) return {};
   if (run.outcome !== 'already-run') {
     const reason = await nobodyToAsk(db, rule, rep);
-    return reason ? { nobodyToAsk: reason } : {};
+    // The attempt this one follows: was its rejection by `otherwise` one nobody could be asked about?
+    const previous = run.outcome === 'started-again' && run.rejected?.by === 'otherwise' ? workflowIds.previousPayoutAttempt(run.workflowId) : null;
+    return { ...(reason ? { nobodyToAsk: reason } : {}), ...(previous ? { unasked: !await approvalEmailRecorded(db, previous) } : {}) };
   }
   if (run.state === 'pending' && !await approvalEmailRecorded(db, run.workflowId)) {
     return { nobodyToAsk: (await nobodyToAsk(db, rule, rep)) ?? 'no approval email was sent so far' };
@@ -188,7 +190,7 @@ function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): st
 /** What became of each rep's run, and for a rejected statement how to ask again. */
 function runNote(run: PayoutRun): string {
   const unasked = run.nobodyToAsk ? `nobody to ask: ${run.nobodyToAsk}` : '';
-  if (run.outcome === 'started-again') return `  (a new statement; the last was ${rejection(run.rejected!)}${unasked ? `; ${unasked}` : ''})`;
+  if (run.outcome === 'started-again') return `  (a new statement; the last was ${rejection(run.rejected!, run.unasked)}${unasked ? `; ${unasked}` : ''})`;
   if (run.outcome === 'started') return unasked ? `  (${unasked})` : '';
   if (!run.state) return '';
   if (run.state === 'pending' && run.nobodyToAsk) return `  (waiting for approval, but nobody was asked: ${run.nobodyToAsk})`;

@@ -206,5 +206,13 @@ describe('a rep with nobody to ask for approval (no manager on record, or only t
     expect(again).toContain('already run  Rep r-asked (r-asked)  payout:unseen:r-asked:2026-Q1  (waiting for approval)');
     expect(again).toContain("already run  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1  (rejected by the rule's `otherwise reject`: nobody could be asked)");
     expect(again).toContain('warning: Unseen commission: nobody to ask for approval for 2 rep(s)');
+
+    // r-strict gets a manager and is asked again: the output says why the last one was rejected.
+    await upsertRep(h.db, rep('r-strict', 'Solo2'));
+    const strictOnly = selectIncentives(planOf([rejectedUnseen]), q1, undefined, afterQ1);
+    if (!strictOnly.ok) throw new Error(strictOnly.message);
+    const redo = describePayoutRuns(strictOnly.rules, q1, await startPayouts(deps, strictOnly.rules, q1, { rerunRejected: true }));
+    expect(redo).toContain("started again  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1:attempt-2  (a new statement; the last was rejected by the rule's `otherwise reject`: nobody could be asked)");
+    expect(redo).not.toContain('warning:');
   });
 });
