@@ -18,12 +18,25 @@ export function payoutTemplate(rule: IncentiveRule, kind: PayoutEmailKind): Temp
   return rule.templates[name] ?? parseTemplate(name, defaultTemplateTexts[name]).template;
 }
 
+/** The rejected statement a re-run follows, as the data source recorded its decision. */
+export interface RejectedBefore {
+  total: string;
+  currency: string;
+  by: string | null;
+  /** ISO instant of the rejection. */
+  at: string | null;
+  reason: string | null;
+}
+
 export interface PayoutScopeInput {
   rule: IncentiveRule;
   rep: RepRecord;
   statement: Statement;
-  /** `timezone`: the approver's, in which `due` is shown (UTC when absent). */
-  approval?: { url: string; approver: string; due: number; timezone?: string };
+  /**
+   * `timezone`: the approver's, in which `due` is shown (UTC when absent). `rejectedBefore`: the
+   * rejected statement this one was computed again after (`payouts run --rerun-rejected`).
+   */
+  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore };
   decision?: DecisionResult;
   reason?: string | null;
   /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
@@ -59,6 +72,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       due: input.approval ? zonedDateTime(input.approval.due, input.approval.timezone ?? 'UTC') : null,
       decision: input.decision?.outcome ?? null,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
+      rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
     },
   };
 }
@@ -81,6 +95,18 @@ function statementLines(s: Statement): string {
   for (const reward of s.rewards) lines.push(`- Reward: ${reward}`);
   for (const warning of s.warnings) lines.push(`- Note: ${warning}`);
   return lines.length ? lines.join('\n') : 'Nothing to pay.';
+}
+
+/**
+ * Said in the email itself: an approver asked again must not approve the new total without
+ * knowing what was turned down before (the approval page says the same).
+ */
+function rejectedBeforeText(r: RejectedBefore, zone: string): string {
+  const by = r.by === 'otherwise' ? "the rule's `otherwise reject` (no decision in time)" : r.by ?? 'unknown';
+  const at = r.at && !Number.isNaN(Date.parse(r.at)) ? zonedDateTime(Date.parse(r.at), zone) : 'an unknown time';
+  return `This statement was computed again after an earlier statement for the same period ` +
+    `(total ${money(r.total, r.currency)}) was rejected by ${by} at ${at}. ` +
+    `Reason given: ${r.reason ? `"${r.reason}"` : 'none'}.`;
 }
 
 function rejectionWithoutReason(decision: DecisionResult | undefined, anyoneAsked: boolean): string | null {

@@ -5,16 +5,17 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
+import { approvalEmailRecorded } from '../data/outbox.js';
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Recipient } from '../plan/schema.js';
 import { signToken } from '../tokens/index.js';
-import type { DecisionResult } from '../workflows/api.js';
+import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
-import { payoutScope, payoutTemplate, type PayoutEmailKind } from './payout-emails.js';
+import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
@@ -79,11 +80,14 @@ export function payoutActivities(deps: ActivityDeps) {
     });
   };
 
-  /** Whether any round's approval email was recorded for this run (the outbox keeps every send). */
-  const approvalWasSent = async (ref: PayoutRef): Promise<boolean> => {
-    const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', ref.workflowId)
-      .where('key', 'like', `${ref.workflowId}:approval-%`).limit(1).executeTakeFirst();
-    return row !== undefined;
+
+  /** The rejected statement a re-run (`…:attempt-N`) follows; null for a first attempt. */
+  const rejectedAttemptBefore = async (workflowId: string): Promise<RejectedBefore | null> => {
+    const previousId = workflowIds.previousPayoutAttempt(workflowId);
+    const previous = previousId ? await getStatement(db, previousId) : null;
+    if (previous?.status !== 'rejected') return null;
+    const { total, currency } = previous.statement;
+    return { total, currency, by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason };
   };
 
   return {
@@ -130,7 +134,11 @@ export function payoutActivities(deps: ActivityDeps) {
       const approvalUrl = `${deps.config.publicUrl}/approvals/${token}`;
       // SPEC §5: times are in the recipient's own zone (an approver who is a rep), else the rule's.
       const timezone = approverZone(resolved.recipient.timezone, input.rule.timezone);
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, approval: { url: approvalUrl, approver, due: input.deadline, timezone } });
+      const rejectedBefore = await rejectedAttemptBefore(input.workflowId);
+      const scope = payoutScope({
+        rule: input.rule, rep, statement: input.statement,
+        approval: { url: approvalUrl, approver, due: input.deadline, timezone, ...(rejectedBefore ? { rejectedBefore } : {}) },
+      });
       await send(input, 'approval', `approval-${input.round}`, approver, scope);
       return { approver, problem: null, timezone };
     },
@@ -160,7 +168,7 @@ export function payoutActivities(deps: ActivityDeps) {
     /** Approved: the rep gets the statement. Rejected: rep and manager are told. */
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = await repOf(input);
-      const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalWasSent(input);
+      const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalEmailRecorded(db, input.workflowId);
       const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);

@@ -209,6 +209,27 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
 }
 
 /**
+ * Several reads that must agree with each other (a ledger export and the list of what it leaves
+ * out) while other processes keep writing: one snapshot for all of them, blocking no writer.
+ * SQLite: a deferred BEGIN (WAL readers keep the snapshot of their first read to the end);
+ * PostgreSQL: a read-only REPEATABLE READ transaction.
+ */
+export async function readSnapshot<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  if (db.inTransaction) return fn(db);
+  if (db.dialect === 'postgres') {
+    return db.kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
+      .execute((trx) => fn({ ...db, kysely: trx, inTransaction: true }));
+  }
+  // One handle, one connection: the reads `fn` makes run inside this transaction.
+  db.sqlite!.exec('BEGIN');
+  try {
+    return await fn({ ...db, inTransaction: true });
+  } finally {
+    db.sqlite!.exec('COMMIT');
+  }
+}
+
+/**
  * How long an import waits for another writer of a SQLite file. An import holds the write lock for
  * its whole file (one transaction, so nothing is ever half-imported), which for a large file is
  * longer than SQLite's 5 s busy timeout; a second import queues up behind it instead of failing.

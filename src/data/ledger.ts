@@ -1,8 +1,10 @@
 // The payout ledger: one entry per (rule, rule version, rep, period), enforced by a UNIQUE key, so
 // whatever retries, restarts, double clicks or concurrent workers happen, a payout is recorded once
 // (INSERT ... ON CONFLICT DO NOTHING: the database decides, no read-then-write).
-import type { Db } from './db.js';
+import { type Db, readSnapshot } from './db.js';
 import { formatCsv } from './csv.js';
+import { approvalEmailRecorded } from './outbox.js';
+import { pendingStatements, rejectedNotRunAgain } from './statements.js';
 import { toMicros } from './micros.js';
 
 export interface Payout {
@@ -101,4 +103,38 @@ export function ledgerCsv(entries: LedgerEntry[], rewards: Map<string, string[]>
       t((rewards.get(e.workflowId) ?? []).join('; ')), t(e.ruleId), t(e.ruleVersion), e.planHash ?? '',
     ]),
   );
+}
+
+/** What `payouts export` prints for a period, read as one snapshot (see `periodExport`). */
+export interface PeriodExport {
+  entries: LedgerEntry[];
+  rewards: Map<string, string[]>;
+  /** Statements of the period still waiting for a decision: not in the file. */
+  pending: { rule: string; rep: string; workflowId: string; asked: boolean }[];
+  /** Statements rejected and not run again (yet): not paid, and not in the file either. */
+  rejected: { rule: string; rep: string }[];
+}
+
+/**
+ * The approved payouts of a period with their rewards, and the statements still pending, in one
+ * snapshot: read one after another, a payout approved in between (a manager clicking while payroll
+ * exports) was in neither the file nor the "still await approval" note, and payroll never heard
+ * of it. `afterLedgerRead` is a seam for the test of exactly that.
+ */
+export async function periodExport(db: Db, period: string, afterLedgerRead?: () => Promise<void>): Promise<PeriodExport> {
+  return readSnapshot(db, async (tx) => {
+    const entries = await exportLedger(tx, period);
+    await afterLedgerRead?.();
+    const rewards = await ledgerRewards(tx, period);
+    const pending = [];
+    for (const p of await pendingStatements(tx, period)) pending.push({ ...p, asked: await approvalEmailRecorded(tx, p.workflowId) });
+    return { entries, rewards, pending, rejected: await rejectedNotRunAgain(tx, period) };
+  });
+}
+
+/** Approved payouts per period label (every period in the ledger), for periods other than the one exported. */
+export async function ledgerPeriodCounts(db: Db): Promise<{ period: string; count: number }[]> {
+  const rows = await db.kysely.selectFrom('ledger').select(['period', (eb) => eb.fn.countAll<string | number>().as('count')])
+    .groupBy('period').orderBy('period').execute();
+  return rows.map((r) => ({ period: r.period, count: Number(r.count) }));
 }

@@ -164,3 +164,13 @@ export async function listOutbox(db: Db, options: { limit?: number; to?: string;
   if (options.workflowId) query = query.where('workflow_id', '=', options.workflowId);
   return (await query.orderBy('id', 'desc').limit(options.limit ?? 100).execute()).map(decode);
 }
+
+/**
+ * Whether any round's approval email of a payout run was recorded (the outbox keeps every send,
+ * keyed `<workflow id>:approval-<round>:<address>`): none means nobody was asked so far.
+ */
+export async function approvalEmailRecorded(db: Db, workflowId: string): Promise<boolean> {
+  const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', workflowId)
+    .where('key', 'like', `${workflowId}:approval-%`).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

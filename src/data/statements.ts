@@ -77,7 +77,21 @@ export async function listStatements(db: Db, filter: { period?: string; ruleId?:
 }
 
 /** Statements of a period still waiting for a decision (their payouts are not in the ledger yet). */
-export async function pendingStatements(db: Db, period: string): Promise<{ rule: string; rep: string }[]> {
-  return db.kysely.selectFrom('statements').select(['rule_name as rule', 'rep']).where('period', '=', period)
+export async function pendingStatements(db: Db, period: string): Promise<{ rule: string; rep: string; workflowId: string }[]> {
+  return db.kysely.selectFrom('statements').select(['rule_name as rule', 'rep', 'workflow_id as workflowId']).where('period', '=', period)
     .where('status', '=', 'pending').orderBy('rule_id').orderBy('rep').execute();
+}
+
+/**
+ * Statements of a period rejected and not run again: the rule and rep have no other statement of
+ * the period (`payouts run --rerun-rejected` records a new attempt beside the rejected one).
+ */
+export async function rejectedNotRunAgain(db: Db, period: string): Promise<{ rule: string; rep: string }[]> {
+  return db.kysely.selectFrom('statements as s').select(['s.rule_name as rule', 's.rep']).where('s.period', '=', period)
+    .where('s.status', '=', 'rejected')
+    .where(({ not, exists, selectFrom }) => not(exists(
+      selectFrom('statements as later').select('later.workflow_id').whereRef('later.rule_id', '=', 's.rule_id')
+        .whereRef('later.rep', '=', 's.rep').whereRef('later.period', '=', 's.period').where('later.status', '!=', 'rejected'),
+    )))
+    .orderBy('s.rule_id').orderBy('s.rep').execute();
 }

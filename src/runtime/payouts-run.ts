@@ -7,7 +7,10 @@
 // statement is never run again, and the ledger's unique key would refuse a second payment anyway.
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { approvalEmailRecorded } from '../data/outbox.js';
 import { findRepsWhere } from '../data/reps.js';
+import type { RepRecord } from '../plan/records.js';
+import { nobodyToAsk, unaskedOutcome } from './nobody-to-ask.js';
 import { getStatement, type StoredStatement } from '../data/statements.js';
 import { selectIncentives as chooseIncentives } from '../payouts/rule-selection.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
@@ -89,6 +92,15 @@ export interface PayoutRun {
   state?: 'running' | 'ended' | 'recorded' | 'pending' | 'approved' | 'rejected';
   /** The rejection a new attempt follows, or that blocks one (rejected without `--rerun-rejected`). */
   rejected?: { by: string | null; reason: string | null };
+  /** Who decided the newest attempt's statement (`otherwise`: the rule, as no one decided). */
+  decidedBy?: string | null;
+  /**
+   * Why no approval email goes out (or went out) for this run: no round of the rule's approval
+   * resolves to anyone but the rep. Set for runs started now and for runs still pending unasked.
+   */
+  nobodyToAsk?: string;
+  /** Decided by `otherwise` without an approval email ever sent: nobody could be asked. */
+  unasked?: boolean;
 }
 
 export interface PayoutDeps {
@@ -109,13 +121,35 @@ export async function startPayouts(
   const runs: PayoutRun[] = [];
   for (const rule of rules) {
     for (const rep of await findRepsWhere(deps.db, rule.reps)) {
-      runs.push({ ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) });
+      const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
+      runs.push({ ...run, ...await whoIsAsked(deps.db, rule, rep, run) });
     }
   }
   return runs;
 }
 
-type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'rejected'>;
+/**
+ * Nobody to ask is otherwise seen only on the worker's log: a run started now (or still pending
+ * without any approval email) says why, and one `otherwise` decided says it was never looked at.
+ */
+async function whoIsAsked(db: Db, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked'>> {
+  if (!rule.approval) return {};
+  if (run.outcome !== 'already-run') {
+    const reason = await nobodyToAsk(db, rule, rep);
+    // The attempt this one follows: was its rejection by `otherwise` one nobody could be asked about?
+    const previous = run.outcome === 'started-again' && run.rejected?.by === 'otherwise' ? workflowIds.previousPayoutAttempt(run.workflowId) : null;
+    return { ...(reason ? { nobodyToAsk: reason } : {}), ...(previous ? { unasked: !await approvalEmailRecorded(db, previous) } : {}) };
+  }
+  if (run.state === 'pending' && !await approvalEmailRecorded(db, run.workflowId)) {
+    return { nobodyToAsk: (await nobodyToAsk(db, rule, rep)) ?? 'no approval email was sent so far' };
+  }
+  if ((run.state === 'approved' || run.state === 'rejected') && run.decidedBy === 'otherwise') {
+    return { unasked: !await approvalEmailRecorded(db, run.workflowId) };
+  }
+  return {};
+}
+
+type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'rejected' | 'decidedBy'>;
 
 /** Walks the attempts in order: the first that starts, or the newest one that stands. */
 async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string, rerunRejected: boolean): Promise<AttemptOutcome> {
@@ -131,8 +165,8 @@ async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: strin
     // No statement: the run is still computing it, or it ended without one (its history says why).
     if (!stored) return { workflowId, outcome: 'already-run', state: await isRunning(deps, workflowId) ? 'running' : 'ended' };
     const rejected = { by: stored.decidedBy, reason: stored.reason };
-    if (stored.status !== 'rejected') return { workflowId, outcome: 'already-run', state: stored.status };
-    if (!rerunRejected) return { workflowId, outcome: 'already-run', state: 'rejected', rejected };
+    if (stored.status !== 'rejected') return { workflowId, outcome: 'already-run', state: stored.status, decidedBy: stored.decidedBy };
+    if (!rerunRejected) return { workflowId, outcome: 'already-run', state: 'rejected', rejected, decidedBy: stored.decidedBy };
     previous = stored;
   }
 }
@@ -146,15 +180,43 @@ const stateWords: Record<NonNullable<PayoutRun['state']>, string> = {
   rejected: 'rejected',
 };
 
-function rejection(r: NonNullable<PayoutRun['rejected']>): string {
+function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): string {
+  if (r.by === 'otherwise' && !r.reason) {
+    return `rejected by the rule's \`otherwise reject\`: ${unasked ? 'nobody could be asked' : 'no one decided in time'}`;
+  }
   return `rejected by ${r.by ?? 'unknown'}${r.reason ? `: "${r.reason}"` : ' (no reason given)'}`;
 }
 
 /** What became of each rep's run, and for a rejected statement how to ask again. */
 function runNote(run: PayoutRun): string {
-  if (run.outcome === 'started-again') return `  (a new statement; the last was ${rejection(run.rejected!)})`;
-  if (run.outcome === 'started' || !run.state) return '';
-  return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected) : stateWords[run.state]})`;
+  const unasked = run.nobodyToAsk ? `nobody to ask: ${run.nobodyToAsk}` : '';
+  if (run.outcome === 'started-again') return `  (a new statement; the last was ${rejection(run.rejected!, run.unasked)}${unasked ? `; ${unasked}` : ''})`;
+  if (run.outcome === 'started') return unasked ? `  (${unasked})` : '';
+  if (!run.state) return '';
+  if (run.state === 'pending' && run.nobodyToAsk) return `  (waiting for approval, but nobody was asked: ${run.nobodyToAsk})`;
+  if (run.state === 'approved' && run.unasked) return "  (approved by the rule's `otherwise approve` without anyone's approval: nobody could be asked; paid, never run again)";
+  return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected, run.unasked) : stateWords[run.state]})`;
+}
+
+/** The closing warning: which reps' statements no one will see before `otherwise` decides them. */
+function nobodyToAskWarning(rules: IncentiveRule[], runs: PayoutRun[]): string[] {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const unasked = runs.filter((r) => r.ruleId === rule.id && r.nobodyToAsk);
+    if (unasked.length === 0) continue;
+    lines.push(
+      `warning: ${rule.name}: nobody to ask for approval for ${unasked.length} rep(s), so no approval email goes out; ` +
+      `if a statement has anything to pay, ${unaskedOutcome(rule)}:`,
+    );
+    for (const run of unasked) lines.push(`  ${run.repName} (${run.repId}): ${run.nobodyToAsk}`);
+  }
+  if (lines.length > 0) {
+    lines.push(
+      'Give these reps a manager (salesflow import --kind reps) or the rule an `escalate to` that resolves; ' +
+      'a run already started does not ask again when the data changes.',
+    );
+  }
+  return lines;
 }
 
 export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
@@ -171,6 +233,7 @@ export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs:
   }
   const started = runs.filter((r) => r.outcome !== 'already-run').length;
   lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
+  lines.push(...nobodyToAskWarning(rules, runs));
   const rejected = runs.filter((r) => r.outcome === 'already-run' && r.state === 'rejected').length;
   if (rejected > 0) {
     const rule = ruleName ? ` --rule ${JSON.stringify(ruleName)}` : '';

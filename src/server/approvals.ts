@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Hono, type Context } from 'hono';
 import type { Db } from '../data/db.js';
+import { getRepByEmail } from '../data/reps.js';
 import { getStatement } from '../data/statements.js';
+import { approverZone } from '../activities/payout.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
 import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
@@ -117,14 +119,28 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     ]).finally(() => clearTimeout(timer));
     if (!read.ok) return problem(c, 'expired');
     const { status } = read;
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement), 409);
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, verified.expired.approver)), 409);
     if (status.phase === 'awaiting-approval' && isSuperseded(status, verified.expired)) return show(c, supersededPage(status, verified.expired.approver), 410);
     return problem(c, 'expired');
   }
 
+  /**
+   * The zone a link's approver reads times in, as their deadline was shown: the round's own zone
+   * while they are the one asked, else theirs when they are a rep, else the rule's, else UTC.
+   */
+  async function readerZone(status: PayoutStatus, approver: string): Promise<string> {
+    if (status.deadlineZone && status.approver?.toLowerCase() === approver.toLowerCase()) return status.deadlineZone;
+    const rep = await getRepByEmail(ctx.db, approver).catch(() => null);
+    if (status.ruleZone) return approverZone(rep?.timezone ?? null, status.ruleZone);
+    // Read off the data source (the run is gone from Temporal): the rule as the plan has it now.
+    const ruleId = (status.statement as { ruleId?: unknown } | null)?.ruleId;
+    const rule = (await ctx.planNow().catch(() => null))?.rules.find((r) => r.id === ruleId);
+    return approverZone(rep?.timezone ?? null, rule?.timezone);
+  }
+
   /** The page for a payout that cannot take this link's decision (or any decision) now. */
-  function stateProblem(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement), 409);
+  async function stateProblem(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, claims.approver)), 409);
     if (status.phase !== 'awaiting-approval') return show(c, notAwaitingPage(status), 409);
     if (isSuperseded(status, claims)) return show(c, supersededPage(status, claims.approver), 410);
     return null;
@@ -136,7 +152,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
     const read = await statusOf(verified.claims.workflowId);
     if (!read.ok) return problem(c, read.problem);
-    const blocked = stateProblem(c, read.status, verified.claims);
+    const blocked = await stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
     // A statement run again after a rejection: the approver sees what was rejected and why.
     const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
@@ -165,7 +181,8 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       const result = await ctx.temporalClient.withDeadline(Date.now() + DECIDE_MS, () =>
         handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) }));
       const after = await statusOf(claims.workflowId);
-      return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason), 200);
+      const zone = after.ok ? await readerZone(after.status, claims.approver) : undefined;
+      return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason, zone), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
       const read = await statusOf(claims.workflowId);
@@ -173,9 +190,9 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       if (!read.ok) return problem(c, read.problem === 'unavailable' ? 'unconfirmed' : read.problem);
       const { status } = read;
       if (status.decision && sameDecision(status.decision, claims, choice)) {
-        return show(c, decidedPage(status.decision, status.statement, true), 200);
+        return show(c, decidedPage(status.decision, status.statement, true, undefined, await readerZone(status, claims.approver)), 200);
       }
-      const blocked = stateProblem(c, status, claims);
+      const blocked = await stateProblem(c, status, claims);
       if (blocked) return blocked;
       console.error(`salesflow: decision on ${claims.workflowId} failed: ${(err as Error).message}`);
       return problem(c, 'unavailable');

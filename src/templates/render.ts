@@ -43,15 +43,23 @@ function fill(text: string, scope: TemplateScope, escape: (s: string) => string)
 
 export function renderTemplate(template: Template, scope: TemplateScope): RenderedEmail {
   const subject = fill(template.subject, scope, (s) => s).replace(/[\r\n]+/g, ' ');
-  const text = fill(template.body, scope, (s) => s);
-  const paragraphs = template.body.trim().split(/\n\s*\n/);
+  // A paragraph that fills to nothing (`{{approval.rejected_before}}` on a first request) is left
+  // out, in the text as in the HTML, rather than leaving a gap or an empty <p>.
+  const parts = template.body.split(/(\n\s*\n)/); // even: paragraphs, odd: the blank lines between
+  let text = '';
+  for (let i = 0; i < parts.length; i += 2) {
+    const filled = fill(parts[i], scope, (s) => s);
+    if (parts[i].trim() !== '' && filled.trim() === '') continue;
+    text += filled + (parts[i + 1] ?? '');
+  }
+  const paragraphs = template.body.trim().split(/\n\s*\n/).map((p) => fill(p, scope, (s) => s)).filter((p) => p.trim() !== '');
   const html = paragraphs
     .map((p) => {
       // Fill first, then escape the whole paragraph (template text and values alike): nothing a
       // CRM field holds can become markup, and a link written with placeholders in it
       // (`https://cal.acme.example/{{rep.id}}`) is one link to the filled address, not a link
       // cut off where the first placeholder began.
-      const rendered = htmlWithLinks(fill(p, scope, (s) => s)).replace(/\n/g, '<br>\n');
+      const rendered = htmlWithLinks(p).replace(/\n/g, '<br>\n');
       return `<p>${rendered}</p>`;
     })
     .join('\n');

@@ -42,6 +42,7 @@ export const templateGroups = {
     due: "when the request escalates or falls to `otherwise`, in the approver's time zone (theirs when they are a rep, else the rule's), zone named: `2026-04-06 11:00 Europe/Berlin`",
     decision: 'approved or rejected (in the decision emails)',
     reason: 'the reason given with a rejection (may be empty)',
+    rejected_before: "for a statement computed again after a rejection (`payouts run --rerun-rejected`): what was rejected before (its total, by whom, when in the approver's time zone, why), as a sentence; empty otherwise",
   },
   sequence: {
     name: 'the sequence rule name',

@@ -174,6 +174,11 @@ export interface PayoutStatus {
    * their email. Absent while no one is asked, and in runs started before it was added.
    */
   deadlineZone?: string;
+  /**
+   * The rule's time zone, in which approvers who are not reps read times (a decision's time once
+   * the round's zone is gone). Query state only; absent from status read off the data source.
+   */
+  ruleZone?: string;
   decision: DecisionResult | null;
   /**
    * What happens at the deadline if nobody decides: the next round, or the rule's `otherwise`.

@@ -33,7 +33,8 @@ export const NOBODY_TO_ASK_WAITS = 'payout-nobody-to-ask-waits';
 export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> {
   const { rule, repId, period, planHash } = input;
   const workflowId = workflowInfo().workflowId;
-  const status: PayoutStatus = { phase: 'computing', statement: null, approver: null, round: 0, deadline: null, decision: null };
+  // `ruleZone` is query state only (no command), so histories replay as before.
+  const status: PayoutStatus = { phase: 'computing', statement: null, approver: null, round: 0, deadline: null, decision: null, ruleZone: rule.timezone };
   let reason: string | null = null;
 
   setHandler(payoutStatusQuery, () => status);

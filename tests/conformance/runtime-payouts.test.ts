@@ -184,6 +184,10 @@ describe('a rejected statement asked again (§8 payouts run)', () => {
     const asked = await dev.until('the new approval email', () =>
       dev.outbox().find((m) => m.workflow_id === `${wf('r-bob')}:attempt-2` && m.template === 'incentive-approval'));
     expect(asked.to_addr).toBe('mia@audit.example');
+    // The email itself says what was turned down before, when (in Mia's zone) and why; escaped in HTML.
+    expect(asked.text).toMatch(/was rejected by mia@audit\.example at \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin\. Reason given: "Deal D-3 <b>clawed<\/b> back & disputed"\./);
+    expect(asked.text).toContain('(total 4,000.00 USD)');
+    expect(asked.html).toContain('Reason given: &quot;Deal D-3 &lt;b&gt;clawed&lt;/b&gt; back &amp; disputed&quot;.');
     // The rejected statement stays on record as it was; Ann's approved one is not run again.
     expect(dev.statements().find((s) => s.workflow_id === wf('r-bob'))).toMatchObject({ status: 'rejected' });
     expect(dev.statements().filter((s) => s.rep === 'r-ann')).toHaveLength(1);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/csv.js';
 import { openDatabase } from '../../src/data/db.js';
 import { recordPayout } from '../../src/data/ledger.js';
+import { insertOutboxIfAbsent } from '../../src/data/outbox.js';
 import { decideStatement, recordStatement } from '../../src/data/statements.js';
 import type { Statement } from '../../src/payouts/statement.js';
 import { salesflow } from '../data/cli.js';
@@ -141,6 +142,50 @@ describe('salesflow payouts export', () => {
     expect(byRule).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('--rule is for `payouts run`; export takes only --period') });
   });
 
+  it('says which approved payouts of overlapping periods (a monthly plan\'s months in a quarter) the export leaves out', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = await openDatabase(path);
+    const base = { ruleName: 'Monthly', ruleId: 'monthly', ruleVersion: 'v1', currency: 'USD', amount: '100.00', approvedBy: 'boss@acme.example', approvedAt: '2026-04-03T09:00:00.000Z' };
+    for (const [rep, period] of [['r1', '2026-01'], ['r2', '2026-01'], ['r1', '2026-03'], ['r1', '2025-12'], ['r1', '2026-04'], ['r1', '2026']]) {
+      await recordPayout(db, { ...base, rep, period, workflowId: `payout:monthly:${rep}:${period}` });
+    }
+    await db.close();
+    const quarter = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(quarter.code).toBe(0);
+    expect(quarter.stdout.trim().split('\r\n')).toHaveLength(1);
+    expect(quarter.stderr).toContain('note: approved payouts of 2026 (1), 2026-01 (2), 2026-03 (1) overlap 2026-Q1 but are not in this export');
+    // A period whose own payouts are all there, with nothing else overlapping, gets no such note.
+    const december = await salesflow(['payouts', 'export', '--period', '2025-12'], path);
+    expect(december.stdout.trim().split('\r\n')).toHaveLength(2);
+    expect(december.stderr).not.toContain('overlap');
+  });
+
+  it('names statements rejected and not run again (their pay for the period is still open), but not those asked again', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    const db = await openDatabase(path);
+    const statement = (rep: string, total: string) => ({ ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep, period: '2026-Q1', currency: 'USD', total }) as Statement;
+    const reject = async (workflowId: string, rep: string) => {
+      await recordStatement(db, workflowId, statement(rep, '900.00'), 'pending');
+      await decideStatement(db, workflowId, { status: 'rejected', by: 'boss@acme.example', reason: 'typo' });
+    };
+    await reject('payout:ae:r-open:2026-Q1', 'r-open');
+    // Rejected, then asked again (attempt 2) and approved: paid, in the file.
+    await reject('payout:ae:r-redone:2026-Q1', 'r-redone');
+    await recordStatement(db, 'payout:ae:r-redone:2026-Q1:attempt-2', statement('r-redone', '90.00'), 'pending');
+    await decideStatement(db, 'payout:ae:r-redone:2026-Q1:attempt-2', { status: 'approved', by: 'boss@acme.example' });
+    await recordPayout(db, {
+      ruleId: 'ae', ruleName: 'AE', ruleVersion: 'v1', rep: 'r-redone', period: '2026-Q1', currency: 'USD', amount: '90.00',
+      approvedBy: 'boss@acme.example', approvedAt: '2026-04-03T09:00:00.000Z', workflowId: 'payout:ae:r-redone:2026-Q1:attempt-2',
+    });
+    await db.close();
+    const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\r\n').slice(1).map((line) => line.split(',').slice(1, 5).join(','))).toEqual(['r-redone,2026-Q1,USD,90.00']);
+    expect(r.stderr).toContain(
+      'note: 1 statement was rejected and not run again, so not in this export: AE / r-open; once the data is corrected, `salesflow payouts run --period 2026-Q1 --rerun-rejected` asks for approval again',
+    );
+  });
+
   it('never hands payroll a cell a spreadsheet would run as a formula; amounts stay numbers', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const db = await openDatabase(path);
@@ -158,6 +203,11 @@ describe('salesflow payouts export', () => {
       const statement = { ruleId: 'ae', rule: 'AE', ruleVersion: 'v1', rep, period: '2026-Q1', currency: 'USD', total: '10.00' } as Statement;
       await recordStatement(db, `payout:ae:${rep}:2026-Q1`, statement, 'pending');
     }
+    // r-late's manager was emailed (what the worker's send records); r-later's run had nobody to ask.
+    await insertOutboxIfAbsent(db, {
+      key: 'payout:ae:r-late:2026-Q1:approval-0:boss@acme.example', workflow_id: 'payout:ae:r-late:2026-Q1', rule_id: 'ae',
+      template: 'incentive-approval', to_addr: 'boss@acme.example', from_addr: 'ops@acme.example', subject: 'Approve', html: '', text: '', headers: {},
+    }, 'sent');
     await db.close();
     const r = await salesflow(['payouts', 'export', '--period', '2026-Q1'], path);
     expect(r.code).toBe(0);
@@ -168,6 +218,8 @@ describe('salesflow payouts export', () => {
       ['AE', 'r-day-off', '2026-Q1', 'USD', '0.00', 'boss@acme.example', 'Extra day off; =Lunch, with "CEO"'],
     ]);
     expect(r.stderr).toContain('note: 2 statements of 2026-Q1 still await approval and are not in this export: AE / r-late, AE / r-later');
+    // Chasing an approver is no use for one nobody was asked about: payroll is told which.
+    expect(r.stderr).toContain("note: nobody was asked to approve 1 of them (no approval email was sent; e.g. no manager on record): AE / r-later; the rule's `otherwise` decides them when their approval window ends");
     // A period with no approved payout is the header alone, so payroll scripts still find the columns.
     const empty = await salesflow(['payouts', 'export', '--period', '2026-Q2'], path);
     expect(empty).toMatchObject({ code: 0, stdout: 'rule,rep,period,currency,amount,approved_by,approved_at,rewards,rule_id,rule_version,plan_hash\r\n' });

@@ -157,3 +157,62 @@ test('a run that ended without a statement (terminated before it computed one) i
   expect(runs.map((r) => [r.outcome, r.state])).toEqual([['already-run', 'ended']]);
   expect(describePayoutRuns(selection.rules, q1, runs)).toContain('(ended without a statement; its history in Temporal says why)');
 });
+
+describe('a rep with nobody to ask for approval (no manager on record, or only themselves)', () => {
+  const byManager = (otherwise: 'approve' | 'reject') => ({
+    approver: { kind: 'field' as const, entity: 'rep' as const, field: 'manager', holds: 'email' as const },
+    within: { amount: '5', unit: 'days' as const }, escalations: [], otherwise,
+  });
+  const paidUnseen = { ...incentiveRule('unseen'), name: 'Unseen commission', reps: fieldEquals('rep', 'role', 'Solo'), approval: byManager('approve') };
+  const rejectedUnseen = { ...incentiveRule('unseen-reject'), name: 'Strict commission', reps: fieldEquals('rep', 'role', 'Solo2'), approval: byManager('reject') };
+  const won = (id: string, repId: string) => upsertDeal(h.db, {
+    id, rep: repId, name: id, amount: '20000', currency: 'USD', stage: 'won', product: 'Platform', type: 'new', source: null, closed_at: '2026-02-12', contact: null,
+  });
+
+  test('payouts run says which reps no one will be asked about and what `otherwise` does with them; a later run says so again', async () => {
+    await upsertRep(h.db, { ...rep('r-solo', 'Solo'), manager: null });
+    await upsertRep(h.db, { ...rep('r-self', 'Solo'), manager: 'r-self@acme.example' });
+    await upsertRep(h.db, rep('r-asked', 'Solo'));
+    await upsertRep(h.db, { ...rep('r-strict', 'Solo2'), manager: null });
+    for (const id of ['r-solo', 'r-self', 'r-asked', 'r-strict']) await won(`D-${id}`, id);
+    const selection = selectIncentives(planOf([paidUnseen, rejectedUnseen]), q1, undefined, afterQ1);
+    if (!selection.ok) throw new Error(selection.message);
+    const deps = { client: h.client, db: h.db, config: h.config };
+
+    const first = await startPayouts(deps, selection.rules, q1);
+    const said = describePayoutRuns(selection.rules, q1, first);
+    expect(said).toContain('started      Rep r-solo (r-solo)  payout:unseen:r-solo:2026-Q1  (nobody to ask: rep.manager is empty)');
+    expect(said).toContain(
+      "warning: Unseen commission: nobody to ask for approval for 2 rep(s), so no approval email goes out; if a statement has anything to pay, the rule's `otherwise approve` pays it without anyone's approval when the approval window (5 days) ends:\n" +
+      '  Rep r-self (r-self): the approver r-self@acme.example is the rep being paid\n' +
+      '  Rep r-solo (r-solo): rep.manager is empty\n',
+    );
+    expect(said).toContain("warning: Strict commission: nobody to ask for approval for 1 rep(s), so no approval email goes out; if a statement has anything to pay, the rule's `otherwise reject` rejects it at once");
+    expect(said).not.toMatch(/Rep r-asked \(r-asked\)[^\n]*nobody/);
+
+    // The runs go on: the unasked one waits out its window, the strict one is rejected at once.
+    await h.waitForMail('boss@acme.example');
+    const strict = (await h.client.workflow.getHandle('payout:unseen-reject:r-strict:2026-Q1').result()) as PayoutResult;
+    expect(strict.phase).toBe('rejected');
+    const solo = h.client.workflow.getHandle('payout:unseen:r-solo:2026-Q1');
+    for (let i = 0; !(await solo.query(payoutStatusQuery)).nobodyToAsk; i++) {
+      if (i > 200) throw new Error('the r-solo run never reached its nobody-to-ask wait');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // Run again (a colleague checking on the period): the status says nobody was asked, not "waiting for approval".
+    const again = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(again).toContain('already run  Rep r-solo (r-solo)  payout:unseen:r-solo:2026-Q1  (waiting for approval, but nobody was asked: rep.manager is empty)');
+    expect(again).toContain('already run  Rep r-asked (r-asked)  payout:unseen:r-asked:2026-Q1  (waiting for approval)');
+    expect(again).toContain("already run  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1  (rejected by the rule's `otherwise reject`: nobody could be asked)");
+    expect(again).toContain('warning: Unseen commission: nobody to ask for approval for 2 rep(s)');
+
+    // r-strict gets a manager and is asked again: the output says why the last one was rejected.
+    await upsertRep(h.db, rep('r-strict', 'Solo2'));
+    const strictOnly = selectIncentives(planOf([rejectedUnseen]), q1, undefined, afterQ1);
+    if (!strictOnly.ok) throw new Error(strictOnly.message);
+    const redo = describePayoutRuns(strictOnly.rules, q1, await startPayouts(deps, strictOnly.rules, q1, { rerunRejected: true }));
+    expect(redo).toContain("started again  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1:attempt-2  (a new statement; the last was rejected by the rule's `otherwise reject`: nobody could be asked)");
+    expect(redo).not.toContain('warning:');
+  });
+});

@@ -9,7 +9,7 @@ import { upsertRep } from '../../src/data/reps.js';
 import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { signToken } from '../../src/tokens/index.js';
-import { payoutStatusQuery, workflowIds, type PayoutInput } from '../../src/workflows/api.js';
+import { payoutStatusQuery, workflowIds, type PayoutInput, type PayoutResult } from '../../src/workflows/api.js';
 import { specRule } from '../payouts/spec-rule.js';
 import { SECRET } from './harness.js';
 import { linkTo, type LoopHarness, startLoop } from './temporal-harness.js';
@@ -75,6 +75,11 @@ describe('approving a payout from the emailed link', () => {
 
   it('GET shows the statement with every line and the decision buttons, and decides nothing', async () => {
     expect(link.startsWith(h.url)).toBe(true);
+    // A first request has no earlier rejection to tell: no such sentence, and no empty paragraph where it would be.
+    const email = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.text.includes('/approvals/'));
+    expect(email.text).not.toContain('computed again');
+    expect(email.text).not.toMatch(/\n\s*\n\s*\n/);
+    expect(email.html).not.toMatch(/<p>\s*<\/p>/);
     const res = await fetch(link);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -282,8 +287,16 @@ describe('deadlines in the approver\'s time zone', () => {
     expect(escalated.text).toContain(`Without a decision by ${inTokyo} this request moves on.`);
     const vpPage = await (await fetch(linkTo(escalated.text, '/approvals'))).text();
     expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
-    expect(await decide(linkTo(escalated.text, '/approvals'), 'approve').then((r) => r.status)).toBe(200);
-    await handle.result();
+    const approved = await decide(linkTo(escalated.text, '/approvals'), 'approve');
+    expect(approved.status).toBe(200);
+    const approvedPage = await approved.text();
+    const { decision } = (await handle.result()) as PayoutResult;
+    // The decision's time reads like the deadline did: in the reader's zone, named. The VP (no
+    // rep) reads Tokyo, the rule's; the manager's old link, opened later, reads New York, theirs.
+    expect(approvedPage).toContain(`Approved by <strong>vp-sales@acme.example</strong> at ${localIn(Date.parse(decision!.decidedAt), 'Asia/Tokyo')}.`);
+    const managerLink = await fetch(linkTo(email.text, '/approvals'));
+    expect(managerLink.status).toBe(409);
+    expect(await managerLink.text()).toContain(`Approved by <strong>vp-sales@acme.example</strong> at ${localIn(Date.parse(decision!.decidedAt), 'America/New_York')}.`);
   });
 });
 
@@ -334,11 +347,20 @@ describe('a statement run again after a rejection', () => {
     await recordStatement(h.db, first, rejected as never, 'pending');
     await decideStatement(h.db, first, { status: 'rejected', by: 'mgr7@acme.example', reason: 'D-7 is <b>10x</b> too big' }, '2026-04-03T10:00:00.000Z');
     const workflowId = workflowIds.payout(rule.id, 'rep-7', PERIOD, 2);
-    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ rule, repId: 'rep-7', period: PERIOD } satisfies PayoutInput] });
+    // The rule's zone is New York: mgr7 is no rep, so that is the zone they read times in.
+    const newYork: IncentiveRule = { ...rule, timezone: 'America/New_York' };
+    const handle = await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ rule: newYork, repId: 'rep-7', period: PERIOD } satisfies PayoutInput] });
     const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
+    // The email itself says what was turned down before: an approver reading only the email must not
+    // approve the new total without knowing it (the reason escaped in the HTML part).
+    const said = 'This statement was computed again after an earlier statement for the same period (total 237,500.00 USD) ' +
+      'was rejected by mgr7@acme.example at 2026-04-03 06:00 America/New_York. Reason given: "D-7 is <b>10x</b> too big".';
+    expect(email.text).toContain(said);
+    expect(email.html).toContain('was rejected by mgr7@acme.example at 2026-04-03 06:00 America/New_York. Reason given: &quot;D-7 is &lt;b&gt;10x&lt;/b&gt; too big&quot;.');
+    expect(email.html).not.toContain('<b>10x');
     const page = await (await fetch(linkTo(email.text, '/approvals'))).text();
     expect(page).toContain('15,500.00 USD');
-    expect(page).toContain('an earlier statement for the same period (total 237,500.00 USD) was rejected by <strong>mgr7@acme.example</strong> at 2026-04-03 10:00 UTC: “D-7 is &lt;b&gt;10x&lt;/b&gt; too big”');
+    expect(page).toContain('an earlier statement for the same period (total 237,500.00 USD) was rejected by <strong>mgr7@acme.example</strong> at 2026-04-03 06:00 America/New_York: “D-7 is &lt;b&gt;10x&lt;/b&gt; too big”');
     await decide(linkTo(email.text, '/approvals'), 'approve');
     expect(await handle.result()).toMatchObject({ phase: 'approved' });
   });

@@ -3,9 +3,9 @@
 import { parseArgsOnce } from '../parse-args.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
-import { exportLedger, ledgerCsv, ledgerRewards } from '../../data/ledger.js';
-import { pendingStatements } from '../../data/statements.js';
-import { parsePeriod } from '../../payouts/period.js';
+import type { Db } from '../../data/db.js';
+import { ledgerCsv, ledgerPeriodCounts, periodExport } from '../../data/ledger.js';
+import { parsePeriod, type Period } from '../../payouts/period.js';
 
 const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
        salesflow payouts export --period 2026-Q1`;
@@ -73,12 +73,12 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const entries = await exportLedger(db, period.period.label);
-    process.stdout.write(ledgerCsv(entries, await ledgerRewards(db, period.period.label)));
+    const { entries, rewards, pending, rejected } = await periodExport(db, period.period.label);
+    const overlapping = await overlappingPeriods(db, period.period);
+    process.stdout.write(ledgerCsv(entries, rewards));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     // Payroll exporting while approvals are still out would otherwise get a short file and no word
     // of it: say on stderr (stdout stays the CSV) which statements are not in it yet.
-    const pending = await pendingStatements(db, period.period.label);
     if (pending.length > 0) {
       const shown = pending.slice(0, 5).map((p) => `${p.rule} / ${p.rep}`).join(', ');
       const more = pending.length > 5 ? ` and ${pending.length - 5} more` : '';
@@ -86,9 +86,47 @@ export async function run(args: string[]): Promise<number> {
         `note: ${pending.length} statement${pending.length === 1 ? '' : 's'} of ${period.period.label} still await${pending.length === 1 ? 's' : ''} ` +
           `approval and ${pending.length === 1 ? 'is' : 'are'} not in this export: ${shown}${more}\n`,
       );
+      // Waiting on nobody: no approval email went out (no manager on record...), so chasing an
+      // approver is no use; the rule's `otherwise` decides them when their window ends.
+      const unasked = pending.filter((p) => !p.asked);
+      if (unasked.length > 0) {
+        const named = unasked.slice(0, 5).map((p) => `${p.rule} / ${p.rep}`).join(', ');
+        process.stderr.write(
+          `note: nobody was asked to approve ${unasked.length} of them (no approval email was sent; e.g. no manager on record): ` +
+            `${named}${unasked.length > 5 ? ` and ${unasked.length - 5} more` : ''}; the rule's \`otherwise\` decides them when their approval window ends\n`,
+        );
+      }
+    }
+    // A rejected statement waits for the data to be corrected and `--rerun-rejected`: payroll
+    // should know those reps' pay for the period is still open, not settled at nothing.
+    if (rejected.length > 0) {
+      const named = rejected.slice(0, 5).map((r) => `${r.rule} / ${r.rep}`).join(', ');
+      process.stderr.write(
+        `note: ${rejected.length} statement${rejected.length === 1 ? ' was' : 's were'} rejected and not run again, so not in this export: ` +
+          `${named}${rejected.length > 5 ? ` and ${rejected.length - 5} more` : ''}; once the data is corrected, ` +
+          `\`salesflow payouts run --period ${period.period.label} --rerun-rejected\` asks for approval again\n`,
+      );
+    }
+    // A payout is listed under the period its rule pays for: monthly plans' payouts are not in a
+    // quarter's export (nor a quarterly plan's in a month's). Payroll exporting one period while
+    // plans pay by another got a short or empty file without a word.
+    if (overlapping.length > 0) {
+      process.stderr.write(
+        `note: approved payouts of ${overlapping.map((o) => `${o.period} (${o.count})`).join(', ')} overlap ${period.period.label} ` +
+          `but are not in this export: each payout is listed under the period its rule pays for; export ${overlapping.length === 1 ? 'it' : 'each'} with its own --period\n`,
+      );
     }
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** Ledger periods other than `period` whose days overlap it (a month of the quarter, the year...). */
+async function overlappingPeriods(db: Db, period: Period): Promise<{ period: string; count: number }[]> {
+  return (await ledgerPeriodCounts(db)).filter(({ period: label }) => {
+    if (label === period.label) return false;
+    const other = parsePeriod(label);
+    return other.ok && other.period.start <= period.end && period.start <= other.period.end;
+  });
 }

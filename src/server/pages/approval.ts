@@ -48,7 +48,7 @@ export function approvalForm(status: PayoutStatus, approver: string, action: str
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
 <p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline, status.deadlineZone)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
-${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
@@ -67,14 +67,15 @@ ${statementSection(status.statement)}
   );
 }
 
-export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string): SafeHtml {
+/** `zone`: the reader's (the link's approver), as their deadline was shown; UTC when unknown. */
+export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string, zone?: string): SafeHtml {
   const approved = result.outcome === 'approved';
   return page(
     { title: approved ? 'Payout approved' : 'Payout rejected', section },
     html`${notice(
       approved ? 'success' : 'info',
       approved ? 'Payout approved' : 'Payout rejected',
-      html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt)}.
+      html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}.
 ${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
 ${reason && !replay ? html`<p>Your reason: “${reason}”</p>` : ''}
 ${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>` : ''}`,
@@ -83,13 +84,13 @@ ${statement === undefined || statement === null ? '' : statementSection(statemen
   );
 }
 
-export function alreadyDecidedPage(result: DecisionResult, statement: unknown): SafeHtml {
+export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string): SafeHtml {
   return page(
     { title: 'Already decided', section },
     html`${notice(
       'warning',
       `This payout was already ${result.outcome}`,
-      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt)}. A payout is decided once; this link changed nothing.</p>`,
+      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>`,
     )}
 ${statementSection(statement)}`,
   );
