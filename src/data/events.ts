@@ -9,18 +9,21 @@ import { upsertLead } from './leads.js';
 export type EventOutcome = 'new' | 'duplicate';
 
 /**
- * `keep`: the entity's fields the sender left out (routing filled them in from the row as it read
- * it). They are left as stored, so a value another process wrote since that read is not put back.
+ * `entityStored`: the caller already wrote the entity (routeEvent does, before routing, with the
+ * sender's left-out fields and the per-field order applied). It is not written again here: a
+ * newer event of the same record routed meanwhile (another serve process, during this one's round
+ * trip to Temporal) would get this older event's values put back over its own.
  */
-export async function recordEventOnce(db: Db, event: CrmEvent, now = new Date().toISOString(), keep: readonly string[] = []): Promise<EventOutcome> {
+export async function recordEventOnce(db: Db, event: CrmEvent, now = new Date().toISOString(), entityStored = false): Promise<EventOutcome> {
   return transaction(db, async (tx): Promise<EventOutcome> => {
     const inserted = await tx.kysely.insertInto('events')
       .values({ id: event.id, type: event.type, occurred_at: event.occurred_at, payload: JSON.stringify(event), received_at: now })
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return 'duplicate';
-    if ('lead' in event) await upsertLead(tx, event.lead, now, keep);
-    if ('deal' in event) await upsertDeal(tx, event.deal, now, keep);
+    if (entityStored) return 'new';
+    if ('lead' in event) await upsertLead(tx, event.lead, now);
+    if ('deal' in event) await upsertDeal(tx, event.deal, now);
     return 'new';
   });
 }

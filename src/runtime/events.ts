@@ -73,7 +73,6 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   if (await getEvent(db, event.id)) return { ...result, duplicate: true };
 
   // The entity first: a sequence's first step reads the subject's current data.
-  let keep: readonly string[] = absent;
   await transaction(db, async (tx) => {
     // A field an event older than the newest change already taken of it carries (a sender's late
     // retry, deliveries out of order) must not put its older value back: it stays as stored, and
@@ -87,7 +86,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
     if (options.ordered) result.keptNewer = await claimFieldVersions(tx, EVENTS_SOURCE, record, fields, version);
     // Fields the sender left out stay as stored: the database keeps them, so this write never puts
     // back a value read above that another process changed meanwhile.
-    keep = [...absent, ...result.keptNewer];
+    const keep = [...absent, ...result.keptNewer];
     if ('lead' in event) await upsertLead(tx, event.lead, undefined, keep);
     else await upsertDeal(tx, event.deal, undefined, keep);
     if (event.type === 'lead.unsubscribed') await suppress(tx, event.lead.email, `lead.unsubscribed (event ${event.id})`);
@@ -115,7 +114,8 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
-  if ((await recordEventOnce(db, event, undefined, keep)) === 'duplicate') return { ...result, duplicate: true };
+  // The entity was written above: writing it again would undo a newer event routed meanwhile.
+  if ((await recordEventOnce(db, event, undefined, true)) === 'duplicate') return { ...result, duplicate: true };
   return result;
 }
 

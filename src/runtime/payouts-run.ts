@@ -5,7 +5,7 @@
 // data is corrected, `--rerun-rejected` starts the next attempt (its own id, so two runs of the
 // command at once still start it once), which computes a new statement and asks again. An approved
 // statement is never run again, and the ledger's unique key would refuse a second payment anyway.
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { approvalEmailRecorded } from '../data/outbox.js';
 import { findRepsWhere } from '../data/reps.js';
@@ -154,20 +154,29 @@ type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'reje
 /** Walks the attempts in order: the first that starts, or the newest one that stands. */
 async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string, rerunRejected: boolean): Promise<AttemptOutcome> {
   let previous: StoredStatement | null = null;
+  let previousOutcome: AttemptOutcome | null = null;
   for (let attempt = 1; ; attempt++) {
     const workflowId = workflowIds.payout(rule.id, repId, period, attempt);
-    if (await startPayout(deps, rule, repId, period, workflowId) === 'started') {
-      return attempt === 1
-        ? { workflowId, outcome: 'started' }
-        : { workflowId, outcome: 'started-again', rejected: { by: previous!.decidedBy, reason: previous!.reason } };
+    // A statement stored for this attempt decides, not Temporal alone: once a finished run is past
+    // the namespace's retention, Temporal would start its id again and ask for approval twice.
+    const recorded = await getStatement(deps.db, workflowId);
+    if (!recorded && (attempt === 1 || rerunRejected)) {
+      if (await startPayout(deps, rule, repId, period, workflowId) === 'started') {
+        return attempt === 1
+          ? { workflowId, outcome: 'started' }
+          : { workflowId, outcome: 'started-again', rejected: { by: previous!.decidedBy, reason: previous!.reason } };
+      }
     }
-    const stored = await getStatement(deps.db, workflowId);
+    const stored = recorded ?? await getStatement(deps.db, workflowId);
+    // Without the flag a later attempt is only looked at: one asked for before (a re-run now
+    // waiting or approved) is the one that stands, not the rejection it followed.
+    if (attempt > 1 && !rerunRejected && !stored && !(await runExists(deps, workflowId))) return previousOutcome!;
     // No statement: the run is still computing it, or it ended without one (its history says why).
     if (!stored) return { workflowId, outcome: 'already-run', state: await isRunning(deps, workflowId) ? 'running' : 'ended' };
     const rejected = { by: stored.decidedBy, reason: stored.reason };
     if (stored.status !== 'rejected') return { workflowId, outcome: 'already-run', state: stored.status, decidedBy: stored.decidedBy };
-    if (!rerunRejected) return { workflowId, outcome: 'already-run', state: 'rejected', rejected, decidedBy: stored.decidedBy };
     previous = stored;
+    previousOutcome = { workflowId, outcome: 'already-run', state: 'rejected', rejected, decidedBy: stored.decidedBy };
   }
 }
 
@@ -266,6 +275,17 @@ export function refuse(rule: IncentiveRule, period: Period, now: Date): Refusal 
     };
   }
   return null;
+}
+
+/** Whether Temporal has a run with this id (running or closed within its retention). */
+async function runExists(deps: PayoutDeps, workflowId: string): Promise<boolean> {
+  try {
+    await deps.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 async function isRunning(deps: PayoutDeps, workflowId: string): Promise<boolean> {

@@ -152,7 +152,9 @@ describe('event routing on a real Temporal server', () => {
     // (the sequence start takes a round trip to Temporal), and meanwhile another process (an
     // import, another serve) moves the lead to another owner and time zone.
     await upsertLead(h.db, lead('L-fi', { source: 'website', owner: 'r-ada', timezone: 'Europe/Berlin' }));
-    const moved = { ...lead('L-fi', { source: 'website' }), owner: 'r-bo', timezone: 'America/New_York' };
+    // (It writes the whole lead, source included, as the CRM holds it after this event: a write
+    // that comes after the event's is not undone by recording the event.)
+    const moved = { ...lead('L-fi', { source: 'webinar' }), owner: 'r-bo', timezone: 'America/New_York' };
     const client = new Proxy(h.client, {
       get(target, property, receiver) {
         if (property !== 'workflow') return Reflect.get(target, property, receiver);
@@ -177,6 +179,37 @@ describe('event routing on a real Temporal server', () => {
     const out = await routeEvent({ client, db: h.db, plan, config: h.config }, parsed.event, parsed.absent);
     expect(out.started).toEqual(['seq:webinar-follow-up:lead:L-fi']);
     expect(await getLead(h.db, 'L-fi')).toMatchObject({ source: 'webinar', owner: 'r-bo', timezone: 'America/New_York' });
+  });
+
+  test('a newer event routed while an older one is being routed keeps its values: recording the older one does not put its fields back', async () => {
+    // The 11:00 lead.created starts a sequence (a round trip to Temporal); meanwhile another serve
+    // process routes the 12:00 lead.updated of the same lead to the end.
+    const gus = lead('L-gus', { stage: 'new', score: '10' });
+    const newer: CrmEvent = { id: 'evt-gus-2', type: 'lead.updated', occurred_at: '2026-03-02T12:00:00Z', lead: { ...gus, name: 'Gus Newer', stage: 'qualified', score: '80' } };
+    let meanwhile: RouteResult | null = null;
+    const client = new Proxy(h.client, {
+      get(target, property, receiver) {
+        if (property !== 'workflow') return Reflect.get(target, property, receiver);
+        const workflow = target.workflow;
+        return new Proxy(workflow, {
+          get(wf, name) {
+            if (name === 'start') {
+              return async (...args: Parameters<typeof workflow.start>) => {
+                meanwhile = await route(newer);
+                return wf.start(...args);
+              };
+            }
+            const value = Reflect.get(wf, name) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(wf) : value;
+          },
+        });
+      },
+    });
+    const older: CrmEvent = { id: 'evt-gus-1', type: 'lead.created', occurred_at: '2026-03-02T11:00:00Z', lead: gus };
+    const out = await routeEvent({ client, db: h.db, plan, config: h.config }, older, [], { ordered: true });
+    expect(out.started).toEqual(['seq:webinar-follow-up:lead:L-gus']);
+    expect(meanwhile).toMatchObject({ duplicate: false, keptNewer: [] });
+    expect(await getLead(h.db, 'L-gus')).toMatchObject({ name: 'Gus Newer', stage: 'qualified', score: '80' });
   });
 
   test('a stop event for a subject with no sequence is fine', async () => {

@@ -134,6 +134,11 @@ describe('a rejected statement, after the data is corrected', () => {
     // The rejected statement stays on record as it was.
     expect(await getStatement(h.db, 'payout:reviewed:r-9:2026-Q1')).toMatchObject({ status: 'rejected', statement: { total: '50000.00' } });
 
+    // A later plain run reports the attempt that stands (approved), not the rejection before it.
+    const plainAfter = await startPayouts(deps, selection.rules, q1);
+    expect(plainAfter.map((r) => [r.workflowId, r.outcome, r.state])).toEqual([['payout:reviewed:r-9:2026-Q1:attempt-2', 'already-run', 'approved']]);
+    expect(describePayoutRuns(selection.rules, q1, plainAfter)).not.toContain('--rerun-rejected');
+
     const after = await startPayouts(deps, selection.rules, q1, { rerunRejected: true });
     expect(after.map((r) => [r.workflowId, r.outcome, r.state])).toEqual([['payout:reviewed:r-9:2026-Q1:attempt-2', 'already-run', 'approved']]);
     expect(describePayoutRuns(selection.rules, q1, after)).toContain('(approved and paid; never run again)');
