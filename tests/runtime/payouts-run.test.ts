@@ -4,7 +4,7 @@ import { upsertRep } from '../../src/data/reps.js';
 import { parsePeriod, type Period } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
-import { getStatement } from '../../src/data/statements.js';
+import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/workflows/api.js';
 import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -55,6 +55,27 @@ test('payouts run starts one payout per matching rep, and a second run starts no
 
   const ledger = await rows(h.db, sql`SELECT rep, amount FROM ledger ORDER BY rep`);
   expect(ledger).toEqual([{ rep: 'r-1', amount: '5000.00' }]);
+});
+
+test('a statement whose run Temporal no longer keeps (past its retention) is not run again: the data source decides', async () => {
+  const q2 = (parsePeriod('2026-Q2') as { ok: true; period: Period }).period;
+  const selection = selectIncentives(plan, q2, 'AE commission', new Date('2026-07-02T12:00:00Z'));
+  expect(selection.ok).toBe(true);
+  if (!selection.ok) return;
+  // Approved and paid long ago; Temporal has forgotten the run (no workflow with its id exists).
+  const gone = 'payout:ae-commission:r-1:2026-Q2';
+  const statement = {
+    rule: 'AE commission', ruleId: 'ae-commission', ruleVersion: commission.version, rep: 'r-1', repName: 'Rep r-1', period: '2026-Q2', currency: 'USD',
+    measureMetric: 'revenue', measure: '0', target: '100000.00', attainment: '0.00', lines: [], capped: false, total: '0.00', rewards: [], warnings: [],
+  };
+  await recordStatement(h.db, gone, statement, 'pending');
+  await decideStatement(h.db, gone, { status: 'approved', by: 'boss@acme.example' });
+  const runs = await startPayouts({ client: h.client, db: h.db, config: h.config }, selection.rules, q2);
+  expect(runs.map((r) => [r.workflowId, r.outcome, r.state])).toEqual([
+    [gone, 'already-run', 'approved'],
+    ['payout:ae-commission:r-2:2026-Q2', 'started', undefined],
+  ]);
+  await expect(h.client.workflow.getHandle(gone).describe()).rejects.toThrow(/not found/i);
 });
 
 test('a period that has not ended is refused with a clear message', async () => {
