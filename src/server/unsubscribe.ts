@@ -12,13 +12,16 @@
 // nothing more is mailed.
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { getLeadsByEmail } from '../data/leads.js';
+import { getLeadsByEmail, leadColumns } from '../data/leads.js';
 import { isSuppressed, suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
 import { type UnsubscribeClaims, verifyToken } from '../tokens/index.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { readForm } from './form.js';
 import { confirmUnsubscribePage, type SequenceStops, unsubscribedPage, unsubscribeProblemPage } from './pages/unsubscribe.js';
+
+/** The lead fields an unsubscribe event leaves out (it sends only the lead's id and address). */
+const UNSUBSCRIBE_KEEPS: readonly string[] = leadColumns.filter((c) => c !== 'id' && c !== 'email');
 
 export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   const app = new Hono();
@@ -69,7 +72,9 @@ async function stopSequences(ctx: ServerContext, route: RouteEvent, email: strin
   const routed = Promise.all(leads.map(async (lead) => {
     const event: CrmEvent = { id: unsubscribeEventId(lead.id, link), type: 'lead.unsubscribed', occurred_at: occurredAt, lead };
     try {
-      await route(event);
+      // The click is about the address: the lead's other fields are as this page read them, so they
+      // go as left out, and a change another process makes meanwhile is kept, not written back.
+      await route(event, UNSUBSCRIBE_KEEPS);
       return true;
     } catch (err) {
       // The suppression is recorded; sends check it. Only the early stop of waiting runs is missed,
