@@ -1,6 +1,6 @@
 // The terraform-like text of `salesflow plan` and `salesflow apply`: + added, ~ changed, - removed.
 import type { ScheduleChanges } from './schedules.js';
-import { hasChanges, triggersOnChange } from './schedules.js';
+import { hasChanges } from './schedules.js';
 
 export function renderChanges(changes: ScheduleChanges, where: string): string {
   const total = changes.added.length + changes.changed.length + changes.unchanged.length;
@@ -17,7 +17,6 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
     const before = existing.memo;
     if (!before) {
       lines.push('      not made by this salesflow (no memo): replaced with', `      ${declared.description}`);
-      if (triggersOnChange(declared, existing)) lines.push('      and once now, for the period under way (runs already started are not started again)');
       continue;
     }
     if (before.description !== declared.description) {
@@ -29,7 +28,6 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
       lines.push('      schedule settings changed');
     }
     if (existing.paused) lines.push('      (paused; stays paused)');
-    if (triggersOnChange(declared, existing)) lines.push('      and once now, for the period under way (runs already started are not started again)');
   }
   for (const s of changes.removed) {
     lines.push(`  - ${s.scheduleId}`);

@@ -51,18 +51,12 @@ export async function applySchedules(client: Client, changes: ScheduleChanges): 
   for (const schedule of changes.added) {
     await client.schedule.create(schedule.options);
   }
-  for (const { declared, existing } of changes.changed) {
+  for (const { declared } of changes.changed) {
     const { scheduleId: _id, ...options } = declared.options;
-    const handle = client.schedule.getHandle(declared.scheduleId);
-    await handle.update((previous) => ({
+    await client.schedule.getHandle(declared.scheduleId).update((previous) => ({
       ...options,
       state: { paused: previous.state.paused, note: previous.state.note },
     }));
-    // A changed goal fires once now too, as a new one does: a goal switched from week to month
-    // otherwise had no run for the month under way (no review of it), and reps a widened `for
-    // reps where` now selects none until the next period. Runs already started are per (rule, rep,
-    // period) and refused a second time, so they keep their version and send nothing twice.
-    if (triggersOnChange(declared, existing)) await handle.trigger();
   }
   for (const existing of changes.removed) {
     try {
@@ -71,11 +65,6 @@ export async function applySchedules(client: Client, changes: ScheduleChanges): 
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
-}
-
-/** Whether apply fires a changed schedule once after updating it (see applySchedules); never a paused one. */
-export function triggersOnChange(declared: DeclaredSchedule, existing: ExistingSchedule): boolean {
-  return declared.triggersOnCreate && !existing.paused;
 }
 
 async function describe(client: Client, scheduleId: string): Promise<ExistingSchedule | null> {

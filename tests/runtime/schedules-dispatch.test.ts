@@ -2,8 +2,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { upsertRep } from '../../src/data/reps.js';
 import { periodContaining } from '../../src/payouts/period.js';
-import type { GoalRule } from '../../src/plan/schema.js';
-import { renderChanges } from '../../src/runtime/schedule-diff.js';
 import { applySchedules, planSchedules } from '../../src/runtime/schedules.js';
 import { workflowIds } from '../../src/workflows/api.js';
 import type { DispatchResult } from '../../src/workflows/api.js';
@@ -63,39 +61,6 @@ test('a goal added mid-period starts for the current period at once, one run per
   expect(again.unchanged).toHaveLength(1);
   const schedule = await h.client.schedule.getHandle('salesflow:q-goal:goal-period-start').describe();
   expect(schedule.info.numActionsTaken).toBe(1);
-});
-
-test('a goal changed from week to month starts the month under way at once; the week\'s runs are not started again', async () => {
-  const weekly: GoalRule = { ...goalRule('switch-goal'), period: 'week', version: 'v-switch-week' };
-  const current = (kind: 'week' | 'month') => periodContaining(kind, localDate(Date.now(), EARLIEST_ZONE)).label;
-  const weeksBefore = current('week');
-  await applySchedules(h.client, await planSchedules(h.client, planOf([weekly]), h.config.temporal.taskQueue));
-  const weeks = [...new Set([weeksBefore, current('week')])];
-  await eventually(async () => {
-    for (const week of weeks) if (await h.client.workflow.getHandle(workflowIds.goal('switch-goal', 'r-1', week)).describe().catch(() => null)) return;
-    throw new Error('no weekly run yet');
-  });
-
-  const monthly: GoalRule = { ...weekly, period: 'month', version: 'v-switch-month' };
-  const changes = await planSchedules(h.client, planOf([monthly]), h.config.temporal.taskQueue);
-  expect(changes.changed).toHaveLength(1);
-  expect(renderChanges(changes, 'test')).toContain('and once now, for the period under way');
-  const monthBefore = current('month');
-  await applySchedules(h.client, changes);
-  const months = [...new Set([monthBefore, current('month')])];
-  for (const rep of ['r-1', 'r-la']) {
-    const run = await eventually(async () => {
-      for (const month of months) {
-        const found = await h.client.workflow.getHandle(workflowIds.goal('switch-goal', rep, month)).describe().catch(() => null);
-        if (found) return found;
-      }
-      throw new Error(`no monthly run for ${rep} in ${months.join(' or ')}`);
-    });
-    expect(run.type).toBe('goalWorkflow');
-  }
-  // Two actions: the weekly rule's at create, the monthly rule's at the change.
-  const schedule = await h.client.schedule.getHandle('salesflow:switch-goal:goal-period-start').describe();
-  expect(schedule.info.numActionsTaken).toBe(2);
 });
 
 /** "Friday 2026-11-27 15:00" as a zone's clock shows an instant. */
