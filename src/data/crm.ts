@@ -43,14 +43,22 @@ export async function getRepCrmId(db: Db, repId: string): Promise<string | null>
  * the same change and passes: its event id then decides whether it is a duplicate.
  */
 export async function claimRecordVersion(db: Db, source: string, recordKey: string, version: number): Promise<'current' | 'stale'> {
+  return (await claimVersions(db, source, [recordKey], version)).has(recordKey) ? 'current' : 'stale';
+}
+
+/**
+ * Records `version` for each of `keys` where no newer one is there, in one statement; the keys
+ * it was recorded for (current). Two processes at once cannot both win a key.
+ */
+async function claimVersions(db: Db, source: string, keys: readonly string[], version: number): Promise<Set<string>> {
   const taken = await db.kysely.insertInto('crm_versions')
-    .values({ source, record_key: recordKey, version })
+    .values(keys.map((key) => ({ source, record_key: key, version })))
     .onConflict((oc) => oc.columns(['source', 'record_key'])
       .doUpdateSet((eb) => ({ version: eb.ref('excluded.version') }))
       .where(sql<boolean>`excluded.version >= crm_versions.version`))
-    .returning('version')
-    .executeTakeFirst();
-  return taken ? 'current' : 'stale';
+    .returning('record_key')
+    .execute();
+  return new Set(taken.map((row) => row.record_key));
 }
 
 /**
@@ -62,13 +70,6 @@ export async function claimRecordVersion(db: Db, source: string, recordKey: stri
 export async function claimFieldVersions(db: Db, source: string, record: string, fields: readonly string[], version: number): Promise<string[]> {
   if (fields.length === 0) return [];
   const key = (field: string) => `${record}#${field}`;
-  const taken = await db.kysely.insertInto('crm_versions')
-    .values(fields.map((field) => ({ source, record_key: key(field), version })))
-    .onConflict((oc) => oc.columns(['source', 'record_key'])
-      .doUpdateSet((eb) => ({ version: eb.ref('excluded.version') }))
-      .where(sql<boolean>`excluded.version >= crm_versions.version`))
-    .returning('record_key')
-    .execute();
-  const current = new Set(taken.map((row) => row.record_key));
+  const current = await claimVersions(db, source, fields.map(key), version);
   return fields.filter((field) => !current.has(key(field)));
 }
