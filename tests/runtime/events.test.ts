@@ -44,6 +44,31 @@ function event(type: CrmEvent['type'], entity: { lead: LeadRecord } | { deal: De
 }
 
 const route = (e: CrmEvent, absent: string[] = []): Promise<RouteResult> => routeEvent({ client: h.client, db: h.db, plan, config: h.config }, e, absent, { ordered: true });
+/**
+ * The harness client, with `meanwhile` run before each workflow start: what another process does
+ * while this one routes an event (the start is its round trip to Temporal).
+ */
+function startingAfter(meanwhile: () => Promise<void>): typeof h.client {
+  return new Proxy(h.client, {
+    get(target, property, receiver) {
+      if (property !== 'workflow') return Reflect.get(target, property, receiver);
+      const workflow = target.workflow;
+      return new Proxy(workflow, {
+        get(wf, name) {
+          if (name === 'start') {
+            return async (...args: Parameters<typeof workflow.start>) => {
+              await meanwhile();
+              return wf.start(...args);
+            };
+          }
+          const value = Reflect.get(wf, name) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(wf) : value;
+        },
+      });
+    },
+  });
+}
+
 const result = (workflowId: string) => h.client.workflow.getHandle(workflowId).result() as Promise<SequenceResult>;
 
 describe('event routing on a real Temporal server', () => {
@@ -155,24 +180,7 @@ describe('event routing on a real Temporal server', () => {
     // (It writes the whole lead, source included, as the CRM holds it after this event: a write
     // that comes after the event's is not undone by recording the event.)
     const moved = { ...lead('L-fi', { source: 'webinar' }), owner: 'r-bo', timezone: 'America/New_York' };
-    const client = new Proxy(h.client, {
-      get(target, property, receiver) {
-        if (property !== 'workflow') return Reflect.get(target, property, receiver);
-        const workflow = target.workflow;
-        return new Proxy(workflow, {
-          get(wf, name) {
-            if (name === 'start') {
-              return async (...args: Parameters<typeof workflow.start>) => {
-                await upsertLead(h.db, moved);
-                return wf.start(...args);
-              };
-            }
-            const value = Reflect.get(wf, name) as unknown;
-            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(wf) : value;
-          },
-        });
-      },
-    });
+    const client = startingAfter(async () => { await upsertLead(h.db, moved); });
     const sent: CrmEvent = { id: 'evt-fi', type: 'lead.created', occurred_at: '2026-03-02T10:00:00Z', lead: { id: 'L-fi', email: 'l-fi@prospect.example', source: 'webinar' } } as CrmEvent;
     const parsed = parseEvent(JSON.stringify(sent));
     if (!parsed.ok) throw new Error(parsed.message);
@@ -187,24 +195,7 @@ describe('event routing on a real Temporal server', () => {
     const gus = lead('L-gus', { stage: 'new', score: '10' });
     const newer: CrmEvent = { id: 'evt-gus-2', type: 'lead.updated', occurred_at: '2026-03-02T12:00:00Z', lead: { ...gus, name: 'Gus Newer', stage: 'qualified', score: '80' } };
     let meanwhile: RouteResult | null = null;
-    const client = new Proxy(h.client, {
-      get(target, property, receiver) {
-        if (property !== 'workflow') return Reflect.get(target, property, receiver);
-        const workflow = target.workflow;
-        return new Proxy(workflow, {
-          get(wf, name) {
-            if (name === 'start') {
-              return async (...args: Parameters<typeof workflow.start>) => {
-                meanwhile = await route(newer);
-                return wf.start(...args);
-              };
-            }
-            const value = Reflect.get(wf, name) as unknown;
-            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(wf) : value;
-          },
-        });
-      },
-    });
+    const client = startingAfter(async () => { meanwhile = await route(newer); });
     const older: CrmEvent = { id: 'evt-gus-1', type: 'lead.created', occurred_at: '2026-03-02T11:00:00Z', lead: gus };
     const out = await routeEvent({ client, db: h.db, plan, config: h.config }, older, [], { ordered: true });
     expect(out.started).toEqual(['seq:webinar-follow-up:lead:L-gus']);
