@@ -16,7 +16,7 @@ import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
-import { renderChanges } from './schedule-diff.js';
+import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
 import type { SalesflowWorker } from './worker.js';
@@ -167,8 +167,9 @@ async function startEverything(
   const changes = await planSchedules(client, plan, config.temporal.taskQueue);
   const applied = await recordPlan(db, plan, paths);
   log(`${applied.recorded ? 'applied' : 'already applied'}: ${describeApplied(applied.applied)}`);
-  await applySchedules(client, changes);
+  const started = await applySchedules(client, changes, { now: new Date() });
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
+  for (const line of renderPeriodStarts(started).split('\n').filter(Boolean)) log(line);
 
   log(describeCrmMappings(plan));
   const httpUrl = await startHttp(config, db, client, plan, temporal.uiUrl, closers, log);

@@ -1,6 +1,7 @@
 // The terraform-like text of `salesflow plan` and `salesflow apply`: + added, ~ changed, - removed.
+import type { GoalPeriodStart } from './goal-period-start.js';
 import type { ScheduleChanges } from './schedules.js';
-import { hasChanges } from './schedules.js';
+import { hasChanges, startsPeriodUnderWay } from './schedules.js';
 
 export function renderChanges(changes: ScheduleChanges, where: string): string {
   const total = changes.added.length + changes.changed.length + changes.unchanged.length;
@@ -10,13 +11,14 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
   const lines = [`Schedule changes for Temporal (${where}):`, ''];
   for (const s of changes.added) {
     lines.push(`  + ${s.scheduleId}`, `      ${s.description}`);
-    if (s.triggersOnCreate) lines.push('      and once now, for the period under way');
+    if (startsPeriodUnderWay(s, null)) lines.push(`      and the ${s.goalPeriod} under way at once, for each matching rep`);
   }
   for (const { declared, existing } of changes.changed) {
     lines.push(`  ~ ${declared.scheduleId}`);
     const before = existing.memo;
     if (!before) {
       lines.push('      not made by this salesflow (no memo): replaced with', `      ${declared.description}`);
+      if (startsPeriodUnderWay(declared, existing)) lines.push(periodUnderWay(declared.goalPeriod, existing.goalPeriod));
       continue;
     }
     if (before.description !== declared.description) {
@@ -28,6 +30,7 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
       lines.push('      schedule settings changed');
     }
     if (existing.paused) lines.push('      (paused; stays paused)');
+    if (startsPeriodUnderWay(declared, existing)) lines.push(periodUnderWay(declared.goalPeriod, existing.goalPeriod));
   }
   for (const s of changes.removed) {
     lines.push(`  - ${s.scheduleId}`);
@@ -35,6 +38,18 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
   }
   lines.push('', summary(changes));
   return `${lines.join('\n')}\n`;
+}
+
+function periodUnderWay(now: string | null, before: string | null): string {
+  const kept = before ? `; the ${before}'s runs already started finish as they began` : '';
+  return `      and the ${now} under way at once, for each matching rep${kept}`;
+}
+
+/** What apply started besides schedules: the period under way of new and re-periodized goals. */
+export function renderPeriodStarts(starts: GoalPeriodStart[]): string {
+  return starts.map((s) => s.outcome === 'started'
+    ? `Started goal "${s.ruleName}" for the ${s.kind} under way (${s.period}): ${s.workflowId}\n`
+    : `Goal "${s.ruleName}" for the ${s.kind} under way (${s.period}) was already started: ${s.workflowId}\n`).join('');
 }
 
 export function summary(changes: ScheduleChanges): string {

@@ -30,8 +30,11 @@ export interface DeclaredSchedule {
   description: string;
   /** Hash of everything the schedule does; stored in the action memo to compare on the next apply. */
   hash: string;
-  /** Created schedules that also act once at once: a goal added mid-period runs for the current one. */
-  triggersOnCreate: boolean;
+  /**
+   * Goal period starts: the period kind. Apply starts the period under way itself (with this rule)
+   * when the goal is new or its period kind changed; the schedule covers the periods after it.
+   */
+  goalPeriod: PeriodKind | null;
   options: ScheduleOptions;
 }
 
@@ -64,7 +67,6 @@ interface Timing {
   /** Period starts and ends must not be lost to an outage; a missed weekly tick is just late. */
   catchupWindow: string;
   overlap: 'SKIP' | 'BUFFER_ALL';
-  triggersOnCreate: boolean;
   /** Sequence ticks and goal period starts: the dispatch times each rep's run in the rep's zone. */
   inRepZones?: true;
 }
@@ -81,7 +83,6 @@ function ruleTiming(rule: Rule): Timing | null {
         inRepZones: true,
         catchupWindow: '1 hour',
         overlap: 'SKIP',
-        triggersOnCreate: false,
       };
     case 'goal':
       return {
@@ -91,10 +92,6 @@ function ruleTiming(rule: Rule): Timing | null {
         inRepZones: true,
         catchupWindow: '7 days',
         overlap: 'BUFFER_ALL',
-        // The dispatch derives "the period that just started" (in EARLIEST_ZONE) from the fire time,
-        // so firing now starts this period's runs; their ids are per period, so a re-create starts
-        // nothing twice.
-        triggersOnCreate: true,
       };
     case 'incentive': {
       const { from, to } = rule.effective;
@@ -110,8 +107,6 @@ function ruleTiming(rule: Rule): Timing | null {
         description: `at the end of every ${rule.period} (00:00 ${tz} the next day): statements for incentive "${rule.name}"${effective}`,
         catchupWindow: '7 days',
         overlap: 'BUFFER_ALL',
-        // Never at once: firing now would pay the period before, which `payouts run` does on purpose.
-        triggersOnCreate: false,
       };
     }
   }
@@ -134,7 +129,7 @@ function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule 
     kind: timing.kind,
     description: timing.description,
     hash,
-    triggersOnCreate: timing.triggersOnCreate,
+    goalPeriod: rule.kind === 'goal' ? rule.period : null,
     options: {
       scheduleId: id,
       spec: timing.spec,
@@ -147,8 +142,9 @@ function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule 
         args: [input],
         memo: { [MEMO_KEY]: memo },
       },
+      // No triggerImmediately for a new goal: apply starts the period under way itself
+      // (goal-period-start.ts), with an id per goal and period, as it must for a changed one.
       policies: { catchupWindow: timing.catchupWindow, overlap: timing.overlap },
-      ...(timing.triggersOnCreate ? { state: { triggerImmediately: true } } : {}),
     },
   };
 }

@@ -5,7 +5,7 @@
 import { appliedPlanHead } from '../data/plans.js';
 import type { Plan } from '../plan/schema.js';
 import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
-import { renderChanges } from './schedule-diff.js';
+import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
 import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
 import type { Db } from '../data/db.js';
@@ -41,10 +41,11 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     }
     const { recorded, applied } = await recordPlan(db.value, plan.value, paths);
     if (hasChanges(changes)) {
-      await applySchedules(temporal.value.client, changes);
+      const started = await applySchedules(temporal.value.client, changes, { now: new Date() });
       process.stdout.write(
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );
+      process.stdout.write(renderPeriodStarts(started));
     }
     process.stdout.write(
       recorded

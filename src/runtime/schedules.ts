@@ -1,10 +1,13 @@
 // `salesflow plan` / `apply` (SPEC §8): compare the schedules the rules declare with the ones in
 // Temporal, like terraform. Each declared schedule is read by id (strongly consistent); the list
 // (eventually consistent visibility) is only used to find `salesflow:` schedules no longer declared,
-// and each of those is read again before it counts as present. Apply touches schedules only:
+// and each of those is read again before it counts as present. Apply changes schedules, and starts
+// the period under way of a goal that is new or changed its period kind (goal-period-start.ts):
 // workflows already running keep the rule object they were started with.
-import { type Client, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
+import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
+import { type PeriodKind, periodKinds } from '../plan/catalog.js';
 import type { Plan } from '../plan/schema.js';
+import { type GoalPeriodStart, startGoalPeriodUnderWay } from './goal-period-start.js';
 import {
   type DeclaredSchedule, declaredSchedules, MEMO_KEY, SCHEDULE_ID_PREFIX, type ScheduleMemo,
 } from './schedule-specs.js';
@@ -14,6 +17,8 @@ export interface ExistingSchedule {
   /** What apply stored; null for a schedule salesflow did not make (or made before memos). */
   memo: ScheduleMemo | null;
   paused: boolean;
+  /** The goal period its action dispatches now (read off the rule it carries); null: no goal's. */
+  goalPeriod: PeriodKind | null;
 }
 
 export interface ScheduleChanges {
@@ -46,17 +51,39 @@ export async function planSchedules(client: Client, plan: Plan, taskQueue: strin
   return changes;
 }
 
-/** Makes exactly the planned changes. A paused schedule stays paused when it is updated. */
-export async function applySchedules(client: Client, changes: ScheduleChanges): Promise<void> {
+/**
+ * Whether apply starts the period under way for a goal: when it is new, or its schedule dispatched
+ * another period kind (or no goal's: a schedule salesflow did not make). Not for a paused schedule,
+ * nor for other edits (a changed `for reps where` or check-in starts runs from the next period on).
+ */
+export function startsPeriodUnderWay(declared: DeclaredSchedule, existing: ExistingSchedule | null): boolean {
+  if (declared.goalPeriod === null) return false;
+  return existing === null || (!existing.paused && existing.goalPeriod !== declared.goalPeriod);
+}
+
+/**
+ * Makes exactly the planned changes. A paused schedule stays paused when it is updated. `now` is
+ * the clock that decides which period is under way for the goals it starts (see above).
+ *
+ * The period under way is started before its schedule is created or updated: an apply cut short
+ * between the two sees the schedule still to change when run again, and starts it again (the
+ * same id, so nothing twice); the other order would leave the month without runs for good.
+ */
+export async function applySchedules(client: Client, changes: ScheduleChanges, clock: { now: Date }): Promise<GoalPeriodStart[]> {
+  const started: GoalPeriodStart[] = [];
   for (const schedule of changes.added) {
-    await client.schedule.create(schedule.options);
+    if (startsPeriodUnderWay(schedule, null)) started.push(await startGoalPeriodUnderWay(client, schedule, clock.now));
+    try {
+      await client.schedule.create(schedule.options);
+    } catch (err) {
+      // Another apply created it since this one planned: make it this declaration, as for a change.
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await update(client, schedule);
+    }
   }
-  for (const { declared } of changes.changed) {
-    const { scheduleId: _id, ...options } = declared.options;
-    await client.schedule.getHandle(declared.scheduleId).update((previous) => ({
-      ...options,
-      state: { paused: previous.state.paused, note: previous.state.note },
-    }));
+  for (const { declared, existing } of changes.changed) {
+    if (startsPeriodUnderWay(declared, existing)) started.push(await startGoalPeriodUnderWay(client, declared, clock.now));
+    await update(client, declared);
   }
   for (const existing of changes.removed) {
     try {
@@ -65,6 +92,15 @@ export async function applySchedules(client: Client, changes: ScheduleChanges): 
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
+  return started;
+}
+
+async function update(client: Client, declared: DeclaredSchedule): Promise<void> {
+  const { scheduleId: _id, ...options } = declared.options;
+  await client.schedule.getHandle(declared.scheduleId).update((previous) => ({
+    ...options,
+    state: { paused: previous.state.paused, note: previous.state.note },
+  }));
 }
 
 async function describe(client: Client, scheduleId: string): Promise<ExistingSchedule | null> {
@@ -75,8 +111,18 @@ async function describe(client: Client, scheduleId: string): Promise<ExistingSch
     if (err instanceof ScheduleNotFoundError) return null;
     throw err;
   }
-  const memo = description.action.type === 'startWorkflow' ? description.action.memo?.[MEMO_KEY] : undefined;
-  return { scheduleId, memo: isMemo(memo) ? memo : null, paused: description.state.paused };
+  const { action } = description;
+  const memo = action.type === 'startWorkflow' ? action.memo?.[MEMO_KEY] : undefined;
+  const goalPeriod = action.type === 'startWorkflow' ? dispatchedGoalPeriod(action.args?.[0]) : null;
+  return { scheduleId, memo: isMemo(memo) ? memo : null, paused: description.state.paused, goalPeriod };
+}
+
+/** The period kind of the goal rule a schedule's dispatch input carries (schedules of any salesflow). */
+function dispatchedGoalPeriod(input: unknown): PeriodKind | null {
+  const rule = typeof input === 'object' && input !== null ? (input as { rule?: unknown }).rule : null;
+  if (typeof rule !== 'object' || rule === null) return null;
+  const { kind, period } = rule as { kind?: unknown; period?: unknown };
+  return kind === 'goal' && (periodKinds as readonly unknown[]).includes(period) ? (period as PeriodKind) : null;
 }
 
 function isMemo(value: unknown): value is ScheduleMemo {

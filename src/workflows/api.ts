@@ -230,6 +230,12 @@ export const workflowIds = {
     const attempt = Number(match[2]);
     return attempt <= 2 ? match[1] : `${match[1]}:attempt-${attempt - 1}`;
   },
+  /**
+   * The dispatch `apply` starts for the period under way of a goal that is new or whose period kind
+   * changed (the schedule's own dispatches are `dispatch:<rule id>:goal-period-start-<fire time>`).
+   * One per goal and period, so two applies at once start it once.
+   */
+  goalPeriodStart: (ruleId: string, period: string) => `dispatch:${ruleId}:goal-period-start:${period}`,
   /** A scheduled sequence's run for one rep and one tick (its local date): one per tick, never two. */
   sequenceTick: (ruleId: string, repId: string, date: string) => `seq:${ruleId}:rep:${repId}:${date}`,
 };

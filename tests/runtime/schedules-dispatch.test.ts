@@ -1,12 +1,13 @@
 // Schedules made by apply start the real dispatch workflow with the rule object they carry.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { upsertRep } from '../../src/data/reps.js';
-import { periodContaining } from '../../src/payouts/period.js';
+import type { GoalRule } from '../../src/plan/schema.js';
+import { renderChanges } from '../../src/runtime/schedule-diff.js';
 import { applySchedules, planSchedules } from '../../src/runtime/schedules.js';
 import { workflowIds } from '../../src/workflows/api.js';
-import type { DispatchResult } from '../../src/workflows/api.js';
+import type { DispatchResult, GoalInput } from '../../src/workflows/api.js';
 import { EARLIEST_ZONE, localDate, previousWeekly } from '../../src/workflows/calendar.js';
-import { goalRule, planOf, scheduledSequence } from './fixtures/plans.js';
+import { fieldEquals, goalRule, planOf, scheduledSequence } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let h: Harness;
@@ -36,31 +37,72 @@ async function eventually<T>(probe: () => Promise<T>, timeoutMs = 30_000): Promi
   }
 }
 
-test('a goal added mid-period starts for the current period at once, one run per rep, and a re-apply starts nothing more', async () => {
+/** The input a workflow was started with (its first history event). */
+async function startInput<T>(workflowId: string): Promise<T> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  return JSON.parse(Buffer.from(payload!).toString('utf8')) as T;
+}
+
+const ALL_REPS = ['r-1', 'r-2', 'r-la', 'r-none'];
+// Apply's clock, passed in: Wednesday 2026-11-18, 17:00 in UTC+14 (ISO week 2026-W47, Q4).
+const NOW = new Date('2026-11-18T03:00:00Z');
+
+test('a goal added mid-period starts for the period under way at once, one run per rep, also when two applies run at once; a re-apply starts nothing more', async () => {
   const rule = goalRule('q-goal');
-  // The period under way where it began first (UTC+14); each rep's run then waits for its own start.
-  // Read before and after the apply: if a quarter begins in UTC+14 meanwhile, the run is for
-  // either one, so the test holds at any hour it runs.
-  const current = () => periodContaining('quarter', localDate(Date.now(), EARLIEST_ZONE)).label;
-  const before = current();
-  const changes = await planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue);
-  expect(changes.added.map((s) => s.triggersOnCreate)).toEqual([true]);
-  await applySchedules(h.client, changes);
-  const periods = [...new Set([before, current()])];
-  for (const rep of ['r-1', 'r-2']) {
-    const run = await eventually(async () => {
-      for (const period of periods) {
-        const found = await h.client.workflow.getHandle(workflowIds.goal('q-goal', rep, period)).describe().catch(() => null);
-        if (found) return found;
-      }
-      throw new Error(`no goal run for ${rep} in ${periods.join(' or ')}`);
-    });
-    expect(run.type).toBe('goalWorkflow');
-  }
+  // Both planned before either applied, as two CI jobs would.
+  const [one, two] = await Promise.all([0, 1].map(() => planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue)));
+  expect(one.added.map((s) => s.goalPeriod)).toEqual(['quarter']);
+  const starts = (await Promise.all([one, two].map((changes) => applySchedules(h.client, changes, { now: NOW })))).flat();
+  expect(starts.map((s) => s.outcome).sort()).toEqual(['already', 'started']);
+  expect(starts.map((s) => s.period)).toEqual(['2026-Q4', '2026-Q4']);
+
+  const dispatch = (await h.client.workflow.getHandle(workflowIds.goalPeriodStart('q-goal', '2026-Q4')).result()) as DispatchResult;
+  expect(dispatch).toMatchObject({ period: '2026-Q4', startedCount: 4, skippedCount: 0 });
+  expect([...dispatch.started].sort()).toEqual(ALL_REPS.map((rep) => workflowIds.goal('q-goal', rep, '2026-Q4')));
+  const run = await h.client.workflow.getHandle(workflowIds.goal('q-goal', 'r-1', '2026-Q4')).describe();
+  expect(run.type).toBe('goalWorkflow');
+
   const again = await planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue);
   expect(again.unchanged).toHaveLength(1);
-  const schedule = await h.client.schedule.getHandle('salesflow:q-goal:goal-period-start').describe();
-  expect(schedule.info.numActionsTaken).toBe(1);
+  expect(await applySchedules(h.client, again, { now: NOW })).toEqual([]);
+});
+
+test('a goal switched from week to month starts the month under way with the monthly rule at once (once, with two applies at once); the week\'s runs stay; other edits start nothing', async () => {
+  const weekly: GoalRule = { ...goalRule('switch-goal'), period: 'week', version: 'v-switch-week' };
+  const [week] = await applySchedules(h.client, await planSchedules(h.client, planOf([weekly]), h.config.temporal.taskQueue), { now: NOW });
+  expect(week).toMatchObject({ period: '2026-W47', outcome: 'started' });
+  await h.client.workflow.getHandle(week.workflowId).result();
+
+  const monthly: GoalRule = { ...weekly, period: 'month', version: 'v-switch-month' };
+  const [one, two] = await Promise.all([0, 1].map(() => planSchedules(h.client, planOf([monthly]), h.config.temporal.taskQueue)));
+  expect(one.changed.map((c) => c.existing.goalPeriod)).toEqual(['week']);
+  expect(renderChanges(one, 'test')).toContain("and the month under way at once, for each matching rep; the week's runs already started finish as they began");
+  const starts = (await Promise.all([one, two].map((changes) => applySchedules(h.client, changes, { now: NOW })))).flat();
+
+  // Every rep has a run for November, started with the monthly rule (not the weekly one the
+  // schedule carried until this apply).
+  for (const rep of ALL_REPS) {
+    const input = await eventually(() => startInput<GoalInput>(workflowIds.goal('switch-goal', rep, '2026-11')));
+    expect(input.period, rep).toBe('2026-11');
+    expect(input.rule).toMatchObject({ period: 'month', version: 'v-switch-month' });
+  }
+  expect(starts.map((s) => s.outcome).sort()).toEqual(['already', 'started']);
+  const dispatch = (await h.client.workflow.getHandle(workflowIds.goalPeriodStart('switch-goal', '2026-11')).result()) as DispatchResult;
+  expect(dispatch).toMatchObject({ startedCount: 4, skippedCount: 0 });
+  // The week's runs go on with the weekly rule (their review still comes at the week's end).
+  const weekRun = await startInput<GoalInput>(workflowIds.goal('switch-goal', 'r-1', '2026-W47'));
+  expect(weekRun.rule).toMatchObject({ period: 'week', version: 'v-switch-week' });
+  // The schedule carries the monthly rule for the months after this one.
+  const schedule = await h.client.schedule.getHandle('salesflow:switch-goal:goal-period-start').describe();
+  expect(schedule.action.type === 'startWorkflow' && schedule.action.args?.[0]).toMatchObject({ rule: { period: 'month', version: 'v-switch-month' } });
+
+  // An edit that keeps the period (here the reps it is for) changes the schedule and starts nothing now.
+  const narrowed: GoalRule = { ...monthly, version: 'v-switch-month-emea', reps: fieldEquals('rep', 'region', 'EMEA') };
+  const edit = await planSchedules(h.client, planOf([narrowed]), h.config.temporal.taskQueue);
+  expect(edit.changed).toHaveLength(1);
+  expect(renderChanges(edit, 'test')).not.toContain('under way');
+  expect(await applySchedules(h.client, edit, { now: NOW })).toEqual([]);
 });
 
 /** "Friday 2026-11-27 15:00" as a zone's clock shows an instant. */
@@ -74,7 +116,7 @@ function wallClock(at: Date, timeZone: string): string {
 
 test("a sequence tick fired by its schedule starts each rep's run for that Friday at 15:00 in the rep's zone; firing it again that week starts nothing", async () => {
   const rule = scheduledSequence('weekly-prep-zones');
-  await applySchedules(h.client, await planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue));
+  await applySchedules(h.client, await planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue), { now: NOW });
   const schedule = h.client.schedule.getHandle('salesflow:weekly-prep-zones:sequence-tick');
   // The schedule's latest Friday 15:00 in UTC+14, replayed as a backfill: the nominal fire time decides the week.
   const fired = previousWeekly({ days: ['friday'], at: '15:00' }, EARLIEST_ZONE, Date.now());
@@ -83,9 +125,7 @@ test("a sequence tick fired by its schedule starts each rep's run for that Frida
 
   const zones: Record<string, string> = { 'r-1': 'Europe/Berlin', 'r-2': 'Europe/Berlin', 'r-la': 'America/Los_Angeles', 'r-none': 'Europe/Berlin' };
   for (const [rep, zone] of Object.entries(zones)) {
-    const history = await eventually(() => h.client.workflow.getHandle(workflowIds.sequenceTick(rule.id, rep, friday)).fetchHistory());
-    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
-    const input = JSON.parse(Buffer.from(payload!).toString('utf8')) as { startAt: string; occurrence: string };
+    const input = await eventually(() => startInput<{ startAt: string; occurrence: string }>(workflowIds.sequenceTick(rule.id, rep, friday)));
     expect(input.occurrence).toBe(friday);
     expect(wallClock(new Date(input.startAt), zone), rep).toBe(`Friday ${friday} 15:00`);
   }

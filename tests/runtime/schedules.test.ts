@@ -11,6 +11,8 @@ let server: DevServerProcess;
 let connection: Connection;
 let client: Client;
 const taskQueue = 'schedules-test';
+/** Apply's clock: mid-November 2026 (no worker here runs what a new goal's apply starts). */
+const now = new Date('2026-11-18T03:00:00Z');
 
 beforeAll(async () => {
   server = await spawnDevServer({ dbFile: null });
@@ -25,7 +27,7 @@ afterAll(async () => {
 
 async function apply(plan: Plan) {
   const changes = await planSchedules(client, plan, taskQueue);
-  await applySchedules(client, changes);
+  await applySchedules(client, changes, { now });
   return changes;
 }
 
@@ -45,11 +47,15 @@ test('plan shows what apply adds; a second apply changes nothing; edits and remo
   expect(text).toContain('+ salesflow:weekly-prep:sequence-tick');
   expect(text).toContain("every friday at 15:00 in each rep's time zone (reps without one: Europe/Berlin)");
   expect(text).toContain('Plan: 3 to add, 0 to change, 0 to remove, 0 unchanged.');
+  // Only the goal's period under way starts at once; sequences and incentives wait for their time.
+  expect(text.match(/under way at once/g)).toEqual(['under way at once']);
+  expect(text).toContain('+ salesflow:q-goal:goal-period-start\n      at the start of every quarter');
+  expect(text).toContain('and the quarter under way at once, for each matching rep');
 
   // plan alone changed nothing
   expect(ids((await planSchedules(client, plan, taskQueue)).added)).toHaveLength(3);
 
-  await applySchedules(client, first);
+  await applySchedules(client, first, { now });
   const described = await client.schedule.getHandle('salesflow:weekly-prep:sequence-tick').describe();
   // Fires when 15:00 first comes anywhere (UTC+14); each rep's run then waits for 15:00 in the rep's zone.
   expect(described.spec.timezone).toBe('Pacific/Kiritimati');
@@ -74,7 +80,7 @@ test('plan shows what apply adds; a second apply changes nothing; edits and remo
   const diff = renderChanges(third, 'test');
   expect(diff).toContain('~ salesflow:weekly-prep:sequence-tick');
   expect(diff).toContain('- salesflow:ae-commission:incentive-period-end');
-  await applySchedules(client, third);
+  await applySchedules(client, third, { now });
 
   const afterEdit = await client.schedule.getHandle('salesflow:weekly-prep:sequence-tick').describe();
   expect(afterEdit.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 16, end: 16, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });

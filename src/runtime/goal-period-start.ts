@@ -1,0 +1,61 @@
+// What `apply` starts besides schedules: the period under way of a goal that is new or whose period
+// kind changed (`per week` → `per month`). A goal's schedule fires only when a period begins, so
+// without this the month already under way would get no run, no check-ins and no review.
+//
+// Apply starts the schedule's dispatch workflow itself, with the rule it is applying, instead of
+// triggering the schedule: a trigger right after a schedule update may still run the schedule's
+// previous action (the weekly rule), so the month's runs would not start. The dispatch has one id
+// per (goal, period), so two applies at once start it once; the goal runs it starts are per (goal,
+// rep, period), so the schedule firing for the same period starts none of them again.
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { PeriodKind } from '../plan/catalog.js';
+import type { DispatchInput } from '../workflows/api.js';
+import { workflowIds } from '../workflows/api.js';
+import { dispatchPeriod } from '../workflows/dispatch.js';
+import type { DeclaredSchedule } from './schedule-specs.js';
+
+export interface GoalPeriodStart {
+  ruleName: string;
+  kind: PeriodKind;
+  /** The period label under way in EARLIEST_ZONE at apply's clock: 2026-11, 2026-W47, … */
+  period: string;
+  workflowId: string;
+  /** `already`: an apply (this one run again, or another at the same time) started it before. */
+  outcome: 'started' | 'already';
+}
+
+/**
+ * Starts the dispatch of `declared` (a goal's period-start schedule) for the period under way at
+ * `now`, as the schedule would have at that period's start. The period is the one begun in
+ * EARLIEST_ZONE, as for the schedule's own fires: each rep's run waits for its local midnight if
+ * the period has not begun for the rep yet, and catches up once if it began earlier (docs/language.md).
+ */
+export async function startGoalPeriodUnderWay(client: Client, declared: DeclaredSchedule, now: Date): Promise<GoalPeriodStart> {
+  const { action } = declared.options;
+  const scheduled = action.args?.[0] as DispatchInput | undefined;
+  if (action.type !== 'startWorkflow' || !scheduled || scheduled.rule.kind !== 'goal' || !declared.goalPeriod) {
+    throw new Error(`${declared.scheduleId} is not a goal's period-start schedule`);
+  }
+  const period = dispatchPeriod(scheduled, now.getTime());
+  if (!period) throw new Error(`${declared.scheduleId}: no period under way at ${now.toISOString()}`);
+  const workflowId = workflowIds.goalPeriodStart(declared.ruleId, period);
+  const input: DispatchInput = { ...scheduled, period };
+  const result = { ruleName: declared.ruleName, kind: declared.goalPeriod, period, workflowId };
+  try {
+    await client.workflow.start('dispatchWorkflow', {
+      workflowId,
+      taskQueue: action.taskQueue,
+      args: [input],
+      // A dispatch that failed or was terminated may be started again by the next apply; one that
+      // completed has started every matching rep's run for the period.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdConflictPolicy: 'FAIL',
+      memo: { ruleVersion: declared.ruleVersion, startedBy: 'apply' },
+    });
+    return { ...result, outcome: 'started' };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { ...result, outcome: 'already' };
+    throw err;
+  }
+}
