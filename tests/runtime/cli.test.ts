@@ -52,6 +52,9 @@ test('plan shows the schedules, apply makes them, a second apply reports no chan
   const apply = salesflow(['apply']);
   expect(apply.code).toBe(0);
   expect(apply.stdout).toContain(`Apply complete: ${added} added, 0 changed, 0 removed.`);
+  // Each new goal's period under way starts at once (the schedules only fire when a period begins).
+  expect(apply.stdout).toMatch(/Started goal "Q4 new business" for the quarter under way \(\d{4}-Q\d\): dispatch:q4-new-business:goal-period-start:\d{4}-Q\d/);
+  expect(apply.stdout).toMatch(/Started goal "SDR monthly wins" for the month under way \(\d{4}-\d{2}\)/);
 
   const again = salesflow(['apply']);
   expect(again.code).toBe(0);
