@@ -9,7 +9,7 @@ import { upsertRep } from '../../src/data/reps.js';
 import type { CrmEvent } from '../../src/events/schema.js';
 import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
 import { type RouteResult, routeEvent } from '../../src/runtime/events.js';
-import type { SequenceResult } from '../../src/workflows/api.js';
+import { type HeldSend, heldSendQuery, type SequenceResult } from '../../src/workflows/api.js';
 import { forEachDialect } from '../support/dialects.js';
 import { planOf, renewalNudges, webinarFollowUp } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -61,15 +61,25 @@ forEachDialect('a late event is routed by the entity as stored after it', (targe
     await notStarted('seq:webinar-follow-up:lead:L-hal');
   });
 
-  test('a late lead.created whose own source does not match starts the sequence when the stored, newer source does', async () => {
+  test('a late lead.created whose own source does not match starts the sequence when the stored, newer source does, with the newer lead', async () => {
     const ivy = lead('L-ivy');
-    await route(at('ivy-2', 'lead.updated', '2026-03-02T12:00:00Z', { lead: { ...ivy, name: 'Ivy Newer', source: 'webinar' } }));
+    const newer = { ...ivy, name: 'Ivy Newer', email: 'ivy.new@prospect.example', source: 'webinar' };
+    await route(at('ivy-2', 'lead.updated', '2026-03-02T12:00:00Z', { lead: newer }));
     const late = await route(at('ivy-1', 'lead.created', '2026-03-02T11:00:00Z', { lead: { ...ivy, name: 'Ivy Older', source: 'website' } }));
-    expect(late.keptNewer).toEqual(expect.arrayContaining(['name', 'source']));
+    expect(late.keptNewer).toEqual(expect.arrayContaining(['name', 'email', 'source']));
     expect(late.started).toEqual(['seq:webinar-follow-up:lead:L-ivy']);
-    const [mail] = await h.waitForMail(ivy.email);
+    const [mail] = await h.waitForMail(newer.email);
     expect(mail.subject).toBe('Thanks for joining, Ivy Newer');
-    expect(await getLead(h.db, 'L-ivy')).toMatchObject({ name: 'Ivy Newer', source: 'webinar' });
+    expect(await getLead(h.db, 'L-ivy')).toMatchObject({ name: 'Ivy Newer', email: newer.email, source: 'webinar' });
+    // The run was handed the lead as stored: the email it holds for after the wait (what the dev
+    // outbox lists) goes to the newer address, not the one the late event carried.
+    const handle = h.client.workflow.getHandle('seq:webinar-follow-up:lead:L-ivy');
+    let held: HeldSend | null = null;
+    for (let tries = 0; !held && tries < 100; tries++) {
+      held = await handle.query(heldSendQuery);
+      if (!held) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(held).toMatchObject({ template: 'case-study', to: [newer.email], reason: 'wait 2 days' });
   });
 
   test('a late deal.won stops the sequence of the lead who is the deal\'s contact as stored now, not the contact it carried', async () => {
