@@ -23,8 +23,10 @@ export interface Delivery {
 
 export interface PreparedDelivery {
   delivery: Delivery;
-  /** null: the mapping routes no event for this change (acknowledged, ignored). */
+  /** null: the mapping routes no event for this change (acknowledged, ignored), or it is older. */
   event: CrmEvent | null;
+  /** A newer change of the same record (or property) was already taken: nothing of it is. */
+  older?: boolean;
 }
 
 export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; problems: (FieldProblem & { eventId: string })[] };
@@ -36,7 +38,21 @@ export async function prepareDeliveries(
   const working = new Map<string, EntityRow | null>();
   const prepared: PreparedDelivery[] = [];
   const problems: (FieldProblem & { eventId: string })[] = [];
+  // The newest version per key: as stored, then as the deliveries before in this batch will claim
+  // it. A delivery older than that is left out here, before it joins `working`: otherwise its old
+  // values would ride into the record a later, current delivery of the same batch writes and is
+  // routed by. (Callers hold the source's CRM lock, so no other request claims meanwhile.)
+  const newest = new Map<string, number | null>();
   for (const delivery of deliveries) {
+    if (delivery.version) {
+      const { key: versionKey, at } = delivery.version;
+      const known = newest.has(versionKey) ? newest.get(versionKey)! : await store.newestVersion(mapping.name, versionKey);
+      if (known !== null && known > at) {
+        prepared.push({ delivery, event: null, older: true });
+        continue;
+      }
+      newest.set(versionKey, at);
+    }
     const key = `${delivery.entity}:${delivery.recordId}`;
     const before = working.has(key) ? working.get(key)! : await store.stored(delivery.entity, delivery.recordId);
     let read = delivery.read;

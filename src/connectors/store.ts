@@ -1,6 +1,6 @@
 // What connectors read and claim in the data source, as one small async interface, so webhook and
 // import code does not depend on which database (or which data layer) is behind it.
-import { claimRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
+import { claimRecordVersion, newestRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
 import type { Db } from '../data/db.js';
 import { getDeal } from '../data/deals.js';
 import { getLead } from '../data/leads.js';
@@ -13,6 +13,8 @@ export interface CrmStore {
   setRepCrmId(repId: string, crmId: string): Promise<void>;
   /** 'stale' when a newer change of the same record was already taken. */
   claimVersion(source: string, recordKey: string, version: number): Promise<'current' | 'stale'>;
+  /** The newest version taken of a record (or record and property), or null; claims nothing. */
+  newestVersion(source: string, recordKey: string): Promise<number | null>;
 }
 
 /** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
@@ -22,5 +24,6 @@ export function dataCrmStore(db: Db): CrmStore {
     repIdForOwner: (owner) => repIdForOwner(db, owner),
     setRepCrmId: (repId, crmId) => setRepCrmId(db, repId, crmId),
     claimVersion: (source, key, version) => claimRecordVersion(db, source, key, version),
+    newestVersion: (source, key) => newestRecordVersion(db, source, key),
   };
 }

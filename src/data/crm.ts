@@ -46,6 +46,14 @@ export async function claimRecordVersion(db: Db, source: string, recordKey: stri
   return (await claimVersions(db, source, [recordKey], version)).has(recordKey) ? 'current' : 'stale';
 }
 
+/** The newest version recorded for a CRM record (or record and property), or null when none is. */
+export async function newestRecordVersion(db: Db, source: string, recordKey: string): Promise<number | null> {
+  const row = await db.kysely.selectFrom('crm_versions').select('version')
+    .where('source', '=', source).where('record_key', '=', recordKey).executeTakeFirst();
+  // BIGINT comes back from PostgreSQL as text.
+  return row ? Number(row.version) : null;
+}
+
 /**
  * Records `version` for each of `keys` where no newer one is there, in one statement; the keys
  * it was recorded for (current). Two processes at once cannot both win a key.

@@ -24,19 +24,31 @@ export function dealRow(deal: DealRecord, now: string): DealsTable {
  * database keeps them, so a concurrent writer's value of such a field is never overwritten by this one).
  */
 export async function upsertDeal(db: Db, deal: DealRecord, now = new Date().toISOString(), keep: readonly string[] = []): Promise<UpsertOutcome> {
-  const row = dealRow(deal, now);
   const exists = await db.kysely.selectFrom('deals').select('id').where('id', '=', deal.id).executeTakeFirst();
+  await dealUpsert(db, deal, now, keep).execute();
+  return exists ? 'updated' : 'inserted';
+}
+
+/**
+ * As upsertDeal, and the deal as the same statement left it: the kept fields as stored, the others
+ * as written. What an event is routed by, read without a second statement another process could
+ * write between.
+ */
+export async function upsertDealAsStored(db: Db, deal: DealRecord, keep: readonly string[], now = new Date().toISOString()): Promise<DealRecord> {
+  return (await dealUpsert(db, deal, now, keep).returning(dealColumns).executeTakeFirstOrThrow()) as DealRecord;
+}
+
+function dealUpsert(db: Db, deal: DealRecord, now: string, keep: readonly string[]) {
+  const row = dealRow(deal, now);
   // The integer micros go with the amount they are of.
   const kept = keep.includes('amount') ? [...keep, 'amount_micros'] : keep;
-  await db.kysely.insertInto('deals').values(row)
+  return db.kysely.insertInto('deals').values(row)
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => withoutKept({
       rep: eb.ref('excluded.rep'), name: eb.ref('excluded.name'), amount: eb.ref('excluded.amount'),
       currency: eb.ref('excluded.currency'), stage: eb.ref('excluded.stage'), product: eb.ref('excluded.product'),
       type: eb.ref('excluded.type'), source: eb.ref('excluded.source'), closed_at: eb.ref('excluded.closed_at'),
       contact: eb.ref('excluded.contact'), amount_micros: eb.ref('excluded.amount_micros'), updated_at: eb.ref('excluded.updated_at'),
-    }, kept)))
-    .execute();
-  return exists ? 'updated' : 'inserted';
+    }, kept)));
 }
 
 export async function getDeal(db: Db, id: string): Promise<DealRecord | null> {

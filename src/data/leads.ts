@@ -13,14 +13,26 @@ export const leadColumns = ['id', 'name', 'email', 'company', 'source', 'stage',
  */
 export async function upsertLead(db: Db, lead: LeadRecord, now = new Date().toISOString(), keep: readonly string[] = []): Promise<UpsertOutcome> {
   const exists = await db.kysely.selectFrom('leads').select('id').where('id', '=', lead.id).executeTakeFirst();
-  await db.kysely.insertInto('leads').values({ ...columnsOf(lead, leadColumns), updated_at: now } as LeadsTable)
+  await leadUpsert(db, lead, now, keep).execute();
+  return exists ? 'updated' : 'inserted';
+}
+
+/**
+ * As upsertLead, and the lead as the same statement left it: the kept fields as stored, the others
+ * as written. What an event is routed by, read without a second statement another process could
+ * write between.
+ */
+export async function upsertLeadAsStored(db: Db, lead: LeadRecord, keep: readonly string[], now = new Date().toISOString()): Promise<LeadRecord> {
+  return (await leadUpsert(db, lead, now, keep).returning(leadColumns).executeTakeFirstOrThrow()) as LeadRecord;
+}
+
+function leadUpsert(db: Db, lead: LeadRecord, now: string, keep: readonly string[]) {
+  return db.kysely.insertInto('leads').values({ ...columnsOf(lead, leadColumns), updated_at: now } as LeadsTable)
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => withoutKept({
       name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), company: eb.ref('excluded.company'),
       source: eb.ref('excluded.source'), stage: eb.ref('excluded.stage'), owner: eb.ref('excluded.owner'),
       timezone: eb.ref('excluded.timezone'), score: eb.ref('excluded.score'), updated_at: eb.ref('excluded.updated_at'),
-    }, keep)))
-    .execute();
-  return exists ? 'updated' : 'inserted';
+    }, keep)));
 }
 
 export async function getLead(db: Db, id: string): Promise<LeadRecord | null> {

@@ -6,9 +6,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config.js';
 import { transaction, type Db } from '../data/db.js';
 import { claimFieldVersions } from '../data/crm.js';
-import { dealColumns, dealsByContact, getDeal, upsertDeal } from '../data/deals.js';
+import { dealColumns, dealsByContact, getDeal, upsertDealAsStored } from '../data/deals.js';
 import { getEvent, recordEventOnce } from '../data/events.js';
-import { getLead, getLeadsByEmail, leadColumns, upsertLead } from '../data/leads.js';
+import { getLead, getLeadsByEmail, leadColumns, upsertLeadAsStored } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
 import { suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
@@ -17,7 +17,7 @@ import type { EvalContext } from '../plan/evaluate.js';
 import type { Plan, SequenceRule } from '../plan/schema.js';
 import { type SequenceInput, type StopRequest, stopSignal, workflowIds } from '../workflows/api.js';
 import { runStops, stopRulesFor } from './stop-rules.js';
-import { eventEntityOf, type EventEntity, type StopTarget, stopTargets, type SubjectLookup } from './subjects.js';
+import { type EventEntity, type StopTarget, stopTargets, type SubjectLookup } from './subjects.js';
 
 export interface RouteDeps {
   client: Client;
@@ -72,8 +72,11 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   const { db } = deps;
   if (await getEvent(db, event.id)) return { ...result, duplicate: true };
 
-  // The entity first: a sequence's first step reads the subject's current data.
-  await transaction(db, async (tx) => {
+  // The entity first: a sequence's first step reads the subject's current data. Routing then goes
+  // by the entity as this write left it (the same statement returns it): where a newer change of a
+  // field was already taken, conditions, stops and the run's input see the newer value the data
+  // source holds, not this event's older one.
+  const entity = await transaction(db, async (tx): Promise<EventEntity> => {
     // A field an event older than the newest change already taken of it carries (a sender's late
     // retry, deliveries out of order) must not put its older value back: it stays as stored, and
     // the event is still routed (a late reply still stops, a trigger still starts).
@@ -87,19 +90,21 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
     // Fields the sender left out stay as stored: the database keeps them, so this write never puts
     // back a value read above that another process changed meanwhile.
     const keep = [...absent, ...result.keptNewer];
-    if ('lead' in event) await upsertLead(tx, event.lead, undefined, keep);
-    else await upsertDeal(tx, event.deal, undefined, keep);
+    // The address the event says unsubscribed is suppressed, also when a newer change of the lead
+    // already gave it another one: that address asked for no more email.
     if (event.type === 'lead.unsubscribed') await suppress(tx, event.lead.email, `lead.unsubscribed (event ${event.id})`);
+    return 'lead' in event
+      ? { kind: 'lead', lead: await upsertLeadAsStored(tx, event.lead, keep) }
+      : { kind: 'deal', deal: await upsertDealAsStored(tx, event.deal, keep) };
   });
   if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();
 
   const sequences = deps.plan.rules.filter((r): r is SequenceRule => r.kind === 'sequence');
   const stopRequest: StopRequest = { eventType: event.type, eventId: event.id };
-  const entity = eventEntityOf(event);
   // Stops follow every applied version of the sequences, not only the plan run now: runs keep the
   // rule they started with, also after an apply removed it or changed its `stop on`.
   const stopRules = await stopRulesFor(db, deps.plan);
-  for (const target of stopTargets(stopRules, event, await subjectLookup(db, entity))) {
+  for (const target of stopTargets(stopRules, event.type, entity, await subjectLookup(db, entity))) {
     if (target.byVersion && !(await startedStopping(deps.client, target, event.type))) continue;
     if (await deliverStop(deps.client, target.workflowId, stopRequest)) result.stopped.push(target.workflowId);
   }

@@ -13,10 +13,6 @@ export interface SubjectLookup {
 
 export type EventEntity = { kind: 'lead'; lead: LeadRecord } | { kind: 'deal'; deal: DealRecord };
 
-export function eventEntityOf(event: CrmEvent): EventEntity {
-  return 'lead' in event ? { kind: 'lead', lead: event.lead } : { kind: 'deal', deal: event.deal };
-}
-
 /**
  * Lead subjects: the same lead id, or for deal events every lead whose email is the deal's contact.
  * Deal subjects: the same deal id, or for lead events every deal whose contact is the lead's email.
@@ -41,12 +37,15 @@ export interface StopTarget {
   byVersion: boolean;
 }
 
-/** Deterministic ids of the runs a stop event must reach: no visibility query needed. */
-export function stopTargets(rules: StopRule[], event: CrmEvent, lookup: SubjectLookup): StopTarget[] {
-  const entity = eventEntityOf(event);
+/**
+ * Deterministic ids of the runs a stop event must reach: no visibility query needed. `entity` is
+ * the event's lead or deal as the data source holds it after the event (its contact or email the
+ * newest taken), not necessarily as the event carried it.
+ */
+export function stopTargets(rules: StopRule[], eventType: CrmEvent['type'], entity: EventEntity, lookup: SubjectLookup): StopTarget[] {
   const targets: StopTarget[] = [];
   for (const rule of rules) {
-    const scope = stopScope(rule, event.type);
+    const scope = stopScope(rule, eventType);
     if (scope === 'none') continue;
     for (const id of concernedSubjectIds(rule, entity, lookup)) {
       targets.push({ workflowId: workflowIds.sequence(rule.id, rule.subject, id), rule, byVersion: scope === 'some' });

@@ -110,8 +110,8 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     await afterPrepare?.();
     const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
     try {
-      for (const { delivery, event } of prepared.prepared) {
-        if (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale') {
+      for (const { delivery, event, older } of prepared.prepared) {
+        if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
           results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
           continue;
         }

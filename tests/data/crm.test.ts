@@ -1,7 +1,7 @@
 // The CRM connectors' store (src/data/crm.ts) on both data sources: owners found by crm_id, email
 // or unique name; a CRM id belongs to one rep; an older change never wins over a newer one.
 import { expect, it } from 'vitest';
-import { claimRecordVersion, getRepCrmId, repIdForOwner, setRepCrmId } from '../../src/data/crm.js';
+import { claimRecordVersion, getRepCrmId, newestRecordVersion, repIdForOwner, setRepCrmId } from '../../src/data/crm.js';
 import { openDatabase } from '../../src/data/db.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { forEachDialect } from '../support/dialects.js';
@@ -38,6 +38,17 @@ forEachDialect('CRM store', (target) => {
     expect(outcomes.filter((o) => o === 'current').length).toBeGreaterThanOrEqual(1);
     expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:2', 4999)).toBe('stale');
     expect(await claimRecordVersion(db, 'salesforce', 'Opportunity:2', 5000)).toBe('current');
+    await db.close();
+  });
+
+  it('reads the newest version taken of a record, as epoch milliseconds, without claiming one', async () => {
+    const db = await openDatabase(await target.fresh());
+    const at = Date.parse('2026-03-02T11:59:00Z'); // past 32 bits: PostgreSQL's BIGINT, read back as a number
+    expect(await newestRecordVersion(db, 'hubspot', 'deal:9:amount')).toBeNull();
+    expect(await claimRecordVersion(db, 'hubspot', 'deal:9:amount', at)).toBe('current');
+    expect(await claimRecordVersion(db, 'hubspot', 'deal:9:amount', at - 60_000)).toBe('stale');
+    expect(await newestRecordVersion(db, 'hubspot', 'deal:9:amount')).toBe(at);
+    expect(await newestRecordVersion(db, 'zoho', 'deal:9:amount')).toBeNull();
     await db.close();
   });
 });

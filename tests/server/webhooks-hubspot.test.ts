@@ -1,7 +1,8 @@
 // POST /webhooks/hubspot over real HTTP, with a stand-in HubSpot CRM API: HubSpot's published v1
 // signature example, a v3 signature computed here, the 5-minute window on an injected clock,
-// batches, repeats, out-of-order changes, property changes completed from salesflow's data or
-// the API, and rejections that store nothing.
+// batches, repeats, out-of-order changes (an older one inside a batch too, on SQLite and
+// PostgreSQL), property changes completed from salesflow's data or the API, and rejections that
+// store nothing.
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { countEvents, getEvent } from '../../src/data/events.js';
 import { getLead } from '../../src/data/leads.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { type HubSpotStandIn, startHubSpotStandIn } from '../connectors/support/hubspot-standin.js';
+import { forEachDialect } from '../support/dialects.js';
 import { type Harness, startHarness } from './harness.js';
 
 // HubSpot's documented example secret (developers.hubspot.com, "v1 request validation").
@@ -224,5 +226,51 @@ describe('POST /webhooks/hubspot', () => {
       expect(res.status).toBe(413);
       await nothingStored();
     });
+  });
+});
+
+forEachDialect('POST /webhooks/hubspot, a batch with an older change', (target) => {
+  let d: Harness;
+  beforeAll(async () => {
+    d = await startHarness({
+      env: { HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: await target.fresh() },
+      mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
+      clock: () => NOW,
+    });
+    await upsertRep(d.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(d.db, 'r-ada', '501');
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+  const send = (batch: object[]) => {
+    const body = JSON.stringify(batch);
+    return fetch(`${d.url}/webhooks/hubspot`, { method: 'POST', headers: { 'content-type': 'application/json', ...signV3(body, NOW - 1_000, `${d.config.publicUrl}/webhooks/hubspot`) }, body });
+  };
+
+  it('takes none of an older change into the later changes of the same deal in that batch', async () => {
+    await upsertDeal(d.db, { id: '9008', rep: 'r-ada', name: 'Deal 9008', amount: '24000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: 'cio@globex.example' });
+    expect((await send([change(801, 9008, 'amount', '31000.50', NOW - 30_000)])).status).toBe(200);
+    // A late amount change (older than the one taken), a newer name, then two amount changes of
+    // which the second is older than the first: only the name and the first of them are taken,
+    // and the deal each writes (and is routed by) carries no older value.
+    const res = await send([
+      change(800, 9008, 'amount', '1000', NOW - 90_000),
+      change(802, 9008, 'dealname', 'Renamed deal', NOW - 20_000),
+      change(804, 9008, 'amount', '42000.00', NOW - 10_000),
+      change(803, 9008, 'amount', '5.00', NOW - 15_000),
+      change(805, 9008, 'dealstage', 'closedwon', NOW - 5_000),
+    ]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [
+      { event: '800', status: 'older' },
+      { event: 'hubspot:802', type: 'deal.updated', status: 'accepted' },
+      { event: 'hubspot:804', type: 'deal.updated', status: 'accepted' },
+      { event: '803', status: 'older' },
+      { event: 'hubspot:805', type: 'deal.won', status: 'accepted' },
+    ] });
+    expect(await getDeal(d.db, '9008')).toMatchObject({ amount: '42000.00', name: 'Renamed deal', stage: 'won' });
+    expect(await getEvent(d.db, 'hubspot:802')).toMatchObject({ deal: { amount: '31000.50', name: 'Renamed deal' } });
+    expect(await getEvent(d.db, 'hubspot:805')).toMatchObject({ deal: { amount: '42000.00', stage: 'won' } });
   });
 });

@@ -1,5 +1,6 @@
-// One Temporal dev server (in memory), one SQLite file, the dev SMTP mail catcher and one salesflow
-// worker (own task queue) per test file: event routing exercised end to end against real servers.
+// One Temporal dev server (in memory), one SQLite file (or a given PostgreSQL database), the dev SMTP
+// mail catcher and one salesflow worker (own task queue) per test file: event routing exercised end
+// to end against real servers.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,9 +31,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string): Promise<Harness> {
+/** `databaseUrl`: another data source (a PostgreSQL database) instead of a SQLite file in the temp folder. */
+export async function startHarness(name: string, databaseUrl?: string): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `salesflow-runtime-${name}-`));
-  const dbPath = path.join(dir, 'salesflow.db');
+  const dbPath = databaseUrl ?? path.join(dir, 'salesflow.db');
   const db = await openDatabase(dbPath);
   const [server, mail] = await Promise.all([spawnDevServer({ dbFile: null }), startMailCatcher(db)]);
   const config = loadConfig({
