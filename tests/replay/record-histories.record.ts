@@ -265,3 +265,19 @@ test('record a stop that arrives while the relay turns the email away for now', 
   expect((await run.result()).outcome).toBe('stopped');
   await save(process.env.RECORD_NAME ?? 'sequence-stop-during-send', run);
 });
+
+// Recorded once with the code before the patches 'sequence-recipients-at-send' and
+// 'sequence-wait-current-zone' (the wait counted in the zone the lead had when the run started, the
+// owner's address read before the send) as sequence-current-data-legacy, and with them as
+// sequence-current-data (the zone read when the wait begins, the owner read by the send itself).
+test('record a sequence whose lead moves zone and changes owner while it runs', async () => {
+  const l = { id: 'moving', name: 'Lead moving', email: 'moving@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'Asia/Tokyo', score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-current-data', templates: seqTemplates, steps: [step.wait(1, 'hours'), step.wait(1, 'business_days'), step.send('hot', to.leadOwner), step.send('thanks')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  // A CRM update during the first hour (the clock stands still until the result is awaited).
+  await upsertLead(h.db, { ...l, owner: 'r2', timezone: 'America/New_York' });
+  const result = await run.result();
+  expect(result.sends.map((s) => s.to)).toEqual(['bo@acme.example', l.email]);
+  await save(process.env.RECORD_NAME ?? 'sequence-current-data', run);
+});
