@@ -271,6 +271,11 @@ test('record a stop that arrives while the relay turns the email away for now', 
 // owner's address read before the send) as sequence-current-data-legacy, and with them as
 // sequence-current-data (the zone read when the wait begins, the owner read by the send itself).
 test('record a sequence whose lead moves zone and changes owner while it runs', async () => {
+  // A Friday 19:00 UTC in June (no clock change that weekend): the business-day wait begins at
+  // 20:00 UTC, Saturday 05:00 in Tokyo (ends Monday 05:00 there) and Friday 16:00 in New York (Monday 16:00).
+  const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
+  const june10 = Date.UTC(year, 5, 10);
+  await sleepTo(h, june10 + ((5 - new Date(june10).getUTCDay() + 7) % 7) * 86_400_000 + 19 * 3_600_000);
   const l = { id: 'moving', name: 'Lead moving', email: 'moving@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'Asia/Tokyo', score: null };
   await upsertLead(h.db, l);
   const rule = sequenceRule({ id: 'rec-current-data', templates: seqTemplates, steps: [step.wait(1, 'hours'), step.wait(1, 'business_days'), step.send('hot', to.leadOwner), step.send('thanks')] });
