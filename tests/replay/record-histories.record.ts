@@ -256,9 +256,9 @@ test('record a stop that arrives while the relay turns the email away for now', 
   await upsertLead(h.db, l);
   h.mail.defer.add(l.email);
   const rule = sequenceRule({ id: 'rec-stop-during-send', templates: seqTemplates, steps: [step.send('thanks'), step.wait(2, 'days'), step.send('news')] });
-  const before = h.calls.get('sendSequenceEmail') ?? 0;
+  const before = h.calls.get('sendToCurrentRecipient') ?? 0;
   const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
-  await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+  await until(async () => (h.calls.get('sendToCurrentRecipient') ?? 0) >= before + 2, 30_000);
   await run.signal(stopSignal, { eventType: 'lead.replied', eventId: 'e-deferred' });
   await until(async () => (await run.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
   h.mail.defer.delete(l.email);
