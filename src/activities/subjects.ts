@@ -73,13 +73,16 @@ export async function resolveRecipient(db: Db, to: Recipient, records: EntityRec
   }
 }
 
-/** Resolve every recipient of a send, once per address (case-insensitive), in order. */
+/**
+ * Resolve every recipient of a send, once per address (case-insensitive), in order. Each carries
+ * the recipient as the rule names it (`to`), so it can be resolved again later, when the email goes out.
+ */
 export async function resolveRecipients(
   db: Db,
   to: Recipient[],
   records: EntityRecords,
-): Promise<{ recipients: ResolvedRecipient[]; problems: string[] }> {
-  const recipients: ResolvedRecipient[] = [];
+): Promise<{ recipients: Array<ResolvedRecipient & { to: Recipient }>; problems: string[] }> {
+  const recipients: Array<ResolvedRecipient & { to: Recipient }> = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const r of to) {
@@ -91,7 +94,7 @@ export async function resolveRecipients(
     const key = result.recipient.email.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    recipients.push(result.recipient);
+    recipients.push({ ...result.recipient, to: r });
   }
   return { recipients, problems };
 }

@@ -252,8 +252,14 @@ export interface SentEmail {
   to: string;
   /** Workflow time of the send, ISO. */
   at: string;
-  /** `failed`: refused for good by the mail relay (recorded in the outbox with the reason). */
-  outcome: 'sent' | 'already-sent' | 'suppressed' | 'failed';
+  /**
+   * `failed`: refused for good by the mail relay (recorded in the outbox with the reason).
+   * `skipped`: nobody to send to when it was due (the field is empty, the rep is not in the data
+   * source or has left); `to` is the address named when the step began, `reason` says why.
+   */
+  outcome: 'sent' | 'already-sent' | 'suppressed' | 'failed' | 'skipped';
+  /** Why a send was skipped (`rep.manager is empty`). */
+  reason?: string;
 }
 
 export interface SequenceResult {

@@ -7,6 +7,8 @@ import {
   ApplicationFailure, CancellationScope, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { SequenceRecipient } from '../activities/sequence.js';
+import type { Duration } from '../plan/schema.js';
 import {
   ACTIVITY_HEARTBEAT,
   heldSendQuery,
@@ -21,7 +23,7 @@ import { addDuration, nextAllowed } from './calendar.js';
 import { heldAfterWait, waitReason } from './held-send.js';
 import { compileSteps } from './program.js';
 
-const { sequenceCondition, sequenceRecipients, sendSequenceEmail } = proxyActivities<Activities>({
+const { sequenceCondition, sequenceRecipients, sendSequenceEmail, sendToCurrentRecipient } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -76,6 +78,31 @@ function inQuietHoursOrder<R extends { timezone: string }>(recipients: R[], quie
 /** A stop that arrives while a send is being retried cancels it (sendUnlessStopped). */
 const STOP_DURING_SEND_PATCH = 'sequence-stop-during-send';
 
+/**
+ * A send step resolves its recipients when it begins, then may hold the email for hours (quiet
+ * hours, a weekend). The address used to be the one resolved then: a manager replaced or gone
+ * meanwhile still got it, and a recipient who moved zone was held by their old night. Now the send
+ * activity resolves the recipient again as it sends (skipping one who is gone, with the reason in
+ * the run's result) and says when the recipient's quiet hours, as they are now, still hold it.
+ * Runs that sent to the address of the step's start replay as they did.
+ */
+const RECIPIENTS_AT_SEND_PATCH = 'sequence-recipients-at-send';
+
+/** A recipient whose quiet hours keep moving (zone or person changed at every look) is held at most this often. */
+const MAX_HOLDS_AGAIN = 5;
+
+/**
+ * Waits in days and business days counted in the subject's zone as it was when the run started;
+ * a lead the CRM moved to another zone mid-run waited in the old one. The zone is now read when
+ * each wait begins. Runs that waited in their start zone replay as they did.
+ */
+const WAIT_CURRENT_ZONE_PATCH = 'sequence-wait-current-zone';
+
+/** Whether a wait's end depends on the zone (a calendar day or business day, not a fixed span). */
+function countsInZone(duration: Duration): boolean {
+  return duration.unit === 'days' || duration.unit === 'weeks' || duration.unit === 'business_days';
+}
+
 /** Sends kept in the result (and carried across continue-as-new): enough to see what happened. */
 const KEPT_SENDS = 100;
 
@@ -123,7 +150,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
    * only after that email had gone out. Now the send is cancelled and the run ends at once (an
    * attempt already talking to the relay may still deliver). Runs that waited replay as they did.
    */
-  const sendUnlessStopped = async (send: () => Promise<SentEmail['outcome']>): Promise<SentEmail['outcome'] | 'stopped'> => {
+  const sendUnlessStopped = async <T>(send: () => Promise<T>): Promise<T | 'stopped'> => {
     const scope = new CancellationScope();
     const sending = scope.run(send);
     const first = await Promise.race([sending, condition(() => stoppedBy !== null).then(() => 'stopped' as const)]);
@@ -131,6 +158,43 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
     sending.catch(() => undefined); // cancelled: nobody waits for it any more
     scope.cancel();
     return 'stopped';
+  };
+
+  /**
+   * One recipient of a send step (RECIPIENTS_AT_SEND_PATCH): held until their quiet hours end, then
+   * sent to whom the data names by then; held again while that person's quiet hours, as they are
+   * now, still hold it.
+   */
+  const sendToCurrent = async (
+    sendId: string, sendKey: string, template: SequenceInput['rule']['templates'][string], recipient: Required<SequenceRecipient>,
+  ): Promise<'stopped' | 'done'> => {
+    let address = recipient.email;
+    let allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);
+    for (let heldAgain = 0; ; heldAgain += 1) {
+      const until = allowedAt;
+      const to = address;
+      if (await sleepUnlessStopped(until, () => ({ template: template.name, to: [to], at: new Date(until).toISOString(), reason: 'quiet hours' }))) return 'stopped';
+      const at = Date.now();
+      const sent = await sendUnlessStopped(() => sendToCurrentRecipient({
+        workflowId,
+        sendKey,
+        rule: { id: rule.id, name: rule.name, from: rule.from, timezone: rule.timezone },
+        template,
+        to,
+        recipient: recipient.to,
+        quietHours: heldAgain < MAX_HOLDS_AGAIN ? rule.quietHours : null,
+        subject,
+        at,
+      }));
+      if (sent === 'stopped') return 'stopped';
+      if (sent.outcome === 'held') {
+        address = sent.to;
+        allowedAt = sent.until;
+        continue;
+      }
+      sends.push({ sendId, to: sent.to, at: new Date(at).toISOString(), outcome: sent.outcome, ...(sent.outcome === 'skipped' ? { reason: sent.reason } : {}) });
+      return 'done';
+    }
   };
 
   // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
@@ -151,7 +215,10 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         position = step.to;
         break;
       case 'wait': {
-        const until = addDuration(Date.now(), step.duration, waitZone);
+        const zone = subject.kind !== 'deal' && countsInZone(step.duration) && patched(WAIT_CURRENT_ZONE_PATCH)
+          ? await localReads.sequenceWaitZone({ subject, fallbackTimezone: rule.timezone })
+          : waitZone;
+        const until = addDuration(Date.now(), step.duration, zone);
         const after = position + 1;
         if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration)))) return done('stopped');
         position += 1;
@@ -165,12 +232,17 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         if (!template) {
           throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${step.send.template}"`, 'PlanError');
         }
+        const atSend = patched(RECIPIENTS_AT_SEND_PATCH);
         const recipients = inQuietHoursOrder(await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone }), rule.quietHours);
+        const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
         for (const recipient of recipients) {
+          if (atSend && recipient.to) {
+            if ((await sendToCurrent(step.send.id, sendKey, template, recipient as Required<SequenceRecipient>)) === 'stopped') return done('stopped');
+            continue;
+          }
           const allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);
           const quiet = (): HeldSend => ({ template: step.send.template, to: [recipient.email], at: new Date(allowedAt).toISOString(), reason: 'quiet hours' });
           if (await sleepUnlessStopped(allowedAt, quiet)) return done('stopped');
-          const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
           const at = Date.now();
           const outcome = await sendUnlessStopped(() => sendSequenceEmail({
             workflowId,

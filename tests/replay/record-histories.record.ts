@@ -256,12 +256,33 @@ test('record a stop that arrives while the relay turns the email away for now', 
   await upsertLead(h.db, l);
   h.mail.defer.add(l.email);
   const rule = sequenceRule({ id: 'rec-stop-during-send', templates: seqTemplates, steps: [step.send('thanks'), step.wait(2, 'days'), step.send('news')] });
-  const before = h.calls.get('sendSequenceEmail') ?? 0;
+  const before = h.calls.get('sendToCurrentRecipient') ?? 0;
   const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
-  await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+  await until(async () => (h.calls.get('sendToCurrentRecipient') ?? 0) >= before + 2, 30_000);
   await run.signal(stopSignal, { eventType: 'lead.replied', eventId: 'e-deferred' });
   await until(async () => (await run.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
   h.mail.defer.delete(l.email);
   expect((await run.result()).outcome).toBe('stopped');
   await save(process.env.RECORD_NAME ?? 'sequence-stop-during-send', run);
+});
+
+// Recorded once with the code before the patches 'sequence-recipients-at-send' and
+// 'sequence-wait-current-zone' (the wait counted in the zone the lead had when the run started, the
+// owner's address read before the send) as sequence-current-data-legacy, and with them as
+// sequence-current-data (the zone read when the wait begins, the owner read by the send itself).
+test('record a sequence whose lead moves zone and changes owner while it runs', async () => {
+  // A Friday 19:00 UTC in June (no clock change that weekend): the business-day wait begins at
+  // 20:00 UTC, Saturday 05:00 in Tokyo (ends Monday 05:00 there) and Friday 16:00 in New York (Monday 16:00).
+  const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 1;
+  const june10 = Date.UTC(year, 5, 10);
+  await sleepTo(h, june10 + ((5 - new Date(june10).getUTCDay() + 7) % 7) * 86_400_000 + 19 * 3_600_000);
+  const l = { id: 'moving', name: 'Lead moving', email: 'moving@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'Asia/Tokyo', score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-current-data', templates: seqTemplates, steps: [step.wait(1, 'hours'), step.wait(1, 'business_days'), step.send('hot', to.leadOwner), step.send('thanks')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  // A CRM update during the first hour (the clock stands still until the result is awaited).
+  await upsertLead(h.db, { ...l, owner: 'r2', timezone: 'America/New_York' });
+  const result = await run.result();
+  expect(result.sends.map((s) => s.to)).toEqual(['bo@acme.example', l.email]);
+  await save(process.env.RECORD_NAME ?? 'sequence-current-data', run);
 });

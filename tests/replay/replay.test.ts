@@ -143,3 +143,32 @@ test('sequence histories from before and after sequence-stop-during-send are bot
   // After: the send is cancelled when the stop comes.
   expect([completed('sequence-stop-during-send'), cancelled('sequence-stop-during-send')]).toEqual([false, true]);
 });
+
+test('sequence histories from before and after sequence-recipients-at-send and sequence-wait-current-zone are both kept and replayed', () => {
+  const shape = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    const events = history.events ?? [];
+    return {
+      patches: events.flatMap((e) => {
+        const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+      }).filter((id) => id !== 'sequence-local-reads'),
+      sends: events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [])),
+      // The business-day wait's timer: the lead moved from Tokyo to New York during the first hour.
+      timers: events.flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : [])),
+    };
+  };
+  const legacy = shape('sequence-current-data-legacy');
+  const current = shape('sequence-current-data');
+  // Before: the address resolved when the step began, the wait counted in the start zone (Tokyo).
+  expect(legacy.patches).toEqual([]);
+  expect(legacy.sends).toEqual(['sendSequenceEmail', 'sendSequenceEmail']);
+  // After: the zone read when the wait begins, each recipient resolved again by the send itself.
+  expect(current.patches).toEqual(['sequence-wait-current-zone', 'sequence-recipients-at-send']);
+  expect(current.sends).toEqual(['sendToCurrentRecipient', 'sendToCurrentRecipient']);
+  expect(legacy.timers[0]).toBe(3600);
+  expect(current.timers[0]).toBe(3600);
+  // From Friday 20:00 UTC: Monday 05:00 in Tokyo (48 hours), Monday 16:00 in New York (72 hours).
+  expect([legacy.timers[1], current.timers[1]]).toEqual([48 * 3600, 72 * 3600]);
+});

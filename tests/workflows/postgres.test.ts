@@ -43,7 +43,7 @@ describe.skipIf(postgresUnavailable !== null)(`the worker on PostgreSQL${skipped
       templates: [template('hello', 'Hello {{lead.name}}', 'Hi.'), template('later', 'Still there?', 'Hi again.')],
       steps: [step.send('hello'), step.wait(30, 'days'), step.send('later')],
     });
-    h.failAfterWork('sendSequenceEmail');
+    h.failAfterWork('sendToCurrentRecipient');
     const handle = await h.testEnv.client.workflow.start(sequenceWorkflow, {
       taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', lead.id), args: [{ rule, subject: { kind: 'lead', lead } }],
     });
@@ -51,7 +51,7 @@ describe.skipIf(postgresUnavailable !== null)(`the worker on PostgreSQL${skipped
     expect(result.outcome).toBe('completed');
     expect(h.mail.to(lead.email).map((m) => m.subject)).toEqual(['Hello Lin', 'Still there?']);
     expect((await listOutbox(h.db, { to: lead.email })).map((r) => r.status)).toEqual(['sent', 'sent']);
-    expect(h.calls.get('sendSequenceEmail')).toBe(3); // the first send ran twice, mailed once
+    expect(h.calls.get('sendToCurrentRecipient')).toBe(3); // the first send ran twice, mailed once
   });
 
   test('a payout without an approval block is approved once: statement and ledger row in PostgreSQL', async () => {

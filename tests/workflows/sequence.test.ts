@@ -138,10 +138,10 @@ describe('sequence workflow', () => {
     const l = await lead('deferred');
     h.mail.defer.add(l.email);
     const rule = sequenceRule({ id: 'deferred', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
-    const before = h.calls.get('sendSequenceEmail') ?? 0;
+    const before = h.calls.get('sendToCurrentRecipient') ?? 0;
     const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
     // Turned away and being retried: the lead replies meanwhile.
-    await until(async () => (h.calls.get('sendSequenceEmail') ?? 0) >= before + 2, 30_000);
+    await until(async () => (h.calls.get('sendToCurrentRecipient') ?? 0) >= before + 2, 30_000);
     await handle.signal(stopSignal, { eventType: 'lead.replied', eventId: 'ev-deferred' });
     await until(async () => (await handle.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
     // The relay takes mail again: a send still being retried would go out now.
@@ -220,10 +220,10 @@ describe('sequence workflow', () => {
   test('a send retried after it already mailed does not mail twice', async () => {
     const l = await lead('retry');
     const rule = sequenceRule({ id: 'retried', templates: [thanks], steps: [step.send('webinar-thanks')] });
-    const before = h.calls.get('sendSequenceEmail') ?? 0;
-    h.failAfterWork('sendSequenceEmail');
+    const before = h.calls.get('sendToCurrentRecipient') ?? 0;
+    h.failAfterWork('sendToCurrentRecipient');
     const result = await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
-    expect((h.calls.get('sendSequenceEmail') ?? 0) - before).toBe(2);
+    expect((h.calls.get('sendToCurrentRecipient') ?? 0) - before).toBe(2);
     expect(result.sends.map((s) => s.outcome)).toEqual(['already-sent']);
     expect(h.mail.to(l.email)).toHaveLength(1);
     const rows = await listOutbox(h.db, { to: l.email });
