@@ -1,6 +1,6 @@
 // What connectors read and claim in the data source, as one small async interface, so webhook and
 // import code does not depend on which database (or which data layer) is behind it.
-import { claimRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
+import { claimRecordVersion, clearAmountStandIns, hasAmountStandIn, markAmountStandIns, repIdForOwner, setRepCrmId } from '../data/crm.js';
 import type { Db } from '../data/db.js';
 import { getDeal } from '../data/deals.js';
 import { getLead } from '../data/leads.js';
@@ -13,6 +13,10 @@ export interface CrmStore {
   setRepCrmId(repId: string, crmId: string): Promise<void>;
   /** 'stale' when a newer change of the same record was already taken. */
   claimVersion(source: string, recordKey: string, version: number): Promise<'current' | 'stale'>;
+  /** Whether the deal's stored amount is a stand-in 0 (its CRM gave none; deal.missing_amount). */
+  storedWithoutAmount(deal: string): Promise<boolean>;
+  /** `given`: the CRM gave the deal an amount; `zero`: it is stored with 0 for want of one. */
+  noteAmount(source: string, deal: string, amount: 'given' | 'zero'): Promise<void>;
 }
 
 /** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
@@ -22,5 +26,7 @@ export function dataCrmStore(db: Db): CrmStore {
     repIdForOwner: (owner) => repIdForOwner(db, owner),
     setRepCrmId: (repId, crmId) => setRepCrmId(db, repId, crmId),
     claimVersion: (source, key, version) => claimRecordVersion(db, source, key, version),
+    storedWithoutAmount: (deal) => hasAmountStandIn(db, deal),
+    noteAmount: (source, deal, amount) => (amount === 'zero' ? markAmountStandIns(db, source, [deal]) : clearAmountStandIns(db, [deal])),
   };
 }
