@@ -7,7 +7,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMappings } from '../../src/connectors/mapping/load.js';
+import { importCrmCsv } from '../../src/connectors/csv-import.js';
+import { findMapping, loadMappings } from '../../src/connectors/mapping/load.js';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal } from '../../src/data/deals.js';
 import { countEvents, getEvent } from '../../src/data/events.js';
@@ -92,6 +93,24 @@ describe('HubSpot deals without an amount', () => {
     expect(amount.status).toBe(200);
     expect(await amount.json()).toMatchObject({ results: [{ event: 'hubspot:8103', type: 'deal.won', status: 'accepted' }] });
     expect(await getDeal(h.db, '8001')).toMatchObject({ amount: '18250.75', stage: 'won' });
+  });
+
+  it('a deal imported from an export without an amount is held as such: won in HubSpot without one is refused; an amount of 0 the CRM gives is taken', async () => {
+    const hubspotMapping = findMapping(loadMappings([join(fixtures, 'rules')], fixtures).mappings, 'hubspot')!;
+    const imported = await importCrmCsv(h.db, hubspotMapping, '"Record ID","Deal Name","Deal Stage","Deal owner","Amount"\n"8301","Soylent","Appointment Scheduled","ada@acme.example",""\n"8302","Tyrell","Appointment Scheduled","ada@acme.example",""\n', 'deals.csv');
+    expect(imported).toMatchObject({ ok: true, inserted: 2, warnings: [expect.stringMatching(/^2 deals have no Amount: stored with amount 0/)] });
+    api.requests.length = 0;
+    const won = await hubspot([hubspotEvent(8311, 8301, 'deal.propertyChange', NOW - 20_000, ['dealstage', 'closedwon'])]);
+    expect(won.status).toBe(422);
+    expect(((await won.json()) as { message: string }).message).toContain('event 8311: amount: no amount: a won deal');
+    expect(await getDeal(h.db, '8301')).toMatchObject({ amount: '0', stage: 'open' });
+
+    // A free pilot: HubSpot says 0 itself, and then 0 is the amount.
+    expect((await hubspot([hubspotEvent(8321, 8302, 'deal.propertyChange', NOW - 20_000, ['amount', '0'])])).status).toBe(200);
+    const free = await hubspot([hubspotEvent(8322, 8302, 'deal.propertyChange', NOW - 10_000, ['dealstage', 'closedwon'])]);
+    expect(free.status).toBe(200);
+    expect(await free.json()).toMatchObject({ results: [{ type: 'deal.won', status: 'accepted' }] });
+    expect(await getDeal(h.db, '8302')).toMatchObject({ amount: '0', stage: 'won' });
   });
 
   it('a deal created with an amount needs no API call for later changes, and its amount is kept', async () => {
