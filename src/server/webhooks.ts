@@ -107,8 +107,8 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const prepared = await prepareDeliveries(mapping, store, deliveries, owners);
     if (!prepared.ok) {
-      // CRMs do not retry a 4xx (HubSpot, Zoho) or give up after a day (Salesforce): the server's
-      // log keeps what was refused beside the CRM's own delivery log.
+      // HubSpot does not retry a 4xx and Salesforce gives up after a day: the server's log keeps
+      // what was refused beside the CRM's own delivery log.
       const message = `nothing stored: ${describeProblems(prepared.problems)}`;
       console.error(`salesflow: ${mapping.name} webhook refused (422): ${message}`);
       return answer.fail(c, 422, 'unmappable', message);
