@@ -2,9 +2,11 @@
 // Salesforce outbound messages, Zoho): a HubSpot deal.creation without one (the normal case) is
 // taken and stored at 0, said in the answer; a move to won without an amount is refused with 422
 // naming deal.missing_amount and stores nothing, also when the deal is held with a stand-in 0; the
-// amount entered afterwards brings the won stage with it.
+// amount entered afterwards brings the won stage with it; a mapping that skips such deals has the
+// delivery acknowledged as ignored.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCrmCsv } from '../../src/connectors/csv-import.js';
@@ -164,5 +166,34 @@ describe('Salesforce and Zoho deals without an amount', () => {
     expect(await closed.json()).toMatchObject({ results: [{ type: 'deal.won', status: 'accepted' }] });
     expect(await getDeal(h.db, '4150868000009990001')).toMatchObject({ amount: '99999999999.999999', stage: 'won' });
     expect((await getEvent(h.db, 'zoho:4150868000009990001:2026-03-01T11:00:00+05:30'))?.type).toBe('deal.won');
+  });
+});
+
+describe('a mapping that skips won deals without an amount', () => {
+  let skipping: Harness;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'salesflow-missing-amount-'));
+    mkdirSync(join(dir, 'rules', 'crm'), { recursive: true });
+    writeFileSync(join(dir, 'rules', 'crm', 'zoho.yaml'), 'preset: zoho\ndeal:\n  missing_amount: { won: skip }\n');
+    skipping = await startHarness({ env: { ZOHO_WEBHOOK_SECRET: ZOHO_SECRET }, mappings: loadMappings([join(dir, 'rules')], dir).mappings });
+    rmSync(dir, { recursive: true, force: true });
+    await upsertRep(skipping.db, { id: 'r-wu', name: 'Wu Fang', email: 'wu@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(skipping.db, 'r-wu', '4150868000000225013');
+  });
+  afterAll(async () => { await skipping?.close(); });
+
+  it('acknowledges the delivery as ignored, saying why, and stores and routes nothing', async () => {
+    const res = await fetch(`${skipping.url}/webhooks/zoho`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Salesflow-Token': ZOHO_SECRET },
+      body: JSON.stringify({ module: 'Deals', id: '4150868000009990777', Deal_Name: 'Cyberdyne', Amount: null, Stage: 'Closed Won', Owner: '4150868000000225013', Modified_Time: '2026-03-01T10:00:00+05:30' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ results: [{
+      event: '4150868000009990777:2026-03-01T10:00:00+05:30', status: 'ignored',
+      detail: 'no amount: won deals without one are left out (deal.missing_amount in rules/crm/zoho.yaml)',
+    }] });
+    expect(await getDeal(skipping.db, '4150868000009990777')).toBeNull();
+    expect(await countEvents(skipping.db)).toBe(0);
   });
 });
