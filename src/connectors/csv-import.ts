@@ -10,7 +10,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { CsvSyntaxError, csvRecords, otherSeparatorProblem, type CsvRecord } from '../data/csv.js';
-import { ownerMatch } from '../data/crm.js';
+import { clearAmountStandIns, markAmountStandIns, ownerMatch } from '../data/crm.js';
 import { sql, type Db } from '../data/db.js';
 import { dealColumns } from '../data/deals.js';
 import { IdIndex } from '../data/id-index.js';
@@ -20,6 +20,7 @@ import { leadColumns } from '../data/leads.js';
 import { repColumns } from '../data/reps.js';
 import type { CrmMapping, Entity } from './mapping/types.js';
 import { requiredFields } from './mapping/types.js';
+import { MissingAmounts } from './missing-amounts.js';
 import { type EntityRow, type OwnerLookup, translateRecord } from './translate.js';
 
 export const crmKinds = { deals: 'deal', leads: 'lead', reps: 'rep' } as const satisfies Record<string, Entity>;
@@ -123,6 +124,8 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
     oneField.length = 0;
   };
 
+  const withoutAmount = new MissingAmounts(mapping, sources.amount?.join(' + ') ?? 'amount');
+
   const body = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>, reads: Db) => {
     const now = new Date().toISOString();
     const owners = ownerCache(reads);
@@ -145,16 +148,22 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
         const read = (h: string) => { const i = columns.get(norm(h)); return i === undefined ? undefined : (fields[i] ?? ''); };
         const id = (fields[idIndex] ?? '').trim();
         const result = await translateRecord(mapping, entity, 'csv', read, stored?.get(id) ?? null, owners);
-        if (!result.ok) {
+        if (result.ok === false) {
           report(result.problems.map((p) => ({ file, line, field: p.field, message: p.message })));
           continue;
         }
         const firstLine = idLines.firstLine(id, line);
         if (firstLine !== undefined) { report([{ file, line, field: idColumn, message: `duplicate id "${id}" (first on line ${firstLine})` }]); continue; }
+        if (result.ok === 'skipped') { withoutAmount.skip(line, result.stage); continue; }
         translated.push({ line, record: result.record as EntityRow });
+        if (result.amount) withoutAmount.note(result.record as EntityRow, result.amount);
       }
       if (entity !== 'rep') {
-        if (total === 0) for (const { record } of translated) rows.push(kinds[chosen as 'deals' | 'leads'].row(record as never, now));
+        if (total === 0) {
+          for (const { record } of translated) rows.push(kinds[chosen as 'deals' | 'leads'].row(record as never, now));
+          // Before the deals they describe are written (see markAmountStandIns).
+          await markAmountStandIns(reads, mapping.name, withoutAmount.takeStandIns());
+        }
         return rows;
       }
       // A rep salesflow already has (same email) keeps its id and gains the CRM owner id.
@@ -215,7 +224,9 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
       takesOver: entity === 'rep' ? 'crm_id' : undefined,
       onWaiting: options.onWaiting,
     });
-    return { ok: true, ...counts, warnings: [], kind: chosen };
+    // After the commit: until then the deals may still hold a stand-in (a crash leaves one too many).
+    await clearAmountStandIns(db, withoutAmount.givenZero);
+    return { ok: true, ...counts, warnings: withoutAmount.warnings(), kind: chosen };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;
     return total > problems.length ? { ok: false, problems, total } : { ok: false, problems };

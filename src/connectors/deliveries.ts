@@ -5,7 +5,7 @@
 import { CrmEvent } from '../events/schema.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
-import { chooseEvent, type FieldProblem, type FieldReader, type OwnerLookup, type EntityRow, translateRecord } from './translate.js';
+import { type AmountSource, chooseEvent, type FieldProblem, type FieldReader, type OwnerLookup, type EntityRow, translateRecord } from './translate.js';
 
 export interface Delivery {
   /** The CRM's own id of this delivery (HubSpot eventId, Salesforce notification Id, ...). */
@@ -23,10 +23,14 @@ export interface Delivery {
 
 export interface PreparedDelivery {
   delivery: Delivery;
-  /** null: the mapping routes no event for this change (acknowledged, ignored), or it is older. */
+  /** null: the mapping routes no event for this change, leaves the record out (acknowledged, ignored), or it is older. */
   event: CrmEvent | null;
   /** A newer change of the same record (or property) was already taken: nothing of it is. */
   older?: boolean;
+  /** Why the record is left out (deal.missing_amount: skip); absent when it is taken. */
+  skipped?: string;
+  /** Deals: where the amount stored comes from (`zero`: a stand-in for an amount the CRM does not give). */
+  amount?: AmountSource;
 }
 
 export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; problems: (FieldProblem & { eventId: string })[] };
@@ -36,6 +40,7 @@ export async function prepareDeliveries(
 ): Promise<Prepared> {
   // Later deliveries of a batch see what earlier ones did to the same record.
   const working = new Map<string, EntityRow | null>();
+  const amounts = new Map<string, AmountSource>();
   const prepared: PreparedDelivery[] = [];
   const problems: (FieldProblem & { eventId: string })[] = [];
   // The newest version per key: as stored, then as the deliveries before in this batch will claim
@@ -55,27 +60,42 @@ export async function prepareDeliveries(
     }
     const key = `${delivery.entity}:${delivery.recordId}`;
     const before = working.has(key) ? working.get(key)! : await store.stored(delivery.entity, delivery.recordId);
+    // A deal held with a stand-in amount: a change that leaves the amount out must not pay on the 0.
+    const withoutAmount = delivery.entity === 'deal' && before !== null &&
+      (working.has(key) ? amounts.get(key) === 'zero' : await store.storedWithoutAmount(delivery.recordId));
     let read = delivery.read;
-    if (!before && delivery.fallback) {
+    // Read in full when salesflow holds nothing, and when it holds a stand-in amount: the amount
+    // entered since (HubSpot sends it as a change of its own) may come with a stage change this
+    // server refused while the amount was missing, which only the full record still tells.
+    if ((!before || withoutAmount) && delivery.fallback) {
       const full = await delivery.fallback();
       if ('error' in full) {
-        problems.push({ eventId: delivery.vendorEventId, field: '(record)', message: full.error });
-        continue;
+        if (!before) {
+          problems.push({ eventId: delivery.vendorEventId, field: '(record)', message: full.error });
+          continue;
+        }
+      } else {
+        const partial = delivery.read;
+        read = (source) => { const v = partial(source); return v === undefined ? full.read(source) : v; };
       }
-      const partial = delivery.read;
-      read = (source) => { const v = partial(source); return v === undefined ? full.read(source) : v; };
     }
     const idSource = mapping[delivery.entity].fields.id?.[0];
     const withId: FieldReader = (source) => (source === idSource ? delivery.recordId : read(source));
-    const translated = await translateRecord(mapping, delivery.entity, 'fields', withId, before, owners);
+    const translated = await translateRecord(mapping, delivery.entity, 'fields', withId, before, owners, { storedWithoutAmount: withoutAmount });
+    if (translated.ok === 'skipped') {
+      prepared.push({ delivery, event: null, skipped: translated.reason });
+      continue;
+    }
     if (!translated.ok) {
       problems.push(...translated.problems.map((p) => ({ ...p, eventId: delivery.vendorEventId })));
       continue;
     }
     const after = translated.record as EntityRow;
     working.set(key, after);
+    if (translated.amount) amounts.set(key, translated.amount);
+    const amount = translated.amount;
     const type = chooseEvent(mapping, delivery.entity, before, after);
-    if (!type) { prepared.push({ delivery, event: null }); continue; }
+    if (!type) { prepared.push({ delivery, event: null, amount }); continue; }
     const parsed = CrmEvent.safeParse({
       id: `${mapping.name}:${delivery.vendorEventId}`, type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
     });
@@ -83,7 +103,7 @@ export async function prepareDeliveries(
       problems.push({ eventId: delivery.vendorEventId, field: '(event)', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
       continue;
     }
-    prepared.push({ delivery, event: parsed.data });
+    prepared.push({ delivery, event: parsed.data, amount });
   }
   return problems.length ? { ok: false, problems } : { ok: true, prepared };
 }

@@ -1,6 +1,6 @@
 // What connectors read and claim in the data source, as one small async interface, so webhook and
 // import code does not depend on which database (or which data layer) is behind it.
-import { claimRecordVersion, newestRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
+import { claimRecordVersion, clearAmountStandIns, hasAmountStandIn, markAmountStandIns, newestRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
 import type { Db } from '../data/db.js';
 import { getDeal } from '../data/deals.js';
 import { getLead } from '../data/leads.js';
@@ -15,6 +15,10 @@ export interface CrmStore {
   claimVersion(source: string, recordKey: string, version: number): Promise<'current' | 'stale'>;
   /** The newest version taken of a record (or record and property), or null; claims nothing. */
   newestVersion(source: string, recordKey: string): Promise<number | null>;
+  /** Whether the deal's stored amount is a stand-in 0 (its CRM gave none; deal.missing_amount). */
+  storedWithoutAmount(deal: string): Promise<boolean>;
+  /** `given`: the CRM gave the deal an amount; `zero`: it is stored with 0 for want of one. */
+  noteAmount(source: string, deal: string, amount: 'given' | 'zero'): Promise<void>;
 }
 
 /** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
@@ -25,5 +29,7 @@ export function dataCrmStore(db: Db): CrmStore {
     setRepCrmId: (repId, crmId) => setRepCrmId(db, repId, crmId),
     claimVersion: (source, key, version) => claimRecordVersion(db, source, key, version),
     newestVersion: (source, key) => newestRecordVersion(db, source, key),
+    storedWithoutAmount: (deal) => hasAmountStandIn(db, deal),
+    noteAmount: (source, deal, amount) => (amount === 'zero' ? markAmountStandIns(db, source, [deal]) : clearAmountStandIns(db, [deal])),
   };
 }

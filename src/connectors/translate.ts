@@ -4,7 +4,7 @@
 // fields updates a deal without blanking the rest. Problems name the CRM's own field, as the user sees it.
 import { withValue } from '../data/import-rows.js';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
-import type { CrmMapping, Entity, EventType } from './mapping/types.js';
+import { type CrmMapping, type DealStage, defaultMissingAmount, type Entity, type EventType } from './mapping/types.js';
 import { asText, parseAmount, parseDate, stageKey } from './values.js';
 
 export interface FieldProblem {
@@ -24,7 +24,26 @@ export type FieldReader = (source: string) => unknown;
 
 export type TranslatedRecord = DealRecord | LeadRecord | (RepRecord & { crm_id: string });
 
-export type Translated = { ok: true; record: TranslatedRecord } | { ok: false; problems: FieldProblem[] };
+/**
+ * Deals: where the stored amount comes from. `given`: this record carries it; `kept`: what
+ * salesflow holds (the record leaves the field out); `zero`: the CRM has none and the mapping's
+ * deal.missing_amount stores the deal with 0 in its place (a stand-in, not a real 0).
+ */
+export type AmountSource = 'given' | 'kept' | 'zero';
+
+export type Translated =
+  | { ok: true; record: TranslatedRecord; amount?: AmountSource }
+  | { ok: false; problems: FieldProblem[] }
+  /** deal.missing_amount says `skip`: nothing is stored for this record; `reason` says why, for reports. */
+  | { ok: 'skipped'; reason: string; stage: DealStage };
+
+export interface TranslateOptions {
+  /**
+   * Deals: the stored amount is a stand-in 0 (an earlier record had no amount), so a record that
+   * leaves the amount out still has none: a stage change to won must not pay on the stand-in.
+   */
+  storedWithoutAmount?: boolean;
+}
 
 /** A salesflow record as plain fields, the shape merges and comparisons work on. */
 export type EntityRow = Record<string, unknown>;
@@ -47,6 +66,7 @@ export function valueAt(value: unknown, path: string): unknown {
  */
 export async function translateRecord(
   mapping: CrmMapping, entity: Entity, via: 'fields' | 'csv', read: FieldReader, stored: EntityRow | null, owners: OwnerLookup,
+  options: TranslateOptions = {},
 ): Promise<Translated> {
   const sources = mapping[entity][via];
   const problems: FieldProblem[] = [];
@@ -108,15 +128,28 @@ export async function translateRecord(
   if (problems.length) return { ok: false, problems };
 
   const merged: EntityRow = { ...(stored ?? {}), ...values };
+  let amount: AmountSource | undefined;
   if (entity === 'deal') {
     if (amountCurrency) merged.currency = amountCurrency;
     merged.currency ??= mapping.deal.currency;
     merged.stage ??= 'open';
+    amount = typeof values.amount === 'string' ? 'given'
+      : values.amount === undefined && typeof stored?.amount === 'string' && !(options.storedWithoutAmount && isZeroAmount(stored.amount)) ? 'kept'
+        : 'zero';
+    const stage = merged.stage as DealStage;
+    if (amount === 'zero' && stage in defaultMissingAmount) {
+      const choice = (mapping.deal.missingAmount ?? defaultMissingAmount)[stage];
+      if (choice === 'skip') return { ok: 'skipped', stage, reason: `no amount: ${stage} deals without one are left out (deal.missing_amount in ${mappingFile(mapping)})` };
+      // Refused, but the rest of the record is still checked, so every problem of it is told at once.
+      if (choice === 'error') problems.push({ field: sources.amount?.join(' + ') ?? 'amount', message: missingAmountMessage(mapping, stage) });
+      merged.amount = '0';
+    }
   }
   const schema = entity === 'deal' ? DealRecord : entity === 'lead' ? LeadRecord : RepRecord.extend({ crm_id: RepRecord.shape.id });
   if (entity === 'rep') merged.id ??= merged.crm_id;
   const parsed = schema.safeParse(merged);
-  if (parsed.success) return { ok: true, record: parsed.data as TranslatedRecord };
+  if (parsed.success && problems.length === 0) return { ok: true, record: parsed.data as TranslatedRecord, ...(amount ? { amount } : {}) };
+  if (parsed.success) return { ok: false, problems };
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? '');
     const source = sources[field]?.join(' + ') ?? field;
@@ -131,14 +164,31 @@ export async function translateRecord(
   return { ok: false, problems };
 }
 
+/** 0, 0.00, -0: a stored amount that may be the stand-in of a deal without one. */
+export function isZeroAmount(text: string): boolean {
+  return /^-?0*\.?0*$/.test(text.trim());
+}
+
+/** The file a setting goes in: the mapping's own, or the one to create for a built-in preset. */
+export function mappingFile(mapping: CrmMapping): string {
+  return mapping.preset && mapping.file.startsWith('(') ? `rules/crm/${mapping.name}.yaml, with preset: ${mapping.preset}` : mapping.file;
+}
+
+/** A deal the CRM gives no amount, refused by deal.missing_amount: which setting to change, and where. */
+function missingAmountMessage(mapping: CrmMapping, stage: DealStage): string {
+  const why = stage === 'won'
+    ? 'a won deal without an amount would pay no commission and count no revenue'
+    : `${stage} deals without an amount are refused by this mapping`;
+  return `no amount: ${why}. Enter the amount in the CRM, or set deal.missing_amount: { ${stage}: zero } (store it with amount 0) or { ${stage}: skip } (leave it out) in ${mappingFile(mapping)}`;
+}
+
 /**
  * A date written with slashes or dots (15/03/2026, 3.15.2026) under a mapping that reads ISO dates:
  * the export's locale writes them so, and one setting reads them; say which and in which file.
  */
 function dateFormatHint(mapping: CrmMapping, text: string): string {
   if (mapping.dateFormat !== 'YYYY-MM-DD' || !/^\d{1,2}[/.]\d{1,2}[/.]\d{4}\b/.test(text)) return '';
-  const where = mapping.preset && mapping.file.startsWith('(') ? `rules/crm/${mapping.name}.yaml, with preset: ${mapping.preset}` : mapping.file;
-  return ` (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in ${where})`;
+  return ` (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in ${mappingFile(mapping)})`;
 }
 
 /**

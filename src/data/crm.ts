@@ -1,5 +1,6 @@
-// What the CRM connectors keep beside the entities: each rep's CRM owner id (reps.crm_id) and the
-// newest change seen per CRM record, so an older delivery never overwrites newer data.
+// What the CRM connectors keep beside the entities: each rep's CRM owner id (reps.crm_id), the
+// newest change seen per CRM record, so an older delivery never overwrites newer data, and the
+// deals stored with a stand-in amount of 0 because the CRM gave none (deal.missing_amount).
 import { sql } from 'kysely';
 import { transaction, type Db } from './db.js';
 
@@ -80,4 +81,30 @@ export async function claimFieldVersions(db: Db, source: string, record: string,
   const key = (field: string) => `${record}#${field}`;
   const current = await claimVersions(db, source, fields.map(key), version);
   return fields.filter((field) => !current.has(key(field)));
+}
+
+/**
+ * Records that these deals are stored with amount 0 because `source` gave none. Written before the
+ * deals themselves (or in their transaction), so a crash between leaves a row too many, which
+ * only makes a later amount-less move to won refused, never one too few, which would pay on 0.
+ */
+export async function markAmountStandIns(db: Db, source: string, deals: readonly string[], now = new Date().toISOString()): Promise<void> {
+  for (let i = 0; i < deals.length; i += 500) {
+    await db.kysely.insertInto('crm_amount_standins')
+      .values(deals.slice(i, i + 500).map((deal) => ({ deal, source, recorded_at: now })))
+      .onConflict((oc) => oc.column('deal').doUpdateSet((eb) => ({ source: eb.ref('excluded.source'), recorded_at: eb.ref('excluded.recorded_at') })))
+      .execute();
+  }
+}
+
+/** The CRM gave these deals an amount (0 included): their stored amount is no stand-in any more. */
+export async function clearAmountStandIns(db: Db, deals: readonly string[]): Promise<void> {
+  for (let i = 0; i < deals.length; i += 500) {
+    await db.kysely.deleteFrom('crm_amount_standins').where('deal', 'in', deals.slice(i, i + 500)).execute();
+  }
+}
+
+/** Whether the deal was recorded as stored without an amount (meaningful while its stored amount is 0). */
+export async function hasAmountStandIn(db: Db, deal: string): Promise<boolean> {
+  return (await db.kysely.selectFrom('crm_amount_standins').select('deal').where('deal', '=', deal).executeTakeFirst()) !== undefined;
 }

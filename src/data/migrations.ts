@@ -273,4 +273,20 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    description: 'CRM deals stored with amount 0 because the CRM gave none (deal.missing_amount: zero)',
+    sql: `
+      -- A deal whose CRM record has no amount yet, stored with 0 in its place (docs/crm.md,
+      -- deal.missing_amount). A later change that leaves the amount out (a HubSpot stage change
+      -- carries only the stage) still has none: a move to won is then refused, not paid on the 0.
+      -- Read only while the deal's stored amount is 0, so a real amount stored since (by any
+      -- path) makes the row moot; a row is removed when the CRM itself gives 0.
+      CREATE TABLE crm_amount_standins (
+        deal TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -68,6 +68,8 @@ export interface CaughtMailTable {
 export interface CrmVersionsTable { source: Text; record_key: Text; version: Int64 }
 /** Who takes a CRM's webhook deliveries until when, epoch ms (migration 8; SQLite only). */
 export interface CrmLocksTable { source: Text; holder: Text; expires_at: Int64 }
+/** Deals stored with amount 0 because their CRM gave none (migration 9). */
+export interface CrmAmountStandInsTable { deal: Text; source: Text; recorded_at: Text }
 /** A deal's credit shares (migration 6): percent as exact text. */
 export interface CreditsTable { deal: Text; rep: Text; share: Text; type: Text; updated_at: Text }
 
@@ -90,6 +92,7 @@ export interface Tables {
   caught_mail: CaughtMailTable;
   crm_versions: CrmVersionsTable;
   crm_locks: CrmLocksTable;
+  crm_amount_standins: CrmAmountStandInsTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
 }

@@ -108,6 +108,13 @@ export type CrmPresetName = (typeof crmPresetNames)[number];
 export const crmDateFormats = ['YYYY-MM-DD', 'MM/DD/YYYY', 'DD/MM/YYYY'] as const;
 export type CrmDateFormat = (typeof crmDateFormats)[number];
 
+/**
+ * What a CRM mapping does with a deal that has no amount (deal.missing_amount): refuse it, store
+ * it with amount 0, or leave it out. The default, per stage, is in src/connectors/translate.ts.
+ */
+export const missingAmountChoices = ['error', 'zero', 'skip'] as const;
+export type MissingAmountChoice = (typeof missingAmountChoices)[number];
+
 /** deal.stage and deal.type values (the closed sets of entityFields above). */
 export const dealStages = ['open', 'won', 'lost'] as const;
 export const dealTypes = ['new', 'renewal', 'expansion'] as const;

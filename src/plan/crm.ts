@@ -4,7 +4,7 @@
 // reads these types; they are inferred from the schema, never written twice. Only the values a
 // mapping file can hold are accepted: the plan reader (applied-plan.ts) refuses anything else.
 import { z } from 'zod';
-import { crmDateFormats, crmPresetNames, dealStages, dealTypes, eventTypes } from './catalog.js';
+import { crmDateFormats, crmPresetNames, dealStages, dealTypes, eventTypes, missingAmountChoices } from './catalog.js';
 
 const EventChoiceSchema = z.enum(eventTypes).nullable();
 
@@ -12,6 +12,8 @@ const EventChoiceSchema = z.enum(eventTypes).nullable();
 const FieldSourcesSchema = z.record(z.string(), z.array(z.string()));
 
 const DealStageSchema = z.enum(dealStages);
+
+const MissingAmountChoiceSchema = z.enum(missingAmountChoices);
 
 export const EntityMappingSchema = z.object({
   /** The CRM's object names for this entity (HubSpot `deal`, Salesforce `Opportunity`, Zoho `Deals`). */
@@ -28,6 +30,12 @@ export const EntityMappingSchema = z.object({
   unknownStage: z.union([DealStageSchema, z.literal('error')]),
   /** Deals: currency when the record names none. */
   currency: z.string().nullable(),
+  /**
+   * Deals: per stage, a deal without an amount. Absent when the file does not say (and in plans
+   * applied before the option existed): the default of src/connectors/translate.ts applies, and
+   * the mapping's hash is what it was.
+   */
+  missingAmount: z.object({ open: MissingAmountChoiceSchema, won: MissingAmountChoiceSchema, lost: MissingAmountChoiceSchema }).optional(),
   /** Which change becomes which salesflow event; null: store the record, route no event. */
   events: z.object({
     created: EventChoiceSchema,

@@ -106,18 +106,33 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
   async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const prepared = await prepareDeliveries(mapping, store, deliveries, owners);
-    if (!prepared.ok) return answer.fail(c, 422, 'unmappable', `nothing stored: ${describeProblems(prepared.problems)}`);
+    if (!prepared.ok) {
+      // HubSpot does not retry a 4xx and Salesforce gives up after a day: the server's log keeps
+      // what was refused beside the CRM's own delivery log.
+      const message = `nothing stored: ${describeProblems(prepared.problems)}`;
+      console.error(`salesflow: ${mapping.name} webhook refused (422): ${message}`);
+      return answer.fail(c, 422, 'unmappable', message);
+    }
     await afterPrepare?.();
     const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
     try {
-      for (const { delivery, event, older } of prepared.prepared) {
+      for (const { delivery, event, older, skipped: skippedWhy, amount } of prepared.prepared) {
         if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
           results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
           continue;
         }
+        if (skippedWhy) { results.push({ event: delivery.vendorEventId, status: 'ignored', detail: skippedWhy }); continue; }
         if (!event) { results.push({ event: delivery.vendorEventId, status: 'ignored', detail: 'the mapping routes no event for this change' }); continue; }
+        // The stand-in is recorded before the deal is stored and cleared only after: a failure
+        // in between leaves a stand-in recorded too many (a later move to won is refused), never too few.
+        if (amount === 'zero') await store.noteAmount(mapping.name, delivery.recordId, 'zero');
         const outcome = await routeInTime(route, event);
-        results.push({ event: event.id, type: event.type, status: (outcome as { duplicate?: boolean } | null)?.duplicate ? 'duplicate' : 'accepted' });
+        if (amount === 'given') await store.noteAmount(mapping.name, delivery.recordId, 'given');
+        const duplicate = (outcome as { duplicate?: boolean } | null)?.duplicate;
+        results.push({
+          event: event.id, type: event.type, status: duplicate ? 'duplicate' : 'accepted',
+          ...(amount === 'zero' && !duplicate ? { detail: 'no amount in the CRM: stored with amount 0 until it has one (deal.missing_amount)' } : {}),
+        });
       }
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;

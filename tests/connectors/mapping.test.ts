@@ -65,6 +65,36 @@ describe('salesflow check on CRM mappings', () => {
   });
 });
 
+describe('deal.missing_amount', () => {
+  it('is checked at its line and column: a misspelt choice, an unknown stage, the key on a lead', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'rules', 'crm'), { recursive: true });
+    writeFileSync(join(dir, 'rules', 'crm', 'hubspot.yaml'), 'preset: hubspot\ndeal:\n  missing_amount: { won: zeroo, closed: skip }\nlead:\n  missing_amount: zero\n');
+    writeFileSync(join(dir, 'rules', 'crm', 'zoho.yaml'), 'preset: zoho\ndeal:\n  missing_amount: later\n');
+    const loaded = loadMappings([join(dir, 'rules')], dir);
+    expect(loaded.mappings).toEqual([]);
+    const text = formatDiagnostics(loaded.diagnostics, 'text');
+    expect(text).toContain('rules/crm/hubspot.yaml:3:26: error: deal.missing_amount.won must be one of error, zero, skip, not "zeroo" [SF1204]\n' +
+      '    missing_amount: { won: zeroo, closed: skip }\n' + ' '.repeat(27) + '^~~~~\n  did you mean zero?');
+    expect(text).toContain('rules/crm/hubspot.yaml:3:33: error: unknown key "closed" in deal.missing_amount; expected one of open, won, lost [SF1202]');
+    expect(text).toContain('rules/crm/hubspot.yaml:5:3: error: unknown key "missing_amount" in lead');
+    expect(text).toContain('rules/crm/zoho.yaml:3:19: error: deal.missing_amount must be one of error, zero, skip, not "later" [SF1204]');
+  });
+
+  it('one choice for every stage, or stages over the default (open and lost stored at 0, won refused); absent, the mapping is as before', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'rules', 'crm'), { recursive: true });
+    writeFileSync(join(dir, 'rules', 'crm', 'hubspot.yaml'), 'preset: hubspot\ndeal:\n  missing_amount: skip\n');
+    writeFileSync(join(dir, 'rules', 'crm', 'zoho.yaml'), 'preset: zoho\ndeal:\n  missing_amount: { won: zero }\n');
+    writeFileSync(join(dir, 'rules', 'crm', 'salesforce.yaml'), 'preset: salesforce\n');
+    const loaded = loadMappings([join(dir, 'rules')], dir);
+    expect(loaded.diagnostics).toEqual([]);
+    expect(findMapping(loaded.mappings, 'hubspot')!.deal.missingAmount).toEqual({ open: 'skip', won: 'skip', lost: 'skip' });
+    expect(findMapping(loaded.mappings, 'zoho')!.deal.missingAmount).toEqual({ open: 'zero', won: 'zero', lost: 'zero' });
+    expect(findMapping(loaded.mappings, 'salesforce')!.deal).not.toHaveProperty('missingAmount');
+  });
+});
+
 describe('mapping over a preset', () => {
   it("keeps the preset's fields and stages and adds the team's", () => {
     const loaded = loadMappings([join(root, 'rules')], root);

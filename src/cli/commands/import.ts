@@ -173,6 +173,7 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     }
     progress.done();
     if (!result.ok) return reportProblems(file, result);
+    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`${file}: ${mapping.name} ${result.kind} ${result.inserted} inserted, ${result.updated} updated\n`);
     return 0;
   } finally {

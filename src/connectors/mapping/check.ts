@@ -4,11 +4,11 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { closest, type Diagnostic } from '../../dsl/index.js';
 import { formatMappingMessage, mappingMessages, type MappingMessageKey } from './messages.js';
-import { dateFormats, entityEvents, mappableFields, presetNames, type Entity } from './types.js';
+import { dateFormats, entityEvents, mappableFields, missingAmountChoices, presetNames, type Entity } from './types.js';
 
 const topKeys = ['preset', 'timezone', 'date_format', 'unknown_owner', 'deal', 'lead', 'rep', 'webhook'];
-const entityKeys = ['objects', 'fields', 'csv', 'stages', 'types', 'unknown_stage', 'currency', 'events'];
-const dealOnly = ['stages', 'types', 'unknown_stage', 'currency'];
+const entityKeys = ['objects', 'fields', 'csv', 'stages', 'types', 'unknown_stage', 'currency', 'missing_amount', 'events'];
+const dealOnly = ['stages', 'types', 'unknown_stage', 'currency', 'missing_amount'];
 const webhookKeys = ['signature', 'secret_header', 'records', 'object_path', 'object', 'event_id', 'version'];
 const signatureKeys = ['header', 'algorithm', 'encoding', 'prefix'];
 const stages = ['open', 'won', 'lost'];
@@ -150,6 +150,13 @@ function checkEntity(r: Reporter, entity: Entity, node: Node | null): void {
         break;
       }
       case 'unknown_stage': choice(r, value, where, [...stages, 'error']); break;
+      case 'missing_amount': {
+        if (entity !== 'deal') { unknownKey(r, pair, key, entity, entityKeys.filter((k) => !dealOnly.includes(k))); break; }
+        if (value === null || (isScalar(value) && value.value === null)) {
+          r.at('badType', pair.key as Node, [where, `one of ${missingAmountChoices.join(', ')}, or a map of stages (open, won, lost) to them`]);
+        } else checkMissingAmount(r, where, value);
+        break;
+      }
       case 'currency': {
         const code = scalarText(value);
         if (code === null || !/^[A-Z]{3}$/.test(code)) r.at('badCurrency', value ?? (pair.key as Node), [code ?? '']);
@@ -158,6 +165,19 @@ function checkEntity(r: Reporter, entity: Entity, node: Node | null): void {
       case 'events': checkEvents(r, entity, where, value); break;
       default: unknownKey(r, pair, key, entity, entityKeys);
     }
+  }
+}
+
+/** `missing_amount: zero` for every stage, or per stage: `missing_amount: { open: zero, won: error }`. */
+function checkMissingAmount(r: Reporter, where: string, node: Node): void {
+  if (!isMap(node)) { choice(r, node, where, missingAmountChoices); return; }
+  for (const pair of node.items) {
+    const stage = keyText(pair);
+    if (!stages.includes(stage)) { unknownKey(r, pair, stage, where, stages); continue; }
+    const value = pair.value as Node | null;
+    if (value === null || (isScalar(value) && value.value === null)) {
+      r.at('badType', pair.key as Node, [`${where}.${stage}`, `one of ${missingAmountChoices.join(', ')}`]);
+    } else choice(r, value, `${where}.${stage}`, missingAmountChoices);
   }
 }
 

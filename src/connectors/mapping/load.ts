@@ -11,7 +11,7 @@ import { formatMappingMessage, mappingMessages } from './messages.js';
 import { presets, type RawMapping } from './presets.js';
 import {
   type CrmMapping, type DateFormat, type DealStage, type DealType, type Entity, type EntityMapping, type EventType, type FieldSources,
-  type HmacAlgorithm, presetNames, type PresetName, requiredFields,
+  defaultMissingAmount, type HmacAlgorithm, type MissingAmountChoice, presetNames, type PresetName, requiredFields,
 } from './types.js';
 
 export interface LoadedMappings {
@@ -124,7 +124,7 @@ function entityMapping(v: unknown, entity: Entity): EntityMapping {
   for (const [value, stage] of Object.entries(isPlainObject(e.stages) ? e.stages : {})) stages[value.trim().toLowerCase()] = stage as DealStage;
   const types: Record<string, DealType> = {};
   for (const [value, type] of Object.entries(isPlainObject(e.types) ? e.types : {})) types[value.trim().toLowerCase()] = type as DealType;
-  return {
+  const mapping: EntityMapping = {
     objects: list(e.objects),
     types,
     fields: sources(e.fields),
@@ -136,6 +136,14 @@ function entityMapping(v: unknown, entity: Entity): EntityMapping {
       ? { created: event(events.created), updated: event(events.updated), won: event(events.won), lost: event(events.lost) }
       : { created: event(events.created), updated: event(events.updated) },
   };
+  // Only when the file says: a mapping that does not keeps the hash it had before the option existed.
+  if (entity === 'deal' && e.missing_amount !== undefined && e.missing_amount !== null) {
+    const given = e.missing_amount;
+    mapping.missingAmount = isPlainObject(given)
+      ? { ...defaultMissingAmount, ...(given as Record<string, MissingAmountChoice>) }
+      : { open: given as MissingAmountChoice, won: given as MissingAmountChoice, lost: given as MissingAmountChoice };
+  }
+  return mapping;
 }
 
 export function resolveMapping(name: string, file: string, raw: RawMapping): CrmMapping {

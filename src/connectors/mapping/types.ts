@@ -3,7 +3,9 @@
 // fields and events a mapping file may name. Zod stays out: `salesflow check` imports this at start-up.
 import type { CrmEvent } from '../../events/schema.js';
 import type { CrmMapping, EntityMapping } from '../../plan/crm.js';
-import { crmDateFormats, crmPresetNames, type CrmDateFormat, type CrmPresetName, type dealStages, type dealTypes } from '../../plan/catalog.js';
+import {
+  crmDateFormats, crmPresetNames, type CrmDateFormat, type CrmPresetName, type dealStages, type dealTypes, missingAmountChoices, type MissingAmountChoice,
+} from '../../plan/catalog.js';
 
 export type { CrmMapping, EntityMapping, WebhookMapping } from '../../plan/crm.js';
 
@@ -14,6 +16,17 @@ export type Entity = 'deal' | 'lead' | 'rep';
 export type EventType = CrmEvent['type'];
 export type DealStage = (typeof dealStages)[number];
 export type DealType = (typeof dealTypes)[number];
+
+export { missingAmountChoices, type MissingAmountChoice };
+
+/**
+ * deal.missing_amount when a mapping does not set it (docs/crm.md argues it). An open deal
+ * without an amount is stored at 0: it adds nothing to the pipeline and nothing is paid on it,
+ * and CRMs create deals before anyone knows the amount (HubSpot's "deal.creation" usually has
+ * none). A won deal without one is refused: stored at 0 it would silently pay no commission and
+ * count no revenue. A lost deal pays and counts nothing whatever its amount, so 0 is harmless.
+ */
+export const defaultMissingAmount: Readonly<Record<DealStage, MissingAmountChoice>> = { open: 'zero', won: 'error', lost: 'zero' };
 
 export const dateFormats = crmDateFormats;
 export type DateFormat = CrmDateFormat;
