@@ -17,6 +17,7 @@ import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
+import { emailKey } from '../data/email-key.js';
 
 export interface GoalContext {
   /** The rep's zone, the rule's when the rep has none (or one the tz database does not know). */
@@ -89,7 +90,7 @@ export function goalActivities(deps: ActivityDeps) {
    * by outsideEmployment instead (their review still goes out after they leave).
    */
   const notEmployedColleague = async (email: string, rep: RepRecord, dueMs: number, ruleZone: string): Promise<boolean> => {
-    if (email.toLowerCase() === rep.email.toLowerCase()) return false;
+    if (emailKey(email) === emailKey(rep.email)) return false;
     const other = await getRepByEmail(db, email);
     if (!other) return false;
     const zone = other.timezone && isKnownTimeZone(other.timezone) ? other.timezone : ruleZone;

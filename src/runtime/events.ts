@@ -18,6 +18,7 @@ import type { Plan, SequenceRule } from '../plan/schema.js';
 import { type SequenceInput, type StopRequest, stopSignal, workflowIds } from '../workflows/api.js';
 import { runStops, stopRulesFor } from './stop-rules.js';
 import { eventEntityOf, type EventEntity, type StopTarget, stopTargets, type SubjectLookup } from './subjects.js';
+import { emailKey } from '../data/email-key.js';
 
 export interface RouteDeps {
   client: Client;
@@ -91,7 +92,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
     else await upsertDeal(tx, event.deal, undefined, keep);
     if (event.type === 'lead.unsubscribed') await suppress(tx, event.lead.email, `lead.unsubscribed (event ${event.id})`);
   });
-  if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();
+  if (event.type === 'lead.unsubscribed') result.suppressed = emailKey(event.lead.email);
 
   const sequences = deps.plan.rules.filter((r): r is SequenceRule => r.kind === 'sequence');
   const stopRequest: StopRequest = { eventType: event.type, eventId: event.id };
