@@ -5,7 +5,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { computeMetrics } from '../data/metrics.js';
 import { getRep, getRepByEmail } from '../data/reps.js';
-import { Decimal, dec, displayMoney, ZERO } from '../money/index.js';
+import { Decimal, displayMoney, ZERO } from '../money/index.js';
 import { metricValue } from '../payouts/facts.js';
 import { parsePeriod } from '../payouts/period.js';
 import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
@@ -15,6 +15,7 @@ import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
+import { shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 import { emailKey } from '../data/email-key.js';
@@ -141,6 +142,21 @@ export function goalActivities(deps: ActivityDeps) {
       });
       if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
 
+      // The figures shown must read as the condition did (src/activities/goal-figures.ts): the
+      // condition again, on the shown attainment and, when the measure is a percent, shown measure.
+      const percentMeasure = rule.measure.type === 'percent' ? rule.measure.metric : null;
+      const readsTheSame = (attainment: Decimal | null, measure: Decimal | null) => holds(checkpoint.condition, {
+        rep,
+        attainment: attainment ?? undefined,
+        metric: (name) => (name === percentMeasure && measure !== null ? { type: 'percent', value: measure } : metricValue(progress.metrics[name])),
+      }) === conditionHeld;
+      const shownAttainment = progress.attainment === null
+        ? null
+        : shownPercent(progress.attainment, (a) => readsTheSame(a, progress.measure));
+      const shownMeasure = percentMeasure !== null && progress.measure !== null
+        ? shownPercent(progress.measure, (m) => readsTheSame(shownAttainment?.value ?? null, m))
+        : null;
+
       const show = (v: Decimal | null) =>
         v === null
           ? 'unknown'
@@ -157,9 +173,9 @@ export function goalActivities(deps: ActivityDeps) {
           period: parsed.period.label,
           period_start: parsed.period.start,
           period_end: parsed.period.end,
-          measure: show(progress.measure),
+          measure: shownMeasure?.text ?? show(progress.measure),
           target: show(progress.target),
-          attainment: attainmentText === null ? 'unknown' : `${dec(attainmentText).toFixed()}%`,
+          attainment: shownAttainment?.text ?? 'unknown',
           remaining: show(remaining),
         },
       };
