@@ -296,6 +296,11 @@ export const migrations: Migration[] = [
       CREATE INDEX reps_email_key ON reps(email_key);
       CREATE INDEX leads_email_key ON leads(email_key);
       CREATE INDEX deals_contact_key ON deals(contact_key);
+      -- The indexes on the addresses themselves served only lower(column) lookups, which cannot
+      -- use them; the key indexes take their place (an import maintains as many indexes as before).
+      DROP INDEX reps_email;
+      DROP INDEX leads_email;
+      DROP INDEX deals_contact;
     `,
     backfill: { sqlite: backfillEmailKeysSqlite, postgres: backfillEmailKeysPostgres },
   },
