@@ -10,9 +10,13 @@
 // first, so an `é` typed as e + combining accent (macOS input, some CSV exports) is the same `é`.
 // toLowerCase (not toLocaleLowerCase): the same key on every machine, whatever its locale.
 
+/** Printable ASCII only: NFC changes nothing, and the check is cheaper than normalizing (1M-deal imports). */
+const printableAscii = /^[\x20-\x7e]*$/;
+
 /** The comparison key of an address: trimmed, NFC, lower-cased (full Unicode case mapping). */
 export function emailKey(address: string): string {
-  return address.trim().normalize('NFC').toLowerCase();
+  const trimmed = address.trim();
+  return (printableAscii.test(trimmed) ? trimmed : trimmed.normalize('NFC')).toLowerCase();
 }
 
 /** The key of an optional address (a deal's contact, a rep's manager); null stays null. */

@@ -4,10 +4,12 @@
 // same spelling of `ÉLISE@ACME.FR` found nobody). Stores written by the upserts (events), by CSV
 // import (SQLite's prepared statement, PostgreSQL's COPY), and rows from before the key existed
 // (the migration's backfill).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { repIdForOwner } from '../../src/data/crm.js';
-import { openDatabase, sql, type Db } from '../../src/data/db.js';
+import { countOf, openDatabase, sql, type Db } from '../../src/data/db.js';
 import { dealsByContact, upsertDeal } from '../../src/data/deals.js';
 import { importCsv } from '../../src/data/import.js';
 import { getLeadByEmail, getLeadsByEmail, upsertLead } from '../../src/data/leads.js';
@@ -20,6 +22,21 @@ import { forEachDialect } from '../support/dialects.js';
 
 const rep = (id: string, name: string, email: string, manager: string | null, timezone: string | null): RepRecord =>
   ({ id, name, email, team: null, role: 'AE', region: null, manager, timezone, start_date: null, end_date: null });
+
+const child = fileURLToPath(new URL('../support/race-child.mjs', import.meta.url));
+
+/** `count` processes (tests/support/race-child.mjs, on the built package) opening `target` at one instant. */
+async function openTogether(target: string, count: number): Promise<unknown[]> {
+  const startAt = Date.now() + 1500;
+  return Promise.all(Array.from({ length: count }, (_, who) => new Promise<unknown>((resolve, reject) => {
+    const p = spawn(process.execPath, [child, target, 'migrate', String(startAt), String(who)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`process ${who} exited ${code}: ${err}`))));
+  })));
+}
 
 /** `élise` with the accent as a combining character (NFD), as macOS input and some exports spell it. */
 const decomposed = 'e\u0301lise@acme.fr';
@@ -118,4 +135,21 @@ forEachDialect('addresses compared by one key', (target) => {
       await db.close();
     });
   }
+
+  it('four processes upgrading an older data source together key every row once (more rows than one batch)', async () => {
+    const url = await target.fresh();
+    const old = await openDatabase(url, { migrations: migrations.filter((m) => m.version < 9) });
+    const rows = target.dialect === 'sqlite'
+      ? sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
+          INSERT INTO leads (id, email, updated_at) SELECT 'L' || i, 'ÖRJAN' || i || '@Globex.se', 'then' FROM n`
+      : sql`INSERT INTO leads (id, email, updated_at) SELECT 'L' || i, 'ÖRJAN' || i || '@Globex.se', 'then' FROM generate_series(1, 12000) AS i`;
+    await rows.execute(old.kysely);
+    await old.close();
+    expect(await openTogether(url, 4)).toEqual(['opened', 'opened', 'opened', 'opened']);
+    const db = await openDatabase(url);
+    expect(await countOf(db, sql`SELECT count(*) FROM schema_version WHERE version = 9`)).toBe(1);
+    expect(await countOf(db, sql`SELECT count(*) FROM leads WHERE email_key IS NULL`)).toBe(0);
+    for (const n of [1, 5000, 5001, 12000]) expect((await getLeadsByEmail(db, `örjan${n}@globex.se`)).map((l) => l.id)).toEqual([`L${n}`]);
+    await db.close();
+  });
 });
