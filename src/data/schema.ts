@@ -15,16 +15,22 @@ export interface RepsTable {
   crm_id?: Maybe;
   /** Last day employed (migration 6). */
   end_date: Maybe;
+  /** emailKey(email) (migration 10): what lookups by address compare. */
+  email_key: Maybe;
 }
 
 export interface DealsTable {
   id: Text; rep: Text; name: Maybe; amount: Text; amount_micros: Int64; currency: Text; stage: Text;
   product: Maybe; type: Maybe; source: Maybe; closed_at: Maybe; contact: Maybe; updated_at: Text;
+  /** emailKey(contact) (migration 10). */
+  contact_key: Maybe;
 }
 
 export interface LeadsTable {
   id: Text; name: Maybe; email: Text; company: Maybe; source: Maybe; stage: Maybe; owner: Maybe;
   timezone: Maybe; score: Maybe; updated_at: Text;
+  /** emailKey(email) (migration 10). */
+  email_key: Maybe;
 }
 
 export interface EventsTable { id: Text; type: Text; occurred_at: Text; payload: Text; received_at: Text }
