@@ -37,8 +37,7 @@ describe('rule test cases', () => {
     const text = result.report.join('\n');
     expect(text).toContain('lines (- expected, + actual):');
     expect(text).toMatch(/^ {4}commission +8000\.00$/m);
-    expect(text).toMatch(/^ {2}- commission +6600\.00$/m);
-    expect(text).toMatch(/^ {2}\+ commission +6000\.00$/m);
+    expect(text).toMatch(/^ {2}- commission +6600\.00\n {2}\+ commission +6000\.00$/m);
     expect(text).toContain('total: expected 16100.00, got 15500.00');
   });
 
@@ -97,7 +96,8 @@ describe('rule test cases', () => {
   });
 
   it('diffs lists by their longest common run', async () => {
-    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '+ x', '- b', '  c', '+ d']);
+    // A changed line reads as diff prints it (docs/testing-rules.md): the expected `-` above the actual `+`.
+    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
   });
 });
 
