@@ -39,7 +39,9 @@ const isoDate = z
   .trim()
   // Not a date at all is one problem, not also "no such day in that month".
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
-  .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
+  // The value is in the message: the other date problems show what was written, and a row of
+  // several dates (start_date, end_date) must say which one is impossible.
+  .refine(isCalendarDate, { error: (issue) => `${String(issue.input).trim()} is not a calendar date (no such day in that month)` });
 /**
  * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
  * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
