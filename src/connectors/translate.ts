@@ -76,7 +76,7 @@ export async function translateRecord(
       case 'deal.stage': {
         const stage = mapping.deal.stages[stageKey(text)] ?? (mapping.deal.unknownStage === 'error' ? null : mapping.deal.unknownStage);
         if (stage === null) {
-          fail(`unknown stage "${text}": map it under deal.stages in ${mapping.file} (to open, won or lost) or set deal.unknown_stage`);
+          fail(`unknown stage "${text}": map it under deal.stages in ${settingFile(mapping)} (to open, won or lost) or set deal.unknown_stage`);
         } else values.stage = stage;
         break;
       }
@@ -92,7 +92,7 @@ export async function translateRecord(
           const shown = rep.sameName.length > 5 ? `${rep.sameName.slice(0, 5).join(', ')}, ...` : rep.sameName.join(', ');
           fail(`owner "${text}" is the name of ${rep.sameName.length > 5 ? 'more than 5' : rep.sameName.length} reps (${shown}): give each its CRM owner id (salesflow import --source ${mapping.name} --kind reps FILE.csv) or use their emails in the export`);
         } else if (mapping.unknownOwner === 'keep') values[field] = text;
-        else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${mapping.file}`);
+        else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${settingFile(mapping)}`);
         break;
       }
       case 'deal.currency': values.currency = text.toUpperCase(); break;
@@ -137,8 +137,15 @@ export async function translateRecord(
  */
 function dateFormatHint(mapping: CrmMapping, text: string): string {
   if (mapping.dateFormat !== 'YYYY-MM-DD' || !/^\d{1,2}[/.]\d{1,2}[/.]\d{4}\b/.test(text)) return '';
-  const where = mapping.preset && mapping.file.startsWith('(') ? `rules/crm/${mapping.name}.yaml, with preset: ${mapping.preset}` : mapping.file;
-  return ` (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in ${where})`;
+  return ` (for dates written like this, set date_format: DD/MM/YYYY or MM/DD/YYYY in ${settingFile(mapping)})`;
+}
+
+/**
+ * Where a setting the message advises goes: the mapping's file, or for a built-in preset with no
+ * file ("(built-in hubspot preset)", which nobody can edit) the file that adjusts it.
+ */
+function settingFile(mapping: CrmMapping): string {
+  return mapping.preset && mapping.file.startsWith('(') ? `rules/crm/${mapping.name}.yaml, with preset: ${mapping.preset}` : mapping.file;
 }
 
 /**

@@ -65,7 +65,8 @@ describe('salesflow import --source', () => {
     const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals.csv')], path, root);
     expect(run.code).toBe(1);
     // "Renewed" is a stage only rules/crm/hubspot.yaml (here, but never applied) knows.
-    expect(run.stderr).toContain('exports/hubspot-deals.csv:3: Deal Stage: unknown stage "Renewed": map it under deal.stages in (built-in hubspot preset)');
+    // The advice names the file that would adjust the preset, not "(built-in hubspot preset)", which nobody can edit.
+    expect(run.stderr).toContain('exports/hubspot-deals.csv:3: Deal Stage: unknown stage "Renewed": map it under deal.stages in rules/crm/hubspot.yaml, with preset: hubspot (to open, won or lost) or set deal.unknown_stage');
     const db = await openDatabase(path);
     expect(await getDeal(db, '9101')).toBeNull();
     await db.close();
