@@ -117,6 +117,19 @@ describe('salesflow import --source', () => {
     await db.close();
   });
 
+  it('--rules naming no file or folder is refused and imports nothing (it fell back to the built-in preset as if the trial mapping were there)', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    await withReps(path);
+    // The same export imports with the built-in preset (above): only the missing path stops it.
+    const run = await salesflow(['import', '--source', 'zoho', '--rules', 'no-such-rules', exportFile('zoho-deals.csv')], path, root);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('salesflow import: --rules no-such-rules: no such file or folder');
+    const db = await openDatabase(path);
+    expect(await getDeal(db, 'zcrm_4150868000001234001')).toBeNull();
+    await db.close();
+  });
+
   it('says which columns it expected when the header matches no export, and names unknown sources', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const run = await salesflow(['import', '--source', 'zoho', exportFile('hubspot-deals.csv')], path, root);
