@@ -55,7 +55,9 @@ const optionalText = z.string().nullish().transform((v) => {
  * characters (as event ids): a lead's or deal's id is part of its sequence runs' workflow ids,
  * which Temporal caps at 1,000, and a longer one made every delivery fail with "retry later".
  */
-const idText = z.string().trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
+// An id sent as a JSON number (`"id": 42`) is named with its value, not as zod's "expected string, received number".
+const idText = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `expected a text id, got ${JSON.stringify(issue.input)} (write it in quotes: ${JSON.stringify(JSON.stringify(issue.input))})`) })
+  .trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
 const email = z.string().trim().email('expected an email address');
 const optionalEmail = z
   .union([email, z.literal('')])
