@@ -20,7 +20,9 @@ function send(name: string, text: string | Buffer) {
 }
 
 beforeAll(() => {
-  spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  // The built CLI (dist/, built by `npm test`'s pretest), not rebuilt here: other test files run
+  // it at the same time, and a rebuild rewrites the files they load.
+  expect(fs.existsSync(path.join(root, 'dist', 'cli', 'main.js')), 'run `npm run build` first').toBe(true);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-event-file-'));
 }, 180_000);
 
