@@ -118,10 +118,12 @@ export class HubSpotApi {
   }
 
   /** GET /crm/v3/objects/{type}/{id}?properties=...: the record's properties as a reader. */
-  async object(type: string, id: string, properties: string[]): Promise<{ read: FieldReader } | { error: string }> {
+  async object(type: string, id: string, properties: string[]): Promise<{ read: FieldReader } | { error: string; transient?: boolean }> {
     const query = new URLSearchParams({ properties: properties.join(','), archived: 'false' });
     const res = await this.get(`/crm/v3/objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}?${query}`);
-    if (!res.ok) return { error: res.message };
+    // Unreachable, rate-limited or failing now: the change is good and HubSpot should send it
+    // again (a 503), not have it rejected for an outage.
+    if (!res.ok) return res.status === 0 || res.status === 429 || res.status >= 500 ? { error: res.message, transient: true } : { error: res.message };
     const props = ((res.json as { properties?: Record<string, unknown> }).properties ?? {});
     return { read: (source) => (source in props ? props[source] : undefined) };
   }
@@ -166,6 +168,7 @@ export function hubSpotDeliveries(
       recordId,
       occurredAt: new Date(event.occurredAt).toISOString(),
       read: (source) => (source in changed ? changed[source] : undefined),
+      raw: event,
       // Per property: HubSpot does not order its events, and a late change of one property must
       // not be dropped because another property of the record changed since.
       version: { key: `${object}:${recordId}:${event.propertyName ?? 'creation'}`, at: event.occurredAt },

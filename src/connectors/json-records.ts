@@ -99,6 +99,7 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       recordId,
       occurredAt: version !== null ? new Date(version).toISOString() : receivedAt,
       read,
+      raw: record,
       version: version !== null ? { key: `${object}:${recordId}`, at: version } : null,
     });
   }
