@@ -43,7 +43,7 @@ interface DeliveryResult {
 const json: Answer = {
   ok: (c, results) => {
     const rejected = results.filter((r) => r.status === 'rejected').length;
-    return c.json({ status: rejected ? 'partly_rejected' : 'accepted', rejected, results }, 200);
+    return c.json(rejected ? { status: 'partly_rejected', rejected, results } : { status: 'accepted', results }, 200);
   },
   fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : {}),
 };
