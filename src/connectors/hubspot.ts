@@ -95,6 +95,12 @@ export function parseHubSpotBatch(text: string): BatchParse {
   return { ok: true, events: json as HubSpotEvent[] };
 }
 
+/** The HubSpot API could not answer now (unreachable, rate-limited, failing): HubSpot should send the batch again. */
+export class HubSpotUnavailable extends Error {}
+
+/** Unreachable (0), rate-limited or a server error: worth asking again later. */
+const transient = (status: number) => status === 0 || status === 429 || status >= 500;
+
 /** HubSpot CRM API v3 (objects and owners), against a configurable base URL (HUBSPOT_API_URL). */
 export class HubSpotApi {
   constructor(private readonly baseUrl: string, private readonly token: string) {}
@@ -123,14 +129,19 @@ export class HubSpotApi {
     const res = await this.get(`/crm/v3/objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}?${query}`);
     // Unreachable, rate-limited or failing now: the change is good and HubSpot should send it
     // again (a 503), not have it rejected for an outage.
-    if (!res.ok) return res.status === 0 || res.status === 429 || res.status >= 500 ? { error: res.message, transient: true } : { error: res.message };
+    if (!res.ok) return transient(res.status) ? { error: res.message, transient: true } : { error: res.message };
     const props = ((res.json as { properties?: Record<string, unknown> }).properties ?? {});
     return { read: (source) => (source in props ? props[source] : undefined) };
   }
 
-  /** GET /crm/v3/owners/{id}: the owner's email, to find the rep when no rep has this crm_id yet. */
+  /**
+   * GET /crm/v3/owners/{id}: the owner's email, to find the rep when no rep has this crm_id yet;
+   * null when HubSpot has no such owner. Throws HubSpotUnavailable when the API cannot answer now:
+   * the change would otherwise be rejected for an owner that is only out of reach.
+   */
   async ownerEmail(ownerId: string): Promise<string | null> {
     const res = await this.get(`/crm/v3/owners/${encodeURIComponent(ownerId)}?idProperty=id`);
+    if (!res.ok && transient(res.status)) throw new HubSpotUnavailable(res.message);
     if (!res.ok) return null;
     const email = (res.json as { email?: unknown }).email;
     return typeof email === 'string' && email.includes('@') ? email : null;

@@ -12,7 +12,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
 import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
-import { HubSpotApi, hubSpotDeliveries, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
+import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
 import { findMapping } from '../connectors/mapping/load.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
@@ -112,7 +112,10 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   }
 
   async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
-    const prepared = await prepareDeliveries(mapping, store, deliveries, owners);
+    const prepared = await prepareDeliveries(mapping, store, deliveries, owners).catch((err: unknown) => {
+      if (err instanceof HubSpotUnavailable) return { ok: false as const, unavailable: err.message };
+      throw err;
+    });
     if (!prepared.ok) {
       console.error(`salesflow: ${mapping.name} webhook not taken (503): ${prepared.unavailable}`);
       return answer.fail(c, 503, 'unavailable', `nothing stored: ${prepared.unavailable}; retry later`);

@@ -1,8 +1,8 @@
 // POST /webhooks/hubspot over real HTTP, with a stand-in HubSpot CRM API: HubSpot's published v1
 // signature example, a v3 signature computed here, the 5-minute window on an injected clock,
 // batches, repeats, out-of-order changes (an older one inside a batch too, on SQLite and
-// PostgreSQL), property changes completed from salesflow's data or the API, and rejections that
-// store nothing.
+// PostgreSQL), property changes completed from salesflow's data or the API, requests refused as a
+// whole (storing nothing), and changes rejected alone while the rest of their batch is taken.
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -160,7 +160,7 @@ describe('POST /webhooks/hubspot', () => {
     expect(await getDeal(h.db, '9004')).toMatchObject({ amount: '100', stage: 'open' });
   });
 
-  it('rejects a deal the API does not know with the API\'s own message; an API that cannot answer now is a 503 (HubSpot retries), nothing rejected', async () => {
+  it('rejects a deal the API does not know with the API\'s own message; an API that cannot answer now (for the deal or its owner) is a 503 (HubSpot retries), nothing rejected', async () => {
     const body = JSON.stringify([change(501, 404404, 'dealstage', 'closedwon')]);
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
@@ -173,6 +173,16 @@ describe('POST /webhooks/hubspot', () => {
     expect(outage.status).toBe(503);
     expect(((await outage.json()) as { message: string }).message).toContain('HubSpot API /crm/v3/objects/deals/9202 answered 503');
     expect((await listCrmRejections(h.db)).map((r) => r.vendorEventId)).not.toContain('502');
+
+    // The owner of a held deal looked up while the owners API fails: not "no rep", a 503.
+    await storeDeal('9203');
+    api.failNext = 502;
+    const owner = JSON.stringify([change(503, 9203, 'hubspot_owner_id', '577')]);
+    const ownerOutage = await post(owner, signV3(owner, NOW));
+    expect(ownerOutage.status).toBe(503);
+    expect(api.requests.map((r) => r.split('?')[0])).toContain('GET /crm/v3/owners/577');
+    expect((await listCrmRejections(h.db)).map((r) => r.vendorEventId)).not.toContain('503');
+    expect((await getDeal(h.db, '9203'))?.rep).toBe('r-ada');
   });
 
   describe('rejections: 4xx, nothing stored', () => {
