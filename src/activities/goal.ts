@@ -5,7 +5,7 @@
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { computeMetrics } from '../data/metrics.js';
 import { getRep, getRepByEmail } from '../data/reps.js';
-import { Decimal, dec, displayMoney, ZERO } from '../money/index.js';
+import { Decimal, displayMoney, ZERO } from '../money/index.js';
 import { metricValue } from '../payouts/facts.js';
 import { parsePeriod } from '../payouts/period.js';
 import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
@@ -15,8 +15,10 @@ import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
+import { shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
+import { emailKey } from '../data/email-key.js';
 
 export interface GoalContext {
   /** The rep's zone, the rule's when the rep has none (or one the tz database does not know). */
@@ -89,7 +91,7 @@ export function goalActivities(deps: ActivityDeps) {
    * by outsideEmployment instead (their review still goes out after they leave).
    */
   const notEmployedColleague = async (email: string, rep: RepRecord, dueMs: number, ruleZone: string): Promise<boolean> => {
-    if (email.toLowerCase() === rep.email.toLowerCase()) return false;
+    if (emailKey(email) === emailKey(rep.email)) return false;
     const other = await getRepByEmail(db, email);
     if (!other) return false;
     const zone = other.timezone && isKnownTimeZone(other.timezone) ? other.timezone : ruleZone;
@@ -140,6 +142,21 @@ export function goalActivities(deps: ActivityDeps) {
       });
       if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
 
+      // The figures shown must read as the condition did (src/activities/goal-figures.ts): the
+      // condition again, on the shown attainment and, when the measure is a percent, shown measure.
+      const percentMeasure = rule.measure.type === 'percent' ? rule.measure.metric : null;
+      const readsTheSame = (attainment: Decimal | null, measure: Decimal | null) => holds(checkpoint.condition, {
+        rep,
+        attainment: attainment ?? undefined,
+        metric: (name) => (name === percentMeasure && measure !== null ? { type: 'percent', value: measure } : metricValue(progress.metrics[name])),
+      }) === conditionHeld;
+      const shownAttainment = progress.attainment === null
+        ? null
+        : shownPercent(progress.attainment, (a) => readsTheSame(a, progress.measure));
+      const shownMeasure = percentMeasure !== null && progress.measure !== null
+        ? shownPercent(progress.measure, (m) => readsTheSame(shownAttainment?.value ?? null, m))
+        : null;
+
       const show = (v: Decimal | null) =>
         v === null
           ? 'unknown'
@@ -156,9 +173,9 @@ export function goalActivities(deps: ActivityDeps) {
           period: parsed.period.label,
           period_start: parsed.period.start,
           period_end: parsed.period.end,
-          measure: show(progress.measure),
+          measure: shownMeasure?.text ?? show(progress.measure),
           target: show(progress.target),
-          attainment: attainmentText === null ? 'unknown' : `${dec(attainmentText).toFixed()}%`,
+          attainment: shownAttainment?.text ?? 'unknown',
           remaining: show(remaining),
         },
       };

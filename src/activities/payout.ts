@@ -20,6 +20,7 @@ import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
 import { isKnownTimeZone } from '../workflows/calendar.js';
+import { emailKey } from '../data/email-key.js';
 
 interface PayoutRef {
   rule: IncentiveRule;
@@ -122,7 +123,7 @@ export function payoutActivities(deps: ActivityDeps) {
       // Nobody approves their own pay: a rep who is their own manager (a VP or founder whose
       // manager field names themselves, or a CRM import mistake) would otherwise get the link.
       // The round is skipped like one with nobody to ask, so the escalation decides.
-      if (approver === rep.email.trim().toLowerCase()) {
+      if (emailKey(approver) === emailKey(rep.email)) {
         const problem = `the approver ${approver} is the rep being paid; nobody approves their own payout`;
         log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
         return { approver: null, problem };

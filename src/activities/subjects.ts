@@ -7,6 +7,7 @@ import type { Db } from '../data/db.js';
 import type { EntityRecords } from '../plan/records.js';
 import type { Recipient } from '../plan/schema.js';
 import type { SequenceInput } from '../workflows/api.js';
+import { emailKey } from '../data/email-key.js';
 
 export type Subject = SequenceInput['subject'];
 
@@ -91,7 +92,7 @@ export async function resolveRecipients(
       problems.push(result.reason);
       continue;
     }
-    const key = result.recipient.email.toLowerCase();
+    const key = emailKey(result.recipient.email);
     if (seen.has(key)) continue;
     seen.add(key);
     recipients.push({ ...result.recipient, to: r });

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { CsvSyntaxError, csvRecords, otherSeparatorProblem, type CsvRecord } from '../data/csv.js';
 import { clearAmountStandIns, markAmountStandIns, ownerMatch } from '../data/crm.js';
 import { sql, type Db } from '../data/db.js';
+import { emailKey } from '../data/email-key.js';
 import { dealColumns } from '../data/deals.js';
 import { IdIndex } from '../data/id-index.js';
 import { kinds, MAX_PROBLEMS, type ImportOptions, type ImportProblem, type ImportResult } from '../data/import.js';
@@ -170,9 +171,9 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
       const existing = await repsByEmail(reads, translated.map(({ record }) => String(record.email)));
       for (const { line, record } of translated) {
         const { crm_id: crmId, ...rep } = record;
-        const found = existing.get(String(rep.email).toLowerCase());
+        const found = existing.get(emailKey(String(rep.email)));
         const merged = found ? { ...found, ...withoutNulls(rep), id: found.id } : rep;
-        const firstLine = emailLines.firstLine(String(rep.email).toLowerCase(), line);
+        const firstLine = emailLines.firstLine(emailKey(String(rep.email)), line);
         if (firstLine !== undefined) {
           report([{ file, line, field: emailColumn, message: `${String(rep.email)} is also the email of the user on line ${firstLine}: a rep has one CRM id (leave one of the two rows out)` }]);
           continue;
@@ -263,16 +264,15 @@ async function storedRecords(reads: Db, entity: 'deal' | 'lead', ids: string[]):
   return found;
 }
 
-/** The stored reps with these emails (case-insensitive), by lower-cased email; the first by id when several share one. */
+/** The stored reps with these emails, by emailKey; the first by id when several share one. */
 async function repsByEmail(reads: Db, emails: string[]): Promise<Map<string, EntityRow>> {
   const found = new Map<string, EntityRow>();
   const unique = [...new Set(emails)];
   for (let i = 0; i < unique.length; i += 500) {
-    // lower() on both sides, as getRepByEmail compares (SQLite's lower() leaves non-ASCII letters).
-    const wanted = sql.join(unique.slice(i, i + 500).map((e) => sql`lower(${e})`));
+    const wanted = unique.slice(i, i + 500).map(emailKey);
     const rows = await reads.kysely.selectFrom('reps').select(repColumns)
-      .where(sql<boolean>`lower(email) IN (${wanted})`).orderBy('id').execute();
-    for (const row of rows) if (!found.has(row.email.toLowerCase())) found.set(row.email.toLowerCase(), row);
+      .where('email_key', 'in', wanted).orderBy('id').execute();
+    for (const row of rows) if (!found.has(emailKey(row.email))) found.set(emailKey(row.email), row);
   }
   return found;
 }

@@ -20,6 +20,7 @@ import { RateTable } from './rates.js';
 import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
 import { compareBinary } from './text-order.js';
+import { emailKey, optionalEmailKey } from './email-key.js';
 
 type Cell = string | number | null;
 
@@ -78,16 +79,16 @@ function newAcc(): RepAcc {
   };
 }
 
-/** Who manages whom: rep ids by lower-cased email, and each rep's manager email. */
+/** Who manages whom: rep ids by emailKey, and the emailKey of each rep's manager. */
 class Chain {
   private readonly byEmail = new Map<string, string[]>();
   private readonly managerOf = new Map<string, string | null>();
   constructor(reps: { id: string; email: string; manager: string | null }[]) {
     for (const r of reps) {
-      const key = r.email.toLowerCase();
+      const key = emailKey(r.email);
       const ids = this.byEmail.get(key);
       if (ids) ids.push(r.id); else this.byEmail.set(key, [r.id]);
-      this.managerOf.set(r.id, r.manager ? r.manager.toLowerCase() : null);
+      this.managerOf.set(r.id, optionalEmailKey(r.manager));
     }
   }
 
@@ -132,7 +133,7 @@ class Chain {
   }
 
   hasReports(rep: RepRecord): boolean {
-    const email = rep.email?.toLowerCase();
+    const email = rep.email ? emailKey(rep.email) : undefined;
     for (const manager of this.managerOf.values()) if (manager === email) return true;
     return false;
   }

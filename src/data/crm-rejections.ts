@@ -1,4 +1,4 @@
-// CRM changes a webhook could not translate (migration 10). A webhook request takes its good changes
+// CRM changes a webhook could not translate (migration 11). A webhook request takes its good changes
 // and answers the CRM with success, so each change it could not take is kept here, durably, with
 // the located problem and the change as the CRM sent it: `salesflow status` counts them and
 // `salesflow crm rejected` lists them. One row per (source, CRM delivery id): a retried request

@@ -3,6 +3,7 @@
 // deals stored with a stand-in amount of 0 because the CRM gave none (deal.missing_amount).
 import { sql } from 'kysely';
 import { transaction, type Db } from './db.js';
+import { emailKey } from './email-key.js';
 
 /**
  * The rep a CRM owner value names: by crm_id, else by email, else by name when exactly one rep
@@ -18,7 +19,7 @@ export async function ownerMatch(db: Db, owner: string): Promise<string | null |
   const byCrmId = await db.kysely.selectFrom('reps').select('id').where('crm_id', '=', owner).executeTakeFirst();
   if (byCrmId) return byCrmId.id;
   const byEmail = await db.kysely.selectFrom('reps').select('id')
-    .where(sql`lower(email)`, '=', sql`lower(${owner})`).orderBy('id').limit(1).executeTakeFirst();
+    .where('email_key', '=', emailKey(owner)).orderBy('id').limit(1).executeTakeFirst();
   if (byEmail) return byEmail.id;
   const byName = await db.kysely.selectFrom('reps').select('id').where('name', '=', owner).orderBy('id').limit(6).execute();
   if (byName.length === 0) return null;

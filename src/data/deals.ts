@@ -1,8 +1,8 @@
 // The deals store. `amount` keeps the CRM's exact text; `amount_micros` is the same value as an
 // int64 so metrics sum it in SQL exactly.
-import { sql } from 'kysely';
 import type { DealRecord } from '../plan/records.js';
 import { columnsOf, withoutKept, type Db } from './db.js';
+import { emailKey, optionalEmailKey } from './email-key.js';
 import { toMicros } from './micros.js';
 import type { UpsertOutcome } from './reps.js';
 import type { DealsTable } from './schema.js';
@@ -16,7 +16,7 @@ export function dealRow(deal: DealRecord, now: string): DealsTable {
   const micros = toMicros(deal.amount);
   if (!micros.ok) throw new Error(`deal ${deal.id}: amount ${micros.message}`);
   // int64 as decimal text: exact on both dialects (SQLite stores it as INTEGER by column affinity).
-  return { ...columnsOf(deal, dealColumns), amount_micros: micros.micros.toString(), updated_at: now } as DealsTable;
+  return { ...columnsOf(deal, dealColumns), amount_micros: micros.micros.toString(), contact_key: optionalEmailKey(deal.contact), updated_at: now } as DealsTable;
 }
 
 /**
@@ -40,14 +40,14 @@ export async function upsertDealAsStored(db: Db, deal: DealRecord, keep: readonl
 
 function dealUpsert(db: Db, deal: DealRecord, now: string, keep: readonly string[]) {
   const row = dealRow(deal, now);
-  // The integer micros go with the amount they are of.
-  const kept = keep.includes('amount') ? [...keep, 'amount_micros'] : keep;
+  // The integer micros go with the amount they are of, the contact's key with the contact.
+  const kept = [...keep, ...(keep.includes('amount') ? ['amount_micros'] : []), ...(keep.includes('contact') ? ['contact_key'] : [])];
   return db.kysely.insertInto('deals').values(row)
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => withoutKept({
       rep: eb.ref('excluded.rep'), name: eb.ref('excluded.name'), amount: eb.ref('excluded.amount'),
       currency: eb.ref('excluded.currency'), stage: eb.ref('excluded.stage'), product: eb.ref('excluded.product'),
       type: eb.ref('excluded.type'), source: eb.ref('excluded.source'), closed_at: eb.ref('excluded.closed_at'),
-      contact: eb.ref('excluded.contact'), amount_micros: eb.ref('excluded.amount_micros'), updated_at: eb.ref('excluded.updated_at'),
+      contact: eb.ref('excluded.contact'), contact_key: eb.ref('excluded.contact_key'), amount_micros: eb.ref('excluded.amount_micros'), updated_at: eb.ref('excluded.updated_at'),
     }, kept)));
 }
 
@@ -56,10 +56,10 @@ export async function getDeal(db: Db, id: string): Promise<DealRecord | null> {
   return (row as DealRecord | undefined) ?? null;
 }
 
-/** Deals whose contact is this email (for stop events that concern a lead through its deals). */
+/** Deals whose contact is this email, compared by emailKey (for stop events that concern a lead through its deals). */
 export async function dealsByContact(db: Db, email: string): Promise<DealRecord[]> {
   return (await db.kysely.selectFrom('deals').select(dealColumns)
-    .where(sql`lower(contact)`, '=', sql`lower(${email})`).orderBy('id').execute()) as DealRecord[];
+    .where('contact_key', '=', emailKey(email)).orderBy('id').execute()) as DealRecord[];
 }
 
 export async function dealsOfRep(db: Db, rep: string): Promise<DealRecord[]> {

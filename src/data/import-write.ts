@@ -14,6 +14,7 @@ import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { IMPORT_LOCK_SQL, importTransaction, type Db } from './db.js';
+import { emailKeyColumns, optionalEmailKey } from './email-key.js';
 
 export interface RowWriter {
   /**
@@ -27,6 +28,24 @@ export interface RowWriter {
 export interface WriteCounts { inserted: number; updated: number }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The columns to write and how to read each from a row: the given ones, plus the email key of an
+ * address column among them (src/data/email-key.ts), computed here so that no import path can
+ * write an address without its key.
+ */
+function rowColumns(table: string, given: readonly string[]): { columns: string[]; valueOf: (row: Record<string, unknown>, i: number) => unknown } {
+  const keyed = emailKeyColumns[table];
+  if (!keyed || !given.includes(keyed.source) || given.includes(keyed.key)) {
+    return { columns: [...given], valueOf: (row, i) => row[given[i]] ?? null };
+  }
+  const columns = [...given, keyed.key];
+  const last = given.length;
+  return {
+    columns,
+    valueOf: (row, i) => (i === last ? optionalEmailKey(row[keyed.source] as string | null) : row[columns[i]] ?? null),
+  };
+}
 
 function upsertTail(columns: readonly string[]): string {
   const set = columns.filter((c) => c !== 'id').map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ');
@@ -90,12 +109,13 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
     let written = 0;
     let insert: ReturnType<typeof handle.prepare> | null = null;
     let columns: string[] = [];
+    let valueOf: ReturnType<typeof rowColumns>['valueOf'] = () => null;
     const takesOver = options.takesOver;
     await body({
       async write(rows, given) {
         if (rows.length === 0) return;
         if (!insert) {
-          columns = [...(given ?? Object.keys(rows[0]))];
+          ({ columns, valueOf } = rowColumns(table, given ?? Object.keys(rows[0])));
           insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(columns)}`);
         }
         if (takesOver) {
@@ -107,7 +127,7 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
         }
         const params: unknown[] = new Array(columns.length);
         for (const row of rows) {
-          for (let i = 0; i < columns.length; i++) params[i] = row[columns[i]] ?? null;
+          for (let i = 0; i < columns.length; i++) params[i] = valueOf(row, i);
           insert.run(params);
         }
         written += rows.length;
@@ -137,6 +157,7 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
   let copy: ReturnType<typeof copyFrom> | null = null;
   let copyError: Error | null = null;
   let columns: string[] | null = null;
+  let valueOf: ReturnType<typeof rowColumns>['valueOf'] = () => null;
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -145,7 +166,7 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
       async write(rows, given) {
         if (rows.length === 0) return;
         if (!copy) {
-          columns = [...(given ?? Object.keys(rows[0]))];
+          ({ columns, valueOf } = rowColumns(table, given ?? Object.keys(rows[0])));
           copy = client.query(copyFrom(`COPY ${stage} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`));
           copy.on('error', (err: Error) => { copyError = err; });
         }
@@ -154,7 +175,7 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
         let chunk = '';
         for (const row of rows) {
           let line = '';
-          for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyText(row[cols[i]]);
+          for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyText(valueOf(row, i));
           chunk += `${line}\n`;
         }
         if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), once(copy, 'error')]);

@@ -12,7 +12,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 import { CsvSyntaxError, csvRecords } from './csv.js';
-import { columnsOf, sql, type Db } from './db.js';
+import { columnsOf, type Db } from './db.js';
+import { emailKey } from './email-key.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
 import { checkHeader, employmentCheck, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
@@ -240,18 +241,17 @@ async function checkRepsNamed(reads: Db, named: Map<string, number>, column: 're
   const anyRep = known.size > 0 || (await reads.kysely.selectFrom('reps').select('id').limit(1).executeTakeFirst()) !== undefined;
   for (let i = 0; anyRep && i < unknown.length; i += 500) {
     const chunk = unknown.slice(i, i + 500);
-    const lowered = sql.join(chunk.map((v) => sql`lower(${v})`));
     const reps = await reads.kysely.selectFrom('reps').select(['id', 'email', 'name'])
-      .where((eb) => eb.or([eb(sql`lower(email)`, 'in', sql`(${lowered})`), eb('name', 'in', chunk)])).orderBy('id').execute();
+      .where((eb) => eb.or([eb('email_key', 'in', chunk.map(emailKey)), eb('name', 'in', chunk)])).orderBy('id').execute();
     for (const rep of reps) {
-      if (!byEmail.has(rep.email.toLowerCase())) byEmail.set(rep.email.toLowerCase(), rep.id);
+      if (!byEmail.has(emailKey(rep.email))) byEmail.set(emailKey(rep.email), rep.id);
       const sameName = byName.get(rep.name) ?? [];
       if (!sameName.includes(rep.id)) byName.set(rep.name, [...sameName, rep.id]);
     }
   }
   const problems: ImportProblem[] = [];
   for (const value of unknown) {
-    const email = byEmail.get(value.toLowerCase());
+    const email = byEmail.get(emailKey(value));
     const sameName = byName.get(value);
     const what = email ? `the email of rep ${email}` : sameName ? `the name of rep${sameName.length > 1 ? 's' : ''} ${sameName.join(', ')}` : null;
     if (!what) continue;
@@ -259,7 +259,7 @@ async function checkRepsNamed(reads: Db, named: Map<string, number>, column: 're
     problems.push({ file, line: named.get(value)!, field: column, message: `${JSON.stringify(value)} is ${what}; the ${column} column takes rep ids (write ${write})` });
   }
   problems.sort((a, b) => a.line - b.line);
-  return { unknown: unknown.filter((v) => !byEmail.has(v.toLowerCase()) && !byName.has(v)), problems };
+  return { unknown: unknown.filter((v) => !byEmail.has(emailKey(v)) && !byName.has(v)), problems };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The leads store. Rows are LeadRecord exactly.
-import { sql } from 'kysely';
 import type { LeadRecord } from '../plan/records.js';
 import { columnsOf, withoutKept, type Db } from './db.js';
+import { emailKey } from './email-key.js';
 import type { UpsertOutcome } from './reps.js';
 import type { LeadsTable } from './schema.js';
 
@@ -27,12 +27,14 @@ export async function upsertLeadAsStored(db: Db, lead: LeadRecord, keep: readonl
 }
 
 function leadUpsert(db: Db, lead: LeadRecord, now: string, keep: readonly string[]) {
-  return db.kysely.insertInto('leads').values({ ...columnsOf(lead, leadColumns), updated_at: now } as LeadsTable)
+  // The key goes with the address it is of (kept together when the sender left the address out).
+  const kept = keep.includes('email') ? [...keep, 'email_key'] : keep;
+  return db.kysely.insertInto('leads').values({ ...columnsOf(lead, leadColumns), email_key: emailKey(lead.email), updated_at: now } as LeadsTable)
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => withoutKept({
-      name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), company: eb.ref('excluded.company'),
+      name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), email_key: eb.ref('excluded.email_key'), company: eb.ref('excluded.company'),
       source: eb.ref('excluded.source'), stage: eb.ref('excluded.stage'), owner: eb.ref('excluded.owner'),
       timezone: eb.ref('excluded.timezone'), score: eb.ref('excluded.score'), updated_at: eb.ref('excluded.updated_at'),
-    }, keep)));
+    }, kept)));
 }
 
 export async function getLead(db: Db, id: string): Promise<LeadRecord | null> {
@@ -40,15 +42,15 @@ export async function getLead(db: Db, id: string): Promise<LeadRecord | null> {
   return (row as LeadRecord | undefined) ?? null;
 }
 
-/** Every lead with the address, compared case-insensitively: one person may be several leads. */
+/** Every lead with the address, compared by emailKey: one person may be several leads. */
 export async function getLeadsByEmail(db: Db, email: string): Promise<LeadRecord[]> {
   return (await db.kysely.selectFrom('leads').select(leadColumns)
-    .where(sql`lower(email)`, '=', sql`lower(${email.trim()})`).orderBy('id').execute()) as LeadRecord[];
+    .where('email_key', '=', emailKey(email)).orderBy('id').execute()) as LeadRecord[];
 }
 
 /** The first lead with the address (by id), for callers that need one record to render with. */
 export async function getLeadByEmail(db: Db, email: string): Promise<LeadRecord | null> {
   const row = await db.kysely.selectFrom('leads').select(leadColumns)
-    .where(sql`lower(email)`, '=', sql`lower(${email})`).orderBy('id').limit(1).executeTakeFirst();
+    .where('email_key', '=', emailKey(email)).orderBy('id').limit(1).executeTakeFirst();
   return (row as LeadRecord | undefined) ?? null;
 }

@@ -32,6 +32,7 @@ export function migrateSqlite(db: Database.Database, name: string, list: Migrati
       db.exec(createVersionTable);
       if (m.version <= version()) return;
       db.exec(forDialect(m.sql, 'sqlite'));
+      m.backfill?.sqlite(db);
       db.prepare('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)')
         .run(m.version, m.description, new Date().toISOString());
       db.pragma(`user_version = ${m.version}`);
@@ -80,6 +81,7 @@ export async function migratePostgres(pool: pg.Pool, name: string, list: Migrati
         if (m.version > current) {
           await client.query(forDialect(createVersionTable, 'postgres'));
           await client.query(forDialect(m.sql, 'postgres'));
+          await m.backfill?.postgres(client);
           await client.query('INSERT INTO schema_version (version, description, applied_at) VALUES ($1, $2, $3)',
             [m.version, m.description, new Date().toISOString()]);
         }

@@ -8,12 +8,21 @@
 //
 // Money is stored twice: `amount` as the exact decimal text the CRM gave, and `amount_micros` as
 // the same value scaled by 10^6 in an INTEGER (BIGINT), so SQL can sum it exactly (int64, no floats).
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import type { Dialect } from './dialect.js';
+import { backfillEmailKeysPostgres, backfillEmailKeysSqlite } from './email-key-backfill.js';
 
 export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * Data the SQL cannot compute, filled after it in the same transaction and under the same lock
+   * (so no process sees the new columns empty). One implementation per dialect: SQLite's handle is
+   * synchronous, PostgreSQL's client is not.
+   */
+  backfill?: { sqlite(db: Database.Database): void; postgres(client: pg.PoolClient): Promise<void> };
 }
 
 /** The migration's SQL for a dialect. */
@@ -291,6 +300,28 @@ export const migrations: Migration[] = [
   },
   {
     version: 10,
+    description: 'email keys: addresses compared on one key computed by salesflow, the same on both dialects',
+    sql: `
+      -- emailKey(address) (src/data/email-key.ts): trimmed, NFC, lower-cased with full Unicode
+      -- case mapping. Lookups by address compare these instead of lower(column), which folded
+      -- ASCII only on SQLite and followed the collation on PostgreSQL. Filled by the backfill below
+      -- for stored rows, and by every write of the address from now on.
+      ALTER TABLE reps ADD COLUMN email_key TEXT;
+      ALTER TABLE leads ADD COLUMN email_key TEXT;
+      ALTER TABLE deals ADD COLUMN contact_key TEXT;
+      CREATE INDEX reps_email_key ON reps(email_key);
+      CREATE INDEX leads_email_key ON leads(email_key);
+      CREATE INDEX deals_contact_key ON deals(contact_key);
+      -- The indexes on the addresses themselves served only lower(column) lookups, which cannot
+      -- use them; the key indexes take their place (an import maintains as many indexes as before).
+      DROP INDEX reps_email;
+      DROP INDEX leads_email;
+      DROP INDEX deals_contact;
+    `,
+    backfill: { sqlite: backfillEmailKeysSqlite, postgres: backfillEmailKeysPostgres },
+  },
+  {
+    version: 11,
     description: 'CRM changes a webhook could not translate, kept so that the rest of their request is taken',
     sql: `
       -- One row per CRM change a webhook request carried that its mapping could not translate

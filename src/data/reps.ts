@@ -4,6 +4,7 @@ import type { Expr } from '../plan/schema.js';
 import { holds } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import { columnsOf, type Db } from './db.js';
+import { emailKey } from './email-key.js';
 import type { RepsTable } from './schema.js';
 import { conditionToSql } from './sql-condition.js';
 
@@ -14,11 +15,11 @@ export type UpsertOutcome = 'inserted' | 'updated';
 /** Insert a rep or update it by id; says which happened. */
 export async function upsertRep(db: Db, rep: RepRecord, now = new Date().toISOString()): Promise<UpsertOutcome> {
   const exists = await db.kysely.selectFrom('reps').select('id').where('id', '=', rep.id).executeTakeFirst();
-  const row = { ...columnsOf(rep, repColumns), updated_at: now } as RepsTable;
+  const row = { ...columnsOf(rep, repColumns), email_key: emailKey(rep.email), updated_at: now } as RepsTable;
   await db.kysely.insertInto('reps').values(row)
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
       name: eb.ref('excluded.name'), email: eb.ref('excluded.email'), team: eb.ref('excluded.team'),
-      role: eb.ref('excluded.role'), region: eb.ref('excluded.region'), manager: eb.ref('excluded.manager'),
+      email_key: eb.ref('excluded.email_key'), role: eb.ref('excluded.role'), region: eb.ref('excluded.region'), manager: eb.ref('excluded.manager'),
       timezone: eb.ref('excluded.timezone'), start_date: eb.ref('excluded.start_date'), end_date: eb.ref('excluded.end_date'),
       updated_at: eb.ref('excluded.updated_at'),
     })))
@@ -31,9 +32,10 @@ export async function getRep(db: Db, id: string): Promise<RepRecord | null> {
   return (row as RepRecord | undefined) ?? null;
 }
 
+/** The first rep (by id) with the address, compared by emailKey (the same answer on both dialects). */
 export async function getRepByEmail(db: Db, email: string): Promise<RepRecord | null> {
   const row = await db.kysely.selectFrom('reps').select(repColumns)
-    .where(sql`lower(email)`, '=', sql`lower(${email})`).orderBy('id').limit(1).executeTakeFirst();
+    .where('email_key', '=', emailKey(email)).orderBy('id').limit(1).executeTakeFirst();
   return (row as RepRecord | undefined) ?? null;
 }
 

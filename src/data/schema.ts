@@ -15,16 +15,22 @@ export interface RepsTable {
   crm_id?: Maybe;
   /** Last day employed (migration 6). */
   end_date: Maybe;
+  /** emailKey(email) (migration 10): what lookups by address compare. */
+  email_key: Maybe;
 }
 
 export interface DealsTable {
   id: Text; rep: Text; name: Maybe; amount: Text; amount_micros: Int64; currency: Text; stage: Text;
   product: Maybe; type: Maybe; source: Maybe; closed_at: Maybe; contact: Maybe; updated_at: Text;
+  /** emailKey(contact) (migration 10). */
+  contact_key: Maybe;
 }
 
 export interface LeadsTable {
   id: Text; name: Maybe; email: Text; company: Maybe; source: Maybe; stage: Maybe; owner: Maybe;
   timezone: Maybe; score: Maybe; updated_at: Text;
+  /** emailKey(email) (migration 10). */
+  email_key: Maybe;
 }
 
 export interface EventsTable { id: Text; type: Text; occurred_at: Text; payload: Text; received_at: Text }
@@ -70,7 +76,7 @@ export interface CrmVersionsTable { source: Text; record_key: Text; version: Int
 export interface CrmLocksTable { source: Text; holder: Text; expires_at: Int64 }
 /** Deals stored with amount 0 because their CRM gave none (migration 9). */
 export interface CrmAmountStandInsTable { deal: Text; source: Text; recorded_at: Text }
-/** CRM changes a webhook could not translate (migration 10); raw is the change as JSON text. */
+/** CRM changes a webhook could not translate (migration 11); raw is the change as JSON text. */
 export interface CrmRejectionsTable {
   id: Generated<Int64>; source: Text; vendor_event_id: Text; entity: Text; record_id: Text; message: Text; raw: Text; rejected_at: Text;
 }

@@ -54,7 +54,14 @@ const optionalText = z.string().nullish().transform((v) => {
  * which Temporal caps at 1,000, and a longer one made every delivery fail with "retry later".
  */
 const idText = z.string().trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
-const email = z.string().trim().email('expected an email address');
+/**
+ * zod's email pattern (z.regexes.email) with the letters, marks and digits of every script in place
+ * of ASCII's: CRMs hold internationalized addresses (RFC 6531: `élise@acme.fr`, `jörg@bücher.de`),
+ * and refusing them refused the whole file or event. What is the same address is emailKey's
+ * business (src/data/email-key.ts), not this pattern's.
+ */
+export const emailPattern = /^(?:[\p{L}\p{M}\p{N}_'+\-]+\.)*[\p{L}\p{M}\p{N}_'+\-]*[\p{L}\p{M}\p{N}_+-]@(?:[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}\-]*\.)+[\p{L}\p{M}]{2,}$/u;
+const email = z.string().trim().regex(emailPattern, 'expected an email address');
 const optionalEmail = z
   .union([email, z.literal('')])
   .nullish()

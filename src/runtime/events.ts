@@ -18,6 +18,7 @@ import type { Plan, SequenceRule } from '../plan/schema.js';
 import { type SequenceInput, type StopRequest, stopSignal, workflowIds } from '../workflows/api.js';
 import { runStops, stopRulesFor } from './stop-rules.js';
 import { type EventEntity, type StopTarget, stopTargets, type SubjectLookup } from './subjects.js';
+import { emailKey } from '../data/email-key.js';
 
 export interface RouteDeps {
   client: Client;
@@ -97,7 +98,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
       ? { kind: 'lead', lead: await upsertLeadAsStored(tx, event.lead, keep) }
       : { kind: 'deal', deal: await upsertDealAsStored(tx, event.deal, keep) };
   });
-  if (event.type === 'lead.unsubscribed') result.suppressed = event.lead.email.trim().toLowerCase();
+  if (event.type === 'lead.unsubscribed') result.suppressed = emailKey(event.lead.email);
 
   const sequences = deps.plan.rules.filter((r): r is SequenceRule => r.kind === 'sequence');
   const stopRequest: StopRequest = { eventType: event.type, eventId: event.id };

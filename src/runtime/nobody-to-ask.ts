@@ -7,6 +7,7 @@ import { resolveRecipient } from '../activities/subjects.js';
 import type { Db } from '../data/db.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule } from '../plan/schema.js';
+import { emailKey } from '../data/email-key.js';
 
 /** Why nobody would be asked for this rep's statement; null when some round has an approver. */
 export async function nobodyToAsk(db: Db, rule: IncentiveRule, rep: RepRecord): Promise<string | null> {
@@ -16,7 +17,7 @@ export async function nobodyToAsk(db: Db, rule: IncentiveRule, rep: RepRecord): 
     const resolved = await resolveRecipient(db, to, { rep });
     if (!resolved.ok) { reasons.push(resolved.reason); continue; }
     // Nobody approves their own pay: the activity skips such a round.
-    if (resolved.recipient.email.trim().toLowerCase() === rep.email.trim().toLowerCase()) {
+    if (emailKey(resolved.recipient.email) === emailKey(rep.email)) {
       reasons.push(`the approver ${resolved.recipient.email} is the rep being paid`);
       continue;
     }

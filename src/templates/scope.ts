@@ -17,7 +17,7 @@ export const templateGroups = {
     period_end: 'last day of the period (YYYY-MM-DD)',
     measure: 'the measure so far, e.g. "48,000.00 EUR" or "7"',
     target: 'the target, e.g. "120,000.00 EUR"',
-    attainment: 'measure ÷ target as a percent, e.g. "40%"',
+    attainment: 'measure ÷ target as a percent, rounded down to two decimals (more when the condition needs them), e.g. "39.99%"',
     remaining: 'target minus measure, never below zero',
   },
   incentive: {

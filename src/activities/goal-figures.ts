@@ -1,0 +1,30 @@
+// How goal emails show attainment (and a measure that is itself a percent, such as win_rate) so
+// that the figure never contradicts the checkpoint that sent it. Rounded half up, 39.9999% showed
+// as "40%" in an alert that fired because attainment was under 40%. Shown instead: two decimals
+// rounded down ("39.99%"), which agrees with every `<`, `<=` and `>=` bound of up to two decimals
+// (a shown "100%" means 100% was reached); where the two-decimal figure would still make the
+// condition come out the other way (`attainment > 40%` at 40.00001%), as many more decimals as it
+// takes ("40.00001%"). The decision itself is made on the exact value; this only chooses the text.
+import { Decimal, floorDisplay } from '../money/index.js';
+
+const PLACES = 2;
+
+export interface ShownPercent {
+  /** "39.99%" */
+  text: string;
+  /** The figure shown, to check the next figure of the same email against. */
+  value: Decimal;
+}
+
+/**
+ * `exact` for an email: the fewest decimals (at least two, rounded down) at which `agrees` holds,
+ * i.e. at which the checkpoint's condition, evaluated on the shown figure, comes out as it did on
+ * the exact one; the exact value when no shorter figure agrees.
+ */
+export function shownPercent(exact: Decimal, agrees: (shown: Decimal) => boolean): ShownPercent {
+  for (let places = PLACES; places < exact.decimalPlaces(); places++) {
+    const value = new Decimal(floorDisplay(exact, places));
+    if (agrees(value)) return { text: `${value.toFixed()}%`, value };
+  }
+  return { text: `${exact.toFixed()}%`, value: exact };
+}
