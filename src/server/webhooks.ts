@@ -18,6 +18,7 @@ import { findMapping } from '../connectors/mapping/load.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
 import { dataCrmStore } from '../connectors/store.js';
+import { type DeliveryResult, takePrepared } from '../connectors/take.js';
 import type { OwnerLookup } from '../connectors/translate.js';
 import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
 import { clearCrmRejections, recordCrmRejections } from '../data/crm-rejections.js';
@@ -31,13 +32,6 @@ type Status = 400 | 401 | 403 | 404 | 413 | 503;
 interface Answer {
   ok(c: Context, results: DeliveryResult[]): Response;
   fail(c: Context, status: Status, error: string, message: string): Response;
-}
-
-interface DeliveryResult {
-  event: string;
-  status: 'accepted' | 'duplicate' | 'older' | 'ignored' | 'rejected';
-  type?: string;
-  detail?: string;
 }
 
 const json: Answer = {
@@ -132,35 +126,12 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
       console.error(`salesflow: ${mapping.name} webhook: change ${r.vendorEventId} (${r.entity} ${r.recordId}) rejected and recorded (salesflow crm rejected): ${r.message}`);
     }
     await afterPrepare?.();
-    const taken: string[] = [];
     const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
+    let taken: string[];
     try {
-      for (const { delivery, event, older, skipped: skippedWhy, amount, rejected } of prepared.prepared) {
-        if (rejected) {
-          results.push({ event: `${mapping.name}:${delivery.vendorEventId}`, status: 'rejected', detail: describeProblems(rejected) });
-          continue;
-        }
-        if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
-          results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
-          continue;
-        }
-        if (skippedWhy || !event) {
-          taken.push(delivery.vendorEventId);
-          results.push({ event: delivery.vendorEventId, status: 'ignored', detail: skippedWhy ?? 'the mapping routes no event for this change' });
-          continue;
-        }
-        // The stand-in is recorded before the deal is stored and cleared only after: a failure
-        // in between leaves a stand-in recorded too many (a later move to won is refused), never too few.
-        if (amount === 'zero') await store.noteAmount(mapping.name, delivery.recordId, 'zero');
-        const outcome = await routeInTime(route, event);
-        if (amount === 'given') await store.noteAmount(mapping.name, delivery.recordId, 'given');
-        const duplicate = (outcome as { duplicate?: boolean } | null)?.duplicate;
-        taken.push(delivery.vendorEventId);
-        results.push({
-          event: event.id, type: event.type, status: duplicate ? 'duplicate' : 'accepted',
-          ...(amount === 'zero' && !duplicate ? { detail: 'no amount in the CRM: stored with amount 0 until it has one (deal.missing_amount)' } : {}),
-        });
-      }
+      const outcome = await takePrepared(mapping, store, prepared.prepared, (event) => routeInTime(route, event));
+      results.push(...outcome.results);
+      taken = outcome.taken;
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;
       return answer.fail(c, 503, 'unavailable', 'the events could not be routed right now; retry later');
