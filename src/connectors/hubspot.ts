@@ -5,7 +5,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
-import type { FieldReader } from './translate.js';
+import type { CrmStore } from './store.js';
+import type { FieldReader, OwnerLookup } from './translate.js';
 
 export const HUBSPOT_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -189,4 +190,26 @@ export function hubSpotDeliveries(
     });
   }
   return { deliveries, skipped };
+}
+
+/**
+ * Owners for one batch: an owner no rep carries yet is looked up by email through the API; the
+ * links found are stored by `storeLinks`, called once the whole batch is translated, before any of
+ * it is routed.
+ */
+export function hubSpotOwners(store: CrmStore, api: HubSpotApi | null): { owners: OwnerLookup; storeLinks(): Promise<void> } {
+  const links: [string, string][] = [];
+  return {
+    owners: async (owner) => {
+      const known = await store.repIdForOwner(owner);
+      if (known !== null || !api) return known;
+      const email = await api.ownerEmail(owner);
+      const rep = email ? await store.repIdForOwner(email) : null;
+      if (rep) links.push([rep, owner]);
+      return rep;
+    },
+    storeLinks: async () => {
+      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
+    },
+  };
 }

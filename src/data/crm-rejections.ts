@@ -37,11 +37,18 @@ export async function clearCrmRejections(db: Db, source: string, vendorEventIds:
   }
 }
 
-/** Rejections newest first (by when, then by the order recorded), of one source or all. */
-export async function listCrmRejections(db: Db, options: { source?: string; limit?: number } = {}): Promise<CrmRejection[]> {
+/** A rejected change tried again and still rejected: its problem as it stands now (the rest is kept). */
+export async function restateCrmRejection(db: Db, source: string, vendorEventId: string, message: string): Promise<void> {
+  await db.kysely.updateTable('crm_rejections').set({ message })
+    .where('source', '=', source).where('vendor_event_id', '=', vendorEventId).execute();
+}
+
+/** Rejections newest first (by when, then by the order recorded; `oldestFirst` the other way), of one source or all. */
+export async function listCrmRejections(db: Db, options: { source?: string; limit?: number; oldestFirst?: boolean } = {}): Promise<CrmRejection[]> {
   let query = db.kysely.selectFrom('crm_rejections').selectAll();
   if (options.source) query = query.where('source', '=', options.source);
-  const found = await query.orderBy('rejected_at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 1000).execute();
+  const order = options.oldestFirst ? 'asc' : 'desc';
+  const found = await query.orderBy('rejected_at', order).orderBy('id', order).limit(options.limit ?? 1000).execute();
   return found.map((row) => ({
     source: row.source, vendorEventId: row.vendor_event_id, entity: row.entity as CrmRejection['entity'], recordId: row.record_id,
     message: row.message, raw: JSON.parse(row.raw) as unknown, rejectedAt: row.rejected_at,

@@ -12,7 +12,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
 import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
-import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
+import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
 import { findMapping } from '../connectors/mapping/load.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
@@ -155,20 +155,8 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const mapping = findMapping(await mappings(), 'hubspot')!;
     const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
     const { deliveries, skipped } = hubSpotDeliveries(mapping, batch.events, api);
-    // An owner no rep carries yet is looked up by email through the API; the links are stored
-    // once the whole batch is translated, before any of it is routed.
-    const links: [string, string][] = [];
-    const owners: OwnerLookup = async (owner) => {
-      const known = await store.repIdForOwner(owner);
-      if (known !== null || !api) return known;
-      const email = await api.ownerEmail(owner);
-      const rep = email ? await store.repIdForOwner(email) : null;
-      if (rep) links.push([rep, owner]);
-      return rep;
-    };
-    return deliver(c, json, mapping, deliveries, skipped, owners, async () => {
-      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
-    });
+    const { owners, storeLinks } = hubSpotOwners(store, api);
+    return deliver(c, json, mapping, deliveries, skipped, owners, storeLinks);
   });
 
   app.post('/webhooks/salesforce', async (c) => {

@@ -2,17 +2,23 @@
 // could not translate (unknown stage, owner no rep carries, won deal without an amount, ...). Their
 // requests' other changes were taken and the CRM was told success, so this list is where such a
 // change is found again: what was wrong, with which record, and the change as the CRM sent it.
+// `salesflow crm retry [--source NAME]` runs them again through the applied plan's mappings once
+// the cause is fixed (src/runtime/crm-retry.ts) and removes those it takes.
 import { parseArgs } from 'node:util';
 import { type CrmRejection, listCrmRejections } from '../../data/crm-rejections.js';
 import { dataSourceName } from '../../runtime/applied-plan.js';
+import { openWithPlan } from '../../runtime/applied-plan.js';
+import { retryCrmRejections, type SourceRetry } from '../../runtime/crm-retry.js';
 import { fail, loadConfigChecked, openData } from '../../runtime/session.js';
 
-const USAGE = 'usage: salesflow crm rejected [--source NAME] [--limit N] [--format text|json]   (DATABASE_URL from the environment)\n';
+const USAGE = 'usage: salesflow crm rejected [--source NAME] [--limit N] [--format text|json]\n' +
+  '       salesflow crm retry [--source NAME]   (routed by the applied plan; DATABASE_URL and Temporal from the environment)\n';
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === '--help' || sub === '-h' || sub === 'help') { process.stdout.write(USAGE); return 0; }
-  if (sub !== 'rejected') return fail(`crm: ${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}\n${USAGE}`);
+  if (sub === 'retry') return retry(rest);
+  if (sub !== 'rejected') return fail(`crm: ${sub ? `unknown subcommand "${sub}": expected rejected or retry` : 'missing subcommand: rejected or retry'}\n${USAGE}`);
   let values: { source?: string; limit?: string; format?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -56,9 +62,44 @@ export async function run(args: string[]): Promise<number> {
     ...table.map(line),
     '',
     'Each was left out of its webhook request, whose other changes were taken. Fix what the problem names',
-    '(the mapping in rules/crm/, then salesflow apply; the reps imported; the record in the CRM), then have',
-    'the CRM send the record again (edit it there, or import its export): a rejected change is not taken',
-    'by itself. Once taken, it leaves this list. --format json shows each change as the CRM sent it.',
+    '(the mapping in rules/crm/, then salesflow apply; the reps imported), then "salesflow crm retry" takes',
+    'them through the applied plan; a change the CRM sends again is taken too. Once taken, a change leaves',
+    'this list. --format json shows each change as the CRM sent it.',
   ].join('\n') + '\n');
   return 0;
+}
+
+async function retry(args: string[]): Promise<number> {
+  let values: { source?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args, allowPositionals: false, options: { source: { type: 'string', short: 's' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    return fail(`crm retry: ${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) { process.stdout.write(USAGE); return 0; }
+  const config = loadConfigChecked();
+  if (!config.ok) return fail(config.message);
+  // The applied plan only: a retried change is taken as the webhook would take it now.
+  const opened = await openWithPlan(config.value, []);
+  if (!opened.ok) return fail(opened.message);
+  const { db, temporal, plan } = opened.value;
+  let retried: SourceRetry[];
+  try {
+    retried = await retryCrmRejections({ db, client: temporal.client, plan: plan.plan, config: config.value }, values.source);
+  } finally {
+    await temporal.close();
+    await db.close();
+  }
+  if (retried.length === 0) {
+    process.stdout.write(`No rejected CRM changes${values.source ? ` from ${values.source}` : ''} to retry.\n`);
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const r of retried) {
+    if (r.notTried) { lines.push(`${r.source}: not tried: ${r.notTried}; its ${r.remaining} rejected change(s) are left as they are`); continue; }
+    lines.push(`${r.source}: ${r.cleared + r.remaining} rejected change(s) tried: ${r.cleared} taken or no longer needed, ${r.remaining} still rejected`);
+    for (const result of r.results) lines.push(`  ${result.event}  ${result.status}${result.type ? ` ${result.type}` : ''}${result.detail ? `: ${result.detail}` : ''}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return retried.some((r) => r.notTried) ? 1 : 0;
 }
