@@ -105,7 +105,7 @@ forEachDialect('CRM changes a webhook cannot translate', (target) => {
     expect(status.stdout).toContain('Rejected CRM changes: 2 in all (left out of their webhook requests, whose other changes were taken). Newest:\n' +
       '  2026-03-02T12:00:00.000Z  hubspot change 704 (deal 7002): hubspot_owner_id: owner "999"');
     expect(status.stdout).toContain('  2026-03-02T12:00:00.000Z  hubspot change 702 (deal 7001): dealstage: unknown stage "55555555"');
-    expect(status.stdout).toContain('"salesflow crm rejected" lists them all (--source NAME for one CRM).');
+    expect(status.stdout).toContain('"salesflow crm rejected" lists them all (--source NAME for one CRM); once the cause is fixed, "salesflow crm retry" takes them.');
 
     const table = await salesflow(['crm', 'rejected'], databaseUrl);
     expect(table.stdout.split('\n').slice(0, 4)).toEqual([

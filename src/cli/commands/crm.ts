@@ -63,8 +63,8 @@ export async function run(args: string[]): Promise<number> {
     '',
     'Each was left out of its webhook request, whose other changes were taken. Fix what the problem names',
     '(the mapping in rules/crm/, then salesflow apply; the reps imported), then "salesflow crm retry" takes',
-    'them through the applied plan; a change the CRM sends again is taken too. Once taken, a change leaves',
-    'this list. --format json shows each change as the CRM sent it.',
+    'them through the applied plan (a bad value in the record itself is fixed in the CRM, which sends it',
+    'anew). Once taken, a change leaves this list. --format json shows each change as the CRM sent it.',
   ].join('\n') + '\n');
   return 0;
 }

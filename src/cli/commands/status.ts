@@ -136,6 +136,6 @@ function describeRejected(rejected: RejectedStatus, applied: boolean): string[] 
   return [
     `Rejected CRM changes: ${since}${rejected.total} in all (left out of their webhook requests, whose other changes were taken). Newest:`,
     ...rejected.newest.map((r) => `  ${r.rejectedAt}  ${r.source} change ${r.vendorEventId} (${r.entity} ${r.recordId}): ${r.message}`),
-    '  "salesflow crm rejected" lists them all (--source NAME for one CRM).',
+    '  "salesflow crm rejected" lists them all (--source NAME for one CRM); once the cause is fixed, "salesflow crm retry" takes them.',
   ];
 }
