@@ -3,9 +3,10 @@
 // one superseded since by a newer change of its deal) are run again after the stage is added to
 // the mapping and applied: the stage change is taken and routed (its sequence starts), the
 // superseded one leaves the list without overwriting the newer stage, the owner change stays
-// rejected with its problem; a second retry takes nothing twice.
+// rejected with its problem; a second retry takes nothing twice. Salesforce and a generic JSON source
+// (its event id in the envelope, not the record) are rebuilt from what was recorded and taken too.
 import { createHmac } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,6 +26,20 @@ const NOW = Date.parse('2026-03-02T12:00:00Z');
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'crm-connectors');
 const rules = 'sequence "Thanks after win" {\n  on deal.won\n  send "thanks" to deal.contact\n}\n';
 const thanks = '---\nsubject: Thank you\n---\nThanks, {{deal.name}}.\n';
+const FXIAOKE_SECRET = 'fxiaoke-secret-abcdefghijklmnop';
+const fxiaokeMapping = readFileSync(join(fixtures, 'rules', 'crm', 'fxiaoke.yaml'), 'utf8');
+const envelope = readFileSync(join(fixtures, 'payloads', 'salesforce-outbound.xml'), 'utf8');
+
+/** A checkout whose rules/ `salesflow apply` records: the won sequence and the given CRM mappings. */
+function checkout(crm: Record<string, string>): string {
+  const dir = tempDir();
+  const files = { 'rules/won.rules': rules, 'rules/templates/thanks.md': thanks, ...Object.fromEntries(Object.entries(crm).map(([name, text]) => [`rules/crm/${name}.yaml`, text])) };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
 
 let temporal: DevServerProcess;
 let connection: Connection;
@@ -59,7 +74,7 @@ forEachDialect('salesflow crm retry', (target) => {
   beforeAll(async () => {
     databaseUrl = await target.fresh();
     h = await startHarness({
-      env: { HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: databaseUrl },
+      env: { HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: databaseUrl, SALESFORCE_ORG_ID: '00D5g000004ABCD', SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET },
       mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
       clock: () => NOW,
     });
@@ -92,12 +107,7 @@ forEachDialect('salesflow crm retry', (target) => {
     expect((await send([change(base * 10 + 4, base + 3, 'dealstage', 'closedlost', NOW - 10_000)])).results.map((r) => r.status)).toEqual(['accepted']);
 
     // The stage is added to the mapping and applied.
-    const checkout = tempDir();
-    for (const [path, text] of Object.entries({ 'rules/won.rules': rules, 'rules/templates/thanks.md': thanks, 'rules/crm/hubspot.yaml': 'preset: hubspot\ndeal:\n  stages:\n    "55555555": won\n' })) {
-      mkdirSync(dirname(join(checkout, path)), { recursive: true });
-      writeFileSync(join(checkout, path), text);
-    }
-    const applied = await salesflow(['apply', 'rules'], databaseUrl, checkout);
+    const applied = await salesflow(['apply', 'rules'], databaseUrl, checkout({ hubspot: 'preset: hubspot\ndeal:\n  stages:\n    "55555555": won\n' }));
     expect(applied.code, applied.stderr).toBe(0);
 
     const retried = await salesflow(['crm', 'retry'], databaseUrl, tempDir());
@@ -124,5 +134,46 @@ forEachDialect('salesflow crm retry', (target) => {
     const again = await salesflow(['crm', 'retry', '--source', 'hubspot'], databaseUrl, tempDir());
     expect(again.stdout).toContain('hubspot: 1 rejected change(s) tried: 0 taken or no longer needed, 1 still rejected');
     expect(await countEvents(h.db)).toBe(events);
+  });
+
+  it('Salesforce (an owner imported since) and a JSON source (a stage added, its event id in the envelope) are taken from what was recorded', async () => {
+    const opportunity = `${target.dialect}-0065g00000Rtry1AAA`;
+    const notification = `04l5g00000Rtry1AAV${target.dialect}`;
+    const sf = envelope.replace(/<Notification>[\s\S]*<\/Notification>/, `<Notification><Id>${notification}</Id>
+      <sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+       <sf:Id>${opportunity}</sf:Id><sf:Amount>9000</sf:Amount><sf:Name>Wayne Enterprises</sf:Name>
+       <sf:LastModifiedDate>2026-03-01T10:00:00.000Z</sf:LastModifiedDate><sf:OwnerId>0055g00000Usr09AAA</sf:OwnerId>
+       <sf:StageName>Closed Won</sf:StageName><sf:CloseDate>2026-03-01</sf:CloseDate></sObject></Notification>`);
+    const acked = await fetch(`${h.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body: sf });
+    expect(await acked.text()).toContain('<Ack>true</Ack>');
+
+    const fxDeal = `${target.dialect}-fx-opp-9`;
+    const body = JSON.stringify({ event_id: 'evt-retry', data: [
+      { object_api_name: 'NewOpportunityObj', _id: fxDeal, name: '华为云项目', amount: '880000.00', currency: 'CNY', sales_stage: 'stage-7', close_date: 1772380800000, owner: 'FSUID_1001', contact_email: 'zhang@customer.example', last_modified_time: 1772380800000 },
+    ] });
+    await upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-li', 'FSUID_1001');
+    const fx = await fetch(`${h.url}/webhooks/generic/fxiaoke`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'X-Fs-Signature': `sha256=${createHmac('sha256', FXIAOKE_SECRET).update(body).digest('hex')}` }, body,
+    });
+    expect(await fx.json()).toMatchObject({ results: [{ event: `fxiaoke:evt-retry:${fxDeal}`, status: 'rejected' }] });
+
+    // The Salesforce user is imported as a rep; the Fxiaoke stage is mapped and applied.
+    await upsertRep(h.db, { id: 'r-sam', name: 'Sam', email: 'sam@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-sam', '0055g00000Usr09AAA');
+    const applied = await salesflow(['apply', 'rules'], databaseUrl, checkout({
+      hubspot: 'preset: hubspot\ndeal:\n  stages:\n    "55555555": won\n',
+      fxiaoke: fxiaokeMapping.replace('    lose: lost\n', '    lose: lost\n    stage-7: won\n'),
+    }));
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const retried = await salesflow(['crm', 'retry'], databaseUrl, tempDir());
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toContain(`fxiaoke: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  fxiaoke:evt-retry:${fxDeal}  accepted deal.won`);
+    expect(retried.stdout).toContain(`salesforce: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  salesforce:${notification}  accepted deal.won`);
+    expect(await getDeal(h.db, opportunity)).toMatchObject({ stage: 'won', rep: 'r-sam', amount: '9000' });
+    expect(await getDeal(h.db, fxDeal)).toMatchObject({ stage: 'won', rep: 'r-li', amount: '880000.00' });
+    const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json'], databaseUrl)).stdout) as { source: string }[];
+    expect(left.map((r) => r.source)).toEqual(['hubspot']);
   });
 });
