@@ -15,6 +15,24 @@ const optional = z.string().trim().min(1).optional();
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 50;
 
+/**
+ * A whole number from the environment. `z.coerce.number()` alone reads "abc" as NaN and says
+ * "Invalid input: expected number, received NaN", which names neither what is expected nor the
+ * value written; this says both.
+ */
+function wholeNumber(what: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  // Unset or empty (`PORT=` in an env file) is the default, as for the other variables.
+  return z.preprocess(
+    (v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? String(fallback) : v),
+    z.string().trim().transform((text, ctx) => {
+      const n = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+      ctx.addIssue({ code: 'custom', message: `expected ${what}, got "${text}"` });
+      return z.NEVER;
+    }),
+  );
+}
+
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -30,11 +48,11 @@ export const ConfigSchema = z.object({
     const parsed = parseDataSource(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber('a port number from 0 to 65535', 3000, 0, 65535),
   PUBLIC_URL: z.string().trim().url('expected an absolute URL such as https://salesflow.example.com').optional(),
   SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Upper bound of a POST /events body, in bytes. */
-  EVENT_BODY_LIMIT: z.coerce.number().int().positive().default(256 * 1024),
+  EVENT_BODY_LIMIT: wholeNumber('a size in bytes, a whole number more than 0', 256 * 1024, 1),
   /** CRM webhooks (docs/crm.md): HubSpot app client secret, CRM API token and base URL. */
   HUBSPOT_APP_SECRET: optional,
   HUBSPOT_API_TOKEN: optional,
@@ -43,12 +61,18 @@ export const ConfigSchema = z.object({
   SALESFORCE_ORG_ID: z.string().trim().regex(/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/, 'expected a 15- or 18-character Salesforce org id like 00D5g000004XXXXEAA').optional(),
   ZOHO_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Upper bound of a CRM webhook body (a Salesforce message holds up to 100 records), in bytes. */
-  WEBHOOK_BODY_LIMIT: z.coerce.number().int().positive().default(1024 * 1024),
+  WEBHOOK_BODY_LIMIT: wholeNumber('a size in bytes, a whole number more than 0', 1024 * 1024, 1),
   /** Workflows the worker keeps in memory between tasks; 0 turns the sticky cache off. */
   // An empty value means unset, not 0 (which would turn the cache off).
-  SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(
+  SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: wholeNumber('a whole number: 0 (no cache) or at least 2', DEFAULT_MAX_CACHED_WORKFLOWS, 0)
+    .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2'),
+  /**
+   * Read by bin/salesflow before node starts (memory settings of `worker` and `dev`); checked here
+   * too so a typo (`of`, `false`) stops the process instead of silently running untuned.
+   */
+  SALESFLOW_NODE_TUNING: z.preprocess(
     (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(0).refine((n) => n !== 1, 'must be 0 (no cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS),
+    z.enum(['on', 'off'], { error: (issue) => `expected on or off, got "${String(issue.input)}"` }).optional(),
   ),
 });
 

@@ -96,7 +96,7 @@ export async function translateRecord(
       case 'deal.stage': {
         const stage = mapping.deal.stages[stageKey(text)] ?? (mapping.deal.unknownStage === 'error' ? null : mapping.deal.unknownStage);
         if (stage === null) {
-          fail(`unknown stage "${text}": map it under deal.stages in ${mapping.file} (to open, won or lost) or set deal.unknown_stage`);
+          fail(`unknown stage "${text}": map it under deal.stages in ${mappingFile(mapping)} (to open, won or lost) or set deal.unknown_stage`);
         } else values.stage = stage;
         break;
       }
@@ -112,7 +112,7 @@ export async function translateRecord(
           const shown = rep.sameName.length > 5 ? `${rep.sameName.slice(0, 5).join(', ')}, ...` : rep.sameName.join(', ');
           fail(`owner "${text}" is the name of ${rep.sameName.length > 5 ? 'more than 5' : rep.sameName.length} reps (${shown}): give each its CRM owner id (salesflow import --source ${mapping.name} --kind reps FILE.csv) or use their emails in the export`);
         } else if (mapping.unknownOwner === 'keep') values[field] = text;
-        else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${mapping.file}`);
+        else fail(`owner "${text}" is no rep's crm_id, email or name: import the CRM's owners first (salesflow import --source ${mapping.name} --kind reps FILE.csv) or set unknown_owner: keep in ${mappingFile(mapping)}`);
         break;
       }
       case 'deal.currency': values.currency = text.toUpperCase(); break;

@@ -178,7 +178,13 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
     if (!names && total === 0) report([{ file, line: 1, field: null, message: `empty file: expected a header row naming ${kind} fields` }]);
     if (repsNamed.size) {
       const checked = await checkRepsNamed(reads, repsNamed, kind === 'deals' ? 'rep' : 'owner', file);
-      report(checked.problems);
+      // These are known only once the whole file is read, but belong among the row problems by
+      // line (a rep's email on line 3 is listed before a bad amount on line 8), and the first
+      // MAX_PROBLEMS listed are the first by line.
+      total += checked.problems.length;
+      problems.push(...checked.problems);
+      problems.sort((a, b) => a.line - b.line);
+      problems.splice(MAX_PROBLEMS);
       unknownReps = checked.unknown;
     }
     if (total > 0) throw new Rejected();

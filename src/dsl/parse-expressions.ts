@@ -149,6 +149,15 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
           const op = this.OR2(this.comparisonOperatorAlts);
           const right = this.SUBRULE2(this.arithmetic);
           if (!this.RECORDING_PHASE) { result = this.binary(op.image as BinaryOpText, left, right); }
+          // `1 < x < 5` parses up to `1 < x`; the generic "expected ... but found '<'" that the
+          // second operator then gets does not say what is wrong, so it is read here and named.
+          this.OPTION2(() => {
+            const again = this.OR3(this.chainedOperatorAlts);
+            this.SUBRULE3(this.arithmetic);
+            if (!this.RECORDING_PHASE && isReal(again)) {
+              this.problems.push({ key: 'chainedComparison', span: this.tokenSpan(again), args: [again.image, op.image] });
+            }
+          });
         } },
         { ALT: () => {
           this.CONSUME1(Kw.in);
@@ -295,6 +304,16 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
             { ALT: () => this.CONSUME(T.GtEq) },
             { ALT: () => this.CONSUME(T.Lt) },
             { ALT: () => this.CONSUME(T.Gt) },
+          ];
+
+  /** The same operators for a second comparison in a row (each CONSUME in a rule needs its own index). */
+  protected readonly chainedOperatorAlts: IOrAlt<IToken>[] = [
+            { ALT: () => this.CONSUME2(T.Eq) },
+            { ALT: () => this.CONSUME2(T.NotEq) },
+            { ALT: () => this.CONSUME2(T.LtEq) },
+            { ALT: () => this.CONSUME2(T.GtEq) },
+            { ALT: () => this.CONSUME2(T.Lt) },
+            { ALT: () => this.CONSUME2(T.Gt) },
           ];
 
   protected readonly logicalOperatorAlts: IOrAlt<IToken>[] = [{ ALT: () => this.CONSUME(Kw.and) }, { ALT: () => this.CONSUME(Kw.or) }];

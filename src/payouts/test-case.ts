@@ -56,7 +56,38 @@ function knownKeys(path: PropertyKey[]): string[] {
   return Object.keys(shape);
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+/** The value at an issue's path in the parsed JSON (undefined where there is none). */
+function valueAt(json: unknown, path: PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** What a required field holds, for the message naming it when it is missing. */
+const requiredFields: Record<string, string> = {
+  rule: "the incentive's name or id",
+  period: 'a period label like 2026-Q1',
+  rep: 'the rep id',
+  expect: 'the expected statement, or null when the rule must not select this rep',
+  kind: `the line kind (${ExpectedKind.options.join(', ')})`,
+  amount: 'the amount in major units, like "8000.00"',
+};
+
+function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
+  // zod's own texts ("Invalid input: expected object, received undefined") name neither the
+  // field's meaning nor the value written: say what is missing, and which kind was meant.
+  const field = issue.path[issue.path.length - 1];
+  const value = valueAt(json, issue.path);
+  if (issue.code === 'invalid_type' && value === undefined && typeof field === 'string' && requiredFields[field]) {
+    return `missing: give ${requiredFields[field]}`;
+  }
+  if (issue.code === 'invalid_value' && field === 'kind') {
+    const near = typeof value === 'string' ? closest(value, [...ExpectedKind.options]) : undefined;
+    return `${JSON.stringify(value)} is not a line kind${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${ExpectedKind.options.join(', ')}`;
+  }
   if (issue.code !== 'unrecognized_keys') return issue.message;
   const known = knownKeys(issue.path);
   const unknown = issue.keys.map((key) => {
@@ -78,7 +109,7 @@ export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | 
   const messages = parsed.error.issues.map((issue) => {
     const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
     const where = Array.isArray(json) && typeof issue.path[0] === 'number' ? `case ${at}` : at || '(case)';
-    return `${where}: ${issueMessage(issue)}`;
+    return `${where}: ${issueMessage(issue, json)}`;
   });
   return { ok: false, messages };
 }
@@ -107,8 +138,9 @@ export function diffLines(expected: string[], actual: string[]): string[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && expected[i] === actual[j]) { out.push(`  ${expected[i]}`); i++; j++; }
-    else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(`+ ${actual[j]}`); j++; }
-    else { out.push(`- ${expected[i]}`); i++; }
+    // On a tie the expected line goes first, as diff prints a change: `- old` above `+ new`.
+    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { out.push(`- ${expected[i]}`); i++; }
+    else { out.push(`+ ${actual[j]}`); j++; }
   }
   return out;
 }

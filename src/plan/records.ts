@@ -39,7 +39,9 @@ const isoDate = z
   .trim()
   // Not a date at all is one problem, not also "no such day in that month".
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
-  .refine(isCalendarDate, { message: 'not a calendar date (no such day in that month)' });
+  // The value is in the message: the other date problems show what was written, and a row of
+  // several dates (start_date, end_date) must say which one is impossible.
+  .refine(isCalendarDate, { error: (issue) => `${String(issue.input).trim()} is not a calendar date (no such day in that month)` });
 /**
  * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
  * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
@@ -51,9 +53,11 @@ const optionalText = z.string().nullish().transform((v) => {
 /**
  * An id, or a field naming one (deal.rep): trimmed, and blank is as good as missing. At most 200
  * characters (as event ids): a lead's or deal's id is part of its sequence runs' workflow ids,
- * which Temporal caps at 1,000, and a longer one made every delivery fail with "retry later".
+ * which Temporal caps at 1,000, and a longer one made every delivery fail with "retry later". An id
+ * sent as a JSON number (`"id": 42`) is named with its value, not as zod's "expected string".
  */
-const idText = z.string().trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
+const idText = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `expected a text id, got ${JSON.stringify(issue.input)} (write it in quotes: ${JSON.stringify(JSON.stringify(issue.input))})`) })
+  .trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
 /**
  * zod's email pattern (z.regexes.email) with the letters, marks and digits of every script in place
  * of ASCII's: CRMs hold internationalized addresses (RFC 6531: `élise@acme.fr`, `jörg@bücher.de`),

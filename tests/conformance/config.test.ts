@@ -13,6 +13,21 @@ describe('configuration (§10)', () => {
     });
   }
 
+  // The message names what is expected and the value written, not zod's "expected number, received NaN".
+  for (const [name, value, expected, args] of [
+    ['PORT', 'abc', 'PORT: expected a port number from 0 to 65535, got "abc"', ['serve']],
+    ['EVENT_BODY_LIMIT', '256k', 'EVENT_BODY_LIMIT: expected a size in bytes, a whole number more than 0, got "256k"', ['serve']],
+    ['SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS', 'lots', 'SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: expected a whole number: 0 (no cache) or at least 2, got "lots"', ['worker']],
+    // README: `off` turns the memory settings off; any other word used to run untuned without a word.
+    ['SALESFLOW_NODE_TUNING', 'of', 'SALESFLOW_NODE_TUNING: expected on or off, got "of"', ['worker']],
+  ] as const) {
+    it(`${name}=${value} → exit 1 saying what is expected and the value given`, () => {
+      const r = salesflow(workspace(), [...args], { [name]: value, SALESFLOW_SECRET: 'conformance-secret-0123456789' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(expected);
+    });
+  }
+
   it('serve --port 3001 is refused naming the option and where the port is set (was read as a rule path)', () => {
     const r = salesflow(workspace(), ['serve', '--port', '3001'], { SALESFLOW_SECRET: 'conformance-secret-0123456789' });
     expect(r.code).toBe(1);

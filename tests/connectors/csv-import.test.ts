@@ -65,7 +65,8 @@ describe('salesflow import --source', () => {
     const run = await salesflow(['import', '--source', 'hubspot', exportFile('hubspot-deals.csv')], path, root);
     expect(run.code).toBe(1);
     // "Renewed" is a stage only rules/crm/hubspot.yaml (here, but never applied) knows.
-    expect(run.stderr).toContain('exports/hubspot-deals.csv:3: Deal Stage: unknown stage "Renewed": map it under deal.stages in (built-in hubspot preset)');
+    // The advice names the file that would adjust the preset, not "(built-in hubspot preset)", which nobody can edit.
+    expect(run.stderr).toContain('exports/hubspot-deals.csv:3: Deal Stage: unknown stage "Renewed": map it under deal.stages in rules/crm/hubspot.yaml, with preset: hubspot (to open, won or lost) or set deal.unknown_stage');
     const db = await openDatabase(path);
     expect(await getDeal(db, '9101')).toBeNull();
     await db.close();
@@ -113,6 +114,19 @@ describe('salesflow import --source', () => {
     expect(run.stdout).toContain('zoho deals 1 inserted');
     const db = await openDatabase(path);
     expect(await getDeal(db, 'zcrm_4150868000001234001')).toMatchObject({ amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-ada', closed_at: '2026-02-27' });
+    await db.close();
+  });
+
+  it('--rules naming no file or folder is refused and imports nothing (it fell back to the built-in preset as if the trial mapping were there)', async () => {
+    const path = join(tempDir(), 'salesflow.db');
+    await withReps(path);
+    // The same export imports with the built-in preset (above): only the missing path stops it.
+    const run = await salesflow(['import', '--source', 'zoho', '--rules', 'no-such-rules', exportFile('zoho-deals.csv')], path, root);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('salesflow import: --rules no-such-rules: no such file or folder');
+    const db = await openDatabase(path);
+    expect(await getDeal(db, 'zcrm_4150868000001234001')).toBeNull();
     await db.close();
   });
 

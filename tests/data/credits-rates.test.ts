@@ -167,7 +167,7 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await getRep(db, 'r2')).toMatchObject({ start_date: '2024-01-01', end_date: '2026-02-15' });
       expect(await getRep(db, 'r1')).toMatchObject({ end_date: null });
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-13-01\n')).toEqual([
-        'reps.csv:2: end_date: not a calendar date (no such day in that month)',
+        'reps.csv:2: end_date: 2026-13-01 is not a calendar date (no such day in that month)',
       ]);
       // A timestamp is not a date: one problem, not also "no such day in that month".
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-01-31T17:00:00Z\n')).toEqual([

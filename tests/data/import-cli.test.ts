@@ -31,6 +31,25 @@ describe('salesflow import', () => {
     await db.close();
   });
 
+  it('lists the problems in line order, a rep named by name among the rest; an impossible date shows the value', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    writeFileSync(join(dir, 'reps.csv'), 'id,name,email\nr2,Bob Ray,bob@acme.example\n');
+    expect((await salesflow(['import', '--kind', 'reps', join(dir, 'reps.csv')], db)).code).toBe(0);
+    const file = join(dir, 'deals.csv');
+    // The rep column's check runs once the whole file is read; it used to be listed after line 5.
+    writeFileSync(file, 'id,rep,amount,currency,stage,closed_at\nD1,Bob Ray,10,USD,won,2026-01-01\nD2,r2,10,USD,won,2026-02-30\nD3,r2,"1,000",USD,won,2026-01-01\nD4,r2,ten,USD,won,2026-01-01\n');
+    const result = await salesflow(['import', '--kind', 'deals', file], db);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${file}:2: rep: "Bob Ray" is the name of rep r2; the rep column takes rep ids (write r2)`,
+      `${file}:3: closed_at: 2026-02-30 is not a calendar date (no such day in that month)`,
+      `${file}:4: amount: expected a plain decimal like 1500.50, got "1,000" (write it without thousands separators: 1000)`,
+      `${file}:5: amount: expected a plain decimal like 1500.50, got "ten"`,
+      `${file}: 4 problems; nothing imported`,
+    ]);
+  });
+
   it('lists the first 100 of many bad rows, counts the rest, and prints nothing on stdout', async () => {
     const dir = tempDir();
     const rows = Array.from({ length: 2_000 }, (_, i) => `d${i},r1,${i % 10 === 0 ? 'abc' : '5'},USD,won`);

@@ -82,7 +82,7 @@ describe('CSV import', () => {
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
       'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026"',
-      'reps.csv:3: start_date: not a calendar date (no such day in that month)',
+      'reps.csv:3: start_date: 2026-02-30 is not a calendar date (no such day in that month)',
     ]);
     const dup = await importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
     expect(dup.ok ? [] : dup.problems.map(formatProblem)).toEqual(['reps.csv:3: id: duplicate id "r1" (first on line 2)']);

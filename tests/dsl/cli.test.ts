@@ -162,6 +162,8 @@ describe('help', () => {
       expect(direct.stdout, command).toMatch(new RegExp(`^usage: salesflow ${command}`));
       expect(salesflow(['help', command]).stdout, command).toBe(direct.stdout);
     }
+    // The command list names every kind `import` takes (README), credit shares and rates too.
+    expect(salesflow(['--help']).stdout).toMatch(/^ {2}import +import --kind reps\|deals\|leads\|credits\|rates FILE\.csv, or --source CRM FILE\.csv/m);
     const unknown = salesflow(['help', 'deploy']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('salesflow: unknown command "deploy"');

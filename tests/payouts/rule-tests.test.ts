@@ -37,8 +37,7 @@ describe('rule test cases', () => {
     const text = result.report.join('\n');
     expect(text).toContain('lines (- expected, + actual):');
     expect(text).toMatch(/^ {4}commission +8000\.00$/m);
-    expect(text).toMatch(/^ {2}- commission +6600\.00$/m);
-    expect(text).toMatch(/^ {2}\+ commission +6000\.00$/m);
+    expect(text).toMatch(/^ {2}- commission +6600\.00\n {2}\+ commission +6000\.00$/m);
     expect(text).toContain('total: expected 16100.00, got 15500.00');
   });
 
@@ -57,6 +56,16 @@ describe('rule test cases', () => {
     const [bad] = await run([ok, { ...ok, expect: { lines: [{ kind: 'drawx', amount: '1' }] } }]);
     expect(bad.ok).toBe(false);
     expect(bad.report.join('\n')).toMatch(/case\.json: case \[2\]\.expect\.lines\[0\]\.kind: .*"draw"/);
+    // A misspelt kind names what was written and the kind meant; a missing `expect` says what it holds.
+    const [kindTypo] = await run([{ ...ok, expect: { lines: [{ kind: 'comission', amount: '1' }] } }]);
+    expect(kindTypo.report).toEqual([
+      expect.stringMatching(/case\.json: case \[1\]\.expect\.lines\[0\]\.kind: "comission" is not a line kind \(did you mean "commission"\?\); expected one of commission, bonus, spiff, cap, /),
+    ]);
+    const { expect: _, ...noExpect } = ok;
+    const [missing] = await run([ok, noExpect]);
+    expect(missing.report).toEqual([
+      expect.stringMatching(/case\.json: case \[2\]\.expect: missing: give the expected statement, or null when the rule must not select this rep$/),
+    ]);
     const [single] = await run({ ...ok, expect: { total: 'abc' } });
     expect(single.report).toEqual([expect.stringMatching(/case\.json: expect\.total: expected a decimal amount/)]);
     const [draw] = await run({ ...ok, expect: { lines: [{ kind: 'draw', amount: '3000' }] } });
@@ -97,7 +106,8 @@ describe('rule test cases', () => {
   });
 
   it('diffs lists by their longest common run', async () => {
-    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '+ x', '- b', '  c', '+ d']);
+    // A changed line reads as diff prints it (docs/testing-rules.md): the expected `-` above the actual `+`.
+    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
   });
 });
 

@@ -45,7 +45,7 @@ test('every problem of every event is listed at the line the event starts on, wi
   const r = send('many.json', text);
   expect(r.code).toBe(1);
   expect(r.stderr.split('\n')).toEqual([
-    'many.json:3: event [1]: id: Invalid input: expected string, received number',
+    'many.json:3: event [1]: id: expected a text id, got 5 (write it in quotes: "5")',
     'many.json:3: event [1]: occurred_at: expected an ISO-8601 timestamp like 2026-03-01T10:00:00Z',
     'many.json:3: event [1]: deal.amount: 100.1234567 has more than 6 decimal places',
     'many.json:3: event [1]: deal.stage: expected open, won or lost, got "Won"',
@@ -76,4 +76,11 @@ test('a wrong subcommand, a missing file or an unknown option says which, with t
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${why}\nusage: salesflow events send FILE.json`);
   }
+});
+
+test('an id sent as a JSON number is named with its value and the quoted form to write', () => {
+  const r = send('numeric-ids.json', JSON.stringify({ id: 'e9', type: 'deal.won', occurred_at: '2026-03-01T10:00:00Z', deal: { id: 9101, rep: 'r1', amount: '5', currency: 'USD', stage: 'won' } }));
+  expect(r.code).toBe(1);
+  // Was "deal.id: Invalid input: expected string, received number".
+  expect(r.stderr).toBe('numeric-ids.json:1: deal.id: expected a text id, got 9101 (write it in quotes: "9101")\nno event was sent\n');
 });

@@ -4,7 +4,7 @@
 // `--source hubspot|salesforce|zoho|NAME` reads that CRM's own export, streamed the same way,
 // through its mapping: the applied plan's rules/crm/NAME.yaml, else the built-in preset;
 // `--rules PATH` tries the mappings beside other rules (docs/crm.md).
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase, type Db } from '../../data/db.js';
@@ -185,6 +185,12 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
 async function localMappings(rules: string): Promise<CrmMapping[] | null> {
   const { loadMappings } = await import('../../connectors/mapping/load.js');
   const { formatDiagnostics } = await import('../../dsl/index.js');
+  // A mistyped path would find no mapping file and fall back to the built-in preset, importing
+  // through a mapping other than the one the user meant to try.
+  if (!existsSync(rules)) {
+    process.stderr.write(`salesflow import: --rules ${rules}: no such file or folder (the rules whose crm/*.yaml mappings to try)\n`);
+    return null;
+  }
   const loaded = loadMappings([rules]);
   if (loaded.diagnostics.some((d) => d.severity === 'error')) {
     process.stderr.write(`${formatDiagnostics(loaded.diagnostics, 'text')}salesflow import: CRM mappings have errors; fix them first (salesflow check)\n`);
