@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   serve: { summary: 'run the HTTP server (events, approvals, unsubscribe)', load: () => import('./commands/serve.js') },
   dev: { summary: 'run everything on one machine with demo data', load: () => import('./commands/dev.js') },
   events: { summary: 'events send FILE.json: feed a CRM event', load: () => import('./commands/events.js') },
+  crm: { summary: 'crm rejected | retry [--source NAME]: CRM changes webhooks could not translate; take them again', load: () => import('./commands/crm.js') },
   import: { summary: 'import --kind reps|deals|leads|credits|rates FILE.csv, or --source CRM FILE.csv (a CRM export)', load: () => import('./commands/import.js') },
   payouts: { summary: 'payouts run|export --period P', load: () => import('./commands/payouts.js') },
   test: { summary: 'run rule test cases', load: () => import('./commands/test.js') },

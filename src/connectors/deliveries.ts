@@ -1,7 +1,8 @@
 // A CRM delivery (one change of one record, from any connector) → a salesflow event: translate
 // through the mapping over what salesflow holds, choose the event type, and name it by the CRM's
 // own event id so a repeat is a duplicate. Every delivery of a request is prepared before any is
-// routed, so a request with one bad record stores nothing.
+// routed; one that cannot be translated is marked rejected with its located problems (the caller
+// records it and takes the others), and the deliveries after it are prepared as if it never came.
 import { CrmEvent } from '../events/schema.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
@@ -17,8 +18,13 @@ export interface Delivery {
   read: FieldReader;
   /** For ordering: what this delivery changed (record, or record + property) and when. */
   version: { key: string; at: number } | null;
-  /** A record fetched in full (HubSpot API), used when salesflow holds nothing for the id. */
-  fallback?: () => Promise<{ read: FieldReader } | { error: string }>;
+  /** The change as the CRM sent it, kept with a rejection (JSON-serialisable). */
+  raw: unknown;
+  /**
+   * A record fetched in full (HubSpot API), used when salesflow holds nothing for the id.
+   * `transient`: the API could not answer now (unreachable, 429, 5xx); the CRM should send again.
+   */
+  fallback?: () => Promise<{ read: FieldReader } | { error: string; transient?: boolean }>;
 }
 
 export interface PreparedDelivery {
@@ -31,9 +37,15 @@ export interface PreparedDelivery {
   skipped?: string;
   /** Deals: where the amount stored comes from (`zero`: a stand-in for an amount the CRM does not give). */
   amount?: AmountSource;
+  /** Why the change cannot be translated (then `event` is null and nothing of it is taken). */
+  rejected?: FieldProblem[];
 }
 
-export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; problems: (FieldProblem & { eventId: string })[] };
+/**
+ * Every delivery prepared, in order; or, when something the translation needs could not be
+ * reached right now (the HubSpot API), nothing: a rejection would then lose a good change.
+ */
+export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; unavailable: string };
 
 export async function prepareDeliveries(
   mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], owners: OwnerLookup = (o) => store.repIdForOwner(o),
@@ -42,7 +54,6 @@ export async function prepareDeliveries(
   const working = new Map<string, EntityRow | null>();
   const amounts = new Map<string, AmountSource>();
   const prepared: PreparedDelivery[] = [];
-  const problems: (FieldProblem & { eventId: string })[] = [];
   // The newest version per key: as stored, then as the deliveries before in this batch will claim
   // it. A delivery older than that is left out here, before it joins `working`: otherwise its old
   // values would ride into the record a later, current delivery of the same batch writes and is
@@ -56,8 +67,17 @@ export async function prepareDeliveries(
         prepared.push({ delivery, event: null, older: true });
         continue;
       }
-      newest.set(versionKey, at);
     }
+    const outcome = await prepareOne(delivery);
+    if ('unavailable' in outcome) return { ok: false, unavailable: outcome.unavailable };
+    prepared.push(outcome);
+    // A rejected change claims no version: an older change of the same record after it in the
+    // batch is still taken, as it would be had the rejected one never been sent.
+    if (delivery.version && !outcome.rejected) newest.set(delivery.version.key, delivery.version.at);
+  }
+  return { ok: true, prepared };
+
+  async function prepareOne(delivery: Delivery): Promise<PreparedDelivery | { unavailable: string }> {
     const key = `${delivery.entity}:${delivery.recordId}`;
     const before = working.has(key) ? working.get(key)! : await store.stored(delivery.entity, delivery.recordId);
     // A deal held with a stand-in amount: a change that leaves the amount out must not pay on the 0.
@@ -70,10 +90,8 @@ export async function prepareDeliveries(
     if ((!before || withoutAmount) && delivery.fallback) {
       const full = await delivery.fallback();
       if ('error' in full) {
-        if (!before) {
-          problems.push({ eventId: delivery.vendorEventId, field: '(record)', message: full.error });
-          continue;
-        }
+        if (full.transient) return { unavailable: full.error };
+        if (!before) return { delivery, event: null, rejected: [{ field: '(record)', message: full.error }] };
       } else {
         const partial = delivery.read;
         read = (source) => { const v = partial(source); return v === undefined ? full.read(source) : v; };
@@ -82,32 +100,29 @@ export async function prepareDeliveries(
     const idSource = mapping[delivery.entity].fields.id?.[0];
     const withId: FieldReader = (source) => (source === idSource ? delivery.recordId : read(source));
     const translated = await translateRecord(mapping, delivery.entity, 'fields', withId, before, owners, { storedWithoutAmount: withoutAmount });
-    if (translated.ok === 'skipped') {
-      prepared.push({ delivery, event: null, skipped: translated.reason });
-      continue;
-    }
-    if (!translated.ok) {
-      problems.push(...translated.problems.map((p) => ({ ...p, eventId: delivery.vendorEventId })));
-      continue;
-    }
+    if (translated.ok === 'skipped') return { delivery, event: null, skipped: translated.reason };
+    if (!translated.ok) return { delivery, event: null, rejected: translated.problems };
     const after = translated.record as EntityRow;
-    working.set(key, after);
-    if (translated.amount) amounts.set(key, translated.amount);
     const amount = translated.amount;
     const type = chooseEvent(mapping, delivery.entity, before, after);
-    if (!type) { prepared.push({ delivery, event: null, amount }); continue; }
-    const parsed = CrmEvent.safeParse({
-      id: `${mapping.name}:${delivery.vendorEventId}`, type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
-    });
-    if (!parsed.success) {
-      problems.push({ eventId: delivery.vendorEventId, field: '(event)', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-      continue;
+    let event: CrmEvent | null = null;
+    if (type) {
+      const parsed = CrmEvent.safeParse({
+        id: `${mapping.name}:${delivery.vendorEventId}`, type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
+      });
+      if (!parsed.success) {
+        return { delivery, event: null, rejected: [{ field: '(event)', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }] };
+      }
+      event = parsed.data;
     }
-    prepared.push({ delivery, event: parsed.data, amount });
+    // Only a change that is taken is seen by the later ones of the batch.
+    working.set(key, after);
+    if (amount) amounts.set(key, amount);
+    return { delivery, event, amount };
   }
-  return problems.length ? { ok: false, problems } : { ok: true, prepared };
 }
 
-export function describeProblems(problems: (FieldProblem & { eventId: string })[]): string {
-  return problems.map((p) => `event ${p.eventId}: ${p.field}: ${p.message}`).join('; ');
+/** A rejected change's problems as one located message: `field: message; field: message`. */
+export function describeProblems(problems: readonly FieldProblem[]): string {
+  return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
 }

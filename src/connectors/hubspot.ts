@@ -5,7 +5,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
-import type { FieldReader } from './translate.js';
+import type { CrmStore } from './store.js';
+import type { FieldReader, OwnerLookup } from './translate.js';
 
 export const HUBSPOT_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -95,6 +96,12 @@ export function parseHubSpotBatch(text: string): BatchParse {
   return { ok: true, events: json as HubSpotEvent[] };
 }
 
+/** The HubSpot API could not answer now (unreachable, rate-limited, failing): HubSpot should send the batch again. */
+export class HubSpotUnavailable extends Error {}
+
+/** Unreachable (0), rate-limited or a server error: worth asking again later. */
+const transient = (status: number) => status === 0 || status === 429 || status >= 500;
+
 /** HubSpot CRM API v3 (objects and owners), against a configurable base URL (HUBSPOT_API_URL). */
 export class HubSpotApi {
   constructor(private readonly baseUrl: string, private readonly token: string) {}
@@ -118,17 +125,24 @@ export class HubSpotApi {
   }
 
   /** GET /crm/v3/objects/{type}/{id}?properties=...: the record's properties as a reader. */
-  async object(type: string, id: string, properties: string[]): Promise<{ read: FieldReader } | { error: string }> {
+  async object(type: string, id: string, properties: string[]): Promise<{ read: FieldReader } | { error: string; transient?: boolean }> {
     const query = new URLSearchParams({ properties: properties.join(','), archived: 'false' });
     const res = await this.get(`/crm/v3/objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}?${query}`);
-    if (!res.ok) return { error: res.message };
+    // Unreachable, rate-limited or failing now: the change is good and HubSpot should send it
+    // again (a 503), not have it rejected for an outage.
+    if (!res.ok) return transient(res.status) ? { error: res.message, transient: true } : { error: res.message };
     const props = ((res.json as { properties?: Record<string, unknown> }).properties ?? {});
     return { read: (source) => (source in props ? props[source] : undefined) };
   }
 
-  /** GET /crm/v3/owners/{id}: the owner's email, to find the rep when no rep has this crm_id yet. */
+  /**
+   * GET /crm/v3/owners/{id}: the owner's email, to find the rep when no rep has this crm_id yet;
+   * null when HubSpot has no such owner. Throws HubSpotUnavailable when the API cannot answer now:
+   * the change would otherwise be rejected for an owner that is only out of reach.
+   */
   async ownerEmail(ownerId: string): Promise<string | null> {
     const res = await this.get(`/crm/v3/owners/${encodeURIComponent(ownerId)}?idProperty=id`);
+    if (!res.ok && transient(res.status)) throw new HubSpotUnavailable(res.message);
     if (!res.ok) return null;
     const email = (res.json as { email?: unknown }).email;
     return typeof email === 'string' && email.includes('@') ? email : null;
@@ -166,6 +180,7 @@ export function hubSpotDeliveries(
       recordId,
       occurredAt: new Date(event.occurredAt).toISOString(),
       read: (source) => (source in changed ? changed[source] : undefined),
+      raw: event,
       // Per property: HubSpot does not order its events, and a late change of one property must
       // not be dropped because another property of the record changed since.
       version: { key: `${object}:${recordId}:${event.propertyName ?? 'creation'}`, at: event.occurredAt },
@@ -175,4 +190,26 @@ export function hubSpotDeliveries(
     });
   }
   return { deliveries, skipped };
+}
+
+/**
+ * Owners for one batch: an owner no rep carries yet is looked up by email through the API; the
+ * links found are stored by `storeLinks`, called once the whole batch is translated, before any of
+ * it is routed.
+ */
+export function hubSpotOwners(store: CrmStore, api: HubSpotApi | null): { owners: OwnerLookup; storeLinks(): Promise<void> } {
+  const links: [string, string][] = [];
+  return {
+    owners: async (owner) => {
+      const known = await store.repIdForOwner(owner);
+      if (known !== null || !api) return known;
+      const email = await api.ownerEmail(owner);
+      const rep = email ? await store.repIdForOwner(email) : null;
+      if (rep) links.push([rep, owner]);
+      return rep;
+    },
+    storeLinks: async () => {
+      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
+    },
+  };
 }

@@ -99,8 +99,23 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       recordId,
       occurredAt: version !== null ? new Date(version).toISOString() : receivedAt,
       read,
+      // The body as sent with this record alone in it: an event id or time read from the envelope
+      // stays with the change, so `salesflow crm retry` prepares it again exactly as it came.
+      raw: withOnlyRecord(payload, mapping.webhook.records, record),
       version: version !== null ? { key: `${object}:${recordId}`, at: version } : null,
     });
   }
   return { ok: true, value: { deliveries, skipped } };
+}
+
+/** `payload` with the records at `path` replaced by `record` alone (an array stays an array). */
+function withOnlyRecord(payload: unknown, path: string, record: unknown): unknown {
+  const keys = path === '' ? [] : path.split('.');
+  const put = (node: unknown, depth: number): unknown => {
+    if (depth === keys.length) return Array.isArray(node) ? [record] : record;
+    const copy = (Array.isArray(node) ? [...node] : { ...(node as Record<string, unknown>) }) as Record<string, unknown>;
+    copy[keys[depth]] = put(copy[keys[depth]], depth + 1);
+    return copy;
+  };
+  return put(payload, 0);
 }

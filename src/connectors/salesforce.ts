@@ -106,6 +106,7 @@ export function salesforceDeliveries(
       recordId,
       occurredAt: at !== null ? new Date(at).toISOString() : receivedAt,
       read: (source) => n.fields[source],
+      raw: { notification: n.id, object: n.object, fields: n.fields },
       version: at !== null ? { key: `${n.object}:${recordId}`, at } : null,
     });
   }

@@ -320,4 +320,27 @@ export const migrations: Migration[] = [
     `,
     backfill: { sqlite: backfillEmailKeysSqlite, postgres: backfillEmailKeysPostgres },
   },
+  {
+    version: 11,
+    description: 'CRM changes a webhook could not translate, kept so that the rest of their request is taken',
+    sql: `
+      -- One row per CRM change a webhook request carried that its mapping could not translate
+      -- (unknown stage, owner no rep carries, won deal without an amount, ...). The request's other
+      -- changes are taken and the CRM is answered with success (HubSpot does not retry a 4xx), so
+      -- this row is all that is left of the change: \`salesflow crm rejected\` lists it. Unique per
+      -- CRM delivery, so a retried request records it once.
+      CREATE TABLE crm_rejections (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        vendor_event_id TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        rejected_at TEXT NOT NULL,
+        UNIQUE (source, vendor_event_id)
+      );
+      CREATE INDEX crm_rejections_rejected_at ON crm_rejections(rejected_at);
+    `,
+  },
 ];

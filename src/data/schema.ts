@@ -76,6 +76,10 @@ export interface CrmVersionsTable { source: Text; record_key: Text; version: Int
 export interface CrmLocksTable { source: Text; holder: Text; expires_at: Int64 }
 /** Deals stored with amount 0 because their CRM gave none (migration 9). */
 export interface CrmAmountStandInsTable { deal: Text; source: Text; recorded_at: Text }
+/** CRM changes a webhook could not translate (migration 11); raw is the change as JSON text. */
+export interface CrmRejectionsTable {
+  id: Generated<Int64>; source: Text; vendor_event_id: Text; entity: Text; record_id: Text; message: Text; raw: Text; rejected_at: Text;
+}
 /** A deal's credit shares (migration 6): percent as exact text. */
 export interface CreditsTable { deal: Text; rep: Text; share: Text; type: Text; updated_at: Text }
 
@@ -99,6 +103,7 @@ export interface Tables {
   crm_versions: CrmVersionsTable;
   crm_locks: CrmLocksTable;
   crm_amount_standins: CrmAmountStandInsTable;
+  crm_rejections: CrmRejectionsTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
 }

@@ -3,25 +3,30 @@
 // mapping (src/connectors) as the plan in force carries it (serve: the applied plan, so a mapping
 // applied later is used without a restart), and routed exactly like POST /events: same router, same workflows,
 // same idempotency (the event id is the CRM's own, prefixed with the source). Order of checks:
-// configured, size, signature/org, shape, translation of every record; only then is anything
-// routed, so a rejected request stores nothing.
+// configured, size, signature/org, shape (a request bad as a whole is a 4xx and stores nothing),
+// then the translation of every change. A change that cannot be translated is rejected alone: it is
+// recorded in the data source (crm_rejections, `salesflow crm rejected`) and the request's other
+// changes are routed; the CRM is then answered with success, since none of them retries a 4xx
+// usefully (HubSpot never, Salesforce the whole message for a day, blocking its queue).
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
 import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
-import { HubSpotApi, hubSpotDeliveries, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
+import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
 import { findMapping } from '../connectors/mapping/load.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
 import { dataCrmStore } from '../connectors/store.js';
+import { type DeliveryResult, takePrepared } from '../connectors/take.js';
 import type { OwnerLookup } from '../connectors/translate.js';
 import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
+import { clearCrmRejections, recordCrmRejections } from '../data/crm-rejections.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { ROUTE_TIMEOUT_MS, RouteTimeout, withTimeout } from './events.js';
 import { readRawBody } from './raw-body.js';
 
-type Status = 400 | 401 | 403 | 404 | 413 | 422 | 503;
+type Status = 400 | 401 | 403 | 404 | 413 | 503;
 
 /** How one endpoint answers: JSON for most CRMs, SOAP for Salesforce. */
 interface Answer {
@@ -29,15 +34,11 @@ interface Answer {
   fail(c: Context, status: Status, error: string, message: string): Response;
 }
 
-interface DeliveryResult {
-  event: string;
-  status: 'accepted' | 'duplicate' | 'older' | 'ignored';
-  type?: string;
-  detail?: string;
-}
-
 const json: Answer = {
-  ok: (c, results) => c.json({ status: 'accepted', results }, 200),
+  ok: (c, results) => {
+    const rejected = results.filter((r) => r.status === 'rejected').length;
+    return c.json(rejected ? { status: 'partly_rejected', rejected, results } : { status: 'accepted', results }, 200);
+  },
   fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : {}),
 };
 
@@ -105,39 +106,39 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   }
 
   async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
-    const prepared = await prepareDeliveries(mapping, store, deliveries, owners);
+    const prepared = await prepareDeliveries(mapping, store, deliveries, owners).catch((err: unknown) => {
+      if (err instanceof HubSpotUnavailable) return { ok: false as const, unavailable: err.message };
+      throw err;
+    });
     if (!prepared.ok) {
-      // HubSpot does not retry a 4xx and Salesforce gives up after a day: the server's log keeps
-      // what was refused beside the CRM's own delivery log.
-      const message = `nothing stored: ${describeProblems(prepared.problems)}`;
-      console.error(`salesflow: ${mapping.name} webhook refused (422): ${message}`);
-      return answer.fail(c, 422, 'unmappable', message);
+      console.error(`salesflow: ${mapping.name} webhook not taken (503): ${prepared.unavailable}`);
+      return answer.fail(c, 503, 'unavailable', `nothing stored: ${prepared.unavailable}; retry later`);
+    }
+    // Recorded before anything is routed: should routing fail (503, the CRM sends the request
+    // again), the rejections are already kept, and the retry records them no second time.
+    const rejectedAt = new Date(now()).toISOString();
+    const rejections = prepared.prepared.filter((p) => p.rejected).map(({ delivery, rejected }) => ({
+      source: mapping.name, vendorEventId: delivery.vendorEventId, entity: delivery.entity, recordId: delivery.recordId,
+      message: describeProblems(rejected!), raw: delivery.raw, rejectedAt,
+    }));
+    await recordCrmRejections(ctx.db, rejections);
+    for (const r of rejections) {
+      console.error(`salesflow: ${mapping.name} webhook: change ${r.vendorEventId} (${r.entity} ${r.recordId}) rejected and recorded (salesflow crm rejected): ${r.message}`);
     }
     await afterPrepare?.();
     const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
+    let taken: string[];
     try {
-      for (const { delivery, event, older, skipped: skippedWhy, amount } of prepared.prepared) {
-        if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
-          results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
-          continue;
-        }
-        if (skippedWhy) { results.push({ event: delivery.vendorEventId, status: 'ignored', detail: skippedWhy }); continue; }
-        if (!event) { results.push({ event: delivery.vendorEventId, status: 'ignored', detail: 'the mapping routes no event for this change' }); continue; }
-        // The stand-in is recorded before the deal is stored and cleared only after: a failure
-        // in between leaves a stand-in recorded too many (a later move to won is refused), never too few.
-        if (amount === 'zero') await store.noteAmount(mapping.name, delivery.recordId, 'zero');
-        const outcome = await routeInTime(route, event);
-        if (amount === 'given') await store.noteAmount(mapping.name, delivery.recordId, 'given');
-        const duplicate = (outcome as { duplicate?: boolean } | null)?.duplicate;
-        results.push({
-          event: event.id, type: event.type, status: duplicate ? 'duplicate' : 'accepted',
-          ...(amount === 'zero' && !duplicate ? { detail: 'no amount in the CRM: stored with amount 0 until it has one (deal.missing_amount)' } : {}),
-        });
-      }
+      const outcome = await takePrepared(mapping, store, prepared.prepared, (event) => routeInTime(route, event));
+      results.push(...outcome.results);
+      taken = outcome.taken;
     } catch (err) {
       if (!(err instanceof Unavailable)) throw err;
       return answer.fail(c, 503, 'unavailable', 'the events could not be routed right now; retry later');
     }
+    // A change rejected before and taken now (the mapping was fixed, the CRM sent it again) is no
+    // longer missing.
+    await clearCrmRejections(ctx.db, mapping.name, taken);
     return answer.ok(c, results);
   }
 
@@ -154,20 +155,8 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const mapping = findMapping(await mappings(), 'hubspot')!;
     const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
     const { deliveries, skipped } = hubSpotDeliveries(mapping, batch.events, api);
-    // An owner no rep carries yet is looked up by email through the API; the link is stored
-    // only once the whole batch translated.
-    const links: [string, string][] = [];
-    const owners: OwnerLookup = async (owner) => {
-      const known = await store.repIdForOwner(owner);
-      if (known !== null || !api) return known;
-      const email = await api.ownerEmail(owner);
-      const rep = email ? await store.repIdForOwner(email) : null;
-      if (rep) links.push([rep, owner]);
-      return rep;
-    };
-    return deliver(c, json, mapping, deliveries, skipped, owners, async () => {
-      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
-    });
+    const { owners, storeLinks } = hubSpotOwners(store, api);
+    return deliver(c, json, mapping, deliveries, skipped, owners, storeLinks);
   });
 
   app.post('/webhooks/salesforce', async (c) => {

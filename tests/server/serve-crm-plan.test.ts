@@ -145,7 +145,7 @@ forEachDialect('serve routes CRM webhooks by the applied plan\'s mappings', (tar
       const res = await fetch(`${url}/webhooks/generic/acme`, {
         method: 'POST', headers: { 'content-type': 'application/json', 'X-Acme-Signature': signature }, body,
       });
-      return { status: res.status, body: (await res.json()) as { results?: { type?: string; status: string }[]; message?: string } };
+      return { status: res.status, body: (await res.json()) as { results?: { type?: string; status: string; detail?: string }[]; message?: string } };
     };
     // Deal ids per data source: both share one Temporal, where a run's id is its deal's.
     const d100 = `${target.dialect}-100`;
@@ -159,16 +159,18 @@ forEachDialect('serve routes CRM webhooks by the applied plan\'s mappings', (tar
     const run = await workflows.workflow.getHandle(`seq:thanks-after-win:deal:${d100}`).describe();
     expect(run.taskQueue).toBe(taskQueue);
 
-    // A stage the applied mapping does not know is refused, and nothing is stored.
+    // A stage the applied mapping does not know is rejected: nothing of it is stored, and it is
+    // recorded, so status shows it.
     const unknown = await post('e-2', deal(d101, 'countersigned'));
-    expect(unknown.status).toBe(422);
-    expect(unknown.body.message).toContain('unknown stage "countersigned": map it under deal.stages in rules/crm/acme.yaml');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.results).toEqual([{ event: 'acme:e-2', status: 'rejected', detail: expect.stringContaining('unknown stage "countersigned": map it under deal.stages in rules/crm/acme.yaml') }]);
 
     // The mapping changes in the checkout; the rules do not. Status shows it before it is applied.
     writeFileSync(join(checkout, 'rules/crm/acme.yaml'), acme('    signed: won\n    countersigned: won\n    talking: open'));
     const status = await cli(checkout, env, ['status']);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('  CRM mappings: acme');
+    expect(status.stdout).toMatch(/Rejected CRM changes: 1 since the applied plan was applied, 1 in all .*\n {2}\S+ {2}acme change e-2 \(deal \S+-101\): \S+: unknown stage "countersigned"/);
     expect(status.stdout).toMatch(/Working copy \(rules\/\): plan [0-9a-f]{12}, differs from the applied plan:\n {2}~ CRM mapping "acme" {2}\(changed: applied [0-9a-f]{12}, working copy [0-9a-f]{12}\)\n {2}1 rule\(s\) unchanged\./);
     const json = JSON.parse((await cli(checkout, env, ['status', '--format', 'json'])).stdout) as {
       workingCopy: { sameAsApplied: boolean; difference: { changed: unknown[] }; crmDifference: { changed: { name: string }[] } };

@@ -1,13 +1,14 @@
 // POST /webhooks/hubspot over real HTTP, with a stand-in HubSpot CRM API: HubSpot's published v1
 // signature example, a v3 signature computed here, the 5-minute window on an injected clock,
 // batches, repeats, out-of-order changes (an older one inside a batch too, on SQLite and
-// PostgreSQL), property changes completed from salesflow's data or the API, and rejections that
-// store nothing.
+// PostgreSQL), property changes completed from salesflow's data or the API, requests refused as a
+// whole (storing nothing), and changes rejected alone while the rest of their batch is taken.
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadMappings } from '../../src/connectors/mapping/load.js';
 import { getRepCrmId, setRepCrmId } from '../../src/data/crm.js';
+import { listCrmRejections } from '../../src/data/crm-rejections.js';
 import { getDeal, upsertDeal } from '../../src/data/deals.js';
 import { countEvents, getEvent } from '../../src/data/events.js';
 import { getLead } from '../../src/data/leads.js';
@@ -145,24 +146,43 @@ describe('POST /webhooks/hubspot', () => {
     expect(await countEvents(h.db)).toBe(before);
   });
 
-  it('refuses an unmapped stage with 422, naming it and the file, and stores nothing', async () => {
+  it('rejects an unmapped stage alone, naming it and the file, and takes the other change of the batch (HubSpot never retries a 4xx)', async () => {
     await storeDeal('9004');
     const before = await countEvents(h.db);
     const body = JSON.stringify([change(401, 9004, 'amount', '100'), change(402, 9004, 'dealstage', '55555555')]);
     const res = await post(body, signV3(body, NOW));
-    expect(res.status).toBe(422);
-    const { message } = (await res.json()) as { message: string };
-    expect(message).toContain('event 402: dealstage: unknown stage "55555555": map it under deal.stages in rules/crm/hubspot.yaml');
-    expect(await countEvents(h.db)).toBe(before);
-    expect((await getDeal(h.db, '9004'))?.amount).toBe('24000.00');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'partly_rejected', rejected: 1, results: [
+      { event: 'hubspot:401', status: 'accepted' },
+      { event: 'hubspot:402', status: 'rejected', detail: expect.stringContaining('dealstage: unknown stage "55555555": map it under deal.stages in rules/crm/hubspot.yaml') },
+    ] });
+    expect(await countEvents(h.db)).toBe(before + 1);
+    expect(await getDeal(h.db, '9004')).toMatchObject({ amount: '100', stage: 'open' });
   });
 
-  it('refuses a deal the API does not know with 422 and the API\'s own message', async () => {
+  it('rejects a deal the API does not know with the API\'s own message; an API that cannot answer now (for the deal or its owner) is a 503 (HubSpot retries), nothing rejected', async () => {
     const body = JSON.stringify([change(501, 404404, 'dealstage', 'closedwon')]);
     const res = await post(body, signV3(body, NOW));
-    expect(res.status).toBe(422);
-    expect(((await res.json()) as { message: string }).message).toContain('HubSpot API /crm/v3/objects/deals/404404 answered 404: Object not found');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ rejected: 1, results: [{ event: 'hubspot:501', status: 'rejected', detail: expect.stringContaining('HubSpot API /crm/v3/objects/deals/404404 answered 404: Object not found') }] });
     expect(await getDeal(h.db, '404404')).toBeNull();
+
+    api.failNext = 503;
+    const later = JSON.stringify([change(502, 9202, 'dealstage', 'closedwon')]);
+    const outage = await post(later, signV3(later, NOW));
+    expect(outage.status).toBe(503);
+    expect(((await outage.json()) as { message: string }).message).toContain('HubSpot API /crm/v3/objects/deals/9202 answered 503');
+    expect((await listCrmRejections(h.db)).map((r) => r.vendorEventId)).not.toContain('502');
+
+    // The owner of a held deal looked up while the owners API fails: not "no rep", a 503.
+    await storeDeal('9203');
+    api.failNext = 502;
+    const owner = JSON.stringify([change(503, 9203, 'hubspot_owner_id', '577')]);
+    const ownerOutage = await post(owner, signV3(owner, NOW));
+    expect(ownerOutage.status).toBe(503);
+    expect(api.requests.map((r) => r.split('?')[0])).toContain('GET /crm/v3/owners/577');
+    expect((await listCrmRejections(h.db)).map((r) => r.vendorEventId)).not.toContain('503');
+    expect((await getDeal(h.db, '9203'))?.rep).toBe('r-ada');
   });
 
   describe('rejections: 4xx, nothing stored', () => {

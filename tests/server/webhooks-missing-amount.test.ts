@@ -1,7 +1,8 @@
 // CRM webhooks about deals without an amount, over real HTTP (HubSpot with a stand-in CRM API,
 // Salesforce outbound messages, Zoho): a HubSpot deal.creation without one (the normal case) is
-// taken and stored at 0, said in the answer; a move to won without an amount is refused with 422
-// naming deal.missing_amount and stores nothing, also when the deal is held with a stand-in 0; the
+// taken and stored at 0, said in the answer; a move to won without an amount is rejected (recorded,
+// answered as rejected, naming deal.missing_amount) and stores nothing of the deal, also when the
+// deal is held with a stand-in 0; the
 // amount entered afterwards brings the won stage with it; a mapping that skips such deals has the
 // delivery acknowledged as ignored.
 import { createHmac } from 'node:crypto';
@@ -13,6 +14,7 @@ import { importCrmCsv } from '../../src/connectors/csv-import.js';
 import { findMapping, loadMappings } from '../../src/connectors/mapping/load.js';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal } from '../../src/data/deals.js';
+import { listCrmRejections } from '../../src/data/crm-rejections.js';
 import { countEvents, getEvent } from '../../src/data/events.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { type HubSpotStandIn, startHubSpotStandIn } from '../connectors/support/hubspot-standin.js';
@@ -80,11 +82,10 @@ describe('HubSpot deals without an amount', () => {
     api.objects.set('deals/8001', { ...api.objects.get('deals/8001')!, dealstage: 'closedwon' });
     const before = await countEvents(h.db);
     const won = await hubspot([hubspotEvent(8102, 8001, 'deal.propertyChange', NOW - 50_000, ['dealstage', 'closedwon'])]);
-    expect(won.status).toBe(422);
-    const refusal = (await won.json()) as { error: string; message: string };
-    expect(refusal.error).toBe('unmappable');
-    expect(refusal.message).toBe('nothing stored: event 8102: amount: no amount: a won deal without an amount would pay no commission and count no revenue. ' +
-      'Enter the amount in the CRM, or set deal.missing_amount: { won: zero } (store it with amount 0) or { won: skip } (leave it out) in rules/crm/hubspot.yaml');
+    expect(won.status).toBe(200);
+    const refusal = (await won.json()) as { results: { status: string; detail: string }[] };
+    expect(refusal.results).toEqual([{ event: 'hubspot:8102', status: 'rejected', detail: 'amount: no amount: a won deal without an amount would pay no commission and count no revenue. ' +
+      'Enter the amount in the CRM, or set deal.missing_amount: { won: zero } (store it with amount 0) or { won: skip } (leave it out) in rules/crm/hubspot.yaml' }]);
     expect(await countEvents(h.db)).toBe(before);
     expect(await getDeal(h.db, '8001')).toMatchObject({ amount: '0', stage: 'open' });
 
@@ -103,8 +104,8 @@ describe('HubSpot deals without an amount', () => {
     expect(imported).toMatchObject({ ok: true, inserted: 2, warnings: [expect.stringMatching(/^2 deals have no Amount: stored with amount 0/)] });
     api.requests.length = 0;
     const won = await hubspot([hubspotEvent(8311, 8301, 'deal.propertyChange', NOW - 20_000, ['dealstage', 'closedwon'])]);
-    expect(won.status).toBe(422);
-    expect(((await won.json()) as { message: string }).message).toContain('event 8311: amount: no amount: a won deal');
+    expect(won.status).toBe(200);
+    expect(await won.json()).toMatchObject({ results: [{ event: 'hubspot:8311', status: 'rejected', detail: expect.stringContaining('amount: no amount: a won deal') }] });
     expect(await getDeal(h.db, '8301')).toMatchObject({ amount: '0', stage: 'open' });
 
     // A free pilot: HubSpot says 0 itself, and then 0 is the amount.
@@ -138,17 +139,19 @@ describe('Salesforce and Zoho deals without an amount', () => {
   }
   const salesforce = (body: string) => fetch(`${h.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body });
 
-  it('Salesforce: an open opportunity without an amount is acknowledged and stored at 0; a won one is a SOAP fault naming the setting', async () => {
+  it('Salesforce: an open opportunity without an amount is acknowledged and stored at 0; a won one is acknowledged (it would block the queue) and recorded as rejected, naming the setting', async () => {
     const open = await salesforce(opportunity('04l5g00000Amt01AAV', '0065g00000Amt01AAA', 'Prospecting', null, '2026-03-01T10:00:00.000Z'));
     expect(open.status).toBe(200);
     expect(await open.text()).toContain('<Ack>true</Ack>');
     expect(await getDeal(h.db, '0065g00000Amt01AAA')).toMatchObject({ amount: '0', stage: 'open', rep: 'r-sf' });
 
     const won = await salesforce(opportunity('04l5g00000Amt02AAV', '0065g00000Amt02AAA', 'Closed Won', null, '2026-03-01T10:00:00.000Z'));
-    expect(won.status).toBe(422);
-    const fault = await won.text();
-    expect(fault).toContain('<faultstring>nothing stored: event 04l5g00000Amt02AAV: Amount: no amount: a won deal without an amount would pay no commission');
-    expect(fault).toContain('set deal.missing_amount: { won: zero } (store it with amount 0) or { won: skip } (leave it out) in rules/crm/salesforce.yaml, with preset: salesforce');
+    expect(won.status).toBe(200);
+    expect(await won.text()).toContain('<Ack>true</Ack>');
+    const [recorded] = await listCrmRejections(h.db, { source: 'salesforce' });
+    expect(recorded).toMatchObject({ vendorEventId: '04l5g00000Amt02AAV', entity: 'deal', recordId: '0065g00000Amt02AAA' });
+    expect(recorded.message).toContain('Amount: no amount: a won deal without an amount would pay no commission');
+    expect(recorded.message).toContain('set deal.missing_amount: { won: zero } (store it with amount 0) or { won: skip } (leave it out) in rules/crm/salesforce.yaml, with preset: salesforce');
     expect(await getDeal(h.db, '0065g00000Amt02AAA')).toBeNull();
   });
 

@@ -1,11 +1,13 @@
 // POST /webhooks/salesforce over real HTTP: a documented outbound-message envelope is taken and
 // answered with the SOAP Ack; the org is checked; repeats and out-of-order deliveries never
-// overwrite newer data; malformed messages are SOAP faults with 4xx and store nothing.
+// overwrite newer data; malformed messages are SOAP faults with 4xx and store nothing; a record that
+// cannot be mapped is recorded as rejected and the message acknowledged.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal } from '../../src/data/deals.js';
+import { listCrmRejections } from '../../src/data/crm-rejections.js';
 import { countEvents, getEvent } from '../../src/data/events.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { type Harness, startHarness } from './harness.js';
@@ -102,11 +104,25 @@ describe('POST /webhooks/salesforce', () => {
       await rejected(envelope.replace(/<Notification>[\s\S]*<\/Notification>/, one.repeat(101)), 400, '101 notifications in one message; Salesforce sends at most 100');
     });
 
-    it('422 naming the field when a record cannot be mapped, even if the others could', async () => {
-      const bad = envelope.replace('<sf:Amount>12500.5</sf:Amount>', '<sf:Amount>lots</sf:Amount>');
-      const fresh = bad.replace(/AbCd([EF])AAV/g, 'Bad$1AAV');
-      await rejected(fresh, 422, 'event 04l5g00000BadFAAV: Amount: expected an amount like 1500.50, got "lots"');
-    });
+  });
+
+  it('a notification that cannot be mapped is recorded as rejected and the message acknowledged (a fault would block the queue for a day); the others are taken', async () => {
+    const bad = envelope.replace('<sf:Amount>12500.5</sf:Amount>', '<sf:Amount>lots</sf:Amount>')
+      .replace(/AbCd([EF])AAV/g, 'Bad$1AAV').replace(/0065g00000Opp0([12])AAA/g, '0065g00000Bad0$1AAA');
+    const before = await countEvents(h.db);
+    const res = await post(bad);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    expect(await countEvents(h.db)).toBe(before + 1);
+    expect(await getDeal(h.db, '0065g00000Bad01AAA')).toMatchObject({ stage: 'won', amount: '48000.0' });
+    expect(await getDeal(h.db, '0065g00000Bad02AAA')).toBeNull();
+    expect(await listCrmRejections(h.db, { source: 'salesforce' })).toEqual([expect.objectContaining({
+      vendorEventId: '04l5g00000BadFAAV', entity: 'deal', recordId: '0065g00000Bad02AAA', message: 'Amount: expected an amount like 1500.50, got "lots"',
+      raw: expect.objectContaining({ notification: '04l5g00000BadFAAV', object: 'Opportunity', fields: expect.objectContaining({ Amount: 'lots' }) }),
+    })]);
+    // Salesforce sends the message again (it did not see the Ack): nothing is recorded twice.
+    expect((await post(bad)).status).toBe(200);
+    expect(await listCrmRejections(h.db, { source: 'salesforce' })).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappings } from '../../src/connectors/mapping/load.js';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal } from '../../src/data/deals.js';
+import { listCrmRejections } from '../../src/data/crm-rejections.js';
 import { countEvents, getEvent } from '../../src/data/events.js';
 import { getLead } from '../../src/data/leads.js';
 import { upsertRep } from '../../src/data/reps.js';
@@ -155,7 +156,7 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     }
   });
 
-  it('401 for a bad or missing HMAC, 422 for an unmapped stage (unknown_stage: error), nothing stored', async () => {
+  it('401 for a bad or missing HMAC, nothing stored; an unmapped stage (unknown_stage: error) rejects that record alone', async () => {
     const before = await countEvents(h.db);
     const body = fxBatch('evt-fx-2', 'lose');
     const bad = await fxiaoke(body, `sha256=${'0'.repeat(64)}`);
@@ -163,11 +164,15 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     expect(((await bad.json()) as { message: string }).message).toBe('X-Fs-Signature does not match the body (HMAC-SHA256, hex)');
     const unprefixed = await fxiaoke(body, createHmac('sha256', FXIAOKE_SECRET).update(body).digest('hex'));
     expect(unprefixed.status).toBe(401);
-    const unknown = await fxiaoke(fxBatch('evt-fx-3', 'stage-7'));
-    expect(unknown.status).toBe(422);
-    expect(((await unknown.json()) as { message: string }).message).toContain('sales_stage: unknown stage "stage-7": map it under deal.stages in rules/crm/fxiaoke.yaml');
     expect(await countEvents(h.db)).toBe(before);
+    const unknown = await fxiaoke(fxBatch('evt-fx-3', 'stage-7'));
+    expect(unknown.status).toBe(200);
+    expect(await unknown.json()).toMatchObject({ status: 'partly_rejected', rejected: 1, results: [
+      { event: 'fxiaoke:evt-fx-3:fx-opp-1', status: 'rejected', detail: expect.stringContaining('sales_stage: unknown stage "stage-7": map it under deal.stages in rules/crm/fxiaoke.yaml') },
+      { event: 'evt-fx-3:fx-lead-1' },
+    ] });
     expect((await getDeal(h.db, 'fx-opp-1'))?.stage).toBe('won');
+    expect(await listCrmRejections(h.db, { source: 'fxiaoke' })).toEqual([expect.objectContaining({ vendorEventId: 'evt-fx-3:fx-opp-1', recordId: 'fx-opp-1' })]);
   });
 
   it('404 for a source without a mapping file', async () => {

@@ -1,9 +1,11 @@
 // `salesflow status [--format json] [rule paths]`: which plan is applied (hash, git commit, when,
 // which CRM mappings), and what the rules in the working copy (default rules/) would change: rules
-// and CRM mappings added, changed or removed, compared by content hash. Informational: exit 0
-// whatever it finds.
+// and CRM mappings added, changed or removed, compared by content hash; and the CRM changes webhooks
+// rejected (since the last apply and ever), which would otherwise go unnoticed: their requests were
+// answered with success. Informational: exit 0 whatever it finds.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type CrmRejection, crmRejectionSummary } from '../../data/crm-rejections.js';
 import { latestAppliedPlan } from '../../data/plans.js';
 import type { CrmMapping } from '../../plan/crm.js';
 import {
@@ -25,6 +27,9 @@ interface WorkingCopy {
   /** The CRM mappings (rules/crm/*.yaml) against the applied plan's, by name. */
   crmDifference: MappingDifference | null;
 }
+
+/** CRM changes webhooks rejected: how many ever, since the applied plan was applied, and the newest. */
+interface RejectedStatus { total: number; sinceApply: number; newest: CrmRejection[] }
 
 /** The applied version as status shows it: with the names of the CRM mappings it carries. */
 type AppliedStatus = AppliedPlanInfo & { crmMappings: string[] };
@@ -49,6 +54,7 @@ export async function run(args: string[]): Promise<number> {
   if (!db.ok) return fail(db.message);
   let applied: AppliedStatus | null = null;
   let appliedCrm: CrmMapping[] = [];
+  let rejected: RejectedStatus;
   try {
     const row = await latestAppliedPlan(db.value);
     if (row) {
@@ -56,6 +62,8 @@ export async function run(args: string[]): Promise<number> {
       appliedCrm = recordedCrmMappings(planJson);
       applied = { ...info, crmMappings: appliedCrm.map((m) => m.name) };
     }
+    const summary = await crmRejectionSummary(db.value, applied?.appliedAt ?? null);
+    rejected = { total: summary.total, sinceApply: summary.since, newest: summary.newest };
   } finally {
     await db.value.close();
   }
@@ -63,7 +71,7 @@ export async function run(args: string[]): Promise<number> {
   const working = await workingCopy(paths, applied, appliedCrm);
 
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, workingCopy: working }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, workingCopy: working, crmRejected: rejected }, null, 2)}\n`);
     return 0;
   }
   const lines: string[] = [];
@@ -77,6 +85,7 @@ export async function run(args: string[]): Promise<number> {
     lines.push(`No applied plan: ${noAppliedPlanMessage(config.value)}`);
   }
   lines.push('', ...describeWorkingCopy(working, applied));
+  if (rejected.total > 0) lines.push('', ...describeRejected(rejected, applied !== null));
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
@@ -120,4 +129,13 @@ function describeWorkingCopy(working: WorkingCopy, applied: AppliedPlanInfo | nu
   const unchangedCrm = crm.unchanged ? `, ${crm.unchanged} CRM mapping(s)` : '';
   lines.push(`  ${d.unchanged} rule(s)${unchangedCrm} unchanged. "salesflow apply ${working.paths.join(' ')}" makes this the applied plan.`);
   return lines;
+}
+
+function describeRejected(rejected: RejectedStatus, applied: boolean): string[] {
+  const since = applied ? `${rejected.sinceApply} since the applied plan was applied, ` : '';
+  return [
+    `Rejected CRM changes: ${since}${rejected.total} in all (left out of their webhook requests, whose other changes were taken). Newest:`,
+    ...rejected.newest.map((r) => `  ${r.rejectedAt}  ${r.source} change ${r.vendorEventId} (${r.entity} ${r.recordId}): ${r.message}`),
+    '  "salesflow crm rejected" lists them all (--source NAME for one CRM); once the cause is fixed, "salesflow crm retry" takes them.',
+  ];
 }

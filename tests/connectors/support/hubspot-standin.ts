@@ -12,6 +12,8 @@ export interface HubSpotStandIn {
   objects: Map<string, Record<string, string | null>>;
   owners: Map<string, { email: string; firstName: string; lastName: string }>;
   requests: string[];
+  /** Answer the next request with this status (HubSpot's error body), as an outage would; then as usual. */
+  failNext: number | null;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,11 @@ export async function startHubSpotStandIn(token = 'pat-na1-test-token'): Promise
       res.writeHead(status, { 'Content-Type': 'application/json;charset=utf-8' });
       res.end(JSON.stringify(body));
     };
+    if (standIn.failNext !== null) {
+      const status = standIn.failNext;
+      standIn.failNext = null;
+      return send(status, { status: 'error', message: 'internal error', correlationId: 'c-0', category: 'INTERNAL_ERROR' });
+    }
     if (req.headers.authorization !== `Bearer ${token}`) {
       return send(401, { status: 'error', message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication.', correlationId: 'c-1', category: 'INVALID_AUTHENTICATION' });
     }
@@ -47,12 +54,14 @@ export async function startHubSpotStandIn(token = 'pat-na1-test-token'): Promise
     send(404, { status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  const standIn: HubSpotStandIn = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     token,
     objects,
     owners,
     requests,
+    failNext: null,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+  return standIn;
 }

@@ -1,0 +1,54 @@
+// Taking prepared CRM deliveries (src/connectors/deliveries.ts), in order, under the source's CRM
+// lock: claim each change's version, route its event, and say per change what became of it. One
+// implementation for the webhooks (src/server/webhooks.ts) and `salesflow crm retry`, so a change
+// retried from the rejected list is taken exactly as it would have been when the CRM sent it.
+import type { CrmEvent } from '../events/schema.js';
+import { describeProblems, type PreparedDelivery } from './deliveries.js';
+import type { CrmMapping } from './mapping/types.js';
+import type { CrmStore } from './store.js';
+
+export interface DeliveryResult {
+  event: string;
+  status: 'accepted' | 'duplicate' | 'older' | 'ignored' | 'rejected';
+  type?: string;
+  detail?: string;
+}
+
+/**
+ * Each prepared delivery's result, in order, and the CRM delivery ids that were taken (routed, or
+ * acknowledged as ignored: nothing about them is missing any more). `route` may throw to stop:
+ * what was taken before stays taken, and the caller answers so the rest is sent again.
+ */
+export async function takePrepared(
+  mapping: CrmMapping, store: CrmStore, prepared: readonly PreparedDelivery[], route: (event: CrmEvent) => Promise<unknown>,
+): Promise<{ results: DeliveryResult[]; taken: string[] }> {
+  const results: DeliveryResult[] = [];
+  const taken: string[] = [];
+  for (const { delivery, event, older, skipped, amount, rejected } of prepared) {
+    if (rejected) {
+      results.push({ event: `${mapping.name}:${delivery.vendorEventId}`, status: 'rejected', detail: describeProblems(rejected) });
+      continue;
+    }
+    if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
+      results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
+      continue;
+    }
+    if (skipped || !event) {
+      taken.push(delivery.vendorEventId);
+      results.push({ event: delivery.vendorEventId, status: 'ignored', detail: skipped ?? 'the mapping routes no event for this change' });
+      continue;
+    }
+    // The stand-in is recorded before the deal is stored and cleared only after: a failure
+    // in between leaves a stand-in recorded too many (a later move to won is refused), never too few.
+    if (amount === 'zero') await store.noteAmount(mapping.name, delivery.recordId, 'zero');
+    const outcome = await route(event);
+    if (amount === 'given') await store.noteAmount(mapping.name, delivery.recordId, 'given');
+    const duplicate = (outcome as { duplicate?: boolean } | null)?.duplicate;
+    taken.push(delivery.vendorEventId);
+    results.push({
+      event: event.id, type: event.type, status: duplicate ? 'duplicate' : 'accepted',
+      ...(amount === 'zero' && !duplicate ? { detail: 'no amount in the CRM: stored with amount 0 until it has one (deal.missing_amount)' } : {}),
+    });
+  }
+  return { results, taken };
+}

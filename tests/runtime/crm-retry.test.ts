@@ -1,0 +1,179 @@
+// `salesflow crm retry` on SQLite and PostgreSQL with a real Temporal dev server: HubSpot changes
+// rejected by a real webhook request (a stage the mapping did not know, an owner no rep carries,
+// one superseded since by a newer change of its deal) are run again after the stage is added to
+// the mapping and applied: the stage change is taken and routed (its sequence starts), the
+// superseded one leaves the list without overwriting the newer stage, the owner change stays
+// rejected with its problem; a second retry takes nothing twice. Salesforce and a generic JSON source
+// (its event id in the envelope, not the record) are rebuilt from what was recorded and taken too.
+import { createHmac } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadMappings } from '../../src/connectors/mapping/load.js';
+import { setRepCrmId } from '../../src/data/crm.js';
+import { getDeal, upsertDeal } from '../../src/data/deals.js';
+import { countEvents, getEvent } from '../../src/data/events.js';
+import { upsertRep } from '../../src/data/reps.js';
+import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
+import { salesflow } from '../data/cli.js';
+import { tempDir } from '../data/tmp.js';
+import { type Harness, startHarness } from '../server/harness.js';
+import { forEachDialect } from '../support/dialects.js';
+
+const APP_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
+const NOW = Date.parse('2026-03-02T12:00:00Z');
+const fixtures = join(import.meta.dirname, '..', 'fixtures', 'crm-connectors');
+const rules = 'sequence "Thanks after win" {\n  on deal.won\n  send "thanks" to deal.contact\n}\n';
+const thanks = '---\nsubject: Thank you\n---\nThanks, {{deal.name}}.\n';
+const FXIAOKE_SECRET = 'fxiaoke-secret-abcdefghijklmnop';
+const fxiaokeMapping = readFileSync(join(fixtures, 'rules', 'crm', 'fxiaoke.yaml'), 'utf8');
+const envelope = readFileSync(join(fixtures, 'payloads', 'salesforce-outbound.xml'), 'utf8');
+
+/** A checkout whose rules/ `salesflow apply` records: the won sequence and the given CRM mappings. */
+function checkout(crm: Record<string, string>): string {
+  const dir = tempDir();
+  const files = { 'rules/won.rules': rules, 'rules/templates/thanks.md': thanks, ...Object.fromEntries(Object.entries(crm).map(([name, text]) => [`rules/crm/${name}.yaml`, text])) };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+let temporal: DevServerProcess;
+let connection: Connection;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  temporal = await spawnDevServer({ dbFile: null });
+  connection = await Connection.connect({ address: temporal.address });
+  for (const [name, value] of Object.entries({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'crm-retry' })) {
+    saved[name] = process.env[name];
+    process.env[name] = value;
+  }
+});
+afterAll(async () => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await connection?.close();
+  await temporal?.stop();
+});
+
+const change = (eventId: number, objectId: number, propertyName: string, propertyValue: string, occurredAt: number) => ({
+  eventId, subscriptionId: 12345, portalId: 62515, appId: 54321, occurredAt, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId, propertyName, propertyValue, changeSource: 'CRM',
+});
+
+forEachDialect('salesflow crm retry', (target) => {
+  let h: Harness;
+  let databaseUrl: string;
+  // Deal ids per data source: both share one Temporal, where a run's id is its deal's.
+  const base = target.dialect === 'sqlite' ? 7100 : 7200;
+  beforeAll(async () => {
+    databaseUrl = await target.fresh();
+    h = await startHarness({
+      env: { HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: databaseUrl, SALESFORCE_ORG_ID: '00D5g000004ABCD', SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET },
+      mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
+      clock: () => NOW,
+    });
+    await upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-ada', '501');
+    for (const id of [base + 1, base + 2, base + 3]) {
+      await upsertDeal(h.db, { id: String(id), rep: 'r-ada', name: `Deal ${id}`, amount: '24000.00', currency: 'USD', stage: 'open', product: null, type: 'new', source: null, closed_at: null, contact: `cio-${id}@globex.example` });
+    }
+  });
+  afterAll(async () => { await h?.close(); });
+
+  const send = async (batch: object[]) => {
+    const body = JSON.stringify(batch);
+    const signature = createHmac('sha256', APP_SECRET).update(`POST${h.config.publicUrl}/webhooks/hubspot${body}${NOW}`).digest('base64');
+    const res = await fetch(`${h.url}/webhooks/hubspot`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'X-HubSpot-Signature-v3': signature, 'X-HubSpot-Request-Timestamp': String(NOW) }, body,
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { results: { status: string }[] };
+  };
+
+  it('takes the rejected changes the applied mapping now translates, leaves the superseded ones, keeps the rest', async () => {
+    const rejected = await send([
+      change(base * 10 + 1, base + 1, 'dealstage', '55555555', NOW - 50_000),
+      change(base * 10 + 2, base + 2, 'hubspot_owner_id', '999', NOW - 50_000),
+      change(base * 10 + 3, base + 3, 'dealstage', '55555555', NOW - 50_000),
+    ]);
+    expect(rejected.results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // Deal 3 is lost in HubSpot since: the rejected stage change is superseded.
+    expect((await send([change(base * 10 + 4, base + 3, 'dealstage', 'closedlost', NOW - 10_000)])).results.map((r) => r.status)).toEqual(['accepted']);
+
+    // The stage is added to the mapping and applied.
+    const applied = await salesflow(['apply', 'rules'], databaseUrl, checkout({ hubspot: 'preset: hubspot\ndeal:\n  stages:\n    "55555555": won\n' }));
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const retried = await salesflow(['crm', 'retry'], databaseUrl, tempDir());
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout.split('\n')).toEqual([
+      'hubspot: 3 rejected change(s) tried: 2 taken or no longer needed, 1 still rejected',
+      expect.stringMatching(new RegExp(`^ {2}hubspot:${base * 10 + 1} {2}accepted deal\\.won$`)),
+      expect.stringMatching(new RegExp(`^ {2}hubspot:${base * 10 + 2} {2}rejected: hubspot_owner_id: owner "999" is no rep's crm_id, email or name`)),
+      `  ${base * 10 + 3}  older: a newer change of this record was already taken; nothing changed`,
+      '',
+    ]);
+    expect(await getDeal(h.db, String(base + 1))).toMatchObject({ stage: 'won' });
+    expect((await getEvent(h.db, `hubspot:${base * 10 + 1}`))?.type).toBe('deal.won');
+    expect(await getDeal(h.db, String(base + 3))).toMatchObject({ stage: 'lost' });
+    // Routed as the webhook routes: the applied plan's sequence started for the won deal.
+    const run = await new Client({ connection }).workflow.getHandle(`seq:thanks-after-win:deal:${base + 1}`).describe();
+    expect(run.status.name).toBe('RUNNING');
+
+    const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json'], databaseUrl)).stdout) as { vendorEventId: string; message: string }[];
+    expect(left).toEqual([expect.objectContaining({ vendorEventId: String(base * 10 + 2), message: expect.stringContaining('owner "999"') })]);
+
+    // Again: the one still rejected is tried again; nothing is taken twice.
+    const events = await countEvents(h.db);
+    const again = await salesflow(['crm', 'retry', '--source', 'hubspot'], databaseUrl, tempDir());
+    expect(again.stdout).toContain('hubspot: 1 rejected change(s) tried: 0 taken or no longer needed, 1 still rejected');
+    expect(await countEvents(h.db)).toBe(events);
+  });
+
+  it('Salesforce (an owner imported since) and a JSON source (a stage added, its event id in the envelope) are taken from what was recorded', async () => {
+    const opportunity = `${target.dialect}-0065g00000Rtry1AAA`;
+    const notification = `04l5g00000Rtry1AAV${target.dialect}`;
+    const sf = envelope.replace(/<Notification>[\s\S]*<\/Notification>/, `<Notification><Id>${notification}</Id>
+      <sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+       <sf:Id>${opportunity}</sf:Id><sf:Amount>9000</sf:Amount><sf:Name>Wayne Enterprises</sf:Name>
+       <sf:LastModifiedDate>2026-03-01T10:00:00.000Z</sf:LastModifiedDate><sf:OwnerId>0055g00000Usr09AAA</sf:OwnerId>
+       <sf:StageName>Closed Won</sf:StageName><sf:CloseDate>2026-03-01</sf:CloseDate></sObject></Notification>`);
+    const acked = await fetch(`${h.url}/webhooks/salesforce`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body: sf });
+    expect(await acked.text()).toContain('<Ack>true</Ack>');
+
+    const fxDeal = `${target.dialect}-fx-opp-9`;
+    const body = JSON.stringify({ event_id: 'evt-retry', data: [
+      { object_api_name: 'NewOpportunityObj', _id: fxDeal, name: '华为云项目', amount: '880000.00', currency: 'CNY', sales_stage: 'stage-7', close_date: 1772380800000, owner: 'FSUID_1001', contact_email: 'zhang@customer.example', last_modified_time: 1772380800000 },
+    ] });
+    await upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-li', 'FSUID_1001');
+    const fx = await fetch(`${h.url}/webhooks/generic/fxiaoke`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'X-Fs-Signature': `sha256=${createHmac('sha256', FXIAOKE_SECRET).update(body).digest('hex')}` }, body,
+    });
+    expect(await fx.json()).toMatchObject({ results: [{ event: `fxiaoke:evt-retry:${fxDeal}`, status: 'rejected' }] });
+
+    // The Salesforce user is imported as a rep; the Fxiaoke stage is mapped and applied.
+    await upsertRep(h.db, { id: 'r-sam', name: 'Sam', email: 'sam@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-sam', '0055g00000Usr09AAA');
+    const applied = await salesflow(['apply', 'rules'], databaseUrl, checkout({
+      hubspot: 'preset: hubspot\ndeal:\n  stages:\n    "55555555": won\n',
+      fxiaoke: fxiaokeMapping.replace('    lose: lost\n', '    lose: lost\n    stage-7: won\n'),
+    }));
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const retried = await salesflow(['crm', 'retry'], databaseUrl, tempDir());
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toContain(`fxiaoke: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  fxiaoke:evt-retry:${fxDeal}  accepted deal.won`);
+    expect(retried.stdout).toContain(`salesforce: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  salesforce:${notification}  accepted deal.won`);
+    expect(await getDeal(h.db, opportunity)).toMatchObject({ stage: 'won', rep: 'r-sam', amount: '9000' });
+    expect(await getDeal(h.db, fxDeal)).toMatchObject({ stage: 'won', rep: 'r-li', amount: '880000.00' });
+    const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json'], databaseUrl)).stdout) as { source: string }[];
+    expect(left.map((r) => r.source)).toEqual(['hubspot']);
+  });
+});
