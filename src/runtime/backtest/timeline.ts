@@ -6,7 +6,7 @@ import { goalKeyDue } from '../../activities/goal.js';
 import { getDeal } from '../../data/deals.js';
 import type { Db } from '../../data/db.js';
 import { getLead, getLeadByEmail } from '../../data/leads.js';
-import { getRepByEmail } from '../../data/reps.js';
+import { getRep, getRepByEmail } from '../../data/reps.js';
 import type { Statement } from '../../payouts/statement.js';
 import type { Plan } from '../../plan/schema.js';
 import { isKnownTimeZone } from '../../workflows/calendar.js';
@@ -76,8 +76,14 @@ async function zoneOf(db: Db, email: string, fallback: string): Promise<string> 
   return zone && isKnownTimeZone(zone) ? zone : fallback;
 }
 
+/** A rep's zone, the rule's when they have none (or one the tz database does not know), as their goal runs use. */
+async function repZone(db: Db, repId: string, fallback: string): Promise<string> {
+  const zone = (await getRep(db, repId))?.timezone ?? null;
+  return zone && isKnownTimeZone(zone) ? zone : fallback;
+}
+
 /**
- * Every email sent in the replay whose local time lies in the window, from the outbox of the
+ * Every email sent in the replay whose local time lies in the window (a goal's, in its rep's zone), from the outbox of the
  * throwaway data source and the send times the catcher saw (Message-ID → Date header).
  */
 export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, sentAt: Map<string, number>): Promise<EmailEntry[]> {
@@ -99,10 +105,15 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
     const due = row.workflow_id.startsWith('goal:') ? goalKeyDue(row.key, row.workflow_id) : null;
     if (due !== null && due < window.startMs) continue;
     const zone = await zoneOf(db, row.to_addr, rule.timezone);
-    if (!inWindowFor(window, at, zone)) continue;
+    const rep = await repOfRun(db, row.workflow_id, rule.id);
+    // A goal's emails are on its rep's clock (the period, every checkpoint, the review): one send is
+    // in the window or not for all its recipients alike, so a manager's copy of the review that
+    // ends the window is listed beside the rep's, even when it is already the next morning for them.
+    const judgedIn = row.workflow_id.startsWith('goal:') ? await repZone(db, rep, rule.timezone) : zone;
+    if (!inWindowFor(window, at, judgedIn)) continue;
     entries.push({
       kind: 'email', at: new Date(at).toISOString(), local: localMinute(at, zone), zone, rule: rule.name,
-      rep: await repOfRun(db, row.workflow_id, rule.id), to: row.to_addr, template: row.template, subject: row.subject,
+      rep, to: row.to_addr, template: row.template, subject: row.subject,
     });
   }
   return entries;
