@@ -3,7 +3,7 @@
 // none, whatever the hour is for the manager. A window ending on a week's last day lists that
 // week's review to the manager too (already Monday noon in Berlin when it is Monday 00:00 in Pago
 // Pago), and a window opening on a Monday lists the 09:00 check-in copied to a manager for whom it is
-// still Sunday. Real Java time-skipping server, real SQLite file; the week is ISO 2027-W10.
+// still Sunday. A goal whose `for reps where` selects nobody is named in a note, not just silent. Real Java time-skipping server, real SQLite file; the week is ISO 2027-W10.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,15 @@ goal "Weekly bookings" {
   }
   at end of period {
     send "review" to rep, rep.manager, "vp-sales@acme.example"
+  }
+}
+
+goal "EMEA bookings" {
+  for reps where rep.team = "EMEA AE"
+  measure revenue
+  target 5_000 USD per week
+  at end of period {
+    send "review" to rep
   }
 }
 `;
@@ -97,4 +106,11 @@ test('every recipient of a goal send in the window is listed, each at their own 
   ]);
   const review = result.timeline.find((e): e is EmailEntry => e.kind === 'email' && e.to === 'mgr-berlin@acme.example' && e.template === 'review');
   expect(review?.subject).toBe('Review Pago 2027-W10 50%');
+});
+
+test('a goal whose `for reps where` selects nobody is named in a note, and only that one', () => {
+  expect(result.notes).toEqual([
+    'goal "EMEA bookings" ran for no rep in this window: no rep in the data source matches its `for reps where` (employed in its periods)',
+  ]);
+  expect(result.timeline.some((e) => e.rule === 'EMEA bookings')).toBe(false);
 });
