@@ -52,6 +52,13 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
     bag.report('measureType', target.value.span, [measure.metric, expected === 'money' ? 'money' : `a ${expected}`, wanted], fix);
     return null;
   }
+  // A zero target leaves attainment undefined: every email would read "unknown" and no
+  // `when attainment < N%` alert could ever fire.
+  const amount = value.type === 'money' ? value.value.amount : value.value;
+  if (/^0+(\.0+)?$/.test(String(amount))) {
+    bag.report('zeroTarget', target.value.span);
+    return null;
+  }
   return value;
 }
 
