@@ -7,7 +7,7 @@ import { computeMetrics } from '../data/metrics.js';
 import { getRep, getRepByEmail } from '../data/reps.js';
 import { Decimal, dec, displayMoney, ZERO } from '../money/index.js';
 import { metricValue } from '../payouts/facts.js';
-import { parsePeriod } from '../payouts/period.js';
+import { parseDay, parsePeriod } from '../payouts/period.js';
 import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
@@ -160,6 +160,7 @@ export function goalActivities(deps: ActivityDeps) {
           target: show(progress.target),
           attainment: attainmentText === null ? 'unknown' : `${dec(attainmentText).toFixed()}%`,
           remaining: show(remaining),
+          days_left: String(daysLeft(parsed.period.end, localDate(input.at, zone))),
         },
       };
       const sentTo: string[] = [];
@@ -207,6 +208,14 @@ export function goalKeyDue(key: string, workflowId: string): number | null {
   if (!key.startsWith(`${workflowId}:`)) return null;
   const match = /^[^@]*@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z):/.exec(key.slice(workflowId.length + 1));
   return match ? Date.parse(match[1]) : null;
+}
+
+/**
+ * Days of the period still ahead on `today` (both YYYY-MM-DD, today in the rep's zone), today
+ * included: 7 on a week's Monday, 1 on its Sunday, 0 in the review (sent as the next period begins).
+ */
+export function daysLeft(periodEnd: string, today: string): number {
+  return Math.max(0, parseDay(periodEnd)! - parseDay(today)! + 1);
 }
 
 /**
