@@ -169,10 +169,15 @@ export function goalActivities(deps: ActivityDeps) {
         if (!template) throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${send.template}"`, 'PlanError');
         const rendered = renderTemplate(template, scope);
         const { recipients, problems } = await resolveRecipients(db, send.to, { rep });
-        for (const problem of problems) log.warn(`goal "${rule.name}", send "${send.template}": ${problem}`);
+        // Named by rep: "rep.manager is empty" in a worker's log is no help without saying whose.
+        const about = `goal "${rule.name}", rep ${rep.id}, send "${send.template}"`;
+        for (const problem of problems) {
+          log.warn(`${about} (${input.period}): ${problem}; not sent to it`);
+          deps.noteRecipientProblem?.(`${about}: ${problem}; not sent to it`);
+        }
         for (const r of recipients) {
           if (await notEmployedColleague(r.email, rep, Date.parse(input.occurrence), rule.timezone)) {
-            log.warn(`goal "${rule.name}", send "${send.template}": ${r.email} is a rep not employed on the send's date; not sent`);
+            log.warn(`${about} (${input.period}): ${r.email} is a rep not employed on the send's date; not sent`);
             continue;
           }
           await deliver(deps, {

@@ -3,7 +3,8 @@
 // none, whatever the hour is for the manager. A window ending on a week's last day lists that
 // week's review to the manager too (already Monday noon in Berlin when it is Monday 00:00 in Pago
 // Pago), and a window opening on a Monday lists the 09:00 check-in copied to a manager for whom it is
-// still Sunday. A goal whose `for reps where` selects nobody is named in a note, not just silent. Real Java time-skipping server, real SQLite file; the week is ISO 2027-W10.
+// still Sunday. A rep without a manager, and a goal whose `for reps where` selects nobody, are
+// named in notes rather than just missing from the timeline. Real Java time-skipping server, real SQLite file; the week is ISO 2027-W10.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +61,7 @@ beforeAll(async () => {
     'r-kiri,Kiri,kiri@acme.example,AEs,AE,APAC,mgr-pago@acme.example,Pacific/Kiritimati,2020-01-01',
     'r-mgr-berlin,Berta,mgr-berlin@acme.example,Managers,Manager,EMEA,,Europe/Berlin,2020-01-01',
     'r-mgr-pago,Mele,mgr-pago@acme.example,Managers,Manager,APAC,,Pacific/Pago_Pago,2020-01-01',
+    'r-solo,Solo,solo@acme.example,AEs,AE,EMEA,,,2020-01-01',
   ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
   expect(await importCsv(db, 'deals', [
     'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact',
@@ -103,13 +105,19 @@ test('every recipient of a goal send in the window is listed, each at their own 
     'r-pago review mgr-berlin@acme.example 2027-03-15T12:00 Europe/Berlin',
     'r-pago review pago@acme.example 2027-03-15T00:00 Pacific/Pago_Pago',
     'r-pago review vp-sales@acme.example 2027-03-15T11:00 UTC',
+    // No zone: the rule's (UTC). No manager: nothing for `rep.manager`, and a note (below).
+    'r-solo checkin solo@acme.example 2027-03-08T09:00 UTC',
+    'r-solo review solo@acme.example 2027-03-15T00:00 UTC',
+    'r-solo review vp-sales@acme.example 2027-03-15T00:00 UTC',
   ]);
   const review = result.timeline.find((e): e is EmailEntry => e.kind === 'email' && e.to === 'mgr-berlin@acme.example' && e.template === 'review');
   expect(review?.subject).toBe('Review Pago 2027-W10 50%');
 });
 
-test('a goal whose `for reps where` selects nobody is named in a note, and only that one', () => {
+test('notes name a rep whose manager a send cannot reach, once per send, and a goal whose `for reps where` selects nobody', () => {
   expect(result.notes).toEqual([
+    'goal "Weekly bookings", rep r-solo, send "checkin": rep.manager is empty; not sent to it',
+    'goal "Weekly bookings", rep r-solo, send "review": rep.manager is empty; not sent to it',
     'goal "EMEA bookings" ran for no rep in this window: no rep in the data source matches its `for reps where` (employed in its periods)',
   ]);
   expect(result.timeline.some((e) => e.rule === 'EMEA bookings')).toBe(false);

@@ -230,8 +230,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const offset = window.startMs - (await testEnv.currentTimeMs());
     const client = new Client({ connection: testEnv.connection, namespace, interceptors: { workflow: [clockInterceptor(offset)] } });
     const virtualNow = async () => (await testEnv.currentTimeMs()) + offset;
+    // Once each, in the order first met: a rep without a manager would otherwise fill the notes once per email.
+    const recipientProblems = new Set<string>();
     const activities = createActivities({
       db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
+      noteRecipientProblem: (message) => recipientProblems.add(message),
     });
     const worker = await BacktestWorker.create({
       connection: testEnv.nativeConnection,
@@ -304,6 +307,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       const wait = window.endMs + HOUR - (await virtualNow());
       if (wait > 0) await testEnv.sleep(wait);
     });
+    notes.push(...recipientProblems);
     for (const rule of plan.rules) {
       if (runsOf.get(rule.id) !== 0) continue;
       const what = rule.kind === 'goal' ? `goal "${rule.name}"` : `sequence "${rule.name}"`;
