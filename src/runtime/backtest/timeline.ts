@@ -95,6 +95,8 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
     .orderBy('id')
     .execute()) as SentRow[];
   const entries: EmailEntry[] = [];
+  // A quarter of a goal's emails is thousands of rows about a few hundred reps.
+  const repZones = new Map<string, Promise<string>>();
   for (const row of rows) {
     const rule = rules.get(row.rule_id);
     const at = sentAt.get(row.message_id);
@@ -109,7 +111,12 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
     // A goal's emails are on its rep's clock (the period, every checkpoint, the review): one send is
     // in the window or not for all its recipients alike, so a manager's copy of the review that
     // ends the window is listed beside the rep's, even when it is already the next morning for them.
-    const judgedIn = row.workflow_id.startsWith('goal:') ? await repZone(db, rep, rule.timezone) : zone;
+    let judgedIn = zone;
+    if (row.workflow_id.startsWith('goal:')) {
+      const cached = repZones.get(`${rule.id}\u0000${rep}`) ?? repZone(db, rep, rule.timezone);
+      repZones.set(`${rule.id}\u0000${rep}`, cached);
+      judgedIn = await cached;
+    }
     if (!inWindowFor(window, at, judgedIn)) continue;
     entries.push({
       kind: 'email', at: new Date(at).toISOString(), local: localMinute(at, zone), zone, rule: rule.name,
