@@ -52,8 +52,16 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
     bag.report('measureType', target.value.span, [measure.metric, expected === 'money' ? 'money' : `a ${expected}`, wanted], fix);
     return null;
   }
-  // A zero target leaves attainment undefined: every email would read "unknown" and no
-  // `when attainment < N%` alert could ever fire.
+  return value;
+}
+
+/**
+ * A goal's target must be more than zero: attainment (measure ÷ target) is undefined otherwise, so
+ * every email would read "unknown" and no `when attainment < N%` alert could ever fire. (An
+ * incentive's may be zero: its statement handles it, as for a rep prorated to no days.)
+ */
+function checkGoalTarget(target: Extract<Statement, { kind: 'target' }>, value: Value | null, bag: DiagnosticBag): Value | null {
+  if (!value) return null;
   const amount = value.type === 'money' ? value.value.amount : value.value;
   if (/^0+(\.0+)?$/.test(String(amount))) {
     bag.report('zeroTarget', target.value.span);
@@ -80,7 +88,7 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
   else if (!targetStatement.per) bag.report('missingStatement', targetStatement.span, ['goal', name, 'target ... per PERIOD']);
 
   const measure = measureStatement ? checkMeasure(measureStatement.metric, ctx) : null;
-  const target = targetStatement ? checkTarget(targetStatement, measure, bag, ctx.settings.currency) : null;
+  const target = targetStatement ? checkGoalTarget(targetStatement, checkTarget(targetStatement, measure, bag, ctx.settings.currency), bag) : null;
   const period = targetStatement?.per ? checkPeriod(targetStatement.per, bag) : null;
   const currency = target?.type === 'money' ? target.value.currency : ctx.settings.currency;
   const usedMetrics = new Set<string>();

@@ -71,7 +71,7 @@ export const messages = {
   mixedListTypes: m('SF3010', 'error', 'list items must all be {0}, but this is {1}'),
   orderingNotPossible: m('SF3011', 'error', 'cannot order {0} values with `{1}`'),
   numberExpected: m('SF3012', 'error', 'expected {0} here'),
-  zeroTarget: m('SF3013', 'error', 'a target must be more than zero: attainment is the measure ÷ the target'),
+  zeroTarget: m('SF3013', 'error', "a goal's target must be more than zero: attainment is the measure ÷ the target"),
 
   unknownTemplate: m('SF4001', 'error', 'unknown template "{0}" (no {1})'),
   templateNoSubject: m('SF4002', 'error', 'template "{0}" has no `subject:` line in its front matter'),
