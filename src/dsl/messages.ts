@@ -91,6 +91,7 @@ export const messages = {
   badDuration: m('SF5006', 'error', 'a duration must be more than zero'),
   repeatedDay: m('SF5007', 'warning', '{0} is listed twice'),
   effectiveOrder: m('SF5008', 'error', 'effective period ends ({1}) before it starts ({0})'),
+  repeatedCheckinSend: m('SF5009', 'warning', 'this sends "{0}" to {1} at the same time and on the same condition as the check-in on line {2}: they would get it twice'),
 
   bandOrder: m('SF6001', 'error', 'band bounds must rise: {0}% does not come after {1}%'),
   aboveNotLast: m('SF6002', 'error', '`above` must be the last band'),

@@ -132,6 +132,18 @@ describe('bad rule inputs', () => {
     expect(found!.file).toBe('test.rules');
   });
 
+  it('does not take check-ins on different conditions, templates or recipients for repeats', () => {
+    const source = goal([
+      '  every weekday at 09:00 when attainment < 50% { send "goal-checkin" to rep }',
+      '  every weekday at 09:00 when attainment >= 50% { send "goal-checkin" to rep }',
+      '  every monday at 09:00 { send "goal-at-risk" to rep }',
+      '  every monday at 09:30 { send "goal-checkin" to rep.manager }',
+      '  at 50% of period { send "goal-review" to rep }',
+      '  at end of period { send "goal-review" to rep }',
+    ].join('\n'));
+    expect(diagnose(source).filter((d) => d.code === 'SF5009')).toEqual([]);
+  });
+
   it('leaves an incentive\'s zero target alone: its statement handles it (SF3013 is for goals)', () => {
     expect(errors(diagnose(incentive('  commission marginal { up to 100% pay 1% above pay 2% }').replace('target 100 USD', 'target 0 USD')))).toEqual([]);
   });
@@ -148,6 +160,8 @@ const warningCases: [string, string, string, number, number][] = [
   ['stop on in a sequence for reps', 'sequence "s" {\n  every friday at 15:00 for reps\n  stop on lead.replied\n  send "goal-checkin" to rep\n}', 'SF7007', 3, 3],
   ['goal without check-ins', goal(''), 'SF2106', 1, 6],
   ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
+  ['a check-in that repeats another\'s email at the same time', goal('  every monday at 09:00 { send "goal-checkin" to rep }\n  every weekday at 09:00 { send "goal-checkin" to rep.manager, rep }'), 'SF5009', 5, 3],
+  ['100% of period beside the review, same email', goal('  at 100% of period { send "goal-review" to rep }\n  at end of period { send "goal-review" to rep }'), 'SF5009', 5, 3],
 ];
 
 describe('warnings', () => {
