@@ -20,4 +20,10 @@ export interface ActivityDeps {
    * Live, nothing later exists yet and the whole period is read.
    */
   measureAsOfCheckpoint?: boolean;
+  /**
+   * Backtests only: told of each recipient of a goal email that could not be resolved (a rep
+   * without a manager for `rep.manager`), which a backtest lists as a note; live, the worker's
+   * log has the warning.
+   */
+  noteRecipientProblem?: (message: string) => void;
 }

@@ -7,7 +7,7 @@ import { computeMetrics } from '../data/metrics.js';
 import { getRep, getRepByEmail } from '../data/reps.js';
 import { Decimal, displayMoney, ZERO } from '../money/index.js';
 import { metricValue } from '../payouts/facts.js';
-import { parsePeriod } from '../payouts/period.js';
+import { parseDay, parsePeriod } from '../payouts/period.js';
 import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
@@ -177,6 +177,7 @@ export function goalActivities(deps: ActivityDeps) {
           target: show(progress.target),
           attainment: shownAttainment?.text ?? 'unknown',
           remaining: show(remaining),
+          days_left: String(daysLeft(parsed.period.end, localDate(input.at, zone))),
         },
       };
       const sentTo: string[] = [];
@@ -185,10 +186,15 @@ export function goalActivities(deps: ActivityDeps) {
         if (!template) throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${send.template}"`, 'PlanError');
         const rendered = renderTemplate(template, scope);
         const { recipients, problems } = await resolveRecipients(db, send.to, { rep });
-        for (const problem of problems) log.warn(`goal "${rule.name}", send "${send.template}": ${problem}`);
+        // Named by rep: "rep.manager is empty" in a worker's log is no help without saying whose.
+        const about = `goal "${rule.name}", rep ${rep.id}, send "${send.template}"`;
+        for (const problem of problems) {
+          log.warn(`${about} (${input.period}): ${problem}; not sent to it`);
+          deps.noteRecipientProblem?.(`${about}: ${problem}; not sent to it`);
+        }
         for (const r of recipients) {
           if (await notEmployedColleague(r.email, rep, Date.parse(input.occurrence), rule.timezone)) {
-            log.warn(`goal "${rule.name}", send "${send.template}": ${r.email} is a rep not employed on the send's date; not sent`);
+            log.warn(`${about} (${input.period}): ${r.email} is a rep not employed on the send's date; not sent`);
             continue;
           }
           await deliver(deps, {
@@ -224,6 +230,14 @@ export function goalKeyDue(key: string, workflowId: string): number | null {
   if (!key.startsWith(`${workflowId}:`)) return null;
   const match = /^[^@]*@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z):/.exec(key.slice(workflowId.length + 1));
   return match ? Date.parse(match[1]) : null;
+}
+
+/**
+ * Days of the period still ahead on `today` (both YYYY-MM-DD, today in the rep's zone), today
+ * included: 7 on a week's Monday, 1 on its Sunday, 0 in the review (sent as the next period begins).
+ */
+export function daysLeft(periodEnd: string, today: string): number {
+  return Math.max(0, parseDay(periodEnd)! - parseDay(today)! + 1);
 }
 
 /**

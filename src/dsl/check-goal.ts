@@ -2,7 +2,7 @@
 // [when] { send }; at end of period { send } } (SPEC §5).
 import { builtinMetrics, periodKinds, type PeriodKind } from '../plan/catalog.js';
 import type { Expr, GoalCheckpoint, Send, Value } from '../plan/schema.js';
-import type { ExprNode, Name, RuleDeclaration, Statement } from './ast.js';
+import type { ExprNode, Name, RuleDeclaration, Span, Statement } from './ast.js';
 import { checkSchedule, checkSend, singleStatements, statementLabels, type RuleContext } from './check-common.js';
 import { checkCondition, literalToValue } from './check-expr.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
@@ -55,6 +55,53 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
   return value;
 }
 
+/**
+ * A goal's target must be more than zero: attainment (measure ÷ target) is undefined otherwise, so
+ * every email would read "unknown" and no `when attainment < N%` alert could ever fire. (An
+ * incentive's may be zero: its statement handles it, as for a rep prorated to no days.)
+ */
+function checkGoalTarget(target: Extract<Statement, { kind: 'target' }>, value: Value | null, bag: DiagnosticBag): Value | null {
+  if (!value) return null;
+  const amount = value.type === 'money' ? value.value.amount : value.value;
+  if (/^0+(\.0+)?$/.test(String(amount))) {
+    bag.report('zeroTarget', target.value.span);
+    return null;
+  }
+  return value;
+}
+
+/** A recipient as the rule wrote it: `rep`, `rep.manager`, `"vp@acme.example"`. */
+function recipientText(to: Send['to'][number]): string {
+  return to.kind === 'entity' ? to.entity : to.kind === 'field' ? `${to.entity}.${to.field}` : `"${to.address}"`;
+}
+
+/**
+ * Two check-ins that send one template to one recipient at the same moment on the same condition
+ * (`every monday at 09:00` beside `every weekday at 09:00`, `at 100% of period` beside `at end of
+ * period`) mail it twice at once; the rep sees a duplicate, never anything useful. `sentAt` maps
+ * each moment, template, recipient and condition sent so far to its check-in.
+ */
+function warnRepeatedSends(
+  when: GoalCheckpoint['when'], condition: Expr | null, sends: Send[], span: Span, sentAt: Map<string, Span>, bag: DiagnosticBag,
+): void {
+  const moments = when.kind === 'every' ? when.schedule.days.map((day) => `${day}@${when.schedule.at}`)
+    : when.kind === 'end' || Number(when.percent) === 100 ? ['end'] : [`${Number(when.percent)}%`];
+  const conditionKey = JSON.stringify(condition, (key, value) => (key === 'source' || key === 'span' ? undefined : value));
+  for (const send of sends) {
+    for (const to of send.to) {
+      for (const moment of moments) {
+        const key = `${moment}|${send.template}|${JSON.stringify(to)}|${conditionKey}`;
+        const earlier = sentAt.get(key);
+        if (earlier === undefined) sentAt.set(key, span);
+        else if (earlier !== span) {
+          bag.report('repeatedCheckinSend', span, [send.template, recipientText(to), String(earlier.line)]);
+          return;
+        }
+      }
+    }
+  }
+}
+
 export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): CheckedRule | null {
   const { bag } = ctx;
   const name = decl.name.value;
@@ -73,7 +120,7 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
   else if (!targetStatement.per) bag.report('missingStatement', targetStatement.span, ['goal', name, 'target ... per PERIOD']);
 
   const measure = measureStatement ? checkMeasure(measureStatement.metric, ctx) : null;
-  const target = targetStatement ? checkTarget(targetStatement, measure, bag, ctx.settings.currency) : null;
+  const target = targetStatement ? checkGoalTarget(targetStatement, checkTarget(targetStatement, measure, bag, ctx.settings.currency), bag) : null;
   const period = targetStatement?.per ? checkPeriod(targetStatement.per, bag) : null;
   const currency = target?.type === 'money' ? target.value.currency : ctx.settings.currency;
   const usedMetrics = new Set<string>();
@@ -88,6 +135,7 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
 
   const templatesUsed = new Set<string>();
   const checkpoints: GoalCheckpoint[] = [];
+  const sentAt = new Map<string, Span>();
   let ok = true;
   const checkpointStatements = decl.body.filter((s) => s.kind === 'atPercent' || s.kind === 'atEnd' || (s.kind === 'every' && s.body));
   checkpointStatements.forEach((statement, index) => {
@@ -130,7 +178,10 @@ export function checkGoal(decl: RuleDeclaration, id: string, ctx: RuleContext): 
     }
     if (body.length === 0) bag.report('emptyBlock', statement.span);
     if (!when) ok = false;
-    else checkpoints.push({ id: checkpointId, when, condition, sends });
+    else {
+      checkpoints.push({ id: checkpointId, when, condition, sends });
+      warnRepeatedSends(when, condition, sends, statement.span, sentAt, bag);
+    }
   });
   if (checkpointStatements.length === 0) bag.report('goalWithoutCheckpoints', decl.name.span, [name]);
 

@@ -66,7 +66,9 @@ class Printer {
     let first = true;
     const emit = () => {
       if (line < 0) return;
-      this.out.push(`${'  '.repeat(first ? depth : depth + 1)}${current}`);
+      // A block's `{` pushed onto a line of its own by a comment before it lines up with the `}`
+      // that closes it, not with the continuation lines: the block's body is one level deeper.
+      this.out.push(`${'  '.repeat(first || current === '{' ? depth : depth + 1)}${current}`);
       first = false;
     };
     for (let i = this.tokenIndex(from); i < this.tokens.length && this.tokens[i].offset < end; i++) {

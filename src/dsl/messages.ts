@@ -72,6 +72,7 @@ export const messages = {
   mixedListTypes: m('SF3010', 'error', 'list items must all be {0}, but this is {1}'),
   orderingNotPossible: m('SF3011', 'error', 'cannot order {0} values with `{1}`'),
   numberExpected: m('SF3012', 'error', 'expected {0} here'),
+  zeroTarget: m('SF3013', 'error', "a goal's target must be more than zero: attainment is the measure ÷ the target"),
 
   unknownTemplate: m('SF4001', 'error', 'unknown template "{0}" (no {1})'),
   templateNoSubject: m('SF4002', 'error', 'template "{0}" has no `subject:` line in its front matter'),
@@ -91,6 +92,7 @@ export const messages = {
   badDuration: m('SF5006', 'error', 'a duration must be more than zero'),
   repeatedDay: m('SF5007', 'warning', '{0} is listed twice'),
   effectiveOrder: m('SF5008', 'error', 'effective period ends ({1}) before it starts ({0})'),
+  repeatedCheckinSend: m('SF5009', 'warning', 'this sends "{0}" to {1} at the same time and on the same condition as the check-in on line {2}: they would get it twice'),
 
   bandOrder: m('SF6001', 'error', 'band bounds must rise: {0}% does not come after {1}%'),
   aboveNotLast: m('SF6002', 'error', '`above` must be the last band'),

@@ -84,6 +84,9 @@ const cases: [string, string, string, number, number][] = [
   ['not a calendar date', incentive('  effective 2026-02-30 to 2026-12-31'), 'SF3007', 6, 13],
   ['sum of a string field', 'metric m = sum(deal.product)', 'SF3008', 1, 16],
   ['target type differs from measure', 'goal "g" {\n  measure revenue\n  target 10 per week\n}', 'SF3009', 3, 10],
+  ['a goal target of zero money', 'goal "g" {\n  measure revenue\n  target 0 USD per week\n}', 'SF3013', 3, 10],
+  ['a goal target of zero deals', 'goal "g" {\n  measure deals_won\n  target 0.0 per month\n}', 'SF3013', 3, 10],
+  ['a goal target of zero percent', 'goal "g" {\n  measure win_rate\n  target 0% per month\n}', 'SF3013', 3, 10],
   ['mixed list', 'metric m = count(deal) where deal.product in ["a", 5]', 'SF3010', 1, 52],
   ['ordering booleans', 'metric m = count(deal) where (deal.amount > 5 EUR) < true', 'SF3011', 1, 30],
   ['target that is not a number', 'goal "g" {\n  measure revenue\n  target "lots" per week\n}', 'SF3012', 3, 10],
@@ -130,6 +133,22 @@ describe('bad rule inputs', () => {
     expect(found!.severity).toBe('error');
     expect(found!.file).toBe('test.rules');
   });
+
+  it('does not take check-ins on different conditions, templates or recipients for repeats', () => {
+    const source = goal([
+      '  every weekday at 09:00 when attainment < 50% { send "goal-checkin" to rep }',
+      '  every weekday at 09:00 when attainment >= 50% { send "goal-checkin" to rep }',
+      '  every monday at 09:00 { send "goal-at-risk" to rep }',
+      '  every monday at 09:30 { send "goal-checkin" to rep.manager }',
+      '  at 50% of period { send "goal-review" to rep }',
+      '  at end of period { send "goal-review" to rep }',
+    ].join('\n'));
+    expect(diagnose(source).filter((d) => d.code === 'SF5009')).toEqual([]);
+  });
+
+  it('leaves an incentive\'s zero target alone: its statement handles it (SF3013 is for goals)', () => {
+    expect(errors(diagnose(incentive('  commission marginal { up to 100% pay 1% above pay 2% }').replace('target 100 USD', 'target 0 USD')))).toEqual([]);
+  });
 });
 
 // [what, source, code, line, col]
@@ -143,6 +162,8 @@ const warningCases: [string, string, string, number, number][] = [
   ['stop on in a sequence for reps', 'sequence "s" {\n  every friday at 15:00 for reps\n  stop on lead.replied\n  send "goal-checkin" to rep\n}', 'SF7007', 3, 3],
   ['goal without check-ins', goal(''), 'SF2106', 1, 6],
   ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
+  ['a check-in that repeats another\'s email at the same time', goal('  every monday at 09:00 { send "goal-checkin" to rep }\n  every weekday at 09:00 { send "goal-checkin" to rep.manager, rep }'), 'SF5009', 5, 3],
+  ['100% of period beside the review, same email', goal('  at 100% of period { send "goal-review" to rep }\n  at end of period { send "goal-review" to rep }'), 'SF5009', 5, 3],
 ];
 
 describe('warnings', () => {

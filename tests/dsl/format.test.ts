@@ -111,6 +111,33 @@ describe('formatter', () => {
     expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
   });
 
+  it('puts a check-in\'s `{` that a comment pushed onto its own line level with its `}`, above a body one level deeper', () => {
+    const text = [
+      'goal "g" {',
+      '  measure revenue',
+      '  target 1000 EUR per week',
+      '  every monday,thursday at 09:00 when attainment < 50% and',
+      '    deals_won < 2 # before the brace',
+      '  { send "goal-checkin" to rep }',
+      '}',
+      '',
+    ].join('\n');
+    const formatted = formatSource(text, 'x.rules').formatted!;
+    expect(formatted).toBe([
+      'goal "g" {',
+      '  measure revenue',
+      '  target 1000 EUR per week',
+      '  every monday, thursday at 09:00 when attainment < 50% and',
+      '    deals_won < 2 # before the brace',
+      '  {',
+      '    send "goal-checkin" to rep',
+      '  }',
+      '}',
+      '',
+    ].join('\n'));
+    expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
+  });
+
   it('formats if / else if / else chains and keeps parentheses', () => {
     const text = 'sequence "S" {\n on lead.created\n stop on lead.replied\n if (lead.score>5 or lead.score<1) and lead.source="x" { send "book-a-call" to lead } else if lead.score > 2 { send "case-study" to lead } else { wait 2 days\n send "newsletter-invite" to lead }\n}\n';
     const formatted = formatSource(text, 'x.rules').formatted!;

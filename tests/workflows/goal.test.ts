@@ -28,9 +28,9 @@ afterAll(async () => {
 });
 
 const source = { file: 'rules/goals.rules', line: 3 };
-const checkinTpl = template('goal-checkin', 'Progress on {{goal.name}}: {{progress.attainment}}', 'Hi {{rep.name}}, you are at {{progress.measure}} of {{progress.target}} ({{progress.remaining}} to go).');
-const riskTpl = template('goal-at-risk', 'At risk: {{rep.name}} at {{progress.attainment}}', '{{rep.name}} has {{progress.measure}} of {{progress.target}} halfway through {{progress.period}}.');
-const reviewTpl = template('goal-review', 'Review of {{progress.period}}: {{progress.attainment}}', '{{rep.name}} closed {{progress.measure}} of {{progress.target}}.');
+const checkinTpl = template('goal-checkin', 'Progress on {{goal.name}}: {{progress.attainment}}', 'Hi {{rep.name}}, you are at {{progress.measure}} of {{progress.target}} ({{progress.remaining}} to go, {{progress.days_left}} days left).');
+const riskTpl = template('goal-at-risk', 'At risk: {{rep.name}} at {{progress.attainment}}', '{{rep.name}} has {{progress.measure}} of {{progress.target}} halfway through {{progress.period}}, {{progress.days_left}} days left.');
+const reviewTpl = template('goal-review', 'Review of {{progress.period}}: {{progress.attainment}}', '{{rep.name}} closed {{progress.measure}} of {{progress.target}} ({{progress.days_left}} days left).');
 
 const checkpoints: GoalCheckpoint[] = [
   { id: 'every-1', when: { kind: 'every', schedule: { days: ['monday'], at: '09:00' } }, condition: null, sends: [{ id: 'send-1', template: 'goal-checkin', to: [to.rep], source }] },
@@ -84,18 +84,25 @@ describe('goal workflow', () => {
     const utcHours = new Set(checkinMails.map((m) => m.date.getUTCHours()));
     expect(utcHours).toEqual(new Set([8, 7]));
     expect(checkinMails[0].subject).toBe('Progress on march goal: 8.33%');
-    expect(checkinMails[0].body).toContain('10,000.00 EUR of 120,000.00 EUR (110,000.00 EUR to go)');
+    expect(checkinMails[0].body).toContain('10,000.00 EUR of 120,000.00 EUR (110,000.00 EUR to go');
+    // Days left count the Monday itself, in Berlin: 31 on 1 March, 25 on the 7th, 1 on the 31st.
+    for (const m of checkinMails) {
+      const dayOfMonth = localTime(m.date.getTime(), 'Europe/Berlin').day - localTime(Date.UTC(march, 2, 1), 'UTC').day + 1;
+      expect(m.body).toContain(`to go, ${31 - dayOfMonth + 1} days left)`);
+    }
 
     // 8.33% < 40% halfway through: the manager is warned once, at the middle of the month.
     const risk = h.mail.to(rep.manager!).filter((m) => m.subject.startsWith('At risk'));
     expect(risk).toHaveLength(1);
     const middle = localTime(risk[0].date.getTime(), 'Europe/Berlin');
     expect(middle.day - localTime(Date.UTC(march, 2, 1), 'UTC').day).toBe(15);
+    expect(risk[0].body).toContain('16 days left'); // the 16th to the 31st
 
     // End of period: review to rep and manager when April begins in Berlin.
     const reviews = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => m.subject.startsWith('Review'));
     expect(reviews).toHaveLength(2);
     expect(localTime(reviews[0].date.getTime(), 'Europe/Berlin')).toMatchObject({ hour: 0, minute: 0 });
+    for (const m of reviews) expect(m.body).toContain('(0 days left)');
     expect(result.checkins.at(-1)).toMatchObject({ checkpointId: 'end-1', conditionHeld: true });
   });
 

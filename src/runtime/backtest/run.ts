@@ -230,8 +230,11 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     const offset = window.startMs - (await testEnv.currentTimeMs());
     const client = new Client({ connection: testEnv.connection, namespace, interceptors: { workflow: [clockInterceptor(offset)] } });
     const virtualNow = async () => (await testEnv.currentTimeMs()) + offset;
+    // Once each, in the order first met: a rep without a manager would otherwise fill the notes once per email.
+    const recipientProblems = new Set<string>();
     const activities = createActivities({
       db, mailer, config: { publicUrl: options.publicUrl, secret: randomBytes(24).toString('hex') }, measureAsOfCheckpoint: true,
+      noteRecipientProblem: (message) => recipientProblems.add(message),
     });
     const worker = await BacktestWorker.create({
       connection: testEnv.nativeConnection,
@@ -263,6 +266,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       }
     };
 
+    // Per goal and scheduled sequence, how many runs its periods and ticks started: none at all means
+    // its `for reps where` selects nobody (a misspelt team is the usual cause), which an empty
+    // timeline alone does not tell apart from a rule that had nothing to say.
+    const runsOf = new Map<string, number>();
     await worker.runUntil(async () => {
       const actions = plannedActions(plan, window, events);
       for (const [done, action] of actions.entries()) {
@@ -272,7 +279,10 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         const wait = action.at - (await virtualNow());
         if (wait > 0) await testEnv.sleep(wait);
         if (action.kind === 'dispatch') {
+          const ruleId = action.input.rule.id;
+          runsOf.set(ruleId, runsOf.get(ruleId) ?? 0);
           await fanOut(action.input, action.at, activities, async (child) => {
+            runsOf.set(ruleId, runsOf.get(ruleId)! + 1);
             const at = deferredStart(child, action.at);
             if (at === null) {
               await start(child);
@@ -297,6 +307,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       const wait = window.endMs + HOUR - (await virtualNow());
       if (wait > 0) await testEnv.sleep(wait);
     });
+    notes.push(...recipientProblems);
+    for (const rule of plan.rules) {
+      if (runsOf.get(rule.id) !== 0) continue;
+      const what = rule.kind === 'goal' ? `goal "${rule.name}"` : `sequence "${rule.name}"`;
+      const selects = rule.kind === 'goal' ? rule.reps : rule.kind === 'sequence' && rule.trigger.kind === 'schedule' ? rule.trigger.reps : null;
+      const why = selects ? 'no rep in the data source matches its `for reps where`' : 'the data source has no reps';
+      notes.push(`${what} ran for no rep in this window: ${why}${rule.kind === 'goal' ? ' (employed in its periods)' : ''}`);
+    }
     timeline.push(...(await emailEntries(db, plan, window, sentAt)));
     return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
   } finally {

@@ -6,7 +6,7 @@ import { goalKeyDue } from '../../activities/goal.js';
 import { getDeal } from '../../data/deals.js';
 import type { Db } from '../../data/db.js';
 import { getLead, getLeadByEmail } from '../../data/leads.js';
-import { getRepByEmail } from '../../data/reps.js';
+import { getRep, getRepByEmail } from '../../data/reps.js';
 import type { Statement } from '../../payouts/statement.js';
 import type { Plan } from '../../plan/schema.js';
 import { isKnownTimeZone } from '../../workflows/calendar.js';
@@ -76,8 +76,14 @@ async function zoneOf(db: Db, email: string, fallback: string): Promise<string> 
   return zone && isKnownTimeZone(zone) ? zone : fallback;
 }
 
+/** A rep's zone, the rule's when they have none (or one the tz database does not know), as their goal runs use. */
+async function repZone(db: Db, repId: string, fallback: string): Promise<string> {
+  const zone = (await getRep(db, repId))?.timezone ?? null;
+  return zone && isKnownTimeZone(zone) ? zone : fallback;
+}
+
 /**
- * Every email sent in the replay whose local time lies in the window, from the outbox of the
+ * Every email sent in the replay whose local time lies in the window (a goal's, in its rep's zone), from the outbox of the
  * throwaway data source and the send times the catcher saw (Message-ID → Date header).
  */
 export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, sentAt: Map<string, number>): Promise<EmailEntry[]> {
@@ -89,6 +95,8 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
     .orderBy('id')
     .execute()) as SentRow[];
   const entries: EmailEntry[] = [];
+  // A quarter of a goal's emails is thousands of rows about a few hundred reps.
+  const repZones = new Map<string, Promise<string>>();
   for (const row of rows) {
     const rule = rules.get(row.rule_id);
     const at = sentAt.get(row.message_id);
@@ -99,10 +107,20 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
     const due = row.workflow_id.startsWith('goal:') ? goalKeyDue(row.key, row.workflow_id) : null;
     if (due !== null && due < window.startMs) continue;
     const zone = await zoneOf(db, row.to_addr, rule.timezone);
-    if (!inWindowFor(window, at, zone)) continue;
+    const rep = await repOfRun(db, row.workflow_id, rule.id);
+    // A goal's emails are on its rep's clock (the period, every checkpoint, the review): one send is
+    // in the window or not for all its recipients alike, so a manager's copy of the review that
+    // ends the window is listed beside the rep's, even when it is already the next morning for them.
+    let judgedIn = zone;
+    if (row.workflow_id.startsWith('goal:')) {
+      const cached = repZones.get(`${rule.id}\u0000${rep}`) ?? repZone(db, rep, rule.timezone);
+      repZones.set(`${rule.id}\u0000${rep}`, cached);
+      judgedIn = await cached;
+    }
+    if (!inWindowFor(window, at, judgedIn)) continue;
     entries.push({
       kind: 'email', at: new Date(at).toISOString(), local: localMinute(at, zone), zone, rule: rule.name,
-      rep: await repOfRun(db, row.workflow_id, rule.id), to: row.to_addr, template: row.template, subject: row.subject,
+      rep, to: row.to_addr, template: row.template, subject: row.subject,
     });
   }
   return entries;

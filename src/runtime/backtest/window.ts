@@ -3,8 +3,8 @@
 // each scheduled sequence's ticks, and which instants count as inside it for a person in a zone.
 //
 // A date begins at different instants around the world, so "inside the window" is judged in the
-// zone of whoever it concerns: an email when its local time in the recipient's zone lies from
-// `from` 00:00 to the midnight that ends `to` (an end-of-period review fires at that midnight), a
+// zone of whoever it concerns: an email when its local time in the recipient's zone (a goal's: its
+// rep's) lies from `from` 00:00 to the midnight that ends `to` (an end-of-period review fires at that midnight), a
 // statement by its period's last day. The replay itself runs from the moment `from` begins in the
 // earliest zone (UTC+14) to the moment `to` ends in the latest (UTC−12).
 import { formatDay, parseDay, periodContaining, shiftPeriod, type Period } from '../../payouts/period.js';

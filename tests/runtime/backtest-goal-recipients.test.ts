@@ -1,0 +1,124 @@
+// A backtest of a goal that mails the rep, the rep's manager (a rep in another zone) and a quoted
+// address: each send is on the goal rep's clock, so it is listed for all its recipients or for
+// none, whatever the hour is for the manager. A window ending on a week's last day lists that
+// week's review to the manager too (already Monday noon in Berlin when it is Monday 00:00 in Pago
+// Pago), and a window opening on a Monday lists the 09:00 check-in copied to a manager for whom it is
+// still Sunday. A rep without a manager, and a goal whose `for reps where` selects nobody, are
+// named in notes rather than just missing from the timeline. Real Java time-skipping server, real SQLite file; the week is ISO 2027-W10.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { openDatabase } from '../../src/data/db.js';
+import { importCsv } from '../../src/data/import.js';
+import { loadRules } from '../../src/dsl/index.js';
+import { runBacktest, type BacktestResult } from '../../src/runtime/backtest/run.js';
+import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
+import { parseWindow } from '../../src/runtime/backtest/window.js';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let dir: string;
+let result: BacktestResult;
+
+const RULES = `
+settings { timezone "UTC" }
+
+goal "Weekly bookings" {
+  for reps where rep.team = "AEs"
+  measure revenue
+  target 5_000 USD per week
+  every monday at 09:00 {
+    send "checkin" to rep, rep.manager
+  }
+  at end of period {
+    send "review" to rep, rep.manager, "vp-sales@acme.example"
+  }
+}
+
+goal "EMEA bookings" {
+  for reps where rep.team = "EMEA AE"
+  measure revenue
+  target 5_000 USD per week
+  at end of period {
+    send "review" to rep
+  }
+}
+`;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-backtest-goal-recipients-'));
+  fs.mkdirSync(path.join(dir, 'rules', 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'rules', 'goals.rules'), RULES);
+  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'checkin.md'), 'subject: Check-in {{rep.name}} {{progress.attainment}}\n---\nx\n');
+  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'review.md'), 'subject: Review {{rep.name}} {{progress.period}} {{progress.attainment}}\n---\nx\n');
+  const dbPath = path.join(dir, 'salesflow.db');
+  const db = await openDatabase(dbPath);
+  expect(await importCsv(db, 'reps', [
+    'id,name,email,team,role,region,manager,timezone,start_date',
+    'r-pago,Pago,pago@acme.example,AEs,AE,APAC,mgr-berlin@acme.example,Pacific/Pago_Pago,2020-01-01',
+    'r-kiri,Kiri,kiri@acme.example,AEs,AE,APAC,mgr-pago@acme.example,Pacific/Kiritimati,2020-01-01',
+    'r-mgr-berlin,Berta,mgr-berlin@acme.example,Managers,Manager,EMEA,,Europe/Berlin,2020-01-01',
+    'r-mgr-pago,Mele,mgr-pago@acme.example,Managers,Manager,APAC,,Pacific/Pago_Pago,2020-01-01',
+    'r-solo,Solo,solo@acme.example,AEs,AE,EMEA,,,2020-01-01',
+  ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
+  expect(await importCsv(db, 'deals', [
+    'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact',
+    'D-1,r-pago,Fono,2500.00,USD,won,Core,new,web,2027-03-14,buyer@fono.example',
+  ].join('\n'), 'deals.csv')).toMatchObject({ ok: true });
+  await db.close();
+
+  const compiled = await loadRules([path.join(dir, 'rules')]);
+  if (!compiled.plan) throw new Error(JSON.stringify(compiled.diagnostics));
+  // Monday 8 March to Sunday 14 March 2027: one ISO week, 2027-W10.
+  const window = parseWindow('2027-03-08', '2027-03-14');
+  if (!window.ok) throw new Error(window.message);
+  const source = await openDatabase(dbPath, { readonly: true });
+  try {
+    result = await runBacktest({ plan: compiled.plan, source, window: window.window, publicUrl: 'http://salesflow.test' });
+  } finally {
+    await source.close();
+  }
+}, 240_000);
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const listed = () => result.timeline
+  .filter((e): e is EmailEntry => e.kind === 'email')
+  .map((e) => `${e.rep} ${e.template} ${e.to} ${e.local} ${e.zone}`)
+  .sort();
+
+test('every recipient of a goal send in the window is listed, each at their own local time', () => {
+  expect(listed()).toEqual([
+    // Kiri's Monday 09:00 (UTC+14) is still Sunday 08:00 for the manager in Pago Pago (UTC−11).
+    'r-kiri checkin kiri@acme.example 2027-03-08T09:00 Pacific/Kiritimati',
+    'r-kiri checkin mgr-pago@acme.example 2027-03-07T08:00 Pacific/Pago_Pago',
+    'r-kiri review kiri@acme.example 2027-03-15T00:00 Pacific/Kiritimati',
+    'r-kiri review mgr-pago@acme.example 2027-03-13T23:00 Pacific/Pago_Pago',
+    'r-kiri review vp-sales@acme.example 2027-03-14T10:00 UTC',
+    'r-pago checkin mgr-berlin@acme.example 2027-03-08T21:00 Europe/Berlin',
+    'r-pago checkin pago@acme.example 2027-03-08T09:00 Pacific/Pago_Pago',
+    // Pago's week ends at Monday 00:00 in Pago Pago: Monday noon in Berlin, 11:00 UTC.
+    'r-pago review mgr-berlin@acme.example 2027-03-15T12:00 Europe/Berlin',
+    'r-pago review pago@acme.example 2027-03-15T00:00 Pacific/Pago_Pago',
+    'r-pago review vp-sales@acme.example 2027-03-15T11:00 UTC',
+    // No zone: the rule's (UTC). No manager: nothing for `rep.manager`, and a note (below).
+    'r-solo checkin solo@acme.example 2027-03-08T09:00 UTC',
+    'r-solo review solo@acme.example 2027-03-15T00:00 UTC',
+    'r-solo review vp-sales@acme.example 2027-03-15T00:00 UTC',
+  ]);
+  const review = result.timeline.find((e): e is EmailEntry => e.kind === 'email' && e.to === 'mgr-berlin@acme.example' && e.template === 'review');
+  expect(review?.subject).toBe('Review Pago 2027-W10 50%');
+});
+
+test('notes name a rep whose manager a send cannot reach, once per send, and a goal whose `for reps where` selects nobody', () => {
+  expect(result.notes).toEqual([
+    'goal "Weekly bookings", rep r-solo, send "checkin": rep.manager is empty; not sent to it',
+    'goal "Weekly bookings", rep r-solo, send "review": rep.manager is empty; not sent to it',
+    'goal "EMEA bookings" ran for no rep in this window: no rep in the data source matches its `for reps where` (employed in its periods)',
+  ]);
+  expect(result.timeline.some((e) => e.rule === 'EMEA bookings')).toBe(false);
+});
