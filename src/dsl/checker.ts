@@ -15,6 +15,7 @@ import type { CheckedRule } from './drafts.js';
 import type { MessageKey } from './messages.js';
 import type { CustomMetricInfo } from './scope.js';
 import { isKnownCurrency, isTimeZone, knownCurrencies } from './types.js';
+import { zoneSpelling } from '../plan/records.js';
 
 export interface ParsedRuleFile {
   ast: RuleFile;
@@ -65,7 +66,9 @@ function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
     if (seen.has(entry.key)) bag.report('duplicateSetting', entry.span, [entry.key]);
     seen.add(entry.key);
     if (entry.key === 'timezone') {
-      if (isTimeZone(entry.value)) settings.timezone = entry.value;
+      // As the tz database spells it: the incentive's period-end schedule runs in this zone, and
+      // Temporal looks zones up case-sensitively (`europe/berlin` would fail at apply).
+      if (isTimeZone(entry.value)) settings.timezone = zoneSpelling(entry.value);
       else bag.report('unknownTimezone', entry.valueSpan, [entry.value], closest(entry.value, Intl.supportedValuesOf('timeZone')));
     } else if (entry.key === 'currency') {
       if (isKnownCurrency(entry.value)) settings.currency = entry.value;

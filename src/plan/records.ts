@@ -79,19 +79,36 @@ const timezone = z
 
 /**
  * Time zone names match without regard to case ("europe/berlin" works), but are stored as the
- * database spells them, so one zone is one name in emails, backtests and per-zone schedules. Only
- * the case is changed: ICU's canonical ids would turn Asia/Kolkata into Asia/Calcutta.
+ * tz database spells them, so one zone is one name in emails, backtests and per-zone schedules, and
+ * Temporal (whose Go runtime looks zones up case-sensitively) takes a schedule's zone. Only the case
+ * is changed, never the name: ICU's canonical ids would turn Asia/Kolkata into Asia/Calcutta.
+ * A name ICU lists is written as listed; an alias ICU does not list (Asia/Kolkata, Europe/Kyiv) as
+ * the tz database's Title_Case words when that names the same zone.
  */
 const spellings = new Map<string, string>(); // a file repeats a few zones a million times
-function zoneSpelling(name: string): string {
+let listed: Map<string, string> | undefined;
+export function zoneSpelling(name: string): string {
   let spelled = spellings.get(name);
   if (spelled === undefined) {
-    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-    spelled = canonical.toLowerCase() === name.toLowerCase() ? canonical : name;
+    listed ??= new Map([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].map((z) => [z.toLowerCase(), z]));
+    spelled = listed.get(name.toLowerCase()) ?? titleCased(name);
     if (spellings.size >= 1000) spellings.clear();
     spellings.set(name, spelled);
   }
   return spelled;
+}
+
+/** `asia/ho_chi_minh` → `Asia/Ho_Chi_Minh` when both name one zone; else the name as written. */
+function titleCased(name: string): string {
+  const words = name.split('/').map((part) => part.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()));
+  const candidate = words.join('/');
+  if (candidate === name) return name;
+  const zoneOf = (z: string) => new Intl.DateTimeFormat('en-US', { timeZone: z }).resolvedOptions().timeZone;
+  try {
+    return zoneOf(candidate) === zoneOf(name) ? candidate : name;
+  } catch {
+    return name;
+  }
 }
 
 /** `YYYY-MM-DD` names a real day: 2026-02-30 and 2026-13-05 do not. */
