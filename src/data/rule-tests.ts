@@ -4,13 +4,15 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { selectIncentives } from '../payouts/rule-selection.js';
+import { statementWindow } from '../payouts/facts.js';
+import { closestName, selectIncentives } from '../payouts/rule-selection.js';
 import { compareStatement, parseCaseFile, type TestCase } from '../payouts/test-case.js';
 import type { Plan } from '../plan/schema.js';
 import { openDatabase } from './db.js';
 import { formatProblem, importCsv, importKinds } from './import.js';
 import { parseJsonText } from './json-text.js';
 import { statementsForPeriod } from './period-statements.js';
+import { getRep, listReps } from './reps.js';
 
 export interface CaseFolder {
   /** The folder holding case.json and the CSV fixtures. */
@@ -81,15 +83,32 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
     return results;
     async function runCase(c: TestCase, i: number): Promise<CaseResult> {
       const name = nameOf(c, i);
-      const fail = (report: string[]): CaseResult => ({ name, file: shown, ok: false, report });
+      // Which case of the file, by the fields that say what it tests: a folder's default name
+      // (`team[2]`) alone does not say which rep failed.
+      const at = cases.length > 1 ? `case [${i + 1}]` : 'case';
+      const what = `${at}: rule "${c.rule}", period ${c.period}, rep ${c.rep}`;
+      const fail = (report: string[]): CaseResult => ({ name, file: shown, ok: false, report: [what, ...report] });
       const selection = selectIncentives(plan, c.rule);
-      if (!selection.ok) return fail([selection.message]);
+      if (!selection.ok) return fail([`rule: ${selection.message}`]);
       const rule = selection.rules[0];
+      // A rep id that is not in the fixture is a typo in the case (or a missing reps.csv): with
+      // `"expect": null` it would pass whatever the rule selects.
+      if (!(await getRep(db, c.rep))) {
+        return fail([`rep: no rep "${c.rep}" in ${relative(cwd, join(folder.dir, 'reps.csv')) || 'reps.csv'}${await nearestRep(c.rep)}`]);
+      }
+      const window = statementWindow(rule, c.period);
+      if (!window.ok) return fail([`period: ${window.message}`]);
       const computed = await statementsForPeriod(db, rule, c.period);
       if (!computed.ok) return fail([computed.message]);
       const statement = computed.statements.find((s) => s.rep === c.rep) ?? null;
       const mismatch = compareStatement(c.expect, statement, c.rep);
       return mismatch ? fail(mismatch.report) : { name, file: shown, ok: true, report: [] };
+    }
+    async function nearestRep(id: string): Promise<string> {
+      const ids = (await listReps(db)).map((r) => r.id);
+      if (ids.length === 0) return ' (the fixture has no reps)';
+      const near = closestName(id, ids);
+      return near ? `; did you mean "${near}"?` : '';
     }
   } finally {
     await db.close();

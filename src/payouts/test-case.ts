@@ -118,7 +118,7 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
   if (expected === null) {
     return actual ? { report: [`expected no statement for ${rep} (the rule should not select it), got total ${actual.total}`] } : null;
   }
-  if (!actual) return { report: [`expected a statement for ${rep}, but the rule does not select this rep (or it is not in reps.csv)`] };
+  if (!actual) return { report: [`expected a statement for ${rep}, but the rule does not select this rep`] };
   const report: string[] = [];
   if (expected.lines) {
     const linesMatch =

@@ -96,6 +96,31 @@ describe('rule test cases', () => {
     expect(bom.report.join('\n')).not.toContain('not valid JSON');
   });
 
+  it('a failing case names its rule, period and rep (a default name like "x[2]" does not)', async () => {
+    const [result] = await runCaseFolder(plan, { dir: casesDir('wrong-total'), file: `${casesDir('wrong-total')}/case.json` }, root);
+    expect(result.report[0]).toBe('case: rule "AE commission FY26", period 2026-Q1, rep r1');
+  });
+
+  it('a rep that is not in the fixture fails the case, even one expecting no statement; a bad period is named as the period', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    const base = { rule: 'AE commission FY26', period: '2026-Q1' };
+    // "r9" is a typo for a rep that exists: `expect: null` must not pass as "not selected".
+    writeFileSync(file, JSON.stringify([{ ...base, rep: 'r9', expect: null }, { ...base, rep: 'r3', expect: null }, { ...base, rep: 'ada', expect: { total: '0' } }]));
+    const [typo, sdr, far] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(typo.ok).toBe(false);
+    expect(typo.report).toEqual(['case [1]: rule "AE commission FY26", period 2026-Q1, rep r9', 'rep: no rep "r9" in reps.csv; did you mean "r1"?']);
+    expect(sdr.ok).toBe(true);
+    expect(far.report[1]).toBe('rep: no rep "ada" in reps.csv');
+    writeFileSync(file, JSON.stringify({ ...base, period: '2026-Q5', rep: 'r1', expect: null }));
+    const [period] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(period.report[1]).toMatch(/^period: "2026-Q5" is not a period/);
+    writeFileSync(file, JSON.stringify({ ...base, period: '2026-03', rep: 'r1', expect: null }));
+    const [kind] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(kind.report[1]).toBe('period: incentive "AE commission FY26" is paid per quarter; 2026-03 is a month');
+  });
+
   it('diffs lists by their longest common run', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '+ x', '- b', '  c', '+ d']);
   });
