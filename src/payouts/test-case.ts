@@ -107,8 +107,10 @@ export function diffLines(expected: string[], actual: string[]): string[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && expected[i] === actual[j]) { out.push(`  ${expected[i]}`); i++; j++; }
-    else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(`+ ${actual[j]}`); j++; }
-    else { out.push(`- ${expected[i]}`); i++; }
+    // On a tie the expected line goes first, as in `diff -u`: "- 6600.00" then "+ 6000.00" reads
+    // as "expected this, got that".
+    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { out.push(`- ${expected[i]}`); i++; }
+    else { out.push(`+ ${actual[j]}`); j++; }
   }
   return out;
 }

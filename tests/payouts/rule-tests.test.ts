@@ -121,8 +121,10 @@ describe('rule test cases', () => {
     expect(kind.report[1]).toBe('period: incentive "AE commission FY26" is paid per quarter; 2026-03 is a month');
   });
 
-  it('diffs lists by their longest common run', async () => {
-    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '+ x', '- b', '  c', '+ d']);
+  it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
+    expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
+    expect(diffLines(['a', 'b'], [])).toEqual(['- a', '- b']);
+    expect(diffLines([], ['a'])).toEqual(['+ a']);
   });
 });
 
