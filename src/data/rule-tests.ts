@@ -65,6 +65,18 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
   const cases = loaded.cases;
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
 
+  // A fixture file under another name (`rep.csv`, `Deals.csv`) would be left out without a word,
+  // and every case would then fail (or, expecting nothing, pass) for a reason the author cannot see.
+  const fixtureFiles = importKinds.map((kind) => `${kind}.csv`);
+  const strays = readdirSync(folder.dir).filter((f) => /\.csv$/i.test(f) && !(fixtureFiles as string[]).includes(f));
+  if (strays.length) {
+    const report = strays.map((f) => {
+      const near = closestName(f, fixtureFiles);
+      return `${relative(cwd, join(folder.dir, f)) || f}: not a fixture file${near ? `; did you mean ${near}?` : ''} (fixture files: ${fixtureFiles.join(', ')})`;
+    });
+    return cases.map((c, i) => ({ name: nameOf(c, i), file: shown, ok: false, report }));
+  }
+
   const tmp = mkdtempSync(join(tmpdir(), 'salesflow-test-'));
   const db = await openDatabase(join(tmp, 'case.db'));
   try {

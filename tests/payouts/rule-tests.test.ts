@@ -121,6 +121,17 @@ describe('rule test cases', () => {
     expect(kind.report[1]).toBe('period: incentive "AE commission FY26" is paid per quarter; 2026-03 is a month');
   });
 
+  it('a CSV in a case folder that is not a fixture file (a misnamed rep.csv) fails the cases instead of being left out', async () => {
+    const dir = tempDir();
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'rep.csv'));
+    copyFileSync(join(casesDir('spec-example'), 'deals.csv'), join(dir, 'deals.csv'));
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify({ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r3', expect: null }));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.ok).toBe(false);
+    expect(result.report).toEqual(['rep.csv: not a fixture file; did you mean reps.csv? (fixture files: reps.csv, deals.csv, leads.csv, credits.csv, rates.csv)']);
+  });
+
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
     expect(diffLines(['a', 'b'], [])).toEqual(['- a', '- b']);
