@@ -56,7 +56,35 @@ function knownKeys(path: PropertyKey[]): string[] {
   return Object.keys(shape);
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+/** What a required field holds, for the message when it is left out. */
+const requiredHints: Record<string, string> = {
+  rule: 'the incentive\'s name or id',
+  period: 'a period label like 2026-Q1, 2026-03, 2026-W09 or 2026',
+  rep: 'the rep id from reps.csv',
+  expect: 'the expected statement, or null when the rule must not select this rep',
+  kind: 'commission, bonus, spiff, cap, clawback, draw, recovery or adjustment',
+  amount: 'a decimal amount like "15500.00"',
+};
+
+function valueAt(json: unknown, path: PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function isMissing(issue: z.core.$ZodIssue, json: unknown): boolean {
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.path.length > 0 && valueAt(json, issue.path) === undefined;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
+  // zod says "expected object, received undefined" for a field left out; say which field is missing.
+  if (isMissing(issue, json)) {
+    const field = String(issue.path[issue.path.length - 1]);
+    return `missing field "${field}"${requiredHints[field] ? ` (${requiredHints[field]})` : ''}`;
+  }
   if (issue.code !== 'unrecognized_keys') return issue.message;
   const known = knownKeys(issue.path);
   const unknown = issue.keys.map((key) => {
@@ -76,9 +104,11 @@ export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | 
   const parsed = Array.isArray(json) ? z.array(TestCase).min(1, 'expected at least one case').safeParse(json) : TestCase.safeParse(json);
   if (parsed.success) return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
   const messages = parsed.error.issues.map((issue) => {
-    const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-    const where = Array.isArray(json) && typeof issue.path[0] === 'number' ? `case ${at}` : at || '(case)';
-    return `${where}: ${issueMessage(issue)}`;
+    // A missing field is named at the object it is missing from: `case [2]: missing field "expect"`.
+    const path = isMissing(issue, json) ? issue.path.slice(0, -1) : issue.path;
+    const at = path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+    const where = Array.isArray(json) && typeof path[0] === 'number' ? `case ${at}` : at || '(case)';
+    return `${where}: ${issueMessage(issue, json)}`;
   });
   return { ok: false, messages };
 }

@@ -132,6 +132,18 @@ describe('rule test cases', () => {
     expect(result.report).toEqual(['rep.csv: not a fixture file; did you mean reps.csv? (fixture files: reps.csv, deals.csv, leads.csv, credits.csv, rates.csv)']);
   });
 
+  it('a field left out of a case is named as missing, with what it should hold (not "expected object, received undefined")', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '1' } }, { rule: 'AE commission FY26', period: '2026-Q1', expect: { lines: [{ amount: '1' }] } }, { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1' }]));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.report).toEqual([
+      `${file}: case [2]: missing field "rep" (the rep id from reps.csv)`,
+      `${file}: case [2].expect.lines[0]: missing field "kind" (commission, bonus, spiff, cap, clawback, draw, recovery or adjustment)`,
+      `${file}: case [3]: missing field "expect" (the expected statement, or null when the rule must not select this rep)`,
+    ]);
+  });
+
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
     expect(diffLines(['a', 'b'], [])).toEqual(['- a', '- b']);
