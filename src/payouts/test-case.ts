@@ -182,6 +182,11 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
       report.push(`rewards: expected ${JSON.stringify(expected.rewards)}, got ${JSON.stringify(actual.rewards)}`);
     }
   }
+  // `"warnings": []` says "no warnings", as `"rewards": []` says "no rewards"; checking nothing
+  // would let a new warning (a deal left out) pass the very case written to rule it out.
+  if (expected.warnings?.length === 0 && actual.warnings.length > 0) {
+    report.push(`warnings: expected none, got ${JSON.stringify(actual.warnings)}`);
+  }
   for (const text of expected.warnings ?? []) {
     if (!actual.warnings.some((w) => w.includes(text))) {
       report.push(`warnings: none contains ${JSON.stringify(text)}; warnings are ${JSON.stringify(actual.warnings)}`);

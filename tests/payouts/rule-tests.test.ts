@@ -144,6 +144,20 @@ describe('rule test cases', () => {
     ]);
   });
 
+  it('"warnings": [] expects a statement without warnings (the SPEC example warns about its EUR deal D7)', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify([
+      { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { warnings: [] } },
+      { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r4', expect: { warnings: [] } },
+    ]));
+    const [r1, r4] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(r1.ok).toBe(false);
+    expect(r1.report[1]).toMatch(/^warnings: expected none, got \[".*D7.*"\]$/);
+    expect(r4).toMatchObject({ ok: true, report: [] });
+  });
+
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
     expect(diffLines(['a', 'b'], [])).toEqual(['- a', '- b']);
