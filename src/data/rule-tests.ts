@@ -81,11 +81,15 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
   const db = await openDatabase(join(tmp, 'case.db'));
   try {
     const problems: string[] = [];
+    // What `import` would have warned about (a won deal without closed_at counts in no period):
+    // shown under a failing case, where it is often the reason.
+    const warnings: string[] = [];
     for (const kind of importKinds) {
       const csv = join(folder.dir, `${kind}.csv`);
       if (!existsSync(csv)) continue;
       const result = await importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
       if (!result.ok) problems.push(...result.problems.map(formatProblem));
+      else warnings.push(...result.warnings.map((w) => `${relative(cwd, csv) || csv}: ${w}`));
     }
     if (problems.length) {
       return cases.map((c, i) => ({ name: nameOf(c, i), file: shown, ok: false, report: ['fixture does not import:', ...problems] }));
@@ -99,7 +103,9 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
       // (`team[2]`) alone does not say which rep failed.
       const at = cases.length > 1 ? `case [${i + 1}]` : 'case';
       const what = `${at}: rule "${c.rule}", period ${c.period}, rep ${c.rep}`;
-      const fail = (report: string[]): CaseResult => ({ name, file: shown, ok: false, report: [what, ...report] });
+      const fail = (report: string[]): CaseResult => ({
+        name, file: shown, ok: false, report: [what, ...report, ...(warnings.length ? ['fixture warnings:', ...warnings.map((w) => `  ${w}`)] : [])],
+      });
       const selection = selectIncentives(plan, c.rule);
       if (!selection.ok) return fail([`rule: ${selection.message}`]);
       const rule = selection.rules[0];

@@ -158,6 +158,22 @@ describe('rule test cases', () => {
     expect(r4).toMatchObject({ ok: true, report: [] });
   });
 
+  it('a failing case shows what importing its fixture warned about (a won deal without closed_at counts in no period)', async () => {
+    const dir = tempDir();
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'reps.csv'));
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact\nN1,r1,No date,160000,USD,won,Core,new,,,\n');
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify({ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '15500.00' } }));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.ok).toBe(false);
+    expect(result.report).toEqual([
+      'case: rule "AE commission FY26", period 2026-Q1, rep r1',
+      'total: expected 15500.00, got 0.00',
+      'fixture warnings:',
+      expect.stringMatching(/^ {2}deals\.csv: .*no closed_at.*N1$/),
+    ]);
+  });
+
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
     expect(diffLines(['a', 'b'], [])).toEqual(['- a', '- b']);
