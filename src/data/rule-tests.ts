@@ -27,6 +27,10 @@ export interface CaseResult {
   ok: boolean;
   /** Why it failed: mismatch report, bad case file, fixture import problems. */
   report: string[];
+  /** What the case names; null when its file could not be read as cases. */
+  rule: string | null;
+  period: string | null;
+  rep: string | null;
 }
 
 /** Case folders beside rule paths: `<rules folder>/tests/<case>/case.json` (or `tests/case.json`). */
@@ -61,9 +65,11 @@ function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: 
 export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd()): Promise<CaseResult[]> {
   const shown = relative(cwd, folder.file) || folder.file;
   const loaded = loadCases(folder);
-  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: loaded.messages }];
+  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: loaded.messages, rule: null, period: null, rep: null }];
   const cases = loaded.cases;
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
+  const result = (c: TestCase, i: number, ok: boolean, report: string[]): CaseResult =>
+    ({ name: nameOf(c, i), file: shown, ok, report, rule: c.rule, period: c.period, rep: c.rep });
 
   // A fixture file under another name (`rep.csv`, `Deals.csv`) would be left out without a word,
   // and every case would then fail (or, expecting nothing, pass) for a reason the author cannot see.
@@ -74,7 +80,7 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
       const near = closestName(f, fixtureFiles);
       return `${relative(cwd, join(folder.dir, f)) || f}: not a fixture file${near ? `; did you mean ${near}?` : ''} (fixture files: ${fixtureFiles.join(', ')})`;
     });
-    return cases.map((c, i) => ({ name: nameOf(c, i), file: shown, ok: false, report }));
+    return cases.map((c, i) => result(c, i, false, report));
   }
 
   const tmp = mkdtempSync(join(tmpdir(), 'salesflow-test-'));
@@ -92,20 +98,18 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
       else warnings.push(...result.warnings.map((w) => `${relative(cwd, csv) || csv}: ${w}`));
     }
     if (problems.length) {
-      return cases.map((c, i) => ({ name: nameOf(c, i), file: shown, ok: false, report: ['fixture does not import:', ...problems] }));
+      return cases.map((c, i) => result(c, i, false, ['fixture does not import:', ...problems]));
     }
     const results: CaseResult[] = [];
     for (const [i, c] of cases.entries()) results.push(await runCase(c, i));
     return results;
     async function runCase(c: TestCase, i: number): Promise<CaseResult> {
-      const name = nameOf(c, i);
       // Which case of the file, by the fields that say what it tests: a folder's default name
       // (`team[2]`) alone does not say which rep failed.
       const at = cases.length > 1 ? `case [${i + 1}]` : 'case';
       const what = `${at}: rule "${c.rule}", period ${c.period}, rep ${c.rep}`;
-      const fail = (report: string[]): CaseResult => ({
-        name, file: shown, ok: false, report: [what, ...report, ...(warnings.length ? ['fixture warnings:', ...warnings.map((w) => `  ${w}`)] : [])],
-      });
+      const fail = (report: string[]): CaseResult =>
+        result(c, i, false, [what, ...report, ...(warnings.length ? ['fixture warnings:', ...warnings.map((w) => `  ${w}`)] : [])]);
       const selection = selectIncentives(plan, c.rule);
       if (!selection.ok) return fail([`rule: ${selection.message}`]);
       const rule = selection.rules[0];
@@ -120,7 +124,7 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
       if (!computed.ok) return fail([computed.message]);
       const statement = computed.statements.find((s) => s.rep === c.rep) ?? null;
       const mismatch = compareStatement(c.expect, statement, c.rep);
-      return mismatch ? fail(mismatch.report) : { name, file: shown, ok: true, report: [] };
+      return mismatch ? fail(mismatch.report) : result(c, i, true, []);
     }
     async function nearestRep(id: string): Promise<string> {
       const ids = (await listReps(db)).map((r) => r.id);

@@ -117,6 +117,29 @@ describe('salesflow test', () => {
     expect(r.stdout).toMatch(/\+ commission +22500\.00/);
     expect(r.stdout).toContain('FAIL: 1/1');
   });
+
+  it('--format json: one array of cases with what each names, ok, and its messages; exit 1 when one fails', async () => {
+    const dir = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));
+    const caseDir = join(dir, 'tests', 'two');
+    mkdirSync(caseDir, { recursive: true });
+    cpSync(fixture('reps.csv'), join(caseDir, 'reps.csv'));
+    writeFileSync(join(caseDir, 'deals.csv'), 'id,rep,amount,currency,stage,closed_at\nR1,r2,300000,USD,won,2026-02-14\n');
+    const base = { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2' };
+    writeFileSync(join(caseDir, 'case.json'), JSON.stringify([{ ...base, name: 'capped', expect: { total: '30000', capped: true } }, { ...base, expect: { total: '1' } }]));
+    const r = await salesflow(['test', '--format', 'json', dir], join(tempDir(), 'unused.db'), dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { name: 'capped', file: 'tests/two/case.json', rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: true, messages: [] },
+      { name: 'two[2]', file: 'tests/two/case.json', rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: false, messages: ['case [2]: rule "AE commission FY26", period 2026-Q1, rep r2', 'total: expected 1, got 30000.00'] },
+    ]);
+    writeFileSync(join(caseDir, 'case.json'), JSON.stringify({ ...base, expect: { total: '30000' } }));
+    const passing = await salesflow(['test', '--format', 'json', dir], join(tempDir(), 'unused.db'), dir);
+    expect(passing.code).toBe(0);
+    expect(JSON.parse(passing.stdout)).toMatchObject([{ ok: true }]);
+    const bad = await salesflow(['test', '--format', 'xml', dir], join(tempDir(), 'unused.db'), dir);
+    expect(bad).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('--format must be text or json') });
+  });
 });
 
 describe('salesflow payouts export', () => {
