@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { closest } from '../dsl/diagnostics.js';
 import { Decimal } from '../money/index.js';
+import { majorUnits } from './render.js';
 import type { Statement } from './statement.js';
 
 const amount = z
@@ -120,7 +121,12 @@ export interface Mismatch {
 
 const sameAmount = (a: string, b: string) => new Decimal(a).eq(new Decimal(b));
 
-const lineKey = (l: { kind: string; amount: string }) => `${l.kind.padEnd(10)} ${new Decimal(l.amount).toFixed(2).padStart(12)}`;
+/**
+ * A line as the diff shows it, its amount in the statement currency's minor digits, or more when
+ * the expected amount has more ("30000.001" is not 30000.00 JPY, and must not look like it): two
+ * keys are the same text exactly when their kinds and amounts are equal.
+ */
+const lineKey = (l: { kind: string; amount: string }, currency: string) => `${l.kind.padEnd(10)} ${majorUnits(new Decimal(l.amount).toFixed(), currency).padStart(12)}`;
 
 /** Longest-common-subsequence diff of two short lists: '  ' same, '- ' expected only, '+ ' actual only. */
 export function diffLines(expected: string[], actual: string[]): string[] {
@@ -158,9 +164,10 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
       expected.lines.every((e, i) => e.kind === actual.lines[i].kind && sameAmount(e.amount, actual.lines[i].amount));
     if (!linesMatch) {
       report.push('lines (- expected, + actual):');
-      for (const d of diffLines(expected.lines.map(lineKey), actual.lines.map(lineKey))) report.push(`  ${d}`);
+      const key = (l: { kind: string; amount: string }) => lineKey(l, actual.currency);
+      for (const d of diffLines(expected.lines.map(key), actual.lines.map(key))) report.push(`  ${d}`);
       report.push('actual lines:');
-      for (const l of actual.lines) report.push(`  ${lineKey(l)}  ${l.description}`);
+      for (const l of actual.lines) report.push(`  ${key(l)}  ${l.description}`);
     } else {
       expected.lines.forEach((e, i) => {
         if (e.description !== undefined && !actual.lines[i].description.includes(e.description)) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findCaseFolders, runCaseFolder } from '../../src/data/rule-tests.js';
+import { loadRules } from '../../src/dsl/index.js';
 import { diffLines } from '../../src/payouts/test-case.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { tempDir } from '../data/tmp.js';
@@ -172,6 +173,24 @@ describe('rule test cases', () => {
       'fixture warnings:',
       expect.stringMatching(/^ {2}deals\.csv: .*no closed_at.*N1$/),
     ]);
+  });
+
+  it('the diff writes amounts in the minor digits of the currency (JPY has none), and an expected amount finer than that as written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'yen.rules'), 'incentive "Yen" {\n  for reps where rep.role = "AE"\n  period quarter\n  measure revenue\n  target 1_000_000 JPY\n  commission marginal { up to 100% pay 3% above pay 5% }\n}\n');
+    const { plan: yen } = await loadRules([dir]);
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'reps.csv'));
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact\nY1,r1,Yen,1234567,JPY,won,Core,new,,2026-02-01,\n');
+    const file = join(dir, 'case.json');
+    const base = { rule: 'Yen', period: '2026-Q1', rep: 'r1' };
+    writeFileSync(file, JSON.stringify([
+      { ...base, expect: { lines: [{ kind: 'commission', amount: '30000' }, { kind: 'commission', amount: '11728.35' }] } },
+      { ...base, expect: { lines: [{ kind: 'commission', amount: '30000.001' }, { kind: 'commission', amount: '11728.0' }] } },
+    ]));
+    const [cents, fine] = await runCaseFolder(yen!, { dir, file }, dir);
+    expect(cents.report.slice(1, 5)).toEqual(['lines (- expected, + actual):', '    commission        30000', '  - commission     11728.35', '  + commission        11728']);
+    // Was: both sides shown as "30000.00", a failure with no visible difference.
+    expect(fine.report.slice(1, 5)).toEqual(['lines (- expected, + actual):', '  - commission    30000.001', '  + commission        30000', '    commission        11728']);
   });
 
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
