@@ -118,6 +118,23 @@ describe('salesflow test', () => {
     expect(r.stdout).toContain('FAIL: 1/1');
   });
 
+  it('given a folder of cases instead of the rules folder: says which folder to give, exit 1 (not a green run of nothing)', async () => {
+    const dir = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));
+    cpSync(specCases, join(dir, 'tests', 'spec-example'), { recursive: true });
+    for (const path of ['tests/spec-example', 'tests']) {
+      const r = await salesflow(['test', path], join(tempDir(), 'unused.db'), dir);
+      expect(r).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr).toContain(`salesflow test: ${path} holds test cases; give the rules folder they test instead: salesflow test .\n`);
+    }
+    // A rules folder without cases is still "no test cases found" and exit 0, as documented.
+    const bare = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(bare, 'incentives.rules'));
+    const none = await salesflow(['test', bare], join(tempDir(), 'unused.db'));
+    expect(none).toMatchObject({ code: 0, stderr: expect.stringContaining('no test cases found') });
+    expect(none.stderr).not.toContain('holds test cases');
+  });
+
   it('--format json: one array of cases with what each names, ok, and its messages; exit 1 when one fails', async () => {
     const dir = tempDir();
     cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));

@@ -1,11 +1,21 @@
 // `salesflow test [--format text|json] [paths]`: rule test cases kept beside the rules
 // (`rules/tests/<case>/case.json`, see docs/testing-rules.md), reported like `opa test`: ok/FAIL
 // per case, a diff when one fails, exit 1 when any fails; or as one JSON array for CI.
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgsOnce } from '../parse-args.js';
 import { findCaseFolders, runCaseFolder, type CaseResult } from '../../data/rule-tests.js';
 import { rulesOrDiagnostics } from '../../runtime/compile-rules.js';
 
 const USAGE = 'usage: salesflow test [--format text|json] [paths]   (cases in <rules folder>/tests/<case>/case.json)';
+
+/** The rules folder a path of cases belongs to (`rules/tests/x` or `rules/tests` → `rules`), else null. */
+function rulesFolderOf(path: string): string | null {
+  const full = resolve(path);
+  if (basename(full) === 'tests' && findCaseFolders([dirname(full)]).length > 0) return dirname(full);
+  if (existsSync(join(full, 'case.json')) && basename(dirname(full)) === 'tests') return dirname(dirname(full));
+  return null;
+}
 
 /** One case in `--format json`: what it names, whether it passed, and why not (the text report's lines). */
 function caseJson(r: CaseResult) {
@@ -38,8 +48,18 @@ export async function run(args: string[]): Promise<number> {
   const folders = findCaseFolders(paths);
   if (folders.length === 0) {
     process.stderr.write(`salesflow test: no test cases found (looked for tests/<case>/case.json beside ${paths.join(', ')}; see docs/testing-rules.md)\n`);
+    // `salesflow test rules/tests/commission`: the path of a case folder, where no rules are.
+    // A path of cases (`salesflow test rules/tests/commission`) is a mistake, not "no tests": exit
+    // 1, so a CI job given it does not pass green having run nothing.
+    let misplaced = false;
+    for (const path of paths) {
+      const rules = rulesFolderOf(path);
+      if (rules === null) continue;
+      misplaced = true;
+      process.stderr.write(`salesflow test: ${path} holds test cases; give the rules folder they test instead: salesflow test ${relative(process.cwd(), rules) || '.'}\n`);
+    }
     if (format === 'json') process.stdout.write('[]\n');
-    return 0;
+    return misplaced ? 1 : 0;
   }
 
   const results: CaseResult[] = [];
