@@ -10,6 +10,7 @@ import { compareStatement, parseCaseFile, type TestCase } from '../payouts/test-
 import type { Plan } from '../plan/schema.js';
 import { openDatabase } from './db.js';
 import { formatProblem, importCsv, importKinds } from './import.js';
+import { duplicateKeys } from './json-duplicates.js';
 import { parseJsonText } from './json-text.js';
 import { statementsForPeriod } from './period-statements.js';
 import { getRep, listReps } from './reps.js';
@@ -57,6 +58,10 @@ export function findCaseFolders(paths: string[]): CaseFolder[] {
 function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
   const json = parseJsonText(readFileSync(folder.file, 'utf8'), folder.file);
   if (!json.ok) return { ok: false, messages: [json.message] };
+  const twice = duplicateKeys(json.text);
+  if (twice.length) {
+    return { ok: false, messages: twice.map((d) => `${folder.file}:${d.line}:${d.col}: "${d.key}" is given twice in one object; JSON keeps only the last, so the first would never be checked`) };
+  }
   const parsed = parseCaseFile(json.value);
   return parsed.ok ? parsed : { ok: false, messages: parsed.messages.map((m) => `${folder.file}: ${m}`) };
 }

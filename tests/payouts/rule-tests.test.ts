@@ -4,6 +4,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { duplicateKeys } from '../../src/data/json-duplicates.js';
 import { findCaseFolders, runCaseFolder } from '../../src/data/rule-tests.js';
 import { loadRules } from '../../src/dsl/index.js';
 import { diffLines } from '../../src/payouts/test-case.js';
@@ -191,6 +192,23 @@ describe('rule test cases', () => {
     expect(cents.report.slice(1, 5)).toEqual(['lines (- expected, + actual):', '    commission        30000', '  - commission     11728.35', '  + commission        11728']);
     // Was: both sides shown as "30000.00", a failure with no visible difference.
     expect(fine.report.slice(1, 5)).toEqual(['lines (- expected, + actual):', '  - commission    30000.001', '  + commission        30000', '    commission        11728']);
+  });
+
+  it('a key written twice in one object fails the case file at the second one (JSON.parse would drop the first unchecked)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'case.json');
+    writeFileSync(file, '[{"rule": "AE commission FY26", "period": "2026-Q1", "rep": "r1",\n  "expect": {"total": "999", "lines": [], "total": "15500"}}]');
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.report).toEqual([`${file}:2:43: "total" is given twice in one object; JSON keeps only the last, so the first would never be checked`]);
+  });
+
+  it('finds keys given twice per object: nested, after arrays, escaped; never a value, nor the same key in two objects', () => {
+    expect(duplicateKeys('{"a": "a", "b": {"a": 1, "b": ["a", {"a": 2}]}, "c": [1, 2]}')).toEqual([]);
+    expect(duplicateKeys('[{"a": 1}, {"a": 2}]')).toEqual([]);
+    expect(duplicateKeys('{"x": [1, {"k": 1}], "\\u0078": 2, "q\\"": 3, "q\\"": 4}')).toEqual([
+      { key: 'x', line: 1, col: 22 },
+      { key: 'q"', line: 1, col: 45 },
+    ]);
   });
 
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
