@@ -102,6 +102,9 @@ function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
  * listed, not only the first.
  */
 export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
+  if (json === null || typeof json !== 'object') {
+    return { ok: false, messages: [`(case): expected one case ({"rule", "period", "rep", "expect"}) or an array of cases, got ${json === null ? 'null' : typeof json}`] };
+  }
   const parsed = Array.isArray(json) ? z.array(TestCase).min(1, 'expected at least one case').safeParse(json) : TestCase.safeParse(json);
   if (parsed.success) return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
   const messages = parsed.error.issues.map((issue) => {

@@ -59,6 +59,8 @@ describe('rule test cases', () => {
     const [bad] = await run([ok, { ...ok, expect: { lines: [{ kind: 'drawx', amount: '1' }] } }]);
     expect(bad.ok).toBe(false);
     expect(bad.report.join('\n')).toMatch(/case\.json: case \[2\]\.expect\.lines\[0\]\.kind: .*"draw"/);
+    const [text] = await run('the cases');
+    expect(text.report).toEqual([expect.stringMatching(/case\.json: \(case\): expected one case \({"rule", "period", "rep", "expect"}\) or an array of cases, got string$/)]);
     const [single] = await run({ ...ok, expect: { total: 'abc' } });
     expect(single.report).toEqual([expect.stringMatching(/case\.json: expect\.total: expected a decimal amount/)]);
     const [draw] = await run({ ...ok, expect: { lines: [{ kind: 'draw', amount: '3000' }] } });
