@@ -98,9 +98,9 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
     for (const kind of importKinds) {
       const csv = join(folder.dir, `${kind}.csv`);
       if (!existsSync(csv)) continue;
-      const result = await importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
-      if (!result.ok) problems.push(...result.problems.map(formatProblem));
-      else warnings.push(...result.warnings.map((w) => `${relative(cwd, csv) || csv}: ${w}`));
+      const imported = await importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
+      if (!imported.ok) problems.push(...imported.problems.map(formatProblem));
+      else warnings.push(...imported.warnings.map((w) => `${relative(cwd, csv) || csv}: ${w}`));
     }
     if (problems.length) {
       return cases.map((c, i) => result(c, i, false, ['fixture does not import:', ...problems]));
