@@ -41,7 +41,7 @@ describe('salesflow simulate (rules compiled from text)', () => {
       ],
       capped: false, total: '16000.00', rewards: ['Extra day off'],
       // SPEC §8: each statement carries its warnings, naming the deal ids they concern.
-      warnings: [expect.stringContaining('deal D7 (won, 5000 EUR) is left out')],
+      warnings: [expect.stringContaining('deal D7 (won, 5,000.00 EUR) is left out')],
     });
     expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00', warnings: [] });
     // Also echoed on stderr, after the JSON, so stdout stays pure JSON.

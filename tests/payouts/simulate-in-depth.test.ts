@@ -58,7 +58,7 @@ describe('simulate: incentive, in depth', () => {
         { deal: 'F1', type: 'own', share: '100', closed_at: '2026-02-10', amount: '50000.00', currency: 'EUR', conversion: { rate: '1.1', from: '2026-01-01' }, credited: '55000.00' },
         { deal: 'F2', type: 'own', share: '100', closed_at: '2026-03-15', amount: '10000.00', currency: 'EUR', conversion: { rate: '1.2', from: '2026-03-01' }, credited: '12000.00' },
       ],
-      warnings: [expect.stringMatching(/^deal F3 \(won, 8000 GBP\) is left out: no GBP to USD rate is effective on 2026-03-20/)],
+      warnings: [expect.stringMatching(/^deal F3 \(won, 8,000.00 GBP\) is left out: no GBP to USD rate is effective on 2026-03-20/)],
     });
     expect(byRep.get('e6')).toMatchObject({
       target: '125000.00', attainment: '80.00',
