@@ -37,39 +37,47 @@ export interface CaseResult {
 /** Case folders beside rule paths: `<rules folder>/tests/<case>/case.json` (or `tests/case.json`). */
 export function findCaseFolders(paths: string[]): CaseFolder[] {
   const found = new Map<string, CaseFolder>();
-  const add = (dir: string) => {
+  const add = (dir: string, sub: boolean) => {
     const file = join(dir, 'case.json');
-    if (existsSync(file)) found.set(file, { dir, file });
+    // A case folder whose case file is misnamed (`cases.json`, `Case.json`) is still a case
+    // folder: it is reported as one that does not read, not skipped as if it held no case.
+    if (existsSync(file) || (sub && readdirSync(dir).some((f) => /\.(csv|json)$/i.test(f)))) found.set(file, { dir, file });
   };
   for (const path of paths) {
     if (!existsSync(path)) continue;
     const dir = statSync(path).isDirectory() ? path : dirname(path);
     const tests = join(dir, 'tests');
     if (existsSync(tests) && statSync(tests).isDirectory()) {
-      add(tests);
+      add(tests, false);
       for (const entry of readdirSync(tests, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        if (entry.isDirectory()) add(join(tests, entry.name));
+        if (entry.isDirectory()) add(join(tests, entry.name), true);
       }
     }
   }
   return [...found.values()];
 }
 
-function loadCases(folder: CaseFolder): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
-  const json = parseJsonText(readFileSync(folder.file, 'utf8'), folder.file);
+function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
+  if (!existsSync(folder.file)) {
+    const json = readdirSync(folder.dir).filter((f) => /\.json$/i.test(f));
+    const near = closestName('case.json', json);
+    return { ok: false, messages: [`${shown}: no such file: a case folder holds its cases in case.json${near ? `; did you mean to name ${near} case.json?` : json.length ? ` (found ${json.join(', ')})` : ''}`] };
+  }
+  const json = parseJsonText(readFileSync(folder.file, 'utf8'), shown);
   if (!json.ok) return { ok: false, messages: [json.message] };
   const twice = duplicateKeys(json.text);
   if (twice.length) {
-    return { ok: false, messages: twice.map((d) => `${folder.file}:${d.line}:${d.col}: "${d.key}" is given twice in one object; JSON keeps only the last, so the first would never be checked`) };
+    return { ok: false, messages: twice.map((d) => `${shown}:${d.line}:${d.col}: "${d.key}" is given twice in one object; JSON keeps only the last, so the first would never be checked`) };
   }
   const parsed = parseCaseFile(json.value);
-  return parsed.ok ? parsed : { ok: false, messages: parsed.messages.map((m) => `${folder.file}: ${m}`) };
+  return parsed.ok ? parsed : { ok: false, messages: parsed.messages.map((m) => `${shown}: ${m}`) };
 }
 
 /** Run every case of one folder against its own temporary data source. */
 export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = process.cwd()): Promise<CaseResult[]> {
   const shown = relative(cwd, folder.file) || folder.file;
-  const loaded = loadCases(folder);
+  // Every message names the case file as the header does: relative to where salesflow runs.
+  const loaded = loadCases(folder, shown);
   if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: loaded.messages, rule: null, period: null, rep: null }];
   const cases = loaded.cases;
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));

@@ -1,6 +1,6 @@
 // `salesflow test` case folders run against a hand-written plan: passing cases, the diff of a
 // failing one, fixtures that do not import, and case files that do not read.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -94,7 +94,7 @@ describe('rule test cases', () => {
     const file = join(dir, 'case.json');
     writeFileSync(file, '[{"name": "x",\n "rule": "AE commission FY26"');
     const [broken] = await runCaseFolder(plan, { dir, file }, dir);
-    expect(broken.report).toEqual([`${file}:2:30: not valid JSON: Expected ',' or '}' after property value`]);
+    expect(broken.report).toEqual([`case.json:2:30: not valid JSON: Expected ',' or '}' after property value`]);
     writeFileSync(file, '\ufeff[{"name": "bom", "rule": "AE commission FY26", "period": "2026-Q1", "rep": "nobody", "expect": {"total": "0.00"}}]');
     const [bom] = await runCaseFolder(plan, { dir, file }, dir);
     expect(bom.report.join('\n')).not.toContain('not valid JSON');
@@ -142,9 +142,9 @@ describe('rule test cases', () => {
     writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '1' } }, { rule: 'AE commission FY26', period: '2026-Q1', expect: { lines: [{ amount: '1' }] } }, { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1' }]));
     const [result] = await runCaseFolder(plan, { dir, file }, dir);
     expect(result.report).toEqual([
-      `${file}: case [2]: missing field "rep" (the rep id from reps.csv)`,
-      `${file}: case [2].expect.lines[0]: missing field "kind" (commission, bonus, spiff, cap, clawback, draw, recovery or adjustment)`,
-      `${file}: case [3]: missing field "expect" (the expected statement, or null when the rule must not select this rep)`,
+      `case.json: case [2]: missing field "rep" (the rep id from reps.csv)`,
+      `case.json: case [2].expect.lines[0]: missing field "kind" (commission, bonus, spiff, cap, clawback, draw, recovery or adjustment)`,
+      `case.json: case [3]: missing field "expect" (the expected statement, or null when the rule must not select this rep)`,
     ]);
   });
 
@@ -201,7 +201,7 @@ describe('rule test cases', () => {
     const file = join(dir, 'case.json');
     writeFileSync(file, '[{"rule": "AE commission FY26", "period": "2026-Q1", "rep": "r1",\n  "expect": {"total": "999", "lines": [], "total": "15500"}}]');
     const [result] = await runCaseFolder(plan, { dir, file }, dir);
-    expect(result.report).toEqual([`${file}:2:43: "total" is given twice in one object; JSON keeps only the last, so the first would never be checked`]);
+    expect(result.report).toEqual([`case.json:2:43: "total" is given twice in one object; JSON keeps only the last, so the first would never be checked`]);
   });
 
   it('finds keys given twice per object: nested, after arrays, escaped; never a value, nor the same key in two objects', () => {
@@ -211,6 +211,21 @@ describe('rule test cases', () => {
       { key: 'x', line: 1, col: 22 },
       { key: 'q"', line: 1, col: 45 },
     ]);
+  });
+
+  it('a case folder whose case file is misnamed (cases.json) fails, naming the file to rename, instead of being skipped', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'tests', 'commission');
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(folder, 'reps.csv'));
+    writeFileSync(join(folder, 'cases.json'), '[]');
+    mkdirSync(join(dir, 'tests', 'notes'));
+    writeFileSync(join(dir, 'tests', 'notes', 'README.md'), 'not a case');
+    const folders = findCaseFolders([dir]);
+    expect(folders.map((f) => f.dir)).toEqual([folder]);
+    const [result] = await runCaseFolder(plan, folders[0], dir);
+    expect(result).toMatchObject({ ok: false, report: ['tests/commission/case.json: no such file: a case folder holds its cases in case.json; did you mean to name cases.json case.json?'] });
+    expect(findCaseFolders([`${root}/rules`]).map((f) => f.file)).not.toContain(`${root}/rules/tests/vendor-examples/case.json`);
   });
 
   it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
