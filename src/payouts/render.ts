@@ -1,5 +1,5 @@
 // How statements are shown: the SPEC §8 JSON shape for scripts, an aligned table for people.
-import { addFixed, parseFixed, plainFixed, type Fixed } from '../money/fixed.js';
+import { addFixed, fixedText, parseFixed, plainFixed, withoutTrailingZeros, type Fixed } from '../money/fixed.js';
 import { displayMoney, Decimal } from '../money/index.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { Statement } from './statement.js';
@@ -20,9 +20,46 @@ export interface StatementJson {
   rewards: string[];
   warnings: string[];
   /** Only for rules with `credit` or `convert`. */
-  credited?: Statement['credited'];
+  credited?: CreditedJson[];
   /** Only for a prorated rep. */
   proration?: Statement['proration'];
+}
+
+/** A credited deal in the JSON: SPEC field names (`closed_at`) and amounts with minor digits. */
+export interface CreditedJson {
+  deal: string;
+  type: string;
+  share: string;
+  closed_at: string;
+  amount: string;
+  currency: string;
+  conversion?: { rate: string; from: string };
+  credited: string;
+}
+
+/**
+ * An exact amount in major units with at least the currency's minor digits ("30000" USD →
+ * "30000.00"), as SPEC §8 writes every amount; a credited amount finer than that (a 1/3 share,
+ * a converted deal) keeps all its digits, since it is exact until the line amounts are rounded.
+ */
+export function majorUnits(amount: string, currency: string): string {
+  const value = parseFixed(amount);
+  if (!value) return amount;
+  const exact = withoutTrailingZeros(value);
+  return fixedText(exact, Math.max(minorUnits(currency), exact.scale));
+}
+
+function creditedJson(c: NonNullable<Statement['credited']>[number], currency: string): CreditedJson {
+  return {
+    deal: c.deal,
+    type: c.type,
+    share: c.share,
+    closed_at: c.closedAt,
+    amount: majorUnits(c.amount, c.currency),
+    currency: c.currency,
+    ...(c.conversion ? { conversion: { rate: c.conversion.rate, from: c.conversion.from } } : {}),
+    credited: majorUnits(c.credited, currency),
+  };
 }
 
 export function statementJson(s: Statement): StatementJson {
@@ -39,7 +76,7 @@ export function statementJson(s: Statement): StatementJson {
     total: s.total,
     rewards: [...s.rewards],
     warnings: [...s.warnings],
-    ...(s.credited ? { credited: s.credited } : {}),
+    ...(s.credited ? { credited: s.credited.map((c) => creditedJson(c, s.currency)) } : {}),
     ...(s.proration ? { proration: s.proration } : {}),
   };
 }

@@ -5,6 +5,8 @@
 // Texts are joined from arrays rather than built with `+` or template literals: V8 keeps a `+`
 // result as a tree of pieces (a cons string), and 100k statements held by `simulate` would keep
 // three times the memory of their flat text, all of it traced by the garbage collector.
+import { fixedText, parseFixed, withoutTrailingZeros } from '../money/fixed.js';
+import { minorUnits } from '../plan/catalog.js';
 
 /** One flat string of the parts. */
 function flat(...parts: string[]): string {
@@ -49,13 +51,24 @@ export function windowCutWarning(start: string, end: string, period: string): st
   return flat('only deals closed ', start, ' to ', end, " count: the rule's effective dates cut ", period);
 }
 
+/**
+ * A deal's stored amount ("8000", "48000.10") as the statement shows money ("8,000.00 GBP"): the
+ * currency's minor digits, or all of the stored ones when there are more; never rounded.
+ */
+function dealAmountShown(amount: string, currency: string): string {
+  const value = parseFixed(amount);
+  if (!value) return `${amount} ${currency}`;
+  const exact = withoutTrailingZeros(value);
+  return grouped(fixedText(exact, Math.max(minorUnits(currency), exact.scale)), currency);
+}
+
 export function leftOutWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string): string {
-  return flat('deal ', deal.id, ' (', deal.stage, ', ', deal.amount, ' ', deal.currency, ') is left out: it is in ', deal.currency,
+  return flat('deal ', deal.id, ' (', deal.stage, ', ', dealAmountShown(deal.amount, deal.currency), ') is left out: it is in ', deal.currency,
     ', the statement is in ', statementCurrency, ' (no currency conversion)');
 }
 
 export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, on: string): string {
-  return flat('deal ', deal.id, ' (', deal.stage, ', ', deal.amount, ' ', deal.currency, ') is left out: no ', deal.currency, ' to ',
+  return flat('deal ', deal.id, ' (', deal.stage, ', ', dealAmountShown(deal.amount, deal.currency), ') is left out: no ', deal.currency, ' to ',
     statementCurrency, ' rate is effective on ', on, ' (import --kind rates)');
 }
 

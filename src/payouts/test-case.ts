@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { closest } from '../dsl/diagnostics.js';
 import { Decimal } from '../money/index.js';
+import { majorUnits } from './render.js';
 import type { Statement } from './statement.js';
 
 const amount = z
@@ -56,6 +57,16 @@ function knownKeys(path: PropertyKey[]): string[] {
   return Object.keys(shape);
 }
 
+/** What a required field holds, for the message when it is left out. */
+const requiredHints: Record<string, string> = {
+  rule: 'the incentive\'s name or id',
+  period: 'a period label like 2026-Q1, 2026-03, 2026-W09 or 2026',
+  rep: 'the rep id from reps.csv',
+  expect: 'the expected statement, or null when the rule must not select this rep',
+  kind: 'commission, bonus, spiff, cap, clawback, draw, recovery or adjustment',
+  amount: 'a decimal amount like "15500.00"',
+};
+
 /** The value at an issue's path in the parsed JSON (undefined where there is none). */
 function valueAt(json: unknown, path: PropertyKey[]): unknown {
   let value = json;
@@ -66,25 +77,20 @@ function valueAt(json: unknown, path: PropertyKey[]): unknown {
   return value;
 }
 
-/** What a required field holds, for the message naming it when it is missing. */
-const requiredFields: Record<string, string> = {
-  rule: "the incentive's name or id",
-  period: 'a period label like 2026-Q1',
-  rep: 'the rep id',
-  expect: 'the expected statement, or null when the rule must not select this rep',
-  kind: `the line kind (${ExpectedKind.options.join(', ')})`,
-  amount: 'the amount in major units, like "8000.00"',
-};
+function isMissing(issue: z.core.$ZodIssue, json: unknown): boolean {
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.path.length > 0 && valueAt(json, issue.path) === undefined;
+}
 
 function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
   // zod's own texts ("Invalid input: expected object, received undefined") name neither the
-  // field's meaning nor the value written: say what is missing, and which kind was meant.
-  const field = issue.path[issue.path.length - 1];
-  const value = valueAt(json, issue.path);
-  if (issue.code === 'invalid_type' && value === undefined && typeof field === 'string' && requiredFields[field]) {
-    return `missing: give ${requiredFields[field]}`;
+  // field's meaning nor the value written: say which field is missing, and which kind was meant.
+  if (isMissing(issue, json)) {
+    const field = String(issue.path[issue.path.length - 1]);
+    return `missing field "${field}"${requiredHints[field] ? ` (${requiredHints[field]})` : ''}`;
   }
+  const field = issue.path[issue.path.length - 1];
   if (issue.code === 'invalid_value' && field === 'kind') {
+    const value = valueAt(json, issue.path);
     const near = typeof value === 'string' ? closest(value, [...ExpectedKind.options]) : undefined;
     return `${JSON.stringify(value)} is not a line kind${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${ExpectedKind.options.join(', ')}`;
   }
@@ -104,11 +110,16 @@ function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
  * listed, not only the first.
  */
 export function parseCaseFile(json: unknown): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
+  if (json === null || typeof json !== 'object') {
+    return { ok: false, messages: [`(case): expected one case ({"rule", "period", "rep", "expect"}) or an array of cases, got ${json === null ? 'null' : typeof json}`] };
+  }
   const parsed = Array.isArray(json) ? z.array(TestCase).min(1, 'expected at least one case').safeParse(json) : TestCase.safeParse(json);
   if (parsed.success) return { ok: true, cases: Array.isArray(parsed.data) ? parsed.data : [parsed.data] };
   const messages = parsed.error.issues.map((issue) => {
-    const at = issue.path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-    const where = Array.isArray(json) && typeof issue.path[0] === 'number' ? `case ${at}` : at || '(case)';
+    // A missing field is named at the object it is missing from: `case [2]: missing field "expect"`.
+    const path = isMissing(issue, json) ? issue.path.slice(0, -1) : issue.path;
+    const at = path.map((p, i) => (typeof p === 'number' ? `[${p + (i === 0 ? 1 : 0)}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+    const where = Array.isArray(json) && typeof path[0] === 'number' ? `case ${at}` : at || '(case)';
     return `${where}: ${issueMessage(issue, json)}`;
   });
   return { ok: false, messages };
@@ -121,7 +132,12 @@ export interface Mismatch {
 
 const sameAmount = (a: string, b: string) => new Decimal(a).eq(new Decimal(b));
 
-const lineKey = (l: { kind: string; amount: string }) => `${l.kind.padEnd(10)} ${new Decimal(l.amount).toFixed(2).padStart(12)}`;
+/**
+ * A line as the diff shows it, its amount in the statement currency's minor digits, or more when
+ * the expected amount has more ("30000.001" is not 30000.00 JPY, and must not look like it): two
+ * keys are the same text exactly when their kinds and amounts are equal.
+ */
+const lineKey = (l: { kind: string; amount: string }, currency: string) => `${l.kind.padEnd(10)} ${majorUnits(new Decimal(l.amount).toFixed(), currency).padStart(12)}`;
 
 /** Longest-common-subsequence diff of two short lists: '  ' same, '- ' expected only, '+ ' actual only. */
 export function diffLines(expected: string[], actual: string[]): string[] {
@@ -138,7 +154,8 @@ export function diffLines(expected: string[], actual: string[]): string[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && expected[i] === actual[j]) { out.push(`  ${expected[i]}`); i++; j++; }
-    // On a tie the expected line goes first, as diff prints a change: `- old` above `+ new`.
+    // On a tie the expected line goes first, as in `diff -u`: "- 6600.00" then "+ 6000.00" reads
+    // as "expected this, got that".
     else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { out.push(`- ${expected[i]}`); i++; }
     else { out.push(`+ ${actual[j]}`); j++; }
   }
@@ -150,7 +167,7 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
   if (expected === null) {
     return actual ? { report: [`expected no statement for ${rep} (the rule should not select it), got total ${actual.total}`] } : null;
   }
-  if (!actual) return { report: [`expected a statement for ${rep}, but the rule does not select this rep (or it is not in reps.csv)`] };
+  if (!actual) return { report: [`expected a statement for ${rep}, but the rule does not select this rep`] };
   const report: string[] = [];
   if (expected.lines) {
     const linesMatch =
@@ -158,9 +175,10 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
       expected.lines.every((e, i) => e.kind === actual.lines[i].kind && sameAmount(e.amount, actual.lines[i].amount));
     if (!linesMatch) {
       report.push('lines (- expected, + actual):');
-      for (const d of diffLines(expected.lines.map(lineKey), actual.lines.map(lineKey))) report.push(`  ${d}`);
+      const key = (l: { kind: string; amount: string }) => lineKey(l, actual.currency);
+      for (const d of diffLines(expected.lines.map(key), actual.lines.map(key))) report.push(`  ${d}`);
       report.push('actual lines:');
-      for (const l of actual.lines) report.push(`  ${lineKey(l)}  ${l.description}`);
+      for (const l of actual.lines) report.push(`  ${key(l)}  ${l.description}`);
     } else {
       expected.lines.forEach((e, i) => {
         if (e.description !== undefined && !actual.lines[i].description.includes(e.description)) {
@@ -181,6 +199,11 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
     if (JSON.stringify(want) !== JSON.stringify(got)) {
       report.push(`rewards: expected ${JSON.stringify(expected.rewards)}, got ${JSON.stringify(actual.rewards)}`);
     }
+  }
+  // `"warnings": []` says "no warnings", as `"rewards": []` says "no rewards"; checking nothing
+  // would let a new warning (a deal left out) pass the very case written to rule it out.
+  if (expected.warnings?.length === 0 && actual.warnings.length > 0) {
+    report.push(`warnings: expected none, got ${JSON.stringify(actual.warnings)}`);
   }
   for (const text of expected.warnings ?? []) {
     if (!actual.warnings.some((w) => w.includes(text))) {

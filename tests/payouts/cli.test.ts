@@ -41,7 +41,7 @@ describe('salesflow simulate (rules compiled from text)', () => {
       ],
       capped: false, total: '16000.00', rewards: ['Extra day off'],
       // SPEC §8: each statement carries its warnings, naming the deal ids they concern.
-      warnings: [expect.stringContaining('deal D7 (won, 5000 EUR) is left out')],
+      warnings: [expect.stringContaining('deal D7 (won, 5,000.00 EUR) is left out')],
     });
     expect(out[1]).toMatchObject({ rep: 'r2', capped: true, total: '30000.00', warnings: [] });
     // Also echoed on stderr, after the JSON, so stdout stays pure JSON.
@@ -116,6 +116,46 @@ describe('salesflow test', () => {
     expect(r.stdout).toMatch(/- commission +22000\.00/);
     expect(r.stdout).toMatch(/\+ commission +22500\.00/);
     expect(r.stdout).toContain('FAIL: 1/1');
+  });
+
+  it('given a folder of cases instead of the rules folder: says which folder to give, exit 1 (not a green run of nothing)', async () => {
+    const dir = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));
+    cpSync(specCases, join(dir, 'tests', 'spec-example'), { recursive: true });
+    for (const path of ['tests/spec-example', 'tests']) {
+      const r = await salesflow(['test', path], join(tempDir(), 'unused.db'), dir);
+      expect(r).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr).toContain(`salesflow test: ${path} holds test cases; give the rules folder they test instead: salesflow test .\n`);
+    }
+    // A rules folder without cases is still "no test cases found" and exit 0, as documented.
+    const bare = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(bare, 'incentives.rules'));
+    const none = await salesflow(['test', bare], join(tempDir(), 'unused.db'));
+    expect(none).toMatchObject({ code: 0, stderr: expect.stringContaining('no test cases found') });
+    expect(none.stderr).not.toContain('holds test cases');
+  });
+
+  it('--format json: one array of cases with what each names, ok, and its messages; exit 1 when one fails', async () => {
+    const dir = tempDir();
+    cpSync(join(rulesDir, 'incentives.rules'), join(dir, 'incentives.rules'));
+    const caseDir = join(dir, 'tests', 'two');
+    mkdirSync(caseDir, { recursive: true });
+    cpSync(fixture('reps.csv'), join(caseDir, 'reps.csv'));
+    writeFileSync(join(caseDir, 'deals.csv'), 'id,rep,amount,currency,stage,closed_at\nR1,r2,300000,USD,won,2026-02-14\n');
+    const base = { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2' };
+    writeFileSync(join(caseDir, 'case.json'), JSON.stringify([{ ...base, name: 'capped', expect: { total: '30000', capped: true } }, { ...base, expect: { total: '1' } }]));
+    const r = await salesflow(['test', '--format', 'json', dir], join(tempDir(), 'unused.db'), dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { name: 'capped', file: 'tests/two/case.json', rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: true, messages: [] },
+      { name: 'two[2]', file: 'tests/two/case.json', rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: false, messages: ['case [2]: rule "AE commission FY26", period 2026-Q1, rep r2', 'total: expected 1, got 30000.00'] },
+    ]);
+    writeFileSync(join(caseDir, 'case.json'), JSON.stringify({ ...base, expect: { total: '30000' } }));
+    const passing = await salesflow(['test', '--format', 'json', dir], join(tempDir(), 'unused.db'), dir);
+    expect(passing.code).toBe(0);
+    expect(JSON.parse(passing.stdout)).toMatchObject([{ ok: true }]);
+    const bad = await salesflow(['test', '--format', 'xml', dir], join(tempDir(), 'unused.db'), dir);
+    expect(bad).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('--format must be text or json') });
   });
 });
 

@@ -1,10 +1,12 @@
 // `salesflow test` case folders run against a hand-written plan: passing cases, the diff of a
 // failing one, fixtures that do not import, and case files that do not read.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { duplicateKeys } from '../../src/data/json-duplicates.js';
 import { findCaseFolders, runCaseFolder } from '../../src/data/rule-tests.js';
+import { loadRules } from '../../src/dsl/index.js';
 import { diffLines } from '../../src/payouts/test-case.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { tempDir } from '../data/tmp.js';
@@ -64,8 +66,10 @@ describe('rule test cases', () => {
     const { expect: _, ...noExpect } = ok;
     const [missing] = await run([ok, noExpect]);
     expect(missing.report).toEqual([
-      expect.stringMatching(/case\.json: case \[2\]\.expect: missing: give the expected statement, or null when the rule must not select this rep$/),
+      expect.stringMatching(/case\.json: case \[2\]: missing field "expect" \(the expected statement, or null when the rule must not select this rep\)$/),
     ]);
+    const [text] = await run('the cases');
+    expect(text.report).toEqual([expect.stringMatching(/case\.json: \(case\): expected one case \({"rule", "period", "rep", "expect"}\) or an array of cases, got string$/)]);
     const [single] = await run({ ...ok, expect: { total: 'abc' } });
     expect(single.report).toEqual([expect.stringMatching(/case\.json: expect\.total: expected a decimal amount/)]);
     const [draw] = await run({ ...ok, expect: { lines: [{ kind: 'draw', amount: '3000' }] } });
@@ -99,15 +103,144 @@ describe('rule test cases', () => {
     const file = join(dir, 'case.json');
     writeFileSync(file, '[{"name": "x",\n "rule": "AE commission FY26"');
     const [broken] = await runCaseFolder(plan, { dir, file }, dir);
-    expect(broken.report).toEqual([`${file}:2:30: not valid JSON: Expected ',' or '}' after property value`]);
+    expect(broken.report).toEqual([`case.json:2:30: not valid JSON: Expected ',' or '}' after property value`]);
     writeFileSync(file, '\ufeff[{"name": "bom", "rule": "AE commission FY26", "period": "2026-Q1", "rep": "nobody", "expect": {"total": "0.00"}}]');
     const [bom] = await runCaseFolder(plan, { dir, file }, dir);
     expect(bom.report.join('\n')).not.toContain('not valid JSON');
   });
 
-  it('diffs lists by their longest common run', async () => {
-    // A changed line reads as diff prints it (docs/testing-rules.md): the expected `-` above the actual `+`.
+  it('a failing case names its rule, period and rep (a default name like "x[2]" does not)', async () => {
+    const [result] = await runCaseFolder(plan, { dir: casesDir('wrong-total'), file: `${casesDir('wrong-total')}/case.json` }, root);
+    expect(result.report[0]).toBe('case: rule "AE commission FY26", period 2026-Q1, rep r1');
+  });
+
+  it('a rep that is not in the fixture fails the case, even one expecting no statement; a bad period is named as the period', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    const base = { rule: 'AE commission FY26', period: '2026-Q1' };
+    // "r9" is a typo for a rep that exists: `expect: null` must not pass as "not selected".
+    writeFileSync(file, JSON.stringify([{ ...base, rep: 'r9', expect: null }, { ...base, rep: 'r3', expect: null }, { ...base, rep: 'ada', expect: { total: '0' } }]));
+    const [typo, sdr, far] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(typo.ok).toBe(false);
+    expect(typo.report).toEqual(['case [1]: rule "AE commission FY26", period 2026-Q1, rep r9', 'rep: no rep "r9" in reps.csv; did you mean "r1"?']);
+    expect(sdr.ok).toBe(true);
+    expect(far.report[1]).toBe('rep: no rep "ada" in reps.csv');
+    writeFileSync(file, JSON.stringify({ ...base, period: '2026-Q5', rep: 'r1', expect: null }));
+    const [period] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(period.report[1]).toMatch(/^period: "2026-Q5" is not a period/);
+    writeFileSync(file, JSON.stringify({ ...base, period: '2026-03', rep: 'r1', expect: null }));
+    const [kind] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(kind.report[1]).toBe('period: incentive "AE commission FY26" is paid per quarter; 2026-03 is a month');
+  });
+
+  it('a CSV in a case folder that is not a fixture file (a misnamed rep.csv) fails the cases instead of being left out', async () => {
+    const dir = tempDir();
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'rep.csv'));
+    copyFileSync(join(casesDir('spec-example'), 'deals.csv'), join(dir, 'deals.csv'));
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify({ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r3', expect: null }));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.ok).toBe(false);
+    expect(result.report).toEqual(['rep.csv: not a fixture file; did you mean reps.csv? (fixture files: reps.csv, deals.csv, leads.csv, credits.csv, rates.csv)']);
+  });
+
+  it('a field left out of a case is named as missing, with what it should hold (not "expected object, received undefined")', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '1' } }, { rule: 'AE commission FY26', period: '2026-Q1', expect: { lines: [{ amount: '1' }] } }, { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1' }]));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.report).toEqual([
+      `case.json: case [2]: missing field "rep" (the rep id from reps.csv)`,
+      `case.json: case [2].expect.lines[0]: missing field "kind" (commission, bonus, spiff, cap, clawback, draw, recovery or adjustment)`,
+      `case.json: case [3]: missing field "expect" (the expected statement, or null when the rule must not select this rep)`,
+    ]);
+  });
+
+  it('"warnings": [] expects a statement without warnings (the SPEC example warns about its EUR deal D7)', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify([
+      { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { warnings: [] } },
+      { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r4', expect: { warnings: [] } },
+    ]));
+    const [r1, r4] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(r1.ok).toBe(false);
+    expect(r1.report[1]).toMatch(/^warnings: expected none, got \[".*D7.*"\]$/);
+    expect(r4).toMatchObject({ ok: true, report: [] });
+  });
+
+  it('a failing case shows what importing its fixture warned about (a won deal without closed_at counts in no period)', async () => {
+    const dir = tempDir();
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'reps.csv'));
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact\nN1,r1,No date,160000,USD,won,Core,new,,,\n');
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify({ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '15500.00' } }));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.ok).toBe(false);
+    expect(result.report).toEqual([
+      'case: rule "AE commission FY26", period 2026-Q1, rep r1',
+      'total: expected 15500.00, got 0.00',
+      'fixture warnings:',
+      expect.stringMatching(/^ {2}deals\.csv: .*no closed_at.*N1$/),
+    ]);
+  });
+
+  it('the diff writes amounts in the minor digits of the currency (JPY has none), and an expected amount finer than that as written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'yen.rules'), 'incentive "Yen" {\n  for reps where rep.role = "AE"\n  period quarter\n  measure revenue\n  target 1_000_000 JPY\n  commission marginal { up to 100% pay 3% above pay 5% }\n}\n');
+    const { plan: yen } = await loadRules([dir]);
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'reps.csv'));
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact\nY1,r1,Yen,1234567,JPY,won,Core,new,,2026-02-01,\n');
+    const file = join(dir, 'case.json');
+    const base = { rule: 'Yen', period: '2026-Q1', rep: 'r1' };
+    writeFileSync(file, JSON.stringify([
+      { ...base, expect: { lines: [{ kind: 'commission', amount: '30000' }, { kind: 'commission', amount: '11728.35' }] } },
+      { ...base, expect: { lines: [{ kind: 'commission', amount: '30000.001' }, { kind: 'commission', amount: '11728.0' }] } },
+    ]));
+    const [cents, fine] = await runCaseFolder(yen!, { dir, file }, dir);
+    expect(cents.report.slice(1, 5)).toEqual(['lines (- expected, + actual):', '    commission        30000', '  - commission     11728.35', '  + commission        11728']);
+    // Was: both sides shown as "30000.00", a failure with no visible difference.
+    expect(fine.report.slice(1, 5)).toEqual(['lines (- expected, + actual):', '  - commission    30000.001', '  + commission        30000', '    commission        11728']);
+  });
+
+  it('a key written twice in one object fails the case file at the second one (JSON.parse would drop the first unchecked)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'case.json');
+    writeFileSync(file, '[{"rule": "AE commission FY26", "period": "2026-Q1", "rep": "r1",\n  "expect": {"total": "999", "lines": [], "total": "15500"}}]');
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.report).toEqual([`case.json:2:43: "total" is given twice in one object; JSON keeps only the last, so the first would never be checked`]);
+  });
+
+  it('finds keys given twice per object: nested, after arrays, escaped; never a value, nor the same key in two objects', () => {
+    expect(duplicateKeys('{"a": "a", "b": {"a": 1, "b": ["a", {"a": 2}]}, "c": [1, 2]}')).toEqual([]);
+    expect(duplicateKeys('[{"a": 1}, {"a": 2}]')).toEqual([]);
+    expect(duplicateKeys('{"x": [1, {"k": 1}], "\\u0078": 2, "q\\"": 3, "q\\"": 4}')).toEqual([
+      { key: 'x', line: 1, col: 22 },
+      { key: 'q"', line: 1, col: 45 },
+    ]);
+  });
+
+  it('a case folder whose case file is misnamed (cases.json) fails, naming the file to rename, instead of being skipped', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'tests', 'commission');
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(folder, 'reps.csv'));
+    writeFileSync(join(folder, 'cases.json'), '[]');
+    mkdirSync(join(dir, 'tests', 'notes'));
+    writeFileSync(join(dir, 'tests', 'notes', 'README.md'), 'not a case');
+    const folders = findCaseFolders([dir]);
+    expect(folders.map((f) => f.dir)).toEqual([folder]);
+    const [result] = await runCaseFolder(plan, folders[0], dir);
+    expect(result).toMatchObject({ ok: false, report: ['tests/commission/case.json: no such file: a case folder holds its cases in case.json; did you mean to name cases.json case.json?'] });
+    expect(findCaseFolders([`${root}/rules`]).map((f) => f.file)).not.toContain(`${root}/rules/tests/vendor-examples/case.json`);
+  });
+
+  it('diffs lists by their longest common run, an expected line before the actual one that replaces it (as docs/testing-rules.md shows)', async () => {
     expect(diffLines(['a', 'b', 'c'], ['a', 'x', 'c', 'd'])).toEqual(['  a', '- b', '+ x', '  c', '+ d']);
+    expect(diffLines(['a', 'b'], [])).toEqual(['- a', '- b']);
+    expect(diffLines([], ['a'])).toEqual(['+ a']);
   });
 });
 

@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { salesflow } from '../data/cli.js';
 import { tempDir } from '../data/tmp.js';
+import { majorUnits } from '../../src/payouts/render.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = join(repo, 'rules', 'tests', 'enterprise');
@@ -48,16 +49,16 @@ describe('simulate: incentive, in depth', () => {
     const byRep = new Map((JSON.parse(r.stdout) as Record<string, unknown>[]).map((s) => [s.rep, s]));
     expect(byRep.get('e3')).toMatchObject({
       total: '5100.00',
-      credited: [{ deal: 'S1', type: 'revenue', share: '60', amount: '200000', currency: 'USD', credited: '120000' }],
+      credited: [{ deal: 'S1', type: 'revenue', share: '60', closed_at: '2026-02-05', amount: '200000.00', currency: 'USD', credited: '120000.00' }],
       warnings: [],
     });
     expect(byRep.get('e5')).toMatchObject({
       measure: '67000.00',
       credited: [
-        { deal: 'F1', type: 'own', share: '100', amount: '50000', currency: 'EUR', conversion: { rate: '1.1', from: '2026-01-01' }, credited: '55000' },
-        { deal: 'F2', type: 'own', share: '100', amount: '10000', currency: 'EUR', conversion: { rate: '1.2', from: '2026-03-01' }, credited: '12000' },
+        { deal: 'F1', type: 'own', share: '100', closed_at: '2026-02-10', amount: '50000.00', currency: 'EUR', conversion: { rate: '1.1', from: '2026-01-01' }, credited: '55000.00' },
+        { deal: 'F2', type: 'own', share: '100', closed_at: '2026-03-15', amount: '10000.00', currency: 'EUR', conversion: { rate: '1.2', from: '2026-03-01' }, credited: '12000.00' },
       ],
-      warnings: [expect.stringMatching(/^deal F3 \(won, 8000 GBP\) is left out: no GBP to USD rate is effective on 2026-03-20/)],
+      warnings: [expect.stringMatching(/^deal F3 \(won, 8,000.00 GBP\) is left out: no GBP to USD rate is effective on 2026-03-20/)],
     });
     expect(byRep.get('e6')).toMatchObject({
       target: '125000.00', attainment: '80.00',
@@ -66,6 +67,21 @@ describe('simulate: incentive, in depth', () => {
     // A rep employed the whole quarter has no proration, and its own whole USD deals are not listed.
     expect(byRep.get('e1')).not.toHaveProperty('proration');
     expect(byRep.get('e1')).toMatchObject({ credited: [], target: '250000.00' });
+    // Every amount as SPEC §8 writes it ("15500.00"), and the SPEC's field name for the date.
+    for (const s of byRep.values()) {
+      for (const c of (s.credited ?? []) as Record<string, unknown>[]) {
+        expect(Object.keys(c)).not.toContain('closedAt');
+        expect(c.amount).toMatch(/^\d+\.\d{2,}$/);
+        expect(c.credited).toMatch(/^\d+\.\d{2,}$/);
+      }
+    }
+  });
+
+  it('JSON amounts of credited deals: at least the minor digits, never fewer digits than the exact value', () => {
+    expect(majorUnits('200000', 'USD')).toBe('200000.00');
+    expect(majorUnits('56172.839', 'USD')).toBe('56172.839');
+    expect(majorUnits('1500.50000', 'EUR')).toBe('1500.50');
+    expect(majorUnits('120000', 'JPY')).toBe('120000');
   });
 
   it('table: the credited, converted and prorated lines under each header; the totals line whole, then stderr', async () => {
