@@ -98,10 +98,18 @@ export function zoneSpelling(name: string): string {
   return spelled;
 }
 
-/** `asia/ho_chi_minh` → `Asia/Ho_Chi_Minh` when both name one zone; else the name as written. */
+/**
+ * `asia/ho_chi_minh` → `Asia/Ho_Chi_Minh`, `us/pacific` → `US/Pacific`, when both name one zone. Only
+ * a name written all in lower or all in upper case is respelled: a mixed-case one is taken as its
+ * writer spelled it.
+ */
 function titleCased(name: string): string {
-  const words = name.split('/').map((part) => part.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()));
-  const candidate = words.join('/');
+  if (name !== name.toLowerCase() && name !== name.toUpperCase()) return name;
+  const candidate = name.split('/').map((part) => {
+    // Short whole segments are abbreviations (US/Pacific, GB, NZ), except the tz database's Etc/.
+    if (/^[A-Za-z]{1,3}$/.test(part) && part.toLowerCase() !== 'etc') return part.toUpperCase();
+    return part.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase());
+  }).join('/');
   if (candidate === name) return name;
   const zoneOf = (z: string) => new Intl.DateTimeFormat('en-US', { timeZone: z }).resolvedOptions().timeZone;
   try {

@@ -25,10 +25,14 @@ describe('compile', () => {
       rules: [
         ...exampleFiles,
         { path: 'rules/plain.rules', text: 'sequence "Plain" {\n  on deal.won\n  send "csat-survey" to deal.contact\n}\n' },
+        { path: 'rules/lower.rules', text: 'settings { timezone "asia/kolkata" }\nsequence "Lower" {\n  on deal.won\n  send "csat-survey" to deal.contact\n}\n' },
       ],
       templates: exampleTemplates,
     });
     const byName = new Map(plan!.rules.map((r) => [r.name, r]));
+    // Written in lower case, the zone is planned as the tz database spells it: Temporal (an
+    // incentive's period-end schedule) looks zones up case-sensitively.
+    expect(byName.get('Lower')).toMatchObject({ timezone: 'Asia/Kolkata' });
     expect(byName.get('Q4 new business')).toMatchObject({ timezone: 'Europe/Berlin', from: 'Sales Ops <ops@acme.example>' });
     expect(byName.get('AE commission FY26')).toMatchObject({ timezone: 'America/New_York' });
     expect(byName.get('Plain')).toMatchObject({ timezone: 'UTC', from: null, id: 'plain' });
