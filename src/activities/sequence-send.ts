@@ -129,7 +129,9 @@ async function deliverSequenceEmail(deps: ActivityDeps, input: SequenceEmailRequ
   const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
   const scope = { ...entityScope(records), sequence: { name: input.rule.name }, unsubscribe: { url: unsubscribeUrl } };
   const rendered = renderTemplate(input.template, scope);
-  const usesLink = input.template.placeholders.includes('unsubscribe.url');
+  // The link must be in the body: a template that names it only in its subject line (where no
+  // client makes it clickable) still gets the footer.
+  const usesLink = /\{\{\s*unsubscribe\.url\s*\}\}/.test(input.template.body);
   return deliver(deps, {
     key: `${input.workflowId}:${input.sendKey}:${to.toLowerCase()}`,
     workflowId: input.workflowId,

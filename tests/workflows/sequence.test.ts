@@ -196,6 +196,19 @@ describe('sequence workflow', () => {
     expect(check).toMatchObject({ ok: true, claims: { email: 'listener@prospect.example', ruleId: 'unsub' } });
   });
 
+  test('a template naming {{unsubscribe.url}} only in its subject still gets the unsubscribe link in its body', async () => {
+    const l = await lead('subject-link');
+    const odd = template('odd-link', 'News (leave: {{unsubscribe.url}})', 'Hi {{lead.name}}, our news.');
+    const rule = sequenceRule({ id: 'subject-link', templates: [odd], steps: [step.send('odd-link')] });
+    await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const [mail] = h.mail.to(l.email);
+    const link = /^<(http:\/\/salesflow\.test\/unsubscribe\/[^>]+)>$/.exec(mail.headers.get('list-unsubscribe') ?? '')![1];
+    expect(mail.subject).toContain(link);
+    // Both parts: the HTML footer link and the text footer.
+    expect(mail.body).toContain(`<a href="${link}">Unsubscribe</a>`);
+    expect(mail.body).toContain(`Unsubscribe: ${link}`);
+  });
+
   test('an unsubscribed address gets no email: the send is recorded as suppressed', async () => {
     const l = await lead('gone');
     await suppress(h.db, l.email.toUpperCase(), 'unsubscribed');
