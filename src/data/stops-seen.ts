@@ -8,7 +8,7 @@
 // stamped 10:00:05.300), events a person writes by hand often share one `occurred_at`, and a run
 // that starts then still gets the stop if it comes later. Kept in crm_versions (newest time per
 // key, one statement, so two processes at once keep the newer), under a source of its own.
-import { claimRecordVersion, newestRecordVersion } from './crm.js';
+import { claimRecordVersion } from './crm.js';
 import type { Db } from './db.js';
 
 const SOURCE = 'salesflow-stops';
@@ -25,10 +25,15 @@ export async function recordStopSeen(db: Db, workflowId: string, eventType: stri
 export async function stopSeenAfter(
   db: Db, workflowId: string, eventTypes: readonly string[], since: number,
 ): Promise<{ eventType: string; at: number } | null> {
+  if (eventTypes.length === 0) return null;
+  // One indexed read per start (the primary key), however many stop events the rule names.
+  const rows = await db.kysely.selectFrom('crm_versions').select(['record_key', 'version'])
+    .where('source', '=', SOURCE).where('record_key', 'in', eventTypes.map((type) => key(workflowId, type))).execute();
   let newest: { eventType: string; at: number } | null = null;
-  for (const eventType of eventTypes) {
-    const at = await newestRecordVersion(db, SOURCE, key(workflowId, eventType));
-    if (at !== null && at > second(since) && (!newest || at > newest.at)) newest = { eventType, at };
+  for (const row of rows) {
+    // BIGINT comes back from PostgreSQL as text.
+    const at = Number(row.version);
+    if (at > second(since) && (!newest || at > newest.at)) newest = { eventType: row.record_key.slice(workflowId.length + 1), at };
   }
   return newest;
 }
