@@ -97,8 +97,10 @@ export function sequenceSendActivities(deps: ActivityDeps) {
       const records = await currentRecords(deps.db, input.subject);
       const away = subjectRepAway(input, records);
       if (away) {
+        // Skipped with the reason, as for a recipient who is gone: `suppressed` reads as "this
+        // address unsubscribed", which a rep who left did not do.
         log.info(`sequence "${input.rule.name}": ${away}; nothing sent to ${input.to}`);
-        return { outcome: 'suppressed', to: input.to };
+        return { outcome: 'skipped', to: input.to, reason: away };
       }
       const resolved = await resolveRecipient(deps.db, input.recipient, records);
       const reason = resolved.ok ? await colleagueAway(deps, resolved.recipient.email, input, records) : resolved.reason;

@@ -272,7 +272,8 @@ describe('sequence workflow', () => {
     const run = (r: typeof left | typeof stays) => h.testEnv.client.workflow.execute(sequenceWorkflow, {
       taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'rep', r.id), args: [{ rule, subject: { kind: 'rep', rep: r } }],
     });
-    expect((await run(left)).sends.map((x) => x.outcome)).toEqual(['suppressed']);
+    // Not "suppressed" (which says the address unsubscribed): skipped, saying why.
+    expect((await run(left)).sends.map((x) => [x.outcome, x.reason])).toEqual([['skipped', expect.stringMatching(/^rep r-left is not employed on \d{4}-\d{2}-\d{2}$/)]]);
     expect((await run(stays)).sends.map((x) => x.outcome)).toEqual(['sent']);
     expect(h.mail.to('left@acme.example')).toEqual([]);
     expect(h.mail.to('stays@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for Stays Rep']);
@@ -299,7 +300,7 @@ describe('sequence workflow', () => {
       return result.sends.map((x) => x.outcome);
     };
     // It is already 1 July where the rule's times are: the rep whose last day was 30 June has left.
-    expect(await sendOn30June('r-left-june', 'June Leaver', (y) => `${y}-06-30`)).toEqual(['suppressed']);
+    expect(await sendOn30June('r-left-june', 'June Leaver', (y) => `${y}-06-30`)).toEqual(['skipped']);
     expect(await sendOn30June('r-leaves-july', 'July Leaver', (y) => `${y}-07-01`)).toEqual(['sent']);
     expect(h.mail.to('r-left-june@acme.example')).toEqual([]);
     expect(h.mail.to('r-leaves-july@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for July Leaver']);
