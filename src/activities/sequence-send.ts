@@ -97,8 +97,10 @@ export function sequenceSendActivities(deps: ActivityDeps) {
       const records = await currentRecords(deps.db, input.subject);
       const away = subjectRepAway(input, records);
       if (away) {
+        // Skipped with the reason, as for a recipient who is gone: `suppressed` reads as "this
+        // address unsubscribed", which a rep who left did not do.
         log.info(`sequence "${input.rule.name}": ${away}; nothing sent to ${input.to}`);
-        return { outcome: 'suppressed', to: input.to };
+        return { outcome: 'skipped', to: input.to, reason: away };
       }
       const resolved = await resolveRecipient(deps.db, input.recipient, records);
       const reason = resolved.ok ? await colleagueAway(deps, resolved.recipient.email, input, records) : resolved.reason;
@@ -129,7 +131,9 @@ async function deliverSequenceEmail(deps: ActivityDeps, input: SequenceEmailRequ
   const unsubscribeUrl = `${deps.config.publicUrl}/unsubscribe/${token}`;
   const scope = { ...entityScope(records), sequence: { name: input.rule.name }, unsubscribe: { url: unsubscribeUrl } };
   const rendered = renderTemplate(input.template, scope);
-  const usesLink = input.template.placeholders.includes('unsubscribe.url');
+  // The link must be in the body: a template that names it only in its subject line (where no
+  // client makes it clickable) still gets the footer.
+  const usesLink = /\{\{\s*unsubscribe\.url\s*\}\}/.test(input.template.body);
   return deliver(deps, {
     key: `${input.workflowId}:${input.sendKey}:${to.toLowerCase()}`,
     workflowId: input.workflowId,

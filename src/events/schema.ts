@@ -40,6 +40,12 @@ export type EventParse =
  */
 export function parseEvent(raw: string, check: (json: unknown) => EventParse = checkEvent): EventParse {
   const text = withoutBom(raw);
+  if (text.trim() === '') {
+    // JSON.parse says "Unexpected end of JSON input", which reads like a cut-off body; the usual
+    // cause is a sender that posted nothing (curl without --data, a template that rendered empty).
+    const message = 'body is empty: expected one JSON event {"id", "type", "occurred_at", "lead" or "deal"}';
+    return { ok: false, message, problems: [message] };
+  }
   let json: unknown;
   try {
     json = parseJsonExact(text);

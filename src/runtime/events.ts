@@ -10,6 +10,7 @@ import { dealColumns, dealsByContact, getDeal, upsertDealAsStored } from '../dat
 import { getEvent, recordEventOnce } from '../data/events.js';
 import { getLead, getLeadsByEmail, leadColumns, upsertLeadAsStored } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
+import { recordStopSeen, stopSeenAfter } from '../data/stops-seen.js';
 import { suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
 import { holds } from '../plan/evaluate.js';
@@ -38,6 +39,11 @@ export interface RouteResult {
   alreadyRunning: string[];
   /** Sequence runs a stop was delivered to. */
   stopped: string[];
+  /**
+   * Sequence runs this event matched but did not start: a stop event of the rule that happened
+   * after this event (after its `occurred_at`) was already taken for the subject.
+   */
+  stoppedBefore: string[];
   /** Address suppressed by `lead.unsubscribed`. */
   suppressed: string | null;
   /** Fields of the lead or deal a newer change already wrote: kept as stored, this older event's values not taken. */
@@ -68,10 +74,13 @@ export interface RouteOptions {
 export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readonly string[] = [], options: RouteOptions = {}): Promise<RouteResult> {
   const event = absent.length > 0 ? await completeFromStored(deps.db, sent, absent) : sent;
   const result: RouteResult = {
-    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], suppressed: null, keptNewer: [],
+    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], stoppedBefore: [], suppressed: null, keptNewer: [],
   };
   const { db } = deps;
   if (await getEvent(db, event.id)) return { ...result, duplicate: true };
+  // A sender's clock running ahead must not lock a record against every later change: a time
+  // past now counts as now.
+  const happenedAt = Math.min(Date.parse(event.occurred_at), Date.now() + CLOCK_SKEW_MS);
 
   // The entity first: a sequence's first step reads the subject's current data. Routing then goes
   // by the entity as this write left it (the same statement returns it): where a newer change of a
@@ -84,10 +93,7 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
     const [record, fields] = 'lead' in event
       ? [`lead:${event.lead.id}`, leadColumns.filter((c) => c !== 'id' && !absent.includes(c))]
       : [`deal:${event.deal.id}`, dealColumns.filter((c) => c !== 'id' && !absent.includes(c))];
-    // A sender's clock running ahead must not lock a record against every later change: a time
-    // past now counts as now.
-    const version = Math.min(Date.parse(event.occurred_at), Date.now() + CLOCK_SKEW_MS);
-    if (options.ordered) result.keptNewer = await claimFieldVersions(tx, EVENTS_SOURCE, record, fields, version);
+    if (options.ordered) result.keptNewer = await claimFieldVersions(tx, EVENTS_SOURCE, record, fields, happenedAt);
     // Fields the sender left out stay as stored: the database keeps them, so this write never puts
     // back a value read above that another process changed meanwhile.
     const keep = [...absent, ...result.keptNewer];
@@ -106,6 +112,9 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
   // rule they started with, also after an apply removed it or changed its `stop on`.
   const stopRules = await stopRulesFor(db, deps.plan);
   for (const target of stopTargets(stopRules, event.type, entity, await subjectLookup(db, entity))) {
+    // Recorded before the signal, also for a run that does not exist (yet): a trigger that happened
+    // earlier but arrives later starts nothing (startUnlessStopped).
+    await recordStopSeen(db, target.workflowId, event.type, happenedAt);
     if (target.byVersion && !(await startedStopping(deps.client, target, event.type))) continue;
     if (await deliverStop(deps.client, target.workflowId, stopRequest)) result.stopped.push(target.workflowId);
   }
@@ -115,8 +124,8 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
     if (rule.trigger.kind !== 'event' || rule.trigger.event !== event.type) continue;
     if (!holds(rule.trigger.where, context)) continue;
     const workflowId = sequenceWorkflowId(rule, entity);
-    const outcome = await startSequence(deps, rule, entity, event.id, workflowId);
-    (outcome === 'started' ? result.started : result.alreadyRunning).push(workflowId);
+    const outcome = await startUnlessStopped(deps, rule, entity, event.id, workflowId, happenedAt);
+    (outcome === 'started' ? result.started : outcome === 'stopped-before' ? result.stoppedBefore : result.alreadyRunning).push(workflowId);
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
@@ -166,6 +175,25 @@ async function evalContext(entity: EventEntity, db: Db): Promise<EvalContext> {
   }
   const rep = await getRep(db, entity.deal.rep);
   return rep ? { deal: entity.deal, rep } : { deal: entity.deal };
+}
+
+/**
+ * Starts the run unless a stop event of the rule that happened after the trigger was already
+ * taken for the subject (see src/data/stops-seen.ts). The rule's own trigger event is not counted
+ * as a stop (SF7006: stopping on it has no effect). Two processes at once: the stop's routing
+ * records the stop, then signals; this one starts, then looks again, and signals the stop itself
+ * when it finds one it missed, so the run ends whichever of the two came first.
+ */
+async function startUnlessStopped(
+  deps: RouteDeps, rule: SequenceRule, entity: EventEntity, eventId: string, workflowId: string, triggeredAt: number,
+): Promise<'started' | 'already' | 'stopped-before'> {
+  const stopOn = rule.stopOn.filter((type) => rule.trigger.kind !== 'event' || type !== rule.trigger.event);
+  if (await stopSeenAfter(deps.db, workflowId, stopOn, triggeredAt)) return 'stopped-before';
+  const outcome = await startSequence(deps, rule, entity, eventId, workflowId);
+  if (outcome !== 'started') return outcome;
+  const missed = await stopSeenAfter(deps.db, workflowId, stopOn, triggeredAt);
+  if (missed) await deliverStop(deps.client, workflowId, { eventType: missed.eventType, eventId: `(a ${missed.eventType} taken while this run started)` });
+  return 'started';
 }
 
 async function startSequence(
@@ -224,6 +252,7 @@ export function describeRoute(result: RouteResult): string {
   const parts: string[] = [];
   if (result.started.length) parts.push(`started ${result.started.join(', ')}`);
   if (result.alreadyRunning.length) parts.push(`already in sequence ${result.alreadyRunning.join(', ')}`);
+  if (result.stoppedBefore.length) parts.push(`not started ${result.stoppedBefore.join(', ')} (a stop event that happened after this one was already taken)`);
   if (result.stopped.length) parts.push(`stopped ${result.stopped.join(', ')}`);
   if (result.suppressed) parts.push(`suppressed ${result.suppressed}`);
   if (result.keptNewer.length) parts.push(`kept the stored ${result.keptNewer.join(', ')} (a later change of them was already taken)`);

@@ -4,11 +4,11 @@
 // event's older ones. On a real Temporal dev server, against SQLite and PostgreSQL.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { getDeal } from '../../src/data/deals.js';
-import { getLead } from '../../src/data/leads.js';
+import { getLead, upsertLead } from '../../src/data/leads.js';
 import { upsertRep } from '../../src/data/reps.js';
 import type { CrmEvent } from '../../src/events/schema.js';
 import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
-import { type RouteResult, routeEvent } from '../../src/runtime/events.js';
+import { describeRoute, type RouteResult, routeEvent } from '../../src/runtime/events.js';
 import { type HeldSend, heldSendQuery, type SequenceResult } from '../../src/workflows/api.js';
 import { forEachDialect } from '../support/dialects.js';
 import { planOf, renewalNudges, webinarFollowUp } from './fixtures/plans.js';
@@ -97,6 +97,51 @@ forEachDialect('a late event is routed by the entity as stored after it', (targe
     const outcome = await h.client.workflow.getHandle('seq:webinar-follow-up:lead:L-jo').result() as SequenceResult;
     expect(outcome).toMatchObject({ outcome: 'stopped', stoppedBy: { eventType: 'deal.won', eventId: 'jo-2' } });
     expect((await getDeal(h.db, 'D-jo'))?.contact).toBe(jo.email);
+  });
+
+  test('a lead.created that arrives after the lead\'s reply, or after a deal.won naming them, starts no sequence; a reply before the trigger does not count', async () => {
+    // The CRM delivered out of order: the reply (12:00) came first and reached no run.
+    const liv = lead('L-liv');
+    const replied = await route(at('liv-2', 'lead.replied', '2026-03-02T12:00:00Z', { lead: liv }));
+    expect(replied.stopped).toEqual([]);
+    const late = await route(at('liv-1', 'lead.created', '2026-03-02T11:00:00Z', { lead: liv }));
+    expect(late).toMatchObject({ started: [], alreadyRunning: [], stoppedBefore: ['seq:webinar-follow-up:lead:L-liv'] });
+    expect(describeRoute(late)).toContain('not started seq:webinar-follow-up:lead:L-liv (a stop event that happened after this one was already taken)');
+    await notStarted('seq:webinar-follow-up:lead:L-liv');
+
+    // A deal won at 12:00 whose contact is the lead (imported before, spelled otherwise) stops it the same way.
+    const max = lead('L-max');
+    await upsertLead(h.db, max);
+    await route(at('max-2', 'deal.won', '2026-03-02T12:00:00Z', { deal: deal('D-max', { stage: 'won', type: 'new', closed_at: '2026-03-02', contact: 'L-MAX@Prospect.example' }) }));
+    expect((await route(at('max-1', 'lead.created', '2026-03-02T11:00:00Z', { lead: max }))).stoppedBefore).toEqual(['seq:webinar-follow-up:lead:L-max']);
+    await notStarted('seq:webinar-follow-up:lead:L-max');
+
+    // A reply that happened before the trigger (to an earlier email, say) does not keep it from starting.
+    const ned = lead('L-ned');
+    await route(at('ned-1', 'lead.replied', '2026-03-02T09:00:00Z', { lead: ned }));
+    expect((await route(at('ned-2', 'lead.created', '2026-03-02T10:00:00Z', { lead: ned }))).started).toEqual(['seq:webinar-follow-up:lead:L-ned']);
+    await h.waitForMail(ned.email);
+  });
+
+  test('a reply and the lead.created before it routed at the same moment: the run never keeps going', async () => {
+    const leads = ['L-o1', 'L-o2', 'L-o3', 'L-o4'].map((id) => lead(id));
+    await Promise.all(leads.flatMap((l) => [
+      route(at(`${l.id}-created`, 'lead.created', '2026-03-03T11:00:00Z', { lead: l })),
+      route(at(`${l.id}-replied`, 'lead.replied', '2026-03-03T12:00:00Z', { lead: l })),
+    ]));
+    // Either the trigger found the reply and started nothing, or the run was stopped (at once: it
+    // would otherwise sleep two days before its next email).
+    const outcome = async (workflowId: string): Promise<string> => {
+      const handle = h.client.workflow.getHandle(workflowId);
+      for (let tries = 0; tries < 100; tries++) {
+        const status = await handle.describe().then((d) => d.status.name, (err: Error) => (/not found/i.test(err.message) ? 'not started' : err.message));
+        if (status === 'COMPLETED') return ((await handle.result()) as SequenceResult).outcome;
+        if (status !== 'RUNNING') return status;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return 'still running';
+    };
+    for (const l of leads) expect(['stopped', 'not started']).toContain(await outcome(`seq:webinar-follow-up:lead:${l.id}`));
   });
 
   test('a late deal.created of a renewal that a newer change made a new deal starts no renewal sequence', async () => {

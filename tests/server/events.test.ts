@@ -62,6 +62,16 @@ describe('POST /events', () => {
     expect(await pretty.json()).toEqual({ error: 'bad_event', message: "body is not valid JSON: Expected ',' or '}' after property value (line 4, column 3)" });
   });
 
+  it('rejects an empty body with 400 saying it is empty, not that JSON ended early', async () => {
+    for (const body of ['', '  \n']) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'bad_event', message: 'body is empty: expected one JSON event {"id", "type", "occurred_at", "lead" or "deal"}',
+      });
+    }
+  });
+
   it('rejects an unknown event type with 400 naming the type field', async () => {
     const res = await post(leadCreated('evt-3', { type: 'lead.exploded' }));
     expect(res.status).toBe(400);

@@ -196,6 +196,19 @@ describe('sequence workflow', () => {
     expect(check).toMatchObject({ ok: true, claims: { email: 'listener@prospect.example', ruleId: 'unsub' } });
   });
 
+  test('a template naming {{unsubscribe.url}} only in its subject still gets the unsubscribe link in its body', async () => {
+    const l = await lead('subject-link');
+    const odd = template('odd-link', 'News (leave: {{unsubscribe.url}})', 'Hi {{lead.name}}, our news.');
+    const rule = sequenceRule({ id: 'subject-link', templates: [odd], steps: [step.send('odd-link')] });
+    await (await start({ rule, subject: { kind: 'lead', lead: l } })).result();
+    const [mail] = h.mail.to(l.email);
+    const link = /^<(http:\/\/salesflow\.test\/unsubscribe\/[^>]+)>$/.exec(mail.headers.get('list-unsubscribe') ?? '')![1];
+    expect(mail.subject).toContain(link);
+    // Both parts: the HTML footer link and the text footer.
+    expect(mail.body).toContain(`<a href="${link}">Unsubscribe</a>`);
+    expect(mail.body).toContain(`Unsubscribe: ${link}`);
+  });
+
   test('an unsubscribed address gets no email: the send is recorded as suppressed', async () => {
     const l = await lead('gone');
     await suppress(h.db, l.email.toUpperCase(), 'unsubscribed');
@@ -259,7 +272,8 @@ describe('sequence workflow', () => {
     const run = (r: typeof left | typeof stays) => h.testEnv.client.workflow.execute(sequenceWorkflow, {
       taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'rep', r.id), args: [{ rule, subject: { kind: 'rep', rep: r } }],
     });
-    expect((await run(left)).sends.map((x) => x.outcome)).toEqual(['suppressed']);
+    // Not "suppressed" (which says the address unsubscribed): skipped, saying why.
+    expect((await run(left)).sends.map((x) => [x.outcome, x.reason])).toEqual([['skipped', expect.stringMatching(/^rep r-left is not employed on \d{4}-\d{2}-\d{2}$/)]]);
     expect((await run(stays)).sends.map((x) => x.outcome)).toEqual(['sent']);
     expect(h.mail.to('left@acme.example')).toEqual([]);
     expect(h.mail.to('stays@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for Stays Rep']);
@@ -286,7 +300,7 @@ describe('sequence workflow', () => {
       return result.sends.map((x) => x.outcome);
     };
     // It is already 1 July where the rule's times are: the rep whose last day was 30 June has left.
-    expect(await sendOn30June('r-left-june', 'June Leaver', (y) => `${y}-06-30`)).toEqual(['suppressed']);
+    expect(await sendOn30June('r-left-june', 'June Leaver', (y) => `${y}-06-30`)).toEqual(['skipped']);
     expect(await sendOn30June('r-leaves-july', 'July Leaver', (y) => `${y}-07-01`)).toEqual(['sent']);
     expect(h.mail.to('r-left-june@acme.example')).toEqual([]);
     expect(h.mail.to('r-leaves-july@acme.example').map((m) => m.subject)).toEqual(['1:1 prep for July Leaver']);
