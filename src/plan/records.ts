@@ -87,10 +87,23 @@ const timezone = z
  */
 const spellings = new Map<string, string>(); // a file repeats a few zones a million times
 let listed: Map<string, string> | undefined;
+
+/**
+ * tz database names ICU does not list whose spelling no Title_Case rule gives (from tzdata 2025b's
+ * zones and links): without them `EST5EDT` was respelled `Est5Edt` and `etc/gmt+5` `Etc/Gmt+5`, names
+ * Temporal's case-sensitive lookup does not find, so a schedule in that zone could not be made.
+ */
+const irregularZones = [
+  'EST5EDT', 'CST6CDT', 'MST7MDT', 'PST8PDT', 'GMT0', 'GMT+0', 'GMT-0', 'Etc/GMT0', 'Etc/GMT+0', 'Etc/GMT-0',
+  ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`), ...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`),
+  'NZ-CHAT', 'W-SU', 'GB-Eire', 'Brazil/DeNoronha', 'Chile/EasterIsland', 'Mexico/BajaNorte', 'Mexico/BajaSur',
+  'America/Knox_IN', 'America/Argentina/ComodRivadavia', 'Pacific/Yap',
+];
+
 export function zoneSpelling(name: string): string {
   let spelled = spellings.get(name);
   if (spelled === undefined) {
-    listed ??= new Map([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].map((z) => [z.toLowerCase(), z]));
+    listed ??= new Map([...irregularZones, ...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].map((z) => [z.toLowerCase(), z]));
     spelled = listed.get(name.toLowerCase()) ?? titleCased(name);
     if (spellings.size >= 1000) spellings.clear();
     spellings.set(name, spelled);
