@@ -5,6 +5,7 @@
 // must decide who gets it and when, so `sendToCurrentRecipient` resolves the recipient again here,
 // in the same activity that sends.
 import { log } from '@temporalio/activity';
+import { emailKey } from '../data/email-key.js';
 import { getRepByEmail } from '../data/reps.js';
 import type { EntityRecords } from '../plan/records.js';
 import type { Recipient, SequenceRule, Template } from '../plan/schema.js';
@@ -71,7 +72,7 @@ function subjectRepAway(input: SequenceEmailRequest, records: EntityRecords): st
  */
 async function colleagueAway(deps: ActivityDeps, email: string, input: CurrentRecipientRequest, records: EntityRecords): Promise<string | null> {
   // The run's own rep is bounded by subjectRepAway.
-  if (input.subject.kind === 'rep' && records.rep?.email.toLowerCase() === email.toLowerCase()) return null;
+  if (input.subject.kind === 'rep' && records.rep && emailKey(records.rep.email) === emailKey(email)) return null;
   const rep = await getRepByEmail(deps.db, email);
   if (!rep) return null;
   const day = localDate(input.at, knownZone(rep.timezone, input.rule.timezone));
