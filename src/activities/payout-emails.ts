@@ -36,7 +36,7 @@ export interface PayoutScopeInput {
    * `timezone`: the approver's, in which `due` is shown (UTC when absent). `rejectedBefore`: the
    * rejected statement this one was computed again after (`payouts run --rerun-rejected`).
    */
-  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore };
+  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore; round?: number };
   decision?: DecisionResult;
   reason?: string | null;
   /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
@@ -72,6 +72,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       due: input.approval ? zonedDateTime(input.approval.due, input.approval.timezone ?? 'UTC') : null,
       decision: input.decision?.outcome ?? null,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
+      after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
     },
   };
@@ -95,6 +96,17 @@ function statementLines(s: Statement): string {
   for (const reward of s.rewards) lines.push(`- Reward: ${reward}`);
   for (const warning of s.warnings) lines.push(`- Note: ${warning}`);
   return lines.length ? lines.join('\n') : 'Nothing to pay.';
+}
+
+/**
+ * What silence leads to, as the approval page says it: "moves on" left an approver under
+ * `otherwise approve` not knowing that not deciding pays the statement as it stands.
+ */
+function afterDeadline(rule: IncentiveRule, round: number): string {
+  if (rule.approval && round < rule.approval.escalations.length) return 'this request goes to the next approver';
+  return rule.approval?.otherwise === 'approve'
+    ? 'the payout is approved as it stands (the rule says `otherwise approve`)'
+    : 'the payout is rejected (the rule says `otherwise reject`)';
 }
 
 /**

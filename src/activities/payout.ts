@@ -138,7 +138,7 @@ export function payoutActivities(deps: ActivityDeps) {
       const rejectedBefore = await rejectedAttemptBefore(input.workflowId);
       const scope = payoutScope({
         rule: input.rule, rep, statement: input.statement,
-        approval: { url: approvalUrl, approver, due: input.deadline, timezone, ...(rejectedBefore ? { rejectedBefore } : {}) },
+        approval: { url: approvalUrl, approver, due: input.deadline, timezone, round: input.round, ...(rejectedBefore ? { rejectedBefore } : {}) },
       });
       await send(input, 'approval', `approval-${input.round}`, approver, scope);
       return { approver, problem: null, timezone };

@@ -21,7 +21,7 @@ subject: Approve {{incentive.name}} for {{rep.name}}, {{statement.period}}: {{st
 
 Approve or reject: {{approval.url}}
 
-Without a decision by {{approval.due}} this request moves on.
+Without a decision by {{approval.due}} {{approval.after_deadline}}.
 `,
   'incentive-statement': `---
 subject: Your {{incentive.name}} statement for {{statement.period}}: {{statement.total}}

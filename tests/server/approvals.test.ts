@@ -277,14 +277,15 @@ describe('deadlines in the approver\'s time zone', () => {
     const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'boss-ny@acme.example');
     const deadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
     const inNewYork = localIn(deadline, 'America/New_York');
-    expect(email.text).toContain(`Without a decision by ${inNewYork} this request moves on.`);
+    expect(email.text).toContain(`Without a decision by ${inNewYork} this request goes to the next approver.`);
     expect(await (await fetch(linkTo(email.text, '/approvals'))).text()).toContain(`Please decide before <strong>${inNewYork}</strong>`);
 
     await h.testEnv.sleep('5 days');
     const escalated = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'vp-sales@acme.example');
     const vpDeadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
     const inTokyo = localIn(vpDeadline, 'Asia/Tokyo');
-    expect(escalated.text).toContain(`Without a decision by ${inTokyo} this request moves on.`);
+    // The last round says what silence does, as the page does: not a vague "moves on".
+    expect(escalated.text).toContain(`Without a decision by ${inTokyo} the payout is rejected (the rule says \`otherwise reject\`).`);
     const vpPage = await (await fetch(linkTo(escalated.text, '/approvals'))).text();
     expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
     const approved = await decide(linkTo(escalated.text, '/approvals'), 'approve');

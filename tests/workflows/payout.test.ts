@@ -191,9 +191,13 @@ describe('approval by email', () => {
     const rep = await seedRep('escal');
     const rule = withApproval('escal-rule', 'approve');
     const handle = await start(rule, rep.id);
-    await waitForMail(rep.manager!);
+    const [managerMail] = await waitForMail(rep.manager!);
+    // Each email says what silence does: the first passes it on; the last, under `otherwise
+    // approve`, pays the statement as it stands (a vague "moves on" hid that).
+    expect(managerMail.body).toMatch(/Without a decision by [^\n]* this request goes to the next approver\./);
     await h.testEnv.sleep('5 days');
     const vpMail = await escalationMails(rep.name);
+    expect(vpMail[0].body).toMatch(/Without a decision by [^\n]* the payout is approved as it stands \(the rule says `otherwise approve`\)\./);
     const { claims } = approvalLink(vpMail[0]);
     await expect(
       handle.executeUpdate(decideUpdate, { args: [{ approver: rep.manager!, round: 0, decision: 'approve' }] }),
