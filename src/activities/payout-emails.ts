@@ -3,7 +3,7 @@
 // incentive (the folder's own or the defaults); the defaults here only cover plans built by hand.
 import { dec, displayMoney } from '../money/index.js';
 import type { Statement } from '../payouts/statement.js';
-import { statementBasis } from '../payouts/render.js';
+import { CREDITED_LIST_SCOPE, statementBasis } from '../payouts/render.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
@@ -87,6 +87,7 @@ function statementLines(s: Statement): string {
   const lines = [
     ...(basis.proration ? [`- Prorated: ${basis.proration}`] : []),
     ...basis.credited.map((c) => `- Credited: ${c}`),
+    ...(basis.credited.length ? [`- Credited deals: ${CREDITED_LIST_SCOPE}`] : []),
   ];
   lines.push(...s.lines.map((l) => {
     const amount = money(l.amount, s.currency);

@@ -82,6 +82,13 @@ export function statementJson(s: Statement): StatementJson {
 }
 
 /**
+ * Said under the credited deals wherever they are listed: the list leaves out a rep's own deals
+ * credited whole in the statement's currency, so an approver adding it up against the measure
+ * (Zoe: two credited deals for 80,050 USD of a 175,050 USD measure) could not tell why.
+ */
+export const CREDITED_LIST_SCOPE = 'only deals counted through a share, a team or a currency conversion are listed; the rep\'s own deals, counted whole in the statement\'s currency, are not';
+
+/**
  * What a statement's measure and target rest on, one sentence each: the proration of the target,
  * then every credited deal with its share and conversion. Shared by the table, the approval page
  * and the emails, so all three say the same.

@@ -63,9 +63,11 @@ describe('a payout with splits, conversion and proration', () => {
     expect(email.text).toContain('Prorated: target 100,000.00 USD × 45/90 days employed = 50,000.00 USD');
     expect(email.text).toContain('Credited: SPLIT (2026-02-20): 60% revenue share of 100,000.00 USD = 60,000.00 USD');
     expect(email.text).toContain('Credited: EURO (2026-03-05): own deal of 20,000.00 EUR at 1.085 EUR→USD (rate from 2026-03-01) = 21,700.00 USD');
+    // A rep's own whole deals in USD count without being listed: said, so the list is not read as all of the measure.
+    expect(email.text).toContain("- Credited deals: only deals counted through a share, a team or a currency conversion are listed; the rep's own deals, counted whole in the statement's currency, are not");
 
     const page = await (await fetch(linkTo(email.text, '/approvals'))).text();
-    expect(page).toContain('<h2>Credited deals</h2>');
+    expect(page).toContain('<h2>Credited deals</h2><p class="muted">Only deals counted through a share, a team or a currency conversion are listed; the rep&#39;s own deals, counted whole in the statement&#39;s currency, are not.</p>');
     expect(page).toContain('SPLIT (2026-02-20): 60% revenue share of 100,000.00 USD = 60,000.00 USD');
     expect(page).toContain('EURO (2026-03-05): own deal of 20,000.00 EUR at 1.085 EUR→USD (rate from 2026-03-01) = 21,700.00 USD');
     expect(page).toContain('target 100,000.00 USD × 45/90 days employed = 50,000.00 USD');

@@ -2,7 +2,9 @@
 // with how it was computed, the cap cut, rewards and warnings. The same Statement the workflow
 // computed (src/payouts), never recomputed here.
 import { dec, displayMoney } from '../../money/index.js';
-import { statementBasis } from '../../payouts/render.js';
+import { CREDITED_LIST_SCOPE, statementBasis } from '../../payouts/render.js';
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 import { minorUnits } from '../../plan/catalog.js';
 import { Statement } from '../../payouts/statement.js';
 import { html, type SafeHtml } from './html.js';
@@ -44,7 +46,7 @@ export function statementSection(raw: unknown): SafeHtml {
 <div><dt>Total to pay</dt><dd data-testid="statement-total">${money(s.total)}</dd></div>
 </dl>
 ${basis.credited.length > 0
-    ? html`<h2>Credited deals</h2><ul class="plain" data-testid="statement-credited">${basis.credited.map((c) => html`<li>${c}</li>`)}</ul>`
+    ? html`<h2>Credited deals</h2><p class="muted">${capitalized(CREDITED_LIST_SCOPE)}.</p><ul class="plain" data-testid="statement-credited">${basis.credited.map((c) => html`<li>${c}</li>`)}</ul>`
     : ''}
 <h2>Lines</h2>
 ${s.lines.length === 0
