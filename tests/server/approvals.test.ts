@@ -30,7 +30,7 @@ let serverSkew = 0;
 
 beforeAll(async () => {
   h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] }, { clock: () => Date.now() + serverSkew });
-  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) {
     await upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
@@ -195,6 +195,27 @@ describe('links that cannot decide this payout', () => {
     await handle.result();
     expect(await getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected' });
     expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-3')).toHaveLength(0);
+  });
+
+  it('an escalation to the approver already asked (their manager is the VP): the old link points to the newer email', async () => {
+    await upsertRep(h.db, {
+      id: 'rep-8', name: 'Rep 8', email: 'rep8@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: 'vp-sales@acme.example', timezone: 'Europe/Berlin', start_date: null,
+    });
+    const { handle, link } = await startPayout('rep-8');
+    await h.testEnv.sleep('5 days');
+    await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.key.includes(':approval-1:'));
+    // The run records who it asked once the email is recorded.
+    for (let i = 0; (await handle.query(payoutStatusQuery)).approver === null; i++) {
+      if (i > 200) throw new Error('the escalation round never recorded its approver');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const get = await fetch(link);
+    expect(get.status).toBe(410);
+    const page = await get.text();
+    expect(page).toContain('asks <strong>vp-sales@acme.example</strong> again. A newer email to you has the link that decides now. This link changed nothing.');
+    expect(page).not.toContain('escalated to <strong>vp-sales@acme.example</strong>');
+    expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
   });
 
   it('two clicks at the same moment decide once: both see the approval, one ledger row', async () => {

@@ -98,6 +98,18 @@ ${statementSection(statement)}`,
 
 export function supersededPage(status: PayoutStatus, approver: string): SafeHtml {
   const to = status.approver;
+  // An escalation that names the same person (a rep whose manager is the VP escalated to) asks
+  // them again with a new link: "escalated to <you>" alone read like a mistake.
+  if (to && to.toLowerCase() === approver.toLowerCase()) {
+    return page(
+      { title: 'Approval moved on', section },
+      notice(
+        'warning',
+        'This approval link is no longer valid',
+        html`<p>The first approval window ended without a decision and the request was escalated, which asks <strong>${approver}</strong> again. A newer email to you has the link that decides now. This link changed nothing.</p>`,
+      ),
+    );
+  }
   return page(
     { title: 'Approval moved on', section },
     notice(
