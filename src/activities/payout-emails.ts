@@ -71,6 +71,8 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       approver: input.approval?.approver ?? null,
       due: input.approval ? zonedDateTime(input.approval.due, input.approval.timezone ?? 'UTC') : null,
       decision: input.decision?.outcome ?? null,
+      // The rep and their manager are told who to talk to (an escalation's VP, not the manager).
+      decided_by: !input.decision ? null : input.decision.decidedBy === 'otherwise' ? "the rule's `otherwise`" : input.decision.decidedBy,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
       after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,

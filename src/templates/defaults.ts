@@ -40,7 +40,7 @@ Rewards: {{statement.rewards}}
 subject: {{incentive.name}} statement for {{rep.name}}, {{statement.period}} was rejected
 ---
 
-The statement of {{rep.name}} for {{statement.period}} under {{incentive.name}} was rejected.
+The statement of {{rep.name}} for {{statement.period}} under {{incentive.name}} was rejected by {{approval.decided_by}}.
 
 Reason: {{approval.reason}}
 

@@ -43,6 +43,7 @@ export const templateGroups = {
     due: "when the request escalates or falls to `otherwise`, in the approver's time zone (theirs when they are a rep, else the rule's), zone named: `2026-04-06 11:00 Europe/Berlin`",
     after_deadline: 'what happens without a decision by `approval.due`, as a clause: "this request goes to the next approver", "the payout is approved as it stands (the rule says `otherwise approve`)" or "the payout is rejected (the rule says `otherwise reject`)"',
     decision: 'approved or rejected (in the decision emails)',
+    decided_by: "who decided (in the decision emails): the approver's address, or \"the rule's `otherwise`\" when no one did",
     reason: 'the reason given with a rejection (may be empty)',
     rejected_before: "for a statement computed again after a rejection (`payouts run --rerun-rejected`): what was rejected before (its total, by whom, when in the approver's time zone, why), as a sentence; empty otherwise",
   },
