@@ -100,7 +100,10 @@ export function statementBasis(s: Statement): { proration: string | null; credit
   const target = quantity === undefined ? show : quantity === 'percent' ? (v: string) => `${v}%` : (v: string) => v;
   return {
     proration: s.proration ? prorationText(s.proration, target) : null,
-    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), show(c.credited), s.currency)),
+    // A credited amount keeps every digit it has (16,965.625 USD from 15,250 EUR × 1.1125), as the
+    // JSON does: it is exact until the line amounts, and rounded here the listed deals did not add
+    // up to the measure (a team of ten converted deals listed 517,258.76 USD of 517,258.75).
+    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), grouped(majorUnits(c.credited, s.currency), s.currency), s.currency)),
   };
 }
 

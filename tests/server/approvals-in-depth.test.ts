@@ -38,8 +38,10 @@ beforeAll(async () => {
   });
   await deal('SPLIT', 'rep-2', '100000', 'USD', '2026-02-20');
   await deal('EURO', 'rep-1', '20000', 'EUR', '2026-03-05');
+  await upsertRep(h.db, { id: 'rep-3', name: 'Rep 3', email: 'rep3@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: 'mgr3@acme.example', timezone: 'Europe/Berlin', start_date: null });
+  await deal('CENTS', 'rep-3', '15250', 'EUR', '2026-03-25');
   expect((await importCsv(h.db, 'credits', 'deal,rep,share\nSPLIT,rep-1,60\nSPLIT,rep-2,40\n', 'credits.csv')).ok).toBe(true);
-  expect((await importCsv(h.db, 'rates', 'currency,to,rate,from\nEUR,USD,1.085,2026-03-01\n', 'rates.csv')).ok).toBe(true);
+  expect((await importCsv(h.db, 'rates', 'currency,to,rate,from\nEUR,USD,1.085,2026-03-01\nEUR,USD,1.1125,2026-03-20\n', 'rates.csv')).ok).toBe(true);
 });
 afterAll(async () => {
   await h?.close();
@@ -71,5 +73,17 @@ describe('a payout with splits, conversion and proration', () => {
     expect(page).toContain('SPLIT (2026-02-20): 60% revenue share of 100,000.00 USD = 60,000.00 USD');
     expect(page).toContain('EURO (2026-03-05): own deal of 20,000.00 EUR at 1.085 EUR→USD (rate from 2026-03-01) = 21,700.00 USD');
     expect(page).toContain('target 100,000.00 USD × 45/90 days employed = 50,000.00 USD');
+  });
+});
+
+describe('a converted deal credited to a fraction of a cent', () => {
+  it('is listed with every digit, so the listed deals add up to the measure', async () => {
+    const workflowId = workflowIds.payout(rule.id, 'rep-3', PERIOD);
+    await h.testEnv.client.workflow.start('payoutWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ rule, repId: 'rep-3', period: PERIOD } satisfies PayoutInput] });
+    const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.text.includes('/approvals/'), { workflowId });
+    // 15,250 EUR × 1.1125 = 16,965.625 USD exactly; "16,965.63" added up a cent off a measure of several such deals.
+    expect(email.text).toContain('Credited: CENTS (2026-03-25): own deal of 15,250.00 EUR at 1.1125 EUR→USD (rate from 2026-03-20) = 16,965.625 USD');
+    const page = await (await fetch(linkTo(email.text, '/approvals'))).text();
+    expect(page).toContain('CENTS (2026-03-25): own deal of 15,250.00 EUR at 1.1125 EUR→USD (rate from 2026-03-20) = 16,965.625 USD');
   });
 });
