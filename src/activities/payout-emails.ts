@@ -3,7 +3,7 @@
 // incentive (the folder's own or the defaults); the defaults here only cover plans built by hand.
 import { dec, displayMoney } from '../money/index.js';
 import type { Statement } from '../payouts/statement.js';
-import { CREDITED_LIST_SCOPE, statementBasis } from '../payouts/render.js';
+import { creditedListScope, statementBasis } from '../payouts/render.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
@@ -89,7 +89,7 @@ function statementLines(s: Statement): string {
   const lines = [
     ...(basis.proration ? [`- Prorated: ${basis.proration}`] : []),
     ...basis.credited.map((c) => `- Credited: ${c}`),
-    ...(basis.credited.length ? [`- Credited deals: ${CREDITED_LIST_SCOPE}`] : []),
+    ...(creditedListScope(s) ? [`- Credited deals: ${creditedListScope(s)}`] : []),
   ];
   lines.push(...s.lines.map((l) => {
     const amount = money(l.amount, s.currency);

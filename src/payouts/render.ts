@@ -88,6 +88,12 @@ export function statementJson(s: Statement): StatementJson {
  */
 export const CREDITED_LIST_SCOPE = 'only deals counted through a share, a team or a currency conversion are listed; the rep\'s own deals, counted whole in the statement\'s currency, are not';
 
+/** The note above, when it applies: team credit lists every deal it counts (a rep's own never count). */
+export function creditedListScope(s: Statement): string | null {
+  const credited = s.credited ?? [];
+  return credited.length > 0 && !credited.some((c) => c.type === 'team') ? CREDITED_LIST_SCOPE : null;
+}
+
 /**
  * What a statement's measure and target rest on, one sentence each: the proration of the target,
  * then every credited deal with its share and conversion. Shared by the table, the approval page
