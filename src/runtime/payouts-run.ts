@@ -103,6 +103,8 @@ export interface PayoutRun {
   unasked?: boolean;
   /** Pending with no approval email on record yet, while the run is asking someone: the email is going out. */
   asking?: boolean;
+  /** Pending with no approval email on record, and its run is over (failed, terminated): nothing will ask now. */
+  endedUnasked?: boolean;
 }
 
 export interface PayoutDeps {
@@ -134,7 +136,7 @@ export async function startPayouts(
  * Nobody to ask is otherwise seen only on the worker's log: a run started now (or still pending
  * without any approval email) says why, and one `otherwise` decided says it was never looked at.
  */
-async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking'>> {
+async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking' | 'endedUnasked'>> {
   const { db } = deps;
   if (!rule.approval) return {};
   if (run.outcome !== 'already-run') {
@@ -149,7 +151,9 @@ async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord,
     // Someone resolves, and the run is between recording its statement and recording the email
     // (a second `payouts run`, or the schedule, moments after the first): not "nobody to ask".
     // Warning then that `otherwise` decides unseen sent sales ops chasing managers who had them.
-    if (await askingNow(deps.client, run.workflowId)) return { asking: true };
+    const now = await askingNow(deps.client, run.workflowId);
+    if (now === 'asking') return { asking: true };
+    if (now === 'ended') return { endedUnasked: true };
     return { nobodyToAsk: 'no approval email was sent so far' };
   }
   if ((run.state === 'approved' || run.state === 'rejected') && run.decidedBy === 'otherwise') {
@@ -162,16 +166,20 @@ async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord,
 const ASKING_QUERY_MS = 5000;
 
 /**
- * The run is computing its statement or sending the approval email of its round now: its state
- * says a round is open with no approver on record and no "nobody to ask" (the workflow sets the
- * approver only once the email is recorded). Unknown (no worker answers): false.
+ * 'asking': the run is computing its statement or sending the approval email of its round now:
+ * its state says a round is open with no approver on record and no "nobody to ask" (the workflow
+ * sets the approver only once the email is recorded). 'ended': the run is over (failed or
+ * terminated) with its statement still pending, so no one will be asked (a closed run still
+ * answers queries with its last state, which read as "asking"). Else, or unknown: 'other'.
  */
-async function askingNow(client: Client, workflowId: string): Promise<boolean> {
+async function askingNow(client: Client, workflowId: string): Promise<'asking' | 'ended' | 'other'> {
   try {
-    const status = await client.withDeadline(Date.now() + ASKING_QUERY_MS, () => client.workflow.getHandle(workflowId).query(payoutStatusQuery));
-    return status.phase === 'computing' || (status.phase === 'awaiting-approval' && status.approver === null && !status.nobodyToAsk);
+    const handle = client.workflow.getHandle(workflowId);
+    if ((await handle.describe()).status.name !== 'RUNNING') return 'ended';
+    const status = await client.withDeadline(Date.now() + ASKING_QUERY_MS, () => handle.query(payoutStatusQuery));
+    return status.phase === 'computing' || (status.phase === 'awaiting-approval' && status.approver === null && !status.nobodyToAsk) ? 'asking' : 'other';
   } catch {
-    return false;
+    return 'other';
   }
 }
 
@@ -230,6 +238,7 @@ function runNote(run: PayoutRun): string {
   if (!run.state) return '';
   if (run.state === 'pending' && run.nobodyToAsk) return `  (waiting for approval, but nobody was asked: ${run.nobodyToAsk})`;
   if (run.state === 'pending' && run.asking) return '  (waiting for approval; the approval email is being sent)';
+  if (run.state === 'pending' && run.endedUnasked) return '  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)';
   if (run.state === 'approved' && run.unasked) return "  (approved by the rule's `otherwise approve` without anyone's approval: nobody could be asked; paid, never run again)";
   return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected, run.unasked) : stateWords[run.state]})`;
 }

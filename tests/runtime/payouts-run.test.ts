@@ -255,7 +255,8 @@ describe('a second `payouts run` while the first one\'s approval emails are goin
     const taskQueue = 'runtime-payouts-gated';
     const gated = await createWorker({ ...h.config, temporal: { ...h.config.temporal, taskQueue } }, {
       connection: h.worker.worker.options.connection as NativeConnection, db: h.db, taskQueue,
-      activities: (real) => ({ ...real, requestApproval: async (input) => { await gate; return real.requestApproval(input); } }),
+      // r-stuck's request never goes out: its run is terminated while it waits.
+      activities: (real) => ({ ...real, requestApproval: async (input) => { await (input.repId === 'r-stuck' ? new Promise(() => {}) : gate); return real.requestApproval(input); } }),
     });
     const running = gated.run();
     try {
@@ -290,6 +291,23 @@ describe('a second `payouts run` while the first one\'s approval emails are goin
       await h.waitForMail('gated-boss@acme.example');
       const later = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
       expect(later).toContain(`already run  Rep r-gated (r-gated)  ${workflowId}  (waiting for approval)`);
+
+      // A run that ended (terminated, failed) with its statement pending will ask no one: said so,
+      // not "the email is being sent" (a closed run still answers queries with its last state).
+      await upsertRep(h.db, { ...rep('r-stuck', 'Gated'), manager: 'gated-boss@acme.example' });
+      await upsertDeal(h.db, {
+        id: 'D-stuck', rep: 'r-stuck', name: 'Stuck', amount: '20000', currency: 'USD', stage: 'won', product: 'Platform',
+        type: 'new', source: null, closed_at: '2026-02-12', contact: null,
+      });
+      await startPayouts(deps, selection.rules, q1);
+      const stuck = 'payout:gated:r-stuck:2026-Q1';
+      for (let i = 0; (await getStatement(h.db, stuck))?.status !== 'pending'; i++) {
+        if (i > 400) throw new Error('the stuck run never recorded its statement');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await h.client.workflow.getHandle(stuck).terminate('test: the run is gone');
+      const ended = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+      expect(ended).toContain(`already run  Rep r-stuck (r-stuck)  ${stuck}  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)`);
     } finally {
       open();
       await gated.shutdown();
