@@ -11,6 +11,7 @@ import { type Harness, startHarness } from './support/harness.js';
 import { rows, sql } from '../../src/data/db.js';
 import type { NativeConnection } from '@temporalio/worker';
 import { createWorker } from '../../src/runtime/worker.js';
+import { Context } from '@temporalio/activity';
 
 let h: Harness;
 const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
@@ -256,7 +257,7 @@ describe('a second `payouts run` while the first one\'s approval emails are goin
     const gated = await createWorker({ ...h.config, temporal: { ...h.config.temporal, taskQueue } }, {
       connection: h.worker.worker.options.connection as NativeConnection, db: h.db, taskQueue,
       // r-stuck's request never goes out: its run is terminated while it waits.
-      activities: (real) => ({ ...real, requestApproval: async (input) => { await (input.repId === 'r-stuck' ? new Promise(() => {}) : gate); return real.requestApproval(input); } }),
+      activities: (real) => ({ ...real, requestApproval: async (input) => { await (input.repId === 'r-stuck' ? Context.current().cancelled : gate); return real.requestApproval(input); } }),
     });
     const running = gated.run();
     try {
