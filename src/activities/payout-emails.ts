@@ -36,7 +36,7 @@ export interface PayoutScopeInput {
    * `timezone`: the approver's, in which `due` is shown (UTC when absent). `rejectedBefore`: the
    * rejected statement this one was computed again after (`payouts run --rerun-rejected`).
    */
-  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore; round?: number };
+  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore; round?: number; earlierAsked?: boolean };
   decision?: DecisionResult;
   reason?: string | null;
   /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
@@ -74,6 +74,10 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       // The rep and their manager are told who to talk to (an escalation's VP, not the manager).
       decided_by: !input.decision ? null : input.decision.decidedBy === 'otherwise' ? "the rule's `otherwise`" : input.decision.decidedBy,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
+      // The VP an escalation reaches is told why it is theirs now, not handed it as if first asked.
+      escalated: !input.approval?.round ? null : input.approval.earlierAsked
+        ? 'This request was escalated to you: no one decided it within the earlier approval window.'
+        : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
       after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
     },

@@ -15,6 +15,8 @@ subject: Approve {{incentive.name}} for {{rep.name}}, {{statement.period}}: {{st
 {{rep.name}} earned {{statement.total}} under {{incentive.name}} in {{statement.period}}
 (attainment {{statement.attainment}}).
 
+{{approval.escalated}}
+
 {{approval.rejected_before}}
 
 {{statement.lines}}

@@ -41,6 +41,7 @@ export const templateGroups = {
     url: 'the approval page link (approve/reject there)',
     approver: 'the email of who is asked',
     due: "when the request escalates or falls to `otherwise`, in the approver's time zone (theirs when they are a rep, else the rule's), zone named: `2026-04-06 11:00 Europe/Berlin`",
+    escalated: 'for a request escalated to this approver: why it is theirs (no one decided in the earlier window, or no earlier approver could be asked), as a sentence; empty for the first approver',
     after_deadline: 'what happens without a decision by `approval.due`, as a clause: "this request goes to the next approver", "the payout is approved as it stands (the rule says `otherwise approve`)" or "the payout is rejected (the rule says `otherwise reject`)"',
     decision: 'approved or rejected (in the decision emails)',
     decided_by: "who decided (in the decision emails): the approver's address, or \"the rule's `otherwise`\" when no one did",

@@ -195,8 +195,10 @@ describe('approval by email', () => {
     // Each email says what silence does: the first passes it on; the last, under `otherwise
     // approve`, pays the statement as it stands (a vague "moves on" hid that).
     expect(managerMail.body).toMatch(/Without a decision by [^\n]* this request goes to the next approver\./);
+    expect(managerMail.body).not.toContain('escalated');
     await h.testEnv.sleep('5 days');
     const vpMail = await escalationMails(rep.name);
+    expect(vpMail[0].body).toContain('This request was escalated to you: no one decided it within the earlier approval window.');
     expect(vpMail[0].body).toMatch(/Without a decision by [^\n]* the payout is approved as it stands \(the rule says `otherwise approve`\)\./);
     const { claims } = approvalLink(vpMail[0]);
     await expect(
@@ -255,6 +257,9 @@ describe('approver that cannot be resolved', () => {
     const [vpMail] = await escalationMails(rep.name);
     const { claims } = approvalLink(vpMail);
     expect(claims.round).toBe(1);
+    // The VP is told why it is theirs: nobody was asked before, not "no one decided in time".
+    expect(vpMail.body).toContain('This request comes to you because no earlier approver could be asked (e.g. no manager on record).');
+    expect(vpMail.body).not.toContain('earlier approval window');
     await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: 1, decision: 'approve' }] });
     expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
   });
