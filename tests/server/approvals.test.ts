@@ -170,6 +170,7 @@ describe('links that cannot decide this payout', () => {
 
   it('after escalation the first approver\'s link is superseded (410, names who it went to); the new link decides', async () => {
     const { handle, link } = await startPayout('rep-3');
+    expect(await (await fetch(link)).text()).not.toContain('class="escalated"');
     // The manager's five days pass without a decision: the VP gets a new link.
     await h.testEnv.sleep('5 days');
     const escalated = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'vp-sales@acme.example');
@@ -182,10 +183,13 @@ describe('links that cannot decide this payout', () => {
     expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
 
     const vpLink = linkTo(escalated.text, '/approvals');
-    // The last round: the VP is told that silence rejects, as the rule's `otherwise reject` says.
-    expect(await (await fetch(vpLink)).text()).toContain(
+    // The last round: the VP is told that silence rejects, as the rule's `otherwise reject` says,
+    // and why the request is theirs (the manager's page had no such line).
+    const vpPage = await (await fetch(vpLink)).text();
+    expect(vpPage).toContain(
       'after that this link stops working and <strong>the payout is rejected</strong> (the rule says <code>otherwise reject</code>).',
     );
+    expect(vpPage).toContain('<p class="escalated">It was escalated to you: no one decided it within the earlier approval window.</p>');
     const res = await decide(vpLink, 'reject', { reason: 'Deal 1 is <b>double counted</b>' });
     expect(res.status).toBe(200);
     const result = await res.text();
