@@ -3,7 +3,7 @@
 // incentive (the folder's own or the defaults); the defaults here only cover plans built by hand.
 import { dec, displayMoney } from '../money/index.js';
 import type { Statement } from '../payouts/statement.js';
-import { statementBasis } from '../payouts/render.js';
+import { creditedListScope, statementBasis } from '../payouts/render.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
@@ -36,7 +36,7 @@ export interface PayoutScopeInput {
    * `timezone`: the approver's, in which `due` is shown (UTC when absent). `rejectedBefore`: the
    * rejected statement this one was computed again after (`payouts run --rerun-rejected`).
    */
-  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore };
+  approval?: { url: string; approver: string; due: number; timezone?: string; rejectedBefore?: RejectedBefore; round?: number; earlierAsked?: boolean };
   decision?: DecisionResult;
   reason?: string | null;
   /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
@@ -71,7 +71,14 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       approver: input.approval?.approver ?? null,
       due: input.approval ? zonedDateTime(input.approval.due, input.approval.timezone ?? 'UTC') : null,
       decision: input.decision?.outcome ?? null,
+      // The rep and their manager are told who to talk to (an escalation's VP, not the manager).
+      decided_by: !input.decision ? null : input.decision.decidedBy === 'otherwise' ? "the rule's `otherwise`" : input.decision.decidedBy,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
+      // The VP an escalation reaches is told why it is theirs now, not handed it as if first asked.
+      escalated: !input.approval?.round ? null : input.approval.earlierAsked
+        ? 'This request was escalated to you: no one decided it within the earlier approval window.'
+        : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
+      after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
     },
   };
@@ -86,6 +93,7 @@ function statementLines(s: Statement): string {
   const lines = [
     ...(basis.proration ? [`- Prorated: ${basis.proration}`] : []),
     ...basis.credited.map((c) => `- Credited: ${c}`),
+    ...(creditedListScope(s) ? [`- Credited deals: ${creditedListScope(s)}`] : []),
   ];
   lines.push(...s.lines.map((l) => {
     const amount = money(l.amount, s.currency);
@@ -95,6 +103,17 @@ function statementLines(s: Statement): string {
   for (const reward of s.rewards) lines.push(`- Reward: ${reward}`);
   for (const warning of s.warnings) lines.push(`- Note: ${warning}`);
   return lines.length ? lines.join('\n') : 'Nothing to pay.';
+}
+
+/**
+ * What silence leads to, as the approval page says it: "moves on" left an approver under
+ * `otherwise approve` not knowing that not deciding pays the statement as it stands.
+ */
+function afterDeadline(rule: IncentiveRule, round: number): string {
+  if (rule.approval && round < rule.approval.escalations.length) return 'this request goes to the next approver';
+  return rule.approval?.otherwise === 'approve'
+    ? 'the payout is approved as it stands (the rule says `otherwise approve`)'
+    : 'the payout is rejected (the rule says `otherwise reject`)';
 }
 
 /**

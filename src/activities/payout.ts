@@ -5,7 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
-import { approvalEmailRecorded } from '../data/outbox.js';
+import { approvalEmailRecorded, earlierApprovalEmailRecorded } from '../data/outbox.js';
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
@@ -136,9 +136,10 @@ export function payoutActivities(deps: ActivityDeps) {
       // SPEC §5: times are in the recipient's own zone (an approver who is a rep), else the rule's.
       const timezone = approverZone(resolved.recipient.timezone, input.rule.timezone);
       const rejectedBefore = await rejectedAttemptBefore(input.workflowId);
+      const earlierAsked = input.round > 0 && await earlierApprovalEmailRecorded(db, input.workflowId, input.round);
       const scope = payoutScope({
         rule: input.rule, rep, statement: input.statement,
-        approval: { url: approvalUrl, approver, due: input.deadline, timezone, ...(rejectedBefore ? { rejectedBefore } : {}) },
+        approval: { url: approvalUrl, approver, due: input.deadline, timezone, round: input.round, earlierAsked, ...(rejectedBefore ? { rejectedBefore } : {}) },
       });
       await send(input, 'approval', `approval-${input.round}`, approver, scope);
       return { approver, problem: null, timezone };

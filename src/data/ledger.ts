@@ -113,6 +113,8 @@ export interface PeriodExport {
   pending: { rule: string; rep: string; workflowId: string; asked: boolean }[];
   /** Statements rejected and not run again (yet): not paid, and not in the file either. */
   rejected: { rule: string; rep: string }[];
+  /** Statements of the period on record, whatever their state: none means no payout run for it yet. */
+  statements: number;
 }
 
 /**
@@ -128,7 +130,9 @@ export async function periodExport(db: Db, period: string, afterLedgerRead?: () 
     const rewards = await ledgerRewards(tx, period);
     const pending = [];
     for (const p of await pendingStatements(tx, period)) pending.push({ ...p, asked: await approvalEmailRecorded(tx, p.workflowId) });
-    return { entries, rewards, pending, rejected: await rejectedNotRunAgain(tx, period) };
+    const counted = await tx.kysely.selectFrom('statements').select((eb) => eb.fn.countAll<string | number>().as('count'))
+      .where('period', '=', period).executeTakeFirstOrThrow();
+    return { entries, rewards, pending, rejected: await rejectedNotRunAgain(tx, period), statements: Number(counted.count) };
   });
 }
 

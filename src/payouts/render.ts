@@ -82,6 +82,19 @@ export function statementJson(s: Statement): StatementJson {
 }
 
 /**
+ * Said under the credited deals wherever they are listed: the list leaves out a rep's own deals
+ * credited whole in the statement's currency, so an approver adding it up against the measure
+ * (Zoe: two credited deals for 80,050 USD of a 175,050 USD measure) could not tell why.
+ */
+export const CREDITED_LIST_SCOPE = 'only deals counted through a share, a team or a currency conversion are listed; the rep\'s own deals, counted whole in the statement\'s currency, are not';
+
+/** The note above, when it applies: team credit lists every deal it counts (a rep's own never count). */
+export function creditedListScope(s: Statement): string | null {
+  const credited = s.credited ?? [];
+  return credited.length > 0 && !credited.some((c) => c.type === 'team') ? CREDITED_LIST_SCOPE : null;
+}
+
+/**
  * What a statement's measure and target rest on, one sentence each: the proration of the target,
  * then every credited deal with its share and conversion. Shared by the table, the approval page
  * and the emails, so all three say the same.
@@ -93,7 +106,10 @@ export function statementBasis(s: Statement): { proration: string | null; credit
   const target = quantity === undefined ? show : quantity === 'percent' ? (v: string) => `${v}%` : (v: string) => v;
   return {
     proration: s.proration ? prorationText(s.proration, target) : null,
-    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), show(c.credited), s.currency)),
+    // A credited amount keeps every digit it has (16,965.625 USD from 15,250 EUR × 1.1125), as the
+    // JSON does: it is exact until the line amounts, and rounded here the listed deals did not add
+    // up to the measure (a team of ten converted deals listed 517,258.76 USD of 517,258.75).
+    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), grouped(majorUnits(c.credited, s.currency), s.currency), s.currency)),
   };
 }
 

@@ -18,7 +18,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
-import { type PayoutInput, workflowIds } from '../workflows/api.js';
+import { type PayoutInput, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import { openWithPlan } from './applied-plan.js';
 import { fail, loadConfigChecked } from './session.js';
 
@@ -101,6 +101,10 @@ export interface PayoutRun {
   nobodyToAsk?: string;
   /** Decided by `otherwise` without an approval email ever sent: nobody could be asked. */
   unasked?: boolean;
+  /** Pending with no approval email on record yet, while the run is asking someone: the email is going out. */
+  asking?: boolean;
+  /** Pending with no approval email on record, and its run is over (failed, terminated): nothing will ask now. */
+  endedUnasked?: boolean;
 }
 
 export interface PayoutDeps {
@@ -122,7 +126,7 @@ export async function startPayouts(
   for (const rule of rules) {
     for (const rep of await findRepsWhere(deps.db, rule.reps)) {
       const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
-      runs.push({ ...run, ...await whoIsAsked(deps.db, rule, rep, run) });
+      runs.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
     }
   }
   return runs;
@@ -132,7 +136,8 @@ export async function startPayouts(
  * Nobody to ask is otherwise seen only on the worker's log: a run started now (or still pending
  * without any approval email) says why, and one `otherwise` decided says it was never looked at.
  */
-async function whoIsAsked(db: Db, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked'>> {
+async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking' | 'endedUnasked'>> {
+  const { db } = deps;
   if (!rule.approval) return {};
   if (run.outcome !== 'already-run') {
     const reason = await nobodyToAsk(db, rule, rep);
@@ -141,12 +146,41 @@ async function whoIsAsked(db: Db, rule: IncentiveRule, rep: RepRecord, run: Payo
     return { ...(reason ? { nobodyToAsk: reason } : {}), ...(previous ? { unasked: !await approvalEmailRecorded(db, previous) } : {}) };
   }
   if (run.state === 'pending' && !await approvalEmailRecorded(db, run.workflowId)) {
-    return { nobodyToAsk: (await nobodyToAsk(db, rule, rep)) ?? 'no approval email was sent so far' };
+    const reason = await nobodyToAsk(db, rule, rep);
+    if (reason) return { nobodyToAsk: reason };
+    // Someone resolves, and the run is between recording its statement and recording the email
+    // (a second `payouts run`, or the schedule, moments after the first): not "nobody to ask".
+    // Warning then that `otherwise` decides unseen sent sales ops chasing managers who had them.
+    const now = await askingNow(deps.client, run.workflowId);
+    if (now === 'asking') return { asking: true };
+    if (now === 'ended') return { endedUnasked: true };
+    return { nobodyToAsk: 'no approval email was sent so far' };
   }
   if ((run.state === 'approved' || run.state === 'rejected') && run.decidedBy === 'otherwise') {
     return { unasked: !await approvalEmailRecorded(db, run.workflowId) };
   }
   return {};
+}
+
+/** How long `payouts run` waits on a run's answer (no worker up: Temporal holds a query open). */
+const ASKING_QUERY_MS = 5000;
+
+/**
+ * 'asking': the run is computing its statement or sending the approval email of its round now:
+ * its state says a round is open with no approver on record and no "nobody to ask" (the workflow
+ * sets the approver only once the email is recorded). 'ended': the run is over (failed or
+ * terminated) with its statement still pending, so no one will be asked (a closed run still
+ * answers queries with its last state, which read as "asking"). Else, or unknown: 'other'.
+ */
+async function askingNow(client: Client, workflowId: string): Promise<'asking' | 'ended' | 'other'> {
+  try {
+    const handle = client.workflow.getHandle(workflowId);
+    if ((await handle.describe()).status.name !== 'RUNNING') return 'ended';
+    const status = await client.withDeadline(Date.now() + ASKING_QUERY_MS, () => handle.query(payoutStatusQuery));
+    return status.phase === 'computing' || (status.phase === 'awaiting-approval' && status.approver === null && !status.nobodyToAsk) ? 'asking' : 'other';
+  } catch {
+    return 'other';
+  }
 }
 
 type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'rejected' | 'decidedBy'>;
@@ -203,6 +237,8 @@ function runNote(run: PayoutRun): string {
   if (run.outcome === 'started') return unasked ? `  (${unasked})` : '';
   if (!run.state) return '';
   if (run.state === 'pending' && run.nobodyToAsk) return `  (waiting for approval, but nobody was asked: ${run.nobodyToAsk})`;
+  if (run.state === 'pending' && run.asking) return '  (waiting for approval; the approval email is being sent)';
+  if (run.state === 'pending' && run.endedUnasked) return '  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)';
   if (run.state === 'approved' && run.unasked) return "  (approved by the rule's `otherwise approve` without anyone's approval: nobody could be asked; paid, never run again)";
   return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected, run.unasked) : stateWords[run.state]})`;
 }

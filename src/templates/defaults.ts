@@ -15,13 +15,15 @@ subject: Approve {{incentive.name}} for {{rep.name}}, {{statement.period}}: {{st
 {{rep.name}} earned {{statement.total}} under {{incentive.name}} in {{statement.period}}
 (attainment {{statement.attainment}}).
 
+{{approval.escalated}}
+
 {{approval.rejected_before}}
 
 {{statement.lines}}
 
 Approve or reject: {{approval.url}}
 
-Without a decision by {{approval.due}} this request moves on.
+Without a decision by {{approval.due}} {{approval.after_deadline}}.
 `,
   'incentive-statement': `---
 subject: Your {{incentive.name}} statement for {{statement.period}}: {{statement.total}}
@@ -40,7 +42,7 @@ Rewards: {{statement.rewards}}
 subject: {{incentive.name}} statement for {{rep.name}}, {{statement.period}} was rejected
 ---
 
-The statement of {{rep.name}} for {{statement.period}} under {{incentive.name}} was rejected.
+The statement of {{rep.name}} for {{statement.period}} under {{incentive.name}} was rejected by {{approval.decided_by}}.
 
 Reason: {{approval.reason}}
 

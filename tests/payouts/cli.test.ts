@@ -264,6 +264,10 @@ describe('salesflow payouts export', () => {
     const empty = await salesflow(['payouts', 'export', '--period', '2026-Q2'], path);
     expect(empty).toMatchObject({ code: 0, stdout: 'rule,rep,period,currency,amount,approved_by,approved_at,rewards,rule_id,rule_version,plan_hash\r\n' });
     expect(empty.stderr).toContain('0 approved payouts for 2026-Q2');
+    // No payout run reached 2026-Q2: an empty file must not read as "nothing owed".
+    expect(empty.stderr).toContain('note: no statement of 2026-Q2 is on record: neither the period-end schedule nor `salesflow payouts run --period 2026-Q2` has run for it yet');
+    // 2026-Q1 has statements (pending ones here): no such note.
+    expect(r.stderr).not.toContain('no statement of');
   });
 });
 

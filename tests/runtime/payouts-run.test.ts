@@ -9,6 +9,9 @@ import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/wo
 import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { rows, sql } from '../../src/data/db.js';
+import type { NativeConnection } from '@temporalio/worker';
+import { createWorker } from '../../src/runtime/worker.js';
+import { Context } from '@temporalio/activity';
 
 let h: Harness;
 const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
@@ -240,5 +243,76 @@ describe('a rep with nobody to ask for approval (no manager on record, or only t
     const redo = describePayoutRuns(strictOnly.rules, q1, await startPayouts(deps, strictOnly.rules, q1, { rerunRejected: true }));
     expect(redo).toContain("started again  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1:attempt-2  (a new statement; the last was rejected by the rule's `otherwise reject`: nobody could be asked)");
     expect(redo).not.toContain('warning:');
+  });
+});
+
+describe('a second `payouts run` while the first one\'s approval emails are going out', () => {
+  test('says the email is being sent, with no "nobody to ask" warning, for a rep whose manager is on record', async () => {
+    // A worker on its own task queue whose approval request is held at a gate: the state between
+    // the statement being recorded and its approval email being recorded, which a second run (a
+    // colleague, or the schedule) hits when it comes moments after the first.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const taskQueue = 'runtime-payouts-gated';
+    const gated = await createWorker({ ...h.config, temporal: { ...h.config.temporal, taskQueue } }, {
+      connection: h.worker.worker.options.connection as NativeConnection, db: h.db, taskQueue,
+      // r-stuck's request never goes out: its run is terminated while it waits.
+      activities: (real) => ({ ...real, requestApproval: async (input) => { await (input.repId === 'r-stuck' ? Context.current().cancelled : gate); return real.requestApproval(input); } }),
+    });
+    const running = gated.run();
+    try {
+      const rule = {
+        ...incentiveRule('gated'), name: 'Gated commission', reps: fieldEquals('rep', 'role', 'Gated'),
+        approval: {
+          approver: { kind: 'field' as const, entity: 'rep' as const, field: 'manager', holds: 'email' as const },
+          within: { amount: '5', unit: 'days' as const }, escalations: [], otherwise: 'reject' as const,
+        },
+      };
+      await upsertRep(h.db, { ...rep('r-gated', 'Gated'), manager: 'gated-boss@acme.example' });
+      await upsertDeal(h.db, {
+        id: 'D-gated', rep: 'r-gated', name: 'Gated', amount: '20000', currency: 'USD', stage: 'won', product: 'Platform',
+        type: 'new', source: null, closed_at: '2026-02-12', contact: null,
+      });
+      const selection = selectIncentives(planOf([rule]), q1, undefined, afterQ1);
+      if (!selection.ok) throw new Error(selection.message);
+      const deps = { client: h.client, db: h.db, config: { ...h.config, temporal: { ...h.config.temporal, taskQueue } } };
+      await startPayouts(deps, selection.rules, q1);
+      const workflowId = 'payout:gated:r-gated:2026-Q1';
+      for (let i = 0; (await getStatement(h.db, workflowId))?.status !== 'pending'; i++) {
+        if (i > 400) throw new Error('the gated run never recorded its statement');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+
+      const again = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+      expect(again).toContain(`already run  Rep r-gated (r-gated)  ${workflowId}  (waiting for approval; the approval email is being sent)`);
+      expect(again).not.toContain('warning:');
+      expect(again).not.toContain('nobody');
+
+      open();
+      await h.waitForMail('gated-boss@acme.example');
+      const later = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+      expect(later).toContain(`already run  Rep r-gated (r-gated)  ${workflowId}  (waiting for approval)`);
+
+      // A run that ended (terminated, failed) with its statement pending will ask no one: said so,
+      // not "the email is being sent" (a closed run still answers queries with its last state).
+      await upsertRep(h.db, { ...rep('r-stuck', 'Gated'), manager: 'gated-boss@acme.example' });
+      await upsertDeal(h.db, {
+        id: 'D-stuck', rep: 'r-stuck', name: 'Stuck', amount: '20000', currency: 'USD', stage: 'won', product: 'Platform',
+        type: 'new', source: null, closed_at: '2026-02-12', contact: null,
+      });
+      await startPayouts(deps, selection.rules, q1);
+      const stuck = 'payout:gated:r-stuck:2026-Q1';
+      for (let i = 0; (await getStatement(h.db, stuck))?.status !== 'pending'; i++) {
+        if (i > 400) throw new Error('the stuck run never recorded its statement');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await h.client.workflow.getHandle(stuck).terminate('test: the run is gone');
+      const ended = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+      expect(ended).toContain(`already run  Rep r-stuck (r-stuck)  ${stuck}  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)`);
+    } finally {
+      open();
+      await gated.shutdown();
+      await running.catch(() => {});
+    }
   });
 });

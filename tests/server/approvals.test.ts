@@ -30,7 +30,7 @@ let serverSkew = 0;
 
 beforeAll(async () => {
   h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] }, { clock: () => Date.now() + serverSkew });
-  for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) {
     await upsertRep(h.db, {
       id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
       manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
@@ -170,6 +170,7 @@ describe('links that cannot decide this payout', () => {
 
   it('after escalation the first approver\'s link is superseded (410, names who it went to); the new link decides', async () => {
     const { handle, link } = await startPayout('rep-3');
+    expect(await (await fetch(link)).text()).not.toContain('class="escalated"');
     // The manager's five days pass without a decision: the VP gets a new link.
     await h.testEnv.sleep('5 days');
     const escalated = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'vp-sales@acme.example');
@@ -182,10 +183,13 @@ describe('links that cannot decide this payout', () => {
     expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
 
     const vpLink = linkTo(escalated.text, '/approvals');
-    // The last round: the VP is told that silence rejects, as the rule's `otherwise reject` says.
-    expect(await (await fetch(vpLink)).text()).toContain(
+    // The last round: the VP is told that silence rejects, as the rule's `otherwise reject` says,
+    // and why the request is theirs (the manager's page had no such line).
+    const vpPage = await (await fetch(vpLink)).text();
+    expect(vpPage).toContain(
       'after that this link stops working and <strong>the payout is rejected</strong> (the rule says <code>otherwise reject</code>).',
     );
+    expect(vpPage).toContain('<p class="escalated">It was escalated to you: no one decided it within the earlier approval window.</p>');
     const res = await decide(vpLink, 'reject', { reason: 'Deal 1 is <b>double counted</b>' });
     expect(res.status).toBe(200);
     const result = await res.text();
@@ -195,6 +199,27 @@ describe('links that cannot decide this payout', () => {
     await handle.result();
     expect(await getStatement(h.db, handle.workflowId)).toMatchObject({ status: 'rejected' });
     expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-3')).toHaveLength(0);
+  });
+
+  it('an escalation to the approver already asked (their manager is the VP): the old link points to the newer email', async () => {
+    await upsertRep(h.db, {
+      id: 'rep-8', name: 'Rep 8', email: 'rep8@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: 'vp-sales@acme.example', timezone: 'Europe/Berlin', start_date: null,
+    });
+    const { handle, link } = await startPayout('rep-8');
+    await h.testEnv.sleep('5 days');
+    await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.key.includes(':approval-1:'));
+    // The run records who it asked once the email is recorded.
+    for (let i = 0; (await handle.query(payoutStatusQuery)).approver === null; i++) {
+      if (i > 200) throw new Error('the escalation round never recorded its approver');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const get = await fetch(link);
+    expect(get.status).toBe(410);
+    const page = await get.text();
+    expect(page).toContain('asks <strong>vp-sales@acme.example</strong> again. A newer email to you has the link that decides now. This link changed nothing.');
+    expect(page).not.toContain('escalated to <strong>vp-sales@acme.example</strong>');
+    expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
   });
 
   it('two clicks at the same moment decide once: both see the approval, one ledger row', async () => {
@@ -277,14 +302,15 @@ describe('deadlines in the approver\'s time zone', () => {
     const email = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'boss-ny@acme.example');
     const deadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
     const inNewYork = localIn(deadline, 'America/New_York');
-    expect(email.text).toContain(`Without a decision by ${inNewYork} this request moves on.`);
+    expect(email.text).toContain(`Without a decision by ${inNewYork} this request goes to the next approver.`);
     expect(await (await fetch(linkTo(email.text, '/approvals'))).text()).toContain(`Please decide before <strong>${inNewYork}</strong>`);
 
     await h.testEnv.sleep('5 days');
     const escalated = await h.waitForEmail((r) => r.workflow_id === workflowId && r.to_addr === 'vp-sales@acme.example');
     const vpDeadline = Date.parse((await handle.query(payoutStatusQuery)).deadline!);
     const inTokyo = localIn(vpDeadline, 'Asia/Tokyo');
-    expect(escalated.text).toContain(`Without a decision by ${inTokyo} this request moves on.`);
+    // The last round says what silence does, as the page does: not a vague "moves on".
+    expect(escalated.text).toContain(`Without a decision by ${inTokyo} the payout is rejected (the rule says \`otherwise reject\`).`);
     const vpPage = await (await fetch(linkTo(escalated.text, '/approvals'))).text();
     expect(vpPage).toContain(`Please decide before <strong>${inTokyo}</strong>`);
     const approved = await decide(linkTo(escalated.text, '/approvals'), 'approve');

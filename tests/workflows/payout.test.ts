@@ -191,9 +191,15 @@ describe('approval by email', () => {
     const rep = await seedRep('escal');
     const rule = withApproval('escal-rule', 'approve');
     const handle = await start(rule, rep.id);
-    await waitForMail(rep.manager!);
+    const [managerMail] = await waitForMail(rep.manager!);
+    // Each email says what silence does: the first passes it on; the last, under `otherwise
+    // approve`, pays the statement as it stands (a vague "moves on" hid that).
+    expect(managerMail.body).toMatch(/Without a decision by [^\n]* this request goes to the next approver\./);
+    expect(managerMail.body).not.toContain('escalated');
     await h.testEnv.sleep('5 days');
     const vpMail = await escalationMails(rep.name);
+    expect(vpMail[0].body).toContain('This request was escalated to you: no one decided it within the earlier approval window.');
+    expect(vpMail[0].body).toMatch(/Without a decision by [^\n]* the payout is approved as it stands \(the rule says `otherwise approve`\)\./);
     const { claims } = approvalLink(vpMail[0]);
     await expect(
       handle.executeUpdate(decideUpdate, { args: [{ approver: rep.manager!, round: 0, decision: 'approve' }] }),
@@ -208,6 +214,8 @@ describe('approval by email', () => {
     const told = [...h.mail.to(rep.email), ...h.mail.to(rep.manager!)].filter((m) => /rejected/.test(m.subject));
     expect(told).toHaveLength(2);
     expect(told[0].body).toContain('Deal b1 is double counted');
+    // Rep and manager learn who rejected it: the VP the request was escalated to, not the manager.
+    for (const m of told) expect(m.body).toContain(`under ${rule.name} was rejected by vp-sales@acme.example.`);
     expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
   });
 });
@@ -249,6 +257,9 @@ describe('approver that cannot be resolved', () => {
     const [vpMail] = await escalationMails(rep.name);
     const { claims } = approvalLink(vpMail);
     expect(claims.round).toBe(1);
+    // The VP is told why it is theirs: nobody was asked before, not "no one decided in time".
+    expect(vpMail.body).toContain('This request comes to you because no earlier approver could be asked (e.g. no manager on record).');
+    expect(vpMail.body).not.toContain('earlier approval window');
     await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: 1, decision: 'approve' }] });
     expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
   });
@@ -264,6 +275,7 @@ describe('approver that cannot be resolved', () => {
     expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
     const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
     expect(notice.body).toContain('nobody could be asked');
+    expect(notice.body).toContain("was rejected by the rule's `otherwise`.");
     expect(notice.body).not.toContain('nobody decided within the approval window');
   });
 

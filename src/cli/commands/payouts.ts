@@ -73,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const { entries, rewards, pending, rejected } = await periodExport(db, period.period.label);
+    const { entries, rewards, pending, rejected, statements } = await periodExport(db, period.period.label);
     const overlapping = await overlappingPeriods(db, period.period);
     process.stdout.write(ledgerCsv(entries, rewards));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
@@ -114,6 +114,13 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(
         `note: approved payouts of ${overlapping.map((o) => `${o.period} (${o.count})`).join(', ')} overlap ${period.period.label} ` +
           `but are not in this export: each payout is listed under the period its rule pays for; export ${overlapping.length === 1 ? 'it' : 'each'} with its own --period\n`,
+      );
+    }
+    // An empty file for a period no payout run ever reached reads like "nothing owed": say it was never run.
+    if (statements === 0 && overlapping.length === 0) {
+      process.stderr.write(
+        `note: no statement of ${period.period.label} is on record: neither the period-end schedule nor ` +
+          `\`salesflow payouts run --period ${period.period.label}\` has run for it yet\n`,
       );
     }
     return 0;

@@ -43,11 +43,16 @@ export interface ReplacedStatement {
   currency: string;
 }
 
-export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement): SafeHtml {
+/**
+ * `escalated`: for a later round, whether someone was asked in an earlier one (the approver is
+ * told why the request is theirs, as their email says); undefined for the first round.
+ */
+export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement, escalated?: { earlierAsked: boolean }): SafeHtml {
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
 <p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline, status.deadlineZone)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
+${escalated ? html`<p class="escalated">${escalated.earlierAsked ? 'It was escalated to you: no one decided it within the earlier approval window.' : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
 ${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
@@ -98,6 +103,18 @@ ${statementSection(statement)}`,
 
 export function supersededPage(status: PayoutStatus, approver: string): SafeHtml {
   const to = status.approver;
+  // An escalation that names the same person (a rep whose manager is the VP escalated to) asks
+  // them again with a new link: "escalated to <you>" alone read like a mistake.
+  if (to && to.toLowerCase() === approver.toLowerCase()) {
+    return page(
+      { title: 'Approval moved on', section },
+      notice(
+        'warning',
+        'This approval link is no longer valid',
+        html`<p>The first approval window ended without a decision and the request was escalated, which asks <strong>${approver}</strong> again. A newer email to you has the link that decides now. This link changed nothing.</p>`,
+      ),
+    );
+  }
   return page(
     { title: 'Approval moved on', section },
     notice(

@@ -2,7 +2,9 @@
 // with how it was computed, the cap cut, rewards and warnings. The same Statement the workflow
 // computed (src/payouts), never recomputed here.
 import { dec, displayMoney } from '../../money/index.js';
-import { statementBasis } from '../../payouts/render.js';
+import { creditedListScope, statementBasis } from '../../payouts/render.js';
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 import { minorUnits } from '../../plan/catalog.js';
 import { Statement } from '../../payouts/statement.js';
 import { html, type SafeHtml } from './html.js';
@@ -33,6 +35,7 @@ export function statementSection(raw: unknown): SafeHtml {
 </tr>`,
   );
   const basis = statementBasis(s);
+  const listScope = creditedListScope(s);
   return html`<section class="card" aria-labelledby="statement-heading">
 <h2 id="statement-heading">${s.rule} — ${s.repName} — ${s.period}</h2>
 <dl class="facts">
@@ -44,7 +47,7 @@ export function statementSection(raw: unknown): SafeHtml {
 <div><dt>Total to pay</dt><dd data-testid="statement-total">${money(s.total)}</dd></div>
 </dl>
 ${basis.credited.length > 0
-    ? html`<h2>Credited deals</h2><ul class="plain" data-testid="statement-credited">${basis.credited.map((c) => html`<li>${c}</li>`)}</ul>`
+    ? html`<h2>Credited deals</h2>${listScope ? html`<p class="muted">${capitalized(listScope)}.</p>` : ''}<ul class="plain" data-testid="statement-credited">${basis.credited.map((c) => html`<li>${c}</li>`)}</ul>`
     : ''}
 <h2>Lines</h2>
 ${s.lines.length === 0
