@@ -47,7 +47,8 @@ export const MoneyLit = createToken({
 });
 export const DurationLit = createToken({
   name: 'DurationLit',
-  pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+)?(?:minutes?|hours?|days?|weeks?)${notWord}`),
+  // `business` goes with days only: `3 business hours` is no duration (it was read as 3 business days).
+  pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+days?|minutes?|hours?|days?|weeks?)${notWord}`),
   label: 'a duration (like 30 minutes, 2 days, 3 business days, 1 week)',
   start_chars_hint: digitChars,
   line_breaks: false,

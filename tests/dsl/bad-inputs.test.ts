@@ -46,6 +46,9 @@ const cases: [string, string, string, number, number][] = [
   ['send without to', leadSeq('  send "webinar-thanks" lead'), 'SF1101', 4, 25],
   ['send without to and recipient', leadSeq('  send "webinar-thanks"'), 'SF1101', 4, 24],
   ['wait with a misspelt unit', leadSeq('  wait 2 dayz'), 'SF1101', 4, 8],
+  // `business` goes with days only: these were read as 3 business days and 1 business day.
+  ['business hours', leadSeq('  wait 3 business hours\n  send "case-study" to lead'), 'SF1101', 4, 8],
+  ['business week', leadSeq('  wait 1 business week\n  send "case-study" to lead'), 'SF1101', 4, 8],
   ['incentive target without currency for a money measure', 'incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 4, 10],
   ['unknown day funday', goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 4, 9],
   ['weekend for weekends', leadSeq('  quiet hours 20:00 to 08:00 and weekend\n  send "webinar-thanks" to lead'), 'SF1101', 4, 34],
