@@ -22,6 +22,7 @@ export const messages = {
   badCurrencyCode: m('SF1005', 'error', "'{0}' is not a currency code: a currency is 3 capital letters (ISO 4217), like EUR or USD"),
   // {1} is the amount with the code the word stands for or resembles (`1000 USD`).
   moneyWithoutCode: m('SF1006', 'error', "'{0}' is not a currency code: write money as an amount and an ISO 4217 code, like {1}"),
+  badNumber: m('SF1007', 'error', "'{0}' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),

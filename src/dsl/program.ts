@@ -85,6 +85,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // Read as the operator meant, so the rule is checked on as written with it (like `usd`).
     bag.report('misspeltOperator', span, [written, token.image], token.image);
   }
+  for (const { written, token } of lexed.badNumbers) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the number without its underscores, so the rule is checked on (like `usd`).
+    const fix = written.replace(/_+/g, '_').replace(/^_|_$/g, '').replace(/_?\._?/, '.');
+    bag.report('badNumber', span, [written], fix);
+  }
   for (const { amount, word, fix } of lexed.moneyWords) {
     const line = word.startLine ?? 1;
     const col = word.startColumn ?? 1;

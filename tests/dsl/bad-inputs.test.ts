@@ -18,6 +18,10 @@ const cases: [string, string, string, number, number][] = [
   ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],
   ['currency name after an amount', 'goal "g" {\n  measure revenue\n  target 1000 dollars per quarter\n}', 'SF1006', 3, 15],
   ['slang currency in a bonus', incentive('  bonus 500 bucks when deals_won > 1'), 'SF1006', 6, 13],
+  // A `_` not between two digits: was "expected '{' but found '__000'" and a second error at the rule's end.
+  ['doubled underscore in an amount', goal('  at end of period when revenue > 1__000 EUR { send "goal-review" to rep }'), 'SF1007', 4, 35],
+  ['trailing underscore in a number', goal('  at end of period when deals_won > 1_000_ { send "goal-review" to rep }'), 'SF1007', 4, 37],
+  ['underscore before the decimal point', goal('  at end of period when attainment > 1_.5% { send "goal-review" to rep }'), 'SF1007', 4, 38],
   ['double equals', goal('  for reps where rep.team == "a"'), 'SF1107', 4, 27],
   ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
   // language.md: comparisons do not chain; named as such, at the second operator (was "expected a statement or '}' but found '<'").
@@ -244,6 +248,12 @@ describe('suggestions and reporting', () => {
   it('offers the code a misspelt currency is closest to, preferring common ones', () => {
     const d = diagnose(incentive('  bonus 500 EUR when deal.amount > 10000 eru')).find((x) => x.code === 'SF1006')!;
     expect(d).toMatchObject({ message: "'eru' is not a currency code: write money as an amount and an ISO 4217 code, like 10000 EUR", suggestion: '10000 EUR' });
+  });
+
+  it('a misplaced underscore is one error offering the grouping, and the rule is checked on with the number meant', () => {
+    const ds = diagnose(goal('  at end of period when revenue > 1_000_ USD { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.col, d.endCol, d.suggestion])).toEqual([['SF3003', 25, 45, undefined], ['SF1007', 35, 41, '1_000'], ['SF4001', 53, 65, 'goal-review']]);
+    expect(ds[1].message).toBe("'1_000_' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50");
   });
 
   it('leaves a misspelt duration unit to the duration message', () => {
