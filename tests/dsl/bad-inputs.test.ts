@@ -86,6 +86,7 @@ const cases: [string, string, string, number, number][] = [
   ['condition is not a bool', goal('  for reps where rep.team'), 'SF3006', 4, 18],
   ['adding a number to money', goal('  at end of period when revenue + 5 > 10 EUR { send "goal-review" to rep }'), 'SF3002', 4, 25],
   ['money of two currencies', goal('  at end of period when revenue > 10 USD { send "goal-review" to rep }'), 'SF3003', 4, 25],
+  ['minus before a string', leadSeq('  if -lead.name = "a" { send "case-study" to lead }'), 'SF3001', 4, 7],
   ['percent compared with number', goal('  at end of period when attainment < 40 { send "goal-review" to rep }'), 'SF3004', 4, 25],
   ['unknown currency', goal('  at end of period when revenue > 10 EUX { send "goal-review" to rep }'), 'SF3005', 4, 35],
   ['not a calendar date', incentive('  effective 2026-02-30 to 2026-12-31'), 'SF3007', 6, 13],
@@ -209,6 +210,8 @@ describe('suggestions and reporting', () => {
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
     [incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 'rep.name cannot receive email: use an entity, a field holding an email or a rep id (rep.id, rep.email, rep.manager), or a quoted address', undefined],
     [incentive('  spiff 250 USD per lead'), 'SF6009', 'a spiff is paid per deal: write `per deal`', undefined],
+    // Was "cannot apply `-` to a string and nothing".
+    [leadSeq('  if -lead.name = "a" { send "case-study" to lead }'), 'SF3001', 'expected a number, a percent or money after `-` but this is a string', undefined],
   ])('%j → %s %s', (source, code, message, suggestion) => {
     const d = diagnose(source).find((x) => x.code === code)!;
     expect(d).toMatchObject({ message });
