@@ -197,7 +197,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const prorate = prorateStatement ? checkProrate(prorateStatement, bag) : null;
   const convertStatement = get('convert');
   const convert = convertStatement ? checkConvert(convertStatement, bag) : null;
-  if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyBlock', commissionStatement.span);
+  if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyCommission', commissionStatement.span); // not "sends nothing": a commission pays
 
   const bonuses: IncentiveRule['bonuses'] = [];
   const spiffs: IncentiveRule['spiffs'] = [];
