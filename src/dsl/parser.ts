@@ -159,6 +159,17 @@ class RuleParser extends ExpressionParser {
     return undefined;
   });
 
+  /**
+   * An `else` with no `if` before it (a statement between the `}` and the `else`, or no `if` at
+   * all): one error, its block skipped. Left to Chevrotain, the block's `}` closed the rule and the
+   * rule's own `}` was reported again as "expected a declaration".
+   */
+  strayElse = this.RULE('strayElse', (): Statement | undefined => {
+    const word = this.CONSUME(Kw.else);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "a statement or '}' ('else' goes right after the '}' of an 'if')", statementStarts);
+    return undefined;
+  });
+
   /** The same inside `commission ... { }` (`abve pay 15%`): the other bands are still read. */
   unknownBand = this.RULE('unknownBand', (): CommissionBandNode | undefined => {
     const word = this.CONSUME(T.Identifier);
@@ -548,6 +559,7 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.SUBRULE(this.waitStatement) },
       { ALT: () => this.SUBRULE(this.ifStatement) },
       { ALT: () => this.SUBRULE(this.unknownStatement) },
+      { ALT: () => this.SUBRULE(this.strayElse) },
     ];
 
   private readonly recipientAlts: IOrAlt<RecipientNode>[] = [

@@ -369,6 +369,13 @@ describe('suggestions and reporting', () => {
     ]);
   });
 
+  it('an else without its if is one error, and the statements after its block are still checked', () => {
+    // Was a second error, "expected a declaration ... but found '}'", at the rule's own closing brace.
+    const ds = diagnose(leadSeq('  if lead.score > 1 { send "case-study" to lead }\n  wait 1 day\n  else { send "case-study" to lead }\n  send "case-stuy" to lead'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 6, 3], ['SF4001', 7, 8]]);
+    expect(ds[0].message).toBe("expected a statement or '}' ('else' goes right after the '}' of an 'if') but found 'else'");
+  });
+
   it('a crediting reads the words of its line: a misspelt statement on the next line is named, with its keyword', () => {
     const ds = diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1\n  spiff 5 USD per deal where deal.prodct = "x"'));
     // Was: `credit splits bonsu`, then "expected a statement or '}' but found '5 USD'" with no suggestion.
