@@ -41,6 +41,8 @@ function checkSteps(body: Statement[], prefix: string, scope: StepScope, ctx: Ru
       const condition = checkCondition(statement.condition, scope.exprScope, ctx.bag);
       const then = checkSteps(statement.then, `${id}.then`, scope, ctx, templatesUsed);
       const otherwise = statement.else ? checkSteps(statement.else, `${id}.else`, scope, ctx, templatesUsed) : [];
+      // `if x { }`: nothing happens either way, like an empty goal check-in (which warns too).
+      if (statement.then.length === 0 && (statement.else ?? []).length === 0) ctx.bag.report('emptyBlock', statement.span);
       if (condition) steps.push({ kind: 'if', id, condition, then, else: otherwise });
     } else if (prefix) {
       ctx.bag.report('statementNotAllowed', statement.span, [statementLabels[statement.kind], 'an if/else branch']);

@@ -169,6 +169,7 @@ const warningCases: [string, string, string, number, number][] = [
   ['stop on the trigger', 'sequence "s" {\n  on lead.created\n  stop on lead.created\n  send "webinar-thanks" to lead\n}', 'SF7006', 3, 11],
   ['stop on in a sequence for reps', 'sequence "s" {\n  every friday at 15:00 for reps\n  stop on lead.replied\n  send "goal-checkin" to rep\n}', 'SF7007', 3, 3],
   ['goal without check-ins', goal(''), 'SF2106', 1, 6],
+  ['an if that does nothing either way', leadSeq('  if lead.score > 1 { }\n  send "case-study" to lead'), 'SF2107', 4, 3],
   // Was SF2107 "this block sends nothing", about a table that pays.
   ['commission without bands', incentive('  commission marginal { }'), 'SF6025', 6, 3],
   ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
