@@ -131,7 +131,9 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
   for (const event of stop?.events ?? []) {
     const type = checkEvent(event, bag);
     if (type && type === triggerEvent) bag.report('stopOnTrigger', event.span, [type]);
-    if (type && !stopOn.includes(type)) stopOn.push(type);
+    // Said like a day listed twice in `every monday, monday`: harmless, but likely a different event was meant.
+    if (type && stopOn.includes(type)) bag.report('repeatedDay', event.span, [type]);
+    else if (type) stopOn.push(type);
   }
   if (!stop && subject === 'lead') bag.report('noStopOn', decl.name.span, [name]);
   // No CRM event names a rep, so nothing would ever reach a scheduled run's `stop on`.

@@ -173,6 +173,7 @@ const warningCases: [string, string, string, number, number][] = [
   // Was SF2107 "this block sends nothing", about a table that pays.
   ['commission without bands', incentive('  commission marginal { }'), 'SF6025', 6, 3],
   ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
+  ['stop event listed twice', 'sequence "s" {\n  on lead.created\n  stop on lead.replied, deal.won, lead.replied\n  send "webinar-thanks" to lead\n}', 'SF5007', 3, 35],
   ['a check-in that repeats another\'s email at the same time', goal('  every monday at 09:00 { send "goal-checkin" to rep }\n  every weekday at 09:00 { send "goal-checkin" to rep.manager, rep }'), 'SF5009', 5, 3],
   ['100% of period beside the review, same email', goal('  at 100% of period { send "goal-review" to rep }\n  at end of period { send "goal-review" to rep }'), 'SF5009', 5, 3],
 ];
