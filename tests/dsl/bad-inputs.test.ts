@@ -26,6 +26,8 @@ const cases: [string, string, string, number, number][] = [
   ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
   // language.md: comparisons do not chain; named as such, at the second operator (was "expected a statement or '}' but found '<'").
   ['chained comparison', goal('  at 50% of period when 10% < attainment < 40% { send "goal-at-risk" to rep }'), 'SF1109', 4, 42],
+  // Was "expected '{' but found '='" and a second error at the rule's closing '}'.
+  ['comparison after in', goal('  at end of period when deals_won in [1, 2] = true { send "goal-review" to rep }'), 'SF1109', 4, 45],
   ['a lone ampersand', leadSeq('  if lead.score > 5 & lead.source = "ads" { send "book-a-call" to lead }'), 'SF1001', 4, 21],
   ['capitalised day', goal('  every Friday at 09:00 { send "goal-checkin" to rep }'), 'SF1108', 4, 9],
   ['capitalised keyword', leadSeq('  Send "webinar-thanks" to lead'), 'SF1108', 4, 3],
