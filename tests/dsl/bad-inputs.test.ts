@@ -380,6 +380,15 @@ describe('suggestions and reporting', () => {
     expect(ds[0].message).toBe("expected a statement or '}' ('else' goes right after the '}' of an 'if') but found 'else'");
   });
 
+  it('a declaration the parser could not build does not hide the mistakes of the one before it', () => {
+    // Was only the syntax error: the metric's error was taken for one inside the goal (or the
+    // metric) before it, which was then checked only in part.
+    const at = (text: string) => diagnose(text).map((d) => [d.code, d.line]);
+    expect(at(`${goal('  at end of period when revenue > 5 USD { send "goal-review" to rep }')}metric y = summ(deal.amount)\n`))
+      .toEqual([['SF3003', 4], ['SF1102', 6]]);
+    expect(at('metric x = count(deal) where deal.stge = "won"\nmetric y = sum(deal.amount) where\n')).toEqual([['SF2002', 1], ['SF1102', 2]]);
+  });
+
   it('a crediting reads the words of its line: a misspelt statement on the next line is named, with its keyword', () => {
     const ds = diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1\n  spiff 5 USD per deal where deal.prodct = "x"'));
     // Was: `credit splits bonsu`, then "expected a statement or '}' but found '5 USD'" with no suggestion.
