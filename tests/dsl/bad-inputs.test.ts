@@ -389,6 +389,16 @@ describe('suggestions and reporting', () => {
     expect(at('metric x = count(deal) where deal.stge = "won"\nmetric y = sum(deal.amount) where\n')).toEqual([['SF2002', 1], ['SF1102', 2]]);
   });
 
+  // Names of JavaScript's object methods were looked up in plain objects: `valueOf(` crashed
+  // `check` (TypeError, exit 2) and `rep.constructor` crashed the checker.
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])('%s is an unknown name like any other, never a crash', (word) => {
+    const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col]);
+    expect(at(`${word}(`)).toEqual([['SF1101', 1, 1]]);
+    expect(at(goal(`  at end of period when ${word} > 1 and rep.${word} = "x" { send "goal-review" to rep }`))).toEqual([['SF2005', 4, 25], ['SF2002', 4, 38 + word.length]]);
+    expect(at(`metric m = count(deal) where deal.${word} = "x"`)).toEqual([['SF2002', 1, 35]]);
+    expect(at(incentive(`  credit ${word}\n  bonus 5 USD when deals_won > 1`))).toEqual([['SF6017', 6, 3]]);
+  });
+
   it('a crediting reads the words of its line: a misspelt statement on the next line is named, with its keyword', () => {
     const ds = diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1\n  spiff 5 USD per deal where deal.prodct = "x"'));
     // Was: `credit splits bonsu`, then "expected a statement or '}' but found '5 USD'" with no suggestion.
