@@ -289,6 +289,13 @@ describe('suggestions and reporting', () => {
     expect(diagnose(goal('  every friday at 4pm { send "goal-checkin" to rep }')).find((d) => d.code === 'SF1101')).toMatchObject({ suggestion: '16:00' });
   });
 
+  it('reads 9am as a time of day, not as money in AMD', () => {
+    // Was SF1006 "'am' is not a currency code ... like 9 AMD" beside the time error.
+    const ds = diagnose(goal('  every friday at 9am { send "goal-checkin" to rep }'));
+    expect(ds.map((d) => [d.code, d.col, d.suggestion])).toContainEqual(['SF1101', 19, '09:00']);
+    expect(ds.map((d) => d.code)).not.toContain('SF1006');
+  });
+
   it('reports an unquoted template name once, offering it quoted', () => {
     const ds = diagnose(goal('  at end of period { send goal-review to rep }'));
     expect(ds.filter((d) => d.code.startsWith('SF11')).map((d) => [d.code, d.col, d.suggestion])).toEqual([['SF1102', 27, '"goal-review"']]);
