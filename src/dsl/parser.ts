@@ -207,6 +207,15 @@ class RuleParser extends ExpressionParser {
     this.skipStatementAfter(word, starts);
   }
 
+  /** Reports a number where a time of day belongs and skips what follows it on its line up to `{`, `when` or `for`. */
+  private badTimeOfDay(bad: IToken): void {
+    this.saveError(new chevrotain.MismatchedTokenException(`a time of day (HH:MM)${HOLE_SEPARATOR}'${bad.image}'`, bad, this.LA(0)));
+    for (let next = this.LA(1); next.tokenType !== chevrotain.EOF && next.startLine === bad.startLine
+      && next.tokenType !== T.LCurly && next.tokenType !== Kw.when && next.tokenType !== Kw.for; next = this.LA(1)) {
+      this.SKIP_TOKEN();
+    }
+  }
+
   /** Records a syntax error as Chevrotain does (its SAVE_ERROR is missing from the typings). */
   private saveError(error: Error): void {
     (this as unknown as { SAVE_ERROR(error: Error): void }).SAVE_ERROR(error);
@@ -273,13 +282,20 @@ class RuleParser extends ExpressionParser {
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'effective' as const, from: this.literalOf(from), to: this.literalOf(to), span: this.spanFrom(start) }));
   });
 
-  everyStatement = this.RULE('everyStatement', (): Statement => {
+  everyStatement = this.RULE('everyStatement', (): Statement | undefined => {
     const start = this.CONSUME(Kw.every);
     const first = this.CONSUME1(T.Identifier);
     const days: IToken[] = [first];
     this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
     this.CONSUME(Kw.at);
-    const at = this.CONSUME(T.TimeLit);
+    let at: IToken | undefined;
+    this.OR2([
+      { ALT: () => { at = this.CONSUME(T.TimeLit); } },
+      // `at 16`, `at 9am`, `at 9:5`: said once, and the rest of the time skipped, so the `{ ... }`
+      // after it is still read as the check-in's block. Left to Chevrotain, that block's `}` closed
+      // the rule and every later statement of the rule went unchecked.
+      { ALT: () => { const bad = this.CONSUME(T.NumberLit); if (!this.RECORDING_PHASE) this.badTimeOfDay(bad); } },
+    ]);
     let body: Statement[] | null = null;
     let when: ExprNode | null = null;
     let forReps: { where: ExprNode | null; span: Span } | null = null;
@@ -296,6 +312,7 @@ class RuleParser extends ExpressionParser {
       } },
     ]);
     if (this.RECORDING_PHASE) return RECORDED;
+    if (!at) return undefined;
     const schedule: ScheduleNode = {
       days: days.map((d) => this.name(d)),
       at: this.literalOf(at),

@@ -289,6 +289,13 @@ describe('suggestions and reporting', () => {
     expect(diagnose(goal('  every friday at 4pm { send "goal-checkin" to rep }')).find((d) => d.code === 'SF1101')).toMatchObject({ suggestion: '16:00' });
   });
 
+  it.each(['16', '9am', '4pm'])('a check-in at %s is one error, and the statements after its block are still checked', (time) => {
+    // Was a second error ("expected a declaration but found 'at'") and the next statement unchecked:
+    // the check-in's `}` had closed the rule.
+    const ds = diagnose(goal(`  every monday at ${time} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 19], ['SF4001', 5, 27]]);
+  });
+
   it('reads 9am as a time of day, not as money in AMD', () => {
     // Was SF1006 "'am' is not a currency code ... like 9 AMD" beside the time error.
     const ds = diagnose(goal('  every friday at 9am { send "goal-checkin" to rep }'));
