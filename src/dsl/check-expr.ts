@@ -38,7 +38,7 @@ export function literalToValue(node: LiteralNode, bag: DiagnosticBag): Value | n
     case 'time': {
       const time = normalizeTime(v.value);
       if (!time) {
-        bag.report('badTime', node.span, [v.value]);
+        bag.report('badTime', node.span, [node.raw]);
         return null;
       }
       return { type: 'time', value: time };

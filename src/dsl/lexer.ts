@@ -45,7 +45,9 @@ const wellGrouped = /^\d(?:_?\d)*(?:\.\d(?:_?\d)*)?$/;
 const notWord = '(?![a-zA-Z0-9_])';
 
 export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date (YYYY-MM-DD)', start_chars_hint: digitChars, line_breaks: false });
-export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day (HH:MM)', start_chars_hint: digitChars, line_breaks: false });
+// Wider than HH:MM (`9:5`, `09:00:00`, `000:00`) so a time written wrong is one SF5001 at it,
+// not a number, an unexpected ':' and whatever the parser makes of the rest.
+export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,3}:\d{1,2}(?::\d{1,2})?(?![\d:])/, label: 'a time of day (HH:MM)', start_chars_hint: digitChars, line_breaks: false });
 export const MoneyLit = createToken({
   name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money (like 100 EUR)', start_chars_hint: digitChars, line_breaks: false,
 });

@@ -333,7 +333,7 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
       case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1)) });
       case T.DateLit: return node({ type: 'date', value: image });
       // `9:00` is `09:00`: one value, so `fmt` can write it as the SPEC does and still mean the same.
-      case T.TimeLit: return node({ type: 'time', value: image.length === 4 ? `0${image}` : image });
+      case T.TimeLit: return node({ type: 'time', value: /^\d:\d\d$/.test(image) ? `0${image}` : image });
       case Kw.true: return node({ type: 'bool', value: true });
       case Kw.false: return node({ type: 'bool', value: false });
       case T.StringLit:

@@ -104,6 +104,9 @@ const cases: [string, string, string, number, number][] = [
   ['unknown template', goal('  at end of period { send "goal-reveiw" to rep }'), 'SF4001', 4, 27],
   // schedules and times
   ['bad time of day', goal('  every monday at 24:00 { send "goal-checkin" to rep }'), 'SF5001', 4, 19],
+  // Were a number, an unexpected ':' and a parse error at what followed (the rule's '}' taken as closing it).
+  ['one-digit minutes', goal('  every monday at 9:5 { send "goal-checkin" to rep }'), 'SF5001', 4, 19],
+  ['time with seconds', leadSeq('  quiet hours 20:00:00 to 08:00\n  send "webinar-thanks" to lead'), 'SF5001', 4, 15],
   ['unknown time zone', 'settings { timezone "Europe/Berlni" }', 'SF5002', 1, 21],
   ['unknown day', goal('  every mondy at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 4, 9],
   ['checkpoint past the period', goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', 4, 6],
@@ -294,6 +297,12 @@ describe('suggestions and reporting', () => {
     // the check-in's `}` had closed the rule.
     const ds = diagnose(goal(`  every monday at ${time} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 19], ['SF4001', 5, 27]]);
+  });
+
+  it('a time written wrong is one error, and the statements after it are still checked', () => {
+    const ds = diagnose(goal('  every monday at 09:00:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF5001', 4, 19], ['SF4001', 5, 27]]);
+    expect(ds[0].message).toBe('09:00:00 is not a time of day (HH:MM, 00:00 to 23:59)');
   });
 
   it('reads 9am as a time of day, not as money in AMD', () => {
