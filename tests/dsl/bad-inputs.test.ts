@@ -219,6 +219,9 @@ describe('suggestions and reporting', () => {
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
     [incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 'rep.name cannot receive email: use an entity, a field holding an email or a rep id (rep.id, rep.email, rep.manager), or a quoted address', undefined],
     [incentive('  spiff 250 USD per lead'), 'SF6009', 'a spiff is paid per deal: write `per deal`', undefined],
+    // Was "expected 'when', '{' or 'for'" in both, offering what only the other rule kind takes.
+    ['sequence "s" {\n  every friday at 15:00\n  send "one-on-one-prep" to rep\n}\n', 'SF1102', "expected 'for reps' (a sequence on a schedule: every DAY at HH:MM for reps) but found 'send'", undefined],
+    [goal('  every friday at 15:00 send "goal-checkin" to rep'), 'SF1102', "expected 'when' or '{' but found 'send'", undefined],
     // Was "cannot apply `-` to a string and nothing".
     [leadSeq('  if -lead.name = "a" { send "case-study" to lead }'), 'SF3001', 'expected a number, a percent or money after `-` but this is a string', undefined],
   ])('%j → %s %s', (source, code, message, suggestion) => {
