@@ -38,7 +38,7 @@ export function literalToValue(node: LiteralNode, bag: DiagnosticBag): Value | n
     case 'time': {
       const time = normalizeTime(v.value);
       if (!time) {
-        bag.report('badTime', node.span, [v.value]);
+        bag.report('badTime', node.span, [node.raw]);
         return null;
       }
       return { type: 'time', value: time };
@@ -163,7 +163,8 @@ export function checkExpr(node: ExprNode, scope: ExprScope, bag: DiagnosticBag):
       const operand = checkExpr(node.operand, scope, bag);
       if (!operand) return null;
       if (operand.type !== 'number' && operand.type !== 'percent' && operand.type !== 'money') {
-        bag.report('operandTypes', node.span, ['-', describeType(typeOf(operand)), 'nothing']);
+        // One operand: "cannot apply `-` to a string and nothing" read as if a second were missing.
+        bag.report('typeMismatch', node.operand.span, ['a number, a percent or money after `-`', describeType(typeOf(operand))]);
         return null;
       }
       return withCurrency({ kind: 'neg' as const, type: operand.type, operand }, typeOf(operand).currency);

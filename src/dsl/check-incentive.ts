@@ -1,5 +1,6 @@
 // incentive "..." { for reps; period; effective; measure; target; commission { bands }; bonus;
 // spiff; cap; reward; approve by ... { escalate; otherwise } } (SPEC §5).
+import { lookupTable } from '../plan/catalog.js';
 import type { Duration, IncentiveRule, Money } from '../plan/schema.js';
 import { incentiveTemplateNames } from '../templates/index.js';
 import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
@@ -103,9 +104,9 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
   return { bands: result, amounts };
 }
 
-const creditForms: Record<string, NonNullable<IncentiveRule['credit']>> = {
+const creditForms: Record<string, NonNullable<IncentiveRule['credit']>> = lookupTable({
   'splits': 'splits', 'overlay splits': 'overlay', 'all splits': 'all', 'team': 'team', 'team all levels': 'team_all_levels',
-};
+});
 
 function checkCredit(statement: Of<'credit'>, bag: DiagnosticBag): IncentiveRule['credit'] | null {
   const written = statement.words.map((w) => w.text).join(' ');
@@ -197,7 +198,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const prorate = prorateStatement ? checkProrate(prorateStatement, bag) : null;
   const convertStatement = get('convert');
   const convert = convertStatement ? checkConvert(convertStatement, bag) : null;
-  if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyBlock', commissionStatement.span);
+  if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyCommission', commissionStatement.span); // not "sends nothing": a commission pays
 
   const bonuses: IncentiveRule['bonuses'] = [];
   const spiffs: IncentiveRule['spiffs'] = [];

@@ -41,6 +41,8 @@ function checkSteps(body: Statement[], prefix: string, scope: StepScope, ctx: Ru
       const condition = checkCondition(statement.condition, scope.exprScope, ctx.bag);
       const then = checkSteps(statement.then, `${id}.then`, scope, ctx, templatesUsed);
       const otherwise = statement.else ? checkSteps(statement.else, `${id}.else`, scope, ctx, templatesUsed) : [];
+      // `if x { }`: nothing happens either way, like an empty goal check-in (which warns too).
+      if (statement.then.length === 0 && (statement.else ?? []).length === 0) ctx.bag.report('emptyBlock', statement.span);
       if (condition) steps.push({ kind: 'if', id, condition, then, else: otherwise });
     } else if (prefix) {
       ctx.bag.report('statementNotAllowed', statement.span, [statementLabels[statement.kind], 'an if/else branch']);
@@ -129,7 +131,9 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
   for (const event of stop?.events ?? []) {
     const type = checkEvent(event, bag);
     if (type && type === triggerEvent) bag.report('stopOnTrigger', event.span, [type]);
-    if (type && !stopOn.includes(type)) stopOn.push(type);
+    // Said like a day listed twice in `every monday, monday`: harmless, but likely a different event was meant.
+    if (type && stopOn.includes(type)) bag.report('repeatedDay', event.span, [type]);
+    else if (type) stopOn.push(type);
   }
   if (!stop && subject === 'lead') bag.report('noStopOn', decl.name.span, [name]);
   // No CRM event names a rep, so nothing would ever reach a scheduled run's `stop on`.

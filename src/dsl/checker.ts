@@ -51,11 +51,20 @@ const where = (span: Span) => `${span.file}:${span.line}`;
  * The syntax errors inside a declaration. An error at the first token of a declaration belongs to
  * the one before it: that is where a missing `}` is reported, and the declaration that follows is intact.
  */
-function errorsIn(decl: Declaration, next: Declaration | undefined, errorOffsets: number[]): number[] {
+function errorsIn(decl: Declaration, next: Declaration | undefined, errorOffsets: number[], text: string): number[] {
   if (errorOffsets.length === 0) return errorOffsets;
-  const end = next ? next.span.offset : Infinity;
+  let end = next ? next.span.offset : Infinity;
+  // A declaration the parser could not build (`metric y = summ(deal.amount)`) leaves no node, so
+  // its errors fell to the declaration before it, which was then checked only in part (its unknown
+  // fields and type errors went unreported). A line that starts with a declaration keyword after
+  // this one's end starts another declaration: errors past its first token are not this one's.
+  declarationLine.lastIndex = decl.span.endOffset;
+  const found = declarationLine.exec(text);
+  if (found) end = Math.min(end, found.index + found[0].length - found[1].length);
   return errorOffsets.filter((o) => o > decl.span.offset && o <= end);
 }
+
+const declarationLine = /\n[ \t]*(settings|metric|goal|incentive|sequence)(?![a-zA-Z0-9_])/g;
 
 function checkSettings(file: ParsedRuleFile, bag: DiagnosticBag): FileSettings {
   const blocks = file.ast.declarations.filter((d): d is SettingsDeclaration => d.kind === 'settings');
@@ -106,7 +115,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     settingsByFile.set(file.ast.file, settings);
     const decls = file.ast.declarations;
     decls.forEach((decl, i) => {
-      const errors = errorsIn(decl, decls[i + 1], file.errorOffsets);
+      const errors = errorsIn(decl, decls[i + 1], file.errorOffsets, file.text);
       if (decl.kind === 'metric') metricDecls.push({ decl, broken: errors.length > 0, settings });
       else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, ownStatements: file.statementErrorOffsets ?? new Set(), end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
     });

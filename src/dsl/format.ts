@@ -185,7 +185,7 @@ function printStatement(s: Statement, depth: number, p: Printer): void {
     case 'period': return p.line(depth, `period ${s.period.text}`, s.span);
     case 'effective': return p.line(depth, `effective ${s.from.raw} to ${s.to.raw}`, s.span);
     case 'every': {
-      const header = `every ${s.schedule.days.map((d) => d.text).join(', ')} at ${s.schedule.at.raw}`;
+      const header = `every ${s.schedule.days.map((d) => d.text).join(', ')} at ${canonicalLiteral(s.schedule.at.value, s.schedule.at.raw)}`;
       if (s.body) return block(`${header}${where('when', s.when)}`, s.body, s.span);
       return p.line(depth, `${header} for reps${where('where', s.forReps?.where ?? null)}`, s.span);
     }
@@ -219,7 +219,7 @@ function printStatement(s: Statement, depth: number, p: Printer): void {
     }
     case 'on': return p.line(depth, `on ${s.event.text}${where('where', s.where)}`, s.span);
     case 'stopOn': return p.line(depth, `stop on ${s.events.map((e) => e.text).join(', ')}`, s.span);
-    case 'quietHours': return p.line(depth, `quiet hours ${s.from.raw} to ${s.to.raw}${s.weekends ? ' and weekends' : ''}`, s.span);
+    case 'quietHours': return p.line(depth, `quiet hours ${canonicalLiteral(s.from.value, s.from.raw)} to ${canonicalLiteral(s.to.value, s.to.raw)}${s.weekends ? ' and weekends' : ''}`, s.span);
     case 'wait': return p.line(depth, `wait ${canonicalLiteral(s.duration.value, s.duration.raw)}`, s.span);
     case 'if': return printIf(s, depth, p, `if ${printExpr(s.condition)} {`);
   }

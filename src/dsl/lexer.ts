@@ -36,18 +36,25 @@ const keywordTokens = Object.fromEntries(
 export const Kw = keywordTokens;
 const keywordByWord = new Map<string, TokenType>(keywordNames.map((word) => [word, keywordTokens[word]]));
 
-const digits = String.raw`\d(?:_?\d)*`;
-const decimal = `${digits}(?:\\.${digits})?`;
+// Underscores are lexed anywhere after the first digit (`1__000`, `1_000_`, `1_.5`) so a misplaced
+// one is a single clear error at the number (`badNumbers`), not a parse error at the `_` after it.
+const digits = String.raw`\d[\d_]*`;
+const decimal = `${digits}(?:\\.[\\d_]*\\d[\\d_]*)?`;
+/** Where `_` may go: between two digits only. */
+const wellGrouped = /^\d(?:_?\d)*(?:\.\d(?:_?\d)*)?$/;
 const notWord = '(?![a-zA-Z0-9_])';
 
 export const DateLit = createToken({ name: 'DateLit', pattern: /\d{4}-\d{2}-\d{2}(?![\d])/, label: 'a date (YYYY-MM-DD)', start_chars_hint: digitChars, line_breaks: false });
-export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,2}:\d{2}(?!\d)/, label: 'a time of day (HH:MM)', start_chars_hint: digitChars, line_breaks: false });
+// Wider than HH:MM (`9:5`, `09:00:00`, `000:00`) so a time written wrong is one SF5001 at it,
+// not a number, an unexpected ':' and whatever the parser makes of the rest.
+export const TimeLit = createToken({ name: 'TimeLit', pattern: /\d{1,3}:\d{1,2}(?::\d{1,2})?(?![\d:])/, label: 'a time of day (HH:MM)', start_chars_hint: digitChars, line_breaks: false });
 export const MoneyLit = createToken({
   name: 'MoneyLit', pattern: new RegExp(`${decimal}[ \\t]+[A-Z]{3}${notWord}`), label: 'an amount of money (like 100 EUR)', start_chars_hint: digitChars, line_breaks: false,
 });
 export const DurationLit = createToken({
   name: 'DurationLit',
-  pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+)?(?:minutes?|hours?|days?|weeks?)${notWord}`),
+  // `business` goes with days only: `3 business hours` is no duration (it was read as 3 business days).
+  pattern: new RegExp(`${decimal}[ \\t]+(?:business[ \\t]+days?|minutes?|hours?|days?|weeks?)${notWord}`),
   label: 'a duration (like 30 minutes, 2 days, 3 business days, 1 week)',
   start_chars_hint: digitChars,
   line_breaks: false,
@@ -115,6 +122,8 @@ export interface LexResult {
   capitalisedNames: { written: string; token: IToken }[];
   /** Operators as other languages write them (`==`, `<>`, `&&`), read as the one meant; to be reported. */
   misspeltOperators: { written: string; token: IToken }[];
+  /** Numbers with a `_` not between two digits (`1__000`, `1_000_`), read without their underscores; to be reported. */
+  badNumbers: { written: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -147,9 +156,14 @@ export function tokenize(text: string): LexResult {
   const misspeltOperators: LexResult['misspeltOperators'] = [];
   const capitalisedNames: LexResult['capitalisedNames'] = [];
   let merged = 0;
+  const badNumbers: LexResult['badNumbers'] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    if (type === NumberLit || type === MoneyLit || type === PercentLit || type === DurationLit) {
+      const written = /^[\d_.]+/.exec(token.image)![0];
+      if (!wellGrouped.test(written)) badNumbers.push({ written, token });
+    }
     if (type === Eq || type === Gt || type === Lt) {
       const previous = tokens[i - 1];
       const meant = previous && previous.startOffset + previous.image.length === token.startOffset
@@ -211,7 +225,7 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

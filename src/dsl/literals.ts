@@ -32,6 +32,8 @@ export function canonicalLiteral(value: LiteralValue, raw: string): string {
     }
     case 'duration':
       return raw.trim().split(/\s+/).join(' ');
+    case 'time':
+      return value.value;
     default:
       return raw;
   }

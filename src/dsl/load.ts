@@ -66,11 +66,14 @@ export function listRuleFiles(paths: string[], cwd = process.cwd()): { files: Ru
     }
     const found: string[] = [];
     if (statSync(path).isDirectory()) walk(path, found);
-    else found.push(path);
+    else if (!isTemplateFile(path)) found.push(path);
     for (const f of found) files.set(f, { path: display(f, cwd), absolute: f });
   }
   return { files: [...files.values()], diagnostics };
 }
+
+/** `*.md` is a template wherever it is: never a rule file, even when named on the command line. */
+const isTemplateFile = (path: string): boolean => path.endsWith('.md');
 
 const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
 
@@ -88,6 +91,7 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
   const diagnostics: Diagnostic[] = [];
   const ruleFiles = new Set<string>();
   const templateFolders = new Set<string>();
+  const templateFiles = new Set<string>();
   for (const given of paths.length > 0 ? paths : ['rules']) {
     const path = resolve(cwd, given);
     if (!existsSync(path)) {
@@ -101,6 +105,8 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
       found.forEach((f) => ruleFiles.add(f));
       templateFolders.add(join(path, 'templates'));
       found.forEach((f) => templateFolders.add(templatesFor(dirname(f), cwd)));
+    } else if (isTemplateFile(path)) {
+      templateFiles.add(path);
     } else {
       ruleFiles.add(path);
       templateFolders.add(templatesFor(dirname(path), cwd));
@@ -113,6 +119,12 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
     for (const name of readdirSync(folder).sort()) {
       if (name.endsWith('.md')) templates.push({ path: display(join(folder, name), cwd), text: readRuleText(join(folder, name)) });
     }
+  }
+  // A template named on its own (`check rules/t.rules rules/templates/x.md`) is read as one, not
+  // parsed as rules (every line of it an error); its folder's are not read unless asked for.
+  for (const file of [...templateFiles].sort()) {
+    const shown = display(file, cwd);
+    if (!templates.some((t) => t.path === shown)) templates.push({ path: shown, text: readRuleText(file) });
   }
   const firstFolder = [...templateFolders][0];
   return {

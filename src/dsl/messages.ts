@@ -22,6 +22,7 @@ export const messages = {
   badCurrencyCode: m('SF1005', 'error', "'{0}' is not a currency code: a currency is 3 capital letters (ISO 4217), like EUR or USD"),
   // {1} is the amount with the code the word stands for or resembles (`1000 USD`).
   moneyWithoutCode: m('SF1006', 'error', "'{0}' is not a currency code: write money as an amount and an ISO 4217 code, like {1}"),
+  badNumber: m('SF1007', 'error', "'{0}' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
@@ -117,6 +118,7 @@ export const messages = {
   commissionNeedsMoney: m('SF6022', 'warning', 'commission pays a percent of the measure, and "{0}" measures {1}: its statements pay no commission (measure a money metric such as revenue, or pay counts with `bonus` or `spiff`)'),
   blankReward: m('SF6023', 'error', 'a reward needs a name: it is what the statement lists and the rep reads'),
   duplicateReward: m('SF6024', 'warning', 'reward "{0}" is listed twice: a rep meeting both conditions reads it twice on the statement'),
+  emptyCommission: m('SF6025', 'warning', 'this commission has no bands, so it pays nothing: add `up to X% pay Y%` lines and `above pay Z%`'),
   unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion: write `convert currencies at closing rate`'),
 
   noStopOn: m('SF7001', 'warning', 'sequence "{0}" has no `stop on`: it keeps sending after a reply or unsubscribe'),

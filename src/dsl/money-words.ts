@@ -31,6 +31,8 @@ export function moneyWordFix(word: string): MoneyWordFix | undefined {
   const named = Object.hasOwn(codeByWord, word.toLowerCase()) ? codeByWord[word.toLowerCase()] : undefined;
   if (named) return { code: named, misspelt: false };
   if (closest(word.toLowerCase(), durationWords)) return undefined;
+  // `at 9am`: a time of day (reported as one, with 09:00 offered), not money in AMD.
+  if (/^[ap]\.?m\.?$/i.test(word)) return undefined;
   // `eru` is as near ERN as EUR: the codes people use most are offered first.
   const code = closest(word.toUpperCase(), commonCodes) ?? closest(word.toUpperCase(), knownCurrencies());
   return code ? { code, misspelt: true } : undefined;

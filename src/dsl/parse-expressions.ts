@@ -144,33 +144,35 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
     const left = this.SUBRULE1(this.arithmetic);
     let result = left;
     this.OPTION(() => {
+      let first = '';
       this.OR([
         { ALT: () => {
           const op = this.OR2(this.comparisonOperatorAlts);
           const right = this.SUBRULE2(this.arithmetic);
-          if (!this.RECORDING_PHASE) { result = this.binary(op.image as BinaryOpText, left, right); }
-          // `1 < x < 5` parses up to `1 < x`; the generic "expected ... but found '<'" that the
-          // second operator then gets does not say what is wrong, so it is read here and named.
-          this.OPTION2(() => {
-            const again = this.OR3(this.chainedOperatorAlts);
-            this.SUBRULE3(this.arithmetic);
-            if (!this.RECORDING_PHASE && isReal(again)) {
-              this.problems.push({ key: 'chainedComparison', span: this.tokenSpan(again), args: [again.image, op.image] });
-            }
-          });
+          if (!this.RECORDING_PHASE) { result = this.binary(op.image as BinaryOpText, left, right); first = op.image; }
         } },
         { ALT: () => {
           this.CONSUME1(Kw.in);
           const items = this.SUBRULE1(this.list);
-          if (!this.RECORDING_PHASE) { result = { kind: 'in', negated: false, operand: left, items, span: this.spanFromNode(left) }; }
+          if (!this.RECORDING_PHASE) { result = { kind: 'in', negated: false, operand: left, items, span: this.spanFromNode(left) }; first = 'in'; }
         } },
         { ALT: () => {
           this.CONSUME(Kw.not);
           this.CONSUME2(Kw.in);
           const items = this.SUBRULE2(this.list);
-          if (!this.RECORDING_PHASE) { result = { kind: 'in', negated: true, operand: left, items, span: this.spanFromNode(left) }; }
+          if (!this.RECORDING_PHASE) { result = { kind: 'in', negated: true, operand: left, items, span: this.spanFromNode(left) }; first = 'not in'; }
         } },
       ]);
+      // `1 < x < 5` (or `x in [1, 2] = true`) parses up to the first comparison; the generic
+      // "expected ... but found '<'" that the second operator then gets does not say what is
+      // wrong (and its recovery took the rule's `}` for a stray one), so it is read here and named.
+      this.OPTION2(() => {
+        const again = this.OR3(this.chainedOperatorAlts);
+        this.SUBRULE3(this.arithmetic);
+        if (!this.RECORDING_PHASE && isReal(again)) {
+          this.problems.push({ key: 'chainedComparison', span: this.tokenSpan(again), args: [again.image, first] });
+        }
+      });
     });
     return result;
   });
@@ -330,7 +332,8 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
       case T.DurationLit: return node(durationValue(image));
       case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1)) });
       case T.DateLit: return node({ type: 'date', value: image });
-      case T.TimeLit: return node({ type: 'time', value: image });
+      // `9:00` is `09:00`: one value, so `fmt` can write it as the SPEC does and still mean the same.
+      case T.TimeLit: return node({ type: 'time', value: /^\d:\d\d$/.test(image) ? `0${image}` : image });
       case Kw.true: return node({ type: 'bool', value: true });
       case Kw.false: return node({ type: 'bool', value: false });
       case T.StringLit:

@@ -159,6 +159,17 @@ class RuleParser extends ExpressionParser {
     return undefined;
   });
 
+  /**
+   * An `else` with no `if` before it (a statement between the `}` and the `else`, or no `if` at
+   * all): one error, its block skipped. Left to Chevrotain, the block's `}` closed the rule and the
+   * rule's own `}` was reported again as "expected a declaration".
+   */
+  strayElse = this.RULE('strayElse', (): Statement | undefined => {
+    const word = this.CONSUME(Kw.else);
+    if (!this.RECORDING_PHASE) this.unknownWord(word, "a statement or '}' ('else' goes right after the '}' of an 'if')", statementStarts);
+    return undefined;
+  });
+
   /** The same inside `commission ... { }` (`abve pay 15%`): the other bands are still read. */
   unknownBand = this.RULE('unknownBand', (): CommissionBandNode | undefined => {
     const word = this.CONSUME(T.Identifier);
@@ -194,6 +205,15 @@ class RuleParser extends ExpressionParser {
       this.saveError(error);
     }
     this.skipStatementAfter(word, starts);
+  }
+
+  /** Reports a number where a time of day belongs and skips what follows it on its line up to `{`, `when` or `for`. */
+  private badTimeOfDay(bad: IToken): void {
+    this.saveError(new chevrotain.MismatchedTokenException(`a time of day (HH:MM)${HOLE_SEPARATOR}'${bad.image}'`, bad, this.LA(0)));
+    for (let next = this.LA(1); next.tokenType !== chevrotain.EOF && next.startLine === bad.startLine
+      && next.tokenType !== T.LCurly && next.tokenType !== Kw.when && next.tokenType !== Kw.for; next = this.LA(1)) {
+      this.SKIP_TOKEN();
+    }
   }
 
   /** Records a syntax error as Chevrotain does (its SAVE_ERROR is missing from the typings). */
@@ -262,13 +282,20 @@ class RuleParser extends ExpressionParser {
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'effective' as const, from: this.literalOf(from), to: this.literalOf(to), span: this.spanFrom(start) }));
   });
 
-  everyStatement = this.RULE('everyStatement', (): Statement => {
+  everyStatement = this.RULE('everyStatement', (): Statement | undefined => {
     const start = this.CONSUME(Kw.every);
     const first = this.CONSUME1(T.Identifier);
     const days: IToken[] = [first];
     this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
     this.CONSUME(Kw.at);
-    const at = this.CONSUME(T.TimeLit);
+    let at: IToken | undefined;
+    this.OR2([
+      { ALT: () => { at = this.CONSUME(T.TimeLit); } },
+      // `at 16`, `at 9am`, `at 9:5`: said once, and the rest of the time skipped, so the `{ ... }`
+      // after it is still read as the check-in's block. Left to Chevrotain, that block's `}` closed
+      // the rule and every later statement of the rule went unchecked.
+      { ALT: () => { const bad = this.CONSUME(T.NumberLit); if (!this.RECORDING_PHASE) this.badTimeOfDay(bad); } },
+    ]);
     let body: Statement[] | null = null;
     let when: ExprNode | null = null;
     let forReps: { where: ExprNode | null; span: Span } | null = null;
@@ -285,6 +312,7 @@ class RuleParser extends ExpressionParser {
       } },
     ]);
     if (this.RECORDING_PHASE) return RECORDED;
+    if (!at) return undefined;
     const schedule: ScheduleNode = {
       days: days.map((d) => this.name(d)),
       at: this.literalOf(at),
@@ -548,6 +576,7 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.SUBRULE(this.waitStatement) },
       { ALT: () => this.SUBRULE(this.ifStatement) },
       { ALT: () => this.SUBRULE(this.unknownStatement) },
+      { ALT: () => this.SUBRULE(this.strayElse) },
     ];
 
   private readonly recipientAlts: IOrAlt<RecipientNode>[] = [

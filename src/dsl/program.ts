@@ -7,7 +7,7 @@ import type { RuleFile } from './ast.js';
 import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
-import { keywordNames, tokenize } from './lexer.js';
+import { keywordNames, Kw, tokenize } from './lexer.js';
 import { codeForCurrencyWord } from './money-words.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
@@ -85,6 +85,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // Read as the operator meant, so the rule is checked on as written with it (like `usd`).
     bag.report('misspeltOperator', span, [written, token.image], token.image);
   }
+  for (const { written, token } of lexed.badNumbers) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the number without its underscores, so the rule is checked on (like `usd`).
+    const fix = written.replace(/_+/g, '_').replace(/^_|_$/g, '').replace(/_?\._?/, '.');
+    bag.report('badNumber', span, [written], fix);
+  }
   for (const { amount, word, fix } of lexed.moneyWords) {
     const line = word.startLine ?? 1;
     const col = word.startColumn ?? 1;
@@ -120,7 +128,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   }
   let quotedUpTo = -1;
   for (const error of parsed.syntaxErrors) {
-    const [expected, found = ''] = error.message.split(HOLE_SEPARATOR);
+    const [written, found = ''] = error.message.split(HOLE_SEPARATOR);
+    const expected = afterSchedule(written, lexed.tokens, error.span.offset);
     // `send goal-checkin to`: the rest of the unquoted word only repeats the first error.
     if (error.span.offset < quotedUpTo) continue;
     const word = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(found)?.[1];
@@ -155,6 +164,21 @@ const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
 
 // `&` and `|` alone (`&&` and `||` are read as `and` and `or`), and `!` as other languages write them.
 const wordFor: Record<string, string | undefined> = { '&': 'and', '|': 'or', '!': 'not' };
+
+/**
+ * After `every DAYS at HH:MM` the grammar takes a goal's check-in (`when`, `{`) or a sequence's
+ * trigger (`for reps`); only one of them fits the rule it is in, so only that one is offered (a
+ * sequence missing `for reps` was told it could write `when` or `{`).
+ */
+function afterSchedule(expected: string, tokens: IToken[], offset: number): string {
+  if (expected !== "'when', '{' or 'for'") return expected;
+  let kind: string | undefined;
+  for (const t of tokens) {
+    if (t.startOffset >= offset) break;
+    if (t.tokenType === Kw.goal || t.tokenType === Kw.sequence || t.tokenType === Kw.incentive) kind = t.image;
+  }
+  return kind === 'sequence' ? "'for reps' (a sequence on a schedule: every DAY at HH:MM for reps)" : kind === 'goal' ? "'when' or '{'" : expected;
+}
 
 /** `at 4pm`: the time of day meant, as HH:MM. */
 function timeFix(tokens: IToken[], offset: number): string | undefined {

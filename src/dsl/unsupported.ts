@@ -5,14 +5,15 @@
 // periods` read as `for reps`). So each such line is recognised by its shape, reported once with
 // what it is, and taken out of the tokens before parsing: the rest of the rule is checked as usual.
 import type { IToken } from 'chevrotain';
+import { lookupTable } from '../plan/catalog.js';
 import { Identifier, MoneyLit, RCurly } from './lexer.js';
 
 /** The first word, and what its next token must look like for the line to be that statement. */
-const shapes: Record<string, { what: string; next: (t: IToken) => boolean }> = {
+const shapes: Record<string, { what: string; next: (t: IToken) => boolean }> = lookupTable({
   draw: { what: 'draws', next: (t) => t.tokenType === MoneyLit },
   clawback: { what: 'clawbacks', next: (t) => t.image === 'within' },
   disputes: { what: 'statement disputes', next: (t) => t.image === 'to' },
-};
+});
 
 export interface UnsupportedStatement { word: IToken; what: string; last: IToken }
 

@@ -16,11 +16,20 @@ export interface FieldInfo {
 export const entityNames = ['rep', 'deal', 'lead'] as const;
 export type EntityName = (typeof entityNames)[number];
 
+/**
+ * A table looked up by what an author wrote (a field, a metric, a currency): without a prototype,
+ * so `rep.constructor` or a metric named `toString` is simply not in it (an `{}` literal answered
+ * with Object's methods, and the checker crashed on them).
+ */
+export function lookupTable<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 const f = (type: ScalarType, holds: FieldHolds = 'none', values?: readonly string[]): FieldInfo =>
   values ? { type, holds, values } : { type, holds };
 
 export const entityFields: Record<EntityName, Record<string, FieldInfo>> = {
-  rep: {
+  rep: lookupTable({
     id: f('string', 'rep_id'),
     name: f('string'),
     email: f('string', 'email'),
@@ -31,8 +40,8 @@ export const entityFields: Record<EntityName, Record<string, FieldInfo>> = {
     timezone: f('string'),
     start_date: f('date'),
     end_date: f('date'),
-  },
-  deal: {
+  }),
+  deal: lookupTable({
     id: f('string'),
     rep: f('string', 'rep_id'),
     name: f('string'),
@@ -43,8 +52,8 @@ export const entityFields: Record<EntityName, Record<string, FieldInfo>> = {
     source: f('string'),
     closed_at: f('date'),
     contact: f('string', 'email'),
-  },
-  lead: {
+  }),
+  lead: lookupTable({
     id: f('string'),
     name: f('string'),
     email: f('string', 'email'),
@@ -54,7 +63,7 @@ export const entityFields: Record<EntityName, Record<string, FieldInfo>> = {
     owner: f('string', 'rep_id'),
     timezone: f('string'),
     score: f('number'),
-  },
+  }),
 };
 
 export const eventTypes = [
@@ -76,14 +85,14 @@ export function eventEntity(type: EventType): 'lead' | 'deal' {
 }
 
 /** Built-in metrics per rep and period (SPEC §4). `money` metrics are in the target currency. */
-export const builtinMetrics: Record<string, { type: 'money' | 'number' | 'percent'; description: string }> = {
+export const builtinMetrics: Record<string, { type: 'money' | 'number' | 'percent'; description: string }> = lookupTable({
   revenue: { type: 'money', description: 'sum of won deal amounts closed in the period' },
   new_revenue: { type: 'money', description: 'sum of won deal amounts of type "new" closed in the period' },
   deals_won: { type: 'number', description: 'count of won deals closed in the period' },
   win_rate: { type: 'percent', description: 'won deals as a percent of won + lost deals closed in the period' },
   avg_deal_size: { type: 'money', description: 'average amount of won deals closed in the period' },
   pipeline: { type: 'money', description: 'sum of open deal amounts now' },
-};
+});
 
 export const periodKinds = ['week', 'month', 'quarter', 'year'] as const;
 export type PeriodKind = (typeof periodKinds)[number];
@@ -92,9 +101,9 @@ export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday',
 export type Weekday = (typeof weekdays)[number];
 
 /** ISO-4217 minor units for currencies whose minor unit is not 2. */
-export const currencyMinorUnits: Record<string, number> = {
+export const currencyMinorUnits: Record<string, number> = lookupTable({
   JPY: 0, KRW: 0, CLP: 0, ISK: 0, VND: 0, HUF: 2, BHD: 3, KWD: 3, OMR: 3, JOD: 3, TND: 3,
-};
+});
 
 export function minorUnits(currency: string): number {
   return currencyMinorUnits[currency] ?? 2;

@@ -18,10 +18,16 @@ const cases: [string, string, string, number, number][] = [
   ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],
   ['currency name after an amount', 'goal "g" {\n  measure revenue\n  target 1000 dollars per quarter\n}', 'SF1006', 3, 15],
   ['slang currency in a bonus', incentive('  bonus 500 bucks when deals_won > 1'), 'SF1006', 6, 13],
+  // A `_` not between two digits: was "expected '{' but found '__000'" and a second error at the rule's end.
+  ['doubled underscore in an amount', goal('  at end of period when revenue > 1__000 EUR { send "goal-review" to rep }'), 'SF1007', 4, 35],
+  ['trailing underscore in a number', goal('  at end of period when deals_won > 1_000_ { send "goal-review" to rep }'), 'SF1007', 4, 37],
+  ['underscore before the decimal point', goal('  at end of period when attainment > 1_.5% { send "goal-review" to rep }'), 'SF1007', 4, 38],
   ['double equals', goal('  for reps where rep.team == "a"'), 'SF1107', 4, 27],
   ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
   // language.md: comparisons do not chain; named as such, at the second operator (was "expected a statement or '}' but found '<'").
   ['chained comparison', goal('  at 50% of period when 10% < attainment < 40% { send "goal-at-risk" to rep }'), 'SF1109', 4, 42],
+  // Was "expected '{' but found '='" and a second error at the rule's closing '}'.
+  ['comparison after in', goal('  at end of period when deals_won in [1, 2] = true { send "goal-review" to rep }'), 'SF1109', 4, 45],
   ['a lone ampersand', leadSeq('  if lead.score > 5 & lead.source = "ads" { send "book-a-call" to lead }'), 'SF1001', 4, 21],
   ['capitalised day', goal('  every Friday at 09:00 { send "goal-checkin" to rep }'), 'SF1108', 4, 9],
   ['capitalised keyword', leadSeq('  Send "webinar-thanks" to lead'), 'SF1108', 4, 3],
@@ -46,6 +52,9 @@ const cases: [string, string, string, number, number][] = [
   ['send without to', leadSeq('  send "webinar-thanks" lead'), 'SF1101', 4, 25],
   ['send without to and recipient', leadSeq('  send "webinar-thanks"'), 'SF1101', 4, 24],
   ['wait with a misspelt unit', leadSeq('  wait 2 dayz'), 'SF1101', 4, 8],
+  // `business` goes with days only: these were read as 3 business days and 1 business day.
+  ['business hours', leadSeq('  wait 3 business hours\n  send "case-study" to lead'), 'SF1101', 4, 8],
+  ['business week', leadSeq('  wait 1 business week\n  send "case-study" to lead'), 'SF1101', 4, 8],
   ['incentive target without currency for a money measure', 'incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 4, 10],
   ['unknown day funday', goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 4, 9],
   ['weekend for weekends', leadSeq('  quiet hours 20:00 to 08:00 and weekend\n  send "webinar-thanks" to lead'), 'SF1101', 4, 34],
@@ -79,6 +88,7 @@ const cases: [string, string, string, number, number][] = [
   ['condition is not a bool', goal('  for reps where rep.team'), 'SF3006', 4, 18],
   ['adding a number to money', goal('  at end of period when revenue + 5 > 10 EUR { send "goal-review" to rep }'), 'SF3002', 4, 25],
   ['money of two currencies', goal('  at end of period when revenue > 10 USD { send "goal-review" to rep }'), 'SF3003', 4, 25],
+  ['minus before a string', leadSeq('  if -lead.name = "a" { send "case-study" to lead }'), 'SF3001', 4, 7],
   ['percent compared with number', goal('  at end of period when attainment < 40 { send "goal-review" to rep }'), 'SF3004', 4, 25],
   ['unknown currency', goal('  at end of period when revenue > 10 EUX { send "goal-review" to rep }'), 'SF3005', 4, 35],
   ['not a calendar date', incentive('  effective 2026-02-30 to 2026-12-31'), 'SF3007', 6, 13],
@@ -94,6 +104,9 @@ const cases: [string, string, string, number, number][] = [
   ['unknown template', goal('  at end of period { send "goal-reveiw" to rep }'), 'SF4001', 4, 27],
   // schedules and times
   ['bad time of day', goal('  every monday at 24:00 { send "goal-checkin" to rep }'), 'SF5001', 4, 19],
+  // Were a number, an unexpected ':' and a parse error at what followed (the rule's '}' taken as closing it).
+  ['one-digit minutes', goal('  every monday at 9:5 { send "goal-checkin" to rep }'), 'SF5001', 4, 19],
+  ['time with seconds', leadSeq('  quiet hours 20:00:00 to 08:00\n  send "webinar-thanks" to lead'), 'SF5001', 4, 15],
   ['unknown time zone', 'settings { timezone "Europe/Berlni" }', 'SF5002', 1, 21],
   ['unknown day', goal('  every mondy at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 4, 9],
   ['checkpoint past the period', goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', 4, 6],
@@ -161,7 +174,11 @@ const warningCases: [string, string, string, number, number][] = [
   ['stop on the trigger', 'sequence "s" {\n  on lead.created\n  stop on lead.created\n  send "webinar-thanks" to lead\n}', 'SF7006', 3, 11],
   ['stop on in a sequence for reps', 'sequence "s" {\n  every friday at 15:00 for reps\n  stop on lead.replied\n  send "goal-checkin" to rep\n}', 'SF7007', 3, 3],
   ['goal without check-ins', goal(''), 'SF2106', 1, 6],
+  ['an if that does nothing either way', leadSeq('  if lead.score > 1 { }\n  send "case-study" to lead'), 'SF2107', 4, 3],
+  // Was SF2107 "this block sends nothing", about a table that pays.
+  ['commission without bands', incentive('  commission marginal { }'), 'SF6025', 6, 3],
   ['day listed twice', goal('  every monday, monday at 09:00 { send "goal-checkin" to rep }'), 'SF5007', 4, 17],
+  ['stop event listed twice', 'sequence "s" {\n  on lead.created\n  stop on lead.replied, deal.won, lead.replied\n  send "webinar-thanks" to lead\n}', 'SF5007', 3, 35],
   ['a check-in that repeats another\'s email at the same time', goal('  every monday at 09:00 { send "goal-checkin" to rep }\n  every weekday at 09:00 { send "goal-checkin" to rep.manager, rep }'), 'SF5009', 5, 3],
   ['100% of period beside the review, same email', goal('  at 100% of period { send "goal-review" to rep }\n  at end of period { send "goal-review" to rep }'), 'SF5009', 5, 3],
 ];
@@ -202,6 +219,11 @@ describe('suggestions and reporting', () => {
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
     [incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 'rep.name cannot receive email: use an entity, a field holding an email or a rep id (rep.id, rep.email, rep.manager), or a quoted address', undefined],
     [incentive('  spiff 250 USD per lead'), 'SF6009', 'a spiff is paid per deal: write `per deal`', undefined],
+    // Was "expected 'when', '{' or 'for'" in both, offering what only the other rule kind takes.
+    ['sequence "s" {\n  every friday at 15:00\n  send "one-on-one-prep" to rep\n}\n', 'SF1102', "expected 'for reps' (a sequence on a schedule: every DAY at HH:MM for reps) but found 'send'", undefined],
+    [goal('  every friday at 15:00 send "goal-checkin" to rep'), 'SF1102', "expected 'when' or '{' but found 'send'", undefined],
+    // Was "cannot apply `-` to a string and nothing".
+    [leadSeq('  if -lead.name = "a" { send "case-study" to lead }'), 'SF3001', 'expected a number, a percent or money after `-` but this is a string', undefined],
   ])('%j → %s %s', (source, code, message, suggestion) => {
     const d = diagnose(source).find((x) => x.code === code)!;
     expect(d).toMatchObject({ message });
@@ -243,6 +265,12 @@ describe('suggestions and reporting', () => {
     expect(d).toMatchObject({ message: "'eru' is not a currency code: write money as an amount and an ISO 4217 code, like 10000 EUR", suggestion: '10000 EUR' });
   });
 
+  it('a misplaced underscore is one error offering the grouping, and the rule is checked on with the number meant', () => {
+    const ds = diagnose(goal('  at end of period when revenue > 1_000_ USD { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.col, d.endCol, d.suggestion])).toEqual([['SF3003', 25, 45, undefined], ['SF1007', 35, 41, '1_000'], ['SF4001', 53, 65, 'goal-review']]);
+    expect(ds[1].message).toBe("'1_000_' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50");
+  });
+
   it('leaves a misspelt duration unit to the duration message', () => {
     const ds = diagnose(leadSeq('  wait 2 dayz'));
     expect(ds.map((d) => d.code)).not.toContain('SF1006');
@@ -265,6 +293,26 @@ describe('suggestions and reporting', () => {
 
   it('offers the 24-hour time for 4pm', () => {
     expect(diagnose(goal('  every friday at 4pm { send "goal-checkin" to rep }')).find((d) => d.code === 'SF1101')).toMatchObject({ suggestion: '16:00' });
+  });
+
+  it.each(['16', '9am', '4pm'])('a check-in at %s is one error, and the statements after its block are still checked', (time) => {
+    // Was a second error ("expected a declaration but found 'at'") and the next statement unchecked:
+    // the check-in's `}` had closed the rule.
+    const ds = diagnose(goal(`  every monday at ${time} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 19], ['SF4001', 5, 27]]);
+  });
+
+  it('a time written wrong is one error, and the statements after it are still checked', () => {
+    const ds = diagnose(goal('  every monday at 09:00:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF5001', 4, 19], ['SF4001', 5, 27]]);
+    expect(ds[0].message).toBe('09:00:00 is not a time of day (HH:MM, 00:00 to 23:59)');
+  });
+
+  it('reads 9am as a time of day, not as money in AMD', () => {
+    // Was SF1006 "'am' is not a currency code ... like 9 AMD" beside the time error.
+    const ds = diagnose(goal('  every friday at 9am { send "goal-checkin" to rep }'));
+    expect(ds.map((d) => [d.code, d.col, d.suggestion])).toContainEqual(['SF1101', 19, '09:00']);
+    expect(ds.map((d) => d.code)).not.toContain('SF1006');
   });
 
   it('reports an unquoted template name once, offering it quoted', () => {
@@ -349,6 +397,32 @@ describe('suggestions and reporting', () => {
     expect(at(incentive('  commission marginal { up to 100% pay 5% abve pay 6% }\n  bonus 5 USD when deals_wn >= 3').replace('{ otherwise reject }', '{ otherwse reject }'))).toEqual([
       ['SF1101', 5, 42, 'otherwise'], ['SF1101', 6, 43, 'above'], ['SF2005', 7, 20, 'deals_won'],
     ]);
+  });
+
+  it('an else without its if is one error, and the statements after its block are still checked', () => {
+    // Was a second error, "expected a declaration ... but found '}'", at the rule's own closing brace.
+    const ds = diagnose(leadSeq('  if lead.score > 1 { send "case-study" to lead }\n  wait 1 day\n  else { send "case-study" to lead }\n  send "case-stuy" to lead'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 6, 3], ['SF4001', 7, 8]]);
+    expect(ds[0].message).toBe("expected a statement or '}' ('else' goes right after the '}' of an 'if') but found 'else'");
+  });
+
+  it('a declaration the parser could not build does not hide the mistakes of the one before it', () => {
+    // Was only the syntax error: the metric's error was taken for one inside the goal (or the
+    // metric) before it, which was then checked only in part.
+    const at = (text: string) => diagnose(text).map((d) => [d.code, d.line]);
+    expect(at(`${goal('  at end of period when revenue > 5 USD { send "goal-review" to rep }')}metric y = summ(deal.amount)\n`))
+      .toEqual([['SF3003', 4], ['SF1102', 6]]);
+    expect(at('metric x = count(deal) where deal.stge = "won"\nmetric y = sum(deal.amount) where\n')).toEqual([['SF2002', 1], ['SF1102', 2]]);
+  });
+
+  // Names of JavaScript's object methods were looked up in plain objects: `valueOf(` crashed
+  // `check` (TypeError, exit 2) and `rep.constructor` crashed the checker.
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])('%s is an unknown name like any other, never a crash', (word) => {
+    const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col]);
+    expect(at(`${word}(`)).toEqual([['SF1101', 1, 1]]);
+    expect(at(goal(`  at end of period when ${word} > 1 and rep.${word} = "x" { send "goal-review" to rep }`))).toEqual([['SF2005', 4, 25], ['SF2002', 4, 38 + word.length]]);
+    expect(at(`metric m = count(deal) where deal.${word} = "x"`)).toEqual([['SF2002', 1, 35]]);
+    expect(at(incentive(`  credit ${word}\n  bonus 5 USD when deals_won > 1`))).toEqual([['SF6017', 6, 3]]);
   });
 
   it('a crediting reads the words of its line: a misspelt statement on the next line is named, with its keyword', () => {

@@ -54,6 +54,18 @@ describe('salesflow check', () => {
     });
   });
 
+  it('reads a template named on the command line as a template, not as rules', () => {
+    // Was every line of the template an error ("expected a declaration ... but found '-'").
+    const dir = workspace();
+    expect(salesflow(['check', 'rules/templates/case-study.md'], dir)).toMatchObject({ code: 0, stdout: '' });
+    writeFileSync(join(dir, 'rules', 'templates', 'x.md'), '---\nsubject: Hi\n---\nHi {{lead.nme}}\n');
+    writeFileSync(join(dir, 'rules', 'x.rules'), 'sequence "X" {\n  on lead.created\n  stop on lead.replied\n  send "x" to lead\n}\n');
+    const r = salesflow(['check', '--format', 'json', 'rules/x.rules', 'rules/templates/x.md'], dir);
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { file: string; line: number; col: number; code: string }[]).map((d) => [d.file, d.line, d.col, d.code]))
+      .toEqual([['rules/templates/x.md', 4, 4, 'SF4003']]);
+  });
+
   it('prints an empty JSON array when clean', () => {
     const r = salesflow(['check', '--format', 'json']);
     expect(r.code).toBe(0);

@@ -25,6 +25,15 @@ describe('formatter', () => {
     }
   });
 
+  it('writes a one-digit hour as the SPEC does (09:00), meaning the same', async () => {
+    // Was kept as written: `at 9:00` and `at 09:00` are one time, so `fmt` had two canonical forms.
+    const text = 'goal "g" {\n  measure revenue\n  target 5 EUR per week\n  every monday at 9:00 { send "goal-checkin" to rep }\n}\n\nsequence "s" {\n  on lead.created\n  stop on lead.replied\n  quiet hours 8:00 to 7:30\n  send "case-study" to lead\n}\n';
+    const formatted = formatSource(text, 'x.rules').formatted!;
+    expect(formatted).toContain('  every monday at 09:00 {\n');
+    expect(formatted).toContain('  quiet hours 08:00 to 07:30\n');
+    expect((await compile(formatted)).plan!.hash).toBe((await compile(text)).plan!.hash);
+  });
+
   it('normalizes layout and keeps own-line and trailing comments', () => {
     const messy = [
       '# header comment',
