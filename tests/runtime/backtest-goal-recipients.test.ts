@@ -12,10 +12,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openDatabase } from '../../src/data/db.js';
 import { importCsv } from '../../src/data/import.js';
-import { loadRules } from '../../src/dsl/index.js';
-import { runBacktest, type BacktestResult } from '../../src/runtime/backtest/run.js';
+import type { BacktestResult } from '../../src/runtime/backtest/run.js';
 import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
-import { parseWindow } from '../../src/runtime/backtest/window.js';
+import { backtestFolder } from './support/backtest.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -69,17 +68,8 @@ beforeAll(async () => {
   ].join('\n'), 'deals.csv')).toMatchObject({ ok: true });
   await db.close();
 
-  const compiled = await loadRules([path.join(dir, 'rules')]);
-  if (!compiled.plan) throw new Error(JSON.stringify(compiled.diagnostics));
   // Monday 8 March to Sunday 14 March 2027: one ISO week, 2027-W10.
-  const window = parseWindow('2027-03-08', '2027-03-14');
-  if (!window.ok) throw new Error(window.message);
-  const source = await openDatabase(dbPath, { readonly: true });
-  try {
-    result = await runBacktest({ plan: compiled.plan, source, window: window.window, publicUrl: 'http://salesflow.test' });
-  } finally {
-    await source.close();
-  }
+  result = await backtestFolder(path.join(dir, 'rules'), dbPath, '2027-03-08', '2027-03-14');
 }, 240_000);
 
 afterAll(() => {

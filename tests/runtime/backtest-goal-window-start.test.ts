@@ -10,10 +10,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openDatabase } from '../../src/data/db.js';
 import { importCsv } from '../../src/data/import.js';
-import { loadRules } from '../../src/dsl/index.js';
-import { runBacktest, type BacktestResult } from '../../src/runtime/backtest/run.js';
+import type { BacktestResult } from '../../src/runtime/backtest/run.js';
 import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
-import { parseWindow } from '../../src/runtime/backtest/window.js';
+import { backtestFolder } from './support/backtest.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -48,17 +47,8 @@ beforeAll(async () => {
   ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
   await db.close();
 
-  const compiled = await loadRules([path.join(dir, 'rules')]);
-  if (!compiled.plan) throw new Error(JSON.stringify(compiled.diagnostics));
   // The 50% point of March is the 16th at 12:00; the window opens on Saturday 20 March.
-  const window = parseWindow('2027-03-20', '2027-03-21');
-  if (!window.ok) throw new Error(window.message);
-  const source = await openDatabase(dbPath, { readonly: true });
-  try {
-    result = await runBacktest({ plan: compiled.plan, source, window: window.window, publicUrl: 'http://salesflow.test' });
-  } finally {
-    await source.close();
-  }
+  result = await backtestFolder(path.join(dir, 'rules'), dbPath, '2027-03-20', '2027-03-21');
 }, 240_000);
 
 afterAll(() => {

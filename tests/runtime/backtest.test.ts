@@ -13,11 +13,10 @@ import { countOf, openDatabase, sql } from '../../src/data/db.js';
 import { recordEventOnce } from '../../src/data/events.js';
 import { importCsv } from '../../src/data/import.js';
 import { insertOutboxIfAbsent } from '../../src/data/outbox.js';
-import { loadRules } from '../../src/dsl/index.js';
 import { parseEvent } from '../../src/events/schema.js';
-import { runBacktest, type BacktestResult } from '../../src/runtime/backtest/run.js';
+import type { BacktestResult } from '../../src/runtime/backtest/run.js';
 import type { EmailEntry, StatementEntry } from '../../src/runtime/backtest/timeline.js';
-import { parseWindow } from '../../src/runtime/backtest/window.js';
+import { backtestFolder } from './support/backtest.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -59,16 +58,7 @@ beforeAll(async () => {
   await db.close();
   before = await snapshot();
 
-  const compiled = await loadRules([path.join(fixtures, 'rules')]);
-  if (!compiled.plan) throw new Error(JSON.stringify(compiled.diagnostics));
-  const window = parseWindow('2026-07-01', '2026-09-30');
-  if (!window.ok) throw new Error(window.message);
-  const source = await openDatabase(dbPath, { readonly: true });
-  try {
-    result = await runBacktest({ plan: compiled.plan, source, window: window.window, publicUrl: 'http://salesflow.test' });
-  } finally {
-    await source.close();
-  }
+  result = await backtestFolder(path.join(fixtures, 'rules'), dbPath, '2026-07-01', '2026-09-30');
 }, 240_000);
 
 afterAll(() => {
