@@ -8,6 +8,7 @@ import { getLead, upsertLead } from '../../src/data/leads.js';
 import { upsertRep } from '../../src/data/reps.js';
 import type { CrmEvent } from '../../src/events/schema.js';
 import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
+import { deal, lead } from './support/records.js';
 import { describeRoute, type RouteResult, routeEvent } from '../../src/runtime/events.js';
 import { type HeldSend, heldSendQuery, type SequenceResult } from '../../src/workflows/api.js';
 import { forEachDialect } from '../support/dialects.js';
@@ -15,20 +16,6 @@ import { planOf, renewalNudges, webinarFollowUp } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 const plan = planOf([webinarFollowUp(), renewalNudges()]);
-
-function lead(id: string, extra: Partial<LeadRecord> = {}): LeadRecord {
-  return {
-    id, name: `Lead ${id}`, email: `${id.toLowerCase()}@prospect.example`, company: 'Prospect Inc', source: 'webinar',
-    stage: 'new', owner: 'r-ada', timezone: 'UTC', score: '10', ...extra,
-  };
-}
-
-function deal(id: string, extra: Partial<DealRecord> = {}): DealRecord {
-  return {
-    id, rep: 'r-ada', name: `Deal ${id}`, amount: '12000', currency: 'EUR', stage: 'open', product: 'Platform',
-    type: 'renewal', source: null, closed_at: null, contact: `${id.toLowerCase()}@customer.example`, ...extra,
-  };
-}
 
 function at(id: string, type: CrmEvent['type'], occurred_at: string, entity: { lead: LeadRecord } | { deal: DealRecord }): CrmEvent {
   return { id, type, occurred_at, ...entity } as CrmEvent;

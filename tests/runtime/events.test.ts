@@ -5,6 +5,7 @@ import { upsertRep } from '../../src/data/reps.js';
 import { isSuppressed } from '../../src/data/suppressions.js';
 import { type CrmEvent, parseEvent } from '../../src/events/schema.js';
 import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
+import { deal, lead } from './support/records.js';
 import { type RouteResult, routeEvent } from '../../src/runtime/events.js';
 import type { SequenceResult } from '../../src/workflows/api.js';
 import { planOf, renewalNudges, webinarFollowUp } from './fixtures/plans.js';
@@ -24,20 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-function lead(id: string, extra: Partial<LeadRecord> = {}): LeadRecord {
-  return {
-    id, name: `Lead ${id}`, email: `${id.toLowerCase()}@prospect.example`, company: 'Prospect Inc', source: 'webinar',
-    stage: 'new', owner: 'r-ada', timezone: 'UTC', score: '10', ...extra,
-  };
-}
-
-function deal(id: string, extra: Partial<DealRecord> = {}): DealRecord {
-  return {
-    id, rep: 'r-ada', name: `Deal ${id}`, amount: '12000', currency: 'EUR', stage: 'open', product: 'Platform',
-    type: 'renewal', source: null, closed_at: null, contact: `${id.toLowerCase()}@customer.example`, ...extra,
-  };
-}
 
 function event(type: CrmEvent['type'], entity: { lead: LeadRecord } | { deal: DealRecord }, id = `evt-${++eventNo}`): CrmEvent {
   return { id, type, occurred_at: '2026-03-02T10:00:00Z', ...entity } as CrmEvent;
