@@ -20,6 +20,7 @@ import { salesflow } from '../data/cli.js';
 import { tempDir } from '../data/tmp.js';
 import { type Harness, startHarness } from '../server/harness.js';
 import { forEachDialect } from '../support/dialects.js';
+import { postHubspot } from '../support/hubspot.js';
 
 const APP_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const NOW = Date.parse('2026-03-02T12:00:00Z');
@@ -87,11 +88,7 @@ forEachDialect('salesflow crm retry', (target) => {
   afterAll(async () => { await h?.close(); });
 
   const send = async (batch: object[]) => {
-    const body = JSON.stringify(batch);
-    const signature = createHmac('sha256', APP_SECRET).update(`POST${h.config.publicUrl}/webhooks/hubspot${body}${NOW}`).digest('base64');
-    const res = await fetch(`${h.url}/webhooks/hubspot`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'X-HubSpot-Signature-v3': signature, 'X-HubSpot-Request-Timestamp': String(NOW) }, body,
-    });
+    const res = await postHubspot({ url: h.url, publicUrl: h.config.publicUrl }, APP_SECRET, batch, NOW);
     expect(res.status).toBe(200);
     return (await res.json()) as { results: { status: string }[] };
   };

@@ -5,7 +5,6 @@
 // deal is held with a stand-in 0; the
 // amount entered afterwards brings the won stage with it; a mapping that skips such deals has the
 // delivery acknowledged as ignored.
-import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { countEvents, getEvent } from '../../src/data/events.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { type HubSpotStandIn, startHubSpotStandIn } from '../connectors/support/hubspot-standin.js';
 import { type Harness, startHarness } from './harness.js';
+import { postHubspot } from '../support/hubspot.js';
 
 const APP_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const ZOHO_SECRET = 'zoho-shared-secret-0123456789';
@@ -52,13 +52,7 @@ afterAll(async () => {
 });
 
 function hubspot(events: object[]) {
-  const body = JSON.stringify(events);
-  const signature = createHmac('sha256', APP_SECRET).update(`POST${h.config.publicUrl}/webhooks/hubspot${body}${NOW}`).digest('base64');
-  return fetch(`${h.url}/webhooks/hubspot`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'X-HubSpot-Signature-v3': signature, 'X-HubSpot-Request-Timestamp': String(NOW) },
-    body,
-  });
+  return postHubspot({ url: h.url, publicUrl: h.config.publicUrl }, APP_SECRET, events, NOW);
 }
 
 const hubspotEvent = (eventId: number, objectId: number, subscriptionType: string, occurredAt: number, property?: [string, string]) => ({

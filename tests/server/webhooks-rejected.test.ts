@@ -3,7 +3,6 @@
 // bad one included) and the bad one recorded with its problem and the change as sent; the batch sent
 // again records nothing twice; a rejected change taken later leaves the list; `salesflow status`
 // and `salesflow crm rejected` show what was rejected, since the last apply and ever.
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadMappings } from '../../src/connectors/mapping/load.js';
@@ -16,6 +15,7 @@ import { salesflow } from '../data/cli.js';
 import { tempDir } from '../data/tmp.js';
 import { forEachDialect } from '../support/dialects.js';
 import { type Harness, startHarness } from './harness.js';
+import { postHubspot } from '../support/hubspot.js';
 
 const APP_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const NOW = Date.parse('2026-03-02T12:00:00Z');
@@ -46,11 +46,7 @@ forEachDialect('CRM changes a webhook cannot translate', (target) => {
   afterAll(async () => { await h?.close(); });
 
   const send = async (batch: object[]) => {
-    const body = JSON.stringify(batch);
-    const signature = createHmac('sha256', APP_SECRET).update(`POST${h.config.publicUrl}/webhooks/hubspot${body}${NOW}`).digest('base64');
-    const res = await fetch(`${h.url}/webhooks/hubspot`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'X-HubSpot-Signature-v3': signature, 'X-HubSpot-Request-Timestamp': String(NOW) }, body,
-    });
+    const res = await postHubspot({ url: h.url, publicUrl: h.config.publicUrl }, APP_SECRET, batch, NOW);
     return { status: res.status, body: (await res.json()) as Answer };
   };
 
