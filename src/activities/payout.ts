@@ -5,7 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
-import { approvalEmailRecorded, earlierApprovalEmailRecorded } from '../data/outbox.js';
+import { approvalEmailRecorded, earlierApprovalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
@@ -141,7 +141,14 @@ export function payoutActivities(deps: ActivityDeps) {
         rule: input.rule, rep, statement: input.statement,
         approval: { url: approvalUrl, approver, due: input.deadline, timezone, round: input.round, earlierAsked, ...(rejectedBefore ? { rejectedBefore } : {}) },
       });
-      await send(input, 'approval', `approval-${input.round}`, approver, scope);
+      const outcome = await send(input, 'approval', `approval-${input.round}`, approver, scope);
+      if (outcome === 'failed') {
+        // The relay refused the email for good (no such mailbox): nobody holds a link, so waiting
+        // out the window as if the approver had been asked only delays the escalation by days.
+        const problem = `the mail server refused the approval email to ${approver}`;
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
+        return { approver: null, problem };
+      }
       return { approver, problem: null, timezone };
     },
 
@@ -171,7 +178,8 @@ export function payoutActivities(deps: ActivityDeps) {
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = await repOf(input);
       const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalEmailRecorded(db, input.workflowId);
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked });
+      const refusedTo = anyoneAsked ? [] : await refusedApprovalEmails(db, input.workflowId);
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked, refusedTo });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);
         return;

@@ -308,6 +308,37 @@ describe('approver that cannot be resolved', () => {
     expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id).map((e) => e.approvedBy)).toEqual(['otherwise']);
   });
 
+  test('a manager address the mail server refuses (550) is nobody asked: the VP gets the request at once, told why', async () => {
+    const rep = await seedRep('bounced');
+    h.mail.refuse.add(rep.manager!);
+    const rule = withApproval('bounced-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [vpMail] = await escalationMails(rep.name);
+    const started = (await handle.describe()).startTime.getTime();
+    // Not after the manager's 5-day window: nobody holds a link to decide in it.
+    expect(vpMail.date.getTime() - started).toBeLessThan(60_000);
+    expect(vpMail.body).toContain('no earlier approver could be asked');
+    expect(vpMail.body).not.toContain('earlier approval window');
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: 'vp-sales@acme.example', round: 1, decision: 'approve' }] });
+    expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
+  });
+
+  test('the only approval email refused by the mail server: `otherwise reject` decides at once, and the notice names the refused address', async () => {
+    const rep = await seedRep('bounced-only');
+    h.mail.refuse.add(rep.manager!);
+    const rule = specRule({
+      id: 'bounced-only-rule', cap: null,
+      approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'reject' },
+    });
+    const handle = await start(rule, rep.id);
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
+    expect(Date.parse(result.decision!.decidedAt) - (await handle.describe()).startTime.getTime()).toBeLessThan(60_000);
+    const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
+    expect(notice.body).toContain(`nobody could be asked (the mail server refused the approval email to ${rep.manager})`);
+    expect(notice.body).not.toContain('nobody decided within the approval window');
+  });
+
   test('a rep who is their own manager never gets the approval link: the escalation decides', async () => {
     const seeded = await seedRep('selfmgr');
     const rep = { ...seeded, manager: seeded.email.toUpperCase() };
