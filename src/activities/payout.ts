@@ -16,7 +16,7 @@ import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver } from './mail.js';
 import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
-import { renderTemplate, type TemplateScope } from '../templates/index.js';
+import { escapeHtml, renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
 import { isKnownTimeZone } from '../workflows/calendar.js';
@@ -66,12 +66,20 @@ export function payoutActivities(deps: ActivityDeps) {
   };
 
   const send = async (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope) => {
-    const rendered = renderTemplate(payoutTemplate(ref.rule, kind), scope);
+    const template = payoutTemplate(ref.rule, kind);
+    const rendered = renderTemplate(template, scope);
+    const approvalUrl = kind === 'approval' ? scope.approval?.url : null;
+    // The approver decides only through the link (SPEC §5): a template of the team's own that
+    // leaves `{{approval.url}}` out of its body still gets it, as sequences always get theirs.
+    if (approvalUrl && !/\{\{\s*approval\.url\s*\}\}/.test(template.body)) {
+      rendered.text = `${rendered.text.replace(/\s*$/, '')}\n\nApprove or reject: ${approvalUrl}\n`;
+      rendered.html = `${rendered.html}<p>Approve or reject: <a href="${escapeHtml(approvalUrl)}">${escapeHtml(approvalUrl)}</a></p>\n`;
+    }
     return deliver(deps, {
       key: `${ref.workflowId}:${round}:${to.toLowerCase()}`,
       workflowId: ref.workflowId,
       ruleId: ref.rule.id,
-      template: payoutTemplate(ref.rule, kind).name,
+      template: template.name,
       to,
       from: ref.rule.from ?? defaultFrom(deps.config.publicUrl),
       ...rendered,

@@ -12,6 +12,7 @@ import { verifyToken, type ApprovalClaims } from '../../src/tokens/index.js';
 import { decideUpdate, payoutStatusQuery, workflowIds } from '../../src/workflows/api.js';
 import { payoutWorkflow } from '../../src/workflows/payout.js';
 import { specRule } from '../payouts/spec-rule.js';
+import { parseTemplate } from '../../src/templates/index.js';
 import { SECRET, startHarness, type Harness } from './support/harness.js';
 import { payoutCases } from './support/payout-cases.js';
 import type { CaughtMail } from './support/mail-catcher.js';
@@ -217,6 +218,21 @@ describe('approval by email', () => {
     // Rep and manager learn who rejected it: the VP the request was escalated to, not the manager.
     for (const m of told) expect(m.body).toContain(`under ${rule.name} was rejected by vp-sales@acme.example.`);
     expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
+  });
+});
+
+describe('the team\'s own approval template', () => {
+  test('one without {{approval.url}} in its body still carries the link, and the manager decides through it', async () => {
+    const rep = await seedRep('ownapproval');
+    const own = parseTemplate('incentive-approval', '---\nsubject: Please approve {{rep.name}} ({{statement.total}}), link {{approval.url}}\n---\n\n{{rep.name}} earned {{statement.total}}.\n').template;
+    const rule = { ...withApproval('ownapproval-rule', 'reject'), templates: { 'incentive-approval': own } };
+    const handle = await start(rule, rep.id);
+    const mail = await h.mail.waitFor(() => h.mail.to(rep.manager!).length > 0).then(() => h.mail.to(rep.manager!)[0]);
+    expect(mail.body).toContain('Rep ownapproval earned 15,500.00 USD.');
+    const { claims } = approvalLink(mail);
+    expect(claims).toMatchObject({ approver: rep.manager, round: 0 });
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: 0, decision: 'approve' }] });
+    expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: rep.manager } });
   });
 });
 
