@@ -1,6 +1,7 @@
-// Fills a template's placeholders. The text part gets values as they are; the HTML part escapes
-// every value (SPEC §6), turns blank-line separated paragraphs into <p> elements, and makes web
-// addresses clickable links (an approval or unsubscribe link a manager cannot click is no link).
+// Fills a template's placeholders. The text part gets values as they are (percent-encoded inside a
+// web address the template writes); the HTML part escapes every value (SPEC §6), turns blank-line
+// separated paragraphs into <p> elements, and makes web addresses clickable links (an approval or
+// unsubscribe link a manager cannot click is no link).
 import type { Template } from '../plan/schema.js';
 import type { TemplateScope } from './scope.js';
 
@@ -37,8 +38,21 @@ function lookup(scope: TemplateScope, path: string): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
+/** Whether `offset` in the template text is inside a web address written there (`https://cal.acme.example/book?name=`). */
+function insideWebAddress(text: string, offset: number): boolean {
+  // An address is one word: what lies before the word's start does not matter (and is not scanned).
+  return /https?:\/\/[^\s<>"']*$/.test(text.slice(Math.max(0, offset - 4096), offset));
+}
+
+/**
+ * A value filled into an address the template writes is percent-encoded: "Ana Souza" or "AT&T"
+ * there would end the link at the space, or start another query parameter, in both parts.
+ */
 function fill(text: string, scope: TemplateScope, escape: (s: string) => string): string {
-  return text.replace(placeholderPattern, (_, path: string) => escape(lookup(scope, path)));
+  return text.replace(placeholderPattern, (_, path: string, offset: number) => {
+    const value = lookup(scope, path);
+    return escape(insideWebAddress(text, offset) ? encodeURIComponent(value) : value);
+  });
 }
 
 export function renderTemplate(template: Template, scope: TemplateScope): RenderedEmail {
