@@ -55,6 +55,20 @@ function fill(text: string, scope: TemplateScope, escape: (s: string) => string)
   });
 }
 
+const rightToLeftLetter = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]/u;
+
+/**
+ * Whether the template's own words in this paragraph are in a right-to-left script (its first
+ * letter, placeholders left out): mail clients lay out a paragraph left to right unless told, which
+ * puts a Hebrew or Arabic sentence's punctuation and embedded names at the wrong end. Decided on
+ * what the team wrote, not on the values: an English sentence that opens with an Arabic name stays
+ * left to right.
+ */
+function writtenRightToLeft(written: string): boolean {
+  const letter = /\p{L}/u.exec(written.replace(/\{\{[^{}]*\}\}/g, ' '));
+  return letter !== null && rightToLeftLetter.test(letter[0]);
+}
+
 export function renderTemplate(template: Template, scope: TemplateScope): RenderedEmail {
   const subject = fill(template.subject, scope, (s) => s).replace(/[\r\n]+/g, ' ');
   // A paragraph that fills to nothing (`{{approval.rejected_before}}` on a first request) is left
@@ -66,15 +80,17 @@ export function renderTemplate(template: Template, scope: TemplateScope): Render
     if (parts[i].trim() !== '' && filled.trim() === '') continue;
     text += filled + (parts[i + 1] ?? '');
   }
-  const paragraphs = template.body.trim().split(/\n\s*\n/).map((p) => fill(p, scope, (s) => s)).filter((p) => p.trim() !== '');
+  const paragraphs = template.body.trim().split(/\n\s*\n/)
+    .map((written) => ({ written, filled: fill(written, scope, (s) => s) }))
+    .filter((p) => p.filled.trim() !== '');
   const html = paragraphs
-    .map((p) => {
+    .map(({ written, filled }) => {
       // Fill first, then escape the whole paragraph (template text and values alike): nothing a
       // CRM field holds can become markup, and a link written with placeholders in it
       // (`https://cal.acme.example/{{rep.id}}`) is one link to the filled address, not a link
       // cut off where the first placeholder began.
-      const rendered = htmlWithLinks(p).replace(/\n/g, '<br>\n');
-      return `<p>${rendered}</p>`;
+      const rendered = htmlWithLinks(filled).replace(/\n/g, '<br>\n');
+      return writtenRightToLeft(written) ? `<p dir="rtl">${rendered}</p>` : `<p>${rendered}</p>`;
     })
     .join('\n');
   return { subject, html: `${html}\n`, text };
