@@ -33,7 +33,7 @@ export const templateGroups = {
     attainment: 'attainment as a percent',
     lines: 'every statement line with how it was computed, one per line',
     rewards: 'the non-monetary rewards earned, comma separated ("none" when none)',
-    capped: 'the amount cut by the cap (0 when not capped)',
+    capped: 'the amount cut by the cap, e.g. "2,000.00 USD" ("0.00 USD" when not capped)',
     total: 'the total to pay, e.g. "15,500.00 USD"',
     warnings: 'warnings such as deals left out for another currency (empty when none)',
   },
