@@ -45,7 +45,7 @@ export const templateGroups = {
     after_deadline: 'what happens without a decision by `approval.due`, as a clause: "this request goes to the next approver", "the payout is approved as it stands (the rule says `otherwise approve`)" or "the payout is rejected (the rule says `otherwise reject`)"',
     decision: 'approved or rejected (in the decision emails)',
     decided_by: "who decided (in the decision emails): the approver's address, or \"the rule's `otherwise`\" when no one did",
-    reason: 'the reason given with a rejection (may be empty)',
+    reason: 'the reason given with a rejection; "none given" when the approver gave none, and why when the rule\'s `otherwise` rejected it (nobody decided within the window, nobody could be asked); empty in other emails',
     rejected_before: "for a statement computed again after a rejection (`payouts run --rerun-rejected`): what was rejected before (its total, by whom, when in the approver's time zone, why), as a sentence; empty otherwise",
   },
   sequence: {
