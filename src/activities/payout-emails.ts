@@ -79,7 +79,9 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       // The VP an escalation reaches is told why it is theirs now, not handed it as if first asked.
       escalated: !input.approval?.round ? null : input.approval.earlierAsked
         ? 'This request was escalated to you: no one decided it within the earlier approval window.'
-        : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
+        : input.refusedTo?.length
+          ? `This request comes to you because the mail server refused the approval email to ${[...new Set(input.refusedTo)].join(', ')}.`
+          : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
       after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
     },

@@ -145,8 +145,9 @@ export function payoutActivities(deps: ActivityDeps) {
       const timezone = approverZone(resolved.recipient.timezone, input.rule.timezone);
       const rejectedBefore = await rejectedAttemptBefore(input.workflowId);
       const earlierAsked = input.round > 0 && await earlierApprovalEmailRecorded(db, input.workflowId, input.round);
+      const refusedTo = input.round > 0 && !earlierAsked ? await refusedApprovalEmails(db, input.workflowId) : [];
       const scope = payoutScope({
-        rule: input.rule, rep, statement: input.statement,
+        rule: input.rule, rep, statement: input.statement, refusedTo,
         approval: { url: approvalUrl, approver, due: input.deadline, timezone, round: input.round, earlierAsked, ...(rejectedBefore ? { rejectedBefore } : {}) },
       });
       const outcome = await send(input, 'approval', `approval-${input.round}`, approver, scope);
