@@ -5,7 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
-import { approvalEmailRecorded, earlierApprovalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
+import { approvalEmailRecorded, earlierApprovalEmailRecorded, markFailed, refusedApprovalEmails } from '../data/outbox.js';
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
@@ -14,7 +14,7 @@ import type { IncentiveRule, Recipient } from '../plan/schema.js';
 import { signToken } from '../tokens/index.js';
 import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
-import { defaultFrom, deliver } from './mail.js';
+import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
 import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
 import { escapeHtml, renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
@@ -150,7 +150,19 @@ export function payoutActivities(deps: ActivityDeps) {
         rule: input.rule, rep, statement: input.statement, refusedTo,
         approval: { url: approvalUrl, approver, due: input.deadline, timezone, round: input.round, earlierAsked, ...(rejectedBefore ? { rejectedBefore } : {}) },
       });
-      const outcome = await send(input, 'approval', `approval-${input.round}`, approver, scope);
+      let outcome: DeliveryOutcome;
+      try {
+        outcome = await send(input, 'approval', `approval-${input.round}`, approver, scope);
+      } catch (err) {
+        // The relay turns it away for now (4xx, down) and the round's window has run out: the link
+        // would arrive expired, so no later delivery asks anyone. Retrying on would hold the run in
+        // this step for as long as the relay defers, with no escalation and no `otherwise`.
+        if (Date.now() < input.deadline) throw err;
+        const problem = `the mail server did not accept the approval email to ${approver} before the approval window ended (${(err as Error).message})`;
+        await markFailed(db, `${input.workflowId}:approval-${input.round}:${approver}`, problem, true);
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
+        return { approver: null, problem };
+      }
       if (outcome === 'failed') {
         // The relay refused the email for good (no such mailbox): nobody holds a link, so waiting
         // out the window as if the approver had been asked only delays the escalation by days.
