@@ -229,7 +229,10 @@ function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): st
   if (r.by === 'otherwise' && !r.reason) {
     return `rejected by the rule's \`otherwise reject\`: ${unasked ? 'nobody could be asked' : 'no one decided in time'}`;
   }
-  return `rejected by ${r.by ?? 'unknown'}${r.reason ? `: "${r.reason}"` : ' (no reason given)'}`;
+  // On one line: a reason typed in the approval form's text box often runs over several, and each
+  // rep's run is one line of this output.
+  const reason = r.reason?.replace(/\s+/g, ' ').trim();
+  return `rejected by ${r.by ?? 'unknown'}${reason ? `: "${reason}"` : ' (no reason given)'}`;
 }
 
 /** What became of each rep's run, and for a rejected statement how to ask again. */
