@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createActivities, createMailer } from '../../src/activities/index.js';
+import type { PreparedPayout } from '../../src/activities/payout.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { listOutbox } from '../../src/data/outbox.js';
 import { upsertRep } from '../../src/data/reps.js';
@@ -42,9 +43,9 @@ test('a deferred approval email is retried within the window, and after it the r
   mail.defer.add(rep.manager);
   const mailer = createMailer(mail.url);
   const activities = createActivities({ db, mailer, config: { publicUrl: 'http://salesflow.test', secret: 'a-test-secret-of-16+' } });
-  const { statement } = await new MockActivityEnvironment().run(activities.preparePayout, {
+  const { statement } = (await new MockActivityEnvironment().run(activities.preparePayout, {
     rule, repId: rep.id, period: '2026-Q1', workflowId: workflowIds.payout(rule.id, rep.id, '2026-Q1'),
-  });
+  })) as PreparedPayout;
   const request = (deadline: number) => new MockActivityEnvironment().run(activities.requestApproval, {
     rule, repId: rep.id, period: '2026-Q1', workflowId: workflowIds.payout(rule.id, rep.id, '2026-Q1'),
     at: Date.now(), round: 0, to: rule.approval!.approver, deadline, statement,
