@@ -16,8 +16,16 @@ export interface Delivery {
   recordId: string;
   occurredAt: string;
   read: FieldReader;
-  /** For ordering: what this delivery changed (record, or record + property) and when. */
+  /**
+   * For ordering: what this delivery changed (record, or record + property) and when. A sender
+   * that gives no time of its own is ordered by when salesflow received it (receiptVersion).
+   */
   version: { key: string; at: number } | null;
+  /**
+   * When salesflow received it, where its order comes from that (receiptVersion): a rejection of
+   * it is recorded with this time, which `salesflow crm retry` passes back as the receipt time.
+   */
+  receivedAt?: string;
   /** The change as the CRM sent it, kept with a rejection (JSON-serialisable). */
   raw: unknown;
   /**
@@ -120,6 +128,17 @@ export async function prepareDeliveries(
     if (amount) amounts.set(key, amount);
     return { delivery, event, amount };
   }
+}
+
+/**
+ * The order of a change its sender gives no time for (a mapping without `webhook.version`, or a
+ * record sent without it): when salesflow received it, in a key space of its own so it is never
+ * compared with a CRM's own times. Live, deliveries are taken in the order they come, so this
+ * orders nothing differently; it is what keeps `salesflow crm retry` (which passes the time the
+ * change was received) from putting a rejected change's older values over a change taken since.
+ */
+export function receiptVersion(object: string, recordId: string, receivedAt: string): { key: string; at: number } {
+  return { key: `received:${object}:${recordId}`, at: Date.parse(receivedAt) };
 }
 
 /** A rejected change's problems as one located message: `field: message; field: message`. */

@@ -3,7 +3,7 @@
 // prove who they are (a shared secret in a header, or an HMAC of the body), compared in constant time.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
-import type { Delivery } from './deliveries.js';
+import { type Delivery, receiptVersion } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, valueAt } from './translate.js';
 import { asText, parseInstant } from './values.js';
@@ -102,7 +102,8 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       // The body as sent with this record alone in it: an event id or time read from the envelope
       // stays with the change, so `salesflow crm retry` prepares it again exactly as it came.
       raw: withOnlyRecord(payload, mapping.webhook.records, record),
-      version: version !== null ? { key: `${object}:${recordId}`, at: version } : null,
+      version: version !== null ? { key: `${object}:${recordId}`, at: version } : receiptVersion(object, recordId, receivedAt),
+      ...(version === null ? { receivedAt } : {}),
     });
   }
   return { ok: true, value: { deliveries, skipped } };

@@ -2,7 +2,7 @@
 // fast-xml-parser, the org checked, each notification → a delivery ordered by LastModifiedDate,
 // and the SOAP answers Salesforce expects (Ack true, or a fault it shows in its delivery queue).
 import { XMLParser } from 'fast-xml-parser';
-import type { Delivery } from './deliveries.js';
+import { type Delivery, receiptVersion } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import { asText, parseInstant } from './values.js';
 
@@ -107,7 +107,8 @@ export function salesforceDeliveries(
       occurredAt: at !== null ? new Date(at).toISOString() : receivedAt,
       read: (source) => n.fields[source],
       raw: { notification: n.id, object: n.object, fields: n.fields },
-      version: at !== null ? { key: `${n.object}:${recordId}`, at } : null,
+      version: at !== null ? { key: `${n.object}:${recordId}`, at } : receiptVersion(n.object, recordId, receivedAt),
+      ...(at === null ? { receivedAt } : {}),
     });
   }
   return { ok: true, deliveries, skipped };

@@ -366,6 +366,10 @@ async function creditedFacts(
   const creditedWidth = detailFields(true).length;
   const ownerWidth = detailFields(false).length;
 
+  // A rule that reads only won deals (no win_rate, pipeline or custom metric) reads only those:
+  // a lost deal changes nothing on its statement, not even as a deal left out.
+  const wonOnly = !scanOpen && custom.length === 0 && !metrics.includes('win_rate');
+  const windowScope = `d.closed_at BETWEEN ${quote(window.start)} AND ${quote(window.end)}${wonOnly ? ` AND d.stage = 'won'` : ''}`;
   const extra: string[] = [];
   if (scanOpen) extra.push(`d.stage = 'open'`);
   if (scanUndated) extra.push('d.closed_at IS NULL');
@@ -376,7 +380,7 @@ async function creditedFacts(
   const query = sql<Cell[]>`SELECT ${sql.raw(columns.join(', '))} FROM ${sql.raw(from)}
     ${sql.raw(needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : '')}
     ${sql.raw(splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : '')}
-    WHERE (d.closed_at BETWEEN ${window.start} AND ${window.end})${sql.raw(extra.map((x) => ` OR (${x})`).join(''))}
+    WHERE (${sql.raw(windowScope)})${sql.raw(extra.map((x) => ` OR (${x})`).join(''))}
     ${sql.raw(db.dialect === 'sqlite' ? '' : 'ORDER BY d.id')}`.compile(db.kysely);
 
 
@@ -464,7 +468,7 @@ async function creditedFacts(
       FROM ${from}
       ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
       ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
-      WHERE d.closed_at BETWEEN ${quote(window.start)} AND ${quote(window.end)}
+      WHERE ${windowScope}
       GROUP BY ${key}${byCredited ? ` ORDER BY ${key}` : ''}`).compile(db.kysely);
   }
 

@@ -220,7 +220,11 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
     `CASE WHEN ${windowCheck} AND d.currency != ${cur} THEN d.id || ${rs} || d.amount || ${rs} || d.currency || ${rs} || d.stage END`,
     chr(dialect, 31)));
 
-  const scopes = [inWindow];
+  // Only won deals count unless a metric reads others (win_rate's lost deals, pipeline's open
+  // ones, a custom metric's any): then only they are read, and a lost deal in another currency is
+  // not listed as left out of a statement it could not change.
+  const wonOnly = !scanOpen && !scanUndated && !names.includes('win_rate');
+  const scopes = [wonOnly ? `${inWindow} AND d.stage = 'won'` : inWindow];
   if (scanOpen) scopes.push(`d.stage = 'open'`);
   if (scanUndated) scopes.push('d.closed_at IS NULL');
   return { columns, combines, spiffColumns, leftOutIndex, fallback, fallbackSpiffs, unknown, needsRep, scopes };

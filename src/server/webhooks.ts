@@ -119,7 +119,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const rejectedAt = new Date(now()).toISOString();
     const rejections = prepared.prepared.filter((p) => p.rejected).map(({ delivery, rejected }) => ({
       source: mapping.name, vendorEventId: delivery.vendorEventId, entity: delivery.entity, recordId: delivery.recordId,
-      message: describeProblems(rejected!), raw: delivery.raw, rejectedAt,
+      message: describeProblems(rejected!), raw: delivery.raw, rejectedAt: delivery.receivedAt ?? rejectedAt,
     }));
     await recordCrmRejections(ctx.db, rejections);
     for (const r of rejections) {

@@ -9,7 +9,7 @@ import { conditionToSql } from '../../src/data/sql-condition.js';
 import { parsePeriod } from '../../src/payouts/period.js';
 import type { Expr, MetricDef } from '../../src/plan/schema.js';
 import { listReps } from '../../src/data/reps.js';
-import { bin, field, specRule, str, usd } from '../payouts/spec-rule.js';
+import { bin, field, metric, pct, specRule, str, usd } from '../payouts/spec-rule.js';
 import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 import { fixture, tempDir } from './tmp.js';
 
@@ -158,3 +158,28 @@ forEachDialect('gatherFacts', (target) => {
   });
 });
 
+
+forEachDialect('deals left out of a statement', (target) => {
+  // A lost deal in another currency changes nothing on a statement that reads only won deals:
+  // listing it as left out was noise. It is listed when the rule reads lost deals (win_rate).
+  const withWinRate = (rule: ReturnType<typeof specRule>) => ({
+    ...rule,
+    bonuses: [...rule.bonuses, { id: 'bonus-2', amount: { amount: '500', currency: 'USD' }, when: bin('>=', metric('win_rate', 'percent'), pct('50')), description: 'bonus 500 USD when win_rate >= 50%' }],
+  });
+  const leftOutIds = async (db: Db, rule: ReturnType<typeof specRule>) => {
+    const gathered = await gatherFacts(db, rule, await listReps(db), '2026-Q1');
+    if (!gathered.ok) throw new Error(gathered.message);
+    return gathered.facts.get('r1')!.leftOut.map((d) => `${d.id} ${d.stage}`);
+  };
+  it('lists only won deals unless a metric reads lost ones, with and without credit splits', async () => {
+    const db = await openDatabase(await target.fresh());
+    await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada,ada@acme.example,AE\n', 'reps.csv');
+    const imported = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nW,r1,5000,EUR,won,2026-02-02\nL,r1,7000,EUR,lost,2026-02-03\nU,r1,9000,USD,lost,2026-02-04\n', 'deals.csv');
+    expect(imported.ok).toBe(true);
+    for (const rule of [specRule(), specRule({ credit: 'splits' })]) {
+      expect(await leftOutIds(db, rule)).toEqual(['W won']);
+      expect(await leftOutIds(db, withWinRate(rule))).toEqual(['L lost', 'W won']);
+    }
+    await db.close();
+  });
+});

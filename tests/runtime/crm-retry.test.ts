@@ -24,11 +24,16 @@ import { postHubspot } from '../support/hubspot.js';
 
 const APP_SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';
 const NOW = Date.parse('2026-03-02T12:00:00Z');
+/** The server's clock: NOW, moved on by a test whose order depends on when changes arrive. */
+let serverNow = NOW;
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'crm-connectors');
 const rules = 'sequence "Thanks after win" {\n  on deal.won\n  send "thanks" to deal.contact\n}\n';
 const thanks = '---\nsubject: Thank you\n---\nThanks, {{deal.name}}.\n';
 const FXIAOKE_SECRET = 'fxiaoke-secret-abcdefghijklmnop';
 const fxiaokeMapping = readFileSync(join(fixtures, 'rules', 'crm', 'fxiaoke.yaml'), 'utf8');
+// The Fxiaoke mapping as a source that sends no last-modified time (no webhook.version).
+const timelessMapping = fxiaokeMapping.replace(/^ {2}version: .*\n/m, '');
+const TIMELESS_SECRET = 'timeless-secret-abcdefghijklmnop';
 const envelope = readFileSync(join(fixtures, 'payloads', 'salesforce-outbound.xml'), 'utf8');
 
 /** A checkout whose rules/ `salesflow apply` records: the won sequence and the given CRM mappings. */
@@ -39,6 +44,14 @@ function checkout(crm: Record<string, string>): string {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
+  return dir;
+}
+
+/** A rules folder with only the timeless source's mapping (stages as given), as the server runs it. */
+function timelessRules(extraStages = ''): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'crm'), { recursive: true });
+  writeFileSync(join(dir, 'crm', 'timeless.yaml'), timelessMapping.replace('    lose: lost\n', `    lose: lost\n${extraStages}`));
   return dir;
 }
 
@@ -75,9 +88,12 @@ forEachDialect('salesflow crm retry', (target) => {
   beforeAll(async () => {
     databaseUrl = await target.fresh();
     h = await startHarness({
-      env: { HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: databaseUrl, SALESFORCE_ORG_ID: '00D5g000004ABCD', SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET },
-      mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
-      clock: () => NOW,
+      env: {
+        HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: databaseUrl, SALESFORCE_ORG_ID: '00D5g000004ABCD',
+        SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET, SALESFLOW_WEBHOOK_SECRET_TIMELESS: TIMELESS_SECRET,
+      },
+      mappings: [...loadMappings([join(fixtures, 'rules')], fixtures).mappings, ...loadMappings([timelessRules()], tempDir()).mappings],
+      clock: () => serverNow,
     });
     await upsertRep(h.db, { id: 'r-ada', name: 'Ada', email: 'ada@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
     await setRepCrmId(h.db, 'r-ada', '501');
@@ -172,5 +188,44 @@ forEachDialect('salesflow crm retry', (target) => {
     expect(await getDeal(h.db, fxDeal)).toMatchObject({ stage: 'won', rep: 'r-li', amount: '880000.00' });
     const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json'], databaseUrl)).stdout) as { source: string }[];
     expect(left.map((r) => r.source)).toEqual(['hubspot']);
+  });
+
+  it('a source that sends no change time: a rejected change retried after a newer one was taken leaves the list without undoing it', async () => {
+    const deal = `${target.dialect}-timeless-1`;
+    await upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-li', 'FSUID_1001');
+    const post = async (eventId: string, stage: string) => {
+      const body = JSON.stringify({ event_id: eventId, data: [
+        { object_api_name: 'NewOpportunityObj', _id: deal, name: 'Umbrella', amount: '5000.00', currency: 'CNY', sales_stage: stage, close_date: 1772380800000, owner: 'FSUID_1001', contact_email: 'buyer@umbrella.example' },
+      ] });
+      const res = await fetch(`${h.url}/webhooks/generic/timeless`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'X-Fs-Signature': `sha256=${createHmac('sha256', TIMELESS_SECRET).update(body).digest('hex')}` }, body,
+      });
+      return ((await res.json()) as { results: { status: string }[] }).results.map((r) => r.status);
+    };
+    try {
+      // The deal is won in the CRM (a stage the mapping does not know yet: rejected), then lost.
+      expect(await post('evt-won', 'stage-7')).toEqual(['rejected']);
+      serverNow = NOW + 5_000;
+      expect(await post('evt-lost', 'lose')).toEqual(['accepted']);
+    } finally {
+      serverNow = NOW;
+    }
+    expect(await getDeal(h.db, deal)).toMatchObject({ stage: 'lost' });
+
+    // The stage is mapped and applied; the retried win is older than the loss taken since.
+    const applied = await salesflow(['apply', 'rules'], databaseUrl, checkout({
+      hubspot: 'preset: hubspot\ndeal:\n  stages:\n    "55555555": won\n',
+      fxiaoke: fxiaokeMapping.replace('    lose: lost\n', '    lose: lost\n    stage-7: won\n'),
+      timeless: readFileSync(join(timelessRules('    stage-7: won\n'), 'crm', 'timeless.yaml'), 'utf8'),
+    }));
+    expect(applied.code, applied.stderr).toBe(0);
+    const retried = await salesflow(['crm', 'retry', '--source', 'timeless'], databaseUrl, tempDir());
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toContain(`timeless: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  evt-won:${deal}  older: a newer change of this record was already taken; nothing changed`);
+    expect(await getDeal(h.db, deal)).toMatchObject({ stage: 'lost' });
+    expect(await getEvent(h.db, `timeless:evt-won:${deal}`)).toBeFalsy();
+    const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json', '--source', 'timeless'], databaseUrl)).stdout) as unknown[];
+    expect(left).toEqual([]);
   });
 });
