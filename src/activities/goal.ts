@@ -197,7 +197,7 @@ export function goalActivities(deps: ActivityDeps) {
             log.warn(`${about} (${input.period}): ${r.email} is a rep not employed on the send's date; not sent`);
             continue;
           }
-          await deliver(deps, {
+          const outcome = await deliver(deps, {
             key: goalOutboxKey(input.workflowId, send.id, input.occurrence, r.email),
             workflowId: input.workflowId,
             ruleId: rule.id,
@@ -209,6 +209,12 @@ export function goalActivities(deps: ActivityDeps) {
             date: new Date(input.at),
             suppressible: false,
           });
+          // A refused address (the relay's 5xx, recorded on its outbox row) got nothing: the run's
+          // record of who was sent what must not list it.
+          if (outcome === 'failed') {
+            log.warn(`${about} (${input.period}): the mail server refused the email to ${r.email}; not sent`);
+            continue;
+          }
           sentTo.push(r.email);
         }
       }

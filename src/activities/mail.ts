@@ -117,9 +117,10 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
     clearInterval(renew);
   }
   if (result.sent) return 'sent';
-  // A permanent refusal (unknown mailbox, policy) is recorded and the run moves on; anything
-  // else (relay down, 4xx) is thrown so Temporal retries the activity with backoff.
-  const permanent = typeof result.responseCode === 'number' && result.responseCode >= 500 && result.responseCode < 600;
+  // A permanent refusal of this message (unknown mailbox, policy) is recorded and the run moves
+  // on; anything else (relay down, 4xx, the relay refusing salesflow itself) is thrown so
+  // Temporal retries the activity with backoff.
+  const permanent = result.permanent === true;
   await markFailed(db, email.key, result.error, permanent);
   if (permanent) return 'failed';
   throw Object.assign(new Error(result.error), { responseCode: result.responseCode });
@@ -135,9 +136,29 @@ export interface Transmission {
 
 /**
  * `sent`: the relay accepted it and the row is marked sent. Otherwise it was not accepted (refused,
- * relay down): `responseCode` is the relay's answer when it gave one.
+ * relay down): `responseCode` is the relay's answer when it gave one, and `permanent` says it
+ * refused this message for good (see permanentRefusal).
  */
-export type TransmitResult = { sent: true } | { sent: false; error: string; responseCode?: number };
+export type TransmitResult = { sent: true } | { sent: false; error: string; responseCode?: number; permanent?: boolean };
+
+/** SMTP replies about authentication (RFC 4954): 530 required, 534 mechanism too weak, 535 bad credentials, 538 encryption required. */
+const AUTHENTICATION_CODES = new Set([530, 534, 535, 538]);
+
+/**
+ * Whether a relay's error refuses this message for good: a 5xx to its recipient (RCPT TO) or its
+ * content (DATA), or a size refusal. A 5xx about salesflow's own connection (a wrong or rotated
+ * SMTP password, authentication or TLS required, the greeting, the sender address) is the
+ * operator's to fix, and the same for every email: recording those as failed would drop every
+ * email sent until then, for good, so they are retried like a relay that is down.
+ */
+export function permanentRefusal(err: { responseCode?: unknown; command?: unknown; code?: unknown }): boolean {
+  const code = typeof err.responseCode === 'number' ? err.responseCode : undefined;
+  if (code === undefined || code < 500 || code > 599) return false;
+  if (code === 552) return true;
+  if (err.code === 'EAUTH' || AUTHENTICATION_CODES.has(code)) return false;
+  const command = typeof err.command === 'string' ? err.command.toUpperCase() : '';
+  return command === 'RCPT TO' || command === 'DATA';
+}
 
 /**
  * The SMTP transaction and the "sent" mark, kept as close together as a process can: a worker
@@ -161,7 +182,7 @@ export async function transmit(db: Db, mailer: Transporter, t: Transmission): Pr
       await mailer.sendMail({ ...t.message, messageId: t.messageId, date: t.date });
     } catch (err) {
       const code = (err as { responseCode?: unknown }).responseCode;
-      return { sent: false, error: (err as Error).message, responseCode: typeof code === 'number' ? code : undefined };
+      return { sent: false, error: (err as Error).message, responseCode: typeof code === 'number' ? code : undefined, permanent: permanentRefusal(err as object) };
     }
     // Also the row's sent_at: when the mark left for the database, to line up with the relay's log.
     const acceptedAt = new Date().toISOString();

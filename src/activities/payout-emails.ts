@@ -41,6 +41,8 @@ export interface PayoutScopeInput {
   reason?: string | null;
   /** False when no round had anyone to ask (no approver address): `otherwise` decided at once. */
   anyoneAsked?: boolean;
+  /** Approvers whose email the mail server refused for good (so they were not asked either). */
+  refusedTo?: string[];
 }
 
 function money(amount: string, currency: string): string {
@@ -73,11 +75,13 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       decision: input.decision?.outcome ?? null,
       // The rep and their manager are told who to talk to (an escalation's VP, not the manager).
       decided_by: !input.decision ? null : input.decision.decidedBy === 'otherwise' ? "the rule's `otherwise`" : input.decision.decidedBy,
-      reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true),
+      reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true, input.refusedTo ?? []),
       // The VP an escalation reaches is told why it is theirs now, not handed it as if first asked.
       escalated: !input.approval?.round ? null : input.approval.earlierAsked
         ? 'This request was escalated to you: no one decided it within the earlier approval window.'
-        : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
+        : input.refusedTo?.length
+          ? `This request comes to you because the mail server refused the approval email to ${[...new Set(input.refusedTo)].join(', ')}.`
+          : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
       after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
     },
@@ -128,11 +132,14 @@ function rejectedBeforeText(r: RejectedBefore, zone: string): string {
     `Reason given: ${r.reason ? `"${r.reason}"` : 'none'}.`;
 }
 
-function rejectionWithoutReason(decision: DecisionResult | undefined, anyoneAsked: boolean): string | null {
+function rejectionWithoutReason(decision: DecisionResult | undefined, anyoneAsked: boolean, refusedTo: string[]): string | null {
   if (decision?.outcome !== 'rejected') return null;
   if (decision.decidedBy !== 'otherwise') return 'none given';
-  // Said apart, because the fix differs: chase the approver, or give the rep a manager address.
-  return anyoneAsked
-    ? "nobody decided within the approval window, so the rule's `otherwise reject` rejected it"
-    : "nobody could be asked (the rule's approver has no email address for this rep, e.g. no manager on record), so the rule's `otherwise reject` rejected it";
+  // Said apart, because the fix differs: chase the approver, give the rep a manager address, or
+  // correct an address the mail server does not know.
+  if (anyoneAsked) return "nobody decided within the approval window, so the rule's `otherwise reject` rejected it";
+  if (refusedTo.length > 0) {
+    return `nobody could be asked (the mail server refused the approval email to ${[...new Set(refusedTo)].join(', ')}), so the rule's \`otherwise reject\` rejected it`;
+  }
+  return "nobody could be asked (the rule's approver has no email address for this rep, e.g. no manager on record), so the rule's `otherwise reject` rejected it";
 }

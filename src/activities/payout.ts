@@ -5,7 +5,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
-import { approvalEmailRecorded, earlierApprovalEmailRecorded } from '../data/outbox.js';
+import { approvalEmailRecorded, earlierApprovalEmailRecorded, markFailed, refusedApprovalEmails } from '../data/outbox.js';
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
@@ -14,9 +14,9 @@ import type { IncentiveRule, Recipient } from '../plan/schema.js';
 import { signToken } from '../tokens/index.js';
 import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
-import { defaultFrom, deliver } from './mail.js';
+import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
 import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
-import { renderTemplate, type TemplateScope } from '../templates/index.js';
+import { escapeHtml, renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
 import { isKnownTimeZone } from '../workflows/calendar.js';
@@ -66,12 +66,20 @@ export function payoutActivities(deps: ActivityDeps) {
   };
 
   const send = async (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope) => {
-    const rendered = renderTemplate(payoutTemplate(ref.rule, kind), scope);
+    const template = payoutTemplate(ref.rule, kind);
+    const rendered = renderTemplate(template, scope);
+    const approvalUrl = kind === 'approval' ? scope.approval?.url : null;
+    // The approver decides only through the link (SPEC §5): a template of the team's own that
+    // leaves `{{approval.url}}` out of its body still gets it, as sequences always get theirs.
+    if (approvalUrl && !/\{\{\s*approval\.url\s*\}\}/.test(template.body)) {
+      rendered.text = `${rendered.text.replace(/\s*$/, '')}\n\nApprove or reject: ${approvalUrl}\n`;
+      rendered.html = `${rendered.html}<p>Approve or reject: <a href="${escapeHtml(approvalUrl)}">${escapeHtml(approvalUrl)}</a></p>\n`;
+    }
     return deliver(deps, {
       key: `${ref.workflowId}:${round}:${to.toLowerCase()}`,
       workflowId: ref.workflowId,
       ruleId: ref.rule.id,
-      template: payoutTemplate(ref.rule, kind).name,
+      template: template.name,
       to,
       from: ref.rule.from ?? defaultFrom(deps.config.publicUrl),
       ...rendered,
@@ -137,11 +145,31 @@ export function payoutActivities(deps: ActivityDeps) {
       const timezone = approverZone(resolved.recipient.timezone, input.rule.timezone);
       const rejectedBefore = await rejectedAttemptBefore(input.workflowId);
       const earlierAsked = input.round > 0 && await earlierApprovalEmailRecorded(db, input.workflowId, input.round);
+      const refusedTo = input.round > 0 && !earlierAsked ? await refusedApprovalEmails(db, input.workflowId) : [];
       const scope = payoutScope({
-        rule: input.rule, rep, statement: input.statement,
+        rule: input.rule, rep, statement: input.statement, refusedTo,
         approval: { url: approvalUrl, approver, due: input.deadline, timezone, round: input.round, earlierAsked, ...(rejectedBefore ? { rejectedBefore } : {}) },
       });
-      await send(input, 'approval', `approval-${input.round}`, approver, scope);
+      let outcome: DeliveryOutcome;
+      try {
+        outcome = await send(input, 'approval', `approval-${input.round}`, approver, scope);
+      } catch (err) {
+        // The relay turns it away for now (4xx, down) and the round's window has run out: the link
+        // would arrive expired, so no later delivery asks anyone. Retrying on would hold the run in
+        // this step for as long as the relay defers, with no escalation and no `otherwise`.
+        if (Date.now() < input.deadline) throw err;
+        const problem = `the mail server did not accept the approval email to ${approver} before the approval window ended (${(err as Error).message})`;
+        await markFailed(db, `${input.workflowId}:approval-${input.round}:${approver}`, problem, true);
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
+        return { approver: null, problem };
+      }
+      if (outcome === 'failed') {
+        // The relay refused the email for good (no such mailbox): nobody holds a link, so waiting
+        // out the window as if the approver had been asked only delays the escalation by days.
+        const problem = `the mail server refused the approval email to ${approver}`;
+        log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
+        return { approver: null, problem };
+      }
       return { approver, problem: null, timezone };
     },
 
@@ -171,7 +199,8 @@ export function payoutActivities(deps: ActivityDeps) {
     async notifyPayoutOutcome(input: PayoutRef & { decision: DecisionResult; reason: string | null; statement: Statement }): Promise<void> {
       const rep = await repOf(input);
       const anyoneAsked = input.decision.decidedBy !== 'otherwise' || await approvalEmailRecorded(db, input.workflowId);
-      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked });
+      const refusedTo = anyoneAsked ? [] : await refusedApprovalEmails(db, input.workflowId);
+      const scope = payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked, refusedTo });
       if (input.decision.outcome === 'approved') {
         await send(input, 'statement', 'statement', rep.email, scope);
         return;

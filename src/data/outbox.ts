@@ -166,21 +166,29 @@ export async function listOutbox(db: Db, options: { limit?: number; to?: string;
 }
 
 /**
- * Whether any round's approval email of a payout run was recorded (the outbox keeps every send,
- * keyed `<workflow id>:approval-<round>:<address>`): none means nobody was asked so far.
+ * Whether an approval email of a round before `round` was recorded for this payout run (someone
+ * was asked earlier). The outbox keeps every send, keyed `<workflow id>:approval-<round>:<address>`;
+ * one the relay refused for good (`failed`) asked nobody.
  */
-/** Whether an approval email of a round before `round` was recorded for this payout run (someone was asked earlier). */
 export async function earlierApprovalEmailRecorded(db: Db, workflowId: string, round: number): Promise<boolean> {
   for (let r = 0; r < round; r++) {
     const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', workflowId)
-      .where('key', 'like', `${workflowId}:approval-${r}:%`).limit(1).executeTakeFirst();
+      .where('key', 'like', `${workflowId}:approval-${r}:%`).where('status', '!=', 'failed').limit(1).executeTakeFirst();
     if (row) return true;
   }
   return false;
 }
 
+/** Whether any round's approval email of a payout run was recorded and not refused: none means nobody was asked. */
 export async function approvalEmailRecorded(db: Db, workflowId: string): Promise<boolean> {
   const row = await db.kysely.selectFrom('outbox').select('id').where('workflow_id', '=', workflowId)
-    .where('key', 'like', `${workflowId}:approval-%`).limit(1).executeTakeFirst();
+    .where('key', 'like', `${workflowId}:approval-%`).where('status', '!=', 'failed').limit(1).executeTakeFirst();
   return row !== undefined;
+}
+
+/** The addresses whose approval email of this payout run the relay refused for good, in send order. */
+export async function refusedApprovalEmails(db: Db, workflowId: string): Promise<string[]> {
+  const rows = await db.kysely.selectFrom('outbox').select('to_addr').where('workflow_id', '=', workflowId)
+    .where('key', 'like', `${workflowId}:approval-%`).where('status', '=', 'failed').orderBy('id').execute();
+  return rows.map((r) => r.to_addr);
 }

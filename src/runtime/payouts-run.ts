@@ -7,7 +7,7 @@
 // statement is never run again, and the ledger's unique key would refuse a second payment anyway.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { approvalEmailRecorded } from '../data/outbox.js';
+import { approvalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
 import { findRepsWhere } from '../data/reps.js';
 import type { RepRecord } from '../plan/records.js';
 import { nobodyToAsk, unaskedOutcome } from './nobody-to-ask.js';
@@ -146,6 +146,8 @@ async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord,
     return { ...(reason ? { nobodyToAsk: reason } : {}), ...(previous ? { unasked: !await approvalEmailRecorded(db, previous) } : {}) };
   }
   if (run.state === 'pending' && !await approvalEmailRecorded(db, run.workflowId)) {
+    const refused = await refusedApprovalEmails(db, run.workflowId);
+    if (refused.length > 0) return { nobodyToAsk: `the mail server refused the approval email to ${[...new Set(refused)].join(', ')}` };
     const reason = await nobodyToAsk(db, rule, rep);
     if (reason) return { nobodyToAsk: reason };
     // Someone resolves, and the run is between recording its statement and recording the email
@@ -227,7 +229,10 @@ function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): st
   if (r.by === 'otherwise' && !r.reason) {
     return `rejected by the rule's \`otherwise reject\`: ${unasked ? 'nobody could be asked' : 'no one decided in time'}`;
   }
-  return `rejected by ${r.by ?? 'unknown'}${r.reason ? `: "${r.reason}"` : ' (no reason given)'}`;
+  // On one line: a reason typed in the approval form's text box often runs over several, and each
+  // rep's run is one line of this output.
+  const reason = r.reason?.replace(/\s+/g, ' ').trim();
+  return `rejected by ${r.by ?? 'unknown'}${reason ? `: "${reason}"` : ' (no reason given)'}`;
 }
 
 /** What became of each rep's run, and for a rejected statement how to ask again. */

@@ -9,7 +9,7 @@ import { Hono, type Context } from 'hono';
 import type { Db } from '../data/db.js';
 import { getRepByEmail } from '../data/reps.js';
 import { getStatement } from '../data/statements.js';
-import { earlierApprovalEmailRecorded } from '../data/outbox.js';
+import { earlierApprovalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
 import { approverZone } from '../activities/payout.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
 import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery, workflowIds } from '../workflows/api.js';
@@ -160,7 +160,10 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const previous = previousId ? await getStatement(ctx.db, previousId) : null;
     const replaces = previous?.status === 'rejected' ? { by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason, total: previous.statement.total, currency: previous.statement.currency } : undefined;
     const escalated = verified.claims.round > 0
-      ? { earlierAsked: await earlierApprovalEmailRecorded(ctx.db, verified.claims.workflowId, verified.claims.round).catch(() => true) }
+      ? {
+        earlierAsked: await earlierApprovalEmailRecorded(ctx.db, verified.claims.workflowId, verified.claims.round).catch(() => true),
+        refusedTo: [...new Set(await refusedApprovalEmails(ctx.db, verified.claims.workflowId).catch(() => []))],
+      }
       : undefined;
     return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`, replaces, escalated), 200);
   });

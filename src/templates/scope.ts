@@ -33,7 +33,7 @@ export const templateGroups = {
     attainment: 'attainment as a percent',
     lines: 'every statement line with how it was computed, one per line',
     rewards: 'the non-monetary rewards earned, comma separated ("none" when none)',
-    capped: 'the amount cut by the cap (0 when not capped)',
+    capped: 'the amount cut by the cap, e.g. "2,000.00 USD" ("0.00 USD" when not capped)',
     total: 'the total to pay, e.g. "15,500.00 USD"',
     warnings: 'warnings such as deals left out for another currency (empty when none)',
   },
@@ -45,7 +45,7 @@ export const templateGroups = {
     after_deadline: 'what happens without a decision by `approval.due`, as a clause: "this request goes to the next approver", "the payout is approved as it stands (the rule says `otherwise approve`)" or "the payout is rejected (the rule says `otherwise reject`)"',
     decision: 'approved or rejected (in the decision emails)',
     decided_by: "who decided (in the decision emails): the approver's address, or \"the rule's `otherwise`\" when no one did",
-    reason: 'the reason given with a rejection (may be empty)',
+    reason: 'the reason given with a rejection; "none given" when the approver gave none, and why when the rule\'s `otherwise` rejected it (nobody decided within the window, nobody could be asked); empty in other emails',
     rejected_before: "for a statement computed again after a rejection (`payouts run --rerun-rejected`): what was rejected before (its total, by whom, when in the approver's time zone, why), as a sentence; empty otherwise",
   },
   sequence: {

@@ -29,13 +29,25 @@ describe('links in email HTML', () => {
     expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;x&quot;');
   });
 
-  it('links an address written with placeholders in it to the filled address, values escaped', () => {
+  it('links an address written with placeholders in it to the filled address, values percent-encoded', () => {
     const email = renderTemplate(
       { ...template, body: 'Book a call: https://cal.acme.example/book?rep={{rep.id}}&lead={{lead.id}} today.' },
       { rep: { id: 'r-7' }, lead: { id: 'L-42"><b>' } },
     );
-    const href = 'https://cal.acme.example/book?rep=r-7&amp;lead=L-42';
-    expect(email.html).toContain(`<a href="${href}">${href}</a>&quot;&gt;&lt;b&gt; today.`);
-    expect(email.text).toBe('Book a call: https://cal.acme.example/book?rep=r-7&lead=L-42"><b> today.');
+    const href = 'https://cal.acme.example/book?rep=r-7&amp;lead=L-42%22%3E%3Cb%3E';
+    expect(email.html).toBe(`<p>Book a call: <a href="${href}">${href}</a> today.</p>\n`);
+    expect(email.text).toBe('Book a call: https://cal.acme.example/book?rep=r-7&lead=L-42%22%3E%3Cb%3E today.');
+  });
+
+  it('a name with a space or an & in a written address keeps the whole address one link, in both parts', () => {
+    const email = renderTemplate(
+      { ...template, subject: 'For {{lead.name}}', body: 'Hi {{lead.name}} of {{lead.company}}, book: https://cal.acme.example/book?name={{lead.name}}&co={{lead.company}}.' },
+      { lead: { name: 'Ana Souza', company: 'AT&T' } },
+    );
+    const url = 'https://cal.acme.example/book?name=Ana%20Souza&co=AT%26T';
+    expect(email.text).toBe(`Hi Ana Souza of AT&T, book: ${url}.`);
+    expect(email.html).toBe(`<p>Hi Ana Souza of AT&amp;T, book: <a href="${url.replace(/&/g, '&amp;')}">${url.replace(/&/g, '&amp;')}</a>.</p>\n`);
+    // Outside an address, values are as they are: the subject, the greeting.
+    expect(email.subject).toBe('For Ana Souza');
   });
 });

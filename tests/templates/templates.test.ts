@@ -41,6 +41,12 @@ describe('renderTemplate', () => {
     expect(out.html).toBe('<p>Hi &lt;b&gt;&lt;script&gt;x&lt;/script&gt;&lt;/b&gt;</p>\n<p>Bye</p>\n');
   });
 
+  it('a paragraph the team wrote in Hebrew or Arabic is laid out right to left; an English one opening with an Arabic name is not', () => {
+    const { template } = parseTemplate('t', '---\nsubject: x\n---\n\nשלום {{lead.name}}, תודה!\n\n{{rep.name}} مرحبا بك\n\n{{rep.name}} earned 8,548.00 USD.\n');
+    const out = renderTemplate(template, { lead: { name: 'Ana Souza' }, rep: { name: 'علي حسن' } });
+    expect(out.html).toBe('<p dir="rtl">שלום Ana Souza, תודה!</p>\n<p dir="rtl">علي حسن مرحبا بك</p>\n<p>علي حسن earned 8,548.00 USD.</p>\n');
+  });
+
   it('renders missing values as empty', () => {
     const { template } = parseTemplate('t', 'subject: x {{rep.team}}\nBody\n');
     expect(renderTemplate(template, { rep: { team: null } }).subject).toBe('x ');

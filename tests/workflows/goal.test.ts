@@ -200,6 +200,16 @@ describe('goal workflow', () => {
     expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
   });
 
+  test('a review the mail server refuses for the manager (550) is not listed as sent to them; the rep still gets theirs', async () => {
+    const rep = await seedRep('refused-mgr', 'Europe/Berlin', '1000', `${year}-10-05`);
+    h.mail.refuse.add(rep.manager!);
+    const rule = goalRule({ id: 'october-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] });
+    const result = await (await run(rule, rep.id, `${year}-10`)).result();
+    expect(result.checkins.find((c) => c.checkpointId === 'end-1')).toMatchObject({ conditionHeld: true, sentTo: [rep.email] });
+    expect(h.mail.to(rep.email).filter((m) => m.subject.startsWith('Review'))).toHaveLength(1);
+    expect((await listOutbox(h.db, { to: rep.manager! })).map((r) => r.status)).toEqual(['failed', 'failed']);
+  });
+
   test('a rep whose zone the tz database does not know (CSVs are not checked) gets the rule zone\'s times, not a failed run', async () => {
     const rep = await seedRep('nowhere', 'Mars/Olympus_Mons', '10000', `${year}-05-04`);
     const rule = { ...goalRule({ id: 'may-goal', period: 'month', target: '120000', checkpoints, templates: [checkinTpl, riskTpl, reviewTpl] }), timezone: 'America/New_York' };

@@ -12,6 +12,7 @@ import { verifyToken, type ApprovalClaims } from '../../src/tokens/index.js';
 import { decideUpdate, payoutStatusQuery, workflowIds } from '../../src/workflows/api.js';
 import { payoutWorkflow } from '../../src/workflows/payout.js';
 import { specRule } from '../payouts/spec-rule.js';
+import { parseTemplate } from '../../src/templates/index.js';
 import { SECRET, startHarness, type Harness } from './support/harness.js';
 import { payoutCases } from './support/payout-cases.js';
 import type { CaughtMail } from './support/mail-catcher.js';
@@ -220,6 +221,21 @@ describe('approval by email', () => {
   });
 });
 
+describe('the team\'s own approval template', () => {
+  test('one without {{approval.url}} in its body still carries the link, and the manager decides through it', async () => {
+    const rep = await seedRep('ownapproval');
+    const own = parseTemplate('incentive-approval', '---\nsubject: Please approve {{rep.name}} ({{statement.total}}), link {{approval.url}}\n---\n\n{{rep.name}} earned {{statement.total}}.\n').template;
+    const rule = { ...withApproval('ownapproval-rule', 'reject'), templates: { 'incentive-approval': own } };
+    const handle = await start(rule, rep.id);
+    const mail = await h.mail.waitFor(() => h.mail.to(rep.manager!).length > 0).then(() => h.mail.to(rep.manager!)[0]);
+    expect(mail.body).toContain('Rep ownapproval earned 15,500.00 USD.');
+    const { claims } = approvalLink(mail);
+    expect(claims).toMatchObject({ approver: rep.manager, round: 0 });
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: 0, decision: 'approve' }] });
+    expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: rep.manager } });
+  });
+});
+
 describe('retries', () => {
   test('a ledger write and a statement email retried after they succeeded pay and mail once', async () => {
     const rep = await seedRep('retry');
@@ -306,6 +322,37 @@ describe('approver that cannot be resolved', () => {
     const started = (await handle.describe()).startTime.getTime();
     expect(Date.parse(result.decision!.decidedAt) - started).toBeGreaterThanOrEqual(5 * 86_400_000 - 1000);
     expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id).map((e) => e.approvedBy)).toEqual(['otherwise']);
+  });
+
+  test('a manager address the mail server refuses (550) is nobody asked: the VP gets the request at once, told why', async () => {
+    const rep = await seedRep('bounced');
+    h.mail.refuse.add(rep.manager!);
+    const rule = withApproval('bounced-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [vpMail] = await escalationMails(rep.name);
+    const started = (await handle.describe()).startTime.getTime();
+    // Not after the manager's 5-day window: nobody holds a link to decide in it.
+    expect(vpMail.date.getTime() - started).toBeLessThan(60_000);
+    expect(vpMail.body).toContain(`This request comes to you because the mail server refused the approval email to ${rep.manager}.`);
+    expect(vpMail.body).not.toContain('earlier approval window');
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: 'vp-sales@acme.example', round: 1, decision: 'approve' }] });
+    expect(await handle.result()).toMatchObject({ phase: 'approved', decision: { decidedBy: 'vp-sales@acme.example' } });
+  });
+
+  test('the only approval email refused by the mail server: `otherwise reject` decides at once, and the notice names the refused address', async () => {
+    const rep = await seedRep('bounced-only');
+    h.mail.refuse.add(rep.manager!);
+    const rule = specRule({
+      id: 'bounced-only-rule', cap: null,
+      approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'reject' },
+    });
+    const handle = await start(rule, rep.id);
+    const result = await handle.result();
+    expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
+    expect(Date.parse(result.decision!.decidedAt) - (await handle.describe()).startTime.getTime()).toBeLessThan(60_000);
+    const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
+    expect(notice.body).toContain(`nobody could be asked (the mail server refused the approval email to ${rep.manager})`);
+    expect(notice.body).not.toContain('nobody decided within the approval window');
   });
 
   test('a rep who is their own manager never gets the approval link: the escalation decides', async () => {

@@ -47,12 +47,16 @@ export interface ReplacedStatement {
  * `escalated`: for a later round, whether someone was asked in an earlier one (the approver is
  * told why the request is theirs, as their email says); undefined for the first round.
  */
-export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement, escalated?: { earlierAsked: boolean }): SafeHtml {
+export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement, escalated?: { earlierAsked: boolean; refusedTo?: string[] }): SafeHtml {
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
 <p>This statement was sent to <strong>${approver}</strong> for approval.${status.deadline ? html` Please decide before <strong>${when(status.deadline, status.deadlineZone)}</strong>; after that this link stops working and ${afterDeadline(status)}.` : ''}</p>
-${escalated ? html`<p class="escalated">${escalated.earlierAsked ? 'It was escalated to you: no one decided it within the earlier approval window.' : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
+${escalated ? html`<p class="escalated">${escalated.earlierAsked
+    ? 'It was escalated to you: no one decided it within the earlier approval window.'
+    : escalated.refusedTo?.length
+      ? `It comes to you because the mail server refused the approval email to ${escalated.refusedTo.join(', ')}.`
+      : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
 ${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">

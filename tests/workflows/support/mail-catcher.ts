@@ -51,14 +51,24 @@ function parse(raw: string, envelopeTo: string[]): CaughtMail {
   };
 }
 
-export async function startMailCatcher(): Promise<MailCatcher> {
+/**
+ * `login`: the server requires these credentials, as a hosted relay does (530 without a login,
+ * 535 for a wrong one); without it, anyone may send.
+ */
+export async function startMailCatcher(options: { login?: { user: string; pass: string } } = {}): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
   const refuse = new Set<string>();
   const defer = new Set<string>();
+  const { login } = options;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !login,
+    allowInsecureAuth: true,
+    disabledCommands: login ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,
+    onAuth(auth, _session, callback) {
+      if (login && auth.username === login.user && auth.password === login.pass) return callback(null, { user: auth.username });
+      callback(Object.assign(new Error('authentication failed'), { responseCode: 535 }));
+    },
     onRcptTo(address, _session, callback) {
       if (defer.has(address.address.toLowerCase())) return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
       if (!refuse.has(address.address.toLowerCase())) return callback();
