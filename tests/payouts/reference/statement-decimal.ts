@@ -42,7 +42,7 @@ function commissionLines(
     // past every bound, the last band (normally `above`).
     const reached = p.bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? p.bands[p.bands.length - 1];
     const rounded = roundMoney(measure.times(reached.rate), cur);
-    const at = attainment ? attainment.toDecimalPlaces(2).toFixed() : null;
+    const at = attainment ? attainment.toFixed() : null;
     return [pricedLine({
       kind: 'commission',
       description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, show(rounded)),
@@ -76,20 +76,44 @@ function commissionLines(
 }
 
 
-function conditionValues(when: Expr, ctx: EvalContext): string {
-  const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n))}`);
-  if (readsAttainment(when)) shown.push(`attainment = ${ctx.attainment ? `${ctx.attainment.toDecimalPlaces(2).toFixed()}%` : 'unknown'}`);
+/**
+ * A percent for people to read: rounded down, two decimals or as many more as it takes for `agrees`
+ * to hold on the figure shown, up to twelve; the exact value when it has fewer.
+ */
+function readable(exact: Decimal, agrees: (shown: Decimal) => boolean): Decimal {
+  for (let places = 2; places < 12; places++) {
+    const shown = exact.toDecimalPlaces(places, Decimal.ROUND_FLOOR);
+    if (shown.eq(exact) || agrees(shown)) return shown;
+  }
+  return exact.toDecimalPlaces(12, Decimal.ROUND_FLOOR);
+}
+
+/** The values a paid bonus's condition read, each shown so that the condition still holds on it. */
+function conditionValues(when: Expr, ctx: EvalContext, shownAttainment: Decimal | null): string {
+  const onShown: EvalContext = { ...ctx, attainment: shownAttainment ?? undefined };
+  const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n), (v) => readable(v, (figure) => holds(when, {
+    ...onShown,
+    metric: (m) => (m === n ? { type: 'percent', value: figure } : ctx.metric?.(m)),
+  })))}`);
+  if (readsAttainment(when)) shown.push(`attainment = ${shownAttainment ? `${shownAttainment.toFixed()}%` : 'unknown'}`);
   return conditionValuesText(shown);
 }
 
-function showValue(v: RuntimeValue | undefined): string {
+function showValue(v: RuntimeValue | undefined, readablePercent: (v: Decimal) => Decimal): string {
   if (!v || v.type === 'null') return 'unknown';
   switch (v.type) {
     case 'money': return displayMoney(v.value.amount, v.value.currency);
-    case 'percent': return `${v.value.toDecimalPlaces(2).toFixed()}%`;
+    case 'percent': return `${readablePercent(v.value).toFixed()}%`;
     case 'number': return v.value.toFixed();
     default: return JSON.stringify(v.value);
   }
+}
+
+/** The band (index) an attainment falls in: the first whose % bound holds it; past all, the last. */
+function bandOf(rule: IncentiveRule, attainment: Decimal): number {
+  const bands = rule.commission!.bands;
+  const i = bands.findIndex((b) => b.upTo === null || attainment.lte(b.upTo));
+  return i === -1 ? bands.length - 1 : i;
 }
 
 export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement {
@@ -114,9 +138,17 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
   for (const deal of facts.leftOut) warnings.push(leftOutWarning(deal, cur));
   if (measureValue === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
 
+  // Attainment as shown: every attainment condition and the % band reached read on it as on the exact value.
+  const paysOnPercentBands = rule.commission !== null && rule.commission.bounds !== 'amount' && measureIsMoney && measureValue !== null && measureValue.gt(ZERO);
+  const shownAttainment = attainment === null ? null : readable(attainment, (figure) => {
+    const onShown: EvalContext = { ...ctx, attainment: figure };
+    return [...rule.bonuses, ...rule.rewards].every((c) => !readsAttainment(c.when) || holds(c.when, onShown) === holds(c.when, ctx))
+      && (!paysOnPercentBands || bandOf(rule, figure) === bandOf(rule, attainment));
+  });
+
   const items: PricedLine[] = [];
   if (rule.commission && measureValue !== null) {
-    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, measureText!, attainment, warnings));
+    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, measureText!, shownAttainment, warnings));
     else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
   }
 
@@ -129,7 +161,7 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     const amount = p.bonuses[i].amount;
     items.push(pricedLine({
       kind: 'bonus',
-      description: bonusText(bonus.description, conditionValues(bonus.when, ctx), p.bonuses[i].shown),
+      description: bonusText(bonus.description, conditionValues(bonus.when, ctx, shownAttainment), p.bonuses[i].shown),
       amount: amount.toFixed(minorUnits(cur)),
     }, amount));
   });
@@ -187,7 +219,7 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     measureMetric: rule.measure.metric,
     measure: measureText,
     target: p.targetText,
-    attainment: attainment === null ? null : attainment.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+    attainment: shownAttainment === null ? null : shownAttainment.toFixed(Math.max(2, shownAttainment.decimalPlaces())),
     lines,
     capped,
     // A sum of amounts already rounded to the minor unit: nothing left to round.
