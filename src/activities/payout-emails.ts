@@ -3,7 +3,7 @@
 // incentive (the folder's own or the defaults); the defaults here only cover plans built by hand.
 import { dec, displayMoney } from '../money/index.js';
 import type { Statement } from '../payouts/statement.js';
-import { creditedListScope, statementBasis } from '../payouts/render.js';
+import { creditedListScope, measureMoney, statementBasis } from '../payouts/render.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
@@ -57,7 +57,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
     statement: {
       period: s.period,
       currency: s.currency,
-      measure: s.measure === null ? 'unknown' : isMoney ? money(s.measure, s.currency) : s.measure,
+      measure: s.measure === null ? 'unknown' : isMoney ? measureMoney(s.measure, s.currency) : s.measure,
       target: isMoney ? money(s.target, s.currency) : s.target,
       attainment: s.attainment === null ? 'unknown' : `${s.attainment}%`,
       lines: statementLines(s),

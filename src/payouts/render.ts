@@ -123,6 +123,15 @@ function money(amount: string, currency: string): string {
   return decimals === minorUnits(currency) ? grouped(amount, currency) : displayMoney(new Decimal(amount), currency);
 }
 
+/**
+ * A statement's money measure for people: every digit it was given, at least the minor ones
+ * ("119999.995" → "119,999.995 USD"). The statement chose those digits so the figure reads as its
+ * conditions and bands did (shown-figures.ts); rounding it again here would undo that.
+ */
+export function measureMoney(measure: string, currency: string): string {
+  return grouped(majorUnits(measure, currency), currency);
+}
+
 function quantity(value: string | null, currency: string, isMoney: boolean): string {
   if (value === null) return 'unknown';
   return isMoney ? money(value, currency) : value;
@@ -139,7 +148,8 @@ export function statementBlock(s: Statement, isMoney = s.quantity === undefined)
   const width = Math.max(...amounts.map((a) => a.length));
   const attainment = s.attainment === null ? 'n/a' : `${s.attainment}%`;
   out.push(`${s.rule} · ${s.period} · ${s.rep} ${s.repName}`);
-  out.push(`  ${s.measureMetric} ${quantity(s.measure, s.currency, isMoney)} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
+  const measure = isMoney && s.measure !== null ? measureMoney(s.measure, s.currency) : quantity(s.measure, s.currency, isMoney);
+  out.push(`  ${s.measureMetric} ${measure} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
   const basis = statementBasis(s);
   if (basis.proration) out.push(`  ${'prorated'.padEnd(kindWidth)} ${basis.proration}`);
   for (const credited of basis.credited) out.push(`  ${'credited'.padEnd(kindWidth)} ${credited}`);

@@ -8,7 +8,7 @@ import {
   FIXED_ZERO, type Fixed,
 } from '../money/fixed.js';
 import { Decimal } from '../money/index.js';
-import { holds, metricsUsed, readsAttainment, type EvalContext } from '../plan/evaluate.js';
+import { holds, metricsUsed, readsAttainment, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
@@ -16,7 +16,7 @@ import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ra
 import { metricValue, type MetricFact, type StatementFacts } from './facts.js';
 import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
 import { employmentFraction, prorated } from './proration.js';
-import { FIXED_ONE, shownRatio } from './shown-figures.js';
+import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
@@ -79,14 +79,39 @@ function factValue(fact: MetricFact | undefined): FixedValue {
   }
 }
 
-/** A metric a condition read, for its explanation; a percent as `shownPercent` gives it (shown-figures.ts). */
-function showValue(v: FixedValue, shownPercent: (value: Fixed) => Fixed): string {
+/**
+ * A metric a paid bonus's condition read, for its explanation: a percent or an amount as
+ * shown-figures.ts shows it, so the condition still holds on the figure shown (`holdsWith`
+ * evaluates the condition with the metric replaced by a shown figure).
+ */
+function showValue(v: FixedValue, holdsWith: (shown: FixedValue) => boolean): string {
   switch (v.type) {
     case 'null': return 'unknown';
-    case 'money': return grouped(fixedText(v.amount, minorUnits(v.currency)), v.currency);
-    case 'percent': return `${plainFixed(shownPercent(v.value))}%`;
+    case 'money': {
+      const { currency } = v;
+      const shown = shownAmount(v.amount, minorUnits(currency), (amount) => holdsWith({ type: 'money', amount, currency }));
+      return grouped(fixedText(shown, shown.scale), currency);
+    }
+    case 'percent': return `${plainFixed(shownRatio(v.value, FIXED_ONE, (value) => holdsWith({ type: 'percent', value })))}%`;
     case 'number': return plainFixed(v.value);
   }
+}
+
+/** The plan evaluator's form of a fixed-point value. */
+function runtimeValue(v: FixedValue): RuntimeValue {
+  switch (v.type) {
+    case 'null': return { type: 'null' };
+    case 'money': return { type: 'money', value: { amount: new Decimal(plainFixed(v.amount)), currency: v.currency } };
+    default: return { type: v.type, value: new Decimal(plainFixed(v.value)) };
+  }
+}
+
+/** `scope` and `ctx` with metric `name` replaced by `value` (a figure as shown). */
+function withMetric(scope: FixedScope, ctx: () => EvalContext, name: string, value: FixedValue): [FixedScope, () => EvalContext] {
+  return [
+    { ...scope, metric: (m) => (m === name ? value : scope.metric(m)) },
+    () => { const c = ctx(); return { ...c, metric: (m) => (m === name ? runtimeValue(value) : c.metric?.(m)) }; },
+  ];
 }
 
 /** Index of the band a % of target falls in (bounds inclusive; past every bound, the last band). */
@@ -179,7 +204,6 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
 
   const measureIsMoney = rule.measure.type === 'money';
   const attainment: Ratio | null = measure !== null && target.units !== 0n ? { num: mulFixed(measure, HUNDRED), den: target } : null;
-  const measureText = measure === null ? null : measureIsMoney ? fixedText(measure, minor) : plainFixed(measure);
   const scope: FixedScope = { rep, metric: (name) => values[name] ?? FIXED_NULL, attainment };
   // Only for conditions the compiler does not take: the plan evaluator's view of the same facts.
   let evalContext: EvalContext | null = null;
@@ -190,9 +214,13 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   });
   const bonusHeld = plan.bonuses.map((when) => when.test(scope, ctx));
   const rewardHeld = plan.rewards.map((when) => when.test(scope, ctx));
+  const paysCommission = rule.commission !== null && measureIsMoney && measure !== null && measure.units > 0n;
   const attainmentShown = attainment === null
     ? null
-    : shownAttainment(rule, plan, attainment, bonusHeld, rewardHeld, scope, ctx, measureIsMoney && measure !== null && measure.units > 0n);
+    : shownAttainment(rule, plan, attainment, bonusHeld, rewardHeld, scope, ctx, paysCommission);
+  const measureText = measure === null
+    ? null
+    : measureIsMoney ? shownMeasure(rule, plan, measure, bonusHeld, rewardHeld, scope, ctx, paysCommission ? bands : []) : plainFixed(measure);
 
   const warnings: string[] = [];
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -226,10 +254,10 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     }
     const shownScope: FixedScope = attainmentShown === null ? scope : { ...scope, attainment: { num: attainmentShown, den: FIXED_ONE } };
     const shownCtx = (): EvalContext => ({ ...ctx(), ...(attainmentShown === null ? {} : { attainment: new Decimal(plainFixed(attainmentShown)) }) });
-    const shown = when.metrics.map((n) => `${n} = ${showValue(scope.metric(n), (value) => shownRatio(value, FIXED_ONE, (v) => when.test(
-      { ...shownScope, metric: (m) => (m === n ? { type: 'percent', value: v } : shownScope.metric(m)) },
-      () => ({ ...shownCtx(), metric: (m) => (m === n ? { type: 'percent', value: new Decimal(plainFixed(v)) } : shownCtx().metric?.(m)) }),
-    )))}`);
+    // The measure reads as in the statement's header; any other metric so that this condition holds on it.
+    const shown = when.metrics.map((n) => `${n} = ${n === rule.measure.metric && measureIsMoney && measureText !== null
+      ? grouped(measureText, cur)
+      : showValue(scope.metric(n), (value) => when.test(...withMetric(shownScope, shownCtx, n, value)))}`);
     if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${plainFixed(attainmentShown)}%` : 'unknown'}`);
     const rounded = p.bonuses[i].amountFixed;
     priced.add({ kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) }, rounded);
@@ -331,4 +359,32 @@ function shownAttainment(
     return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
       && (bandReached === -1 || bandIndexOf(bands, (bound) => cmpFixed(shown, bound)) === bandReached);
   });
+}
+
+/**
+ * A money measure as the statement shows it (shown-figures.ts): to the minor unit rounded down,
+ * with more digits where a bonus or reward condition on the measure, or the band the commission
+ * reached, would read the other way on the shorter figure.
+ */
+function shownMeasure(
+  rule: IncentiveRule,
+  plan: ConditionPlan,
+  exact: Fixed,
+  bonusHeld: boolean[],
+  rewardHeld: boolean[],
+  scope: FixedScope,
+  ctx: () => EvalContext,
+  bands: PreparedBand[],
+): string {
+  const name = rule.measure.metric;
+  const bounds = bands.map((b) => b.boundFixed);
+  const bandReached = bounds.length ? bandIndexOf(bounds, (bound) => cmpFixed(exact, bound)) : -1;
+  const shown = shownAmount(exact, minorUnits(rule.currency), (amount) => {
+    const [shownScope, shownCtx] = withMetric(scope, ctx, name, { type: 'money', amount, currency: rule.currency });
+    const agrees = (conditions: Explained[], held: boolean[]) =>
+      conditions.every((c, i) => !c.metrics.includes(name) || c.test(shownScope, shownCtx) === held[i]);
+    return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
+      && (bandReached === -1 || bandIndexOf(bounds, (bound) => cmpFixed(amount, bound)) === bandReached);
+  });
+  return fixedText(shown, shown.scale);
 }

@@ -1,7 +1,8 @@
 // Attainment on a statement reads as the statement decided: 119.999% of target with a reward "when
 // attainment >= 120%" not given showed "120.00%" in the table, the JSON, the emails and the
 // approval page. Shown now: rounded down to two decimals, more where a condition or the band
-// reached would otherwise read the other way; the decisions themselves are unchanged.
+// reached would otherwise read the other way; the decisions themselves are unchanged. A money
+// measure with digits past the cent (a converted or split deal) is shown the same way.
 import { describe, expect, it } from 'vitest';
 import { computeStatement, type Statement } from '../../src/payouts/statement.js';
 import type { StatementFacts } from '../../src/payouts/facts.js';
@@ -11,7 +12,7 @@ import { statementBlock, statementJson } from '../../src/payouts/render.js';
 import { statementSection } from '../../src/server/pages/statement.js';
 import { payoutScope, payoutTemplate } from '../../src/activities/payout-emails.js';
 import { renderTemplate } from '../../src/templates/index.js';
-import { bin, metric, num, pct, specRule } from './spec-rule.js';
+import { bin, metric, num, pct, specRule, usd } from './spec-rule.js';
 
 const rep: RepRecord = {
   id: 'r1', name: 'Ada Lovelace', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
@@ -105,5 +106,38 @@ describe('attainment shown on statements', () => {
     // A count condition: exact as before.
     const count = computeStatement(specRule({ cap: null, spiffs: [], rewards: [], bonuses: [{ id: 'b', amount: { amount: '1', currency: 'USD' }, when: bin('>=', metric('deals_won'), num('3')), description: 'b' }] }), rep, '2026-Q1', facts('1000'));
     expect(count.lines.find((l) => l.kind === 'bonus')?.description).toContain('deals_won = 3');
+  });
+});
+
+describe('a money measure past the cent (100,000 EUR at 1.19999995 = 119,999.995 USD)', () => {
+  const bonus = (id: string, amount: string, op: '<' | '>=' | '>', bound: string): IncentiveRule['bonuses'][number] =>
+    ({ id, amount: { amount, currency: 'USD' }, when: bin(op, metric('revenue', 'money'), usd(bound)), description: `bonus ${amount} USD when revenue ${op} ${bound} USD` });
+  const retroactive = { ...specRule().commission!, method: 'retroactive' as const, bands: [{ upTo: '120', rate: '5' }, { upTo: null, rate: '10' }] };
+
+  it('reads 119,999.99 USD beside a bonus paid for revenue < 120000 USD, not 120,000.00 USD', () => {
+    const rule = specRule({ cap: null, spiffs: [], rewards: [], commission: retroactive, bonuses: [bonus('b1', '100', '>=', '120000'), bonus('b2', '50', '<', '120000')] });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('119999.995'));
+    expect(s.lines.map((l) => [l.kind, l.amount])).toEqual([['commission', '6000.00'], ['bonus', '50.00']]);
+    expect(s.measure).toBe('119999.99');
+    expect(s.lines[1].description).toContain('revenue = 119,999.99 USD');
+    for (const text of everywhere(rule, s)) {
+      expect(text).toMatch(/119,999\.99 USD|"measure":"119999\.99"/);
+      expect(text).not.toContain('120,000.00 USD of');
+      expect(text).not.toContain('revenue = 120,000.00');
+    }
+  });
+
+  it('shows the digits that put it past a bound a condition or band turned on: 119,999.995 USD', () => {
+    const rule = specRule({ cap: null, spiffs: [], rewards: [], commission: retroactive, bonuses: [bonus('b1', '100', '>', '119999.99')] });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('119999.995'));
+    expect(s.lines.map((l) => l.kind)).toEqual(['commission', 'bonus']);
+    expect(s.measure).toBe('119999.995');
+    for (const text of everywhere(rule, s)) expect(text).toMatch(/119,999\.995 USD|"measure":"119999\.995"/);
+    // Amount bands: 120,000.004 USD is past "up to 120000 USD", so it is not shown as 120,000.00.
+    const amounts = { ...retroactive, bounds: 'amount' as const, bands: [{ upTo: '120000', rate: '5' }, { upTo: null, rate: '10' }] };
+    const past = computeStatement(specRule({ cap: null, spiffs: [], rewards: [], bonuses: [], commission: amounts }), rep, '2026-Q1', facts('120000.004'));
+    expect(past.total).toBe('12000.00');
+    expect(past.measure).toBe('120000.004');
+    expect(past.lines[0].description).toContain('120,000.004 USD');
   });
 });

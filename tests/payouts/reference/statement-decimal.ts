@@ -80,30 +80,38 @@ function commissionLines(
  * A percent for people to read: rounded down, two decimals or as many more as it takes for `agrees`
  * to hold on the figure shown, up to twelve; the exact value when it has fewer.
  */
-function readable(exact: Decimal, agrees: (shown: Decimal) => boolean): Decimal {
-  for (let places = 2; places < 12; places++) {
+function readable(exact: Decimal, agrees: (shown: Decimal) => boolean, least = 2): Decimal {
+  const most = least + 10;
+  for (let places = least; places < most; places++) {
     const shown = exact.toDecimalPlaces(places, Decimal.ROUND_FLOOR);
     if (shown.eq(exact) || agrees(shown)) return shown;
   }
-  return exact.toDecimalPlaces(12, Decimal.ROUND_FLOOR);
+  return exact.toDecimalPlaces(most, Decimal.ROUND_FLOOR);
 }
 
-/** The values a paid bonus's condition read, each shown so that the condition still holds on it. */
-function conditionValues(when: Expr, ctx: EvalContext, shownAttainment: Decimal | null): string {
+/** Text of a figure with at least `least` decimals ("119999.99", "119999.995"). */
+const atLeast = (d: Decimal, least: number) => d.toFixed(Math.max(least, d.decimalPlaces()));
+
+/** The values a paid bonus's condition read, each shown so that the condition still holds on it; the measure as in the header. */
+function conditionValues(when: Expr, ctx: EvalContext, shownAttainment: Decimal | null, measure: { name: string; shown: string } | null): string {
   const onShown: EvalContext = { ...ctx, attainment: shownAttainment ?? undefined };
-  const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n), (v) => readable(v, (figure) => holds(when, {
+  const shown = [...metricsUsed(when)].map((n) => `${n} = ${measure?.name === n ? measure.shown : showValue(ctx.metric?.(n), (v, least, wrap) => readable(v, (figure) => holds(when, {
     ...onShown,
-    metric: (m) => (m === n ? { type: 'percent', value: figure } : ctx.metric?.(m)),
-  })))}`);
+    metric: (m) => (m === n ? wrap(figure) : ctx.metric?.(m)),
+  }), least))}`);
   if (readsAttainment(when)) shown.push(`attainment = ${shownAttainment ? `${shownAttainment.toFixed()}%` : 'unknown'}`);
   return conditionValuesText(shown);
 }
 
-function showValue(v: RuntimeValue | undefined, readablePercent: (v: Decimal) => Decimal): string {
+function showValue(v: RuntimeValue | undefined, readableAs: (v: Decimal, least: number, wrap: (figure: Decimal) => RuntimeValue) => Decimal): string {
   if (!v || v.type === 'null') return 'unknown';
   switch (v.type) {
-    case 'money': return displayMoney(v.value.amount, v.value.currency);
-    case 'percent': return `${readablePercent(v.value).toFixed()}%`;
+    case 'money': {
+      const { currency } = v.value;
+      const minor = minorUnits(currency);
+      return grouped(atLeast(readableAs(v.value.amount, minor, (amount) => ({ type: 'money', value: { amount, currency } })), minor), currency);
+    }
+    case 'percent': return `${readableAs(v.value, 2, (value) => ({ type: 'percent', value })).toFixed()}%`;
     case 'number': return v.value.toFixed();
     default: return JSON.stringify(v.value);
   }
@@ -123,13 +131,24 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
   const measureIsMoney = rule.measure.type === 'money';
   const measureValue = numericValue(metricValue(facts.metrics[rule.measure.metric]));
   const attainment = measureValue !== null && !p.target.isZero() ? measureValue.div(p.target).times(HUNDRED) : null;
-  const measureText = measureValue === null ? null : measureIsMoney ? formatAmount(measureValue, cur) : measureValue.toFixed();
-
   const ctx: EvalContext = {
     rep,
     metric: (name) => metricValue(facts.metrics[name]),
     attainment: attainment ?? undefined,
   };
+  const conditions = [...rule.bonuses, ...rule.rewards];
+  const paysCommission = rule.commission !== null && measureIsMoney && measureValue !== null && measureValue.gt(ZERO);
+  // A money measure as shown: minor digits rounded down, more where a condition on it or the band reached reads otherwise.
+  const bandOfAmount = (amount: Decimal) => {
+    const i = p.bands.findIndex((b) => b.bound === null || amount.lte(b.bound));
+    return i === -1 ? p.bands.length - 1 : i;
+  };
+  const measureName = rule.measure.metric;
+  const measureText = measureValue === null ? null : !measureIsMoney ? measureValue.toFixed() : atLeast(readable(measureValue, (figure) => {
+    const onShown: EvalContext = { ...ctx, metric: (m) => (m === measureName ? { type: 'money', value: { amount: figure, currency: cur } } : ctx.metric?.(m)) };
+    return conditions.every((c) => !metricsUsed(c.when).has(measureName) || holds(c.when, onShown) === holds(c.when, ctx))
+      && (!paysCommission || bandOfAmount(figure) === bandOfAmount(measureValue));
+  }, minorUnits(cur)), minorUnits(cur));
 
   const window = periodWindow(p, period);
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -139,10 +158,10 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
   if (measureValue === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
 
   // Attainment as shown: every attainment condition and the % band reached read on it as on the exact value.
-  const paysOnPercentBands = rule.commission !== null && rule.commission.bounds !== 'amount' && measureIsMoney && measureValue !== null && measureValue.gt(ZERO);
+  const paysOnPercentBands = paysCommission && rule.commission!.bounds !== 'amount';
   const shownAttainment = attainment === null ? null : readable(attainment, (figure) => {
     const onShown: EvalContext = { ...ctx, attainment: figure };
-    return [...rule.bonuses, ...rule.rewards].every((c) => !readsAttainment(c.when) || holds(c.when, onShown) === holds(c.when, ctx))
+    return conditions.every((c) => !readsAttainment(c.when) || holds(c.when, onShown) === holds(c.when, ctx))
       && (!paysOnPercentBands || bandOf(rule, figure) === bandOf(rule, attainment));
   });
 
@@ -161,7 +180,7 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     const amount = p.bonuses[i].amount;
     items.push(pricedLine({
       kind: 'bonus',
-      description: bonusText(bonus.description, conditionValues(bonus.when, ctx, shownAttainment), p.bonuses[i].shown),
+      description: bonusText(bonus.description, conditionValues(bonus.when, ctx, shownAttainment, measureIsMoney && measureText !== null ? { name: measureName, shown: grouped(measureText, cur) } : null), p.bonuses[i].shown),
       amount: amount.toFixed(minorUnits(cur)),
     }, amount));
   });
