@@ -237,6 +237,19 @@ forEachDialect('credits, rates and credited facts', (t) => {
       await db.close();
     });
 
+    it('a rate only the other way round (USD to EUR) converts nothing, and the warning says which row is needed', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nUSD,EUR,0.9,2026-01-01\n')).toEqual([]);
+      const run = await statementsForPeriod(db, specRule({ reps: null, convert: 'closing_rate', bonuses: [], spiffs: [] }), '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const grace = run.statements.find((s) => s.rep === 'r2')!;
+      expect(grace.measure).toBe('0.00');
+      expect(grace.warnings).toEqual([
+        'deal D2 (won, 50,000.00 EUR) is left out: no EUR to USD rate is effective on 2026-02-10 (import --kind rates: currency EUR, to USD; a USD to EUR rate is not used the other way)',
+      ]);
+      await db.close();
+    });
+
     it('a manager loop: team all levels ends, each rep gets the other\'s deal, never its own, and both statements warn', async () => {
       const db = await crm(t);
       // Ada and Grace manage each other; Alan reports to Ada.
