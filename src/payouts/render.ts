@@ -132,9 +132,9 @@ export function measureMoney(measure: string, currency: string): string {
   return grouped(majorUnits(measure, currency), currency);
 }
 
-function quantity(value: string | null, currency: string, isMoney: boolean): string {
+function quantity(value: string | null, currency: string, isMoney: boolean, unit = ''): string {
   if (value === null) return 'unknown';
-  return isMoney ? money(value, currency) : value;
+  return isMoney ? money(value, currency) : `${value}${unit}`;
 }
 
 /**
@@ -148,8 +148,10 @@ export function statementBlock(s: Statement, isMoney = s.quantity === undefined)
   const width = Math.max(...amounts.map((a) => a.length));
   const attainment = s.attainment === null ? 'n/a' : `${s.attainment}%`;
   out.push(`${s.rule} · ${s.period} · ${s.rep} ${s.repName}`);
-  const measure = isMoney && s.measure !== null ? measureMoney(s.measure, s.currency) : quantity(s.measure, s.currency, isMoney);
-  out.push(`  ${s.measureMetric} ${measure} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
+  // A percent measure (win_rate) and its target read as percents, as the proration line writes them.
+  const unit = s.quantity === 'percent' ? '%' : '';
+  const measure = isMoney && s.measure !== null ? measureMoney(s.measure, s.currency) : quantity(s.measure, s.currency, isMoney, unit);
+  out.push(`  ${s.measureMetric} ${measure} of target ${quantity(s.target, s.currency, isMoney, unit)} = ${attainment} attainment`);
   const basis = statementBasis(s);
   if (basis.proration) out.push(`  ${'prorated'.padEnd(kindWidth)} ${basis.proration}`);
   for (const credited of basis.credited) out.push(`  ${'credited'.padEnd(kindWidth)} ${credited}`);

@@ -218,9 +218,9 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   const attainmentShown = attainment === null
     ? null
     : shownAttainment(rule, plan, attainment, bonusHeld, rewardHeld, scope, ctx, paysCommission);
-  const measureText = measure === null
-    ? null
-    : measureIsMoney ? shownMeasure(rule, plan, measure, bonusHeld, rewardHeld, scope, ctx, paysCommission ? bands : []) : plainFixed(measure);
+  const measureText = measure === null || rule.measure.type === 'number'
+    ? measure && plainFixed(measure)
+    : shownMeasure(rule, plan, measure, bonusHeld, rewardHeld, scope, ctx, paysCommission ? bands : []);
 
   const warnings: string[] = [];
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -255,8 +255,9 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     const shownScope: FixedScope = attainmentShown === null ? scope : { ...scope, attainment: { num: attainmentShown, den: FIXED_ONE } };
     const shownCtx = (): EvalContext => ({ ...ctx(), ...(attainmentShown === null ? {} : { attainment: new Decimal(plainFixed(attainmentShown)) }) });
     // The measure reads as in the statement's header; any other metric so that this condition holds on it.
-    const shown = when.metrics.map((n) => `${n} = ${n === rule.measure.metric && measureIsMoney && measureText !== null
-      ? grouped(measureText, cur)
+    const shownMeasureText = measureText === null ? null : measureIsMoney ? grouped(measureText, cur) : rule.measure.type === 'percent' ? `${measureText}%` : null;
+    const shown = when.metrics.map((n) => `${n} = ${n === rule.measure.metric && shownMeasureText !== null
+      ? shownMeasureText
       : showValue(scope.metric(n), (value) => when.test(...withMetric(shownScope, shownCtx, n, value)))}`);
     if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${plainFixed(attainmentShown)}%` : 'unknown'}`);
     const rounded = p.bonuses[i].amountFixed;
@@ -362,9 +363,10 @@ function shownAttainment(
 }
 
 /**
- * A money measure as the statement shows it (shown-figures.ts): to the minor unit rounded down,
- * with more digits where a bonus or reward condition on the measure, or the band the commission
- * reached, would read the other way on the shorter figure.
+ * A money or percent measure as the statement shows it (shown-figures.ts): to the minor unit (a
+ * percent: two decimals) rounded down, with more digits where a bonus or reward condition on the
+ * measure, or the band the commission reached, would read the other way on the shorter figure. A
+ * percent measure is written without trailing zeros ("66.66", "50"), as goal emails write it.
  */
 function shownMeasure(
   rule: IncentiveRule,
@@ -377,14 +379,18 @@ function shownMeasure(
   bands: PreparedBand[],
 ): string {
   const name = rule.measure.metric;
+  const money = rule.measure.type === 'money';
   const bounds = bands.map((b) => b.boundFixed);
   const bandReached = bounds.length ? bandIndexOf(bounds, (bound) => cmpFixed(exact, bound)) : -1;
-  const shown = shownAmount(exact, minorUnits(rule.currency), (amount) => {
-    const [shownScope, shownCtx] = withMetric(scope, ctx, name, { type: 'money', amount, currency: rule.currency });
+  const readsAsExact = (amount: Fixed) => {
+    const value: FixedValue = money ? { type: 'money', amount, currency: rule.currency } : { type: 'percent', value: amount };
+    const [shownScope, shownCtx] = withMetric(scope, ctx, name, value);
     const agrees = (conditions: Explained[], held: boolean[]) =>
       conditions.every((c, i) => !c.metrics.includes(name) || c.test(shownScope, shownCtx) === held[i]);
     return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
       && (bandReached === -1 || bandIndexOf(bounds, (bound) => cmpFixed(amount, bound)) === bandReached);
-  });
+  };
+  if (!money) return plainFixed(shownRatio(exact, FIXED_ONE, readsAsExact));
+  const shown = shownAmount(exact, minorUnits(rule.currency), readsAsExact);
   return fixedText(shown, shown.scale);
 }

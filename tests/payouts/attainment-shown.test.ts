@@ -141,3 +141,21 @@ describe('a money measure past the cent (100,000 EUR at 1.19999995 = 119,999.995
     expect(past.lines[0].description).toContain('120,000.004 USD');
   });
 });
+
+describe('a percent measure (win_rate 2 of 3 = 66.666...%)', () => {
+  it('reads 66.66% of target 50%, not 60 digits of a bare number', () => {
+    const rule = specRule({
+      cap: null, spiffs: [], rewards: [], commission: null,
+      measure: { metric: 'win_rate', builtin: true, type: 'percent' },
+      target: { type: 'percent', value: '50' },
+      bonuses: [{ id: 'b1', amount: { amount: '10', currency: 'USD' }, when: bin('>=', metric('win_rate', 'percent'), pct('66.67')), description: 'bonus 10 USD when win_rate >= 66.67%' }],
+    });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('0', `66.${'6'.repeat(57)}7`));
+    expect(s.lines).toEqual([]);
+    expect(s.measure).toBe('66.66');
+    expect(s.attainment).toBe('133.33');
+    expect(statementBlock(s)).toContain('win_rate 66.66% of target 50% = 133.33% attainment');
+    expect(statementSection(s).toString()).toMatch(/66\.66%[\s\S]*50%/);
+    for (const text of everywhere(rule, s)) expect(text).not.toContain('666666');
+  });
+});

@@ -144,11 +144,16 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     return i === -1 ? p.bands.length - 1 : i;
   };
   const measureName = rule.measure.metric;
-  const measureText = measureValue === null ? null : !measureIsMoney ? measureValue.toFixed() : atLeast(readable(measureValue, (figure) => {
-    const onShown: EvalContext = { ...ctx, metric: (m) => (m === measureName ? { type: 'money', value: { amount: figure, currency: cur } } : ctx.metric?.(m)) };
+  const measureReadsAsExact = (figure: Decimal) => {
+    const value: RuntimeValue = measureIsMoney ? { type: 'money', value: { amount: figure, currency: cur } } : { type: 'percent', value: figure };
+    const onShown: EvalContext = { ...ctx, metric: (m) => (m === measureName ? value : ctx.metric?.(m)) };
     return conditions.every((c) => !metricsUsed(c.when).has(measureName) || holds(c.when, onShown) === holds(c.when, ctx))
-      && (!paysCommission || bandOfAmount(figure) === bandOfAmount(measureValue));
-  }, minorUnits(cur)), minorUnits(cur));
+      && (!paysCommission || bandOfAmount(figure) === bandOfAmount(measureValue!));
+  };
+  const measureText = measureValue === null ? null
+    : measureIsMoney ? atLeast(readable(measureValue, measureReadsAsExact, minorUnits(cur)), minorUnits(cur))
+    : rule.measure.type === 'percent' ? readable(measureValue, measureReadsAsExact).toFixed()
+    : measureValue.toFixed();
 
   const window = periodWindow(p, period);
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -180,7 +185,7 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     const amount = p.bonuses[i].amount;
     items.push(pricedLine({
       kind: 'bonus',
-      description: bonusText(bonus.description, conditionValues(bonus.when, ctx, shownAttainment, measureIsMoney && measureText !== null ? { name: measureName, shown: grouped(measureText, cur) } : null), p.bonuses[i].shown),
+      description: bonusText(bonus.description, conditionValues(bonus.when, ctx, shownAttainment, measureText === null || rule.measure.type === 'number' ? null : { name: measureName, shown: measureIsMoney ? grouped(measureText, cur) : `${measureText}%` }), p.bonuses[i].shown),
       amount: amount.toFixed(minorUnits(cur)),
     }, amount));
   });
