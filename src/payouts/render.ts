@@ -109,7 +109,8 @@ export function statementBasis(s: Statement): { proration: string | null; credit
     // A credited amount keeps every digit it has (16,965.625 USD from 15,250 EUR × 1.1125), as the
     // JSON does: it is exact until the line amounts, and rounded here the listed deals did not add
     // up to the measure (a team of ten converted deals listed 517,258.76 USD of 517,258.75).
-    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), grouped(majorUnits(c.credited, s.currency), s.currency), s.currency)),
+    // The deal's own amount too (up to 6 decimals): 100.000001 EUR × 1.5 read "100.00 EUR ... = 150.0000015 USD".
+    credited: (s.credited ?? []).map((c) => creditedText(c, grouped(majorUnits(c.amount, c.currency), c.currency), grouped(majorUnits(c.credited, s.currency), s.currency), s.currency)),
   };
 }
 
