@@ -114,7 +114,7 @@ function withMetric(scope: FixedScope, ctx: () => EvalContext, name: string, val
   ];
 }
 
-/** Index of the band a % of target falls in (bounds inclusive; past every bound, the last band). */
+/** Index of the band a figure falls in, by its order against each bound (inclusive; past every bound, the last band). */
 function bandIndexOf(bounds: (Fixed | null)[], order: (bound: Fixed) => number): number {
   const i = bounds.findIndex((b) => b === null || order(b) <= 0);
   return i === -1 ? bounds.length - 1 : i;
