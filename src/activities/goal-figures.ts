@@ -5,9 +5,10 @@
 // (a shown "100%" means 100% was reached); where the two-decimal figure would still make the
 // condition come out the other way (`attainment > 40%` at 40.00001%), as many more decimals as it
 // takes ("40.00001%"). The decision itself is made on the exact value; this only chooses the text.
-import { Decimal, floorDisplay } from '../money/index.js';
-
-const PLACES = 2;
+// Statements show attainment by the same rule, through the same function (src/payouts/shown-figures.ts).
+import { parseFixed, plainFixed } from '../money/fixed.js';
+import { Decimal } from '../money/index.js';
+import { FIXED_ONE, shownRatio } from '../payouts/shown-figures.js';
 
 export interface ShownPercent {
   /** "39.99%" */
@@ -22,9 +23,8 @@ export interface ShownPercent {
  * the exact one; the exact value when no shorter figure agrees.
  */
 export function shownPercent(exact: Decimal, agrees: (shown: Decimal) => boolean): ShownPercent {
-  for (let places = PLACES; places < exact.decimalPlaces(); places++) {
-    const value = new Decimal(floorDisplay(exact, places));
-    if (agrees(value)) return { text: `${value.toFixed()}%`, value };
-  }
-  return { text: `${exact.toFixed()}%`, value: exact };
+  const fixed = parseFixed(exact.toFixed());
+  if (!fixed) return { text: `${exact.toFixed()}%`, value: exact };
+  const shown = plainFixed(shownRatio(fixed, FIXED_ONE, (v) => agrees(new Decimal(plainFixed(v)))));
+  return { text: `${shown}%`, value: new Decimal(shown) };
 }

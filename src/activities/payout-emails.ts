@@ -3,7 +3,7 @@
 // incentive (the folder's own or the defaults); the defaults here only cover plans built by hand.
 import { dec, displayMoney } from '../money/index.js';
 import type { Statement } from '../payouts/statement.js';
-import { creditedListScope, statementBasis } from '../payouts/render.js';
+import { creditedListScope, measureMoney, statementBasis } from '../payouts/render.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
@@ -52,6 +52,7 @@ function money(amount: string, currency: string): string {
 export function payoutScope(input: PayoutScopeInput): TemplateScope {
   const { statement: s, rule } = input;
   const isMoney = rule.measure.type === 'money';
+  const unit = rule.measure.type === 'percent' ? '%' : '';
   const cut = s.lines.filter((l) => l.kind === 'cap').reduce((sum, l) => sum.plus(dec(l.amount).abs()), dec(0));
   return {
     rep: entityGroup('rep', input.rep),
@@ -59,8 +60,8 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
     statement: {
       period: s.period,
       currency: s.currency,
-      measure: s.measure === null ? 'unknown' : isMoney ? money(s.measure, s.currency) : s.measure,
-      target: isMoney ? money(s.target, s.currency) : s.target,
+      measure: s.measure === null ? 'unknown' : isMoney ? measureMoney(s.measure, s.currency) : `${s.measure}${unit}`,
+      target: isMoney ? money(s.target, s.currency) : `${s.target}${unit}`,
       attainment: s.attainment === null ? 'unknown' : `${s.attainment}%`,
       lines: statementLines(s),
       rewards: s.rewards.length ? s.rewards.join(', ') : 'none',

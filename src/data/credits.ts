@@ -4,6 +4,7 @@
 // anything); deal and rep must exist. Any bad row: nothing is written.
 import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, withoutTrailingZeros, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import { readCsvRows } from './csv-rows.js';
+import { compareBinary } from './text-order.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
@@ -110,6 +111,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
+  let removed: { deal: string; rep: string; share: string; type: string }[] = [];
   // One transaction: a deal's old rows go and its new ones come together, or not at all.
   await importTransaction(db, async (tx) => {
     const dealIds = [...byDeal.keys()].sort();
@@ -123,11 +125,11 @@ export async function importCredits(db: Db, text: string, file: string): Promise
       }
     }
     // A share the deal had before (same rep and type) is an update, so a re-import says it changed nothing new.
-    const before = new Set<string>();
+    const before = new Map<string, { deal: string; rep: string; share: string; type: string }>();
     for (let i = 0; i < dealIds.length; i += 500) {
       const chunk = dealIds.slice(i, i + 500);
-      for (const r of await tx.kysely.selectFrom('credits').select(['deal', 'rep', 'type']).where('deal', 'in', chunk).execute()) {
-        before.add(`${r.deal}\u001f${r.rep}\u001f${r.type}`);
+      for (const r of await tx.kysely.selectFrom('credits').select(['deal', 'rep', 'share', 'type']).where('deal', 'in', chunk).execute()) {
+        before.set(`${r.deal}\u001f${r.rep}\u001f${r.type}`, r);
       }
       await tx.kysely.deleteFrom('credits').where('deal', 'in', chunk).execute();
     }
@@ -135,10 +137,13 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     for (let i = 0; i < rows.length; i += 500) {
       await tx.kysely.insertInto('credits').values(rows.slice(i, i + 500)).execute();
     }
+    const kept = new Set(rows.map((r) => `${r.deal}\u001f${r.rep}\u001f${r.type}`));
     updated = rows.filter((r) => before.has(`${r.deal}\u001f${r.rep}\u001f${r.type}`)).length;
     inserted = rows.length - updated;
+    removed = [...before].filter(([key]) => !kept.has(key)).map(([, r]) => r)
+      .sort((a, b) => compareBinary(a.deal, b.deal) || compareBinary(a.type, b.type) || compareBinary(a.rep, b.rep));
   });
-  return { ok: true, inserted, updated, warnings: [] };
+  return { ok: true, inserted, updated, warnings: removed.length ? [removedSharesWarning(removed)] : [] };
 }
 
 /** The shares of deals closed in [start, end] (and of undated deals), by deal id. */
@@ -156,4 +161,14 @@ export async function creditsOfDeals(db: Db, window: { start: string; end: strin
     else byDeal.set(deal, [{ rep, share, type }]);
   }
   return byDeal;
+}
+
+/**
+ * Said when a re-import dropped shares a deal had: the file replaces all of a deal's rows, so a
+ * file written to change one rep's share silently took away another rep's overlay.
+ */
+function removedSharesWarning(removed: { deal: string; rep: string; share: string; type: string }[]): string {
+  const shown = removed.slice(0, 10).map((r) => `${r.deal}: ${r.rep} ${plainFixed(parseFixed(r.share)!)}% ${r.type}`);
+  const more = removed.length > 10 ? `, and ${removed.length - 10} more` : '';
+  return `${removed.length} share${removed.length === 1 ? '' : 's'} these deals had before ${removed.length === 1 ? 'is' : 'are'} not in the file and ${removed.length === 1 ? 'was' : 'were'} removed (a file replaces all of a deal's shares): ${shown.join('; ')}${more}`;
 }

@@ -131,6 +131,16 @@ export function ratioHalfUp(num: Fixed, den: Fixed, places: number): Fixed {
   return { units: divHalfUp(n, d), scale: places };
 }
 
+/** (num ÷ den) rounded down (toward −∞) to `places` decimals, exactly (den ≠ 0). */
+export function ratioFloor(num: Fixed, den: Fixed, places: number): Fixed {
+  let n = num.units * pow10(den.scale + places);
+  let d = den.units * pow10(num.scale);
+  if (d < 0n) { n = -n; d = -d; }
+  const q = n / d;
+  // BigInt division truncates toward zero; a negative quotient with a remainder is one lower.
+  return { units: n < 0n && q * d !== n ? q - 1n : q, scale: places };
+}
+
 /** Order of (num ÷ den) against `bound`, exactly, without dividing (den ≠ 0). */
 export function compareRatio(num: Fixed, den: Fixed, bound: Fixed): number {
   return compareScaledRatio(num, den, mulFixed(bound, den));

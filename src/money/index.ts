@@ -43,14 +43,6 @@ export function displayMoney(amount: Decimal, currency: string): string {
   return `${negative ? '-' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''} ${currency}`;
 }
 
-/**
- * A figure for people to read: `places` decimals rounded down (toward −∞), trailing zeros dropped
- * (39.9999 → "39.99", 40 → "40"). Down, so a figure shown never claims a level not reached.
- */
-export function floorDisplay(value: Decimal, places: number): string {
-  return value.toDecimalPlaces(places, Decimal.ROUND_FLOOR).toFixed();
-}
-
 /** Parse a plain decimal as written in a CSV or event ("1500", "1500.50", "-3"); null if it is not one. */
 export function parseDecimal(text: string): Decimal | null {
   const trimmed = text.trim();

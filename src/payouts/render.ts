@@ -109,7 +109,8 @@ export function statementBasis(s: Statement): { proration: string | null; credit
     // A credited amount keeps every digit it has (16,965.625 USD from 15,250 EUR × 1.1125), as the
     // JSON does: it is exact until the line amounts, and rounded here the listed deals did not add
     // up to the measure (a team of ten converted deals listed 517,258.76 USD of 517,258.75).
-    credited: (s.credited ?? []).map((c) => creditedText(c, displayMoney(new Decimal(c.amount), c.currency), grouped(majorUnits(c.credited, s.currency), s.currency), s.currency)),
+    // The deal's own amount too (up to 6 decimals): 100.000001 EUR × 1.5 read "100.00 EUR ... = 150.0000015 USD".
+    credited: (s.credited ?? []).map((c) => creditedText(c, grouped(majorUnits(c.amount, c.currency), c.currency), grouped(majorUnits(c.credited, s.currency), s.currency), s.currency)),
   };
 }
 
@@ -123,9 +124,18 @@ function money(amount: string, currency: string): string {
   return decimals === minorUnits(currency) ? grouped(amount, currency) : displayMoney(new Decimal(amount), currency);
 }
 
-function quantity(value: string | null, currency: string, isMoney: boolean): string {
+/**
+ * A statement's money measure for people: every digit it was given, at least the minor ones
+ * ("119999.995" → "119,999.995 USD"). The statement chose those digits so the figure reads as its
+ * conditions and bands did (shown-figures.ts); rounding it again here would undo that.
+ */
+export function measureMoney(measure: string, currency: string): string {
+  return grouped(majorUnits(measure, currency), currency);
+}
+
+function quantity(value: string | null, currency: string, isMoney: boolean, unit = ''): string {
   if (value === null) return 'unknown';
-  return isMoney ? money(value, currency) : value;
+  return isMoney ? money(value, currency) : `${value}${unit}`;
 }
 
 /**
@@ -139,7 +149,10 @@ export function statementBlock(s: Statement, isMoney = s.quantity === undefined)
   const width = Math.max(...amounts.map((a) => a.length));
   const attainment = s.attainment === null ? 'n/a' : `${s.attainment}%`;
   out.push(`${s.rule} · ${s.period} · ${s.rep} ${s.repName}`);
-  out.push(`  ${s.measureMetric} ${quantity(s.measure, s.currency, isMoney)} of target ${quantity(s.target, s.currency, isMoney)} = ${attainment} attainment`);
+  // A percent measure (win_rate) and its target read as percents, as the proration line writes them.
+  const unit = s.quantity === 'percent' ? '%' : '';
+  const measure = isMoney && s.measure !== null ? measureMoney(s.measure, s.currency) : quantity(s.measure, s.currency, isMoney, unit);
+  out.push(`  ${s.measureMetric} ${measure} of target ${quantity(s.target, s.currency, isMoney, unit)} = ${attainment} attainment`);
   const basis = statementBasis(s);
   if (basis.proration) out.push(`  ${'prorated'.padEnd(kindWidth)} ${basis.proration}`);
   for (const credited of basis.credited) out.push(`  ${'credited'.padEnd(kindWidth)} ${credited}`);

@@ -4,11 +4,11 @@
 // dates and go out on the statement. The decimal.js reference the property tests hold this to
 // lives in tests/payouts/reference/.
 import {
-  addFixed, cmpFixed, fixedText, mulFixed, negFixed, parseFixed, plainFixed, ratioHalfUp, roundFixed, subFixed,
+  addFixed, cmpFixed, compareRatio, fixedText, mulFixed, negFixed, parseFixed, plainFixed, roundFixed, subFixed,
   FIXED_ZERO, type Fixed,
 } from '../money/fixed.js';
 import { Decimal } from '../money/index.js';
-import { holds, metricsUsed, readsAttainment, type EvalContext } from '../plan/evaluate.js';
+import { holds, metricsUsed, readsAttainment, type EvalContext, type RuntimeValue } from '../plan/evaluate.js';
 import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
@@ -16,6 +16,7 @@ import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ra
 import { metricValue, type MetricFact, type StatementFacts } from './facts.js';
 import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
 import { employmentFraction, prorated } from './proration.js';
+import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
@@ -78,13 +79,45 @@ function factValue(fact: MetricFact | undefined): FixedValue {
   }
 }
 
-function showValue(v: FixedValue): string {
+/**
+ * A metric a paid bonus's condition read, for its explanation: a percent or an amount as
+ * shown-figures.ts shows it, so the condition still holds on the figure shown (`holdsWith`
+ * evaluates the condition with the metric replaced by a shown figure).
+ */
+function showValue(v: FixedValue, holdsWith: (shown: FixedValue) => boolean): string {
   switch (v.type) {
     case 'null': return 'unknown';
-    case 'money': return grouped(fixedText(v.amount, minorUnits(v.currency)), v.currency);
-    case 'percent': return `${plainFixed(roundFixed(v.value, 2))}%`;
+    case 'money': {
+      const { currency } = v;
+      const shown = shownAmount(v.amount, minorUnits(currency), (amount) => holdsWith({ type: 'money', amount, currency }));
+      return grouped(fixedText(shown, shown.scale), currency);
+    }
+    case 'percent': return `${plainFixed(shownRatio(v.value, FIXED_ONE, (value) => holdsWith({ type: 'percent', value })))}%`;
     case 'number': return plainFixed(v.value);
   }
+}
+
+/** The plan evaluator's form of a fixed-point value. */
+function runtimeValue(v: FixedValue): RuntimeValue {
+  switch (v.type) {
+    case 'null': return { type: 'null' };
+    case 'money': return { type: 'money', value: { amount: new Decimal(plainFixed(v.amount)), currency: v.currency } };
+    default: return { type: v.type, value: new Decimal(plainFixed(v.value)) };
+  }
+}
+
+/** `scope` and `ctx` with metric `name` replaced by `value` (a figure as shown). */
+function withMetric(scope: FixedScope, ctx: () => EvalContext, name: string, value: FixedValue): [FixedScope, () => EvalContext] {
+  return [
+    { ...scope, metric: (m) => (m === name ? value : scope.metric(m)) },
+    () => { const c = ctx(); return { ...c, metric: (m) => (m === name ? runtimeValue(value) : c.metric?.(m)) }; },
+  ];
+}
+
+/** Index of the band a figure falls in, by its order against each bound (inclusive; past every bound, the last band). */
+function bandIndexOf(bounds: (Fixed | null)[], order: (bound: Fixed) => number): number {
+  const i = bounds.findIndex((b) => b === null || order(b) <= 0);
+  return i === -1 ? bounds.length - 1 : i;
 }
 
 function commissionLines(
@@ -92,7 +125,7 @@ function commissionLines(
   bands: PreparedBand[],
   measure: Fixed,
   measureText: string,
-  attainment2: Fixed | null,
+  attainmentShown: Fixed | null,
   warnings: string[],
   out: PricedLines,
 ): void {
@@ -109,7 +142,7 @@ function commissionLines(
     const reached = bands.find((b) => b.boundFixed === null || cmpFixed(measure, b.boundFixed) <= 0) ?? bands[bands.length - 1];
     const rounded = roundFixed(mulFixed(measure, reached.rateFixed), minor);
     const amount = fixedText(rounded, minor);
-    const at = attainment2 === null ? null : plainFixed(attainment2);
+    const at = attainmentShown === null ? null : plainFixed(attainmentShown);
     out.add({ kind: 'commission', description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, grouped(amount, cur)), amount }, rounded);
     return;
   }
@@ -171,8 +204,6 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
 
   const measureIsMoney = rule.measure.type === 'money';
   const attainment: Ratio | null = measure !== null && target.units !== 0n ? { num: mulFixed(measure, HUNDRED), den: target } : null;
-  const attainment2 = attainment === null ? null : ratioHalfUp(attainment.num, attainment.den, 2);
-  const measureText = measure === null ? null : measureIsMoney ? fixedText(measure, minor) : plainFixed(measure);
   const scope: FixedScope = { rep, metric: (name) => values[name] ?? FIXED_NULL, attainment };
   // Only for conditions the compiler does not take: the plan evaluator's view of the same facts.
   let evalContext: EvalContext | null = null;
@@ -181,6 +212,15 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     metric: (name) => metricValue(facts.metrics[name]),
     attainment: attainment ? new Decimal(plainFixed(attainment.num)).div(plainFixed(attainment.den)) : undefined,
   });
+  const bonusHeld = plan.bonuses.map((when) => when.test(scope, ctx));
+  const rewardHeld = plan.rewards.map((when) => when.test(scope, ctx));
+  const paysCommission = rule.commission !== null && measureIsMoney && measure !== null && measure.units > 0n;
+  const attainmentShown = attainment === null
+    ? null
+    : shownAttainment(rule, plan, attainment, bonusHeld, rewardHeld, scope, ctx, paysCommission);
+  const measureText = measure === null || rule.measure.type === 'number'
+    ? measure && plainFixed(measure)
+    : shownMeasure(rule, plan, measure, bonusHeld, rewardHeld, scope, ctx, paysCommission ? bands : []);
 
   const warnings: string[] = [];
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -200,20 +240,26 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
 
   const priced = new PricedLines(minor);
   if (rule.commission && measure !== null) {
-    if (measureIsMoney) commissionLines(rule, bands, measure, measureText!, attainment2, warnings, priced);
+    if (measureIsMoney) commissionLines(rule, bands, measure, measureText!, attainmentShown, warnings, priced);
     else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
   }
 
   for (let i = 0; i < rule.bonuses.length; i++) {
     const bonus = rule.bonuses[i];
     const when = plan.bonuses[i];
-    if (!when.test(scope, ctx)) continue;
+    if (!bonusHeld[i]) continue;
     if (bonus.amount.currency !== cur) {
       warnings.push(otherCurrencyWarning(bonus.description, bonus.amount.currency, cur));
       continue;
     }
-    const shown = when.metrics.map((n) => `${n} = ${showValue(scope.metric(n))}`);
-    if (when.attainment) shown.push(`attainment = ${attainment2 ? `${plainFixed(attainment2)}%` : 'unknown'}`);
+    const shownScope: FixedScope = attainmentShown === null ? scope : { ...scope, attainment: { num: attainmentShown, den: FIXED_ONE } };
+    const shownCtx = (): EvalContext => ({ ...ctx(), ...(attainmentShown === null ? {} : { attainment: new Decimal(plainFixed(attainmentShown)) }) });
+    // The measure reads as in the statement's header; any other metric so that this condition holds on it.
+    const shownMeasureText = measureText === null ? null : measureIsMoney ? grouped(measureText, cur) : rule.measure.type === 'percent' ? `${measureText}%` : null;
+    const shown = when.metrics.map((n) => `${n} = ${n === rule.measure.metric && shownMeasureText !== null
+      ? shownMeasureText
+      : showValue(scope.metric(n), (value) => when.test(...withMetric(shownScope, shownCtx, n, value)))}`);
+    if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${plainFixed(attainmentShown)}%` : 'unknown'}`);
     const rounded = p.bonuses[i].amountFixed;
     priced.add({ kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) }, rounded);
   }
@@ -261,7 +307,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   }
 
   const rewards: string[] = [];
-  for (let i = 0; i < rule.rewards.length; i++) if (plan.rewards[i].test(scope, ctx)) rewards.push(rule.rewards[i].reward);
+  for (let i = 0; i < rule.rewards.length; i++) if (rewardHeld[i]) rewards.push(rule.rewards[i].reward);
 
   return {
     rule: rule.name,
@@ -274,7 +320,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     measureMetric: rule.measure.metric,
     measure: measureText,
     target: targetText,
-    attainment: attainment2 === null ? null : fixedText(attainment2, 2),
+    attainment: attainmentShown === null ? null : fixedText(attainmentShown, Math.max(2, attainmentShown.scale)),
     lines: trimmed(lines),
     capped,
     // With one line and no cap, the total is that line's amount: the same text, kept once.
@@ -285,4 +331,66 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     ...(proration ? { proration } : {}),
     ...(rule.measure.type === 'money' ? {} : { quantity: rule.measure.type }),
   };
+}
+
+/**
+ * Attainment as the statement shows it (shown-figures.ts): the shown figure must give every bonus
+ * and reward condition that reads attainment the result the exact one gave, and, when commission
+ * is paid on % of target bounds, fall in the band the exact one reached.
+ */
+function shownAttainment(
+  rule: IncentiveRule,
+  plan: ConditionPlan,
+  exact: Ratio,
+  bonusHeld: boolean[],
+  rewardHeld: boolean[],
+  scope: FixedScope,
+  ctx: () => EvalContext,
+  paysCommission: boolean,
+): Fixed {
+  const bands = rule.commission && paysCommission && rule.commission.bounds !== 'amount'
+    ? rule.commission.bands.map((b) => (b.upTo === null ? null : parseFixed(b.upTo)!))
+    : [];
+  const bandReached = bands.length ? bandIndexOf(bands, (bound) => compareRatio(exact.num, exact.den, bound)) : -1;
+  return shownRatio(exact.num, exact.den, (shown) => {
+    const shownScope: FixedScope = { ...scope, attainment: { num: shown, den: FIXED_ONE } };
+    const shownCtx = (): EvalContext => ({ ...ctx(), attainment: new Decimal(plainFixed(shown)) });
+    const agrees = (conditions: Explained[], held: boolean[]) =>
+      conditions.every((c, i) => !c.attainment || c.test(shownScope, shownCtx) === held[i]);
+    return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
+      && (bandReached === -1 || bandIndexOf(bands, (bound) => cmpFixed(shown, bound)) === bandReached);
+  });
+}
+
+/**
+ * A money or percent measure as the statement shows it (shown-figures.ts): to the minor unit (a
+ * percent: two decimals) rounded down, with more digits where a bonus or reward condition on the
+ * measure, or the band the commission reached, would read the other way on the shorter figure. A
+ * percent measure is written without trailing zeros ("66.66", "50"), as goal emails write it.
+ */
+function shownMeasure(
+  rule: IncentiveRule,
+  plan: ConditionPlan,
+  exact: Fixed,
+  bonusHeld: boolean[],
+  rewardHeld: boolean[],
+  scope: FixedScope,
+  ctx: () => EvalContext,
+  bands: PreparedBand[],
+): string {
+  const name = rule.measure.metric;
+  const money = rule.measure.type === 'money';
+  const bounds = bands.map((b) => b.boundFixed);
+  const bandReached = bounds.length ? bandIndexOf(bounds, (bound) => cmpFixed(exact, bound)) : -1;
+  const readsAsExact = (amount: Fixed) => {
+    const value: FixedValue = money ? { type: 'money', amount, currency: rule.currency } : { type: 'percent', value: amount };
+    const [shownScope, shownCtx] = withMetric(scope, ctx, name, value);
+    const agrees = (conditions: Explained[], held: boolean[]) =>
+      conditions.every((c, i) => !c.metrics.includes(name) || c.test(shownScope, shownCtx) === held[i]);
+    return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
+      && (bandReached === -1 || bandIndexOf(bounds, (bound) => cmpFixed(amount, bound)) === bandReached);
+  };
+  if (!money) return plainFixed(shownRatio(exact, FIXED_ONE, readsAsExact));
+  const shown = shownAmount(exact, minorUnits(rule.currency), readsAsExact);
+  return fixedText(shown, shown.scale);
 }

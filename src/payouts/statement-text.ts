@@ -68,8 +68,11 @@ export function leftOutWarning(deal: { id: string; stage: string; amount: string
 }
 
 export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, on: string): string {
+  // A rate imported the other way round (USD,GBP for a GBP deal on a USD statement) is the likely
+  // mistake, and rates are never inverted: the warning says which row is needed.
   return flat('deal ', deal.id, ' (', deal.stage, ', ', dealAmountShown(deal.amount, deal.currency), ') is left out: no ', deal.currency, ' to ',
-    statementCurrency, ' rate is effective on ', on, ' (import --kind rates)');
+    statementCurrency, ' rate is effective on ', on, ' (import --kind rates: currency ', deal.currency, ', to ', statementCurrency,
+    '; a ', statementCurrency, ' to ', deal.currency, ' rate is not used the other way)');
 }
 
 /**

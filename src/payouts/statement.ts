@@ -38,7 +38,7 @@ export const Statement = z.object({
   /** The measure's value as a decimal string (money in major units); null when undefined. */
   measure: amountText.nullable(),
   target: amountText,
-  /** measure ÷ target in percent, two decimals ("160.00"); null when the target is zero or the measure unknown. */
+  /** measure ÷ target in percent as shown (shown-figures.ts): two decimals rounded down ("119.99"), more where a condition or band would read the other way; null when the target is zero or the measure unknown. */
   attainment: amountText.nullable(),
   lines: z.array(StatementLine),
   capped: z.boolean(),

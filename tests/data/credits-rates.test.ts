@@ -51,8 +51,12 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
         .toEqual({ ok: true, inserted: 0, updated: 3, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
-      // D1 again: its three rows become these two; D2 gets its first.
-      expect((await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).ok).toBe(true);
+      // D1 again: its three rows become these two; D2 gets its first. The overlay share the file
+      // leaves out is gone, and the import says so (it used to say only "2 updated, 1 inserted").
+      expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).toEqual({
+        ok: true, inserted: 1, updated: 2,
+        warnings: ["1 share these deals had before is not in the file and was removed (a file replaces all of a deal's shares): D1: r3 10% overlay"],
+      });
       expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
       expect((await creditsOfDeals(db, { start: '2026-01-01', end: '2026-03-31' })).get('D1')).toEqual([
         { rep: 'r1', share: '33.3333', type: 'revenue' }, { rep: 'r2', share: '66.6667', type: 'revenue' },
@@ -229,6 +233,19 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const grace = run.statements.find((s) => s.rep === 'r2')!;
       expect(grace.lines.filter((l) => l.kind === 'spiff').map((l) => l.description.split(':')[0])).toEqual([
         'spiff where deal.amount >= 40000 EUR', 'spiff where deal.amount >= 56000 USD',
+      ]);
+      await db.close();
+    });
+
+    it('a rate only the other way round (USD to EUR) converts nothing, and the warning says which row is needed', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nUSD,EUR,0.9,2026-01-01\n')).toEqual([]);
+      const run = await statementsForPeriod(db, specRule({ reps: null, convert: 'closing_rate', bonuses: [], spiffs: [] }), '2026-Q1');
+      if (!run.ok) throw new Error(run.message);
+      const grace = run.statements.find((s) => s.rep === 'r2')!;
+      expect(grace.measure).toBe('0.00');
+      expect(grace.warnings).toEqual([
+        'deal D2 (won, 50,000.00 EUR) is left out: no EUR to USD rate is effective on 2026-02-10 (import --kind rates: currency EUR, to USD; a USD to EUR rate is not used the other way)',
       ]);
       await db.close();
     });

@@ -186,4 +186,11 @@ describe('credited deals on the statement', () => {
     expect(block).toContain('  credited   D2 (2026-02-02): 100% revenue share of 1,000.00 USD = 1,000.00 USD\n');
     expect(block).toContain('  credited   D3 (2026-02-03): team deal of 500.00 USD = 500.00 USD\n');
   });
+
+  it('a deal amount past the cent keeps its digits beside the exact credited amount: 100.000001 EUR × 1.5 = 150.0000015 USD', () => {
+    const credited = [{ deal: 'E1', type: 'own', share: '100', closedAt: '2026-02-01', amount: '100.000001', currency: 'EUR', conversion: { rate: '1.5', from: '2026-01-01' }, credited: '150.0000015' }] as const;
+    const s = computeStatement(specRule({ convert: 'closing_rate' }), rep, '2026-Q1', facts('150.0000015', 1, [], { credited: [...credited] }));
+    expect(statementBlock(s)).toContain('  credited   E1 (2026-02-01): own deal of 100.000001 EUR at 1.5 EUR→USD (rate from 2026-01-01) = 150.0000015 USD\n');
+    expect(statementSection(s).toString()).toContain('own deal of 100.000001 EUR at 1.5');
+  });
 });

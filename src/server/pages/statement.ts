@@ -2,7 +2,7 @@
 // with how it was computed, the cap cut, rewards and warnings. The same Statement the workflow
 // computed (src/payouts), never recomputed here.
 import { dec, displayMoney } from '../../money/index.js';
-import { creditedListScope, statementBasis } from '../../payouts/render.js';
+import { creditedListScope, measureMoney, statementBasis } from '../../payouts/render.js';
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 import { minorUnits } from '../../plan/catalog.js';
@@ -25,8 +25,9 @@ export function statementSection(raw: unknown): SafeHtml {
   // Money unless the statement says its measure is a count or percent; statements recorded before
   // it said so: money when it has decimals, or in a currency without minor units (JPY).
   const isMoney = (text: string) => s.quantity === undefined && (text.includes('.') || minorUnits(s.currency) === 0);
-  const measure = s.measure === null ? 'not defined' : isMoney(s.measure) ? money(s.measure) : s.measure;
-  const target = isMoney(s.target) ? money(s.target) : s.target;
+  const unit = s.quantity === 'percent' ? '%' : '';
+  const measure = s.measure === null ? 'not defined' : isMoney(s.measure) ? measureMoney(s.measure, s.currency) : `${s.measure}${unit}`;
+  const target = isMoney(s.target) ? money(s.target) : `${s.target}${unit}`;
   const rows = s.lines.map(
     (line) => html`<tr class="${line.kind === 'cap' ? 'cut' : ''}">
 <td><span class="kind">${kindLabels[line.kind] ?? line.kind}</span></td>

@@ -42,7 +42,7 @@ function commissionLines(
     // past every bound, the last band (normally `above`).
     const reached = p.bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? p.bands[p.bands.length - 1];
     const rounded = roundMoney(measure.times(reached.rate), cur);
-    const at = attainment ? attainment.toDecimalPlaces(2).toFixed() : null;
+    const at = attainment ? attainment.toFixed() : null;
     return [pricedLine({
       kind: 'commission',
       description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, show(rounded)),
@@ -76,20 +76,52 @@ function commissionLines(
 }
 
 
-function conditionValues(when: Expr, ctx: EvalContext): string {
-  const shown = [...metricsUsed(when)].map((n) => `${n} = ${showValue(ctx.metric?.(n))}`);
-  if (readsAttainment(when)) shown.push(`attainment = ${ctx.attainment ? `${ctx.attainment.toDecimalPlaces(2).toFixed()}%` : 'unknown'}`);
+/**
+ * A percent for people to read: rounded down, two decimals or as many more as it takes for `agrees`
+ * to hold on the figure shown, up to twelve; the exact value when it has fewer.
+ */
+function readable(exact: Decimal, agrees: (shown: Decimal) => boolean, least = 2): Decimal {
+  const most = least + 10;
+  for (let places = least; places < most; places++) {
+    const shown = exact.toDecimalPlaces(places, Decimal.ROUND_FLOOR);
+    if (shown.eq(exact) || agrees(shown)) return shown;
+  }
+  return exact.toDecimalPlaces(most, Decimal.ROUND_FLOOR);
+}
+
+/** Text of a figure with at least `least` decimals ("119999.99", "119999.995"). */
+const atLeast = (d: Decimal, least: number) => d.toFixed(Math.max(least, d.decimalPlaces()));
+
+/** The values a paid bonus's condition read, each shown so that the condition still holds on it; the measure as in the header. */
+function conditionValues(when: Expr, ctx: EvalContext, shownAttainment: Decimal | null, measure: { name: string; shown: string } | null): string {
+  const onShown: EvalContext = { ...ctx, attainment: shownAttainment ?? undefined };
+  const shown = [...metricsUsed(when)].map((n) => `${n} = ${measure?.name === n ? measure.shown : showValue(ctx.metric?.(n), (v, least, wrap) => readable(v, (figure) => holds(when, {
+    ...onShown,
+    metric: (m) => (m === n ? wrap(figure) : ctx.metric?.(m)),
+  }), least))}`);
+  if (readsAttainment(when)) shown.push(`attainment = ${shownAttainment ? `${shownAttainment.toFixed()}%` : 'unknown'}`);
   return conditionValuesText(shown);
 }
 
-function showValue(v: RuntimeValue | undefined): string {
+function showValue(v: RuntimeValue | undefined, readableAs: (v: Decimal, least: number, wrap: (figure: Decimal) => RuntimeValue) => Decimal): string {
   if (!v || v.type === 'null') return 'unknown';
   switch (v.type) {
-    case 'money': return displayMoney(v.value.amount, v.value.currency);
-    case 'percent': return `${v.value.toDecimalPlaces(2).toFixed()}%`;
+    case 'money': {
+      const { currency } = v.value;
+      const minor = minorUnits(currency);
+      return grouped(atLeast(readableAs(v.value.amount, minor, (amount) => ({ type: 'money', value: { amount, currency } })), minor), currency);
+    }
+    case 'percent': return `${readableAs(v.value, 2, (value) => ({ type: 'percent', value })).toFixed()}%`;
     case 'number': return v.value.toFixed();
     default: return JSON.stringify(v.value);
   }
+}
+
+/** The band (index) an attainment falls in: the first whose % bound holds it; past all, the last. */
+function bandOf(rule: IncentiveRule, attainment: Decimal): number {
+  const bands = rule.commission!.bands;
+  const i = bands.findIndex((b) => b.upTo === null || attainment.lte(b.upTo));
+  return i === -1 ? bands.length - 1 : i;
 }
 
 export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, period: string, facts: StatementFacts): Statement {
@@ -99,13 +131,29 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
   const measureIsMoney = rule.measure.type === 'money';
   const measureValue = numericValue(metricValue(facts.metrics[rule.measure.metric]));
   const attainment = measureValue !== null && !p.target.isZero() ? measureValue.div(p.target).times(HUNDRED) : null;
-  const measureText = measureValue === null ? null : measureIsMoney ? formatAmount(measureValue, cur) : measureValue.toFixed();
-
   const ctx: EvalContext = {
     rep,
     metric: (name) => metricValue(facts.metrics[name]),
     attainment: attainment ?? undefined,
   };
+  const conditions = [...rule.bonuses, ...rule.rewards];
+  const paysCommission = rule.commission !== null && measureIsMoney && measureValue !== null && measureValue.gt(ZERO);
+  // A money measure as shown: minor digits rounded down, more where a condition on it or the band reached reads otherwise.
+  const bandOfAmount = (amount: Decimal) => {
+    const i = p.bands.findIndex((b) => b.bound === null || amount.lte(b.bound));
+    return i === -1 ? p.bands.length - 1 : i;
+  };
+  const measureName = rule.measure.metric;
+  const measureReadsAsExact = (figure: Decimal) => {
+    const value: RuntimeValue = measureIsMoney ? { type: 'money', value: { amount: figure, currency: cur } } : { type: 'percent', value: figure };
+    const onShown: EvalContext = { ...ctx, metric: (m) => (m === measureName ? value : ctx.metric?.(m)) };
+    return conditions.every((c) => !metricsUsed(c.when).has(measureName) || holds(c.when, onShown) === holds(c.when, ctx))
+      && (!paysCommission || bandOfAmount(figure) === bandOfAmount(measureValue!));
+  };
+  const measureText = measureValue === null ? null
+    : measureIsMoney ? atLeast(readable(measureValue, measureReadsAsExact, minorUnits(cur)), minorUnits(cur))
+    : rule.measure.type === 'percent' ? readable(measureValue, measureReadsAsExact).toFixed()
+    : measureValue.toFixed();
 
   const window = periodWindow(p, period);
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -114,9 +162,17 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
   for (const deal of facts.leftOut) warnings.push(leftOutWarning(deal, cur));
   if (measureValue === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
 
+  // Attainment as shown: every attainment condition and the % band reached read on it as on the exact value.
+  const paysOnPercentBands = paysCommission && rule.commission!.bounds !== 'amount';
+  const shownAttainment = attainment === null ? null : readable(attainment, (figure) => {
+    const onShown: EvalContext = { ...ctx, attainment: figure };
+    return conditions.every((c) => !readsAttainment(c.when) || holds(c.when, onShown) === holds(c.when, ctx))
+      && (!paysOnPercentBands || bandOf(rule, figure) === bandOf(rule, attainment));
+  });
+
   const items: PricedLine[] = [];
   if (rule.commission && measureValue !== null) {
-    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, measureText!, attainment, warnings));
+    if (measureIsMoney) items.push(...commissionLines(rule, p, measureValue, measureText!, shownAttainment, warnings));
     else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
   }
 
@@ -129,7 +185,7 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     const amount = p.bonuses[i].amount;
     items.push(pricedLine({
       kind: 'bonus',
-      description: bonusText(bonus.description, conditionValues(bonus.when, ctx), p.bonuses[i].shown),
+      description: bonusText(bonus.description, conditionValues(bonus.when, ctx, shownAttainment, measureText === null || rule.measure.type === 'number' ? null : { name: measureName, shown: measureIsMoney ? grouped(measureText, cur) : `${measureText}%` }), p.bonuses[i].shown),
       amount: amount.toFixed(minorUnits(cur)),
     }, amount));
   });
@@ -187,7 +243,7 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
     measureMetric: rule.measure.metric,
     measure: measureText,
     target: p.targetText,
-    attainment: attainment === null ? null : attainment.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+    attainment: shownAttainment === null ? null : shownAttainment.toFixed(Math.max(2, shownAttainment.decimalPlaces())),
     lines,
     capped,
     // A sum of amounts already rounded to the minor unit: nothing left to round.
