@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { upsertDeal } from '../../src/data/deals.js';
 import { gatherFacts } from '../../src/data/facts.js';
@@ -121,8 +121,13 @@ describe('approval by email', () => {
     const [request] = await waitForMail(rep.manager!);
     const { claims } = approvalLink(request);
     expect(claims).toMatchObject({ workflowId: handle.workflowId, approver: rep.manager, round: 0 });
-    const status = await handle.query(payoutStatusQuery);
-    expect(status).toMatchObject({ phase: 'awaiting-approval', approver: rep.manager, round: 0 });
+    // The email can arrive before its activity has recorded the approver (a busy machine): the
+    // status is asked until it has.
+    const status = await vi.waitFor(async () => {
+      const now = await handle.query(payoutStatusQuery);
+      expect(now).toMatchObject({ phase: 'awaiting-approval', approver: rep.manager, round: 0 });
+      return now;
+    }, { timeout: 15_000, interval: 50 });
     expect(Date.parse(status.deadline!)).toBe(claims.exp);
     expect(request.subject).toContain('15,500.00 USD');
 
