@@ -5,6 +5,7 @@
 import { appliedPlanHead } from '../data/plans.js';
 import type { Plan } from '../plan/schema.js';
 import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
+import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
 import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -41,7 +42,7 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     }
     const { recorded, applied } = await recordPlan(db.value, plan.value, paths);
     if (hasChanges(changes)) {
-      const started = await applySchedules(temporal.value.client, changes, { now: new Date() });
+      const started = await countMatchingReps(db.value, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );

@@ -50,12 +50,19 @@ test('plan shows the schedules, apply makes them, a second apply reports no chan
   const added = Number(/Plan: (\d+) to add/.exec(plan.stdout)?.[1]);
   expect(added).toBeGreaterThan(3);
 
+  // One rep, in the EMEA team and neither SDR nor AE: only "Q4 new business" has someone to run for.
+  const reps = path.join(work, 'emea.csv');
+  fs.writeFileSync(reps, 'id,name,email,team,role\nr-e,Eve Engineer,eve@acme.example,EMEA AEs,SE\n');
+  expect(salesflow(['import', '--kind', 'reps', reps]).code).toBe(0);
+
   const apply = salesflow(['apply']);
   expect(apply.code).toBe(0);
   expect(apply.stdout).toContain(`Apply complete: ${added} added, 0 changed, 0 removed.`);
   // Each new goal's period under way starts at once (the schedules only fire when a period begins).
-  expect(apply.stdout).toMatch(/Started goal "Q4 new business" for the quarter under way \(\d{4}-Q\d\): dispatch:q4-new-business:goal-period-start:\d{4}-Q\d/);
-  expect(apply.stdout).toMatch(/Started goal "SDR monthly wins" for the month under way \(\d{4}-\d{2}\)/);
+  expect(apply.stdout).toMatch(/Started goal "Q4 new business" for the quarter under way \(\d{4}-Q\d\), 1 matching rep\(s\): dispatch:q4-new-business:goal-period-start:\d{4}-Q\d/);
+  // A goal no rep matches starts nothing, and apply says so instead of "Started".
+  expect(apply.stdout).not.toContain('Started goal "SDR monthly wins"');
+  expect(apply.stdout).toMatch(/Goal "SDR monthly wins": no rep in the data source matches its "for reps" and works in \d{4}-\d{2}, so no run started for the month under way/);
 
   const again = salesflow(['apply']);
   expect(again.code).toBe(0);
