@@ -528,6 +528,16 @@ describe('suggestions and reporting', () => {
     expect(d).toMatchObject({ file: 'rules/templates/t.md', line: 4, col, suggestion });
   });
 
+  it('warns at a placeholder no kind of rule offers in a template no rule sends yet, and leaves the others alone', () => {
+    const templates = [{ path: 'rules/templates/draft.md', text: '---\nsubject: Hi {{lead.name}}\n---\nSee {{foo.bar}}, {{statement.total}} and {{lead.nmae}}\n' }];
+    const ds = diagnose(leadSeq('  send "webinar-thanks" to lead'), 'test.rules', [...templates, { path: 'rules/templates/webinar-thanks.md', text: '---\nsubject: Hi\n---\nBody\n' }]);
+    expect(ds.filter((d) => d.file === 'rules/templates/draft.md').map((d) => [d.code, d.severity, d.line, d.col, d.suggestion])).toEqual([
+      ['SF4010', 'warning', 4, 5, undefined],
+      ['SF4010', 'warning', 4, 42, '{{lead.name}}'],
+    ]);
+    expect(ds.find((d) => d.code === 'SF4010')!.message).toContain('template "draft" is sent by no rule yet');
+  });
+
   it('reports a template without subject', () => {
     const templates = [{ path: 'rules/templates/t.md', text: 'Hello\n' }];
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
