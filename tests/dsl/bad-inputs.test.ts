@@ -271,6 +271,31 @@ describe('suggestions and reporting', () => {
     expect(ds[1].message).toBe("'1_000_' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50");
   });
 
+  // `1. EUR` was "expected a statement or '}' but found '.'"; `8.%` an error at 8 and another at the '%'.
+  it('a decimal point without digits after it, or a second one, is one error at the number, and the rule is checked on', () => {
+    const ds = diagnose(incentive([
+      '  commission marginal { up to 100% pay 8.% above pay 10% }',
+      '  bonus 1. USD when deals_won > 2.5.1',
+      '  spiff 5 USD per deal where deal.product = "Analytcs" and deal.amount > 1.5.3 USD',
+    ].join('\n')).replace('target 100 USD', 'target 100. USD'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1008', 4, 10, 14, '100'],
+      ['SF1008', 6, 40, 42, '8'],
+      ['SF1008', 7, 9, 11, '1'],
+      ['SF1008', 7, 33, 38, undefined],
+      ['SF1008', 8, 74, 79, undefined],
+    ]);
+    expect(ds[0].message).toBe("'100.' is not a number: a decimal point has digits on both sides and comes once, like 12.5 or 2_500.50");
+  });
+
+  it('a string whose line ends in a backslash is one error, and the next lines are checked', () => {
+    const ds = diagnose(leadSeq('  if lead.source = "web\\\n  { send "book-a-call" to lead }\n  send "case-stdy" to lead'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([
+      ['SF1002', 4, 20, 25],
+      ['SF4001', 6, 8, 19],
+    ]);
+  });
+
   it('leaves a misspelt duration unit to the duration message', () => {
     const ds = diagnose(leadSeq('  wait 2 dayz'));
     expect(ds.map((d) => d.code)).not.toContain('SF1006');
