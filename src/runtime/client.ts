@@ -50,6 +50,12 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>): Promise
         'start one with `salesflow dev`, or point TEMPORAL_ADDRESS at your cluster.',
     );
   }
+  try {
+    await requireNamespace(connection.workflowService, options.address, config.temporal.namespace);
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     client,
@@ -61,6 +67,28 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>): Promise
 }
 
 export class TemporalUnreachableError extends Error {}
+
+/** gRPC's NOT_FOUND, as Temporal answers for a namespace it does not have. */
+const NOT_FOUND = 5;
+
+/**
+ * Refuses a namespace the cluster does not have, at start: every call would fail with it (a stack
+ * trace from apply, an event recorded but not routed, a worker polling nothing). Any other answer
+ * (a Cloud API key not allowed to describe namespaces) is left to the calls that follow.
+ */
+export async function requireNamespace(
+  service: { describeNamespace(request: { namespace: string }): Promise<unknown> }, address: string, namespace: string,
+): Promise<void> {
+  try {
+    await service.describeNamespace({ namespace });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== NOT_FOUND) return;
+    throw new TemporalConfigError(
+      `Temporal at ${address} has no namespace "${namespace}" (TEMPORAL_NAMESPACE): ` +
+        'set TEMPORAL_NAMESPACE to one it has, or create it (temporal operator namespace create).',
+    );
+  }
+}
 
 function readPem(file: string, variable: string): Buffer {
   try {

@@ -16,12 +16,13 @@ const bin = path.join(root, 'bin', 'salesflow.js');
 let server: DevServerProcess;
 let work: string;
 
-function salesflow(args: string[]) {
+function salesflow(args: string[], extraEnv: Record<string, string> = {}) {
   const env = {
     PATH: process.env.PATH,
     TEMPORAL_ADDRESS: server.address,
     DATABASE_URL: path.join(work, 'salesflow.db'),
     TEMPORAL_TASK_QUEUE: 'cli-test',
+    ...extraEnv,
   };
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -86,6 +87,23 @@ test('events send refuses an invalid file naming the file and field, and sends n
   expect(r.stderr).toContain('no event was sent');
 });
 
+// Was a NamespaceNotFoundError stack trace (exit 2) from apply and events send, whose event was
+// then recorded but never routed (sent again: "seen before"); the worker hung printing "undefined".
+test('a TEMPORAL_NAMESPACE the cluster does not have: apply, events send and worker exit 1 naming it, and nothing is recorded', () => {
+  const wrong = { TEMPORAL_NAMESPACE: 'no-such-namespace', SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1' };
+  const lead = { id: 'L-ns', name: 'Ns Lead', email: 'ns@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
+  fs.writeFileSync(path.join(work, 'ns.json'), JSON.stringify({ id: 'ns-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead }));
+  const message = `salesflow: Temporal at ${server.address} has no namespace "no-such-namespace" (TEMPORAL_NAMESPACE)`;
+  for (const args of [['apply'], ['events', 'send', 'ns.json'], ['worker']]) {
+    const r = salesflow(args, wrong);
+    expect(r.code, args.join(' ')).toBe(1);
+    expect(r.stderr, args.join(' ')).toContain(message);
+    expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+  }
+  const right = salesflow(['events', 'send', 'ns.json']);
+  expect(right.stdout).toContain('ns-1 (lead.created): started seq:webinar-follow-up:lead:L-ns');
+});
+
 test('events send routes each event and acknowledges a repeated id as a duplicate', () => {
   const lead = { id: 'L-cli', name: 'Cli Lead', email: 'cli@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
   fs.writeFileSync(path.join(work, 'events.json'), JSON.stringify([
@@ -128,12 +146,13 @@ test('payouts run refuses a period that has not ended, and a closed one runs onc
 test('events send while another process holds the SQLite write lock past the busy timeout: a message, not a stack trace', async () => {
   const db = path.join(work, 'salesflow.db');
   const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  // Another writer (a long import elsewhere) holds the lock for 8 s, past SQLite's 5 s.
+  // Another writer (a long import elsewhere) holds the lock for 15 s, past SQLite's 5 s even when
+  // events send takes seconds to start and reach Temporal on a loaded machine.
   const holder = spawn(process.execPath, ['-e', `
     const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(db)});
     db.exec('BEGIN IMMEDIATE');
     console.log('locked');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 8000);
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 15000);
   `], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => holder.once('exit', resolve));
   await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
