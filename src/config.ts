@@ -33,6 +33,31 @@ function wholeNumber(what: string, fallback: number, min: number, max = Number.M
   );
 }
 
+const smtpShape = 'expected smtp://user:pass@host:port or smtps://...';
+
+/**
+ * What is wrong with an SMTP_URL, without repeating it (it holds the password); null when the
+ * mailer can use it. Checked here so a worker does not start against no host, or stop with a
+ * TypeError at its first email.
+ */
+function smtpUrlProblem(value: string): string | null {
+  if (!/^smtps?:\/\//i.test(value)) return smtpShape;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `not a valid URL (${smtpShape}; a space or a character such as @ / : # in the user or password is written percent-encoded, @ as %40)`;
+  }
+  if (!url.hostname) return `names no host (${smtpShape})`;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return 'the user or password has a % that is not percent-encoding (write % as %25)';
+  }
+  return null;
+}
+
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -42,14 +67,19 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS_CERT: optional,
   TEMPORAL_TLS_KEY: optional,
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
-  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'expected smtp://user:pass@host:port or smtps://...').optional(),
+  SMTP_URL: z.string().trim().optional().superRefine((value, ctx) => {
+    const problem = value === undefined ? null : smtpUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** A SQLite path (`var/salesflow.db`, `sqlite:PATH`) or a PostgreSQL URL; anything else is refused. */
   DATABASE_URL: z.string().trim().default('var/salesflow.db').superRefine((value, ctx) => {
     const parsed = parseDataSource(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),
   PORT: wholeNumber('a port number from 0 to 65535', 3000, 0, 65535),
-  PUBLIC_URL: z.string().trim().url('expected an absolute URL such as https://salesflow.example.com').optional(),
+  // The base of links people click in emails: a browser opens http(s) only.
+  PUBLIC_URL: z.string().trim().url('expected an absolute URL such as https://salesflow.example.com')
+    .regex(/^https?:\/\//i, 'expected an http:// or https:// URL such as https://salesflow.example.com').optional(),
   SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Upper bound of a POST /events body, in bytes. */
   EVENT_BODY_LIMIT: wholeNumber('a size in bytes, a whole number more than 0', 256 * 1024, 1),

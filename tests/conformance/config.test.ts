@@ -20,11 +20,18 @@ describe('configuration (§10)', () => {
     ['SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS', 'lots', 'SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: expected a whole number: 0 (no cache) or at least 2, got "lots"', ['worker']],
     // README: `off` turns the memory settings off; any other word used to run untuned without a word.
     ['SALESFLOW_NODE_TUNING', 'of', 'SALESFLOW_NODE_TUNING: expected on or off, got "of"', ['worker']],
+    // Were: a worker polling with a mailer to no host; a TypeError stack trace; a URIError at the
+    // first email; approval links starting ftp://. The password is never repeated back.
+    ['SMTP_URL', 'smtp://', 'SMTP_URL: names no host (expected smtp://user:pass@host:port or smtps://...)', ['worker']],
+    ['SMTP_URL', 'smtp://ops:secret@mail example:587', 'SMTP_URL: not a valid URL (expected smtp://user:pass@host:port or smtps://...; a space or a character such as @ / : # in the user or password is written percent-encoded, @ as %40)', ['worker']],
+    ['SMTP_URL', 'smtp://ops:100%sure@mail.example:587', 'SMTP_URL: the user or password has a % that is not percent-encoding (write % as %25)', ['worker']],
+    ['PUBLIC_URL', 'ftp://salesflow.example', 'PUBLIC_URL: expected an http:// or https:// URL such as https://salesflow.example.com', ['serve']],
   ] as const) {
     it(`${name}=${value} → exit 1 saying what is expected and the value given`, () => {
       const r = salesflow(workspace(), [...args], { [name]: value, SALESFLOW_SECRET: 'conformance-secret-0123456789' });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(expected);
+      expect(r.stderr).not.toMatch(/secret@|100%sure|\n\s+at /);
     });
   }
 
