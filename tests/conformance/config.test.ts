@@ -35,6 +35,18 @@ describe('configuration (§10)', () => {
     });
   }
 
+  // Was: run from a folder without one, they created an empty var/salesflow.db there, which every
+  // later command run from that folder then read as the data source.
+  it('status and history run where there is no data source say nothing is applied, and create no database', () => {
+    const dir = workspace();
+    for (const args of [['status'], ['history'], ['history', '--format', 'json']]) {
+      const r = salesflow(dir, args, { DATABASE_URL: undefined });
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(args.length === 1 ? `no plan has been applied to the data source ${join(dir, 'var', 'salesflow.db')} yet` : /^\[\]\n$/);
+    }
+    expect(readdirSync(join(dir, 'var'))).toEqual([]);
+  });
+
   it('serve --port 3001 is refused naming the option and where the port is set (was read as a rule path)', () => {
     const r = salesflow(workspace(), ['serve', '--port', '3001'], { SALESFLOW_SECRET: 'conformance-secret-0123456789' });
     expect(r.code).toBe(1);
