@@ -2,7 +2,7 @@
 import { type Dirent, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { salesflow, workspace } from './cli.js';
+import { salesflow, workspace, writeAt } from './cli.js';
 
 describe('configuration (§10)', () => {
   for (const [name, value] of [['PORT', 'abc'], ['PORT', '70000'], ['PUBLIC_URL', 'not a url'], ['TEMPORAL_ADDRESS', '::bad']] as const) {
@@ -37,12 +37,19 @@ describe('configuration (§10)', () => {
 
   // Was: run from a folder without one, they created an empty var/salesflow.db there, which every
   // later command run from that folder then read as the data source.
-  it('status and history run where there is no data source say nothing is applied, and create no database', () => {
+  it('status, history, events send, payouts run and serve run where there is no data source say nothing is applied, and create no database', () => {
     const dir = workspace();
     for (const args of [['status'], ['history'], ['history', '--format', 'json']]) {
       const r = salesflow(dir, args, { DATABASE_URL: undefined });
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(args.length === 1 ? `no plan has been applied to the data source ${join(dir, 'var', 'salesflow.db')} yet` : /^\[\]\n$/);
+    }
+    // Those that run only the applied plan refuse, naming the data source, as they do beside an empty one.
+    writeAt(dir, 'e.json', JSON.stringify({ id: 'e1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L1', email: 'a@b.example' } }));
+    for (const args of [['events', 'send', 'e.json'], ['payouts', 'run', '--period', '2026-Q1'], ['serve']]) {
+      const r = salesflow(dir, args, { DATABASE_URL: undefined, SALESFLOW_SECRET: 'conformance-secret-0123456789' });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain(`no plan has been applied to the data source ${join(dir, 'var', 'salesflow.db')} yet`);
     }
     expect(readdirSync(join(dir, 'var'))).toEqual([]);
   });
