@@ -104,6 +104,19 @@ test('a TEMPORAL_NAMESPACE the cluster does not have: apply, events send and wor
   expect(right.stdout).toContain('ns-1 (lead.created): started seq:webinar-follow-up:lead:L-ns');
 });
 
+// Was: "Failed to connect before the deadline" with no hint that TLS was on, and the worker's
+// message a dump of the native layer's error (tonic::transport::Error(Transport, ConnectError(...))).
+test('a TLS setting left on against a server without TLS is named; a refused connection is said in words', () => {
+  const tls = salesflow(['plan'], { TEMPORAL_API_KEY: 'a-cloud-key-left-over' });
+  expect(tls.code).toBe(1);
+  expect(tls.stderr).toContain(`cannot reach Temporal at ${server.address} (TEMPORAL_ADDRESS)`);
+  expect(tls.stderr).toContain('TLS is on (TEMPORAL_API_KEY): a server without TLS, such as a local dev server, does not answer it.');
+  const refused = salesflow(['worker'], { TEMPORAL_ADDRESS: '127.0.0.1:1', SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1' });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('cannot reach Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS): Connection refused\n');
+  expect(refused.stderr).not.toContain('tonic');
+}, 60_000);
+
 test('events send routes each event and acknowledges a repeated id as a duplicate', () => {
   const lead = { id: 'L-cli', name: 'Cli Lead', email: 'cli@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
   fs.writeFileSync(path.join(work, 'events.json'), JSON.stringify([
