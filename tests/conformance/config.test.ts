@@ -54,6 +54,21 @@ describe('configuration (§10)', () => {
     expect(readdirSync(join(dir, 'var'))).toEqual([]);
   });
 
+  // Was: TEMPORAL_API_KEY= (an env file, a CI secret not set) stopped even `history` with zod's
+  // "Too small: expected string to have >=1 characters"; an empty namespace said the same.
+  it('an optional variable set empty counts as unset; an empty namespace or task queue is refused in words', () => {
+    const dir = workspace();
+    const empty = { TEMPORAL_API_KEY: '', TEMPORAL_TLS_CERT: '', TEMPORAL_TLS_KEY: '', TEMPORAL_TLS: '', SMTP_URL: '', PUBLIC_URL: '', SALESFLOW_SECRET: '', HUBSPOT_APP_SECRET: '', ZOHO_WEBHOOK_SECRET: '', SALESFORCE_ORG_ID: '' };
+    const history = salesflow(dir, ['history'], empty);
+    expect(history.stderr).toBe('');
+    expect(history.code).toBe(0);
+    for (const [name, fallback] of [['TEMPORAL_NAMESPACE', 'default'], ['TEMPORAL_TASK_QUEUE', 'salesflow']]) {
+      const r = salesflow(dir, ['plan'], { [name]: '' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${name}: is set but empty; unset it for the default (${fallback}) or name one`);
+    }
+  });
+
   it('serve --port 3001 is refused naming the option and where the port is set (was read as a rule path)', () => {
     const r = salesflow(workspace(), ['serve', '--port', '3001'], { SALESFLOW_SECRET: 'conformance-secret-0123456789' });
     expect(r.code).toBe(1);
