@@ -36,6 +36,14 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   try {
     const changes = await planSchedules(temporal.value.client, plan.value, config.value.temporal.taskQueue);
     process.stdout.write(renderChanges(changes, where));
+    // A folder with no rule file (a wrong path in CI, files moved away) is a plan without rules:
+    // legal (it retires everything), but never what anyone means by accident, so it is said.
+    if (plan.value.rules.length === 0) {
+      process.stderr.write(
+        `warning: ${paths.length > 0 ? paths.join(' ') : 'rules/'} declares no goal, incentive or sequence: ` +
+          `this plan ${mode === 'apply' ? 'removes' : 'would remove'} every salesflow schedule, and later runs start no rule\n`,
+      );
+    }
     if (mode === 'plan') {
       process.stdout.write(await describePlanRecord(db.value, plan.value));
       return 0;

@@ -73,6 +73,14 @@ test('plan shows the schedules, apply makes them, a second apply reports no chan
   const afterRemoval = salesflow(['plan']);
   expect(afterRemoval.stdout).toContain('- salesflow:q4-new-business:goal-period-start');
   expect(afterRemoval.stdout).toMatch(/0 to add, 0 to change, [1-9]\d* to remove/);
+  expect(afterRemoval.stderr).toBe('');
+
+  // A folder without rule files (a wrong path in CI) retires everything: planned, and said.
+  fs.mkdirSync(path.join(work, 'empty'));
+  const empty = salesflow(['plan', 'empty']);
+  expect(empty.code).toBe(0);
+  expect(empty.stdout).toMatch(/0 to add, 0 to change, [1-9]\d* to remove, 0 unchanged/);
+  expect(empty.stderr).toBe('warning: empty declares no goal, incentive or sequence: this plan would remove every salesflow schedule, and later runs start no rule\n');
 });
 
 test('events send refuses an invalid file naming the file and field, and sends nothing', () => {
