@@ -132,6 +132,8 @@ export interface LexResult {
    * are a number (literals.ts); to be reported.
    */
   badNumbers: { written: string; token: IToken }[];
+  /** Money written without a space before its code (`100EUR`), read as `100 EUR`; to be reported at the amount's token. */
+  unspacedMoney: { amount: string; code: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -165,6 +167,7 @@ export function tokenize(text: string): LexResult {
   const capitalisedNames: LexResult['capitalisedNames'] = [];
   let merged = 0;
   const badNumbers: LexResult['badNumbers'] = [];
+  const unspacedMoney: LexResult['unspacedMoney'] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
@@ -184,6 +187,15 @@ export function tokenize(text: string): LexResult {
         merged++;
       }
       continue;
+    }
+    // `100EUR` (no space) can only be money: read on as `100 EUR`, report the missing space.
+    if (type === CurrencyCode && followsNumber(tokens, i)) {
+      const amount = tokens[i - 1];
+      if (amount.startOffset + amount.image.length === token.startOffset) {
+        unspacedMoney.push({ amount: amount.image, code: token.image, token: amount });
+        merged += mergeIntoMoney(text, tokens, i);
+        continue;
+      }
     }
     // No name ever follows a number, so `1000 usd` can only be money with a lower-case code, and
     // `1000 dollars` money with a name for its currency: read on as money, report the word.
@@ -233,7 +245,7 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

@@ -100,6 +100,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     const fix = written.replace(/_+/g, '_').replace(/^_|_$/g, '').replace(/_?\._?/, '.');
     bag.report('badNumber', span, [written], fix);
   }
+  for (const { amount, code, token } of lexed.unspacedMoney) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const written = `${amount}${code}`;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the money meant, so the rule is checked on (like `usd`).
+    bag.report('unspacedMoney', span, [written, `${amount} ${code}`], `${amount} ${code}`);
+  }
   for (const { amount, word, fix } of lexed.moneyWords) {
     const line = word.startLine ?? 1;
     const col = word.startColumn ?? 1;

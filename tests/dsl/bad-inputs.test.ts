@@ -22,6 +22,8 @@ const cases: [string, string, string, number, number][] = [
   ['doubled underscore in an amount', goal('  at end of period when revenue > 1__000 EUR { send "goal-review" to rep }'), 'SF1007', 4, 35],
   ['trailing underscore in a number', goal('  at end of period when deals_won > 1_000_ { send "goal-review" to rep }'), 'SF1007', 4, 37],
   ['underscore before the decimal point', goal('  at end of period when attainment > 1_.5% { send "goal-review" to rep }'), 'SF1007', 4, 38],
+  // Was "expected a statement or '}' but found 'EUR'"; now read as money, so the rule is checked on.
+  ['amount and currency without a space', goal('  at end of period when revenue > 100EUR { send "goal-review" to rep }'), 'SF1009', 4, 35],
   ['double equals', goal('  for reps where rep.team == "a"'), 'SF1107', 4, 27],
   ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
   // language.md: comparisons do not chain; named as such, at the second operator (was "expected a statement or '}' but found '<'").
@@ -293,6 +295,14 @@ describe('suggestions and reporting', () => {
     expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([
       ['SF1002', 4, 20, 25],
       ['SF4001', 6, 8, 19],
+    ]);
+  });
+
+  it('money without a space before its code is one error offering the space, and the rule is checked on with it', () => {
+    const ds = diagnose(incentive('  bonus 5EUR when deals_won > 2\n  commission marginal { above pay 1% }'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1009', 6, 9, 13, '5 EUR'],
+      ['SF6006', 6, 9, 13, undefined],
     ]);
   });
 
