@@ -3,7 +3,24 @@
 import { z } from 'zod';
 import { parseDataSource, SUPPORTED_FORMS, type DataSource } from './data/source.js';
 
-const optional = z.string().trim().min(1).optional();
+/**
+ * An exported but empty variable (`TEMPORAL_API_KEY=` in an env file, a CI secret that is not set)
+ * means unset for the optional ones: it switches a feature or a credential off, as leaving it out
+ * does, rather than stopping every command (`status` needs no Temporal key).
+ */
+function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+}
+
+const optional = unsetWhenEmpty(z.string().trim().optional());
+
+/**
+ * Where salesflow works (namespace, task queue) has a default, but an empty value is refused: a
+ * deployment whose variable came out empty would otherwise work in the default one unnoticed.
+ */
+function named(fallback: string) {
+  return z.string().trim().min(1, `is set but empty; unset it for the default (${fallback}) or name one`).default(fallback);
+}
 
 /**
  * The SDK's default sizes the sticky cache from the V8 heap limit (~2,300 workflows with a 4 GB
@@ -33,24 +50,54 @@ function wholeNumber(what: string, fallback: number, min: number, max = Number.M
   );
 }
 
+const smtpShape = 'expected smtp://user:pass@host:port or smtps://...';
+
+/**
+ * What is wrong with an SMTP_URL, without repeating it (it holds the password); null when the
+ * mailer can use it. Checked here so a worker does not start against no host, or stop with a
+ * TypeError at its first email.
+ */
+function smtpUrlProblem(value: string): string | null {
+  if (!/^smtps?:\/\//i.test(value)) return smtpShape;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `not a valid URL (${smtpShape}; a space or a character such as @ / : # in the user or password is written percent-encoded, @ as %40)`;
+  }
+  if (!url.hostname) return `names no host (${smtpShape})`;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return 'the user or password has a % that is not percent-encoding (write % as %25)';
+  }
+  return null;
+}
+
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('salesflow'),
+  TEMPORAL_NAMESPACE: named('default'),
+  TEMPORAL_TASK_QUEUE: named('salesflow'),
   /** Temporal Cloud: an API key, or mTLS client certificate and key files. */
   TEMPORAL_API_KEY: optional,
   TEMPORAL_TLS_CERT: optional,
   TEMPORAL_TLS_KEY: optional,
-  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
-  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'expected smtp://user:pass@host:port or smtps://...').optional(),
+  TEMPORAL_TLS: unsetWhenEmpty(z.enum(['true', 'false']).optional()),
+  SMTP_URL: unsetWhenEmpty(z.string().trim().optional()).superRefine((value, ctx) => {
+    const problem = value === undefined ? null : smtpUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** A SQLite path (`var/salesflow.db`, `sqlite:PATH`) or a PostgreSQL URL; anything else is refused. */
   DATABASE_URL: z.string().trim().default('var/salesflow.db').superRefine((value, ctx) => {
     const parsed = parseDataSource(value);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),
   PORT: wholeNumber('a port number from 0 to 65535', 3000, 0, 65535),
-  PUBLIC_URL: z.string().trim().url('expected an absolute URL such as https://salesflow.example.com').optional(),
-  SALESFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The base of links people click in emails: a browser opens http(s) only.
+  PUBLIC_URL: unsetWhenEmpty(z.string().trim().url('expected an absolute URL such as https://salesflow.example.com')
+    .regex(/^https?:\/\//i, 'expected an http:// or https:// URL such as https://salesflow.example.com').optional()),
+  SALESFLOW_SECRET: unsetWhenEmpty(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Upper bound of a POST /events body, in bytes. */
   EVENT_BODY_LIMIT: wholeNumber('a size in bytes, a whole number more than 0', 256 * 1024, 1),
   /** CRM webhooks (docs/crm.md): HubSpot app client secret, CRM API token and base URL. */
@@ -58,8 +105,8 @@ export const ConfigSchema = z.object({
   HUBSPOT_API_TOKEN: optional,
   HUBSPOT_API_URL: z.string().trim().url('expected an absolute URL such as https://api.hubapi.com').default('https://api.hubapi.com'),
   /** The Salesforce org whose outbound messages are taken (15 or 18 characters). */
-  SALESFORCE_ORG_ID: z.string().trim().regex(/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/, 'expected a 15- or 18-character Salesforce org id like 00D5g000004XXXXEAA').optional(),
-  ZOHO_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SALESFORCE_ORG_ID: unsetWhenEmpty(z.string().trim().regex(/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/, 'expected a 15- or 18-character Salesforce org id like 00D5g000004XXXXEAA').optional()),
+  ZOHO_WEBHOOK_SECRET: unsetWhenEmpty(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Upper bound of a CRM webhook body (a Salesforce message holds up to 100 records), in bytes. */
   WEBHOOK_BODY_LIMIT: wholeNumber('a size in bytes, a whole number more than 0', 1024 * 1024, 1),
   /** Workflows the worker keeps in memory between tasks; 0 turns the sticky cache off. */

@@ -26,7 +26,7 @@ function repCondition(rule: Rule) {
   return rule.reps;
 }
 
-export function dispatchActivities(deps: ActivityDeps) {
+export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
   return {
     async dispatchReps(input: { rule: Rule; period: string | null; afterRepId: string; limit: number }): Promise<DispatchPage> {
       const { rule } = input;

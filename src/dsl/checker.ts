@@ -245,6 +245,11 @@ class SelfContainedDiagnostics extends DiagnosticBag {
   }
 }
 
+/** Every placeholder some kind of rule can fill. */
+const anyScopePaths: ReadonlySet<string> = new Set(
+  (Object.keys(templateScopes) as (keyof typeof templateScopes)[]).flatMap((kind) => [...scopePaths(kind)]),
+);
+
 function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry: TemplateRegistry, bag: DiagnosticBag): void {
   for (const template of templates.values()) {
     const span = (line: number, col: number, endCol: number) => ({ file: template.file, line, col, endLine: line, endCol });
@@ -258,7 +263,20 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
         bag.report('unknownFrontMatterKey', at, [problem.key, FRONT_MATTER_KEYS.join(', ')], closest(problem.key, FRONT_MATTER_KEYS));
       } else bag.report('badPlaceholder', at, [problem.text], problem.fix);
     }
-    for (const [kind, user] of registry.usedIn.get(template.name) ?? []) {
+    const usedIn = registry.usedIn.get(template.name);
+    // A template no rule sends (yet) has no one scope to check against; a placeholder that no kind
+    // of rule offers is wrong whichever rule comes to send it, so it is a warning now, not a
+    // surprise in the first email.
+    if (!usedIn) {
+      const reported = new Set<string>();
+      for (const use of template.parsed.uses) {
+        if (anyScopePaths.has(use.path) || reported.has(use.path)) continue;
+        reported.add(use.path);
+        const near = anyScopePaths.has(`${use.path}.name`) ? `${use.path}.name` : closest(use.path, anyScopePaths);
+        bag.report('placeholderInNoScope', span(use.line, use.col, use.endCol), [use.path, template.name], near ? `{{${near}}}` : undefined);
+      }
+    }
+    for (const [kind, user] of usedIn ?? []) {
       const paths = scopePaths(kind);
       const reported = new Set<string>();
       for (const use of template.parsed.uses) {

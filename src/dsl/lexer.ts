@@ -36,10 +36,11 @@ const keywordTokens = Object.fromEntries(
 export const Kw = keywordTokens;
 const keywordByWord = new Map<string, TokenType>(keywordNames.map((word) => [word, keywordTokens[word]]));
 
-// Underscores are lexed anywhere after the first digit (`1__000`, `1_000_`, `1_.5`) so a misplaced
-// one is a single clear error at the number (`badNumbers`), not a parse error at the `_` after it.
+// Underscores are lexed anywhere after the first digit (`1__000`, `1_000_`, `1_.5`), and so are
+// points (`1.`, `1.5.3`), so a misplaced one is a single clear error at the number (`badNumbers`),
+// not a parse error at the `_` or `.` after it and another at whatever follows.
 const digits = String.raw`\d[\d_]*`;
-const decimal = `${digits}(?:\\.[\\d_]*\\d[\\d_]*)?`;
+const decimal = `${digits}(?:\\.[\\d_]*)*`;
 /** Where `_` may go: between two digits only. */
 const wellGrouped = /^\d(?:_?\d)*(?:\.\d(?:_?\d)*)?$/;
 const notWord = '(?![a-zA-Z0-9_])';
@@ -62,8 +63,11 @@ export const DurationLit = createToken({
 export const PercentLit = createToken({ name: 'PercentLit', pattern: new RegExp(`${decimal}%`), label: 'a percent', start_chars_hint: digitChars, line_breaks: false });
 export const NumberLit = createToken({ name: 'NumberLit', pattern: new RegExp(decimal), label: 'a number', start_chars_hint: digitChars, line_breaks: false });
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
-/** A string missing its closing quote: lexed anyway so the parser can go on, reported by the parser. */
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
+/**
+ * A string missing its closing quote: lexed anyway so the parser can go on, reported by the parser.
+ * A backslash at the end of its line (meant to continue the string) is part of it, not a second error.
+ */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*\\?/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
 export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{3}(?![a-zA-Z0-9_])/, label: 'a currency code', start_chars_hint: upper, line_breaks: false });
 /**
  * Any other capitalised word (`EURO`, `Eur`): only ever meant as a currency. Lexed rather than
@@ -122,8 +126,14 @@ export interface LexResult {
   capitalisedNames: { written: string; token: IToken }[];
   /** Operators as other languages write them (`==`, `<>`, `&&`), read as the one meant; to be reported. */
   misspeltOperators: { written: string; token: IToken }[];
-  /** Numbers with a `_` not between two digits (`1__000`, `1_000_`), read without their underscores; to be reported. */
+  /**
+   * Numbers with a `_` not between two digits (`1__000`, `1_000_`), read without their underscores,
+   * or with a point not followed by digits or more than one (`1.`, `1.5.3`), read as far as they
+   * are a number (literals.ts); to be reported.
+   */
   badNumbers: { written: string; token: IToken }[];
+  /** Money written without a space before its code (`100EUR`), read as `100 EUR`; to be reported at the amount's token. */
+  unspacedMoney: { amount: string; code: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -157,6 +167,7 @@ export function tokenize(text: string): LexResult {
   const capitalisedNames: LexResult['capitalisedNames'] = [];
   let merged = 0;
   const badNumbers: LexResult['badNumbers'] = [];
+  const unspacedMoney: LexResult['unspacedMoney'] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
@@ -176,6 +187,15 @@ export function tokenize(text: string): LexResult {
         merged++;
       }
       continue;
+    }
+    // `100EUR` (no space) can only be money: read on as `100 EUR`, report the missing space.
+    if (type === CurrencyCode && followsNumber(tokens, i)) {
+      const amount = tokens[i - 1];
+      if (amount.startOffset + amount.image.length === token.startOffset) {
+        unspacedMoney.push({ amount: amount.image, code: token.image, token: amount });
+        merged += mergeIntoMoney(text, tokens, i);
+        continue;
+      }
     }
     // No name ever follows a number, so `1000 usd` can only be money with a lower-case code, and
     // `1000 dollars` money with a name for its currency: read on as money, report the word.
@@ -225,7 +245,7 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

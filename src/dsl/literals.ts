@@ -3,7 +3,11 @@
 import type { DurationUnitName, LiteralValue } from './ast.js';
 
 export function plainNumber(text: string): string {
-  return text.includes('_') ? text.replace(/_/g, '') : text;
+  const plain = text.includes('_') ? text.replace(/_/g, '') : text;
+  // `1.` or `1.5.3`, already reported by the lexer: read as far as it is a number, so the rule is
+  // checked on with a value every later step can read.
+  if (!plain.endsWith('.') && plain.indexOf('.') === plain.lastIndexOf('.')) return plain;
+  return /^\d+(?:\.\d+)?/.exec(plain)?.[0] ?? '0';
 }
 
 export function moneyValue(image: string): LiteralValue {
@@ -55,7 +59,7 @@ export function stringLiteral(value: string): string {
 
 /** The value of a quoted string lexeme; escapes other than \" \\ \n \t are reported. */
 export function stringValue(image: string, terminated: boolean): { value: string; problems: StringProblem[] } {
-  const inner = image.slice(1, terminated ? -1 : undefined);
+  const inner = image.slice(1, terminated ? -1 : image.length - (endsInLoneBackslash(image) ? 1 : 0));
   const problems: StringProblem[] = [];
   // Most strings have no escapes: their value is the text as written (one string, not one per character).
   let backslash = inner.indexOf('\\');
@@ -71,4 +75,13 @@ export function stringValue(image: string, terminated: boolean): { value: string
     backslash = from < inner.length ? inner.indexOf('\\', from) : -1;
   }
   return { value: value + inner.slice(from), problems };
+}
+
+/**
+ * Whether an unterminated string lexeme ends in a backslash that escapes nothing (its line ended
+ * there, as if it continued the string): not an escape, and not part of its value.
+ */
+export function endsInLoneBackslash(image: string): boolean {
+  const trailing = /\\*$/.exec(image)![0].length;
+  return trailing % 2 === 1;
 }

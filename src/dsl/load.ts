@@ -3,7 +3,7 @@
 // without templates of its own uses the nearest `templates/` above it (inside the working
 // directory), so `check rules/emea/x.rules` sees what `check rules` sees. Paths in diagnostics and
 // the plan are relative to the working directory, so two runs anywhere give the same plan.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { formatMessage, messages } from './messages.js';
@@ -25,15 +25,47 @@ function readRuleText(path: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function walk(folder: string, into: string[]): void {
+/**
+ * The `*.rules` files under `folder`, in name order. Symbolic links are followed (a team may link
+ * rules shared between repositories): a linked file counts like any other, a linked folder is
+ * walked once however often it is reached (`ln -s . loop` ends), and a file reached twice (a link
+ * and its target both inside) is read once. A link to nothing, named like a rule file, is reported:
+ * skipping it would drop a rule the team thinks is there, and apply would remove its schedules.
+ */
+function walk(folder: string, into: string[], problems: Diagnostic[], cwd: string, seen = new Set<string>()): void {
+  const real = realpathSync(folder);
+  if (seen.has(real)) return;
+  seen.add(real);
   for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (entry.name.startsWith('.')) continue;
     const full = join(folder, entry.name);
-    if (entry.isDirectory()) {
-      if (!skippedFolders.has(entry.name)) walk(full, into);
-    } else if (entry.isFile() && entry.name.endsWith('.rules')) {
+    let kind: 'folder' | 'file' | 'other' = entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+    if (entry.isSymbolicLink()) {
+      const target = followLink(full);
+      if (!target) {
+        if (entry.name.endsWith('.rules')) problems.push(danglingLink(full, cwd));
+        continue;
+      }
+      kind = target;
+    }
+    if (kind === 'folder') {
+      if (!skippedFolders.has(entry.name)) walk(full, into, problems, cwd, seen);
+    } else if (kind === 'file' && entry.name.endsWith('.rules')) {
+      const realFile = realpathSync(full);
+      if (seen.has(realFile)) continue;
+      seen.add(realFile);
       into.push(full);
     }
+  }
+}
+
+/** What a symbolic link points at now; null when nothing (or nothing readable) is there. */
+function followLink(path: string): 'folder' | 'file' | 'other' | null {
+  try {
+    const target = statSync(path);
+    return target.isDirectory() ? 'folder' : target.isFile() ? 'file' : 'other';
+  } catch {
+    return null;
   }
 }
 
@@ -43,9 +75,15 @@ export interface LoadedSources {
   diagnostics: Diagnostic[];
 }
 
-function fileProblem(key: 'pathNotFound' | 'noRuleFiles', path: string): Diagnostic {
+function fileProblem(key: 'pathNotFound' | 'noRuleFiles', path: string, shown = path): Diagnostic {
   const def = messages[key];
-  return { file: path, line: 1, col: 1, endLine: 1, endCol: 1, severity: def.severity, code: def.code, message: formatMessage(def, [path]) };
+  return { file: path, line: 1, col: 1, endLine: 1, endCol: 1, severity: def.severity, code: def.code, message: formatMessage(def, [shown]) };
+}
+
+/** A symbolic link that points at nothing, as a "no such file" at the link. */
+function danglingLink(path: string, cwd: string): Diagnostic {
+  const shown = display(path, cwd);
+  return fileProblem('pathNotFound', shown, `${shown} (a symbolic link to ${readlinkSync(path)})`);
 }
 
 export interface RuleFileRef {
@@ -65,7 +103,7 @@ export function listRuleFiles(paths: string[], cwd = process.cwd()): { files: Ru
       continue;
     }
     const found: string[] = [];
-    if (statSync(path).isDirectory()) walk(path, found);
+    if (statSync(path).isDirectory()) walk(path, found, diagnostics, cwd);
     else if (!isTemplateFile(path)) found.push(path);
     for (const f of found) files.set(f, { path: display(f, cwd), absolute: f });
   }
@@ -100,7 +138,7 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
     }
     if (statSync(path).isDirectory()) {
       const found: string[] = [];
-      walk(path, found);
+      walk(path, found, diagnostics, cwd);
       if (found.length === 0) diagnostics.push(fileProblem('noRuleFiles', given));
       found.forEach((f) => ruleFiles.add(f));
       templateFolders.add(join(path, 'templates'));
@@ -117,7 +155,13 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
   for (const folder of [...templateFolders].sort()) {
     if (!existsSync(folder) || !statSync(folder).isDirectory()) continue;
     for (const name of readdirSync(folder).sort()) {
-      if (name.endsWith('.md')) templates.push({ path: display(join(folder, name), cwd), text: readRuleText(join(folder, name)) });
+      if (!name.endsWith('.md')) continue;
+      const file = join(folder, name);
+      // A link to nothing is reported (its sends would be "unknown template" with no reason why);
+      // a folder named like a template is not one.
+      const kind = followLink(file);
+      if (kind === null) diagnostics.push(danglingLink(file, cwd));
+      if (kind === 'file') templates.push({ path: display(file, cwd), text: readRuleText(file) });
     }
   }
   // A template named on its own (`check rules/t.rules rules/templates/x.md`) is read as one, not

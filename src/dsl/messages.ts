@@ -23,6 +23,8 @@ export const messages = {
   // {1} is the amount with the code the word stands for or resembles (`1000 USD`).
   moneyWithoutCode: m('SF1006', 'error', "'{0}' is not a currency code: write money as an amount and an ISO 4217 code, like {1}"),
   badNumber: m('SF1007', 'error', "'{0}' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50"),
+  badDecimalPoint: m('SF1008', 'error', "'{0}' is not a number: a decimal point has digits on both sides and comes once, like 12.5 or 2_500.50"),
+  unspacedMoney: m('SF1009', 'error', "'{0}': write a space between the amount and its currency, like {1}"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
@@ -84,6 +86,7 @@ export const messages = {
   badFrontMatter: m('SF4007', 'error', 'template front matter is not valid YAML: {0}'),
   unknownFrontMatterKey: m('SF4008', 'warning', 'unknown front matter key "{0}" (known: {1})'),
   emptySubject: m('SF4009', 'error', 'template "{0}" has an empty subject: every email needs one'),
+  placeholderInNoScope: m('SF4010', 'warning', 'placeholder {{{0}}} is not available to any kind of rule; template "{1}" is sent by no rule yet, so it is checked against all of them'),
 
   badTime: m('SF5001', 'error', '{0} is not a time of day (HH:MM, 00:00 to 23:59)'),
   unknownTimezone: m('SF5002', 'error', 'unknown time zone "{0}" (IANA names like Europe/Berlin)'),

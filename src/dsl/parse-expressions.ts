@@ -5,7 +5,7 @@ import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type { BinaryOpText, ExprNode, LiteralNode, Name, PathNode, Span, StringNode } from './ast.js';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
-import { durationValue, moneyValue, plainNumber, stringValue } from './literals.js';
+import { durationValue, endsInLoneBackslash, moneyValue, plainNumber, stringValue } from './literals.js';
 import { ll1Lookahead } from './lookahead.js';
 import type { MessageKey } from './messages.js';
 import { syntaxErrorMessages } from './syntax-errors.js';
@@ -361,6 +361,7 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
         args: [problem.escape],
       });
     }
-    return { value, raw: terminated ? token.image : `${token.image}"`, span };
+    const written = terminated || !endsInLoneBackslash(token.image) ? token.image : token.image.slice(0, -1);
+    return { value, raw: terminated ? written : `${written}"`, span };
   }
 }

@@ -89,9 +89,24 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     const line = token.startLine ?? 1;
     const col = token.startColumn ?? 1;
     const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // A point without digits after it, or a second one (`1.`, `1.5.3`): read as far as it is a
+    // number (`1`, `1.5`), so the rule is checked on; `1.` can only have meant 1.
+    const points = written.split('.').length - 1;
+    if (points > 1 || written.endsWith('.')) {
+      bag.report('badDecimalPoint', span, [written], points === 1 ? written.slice(0, -1).replace(/_+$/, '') : undefined);
+      continue;
+    }
     // Read as the number without its underscores, so the rule is checked on (like `usd`).
     const fix = written.replace(/_+/g, '_').replace(/^_|_$/g, '').replace(/_?\._?/, '.');
     bag.report('badNumber', span, [written], fix);
+  }
+  for (const { amount, code, token } of lexed.unspacedMoney) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const written = `${amount}${code}`;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the money meant, so the rule is checked on (like `usd`).
+    bag.report('unspacedMoney', span, [written, `${amount} ${code}`], `${amount} ${code}`);
   }
   for (const { amount, word, fix } of lexed.moneyWords) {
     const line = word.startLine ?? 1;

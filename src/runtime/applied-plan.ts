@@ -16,7 +16,7 @@ import type { CrmMapping } from '../plan/crm.js';
 import { Plan } from '../plan/schema.js';
 import { gitStateOf } from './git-state.js';
 import type { TemporalClient } from './client.js';
-import { connect, DEFAULT_RULE_PATHS, type Loaded, loadPlan, openData } from './session.js';
+import { connect, DEFAULT_RULE_PATHS, type Loaded, loadPlan, noDataSourceFile, openData } from './session.js';
 
 export type { AppliedPlanInfo, RuleHash } from '../data/plans.js';
 
@@ -120,6 +120,9 @@ export async function planToRun(db: Db, config: Pick<Config, 'databasePath'>, pa
 export async function openWithPlan(
   config: Config, paths: string[],
 ): Promise<Loaded<{ db: Db; temporal: TemporalClient; plan: PlanInUse }>> {
+  // Without rule paths only an applied plan runs, and a SQLite file that is not there holds none:
+  // said without creating an empty database in the folder this was started from.
+  if (paths.length === 0 && noDataSourceFile(config)) return { ok: false, message: noAppliedPlanMessage(config) };
   const db = await openData(config);
   if (!db.ok) return db;
   const plan = await planToRun(db.value, config, paths).catch(async (err: unknown) => {

@@ -45,10 +45,13 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>): Promise
   try {
     connection = await Connection.connect({ ...options, connectTimeout: 5_000 });
   } catch (err) {
-    throw new TemporalUnreachableError(
-      `cannot reach Temporal at ${options.address} (TEMPORAL_ADDRESS): ${(err as Error).message}\n` +
-        'start one with `salesflow dev`, or point TEMPORAL_ADDRESS at your cluster.',
-    );
+    throw new TemporalUnreachableError(unreachableMessage(options, err));
+  }
+  try {
+    await requireNamespace(connection.workflowService, options.address, config.temporal.namespace);
+  } catch (err) {
+    await connection.close();
+    throw err;
   }
   const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
@@ -61,6 +64,42 @@ export async function connectTemporal(config: Pick<Config, 'temporal'>): Promise
 }
 
 export class TemporalUnreachableError extends Error {}
+
+/**
+ * Why no connection was made, for people: the address, the connection error without the native
+ * layer's debug dump, and, when TLS is on, that a server without TLS (a local dev server with a
+ * Cloud API key left in the environment) never answers a TLS handshake.
+ */
+export function unreachableMessage(options: TemporalConnectionOptions, err: unknown): string {
+  const raw = (err as Error).message;
+  const reason = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw;
+  const tls = options.apiKey ? 'TEMPORAL_API_KEY' : options.tls ? (typeof options.tls === 'object' ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS=true') : null;
+  return `cannot reach Temporal at ${options.address} (TEMPORAL_ADDRESS): ${reason}\n` +
+    (tls ? `TLS is on (${tls}): a server without TLS, such as a local dev server, does not answer it.\n` : '') +
+    'start one with `salesflow dev`, or point TEMPORAL_ADDRESS at your cluster.';
+}
+
+/** gRPC's NOT_FOUND, as Temporal answers for a namespace it does not have. */
+const NOT_FOUND = 5;
+
+/**
+ * Refuses a namespace the cluster does not have, at start: every call would fail with it (a stack
+ * trace from apply, an event recorded but not routed, a worker polling nothing). Any other answer
+ * (a Cloud API key not allowed to describe namespaces) is left to the calls that follow.
+ */
+export async function requireNamespace(
+  service: { describeNamespace(request: { namespace: string }): Promise<unknown> }, address: string, namespace: string,
+): Promise<void> {
+  try {
+    await service.describeNamespace({ namespace });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== NOT_FOUND) return;
+    throw new TemporalConfigError(
+      `Temporal at ${address} has no namespace "${namespace}" (TEMPORAL_NAMESPACE): ` +
+        'set TEMPORAL_NAMESPACE to one it has, or create it (temporal operator namespace create).',
+    );
+  }
+}
 
 function readPem(file: string, variable: string): Buffer {
   try {

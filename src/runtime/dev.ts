@@ -16,6 +16,7 @@ import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
+import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -167,7 +168,7 @@ async function startEverything(
   const changes = await planSchedules(client, plan, config.temporal.taskQueue);
   const applied = await recordPlan(db, plan, paths);
   log(`${applied.recorded ? 'applied' : 'already applied'}: ${describeApplied(applied.applied)}`);
-  const started = await applySchedules(client, changes, { now: new Date() });
+  const started = await countMatchingReps(db, plan, await applySchedules(client, changes, { now: new Date() }));
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
   for (const line of renderPeriodStarts(started).split('\n').filter(Boolean)) log(line);
 

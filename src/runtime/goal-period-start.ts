@@ -9,13 +9,17 @@
 // rep, period), so the schedule firing for the same period starts none of them again.
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { dispatchActivities } from '../activities/dispatch.js';
+import type { Db } from '../data/db.js';
 import type { PeriodKind } from '../plan/catalog.js';
+import type { Plan } from '../plan/schema.js';
 import type { DispatchInput } from '../workflows/api.js';
 import { workflowIds } from '../workflows/api.js';
 import { dispatchPeriod } from '../workflows/dispatch.js';
 import type { DeclaredSchedule } from './schedule-specs.js';
 
 export interface GoalPeriodStart {
+  ruleId: string;
   ruleName: string;
   kind: PeriodKind;
   /** The period label under way in EARLIEST_ZONE at apply's clock: 2026-11, 2026-W47, … */
@@ -23,6 +27,8 @@ export interface GoalPeriodStart {
   workflowId: string;
   /** `already`: an apply (this one run again, or another at the same time) started it before. */
   outcome: 'started' | 'already';
+  /** Reps the dispatch finds in the data source now (set by countMatchingReps; absent: not counted). */
+  matchingReps?: number;
 }
 
 /**
@@ -41,7 +47,7 @@ export async function startGoalPeriodUnderWay(client: Client, declared: Declared
   if (!period) throw new Error(`${declared.scheduleId}: no period under way at ${now.toISOString()}`);
   const workflowId = workflowIds.goalPeriodStart(declared.ruleId, period);
   const input: DispatchInput = { ...scheduled, period };
-  const result = { ruleName: declared.ruleName, kind: declared.goalPeriod, period, workflowId };
+  const result = { ruleId: declared.ruleId, ruleName: declared.ruleName, kind: declared.goalPeriod, period, workflowId };
   try {
     await client.workflow.start('dispatchWorkflow', {
       workflowId,
@@ -58,4 +64,31 @@ export async function startGoalPeriodUnderWay(client: Client, declared: Declared
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { ...result, outcome: 'already' };
     throw err;
   }
+}
+
+/**
+ * Each start with the number of reps its dispatch fans out to, counted the way the dispatch does
+ * (`for reps where`, employed during the period), so apply can say when a goal matched no rep: the
+ * dispatch then starts nothing, and a rep imported later gets runs from the next period on.
+ */
+export async function countMatchingReps(db: Db, plan: Plan, starts: GoalPeriodStart[]): Promise<GoalPeriodStart[]> {
+  const { dispatchReps } = dispatchActivities({ db });
+  const counted: GoalPeriodStart[] = [];
+  for (const start of starts) {
+    const rule = plan.rules.find((r) => r.id === start.ruleId);
+    if (!rule) {
+      counted.push(start);
+      continue;
+    }
+    let matchingReps = 0;
+    let afterRepId = '';
+    for (;;) {
+      const page = await dispatchReps({ rule, period: start.period, afterRepId, limit: 1000 });
+      if (page.reps.length === 0) break;
+      matchingReps += page.reps.length;
+      afterRepId = page.reps[page.reps.length - 1].id;
+    }
+    counted.push({ ...start, matchingReps });
+  }
+  return counted;
 }

@@ -11,6 +11,7 @@ import { approvalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js'
 import { findRepsWhere } from '../data/reps.js';
 import type { RepRecord } from '../plan/records.js';
 import { nobodyToAsk, unaskedOutcome } from './nobody-to-ask.js';
+import { unseenWarnings } from './unseen-warnings.js';
 import { getStatement, type StoredStatement } from '../data/statements.js';
 import { selectIncentives as chooseIncentives } from '../payouts/rule-selection.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
@@ -105,6 +106,8 @@ export interface PayoutRun {
   asking?: boolean;
   /** Pending with no approval email on record, and its run is over (failed, terminated): nothing will ask now. */
   endedUnasked?: boolean;
+  /** The warnings of a statement with nothing to pay, which no email carries (unseen-warnings.ts). */
+  unseenWarnings?: string[];
 }
 
 export interface PayoutDeps {
@@ -124,10 +127,14 @@ export async function startPayouts(
 ): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
   for (const rule of rules) {
-    for (const rep of await findRepsWhere(deps.db, rule.reps)) {
+    const reps = await findRepsWhere(deps.db, rule.reps);
+    const mine: PayoutRun[] = [];
+    for (const rep of reps) {
       const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
-      runs.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
+      mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
     }
+    const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
+    runs.push(...mine.map((run) => (unseen.has(run.workflowId) ? { ...run, unseenWarnings: unseen.get(run.workflowId) } : run)));
   }
   return runs;
 }
@@ -269,6 +276,23 @@ function nobodyToAskWarning(rules: IncentiveRule[], runs: PayoutRun[]): string[]
   return lines;
 }
 
+/** The closing warning: statements with nothing to pay whose warnings no email carries. */
+function unseenWarningLines(rules: IncentiveRule[], runs: PayoutRun[]): string[] {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const warned = runs.filter((r) => r.ruleId === rule.id && r.unseenWarnings);
+    if (warned.length === 0) continue;
+    lines.push(
+      `warning: ${rule.name}: ${warned.length} statement(s) with nothing to pay carry warnings; ` +
+      'a statement with nothing to pay is recorded without asking anyone, so no email tells anyone of these:',
+    );
+    for (const run of warned) {
+      for (const warning of run.unseenWarnings!) lines.push(`  ${run.repName} (${run.repId}): ${warning}`);
+    }
+  }
+  return lines;
+}
+
 export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
   const lines: string[] = [];
   for (const rule of rules) {
@@ -284,6 +308,7 @@ export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs:
   const started = runs.filter((r) => r.outcome !== 'already-run').length;
   lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
   lines.push(...nobodyToAskWarning(rules, runs));
+  lines.push(...unseenWarningLines(rules, runs));
   const rejected = runs.filter((r) => r.outcome === 'already-run' && r.state === 'rejected').length;
   if (rejected > 0) {
     const rule = ruleName ? ` --rule ${JSON.stringify(ruleName)}` : '';

@@ -47,9 +47,15 @@ function periodUnderWay(now: string | null, before: string | null): string {
 
 /** What apply started besides schedules: the period under way of new and re-periodized goals. */
 export function renderPeriodStarts(starts: GoalPeriodStart[]): string {
-  return starts.map((s) => s.outcome === 'started'
-    ? `Started goal "${s.ruleName}" for the ${s.kind} under way (${s.period}): ${s.workflowId}\n`
-    : `Goal "${s.ruleName}" for the ${s.kind} under way (${s.period}) was already started: ${s.workflowId}\n`).join('');
+  return starts.map((s) => {
+    if (s.outcome === 'already') return `Goal "${s.ruleName}" for the ${s.kind} under way (${s.period}) was already started: ${s.workflowId}\n`;
+    if (s.matchingReps === 0) {
+      return `Goal "${s.ruleName}": no rep in the data source matches its "for reps" and works in ${s.period}, so no run ` +
+        `started for the ${s.kind} under way (${s.period}); reps imported later get runs from the next ${s.kind} on\n`;
+    }
+    const reps = s.matchingReps === undefined ? '' : `, ${s.matchingReps} matching rep(s)`;
+    return `Started goal "${s.ruleName}" for the ${s.kind} under way (${s.period})${reps}: ${s.workflowId}\n`;
+  }).join('');
 }
 
 export function summary(changes: ScheduleChanges): string {

@@ -5,6 +5,7 @@
 import { appliedPlanHead } from '../data/plans.js';
 import type { Plan } from '../plan/schema.js';
 import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
+import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
 import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
@@ -35,13 +36,21 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   try {
     const changes = await planSchedules(temporal.value.client, plan.value, config.value.temporal.taskQueue);
     process.stdout.write(renderChanges(changes, where));
+    // A folder with no rule file (a wrong path in CI, files moved away) is a plan without rules:
+    // legal (it retires everything), but never what anyone means by accident, so it is said.
+    if (plan.value.rules.length === 0) {
+      process.stderr.write(
+        `warning: ${paths.length > 0 ? paths.join(' ') : 'rules/'} declares no goal, incentive or sequence: ` +
+          `this plan ${mode === 'apply' ? 'removes' : 'would remove'} every salesflow schedule, and later runs start no rule\n`,
+      );
+    }
     if (mode === 'plan') {
       process.stdout.write(await describePlanRecord(db.value, plan.value));
       return 0;
     }
     const { recorded, applied } = await recordPlan(db.value, plan.value, paths);
     if (hasChanges(changes)) {
-      const started = await applySchedules(temporal.value.client, changes, { now: new Date() });
+      const started = await countMatchingReps(db.value, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );

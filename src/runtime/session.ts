@@ -1,7 +1,9 @@
 // What every client-side command needs before it can act: validated config, the checked plan, the
 // data source and a Temporal connection. Problems the user can fix come back as messages.
 import { type Config, ConfigError, loadConfig } from '../config.js';
+import { existsSync } from 'node:fs';
 import { type Db, openDatabase, DataSourceError } from '../data/db.js';
+import { parseDataSource } from '../data/source.js';
 import type { Plan } from '../plan/schema.js';
 import { compileRules } from './compile-rules.js';
 import { connectTemporal, type TemporalClient, TemporalConfigError, TemporalUnreachableError } from './client.js';
@@ -23,6 +25,16 @@ export async function loadPlan(paths: string[]): Promise<Loaded<Plan>> {
   return { ok: true, value: result.plan };
 }
 
+
+/**
+ * Whether the data source is a SQLite file that does not exist (yet). Commands that only read
+ * (status, history) say there is nothing there instead of creating an empty database in whatever
+ * folder they were run from, which the next run from there would then read as the real one.
+ */
+export function noDataSourceFile(config: Config): boolean {
+  const parsed = parseDataSource(config.databasePath);
+  return parsed.ok && parsed.source.kind === 'sqlite' && parsed.source.path !== ':memory:' && !existsSync(parsed.source.path);
+}
 
 export async function openData(config: Config): Promise<Loaded<Db>> {
   try {

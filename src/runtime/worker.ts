@@ -14,7 +14,7 @@ import { openDatabase, type Db } from '../data/db.js';
 import { createActivities, createMailer, type Activities } from '../activities/index.js';
 import { SendThread } from '../activities/send-thread.js';
 import { ACTIVITY_HEARTBEAT } from '../workflows/api.js';
-import { temporalConnectionOptions } from './client.js';
+import { requireNamespace, temporalConnectionOptions, unreachableMessage } from './client.js';
 
 /** src/workflows/index.ts when running from source (tests, tsx), dist/workflows/index.js when built. */
 export function workflowsPath(): string {
@@ -183,12 +183,17 @@ export class WorkerConfigError extends Error {}
 
 async function connectNative(config: Config): Promise<NativeConnection> {
   const options = temporalConnectionOptions(config);
+  let connection: NativeConnection;
   try {
-    return await NativeConnection.connect(options);
+    connection = await NativeConnection.connect(options);
   } catch (err) {
-    throw new WorkerConfigError(
-      `cannot reach Temporal at ${options.address} (TEMPORAL_ADDRESS): ${(err as Error).message}\n` +
-        'start one with `salesflow dev`, or point TEMPORAL_ADDRESS at your cluster.',
-    );
+    throw new WorkerConfigError(unreachableMessage(options, err));
   }
+  try {
+    await requireNamespace(connection.workflowService, options.address, config.temporal.namespace);
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  return connection;
 }

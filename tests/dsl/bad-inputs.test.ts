@@ -22,6 +22,8 @@ const cases: [string, string, string, number, number][] = [
   ['doubled underscore in an amount', goal('  at end of period when revenue > 1__000 EUR { send "goal-review" to rep }'), 'SF1007', 4, 35],
   ['trailing underscore in a number', goal('  at end of period when deals_won > 1_000_ { send "goal-review" to rep }'), 'SF1007', 4, 37],
   ['underscore before the decimal point', goal('  at end of period when attainment > 1_.5% { send "goal-review" to rep }'), 'SF1007', 4, 38],
+  // Was "expected a statement or '}' but found 'EUR'"; now read as money, so the rule is checked on.
+  ['amount and currency without a space', goal('  at end of period when revenue > 100EUR { send "goal-review" to rep }'), 'SF1009', 4, 35],
   ['double equals', goal('  for reps where rep.team == "a"'), 'SF1107', 4, 27],
   ['and written as &&', leadSeq('  if lead.score > 5 && lead.source = "ads" { send "book-a-call" to lead }'), 'SF1107', 4, 21],
   // language.md: comparisons do not chain; named as such, at the second operator (was "expected a statement or '}' but found '<'").
@@ -269,6 +271,39 @@ describe('suggestions and reporting', () => {
     const ds = diagnose(goal('  at end of period when revenue > 1_000_ USD { send "goal-reviw" to rep }'));
     expect(ds.map((d) => [d.code, d.col, d.endCol, d.suggestion])).toEqual([['SF3003', 25, 45, undefined], ['SF1007', 35, 41, '1_000'], ['SF4001', 53, 65, 'goal-review']]);
     expect(ds[1].message).toBe("'1_000_' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50");
+  });
+
+  // `1. EUR` was "expected a statement or '}' but found '.'"; `8.%` an error at 8 and another at the '%'.
+  it('a decimal point without digits after it, or a second one, is one error at the number, and the rule is checked on', () => {
+    const ds = diagnose(incentive([
+      '  commission marginal { up to 100% pay 8.% above pay 10% }',
+      '  bonus 1. USD when deals_won > 2.5.1',
+      '  spiff 5 USD per deal where deal.product = "Analytcs" and deal.amount > 1.5.3 USD',
+    ].join('\n')).replace('target 100 USD', 'target 100. USD'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1008', 4, 10, 14, '100'],
+      ['SF1008', 6, 40, 42, '8'],
+      ['SF1008', 7, 9, 11, '1'],
+      ['SF1008', 7, 33, 38, undefined],
+      ['SF1008', 8, 74, 79, undefined],
+    ]);
+    expect(ds[0].message).toBe("'100.' is not a number: a decimal point has digits on both sides and comes once, like 12.5 or 2_500.50");
+  });
+
+  it('a string whose line ends in a backslash is one error, and the next lines are checked', () => {
+    const ds = diagnose(leadSeq('  if lead.source = "web\\\n  { send "book-a-call" to lead }\n  send "case-stdy" to lead'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([
+      ['SF1002', 4, 20, 25],
+      ['SF4001', 6, 8, 19],
+    ]);
+  });
+
+  it('money without a space before its code is one error offering the space, and the rule is checked on with it', () => {
+    const ds = diagnose(incentive('  bonus 5EUR when deals_won > 2\n  commission marginal { above pay 1% }'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1009', 6, 9, 13, '5 EUR'],
+      ['SF6006', 6, 9, 13, undefined],
+    ]);
   });
 
   it('leaves a misspelt duration unit to the duration message', () => {
@@ -526,6 +561,16 @@ describe('suggestions and reporting', () => {
     const templates = [{ path: 'rules/templates/t.md', text: `---\nsubject: Hi\n---\n${body}\n` }];
     const d = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates).find((x) => x.code === code)!;
     expect(d).toMatchObject({ file: 'rules/templates/t.md', line: 4, col, suggestion });
+  });
+
+  it('warns at a placeholder no kind of rule offers in a template no rule sends yet, and leaves the others alone', () => {
+    const templates = [{ path: 'rules/templates/draft.md', text: '---\nsubject: Hi {{lead.name}}\n---\nSee {{foo.bar}}, {{statement.total}} and {{lead.nmae}}\n' }];
+    const ds = diagnose(leadSeq('  send "webinar-thanks" to lead'), 'test.rules', [...templates, { path: 'rules/templates/webinar-thanks.md', text: '---\nsubject: Hi\n---\nBody\n' }]);
+    expect(ds.filter((d) => d.file === 'rules/templates/draft.md').map((d) => [d.code, d.severity, d.line, d.col, d.suggestion])).toEqual([
+      ['SF4010', 'warning', 4, 5, undefined],
+      ['SF4010', 'warning', 4, 42, '{{lead.name}}'],
+    ]);
+    expect(ds.find((d) => d.code === 'SF4010')!.message).toContain('template "draft" is sent by no rule yet');
   });
 
   it('reports a template without subject', () => {

@@ -1,6 +1,6 @@
 // The built command line, as CI runs it: exit codes, text and JSON diagnostics, fmt --check.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,37 @@ describe('salesflow check', () => {
     for (const path of ['rules/emea/g.rules', 'rules/emea']) expect(salesflow(['check', path], dir)).toMatchObject({ code: 0, stdout: '' });
     writeFileSync(join(dir, 'rules', 'emea', 'g.rules'), 'goal "EMEA review" {\n  measure revenue\n  target 5 EUR per month\n  at end of period { send "goal-reviw" to rep }\n}\n');
     expect(salesflow(['check', 'rules/emea/g.rules'], dir).stdout).toContain('unknown template "goal-reviw" (no rules/templates/goal-reviw.md)');
+  });
+});
+
+describe('a rules folder with symbolic links', () => {
+  // Was: a linked rule file was skipped without a word (apply then removed its schedules), a link
+  // to nothing too, and a dangling template link or a folder named x.md crashed with a stack trace.
+  it('reads linked files and folders once each, ends a link loop, and reports a link to nothing at the link', () => {
+    const dir = workspace();
+    mkdirSync(join(dir, 'shared'));
+    writeFileSync(join(dir, 'shared', 'linked.rules'), 'goal "Linked" {\n  measure revenue\n  target 5 EUR per month\n  at end of period { send "goal-reviw" to rep }\n}\n');
+    symlinkSync(join('..', 'shared', 'linked.rules'), join(dir, 'rules', 'linked.rules'));
+    symlinkSync(join('..', 'shared'), join(dir, 'rules', 'shared-dir'));
+    symlinkSync('.', join(dir, 'rules', 'loop'));
+    symlinkSync(join(dir, 'nowhere.rules'), join(dir, 'rules', 'gone.rules'));
+    symlinkSync(join(dir, 'nowhere.md'), join(dir, 'rules', 'templates', 'gone.md'));
+    mkdirSync(join(dir, 'rules', 'templates', 'folder.md'));
+    writeFileSync(join(dir, 'rules', 'notes.txt'), 'not a rule file');
+    const r = salesflow(['check', '--format', 'json', 'rules'], dir);
+    expect(r.code).toBe(1);
+    const found = (JSON.parse(r.stdout) as { file: string; code: string; message: string }[]).map((d) => [d.file, d.code, d.message]);
+    expect(found).toEqual([
+      ['rules/gone.rules', 'SF1000', `no such file or folder: rules/gone.rules (a symbolic link to ${join(dir, 'nowhere.rules')})`],
+      ['rules/linked.rules', 'SF4001', 'unknown template "goal-reviw" (no rules/templates/goal-reviw.md); did you mean goal-review?'],
+      ['rules/templates/gone.md', 'SF1000', `no such file or folder: rules/templates/gone.md (a symbolic link to ${join(dir, 'nowhere.md')})`],
+    ]);
+    rmSync(join(dir, 'rules', 'gone.rules'));
+    rmSync(join(dir, 'rules', 'templates', 'gone.md'));
+    writeFileSync(join(dir, 'shared', 'linked.rules'), 'goal "Linked" {\n  measure revenue\n  target 5 EUR per month\n  at end of period {\n    send "goal-review" to rep\n  }\n}\n');
+    const plan = salesflow(['compile', 'rules'], dir);
+    expect(plan.code).toBe(0);
+    expect((JSON.parse(plan.stdout) as { rules: { name: string }[] }).rules.filter((rule) => rule.name === 'Linked')).toHaveLength(1);
   });
 });
 

@@ -16,12 +16,13 @@ const bin = path.join(root, 'bin', 'salesflow.js');
 let server: DevServerProcess;
 let work: string;
 
-function salesflow(args: string[]) {
+function salesflow(args: string[], extraEnv: Record<string, string> = {}) {
   const env = {
     PATH: process.env.PATH,
     TEMPORAL_ADDRESS: server.address,
     DATABASE_URL: path.join(work, 'salesflow.db'),
     TEMPORAL_TASK_QUEUE: 'cli-test',
+    ...extraEnv,
   };
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', env });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -50,12 +51,19 @@ test('plan shows the schedules, apply makes them, a second apply reports no chan
   const added = Number(/Plan: (\d+) to add/.exec(plan.stdout)?.[1]);
   expect(added).toBeGreaterThan(3);
 
+  // One rep, in the EMEA team and neither SDR nor AE: only "Q4 new business" has someone to run for.
+  const reps = path.join(work, 'emea.csv');
+  fs.writeFileSync(reps, 'id,name,email,team,role\nr-e,Eve Engineer,eve@acme.example,EMEA AEs,SE\n');
+  expect(salesflow(['import', '--kind', 'reps', reps]).code).toBe(0);
+
   const apply = salesflow(['apply']);
   expect(apply.code).toBe(0);
   expect(apply.stdout).toContain(`Apply complete: ${added} added, 0 changed, 0 removed.`);
   // Each new goal's period under way starts at once (the schedules only fire when a period begins).
-  expect(apply.stdout).toMatch(/Started goal "Q4 new business" for the quarter under way \(\d{4}-Q\d\): dispatch:q4-new-business:goal-period-start:\d{4}-Q\d/);
-  expect(apply.stdout).toMatch(/Started goal "SDR monthly wins" for the month under way \(\d{4}-\d{2}\)/);
+  expect(apply.stdout).toMatch(/Started goal "Q4 new business" for the quarter under way \(\d{4}-Q\d\), 1 matching rep\(s\): dispatch:q4-new-business:goal-period-start:\d{4}-Q\d/);
+  // A goal no rep matches starts nothing, and apply says so instead of "Started".
+  expect(apply.stdout).not.toContain('Started goal "SDR monthly wins"');
+  expect(apply.stdout).toMatch(/Goal "SDR monthly wins": no rep in the data source matches its "for reps" and works in \d{4}-\d{2}, so no run started for the month under way/);
 
   const again = salesflow(['apply']);
   expect(again.code).toBe(0);
@@ -65,6 +73,14 @@ test('plan shows the schedules, apply makes them, a second apply reports no chan
   const afterRemoval = salesflow(['plan']);
   expect(afterRemoval.stdout).toContain('- salesflow:q4-new-business:goal-period-start');
   expect(afterRemoval.stdout).toMatch(/0 to add, 0 to change, [1-9]\d* to remove/);
+  expect(afterRemoval.stderr).toBe('');
+
+  // A folder without rule files (a wrong path in CI) retires everything: planned, and said.
+  fs.mkdirSync(path.join(work, 'empty'));
+  const empty = salesflow(['plan', 'empty']);
+  expect(empty.code).toBe(0);
+  expect(empty.stdout).toMatch(/0 to add, 0 to change, [1-9]\d* to remove, 0 unchanged/);
+  expect(empty.stderr).toBe('warning: empty declares no goal, incentive or sequence: this plan would remove every salesflow schedule, and later runs start no rule\n');
 });
 
 test('events send refuses an invalid file naming the file and field, and sends nothing', () => {
@@ -78,6 +94,36 @@ test('events send refuses an invalid file naming the file and field, and sends n
   expect(r.stderr).toContain('bad.json:1: event [1]: lead.email: expected an email address');
   expect(r.stderr).toContain('no event was sent');
 });
+
+// Was a NamespaceNotFoundError stack trace (exit 2) from apply and events send, whose event was
+// then recorded but never routed (sent again: "seen before"); the worker hung printing "undefined".
+test('a TEMPORAL_NAMESPACE the cluster does not have: apply, events send and worker exit 1 naming it, and nothing is recorded', () => {
+  const wrong = { TEMPORAL_NAMESPACE: 'no-such-namespace', SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1' };
+  const lead = { id: 'L-ns', name: 'Ns Lead', email: 'ns@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
+  fs.writeFileSync(path.join(work, 'ns.json'), JSON.stringify({ id: 'ns-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead }));
+  const message = `salesflow: Temporal at ${server.address} has no namespace "no-such-namespace" (TEMPORAL_NAMESPACE)`;
+  for (const args of [['apply'], ['events', 'send', 'ns.json'], ['worker']]) {
+    const r = salesflow(args, wrong);
+    expect(r.code, args.join(' ')).toBe(1);
+    expect(r.stderr, args.join(' ')).toContain(message);
+    expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+  }
+  const right = salesflow(['events', 'send', 'ns.json']);
+  expect(right.stdout).toContain('ns-1 (lead.created): started seq:webinar-follow-up:lead:L-ns');
+});
+
+// Was: "Failed to connect before the deadline" with no hint that TLS was on, and the worker's
+// message a dump of the native layer's error (tonic::transport::Error(Transport, ConnectError(...))).
+test('a TLS setting left on against a server without TLS is named; a refused connection is said in words', () => {
+  const tls = salesflow(['plan'], { TEMPORAL_API_KEY: 'a-cloud-key-left-over' });
+  expect(tls.code).toBe(1);
+  expect(tls.stderr).toContain(`cannot reach Temporal at ${server.address} (TEMPORAL_ADDRESS)`);
+  expect(tls.stderr).toContain('TLS is on (TEMPORAL_API_KEY): a server without TLS, such as a local dev server, does not answer it.');
+  const refused = salesflow(['worker'], { TEMPORAL_ADDRESS: '127.0.0.1:1', SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1' });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('cannot reach Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS): Connection refused\n');
+  expect(refused.stderr).not.toContain('tonic');
+}, 60_000);
 
 test('events send routes each event and acknowledges a repeated id as a duplicate', () => {
   const lead = { id: 'L-cli', name: 'Cli Lead', email: 'cli@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
@@ -121,12 +167,13 @@ test('payouts run refuses a period that has not ended, and a closed one runs onc
 test('events send while another process holds the SQLite write lock past the busy timeout: a message, not a stack trace', async () => {
   const db = path.join(work, 'salesflow.db');
   const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  // Another writer (a long import elsewhere) holds the lock for 8 s, past SQLite's 5 s.
+  // Another writer (a long import elsewhere) holds the lock for 15 s, past SQLite's 5 s even when
+  // events send takes seconds to start and reach Temporal on a loaded machine.
   const holder = spawn(process.execPath, ['-e', `
     const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(db)});
     db.exec('BEGIN IMMEDIATE');
     console.log('locked');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 8000);
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 15000);
   `], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => holder.once('exit', resolve));
   await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));

@@ -316,3 +316,31 @@ describe('a second `payouts run` while the first one\'s approval emails are goin
     }
   });
 });
+
+// A statement with nothing to pay is recorded without asking anyone: its warnings reach no email.
+test('payouts run names the warnings of statements with nothing to pay (a deal left out for its currency), when started and when run again', async () => {
+  const euro = { ...incentiveRule('euro-deals'), name: 'Euro deals', reps: fieldEquals('rep', 'role', 'Euro') };
+  await upsertRep(h.db, rep('r-eu', 'Euro'));
+  await upsertRep(h.db, rep('r-us', 'Euro'));
+  await upsertDeal(h.db, {
+    id: 'D-eu', rep: 'r-eu', name: 'Berlin', amount: '7000', currency: 'EUR', stage: 'won', product: 'Platform',
+    type: 'new', source: null, closed_at: '2026-02-11', contact: null,
+  });
+  const selection = selectIncentives(planOf([euro]), q1, 'Euro deals', afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  const deps = { client: h.client, db: h.db, config: h.config };
+  const warning = 'warning: Euro deals: 1 statement(s) with nothing to pay carry warnings; a statement with nothing to pay is recorded without asking anyone, so no email tells anyone of these:\n' +
+    '  Rep r-eu (r-eu): deal D-eu (won, 7,000.00 EUR) is left out: it is in EUR, the statement is in USD (no currency conversion)\n';
+
+  const first = await startPayouts(deps, selection.rules, q1);
+  expect(first.map((r) => r.outcome)).toEqual(['started', 'started']);
+  expect(describePayoutRuns(selection.rules, q1, first)).toContain(warning);
+  const results = await Promise.all(first.map((r) => h.client.workflow.getHandle(r.workflowId).result() as Promise<PayoutResult>));
+  expect(results.map((r) => r.phase)).toEqual(['recorded', 'recorded']);
+
+  const again = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+  expect(again).toContain('already run  Rep r-eu (r-eu)  payout:euro-deals:r-eu:2026-Q1  (recorded, nothing to pay)');
+  expect(again).toContain(warning);
+  // Bob's zero statement has no warning: nothing to tell.
+  expect(again).not.toContain('Rep r-us (r-us): ');
+});

@@ -4,8 +4,8 @@
 import { parseArgs } from 'node:util';
 import { appliedPlanHistoryReading } from '../../data/plans.js';
 import { noAppliedPlanMessage, shortHash } from '../../runtime/applied-plan.js';
-import { changeItems, recordedContents, type VersionChanges, versionChanges } from '../../runtime/plan-changes.js';
-import { fail, loadConfigChecked, openData } from '../../runtime/session.js';
+import { changeItems, recordedContents, type RecordedContents, type VersionChanges, versionChanges } from '../../runtime/plan-changes.js';
+import { fail, loadConfigChecked, noDataSourceFile, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow history [--format text|json] [--limit N]   (DATABASE_URL from the environment)\n';
 
@@ -26,14 +26,17 @@ export async function run(args: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) return fail(`history: --limit needs a positive whole number, got "${values.limit}"`);
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const db = await openData(config.value);
-  if (!db.ok) return fail(db.message);
-  let read;
-  try {
-    // One more than shown: the oldest version shown is compared with the one applied before it.
-    read = await appliedPlanHistoryReading(db.value, limit + 1, recordedContents);
-  } finally {
-    await db.value.close();
+  // No SQLite file there: nothing was applied to it, and reading creates none.
+  const db = noDataSourceFile(config.value) ? null : await openData(config.value);
+  if (db && !db.ok) return fail(db.message);
+  let read: Awaited<ReturnType<typeof appliedPlanHistoryReading<RecordedContents>>> = [];
+  if (db) {
+    try {
+      // One more than shown: the oldest version shown is compared with the one applied before it.
+      read = await appliedPlanHistoryReading(db.value, limit + 1, recordedContents);
+    } finally {
+      await db.value.close();
+    }
   }
   const versions = read.slice(0, limit).map(({ ruleHashes: _rules, read: _contents, ...v }, i) => ({
     ...v, current: i === 0, changes: versionChanges(read[i + 1] ?? null, read[i]),

@@ -13,7 +13,7 @@ import {
   recordedCrmMappings, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
 import { compileRules } from '../../runtime/compile-rules.js';
-import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, openData } from '../../runtime/session.js';
+import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, noDataSourceFile, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow status [--format text|json] [rule paths]   (DATABASE_URL from the environment)\n';
 
@@ -50,22 +50,24 @@ export async function run(args: string[]): Promise<number> {
   if (format !== 'text' && format !== 'json') return fail(`status: --format must be text or json, not "${format}"`);
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
-  const db = await openData(config.value);
-  if (!db.ok) return fail(db.message);
   let applied: AppliedStatus | null = null;
   let appliedCrm: CrmMapping[] = [];
-  let rejected: RejectedStatus;
-  try {
-    const row = await latestAppliedPlan(db.value);
-    if (row) {
-      const { planJson, ...info } = row;
-      appliedCrm = recordedCrmMappings(planJson);
-      applied = { ...info, crmMappings: appliedCrm.map((m) => m.name) };
+  let rejected: RejectedStatus = { total: 0, sinceApply: 0, newest: [] };
+  const db = noDataSourceFile(config.value) ? null : await openData(config.value);
+  if (db && !db.ok) return fail(db.message);
+  if (db) {
+    try {
+      const row = await latestAppliedPlan(db.value);
+      if (row) {
+        const { planJson, ...info } = row;
+        appliedCrm = recordedCrmMappings(planJson);
+        applied = { ...info, crmMappings: appliedCrm.map((m) => m.name) };
+      }
+      const summary = await crmRejectionSummary(db.value, applied?.appliedAt ?? null);
+      rejected = { total: summary.total, sinceApply: summary.since, newest: summary.newest };
+    } finally {
+      await db.value.close();
     }
-    const summary = await crmRejectionSummary(db.value, applied?.appliedAt ?? null);
-    rejected = { total: summary.total, sinceApply: summary.since, newest: summary.newest };
-  } finally {
-    await db.value.close();
   }
   const paths = positionals.length > 0 ? positionals : DEFAULT_RULE_PATHS;
   const working = await workingCopy(paths, applied, appliedCrm);
