@@ -24,6 +24,18 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * The escapes HubSpot's v3 validation guide lists as decoded in the signed URI (`%3A` → `:` ...),
+ * and only those: `%20`, `%26` or `%3D` stay as sent, or a query value could change meaning.
+ */
+const V3_DECODED: Record<string, string> = {
+  '3A': ':', '2F': '/', '3F': '?', '40': '@', '21': '!', '24': '$', '27': "'", '28': '(', '29': ')', '2A': '*', '2C': ',', '3B': ';',
+};
+
+export function decodeForV3(uri: string): string {
+  return uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (_, hex: string) => V3_DECODED[hex.toUpperCase()]);
+}
+
 /** Checks the newest signature the request carries (v3, else v1/v2 per X-HubSpot-Signature-Version). */
 export function verifyHubSpot(request: SignedRequest, secret: string, now: number): Verdict {
   const v3 = request.header('x-hubspot-signature-v3');
@@ -33,10 +45,14 @@ export function verifyHubSpot(request: SignedRequest, secret: string, now: numbe
     const age = now - Number(timestamp);
     if (age > HUBSPOT_MAX_AGE_MS) return { ok: false, message: `X-HubSpot-Request-Timestamp is ${Math.round(age / 1000)} s old; requests older than 5 minutes are refused (replay protection)` };
     if (age < -HUBSPOT_MAX_AGE_MS) return { ok: false, message: 'X-HubSpot-Request-Timestamp is more than 5 minutes in the future; check the server clock' };
-    const expected = createHmac('sha256', secret)
-      .update(Buffer.concat([Buffer.from(`${request.method}${request.uri}`, 'utf8'), request.body, Buffer.from(timestamp, 'utf8')]))
-      .digest();
-    if (!sameBytes(Buffer.from(v3, 'base64'), expected)) {
+    const given = Buffer.from(v3, 'base64');
+    const signs = (uri: string) => sameBytes(given, createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${request.method}${uri}`, 'utf8'), request.body, Buffer.from(timestamp, 'utf8')]))
+      .digest());
+    // HubSpot signs the URI with some percent-escapes decoded (a Target URL with `?portal=a%3Ab` is
+    // signed as `?portal=a:b`); the URI as received is tried too, for a URL without any of them.
+    const decoded = decodeForV3(request.uri);
+    if (!signs(request.uri) && (decoded === request.uri || !signs(decoded))) {
       return { ok: false, message: `X-HubSpot-Signature-v3 does not match (signed URI ${request.uri}: PUBLIC_URL must be the address HubSpot calls; secret: HUBSPOT_APP_SECRET must be the app's client secret)` };
     }
     return { ok: true };

@@ -91,6 +91,26 @@ describe('POST /webhooks/hubspot', () => {
     expect((await getDeal(h.db, '9001'))?.stage).toBe('won');
   });
 
+  it('takes a v3 signature over a Target URL with a query string, signed with the escapes HubSpot decodes (%3A as :), or as sent', async () => {
+    await storeDeal('9011');
+    const query = '?portal=62515&tag=emea%3Aae&owner=ops%40acme.example&q=a%20b';
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${h.url}/webhooks/hubspot${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const decoded = JSON.stringify([change(121, 9011, 'amount', '1200')]);
+    const asSent = JSON.stringify([change(122, 9011, 'dealname', 'Renewal')]);
+    const responses = [
+      await post(decoded, signV3(decoded, NOW, `${h.config.publicUrl}/webhooks/hubspot?portal=62515&tag=emea:ae&owner=ops@acme.example&q=a%20b`)),
+      await post(asSent, signV3(asSent, NOW, `${h.config.publicUrl}/webhooks/hubspot${query}`)),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(await getDeal(h.db, '9011')).toMatchObject({ amount: '1200', name: 'Renewal' });
+    // Only the listed escapes: a signature over `a b` (the %20 decoded too) is not HubSpot's.
+    const wrong = JSON.stringify([change(123, 9011, 'amount', '5')]);
+    const refused = await post(wrong, signV3(wrong, NOW, `${h.config.publicUrl}/webhooks/hubspot?portal=62515&tag=emea:ae&owner=ops@acme.example&q=a b`));
+    expect(refused.status).toBe(401);
+    expect((await getDeal(h.db, '9011'))?.amount).toBe('1200');
+  });
+
   it('takes a batch in order, and an older change of a property never overwrites a newer one', async () => {
     await storeDeal('9002');
     const newer = JSON.stringify([change(201, 9002, 'amount', '31000.50', NOW - 30_000), change(202, 9002, 'dealstage', 'closedlost', NOW - 30_000)]);
