@@ -24,9 +24,9 @@ import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
 import { clearCrmRejections, recordCrmRejections } from '../data/crm-rejections.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { ROUTE_TIMEOUT_MS, RouteTimeout, withTimeout } from './events.js';
-import { readRawBody } from './raw-body.js';
+import { encodedMessage, readRawBody } from './raw-body.js';
 
-type Status = 400 | 401 | 403 | 404 | 413 | 503;
+type Status = 400 | 401 | 403 | 404 | 413 | 415 | 503;
 
 /** How one endpoint answers: JSON for most CRMs, SOAP for Salesforce. */
 interface Answer {
@@ -39,7 +39,7 @@ const json: Answer = {
     const rejected = results.filter((r) => r.status === 'rejected').length;
     return c.json(rejected ? { status: 'partly_rejected', rejected, results } : { status: 'accepted', results }, 200);
   },
-  fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : {}),
+  fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : status === 415 ? { 'Accept-Encoding': 'identity' } : {}),
 };
 
 const soap: Answer = {
@@ -65,6 +65,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
   async function body(c: Context, answer: Answer): Promise<Buffer | Response> {
     const read = await readRawBody(c.req.raw, limit);
+    if (!read.ok && read.reason === 'encoded') return answer.fail(c, 415, 'unsupported_encoding', encodedMessage(read.encoding));
     if (!read.ok) return answer.fail(c, 413, 'payload_too_large', `webhook body is larger than the limit of ${limit} bytes (WEBHOOK_BODY_LIMIT)`);
     return read.bytes;
   }

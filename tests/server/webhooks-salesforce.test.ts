@@ -4,6 +4,7 @@
 // cannot be mapped is recorded as rejected and the message acknowledged.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal } from '../../src/data/deals.js';
@@ -66,6 +67,16 @@ describe('POST /webhooks/salesforce', () => {
     expect(await late.text()).toContain('<Ack>true</Ack>');
     expect(await getDeal(h.db, '0065g00000Opp03AAA')).toMatchObject({ stage: 'won', amount: '9000' });
     expect(await getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
+  });
+
+  it('415 as a SOAP fault for a gzip body, saying to send it uncompressed; nothing stored', async () => {
+    const before = await countEvents(h.db);
+    const res = await fetch(`${h.url}/webhooks/salesforce`, {
+      method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', 'content-encoding': 'gzip' }, body: gzipSync(envelope),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.text()).toContain('<faultcode>soapenv:Client</faultcode><faultstring>Content-Encoding gzip is not accepted: send the body uncompressed');
+    expect(await countEvents(h.db)).toBe(before);
   });
 
   describe('rejections: SOAP faults with 4xx, nothing stored', () => {
