@@ -69,6 +69,17 @@ describe('POST /webhooks/salesforce', () => {
     expect(await getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
   });
 
+  it('reads character references as the characters they stand for (a deal named Soci&#233;t&#233; was stored as written)', async () => {
+    const body = message('04l5g00000Ncr01AAV', 'Prospecting', '100', '2026-03-05T00:00:00.000Z')
+      .replace(/0065g00000Opp03AAA/g, '0065g00000Ncr01AAA')
+      .replace('<sf:Name>Umbrella expansion</sf:Name>', '<sf:Name>Soci&#233;t&#233; G&#xE9;n&#xE9;rale &amp; Fils &amp;#233;</sf:Name>');
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    // `&amp;#233;` is the text "&#233;", decoded once only.
+    expect((await getDeal(h.db, '0065g00000Ncr01AAA'))?.name).toBe('Société Générale & Fils &#233;');
+  });
+
   it('415 as a SOAP fault for a gzip body, saying to send it uncompressed; nothing stored', async () => {
     const before = await countEvents(h.db);
     const res = await fetch(`${h.url}/webhooks/salesforce`, {
