@@ -3,6 +3,7 @@
 // prove who they are (a shared secret in a header, or an HMAC of the body), compared in constant time.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
+import { NOT_UTF8, urlEncodedParams, utf8Text } from './body-text.js';
 import type { Delivery } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, valueAt } from './translate.js';
@@ -17,9 +18,11 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
  */
 export async function parseJsonOrForm(body: Buffer, contentType: string | undefined): Promise<Parsed<unknown>> {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  const text = body.toString('utf8');
+  const text = utf8Text(body);
+  if (text === null) return { ok: false, message: NOT_UTF8 };
   if (type === 'application/x-www-form-urlencoded') {
-    return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
+    const params = urlEncodedParams(text);
+    return params ? { ok: true, value: params } : { ok: false, message: 'a form parameter is not valid UTF-8 once %-decoded: send the form encoded as UTF-8' };
   }
   if (type === 'multipart/form-data') {
     try {

@@ -11,6 +11,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
+import { NOT_UTF8, utf8Text } from '../connectors/body-text.js';
 import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
 import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
@@ -151,7 +152,9 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const url = new URL(c.req.url);
     const verdict = verifyHubSpot({ method: 'POST', uri: `${ctx.config.publicUrl}${url.pathname}${url.search}`, body: bytes, header: (n) => c.req.header(n) }, secret, now());
     if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
-    const batch = parseHubSpotBatch(bytes.toString('utf8'));
+    const text = utf8Text(bytes);
+    if (text === null) return json.fail(c, 400, 'bad_request', NOT_UTF8);
+    const batch = parseHubSpotBatch(text);
     if (!batch.ok) return json.fail(c, 400, 'bad_request', batch.message);
     const mapping = findMapping(await mappings(), 'hubspot')!;
     const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
@@ -165,7 +168,9 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!orgId) return soap.fail(c, 404, 'not_configured', 'the Salesforce webhook is not configured: set SALESFORCE_ORG_ID to your org id');
     const bytes = await body(c, soap);
     if (!Buffer.isBuffer(bytes)) return bytes;
-    const parsed = parseOutboundMessage(bytes.toString('utf8'));
+    const text = utf8Text(bytes);
+    if (text === null) return soap.fail(c, 400, 'bad_request', NOT_UTF8);
+    const parsed = parseOutboundMessage(text);
     if (!parsed.ok) return soap.fail(c, 400, 'bad_request', parsed.message);
     if (!sameOrg(parsed.message.organizationId, orgId)) {
       return soap.fail(c, 403, 'wrong_org', `OrganizationId ${parsed.message.organizationId} is not the configured org (SALESFORCE_ORG_ID)`);
