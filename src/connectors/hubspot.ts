@@ -79,6 +79,23 @@ export interface HubSpotEvent {
   occurredAt: number;
   propertyName?: string;
   propertyValue?: unknown;
+  /** Generic subscriptions (`object.creation`, `object.propertyChange`) name the object by type id. */
+  objectTypeId?: string;
+}
+
+/**
+ * HubSpot's ids of its standard objects, as generic webhook subscriptions (the only kind an app on
+ * the current developer platform has) send them in `objectTypeId`; a custom object's id (`2-1234`)
+ * stands for itself, so a mapping lists it in `objects`.
+ */
+const OBJECT_TYPE_NAMES: Record<string, string> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal', '0-5': 'ticket', '0-136': 'lead' };
+
+/** The object and change of an event: `deal.propertyChange` (legacy) and `object.propertyChange` + `0-3` alike. */
+export function hubSpotObject(event: HubSpotEvent): { object: string; change: string } {
+  const [object, change] = event.subscriptionType.split('.');
+  if (object !== 'object') return { object, change };
+  const typeId = String(event.objectTypeId);
+  return { object: OBJECT_TYPE_NAMES[typeId] ?? typeId, change };
 }
 
 export type BatchParse = { ok: true; events: HubSpotEvent[] } | { ok: false; message: string };
@@ -108,6 +125,9 @@ export function parseHubSpotBatch(text: string): BatchParse {
       }
     }
     if (!/^[a-z_]+\.[a-zA-Z_]+$/.test(String(event!.subscriptionType))) return { ok: false, message: `event ${i}: subscriptionType "${event!.subscriptionType}" is not object.change` };
+    if (String(event!.subscriptionType).startsWith('object.') && !(typeof event!.objectTypeId === 'string' && /^\d+-\d+$/.test(event!.objectTypeId))) {
+      return { ok: false, message: `event ${i}: ${event!.subscriptionType} needs objectTypeId (like "0-3" for deals), got ${JSON.stringify(event!.objectTypeId ?? null)}` };
+    }
   }
   return { ok: true, events: json as HubSpotEvent[] };
 }
@@ -165,8 +185,9 @@ export class HubSpotApi {
   }
 }
 
-/** HubSpot's object name in API paths: deal → deals, contact → contacts. */
+/** HubSpot's object name in API paths: deal → deals, contact → contacts; a type id (2-1234) as is. */
 function apiType(object: string): string {
+  if (/^\d+-\d+$/.test(object)) return object;
   return object.endsWith('s') ? object : `${object}s`;
 }
 
@@ -177,10 +198,11 @@ export function hubSpotDeliveries(
   const deliveries: Delivery[] = [];
   const skipped: string[] = [];
   for (const event of events) {
-    const [object, change] = event.subscriptionType.split('.');
+    const { object, change } = hubSpotObject(event);
     const entity = mapping.deal.objects.includes(object) ? 'deal' : mapping.lead.objects.includes(object) ? 'lead' : null;
     if (!entity || (change !== 'creation' && change !== 'propertyChange')) {
-      skipped.push(`${event.eventId} (${event.subscriptionType}: not taken by ${mapping.file})`);
+      const what = object === event.subscriptionType.split('.')[0] ? event.subscriptionType : `${event.subscriptionType} of ${object} (${event.objectTypeId})`;
+      skipped.push(`${event.eventId} (${what}: not taken by ${mapping.file})`);
       continue;
     }
     const properties = [...new Set(Object.values(mapping[entity].fields).flat())];

@@ -126,6 +126,33 @@ describe('POST /webhooks/hubspot', () => {
     expect(await getEvent(h.db, 'hubspot:200')).toBeNull();
   });
 
+  it('takes generic subscriptions (object.creation / object.propertyChange with objectTypeId), which apps on the current platform send; they were all acknowledged as "ignored"', async () => {
+    await storeDeal('9021');
+    api.objects.set('contacts/9022', { firstname: 'Katherine', lastname: 'Johnson', email: 'kj@nasa.example', hubspot_owner_id: '501', lifecyclestage: 'lead' });
+    const generic = (eventId: number, objectTypeId: string, objectId: number, extra: object) =>
+      ({ eventId, subscriptionId: 2, portalId: 62515, appId: 54321, occurredAt: NOW - 20_000, attemptNumber: 0, objectId, objectTypeId, changeSource: 'CRM', ...extra });
+    const body = JSON.stringify([
+      generic(131, '0-3', 9021, { subscriptionType: 'object.propertyChange', propertyName: 'dealstage', propertyValue: 'closedwon' }),
+      generic(132, '0-1', 9022, { subscriptionType: 'object.creation' }),
+      generic(133, '0-2', 9023, { subscriptionType: 'object.creation' }),
+    ]);
+    const res = await post(body, signV3(body, NOW));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'accepted', results: [
+      { event: '133 (object.creation of company (0-2): not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+      { event: 'hubspot:131', type: 'deal.won', status: 'accepted' },
+      { event: 'hubspot:132', type: 'lead.created', status: 'accepted' },
+    ] });
+    expect((await getDeal(h.db, '9021'))?.stage).toBe('won');
+    expect(await getLead(h.db, '9022')).toMatchObject({ name: 'Katherine Johnson', email: 'kj@nasa.example', owner: 'r-ada' });
+
+    const untyped = JSON.stringify([{ ...generic(134, '0-3', 9021, { subscriptionType: 'object.propertyChange', propertyName: 'amount', propertyValue: '1' }), objectTypeId: undefined }]);
+    const refused = await post(untyped, signV3(untyped, NOW));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toBe('event 0: object.propertyChange needs objectTypeId (like "0-3" for deals), got null');
+    expect((await getDeal(h.db, '9021'))?.amount).toBe('24000.00');
+  });
+
   it('keeps every change to one deal when they arrive in parallel requests', async () => {
     // Not in salesflow yet: each request would read the rest from the API, and without taking
     // them in turn the last one written would undo the others.
