@@ -219,6 +219,12 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   });
 
   async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
+    // A webhook set up with its parameters in the URL (Zoho's "URL Parameters") sends no body; "not
+    // valid JSON: Unexpected end of JSON input" would send the admin looking for a JSON error.
+    if (bytes.toString('utf8').trim() === '') {
+      const inUrl = new URL(c.req.url).search !== '';
+      return json.fail(c, 400, 'bad_request', `body is empty: send the record as JSON or form parameters in the body${inUrl ? ' (it came as URL parameters, which are not read: move them to the webhook\'s body, docs/crm.md)' : ''}`);
+    }
     const payload = await parseJsonOrForm(bytes, c.req.header('content-type'));
     if (!payload.ok) return json.fail(c, 400, 'bad_request', payload.message);
     const found = jsonDeliveries(mapping, payload.value, new Date(now()).toISOString());

@@ -126,6 +126,17 @@ describe('POST /webhooks/zoho', () => {
     expect((await getDeal(h.db, '4150868000007777002'))?.name).toBe('Café 100% <b> rollout');
   });
 
+  it('400 for an empty body says it is empty, and that URL parameters are not read (once "not valid JSON: Unexpected end of JSON input")', async () => {
+    const before = await countEvents(h.db);
+    const inUrl = await fetch(`${h.url}/webhooks/zoho?module=Deals&id=4150868000007777003&Stage=Qualification`, { method: 'POST', headers: { 'X-Salesflow-Token': ZOHO_SECRET } });
+    expect(inUrl.status).toBe(400);
+    expect(((await inUrl.json()) as { message: string }).message).toBe("body is empty: send the record as JSON or form parameters in the body (it came as URL parameters, which are not read: move them to the webhook's body, docs/crm.md)");
+    const empty = await zoho('', 'application/json');
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { message: string }).message).toBe('body is empty: send the record as JSON or form parameters in the body');
+    expect(await countEvents(h.db)).toBe(before);
+  });
+
   it('400 for a Modified_Time that is no time: taken unordered, an old retry could overwrite newer data', async () => {
     const before = await countEvents(h.db);
     const res = await zoho(zohoDeal.replace('Closed Won', 'Qualification').replace('2026-02-27T18:40:12+05:30', 'soon'), 'application/json');
