@@ -162,7 +162,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const escalated = verified.claims.round > 0
       ? { earlierAsked: await earlierApprovalEmailRecorded(ctx.db, verified.claims.workflowId, verified.claims.round).catch(() => true) }
       : undefined;
-    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`, replaces, escalated), 200);
+    return show(c, approvalForm(read.status, verified.claims.approver, replaces, escalated), 200);
   });
 
   app.post('/approvals/:token', async (c) => {

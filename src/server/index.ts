@@ -12,7 +12,7 @@ import { homeRoutes } from './home.js';
 import { outboxRoutes } from './outbox.js';
 import { eventRoutes } from './events.js';
 import { html } from './pages/html.js';
-import { notice, page, STYLESHEET_PATH, stylesheet } from './pages/layout.js';
+import { notice, page } from './pages/layout.js';
 import { securityHeaders } from './security.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
 import { webhookRoutes } from './webhooks.js';
@@ -40,7 +40,6 @@ export function createApp(deps: ServerDeps): Hono {
   // address without it; HubSpot signs the URL as called, which its check uses as received.
   const app = new Hono({ strict: false });
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));
-  app.get(STYLESHEET_PATH, (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', eventRoutes(ctx, route));
   app.route('/', webhookRoutes(ctx, route));
   app.route('/', approvalRoutes(ctx));

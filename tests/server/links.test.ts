@@ -123,7 +123,8 @@ describe('unsubscribe', () => {
       if (method === 'GET') {
         const page = await res.text();
         expect(page).toContain('Unsubscribe grace@example.com?');
-        expect(page).toMatch(/<form method="post" action="\/unsubscribe\/[^"]+">/);
+        // Posts back to the page's own address (no path from the root: a proxy may serve salesflow under a prefix).
+        expect(page).toContain('<form method="post">');
         expect(page).toContain('name="List-Unsubscribe" value="One-Click"');
       }
     }
