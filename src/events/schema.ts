@@ -2,6 +2,7 @@
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
 import { parseJsonExact } from '../data/exact-json.js';
+import { duplicateKeys } from '../data/json-duplicates.js';
 import { jsonErrorAt, withoutBom } from '../data/json-text.js';
 import { DealRecord, LeadRecord } from '../plan/records.js';
 
@@ -53,6 +54,13 @@ export function parseEvent(raw: string, check: (json: unknown) => EventParse = c
     const { reason, where } = jsonErrorAt(text, err);
     const message = `body is not valid JSON: ${where ? `${reason} (line ${where.line}, column ${where.col})` : reason}`;
     return { ok: false, message, problems: [message] };
+  }
+  // JSON.parse keeps the last of a key written twice: an event with two "lead" objects (or two
+  // "email"s) was taken as the second without a word, whichever the sender meant.
+  const twice = duplicateKeys(text);
+  if (twice.length) {
+    const problems = twice.map((d) => `"${d.key}" is given twice in one object (line ${d.line}, column ${d.col}); send each field once`);
+    return { ok: false, message: problems.join('; '), problems };
   }
   return check(json);
 }

@@ -166,6 +166,20 @@ describe('POST /events', () => {
 });
 
 describe('POST /events: bytes as senders send them', () => {
+  it('refuses an event with a key given twice (two "lead" objects, two emails) with 400 naming it, instead of taking the last', async () => {
+    const before = await countEvents(h.db);
+    const twoLeads = '{"id":"evt-twice","type":"lead.created","occurred_at":"2026-03-01T10:00:00Z",\n'
+      + '"lead":{"id":"L-twice-a","email":"a@example.com"},\n"lead":{"id":"L-twice-b","email":"b@example.com","email":"c@example.com"}}';
+    const res = await post(twoLeads);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'bad_event',
+      message: '"lead" is given twice in one object (line 3, column 1); send each field once; "email" is given twice in one object (line 3, column 50); send each field once',
+    });
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getLead(h.db, 'L-twice-b')).toBeNull();
+  });
+
   it('refuses a gzip body with 415 saying to send it uncompressed, whichever bytes were signed, and records nothing', async () => {
     const before = await countEvents(h.db);
     const json = leadCreated('evt-gzip', { lead: { id: 'L-gzip', name: 'Gzip Sender', email: 'gzip@example.com' } });
