@@ -20,6 +20,9 @@ describe('configuration (§10)', () => {
     ['SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS', 'lots', 'SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: expected a whole number: 0 (no cache) or at least 2, got "lots"', ['worker']],
     // README: `off` turns the memory settings off; any other word used to run untuned without a word.
     ['SALESFLOW_NODE_TUNING', 'of', 'SALESFLOW_NODE_TUNING: expected on or off, got "of"', ['worker']],
+    // Accepted once: every approval and unsubscribe link in emails came out as javascript:…/approvals/… or …?x=1/approvals/….
+    ['PUBLIC_URL', 'javascript:alert(1)', 'PUBLIC_URL: expected an http:// or https:// address without a query or fragment, such as https://salesflow.example.com (links in emails are PUBLIC_URL + /approvals/…), got "javascript:alert(1)"', ['serve']],
+    ['PUBLIC_URL', 'https://salesflow.acme.example/?utm=mail', 'PUBLIC_URL: expected an http:// or https:// address without a query or fragment', ['worker']],
   ] as const) {
     it(`${name}=${value} → exit 1 saying what is expected and the value given`, () => {
       const r = salesflow(workspace(), [...args], { [name]: value, SALESFLOW_SECRET: 'conformance-secret-0123456789' });
