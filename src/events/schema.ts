@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { parseJsonExact } from '../data/exact-json.js';
 import { duplicateKeys } from '../data/json-duplicates.js';
 import { jsonErrorAt, withoutBom } from '../data/json-text.js';
-import { DealRecord, LeadRecord } from '../plan/records.js';
+import { DealRecord, LeadRecord, NUL_MESSAGE } from '../plan/records.js';
 
 const base = {
   // zod's own "Invalid input: expected string, received number" names neither the form nor the value.
   id: z.string({ error: (issue) => (issue.input === undefined ? 'an event needs an "id"' : `expected a text id, got ${JSON.stringify(issue.input)} (write it in quotes: ${JSON.stringify(JSON.stringify(issue.input))})`) })
-    .trim().min(1, 'an event needs an "id"').max(200, 'at most 200 characters'),
+    .trim().min(1, 'an event needs an "id"').max(200, 'at most 200 characters').refine((id) => !id.includes('\u0000'), NUL_MESSAGE),
   occurred_at: z.string().datetime({ offset: true, message: 'expected an ISO-8601 timestamp like 2026-03-01T10:00:00Z' }),
 };
 

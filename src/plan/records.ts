@@ -51,7 +51,7 @@ const isoDate = z
  * text: an event carrying one failed at the insert, was answered "retry later", and every retry
  * failed the same way. Refused here, for every source, with the field named.
  */
-const NUL_MESSAGE = 'contains a NUL character (U+0000), which cannot be stored: remove it';
+export const NUL_MESSAGE = 'contains a NUL character (U+0000), which cannot be stored: remove it';
 const optionalText = z.string().nullish().transform((v, ctx) => {
   const text = v?.trim();
   if (text?.includes('\u0000')) {

@@ -22,6 +22,10 @@ forEachDialect('a NUL character in text', (target) => {
     const res = await fetch(`${h.url}/events`, { method: 'POST', headers: { 'X-Salesflow-Signature': signBody(body, SECRET) }, body });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'bad_event', message: 'lead.name: contains a NUL character (U+0000), which cannot be stored: remove it' });
+    const nulId = JSON.stringify({ id: 'evt-\u0000', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L-nul', email: 'ada@example.com' } });
+    const byId = await fetch(`${h.url}/events`, { method: 'POST', headers: { 'X-Salesflow-Signature': signBody(nulId, SECRET) }, body: nulId });
+    expect(byId.status).toBe(400);
+    expect(await byId.json()).toEqual({ error: 'bad_event', message: 'id: contains a NUL character (U+0000), which cannot be stored: remove it' });
     expect(await countEvents(h.db)).toBe(0);
     expect(await getLead(h.db, 'L-nul')).toBeNull();
   });
