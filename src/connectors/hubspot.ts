@@ -120,7 +120,8 @@ export function parseHubSpotBatch(text: string): BatchParse {
     // Ids become salesflow's event and record ids: an object or an empty string would be stored as "[object Object]" or "".
     for (const key of ['eventId', 'objectId'] as const) {
       const id = event![key];
-      if (!((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== ''))) {
+      // NUL: PostgreSQL cannot store it, so not even the rejection of the change could be recorded.
+      if (!((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== '' && !id.includes('\u0000')))) {
         return { ok: false, message: `event ${i}: ${key} must be a number or a non-empty string, got ${JSON.stringify(id)}` };
       }
     }

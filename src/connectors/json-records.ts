@@ -85,7 +85,10 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     const idPath = mapping[entity].fields.id?.[0];
     const recordId = idPath ? asText(read(idPath)) : null;
     if (!recordId) return { ok: false, message: `record ${i + 1}: no ${entity} id at "${idPath ?? '(none mapped)'}" (${entity}.fields.id in ${mapping.file})` };
+    // Ids are stored even when the change is rejected; PostgreSQL cannot store a NUL.
+    if (recordId.includes('\u0000')) return { ok: false, message: `record ${i + 1}: the ${entity} id at "${idPath}" contains a NUL character (U+0000)` };
     const idParts = mapping.webhook.eventId.map((p) => asText(read(p)));
+    if (idParts.some((p) => p?.includes('\u0000'))) return { ok: false, message: `record ${i + 1}: the event id (webhook.event_id in ${mapping.file}) contains a NUL character (U+0000)` };
     if (idParts.length === 0 || idParts.some((p) => p === null)) {
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }

@@ -41,6 +41,12 @@ forEachDialect('a NUL character in text', (target) => {
       recordId: 'Z-nul', message: expect.stringContaining('contains a NUL character (U+0000), which cannot be stored: remove it'),
     })]);
     expect(await getLead(h.db, 'Z-nul')).toBeNull();
+
+    // In the record's id the change cannot even be recorded as rejected: the request is refused.
+    const byId = await fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Salesflow-Token': ZOHO_SECRET }, body: body.replace('"Z-nul"', '"Z-\\u0000"') });
+    expect(byId.status).toBe(400);
+    expect(await byId.json()).toEqual({ error: 'bad_request', message: 'record 1: the lead id at "id" contains a NUL character (U+0000)' });
+    expect(await listCrmRejections(h.db, { source: 'zoho' })).toHaveLength(1);
     expect(await countEvents(h.db)).toBe(0);
   });
 });

@@ -279,6 +279,8 @@ describe('POST /webhooks/hubspot', () => {
         // Once stored as event "hubspot:[object Object]" and deal "[object Object]".
         [JSON.stringify([{ ...change(802, 9001, 'amount', '5'), eventId: { id: 1 } }]), 'event 0: eventId must be a number or a non-empty string, got {"id":1}'],
         [JSON.stringify([{ ...change(803, 9001, 'amount', '5'), objectId: ' ' }]), 'event 0: objectId must be a number or a non-empty string, got " "'],
+        // On PostgreSQL not even its rejection could be recorded: a 500 HubSpot retried.
+        [JSON.stringify([{ ...change(805, 9001, 'amount', '5'), eventId: 'e\u0000' }]), 'event 0: eventId must be a number or a non-empty string, got "e\\u0000"'],
       ]) {
         const res = await post(bad, signV3(bad, NOW));
         expect(res.status).toBe(400);
