@@ -60,6 +60,8 @@ function text(v: unknown): string | null {
 export function parseOutboundMessage(xml: string): MessageParse {
   // Outbound messages never carry a DTD; refusing one rules out entity-expansion attacks.
   if (/<!DOCTYPE/i.test(xml)) return { ok: false, message: 'a DOCTYPE is not allowed in an outbound message' };
+  // Not a character XML allows (the parser takes it); PostgreSQL could not store it either.
+  if (xml.includes('\u0000')) return { ok: false, message: 'body is not well-formed XML: it holds a NUL character (U+0000)' };
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;

@@ -111,6 +111,7 @@ describe('POST /webhooks/salesforce', () => {
       await rejected(envelope.slice(0, 400), 400, 'body is not well-formed XML');
       await rejected('<?xml version="1.0"?><hello/>', 400, 'not a Salesforce outbound message');
       await rejected(envelope.replace('<soapenv:Envelope', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><soapenv:Envelope'), 400, 'a DOCTYPE is not allowed in an outbound message');
+      await rejected(envelope.replace('04l5g00000AbCdEAAV', '04l5g\u000000AbCdEAAV'), 400, 'body is not well-formed XML: it holds a NUL character (U+0000)');
     });
 
     it('400 for an Opportunity sent without its Id, or with a LastModifiedDate that is no time (it was acknowledged and lost, or taken unordered)', async () => {
