@@ -94,9 +94,15 @@ export const ConfigSchema = z.object({
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
   }),
   PORT: wholeNumber('a port number from 0 to 65535', 3000, 0, 65535),
-  // The base of links people click in emails: a browser opens http(s) only.
-  PUBLIC_URL: unsetWhenEmpty(z.string().trim().url('expected an absolute URL such as https://salesflow.example.com')
-    .regex(/^https?:\/\//i, 'expected an http:// or https:// URL such as https://salesflow.example.com').optional()),
+  // Every link in emails is PUBLIC_URL + /approvals/… or /unsubscribe/…: a query, a fragment or a
+  // scheme other than http(s) (javascript:, mailto:) would make each one broken.
+  PUBLIC_URL: unsetWhenEmpty(z.string().trim().url('expected an absolute URL such as https://salesflow.example.com').superRefine((value, ctx) => {
+    // Not a URL at all is already said by .url(); zod runs this refinement anyway.
+    if (!URL.canParse(value)) return;
+    const { protocol } = new URL(value);
+    if ((protocol === 'https:' || protocol === 'http:') && !value.includes('?') && !value.includes('#')) return;
+    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// address without a query or fragment, such as https://salesflow.example.com (links in emails are PUBLIC_URL + /approvals/…), got "${value}"` });
+  }).optional()),
   SALESFLOW_SECRET: unsetWhenEmpty(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Upper bound of a POST /events body, in bytes. */
   EVENT_BODY_LIMIT: wholeNumber('a size in bytes, a whole number more than 0', 256 * 1024, 1),

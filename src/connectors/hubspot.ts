@@ -24,6 +24,18 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * The escapes HubSpot's v3 validation guide lists as decoded in the signed URI (`%3A` → `:` ...),
+ * and only those: `%20`, `%26` or `%3D` stay as sent, or a query value could change meaning.
+ */
+const V3_DECODED: Record<string, string> = {
+  '3A': ':', '2F': '/', '3F': '?', '40': '@', '21': '!', '24': '$', '27': "'", '28': '(', '29': ')', '2A': '*', '2C': ',', '3B': ';',
+};
+
+export function decodeForV3(uri: string): string {
+  return uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (_, hex: string) => V3_DECODED[hex.toUpperCase()]);
+}
+
 /** Checks the newest signature the request carries (v3, else v1/v2 per X-HubSpot-Signature-Version). */
 export function verifyHubSpot(request: SignedRequest, secret: string, now: number): Verdict {
   const v3 = request.header('x-hubspot-signature-v3');
@@ -33,10 +45,14 @@ export function verifyHubSpot(request: SignedRequest, secret: string, now: numbe
     const age = now - Number(timestamp);
     if (age > HUBSPOT_MAX_AGE_MS) return { ok: false, message: `X-HubSpot-Request-Timestamp is ${Math.round(age / 1000)} s old; requests older than 5 minutes are refused (replay protection)` };
     if (age < -HUBSPOT_MAX_AGE_MS) return { ok: false, message: 'X-HubSpot-Request-Timestamp is more than 5 minutes in the future; check the server clock' };
-    const expected = createHmac('sha256', secret)
-      .update(Buffer.concat([Buffer.from(`${request.method}${request.uri}`, 'utf8'), request.body, Buffer.from(timestamp, 'utf8')]))
-      .digest();
-    if (!sameBytes(Buffer.from(v3, 'base64'), expected)) {
+    const given = Buffer.from(v3, 'base64');
+    const signs = (uri: string) => sameBytes(given, createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${request.method}${uri}`, 'utf8'), request.body, Buffer.from(timestamp, 'utf8')]))
+      .digest());
+    // HubSpot signs the URI with some percent-escapes decoded (a Target URL with `?portal=a%3Ab` is
+    // signed as `?portal=a:b`); the URI as received is tried too, for a URL without any of them.
+    const decoded = decodeForV3(request.uri);
+    if (!signs(request.uri) && (decoded === request.uri || !signs(decoded))) {
       return { ok: false, message: `X-HubSpot-Signature-v3 does not match (signed URI ${request.uri}: PUBLIC_URL must be the address HubSpot calls; secret: HUBSPOT_APP_SECRET must be the app's client secret)` };
     }
     return { ok: true };
@@ -63,6 +79,23 @@ export interface HubSpotEvent {
   occurredAt: number;
   propertyName?: string;
   propertyValue?: unknown;
+  /** Generic subscriptions (`object.creation`, `object.propertyChange`) name the object by type id. */
+  objectTypeId?: string;
+}
+
+/**
+ * HubSpot's ids of its standard objects, as generic webhook subscriptions (the only kind an app on
+ * the current developer platform has) send them in `objectTypeId`; a custom object's id (`2-1234`)
+ * stands for itself, so a mapping lists it in `objects`.
+ */
+const OBJECT_TYPE_NAMES: Record<string, string> = { '0-1': 'contact', '0-2': 'company', '0-3': 'deal', '0-5': 'ticket', '0-136': 'lead' };
+
+/** The object and change of an event: `deal.propertyChange` (legacy) and `object.propertyChange` + `0-3` alike. */
+export function hubSpotObject(event: HubSpotEvent): { object: string; change: string } {
+  const [object, change] = event.subscriptionType.split('.');
+  if (object !== 'object') return { object, change };
+  const typeId = String(event.objectTypeId);
+  return { object: OBJECT_TYPE_NAMES[typeId] ?? typeId, change };
 }
 
 export type BatchParse = { ok: true; events: HubSpotEvent[] } | { ok: false; message: string };
@@ -87,11 +120,15 @@ export function parseHubSpotBatch(text: string): BatchParse {
     // Ids become salesflow's event and record ids: an object or an empty string would be stored as "[object Object]" or "".
     for (const key of ['eventId', 'objectId'] as const) {
       const id = event![key];
-      if (!((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== ''))) {
+      // NUL: PostgreSQL cannot store it, so not even the rejection of the change could be recorded.
+      if (!((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== '' && !id.includes('\u0000')))) {
         return { ok: false, message: `event ${i}: ${key} must be a number or a non-empty string, got ${JSON.stringify(id)}` };
       }
     }
     if (!/^[a-z_]+\.[a-zA-Z_]+$/.test(String(event!.subscriptionType))) return { ok: false, message: `event ${i}: subscriptionType "${event!.subscriptionType}" is not object.change` };
+    if (String(event!.subscriptionType).startsWith('object.') && !(typeof event!.objectTypeId === 'string' && /^\d+-\d+$/.test(event!.objectTypeId))) {
+      return { ok: false, message: `event ${i}: ${event!.subscriptionType} needs objectTypeId (like "0-3" for deals), got ${JSON.stringify(event!.objectTypeId ?? null)}` };
+    }
   }
   return { ok: true, events: json as HubSpotEvent[] };
 }
@@ -149,8 +186,9 @@ export class HubSpotApi {
   }
 }
 
-/** HubSpot's object name in API paths: deal → deals, contact → contacts. */
+/** HubSpot's object name in API paths: deal → deals, contact → contacts; a type id (2-1234) as is. */
 function apiType(object: string): string {
+  if (/^\d+-\d+$/.test(object)) return object;
   return object.endsWith('s') ? object : `${object}s`;
 }
 
@@ -161,10 +199,11 @@ export function hubSpotDeliveries(
   const deliveries: Delivery[] = [];
   const skipped: string[] = [];
   for (const event of events) {
-    const [object, change] = event.subscriptionType.split('.');
+    const { object, change } = hubSpotObject(event);
     const entity = mapping.deal.objects.includes(object) ? 'deal' : mapping.lead.objects.includes(object) ? 'lead' : null;
     if (!entity || (change !== 'creation' && change !== 'propertyChange')) {
-      skipped.push(`${event.eventId} (${event.subscriptionType}: not taken by ${mapping.file})`);
+      const what = object === event.subscriptionType.split('.')[0] ? event.subscriptionType : `${event.subscriptionType} of ${object} (${event.objectTypeId})`;
+      skipped.push(`${event.eventId} (${what}: not taken by ${mapping.file})`);
       continue;
     }
     const properties = [...new Set(Object.values(mapping[entity].fields).flat())];

@@ -3,6 +3,7 @@
 // prove who they are (a shared secret in a header, or an HMAC of the body), compared in constant time.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
+import { NOT_UTF8, urlEncodedParams, utf8Text } from './body-text.js';
 import { type Delivery, receiptVersion } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, valueAt } from './translate.js';
@@ -17,9 +18,11 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
  */
 export async function parseJsonOrForm(body: Buffer, contentType: string | undefined): Promise<Parsed<unknown>> {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  const text = body.toString('utf8');
+  const text = utf8Text(body);
+  if (text === null) return { ok: false, message: NOT_UTF8 };
   if (type === 'application/x-www-form-urlencoded') {
-    return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
+    const params = urlEncodedParams(text);
+    return params ? { ok: true, value: params } : { ok: false, message: 'a form parameter is not valid UTF-8 once %-decoded: send the form encoded as UTF-8' };
   }
   if (type === 'multipart/form-data') {
     try {
@@ -82,7 +85,10 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     const idPath = mapping[entity].fields.id?.[0];
     const recordId = idPath ? asText(read(idPath)) : null;
     if (!recordId) return { ok: false, message: `record ${i + 1}: no ${entity} id at "${idPath ?? '(none mapped)'}" (${entity}.fields.id in ${mapping.file})` };
+    // Ids are stored even when the change is rejected; PostgreSQL cannot store a NUL.
+    if (recordId.includes('\u0000')) return { ok: false, message: `record ${i + 1}: the ${entity} id at "${idPath}" contains a NUL character (U+0000)` };
     const idParts = mapping.webhook.eventId.map((p) => asText(read(p)));
+    if (idParts.some((p) => p?.includes('\u0000'))) return { ok: false, message: `record ${i + 1}: the event id (webhook.event_id in ${mapping.file}) contains a NUL character (U+0000)` };
     if (idParts.length === 0 || idParts.some((p) => p === null)) {
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }

@@ -8,6 +8,27 @@ import { asText, parseInstant } from './values.js';
 
 export const SALESFORCE_MAX_NOTIFICATIONS = 100;
 
+const XML_NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * XML's own references and nothing more: the five named entities and character references
+ * (`&#233;`, `&#xE9;`), which every XML parser must resolve (the parser's default left the numeric
+ * ones as text: a deal named `Soci&#233;t&#233;` was stored as written). One pass, so `&amp;#233;`
+ * stays the text `&#233;`. A DOCTYPE is refused before parsing, so no entity is ever declared.
+ */
+const xmlReferences = {
+  decode: (text: string) => text.replace(/&(?:#(\d{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/g, (whole, dec?: string, hex?: string, name?: string) => {
+    if (name) return XML_NAMED[name];
+    const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+    const allowed = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+    return allowed ? String.fromCodePoint(code) : whole;
+  }),
+  setExternalEntities: () => undefined,
+  addInputEntities: () => undefined,
+  reset: () => undefined,
+  setXmlVersion: () => undefined,
+};
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   removeNSPrefix: true,
@@ -15,9 +36,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   isArray: (name, path) => path === 'Envelope.Body.notifications.Notification',
-  // No entity expansion beyond XML's own five: a hostile body cannot blow up memory.
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: xmlReferences,
 });
 
 export interface OutboundMessage {
@@ -40,6 +60,8 @@ function text(v: unknown): string | null {
 export function parseOutboundMessage(xml: string): MessageParse {
   // Outbound messages never carry a DTD; refusing one rules out entity-expansion attacks.
   if (/<!DOCTYPE/i.test(xml)) return { ok: false, message: 'a DOCTYPE is not allowed in an outbound message' };
+  // Not a character XML allows (the parser takes it); PostgreSQL could not store it either.
+  if (xml.includes('\u0000')) return { ok: false, message: 'body is not well-formed XML: it holds a NUL character (U+0000)' };
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(xml, true) as Record<string, unknown>;

@@ -2,13 +2,14 @@
 // payload accepted by one is accepted by the other.
 import { z } from 'zod';
 import { parseJsonExact } from '../data/exact-json.js';
+import { duplicateKeys } from '../data/json-duplicates.js';
 import { jsonErrorAt, withoutBom } from '../data/json-text.js';
-import { DealRecord, LeadRecord } from '../plan/records.js';
+import { DealRecord, LeadRecord, NUL_MESSAGE } from '../plan/records.js';
 
 const base = {
   // zod's own "Invalid input: expected string, received number" names neither the form nor the value.
   id: z.string({ error: (issue) => (issue.input === undefined ? 'an event needs an "id"' : `expected a text id, got ${JSON.stringify(issue.input)} (write it in quotes: ${JSON.stringify(JSON.stringify(issue.input))})`) })
-    .trim().min(1, 'an event needs an "id"').max(200, 'at most 200 characters'),
+    .trim().min(1, 'an event needs an "id"').max(200, 'at most 200 characters').refine((id) => !id.includes('\u0000'), NUL_MESSAGE),
   occurred_at: z.string().datetime({ offset: true, message: 'expected an ISO-8601 timestamp like 2026-03-01T10:00:00Z' }),
 };
 
@@ -53,6 +54,13 @@ export function parseEvent(raw: string, check: (json: unknown) => EventParse = c
     const { reason, where } = jsonErrorAt(text, err);
     const message = `body is not valid JSON: ${where ? `${reason} (line ${where.line}, column ${where.col})` : reason}`;
     return { ok: false, message, problems: [message] };
+  }
+  // JSON.parse keeps the last of a key written twice: an event with two "lead" objects (or two
+  // "email"s) was taken as the second without a word, whichever the sender meant.
+  const twice = duplicateKeys(text);
+  if (twice.length) {
+    const problems = twice.map((d) => `"${d.key}" is given twice in one object (line ${d.line}, column ${d.col}); send each field once`);
+    return { ok: false, message: problems.join('; '), problems };
   }
   return check(json);
 }

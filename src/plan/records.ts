@@ -46,8 +46,18 @@ const isoDate = z
  * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
  * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
  */
-const optionalText = z.string().nullish().transform((v) => {
+/**
+ * A NUL character is in no name, company or id anyone means, and PostgreSQL cannot store it in
+ * text: an event carrying one failed at the insert, was answered "retry later", and every retry
+ * failed the same way. Refused here, for every source, with the field named.
+ */
+export const NUL_MESSAGE = 'contains a NUL character (U+0000), which cannot be stored: remove it';
+const optionalText = z.string().nullish().transform((v, ctx) => {
   const text = v?.trim();
+  if (text?.includes('\u0000')) {
+    ctx.addIssue({ code: 'custom', message: NUL_MESSAGE });
+    return z.NEVER;
+  }
   return text === undefined || text === '' ? null : text;
 });
 /**
@@ -57,7 +67,7 @@ const optionalText = z.string().nullish().transform((v) => {
  * sent as a JSON number (`"id": 42`) is named with its value, not as zod's "expected string".
  */
 const idText = z.string({ error: (issue) => (issue.input === undefined ? 'is required' : `expected a text id, got ${JSON.stringify(issue.input)} (write it in quotes: ${JSON.stringify(JSON.stringify(issue.input))})`) })
-  .trim().min(1, 'must not be blank').max(200, 'at most 200 characters');
+  .trim().min(1, 'must not be blank').max(200, 'at most 200 characters').refine((id) => !id.includes('\u0000'), NUL_MESSAGE);
 /**
  * zod's email pattern (z.regexes.email) with the letters, marks and digits of every script in place
  * of ASCII's: CRMs hold internationalized addresses (RFC 6531: `élise@acme.fr`, `jörg@bücher.de`),

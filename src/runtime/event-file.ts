@@ -4,6 +4,7 @@
 // column, a bad event at the line it starts on (and its index in the array), every problem of
 // every event listed.
 import fs from 'node:fs';
+import { duplicateKeys } from '../data/json-duplicates.js';
 import { lineCol, parseJsonText } from '../data/json-text.js';
 import { type CrmEvent, checkSentEvent } from '../events/schema.js';
 
@@ -49,6 +50,9 @@ export function readEventFile(file: string): EventFileRead {
   const parsed = parseJsonText(raw, file, { exactNumbers: true });
   if (!parsed.ok) return { ok: false, errors: [parsed.message] };
   const { value: json, text } = parsed;
+  // As over HTTP: JSON keeps the last of a key written twice, so the event would be sent without the first.
+  const twice = duplicateKeys(text);
+  if (twice.length) return { ok: false, errors: twice.map((d) => `${file}:${d.line}:${d.col}: "${d.key}" is given twice in one object; send each field once`) };
   const items = Array.isArray(json) ? json : [json];
   if (items.length === 0) return { ok: false, errors: [`${file}: the array holds no events`] };
   const starts = elementOffsets(text);

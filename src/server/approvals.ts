@@ -165,7 +165,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
         refusedTo: [...new Set(await refusedApprovalEmails(ctx.db, verified.claims.workflowId).catch(() => []))],
       }
       : undefined;
-    return show(c, approvalForm(read.status, verified.claims.approver, `/approvals/${encodeURIComponent(token)}`, replaces, escalated), 200);
+    return show(c, approvalForm(read.status, verified.claims.approver, replaces, escalated), 200);
   });
 
   app.post('/approvals/:token', async (c) => {
@@ -180,7 +180,9 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const choice = form.ok ? form.fields.get('decision') : undefined;
     if (choice !== 'approve' && choice !== 'reject') return problem(c, 'bad-form');
     // Cut at a whole character: half of an emoji's surrogate pair would reach the emails as garbage.
-    const reason = form.ok ? form.fields.get('reason')?.trim().slice(0, REASON_MAX).replace(/[\uD800-\uDBFF]$/, '') : undefined;
+    // NUL, which no textarea sends, is dropped: PostgreSQL cannot store it, and recording the
+    // decision failed on every retry, leaving the payout neither recorded nor paid.
+    const reason = form.ok ? form.fields.get('reason')?.replace(/\u0000/g, '').trim().slice(0, REASON_MAX).replace(/[\uD800-\uDBFF]$/, '') : undefined;
     const decision: Decision = { approver: claims.approver, round: claims.round, decision: choice, ...(reason ? { reason } : {}) };
 
     const handle = ctx.temporalClient.workflow.getHandle(claims.workflowId);

@@ -1,10 +1,10 @@
-// POST /events (SPEC §9): the CRM webhook. Order of checks: size (before buffering), signature
+// POST /events (SPEC §9): the CRM webhook. Order of checks: size (before buffering), compression, signature
 // (over the raw bytes), schema, then routing — which records the event once by id, so a repeated
 // delivery is acknowledged and changes nothing.
 import { Hono } from 'hono';
 import { checkSentEvent, parseEvent } from '../events/schema.js';
 import type { RouteEvent, ServerContext } from './context.js';
-import { readRawBody } from './raw-body.js';
+import { encodedMessage, readRawBody } from './raw-body.js';
 import { checkSignature, SIGNATURE_HEADER } from './signature.js';
 
 /**
@@ -50,12 +50,16 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     // The Content-Type is not checked (SPEC §9 names none): the body is parsed as JSON whatever it
     // says, because the signature proves the sender and many senders label JSON wrongly (curl
     // --data sends application/x-www-form-urlencoded; some CRMs send text/plain).
+    const encoding = c.req.header('content-encoding')?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      return c.json({ error: 'unsupported_encoding', message: encodedMessage(encoding) }, 415, { 'Accept-Encoding': 'identity' });
+    }
     const signature = c.req.header(SIGNATURE_HEADER) ?? null;
     if (!signature) {
       return c.json({ error: 'unauthorized', message: `missing ${SIGNATURE_HEADER} header (expected sha256=<hex HMAC-SHA256 of the body>)` }, 401);
     }
     const body = await readRawBody(c.req.raw, ctx.config.eventBodyLimit);
-    if (!body.ok) return tooLarge();
+    if (!body.ok) return body.reason === 'too-large' ? tooLarge() : c.json({ error: 'unsupported_encoding', message: encodedMessage(body.encoding) }, 415, { 'Accept-Encoding': 'identity' });
     const check = checkSignature(signature, body.bytes, ctx.secret);
     if (!check.ok) return c.json({ error: 'unauthorized', message: check.message }, 401);
 

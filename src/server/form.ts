@@ -8,7 +8,8 @@ export type FormRead = { ok: true; fields: Map<string, string> } | { ok: false; 
 
 export async function readForm(request: Request, limit = FORM_BODY_LIMIT): Promise<FormRead> {
   const body = await readRawBody(request, limit);
-  if (!body.ok) return body;
+  // Browsers and mail clients never compress a form; a body that is gzip is not a form.
+  if (!body.ok) return body.reason === 'too-large' ? { ok: false, reason: 'too-large' } : { ok: false, reason: 'unreadable' };
   const type = request.headers.get('content-type') ?? '';
   const fields = new Map<string, string>();
   if (type.startsWith('multipart/form-data')) {

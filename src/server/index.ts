@@ -12,7 +12,7 @@ import { homeRoutes } from './home.js';
 import { outboxRoutes } from './outbox.js';
 import { eventRoutes } from './events.js';
 import { html } from './pages/html.js';
-import { notice, page, STYLESHEET_PATH, stylesheet } from './pages/layout.js';
+import { notice, page } from './pages/layout.js';
 import { securityHeaders } from './security.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
 import { webhookRoutes } from './webhooks.js';
@@ -36,9 +36,10 @@ export function createApp(deps: ServerDeps): Hono {
     deps.routeEvent ??
     (async (event, absent, options) => runtimeRouteEvent({ client: deps.temporalClient, db: deps.db, plan: await planNow(), config: deps.config }, event, absent, options));
 
-  const app = new Hono();
+  // Not strict: an address pasted with a trailing slash (a CRM's webhook URL, `/outbox/`) is the
+  // address without it; HubSpot signs the URL as called, which its check uses as received.
+  const app = new Hono({ strict: false });
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));
-  app.get(STYLESHEET_PATH, (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
   app.route('/', eventRoutes(ctx, route));
   app.route('/', webhookRoutes(ctx, route));
   app.route('/', approvalRoutes(ctx));
@@ -50,13 +51,19 @@ export function createApp(deps: ServerDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.notFound((c) => {
+    const path = routedPath(c.req.path);
     // An address that exists, asked with another method (PUT, DELETE, a GET of a webhook URL), is
     // 405 with the methods it takes (RFC 9110 requires Allow), not "nothing at this address".
-    if (c.req.path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405, { Allow: 'POST' });
-    if (/^\/webhooks\/(hubspot|salesforce|zoho|generic\/[^/]+)$/.test(c.req.path)) {
-      return c.json({ error: 'method_not_allowed', message: `${c.req.path} takes the CRM's POST requests only (docs/crm.md)` }, 405, { Allow: 'POST' });
+    if (path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405, { Allow: 'POST' });
+    if (path === '/healthz') return c.json({ error: 'method_not_allowed', message: 'GET /healthz' }, 405, { Allow: 'GET, HEAD' });
+    if (/^\/webhooks\/(hubspot|salesforce|zoho|generic\/[^/]+)$/.test(path)) {
+      return c.json({ error: 'method_not_allowed', message: `${path} takes the CRM's POST requests only (docs/crm.md)` }, 405, { Allow: 'POST' });
     }
-    if (/^\/(approvals|unsubscribe)\/[^/]+$/.test(c.req.path)) {
+    // A CRM reads JSON, not a page: a webhook URL with a typo is told the addresses there are.
+    if (path === '/webhooks' || path.startsWith('/webhooks/')) {
+      return c.json({ error: 'not_found', message: `no webhook at ${path}: the addresses are /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and /webhooks/generic/NAME (docs/crm.md)` }, 404);
+    }
+    if (/^\/(approvals|unsubscribe)\/[^/]+$/.test(path)) {
       const body = page({ title: 'Not allowed' }, notice('error', 'This link only opens in a browser', html`<p>Open the link to see the page, then use its button. Nothing was changed.</p>`));
       return c.html(body.toString(), 405, { Allow: 'GET, HEAD, POST' });
     }
@@ -67,11 +74,17 @@ export function createApp(deps: ServerDeps): Hono {
     console.error(`salesflow: ${c.req.method} ${c.req.path.replace(/\/(approvals|unsubscribe)\/[^/]+/, '/$1/…')} failed:`, err);
     // Salesforce shows only a SOAP fault's faultstring in its delivery queue; JSON would read there as
     // an unparsable answer. A Server fault: the message is fine, Salesforce should retry it.
-    if (c.req.path === '/webhooks/salesforce') return c.body(soapFault('internal error; nothing was stored', false), 500, { 'Content-Type': 'text/xml; charset=utf-8' });
-    if (c.req.path === '/events' || c.req.path.startsWith('/webhooks/')) return c.json({ error: 'internal', message: 'internal error' }, 500);
+    const path = routedPath(c.req.path);
+    if (path === '/webhooks/salesforce') return c.body(soapFault('internal error; nothing was stored', false), 500, { 'Content-Type': 'text/xml; charset=utf-8' });
+    if (path === '/events' || path.startsWith('/webhooks/')) return c.json({ error: 'internal', message: 'internal error' }, 500);
     return c.html(page({ title: 'Something went wrong' }, notice('error', 'Something went wrong', html`<p>Nothing was changed. Try again in a minute.</p>`)).toString(), 500);
   });
   return app;
+}
+
+/** The path as routed: one trailing slash does not count (`strict: false`). */
+function routedPath(path: string): string {
+  return path.length > 1 ? path.replace(/\/$/, '') : path;
 }
 
 /** Listen on `deps.config.port` (0: any free port); `url` is where it answers. */

@@ -2,11 +2,13 @@
 //
 // Links carry capability tokens in their path, so pages must never leak their URL: no Referer
 // (Referrer-Policy and the meta tag), not stored by shared caches (no-store), not framed by other
-// sites (frame-ancestors / X-Frame-Options), and no script at all (CSP default-src 'none').
+// sites (frame-ancestors / X-Frame-Options), and no script at all (CSP default-src 'none'); the one
+// style allowed is the pages' own stylesheet, by its hash.
 import type { MiddlewareHandler } from 'hono';
+import { STYLESHEET_CSP_SOURCE } from './pages/layout.js';
 
 export const STRICT_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  `default-src 'none'; style-src ${STYLESHEET_CSP_SOURCE}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 export function securityHeaders(options: { https: boolean }): MiddlewareHandler {
   return async (c, next) => {

@@ -37,8 +37,7 @@ export function unsubscribeRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const verified = claimsOf(c);
     if (!verified.ok) return verified.response;
     const { email } = verified.claims;
-    const action = `/unsubscribe/${encodeURIComponent(c.req.param('token'))}`;
-    return c.html(confirmUnsubscribePage(email, action, await isSuppressed(ctx.db, email)).toString(), 200);
+    return c.html(confirmUnsubscribePage(email, await isSuppressed(ctx.db, email)).toString(), 200);
   });
 
   app.post('/unsubscribe/:token', async (c) => {

@@ -11,6 +11,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
+import { NOT_UTF8, utf8Text } from '../connectors/body-text.js';
 import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
 import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
@@ -24,9 +25,9 @@ import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
 import { clearCrmRejections, recordCrmRejections } from '../data/crm-rejections.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { ROUTE_TIMEOUT_MS, RouteTimeout, withTimeout } from './events.js';
-import { readRawBody } from './raw-body.js';
+import { encodedMessage, readRawBody } from './raw-body.js';
 
-type Status = 400 | 401 | 403 | 404 | 413 | 503;
+type Status = 400 | 401 | 403 | 404 | 413 | 415 | 503;
 
 /** How one endpoint answers: JSON for most CRMs, SOAP for Salesforce. */
 interface Answer {
@@ -39,7 +40,7 @@ const json: Answer = {
     const rejected = results.filter((r) => r.status === 'rejected').length;
     return c.json(rejected ? { status: 'partly_rejected', rejected, results } : { status: 'accepted', results }, 200);
   },
-  fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : {}),
+  fail: (c, status, error, message) => c.json({ error, message }, status, status === 413 ? { Connection: 'close' } : status === 415 ? { 'Accept-Encoding': 'identity' } : {}),
 };
 
 const soap: Answer = {
@@ -65,6 +66,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
   async function body(c: Context, answer: Answer): Promise<Buffer | Response> {
     const read = await readRawBody(c.req.raw, limit);
+    if (!read.ok && read.reason === 'encoded') return answer.fail(c, 415, 'unsupported_encoding', encodedMessage(read.encoding));
     if (!read.ok) return answer.fail(c, 413, 'payload_too_large', `webhook body is larger than the limit of ${limit} bytes (WEBHOOK_BODY_LIMIT)`);
     return read.bytes;
   }
@@ -150,7 +152,9 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const url = new URL(c.req.url);
     const verdict = verifyHubSpot({ method: 'POST', uri: `${ctx.config.publicUrl}${url.pathname}${url.search}`, body: bytes, header: (n) => c.req.header(n) }, secret, now());
     if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
-    const batch = parseHubSpotBatch(bytes.toString('utf8'));
+    const text = utf8Text(bytes);
+    if (text === null) return json.fail(c, 400, 'bad_request', NOT_UTF8);
+    const batch = parseHubSpotBatch(text);
     if (!batch.ok) return json.fail(c, 400, 'bad_request', batch.message);
     const mapping = findMapping(await mappings(), 'hubspot')!;
     const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
@@ -164,7 +168,9 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!orgId) return soap.fail(c, 404, 'not_configured', 'the Salesforce webhook is not configured: set SALESFORCE_ORG_ID to your org id');
     const bytes = await body(c, soap);
     if (!Buffer.isBuffer(bytes)) return bytes;
-    const parsed = parseOutboundMessage(bytes.toString('utf8'));
+    const text = utf8Text(bytes);
+    if (text === null) return soap.fail(c, 400, 'bad_request', NOT_UTF8);
+    const parsed = parseOutboundMessage(text);
     if (!parsed.ok) return soap.fail(c, 400, 'bad_request', parsed.message);
     if (!sameOrg(parsed.message.organizationId, orgId)) {
       return soap.fail(c, 403, 'wrong_org', `OrganizationId ${parsed.message.organizationId} is not the configured org (SALESFORCE_ORG_ID)`);
@@ -213,6 +219,12 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
   });
 
   async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
+    // A webhook set up with its parameters in the URL (Zoho's "URL Parameters") sends no body; "not
+    // valid JSON: Unexpected end of JSON input" would send the admin looking for a JSON error.
+    if (bytes.toString('utf8').trim() === '') {
+      const inUrl = new URL(c.req.url).search !== '';
+      return json.fail(c, 400, 'bad_request', `body is empty: send the record as JSON or form parameters in the body${inUrl ? ' (it came as URL parameters, which are not read: move them to the webhook\'s body, docs/crm.md)' : ''}`);
+    }
     const payload = await parseJsonOrForm(bytes, c.req.header('content-type'));
     if (!payload.ok) return json.fail(c, 400, 'bad_request', payload.message);
     const found = jsonDeliveries(mapping, payload.value, new Date(now()).toISOString());

@@ -25,7 +25,10 @@ describe('configuration (§10)', () => {
     ['SMTP_URL', 'smtp://', 'SMTP_URL: names no host (expected smtp://user:pass@host:port or smtps://...)', ['worker']],
     ['SMTP_URL', 'smtp://ops:secret@mail example:587', 'SMTP_URL: not a valid URL (expected smtp://user:pass@host:port or smtps://...; a space or a character such as @ / : # in the user or password is written percent-encoded, @ as %40)', ['worker']],
     ['SMTP_URL', 'smtp://ops:100%sure@mail.example:587', 'SMTP_URL: the user or password has a % that is not percent-encoding (write % as %25)', ['worker']],
-    ['PUBLIC_URL', 'ftp://salesflow.example', 'PUBLIC_URL: expected an http:// or https:// URL such as https://salesflow.example.com', ['serve']],
+    ['PUBLIC_URL', 'ftp://salesflow.example', 'PUBLIC_URL: expected an http:// or https:// address without a query or fragment', ['serve']],
+    // Accepted once: every approval and unsubscribe link in emails came out as javascript:…/approvals/… or …?x=1/approvals/….
+    ['PUBLIC_URL', 'javascript:alert(1)', 'PUBLIC_URL: expected an http:// or https:// address without a query or fragment, such as https://salesflow.example.com (links in emails are PUBLIC_URL + /approvals/…), got "javascript:alert(1)"', ['serve']],
+    ['PUBLIC_URL', 'https://salesflow.acme.example/?utm=mail', 'PUBLIC_URL: expected an http:// or https:// address without a query or fragment', ['worker']],
   ] as const) {
     it(`${name}=${value} → exit 1 saying what is expected and the value given`, () => {
       const r = salesflow(workspace(), [...args], { [name]: value, SALESFLOW_SECRET: 'conformance-secret-0123456789' });

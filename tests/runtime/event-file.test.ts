@@ -58,6 +58,12 @@ test('every problem of every event is listed at the line the event starts on, wi
   ]);
 });
 
+test('a key given twice in one object is reported at its line and column (as POST /events does), not sent as the last one', () => {
+  const r = send('twice.json', '[\n  {"id": "e1", "type": "lead.created", "occurred_at": "2026-03-01T10:00:00Z",\n   "lead": {"id": "L1", "email": "a@b.example", "email": "c@d.example"}}\n]\n');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe('twice.json:3:49: "email" is given twice in one object; send each field once\nno event was sent\n');
+});
+
 test('a file saved with a byte-order mark is read (it then needs an applied plan, like any valid file)', () => {
   const event = JSON.stringify({ id: 'e1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead });
   const r = send('bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(event)]));

@@ -10,8 +10,8 @@ const status: PayoutStatus = {
 };
 
 test('an escalation after a refused approval email names the refused address, not a missing manager', () => {
-  const page = approvalForm(status, 'vp-sales@acme.example', '/approvals/t', undefined, { earlierAsked: false, refusedTo: ['gone@acme.example'] }).toString();
+  const page = approvalForm(status, 'vp-sales@acme.example', undefined, { earlierAsked: false, refusedTo: ['gone@acme.example'] }).toString();
   expect(page).toContain('<p class="escalated">It comes to you because the mail server refused the approval email to gone@acme.example.</p>');
-  const noManager = approvalForm(status, 'vp-sales@acme.example', '/approvals/t', undefined, { earlierAsked: false, refusedTo: [] }).toString();
+  const noManager = approvalForm(status, 'vp-sales@acme.example', undefined, { earlierAsked: false, refusedTo: [] }).toString();
   expect(noManager).toContain('no earlier approver could be asked (e.g. no manager on record)');
 });

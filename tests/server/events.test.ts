@@ -1,4 +1,5 @@
 // POST /events over real HTTP: every status a CRM integration can see.
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeal } from '../../src/data/deals.js';
 import { countEvents } from '../../src/data/events.js';
@@ -165,6 +166,35 @@ describe('POST /events', () => {
 });
 
 describe('POST /events: bytes as senders send them', () => {
+  it('refuses an event with a key given twice (two "lead" objects, two emails) with 400 naming it, instead of taking the last', async () => {
+    const before = await countEvents(h.db);
+    const twoLeads = '{"id":"evt-twice","type":"lead.created","occurred_at":"2026-03-01T10:00:00Z",\n'
+      + '"lead":{"id":"L-twice-a","email":"a@example.com"},\n"lead":{"id":"L-twice-b","email":"b@example.com","email":"c@example.com"}}';
+    const res = await post(twoLeads);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'bad_event',
+      message: '"lead" is given twice in one object (line 3, column 1); send each field once; "email" is given twice in one object (line 3, column 50); send each field once',
+    });
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getLead(h.db, 'L-twice-b')).toBeNull();
+  });
+
+  it('refuses a gzip body with 415 saying to send it uncompressed, whichever bytes were signed, and records nothing', async () => {
+    const before = await countEvents(h.db);
+    const json = leadCreated('evt-gzip', { lead: { id: 'L-gzip', name: 'Gzip Sender', email: 'gzip@example.com' } });
+    const gzipped = gzipSync(json);
+    // Once "signature does not match the body" (signed JSON) or "not valid UTF-8" (signed gzip).
+    for (const signature of [signBody(json, SECRET), signBody(gzipped, SECRET)]) {
+      const res = await post(gzipped, signature, { 'content-encoding': 'gzip' });
+      expect(res.status).toBe(415);
+      expect(res.headers.get('accept-encoding')).toBe('identity');
+      expect(((await res.json()) as { message: string }).message).toBe('Content-Encoding gzip is not accepted: send the body uncompressed (the signature is checked over the bytes sent)');
+    }
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getLead(h.db, 'L-gzip')).toBeNull();
+  });
+
   it('keeps every digit of an amount sent as a long JSON number (JSON.parse would round 99999999999.999999 to 100000000000)', async () => {
     const body = '{"id":"evt-exact","type":"deal.created","occurred_at":"2026-03-01T10:00:00Z",'
       + '"deal":{"id":"D-exact","rep":"r-1","amount":99999999999.999999,"currency":"USD","stage":"open"}}';

@@ -91,6 +91,26 @@ describe('POST /webhooks/hubspot', () => {
     expect((await getDeal(h.db, '9001'))?.stage).toBe('won');
   });
 
+  it('takes a v3 signature over a Target URL with a query string, signed with the escapes HubSpot decodes (%3A as :), or as sent', async () => {
+    await storeDeal('9011');
+    const query = '?portal=62515&tag=emea%3Aae&owner=ops%40acme.example&q=a%20b';
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${h.url}/webhooks/hubspot${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const decoded = JSON.stringify([change(121, 9011, 'amount', '1200')]);
+    const asSent = JSON.stringify([change(122, 9011, 'dealname', 'Renewal')]);
+    const responses = [
+      await post(decoded, signV3(decoded, NOW, `${h.config.publicUrl}/webhooks/hubspot?portal=62515&tag=emea:ae&owner=ops@acme.example&q=a%20b`)),
+      await post(asSent, signV3(asSent, NOW, `${h.config.publicUrl}/webhooks/hubspot${query}`)),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(await getDeal(h.db, '9011')).toMatchObject({ amount: '1200', name: 'Renewal' });
+    // Only the listed escapes: a signature over `a b` (the %20 decoded too) is not HubSpot's.
+    const wrong = JSON.stringify([change(123, 9011, 'amount', '5')]);
+    const refused = await post(wrong, signV3(wrong, NOW, `${h.config.publicUrl}/webhooks/hubspot?portal=62515&tag=emea:ae&owner=ops@acme.example&q=a b`));
+    expect(refused.status).toBe(401);
+    expect((await getDeal(h.db, '9011'))?.amount).toBe('1200');
+  });
+
   it('takes a batch in order, and an older change of a property never overwrites a newer one', async () => {
     await storeDeal('9002');
     const newer = JSON.stringify([change(201, 9002, 'amount', '31000.50', NOW - 30_000), change(202, 9002, 'dealstage', 'closedlost', NOW - 30_000)]);
@@ -104,6 +124,33 @@ describe('POST /webhooks/hubspot', () => {
     expect(await res.json()).toMatchObject({ results: [{ event: '200', status: 'older' }] });
     expect((await getDeal(h.db, '9002'))?.amount).toBe('31000.50');
     expect(await getEvent(h.db, 'hubspot:200')).toBeNull();
+  });
+
+  it('takes generic subscriptions (object.creation / object.propertyChange with objectTypeId), which apps on the current platform send; they were all acknowledged as "ignored"', async () => {
+    await storeDeal('9021');
+    api.objects.set('contacts/9022', { firstname: 'Katherine', lastname: 'Johnson', email: 'kj@nasa.example', hubspot_owner_id: '501', lifecyclestage: 'lead' });
+    const generic = (eventId: number, objectTypeId: string, objectId: number, extra: object) =>
+      ({ eventId, subscriptionId: 2, portalId: 62515, appId: 54321, occurredAt: NOW - 20_000, attemptNumber: 0, objectId, objectTypeId, changeSource: 'CRM', ...extra });
+    const body = JSON.stringify([
+      generic(131, '0-3', 9021, { subscriptionType: 'object.propertyChange', propertyName: 'dealstage', propertyValue: 'closedwon' }),
+      generic(132, '0-1', 9022, { subscriptionType: 'object.creation' }),
+      generic(133, '0-2', 9023, { subscriptionType: 'object.creation' }),
+    ]);
+    const res = await post(body, signV3(body, NOW));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'accepted', results: [
+      { event: '133 (object.creation of company (0-2): not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+      { event: 'hubspot:131', type: 'deal.won', status: 'accepted' },
+      { event: 'hubspot:132', type: 'lead.created', status: 'accepted' },
+    ] });
+    expect((await getDeal(h.db, '9021'))?.stage).toBe('won');
+    expect(await getLead(h.db, '9022')).toMatchObject({ name: 'Katherine Johnson', email: 'kj@nasa.example', owner: 'r-ada' });
+
+    const untyped = JSON.stringify([{ ...generic(134, '0-3', 9021, { subscriptionType: 'object.propertyChange', propertyName: 'amount', propertyValue: '1' }), objectTypeId: undefined }]);
+    const refused = await post(untyped, signV3(untyped, NOW));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toBe('event 0: object.propertyChange needs objectTypeId (like "0-3" for deals), got null');
+    expect((await getDeal(h.db, '9021'))?.amount).toBe('24000.00');
   });
 
   it('keeps every change to one deal when they arrive in parallel requests', async () => {
@@ -232,6 +279,8 @@ describe('POST /webhooks/hubspot', () => {
         // Once stored as event "hubspot:[object Object]" and deal "[object Object]".
         [JSON.stringify([{ ...change(802, 9001, 'amount', '5'), eventId: { id: 1 } }]), 'event 0: eventId must be a number or a non-empty string, got {"id":1}'],
         [JSON.stringify([{ ...change(803, 9001, 'amount', '5'), objectId: ' ' }]), 'event 0: objectId must be a number or a non-empty string, got " "'],
+        // On PostgreSQL not even its rejection could be recorded: a 500 HubSpot retried.
+        [JSON.stringify([{ ...change(805, 9001, 'amount', '5'), eventId: 'e\u0000' }]), 'event 0: eventId must be a number or a non-empty string, got "e\\u0000"'],
       ]) {
         const res = await post(bad, signV3(bad, NOW));
         expect(res.status).toBe(400);

@@ -4,6 +4,7 @@
 // cannot be mapped is recorded as rejected and the message acknowledged.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal } from '../../src/data/deals.js';
@@ -68,6 +69,27 @@ describe('POST /webhooks/salesforce', () => {
     expect(await getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
   });
 
+  it('reads character references as the characters they stand for (a deal named Soci&#233;t&#233; was stored as written)', async () => {
+    const body = message('04l5g00000Ncr01AAV', 'Prospecting', '100', '2026-03-05T00:00:00.000Z')
+      .replace(/0065g00000Opp03AAA/g, '0065g00000Ncr01AAA')
+      .replace('<sf:Name>Umbrella expansion</sf:Name>', '<sf:Name>Soci&#233;t&#233; G&#xE9;n&#xE9;rale &amp; Fils &amp;#233;</sf:Name>');
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    // `&amp;#233;` is the text "&#233;", decoded once only.
+    expect((await getDeal(h.db, '0065g00000Ncr01AAA'))?.name).toBe('Société Générale & Fils &#233;');
+  });
+
+  it('415 as a SOAP fault for a gzip body, saying to send it uncompressed; nothing stored', async () => {
+    const before = await countEvents(h.db);
+    const res = await fetch(`${h.url}/webhooks/salesforce`, {
+      method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', 'content-encoding': 'gzip' }, body: gzipSync(envelope),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.text()).toContain('<faultcode>soapenv:Client</faultcode><faultstring>Content-Encoding gzip is not accepted: send the body uncompressed');
+    expect(await countEvents(h.db)).toBe(before);
+  });
+
   describe('rejections: SOAP faults with 4xx, nothing stored', () => {
     async function rejected(body: string, status: number, fault: string) {
       const before = await countEvents(h.db);
@@ -89,6 +111,7 @@ describe('POST /webhooks/salesforce', () => {
       await rejected(envelope.slice(0, 400), 400, 'body is not well-formed XML');
       await rejected('<?xml version="1.0"?><hello/>', 400, 'not a Salesforce outbound message');
       await rejected(envelope.replace('<soapenv:Envelope', '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><soapenv:Envelope'), 400, 'a DOCTYPE is not allowed in an outbound message');
+      await rejected(envelope.replace('04l5g00000AbCdEAAV', '04l5g\u000000AbCdEAAV'), 400, 'body is not well-formed XML: it holds a NUL character (U+0000)');
     });
 
     it('400 for an Opportunity sent without its Id, or with a LastModifiedDate that is no time (it was acknowledged and lost, or taken unordered)', async () => {

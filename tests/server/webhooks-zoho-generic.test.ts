@@ -104,6 +104,39 @@ describe('POST /webhooks/zoho', () => {
     expect(await getDeal(h.db, '4150868000009999001')).toBeNull();
   });
 
+  it('400 for a body that is not UTF-8 (JSON or a form), naming that, instead of storing "Caf\uFFFD"; UTF-8 %-escapes are read', async () => {
+    const before = await countEvents(h.db);
+    const latin1Json = Buffer.from(zohoDeal.replace('4150868000001234001', '4150868000007777001').replace('Stark Industries rollout', 'Caf\u00e9 rollout'), 'latin1');
+    const json = await fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Salesflow-Token': ZOHO_SECRET }, body: latin1Json });
+    expect(json.status).toBe(400);
+    expect(await json.json()).toEqual({ error: 'bad_request', message: 'body is not valid UTF-8: send it encoded as UTF-8' });
+    const params = Object.entries(JSON.parse(zohoDeal) as Record<string, string | number>).map(([k, v]): [string, string] => [k, String(v)]);
+    const form = new URLSearchParams(params);
+    form.set('id', '4150868000007777002');
+    const latin1Form = form.toString().replace('Deal_Name=Stark+Industries+rollout', 'Deal_Name=Caf%E9+rollout');
+    const res = await zoho(latin1Form, 'application/x-www-form-urlencoded');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe('a form parameter is not valid UTF-8 once %-decoded: send the form encoded as UTF-8');
+    expect(await countEvents(h.db)).toBe(before);
+    expect(await getDeal(h.db, '4150868000007777001')).toBeNull();
+    expect(await getDeal(h.db, '4150868000007777002')).toBeNull();
+
+    const utf8Form = latin1Form.replace('Caf%E9', 'Caf%C3%A9+100%+%3Cb%3E');
+    expect((await zoho(utf8Form, 'application/x-www-form-urlencoded')).status).toBe(200);
+    expect((await getDeal(h.db, '4150868000007777002'))?.name).toBe('Café 100% <b> rollout');
+  });
+
+  it('400 for an empty body says it is empty, and that URL parameters are not read (once "not valid JSON: Unexpected end of JSON input")', async () => {
+    const before = await countEvents(h.db);
+    const inUrl = await fetch(`${h.url}/webhooks/zoho?module=Deals&id=4150868000007777003&Stage=Qualification`, { method: 'POST', headers: { 'X-Salesflow-Token': ZOHO_SECRET } });
+    expect(inUrl.status).toBe(400);
+    expect(((await inUrl.json()) as { message: string }).message).toBe("body is empty: send the record as JSON or form parameters in the body (it came as URL parameters, which are not read: move them to the webhook's body, docs/crm.md)");
+    const empty = await zoho('', 'application/json');
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { message: string }).message).toBe('body is empty: send the record as JSON or form parameters in the body');
+    expect(await countEvents(h.db)).toBe(before);
+  });
+
   it('400 for a Modified_Time that is no time: taken unordered, an old retry could overwrite newer data', async () => {
     const before = await countEvents(h.db);
     const res = await zoho(zohoDeal.replace('Closed Won', 'Qualification').replace('2026-02-27T18:40:12+05:30', 'soon'), 'application/json');

@@ -47,7 +47,7 @@ export interface ReplacedStatement {
  * `escalated`: for a later round, whether someone was asked in an earlier one (the approver is
  * told why the request is theirs, as their email says); undefined for the first round.
  */
-export function approvalForm(status: PayoutStatus, approver: string, action: string, replaces?: ReplacedStatement, escalated?: { earlierAsked: boolean; refusedTo?: string[] }): SafeHtml {
+export function approvalForm(status: PayoutStatus, approver: string, replaces?: ReplacedStatement, escalated?: { earlierAsked: boolean; refusedTo?: string[] }): SafeHtml {
   return page(
     { title: 'Approve payout', section },
     html`<h1>Your approval is needed</h1>
@@ -61,7 +61,7 @@ ${replaces ? html`<p class="replaces">It was computed again after an earlier sta
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
-<form class="decide" method="post" action="${action}">
+<form class="decide" method="post">
 <div>
 <label for="reason">Reason <span class="hint">(optional; sent to the rep and their manager if you reject)</span></label>
 <textarea id="reason" name="reason" maxlength="2000"></textarea>

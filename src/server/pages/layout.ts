@@ -1,8 +1,12 @@
-// The page shell shared by every HTML response: one stylesheet (served from /assets so the CSP can
-// forbid inline styles and scripts), semantic landmarks, and a plain-language title.
-import { html, type HtmlValue, type SafeHtml } from './html.js';
-
-export const STYLESHEET_PATH = '/assets/salesflow.css';
+// The page shell shared by every HTML response: one stylesheet, semantic landmarks, and a
+// plain-language title.
+//
+// The stylesheet is inline, allowed by its hash in the CSP (no other inline style, no script), and
+// forms post back to the page's own address: nothing on a page names a path from the server's
+// root, so behind a proxy that serves salesflow under a prefix (PUBLIC_URL
+// https://tools.acme.example/salesflow) the approve button and the styles still reach it.
+import { createHash } from 'node:crypto';
+import { html, type HtmlValue, type SafeHtml, trusted } from './html.js';
 
 export interface PageOptions {
   title: string;
@@ -20,7 +24,7 @@ export function page(options: PageOptions, body: HtmlValue): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${options.title} · salesflow</title>
-<link rel="stylesheet" href="${STYLESHEET_PATH}">
+<style>${trusted(stylesheet)}</style>
 </head>
 <body>
 <header class="brand"><div class="brand-inner${options.wide ? ' wide' : ''}"><span class="logo" aria-hidden="true">◆</span> <span class="brand-name">salesflow</span>${options.section ? html` <span class="brand-section">${options.section}</span>` : ''}</div></header>
@@ -121,3 +125,6 @@ code { font-size: .9em; }
 }
 footer.small { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
 `;
+
+/** The CSP source that allows exactly the inline stylesheet above. */
+export const STYLESHEET_CSP_SOURCE = `'sha256-${createHash('sha256').update(stylesheet, 'utf8').digest('base64')}'`;

@@ -5,14 +5,14 @@ import { notice, page } from './layout.js';
 
 const section = 'Email preferences';
 
-export function confirmUnsubscribePage(email: string, action: string, alreadySuppressed: boolean): SafeHtml {
+export function confirmUnsubscribePage(email: string, alreadySuppressed: boolean): SafeHtml {
   if (alreadySuppressed) return unsubscribedPage(email, true);
   return page(
     { title: 'Unsubscribe', section },
     html`<section class="card" aria-labelledby="unsub-heading">
 <h1 id="unsub-heading">Unsubscribe ${email}?</h1>
 <p>You will get no more emails from any of our sequences at this address.</p>
-<form method="post" action="${action}">
+<form method="post">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <div class="actions"><button type="submit" class="primary">Unsubscribe</button></div>
 </form>
