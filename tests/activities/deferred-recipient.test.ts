@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createActivities, createMailer } from '../../src/activities/index.js';
+import type { PreparedPayout } from '../../src/activities/payout.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { upsertDeal } from '../../src/data/deals.js';
 import { listOutbox } from '../../src/data/outbox.js';
@@ -80,10 +81,10 @@ test('a rejection notice to rep and manager: the deferred rep does not hold up t
     approval: { approver: { kind: 'field', entity: 'rep', field: 'manager', holds: 'email' }, within: { amount: '5', unit: 'days' }, escalations: [], otherwise: 'reject' },
   });
   const ref = { rule, repId: deferredRep.id, period: '2026-Q1', workflowId: workflowIds.payout(rule.id, deferredRep.id, '2026-Q1') };
-  const { statement } = await new MockActivityEnvironment().run(activities.preparePayout, ref);
+  const { statement } = (await new MockActivityEnvironment().run(activities.preparePayout, ref)) as PreparedPayout;
   const notify = () => new MockActivityEnvironment().run(activities.notifyPayoutOutcome, {
     ...ref, at: Date.now(), statement, reason: 'numbers look off',
-    decision: { outcome: 'rejected', decidedBy: 'boss@acme.example', decidedAt: new Date().toISOString() },
+    decision: { outcome: 'rejected' as const, decidedBy: 'boss@acme.example', decidedAt: new Date().toISOString() },
   });
 
   await expect(notify()).rejects.toThrow(/451/);
