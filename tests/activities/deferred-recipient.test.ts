@@ -97,3 +97,38 @@ test('a rejection notice to rep and manager: the deferred rep does not hold up t
   expect(mail.to('boss@acme.example')).toHaveLength(1);
   expect(mail.to(deferredRep.email)).toHaveLength(1);
 });
+
+test('a goal email still deferred shortly before the run\'s next checkpoint is given up: recorded failed with the reason, never sent late', async () => {
+  const deferredManager = { ...rep, id: 'r-late', email: 'rep-late@acme.example', manager: 'late-mailbox@acme.example' };
+  await upsertRep(db, deferredManager);
+  mail.defer.add(deferredManager.manager);
+  const source = { file: 'rules/goals.rules', line: 1 };
+  const checkpoints: GoalCheckpoint[] = [
+    { id: 'checkin', when: { kind: 'every', schedule: { days: ['monday'], at: '09:00' } }, condition: null, sends: [{ id: 'send-1', template: 'goal-checkin', to: [to.rep, to.repManager], source }] },
+    { id: 'review', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-2', template: 'goal-checkin', to: [to.repManager], source }] },
+  ];
+  const rule = goalRule({ id: 'late-goal', period: 'month', target: '120000', checkpoints, templates: [template('goal-checkin', 'Progress: {{progress.attainment}}', 'Keep going.')] });
+  const run = (checkpointId: string, occurrence: string, attemptAt: number) => new MockActivityEnvironment({ currentAttemptScheduledTimestampMs: attemptAt }).run(activities.runGoalCheckpoint, {
+    rule, repId: deferredManager.id, period: '2026-03', workflowId: workflowIds.goal(rule.id, deferredManager.id, '2026-03'),
+    checkpointId, occurrence, at: Date.parse(occurrence),
+  });
+  const MINUTE = 60_000;
+  // Monday 2 March 09:00 in Berlin; the next check-in is Monday 9 March 09:00 (08:00 UTC).
+  const nextCheckin = Date.parse('2026-03-09T08:00:00.000Z');
+  await expect(run('checkin', '2026-03-02T08:00:00.000Z', nextCheckin - 21 * MINUTE)).rejects.toThrow(/451/);
+  expect(await run('checkin', '2026-03-02T08:00:00.000Z', nextCheckin - 20 * MINUTE)).toMatchObject({ sentTo: [deferredManager.email] });
+  const [row] = await listOutbox(db, { to: deferredManager.manager });
+  expect(row.status).toBe('failed');
+  expect(row.error).toMatch(/^the mail server did not accept the email to late-mailbox@acme\.example before the next check-in was due \(.*451/);
+
+  // The review is the run's last checkpoint (due 1 April 00:00 in Berlin): retried for a week.
+  const review = '2026-03-31T22:00:00.000Z';
+  await expect(run('review', review, Date.parse(review) + 7 * 24 * 60 * MINUTE - MINUTE)).rejects.toThrow(/451/);
+  expect(await run('review', review, Date.parse(review) + 7 * 24 * 60 * MINUTE)).toMatchObject({ sentTo: [] });
+  expect((await listOutbox(db, { to: deferredManager.manager }))[0].error).toMatch(/before a week had passed \(.*451/);
+  // The relay taking mail again changes nothing: given-up emails are not sent late.
+  mail.defer.delete(deferredManager.manager);
+  expect(await run('checkin', '2026-03-02T08:00:00.000Z', nextCheckin)).toMatchObject({ sentTo: [deferredManager.email] });
+  expect(mail.to(deferredManager.manager)).toEqual([]);
+  expect(mail.to(deferredManager.email)).toHaveLength(1);
+});
