@@ -234,19 +234,23 @@ export function goalActivities(deps: ActivityDeps) {
         }
       }
       if (delivery.deferred.length > 0) {
-        // Retried until the run's next checkpoint is due: the run waits on this activity, so an
+        // Retried until shortly before the run's next checkpoint: the run waits on this activity, so an
         // email the relay keeps deferring (a full mailbox) held every later check-in of the rep,
         // which then all went out at once, weeks late, when the relay took mail again.
-        const now = Context.current().info.currentAttemptScheduledTimestampMs;
+        const { currentAttemptScheduledTimestampMs: now, scheduledTimestampMs: firstAttempt } = Context.current().info;
         const due = Date.parse(input.occurrence);
         const span = periodSpan(parsed.period.start, parsed.period.end, zone);
         const next = rule.checkpoints
           .map((c) => nextDue(c, due, span, zone, true))
           .filter((at): at is number => at !== null);
-        const giveUpAt = next.length > 0 ? Math.min(...next) - GIVE_UP_BEFORE_NEXT_MS : due + LAST_CHECKPOINT_PATIENCE_MS;
+        // A run that started late may run a checkpoint whose next one is already past: it still
+        // gets some retries, as a relay that greylists (defers a first attempt) expects.
+        const giveUpAt = next.length > 0
+          ? Math.max(Math.min(...next) - GIVE_UP_BEFORE_NEXT_MS, firstAttempt + GIVE_UP_BEFORE_NEXT_MS)
+          : Math.max(due, firstAttempt) + LAST_CHECKPOINT_PATIENCE_MS;
         if (now >= giveUpAt) {
           for (const deferred of [...delivery.deferred]) {
-            const reason = `the mail server did not accept the email to ${deferred.email.to} before ${next.length > 0 ? 'the next check-in was due' : 'a week had passed'} (${deferred.error.message})`;
+            const reason = `the mail server did not accept the email to ${deferred.email.to} before ${next.length > 0 ? "the goal's next checkpoint was due" : 'a week had passed'} (${deferred.error.message})`;
             await delivery.giveUp(deferred, reason);
             log.warn(`goal "${rule.name}", rep ${rep.id} (${input.period}): ${reason}; not sent`);
           }

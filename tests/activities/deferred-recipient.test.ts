@@ -119,7 +119,16 @@ test('a goal email still deferred shortly before the run\'s next checkpoint is g
   expect(await run('checkin', '2026-03-02T08:00:00.000Z', nextCheckin - 20 * MINUTE)).toMatchObject({ sentTo: [deferredManager.email] });
   const [row] = await listOutbox(db, { to: deferredManager.manager });
   expect(row.status).toBe('failed');
-  expect(row.error).toMatch(/^the mail server did not accept the email to late-mailbox@acme\.example before the next check-in was due \(.*451/);
+  expect(row.error).toMatch(/^the mail server did not accept the email to late-mailbox@acme\.example before the goal's next checkpoint was due \(.*451/);
+
+  // A run that started late runs a check-in whose next one is already past: 20 minutes of retries still.
+  const lateStart = Date.parse('2026-03-23T09:00:00.000Z');
+  const late = (attemptAt: number) => new MockActivityEnvironment({ scheduledTimestampMs: lateStart, currentAttemptScheduledTimestampMs: attemptAt }).run(activities.runGoalCheckpoint, {
+    rule, repId: deferredManager.id, period: '2026-03', workflowId: workflowIds.goal(rule.id, deferredManager.id, '2026-03'),
+    checkpointId: 'checkin', occurrence: '2026-03-16T08:00:00.000Z', at: lateStart,
+  });
+  await expect(late(lateStart + 19 * MINUTE)).rejects.toThrow(/451/);
+  expect(await late(lateStart + 20 * MINUTE)).toMatchObject({ sentTo: [deferredManager.email] });
 
   // The review is the run's last checkpoint (due 1 April 00:00 in Berlin): retried for a week.
   const review = '2026-03-31T22:00:00.000Z';
@@ -130,5 +139,5 @@ test('a goal email still deferred shortly before the run\'s next checkpoint is g
   mail.defer.delete(deferredManager.manager);
   expect(await run('checkin', '2026-03-02T08:00:00.000Z', nextCheckin)).toMatchObject({ sentTo: [deferredManager.email] });
   expect(mail.to(deferredManager.manager)).toEqual([]);
-  expect(mail.to(deferredManager.email)).toHaveLength(1);
+  expect(mail.to(deferredManager.email)).toHaveLength(2);
 });

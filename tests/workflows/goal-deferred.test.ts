@@ -65,7 +65,7 @@ test('a manager whose mailbox the relay keeps deferring holds up neither the rep
   expect(rows).toHaveLength(mondays.length);
   for (const row of rows) {
     expect(row.status).toBe('failed');
-    expect(row.error).toMatch(/^the mail server did not accept the email to full-mailbox@acme\.example before the next check-in was due \(.*451/);
+    expect(row.error).toMatch(/^the mail server did not accept the email to full-mailbox@acme\.example before the goal's next checkpoint was due \(.*451/);
   }
   h.mail.defer.delete(rep.manager!);
   expect(h.mail.to(rep.manager!)).toEqual([]);
