@@ -25,8 +25,9 @@ import { emailKey } from '../data/email-key.js';
 /**
  * How long before the run's next checkpoint a deferred email is given up: twice the goal workflow's
  * longest retry interval (10 minutes). The time an attempt knows (the server's
- * currentAttemptScheduledTimestampMs) is when the previous attempt failed, up to one interval
- * before the attempt runs; the attempt after it comes another interval later. So the attempt that
+ * currentAttemptScheduledTimestampMs, the server's clock, so also the time-skipping server's) was
+ * seen to be when the previous attempt failed, up to one interval before the attempt runs; the
+ * attempt after it comes another interval later. So the attempt that
  * gives up runs before the next check-in is due, and that check-in goes out on time.
  */
 const GIVE_UP_BEFORE_NEXT_MS = 2 * 10 * 60_000;

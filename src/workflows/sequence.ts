@@ -92,7 +92,7 @@ const RECIPIENTS_AT_SEND_PATCH = 'sequence-recipients-at-send';
  * The recipients of a send step were sent to one after another, each send retried until the relay
  * took it: a recipient the relay kept deferring (a full mailbox) held every recipient after it
  * until then. Each recipient is now sent to on its own (the sends run side by side), and the run
- * records them in the order written. Runs that sent one after another replay as they did; the
+ * records them in the step's order, as before. Runs that sent one after another replay as they did; the
  * marker is only written for steps with several recipients.
  */
 const RECIPIENTS_SIDE_BY_SIDE_PATCH = 'sequence-recipients-side-by-side';
