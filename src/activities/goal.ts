@@ -2,7 +2,7 @@
 // checkpoint: progress from the data source (measure, target, attainment), the checkpoint's
 // condition on it, and the emails. Each occurrence of a checkpoint has its own outbox keys, so a
 // retried check-in mails once and next week's check-in is not mistaken for this week's.
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { computeMetrics } from '../data/metrics.js';
 import { getRep, getRepByEmail } from '../data/reps.js';
 import { Decimal, displayMoney, ZERO } from '../money/index.js';
@@ -14,11 +14,25 @@ import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
 import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
-import { defaultFrom, deliver } from './mail.js';
+import { defaultFrom } from './mail.js';
+import { StepDelivery } from './step-delivery.js';
+import { nextDue, periodSpan } from '../workflows/goal-timing.js';
 import { shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 import { emailKey } from '../data/email-key.js';
+
+/**
+ * How long before the run's next checkpoint a deferred email is given up: twice the goal workflow's
+ * longest retry interval (10 minutes). The time an attempt knows (the server's
+ * currentAttemptScheduledTimestampMs, the server's clock, so also the time-skipping server's) was
+ * seen to be when the previous attempt failed, up to one interval before the attempt runs; the
+ * attempt after it comes another interval later. So the attempt that
+ * gives up runs before the next check-in is due, and that check-in goes out on time.
+ */
+const GIVE_UP_BEFORE_NEXT_MS = 2 * 10 * 60_000;
+/** A deferred email of the run's last checkpoint (nothing later to hold up) is retried this long. */
+const LAST_CHECKPOINT_PATIENCE_MS = 7 * 24 * 60 * 60_000;
 
 export interface GoalContext {
   /** The rep's zone, the rule's when the rep has none (or one the tz database does not know). */
@@ -181,6 +195,7 @@ export function goalActivities(deps: ActivityDeps) {
         },
       };
       const sentTo: string[] = [];
+      const delivery = new StepDelivery(deps);
       for (const send of checkpoint.sends) {
         const template = rule.templates[send.template];
         if (!template) throw ApplicationFailure.nonRetryable(`plan of "${rule.name}" lacks template "${send.template}"`, 'PlanError');
@@ -197,7 +212,7 @@ export function goalActivities(deps: ActivityDeps) {
             log.warn(`${about} (${input.period}): ${r.email} is a rep not employed on the send's date; not sent`);
             continue;
           }
-          const outcome = await deliver(deps, {
+          const outcome = await delivery.deliver({
             key: goalOutboxKey(input.workflowId, send.id, input.occurrence, r.email),
             workflowId: input.workflowId,
             ruleId: rule.id,
@@ -215,9 +230,34 @@ export function goalActivities(deps: ActivityDeps) {
             log.warn(`${about} (${input.period}): the mail server refused the email to ${r.email}; not sent`);
             continue;
           }
+          if (outcome === 'deferred') continue;
           sentTo.push(r.email);
         }
       }
+      if (delivery.deferred.length > 0) {
+        // Retried until shortly before the run's next checkpoint: the run waits on this activity, so an
+        // email the relay keeps deferring (a full mailbox) held every later check-in of the rep,
+        // which then all went out at once, weeks late, when the relay took mail again.
+        const { currentAttemptScheduledTimestampMs: now, scheduledTimestampMs: firstAttempt } = Context.current().info;
+        const due = Date.parse(input.occurrence);
+        const span = periodSpan(parsed.period.start, parsed.period.end, zone);
+        const next = rule.checkpoints
+          .map((c) => nextDue(c, due, span, zone, true))
+          .filter((at): at is number => at !== null);
+        // A run that started late may run a checkpoint whose next one is already past: it still
+        // gets some retries, as a relay that greylists (defers a first attempt) expects.
+        const giveUpAt = next.length > 0
+          ? Math.max(Math.min(...next) - GIVE_UP_BEFORE_NEXT_MS, firstAttempt + GIVE_UP_BEFORE_NEXT_MS)
+          : Math.max(due, firstAttempt) + LAST_CHECKPOINT_PATIENCE_MS;
+        if (now >= giveUpAt) {
+          for (const deferred of [...delivery.deferred]) {
+            const reason = `the mail server did not accept the email to ${deferred.email.to} before ${next.length > 0 ? "the goal's next checkpoint was due" : 'a week had passed'} (${deferred.error.message})`;
+            await delivery.giveUp(deferred, reason);
+            log.warn(`goal "${rule.name}", rep ${rep.id} (${input.period}): ${reason}; not sent`);
+          }
+        }
+      }
+      delivery.finish();
       return { conditionHeld, sentTo, attainment: attainmentText };
     },
   };

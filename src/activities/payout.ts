@@ -14,7 +14,8 @@ import type { IncentiveRule, Recipient } from '../plan/schema.js';
 import { signToken } from '../tokens/index.js';
 import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
-import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
+import { defaultFrom, deliver, type DeliveryOutcome, type OutgoingEmail } from './mail.js';
+import { StepDelivery } from './step-delivery.js';
 import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
 import { escapeHtml, renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
@@ -65,7 +66,7 @@ export function payoutActivities(deps: ActivityDeps) {
     return rep;
   };
 
-  const send = async (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope) => {
+  const email = (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope): OutgoingEmail => {
     const template = payoutTemplate(ref.rule, kind);
     const rendered = renderTemplate(template, scope);
     const approvalUrl = kind === 'approval' ? scope.approval?.url : null;
@@ -75,7 +76,7 @@ export function payoutActivities(deps: ActivityDeps) {
       rendered.text = `${rendered.text.replace(/\s*$/, '')}\n\nApprove or reject: ${approvalUrl}\n`;
       rendered.html = `${rendered.html}<p>Approve or reject: <a href="${escapeHtml(approvalUrl)}">${escapeHtml(approvalUrl)}</a></p>\n`;
     }
-    return deliver(deps, {
+    return {
       key: `${ref.workflowId}:${round}:${to.toLowerCase()}`,
       workflowId: ref.workflowId,
       ruleId: ref.rule.id,
@@ -86,8 +87,10 @@ export function payoutActivities(deps: ActivityDeps) {
       headers: {},
       date: new Date(ref.at ?? Date.now()),
       suppressible: false,
-    });
+    };
   };
+  const send = (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope) =>
+    deliver(deps, email(ref, kind, round, to, scope));
 
 
   /** The rejected statement a re-run (`…:attempt-N`) follows; null for a first attempt. */
@@ -205,9 +208,12 @@ export function payoutActivities(deps: ActivityDeps) {
         await send(input, 'statement', 'statement', rep.email, scope);
         return;
       }
+      // A rep or manager the relay defers (a full mailbox) does not hold up the other's notice.
+      const delivery = new StepDelivery(deps);
       for (const to of new Set([rep.email, ...(rep.manager ? [rep.manager] : [])].map((a) => a.toLowerCase()))) {
-        await send(input, 'rejected', 'rejected', to, scope);
+        await delivery.deliver(email(input, 'rejected', 'rejected', to, scope));
       }
+      delivery.finish();
     },
   };
 }

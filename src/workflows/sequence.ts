@@ -88,6 +88,15 @@ const STOP_DURING_SEND_PATCH = 'sequence-stop-during-send';
  */
 const RECIPIENTS_AT_SEND_PATCH = 'sequence-recipients-at-send';
 
+/**
+ * The recipients of a send step were sent to one after another, each send retried until the relay
+ * took it: a recipient the relay kept deferring (a full mailbox) held every recipient after it
+ * until then. Each recipient is now sent to on its own (the sends run side by side), and the run
+ * records them in the step's order, as before. Runs that sent one after another replay as they did; the
+ * marker is only written for steps with several recipients.
+ */
+const RECIPIENTS_SIDE_BY_SIDE_PATCH = 'sequence-recipients-side-by-side';
+
 /** A recipient whose quiet hours keep moving (zone or person changed at every look) is held at most this often. */
 const MAX_HOLDS_AGAIN = 5;
 
@@ -118,8 +127,9 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   setHandler(stopSignal, (request) => {
     stoppedBy ??= request;
   });
-  let held: HeldSend | null = null;
-  setHandler(heldSendQuery, () => held);
+  // Recipients sent to side by side may be held at once: the query names the one going out first.
+  const holds: HeldSend[] = [];
+  setHandler(heldSendQuery, () => holds.reduce<HeldSend | null>((first, hold) => (!first || hold.at < first.at ? hold : first), null));
 
   const program = compileSteps(rule.steps);
   const sends: SentEmail[] = [...(input.resume?.sends ?? [])];
@@ -137,9 +147,10 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   const sleepUnlessStopped = async (until: number, holding: () => HeldSend | null): Promise<boolean> => {
     const ms = until - Date.now();
     if (ms > 0) {
-      held = holding();
+      const hold = holding();
+      if (hold) holds.push(hold);
       await condition(() => stoppedBy !== null, ms);
-      held = null;
+      if (hold) holds.splice(holds.indexOf(hold), 1);
     }
     return stoppedBy !== null;
   };
@@ -167,7 +178,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
    */
   const sendToCurrent = async (
     sendId: string, sendKey: string, template: SequenceInput['rule']['templates'][string], recipient: Required<SequenceRecipient>,
-  ): Promise<'stopped' | 'done'> => {
+  ): Promise<'stopped' | SentEmail> => {
     let address = recipient.email;
     let allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);
     for (let heldAgain = 0; ; heldAgain += 1) {
@@ -192,8 +203,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         allowedAt = sent.until;
         continue;
       }
-      sends.push({ sendId, to: sent.to, at: new Date(at).toISOString(), outcome: sent.outcome, ...(sent.outcome === 'skipped' ? { reason: sent.reason } : {}) });
-      return 'done';
+      return { sendId, to: sent.to, at: new Date(at).toISOString(), outcome: sent.outcome, ...(sent.outcome === 'skipped' ? { reason: sent.reason } : {}) };
     }
   };
 
@@ -235,9 +245,19 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         const atSend = patched(RECIPIENTS_AT_SEND_PATCH);
         const recipients = inQuietHoursOrder(await reads().sequenceRecipients({ send: step.send, subject, fallbackTimezone: rule.timezone }), rule.quietHours);
         const sendKey = input.occurrence ? `${step.send.id}@${input.occurrence}` : step.send.id;
+        const current = atSend ? recipients.filter((r): r is Required<SequenceRecipient> => r.to !== undefined) : [];
+        const sideBySide = current.length > 1 && patched(RECIPIENTS_SIDE_BY_SIDE_PATCH);
+        if (sideBySide) {
+          const sent = await Promise.all(current.map((recipient) => sendToCurrent(step.send.id, sendKey, template, recipient)));
+          sends.push(...sent.filter((s): s is SentEmail => s !== 'stopped'));
+          if (sent.includes('stopped')) return done('stopped');
+        }
         for (const recipient of recipients) {
           if (atSend && recipient.to) {
-            if ((await sendToCurrent(step.send.id, sendKey, template, recipient as Required<SequenceRecipient>)) === 'stopped') return done('stopped');
+            if (sideBySide) continue;
+            const sent = await sendToCurrent(step.send.id, sendKey, template, recipient as Required<SequenceRecipient>);
+            if (sent === 'stopped') return done('stopped');
+            sends.push(sent);
             continue;
           }
           const allowedAt = quietHoursEnd(Date.now(), rule.quietHours, recipient.timezone);

@@ -286,3 +286,21 @@ test('record a sequence whose lead moves zone and changes owner while it runs', 
   expect(result.sends.map((s) => s.to)).toEqual(['bo@acme.example', l.email]);
   await save(process.env.RECORD_NAME ?? 'sequence-current-data', run);
 });
+
+// Recorded once with the code before the patch 'sequence-recipients-side-by-side' (the owner's and
+// the copy's emails waited until the relay took the lead's) as sequence-deferred-recipient-legacy,
+// and with it as sequence-deferred-recipient (each recipient's send on its own).
+test('record a send to several recipients while the relay defers one of them', async () => {
+  const l = { id: 'full', name: 'Lead full', email: 'full@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.defer.add(l.email);
+  const rule = sequenceRule({ id: 'rec-deferred-recipient', templates: seqTemplates, steps: [step.send('thanks', to.lead, to.leadOwner, to.address('copy@acme.example')), step.wait(1, 'days'), step.send('news')] });
+  const before = h.calls.get('sendToCurrentRecipient') ?? 0;
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  // The lead's send turned away three times (and, with the patch, the others sent meanwhile).
+  await until(async () => (h.calls.get('sendToCurrentRecipient') ?? 0) >= before + 3, 30_000);
+  h.mail.defer.delete(l.email);
+  const result = await run.result();
+  expect(result.sends.map((s) => s.to)).toEqual([l.email, 'ada@acme.example', 'copy@acme.example', l.email]);
+  await save(process.env.RECORD_NAME ?? 'sequence-deferred-recipient', run);
+});

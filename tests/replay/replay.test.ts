@@ -172,3 +172,23 @@ test('sequence histories from before and after sequence-recipients-at-send and s
   // From Friday 20:00 UTC: Monday 05:00 in Tokyo (48 hours), Monday 16:00 in New York (72 hours).
   expect([legacy.timers[1], current.timers[1]]).toEqual([48 * 3600, 72 * 3600]);
 });
+
+test('sequence histories from before and after sequence-recipients-side-by-side are both kept and replayed', () => {
+  const shape = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    const events = history.events ?? [];
+    const patches = events.flatMap((e) => {
+      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+    });
+    // How many sends were scheduled before any completed (the lead's waits for the relay).
+    const firstCompleted = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+    const scheduledBefore = events.slice(0, firstCompleted).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendToCurrentRecipient').length;
+    return { sideBySide: patches.includes('sequence-recipients-side-by-side'), scheduledBefore };
+  };
+  // Before: the owner's and the copy's sends waited for the deferred lead's.
+  expect(shape('sequence-deferred-recipient-legacy')).toEqual({ sideBySide: false, scheduledBefore: 1 });
+  // After: all three at once.
+  expect(shape('sequence-deferred-recipient')).toEqual({ sideBySide: true, scheduledBefore: 3 });
+});

@@ -151,6 +151,22 @@ describe('sequence workflow', () => {
     expect(h.mail.to(l.email)).toHaveLength(0);
   });
 
+  test('a recipient the relay turns away for now (451) does not hold up the other recipients of the send', async () => {
+    const l = await lead('full-mailbox');
+    h.mail.defer.add(l.email);
+    const rule = sequenceRule({ id: 'deferred-one', templates: [thanks], steps: [step.send('webinar-thanks', to.lead, to.leadOwner, to.address('copy@acme.example'))] });
+    const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
+    // The lead's email is still being retried, and the owner and the copy have theirs.
+    await h.mail.waitFor(() => h.mail.to('ada@acme.example').some((m) => m.subject === 'Thanks for joining, Lead full-mailbox') && h.mail.to('copy@acme.example').some((m) => m.subject === 'Thanks for joining, Lead full-mailbox'), 20_000);
+    expect(h.mail.to(l.email)).toEqual([]);
+    h.mail.defer.delete(l.email);
+    const result = await handle.result();
+    // Recorded in the order written, each once.
+    expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'sent'], ['ada@acme.example', 'sent'], ['copy@acme.example', 'sent']]);
+    expect(h.mail.to(l.email)).toHaveLength(1);
+    expect(h.mail.to('copy@acme.example').filter((m) => m.subject === 'Thanks for joining, Lead full-mailbox')).toHaveLength(1);
+  });
+
   test('a stop while a send is held by quiet hours ends the run without the email', async () => {
     const now = await h.testEnv.currentTimeMs();
     const offset = ((23 - new Date(now).getUTCHours() + 36) % 24) - 12;
