@@ -11,7 +11,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
-import { CsvSyntaxError, csvRecords } from './csv.js';
+import { CsvSyntaxError, csvRecords, notCsvProblem } from './csv.js';
 import { columnsOf, type Db } from './db.js';
 import { emailKey } from './email-key.js';
 import { dealColumns } from './deals.js';
@@ -86,11 +86,18 @@ export async function importCsvFile(db: Db, kind: ImportKind, path: string, file
   return importCsvStream(db, kind, createReadStream(path), file, options);
 }
 
-/** The whole stream as UTF-8 text (for the small cross-row-checked kinds). */
-async function readText(input: Readable): Promise<string> {
+/**
+ * The whole stream as text (for the small cross-row-checked kinds), or the problem when its bytes
+ * are no CSV text (an .xls is recognised by its bytes, not once decoded).
+ */
+async function readText(input: Readable, file: string): Promise<{ ok: true; text: string } | { ok: false; problems: ImportProblem[] }> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const notCsv = notCsvProblem(bytes);
+  if (notCsv) return { ok: false, problems: [{ file, line: 1, field: null, message: notCsv }] };
+  // Excel's "Unicode Text" is UTF-16LE with its byte-order mark, which the streamed kinds read too (csv-parse).
+  return { ok: true, text: bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8') };
 }
 
 /** Thrown inside the import transaction to roll it back once the file has a problem. */
@@ -98,8 +105,11 @@ class Rejected extends Error {}
 
 /** Validate and import a CSV stream of one kind; `file` names it in problems. */
 export async function importCsvStream(db: Db, kind: ImportKind, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
-  if (kind === 'credits') return importCredits(db, await readText(input), file);
-  if (kind === 'rates') return importRates(db, await readText(input), file);
+  if (kind === 'credits' || kind === 'rates') {
+    const read = await readText(input, file);
+    if (!read.ok) return read;
+    return kind === 'credits' ? importCredits(db, read.text, file) : importRates(db, read.text, file);
+  }
   const spec = kinds[kind];
   const problems: ImportProblem[] = [];
   let total = 0;
