@@ -16,6 +16,7 @@ import { columnsOf, type Db } from './db.js';
 import { emailKey } from './email-key.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
+import { UndatedWins } from './undated-wins.js';
 import { checkHeader, employmentCheck, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
@@ -123,7 +124,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   const repsNamed = new Map<string, number>();
   let unknownReps: string[] = [];
   // Won deals with an empty closed_at count in no period: paid by nothing, so the import says so.
-  const undated = { count: 0, shown: [] as string[] };
+  const undated = new UndatedWins();
   const started = Date.now();
   let lastProgress = started;
   let rowsRead = 0;
@@ -149,6 +150,8 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
         // Reps of a file with one of start_date and end_date: checked against the stored other one.
         const oneDate = kind === 'reps' && names.includes('start_date') !== names.includes('end_date');
         const dated: { line: number; record: Record<string, unknown> }[] = [];
+        // Won deals of a file without closed_at: dated or not by what is stored.
+        const wonKeepingDate: string[] = [];
         for (; i < batch.length; i++) {
           const { line, fields } = batch[i];
           const checked = validateRow(spec, names, fields, line, file);
@@ -162,8 +165,9 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           if (oneDate) dated.push({ line, record: checked.record });
           const repNamed = kind === 'deals' ? checked.record.rep : kind === 'leads' ? checked.record.owner : null;
           if (repNamed && !repsNamed.has(String(repNamed))) repsNamed.set(String(repNamed), line);
-          if (kind === 'deals' && checked.record.stage === 'won' && checked.record.closed_at === null && names.includes('closed_at')) {
-            if (++undated.count <= 10) undated.shown.push(id);
+          if (kind === 'deals' && checked.record.stage === 'won') {
+            if (!names.includes('closed_at')) wonKeepingDate.push(id);
+            else if (checked.record.closed_at === null) undated.note(id);
           }
           if (total === 0) {
             const row = spec.row(checked.record as never, now);
@@ -172,6 +176,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           }
         }
         if (dated.length) report(await storedEmploymentProblems(reads, dated, names.includes('start_date') ? 'start_date' : 'end_date', file));
+        if (wonKeepingDate.length && total === 0) await undated.noteStored(reads, wonKeepingDate);
         rowsRead += batch.length;
         // Once the file is known bad nothing more is written; the rest is only checked.
         if (total === 0 && written) await write(rows, written);
@@ -203,9 +208,8 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   try {
     const counts = await writeImport(db, kind, (writer, reads) => read((rows, columns) => writer.write(rows, columns), reads), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
     const warnings = kind === 'deals' || kind === 'leads' ? unknownRepWarnings(unknownReps, kind) : [];
-    if (undated.count) {
-      warnings.push(`${undated.count} won deal${undated.count > 1 ? 's have' : ' has'} no closed_at, so ${undated.count > 1 ? 'they count' : 'it counts'} in no period (no revenue, no commission): ${undated.shown.join(', ')}${undated.count > 10 ? ', ...' : ''}`);
-    }
+    const undatedWarning = undated.warning();
+    if (undatedWarning) warnings.push(undatedWarning);
     return { ok: true, ...counts, warnings };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;

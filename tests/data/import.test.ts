@@ -164,7 +164,7 @@ describe('CSV import', () => {
       'leads.csv:2: owner: "bob@acme.example" is the email of rep r-bob; the owner column takes rep ids (write r-bob)',
     ]);
     // A rep not imported yet is still only a warning.
-    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r-ada,5,USD,won\nD5,r-new,5,USD,won\n', 'deals.csv')).toMatchObject({
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nD1,r-ada,5,USD,won,2026-01-02\nD5,r-new,5,USD,won,2026-01-02\n', 'deals.csv')).toMatchObject({
       ok: true, inserted: 2, warnings: ['deals name 1 rep not in the data source yet: r-new (import reps too)'],
     });
     await db.close();
