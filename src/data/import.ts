@@ -17,14 +17,14 @@ import { emailKey } from './email-key.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
 import { UndatedWins } from './undated-wins.js';
-import { checkHeader, employmentCheck, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+import { checkHeader, employmentCheck, fastDeal, MAX_PROBLEMS, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
 import { repColumns } from './reps.js';
 import { importCredits } from './credits.js';
 import { importRates } from './rates.js';
 
-export { checkHeader, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+export { checkHeader, MAX_PROBLEMS, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 
 // credits and rates are checked across rows (shares per deal, one rate per pair and date): their
 // own files, which read the whole text (those files are small; the streamed path is for the CRM tables).
@@ -60,8 +60,6 @@ export const kinds: Record<Exclude<ImportKind, 'credits' | 'rates'>, KindSpec> =
   },
 };
 
-/** Problems listed in full; beyond this only counted (a wrong file can have a million bad rows). */
-export const MAX_PROBLEMS = 100;
 
 export interface ImportOptions {
   /** Called about once a second while rows are read: rows so far, seconds since the start. */

@@ -4,7 +4,7 @@
 // currency to the rule's, with no inverse and no chains. A file with any bad row writes nothing.
 import { parseFixed, plainFixed, withoutTrailingZeros } from '../money/fixed.js';
 import { parseDay } from '../payouts/period.js';
-import { readCsvRows } from './csv-rows.js';
+import { readCsvRows, refused } from './csv-rows.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
@@ -14,11 +14,12 @@ const CODE = /^[A-Z]{3}$/;
 
 export async function importRates(db: Db, text: string, file: string): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'rates', rateColumns, rateColumns);
-  if (!read.ok) return read;
-  const problems: ImportProblem[] = [];
+  if (!read.ok) return refused(read.problems);
+  const problems: ImportProblem[] = [...read.problems];
   const seen = new Map<string, number>();
   const rows: { currency: string; to: string; rate: string; from: string }[] = [];
-  for (const { line, values } of read.rows) {
+  for (const { line, values, complete } of read.rows) {
+    if (!complete) continue; // its missing value is among read.problems
     const { currency, to, from } = values;
     let bad = false;
     for (const field of ['currency', 'to'] as const) {
@@ -46,7 +47,7 @@ export async function importRates(db: Db, text: string, file: string): Promise<I
     seen.set(key, line);
     rows.push({ currency, to, rate: plainFixed(rate!), from });
   }
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return refused(problems);
 
   const now = new Date().toISOString();
   let inserted = 0;

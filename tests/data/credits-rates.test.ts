@@ -104,6 +104,32 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
     });
 
+    it('a row missing a cell does not hide the other rows\' problems; a deal with such a row gets no total', async () => {
+      const db = await crm(t);
+      // The empty share used to be the only problem listed: the user fixed it and met the next ones.
+      const text = ['deal,rep,share,type', 'D1,r1,,revenue', 'D1,r2,40,revenue', 'D9,r1,50,overlay', 'D2,r2,abc,', ',r1,5,overlay', 'D2,r1,5,overlay,extra'].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: share: is required',
+        'credits.csv:4: deal: unknown deal "D9" (import deals first)',
+        expect.stringMatching(/^credits\.csv:5: share: expected a percent more than 0/),
+        'credits.csv:6: deal: is required',
+        'credits.csv:7: row has 5 fields, the header has 4',
+      ]);
+      expect(await creditRows(db)).toEqual([]);
+    });
+
+    it('lists the first 100 of many bad rows and counts them all', async () => {
+      const db = await crm(t);
+      const rows = Array.from({ length: 250 }, (_, i) => `D1,r1,${i % 2 ? '' : 'x'}`);
+      const result = await importCsv(db, 'credits', `deal,rep,share\n${rows.join('\n')}\n`, 'c.csv');
+      expect(result).toMatchObject({ ok: false, total: 250 });
+      expect(result.ok ? [] : result.problems.map(formatProblem).slice(0, 2)).toEqual([
+        expect.stringMatching(/^c\.csv:2: share: expected a percent/),
+        'c.csv:3: share: is required',
+      ]);
+      expect(result.ok ? 0 : result.problems.length).toBe(100);
+    });
+
     it('insists on the deal, rep and share columns', async () => {
       expect(await problems(await crm(t), 'credits', 'deal,rep\nD1,r1\n')).toEqual(['credits.csv:1: missing required column share']);
     });
@@ -157,6 +183,20 @@ forEachDialect('credits, rates and credited facts', (t) => {
         'rates.csv:8: from: expected a date YYYY-MM-DD, got "2026-02-30"',
         'rates.csv:9: from: a second EUR to USD rate from 2026-01-01 (first on line 2)',
       ]);
+      expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
+    });
+
+    it('a row missing a cell does not hide the other rows\' problems, and 100 are listed of many', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,\nEUR,USD,1e0,2026-01-02\nGBP,USD,1.2,01/02/2026\n')).toEqual([
+        'rates.csv:2: from: is required',
+        expect.stringMatching(/^rates\.csv:3: rate: expected a rate more than 0/),
+        'rates.csv:4: from: expected a date YYYY-MM-DD, got "01/02/2026"',
+      ]);
+      const many = Array.from({ length: 300 }, () => 'EUR,USD,x,2026-01-01').join('\n');
+      const result = await importCsv(db, 'rates', `currency,to,rate,from\n${many}\n`, 'rates.csv');
+      expect(result).toMatchObject({ ok: false, total: 300 });
+      expect(result.ok ? 0 : result.problems.length).toBe(100);
       expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
     });
   });
