@@ -115,6 +115,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
+  let removed = 0;
   // One transaction: a deal's old rows go and its new ones come together, or not at all.
   await importTransaction(db, async (tx) => {
     const dealIds = [...byDeal.keys()].sort();
@@ -142,8 +143,11 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     }
     updated = rows.filter((r) => before.has(`${r.deal}\u001f${r.rep}\u001f${r.type}`)).length;
     inserted = rows.length - updated;
+    // A share the deal had that the file leaves out is gone: said, so a re-import of revenue rows
+    // alone does not drop the deal's overlay shares unseen.
+    removed = before.size - updated;
   });
-  return { ok: true, inserted, updated, warnings: [] };
+  return removed > 0 ? { ok: true, inserted, updated, removed, warnings: [] } : { ok: true, inserted, updated, warnings: [] };
 }
 
 /** The shares of deals closed in [start, end] (and of undated deals), by deal id. */

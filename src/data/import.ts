@@ -32,7 +32,8 @@ export const importKinds = ['reps', 'deals', 'leads', 'credits', 'rates'] as con
 export type ImportKind = (typeof importKinds)[number];
 
 export type ImportResult =
-  | { ok: true; inserted: number; updated: number; warnings: string[] }
+  /** `removed`: credits only, the stored shares of the file's deals that the file no longer names. */
+  | { ok: true; inserted: number; updated: number; removed?: number; warnings: string[] }
   /** `problems` holds at most MAX_PROBLEMS; `total` counts them all when there were more. */
   | { ok: false; problems: ImportProblem[]; total?: number };
 

@@ -51,8 +51,9 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
         .toEqual({ ok: true, inserted: 0, updated: 3, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
-      // D1 again: its three rows become these two; D2 gets its first.
-      expect((await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).ok).toBe(true);
+      // D1 again: its three rows become these two, and the overlay share it drops is counted; D2 gets its first.
+      expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv'))
+        .toEqual({ ok: true, inserted: 1, updated: 2, removed: 1, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
       expect((await creditsOfDeals(db, { start: '2026-01-01', end: '2026-03-31' })).get('D1')).toEqual([
         { rep: 'r1', share: '33.3333', type: 'revenue' }, { rep: 'r2', share: '66.6667', type: 'revenue' },

@@ -18,6 +18,22 @@ describe('salesflow import', () => {
     expect(deals).toMatchObject({ code: 0, stdout: expect.stringContaining('deals 11 inserted') });
   });
 
+  it('a credits re-import says how many stored shares of its deals it removed (the overlay a revenue-only file drops)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    const write = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+    expect((await salesflow(['import', '--kind', 'reps', write('reps.csv', 'id,name,email\nr1,Ada,ada@acme.example\nr2,Bob,bob@acme.example\nm1,Max,max@acme.example\n')], db)).code).toBe(0);
+    expect((await salesflow(['import', '--kind', 'deals', write('deals.csv', 'id,rep,amount,currency,stage,closed_at\nD1,r1,100,USD,won,2026-01-05\n')], db)).code).toBe(0);
+    const first = write('credits.csv', 'deal,rep,share,type\nD1,r1,50,revenue\nD1,r2,50,revenue\nD1,m1,10,overlay\n');
+    expect((await salesflow(['import', '--kind', 'credits', first], db)).stdout).toBe(`${first}: credits 3 inserted, 0 updated\n`);
+    const again = write('credits-2.csv', 'deal,rep,share\nD1,r1,100\n');
+    expect((await salesflow(['import', '--kind', 'credits', again], db)).stdout)
+      .toBe(`${again}: credits 0 inserted, 1 updated, 2 removed (shares of these deals the file no longer lists)\n`);
+    const handle = await openDatabase(db);
+    expect(await scalar(handle, sql`SELECT count(*) FROM credits`)).toBe(1);
+    await handle.close();
+  });
+
   it('lists every bad row as FILE:LINE: field: message, exits 1 and imports nothing', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const file = fixture('bad-deals.csv');

@@ -60,7 +60,8 @@ export async function run(args: string[]): Promise<number> {
     progress.done();
     if (!result.ok) return reportProblems(file, result);
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated\n`);
+    const removed = result.removed ? `, ${result.removed} removed (shares of these deals the file no longer lists)` : '';
+    process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated${removed}\n`);
     return 0;
   } finally {
     await db.close();
