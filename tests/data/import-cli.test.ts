@@ -34,6 +34,24 @@ describe('salesflow import', () => {
     await handle.close();
   });
 
+  it('a CRM export given to --kind says which --source reads it (HubSpot and Zoho headers told apart)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    const hubspot = join(dir, 'hubspot-deals.csv');
+    writeFileSync(hubspot, '\ufeff"Record ID","Deal Name","Deal Stage","Close Date","Deal owner","Amount"\r\n"9001","Acme","Closed Won","2026-01-15 14:30","Ada","12,500.00"\r\n');
+    const zoho = join(dir, 'zoho-deals.csv');
+    writeFileSync(zoho, '"Record Id","Deal Name","Amount","Currency","Stage","Closing Date","Deal Owner"\r\nz1,Z,100,USD,Closed Won,2026-01-10,Ada\r\n');
+    const one = await salesflow(['import', '--kind', 'deals', hubspot], db);
+    expect(one.code).toBe(1);
+    expect(one.stderr.trim().split('\n').at(-1)).toBe(`hint: this is a hubspot deals export (its own column names): salesflow import --source hubspot ${hubspot} reads it (docs/crm.md)`);
+    const two = await salesflow(['import', '--kind', 'deals', zoho], db);
+    expect(two.stderr.trim().split('\n').at(-1)).toBe(`hint: this is a zoho deals export (its own column names): salesflow import --source zoho ${zoho} reads it (docs/crm.md)`);
+    // A salesflow file with one misspelt column gets no such hint.
+    const own = join(dir, 'deals.csv');
+    writeFileSync(own, 'id,rep,amount,currency,stage,closed\nd1,r1,5,USD,won,2026-01-01\n');
+    expect((await salesflow(['import', '--kind', 'deals', own], db)).stderr).not.toContain('hint:');
+  });
+
   it('lists every bad row as FILE:LINE: field: message, exits 1 and imports nothing', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const file = fixture('bad-deals.csv');
