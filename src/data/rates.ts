@@ -52,12 +52,21 @@ export async function importRates(db: Db, text: string, file: string): Promise<I
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
+  // In batches: a row at a time (a SELECT and an upsert each) took 17 s for a 20,000-row file of
+  // daily rates on PostgreSQL. The stored keys are read first, inside the import's lock (the
+  // transaction on SQLite, the import lock on PostgreSQL), so the counts are exact.
   await importTransaction(db, async (tx) => {
-    for (const r of rows) {
-      const exists = await tx.kysely.selectFrom('rates').select('rate')
-        .where('currency', '=', r.currency).where('to_currency', '=', r.to).where('from_date', '=', r.from).executeTakeFirst();
-      if (exists) updated++; else inserted++;
-      await tx.kysely.insertInto('rates').values({ currency: r.currency, to_currency: r.to, rate: r.rate, from_date: r.from, updated_at: now })
+    const stored = new Set<string>();
+    const currencies = [...new Set(rows.map((r) => r.currency))];
+    for (let i = 0; i < currencies.length; i += 500) {
+      const found = await tx.kysely.selectFrom('rates').select(['currency', 'to_currency', 'from_date'])
+        .where('currency', 'in', currencies.slice(i, i + 500)).execute();
+      for (const r of found) stored.add(`${r.currency}\u001f${r.to_currency}\u001f${r.from_date}`);
+    }
+    for (const r of rows) if (stored.has(`${r.currency}\u001f${r.to}\u001f${r.from}`)) updated++; else inserted++;
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx.kysely.insertInto('rates')
+        .values(rows.slice(i, i + 500).map((r) => ({ currency: r.currency, to_currency: r.to, rate: r.rate, from_date: r.from, updated_at: now })))
         .onConflict((oc) => oc.columns(['currency', 'to_currency', 'from_date']).doUpdateSet((eb) => ({
           rate: eb.ref('excluded.rate'), updated_at: eb.ref('excluded.updated_at'),
         })))

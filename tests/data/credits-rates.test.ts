@@ -187,6 +187,17 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
     });
 
+    it('a file of daily rates larger than one write batch counts new and replaced rates exactly', async () => {
+      const db = await crm(t);
+      const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+      const file = (from: number, to: number, rate: string) => ['currency,to,rate,from', ...Array.from({ length: to - from }, (_, k) => `EUR,USD,${rate},${day(from + k)}`)].join('\n');
+      expect(await importCsv(db, 'rates', file(0, 700, '1.1'), 'r.csv')).toEqual({ ok: true, inserted: 700, updated: 0, warnings: [] });
+      // Days 500..1199: 200 replaced, 500 new; GBP rows of the same days are other pairs.
+      expect(await importCsv(db, 'rates', `${file(500, 1200, '1.2')}\nGBP,USD,1.3,${day(600)}\n`, 'r.csv')).toEqual({ ok: true, inserted: 501, updated: 200, warnings: [] });
+      const table = await RateTable.into(db, 'USD');
+      expect([table.on('EUR', day(499))?.rate, table.on('EUR', day(650))?.rate, table.on('GBP', day(650))?.rate]).toEqual(['1.1', '1.2', '1.3']);
+    });
+
     it('a row missing a cell does not hide the other rows\' problems, and 100 are listed of many', async () => {
       const db = await crm(t);
       expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,\nEUR,USD,1e0,2026-01-02\nGBP,USD,1.2,01/02/2026\n')).toEqual([
