@@ -74,8 +74,23 @@ const timezone = z
   .string()
   .nullish()
   .transform((v) => (v === undefined || v === '' ? null : v))
-  .refine((v) => v === null || isTimeZone(v), { message: 'expected an IANA time zone like Europe/Berlin' })
+  .refine((v) => v === null || isTimeZone(v), { error: (issue) => zoneProblem(String(issue.input)) })
   .transform((v) => (v === null ? null : zoneSpelling(v)));
+
+/**
+ * What is wrong with a time zone value. An offset ("GMT+1", "UTC+01:00", "+05:30", as spreadsheets
+ * and some CRMs write zones) is no zone: it does not follow daylight saving, and the tz database's
+ * fixed-offset zones run the other way (Etc/GMT-1 is UTC+1), so the message says what to write.
+ */
+export function zoneProblem(value: string): string {
+  const base = `expected an IANA time zone like Europe/Berlin, got ${JSON.stringify(value)}`;
+  const offset = /^(?:(?:GMT|UTC)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(value.trim());
+  if (!offset) return base;
+  const [, sign, hours, minutes = '00'] = offset;
+  const whole = minutes === '00' && Number(hours) <= 14;
+  const fixed = whole ? ` (or Etc/GMT${sign === '+' ? '-' : '+'}${Number(hours)} for a fixed UTC${sign}${Number(hours)}, daylight saving never applied)` : '';
+  return `${base}: an offset is not a time zone; write the place's zone, like Europe/Berlin or America/New_York${fixed}`;
+}
 
 /**
  * Time zone names match without regard to case ("europe/berlin" works), but are stored as the

@@ -91,6 +91,18 @@ describe('CSV import', () => {
     await db.close();
   });
 
+  it('a time zone written as an offset (GMT+1, UTC-05:00, +05:30) is told what to write instead', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const leads = await importCsv(db, 'leads', 'id,email,timezone\nl1,a@x.example,GMT+1\nl2,b@x.example,UTC-05:00\nl3,c@x.example,+05:30\nl4,d@x.example,Etc/GMT-1\n', 'leads.csv');
+    const advice = "an offset is not a time zone; write the place's zone, like Europe/Berlin or America/New_York";
+    expect(leads.ok ? [] : leads.problems.map(formatProblem)).toEqual([
+      `leads.csv:2: timezone: expected an IANA time zone like Europe/Berlin, got "GMT+1": ${advice} (or Etc/GMT-1 for a fixed UTC+1, daylight saving never applied)`,
+      `leads.csv:3: timezone: expected an IANA time zone like Europe/Berlin, got "UTC-05:00": ${advice} (or Etc/GMT+5 for a fixed UTC-5, daylight saving never applied)`,
+      `leads.csv:4: timezone: expected an IANA time zone like Europe/Berlin, got "+05:30": ${advice}`,
+    ]);
+    await db.close();
+  });
+
   it('says which value was wrong where the schema only says what it expected', async () => {
     const db = await openDatabase(join(tempDir(), 'crm.db'));
     const reps = await importCsv(db, 'reps', 'id,name,email,manager,timezone\nr1,Ada,ada@x.example,Grace Hopper,Mars/Base\nr2,Bob,bob at x,,\n', 'reps.csv');
