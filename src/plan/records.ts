@@ -34,11 +34,29 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   });
 }
 
+/**
+ * What is wrong with a date that is not YYYY-MM-DD, with the value. The forms spreadsheets and
+ * exports write instead get a word each: Excel's serial numbers (a date column saved unformatted),
+ * slashed dates (whose day and month order the value cannot tell), a date with a time.
+ */
+export function dateProblem(value: string): string {
+  const base = `expected a date like 2026-03-31, got ${JSON.stringify(value)}`;
+  if (/^\d{5}(\.\d+)?$/.test(value)) {
+    // Excel's 1900 date system: serial 1 is 1900-01-01 and it counts a 29 February 1900 that never was.
+    const day = new Date(Date.UTC(1899, 11, 30) + Math.floor(Number(value)) * 86_400_000).toISOString().slice(0, 10);
+    return `${base} (Excel's serial number for ${day}? format the column as a date, yyyy-mm-dd, before saving as CSV)`;
+  }
+  if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$/.test(value)) return `${base} (write dates as YYYY-MM-DD: whether ${value} is day or month first cannot be told)`;
+  const timestamp = /^(\d{4}-\d{2}-\d{2})[T ]\d/.exec(value);
+  if (timestamp) return `${base} (a date and time: write the date alone, like ${timestamp[1]})`;
+  return base;
+}
+
 const isoDate = z
   .string()
   .trim()
   // Not a date at all is one problem, not also "no such day in that month".
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: (issue) => dateProblem(String(issue.input).trim()), abort: true })
   // The value is in the message: the other date problems show what was written, and a row of
   // several dates (start_date, end_date) must say which one is impossible.
   .refine(isCalendarDate, { error: (issue) => `${String(issue.input).trim()} is not a calendar date (no such day in that month)` });

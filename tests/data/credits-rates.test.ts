@@ -223,7 +223,7 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
       // A timestamp is not a date: one problem, not also "no such day in that month".
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-01-31T17:00:00Z\n')).toEqual([
-        'reps.csv:2: end_date: expected a date like 2026-03-31, got "2026-01-31T17:00:00Z"',
+        'reps.csv:2: end_date: expected a date like 2026-03-31, got "2026-01-31T17:00:00Z" (a date and time: write the date alone, like 2026-01-31)',
       ]);
       // Leaving before starting is a typo, not 0 days employed; leaving on the first day is one day.
       expect(await problems(db, 'reps', 'id,name,email,start_date,end_date\nr4,Kay,kay@acme.example,2026-02-01,2026-02-01\nr5,Lin,lin@acme.example,2026-03-01,2026-02-01\n'))

@@ -83,7 +83,7 @@ describe('CSV import', () => {
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
-      'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026"',
+      'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026" (write dates as YYYY-MM-DD: whether 01/02/2026 is day or month first cannot be told)',
       'reps.csv:3: start_date: 2026-02-30 is not a calendar date (no such day in that month)',
     ]);
     const dup = await importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
@@ -99,6 +99,18 @@ describe('CSV import', () => {
       `leads.csv:2: timezone: expected an IANA time zone like Europe/Berlin, got "GMT+1": ${advice} (or Etc/GMT-1 for a fixed UTC+1, daylight saving never applied)`,
       `leads.csv:3: timezone: expected an IANA time zone like Europe/Berlin, got "UTC-05:00": ${advice} (or Etc/GMT+5 for a fixed UTC-5, daylight saving never applied)`,
       `leads.csv:4: timezone: expected an IANA time zone like Europe/Berlin, got "+05:30": ${advice}`,
+    ]);
+    await db.close();
+  });
+
+  it('a date as Excel, a US/European spreadsheet or a timestamp writes it is told how to write it', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const deals = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nd1,r1,5,USD,won,46027\nd2,r1,5,USD,won,01/05/2026\nd3,r1,5,USD,won,2026-01-05T10:00:00Z\nd4,r1,5,USD,won,soon\n', 'deals.csv');
+    expect(deals.ok ? [] : deals.problems.map(formatProblem)).toEqual([
+      'deals.csv:2: closed_at: expected a date like 2026-03-31, got "46027" (Excel\'s serial number for 2026-01-05? format the column as a date, yyyy-mm-dd, before saving as CSV)',
+      'deals.csv:3: closed_at: expected a date like 2026-03-31, got "01/05/2026" (write dates as YYYY-MM-DD: whether 01/05/2026 is day or month first cannot be told)',
+      'deals.csv:4: closed_at: expected a date like 2026-03-31, got "2026-01-05T10:00:00Z" (a date and time: write the date alone, like 2026-01-05)',
+      'deals.csv:5: closed_at: expected a date like 2026-03-31, got "soon"',
     ]);
     await db.close();
   });
