@@ -5,13 +5,32 @@ import { z } from 'zod';
 const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const text = typeof v === 'number' ? String(v) : v.trim();
   if (!/^-?\d+(\.\d+)?$/.test(text)) {
-    // Spreadsheets export "1,000.00" when a cell is formatted with separators; say what to do.
-    const grouped = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? ` (write it without thousands separators: ${text.replace(/,/g, '')})` : '';
-    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}${grouped}` });
+    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}${decimalHint(text)}` });
     return z.NEVER;
   }
   return text;
 });
+
+/**
+ * How to write a number that spreadsheets and CRM exports format for reading ("1,000.00",
+ * "$1,234.56", "1 234,56", "1e3"): the plain decimal it stands for when that is certain, else
+ * what to change. Empty when the text is no such form.
+ */
+function decimalHint(text: string): string {
+  // Spreadsheets export "1,000.00" when a cell is formatted with separators; say what to do.
+  if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)) return ` (write it without thousands separators: ${text.replace(/,/g, '')})`;
+  const symbol = /^(-?)\s*[$€£¥]\s*(-?)([\d,]*\d(?:\.\d+)?)$/.exec(text);
+  if (symbol) {
+    const plain = `${symbol[1] || symbol[2]}${/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(symbol[3]) ? symbol[3].replace(/,/g, '') : symbol[3]}`;
+    return /^-?\d+(\.\d+)?$/.test(plain) ? ` (write it without the currency symbol: ${plain}; the currency goes in its own column)` : '';
+  }
+  // A decimal comma ("1234,56", "1 234,56", "1.234,56"): the European way of writing it.
+  if (/^-?\d{1,3}([ .\u00a0\u202f]\d{3})*,\d+$/.test(text) || /^-?\d+,\d{1,2}$/.test(text)) {
+    return ` (write it with a decimal point and no separators: ${text.replace(/[ .\u00a0\u202f]/g, '').replace(',', '.')})`;
+  }
+  if (/^-?\d+(\.\d+)?[eE][+-]?\d+$/.test(text)) return ' (scientific notation: write the number in full, formatting the column as a number before saving)';
+  return '';
+}
 /**
  * A money amount: a plain decimal that the data source stores exactly as int64 micros (at most 6
  * decimals, |value| < 2^63 micros). Checked here, where every source of deals (CSV, `events send`,

@@ -103,6 +103,22 @@ describe('CSV import', () => {
     await db.close();
   });
 
+  it('an amount as spreadsheets and CRM exports format it is told as the plain decimal to write', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const rows = ['"$1,234.56",USD', '"1 234,56",EUR', '"1.234,56",EUR', '1e3,USD', '-$5,USD', 'ten,USD'];
+    const deals = await importCsv(db, 'deals', `id,rep,amount,currency,stage\n${rows.map((r, i) => `d${i},r1,${r},won`).join('\n')}\n`, 'deals.csv');
+    const got = 'amount: expected a plain decimal like 1500.50, got';
+    expect(deals.ok ? [] : deals.problems.map(formatProblem)).toEqual([
+      `deals.csv:2: ${got} "$1,234.56" (write it without the currency symbol: 1234.56; the currency goes in its own column)`,
+      `deals.csv:3: ${got} "1 234,56" (write it with a decimal point and no separators: 1234.56)`,
+      `deals.csv:4: ${got} "1.234,56" (write it with a decimal point and no separators: 1234.56)`,
+      `deals.csv:5: ${got} "1e3" (scientific notation: write the number in full, formatting the column as a number before saving)`,
+      `deals.csv:6: ${got} "-$5" (write it without the currency symbol: -5; the currency goes in its own column)`,
+      `deals.csv:7: ${got} "ten"`,
+    ]);
+    await db.close();
+  });
+
   it('a date as Excel, a US/European spreadsheet or a timestamp writes it is told how to write it', async () => {
     const db = await openDatabase(join(tempDir(), 'crm.db'));
     const deals = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nd1,r1,5,USD,won,46027\nd2,r1,5,USD,won,01/05/2026\nd3,r1,5,USD,won,2026-01-05T10:00:00Z\nd4,r1,5,USD,won,soon\n', 'deals.csv');
