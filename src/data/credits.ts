@@ -46,7 +46,8 @@ async function existing(db: Db, table: 'deals' | 'reps', ids: string[]): Promise
   return found;
 }
 
-export async function importCredits(db: Db, text: string, file: string): Promise<ImportResult> {
+/** `onWaiting`: SQLite, told once when another process holds the write lock and the import waits. */
+export async function importCredits(db: Db, text: string, file: string, onWaiting?: () => void): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'credits', creditColumns, ['deal', 'rep', 'share']);
   if (!read.ok) return refused(read.problems);
   const problems: ImportProblem[] = [...read.problems];
@@ -146,7 +147,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     // A share the deal had that the file leaves out is gone: said, so a re-import of revenue rows
     // alone does not drop the deal's overlay shares unseen.
     removed = before.size - updated;
-  });
+  }, onWaiting);
   return removed > 0 ? { ok: true, inserted, updated, removed, warnings: [] } : { ok: true, inserted, updated, warnings: [] };
 }
 

@@ -108,7 +108,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   if (kind === 'credits' || kind === 'rates') {
     const read = await readText(input, file);
     if (!read.ok) return read;
-    return kind === 'credits' ? importCredits(db, read.text, file) : importRates(db, read.text, file);
+    return kind === 'credits' ? importCredits(db, read.text, file, options.onWaiting) : importRates(db, read.text, file, options.onWaiting);
   }
   const spec = kinds[kind];
   const problems: ImportProblem[] = [];

@@ -12,7 +12,8 @@ export const rateColumns = ['currency', 'to', 'rate', 'from'] as const;
 
 const CODE = /^[A-Z]{3}$/;
 
-export async function importRates(db: Db, text: string, file: string): Promise<ImportResult> {
+/** `onWaiting`: SQLite, told once when another process holds the write lock and the import waits. */
+export async function importRates(db: Db, text: string, file: string, onWaiting?: () => void): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'rates', rateColumns, rateColumns);
   if (!read.ok) return refused(read.problems);
   const problems: ImportProblem[] = [...read.problems];
@@ -72,7 +73,7 @@ export async function importRates(db: Db, text: string, file: string): Promise<I
         })))
         .execute();
     }
-  });
+  }, onWaiting);
   return { ok: true, inserted, updated, warnings: [] };
 }
 

@@ -133,27 +133,47 @@ describe('salesflow import', () => {
   it('waits for another process holding the SQLite write lock longer than the busy timeout, then imports (was a stack trace)', async () => {
     const dir = tempDir();
     const path = join(dir, 'salesflow.db');
-    // The data source exists (migrated) before the other writer takes its lock.
-    await (await openDatabase(path)).close();
     const file = join(dir, 'reps.csv');
     writeFileSync(file, 'id,name,email\nr1,Ann,ann@x.example\n');
-    // Another process (a long import elsewhere) holds the write lock for 6.5 s, past SQLite's 5 s.
-    const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    const holder = spawn(process.execPath, ['-e', `
-      const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(path)});
-      db.exec('BEGIN IMMEDIATE');
-      db.prepare("INSERT INTO reps (id, name, email, updated_at) VALUES ('r0', 'Other', 'o@x.example', '2026-01-01T00:00:00Z')").run();
-      console.log('locked');
-      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 6500);
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const { released } = await holdWriteLock(path);
     const result = await salesflow(['import', '--kind', 'reps', file], path);
-    await exited;
+    await released;
     expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
     expect(result).toMatchObject({ code: 0, stdout: `${file}: reps 1 inserted, 0 updated\n` });
     const db = await openDatabase(path);
     expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(2);
     await db.close();
   }, 30_000);
+
+  it('a rates import waiting for the SQLite write lock says so too (credits and rates waited without a word)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'salesflow.db');
+    const file = join(dir, 'rates.csv');
+    writeFileSync(file, 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n');
+    const { released } = await holdWriteLock(path);
+    const result = await salesflow(['import', '--kind', 'rates', file], path);
+    await released;
+    expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: rates 1 inserted, 0 updated\n` });
+  }, 30_000);
 });
+
+/**
+ * Another process (a long import elsewhere) holds the write lock of the data source at `path` for
+ * 6.5 s, past SQLite's 5 s busy timeout; resolves once it holds it, with a promise of its release.
+ */
+async function holdWriteLock(path: string): Promise<{ released: Promise<unknown> }> {
+  // The data source exists (migrated) before the other writer takes its lock.
+  await (await openDatabase(path)).close();
+  const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const holder = spawn(process.execPath, ['-e', `
+    const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(path)});
+    db.exec('BEGIN IMMEDIATE');
+    db.prepare("INSERT INTO reps (id, name, email, updated_at) VALUES ('r0', 'Other', 'o@x.example', '2026-01-01T00:00:00Z')").run();
+    console.log('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 6500);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  return { released: exited };
+}
