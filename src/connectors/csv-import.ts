@@ -15,6 +15,7 @@ import { sql, type Db } from '../data/db.js';
 import { emailKey } from '../data/email-key.js';
 import { dealColumns } from '../data/deals.js';
 import { IdIndex } from '../data/id-index.js';
+import { UndatedWins } from '../data/undated-wins.js';
 import { kinds, MAX_PROBLEMS, type ImportOptions, type ImportProblem, type ImportResult } from '../data/import.js';
 import { writeImport } from '../data/import-write.js';
 import { leadColumns } from '../data/leads.js';
@@ -126,6 +127,8 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
   };
 
   const withoutAmount = new MissingAmounts(mapping, sources.amount?.join(' + ') ?? 'amount');
+  // The row is merged over the stored deal, so its closed_at is the one the deal will have.
+  const undated = new UndatedWins();
 
   const body = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>, reads: Db) => {
     const now = new Date().toISOString();
@@ -157,6 +160,10 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
         if (firstLine !== undefined) { report([{ file, line, field: idColumn, message: `duplicate id "${id}" (first on line ${firstLine})` }]); continue; }
         if (result.ok === 'skipped') { withoutAmount.skip(line, result.stage); continue; }
         translated.push({ line, record: result.record as EntityRow });
+        if (entity === 'deal') {
+          const deal = result.record as { stage: string; closed_at: string | null };
+          if (deal.stage === 'won' && !deal.closed_at) undated.note(id);
+        }
         if (result.amount) withoutAmount.note(result.record as EntityRow, result.amount);
       }
       if (entity !== 'rep') {
@@ -227,7 +234,8 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
     });
     // After the commit: until then the deals may still hold a stand-in (a crash leaves one too many).
     await clearAmountStandIns(db, withoutAmount.givenZero);
-    return { ok: true, ...counts, warnings: withoutAmount.warnings(), kind: chosen };
+    const undatedWarning = undated.warning();
+    return { ok: true, ...counts, warnings: [...withoutAmount.warnings(), ...(undatedWarning ? [undatedWarning] : [])], kind: chosen };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;
     return total > problems.length ? { ok: false, problems, total } : { ok: false, problems };

@@ -3,7 +3,7 @@
 // all of its stored rows; its revenue shares must total exactly 100% (overlay shares may total
 // anything); deal and rep must exist. Any bad row: nothing is written.
 import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, withoutTrailingZeros, FIXED_ZERO, type Fixed } from '../money/fixed.js';
-import { readCsvRows } from './csv-rows.js';
+import { readCsvRows, refused } from './csv-rows.js';
 import { compareBinary } from './text-order.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
@@ -47,12 +47,13 @@ async function existing(db: Db, table: 'deals' | 'reps', ids: string[]): Promise
   return found;
 }
 
-export async function importCredits(db: Db, text: string, file: string): Promise<ImportResult> {
+/** `onWaiting`: SQLite, told once when another process holds the write lock and the import waits. */
+export async function importCredits(db: Db, text: string, file: string, onWaiting?: () => void): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'credits', creditColumns, ['deal', 'rep', 'share']);
-  if (!read.ok) return read;
-  const problems: ImportProblem[] = [];
-  const deals = await existing(db, 'deals', read.rows.map((r) => r.values.deal));
-  const reps = await existing(db, 'reps', read.rows.map((r) => r.values.rep));
+  if (!read.ok) return refused(read.problems);
+  const problems: ImportProblem[] = [...read.problems];
+  const deals = await existing(db, 'deals', read.rows.flatMap((r) => (r.values.deal === undefined ? [] : [r.values.deal])));
+  const reps = await existing(db, 'reps', read.rows.flatMap((r) => (r.values.rep === undefined ? [] : [r.values.rep])));
   const knownDeal = { get: (id: string) => (deals.has(id) ? 1 : undefined) };
   const knownRep = { get: (id: string) => (reps.has(id) ? 1 : undefined) };
   const byDeal = new Map<string, { line: number; credit: CreditShare }[]>();
@@ -60,7 +61,12 @@ export async function importCredits(db: Db, text: string, file: string): Promise
   // A deal with a rejected row has no meaningful total (its 100% may include that row): its rows'
   // own problems are reported, not also "total 90%".
   const incomplete = new Set<string>();
-  for (const { line, values } of read.rows) {
+  for (const { line, values, complete } of read.rows) {
+    // A row without its deal, rep or share (reported by readCsvRows): its deal's total is unknown.
+    if (!complete) {
+      if (values.deal !== undefined) incomplete.add(values.deal);
+      continue;
+    }
     const type = values.type ?? 'revenue';
     if (type !== 'revenue' && type !== 'overlay') {
       problems.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"` });
@@ -106,7 +112,7 @@ export async function importCredits(db: Db, text: string, file: string): Promise
       });
     }
   }
-  if (problems.length) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
+  if (problems.length) return refused(problems);
 
   const now = new Date().toISOString();
   let inserted = 0;
@@ -140,10 +146,12 @@ export async function importCredits(db: Db, text: string, file: string): Promise
     const kept = new Set(rows.map((r) => `${r.deal}\u001f${r.rep}\u001f${r.type}`));
     updated = rows.filter((r) => before.has(`${r.deal}\u001f${r.rep}\u001f${r.type}`)).length;
     inserted = rows.length - updated;
+    // A share the deal had that the file leaves out is gone: named, so a re-import of revenue rows
+    // alone does not drop the deal's overlay shares unseen.
     removed = [...before].filter(([key]) => !kept.has(key)).map(([, r]) => r)
       .sort((a, b) => compareBinary(a.deal, b.deal) || compareBinary(a.type, b.type) || compareBinary(a.rep, b.rep));
-  });
-  return { ok: true, inserted, updated, warnings: removed.length ? [removedSharesWarning(removed)] : [] };
+  }, onWaiting);
+  return { ok: true, inserted, updated, ...(removed.length ? { removed: removed.length } : {}), warnings: removed.length ? [removedSharesWarning(removed)] : [] };
 }
 
 /** The shares of deals closed in [start, end] (and of undated deals), by deal id. */

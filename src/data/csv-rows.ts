@@ -1,13 +1,23 @@
 // The header-and-rows part of a CSV import shared by the kinds that are not §4 entities
 // (credits, rates): the header must name known columns once each and every required one; each
 // row becomes a record of trimmed non-empty values with its line. Problems carry FILE:LINE.
+// A row's own problem (a missing cell, a ragged row) does not stop the reading: the caller checks
+// the other rows too, so one run lists every bad row, as the streamed kinds do.
 import { otherSeparatorProblem, parseCsv, unknownColumnMessage } from './csv.js';
-import type { ImportProblem } from './import.js';
-import { unnamedColumnProblem } from './import-rows.js';
+import type { ImportProblem, ImportResult } from './import.js';
+import { MAX_PROBLEMS, unnamedColumnProblem } from './import-rows.js';
 
-export interface CsvRow { line: number; values: Record<string, string> }
+/** A row and its values; `complete` is false when a required value is missing (reported in `problems`). */
+export interface CsvRow { line: number; values: Record<string, string>; complete: boolean }
 
-export type CsvRows = { ok: true; rows: CsvRow[] } | { ok: false; problems: ImportProblem[] };
+/** ok: the header is right; `rows` are the rows with all their fields (complete or not), `problems` those of single rows. */
+export type CsvRows = { ok: true; rows: CsvRow[]; problems: ImportProblem[] } | { ok: false; problems: ImportProblem[] };
+
+/** A refused file: its problems by line, the first MAX_PROBLEMS listed and all counted. */
+export function refused(problems: ImportProblem[]): Extract<ImportResult, { ok: false }> {
+  const sorted = [...problems].sort((a, b) => a.line - b.line);
+  return sorted.length > MAX_PROBLEMS ? { ok: false, problems: sorted.slice(0, MAX_PROBLEMS), total: sorted.length } : { ok: false, problems: sorted };
+}
 
 export function readCsvRows(text: string, file: string, kind: string, columns: readonly string[], required: readonly string[]): CsvRows {
   const parsed = parseCsv(text);
@@ -51,7 +61,7 @@ export function readCsvRows(text: string, file: string, kind: string, columns: r
     for (const column of required) {
       if (values[column] === undefined) { problems.push({ file, line: record.line, field: column, message: 'is required' }); complete = false; }
     }
-    if (complete) rows.push({ line: record.line, values });
+    rows.push({ line: record.line, values, complete });
   }
-  return problems.length ? { ok: false, problems } : { ok: true, rows };
+  return { ok: true, rows, problems };
 }

@@ -56,22 +56,54 @@ function notUtf8(line: number, column: number, value: string): CsvSyntaxError {
   return new CsvSyntaxError(line, `column ${column + 1} (${sample}) is not UTF-8 text: the file seems to be saved in another encoding (Windows-1252, Latin-1); save it as UTF-8 ("CSV UTF-8" in Excel)`);
 }
 
+const exportAsCsv = 'export the data as CSV (HubSpot: Export, file format CSV; Excel: Save As "CSV UTF-8")';
+
+/**
+ * What a file is when its first bytes say it is not CSV text, or null. Read as CSV such a file
+ * gets messages about its first line's quotes or columns ('a quote inside an unquoted field' for
+ * a JSON file, 'not UTF-8' for an .xls) that do not tell the user they picked the wrong file.
+ */
+export function notCsvProblem(start: Uint8Array | string): string | null {
+  const bytes = typeof start === 'string' ? Buffer.from(start.slice(0, 64)) : Buffer.from(start.subarray(0, 64));
+  const begins = (...signature: number[]) => signature.every((b, i) => bytes[i] === b);
+  // A zip's signature: an .xlsx workbook (HubSpot's export dialog offers XLSX first).
+  if (begins(0x50, 0x4b, 0x03, 0x04)) return `this is an Excel workbook (.xlsx), not a CSV file: ${exportAsCsv}`;
+  // The OLE2 compound file of Excel 97-2003 (.xls).
+  if (begins(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)) return `this is an Excel 97-2003 workbook (.xls), not a CSV file: ${exportAsCsv}`;
+  // A byte-order mark says how the rest is encoded (csv-parse reads UTF-16LE with its mark).
+  if (begins(0xff, 0xfe) || begins(0xfe, 0xff)) return null;
+  // UTF-16 without a byte-order mark: every other byte of a Latin header is 0.
+  if (bytes.length >= 4 && (bytes[1] === 0 || bytes[0] === 0)) {
+    return 'this file is not UTF-8 text (it has NUL bytes: UTF-16 without a byte-order mark, or binary data): save it as UTF-8 ("CSV UTF-8" in Excel)';
+  }
+  const text = bytes.toString('latin1').replace(/^\xef\xbb\xbf/, '').trimStart();
+  if (text.startsWith('{') || text.startsWith('[')) {
+    return 'this is JSON, not CSV: import reads a CSV file with a header row (events are sent with "salesflow events send FILE.json")';
+  }
+  if (text.startsWith('<')) return `this is HTML or XML, not CSV (a report saved as a web page or an "Excel" export that is HTML?): ${exportAsCsv}`;
+  return null;
+}
+
 /** Turns csv-parse's records into records with their starting lines, skipping blank lines. */
 class LineCounter {
   /** The physical line the next record starts on. */
   next = 1;
+  /** Set from the file's first bytes when they are no CSV text (see notCsvProblem). */
+  notCsv: string | null = null;
 
   place(fields: string[]): CsvRecord | null {
     const line = this.next;
-    // A zip's signature: an .xlsx workbook (HubSpot's export dialog offers XLSX first).
-    if (line === 1 && fields[0].startsWith('PK\u0003\u0004')) {
-      throw new CsvSyntaxError(1, 'this is an Excel workbook (.xlsx), not a CSV file: export the data as CSV (HubSpot: Export, file format CSV; Excel: Save As "CSV UTF-8")');
-    }
+    if (line === 1 && this.notCsv) throw new CsvSyntaxError(1, this.notCsv);
     if (fields.length === 1 && fields[0] === '') { this.next++; return null; }
     // A row of only separators (",,,,") is how spreadsheets export an empty row: blank too.
     if (fields.every((f) => f.trim() === '')) { this.next += 1 + breaksIn(fields); return null; }
     const undecodable = fields.findIndex((f) => f.includes('\ufffd'));
     if (undecodable >= 0) throw notUtf8(line, undecodable, fields[undecodable]);
+    // PostgreSQL text cannot hold a NUL, and SQLite would store it where no one sees it.
+    const nul = fields.findIndex((f) => f.includes('\u0000'));
+    if (nul >= 0) {
+      throw new CsvSyntaxError(line, `column ${nul + 1} holds a NUL character (byte 0), which no text value can hold: the file is damaged or not UTF-8 text; remove it, or save the file as UTF-8 ("CSV UTF-8" in Excel)`);
+    }
     this.next += 1 + breaksIn(fields);
     return { line, fields };
   }
@@ -79,6 +111,7 @@ class LineCounter {
   /** csv-parse's error for the record that starts at `this.next`, in salesflow's words. */
   syntaxError(err: unknown): CsvSyntaxError {
     if (err instanceof CsvSyntaxError) return err;
+    if (this.next === 1 && this.notCsv) return new CsvSyntaxError(1, this.notCsv);
     const code = (err as { code?: string }).code;
     const message =
       code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed (missing ")'
@@ -105,6 +138,8 @@ export async function* csvRecords(input: Readable, batch = 1000): AsyncGenerator
   parser.on('end', () => { ended = true; signal(); });
   parser.on('error', (err) => { failure = err; signal(); });
   input.on('error', (err) => { failure = err; signal(); });
+  // Registered before pipe(), so it sees the first chunk before the parser does.
+  input.once('data', (chunk: Buffer | string) => { counter.notCsv = notCsvProblem(chunk); });
   input.pipe(parser);
   try {
     for (;;) {
@@ -133,6 +168,7 @@ export async function* csvRecords(input: Readable, batch = 1000): AsyncGenerator
 /** Parse a whole CSV text (small files: fixtures, command output in tests). */
 export function parseCsv(text: string): CsvParse {
   const counter = new LineCounter();
+  counter.notCsv = notCsvProblem(text);
   const records: CsvRecord[] = [];
   try {
     parseSync(text, {

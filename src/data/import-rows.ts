@@ -10,6 +10,9 @@ import { emailPattern, isCalendarDate } from '../plan/records.js';
 import { otherSeparatorProblem, unknownColumnMessage } from './csv.js';
 import { toMicros } from './micros.js';
 
+/** Problems listed in full; beyond this only counted (a wrong file can have a million bad rows). */
+export const MAX_PROBLEMS = 100;
+
 export interface ImportProblem {
   file: string;
   line: number;

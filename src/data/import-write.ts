@@ -184,6 +184,9 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
     let inserted = 0;
     let total = 0;
     if (copy) {
+      // A COPY the server refused mid-way cannot be ended (pg-copy-streams then fails on a
+      // released connection with a TypeError): its own error is the one to report.
+      if (copyError) throw copyError;
       const stream = copy as ReturnType<typeof copyFrom>;
       stream.end();
       await finished(stream);

@@ -11,19 +11,20 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
-import { CsvSyntaxError, csvRecords } from './csv.js';
+import { CsvSyntaxError, csvRecords, notCsvProblem } from './csv.js';
 import { columnsOf, type Db } from './db.js';
 import { emailKey } from './email-key.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
-import { checkHeader, employmentCheck, fastDeal, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+import { UndatedWins } from './undated-wins.js';
+import { checkHeader, employmentCheck, fastDeal, MAX_PROBLEMS, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
 import { repColumns } from './reps.js';
 import { importCredits } from './credits.js';
 import { importRates } from './rates.js';
 
-export { checkHeader, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+export { checkHeader, MAX_PROBLEMS, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 
 // credits and rates are checked across rows (shares per deal, one rate per pair and date): their
 // own files, which read the whole text (those files are small; the streamed path is for the CRM tables).
@@ -31,7 +32,8 @@ export const importKinds = ['reps', 'deals', 'leads', 'credits', 'rates'] as con
 export type ImportKind = (typeof importKinds)[number];
 
 export type ImportResult =
-  | { ok: true; inserted: number; updated: number; warnings: string[] }
+  /** `removed`: credits only, the stored shares of the file's deals that the file no longer names. */
+  | { ok: true; inserted: number; updated: number; removed?: number; warnings: string[] }
   /** `problems` holds at most MAX_PROBLEMS; `total` counts them all when there were more. */
   | { ok: false; problems: ImportProblem[]; total?: number };
 
@@ -59,8 +61,6 @@ export const kinds: Record<Exclude<ImportKind, 'credits' | 'rates'>, KindSpec> =
   },
 };
 
-/** Problems listed in full; beyond this only counted (a wrong file can have a million bad rows). */
-export const MAX_PROBLEMS = 100;
 
 export interface ImportOptions {
   /** Called about once a second while rows are read: rows so far, seconds since the start. */
@@ -86,11 +86,18 @@ export async function importCsvFile(db: Db, kind: ImportKind, path: string, file
   return importCsvStream(db, kind, createReadStream(path), file, options);
 }
 
-/** The whole stream as UTF-8 text (for the small cross-row-checked kinds). */
-async function readText(input: Readable): Promise<string> {
+/**
+ * The whole stream as text (for the small cross-row-checked kinds), or the problem when its bytes
+ * are no CSV text (an .xls is recognised by its bytes, not once decoded).
+ */
+async function readText(input: Readable, file: string): Promise<{ ok: true; text: string } | { ok: false; problems: ImportProblem[] }> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  const notCsv = notCsvProblem(bytes);
+  if (notCsv) return { ok: false, problems: [{ file, line: 1, field: null, message: notCsv }] };
+  // Excel's "Unicode Text" is UTF-16LE with its byte-order mark, which the streamed kinds read too (csv-parse).
+  return { ok: true, text: bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8') };
 }
 
 /** Thrown inside the import transaction to roll it back once the file has a problem. */
@@ -98,8 +105,11 @@ class Rejected extends Error {}
 
 /** Validate and import a CSV stream of one kind; `file` names it in problems. */
 export async function importCsvStream(db: Db, kind: ImportKind, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
-  if (kind === 'credits') return importCredits(db, await readText(input), file);
-  if (kind === 'rates') return importRates(db, await readText(input), file);
+  if (kind === 'credits' || kind === 'rates') {
+    const read = await readText(input, file);
+    if (!read.ok) return read;
+    return kind === 'credits' ? importCredits(db, read.text, file, options.onWaiting) : importRates(db, read.text, file, options.onWaiting);
+  }
   const spec = kinds[kind];
   const problems: ImportProblem[] = [];
   let total = 0;
@@ -113,7 +123,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   const repsNamed = new Map<string, number>();
   let unknownReps: string[] = [];
   // Won deals with an empty closed_at count in no period: paid by nothing, so the import says so.
-  const undated = { count: 0, shown: [] as string[] };
+  const undated = new UndatedWins();
   const started = Date.now();
   let lastProgress = started;
   let rowsRead = 0;
@@ -139,6 +149,8 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
         // Reps of a file with one of start_date and end_date: checked against the stored other one.
         const oneDate = kind === 'reps' && names.includes('start_date') !== names.includes('end_date');
         const dated: { line: number; record: Record<string, unknown> }[] = [];
+        // Won deals of a file without closed_at: dated or not by what is stored.
+        const wonKeepingDate: string[] = [];
         for (; i < batch.length; i++) {
           const { line, fields } = batch[i];
           const checked = validateRow(spec, names, fields, line, file);
@@ -152,8 +164,9 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           if (oneDate) dated.push({ line, record: checked.record });
           const repNamed = kind === 'deals' ? checked.record.rep : kind === 'leads' ? checked.record.owner : null;
           if (repNamed && !repsNamed.has(String(repNamed))) repsNamed.set(String(repNamed), line);
-          if (kind === 'deals' && checked.record.stage === 'won' && checked.record.closed_at === null && names.includes('closed_at')) {
-            if (++undated.count <= 10) undated.shown.push(id);
+          if (kind === 'deals' && checked.record.stage === 'won') {
+            if (!names.includes('closed_at')) wonKeepingDate.push(id);
+            else if (checked.record.closed_at === null) undated.note(id);
           }
           if (total === 0) {
             const row = spec.row(checked.record as never, now);
@@ -162,6 +175,7 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
           }
         }
         if (dated.length) report(await storedEmploymentProblems(reads, dated, names.includes('start_date') ? 'start_date' : 'end_date', file));
+        if (wonKeepingDate.length && total === 0) await undated.noteStored(reads, wonKeepingDate);
         rowsRead += batch.length;
         // Once the file is known bad nothing more is written; the rest is only checked.
         if (total === 0 && written) await write(rows, written);
@@ -193,9 +207,8 @@ export async function importCsvStream(db: Db, kind: ImportKind, input: Readable,
   try {
     const counts = await writeImport(db, kind, (writer, reads) => read((rows, columns) => writer.write(rows, columns), reads), { checkedBySchema: spec.checkedBySchema, onWaiting: options.onWaiting });
     const warnings = kind === 'deals' || kind === 'leads' ? unknownRepWarnings(unknownReps, kind) : [];
-    if (undated.count) {
-      warnings.push(`${undated.count} won deal${undated.count > 1 ? 's have' : ' has'} no closed_at, so ${undated.count > 1 ? 'they count' : 'it counts'} in no period (no revenue, no commission): ${undated.shown.join(', ')}${undated.count > 10 ? ', ...' : ''}`);
-    }
+    const undatedWarning = undated.warning();
+    if (undatedWarning) warnings.push(undatedWarning);
     return { ok: true, ...counts, warnings };
   } catch (err) {
     if (!(err instanceof Rejected)) throw err;

@@ -4,7 +4,7 @@
 // currency to the rule's, with no inverse and no chains. A file with any bad row writes nothing.
 import { parseFixed, plainFixed, withoutTrailingZeros } from '../money/fixed.js';
 import { parseDay } from '../payouts/period.js';
-import { readCsvRows } from './csv-rows.js';
+import { readCsvRows, refused } from './csv-rows.js';
 import { importTransaction, type Db } from './db.js';
 import type { ImportProblem, ImportResult } from './import.js';
 
@@ -12,13 +12,15 @@ export const rateColumns = ['currency', 'to', 'rate', 'from'] as const;
 
 const CODE = /^[A-Z]{3}$/;
 
-export async function importRates(db: Db, text: string, file: string): Promise<ImportResult> {
+/** `onWaiting`: SQLite, told once when another process holds the write lock and the import waits. */
+export async function importRates(db: Db, text: string, file: string, onWaiting?: () => void): Promise<ImportResult> {
   const read = readCsvRows(text, file, 'rates', rateColumns, rateColumns);
-  if (!read.ok) return read;
-  const problems: ImportProblem[] = [];
+  if (!read.ok) return refused(read.problems);
+  const problems: ImportProblem[] = [...read.problems];
   const seen = new Map<string, number>();
   const rows: { currency: string; to: string; rate: string; from: string }[] = [];
-  for (const { line, values } of read.rows) {
+  for (const { line, values, complete } of read.rows) {
+    if (!complete) continue; // its missing value is among read.problems
     const { currency, to, from } = values;
     let bad = false;
     for (const field of ['currency', 'to'] as const) {
@@ -46,23 +48,32 @@ export async function importRates(db: Db, text: string, file: string): Promise<I
     seen.set(key, line);
     rows.push({ currency, to, rate: plainFixed(rate!), from });
   }
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return refused(problems);
 
   const now = new Date().toISOString();
   let inserted = 0;
   let updated = 0;
+  // In batches: a row at a time (a SELECT and an upsert each) took 17 s for a 20,000-row file of
+  // daily rates on PostgreSQL. The stored keys are read first, inside the import's lock (the
+  // transaction on SQLite, the import lock on PostgreSQL), so the counts are exact.
   await importTransaction(db, async (tx) => {
-    for (const r of rows) {
-      const exists = await tx.kysely.selectFrom('rates').select('rate')
-        .where('currency', '=', r.currency).where('to_currency', '=', r.to).where('from_date', '=', r.from).executeTakeFirst();
-      if (exists) updated++; else inserted++;
-      await tx.kysely.insertInto('rates').values({ currency: r.currency, to_currency: r.to, rate: r.rate, from_date: r.from, updated_at: now })
+    const stored = new Set<string>();
+    const currencies = [...new Set(rows.map((r) => r.currency))];
+    for (let i = 0; i < currencies.length; i += 500) {
+      const found = await tx.kysely.selectFrom('rates').select(['currency', 'to_currency', 'from_date'])
+        .where('currency', 'in', currencies.slice(i, i + 500)).execute();
+      for (const r of found) stored.add(`${r.currency}\u001f${r.to_currency}\u001f${r.from_date}`);
+    }
+    for (const r of rows) if (stored.has(`${r.currency}\u001f${r.to}\u001f${r.from}`)) updated++; else inserted++;
+    for (let i = 0; i < rows.length; i += 500) {
+      await tx.kysely.insertInto('rates')
+        .values(rows.slice(i, i + 500).map((r) => ({ currency: r.currency, to_currency: r.to, rate: r.rate, from_date: r.from, updated_at: now })))
         .onConflict((oc) => oc.columns(['currency', 'to_currency', 'from_date']).doUpdateSet((eb) => ({
           rate: eb.ref('excluded.rate'), updated_at: eb.ref('excluded.updated_at'),
         })))
         .execute();
     }
-  });
+  }, onWaiting);
   return { ok: true, inserted, updated, warnings: [] };
 }
 

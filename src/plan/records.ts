@@ -5,13 +5,32 @@ import { z } from 'zod';
 const decimalText = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const text = typeof v === 'number' ? String(v) : v.trim();
   if (!/^-?\d+(\.\d+)?$/.test(text)) {
-    // Spreadsheets export "1,000.00" when a cell is formatted with separators; say what to do.
-    const grouped = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? ` (write it without thousands separators: ${text.replace(/,/g, '')})` : '';
-    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}${grouped}` });
+    ctx.addIssue({ code: 'custom', message: `expected a plain decimal like 1500.50, got ${JSON.stringify(v)}${decimalHint(text)}` });
     return z.NEVER;
   }
   return text;
 });
+
+/**
+ * How to write a number that spreadsheets and CRM exports format for reading ("1,000.00",
+ * "$1,234.56", "1 234,56", "1e3"): the plain decimal it stands for when that is certain, else
+ * what to change. Empty when the text is no such form.
+ */
+function decimalHint(text: string): string {
+  // Spreadsheets export "1,000.00" when a cell is formatted with separators; say what to do.
+  if (/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text)) return ` (write it without thousands separators: ${text.replace(/,/g, '')})`;
+  const symbol = /^(-?)\s*[$€£¥]\s*(-?)([\d,]*\d(?:\.\d+)?)$/.exec(text);
+  if (symbol) {
+    const plain = `${symbol[1] || symbol[2]}${/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(symbol[3]) ? symbol[3].replace(/,/g, '') : symbol[3]}`;
+    return /^-?\d+(\.\d+)?$/.test(plain) ? ` (write it without the currency symbol: ${plain}; the currency goes in its own column)` : '';
+  }
+  // A decimal comma ("1234,56", "1 234,56", "1.234,56"): the European way of writing it.
+  if (/^-?\d{1,3}([ .\u00a0\u202f]\d{3})*,\d+$/.test(text) || /^-?\d+,\d{1,2}$/.test(text)) {
+    return ` (write it with a decimal point and no separators: ${text.replace(/[ .\u00a0\u202f]/g, '').replace(',', '.')})`;
+  }
+  if (/^-?\d+(\.\d+)?[eE][+-]?\d+$/.test(text)) return ' (scientific notation: write the number in full, formatting the column as a number before saving)';
+  return '';
+}
 /**
  * A money amount: a plain decimal that the data source stores exactly as int64 micros (at most 6
  * decimals, |value| < 2^63 micros). Checked here, where every source of deals (CSV, `events send`,
@@ -34,11 +53,29 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   });
 }
 
+/**
+ * What is wrong with a date that is not YYYY-MM-DD, with the value. The forms spreadsheets and
+ * exports write instead get a word each: Excel's serial numbers (a date column saved unformatted),
+ * slashed dates (whose day and month order the value cannot tell), a date with a time.
+ */
+export function dateProblem(value: string): string {
+  const base = `expected a date like 2026-03-31, got ${JSON.stringify(value)}`;
+  if (/^\d{5}(\.\d+)?$/.test(value)) {
+    // Excel's 1900 date system: serial 1 is 1900-01-01 and it counts a 29 February 1900 that never was.
+    const day = new Date(Date.UTC(1899, 11, 30) + Math.floor(Number(value)) * 86_400_000).toISOString().slice(0, 10);
+    return `${base} (Excel's serial number for ${day}? format the column as a date, yyyy-mm-dd, before saving as CSV)`;
+  }
+  if (/^\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$/.test(value)) return `${base} (write dates as YYYY-MM-DD: whether ${value} is day or month first cannot be told)`;
+  const timestamp = /^(\d{4}-\d{2}-\d{2})[T ]\d/.exec(value);
+  if (timestamp) return `${base} (a date and time: write the date alone, like ${timestamp[1]})`;
+  return base;
+}
+
 const isoDate = z
   .string()
   .trim()
   // Not a date at all is one problem, not also "no such day in that month".
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date like 2026-03-31', abort: true })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: (issue) => dateProblem(String(issue.input).trim()), abort: true })
   // The value is in the message: the other date problems show what was written, and a row of
   // several dates (start_date, end_date) must say which one is impossible.
   .refine(isCalendarDate, { error: (issue) => `${String(issue.input).trim()} is not a calendar date (no such day in that month)` });
@@ -84,8 +121,23 @@ const timezone = z
   .string()
   .nullish()
   .transform((v) => (v === undefined || v === '' ? null : v))
-  .refine((v) => v === null || isTimeZone(v), { message: 'expected an IANA time zone like Europe/Berlin' })
+  .refine((v) => v === null || isTimeZone(v), { error: (issue) => zoneProblem(String(issue.input)) })
   .transform((v) => (v === null ? null : zoneSpelling(v)));
+
+/**
+ * What is wrong with a time zone value. An offset ("GMT+1", "UTC+01:00", "+05:30", as spreadsheets
+ * and some CRMs write zones) is no zone: it does not follow daylight saving, and the tz database's
+ * fixed-offset zones run the other way (Etc/GMT-1 is UTC+1), so the message says what to write.
+ */
+export function zoneProblem(value: string): string {
+  const base = `expected an IANA time zone like Europe/Berlin, got ${JSON.stringify(value)}`;
+  const offset = /^(?:(?:GMT|UTC)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(value.trim());
+  if (!offset) return base;
+  const [, sign, hours, minutes = '00'] = offset;
+  const whole = minutes === '00' && Number(hours) <= 14;
+  const fixed = whole ? ` (or Etc/GMT${sign === '+' ? '-' : '+'}${Number(hours)} for a fixed UTC${sign}${Number(hours)}, daylight saving never applied)` : '';
+  return `${base}: an offset is not a time zone; write the place's zone, like Europe/Berlin or America/New_York${fixed}`;
+}
 
 /**
  * Time zone names match without regard to case ("europe/berlin" works), but are stored as the

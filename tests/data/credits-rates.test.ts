@@ -54,7 +54,7 @@ forEachDialect('credits, rates and credited facts', (t) => {
       // D1 again: its three rows become these two; D2 gets its first. The overlay share the file
       // leaves out is gone, and the import says so (it used to say only "2 updated, 1 inserted").
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).toEqual({
-        ok: true, inserted: 1, updated: 2,
+        ok: true, inserted: 1, updated: 2, removed: 1,
         warnings: ["1 share these deals had before is not in the file and was removed (a file replaces all of a deal's shares): D1: r3 10% overlay"],
       });
       expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
@@ -106,6 +106,32 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,0.6\nD1,r2,0.4\n')).toEqual([
         'credits.csv:2: share: revenue shares of deal "D1" total 1%, not 100% (lines 2, 3); shares are percents: write 60 for 60%, not 0.6',
       ]);
+    });
+
+    it('a row missing a cell does not hide the other rows\' problems; a deal with such a row gets no total', async () => {
+      const db = await crm(t);
+      // The empty share used to be the only problem listed: the user fixed it and met the next ones.
+      const text = ['deal,rep,share,type', 'D1,r1,,revenue', 'D1,r2,40,revenue', 'D9,r1,50,overlay', 'D2,r2,abc,', ',r1,5,overlay', 'D2,r1,5,overlay,extra'].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: share: is required',
+        'credits.csv:4: deal: unknown deal "D9" (import deals first)',
+        expect.stringMatching(/^credits\.csv:5: share: expected a percent more than 0/),
+        'credits.csv:6: deal: is required',
+        'credits.csv:7: row has 5 fields, the header has 4',
+      ]);
+      expect(await creditRows(db)).toEqual([]);
+    });
+
+    it('lists the first 100 of many bad rows and counts them all', async () => {
+      const db = await crm(t);
+      const rows = Array.from({ length: 250 }, (_, i) => `D1,r1,${i % 2 ? '' : 'x'}`);
+      const result = await importCsv(db, 'credits', `deal,rep,share\n${rows.join('\n')}\n`, 'c.csv');
+      expect(result).toMatchObject({ ok: false, total: 250 });
+      expect(result.ok ? [] : result.problems.map(formatProblem).slice(0, 2)).toEqual([
+        expect.stringMatching(/^c\.csv:2: share: expected a percent/),
+        'c.csv:3: share: is required',
+      ]);
+      expect(result.ok ? 0 : result.problems.length).toBe(100);
     });
 
     it('insists on the deal, rep and share columns', async () => {
@@ -163,6 +189,31 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
       expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
     });
+
+    it('a file of daily rates larger than one write batch counts new and replaced rates exactly', async () => {
+      const db = await crm(t);
+      const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
+      const file = (from: number, to: number, rate: string) => ['currency,to,rate,from', ...Array.from({ length: to - from }, (_, k) => `EUR,USD,${rate},${day(from + k)}`)].join('\n');
+      expect(await importCsv(db, 'rates', file(0, 700, '1.1'), 'r.csv')).toEqual({ ok: true, inserted: 700, updated: 0, warnings: [] });
+      // Days 500..1199: 200 replaced, 500 new; GBP rows of the same days are other pairs.
+      expect(await importCsv(db, 'rates', `${file(500, 1200, '1.2')}\nGBP,USD,1.3,${day(600)}\n`, 'r.csv')).toEqual({ ok: true, inserted: 501, updated: 200, warnings: [] });
+      const table = await RateTable.into(db, 'USD');
+      expect([table.on('EUR', day(499))?.rate, table.on('EUR', day(650))?.rate, table.on('GBP', day(650))?.rate]).toEqual(['1.1', '1.2', '1.3']);
+    });
+
+    it('a row missing a cell does not hide the other rows\' problems, and 100 are listed of many', async () => {
+      const db = await crm(t);
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,\nEUR,USD,1e0,2026-01-02\nGBP,USD,1.2,01/02/2026\n')).toEqual([
+        'rates.csv:2: from: is required',
+        expect.stringMatching(/^rates\.csv:3: rate: expected a rate more than 0/),
+        'rates.csv:4: from: expected a date YYYY-MM-DD, got "01/02/2026"',
+      ]);
+      const many = Array.from({ length: 300 }, () => 'EUR,USD,x,2026-01-01').join('\n');
+      const result = await importCsv(db, 'rates', `currency,to,rate,from\n${many}\n`, 'rates.csv');
+      expect(result).toMatchObject({ ok: false, total: 300 });
+      expect(result.ok ? 0 : result.problems.length).toBe(100);
+      expect(await db.kysely.selectFrom('rates').selectAll().execute()).toEqual([]);
+    });
   });
 
   describe('rep.end_date', async () => {
@@ -175,7 +226,7 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
       // A timestamp is not a date: one problem, not also "no such day in that month".
       expect(await problems(db, 'reps', 'id,name,email,end_date\nr4,Kay,kay@acme.example,2026-01-31T17:00:00Z\n')).toEqual([
-        'reps.csv:2: end_date: expected a date like 2026-03-31, got "2026-01-31T17:00:00Z"',
+        'reps.csv:2: end_date: expected a date like 2026-03-31, got "2026-01-31T17:00:00Z" (a date and time: write the date alone, like 2026-01-31)',
       ]);
       // Leaving before starting is a typo, not 0 days employed; leaving on the first day is one day.
       expect(await problems(db, 'reps', 'id,name,email,start_date,end_date\nr4,Kay,kay@acme.example,2026-02-01,2026-02-01\nr5,Lin,lin@acme.example,2026-03-01,2026-02-01\n'))

@@ -18,6 +18,40 @@ describe('salesflow import', () => {
     expect(deals).toMatchObject({ code: 0, stdout: expect.stringContaining('deals 11 inserted') });
   });
 
+  it('a credits re-import says how many stored shares of its deals it removed (the overlay a revenue-only file drops)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    const write = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+    expect((await salesflow(['import', '--kind', 'reps', write('reps.csv', 'id,name,email\nr1,Ada,ada@acme.example\nr2,Bob,bob@acme.example\nm1,Max,max@acme.example\n')], db)).code).toBe(0);
+    expect((await salesflow(['import', '--kind', 'deals', write('deals.csv', 'id,rep,amount,currency,stage,closed_at\nD1,r1,100,USD,won,2026-01-05\n')], db)).code).toBe(0);
+    const first = write('credits.csv', 'deal,rep,share,type\nD1,r1,50,revenue\nD1,r2,50,revenue\nD1,m1,10,overlay\n');
+    expect((await salesflow(['import', '--kind', 'credits', first], db)).stdout).toBe(`${first}: credits 3 inserted, 0 updated\n`);
+    const again = write('credits-2.csv', 'deal,rep,share\nD1,r1,100\n');
+    expect((await salesflow(['import', '--kind', 'credits', again], db)).stdout)
+      .toBe(`${again}: credits 0 inserted, 1 updated, 2 removed (shares of these deals the file no longer lists)\n`);
+    const handle = await openDatabase(db);
+    expect(await scalar(handle, sql`SELECT count(*) FROM credits`)).toBe(1);
+    await handle.close();
+  });
+
+  it('a CRM export given to --kind says which --source reads it (HubSpot and Zoho headers told apart)', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    const hubspot = join(dir, 'hubspot-deals.csv');
+    writeFileSync(hubspot, '\ufeff"Record ID","Deal Name","Deal Stage","Close Date","Deal owner","Amount"\r\n"9001","Acme","Closed Won","2026-01-15 14:30","Ada","12,500.00"\r\n');
+    const zoho = join(dir, 'zoho-deals.csv');
+    writeFileSync(zoho, '"Record Id","Deal Name","Amount","Currency","Stage","Closing Date","Deal Owner"\r\nz1,Z,100,USD,Closed Won,2026-01-10,Ada\r\n');
+    const one = await salesflow(['import', '--kind', 'deals', hubspot], db);
+    expect(one.code).toBe(1);
+    expect(one.stderr.trim().split('\n').at(-1)).toBe(`hint: this is a hubspot deals export (its own column names): salesflow import --source hubspot ${hubspot} reads it (docs/crm.md)`);
+    const two = await salesflow(['import', '--kind', 'deals', zoho], db);
+    expect(two.stderr.trim().split('\n').at(-1)).toBe(`hint: this is a zoho deals export (its own column names): salesflow import --source zoho ${zoho} reads it (docs/crm.md)`);
+    // A salesflow file with one misspelt column gets no such hint.
+    const own = join(dir, 'deals.csv');
+    writeFileSync(own, 'id,rep,amount,currency,stage,closed\nd1,r1,5,USD,won,2026-01-01\n');
+    expect((await salesflow(['import', '--kind', 'deals', own], db)).stderr).not.toContain('hint:');
+  });
+
   it('lists every bad row as FILE:LINE: field: message, exits 1 and imports nothing', async () => {
     const path = join(tempDir(), 'salesflow.db');
     const file = fixture('bad-deals.csv');
@@ -99,27 +133,47 @@ describe('salesflow import', () => {
   it('waits for another process holding the SQLite write lock longer than the busy timeout, then imports (was a stack trace)', async () => {
     const dir = tempDir();
     const path = join(dir, 'salesflow.db');
-    // The data source exists (migrated) before the other writer takes its lock.
-    await (await openDatabase(path)).close();
     const file = join(dir, 'reps.csv');
     writeFileSync(file, 'id,name,email\nr1,Ann,ann@x.example\n');
-    // Another process (a long import elsewhere) holds the write lock for 6.5 s, past SQLite's 5 s.
-    const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    const holder = spawn(process.execPath, ['-e', `
-      const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(path)});
-      db.exec('BEGIN IMMEDIATE');
-      db.prepare("INSERT INTO reps (id, name, email, updated_at) VALUES ('r0', 'Other', 'o@x.example', '2026-01-01T00:00:00Z')").run();
-      console.log('locked');
-      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 6500);
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise((resolve) => holder.once('exit', resolve));
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const { released } = await holdWriteLock(path);
     const result = await salesflow(['import', '--kind', 'reps', file], path);
-    await exited;
+    await released;
     expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
     expect(result).toMatchObject({ code: 0, stdout: `${file}: reps 1 inserted, 0 updated\n` });
     const db = await openDatabase(path);
     expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(2);
     await db.close();
   }, 30_000);
+
+  it('a rates import waiting for the SQLite write lock says so too (credits and rates waited without a word)', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'salesflow.db');
+    const file = join(dir, 'rates.csv');
+    writeFileSync(file, 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n');
+    const { released } = await holdWriteLock(path);
+    const result = await salesflow(['import', '--kind', 'rates', file], path);
+    await released;
+    expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: rates 1 inserted, 0 updated\n` });
+  }, 30_000);
 });
+
+/**
+ * Another process (a long import elsewhere) holds the write lock of the data source at `path` for
+ * 6.5 s, past SQLite's 5 s busy timeout; resolves once it holds it, with a promise of its release.
+ */
+async function holdWriteLock(path: string): Promise<{ released: Promise<unknown> }> {
+  // The data source exists (migrated) before the other writer takes its lock.
+  await (await openDatabase(path)).close();
+  const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const holder = spawn(process.execPath, ['-e', `
+    const db = new (require(${JSON.stringify(betterSqlite)}))(${JSON.stringify(path)});
+    db.exec('BEGIN IMMEDIATE');
+    db.prepare("INSERT INTO reps (id, name, email, updated_at) VALUES ('r0', 'Other', 'o@x.example', '2026-01-01T00:00:00Z')").run();
+    console.log('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 6500);
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+  return { released: exited };
+}

@@ -83,11 +83,51 @@ describe('CSV import', () => {
     // A date in another format gets one message, not also "not a calendar date".
     const dates = await importCsv(db, 'reps', 'id,name,email,start_date\nr1,A,a@x.example,01/02/2026\nr2,B,b@x.example,2026-02-30\n', 'reps.csv');
     expect(dates.ok ? [] : dates.problems.map(formatProblem)).toEqual([
-      'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026"',
+      'reps.csv:2: start_date: expected a date like 2026-03-31, got "01/02/2026" (write dates as YYYY-MM-DD: whether 01/02/2026 is day or month first cannot be told)',
       'reps.csv:3: start_date: 2026-02-30 is not a calendar date (no such day in that month)',
     ]);
     const dup = await importCsv(db, 'reps', 'id,name,email\nr1,A,a@x.example\nr1,B,b@x.example\n', 'reps.csv');
     expect(dup.ok ? [] : dup.problems.map(formatProblem)).toEqual(['reps.csv:3: id: duplicate id "r1" (first on line 2)']);
+    await db.close();
+  });
+
+  it('a time zone written as an offset (GMT+1, UTC-05:00, +05:30) is told what to write instead', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const leads = await importCsv(db, 'leads', 'id,email,timezone\nl1,a@x.example,GMT+1\nl2,b@x.example,UTC-05:00\nl3,c@x.example,+05:30\nl4,d@x.example,Etc/GMT-1\n', 'leads.csv');
+    const advice = "an offset is not a time zone; write the place's zone, like Europe/Berlin or America/New_York";
+    expect(leads.ok ? [] : leads.problems.map(formatProblem)).toEqual([
+      `leads.csv:2: timezone: expected an IANA time zone like Europe/Berlin, got "GMT+1": ${advice} (or Etc/GMT-1 for a fixed UTC+1, daylight saving never applied)`,
+      `leads.csv:3: timezone: expected an IANA time zone like Europe/Berlin, got "UTC-05:00": ${advice} (or Etc/GMT+5 for a fixed UTC-5, daylight saving never applied)`,
+      `leads.csv:4: timezone: expected an IANA time zone like Europe/Berlin, got "+05:30": ${advice}`,
+    ]);
+    await db.close();
+  });
+
+  it('an amount as spreadsheets and CRM exports format it is told as the plain decimal to write', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const rows = ['"$1,234.56",USD', '"1 234,56",EUR', '"1.234,56",EUR', '1e3,USD', '-$5,USD', 'ten,USD'];
+    const deals = await importCsv(db, 'deals', `id,rep,amount,currency,stage\n${rows.map((r, i) => `d${i},r1,${r},won`).join('\n')}\n`, 'deals.csv');
+    const got = 'amount: expected a plain decimal like 1500.50, got';
+    expect(deals.ok ? [] : deals.problems.map(formatProblem)).toEqual([
+      `deals.csv:2: ${got} "$1,234.56" (write it without the currency symbol: 1234.56; the currency goes in its own column)`,
+      `deals.csv:3: ${got} "1 234,56" (write it with a decimal point and no separators: 1234.56)`,
+      `deals.csv:4: ${got} "1.234,56" (write it with a decimal point and no separators: 1234.56)`,
+      `deals.csv:5: ${got} "1e3" (scientific notation: write the number in full, formatting the column as a number before saving)`,
+      `deals.csv:6: ${got} "-$5" (write it without the currency symbol: -5; the currency goes in its own column)`,
+      `deals.csv:7: ${got} "ten"`,
+    ]);
+    await db.close();
+  });
+
+  it('a date as Excel, a US/European spreadsheet or a timestamp writes it is told how to write it', async () => {
+    const db = await openDatabase(join(tempDir(), 'crm.db'));
+    const deals = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nd1,r1,5,USD,won,46027\nd2,r1,5,USD,won,01/05/2026\nd3,r1,5,USD,won,2026-01-05T10:00:00Z\nd4,r1,5,USD,won,soon\n', 'deals.csv');
+    expect(deals.ok ? [] : deals.problems.map(formatProblem)).toEqual([
+      'deals.csv:2: closed_at: expected a date like 2026-03-31, got "46027" (Excel\'s serial number for 2026-01-05? format the column as a date, yyyy-mm-dd, before saving as CSV)',
+      'deals.csv:3: closed_at: expected a date like 2026-03-31, got "01/05/2026" (write dates as YYYY-MM-DD: whether 01/05/2026 is day or month first cannot be told)',
+      'deals.csv:4: closed_at: expected a date like 2026-03-31, got "2026-01-05T10:00:00Z" (a date and time: write the date alone, like 2026-01-05)',
+      'deals.csv:5: closed_at: expected a date like 2026-03-31, got "soon"',
+    ]);
     await db.close();
   });
 
@@ -164,7 +204,7 @@ describe('CSV import', () => {
       'leads.csv:2: owner: "bob@acme.example" is the email of rep r-bob; the owner column takes rep ids (write r-bob)',
     ]);
     // A rep not imported yet is still only a warning.
-    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nD1,r-ada,5,USD,won\nD5,r-new,5,USD,won\n', 'deals.csv')).toMatchObject({
+    expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nD1,r-ada,5,USD,won,2026-01-02\nD5,r-new,5,USD,won,2026-01-02\n', 'deals.csv')).toMatchObject({
       ok: true, inserted: 2, warnings: ['deals name 1 rep not in the data source yet: r-new (import reps too)'],
     });
     await db.close();

@@ -58,13 +58,56 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
     progress.done();
-    if (!result.ok) return reportProblems(file, result);
+    if (!result.ok) {
+      const code = reportProblems(file, result);
+      if (result.problems.some((p) => p.line === 1 && p.message.startsWith('unknown column'))) {
+        const hint = await crmExportHint(file);
+        if (hint) process.stderr.write(`${hint}\n`);
+      }
+      return code;
+    }
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated\n`);
+    const removed = result.removed ? `, ${result.removed} removed (shares of these deals the file no longer lists)` : '';
+    process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated${removed}\n`);
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/**
+ * A header of unknown columns that is a CRM's own export ("Record ID", "Deal Name", "Deal Stage"):
+ * the command that reads it as such, or null. Without it the user sees one "unknown column" per
+ * HubSpot header and no way forward.
+ */
+async function crmExportHint(file: string): Promise<string | null> {
+  const { createReadStream } = await import('node:fs');
+  const { csvRecords } = await import('../../data/csv.js');
+  const { builtInMapping } = await import('../../connectors/mapping/load.js');
+  const { presetNames } = await import('../../connectors/mapping/types.js');
+  const { guessKind } = await import('../../connectors/csv-import.js');
+  let header: string[] | undefined;
+  try {
+    const records = csvRecords(createReadStream(file, { end: 64 * 1024 - 1 }), 1);
+    header = (await records.next()).value?.[0]?.fields;
+    await records.return(undefined);
+  } catch {
+    return null;
+  }
+  if (!header) return null;
+  // HubSpot's and Zoho's required headers are alike ("Record ID" / "Record Id", "Deal owner"):
+  // the preset naming most of the file's columns is the one.
+  const names = new Set(header.map((h) => h.trim().toLowerCase()));
+  let best: { preset: string; kind: string; score: number } | null = null;
+  for (const preset of presetNames) {
+    const mapping = builtInMapping(preset);
+    const kind = guessKind(mapping, header);
+    if (!kind) continue;
+    const csv = mapping[kind === 'deals' ? 'deal' : kind === 'leads' ? 'lead' : 'rep'].csv;
+    const score = Object.values(csv).flat().filter((h) => names.has(h.trim().toLowerCase())).length;
+    if (!best || score > best.score) best = { preset, kind, score };
+  }
+  return best && `hint: this is a ${best.preset} ${best.kind} export (its own column names): salesflow import --source ${best.preset} ${file} reads it (docs/crm.md)`;
 }
 
 /** Said once when a SQLite import waits for another writer's lock. */
