@@ -29,7 +29,15 @@ export function parseDataSource(text: string): ParsedSource {
     try {
       url = new URL(value);
     } catch {
-      return refuse(`"${redact(value)}" is not a valid URL`);
+      // The usual cause: a password as the DBA typed it, with characters a URL reserves.
+      const hint = value.includes('@') ? `; in the user name and password, write @ as %40, : as %3A, / as %2F, # as %23, ? as %3F and % as %25 (what encodeURIComponent gives)` : '';
+      return refuse(`"${redact(value)}" is not a valid URL${hint}`);
+    }
+    const unknown = [...url.searchParams.keys()].find((key) => !CONNECTION_PARAMETERS.has(key));
+    if (unknown !== undefined) {
+      // node-postgres ignores what it does not know: `?schema=x` would quietly create the tables in `public`.
+      const schema = /^(schema|search_?path|current_?schema)$/i.test(unknown) ? ` (for the schema of salesflow's tables: ?options=-c%20search_path%3DNAME)` : '';
+      return refuse(`"${redact(value)}" has the parameter "${unknown}", which is not a PostgreSQL connection parameter${schema}`);
     }
     // libpq's form for a Unix socket or a host given apart: postgres:///db?host=/var/run/postgresql.
     const queryHost = url.searchParams.get('host');
@@ -58,9 +66,26 @@ export function postgresConnectionString(url: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}uselibpqcompat=true`;
 }
 
-/** The URL without its password, for messages and logs. */
+/**
+ * The parameters a postgres URL may carry: libpq's (as psql reads them; those node-postgres does
+ * not act on are harmless) and node-postgres' own. Anything else is a typo or another driver's.
+ */
+const CONNECTION_PARAMETERS = new Set([
+  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'channel_binding', 'connect_timeout',
+  'client_encoding', 'options', 'application_name', 'fallback_application_name', 'keepalives', 'keepalives_idle',
+  'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'replication', 'gssencmode', 'sslmode', 'requiressl',
+  'sslcompression', 'sslcert', 'sslkey', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni',
+  'sslnegotiation', 'requirepeer', 'require_auth', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'krbsrvname',
+  'gsslib', 'gssdelegation', 'service', 'target_session_attrs', 'load_balance_hosts',
+  'ssl', 'uselibpqcompat', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'query_timeout',
+]);
+
+/**
+ * The URL without its password, for messages and logs. The password ends at the last `@`: one
+ * typed without percent-encoding can hold `@` itself, and must not show in part either.
+ */
 export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
+  return url.replace(/^([a-z]+:\/\/[^:/@?#]*:).*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
 }
 
 /** How the source is named in messages. */

@@ -56,6 +56,27 @@ describe('DATABASE_URL', () => {
   it('redacts passwords in messages', () => {
     expect(redact('postgres://sf:s3cr3t@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
     expect(redact('postgres://db:5432/x?user=sf&password=s3cr3t&sslmode=require')).toBe('postgres://db:5432/x?user=sf&password=***&sslmode=require');
+    // A password pasted without percent-encoding can hold @ itself: none of it is shown.
+    expect(redact('postgres://sf:p@ss:w/rd#1@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
+  });
+
+  it('refuses a password that is not percent-encoded without printing it, and says how to write it', () => {
+    const parsed = parseDataSource('postgres://sf:p@ss:w/rd#1@db.internal:5432/salesflow');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.message).toMatch(/^"postgres:\/\/sf:\*\*\*@db\.internal:5432\/salesflow" is not a valid URL; in the user name and password, write @ as %40, : as %3A, \/ as %2F, # as %23/);
+    expect(parsed.message).not.toMatch(/ss:w|rd#1/);
+    // Encoded, the same password is accepted.
+    expect(parseDataSource(`postgres://sf:${encodeURIComponent('p@ss:w/rd#1')}@db.internal:5432/salesflow`).ok).toBe(true);
+  });
+
+  it('refuses a parameter PostgreSQL does not know (node-postgres would ignore it), pointing a schema to search_path', () => {
+    const schema = parseDataSource('postgres://sf@db/sales?schema=salesflow');
+    expect(schema).toMatchObject({ ok: false, message: expect.stringMatching(/has the parameter "schema", which is not a PostgreSQL connection parameter \(for the schema of salesflow's tables: \?options=-c%20search_path%3DNAME\)/) });
+    expect(parseDataSource('postgres://sf@db/sales?sslmod=require')).toMatchObject({ ok: false, message: expect.stringMatching(/"sslmod"/) });
+    for (const accepted of ['?options=-c%20search_path%3Dsalesflow&application_name=crm-sync', '?sslmode=require&connect_timeout=10', '?target_session_attrs=read-write&ssl=true']) {
+      expect(parseDataSource(`postgres://sf@db/sales${accepted}`).ok).toBe(true);
+    }
   });
 
   it('gives node-postgres an sslmode as libpq reads it, and leaves other URLs alone', () => {
