@@ -62,6 +62,15 @@ describe.skipIf(why !== null)(`PostgreSQL over TLS${why ? ` (skipped: ${why})` :
     expect(run.stderr).toMatch(/cannot use PostgreSQL data source postgres:\/\/postgres@127\.0\.0\.1:\d+\/tls\?sslmode=verify-full: .*certificate/i);
   });
 
+  it('sslmode=prefer (libpq\'s default) takes SSL where the server offers it', async () => {
+    const db = await openDatabase(`${base}?sslmode=prefer`);
+    try {
+      expect(await scalar(db, sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('without sslmode, or with sslmode=disable, the connection is plain', async () => {
     for (const url of [base, `${base}?sslmode=disable`]) {
       const db = await openDatabase(url);
