@@ -60,6 +60,9 @@ export function explainConnectError(url: string, err: unknown): string | null {
   const host = parsed.searchParams.get('host') ?? (decodeURIComponent(parsed.hostname) || 'localhost');
   const port = parsed.searchParams.get('port') ?? (parsed.port || '5432');
   const where = host.startsWith('/') ? `the Unix socket ${host}/.s.PGSQL.${port}` : `${host}:${port}`;
+  if (code === '53300') {
+    return `${message}: the server's max_connections is too low for the salesflow processes (each worker opens up to 17 connections, each serve up to 10, see docs/operations.md), or other clients hold them`;
+  }
   if (code === 'ECONNREFUSED') return `nothing accepts connections at ${where}: is PostgreSQL running there, and on that port?`;
   if (code === 'ENOENT' && host.startsWith('/')) return `there is no socket ${host}/.s.PGSQL.${port}: is PostgreSQL running, with that socket folder and port?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name "${host}" cannot be resolved (${code})`;

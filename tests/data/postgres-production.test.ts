@@ -80,6 +80,20 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
 
+  it('a server with no connection left names max_connections and what salesflow opens', async () => {
+    await cluster.createDatabase('full');
+    await admin.query('CREATE ROLE crowd LOGIN CONNECTION LIMIT 1');
+    const holder = new pg.Client({ connectionString: as('crowd', 'full') });
+    await holder.connect();
+    try {
+      const run = await salesflow(['history'], as('crowd', 'full'));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^salesflow: cannot use PostgreSQL data source .*: too many connections for role "crowd": the server's max_connections is too low for the salesflow processes/);
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('a user who may not CREATE is told which grant the migrations need; a search_path naming no schema says so', async () => {
     await cluster.createDatabase('locked');
     await admin.query('CREATE ROLE clerk LOGIN');
