@@ -80,6 +80,25 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 30_000);
 
+  it('a server whose TimeZone is America/New_York and DateStyle SQL, DMY gives the same statements as a UTC one', async () => {
+    const demo = (file: string) => new URL(`../../rules/demo/${file}`, import.meta.url).pathname;
+    const rules = new URL('../../rules/', import.meta.url).pathname;
+    const statements = async (url: string) => {
+      for (const kind of ['reps', 'deals', 'credits', 'rates']) {
+        expect((await salesflow(['import', '--kind', kind, demo(`${kind}.csv`)], url)).code).toBe(0);
+      }
+      const run = await salesflow(['simulate', '--period', '2026-Q3', '--format', 'json', rules], url);
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as unknown[];
+    };
+    const utc = await statements(await cluster.createDatabase('utc'));
+    const local = await cluster.createDatabase('newyork');
+    await admin.query("ALTER DATABASE newyork SET timezone = 'America/New_York'; ALTER DATABASE newyork SET datestyle = 'SQL, DMY'; ALTER DATABASE newyork SET intervalstyle = 'sql_standard'");
+    const there = await statements(local);
+    expect(utc.length).toBeGreaterThan(0);
+    expect(there).toEqual(utc);
+  }, 60_000);
+
   it('a server with no connection left names max_connections and what salesflow opens', async () => {
     await cluster.createDatabase('full');
     await admin.query('CREATE ROLE crowd LOGIN CONNECTION LIMIT 1');
