@@ -153,6 +153,20 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     expect(write.code).toBe(1);
     expect(write.stderr).toBe('salesflow import: the PostgreSQL user in DATABASE_URL may not do this (permission denied for table reps); what this command had not committed was rolled back. ' +
       'status, history, simulate and payouts export only read (SELECT); import, apply, events, payouts run, worker and serve also write (INSERT, UPDATE, DELETE on salesflow\'s tables)\n');
+
+    // A session that may only read (a replica, or default_transaction_read_only on the role): the same.
+    await admin.query('CREATE ROLE replica_reader LOGIN; ALTER ROLE replica_reader SET default_transaction_read_only = on');
+    const granted = new pg.Client({ connectionString: url });
+    await granted.connect();
+    try {
+      await granted.query('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO replica_reader');
+    } finally {
+      await granted.end();
+    }
+    const readOnly = await salesflow(['import', '--kind', 'reps', file], as('replica_reader', 'ro'));
+    expect(readOnly.code).toBe(1);
+    expect(readOnly.stderr).toMatch(/^salesflow import: the PostgreSQL connection only reads \(cannot execute .* in a read-only transaction\): DATABASE_URL points at a read replica, or default_transaction_read_only is on/);
+    expect((await salesflow(['history'], as('replica_reader', 'ro'))).code).toBe(0);
   });
 
   it('a statement_timeout on the role: migrations still wait for another process, a cancelled import says why', async () => {
