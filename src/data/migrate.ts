@@ -63,18 +63,23 @@ async function currentPostgresVersion(client: pg.PoolClient): Promise<number> {
 }
 
 /**
- * A migration PostgreSQL refused for the user's rights or search_path, said as what to grant or
- * create. A production role often may not CREATE in the schema (PostgreSQL 15 no longer lets
+ * A migration PostgreSQL refused for the user's rights, the search_path or a table of another
+ * application by the same name, said as what to grant or create. A production role often may not CREATE in the schema (PostgreSQL 15 no longer lets
  * every user create in `public`), or the search_path names a schema nobody created yet.
  */
 async function migrationRefused(client: pg.PoolClient, name: string, pending: number, err: unknown): Promise<DataSourceError | null> {
   const code = String((err as { code?: unknown }).code ?? '');
-  if (code !== '42501' && code !== '3F000') return null;
+  if (code !== '42501' && code !== '3F000' && code !== '42P07') return null;
   const who = await client.query<{ u: string; s: string | null; p: string }>('SELECT current_user AS u, current_schema() AS s, current_setting(\'search_path\') AS p')
     .then((r) => r.rows[0], () => null);
   const user = who?.u ?? 'the user in DATABASE_URL';
   const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
   const what = `${name} needs ${pending} migration${pending === 1 ? '' : 's'} (salesflow creates and alters its tables when its schema is behind), and PostgreSQL refused: ${(err as Error).message}`;
+  if (code === '42P07') {
+    // The database already holds another application's tables by salesflow's names.
+    return new DataSourceError(`${what}. Schema ${quote(who?.s ?? 'public')} holds tables salesflow did not create; the migration was rolled back. ` +
+      'Give salesflow a database of its own, or a schema: CREATE SCHEMA salesflow, then add ?options=-c%20search_path%3Dsalesflow to DATABASE_URL');
+  }
   if (code === '3F000' || !who?.s) {
     return new DataSourceError(`${what}. The search_path (${who?.p ?? '?'}) names no schema that exists: create it, e.g. CREATE SCHEMA salesflow AUTHORIZATION ${quote(user)}, or change options=-c search_path=… in DATABASE_URL`);
   }

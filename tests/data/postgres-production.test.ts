@@ -133,6 +133,20 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     const noSchema = await salesflow(['history'], as('postgres', 'locked', '?options=-c%20search_path%3Dsalesflow'));
     expect(noSchema.code).toBe(1);
     expect(noSchema.stderr).toMatch(/The search_path \(salesflow\) names no schema that exists: create it, e\.g\. CREATE SCHEMA salesflow AUTHORIZATION "postgres"/);
+
+    // Another application's table by one of salesflow's names: a schema of its own, not "relation already exists".
+    const shared = new pg.Client({ connectionString: cluster.url('locked') });
+    await shared.connect();
+    try {
+      await shared.query('CREATE TABLE events (id serial PRIMARY KEY, payload jsonb)');
+      const clash = await salesflow(['history'], cluster.url('locked'));
+      expect(clash.code).toBe(1);
+      expect(clash.stderr).toMatch(/PostgreSQL refused: relation "events" already exists\. Schema "public" holds tables salesflow did not create; the migration was rolled back\. Give salesflow a database of its own, or a schema: CREATE SCHEMA salesflow, then add \?options=-c%20search_path%3Dsalesflow to DATABASE_URL/);
+      const { rows } = await shared.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'");
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await shared.end();
+    }
   });
 
   it('a read-only user reads (status, simulate) and is refused writes with a sentence, not a stack trace', async () => {
