@@ -87,6 +87,16 @@ async function migrationRefused(client: pg.PoolClient, name: string, pending: nu
     'or run one salesflow command once as a user who may (e.g. salesflow history with the owner\'s DATABASE_URL), and give this user SELECT, INSERT, UPDATE, DELETE on the tables it creates');
 }
 
+/** A user with no rights on salesflow's tables at all: which grants give them. */
+async function readRefused(client: pg.PoolClient, name: string, err: unknown): Promise<DataSourceError | null> {
+  if (String((err as { code?: unknown }).code ?? '') !== '42501') return null;
+  const who = await client.query<{ u: string; s: string | null }>('SELECT current_user AS u, current_schema() AS s').then((r) => r.rows[0], () => null);
+  const user = `"${(who?.u ?? 'USER').replace(/"/g, '""')}"`;
+  const schema = `"${(who?.s ?? 'public').replace(/"/g, '""')}"`;
+  return new DataSourceError(`cannot use PostgreSQL data source ${name}: ${(err as Error).message}: user ${user} may not read salesflow's tables. ` +
+    `Reading commands (status, history, simulate, payouts export) need GRANT USAGE ON SCHEMA ${schema} TO ${user} and GRANT SELECT ON ALL TABLES IN SCHEMA ${schema} TO ${user}; the others also INSERT, UPDATE, DELETE`);
+}
+
 export async function migratePostgres(pool: pg.Pool, name: string, list: Migration[]): Promise<void> {
   const latest = latestOf(list);
   const client = await pool.connect();
@@ -96,7 +106,7 @@ export async function migratePostgres(pool: pg.Pool, name: string, list: Migrati
     await migratePostgresOn(client, name, list, latest, (v) => { seen = v; });
   } catch (err) {
     const from = seen;
-    const refused = from === null ? null : await migrationRefused(client, name, list.filter((m) => m.version > from).length, err);
+    const refused = from === null ? await readRefused(client, name, err) : await migrationRefused(client, name, list.filter((m) => m.version > from).length, err);
     throw refused ?? err;
   } finally {
     client.release();

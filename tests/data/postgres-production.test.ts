@@ -154,6 +154,11 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     const file = repsFile();
     expect((await salesflow(['import', '--kind', 'reps', file], url)).code).toBe(0);
     await admin.query('CREATE ROLE reader LOGIN');
+    const readerUrl = as('reader', 'ro');
+    // Before any grant: which grants a reader needs.
+    const ungranted = await salesflow(['history'], readerUrl);
+    expect(ungranted.code).toBe(1);
+    expect(ungranted.stderr).toMatch(/permission denied for table schema_version: user "reader" may not read salesflow's tables\. Reading commands \(status, history, simulate, payouts export\) need GRANT USAGE ON SCHEMA "public" TO "reader" and GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "reader"/);
     const grant = new pg.Client({ connectionString: url });
     await grant.connect();
     try {
@@ -161,7 +166,6 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     } finally {
       await grant.end();
     }
-    const readerUrl = as('reader', 'ro');
     expect((await salesflow(['history'], readerUrl)).code).toBe(0);
     const write = await salesflow(['import', '--kind', 'reps', file], readerUrl);
     expect(write.code).toBe(1);
