@@ -257,8 +257,12 @@ export const SQLITE_IMPORT_LOCK_WAIT_MS = 10 * 60_000;
  */
 export const IMPORT_LOCK_KEY = '7325917042190311001';
 
-/** Takes IMPORT_LOCK_KEY until the transaction ends (every PostgreSQL import path runs this). */
-export const IMPORT_LOCK_SQL = `SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint)`;
+/**
+ * Takes IMPORT_LOCK_KEY until the transaction ends (every PostgreSQL import path runs this). Waiting
+ * for another import is not this import being slow: a statement_timeout set on the role does not
+ * cancel the wait, and applies again to the statements after it.
+ */
+export const IMPORT_LOCK_SQL = `SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint); SET LOCAL statement_timeout TO DEFAULT`;
 
 /**
  * `transaction` for imports: on SQLite, a BEGIN IMMEDIATE refused because another process holds

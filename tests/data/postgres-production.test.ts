@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openDatabase, scalar, sql } from '../../src/data/db.js';
+import { IMPORT_LOCK_KEY, openDatabase, scalar, sql } from '../../src/data/db.js';
 import { postgresUnavailable, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { salesflow } from './cli.js';
 import { writeFileSync } from 'node:fs';
@@ -204,6 +204,23 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     } finally {
       await other.end();
     }
+    // Waiting for another import's turn is not cancelled by the role's timeout either.
+    const importer = new pg.Client({ connectionString: cluster.url('timed') });
+    await importer.connect();
+    try {
+      await importer.query('BEGIN');
+      await importer.query('SELECT pg_advisory_xact_lock($1::bigint)', [IMPORT_LOCK_KEY]);
+      const waiting = salesflow(['import', '--kind', 'reps', repsFile()], as('hurried', 'timed'));
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await importer.query('COMMIT');
+      const waited = await waiting;
+      expect(waited.stderr).toBe('');
+      expect(waited.code).toBe(0);
+      await importer.query('DELETE FROM reps');
+    } finally {
+      await importer.end();
+    }
+
     // A statement slower than the timeout (here: waiting on a lock a DBA's session holds): the
     // import is refused whole, with what to change.
     const dba = new pg.Client({ connectionString: cluster.url('timed') });
