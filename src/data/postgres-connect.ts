@@ -3,14 +3,14 @@
 // (so a firewall that drops packets or a port that never answers ends the command instead of
 // hanging it), and connection failures said as what to check rather than as socket error codes.
 import pg from 'pg';
-import { postgresConnectionString } from './source.js';
+import { postgresConnectionString, postgresUrl } from './source.js';
 
 /** How long a new connection may take when DATABASE_URL sets no `connect_timeout` (libpq's seconds). */
 export const DEFAULT_CONNECT_TIMEOUT_S = 30;
 
 /** The connect timeout in ms the URL asks for (`connect_timeout`, seconds; 0 = wait forever, as libpq). */
 export function connectTimeoutMs(url: string): number {
-  const given = new URL(url).searchParams.get('connect_timeout');
+  const given = postgresUrl(url).url.searchParams.get('connect_timeout');
   if (given === null || !/^\d+$/.test(given.trim())) return DEFAULT_CONNECT_TIMEOUT_S * 1000;
   // libpq treats 1 as 2 seconds (a timeout of one second is too short to mean anything).
   const seconds = Number(given);
@@ -40,24 +40,23 @@ export function postgresPool(url: string, max: number): pg.Pool {
  * the first connection's error, the URL to try instead, or null.
  */
 export function sslFallback(url: string, err: unknown): string | null {
-  const parsed = new URL(url);
-  const mode = parsed.searchParams.get('sslmode');
+  const mode = postgresUrl(url).url.searchParams.get('sslmode');
   const message = (err as Error)?.message ?? '';
   let next: string | null = null;
   if (mode === 'prefer' && /does not support SSL/i.test(message)) next = 'disable';
   // The server's pg_hba.conf has only `hostssl` lines for this client: "… no encryption".
   if (mode === 'allow' && String((err as { code?: unknown }).code) === '28000' && /no encryption/i.test(message)) next = 'require';
   if (next === null) return null;
-  parsed.searchParams.set('sslmode', next);
-  return parsed.toString();
+  // Edited in place: the URL as given, only the mode changed (the last sslmode is the one read).
+  return url.replace(/([?&]sslmode=)[^&#]*(?!.*[?&]sslmode=)/, `$1${next}`);
 }
 
 /** The usual reasons a first connection fails, said as what to check (null: PostgreSQL's own message says it). */
 export function explainConnectError(url: string, err: unknown): string | null {
   const code = String((err as { code?: unknown })?.code ?? '');
   const message = (err as Error)?.message ?? '';
-  const parsed = new URL(url);
-  const host = parsed.searchParams.get('host') ?? (decodeURIComponent(parsed.hostname) || 'localhost');
+  const { url: parsed, hostname } = postgresUrl(url);
+  const host = parsed.searchParams.get('host') ?? (decodeURIComponent(hostname) || 'localhost');
   const port = parsed.searchParams.get('port') ?? (parsed.port || '5432');
   const where = host.startsWith('/') ? `the Unix socket ${host}/.s.PGSQL.${port}` : `${host}:${port}`;
   if (code === '53300') {

@@ -26,8 +26,9 @@ export function parseDataSource(text: string): ParsedSource {
   const lower = scheme.toLowerCase();
   if (lower === 'postgres' || lower === 'postgresql') {
     let url: URL;
+    let hostname: string;
     try {
-      url = new URL(value);
+      ({ url, hostname } = postgresUrl(value));
     } catch {
       // The usual cause: a password as the DBA typed it, with characters a URL reserves.
       const hint = value.includes('@') ? `; in the user name and password, write @ as %40, : as %3A, / as %2F, # as %23, ? as %3F and % as %25 (what encodeURIComponent gives)` : '';
@@ -41,7 +42,7 @@ export function parseDataSource(text: string): ParsedSource {
     }
     // libpq's form for a Unix socket or a host given apart: postgres:///db?host=/var/run/postgresql.
     const queryHost = url.searchParams.get('host');
-    if (!value.slice(scheme.length).startsWith('://') || (!url.hostname && !queryHost)) return refuse(`"${redact(value)}" has no host`);
+    if (!value.slice(scheme.length).startsWith('://') || (!hostname && !queryHost)) return refuse(`"${redact(value)}" has no host`);
     if (url.pathname.replace(/^\//, '') === '') return refuse(`"${redact(value)}" names no database (…:5432/DBNAME)`);
     return { ok: true, source: { kind: 'postgres', url: value } };
   }
@@ -55,13 +56,28 @@ export function parseDataSource(text: string): ParsedSource {
 }
 
 /**
+ * A postgres URL read as a WHATWG URL, and its host name. libpq's user without a host, the socket
+ * given apart (postgres://sf@/db?host=/run/postgresql), is no WHATWG URL: it is read with a
+ * stand-in host, as node-postgres does, and its host name is empty.
+ */
+export function postgresUrl(text: string): { url: URL; hostname: string } {
+  try {
+    const url = new URL(text);
+    return { url, hostname: url.hostname };
+  } catch (err) {
+    if (!text.includes('@/')) throw err;
+    return { url: new URL(text.replace('@/', '@salesflow-no-host/')), hostname: '' };
+  }
+}
+
+/**
  * The connection string node-postgres is given: an `sslmode` means what it means to psql and
  * libpq (`require`: encrypted, the certificate not verified; `verify-full`: verified), as in the
  * URLs cloud providers hand out, not node-postgres' own reading (every mode as `verify-full`,
  * with a deprecation warning printed on every command).
  */
 export function postgresConnectionString(url: string): string {
-  const parsed = new URL(url);
+  const parsed = postgresUrl(url).url;
   if (!parsed.searchParams.has('sslmode') || parsed.searchParams.has('uselibpqcompat')) return url;
   return `${url}${url.includes('?') ? '&' : '?'}uselibpqcompat=true`;
 }

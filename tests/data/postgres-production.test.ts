@@ -59,6 +59,21 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     expect(required.stderr).toMatch(/^salesflow: cannot use PostgreSQL data source .*: the server at 127\.0\.0\.1:\d+ does not support SSL, and DATABASE_URL asks for it \(sslmode=require\)/);
   });
 
+  it('the Unix socket forms psql reads, with or without a user before the empty host', async () => {
+    await cluster.createDatabase('socket');
+    for (const url of [
+      `postgres:///socket?host=${cluster.socketDir}&port=${cluster.port}&user=postgres`,
+      `postgresql://postgres@/socket?host=${cluster.socketDir}&port=${cluster.port}&application_name=salesflow-cron`,
+    ]) {
+      const run = await salesflow(['history'], url);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    }
+    const wrongFolder = await salesflow(['history'], `postgresql://postgres@/socket?host=${cluster.socketDir}/nope&port=${cluster.port}`);
+    expect(wrongFolder.code).toBe(1);
+    expect(wrongFolder.stderr).toMatch(/there is no socket .*\/nope\/\.s\.PGSQL\.\d+: is PostgreSQL running, with that socket folder and port\?/);
+  });
+
   it('a server that is down, a port that is not PostgreSQL, a port that never answers: one line each', async () => {
     const closed = await listen(() => undefined);
     servers.pop()!.close();

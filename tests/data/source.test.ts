@@ -16,6 +16,8 @@ describe('DATABASE_URL', () => {
     ['postgresql://sf@127.0.0.1/salesflow?sslmode=require', { kind: 'postgres', url: 'postgresql://sf@127.0.0.1/salesflow?sslmode=require' }],
     // libpq's form for a Unix socket: the host as a parameter.
     ['postgres:///salesflow?host=/var/run/postgresql', { kind: 'postgres', url: 'postgres:///salesflow?host=/var/run/postgresql' }],
+    // A user and no host, the socket folder as a parameter (libpq reads it; so does node-postgres).
+    ['postgresql://sf@/salesflow?host=/var/run/postgresql', { kind: 'postgres', url: 'postgresql://sf@/salesflow?host=/var/run/postgresql' }],
   ])('%s is accepted', (value, source) => {
     expect(parseDataSource(value)).toEqual({ ok: true, source });
   });
@@ -30,6 +32,7 @@ describe('DATABASE_URL', () => {
     ['postgres://u:p@h:5432', /names no database/],
     ['postgres:db', /has no host/],
     ['postgres:///salesflow', /has no host/],
+    ['postgres://u:p@/salesflow', /has no host/],
   ])('%s is refused, naming the supported forms', (value, why) => {
     const parsed = parseDataSource(value);
     expect(parsed.ok).toBe(false);
