@@ -101,7 +101,7 @@ const CONNECTION_PARAMETERS = new Set([
  * typed without percent-encoding can hold `@` itself, and must not show in part either.
  */
 export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@?#]*:).*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
+  return url.replace(/^([a-z]+:\/\/[^:/@?#]*:).*@/i, '$1***@').replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
 }
 
 /** How the source is named in messages. */

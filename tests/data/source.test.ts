@@ -61,6 +61,8 @@ describe('DATABASE_URL', () => {
     expect(redact('postgres://db:5432/x?user=sf&password=s3cr3t&sslmode=require')).toBe('postgres://db:5432/x?user=sf&password=***&sslmode=require');
     // A password pasted without percent-encoding can hold @ itself: none of it is shown.
     expect(redact('postgres://sf:p@ss:w/rd#1@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
+    // The passphrase of the client key too.
+    expect(redact('postgres://sf@db/x?sslmode=verify-full&sslkey=/k.pem&sslpassword=k3y')).toBe('postgres://sf@db/x?sslmode=verify-full&sslkey=/k.pem&sslpassword=***');
   });
 
   it('refuses a password that is not percent-encoded without printing it, and says how to write it', () => {
