@@ -13,7 +13,7 @@ import { migratePostgres, migrateSqlite, postgresSchemaVersion } from './migrate
 import { migrations, type Migration } from './migrations.js';
 import type { Tables } from './schema.js';
 import { BetterSqliteDialect } from './sqlite-driver.js';
-import { explainConnectError, postgresPool, sslFallback } from './postgres-connect.js';
+import { explainConnectError, firstSslTry, postgresPool, sslFallback } from './postgres-connect.js';
 import { describeSource, parseDataSource, type DataSource } from './source.js';
 
 export interface Db {
@@ -174,7 +174,7 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
   const name = describeSource({ kind: 'postgres', url });
-  let pool = connectPool(url, options);
+  let pool = connectPool(firstSslTry(url), options);
   try {
     try {
       await migratePostgres(pool, name, options.migrations ?? migrations);

@@ -46,9 +46,17 @@ export function sslFallback(url: string, err: unknown): string | null {
   if (mode === 'prefer' && /does not support SSL/i.test(message)) next = 'disable';
   // The server's pg_hba.conf has only `hostssl` lines for this client: "… no encryption".
   if (mode === 'allow' && String((err as { code?: unknown }).code) === '28000' && /no encryption/i.test(message)) next = 'require';
-  if (next === null) return null;
-  // Edited in place: the URL as given, only the mode changed (the last sslmode is the one read).
-  return url.replace(/([?&]sslmode=)[^&#]*(?!.*[?&]sslmode=)/, `$1${next}`);
+  return next === null ? null : withSslMode(url, next);
+}
+
+/** The URL of the first connection: `allow` starts plain (node-postgres would verify a certificate). */
+export function firstSslTry(url: string): string {
+  return postgresUrl(url).url.searchParams.get('sslmode') === 'allow' ? withSslMode(url, 'disable') : url;
+}
+
+/** The URL as given with only its sslmode changed (the last sslmode is the one read). */
+function withSslMode(url: string, mode: string): string {
+  return url.replace(/([?&]sslmode=)[^&#]*(?!.*[?&]sslmode=)/, `$1${mode}`);
 }
 
 /** The usual reasons a first connection fails, said as what to check (null: PostgreSQL's own message says it). */
