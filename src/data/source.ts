@@ -25,6 +25,12 @@ export function parseDataSource(text: string): ParsedSource {
   }
   const lower = scheme.toLowerCase();
   if (lower === 'postgres' || lower === 'postgresql') {
+    // libpq's list of hosts to try in turn (h1:5432,h2:5432): node-postgres connects to one only.
+    const authority = value.slice(scheme.length + 3).split(/[/?#]/)[0];
+    const hosts = authority.slice(authority.lastIndexOf('@') + 1);
+    if (hosts.includes(',')) {
+      return refuse(`"${redact(value)}" lists several hosts (${hosts}), which salesflow's PostgreSQL driver cannot try in turn: give one, the primary's address or a proxy's that follows it`);
+    }
     let url: URL;
     let hostname: string;
     try {

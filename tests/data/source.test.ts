@@ -33,6 +33,7 @@ describe('DATABASE_URL', () => {
     ['postgres:db', /has no host/],
     ['postgres:///salesflow', /has no host/],
     ['postgres://u:p@/salesflow', /has no host/],
+    ['postgres://u:p@db1:5432,db2:5432/sales?target_session_attrs=read-write', /lists several hosts \(db1:5432,db2:5432\), which salesflow's PostgreSQL driver cannot try in turn: give one/],
   ])('%s is refused, naming the supported forms', (value, why) => {
     const parsed = parseDataSource(value);
     expect(parsed.ok).toBe(false);
