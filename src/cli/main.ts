@@ -97,5 +97,24 @@ function userProblem(err: unknown): string | null {
   if (/^(08|57P0)/.test(code) || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code) || /^Connection terminated/.test((err as Error)?.message ?? '')) {
     return `lost the connection to the data source (${(err as Error).message}); what this command had not committed was rolled back: run it again`;
   }
+  // What a production role's limits refuse: a read-only user writing (42501), a read-only session
+  // (25006: a replica, default_transaction_read_only), a statement_timeout
+  // set on the role or database (57014), the server's connection limit (53300).
+  const message = (err as Error)?.message ?? '';
+  if (code === '42501') {
+    return `the PostgreSQL user in DATABASE_URL may not do this (${message}); what this command had not committed was rolled back. ` +
+      'status, history, simulate and payouts export only read (SELECT); import, apply, events, payouts run, worker and serve also write (INSERT, UPDATE, DELETE on salesflow\'s tables)';
+  }
+  if (code === '25006') {
+    return `the PostgreSQL connection only reads (${message}): DATABASE_URL points at a read replica, or default_transaction_read_only is on for this user or database; ` +
+      'nothing was written. status, history, simulate and payouts export only read; import, apply, events, payouts run, worker and serve need the primary and a user that may write';
+  }
+  if (code === '57014') {
+    return `PostgreSQL cancelled a statement (${message}); what this command had not committed was rolled back. ` +
+      'A statement_timeout set for this user or database (SHOW statement_timeout) is shorter than this command needs: raise it for salesflow\'s user (ALTER ROLE … SET statement_timeout = \'15min\', or 0) and run it again';
+  }
+  if (code === '53300') {
+    return `the PostgreSQL server refuses more connections (${message}): raise max_connections or run fewer salesflow processes (docs/operations.md: each worker opens up to 17, each serve up to 10)`;
+  }
   return null;
 }

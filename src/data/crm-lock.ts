@@ -63,14 +63,16 @@ async function withAdvisoryLock<T>(pool: pg.Pool, source: string, giveUpAt: numb
     // lock_timeout bounds the wait inside pg_advisory_lock, which queues fairly (unlike polling a
     // try-lock); with the time already spent, one immediate attempt (0 would mean no limit).
     const waitMs = Math.max(1, Math.floor(giveUpAt - performance.now()));
-    await query("SELECT set_config('lock_timeout', $1, false)", [`${waitMs}ms`]);
+    // A statement_timeout the DBA set on the role, shorter than the wait, would cancel it first
+    // (57014, a failed request instead of "wait your turn"): the lock_timeout is the bound here.
+    await query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', '0', false)", [`${waitMs}ms`]);
     try {
       await query('SELECT pg_advisory_lock($1::bigint)', [key]);
     } catch (err) {
       if ((err as { code?: string }).code === '55P03') throw timedOut(source); // lock_not_available
       throw err;
     }
-    await query('RESET lock_timeout');
+    await query('RESET lock_timeout; RESET statement_timeout');
     try {
       return await work();
     } finally {

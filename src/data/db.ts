@@ -13,7 +13,8 @@ import { migratePostgres, migrateSqlite, postgresSchemaVersion } from './migrate
 import { migrations, type Migration } from './migrations.js';
 import type { Tables } from './schema.js';
 import { BetterSqliteDialect } from './sqlite-driver.js';
-import { describeSource, parseDataSource, postgresConnectionString, type DataSource } from './source.js';
+import { explainConnectError, firstSslTry, postgresPool, sslFallback } from './postgres-connect.js';
+import { describeSource, parseDataSource, type DataSource } from './source.js';
 
 export interface Db {
   readonly dialect: Dialect;
@@ -173,7 +174,34 @@ async function openSqlite(path: string, options: OpenOptions): Promise<Db> {
 
 async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
   const name = describeSource({ kind: 'postgres', url });
-  const pool = new pg.Pool({ connectionString: postgresConnectionString(url), max: options.poolSize ?? 10 });
+  let pool = connectPool(firstSslTry(url), options);
+  try {
+    try {
+      await migratePostgres(pool, name, options.migrations ?? migrations);
+    } catch (err) {
+      // sslmode=prefer|allow: the first connection tells whether the server takes SSL.
+      const fallback = sslFallback(url, err);
+      if (fallback === null) throw err;
+      await pool.end();
+      pool = connectPool(fallback, options);
+      await migratePostgres(pool, name, options.migrations ?? migrations);
+    }
+  } catch (err) {
+    if (!pool.ended) await pool.end();
+    if (err instanceof DataSourceError) throw err;
+    throw new DataSourceError(`cannot use PostgreSQL data source ${name}: ${explainConnectError(url, err) ?? (err as Error).message}`);
+  }
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  // Kysely ends the pool only if it ran a query itself; the migration used the pool directly.
+  const close = async () => {
+    await kysely.destroy();
+    if (!pool.ended) await pool.end();
+  };
+  return { dialect: 'postgres', kysely, name, inTransaction: false, pool, close };
+}
+
+function connectPool(url: string, options: OpenOptions): pg.Pool {
+  const pool = postgresPool(url, options.poolSize ?? 10);
   // An idle connection dropped by a PostgreSQL restart must not crash the process; the next
   // query takes a fresh connection.
   pool.on('error', (err) => { process.stderr.write(`salesflow: PostgreSQL connection lost (${err.message}); reconnecting on next use\n`); });
@@ -182,21 +210,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Db> {
   // unhandled 'error' and end the process; with this listener the next statement on it fails
   // instead (the transaction rolls back, its activity or request is retried) and the pool drops it.
   pool.on('connect', (client) => { client.on('error', () => {}); });
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migratePostgres(pool, name, options.migrations ?? migrations);
-  } catch (err) {
-    await kysely.destroy();
-    if (!pool.ended) await pool.end();
-    if (err instanceof DataSourceError) throw err;
-    throw new DataSourceError(`cannot use PostgreSQL data source ${name}: ${(err as Error).message}`);
-  }
-  // Kysely ends the pool only if it ran a query itself; the migration used the pool directly.
-  const close = async () => {
-    await kysely.destroy();
-    if (!pool.ended) await pool.end();
-  };
-  return { dialect: 'postgres', kysely, name, inTransaction: false, pool, close };
+  return pool;
 }
 
 /**
@@ -243,8 +257,12 @@ export const SQLITE_IMPORT_LOCK_WAIT_MS = 10 * 60_000;
  */
 export const IMPORT_LOCK_KEY = '7325917042190311001';
 
-/** Takes IMPORT_LOCK_KEY until the transaction ends (every PostgreSQL import path runs this). */
-export const IMPORT_LOCK_SQL = `SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint)`;
+/**
+ * Takes IMPORT_LOCK_KEY until the transaction ends (every PostgreSQL import path runs this). Waiting
+ * for another import is not this import being slow: a statement_timeout set on the role does not
+ * cancel the wait, and applies again to the statements after it.
+ */
+export const IMPORT_LOCK_SQL = `SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY}::bigint); SET LOCAL statement_timeout TO DEFAULT`;
 
 /**
  * `transaction` for imports: on SQLite, a BEGIN IMMEDIATE refused because another process holds

@@ -25,15 +25,30 @@ export function parseDataSource(text: string): ParsedSource {
   }
   const lower = scheme.toLowerCase();
   if (lower === 'postgres' || lower === 'postgresql') {
+    // libpq's list of hosts to try in turn (h1:5432,h2:5432): node-postgres connects to one only.
+    const authority = value.slice(scheme.length + 3).split(/[/?#]/)[0];
+    const hosts = authority.slice(authority.lastIndexOf('@') + 1);
+    if (hosts.includes(',')) {
+      return refuse(`"${redact(value)}" lists several hosts (${hosts}), which salesflow's PostgreSQL driver cannot try in turn: give one, the primary's address or a proxy's that follows it`);
+    }
     let url: URL;
+    let hostname: string;
     try {
-      url = new URL(value);
+      ({ url, hostname } = postgresUrl(value));
     } catch {
-      return refuse(`"${redact(value)}" is not a valid URL`);
+      // The usual cause: a password as the DBA typed it, with characters a URL reserves.
+      const hint = value.includes('@') ? `; in the user name and password, write @ as %40, : as %3A, / as %2F, # as %23, ? as %3F and % as %25 (what encodeURIComponent gives)` : '';
+      return refuse(`"${redact(value)}" is not a valid URL${hint}`);
+    }
+    const unknown = [...url.searchParams.keys()].find((key) => !CONNECTION_PARAMETERS.has(key));
+    if (unknown !== undefined) {
+      // node-postgres ignores what it does not know: `?schema=x` would quietly create the tables in `public`.
+      const schema = /^(schema|search_?path|current_?schema)$/i.test(unknown) ? ` (for the schema of salesflow's tables: ?options=-c%20search_path%3DNAME)` : '';
+      return refuse(`"${redact(value)}" has the parameter "${unknown}", which is not a PostgreSQL connection parameter${schema}`);
     }
     // libpq's form for a Unix socket or a host given apart: postgres:///db?host=/var/run/postgresql.
     const queryHost = url.searchParams.get('host');
-    if (!value.slice(scheme.length).startsWith('://') || (!url.hostname && !queryHost)) return refuse(`"${redact(value)}" has no host`);
+    if (!value.slice(scheme.length).startsWith('://') || (!hostname && !queryHost)) return refuse(`"${redact(value)}" has no host`);
     if (url.pathname.replace(/^\//, '') === '') return refuse(`"${redact(value)}" names no database (…:5432/DBNAME)`);
     return { ok: true, source: { kind: 'postgres', url: value } };
   }
@@ -47,20 +62,52 @@ export function parseDataSource(text: string): ParsedSource {
 }
 
 /**
+ * A postgres URL read as a WHATWG URL, and its host name. libpq's user without a host, the socket
+ * given apart (postgres://sf@/db?host=/run/postgresql), is no WHATWG URL: it is read with a
+ * stand-in host, as node-postgres does, and its host name is empty.
+ */
+export function postgresUrl(text: string): { url: URL; hostname: string } {
+  try {
+    const url = new URL(text);
+    return { url, hostname: url.hostname };
+  } catch (err) {
+    if (!text.includes('@/')) throw err;
+    return { url: new URL(text.replace('@/', '@salesflow-no-host/')), hostname: '' };
+  }
+}
+
+/**
  * The connection string node-postgres is given: an `sslmode` means what it means to psql and
  * libpq (`require`: encrypted, the certificate not verified; `verify-full`: verified), as in the
  * URLs cloud providers hand out, not node-postgres' own reading (every mode as `verify-full`,
  * with a deprecation warning printed on every command).
  */
 export function postgresConnectionString(url: string): string {
-  const parsed = new URL(url);
+  const parsed = postgresUrl(url).url;
   if (!parsed.searchParams.has('sslmode') || parsed.searchParams.has('uselibpqcompat')) return url;
   return `${url}${url.includes('?') ? '&' : '?'}uselibpqcompat=true`;
 }
 
-/** The URL without its password, for messages and logs. */
+/**
+ * The parameters a postgres URL may carry: libpq's (as psql reads them; those node-postgres does
+ * not act on are harmless) and node-postgres' own. Anything else is a typo or another driver's.
+ */
+const CONNECTION_PARAMETERS = new Set([
+  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'channel_binding', 'connect_timeout',
+  'client_encoding', 'options', 'application_name', 'fallback_application_name', 'keepalives', 'keepalives_idle',
+  'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'replication', 'gssencmode', 'sslmode', 'requiressl',
+  'sslcompression', 'sslcert', 'sslkey', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni',
+  'sslnegotiation', 'requirepeer', 'require_auth', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'krbsrvname',
+  'gsslib', 'gssdelegation', 'service', 'target_session_attrs', 'load_balance_hosts',
+  'ssl', 'uselibpqcompat', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'query_timeout',
+]);
+
+/**
+ * The URL without its password, for messages and logs. The password ends at the last `@`: one
+ * typed without percent-encoding can hold `@` itself, and must not show in part either.
+ */
 export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@').replace(/([?&]password=)[^&]*/gi, '$1***');
+  return url.replace(/^([a-z]+:\/\/[^:/@?#]*:).*@/i, '$1***@').replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
 }
 
 /** How the source is named in messages. */

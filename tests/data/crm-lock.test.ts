@@ -99,6 +99,25 @@ forEachDialect('CRM webhook lock', (target) => {
   }
 
   if (target.dialect === 'postgres') {
+    it('waits its turn past a shorter statement_timeout set on the database, and leaves that timeout in force after', async () => {
+      const url = await target.fresh();
+      const setup = await openDatabase(url);
+      await sql.raw(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET statement_timeout = '300ms'`).execute(setup.kysely);
+      await setup.close();
+      const [a, b] = [await openDatabase(url), await openDatabase(url, { poolSize: 1 })];
+      handles.push(a, b);
+      const held = gate();
+      const started = gate();
+      const first = withCrmLock(a, 'hubspot', lock(1000), async () => { started.open(); await held.opened; return 'a done'; });
+      await started.opened;
+      const second = withCrmLock(b, 'hubspot', lock(5000), async () => 'b in');
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      held.open();
+      expect(await first).toBe('a done');
+      expect(await second).toBe('b in');
+      expect(await rows(b, sql`SHOW statement_timeout`)).toEqual([{ statement_timeout: '300ms' }]);
+    });
+
     it('lets the next holder in when the holding connection is lost, and leaves no lock_timeout behind', async () => {
       const url = await target.fresh();
       const a = await openDatabase(url);

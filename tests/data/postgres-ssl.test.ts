@@ -3,7 +3,7 @@
 // verifying the certificate (as psql does), `verify-full` refuses the unverifiable certificate with
 // a clear error, and no node-postgres security warning is printed on every command.
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,12 +26,14 @@ describe.skipIf(why !== null)(`PostgreSQL over TLS${why ? ` (skipped: ${why})` :
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=db.internal',
       '-keyout', join(certs, 'server.key'), '-out', join(certs, 'server.crt')], { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
+    // Database "sslonly" takes only encrypted connections (a `hostssl`-only server, as some DBAs run).
+    writeFileSync(join(certs, 'pg_hba.conf'), 'local all all trust\nhostnossl sslonly all 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 trust\n');
     if (userInfo().uid === 0) {
       // The server runs as the postgres user and reads its key only when that user owns it.
       const [, , uid, gid] = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'))!.split(':');
-      for (const path of [certs, join(certs, 'server.key'), join(certs, 'server.crt')]) chownSync(path, Number(uid), Number(gid));
+      for (const path of [certs, join(certs, 'server.key'), join(certs, 'server.crt'), join(certs, 'pg_hba.conf')]) chownSync(path, Number(uid), Number(gid));
     }
-    cluster = await startPostgres(['ssl=on', `ssl_cert_file=${join(certs, 'server.crt')}`, `ssl_key_file=${join(certs, 'server.key')}`]);
+    cluster = await startPostgres(['ssl=on', `ssl_cert_file=${join(certs, 'server.crt')}`, `ssl_key_file=${join(certs, 'server.key')}`, `hba_file=${join(certs, 'pg_hba.conf')}`]);
     base = await cluster.createDatabase('tls');
     process.on('warning', onWarning);
   }, 120_000);
@@ -60,6 +62,28 @@ describe.skipIf(why !== null)(`PostgreSQL over TLS${why ? ` (skipped: ${why})` :
     const run = await salesflow(['history'], `${base}?sslmode=verify-full`);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot use PostgreSQL data source postgres:\/\/postgres@127\.0\.0\.1:\d+\/tls\?sslmode=verify-full: .*certificate/i);
+  });
+
+  it('sslmode=prefer (libpq\'s default) takes SSL where the server offers it', async () => {
+    const db = await openDatabase(`${base}?sslmode=prefer`);
+    try {
+      expect(await scalar(db, sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('sslmode=allow (plain first, as libpq) takes SSL from a server that accepts only SSL', async () => {
+    const sslOnly = await cluster.createDatabase('sslonly');
+    const plain = await salesflow(['history'], `${sslOnly}?sslmode=disable`);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/no encryption/);
+    const db = await openDatabase(`${sslOnly}?sslmode=allow`);
+    try {
+      expect(await scalar(db, sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`)).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 
   it('without sslmode, or with sslmode=disable, the connection is plain', async () => {

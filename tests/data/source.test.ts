@@ -16,6 +16,8 @@ describe('DATABASE_URL', () => {
     ['postgresql://sf@127.0.0.1/salesflow?sslmode=require', { kind: 'postgres', url: 'postgresql://sf@127.0.0.1/salesflow?sslmode=require' }],
     // libpq's form for a Unix socket: the host as a parameter.
     ['postgres:///salesflow?host=/var/run/postgresql', { kind: 'postgres', url: 'postgres:///salesflow?host=/var/run/postgresql' }],
+    // A user and no host, the socket folder as a parameter (libpq reads it; so does node-postgres).
+    ['postgresql://sf@/salesflow?host=/var/run/postgresql', { kind: 'postgres', url: 'postgresql://sf@/salesflow?host=/var/run/postgresql' }],
   ])('%s is accepted', (value, source) => {
     expect(parseDataSource(value)).toEqual({ ok: true, source });
   });
@@ -30,6 +32,8 @@ describe('DATABASE_URL', () => {
     ['postgres://u:p@h:5432', /names no database/],
     ['postgres:db', /has no host/],
     ['postgres:///salesflow', /has no host/],
+    ['postgres://u:p@/salesflow', /has no host/],
+    ['postgres://u:p@db1:5432,db2:5432/sales?target_session_attrs=read-write', /lists several hosts \(db1:5432,db2:5432\), which salesflow's PostgreSQL driver cannot try in turn: give one/],
   ])('%s is refused, naming the supported forms', (value, why) => {
     const parsed = parseDataSource(value);
     expect(parsed.ok).toBe(false);
@@ -56,6 +60,29 @@ describe('DATABASE_URL', () => {
   it('redacts passwords in messages', () => {
     expect(redact('postgres://sf:s3cr3t@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
     expect(redact('postgres://db:5432/x?user=sf&password=s3cr3t&sslmode=require')).toBe('postgres://db:5432/x?user=sf&password=***&sslmode=require');
+    // A password pasted without percent-encoding can hold @ itself: none of it is shown.
+    expect(redact('postgres://sf:p@ss:w/rd#1@db:5432/x')).toBe('postgres://sf:***@db:5432/x');
+    // The passphrase of the client key too.
+    expect(redact('postgres://sf@db/x?sslmode=verify-full&sslkey=/k.pem&sslpassword=k3y')).toBe('postgres://sf@db/x?sslmode=verify-full&sslkey=/k.pem&sslpassword=***');
+  });
+
+  it('refuses a password that is not percent-encoded without printing it, and says how to write it', () => {
+    const parsed = parseDataSource('postgres://sf:p@ss:w/rd#1@db.internal:5432/salesflow');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.message).toMatch(/^"postgres:\/\/sf:\*\*\*@db\.internal:5432\/salesflow" is not a valid URL; in the user name and password, write @ as %40, : as %3A, \/ as %2F, # as %23/);
+    expect(parsed.message).not.toMatch(/ss:w|rd#1/);
+    // Encoded, the same password is accepted.
+    expect(parseDataSource(`postgres://sf:${encodeURIComponent('p@ss:w/rd#1')}@db.internal:5432/salesflow`).ok).toBe(true);
+  });
+
+  it('refuses a parameter PostgreSQL does not know (node-postgres would ignore it), pointing a schema to search_path', () => {
+    const schema = parseDataSource('postgres://sf@db/sales?schema=salesflow');
+    expect(schema).toMatchObject({ ok: false, message: expect.stringMatching(/has the parameter "schema", which is not a PostgreSQL connection parameter \(for the schema of salesflow's tables: \?options=-c%20search_path%3DNAME\)/) });
+    expect(parseDataSource('postgres://sf@db/sales?sslmod=require')).toMatchObject({ ok: false, message: expect.stringMatching(/"sslmod"/) });
+    for (const accepted of ['?options=-c%20search_path%3Dsalesflow&application_name=crm-sync', '?sslmode=require&connect_timeout=10', '?target_session_attrs=read-write&ssl=true']) {
+      expect(parseDataSource(`postgres://sf@db/sales${accepted}`).ok).toBe(true);
+    }
   });
 
   it('gives node-postgres an sslmode as libpq reads it, and leaves other URLs alone', () => {

@@ -36,6 +36,8 @@ export interface TestPostgres {
   /** A new empty database; its URL. */
   createDatabase(name: string): Promise<string>;
   port: number;
+  /** The folder of the server's Unix socket (`?host=` of a socket URL). */
+  socketDir: string;
   /** Stop the server (fast, like a crash) and start it again on the same port and data. */
   restart(): void;
   stop(): void;
@@ -93,6 +95,7 @@ export async function startPostgres(settings: string[] = []): Promise<TestPostgr
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     port,
+    socketDir: dir,
     url,
     async createDatabase(name: string): Promise<string> {
       const client = new pg.Client({ connectionString: url() });

@@ -1,0 +1,87 @@
+// Connecting to PostgreSQL the way psql would with the same DATABASE_URL: libpq's meaning of
+// `sslmode=prefer|allow` (fall back when the server has no SSL, or wants it), a `connect_timeout`
+// (so a firewall that drops packets or a port that never answers ends the command instead of
+// hanging it), and connection failures said as what to check rather than as socket error codes.
+import pg from 'pg';
+import { postgresConnectionString, postgresUrl } from './source.js';
+
+/** How long a new connection may take when DATABASE_URL sets no `connect_timeout` (libpq's seconds). */
+export const DEFAULT_CONNECT_TIMEOUT_S = 30;
+
+/** The connect timeout in ms the URL asks for (`connect_timeout`, seconds; 0 = wait forever, as libpq). */
+export function connectTimeoutMs(url: string): number {
+  const given = postgresUrl(url).url.searchParams.get('connect_timeout');
+  if (given === null || !/^\d+$/.test(given.trim())) return DEFAULT_CONNECT_TIMEOUT_S * 1000;
+  // libpq treats 1 as 2 seconds (a timeout of one second is too short to mean anything).
+  const seconds = Number(given);
+  return seconds === 0 ? 0 : Math.max(2, seconds) * 1000;
+}
+
+/**
+ * The pool's Client with a connect timeout of its own. Not the pool's `connectionTimeoutMillis`:
+ * that also bounds waiting for a free pooled connection, which a busy worker may rightly do longer.
+ */
+function timedClient(ms: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: ms });
+    }
+  };
+}
+
+export function postgresPool(url: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString: postgresConnectionString(url), max, Client: timedClient(connectTimeoutMs(url)) });
+}
+
+/**
+ * libpq's `prefer` tries SSL and takes a plain connection from a server without it; `allow` tries
+ * plain first and takes SSL from a server that insists. node-postgres does neither, so the URL
+ * a DBA hands out (often `sslmode=prefer`, libpq's default) failed against such a server. Given
+ * the first connection's error, the URL to try instead, or null.
+ */
+export function sslFallback(url: string, err: unknown): string | null {
+  const mode = postgresUrl(url).url.searchParams.get('sslmode');
+  const message = (err as Error)?.message ?? '';
+  let next: string | null = null;
+  if (mode === 'prefer' && /does not support SSL/i.test(message)) next = 'disable';
+  // The server's pg_hba.conf has only `hostssl` lines for this client: "… no encryption".
+  if (mode === 'allow' && String((err as { code?: unknown }).code) === '28000' && /no encryption/i.test(message)) next = 'require';
+  return next === null ? null : withSslMode(url, next);
+}
+
+/** The URL of the first connection: `allow` starts plain (node-postgres would verify a certificate). */
+export function firstSslTry(url: string): string {
+  return postgresUrl(url).url.searchParams.get('sslmode') === 'allow' ? withSslMode(url, 'disable') : url;
+}
+
+/** The URL as given with only its sslmode changed (the last sslmode is the one read). */
+function withSslMode(url: string, mode: string): string {
+  return url.replace(/([?&]sslmode=)[^&#]*(?!.*[?&]sslmode=)/, `$1${mode}`);
+}
+
+/** The usual reasons a first connection fails, said as what to check (null: PostgreSQL's own message says it). */
+export function explainConnectError(url: string, err: unknown): string | null {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const message = (err as Error)?.message ?? '';
+  const { url: parsed, hostname } = postgresUrl(url);
+  const host = parsed.searchParams.get('host') ?? (decodeURIComponent(hostname) || 'localhost');
+  const port = parsed.searchParams.get('port') ?? (parsed.port || '5432');
+  const where = host.startsWith('/') ? `the Unix socket ${host}/.s.PGSQL.${port}` : `${host}:${port}`;
+  if (code === '53300') {
+    return `${message}: the server's max_connections is too low for the salesflow processes (each worker opens up to 17 connections, each serve up to 10, see docs/operations.md), or other clients hold them`;
+  }
+  if (code === 'ECONNREFUSED') return `nothing accepts connections at ${where}: is PostgreSQL running there, and on that port?`;
+  if (code === 'ENOENT' && host.startsWith('/')) return `there is no socket ${host}/.s.PGSQL.${port}: is PostgreSQL running, with that socket folder and port?`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name "${host}" cannot be resolved (${code})`;
+  if (/timeout expired|connection timeout/i.test(message)) {
+    const ms = connectTimeoutMs(url);
+    return `no answer from ${where} within ${ms / 1000} s (connect_timeout in DATABASE_URL; default ${DEFAULT_CONNECT_TIMEOUT_S}): is the host reachable through the firewall, and is that PostgreSQL's port?`;
+  }
+  if (/^Connection terminated unexpectedly/.test(message) || /^Received unexpected|unexpected response/i.test(message)) {
+    return `${where} closed the connection before PostgreSQL's handshake completed: is that PostgreSQL's port (not a web server or another service), and is the server accepting connections?`;
+  }
+  if (/does not support SSL/i.test(message)) {
+    return `the server at ${where} does not support SSL, and DATABASE_URL asks for it (sslmode=${parsed.searchParams.get('sslmode') ?? 'require'}): use sslmode=prefer or disable, or enable SSL on the server`;
+  }
+  return null;
+}
