@@ -10,9 +10,9 @@ import { formatProblem, importCsv, type ImportKind } from '../../src/data/import
 import { statementsForPeriod } from '../../src/data/period-statements.js';
 import { listReps } from '../../src/data/reps.js';
 import { resumeOnOverflow, joinSplitSum, sumTextSql } from '../../src/data/wide-sums.js';
-import type { IncentiveRule } from '../../src/plan/schema.js';
+import type { Expr, IncentiveRule, MetricDef } from '../../src/plan/schema.js';
 import type { Statement } from '../../src/payouts/statement.js';
-import { specRule } from '../payouts/spec-rule.js';
+import { bin, field, metric, specRule, str } from '../payouts/spec-rule.js';
 import { forEachDialect, type DialectTarget } from '../support/dialects.js';
 
 async function load(db: Db, kind: ImportKind, text: string): Promise<void> {
@@ -60,8 +60,22 @@ const base = specRule({
 });
 const newRevenue: IncentiveRule = { ...base, measure: { metric: 'new_revenue', builtin: true, type: 'money' } };
 const credited: IncentiveRule = { ...base, credit: 'splits', convert: 'closing_rate' };
+const def = (name: string, where: Expr | null, aggregate: MetricDef['aggregate']): MetricDef => ({
+  name, aggregate, entity: 'deal', field: 'deal.amount', where, type: 'money', source: { file: 'm.rules', line: 1 },
+});
+const idrLiteral = (amount: string): Expr => ({ kind: 'literal', type: 'money', currency: 'IDR', value: { type: 'money', value: idr(amount) } });
+/** Custom sum and average metrics, summed in SQL too. */
+const custom: IncentiveRule = {
+  ...base,
+  metrics: {
+    core: def('core', bin('and', bin('=', field('deal', 'stage'), str('won')), bin('=', field('deal', 'product'), str('Core'))), 'sum'),
+    avg_all: def('avg_all', null, 'avg'),
+  },
+  measure: { metric: 'core', builtin: false, type: 'money' },
+  bonuses: [{ id: 'b1', amount: idr('1000'), when: bin('>=', metric('avg_all', 'money'), idrLiteral('4000000000000')), description: 'big deals on average' }],
+};
 
-/** rep → [measure, total]: the figures a rep reads on the statement (the measure shown to minor units). */
+/** rep → [measure, total]: the figures a rep reads on the statement (the measure shown cut to minor units). */
 const figures = (statements: Statement[]) => Object.fromEntries(statements.map((s) => [s.rep, [s.measure, s.total]]));
 
 /** All reps streamed and the explicit rep list (and one rep alone, as a payout computes it) must agree. */
@@ -95,6 +109,22 @@ forEachDialect('sums past int64 micros', (target) => {
         r1: ['0.00', '1000.00'],
         r2: ['0.00', '0.00'],
         r3: ['9223372036854.77', '737869763448.38'],
+        z9: ['2.25', '250.18'],
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('give exact statements with custom sum and average metrics', async () => {
+    const db = await crm(target);
+    try {
+      // r1: D1 + D3 + S1 at 8%, 4 spiffs, and its average deal (4000000000000.2175...) earns the bonus; r3's too.
+      expect(figures(await statements(db, custom))).toEqual({
+        a0: ['1000.50', '330.04'],
+        r1: ['11000000000000.74', '880000002000.06'],
+        r2: ['0.00', '0.00'],
+        r3: ['9223372036854.77', '737869764448.38'],
         z9: ['2.25', '250.18'],
       });
     } finally {
