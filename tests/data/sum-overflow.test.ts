@@ -148,6 +148,30 @@ forEachDialect('sums past int64 micros', (target) => {
     }
   });
 
+  it('resume the streamed scans after the reps already handed out when a later rep overflows', async () => {
+    const db = await crm(target);
+    try {
+      // More reps before r1 than a batch of either cursor (10,000 plain, 2,000 credited): their
+      // statements are handed out before r1's sum overflows.
+      const many = Array.from({ length: 10_001 }, (_, i) => `a${String(i + 1).padStart(5, '0')}`);
+      await load(db, 'reps', `id,name,email,role\n${many.map((id) => `${id},${id},${id}@acme.example,AE`).join('\n')}\n`);
+      await load(db, 'deals', `id,rep,amount,currency,stage,closed_at\n${many.map((id, i) => `M${i},${id},${i + 1}.5,IDR,won,2026-02-01`).join('\n')}\n`);
+      for (const rule of [base, credited]) {
+        const streamed = await statementsForPeriod(db, rule, '2026-Q1');
+        if (!streamed.ok) throw new Error(streamed.message);
+        expect(streamed.statements).toHaveLength(many.length + 5);
+        const got = figures(streamed.statements);
+        expect(got.a10001).toEqual(['10001.50', '1050.12']);
+        expect(got.r3).toEqual(['9223372036854.77', '737869763448.38']);
+        expect(got.r1).toEqual(rule === base ? ['16000000000000.87', '1280000001000.07'] : ['15600000000000.67', '1248000000900.05']);
+        const listed = await statementsForPeriod(db, rule, '2026-Q1', { reps: await listReps(db) });
+        expect(listed).toEqual(streamed);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
   it('resume a streamed scan after the rows already handed out when SQLite overflows part way', async () => {
     const db = await crm(target);
     try {
