@@ -21,6 +21,7 @@ import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
 import { compareBinary } from './text-order.js';
 import { emailKey, optionalEmailKey } from './email-key.js';
+import { isSumOverflow, joinSplitSum, resumeOnOverflow, sumTextSql } from './wide-sums.js';
 
 type Cell = string | number | null;
 
@@ -418,17 +419,22 @@ async function creditedFacts(
    * and counts of its own whole deals in the rule's currency (no share row of the credit's types),
    * and the detail of every other deal (one text per joined share row) that JS credits as the
    * row scan would, so per-row JS work is only for split and foreign deals. False (nothing
-   * applied) when that cannot be read faithfully — a field holding a separator character, a sum
-   * past int64 — and the row scan is used instead.
+   * applied) when that cannot be read faithfully — a field holding a separator character — and
+   * the row scan is used instead. A sum past int64 (SQLite) has the scan read again with split sums.
    */
   async function groupedScan(): Promise<boolean> {
-    const rows: Cell[][] = [];
+    const read = async (split: boolean): Promise<Cell[][]> => {
+      const rows: Cell[][] = [];
+      for await (const batch of streamRows(db, groupedQuery(false, split), 10_000, ALL_ROWS)) for (const row of batch) rows.push(row as Cell[]);
+      return rows;
+    };
+    let rows: Cell[][];
     try {
-      for await (const batch of streamRows(db, groupedQuery(false), 10_000, ALL_ROWS)) for (const row of batch) rows.push(row as Cell[]);
+      rows = await read(false);
     } catch (err) {
-      // SQLite's SUM stops at int64; the row scan adds past it in BigInt.
-      if (err instanceof Error && /integer overflow/i.test(err.message)) return false;
-      throw err;
+      if (!isSumOverflow(err)) throw err;
+      rows = await read(true);
+      for (const row of rows) { row[1] = joinSplitSum(row[1]); row[2] = joinSplitSum(row[2]); }
     }
     // Read everything before applying anything, so a fallback starts from clean accumulators.
     const others = new Map<string, { row: Cell[]; shares: CreditShare[] }>();
@@ -446,9 +452,10 @@ async function creditedFacts(
    * the share's rep for a split deal, else the deal's rep (`byCredited`, in rep id order). Its
    * columns: the rep; the won micros sum, new-deal micros sum, won and lost counts of its own
    * whole deals in the rule's currency; per spiff the ids of those it matches; the details of
-   * every other deal, one text per joined share row.
+   * every other deal, one text per joined share row. `split`: the two micros sums as "high low"
+   * texts that cannot overflow (see wide-sums.ts), for SQLite once its SUM did.
    */
-  function groupedQuery(byCredited: boolean) {
+  function groupedQuery(byCredited: boolean, split = false) {
     const dialect = db.dialect;
     const unit = chr(dialect, 31);
     const record = chr(dialect, 30);
@@ -459,8 +466,8 @@ async function creditedFacts(
     const detail = `concat(${detailFields(byCredited).join(`, ${unit}, `)})`;
     const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
     return sql.raw<Cell[]>(`SELECT ${key},
-      CAST(SUM(CASE WHEN ${ownWon} THEN d.amount_micros END) AS TEXT),
-      CAST(SUM(CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END) AS TEXT),
+      ${sumTextSql(`CASE WHEN ${ownWon} THEN d.amount_micros END`, split)},
+      ${sumTextSql(`CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END`, split)},
       SUM(CASE WHEN ${ownWon} THEN 1 ELSE 0 END),
       SUM(CASE WHEN ${own} AND d.stage = 'lost' THEN 1 ELSE 0 END),
       ${spiffSql.map((c) => groupConcat(dialect, `CASE WHEN ${ownWon}${c ? ` AND ${c} = 1` : ''} THEN d.id END`, unit) + ', ').join('')}
@@ -555,7 +562,9 @@ async function creditedFacts(
    * deal), credited to that rep alone.
    */
   function groupedCursor(): CreditedCursor {
-    const batches = streamRows(db, groupedQuery(true), 2000, ALL_ROWS);
+    // A rep's sum past int64 on SQLite: the scan goes on, split, after the reps already read.
+    const mend = (row: (Cell | bigint)[]) => { row[1] = joinSplitSum(row[1]); row[2] = joinSplitSum(row[2]); };
+    const batches = resumeOnOverflow(db, groupedQuery(true), () => groupedQuery(true, true), mend, 2000, ALL_ROWS);
     let batch: Cell[][] = [];
     let at = 0;
     let done = false;

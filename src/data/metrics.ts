@@ -19,9 +19,10 @@ import type { Expr, MetricDef } from '../plan/schema.js';
 import type { DateWindow, LeftOutDeal, MetricFact } from '../payouts/facts.js';
 import type { Db } from './db.js';
 import { dealColumns } from './deals.js';
-import { chr, groupConcat, streamRows, type Dialect } from './dialect.js';
+import { chr, groupConcat, type Dialect } from './dialect.js';
 import { fromMicros, microsText } from './micros.js';
 import { repColumns } from './reps.js';
+import { isSumOverflow, joinSplitSum, resumeOnOverflow, sumTextSql } from './wide-sums.js';
 import { conditionToSql } from './sql-condition.js';
 import { compareBinary } from './text-order.js';
 
@@ -58,7 +59,8 @@ export interface MetricsResult {
 const SEP = '\u001f';
 const FEW_REPS = 500;
 
-interface Column { alias: string; sql: string }
+/** `sumOf`: the summed expression of a money sum column (sent split when SQLite's SUM overflows, see wide-sums.ts). */
+interface Column { alias: string; sql: string; sumOf?: string }
 
 // Sums come back as TEXT (CAST in SQL): exact int64 digits without a BigInt per value.
 type Cell = number | string | null;
@@ -80,8 +82,6 @@ function count(value: Cell): bigint {
 function countText(value: Cell): string {
   return value === null ? '0' : String(value);
 }
-
-const sumText = (expr: string) => `CAST(SUM(${expr}) AS TEXT)`;
 
 /**
  * The aggregate columns of one scan (metrics, spiff matches, left-out deals) and how to read a
@@ -127,12 +127,14 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
   const spiffColumns: { id: string; index: number }[] = [];
   let needsRep = false;
   /** The index of the column with this alias, added if new. */
-  const col = (alias: string, sql: string): number => {
+  const col = (alias: string, sql: string, sumOf?: string): number => {
     const found = columns.findIndex((c) => c.alias === alias);
     if (found !== -1) return found;
-    columns.push({ alias, sql });
+    columns.push({ alias, sql, sumOf });
     return columns.length - 1;
   };
+  /** A money sum column: the sum of `expr` as exact integer text. */
+  const sumCol = (alias: string, expr: string): number => col(alias, sumTextSql(expr, false), expr);
 
   for (const name of names) {
     const def = query.definitions[name];
@@ -146,12 +148,13 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
         const i = col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
         combines.push([name, (row, at) => ({ type: 'number', value: countText(row[at + i]) })]);
       } else if (def.aggregate === 'avg') {
-        const s = col(`${a}_s`, sumText(`CASE WHEN ${scope} THEN d.amount_micros END`));
+        const s = sumCol(`${a}_s`, `CASE WHEN ${scope} THEN d.amount_micros END`);
         const n = col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
         combines.push([name, (row, at) => average(row[at + s], row[at + n], def, query.currency)]);
       } else {
         const fn = def.aggregate.toUpperCase();
-        const i = col(a, `CAST(${fn}(CASE WHEN ${scope} THEN d.amount_micros END) AS TEXT)`);
+        const summed = `CASE WHEN ${scope} THEN d.amount_micros END`;
+        const i = def.aggregate === 'sum' ? sumCol(a, summed) : col(a, `CAST(${fn}(${summed}) AS TEXT)`);
         combines.push([name, (row, at) => {
           const v = row[at + i];
           if (v === null && def.aggregate !== 'sum') return { type: 'null' };
@@ -162,12 +165,12 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
     }
     switch (name) {
       case 'revenue': {
-        const i = col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
+        const i = sumCol('revenue', `CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`);
         combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
       }
       case 'new_revenue': {
-        const i = col('new_revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END`));
+        const i = sumCol('new_revenue', `CASE WHEN ${won} AND ${inCurrency} AND d.type = 'new' THEN d.amount_micros END`);
         combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
       }
@@ -188,7 +191,7 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
         break;
       }
       case 'avg_deal_size': {
-        const r = col('revenue', sumText(`CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`));
+        const r = sumCol('revenue', `CASE WHEN ${won} AND ${inCurrency} THEN d.amount_micros END`);
         const n = col('won_in_currency', `COUNT(CASE WHEN ${won} AND ${inCurrency} THEN 1 END)`);
         combines.push([name, (row, at) => {
           const k = count(row[at + n]);
@@ -198,7 +201,7 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
         break;
       }
       case 'pipeline': {
-        const i = col('pipeline', sumText(`CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END`));
+        const i = sumCol('pipeline', `CASE WHEN d.stage = 'open' AND ${inCurrency} THEN d.amount_micros END`);
         combines.push([name, (row, at) => money(row[at + i], query.currency)]);
         break;
       }
@@ -261,21 +264,35 @@ async function dealSource(db: Db, window: DateWindow, narrowed: boolean): Promis
   return inWindow * 10 > total ? 'deals d NOT INDEXED' : 'deals d';
 }
 
-async function scanSql(db: Db, query: MetricQuery, scan: MetricScan, narrow: string[] | null, ordered: boolean): Promise<string> {
+/** `split`: money sums sent split in high and low parts (after SQLite's SUM overflowed; see wide-sums.ts). */
+async function scanSql(db: Db, query: MetricQuery, scan: MetricScan, narrow: string[] | null, ordered: boolean, split = false): Promise<string> {
   const repFilter = narrow ? ` AND d.rep IN (${narrow.map(quote).join(', ') || "''"})` : '';
   const from = `FROM ${await dealSource(db, query.window, narrow !== null)}${scan.needsRep ? ' LEFT JOIN reps r ON r.id = d.rep' : ''}`;
-  return `SELECT d.rep AS rep, ${scan.columns.map((c) => `${c.sql} AS ${c.alias}`).join(', ')}
+  const select = (c: Column) => (split && c.sumOf !== undefined ? sumTextSql(c.sumOf, true) : c.sql);
+  return `SELECT d.rep AS rep, ${scan.columns.map((c) => `${select(c)} AS ${c.alias}`).join(', ')}
     ${from} WHERE (${scan.scopes.join(' OR ')})${repFilter} GROUP BY d.rep${ordered ? ' ORDER BY d.rep' : ''}`;
 }
 
 export async function computeMetrics(db: Db, query: MetricQuery): Promise<MetricsResult> {
   const scan = metricScan(query, db.dialect);
   const narrow = query.reps && query.reps.length <= FEW_REPS ? query.reps : null;
-  const text = await scanSql(db, query, scan, narrow, false);
+  const read = async (split: boolean) =>
+    (await sql.raw<Record<string, Cell>>(await scanSql(db, query, scan, narrow, false, split)).execute(db.kysely)).rows;
+  let split = false;
+  let raw: Record<string, Cell>[];
+  try {
+    raw = await read(false);
+  } catch (err) {
+    // SQLite's SUM stopped at int64: the same scan again with sums that cannot overflow.
+    if (!isSumOverflow(err)) throw err;
+    split = true;
+    raw = await read(true);
+  }
   const rows = new Map<string, Cell[]>();
   // Aliases are unique and not numeric, so a row object's values are in select order.
-  for (const row of (await sql.raw<Record<string, Cell>>(text).execute(db.kysely)).rows) {
+  for (const row of raw) {
     const cells = Object.values(row);
+    if (split) mendSplitSums(scan, cells);
     rows.set(cells[0] as string, cells);
   }
 
@@ -320,7 +337,14 @@ export async function metricsCursor(db: Db, query: Omit<MetricQuery, 'reps'>): P
     ? await evaluateInJs(db, query, scan.fallback, scan.fallbackSpiffs, null)
     : new Map<string, RepMetrics>();
   // Large batches: on PostgreSQL each is a FETCH round trip.
-  const batches = streamRows(db, sql.raw(await scanSql(db, query, scan, null, true)).compile(db.kysely), 10_000);
+  // A sum past int64 on SQLite: the scan goes on, split, after the reps already read.
+  const batches = resumeOnOverflow(
+    db,
+    sql.raw(await scanSql(db, query, scan, null, true)).compile(db.kysely),
+    async () => sql.raw(await scanSql(db, query, scan, null, true, true)).compile(db.kysely),
+    (row) => mendSplitSums(scan, row as Cell[]),
+    10_000,
+  );
   const noDeals: Cell[] = new Array(1 + scan.columns.length).fill(null);
   let batch: Cell[][] = [];
   let at = 0;
@@ -354,6 +378,11 @@ export async function metricsCursor(db: Db, query: Omit<MetricQuery, 'reps'>): P
       if (!done) { done = true; await batches.return(undefined); }
     },
   };
+}
+
+/** A row of the split scan (rep first) with its split money sums joined back into exact integer text. */
+function mendSplitSums(scan: MetricScan, row: Cell[]): void {
+  scan.columns.forEach((c, i) => { if (c.sumOf !== undefined) row[1 + i] = joinSplitSum(row[1 + i]); });
 }
 
 function parseLeftOut(text: string): LeftOutDeal[] {
