@@ -207,7 +207,8 @@ function checkRule(decl: RuleDeclaration, id: string, ctx: RuleContext): Checked
  *   statement the error broke may be the one "missing".
  * A statement is intact when no error lies in it or at the token right after it: that is where a
  * token missing at its end is reported, unless that token is an unknown word starting a statement
- * of its own (`spiff ...` ⏎ `bonsu 5 USD`). An error at the first token of a statement the parser
+ * of its own on a line of its own (`spiff ...` ⏎ `bonsu 5 USD`; a stray word on the statement's
+ * own line, `target 100000 oops`, may have been meant as part of it). An error at the first token of a statement the parser
  * built from there (`above pay 15%` ⏎ `credit splitz` with the commission's `}` missing) is the
  * statement before it ending too early: it breaks that one, not the one it found.
  */
@@ -217,8 +218,8 @@ function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: num
     const statement = decl.body[i];
     const until = decl.body[i + 1]?.span.offset ?? source.end;
     const { offset, endOffset } = statement.span;
-    return source.errors.some((o) => o >= offset && !startsAnother(o, i) && (source.ownStatements.has(o) ? o < endOffset
-      : o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))));
+    return source.errors.some((o) => o >= offset && !startsAnother(o, i) && (o <= endOffset
+      || (o <= until && onlyBlanksBetween(source.text, endOffset, o) && (!source.ownStatements.has(o) || !/[\r\n]/.test(source.text.slice(endOffset, o))))));
   };
   const body = decl.body.filter((_, i) => !broken(i));
   if (body.length === 0) return;
