@@ -218,8 +218,12 @@ function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: num
     const statement = decl.body[i];
     const until = decl.body[i + 1]?.span.offset ?? source.end;
     const { offset, endOffset } = statement.span;
-    return source.errors.some((o) => o >= offset && !startsAnother(o, i) && (o <= endOffset
-      || (o <= until && onlyBlanksBetween(source.text, endOffset, o) && (!source.ownStatements.has(o) || !/[\r\n]/.test(source.text.slice(endOffset, o))))));
+    if (source.errors.some((o) => o >= offset && !startsAnother(o, i) && !source.ownStatements.has(o)
+      && (o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))))) return true;
+    // An unknown word where a statement may start says the one before parsed whole (a file ending
+    // right after it is one too), unless it stands on that statement's own line after a space.
+    return source.errors.some((o) => source.ownStatements.has(o) && o >= offset
+      && (o < endOffset || (o > endOffset && o <= until && /^[ \t]+$/.test(source.text.slice(endOffset, o)))));
   };
   const body = decl.body.filter((_, i) => !broken(i));
   if (body.length === 0) return;
