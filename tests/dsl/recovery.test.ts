@@ -59,4 +59,13 @@ describe('a syntax error hides no other diagnostic', () => {
     const broken = 'sequence "S1" {\n  on lead.created where\n  stop on lead.replied\n  wait 0 days\n  send "case-study" to deal.contact\n}\n';
     expect(at(broken)).toEqual([['SF1102', 3, 3], ['SF5006', 4, 8]]);
   });
+  it("a file ending inside a commission table or an approval block: one error there, and the rule's other statements are checked", () => {
+    // Was only the end-of-file error: the rule was dropped whole, its `credit splitz` never checked.
+    const head = 'incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  credit splitz\n';
+    const table = diagnose(`${head}  commission marginal {\n    up to 100% pay 8%\n`);
+    expect(table.map((d) => [d.code, d.line, d.col])).toEqual([['SF6017', 5, 3], ['SF1106', 7, 22]]);
+    expect(table[1].message).toBe("expected '}' but found end of file: the '{' on line 6 is never closed");
+    expect(at(`${head}  approve by rep.manager within 5 days {\n    escalate to "vp@acme.example" within 2 days\n`)).toEqual([['SF6017', 5, 3], ['SF1106', 7, 48]]);
+    expect(at(`${head}  commission marginal {\n`)).toEqual([['SF6017', 5, 3], ['SF1106', 6, 24]]);
+  });
 });
