@@ -4,7 +4,7 @@
 import { builtinMetrics, entityNames } from '../plan/catalog.js';
 import type { MetricDef } from '../plan/schema.js';
 import { FRONT_MATTER_KEYS, scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
-import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span } from './ast.js';
+import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span, Statement } from './ast.js';
 import { isSender, ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
 import { checkCondition } from './check-expr.js';
 import { checkGoal } from './check-goal.js';
@@ -196,26 +196,48 @@ function checkRule(decl: RuleDeclaration, id: string, ctx: RuleContext): Checked
 }
 
 /**
- * A rule with a syntax error is checked only in its intact statements, and only for mistakes a
- * statement's own text decides (unknown names, templates, fields; bad times, dates, addresses), so
- * one typo does not hide the next. Everything that depends on the rest of the rule (a statement the
- * error swallowed, the trigger's entity, the target's currency) is left unsaid: it would only
- * repeat the syntax error. A statement is intact when no error lies in it or at the token right
- * after it: that is where a token missing at its end is reported, unless that token is an unknown
- * word starting a statement of its own (`spiff ...` ⏎ `bonsu 5 USD`).
+ * A rule with a syntax error is checked only in its intact statements, so one typo does not hide
+ * the next. What each diagnostic depends on decides whether it is said:
+ * - a statement's own text (unknown names, templates, fields, crediting; bad times, dates, bands,
+ *   amounts): always, for an intact statement;
+ * - the rule's context (the measure and target, which give the currency and the measure's type;
+ *   a sequence's trigger, which gives the entities in scope): only when the statements giving it
+ *   are intact, else it would only repeat the syntax error;
+ * - the rule as a whole (a missing statement, no approval, sends nothing): never, since the
+ *   statement the error broke may be the one "missing".
+ * A statement is intact when no error lies in it or at the token right after it: that is where a
+ * token missing at its end is reported, unless that token is an unknown word starting a statement
+ * of its own on a line of its own (`spiff ...` ⏎ `bonsu 5 USD`; a stray word on the statement's
+ * own line, `target 100000 oops`, may have been meant as part of it). An error at the first token of a statement the parser
+ * built from there (`above pay 15%` ⏎ `credit splitz` with the commission's `}` missing) is the
+ * statement before it ending too early: it breaks that one, not the one it found.
  */
 function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: number[]; ownStatements: ReadonlySet<number>; end: number; text: string }, ctx: RuleContext): void {
-  const body = decl.body.filter((statement, i) => {
+  const startsAnother = (o: number, i: number) => i > 0 && !source.ownStatements.has(o) && decl.body[i].span.offset === o;
+  const broken = (i: number) => {
+    const statement = decl.body[i];
     const until = decl.body[i + 1]?.span.offset ?? source.end;
     const { offset, endOffset } = statement.span;
-    return !source.errors.some((o) => o >= offset && (source.ownStatements.has(o) ? o < endOffset
-      : o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))));
-  });
+    if (source.errors.some((o) => o >= offset && !startsAnother(o, i) && !source.ownStatements.has(o)
+      && (o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))))) return true;
+    // An unknown word where a statement may start says the one before parsed whole (a file ending
+    // right after it is one too), unless it stands on that statement's own line after a space.
+    return source.errors.some((o) => source.ownStatements.has(o) && o >= offset
+      && (o < endOffset || (o > endOffset && o <= until && /^[ \t]+$/.test(source.text.slice(endOffset, o)))));
+  };
+  const body = decl.body.filter((_, i) => !broken(i));
   if (body.length === 0) return;
+  const dropped = decl.body.filter((s) => !body.includes(s));
+  const givesContext = (s: Statement) => decl.kind === 'sequence'
+    ? s.kind === 'on' || (s.kind === 'every' && Boolean(s.forReps))
+    : s.kind === 'measure' || s.kind === 'target';
+  const contextKinds = decl.kind === 'sequence' ? [['on', 'every']] : [['measure'], ['target']];
+  const contextIntact = !dropped.some(givesContext)
+    && contextKinds.every((kinds) => body.some((s) => givesContext(s) && kinds.includes(s.kind)));
   // Its sends do not count as uses of a template: the placeholder check would judge the template
   // against a scope the broken rule may not have.
   const templates = new TemplateRegistry(ctx.templates.templates, ctx.templates.folderHint);
-  checkRule({ ...decl, body }, id, { ...ctx, bag: new SelfContainedDiagnostics(ctx.bag), templates });
+  checkRule({ ...decl, body }, id, { ...ctx, bag: new RecoveredDiagnostics(ctx.bag, contextIntact), templates });
 }
 
 /** Whether only whitespace and comments lie between two offsets. */
@@ -228,19 +250,32 @@ function onlyBlanksBetween(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** Decided by the text of one intact statement (see checkRecovered). */
 const selfContained = new Set<MessageKey>([
   'unknownEntity', 'unknownField', 'unknownMetric', 'unknownEvent', 'unknownName', 'unknownPeriod', 'unknownTemplate',
-  'unknownDay', 'badTime', 'badDate', 'badAddress',
+  'unknownDay', 'badTime', 'badDate', 'badAddress', 'unknownCurrency', 'badDuration', 'pathTooLong', 'entityIsNotValue',
+  'attainmentOutsideRule', 'metricNotAllowed', 'unknownValue', 'statementNotAllowed', 'repeatedStatement', 'twoTriggers',
+  'zeroTarget', 'badCheckpointPercent', 'emptyQuietHours', 'repeatedDay', 'effectiveOrder', 'repeatedCheckinSend', 'emptyBlock',
+  'bandOrder', 'aboveNotLast', 'fallingRate', 'noAboveBand', 'noAboveAmountBand', 'badBandBound', 'mixedBandBounds',
+  'bandAmountOrder', 'emptyCommission', 'noOtherwise', 'spiffPerDeal', 'nonPositiveAmount', 'blankReward', 'duplicateReward',
+  'unknownCredit', 'unknownProration', 'unknownConversion',
 ]);
 
-/** Passes on only the self-contained diagnostics (see checkRecovered); the rest are dropped. */
-class SelfContainedDiagnostics extends DiagnosticBag {
-  constructor(private readonly target: DiagnosticBag) {
+/** Decided by the rule's context: its measure and target, or a sequence's trigger (see checkRecovered). */
+const contextual = new Set<MessageKey>([
+  'incentiveCurrency', 'lineCurrency', 'bandCurrency', 'currencyMismatch', 'measureType', 'amountBoundsNeedMoney',
+  'commissionNeedsMoney', 'numberExpected', 'typeMismatch', 'operandTypes', 'compareTypes', 'notCondition',
+  'mixedListTypes', 'orderingNotPossible', 'entityNotInScope', 'badRecipient', 'stopOnTrigger', 'stopOnRepSequence',
+]);
+
+/** Passes on the diagnostics a rule with a syntax error can still decide (see checkRecovered); the rest are dropped. */
+class RecoveredDiagnostics extends DiagnosticBag {
+  constructor(private readonly target: DiagnosticBag, private readonly contextIntact: boolean) {
     super();
   }
 
   override report(key: MessageKey, span: Span | SpanLike, args: readonly (string | number)[] = [], suggestion?: string): Diagnostic {
-    if (selfContained.has(key)) return this.target.report(key, span, args, suggestion);
+    if (selfContained.has(key) || (this.contextIntact && contextual.has(key))) return this.target.report(key, span, args, suggestion);
     return { file: span.file, line: span.line, col: span.col, endLine: span.endLine, endCol: span.endCol, severity: 'error', code: '', message: '' };
   }
 }

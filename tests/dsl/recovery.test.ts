@@ -1,0 +1,71 @@
+// A syntax error in one rule is reported once, at its place, and hides nothing else (SPEC §7: all
+// diagnostics of a run): the rules after it are checked in full, and the statements of the same
+// rule that the parser read intact are checked too, without errors repeated from the broken one.
+import { describe, expect, it } from 'vitest';
+import { diagnose } from './helpers.js';
+
+const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col]);
+
+describe('a syntax error hides no other diagnostic', () => {
+  it('a stray word in an incentive: its crediting and the next rule are still checked', () => {
+    // Was only the syntax error for "One": its `credit splitz` went unreported.
+    const text = `incentive "One" {\n  for reps where rep.role = "AE"\n  period quarter\n  measure revenue oops\n  target 100000\n  credit splitz\n`
+      + `  commission marginal {\n    up to 100% pay 8%\n    above pay 10%\n  }\n}\n\n`
+      + `incentive "Two" {\n  period quarter\n  measure revenu\n  target 100000 USD\n  credit splitz\n  bonus 5 EUR when deals_won > 1\n}\n`;
+    // The broken measure gives the rule's type: "One"'s target is not also called the wrong type.
+    expect(at(text)).toEqual([
+      ['SF1101', 4, 19], ['SF6017', 6, 3],
+      ['SF6007', 13, 11], ['SF6011', 13, 11], ['SF2003', 15, 11], ['SF6017', 17, 3], ['SF6006', 18, 9],
+    ]);
+  });
+
+  it("a commission missing its '}': one error, and the statements after it, the currency check included", () => {
+    const text = `incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  commission marginal {\n    up to 100% pay 8%\n    above pay 10%\n\n`
+      + `  credit splitz\n  bonus 5 EUR when deals_won > 1\n}\n\ngoal "G" {\n  measure revenue\n  target 5 USD per month\n  at end of period { send "goal-review" to rep.emial }\n}\n`;
+    const ds = diagnose(text);
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 9, 3], ['SF6017', 9, 3], ['SF6006', 10, 9], ['SF2002', 16, 48]]);
+    expect(ds[0].message).toBe("expected '}' but found 'credit'");
+    expect(ds[2].message).toBe('this amount is in EUR but the incentive pays in USD');
+  });
+
+  it("a rule missing its own '}': its statements and the next rule are checked", () => {
+    const text = `incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  prorate target by hire\n  bonus 5 EUR when deals_won > 1\n\n`
+      + `incentive "Two" {\n  period quarter\n  measure revenue\n  target 100000\n  credit splitz\n}\n`;
+    expect(at(text)).toEqual([
+      ['SF6018', 5, 21], ['SF6006', 6, 9], ['SF1101', 8, 1],
+      ['SF6007', 8, 11], ['SF6011', 8, 11], ['SF3009', 11, 10], ['SF6017', 12, 3],
+    ]);
+  });
+
+  it('a broken target is not also "no currency" or a wrong type, and the other statements are checked', () => {
+    const text = 'incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 oops\n  credit splitz\n  bonus 5 EUR when deals_won > 1\n}\n';
+    expect(at(text)).toEqual([['SF1101', 4, 17], ['SF6017', 5, 3]]);
+  });
+
+  it('goals: a broken target line keeps currency checks quiet; templates and checkpoints are checked', () => {
+    const text = 'goal "G1" {\n  measure revenue\n  target 100 USD per quarter oops\n  at end of period when revenue > 5 EUR { send "goal-reviw" to rep }\n}\n\n'
+      + 'goal "G2" {\n  measure revenue\n  target 100 USD per quarter\n  at 150% of period { send "goal-review" to rep }\n}\n';
+    expect(at(text)).toEqual([['SF1101', 3, 30], ['SF4001', 4, 48], ['SF5004', 10, 6]]);
+    const measure = 'goal "G1" {\n  measure revenue +\n  target 100 USD per quarter\n  at end of period when revenue > 5 EUR { send "goal-reviw" to rep }\n}\n';
+    expect(at(measure)).toEqual([['SF1101', 2, 19], ['SF4001', 4, 48]]);
+  });
+
+  it('sequences: with the trigger intact, scope errors of later steps are reported; with it broken, they are not', () => {
+    const text = 'sequence "S1" {\n  on lead.created\n  stop on lead.replied\n  send "webinar-thanks" to lead oops\n  wait 0 days\n  send "case-study" to deal.contact\n}\n\n'
+      + 'sequence "S2" {\n  on lead.creatd\n  stop on lead.replied\n  send "nope" to lead\n}\n';
+    const ds = diagnose(text);
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 33], ['SF5006', 5, 8], ['SF2011', 6, 24], ['SF2004', 10, 6], ['SF4001', 12, 8]]);
+    expect(ds[2].message).toBe('deal is not available in a sequence about a lead');
+    const broken = 'sequence "S1" {\n  on lead.created where\n  stop on lead.replied\n  wait 0 days\n  send "case-study" to deal.contact\n}\n';
+    expect(at(broken)).toEqual([['SF1102', 3, 3], ['SF5006', 4, 8]]);
+  });
+  it("a file ending inside a commission table or an approval block: one error there, and the rule's other statements are checked", () => {
+    // Was only the end-of-file error: the rule was dropped whole, its `credit splitz` never checked.
+    const head = 'incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  credit splitz\n';
+    const table = diagnose(`${head}  commission marginal {\n    up to 100% pay 8%\n`);
+    expect(table.map((d) => [d.code, d.line, d.col])).toEqual([['SF6017', 5, 3], ['SF1106', 7, 22]]);
+    expect(table[1].message).toBe("expected '}' but found end of file: the '{' on line 6 is never closed");
+    expect(at(`${head}  approve by rep.manager within 5 days {\n    escalate to "vp@acme.example" within 2 days\n`)).toEqual([['SF6017', 5, 3], ['SF1106', 7, 48]]);
+    expect(at(`${head}  commission marginal {\n`)).toEqual([['SF6017', 5, 3], ['SF1106', 6, 24]]);
+  });
+});
