@@ -165,7 +165,10 @@ export function approvalRoutes(ctx: ServerContext): Hono {
         refusedTo: [...new Set(await refusedApprovalEmails(ctx.db, verified.claims.workflowId).catch(() => []))],
       }
       : undefined;
-    return show(c, approvalForm(read.status, verified.claims.approver, replaces, escalated), 200);
+    // The deadline in the approver's zone, also when the link is opened while its email is still
+    // being recorded (the run's status then names no approver and no zone yet).
+    const zone = await readerZone(read.status, verified.claims.approver);
+    return show(c, approvalForm({ ...read.status, deadlineZone: zone }, verified.claims.approver, replaces, escalated), 200);
   });
 
   app.post('/approvals/:token', async (c) => {
