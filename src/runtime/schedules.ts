@@ -103,13 +103,24 @@ async function update(client: Client, declared: DeclaredSchedule): Promise<void>
   }));
 }
 
+/** gRPC DEADLINE_EXCEEDED and UNAVAILABLE: a Temporal server that is busy or still starting. */
+const TRANSIENT_CODES = new Set([4, 14]);
+const DESCRIBE_ATTEMPTS = 4;
+
 async function describe(client: Client, scheduleId: string): Promise<ExistingSchedule | null> {
   let description: ScheduleDescription;
-  try {
-    description = await client.schedule.getHandle(scheduleId).describe();
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return null;
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      description = await client.schedule.getHandle(scheduleId).describe();
+      break;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return null;
+      // A read changes nothing, so a server that answered "context deadline exceeded" (seen from
+      // a dev server just started on a busy machine) is asked again before `apply` or `dev` fails.
+      const code = (err as { cause?: { code?: unknown } }).cause?.code;
+      if (attempt >= DESCRIBE_ATTEMPTS || typeof code !== 'number' || !TRANSIENT_CODES.has(code)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
   }
   const { action } = description;
   const memo = action.type === 'startWorkflow' ? action.memo?.[MEMO_KEY] : undefined;
