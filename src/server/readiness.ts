@@ -42,7 +42,8 @@ export interface ReadinessProbe {
 export function readinessProbe({ db, temporalClient, config, timeoutMs = READINESS_TIMEOUT_MS }: ReadinessDeps): ReadinessProbe {
   const running = new Set<Promise<unknown>>();
   const track = (call: () => Promise<unknown>): (() => Promise<unknown>) => () => {
-    const p = call();
+    // A driver throwing before it returns a promise is a failed check too, not a 500.
+    const p = Promise.resolve().then(call);
     running.add(p);
     void p.then(() => running.delete(p), () => running.delete(p));
     return p;
