@@ -13,6 +13,7 @@ import { outboxRoutes } from './outbox.js';
 import { eventRoutes } from './events.js';
 import { html } from './pages/html.js';
 import { notice, page } from './pages/layout.js';
+import { type ReadinessProbe, readinessProbe } from './readiness.js';
 import { securityHeaders } from './security.js';
 import { unsubscribeRoutes } from './unsubscribe.js';
 import { webhookRoutes } from './webhooks.js';
@@ -26,7 +27,8 @@ export interface RunningServer {
 
 const emptyPlan: Plan = { formatVersion: 1, hash: 'empty', metrics: [], rules: [] };
 
-export function createApp(deps: ServerDeps): Hono {
+/** `readiness`: the probe behind GET /readyz (startServer passes its own, to wait for it on close). */
+export function createApp(deps: ServerDeps, readiness: ReadinessProbe = readinessProbe(deps)): Hono {
   if (!deps.config.secret) {
     throw new Error('SALESFLOW_SECRET is not set: the server cannot check webhook signatures or link tokens without it');
   }
@@ -48,7 +50,13 @@ export function createApp(deps: ServerDeps): Hono {
     app.route('/', outboxRoutes(ctx));
     app.route('/', homeRoutes(ctx));
   }
+  // Liveness: the process answers. Readiness: it can also reach the data source and Temporal.
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const { ready, checks, reasons } = await readiness.check();
+    const body = ready ? { status: 'ready', checks } : { status: 'not_ready', checks, reasons };
+    return c.json(body, ready ? 200 : 503, { 'Cache-Control': 'no-store' });
+  });
 
   app.notFound((c) => {
     const path = routedPath(c.req.path);
@@ -56,6 +64,7 @@ export function createApp(deps: ServerDeps): Hono {
     // 405 with the methods it takes (RFC 9110 requires Allow), not "nothing at this address".
     if (path === '/events') return c.json({ error: 'method_not_allowed', message: 'POST a signed JSON event to /events' }, 405, { Allow: 'POST' });
     if (path === '/healthz') return c.json({ error: 'method_not_allowed', message: 'GET /healthz' }, 405, { Allow: 'GET, HEAD' });
+    if (path === '/readyz') return c.json({ error: 'method_not_allowed', message: 'GET /readyz' }, 405, { Allow: 'GET, HEAD' });
     if (/^\/webhooks\/(hubspot|salesforce|zoho|generic\/[^/]+)$/.test(path)) {
       return c.json({ error: 'method_not_allowed', message: `${path} takes the CRM's POST requests only (docs/crm.md)` }, 405, { Allow: 'POST' });
     }
@@ -89,19 +98,23 @@ function routedPath(path: string): string {
 
 /** Listen on `deps.config.port` (0: any free port); `url` is where it answers. */
 export function startServer(deps: ServerDeps & { hostname?: string }): Promise<RunningServer> {
-  const app = createApp(deps);
+  const readiness = readinessProbe(deps);
+  const app = createApp(deps, readiness);
   const hostname = deps.hostname ?? '0.0.0.0';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: deps.config.port, hostname }, (info: AddressInfo) => {
       const host = hostname === '0.0.0.0' || hostname === '::' ? 'localhost' : hostname;
       resolve({
         url: `http://${host}:${info.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
+        close: async () => {
+          await new Promise<void>((done, fail) => {
             server.close((err) => (err ? fail(err) : done()));
             // Keep-alive connections would hold close() open until they time out.
             if ('closeAllConnections' in server) (server as import('node:http').Server).closeAllConnections();
-          }),
+          });
+          // The caller closes the Temporal connection next: no readiness check may still be retrying on it.
+          await readiness.settled();
+        },
       });
     });
     server.once('error', reject);

@@ -58,6 +58,9 @@ it('serves the webhook with the repository rules and stops on SIGINT with exit 0
     if (i > 200) throw new Error('salesflow serve did not start listening');
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Wired to the process's own data source and Temporal connection: ready while both answer.
+  const ready = await fetch(`${url}/readyz`);
+  expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready', checks: { database: 'ok', temporal: 'ok' } }]);
   const body = JSON.stringify({
     id: 'evt-serve-1', type: 'deal.updated', occurred_at: '2026-03-01T10:00:00Z',
     deal: { id: 'D-1', rep: 'rep-1', amount: '1000', currency: 'USD', stage: 'open' },
