@@ -9,7 +9,7 @@
 // "120,000.00 USD" beside a bonus `when revenue < 120000 USD` that was paid): it is shown to the
 // minor unit rounded down, with more digits on the same terms. Decisions use the exact value;
 // this only chooses the text.
-import { cmpFixed, mulFixed, ratioFloor, type Fixed } from '../money/fixed.js';
+import { cmpFixed, mulFixed, ratioFloor, withoutTrailingZeros, type Fixed } from '../money/fixed.js';
 
 const PLACES = 2;
 /** Past this many decimals a quotient that never ends is shown cut there (conditions with arithmetic on attainment only). */
@@ -27,7 +27,9 @@ export function shownRatio(num: Fixed, den: Fixed, agrees: (shown: Fixed) => boo
     const shown = ratioFloor(num, den, places);
     if (cmpFixed(mulFixed(shown, den), num) === 0 || agrees(shown)) return shown;
   }
-  return ratioFloor(num, den, most);
+  // Cut there: trailing zeros of the cut say nothing ("0.00", not "0.000000000000" for 2e-13%).
+  const cut = withoutTrailingZeros(ratioFloor(num, den, most));
+  return cut.scale >= least ? cut : { units: cut.units * 10n ** BigInt(least - cut.scale), scale: least };
 }
 
 /** An amount for people to read: at least the currency's minor digits, rounded down, as `shownRatio`. */

@@ -62,6 +62,18 @@ describe('attainment shown on statements', () => {
     expect(reached.attainment).toBe('120.00');
   });
 
+  it('an attainment past the twelfth decimal is cut there without a tail of zeros, as the decimal.js reference reads it', () => {
+    // 0.0000001 USD of a 51,275,449.13 USD target is about 2e-13 %: a reward `when attainment > 0%`
+    // holds, and no figure of up to twelve decimals can show it. Found by the property test.
+    const rule = specRule({ cap: null, bonuses: [], spiffs: [], rewards: [reward('>', '0')], target: { type: 'money', value: { amount: '51275449.13', currency: 'USD' } } });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('0.0000001'));
+    expect(s.rewards).toEqual(['Extra day off']);
+    expect(s.attainment).toBe('0.00');
+    // One that twelve decimals can show keeps them: 1e-10 % of a 100,000 USD target.
+    const shown = computeStatement({ ...rule, target: { type: 'money', value: { amount: '100000', currency: 'USD' } } }, rep, '2026-Q1', facts('0.0000001'));
+    expect(shown.attainment).toBe('0.0000000001');
+  });
+
   it('a reward for > 120% given at 120.004% shows the decimals that put it past 120%', () => {
     const rule = specRule({ cap: null, bonuses: [], spiffs: [], rewards: [reward('>', '120')] });
     const s = computeStatement(rule, rep, '2026-Q1', facts('120004'));
