@@ -2,6 +2,7 @@
 // (over the raw bytes), schema, then routing — which records the event once by id, so a repeated
 // delivery is acknowledged and changes nothing.
 import { Hono } from 'hono';
+import { utf8Text } from '../connectors/body-text.js';
 import { checkSentEvent, parseEvent } from '../events/schema.js';
 import type { RouteEvent, ServerContext } from './context.js';
 import { encodedMessage, readRawBody } from './raw-body.js';
@@ -27,9 +28,6 @@ export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   }
 }
-
-/** Fails on bytes that are not UTF-8 rather than replacing them; keeps a BOM for parseEvent to drop. */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What the runtime's router reports; the server only needs to know about duplicates. */
 interface RoutedEvent {
@@ -65,12 +63,8 @@ export function eventRoutes(ctx: ServerContext, route: RouteEvent): Hono {
 
     // JSON is UTF-8 (RFC 8259). Bytes that are not would be stored as U+FFFD in names and companies,
     // silently changed; the sender is told instead (a Latin-1 export, usually).
-    let text: string;
-    try {
-      text = utf8.decode(body.bytes);
-    } catch {
-      return c.json({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' }, 400);
-    }
+    const text = utf8Text(body.bytes);
+    if (text === null) return c.json({ error: 'bad_event', message: 'body is not valid UTF-8: send the JSON encoded as UTF-8' }, 400);
     const parsed = parseEvent(text, checkSentEvent);
     if (!parsed.ok) return c.json({ error: 'bad_event', message: parsed.message }, 400);
 
