@@ -22,12 +22,15 @@ export async function unseenWarnings(db: Db, rule: IncentiveRule, reps: RepRecor
   const found = new Map<string, string[]>();
   const started = runs.filter((r) => r.outcome !== 'already-run');
   if (started.length > 0) {
-    const startedReps = reps.filter((rep) => started.some((r) => r.repId === rep.id));
+    // By id: a run for 100k reps must not look each rep up in a list.
+    const startedIds = new Set(started.map((r) => r.repId));
+    const startedReps = reps.filter((rep) => startedIds.has(rep.id));
+    const repById = new Map(startedReps.map((rep) => [rep.id, rep]));
     const gathered = await gatherFacts(db, rule, startedReps, period);
     // A period the rule cannot pay was refused before anything started; nothing to preview then.
     if (gathered.ok) {
       for (const run of started) {
-        const rep = startedReps.find((r) => r.id === run.repId);
+        const rep = repById.get(run.repId);
         const facts = gathered.facts.get(run.repId);
         if (!rep || !facts) continue;
         const statement = computeStatement(rule, rep, period, facts);
