@@ -31,6 +31,8 @@ export interface PreparedRule {
   /** Bounds are amounts (`up to 150000 USD`) rather than % of target. */
   amountBounds: boolean;
   bands: PreparedBand[];
+  /** The bands' bounds as written in % of target (null: `above`); empty for amount bounds. */
+  percentBounds: (Fixed | null)[];
   cap: { amountFixed: Fixed; shown: string } | null;
   bonuses: { amountFixed: Fixed; shown: string }[];
   spiffs: { eachFixed: Fixed; shown: string }[];
@@ -106,6 +108,9 @@ export function prepareRule(rule: IncentiveRule): PreparedRule {
     targetText: t.type === 'money' ? fixedText(target, minor) : plainFixed(target),
     amountBounds: rule.commission?.bounds === 'amount',
     bands: resolveBands(rule, target, (written) => written),
+    percentBounds: rule.commission && rule.commission.bounds !== 'amount'
+      ? rule.commission.bands.map((b) => (b.upTo === null ? null : planDecimal(b.upTo)))
+      : [],
     cap: rule.cap ? money(rule.cap.amount) : null,
     bonuses: rule.bonuses.map((b) => money(b.amount.amount)),
     spiffs: rule.spiffs.map((s) => {

@@ -348,9 +348,7 @@ function shownAttainment(
   ctx: () => EvalContext,
   paysCommission: boolean,
 ): Fixed {
-  const bands = rule.commission && paysCommission && rule.commission.bounds !== 'amount'
-    ? rule.commission.bands.map((b) => (b.upTo === null ? null : parseFixed(b.upTo)!))
-    : [];
+  const bands = paysCommission ? prepareRule(rule).percentBounds : [];
   const bandReached = bands.length ? bandIndexOf(bands, (bound) => compareRatio(exact.num, exact.den, bound)) : -1;
   return shownRatio(exact.num, exact.den, (shown) => {
     const shownScope: FixedScope = { ...scope, attainment: { num: shown, den: FIXED_ONE } };
