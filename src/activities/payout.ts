@@ -66,6 +66,9 @@ export function payoutActivities(deps: ActivityDeps) {
     return rep;
   };
 
+  /** The outbox key of a payout email: one per run, round (or notice) and address. */
+  const outboxKey = (workflowId: string, round: string, to: string) => `${workflowId}:${round}:${to.toLowerCase()}`;
+
   const email = (ref: PayoutRef, kind: PayoutEmailKind, round: string, to: string, scope: TemplateScope): OutgoingEmail => {
     const template = payoutTemplate(ref.rule, kind);
     const rendered = renderTemplate(template, scope);
@@ -77,7 +80,7 @@ export function payoutActivities(deps: ActivityDeps) {
       rendered.html = `${rendered.html}<p>Approve or reject: <a href="${escapeHtml(approvalUrl)}">${escapeHtml(approvalUrl)}</a></p>\n`;
     }
     return {
-      key: `${ref.workflowId}:${round}:${to.toLowerCase()}`,
+      key: outboxKey(ref.workflowId, round, to),
       workflowId: ref.workflowId,
       ruleId: ref.rule.id,
       template: template.name,
@@ -162,7 +165,7 @@ export function payoutActivities(deps: ActivityDeps) {
         // this step for as long as the relay defers, with no escalation and no `otherwise`.
         if (Date.now() < input.deadline) throw err;
         const problem = `the mail server did not accept the approval email to ${approver} before the approval window ended (${(err as Error).message})`;
-        await markFailed(db, `${input.workflowId}:approval-${input.round}:${approver}`, problem, true);
+        await markFailed(db, outboxKey(input.workflowId, `approval-${input.round}`, approver), problem, true);
         log.warn(`payout ${input.workflowId}: nobody to ask in round ${input.round}: ${problem}`);
         return { approver: null, problem };
       }
