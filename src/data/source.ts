@@ -110,6 +110,14 @@ export function redact(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:/@?#]*:).*@/i, '$1***@').replace(/([?&](?:ssl)?password=)[^&]*/gi, '$1***');
 }
 
+/**
+ * Free text (a driver's error message, which may quote a connection string) without credentials:
+ * every `scheme://user:password@` loses its password, and `password=...` settings their value.
+ */
+export function redactText(text: string): string {
+  return text.replace(/(\w+:\/\/[^\s:/@]*):[^\s@/]*@/g, '$1:***@').replace(/(password\s*=\s*)\S+/gi, '$1***');
+}
+
 /** How the source is named in messages. */
 export function describeSource(source: DataSource): string {
   return source.kind === 'sqlite' ? source.path : redact(source.url);

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import type { Db } from '../data/db.js';
+import { redactText } from '../data/source.js';
 
 /** Each check's budget: a probe must answer well within a load balancer's own timeout. */
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -93,10 +94,7 @@ async function bounded(run: () => Promise<unknown>, timeoutMs: number): Promise<
   }
 }
 
-/**
- * One line of an error, without credentials: drivers quote connection strings in some messages,
- * so any `scheme://user:password@` loses its password, and `password=...` settings their value.
- */
+/** One line of an error, without credentials (drivers quote connection strings in some messages). */
 export function shortReason(err: unknown, timeoutMs: number): string {
   const code = (err as { code?: unknown }).code;
   // gRPC DEADLINE_EXCEEDED (4): our own deadline, said the way the timeout says it.
@@ -104,8 +102,6 @@ export function shortReason(err: unknown, timeoutMs: number): string {
   const raw = err instanceof Error ? err.message : String(err);
   // The Temporal native layer wraps its reason in a debug dump: keep the quoted message.
   const message = /message: "([^"]+)"/.exec(raw)?.[1] ?? raw;
-  const line = (message.split('\n').find((l) => l.trim() !== '') ?? 'failed').trim()
-    .replace(/(\w+:\/\/[^\s:/@]*):[^\s@/]*@/g, '$1:***@')
-    .replace(/(password\s*=\s*)\S+/gi, '$1***');
+  const line = redactText((message.split('\n').find((l) => l.trim() !== '') ?? 'failed').trim());
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
