@@ -80,15 +80,15 @@ const isoDate = z
   // several dates (start_date, end_date) must say which one is impossible.
   .refine(isCalendarDate, { error: (issue) => `${String(issue.input).trim()} is not a calendar date (no such day in that month)` });
 /**
- * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
- * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
- */
-/**
  * A NUL character is in no name, company or id anyone means, and PostgreSQL cannot store it in
  * text: an event carrying one failed at the insert, was answered "retry later", and every retry
  * failed the same way. Refused here, for every source, with the field named.
  */
 export const NUL_MESSAGE = 'contains a NUL character (U+0000), which cannot be stored: remove it';
+/**
+ * Text is trimmed as a CSV cell is (src/data/import-rows.ts), so an event about " L-1 " is about the
+ * lead L-1 that an import wrote, not a second lead with its own sequence runs, and blank is empty.
+ */
 const optionalText = z.string().nullish().transform((v, ctx) => {
   const text = v?.trim();
   if (text?.includes('\u0000')) {
