@@ -14,6 +14,7 @@ import { isSuppressed } from '../data/suppressions.js';
 import type { Db } from '../data/db.js';
 import type { SentMarker } from '../data/outbox.js';
 import type { ActivityDeps } from './deps.js';
+import { subjectFields } from './subject-header.js';
 
 /** SMTP connections per worker (nodemailer's pool default, stated here because sends are limited to it below). */
 export const SMTP_CONNECTIONS = 5;
@@ -179,7 +180,8 @@ export async function transmit(db: Db, mailer: Transporter, t: Transmission): Pr
       return { sent: false, error: `no database connection to record the send: ${(err as Error).message}` };
     }
     try {
-      await mailer.sendMail({ ...t.message, messageId: t.messageId, date: t.date });
+      const { subject, headers, ...message } = t.message;
+      await mailer.sendMail({ ...message, ...subjectFields(subject, headers), messageId: t.messageId, date: t.date });
     } catch (err) {
       const code = (err as { responseCode?: unknown }).responseCode;
       return { sent: false, error: (err as Error).message, responseCode: typeof code === 'number' ? code : undefined, permanent: permanentRefusal(err as object) };

@@ -12,6 +12,8 @@ export interface CaughtMail {
   headers: Map<string, string>;
   /** Raw body with quoted-printable soft breaks and escapes decoded (html and text parts). */
   body: string;
+  /** The message as the relay received it (latin1), for checks on its lines. */
+  raw: string;
   receivedAt: number;
 }
 
@@ -47,6 +49,7 @@ function parse(raw: string, envelopeTo: string[]): CaughtMail {
     date: new Date(headers.get('date') ?? ''),
     headers,
     body: decodeQuotedPrintable(raw.slice(split + 4)),
+    raw,
     receivedAt: Date.now(),
   };
 }
