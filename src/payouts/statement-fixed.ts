@@ -195,7 +195,11 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   const cur = rule.currency;
   const minor = minorUnits(cur);
   const window = periodWindow(p, period);
-  const { target, targetText, bands, proration } = targetFor(rule, p, rep, window);
+  // Employment is measured against the dates the rule pays for: when its effective dates cut the
+  // period, a rep employed all of the rule's part is not prorated, and one hired inside it is
+  // prorated over that part (days employed in it ÷ its days), not over the whole period.
+  const paid = window ? facts.window : null;
+  const { target, targetText, bands, proration } = targetFor(rule, p, rep, paid);
 
   const measureFact = factValue(facts.metrics[rule.measure.metric]);
   const measure = measureFact.type === 'null' ? null : measureFact.type === 'money' ? measureFact.amount : measureFact.value;
@@ -231,11 +235,13 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
   if (proration && proration.fraction.startsWith('0/')) {
     // The date that keeps the rep out of the period; both when they contradict each other.
-    const after = rep.start_date && window && rep.start_date > window.end ? `start_date ${rep.start_date}` : '';
-    const before = rep.end_date && window && rep.end_date < window.start ? `end_date ${rep.end_date}` : '';
+    const after = rep.start_date && paid && rep.start_date > paid.end ? `start_date ${rep.start_date}` : '';
+    const before = rep.end_date && paid && rep.end_date < paid.start ? `end_date ${rep.end_date}` : '';
     const dates = after || before || `start_date ${rep.start_date ?? '-'}, end_date ${rep.end_date ?? '-'}`;
     const shownTarget = rule.target.type === 'money' ? grouped(targetText, cur) : targetText;
-    warnings.push(notEmployedWarning(rep.id, period, dates, shownTarget, measure !== null && measure.units > 0n));
+    const cut = paid && window && (paid.start !== window.start || paid.end !== window.end);
+    const part = cut ? `the rule's part of ${period}, ${paid.start} to ${paid.end}` : period;
+    warnings.push(notEmployedWarning(rep.id, part, dates, shownTarget, measure !== null && measure.units > 0n));
   }
 
   const priced = new PricedLines(minor);

@@ -138,6 +138,22 @@ describe('prorate target by employment', () => {
     expect(s.warnings).toEqual([]);
   });
 
+  it("when the rule's effective dates cut the period, employment is counted over the rule's part of it", () => {
+    // Effective from 1 February: Q1's paid part is 2026-02-01..2026-03-31, 59 days.
+    const cut = { window: { start: '2026-02-01', end: '2026-03-31' } };
+    const hiredBefore = computeStatement(prorating, { ...rep, start_date: '2026-01-15' }, '2026-Q1', facts('50000', 3, [], cut));
+    expect(hiredBefore.target).toBe('100000.00');
+    expect(hiredBefore).not.toHaveProperty('proration');
+    // Hired 1 March: 31 of the rule's 59 days, 100,000 × 31/59 = 52,542.372… → 52,542.37.
+    const hiredInside = computeStatement(prorating, { ...rep, start_date: '2026-03-01' }, '2026-Q1', facts('50000', 3, [], cut));
+    expect(hiredInside.proration).toMatchObject({ fraction: '31/59', prorated: '52542.37' });
+    expect(hiredInside.attainment).toBe('95.16');
+    // Gone before the rule's part began: nothing of it employed, and the warning says which part.
+    const goneBefore = computeStatement(prorating, { ...rep, start_date: '2026-01-05', end_date: '2026-01-25' }, '2026-Q1', facts('0', 0, [], cut));
+    expect(goneBefore.proration).toMatchObject({ fraction: '0/59' });
+    expect(goneBefore.warnings).toContain("r1 was not employed in the rule's part of 2026-Q1, 2026-02-01 to 2026-03-31 (end_date 2026-01-25): the target is prorated to 0.00 USD");
+  });
+
   it('a count target (measure deals_won) is prorated as a count, not shown as money', () => {
     const counting = specRule({
       cap: null, bonuses: [], spiffs: [], prorate: 'employment', commission: null,
