@@ -15,6 +15,7 @@ import type { Expr, IncentiveRule } from '../plan/schema.js';
 import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ratio } from './condition-fixed.js';
 import { metricValue, type MetricFact, type StatementFacts } from './facts.js';
 import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
+import { ledgerLimitMessage, pastLedgerLimit } from './ledger-limit.js';
 import { employmentFraction, prorated } from './proration.js';
 import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
@@ -314,6 +315,9 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
 
   const rewards: string[] = [];
   for (let i = 0; i < rule.rewards.length; i++) if (rewardHeld[i]) rewards.push(rule.rewards[i].reward);
+  // With one line and no cap, the total is that line's amount: the same text, kept once.
+  const totalText = lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor);
+  if (pastLedgerLimit(totalText)) warnings.push(ledgerLimitMessage(grouped(totalText, cur), cur));
 
   return {
     rule: rule.name,
@@ -329,8 +333,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     attainment: attainmentShown === null ? null : fixedText(attainmentShown, Math.max(2, attainmentShown.scale)),
     lines: trimmed(lines),
     capped,
-    // With one line and no cap, the total is that line's amount: the same text, kept once.
-    total: lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor),
+    total: totalText,
     rewards: trimmed(rewards),
     warnings: trimmed(warnings),
     ...(facts.credited ? { credited: facts.credited } : {}),

@@ -4,7 +4,7 @@ import type { StatementFacts } from '../../src/payouts/facts.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import { statementBlock } from '../../src/payouts/render.js';
 import { statementSection } from '../../src/server/pages/statement.js';
-import { bin, pct, specRule } from './spec-rule.js';
+import { bin, metric, num, pct, specRule } from './spec-rule.js';
 
 const rep: RepRecord = {
   id: 'r1', name: 'Ada Lovelace', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
@@ -186,6 +186,22 @@ describe('prorate target by employment', () => {
     const gone = computeStatement(prorating, { ...rep, start_date: '2020-01-01', end_date: '2025-12-31' }, '2026-Q1', facts('0', 0));
     expect(gone.total).toBe('0.00');
     expect(gone.warnings).toEqual(['r1 was not employed in 2026-Q1 (end_date 2025-12-31): the target is prorated to 0.00 USD']);
+  });
+});
+
+describe('a total past what payouts can record', () => {
+  it('is computed exactly and warned about: payouts run would refuse it (int64 micros: at most 9,223,372,036,854.77 USD)', () => {
+    // 90 trillion USD of revenue: 8% × 100,000 + 12% × 50,000 + 15% × 89,999,999,850,000 = 13,499,999,991,500.00.
+    const s = computeStatement(specRule({ cap: null, bonuses: [] }), rep, '2026-Q1', facts('90000000000000', 0));
+    expect(s.total).toBe('13499999991500.00');
+    expect(s.warnings).toEqual([
+      "the total 13,499,999,991,500.00 USD is more than payouts can record (at most 9,223,372,036,854.77 USD): `payouts run` refuses this statement; check the rule's amounts and rates and the deals' amounts",
+    ]);
+    // Just inside the limit: no warning.
+    const bonus = { id: 'bonus-1', amount: { amount: '9223372036854.77', currency: 'USD' }, when: bin('>=', metric('deals_won'), num('0')), description: 'bonus 9_223_372_036_854.77 USD when deals_won >= 0' };
+    const inside = computeStatement(specRule({ cap: null, commission: null, bonuses: [bonus] }), rep, '2026-Q1', facts('0', 0));
+    expect(inside.total).toBe('9223372036854.77');
+    expect(inside.warnings).toEqual([]);
   });
 });
 
