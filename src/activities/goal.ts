@@ -6,7 +6,8 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { computeMetrics } from '../data/metrics.js';
 import { getRep, getRepByEmail } from '../data/reps.js';
 import { Decimal, displayMoney, ZERO } from '../money/index.js';
-import { metricValue } from '../payouts/facts.js';
+import { metricValue, type LeftOutDeal } from '../payouts/facts.js';
+import { leftOutWarning } from '../payouts/statement-text.js';
 import { parseDay, parsePeriod } from '../payouts/period.js';
 import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
@@ -65,6 +66,8 @@ interface Progress {
   target: Decimal;
   attainment: Decimal | null;
   currency: string | null;
+  /** Deals of the window in another currency than a money goal's, left out of its figures. */
+  leftOut: LeftOutDeal[];
   metrics: Awaited<ReturnType<typeof computeMetrics>> extends { forRep(rep: string): { metrics: infer M } } ? M : never;
 }
 
@@ -90,12 +93,13 @@ export function goalActivities(deps: ActivityDeps) {
       countAllCurrencies: currency === null,
       reps: [rep.id],
     });
-    const metrics = result.forRep(rep.id).metrics;
+    const { metrics, leftOut } = result.forRep(rep.id);
     const measured = metricValue(metrics[rule.measure.metric]);
     const measure =
       measured?.type === 'money' ? measured.value.amount : measured?.type === 'number' || measured?.type === 'percent' ? measured.value : null;
     const attainment = measure !== null && !targetAmount.isZero() ? measure.div(targetAmount).times(100) : null;
-    return { measure, target: targetAmount, attainment, currency, metrics };
+    // A count goal counts deals in every currency; only a money goal leaves some out.
+    return { measure, target: targetAmount, attainment, currency, metrics, leftOut: currency === null ? [] : leftOut };
   };
 
   /**
@@ -179,6 +183,10 @@ export function goalActivities(deps: ActivityDeps) {
             : rule.measure.type === 'percent'
               ? `${v.toDecimalPlaces(2).toFixed()}%`
               : v.toFixed();
+      // Said in the email (as statements say it), and in the worker's log for sales ops: figures
+      // that silently miss a EUR deal read as the rep's whole result.
+      const warnings = progress.leftOut.map((deal) => leftOutWarning(deal, progress.currency!, "the goal's figures are"));
+      if (warnings.length > 0) log.warn(`goal "${rule.name}", rep ${rep.id} (${input.period}): ${warnings.join('; ')}`);
       const remaining = progress.measure === null ? progress.target : Decimal.max(ZERO, progress.target.minus(progress.measure));
       const scope: TemplateScope = {
         rep: entityGroup('rep', rep),
@@ -192,6 +200,7 @@ export function goalActivities(deps: ActivityDeps) {
           attainment: shownAttainment?.text ?? 'unknown',
           remaining: show(remaining),
           days_left: String(daysLeft(parsed.period.end, localDate(input.at, zone))),
+          warnings: warnings.join('\n'),
         },
       };
       const sentTo: string[] = [];

@@ -9,6 +9,8 @@ import { approvalEmailRecorded, earlierApprovalEmailRecorded, markFailed, refuse
 import { getRep } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
+import { ledgerLimitMessage, pastLedgerLimit } from '../payouts/ledger-limit.js';
+import { grouped } from '../payouts/statement-text.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Recipient } from '../plan/schema.js';
 import { signToken } from '../tokens/index.js';
@@ -117,6 +119,11 @@ export function payoutActivities(deps: ActivityDeps) {
       const gathered = await gatherFacts(db, ref.rule, [rep], ref.period);
       if (!gathered.ok) throw ApplicationFailure.nonRetryable(gathered.message, 'PeriodNotPayable');
       const statement = computeStatement(ref.rule, rep, ref.period, gathered.facts.get(rep.id)!);
+      // Retrying a write that can never succeed would hold the run (and its rep) forever.
+      if (pastLedgerLimit(statement.total)) {
+        const problem = ledgerLimitMessage(grouped(statement.total, statement.currency), statement.currency);
+        throw ApplicationFailure.nonRetryable(`statement of rep ${rep.id} for ${ref.period} under "${ref.rule.name}": ${problem}; nothing was recorded`, 'AmountTooLarge');
+      }
       const needs = needsApproval(statement);
       await recordStatement(db, ref.workflowId, statement, needs ? 'pending' : 'recorded', undefined, ref.planHash ?? null);
       // Read back: a concurrent attempt may have recorded first, and the record wins.

@@ -15,6 +15,7 @@ import type { Expr, IncentiveRule } from '../plan/schema.js';
 import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ratio } from './condition-fixed.js';
 import { metricValue, type MetricFact, type StatementFacts } from './facts.js';
 import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
+import { ledgerLimitMessage, pastLedgerLimit } from './ledger-limit.js';
 import { employmentFraction, prorated } from './proration.js';
 import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
@@ -195,7 +196,11 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   const cur = rule.currency;
   const minor = minorUnits(cur);
   const window = periodWindow(p, period);
-  const { target, targetText, bands, proration } = targetFor(rule, p, rep, window);
+  // Employment is measured against the dates the rule pays for: when its effective dates cut the
+  // period, a rep employed all of the rule's part is not prorated, and one hired inside it is
+  // prorated over that part (days employed in it ÷ its days), not over the whole period.
+  const paid = window ? facts.window : null;
+  const { target, targetText, bands, proration } = targetFor(rule, p, rep, paid);
 
   const measureFact = factValue(facts.metrics[rule.measure.metric]);
   const measure = measureFact.type === 'null' ? null : measureFact.type === 'money' ? measureFact.amount : measureFact.value;
@@ -231,11 +236,13 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
   if (proration && proration.fraction.startsWith('0/')) {
     // The date that keeps the rep out of the period; both when they contradict each other.
-    const after = rep.start_date && window && rep.start_date > window.end ? `start_date ${rep.start_date}` : '';
-    const before = rep.end_date && window && rep.end_date < window.start ? `end_date ${rep.end_date}` : '';
+    const after = rep.start_date && paid && rep.start_date > paid.end ? `start_date ${rep.start_date}` : '';
+    const before = rep.end_date && paid && rep.end_date < paid.start ? `end_date ${rep.end_date}` : '';
     const dates = after || before || `start_date ${rep.start_date ?? '-'}, end_date ${rep.end_date ?? '-'}`;
     const shownTarget = rule.target.type === 'money' ? grouped(targetText, cur) : targetText;
-    warnings.push(notEmployedWarning(rep.id, period, dates, shownTarget, measure !== null && measure.units > 0n));
+    const cut = paid && window && (paid.start !== window.start || paid.end !== window.end);
+    const part = cut ? `the rule's part of ${period}, ${paid.start} to ${paid.end}` : period;
+    warnings.push(notEmployedWarning(rep.id, part, dates, shownTarget, measure !== null && measure.units > 0n));
   }
 
   const priced = new PricedLines(minor);
@@ -308,6 +315,9 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
 
   const rewards: string[] = [];
   for (let i = 0; i < rule.rewards.length; i++) if (rewardHeld[i]) rewards.push(rule.rewards[i].reward);
+  // With one line and no cap, the total is that line's amount: the same text, kept once.
+  const totalText = lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor);
+  if (pastLedgerLimit(totalText)) warnings.push(ledgerLimitMessage(grouped(totalText, cur), cur));
 
   return {
     rule: rule.name,
@@ -323,8 +333,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     attainment: attainmentShown === null ? null : fixedText(attainmentShown, Math.max(2, attainmentShown.scale)),
     lines: trimmed(lines),
     capped,
-    // With one line and no cap, the total is that line's amount: the same text, kept once.
-    total: lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor),
+    total: totalText,
     rewards: trimmed(rewards),
     warnings: trimmed(warnings),
     ...(facts.credited ? { credited: facts.credited } : {}),

@@ -62,9 +62,10 @@ function dealAmountShown(amount: string, currency: string): string {
   return grouped(fixedText(exact, Math.max(minorUnits(currency), exact.scale)), currency);
 }
 
-export function leftOutWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string): string {
+/** `what` names what is in `statementCurrency`: a statement, or a goal's figures. */
+export function leftOutWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, what = 'the statement is'): string {
   return flat('deal ', deal.id, ' (', deal.stage, ', ', dealAmountShown(deal.amount, deal.currency), ') is left out: it is in ', deal.currency,
-    ', the statement is in ', statementCurrency, ' (no currency conversion)');
+    ', ', what, ' in ', statementCurrency, ' (no currency conversion)');
 }
 
 export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, on: string): string {

@@ -51,6 +51,7 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
     const runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false });
     process.stdout.write(describePayoutRuns(selection.rules, period, runs, options.rule));
+    if (runs.some((r) => r.refused)) return 1;
   } finally {
     await temporal.close();
     await db.close();
@@ -108,6 +109,8 @@ export interface PayoutRun {
   endedUnasked?: boolean;
   /** The warnings of a statement with nothing to pay, which no email carries (unseen-warnings.ts). */
   unseenWarnings?: string[];
+  /** A run started now whose statement total payouts cannot record: why (the run stops without it). */
+  refused?: string;
 }
 
 export interface PayoutDeps {
@@ -134,7 +137,11 @@ export async function startPayouts(
       mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
     }
     const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
-    runs.push(...mine.map((run) => (unseen.has(run.workflowId) ? { ...run, unseenWarnings: unseen.get(run.workflowId) } : run)));
+    runs.push(...mine.map((run) => {
+      const warnings = unseen.warnings.get(run.workflowId);
+      const refused = unseen.refused.get(run.workflowId);
+      return { ...run, ...(warnings ? { unseenWarnings: warnings } : {}), ...(refused ? { refused } : {}) };
+    }));
   }
   return runs;
 }
@@ -293,6 +300,18 @@ function unseenWarningLines(rules: IncentiveRule[], runs: PayoutRun[]): string[]
   return lines;
 }
 
+/** The closing error: runs that stop without recording their statement, its total being too large. */
+function refusedLines(rules: IncentiveRule[], runs: PayoutRun[]): string[] {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const refused = runs.filter((r) => r.ruleId === rule.id && r.refused);
+    if (refused.length === 0) continue;
+    lines.push(`error: ${rule.name}: ${refused.length} run(s) stop without recording a statement, nothing paid or asked:`);
+    for (const run of refused) lines.push(`  ${run.repName} (${run.repId}): ${run.refused}`);
+  }
+  return lines;
+}
+
 export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
   const lines: string[] = [];
   for (const rule of rules) {
@@ -309,6 +328,7 @@ export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs:
   lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
   lines.push(...nobodyToAskWarning(rules, runs));
   lines.push(...unseenWarningLines(rules, runs));
+  lines.push(...refusedLines(rules, runs));
   const rejected = runs.filter((r) => r.outcome === 'already-run' && r.state === 'rejected').length;
   if (rejected > 0) {
     const rule = ruleName ? ` --rule ${JSON.stringify(ruleName)}` : '';

@@ -6,7 +6,9 @@
 import { gatherFacts } from '../data/facts.js';
 import { getStatement } from '../data/statements.js';
 import type { Db } from '../data/db.js';
+import { ledgerLimitMessage, pastLedgerLimit } from '../payouts/ledger-limit.js';
 import { computeStatement, needsApproval } from '../payouts/statement.js';
+import { grouped } from '../payouts/statement-text.js';
 import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule } from '../plan/schema.js';
 
@@ -17,9 +19,21 @@ interface RunOfRep {
   state?: string;
 }
 
-/** The warnings of each run's statement that has nothing to pay, by workflow id; runs without any are left out. */
-export async function unseenWarnings(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string, runs: RunOfRep[]): Promise<Map<string, string[]>> {
+export interface UnseenWarnings {
+  /** The warnings of each run's statement that has nothing to pay, by workflow id; runs without any are left out. */
+  warnings: Map<string, string[]>;
+  /**
+   * Runs just started whose statement total is past what payouts can record (ledger-limit.ts), by
+   * workflow id, with the sentence why: the run stops without recording it, and only its history in
+   * Temporal would say so.
+   */
+  refused: Map<string, string>;
+}
+
+/** What the runs' statements say that no email will: see UnseenWarnings. */
+export async function unseenWarnings(db: Db, rule: IncentiveRule, reps: RepRecord[], period: string, runs: RunOfRep[]): Promise<UnseenWarnings> {
   const found = new Map<string, string[]>();
+  const refused = new Map<string, string>();
   const started = runs.filter((r) => r.outcome !== 'already-run');
   if (started.length > 0) {
     // By id: a run for 100k reps must not look each rep up in a list.
@@ -34,6 +48,10 @@ export async function unseenWarnings(db: Db, rule: IncentiveRule, reps: RepRecor
         const facts = gathered.facts.get(run.repId);
         if (!rep || !facts) continue;
         const statement = computeStatement(rule, rep, period, facts);
+        if (pastLedgerLimit(statement.total)) {
+          refused.set(run.workflowId, ledgerLimitMessage(grouped(statement.total, statement.currency), statement.currency));
+          continue;
+        }
         if (!needsApproval(statement) && statement.warnings.length > 0) found.set(run.workflowId, statement.warnings);
       }
     }
@@ -42,5 +60,5 @@ export async function unseenWarnings(db: Db, rule: IncentiveRule, reps: RepRecor
     const stored = await getStatement(db, run.workflowId);
     if (stored && stored.statement.warnings.length > 0) found.set(run.workflowId, stored.statement.warnings);
   }
-  return found;
+  return { warnings: found, refused };
 }

@@ -20,6 +20,7 @@ export const templateGroups = {
     attainment: 'measure ÷ target as a percent, rounded down to two decimals (more when the condition needs them), e.g. "39.99%"',
     remaining: 'target minus measure, never below zero',
     days_left: "days of the period still ahead when the email goes out, that day included, in the rep's zone (7 on a week's Monday, 0 in the review)",
+    warnings: "deals left out of a money goal's figures for another currency than the target's, one per line (empty when none)",
   },
   incentive: {
     name: 'the incentive rule name',

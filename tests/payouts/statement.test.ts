@@ -4,7 +4,7 @@ import type { StatementFacts } from '../../src/payouts/facts.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import { statementBlock } from '../../src/payouts/render.js';
 import { statementSection } from '../../src/server/pages/statement.js';
-import { bin, pct, specRule } from './spec-rule.js';
+import { bin, metric, num, pct, specRule } from './spec-rule.js';
 
 const rep: RepRecord = {
   id: 'r1', name: 'Ada Lovelace', email: 'ada@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
@@ -138,6 +138,22 @@ describe('prorate target by employment', () => {
     expect(s.warnings).toEqual([]);
   });
 
+  it("when the rule's effective dates cut the period, employment is counted over the rule's part of it", () => {
+    // Effective from 1 February: Q1's paid part is 2026-02-01..2026-03-31, 59 days.
+    const cut = { window: { start: '2026-02-01', end: '2026-03-31' } };
+    const hiredBefore = computeStatement(prorating, { ...rep, start_date: '2026-01-15' }, '2026-Q1', facts('50000', 3, [], cut));
+    expect(hiredBefore.target).toBe('100000.00');
+    expect(hiredBefore).not.toHaveProperty('proration');
+    // Hired 1 March: 31 of the rule's 59 days, 100,000 × 31/59 = 52,542.372… → 52,542.37.
+    const hiredInside = computeStatement(prorating, { ...rep, start_date: '2026-03-01' }, '2026-Q1', facts('50000', 3, [], cut));
+    expect(hiredInside.proration).toMatchObject({ fraction: '31/59', prorated: '52542.37' });
+    expect(hiredInside.attainment).toBe('95.16');
+    // Gone before the rule's part began: nothing of it employed, and the warning says which part.
+    const goneBefore = computeStatement(prorating, { ...rep, start_date: '2026-01-05', end_date: '2026-01-25' }, '2026-Q1', facts('0', 0, [], cut));
+    expect(goneBefore.proration).toMatchObject({ fraction: '0/59' });
+    expect(goneBefore.warnings).toContain("r1 was not employed in the rule's part of 2026-Q1, 2026-02-01 to 2026-03-31 (end_date 2026-01-25): the target is prorated to 0.00 USD");
+  });
+
   it('a count target (measure deals_won) is prorated as a count, not shown as money', () => {
     const counting = specRule({
       cap: null, bonuses: [], spiffs: [], prorate: 'employment', commission: null,
@@ -170,6 +186,22 @@ describe('prorate target by employment', () => {
     const gone = computeStatement(prorating, { ...rep, start_date: '2020-01-01', end_date: '2025-12-31' }, '2026-Q1', facts('0', 0));
     expect(gone.total).toBe('0.00');
     expect(gone.warnings).toEqual(['r1 was not employed in 2026-Q1 (end_date 2025-12-31): the target is prorated to 0.00 USD']);
+  });
+});
+
+describe('a total past what payouts can record', () => {
+  it('is computed exactly and warned about: payouts run would refuse it (int64 micros: at most 9,223,372,036,854.77 USD)', () => {
+    // 90 trillion USD of revenue: 8% × 100,000 + 12% × 50,000 + 15% × 89,999,999,850,000 = 13,499,999,991,500.00.
+    const s = computeStatement(specRule({ cap: null, bonuses: [] }), rep, '2026-Q1', facts('90000000000000', 0));
+    expect(s.total).toBe('13499999991500.00');
+    expect(s.warnings).toEqual([
+      "the total 13,499,999,991,500.00 USD is more than payouts can record (at most 9,223,372,036,854.77 USD): `payouts run` refuses this statement; check the rule's amounts and rates and the deals' amounts",
+    ]);
+    // Just inside the limit: no warning.
+    const bonus = { id: 'bonus-1', amount: { amount: '9223372036854.77', currency: 'USD' }, when: bin('>=', metric('deals_won'), num('0')), description: 'bonus 9_223_372_036_854.77 USD when deals_won >= 0' };
+    const inside = computeStatement(specRule({ cap: null, commission: null, bonuses: [bonus] }), rep, '2026-Q1', facts('0', 0));
+    expect(inside.total).toBe('9223372036854.77');
+    expect(inside.warnings).toEqual([]);
   });
 });
 

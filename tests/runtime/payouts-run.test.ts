@@ -3,6 +3,7 @@ import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { parsePeriod, type Period } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
 import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
 import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/workflows/api.js';
@@ -343,4 +344,32 @@ test('payouts run names the warnings of statements with nothing to pay (a deal l
   expect(again).toContain(warning);
   // Bob's zero statement has no warning: nothing to tell.
   expect(again).not.toContain('Rep r-us (r-us): ');
+});
+
+test('payouts run names, as an error, a run whose statement total is more than payouts can record (its run stops without it)', async () => {
+  const huge: IncentiveRule = {
+    ...incentiveRule('huge-totals'), name: 'Huge totals', reps: fieldEquals('rep', 'role', 'Huge'),
+    commission: { method: 'marginal', bands: [{ upTo: null, rate: '15' }] },
+  };
+  await upsertRep(h.db, rep('r-huge', 'Huge'));
+  await upsertRep(h.db, rep('r-fine', 'Huge'));
+  // Ten deals of 9 trillion USD: 90 trillion of revenue, 15% of it 13.5 trillion, past 9,223,372,036,854.77 USD.
+  for (let i = 1; i <= 10; i++) {
+    await upsertDeal(h.db, {
+      id: `D-huge-${i}`, rep: 'r-huge', name: 'Huge', amount: '9000000000000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-02-12', contact: null,
+    });
+  }
+  const selection = selectIncentives(planOf([huge]), q1, 'Huge totals', afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  const runs = await startPayouts({ client: h.client, db: h.db, config: h.config }, selection.rules, q1);
+  const text = describePayoutRuns(selection.rules, q1, runs);
+  expect(text).toMatch(new RegExp(
+    '\\nerror: Huge totals: 1 run\\(s\\) stop without recording a statement, nothing paid or asked:\\n' +
+    '  Rep r-huge \\(r-huge\\): the total [\\d,]+\\.\\d\\d USD is more than payouts can record \\(at most 9,223,372,036,854\\.77 USD\\)',
+  ));
+  expect(text).not.toContain('Rep r-fine (r-fine): the total');
+  const failed = await h.client.workflow.getHandle('payout:huge-totals:r-huge:2026-Q1').result().then(() => null, (err: Error) => err);
+  expect(failed).not.toBeNull();
+  expect(await getStatement(h.db, 'payout:huge-totals:r-huge:2026-Q1')).toBeNull();
 });

@@ -269,6 +269,32 @@ describe('retries', () => {
   });
 });
 
+describe('a total past what payouts can record', () => {
+  test('the run stops at once saying why, records nothing and asks nobody (it used to retry the write forever)', async () => {
+    // Ten deals of 9 trillion USD: 90 trillion of revenue, 13,499,999,991,500.00 USD of commission
+    // and the 1,000.00 USD bonus for 10 deals won.
+    const rep = await seedRep('huge', '9000000000000');
+    for (let i = 2; i <= 10; i++) {
+      await upsertDeal(h.db, {
+        id: `huge-deal-${i}`, rep: rep.id, name: 'Big one', amount: '9000000000000', currency: 'USD', stage: 'won',
+        product: 'Core', type: 'new', source: null, closed_at: '2026-03-02', contact: null,
+      });
+    }
+    const rule = withApproval('huge-rule', 'approve');
+    const mailsBefore = h.mail.messages.length;
+    const handle = await start(rule, rep.id);
+    const failure = await handle.result().then(() => null, (err: Error) => err);
+    expect(failure).not.toBeNull();
+    const cause = (failure as Error & { cause?: { cause?: Error; message: string } }).cause;
+    expect(cause?.cause?.message ?? cause?.message).toBe(
+      'statement of rep huge for 2026-Q1 under "AE commission FY26": the total 13,499,999,992,500.00 USD is more than payouts can record ' +
+      "(at most 9,223,372,036,854.77 USD): `payouts run` refuses this statement; check the rule's amounts and rates and the deals' amounts; nothing was recorded",
+    );
+    expect(await getStatement(h.db, handle.workflowId)).toBeNull();
+    expect(h.mail.messages.length).toBe(mailsBefore);
+  });
+});
+
 describe('approver that cannot be resolved', () => {
   test('a rep without a manager goes straight to the escalation', async () => {
     const rep = { ...(await seedRep('nomgr')), manager: null };

@@ -2,6 +2,7 @@
 // condition through the plan evaluator, written apart from the one statement path (src/payouts/
 // statement-fixed.ts, BigInt) so the tests can hold that path to it digit for digit. It covers
 // the rules of SPEC §5 (no crediting or proration: those facts are exercised by their own tests).
+import { ledgerLimitMessage } from '../../../src/payouts/ledger-limit.js';
 import { Decimal, ZERO, displayMoney, formatAmount, roundMoney } from '../../../src/money/index.js';
 import { holds, metricsUsed, readsAttainment, type EvalContext, type RuntimeValue } from '../../../src/plan/evaluate.js';
 import { minorUnits } from '../../../src/plan/catalog.js';
@@ -231,6 +232,8 @@ export function computeStatementDecimal(rule: IncentiveRule, rep: RepRecord, per
 
   const rewards: string[] = [];
   for (const r of rule.rewards) if (holds(r.when, ctx)) rewards.push(r.reward);
+  // Past int64 micros, payouts cannot record it.
+  if (total.abs().gt('9223372036854.775807')) warnings.push(ledgerLimitMessage(grouped(total.toFixed(minor), cur), cur));
 
   return {
     rule: rule.name,
