@@ -150,6 +150,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   let position = input.resume?.position ?? 0;
   const workflowId = workflowInfo().workflowId;
   const waitZone = subjectTimezone(subject) ?? rule.timezone;
+  const heldQuiet = { hours: rule.quietHours, ruleZone: rule.timezone };
   const stepsPerRun = input.stepsPerRun ?? 200;
   let steps = 0;
 
@@ -293,7 +294,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
   if (input.startAt && !input.resume) {
     const startAt = Date.parse(input.startAt);
-    if (await sleepUnlessStopped(startAt, () => heldAfterWait(program, 0, subject, startAt, 'scheduled'))) return done('stopped');
+    if (await sleepUnlessStopped(startAt, () => heldAfterWait(program, 0, subject, startAt, 'scheduled', heldQuiet))) return done('stopped');
   }
 
   while (position < program.length) {
@@ -316,7 +317,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
           : waitZone;
         const until = addDuration(Date.now(), step.duration, zone);
         const after = position + 1;
-        if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration)))) return done('stopped');
+        if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration), heldQuiet))) return done('stopped');
         position += 1;
         break;
       }
