@@ -124,7 +124,20 @@ export async function deliver(deps: ActivityDeps, email: OutgoingEmail): Promise
   const permanent = result.permanent === true;
   await markFailed(db, email.key, result.error, permanent);
   if (permanent) return 'failed';
-  throw Object.assign(new Error(result.error), { responseCode: result.responseCode });
+  throw new RelayDeferral(result.error, result.responseCode, result.forRecipient === true);
+}
+
+/**
+ * The relay did not take the message this time (4xx, relay down or refusing salesflow's login):
+ * the row is pending again, its lease released, and a retry may send it. Thrown so that callers
+ * that wait for acceptance retry; a sequence moves on meanwhile when only this recipient or
+ * message was turned away (`forRecipient`, see deferredForRecipient).
+ */
+export class RelayDeferral extends Error {
+  constructor(message: string, readonly responseCode?: number, readonly forRecipient = false) {
+    super(message);
+    this.name = 'RelayDeferral';
+  }
 }
 
 /** One message to hand to the relay, as recorded in its outbox row. */
@@ -140,7 +153,7 @@ export interface Transmission {
  * relay down): `responseCode` is the relay's answer when it gave one, and `permanent` says it
  * refused this message for good (see permanentRefusal).
  */
-export type TransmitResult = { sent: true } | { sent: false; error: string; responseCode?: number; permanent?: boolean };
+export type TransmitResult = { sent: true } | { sent: false; error: string; responseCode?: number; permanent?: boolean; forRecipient?: boolean };
 
 /** SMTP replies about authentication (RFC 4954): 530 required, 534 mechanism too weak, 535 bad credentials, 538 encryption required. */
 const AUTHENTICATION_CODES = new Set([530, 534, 535, 538]);
@@ -157,6 +170,19 @@ export function permanentRefusal(err: { responseCode?: unknown; command?: unknow
   if (code === undefined || code < 500 || code > 599) return false;
   if (code === 552) return true;
   if (err.code === 'EAUTH' || AUTHENTICATION_CODES.has(code)) return false;
+  const command = typeof err.command === 'string' ? err.command.toUpperCase() : '';
+  return command === 'RCPT TO' || command === 'DATA';
+}
+
+/**
+ * Whether a relay's error turns this message away for now for its own sake: a 4xx to its recipient
+ * (RCPT TO: a full mailbox, greylisting) or its content (DATA). A 421 (the relay closing the
+ * connection), a connection error or a 4xx to salesflow's login or sender address is the relay
+ * being unavailable to every email alike.
+ */
+export function deferredForRecipient(err: { responseCode?: unknown; command?: unknown }): boolean {
+  const code = typeof err.responseCode === 'number' ? err.responseCode : undefined;
+  if (code === undefined || code < 400 || code > 499 || code === 421) return false;
   const command = typeof err.command === 'string' ? err.command.toUpperCase() : '';
   return command === 'RCPT TO' || command === 'DATA';
 }
@@ -184,7 +210,10 @@ export async function transmit(db: Db, mailer: Transporter, t: Transmission): Pr
       await mailer.sendMail({ ...message, ...subjectFields(subject, headers), messageId: t.messageId, date: t.date });
     } catch (err) {
       const code = (err as { responseCode?: unknown }).responseCode;
-      return { sent: false, error: (err as Error).message, responseCode: typeof code === 'number' ? code : undefined, permanent: permanentRefusal(err as object) };
+      return {
+        sent: false, error: (err as Error).message, responseCode: typeof code === 'number' ? code : undefined,
+        permanent: permanentRefusal(err as object), forRecipient: deferredForRecipient(err as object),
+      };
     }
     // Also the row's sent_at: when the mark left for the database, to line up with the relay's log.
     const acceptedAt = new Date().toISOString();

@@ -6,6 +6,7 @@
 // in the same activity that sends.
 import { log } from '@temporalio/activity';
 import { emailKey } from '../data/email-key.js';
+import { giveUpPending } from '../data/outbox.js';
 import { getRepByEmail } from '../data/reps.js';
 import type { EntityRecords } from '../plan/records.js';
 import type { Recipient, SequenceRule, Template } from '../plan/schema.js';
@@ -14,7 +15,7 @@ import { signToken } from '../tokens/index.js';
 import { isKnownTimeZone, localDate, nextAllowed } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { employedDuring } from './goal.js';
-import { defaultFrom, deliver, type DeliveryOutcome } from './mail.js';
+import { defaultFrom, deliver, RelayDeferral, type DeliveryOutcome } from './mail.js';
 import { entityScope } from './scope.js';
 import { currentRecords, resolveRecipient, type Subject } from './subjects.js';
 
@@ -40,6 +41,20 @@ export interface CurrentRecipientRequest extends SequenceEmailRequest {
   recipient: Recipient;
   /** The rule's quiet hours, checked again in the zone the recipient has now; null: none (or no more holding). */
   quietHours: SequenceRule['quietHours'];
+  /**
+   * A relay that turns this email away for now (a 4xx to its recipient or content) answers
+   * `deferred` instead of failing the activity (runs with 'sequence-deferred-send-in-background'
+   * retry it beside their later steps).
+   */
+  deferrable?: boolean;
+}
+
+/** What a run that stops retrying a deferred email asks: its outbox row recorded failed with `reason`. */
+export interface GiveUpSequenceEmailRequest {
+  workflowId: string;
+  sendKey: string;
+  to: string;
+  reason: string;
 }
 
 export type CurrentRecipientOutcome =
@@ -47,7 +62,9 @@ export type CurrentRecipientOutcome =
   /** Nobody to send to any more (the field is empty, the rep is gone or has left); `to` is the address named before. */
   | { outcome: 'skipped'; to: string; reason: string }
   /** Not yet: the recipient as they are now is inside quiet hours until `until` (epoch ms). */
-  | { outcome: 'held'; to: string; until: number };
+  | { outcome: 'held'; to: string; until: number }
+  /** The relay did not take it this time (`error` says what it answered); `sendSequenceEmail` to `to` retries it. */
+  | { outcome: 'deferred'; to: string; error: string };
 
 /** A zone the tz database knows, else the fallback: CSVs and CRM updates are not checked for zone names. */
 export function knownZone(zone: string | null | undefined, fallback: string): string {
@@ -117,9 +134,37 @@ export function sequenceSendActivities(deps: ActivityDeps) {
       if (email.toLowerCase() !== input.to.toLowerCase()) {
         log.info(`sequence "${input.rule.name}", send "${input.template.name}": now ${email} (was ${input.to} when the step began)`);
       }
-      return { outcome: await deliverSequenceEmail(deps, input, email, records), to: email };
+      try {
+        return { outcome: await deliverSequenceEmail(deps, input, email, records), to: email };
+      } catch (err) {
+        // A relay unavailable to every email (down, refusing the login) holds the run where it is:
+        // the emails go out in order once it is back, as documented for an outage.
+        if (!input.deferrable || !(err instanceof RelayDeferral) || !err.forRecipient) throw err;
+        log.info(`sequence "${input.rule.name}", send "${input.template.name}": the mail server did not take the email to ${email} this time (${err.message}); retrying beside the later steps`);
+        return { outcome: 'deferred', to: email, error: err.message };
+      }
+    },
+
+    /**
+     * A deferred email the run stops retrying (the next email to the same person is due, a week
+     * has passed, the run was stopped) is recorded failed with the reason, so no retry sends it
+     * late. An attempt talking to the relay at that moment finishes first (its lease): the
+     * outcome is then what it got.
+     */
+    async giveUpSequenceEmail(input: GiveUpSequenceEmailRequest): Promise<DeliveryOutcome> {
+      const status = await giveUpPending(deps.db, sequenceOutboxKey(input.workflowId, input.sendKey, input.to), input.reason);
+      if (status === 'pending') throw new Error(`outbox: the email to ${input.to} is being sent right now; asking again once that attempt ends`);
+      if (status === 'sent') return 'already-sent';
+      if (status === 'suppressed') return 'suppressed';
+      log.warn(`sequence email to ${input.to} not sent: ${input.reason}`, { workflowId: input.workflowId, sendKey: input.sendKey });
+      return 'failed';
     },
   };
+}
+
+/** The outbox key of one sequence email: the run, the send (and occurrence), the recipient. */
+export function sequenceOutboxKey(workflowId: string, sendKey: string, to: string): string {
+  return `${workflowId}:${sendKey}:${to.toLowerCase()}`;
 }
 
 /** Renders the email from the subject's current records and hands it to the outbox (once per key). */
@@ -136,7 +181,7 @@ async function deliverSequenceEmail(deps: ActivityDeps, input: SequenceEmailRequ
   // client makes it clickable) still gets the footer.
   const usesLink = /\{\{\s*unsubscribe\.url\s*\}\}/.test(input.template.body);
   return deliver(deps, {
-    key: `${input.workflowId}:${input.sendKey}:${to.toLowerCase()}`,
+    key: sequenceOutboxKey(input.workflowId, input.sendKey, to),
     workflowId: input.workflowId,
     ruleId: input.rule.id,
     template: input.template.name,

@@ -157,6 +157,19 @@ export async function markFailed(db: Db, key: string, error: string, final = fal
     .where('key', '=', key).where('status', '=', 'pending').execute();
 }
 
+/**
+ * Stop retrying a pending row for good, unless a sender holds its lease right now (that attempt's
+ * outcome decides). Returns the row's status afterwards; 'pending' means a send is under way:
+ * ask again once its lease is over.
+ */
+export async function giveUpPending(db: Db, key: string, error: string, now = new Date().toISOString()): Promise<OutboxStatus | null> {
+  await db.kysely.updateTable('outbox').set({ error, status: 'failed', claimed_by: null, claimed_until: null })
+    .where('key', '=', key).where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+    .execute();
+  return (await getOutbox(db, key))?.status ?? null;
+}
+
 /** Newest first. */
 export async function listOutbox(db: Db, options: { limit?: number; to?: string; workflowId?: string } = {}): Promise<OutboxRow[]> {
   let query = db.kysely.selectFrom('outbox').select(columns);

@@ -256,9 +256,11 @@ export interface SentEmail {
    * `failed`: refused for good by the mail relay (recorded in the outbox with the reason).
    * `skipped`: nobody to send to when it was due (the field is empty, the rep is not in the data
    * source or has left); `to` is the address named when the step began, `reason` says why.
+   * `deferred`: the relay has not taken it yet and it is being retried beside the later steps
+   * (only while the run runs: a finished run has each one sent or failed with the reason).
    */
-  outcome: 'sent' | 'already-sent' | 'suppressed' | 'failed' | 'skipped';
-  /** Why a send was skipped (`rep.manager is empty`). */
+  outcome: 'sent' | 'already-sent' | 'suppressed' | 'failed' | 'skipped' | 'deferred';
+  /** Why a send was skipped (`rep.manager is empty`) or failed without a refusal (given up while deferred). */
   reason?: string;
 }
 

@@ -1,7 +1,9 @@
 // What a sequence run says about the email it is holding back (the `heldSend` query): which
-// template comes next after a wait, to whom, and the reason in the rule's own words. Pure: built
+// template comes next after a wait, to whom, when (after the recipient's quiet hours, when the wait
+// ends inside them), and the reason in the rule's own words. Pure: built
 // from the plan and the subject, no activities, so answering a query never touches the history.
 import type { Duration, Recipient, Send } from '../plan/schema.js';
+import { isKnownTimeZone, nextAllowed, type QuietHours } from './calendar.js';
 import type { HeldSend, SequenceInput } from './api.js';
 import type { Instruction } from './program.js';
 
@@ -35,12 +37,32 @@ export function waitReason(duration: Duration): string {
   return `wait ${duration.amount} ${duration.amount === '1' ? unit.replace(/s$/, '') : unit}`;
 }
 
-/** The held send after a wait (or a scheduled start): null when no email follows. */
+/**
+ * The zone a recipient's quiet hours are counted in, as far as the run knows it without asking the
+ * data source: the subject's own zone for the subject, else the rule's (the run learns other
+ * recipients' zones only when it sends).
+ */
+function recipientZone(recipient: Recipient, subject: SequenceInput['subject'], ruleZone: string): string {
+  if (recipient.kind !== 'entity' || recipient.entity !== subject.kind || subject.kind === 'deal') return ruleZone;
+  const zone = subject.kind === 'lead' ? subject.lead.timezone : subject.rep.timezone;
+  return zone && isKnownTimeZone(zone) ? zone : ruleZone;
+}
+
+/**
+ * The held send after a wait (or a scheduled start): null when no email follows. With quiet hours,
+ * a wait that ends inside them (a night, a weekend) holds the email until they are over: that is
+ * when it goes out, and the reason says so.
+ */
 export function heldAfterWait(
   program: Instruction[], from: number, subject: SequenceInput['subject'], until: number, reason: string,
+  quiet?: { hours: QuietHours | null; ruleZone: string },
 ): HeldSend | null {
   const sends = nextSends(program, from);
   if (sends.length === 0) return null;
   const to = [...new Set(sends.flatMap((s) => s.to.map((r) => describeRecipient(r, subject))))];
-  return { template: [...new Set(sends.map((s) => s.template))].join(' or '), to, at: new Date(until).toISOString(), reason };
+  const allowed = quiet?.hours
+    ? Math.min(...sends.flatMap((s) => s.to.map((r) => nextAllowed(until, quiet.hours, recipientZone(r, subject, quiet.ruleZone)))))
+    : until;
+  const why = allowed > until ? `${reason}, then quiet hours` : reason;
+  return { template: [...new Set(sends.map((s) => s.template))].join(' or '), to, at: new Date(allowed).toISOString(), reason: why };
 }

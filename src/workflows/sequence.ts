@@ -4,9 +4,10 @@
 // wherever it is waiting. Everything it learns from the world comes through activities. While it
 // sleeps, the `heldSend` query says which email it is holding back, until when and why.
 import {
-  ApplicationFailure, CancellationScope, condition, continueAsNew, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { DeliveryOutcome } from '../activities/mail.js';
 import type { SequenceRecipient } from '../activities/sequence.js';
 import type { Duration } from '../plan/schema.js';
 import {
@@ -23,7 +24,7 @@ import { addDuration, nextAllowed } from './calendar.js';
 import { heldAfterWait, waitReason } from './held-send.js';
 import { compileSteps } from './program.js';
 
-const { sequenceCondition, sequenceRecipients, sendSequenceEmail, sendToCurrentRecipient } = proxyActivities<Activities>({
+const { sequenceCondition, sequenceRecipients, sendSequenceEmail, sendToCurrentRecipient, giveUpSequenceEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: ACTIVITY_HEARTBEAT.timeout,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
@@ -97,6 +98,19 @@ const RECIPIENTS_AT_SEND_PATCH = 'sequence-recipients-at-send';
  */
 const RECIPIENTS_SIDE_BY_SIDE_PATCH = 'sequence-recipients-side-by-side';
 
+/**
+ * An email the relay turned away for now (a full mailbox, greylisting) was retried before anything
+ * else: the run's wait began only once the relay took it, so every later email of the sequence
+ * went out that much later, and a mailbox that stayed full held the run for good. Now the email is
+ * retried beside the run's later steps, which keep the plan's schedule. Before the next email to
+ * the same person goes out, one still not taken is given up (recorded failed, never sent late, as
+ * goals do); with no later email to that person it is retried for a week. Runs that waited replay as they did.
+ */
+const DEFERRED_IN_BACKGROUND_PATCH = 'sequence-deferred-send-in-background';
+
+/** How long a deferred email with no later email to its recipient is retried. */
+const DEFERRED_PATIENCE_MS = 7 * 24 * 60 * 60_000;
+
 /** A recipient whose quiet hours keep moving (zone or person changed at every look) is held at most this often. */
 const MAX_HOLDS_AGAIN = 5;
 
@@ -136,10 +150,68 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   let position = input.resume?.position ?? 0;
   const workflowId = workflowInfo().workflowId;
   const waitZone = subjectTimezone(subject) ?? rule.timezone;
+  const heldQuiet = { hours: rule.quietHours, ruleZone: rule.timezone };
   const stepsPerRun = input.stepsPerRun ?? 200;
   let steps = 0;
 
-  const done = (outcome: SequenceResult['outcome']): SequenceResult => ({ outcome, stoppedBy, sends });
+  /**
+   * Emails the relay deferred, retried beside the later steps (DEFERRED_IN_BACKGROUND_PATCH). Each
+   * one's entry in `sends` is updated in place when the relay takes it or the run gives it up.
+   */
+  interface DeferredSend { entry: SentEmail; sendKey: string; firstAt: number; scope: CancellationScope; ended: Promise<void> }
+  const deferred: DeferredSend[] = [];
+  let deferredFailure: unknown = null;
+
+  const retryDeferred = (entry: SentEmail, sendKey: string, template: SequenceInput['rule']['templates'][string], at: number) => {
+    const scope = new CancellationScope();
+    const item: DeferredSend = { entry, sendKey, firstAt: at, scope, ended: Promise.resolve() };
+    item.ended = scope.run(() => sendSequenceEmail({
+      workflowId, sendKey, rule: { id: rule.id, name: rule.name, from: rule.from, timezone: rule.timezone }, template, to: entry.to, subject, at,
+    })).then((outcome) => {
+      entry.outcome = outcome;
+    }, (err: unknown) => {
+      // Cancelled: the run gave it up (giveUpDeferred records why). Anything else is the run's failure.
+      if (!isCancellation(err)) deferredFailure ??= err;
+    }).finally(() => {
+      deferred.splice(deferred.indexOf(item), 1);
+    });
+    deferred.push(item);
+  };
+
+  /** Stops retrying one deferred email; its outbox row is recorded failed with `reason` unless it got through meanwhile. */
+  const giveUpDeferred = async (item: DeferredSend, reason: string) => {
+    item.scope.cancel();
+    await item.ended;
+    if (item.entry.outcome !== 'deferred') return;
+    const outcome: DeliveryOutcome = await giveUpSequenceEmail({ workflowId, sendKey: item.sendKey, to: item.entry.to, reason });
+    item.entry.outcome = outcome;
+    if (outcome === 'failed') item.entry.reason = reason;
+  };
+
+  /** Waits for the deferred emails, each up to DEFERRED_PATIENCE_MS after its first attempt; false when a stop came first. */
+  const settleDeferred = async (): Promise<boolean> => {
+    while (deferred.length > 0) {
+      if (deferredFailure) throw deferredFailure;
+      const giveUpAt = Math.min(...deferred.map((d) => d.firstAt + DEFERRED_PATIENCE_MS));
+      const count = deferred.length;
+      if (giveUpAt > Date.now()) await condition(() => deferred.length < count || stoppedBy !== null, giveUpAt - Date.now());
+      if (stoppedBy) return false;
+      for (const item of deferred.filter((d) => d.firstAt + DEFERRED_PATIENCE_MS <= Date.now())) {
+        await giveUpDeferred(item, 'the mail server did not accept it within a week');
+      }
+    }
+    if (deferredFailure) throw deferredFailure;
+    return true;
+  };
+
+  const done = async (outcome: SequenceResult['outcome']): Promise<SequenceResult> => {
+    if (outcome === 'completed' && !(await settleDeferred())) outcome = 'stopped';
+    if (outcome === 'stopped') {
+      const reason = `the sequence stopped (${stoppedBy?.eventType ?? 'stop'}) before the mail server accepted it`;
+      for (const item of [...deferred]) await giveUpDeferred(item, reason);
+    }
+    return { outcome, stoppedBy, sends };
+  };
   /**
    * Sleeps until `until` (epoch ms) unless stopped first; true when stopped. `holding` is what the
    * heldSend query answers meanwhile.
@@ -185,7 +257,13 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
       const until = allowedAt;
       const to = address;
       if (await sleepUnlessStopped(until, () => ({ template: template.name, to: [to], at: new Date(until).toISOString(), reason: 'quiet hours' }))) return 'stopped';
+      // This person's earlier email, still deferred, is given up: the recipient gets the sequence's
+      // emails in its order, and this one on time.
+      for (const item of deferred.filter((d) => d.entry.to.toLowerCase() === to.toLowerCase())) {
+        await giveUpDeferred(item, `the mail server had not accepted it when the sequence's next email to ${item.entry.to} was due`);
+      }
       const at = Date.now();
+      const deferrable = patched(DEFERRED_IN_BACKGROUND_PATCH);
       const sent = await sendUnlessStopped(() => sendToCurrentRecipient({
         workflowId,
         sendKey,
@@ -196,12 +274,18 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         quietHours: heldAgain < MAX_HOLDS_AGAIN ? rule.quietHours : null,
         subject,
         at,
+        ...(deferrable ? { deferrable } : {}),
       }));
       if (sent === 'stopped') return 'stopped';
       if (sent.outcome === 'held') {
         address = sent.to;
         allowedAt = sent.until;
         continue;
+      }
+      if (sent.outcome === 'deferred') {
+        const entry: SentEmail = { sendId, to: sent.to, at: new Date(at).toISOString(), outcome: 'deferred' };
+        retryDeferred(entry, sendKey, template, at);
+        return entry;
       }
       return { sendId, to: sent.to, at: new Date(at).toISOString(), outcome: sent.outcome, ...(sent.outcome === 'skipped' ? { reason: sent.reason } : {}) };
     }
@@ -210,12 +294,15 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
   // A scheduled run waits for the declared time in its rep's zone (the tick fired earlier).
   if (input.startAt && !input.resume) {
     const startAt = Date.parse(input.startAt);
-    if (await sleepUnlessStopped(startAt, () => heldAfterWait(program, 0, subject, startAt, 'scheduled'))) return done('stopped');
+    if (await sleepUnlessStopped(startAt, () => heldAfterWait(program, 0, subject, startAt, 'scheduled', heldQuiet))) return done('stopped');
   }
 
   while (position < program.length) {
     if (stoppedBy) return done('stopped');
+    if (deferredFailure) throw deferredFailure;
     if (steps >= stepsPerRun || workflowInfo().continueAsNewSuggested) {
+      // A deferred email's retry belongs to this run: it ends before the run goes on as new.
+      if (!(await settleDeferred())) return done('stopped');
       return continueAsNew<typeof sequenceWorkflow>({ ...input, resume: { position, sends: sends.slice(-KEPT_SENDS) } });
     }
     steps += 1;
@@ -230,7 +317,7 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
           : waitZone;
         const until = addDuration(Date.now(), step.duration, zone);
         const after = position + 1;
-        if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration)))) return done('stopped');
+        if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration), heldQuiet))) return done('stopped');
         position += 1;
         break;
       }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { getOutbox } from '../../src/data/outbox.js';
-import { createMailer, deliver, type OutgoingEmail } from '../../src/activities/mail.js';
+import { createMailer, deliver, RelayDeferral, type OutgoingEmail } from '../../src/activities/mail.js';
 import type { ActivityDeps } from '../../src/activities/deps.js';
 import { startMailCatcher, type MailCatcher } from '../workflows/support/mail-catcher.js';
 import { tempDir } from '../data/tmp.js';
@@ -44,6 +44,8 @@ test('a wrong SMTP password is retried, not recorded as a bounce: the email goes
   const message = email('ana@northwind.example');
   // The relay answers 535: the activity fails (Temporal retries it) and the row waits, pending.
   await expect(deliver(wrong, message)).rejects.toThrow(/535/);
+  // Unavailable to every email alike: a sequence waits at this step rather than moving on without it.
+  await expect(deliver(wrong, message)).rejects.toMatchObject({ forRecipient: false });
   expect(await getOutbox(db, message.key)).toMatchObject({ status: 'pending', error: expect.stringMatching(/535/) });
   // No login at all: the relay answers 530 at MAIL FROM, the same.
   const anonymous = depsWith('', '');
@@ -66,5 +68,24 @@ test('a recipient the relay refuses for good (550) is recorded as failed and not
   mail.refuse.delete('gone@northwind.example');
   expect(await deliver(deps, message)).toBe('failed');
   expect(mail.to('gone@northwind.example')).toEqual([]);
+  deps.mailer.close();
+});
+
+test('a recipient or message the relay turns away for now (451) is told apart from the relay being unavailable', async () => {
+  const deps = depsWith(login.user, login.pass);
+  const atRecipient = email('full@northwind.example');
+  mail.defer.add('full@northwind.example');
+  const refused = await deliver(deps, atRecipient).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(RelayDeferral);
+  expect(refused).toMatchObject({ responseCode: 451, forRecipient: true });
+  expect(await getOutbox(db, atRecipient.key)).toMatchObject({ status: 'pending', error: expect.stringMatching(/451/) });
+  mail.defer.delete('full@northwind.example');
+
+  const atContent = email('greylisted@northwind.example');
+  mail.deferSubjects.set(atContent.subject, 1);
+  await expect(deliver(deps, atContent)).rejects.toMatchObject({ responseCode: 451, forRecipient: true });
+  // Taken on the retry, once.
+  expect(await deliver(deps, atContent)).toBe('sent');
+  expect(mail.to('greylisted@northwind.example')).toHaveLength(1);
   deps.mailer.close();
 });

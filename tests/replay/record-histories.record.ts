@@ -304,3 +304,32 @@ test('record a send to several recipients while the relay defers one of them', a
   expect(result.sends.map((s) => s.to)).toEqual([l.email, 'ada@acme.example', 'copy@acme.example', l.email]);
   await save(process.env.RECORD_NAME ?? 'sequence-deferred-recipient', run);
 });
+
+// Recorded once with the code before the patch 'sequence-deferred-send-in-background' (the run
+// waited for the relay to take the first email before its wait began) as
+// sequence-deferred-later-steps-legacy, and with it as sequence-deferred-later-steps (the first
+// email retried beside the wait, which counts from when the email was due).
+test('record a sequence whose first email the relay defers a few times', async () => {
+  const l = { id: 'greylisted', name: 'Lead greylisted', email: 'greylisted@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.deferSubjects.set('Thanks Lead greylisted', 3);
+  const rule = sequenceRule({ id: 'rec-deferred-later-steps', templates: seqTemplates, steps: [step.send('thanks'), step.wait(2, 'days'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  const result = await run.result();
+  expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'sent'], [l.email, 'sent']]);
+  await save(process.env.RECORD_NAME ?? 'sequence-deferred-later-steps', run);
+});
+
+// With 'sequence-deferred-send-in-background' only (before it, such a run never ended): the first
+// email is deferred for good, given up when the next email to the same lead is due, which goes out.
+test('record a sequence whose first email the relay keeps deferring until the next is due', async () => {
+  const l = { id: 'full-for-good', name: 'Lead full-for-good', email: 'full-for-good@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.deferSubjects.set('Thanks Lead full-for-good', Infinity);
+  const rule = sequenceRule({ id: 'rec-deferred-given-up', templates: seqTemplates, steps: [step.send('thanks'), step.wait(1, 'days'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  const result = await run.result();
+  h.mail.deferSubjects.delete('Thanks Lead full-for-good');
+  expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'failed'], [l.email, 'sent']]);
+  await save(process.env.RECORD_NAME ?? 'sequence-deferred-given-up', run);
+});

@@ -192,3 +192,26 @@ test('sequence histories from before and after sequence-recipients-side-by-side 
   // After: all three at once.
   expect(shape('sequence-deferred-recipient')).toEqual({ sideBySide: true, scheduledBefore: 3 });
 });
+
+test('sequence histories from before and after sequence-deferred-send-in-background are both kept and replayed', () => {
+  const shape = (workflowId: string) => {
+    const history = histories.find((h) => h.workflowId === workflowId)?.history;
+    if (!history) throw new Error(`no recorded history ${workflowId}`);
+    const events = history.events ?? [];
+    const patches = events.flatMap((e) => {
+      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+    });
+    // Whether the wait's timer began before the first email's delivery was done.
+    const timer = events.findIndex((e) => e.timerStartedEventAttributes);
+    const firstEmailTaken = events.findIndex((e) => e.activityTaskCompletedEventAttributes && Buffer.from(e.activityTaskCompletedEventAttributes.result?.payloads?.[0]?.data ?? []).toString('utf8').includes('sent'));
+    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    return { background: patches.includes('sequence-deferred-send-in-background'), waitBeforeTaken: timer < firstEmailTaken, scheduled };
+  };
+  // Before: the wait began only once the relay took the first email (retried in its one activity).
+  expect(shape('sequence-deferred-later-steps-legacy')).toEqual({ background: false, waitBeforeTaken: false, scheduled: ['sendToCurrentRecipient', 'sendToCurrentRecipient'] });
+  // After: the first attempt answered "deferred", the retry ran beside the wait.
+  expect(shape('sequence-deferred-later-steps')).toEqual({ background: true, waitBeforeTaken: true, scheduled: ['sendToCurrentRecipient', 'sendSequenceEmail', 'sendToCurrentRecipient'] });
+  // Deferred for good: given up (recorded failed) before the next email to the lead went out.
+  expect(shape('sequence-deferred-given-up').scheduled).toEqual(['sendToCurrentRecipient', 'sendSequenceEmail', 'giveUpSequenceEmail', 'sendToCurrentRecipient']);
+});

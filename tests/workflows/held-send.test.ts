@@ -27,6 +27,30 @@ describe('heldAfterWait', () => {
     });
   });
 
+  test('a wait that ends on the lead\'s weekend: held until their Monday morning, and the page says why (Asia/Kathmandu, UTC+05:45)', () => {
+    const program = compileSteps([step.wait(1, 'days'), step.send('case-study')]);
+    const nepal = { kind: 'lead' as const, lead: { ...lead, timezone: 'Asia/Kathmandu' } };
+    const quiet = { hours: { from: '20:00', to: '08:00', weekends: true }, ruleZone: 'Europe/Berlin' };
+    // Saturday 10:00 in Kathmandu.
+    expect(heldAfterWait(program, 1, nepal, Date.parse('2026-12-12T04:15:00Z'), 'wait 1 day', quiet)).toEqual({
+      template: 'case-study', to: ['ada@example.com'], at: '2026-12-14T02:15:00.000Z', reason: 'wait 1 day, then quiet hours',
+    });
+    // On a weekday morning there: when the wait ends.
+    expect(heldAfterWait(program, 1, nepal, Date.parse('2026-12-14T04:15:00Z'), 'wait 1 day', quiet)).toMatchObject({ at: '2026-12-14T04:15:00.000Z', reason: 'wait 1 day' });
+  });
+
+  test('a wait that ends in the lead\'s night (Pacific/Chatham, UTC+13:45 in summer): held until 08:00 there; the owner, whose zone the run does not know yet, in the rule\'s', () => {
+    const chatham = { kind: 'lead' as const, lead: { ...lead, timezone: 'Pacific/Chatham' } };
+    const quiet = { hours: { from: '20:00', to: '08:00', weekends: false }, ruleZone: 'UTC' };
+    // 23:45 on 9 December in Chatham; 10:00 UTC.
+    const until = Date.parse('2026-12-09T10:00:00Z');
+    expect(heldAfterWait(compileSteps([step.wait(2, 'hours'), step.send('case-study')]), 1, chatham, until, 'wait 2 hours', quiet))
+      .toMatchObject({ at: '2026-12-09T18:15:00.000Z', reason: 'wait 2 hours, then quiet hours' });
+    // The owner may have it at once: the earliest is shown.
+    expect(heldAfterWait(compileSteps([step.wait(2, 'hours'), step.send('hot-lead', to.lead, to.leadOwner)]), 1, chatham, until, 'wait 2 hours', quiet))
+      .toMatchObject({ at: '2026-12-09T10:00:00.000Z', reason: 'wait 2 hours' });
+  });
+
   test('nothing after the wait: nothing held', () => {
     expect(heldAfterWait(compileSteps([step.send('x'), step.wait(1, 'days')]), 2, subject, at, 'wait 1 day')).toBeNull();
   });

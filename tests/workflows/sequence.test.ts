@@ -138,17 +138,20 @@ describe('sequence workflow', () => {
     const l = await lead('deferred');
     h.mail.defer.add(l.email);
     const rule = sequenceRule({ id: 'deferred', templates: [thanks, survey], steps: [step.send('webinar-thanks'), step.wait(2, 'days'), step.send('csat-survey')] });
-    const before = h.calls.get('sendToCurrentRecipient') ?? 0;
+    const attempts = () => (h.calls.get('sendToCurrentRecipient') ?? 0) + (h.calls.get('sendSequenceEmail') ?? 0);
+    const before = attempts();
     const handle = await start({ rule, subject: { kind: 'lead', lead: l } });
     // Turned away and being retried: the lead replies meanwhile.
-    await until(async () => (h.calls.get('sendToCurrentRecipient') ?? 0) >= before + 2, 30_000);
+    await until(async () => attempts() >= before + 2, 30_000);
     await handle.signal(stopSignal, { eventType: 'lead.replied', eventId: 'ev-deferred' });
     await until(async () => (await handle.describe()).status.name !== 'RUNNING', 10_000).catch(() => undefined);
     // The relay takes mail again: a send still being retried would go out now.
     h.mail.defer.delete(l.email);
     const result = await handle.result();
-    expect(result).toMatchObject({ outcome: 'stopped', stoppedBy: { eventType: 'lead.replied' }, sends: [] });
+    const reason = 'the sequence stopped (lead.replied) before the mail server accepted it';
+    expect(result).toMatchObject({ outcome: 'stopped', stoppedBy: { eventType: 'lead.replied' }, sends: [{ to: l.email, outcome: 'failed', reason }] });
     expect(h.mail.to(l.email)).toHaveLength(0);
+    expect((await listOutbox(h.db, { to: l.email })).map((row) => [row.status, row.error])).toEqual([['failed', reason]]);
   });
 
   test('a recipient the relay turns away for now (451) does not hold up the other recipients of the send', async () => {

@@ -24,6 +24,11 @@ export interface MailCatcher {
   refuse: Set<string>;
   /** Addresses the server turns away for now with 451 (try again later), as a busy relay would. */
   defer: Set<string>;
+  /**
+   * Subjects the server turns away for now with 451 at the end of DATA, and how many more times
+   * (Infinity: always), as a relay that greylists or rate-limits by content would.
+   */
+  deferSubjects: Map<string, number>;
   to(address: string): CaughtMail[];
   waitFor(predicate: (messages: CaughtMail[]) => boolean, timeoutMs?: number): Promise<CaughtMail[]>;
   close(): Promise<void>;
@@ -62,6 +67,7 @@ export async function startMailCatcher(options: { login?: { user: string; pass: 
   const messages: CaughtMail[] = [];
   const refuse = new Set<string>();
   const defer = new Set<string>();
+  const deferSubjects = new Map<string, number>();
   const { login } = options;
   const server = new SMTPServer({
     authOptional: !login,
@@ -82,7 +88,13 @@ export async function startMailCatcher(options: { login?: { user: string; pass: 
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        messages.push(parse(Buffer.concat(chunks).toString('latin1'), session.envelope.rcptTo.map((r) => r.address)));
+        const message = parse(Buffer.concat(chunks).toString('latin1'), session.envelope.rcptTo.map((r) => r.address));
+        const left = deferSubjects.get(message.subject) ?? 0;
+        if (left > 0) {
+          deferSubjects.set(message.subject, left - 1);
+          return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
+        }
+        messages.push(message);
         callback();
       });
     },
@@ -94,6 +106,7 @@ export async function startMailCatcher(options: { login?: { user: string; pass: 
     messages,
     refuse,
     defer,
+    deferSubjects,
     to: (address) => messages.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase())),
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
