@@ -36,6 +36,11 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
   for (const s of changes.removed) {
     lines.push(`  - ${s.scheduleId}`);
     lines.push(`      ${s.memo ? `${s.memo.description} (no longer in the rules)` : 'no longer in the rules'}`);
+    // Removing a goal stops its schedule, not its runs (SPEC §10: apply never breaks what is in
+    // flight): without a word, a team that dropped a goal is surprised by its next check-ins.
+    if (s.goalPeriod) {
+      lines.push(`      no later ${s.goalPeriod} starts; runs already started go on to their ${s.goalPeriod}'s end, its check-ins and review included`);
+    }
   }
   lines.push('', summary(changes));
   return `${lines.join('\n')}\n`;
