@@ -53,6 +53,11 @@ export interface GoalCheckpointRequest {
   occurrence: string;
   /** Workflow time, epoch ms. */
   at: number;
+  /**
+   * The zone the run measures its period in (the rep's when the run started). Absent from runs of
+   * an earlier salesflow: the rep's zone now.
+   */
+  timezone?: string;
 }
 
 export interface GoalCheckpointOutcome {
@@ -137,7 +142,7 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const zone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+      const zone = input.timezone ?? (rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
       // A rep who starts mid-period hears nothing dated before their first day (a check-in or an
       // at-risk alert about weeks they were not there for is noise), and a rep who has left hears
       // nothing dated after their last. The SPEC is silent; this is what a sales-ops team expects.

@@ -69,7 +69,7 @@ export async function startGoalPeriodUnderWay(client: Client, declared: Declared
 /**
  * Each start with the number of reps its dispatch fans out to, counted the way the dispatch does
  * (`for reps where`, employed during the period), so apply can say when a goal matched no rep: the
- * dispatch then starts nothing, and a rep imported later gets runs from the next period on.
+ * dispatch then starts nothing, and a rep imported later gets a run at the schedule's next daily pass.
  */
 export async function countMatchingReps(db: Db, plan: Plan, starts: GoalPeriodStart[]): Promise<GoalPeriodStart[]> {
   const { dispatchReps } = dispatchActivities({ db });

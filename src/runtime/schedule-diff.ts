@@ -1,4 +1,5 @@
 // The terraform-like text of `salesflow plan` and `salesflow apply`: + added, ~ changed, - removed.
+import { EARLIEST_ZONE } from '../workflows/calendar.js';
 import type { GoalPeriodStart } from './goal-period-start.js';
 import type { ScheduleChanges } from './schedules.js';
 import { hasChanges, startsPeriodUnderWay } from './schedules.js';
@@ -35,6 +36,11 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
   for (const s of changes.removed) {
     lines.push(`  - ${s.scheduleId}`);
     lines.push(`      ${s.memo ? `${s.memo.description} (no longer in the rules)` : 'no longer in the rules'}`);
+    // Removing a goal stops its schedule, not its runs (SPEC §10: apply never breaks what is in
+    // flight): without a word, a team that dropped a goal is surprised by its next check-ins.
+    if (s.goalPeriod) {
+      lines.push(`      no later ${s.goalPeriod} starts; runs already started go on to their ${s.goalPeriod}'s end, its check-ins and review included`);
+    }
   }
   lines.push('', summary(changes));
   return `${lines.join('\n')}\n`;
@@ -51,7 +57,7 @@ export function renderPeriodStarts(starts: GoalPeriodStart[]): string {
     if (s.outcome === 'already') return `Goal "${s.ruleName}" for the ${s.kind} under way (${s.period}) was already started: ${s.workflowId}\n`;
     if (s.matchingReps === 0) {
       return `Goal "${s.ruleName}": no rep in the data source matches its "for reps" and works in ${s.period}, so no run ` +
-        `started for the ${s.kind} under way (${s.period}); reps imported later get runs from the next ${s.kind} on\n`;
+        `started for the ${s.kind} under way (${s.period}); a rep imported later gets the run at the schedule's next daily pass (00:00 ${EARLIEST_ZONE})\n`;
     }
     const reps = s.matchingReps === undefined ? '' : `, ${s.matchingReps} matching rep(s)`;
     return `Started goal "${s.ruleName}" for the ${s.kind} under way (${s.period})${reps}: ${s.workflowId}\n`;

@@ -1,6 +1,8 @@
 // The Temporal Schedules a plan implies (SPEC §8 plan/apply), computed purely from the plan:
 //   sequence `every ...`      → salesflow:<rule>:sequence-tick        at the declared weekly times
-//   goal `per <period>`       → salesflow:<rule>:goal-period-start    at 00:00 on each period's first day
+//   goal `per <period>`       → salesflow:<rule>:goal-period-start    at 00:00 every day (a period's first
+//                                                                     day starts it; the other days start
+//                                                                     the runs of reps added since)
 //   incentive `period <p>`    → salesflow:<rule>:incentive-period-end at 00:00 on the next period's first day
 // incentives in the rule's time zone; sequence ticks and goal period starts when the declared time
 // (or the period) first comes anywhere (EARLIEST_ZONE), each rep's run then waiting for that time
@@ -87,8 +89,13 @@ function ruleTiming(rule: Rule): Timing | null {
     case 'goal':
       return {
         kind: 'goal-period-start',
-        spec: { calendars: [periodStart(rule.period)], timezone: EARLIEST_ZONE },
-        description: `at the start of every ${rule.period} in each rep's time zone (reps without one: ${tz}), from 00:00 ${EARLIEST_ZONE}: goal "${rule.name}" for each matching rep`,
+        // Daily, not only on a period's first day: a rep imported (or moved into the goal's team)
+        // mid-period has no run until a dispatch comes, and a quarter's would come 13 weeks late.
+        // Each day's dispatch is for the period under way; the run ids per (goal, rep, period)
+        // make it start only the runs missing, and a new run catches up (docs/language.md).
+        spec: { calendars: [DAILY_MIDNIGHT], timezone: EARLIEST_ZONE },
+        description: `at the start of every ${rule.period} in each rep's time zone (reps without one: ${tz}), from 00:00 ${EARLIEST_ZONE}, ` +
+          `and every day at 00:00 ${EARLIEST_ZONE} for matching reps without a run yet: goal "${rule.name}" for each matching rep`,
         inRepZones: true,
         catchupWindow: '7 days',
         overlap: 'BUFFER_ALL',
@@ -165,6 +172,8 @@ function describeWeekly(schedule: WeeklySchedule): string {
   const days = all ? 'day' : weekdaysOnly ? 'weekday' : schedule.days.join(', ');
   return `${days} at ${schedule.at}`;
 }
+
+const DAILY_MIDNIGHT: CalendarSpec = { hour: 0, minute: 0, second: 0 };
 
 const QUARTER_MONTHS: Month[] = ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'];
 

@@ -54,7 +54,8 @@ export async function planSchedules(client: Client, plan: Plan, taskQueue: strin
 /**
  * Whether apply starts the period under way for a goal: when it is new, or its schedule dispatched
  * another period kind (or no goal's: a schedule salesflow did not make). Not for a paused schedule,
- * nor for other edits (a changed `for reps where` or check-in starts runs from the next period on).
+ * nor for other edits (a changed check-in starts runs from the next period on; reps a changed
+ * `for reps where` newly selects get theirs at the schedule's next daily pass).
  */
 export function startsPeriodUnderWay(declared: DeclaredSchedule, existing: ExistingSchedule | null): boolean {
   if (declared.goalPeriod === null) return false;

@@ -69,6 +69,12 @@ export interface GoalResume {
   /** The chain started with 'goal-local-periods' (wall-clock `at N%`, late-start catch-up). */
   localPeriods?: boolean;
   skipped?: SkippedCheckpoint[];
+  /**
+   * The zone the chain measures its period in, read when it started. Absent in runs continued by
+   * an earlier salesflow: they read the rep's zone again (and a rep moved meanwhile could lose the
+   * review, the period's end in the new zone lying before the cursor).
+   */
+  timezone?: string;
 }
 
 export interface GoalCheckin {

@@ -32,14 +32,16 @@ export async function goalWorkflow(input: GoalInput): Promise<GoalResult> {
   const workflowId = workflowInfo().workflowId;
   const localPeriods = input.resume ? input.resume.localPeriods === true : patched(LOCAL_PERIODS_PATCH);
   const context = await goalContext({ rule, repId, period });
-  const zone = context.timezone;
+  // One clock for the whole period: a rep moved to another zone mid-period (a CRM update) keeps the
+  // zone the run started with until the period ends; the next period's run reads the new one.
+  const zone = input.resume?.timezone ?? context.timezone;
   const span = periodSpan(context.periodStart, context.periodEnd, zone);
 
   const checkins: GoalCheckin[] = [...(input.resume?.checkins ?? [])];
   const skipped: SkippedCheckpoint[] = [...(input.resume?.skipped ?? [])];
   const runCheckpoint = async ({ checkpoint, due }: DueCheckpoint) => {
     const outcome = await runGoalCheckpoint({
-      rule, repId, period, workflowId, checkpointId: checkpoint.id, occurrence: new Date(due).toISOString(), at: Date.now(),
+      rule, repId, period, workflowId, checkpointId: checkpoint.id, occurrence: new Date(due).toISOString(), at: Date.now(), timezone: zone,
     });
     const ran: GoalCheckin = { checkpointId: checkpoint.id, at: new Date(Date.now()).toISOString(), ...outcome };
     checkins.push(localPeriods ? { ...ran, due: new Date(due).toISOString() } : ran);
@@ -66,7 +68,7 @@ export async function goalWorkflow(input: GoalInput): Promise<GoalResult> {
     if (ran >= perRun || workflowInfo().continueAsNewSuggested) {
       return continueAsNew<typeof goalWorkflow>({
         ...input,
-        resume: { cursor, checkins: checkins.slice(-KEPT_CHECKINS), ...(localPeriods ? { localPeriods, skipped } : {}) },
+        resume: { cursor, checkins: checkins.slice(-KEPT_CHECKINS), ...(localPeriods ? { localPeriods, skipped } : {}), timezone: zone },
       });
     }
     const at = Math.min(...due.map((d) => d.at));

@@ -183,6 +183,36 @@ test("record goal histories in each rep's zone: a run that waits for its week, a
   await save('goal-late-start-mid-period', mid);
 });
 
+test('record a goal chain continued as new (its zone carried in the resume) and a run resumed as an earlier salesflow resumed it (no zone)', async () => {
+  const source = { file: 'rules/goals.rules', line: 1 };
+  const rule = goalRule({
+    id: 'rec-goal-chain', period: 'week', target: '100000',
+    templates: [template('checkin', 'Progress {{progress.attainment}}', 'Hi {{rep.name}}'), template('review', 'Review', 'y')],
+    checkpoints: [
+      { id: 'every-1', when: { kind: 'every', schedule: { days: ['monday', 'wednesday', 'friday'], at: '09:00' } }, condition: null, sends: [{ id: 's1', template: 'checkin', to: [to.rep], source }] },
+      { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 's2', template: 'review', to: [to.rep], source }] },
+    ],
+  });
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const ahead = periodContaining('week', day((await h.testEnv.currentTimeMs()) + 7 * 86_400_000));
+  const chain = await h.testEnv.client.workflow.start(goalWorkflow, {
+    taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, 'r1', ahead.label), args: [{ rule, repId: 'r1', period: ahead.label, checkpointsPerRun: 2 }],
+  });
+  expect((await chain.result()).checkins.map((c) => c.checkpointId)).toEqual(['every-1', 'every-1', 'every-1', 'end-1']);
+  await save('goal-continued-as-new-first', chain, chain.firstExecutionRunId);
+  await save('goal-continued-as-new-last', chain);
+
+  // The input a run continued by an earlier salesflow carries: a cursor, and no zone.
+  const later = shiftPeriod(ahead, 1);
+  const cursor = Date.parse(`${later.start}T00:00:00Z`);
+  const resumed = await h.testEnv.client.workflow.start(goalWorkflow, {
+    taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, 'r2', later.label),
+    args: [{ rule, repId: 'r2', period: later.label, resume: { cursor, checkins: [], localPeriods: true, skipped: [] } }],
+  });
+  expect((await resumed.result()).checkins.map((c) => c.checkpointId)).toEqual(['every-1', 'every-1', 'every-1', 'end-1']);
+  await save('goal-resumed-without-zone', resumed);
+});
+
 // Last: the dispatch abandons its children, which the time-skipping server handles badly once they
 // finish after it (see tests/workflows/scheduled-sequence-timezones.test.ts), so nothing runs after.
 test('record scheduled sequence histories (each rep in their own zone)', async () => {

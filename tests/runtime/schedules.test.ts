@@ -89,13 +89,14 @@ test('plan shows what apply adds; a second apply changes nothing; edits and remo
   expect(fourth.added.length + fourth.changed.length + fourth.removed.length).toBe(0);
 });
 
-test("goal period starts fire at the period's 00:00 in UTC+14 and tell the dispatch to time each rep's run in the rep's zone", () => {
+test("goal period starts fire at 00:00 in UTC+14, every day (a period's first starts it, the others reps added since), and tell the dispatch to time each rep's run in the rep's zone", () => {
   const [schedule] = declaredSchedules(planOf([goalRule('q-goal')]), taskQueue);
   expect(schedule.options.spec.timezone).toBe('Pacific/Kiritimati');
-  expect(schedule.options.spec.calendars?.[0]).toMatchObject({ dayOfMonth: 1, hour: 0, minute: 0, month: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'] });
+  expect(schedule.options.spec.calendars).toEqual([{ hour: 0, minute: 0, second: 0 }]);
   expect(schedule.options.action.type === 'startWorkflow' && schedule.options.action.args?.[0]).toMatchObject({ action: 'goal-period-start', inRepZones: true });
   expect(schedule.description).toBe(
-    'at the start of every quarter in each rep\'s time zone (reps without one: Europe/Berlin), from 00:00 Pacific/Kiritimati: goal "q goal" for each matching rep',
+    'at the start of every quarter in each rep\'s time zone (reps without one: Europe/Berlin), from 00:00 Pacific/Kiritimati, ' +
+      'and every day at 00:00 Pacific/Kiritimati for matching reps without a run yet: goal "q goal" for each matching rep',
   );
 });
 

@@ -1,0 +1,94 @@
+// A rep imported while a goal's period is under way gets a run for that period (SPEC §5: one run
+// per goal, rep and period; docs/language.md "When the runs start"): the goal's schedule passes
+// every day at 00:00 UTC+14 and starts the runs still missing. Before, it fired only on a period's
+// first day, so a rep hired mid-quarter heard nothing for up to 13 weeks, review included.
+// Dev server, real worker and SMTP catcher; the schedule's daily pass is replayed as a backfill at
+// an explicit instant in November 2026 (never today's clock).
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { upsertRep } from '../../src/data/reps.js';
+import type { RepRecord } from '../../src/plan/records.js';
+import type { GoalRule } from '../../src/plan/schema.js';
+import { renderPeriodStarts } from '../../src/runtime/schedule-diff.js';
+import { applySchedules, planSchedules } from '../../src/runtime/schedules.js';
+import { workflowIds, type DispatchResult, type GoalInput } from '../../src/workflows/api.js';
+import { goalRule, template, to } from '../workflows/support/rules.js';
+import { planOf } from './fixtures/plans.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness('goal-rep-added');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const source = { file: 'rules/goals.rules', line: 3 };
+const weekly: GoalRule = goalRule({
+  id: 'weekly-bookings',
+  period: 'week',
+  target: '10000',
+  templates: [template('goal-review', 'Review of {{progress.period}} for {{rep.name}}', '{{progress.measure}} of {{progress.target}}.')],
+  checkpoints: [{ id: 'review', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-review', template: 'goal-review', to: [to.rep], source }] }],
+});
+
+const rep = (id: string): RepRecord => ({
+  id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Europe/Berlin', start_date: null,
+});
+
+async function eventually<T>(probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+// Apply's clock: Wednesday 2026-11-18, 17:00 in UTC+14 (ISO week 2026-W47).
+const APPLIED_AT = new Date('2026-11-18T03:00:00Z');
+// The schedule's next pass: Thursday 2026-11-19 00:00 in UTC+14, still week 2026-W47 everywhere.
+const NEXT_DAILY_PASS = new Date('2026-11-18T10:00:00Z');
+
+test('a rep imported mid-week gets that week\'s run at the schedule\'s next daily pass (its review arrives once); reps with a run are not started again', async () => {
+  await upsertRep(h.db, rep('r-first'));
+  const [started] = await applySchedules(h.client, await planSchedules(h.client, planOf([weekly]), h.config.temporal.taskQueue), { now: APPLIED_AT });
+  expect(started).toMatchObject({ period: '2026-W47', outcome: 'started' });
+  expect(await h.client.workflow.getHandle(started.workflowId).result()).toMatchObject({ startedCount: 1 });
+
+  // Hired on Thursday of that week, imported then.
+  await upsertRep(h.db, { ...rep('r-new'), start_date: '2026-11-19' });
+  const schedule = h.client.schedule.getHandle('salesflow:weekly-bookings:goal-period-start');
+  await schedule.backfill([{ start: new Date(NEXT_DAILY_PASS.getTime() - 60_000), end: new Date(NEXT_DAILY_PASS.getTime() + 60_000), overlap: 'ALLOW_ALL' }]);
+  const pass = await eventually(async () => {
+    const { info } = await schedule.describe();
+    const action = info.recentActions.find((a) => a.scheduledAt.getTime() === NEXT_DAILY_PASS.getTime());
+    if (!action) throw new Error('the daily pass has not fired');
+    return action;
+  });
+  const dispatched = (await h.client.workflow.getHandle(pass.action.workflow.workflowId, pass.action.workflow.firstExecutionRunId).result()) as DispatchResult;
+  expect(dispatched).toMatchObject({ period: '2026-W47', startedCount: 1, skippedCount: 1 });
+  expect(dispatched.started).toEqual([workflowIds.goal('weekly-bookings', 'r-new', '2026-W47')]);
+
+  // The week is long over on the server's real clock: the new rep's run sends the review at once.
+  const handle = h.client.workflow.getHandle(workflowIds.goal('weekly-bookings', 'r-new', '2026-W47'));
+  const history = await handle.fetchHistory();
+  const input = JSON.parse(Buffer.from(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0].data!).toString('utf8')) as GoalInput;
+  expect(input).toMatchObject({ repId: 'r-new', period: '2026-W47', rule: { version: weekly.version } });
+  await handle.result();
+  const reviews = await h.waitForMail('r-new@acme.example');
+  expect(reviews.map((m) => m.subject)).toEqual(['Review of 2026-W47 for Rep r-new']);
+  expect(await h.caught('r-first@acme.example')).toHaveLength(1);
+});
+
+test('apply says when a rep imported later gets the run: at the next daily pass, not the next period', () => {
+  const text = renderPeriodStarts([{
+    ruleId: 'weekly-bookings', ruleName: 'weekly bookings', kind: 'week', period: '2026-W47',
+    workflowId: workflowIds.goalPeriodStart('weekly-bookings', '2026-W47'), outcome: 'started', matchingReps: 0,
+  }]);
+  expect(text).toContain('a rep imported later gets the run at the schedule\'s next daily pass (00:00 Pacific/Kiritimati)');
+  expect(text).not.toContain('next week');
+});
