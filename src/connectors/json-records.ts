@@ -6,8 +6,8 @@ import { parseJsonExact } from '../data/exact-json.js';
 import { NOT_UTF8, urlEncodedParams, utf8Text } from './body-text.js';
 import { type Delivery, receiptVersion } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
-import { entityOf, valueAt } from './translate.js';
-import { asText, parseInstant } from './values.js';
+import { entityOf, mappingFile, valueAt } from './translate.js';
+import { asText, readInstant } from './values.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -93,11 +93,12 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }
     const sentVersion = mapping.webhook.version ? read(mapping.webhook.version) : undefined;
-    const version = parseInstant(sentVersion, mapping.timezone);
+    const sentAt = readInstant(sentVersion, mapping.timezone, mapping.dateFormat, ` in ${mappingFile(mapping)}`);
+    const version = sentAt.ok ? sentAt.value : null;
     // A time that is sent but unreadable would leave the delivery unordered: an old retry could
     // then overwrite newer data. Refused, like an unreadable amount.
-    if (version === null && asText(sentVersion) !== null) {
-      return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got ${JSON.stringify(sentVersion)} (webhook.version in ${mapping.file})` };
+    if (!sentAt.ok && asText(sentVersion) !== null) {
+      return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: ${sentAt.message} (webhook.version in ${mapping.file})` };
     }
     deliveries.push({
       vendorEventId: idParts.join(':'),

@@ -137,12 +137,33 @@ describe('POST /webhooks/zoho', () => {
     expect(await countEvents(h.db)).toBe(before);
   });
 
+  it('takes Modified_Time as the Zoho user\'s locale writes it (once 400 "expected a time like ..."), ordered with the rest', async () => {
+    const deal = (stage: string, modified: string) => JSON.stringify({ ...JSON.parse(zohoDeal), id: '4150868000001234888', Stage: stage, Modified_Time: modified });
+    const won = await zoho(deal('Closed Won', 'Feb 28, 2026 06:45 PM'), 'application/json');
+    expect(won.status).toBe(200);
+    expect(await won.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234888:Feb 28, 2026 06:45 PM', type: 'deal.won', status: 'accepted' }] });
+    // The preset's zone is UTC: 18:45 there.
+    expect((await getEvent(h.db, 'zoho:4150868000001234888:Feb 28, 2026 06:45 PM'))?.occurred_at).toBe('2026-02-28T18:45:00.000Z');
+    // Deluge's form, earlier that day: an older change, which must not undo the win.
+    const older = await zoho(deal('Qualification', '28-Feb-2026 09:00:00'), 'application/json');
+    expect(await older.json()).toMatchObject({ results: [{ status: 'older' }] });
+    expect((await getDeal(h.db, '4150868000001234888'))?.stage).toBe('won');
+    // 03/01/2026 is 1 March or 3 January: the mapping must say which.
+    const before = await countEvents(h.db);
+    const slashed = await zoho(deal('Closed Lost', '03/01/2026 09:00 AM'), 'application/json');
+    expect(slashed.status).toBe(400);
+    expect(((await slashed.json()) as { message: string }).message).toBe(
+      'record 1: Modified_Time: "03/01/2026 09:00 AM" writes the day and month in an order the mapping does not declare: set date_format: MM/DD/YYYY or DD/MM/YYYY in rules/crm/zoho.yaml, with preset: zoho (webhook.version in (built-in zoho preset))');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '4150868000001234888'))?.stage).toBe('won');
+  });
+
   it('400 for a Modified_Time that is no time: taken unordered, an old retry could overwrite newer data', async () => {
     const before = await countEvents(h.db);
     const res = await zoho(zohoDeal.replace('Closed Won', 'Qualification').replace('2026-02-27T18:40:12+05:30', 'soon'), 'application/json');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toBe(
-      'record 1: Modified_Time: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got "soon" (webhook.version in (built-in zoho preset))');
+      'record 1: Modified_Time: expected a time like 2026-03-01T10:00:00Z, Mar 1, 2026 10:00 AM or epoch milliseconds, got "soon" (webhook.version in (built-in zoho preset))');
     expect(await countEvents(h.db)).toBe(before);
     expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
   });
