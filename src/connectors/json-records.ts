@@ -75,6 +75,11 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
   if (records.length > 100) return { ok: false, message: `${records.length} records in one request; at most 100` };
   const deliveries: Delivery[] = [];
   const skipped: string[] = [];
+  // An event id made of the record's last-modified time (Zoho's id + Modified_Time) names a state of
+  // the record, not a delivery: two edits within one tick of that time (Zoho writes it to the
+  // minute) would share it, and the second, taken as a repeat, would be lost. What the record says
+  // tells them apart; a repeat of one delivery says the same.
+  const byVersion = mapping.webhook.version !== null && mapping.webhook.eventId.includes(mapping.webhook.version);
   for (const [i, record] of records.entries()) {
     // A path is looked up in the record first, then in the whole body (an envelope's event id).
     const read = (path: string) => { const v = valueAt(record, path); return v === undefined ? valueAt(payload, path) : v; };
@@ -101,7 +106,7 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: ${sentAt.message} (webhook.version in ${mapping.file})` };
     }
     deliveries.push({
-      vendorEventId: idParts.join(':'),
+      vendorEventId: byVersion ? `${idParts.join(':')}:${contentDigest(record)}` : idParts.join(':'),
       entity,
       recordId,
       occurredAt: version !== null ? new Date(version).toISOString() : receivedAt,
@@ -126,4 +131,20 @@ function withOnlyRecord(payload: unknown, path: string, record: unknown): unknow
     return copy;
   };
   return put(payload, 0);
+}
+
+/**
+ * A short digest of a record's content, the same for the same values whether they came as JSON
+ * (numbers, nested objects) or as form parameters (text): keys sorted, scalars as their text.
+ */
+function contentDigest(record: unknown): string {
+  const canonical = (node: unknown): unknown => {
+    if (node === null || node === undefined) return null;
+    if (Array.isArray(node)) return node.map(canonical);
+    if (typeof node === 'object') {
+      return Object.keys(node as object).sort().map((key) => [key, canonical((node as Record<string, unknown>)[key])]);
+    }
+    return String(node);
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex').slice(0, 12);
 }
