@@ -39,6 +39,8 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   }
   const text = asText(raw);
   if (text === null) return bad('is empty');
+  const scientific = fromScientific(text);
+  if (scientific !== null) return scientific;
   const match = /^(?:([A-Z]{3})\s*)?([$€£¥])?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
   if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}`);
   const named = [match[1], symbolCodes[match[2]], match[4]].filter((c): c is string => c !== undefined);
@@ -51,6 +53,26 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   return ok({ amount: digits, currency: named[0] ?? null });
 }
 
+
+/**
+ * "1.25E7" → "12500000": Salesforce writes a currency field as a Java double, which switches to
+ * this form from ten million up. The digits are moved, not computed, so the amount stays exactly
+ * what was sent. null when the text is not in this form.
+ */
+function fromScientific(text: string): Converted<{ amount: string; currency: null }> | null {
+  const match = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/.exec(text);
+  if (!match) return null;
+  const [, sign, whole, fraction = '', exponentText] = match;
+  const exponent = Number(exponentText);
+  if (Math.abs(exponent) > 30) return bad(`${JSON.stringify(text)} is out of range for an amount`);
+  const digits = whole + fraction;
+  const point = whole.length + exponent;
+  const padded = point <= 0 ? '0'.repeat(1 - point) + digits : point > digits.length ? digits + '0'.repeat(point - digits.length) : digits;
+  const at = Math.max(point, 1);
+  const integer = padded.slice(0, at).replace(/^0+(?=\d)/, '');
+  const decimals = padded.slice(at);
+  return ok({ amount: `${sign}${integer}${decimals ? `.${decimals}` : ''}`, currency: null });
+}
 
 /** The calendar day an instant falls on in a time zone. */
 function dayIn(instant: Date, timezone: string): string {

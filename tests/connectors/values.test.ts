@@ -19,6 +19,14 @@ describe('parseAmount', () => {
     expect(parseAmount(125000.5)).toEqual({ ok: true, value: { amount: '125000.5', currency: null } });
   });
 
+  it('reads the scientific form Salesforce writes from ten million up (a Java double) by moving digits, exactly', () => {
+    expect(parseAmount('1.0E7')).toEqual({ ok: true, value: { amount: '10000000', currency: null } });
+    expect(parseAmount('1.23456789012E7')).toEqual({ ok: true, value: { amount: '12345678.9012', currency: null } });
+    expect(parseAmount('-2.5E8')).toEqual({ ok: true, value: { amount: '-250000000', currency: null } });
+    expect(parseAmount('1.5E-3')).toEqual({ ok: true, value: { amount: '0.0015', currency: null } });
+    expect(parseAmount('1.5E400')).toEqual({ ok: false, message: '"1.5E400" is out of range for an amount' });
+  });
+
   it('refuses what it cannot read exactly', () => {
     expect(parseAmount('12,34.5')).toMatchObject({ ok: false });
     expect(parseAmount('ten')).toEqual({ ok: false, message: 'expected an amount like 1500.50, got "ten"' });
