@@ -6,8 +6,8 @@ import { parseJsonExact } from '../data/exact-json.js';
 import { NOT_UTF8, urlEncodedParams, utf8Text } from './body-text.js';
 import { type Delivery, receiptVersion } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
-import { entityOf, valueAt } from './translate.js';
-import { asText, parseInstant } from './values.js';
+import { entityOf, mappingFile, valueAt } from './translate.js';
+import { asText, readInstant } from './values.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -75,6 +75,11 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
   if (records.length > 100) return { ok: false, message: `${records.length} records in one request; at most 100` };
   const deliveries: Delivery[] = [];
   const skipped: string[] = [];
+  // An event id made of the record's last-modified time (Zoho's id + Modified_Time) names a state of
+  // the record, not a delivery: two edits within one tick of that time (Zoho writes it to the
+  // minute) would share it, and the second, taken as a repeat, would be lost. What the record says
+  // tells them apart; a repeat of one delivery says the same.
+  const byVersion = mapping.webhook.version !== null && mapping.webhook.eventId.includes(mapping.webhook.version);
   for (const [i, record] of records.entries()) {
     // A path is looked up in the record first, then in the whole body (an envelope's event id).
     const read = (path: string) => { const v = valueAt(record, path); return v === undefined ? valueAt(payload, path) : v; };
@@ -93,14 +98,15 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
       return { ok: false, message: `record ${i + 1}: no event id at ${mapping.webhook.eventId.map((p) => `"${p}"`).join(' + ') || '(none declared)'} (webhook.event_id in ${mapping.file})` };
     }
     const sentVersion = mapping.webhook.version ? read(mapping.webhook.version) : undefined;
-    const version = parseInstant(sentVersion, mapping.timezone);
+    const sentAt = readInstant(sentVersion, mapping.timezone, mapping.dateFormat, ` in ${mappingFile(mapping)}`);
+    const version = sentAt.ok ? sentAt.value : null;
     // A time that is sent but unreadable would leave the delivery unordered: an old retry could
     // then overwrite newer data. Refused, like an unreadable amount.
-    if (version === null && asText(sentVersion) !== null) {
-      return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got ${JSON.stringify(sentVersion)} (webhook.version in ${mapping.file})` };
+    if (!sentAt.ok && asText(sentVersion) !== null) {
+      return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: ${sentAt.message} (webhook.version in ${mapping.file})` };
     }
     deliveries.push({
-      vendorEventId: idParts.join(':'),
+      vendorEventId: byVersion ? `${idParts.join(':')}:${contentDigest(record)}` : idParts.join(':'),
       entity,
       recordId,
       occurredAt: version !== null ? new Date(version).toISOString() : receivedAt,
@@ -125,4 +131,20 @@ function withOnlyRecord(payload: unknown, path: string, record: unknown): unknow
     return copy;
   };
   return put(payload, 0);
+}
+
+/**
+ * A short digest of a record's content, the same for the same values whether they came as JSON
+ * (numbers, nested objects) or as form parameters (text): keys sorted, scalars as their text.
+ */
+function contentDigest(record: unknown): string {
+  const canonical = (node: unknown): unknown => {
+    if (node === null || node === undefined) return null;
+    if (Array.isArray(node)) return node.map(canonical);
+    if (typeof node === 'object') {
+      return Object.keys(node as object).sort().map((key) => [key, canonical((node as Record<string, unknown>)[key])]);
+    }
+    return String(node);
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex').slice(0, 12);
 }

@@ -19,6 +19,12 @@ export function redelivery(mapping: CrmMapping, rejection: CrmRejection, hubspot
   if ('error' in found) return found;
   if (found.skipped.length > 0) return { ignored: found.skipped[0] };
   const delivery = found.deliveries[0];
+  // Recorded before a record-time event id carried the digest of the record's values
+  // (src/connectors/json-records.ts): the same change, still known by its old id.
+  const legacy = delivery?.vendorEventId.startsWith(`${rejection.vendorEventId}:`) && /^[0-9a-f]{12}$/.test(delivery.vendorEventId.slice(rejection.vendorEventId.length + 1));
+  if (delivery && legacy) {
+    return { delivery: { ...delivery, vendorEventId: rejection.vendorEventId } };
+  }
   // Another id would be another change (a mapping whose webhook.event_id changed since).
   if (!delivery || delivery.vendorEventId !== rejection.vendorEventId) {
     return { error: `the change now reads as delivery ${delivery?.vendorEventId ?? '(none)'}, not ${rejection.vendorEventId}: webhook.event_id in ${mapping.file} changed since` };

@@ -5,6 +5,7 @@ import { dayNumber } from '../payouts/period.js';
 import { isCalendarDate } from '../plan/records.js';
 import { fromLocal } from '../workflows/calendar.js';
 import type { DateFormat } from './mapping/types.js';
+import { readWritten } from './written-dates.js';
 
 export type Converted<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -38,6 +39,8 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   }
   const text = asText(raw);
   if (text === null) return bad('is empty');
+  const scientific = fromScientific(text);
+  if (scientific !== null) return scientific;
   const match = /^(?:([A-Z]{3})\s*)?([$€£¥])?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
   if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}`);
   const named = [match[1], symbolCodes[match[2]], match[4]].filter((c): c is string => c !== undefined);
@@ -50,6 +53,26 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   return ok({ amount: digits, currency: named[0] ?? null });
 }
 
+
+/**
+ * "1.25E7" → "12500000": Salesforce writes a currency field as a Java double, which switches to
+ * this form from ten million up. The digits are moved, not computed, so the amount stays exactly
+ * what was sent. null when the text is not in this form.
+ */
+function fromScientific(text: string): Converted<{ amount: string; currency: null }> | null {
+  const match = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/.exec(text);
+  if (!match) return null;
+  const [, sign, whole, fraction = '', exponentText] = match;
+  const exponent = Number(exponentText);
+  if (Math.abs(exponent) > 30) return bad(`${JSON.stringify(text)} is out of range for an amount`);
+  const digits = whole + fraction;
+  const point = whole.length + exponent;
+  const padded = point <= 0 ? '0'.repeat(1 - point) + digits : point > digits.length ? digits + '0'.repeat(point - digits.length) : digits;
+  const at = Math.max(point, 1);
+  const integer = padded.slice(0, at).replace(/^0+(?=\d)/, '');
+  const decimals = padded.slice(at);
+  return ok({ amount: `${sign}${integer}${decimals ? `.${decimals}` : ''}`, currency: null });
+}
 
 /** The calendar day an instant falls on in a time zone. */
 function dayIn(instant: Date, timezone: string): string {
@@ -85,6 +108,12 @@ export function parseDate(raw: unknown, timezone: string, format: DateFormat): C
     if (!isCalendarDate(date)) return bad(`${text} is not a calendar date in ${format}`);
     return ok(date);
   }
+  if (!slashed) {
+    // As a locale prints it: "Mar 15, 2026", "15-Mar-2026", "15-03-2026" (Zoho's merge fields).
+    const written = readWritten(text, format, `set date_format: DD/MM/YYYY or MM/DD/YYYY`);
+    if (written.ok) return ok(written.value.date);
+    if (!('unrecognised' in written)) return bad(written.message);
+  }
   return bad(`expected a date like ${format === 'YYYY-MM-DD' ? '2026-03-31' : format.replace('MM', '03').replace('DD', '31').replace('YYYY', '2026')} or an ISO timestamp, got ${JSON.stringify(text)}`);
 }
 
@@ -93,23 +122,41 @@ export function parseDate(raw: unknown, timezone: string, format: DateFormat): C
  * event's time; null when absent or unreadable. ISO text without an offset ("2026-03-01 10:00:00",
  * as some CRMs send their local time) is wall-clock time in `timezone`, the mapping's: read by
  * Date.parse it was the server process's zone, so one delivery meant another instant on another
- * machine. Other text (RFC 2822 "Fri, 27 Feb 2026 18:40:12 GMT") is taken only when it names its zone.
+ * machine. Other text (RFC 2822 "Fri, 27 Feb 2026 18:40:12 GMT") is taken only when it names its
+ * zone; a date and time as a locale writes it ("03/15/2026 10:30 AM", Zoho's merge fields) is
+ * local time in `timezone`, its day/month order the mapping's `format`.
  */
-export function parseInstant(raw: unknown, timezone = 'UTC'): number | null {
+export function parseInstant(raw: unknown, timezone = 'UTC', format: DateFormat = 'YYYY-MM-DD'): number | null {
+  const read = readInstant(raw, timezone, format, '');
+  return read.ok ? read.value : null;
+}
+
+/**
+ * parseInstant with the reason when a time is sent but cannot be read ("is empty" when none is).
+ * `settingHint` names where the mapping's date_format is set, for a day/month order it lacks.
+ */
+export function readInstant(raw: unknown, timezone: string, format: DateFormat, settingHint: string): Converted<number> {
   const text = asText(raw);
-  if (text === null) return null;
-  if (/^\d{11,14}$/.test(text)) return Number(text);
+  if (text === null) return bad('is empty');
+  const expected = `expected a time like 2026-03-01T10:00:00Z, Mar 1, 2026 10:00 AM or epoch milliseconds, got ${JSON.stringify(text)}`;
+  if (/^\d{11,14}$/.test(text)) return ok(Number(text));
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i.exec(text);
   if (!iso) {
-    if (!/(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i.test(text)) return null;
-    const ms = Date.parse(text);
-    return Number.isNaN(ms) ? null : ms;
+    if (/(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i.test(text)) {
+      const ms = Date.parse(text);
+      return Number.isNaN(ms) ? bad(expected) : ok(ms);
+    }
+    const written = readWritten(text, format, `set date_format: MM/DD/YYYY or DD/MM/YYYY${settingHint}`);
+    if (!written.ok) return bad('unrecognised' in written ? expected : written.message);
+    const { date, hour, minute, second } = written.value;
+    const [y, mo, d] = date.split('-').map(Number);
+    return ok(fromLocal(dayNumber(y, mo, d), hour, minute, timezone) + second * 1000);
   }
   const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = iso;
-  if (!isCalendarDate(`${y}-${mo}-${d}`) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  if (!isCalendarDate(`${y}-${mo}-${d}`) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return bad(`${JSON.stringify(text)} is not a calendar date and time`);
   const subMinute = Number(s) * 1000 + Math.floor(Number(`0${fraction}`) * 1000);
-  if (zone === undefined) return fromLocal(dayNumber(Number(y), Number(mo), Number(d)), Number(h), Number(mi), timezone) + subMinute;
-  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) + subMinute - offsetMinutes(zone) * 60_000;
+  if (zone === undefined) return ok(fromLocal(dayNumber(Number(y), Number(mo), Number(d)), Number(h), Number(mi), timezone) + subMinute);
+  return ok(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) + subMinute - offsetMinutes(zone) * 60_000);
 }
 
 /** "Z", "+05:30", "+0530", "-03" as minutes east of UTC. */

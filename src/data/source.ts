@@ -48,6 +48,14 @@ export function parseDataSource(text: string): ParsedSource {
     }
     // libpq's form for a Unix socket or a host given apart: postgres:///db?host=/var/run/postgresql.
     const queryHost = url.searchParams.get('host');
+    // The host list written as parameters (?host=h1,h2&port=5432,5433), which libpq also tries in
+    // turn: node-postgres would look up "h1,h2" as one name, or connect to port "5432,5433".
+    for (const key of ['host', 'hostaddr', 'port']) {
+      const list = url.searchParams.getAll(key).join(',');
+      if (list.includes(',')) {
+        return refuse(`"${redact(value)}" lists several ${key === 'port' ? 'ports' : 'hosts'} (${key}=${list}), which salesflow's PostgreSQL driver cannot try in turn: give one, the primary's address or a proxy's that follows it`);
+      }
+    }
     if (!value.slice(scheme.length).startsWith('://') || (!hostname && !queryHost)) return refuse(`"${redact(value)}" has no host`);
     if (url.pathname.replace(/^\//, '') === '') return refuse(`"${redact(value)}" names no database (…:5432/DBNAME)`);
     return { ok: true, source: { kind: 'postgres', url: value } };

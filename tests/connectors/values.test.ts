@@ -1,7 +1,7 @@
 // CRM values as the vendors write them → salesflow's: exact amounts, calendar days in the
 // mapping's time zone (independent of the zone the test runs in), instants for ordering.
 import { describe, expect, it } from 'vitest';
-import { parseAmount, parseDate, parseInstant } from '../../src/connectors/values.js';
+import { parseAmount, parseDate, parseInstant, readInstant } from '../../src/connectors/values.js';
 
 describe('parseAmount', () => {
   it('keeps the exact digits and reads a currency written beside the amount', () => {
@@ -17,6 +17,14 @@ describe('parseAmount', () => {
     expect(parseAmount('CAD $15')).toEqual({ ok: true, value: { amount: '15', currency: 'CAD' } });
     expect(parseAmount('USD 5 EUR')).toEqual({ ok: false, message: '"USD 5 EUR" names two currencies, USD and EUR' });
     expect(parseAmount(125000.5)).toEqual({ ok: true, value: { amount: '125000.5', currency: null } });
+  });
+
+  it('reads the scientific form Salesforce writes from ten million up (a Java double) by moving digits, exactly', () => {
+    expect(parseAmount('1.0E7')).toEqual({ ok: true, value: { amount: '10000000', currency: null } });
+    expect(parseAmount('1.23456789012E7')).toEqual({ ok: true, value: { amount: '12345678.9012', currency: null } });
+    expect(parseAmount('-2.5E8')).toEqual({ ok: true, value: { amount: '-250000000', currency: null } });
+    expect(parseAmount('1.5E-3')).toEqual({ ok: true, value: { amount: '0.0015', currency: null } });
+    expect(parseAmount('1.5E400')).toEqual({ ok: false, message: '"1.5E400" is out of range for an amount' });
   });
 
   it('refuses what it cannot read exactly', () => {
@@ -68,13 +76,53 @@ describe('parseInstant', () => {
         expect(parseInstant('2026-02-27T18:40:12+0530', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T13:10:12Z'));
         expect(parseInstant('2026-02-27T18:40:12Z', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T18:40:12Z'));
         expect(parseInstant('Fri, 27 Feb 2026 18:40:12 GMT', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T18:40:12Z'));
-        // Text that names no zone and is no ISO time would be the process's zone again: refused.
-        expect(parseInstant('Feb 27 2026 18:40:12', 'Asia/Shanghai'), tz).toBeNull();
+        // A date with a month name and no zone is local time in the mapping's zone too, never the process's.
+        expect(parseInstant('Feb 27 2026 18:40:12', 'Asia/Shanghai'), tz).toBe(Date.parse('2026-02-27T10:40:12Z'));
+        expect(parseInstant('03/15/2026 10:30 AM', 'Asia/Kolkata', 'MM/DD/YYYY'), tz).toBe(Date.parse('2026-03-15T05:00:00Z'));
         expect(parseInstant('2026-02-30 10:00', 'Asia/Shanghai'), tz).toBeNull();
       }
     } finally {
       if (savedTz === undefined) delete process.env.TZ;
       else process.env.TZ = savedTz;
     }
+  });
+});
+
+describe('a date and time as a CRM user\'s locale writes it (Zoho CRM merge fields such as ${Deals.Modified Time})', () => {
+  const at = (text: string, format: 'YYYY-MM-DD' | 'MM/DD/YYYY' | 'DD/MM/YYYY' = 'YYYY-MM-DD') => readInstant(text, 'Asia/Kolkata', format, ' in rules/crm/zoho.yaml');
+  // 10:30 in Kolkata (UTC+5:30) on 15 March 2026.
+  const morning = { ok: true, value: Date.parse('2026-03-15T05:00:00Z') };
+
+  it('reads the numeric orders the mapping declares, 12- and 24-hour clocks, month names and Deluge\'s form', () => {
+    expect(at('03/15/2026 10:30 AM', 'MM/DD/YYYY')).toEqual(morning);
+    expect(at('3/15/2026 10:30am', 'MM/DD/YYYY')).toEqual(morning);
+    expect(at('15/03/2026 10:30', 'DD/MM/YYYY')).toEqual(morning);
+    expect(at('15.03.2026 10:30', 'DD/MM/YYYY')).toEqual(morning);
+    expect(at('15-03-2026 10:30:00', 'DD/MM/YYYY')).toEqual(morning);
+    expect(at('2026/03/15 10:30 AM')).toEqual(morning);
+    expect(at('Mar 15, 2026 10:30 AM')).toEqual(morning);
+    expect(at('Sun, Mar 15, 2026 10:30 AM')).toEqual(morning);
+    expect(at('15 March 2026 10:30')).toEqual(morning);
+    expect(at('15-Mar-2026 10:30:00')).toEqual(morning);
+    // Seconds are kept when written; 12 AM is midnight, 12 PM noon.
+    expect(at('Mar 15, 2026 10:30:45 AM')).toEqual({ ok: true, value: Date.parse('2026-03-15T05:00:45Z') });
+    expect(at('Mar 15, 2026 12:05 AM')).toEqual({ ok: true, value: Date.parse('2026-03-14T18:35:00Z') });
+    expect(at('Mar 15, 2026 12:05 PM')).toEqual({ ok: true, value: Date.parse('2026-03-15T06:35:00Z') });
+  });
+
+  it('refuses, saying why, what it cannot read as one instant', () => {
+    expect(at('03/15/2026 10:30 AM')).toEqual({ ok: false, message: '"03/15/2026 10:30 AM" writes the day and month in an order the mapping does not declare: set date_format: MM/DD/YYYY or DD/MM/YYYY in rules/crm/zoho.yaml' });
+    expect(at('03/15/2026 10:30 AM', 'DD/MM/YYYY')).toEqual({ ok: false, message: '"03/15/2026 10:30 AM" is not a calendar date in DD/MM/YYYY' });
+    expect(at('15 März 2026 10:30')).toEqual({ ok: false, message: '"März" is not an English month name (Jan to Dec)' });
+    expect(at('Mar 15, 2026 13:30 PM')).toEqual({ ok: false, message: '"13:30 PM": a 12-hour time has hours 1 to 12' });
+    expect(at('Feb 30, 2026 10:30')).toEqual({ ok: false, message: '"Feb 30, 2026 10:30" is not a calendar date' });
+    expect(at('03/15/26 10:30', 'MM/DD/YYYY')).toEqual({ ok: false, message: '"03/15/26 10:30" has no four-digit year' });
+    expect(at('soon')).toEqual({ ok: false, message: 'expected a time like 2026-03-01T10:00:00Z, Mar 1, 2026 10:00 AM or epoch milliseconds, got "soon"' });
+  });
+
+  it('reads close dates written the same way', () => {
+    expect(parseDate('Mar 15, 2026', 'UTC', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-15' });
+    expect(parseDate('15-Mar-2026', 'UTC', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-15' });
+    expect(parseDate('15-03-2026', 'UTC', 'DD/MM/YYYY')).toEqual({ ok: true, value: '2026-03-15' });
   });
 });

@@ -34,6 +34,10 @@ describe('DATABASE_URL', () => {
     ['postgres:///salesflow', /has no host/],
     ['postgres://u:p@/salesflow', /has no host/],
     ['postgres://u:p@db1:5432,db2:5432/sales?target_session_attrs=read-write', /lists several hosts \(db1:5432,db2:5432\), which salesflow's PostgreSQL driver cannot try in turn: give one/],
+    // The same list as libpq's parameters: once taken, then "the host name "db1,db2" cannot be resolved" at connect.
+    ['postgres:///sales?host=db1,db2', /lists several hosts \(host=db1,db2\), which salesflow's PostgreSQL driver cannot try in turn: give one/],
+    ['postgres://u:p@db1/sales?host=db1&host=db2', /lists several hosts \(host=db1,db2\)/],
+    ['postgres://u:p@db1:5432/sales?port=5432,5433', /lists several ports \(port=5432,5433\)/],
   ])('%s is refused, naming the supported forms', (value, why) => {
     const parsed = parseDataSource(value);
     expect(parsed.ok).toBe(false);

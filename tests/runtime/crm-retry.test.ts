@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadMappings } from '../../src/connectors/mapping/load.js';
 import { setRepCrmId } from '../../src/data/crm.js';
 import { getDeal, upsertDeal } from '../../src/data/deals.js';
+import { recordCrmRejections } from '../../src/data/crm-rejections.js';
 import { countEvents, getEvent } from '../../src/data/events.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
@@ -34,6 +35,7 @@ const fxiaokeMapping = readFileSync(join(fixtures, 'rules', 'crm', 'fxiaoke.yaml
 // The Fxiaoke mapping as a source that sends no last-modified time (no webhook.version).
 const timelessMapping = fxiaokeMapping.replace(/^ {2}version: .*\n/m, '');
 const TIMELESS_SECRET = 'timeless-secret-abcdefghijklmnop';
+const ZOHO_SECRET = 'zoho-shared-secret-0123456789';
 const envelope = readFileSync(join(fixtures, 'payloads', 'salesforce-outbound.xml'), 'utf8');
 
 /** A checkout whose rules/ `salesflow apply` records: the won sequence and the given CRM mappings. */
@@ -90,7 +92,7 @@ forEachDialect('salesflow crm retry', (target) => {
     h = await startHarness({
       env: {
         HUBSPOT_APP_SECRET: APP_SECRET, DATABASE_URL: databaseUrl, SALESFORCE_ORG_ID: '00D5g000004ABCD',
-        SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET, SALESFLOW_WEBHOOK_SECRET_TIMELESS: TIMELESS_SECRET,
+        SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET, SALESFLOW_WEBHOOK_SECRET_TIMELESS: TIMELESS_SECRET, ZOHO_WEBHOOK_SECRET: ZOHO_SECRET,
       },
       mappings: [...loadMappings([join(fixtures, 'rules')], fixtures).mappings, ...loadMappings([timelessRules()], tempDir()).mappings],
       clock: () => serverNow,
@@ -226,6 +228,30 @@ forEachDialect('salesflow crm retry', (target) => {
     expect(await getDeal(h.db, deal)).toMatchObject({ stage: 'lost' });
     expect(await getEvent(h.db, `timeless:evt-won:${deal}`)).toBeFalsy();
     const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json', '--source', 'timeless'], databaseUrl)).stdout) as unknown[];
+    expect(left).toEqual([]);
+  });
+  it('Zoho: a change rejected for its owner is taken once the owner is imported, its event id (with the digest of its values) read again from what was recorded; one recorded under the older id form too', async () => {
+    // 19-digit ids as JSON numbers, as Zoho's Raw body sends them.
+    const dealId = target.dialect === 'sqlite' ? '4150868000007100001' : '4150868000007200001';
+    const legacyId = target.dialect === 'sqlite' ? '4150868000007100002' : '4150868000007200002';
+    const record = (id: string, minute: string) => ({ module: 'Deals', id, Deal_Name: 'Initech', Amount: '4200.00', Currency: 'USD', Stage: 'Closed Won', Closing_Date: 'Mar 1, 2026', Owner: '4150868000000777001', Contact_Email: 'bill@initech.example', Modified_Time: `Mar 1, 2026 10:${minute} AM` });
+    const body = JSON.stringify(record(dealId, '30')).replace(`"${dealId}"`, dealId).replace('"4150868000000777001"', '4150868000000777001');
+    const res = await fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Salesflow-Token': ZOHO_SECRET }, body });
+    const answer = (await res.json()) as { results: { event: string; status: string }[] };
+    expect(answer.results).toEqual([expect.objectContaining({ status: 'rejected', event: expect.stringMatching(new RegExp(`^zoho:${dealId}:Mar 1, 2026 10:30 AM:[0-9a-f]{12}$`)) })]);
+    // A change recorded as rejected by an earlier version, whose event id was id:Modified_Time.
+    await recordCrmRejections(h.db, [{ source: 'zoho', vendorEventId: `${legacyId}:Mar 1, 2026 10:31 AM`, entity: 'deal', recordId: legacyId, message: 'Owner: owner "4150868000000777001" is no rep\'s crm_id', raw: record(legacyId, '31'), rejectedAt: '2026-03-01T10:31:05.000Z' }]);
+
+    await upsertRep(h.db, { id: 'r-bill', name: 'Bill', email: 'bill@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+    await setRepCrmId(h.db, 'r-bill', '4150868000000777001');
+    const retried = await salesflow(['crm', 'retry', '--source', 'zoho'], databaseUrl, tempDir());
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toContain('zoho: 2 rejected change(s) tried: 2 taken or no longer needed, 0 still rejected');
+    expect(retried.stdout).toContain(`  ${answer.results[0].event}  accepted deal.won`);
+    expect(retried.stdout).toContain(`  zoho:${legacyId}:Mar 1, 2026 10:31 AM  accepted deal.won`);
+    expect(await getDeal(h.db, dealId)).toMatchObject({ stage: 'won', rep: 'r-bill', amount: '4200.00', closed_at: '2026-03-01' });
+    expect(await getDeal(h.db, legacyId)).toMatchObject({ stage: 'won', rep: 'r-bill' });
+    const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json', '--source', 'zoho'], databaseUrl)).stdout) as unknown[];
     expect(left).toEqual([]);
   });
 });

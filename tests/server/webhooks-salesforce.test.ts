@@ -69,6 +69,14 @@ describe('POST /webhooks/salesforce', () => {
     expect(await getEvent(h.db, 'salesforce:04l5g00000Ord01AAV')).toBeNull();
   });
 
+  it('takes an amount of ten million or more as Salesforce writes it (Java\'s 1.25E7), exactly; it was rejected as "expected an amount like 1500.50"', async () => {
+    const res = await post(message('04l5g00000Big01AAV', 'Closed Won', '1.23456789012E7', '2026-03-03T10:00:00.000Z').replace('0065g00000Opp03AAA', '0065g00000Big01AAA'));
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    expect(await listCrmRejections(h.db, { source: 'salesforce' })).toEqual([]);
+    expect(await getDeal(h.db, '0065g00000Big01AAA')).toMatchObject({ amount: '12345678.9012', stage: 'won' });
+    expect((await getEvent(h.db, 'salesforce:04l5g00000Big01AAV'))?.type).toBe('deal.won');
+  });
+
   it('reads character references as the characters they stand for (a deal named Soci&#233;t&#233; was stored as written)', async () => {
     const body = message('04l5g00000Ncr01AAV', 'Prospecting', '100', '2026-03-05T00:00:00.000Z')
       .replace(/0065g00000Opp03AAA/g, '0065g00000Ncr01AAA')

@@ -40,7 +40,7 @@ describe('POST /webhooks/zoho', () => {
   it('takes a JSON workflow webhook: a deal closed won becomes deal.won', async () => {
     const res = await zoho(zohoDeal, 'application/json');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234001:2026-02-27T18:40:12+05:30', type: 'deal.won', status: 'accepted' }] });
+    expect(await res.json()).toMatchObject({ results: [{ event: expect.stringMatching(/^zoho:4150868000001234001:2026\-02\-27T18:40:12\+05:30:[0-9a-f]{12}$/), type: 'deal.won', status: 'accepted' }] });
     expect(await getDeal(h.db, '4150868000001234001')).toMatchObject({ name: 'Stark Industries rollout', amount: '125000.5', currency: 'EUR', stage: 'won', rep: 'r-wu', closed_at: '2026-02-27', contact: 'pepper@stark.example' });
   });
 
@@ -60,7 +60,7 @@ describe('POST /webhooks/zoho', () => {
     form.set('Deal_Name', 'Müller & Co');
     const res = await fetch(`${h.url}/webhooks/zoho`, { method: 'POST', headers: { 'X-Salesflow-Token': ZOHO_SECRET }, body: form });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234555:2026-02-27T18:40:12+05:30', status: 'accepted' }] });
+    expect(await res.json()).toMatchObject({ results: [{ event: expect.stringMatching(/^zoho:4150868000001234555:2026\-02\-27T18:40:12\+05:30:[0-9a-f]{12}$/), status: 'accepted' }] });
     expect(await getDeal(h.db, '4150868000001234555')).toMatchObject({ name: 'Müller & Co', amount: '125000.5', rep: 'r-wu' });
   });
 
@@ -81,7 +81,7 @@ describe('POST /webhooks/zoho', () => {
       .replace('2026-02-27T18:40:12', '2026-02-27T18:41:00');
     const res = await zoho(raw, 'application/json');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ results: [{ event: 'zoho:4150868000001234777:2026-02-27T18:41:00+05:30', status: 'accepted' }] });
+    expect(await res.json()).toMatchObject({ results: [{ event: expect.stringMatching(/^zoho:4150868000001234777:2026\-02\-27T18:41:00\+05:30:[0-9a-f]{12}$/), status: 'accepted' }] });
     expect(await getDeal(h.db, '4150868000001234777')).toMatchObject({ amount: '99999999999.999999', rep: 'r-wu' });
   });
 
@@ -137,12 +137,49 @@ describe('POST /webhooks/zoho', () => {
     expect(await countEvents(h.db)).toBe(before);
   });
 
+  it('takes Modified_Time as the Zoho user\'s locale writes it (once 400 "expected a time like ..."), ordered with the rest', async () => {
+    const deal = (stage: string, modified: string) => JSON.stringify({ ...JSON.parse(zohoDeal), id: '4150868000001234888', Stage: stage, Modified_Time: modified });
+    const won = await zoho(deal('Closed Won', 'Feb 28, 2026 06:45 PM'), 'application/json');
+    expect(won.status).toBe(200);
+    const taken = (await won.json()) as { results: { event: string }[] };
+    expect(taken).toMatchObject({ results: [{ event: expect.stringMatching(/^zoho:4150868000001234888:Feb 28, 2026 06:45 PM:[0-9a-f]{12}$/), type: 'deal.won', status: 'accepted' }] });
+    // The preset's zone is UTC: 18:45 there.
+    expect((await getEvent(h.db, taken.results[0].event))?.occurred_at).toBe('2026-02-28T18:45:00.000Z');
+    // Deluge's form, earlier that day: an older change, which must not undo the win.
+    const older = await zoho(deal('Qualification', '28-Feb-2026 09:00:00'), 'application/json');
+    expect(await older.json()).toMatchObject({ results: [{ status: 'older' }] });
+    expect((await getDeal(h.db, '4150868000001234888'))?.stage).toBe('won');
+    // 03/01/2026 is 1 March or 3 January: the mapping must say which.
+    const before = await countEvents(h.db);
+    const slashed = await zoho(deal('Closed Lost', '03/01/2026 09:00 AM'), 'application/json');
+    expect(slashed.status).toBe(400);
+    expect(((await slashed.json()) as { message: string }).message).toBe(
+      'record 1: Modified_Time: "03/01/2026 09:00 AM" writes the day and month in an order the mapping does not declare: set date_format: MM/DD/YYYY or DD/MM/YYYY in rules/crm/zoho.yaml, with preset: zoho (webhook.version in (built-in zoho preset))');
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '4150868000001234888'))?.stage).toBe('won');
+  });
+
+  it('two edits of a deal within the same minute are two changes, not a duplicate (Zoho writes Modified_Time to the minute)', async () => {
+    const deal = (amount: string) => JSON.stringify({ ...JSON.parse(zohoDeal), id: '4150868000001234999', Amount: amount, Modified_Time: 'Mar 15, 2026 10:30 AM' });
+    const won = await zoho(deal('1000.00'), 'application/json');
+    expect(await won.json()).toMatchObject({ results: [{ type: 'deal.won', status: 'accepted' }] });
+    // The rep corrects the amount 20 seconds later: once acknowledged as a duplicate, the deal kept 1000.00.
+    const corrected = await zoho(deal('1200.00'), 'application/json');
+    expect(await corrected.json()).toMatchObject({ results: [{ type: 'deal.updated', status: 'accepted' }] });
+    expect((await getDeal(h.db, '4150868000001234999'))?.amount).toBe('1200.00');
+    // Zoho sending that second change again, as form parameters this time: a duplicate.
+    const before = await countEvents(h.db);
+    const again = await zoho(new URLSearchParams(JSON.parse(deal('1200.00')) as Record<string, string>).toString(), 'application/x-www-form-urlencoded');
+    expect(await again.json()).toMatchObject({ results: [{ status: 'duplicate' }] });
+    expect(await countEvents(h.db)).toBe(before);
+  });
+
   it('400 for a Modified_Time that is no time: taken unordered, an old retry could overwrite newer data', async () => {
     const before = await countEvents(h.db);
     const res = await zoho(zohoDeal.replace('Closed Won', 'Qualification').replace('2026-02-27T18:40:12+05:30', 'soon'), 'application/json');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toBe(
-      'record 1: Modified_Time: expected a time like 2026-03-01T10:00:00Z or epoch milliseconds, got "soon" (webhook.version in (built-in zoho preset))');
+      'record 1: Modified_Time: expected a time like 2026-03-01T10:00:00Z, Mar 1, 2026 10:00 AM or epoch milliseconds, got "soon" (webhook.version in (built-in zoho preset))');
     expect(await countEvents(h.db)).toBe(before);
     expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
   });
