@@ -1,9 +1,9 @@
 // sequence "..." { on EVENT [where] | every DAY at HH:MM for reps [where]; stop on ...; quiet hours;
 // send / wait / if-else steps } (SPEC §5).
 import { eventEntity, eventTypes, type EntityName, type EventType } from '../plan/catalog.js';
-import type { SequenceRule, SequenceStep } from '../plan/schema.js';
+import type { SequenceRule, SequenceStep, WeeklySchedule } from '../plan/schema.js';
 import type { TemplateScopeKind } from '../templates/index.js';
-import type { Name, RuleDeclaration, Statement } from './ast.js';
+import type { Name, RuleDeclaration, Span, Statement } from './ast.js';
 import { checkSchedule, checkSend, checkTime, singleStatements, statementLabels, type RuleContext } from './check-common.js';
 import { checkCondition, literalToValue } from './check-expr.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
@@ -149,6 +149,12 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
   }
 
   const stepBody = decl.body.filter((s) => stepStatements.has(s.kind));
+  // The rep's own quiet hours are in the zone of the rep's schedule; other recipients' may not be.
+  const first = stepBody[0];
+  const firstToRep = first?.kind === 'send' && first.to.some((r) => r.kind === 'path' && r.parts.length === 1 && r.parts[0].text === 'rep');
+  if (trigger?.kind === 'every' && triggerPlan?.kind === 'schedule' && quietHours && firstToRep) {
+    scheduleInQuietHours(triggerPlan.schedule, quietHours, trigger.schedule.at.span, bag);
+  }
   const templatesUsed = new Set<string>();
   const templateScope = `sequence:${subject}` as TemplateScopeKind;
   const steps = checkSteps(stepBody, '', { exprScope, entities, where, templateScope, ruleLabel: `sequence "${name}"` }, ctx, templatesUsed);
@@ -166,4 +172,21 @@ export function checkSequence(decl: RuleDeclaration, id: string, ctx: RuleContex
     templates: [...templatesUsed],
     metrics: [],
   };
+}
+
+/**
+ * A scheduled sequence whose first email is due inside its own quiet hours (`every saturday at
+ * 10:00` with `and weekends`, `every monday at 21:30` with `quiet hours 20:00 to 08:00`): the rep's
+ * clock and the rep's quiet hours are in the same zone, so every such email waits, always, until
+ * the quiet hours end. Said once, naming the days it concerns.
+ */
+function scheduleInQuietHours(schedule: WeeklySchedule, quiet: NonNullable<SequenceRule['quietHours']>, span: Span, bag: DiagnosticBag): void {
+  const minutes = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+  const [at, from, to] = [minutes(schedule.at), minutes(quiet.from), minutes(quiet.to)];
+  // Equal ends are no quiet hours at all (SF5005 says so).
+  const night = from === to ? false : from < to ? at >= from && at < to : at >= from || at < to;
+  const held = night ? schedule.days : quiet.weekends ? schedule.days.filter((d) => d === 'saturday' || d === 'sunday') : [];
+  if (held.length === 0) return;
+  const hours = `${quiet.from} to ${quiet.to}${quiet.weekends ? ' and weekends' : ''}`;
+  bag.report('scheduleInQuietHours', span, [`every ${held.join(', ')} at ${schedule.at}`, hours]);
 }

@@ -131,6 +131,7 @@ export const messages = {
   sequenceSendsNothing: m('SF7005', 'warning', 'sequence "{0}" sends nothing'),
   stopOnTrigger: m('SF7006', 'warning', 'stopping on the trigger event {0} has no effect'),
   stopOnRepSequence: m('SF7007', 'warning', 'a sequence for reps is never stopped by CRM events: `stop on` here has no effect'),
+  scheduleInQuietHours: m('SF7008', 'warning', '{0} is inside this sequence\'s quiet hours ({1}), in each rep\'s zone: every time, the first email to the rep waits until they end; move the time or the quiet hours'),
 
   badRecipient: m('SF8001', 'error', '{0} cannot receive email: use an entity, a field holding an email or a rep id ({1}), or a quoted address'),
   badAddress: m('SF8002', 'error', '"{0}" is not an email address'),

@@ -21,6 +21,7 @@ import {
   type StopRequest,
 } from './api.js';
 import { addDuration, nextAllowed } from './calendar.js';
+import { deferredDeadline } from './deferred-send.js';
 import { heldAfterWait, waitReason } from './held-send.js';
 import { compileSteps } from './program.js';
 
@@ -108,9 +109,6 @@ const RECIPIENTS_SIDE_BY_SIDE_PATCH = 'sequence-recipients-side-by-side';
  */
 const DEFERRED_IN_BACKGROUND_PATCH = 'sequence-deferred-send-in-background';
 
-/** How long a deferred email with no later email to its recipient is retried. */
-const DEFERRED_PATIENCE_MS = 7 * 24 * 60 * 60_000;
-
 /** A recipient whose quiet hours keep moving (zone or person changed at every look) is held at most this often. */
 const MAX_HOLDS_AGAIN = 5;
 
@@ -188,17 +186,16 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
     if (outcome === 'failed') item.entry.reason = reason;
   };
 
-  /** Waits for the deferred emails, each up to DEFERRED_PATIENCE_MS after its first attempt; false when a stop came first. */
+  /** Waits for the deferred emails, each until its deadline (deferred-send.ts); false when a stop came first. */
   const settleDeferred = async (): Promise<boolean> => {
+    const deadline = (d: DeferredSend) => deferredDeadline(d.firstAt, rule, input.startAt, waitZone);
     while (deferred.length > 0) {
       if (deferredFailure) throw deferredFailure;
-      const giveUpAt = Math.min(...deferred.map((d) => d.firstAt + DEFERRED_PATIENCE_MS));
+      const giveUpAt = Math.min(...deferred.map((d) => deadline(d).at));
       const count = deferred.length;
       if (giveUpAt > Date.now()) await condition(() => deferred.length < count || stoppedBy !== null, giveUpAt - Date.now());
       if (stoppedBy) return false;
-      for (const item of deferred.filter((d) => d.firstAt + DEFERRED_PATIENCE_MS <= Date.now())) {
-        await giveUpDeferred(item, 'the mail server did not accept it within a week');
-      }
+      for (const item of deferred.filter((d) => deadline(d).at <= Date.now())) await giveUpDeferred(item, deadline(item).reason);
     }
     if (deferredFailure) throw deferredFailure;
     return true;

@@ -183,6 +183,8 @@ const warningCases: [string, string, string, number, number][] = [
   ['stop event listed twice', 'sequence "s" {\n  on lead.created\n  stop on lead.replied, deal.won, lead.replied\n  send "webinar-thanks" to lead\n}', 'SF5007', 3, 35],
   ['a check-in that repeats another\'s email at the same time', goal('  every monday at 09:00 { send "goal-checkin" to rep }\n  every weekday at 09:00 { send "goal-checkin" to rep.manager, rep }'), 'SF5009', 5, 3],
   ['100% of period beside the review, same email', goal('  at 100% of period { send "goal-review" to rep }\n  at end of period { send "goal-review" to rep }'), 'SF5009', 5, 3],
+  ['a weekly email due on the weekend its quiet hours hold', 'sequence "s" {\n  every saturday at 10:00 for reps\n  quiet hours 20:00 to 08:00 and weekends\n  send "goal-checkin" to rep\n}', 'SF7008', 2, 21],
+  ['a weekly email due in the night its quiet hours hold', 'sequence "s" {\n  every monday, friday at 21:30 for reps\n  quiet hours 20:00 to 08:00\n  send "goal-checkin" to rep\n}', 'SF7008', 2, 27],
 ];
 
 describe('warnings', () => {
@@ -191,6 +193,25 @@ describe('warnings', () => {
     const found = diagnostics.find((d) => d.code === code);
     expect(found, JSON.stringify(diagnostics, null, 1)).toBeDefined();
     expect({ line: found!.line, col: found!.col, severity: found!.severity }).toEqual({ line, col, severity: 'warning' });
+  });
+});
+
+describe('a scheduled sequence and its quiet hours (SF7008)', () => {
+  const repSequence = (every: string, quiet: string, steps = '  send "goal-checkin" to rep') =>
+    diagnose(`sequence "s" {\n  every ${every} for reps\n  quiet hours ${quiet}\n${steps}\n}`).filter((d) => d.code === 'SF7008');
+
+  it('names only the days its quiet hours hold', () => {
+    const [found] = repSequence('friday, saturday at 07:30', '22:00 to 07:00 and weekends');
+    expect(found.message).toBe("every saturday at 07:30 is inside this sequence's quiet hours (22:00 to 07:00 and weekends), in each rep's zone: every time, the first email to the rep waits until they end; move the time or the quiet hours");
+  });
+
+  it('is silent when the email is due outside them, when a wait comes first, when it goes to someone else, or when quiet hours are empty', () => {
+    expect(repSequence('friday at 15:00', '20:00 to 08:00 and weekends')).toEqual([]);
+    expect(repSequence('saturday at 10:00', '20:00 to 08:00')).toEqual([]);
+    expect(repSequence('monday at 08:00', '20:00 to 08:00')).toEqual([]);
+    expect(repSequence('sunday at 10:00', '20:00 to 08:00 and weekends', '  wait 1 day\n  send "goal-checkin" to rep')).toEqual([]);
+    expect(repSequence('monday at 21:00', '20:00 to 08:00', '  send "goal-checkin" to rep.manager')).toEqual([]);
+    expect(repSequence('monday at 21:00', '20:00 to 20:00')).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
 // overview lists rules, pending approvals and the ledger; none of it exists outside dev.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertOutboxIfAbsent, listOutbox } from '../../src/data/outbox.js';
+import { insertOutboxIfAbsent, listOutbox, markFailed } from '../../src/data/outbox.js';
 import { recordStatement } from '../../src/data/statements.js';
 import { type Harness, startHarness } from './harness.js';
 import { specRule } from '../payouts/spec-rule.js';
@@ -51,6 +51,25 @@ describe('dev outbox', () => {
     const [row] = await listOutbox(dev.db);
     expect(page).toContain(`<a href="/outbox/${row.id}">Thanks &lt;b&gt;Ada&lt;/b&gt;</a>`);
     expect(page).toContain('ada@example.com');
+  });
+
+  it('says beside a pending or failed email why it is not sent: retried after the relay turned it away, or refused', async () => {
+    const email = (to: string) => ({
+      key: `seq:webinar:lead:L-2:send-1:${to}`, workflow_id: 'seq:webinar:lead:L-2', rule_id: 'webinar', template: 'webinar-thanks',
+      to_addr: to, from_addr: 'Sales Ops <ops@acme.example>', subject: `Thanks ${to}`, html: '<p>Hi</p>', text: 'Hi\n', headers: {},
+    });
+    await insertOutboxIfAbsent(dev.db, email('full@example.com'));
+    await markFailed(dev.db, 'seq:webinar:lead:L-2:send-1:full@example.com', 'Can\'t send mail - all recipients were rejected: 452 4.2.2 Mailbox full');
+    await insertOutboxIfAbsent(dev.db, email('gone@example.com'));
+    await markFailed(dev.db, 'seq:webinar:lead:L-2:send-1:gone@example.com', '550 5.1.1 <gone@example.com>: no such user', true);
+    const page = await (await fetch(`${dev.url}/outbox`)).text();
+    const row = (to: string) => [...page.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => m[1]).find((r) => r.includes(`<td>${to}</td>`))!;
+    expect(row('full@example.com')).toContain('pending</span><br><span class="muted">retrying: Can&#39;t send mail - all recipients were rejected: 452 4.2.2 Mailbox full</span>');
+    expect(row('gone@example.com')).toContain('failed</span><br><span class="muted">550 5.1.1 &lt;gone@example.com&gt;: no such user</span>');
+    // A pending email without an error (not tried yet) carries no note.
+    expect(row('ada@example.com')).toContain('pending</span></td>');
+    // The other tests read the first caught email as the newest.
+    await dev.db.kysely.deleteFrom('outbox').where('workflow_id', '=', 'seq:webinar:lead:L-2').execute();
   });
 
   it('shows one email in a sandbox without scripts, with its links clickable', async () => {

@@ -40,6 +40,16 @@ ${list.held.map(
 </tbody></table>${notes}</section>`;
 }
 
+/**
+ * Why an email is not sent, beside its status: a pending one with an error is being retried (the
+ * relay turned it away for now, or is down), a failed one was refused or given up. Without it the
+ * list said only "pending" and the reason was one click away.
+ */
+function statusNote(row: OutboxRow): SafeHtml | string {
+  if (!row.error || (row.status !== 'pending' && row.status !== 'failed')) return '';
+  return html`<br><span class="muted">${row.status === 'pending' ? 'retrying: ' : ''}${row.error}</span>`;
+}
+
 /** `filter.more`: there are older emails than `rows` (the list is cut at its newest). */
 export function outboxListPage(rows: OutboxRow[], filter: { to?: string; workflowId?: string; more?: boolean }, held: HeldList | null = null): SafeHtml {
   const filtered = filter.to || filter.workflowId;
@@ -60,7 +70,7 @@ ${rows.map(
 <td>${r.to_addr}</td>
 <td><a href="/outbox/${r.id}">${r.subject || '(no subject)'}</a></td>
 <td class="muted">${r.template ?? '—'}</td>
-<td><span class="status status-${r.status}">${r.status}</span></td>
+<td><span class="status status-${r.status}">${r.status}</span>${statusNote(r)}</td>
 </tr>`,
 )}
 </tbody></table></div>`}${filter.more
