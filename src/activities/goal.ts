@@ -8,7 +8,7 @@ import { getRep, getRepByEmail } from '../data/reps.js';
 import { Decimal, displayMoney, ZERO } from '../money/index.js';
 import { metricValue } from '../payouts/facts.js';
 import { parseDay, parsePeriod } from '../payouts/period.js';
-import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
+import { holds, literalValue, metricsUsed, type RuntimeValue } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
@@ -17,7 +17,7 @@ import type { ActivityDeps } from './deps.js';
 import { defaultFrom } from './mail.js';
 import { StepDelivery } from './step-delivery.js';
 import { nextDue, periodSpan } from '../workflows/goal-timing.js';
-import { shownPercent } from './goal-figures.js';
+import { shownMoney, shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 import { emailKey } from '../data/email-key.js';
@@ -162,19 +162,27 @@ export function goalActivities(deps: ActivityDeps) {
       if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
 
       // The figures shown must read as the condition did (src/activities/goal-figures.ts): the
-      // condition again, on the shown attainment and, when the measure is a percent, shown measure.
-      const percentMeasure = rule.measure.type === 'percent' ? rule.measure.metric : null;
+      // condition again, on the shown attainment and the shown measure (a percent, or money with
+      // digits past the minor unit: 9,999.995 USD read "10,000.00 USD" in an alert sent because
+      // revenue was under 10,000 USD).
+      const { currency } = progress;
+      const measureAs = (value: Decimal): RuntimeValue | undefined =>
+        rule.measure.type === 'percent' ? { type: 'percent', value } : currency !== null ? { type: 'money', value: { amount: value, currency } } : undefined;
       const readsTheSame = (attainment: Decimal | null, measure: Decimal | null) => holds(checkpoint.condition, {
         rep,
         attainment: attainment ?? undefined,
-        metric: (name) => (name === percentMeasure && measure !== null ? { type: 'percent', value: measure } : metricValue(progress.metrics[name])),
+        metric: (name) => (name === rule.measure.metric && measure !== null ? measureAs(measure) : undefined) ?? metricValue(progress.metrics[name]),
       }) === conditionHeld;
       const shownAttainment = progress.attainment === null
         ? null
         : shownPercent(progress.attainment, (a) => readsTheSame(a, progress.measure));
-      const shownMeasure = percentMeasure !== null && progress.measure !== null
-        ? shownPercent(progress.measure, (m) => readsTheSame(shownAttainment?.value ?? null, m))
-        : null;
+      const shownMeasure = progress.measure === null
+        ? null
+        : rule.measure.type === 'percent'
+          ? shownPercent(progress.measure, (m) => readsTheSame(shownAttainment?.value ?? null, m))
+          : currency !== null
+            ? shownMoney(progress.measure, currency, (m) => readsTheSame(shownAttainment?.value ?? null, m))
+            : null;
 
       const show = (v: Decimal | null) =>
         v === null
