@@ -147,6 +147,13 @@ export function goalActivities(deps: ActivityDeps) {
       if (outsideEmployment(checkpoint.when.kind, rep, localDate(Date.parse(input.occurrence), zone), parsed.period)) {
         return { conditionHeld: false, sentTo: [], attainment: null };
       }
+      // A rep the goal's `for reps where` no longer selects (moved to another team mid-period) hears
+      // no more check-ins or alerts about it, as one who has left; the review of the period they
+      // were in still goes out. A rep newly selected gets their own run at the schedule's next
+      // daily pass (src/runtime/schedule-specs.ts).
+      if (checkpoint.when.kind !== 'end' && !holds(rule.reps, { rep })) {
+        return { conditionHeld: false, sentTo: [], attainment: null };
+      }
       let end = parsed.period.end;
       if (deps.measureAsOfCheckpoint) {
         const today = localDate(input.at, zone);
