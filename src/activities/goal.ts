@@ -199,7 +199,10 @@ export function goalActivities(deps: ActivityDeps) {
             : rule.measure.type === 'percent'
               ? `${v.toDecimalPlaces(2).toFixed()}%`
               : v.toFixed();
-      const remaining = progress.measure === null ? progress.target : Decimal.max(ZERO, progress.target.minus(progress.measure));
+      // From the measure as shown, so the two add up to the target as the reader sees them
+      // (9,999.996 shown as "9,999.99 USD" left "0.00 USD to go" of 10,000.00).
+      const measured = shownMeasure?.value ?? progress.measure;
+      const remaining = measured === null ? progress.target : Decimal.max(ZERO, progress.target.minus(measured));
       const scope: TemplateScope = {
         rep: entityGroup('rep', rep),
         goal: { name: rule.name, metric: rule.measure.metric, period: rule.period },

@@ -145,4 +145,17 @@ describe('attainment shown in goal emails', () => {
     expect(h.mail.to(rep.manager!).map((m) => m.subject)).toEqual(['Under target: 9,999.99 EUR of 10,000.00 EUR (99.99%), 0.01 EUR to go']);
     expect(h.mail.to(rep.email).map((m) => m.subject)).toEqual(['Review: 9,999.99 EUR']);
   });
+
+  test('what is left to go is the target minus the measure as shown: 9,999.99 EUR of 10,000.00 EUR leaves 0.01 EUR, not 0.00 EUR', async () => {
+    const rep = await seedRep('togo', '9999.996');
+    const rule = goalRule({
+      id: 'shown-to-go', period: 'month', target: '10000',
+      templates: [template('goal-review', 'Review: {{progress.measure}} of {{progress.target}} ({{progress.attainment}}), {{progress.remaining}} to go', 'x')],
+      checkpoints: [{ id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-1', template: 'goal-review', to: [to.rep], source }] }],
+    });
+    await h.testEnv.client.workflow.execute(goalWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, rep.id, `${year}-03`), args: [{ rule, repId: rep.id, period: `${year}-03` }],
+    });
+    expect(h.mail.to(rep.email).map((m) => m.subject)).toEqual(['Review: 9,999.99 EUR of 10,000.00 EUR (99.99%), 0.01 EUR to go']);
+  });
 });
