@@ -6,9 +6,11 @@
 // condition come out the other way (`attainment > 40%` at 40.00001%), as many more decimals as it
 // takes ("40.00001%"). The decision itself is made on the exact value; this only chooses the text.
 // Statements show attainment by the same rule, through the same function (src/payouts/shown-figures.ts).
-import { parseFixed, plainFixed } from '../money/fixed.js';
+import { fixedText, parseFixed, plainFixed } from '../money/fixed.js';
 import { Decimal } from '../money/index.js';
-import { FIXED_ONE, shownRatio } from '../payouts/shown-figures.js';
+import { measureMoney } from '../payouts/render.js';
+import { FIXED_ONE, shownAmount, shownRatio } from '../payouts/shown-figures.js';
+import { minorUnits } from '../plan/catalog.js';
 
 export interface ShownPercent {
   /** "39.99%" */
@@ -27,4 +29,16 @@ export function shownPercent(exact: Decimal, agrees: (shown: Decimal) => boolean
   if (!fixed) return { text: `${exact.toFixed()}%`, value: exact };
   const shown = plainFixed(shownRatio(fixed, FIXED_ONE, (v) => agrees(new Decimal(plainFixed(v)))));
   return { text: `${shown}%`, value: new Decimal(shown) };
+}
+
+/**
+ * A money measure for an email: to the currency's minor unit rounded down ("9,999.99 USD" for
+ * 9,999.995), with more digits when `agrees` needs them, as statements show theirs. Rounded half up,
+ * an alert sent because revenue was under 10,000 USD read "10,000.00 USD of 10,000.00 USD".
+ */
+export function shownMoney(exact: Decimal, currency: string, agrees: (shown: Decimal) => boolean): ShownPercent {
+  const fixed = parseFixed(exact.toFixed());
+  if (!fixed) return { text: measureMoney(exact.toFixed(), currency), value: exact };
+  const shown = shownAmount(fixed, minorUnits(currency), (v) => agrees(new Decimal(plainFixed(v))));
+  return { text: measureMoney(fixedText(shown, shown.scale), currency), value: new Decimal(plainFixed(shown)) };
 }

@@ -9,7 +9,7 @@ import { Decimal, displayMoney, ZERO } from '../money/index.js';
 import { metricValue, type LeftOutDeal } from '../payouts/facts.js';
 import { leftOutWarning } from '../payouts/statement-text.js';
 import { parseDay, parsePeriod } from '../payouts/period.js';
-import { holds, literalValue, metricsUsed } from '../plan/evaluate.js';
+import { holds, literalValue, metricsUsed, type RuntimeValue } from '../plan/evaluate.js';
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
@@ -18,7 +18,7 @@ import type { ActivityDeps } from './deps.js';
 import { defaultFrom } from './mail.js';
 import { StepDelivery } from './step-delivery.js';
 import { nextDue, periodSpan } from '../workflows/goal-timing.js';
-import { shownPercent } from './goal-figures.js';
+import { shownMoney, shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 import { emailKey } from '../data/email-key.js';
@@ -151,6 +151,13 @@ export function goalActivities(deps: ActivityDeps) {
       if (outsideEmployment(checkpoint.when.kind, rep, localDate(Date.parse(input.occurrence), zone), parsed.period)) {
         return { conditionHeld: false, sentTo: [], attainment: null };
       }
+      // A rep the goal's `for reps where` no longer selects (moved to another team mid-period) hears
+      // no more check-ins or alerts about it, as one who has left; the review of the period they
+      // were in still goes out. A rep newly selected gets their own run at the schedule's next
+      // daily pass (src/runtime/schedule-specs.ts).
+      if (checkpoint.when.kind !== 'end' && !holds(rule.reps, { rep })) {
+        return { conditionHeld: false, sentTo: [], attainment: null };
+      }
       let end = parsed.period.end;
       if (deps.measureAsOfCheckpoint) {
         const today = localDate(input.at, zone);
@@ -166,19 +173,27 @@ export function goalActivities(deps: ActivityDeps) {
       if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
 
       // The figures shown must read as the condition did (src/activities/goal-figures.ts): the
-      // condition again, on the shown attainment and, when the measure is a percent, shown measure.
-      const percentMeasure = rule.measure.type === 'percent' ? rule.measure.metric : null;
+      // condition again, on the shown attainment and the shown measure (a percent, or money with
+      // digits past the minor unit: 9,999.995 USD read "10,000.00 USD" in an alert sent because
+      // revenue was under 10,000 USD).
+      const { currency } = progress;
+      const measureAs = (value: Decimal): RuntimeValue | undefined =>
+        rule.measure.type === 'percent' ? { type: 'percent', value } : currency !== null ? { type: 'money', value: { amount: value, currency } } : undefined;
       const readsTheSame = (attainment: Decimal | null, measure: Decimal | null) => holds(checkpoint.condition, {
         rep,
         attainment: attainment ?? undefined,
-        metric: (name) => (name === percentMeasure && measure !== null ? { type: 'percent', value: measure } : metricValue(progress.metrics[name])),
+        metric: (name) => (name === rule.measure.metric && measure !== null ? measureAs(measure) : undefined) ?? metricValue(progress.metrics[name]),
       }) === conditionHeld;
       const shownAttainment = progress.attainment === null
         ? null
         : shownPercent(progress.attainment, (a) => readsTheSame(a, progress.measure));
-      const shownMeasure = percentMeasure !== null && progress.measure !== null
-        ? shownPercent(progress.measure, (m) => readsTheSame(shownAttainment?.value ?? null, m))
-        : null;
+      const shownMeasure = progress.measure === null
+        ? null
+        : rule.measure.type === 'percent'
+          ? shownPercent(progress.measure, (m) => readsTheSame(shownAttainment?.value ?? null, m))
+          : currency !== null
+            ? shownMoney(progress.measure, currency, (m) => readsTheSame(shownAttainment?.value ?? null, m))
+            : null;
 
       const show = (v: Decimal | null) =>
         v === null
@@ -192,7 +207,10 @@ export function goalActivities(deps: ActivityDeps) {
       // that silently miss a EUR deal read as the rep's whole result.
       const warnings = progress.leftOut.map((deal) => leftOutWarning(deal, progress.currency!, "the goal's figures are"));
       if (warnings.length > 0) log.warn(`goal "${rule.name}", rep ${rep.id} (${input.period}): ${warnings.join('; ')}`);
-      const remaining = progress.measure === null ? progress.target : Decimal.max(ZERO, progress.target.minus(progress.measure));
+      // From the measure as shown, so the two add up to the target as the reader sees them
+      // (9,999.996 shown as "9,999.99 USD" left "0.00 USD to go" of 10,000.00).
+      const measured = shownMeasure?.value ?? progress.measure;
+      const remaining = measured === null ? progress.target : Decimal.max(ZERO, progress.target.minus(measured));
       const scope: TemplateScope = {
         rep: entityGroup('rep', rep),
         goal: { name: rule.name, metric: rule.measure.metric, period: rule.period },

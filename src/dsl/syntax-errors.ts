@@ -44,7 +44,10 @@ const holes = (expected: string, found: string): string => `${expected}${HOLE_SE
 export const syntaxErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
     const closing = ruleName === 'block' && expected.name === 'RCurly';
-    return holes(closing ? "a statement or '}'" : label(expected), describeToken(actual));
+    // `target 10000 USD per 2 weeks`: the name wanted after `per` is a period kind, and "expected a
+    // name" does not tell the author which names there are.
+    const period = (ruleName === 'targetStatement' || ruleName === 'periodStatement') && expected.name === 'Identifier';
+    return holes(closing ? "a statement or '}'" : period ? 'a period (week, month, quarter or year)' : label(expected), describeToken(actual));
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return holes('a declaration', describeToken(firstRedundant));

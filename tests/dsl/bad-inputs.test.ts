@@ -237,6 +237,9 @@ describe('suggestions and reporting', () => {
     ['incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100000 EUR)', undefined],
     ['settings { currency USD }\nincentive "i" {\n  period quarter\n  measure revenue\n  target 100_000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100_000 USD)', '100_000 USD'],
     ['goal "g" {\n  measure win_rate\n  target 50 per quarter\n}', 'SF3009', 'measure "win_rate" is a percent, so the target must be a percent', '50%'],
+    // Was "expected a name but found '2 weeks'": which names, the author could not tell.
+    ['goal "g" {\n  measure revenue\n  target 1 EUR per 2 weeks\n}', 'SF1101', "expected a period (week, month, quarter or year) but found '2 weeks'", undefined],
+    [incentive('').replace('period quarter', 'period 3 months'), 'SF1101', "expected a period (week, month, quarter or year) but found '3'", undefined],
     [goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', '150% is not in the period: a checkpoint is at more than 0% and at most 100% of the period', undefined],
     [goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "funday" (monday ... sunday, day, weekday)', 'sunday'],
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],

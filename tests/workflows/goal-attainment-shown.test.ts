@@ -120,4 +120,42 @@ describe('attainment shown in goal emails', () => {
     // 2 won of 3 closed: 66.666...%, shown rounded down (half up it read 66.67%, the bound it is under).
     expect(h.mail.to(rep.manager!).map((m) => m.subject)).toEqual(['Win rate 66.66% of 100% (66.66%), under 66.67%']);
   });
+  test('a money measure with digits past the cent reads as its condition did: 9,999.99 EUR in a "revenue under 10,000 EUR" alert', async () => {
+    const rep = await seedRep('subcent', '9999.995');
+    const revenueBelow: Expr = {
+      kind: 'binary', type: 'bool', op: '<',
+      left: { kind: 'metric', type: 'money', name: 'revenue' },
+      right: { kind: 'literal', type: 'money', value: { type: 'money', value: { amount: '10000', currency: 'EUR' } } },
+    };
+    const rule = goalRule({
+      id: 'shown-money', period: 'month', target: '10000',
+      templates: [
+        template('revenue-low', 'Under target: {{progress.measure}} of {{progress.target}} ({{progress.attainment}}), {{progress.remaining}} to go', 'x'),
+        template('goal-review', 'Review: {{progress.measure}}', 'x'),
+      ],
+      checkpoints: [
+        { id: 'fraction-1', when: { kind: 'fraction', percent: '50' }, condition: revenueBelow, sends: [{ id: 'send-1', template: 'revenue-low', to: [to.repManager], source }] },
+        { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-2', template: 'goal-review', to: [to.rep], source }] },
+      ],
+    });
+    await h.testEnv.client.workflow.execute(goalWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, rep.id, `${year}-03`), args: [{ rule, repId: rep.id, period: `${year}-03` }],
+    });
+    // Half up it read "10,000.00 EUR of 10,000.00 EUR" in an alert about being under 10,000 EUR.
+    expect(h.mail.to(rep.manager!).map((m) => m.subject)).toEqual(['Under target: 9,999.99 EUR of 10,000.00 EUR (99.99%), 0.01 EUR to go']);
+    expect(h.mail.to(rep.email).map((m) => m.subject)).toEqual(['Review: 9,999.99 EUR']);
+  });
+
+  test('what is left to go is the target minus the measure as shown: 9,999.99 EUR of 10,000.00 EUR leaves 0.01 EUR, not 0.00 EUR', async () => {
+    const rep = await seedRep('togo', '9999.996');
+    const rule = goalRule({
+      id: 'shown-to-go', period: 'month', target: '10000',
+      templates: [template('goal-review', 'Review: {{progress.measure}} of {{progress.target}} ({{progress.attainment}}), {{progress.remaining}} to go', 'x')],
+      checkpoints: [{ id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 'send-1', template: 'goal-review', to: [to.rep], source }] }],
+    });
+    await h.testEnv.client.workflow.execute(goalWorkflow, {
+      taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, rep.id, `${year}-03`), args: [{ rule, repId: rep.id, period: `${year}-03` }],
+    });
+    expect(h.mail.to(rep.email).map((m) => m.subject)).toEqual(['Review: 9,999.99 EUR of 10,000.00 EUR (99.99%), 0.01 EUR to go']);
+  });
 });
