@@ -47,7 +47,11 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   if (named.some((c) => c !== named[0])) return bad(`${JSON.stringify(text)} names two currencies, ${named[0]} and ${named.find((c) => c !== named[0])}`);
   let digits = match[3];
   if (digits.includes(',')) {
-    if (!/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(digits)) return bad(`expected an amount like 1,500.50, got ${JSON.stringify(text)}`);
+    // Thousands (1,500,000.00), or lakhs and crores as an Indian locale groups them (15,00,000.00,
+    // as Zoho CRM writes rupee amounts there): either way the commas only group, so dropping them is exact.
+    if (!/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(digits) && !/^-?\d{1,2}(,\d{2})*,\d{3}(\.\d+)?$/.test(digits)) {
+      return bad(`expected an amount like 1,500.50, got ${JSON.stringify(text)}`);
+    }
     digits = digits.replace(/,/g, '');
   }
   return ok({ amount: digits, currency: named[0] ?? null });

@@ -27,6 +27,12 @@ describe('parseAmount', () => {
     expect(parseAmount('1.5E400')).toEqual({ ok: false, message: '"1.5E400" is out of range for an amount' });
   });
 
+  it('reads amounts grouped in lakhs and crores, as an Indian locale writes them (were refused)', () => {
+    expect(parseAmount('1,50,000.00')).toEqual({ ok: true, value: { amount: '150000.00', currency: null } });
+    expect(parseAmount('INR 12,34,56,789.50')).toEqual({ ok: true, value: { amount: '123456789.50', currency: 'INR' } });
+    expect(parseAmount('1,5,000')).toMatchObject({ ok: false });
+  });
+
   it('refuses what it cannot read exactly', () => {
     expect(parseAmount('12,34.5')).toMatchObject({ ok: false });
     expect(parseAmount('ten')).toEqual({ ok: false, message: 'expected an amount like 1500.50, got "ten"' });
