@@ -94,7 +94,13 @@ function dayIn(instant: Date, timezone: string): string {
 export function parseDate(raw: unknown, timezone: string, format: DateFormat): Converted<string> {
   const text = asText(raw);
   if (text === null) return bad('is empty');
-  if (/^\d{11,14}$/.test(text)) return ok(dayIn(new Date(Number(text)), timezone));
+  if (/^\d{11,14}$/.test(text)) {
+    // Exactly midnight UTC is how HubSpot sends a date property (a date picker's "Contract signed
+    // date"): that day itself, which the API returns as "2026-03-31". Read as an instant it was
+    // the day before everywhere west of UTC, a quarter early at a quarter's first day.
+    const ms = Number(text);
+    return ok(ms % 86_400_000 === 0 ? new Date(ms).toISOString().slice(0, 10) : dayIn(new Date(ms), timezone));
+  }
   const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
   if (iso) {
     if (!isCalendarDate(iso[1])) return bad(`${text} is not a calendar date`);

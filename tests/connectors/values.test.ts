@@ -50,6 +50,14 @@ describe('parseDate', () => {
     expect(parseDate('2026-03-01T23:30:00-05:00', 'UTC', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-02' });
   });
 
+  it('takes epoch milliseconds at exactly midnight UTC as that day (a HubSpot date property), in any zone (was the day before west of UTC)', () => {
+    // 2026-04-01T00:00:00Z: HubSpot's webhook value for a date property set to 1 April.
+    expect(parseDate('1775001600000', 'America/Los_Angeles', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-04-01' });
+    expect(parseDate('1775001600000', 'Asia/Tokyo', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-04-01' });
+    // A millisecond later it is an instant again: still 31 March in Los Angeles.
+    expect(parseDate('1775001600001', 'America/Los_Angeles', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-31' });
+  });
+
   it('takes plain dates and local date-times as written, slashed ones in the declared order', () => {
     expect(parseDate('2026-03-15 17:00', 'Asia/Tokyo', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-15' });
     expect(parseDate('3/5/2026', 'UTC', 'MM/DD/YYYY')).toEqual({ ok: true, value: '2026-03-05' });
