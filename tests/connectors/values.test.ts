@@ -33,6 +33,14 @@ describe('parseAmount', () => {
     expect(parseAmount('1,5,000')).toMatchObject({ ok: false });
   });
 
+  it('refuses an amount written with a decimal comma, saying so, rather than guessing which comma it is', () => {
+    const hint = ' (a decimal comma? amounts are read with a decimal point: set the CRM user\'s or the export\'s number format to 1,500.50)';
+    expect(parseAmount('1.500,50')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "1.500,50"${hint}` });
+    expect(parseAmount('€1.500,50')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "€1.500,50"${hint}` });
+    expect(parseAmount('1500,5')).toEqual({ ok: false, message: `expected an amount like 1,500.50, got "1500,5"${hint}` });
+    expect(parseAmount('1 500,50 EUR')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "1 500,50 EUR"${hint}` });
+  });
+
   it('refuses what it cannot read exactly', () => {
     expect(parseAmount('12,34.5')).toMatchObject({ ok: false });
     expect(parseAmount('ten')).toEqual({ ok: false, message: 'expected an amount like 1500.50, got "ten"' });
