@@ -7,11 +7,11 @@
 import { isCalendarDate } from '../plan/records.js';
 import type { DateFormat } from './mapping/types.js';
 
+/** A date and wall-clock time, no zone; a date written alone is midnight. */
 export interface WrittenDateTime {
   date: string;
   hour: number;
   minute: number;
-  /** A date written alone is midnight. */
   second: number;
 }
 
