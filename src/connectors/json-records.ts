@@ -105,8 +105,11 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     if (!sentAt.ok && asText(sentVersion) !== null) {
       return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: ${sentAt.message} (webhook.version in ${mapping.file})` };
     }
+    // An event id that does not name the record (an envelope's id, shared by every record of the
+    // request) gets the record's id: otherwise each record after the first is taken for a repeat.
+    const delivered = mapping.webhook.eventId.includes(idPath!) ? idParts.join(':') : `${idParts.join(':')}:${recordId}`;
     deliveries.push({
-      vendorEventId: byVersion ? `${idParts.join(':')}:${contentDigest(record)}` : idParts.join(':'),
+      vendorEventId: byVersion ? `${delivered}:${contentDigest(record)}` : delivered,
       entity,
       recordId,
       occurredAt: version !== null ? new Date(version).toISOString() : receivedAt,

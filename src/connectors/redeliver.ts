@@ -19,10 +19,10 @@ export function redelivery(mapping: CrmMapping, rejection: CrmRejection, hubspot
   if ('error' in found) return found;
   if (found.skipped.length > 0) return { ignored: found.skipped[0] };
   const delivery = found.deliveries[0];
-  // Recorded before a record-time event id carried the digest of the record's values
-  // (src/connectors/json-records.ts): the same change, still known by its old id.
-  const legacy = delivery?.vendorEventId.startsWith(`${rejection.vendorEventId}:`) && /^[0-9a-f]{12}$/.test(delivery.vendorEventId.slice(rejection.vendorEventId.length + 1));
-  if (delivery && legacy) {
+  // Recorded before an event id carried the record's id (an envelope's id) or the digest of the
+  // record's values (an id of record and last-modified time), src/connectors/json-records.ts: the
+  // same change, still known by the id it was recorded under.
+  if (delivery && delivery.vendorEventId !== rejection.vendorEventId && earlierForms(delivery.vendorEventId, delivery.recordId).includes(rejection.vendorEventId)) {
     return { delivery: { ...delivery, vendorEventId: rejection.vendorEventId } };
   }
   // Another id would be another change (a mapping whose webhook.event_id changed since).
@@ -48,4 +48,11 @@ function connectorDeliveries(mapping: CrmMapping, rejection: CrmRejection, hubsp
   }
   const found = jsonDeliveries(mapping, rejection.raw, rejection.rejectedAt);
   return found.ok ? found.value : { error: found.message };
+}
+
+/** The ids this delivery would have had before the record id and the digest were added to it. */
+function earlierForms(id: string, recordId: string): string[] {
+  const withoutDigest = /:[0-9a-f]{12}$/.test(id) ? id.slice(0, -13) : id;
+  const withoutRecord = (text: string) => (text.endsWith(`:${recordId}`) ? text.slice(0, -recordId.length - 1) : text);
+  return [withoutDigest, withoutRecord(withoutDigest)];
 }

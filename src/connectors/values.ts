@@ -42,17 +42,30 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   const scientific = fromScientific(text);
   if (scientific !== null) return scientific;
   const match = /^(?:([A-Z]{3})\s*)?([$€£¥])?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
-  if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}`);
+  if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}${decimalCommaHint(text)}`);
   const named = [match[1], symbolCodes[match[2]], match[4]].filter((c): c is string => c !== undefined);
   if (named.some((c) => c !== named[0])) return bad(`${JSON.stringify(text)} names two currencies, ${named[0]} and ${named.find((c) => c !== named[0])}`);
   let digits = match[3];
   if (digits.includes(',')) {
-    if (!/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(digits)) return bad(`expected an amount like 1,500.50, got ${JSON.stringify(text)}`);
+    // Thousands (1,500,000.00), or lakhs and crores as an Indian locale groups them (15,00,000.00,
+    // as Zoho CRM writes rupee amounts there): either way the commas only group, so dropping them is exact.
+    if (!/^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(digits) && !/^-?\d{1,2}(,\d{2})*,\d{3}(\.\d+)?$/.test(digits)) {
+      return bad(`expected an amount like 1,500.50, got ${JSON.stringify(text)}${decimalCommaHint(text)}`);
+    }
     digits = digits.replace(/,/g, '');
   }
   return ok({ amount: digits, currency: named[0] ?? null });
 }
 
+
+/**
+ * Said when an amount reads as a European locale writes it (1.500,50 or 1 500,50): its comma
+ * could be a decimal comma or a grouping one, which salesflow will not guess for money.
+ */
+function decimalCommaHint(text: string): string {
+  if (!/\d,\d{1,2}(?:\s*(?:[A-Z]{3}|[$€£¥]))?$/.test(text)) return '';
+  return ' (a decimal comma? amounts are read with a decimal point: set the CRM user\'s or the export\'s number format to 1,500.50)';
+}
 
 /**
  * "1.25E7" → "12500000": Salesforce writes a currency field as a Java double, which switches to
@@ -90,7 +103,13 @@ function dayIn(instant: Date, timezone: string): string {
 export function parseDate(raw: unknown, timezone: string, format: DateFormat): Converted<string> {
   const text = asText(raw);
   if (text === null) return bad('is empty');
-  if (/^\d{11,14}$/.test(text)) return ok(dayIn(new Date(Number(text)), timezone));
+  if (/^\d{11,14}$/.test(text)) {
+    // Exactly midnight UTC is how HubSpot sends a date property (a date picker's "Contract signed
+    // date"): that day itself, which the API returns as "2026-03-31". Read as an instant it was
+    // the day before everywhere west of UTC, a quarter early at a quarter's first day.
+    const ms = Number(text);
+    return ok(ms % 86_400_000 === 0 ? new Date(ms).toISOString().slice(0, 10) : dayIn(new Date(ms), timezone));
+  }
   const iso = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
   if (iso) {
     if (!isCalendarDate(iso[1])) return bad(`${text} is not a calendar date`);

@@ -7,13 +7,12 @@
 import { isCalendarDate } from '../plan/records.js';
 import type { DateFormat } from './mapping/types.js';
 
+/** A date and wall-clock time, no zone; a date written alone is midnight. */
 export interface WrittenDateTime {
   date: string;
   hour: number;
   minute: number;
   second: number;
-  /** Whether a time of day was written at all (a date alone is midnight). */
-  timed: boolean;
 }
 
 export type Written = { ok: true; value: WrittenDateTime } | { ok: false; message: string } | { ok: false; unrecognised: true };
@@ -86,8 +85,8 @@ export function readWritten(text: string, format: DateFormat, settingHint: strin
   }
   const date = `${year}-${two(month)}-${two(day)}`;
   if (!isCalendarDate(date)) return { ok: false, message: `"${text}" is not a calendar date${numeric && !(numeric[1].length === 4) ? ` in ${format}` : ''}` };
-  if (rest === '') return { ok: true, value: { date, hour: 0, minute: 0, second: 0, timed: false } };
+  if (rest === '') return { ok: true, value: { date, hour: 0, minute: 0, second: 0 } };
   const clock = readClock(rest.trim());
   if (typeof clock === 'string') return { ok: false, message: clock };
-  return { ok: true, value: { date, ...clock, timed: true } };
+  return { ok: true, value: { date, ...clock } };
 }

@@ -23,6 +23,21 @@ const problemsOf = (r: Awaited<ReturnType<typeof importCrmCsv>>) => (r.ok ? [] :
 const dealCount = (db: Db) => countOf(db, sql`SELECT count(*) FROM deals`);
 const HEADER = '"Record ID","Deal Name","Deal Stage","Close Date","Deal owner","Amount"';
 
+describe('import --source: a Zoho CRM export from India', () => {
+  it('amounts grouped in lakhs and closing dates with month names are imported (were "expected an amount like 1,500.50" / "expected a date like 2026-03-31")', async () => {
+    const db = await withReps();
+    try {
+      const csv = ['Record Id,Deal Name,Amount,Currency,Stage,Closing Date,Deal Owner', '4150868000001,Tata rollout,"1,50,000.00",INR,Closed Won,"Mar 31, 2026",Ada Byron', '4150868000002,Infosys,"12,34,567.50",INR,Closed Won,01-Apr-2026,Ada Byron'];
+      expect(await importCrmCsv(db, builtInMapping('zoho'), `${csv.join('\n')}\n`, 'deals.csv')).toMatchObject({ ok: true, inserted: 2 });
+      expect(await getDeal(db, '4150868000001')).toMatchObject({ amount: '150000.00', currency: 'INR', closed_at: '2026-03-31', stage: 'won' });
+      // 1 April is the next quarter: the month name is read, not guessed.
+      expect(await getDeal(db, '4150868000002')).toMatchObject({ amount: '1234567.50', closed_at: '2026-04-01' });
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('import --source: the currency written in the amount', () => {
   it('€ and £ amounts are EUR and GBP, not the mapping\'s default USD; a code in the amount beats the stored currency', async () => {
     const db = await withReps();

@@ -27,6 +27,20 @@ describe('parseAmount', () => {
     expect(parseAmount('1.5E400')).toEqual({ ok: false, message: '"1.5E400" is out of range for an amount' });
   });
 
+  it('reads amounts grouped in lakhs and crores, as an Indian locale writes them (were refused)', () => {
+    expect(parseAmount('1,50,000.00')).toEqual({ ok: true, value: { amount: '150000.00', currency: null } });
+    expect(parseAmount('INR 12,34,56,789.50')).toEqual({ ok: true, value: { amount: '123456789.50', currency: 'INR' } });
+    expect(parseAmount('1,5,000')).toMatchObject({ ok: false });
+  });
+
+  it('refuses an amount written with a decimal comma, saying so, rather than guessing which comma it is', () => {
+    const hint = ' (a decimal comma? amounts are read with a decimal point: set the CRM user\'s or the export\'s number format to 1,500.50)';
+    expect(parseAmount('1.500,50')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "1.500,50"${hint}` });
+    expect(parseAmount('€1.500,50')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "€1.500,50"${hint}` });
+    expect(parseAmount('1500,5')).toEqual({ ok: false, message: `expected an amount like 1,500.50, got "1500,5"${hint}` });
+    expect(parseAmount('1 500,50 EUR')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "1 500,50 EUR"${hint}` });
+  });
+
   it('refuses what it cannot read exactly', () => {
     expect(parseAmount('12,34.5')).toMatchObject({ ok: false });
     expect(parseAmount('ten')).toEqual({ ok: false, message: 'expected an amount like 1500.50, got "ten"' });
@@ -42,6 +56,14 @@ describe('parseDate', () => {
     expect(parseDate('2026-03-02T03:30:00.000Z', 'Asia/Shanghai', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-02' });
     expect(parseDate('1772422200000', 'America/New_York', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-01' });
     expect(parseDate('2026-03-01T23:30:00-05:00', 'UTC', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-02' });
+  });
+
+  it('takes epoch milliseconds at exactly midnight UTC as that day (a HubSpot date property), in any zone (was the day before west of UTC)', () => {
+    // 2026-04-01T00:00:00Z: HubSpot's webhook value for a date property set to 1 April.
+    expect(parseDate('1775001600000', 'America/Los_Angeles', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-04-01' });
+    expect(parseDate('1775001600000', 'Asia/Tokyo', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-04-01' });
+    // A millisecond later it is an instant again: still 31 March in Los Angeles.
+    expect(parseDate('1775001600001', 'America/Los_Angeles', 'YYYY-MM-DD')).toEqual({ ok: true, value: '2026-03-31' });
   });
 
   it('takes plain dates and local date-times as written, slashed ones in the declared order', () => {

@@ -168,6 +168,13 @@ describe('POST /webhooks/hubspot', () => {
     expect(await getDeal(h.db, '9006')).toMatchObject({ amount: '777.77', name: 'Renamed deal', closed_at: '2026-02-28' });
   });
 
+  it('a close date sent as midnight UTC (how HubSpot sends a date property) is that day in New York, not the day before and a quarter early', async () => {
+    await storeDeal('9031');
+    const body = JSON.stringify([change(731, 9031, 'closedate', '1775001600000')]);
+    expect((await post(body, signV3(body, NOW))).status).toBe(200);
+    expect((await getDeal(h.db, '9031'))?.closed_at).toBe('2026-04-01');
+  });
+
   it('fetches a deal salesflow does not hold from the CRM API and finds its owner by email', async () => {
     api.objects.set('deals/9003', { dealname: 'Initech renewal', amount: '5000', dealstage: 'contractsent', closedate: '2026-03-02T03:30:00.000Z', hubspot_owner_id: '502', deal_currency_code: 'EUR', product_line: 'Analytics' });
     api.owners.set('502', { email: 'bob@acme.example', firstName: 'Bob', lastName: 'B' });

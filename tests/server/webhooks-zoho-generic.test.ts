@@ -2,7 +2,8 @@
 // header) and POST /webhooks/generic/NAME (Fxiaoke through rules/crm/fxiaoke.yaml: field paths
 // and an HMAC header declared by the mapping), over real HTTP.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappings } from '../../src/connectors/mapping/load.js';
@@ -21,10 +22,15 @@ const FXIAOKE_SECRET = 'fxiaoke-secret-abcdefghijklmnop';
 let h: Harness;
 
 beforeAll(async () => {
+  // The Fxiaoke mapping with an event id that names the request only (its envelope's event_id).
+  const envelopeRules = mkdtempSync(join(tmpdir(), 'salesflow-envelope-'));
+  mkdirSync(join(envelopeRules, 'crm'));
+  writeFileSync(join(envelopeRules, 'crm', 'envelope.yaml'), readFileSync(join(fixtures, 'rules', 'crm', 'fxiaoke.yaml'), 'utf8').replace('event_id: [event_id, _id]', 'event_id: event_id'));
   h = await startHarness({
-    env: { ZOHO_WEBHOOK_SECRET: ZOHO_SECRET, SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET },
-    mappings: loadMappings([join(fixtures, 'rules')], fixtures).mappings,
+    env: { ZOHO_WEBHOOK_SECRET: ZOHO_SECRET, SALESFLOW_WEBHOOK_SECRET_FXIAOKE: FXIAOKE_SECRET, SALESFLOW_WEBHOOK_SECRET_ENVELOPE: FXIAOKE_SECRET },
+    mappings: [...loadMappings([join(fixtures, 'rules')], fixtures).mappings, ...loadMappings([envelopeRules], envelopeRules).mappings],
   });
+  rmSync(envelopeRules, { recursive: true, force: true });
   await upsertRep(h.db, { id: 'r-wu', name: 'Wu Fang', email: 'wu@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
   await setRepCrmId(h.db, 'r-wu', '4150868000000225013');
   await upsertRep(h.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
@@ -243,6 +249,21 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     ] });
     expect((await getDeal(h.db, 'fx-opp-1'))?.stage).toBe('won');
     expect(await listCrmRejections(h.db, { source: 'fxiaoke' })).toEqual([expect.objectContaining({ vendorEventId: 'evt-fx-3:fx-opp-1', recordId: 'fx-opp-1' })]);
+  });
+
+  it('a mapping whose event_id names the request, not the record: every record of a batch is taken (all but the first were duplicates)', async () => {
+    const body = JSON.stringify({ event_id: 'evt-env-1', data: [
+      { object_api_name: 'NewOpportunityObj', _id: 'env-opp-1', name: 'One', amount: '100.00', currency: 'CNY', sales_stage: '1', owner: 'FSUID_1001', last_modified_time: 1772380800000 },
+      { object_api_name: 'NewOpportunityObj', _id: 'env-opp-2', name: 'Two', amount: '200.00', currency: 'CNY', sales_stage: 'win', owner: 'FSUID_1001', last_modified_time: 1772380800000 },
+    ] });
+    const post = () => fetch(`${h.url}/webhooks/generic/envelope`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Fs-Signature': `sha256=${createHmac('sha256', FXIAOKE_SECRET).update(body).digest('hex')}` }, body });
+    expect(await (await post()).json()).toMatchObject({ results: [
+      { event: 'envelope:evt-env-1:env-opp-1', type: 'deal.created', status: 'accepted' },
+      { event: 'envelope:evt-env-1:env-opp-2', type: 'deal.won', status: 'accepted' },
+    ] });
+    expect(await getDeal(h.db, 'env-opp-2')).toMatchObject({ amount: '200.00', stage: 'won' });
+    // The sender repeating the request: both are duplicates.
+    expect(await (await post()).json()).toMatchObject({ results: [{ status: 'duplicate' }, { status: 'duplicate' }] });
   });
 
   it('404 for a source without a mapping file', async () => {
