@@ -48,7 +48,8 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
       process.stdout.write(await describePlanRecord(db.value, plan.value));
       return 0;
     }
-    const { recorded, applied } = await recordPlan(db.value, plan.value, paths);
+    const { recorded, applied, gitProblem } = await recordPlan(db.value, plan.value, paths);
+    if (gitProblem && recorded) process.stderr.write(`warning: ${gitProblem}; the applied plan records no git commit\n`);
     if (hasChanges(changes)) {
       const started = await countMatchingReps(db.value, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(
