@@ -6,7 +6,8 @@
 // with an added one of the same kind whose content is otherwise the same, and say what the rename
 // does to each kind. `apply` also does not start a renamed goal's period under way: the old name's
 // runs of that period go on (runs keep the rule they started with), and a second set of runs would
-// send every rep each check-in and the review twice.
+// send every rep each check-in and the review twice; and `payouts run` finds the runs an incentive
+// made under its former names (former-names.ts) instead of asking and paying again.
 import { ruleBodyHash } from '../dsl/index.js';
 
 /** A rule as seen in one plan: enough to pair it with its rename. */
@@ -60,8 +61,8 @@ export function renameConsequence(kind: string): string {
     case 'goal':
       return 'runs already started go on under the old name to the end of their period; apply starts no second run for the period under way, the new name\'s runs begin with the next period';
     case 'incentive':
-      return 'statements, approvals and ledger rows are kept per rule, so periods paid under the old name are unknown to the new one ' +
-        '("payouts run" of such a period pays again), and draw balances, clawbacks and dispute adjustments do not carry over';
+      return 'statements and ledger rows are kept per rule: "payouts run" of a period run under the old name leaves its reps alone, ' +
+        'but draw balances, clawbacks and dispute adjustments do not carry over to the new name';
     case 'sequence':
       return 'runs already started go on under the old name; a lead or deal in one of them that triggers again starts the new name\'s run too';
     default:

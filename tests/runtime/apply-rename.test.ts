@@ -85,7 +85,7 @@ describe('a renamed rule', () => {
       /^ {2}> goal "SDR monthly wins" renamed to "SDR wins per month" {2}\(otherwise the same rule; a new rule id, sdr-wins-per-month: runs already started go on under the old name .*the new name's runs begin with the next period\)$/,
     ));
     expect(lines).toContainEqual(expect.stringMatching(
-      /^ {2}> incentive "Account managers FY26" renamed to "AM renewals FY26" .*periods paid under the old name are unknown to the new one \("payouts run" of such a period pays again\)/,
+      /^ {2}> incentive "Account managers FY26" renamed to "AM renewals FY26" .*"payouts run" of a period run under the old name leaves its reps alone, but draw balances, clawbacks and dispute adjustments do not carry over/,
     ));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}> sequence "CSAT after close" renamed to "CSAT survey after close" /));
     expect(lines.filter((l) => /SDR monthly wins|SDR wins per month|Account managers|AM renewals|CSAT/.test(l))).toHaveLength(3);
