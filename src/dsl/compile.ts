@@ -45,6 +45,18 @@ export function crmMappingVersion(mapping: CrmMapping): string {
 }
 
 /**
+ * A rule's content apart from what its name decides (`name`, the `id` slug of it, and the `version`
+ * that covers both): equal for a rule renamed and otherwise unchanged, so `status` and `apply` can
+ * say "renamed" instead of one rule removed and another added. Read from plan JSON as stored (a
+ * schedule's action, an applied plan), hence `unknown`; null for something that is not a rule.
+ */
+export function ruleBodyHash(rule: unknown): string | null {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return null;
+  const { id: _id, name: _name, version: _version, ...body } = rule as Record<string, unknown>;
+  return contentHash(body);
+}
+
+/**
  * A plan without CRM mappings hashes exactly as it did before mappings were part of the plan, so a
  * plan applied by an earlier salesflow still reads as the same as the rules it was applied from.
  */

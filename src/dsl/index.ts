@@ -12,7 +12,7 @@ export { messages } from './messages.js';
 export { keywordNames } from './lexer.js';
 export { canonicalJsonPretty } from './hash.js';
 export { stringLiteral } from './literals.js';
-export { crmMappingVersion, withCrmMappings } from './compile.js';
+export { crmMappingVersion, ruleBodyHash, withCrmMappings } from './compile.js';
 export { compileSources };
 
 /** Reads, checks and compiles rule files and folders (default `rules/`); the plan is zod-validated. */

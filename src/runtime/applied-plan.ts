@@ -37,11 +37,16 @@ export function ruleHashesOf(plan: Plan): Record<string, RuleHash> {
   return Object.fromEntries(plan.rules.map((r) => [r.id, { name: r.name, kind: r.kind, version: r.version }]));
 }
 
-/** Records `plan` (compiled from `paths`) as the applied plan unless it already is; git state included. */
-export async function recordPlan(db: Db, plan: Plan, paths: string[]): Promise<{ recorded: boolean; applied: AppliedPlanInfo }> {
+/**
+ * Records `plan` (compiled from `paths`) as the applied plan unless it already is; git state
+ * included. `gitProblem` says why rules in a git work tree were recorded without their commit.
+ */
+export async function recordPlan(
+  db: Db, plan: Plan, paths: string[],
+): Promise<{ recorded: boolean; applied: AppliedPlanInfo; gitProblem: string | null }> {
   const rulePaths = paths.length > 0 ? paths : DEFAULT_RULE_PATHS;
-  const git = gitStateOf(rulePaths);
-  return recordAppliedPlan(db, {
+  const { state: git, problem } = gitStateOf(rulePaths);
+  const result = await recordAppliedPlan(db, {
     hash: plan.hash,
     planJson: JSON.stringify(plan),
     ruleHashes: ruleHashesOf(plan),
@@ -50,11 +55,12 @@ export async function recordPlan(db: Db, plan: Plan, paths: string[]): Promise<{
     gitDirty: git ? git.dirty : null,
     rulePaths,
   });
+  return { ...result, gitProblem: problem };
 }
 
 /** One line about an applied version: `version 3, plan 1a2b…, git abc123 (dirty), applied 2026-…`. */
 export function describeApplied(info: AppliedPlanInfo): string {
-  const git = info.gitCommit ? `git ${info.gitCommit.slice(0, 12)}${info.gitDirty ? ' with uncommitted changes' : ''}` : 'not in git';
+  const git = info.gitCommit ? `git ${info.gitCommit.slice(0, 12)}${info.gitDirty ? ' with uncommitted changes' : ''}` : 'no git commit';
   return `version ${info.version}, plan ${shortHash(info.hash)}, ${info.ruleCount} rule(s), ${git}, applied ${info.appliedAt}`;
 }
 

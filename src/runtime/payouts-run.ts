@@ -21,6 +21,7 @@ import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import { openWithPlan } from './applied-plan.js';
+import { type FormerName, formerNames } from './former-names.js';
 import { fail, loadConfigChecked } from './session.js';
 
 export interface PayoutsRunOptions {
@@ -49,7 +50,9 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
-    const runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false });
+    const runs = await startPayouts(deps, selection.rules, period, {
+      rerunRejected: options.rerunRejected ?? false, formerNames: await formerNames(db, plan.plan),
+    });
     process.stdout.write(describePayoutRuns(selection.rules, period, runs, options.rule));
     if (runs.some((r) => r.refused)) return 1;
   } finally {
@@ -111,6 +114,8 @@ export interface PayoutRun {
   unseenWarnings?: string[];
   /** A run started now whose statement total payouts cannot record: why (the run stops without it). */
   refused?: string;
+  /** The rule's former name when the run found was made under it (the rule was renamed since). */
+  formerName?: string;
 }
 
 export interface PayoutDeps {
@@ -126,14 +131,22 @@ export interface PayoutDeps {
  * unless its statement was rejected and `rerunRejected` asks for the next attempt.
  */
 export async function startPayouts(
-  deps: PayoutDeps, rules: IncentiveRule[], period: Period, options: { rerunRejected?: boolean } = {},
+  deps: PayoutDeps, rules: IncentiveRule[], period: Period,
+  options: { rerunRejected?: boolean; formerNames?: Map<string, FormerName[]> } = {},
 ): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
   for (const rule of rules) {
     const reps = await findRepsWhere(deps.db, rule.reps);
+    const former = options.formerNames?.get(rule.id) ?? [];
     const mine: PayoutRun[] = [];
     for (const rep of reps) {
-      const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
+      const rerunRejected = options.rerunRejected ?? false;
+      const earlier = former.length > 0 ? await runUnderFormerName(deps, rule, former, rep.id, period.label) : null;
+      // A rejection under the old name is run again under the new one when asked, as any rejection.
+      const outcome = earlier && !(rerunRejected && earlier.state === 'rejected')
+        ? earlier
+        : await startAttempts(deps, rule, rep.id, period.label, rerunRejected);
+      const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...outcome };
       mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
     }
     const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
@@ -199,7 +212,40 @@ async function askingNow(client: Client, workflowId: string): Promise<'asking' |
   }
 }
 
-type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'rejected' | 'decidedBy'>;
+type AttemptOutcome = Pick<PayoutRun, 'workflowId' | 'outcome' | 'state' | 'rejected' | 'decidedBy' | 'formerName'>;
+
+/**
+ * The newest run of this rep and period under one of the rule's former names (its statement's
+ * state), or null when there is none: then the rule runs under its name as usual. A rep run under
+ * the old name is never run again under the new one, or they would be asked for and paid twice.
+ */
+async function runUnderFormerName(
+  deps: PayoutDeps, rule: IncentiveRule, former: FormerName[], repId: string, period: string,
+): Promise<AttemptOutcome | null> {
+  // Run under the new name already (a rejection re-run after the rename): that run is the one that stands.
+  const own = workflowIds.payout(rule.id, repId, period, 1);
+  if (await getStatement(deps.db, own) || await runExists(deps, own)) return null;
+  for (const { id, name } of former) {
+    let newest: { workflowId: string; stored: StoredStatement } | null = null;
+    for (let attempt = 1; ; attempt++) {
+      const workflowId = workflowIds.payout(id, repId, period, attempt);
+      const stored = await getStatement(deps.db, workflowId);
+      if (!stored) break;
+      newest = { workflowId, stored };
+    }
+    if (newest) {
+      const { workflowId, stored } = newest;
+      const rejected = stored.status === 'rejected' ? { rejected: { by: stored.decidedBy, reason: stored.reason } } : {};
+      return { workflowId, outcome: 'already-run', state: stored.status, decidedBy: stored.decidedBy, formerName: name, ...rejected };
+    }
+    // Started under the old name and still computing its statement (or ended without one).
+    const first = workflowIds.payout(id, repId, period, 1);
+    if (await runExists(deps, first)) {
+      return { workflowId: first, outcome: 'already-run', state: await isRunning(deps, first) ? 'running' : 'ended', formerName: name };
+    }
+  }
+  return null;
+}
 
 /** Walks the attempts in order: the first that starts, or the newest one that stands. */
 async function startAttempts(deps: PayoutDeps, rule: IncentiveRule, repId: string, period: string, rerunRejected: boolean): Promise<AttemptOutcome> {
@@ -251,6 +297,13 @@ function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): st
 
 /** What became of each rep's run, and for a rejected statement how to ask again. */
 function runNote(run: PayoutRun): string {
+  const note = ownNote(run);
+  if (!run.formerName) return note;
+  const state = note.replace(/^ {2}\((.*)\)$/, '$1');
+  return `  (run under the rule's former name "${run.formerName}"${state ? `: ${state}` : ''}; not run again under its new name)`;
+}
+
+function ownNote(run: PayoutRun): string {
   const unasked = run.nobodyToAsk ? `nobody to ask: ${run.nobodyToAsk}` : '';
   if (run.outcome === 'started-again') return `  (a new statement; the last was ${rejection(run.rejected!, run.unasked)}${unasked ? `; ${unasked}` : ''})`;
   if (run.outcome === 'started') return unasked ? `  (${unasked})` : '';

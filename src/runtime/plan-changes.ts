@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJsonPretty, crmMappingVersion, stringLiteral } from '../dsl/index.js';
 import { crmMappingsIn, diffMappings, diffRules, type RuleHash } from './applied-plan.js';
+import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from './renames.js';
 
 /** What history keeps of a version's plan JSON: small, so a long history is cheap to hold. */
 export interface RecordedContents {
@@ -14,6 +15,8 @@ export interface RecordedContents {
   crm: Record<string, string>;
   /** Hash of the plan-wide metric definitions (they change the plan hash without changing a rule). */
   metrics: string;
+  /** Each rule's id, name, kind and content apart from the name, to tell a rename (renames.ts). */
+  rules: RuleSeen[];
 }
 
 export function recordedContents(planJson: string): RecordedContents {
@@ -21,6 +24,7 @@ export function recordedContents(planJson: string): RecordedContents {
   return {
     crm: Object.fromEntries(crmMappingsIn(plan).map((m) => [m.name, crmMappingVersion(m)])),
     metrics: createHash('sha256').update(canonicalJsonPretty(plan?.metrics ?? [])).digest('hex'),
+    rules: rulesSeenIn(plan),
   };
 }
 
@@ -39,6 +43,8 @@ export interface VersionChanges {
   crm: { added: MappingEntry[]; changed: MappingChange[]; removed: MappingEntry[] };
   /** The plan-wide metric definitions differ from the previous version's (false for the first version). */
   metricsChanged: boolean;
+  /** Rules of `rules.removed` and `rules.added` that are one rule renamed, otherwise the same (in both lists too). */
+  renamed: Rename[];
 }
 
 /** `after` against `before`, the version applied just before it; null before the first version, so everything is added. */
@@ -57,19 +63,24 @@ export function versionChanges(before: VersionContents | null, after: VersionCon
       removed: crm.removed.map((name) => ({ name, version: before!.read.crm[name] })),
     },
     metricsChanged: before !== null && before.read.metrics !== after.read.metrics,
+    renamed: findRenames(
+      (before?.read.rules ?? []).filter((r) => rules.removed.some((gone) => gone.id === r.id)),
+      after.read.rules.filter((r) => rules.added.some((added) => added.id === r.id)),
+    ),
   };
 }
 
 /**
  * The changes as short items for one line of text: `+ "Q3 SDR goal"`, `~ "AE commission FY26"`,
- * `- "Old nurture"`, `crm ~ hubspot`; rule names quoted as a rule file writes them.
+ * `> "Old" → "New"` (renamed), `- "Old nurture"`, `crm ~ hubspot`; rule names quoted as a rule file writes them.
  */
 export function changeItems(changes: VersionChanges): string[] {
-  const { rules, crm } = changes;
+  const { rules, crm, renamed } = changes;
   const items = [
-    ...rules.added.map((r) => `+ ${stringLiteral(r.name)}`),
+    ...rules.added.filter((r) => !renamed.some((n) => n.to.id === r.id)).map((r) => `+ ${stringLiteral(r.name)}`),
     ...rules.changed.map((r) => `~ ${stringLiteral(r.name)}`),
-    ...rules.removed.map((r) => `- ${stringLiteral(r.name)}`),
+    ...renamed.map((r) => `> ${stringLiteral(r.from.name)} → ${stringLiteral(r.to.name)}`),
+    ...rules.removed.filter((r) => !renamed.some((n) => n.from.id === r.id)).map((r) => `- ${stringLiteral(r.name)}`),
     ...crm.added.map((m) => `crm + ${m.name}`),
     ...crm.changed.map((m) => `crm ~ ${m.name}`),
     ...crm.removed.map((m) => `crm - ${m.name}`),

@@ -2,7 +2,8 @@
 import { EARLIEST_ZONE } from '../workflows/calendar.js';
 import type { GoalPeriodStart } from './goal-period-start.js';
 import type { ScheduleChanges } from './schedules.js';
-import { hasChanges, startsPeriodUnderWay } from './schedules.js';
+import { renameConsequence } from './renames.js';
+import { hasChanges, renamedFrom, startsPeriodUnderWay } from './schedules.js';
 
 export function renderChanges(changes: ScheduleChanges, where: string): string {
   const total = changes.added.length + changes.changed.length + changes.unchanged.length;
@@ -12,7 +13,12 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
   const lines = [`Schedule changes for Temporal (${where}):`, ''];
   for (const s of changes.added) {
     lines.push(`  + ${s.scheduleId}`, `      ${s.description}`);
-    if (startsPeriodUnderWay(s, null)) lines.push(`      and the ${s.goalPeriod} under way at once, for each matching rep`);
+    const previous = renamedFrom(changes, s);
+    if (previous) {
+      lines.push(`      renamed from "${previous.rule?.name}" (${previous.scheduleId}), otherwise the same rule: ${renameConsequence(previous.rule?.kind ?? '')}`);
+    } else if (startsPeriodUnderWay(s, null)) {
+      lines.push(`      and the ${s.goalPeriod} under way at once, for each matching rep`);
+    }
   }
   for (const { declared, existing } of changes.changed) {
     lines.push(`  ~ ${declared.scheduleId}`);
@@ -34,8 +40,10 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
     if (startsPeriodUnderWay(declared, existing)) lines.push(periodUnderWay(declared.goalPeriod, existing.goalPeriod));
   }
   for (const s of changes.removed) {
+    const renamedTo = changes.renamed.find((r) => r.previous.scheduleId === s.scheduleId)?.declared;
+    const gone = renamedTo ? `renamed to "${renamedTo.ruleName}"` : 'no longer in the rules';
     lines.push(`  - ${s.scheduleId}`);
-    lines.push(`      ${s.memo ? `${s.memo.description} (no longer in the rules)` : 'no longer in the rules'}`);
+    lines.push(`      ${s.memo ? `${s.memo.description} (${gone})` : gone}`);
     // Removing a goal stops its schedule, not its runs (SPEC §10: apply never breaks what is in
     // flight): without a word, a team that dropped a goal is surprised by its next check-ins.
     if (s.goalPeriod) {

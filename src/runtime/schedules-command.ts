@@ -1,8 +1,10 @@
 // The shared body of `salesflow plan` and `salesflow apply`. Apply records the compiled plan in the
 // data source (the applied plan every process runs) before it changes the schedules, so a run a
 // schedule starts always finds its rule in the applied plan, and an apply cut short converges when
-// run again: the plan is already recorded, the schedules still differ.
+// run again: the plan is already recorded, the schedules still differ. Two applies at once take
+// turns (apply-lock.ts), so the plan recorded last is the one the schedules carry.
 import { appliedPlanHead } from '../data/plans.js';
+import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
 import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
@@ -33,7 +35,7 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     return fail(temporal.message);
   }
   const where = `${config.value.temporal.address}, namespace ${config.value.temporal.namespace}`;
-  try {
+  const run = async () => {
     const changes = await planSchedules(temporal.value.client, plan.value, config.value.temporal.taskQueue);
     process.stdout.write(renderChanges(changes, where));
     // A folder with no rule file (a wrong path in CI, files moved away) is a plan without rules:
@@ -46,9 +48,10 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     }
     if (mode === 'plan') {
       process.stdout.write(await describePlanRecord(db.value, plan.value));
-      return 0;
+      return;
     }
-    const { recorded, applied } = await recordPlan(db.value, plan.value, paths);
+    const { recorded, applied, gitProblem } = await recordPlan(db.value, plan.value, paths);
+    if (gitProblem && recorded) process.stderr.write(`warning: ${gitProblem}; the applied plan records no git commit\n`);
     if (hasChanges(changes)) {
       const started = await countMatchingReps(db.value, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(
@@ -61,6 +64,18 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
         ? `Applied plan recorded in ${dataSourceName(config.value)}: ${describeApplied(applied)}.\n`
         : `Plan ${shortHash(applied.hash)} is already the applied plan (${describeApplied(applied)}); nothing recorded.\n`,
     );
+  };
+  try {
+    // Applies take turns from reading the schedules to the last change (apply-lock.ts); plan reads only.
+    if (mode === 'plan') await run();
+    else {
+      await withApplyLock(db.value, run, () => {
+        process.stderr.write('salesflow apply: another apply is running on this data source; waiting for it to finish\n');
+      });
+    }
+  } catch (err) {
+    if (err instanceof ApplyLockTimeout) return fail(err.message);
+    throw err;
   } finally {
     await temporal.value.close();
     await db.value.close();

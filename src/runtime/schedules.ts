@@ -8,6 +8,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError, type Schedu
 import { type PeriodKind, periodKinds } from '../plan/catalog.js';
 import type { Plan } from '../plan/schema.js';
 import { type GoalPeriodStart, startGoalPeriodUnderWay } from './goal-period-start.js';
+import { findRenames, type RuleSeen, rulesSeenIn } from './renames.js';
 import {
   type DeclaredSchedule, declaredSchedules, MEMO_KEY, SCHEDULE_ID_PREFIX, type ScheduleMemo,
 } from './schedule-specs.js';
@@ -19,6 +20,8 @@ export interface ExistingSchedule {
   paused: boolean;
   /** The goal period its action dispatches now (read off the rule it carries); null: no goal's. */
   goalPeriod: PeriodKind | null;
+  /** The rule its action carries, to tell a renamed rule (renames.ts); null: none readable. */
+  rule: RuleSeen | null;
 }
 
 export interface ScheduleChanges {
@@ -26,6 +29,11 @@ export interface ScheduleChanges {
   changed: { declared: DeclaredSchedule; existing: ExistingSchedule }[];
   unchanged: DeclaredSchedule[];
   removed: ExistingSchedule[];
+  /**
+   * Added schedules whose rule is a removed schedule's rule renamed and otherwise the same (both
+   * are also in `added` and `removed`: the ids differ, so one is created and the other deleted).
+   */
+  renamed: { declared: DeclaredSchedule; previous: ExistingSchedule }[];
 }
 
 export function hasChanges(changes: ScheduleChanges): boolean {
@@ -33,7 +41,7 @@ export function hasChanges(changes: ScheduleChanges): boolean {
 }
 
 export async function planSchedules(client: Client, plan: Plan, taskQueue: string): Promise<ScheduleChanges> {
-  const changes: ScheduleChanges = { added: [], changed: [], unchanged: [], removed: [] };
+  const changes: ScheduleChanges = { added: [], changed: [], unchanged: [], removed: [], renamed: [] };
   const declared = declaredSchedules(plan, taskQueue);
   for (const schedule of declared) {
     const existing = await describe(client, schedule.scheduleId);
@@ -48,7 +56,19 @@ export async function planSchedules(client: Client, plan: Plan, taskQueue: strin
     if (existing) changes.removed.push(existing);
   }
   changes.removed.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+  const addedRules = rulesSeenIn({ rules: plan.rules.filter((r) => changes.added.some((s) => s.ruleId === r.id)) });
+  const removedRules = changes.removed.flatMap((s) => (s.rule ? [s.rule] : []));
+  for (const rename of findRenames(removedRules, addedRules)) {
+    const declaredSchedule = changes.added.find((s) => s.ruleId === rename.to.id);
+    const previous = changes.removed.find((s) => s.rule?.id === rename.from.id);
+    if (declaredSchedule && previous) changes.renamed.push({ declared: declaredSchedule, previous });
+  }
   return changes;
+}
+
+/** The removed schedule whose rule `declared`'s rule renames, or null. */
+export function renamedFrom(changes: ScheduleChanges, declared: DeclaredSchedule): ExistingSchedule | null {
+  return changes.renamed.find((r) => r.declared.scheduleId === declared.scheduleId)?.previous ?? null;
 }
 
 /**
@@ -73,7 +93,8 @@ export function startsPeriodUnderWay(declared: DeclaredSchedule, existing: Exist
 export async function applySchedules(client: Client, changes: ScheduleChanges, clock: { now: Date }): Promise<GoalPeriodStart[]> {
   const started: GoalPeriodStart[] = [];
   for (const schedule of changes.added) {
-    if (startsPeriodUnderWay(schedule, null)) started.push(await startGoalPeriodUnderWay(client, schedule, clock.now));
+    // A renamed goal's period under way has its runs, under the old name: a second set would mail twice.
+    if (startsPeriodUnderWay(schedule, null) && !renamedFrom(changes, schedule)) started.push(await startGoalPeriodUnderWay(client, schedule, clock.now));
     try {
       await client.schedule.create(schedule.options);
     } catch (err) {
@@ -126,7 +147,9 @@ async function describe(client: Client, scheduleId: string): Promise<ExistingSch
   const { action } = description;
   const memo = action.type === 'startWorkflow' ? action.memo?.[MEMO_KEY] : undefined;
   const goalPeriod = action.type === 'startWorkflow' ? dispatchedGoalPeriod(action.args?.[0]) : null;
-  return { scheduleId, memo: isMemo(memo) ? memo : null, paused: description.state.paused, goalPeriod };
+  const carried = action.type === 'startWorkflow' ? (action.args?.[0] as { rule?: unknown } | undefined)?.rule : undefined;
+  const rule = rulesSeenIn({ rules: [carried] })[0] ?? null;
+  return { scheduleId, memo: isMemo(memo) ? memo : null, paused: description.state.paused, goalPeriod, rule };
 }
 
 /** The period kind of the goal rule a schedule's dispatch input carries (schedules of any salesflow). */

@@ -103,7 +103,7 @@ describe('apply, status, history', () => {
     expect(dev.output).toMatch(/Applied plan {2}version 1, [0-9a-f]{12}/);
     const r = dev.cli(['status']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Applied plan: version 1, plan [0-9a-f]{12}, 2 rule\(s\), not in git, applied \d{4}-\d\d-\d\dT/);
+    expect(r.stdout).toMatch(/Applied plan: version 1, plan [0-9a-f]{12}, 2 rule\(s\), no git commit, applied \d{4}-\d\d-\d\dT/);
     expect(r.stdout).toMatch(/Working copy \(rules\/\): plan [0-9a-f]{12}, the same as the applied plan/);
     const json = JSON.parse(dev.cli(['status', '--format', 'json']).stdout);
     expect(json.applied).toMatchObject({ version: 1, ruleCount: 2, gitCommit: null, gitDirty: null });

@@ -177,6 +177,17 @@ forEachDialect('applied plans', (target) => {
     expect(metricsOnly.map((r) => [names(r.changes), r.changes.metricsChanged])).toEqual([[
       { rules: { added: [], changed: [], removed: [] }, crm: { added: [], changed: [], removed: [] } }, true,
     ]]);
+
+    // A rule renamed and otherwise the same: one "renamed" item, not an unrelated + and -.
+    write('rules/plan.rules', commission('9%').replace('"AE commission FY26"', '"AE commission FY26 (NA)"'));
+    await apply();
+    expect((await salesflow(['history', '--limit', '1'], url)).stdout.trimEnd().split('\n').slice(1))
+      .toEqual([expect.stringMatching(/^6 +\S+ +[0-9a-f]{12} +- +2 +\(applied\)$/), '         > "AE commission FY26" → "AE commission FY26 (NA)"']);
+    const renamed = JSON.parse((await salesflow(['history', '--format', 'json', '--limit', '1'], url)).stdout) as (typeof rows[number] & { changes: { renamed: unknown } })[];
+    expect(renamed.map((r) => [names(r.changes), r.changes.renamed])).toEqual([[
+      { rules: { added: ['AE commission FY26 (NA)'], changed: [], removed: ['AE commission FY26'] }, crm: { added: [], changed: [], removed: [] } },
+      [{ kind: 'incentive', from: { id: 'ae-commission-fy26', name: 'AE commission FY26' }, to: { id: 'ae-commission-fy26-na', name: 'AE commission FY26 (NA)' } }],
+    ]]);
     rmSync(checkout, { recursive: true, force: true });
   });
 

@@ -13,6 +13,8 @@ import { rows, sql } from '../../src/data/db.js';
 import type { NativeConnection } from '@temporalio/worker';
 import { createWorker } from '../../src/runtime/worker.js';
 import { Context } from '@temporalio/activity';
+import { recordAppliedPlan } from '../../src/data/plans.js';
+import { formerNames } from '../../src/runtime/former-names.js';
 
 let h: Harness;
 const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
@@ -372,4 +374,40 @@ test('payouts run names, as an error, a run whose statement total is more than p
   const failed = await h.client.workflow.getHandle('payout:huge-totals:r-huge:2026-Q1').result().then(() => null, (err: Error) => err);
   expect(failed).not.toBeNull();
   expect(await getStatement(h.db, 'payout:huge-totals:r-huge:2026-Q1')).toBeNull();
+});
+
+test('an incentive renamed since a period ran: payouts run of that period finds the reps run under the old name and neither asks nor pays them again', async () => {
+  const q3 = (parsePeriod('2026-Q3') as { ok: true; period: Period }).period;
+  await upsertDeal(h.db, {
+    id: 'D-q3', rep: 'r-1', name: 'Summer deal', amount: '40000', currency: 'USD', stage: 'won', product: 'Platform',
+    type: 'new', source: null, closed_at: '2026-08-10', contact: null,
+  });
+  const deps = { client: h.client, db: h.db, config: h.config };
+  // Q3 ran under the old name: r-1 paid, r-2 recorded with nothing to pay.
+  const before = await startPayouts(deps, [commission], q3);
+  const results = await Promise.all(before.map((r) => h.client.workflow.getHandle(r.workflowId).result() as Promise<PayoutResult>));
+  expect(results.map((r) => r.phase)).toEqual(['approved', 'recorded']);
+
+  // Then the rule was renamed and applied (same content, so `history` pairs the two names).
+  const renamed = { ...commission, id: 'ae-commission-na', name: 'AE commission NA', version: `${commission.version}-na` };
+  const record = (p: ReturnType<typeof planOf>) => recordAppliedPlan(h.db, {
+    hash: p.hash, planJson: JSON.stringify(p), ruleHashes: {}, ruleCount: p.rules.length, gitCommit: null, gitDirty: null, rulePaths: ['rules/'],
+  });
+  await record(planOf([commission]));
+  await record(planOf([renamed]));
+  const former = await formerNames(h.db, planOf([renamed]));
+  expect(former.get('ae-commission-na')).toEqual([{ id: 'ae-commission', name: 'AE commission' }]);
+
+  const runs = await startPayouts(deps, [renamed], q3, { formerNames: former });
+  expect(runs.map((r) => [r.workflowId, r.outcome, r.state, r.formerName])).toEqual([
+    ['payout:ae-commission:r-1:2026-Q3', 'already-run', 'approved', 'AE commission'],
+    ['payout:ae-commission:r-2:2026-Q3', 'already-run', 'recorded', 'AE commission'],
+  ]);
+  expect(describePayoutRuns([renamed], q3, runs)).toContain(
+    'already run  Rep r-1 (r-1)  payout:ae-commission:r-1:2026-Q3  (run under the rule\'s former name "AE commission": approved and paid; never run again; not run again under its new name)',
+  );
+  expect(await rows(h.db, sql`SELECT rule_id, rep, amount FROM ledger WHERE period = '2026-Q3'`)).toEqual([{ rule_id: 'ae-commission', rep: 'r-1', amount: '4000.00' }]);
+  for (const id of ['payout:ae-commission-na:r-1:2026-Q3', 'payout:ae-commission-na:r-2:2026-Q3']) {
+    await expect(h.client.workflow.getHandle(id).describe()).rejects.toThrow();
+  }
 });

@@ -9,16 +9,18 @@ const removedGoal = {
   memo: { hash: 'h', description: 'at the start of every week in each rep\'s time zone: goal "Weekly bookings"', ruleName: 'Weekly bookings', ruleVersion: 'v1' },
   paused: false,
   goalPeriod: 'week' as const,
+  rule: null,
 };
 const removedIncentive = {
   scheduleId: 'salesflow:ae:incentive-period-end',
   memo: { hash: 'h', description: 'at the end of every quarter: statements for incentive "AE"', ruleName: 'AE', ruleVersion: 'v1' },
   paused: false,
   goalPeriod: null,
+  rule: null,
 };
 
 test('a removed goal\'s schedule says that the runs already started still send their check-ins and review', () => {
-  const text = renderChanges({ added: [], changed: [], unchanged: [], removed: [removedGoal, removedIncentive] }, 'test');
+  const text = renderChanges({ added: [], changed: [], unchanged: [], removed: [removedGoal, removedIncentive], renamed: [] }, 'test');
   expect(text).toContain(
     '  - salesflow:weekly-bookings:goal-period-start\n' +
       '      at the start of every week in each rep\'s time zone: goal "Weekly bookings" (no longer in the rules)\n' +

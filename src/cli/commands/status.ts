@@ -13,6 +13,7 @@ import {
   recordedCrmMappings, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
 import { compileRules } from '../../runtime/compile-rules.js';
+import { findRenames, type Rename, renameConsequence, type RuleSeen, rulesSeenIn } from '../../runtime/renames.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, noDataSourceFile, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow status [--format text|json] [rule paths]   (DATABASE_URL from the environment)\n';
@@ -26,6 +27,11 @@ interface WorkingCopy {
   difference: RuleDifference | null;
   /** The CRM mappings (rules/crm/*.yaml) against the applied plan's, by name. */
   crmDifference: MappingDifference | null;
+  /**
+   * Rules of `difference.removed` and `difference.added` that are one rule renamed, otherwise the
+   * same (they stay in both lists: to salesflow the new name is a new rule id).
+   */
+  renamed: Rename[];
 }
 
 /** CRM changes webhooks rejected: how many ever, since the applied plan was applied, and the newest. */
@@ -52,6 +58,7 @@ export async function run(args: string[]): Promise<number> {
   if (!config.ok) return fail(config.message);
   let applied: AppliedStatus | null = null;
   let appliedCrm: CrmMapping[] = [];
+  let appliedRules: RuleSeen[] = [];
   let rejected: RejectedStatus = { total: 0, sinceApply: 0, newest: [] };
   const db = noDataSourceFile(config.value) ? null : await openData(config.value);
   if (db && !db.ok) return fail(db.message);
@@ -61,6 +68,7 @@ export async function run(args: string[]): Promise<number> {
       if (row) {
         const { planJson, ...info } = row;
         appliedCrm = recordedCrmMappings(planJson);
+        appliedRules = rulesSeenIn(JSON.parse(planJson));
         applied = { ...info, crmMappings: appliedCrm.map((m) => m.name) };
       }
       const summary = await crmRejectionSummary(db.value, applied?.appliedAt ?? null);
@@ -70,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const paths = positionals.length > 0 ? positionals : DEFAULT_RULE_PATHS;
-  const working = await workingCopy(paths, applied, appliedCrm);
+  const working = await workingCopy(paths, applied, appliedCrm, appliedRules);
 
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, workingCopy: working, crmRejected: rejected }, null, 2)}\n`);
@@ -92,8 +100,10 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function workingCopy(paths: string[], applied: AppliedPlanInfo | null, appliedCrm: CrmMapping[]): Promise<WorkingCopy> {
-  const nothing = { paths, hash: null, sameAsApplied: false, difference: null, crmDifference: null };
+async function workingCopy(
+  paths: string[], applied: AppliedPlanInfo | null, appliedCrm: CrmMapping[], appliedRules: RuleSeen[],
+): Promise<WorkingCopy> {
+  const nothing = { paths, hash: null, sameAsApplied: false, difference: null, crmDifference: null, renamed: [] };
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length > 0) return { ...nothing, problem: `${missing.join(', ')} not found in ${process.cwd()}` };
   const result = await compileRules(paths);
@@ -103,13 +113,20 @@ async function workingCopy(paths: string[], applied: AppliedPlanInfo | null, app
   }
   const { crmMappingVersion } = await import('../../dsl/index.js');
   const versions = (crm: CrmMapping[]) => Object.fromEntries(crm.map((m) => [m.name, crmMappingVersion(m)]));
+  const difference = diffRules(applied?.ruleHashes ?? {}, ruleHashesOf(result.plan));
+  const ids = (rules: { id: string }[]) => new Set(rules.map((r) => r.id));
+  const [removedIds, addedIds] = [ids(difference.removed), ids(difference.added)];
   return {
     paths,
     hash: result.plan.hash,
     problem: null,
     sameAsApplied: applied?.hash === result.plan.hash,
-    difference: diffRules(applied?.ruleHashes ?? {}, ruleHashesOf(result.plan)),
+    difference,
     crmDifference: diffMappings(versions(appliedCrm), versions(result.plan.crm ?? [])),
+    renamed: findRenames(
+      appliedRules.filter((r) => removedIds.has(r.id)),
+      rulesSeenIn(result.plan).filter((r) => addedIds.has(r.id)),
+    ),
   };
 }
 
@@ -120,9 +137,14 @@ function describeWorkingCopy(working: WorkingCopy, applied: AppliedPlanInfo | nu
   const d = working.difference;
   const crm = working.crmDifference;
   const lines = [`${where}: plan ${shortHash(working.hash)}, differs from the ${applied ? 'applied plan' : 'empty data source'}:`];
-  for (const r of d.added) lines.push(`  + ${r.kind} "${r.name}"  (added)`);
+  const renamedFrom = new Set(working.renamed.map((r) => r.from.id));
+  const renamedTo = new Set(working.renamed.map((r) => r.to.id));
+  for (const r of d.added) if (!renamedTo.has(r.id)) lines.push(`  + ${r.kind} "${r.name}"  (added)`);
   for (const r of d.changed) lines.push(`  ~ ${r.kind} "${r.name}"  (changed: applied ${shortHash(r.applied)}, working copy ${shortHash(r.local)})`);
-  for (const r of d.removed) lines.push(`  - ${r.kind} "${r.name}"  (removed)`);
+  for (const r of working.renamed) {
+    lines.push(`  > ${r.kind} "${r.from.name}" renamed to "${r.to.name}"  (otherwise the same rule; a new rule id, ${r.to.id}: ${renameConsequence(r.kind)})`);
+  }
+  for (const r of d.removed) if (!renamedFrom.has(r.id)) lines.push(`  - ${r.kind} "${r.name}"  (removed)`);
   for (const name of crm.added) lines.push(`  + CRM mapping "${name}"  (added)`);
   for (const m of crm.changed) lines.push(`  ~ CRM mapping "${m.name}"  (changed: applied ${shortHash(m.applied)}, working copy ${shortHash(m.local)})`);
   for (const name of crm.removed) lines.push(`  - CRM mapping "${name}"  (removed)`);

@@ -1,0 +1,71 @@
+// Renamed rules. A rule's id is a slug of its name, and the id keys everything a rule leaves behind:
+// its schedules, its runs (`goal:<rule>:<rep>:<period>`, `seq:<rule>:…`, `payout:<rule>:…`), its
+// statements and ledger rows. So a rule renamed is, to salesflow, one rule removed and another added,
+// and the new name starts over. Shown as two unrelated lines ("+ added", "- removed") that hides
+// what an ops engineer must know before applying; so `status` and `plan`/`apply` pair a removed rule
+// with an added one of the same kind whose content is otherwise the same, and say what the rename
+// does to each kind. `apply` also does not start a renamed goal's period under way: the old name's
+// runs of that period go on (runs keep the rule they started with), and a second set of runs would
+// send every rep each check-in and the review twice; and `payouts run` finds the runs an incentive
+// made under its former names (former-names.ts) instead of asking and paying again.
+import { ruleBodyHash } from '../dsl/index.js';
+
+/** A rule as seen in one plan: enough to pair it with its rename. */
+export interface RuleSeen {
+  id: string;
+  name: string;
+  kind: string;
+  /** ruleBodyHash of the rule; null when unknown (a plan of another format). */
+  body: string | null;
+}
+
+export interface Rename {
+  kind: string;
+  from: { id: string; name: string };
+  to: { id: string; name: string };
+}
+
+/** The rules of a plan's JSON as stored (`rules` of an applied plan), each with its body hash. */
+export function rulesSeenIn(recordedPlan: unknown): RuleSeen[] {
+  const rules = (recordedPlan as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(rules)) return [];
+  return rules.flatMap((rule: unknown) => {
+    const { id, name, kind } = (rule ?? {}) as { id?: unknown; name?: unknown; kind?: unknown };
+    return typeof id === 'string' && typeof name === 'string' && typeof kind === 'string'
+      ? [{ id, name, kind, body: ruleBodyHash(rule) }]
+      : [];
+  });
+}
+
+/**
+ * Each removed rule paired with the added rule of the same kind and the same body, when exactly one
+ * added rule matches (two identical new rules: which one is the rename is anyone's guess, so neither).
+ */
+export function findRenames(removed: RuleSeen[], added: RuleSeen[]): Rename[] {
+  const renames: Rename[] = [];
+  const taken = new Set<string>();
+  for (const old of removed) {
+    if (old.body === null) continue;
+    const candidates = added.filter((r) => r.kind === old.kind && r.body === old.body && !taken.has(r.id));
+    const sameBodyRemoved = removed.filter((r) => r.kind === old.kind && r.body === old.body).length;
+    if (candidates.length !== 1 || sameBodyRemoved !== 1) continue;
+    taken.add(candidates[0].id);
+    renames.push({ kind: old.kind, from: { id: old.id, name: old.name }, to: { id: candidates[0].id, name: candidates[0].name } });
+  }
+  return renames.sort((a, b) => a.to.name.localeCompare(b.to.name));
+}
+
+/** What a rename does, by kind of rule: the sentence `status` and `plan` show under it. */
+export function renameConsequence(kind: string): string {
+  switch (kind) {
+    case 'goal':
+      return 'runs already started go on under the old name to the end of their period; apply starts no second run for the period under way, the new name\'s runs begin with the next period';
+    case 'incentive':
+      return 'statements and ledger rows are kept per rule: "payouts run" of a period run under the old name leaves its reps alone, ' +
+        'but draw balances, clawbacks and dispute adjustments do not carry over to the new name';
+    case 'sequence':
+      return 'runs already started go on under the old name; a lead or deal in one of them that triggers again starts the new name\'s run too';
+    default:
+      return 'the new name starts without the old name\'s history';
+  }
+}
