@@ -12,7 +12,7 @@ import { parseFixed, plainFixed, withoutTrailingZeros, type Fixed } from '../mon
 import { cappedMicros, creditStage, crossRowProblems } from './credits-checks.js';
 import { csvRowBatches, ProblemList, refused } from './csv-rows.js';
 import type { Db } from './db.js';
-import type { ImportProblem, ImportResult } from './import.js';
+import type { ImportOptions, ImportProblem, ImportResult } from './import.js';
 import { RolledBack, withStage, type Stage } from './import-stage.js';
 
 export const creditColumns = ['deal', 'rep', 'share', 'type'] as const;
@@ -36,11 +36,11 @@ function parseShare(text: string): Fixed | null {
 /** Removed shares named in the warning; the rest are counted. */
 const REMOVED_SHOWN = 10;
 
-/**
- * Import a credits CSV stream; `file` names it in problems. `onWaiting`: SQLite, told once when
- * another process holds the write lock and the import waits.
- */
-export async function importCredits(db: Db, input: Readable, file: string, onWaiting?: () => void): Promise<ImportResult> {
+/** Import a credits CSV stream; `file` names it in problems. Progress and waiting are told as for the other kinds. */
+export async function importCredits(db: Db, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const started = Date.now();
+  let lastProgress = started;
+  let rowsRead = 0;
   try {
     return await withStage(db, creditStage, async (stage) => {
       const problems = new ProblemList();
@@ -71,6 +71,12 @@ export async function importCredits(db: Db, input: Readable, file: string, onWai
         }
         problems.add(own);
         await stage.add(staged);
+        rowsRead += batch.rows.length;
+        const at = Date.now();
+        if (options.onProgress && at - lastProgress >= (options.progressEvery ?? 1000)) {
+          lastProgress = at;
+          options.onProgress(rowsRead, (at - started) / 1000);
+        }
       }
       // Serves the checks' lookups and groupings by deal, and the replacing.
       await stage.run('CREATE INDEX credits_import_deal ON credits_import (deal, rep, type)');
@@ -78,7 +84,7 @@ export async function importCredits(db: Db, input: Readable, file: string, onWai
       for (const check of await crossRowProblems(stage, file)) problems.add(check.problems, check.total);
       if (problems.total) throw new RolledBack(problems.result());
       return replaceShares(stage);
-    }, onWaiting);
+    }, options.onWaiting);
   } catch (err) {
     if (err instanceof RolledBack) return err.value as ImportResult;
     throw err;

@@ -106,7 +106,7 @@ class Rejected extends Error {}
 
 /** Validate and import a CSV stream of one kind; `file` names it in problems. */
 export async function importCsvStream(db: Db, kind: ImportKind, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
-  if (kind === 'credits') return importCredits(db, input, file, options.onWaiting);
+  if (kind === 'credits') return importCredits(db, input, file, options);
   if (kind === 'rates') {
     const read = await readText(input, file);
     if (!read.ok) return read;
