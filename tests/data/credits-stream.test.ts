@@ -2,7 +2,7 @@
 // deals streamed from a file are stored exactly (with progress told while reading); a re-import
 // replaces each deal's shares and names what it removed; bad rows far apart (a row's own problem,
 // a deal's total, unknown reps, a repeated share) are listed by line, the first 100 of them, all
-// counted, and nothing is written.
+// counted, and nothing is written; a deal split over more rows than one message can list.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -104,4 +104,22 @@ forEachDialect('credits import of a large file', (target) => {
       await db.close();
     }
   }, 300_000);
+
+  it('a deal split over 1,200 reps that totals 120% names its first 1,000 lines and counts the rest', async () => {
+    const db = await openDatabase(await target.fresh());
+    try {
+      const reps = ['id,name,email', ...Array.from({ length: 1200 }, (_, i) => `p${i},Rep ${i},p${i}@acme.example`)];
+      expect(await importCsv(db, 'reps', `${reps.join('\n')}\n`, 'reps.csv')).toMatchObject({ ok: true });
+      expect(await importCsv(db, 'deals', 'id,rep,amount,currency,stage\nbig,p0,100,USD,won\n', 'deals.csv')).toMatchObject({ ok: true });
+      const shares = ['deal,rep,share', ...Array.from({ length: 1200 }, (_, i) => `big,p${i},0.1`)];
+      const result = await importCsv(db, 'credits', `${shares.join('\n')}\n`, 'big.csv');
+      const lines = Array.from({ length: 1000 }, (_, i) => i + 2).join(', ');
+      expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
+        `big.csv:2: share: revenue shares of deal "big" total 120%, not 100% (lines ${lines}, and 200 more)`,
+      ]);
+      expect(await countOf(db, sql`SELECT count(*) FROM credits`)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
 });
