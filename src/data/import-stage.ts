@@ -8,6 +8,7 @@
 // PostgreSQL: a connection of its own, rows sent with COPY into a table dropped at commit
 // (temp_buffers bound its memory, the rest spills to disk). As writeImport does, rows are copied
 // alongside other imports and the import lock (IMPORT_LOCK_SQL) is taken only once they are in.
+import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -101,7 +102,9 @@ async function stagePostgres<T>(db: Db, table: StageTable, ddl: string, body: (s
         if (copyError) throw copyError;
         let chunk = '';
         for (const row of rows) chunk += `${row.map(copyText).join('\t')}\n`;
-        if (!copy.write(chunk)) await new Promise<void>((resolve) => { copy!.once('drain', resolve); copy!.once('error', () => resolve()); });
+        // Waits for the server to take what is sent (memory stays one batch); an error ends the
+        // wait too (events.once rejects on it) and is thrown by the next add or query.
+        if (!copy.write(chunk)) await once(copy, 'drain').catch(() => undefined);
       },
       async lock() {
         await endCopy();
