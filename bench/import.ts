@@ -8,11 +8,11 @@
 // time and peak RSS (getrusage's maxrss) exactly; generation is not timed. The "equivalent table"
 // has the CSV's columns, the same primary key and the same three indexes as salesflow's deals.
 // Sizes: BENCH_DEALS (default 1,000,000); BENCH_RUNS runs each (median, default 1); BENCH_ONLY=sqlite|pg.
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { measure, median, type Measured } from './measure.js';
 import { random } from './seeded-random.js';
 
 const DEALS = Number(process.env.BENCH_DEALS ?? 1_000_000);
@@ -47,26 +47,6 @@ async function generate(path: string): Promise<void> {
   out.end(buf);
   await new Promise<void>((resolve, reject) => { out.on('finish', () => resolve()); out.on('error', reject); });
 }
-
-interface Measured { wall: number; cpu: number; rssMb: number; stdout: string }
-
-/** Run a command under /usr/bin/time: wall and CPU seconds, peak RSS. Fails loudly on a non-zero exit. */
-function measure(command: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Measured {
-  const dir = mkdtempSync(join(tmpdir(), 'salesflow-time-'));
-  const report = join(dir, 'time');
-  try {
-    const result = spawnSync('/usr/bin/time', ['-o', report, '-f', '%e %U %S %M', command, ...args], {
-      env: { ...process.env, ...env }, input, encoding: 'utf8', maxBuffer: 64 << 20,
-    });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-2000)}`);
-    const [wall, user, sys, kb] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    return { wall, cpu: user + sys, rssMb: kb / 1024, stdout: result.stdout };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function summarize(label: string, baselineName: string, baseline: Measured[], ours: Measured[]): boolean {
   const b = { wall: median(baseline.map((m) => m.wall)), cpu: median(baseline.map((m) => m.cpu)) };

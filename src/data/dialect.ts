@@ -1,7 +1,7 @@
 // The few places SQLite and PostgreSQL differ, each a small named helper, so every query is
-// written once: string aggregation, control characters, streaming large results, and the
-// SQLite-only scan hint. Everything else (upserts with ON CONFLICT, RETURNING, IS DISTINCT FROM,
-// TRUE/FALSE) both dialects spell the same way.
+// written once: string aggregation, control characters, streaming large results, the SQLite-only
+// scan hint, and placeholders. Everything else (upserts with ON CONFLICT, RETURNING, IS DISTINCT
+// FROM, TRUE/FALSE, window functions) both dialects spell the same way.
 import type { CompiledQuery } from 'kysely';
 import type { Db } from './db.js';
 
@@ -15,6 +15,16 @@ export function groupConcat(dialect: Dialect, expr: string, sep: string): string
 /** The one-character text with this code: `char(n)` / `chr(n)`. */
 export function chr(dialect: Dialect, code: number): string {
   return dialect === 'sqlite' ? `char(${code})` : `chr(${code})`;
+}
+
+/**
+ * A query's text with `?` placeholders as the dialect numbers them: SQLite takes `?`, PostgreSQL
+ * `$1, $2, ...`. For raw queries written once for both (the text must hold no other `?`).
+ */
+export function placeholders(dialect: Dialect, text: string): string {
+  if (dialect === 'sqlite') return text;
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
 }
 
 /** Memory for the sorts and hashes of one streamed read on PostgreSQL (SET LOCAL, that transaction only). */

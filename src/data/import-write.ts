@@ -139,7 +139,7 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
 }
 
 /** A value in COPY's text format: \N for null; backslash, tab, CR and LF escaped. */
-function copyText(value: unknown): string {
+export function copyText(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   const text = String(value);
   return /[\\\t\n\r]/.test(text)

@@ -27,7 +27,8 @@ import { importRates } from './rates.js';
 export { checkHeader, MAX_PROBLEMS, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 
 // credits and rates are checked across rows (shares per deal, one rate per pair and date): their
-// own files, which read the whole text (those files are small; the streamed path is for the CRM tables).
+// own files. Credits stream too, through a staging table (src/data/credits.ts); rates files are
+// small and read as one text.
 export const importKinds = ['reps', 'deals', 'leads', 'credits', 'rates'] as const;
 export type ImportKind = (typeof importKinds)[number];
 
@@ -87,7 +88,7 @@ export async function importCsvFile(db: Db, kind: ImportKind, path: string, file
 }
 
 /**
- * The whole stream as text (for the small cross-row-checked kinds), or the problem when its bytes
+ * The whole stream as text (for the small rates files), or the problem when its bytes
  * are no CSV text (an .xls is recognised by its bytes, not once decoded).
  */
 async function readText(input: Readable, file: string): Promise<{ ok: true; text: string } | { ok: false; problems: ImportProblem[] }> {
@@ -105,10 +106,11 @@ class Rejected extends Error {}
 
 /** Validate and import a CSV stream of one kind; `file` names it in problems. */
 export async function importCsvStream(db: Db, kind: ImportKind, input: Readable, file: string, options: ImportOptions = {}): Promise<ImportResult> {
-  if (kind === 'credits' || kind === 'rates') {
+  if (kind === 'credits') return importCredits(db, input, file, options);
+  if (kind === 'rates') {
     const read = await readText(input, file);
     if (!read.ok) return read;
-    return kind === 'credits' ? importCredits(db, read.text, file, options.onWaiting) : importRates(db, read.text, file, options.onWaiting);
+    return importRates(db, read.text, file, options.onWaiting);
   }
   const spec = kinds[kind];
   const problems: ImportProblem[] = [];

@@ -16,10 +16,10 @@ function write(name: string, content: string | Buffer): string {
   return path;
 }
 
-async function countIn(url: string, table: 'deals' | 'rates'): Promise<number> {
+async function countIn(url: string, table: 'deals' | 'rates' | 'credits'): Promise<number> {
   const db = await openDatabase(url);
   try {
-    return await countOf(db, table === 'deals' ? sql`SELECT count(*) FROM deals` : sql`SELECT count(*) FROM rates`);
+    return await countOf(db, table === 'deals' ? sql`SELECT count(*) FROM deals` : table === 'rates' ? sql`SELECT count(*) FROM rates` : sql`SELECT count(*) FROM credits`);
   } finally {
     await db.close();
   }
@@ -34,6 +34,13 @@ forEachDialect('import of a file that is not CSV text', (target) => {
     expect(result.stderr).toContain(`${file}:3: column 6 holds a NUL character (byte 0)`);
     expect(result.stderr).toContain(`${file}: 1 problem; nothing imported`);
     expect(await countIn(url, 'deals')).toBe(0);
+    // Credits are streamed through a staging table: the same message, nothing staged is kept.
+    const shares = write('credits.csv', 'deal,rep,share\nd1,r1,100\nd2,r1,a\u0000b\n');
+    const refused = await salesflow(['import', '--kind', 'credits', shares], url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${shares}:3: column 3 holds a NUL character (byte 0)`);
+    expect(refused.stderr).toContain(`${shares}: 1 problem; nothing imported`);
+    expect(await countIn(url, 'credits')).toBe(0);
   });
 
   it('JSON, an .xls workbook and UTF-16 without a byte-order mark are named as such, for every kind', async () => {
@@ -44,7 +51,7 @@ forEachDialect('import of a file that is not CSV text', (target) => {
       xls: write('deals.xls.csv', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0, 0x3e, 0])),
       utf16: write('rates.csv', Buffer.from('currency,to,rate,from\r\nEUR,USD,1.1,2026-01-01\r\n', 'utf16le')),
     };
-    for (const kind of ['deals', 'rates']) {
+    for (const kind of ['deals', 'rates', 'credits']) {
       const json = await salesflow(['import', '--kind', kind, files.json], url);
       expect(json.stderr).toContain(`${files.json}:1: this is JSON, not CSV`);
       expect((await salesflow(['import', '--kind', kind, files.jsonLines], url)).stderr).toContain(`${files.jsonLines}:1: this is JSON, not CSV`);
@@ -56,14 +63,19 @@ forEachDialect('import of a file that is not CSV text', (target) => {
     }
     expect(await countIn(url, 'deals')).toBe(0);
     expect(await countIn(url, 'rates')).toBe(0);
+    expect(await countIn(url, 'credits')).toBe(0);
   });
 
-  it('UTF-16 with its byte-order mark (Excel "Unicode Text") imports rates as it imports deals', async () => {
+  it('UTF-16 with its byte-order mark (Excel "Unicode Text") imports rates and credits as it imports deals', async () => {
     const url = await target.fresh();
     const bom = Buffer.from([0xff, 0xfe]);
     const rates = write('rates.csv', Buffer.concat([bom, Buffer.from('currency,to,rate,from\r\nEUR,USD,1.1,2026-01-01\r\n', 'utf16le')]));
     const deals = write('deals.csv', Buffer.concat([bom, Buffer.from('id,rep,amount,currency,stage\r\nd1,r1,5,USD,open\r\n', 'utf16le')]));
     expect(await salesflow(['import', '--kind', 'rates', rates], url)).toMatchObject({ code: 0, stdout: `${rates}: rates 1 inserted, 0 updated\n` });
     expect(await salesflow(['import', '--kind', 'deals', deals], url)).toMatchObject({ code: 0, stdout: `${deals}: deals 1 inserted, 0 updated\n` });
+    const reps = write('reps.csv', 'id,name,email\nr1,Ada,ada@acme.example\n');
+    expect((await salesflow(['import', '--kind', 'reps', reps], url)).code).toBe(0);
+    const credits = write('credits.csv', Buffer.concat([bom, Buffer.from('deal,rep,share\r\nd1,r1,100\r\n', 'utf16le')]));
+    expect(await salesflow(['import', '--kind', 'credits', credits], url)).toMatchObject({ code: 0, stdout: `${credits}: credits 1 inserted, 0 updated\n` });
   });
 });
