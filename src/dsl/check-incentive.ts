@@ -123,6 +123,22 @@ function checkProrate(statement: Of<'prorate'>, bag: DiagnosticBag): IncentiveRu
   return null;
 }
 
+/** What a measure that does not add up over a period's days is, for SF6026; null for a sum or a count. */
+function measureKind(measure: { metric: string; builtin: boolean }, ctx: RuleContext): { what: string; half: string } | null {
+  if (measure.builtin) {
+    switch (measure.metric) {
+      case 'win_rate': return { what: 'a rate', half: 'half the win rate' };
+      case 'avg_deal_size': return { what: 'an average', half: 'deals of half the size' };
+      case 'pipeline': return { what: 'the open amount now', half: 'half the open pipeline' };
+      default: return null;
+    }
+  }
+  const aggregate = ctx.customMetrics.get(measure.metric)?.aggregate;
+  if (aggregate === 'avg') return { what: 'an average', half: 'half the average' };
+  if (aggregate === 'min' || aggregate === 'max') return { what: `the ${aggregate === 'min' ? 'smallest' : 'largest'} deal`, half: `a deal half the size` };
+  return null;
+}
+
 function checkConvert(statement: Of<'convert'>, bag: DiagnosticBag): IncentiveRule['convert'] | null {
   const [what, which, rate] = statement.words.map((w) => w.text);
   if (what === 'currencies' && which === 'closing' && rate === 'rate') return 'closing_rate';
@@ -196,6 +212,12 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const credit = creditStatement ? checkCredit(creditStatement, bag) : null;
   const prorateStatement = get('prorate');
   const prorate = prorateStatement ? checkProrate(prorateStatement, bag) : null;
+  if (prorate && measure) {
+    // Days employed scale a total (revenue, a count), not a rate, an average or a snapshot: a 50%
+    // win-rate target prorated to 24.19% paid a rep at a 33% win rate as 137% attained.
+    const kind = measureKind(measure, ctx);
+    if (kind) bag.report('prorateNeedsTotal', prorateStatement!.span, [measure.metric, kind.what, kind.half]);
+  }
   const convertStatement = get('convert');
   const convert = convertStatement ? checkConvert(convertStatement, bag) : null;
   if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyCommission', commissionStatement.span); // not "sends nothing": a commission pays
