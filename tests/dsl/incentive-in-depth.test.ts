@@ -97,6 +97,18 @@ describe('incentive, in depth: diagnostics', () => {
     }
   });
 
+  it('a spiff comparing deal.amount with money in another currency warns at its where: without convert it never matches, with convert only deals in that currency can', () => {
+    const spiff = (extra: string, where: string) => `settings { currency USD }\nincentive "i" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${extra}  spiff 7 USD per deal where ${where}\n  approve by rep.manager within 2 days { otherwise reject }\n}\n`;
+    const plain = diagnose(spiff('', 'deal.product = "A" and deal.amount >= 1_000 EUR')).filter((d) => d.code === 'SF6027');
+    expect(plain).toEqual([expect.objectContaining({
+      severity: 'warning', line: 6, col: 30,
+      message: 'deal.amount is compared with EUR money in a USD incentive: it never matches: deals in EUR are left out of the incentive (no `convert`), and deals in USD are never compared with EUR amounts',
+    })]);
+    const converting = diagnose(spiff('  convert currencies at closing rate\n', 'deal.amount >= 1_000 EUR')).find((d) => d.code === 'SF6027');
+    expect(converting?.message).toBe('deal.amount is compared with EUR money in a USD incentive: only deals in EUR can match (on their own amount); deals in USD, or converted to USD, are never compared with EUR amounts');
+    expect(diagnose(spiff('', 'deal.amount >= 1_000 USD')).map((d) => d.code)).not.toContain('SF6027');
+  });
+
   it('a reward without a name is an error at its text; the same reward twice is a warning at the second', () => {
     const source = (rewards: string) => `settings { currency USD }\nincentive "Perks" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${rewards}}\n`;
     const blank = diagnose(source('  reward "  " when attainment >= 100%\n')).find((d) => d.code === 'SF6023');
