@@ -696,7 +696,8 @@ async function creditedFacts(
   function creditTo(acc: RepAcc, deal: ReturnType<typeof dealToCredit>, credits: Credit[]): void {
     const { row, id, stage, closedAt, inWindow, rate, rateFixed } = deal;
     if (deal.leftOut) {
-      if (inWindow) acc.leftOut.push(deal.leftOut);
+      // An open deal `pipeline` reads (dated or not) is left out of it as much as a won one of the window.
+      if (inWindow || (stage === 'open' && scanOpen)) acc.leftOut.push(deal.leftOut);
       return;
     }
     const one = (credit: Credit) => creditedAmount(deal.amount(), fixedOf(credit.share), rateFixed);

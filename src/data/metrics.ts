@@ -217,10 +217,13 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
     const index = col(`spiff_${columns.length}`, groupConcat(dialect, `CASE WHEN ${won} AND ${inCurrency} AND ${where.sql} THEN d.id END`, chr(dialect, 31)));
     spiffColumns.push({ id: spiff.id, index });
   }
-  // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters.
+  // Left-out deals come back in the same scan, as id/amount/currency/stage joined by control characters:
+  // the window's, and the open ones `pipeline` reads whatever their date (a EUR deal in a USD
+  // pipeline is left out of it as much as a won one of the window).
   const rs = chr(dialect, 30);
+  const readsLeftOut = scanOpen ? `(${windowCheck} OR d.stage = 'open')` : windowCheck;
   const leftOutIndex = col('left_out', groupConcat(dialect,
-    `CASE WHEN ${windowCheck} AND d.currency != ${cur} THEN d.id || ${rs} || d.amount || ${rs} || d.currency || ${rs} || d.stage END`,
+    `CASE WHEN ${readsLeftOut} AND d.currency != ${cur} THEN d.id || ${rs} || d.amount || ${rs} || d.currency || ${rs} || d.stage END`,
     chr(dialect, 31)));
 
   // Only won deals count unless a metric reads others (win_rate's lost deals, pipeline's open

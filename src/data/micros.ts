@@ -14,7 +14,7 @@ export function toMicros(text: string): MicrosResult {
   const scaled = value.times(SCALE);
   if (!scaled.isInteger()) return { ok: false, message: `${text.trim()} has more than 6 decimal places` };
   const micros = BigInt(scaled.toFixed(0));
-  if (micros > INT64_MAX || micros < -INT64_MAX) return { ok: false, message: `${text.trim()} is too large` };
+  if (micros > INT64_MAX || micros < -INT64_MAX) return { ok: false, message: `${text.trim()} is too large: amounts are stored exactly up to 9223372036854.775807 (int64 micros)` };
   return { ok: true, micros };
 }
 

@@ -1,7 +1,7 @@
 // incentive "..." { for reps; period; effective; measure; target; commission { bands }; bonus;
 // spiff; cap; reward; approve by ... { escalate; otherwise } } (SPEC §5).
 import { lookupTable } from '../plan/catalog.js';
-import type { Duration, IncentiveRule, Money } from '../plan/schema.js';
+import type { Duration, Expr, IncentiveRule, Money } from '../plan/schema.js';
 import { incentiveTemplateNames } from '../templates/index.js';
 import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
 import { checkRecipient, singleStatements, statementLabels, type RuleContext } from './check-common.js';
@@ -123,6 +123,37 @@ function checkProrate(statement: Of<'prorate'>, bag: DiagnosticBag): IncentiveRu
   return null;
 }
 
+/** What a measure that does not add up over a period's days is, for SF6026; null for a sum or a count. */
+function measureKind(measure: { metric: string; builtin: boolean }, ctx: RuleContext): { what: string; half: string } | null {
+  if (measure.builtin) {
+    switch (measure.metric) {
+      case 'win_rate': return { what: 'a rate', half: 'half the win rate' };
+      case 'avg_deal_size': return { what: 'an average', half: 'deals of half the size' };
+      case 'pipeline': return { what: 'the open amount now', half: 'half the open pipeline' };
+      default: return null;
+    }
+  }
+  const aggregate = ctx.customMetrics.get(measure.metric)?.aggregate;
+  if (aggregate === 'avg') return { what: 'an average', half: 'half the average' };
+  if (aggregate === 'min' || aggregate === 'max') return { what: `the ${aggregate === 'min' ? 'smallest' : 'largest'} deal`, half: `a deal half the size` };
+  return null;
+}
+
+/** The currencies, other than the rule's, that `deal.amount` is compared with in a condition. */
+function foreignAmountComparisons(expr: Expr, currency: string): string[] {
+  const found = new Set<string>();
+  const isAmount = (e: Expr) => e.kind === 'field' && e.entity === 'deal' && e.field === 'amount';
+  const moneyCurrency = (e: Expr) => (e.kind === 'literal' && e.value.type === 'money' ? e.value.value.currency : null);
+  const walk = (e: Expr): void => {
+    if (e.kind !== 'binary') { if (e.kind === 'not') walk(e.operand); return; }
+    if (e.op === 'and' || e.op === 'or') { walk(e.left); walk(e.right); return; }
+    const other = isAmount(e.left) ? moneyCurrency(e.right) : isAmount(e.right) ? moneyCurrency(e.left) : null;
+    if (other && other !== currency) found.add(other);
+  };
+  walk(expr);
+  return [...found];
+}
+
 function checkConvert(statement: Of<'convert'>, bag: DiagnosticBag): IncentiveRule['convert'] | null {
   const [what, which, rate] = statement.words.map((w) => w.text);
   if (what === 'currencies' && which === 'closing' && rate === 'rate') return 'closing_rate';
@@ -196,6 +227,12 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
   const credit = creditStatement ? checkCredit(creditStatement, bag) : null;
   const prorateStatement = get('prorate');
   const prorate = prorateStatement ? checkProrate(prorateStatement, bag) : null;
+  if (prorate && measure) {
+    // Days employed scale a total (revenue, a count), not a rate, an average or a snapshot: a 50%
+    // win-rate target prorated to 24.19% paid a rep at a 33% win rate as 137% attained.
+    const kind = measureKind(measure, ctx);
+    if (kind) bag.report('prorateNeedsTotal', prorateStatement!.span, [measure.metric, kind.what, kind.half]);
+  }
   const convertStatement = get('convert');
   const convert = convertStatement ? checkConvert(convertStatement, bag) : null;
   if (commissionStatement && commissionStatement.bands.length === 0) bag.report('emptyCommission', commissionStatement.span); // not "sends nothing": a commission pays
@@ -212,6 +249,15 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
       const amount = checkAmount(statement.amount, currency, bag);
       if (statement.per.text !== 'deal') bag.report('spiffPerDeal', statement.per.span);
       const where = statement.where ? checkCondition(statement.where, dealScope, bag) : null;
+      if (where && currency) {
+        // Amounts are never converted to a literal's currency: only deals in that currency can
+        // match, and without `convert` those are left out of the rule altogether.
+        for (const other of foreignAmountComparisons(where, currency)) {
+          bag.report('foreignAmountInSpiff', statement.where!.span, [other, currency, convert
+            ? `only deals in ${other} can match (on their own amount); deals in ${currency}, or converted to ${currency}, are never compared with ${other} amounts`
+            : `it never matches: deals in ${other} are left out of the incentive (no \`convert\`), and deals in ${currency} are never compared with ${other} amounts`]);
+        }
+      }
       const description = statement.where ? `spiff per won deal where ${printExpr(statement.where)}` : 'spiff per won deal';
       if (amount) spiffs.push({ id: `spiff${spiffs.length + 1}`, amount, where, description });
     } else if (statement.kind === 'reward') {

@@ -131,7 +131,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     else {
       metricSpans.set(name, decl.name.span);
       const type = broken ? 'number' : metricType(decl, bag);
-      customMetrics.set(name, { name, type: type ?? 'number' });
+      customMetrics.set(name, { name, type: type ?? 'number', aggregate: decl.aggregate });
     }
   }
   const metrics: MetricDef[] = [];

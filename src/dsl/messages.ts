@@ -121,6 +121,8 @@ export const messages = {
   commissionNeedsMoney: m('SF6022', 'warning', 'commission pays a percent of the measure, and "{0}" measures {1}: its statements pay no commission (measure a money metric such as revenue, or pay counts with `bonus` or `spiff`)'),
   blankReward: m('SF6023', 'error', 'a reward needs a name: it is what the statement lists and the rep reads'),
   duplicateReward: m('SF6024', 'warning', 'reward "{0}" is listed twice: a rep meeting both conditions reads it twice on the statement'),
+  prorateNeedsTotal: m('SF6026', 'error', '`prorate target by employment` scales the target by the days employed, and "{0}" is {1}, which does not add up over the period\'s days: a rep employed half of it would need {2}. Measure a sum or a count (revenue, deals_won, a sum(...) or count(...) metric), or leave `prorate` out'),
+  foreignAmountInSpiff: m('SF6027', 'warning', 'deal.amount is compared with {0} money in a {1} incentive: {2}'),
   emptyCommission: m('SF6025', 'warning', 'this commission has no bands, so it pays nothing: add `up to X% pay Y%` lines and `above pay Z%`'),
   unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion: write `convert currencies at closing rate`'),
 

@@ -5,6 +5,8 @@ import type { EntityName } from '../plan/catalog.js';
 export interface CustomMetricInfo {
   name: string;
   type: 'money' | 'number';
+  /** sum and count add up over a period's days; avg, min and max do not. */
+  aggregate?: 'sum' | 'count' | 'avg' | 'min' | 'max';
 }
 
 export interface ExprScope {

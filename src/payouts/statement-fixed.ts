@@ -173,7 +173,7 @@ function commissionLines(
 }
 
 /** Target and bands for this rep: the rule's own, or prorated by employment. */
-function targetFor(rule: IncentiveRule, p: PreparedRule, rep: RepRecord, period: { start: string; end: string } | null) {
+function targetFor(rule: IncentiveRule, p: PreparedRule, rep: RepRecord, period: { start: string; end: string } | null, cut: boolean) {
   const fraction = rule.prorate && period ? employmentFraction(rep, period) : null;
   if (!fraction) return { target: p.targetFixed, targetText: p.targetText, bands: p.bands, proration: undefined };
   const minor = rule.target.type === 'money' ? minorUnits(rule.currency) : Math.max(2, p.targetFixed.scale);
@@ -185,6 +185,7 @@ function targetFor(rule: IncentiveRule, p: PreparedRule, rep: RepRecord, period:
     target: p.targetText,
     prorated: targetText,
     ...(p.amountBounds ? { bounds: bands.filter((b) => b.boundFixed !== null).map((b) => fixedText(b.boundFixed!, minorUnits(rule.currency))) } : {}),
+    ...(cut && period ? { over: { start: period.start, end: period.end } } : {}),
   };
   return { target, targetText, bands, proration };
 }
@@ -200,7 +201,8 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   // period, a rep employed all of the rule's part is not prorated, and one hired inside it is
   // prorated over that part (days employed in it ÷ its days), not over the whole period.
   const paid = window ? facts.window : null;
-  const { target, targetText, bands, proration } = targetFor(rule, p, rep, paid);
+  const cut = !!paid && !!window && (paid.start !== window.start || paid.end !== window.end);
+  const { target, targetText, bands, proration } = targetFor(rule, p, rep, paid, cut);
 
   const measureFact = factValue(facts.metrics[rule.measure.metric]);
   const measure = measureFact.type === 'null' ? null : measureFact.type === 'money' ? measureFact.amount : measureFact.value;
@@ -240,7 +242,6 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     const before = rep.end_date && paid && rep.end_date < paid.start ? `end_date ${rep.end_date}` : '';
     const dates = after || before || `start_date ${rep.start_date ?? '-'}, end_date ${rep.end_date ?? '-'}`;
     const shownTarget = rule.target.type === 'money' ? grouped(targetText, cur) : targetText;
-    const cut = paid && window && (paid.start !== window.start || paid.end !== window.end);
     const part = cut ? `the rule's part of ${period}, ${paid.start} to ${paid.end}` : period;
     warnings.push(notEmployedWarning(rep.id, part, dates, shownTarget, measure !== null && measure.units > 0n));
   }

@@ -144,7 +144,8 @@ export function creditedText(
 }
 
 /** "target 250,000.00 USD × 17/31 = 137,096.77 USD (employed part of the period)". */
-export function prorationText(p: { fraction: string; target: string; prorated: string; bounds?: string[] }, show: (amount: string) => string): string {
+export function prorationText(p: { fraction: string; target: string; prorated: string; bounds?: string[]; over?: { start: string; end: string } }, show: (amount: string) => string): string {
   const bounds = p.bounds?.length ? flat('; band bounds ', p.bounds.map(show).join(', ')) : '';
-  return flat('target ', show(p.target), ' × ', p.fraction, ' days employed = ', show(p.prorated), bounds);
+  const over = p.over ? flat(" of the rule's part of the period, ", p.over.start, ' to ', p.over.end) : '';
+  return flat('target ', show(p.target), ' × ', p.fraction, ' days employed', over, ' = ', show(p.prorated), bounds);
 }

@@ -58,6 +58,11 @@ export const Statement = z.object({
     prorated: amountText,
     /** Amount band bounds as prorated, in band order. */
     bounds: z.array(amountText).optional(),
+    /**
+     * When the rule's effective dates cut the period: the days the fraction counts over (the rule's
+     * part), so "31/59" is not read as days of the whole period.
+     */
+    over: z.object({ start: z.string(), end: z.string() }).optional(),
   }).optional(),
   /** Set when the measure (and target) is a count or a percent, not money, so it is never shown as money. */
   quantity: z.enum(['number', 'percent']).optional(),

@@ -181,7 +181,7 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
       for (const l of actual.lines) report.push(`  ${key(l)}  ${l.description}`);
     } else {
       expected.lines.forEach((e, i) => {
-        if (e.description !== undefined && !actual.lines[i].description.includes(e.description)) {
+        if (e.description !== undefined && !containsWhole(actual.lines[i].description, e.description)) {
           report.push(`line ${i + 1} (${e.kind}): description should contain ${JSON.stringify(e.description)}, is ${JSON.stringify(actual.lines[i].description)}`);
         }
       });
@@ -206,9 +206,28 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
     report.push(`warnings: expected none, got ${JSON.stringify(actual.warnings)}`);
   }
   for (const text of expected.warnings ?? []) {
-    if (!actual.warnings.some((w) => w.includes(text))) {
+    if (!actual.warnings.some((w) => containsWhole(w, text))) {
       report.push(`warnings: none contains ${JSON.stringify(text)}; warnings are ${JSON.stringify(actual.warnings)}`);
     }
   }
   return report.length ? { report } : null;
+}
+
+const WORD = /[\p{L}\p{N}_]/u;
+
+/**
+ * Whether `text` appears in `within` not as part of a longer word or number: an expected warning
+ * "D7" must not pass on a warning about deal D70, nor a description "8%" on a line at 18%.
+ * Expectations of several words or with punctuation work as before ("no GBP to USD rate").
+ */
+export function containsWhole(within: string, text: string): boolean {
+  if (text === '') return true;
+  const startsWord = WORD.test(text[0]);
+  const endsWord = WORD.test(text[text.length - 1]);
+  for (let at = within.indexOf(text); at !== -1; at = within.indexOf(text, at + 1)) {
+    const before = at > 0 ? within[at - 1] : '';
+    const after = within[at + text.length] ?? '';
+    if ((!startsWord || !WORD.test(before)) && (!endsWord || !WORD.test(after))) return true;
+  }
+  return false;
 }

@@ -42,7 +42,7 @@ const moneyText = decimalText.superRefine((text, ctx) => {
   const [whole, written = ''] = text.replace(/^-/, '').split('.');
   const fraction = written.replace(/0+$/, ''); // 1.5000000 is 1.5
   if (fraction.length > 6) ctx.addIssue({ code: 'custom', message: `${text} has more than 6 decimal places` });
-  else if (BigInt(whole + fraction.padEnd(6, '0')) > INT64_MAX) ctx.addIssue({ code: 'custom', message: `${text} is too large` });
+  else if (BigInt(whole + fraction.padEnd(6, '0')) > INT64_MAX) ctx.addIssue({ code: 'custom', message: `${text} is too large: amounts are stored exactly up to 9223372036854.775807 (int64 micros)` });
 });
 
 /** One of a few words, with a message that shows them and the value given (zod's default does not). */

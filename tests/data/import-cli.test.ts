@@ -18,6 +18,16 @@ describe('salesflow import', () => {
     expect(deals).toMatchObject({ code: 0, stdout: expect.stringContaining('deals 11 inserted') });
   });
 
+  it('a deal amount past what is stored exactly names its line and the largest amount (not just "too large")', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    const deals = join(dir, 'deals.csv');
+    writeFileSync(deals, 'id,rep,amount,currency,stage,closed_at\nD1,r1,9300000000000,IDR,won,2026-01-05\n');
+    const r = await salesflow(['import', '--kind', 'deals', deals], db);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${deals}:2: amount: 9300000000000 is too large: amounts are stored exactly up to 9223372036854.775807 (int64 micros)\n`);
+  });
+
   it('a credits re-import says how many stored shares of its deals it removed (the overlay a revenue-only file drops)', async () => {
     const dir = tempDir();
     const db = join(dir, 'salesflow.db');

@@ -183,3 +183,32 @@ forEachDialect('deals left out of a statement', (target) => {
     await db.close();
   });
 });
+
+forEachDialect('open deals left out of pipeline', (target) => {
+  // `pipeline` reads every open deal, dated or not: an open EUR deal without a closed_at (or with
+  // an expected close past the period) was left out of a USD pipeline without a word, so a bonus
+  // on pipeline failed with nothing on the statement saying why. It is named now, with and
+  // without credit splits, and with `convert` and no rate.
+  const withPipeline = (rule: ReturnType<typeof specRule>) => ({
+    ...rule,
+    bonuses: [{ id: 'bonus-1', amount: { amount: '100', currency: 'USD' }, when: bin('>=', metric('pipeline', 'money'), usd('50000')), description: 'bonus 100 USD when pipeline >= 50000 USD' }],
+  });
+  const leftOut = async (db: Db, rule: ReturnType<typeof specRule>) => {
+    const gathered = await gatherFacts(db, rule, await listReps(db), '2026-Q1');
+    if (!gathered.ok) throw new Error(gathered.message);
+    return gathered.facts.get('r1')!.leftOut.map((d) => `${d.id} ${d.stage}${d.noRateOn ? ` no rate on ${d.noRateOn}` : ''}`).sort();
+  };
+  it('names open deals in another currency, undated or expected after the period', async () => {
+    const db = await openDatabase(await target.fresh());
+    await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada,ada@acme.example,AE\n', 'reps.csv');
+    const imported = await importCsv(db, 'deals', 'id,rep,amount,currency,stage,closed_at\nO1,r1,40000,USD,open,\nO2,r1,20000,EUR,open,\nO3,r1,20000,EUR,open,2026-05-20\nW,r1,1000,USD,won,2026-02-02\n', 'deals.csv');
+    expect(imported.ok).toBe(true);
+    for (const rule of [specRule(), specRule({ credit: 'splits' })]) {
+      expect(await leftOut(db, withPipeline(rule))).toEqual(['O2 open', 'O3 open']);
+      // Without a metric that reads open deals they could change nothing: not listed.
+      expect(await leftOut(db, rule)).toEqual([]);
+    }
+    expect(await leftOut(db, withPipeline(specRule({ convert: 'closing_rate' })))).toEqual(['O2 open no rate on 2026-03-31', 'O3 open no rate on 2026-05-20']);
+    await db.close();
+  });
+});

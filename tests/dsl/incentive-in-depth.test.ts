@@ -84,6 +84,31 @@ describe('incentive, in depth: diagnostics', () => {
     expect(diagnose(money).map((d) => d.code)).not.toContain('SF6022');
   });
 
+  it('prorating the target of a rate, an average, a snapshot or a min/max is an error at `prorate` (a 50% win-rate target prorated to 24.19% paid 33% as attained); sums and counts prorate', () => {
+    const measured = (measure: string, target: string) => `settings { currency USD }\nmetric avg_won = avg(deal.amount) where deal.stage = "won"\nmetric biggest = max(deal.amount) where deal.stage = "won"\nmetric won_sum = sum(deal.amount) where deal.stage = "won"\nmetric big_wins = count(deal) where deal.stage = "won"\nincentive "i" {\n  period quarter\n  measure ${measure}\n  target ${target}\n  prorate target by employment\n  bonus 5 USD when attainment >= 100%\n  approve by rep.manager within 2 days { otherwise reject }\n}\n`;
+    const win = diagnose(measured('win_rate', '50%')).find((d) => d.code === 'SF6026');
+    expect(win).toMatchObject({ severity: 'error', line: 10, col: 3 });
+    expect(win!.message).toContain('and "win_rate" is a rate, which does not add up over the period\'s days: a rep employed half of it would need half the win rate');
+    for (const [measure, target] of [['avg_deal_size', '9000 USD'], ['pipeline', '9000 USD'], ['avg_won', '9000 USD'], ['biggest', '9000 USD']]) {
+      expect(diagnose(measured(measure, target)).map((d) => d.code), measure).toContain('SF6026');
+    }
+    for (const [measure, target] of [['revenue', '9000 USD'], ['new_revenue', '9000 USD'], ['deals_won', '10'], ['won_sum', '9000 USD'], ['big_wins', '10']]) {
+      expect(diagnose(measured(measure, target)).filter((d) => d.severity === 'error'), measure).toEqual([]);
+    }
+  });
+
+  it('a spiff comparing deal.amount with money in another currency warns at its where: without convert it never matches, with convert only deals in that currency can', () => {
+    const spiff = (extra: string, where: string) => `settings { currency USD }\nincentive "i" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${extra}  spiff 7 USD per deal where ${where}\n  approve by rep.manager within 2 days { otherwise reject }\n}\n`;
+    const plain = diagnose(spiff('', 'deal.product = "A" and deal.amount >= 1_000 EUR')).filter((d) => d.code === 'SF6027');
+    expect(plain).toEqual([expect.objectContaining({
+      severity: 'warning', line: 6, col: 30,
+      message: 'deal.amount is compared with EUR money in a USD incentive: it never matches: deals in EUR are left out of the incentive (no `convert`), and deals in USD are never compared with EUR amounts',
+    })]);
+    const converting = diagnose(spiff('  convert currencies at closing rate\n', 'deal.amount >= 1_000 EUR')).find((d) => d.code === 'SF6027');
+    expect(converting?.message).toBe('deal.amount is compared with EUR money in a USD incentive: only deals in EUR can match (on their own amount); deals in USD, or converted to USD, are never compared with EUR amounts');
+    expect(diagnose(spiff('', 'deal.amount >= 1_000 USD')).map((d) => d.code)).not.toContain('SF6027');
+  });
+
   it('a reward without a name is an error at its text; the same reward twice is a warning at the second', () => {
     const source = (rewards: string) => `settings { currency USD }\nincentive "Perks" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${rewards}}\n`;
     const blank = diagnose(source('  reward "  " when attainment >= 100%\n')).find((d) => d.code === 'SF6023');

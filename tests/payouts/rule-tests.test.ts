@@ -244,3 +244,24 @@ describe('rule test cases', () => {
   });
 });
 
+
+describe('expected texts match whole words and numbers', () => {
+  it('"D7" does not pass on a warning about deal D70, nor "8%" on a line at 18%; whole ones still match', async () => {
+    const dir = tempDir();
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'reps.csv'));
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact\nD70,r1,Berlin,5000,EUR,won,Core,new,,2026-02-01,\nU1,r1,Big,100000,USD,won,Core,new,,2026-02-02,\n');
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify([
+      { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { warnings: ['D7'], lines: [{ kind: 'commission', amount: '8000', description: '0 USD' }] } },
+      { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { warnings: ['D70', 'no currency conversion'], lines: [{ kind: 'commission', amount: '8000', description: '× 8%' }] } },
+    ]));
+    const [wrong, right] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.report).toEqual([
+      'case [1]: rule "AE commission FY26", period 2026-Q1, rep r1',
+      expect.stringMatching(/^line 1 \(commission\): description should contain "0 USD", is "marginal: .*"$/),
+      expect.stringMatching(/^warnings: none contains "D7"; warnings are \[".*D70.*"\]$/),
+    ]);
+    expect(right).toMatchObject({ ok: true, report: [] });
+  });
+});

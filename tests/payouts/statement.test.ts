@@ -146,8 +146,12 @@ describe('prorate target by employment', () => {
     expect(hiredBefore).not.toHaveProperty('proration');
     // Hired 1 March: 31 of the rule's 59 days, 100,000 × 31/59 = 52,542.372… → 52,542.37.
     const hiredInside = computeStatement(prorating, { ...rep, start_date: '2026-03-01' }, '2026-Q1', facts('50000', 3, [], cut));
-    expect(hiredInside.proration).toMatchObject({ fraction: '31/59', prorated: '52542.37' });
+    expect(hiredInside.proration).toMatchObject({ fraction: '31/59', prorated: '52542.37', over: { start: '2026-02-01', end: '2026-03-31' } });
     expect(hiredInside.attainment).toBe('95.16');
+    // 59 is not Q1's day count: the line says which days it counts.
+    expect(statementBlock(hiredInside)).toContain("\n  prorated   target 100,000.00 USD × 31/59 days employed of the rule's part of the period, 2026-02-01 to 2026-03-31 = 52,542.37 USD\n");
+    // Not cut: no such words.
+    expect(statementBlock(computeStatement(prorating, { ...rep, start_date: '2026-02-15' }, '2026-Q1', facts('50000')))).toContain('× 45/90 days employed = 50,000.00 USD');
     // Gone before the rule's part began: nothing of it employed, and the warning says which part.
     const goneBefore = computeStatement(prorating, { ...rep, start_date: '2026-01-05', end_date: '2026-01-25' }, '2026-Q1', facts('0', 0, [], cut));
     expect(goneBefore.proration).toMatchObject({ fraction: '0/59' });
