@@ -6,11 +6,11 @@
 import { appliedPlanHead } from '../data/plans.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
-import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
+import { dataSourceName, describeApplied, noAppliedPlanMessage, recordPlan, shortHash } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
-import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
+import { connect, fail, loadConfigChecked, loadPlan, noDataSourceFile, openData } from './session.js';
 import type { Db } from '../data/db.js';
 
 export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]): Promise<number> {
@@ -27,11 +27,15 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   if (!config.ok) return fail(config.message);
   const plan = await loadPlan(paths);
   if (!plan.ok) return fail(plan.message);
-  const db = await openData(config.value);
-  if (!db.ok) return fail(db.message);
+  // `plan` only reads: a SQLite file that is not there holds no applied plan, and is said so rather
+  // than created empty in whatever folder CI runs `plan` from (status and history do the same).
+  const missingFile = mode === 'plan' && noDataSourceFile(config.value);
+  const opened = missingFile ? null : await openData(config.value);
+  if (opened && !opened.ok) return fail(opened.message);
+  const data = opened?.value ?? null;
   const temporal = await connect(config.value);
   if (!temporal.ok) {
-    await db.value.close();
+    await data?.close();
     return fail(temporal.message);
   }
   const where = `${config.value.temporal.address}, namespace ${config.value.temporal.namespace}`;
@@ -46,14 +50,18 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
           `this plan ${mode === 'apply' ? 'removes' : 'would remove'} every salesflow schedule, and later runs start no rule\n`,
       );
     }
-    if (mode === 'plan') {
-      process.stdout.write(await describePlanRecord(db.value, plan.value));
+    if (!data) {
+      process.stdout.write(`Plan ${shortHash(plan.value.hash)}: ${noAppliedPlanMessage(config.value)}.\n`);
       return;
     }
-    const { recorded, applied, gitProblem } = await recordPlan(db.value, plan.value, paths);
+    if (mode === 'plan') {
+      process.stdout.write(await describePlanRecord(data, plan.value));
+      return;
+    }
+    const { recorded, applied, gitProblem } = await recordPlan(data, plan.value, paths);
     if (gitProblem && recorded) process.stderr.write(`warning: ${gitProblem}; the applied plan records no git commit\n`);
     if (hasChanges(changes)) {
-      const started = await countMatchingReps(db.value, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
+      const started = await countMatchingReps(data, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );
@@ -67,9 +75,9 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   };
   try {
     // Applies take turns from reading the schedules to the last change (apply-lock.ts); plan reads only.
-    if (mode === 'plan') await run();
+    if (mode === 'plan' || !data) await run();
     else {
-      await withApplyLock(db.value, run, () => {
+      await withApplyLock(data, run, () => {
         process.stderr.write('salesflow apply: another apply is running on this data source; waiting for it to finish\n');
       });
     }
@@ -78,7 +86,7 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     throw err;
   } finally {
     await temporal.value.close();
-    await db.value.close();
+    await data?.close();
   }
   return 0;
 }

@@ -208,3 +208,12 @@ test('an event that leaves a lead field out keeps what is stored for it; a field
     await db.close();
   }
 });
+
+test('plan against a SQLite file that is not there says no plan is applied to it, and creates no empty database', () => {
+  const elsewhere = path.join(work, 'elsewhere', 'var', 'salesflow.db');
+  const plan = salesflow(['plan'], { DATABASE_URL: elsewhere });
+  expect(plan.code, plan.stderr).toBe(0);
+  expect(plan.stdout).toMatch(new RegExp(`Plan [0-9a-f]{12}: no plan has been applied to the data source ${elsewhere.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} yet: run "salesflow apply`));
+  expect(fs.existsSync(elsewhere)).toBe(false);
+  expect(fs.existsSync(path.dirname(elsewhere))).toBe(false);
+});
