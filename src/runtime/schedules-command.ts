@@ -3,7 +3,8 @@
 // schedule starts always finds its rule in the applied plan, and an apply cut short converges when
 // run again: the plan is already recorded, the schedules still differ. Two applies at once take
 // turns (apply-lock.ts), so the plan recorded last is the one the schedules carry.
-import { appliedPlanHead } from '../data/plans.js';
+import { ServiceError } from '@temporalio/client';
+import { type AppliedPlanInfo, appliedPlanHead } from '../data/plans.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
 import { dataSourceName, describeApplied, noAppliedPlanMessage, recordPlan, shortHash } from './applied-plan.js';
@@ -39,6 +40,8 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     return fail(temporal.message);
   }
   const where = `${config.value.temporal.address}, namespace ${config.value.temporal.namespace}`;
+  // What was done when Temporal failed: the message then says whether the plan is recorded.
+  let recordedAs: AppliedPlanInfo | null = null;
   const run = async () => {
     const changes = await planSchedules(temporal.value.client, plan.value, config.value.temporal.taskQueue);
     process.stdout.write(renderChanges(changes, where));
@@ -59,6 +62,7 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
       return;
     }
     const { recorded, applied, gitProblem } = await recordPlan(data, plan.value, paths);
+    recordedAs = applied;
     if (gitProblem && recorded) process.stderr.write(`warning: ${gitProblem}; the applied plan records no git commit\n`);
     if (hasChanges(changes)) {
       const started = await countMatchingReps(data, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
@@ -83,7 +87,22 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     }
   } catch (err) {
     if (err instanceof ApplyLockTimeout) return fail(err.message);
-    throw err;
+    if (!(err instanceof ServiceError)) throw err;
+    // Temporal went away or refused half way: say what is done and that running apply again finishes it.
+    const reason = (err.cause?.message ?? err.message).replace(/\s*Resolution note:\s*$/, '').replace(/\s+/g, ' ');
+    const failed = `Temporal (${where}) failed: ${reason}`;
+    const again = `"salesflow ${mode}${paths.length ? ` ${paths.join(' ')}` : ''}"`;
+    if (!recordedAs) return fail(`${mode}: ${failed}; nothing was recorded or changed: run ${again} again`);
+    // Unreachable or busy: the same apply finishes the job. Anything else (a schedule Temporal
+    // refuses, such as one over its payload size limit) fails again until its cause is fixed.
+    const transient = [4, 14].includes(Number((err.cause as { code?: unknown } | undefined)?.code));
+    return fail(
+      `apply: ${failed} while changing the schedules, after the plan was recorded (${describeApplied(recordedAs)}): ` +
+        'some schedules may still run the previous rules. ' +
+        (transient
+          ? `Run ${again} again to finish: it records nothing new and brings the schedules in line`
+          : `Fix what Temporal refused and apply again; until then the schedules and the applied plan differ ("salesflow plan" lists what is left)`),
+    );
   } finally {
     await temporal.value.close();
     await data?.close();

@@ -217,3 +217,22 @@ test('plan against a SQLite file that is not there says no plan is applied to it
   expect(fs.existsSync(elsewhere)).toBe(false);
   expect(fs.existsSync(path.dirname(elsewhere))).toBe(false);
 });
+
+test('apply that Temporal refuses half way (a schedule over its payload limit): the plan recorded is said, with what to do, in words and exit 1', () => {
+  // One goal whose schedule carries a 3 MB template: Temporal refuses the schedule (blob size), after apply recorded the plan.
+  const big = path.join(work, 'big');
+  fs.mkdirSync(path.join(big, 'rules', 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(big, 'rules', 'big.rules'),
+    'goal "Big goal" {\n  for reps where rep.role = "AE"\n  measure revenue\n  target 1000 USD per month\n  at end of period {\n    send "big" to rep\n  }\n}\n');
+  fs.writeFileSync(path.join(big, 'rules', 'templates', 'big.md'), `---\nsubject: Big\n---\n${'lorem ipsum dolor sit amet, consectetur\n'.repeat(80_000)}`);
+  const env = { DATABASE_URL: path.join(big, 'salesflow.db') };
+  const apply = salesflow(['apply', 'big/rules'], env);
+  expect(apply.code, apply.stderr).toBe(1);
+  expect(apply.stderr).not.toMatch(/^\s+at /m);
+  expect(apply.stderr).toMatch(new RegExp(
+    '^salesflow: apply: Temporal \\(.*\\) failed: 3 INVALID_ARGUMENT: .* while changing the schedules, after the plan was recorded \\(version 1, plan [0-9a-f]{12}, 1 rule\\(s\\).*\\): ' +
+      'some schedules may still run the previous rules\\. Fix what Temporal refused and apply again',
+  ));
+  const history = JSON.parse(salesflow(['history', '--format', 'json'], env).stdout) as { version: number }[];
+  expect(history.map((v) => v.version)).toEqual([1]);
+});
