@@ -3,14 +3,15 @@
 // schedule starts always finds its rule in the applied plan, and an apply cut short converges when
 // run again: the plan is already recorded, the schedules still differ. Two applies at once take
 // turns (apply-lock.ts), so the plan recorded last is the one the schedules carry.
-import { appliedPlanHead } from '../data/plans.js';
+import { ServiceError } from '@temporalio/client';
+import { type AppliedPlanInfo, appliedPlanHead } from '../data/plans.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
-import { dataSourceName, describeApplied, recordPlan, shortHash } from './applied-plan.js';
+import { dataSourceName, describeApplied, noAppliedPlanMessage, recordPlan, shortHash } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
-import { connect, fail, loadConfigChecked, loadPlan, openData } from './session.js';
+import { connect, fail, loadConfigChecked, loadPlan, noDataSourceFile, openData } from './session.js';
 import type { Db } from '../data/db.js';
 
 export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]): Promise<number> {
@@ -27,14 +28,20 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   if (!config.ok) return fail(config.message);
   const plan = await loadPlan(paths);
   if (!plan.ok) return fail(plan.message);
-  const db = await openData(config.value);
-  if (!db.ok) return fail(db.message);
+  // `plan` only reads: a SQLite file that is not there holds no applied plan, and is said so rather
+  // than created empty in whatever folder CI runs `plan` from (status and history do the same).
+  const missingFile = mode === 'plan' && noDataSourceFile(config.value);
+  const opened = missingFile ? null : await openData(config.value);
+  if (opened && !opened.ok) return fail(opened.message);
+  const data = opened?.value ?? null;
   const temporal = await connect(config.value);
   if (!temporal.ok) {
-    await db.value.close();
+    await data?.close();
     return fail(temporal.message);
   }
   const where = `${config.value.temporal.address}, namespace ${config.value.temporal.namespace}`;
+  // What was done when Temporal failed: the message then says whether the plan is recorded.
+  let recordedAs: AppliedPlanInfo | null = null;
   const run = async () => {
     const changes = await planSchedules(temporal.value.client, plan.value, config.value.temporal.taskQueue);
     process.stdout.write(renderChanges(changes, where));
@@ -46,14 +53,19 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
           `this plan ${mode === 'apply' ? 'removes' : 'would remove'} every salesflow schedule, and later runs start no rule\n`,
       );
     }
-    if (mode === 'plan') {
-      process.stdout.write(await describePlanRecord(db.value, plan.value));
+    if (!data) {
+      process.stdout.write(`Plan ${shortHash(plan.value.hash)}: ${noAppliedPlanMessage(config.value)}.\n`);
       return;
     }
-    const { recorded, applied, gitProblem } = await recordPlan(db.value, plan.value, paths);
+    if (mode === 'plan') {
+      process.stdout.write(await describePlanRecord(data, plan.value));
+      return;
+    }
+    const { recorded, applied, gitProblem } = await recordPlan(data, plan.value, paths);
+    recordedAs = applied;
     if (gitProblem && recorded) process.stderr.write(`warning: ${gitProblem}; the applied plan records no git commit\n`);
     if (hasChanges(changes)) {
-      const started = await countMatchingReps(db.value, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
+      const started = await countMatchingReps(data, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );
@@ -67,18 +79,33 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
   };
   try {
     // Applies take turns from reading the schedules to the last change (apply-lock.ts); plan reads only.
-    if (mode === 'plan') await run();
+    if (mode === 'plan' || !data) await run();
     else {
-      await withApplyLock(db.value, run, () => {
+      await withApplyLock(data, run, () => {
         process.stderr.write('salesflow apply: another apply is running on this data source; waiting for it to finish\n');
       });
     }
   } catch (err) {
     if (err instanceof ApplyLockTimeout) return fail(err.message);
-    throw err;
+    if (!(err instanceof ServiceError)) throw err;
+    // Temporal went away or refused half way: say what is done and that running apply again finishes it.
+    const reason = (err.cause?.message ?? err.message).replace(/\s*Resolution note:\s*$/, '').replace(/\s+/g, ' ');
+    const failed = `Temporal (${where}) failed: ${reason}`;
+    const again = `"salesflow ${mode}${paths.length ? ` ${paths.join(' ')}` : ''}"`;
+    if (!recordedAs) return fail(`${mode}: ${failed}; nothing was recorded or changed: run ${again} again`);
+    // Unreachable or busy: the same apply finishes the job. Anything else (a schedule Temporal
+    // refuses, such as one over its payload size limit) fails again until its cause is fixed.
+    const transient = [4, 14].includes(Number((err.cause as { code?: unknown } | undefined)?.code));
+    return fail(
+      `apply: ${failed} while changing the schedules, after the plan was recorded (${describeApplied(recordedAs)}): ` +
+        'some schedules may still run the previous rules. ' +
+        (transient
+          ? `Run ${again} again to finish: it records nothing new and brings the schedules in line`
+          : `Fix what Temporal refused and apply again; until then the schedules and the applied plan differ ("salesflow plan" lists what is left)`),
+    );
   } finally {
     await temporal.value.close();
-    await db.value.close();
+    await data?.close();
   }
   return 0;
 }

@@ -208,3 +208,31 @@ test('an event that leaves a lead field out keeps what is stored for it; a field
     await db.close();
   }
 });
+
+test('plan against a SQLite file that is not there says no plan is applied to it, and creates no empty database', () => {
+  const elsewhere = path.join(work, 'elsewhere', 'var', 'salesflow.db');
+  const plan = salesflow(['plan'], { DATABASE_URL: elsewhere });
+  expect(plan.code, plan.stderr).toBe(0);
+  expect(plan.stdout).toMatch(new RegExp(`Plan [0-9a-f]{12}: no plan has been applied to the data source ${elsewhere.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} yet: run "salesflow apply`));
+  expect(fs.existsSync(elsewhere)).toBe(false);
+  expect(fs.existsSync(path.dirname(elsewhere))).toBe(false);
+});
+
+test('apply that Temporal refuses half way (a schedule over its payload limit): the plan recorded is said, with what to do, in words and exit 1', () => {
+  // One goal whose schedule carries a 3 MB template: Temporal refuses the schedule (blob size), after apply recorded the plan.
+  const big = path.join(work, 'big');
+  fs.mkdirSync(path.join(big, 'rules', 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(big, 'rules', 'big.rules'),
+    'goal "Big goal" {\n  for reps where rep.role = "AE"\n  measure revenue\n  target 1000 USD per month\n  at end of period {\n    send "big" to rep\n  }\n}\n');
+  fs.writeFileSync(path.join(big, 'rules', 'templates', 'big.md'), `---\nsubject: Big\n---\n${'lorem ipsum dolor sit amet, consectetur\n'.repeat(80_000)}`);
+  const env = { DATABASE_URL: path.join(big, 'salesflow.db') };
+  const apply = salesflow(['apply', 'big/rules'], env);
+  expect(apply.code, apply.stderr).toBe(1);
+  expect(apply.stderr).not.toMatch(/^\s+at /m);
+  expect(apply.stderr).toMatch(new RegExp(
+    '^salesflow: apply: Temporal \\(.*\\) failed: 3 INVALID_ARGUMENT: .* while changing the schedules, after the plan was recorded \\(version 1, plan [0-9a-f]{12}, 1 rule\\(s\\).*\\): ' +
+      'some schedules may still run the previous rules\\. Fix what Temporal refused and apply again',
+  ));
+  const history = JSON.parse(salesflow(['history', '--format', 'json'], env).stdout) as { version: number }[];
+  expect(history.map((v) => v.version)).toEqual([1]);
+});
