@@ -106,3 +106,14 @@ test('the last email of a sequence is retried for a week, then recorded failed; 
   expect(h.mail.to(l.email)).toEqual([]);
   expect((await listOutbox(h.db, { to: l.email })).map((row) => row.status)).toEqual(['failed']);
 }, 120_000);
+
+test('two emails back to back: the first, greylisted for a few minutes, still goes out before the second', async () => {
+  const l = await lead('greylisted-twice');
+  // Deferred for the first attempts (about 3 minutes of retries), as a greylisting relay does.
+  h.mail.deferSubjects.set('Thanks for joining, Lead greylisted-twice', 8);
+  const rule = sequenceRule({ id: 'back-to-back', templates: [thanks, caseStudy], steps: [step.send('webinar-thanks'), step.send('case-study')] });
+  const result = await resultWithin({ rule, subject: { kind: 'lead', lead: l } }, 90_000);
+  expect(result).not.toBeNull();
+  expect(result!.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'sent'], [l.email, 'sent']]);
+  expect(h.mail.to(l.email).map((m) => m.subject)).toEqual(['Thanks for joining, Lead greylisted-twice', 'A case study for Lead greylisted-twice']);
+}, 120_000);
