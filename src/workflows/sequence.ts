@@ -259,7 +259,15 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
       // next send right after it) gets its MIN_RETRY_MS first, holding this one that long at most.
       for (const item of deferred.filter((d) => d.entry.to.toLowerCase() === to.toLowerCase())) {
         const grace = item.firstAt + MIN_RETRY_MS - Date.now();
-        if (grace > 0) await condition(() => !deferred.includes(item) || stoppedBy !== null, grace);
+        if (grace > 0) {
+          const hold: HeldSend = {
+            template: template.name, to: [to], at: new Date(item.firstAt + MIN_RETRY_MS).toISOString(),
+            reason: `the mail server deferred the earlier email to ${item.entry.to}; it is retried first`,
+          };
+          holds.push(hold);
+          await condition(() => !deferred.includes(item) || stoppedBy !== null, grace);
+          holds.splice(holds.indexOf(hold), 1);
+        }
         if (stoppedBy) return 'stopped';
         if (deferred.includes(item)) await giveUpDeferred(item, `the mail server had not accepted it when the sequence's next email to ${item.entry.to} was due`);
       }
