@@ -9,9 +9,15 @@ export const DEFERRED_PATIENCE_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * A scheduled run's email is given up this long before the rep's next run is due, so last week's
- * email never arrives after this week's; every email still gets this much retrying (greylisting).
+ * email never arrives after this week's.
  */
 export const BEFORE_NEXT_RUN_MS = 20 * 60_000;
+
+/**
+ * Every deferred email gets at least this much retrying before it is given up, also when the next
+ * email to the same person follows at once: relays that greylist defer a first attempt for minutes.
+ */
+export const MIN_RETRY_MS = 20 * 60_000;
 
 export interface DeferredDeadline {
   at: number;
@@ -26,6 +32,6 @@ export function deferredDeadline(firstAt: number, rule: Pick<SequenceRule, 'trig
   const week = { at: firstAt + DEFERRED_PATIENCE_MS, reason: 'the mail server did not accept it within a week' };
   if (rule.trigger.kind !== 'schedule' || !startAt) return week;
   const nextRun = nextWeekly(rule.trigger.schedule, zone, Date.parse(startAt));
-  const beforeNext = Math.max(nextRun - BEFORE_NEXT_RUN_MS, firstAt + BEFORE_NEXT_RUN_MS);
+  const beforeNext = Math.max(nextRun - BEFORE_NEXT_RUN_MS, firstAt + MIN_RETRY_MS);
   return beforeNext < week.at ? { at: beforeNext, reason: "the mail server had not accepted it when the sequence's next run was due" } : week;
 }

@@ -21,7 +21,7 @@ import {
   type StopRequest,
 } from './api.js';
 import { addDuration, nextAllowed } from './calendar.js';
-import { deferredDeadline } from './deferred-send.js';
+import { deferredDeadline, MIN_RETRY_MS } from './deferred-send.js';
 import { heldAfterWait, waitReason } from './held-send.js';
 import { compileSteps } from './program.js';
 
@@ -255,9 +255,21 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
       const to = address;
       if (await sleepUnlessStopped(until, () => ({ template: template.name, to: [to], at: new Date(until).toISOString(), reason: 'quiet hours' }))) return 'stopped';
       // This person's earlier email, still deferred, is given up: the recipient gets the sequence's
-      // emails in its order, and this one on time.
+      // emails in its order, and this one on time. One deferred only minutes ago (greylisting, the
+      // next send right after it) gets its MIN_RETRY_MS first, holding this one that long at most.
       for (const item of deferred.filter((d) => d.entry.to.toLowerCase() === to.toLowerCase())) {
-        await giveUpDeferred(item, `the mail server had not accepted it when the sequence's next email to ${item.entry.to} was due`);
+        const grace = item.firstAt + MIN_RETRY_MS - Date.now();
+        if (grace > 0) {
+          const hold: HeldSend = {
+            template: template.name, to: [to], at: new Date(item.firstAt + MIN_RETRY_MS).toISOString(),
+            reason: `the mail server deferred the earlier email to ${item.entry.to}; it is retried first`,
+          };
+          holds.push(hold);
+          await condition(() => !deferred.includes(item) || stoppedBy !== null, grace);
+          holds.splice(holds.indexOf(hold), 1);
+        }
+        if (stoppedBy) return 'stopped';
+        if (deferred.includes(item)) await giveUpDeferred(item, `the mail server had not accepted it when the sequence's next email to ${item.entry.to} was due`);
       }
       const at = Date.now();
       const deferrable = patched(DEFERRED_IN_BACKGROUND_PATCH);

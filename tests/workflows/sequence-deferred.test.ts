@@ -8,7 +8,7 @@ import { listOutbox } from '../../src/data/outbox.js';
 import { upsertLead } from '../../src/data/leads.js';
 import { upsertRep } from '../../src/data/reps.js';
 import type { LeadRecord } from '../../src/plan/records.js';
-import { workflowIds, type SequenceInput, type SequenceResult } from '../../src/workflows/api.js';
+import { heldSendQuery, workflowIds, type HeldSend, type SequenceInput, type SequenceResult } from '../../src/workflows/api.js';
 import { sequenceWorkflow } from '../../src/workflows/sequence.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { sequenceRule, step, template, to } from './support/rules.js';
@@ -105,4 +105,40 @@ test('the last email of a sequence is retried for a week, then recorded failed; 
   expect(result!.sends.map((s) => [s.outcome, s.reason])).toEqual([['failed', 'the mail server did not accept it within a week']]);
   expect(h.mail.to(l.email)).toEqual([]);
   expect((await listOutbox(h.db, { to: l.email })).map((row) => row.status)).toEqual(['failed']);
+}, 120_000);
+
+test('two emails back to back: the first, greylisted for a few minutes, still goes out before the second', async () => {
+  const l = await lead('greylisted-twice');
+  // Deferred for the first attempts (about 3 minutes of retries), as a greylisting relay does.
+  h.mail.deferSubjects.set('Thanks for joining, Lead greylisted-twice', 8);
+  const rule = sequenceRule({ id: 'back-to-back', templates: [thanks, caseStudy], steps: [step.send('webinar-thanks'), step.send('case-study')] });
+  const result = await resultWithin({ rule, subject: { kind: 'lead', lead: l } }, 90_000);
+  expect(result).not.toBeNull();
+  expect(result!.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'sent'], [l.email, 'sent']]);
+  expect(h.mail.to(l.email).map((m) => m.subject)).toEqual(['Thanks for joining, Lead greylisted-twice', 'A case study for Lead greylisted-twice']);
+}, 120_000);
+
+test('while the next email waits for a deferred one\'s retries, the run says so (what the dev outbox lists as held)', async () => {
+  const l = await lead('full-now');
+  h.mail.deferSubjects.set('Thanks for joining, Lead full-now', Infinity);
+  const rule = sequenceRule({ id: 'waits-for-retries', templates: [thanks, caseStudy], steps: [step.send('webinar-thanks'), step.send('case-study')] });
+  const handle = await h.testEnv.client.workflow.start(sequenceWorkflow, {
+    taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }],
+  });
+  let held: HeldSend | null = null;
+  for (let tries = 0; !held && tries < 200; tries++) {
+    held = await handle.query(heldSendQuery);
+    if (!held) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(held).toMatchObject({
+    template: 'case-study', to: [l.email], reason: `the mail server deferred the earlier email to ${l.email}; it is retried first`,
+  });
+  const result = await handle.result();
+  h.mail.deferSubjects.delete('Thanks for joining, Lead full-now');
+  // Given up 20 minutes after its first attempt; the case study went out then.
+  expect(Date.parse(held!.at) - Date.parse(result.sends[0].at)).toBe(20 * 60_000);
+  expect(result.sends.map((s) => [s.outcome, s.reason])).toEqual([
+    ['failed', `the mail server had not accepted it when the sequence's next email to ${l.email} was due`], ['sent', undefined],
+  ]);
+  expect(Date.parse(result.sends[1].at)).toBeGreaterThanOrEqual(Date.parse(held!.at));
 }, 120_000);
