@@ -79,7 +79,7 @@ async function recordedStatus(db: Db, workflowId: string): Promise<StatusRead> {
   const decision: DecisionResult | null = stored.status === 'recorded'
     ? null
     : { outcome: stored.status, decidedBy: stored.decidedBy ?? 'unknown', decidedAt: stored.decidedAt ?? '' };
-  return { ok: true, status: { phase: stored.status, statement: stored.statement, approver: null, round: -1, deadline: null, decision } };
+  return { ok: true, status: { phase: stored.status, statement: stored.statement, approver: null, round: -1, deadline: null, decision, reason: stored.reason } };
 }
 
 export function approvalRoutes(ctx: ServerContext): Hono {
@@ -120,7 +120,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     ]).finally(() => clearTimeout(timer));
     if (!read.ok) return problem(c, 'expired');
     const { status } = read;
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, verified.expired.approver)), 409);
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, verified.expired.approver), status.reason), 409);
     if (status.phase === 'awaiting-approval' && isSuperseded(status, verified.expired)) return show(c, supersededPage(status, verified.expired.approver), 410);
     return problem(c, 'expired');
   }
@@ -141,7 +141,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
 
   /** The page for a payout that cannot take this link's decision (or any decision) now. */
   async function stateProblem(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, claims.approver)), 409);
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, claims.approver), status.reason), 409);
     if (status.phase !== 'awaiting-approval') return show(c, notAwaitingPage(status), 409);
     if (isSuperseded(status, claims)) return show(c, supersededPage(status, claims.approver), 410);
     return null;
@@ -194,6 +194,13 @@ export function approvalRoutes(ctx: ServerContext): Hono {
         handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) }));
       const after = await statusOf(claims.workflowId);
       const zone = after.ok ? await readerZone(after.status, claims.approver) : undefined;
+      // The same token and decision map to one Update, so a second press (back, edit the reason,
+      // press again; or two tabs) gets the first result: the reason on record is the first one,
+      // and the page must not show this press's reason as the one the rep was sent.
+      const recorded = after.ok ? after.status.reason : undefined;
+      if (recorded !== undefined && (recorded ?? null) !== (reason || null)) {
+        return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, true, undefined, zone, recorded), 200);
+      }
       return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason, zone), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
@@ -202,7 +209,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       if (!read.ok) return problem(c, read.problem === 'unavailable' ? 'unconfirmed' : read.problem);
       const { status } = read;
       if (status.decision && sameDecision(status.decision, claims, choice)) {
-        return show(c, decidedPage(status.decision, status.statement, true, undefined, await readerZone(status, claims.approver)), 200);
+        return show(c, decidedPage(status.decision, status.statement, true, undefined, await readerZone(status, claims.approver), status.reason), 200);
       }
       const blocked = await stateProblem(c, status, claims);
       if (blocked) return blocked;

@@ -76,8 +76,18 @@ ${statementSection(status.statement)}
   );
 }
 
-/** `zone`: the reader's (the link's approver), as their deadline was shown; UTC when unknown. */
-export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string, zone?: string): SafeHtml {
+/** The reason on record with a decision (what the rep and manager were sent); nothing when unknown. */
+function recordedReason(reason: string | null | undefined): SafeHtml | string {
+  if (reason === undefined) return '';
+  return reason === null ? html`<p>No reason was given with it.</p>` : html`<p>Reason on record: “${reason}”</p>`;
+}
+
+/**
+ * `zone`: the reader's (the link's approver), as their deadline was shown; UTC when unknown.
+ * `recorded`: on a replay, the reason the decision was recorded with (a second press may carry an
+ * edited reason that was not taken).
+ */
+export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string, zone?: string, recorded?: string | null): SafeHtml {
   const approved = result.outcome === 'approved';
   return page(
     { title: approved ? 'Payout approved' : 'Payout rejected', section },
@@ -87,19 +97,23 @@ export function decidedPage(result: DecisionResult, statement: unknown, replay: 
       html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}.
 ${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
 ${reason && !replay ? html`<p>Your reason: “${reason}”</p>` : ''}
-${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>` : ''}`,
+${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>${recordedReason(recorded)}` : ''}`,
     )}
 ${statement === undefined || statement === null ? '' : statementSection(statement)}`,
   );
 }
 
-export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string): SafeHtml {
+/** `reason`: the one recorded with the decision, when known (undefined: not known here). */
+export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string, reason?: string | null): SafeHtml {
+  // The rule's `otherwise` decides without a reason of anyone's: "no reason was given" would mislead.
+  const shownReason = result.decidedBy === 'otherwise' || result.decidedBy === 'auto' ? undefined : reason;
   return page(
     { title: 'Already decided', section },
     html`${notice(
       'warning',
       `This payout was already ${result.outcome}`,
-      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>`,
+      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>
+${recordedReason(shownReason)}`,
     )}
 ${statementSection(statement)}`,
   );
