@@ -5,7 +5,7 @@
 // data is corrected, `--rerun-rejected` starts the next attempt (its own id, so two runs of the
 // command at once still start it once), which computes a new statement and asks again. An approved
 // statement is never run again, and the ledger's unique key would refuse a second payment anyway.
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { approvalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
 import { findRepsWhere } from '../data/reps.js';
@@ -49,7 +49,18 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
-    const runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false });
+    let runs: PayoutRun[];
+    try {
+      runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false });
+    } catch (err) {
+      if (!(err instanceof PayoutsInterrupted)) throw err;
+      // What was started before the failure is said first: those runs go on, and the user must
+      // know that running the command again starts only the rest.
+      process.stdout.write(describePayoutRuns(err.rules, period, err.runs, options.rule));
+      process.stderr.write(`${interruptedMessage(err, period, options)}\n`);
+      if (!lostTemporal(err.cause)) throw err.cause;
+      return 1;
+    }
     process.stdout.write(describePayoutRuns(selection.rules, period, runs, options.rule));
   } finally {
     await temporal.close();
@@ -119,24 +130,71 @@ export interface PayoutDeps {
 }
 
 /**
+ * Temporal or the data source stopped answering part-way through `payouts run`. `runs` are the
+ * reps handled before (their runs go on), `rules` the rules reached; `at` is where it stopped.
+ */
+export class PayoutsInterrupted extends Error {
+  constructor(
+    readonly runs: PayoutRun[],
+    readonly rules: IncentiveRule[],
+    readonly at: { rule: IncentiveRule; rep: RepRecord | null; repsLeft: number },
+    override readonly cause: unknown,
+  ) {
+    super(`payouts run stopped at ${at.rule.name}: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'PayoutsInterrupted';
+  }
+}
+
+/**
  * One payout workflow per matching rep; a run that exists (running or finished) is left alone,
- * unless its statement was rejected and `rerunRejected` asks for the next attempt.
+ * unless its statement was rejected and `rerunRejected` asks for the next attempt. A failure
+ * part-way throws PayoutsInterrupted with the runs started before it.
  */
 export async function startPayouts(
   deps: PayoutDeps, rules: IncentiveRule[], period: Period, options: { rerunRejected?: boolean } = {},
 ): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
-  for (const rule of rules) {
-    const reps = await findRepsWhere(deps.db, rule.reps);
+  for (const [index, rule] of rules.entries()) {
     const mine: PayoutRun[] = [];
-    for (const rep of reps) {
-      const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
-      mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
+    let reps: RepRecord[] = [];
+    let current: RepRecord | null = null;
+    try {
+      reps = await findRepsWhere(deps.db, rule.reps);
+      for (const rep of reps) {
+        current = rep;
+        const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
+        mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
+      }
+      current = null;
+      const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
+      runs.push(...mine.map((run) => (unseen.has(run.workflowId) ? { ...run, unseenWarnings: unseen.get(run.workflowId) } : run)));
+    } catch (err) {
+      const left = current ? reps.length - mine.length : 0;
+      // A rule none of whose reps was reached is left out of the report, which would say no rep matches it.
+      throw new PayoutsInterrupted([...runs, ...mine], rules.slice(0, mine.length ? index + 1 : index), { rule, rep: current, repsLeft: left }, err);
     }
-    const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
-    runs.push(...mine.map((run) => (unseen.has(run.workflowId) ? { ...run, unseenWarnings: unseen.get(run.workflowId) } : run)));
   }
   return runs;
+}
+
+/** A Temporal call that failed on the server or the connection (down, restarting, unreachable). */
+function lostTemporal(err: unknown): boolean {
+  return err instanceof ServiceError || isGrpcServiceError(err) || isGrpcServiceError((err as { cause?: unknown })?.cause);
+}
+
+/** Where `payouts run` stopped, why, and that running it again is safe and starts only the rest. */
+export function interruptedMessage(err: PayoutsInterrupted, period: Period, options: { rule?: string; rerunRejected?: boolean } = {}): string {
+  const { rule, rep, repsLeft } = err.at;
+  const started = err.runs.filter((r) => r.outcome !== 'already-run').length;
+  const where = rep ? `at ${rule.name} / ${rep.name} (${rep.id}), with ${repsLeft} rep(s) of that rule not handled yet` : `at ${rule.name}`;
+  const again = `salesflow payouts run --period ${period.label}${options.rule ? ` --rule ${JSON.stringify(options.rule)}` : ''}${options.rerunRejected ? ' --rerun-rejected' : ''}`;
+  const temporal = lostTemporal(err.cause);
+  // The client's own message ("Failed to start Workflow") says nothing of why; gRPC's does.
+  const detail = [err.cause, (err.cause as { cause?: unknown })?.cause].map((e) => (e as Error)?.message).filter(Boolean).join(': ');
+  const why = temporal ? `: Temporal did not answer (${detail})` : ' (the cause follows)';
+  return `salesflow payouts run: stopped ${where}${why}. ` +
+    `The ${started} run(s) listed above as started go on; once ${temporal ? 'Temporal answers' : 'the cause is fixed'}, ` +
+    `run \`${again}\` again: it starts the rest and never a rep's run twice.`;
 }
 
 /**

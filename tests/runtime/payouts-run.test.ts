@@ -1,9 +1,12 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { parsePeriod, type Period } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
-import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
+import { describePayoutRuns, interruptedMessage, PayoutsInterrupted, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
+import { spawnDevServer } from '../../src/temporal/index.js';
 import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/workflows/api.js';
 import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
@@ -343,4 +346,51 @@ test('payouts run names the warnings of statements with nothing to pay (a deal l
   expect(again).toContain(warning);
   // Bob's zero statement has no warning: nothing to tell.
   expect(again).not.toContain('Rep r-us (r-us): ');
+});
+
+// Temporal going away part-way (a restart, a network cut) stopped `payouts run` with a bare
+// "ServiceError: Failed to start Workflow" stack trace, and printed none of the runs it had started.
+test('Temporal lost part-way: the runs started so far are listed, the message says where it stopped, and running again starts only the rest', async () => {
+  const interrupted = { ...incentiveRule('ae-interrupted'), name: 'AE interrupted', reps: fieldEquals('rep', 'role', 'Night closer') };
+  for (const id of ['r-c1', 'r-c2', 'r-c3']) await upsertRep(h.db, rep(id, 'Night closer'));
+  const selection = selectIncentives(planOf([interrupted]), q1, undefined, afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  // A Temporal of its own, persisted to a file, so it can go away and come back with its runs.
+  const dbFile = path.join(h.dir, 'interrupted-temporal.db');
+  const server = await spawnDevServer({ dbFile });
+  // Without the client's retries the lost server is noticed at once, not after half a minute.
+  const connect = async () => new Client({ connection: await Connection.connect({ address: server.address, interceptors: [] }), namespace: server.namespace });
+  const client = await connect();
+  const start = client.workflow.start.bind(client.workflow);
+  let starts = 0;
+  client.workflow.start = (async (...args: Parameters<typeof start>) => {
+    const handle = await start(...args);
+    if (++starts === 1) await server.kill();
+    return handle;
+  }) as typeof client.workflow.start;
+  // No worker polls this queue: the runs only need to exist.
+  const deps = { client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-interrupted' } } };
+
+  const failure = await startPayouts(deps, selection.rules, q1).then(() => null, (err: unknown) => err);
+  expect(failure).toBeInstanceOf(PayoutsInterrupted);
+  const err = failure as PayoutsInterrupted;
+  const said = describePayoutRuns(err.rules, q1, err.runs);
+  expect(said).toContain('started      Rep r-c1 (r-c1)  payout:ae-interrupted:r-c1:2026-Q1');
+  expect(said).not.toContain('r-c2');
+  const message = interruptedMessage(err, q1, { rule: 'AE interrupted' });
+  expect(message).toContain('stopped at AE interrupted / Rep r-c2 (r-c2), with 2 rep(s) of that rule not handled yet: Temporal did not answer (');
+  expect(message).toContain('UNAVAILABLE');
+  expect(message).toContain('The 1 run(s) listed above as started go on; once Temporal answers, run `salesflow payouts run --period 2026-Q1 --rule "AE interrupted"` again');
+  await client.connection.close();
+
+  // Temporal is back: the same command starts the two left and leaves the first alone.
+  const back = await spawnDevServer({ dbFile, port: server.port });
+  const again = new Client({ connection: await Connection.connect({ address: back.address }), namespace: back.namespace });
+  try {
+    const runs = await startPayouts({ ...deps, client: again }, selection.rules, q1);
+    expect(runs.map((r) => [r.repId, r.outcome])).toEqual([['r-c1', 'already-run'], ['r-c2', 'started'], ['r-c3', 'started']]);
+  } finally {
+    await again.connection.close();
+    await back.stop();
+  }
 });
