@@ -49,19 +49,23 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
+    // Each rep's line is printed as its run is handled: a run for thousands of reps shows its
+    // progress, and what was started before a failure is on screen.
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    const report = { onRule: (rule: IncentiveRule, reps: number) => say(ruleHeading(rule, period, reps)), onRun: (run: PayoutRun) => say(runLine(run)) };
     let runs: PayoutRun[];
     try {
-      runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false });
+      runs = await startPayouts(deps, selection.rules, period, { rerunRejected: options.rerunRejected ?? false, ...report });
     } catch (err) {
       if (!(err instanceof PayoutsInterrupted)) throw err;
-      // What was started before the failure is said first: those runs go on, and the user must
-      // know that running the command again starts only the rest.
-      process.stdout.write(describePayoutRuns(err.rules, period, err.runs, options.rule));
+      // The runs started before the failure go on; the user must know that running the command
+      // again starts only the rest.
+      for (const line of closingLines(err.rules, period, err.runs, options.rule)) say(line);
       process.stderr.write(`${interruptedMessage(err, period, options)}\n`);
       if (!lostTemporal(err.cause)) throw err.cause;
       return 1;
     }
-    process.stdout.write(describePayoutRuns(selection.rules, period, runs, options.rule));
+    for (const line of closingLines(selection.rules, period, runs, options.rule)) say(line);
   } finally {
     await temporal.close();
     await db.close();
@@ -151,7 +155,8 @@ export class PayoutsInterrupted extends Error {
  * part-way throws PayoutsInterrupted with the runs started before it.
  */
 export async function startPayouts(
-  deps: PayoutDeps, rules: IncentiveRule[], period: Period, options: { rerunRejected?: boolean } = {},
+  deps: PayoutDeps, rules: IncentiveRule[], period: Period,
+  options: { rerunRejected?: boolean; onRule?: (rule: IncentiveRule, reps: number) => void; onRun?: (run: PayoutRun) => void } = {},
 ): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
   for (const [index, rule] of rules.entries()) {
@@ -160,10 +165,13 @@ export async function startPayouts(
     let current: RepRecord | null = null;
     try {
       reps = await findRepsWhere(deps.db, rule.reps);
+      options.onRule?.(rule, reps.length);
       for (const rep of reps) {
         current = rep;
         const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
-        mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
+        const described: PayoutRun = { ...run, ...await whoIsAsked(deps, rule, rep, run) };
+        mine.push(described);
+        options.onRun?.(described);
       }
       current = null;
       const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
@@ -193,7 +201,7 @@ export function interruptedMessage(err: PayoutsInterrupted, period: Period, opti
   const detail = [err.cause, (err.cause as { cause?: unknown })?.cause].map((e) => (e as Error)?.message).filter(Boolean).join(': ');
   const why = temporal ? `: Temporal did not answer (${detail})` : ' (the cause follows)';
   return `salesflow payouts run: stopped ${where}${why}. ` +
-    `The ${started} run(s) listed above as started go on; once ${temporal ? 'Temporal answers' : 'the cause is fixed'}, ` +
+    `The ${started} run(s) listed as started go on; once ${temporal ? 'Temporal answers' : 'the cause is fixed'}, ` +
     `run \`${again}\` again: it starts the rest and never a rep's run twice.`;
 }
 
@@ -351,18 +359,21 @@ function unseenWarningLines(rules: IncentiveRule[], runs: PayoutRun[]): string[]
   return lines;
 }
 
-export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
+/** A rule's heading in the report: its name and period, or that no rep matches it. */
+export function ruleHeading(rule: IncentiveRule, period: Period, reps: number): string {
+  return reps === 0 ? `${rule.name} ${period.label}: no rep matches the rule's "for reps"` : `${rule.name} ${period.label}:`;
+}
+
+const outcomeLabel = { started: 'started    ', 'started-again': 'started again', 'already-run': 'already run' } as const;
+
+/** One rep's line: what became of its run. */
+export function runLine(run: PayoutRun): string {
+  return `  ${outcomeLabel[run.outcome]}  ${run.repName} (${run.repId})  ${run.workflowId}${runNote(run)}`;
+}
+
+/** The lines after every rep's: the counts, then the warnings and what to do about rejections. */
+export function closingLines(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string[] {
   const lines: string[] = [];
-  for (const rule of rules) {
-    const mine = runs.filter((r) => r.ruleId === rule.id);
-    if (mine.length === 0) {
-      lines.push(`${rule.name} ${period.label}: no rep matches the rule's "for reps"`);
-      continue;
-    }
-    lines.push(`${rule.name} ${period.label}:`);
-    const label = { started: 'started    ', 'started-again': 'started again', 'already-run': 'already run' } as const;
-    for (const run of mine) lines.push(`  ${label[run.outcome]}  ${run.repName} (${run.repId})  ${run.workflowId}${runNote(run)}`);
-  }
   const started = runs.filter((r) => r.outcome !== 'already-run').length;
   lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
   lines.push(...nobodyToAskWarning(rules, runs));
@@ -375,6 +386,18 @@ export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs:
       `\`salesflow payouts run --period ${period.label}${rule} --rerun-rejected\` computes each anew and asks for approval again.`,
     );
   }
+  return lines;
+}
+
+/** The whole report at once (what `payouts run` prints line by line as it goes). */
+export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const mine = runs.filter((r) => r.ruleId === rule.id);
+    lines.push(ruleHeading(rule, period, mine.length));
+    lines.push(...mine.map(runLine));
+  }
+  lines.push(...closingLines(rules, period, runs, ruleName));
   return `${lines.join('\n')}\n`;
 }
 

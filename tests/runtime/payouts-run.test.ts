@@ -5,7 +5,10 @@ import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { parsePeriod, type Period } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
-import { describePayoutRuns, interruptedMessage, PayoutsInterrupted, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
+import type { IncentiveRule } from '../../src/plan/schema.js';
+import {
+  closingLines, describePayoutRuns, interruptedMessage, type PayoutRun, PayoutsInterrupted, ruleHeading, runLine, selectIncentives, startPayouts,
+} from '../../src/runtime/payouts-run.js';
 import { spawnDevServer } from '../../src/temporal/index.js';
 import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/workflows/api.js';
@@ -371,16 +374,19 @@ test('Temporal lost part-way: the runs started so far are listed, the message sa
   // No worker polls this queue: the runs only need to exist.
   const deps = { client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-interrupted' } } };
 
-  const failure = await startPayouts(deps, selection.rules, q1).then(() => null, (err: unknown) => err);
+  // What `payouts run` prints as it goes: the rule's heading, then each rep's line once handled.
+  const printed: string[] = [];
+  const report = { onRule: (rule: IncentiveRule, reps: number) => printed.push(ruleHeading(rule, q1, reps)), onRun: (run: PayoutRun) => printed.push(runLine(run)) };
+  const failure = await startPayouts(deps, selection.rules, q1, report).then(() => null, (err: unknown) => err);
   expect(failure).toBeInstanceOf(PayoutsInterrupted);
   const err = failure as PayoutsInterrupted;
-  const said = describePayoutRuns(err.rules, q1, err.runs);
-  expect(said).toContain('started      Rep r-c1 (r-c1)  payout:ae-interrupted:r-c1:2026-Q1');
-  expect(said).not.toContain('r-c2');
+  expect(printed).toEqual(['AE interrupted 2026-Q1:', '  started      Rep r-c1 (r-c1)  payout:ae-interrupted:r-c1:2026-Q1']);
+  expect(closingLines(err.rules, q1, err.runs)).toEqual(['1 payout run(s) started, 0 already run']);
+  expect(describePayoutRuns(err.rules, q1, err.runs)).toBe(`${[...printed, '1 payout run(s) started, 0 already run'].join('\n')}\n`);
   const message = interruptedMessage(err, q1, { rule: 'AE interrupted' });
   expect(message).toContain('stopped at AE interrupted / Rep r-c2 (r-c2), with 2 rep(s) of that rule not handled yet: Temporal did not answer (');
   expect(message).toContain('UNAVAILABLE');
-  expect(message).toContain('The 1 run(s) listed above as started go on; once Temporal answers, run `salesflow payouts run --period 2026-Q1 --rule "AE interrupted"` again');
+  expect(message).toContain('The 1 run(s) listed as started go on; once Temporal answers, run `salesflow payouts run --period 2026-Q1 --rule "AE interrupted"` again');
   await client.connection.close();
 
   // Temporal is back: the same command starts the two left and leaves the first alone.
