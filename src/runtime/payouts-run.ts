@@ -168,7 +168,7 @@ export async function startPayouts(
       options.onRule?.(rule, reps.length);
       for (const rep of reps) {
         current = rep;
-        const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
+        const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: oneLine(rep.name), ...await startAttempts(deps, rule, rep.id, period.label, options.rerunRejected ?? false) };
         const described: PayoutRun = { ...run, ...await whoIsAsked(deps, rule, rep, run) };
         mine.push(described);
         options.onRun?.(described);
@@ -194,7 +194,7 @@ function lostTemporal(err: unknown): boolean {
 export function interruptedMessage(err: PayoutsInterrupted, period: Period, options: { rule?: string; rerunRejected?: boolean } = {}): string {
   const { rule, rep, repsLeft } = err.at;
   const started = err.runs.filter((r) => r.outcome !== 'already-run').length;
-  const where = rep ? `at ${rule.name} / ${rep.name} (${rep.id}), with ${repsLeft} rep(s) of that rule not handled yet` : `at ${rule.name}`;
+  const where = rep ? `at ${rule.name} / ${oneLine(rep.name)} (${rep.id}), with ${repsLeft} rep(s) of that rule not handled yet` : `at ${rule.name}`;
   const again = `salesflow payouts run --period ${period.label}${options.rule ? ` --rule ${JSON.stringify(options.rule)}` : ''}${options.rerunRejected ? ' --rerun-rejected' : ''}`;
   const temporal = lostTemporal(err.cause);
   // The client's own message ("Failed to start Workflow") says nothing of why; gRPC's does.
@@ -298,13 +298,21 @@ const stateWords: Record<NonNullable<PayoutRun['state']>, string> = {
   rejected: 'rejected',
 };
 
+/**
+ * Each rep's run is one line of the report: a reason typed over several lines in the approval
+ * form, or a rep name with a line break (a quoted CSV cell may hold one), would split it.
+ */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): string {
   if (r.by === 'otherwise' && !r.reason) {
     return `rejected by the rule's \`otherwise reject\`: ${unasked ? 'nobody could be asked' : 'no one decided in time'}`;
   }
   // On one line: a reason typed in the approval form's text box often runs over several, and each
   // rep's run is one line of this output.
-  const reason = r.reason?.replace(/\s+/g, ' ').trim();
+  const reason = r.reason === null ? null : oneLine(r.reason);
   return `rejected by ${r.by ?? 'unknown'}${reason ? `: "${reason}"` : ' (no reason given)'}`;
 }
 

@@ -400,3 +400,15 @@ test('Temporal lost part-way: the runs started so far are listed, the message sa
     await back.stop();
   }
 });
+
+// A quoted CSV cell may hold a line break, and a rep's name imported so split their line of the
+// report in two: the second half read like a line of its own.
+test('a rep name with a line break stays on its rep\'s one line', async () => {
+  const twoLines = { ...incentiveRule('two-lines'), name: 'Two lines', reps: fieldEquals('rep', 'role', 'Two-line') };
+  await upsertRep(h.db, { ...rep('r-nl', 'Two-line'), name: 'Eve Adams\r\n  (EMEA)' });
+  const selection = selectIncentives(planOf([twoLines]), q1, undefined, afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  const deps = { client: h.client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-two-lines' } } };
+  const said = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1)).split('\n');
+  expect(said.slice(0, 3)).toEqual(['Two lines 2026-Q1:', '  started      Eve Adams (EMEA) (r-nl)  payout:two-lines:r-nl:2026-Q1', '1 payout run(s) started, 0 already run']);
+});
