@@ -43,6 +43,12 @@ export interface ReplacedStatement {
   currency: string;
 }
 
+/** Who rejected the statement a re-run replaces: an approver, or the rule itself (as its email says). */
+function rejecter(replaces: ReplacedStatement): SafeHtml {
+  if (replaces.by === 'otherwise') return html`the rule's <code>otherwise reject</code> (no decision in time)`;
+  return html`<strong>${replaces.by ?? 'unknown'}</strong>`;
+}
+
 /**
  * `escalated`: for a later round, whether someone was asked in an earlier one (the approver is
  * told why the request is theirs, as their email says); undefined for the first round.
@@ -57,7 +63,7 @@ ${escalated ? html`<p class="escalated">${escalated.earlierAsked
     : escalated.refusedTo?.length
       ? `It comes to you because the mail server refused the approval email to ${escalated.refusedTo.join(', ')}.`
       : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
-${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by ${rejecter(replaces)} at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : replaces.by === 'otherwise' ? '' : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
