@@ -40,7 +40,7 @@ const READ_MS = 5000;
 const DECIDE_MS = 10_000;
 
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503,
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503, 'run-ended': 410,
 };
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
@@ -57,6 +57,21 @@ async function readStatus(client: Client, workflowId: string): Promise<StatusRea
     if (err instanceof WorkflowNotFoundError) return { ok: false, problem: 'not-found' };
     console.error(`salesflow: reading payout ${workflowId} failed: ${(err as Error).message}`);
     return { ok: false, problem: 'unavailable' };
+  }
+}
+
+/**
+ * Whether an undecided payout's run has ended (terminated or failed, e.g. by an operator in
+ * Temporal): a closed run still answers queries with its last state, "awaiting approval", so the
+ * page offered buttons that could never decide and the decision was "try again shortly" forever.
+ * Unknown (Temporal not answering) counts as not ended.
+ */
+async function runEnded(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    const described = await client.withDeadline(Date.now() + READ_MS, () => client.workflow.getHandle(workflowId).describe());
+    return described.status.name !== 'RUNNING';
+  } catch {
+    return false;
   }
 }
 
@@ -155,6 +170,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (!read.ok) return problem(c, read.problem);
     const blocked = await stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
+    if (await runEnded(ctx.temporalClient, verified.claims.workflowId)) return problem(c, 'run-ended');
     // A statement run again after a rejection: the approver sees what was rejected and why.
     const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
     const previous = previousId ? await getStatement(ctx.db, previousId) : null;
@@ -213,6 +229,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       }
       const blocked = await stateProblem(c, status, claims);
       if (blocked) return blocked;
+      if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, 'run-ended');
       console.error(`salesflow: decision on ${claims.workflowId} failed: ${(err as Error).message}`);
       return problem(c, 'unavailable');
     }
