@@ -121,6 +121,8 @@ export interface PayoutRun {
   asking?: boolean;
   /** Pending with no approval email on record, and its run is over (failed, terminated): nothing will ask now. */
   endedUnasked?: boolean;
+  /** Pending after its approval email went out, and its run is over (failed, terminated): no link can decide it now. */
+  endedUndecided?: boolean;
   /** The warnings of a statement with nothing to pay, which no email carries (unseen-warnings.ts). */
   unseenWarnings?: string[];
 }
@@ -209,7 +211,7 @@ export function interruptedMessage(err: PayoutsInterrupted, period: Period, opti
  * Nobody to ask is otherwise seen only on the worker's log: a run started now (or still pending
  * without any approval email) says why, and one `otherwise` decided says it was never looked at.
  */
-async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking' | 'endedUnasked'>> {
+async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking' | 'endedUnasked' | 'endedUndecided'>> {
   const { db } = deps;
   if (!rule.approval) return {};
   if (run.outcome !== 'already-run') {
@@ -231,6 +233,9 @@ async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord,
     if (now === 'ended') return { endedUnasked: true };
     return { nobodyToAsk: 'no approval email was sent so far' };
   }
+  // Asked, and the run is gone (an operator terminated it): "waiting for approval" would send sales
+  // ops chasing a manager whose link can no longer decide anything.
+  if (run.state === 'pending' && await isEnded(deps, run.workflowId)) return { endedUndecided: true };
   if ((run.state === 'approved' || run.state === 'rejected') && run.decidedBy === 'otherwise') {
     return { unasked: !await approvalEmailRecorded(db, run.workflowId) };
   }
@@ -325,6 +330,7 @@ function runNote(run: PayoutRun): string {
   if (run.state === 'pending' && run.nobodyToAsk) return `  (waiting for approval, but nobody was asked: ${run.nobodyToAsk})`;
   if (run.state === 'pending' && run.asking) return '  (waiting for approval; the approval email is being sent)';
   if (run.state === 'pending' && run.endedUnasked) return '  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)';
+  if (run.state === 'pending' && run.endedUndecided) return '  (waiting for approval, but its run ended before a decision, so no approval link can decide it; its history in Temporal says why)';
   if (run.state === 'approved' && run.unasked) return "  (approved by the rule's `otherwise approve` without anyone's approval: nobody could be asked; paid, never run again)";
   return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected, run.unasked) : stateWords[run.state]})`;
 }
@@ -441,6 +447,12 @@ async function runExists(deps: PayoutDeps, workflowId: string): Promise<boolean>
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
+}
+
+/** Whether Temporal has the run and it has closed; false when it runs, is unknown, or Temporal does not say. */
+async function isEnded(deps: PayoutDeps, workflowId: string): Promise<boolean> {
+  const description = await deps.client.workflow.getHandle(workflowId).describe().catch(() => null);
+  return description !== null && description.status.name !== 'RUNNING';
 }
 
 async function isRunning(deps: PayoutDeps, workflowId: string): Promise<boolean> {

@@ -250,6 +250,28 @@ describe('a rep with nobody to ask for approval (no manager on record, or only t
     expect(redo).toContain("started again  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1:attempt-2  (a new statement; the last was rejected by the rule's `otherwise reject`: nobody could be asked)");
     expect(redo).not.toContain('warning:');
   });
+
+  test('a run terminated after its approval email went out is not reported as waiting for approval', async () => {
+    const asked = { ...incentiveRule('asked-ended'), name: 'Asked then ended', reps: fieldEquals('rep', 'role', 'Asked'), approval: byManager('reject') };
+    await upsertRep(h.db, { ...rep('r-ended', 'Asked'), manager: 'ended-boss@acme.example' });
+    await won('D-r-ended', 'r-ended');
+    const selection = selectIncentives(planOf([asked]), q1, undefined, afterQ1);
+    if (!selection.ok) throw new Error(selection.message);
+    const deps = { client: h.client, db: h.db, config: h.config };
+    await startPayouts(deps, selection.rules, q1);
+    await h.waitForMail('ended-boss@acme.example');
+    const handle = h.client.workflow.getHandle('payout:asked-ended:r-ended:2026-Q1');
+    for (let i = 0; (await handle.query(payoutStatusQuery)).approver === null; i++) {
+      if (i > 200) throw new Error('the run never recorded its approver');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const waiting = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(waiting).toContain('already run  Rep r-ended (r-ended)  payout:asked-ended:r-ended:2026-Q1  (waiting for approval)\n');
+    // An operator ends the run in Temporal: the statement stays pending, and no link can decide it now.
+    await handle.terminate('ops cleanup');
+    const ended = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(ended).toContain('already run  Rep r-ended (r-ended)  payout:asked-ended:r-ended:2026-Q1  (waiting for approval, but its run ended before a decision, so no approval link can decide it; its history in Temporal says why)');
+  });
 });
 
 describe('a second `payouts run` while the first one\'s approval emails are going out', () => {
