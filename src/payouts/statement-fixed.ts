@@ -158,7 +158,10 @@ function commissionLines(
       continue;
     }
     const portion = subFixed(measure, lower);
-    const portionShown = lower.units === 0n ? measureShown : grouped(fixedText(portion, minor), cur);
+    // The part in this band as the shown measure has it (the measure is shown rounded down): the
+    // part rounded on its own (half up) read 61,000.00 as 50,000.00 plus 11,000.01.
+    const shown = parseFixed(measureText)!;
+    const portionShown = lower.units === 0n ? measureShown : grouped(fixedText(subFixed(shown, lower), Math.max(minor, shown.scale)), cur);
     const rounded = roundFixed(mulFixed(portion, band.rateFixed), minor);
     const amount = fixedText(rounded, minor);
     out.add({

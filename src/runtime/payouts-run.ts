@@ -5,7 +5,7 @@
 // data is corrected, `--rerun-rejected` starts the next attempt (its own id, so two runs of the
 // command at once still start it once), which computes a new statement and asks again. An approved
 // statement is never run again, and the ledger's unique key would refuse a second payment anyway.
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { approvalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
 import { findRepsWhere } from '../data/reps.js';
@@ -50,10 +50,25 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
-    const runs = await startPayouts(deps, selection.rules, period, {
-      rerunRejected: options.rerunRejected ?? false, formerNames: await formerNames(db, plan.plan),
-    });
-    process.stdout.write(describePayoutRuns(selection.rules, period, runs, options.rule));
+    // Each rep's line is printed as its run is handled: a run for thousands of reps shows its
+    // progress, and what was started before a failure is on screen.
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    const report = { onRule: (rule: IncentiveRule, reps: number) => say(ruleHeading(rule, period, reps)), onRun: (run: PayoutRun) => say(runLine(run)) };
+    let runs: PayoutRun[];
+    try {
+      runs = await startPayouts(deps, selection.rules, period, {
+        rerunRejected: options.rerunRejected ?? false, formerNames: await formerNames(db, plan.plan), ...report,
+      });
+    } catch (err) {
+      if (!(err instanceof PayoutsInterrupted)) throw err;
+      // The runs started before the failure go on; the user must know that running the command
+      // again starts only the rest.
+      for (const line of closingLines(err.rules, period, err.runs, options.rule)) say(line);
+      process.stderr.write(`${interruptedMessage(err, period, options)}\n`);
+      if (!lostTemporal(err.cause)) throw err.cause;
+      return 1;
+    }
+    for (const line of closingLines(selection.rules, period, runs, options.rule)) say(line);
     if (runs.some((r) => r.refused)) return 1;
   } finally {
     await temporal.close();
@@ -110,6 +125,8 @@ export interface PayoutRun {
   asking?: boolean;
   /** Pending with no approval email on record, and its run is over (failed, terminated): nothing will ask now. */
   endedUnasked?: boolean;
+  /** Pending after its approval email went out, and its run is over (failed, terminated): no link can decide it now. */
+  endedUndecided?: boolean;
   /** The warnings of a statement with nothing to pay, which no email carries (unseen-warnings.ts). */
   unseenWarnings?: string[];
   /** A run started now whose statement total payouts cannot record: why (the run stops without it). */
@@ -127,43 +144,93 @@ export interface PayoutDeps {
 }
 
 /**
+ * Temporal or the data source stopped answering part-way through `payouts run`. `runs` are the
+ * reps handled before (their runs go on), `rules` the rules reached; `at` is where it stopped.
+ */
+export class PayoutsInterrupted extends Error {
+  constructor(
+    readonly runs: PayoutRun[],
+    readonly rules: IncentiveRule[],
+    readonly at: { rule: IncentiveRule; rep: RepRecord | null; repsLeft: number },
+    override readonly cause: unknown,
+  ) {
+    super(`payouts run stopped at ${at.rule.name}: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'PayoutsInterrupted';
+  }
+}
+
+/**
  * One payout workflow per matching rep; a run that exists (running or finished) is left alone,
- * unless its statement was rejected and `rerunRejected` asks for the next attempt.
+ * unless its statement was rejected and `rerunRejected` asks for the next attempt. A failure
+ * part-way throws PayoutsInterrupted with the runs started before it.
  */
 export async function startPayouts(
   deps: PayoutDeps, rules: IncentiveRule[], period: Period,
-  options: { rerunRejected?: boolean; formerNames?: Map<string, FormerName[]> } = {},
+  options: { rerunRejected?: boolean; formerNames?: Map<string, FormerName[]>; onRule?: (rule: IncentiveRule, reps: number) => void; onRun?: (run: PayoutRun) => void } = {},
 ): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
-  for (const rule of rules) {
-    const reps = await findRepsWhere(deps.db, rule.reps);
-    const former = options.formerNames?.get(rule.id) ?? [];
+  for (const [index, rule] of rules.entries()) {
     const mine: PayoutRun[] = [];
-    for (const rep of reps) {
+    let reps: RepRecord[] = [];
+    let current: RepRecord | null = null;
+    try {
+      reps = await findRepsWhere(deps.db, rule.reps);
+      options.onRule?.(rule, reps.length);
+      const former = options.formerNames?.get(rule.id) ?? [];
       const rerunRejected = options.rerunRejected ?? false;
-      const earlier = former.length > 0 ? await runUnderFormerName(deps, rule, former, rep.id, period.label) : null;
-      // A rejection under the old name is run again under the new one when asked, as any rejection.
-      const outcome = earlier && !(rerunRejected && earlier.state === 'rejected')
-        ? earlier
-        : await startAttempts(deps, rule, rep.id, period.label, rerunRejected);
-      const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: rep.name, ...outcome };
-      mine.push({ ...run, ...await whoIsAsked(deps, rule, rep, run) });
+      for (const rep of reps) {
+        current = rep;
+        const earlier = former.length > 0 ? await runUnderFormerName(deps, rule, former, rep.id, period.label) : null;
+        // A rejection under the old name is run again under the new one when asked, as any rejection.
+        const outcome = earlier && !(rerunRejected && earlier.state === 'rejected')
+          ? earlier
+          : await startAttempts(deps, rule, rep.id, period.label, rerunRejected);
+        const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: oneLine(rep.name), ...outcome };
+        const described: PayoutRun = { ...run, ...await whoIsAsked(deps, rule, rep, run) };
+        mine.push(described);
+        options.onRun?.(described);
+      }
+      current = null;
+      const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
+      runs.push(...mine.map((run) => {
+        const warnings = unseen.warnings.get(run.workflowId);
+        const refused = unseen.refused.get(run.workflowId);
+        return { ...run, ...(warnings ? { unseenWarnings: warnings } : {}), ...(refused ? { refused } : {}) };
+      }));
+    } catch (err) {
+      const left = current ? reps.length - mine.length : 0;
+      // A rule none of whose reps was reached is left out of the report, which would say no rep matches it.
+      throw new PayoutsInterrupted([...runs, ...mine], rules.slice(0, mine.length ? index + 1 : index), { rule, rep: current, repsLeft: left }, err);
     }
-    const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
-    runs.push(...mine.map((run) => {
-      const warnings = unseen.warnings.get(run.workflowId);
-      const refused = unseen.refused.get(run.workflowId);
-      return { ...run, ...(warnings ? { unseenWarnings: warnings } : {}), ...(refused ? { refused } : {}) };
-    }));
   }
   return runs;
+}
+
+/** A Temporal call that failed on the server or the connection (down, restarting, unreachable). */
+function lostTemporal(err: unknown): boolean {
+  return err instanceof ServiceError || isGrpcServiceError(err) || isGrpcServiceError((err as { cause?: unknown })?.cause);
+}
+
+/** Where `payouts run` stopped, why, and that running it again is safe and starts only the rest. */
+export function interruptedMessage(err: PayoutsInterrupted, period: Period, options: { rule?: string; rerunRejected?: boolean } = {}): string {
+  const { rule, rep, repsLeft } = err.at;
+  const started = err.runs.filter((r) => r.outcome !== 'already-run').length;
+  const where = rep ? `at ${rule.name} / ${oneLine(rep.name)} (${rep.id}), with ${repsLeft} rep(s) of that rule not handled yet` : `at ${rule.name}`;
+  const again = `salesflow payouts run --period ${period.label}${options.rule ? ` --rule ${JSON.stringify(options.rule)}` : ''}${options.rerunRejected ? ' --rerun-rejected' : ''}`;
+  const temporal = lostTemporal(err.cause);
+  // The client's own message ("Failed to start Workflow") says nothing of why; gRPC's does.
+  const detail = [err.cause, (err.cause as { cause?: unknown })?.cause].map((e) => (e as Error)?.message).filter(Boolean).join(': ');
+  const why = temporal ? `: Temporal did not answer (${detail})` : ' (the cause follows)';
+  return `salesflow payouts run: stopped ${where}${why}. ` +
+    `The ${started} run(s) listed as started go on; once ${temporal ? 'Temporal answers' : 'the cause is fixed'}, ` +
+    `run \`${again}\` again: it starts the rest and never a rep's run twice.`;
 }
 
 /**
  * Nobody to ask is otherwise seen only on the worker's log: a run started now (or still pending
  * without any approval email) says why, and one `otherwise` decided says it was never looked at.
  */
-async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking' | 'endedUnasked'>> {
+async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord, run: PayoutRun): Promise<Pick<PayoutRun, 'nobodyToAsk' | 'unasked' | 'asking' | 'endedUnasked' | 'endedUndecided'>> {
   const { db } = deps;
   if (!rule.approval) return {};
   if (run.outcome !== 'already-run') {
@@ -185,6 +252,9 @@ async function whoIsAsked(deps: PayoutDeps, rule: IncentiveRule, rep: RepRecord,
     if (now === 'ended') return { endedUnasked: true };
     return { nobodyToAsk: 'no approval email was sent so far' };
   }
+  // Asked, and the run is gone (an operator terminated it): "waiting for approval" would send sales
+  // ops chasing a manager whose link can no longer decide anything.
+  if (run.state === 'pending' && await isEnded(deps, run.workflowId)) return { endedUndecided: true };
   if ((run.state === 'approved' || run.state === 'rejected') && run.decidedBy === 'otherwise') {
     return { unasked: !await approvalEmailRecorded(db, run.workflowId) };
   }
@@ -285,13 +355,21 @@ const stateWords: Record<NonNullable<PayoutRun['state']>, string> = {
   rejected: 'rejected',
 };
 
+/**
+ * Each rep's run is one line of the report: a reason typed over several lines in the approval
+ * form, or a rep name with a line break (a quoted CSV cell may hold one), would split it.
+ */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 function rejection(r: NonNullable<PayoutRun['rejected']>, unasked?: boolean): string {
   if (r.by === 'otherwise' && !r.reason) {
     return `rejected by the rule's \`otherwise reject\`: ${unasked ? 'nobody could be asked' : 'no one decided in time'}`;
   }
   // On one line: a reason typed in the approval form's text box often runs over several, and each
   // rep's run is one line of this output.
-  const reason = r.reason?.replace(/\s+/g, ' ').trim();
+  const reason = r.reason === null ? null : oneLine(r.reason);
   return `rejected by ${r.by ?? 'unknown'}${reason ? `: "${reason}"` : ' (no reason given)'}`;
 }
 
@@ -311,6 +389,7 @@ function ownNote(run: PayoutRun): string {
   if (run.state === 'pending' && run.nobodyToAsk) return `  (waiting for approval, but nobody was asked: ${run.nobodyToAsk})`;
   if (run.state === 'pending' && run.asking) return '  (waiting for approval; the approval email is being sent)';
   if (run.state === 'pending' && run.endedUnasked) return '  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)';
+  if (run.state === 'pending' && run.endedUndecided) return '  (waiting for approval, but its run ended before a decision, so no approval link can decide it; its history in Temporal says why)';
   if (run.state === 'approved' && run.unasked) return "  (approved by the rule's `otherwise approve` without anyone's approval: nobody could be asked; paid, never run again)";
   return `  (${run.state === 'rejected' && run.rejected ? rejection(run.rejected, run.unasked) : stateWords[run.state]})`;
 }
@@ -365,18 +444,21 @@ function refusedLines(rules: IncentiveRule[], runs: PayoutRun[]): string[] {
   return lines;
 }
 
-export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
+/** A rule's heading in the report: its name and period, or that no rep matches it. */
+export function ruleHeading(rule: IncentiveRule, period: Period, reps: number): string {
+  return reps === 0 ? `${rule.name} ${period.label}: no rep matches the rule's "for reps"` : `${rule.name} ${period.label}:`;
+}
+
+const outcomeLabel = { started: 'started    ', 'started-again': 'started again', 'already-run': 'already run' } as const;
+
+/** One rep's line: what became of its run. */
+export function runLine(run: PayoutRun): string {
+  return `  ${outcomeLabel[run.outcome]}  ${run.repName} (${run.repId})  ${run.workflowId}${runNote(run)}`;
+}
+
+/** The lines after every rep's: the counts, then the warnings and what to do about rejections. */
+export function closingLines(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string[] {
   const lines: string[] = [];
-  for (const rule of rules) {
-    const mine = runs.filter((r) => r.ruleId === rule.id);
-    if (mine.length === 0) {
-      lines.push(`${rule.name} ${period.label}: no rep matches the rule's "for reps"`);
-      continue;
-    }
-    lines.push(`${rule.name} ${period.label}:`);
-    const label = { started: 'started    ', 'started-again': 'started again', 'already-run': 'already run' } as const;
-    for (const run of mine) lines.push(`  ${label[run.outcome]}  ${run.repName} (${run.repId})  ${run.workflowId}${runNote(run)}`);
-  }
   const started = runs.filter((r) => r.outcome !== 'already-run').length;
   lines.push(`${started} payout run(s) started, ${runs.length - started} already run`);
   lines.push(...nobodyToAskWarning(rules, runs));
@@ -390,6 +472,18 @@ export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs:
       `\`salesflow payouts run --period ${period.label}${rule} --rerun-rejected\` computes each anew and asks for approval again.`,
     );
   }
+  return lines;
+}
+
+/** The whole report at once (what `payouts run` prints line by line as it goes). */
+export function describePayoutRuns(rules: IncentiveRule[], period: Period, runs: PayoutRun[], ruleName?: string): string {
+  const lines: string[] = [];
+  for (const rule of rules) {
+    const mine = runs.filter((r) => r.ruleId === rule.id);
+    lines.push(ruleHeading(rule, period, mine.length));
+    lines.push(...mine.map(runLine));
+  }
+  lines.push(...closingLines(rules, period, runs, ruleName));
   return `${lines.join('\n')}\n`;
 }
 
@@ -425,6 +519,12 @@ async function runExists(deps: PayoutDeps, workflowId: string): Promise<boolean>
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
+}
+
+/** Whether Temporal has the run and it has closed; false when it runs, is unknown, or Temporal does not say. */
+async function isEnded(deps: PayoutDeps, workflowId: string): Promise<boolean> {
+  const description = await deps.client.workflow.getHandle(workflowId).describe().catch(() => null);
+  return description !== null && description.status.name !== 'RUNNING';
 }
 
 async function isRunning(deps: PayoutDeps, workflowId: string): Promise<boolean> {

@@ -40,7 +40,7 @@ const READ_MS = 5000;
 const DECIDE_MS = 10_000;
 
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503,
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503, 'run-ended': 410,
 };
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
@@ -57,6 +57,21 @@ async function readStatus(client: Client, workflowId: string): Promise<StatusRea
     if (err instanceof WorkflowNotFoundError) return { ok: false, problem: 'not-found' };
     console.error(`salesflow: reading payout ${workflowId} failed: ${(err as Error).message}`);
     return { ok: false, problem: 'unavailable' };
+  }
+}
+
+/**
+ * Whether an undecided payout's run has ended (terminated or failed, e.g. by an operator in
+ * Temporal): a closed run still answers queries with its last state, "awaiting approval", so the
+ * page offered buttons that could never decide and the decision was "try again shortly" forever.
+ * Unknown (Temporal not answering) counts as not ended.
+ */
+async function runEnded(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    const described = await client.withDeadline(Date.now() + READ_MS, () => client.workflow.getHandle(workflowId).describe());
+    return described.status.name !== 'RUNNING';
+  } catch {
+    return false;
   }
 }
 
@@ -79,7 +94,7 @@ async function recordedStatus(db: Db, workflowId: string): Promise<StatusRead> {
   const decision: DecisionResult | null = stored.status === 'recorded'
     ? null
     : { outcome: stored.status, decidedBy: stored.decidedBy ?? 'unknown', decidedAt: stored.decidedAt ?? '' };
-  return { ok: true, status: { phase: stored.status, statement: stored.statement, approver: null, round: -1, deadline: null, decision } };
+  return { ok: true, status: { phase: stored.status, statement: stored.statement, approver: null, round: -1, deadline: null, decision, reason: stored.reason } };
 }
 
 export function approvalRoutes(ctx: ServerContext): Hono {
@@ -120,7 +135,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     ]).finally(() => clearTimeout(timer));
     if (!read.ok) return problem(c, 'expired');
     const { status } = read;
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, verified.expired.approver)), 409);
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, verified.expired.approver), status.reason), 409);
     if (status.phase === 'awaiting-approval' && isSuperseded(status, verified.expired)) return show(c, supersededPage(status, verified.expired.approver), 410);
     return problem(c, 'expired');
   }
@@ -141,7 +156,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
 
   /** The page for a payout that cannot take this link's decision (or any decision) now. */
   async function stateProblem(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, claims.approver)), 409);
+    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, claims.approver), status.reason), 409);
     if (status.phase !== 'awaiting-approval') return show(c, notAwaitingPage(status), 409);
     if (isSuperseded(status, claims)) return show(c, supersededPage(status, claims.approver), 410);
     return null;
@@ -155,6 +170,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (!read.ok) return problem(c, read.problem);
     const blocked = await stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
+    if (await runEnded(ctx.temporalClient, verified.claims.workflowId)) return problem(c, 'run-ended');
     // A statement run again after a rejection: the approver sees what was rejected and why.
     const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
     const previous = previousId ? await getStatement(ctx.db, previousId) : null;
@@ -194,6 +210,13 @@ export function approvalRoutes(ctx: ServerContext): Hono {
         handle.executeUpdate(decideUpdate, { args: [decision], updateId: decisionUpdateId(token, choice) }));
       const after = await statusOf(claims.workflowId);
       const zone = after.ok ? await readerZone(after.status, claims.approver) : undefined;
+      // The same token and decision map to one Update, so a second press (back, edit the reason,
+      // press again; or two tabs) gets the first result: the reason on record is the first one,
+      // and the page must not show this press's reason as the one the rep was sent.
+      const recorded = after.ok ? after.status.reason : undefined;
+      if (recorded !== undefined && (recorded ?? null) !== (reason || null)) {
+        return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, true, undefined, zone, recorded), 200);
+      }
       return show(c, decidedPage(result, after.ok ? after.status.statement : undefined, false, reason, zone), 200);
     } catch (err) {
       // Refused by the validator, or the workflow has finished: the current state says why.
@@ -202,10 +225,11 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       if (!read.ok) return problem(c, read.problem === 'unavailable' ? 'unconfirmed' : read.problem);
       const { status } = read;
       if (status.decision && sameDecision(status.decision, claims, choice)) {
-        return show(c, decidedPage(status.decision, status.statement, true, undefined, await readerZone(status, claims.approver)), 200);
+        return show(c, decidedPage(status.decision, status.statement, true, undefined, await readerZone(status, claims.approver), status.reason), 200);
       }
       const blocked = await stateProblem(c, status, claims);
       if (blocked) return blocked;
+      if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, 'run-ended');
       console.error(`salesflow: decision on ${claims.workflowId} failed: ${(err as Error).message}`);
       return problem(c, 'unavailable');
     }

@@ -187,6 +187,12 @@ export interface PayoutStatus {
   ruleZone?: string;
   decision: DecisionResult | null;
   /**
+   * The reason recorded with the decision (null: none given), as the rep's and manager's emails
+   * carry it. A second press with an edited reason changes nothing, and the page must say which
+   * reason stands. Query state only; absent while undecided and in runs started before it was added.
+   */
+  reason?: string | null;
+  /**
    * What happens at the deadline if nobody decides: the next round, or the rule's `otherwise`.
    * The approval page says so (an approver should know that silence pays out). Absent while no
    * round is open, and in runs started before it was added (query results are not in history).

@@ -48,6 +48,8 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
       };
       status.decision = result;
       reason = decision.reason?.trim() || null;
+      // Query state only (no command), so histories replay as before.
+      status.reason = reason;
       return result;
     },
     { validator: (decision: Decision) => validateDecision(status, decision) },
@@ -63,6 +65,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutResult> 
   if (prepared.decided) {
     status.decision = prepared.decided.decision;
     reason = prepared.decided.reason;
+    status.reason = reason;
   } else if (!rule.approval) {
     status.decision = { outcome: 'approved', decidedBy: 'auto', decidedAt: new Date().toISOString() };
   } else {

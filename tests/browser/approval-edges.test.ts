@@ -129,6 +129,33 @@ it('Reject with an HTML reason, then Approve from a tab opened before: the reaso
   await page.close();
 });
 
+it('Reject in one tab, then Reject with a corrected reason in a tab opened before: the page shows the reason the rep was sent', async () => {
+  const { workflowId, link } = await payoutFor('fix');
+  const page = await open(link);
+  const earlier = await open(link);
+  await earlier.getByRole('heading', { name: 'Your approval is needed' }).waitFor();
+  await page.getByLabel(/Reason/).fill('Deal fix-d closed in April');
+  await page.getByRole('button', { name: 'Reject' }).click();
+  await page.getByRole('heading', { name: 'Payout rejected' }).waitFor();
+  // The form left open in the other tab: the approver writes the reason better and presses again.
+  await earlier.getByLabel(/Reason/).fill('Deal fix-d closed in March');
+  await earlier.getByRole('button', { name: 'Reject' }).click();
+  await earlier.getByRole('heading', { name: 'Payout rejected' }).waitFor();
+  expect(await earlier.getByText('This decision had already been recorded; submitting again changed nothing.').count()).toBe(1);
+  expect(await earlier.getByText('Reason on record: “Deal fix-d closed in April”').count()).toBe(1);
+  expect(await earlier.getByText('closed in March').count()).toBe(0);
+  await finished(workflowId);
+  // Back (the page is not cached): the decision, with the reason that stands.
+  await page.goBack();
+  await page.getByRole('heading', { name: 'This payout was already rejected' }).waitFor();
+  expect(await page.getByText('Reason on record: “Deal fix-d closed in April”').count()).toBe(1);
+  const told = (await listOutbox(h.db, { limit: 500 })).filter((r) => r.workflow_id === workflowId && r.template === 'incentive-rejected');
+  expect(told.length).toBe(2);
+  for (const mail of told) expect(mail.text).toContain('Deal fix-d closed in April');
+  await earlier.close();
+  await page.close();
+});
+
 it('two tabs: Approve in both at once pays once; the later tab says it was already decided or shows the same approval', async () => {
   const { workflowId, link, manager } = await payoutFor('tabs');
   const [a, b] = await Promise.all([open(link), open(link)]);

@@ -154,6 +154,27 @@ describe('a money measure past the cent (100,000 EUR at 1.19999995 = 119,999.995
   });
 });
 
+describe('a marginal band\'s part of a measure past the cent (61,000.005 USD, 50,000 USD target)', () => {
+  // The measure is shown rounded down, and the part above a bound was rounded half up on its own:
+  // the approval page read "revenue 61,000.00 USD" beside "revenue above 50,000.00 USD: 11,000.01 USD".
+  const marginal = { ...specRule().commission!, bands: [{ upTo: '100', rate: '10' }, { upTo: null, rate: '12.5' }] };
+  const rule = specRule({ cap: null, spiffs: [], rewards: [], bonuses: [], target: { type: 'money', value: { amount: '50000', currency: 'USD' } }, commission: marginal });
+
+  it('is the shown measure less the bound, so the shown parts add up to the shown measure', () => {
+    const s = computeStatement(rule, rep, '2026-Q1', facts('61000.005'));
+    expect(s.measure).toBe('61000.00');
+    expect(s.lines.map((l) => l.amount)).toEqual(['5000.00', '1375.00']);
+    expect(s.lines[1].description).toContain('11,000.00 USD × 12.5% = 1,375.00 USD');
+    for (const text of everywhere(rule, s)) expect(text).not.toContain('11,000.01');
+  });
+
+  it('keeps the digits the measure is shown with when a bound needs them (50,000.004 USD)', () => {
+    const s = computeStatement(rule, rep, '2026-Q1', facts('50000.004'));
+    expect(s.measure).toBe('50000.004');
+    expect(s.lines[1].description).toContain('revenue above 50,000.00 USD (band "above"): 0.004 USD × 12.5% = 0.00 USD');
+  });
+});
+
 describe('a percent measure (win_rate 2 of 3 = 66.666...%)', () => {
   it('reads 66.66% of target 50%, not 60 digits of a bare number', () => {
     const rule = specRule({

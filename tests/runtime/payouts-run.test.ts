@@ -1,10 +1,15 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { upsertDeal } from '../../src/data/deals.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { parsePeriod, type Period } from '../../src/payouts/period.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
-import { describePayoutRuns, selectIncentives, startPayouts } from '../../src/runtime/payouts-run.js';
+import {
+  closingLines, describePayoutRuns, interruptedMessage, type PayoutRun, PayoutsInterrupted, ruleHeading, runLine, selectIncentives, startPayouts,
+} from '../../src/runtime/payouts-run.js';
+import { spawnDevServer } from '../../src/temporal/index.js';
 import { decideStatement, getStatement, recordStatement } from '../../src/data/statements.js';
 import { decideUpdate, payoutStatusQuery, type PayoutResult } from '../../src/workflows/api.js';
 import { fieldEquals, incentiveRule, planOf } from './fixtures/plans.js';
@@ -247,6 +252,28 @@ describe('a rep with nobody to ask for approval (no manager on record, or only t
     expect(redo).toContain("started again  Rep r-strict (r-strict)  payout:unseen-reject:r-strict:2026-Q1:attempt-2  (a new statement; the last was rejected by the rule's `otherwise reject`: nobody could be asked)");
     expect(redo).not.toContain('warning:');
   });
+
+  test('a run terminated after its approval email went out is not reported as waiting for approval', async () => {
+    const asked = { ...incentiveRule('asked-ended'), name: 'Asked then ended', reps: fieldEquals('rep', 'role', 'Asked'), approval: byManager('reject') };
+    await upsertRep(h.db, { ...rep('r-ended', 'Asked'), manager: 'ended-boss@acme.example' });
+    await won('D-r-ended', 'r-ended');
+    const selection = selectIncentives(planOf([asked]), q1, undefined, afterQ1);
+    if (!selection.ok) throw new Error(selection.message);
+    const deps = { client: h.client, db: h.db, config: h.config };
+    await startPayouts(deps, selection.rules, q1);
+    await h.waitForMail('ended-boss@acme.example');
+    const handle = h.client.workflow.getHandle('payout:asked-ended:r-ended:2026-Q1');
+    for (let i = 0; (await handle.query(payoutStatusQuery)).approver === null; i++) {
+      if (i > 200) throw new Error('the run never recorded its approver');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const waiting = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(waiting).toContain('already run  Rep r-ended (r-ended)  payout:asked-ended:r-ended:2026-Q1  (waiting for approval)\n');
+    // An operator ends the run in Temporal: the statement stays pending, and no link can decide it now.
+    await handle.terminate('ops cleanup');
+    const ended = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(ended).toContain('already run  Rep r-ended (r-ended)  payout:asked-ended:r-ended:2026-Q1  (waiting for approval, but its run ended before a decision, so no approval link can decide it; its history in Temporal says why)');
+  });
 });
 
 describe('a second `payouts run` while the first one\'s approval emails are going out', () => {
@@ -410,4 +437,66 @@ test('an incentive renamed since a period ran: payouts run of that period finds 
   for (const id of ['payout:ae-commission-na:r-1:2026-Q3', 'payout:ae-commission-na:r-2:2026-Q3']) {
     await expect(h.client.workflow.getHandle(id).describe()).rejects.toThrow();
   }
+});
+
+// Temporal going away part-way (a restart, a network cut) stopped `payouts run` with a bare
+// "ServiceError: Failed to start Workflow" stack trace, and printed none of the runs it had started.
+test('Temporal lost part-way: the runs started so far are listed, the message says where it stopped, and running again starts only the rest', async () => {
+  const interrupted = { ...incentiveRule('ae-interrupted'), name: 'AE interrupted', reps: fieldEquals('rep', 'role', 'Night closer') };
+  for (const id of ['r-c1', 'r-c2', 'r-c3']) await upsertRep(h.db, rep(id, 'Night closer'));
+  const selection = selectIncentives(planOf([interrupted]), q1, undefined, afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  // A Temporal of its own, persisted to a file, so it can go away and come back with its runs.
+  const dbFile = path.join(h.dir, 'interrupted-temporal.db');
+  const server = await spawnDevServer({ dbFile });
+  // Without the client's retries the lost server is noticed at once, not after half a minute.
+  const connect = async () => new Client({ connection: await Connection.connect({ address: server.address, interceptors: [] }), namespace: server.namespace });
+  const client = await connect();
+  const start = client.workflow.start.bind(client.workflow);
+  let starts = 0;
+  client.workflow.start = (async (...args: Parameters<typeof start>) => {
+    const handle = await start(...args);
+    if (++starts === 1) await server.kill();
+    return handle;
+  }) as typeof client.workflow.start;
+  // No worker polls this queue: the runs only need to exist.
+  const deps = { client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-interrupted' } } };
+
+  // What `payouts run` prints as it goes: the rule's heading, then each rep's line once handled.
+  const printed: string[] = [];
+  const report = { onRule: (rule: IncentiveRule, reps: number) => printed.push(ruleHeading(rule, q1, reps)), onRun: (run: PayoutRun) => printed.push(runLine(run)) };
+  const failure = await startPayouts(deps, selection.rules, q1, report).then(() => null, (err: unknown) => err);
+  expect(failure).toBeInstanceOf(PayoutsInterrupted);
+  const err = failure as PayoutsInterrupted;
+  expect(printed).toEqual(['AE interrupted 2026-Q1:', '  started      Rep r-c1 (r-c1)  payout:ae-interrupted:r-c1:2026-Q1']);
+  expect(closingLines(err.rules, q1, err.runs)).toEqual(['1 payout run(s) started, 0 already run']);
+  expect(describePayoutRuns(err.rules, q1, err.runs)).toBe(`${[...printed, '1 payout run(s) started, 0 already run'].join('\n')}\n`);
+  const message = interruptedMessage(err, q1, { rule: 'AE interrupted' });
+  expect(message).toContain('stopped at AE interrupted / Rep r-c2 (r-c2), with 2 rep(s) of that rule not handled yet: Temporal did not answer (');
+  expect(message).toContain('UNAVAILABLE');
+  expect(message).toContain('The 1 run(s) listed as started go on; once Temporal answers, run `salesflow payouts run --period 2026-Q1 --rule "AE interrupted"` again');
+  await client.connection.close();
+
+  // Temporal is back: the same command starts the two left and leaves the first alone.
+  const back = await spawnDevServer({ dbFile, port: server.port });
+  const again = new Client({ connection: await Connection.connect({ address: back.address }), namespace: back.namespace });
+  try {
+    const runs = await startPayouts({ ...deps, client: again }, selection.rules, q1);
+    expect(runs.map((r) => [r.repId, r.outcome])).toEqual([['r-c1', 'already-run'], ['r-c2', 'started'], ['r-c3', 'started']]);
+  } finally {
+    await again.connection.close();
+    await back.stop();
+  }
+});
+
+// A quoted CSV cell may hold a line break, and a rep's name imported so split their line of the
+// report in two: the second half read like a line of its own.
+test('a rep name with a line break stays on its rep\'s one line', async () => {
+  const twoLines = { ...incentiveRule('two-lines'), name: 'Two lines', reps: fieldEquals('rep', 'role', 'Two-line') };
+  await upsertRep(h.db, { ...rep('r-nl', 'Two-line'), name: 'Eve Adams\r\n  (EMEA)' });
+  const selection = selectIncentives(planOf([twoLines]), q1, undefined, afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  const deps = { client: h.client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-two-lines' } } };
+  const said = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1)).split('\n');
+  expect(said.slice(0, 3)).toEqual(['Two lines 2026-Q1:', '  started      Eve Adams (EMEA) (r-nl)  payout:two-lines:r-nl:2026-Q1', '1 payout run(s) started, 0 already run']);
 });

@@ -233,6 +233,61 @@ describe('links that cannot decide this payout', () => {
     expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-4')).toHaveLength(1);
   });
 
+  it('Reject pressed again with an edited reason shows the reason the rep was sent, not the edited one', async () => {
+    await upsertRep(h.db, {
+      id: 'rep-10', name: 'Rep 10', email: 'rep10@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: 'mgr10@acme.example', timezone: 'Europe/Berlin', start_date: null,
+    });
+    await upsertDeal(h.db, {
+      id: 'd-10-0', rep: 'rep-10', name: 'Deal', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-02-10', contact: null,
+    });
+    const { handle, link } = await startPayout('rep-10');
+    const first = await decide(link, 'reject', { reason: 'Deal d-10-0 closed in April' });
+    expect(await first.text()).toContain('Your reason: “Deal d-10-0 closed in April”');
+    // Back, the reason corrected, Reject again: once while the run is sending its notices, once after it ended.
+    for (const when of ['running', 'ended']) {
+      if (when === 'ended') await handle.result();
+      const again = await decide(link, 'reject', { reason: 'Deal d-10-0 closed in March, not February' });
+      expect(again.status).toBe(200);
+      const page = await again.text();
+      expect(page, when).not.toContain('closed in March');
+      expect(page, when).toContain('This decision had already been recorded; submitting again changed nothing.');
+      expect(page, when).toContain('Reason on record: “Deal d-10-0 closed in April”');
+    }
+    const notice = await h.waitForEmail((r) => r.workflow_id === handle.workflowId && r.to_addr === 'rep10@acme.example');
+    expect(notice.text).toContain('Deal d-10-0 closed in April');
+    // Opening the link later shows the decision with the reason that stands.
+    const get = await fetch(link);
+    expect(get.status).toBe(409);
+    expect(await get.text()).toContain('Reason on record: “Deal d-10-0 closed in April”');
+    expect((await getStatement(h.db, handle.workflowId))?.reason).toBe('Deal d-10-0 closed in April');
+  });
+
+  it('a payout whose run was terminated before a decision: the link says it cannot be decided (410), with no buttons, not "try again shortly"', async () => {
+    await upsertRep(h.db, {
+      id: 'rep-11', name: 'Rep 11', email: 'rep11@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+      manager: 'mgr11@acme.example', timezone: 'Europe/Berlin', start_date: null,
+    });
+    await upsertDeal(h.db, {
+      id: 'd-11-0', rep: 'rep-11', name: 'Deal', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-02-10', contact: null,
+    });
+    const { handle, link } = await startPayout('rep-11');
+    // An operator ends the run in Temporal (a cleanup, a stuck deploy): it still answers queries with "awaiting approval".
+    await handle.terminate('ops cleanup');
+    const get = await fetch(link);
+    expect(get.status).toBe(410);
+    const page = await get.text();
+    expect(page).toContain('This payout can no longer be decided here');
+    expect(page).not.toContain('name="decision"');
+    const post = await decide(link, 'approve');
+    expect(post.status).toBe(410);
+    expect(await post.text()).toContain('This payout can no longer be decided here');
+    expect((await getStatement(h.db, handle.workflowId))?.status).toBe('pending');
+    expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-11')).toHaveLength(0);
+  });
+
   it('when no one decides in time, the rule\'s otherwise decides, and the old link says so (409)', async () => {
     const { handle, link } = await startPayout('rep-5');
     await h.testEnv.sleep('5 days');

@@ -43,6 +43,12 @@ export interface ReplacedStatement {
   currency: string;
 }
 
+/** Who rejected the statement a re-run replaces: an approver, or the rule itself (as its email says). */
+function rejecter(replaces: ReplacedStatement): SafeHtml {
+  if (replaces.by === 'otherwise') return html`the rule's <code>otherwise reject</code> (no decision in time)`;
+  return html`<strong>${replaces.by ?? 'unknown'}</strong>`;
+}
+
 /**
  * `escalated`: for a later round, whether someone was asked in an earlier one (the approver is
  * told why the request is theirs, as their email says); undefined for the first round.
@@ -57,7 +63,7 @@ ${escalated ? html`<p class="escalated">${escalated.earlierAsked
     : escalated.refusedTo?.length
       ? `It comes to you because the mail server refused the approval email to ${escalated.refusedTo.join(', ')}.`
       : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
-${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by <strong>${replaces.by ?? 'unknown'}</strong> at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : ' (no reason given)'}.</p>` : ''}
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by ${rejecter(replaces)} at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : replaces.by === 'otherwise' ? '' : ' (no reason given)'}.</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
@@ -76,8 +82,18 @@ ${statementSection(status.statement)}
   );
 }
 
-/** `zone`: the reader's (the link's approver), as their deadline was shown; UTC when unknown. */
-export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string, zone?: string): SafeHtml {
+/** The reason on record with a decision (what the rep and manager were sent); nothing when unknown. */
+function recordedReason(reason: string | null | undefined): SafeHtml | string {
+  if (reason === undefined) return '';
+  return reason === null ? html`<p>No reason was given with it.</p>` : html`<p>Reason on record: “${reason}”</p>`;
+}
+
+/**
+ * `zone`: the reader's (the link's approver), as their deadline was shown; UTC when unknown.
+ * `recorded`: on a replay, the reason the decision was recorded with (a second press may carry an
+ * edited reason that was not taken).
+ */
+export function decidedPage(result: DecisionResult, statement: unknown, replay: boolean, reason?: string, zone?: string, recorded?: string | null): SafeHtml {
   const approved = result.outcome === 'approved';
   return page(
     { title: approved ? 'Payout approved' : 'Payout rejected', section },
@@ -87,19 +103,23 @@ export function decidedPage(result: DecisionResult, statement: unknown, replay: 
       html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}.
 ${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
 ${reason && !replay ? html`<p>Your reason: “${reason}”</p>` : ''}
-${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>` : ''}`,
+${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>${recordedReason(recorded)}` : ''}`,
     )}
 ${statement === undefined || statement === null ? '' : statementSection(statement)}`,
   );
 }
 
-export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string): SafeHtml {
+/** `reason`: the one recorded with the decision, when known (undefined: not known here). */
+export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string, reason?: string | null): SafeHtml {
+  // The rule's `otherwise` decides without a reason of anyone's: "no reason was given" would mislead.
+  const shownReason = result.decidedBy === 'otherwise' || result.decidedBy === 'auto' ? undefined : reason;
   return page(
     { title: 'Already decided', section },
     html`${notice(
       'warning',
       `This payout was already ${result.outcome}`,
-      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>`,
+      html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>
+${recordedReason(shownReason)}`,
     )}
 ${statementSection(statement)}`,
   );
@@ -137,7 +157,7 @@ export function notAwaitingPage(status: PayoutStatus): SafeHtml {
   return page({ title: 'Nothing to decide', section }, notice('info', 'Nothing to decide here', html`<p>${detail}</p>`));
 }
 
-export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable' | 'unconfirmed';
+export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable' | 'unconfirmed' | 'run-ended';
 
 const problems: Record<LinkProblem, { title: string; text: string }> = {
   forged: { title: 'This link is not valid', text: 'The link is damaged or was not issued by salesflow. Nothing was changed. Use the link from the original email, or ask sales ops to resend it.' },
@@ -147,6 +167,7 @@ const problems: Record<LinkProblem, { title: string; text: string }> = {
   'bad-form': { title: 'Choose Approve or Reject', text: 'The form did not say which decision to make. Nothing was changed. Go back and press Approve or Reject.' },
   'too-large': { title: 'The form is too large', text: 'The decision form was larger than a reason of 2,000 characters needs, so it was not read. Nothing was changed. Go back, shorten the reason and press Approve or Reject again.' },
   unavailable: { title: 'Please try again shortly', text: 'salesflow could not reach its workflow engine. Nothing was changed. Try again in a minute.' },
+  'run-ended': { title: 'This payout can no longer be decided here', text: 'Its run was stopped before anyone decided (for example, ended by an operator in Temporal), so no link can decide it now. Nothing was changed. Tell sales ops: the run\'s history in Temporal says why it ended.' },
   unconfirmed: { title: 'Your decision is not confirmed yet', text: 'salesflow could not confirm your decision in time: it may be recorded in a moment, or not at all. Open this link again in a minute to see. Pressing the button again is safe: a payout is never decided twice.' },
 };
 

@@ -62,7 +62,8 @@ function commissionLines(
       continue;
     }
     const portion = measure.minus(lower);
-    const portionShown = lower.isZero() ? measureShown : show(portion);
+    const shown = new Decimal(measureText);
+    const portionShown = lower.isZero() ? measureShown : grouped(shown.minus(lower).toFixed(Math.max(minorUnits(cur), shown.decimalPlaces())), cur);
     const rounded = roundMoney(portion.times(band.rate), cur);
     lines.push(pricedLine({
       kind: 'commission',
