@@ -147,8 +147,20 @@ export interface Comment {
   span: Span;
 }
 
+/**
+ * A metric the parser could not finish (`metric m = count(deal) where deal.stage = "won" and` at
+ * the end of the file, `metric y = summ(...)`): its name and, when it was read, its aggregate, so the
+ * rules using it are not told the metric is unknown or of the wrong type.
+ */
+export interface UnfinishedMetric {
+  name: Name;
+  aggregate: 'sum' | 'count' | 'avg' | 'min' | 'max' | null;
+  span: Span;
+}
+
 export interface RuleFile {
   file: string;
   declarations: Declaration[];
   comments: Comment[];
+  unfinishedMetrics?: UnfinishedMetric[];
 }

@@ -4,7 +4,7 @@
 import { builtinMetrics, entityNames } from '../plan/catalog.js';
 import type { MetricDef } from '../plan/schema.js';
 import { FRONT_MATTER_KEYS, scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
-import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span, Statement } from './ast.js';
+import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span, Statement, UnfinishedMetric } from './ast.js';
 import { isSender, ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
 import { checkCondition } from './check-expr.js';
 import { checkGoal } from './check-goal.js';
@@ -107,16 +107,18 @@ const reservedMetricNames = new Set<string>([...Object.keys(builtinMetrics), 'at
 
 export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const settingsByFile = new Map<string, FileSettings>();
-  const metricDecls: { decl: MetricDeclaration; broken: boolean; settings: FileSettings }[] = [];
+  const metricDecls: { decl: MetricDeclaration; errors: number[]; settings: FileSettings }[] = [];
+  const unfinished: UnfinishedMetric[] = [];
   const ruleDecls: { decl: RuleDeclaration; errors: number[]; ownStatements: ReadonlySet<number>; end: number; text: string; settings: FileSettings }[] = [];
 
   for (const file of input.files) {
     const settings = checkSettings(file, bag);
     settingsByFile.set(file.ast.file, settings);
     const decls = file.ast.declarations;
+    unfinished.push(...(file.ast.unfinishedMetrics ?? []));
     decls.forEach((decl, i) => {
       const errors = errorsIn(decl, decls[i + 1], file.errorOffsets, file.text);
-      if (decl.kind === 'metric') metricDecls.push({ decl, broken: errors.length > 0, settings });
+      if (decl.kind === 'metric') metricDecls.push({ decl, errors, settings });
       else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, ownStatements: file.statementErrorOffsets ?? new Set(), end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
     });
   }
@@ -124,30 +126,47 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   // Metrics first: rules in any file may use a metric from any other file.
   const customMetrics = new Map<string, CustomMetricInfo>();
   const metricSpans = new Map<string, Span>();
-  for (const { decl, broken } of metricDecls) {
-    const name = decl.name.text;
-    if (reservedMetricNames.has(name)) bag.report('metricShadowsBuiltin', decl.name.span, [name]);
-    else if (metricSpans.has(name)) bag.report('duplicateMetric', decl.name.span, [name, where(metricSpans.get(name)!)]);
+  // In source order, so a duplicate is reported at the later one whichever of them is unfinished.
+  const named = [
+    ...metricDecls.map(({ decl, errors }) => ({ name: decl.name, decl: decl as MetricDeclaration | null, errors, aggregate: decl.aggregate })),
+    ...unfinished.map((u) => ({ name: u.name, decl: null, errors: [], aggregate: u.aggregate })),
+  ].sort((a, b) => (a.name.span.file === b.name.span.file ? a.name.span.offset - b.name.span.offset : a.name.span.file < b.name.span.file ? -1 : 1));
+  for (const { name: { text: name, span }, decl, errors, aggregate } of named) {
+    if (reservedMetricNames.has(name)) bag.report('metricShadowsBuiltin', span, [name]);
+    else if (metricSpans.has(name)) bag.report('duplicateMetric', span, [name, where(metricSpans.get(name)!)]);
     else {
-      metricSpans.set(name, decl.name.span);
-      const type = broken ? 'number' : metricType(decl, bag);
-      customMetrics.set(name, { name, type: type ?? 'number' });
+      metricSpans.set(name, span);
+      // A metric with a syntax error is still defined: its uses are not "unknown metric", and its
+      // aggregate alone gives its type (sum, avg, min and max work on money, count counts).
+      const byAggregate = aggregate === null ? null : aggregate === 'count' ? 'number' : 'money';
+      const argumentIntact = decl && !errors.some((o) => o >= decl.arg.span.offset && o <= decl.arg.span.endOffset);
+      const type = decl && argumentIntact ? metricType(decl, bag) ?? byAggregate : byAggregate;
+      customMetrics.set(name, { name, type });
     }
   }
   const metrics: MetricDef[] = [];
-  for (const { decl, broken, settings } of metricDecls) {
+  for (const { decl, errors, settings } of metricDecls) {
     const info = customMetrics.get(decl.name.text);
-    if (broken || !info || metricSpans.get(decl.name.text) !== decl.name.span) continue;
-    const whereExpr = decl.where
-      ? checkCondition(decl.where, {
-          entities: ['deal'], where: "a metric's `where`", metrics: false, attainment: false,
-          currency: settings.currency, customMetrics, usedMetrics: new Set(),
-        }, bag)
-      : null;
+    if (!info || metricSpans.get(decl.name.text) !== decl.name.span) continue;
+    const whereScope = {
+      entities: ['deal'] as const, where: "a metric's `where`", metrics: false, attainment: false,
+      currency: settings.currency, customMetrics, usedMetrics: new Set<string>(),
+    };
+    if (errors.length > 0) {
+      // The parts the syntax error left whole are checked as usual; a `where` it went through
+      // only for what its intact names show (no type errors about the missing piece).
+      const w = decl.where;
+      if (w) {
+        const whole = !errors.some((o) => o >= w.span.offset && o <= w.span.endOffset);
+        checkCondition(w, whereScope, whole ? bag : new RecoveredDiagnostics(bag, false));
+      }
+      continue;
+    }
+    const whereExpr = decl.where ? checkCondition(decl.where, whereScope, bag) : null;
     const arg = decl.arg.parts.map((p) => p.text).join('.');
     metrics.push({
       name: info.name, aggregate: decl.aggregate, entity: 'deal', field: decl.aggregate === 'count' ? null : arg.replace(/^deal\./, ''),
-      where: whereExpr, type: info.type, source: { file: decl.span.file, line: decl.span.line },
+      where: whereExpr, type: info.type ?? (decl.aggregate === 'count' ? 'number' : 'money'), source: { file: decl.span.file, line: decl.span.line },
     });
   }
 

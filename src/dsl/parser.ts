@@ -5,7 +5,7 @@
 import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type {
   CommissionBandNode, Declaration, EscalationNode, ExprNode, Name, PathNode, RecipientNode, RuleFile, ScheduleNode,
-  SettingNode, Span, Statement, StringNode,
+  SettingNode, Span, Statement, StringNode, UnfinishedMetric,
 } from './ast.js';
 import * as T from './lexer.js';
 import type { MessageKey } from './messages.js';
@@ -40,8 +40,20 @@ class RuleParser extends ExpressionParser {
     return this.declarations;
   });
 
-  declaration = this.RULE('declaration', (): Declaration | undefined =>
-    this.OR(this.declarationAlts), { recoveryValueFunc: () => undefined });
+  declaration = this.RULE('declaration', (): Declaration | undefined => {
+    if (!this.RECORDING_PHASE) this.keepUnfinishedMetric();
+    return this.OR(this.declarationAlts);
+  }, { recoveryValueFunc: () => undefined });
+
+  /** The metric being read; cleared when it parses whole (see UnfinishedMetric). */
+  partialMetric: UnfinishedMetric | undefined;
+  unfinishedMetrics: UnfinishedMetric[] = [];
+
+  /** A metric still being read when the next declaration starts (or the file ends) never finished. */
+  keepUnfinishedMetric(): void {
+    if (this.partialMetric) this.unfinishedMetrics.push(this.partialMetric);
+    this.partialMetric = undefined;
+  }
 
   settings = this.RULE('settings', (): Declaration => {
     const start = this.CONSUME(Kw.settings);
@@ -71,6 +83,7 @@ class RuleParser extends ExpressionParser {
   metric = this.RULE('metric', (): Declaration => {
     const start = this.CONSUME(Kw.metric);
     const name = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE && isReal(name)) this.partialMetric = { name: this.name(name), aggregate: null, span: this.spanFrom(start) };
     this.CONSUME(T.Eq);
     const aggregate = this.OR([
       { ALT: () => this.CONSUME(Kw.sum) },
@@ -79,10 +92,12 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.CONSUME(Kw.min) },
       { ALT: () => this.CONSUME(Kw.max) },
     ]);
+    if (!this.RECORDING_PHASE && this.partialMetric) this.partialMetric.aggregate = aggregate.image as UnfinishedMetric['aggregate'];
     this.CONSUME(T.LParen);
     const arg = this.SUBRULE(this.path);
     this.CONSUME(T.RParen);
     const where = this.OPTION(() => { this.CONSUME(Kw.where); return this.SUBRULE(this.expression); }) ?? null;
+    if (!this.RECORDING_PHASE) this.partialMetric = undefined;
     return (this.RECORDING_PHASE ? RECORDED : ({
       kind: 'metric' as const,
       name: this.name(name),
@@ -637,8 +652,11 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
   parser.declarations = [];
   parser.endOfFileReported = false;
   parser.lexicalErrors = lexicalErrors;
+  parser.partialMetric = undefined;
+  parser.unfinishedMetrics = [];
   parser.input = tokens;
   parser.file_();
+  parser.keepUnfinishedMetric();
   const declarations = parser.declarations;
   const syntaxErrors = parser.errors.map((error) => {
     const token = isReal(error.token) ? error.token : (error as { previousToken?: IToken }).previousToken;
@@ -673,5 +691,6 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
     const ownStatement = unknownStatements.has(error) || error.message.startsWith(`a statement or '}'${HOLE_SEPARATOR}`);
     return { code, message: error.message, span, missingAtLineEnd, ownStatement };
   });
-  return { ast: { file, declarations: declarations.filter(Boolean), comments }, problems: parser.problems, syntaxErrors };
+  const unfinishedMetrics = parser.unfinishedMetrics;
+  return { ast: { file, declarations: declarations.filter(Boolean), comments, unfinishedMetrics }, problems: parser.problems, syntaxErrors };
 }
