@@ -91,7 +91,8 @@ export type Statement =
   | { kind: 'atPercent'; percent: LiteralNode; when: ExprNode | null; body: Statement[]; span: Span }
   | { kind: 'atEnd'; when: ExprNode | null; body: Statement[]; span: Span }
   | { kind: 'send'; template: StringNode; to: RecipientNode[]; span: Span }
-  | { kind: 'commission'; method: 'marginal' | 'retroactive'; bands: CommissionBandNode[]; span: Span }
+  /** `cut`: the file ends inside its table (the bands so far are read; an `above` may be missing). */
+  | { kind: 'commission'; method: 'marginal' | 'retroactive'; bands: CommissionBandNode[]; span: Span; cut?: true }
   | { kind: 'bonus'; amount: LiteralNode; when: ExprNode; span: Span }
   | { kind: 'spiff'; amount: LiteralNode; per: Name; where: ExprNode | null; span: Span }
   | { kind: 'cap'; amount: LiteralNode; span: Span }
@@ -109,6 +110,8 @@ export type Statement =
       escalations: EscalationNode[];
       otherwise: { decision: 'approve' | 'reject'; span: Span } | null;
       span: Span;
+      /** The file ends inside its block (the entries so far are read; an `otherwise` may be missing). */
+      cut?: true;
     }
   | { kind: 'on'; event: Name; where: ExprNode | null; span: Span }
   | { kind: 'stopOn'; events: Name[]; span: Span }

@@ -153,13 +153,10 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
       currency: settings.currency, customMetrics, usedMetrics: new Set<string>(),
     };
     if (errors.length > 0) {
-      // The parts the syntax error left whole are checked as usual; a `where` it went through
-      // only for what its intact names show (no type errors about the missing piece).
+      // A `where` the syntax error left whole (the error is after it) is checked as usual; one it
+      // went through is not: the tree recovery built there has holes.
       const w = decl.where;
-      if (w) {
-        const whole = !errors.some((o) => o >= w.span.offset && o <= w.span.endOffset);
-        checkCondition(w, whereScope, whole ? bag : new RecoveredDiagnostics(bag, false));
-      }
+      if (w && !errors.some((o) => o >= w.span.offset && o <= w.span.endOffset)) checkCondition(w, whereScope, bag);
       continue;
     }
     const whereExpr = decl.where ? checkCondition(decl.where, whereScope, bag) : null;
@@ -237,11 +234,14 @@ function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: num
     const statement = decl.body[i];
     const until = decl.body[i + 1]?.span.offset ?? source.end;
     const { offset, endOffset } = statement.span;
-    if (source.errors.some((o) => o >= offset && !startsAnother(o, i) && !source.ownStatements.has(o)
+    // A table or approval block the file ends in is read as far as it goes: the end of the file
+    // right after its last entry is not an error in it.
+    const errors = isCut(statement) ? source.errors.filter((o) => o !== endOffset) : source.errors;
+    if (errors.some((o) => o >= offset && !startsAnother(o, i) && !source.ownStatements.has(o)
       && (o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))))) return true;
     // An unknown word where a statement may start says the one before parsed whole (a file ending
     // right after it is one too), unless it stands on that statement's own line after a space.
-    return source.errors.some((o) => source.ownStatements.has(o) && o >= offset
+    return errors.some((o) => source.ownStatements.has(o) && o >= offset
       && (o < endOffset || (o > endOffset && o <= until && /^[ \t]+$/.test(source.text.slice(endOffset, o)))));
   };
   const body = decl.body.filter((_, i) => !broken(i));
@@ -256,8 +256,17 @@ function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: num
   // Its sends do not count as uses of a template: the placeholder check would judge the template
   // against a scope the broken rule may not have.
   const templates = new TemplateRegistry(ctx.templates.templates, ctx.templates.folderHint);
-  checkRule({ ...decl, body }, id, { ...ctx, bag: new RecoveredDiagnostics(ctx.bag, contextIntact), templates });
+  // A check-in or `if` whose block the file ends in (its text stops before a `}`) is cut short too.
+  const endsFile = (s: Statement) => (s.kind === 'if' || s.kind === 'every' || s.kind === 'atPercent' || s.kind === 'atEnd')
+    && source.text[s.span.endOffset - 1] !== '}' && onlyBlanksBetween(source.text, s.span.endOffset, source.text.length);
+  const cutSpans = body.filter((s) => isCut(s) || endsFile(s)).map((s) => s.span);
+  checkRule({ ...decl, body }, id, { ...ctx, bag: new RecoveredDiagnostics(ctx.bag, contextIntact, cutSpans), templates });
 }
+
+const isCut = (s: Statement) => (s.kind === 'commission' || s.kind === 'approve') && s.cut === true;
+
+/** Said of a whole table or approval block: a block the file cuts short may have had it further on. */
+const wholeBlock = new Set<MessageKey>(['noOtherwise', 'noAboveBand', 'noAboveAmountBand', 'emptyCommission', 'emptyBlock']);
 
 /** Whether only whitespace and comments lie between two offsets. */
 function onlyBlanksBetween(text: string, from: number, to: number): boolean {
@@ -289,14 +298,21 @@ const contextual = new Set<MessageKey>([
 
 /** Passes on the diagnostics a rule with a syntax error can still decide (see checkRecovered); the rest are dropped. */
 class RecoveredDiagnostics extends DiagnosticBag {
-  constructor(private readonly target: DiagnosticBag, private readonly contextIntact: boolean) {
+  constructor(private readonly target: DiagnosticBag, private readonly contextIntact: boolean, private readonly cutSpans: readonly Span[] = []) {
     super();
   }
 
   override report(key: MessageKey, span: Span | SpanLike, args: readonly (string | number)[] = [], suggestion?: string): Diagnostic {
-    if (selfContained.has(key) || (this.contextIntact && contextual.has(key))) return this.target.report(key, span, args, suggestion);
+    const inCut = wholeBlock.has(key) && this.cutSpans.some((c) => c.file === span.file && within(span, c));
+    if (!inCut && (selfContained.has(key) || (this.contextIntact && contextual.has(key)))) return this.target.report(key, span, args, suggestion);
     return { file: span.file, line: span.line, col: span.col, endLine: span.endLine, endCol: span.endCol, severity: 'error', code: '', message: '' };
   }
+}
+
+/** Whether a span lies inside another, by line and column (a SpanLike may carry no offsets). */
+function within(inner: SpanLike, outer: Span): boolean {
+  const before = (l1: number, c1: number, l2: number, c2: number) => l1 < l2 || (l1 === l2 && c1 <= c2);
+  return before(outer.line, outer.col, inner.line, inner.col) && before(inner.endLine, inner.endCol, outer.endLine, outer.endCol);
 }
 
 /** Every placeholder some kind of rule can fill. */

@@ -41,7 +41,7 @@ class RuleParser extends ExpressionParser {
   });
 
   declaration = this.RULE('declaration', (): Declaration | undefined => {
-    if (!this.RECORDING_PHASE) this.keepUnfinishedMetric();
+    if (!this.RECORDING_PHASE) this.keepUnfinished();
     return this.OR(this.declarationAlts);
   }, { recoveryValueFunc: () => undefined });
 
@@ -49,10 +49,29 @@ class RuleParser extends ExpressionParser {
   partialMetric: UnfinishedMetric | undefined;
   unfinishedMetrics: UnfinishedMetric[] = [];
 
-  /** A metric still being read when the next declaration starts (or the file ends) never finished. */
-  keepUnfinishedMetric(): void {
+  /**
+   * The rule being read, with its statements so far (its body block's own list, filled as it is
+   * read); cleared when it parses whole. A file cut inside a statement (`for reps where` at the
+   * end) threw the rule away, and none of its finished statements was checked.
+   */
+  partialRule: { start: IToken; name: StringNode; body: Statement[] | undefined } | undefined;
+
+  /** A metric or rule still being read when the next declaration starts (or the file ends) never finished. */
+  keepUnfinished(): void {
     if (this.partialMetric) this.unfinishedMetrics.push(this.partialMetric);
     this.partialMetric = undefined;
+    const rule = this.partialRule;
+    this.partialRule = undefined;
+    const body = rule?.body;
+    if (!rule || !body || body.length === 0) return;
+    const from = this.tokenSpan(rule.start);
+    const to = body[body.length - 1].span;
+    this.declarations.push({
+      kind: rule.start.image as 'goal' | 'incentive' | 'sequence',
+      name: rule.name,
+      body: body.slice(),
+      span: { ...from, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset },
+    });
   }
 
   settings = this.RULE('settings', (): Declaration => {
@@ -115,7 +134,9 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.CONSUME(Kw.sequence) },
     ]);
     const name = this.SUBRULE(this.string);
+    if (!this.RECORDING_PHASE && isReal(start) && name) this.partialRule = { start, name, body: undefined };
     const body = this.SUBRULE(this.block);
+    if (!this.RECORDING_PHASE) this.partialRule = undefined;
     return (this.RECORDING_PHASE ? RECORDED : ({
       kind: start.image as 'goal' | 'incentive' | 'sequence',
       // After a syntax error the name may be missing; the declaration is then not checked further.
@@ -134,6 +155,8 @@ class RuleParser extends ExpressionParser {
   block = this.RULE('block', (): Statement[] => {
     this.CONSUME(T.LCurly);
     const statements: Statement[] = [];
+    // The first block after a rule's name is its body (see partialRule).
+    if (!this.RECORDING_PHASE && this.partialRule && !this.partialRule.body) this.partialRule.body = statements;
     this.MANY(() => {
       const statement = this.SUBRULE(this.statement);
       if (!this.RECORDING_PHASE) { if (statement) statements.push(statement); }
@@ -159,8 +182,8 @@ class RuleParser extends ExpressionParser {
   /**
    * Whether the file ends inside a commission table or an approval block (`}` forgotten). Said once,
    * like a block does; left to Chevrotain, the exception at the end of input took the whole rule
-   * with it and none of its statements was checked. Not marked as a statement of its own: the
-   * statement it ends is cut short, so the checker leaves that one out.
+   * with it and none of its statements was checked. The statement it ends is marked `cut`: the
+   * checker reads what it holds, but not what its missing end could still have added.
    */
   endsInside(): boolean {
     if (this.RECORDING_PHASE || this.LA(1).tokenType !== chevrotain.EOF) return false;
@@ -401,7 +424,7 @@ class RuleParser extends ExpressionParser {
       if (!this.RECORDING_PHASE) { if (band) bands.push(band); }
     });
     if (this.endsInside()) {
-      return { kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start) };
+      return { kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start), cut: true };
     }
     this.CONSUME(T.RCurly);
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start) }));
@@ -497,6 +520,7 @@ class RuleParser extends ExpressionParser {
     const within = this.CONSUME1(T.DurationLit);
     const escalations: EscalationNode[] = [];
     let otherwise: { decision: 'approve' | 'reject'; span: Span } | null = null;
+    let cut = false;
     this.OPTION(() => {
       this.CONSUME(T.LCurly);
       this.MANY(() => {
@@ -517,9 +541,12 @@ class RuleParser extends ExpressionParser {
           { ALT: () => { this.SUBRULE(this.unknownApproval); } },
         ]);
       });
-      if (!this.endsInside()) this.CONSUME(T.RCurly);
+      if (this.endsInside()) cut = true;
+      else this.CONSUME(T.RCurly);
     });
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations: escalations.slice(), otherwise, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({
+      kind: 'approve' as const, by, within: this.literalOf(within), escalations: escalations.slice(), otherwise, span: this.spanFrom(start), ...(cut ? { cut: true as const } : {}),
+    }));
   });
 
   onStatement = this.RULE('onStatement', (): Statement => {
@@ -655,8 +682,9 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
   parser.partialMetric = undefined;
   parser.unfinishedMetrics = [];
   parser.input = tokens;
+  parser.partialRule = undefined;
   parser.file_();
-  parser.keepUnfinishedMetric();
+  parser.keepUnfinished();
   const declarations = parser.declarations;
   const syntaxErrors = parser.errors.map((error) => {
     const token = isReal(error.token) ? error.token : (error as { previousToken?: IToken }).previousToken;

@@ -84,4 +84,36 @@ describe('a syntax error hides no other diagnostic', () => {
     const counted = 'metric n = count(deal) where deal.stage = "won" )\ngoal "G" {\n  measure n\n  target 100 USD per month\n  at end of period { send "goal-review" to rep }\n}\n';
     expect(diagnose(counted).map((d) => [d.code, d.line])).toEqual([['SF1101', 1], ['SF3009', 4]]);
   });
+
+  it('a file ending inside an approval block reports what the block holds, but not a missing `otherwise`', () => {
+    // Was only the end-of-file error: the approver's misspelt field, the bad address, the zero
+    // window and the recipient out of scope went unreported until the `}` was added.
+    const text = 'incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  commission marginal { up to 100% pay 8% above pay 9% }\n'
+      + '  approve by rep.manger within 5 days {\n    escalate to "not-an-address" within 0 days\n    escalate to lead.email within 2 days\n';
+    expect(at(text)).toEqual([['SF2002', 6, 18], ['SF8002', 7, 17], ['SF5006', 7, 41], ['SF2011', 8, 17], ['SF1106', 8, 41]]);
+    // A table cut short: its bands are checked; no "no `above` band" for the part never written.
+    const table = 'incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  commission marginal {\n    up to 100% pay 8%\n    up to 50% pay 9%\n';
+    expect(at(table)).toEqual([['SF6001', 7, 11], ['SF1106', 7, 21]]);
+    // An `if` or check-in whose block the file ends in is not "a block that sends nothing".
+    expect(at('sequence "S" {\n  on lead.created\n  stop on lead.replied\n  send "webinar-thanks" to lead\n  if lead.score > 5 {\n')).toEqual([['SF1106', 5, 22]]);
+  });
+
+  it('a file cut at any point still reports the mistakes of the statements before the cut', () => {
+    // Was: a file ending inside a statement (`for reps where`, `target 100_`, `approve by`) dropped
+    // the whole rule, and the `credit splitz` above the cut went unreported.
+    const text = 'incentive "One" {\n  credit splitz\n  for reps where rep.role = "AE" and rep.region in ["EMEA", "NA"]\n  period quarter\n'
+      + '  effective 2026-01-01 to 2026-12-31\n  measure revenue\n  target 100_000 USD\n  prorate target by employment\n'
+      + '  convert currencies at closing rate\n  commission marginal {\n    up to 100% pay 8%\n    above pay 15%\n  }\n'
+      + '  bonus 1_000 USD when deals_won >= 10 and attainment > 50%\n  spiff 250 USD per deal where deal.product = "Analytics"\n'
+      + '  cap 30_000 USD\n  reward "Extra day off" when attainment >= 120%\n'
+      + '  approve by rep.manager within 5 days {\n    escalate to "vp-sales@acme.example" within 3 days\n    otherwise reject\n  }\n}\n';
+    const missed: string[] = [];
+    for (let end = text.indexOf('splitz') + 'splitz'.length; end <= text.length; end++) {
+      // After each token, after each space, and one character into each word.
+      if (!/[\s{}()[\],"%]/.test(text[end] ?? ' ') && !/\s/.test(text[end - 1]) && !/\s/.test(text[end - 2])) continue;
+      const codes = diagnose(text.slice(0, end)).map((d) => d.code);
+      if (!codes.includes('SF6017')) missed.push(`cut after ${JSON.stringify(text.slice(Math.max(0, end - 25), end))}: ${codes.join(' ')}`);
+    }
+    expect(missed).toEqual([]);
+  });
 });
