@@ -524,22 +524,11 @@ class RuleParser extends ExpressionParser {
     this.OPTION(() => {
       this.CONSUME(T.LCurly);
       this.MANY(() => {
-        this.OR([
-          { ALT: () => {
-            const e = this.CONSUME(Kw.escalate);
-            this.CONSUME(Kw.to);
-            const to = this.SUBRULE2(this.recipient);
-            this.CONSUME2(Kw.within);
-            const d = this.CONSUME2(T.DurationLit);
-            if (!this.RECORDING_PHASE) escalations.push({ to, within: this.literalOf(d), span: this.spanFrom(e) });
-          } },
-          { ALT: () => {
-            const o = this.CONSUME(Kw.otherwise);
-            const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
-            if (!this.RECORDING_PHASE) { otherwise = { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) }; }
-          } },
-          { ALT: () => { this.SUBRULE(this.unknownApproval); } },
-        ]);
+        const entry = this.SUBRULE(this.approvalEntry);
+        if (!this.RECORDING_PHASE && entry) {
+          if ('to' in entry) escalations.push(entry);
+          else otherwise = entry;
+        }
       });
       if (this.endsInside()) cut = true;
       else this.CONSUME(T.RCurly);
@@ -548,6 +537,29 @@ class RuleParser extends ExpressionParser {
       kind: 'approve' as const, by, within: this.literalOf(within), escalations: escalations.slice(), otherwise, span: this.spanFrom(start), ...(cut ? { cut: true as const } : {}),
     }));
   });
+
+  /**
+   * One line of an approval block. A rule of its own so that a mistake in it (`otherwise rejct`)
+   * is recovered from inside the block: recovered at the statement, the block's `}` closed the
+   * rule, the rule's own `}` was "expected a declaration", and the rule went unchecked.
+   */
+  approvalEntry = this.RULE('approvalEntry', (): EscalationNode | { decision: 'approve' | 'reject'; span: Span } | undefined =>
+    this.OR([
+      { ALT: () => {
+        const e = this.CONSUME(Kw.escalate);
+        this.CONSUME(Kw.to);
+        const to = this.SUBRULE2(this.recipient);
+        this.CONSUME2(Kw.within);
+        const d = this.CONSUME2(T.DurationLit);
+        return (this.RECORDING_PHASE ? RECORDED : { to, within: this.literalOf(d), span: this.spanFrom(e) });
+      } },
+      { ALT: () => {
+        const o = this.CONSUME(Kw.otherwise);
+        const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
+        return (this.RECORDING_PHASE ? RECORDED : { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) });
+      } },
+      { ALT: () => this.SUBRULE(this.unknownApproval) },
+    ]), { recoveryValueFunc: () => undefined });
 
   onStatement = this.RULE('onStatement', (): Statement => {
     const start = this.CONSUME(Kw.on);

@@ -116,4 +116,15 @@ describe('a syntax error hides no other diagnostic', () => {
     }
     expect(missed).toEqual([]);
   });
+
+  it('a mistake on a line of an approval block stays in the block: no stray `}` after it, and the rest of the rule is checked', () => {
+    // Was: the approval's `}` closed the rule, its own `}` was "expected a declaration" (SF1104),
+    // and the bonus in the wrong currency after the block went unreported.
+    const text = (line: string) => 'incentive "One" {\n  period quarter\n  measure revenue\n  target 100000 USD\n  commission marginal { up to 100% pay 8% above pay 9% }\n'
+      + `  approve by rep.manager within 5 days {\n    ${line}\n  }\n  bonus 5 EUR when deals_won > 3\n}\n`;
+    const ds = diagnose(text('otherwise rejct'));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1102', 7, 15], ['SF6006', 9, 9]]);
+    expect(ds[0].suggestion ?? ds[0].message).toContain('reject');
+    expect(at(text('escalate to rep.manager within'))).toEqual([['SF1101', 7, 35], ['SF6006', 9, 9]]);
+  });
 });
