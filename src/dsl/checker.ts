@@ -107,7 +107,7 @@ const reservedMetricNames = new Set<string>([...Object.keys(builtinMetrics), 'at
 
 export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const settingsByFile = new Map<string, FileSettings>();
-  const metricDecls: { decl: MetricDeclaration; errors: number[]; settings: FileSettings }[] = [];
+  const metricDecls: { decl: MetricDeclaration; errors: number[]; settings: FileSettings; text: string }[] = [];
   const unfinished: UnfinishedMetric[] = [];
   const ruleDecls: { decl: RuleDeclaration; errors: number[]; ownStatements: ReadonlySet<number>; end: number; text: string; settings: FileSettings }[] = [];
 
@@ -118,7 +118,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     unfinished.push(...(file.ast.unfinishedMetrics ?? []));
     decls.forEach((decl, i) => {
       const errors = errorsIn(decl, decls[i + 1], file.errorOffsets, file.text);
-      if (decl.kind === 'metric') metricDecls.push({ decl, errors, settings });
+      if (decl.kind === 'metric') metricDecls.push({ decl, errors, settings, text: file.text });
       else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, ownStatements: file.statementErrorOffsets ?? new Set(), end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
     });
   }
@@ -145,7 +145,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     }
   }
   const metrics: MetricDef[] = [];
-  for (const { decl, errors, settings } of metricDecls) {
+  for (const { decl, errors, settings, text } of metricDecls) {
     const info = customMetrics.get(decl.name.text);
     if (!info || metricSpans.get(decl.name.text) !== decl.name.span) continue;
     const whereScope = {
@@ -153,10 +153,12 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
       currency: settings.currency, customMetrics, usedMetrics: new Set<string>(),
     };
     if (errors.length > 0) {
-      // A `where` the syntax error left whole (the error is after it) is checked as usual; one it
-      // went through is not: the tree recovery built there has holes.
+      // A `where` the syntax error left whole is checked as usual; not one it went through (the tree
+      // recovery built there has holes), nor one it follows on the same line, as for a rule's
+      // statements (`>= 50 000 EUR`: the `000 EUR` was meant as part of it).
       const w = decl.where;
-      if (w && !errors.some((o) => o >= w.span.offset && o <= w.span.endOffset)) checkCondition(w, whereScope, bag);
+      const broken = (o: number) => o >= w!.span.offset && (o <= w!.span.endOffset || /^[ \t]*$/.test(text.slice(w!.span.endOffset, o)));
+      if (w && !errors.some(broken)) checkCondition(w, whereScope, bag);
       continue;
     }
     const whereExpr = decl.where ? checkCondition(decl.where, whereScope, bag) : null;
