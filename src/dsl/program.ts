@@ -142,7 +142,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     errorOffsets.push(problem.span.offset);
   }
   let quotedUpTo = -1;
+  // `metric umsätze = ...`: the rest of a word after a character the lexer refused (`tze`) is that
+  // mistake's debris; "expected '=' but found 'tze'" would be a second error for one typo.
+  const afterLexicalError = new Set(lexed.errors.map((e) => e.offset + e.length));
   for (const error of parsed.syntaxErrors) {
+    if (afterLexicalError.has(error.span.offset) && !error.missingAtLineEnd) {
+      errorOffsets.push(error.span.offset);
+      continue;
+    }
     const [written, found = ''] = error.message.split(HOLE_SEPARATOR);
     const expected = afterSchedule(written, lexed.tokens, error.span.offset);
     // `send goal-checkin to`: the rest of the unquoted word only repeats the first error.

@@ -469,6 +469,8 @@ describe('suggestions and reporting', () => {
   it('a word left over by an unexpected character is not reported again as a statement', () => {
     const ds = diagnose(incentive('  for reps where rep.rôle = "c"\n  bonus 5 USD when deals_wn > 1'));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 6, 23], ['SF2005', 7, 20]]);
+    // Was also "expected '=' but found 'tze'": one typo, two errors.
+    expect(diagnose('metric umsätze = sum(deal.amount) where deal.stage = "won"\n').map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 1, 11]]);
   });
 
   it('a sequence without a trigger is that one error, not also "lead is not available" in its sends and templates', () => {
