@@ -164,9 +164,13 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       else bag.report(error.code, error.span, [expected, found]);
     } else {
       // `measures revenue`: a misspelt keyword is the likeliest cause of an unexpected word.
-      const candidates = expected.includes('statement') ? statementKeywords
-        : expected.includes('declaration') ? declarationKeywords
-        : keywordNames;
+      const statementLevel = expected.includes('statement') || expected.includes('declaration');
+      const candidates = [
+        ...(expected.includes('statement') ? statementKeywords : expected.includes('declaration') ? declarationKeywords : keywordNames),
+        // `for reps wher ...`, `metric m = count(deal) wher ...`: a word on the line of the statement
+        // before it more likely continues that statement than starts one.
+        ...(statementLevel ? continuation(lexed.tokens, error.span.offset) : []),
+      ];
       const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
         : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
@@ -183,6 +187,15 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
 }
 
 const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
+
+/** For the token at `offset` after another on its line: the word that continues that line's statement. */
+function continuation(tokens: IToken[], offset: number): string[] {
+  let i = tokens.findIndex((t) => t.startOffset === offset);
+  if (i <= 0 || tokens[i - 1].startLine !== tokens[i].startLine) return [];
+  while (i > 0 && tokens[i - 1].startLine === tokens[i].startLine) i--;
+  // Conditions of payouts and check-ins are `when`; filters of reps, deals and events are `where`.
+  return ['bonus', 'reward', 'at', 'every'].includes(tokens[i].image) ? ['when'] : ['where'];
+}
 
 // `&` and `|` alone (`&&` and `||` are read as `and` and `or`), and `!` as other languages write them.
 const wordFor: Record<string, string | undefined> = { '&': 'and', '|': 'or', '!': 'not' };

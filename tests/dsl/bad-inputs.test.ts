@@ -379,6 +379,10 @@ describe('suggestions and reporting', () => {
     ['settings', "expected '{' but found end of file", undefined],
     ['metric m = count(deal) where deal.amount >', 'expected a value or a name but found end of file', undefined],
     ['settings { timezone }', "expected a quoted string but found '}'", undefined],
+    // A misspelt `where` after a statement that takes one, on its line: was no suggestion at all.
+    ['metric m = count(deal) wher deal.stage = "won"', "expected a declaration (settings, metric, goal, incentive, sequence) but found 'wher'", 'where'],
+    [goal('  for reps wher rep.role = "AE"'), "expected a statement or '}' but found 'wher'", 'where'],
+    [leadSeq('  send "case-study" to lead').replace('on lead.created', 'on lead.created whre lead.source = "x"'), "expected a statement or '}' but found 'whre'", 'where'],
   ])('%j → %s', (source, message, suggestion) => {
     const d = diagnose(source).find((x) => x.code.startsWith('SF11'))!;
     expect(d).toMatchObject({ message });
