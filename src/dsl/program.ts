@@ -8,7 +8,7 @@ import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
-import { codeForCurrencyWord } from './money-words.js';
+import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
 import { dropUnsupported } from './unsupported.js';
@@ -186,8 +186,6 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   return { ast: parsed.ast, errorOffsets, statementErrorOffsets, text: source.text };
 }
 
-const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
-
 /** For the token at `offset` after another on its line: the word that continues that line's statement. */
 function continuation(tokens: IToken[], offset: number): string[] {
   let i = tokens.findIndex((t) => t.startOffset === offset);
@@ -235,13 +233,15 @@ function quoteFix(text: string, tokens: IToken[], offset: number): string | unde
   return JSON.stringify(text.slice(offset, end));
 }
 
-/** `wait 2 dayz`: the number and a misspelt unit after it, as the duration probably meant. */
+/** `wait 2 dayz`, `wait 2 hrs`: the number and a misspelt or shortened unit after it, as the duration probably meant. */
 function durationFix(tokens: IToken[], offset: number): string | undefined {
   const i = tokens.findIndex((t) => t.startOffset === offset);
   const [amount, unit] = [tokens[i], tokens[i + 1]];
   if (!amount || !/^\d/.test(amount.image) || !unit || unit.startLine !== amount.startLine || !/^[a-z]/.test(unit.image)) return undefined;
-  const near = closest(unit.image, durationUnits);
-  return near ? `${amount.image} ${near === 'business' ? 'business days' : near}` : undefined;
+  const near = durationUnitMeant(unit.image);
+  if (!near) return undefined;
+  const plural = near === 'business' ? 'business days' : near;
+  return `${amount.image} ${amount.image === '1' ? plural.replace(/s$/, '') : plural}`;
 }
 
 /**

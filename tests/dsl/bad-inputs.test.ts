@@ -213,11 +213,17 @@ describe('suggestions and reporting', () => {
     [leadSeq('  wait 2\n  send "webinar-thanks" to lead'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", undefined],
     [leadSeq('  wait 2 dayz'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", '2 days'],
     [leadSeq('  wait 3 busness days'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '3'", '3 business days'],
+    // Units shortened: `2 hrs` was read as money ("'hrs' is not a currency code ... like 2 ARS"), `30 min` as 30 MXN.
+    [leadSeq('  wait 2 hrs'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", '2 hours'],
+    [leadSeq('  wait 30 min'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '30'", '30 minutes'],
+    [leadSeq('  wait 1 wk'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '1'", '1 week'],
     ['incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100000 EUR)', undefined],
     ['settings { currency USD }\nincentive "i" {\n  period quarter\n  measure revenue\n  target 100_000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100_000 USD)', '100_000 USD'],
     ['goal "g" {\n  measure win_rate\n  target 50 per quarter\n}', 'SF3009', 'measure "win_rate" is a percent, so the target must be a percent', '50%'],
     [goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', '150% is not in the period: a checkpoint is at more than 0% and at most 100% of the period', undefined],
     [goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "funday" (monday ... sunday, day, weekday)', 'sunday'],
+    // A day shortened was no suggestion at all (too far from the name for a typo).
+    [goal('  every mon, thurs at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "mon" (monday ... sunday, day, weekday)', 'monday'],
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
     [incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 'rep.name cannot receive email: use an entity, a field holding an email or a rep id (rep.id, rep.email, rep.manager), or a quoted address', undefined],
     [incentive('  spiff 250 USD per lead'), 'SF6009', 'a spiff is paid per deal: write `per deal`', undefined],
@@ -468,6 +474,11 @@ describe('suggestions and reporting', () => {
     const ds = diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1\n  spiff 5 USD per deal where deal.prodct = "x"'));
     // Was: `credit splits bonsu`, then "expected a statement or '}' but found '5 USD'" with no suggestion.
     expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 7, 3, 'bonus'], ['SF2002', 8, 35, 'deal.product']]);
+  });
+
+  it('a shortened duration unit is one error offering the unit, not also a currency error', () => {
+    expect(diagnose(leadSeq('  wait 2 hrs\n  send "case-study" to lead')).map((d) => d.code)).toEqual(['SF1101']);
+    expect(diagnose(goal('  every thu at 09:00 { send "goal-checkin" to rep }')).map((d) => [d.code, d.suggestion])).toEqual([['SF5003', 'thursday']]);
   });
 
   it('a word left over by an unexpected character is not reported again as a statement', () => {
