@@ -171,7 +171,9 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
         // before it more likely continues that statement than starts one.
         ...(statementLevel ? continuation(lexed.tokens, error.span.offset) : []),
       ];
-      const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
+      const grouped = spaceGrouped(source.text, lexed.tokens, error.span.offset);
+      const near = grouped ? grouped
+        : expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
         : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
@@ -211,6 +213,25 @@ function afterSchedule(expected: string, tokens: IToken[], offset: number): stri
     if (t.tokenType === Kw.goal || t.tokenType === Kw.sequence || t.tokenType === Kw.incentive) kind = t.image;
   }
   return kind === 'sequence' ? "'for reps' (a sequence on a schedule: every DAY at HH:MM for reps)" : kind === 'goal' ? "'when' or '{'" : expected;
+}
+
+/**
+ * `target 100 000 EUR`: digits grouped with a space, as many languages write them, leave the
+ * groups after the first as a stray token; the number meant, grouped with `_`.
+ */
+function spaceGrouped(text: string, tokens: IToken[], offset: number): string | undefined {
+  const at = tokens.findIndex((t) => t.startOffset === offset);
+  if (at < 0) return undefined;
+  const digits = (t: IToken) => /^\d+$/.test(t.image);
+  const group = (t: IToken) => /^\d{3}(?![\d_.])/.test(t.image);
+  const sameLine = (a: IToken, b: IToken) => a.startLine === b.startLine;
+  let first = at;
+  while (first > 0 && group(tokens[first]) && digits(tokens[first - 1]) && sameLine(tokens[first - 1], tokens[first])) first--;
+  let last = at;
+  while (tokens[last + 1] && digits(tokens[last]) && group(tokens[last + 1]) && sameLine(tokens[last], tokens[last + 1])) last++;
+  if (first === last) return undefined;
+  const written = text.slice(tokens[first].startOffset, tokens[last].startOffset + tokens[last].image.length);
+  return /^\d{1,3}( \d{3})+(\.\d+)?(%| [A-Z]{3}| [a-z]+)?$/.test(written) ? written.replace(/(\d) (?=\d)/g, '$1_') : undefined;
 }
 
 /** `at 4pm`: the time of day meant, as HH:MM. */

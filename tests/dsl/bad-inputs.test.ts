@@ -222,6 +222,10 @@ describe('suggestions and reporting', () => {
     ['goal "g" {\n  measure win_rate\n  target 50 per quarter\n}', 'SF3009', 'measure "win_rate" is a percent, so the target must be a percent', '50%'],
     [goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', '150% is not in the period: a checkpoint is at more than 0% and at most 100% of the period', undefined],
     [goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "funday" (monday ... sunday, day, weekday)', 'sunday'],
+    // Digits grouped with spaces, as many languages write them: was no suggestion at all.
+    ['metric big = count(deal) where deal.amount >= 50 000 EUR', 'SF1104', "expected a declaration (settings, metric, goal, incentive, sequence) but found '000 EUR'", '50_000 EUR'],
+    [incentive('').replace('target 100 USD', 'target 1 000 000 USD'), 'SF1101', "expected a statement or '}' but found '000'", '1_000_000 USD'],
+    [incentive('  bonus 2 500 USD when deals_won > 3'), 'SF1101', "expected an amount of money (like 100 EUR) but found '2'", '2_500 USD'],
     // A day shortened was no suggestion at all (too far from the name for a typo).
     [goal('  every mon, thurs at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "mon" (monday ... sunday, day, weekday)', 'monday'],
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
