@@ -179,7 +179,10 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
         : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
         : expected === 'a quoted string' ? quoteFix(source.text, lexed.tokens, error.span.offset)
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
-      bag.report(error.code, error.span, [expected, found], near);
+      // One message, one code: "expected a declaration" is SF1104 whichever way the parser got there
+      // (a word after a finished rule or metric was SF1101, a lone word SF1104).
+      const code = expected.startsWith('a declaration (') ? 'unexpectedInput' : error.code;
+      bag.report(code, error.span, [expected, found], near);
       if (expected === 'a quoted string' && near) quotedUpTo = error.span.offset + near.length - 2;
     }
     errorOffsets.push(error.span.offset);

@@ -41,7 +41,8 @@ const cases: [string, string, string, number, number][] = [
   ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 1, 9],
   ['missing of in checkpoint', goal('  at 50% period { send "goal-review" to rep }'), 'SF1101', 4, 10],
   ['missing recipient', goal('  at end of period { send "goal-review" to }'), 'SF1102', 4, 44],
-  ['bad declaration keyword', 'gaol "x" {}', 'SF1101', 1, 1],
+  // Was SF1101 here and SF1104 for a lone word: one message, one code.
+  ['bad declaration keyword', 'gaol "x" {}', 'SF1104', 1, 1],
   ['missing expression after and', goal('  for reps where rep.team = "a" and\n'), 'SF1102', 6, 1],
   ['bonus without currency', incentive('  bonus 100 when deals_won > 1'), 'SF1101', 6, 9],
   ['wait without unit', leadSeq('  wait 2'), 'SF1101', 4, 8],
@@ -468,7 +469,7 @@ describe('suggestions and reporting', () => {
   // `check` (TypeError, exit 2) and `rep.constructor` crashed the checker.
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])('%s is an unknown name like any other, never a crash', (word) => {
     const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col]);
-    expect(at(`${word}(`)).toEqual([['SF1101', 1, 1]]);
+    expect(at(`${word}(`)).toEqual([['SF1104', 1, 1]]);
     expect(at(goal(`  at end of period when ${word} > 1 and rep.${word} = "x" { send "goal-review" to rep }`))).toEqual([['SF2005', 4, 25], ['SF2002', 4, 38 + word.length]]);
     expect(at(`metric m = count(deal) where deal.${word} = "x"`)).toEqual([['SF2002', 1, 35]]);
     expect(at(incentive(`  credit ${word}\n  bonus 5 USD when deals_won > 1`))).toEqual([['SF6017', 6, 3]]);

@@ -79,12 +79,12 @@ describe('a syntax error hides no other diagnostic', () => {
     const ds = diagnose(text);
     // `n` counts deals, whatever its syntax error: comparing it with money is still wrong.
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([
-      ['SF2002', 1, 40], ['SF1101', 2, 3], ['SF1102', 4, 1], ['SF3004', 7, 39], ['SF1102', 9, 12], ['SF1101', 10, 28], ['SF2002', 10, 39], ['SF2007', 11, 8],
+      ['SF2002', 1, 40], ['SF1104', 2, 3], ['SF1102', 4, 1], ['SF3004', 7, 39], ['SF1102', 9, 12], ['SF1101', 10, 28], ['SF2002', 10, 39], ['SF2007', 11, 8],
     ]);
     // A `where` followed on its line by what was meant as part of it is not checked as written.
     expect(at('metric big = count(deal) where deal.amount >= 50 000 EUR\n')).toEqual([['SF1104', 1, 50]]);
     const counted = 'metric n = count(deal) where deal.stage = "won" )\ngoal "G" {\n  measure n\n  target 100 USD per month\n  at end of period { send "goal-review" to rep }\n}\n';
-    expect(diagnose(counted).map((d) => [d.code, d.line])).toEqual([['SF1101', 1], ['SF3009', 4]]);
+    expect(diagnose(counted).map((d) => [d.code, d.line])).toEqual([['SF1104', 1], ['SF3009', 4]]);
   });
 
   it('a file ending inside an approval block reports what the block holds, but not a missing `otherwise`', () => {
