@@ -91,7 +91,8 @@ export type Statement =
   | { kind: 'atPercent'; percent: LiteralNode; when: ExprNode | null; body: Statement[]; span: Span }
   | { kind: 'atEnd'; when: ExprNode | null; body: Statement[]; span: Span }
   | { kind: 'send'; template: StringNode; to: RecipientNode[]; span: Span }
-  | { kind: 'commission'; method: 'marginal' | 'retroactive'; bands: CommissionBandNode[]; span: Span }
+  /** `cut`: the file ends inside its table (the bands so far are read; an `above` may be missing). */
+  | { kind: 'commission'; method: 'marginal' | 'retroactive'; bands: CommissionBandNode[]; span: Span; cut?: true }
   | { kind: 'bonus'; amount: LiteralNode; when: ExprNode; span: Span }
   | { kind: 'spiff'; amount: LiteralNode; per: Name; where: ExprNode | null; span: Span }
   | { kind: 'cap'; amount: LiteralNode; span: Span }
@@ -109,6 +110,8 @@ export type Statement =
       escalations: EscalationNode[];
       otherwise: { decision: 'approve' | 'reject'; span: Span } | null;
       span: Span;
+      /** The file ends inside its block (the entries so far are read; an `otherwise` may be missing). */
+      cut?: true;
     }
   | { kind: 'on'; event: Name; where: ExprNode | null; span: Span }
   | { kind: 'stopOn'; events: Name[]; span: Span }
@@ -147,8 +150,20 @@ export interface Comment {
   span: Span;
 }
 
+/**
+ * A metric the parser could not finish (`metric m = count(deal) where deal.stage = "won" and` at
+ * the end of the file, `metric y = summ(...)`): its name and, when it was read, its aggregate, so the
+ * rules using it are not told the metric is unknown or of the wrong type.
+ */
+export interface UnfinishedMetric {
+  name: Name;
+  aggregate: 'sum' | 'count' | 'avg' | 'min' | 'max' | null;
+  span: Span;
+}
+
 export interface RuleFile {
   file: string;
   declarations: Declaration[];
   comments: Comment[];
+  unfinishedMetrics?: UnfinishedMetric[];
 }

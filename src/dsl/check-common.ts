@@ -143,7 +143,9 @@ export function checkSchedule(node: ScheduleNode, bag: DiagnosticBag): WeeklySch
       : weekdaySet.includes(day.text) ? [day.text as Weekday]
       : undefined;
     if (!expanded) {
-      bag.report('unknownDay', day.span, [day.text], closest(day.text, [...weekdays, 'day', 'weekday']));
+      // `mon`, `thu`, `thurs`: a day's name shortened is that day, too far from it for a typo.
+      const shortened = day.text.length >= 2 ? weekdays.filter((w) => w.startsWith(day.text)) : [];
+      bag.report('unknownDay', day.span, [day.text], shortened.length === 1 ? shortened[0] : closest(day.text, [...weekdays, 'day', 'weekday']));
       ok = false;
       continue;
     }

@@ -78,6 +78,8 @@ function checkPath(node: PathNode, scope: ExprScope, bag: DiagnosticBag): Expr |
       }
       if (custom) scope.usedMetrics.add(name);
       const type = builtin?.type ?? custom!.type;
+      // Its declaration is reported already; any type said here would be a guess.
+      if (type === null) return null;
       return withCurrency({ kind: 'metric' as const, type, name }, type === 'money' ? scope.currency : undefined);
     }
     if ((entityNames as readonly string[]).includes(name)) {

@@ -27,7 +27,8 @@ export function checkMeasure(name: Name, ctx: RuleContext): MeasureInfo | null {
   const builtin = builtinMetrics[name.text];
   if (builtin) return { metric: name.text, builtin: true, type: builtin.type };
   const custom = ctx.customMetrics.get(name.text);
-  if (custom) return { metric: name.text, builtin: false, type: custom.type };
+  // A metric whose declaration broke before its aggregate has no type to check the target against.
+  if (custom) return custom.type === null ? null : { metric: name.text, builtin: false, type: custom.type };
   ctx.bag.report('unknownMetric', name.span, [name.text], closest(name.text, [...Object.keys(builtinMetrics), ...ctx.customMetrics.keys()]));
   return null;
 }

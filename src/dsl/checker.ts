@@ -4,7 +4,7 @@
 import { builtinMetrics, entityNames } from '../plan/catalog.js';
 import type { MetricDef } from '../plan/schema.js';
 import { FRONT_MATTER_KEYS, scopePaths, templateScopes, type ParsedTemplate } from '../templates/index.js';
-import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span, Statement } from './ast.js';
+import type { Declaration, MetricDeclaration, RuleDeclaration, RuleFile, SettingsDeclaration, Span, Statement, UnfinishedMetric } from './ast.js';
 import { isSender, ruleId, TemplateRegistry, type FileSettings, type KnownTemplate, type RuleContext } from './check-common.js';
 import { checkCondition } from './check-expr.js';
 import { checkGoal } from './check-goal.js';
@@ -107,16 +107,18 @@ const reservedMetricNames = new Set<string>([...Object.keys(builtinMetrics), 'at
 
 export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   const settingsByFile = new Map<string, FileSettings>();
-  const metricDecls: { decl: MetricDeclaration; broken: boolean; settings: FileSettings }[] = [];
+  const metricDecls: { decl: MetricDeclaration; errors: number[]; settings: FileSettings; text: string }[] = [];
+  const unfinished: UnfinishedMetric[] = [];
   const ruleDecls: { decl: RuleDeclaration; errors: number[]; ownStatements: ReadonlySet<number>; end: number; text: string; settings: FileSettings }[] = [];
 
   for (const file of input.files) {
     const settings = checkSettings(file, bag);
     settingsByFile.set(file.ast.file, settings);
     const decls = file.ast.declarations;
+    unfinished.push(...(file.ast.unfinishedMetrics ?? []));
     decls.forEach((decl, i) => {
       const errors = errorsIn(decl, decls[i + 1], file.errorOffsets, file.text);
-      if (decl.kind === 'metric') metricDecls.push({ decl, broken: errors.length > 0, settings });
+      if (decl.kind === 'metric') metricDecls.push({ decl, errors, settings, text: file.text });
       else if (decl.kind !== 'settings') ruleDecls.push({ decl, errors, ownStatements: file.statementErrorOffsets ?? new Set(), end: decls[i + 1]?.span.offset ?? Infinity, text: file.text, settings });
     });
   }
@@ -124,30 +126,46 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   // Metrics first: rules in any file may use a metric from any other file.
   const customMetrics = new Map<string, CustomMetricInfo>();
   const metricSpans = new Map<string, Span>();
-  for (const { decl, broken } of metricDecls) {
-    const name = decl.name.text;
-    if (reservedMetricNames.has(name)) bag.report('metricShadowsBuiltin', decl.name.span, [name]);
-    else if (metricSpans.has(name)) bag.report('duplicateMetric', decl.name.span, [name, where(metricSpans.get(name)!)]);
+  // In source order, so a duplicate is reported at the later one whichever of them is unfinished.
+  const named = [
+    ...metricDecls.map(({ decl, errors }) => ({ name: decl.name, decl: decl as MetricDeclaration | null, errors, aggregate: decl.aggregate })),
+    ...unfinished.map((u) => ({ name: u.name, decl: null, errors: [], aggregate: u.aggregate })),
+  ].sort((a, b) => (a.name.span.file === b.name.span.file ? a.name.span.offset - b.name.span.offset : a.name.span.file < b.name.span.file ? -1 : 1));
+  for (const { name: { text: name, span }, decl, errors, aggregate } of named) {
+    if (reservedMetricNames.has(name)) bag.report('metricShadowsBuiltin', span, [name]);
+    else if (metricSpans.has(name)) bag.report('duplicateMetric', span, [name, where(metricSpans.get(name)!)]);
     else {
-      metricSpans.set(name, decl.name.span);
-      const type = broken ? 'number' : metricType(decl, bag);
-      customMetrics.set(name, { name, type: type ?? 'number', aggregate: decl.aggregate });
+      metricSpans.set(name, span);
+      // A metric with a syntax error is still defined: its uses are not "unknown metric", and its
+      // aggregate alone gives its type (sum, avg, min and max work on money, count counts).
+      const byAggregate = aggregate === null ? null : aggregate === 'count' ? 'number' : 'money';
+      const argumentIntact = decl && !errors.some((o) => o >= decl.arg.span.offset && o <= decl.arg.span.endOffset);
+      const type = decl && argumentIntact ? metricType(decl, bag) ?? byAggregate : byAggregate;
+      customMetrics.set(name, { name, type, ...(aggregate ? { aggregate } : {}) });
     }
   }
   const metrics: MetricDef[] = [];
-  for (const { decl, broken, settings } of metricDecls) {
+  for (const { decl, errors, settings, text } of metricDecls) {
     const info = customMetrics.get(decl.name.text);
-    if (broken || !info || metricSpans.get(decl.name.text) !== decl.name.span) continue;
-    const whereExpr = decl.where
-      ? checkCondition(decl.where, {
-          entities: ['deal'], where: "a metric's `where`", metrics: false, attainment: false,
-          currency: settings.currency, customMetrics, usedMetrics: new Set(),
-        }, bag)
-      : null;
+    if (!info || metricSpans.get(decl.name.text) !== decl.name.span) continue;
+    const whereScope = {
+      entities: ['deal'] as const, where: "a metric's `where`", metrics: false, attainment: false,
+      currency: settings.currency, customMetrics, usedMetrics: new Set<string>(),
+    };
+    if (errors.length > 0) {
+      // A `where` the syntax error left whole is checked as usual; not one it went through (the tree
+      // recovery built there has holes), nor one it follows on the same line, as for a rule's
+      // statements (`>= 50 000 EUR`: the `000 EUR` was meant as part of it).
+      const w = decl.where;
+      const broken = (o: number) => o >= w!.span.offset && (o <= w!.span.endOffset || /^[ \t]*$/.test(text.slice(w!.span.endOffset, o)));
+      if (w && !errors.some(broken)) checkCondition(w, whereScope, bag);
+      continue;
+    }
+    const whereExpr = decl.where ? checkCondition(decl.where, whereScope, bag) : null;
     const arg = decl.arg.parts.map((p) => p.text).join('.');
     metrics.push({
       name: info.name, aggregate: decl.aggregate, entity: 'deal', field: decl.aggregate === 'count' ? null : arg.replace(/^deal\./, ''),
-      where: whereExpr, type: info.type, source: { file: decl.span.file, line: decl.span.line },
+      where: whereExpr, type: info.type ?? (decl.aggregate === 'count' ? 'number' : 'money'), source: { file: decl.span.file, line: decl.span.line },
     });
   }
 
@@ -218,11 +236,14 @@ function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: num
     const statement = decl.body[i];
     const until = decl.body[i + 1]?.span.offset ?? source.end;
     const { offset, endOffset } = statement.span;
-    if (source.errors.some((o) => o >= offset && !startsAnother(o, i) && !source.ownStatements.has(o)
+    // A table or approval block the file ends in is read as far as it goes: the end of the file
+    // right after its last entry is not an error in it.
+    const errors = isCut(statement) ? source.errors.filter((o) => o !== endOffset) : source.errors;
+    if (errors.some((o) => o >= offset && !startsAnother(o, i) && !source.ownStatements.has(o)
       && (o <= endOffset || (o <= until && onlyBlanksBetween(source.text, endOffset, o))))) return true;
     // An unknown word where a statement may start says the one before parsed whole (a file ending
     // right after it is one too), unless it stands on that statement's own line after a space.
-    return source.errors.some((o) => source.ownStatements.has(o) && o >= offset
+    return errors.some((o) => source.ownStatements.has(o) && o >= offset
       && (o < endOffset || (o > endOffset && o <= until && /^[ \t]+$/.test(source.text.slice(endOffset, o)))));
   };
   const body = decl.body.filter((_, i) => !broken(i));
@@ -237,8 +258,17 @@ function checkRecovered(decl: RuleDeclaration, id: string, source: { errors: num
   // Its sends do not count as uses of a template: the placeholder check would judge the template
   // against a scope the broken rule may not have.
   const templates = new TemplateRegistry(ctx.templates.templates, ctx.templates.folderHint);
-  checkRule({ ...decl, body }, id, { ...ctx, bag: new RecoveredDiagnostics(ctx.bag, contextIntact), templates });
+  // A check-in or `if` whose block the file ends in (its text stops before a `}`) is cut short too.
+  const endsFile = (s: Statement) => (s.kind === 'if' || s.kind === 'every' || s.kind === 'atPercent' || s.kind === 'atEnd')
+    && source.text[s.span.endOffset - 1] !== '}' && onlyBlanksBetween(source.text, s.span.endOffset, source.text.length);
+  const cutSpans = body.filter((s) => isCut(s) || endsFile(s)).map((s) => s.span);
+  checkRule({ ...decl, body }, id, { ...ctx, bag: new RecoveredDiagnostics(ctx.bag, contextIntact, cutSpans), templates });
 }
+
+const isCut = (s: Statement) => (s.kind === 'commission' || s.kind === 'approve') && s.cut === true;
+
+/** Said of a whole table or approval block: a block the file cuts short may have had it further on. */
+const wholeBlock = new Set<MessageKey>(['noOtherwise', 'noAboveBand', 'noAboveAmountBand', 'emptyCommission', 'emptyBlock']);
 
 /** Whether only whitespace and comments lie between two offsets. */
 function onlyBlanksBetween(text: string, from: number, to: number): boolean {
@@ -270,14 +300,21 @@ const contextual = new Set<MessageKey>([
 
 /** Passes on the diagnostics a rule with a syntax error can still decide (see checkRecovered); the rest are dropped. */
 class RecoveredDiagnostics extends DiagnosticBag {
-  constructor(private readonly target: DiagnosticBag, private readonly contextIntact: boolean) {
+  constructor(private readonly target: DiagnosticBag, private readonly contextIntact: boolean, private readonly cutSpans: readonly Span[] = []) {
     super();
   }
 
   override report(key: MessageKey, span: Span | SpanLike, args: readonly (string | number)[] = [], suggestion?: string): Diagnostic {
-    if (selfContained.has(key) || (this.contextIntact && contextual.has(key))) return this.target.report(key, span, args, suggestion);
+    const inCut = wholeBlock.has(key) && this.cutSpans.some((c) => c.file === span.file && within(span, c));
+    if (!inCut && (selfContained.has(key) || (this.contextIntact && contextual.has(key)))) return this.target.report(key, span, args, suggestion);
     return { file: span.file, line: span.line, col: span.col, endLine: span.endLine, endCol: span.endCol, severity: 'error', code: '', message: '' };
   }
+}
+
+/** Whether a span lies inside another, by line and column (a SpanLike may carry no offsets). */
+function within(inner: SpanLike, outer: Span): boolean {
+  const before = (l1: number, c1: number, l2: number, c2: number) => l1 < l2 || (l1 === l2 && c1 <= c2);
+  return before(outer.line, outer.col, inner.line, inner.col) && before(inner.endLine, inner.endCol, outer.endLine, outer.endCol);
 }
 
 /** Every placeholder some kind of rule can fill. */

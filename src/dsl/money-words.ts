@@ -20,6 +20,17 @@ const commonCodes = ['EUR', 'USD', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'NZD', 'CN
 // Left to the duration check (`wait 2 dayz` suggests `2 days`).
 const durationWords = ['minutes', 'hours', 'days', 'weeks', 'business'];
 
+// Unit abbreviations people write (`wait 2 hrs`, `30 min`); `min` was read as a misspelt MXN.
+const durationAbbreviations: Record<string, string> = {
+  m: 'minutes', min: 'minutes', mins: 'minutes', h: 'hours', hr: 'hours', hrs: 'hours', d: 'days', w: 'weeks', wk: 'weeks', wks: 'weeks',
+};
+
+/** The duration unit a word after an amount was probably meant as (`dayz`, `hrs`), if any. */
+export function durationUnitMeant(word: string): string | undefined {
+  const lower = word.toLowerCase();
+  return Object.hasOwn(durationAbbreviations, lower) ? durationAbbreviations[lower] : closest(lower, durationWords);
+}
+
 export interface MoneyWordFix {
   /** The code to show in the example. */
   code: string;
@@ -30,7 +41,7 @@ export interface MoneyWordFix {
 export function moneyWordFix(word: string): MoneyWordFix | undefined {
   const named = Object.hasOwn(codeByWord, word.toLowerCase()) ? codeByWord[word.toLowerCase()] : undefined;
   if (named) return { code: named, misspelt: false };
-  if (closest(word.toLowerCase(), durationWords)) return undefined;
+  if (durationUnitMeant(word)) return undefined;
   // `at 9am`: a time of day (reported as one, with 09:00 offered), not money in AMD.
   if (/^[ap]\.?m\.?$/i.test(word)) return undefined;
   // `eru` is as near ERN as EUR: the codes people use most are offered first.

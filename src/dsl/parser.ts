@@ -5,7 +5,7 @@
 import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type {
   CommissionBandNode, Declaration, EscalationNode, ExprNode, Name, PathNode, RecipientNode, RuleFile, ScheduleNode,
-  SettingNode, Span, Statement, StringNode,
+  SettingNode, Span, Statement, StringNode, UnfinishedMetric,
 } from './ast.js';
 import * as T from './lexer.js';
 import type { MessageKey } from './messages.js';
@@ -40,8 +40,39 @@ class RuleParser extends ExpressionParser {
     return this.declarations;
   });
 
-  declaration = this.RULE('declaration', (): Declaration | undefined =>
-    this.OR(this.declarationAlts), { recoveryValueFunc: () => undefined });
+  declaration = this.RULE('declaration', (): Declaration | undefined => {
+    if (!this.RECORDING_PHASE) this.keepUnfinished();
+    return this.OR(this.declarationAlts);
+  }, { recoveryValueFunc: () => undefined });
+
+  /** The metric being read; cleared when it parses whole (see UnfinishedMetric). */
+  partialMetric: UnfinishedMetric | undefined;
+  unfinishedMetrics: UnfinishedMetric[] = [];
+
+  /**
+   * The rule being read, with its statements so far (its body block's own list, filled as it is
+   * read); cleared when it parses whole. A file cut inside a statement (`for reps where` at the
+   * end) threw the rule away, and none of its finished statements was checked.
+   */
+  partialRule: { start: IToken; name: StringNode; body: Statement[] | undefined } | undefined;
+
+  /** A metric or rule still being read when the next declaration starts (or the file ends) never finished. */
+  keepUnfinished(): void {
+    if (this.partialMetric) this.unfinishedMetrics.push(this.partialMetric);
+    this.partialMetric = undefined;
+    const rule = this.partialRule;
+    this.partialRule = undefined;
+    const body = rule?.body;
+    if (!rule || !body || body.length === 0) return;
+    const from = this.tokenSpan(rule.start);
+    const to = body[body.length - 1].span;
+    this.declarations.push({
+      kind: rule.start.image as 'goal' | 'incentive' | 'sequence',
+      name: rule.name,
+      body: body.slice(),
+      span: { ...from, endLine: to.endLine, endCol: to.endCol, endOffset: to.endOffset },
+    });
+  }
 
   settings = this.RULE('settings', (): Declaration => {
     const start = this.CONSUME(Kw.settings);
@@ -71,6 +102,7 @@ class RuleParser extends ExpressionParser {
   metric = this.RULE('metric', (): Declaration => {
     const start = this.CONSUME(Kw.metric);
     const name = this.CONSUME(T.Identifier);
+    if (!this.RECORDING_PHASE && isReal(name)) this.partialMetric = { name: this.name(name), aggregate: null, span: this.spanFrom(start) };
     this.CONSUME(T.Eq);
     const aggregate = this.OR([
       { ALT: () => this.CONSUME(Kw.sum) },
@@ -79,10 +111,12 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.CONSUME(Kw.min) },
       { ALT: () => this.CONSUME(Kw.max) },
     ]);
+    if (!this.RECORDING_PHASE && this.partialMetric) this.partialMetric.aggregate = aggregate.image as UnfinishedMetric['aggregate'];
     this.CONSUME(T.LParen);
     const arg = this.SUBRULE(this.path);
     this.CONSUME(T.RParen);
     const where = this.OPTION(() => { this.CONSUME(Kw.where); return this.SUBRULE(this.expression); }) ?? null;
+    if (!this.RECORDING_PHASE) this.partialMetric = undefined;
     return (this.RECORDING_PHASE ? RECORDED : ({
       kind: 'metric' as const,
       name: this.name(name),
@@ -100,7 +134,9 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.CONSUME(Kw.sequence) },
     ]);
     const name = this.SUBRULE(this.string);
+    if (!this.RECORDING_PHASE && isReal(start) && name) this.partialRule = { start, name, body: undefined };
     const body = this.SUBRULE(this.block);
+    if (!this.RECORDING_PHASE) this.partialRule = undefined;
     return (this.RECORDING_PHASE ? RECORDED : ({
       kind: start.image as 'goal' | 'incentive' | 'sequence',
       // After a syntax error the name may be missing; the declaration is then not checked further.
@@ -119,6 +155,8 @@ class RuleParser extends ExpressionParser {
   block = this.RULE('block', (): Statement[] => {
     this.CONSUME(T.LCurly);
     const statements: Statement[] = [];
+    // The first block after a rule's name is its body (see partialRule).
+    if (!this.RECORDING_PHASE && this.partialRule && !this.partialRule.body) this.partialRule.body = statements;
     this.MANY(() => {
       const statement = this.SUBRULE(this.statement);
       if (!this.RECORDING_PHASE) { if (statement) statements.push(statement); }
@@ -144,8 +182,8 @@ class RuleParser extends ExpressionParser {
   /**
    * Whether the file ends inside a commission table or an approval block (`}` forgotten). Said once,
    * like a block does; left to Chevrotain, the exception at the end of input took the whole rule
-   * with it and none of its statements was checked. Not marked as a statement of its own: the
-   * statement it ends is cut short, so the checker leaves that one out.
+   * with it and none of its statements was checked. The statement it ends is marked `cut`: the
+   * checker reads what it holds, but not what its missing end could still have added.
    */
   endsInside(): boolean {
     if (this.RECORDING_PHASE || this.LA(1).tokenType !== chevrotain.EOF) return false;
@@ -386,7 +424,7 @@ class RuleParser extends ExpressionParser {
       if (!this.RECORDING_PHASE) { if (band) bands.push(band); }
     });
     if (this.endsInside()) {
-      return { kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start) };
+      return { kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start), cut: true };
     }
     this.CONSUME(T.RCurly);
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'commission' as const, method: method.image as 'marginal' | 'retroactive', bands: bands.slice(), span: this.spanFrom(start) }));
@@ -482,30 +520,46 @@ class RuleParser extends ExpressionParser {
     const within = this.CONSUME1(T.DurationLit);
     const escalations: EscalationNode[] = [];
     let otherwise: { decision: 'approve' | 'reject'; span: Span } | null = null;
+    let cut = false;
     this.OPTION(() => {
       this.CONSUME(T.LCurly);
       this.MANY(() => {
-        this.OR([
-          { ALT: () => {
-            const e = this.CONSUME(Kw.escalate);
-            this.CONSUME(Kw.to);
-            const to = this.SUBRULE2(this.recipient);
-            this.CONSUME2(Kw.within);
-            const d = this.CONSUME2(T.DurationLit);
-            if (!this.RECORDING_PHASE) escalations.push({ to, within: this.literalOf(d), span: this.spanFrom(e) });
-          } },
-          { ALT: () => {
-            const o = this.CONSUME(Kw.otherwise);
-            const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
-            if (!this.RECORDING_PHASE) { otherwise = { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) }; }
-          } },
-          { ALT: () => { this.SUBRULE(this.unknownApproval); } },
-        ]);
+        const entry = this.SUBRULE(this.approvalEntry);
+        if (!this.RECORDING_PHASE && entry) {
+          if ('to' in entry) escalations.push(entry);
+          else otherwise = entry;
+        }
       });
-      if (!this.endsInside()) this.CONSUME(T.RCurly);
+      if (this.endsInside()) cut = true;
+      else this.CONSUME(T.RCurly);
     });
-    return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'approve' as const, by, within: this.literalOf(within), escalations: escalations.slice(), otherwise, span: this.spanFrom(start) }));
+    return (this.RECORDING_PHASE ? RECORDED : ({
+      kind: 'approve' as const, by, within: this.literalOf(within), escalations: escalations.slice(), otherwise, span: this.spanFrom(start), ...(cut ? { cut: true as const } : {}),
+    }));
   });
+
+  /**
+   * One line of an approval block. A rule of its own so that a mistake in it (`otherwise rejct`)
+   * is recovered from inside the block: recovered at the statement, the block's `}` closed the
+   * rule, the rule's own `}` was "expected a declaration", and the rule went unchecked.
+   */
+  approvalEntry = this.RULE('approvalEntry', (): EscalationNode | { decision: 'approve' | 'reject'; span: Span } | undefined =>
+    this.OR([
+      { ALT: () => {
+        const e = this.CONSUME(Kw.escalate);
+        this.CONSUME(Kw.to);
+        const to = this.SUBRULE2(this.recipient);
+        this.CONSUME2(Kw.within);
+        const d = this.CONSUME2(T.DurationLit);
+        return (this.RECORDING_PHASE ? RECORDED : { to, within: this.literalOf(d), span: this.spanFrom(e) });
+      } },
+      { ALT: () => {
+        const o = this.CONSUME(Kw.otherwise);
+        const decision = this.OR2([{ ALT: () => this.CONSUME(Kw.reject) }, { ALT: () => this.CONSUME2(Kw.approve) }]);
+        return (this.RECORDING_PHASE ? RECORDED : { decision: decision.image as 'approve' | 'reject', span: this.spanFrom(o) });
+      } },
+      { ALT: () => this.SUBRULE(this.unknownApproval) },
+    ]), { recoveryValueFunc: () => undefined });
 
   onStatement = this.RULE('onStatement', (): Statement => {
     const start = this.CONSUME(Kw.on);
@@ -637,8 +691,12 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
   parser.declarations = [];
   parser.endOfFileReported = false;
   parser.lexicalErrors = lexicalErrors;
+  parser.partialMetric = undefined;
+  parser.unfinishedMetrics = [];
   parser.input = tokens;
+  parser.partialRule = undefined;
   parser.file_();
+  parser.keepUnfinished();
   const declarations = parser.declarations;
   const syntaxErrors = parser.errors.map((error) => {
     const token = isReal(error.token) ? error.token : (error as { previousToken?: IToken }).previousToken;
@@ -673,5 +731,6 @@ export function parseTokens(file: string, tokens: IToken[], comments: RuleFile['
     const ownStatement = unknownStatements.has(error) || error.message.startsWith(`a statement or '}'${HOLE_SEPARATOR}`);
     return { code, message: error.message, span, missingAtLineEnd, ownStatement };
   });
-  return { ast: { file, declarations: declarations.filter(Boolean), comments }, problems: parser.problems, syntaxErrors };
+  const unfinishedMetrics = parser.unfinishedMetrics;
+  return { ast: { file, declarations: declarations.filter(Boolean), comments, unfinishedMetrics }, problems: parser.problems, syntaxErrors };
 }

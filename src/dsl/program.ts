@@ -8,7 +8,7 @@ import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
-import { codeForCurrencyWord } from './money-words.js';
+import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
 import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
 import { dropUnsupported } from './unsupported.js';
@@ -142,7 +142,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     errorOffsets.push(problem.span.offset);
   }
   let quotedUpTo = -1;
+  // `metric umsätze = ...`: the rest of a word after a character the lexer refused (`tze`) is that
+  // mistake's debris; "expected '=' but found 'tze'" would be a second error for one typo.
+  const afterLexicalError = new Set(lexed.errors.map((e) => e.offset + e.length));
   for (const error of parsed.syntaxErrors) {
+    if (afterLexicalError.has(error.span.offset) && !error.missingAtLineEnd) {
+      errorOffsets.push(error.span.offset);
+      continue;
+    }
     const [written, found = ''] = error.message.split(HOLE_SEPARATOR);
     const expected = afterSchedule(written, lexed.tokens, error.span.offset);
     // `send goal-checkin to`: the rest of the unquoted word only repeats the first error.
@@ -157,16 +164,25 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       else bag.report(error.code, error.span, [expected, found]);
     } else {
       // `measures revenue`: a misspelt keyword is the likeliest cause of an unexpected word.
-      const candidates = expected.includes('statement') ? statementKeywords
-        : expected.includes('declaration') ? declarationKeywords
-        : keywordNames;
-      const near = expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
+      const statementLevel = expected.includes('statement') || expected.includes('declaration');
+      const candidates = [
+        ...(expected.includes('statement') ? statementKeywords : expected.includes('declaration') ? declarationKeywords : keywordNames),
+        // `for reps wher ...`, `metric m = count(deal) wher ...`: a word on the line of the statement
+        // before it more likely continues that statement than starts one.
+        ...(statementLevel ? continuation(lexed.tokens, error.span.offset) : []),
+      ];
+      const grouped = spaceGrouped(source.text, lexed.tokens, error.span.offset);
+      const near = grouped ? grouped
+        : expected === 'a currency code' && word && isKnownCurrency(word.toUpperCase()) ? word.toUpperCase()
         : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
         : expected === 'a quoted string' ? quoteFix(source.text, lexed.tokens, error.span.offset)
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
-      bag.report(error.code, error.span, [expected, found], near);
+      // One message, one code: "expected a declaration" is SF1104 whichever way the parser got there
+      // (a word after a finished rule or metric was SF1101, a lone word SF1104).
+      const code = expected.startsWith('a declaration (') ? 'unexpectedInput' : error.code;
+      bag.report(code, error.span, [expected, found], near);
       if (expected === 'a quoted string' && near) quotedUpTo = error.span.offset + near.length - 2;
     }
     errorOffsets.push(error.span.offset);
@@ -175,7 +191,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   return { ast: parsed.ast, errorOffsets, statementErrorOffsets, text: source.text };
 }
 
-const durationUnits = ['minutes', 'hours', 'days', 'weeks', 'business'];
+/** For the token at `offset` after another on its line: the word that continues that line's statement. */
+function continuation(tokens: IToken[], offset: number): string[] {
+  let i = tokens.findIndex((t) => t.startOffset === offset);
+  if (i <= 0 || tokens[i - 1].startLine !== tokens[i].startLine) return [];
+  while (i > 0 && tokens[i - 1].startLine === tokens[i].startLine) i--;
+  // Conditions of payouts and check-ins are `when`; filters of reps, deals and events are `where`.
+  return ['bonus', 'reward', 'at', 'every'].includes(tokens[i].image) ? ['when'] : ['where'];
+}
 
 // `&` and `|` alone (`&&` and `||` are read as `and` and `or`), and `!` as other languages write them.
 const wordFor: Record<string, string | undefined> = { '&': 'and', '|': 'or', '!': 'not' };
@@ -193,6 +216,25 @@ function afterSchedule(expected: string, tokens: IToken[], offset: number): stri
     if (t.tokenType === Kw.goal || t.tokenType === Kw.sequence || t.tokenType === Kw.incentive) kind = t.image;
   }
   return kind === 'sequence' ? "'for reps' (a sequence on a schedule: every DAY at HH:MM for reps)" : kind === 'goal' ? "'when' or '{'" : expected;
+}
+
+/**
+ * `target 100 000 EUR`: digits grouped with a space, as many languages write them, leave the
+ * groups after the first as a stray token; the number meant, grouped with `_`.
+ */
+function spaceGrouped(text: string, tokens: IToken[], offset: number): string | undefined {
+  const at = tokens.findIndex((t) => t.startOffset === offset);
+  if (at < 0) return undefined;
+  const digits = (t: IToken) => /^\d+$/.test(t.image);
+  const group = (t: IToken) => /^\d{3}(?![\d_.])/.test(t.image);
+  const sameLine = (a: IToken, b: IToken) => a.startLine === b.startLine;
+  let first = at;
+  while (first > 0 && group(tokens[first]) && digits(tokens[first - 1]) && sameLine(tokens[first - 1], tokens[first])) first--;
+  let last = at;
+  while (tokens[last + 1] && digits(tokens[last]) && group(tokens[last + 1]) && sameLine(tokens[last], tokens[last + 1])) last++;
+  if (first === last) return undefined;
+  const written = text.slice(tokens[first].startOffset, tokens[last].startOffset + tokens[last].image.length);
+  return /^\d{1,3}( \d{3})+(\.\d+)?(%| [A-Z]{3}| [a-z]+)?$/.test(written) ? written.replace(/(\d) (?=\d)/g, '$1_') : undefined;
 }
 
 /** `at 4pm`: the time of day meant, as HH:MM. */
@@ -215,13 +257,15 @@ function quoteFix(text: string, tokens: IToken[], offset: number): string | unde
   return JSON.stringify(text.slice(offset, end));
 }
 
-/** `wait 2 dayz`: the number and a misspelt unit after it, as the duration probably meant. */
+/** `wait 2 dayz`, `wait 2 hrs`: the number and a misspelt or shortened unit after it, as the duration probably meant. */
 function durationFix(tokens: IToken[], offset: number): string | undefined {
   const i = tokens.findIndex((t) => t.startOffset === offset);
   const [amount, unit] = [tokens[i], tokens[i + 1]];
   if (!amount || !/^\d/.test(amount.image) || !unit || unit.startLine !== amount.startLine || !/^[a-z]/.test(unit.image)) return undefined;
-  const near = closest(unit.image, durationUnits);
-  return near ? `${amount.image} ${near === 'business' ? 'business days' : near}` : undefined;
+  const near = durationUnitMeant(unit.image);
+  if (!near) return undefined;
+  const plural = near === 'business' ? 'business days' : near;
+  return `${amount.image} ${amount.image === '1' ? plural.replace(/s$/, '') : plural}`;
 }
 
 /**

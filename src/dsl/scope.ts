@@ -4,7 +4,8 @@ import type { EntityName } from '../plan/catalog.js';
 
 export interface CustomMetricInfo {
   name: string;
-  type: 'money' | 'number';
+  /** null: its declaration has a syntax error before its aggregate; uses of it are not type-checked. */
+  type: 'money' | 'number' | null;
   /** sum and count add up over a period's days; avg, min and max do not. */
   aggregate?: 'sum' | 'count' | 'avg' | 'min' | 'max';
 }

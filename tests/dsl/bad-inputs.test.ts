@@ -41,7 +41,8 @@ const cases: [string, string, string, number, number][] = [
   ['missing brace after goal name', 'goal "g"\n  measure revenue\n', 'SF1101', 1, 9],
   ['missing of in checkpoint', goal('  at 50% period { send "goal-review" to rep }'), 'SF1101', 4, 10],
   ['missing recipient', goal('  at end of period { send "goal-review" to }'), 'SF1102', 4, 44],
-  ['bad declaration keyword', 'gaol "x" {}', 'SF1101', 1, 1],
+  // Was SF1101 here and SF1104 for a lone word: one message, one code.
+  ['bad declaration keyword', 'gaol "x" {}', 'SF1104', 1, 1],
   ['missing expression after and', goal('  for reps where rep.team = "a" and\n'), 'SF1102', 6, 1],
   ['bonus without currency', incentive('  bonus 100 when deals_won > 1'), 'SF1101', 6, 9],
   ['wait without unit', leadSeq('  wait 2'), 'SF1101', 4, 8],
@@ -234,6 +235,10 @@ describe('suggestions and reporting', () => {
     [leadSeq('  wait 2\n  send "webinar-thanks" to lead'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", undefined],
     [leadSeq('  wait 2 dayz'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", '2 days'],
     [leadSeq('  wait 3 busness days'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '3'", '3 business days'],
+    // Units shortened: `2 hrs` was read as money ("'hrs' is not a currency code ... like 2 ARS"), `30 min` as 30 MXN.
+    [leadSeq('  wait 2 hrs'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '2'", '2 hours'],
+    [leadSeq('  wait 30 min'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '30'", '30 minutes'],
+    [leadSeq('  wait 1 wk'), 'SF1101', "expected a duration (like 30 minutes, 2 days, 3 business days, 1 week) but found '1'", '1 week'],
     ['incentive "i" {\n  period quarter\n  measure revenue\n  target 100000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100000 EUR)', undefined],
     ['settings { currency USD }\nincentive "i" {\n  period quarter\n  measure revenue\n  target 100_000\n}', 'SF3009', 'measure "revenue" is money, so the target must be an amount of money (like 100_000 USD)', '100_000 USD'],
     ['goal "g" {\n  measure win_rate\n  target 50 per quarter\n}', 'SF3009', 'measure "win_rate" is a percent, so the target must be a percent', '50%'],
@@ -242,6 +247,12 @@ describe('suggestions and reporting', () => {
     [incentive('').replace('period quarter', 'period 3 months'), 'SF1101', "expected a period (week, month, quarter or year) but found '3'", undefined],
     [goal('  at 150% of period { send "goal-review" to rep }'), 'SF5004', '150% is not in the period: a checkpoint is at more than 0% and at most 100% of the period', undefined],
     [goal('  every funday at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "funday" (monday ... sunday, day, weekday)', 'sunday'],
+    // Digits grouped with spaces, as many languages write them: was no suggestion at all.
+    ['metric big = count(deal) where deal.amount >= 50 000 EUR', 'SF1104', "expected a declaration (settings, metric, goal, incentive, sequence) but found '000 EUR'", '50_000 EUR'],
+    [incentive('').replace('target 100 USD', 'target 1 000 000 USD'), 'SF1101', "expected a statement or '}' but found '000'", '1_000_000 USD'],
+    [incentive('  bonus 2 500 USD when deals_won > 3'), 'SF1101', "expected an amount of money (like 100 EUR) but found '2'", '2_500 USD'],
+    // A day shortened was no suggestion at all (too far from the name for a typo).
+    [goal('  every mon, thurs at 09:00 { send "goal-checkin" to rep }'), 'SF5003', 'unknown day "mon" (monday ... sunday, day, weekday)', 'monday'],
     [leadSeq('  quiet hours 20:00 to 08:00 and weekend'), 'SF1101', "expected 'weekends' but found 'weekend'", 'weekends'],
     [incentive('').replace('rep.manager', 'rep.name'), 'SF8001', 'rep.name cannot receive email: use an entity, a field holding an email or a rep id (rep.id, rep.email, rep.manager), or a quoted address', undefined],
     [incentive('  spiff 250 USD per lead'), 'SF6009', 'a spiff is paid per deal: write `per deal`', undefined],
@@ -403,6 +414,10 @@ describe('suggestions and reporting', () => {
     ['settings', "expected '{' but found end of file", undefined],
     ['metric m = count(deal) where deal.amount >', 'expected a value or a name but found end of file', undefined],
     ['settings { timezone }', "expected a quoted string but found '}'", undefined],
+    // A misspelt `where` after a statement that takes one, on its line: was no suggestion at all.
+    ['metric m = count(deal) wher deal.stage = "won"', "expected a declaration (settings, metric, goal, incentive, sequence) but found 'wher'", 'where'],
+    [goal('  for reps wher rep.role = "AE"'), "expected a statement or '}' but found 'wher'", 'where'],
+    [leadSeq('  send "case-study" to lead').replace('on lead.created', 'on lead.created whre lead.source = "x"'), "expected a statement or '}' but found 'whre'", 'where'],
   ])('%j → %s', (source, message, suggestion) => {
     const d = diagnose(source).find((x) => x.code.startsWith('SF11'))!;
     expect(d).toMatchObject({ message });
@@ -478,7 +493,7 @@ describe('suggestions and reporting', () => {
   // `check` (TypeError, exit 2) and `rep.constructor` crashed the checker.
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])('%s is an unknown name like any other, never a crash', (word) => {
     const at = (text: string) => diagnose(text).map((d) => [d.code, d.line, d.col]);
-    expect(at(`${word}(`)).toEqual([['SF1101', 1, 1]]);
+    expect(at(`${word}(`)).toEqual([['SF1104', 1, 1]]);
     expect(at(goal(`  at end of period when ${word} > 1 and rep.${word} = "x" { send "goal-review" to rep }`))).toEqual([['SF2005', 4, 25], ['SF2002', 4, 38 + word.length]]);
     expect(at(`metric m = count(deal) where deal.${word} = "x"`)).toEqual([['SF2002', 1, 35]]);
     expect(at(incentive(`  credit ${word}\n  bonus 5 USD when deals_won > 1`))).toEqual([['SF6017', 6, 3]]);
@@ -490,9 +505,16 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 7, 3, 'bonus'], ['SF2002', 8, 35, 'deal.product']]);
   });
 
+  it('a shortened duration unit is one error offering the unit, not also a currency error', () => {
+    expect(diagnose(leadSeq('  wait 2 hrs\n  send "case-study" to lead')).map((d) => d.code)).toEqual(['SF1101']);
+    expect(diagnose(goal('  every thu at 09:00 { send "goal-checkin" to rep }')).map((d) => [d.code, d.suggestion])).toEqual([['SF5003', 'thursday']]);
+  });
+
   it('a word left over by an unexpected character is not reported again as a statement', () => {
     const ds = diagnose(incentive('  for reps where rep.rôle = "c"\n  bonus 5 USD when deals_wn > 1'));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 6, 23], ['SF2005', 7, 20]]);
+    // Was also "expected '=' but found 'tze'": one typo, two errors.
+    expect(diagnose('metric umsätze = sum(deal.amount) where deal.stage = "won"\n').map((d) => [d.code, d.line, d.col])).toEqual([['SF1001', 1, 11]]);
   });
 
   it('a sequence without a trigger is that one error, not also "lead is not available" in its sends and templates', () => {
