@@ -333,3 +333,16 @@ test('record a sequence whose first email the relay keeps deferring until the ne
   expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'failed'], [l.email, 'sent']]);
   await save(process.env.RECORD_NAME ?? 'sequence-deferred-given-up', run);
 });
+
+// With 'sequence-deferred-send-in-background': the next email right behind a deferred one waits
+// (a timer) for the earlier one's retries, which the relay takes within the 20 minutes.
+test('record two emails back to back while the relay greylists the first', async () => {
+  const l = { id: 'back-to-back', name: 'Lead back-to-back', email: 'back-to-back@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.deferSubjects.set('Thanks Lead back-to-back', 6);
+  const rule = sequenceRule({ id: 'rec-deferred-back-to-back', templates: seqTemplates, steps: [step.send('thanks'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  const result = await run.result();
+  expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'sent'], [l.email, 'sent']]);
+  await save(process.env.RECORD_NAME ?? 'sequence-deferred-back-to-back', run);
+});
