@@ -155,9 +155,12 @@ export function isKnownTimeZone(timeZone: string): boolean {
 /**
  * The instant a wait of `duration` started at `startMs` ends. Days, weeks and business days keep
  * the local time of day (a 2-day wait from 10:00 ends at 10:00 even across a DST change); business
- * days count Monday to Friday only.
+ * days count Monday to Friday only. `fractionOnWeekday`: the fraction of a business day
+ * (`1.5 business days`) is business time too, so an end it carries into a weekend moves on to
+ * Monday at that time of day (without it, Thursday 18:00 plus 1.5 ended on Saturday 06:00; kept for
+ * the histories of runs that waited so).
  */
-export function addDuration(startMs: number, duration: Duration, timeZone: string): number {
+export function addDuration(startMs: number, duration: Duration, timeZone: string, fractionOnWeekday = false): number {
   const amount = Number(duration.amount);
   switch (duration.unit) {
     case 'minutes':
@@ -179,7 +182,11 @@ export function addDuration(startMs: number, duration: Duration, timeZone: strin
         if (isoWeekday(day) <= 5) counted += 1;
       }
       const start = localTime(startMs, timeZone).day;
-      return shiftDays(startMs, day - start, timeZone) + (amount - whole) * DAY;
+      let end = shiftDays(startMs, day - start, timeZone) + (amount - whole) * DAY;
+      if (fractionOnWeekday && amount !== whole) {
+        while (localTime(end, timeZone).weekday >= 6) end = shiftDays(end, 1, timeZone);
+      }
+      return end;
     }
   }
 }

@@ -119,6 +119,13 @@ const MAX_HOLDS_AGAIN = 5;
  */
 const WAIT_CURRENT_ZONE_PATCH = 'sequence-wait-current-zone';
 
+/**
+ * `wait 1.5 business days` from Thursday 18:00 ended on Saturday 06:00: the half day was counted
+ * as calendar time. It now ends on Monday at 06:00. Runs that waited so replay as they did; the
+ * marker is only written where the two readings differ.
+ */
+const BUSINESS_FRACTION_PATCH = 'sequence-business-fraction-weekday';
+
 /** Whether a wait's end depends on the zone (a calendar day or business day, not a fixed span). */
 function countsInZone(duration: Duration): boolean {
   return duration.unit === 'days' || duration.unit === 'weeks' || duration.unit === 'business_days';
@@ -324,7 +331,9 @@ export async function sequenceWorkflow(input: SequenceInput): Promise<SequenceRe
         const zone = subject.kind !== 'deal' && countsInZone(step.duration) && patched(WAIT_CURRENT_ZONE_PATCH)
           ? await localReads.sequenceWaitZone({ subject, fallbackTimezone: rule.timezone })
           : waitZone;
-        const until = addDuration(Date.now(), step.duration, zone);
+        const asBefore = addDuration(Date.now(), step.duration, zone);
+        const onWeekday = addDuration(Date.now(), step.duration, zone, true);
+        const until = onWeekday !== asBefore && patched(BUSINESS_FRACTION_PATCH) ? onWeekday : asBefore;
         const after = position + 1;
         if (await sleepUnlessStopped(until, () => heldAfterWait(program, after, subject, until, waitReason(step.duration), heldQuiet))) return done('stopped');
         position += 1;

@@ -363,3 +363,32 @@ test('record a sequence whose first email the relay keeps deferring until the ne
   expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'failed'], [l.email, 'sent']]);
   await save(process.env.RECORD_NAME ?? 'sequence-deferred-given-up', run);
 });
+
+// With 'sequence-deferred-send-in-background': the next email right behind a deferred one waits
+// (a timer) for the earlier one's retries, which the relay takes within the 20 minutes.
+test('record two emails back to back while the relay greylists the first', async () => {
+  const l = { id: 'back-to-back', name: 'Lead back-to-back', email: 'back-to-back@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  h.mail.deferSubjects.set('Thanks Lead back-to-back', 6);
+  const rule = sequenceRule({ id: 'rec-deferred-back-to-back', templates: seqTemplates, steps: [step.send('thanks'), step.send('news')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  const result = await run.result();
+  expect(result.sends.map((s) => [s.to, s.outcome])).toEqual([[l.email, 'sent'], [l.email, 'sent']]);
+  await save(process.env.RECORD_NAME ?? 'sequence-deferred-back-to-back', run);
+});
+
+// Recorded once with the code before the patch 'sequence-business-fraction-weekday' (1.5 business
+// days from Thursday 18:00 ended on Saturday 06:00) as sequence-business-fraction-legacy, and with
+// it as sequence-business-fraction (Monday 06:00).
+test('record a wait of 1.5 business days from a Thursday evening', async () => {
+  const year = new Date(await h.testEnv.currentTimeMs()).getUTCFullYear() + 2;
+  const june10 = Date.UTC(year, 5, 10);
+  await sleepTo(h, june10 + ((4 - new Date(june10).getUTCDay() + 7) % 7) * 86_400_000 + 18 * 3_600_000);
+  const l = { id: 'half-day', name: 'Lead half-day', email: 'half-day@prospect.example', company: null, source: 'webinar', stage: null, owner: 'r1', timezone: 'UTC', score: null };
+  await upsertLead(h.db, l);
+  const rule = sequenceRule({ id: 'rec-business-fraction', templates: seqTemplates, steps: [step.wait(1.5, 'business_days'), step.send('thanks')] });
+  const run = await h.testEnv.client.workflow.start(sequenceWorkflow, { taskQueue: h.taskQueue, workflowId: workflowIds.sequence(rule.id, 'lead', l.id), args: [{ rule, subject: { kind: 'lead', lead: l } }] });
+  const result = await run.result();
+  expect(result.outcome).toBe('completed');
+  await save(process.env.RECORD_NAME ?? 'sequence-business-fraction', run);
+});

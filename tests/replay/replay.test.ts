@@ -214,4 +214,16 @@ test('sequence histories from before and after sequence-deferred-send-in-backgro
   expect(shape('sequence-deferred-later-steps')).toEqual({ background: true, waitBeforeTaken: true, scheduled: ['sendToCurrentRecipient', 'sendSequenceEmail', 'sendToCurrentRecipient'] });
   // Deferred for good: given up (recorded failed) before the next email to the lead went out.
   expect(shape('sequence-deferred-given-up').scheduled).toEqual(['sendToCurrentRecipient', 'sendSequenceEmail', 'giveUpSequenceEmail', 'sendToCurrentRecipient']);
+  // The next email right behind it waited (a timer) for the retries, which the relay took.
+  const backToBack = histories.find((h) => h.workflowId === 'sequence-deferred-back-to-back')!.history.events ?? [];
+  expect(backToBack.some((e) => e.timerStartedEventAttributes)).toBe(true);
+  expect(shape('sequence-deferred-back-to-back').scheduled).toEqual(['sendToCurrentRecipient', 'sendSequenceEmail', 'sendToCurrentRecipient']);
+});
+
+test('sequence histories from before and after sequence-business-fraction-weekday are both kept and replayed', () => {
+  const timers = (workflowId: string) => (histories.find((h) => h.workflowId === workflowId)?.history.events ?? [])
+    .flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));
+  // 1.5 business days from Thursday 18:00: Saturday 06:00 before, Monday 06:00 after.
+  expect(timers('sequence-business-fraction-legacy')).toEqual([36 * 3600]);
+  expect(timers('sequence-business-fraction')).toEqual([84 * 3600]);
 });

@@ -48,6 +48,16 @@ describe('waits', () => {
     const sat = at('2026-03-07T10:00:00Z');
     expect(iso(addDuration(sat, { amount: '3', unit: 'business_days' }, 'UTC'))).toBe('2026-03-11T10:00:00.000Z');
   });
+  test('a fraction of a business day never ends on a weekend: 1.5 from Thursday 18:00 ends Monday 06:00 (in Kathmandu too)', () => {
+    const half = { amount: '1.5', unit: 'business_days' } as const;
+    expect(iso(addDuration(at('2026-03-05T18:00:00Z'), half, 'UTC', true))).toBe('2026-03-09T06:00:00.000Z');
+    // The reading runs started before it keep: Saturday 06:00.
+    expect(iso(addDuration(at('2026-03-05T18:00:00Z'), half, 'UTC'))).toBe('2026-03-07T06:00:00.000Z');
+    // Thursday 18:00 in Kathmandu (UTC+05:45) is 12:15 UTC; Monday 06:00 there is 00:15 UTC.
+    expect(iso(addDuration(at('2026-03-05T12:15:00Z'), half, 'Asia/Kathmandu', true))).toBe('2026-03-09T00:15:00.000Z');
+    // Within the week nothing moves: Monday 10:00 plus 1.5 is Tuesday 22:00.
+    expect(iso(addDuration(at('2026-03-09T10:00:00Z'), half, 'UTC', true))).toBe('2026-03-10T22:00:00.000Z');
+  });
   test('business days are Mon–Fri in the recipient zone, not UTC', () => {
     // Friday 23:30 UTC is already Saturday in Tokyo: 1 business day ends Monday in Tokyo.
     const t = at('2026-03-06T23:30:00Z');
