@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { placeholders, type Dialect } from './dialect.js';
 import { IMPORT_LOCK_SQL, importTransaction, type Db } from './db.js';
-import { copyText } from './import-write.js';
+import { copyText, endOpenCopy } from './import-write.js';
 import { forDialect } from './migrations.js';
 
 export interface Stage {
@@ -126,12 +126,7 @@ async function stagePostgres<T>(db: Db, table: StageTable, ddl: string, body: (s
     await client.query('COMMIT');
     return value;
   } catch (err) {
-    // A COPY still open is ended first (its rows go to the temporary table the rollback drops).
-    const open = copy as ReturnType<typeof copyFrom> | null;
-    if (open && !open.writableFinished && !copyError) {
-      open.end();
-      await finished(open).catch(() => undefined);
-    }
+    await endOpenCopy(copy as ReturnType<typeof copyFrom> | null, copyError);
     await client.query('ROLLBACK').catch(() => { broken = true; });
     throw err;
   } finally {

@@ -215,15 +215,21 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
     }
     return { inserted, updated: total - inserted };
   } catch (err) {
-    // A COPY still open is ended first (its rows go to the temporary table the rollback drops).
-    const open = copy as ReturnType<typeof copyFrom> | null;
-    if (open && !open.writableFinished && !copyError) {
-      open.end();
-      await finished(open).catch(() => undefined);
-    }
+    await endOpenCopy(copy as ReturnType<typeof copyFrom> | null, copyError);
     await client.query('ROLLBACK').catch(() => { broken = true; });
     throw err;
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * A COPY still open when its import fails is ended before the rollback (its rows go to the
+ * temporary table the rollback drops); one that failed itself is not waited on.
+ */
+export async function endOpenCopy(open: ReturnType<typeof copyFrom> | null, failed: Error | null): Promise<void> {
+  if (open && !open.writableFinished && !failed) {
+    open.end();
+    await finished(open).catch(() => undefined);
   }
 }
