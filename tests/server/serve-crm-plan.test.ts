@@ -154,7 +154,7 @@ forEachDialect('serve routes CRM webhooks by the applied plan\'s mappings', (tar
 
     // "signed" is Acme's own stage: the applied mapping makes it won, which starts the sequence.
     const won = await post('e-1', deal(d100, 'signed'));
-    expect(won).toEqual({ status: 200, body: { status: 'accepted', results: [{ event: 'acme:e-1', type: 'deal.won', status: 'accepted' }] } });
+    expect(won).toEqual({ status: 200, body: { status: 'accepted', results: [{ event: `acme:e-1:${d100}`, type: 'deal.won', status: 'accepted' }] } });
     const workflows = new Client({ connection });
     const run = await workflows.workflow.getHandle(`seq:thanks-after-win:deal:${d100}`).describe();
     expect(run.taskQueue).toBe(taskQueue);
@@ -163,14 +163,14 @@ forEachDialect('serve routes CRM webhooks by the applied plan\'s mappings', (tar
     // recorded, so status shows it.
     const unknown = await post('e-2', deal(d101, 'countersigned'));
     expect(unknown.status).toBe(200);
-    expect(unknown.body.results).toEqual([{ event: 'acme:e-2', status: 'rejected', detail: expect.stringContaining('unknown stage "countersigned": map it under deal.stages in rules/crm/acme.yaml') }]);
+    expect(unknown.body.results).toEqual([{ event: `acme:e-2:${d101}`, status: 'rejected', detail: expect.stringContaining('unknown stage "countersigned": map it under deal.stages in rules/crm/acme.yaml') }]);
 
     // The mapping changes in the checkout; the rules do not. Status shows it before it is applied.
     writeFileSync(join(checkout, 'rules/crm/acme.yaml'), acme('    signed: won\n    countersigned: won\n    talking: open'));
     const status = await cli(checkout, env, ['status']);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('  CRM mappings: acme');
-    expect(status.stdout).toMatch(/Rejected CRM changes: 1 since the applied plan was applied, 1 in all .*\n {2}\S+ {2}acme change e-2 \(deal \S+-101\): \S+: unknown stage "countersigned"/);
+    expect(status.stdout).toMatch(/Rejected CRM changes: 1 since the applied plan was applied, 1 in all .*\n {2}\S+ {2}acme change e-2:\S+ \(deal \S+-101\): \S+: unknown stage "countersigned"/);
     expect(status.stdout).toMatch(/Working copy \(rules\/\): plan [0-9a-f]{12}, differs from the applied plan:\n {2}~ CRM mapping "acme" {2}\(changed: applied [0-9a-f]{12}, working copy [0-9a-f]{12}\)\n {2}1 rule\(s\) unchanged\./);
     const json = JSON.parse((await cli(checkout, env, ['status', '--format', 'json'])).stdout) as {
       workingCopy: { sameAsApplied: boolean; difference: { changed: unknown[] }; crmDifference: { changed: { name: string }[] } };
@@ -191,7 +191,7 @@ forEachDialect('serve routes CRM webhooks by the applied plan\'s mappings', (tar
 
     // The running serve (never restarted) now takes the stage, by version 2's mapping.
     const after = await post('e-3', deal(d101, 'countersigned'));
-    expect(after).toEqual({ status: 200, body: { status: 'accepted', results: [{ event: 'acme:e-3', type: 'deal.won', status: 'accepted' }] } });
+    expect(after).toEqual({ status: 200, body: { status: 'accepted', results: [{ event: `acme:e-3:${d101}`, type: 'deal.won', status: 'accepted' }] } });
     expect(serve.output()).toMatch(/now routing by the newly applied plan [0-9a-f]{12} \(was [0-9a-f]{12}\): version 2/);
     const db = await openDatabase(databaseUrl);
     expect(await getDeal(db, d101)).toMatchObject({ stage: 'won', amount: '5000', rep: 'r-zed' });
