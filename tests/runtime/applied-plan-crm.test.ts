@@ -150,11 +150,13 @@ describe('a plan applied before mappings were part of the plan', () => {
         rules: { added: [], changed: [], removed: [] },
         crm: { added: [{ name: 'hubspot', version: expect.stringMatching(/^[0-9a-f]{64}$/) }], changed: [], removed: [] },
         metricsChanged: false,
+        renamed: [],
       },
       {
         rules: { added: [expect.objectContaining({ name: 'Thanks after win', kind: 'sequence' })], changed: [], removed: [] },
         crm: { added: [], changed: [], removed: [] },
         metricsChanged: false,
+        renamed: [],
       },
     ]);
   });
