@@ -196,6 +196,19 @@ export function deferredForRecipient(err: { responseCode?: unknown; command?: un
  * PostgreSQL run this on a thread of its own (send-thread.ts), where nothing else delays that.
  * Throws only when the relay accepted the message and recording it failed for minutes.
  */
+/**
+ * The sender as name and address apart. Handed over as one string, nodemailer parses
+ * `Acme: Sales <ops@acme.example>` as an RFC 5322 group ("From: Acme:Sales <ops@acme.example>;",
+ * which relays refuse as a From) and drops `(Sales)` in `Acme (Sales) <…>` as a comment; a name
+ * given apart is quoted or encoded as it needs.
+ */
+export function senderField(from: string): string | { name: string; address: string } {
+  const named = /^([^<>]*)<([^<>]+)>$/.exec(from.trim());
+  if (!named) return from;
+  const name = named[1].trim();
+  return name === '' ? named[2].trim() : { name, address: named[2].trim() };
+}
+
 export async function transmit(db: Db, mailer: Transporter, t: Transmission): Promise<TransmitResult> {
   const slot = await sendSlots(mailer).acquire();
   let marker: SentMarker | undefined;
@@ -206,8 +219,8 @@ export async function transmit(db: Db, mailer: Transporter, t: Transmission): Pr
       return { sent: false, error: `no database connection to record the send: ${(err as Error).message}` };
     }
     try {
-      const { subject, headers, ...message } = t.message;
-      await mailer.sendMail({ ...message, ...subjectFields(subject, headers), messageId: t.messageId, date: t.date });
+      const { subject, headers, from, ...message } = t.message;
+      await mailer.sendMail({ ...message, from: senderField(from), ...subjectFields(subject, headers), messageId: t.messageId, date: t.date });
     } catch (err) {
       const code = (err as { responseCode?: unknown }).responseCode;
       return {

@@ -209,7 +209,14 @@ function connectPool(url: string, options: OpenOptions): pg.Pool {
   // statements (a transaction awaiting its next query when the server restarts) would raise an
   // unhandled 'error' and end the process; with this listener the next statement on it fails
   // instead (the transaction rolls back, its activity or request is retried) and the pool drops it.
-  pool.on('connect', (client) => { client.on('error', () => {}); });
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // Rule literals reach SQL as quoted text ('O''Brien', sql-condition.ts). A database or role set
+    // to standard_conforming_strings = off (a legacy default) reads a backslash there as an escape:
+    // `"Core\\Plus"` would match nothing and a literal ending in one would run on into SQL. Queued
+    // before any query the connection is handed out for.
+    client.query('SET standard_conforming_strings = on').catch(() => {});
+  });
   return pool;
 }
 

@@ -44,7 +44,8 @@ export function canonicalLiteral(value: LiteralValue, raw: string): string {
 }
 
 export interface StringProblem {
-  kind: 'badEscape';
+  /** badEscape: `\\q`; nulCharacter: a raw U+0000, which no stored text holds and SQL text cannot carry. */
+  kind: 'badEscape' | 'nulCharacter';
   escape: string;
   /** Offset of the backslash inside the lexeme. */
   at: number;
@@ -61,6 +62,11 @@ export function stringLiteral(value: string): string {
 export function stringValue(image: string, terminated: boolean): { value: string; problems: StringProblem[] } {
   const inner = image.slice(1, terminated ? -1 : image.length - (endsInLoneBackslash(image) ? 1 : 0));
   const problems: StringProblem[] = [];
+  // A NUL ends the SQL text SQLite reads and PostgreSQL refuses it, so a literal holding one would
+  // reach `simulate` as a database crash; no CSV, webhook or database value can hold one anyway.
+  for (let nul = inner.indexOf('\0'); nul >= 0; nul = inner.indexOf('\0', nul + 1)) {
+    problems.push({ kind: 'nulCharacter', escape: '\0', at: nul + 1 });
+  }
   // Most strings have no escapes: their value is the text as written (one string, not one per character).
   let backslash = inner.indexOf('\\');
   if (backslash < 0) return { value: inner, problems };

@@ -24,6 +24,7 @@ export const messages = {
   moneyWithoutCode: m('SF1006', 'error', "'{0}' is not a currency code: write money as an amount and an ISO 4217 code, like {1}"),
   badNumber: m('SF1007', 'error', "'{0}' is not a number: `_` goes between two digits, like 1_000_000 or 2_500.50"),
   badDecimalPoint: m('SF1008', 'error', "'{0}' is not a number: a decimal point has digits on both sides and comes once, like 12.5 or 2_500.50"),
+  nulCharacter: m('SF1010', 'error', 'a string cannot hold the NUL character (U+0000): delete it (often left by a copy from a binary file)'),
   unspacedMoney: m('SF1009', 'error', "'{0}': write a space between the amount and its currency, like {1}"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),

@@ -356,9 +356,9 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
     for (const problem of problems) {
       const col = span.col + problem.at;
       this.problems.push({
-        key: 'badEscape',
+        key: problem.kind,
         span: { ...span, col, endCol: col + problem.escape.length, offset: span.offset + problem.at, endOffset: span.offset + problem.at + problem.escape.length },
-        args: [problem.escape],
+        args: problem.kind === 'badEscape' ? [problem.escape] : [],
       });
     }
     const written = terminated || !endsInLoneBackslash(token.image) ? token.image : token.image.slice(0, -1);

@@ -16,7 +16,8 @@ export function devInstructions(dev: RunningDev, plan: Plan, varDir: string, now
   }
   lines.push(`  Temporal      ${dev.temporalAddress}  (namespace ${dev.config.temporal.namespace})`);
   if (dev.temporalUiUrl) lines.push(`  Temporal UI   ${dev.temporalUiUrl}`);
-  lines.push(`  Mail          ${dev.smtpUrl.replace(/\?.*$/, '')}`);
+  // SMTP_URL may be a real relay's (smtp://user:password@…): its password stays out of the terminal.
+  lines.push(`  Mail          ${redact(dev.smtpUrl.replace(/\?.*$/, ''))}`);
   lines.push(`  Data source   ${redact(dev.config.databasePath)}`);
   lines.push(`  Rules         ${plan.rules.length} rule(s): ${plan.rules.map((r) => `${r.kind} "${r.name}"`).join(', ') || 'none'}`);
   lines.push(`  Applied plan  version ${dev.applied.version}, ${dev.applied.hash.slice(0, 12)} (salesflow status / history show it)`);

@@ -50,6 +50,9 @@ export function verifyToken(token: string, secret: string, purpose: TokenPurpose
   const expected = mac(secret, parts[0]);
   const given = Buffer.from(parts[1], 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
+  // Base64 decoding ignores the unused low bits of the last character, so one signature has four
+  // spellings; only the one signToken writes is the link that was sent.
+  if (b64url(given) !== parts[1]) return { ok: false, reason: 'forged' };
   let claims: TokenClaims;
   try {
     claims = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as TokenClaims;

@@ -114,6 +114,30 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL as a production team s
     expect(there).toEqual(utc);
   }, 60_000);
 
+  // A legacy database with standard_conforming_strings off reads a backslash in a quoted literal as an
+  // escape: a rule's `deal.product = "Core\\Plus"` matched nothing, and `"x\\"` ended its SQL
+  // literal early, so the next literal's text was read as SQL.
+  it('a database with standard_conforming_strings off reads a rule literal with backslashes as written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'reps.csv'), 'id,name,email,role\nr-1,Ada Lovelace,ada@acme.example,AE\n');
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,amount,currency,stage,product,closed_at\n' +
+      'D-1,r-1,1000.00,EUR,won,Core\\Plus,2026-07-01\nD-2,r-1,20.00,EUR,won,Other,2026-07-02\nD-3,r-1,300.00,EUR,won,x\\,2026-07-03\n');
+    writeFileSync(join(dir, 'r.rules'), 'settings {\n  timezone "UTC"\n  currency EUR\n}\n' +
+      'metric core_plus = sum(deal.amount) where deal.stage = "won" and deal.product = "Core\\\\Plus"\n' +
+      'metric odd = sum(deal.amount) where deal.product in ["x\\\\", ") or 1 = 1 or (\'\'"]\n' +
+      'incentive "core" {\n  for reps where rep.role = "AE"\n  period quarter\n  effective 2026-01-01 to 2026-12-31\n' +
+      '  measure core_plus\n  target 1_000 EUR\n  commission marginal { above pay 10% }\n}\n' +
+      'incentive "odd" {\n  for reps where rep.role = "AE"\n  period quarter\n  effective 2026-01-01 to 2026-12-31\n' +
+      '  measure odd\n  target 1_000 EUR\n  commission marginal { above pay 10% }\n}\n');
+    const url = await cluster.createDatabase('legacy_strings');
+    await admin.query('ALTER DATABASE legacy_strings SET standard_conforming_strings = off');
+    for (const kind of ['reps', 'deals']) expect((await salesflow(['import', '--kind', kind, join(dir, `${kind}.csv`)], url)).code).toBe(0);
+    const run = await salesflow(['simulate', '--period', '2026-Q3', '--format', 'json', join(dir, 'r.rules')], url);
+    expect(run.stderr).toBe('');
+    const measures = Object.fromEntries((JSON.parse(run.stdout) as { rule: string; measure: string }[]).map((s) => [s.rule, s.measure]));
+    expect(measures).toEqual({ core: '1000.00', odd: '300.00' });
+  }, 60_000);
+
   it('a server with no connection left names max_connections and what salesflow opens', async () => {
     await cluster.createDatabase('full');
     await admin.query('CREATE ROLE crowd LOGIN CONNECTION LIMIT 1');

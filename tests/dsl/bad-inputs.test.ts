@@ -13,6 +13,8 @@ const cases: [string, string, string, number, number][] = [
   ['unexpected character', 'goal "g" { ~ }', 'SF1001', 1, 12],
   ['unterminated string', 'goal "g {\n}', 'SF1002', 1, 6],
   ['unknown escape', 'goal "a\\qb" {\n}', 'SF1003', 1, 8],
+  // A NUL pasted into a literal reached `simulate` as "SqliteError: unrecognized token" and a stack trace.
+  ['NUL character in a string', 'metric m = count(deal) where deal.product = "a\0b"', 'SF1010', 1, 47],
   ['four-letter currency in settings', 'settings { currency EURO }', 'SF1005', 1, 21],
   ['lower-case currency after an amount', 'goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n}', 'SF1005', 3, 15],
   ['four-letter currency after an amount', incentive('  bonus 100 EURO when deals_won > 1'), 'SF1005', 6, 13],

@@ -84,6 +84,15 @@ describe('devInstructions', () => {
   } as unknown as RunningDev;
   const sundayMorning = Date.parse('2026-12-06T11:00:00Z');
 
+  // `salesflow dev` with SMTP_URL set to a real relay printed `Mail  smtp://apikey:<password>@…` to the terminal.
+  test('a real relay named by SMTP_URL is shown without its password', async () => {
+    const { plan } = await loadRules(['rules/']);
+    const relay = { ...dev, smtpUrl: 'smtps://apikey:SG.s3cret-Pass@smtp.sendgrid.example:465?tls.rejectUnauthorized=false' } as RunningDev;
+    const text = devInstructions(relay, plan!, varDir, sundayMorning);
+    expect(text).toContain('Mail          smtps://apikey:***@smtp.sendgrid.example:465');
+    expect(text).not.toContain('s3cret');
+  });
+
   test('the demo rules on a Sunday morning: the sample lead is in a zone outside the webinar quiet hours, nothing is said to be held', async () => {
     const { plan } = await loadRules(['rules/']);
     const text = devInstructions(dev, plan!, varDir, sundayMorning);

@@ -38,6 +38,18 @@ describe('approval links that cannot decide', () => {
     }
   });
 
+  // The last of a signature's 43 characters carries 2 bits the decoder ignores: `…A`, `…B`, `…C`,
+  // `…D` read as the same bytes, so a link changed by hand was still taken as the one sent.
+  it('a signature respelled in its unused bits is not the link that was sent (403)', async () => {
+    const token = approvalToken();
+    const last = token.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+    expect(Buffer.from(respelled.split('.')[1], 'base64url')).toEqual(Buffer.from(token.split('.')[1], 'base64url'));
+    expect((await fetch(`${h.url}/approvals/${respelled}`)).status).toBe(403);
+    expect((await fetch(`${h.url}/approvals/${respelled}`, form({ decision: 'approve' }))).status).toBe(403);
+  });
+
   it('an expired token gets 410 on GET and POST', async () => {
     const token = approvalToken({ exp: Date.now() - 1000 });
     const get = await fetch(`${h.url}/approvals/${token}`);
