@@ -83,7 +83,10 @@ export const ConfigSchema = z.object({
   TEMPORAL_API_KEY: optional,
   TEMPORAL_TLS_CERT: optional,
   TEMPORAL_TLS_KEY: optional,
-  TEMPORAL_TLS: unsetWhenEmpty(z.enum(['true', 'false']).optional()),
+  // Said in words with the value given: zod's own text ("Invalid option: expected one of ...") named neither.
+  TEMPORAL_TLS: unsetWhenEmpty(
+    z.enum(['true', 'false'], { error: (issue) => `expected true or false, got "${String(issue.input)}"` }).optional(),
+  ),
   SMTP_URL: unsetWhenEmpty(z.string().trim().optional()).superRefine((value, ctx) => {
     const problem = value === undefined ? null : smtpUrlProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });

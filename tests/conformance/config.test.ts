@@ -20,6 +20,8 @@ describe('configuration (§10)', () => {
     ['SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS', 'lots', 'SALESFLOW_WORKER_MAX_CACHED_WORKFLOWS: expected a whole number: 0 (no cache) or at least 2, got "lots"', ['worker']],
     // README: `off` turns the memory settings off; any other word used to run untuned without a word.
     ['SALESFLOW_NODE_TUNING', 'of', 'SALESFLOW_NODE_TUNING: expected on or off, got "of"', ['worker']],
+    // Was `TEMPORAL_TLS: Invalid option: expected one of "true"|"false"`, without the value written.
+    ['TEMPORAL_TLS', 'yes', 'TEMPORAL_TLS: expected true or false, got "yes"', ['worker']],
     // Were: a worker polling with a mailer to no host; a TypeError stack trace; a URIError at the
     // first email; approval links starting ftp://. The password is never repeated back.
     ['SMTP_URL', 'smtp://', 'SMTP_URL: names no host (expected smtp://user:pass@host:port or smtps://...)', ['worker']],
