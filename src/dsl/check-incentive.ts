@@ -1,6 +1,7 @@
 // incentive "..." { for reps; period; effective; measure; target; commission { bands }; bonus;
 // spiff; cap; reward; approve by ... { escalate; otherwise } } (SPEC §5).
-import { lookupTable } from '../plan/catalog.js';
+import { formatAmount, dec } from '../money/index.js';
+import { lookupTable, minorUnits } from '../plan/catalog.js';
 import type { Duration, Expr, IncentiveRule, Money } from '../plan/schema.js';
 import { incentiveTemplateNames } from '../templates/index.js';
 import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
@@ -46,6 +47,14 @@ function checkAmount(node: LiteralNode, currency: string | undefined, bag: Diagn
   if (currency && value.value.currency !== currency) {
     bag.report('lineCurrency', node.span, [value.value.currency, currency]);
     return null;
+  }
+  // `bonus 100.5 JPY` paid 101 JPY without a word: each line is rounded to the minor unit (SPEC §3),
+  // so an amount finer than it is not what the rule author reads, nor what payroll sees.
+  const { amount, currency: code } = value.value;
+  const paid = formatAmount(dec(amount), code);
+  if (!dec(paid).eq(dec(amount))) {
+    const digits = minorUnits(code);
+    bag.report('finerThanMinorUnit', node.span, [`${amount} ${code}`, code, digits === 0 ? 'no minor unit' : `${digits} decimals`, `${paid} ${code}`]);
   }
   return value.value;
 }
