@@ -37,7 +37,12 @@ export function compareDecimals(a: string, b: string): number {
 
 const isZero = (d: string) => /^-?0+(\.0+)?$/.test(d);
 
-function checkAmount(node: LiteralNode, currency: string | undefined, bag: DiagnosticBag): Money | null {
+/**
+ * A bonus, spiff or cap amount in the rule's currency. `paidAsIs`: the amount is paid (bonus) or
+ * bounds the total (cap) as written, so one finer than the currency's minor unit is a warning; a
+ * spiff is exact per deal (count × amount is rounded once, so `spiff 0.125 USD` is legal).
+ */
+function checkAmount(node: LiteralNode, currency: string | undefined, bag: DiagnosticBag, paidAsIs = true): Money | null {
   const value = literalToValue(node, bag);
   if (!value || value.type !== 'money') return null;
   if (isZero(value.value.amount)) {
@@ -52,7 +57,7 @@ function checkAmount(node: LiteralNode, currency: string | undefined, bag: Diagn
   // so an amount finer than it is not what the rule author reads, nor what payroll sees.
   const { amount, currency: code } = value.value;
   const paid = formatAmount(dec(amount), code);
-  if (!dec(paid).eq(dec(amount))) {
+  if (paidAsIs && !dec(paid).eq(dec(amount))) {
     const digits = minorUnits(code);
     bag.report('finerThanMinorUnit', node.span, [`${amount} ${code}`, code, digits === 0 ? 'no minor unit' : `${digits} decimals`, `${paid} ${code}`]);
   }
@@ -255,7 +260,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
       const when = checkCondition(statement.when, conditionScope, bag);
       if (amount && when) bonuses.push({ id: `bonus${bonuses.length + 1}`, amount, when, description: `bonus when ${printExpr(statement.when)}` });
     } else if (statement.kind === 'spiff') {
-      const amount = checkAmount(statement.amount, currency, bag);
+      const amount = checkAmount(statement.amount, currency, bag, false);
       if (statement.per.text !== 'deal') bag.report('spiffPerDeal', statement.per.span);
       const where = statement.where ? checkCondition(statement.where, dealScope, bag) : null;
       if (where && currency) {
