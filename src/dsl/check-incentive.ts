@@ -1,6 +1,7 @@
 // incentive "..." { for reps; period; effective; measure; target; commission { bands }; bonus;
 // spiff; cap; reward; approve by ... { escalate; otherwise } } (SPEC §5).
-import { lookupTable } from '../plan/catalog.js';
+import { formatAmount, dec } from '../money/index.js';
+import { lookupTable, minorUnits } from '../plan/catalog.js';
 import type { Duration, Expr, IncentiveRule, Money } from '../plan/schema.js';
 import { incentiveTemplateNames } from '../templates/index.js';
 import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
@@ -36,7 +37,12 @@ export function compareDecimals(a: string, b: string): number {
 
 const isZero = (d: string) => /^-?0+(\.0+)?$/.test(d);
 
-function checkAmount(node: LiteralNode, currency: string | undefined, bag: DiagnosticBag): Money | null {
+/**
+ * A bonus, spiff or cap amount in the rule's currency. `paidAsIs`: the amount is paid (bonus) or
+ * bounds the total (cap) as written, so one finer than the currency's minor unit is a warning; a
+ * spiff is exact per deal (count × amount is rounded once, so `spiff 0.125 USD` is legal).
+ */
+function checkAmount(node: LiteralNode, currency: string | undefined, bag: DiagnosticBag, paidAsIs = true): Money | null {
   const value = literalToValue(node, bag);
   if (!value || value.type !== 'money') return null;
   if (isZero(value.value.amount)) {
@@ -46,6 +52,14 @@ function checkAmount(node: LiteralNode, currency: string | undefined, bag: Diagn
   if (currency && value.value.currency !== currency) {
     bag.report('lineCurrency', node.span, [value.value.currency, currency]);
     return null;
+  }
+  // `bonus 100.5 JPY` paid 101 JPY without a word: each line is rounded to the minor unit (SPEC §3),
+  // so an amount finer than it is not what the rule author reads, nor what payroll sees.
+  const { amount, currency: code } = value.value;
+  const paid = formatAmount(dec(amount), code);
+  if (paidAsIs && !dec(paid).eq(dec(amount))) {
+    const digits = minorUnits(code);
+    bag.report('finerThanMinorUnit', node.span, [`${amount} ${code}`, code, digits === 0 ? 'no minor unit' : `${digits} decimals`, `${paid} ${code}`]);
   }
   return value.value;
 }
@@ -246,7 +260,7 @@ export function checkIncentive(decl: RuleDeclaration, id: string, ctx: RuleConte
       const when = checkCondition(statement.when, conditionScope, bag);
       if (amount && when) bonuses.push({ id: `bonus${bonuses.length + 1}`, amount, when, description: `bonus when ${printExpr(statement.when)}` });
     } else if (statement.kind === 'spiff') {
-      const amount = checkAmount(statement.amount, currency, bag);
+      const amount = checkAmount(statement.amount, currency, bag, false);
       if (statement.per.text !== 'deal') bag.report('spiffPerDeal', statement.per.span);
       const where = statement.where ? checkCondition(statement.where, dealScope, bag) : null;
       if (where && currency) {

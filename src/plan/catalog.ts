@@ -100,9 +100,18 @@ export type PeriodKind = (typeof periodKinds)[number];
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof weekdays)[number];
 
-/** ISO-4217 minor units for currencies whose minor unit is not 2. */
+/**
+ * ISO-4217 minor units for currencies whose minor unit is not 2: the whole list, since a currency
+ * missing here is paid in hundredths (51,525.86 XOF) that payroll cannot pay, or rounded to
+ * hundredths when the law says thousandths (IQD, LYD). HUF is 2 in ISO 4217 (its fillér is gone
+ * from cash, not from accounts).
+ */
 export const currencyMinorUnits: Record<string, number> = lookupTable({
-  JPY: 0, KRW: 0, CLP: 0, ISK: 0, VND: 0, HUF: 2, BHD: 3, KWD: 3, OMR: 3, JOD: 3, TND: 3,
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
+  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  HUF: 2,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  CLF: 4, UYW: 4,
 });
 
 export function minorUnits(currency: string): number {

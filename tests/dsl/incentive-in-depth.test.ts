@@ -109,6 +109,23 @@ describe('incentive, in depth: diagnostics', () => {
     expect(diagnose(spiff('', 'deal.amount >= 1_000 USD')).map((d) => d.code)).not.toContain('SF6027');
   });
 
+  it('a bonus or cap finer than its currency\'s minor unit warns at the amount with what is paid; exact ones and spiffs (rounded per line) do not', () => {
+    // Was: `bonus 100.5 JPY` checked clean and every statement paid 101 JPY.
+    const amounts = (target: string, lines: string) =>
+      `incentive "i" {\n  period quarter\n  measure revenue\n  target ${target}\n${lines}\n  approve by rep.manager within 2 days { otherwise reject }\n}\n`;
+    const warned = diagnose(amounts('1_000_000 JPY', '  bonus 100.5 JPY when deals_won >= 1\n  spiff 7.00 JPY per deal\n  cap 9_000_000.0 JPY'));
+    expect(warned.filter((d) => d.code === 'SF6028')).toEqual([expect.objectContaining({
+      severity: 'warning', line: 5, col: 9,
+      message: '100.5 JPY has more decimals than JPY has (no minor unit): statements use it rounded half up, as 101 JPY; write the amount payroll will see',
+    })]);
+    const dollars = diagnose(amounts('10_000 USD', '  spiff 0.125 USD per deal\n  cap 900.1234 USD\n  bonus 2_500.50 USD when deals_won >= 1'));
+    // A spiff per deal is exact (3 deals × 0.125 USD = 0.38 USD, rounded once): no warning there.
+    expect(dollars.filter((d) => d.code === 'SF6028').map((d) => [d.line, d.message.split(';')[0]])).toEqual([
+      [6, '900.1234 USD has more decimals than USD has (2 decimals): statements use it rounded half up, as 900.12 USD'],
+    ]);
+    expect(diagnose(amounts('10_000 BHD', '  bonus 12.345 BHD when deals_won >= 1')).map((d) => d.code)).not.toContain('SF6028');
+  });
+
   it('a reward without a name is an error at its text; the same reward twice is a warning at the second', () => {
     const source = (rewards: string) => `settings { currency USD }\nincentive "Perks" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${rewards}}\n`;
     const blank = diagnose(source('  reward "  " when attainment >= 100%\n')).find((d) => d.code === 'SF6023');

@@ -182,6 +182,27 @@ describe('prorate target by employment', () => {
     expect(page).toContain('<dt>Target</dt><dd>1,000,000 JPY</dd>');
   });
 
+  it('pays every ISO 4217 currency in its own minor unit: whole XOF and UGX, thousandths of IQD and LYD', () => {
+    // Was: currencies missing from the table were paid in hundredths ("51525.86" XOF, which has no
+    // minor unit and which payroll cannot pay) or cut to hundredths (IQD, LYD have thousandths).
+    const pay = (currency: string, target: string, revenue: string) => {
+      const rule = specRule({ currency, target: { type: 'money', value: { amount: target, currency } }, cap: null, bonuses: [], spiffs: [], rewards: [] });
+      return computeStatement(rule, rep, '2026-Q1', { ...facts('0'), metrics: { revenue: { type: 'money', amount: revenue, currency } } });
+    };
+    // SPEC bands 8% / 12% / 15%, marginal: 8% of 100,000 + 12% of 34,567.89 = 8,000 + 4,148.1468.
+    for (const currency of ['XOF', 'XAF', 'UGX', 'PYG']) {
+      const s = pay(currency, '100000', '134567');
+      expect(s.total).toBe('12148');
+      expect(statementBlock(s)).toContain('total      12,148 ' + currency);
+    }
+    for (const currency of ['IQD', 'LYD']) {
+      const s = pay(currency, '100000', '134567.89');
+      expect(amounts(s)).toEqual([['commission', '8000.000'], ['commission', '4148.147']]);
+      expect(s.total).toBe('12148.147');
+    }
+    expect(pay('CLF', '100000', '134567.89').total).toBe('12148.1468');
+  });
+
   it('a rep employed none of the period: target 0, and the statement says why and what it does to the bands', () => {
     const hired = computeStatement(prorating, { ...rep, start_date: '2026-04-01' }, '2026-Q1', facts('1000'));
     expect(hired.target).toBe('0.00');
