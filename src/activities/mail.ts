@@ -14,7 +14,7 @@ import { isSuppressed } from '../data/suppressions.js';
 import type { Db } from '../data/db.js';
 import type { SentMarker } from '../data/outbox.js';
 import type { ActivityDeps } from './deps.js';
-import { subjectFields } from './subject-header.js';
+import { senderField, subjectFields } from './message-headers.js';
 
 /** SMTP connections per worker (nodemailer's pool default, stated here because sends are limited to it below). */
 export const SMTP_CONNECTIONS = 5;
@@ -166,12 +166,11 @@ const AUTHENTICATION_CODES = new Set([530, 534, 535, 538]);
  * email sent until then, for good, so they are retried like a relay that is down.
  */
 export function permanentRefusal(err: { responseCode?: unknown; command?: unknown; code?: unknown }): boolean {
-  const code = typeof err.responseCode === 'number' ? err.responseCode : undefined;
+  const { code, aboutMessage } = relayReply(err);
   if (code === undefined || code < 500 || code > 599) return false;
   if (code === 552) return true;
   if (err.code === 'EAUTH' || AUTHENTICATION_CODES.has(code)) return false;
-  const command = typeof err.command === 'string' ? err.command.toUpperCase() : '';
-  return command === 'RCPT TO' || command === 'DATA';
+  return aboutMessage;
 }
 
 /**
@@ -181,10 +180,17 @@ export function permanentRefusal(err: { responseCode?: unknown; command?: unknow
  * being unavailable to every email alike.
  */
 export function deferredForRecipient(err: { responseCode?: unknown; command?: unknown }): boolean {
-  const code = typeof err.responseCode === 'number' ? err.responseCode : undefined;
-  if (code === undefined || code < 400 || code > 499 || code === 421) return false;
+  const { code, aboutMessage } = relayReply(err);
+  return code !== undefined && code >= 400 && code <= 499 && code !== 421 && aboutMessage;
+}
+
+/**
+ * A nodemailer error's SMTP reply code, and whether the relay gave it to this message's recipient
+ * (RCPT TO) or content (DATA) rather than to salesflow's connection, login or sender address.
+ */
+function relayReply(err: { responseCode?: unknown; command?: unknown }): { code: number | undefined; aboutMessage: boolean } {
   const command = typeof err.command === 'string' ? err.command.toUpperCase() : '';
-  return command === 'RCPT TO' || command === 'DATA';
+  return { code: typeof err.responseCode === 'number' ? err.responseCode : undefined, aboutMessage: command === 'RCPT TO' || command === 'DATA' };
 }
 
 /**
@@ -196,19 +202,6 @@ export function deferredForRecipient(err: { responseCode?: unknown; command?: un
  * PostgreSQL run this on a thread of its own (send-thread.ts), where nothing else delays that.
  * Throws only when the relay accepted the message and recording it failed for minutes.
  */
-/**
- * The sender as name and address apart. Handed over as one string, nodemailer parses
- * `Acme: Sales <ops@acme.example>` as an RFC 5322 group ("From: Acme:Sales <ops@acme.example>;",
- * which relays refuse as a From) and drops `(Sales)` in `Acme (Sales) <…>` as a comment; a name
- * given apart is quoted or encoded as it needs.
- */
-export function senderField(from: string): string | { name: string; address: string } {
-  const named = /^([^<>]*)<([^<>]+)>$/.exec(from.trim());
-  if (!named) return from;
-  const name = named[1].trim();
-  return name === '' ? named[2].trim() : { name, address: named[2].trim() };
-}
-
 export async function transmit(db: Db, mailer: Transporter, t: Transmission): Promise<TransmitResult> {
   const slot = await sendSlots(mailer).acquire();
   let marker: SentMarker | undefined;

@@ -1,9 +1,14 @@
-// A Subject header every relay takes. nodemailer folds a long subject at its spaces only, so a
-// subject holding a run of some 990 characters without a space (a pasted tracking URL, a template
-// value with no spaces) went out as one header line past RFC 5322's limit of 998 characters.
-// Relays refuse such a message ("line too long", a permanent 5xx: the email was recorded as failed
-// and never sent) or cut the line. Such a subject is sent as RFC 2047 encoded words instead, one
-// per folded line: mail clients show the same text. Every other subject is left to nodemailer.
+// The From and Subject headers as nodemailer must be handed them so that every relay takes them.
+//
+// Subject: nodemailer folds a long subject at its spaces only, so a subject holding a run of some
+// 990 characters without a space (a pasted tracking URL, a template value with no spaces) went out
+// as one header line past RFC 5322's limit of 998 characters. Relays refuse such a message ("line
+// too long", a permanent 5xx: the email was recorded as failed and never sent) or cut the line.
+// Such a subject is sent as RFC 2047 encoded words instead, one per folded line: mail clients show
+// the same text. Every other subject is left to nodemailer.
+//
+// From: given as one string, nodemailer parses a sender name with `:` or `()` as address syntax
+// (see senderField).
 
 /** A run without a space or tab longer than this cannot be folded by nodemailer under 998 characters per line. */
 const LONGEST_FOLDABLE_RUN = 900;
@@ -53,4 +58,17 @@ export function subjectFields(subject: string, headers: Record<string, string>):
   { subject: string; headers: Record<string, string> } | { headers: Record<string, string | { prepared: true; value: string }> } {
   if (!needsEncodedWords(subject)) return { subject, headers };
   return { headers: { ...headers, Subject: { prepared: true, value: encodedWordsSubject(subject) } } };
+}
+
+/**
+ * The sender as name and address apart. Handed over as one string, nodemailer parses
+ * `Acme: Sales <ops@acme.example>` as an RFC 5322 group ("From: Acme:Sales <ops@acme.example>;",
+ * which relays refuse as a From) and drops `(Sales)` in `Acme (Sales) <…>` as a comment; a name
+ * given apart is quoted or encoded as it needs.
+ */
+export function senderField(from: string): string | { name: string; address: string } {
+  const named = /^([^<>]*)<([^<>]+)>$/.exec(from.trim());
+  if (!named) return from;
+  const name = named[1].trim();
+  return name === '' ? named[2].trim() : { name, address: named[2].trim() };
 }
