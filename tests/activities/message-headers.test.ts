@@ -1,11 +1,18 @@
-// A subject with a long run and no space (a pasted tracking URL, a template value without
-// spaces) reaches the relay in lines a relay takes (RFC 5322: at most 998 characters), and reads
-// as the same text once decoded. Real parts: a real SMTP server, a real SQLite file, nodemailer.
+// The From and Subject headers as recipients and relays get them (src/activities/message-headers.ts).
+// - A sender the rule file names (`from "Acme: Sales <ops@acme.example>"`, which `check` accepts)
+//   reaches the recipient as that one mailbox with that display name. Handed to nodemailer as one
+//   string, a colon made the From an RFC 5322 group ("Acme:Sales <…>;", which relays and DMARC
+//   checks refuse as a From) and a parenthesis was dropped as a comment.
+// - A subject with a long run and no space (a pasted tracking URL, a template value without
+//   spaces) reaches the relay in lines a relay takes (RFC 5322: at most 998 characters), and reads
+//   as the same text once decoded.
+// Real parts: a real SMTP server, a real SQLite file, nodemailer.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { createMailer, deliver, type OutgoingEmail } from '../../src/activities/mail.js';
 import type { ActivityDeps } from '../../src/activities/deps.js';
+import { isSender } from '../../src/dsl/check-common.js';
 import { startMailCatcher, type MailCatcher } from '../workflows/support/mail-catcher.js';
 import { tempDir } from '../data/tmp.js';
 
@@ -24,13 +31,25 @@ afterAll(async () => {
   await db?.close();
 });
 
-function email(to: string, subject: string): OutgoingEmail {
+function email(to: string, { from = 'Ops <ops@acme.example>', subject = 'Hello' }: { from?: string; subject?: string }): OutgoingEmail {
   return {
     key: `seq:nurture:lead:L1:s1:${to}`, workflowId: 'seq:nurture:lead:L1', ruleId: 'nurture', template: 'welcome', to,
-    from: 'Ops <ops@acme.example>', subject, html: '<p>Hi</p>\n', text: 'Hi\n', headers: { 'List-Unsubscribe': '<http://localhost:3000/u/x>' },
+    from, subject, html: '<p>Hi</p>\n', text: 'Hi\n', headers: { 'List-Unsubscribe': '<http://localhost:3000/u/x>' },
     date: new Date('2026-03-02T09:00:00Z'), suppressible: true,
   };
 }
+
+test.each([
+  ['a colon in the name', 'Acme: Sales <ops@acme.example>', 'a@northwind.example', '"Acme: Sales" <ops@acme.example>'],
+  ['a parenthesis in the name', 'Acme (Sales) <ops@acme.example>', 'b@northwind.example', '"Acme (Sales)" <ops@acme.example>'],
+  ['a plain name', 'Sales Ops <ops@acme.example>', 'c@northwind.example', 'Sales Ops <ops@acme.example>'],
+  ['a bare address', 'ops@acme.example', 'd@northwind.example', 'ops@acme.example'],
+])('%s: the From header is the one mailbox with the name as written', async (_, from, to, header) => {
+  expect(isSender(from)).toBe(true);
+  expect(await deliver(deps, email(to, { from }))).toBe('sent');
+  const [got] = mail.to(to);
+  expect(got.headers.get('from')).toBe(header);
+});
 
 /** The Subject header as a mail client reads it: unfolded, encoded words decoded. */
 function readSubject(raw: string): string {
@@ -52,7 +71,7 @@ const longestLine = (raw: string) => Math.max(...raw.split('\r\n').map((l) => l.
 
 test('a subject with a 2,000-character run and no space goes out in lines of at most 998 characters, and reads the same', async () => {
   const subject = `Your link: https://track.acme.example/c/${'a1B2c3D4'.repeat(250)}`;
-  expect(await deliver(deps, email('ana@northwind.example', subject))).toBe('sent');
+  expect(await deliver(deps, email('ana@northwind.example', { subject }))).toBe('sent');
   const [got] = mail.to('ana@northwind.example');
   expect(longestLine(got.raw)).toBeLessThanOrEqual(998);
   expect(readSubject(got.raw)).toBe(subject);
@@ -62,7 +81,7 @@ test('a subject with a 2,000-character run and no space goes out in lines of at 
 
 test('the same with letters outside ASCII: no character is split between two encoded words', async () => {
   const subject = `Überweisung-${'ß€😀'.repeat(400)}`;
-  expect(await deliver(deps, email('bo@northwind.example', subject))).toBe('sent');
+  expect(await deliver(deps, email('bo@northwind.example', { subject }))).toBe('sent');
   const [got] = mail.to('bo@northwind.example');
   expect(longestLine(got.raw)).toBeLessThanOrEqual(998);
   expect(readSubject(got.raw)).toBe(subject);
@@ -70,7 +89,7 @@ test('the same with letters outside ASCII: no character is split between two enc
 
 test('an ordinary subject is sent as nodemailer writes it, in plain text', async () => {
   const subject = 'Thanks for joining our webinar, Ada Lovelace';
-  expect(await deliver(deps, email('cy@northwind.example', subject))).toBe('sent');
+  expect(await deliver(deps, email('cy@northwind.example', { subject }))).toBe('sent');
   const [got] = mail.to('cy@northwind.example');
   expect(got.subject).toBe(subject);
 });
