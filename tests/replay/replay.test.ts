@@ -18,6 +18,28 @@ const histories = fs
   .sort()
   .map((file) => ({ workflowId: path.basename(file, '.json'), history: historyFromFile(fs.readFileSync(path.join(dir, file), 'utf8')) }));
 
+/** The events of the recorded history of `workflowId`. */
+function eventsOf(workflowId: string) {
+  const found = histories.find((h) => h.workflowId === workflowId);
+  if (!found) throw new Error(`no recorded history ${workflowId}`);
+  return found.history.events ?? [];
+}
+
+type HistoryEvents = ReturnType<typeof eventsOf>;
+
+/** The ids of the patches a history's markers record, in order. */
+function patchIds(events: HistoryEvents): string[] {
+  return events.flatMap((e) => {
+    const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
+  });
+}
+
+/** The activity types a history scheduled, in order. */
+function scheduledActivities(events: HistoryEvents): string[] {
+  return events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+}
+
 test('there is a recorded history for every workflow the worker runs', () => {
   const types = new Set(histories.map((h) => workflowTypeOf(h.history)));
   expect([...types].sort()).toEqual(['dispatchWorkflow', 'goalWorkflow', 'payoutWorkflow', 'sequenceWorkflow']);
@@ -50,9 +72,7 @@ test('an incompatible change to a workflow is caught by the replay', async () =>
 
 test('sequence histories from before and after the reads became local activities are both kept and replayed', () => {
   const activityNames = (workflowId: string) => {
-    const found = histories.find((h) => h.workflowId === workflowId);
-    if (!found) throw new Error(`no recorded history ${workflowId}`);
-    return (found.history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    return scheduledActivities(eventsOf(workflowId));
   };
   // Runs started before the patch keep their remote recipient lookups when a new worker replays them.
   expect(activityNames('sequence-completed-remote-reads')).toContain('sequenceRecipients');
@@ -63,12 +83,7 @@ test('sequence histories from before and after the reads became local activities
 
 test('goal histories from before and after goal-local-periods are both kept and replayed', () => {
   const patches = (workflowId: string) => {
-    const found = histories.find((h) => h.workflowId === workflowId);
-    if (!found) throw new Error(`no recorded history ${workflowId}`);
-    return (found.history.events ?? []).flatMap((e) => {
-      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-      return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
-    });
+    return patchIds(eventsOf(workflowId));
   };
   // A month's run from before: periods measured in elapsed time, nothing caught up at start.
   expect(patches('goal-month')).toEqual([]);
@@ -77,14 +92,9 @@ test('goal histories from before and after goal-local-periods are both kept and 
 
 test('payout histories of a rep nobody can approve for, from before and after payout-nobody-to-ask-waits, are both kept and replayed', () => {
   const shape = (workflowId: string) => {
-    const found = histories.find((h) => h.workflowId === workflowId);
-    if (!found) throw new Error(`no recorded history ${workflowId}`);
-    const events = found.history.events ?? [];
+    const events = eventsOf(workflowId);
     return {
-      patches: events.flatMap((e) => {
-        const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-        return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
-      }),
+      patches: patchIds(events),
       timers: events.filter((e) => e.timerStartedEventAttributes).length,
     };
   };
@@ -94,31 +104,21 @@ test('payout histories of a rep nobody can approve for, from before and after pa
 });
 
 test('sequence histories from before and after quiet-hours-repeated-hour are both kept and replayed', () => {
-  const found = (workflowId: string) => {
-    const history = histories.find((h) => h.workflowId === workflowId)?.history;
-    if (!history) throw new Error(`no recorded history ${workflowId}`);
-    return history.events ?? [];
-  };
-  const patches = (workflowId: string) => found(workflowId).flatMap((e) => {
-    const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-    return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
-  });
+  const patches = (workflowId: string) => patchIds(eventsOf(workflowId));
   // Before: the first email went out at once, in the repeated hour, with no timer before it.
-  const legacy = found('sequence-quiet-repeated-hour-legacy');
+  const legacy = eventsOf('sequence-quiet-repeated-hour-legacy');
   const firstSend = legacy.findIndex((e) => e.activityTaskScheduledEventAttributes);
   expect(legacy.slice(0, firstSend).some((e) => e.timerStartedEventAttributes)).toBe(false);
   expect(patches('sequence-quiet-repeated-hour-legacy')).not.toContain('quiet-hours-repeated-hour');
   // After: a timer holds it to the second 02:30 first.
-  const fixed = found('sequence-quiet-repeated-hour');
+  const fixed = eventsOf('sequence-quiet-repeated-hour');
   expect(fixed.slice(0, fixed.findIndex((e) => e.activityTaskScheduledEventAttributes)).some((e) => e.timerStartedEventAttributes)).toBe(true);
   expect(patches('sequence-quiet-repeated-hour')).toContain('quiet-hours-repeated-hour');
 });
 
 test('sequence histories from before and after quiet-hours-per-recipient are both kept and replayed', () => {
   const sendsTo = (workflowId: string) => {
-    const history = histories.find((h) => h.workflowId === workflowId)?.history;
-    if (!history) throw new Error(`no recorded history ${workflowId}`);
-    return (history.events ?? []).flatMap((e) => {
+    return eventsOf(workflowId).flatMap((e) => {
       const attributes = e.activityTaskScheduledEventAttributes;
       if (attributes?.activityType?.name !== 'sendSequenceEmail') return [];
       return [(JSON.parse(Buffer.from(attributes.input!.payloads![0].data!).toString('utf8')) as { to: string }).to];
@@ -131,13 +131,8 @@ test('sequence histories from before and after quiet-hours-per-recipient are bot
 });
 
 test('sequence histories from before and after sequence-stop-during-send are both kept and replayed', () => {
-  const events = (workflowId: string) => {
-    const history = histories.find((h) => h.workflowId === workflowId)?.history;
-    if (!history) throw new Error(`no recorded history ${workflowId}`);
-    return history.events ?? [];
-  };
-  const completed = (id: string) => events(id).some((e) => e.activityTaskCompletedEventAttributes);
-  const cancelled = (id: string) => events(id).some((e) => e.activityTaskCancelRequestedEventAttributes);
+  const completed = (id: string) => eventsOf(id).some((e) => e.activityTaskCompletedEventAttributes);
+  const cancelled = (id: string) => eventsOf(id).some((e) => e.activityTaskCancelRequestedEventAttributes);
   // Before: the stop waited for the relay, and the email went out after it.
   expect([completed('sequence-stop-during-send-legacy'), cancelled('sequence-stop-during-send-legacy')]).toEqual([true, false]);
   // After: the send is cancelled when the stop comes.
@@ -146,15 +141,10 @@ test('sequence histories from before and after sequence-stop-during-send are bot
 
 test('sequence histories from before and after sequence-recipients-at-send and sequence-wait-current-zone are both kept and replayed', () => {
   const shape = (workflowId: string) => {
-    const history = histories.find((h) => h.workflowId === workflowId)?.history;
-    if (!history) throw new Error(`no recorded history ${workflowId}`);
-    const events = history.events ?? [];
+    const events = eventsOf(workflowId);
     return {
-      patches: events.flatMap((e) => {
-        const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-        return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
-      }).filter((id) => id !== 'sequence-local-reads'),
-      sends: events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : [])),
+      patches: patchIds(events).filter((id) => id !== 'sequence-local-reads'),
+      sends: scheduledActivities(events),
       // The business-day wait's timer: the lead moved from Tokyo to New York during the first hour.
       timers: events.flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : [])),
     };
@@ -175,13 +165,8 @@ test('sequence histories from before and after sequence-recipients-at-send and s
 
 test('sequence histories from before and after sequence-recipients-side-by-side are both kept and replayed', () => {
   const shape = (workflowId: string) => {
-    const history = histories.find((h) => h.workflowId === workflowId)?.history;
-    if (!history) throw new Error(`no recorded history ${workflowId}`);
-    const events = history.events ?? [];
-    const patches = events.flatMap((e) => {
-      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-      return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
-    });
+    const events = eventsOf(workflowId);
+    const patches = patchIds(events);
     // How many sends were scheduled before any completed (the lead's waits for the relay).
     const firstCompleted = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
     const scheduledBefore = events.slice(0, firstCompleted).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendToCurrentRecipient').length;
@@ -195,17 +180,12 @@ test('sequence histories from before and after sequence-recipients-side-by-side 
 
 test('sequence histories from before and after sequence-deferred-send-in-background are both kept and replayed', () => {
   const shape = (workflowId: string) => {
-    const history = histories.find((h) => h.workflowId === workflowId)?.history;
-    if (!history) throw new Error(`no recorded history ${workflowId}`);
-    const events = history.events ?? [];
-    const patches = events.flatMap((e) => {
-      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-      return details ? [JSON.parse(Buffer.from(details).toString('utf8')).id as string] : [];
-    });
+    const events = eventsOf(workflowId);
+    const patches = patchIds(events);
     // Whether the wait's timer began before the first email's delivery was done.
     const timer = events.findIndex((e) => e.timerStartedEventAttributes);
     const firstEmailTaken = events.findIndex((e) => e.activityTaskCompletedEventAttributes && Buffer.from(e.activityTaskCompletedEventAttributes.result?.payloads?.[0]?.data ?? []).toString('utf8').includes('sent'));
-    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    const scheduled = scheduledActivities(events);
     return { background: patches.includes('sequence-deferred-send-in-background'), waitBeforeTaken: timer < firstEmailTaken, scheduled };
   };
   // Before: the wait began only once the relay took the first email (retried in its one activity).
@@ -215,13 +195,13 @@ test('sequence histories from before and after sequence-deferred-send-in-backgro
   // Deferred for good: given up (recorded failed) before the next email to the lead went out.
   expect(shape('sequence-deferred-given-up').scheduled).toEqual(['sendToCurrentRecipient', 'sendSequenceEmail', 'giveUpSequenceEmail', 'sendToCurrentRecipient']);
   // The next email right behind it waited (a timer) for the retries, which the relay took.
-  const backToBack = histories.find((h) => h.workflowId === 'sequence-deferred-back-to-back')!.history.events ?? [];
+  const backToBack = eventsOf('sequence-deferred-back-to-back');
   expect(backToBack.some((e) => e.timerStartedEventAttributes)).toBe(true);
   expect(shape('sequence-deferred-back-to-back').scheduled).toEqual(['sendToCurrentRecipient', 'sendSequenceEmail', 'sendToCurrentRecipient']);
 });
 
 test('sequence histories from before and after sequence-business-fraction-weekday are both kept and replayed', () => {
-  const timers = (workflowId: string) => (histories.find((h) => h.workflowId === workflowId)?.history.events ?? [])
+  const timers = (workflowId: string) => eventsOf(workflowId)
     .flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));
   // 1.5 business days from Thursday 18:00: Saturday 06:00 before, Monday 06:00 after.
   expect(timers('sequence-business-fraction-legacy')).toEqual([36 * 3600]);
