@@ -14,6 +14,7 @@ import { workflowIds, type DispatchResult, type GoalInput } from '../../src/work
 import { goalRule, template, to } from '../workflows/support/rules.js';
 import { planOf } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { eventually } from './support/eventually.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -35,18 +36,6 @@ const weekly: GoalRule = goalRule({
 const rep = (id: string): RepRecord => ({
   id, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Europe/Berlin', start_date: null,
 });
-
-async function eventually<T>(probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 // Apply's clock: Wednesday 2026-11-18, 17:00 in UTC+14 (ISO week 2026-W47).
 const APPLIED_AT = new Date('2026-11-18T03:00:00Z');

@@ -9,6 +9,7 @@ import type { DispatchResult, GoalInput } from '../../src/workflows/api.js';
 import { EARLIEST_ZONE, localDate, previousWeekly } from '../../src/workflows/calendar.js';
 import { fieldEquals, goalRule, planOf, scheduledSequence } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { eventually } from './support/eventually.js';
 
 let h: Harness;
 
@@ -24,18 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function eventually<T>(probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /** The input a workflow was started with (its first history event). */
 async function startInput<T>(workflowId: string): Promise<T> {
