@@ -12,8 +12,8 @@ import { measureMoney } from '../payouts/render.js';
 import { FIXED_ONE, shownAmount, shownRatio } from '../payouts/shown-figures.js';
 import { minorUnits } from '../plan/catalog.js';
 
-export interface ShownPercent {
-  /** "39.99%" */
+export interface ShownFigure {
+  /** As the email writes it: "39.99%", "9,999.99 USD". */
   text: string;
   /** The figure shown, to check the next figure of the same email against. */
   value: Decimal;
@@ -24,7 +24,7 @@ export interface ShownPercent {
  * i.e. at which the checkpoint's condition, evaluated on the shown figure, comes out as it did on
  * the exact one; the exact value when no shorter figure agrees.
  */
-export function shownPercent(exact: Decimal, agrees: (shown: Decimal) => boolean): ShownPercent {
+export function shownPercent(exact: Decimal, agrees: (shown: Decimal) => boolean): ShownFigure {
   const fixed = parseFixed(exact.toFixed());
   if (!fixed) return { text: `${exact.toFixed()}%`, value: exact };
   const shown = plainFixed(shownRatio(fixed, FIXED_ONE, (v) => agrees(new Decimal(plainFixed(v)))));
@@ -36,7 +36,7 @@ export function shownPercent(exact: Decimal, agrees: (shown: Decimal) => boolean
  * 9,999.995), with more digits when `agrees` needs them, as statements show theirs. Rounded half up,
  * an alert sent because revenue was under 10,000 USD read "10,000.00 USD of 10,000.00 USD".
  */
-export function shownMoney(exact: Decimal, currency: string, agrees: (shown: Decimal) => boolean): ShownPercent {
+export function shownMoney(exact: Decimal, currency: string, agrees: (shown: Decimal) => boolean): ShownFigure {
   const fixed = parseFixed(exact.toFixed());
   if (!fixed) return { text: measureMoney(exact.toFixed(), currency), value: exact };
   const shown = shownAmount(fixed, minorUnits(currency), (v) => agrees(new Decimal(plainFixed(v))));
