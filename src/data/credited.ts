@@ -64,7 +64,8 @@ interface RepAcc {
   wonCount: number;
   lostCount: number;
   pipeline: Fixed;
-  custom: Map<string, MetricAcc>;
+  /** Custom metrics' sums, made for the first deal one counts (most rules define none). */
+  custom: Map<string, MetricAcc> | null;
   spiffDeals: Record<string, string[]>;
   leftOut: LeftOutDeal[];
   credited: CreditedDeal[];
@@ -76,7 +77,7 @@ function newAcc(): RepAcc {
   return {
     revenueMicros: new MicrosSum(), newMicros: new MicrosSum(),
     revenue: FIXED_ZERO, newRevenue: FIXED_ZERO, wonCount: 0, lostCount: 0, pipeline: FIXED_ZERO,
-    custom: new Map(), spiffDeals: {}, leftOut: [], credited: [],
+    custom: null, spiffDeals: {}, leftOut: [], credited: [],
   };
 }
 
@@ -196,7 +197,7 @@ const moneyFact = (f: Fixed, currency: string): MetricFact => ({ type: 'money', 
 
 function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, currency: string): MetricFact {
   if (def) {
-    const a = acc.custom.get(name);
+    const a = acc.custom?.get(name);
     if (!a || a.n === 0) {
       if (def.aggregate === 'count') return { type: 'number', value: '0' };
       if (def.aggregate === 'sum') return def.type === 'money' ? moneyFact(FIXED_ZERO, currency) : { type: 'number', value: '0' };
@@ -738,6 +739,7 @@ async function creditedFacts(
       if (!inWindow && closedAt !== null) continue;
       if (!deal.passes(customTests[i], credits[0].rep)) continue;
       const value = exact();
+      acc.custom ??= new Map();
       const a = acc.custom.get(custom[i]) ?? { sum: FIXED_ZERO, n: 0, min: null, max: null };
       a.sum = addFixed(a.sum, value);
       a.n++;

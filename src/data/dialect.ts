@@ -51,13 +51,23 @@ export interface StreamOptions {
   planForAllRows?: boolean;
 }
 
+/**
+ * Rows SQLite hands over at a time, whatever `batch` asks. A batch costs no round trip there, and
+ * its rows not yet consumed are live young objects that every scavenge copies: with batches of
+ * 2,000 grouped rows (5,000 reps) beside the statements computed from them, the young-generation
+ * collections of a 100k-rep `simulate` took about three times as long as with 256.
+ */
+const SQLITE_HANDOVER = 256;
+
+/** `batch`: rows per FETCH round trip on PostgreSQL; SQLite hands over SQLITE_HANDOVER at most. */
 export async function* streamRows(db: Db, query: CompiledQuery, batch = 2000, options: StreamOptions = {}): AsyncGenerator<RawRow[]> {
   if (db.sqlite) {
+    const size = Math.min(batch, SQLITE_HANDOVER);
     let rows: RawRow[] = [];
     // A fresh statement: one statement cannot be iterated by two readers at once.
     for (const row of db.sqlite.prepare(query.sql).raw(true).iterate(...(query.parameters as unknown[]))) {
       rows.push(row as RawRow);
-      if (rows.length >= batch) { yield rows; rows = []; }
+      if (rows.length >= size) { yield rows; rows = []; }
     }
     if (rows.length) yield rows;
     return;

@@ -12,6 +12,10 @@ const LEDGER_MAX: Fixed = { units: 9223372036854775807n, scale: 6 };
 
 /** Whether a statement total (a decimal string in major units) is past what payouts can record. */
 export function pastLedgerLimit(total: string): boolean {
+  // Twelve whole digits or fewer cannot pass 9,223,372,036,854 (13): no BigInt for nearly every statement.
+  const dot = total.indexOf('.');
+  const whole = (dot === -1 ? total.length : dot) - (total.charCodeAt(0) === 45 ? 1 : 0);
+  if (whole <= 12) return false;
   const value = parseFixed(total);
   return value !== null && cmpFixed(value.units < 0n ? { units: -value.units, scale: value.scale } : value, LEDGER_MAX) > 0;
 }

@@ -276,8 +276,13 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   }
 
   // A spiff on a split deal pays the spiff × the rep's share of it (all of the rep's shares).
-  const shares = new Map<string, Fixed>();
-  for (const c of facts.credited ?? []) shares.set(c.deal, addFixed(shares.get(c.deal) ?? FIXED_ZERO, parseFixed(c.share)!));
+  let shares: Map<string, Fixed> | null = null;
+  const sharesOf = (): Map<string, Fixed> => {
+    if (shares) return shares;
+    shares = new Map<string, Fixed>();
+    for (const c of facts.credited ?? []) shares.set(c.deal, addFixed(shares.get(c.deal) ?? FIXED_ZERO, parseFixed(c.share)!));
+    return shares;
+  };
   for (let i = 0; i < rule.spiffs.length; i++) {
     const spiff = rule.spiffs[i];
     const deals = facts.spiffDeals[spiff.id] ?? [];
@@ -288,8 +293,10 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     }
     let count: Fixed = FIXED_ZERO;
     const split: string[] = [];
+    // Shares only matter when some deal is credited by one: most statements list none.
+    const credited = facts.credited?.length ? sharesOf() : null;
     for (const id of deals) {
-      const share = shares.get(id);
+      const share = credited?.get(id);
       if (share === undefined || cmpFixed(share, HUNDRED) === 0) { count = addFixed(count, { units: 1n, scale: 0 }); continue; }
       count = addFixed(count, { units: share.units, scale: share.scale + 2 });
       split.push(`${id} at ${plainFixed(share)}%`);
@@ -323,7 +330,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   const totalText = lines.length === 1 && !capped ? lines[0].amount : fixedText(total, minor);
   if (pastLedgerLimit(totalText)) warnings.push(ledgerLimitMessage(grouped(totalText, cur), cur));
 
-  return {
+  const statement: Statement = {
     rule: rule.name,
     ruleId: rule.id,
     ruleVersion: rule.version,
@@ -340,10 +347,12 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     total: totalText,
     rewards: trimmed(rewards),
     warnings: trimmed(warnings),
-    ...(facts.credited ? { credited: facts.credited } : {}),
-    ...(proration ? { proration } : {}),
-    ...(rule.measure.type === 'money' ? {} : { quantity: rule.measure.type }),
   };
+  // Set one by one, in this order (the JSON's): spreading `...(x ? { x } : {})` built a throwaway object per field.
+  if (facts.credited) statement.credited = facts.credited;
+  if (proration) statement.proration = proration;
+  if (rule.measure.type !== 'money') statement.quantity = rule.measure.type;
+  return statement;
 }
 
 /**
@@ -363,11 +372,17 @@ function shownAttainment(
 ): Fixed {
   const bands = paysCommission ? prepareRule(rule).percentBounds : [];
   const bandReached = bands.length ? bandIndexOf(bands, (bound) => compareRatio(exact.num, exact.den, bound)) : -1;
+  // One scope for every figure tried, its attainment set to the figure: shownRatio may try several.
+  const shownScope: FixedScope = { rep: scope.rep, metric: scope.metric, attainment: null };
+  let shownNow: Fixed = FIXED_ZERO;
+  const shownCtx = (): EvalContext => ({ ...ctx(), attainment: new Decimal(plainFixed(shownNow)) });
+  const agrees = (conditions: Explained[], held: boolean[]) => {
+    for (let i = 0; i < conditions.length; i++) if (conditions[i].attainment && conditions[i].test(shownScope, shownCtx) !== held[i]) return false;
+    return true;
+  };
   return shownRatio(exact.num, exact.den, (shown) => {
-    const shownScope: FixedScope = { ...scope, attainment: { num: shown, den: FIXED_ONE } };
-    const shownCtx = (): EvalContext => ({ ...ctx(), attainment: new Decimal(plainFixed(shown)) });
-    const agrees = (conditions: Explained[], held: boolean[]) =>
-      conditions.every((c, i) => !c.attainment || c.test(shownScope, shownCtx) === held[i]);
+    shownNow = shown;
+    shownScope.attainment = { num: shown, den: FIXED_ONE };
     return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
       && (bandReached === -1 || bandIndexOf(bands, (bound) => cmpFixed(shown, bound)) === bandReached);
   });

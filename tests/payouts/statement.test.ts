@@ -3,6 +3,7 @@ import { computeStatement, Statement } from '../../src/payouts/statement.js';
 import type { StatementFacts } from '../../src/payouts/facts.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import { statementBlock } from '../../src/payouts/render.js';
+import { pastLedgerLimit } from '../../src/payouts/ledger-limit.js';
 import { statementSection } from '../../src/server/pages/statement.js';
 import { bin, metric, num, pct, specRule } from './spec-rule.js';
 
@@ -215,6 +216,16 @@ describe('prorate target by employment', () => {
 });
 
 describe('a total past what payouts can record', () => {
+  it('is told at the exact limit, whatever the number of digits before it', () => {
+    expect(pastLedgerLimit('999999999999.99')).toBe(false);
+    expect(pastLedgerLimit('9223372036854.77')).toBe(false);
+    expect(pastLedgerLimit('9223372036854.775807')).toBe(false);
+    expect(pastLedgerLimit('9223372036854.78')).toBe(true);
+    expect(pastLedgerLimit('-9223372036854.78')).toBe(true);
+    expect(pastLedgerLimit('9223372036855')).toBe(true);
+    expect(pastLedgerLimit('-999999999999.99')).toBe(false);
+  });
+
   it('is computed exactly and warned about: payouts run would refuse it (int64 micros: at most 9,223,372,036,854.77 USD)', () => {
     // 90 trillion USD of revenue: 8% × 100,000 + 12% × 50,000 + 15% × 89,999,999,850,000 = 13,499,999,991,500.00.
     const s = computeStatement(specRule({ cap: null, bonuses: [] }), rep, '2026-Q1', facts('90000000000000', 0));
