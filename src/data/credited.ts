@@ -494,53 +494,90 @@ async function creditedFacts(
   }
 
   /**
-   * Each detail text of a grouped row as a row of the row scan (id, rep, amount, micros, currency,
-   * stage, type, closed_at, spiff tests) with its share fields after; false when one does not read
-   * back (a field holding a separator character).
+   * The detail texts of a row grouped by owner rep into deals with their shares, each deal as a row
+   * of the row scan (id, rep, amount, micros, currency, stage, type, closed_at, spiff tests); false
+   * when one does not read back (a field holding a separator character).
    */
-  function eachDetail(row: Cell[], byCredited: boolean, fn: (dealRow: Cell[], f: string[]) => void): boolean {
+  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
     const texts = row[5 + spiffTests.length];
     if (texts === null || texts === '') return true;
-    const width = byCredited ? creditedWidth : ownerWidth;
     const rep = row[0] as string;
+    const at = creditAt - 1;
     for (const one of String(texts).split('\x1e')) {
       const f = one.split('\x1f');
-      if (f.length !== width) return false;
-      const dealRow: Cell[] = [f[0], rep, f[1], safeMicros(f[2]), f[3], f[4], f[5] === '' ? null : f[5], f[6] === '' ? null : f[6]];
-      for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i - 1]));
-      fn(dealRow, f);
+      if (f.length !== ownerWidth) return false;
+      let deal = into.get(f[0]);
+      if (!deal) {
+        const dealRow: Cell[] = [f[0], rep, f[1], safeMicros(f[2]), f[3], f[4], f[5] === '' ? null : f[5], f[6] === '' ? null : f[6]];
+        for (let i = 8; i < creditAt; i++) dealRow.push(Number(f[i - 1]));
+        deal = { row: dealRow, shares: [] };
+        into.set(f[0], deal);
+      }
+      if (splits && f[at] !== '') deal.shares.push({ rep: f[at], share: f[at + 1], type: f[at + 2] as CreditType });
     }
     return true;
   }
 
-  /** The detail texts of a row grouped by owner rep into deals with their shares; false when one does not read back. */
-  function readDetails(row: Cell[], into: Map<string, { row: Cell[]; shares: CreditShare[] }>): boolean {
-    const at = creditAt - 1;
-    return eachDetail(row, false, (dealRow, f) => {
-      const id = dealRow[0] as string;
-      let deal = into.get(id);
-      if (!deal) {
-        deal = { row: dealRow, shares: [] };
-        into.set(id, deal);
-      }
-      if (splits && f[at] !== '') deal.shares.push({ rep: f[at], share: f[at + 1], type: f[at + 2] as CreditType });
-    });
-  }
-
   /**
-   * The details of a row grouped by credited rep (the cursor) into its accumulator: each detail is
-   * one credit to that rep — its share of a split deal, or its own foreign deal whole — so it is
-   * credited directly, without gathering the deal's other shares; false when one does not read back.
+   * The details of a row grouped by credited rep (the cursor) into its accumulator; false when one
+   * does not read back. The cursor serves only rules whose own deals SQL sums (fastOwn): every
+   * condition is a SQL column, and no metric reads open, undated or custom-summed deals. So each
+   * detail is one won or lost deal of the window credited to this rep alone (its share of a split
+   * deal, or its own foreign deal whole), credited here as creditTo credits it, without the general
+   * path's deal record and closures per credit.
    */
   function creditDetails(row: Cell[], acc: RepAcc): boolean {
-    const rep = row[0] as string;
+    const texts = row[5 + spiffTests.length];
+    if (texts === null || texts === '') return true;
     const at = creditAt - 1;
-    return eachDetail(row, true, (dealRow, f) => {
-      const credit: Credit = splits && f[at] !== ''
-        ? { rep, share: f[at], type: 'revenue' }
-        : { rep, share: HUNDRED_SHARE, type: 'own' };
-      creditTo(acc, dealToCredit(dealRow), [credit]);
-    });
+    for (const one of String(texts).split('\x1e')) {
+      const f = one.split('\x1f');
+      if (f.length !== creditedWidth) return false;
+      const id = f[0];
+      const stage = f[4];
+      const dealCurrency = f[3];
+      const closedAt = f[6];
+      let rate: { rate: string; from: string } | null = null;
+      if (dealCurrency !== currency) {
+        // Left out whatever its stage, as creditTo leaves it out: every detail is of the window.
+        const effective = rates?.on(dealCurrency, closedAt) ?? null;
+        if (!effective) {
+          acc.leftOut.push({ id, amount: f[1], currency: dealCurrency, stage, ...(rates ? { noRateOn: closedAt } : {}) });
+          continue;
+        }
+        rate = { rate: effective.rate, from: effective.from };
+      }
+      if (stage === 'lost') { acc.lostCount++; continue; }
+      if (stage !== 'won') continue;
+      const split = splits && f[at] !== '';
+      const share = split ? f[at] : HUNDRED_SHARE;
+      const micros = safeMicros(f[2]);
+      const isNew = f[5] === 'new';
+      let credited: Fixed | null = null;
+      if (rate === null && share === HUNDRED_SHARE && micros !== null) {
+        acc.revenueMicros.add(micros);
+        if (isNew) acc.newMicros.add(micros);
+      } else {
+        const amount = micros !== null ? { units: BigInt(micros), scale: 6 } : parseFixed(f[1])!;
+        credited = creditedAmount(amount, fixedOf(share), rate ? fixedOf(rate.rate) : null);
+        acc.revenue = addFixed(acc.revenue, credited);
+        if (isNew) acc.newRevenue = addFixed(acc.newRevenue, credited);
+      }
+      acc.wonCount++;
+      if (split || rate) {
+        acc.credited.push({
+          deal: id, type: split ? 'revenue' : 'own', share, closedAt, amount: f[1], currency: dealCurrency,
+          ...(rate ? { conversion: rate } : {}), credited: plainFixed(credited ?? { units: BigInt(micros!), scale: 6 }),
+        });
+      }
+      for (let i = 0; i < spiffTests.length; i++) {
+        const column = spiffTests[i].column;
+        if (column !== null && f[column - 1] !== '1') continue;
+        const ids = (acc.spiffDeals[rule.spiffs[i].id] ??= []);
+        if (!ids.includes(id)) ids.push(id);
+      }
+    }
+    return true;
   }
 
   /** A grouped row's own whole deals into the rep's accumulator. */
