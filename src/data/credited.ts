@@ -44,19 +44,41 @@ class MicrosSum {
     this.small += micros;
     if (this.small > SAFE || this.small < -SAFE) { this.big += BigInt(this.small); this.small = 0; }
   }
-  /** A sum SQL made, as integer text. */
+  /** A sum SQL made, as integer text: a number while it is exact (at most 15 digits), else BigInt. */
   addText(micros: string): void {
-    this.big += BigInt(micros);
+    const digits = micros.charCodeAt(0) === 45 ? micros.length - 1 : micros.length;
+    if (digits <= 15) this.add(Number(micros)); else this.big += BigInt(micros);
   }
   fixed(extra: Fixed): Fixed {
     return addFixed({ units: this.big + BigInt(this.small), scale: 6 }, extra);
   }
+  /**
+   * The sum plus `extra` as plain decimal text (plainFixed's form, "1234.5"). Nearly every rep's sum
+   * is whole deals' micros below 2^53 with nothing else: written from the number, without BigInt.
+   */
+  text(extra: Fixed): string {
+    return this.big === 0n && extra.units === 0n ? microsText(this.small) : plainFixed(this.fixed(extra));
+  }
+}
+
+/** Integer micros below 2^53 as plain decimal text, exactly as plainFixed writes them ("-0.5", "12", "0"). */
+export function microsText(micros: number): string {
+  const negative = micros < 0;
+  const digits = String(negative ? -micros : micros);
+  const cut = digits.length - 6;
+  const whole = cut > 0 ? digits.slice(0, cut) : '0';
+  let fraction = cut >= 0 ? digits.slice(cut) : '0'.repeat(-cut) + digits;
+  let end = fraction.length;
+  while (end > 0 && fraction.charCodeAt(end - 1) === 48) end--;
+  fraction = fraction.slice(0, end);
+  const text = fraction ? `${whole}.${fraction}` : whole;
+  return negative && text !== '0' ? `-${text}` : text;
 }
 
 interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
 
 interface RepAcc {
-  /** Won revenue: whole own deals as integer micros, everything else exact. */
+  /** Won revenue: whole own deals as integer micros, everything else exact; their sum is the fact (MicrosSum.text). */
   revenueMicros: MicrosSum;
   newMicros: MicrosSum;
   revenue: Fixed;
@@ -211,15 +233,15 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
     return def.type === 'money' ? { type: 'money', amount: value, currency } : { type: 'number', value };
   }
   switch (name) {
-    case 'revenue': return moneyFact(acc.revenue, currency);
-    case 'new_revenue': return moneyFact(acc.newRevenue, currency);
+    case 'revenue': return { type: 'money', amount: acc.revenueMicros.text(acc.revenue), currency };
+    case 'new_revenue': return { type: 'money', amount: acc.newMicros.text(acc.newRevenue), currency };
     case 'deals_won': return { type: 'number', value: String(acc.wonCount) };
     case 'win_rate': {
       const decided = acc.wonCount + acc.lostCount;
       return decided === 0 ? { type: 'null' } : { type: 'percent', value: new Decimal(acc.wonCount).times(100).div(decided).toFixed() };
     }
     case 'avg_deal_size':
-      return acc.wonCount === 0 ? { type: 'null' } : { type: 'money', amount: new Decimal(plainFixed(acc.revenue)).div(acc.wonCount).toFixed(), currency };
+      return acc.wonCount === 0 ? { type: 'null' } : { type: 'money', amount: new Decimal(acc.revenueMicros.text(acc.revenue)).div(acc.wonCount).toFixed(), currency };
     case 'pipeline': return moneyFact(acc.pipeline, currency);
     default: throw new Error(`credited facts: unknown metric ${name}`);
   }
@@ -792,8 +814,6 @@ async function creditedFacts(
 
   /** A rep's facts from its accumulated deals. */
   function factsOf(rep: RepRecord, acc: RepAcc): StatementFacts {
-    acc.revenue = acc.revenueMicros.fixed(acc.revenue);
-    acc.newRevenue = acc.newMicros.fixed(acc.newRevenue);
     const values: Record<string, MetricFact> = {};
     for (const name of metrics) values[name] = metricFact(name, rule.metrics[name], acc, currency);
     for (const spiff of rule.spiffs) (acc.spiffDeals[spiff.id] ??= []).sort();

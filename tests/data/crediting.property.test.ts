@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { creditedAmount } from '../../src/data/credited.js';
+import { creditedAmount, microsText } from '../../src/data/credited.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { gatherFacts } from '../../src/data/facts.js';
 import { formatProblem, importCsv, type ImportKind } from '../../src/data/import.js';
@@ -76,6 +76,17 @@ describe('credit splits', () => {
         }
       },
     ), { numRuns: 40 });
+  });
+});
+
+describe('revenue facts', () => {
+  it('a sum of whole deals below 2^53 micros is written as the exact decimal, as plainFixed writes it', () => {
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), (micros) => {
+      expect(microsText(micros)).toBe(plainFixed({ units: BigInt(micros), scale: 6 }));
+    }), { numRuns: 5000 });
+    for (const micros of [0, 1, -1, 10, 100000, 1000000, -1000000, 1234500000, 2 ** 52, -(2 ** 52)]) {
+      expect(microsText(micros)).toBe(plainFixed({ units: BigInt(micros), scale: 6 }));
+    }
   });
 });
 
