@@ -209,7 +209,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     }
     if (!mapping.webhook.signature) return json.fail(c, 401, 'unauthorized', `${mapping.file} declares no webhook.signature, so no request can be verified`);
     const variable = genericSecretVariable(name);
-    const secret = crm?.genericSecrets[name.toLowerCase().replace(/-/g, '_')];
+    const secret = crm?.genericSecrets.get(name.toLowerCase().replace(/-/g, '_'));
     if (!secret) return json.fail(c, 404, 'not_configured', `the ${name} webhook is not configured: set ${variable}`);
     const bytes = await body(c, json);
     if (!Buffer.isBuffer(bytes)) return bytes;
