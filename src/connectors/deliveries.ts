@@ -35,6 +35,26 @@ export interface Delivery {
   fallback?: () => Promise<{ read: FieldReader } | { error: string; transient?: boolean }>;
 }
 
+/**
+ * A change of a request the connector leaves out before translating it (an object or property the
+ * mapping does not take, a deletion): `id` is the CRM's event id (answered as `<source>:<id>`, like
+ * every other change), or `record N` for a JSON record left out before its id is read.
+ */
+export interface SkippedChange {
+  id: string;
+  vendorEventId: boolean;
+  detail: string;
+}
+
+/**
+ * The id a change is answered with: the salesflow event id `<source>:<CRM event id>` whatever
+ * became of the change (accepted, duplicate, older, ignored, rejected), so a reply can be matched
+ * to `salesflow events`, `salesflow crm rejected` and the CRM's own log alike.
+ */
+export function answeredId(source: string, vendorEventId: string): string {
+  return `${source}:${vendorEventId}`;
+}
+
 export interface PreparedDelivery {
   delivery: Delivery;
   /** null: the mapping routes no event for this change, leaves the record out (acknowledged, ignored), or it is older. */
@@ -116,7 +136,7 @@ export async function prepareDeliveries(
     let event: CrmEvent | null = null;
     if (type) {
       const parsed = CrmEvent.safeParse({
-        id: `${mapping.name}:${delivery.vendorEventId}`, type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
+        id: answeredId(mapping.name, delivery.vendorEventId), type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
       });
       if (!parsed.success) {
         return { delivery, event: null, rejected: [{ field: '(event)', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }] };

@@ -3,7 +3,7 @@
 // the CRM API client that supplies the rest of a record a property-change event does not carry.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
-import type { Delivery } from './deliveries.js';
+import type { Delivery, SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
 import type { FieldReader, OwnerLookup } from './translate.js';
@@ -195,20 +195,25 @@ function apiType(object: string): string {
 /** Deliveries of a batch; deletions and objects the mapping does not take are skipped (listed). */
 export function hubSpotDeliveries(
   mapping: CrmMapping, events: HubSpotEvent[], api: HubSpotApi | null,
-): { deliveries: Delivery[]; skipped: string[] } {
+): { deliveries: Delivery[]; skipped: SkippedChange[] } {
   const deliveries: Delivery[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedChange[] = [];
   for (const event of events) {
     const { object, change } = hubSpotObject(event);
     const entity = mapping.deal.objects.includes(object) ? 'deal' : mapping.lead.objects.includes(object) ? 'lead' : null;
     if (!entity || (change !== 'creation' && change !== 'propertyChange')) {
       const what = object === event.subscriptionType.split('.')[0] ? event.subscriptionType : `${event.subscriptionType} of ${object} (${event.objectTypeId})`;
-      skipped.push(`${event.eventId} (${what}: not taken by ${mapping.file})`);
+      // A deletion or merge of a record salesflow takes is not the mapping's doing: salesflow takes
+      // none (docs/crm.md), and "not taken by hubspot.yaml" sent admins editing the mapping.
+      const removal = entity !== null && (change === 'deletion' || change === 'merge' || change === 'privacyDeletion');
+      skipped.push({ id: String(event.eventId), vendorEventId: true, detail: removal
+        ? `${what}: salesflow takes no deletions or merges; ${entity} ${String(event.objectId)} stays as it was (docs/crm.md, "Deleted and merged records")`
+        : `${what}: not taken by ${mapping.file}` });
       continue;
     }
     const properties = [...new Set(Object.values(mapping[entity].fields).flat())];
     if (change === 'propertyChange' && event.propertyName && !properties.includes(event.propertyName)) {
-      skipped.push(`${event.eventId} (${event.propertyName}: no salesflow field reads this property)`);
+      skipped.push({ id: String(event.eventId), vendorEventId: true, detail: `${event.propertyName}: no salesflow field reads this property` });
       continue;
     }
     const recordId = String(event.objectId);

@@ -2,7 +2,7 @@
 // fast-xml-parser, the org checked, each notification → a delivery ordered by LastModifiedDate,
 // and the SOAP answers Salesforce expects (Ack true, or a fault it shows in its delivery queue).
 import { XMLParser } from 'fast-xml-parser';
-import { type Delivery, receiptVersion } from './deliveries.js';
+import { type Delivery, receiptVersion, type SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import { asText, parseInstant } from './values.js';
 
@@ -101,13 +101,13 @@ export function sameOrg(given: string, configured: string): boolean {
 /** The deliveries of a message, or why it cannot be taken (a 400 naming the notification and field). */
 export function salesforceDeliveries(
   mapping: CrmMapping, message: OutboundMessage, receivedAt: string,
-): { ok: true; deliveries: Delivery[]; skipped: string[] } | { ok: false; message: string } {
+): { ok: true; deliveries: Delivery[]; skipped: SkippedChange[] } | { ok: false; message: string } {
   const deliveries: Delivery[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedChange[] = [];
   for (const [i, n] of message.notifications.entries()) {
     const entity = mapping.deal.objects.includes(n.object) ? 'deal' : mapping.lead.objects.includes(n.object) ? 'lead' : null;
     if (!entity) {
-      skipped.push(`${n.id} (${n.object}: not taken by ${mapping.file})`);
+      skipped.push({ id: n.id, vendorEventId: true, detail: `${n.object}: not taken by ${mapping.file}` });
       continue;
     }
     // An object the mapping takes, sent without its id field, was once acknowledged as "not

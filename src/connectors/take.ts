@@ -3,11 +3,12 @@
 // implementation for the webhooks (src/server/webhooks.ts) and `salesflow crm retry`, so a change
 // retried from the rejected list is taken exactly as it would have been when the CRM sent it.
 import type { CrmEvent } from '../events/schema.js';
-import { describeProblems, type PreparedDelivery } from './deliveries.js';
+import { answeredId, describeProblems, type PreparedDelivery, type SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
 
 export interface DeliveryResult {
+  /** The salesflow event id (`<source>:<CRM event id>`), or `record N` for a JSON record without one. */
   event: string;
   status: 'accepted' | 'duplicate' | 'older' | 'ignored' | 'rejected';
   type?: string;
@@ -26,16 +27,16 @@ export async function takePrepared(
   const taken: string[] = [];
   for (const { delivery, event, older, skipped, amount, rejected } of prepared) {
     if (rejected) {
-      results.push({ event: `${mapping.name}:${delivery.vendorEventId}`, status: 'rejected', detail: describeProblems(rejected) });
+      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'rejected', detail: describeProblems(rejected) });
       continue;
     }
     if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
-      results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
+      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
       continue;
     }
     if (skipped || !event) {
       taken.push(delivery.vendorEventId);
-      results.push({ event: delivery.vendorEventId, status: 'ignored', detail: skipped ?? 'the mapping routes no event for this change' });
+      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'ignored', detail: skipped ?? 'the mapping routes no event for this change' });
       continue;
     }
     // The stand-in is recorded before the deal is stored and cleared only after: a failure
@@ -51,4 +52,9 @@ export async function takePrepared(
     });
   }
   return { results, taken };
+}
+
+/** The results of the changes a connector left out before translating them. */
+export function skippedResults(source: string, skipped: readonly SkippedChange[]): DeliveryResult[] {
+  return skipped.map((s) => ({ event: s.vendorEventId ? answeredId(source, s.id) : s.id, status: 'ignored' as const, detail: s.detail }));
 }

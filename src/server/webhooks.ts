@@ -12,14 +12,14 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
 import { NOT_UTF8, utf8Text } from '../connectors/body-text.js';
-import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
+import { type Delivery, describeProblems, prepareDeliveries, type SkippedChange } from '../connectors/deliveries.js';
 import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
 import { findMapping } from '../connectors/mapping/load.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
 import { dataCrmStore } from '../connectors/store.js';
-import { type DeliveryResult, takePrepared } from '../connectors/take.js';
+import { type DeliveryResult, skippedResults, takePrepared } from '../connectors/take.js';
 import type { OwnerLookup } from '../connectors/translate.js';
 import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
 import { clearCrmRejections, recordCrmRejections } from '../data/crm-rejections.js';
@@ -93,7 +93,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
    * wait for our turn, in this process and then across processes, is bounded by LOCK_WAIT_MS from
    * the request's arrival; past it the CRM gets a 503 and retries.
    */
-  function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+  function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: SkippedChange[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const giveUpAt = performance.now() + LOCK_WAIT_MS;
     return inTurn(mapping.name, async () => {
       try {
@@ -107,7 +107,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     });
   }
 
-  async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+  async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: SkippedChange[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const prepared = await prepareDeliveries(mapping, store, deliveries, owners).catch((err: unknown) => {
       if (err instanceof HubSpotUnavailable) return { ok: false as const, unavailable: err.message };
       throw err;
@@ -128,7 +128,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
       console.error(`salesflow: ${mapping.name} webhook: change ${r.vendorEventId} (${r.entity} ${r.recordId}) rejected and recorded (salesflow crm rejected): ${r.message}`);
     }
     await afterPrepare?.();
-    const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
+    const results: DeliveryResult[] = skippedResults(mapping.name, skipped);
     let taken: string[];
     try {
       const outcome = await takePrepared(mapping, store, prepared.prepared, (event) => routeInTime(route, event));

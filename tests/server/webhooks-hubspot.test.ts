@@ -121,7 +121,7 @@ describe('POST /webhooks/hubspot', () => {
     const older = JSON.stringify([change(200, 9002, 'amount', '1000', NOW - 90_000)]);
     const res = await post(older, signV3(older, NOW - 1_000));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ results: [{ event: '200', status: 'older' }] });
+    expect(await res.json()).toMatchObject({ results: [{ event: 'hubspot:200', status: 'older' }] });
     expect((await getDeal(h.db, '9002'))?.amount).toBe('31000.50');
     expect(await getEvent(h.db, 'hubspot:200')).toBeNull();
   });
@@ -139,7 +139,7 @@ describe('POST /webhooks/hubspot', () => {
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'accepted', results: [
-      { event: '133 (object.creation of company (0-2): not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+      { event: 'hubspot:133', status: 'ignored', detail: 'object.creation of company (0-2): not taken by rules/crm/hubspot.yaml' },
       { event: 'hubspot:131', type: 'deal.won', status: 'accepted' },
       { event: 'hubspot:132', type: 'lead.created', status: 'accepted' },
     ] });
@@ -194,8 +194,8 @@ describe('POST /webhooks/hubspot', () => {
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [
-      { event: '601 (description: no salesflow field reads this property)', status: 'ignored' },
-      { event: '602 (deal.deletion: not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+      { event: 'hubspot:601', status: 'ignored', detail: 'description: no salesflow field reads this property' },
+      { event: 'hubspot:602', status: 'ignored', detail: 'deal.deletion: salesflow takes no deletions or merges; deal 9001 stays as it was (docs/crm.md, "Deleted and merged records")' },
     ] });
     expect(await countEvents(h.db)).toBe(before);
   });
@@ -339,10 +339,10 @@ forEachDialect('POST /webhooks/hubspot, a batch with an older change', (target) 
     ]);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [
-      { event: '800', status: 'older' },
+      { event: 'hubspot:800', status: 'older' },
       { event: 'hubspot:802', type: 'deal.updated', status: 'accepted' },
       { event: 'hubspot:804', type: 'deal.updated', status: 'accepted' },
-      { event: '803', status: 'older' },
+      { event: 'hubspot:803', status: 'older' },
       { event: 'hubspot:805', type: 'deal.won', status: 'accepted' },
     ] });
     expect(await getDeal(d.db, '9008')).toMatchObject({ amount: '42000.00', name: 'Renamed deal', stage: 'won' });
