@@ -33,11 +33,13 @@ export function redelivery(mapping: CrmMapping, rejection: CrmRejection, hubspot
 }
 
 function connectorDeliveries(mapping: CrmMapping, rejection: CrmRejection, hubspotApi: HubSpotApi | null): { deliveries: Delivery[]; skipped: SkippedChange[] } | { error: string } {
-  if (rejection.source === 'hubspot') {
+  // By the mapping's preset, not the source's name: a file rules/crm/acme-hubspot.yaml with
+  // `preset: hubspot` serves /webhooks/hubspot, and its changes are recorded as source acme-hubspot.
+  if (mapping.preset === 'hubspot') {
     const batch = parseHubSpotBatch(JSON.stringify([rejection.raw]));
     return batch.ok ? hubSpotDeliveries(mapping, batch.events, hubspotApi) : { error: batch.message };
   }
-  if (rejection.source === 'salesforce') {
+  if (mapping.preset === 'salesforce') {
     const raw = rejection.raw as { notification?: unknown; object?: unknown; fields?: unknown } | null;
     if (typeof raw?.notification !== 'string' || typeof raw.object !== 'string' || typeof raw.fields !== 'object' || raw.fields === null) {
       return { error: 'not a Salesforce notification as salesflow records one' };

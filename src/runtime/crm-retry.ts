@@ -56,7 +56,7 @@ async function retrySource(deps: RetryDeps, source: string, rejections: CrmRejec
   if (!mapping) return { source, notTried: `no mapping for "${source}" in the applied plan`, results: [], cleared: 0, remaining: rejections.length };
   const store = dataCrmStore(db);
   const hubspot = config.crm?.hubspot;
-  const api = source === 'hubspot' && hubspot?.apiToken ? new HubSpotApi(hubspot.apiUrl, hubspot.apiToken) : null;
+  const api = mapping.preset === 'hubspot' && hubspot?.apiToken ? new HubSpotApi(hubspot.apiUrl, hubspot.apiToken) : null;
   const results: DeliveryResult[] = [];
   const cleared: string[] = [];
   const deliveries: Delivery[] = [];
