@@ -6,7 +6,7 @@ import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery, SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
-import type { FieldReader, OwnerLookup } from './translate.js';
+import { entityOf, type FieldReader, type OwnerLookup } from './translate.js';
 
 export const HUBSPOT_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -200,7 +200,7 @@ export function hubSpotDeliveries(
   const skipped: SkippedChange[] = [];
   for (const event of events) {
     const { object, change } = hubSpotObject(event);
-    const entity = mapping.deal.objects.includes(object) ? 'deal' : mapping.lead.objects.includes(object) ? 'lead' : null;
+    const entity = entityOf(mapping, object);
     if (!entity || (change !== 'creation' && change !== 'propertyChange')) {
       const what = object === event.subscriptionType.split('.')[0] ? event.subscriptionType : `${event.subscriptionType} of ${object} (${event.objectTypeId})`;
       // A deletion or merge of a record salesflow takes is not the mapping's doing: salesflow takes

@@ -4,6 +4,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { type Delivery, receiptVersion, type SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
+import { entityOf } from './translate.js';
 import { asText, parseInstant } from './values.js';
 
 export const SALESFORCE_MAX_NOTIFICATIONS = 100;
@@ -105,7 +106,8 @@ export function salesforceDeliveries(
   const deliveries: Delivery[] = [];
   const skipped: SkippedChange[] = [];
   for (const [i, n] of message.notifications.entries()) {
-    const entity = mapping.deal.objects.includes(n.object) ? 'deal' : mapping.lead.objects.includes(n.object) ? 'lead' : null;
+    // Salesforce API names are not case sensitive; a mapping's `opportunity` is its Opportunity.
+    const entity = entityOf(mapping, n.object);
     if (!entity) {
       skipped.push({ id: n.id, vendorEventId: true, detail: `${n.object}: not taken by ${mapping.file}` });
       continue;
