@@ -27,10 +27,12 @@ export async function parseJsonOrForm(body: Buffer, contentType: string | undefi
   if (type === 'multipart/form-data') {
     try {
       const form = await new Response(body, { headers: { 'content-type': contentType! } }).formData();
-      const fields: Record<string, string> = {};
-      // Text parameters only; a file part carries nothing a mapping reads. The first of a repeated name wins.
-      form.forEach((value, key) => { if (typeof value === 'string' && !(key in fields)) fields[key] = value; });
-      return { ok: true, value: fields };
+      const fields = new Map<string, string>();
+      // Text parameters only; a file part carries nothing a mapping reads. The first of a repeated
+      // name wins. A Map, then own properties: a parameter named `toString` or `constructor` was
+      // taken for one already seen (`in` finds inherited names) and dropped.
+      form.forEach((value, key) => { if (typeof value === 'string' && !fields.has(key)) fields.set(key, value); });
+      return { ok: true, value: Object.fromEntries(fields) };
     } catch (err) {
       return { ok: false, message: `body is not valid multipart/form-data: ${(err as Error).message}` };
     }

@@ -86,3 +86,32 @@ describe('CRM values that are Object.prototype property names', () => {
     expect(await getDeal(h.db, 'proto-3')).toMatchObject({ stage: 'won', type: null });
   });
 });
+
+describe('form parameters named like Object.prototype properties', () => {
+  it('a multipart parameter named toString is read like any other (it was dropped as if already seen)', async () => {
+    // The Fxiaoke copy reading the deal's name from a parameter called toString.
+    const rules = mkdtempSync(join(tmpdir(), 'salesflow-proto-form-'));
+    mkdirSync(join(rules, 'crm'));
+    writeFileSync(join(rules, 'crm', 'formcrm.yaml'), readFileSync(join(fixtures, 'rules', 'crm', 'fxiaoke.yaml'), 'utf8')
+      .replace('  records: data\n', '  records: ""\n').replace('    name: name\n', '    name: toString\n'));
+    const loaded = loadMappings([rules], rules);
+    rmSync(rules, { recursive: true, force: true });
+    expect(loaded.diagnostics).toEqual([]);
+    const server = await startHarness({ env: { SALESFLOW_WEBHOOK_SECRET_FORMCRM: SECRET }, mappings: loaded.mappings });
+    try {
+      await upsertRep(server.db, { id: 'r-li', name: 'Li Na', email: 'li@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: null, start_date: null });
+      await setRepCrmId(server.db, 'r-li', 'FSUID_1001');
+      const form = new FormData();
+      for (const [k, v] of Object.entries({ event_id: 'evt-form', object_api_name: 'NewOpportunityObj', _id: 'form-1', toString: 'Named by toString', amount: '5.00', currency: 'CNY', sales_stage: 'win', owner: 'FSUID_1001', last_modified_time: '1772380800000' })) form.append(k, v);
+      const request = new Request('http://x/', { method: 'POST', body: form });
+      const body = Buffer.from(await request.arrayBuffer());
+      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+      const res = await fetch(`${server.url}/webhooks/generic/formcrm`, { method: 'POST', headers: { 'content-type': request.headers.get('content-type')!, 'X-Fs-Signature': signature }, body });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ results: [{ event: 'formcrm:evt-form:form-1', status: 'accepted' }] });
+      expect(await getDeal(server.db, 'form-1')).toMatchObject({ name: 'Named by toString', stage: 'won' });
+    } finally {
+      await server.close();
+    }
+  });
+});
