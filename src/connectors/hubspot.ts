@@ -206,9 +206,12 @@ export function hubSpotDeliveries(
       // A deletion or merge of a record salesflow takes is not the mapping's doing: salesflow takes
       // none (docs/crm.md), and "not taken by hubspot.yaml" sent admins editing the mapping.
       const removal = entity !== null && (change === 'deletion' || change === 'merge' || change === 'privacyDeletion');
-      skipped.push({ id: String(event.eventId), vendorEventId: true, detail: removal
+      const detail = removal
         ? `${what}: salesflow takes no deletions or merges; ${entity} ${String(event.objectId)} stays as it was (docs/crm.md, "Deleted and merged records")`
-        : `${what}: not taken by ${mapping.file}` });
+        : entity !== null && change === 'restore'
+          ? `${what}: salesflow kept ${entity} ${String(event.objectId)} when it was deleted; nothing to restore`
+          : `${what}: not taken by ${mapping.file}`;
+      skipped.push({ id: String(event.eventId), vendorEventId: true, detail });
       continue;
     }
     const properties = [...new Set(Object.values(mapping[entity].fields).flat())];

@@ -190,12 +190,13 @@ describe('POST /webhooks/hubspot', () => {
 
   it('ignores a change of a property no salesflow field reads, and deletions', async () => {
     const before = await countEvents(h.db);
-    const body = JSON.stringify([change(601, 9001, 'description', 'new notes'), { ...change(602, 9001, 'dealstage', ''), subscriptionType: 'deal.deletion', propertyName: undefined }]);
+    const body = JSON.stringify([change(601, 9001, 'description', 'new notes'), { ...change(602, 9001, 'dealstage', ''), subscriptionType: 'deal.deletion', propertyName: undefined }, { ...change(603, 9001, 'dealstage', ''), subscriptionType: 'deal.restore', propertyName: undefined }]);
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [
       { event: 'hubspot:601', status: 'ignored', detail: 'description: no salesflow field reads this property' },
       { event: 'hubspot:602', status: 'ignored', detail: 'deal.deletion: salesflow takes no deletions or merges; deal 9001 stays as it was (docs/crm.md, "Deleted and merged records")' },
+      { event: 'hubspot:603', status: 'ignored', detail: 'deal.restore: salesflow kept deal 9001 when it was deleted; nothing to restore' },
     ] });
     expect(await countEvents(h.db)).toBe(before);
   });
