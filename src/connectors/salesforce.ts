@@ -83,6 +83,10 @@ export function parseOutboundMessage(xml: string): MessageParse {
     const sObject = note.sObject as Record<string, unknown> | undefined;
     if (!id || !sObject || typeof sObject !== 'object') return { ok: false, message: `Notification ${i + 1}: missing Id or sObject` };
     const type = String(sObject['@_type'] ?? '').replace(/^.*:/, '');
+    // A record deleted before Salesforce sent the notification: "the notification contains no
+    // data" (Salesforce's considerations for outbound messages). Kept with no fields, so it is
+    // acknowledged; refused, the whole message would be retried and refused for a day.
+    if (sObject['@_nil'] === 'true') { out.push({ id, object: type, fields: {} }); continue; }
     if (!type) return { ok: false, message: `Notification ${i + 1}: sObject has no xsi:type` };
     const fields: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(sObject)) {
@@ -106,6 +110,10 @@ export function salesforceDeliveries(
   const deliveries: Delivery[] = [];
   const skipped: SkippedChange[] = [];
   for (const [i, n] of message.notifications.entries()) {
+    if (Object.keys(n.fields).length === 0) {
+      skipped.push({ id: n.id, vendorEventId: true, detail: `${n.object || 'the record'}: no data, as Salesforce sends a notification of a record deleted before it was sent; salesflow takes no deletions (docs/crm.md, "Deleted and merged records")` });
+      continue;
+    }
     // Salesforce API names are not case sensitive; a mapping's `opportunity` is its Opportunity.
     const entity = entityOf(mapping, n.object);
     if (!entity) {
