@@ -1,5 +1,5 @@
 // CRM webhooks (docs/crm.md): POST /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and
-// /webhooks/generic/NAME. Each is verified the way its vendor documents, translated through its
+// /webhooks/generic/NAME (and Zoho's Notification API, for deletions, on /webhooks/zoho). Each is verified the way its vendor documents, translated through its
 // mapping (src/connectors) as the plan in force carries it (serve: the applied plan, so a mapping
 // applied later is used without a restart), and routed exactly like POST /events: same router, same workflows,
 // same idempotency (the event id is the CRM's own, prefixed with the source). Order of checks:
@@ -16,6 +16,7 @@ import { type Delivery, describeProblems, prepareDeliveries, type SkippedChange 
 import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
 import { findMapping } from '../connectors/mapping/load.js';
+import { isZohoNotification, parseZohoNotification, zohoNotificationDeliveries } from '../connectors/zoho-notifications.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
 import { dataCrmStore } from '../connectors/store.js';
@@ -189,6 +190,11 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const bytes = await body(c, json);
     if (!Buffer.isBuffer(bytes)) return bytes;
     const given = c.req.header(header);
+    // A Notification API channel (deletions) cannot send headers: its token is in the body.
+    if (!given && c.req.header('content-type')?.toLowerCase().startsWith('application/json')) {
+      const payload = await parseJsonOrForm(bytes, c.req.header('content-type'));
+      if (payload.ok && isZohoNotification(payload.value)) return zohoNotification(c, mapping, secret, payload.value);
+    }
     if (!given) return json.fail(c, 401, 'unauthorized', `missing ${header} header (add it to the Zoho webhook with the value of ZOHO_WEBHOOK_SECRET)`);
     if (!sameSecret(given, secret)) return json.fail(c, 401, 'unauthorized', `${header} does not match ZOHO_WEBHOOK_SECRET`);
     return jsonRecords(c, mapping, bytes);
@@ -217,6 +223,14 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
     return jsonRecords(c, mapping, bytes);
   });
+
+  function zohoNotification(c: Context, mapping: CrmMapping, secret: string, payload: unknown) {
+    const parsed = parseZohoNotification(payload);
+    if (!parsed.ok) return json.fail(c, parsed.message.includes('no token') ? 401 : 400, parsed.message.includes('no token') ? 'unauthorized' : 'bad_request', parsed.message);
+    if (!sameSecret(parsed.value.token, secret)) return json.fail(c, 401, 'unauthorized', 'Zoho notification: token does not match ZOHO_WEBHOOK_SECRET');
+    const { deliveries, skipped } = zohoNotificationDeliveries(mapping, parsed.value, payload);
+    return deliver(c, json, mapping, deliveries, skipped);
+  }
 
   async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
     // A webhook set up with its parameters in the URL (Zoho's "URL Parameters") sends no body; "not

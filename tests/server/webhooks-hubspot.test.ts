@@ -188,17 +188,22 @@ describe('POST /webhooks/hubspot', () => {
     expect(api.requests.map((r) => r.split('?')[0])).toEqual(['GET /crm/v3/objects/deals/9003', 'GET /crm/v3/owners/502']);
   });
 
-  it('ignores a change of a property no salesflow field reads, and deletions', async () => {
+  it('ignores a change of a property no salesflow field reads, a contact deletion, and a restore of a deal that is not deleted', async () => {
     const before = await countEvents(h.db);
-    const body = JSON.stringify([change(601, 9001, 'description', 'new notes'), { ...change(602, 9001, 'dealstage', ''), subscriptionType: 'deal.deletion', propertyName: undefined }, { ...change(603, 9001, 'dealstage', ''), subscriptionType: 'deal.restore', propertyName: undefined }]);
+    const body = JSON.stringify([
+      change(601, 9001, 'description', 'new notes'),
+      { ...change(602, 123, 'email', ''), subscriptionType: 'contact.deletion', propertyName: undefined },
+      { ...change(603, 9001, 'dealstage', ''), subscriptionType: 'deal.restore', propertyName: undefined },
+    ]);
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [
       { event: 'hubspot:601', status: 'ignored', detail: 'description: no salesflow field reads this property' },
-      { event: 'hubspot:602', status: 'ignored', detail: 'deal.deletion: salesflow takes no deletions or merges; deal 9001 stays as it was (docs/crm.md, "Deleted and merged records")' },
-      { event: 'hubspot:603', status: 'ignored', detail: 'deal.restore: salesflow kept deal 9001 when it was deleted; nothing to restore' },
+      { event: 'hubspot:602', status: 'ignored', detail: 'contact.deletion: salesflow removes deleted and merged deals, not leads; lead 123 stays as it was (docs/crm.md, "Deleted and merged records")' },
+      { event: 'hubspot:603', status: 'ignored', detail: 'deal 9001 is not deleted in salesflow; nothing to restore' },
     ] });
     expect(await countEvents(h.db)).toBe(before);
+    expect(await getLead(h.db, '123')).not.toBeNull();
   });
 
   it('rejects an unmapped stage alone, naming it and the file, and takes the other change of the batch (HubSpot never retries a 4xx)', async () => {
