@@ -37,7 +37,7 @@ export type DeletionOutcome = 'removed' | 'duplicate' | 'older';
  */
 export async function recordCrmDeletion(db: Db, deletion: Omit<CrmDeletion, 'held'>, newestChange: number | null): Promise<DeletionOutcome> {
   return transaction(db, async (tx) => {
-    const existing = await crmDeletion(tx, deletion.entity, deletion.recordId);
+    const existing = await recordedDeletion(tx, deletion.entity, deletion.recordId);
     if (existing && existing.source === deletion.source && existing.vendorEventId === deletion.vendorEventId) return 'duplicate';
     if (existing && existing.version >= deletion.version) return 'older';
     if (newestChange !== null && newestChange > deletion.version) return 'older';
@@ -58,8 +58,19 @@ export async function recordCrmDeletion(db: Db, deletion: Omit<CrmDeletion, 'hel
   });
 }
 
-/** The deletion recorded for a record, or null. */
+/**
+ * The deletion in force for a record, or null: none recorded, or the deal is in the deals again
+ * (imported since, or sent to POST /events), which the team did on purpose.
+ */
 export async function crmDeletion(db: Db, entity: 'deal', recordId: string): Promise<CrmDeletion | null> {
+  const row = await db.kysely.selectFrom('crm_deletions').selectAll().where('entity', '=', entity).where('record_id', '=', recordId)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('deals').select('deals.id').whereRef('deals.id', '=', 'crm_deletions.record_id'))))
+    .executeTakeFirst();
+  return row ? decode(row) : null;
+}
+
+/** The deletion recorded for a record, whether or not the deal is back. */
+async function recordedDeletion(db: Db, entity: 'deal', recordId: string): Promise<CrmDeletion | null> {
   const row = await db.kysely.selectFrom('crm_deletions').selectAll().where('entity', '=', entity).where('record_id', '=', recordId).executeTakeFirst();
   return row ? decode(row) : null;
 }
@@ -69,9 +80,10 @@ export async function clearCrmDeletion(db: Db, entity: 'deal', recordId: string)
   await db.kysely.deleteFrom('crm_deletions').where('entity', '=', entity).where('record_id', '=', recordId).execute();
 }
 
-/** Deletions newest first (by when recorded), of one source or all. */
+/** Deletions in force (the deal not back in the deals), newest first (by when recorded), of one source or all. */
 export async function listCrmDeletions(db: Db, options: { source?: string; limit?: number } = {}): Promise<CrmDeletion[]> {
-  let query = db.kysely.selectFrom('crm_deletions').selectAll();
+  let query = db.kysely.selectFrom('crm_deletions').selectAll()
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('deals').select('deals.id').whereRef('deals.id', '=', 'crm_deletions.record_id'))));
   if (options.source) query = query.where('source', '=', options.source);
   const rows = await query.orderBy('recorded_at', 'desc').orderBy('record_id', 'asc').limit(options.limit ?? 1000).execute();
   return rows.map(decode);

@@ -5,6 +5,8 @@
 // delivered after it does not bring the deal back, a deletion older than a change already taken
 // removes nothing, and a restore brings the deal back as salesflow held it.
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadMappings } from '../../src/connectors/mapping/load.js';
@@ -147,6 +149,23 @@ forEachDialect('HubSpot deal deletions and merges', (target) => {
     expect(await (await zoho(notification('update', ['4150868000009000002'], T(7)))).json()).toMatchObject({
       results: [{ event: `zoho:update:${T(7)}:4150868000009000002`, status: 'ignored', detail: expect.stringContaining('the workflow webhook sends the changes') }],
     });
+  });
+
+  it('a deal imported again after its deletion is the team\'s: webhooks change it again, and crm deleted no longer lists it', async () => {
+    // 7003 was merged away above; the team imports it again from a CSV.
+    const dir = mkdtempSync(join(tmpdir(), 'salesflow-deleted-import-'));
+    try {
+      const file = join(dir, 'deals.csv');
+      writeFileSync(file, 'id,rep,amount,currency,stage,closed_at\n7003,r-ada,5000.00,USD,won,2026-02-10\n');
+      expect((await salesflow(['import', '--kind', 'deals', file], url)).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const listed = JSON.parse((await salesflow(['crm', 'deleted', '--format', 'json'], url)).stdout) as { recordId: string }[];
+    expect(listed.map((d) => d.recordId)).not.toContain('7003');
+    // A change from before the merge is taken again: the deal is back on purpose.
+    expect((await send([change(9040, 7003, 'amount', '5500.00', T(25))])).results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    expect(await getDeal(h.db, '7003')).toMatchObject({ amount: '5500.00' });
   });
 
   it('Zoho: a workflow webhook change older than the deletion does not bring the deal back', async () => {
