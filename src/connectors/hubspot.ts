@@ -286,7 +286,8 @@ function dealRemovals(event: HubSpotEvent, object: string): Delivery[] {
   });
   if (event.subscriptionType.endsWith('.deletion')) return [base(String(event.objectId), String(event.eventId), 'deletion', null)];
   const kept = String(event.newObjectId ?? event.primaryObjectId ?? event.objectId);
-  const away = [...(event.mergedObjectIds ?? []), ...(event.newObjectId !== undefined && event.primaryObjectId !== undefined ? [event.primaryObjectId] : [])]
+  // null is HubSpot's "none" for a merge that made no new record, as a missing key is.
+  const away = [...(event.mergedObjectIds ?? []), ...(event.newObjectId != null && event.primaryObjectId != null ? [event.primaryObjectId] : [])]
     .map(String).filter((id, i, all) => id !== kept && all.indexOf(id) === i);
   return away.map((id) => base(id, `${String(event.eventId)}:${id}`, 'merge', kept));
 }

@@ -100,7 +100,8 @@ forEachDialect('HubSpot deal deletions and merges', (target) => {
   });
 
   it('a merge removes the deals merged away, each recorded as merged into the deal kept', async () => {
-    const merged = await send([event(9010, 'deal.merge', 7001, T(20), { primaryObjectId: 7001, mergedObjectIds: [7003] })]);
+    // newObjectId null: the merge kept the primary (a new deal would have removed the primary too).
+    const merged = await send([event(9010, 'deal.merge', 7001, T(20), { primaryObjectId: 7001, mergedObjectIds: [7003], newObjectId: null })]);
     expect(merged.results).toEqual([{ event: 'hubspot:9010:7003', status: 'deleted', detail: expect.stringContaining('deal 7003 merged into deal 7001 in the CRM') }]);
     expect(await getDeal(h.db, '7003')).toBeNull();
     expect(await getDeal(h.db, '7001')).toMatchObject({ amount: '60000.00' });
