@@ -116,13 +116,27 @@ forEachDialect('HubSpot deal deletions and merges', (target) => {
     expect(await getDeal(h.db, '7004')).toMatchObject({ amount: '1500.00' });
   });
 
+  it('inside one batch too: a deletion before an older change of its deal removes it, a deletion older than a change before it removes nothing', async () => {
+    // Closed in Q2: the Q1 sums the other cases check stay as they are.
+    for (const d of [deal('7005', '10.00'), deal('7006', '20.00')]) await upsertDeal(h.db, { ...d, closed_at: '2026-05-10' });
+    const batch = await send([
+      event(9050, 'deal.deletion', 7005, T(3)), change(9051, 7005, 'amount', '11.00', T(4)),
+      change(9052, 7006, 'amount', '21.00', T(3)), event(9053, 'deal.deletion', 7006, T(4)),
+    ]);
+    expect(batch.results.map((r) => [r.event, r.status])).toEqual([
+      ['hubspot:9050', 'deleted'], ['hubspot:9051', 'older'], ['hubspot:9052', 'accepted'], ['hubspot:9053', 'older'],
+    ]);
+    expect(await getDeal(h.db, '7005')).toBeNull();
+    expect(await getDeal(h.db, '7006')).toMatchObject({ amount: '21.00' });
+  });
+
   it('a restore brings the deal back as salesflow held it, and it counts again', async () => {
     const restored = await send([event(9030, 'deal.restore', 7002, T(5))]);
     expect(restored.results).toEqual([{ event: 'hubspot:9030', status: 'accepted', type: 'deal.updated' }]);
     expect(await getDeal(h.db, '7002')).toMatchObject({ amount: '40000.00', stage: 'won', rep: 'r-ada' });
     expect(await revenue()).toMatch(/^103500(\.0+)?$/);
     const listed = JSON.parse((await salesflow(['crm', 'deleted', '--format', 'json'], url)).stdout) as { recordId: string }[];
-    expect(listed.map((d) => d.recordId)).toEqual(['7003']);
+    expect(listed.map((d) => d.recordId).sort()).toEqual(['7003', '7005']);
   });
 
   const zoho = (body: object, headers: Record<string, string> = {}) =>
