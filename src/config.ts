@@ -162,8 +162,11 @@ export interface CrmConfig {
   hubspot: { appSecret?: string; apiToken?: string; apiUrl: string };
   salesforce: { orgId?: string };
   zoho: { secret?: string };
-  /** SALESFLOW_WEBHOOK_SECRET_<NAME> per generic source, keyed by the lower-case name (`-` written `_`). */
-  genericSecrets: Record<string, string>;
+  /**
+   * SALESFLOW_WEBHOOK_SECRET_<NAME> per generic source, keyed by the lower-case name (`-` written
+   * `_`). A Map, as the key is a source name: on a plain object `constructor` would find a function.
+   */
+  genericSecrets: ReadonlyMap<string, string>;
   bodyLimit: number;
 }
 
@@ -174,14 +177,14 @@ export function genericSecretVariable(name: string): string {
   return `SALESFLOW_WEBHOOK_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-function genericSecrets(env: NodeJS.ProcessEnv): { secrets: Record<string, string>; problems: string[] } {
-  const secrets: Record<string, string> = {};
+function genericSecrets(env: NodeJS.ProcessEnv): { secrets: Map<string, string>; problems: string[] } {
+  const secrets = new Map<string, string>();
   const problems: string[] = [];
   for (const [key, value] of Object.entries(env)) {
     const match = GENERIC_SECRET.exec(key);
     if (!match || value === undefined || value === '') continue;
     if (value.length < 16) problems.push(`  ${key}: must be at least 16 characters`);
-    else secrets[match[1].toLowerCase()] = value;
+    else secrets.set(match[1].toLowerCase(), value);
   }
   return { secrets, problems };
 }

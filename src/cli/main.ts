@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   // `salesflow help import` is `salesflow import --help`, as git and npm do it.
   if (name === 'help' && rest[0]) {
-    if (commands[rest[0]]) return (await commands[rest[0]].load()).run(['--help']);
+    if (Object.hasOwn(commands, rest[0])) return (await commands[rest[0]].load()).run(['--help']);
     process.stderr.write(`salesflow: unknown command "${rest[0]}"\n\n${usage()}`);
     return 1;
   }
@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
-  const command = commands[name];
+  // Own entries only: `salesflow constructor` found Object's constructor and died with a TypeError.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     process.stderr.write(`salesflow: unknown command "${name}"\n\n${usage()}`);
     return 1;

@@ -33,6 +33,34 @@ export interface Delivery {
    * `transient`: the API could not answer now (unreachable, 429, 5xx); the CRM should send again.
    */
   fallback?: () => Promise<{ read: FieldReader } | { error: string; transient?: boolean }>;
+  /**
+   * The CRM deleted the deal, or merged it into another (src/data/crm-deletions.ts): it is removed,
+   * nothing is translated. `at` is the CRM's time of it; `changes` the version key of the record's
+   * changes (HubSpot's are per property, `deal:123:amount`, so any key `changes:...` counts too).
+   */
+  removal?: { change: 'deletion' | 'merge'; mergedInto: string | null; actor: string | null; at: number; changes: string };
+  /** A restore (HubSpot `deal.restore`): taken only for a deal salesflow holds as deleted, else ignored. */
+  restoreOnly?: boolean;
+}
+
+/**
+ * A change of a request the connector leaves out before translating it (an object or property the
+ * mapping does not take, a deletion): `id` is the CRM's event id (answered as `<source>:<id>`, like
+ * every other change), or `record N` for a JSON record left out before its id is read.
+ */
+export interface SkippedChange {
+  id: string;
+  vendorEventId: boolean;
+  detail: string;
+}
+
+/**
+ * The id a change is answered with: the salesflow event id `<source>:<CRM event id>` whatever
+ * became of the change (accepted, duplicate, older, ignored, rejected), so a reply can be matched
+ * to `salesflow events`, `salesflow crm rejected` and the CRM's own log alike.
+ */
+export function answeredId(source: string, vendorEventId: string): string {
+  return `${source}:${vendorEventId}`;
 }
 
 export interface PreparedDelivery {
@@ -47,6 +75,8 @@ export interface PreparedDelivery {
   amount?: AmountSource;
   /** Why the change cannot be translated (then `event` is null and nothing of it is taken). */
   rejected?: FieldProblem[];
+  /** The deal was deleted in salesflow (a CRM deletion older than this change): taking it restores it. */
+  restores?: boolean;
 }
 
 /**
@@ -67,7 +97,37 @@ export async function prepareDeliveries(
   // values would ride into the record a later, current delivery of the same batch writes and is
   // routed by. (Callers hold the source's CRM lock, so no other request claims meanwhile.)
   const newest = new Map<string, number | null>();
+  // Deals deleted in the CRM: as recorded, then as the deliveries before in this batch remove them
+  // (null: not deleted), and the newest change of each record the batch takes so far.
+  const deleted = new Map<string, { version: number; held: EntityRow | null } | null>();
+  const changedAt = new Map<string, number>();
   for (const delivery of deliveries) {
+    const recordKey = `${delivery.entity}:${delivery.recordId}`;
+    if (delivery.removal) {
+      // A change of the record newer than the deletion was already taken (HubSpot: restored and
+      // edited, the deletion delivered late): the deletion is older and removes nothing.
+      const stored = await store.newestChange(mapping.name, delivery.removal.changes);
+      const inBatch = changedAt.get(recordKey) ?? null;
+      const newer = Math.max(stored ?? -Infinity, inBatch ?? -Infinity);
+      if (newer > delivery.removal.at) {
+        prepared.push({ delivery, event: null, older: true });
+        continue;
+      }
+      prepared.push({ delivery, event: null });
+      const before = deleted.has(recordKey) ? deleted.get(recordKey) : await store.deletion(delivery.entity, delivery.recordId);
+      const held = working.has(recordKey) ? working.get(recordKey)! : await store.stored(delivery.entity, delivery.recordId);
+      if (!before || before.version < delivery.removal.at) deleted.set(recordKey, { version: delivery.removal.at, held: held ?? before?.held ?? null });
+      working.set(recordKey, null);
+      continue;
+    }
+    const gone = delivery.entity === 'deal' ? (deleted.has(recordKey) ? deleted.get(recordKey)! : await store.deletion(delivery.entity, delivery.recordId)) : null;
+    // A change of a deal deleted in the CRM: one older than the deletion (or without a time to
+    // tell) would bring the deal back, and is left out; a newer one (HubSpot: the deal restored)
+    // restores it, from the deal as salesflow held it.
+    if (gone && (!delivery.version || delivery.version.at <= gone.version)) {
+      prepared.push({ delivery, event: null, older: true });
+      continue;
+    }
     if (delivery.version) {
       const { key: versionKey, at } = delivery.version;
       const known = newest.has(versionKey) ? newest.get(versionKey)! : await store.newestVersion(mapping.name, versionKey);
@@ -76,9 +136,19 @@ export async function prepareDeliveries(
         continue;
       }
     }
+    if (delivery.restoreOnly && !gone) {
+      prepared.push({ delivery, event: null, skipped: `${delivery.entity} ${delivery.recordId} is not deleted in salesflow; nothing to restore` });
+      continue;
+    }
+    if (gone && !working.has(recordKey)) working.set(recordKey, gone.held);
     const outcome = await prepareOne(delivery);
     if ('unavailable' in outcome) return { ok: false, unavailable: outcome.unavailable };
+    if (gone && outcome.event) {
+      outcome.restores = true;
+      deleted.set(recordKey, null);
+    }
     prepared.push(outcome);
+    if (delivery.version && !outcome.rejected) changedAt.set(recordKey, Math.max(changedAt.get(recordKey) ?? -Infinity, delivery.version.at));
     // A rejected change claims no version: an older change of the same record after it in the
     // batch is still taken, as it would be had the rejected one never been sent.
     if (delivery.version && !outcome.rejected) newest.set(delivery.version.key, delivery.version.at);
@@ -116,7 +186,7 @@ export async function prepareDeliveries(
     let event: CrmEvent | null = null;
     if (type) {
       const parsed = CrmEvent.safeParse({
-        id: `${mapping.name}:${delivery.vendorEventId}`, type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
+        id: answeredId(mapping.name, delivery.vendorEventId), type, occurred_at: delivery.occurredAt, [delivery.entity]: after,
       });
       if (!parsed.success) {
         return { delivery, event: null, rejected: [{ field: '(event)', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }] };

@@ -3,10 +3,10 @@
 // the CRM API client that supplies the rest of a record a property-change event does not carry.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
-import type { Delivery } from './deliveries.js';
+import type { Delivery, SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
-import type { FieldReader, OwnerLookup } from './translate.js';
+import { entityOf, type FieldReader, type OwnerLookup } from './translate.js';
 
 export const HUBSPOT_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -81,6 +81,13 @@ export interface HubSpotEvent {
   propertyValue?: unknown;
   /** Generic subscriptions (`object.creation`, `object.propertyChange`) name the object by type id. */
   objectTypeId?: string;
+  /** Merges: the record kept, the records merged into it, and the record the merge made (when it made one). */
+  primaryObjectId?: number | string;
+  mergedObjectIds?: (number | string)[];
+  newObjectId?: number | string;
+  /** Where the change was made (`CRM_UI`, `API`, ...) and by whom (`userId:123` for a user in the UI). */
+  changeSource?: string;
+  sourceId?: string;
 }
 
 /**
@@ -124,6 +131,12 @@ export function parseHubSpotBatch(text: string): BatchParse {
       if (!((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== '' && !id.includes('\u0000')))) {
         return { ok: false, message: `event ${i}: ${key} must be a number or a non-empty string, got ${JSON.stringify(id)}` };
       }
+    }
+    // A merge's ids become record ids to remove: each must be an id, as objectId is.
+    const mergeIds = [event!.primaryObjectId, event!.newObjectId, ...(Array.isArray(event!.mergedObjectIds) ? event!.mergedObjectIds : [])];
+    if ((event!.mergedObjectIds !== undefined && event!.mergedObjectIds !== null && !Array.isArray(event!.mergedObjectIds)) ||
+      mergeIds.some((id) => id !== undefined && id !== null && !((typeof id === 'number' && Number.isSafeInteger(id)) || (typeof id === 'string' && id.trim() !== '' && !id.includes('\u0000'))))) {
+      return { ok: false, message: `event ${i}: primaryObjectId, newObjectId and mergedObjectIds must be ids (numbers or non-empty strings), got ${JSON.stringify({ primaryObjectId: event!.primaryObjectId, newObjectId: event!.newObjectId, mergedObjectIds: event!.mergedObjectIds })}` };
     }
     if (!/^[a-z_]+\.[a-zA-Z_]+$/.test(String(event!.subscriptionType))) return { ok: false, message: `event ${i}: subscriptionType "${event!.subscriptionType}" is not object.change` };
     if (String(event!.subscriptionType).startsWith('object.') && !(typeof event!.objectTypeId === 'string' && /^\d+-\d+$/.test(event!.objectTypeId))) {
@@ -195,20 +208,48 @@ function apiType(object: string): string {
 /** Deliveries of a batch; deletions and objects the mapping does not take are skipped (listed). */
 export function hubSpotDeliveries(
   mapping: CrmMapping, events: HubSpotEvent[], api: HubSpotApi | null,
-): { deliveries: Delivery[]; skipped: string[] } {
+): { deliveries: Delivery[]; skipped: SkippedChange[] } {
   const deliveries: Delivery[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedChange[] = [];
   for (const event of events) {
     const { object, change } = hubSpotObject(event);
-    const entity = mapping.deal.objects.includes(object) ? 'deal' : mapping.lead.objects.includes(object) ? 'lead' : null;
-    if (!entity || (change !== 'creation' && change !== 'propertyChange')) {
+    const entity = entityOf(mapping, object);
+    if (entity === 'deal' && (change === 'deletion' || change === 'merge')) {
+      const removals = dealRemovals(event, object);
+      if (removals.length === 0) {
+        skipped.push({ id: String(event.eventId), vendorEventId: true, detail: `${event.subscriptionType}: names no deal merged away (mergedObjectIds)` });
+      }
+      deliveries.push(...removals);
+      continue;
+    }
+    if (!entity || (change !== 'creation' && change !== 'propertyChange' && change !== 'restore')) {
       const what = object === event.subscriptionType.split('.')[0] ? event.subscriptionType : `${event.subscriptionType} of ${object} (${event.objectTypeId})`;
-      skipped.push(`${event.eventId} (${what}: not taken by ${mapping.file})`);
+      // A deletion or merge of a contact is not the mapping's doing: salesflow removes deals only
+      // (docs/crm.md), and "not taken by hubspot.yaml" sent admins editing the mapping.
+      const removal = entity !== null && (change === 'deletion' || change === 'merge' || change === 'privacyDeletion');
+      const detail = removal
+        ? `${what}: salesflow removes deleted and merged deals, not ${entity}s; ${entity} ${String(event.objectId)} stays as it was (docs/crm.md, "Deleted and merged records")`
+        : `${what}: not taken by ${mapping.file}`;
+      skipped.push({ id: String(event.eventId), vendorEventId: true, detail });
       continue;
     }
     const properties = [...new Set(Object.values(mapping[entity].fields).flat())];
+    if (change === 'restore') {
+      // Restored in HubSpot: the deal comes back as salesflow held it when it was deleted (a
+      // deletion recorded since the restore's time, or none at all, leaves it as it is).
+      if (entity !== 'deal') {
+        skipped.push({ id: String(event.eventId), vendorEventId: true, detail: `${event.subscriptionType}: salesflow takes no deletions of ${entity}s, so there is nothing to restore` });
+        continue;
+      }
+      const recordId = String(event.objectId);
+      deliveries.push({
+        vendorEventId: String(event.eventId), entity, recordId, occurredAt: new Date(event.occurredAt).toISOString(),
+        read: () => undefined, raw: event, version: { key: `${object}:${recordId}:restore`, at: event.occurredAt }, restoreOnly: true,
+      });
+      continue;
+    }
     if (change === 'propertyChange' && event.propertyName && !properties.includes(event.propertyName)) {
-      skipped.push(`${event.eventId} (${event.propertyName}: no salesflow field reads this property)`);
+      skipped.push({ id: String(event.eventId), vendorEventId: true, detail: `${event.propertyName}: no salesflow field reads this property` });
       continue;
     }
     const recordId = String(event.objectId);
@@ -229,6 +270,26 @@ export function hubSpotDeliveries(
     });
   }
   return { deliveries, skipped };
+}
+
+/**
+ * The deals a deletion or merge event removes. A deletion: its object. A merge: the records merged
+ * away (mergedObjectIds, and the primary too when the merge made a new record, newObjectId), each
+ * merged into the record kept; one delivery each, named `eventId:recordId`.
+ */
+function dealRemovals(event: HubSpotEvent, object: string): Delivery[] {
+  const actor = typeof event.sourceId === 'string' && event.sourceId !== '' ? event.sourceId : null;
+  const occurredAt = new Date(event.occurredAt).toISOString();
+  const base = (recordId: string, vendorEventId: string, change: 'deletion' | 'merge', mergedInto: string | null): Delivery => ({
+    vendorEventId, entity: 'deal', recordId, occurredAt, read: () => undefined, raw: event, version: null,
+    removal: { change, mergedInto, actor, at: event.occurredAt, changes: `${object}:${recordId}` },
+  });
+  if (event.subscriptionType.endsWith('.deletion')) return [base(String(event.objectId), String(event.eventId), 'deletion', null)];
+  const kept = String(event.newObjectId ?? event.primaryObjectId ?? event.objectId);
+  // null is HubSpot's "none" for a merge that made no new record, as a missing key is.
+  const away = [...(event.mergedObjectIds ?? []), ...(event.newObjectId != null && event.primaryObjectId != null ? [event.primaryObjectId] : [])]
+    .map(String).filter((id, i, all) => id !== kept && all.indexOf(id) === i);
+  return away.map((id) => base(id, `${String(event.eventId)}:${id}`, 'merge', kept));
 }
 
 /**

@@ -4,7 +4,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parseJsonExact } from '../data/exact-json.js';
 import { NOT_UTF8, urlEncodedParams, utf8Text } from './body-text.js';
-import { type Delivery, receiptVersion } from './deliveries.js';
+import { type Delivery, receiptVersion, type SkippedChange } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, mappingFile, valueAt } from './translate.js';
 import { asText, readInstant } from './values.js';
@@ -27,10 +27,12 @@ export async function parseJsonOrForm(body: Buffer, contentType: string | undefi
   if (type === 'multipart/form-data') {
     try {
       const form = await new Response(body, { headers: { 'content-type': contentType! } }).formData();
-      const fields: Record<string, string> = {};
-      // Text parameters only; a file part carries nothing a mapping reads. The first of a repeated name wins.
-      form.forEach((value, key) => { if (typeof value === 'string' && !(key in fields)) fields[key] = value; });
-      return { ok: true, value: fields };
+      const fields = new Map<string, string>();
+      // Text parameters only; a file part carries nothing a mapping reads. The first of a repeated
+      // name wins. A Map, then own properties: a parameter named `toString` or `constructor` was
+      // taken for one already seen (`in` finds inherited names) and dropped.
+      form.forEach((value, key) => { if (typeof value === 'string' && !fields.has(key)) fields.set(key, value); });
+      return { ok: true, value: Object.fromEntries(fields) };
     } catch (err) {
       return { ok: false, message: `body is not valid multipart/form-data: ${(err as Error).message}` };
     }
@@ -66,7 +68,7 @@ export function verifyHmac(signature: NonNullable<WebhookMapping['signature']>, 
   return { ok: true, value: true };
 }
 
-export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt: string): Parsed<{ deliveries: Delivery[]; skipped: string[] }> {
+export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt: string): Parsed<{ deliveries: Delivery[]; skipped: SkippedChange[] }> {
   const at = valueAt(payload, mapping.webhook.records);
   if (at === undefined || at === null || typeof at !== 'object') {
     return { ok: false, message: `no record at "${mapping.webhook.records || '(the body)'}" (webhook.records in ${mapping.file})` };
@@ -74,7 +76,7 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
   const records = Array.isArray(at) ? at : [at];
   if (records.length > 100) return { ok: false, message: `${records.length} records in one request; at most 100` };
   const deliveries: Delivery[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedChange[] = [];
   // An event id made of the record's last-modified time (Zoho's id + Modified_Time) names a state of
   // the record, not a delivery: two edits within one tick of that time (Zoho writes it to the
   // minute) would share it, and the second, taken as a repeat, would be lost. What the record says
@@ -86,7 +88,7 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     const object = mapping.webhook.objectPath ? asText(read(mapping.webhook.objectPath)) : mapping.webhook.object;
     if (!object) return { ok: false, message: `record ${i + 1}: no object name at "${mapping.webhook.objectPath}" (webhook.object_path in ${mapping.file})` };
     const entity = entityOf(mapping, object);
-    if (!entity) { skipped.push(`record ${i + 1} (${object}: not taken by ${mapping.file})`); continue; }
+    if (!entity) { skipped.push({ id: `record ${i + 1}`, vendorEventId: false, detail: `${object}: not taken by ${mapping.file}` }); continue; }
     const idPath = mapping[entity].fields.id?.[0];
     const recordId = idPath ? asText(read(idPath)) : null;
     if (!recordId) return { ok: false, message: `record ${i + 1}: no ${entity} id at "${idPath ?? '(none mapped)'}" (${entity}.fields.id in ${mapping.file})` };

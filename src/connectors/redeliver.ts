@@ -2,7 +2,7 @@
 // as the CRM sent it by the same connector code as its webhook, through the mapping in force now:
 // what `salesflow crm retry` prepares and takes once the cause is fixed.
 import type { CrmRejection } from '../data/crm-rejections.js';
-import type { Delivery } from './deliveries.js';
+import type { Delivery, SkippedChange } from './deliveries.js';
 import { type HubSpotApi, hubSpotDeliveries, parseHubSpotBatch } from './hubspot.js';
 import { jsonDeliveries } from './json-records.js';
 import type { CrmMapping } from './mapping/types.js';
@@ -17,7 +17,7 @@ export type Redelivery = { delivery: Delivery } | { ignored: string } | { error:
 export function redelivery(mapping: CrmMapping, rejection: CrmRejection, hubspotApi: HubSpotApi | null): Redelivery {
   const found = connectorDeliveries(mapping, rejection, hubspotApi);
   if ('error' in found) return found;
-  if (found.skipped.length > 0) return { ignored: found.skipped[0] };
+  if (found.skipped.length > 0) return { ignored: found.skipped[0].detail };
   const delivery = found.deliveries[0];
   // Recorded before an event id carried the record's id (an envelope's id) or the digest of the
   // record's values (an id of record and last-modified time), src/connectors/json-records.ts: the
@@ -32,12 +32,14 @@ export function redelivery(mapping: CrmMapping, rejection: CrmRejection, hubspot
   return { delivery };
 }
 
-function connectorDeliveries(mapping: CrmMapping, rejection: CrmRejection, hubspotApi: HubSpotApi | null): { deliveries: Delivery[]; skipped: string[] } | { error: string } {
-  if (rejection.source === 'hubspot') {
+function connectorDeliveries(mapping: CrmMapping, rejection: CrmRejection, hubspotApi: HubSpotApi | null): { deliveries: Delivery[]; skipped: SkippedChange[] } | { error: string } {
+  // By the mapping's preset, not the source's name: a file rules/crm/acme-hubspot.yaml with
+  // `preset: hubspot` serves /webhooks/hubspot, and its changes are recorded as source acme-hubspot.
+  if (mapping.preset === 'hubspot') {
     const batch = parseHubSpotBatch(JSON.stringify([rejection.raw]));
     return batch.ok ? hubSpotDeliveries(mapping, batch.events, hubspotApi) : { error: batch.message };
   }
-  if (rejection.source === 'salesforce') {
+  if (mapping.preset === 'salesforce') {
     const raw = rejection.raw as { notification?: unknown; object?: unknown; fields?: unknown } | null;
     if (typeof raw?.notification !== 'string' || typeof raw.object !== 'string' || typeof raw.fields !== 'object' || raw.fields === null) {
       return { error: 'not a Salesforce notification as salesflow records one' };

@@ -2,8 +2,9 @@
 // fast-xml-parser, the org checked, each notification → a delivery ordered by LastModifiedDate,
 // and the SOAP answers Salesforce expects (Ack true, or a fault it shows in its delivery queue).
 import { XMLParser } from 'fast-xml-parser';
-import { type Delivery, receiptVersion } from './deliveries.js';
+import { type Delivery, receiptVersion, type SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
+import { entityOf } from './translate.js';
 import { asText, parseInstant } from './values.js';
 
 export const SALESFORCE_MAX_NOTIFICATIONS = 100;
@@ -82,6 +83,10 @@ export function parseOutboundMessage(xml: string): MessageParse {
     const sObject = note.sObject as Record<string, unknown> | undefined;
     if (!id || !sObject || typeof sObject !== 'object') return { ok: false, message: `Notification ${i + 1}: missing Id or sObject` };
     const type = String(sObject['@_type'] ?? '').replace(/^.*:/, '');
+    // A record deleted before Salesforce sent the notification: "the notification contains no
+    // data" (Salesforce's considerations for outbound messages). Kept with no fields, so it is
+    // acknowledged; refused, the whole message would be retried and refused for a day.
+    if (sObject['@_nil'] === 'true') { out.push({ id, object: type, fields: {} }); continue; }
     if (!type) return { ok: false, message: `Notification ${i + 1}: sObject has no xsi:type` };
     const fields: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(sObject)) {
@@ -101,13 +106,18 @@ export function sameOrg(given: string, configured: string): boolean {
 /** The deliveries of a message, or why it cannot be taken (a 400 naming the notification and field). */
 export function salesforceDeliveries(
   mapping: CrmMapping, message: OutboundMessage, receivedAt: string,
-): { ok: true; deliveries: Delivery[]; skipped: string[] } | { ok: false; message: string } {
+): { ok: true; deliveries: Delivery[]; skipped: SkippedChange[] } | { ok: false; message: string } {
   const deliveries: Delivery[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedChange[] = [];
   for (const [i, n] of message.notifications.entries()) {
-    const entity = mapping.deal.objects.includes(n.object) ? 'deal' : mapping.lead.objects.includes(n.object) ? 'lead' : null;
+    if (Object.keys(n.fields).length === 0) {
+      skipped.push({ id: n.id, vendorEventId: true, detail: `${n.object || 'the record'}: no data, as Salesforce sends a notification of a record deleted before it was sent; salesflow takes no deletions (docs/crm.md, "Deleted and merged records")` });
+      continue;
+    }
+    // Salesforce API names are not case sensitive; a mapping's `opportunity` is its Opportunity.
+    const entity = entityOf(mapping, n.object);
     if (!entity) {
-      skipped.push(`${n.id} (${n.object}: not taken by ${mapping.file})`);
+      skipped.push({ id: n.id, vendorEventId: true, detail: `${n.object}: not taken by ${mapping.file}` });
       continue;
     }
     // An object the mapping takes, sent without its id field, was once acknowledged as "not

@@ -1,9 +1,11 @@
 // What connectors read and claim in the data source, as one small async interface, so webhook and
 // import code does not depend on which database (or which data layer) is behind it.
-import { claimRecordVersion, clearAmountStandIns, hasAmountStandIn, markAmountStandIns, newestRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
+import { claimRecordVersion, clearAmountStandIns, hasAmountStandIn, markAmountStandIns, newestRecordChange, newestRecordVersion, repIdForOwner, setRepCrmId } from '../data/crm.js';
+import { clearCrmDeletion, crmDeletion, type DeletionOutcome, recordCrmDeletion } from '../data/crm-deletions.js';
 import type { Db } from '../data/db.js';
 import { getDeal } from '../data/deals.js';
 import { getLead } from '../data/leads.js';
+import type { Delivery } from './deliveries.js';
 import type { EntityRow } from './translate.js';
 
 export interface CrmStore {
@@ -19,6 +21,13 @@ export interface CrmStore {
   storedWithoutAmount(deal: string): Promise<boolean>;
   /** `given`: the CRM gave the deal an amount; `zero`: it is stored with 0 for want of one. */
   noteAmount(source: string, deal: string, amount: 'given' | 'zero'): Promise<void>;
+  /** The newest change taken of a record: its version key, or any key `key:...` (per property). */
+  newestChange(source: string, recordKey: string): Promise<number | null>;
+  /** The deletion recorded for a deal (src/data/crm-deletions.ts), or null. */
+  deletion(entity: 'deal' | 'lead', id: string): Promise<{ version: number; held: EntityRow | null } | null>;
+  /** Removes a deal its CRM deleted or merged away (delivery.removal), recording why. */
+  removeRecord(source: string, delivery: Delivery): Promise<DeletionOutcome>;
+  clearDeletion(entity: 'deal' | 'lead', id: string): Promise<void>;
 }
 
 /** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
@@ -31,5 +40,18 @@ export function dataCrmStore(db: Db): CrmStore {
     newestVersion: (source, key) => newestRecordVersion(db, source, key),
     storedWithoutAmount: (deal) => hasAmountStandIn(db, deal),
     noteAmount: (source, deal, amount) => (amount === 'zero' ? markAmountStandIns(db, source, [deal]) : clearAmountStandIns(db, [deal])),
+    newestChange: (source, key) => newestRecordChange(db, source, key),
+    deletion: async (entity, id) => {
+      const found = entity === 'deal' ? await crmDeletion(db, entity, id) : null;
+      return found ? { version: found.version, held: found.held as EntityRow | null } : null;
+    },
+    removeRecord: (source, delivery) => {
+      const removal = delivery.removal!;
+      return recordCrmDeletion(db, {
+        entity: 'deal', recordId: delivery.recordId, source, vendorEventId: delivery.vendorEventId, change: removal.change,
+        mergedInto: removal.mergedInto, actor: removal.actor, version: removal.at, deletedAt: delivery.occurredAt, recordedAt: new Date().toISOString(),
+      }, null);
+    },
+    clearDeletion: async (entity, id) => { if (entity === 'deal') await clearCrmDeletion(db, entity, id); },
   };
 }

@@ -3,13 +3,14 @@
 // implementation for the webhooks (src/server/webhooks.ts) and `salesflow crm retry`, so a change
 // retried from the rejected list is taken exactly as it would have been when the CRM sent it.
 import type { CrmEvent } from '../events/schema.js';
-import { describeProblems, type PreparedDelivery } from './deliveries.js';
+import { answeredId, type Delivery, describeProblems, type PreparedDelivery, type SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
 
 export interface DeliveryResult {
+  /** The salesflow event id (`<source>:<CRM event id>`), or `record N` for a JSON record without one. */
   event: string;
-  status: 'accepted' | 'duplicate' | 'older' | 'ignored' | 'rejected';
+  status: 'accepted' | 'duplicate' | 'older' | 'ignored' | 'rejected' | 'deleted';
   type?: string;
   detail?: string;
 }
@@ -24,18 +25,28 @@ export async function takePrepared(
 ): Promise<{ results: DeliveryResult[]; taken: string[] }> {
   const results: DeliveryResult[] = [];
   const taken: string[] = [];
-  for (const { delivery, event, older, skipped, amount, rejected } of prepared) {
+  for (const { delivery, event, older, skipped, amount, rejected, restores } of prepared) {
     if (rejected) {
-      results.push({ event: `${mapping.name}:${delivery.vendorEventId}`, status: 'rejected', detail: describeProblems(rejected) });
+      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'rejected', detail: describeProblems(rejected) });
       continue;
     }
     if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
-      results.push({ event: delivery.vendorEventId, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
+      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
+      continue;
+    }
+    if (delivery.removal) {
+      const outcome = await store.removeRecord(mapping.name, delivery);
+      taken.push(delivery.vendorEventId);
+      results.push(outcome === 'removed'
+        ? { event: answeredId(mapping.name, delivery.vendorEventId), status: 'deleted', detail: removedDetail(delivery) }
+        : outcome === 'duplicate'
+          ? { event: answeredId(mapping.name, delivery.vendorEventId), status: 'duplicate' }
+          : { event: answeredId(mapping.name, delivery.vendorEventId), status: 'older', detail: 'a newer deletion or change of this record was already taken; nothing changed' });
       continue;
     }
     if (skipped || !event) {
       taken.push(delivery.vendorEventId);
-      results.push({ event: delivery.vendorEventId, status: 'ignored', detail: skipped ?? 'the mapping routes no event for this change' });
+      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'ignored', detail: skipped ?? 'the mapping routes no event for this change' });
       continue;
     }
     // The stand-in is recorded before the deal is stored and cleared only after: a failure
@@ -43,6 +54,8 @@ export async function takePrepared(
     if (amount === 'zero') await store.noteAmount(mapping.name, delivery.recordId, 'zero');
     const outcome = await route(event);
     if (amount === 'given') await store.noteAmount(mapping.name, delivery.recordId, 'given');
+    // Stored again by the route: the deletion it had in salesflow is over.
+    if (restores) await store.clearDeletion(delivery.entity, delivery.recordId);
     const duplicate = (outcome as { duplicate?: boolean } | null)?.duplicate;
     taken.push(delivery.vendorEventId);
     results.push({
@@ -51,4 +64,16 @@ export async function takePrepared(
     });
   }
   return { results, taken };
+}
+
+/** The results of the changes a connector left out before translating them. */
+export function skippedResults(source: string, skipped: readonly SkippedChange[]): DeliveryResult[] {
+  return skipped.map((s) => ({ event: s.vendorEventId ? answeredId(source, s.id) : s.id, status: 'ignored' as const, detail: s.detail }));
+}
+
+/** What a removal did, for the CRM's log and the admin reading the answer. */
+function removedDetail(delivery: Delivery): string {
+  const removal = delivery.removal!;
+  const how = removal.change === 'merge' ? `merged into ${delivery.entity} ${removal.mergedInto ?? '(unnamed)'}` : 'deleted';
+  return `${delivery.entity} ${delivery.recordId} ${how} in the CRM: removed from salesflow's deals (statements computed from now on leave it out; recorded ones and the ledger are unchanged); salesflow crm deleted lists it`;
 }

@@ -94,7 +94,7 @@ export async function translateRecord(
         break;
       }
       case 'deal.stage': {
-        const stage = mapping.deal.stages[stageKey(text)] ?? (mapping.deal.unknownStage === 'error' ? null : mapping.deal.unknownStage);
+        const stage = ownValue(mapping.deal.stages, stageKey(text)) ?? (mapping.deal.unknownStage === 'error' ? null : mapping.deal.unknownStage);
         if (stage === null) {
           fail(`unknown stage "${text}": map it under deal.stages in ${mappingFile(mapping)} (to open, won or lost) or set deal.unknown_stage`);
         } else values.stage = stage;
@@ -116,7 +116,7 @@ export async function translateRecord(
         break;
       }
       case 'deal.currency': values.currency = text.toUpperCase(); break;
-      case 'deal.type': values.type = mapping.deal.types[stageKey(text)] ?? (['new', 'renewal', 'expansion'].includes(text) ? text : null); break;
+      case 'deal.type': values.type = ownValue(mapping.deal.types, stageKey(text)) ?? (['new', 'renewal', 'expansion'].includes(text) ? text : null); break;
       default: values[field] = text;
     }
   }
@@ -162,6 +162,14 @@ export async function translateRecord(
     });
   }
   return { ok: false, problems };
+}
+
+/**
+ * The mapping's own entry for a CRM value: a stage or type called `constructor` or `toString` is
+ * a value the mapping does not list, not the function every object inherits under that name.
+ */
+function ownValue<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** 0, 0.00, -0: a stored amount that may be the stand-in of a deal without one. */

@@ -343,4 +343,31 @@ export const migrations: Migration[] = [
       CREATE INDEX crm_rejections_rejected_at ON crm_rejections(rejected_at);
     `,
   },
+  {
+    version: 12,
+    description: 'CRM deals deleted or merged away in their CRM, kept out of the deals',
+    sql: `
+      -- A deal its CRM deleted, or merged into another (merged_into), as the CRM's event said
+      -- (src/data/crm-deletions.ts): the deal's row leaves \`deals\`, so nothing computed from
+      -- now on counts it, and is kept here as it was (\`held\`, JSON; null when salesflow
+      -- held none). One row per record: \`version\` (the CRM's time of the deletion, epoch ms) orders it
+      -- against the record's changes, so an older change delivered late does not bring the deal
+      -- back, and a repeat of the event changes nothing. Statements and ledger rows are untouched.
+      CREATE TABLE crm_deletions (
+        entity TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        vendor_event_id TEXT NOT NULL,
+        change TEXT NOT NULL,
+        merged_into TEXT,
+        actor TEXT,
+        version INTEGER NOT NULL,
+        deleted_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        held TEXT,
+        PRIMARY KEY (entity, record_id)
+      );
+      CREATE INDEX crm_deletions_recorded_at ON crm_deletions(recorded_at);
+    `,
+  },
 ];

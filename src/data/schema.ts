@@ -80,6 +80,11 @@ export interface CrmAmountStandInsTable { deal: Text; source: Text; recorded_at:
 export interface CrmRejectionsTable {
   id: Generated<Int64>; source: Text; vendor_event_id: Text; entity: Text; record_id: Text; message: Text; raw: Text; rejected_at: Text;
 }
+/** CRM records deleted or merged away (migration 12); held is the record as salesflow held it, JSON text. */
+export interface CrmDeletionsTable {
+  entity: Text; record_id: Text; source: Text; vendor_event_id: Text; change: Text; merged_into: Maybe; actor: Maybe;
+  version: Int64; deleted_at: Text; recorded_at: Text; held: Maybe;
+}
 /** A deal's credit shares (migration 6): percent as exact text. */
 export interface CreditsTable { deal: Text; rep: Text; share: Text; type: Text; updated_at: Text }
 
@@ -104,6 +109,7 @@ export interface Tables {
   crm_locks: CrmLocksTable;
   crm_amount_standins: CrmAmountStandInsTable;
   crm_rejections: CrmRejectionsTable;
+  crm_deletions: CrmDeletionsTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
 }

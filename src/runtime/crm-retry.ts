@@ -6,7 +6,7 @@
 // superseded by a newer change of its record, leaves the list; what is still rejected stays, with
 // its problem as it stands now.
 import type { Config } from '../config.js';
-import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
+import { answeredId, type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
 import { HubSpotApi, HubSpotUnavailable, hubSpotOwners } from '../connectors/hubspot.js';
 import { findMapping } from '../connectors/mapping/load.js';
 import { redelivery } from '../connectors/redeliver.js';
@@ -56,7 +56,7 @@ async function retrySource(deps: RetryDeps, source: string, rejections: CrmRejec
   if (!mapping) return { source, notTried: `no mapping for "${source}" in the applied plan`, results: [], cleared: 0, remaining: rejections.length };
   const store = dataCrmStore(db);
   const hubspot = config.crm?.hubspot;
-  const api = source === 'hubspot' && hubspot?.apiToken ? new HubSpotApi(hubspot.apiUrl, hubspot.apiToken) : null;
+  const api = mapping.preset === 'hubspot' && hubspot?.apiToken ? new HubSpotApi(hubspot.apiUrl, hubspot.apiToken) : null;
   const results: DeliveryResult[] = [];
   const cleared: string[] = [];
   const deliveries: Delivery[] = [];
@@ -65,11 +65,11 @@ async function retrySource(deps: RetryDeps, source: string, rejections: CrmRejec
     if ('delivery' in again) { deliveries.push(again.delivery); continue; }
     if ('ignored' in again) {
       cleared.push(rejection.vendorEventId);
-      results.push({ event: rejection.vendorEventId, status: 'ignored', detail: again.ignored });
+      results.push({ event: answeredId(source, rejection.vendorEventId), status: 'ignored', detail: again.ignored });
       continue;
     }
     await restateCrmRejection(db, source, rejection.vendorEventId, again.error);
-    results.push({ event: `${source}:${rejection.vendorEventId}`, status: 'rejected', detail: again.error });
+    results.push({ event: answeredId(source, rejection.vendorEventId), status: 'rejected', detail: again.error });
   }
   const { owners, storeLinks } = hubSpotOwners(store, api);
   const prepared = await prepareDeliveries(mapping, store, deliveries, owners).catch((err: unknown) => {

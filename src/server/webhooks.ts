@@ -1,5 +1,5 @@
 // CRM webhooks (docs/crm.md): POST /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and
-// /webhooks/generic/NAME. Each is verified the way its vendor documents, translated through its
+// /webhooks/generic/NAME (and Zoho's Notification API, for deletions, on /webhooks/zoho). Each is verified the way its vendor documents, translated through its
 // mapping (src/connectors) as the plan in force carries it (serve: the applied plan, so a mapping
 // applied later is used without a restart), and routed exactly like POST /events: same router, same workflows,
 // same idempotency (the event id is the CRM's own, prefixed with the source). Order of checks:
@@ -12,14 +12,15 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { genericSecretVariable } from '../config.js';
 import { NOT_UTF8, utf8Text } from '../connectors/body-text.js';
-import { type Delivery, describeProblems, prepareDeliveries } from '../connectors/deliveries.js';
+import { type Delivery, describeProblems, prepareDeliveries, type SkippedChange } from '../connectors/deliveries.js';
 import { HubSpotApi, HubSpotUnavailable, hubSpotDeliveries, hubSpotOwners, parseHubSpotBatch, verifyHubSpot } from '../connectors/hubspot.js';
 import { jsonDeliveries, parseJsonOrForm, sameSecret, verifyHmac } from '../connectors/json-records.js';
 import { findMapping } from '../connectors/mapping/load.js';
+import { isZohoNotification, parseZohoNotification, zohoNotificationDeliveries } from '../connectors/zoho-notifications.js';
 import type { CrmMapping } from '../connectors/mapping/types.js';
 import { parseOutboundMessage, salesforceDeliveries, sameOrg, soapAck, soapFault } from '../connectors/salesforce.js';
 import { dataCrmStore } from '../connectors/store.js';
-import { type DeliveryResult, takePrepared } from '../connectors/take.js';
+import { type DeliveryResult, skippedResults, takePrepared } from '../connectors/take.js';
 import type { OwnerLookup } from '../connectors/translate.js';
 import { CrmLockTimeout, withCrmLock } from '../data/crm-lock.js';
 import { clearCrmRejections, recordCrmRejections } from '../data/crm-rejections.js';
@@ -93,7 +94,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
    * wait for our turn, in this process and then across processes, is bounded by LOCK_WAIT_MS from
    * the request's arrival; past it the CRM gets a 503 and retries.
    */
-  function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+  function deliver(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: SkippedChange[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const giveUpAt = performance.now() + LOCK_WAIT_MS;
     return inTurn(mapping.name, async () => {
       try {
@@ -107,7 +108,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     });
   }
 
-  async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: string[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
+  async function deliverNow(c: Context, answer: Answer, mapping: CrmMapping, deliveries: Delivery[], skipped: SkippedChange[], owners?: OwnerLookup, afterPrepare?: () => Promise<void>) {
     const prepared = await prepareDeliveries(mapping, store, deliveries, owners).catch((err: unknown) => {
       if (err instanceof HubSpotUnavailable) return { ok: false as const, unavailable: err.message };
       throw err;
@@ -128,7 +129,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
       console.error(`salesflow: ${mapping.name} webhook: change ${r.vendorEventId} (${r.entity} ${r.recordId}) rejected and recorded (salesflow crm rejected): ${r.message}`);
     }
     await afterPrepare?.();
-    const results: DeliveryResult[] = skipped.map((s) => ({ event: s, status: 'ignored' as const, detail: 'the mapping takes nothing from it' }));
+    const results: DeliveryResult[] = skippedResults(mapping.name, skipped);
     let taken: string[];
     try {
       const outcome = await takePrepared(mapping, store, prepared.prepared, (event) => routeInTime(route, event));
@@ -189,6 +190,11 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const bytes = await body(c, json);
     if (!Buffer.isBuffer(bytes)) return bytes;
     const given = c.req.header(header);
+    // A Notification API channel (deletions) cannot send headers: its token is in the body.
+    if (!given && c.req.header('content-type')?.toLowerCase().startsWith('application/json')) {
+      const payload = await parseJsonOrForm(bytes, c.req.header('content-type'));
+      if (payload.ok && isZohoNotification(payload.value)) return zohoNotification(c, mapping, secret, payload.value);
+    }
     if (!given) return json.fail(c, 401, 'unauthorized', `missing ${header} header (add it to the Zoho webhook with the value of ZOHO_WEBHOOK_SECRET)`);
     if (!sameSecret(given, secret)) return json.fail(c, 401, 'unauthorized', `${header} does not match ZOHO_WEBHOOK_SECRET`);
     return jsonRecords(c, mapping, bytes);
@@ -209,7 +215,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     }
     if (!mapping.webhook.signature) return json.fail(c, 401, 'unauthorized', `${mapping.file} declares no webhook.signature, so no request can be verified`);
     const variable = genericSecretVariable(name);
-    const secret = crm?.genericSecrets[name.toLowerCase().replace(/-/g, '_')];
+    const secret = crm?.genericSecrets.get(name.toLowerCase().replace(/-/g, '_'));
     if (!secret) return json.fail(c, 404, 'not_configured', `the ${name} webhook is not configured: set ${variable}`);
     const bytes = await body(c, json);
     if (!Buffer.isBuffer(bytes)) return bytes;
@@ -217,6 +223,14 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     if (!verdict.ok) return json.fail(c, 401, 'unauthorized', verdict.message);
     return jsonRecords(c, mapping, bytes);
   });
+
+  function zohoNotification(c: Context, mapping: CrmMapping, secret: string, payload: unknown) {
+    const parsed = parseZohoNotification(payload);
+    if (!parsed.ok) return json.fail(c, parsed.message.includes('no token') ? 401 : 400, parsed.message.includes('no token') ? 'unauthorized' : 'bad_request', parsed.message);
+    if (!sameSecret(parsed.value.token, secret)) return json.fail(c, 401, 'unauthorized', 'Zoho notification: token does not match ZOHO_WEBHOOK_SECRET');
+    const { deliveries, skipped } = zohoNotificationDeliveries(mapping, parsed.value, payload);
+    return deliver(c, json, mapping, deliveries, skipped);
+  }
 
   async function jsonRecords(c: Context, mapping: CrmMapping, bytes: Buffer) {
     // A webhook set up with its parameters in the URL (Zoho's "URL Parameters") sends no body; "not

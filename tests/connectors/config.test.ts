@@ -13,7 +13,7 @@ describe('CRM configuration', () => {
       hubspot: { appSecret: 'hs-secret', apiToken: 'pat-na1-x', apiUrl: 'http://127.0.0.1:9999' },
       salesforce: { orgId: '00D5g000004ABCDEAA' },
       zoho: { secret: 'zoho-secret-0123456789' },
-      genericSecrets: { fxiaoke: 'fxiaoke-secret-0123456789', my_crm: 'my-crm-secret-0123456789' },
+      genericSecrets: new Map([['fxiaoke', 'fxiaoke-secret-0123456789'], ['my_crm', 'my-crm-secret-0123456789']]),
       bodyLimit: 1024 * 1024,
     });
     expect(loadConfig({}).crm?.hubspot.apiUrl).toBe('https://api.hubapi.com');

@@ -144,6 +144,12 @@ describe('salesflow import --source', () => {
       'rules/crm/pipedrive.yaml in the applied plan ("salesflow apply"; or --rules PATH to try one)\n');
     const tried = await salesflow(['import', '--source', 'pipedrive', '--rules', 'rules', exportFile('hubspot-deals.csv')], path, root);
     expect(tried.stderr).toBe('salesflow import: unknown source "pipedrive": expected hubspot, salesforce, zoho, fxiaoke or a mapping file rules/crm/pipedrive.yaml\n');
+    // A --kind that is a name every object has was found by `in` and died with a TypeError.
+    for (const kind of ['constructor', 'toString']) {
+      const odd = await salesflow(['import', '--source', 'zoho', '--kind', kind, exportFile('zoho-deals.csv')], path, root);
+      expect(odd.code).toBe(1);
+      expect(odd.stderr).toContain(`salesflow import: --kind must be one of deals, leads, reps, not "${kind}"`);
+    }
   });
 
   it('links a rep to a CRM id only once: a reassigned id moves', async () => {

@@ -62,6 +62,8 @@ describe('salesflow check on CRM mappings', () => {
     const text = formatDiagnostics(loaded.diagnostics, 'text');
     expect(text).toContain('rules/crm/custom.yaml:1:1: warning: no webhook.signature: POST /webhooks/generic/custom refuses every request');
     expect(text).toContain('rules/crm/hs-b.yaml:1:1: error: preset hubspot is already adjusted by rules/crm/hs-a.yaml');
+    // A preset's events are named after its file: hs-a.yaml would name HubSpot's hs-a:ID, not hubspot:ID.
+    expect(text).toContain('rules/crm/hs-a.yaml:1:9: warning: name a file with preset hubspot hubspot.yaml: events from hubspot are named hs-a:ID through this file but hubspot:ID through the built-in preset or a hubspot.yaml, so a change hubspot sends again after the file is added, renamed or removed is taken as new [SF1214]');
   });
 });
 

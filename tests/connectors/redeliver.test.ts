@@ -33,3 +33,22 @@ describe('redelivery of a change recorded under an earlier form of its event id'
     expect(again).toMatchObject({ error: expect.stringContaining('webhook.event_id in (built-in zoho preset) changed since') });
   });
 });
+
+describe('redelivery through a preset mapping in a file of another name (rules/crm/acme-hubspot.yaml, preset: hubspot)', () => {
+  // The webhook records its rejections under the mapping's name; the retry once chose the
+  // connector by that name, read a HubSpot event as a generic JSON record, and the change stayed
+  // rejected for good ("no object name").
+  it('a HubSpot change is read as a HubSpot event', () => {
+    const mapping = { ...builtInMapping('hubspot'), name: 'acme-hubspot', file: 'rules/crm/acme-hubspot.yaml' };
+    const raw = { eventId: 701, subscriptionId: 1, portalId: 62515, appId: 1, occurredAt: 1772359200000, subscriptionType: 'deal.propertyChange', attemptNumber: 0, objectId: 9701, propertyName: 'amount', propertyValue: '1200.00', changeSource: 'CRM_UI' };
+    const again = redelivery(mapping, rejection('acme-hubspot', '701', '9701', raw), null);
+    expect(again).toMatchObject({ delivery: { vendorEventId: '701', recordId: '9701', entity: 'deal' } });
+  });
+
+  it('a Salesforce notification is read as one', () => {
+    const mapping = { ...builtInMapping('salesforce'), name: 'sfdc', file: 'rules/crm/sfdc.yaml' };
+    const raw = { notification: '04l5g000000AAAAAAA', object: 'Opportunity', fields: { Id: '0065g00000AAAAAAAA', Name: 'Acme', Amount: '10.00', StageName: 'Closed Won', OwnerId: '0055g000001AAAAAAA', LastModifiedDate: '2026-03-01T10:00:00.000Z' } };
+    const again = redelivery(mapping, rejection('sfdc', '04l5g000000AAAAAAA', '0065g00000AAAAAAAA', raw), null);
+    expect(again).toMatchObject({ delivery: { vendorEventId: '04l5g000000AAAAAAA', recordId: '0065g00000AAAAAAAA' } });
+  });
+});

@@ -209,5 +209,13 @@ describe('help', () => {
     const unknown = salesflow(['help', 'deploy']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('salesflow: unknown command "deploy"');
+    // Names every JavaScript object has are unknown commands too (they were a TypeError and a stack trace).
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      for (const args of [[name], ['help', name]]) {
+        const run = salesflow(args);
+        expect(run.code, args.join(' ')).toBe(1);
+        expect(run.stderr, args.join(' ')).toContain(`salesflow: unknown command "${name}"`);
+      }
+    }
   });
 });

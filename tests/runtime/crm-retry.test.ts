@@ -131,7 +131,7 @@ forEachDialect('salesflow crm retry', (target) => {
       'hubspot: 3 rejected change(s) tried: 2 taken or no longer needed, 1 still rejected',
       expect.stringMatching(new RegExp(`^ {2}hubspot:${base * 10 + 1} {2}accepted deal\\.won$`)),
       expect.stringMatching(new RegExp(`^ {2}hubspot:${base * 10 + 2} {2}rejected: hubspot_owner_id: owner "999" is no rep's crm_id, email or name`)),
-      `  ${base * 10 + 3}  older: a newer change of this record was already taken; nothing changed`,
+      `  hubspot:${base * 10 + 3}  older: a newer change of this record was already taken; nothing changed`,
       '',
     ]);
     expect(await getDeal(h.db, String(base + 1))).toMatchObject({ stage: 'won' });
@@ -224,7 +224,7 @@ forEachDialect('salesflow crm retry', (target) => {
     expect(applied.code, applied.stderr).toBe(0);
     const retried = await salesflow(['crm', 'retry', '--source', 'timeless'], databaseUrl, tempDir());
     expect(retried.code, retried.stderr).toBe(0);
-    expect(retried.stdout).toContain(`timeless: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  evt-won:${deal}  older: a newer change of this record was already taken; nothing changed`);
+    expect(retried.stdout).toContain(`timeless: 1 rejected change(s) tried: 1 taken or no longer needed, 0 still rejected\n  timeless:evt-won:${deal}  older: a newer change of this record was already taken; nothing changed`);
     expect(await getDeal(h.db, deal)).toMatchObject({ stage: 'lost' });
     expect(await getEvent(h.db, `timeless:evt-won:${deal}`)).toBeFalsy();
     const left = JSON.parse((await salesflow(['crm', 'rejected', '--format', 'json', '--source', 'timeless'], databaseUrl)).stdout) as unknown[];

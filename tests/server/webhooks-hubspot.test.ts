@@ -121,7 +121,7 @@ describe('POST /webhooks/hubspot', () => {
     const older = JSON.stringify([change(200, 9002, 'amount', '1000', NOW - 90_000)]);
     const res = await post(older, signV3(older, NOW - 1_000));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ results: [{ event: '200', status: 'older' }] });
+    expect(await res.json()).toMatchObject({ results: [{ event: 'hubspot:200', status: 'older' }] });
     expect((await getDeal(h.db, '9002'))?.amount).toBe('31000.50');
     expect(await getEvent(h.db, 'hubspot:200')).toBeNull();
   });
@@ -139,7 +139,7 @@ describe('POST /webhooks/hubspot', () => {
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'accepted', results: [
-      { event: '133 (object.creation of company (0-2): not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+      { event: 'hubspot:133', status: 'ignored', detail: 'object.creation of company (0-2): not taken by rules/crm/hubspot.yaml' },
       { event: 'hubspot:131', type: 'deal.won', status: 'accepted' },
       { event: 'hubspot:132', type: 'lead.created', status: 'accepted' },
     ] });
@@ -188,16 +188,22 @@ describe('POST /webhooks/hubspot', () => {
     expect(api.requests.map((r) => r.split('?')[0])).toEqual(['GET /crm/v3/objects/deals/9003', 'GET /crm/v3/owners/502']);
   });
 
-  it('ignores a change of a property no salesflow field reads, and deletions', async () => {
+  it('ignores a change of a property no salesflow field reads, a contact deletion, and a restore of a deal that is not deleted', async () => {
     const before = await countEvents(h.db);
-    const body = JSON.stringify([change(601, 9001, 'description', 'new notes'), { ...change(602, 9001, 'dealstage', ''), subscriptionType: 'deal.deletion', propertyName: undefined }]);
+    const body = JSON.stringify([
+      change(601, 9001, 'description', 'new notes'),
+      { ...change(602, 123, 'email', ''), subscriptionType: 'contact.deletion', propertyName: undefined },
+      { ...change(603, 9001, 'dealstage', ''), subscriptionType: 'deal.restore', propertyName: undefined },
+    ]);
     const res = await post(body, signV3(body, NOW));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [
-      { event: '601 (description: no salesflow field reads this property)', status: 'ignored' },
-      { event: '602 (deal.deletion: not taken by rules/crm/hubspot.yaml)', status: 'ignored' },
+      { event: 'hubspot:601', status: 'ignored', detail: 'description: no salesflow field reads this property' },
+      { event: 'hubspot:602', status: 'ignored', detail: 'contact.deletion: salesflow removes deleted and merged deals, not leads; lead 123 stays as it was (docs/crm.md, "Deleted and merged records")' },
+      { event: 'hubspot:603', status: 'ignored', detail: 'deal 9001 is not deleted in salesflow; nothing to restore' },
     ] });
     expect(await countEvents(h.db)).toBe(before);
+    expect(await getLead(h.db, '123')).not.toBeNull();
   });
 
   it('rejects an unmapped stage alone, naming it and the file, and takes the other change of the batch (HubSpot never retries a 4xx)', async () => {
@@ -339,10 +345,10 @@ forEachDialect('POST /webhooks/hubspot, a batch with an older change', (target) 
     ]);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [
-      { event: '800', status: 'older' },
+      { event: 'hubspot:800', status: 'older' },
       { event: 'hubspot:802', type: 'deal.updated', status: 'accepted' },
       { event: 'hubspot:804', type: 'deal.updated', status: 'accepted' },
-      { event: '803', status: 'older' },
+      { event: 'hubspot:803', status: 'older' },
       { event: 'hubspot:805', type: 'deal.won', status: 'accepted' },
     ] });
     expect(await getDeal(d.db, '9008')).toMatchObject({ amount: '42000.00', name: 'Renamed deal', stage: 'won' });

@@ -188,7 +188,7 @@ describe('a mapping that skips won deals without an amount', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ results: [{
-      event: expect.stringMatching(/^4150868000009990777:2026-03-01T10:00:00\+05:30:[0-9a-f]{12}$/), status: 'ignored',
+      event: expect.stringMatching(/^zoho:4150868000009990777:2026-03-01T10:00:00\+05:30:[0-9a-f]{12}$/), status: 'ignored',
       detail: 'no amount: won deals without one are left out (deal.missing_amount in rules/crm/zoho.yaml)',
     }] });
     expect(await getDeal(skipping.db, '4150868000009990777')).toBeNull();

@@ -137,6 +137,23 @@ describe('POST /webhooks/salesforce', () => {
 
   });
 
+  it('a notification of a record deleted before Salesforce sent it (it carries no data) is acknowledged as such; the rest of the message is taken', async () => {
+    // Salesforce: "If the record is deleted before the notification is delivered, the notification
+    // contains no data." It was a 400 "has no Id field": the whole message was refused, retried and
+    // refused for a day, holding the messages behind it, and its other notification was lost.
+    const deleted = envelope.replace(/AbCd([EF])AAV/g, 'Del$1AAAV').replace('0065g00000Opp01AAA', '0065g00000Del01AAA')
+      .replace(/<sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">\s*<sf:Id>0065g00000Opp02AAA[\s\S]*?<\/sObject>/,
+        '<sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"/>');
+    expect(deleted).toContain('04l5g00000DelFAAAV');
+    const before = await countEvents(h.db);
+    const res = await post(deleted);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    expect(await getDeal(h.db, '0065g00000Del01AAA')).toMatchObject({ stage: 'won', amount: '48000.0' });
+    expect(await countEvents(h.db)).toBe(before + 1);
+    expect(await listCrmRejections(h.db, { source: 'salesforce' })).toEqual([]);
+  });
+
   it('a notification that cannot be mapped is recorded as rejected and the message acknowledged (a fault would block the queue for a day); the others are taken', async () => {
     const bad = envelope.replace('<sf:Amount>12500.5</sf:Amount>', '<sf:Amount>lots</sf:Amount>')
       .replace(/AbCd([EF])AAV/g, 'Bad$1AAV').replace(/0065g00000Opp0([12])AAA/g, '0065g00000Bad0$1AAA');

@@ -73,7 +73,8 @@ describe('POST /webhooks/zoho', () => {
   it('ignores a delivery older than the record salesflow holds', async () => {
     const older = zohoDeal.replace('Closed Won', 'Negotiation/Review').replace('2026-02-27T18:40:12+05:30', '2026-02-26T09:00:00+05:30');
     const res = await zoho(older, 'application/json');
-    expect(await res.json()).toMatchObject({ results: [{ status: 'older' }] });
+    // Answered by its salesflow event id, as accepted and rejected changes are (was the bare Zoho id).
+    expect(await res.json()).toMatchObject({ results: [{ event: expect.stringMatching(/^zoho:4150868000001234001:2026-02-26T09:00:00\+05:30:[0-9a-f]{12}$/), status: 'older' }] });
     expect((await getDeal(h.db, '4150868000001234001'))?.stage).toBe('won');
   });
 
@@ -245,7 +246,7 @@ describe('POST /webhooks/generic/fxiaoke', () => {
     expect(unknown.status).toBe(200);
     expect(await unknown.json()).toMatchObject({ status: 'partly_rejected', rejected: 1, results: [
       { event: 'fxiaoke:evt-fx-3:fx-opp-1', status: 'rejected', detail: expect.stringContaining('sales_stage: unknown stage "stage-7": map it under deal.stages in rules/crm/fxiaoke.yaml') },
-      { event: 'evt-fx-3:fx-lead-1' },
+      { event: 'fxiaoke:evt-fx-3:fx-lead-1' },
     ] });
     expect((await getDeal(h.db, 'fx-opp-1'))?.stage).toBe('won');
     expect(await listCrmRejections(h.db, { source: 'fxiaoke' })).toEqual([expect.objectContaining({ vendorEventId: 'evt-fx-3:fx-opp-1', recordId: 'fx-opp-1' })]);

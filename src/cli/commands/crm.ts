@@ -3,8 +3,10 @@
 // requests' other changes were taken and the CRM was told success, so this list is where such a
 // change is found again: what was wrong, with which record, and the change as the CRM sent it.
 // `salesflow crm retry [--source NAME]` runs them again through the applied plan's mappings once
-// the cause is fixed (src/runtime/crm-retry.ts) and removes those it takes.
+// the cause is fixed (src/runtime/crm-retry.ts) and removes those it takes. `salesflow crm deleted`
+// lists the deals their CRM deleted or merged away (crm-deleted.ts).
 import { parseArgs } from 'node:util';
+import { deleted, DELETED_USAGE } from './crm-deleted.js';
 import { type CrmRejection, listCrmRejections } from '../../data/crm-rejections.js';
 import { dataSourceName } from '../../runtime/applied-plan.js';
 import { openWithPlan } from '../../runtime/applied-plan.js';
@@ -12,13 +14,15 @@ import { retryCrmRejections, type SourceRetry } from '../../runtime/crm-retry.js
 import { fail, loadConfigChecked, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow crm rejected [--source NAME] [--limit N] [--format text|json]\n' +
-  '       salesflow crm retry [--source NAME]   (routed by the applied plan; DATABASE_URL and Temporal from the environment)\n';
+  '       salesflow crm retry [--source NAME]   (routed by the applied plan; DATABASE_URL and Temporal from the environment)\n' +
+  DELETED_USAGE;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === '--help' || sub === '-h' || sub === 'help') { process.stdout.write(USAGE); return 0; }
   if (sub === 'retry') return retry(rest);
-  if (sub !== 'rejected') return fail(`crm: ${sub ? `unknown subcommand "${sub}": expected rejected or retry` : 'missing subcommand: rejected or retry'}\n${USAGE}`);
+  if (sub === 'deleted') return deleted(rest);
+  if (sub !== 'rejected') return fail(`crm: ${sub ? `unknown subcommand "${sub}": expected rejected, retry or deleted` : 'missing subcommand: rejected, retry or deleted'}\n${USAGE}`);
   let values: { source?: string; limit?: string; format?: string; help?: boolean };
   try {
     ({ values } = parseArgs({

@@ -175,7 +175,8 @@ export function progressLine(size: number, stream: Pick<NodeJS.WriteStream, 'isT
 async function importFromCrm(source: string, kind: string | undefined, rules: string | undefined, positionals: string[]): Promise<number> {
   const { findMapping } = await import('../../connectors/mapping/load.js');
   const { importCrmCsvFile, crmKinds } = await import('../../connectors/csv-import.js');
-  if (kind !== undefined && !(kind in crmKinds)) {
+  // Own keys only: `in` found `constructor` and `toString`, and the import died with a TypeError.
+  if (kind !== undefined && !Object.hasOwn(crmKinds, kind)) {
     process.stderr.write(`salesflow import: --kind must be one of ${Object.keys(crmKinds).join(', ')}, not "${kind}"\n${USAGE}\n`);
     return 1;
   }

@@ -103,6 +103,13 @@ export function checkMappingText(file: string, text: string, name: string): Chec
   }
   const raw = doc.toJS() as Record<string, unknown>;
   if (raw.preset === undefined && !(raw.webhook as { signature?: unknown } | undefined)?.signature) r.at('noSignature', top, [name]);
+  // The source name prefixes the event ids, keys the CRM lock and lists rejections: a preset's
+  // events are named after the preset unless its file is named otherwise. Renaming such a file
+  // would break idempotency for events already stored, so it is only warned about.
+  const presetPair = top.items.find((pair) => keyText(pair) === 'preset');
+  if (typeof raw.preset === 'string' && (presetNames as readonly string[]).includes(raw.preset) && raw.preset !== name && presetPair) {
+    r.at('presetFileName', presetPair.value as Node, [raw.preset, name]);
+  }
   return { raw, diagnostics: r.diagnostics };
 }
 

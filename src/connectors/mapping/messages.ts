@@ -24,6 +24,7 @@ export const mappingMessages = {
   badFileName: m('SF1211', 'error', 'a mapping file name is its source name in URLs and `import --source`: use lower-case letters, digits, - and _ ("{0}")'),
   missingSource: m('SF1212', 'error', '{0}.{1} has no source for the required field "{2}"'),
   notAMap: m('SF1213', 'error', 'a mapping file is a YAML map of keys like preset, deal, lead, webhook'),
+  presetFileName: m('SF1214', 'warning', 'name a file with preset {0} {0}.yaml: events from {0} are named {1}:ID through this file but {0}:ID through the built-in preset or a {0}.yaml, so a change {0} sends again after the file is added, renamed or removed is taken as new'),
 } as const;
 
 export type MappingMessageKey = keyof typeof mappingMessages;
