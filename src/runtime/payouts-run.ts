@@ -179,35 +179,44 @@ export class PayoutsInterrupted extends Error {
  */
 export async function startPayouts(
   deps: PayoutDeps, rules: IncentiveRule[], period: Period,
-  options: { rerunRejected?: boolean; formerNames?: Map<string, FormerName[]>; onRule?: (rule: IncentiveRule, reps: number) => void; onRun?: (run: PayoutRun) => void } = {},
+  options: {
+    rerunRejected?: boolean; formerNames?: Map<string, FormerName[]>; onRule?: (rule: IncentiveRule, reps: number) => void; onRun?: (run: PayoutRun) => void;
+    /** How many reps are handled at once (STARTS_IN_FLIGHT); the output keeps rep order whatever it is. */
+    concurrency?: number;
+  } = {},
 ): Promise<PayoutRun[]> {
   const runs: PayoutRun[] = [];
   for (const [index, rule] of rules.entries()) {
-    const mine: PayoutRun[] = [];
-    let reps: RepRecord[] = [];
-    let current: RepRecord | null = null;
+    let reps: RepRecord[];
     try {
       reps = await findRepsWhere(deps.db, rule.reps);
-      options.onRule?.(rule, reps.length);
-      const former = options.formerNames?.get(rule.id) ?? [];
-      const rerunRejected = options.rerunRejected ?? false;
-      for (const rep of reps) {
-        current = rep;
-        const earlier = former.length > 0 ? await runUnderFormerName(deps, rule, former, rep.id, period.label) : null;
-        // A rejection under the old name is run again under the new one when asked, as any rejection.
-        let outcome: AttemptOutcome;
-        if (earlier && 'outcome' in earlier && !(rerunRejected && earlier.state === 'rejected')) outcome = earlier;
-        else {
-          outcome = await startAttempts(deps, rule, rep.id, period.label, rerunRejected);
-          // Its run under the former name ended undecided: this first run under the new name follows it.
-          if (earlier && !('outcome' in earlier) && outcome.outcome === 'started') outcome = { ...outcome, outcome: 'started-again', ended: earlier.ended };
-        }
-        const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: oneLine(rep.name), ...outcome };
-        const described: PayoutRun = { ...run, ...await whoIsAsked(deps, rule, rep, run) };
-        mine.push(described);
-        options.onRun?.(described);
+    } catch (err) {
+      // A rule none of whose reps was reached is left out of the report, which would say no rep matches it.
+      throw new PayoutsInterrupted(runs, rules.slice(0, index), { rule, rep: null, repsLeft: 0 }, err);
+    }
+    options.onRule?.(rule, reps.length);
+    const former = options.formerNames?.get(rule.id) ?? [];
+    const rerunRejected = options.rerunRejected ?? false;
+    const handle = async (rep: RepRecord): Promise<PayoutRun> => {
+      const earlier = former.length > 0 ? await runUnderFormerName(deps, rule, former, rep.id, period.label) : null;
+      // A rejection under the old name is run again under the new one when asked, as any rejection.
+      let outcome: AttemptOutcome;
+      if (earlier && 'outcome' in earlier && !(rerunRejected && earlier.state === 'rejected')) outcome = earlier;
+      else {
+        outcome = await startAttempts(deps, rule, rep.id, period.label, rerunRejected);
+        // Its run under the former name ended undecided: this first run under the new name follows it.
+        if (earlier && !('outcome' in earlier) && outcome.outcome === 'started') outcome = { ...outcome, outcome: 'started-again', ended: earlier.ended };
       }
-      current = null;
+      const run: PayoutRun = { ruleId: rule.id, repId: rep.id, repName: oneLine(rep.name), ...outcome };
+      return { ...run, ...await whoIsAsked(deps, rule, rep, run) };
+    };
+    const handled = await handleInRepOrder(reps, handle, options.concurrency ?? STARTS_IN_FLIGHT, (run) => options.onRun?.(run));
+    const mine = handled.runs;
+    if (handled.failed) {
+      const { at, error } = handled.failed;
+      throw new PayoutsInterrupted([...runs, ...mine], rules.slice(0, index + 1), { rule, rep: reps[at], repsLeft: reps.length - mine.length }, error);
+    }
+    try {
       const unseen = await unseenWarnings(deps.db, rule, reps, period.label, mine);
       runs.push(...mine.map((run) => {
         const warnings = unseen.warnings.get(run.workflowId);
@@ -215,12 +224,54 @@ export async function startPayouts(
         return { ...run, ...(warnings ? { unseenWarnings: warnings } : {}), ...(refused ? { refused } : {}) };
       }));
     } catch (err) {
-      const left = current ? reps.length - mine.length : 0;
-      // A rule none of whose reps was reached is left out of the report, which would say no rep matches it.
-      throw new PayoutsInterrupted([...runs, ...mine], rules.slice(0, mine.length ? index + 1 : index), { rule, rep: current, repsLeft: left }, err);
+      throw new PayoutsInterrupted([...runs, ...mine], rules.slice(0, index + 1), { rule, rep: null, repsLeft: 0 }, err);
     }
   }
   return runs;
+}
+
+/**
+ * How many reps' runs `payouts run` starts at once. One after another, each start waits a round
+ * trip to Temporal and its database (~66 ms on a dev server): 10,000 reps took 11 minutes.
+ */
+export const STARTS_IN_FLIGHT = 16;
+
+/**
+ * Handles each rep, up to `concurrency` at once, and hands each result to `onRun` in rep order as
+ * soon as every rep before it is done (so the printed lines read as before, only sooner). The first
+ * rep goes alone: a Temporal that is down fails once, not `concurrency` times. After a failure no
+ * new rep is begun; those in flight finish, and every rep handled is returned (and handed to
+ * `onRun`), in rep order, since its run goes on; `failed` names the first rep, in rep order, that
+ * failed.
+ */
+async function handleInRepOrder(
+  reps: RepRecord[], handle: (rep: RepRecord) => Promise<PayoutRun>, concurrency: number, onRun: (run: PayoutRun) => void,
+): Promise<{ runs: PayoutRun[]; failed: { at: number; error: unknown } | null }> {
+  const results: (PayoutRun | undefined)[] = new Array(reps.length);
+  const failures = new Map<number, unknown>();
+  let next = 0;
+  let shown = 0;
+  const showReady = () => {
+    while (shown < reps.length && results[shown]) onRun(results[shown++]!);
+  };
+  const one = async (at: number) => {
+    try {
+      results[at] = await handle(reps[at]);
+      showReady();
+    } catch (err) {
+      failures.set(at, err);
+    }
+  };
+  const lane = async () => {
+    while (failures.size === 0 && next < reps.length) await one(next++);
+  };
+  if (reps.length > 0) await one(next++);
+  if (failures.size === 0 && next < reps.length) await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, reps.length - next)) }, lane));
+  if (failures.size === 0) return { runs: results as PayoutRun[], failed: null };
+  // Reps handled after the one that failed were started too: listed after the gap, still in rep order.
+  for (let at = shown; at < reps.length; at++) if (results[at]) onRun(results[at]!);
+  const first = Math.min(...failures.keys());
+  return { runs: results.filter((r): r is PayoutRun => r !== undefined), failed: { at: first, error: failures.get(first) } };
 }
 
 /** A Temporal call that failed on the server or the connection (down, restarting, unreachable). */
