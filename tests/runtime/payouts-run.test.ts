@@ -21,20 +21,7 @@ import { Context } from '@temporalio/activity';
 import { recordAppliedPlan } from '../../src/data/plans.js';
 import { formerNames } from '../../src/runtime/former-names.js';
 import { salesflow } from '../data/cli.js';
-
-/** Runs `fn` with these environment variables set, then puts them back. */
-async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(before)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+import { withEnv } from './support/with-env.js';
 
 let h: Harness;
 const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
