@@ -87,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(
         `note: ${ended.length} statement${ended.length === 1 ? '' : 's'} of ${period.period.label} ${ended.length === 1 ? 'is' : 'are'} not in this export and ` +
           `can no longer be approved: ${ended.length === 1 ? 'its run' : 'their runs'} ended before a decision: ${named}${ended.length > 5 ? ` and ${ended.length - 5} more` : ''}; ` +
-          `\`salesflow payouts run --period ${period.period.label}\` starts ${ended.length === 1 ? 'it' : 'each'} again\n`,
+          `\`salesflow payouts run --period ${period.period.label}\` starts ${ended.length === 1 ? 'it' : 'each'} again while the rule's \`for reps\` still covers the rep\n`,
       );
     }
     if (unknown) process.stderr.write(`note: Temporal did not answer (${unknown}), so whether the runs of the statements still awaiting approval go on is not known\n`);
