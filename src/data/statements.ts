@@ -76,10 +76,36 @@ export async function listStatements(db: Db, filter: { period?: string; ruleId?:
   return (await query.orderBy('period').orderBy('rule_id').orderBy('rep').execute()).map(decode);
 }
 
+/** The attempt number of a payout run id (`…:attempt-3` is 3; the period's first run is 1). */
+function attemptOf(workflowId: string): number {
+  const match = /:attempt-(\d+)$/.exec(workflowId);
+  return match ? Number(match[1]) : 1;
+}
+
+/**
+ * Pending statements (of a period, or all), without those a later attempt of the same rule, rep
+ * and period replaced: a run that ended before its decision leaves its statement pending for good,
+ * and `payouts run` starts the next attempt beside it; only the newest one can still be decided.
+ */
+export async function waitingStatements(db: Db, period?: string): Promise<StoredStatement[]> {
+  let pending = db.kysely.selectFrom('statements').selectAll().where('status', '=', 'pending');
+  if (period !== undefined) pending = pending.where('period', '=', period);
+  const rows = (await pending.orderBy('period').orderBy('rule_id').orderBy('rep').execute()).map(decode);
+  if (rows.length === 0) return rows;
+  // Every attempt of those reps' periods, whatever its state (a later one may be recorded or decided).
+  let attempts = db.kysely.selectFrom('statements').select(['rule_id', 'rep', 'period', 'workflow_id']);
+  if (period !== undefined) attempts = attempts.where('period', '=', period);
+  const newest = new Map<string, number>();
+  for (const row of await attempts.execute()) {
+    const key = JSON.stringify([row.rule_id, row.rep, row.period]);
+    newest.set(key, Math.max(newest.get(key) ?? 0, attemptOf(row.workflow_id)));
+  }
+  return rows.filter((s) => attemptOf(s.workflowId) >= (newest.get(JSON.stringify([s.statement.ruleId, s.statement.rep, s.statement.period])) ?? 0));
+}
+
 /** Statements of a period still waiting for a decision (their payouts are not in the ledger yet). */
 export async function pendingStatements(db: Db, period: string): Promise<{ rule: string; rep: string; workflowId: string }[]> {
-  return db.kysely.selectFrom('statements').select(['rule_name as rule', 'rep', 'workflow_id as workflowId']).where('period', '=', period)
-    .where('status', '=', 'pending').orderBy('rule_id').orderBy('rep').execute();
+  return (await waitingStatements(db, period)).map((s) => ({ rule: s.statement.rule, rep: s.statement.rep, workflowId: s.workflowId }));
 }
 
 /**

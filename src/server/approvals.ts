@@ -40,7 +40,7 @@ const READ_MS = 5000;
 const DECIDE_MS = 10_000;
 
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503, 'run-ended': 410,
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503, 'run-ended': 410, 'run-restarted': 410,
 };
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
@@ -72,6 +72,21 @@ async function runEnded(client: Client, workflowId: string): Promise<boolean> {
     return described.status.name !== 'RUNNING';
   } catch {
     return false;
+  }
+}
+
+/**
+ * Which page a link of an ended run gets: started again since (`payouts run` began the next
+ * attempt, whose email has the link that decides now), or only ended, which sales ops can start again.
+ */
+async function endedProblem(ctx: ServerContext, workflowId: string): Promise<LinkProblem> {
+  const next = workflowIds.nextPayoutAttempt(workflowId);
+  if (await getStatement(ctx.db, next).catch(() => null)) return 'run-restarted';
+  try {
+    await ctx.temporalClient.withDeadline(Date.now() + READ_MS, () => ctx.temporalClient.workflow.getHandle(next).describe());
+    return 'run-restarted';
+  } catch {
+    return 'run-ended';
   }
 }
 
@@ -170,7 +185,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (!read.ok) return problem(c, read.problem);
     const blocked = await stateProblem(c, read.status, verified.claims);
     if (blocked) return blocked;
-    if (await runEnded(ctx.temporalClient, verified.claims.workflowId)) return problem(c, 'run-ended');
+    if (await runEnded(ctx.temporalClient, verified.claims.workflowId)) return problem(c, await endedProblem(ctx, verified.claims.workflowId));
     // A statement run again after a rejection: the approver sees what was rejected and why.
     const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
     const previous = previousId ? await getStatement(ctx.db, previousId) : null;
@@ -229,7 +244,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       }
       const blocked = await stateProblem(c, status, claims);
       if (blocked) return blocked;
-      if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, 'run-ended');
+      if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, await endedProblem(ctx, claims.workflowId));
       console.error(`salesflow: decision on ${claims.workflowId} failed: ${(err as Error).message}`);
       return problem(c, 'unavailable');
     }

@@ -1,11 +1,13 @@
 // Dev only: GET / — the overview of a `salesflow dev` session: the rules loaded, the workflows
-// running (with links into the Temporal UI) and the payouts waiting for a decision.
+// running (with links into the Temporal UI), the payouts waiting for a decision and those whose
+// run ended before one.
 import { Hono } from 'hono';
 import { exportLedger } from '../data/ledger.js';
-import { listStatements } from '../data/statements.js';
+import { waitingStatements } from '../data/statements.js';
+import { endedWords, payoutRunStates } from '../runtime/payout-run-state.js';
 import { payoutStatusQuery } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
-import { homePage, type PendingApproval, type RunningWorkflow } from './pages/home.js';
+import { type EndedPayout, homePage, type PendingApproval, type RunningWorkflow } from './pages/home.js';
 
 const MAX_LISTED = 50;
 /** The overview must not hang on a slow or absent Temporal: it shows what it has. */
@@ -32,13 +34,33 @@ async function runningWorkflows(ctx: ServerContext): Promise<RunningWorkflow[] |
   }
 }
 
-async function pendingApprovals(ctx: ServerContext): Promise<{ listed: PendingApproval[]; total: number }> {
-  const pending = (await listStatements(ctx.db)).filter((s) => s.status === 'pending');
-  const listed: PendingApproval[] = pending.slice(0, MAX_LISTED).map(({ workflowId, statement: s }) => ({
+async function pendingApprovals(ctx: ServerContext): Promise<{ listed: PendingApproval[]; total: number; ended: EndedPayout[] }> {
+  const pending = await waitingStatements(ctx.db);
+  const shown = pending.slice(0, MAX_LISTED).map(({ workflowId, statement: s }) => ({
     workflowId, rule: s.rule, rep: s.rep, repName: s.repName, period: s.period, total: s.total, currency: s.currency,
   }));
-  await noteNobodyAsked(ctx, listed);
-  return { total: pending.length, listed };
+  // A run terminated or failed in Temporal leaves its statement pending for good: shown apart, as
+  // ended (how and when), not as waiting for an approver whose link can no longer decide it.
+  // Side by side with the nobody-to-ask queries, so a Temporal that does not answer is waited on once.
+  const [states] = await Promise.all([
+    withinListTimeout(payoutRunStates(ctx.temporalClient, shown.map((p) => p.workflowId), { timeoutMs: LIST_TIMEOUT_MS })),
+    noteNobodyAsked(ctx, shown),
+  ]);
+  const ended: EndedPayout[] = [];
+  const listed: PendingApproval[] = [];
+  for (const p of shown) {
+    const state = states?.get(p.workflowId);
+    if (state?.kind === 'ended' || state?.kind === 'gone') ended.push({ ...p, how: endedWords(state) });
+    else listed.push(p);
+  }
+  return { total: pending.length - ended.length, listed, ended };
+}
+
+/** The answer, or null once LIST_TIMEOUT_MS has passed: the overview shows what it has. */
+async function withinListTimeout<T>(work: Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), LIST_TIMEOUT_MS); });
+  return Promise.race([work.catch(() => null), timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -73,6 +95,7 @@ export function homeRoutes(ctx: ServerContext): Hono {
       running,
       pending: pending.listed,
       pendingTotal: pending.total,
+      ended: pending.ended,
       // Newest last in the export; the page shows the most recent first.
       ledger: ledger.sort((a, b) => b.id - a.id).slice(0, MAX_LISTED),
       ledgerTotal: ledger.length,

@@ -242,6 +242,11 @@ export const workflowIds = {
     const attempt = Number(match[2]);
     return attempt <= 2 ? match[1] : `${match[1]}:attempt-${attempt - 1}`;
   },
+  /** The attempt that follows this one (after a rejection, or a run that ended before its decision). */
+  nextPayoutAttempt: (workflowId: string): string => {
+    const match = /^(payout:.+):attempt-(\d+)$/.exec(workflowId);
+    return match ? `${match[1]}:attempt-${Number(match[2]) + 1}` : `${workflowId}:attempt-2`;
+  },
   /**
    * The dispatch `apply` starts for the period under way of a goal that is new or whose period kind
    * changed (the schedule's own dispatches are `dispatch:<rule id>:goal-period-start-<fire time>`).

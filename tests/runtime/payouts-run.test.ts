@@ -20,6 +20,8 @@ import { createWorker } from '../../src/runtime/worker.js';
 import { Context } from '@temporalio/activity';
 import { recordAppliedPlan } from '../../src/data/plans.js';
 import { formerNames } from '../../src/runtime/former-names.js';
+import { salesflow } from '../data/cli.js';
+import { withEnv } from './support/with-env.js';
 
 let h: Harness;
 const q1 = (parsePeriod('2026-Q1') as { ok: true; period: Period }).period;
@@ -180,7 +182,7 @@ describe('a rejected statement, after the data is corrected', () => {
   });
 });
 
-test('a run that ended without a statement (terminated before it computed one) is reported as such, not as still running', async () => {
+test('a run that ended without a statement (terminated before it computed one) is started again, and the output says which run ended and how', async () => {
   await upsertRep(h.db, rep('r-8', 'Closer8'));
   const rule = { ...incentiveRule('ended'), name: 'Ended commission', reps: fieldEquals('rep', 'role', 'Closer8') };
   const selection = selectIncentives(planOf([rule]), q1, 'Ended commission', afterQ1);
@@ -191,8 +193,14 @@ test('a run that ended without a statement (terminated before it computed one) i
   });
   await handle.terminate('test: ended before computing');
   const runs = await startPayouts({ client: h.client, db: h.db, config: h.config }, selection.rules, q1);
-  expect(runs.map((r) => [r.outcome, r.state])).toEqual([['already-run', 'ended']]);
-  expect(describePayoutRuns(selection.rules, q1, runs)).toContain('(ended without a statement; its history in Temporal says why)');
+  expect(runs.map((r) => [r.workflowId, r.outcome])).toEqual([['payout:ended:r-8:2026-Q1:attempt-2', 'started-again']]);
+  const said = describePayoutRuns(selection.rules, q1, runs);
+  expect(said).toMatch(/started again {2}Rep r-8 \(r-8\) {2}payout:ended:r-8:2026-Q1:attempt-2 {2}\(a new statement; the last run, payout:ended:r-8:2026-Q1, ended before recording a statement \(terminated \d{4}-\d\d-\d\d \d\d:\d\d UTC\), so no approval link can decide it; its history in Temporal says why\)/);
+  expect(said).toContain('1 payout run(s) started, 0 already run\n1 of them follows a run that ended (terminated or failed in Temporal) without a decision');
+  // The new run computes its statement (nothing to pay here: r-8 closed nothing) and is not started a third time.
+  expect(((await h.client.workflow.getHandle('payout:ended:r-8:2026-Q1:attempt-2').result()) as PayoutResult).phase).toBe('recorded');
+  const again = await startPayouts({ client: h.client, db: h.db, config: h.config }, selection.rules, q1);
+  expect(again.map((r) => [r.workflowId, r.outcome, r.state])).toEqual([['payout:ended:r-8:2026-Q1:attempt-2', 'already-run', 'recorded']]);
 });
 
 describe('a rep with nobody to ask for approval (no manager on record, or only themselves)', () => {
@@ -253,7 +261,7 @@ describe('a rep with nobody to ask for approval (no manager on record, or only t
     expect(redo).not.toContain('warning:');
   });
 
-  test('a run terminated after its approval email went out is not reported as waiting for approval', async () => {
+  test('a run terminated after its approval email went out is started again: a new statement, a new email, the old link decides nothing, paid once; export says it ended meanwhile', async () => {
     const asked = { ...incentiveRule('asked-ended'), name: 'Asked then ended', reps: fieldEquals('rep', 'role', 'Asked'), approval: byManager('reject') };
     await upsertRep(h.db, { ...rep('r-ended', 'Asked'), manager: 'ended-boss@acme.example' });
     await won('D-r-ended', 'r-ended');
@@ -262,17 +270,44 @@ describe('a rep with nobody to ask for approval (no manager on record, or only t
     const deps = { client: h.client, db: h.db, config: h.config };
     await startPayouts(deps, selection.rules, q1);
     await h.waitForMail('ended-boss@acme.example');
-    const handle = h.client.workflow.getHandle('payout:asked-ended:r-ended:2026-Q1');
+    const first = 'payout:asked-ended:r-ended:2026-Q1';
+    const handle = h.client.workflow.getHandle(first);
     for (let i = 0; (await handle.query(payoutStatusQuery)).approver === null; i++) {
       if (i > 200) throw new Error('the run never recorded its approver');
       await new Promise((r) => setTimeout(r, 50));
     }
     const waiting = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
-    expect(waiting).toContain('already run  Rep r-ended (r-ended)  payout:asked-ended:r-ended:2026-Q1  (waiting for approval)\n');
-    // An operator ends the run in Temporal: the statement stays pending, and no link can decide it now.
+    expect(waiting).toContain(`already run  Rep r-ended (r-ended)  ${first}  (waiting for approval)\n`);
+    // An operator ends the run in Temporal: its statement stays pending, and no link can decide it now.
     await handle.terminate('ops cleanup');
-    const ended = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
-    expect(ended).toContain('already run  Rep r-ended (r-ended)  payout:asked-ended:r-ended:2026-Q1  (waiting for approval, but its run ended before a decision, so no approval link can decide it; its history in Temporal says why)');
+
+    // Payroll exporting now hears the run ended (how and when), not that the statement still awaits approval.
+    const env = { TEMPORAL_ADDRESS: h.server.address, TEMPORAL_NAMESPACE: h.server.namespace };
+    const exported = await withEnv(env, () => salesflow(['payouts', 'export', '--period', '2026-Q1'], h.config.databasePath));
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toMatch(/note: 1 statement of 2026-Q1 is not in this export and can no longer be approved: its run ended before a decision: Asked then ended \/ r-ended \(terminated \d{4}-\d\d-\d\d \d\d:\d\d UTC\); `salesflow payouts run --period 2026-Q1` starts it again/);
+    expect(exported.stderr).not.toMatch(/still await[^\n]*r-ended/);
+
+    const restarted = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    const second = `${first}:attempt-2`;
+    expect(restarted).toMatch(new RegExp(`started again {2}Rep r-ended \\(r-ended\\) {2}${second} {2}\\(a new statement; the last run, ${first}, ended before a decision \\(terminated [^)]+\\), so no approval link can decide it`));
+    // The new attempt asks again with a link of its own; the old link names the ended run and decides nothing.
+    await h.waitForMail('ended-boss@acme.example', 2);
+    expect((await rows(h.db, sql`SELECT key FROM outbox WHERE to_addr = 'ended-boss@acme.example' ORDER BY id`)).map((r) => (r as { key: string }).key))
+      .toEqual([`${first}:approval-0:ended-boss@acme.example`, `${second}:approval-0:ended-boss@acme.example`]);
+    const again = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(again).toContain(`already run  Rep r-ended (r-ended)  ${second}  (waiting for approval)`);
+    await expect(handle.executeUpdate(decideUpdate, { args: [{ approver: 'ended-boss@acme.example', round: 0, decision: 'approve' }] })).rejects.toThrow();
+    const next = h.client.workflow.getHandle(second);
+    await next.executeUpdate(decideUpdate, { args: [{ approver: 'ended-boss@acme.example', round: 0, decision: 'approve' }] });
+    expect(((await next.result()) as PayoutResult).ledgerEntryCreated).toBe(true);
+    expect(await rows(h.db, sql`SELECT workflow_id FROM ledger WHERE rule_id = 'asked-ended'`)).toEqual([{ workflow_id: second }]);
+    // Decided: neither attempt is pending in the export any more, and the payout is in the file.
+    const paid = await withEnv(env, () => salesflow(['payouts', 'export', '--period', '2026-Q1'], h.config.databasePath));
+    expect(paid.stdout).toContain('Asked then ended,r-ended,2026-Q1,USD,2000.00,ended-boss@acme.example');
+    expect(paid.stderr).not.toContain('r-ended');
+    const last = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
+    expect(last).toContain(`already run  Rep r-ended (r-ended)  ${second}  (approved and paid; never run again)`);
   });
 });
 
@@ -337,8 +372,10 @@ describe('a second `payouts run` while the first one\'s approval emails are goin
         await new Promise((r) => setTimeout(r, 50));
       }
       await h.client.workflow.getHandle(stuck).terminate('test: the run is gone');
+      // A run that ended (terminated, failed) with its statement pending will ask no one: it is started again.
       const ended = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1));
-      expect(ended).toContain(`already run  Rep r-stuck (r-stuck)  ${stuck}  (waiting for approval, but its run ended before anyone was asked; its history in Temporal says why)`);
+      expect(ended).toContain(`started again  Rep r-stuck (r-stuck)  ${stuck}:attempt-2  (a new statement; the last run, ${stuck}, ended before a decision (terminated `);
+      await h.client.workflow.getHandle(`${stuck}:attempt-2`).terminate('test: done');
     } finally {
       open();
       await gated.shutdown();
@@ -499,4 +536,55 @@ test('a rep name with a line break stays on its rep\'s one line', async () => {
   const deps = { client: h.client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-two-lines' } } };
   const said = describePayoutRuns(selection.rules, q1, await startPayouts(deps, selection.rules, q1)).split('\n');
   expect(said.slice(0, 3)).toEqual(['Two lines 2026-Q1:', '  started      Eve Adams (EMEA) (r-nl)  payout:two-lines:r-nl:2026-Q1', '1 payout run(s) started, 0 already run']);
+});
+
+// `payouts run` used to start one rep after another (~66 ms each: 10,000 reps took 11 minutes). It
+// now starts up to 16 at once; what it prints must still read in rep order, and a failure part-way
+// must still name where it stopped and list every run it started, so running it again starts only the rest.
+describe('many reps, started several at once', () => {
+  const many = { ...incentiveRule('ae-many'), name: 'AE many', reps: fieldEquals('rep', 'role', 'Many') };
+  const ids = Array.from({ length: 30 }, (_, i) => `r-m${String(i).padStart(2, '0')}`);
+  beforeAll(async () => {
+    for (const id of ids) await upsertRep(h.db, rep(id, 'Many'));
+  });
+
+  /** A client whose starts finish out of order (later reps sooner), and fail for `failing`. */
+  function shuffledClient(failing: Set<string>): Client {
+    const client = new Client({ connection: h.client.connection, namespace: h.server.namespace });
+    const start = client.workflow.start.bind(client.workflow);
+    client.workflow.start = (async (...args: Parameters<typeof start>) => {
+      const workflowId = args[1].workflowId;
+      const index = ids.findIndex((id) => workflowId.includes(`:${id}:`));
+      await new Promise((r) => setTimeout(r, (ids.length - index) * 3));
+      if ([...failing].some((id) => workflowId.includes(`:${id}:`))) throw new Error(`test: Temporal refused ${workflowId}`);
+      return start(...args);
+    }) as typeof client.workflow.start;
+    return client;
+  }
+
+  test('the lines come in rep order; a failure part-way lists every run started, names the rep it stopped at, and a second run starts only the rest', async () => {
+    const selection = selectIncentives(planOf([many]), q1, undefined, afterQ1);
+    if (!selection.ok) throw new Error(selection.message);
+    // No worker polls this queue: the runs only need to exist.
+    const deps = { client: shuffledClient(new Set(['r-m07'])), db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-many' } } };
+    const printed: string[] = [];
+    const failure = await startPayouts(deps, selection.rules, q1, { onRun: (run) => printed.push(run.repId) }).then(() => null, (err: unknown) => err);
+    expect(failure).toBeInstanceOf(PayoutsInterrupted);
+    const err = failure as PayoutsInterrupted;
+    const started = err.runs.map((r) => r.repId);
+    // Printed as handled, in rep order, and nothing started left out of the list.
+    expect(printed).toEqual(started);
+    expect(started).toEqual([...started].sort());
+    expect(started).toContain('r-m06');
+    expect(started).not.toContain('r-m07');
+    expect(err.at.rep?.id).toBe('r-m07');
+    expect(err.at.repsLeft).toBe(ids.length - started.length);
+    expect(interruptedMessage(err, q1)).toContain(`stopped at AE many / Rep r-m07 (r-m07), with ${ids.length - started.length} rep(s) of that rule not handled yet`);
+    for (const run of err.runs) await expect(h.client.workflow.getHandle(run.workflowId).describe()).resolves.toBeTruthy();
+
+    const again = await startPayouts({ ...deps, client: shuffledClient(new Set()) }, selection.rules, q1);
+    expect(again.map((r) => r.repId)).toEqual(ids);
+    expect(again.filter((r) => r.outcome === 'already-run').map((r) => r.repId)).toEqual(started);
+    expect(again.filter((r) => r.outcome === 'started').length).toBe(ids.length - started.length);
+  });
 });

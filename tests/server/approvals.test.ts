@@ -286,6 +286,14 @@ describe('links that cannot decide this payout', () => {
     expect(await post.text()).toContain('This payout can no longer be decided here');
     expect((await getStatement(h.db, handle.workflowId))?.status).toBe('pending');
     expect((await exportLedger(h.db)).filter((e) => e.rep === 'rep-11')).toHaveLength(0);
+    // `payouts run` started the next attempt, which recorded its statement: the old link now says a
+    // newer email has the link that decides. (No run is started here: on the time-skipping server a
+    // run no worker polls would hold the clock of the tests after this one.)
+    await recordStatement(h.db, `${handle.workflowId}:attempt-2`, (await getStatement(h.db, handle.workflowId))!.statement, 'pending');
+    for (const response of [await fetch(link), await decide(link, 'approve')]) {
+      expect(response.status).toBe(410);
+      expect(await response.text()).toContain('a newer email has the link that decides it now. This link changed nothing.');
+    }
   });
 
   it('when no one decides in time, the rule\'s otherwise decides, and the old link says so (409)', async () => {

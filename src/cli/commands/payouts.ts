@@ -1,10 +1,10 @@
 // `salesflow payouts run|export --period P`. `run` starts the payout workflows (the runtime's
 // job); `export` prints the approved ledger as CSV for payroll.
 import { parseArgsOnce } from '../parse-args.js';
-import { ConfigError, loadConfig } from '../../config.js';
+import { type Config, ConfigError, loadConfig } from '../../config.js';
 import { DataSourceError, openDatabase } from '../../data/db.js';
 import type { Db } from '../../data/db.js';
-import { ledgerCsv, ledgerPeriodCounts, periodExport } from '../../data/ledger.js';
+import { ledgerCsv, ledgerPeriodCounts, type PeriodExport, periodExport } from '../../data/ledger.js';
 import { parsePeriod, type Period } from '../../payouts/period.js';
 
 const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
@@ -63,8 +63,10 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   let db;
+  let config;
   try {
-    db = await openDatabase(loadConfig().databasePath, { readonly: true });
+    config = loadConfig();
+    db = await openDatabase(config.databasePath, { readonly: true });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof DataSourceError) {
       process.stderr.write(`salesflow payouts export: ${err.message}\n`);
@@ -73,10 +75,22 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   try {
-    const { entries, rewards, pending, rejected, statements } = await periodExport(db, period.period.label);
+    const { entries, rewards, pending: undecided, rejected, statements } = await periodExport(db, period.period.label);
     const overlapping = await overlappingPeriods(db, period.period);
     process.stdout.write(ledgerCsv(entries, rewards));
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
+    // A statement waits only while its run goes on: one whose run was terminated or failed in
+    // Temporal can no longer be approved, and "still awaits approval" sent payroll to wait for it.
+    const { pending, ended, unknown } = await sortUndecided(config, undecided);
+    if (ended.length > 0) {
+      const named = ended.slice(0, 5).map((e) => `${e.rule} / ${e.rep} (${e.how})`).join(', ');
+      process.stderr.write(
+        `note: ${ended.length} statement${ended.length === 1 ? '' : 's'} of ${period.period.label} ${ended.length === 1 ? 'is' : 'are'} not in this export and ` +
+          `can no longer be approved: ${ended.length === 1 ? 'its run' : 'their runs'} ended before a decision: ${named}${ended.length > 5 ? ` and ${ended.length - 5} more` : ''}; ` +
+          `\`salesflow payouts run --period ${period.period.label}\` starts ${ended.length === 1 ? 'it' : 'each'} again while the rule's \`for reps\` still covers the rep\n`,
+      );
+    }
+    if (unknown) process.stderr.write(`note: Temporal did not answer (${unknown}), so whether the runs of the statements still awaiting approval go on is not known\n`);
     // Payroll exporting while approvals are still out would otherwise get a short file and no word
     // of it: say on stderr (stdout stays the CSV) which statements are not in it yet.
     if (pending.length > 0) {
@@ -127,6 +141,27 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+type Undecided = PeriodExport['pending'][number];
+
+/** Undecided statements whose run goes on (or is not known to have ended), and those whose run ended, with how and when. */
+async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ pending: Undecided[]; ended: (Undecided & { how: string })[]; unknown: string | null }> {
+  if (undecided.length === 0) return { pending: [], ended: [], unknown: null };
+  // Loaded only here: an export with nothing undecided needs no Temporal client at all.
+  const { endedWords, payoutRunStatesFromConfig } = await import('../../runtime/payout-run-state.js');
+  const read = await payoutRunStatesFromConfig(config, undecided.map((u) => u.workflowId));
+  if (!read.ok) return { pending: undecided, ended: [], unknown: read.problem };
+  const pending: Undecided[] = [];
+  const ended: (Undecided & { how: string })[] = [];
+  let unknown: string | null = null;
+  for (const u of undecided) {
+    const state = read.states.get(u.workflowId);
+    if (state?.kind === 'ended' || state?.kind === 'gone') ended.push({ ...u, how: endedWords(state) });
+    else pending.push(u);
+    if (state?.kind === 'unknown') unknown = state.problem;
+  }
+  return { pending, ended, unknown };
 }
 
 /** Ledger periods other than `period` whose days overlap it (a month of the quarter, the year...). */

@@ -157,7 +157,7 @@ export function notAwaitingPage(status: PayoutStatus): SafeHtml {
   return page({ title: 'Nothing to decide', section }, notice('info', 'Nothing to decide here', html`<p>${detail}</p>`));
 }
 
-export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable' | 'unconfirmed' | 'run-ended';
+export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable' | 'unconfirmed' | 'run-ended' | 'run-restarted';
 
 const problems: Record<LinkProblem, { title: string; text: string }> = {
   forged: { title: 'This link is not valid', text: 'The link is damaged or was not issued by salesflow. Nothing was changed. Use the link from the original email, or ask sales ops to resend it.' },
@@ -167,7 +167,8 @@ const problems: Record<LinkProblem, { title: string; text: string }> = {
   'bad-form': { title: 'Choose Approve or Reject', text: 'The form did not say which decision to make. Nothing was changed. Go back and press Approve or Reject.' },
   'too-large': { title: 'The form is too large', text: 'The decision form was larger than a reason of 2,000 characters needs, so it was not read. Nothing was changed. Go back, shorten the reason and press Approve or Reject again.' },
   unavailable: { title: 'Please try again shortly', text: 'salesflow could not reach its workflow engine. Nothing was changed. Try again in a minute.' },
-  'run-ended': { title: 'This payout can no longer be decided here', text: 'Its run was stopped before anyone decided (for example, ended by an operator in Temporal), so no link can decide it now. Nothing was changed. Tell sales ops: the run\'s history in Temporal says why it ended.' },
+  'run-restarted': { title: 'This payout was started again', text: 'Its run was stopped before anyone decided, and sales ops have started the payout again since: a newer email has the link that decides it now. This link changed nothing.' },
+  'run-ended': { title: 'This payout can no longer be decided here', text: 'Its run was stopped before anyone decided (for example, ended by an operator in Temporal), so no link can decide it now. Nothing was changed. Tell sales ops: the run\'s history in Temporal says why it ended, and "salesflow payouts run" starts it again, with a new email and link to whoever is asked then.' },
   unconfirmed: { title: 'Your decision is not confirmed yet', text: 'salesflow could not confirm your decision in time: it may be recorded in a moment, or not at all. Open this link again in a minute to see. Pressing the button again is safe: a payout is never decided twice.' },
 };
 

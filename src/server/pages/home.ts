@@ -24,6 +24,12 @@ export interface PendingApproval {
   nobodyToAsk?: { reason: string; deadline: string | null; outcome: 'escalated' | 'approved' | 'rejected' | null };
 }
 
+/** A pending statement whose run ended (terminated, failed) before a decision: no link can decide it. */
+export interface EndedPayout extends PendingApproval {
+  /** How and when its run ended ("terminated 2026-04-03 09:12 UTC"). */
+  how: string;
+}
+
 export interface HomeView {
   rules: Rule[];
   /** null: the Temporal server cannot list workflows (or did not answer in time). */
@@ -31,6 +37,8 @@ export interface HomeView {
   pending: PendingApproval[];
   /** How many there are: the lists are cut (the counts in the headings are these, not the rows shown). */
   pendingTotal: number;
+  /** Among the listed pending statements, those whose run has ended. */
+  ended?: EndedPayout[];
   ledger: LedgerEntry[];
   ledgerTotal: number;
   temporalUiUrl?: string;
@@ -71,6 +79,16 @@ ${view.pending.map(
 )}
 </tbody></table>`}
 </section>
+
+${view.ended && view.ended.length > 0 ? html`<section class="card" aria-labelledby="ended-heading">
+<h2 id="ended-heading">Payouts whose run ended before a decision (${view.ended.length})</h2>
+<p>Their runs were terminated or failed in Temporal, so no approval link can decide them. <code>salesflow payouts run --period PERIOD</code> starts each again (a new statement, asked for anew; the ledger still pays once).</p>
+<table><thead><tr><th scope="col">Rule</th><th scope="col">Rep</th><th scope="col">Period</th><th scope="col" class="amount">Total</th><th scope="col">Workflow</th><th scope="col">Ended</th></tr></thead><tbody>
+${view.ended.map(
+  (p) => html`<tr><td>${p.rule}</td><td>${p.repName} <span class="muted">(${p.rep})</span></td><td>${p.period}</td><td class="amount">${displayMoney(dec(p.total), p.currency)}</td><td>${workflowLink(view, p.workflowId)}</td><td>${p.how}</td></tr>`,
+)}
+</tbody></table>
+</section>` : ''}
 
 <section class="card" aria-labelledby="ledger-heading">
 <h2 id="ledger-heading">Payout ledger (${view.ledgerTotal})</h2>
