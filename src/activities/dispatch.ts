@@ -1,5 +1,6 @@
 // Activity of the dispatch workflow: the reps a scheduled run fans out to, a page at a time in id
 // order (so a dispatch over many reps can continue as new between pages).
+import { goalRunsStartedAmong } from '../data/goal-runs.js';
 import { appliedPlanHead } from '../data/plans.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
@@ -28,7 +29,12 @@ function repCondition(rule: Rule) {
 
 export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
   return {
-    async dispatchReps(input: { rule: Rule; period: string | null; afterRepId: string; limit: number }): Promise<DispatchPage> {
+    /**
+     * `includeStarted`: also the reps whose goal run for the period has begun (apply counts the
+     * reps a goal matches). Without it, a goal's dispatch gets only the reps still without a run,
+     * so its daily pass tries to start only those (data/goal-runs.ts).
+     */
+    async dispatchReps(input: { rule: Rule; period: string | null; afterRepId: string; limit: number; includeStarted?: boolean }): Promise<DispatchPage> {
       const { rule } = input;
       if (rule.kind === 'incentive' && input.period) {
         const span = statementWindow(rule, input.period);
@@ -49,8 +55,11 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       while (reps.length < input.limit) {
         const rows = await chunk(after);
         if (rows.length === 0) break;
+        const started = rule.kind === 'goal' && input.period && !input.includeStarted
+          ? await goalRunsStartedAmong(deps.db, rule.id, input.period, rows.map((r) => r.id))
+          : null;
         for (const rep of rows) {
-          if (reps.length < input.limit && holds(condition, { rep }) && employed(rep)) reps.push(rep);
+          if (reps.length < input.limit && !started?.has(rep.id) && holds(condition, { rep }) && employed(rep)) reps.push(rep);
         }
         after = reps.length >= input.limit ? reps[reps.length - 1].id : rows[rows.length - 1].id;
       }

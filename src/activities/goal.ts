@@ -22,6 +22,7 @@ import { shownMoney, shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 import { emailKey } from '../data/email-key.js';
+import { recordGoalRunStarted } from '../data/goal-runs.js';
 
 /**
  * How long before the run's next checkpoint a deferred email is given up: twice the goal workflow's
@@ -129,6 +130,9 @@ export function goalActivities(deps: ActivityDeps) {
       if (parsed.period.kind !== input.rule.period) {
         throw ApplicationFailure.nonRetryable(`goal "${input.rule.name}" is set per ${input.rule.period}; ${input.period} is a ${parsed.period.kind}`, 'BadPeriod');
       }
+      // The run exists: the goal's daily pass need not try to start it again (data/goal-runs.ts).
+      // Also on a continue-as-new's call (nothing new: the row is there).
+      await recordGoalRunStarted(db, { ruleId: input.rule.id, period: input.period, repId: input.repId }, new Date());
       const rep = await repOf(input.repId);
       // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
       const timezone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone;
