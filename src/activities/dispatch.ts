@@ -2,6 +2,7 @@
 // order (so a dispatch over many reps can continue as new between pages).
 import { goalRunsStartedAmong } from '../data/goal-runs.js';
 import { appliedPlanHead } from '../data/plans.js';
+import { appliedFormerIds } from '../runtime/former-names.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
 import { statementWindow } from '../payouts/facts.js';
@@ -48,6 +49,11 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       // Incentives keep every rep: proration and late clawbacks need the statement.
       const goalPeriod = rule.kind === 'goal' && input.period ? parsePeriod(input.period) : null;
       const employed = (rep: RepRecord) => !goalPeriod?.ok || employedDuring(rep, goalPeriod.period);
+      // A goal renamed mid-period (otherwise the same): a rep whose run began under an old name has
+      // the period's run; a second under the new name would send each email twice.
+      const startedIds = rule.kind === 'goal' && input.period && !input.includeStarted
+        ? [rule.id, ...await appliedFormerIds(deps.db, rule.id)]
+        : null;
       const chunk = (after: string) => deps.db.kysely.selectFrom('reps').select(repColumns)
         .where('id', '>', after).orderBy('id').limit(1000).execute() as Promise<RepRecord[]>;
       const reps: RepRecord[] = [];
@@ -55,8 +61,8 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       while (reps.length < input.limit) {
         const rows = await chunk(after);
         if (rows.length === 0) break;
-        const started = rule.kind === 'goal' && input.period && !input.includeStarted
-          ? await goalRunsStartedAmong(deps.db, rule.id, input.period, rows.map((r) => r.id))
+        const started = startedIds && input.period
+          ? await goalRunsStartedAmong(deps.db, startedIds, input.period, rows.map((r) => r.id))
           : null;
         for (const rep of rows) {
           if (reps.length < input.limit && !started?.has(rep.id) && holds(condition, { rep }) && employed(rep)) reps.push(rep);

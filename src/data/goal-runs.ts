@@ -15,13 +15,13 @@ export async function recordGoalRunStarted(db: Db, run: { ruleId: string; period
     .execute();
 }
 
-/** The reps among `repIds` whose run of the goal for the period has begun. */
-export async function goalRunsStartedAmong(db: Db, ruleId: string, period: string, repIds: readonly string[]): Promise<Set<string>> {
+/** The reps among `repIds` whose run of the goal (under any of `ruleIds`, its former ids too) for the period has begun. */
+export async function goalRunsStartedAmong(db: Db, ruleIds: readonly string[], period: string, repIds: readonly string[]): Promise<Set<string>> {
   const started = new Set<string>();
   // PostgreSQL takes at most 65535 parameters a statement; a dispatch chunk is 1000 reps.
   for (let i = 0; i < repIds.length; i += 1000) {
     const rows = await db.kysely.selectFrom('goal_runs_started').select('rep_id')
-      .where('rule_id', '=', ruleId).where('period', '=', period).where('rep_id', 'in', repIds.slice(i, i + 1000)).execute();
+      .where('rule_id', 'in', ruleIds).where('period', '=', period).where('rep_id', 'in', repIds.slice(i, i + 1000)).execute();
     for (const row of rows) started.add(row.rep_id);
   }
   return started;

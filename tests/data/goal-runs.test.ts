@@ -61,7 +61,7 @@ forEachDialect('goal runs begun', (target) => {
       expect(await ids({ rule: goal, period: '2027-Q1', afterRepId: '', limit: 100 })).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
       expect(await ids({ rule: { ...goal, id: 'other' }, period: '2026-Q4', afterRepId: '', limit: 100 })).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
       expect(await ids({ rule: goal, period: '2026-Q4', afterRepId: '', limit: 100, includeStarted: true })).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
-      expect([...await goalRunsStartedAmong(db, goal.id, '2026-Q4', ['r1', 'r2', 'r3', 'r4', 'r5'])].sort()).toEqual(['r2', 'r4']);
+      expect([...await goalRunsStartedAmong(db, [goal.id], '2026-Q4', ['r1', 'r2', 'r3', 'r4', 'r5'])].sort()).toEqual(['r2', 'r4']);
     } finally {
       await db.close();
     }

@@ -5,6 +5,7 @@
 // Dev server, real worker and SMTP catcher; the schedule's daily pass is replayed as a backfill at
 // an explicit instant in November 2026 (never today's clock).
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { recordAppliedPlan } from '../../src/data/plans.js';
 import { upsertRep } from '../../src/data/reps.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import type { GoalRule } from '../../src/plan/schema.js';
@@ -105,6 +106,40 @@ test('a goal\'s daily pass tries to start only the reps without a run: none on t
   const third = await pass(new Date(NEXT_DAILY_PASS.getTime() + 86_400_000), 'handful-pass-3');
   expect(third).toMatchObject({ startedCount: 0, skippedCount: 1, skipped: [workflowIds.goal(rule.id, 'h-3', '2026-W47')] });
   for (const id of reps) expect((await h.waitForMail(`${id}@acme.example`)).map((m) => m.subject)).toEqual([`Review of 2026-W47 for Rep ${id}`]);
+});
+
+test('a goal renamed mid-week (otherwise the same): its daily pass starts no second run for the reps the old name\'s runs cover, only for a rep imported since', async () => {
+  const team: GoalRule['reps'] = {
+    kind: 'binary', type: 'bool', op: '=',
+    left: { kind: 'field', type: 'string', entity: 'rep', field: 'team' },
+    right: { kind: 'literal', type: 'string', value: { type: 'string', value: 'Renamed' } },
+  };
+  const before: GoalRule = { ...weekly, id: 'weekly-before', name: 'weekly before', version: 'v-weekly-renamed', reps: team };
+  const after: GoalRule = { ...before, id: 'weekly-after', name: 'weekly after' };
+  const record = (rule: GoalRule) => {
+    const plan = planOf([rule]);
+    return recordAppliedPlan(h.db, { hash: plan.hash + rule.id, planJson: JSON.stringify(plan), ruleHashes: {}, ruleCount: 1, gitCommit: null, gitDirty: null, rulePaths: ['rules/'] });
+  };
+  const pass = async (rule: GoalRule, firedAt: Date, id: string) => h.client.workflow.execute('dispatchWorkflow', {
+    taskQueue: h.config.temporal.taskQueue, workflowId: id,
+    args: [{ rule, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
+  }) as Promise<DispatchResult>;
+  for (const id of ['n-1', 'n-2']) await upsertRep(h.db, { ...rep(id), team: 'Renamed' });
+
+  await record(before);
+  const first = await pass(before, APPLIED_AT, 'renamed-pass-1');
+  expect(first).toMatchObject({ period: '2026-W47', startedCount: 2 });
+  for (const id of first.started) await h.client.workflow.getHandle(id).result();
+
+  // Renamed and applied; then a rep joins the team.
+  await record(after);
+  await upsertRep(h.db, { ...rep('n-3'), team: 'Renamed' });
+  const next = await pass(after, NEXT_DAILY_PASS, 'renamed-pass-2');
+  // Before: 3 started, n-1 and n-2 each with a second run and a second review of the week.
+  expect(next).toMatchObject({ startedCount: 1, skippedCount: 0, started: [workflowIds.goal('weekly-after', 'n-3', '2026-W47')] });
+  await h.client.workflow.getHandle(next.started[0]).result();
+  for (const id of ['n-1', 'n-2', 'n-3']) expect(await h.waitForMail(`${id}@acme.example`)).toHaveLength(1);
+  expect(await h.caught('n-1@acme.example')).toHaveLength(1);
 });
 
 test('apply says when a rep imported later gets the run: at the next daily pass, not the next period', () => {
