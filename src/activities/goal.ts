@@ -65,6 +65,8 @@ export interface GoalCheckpointOutcome {
   conditionHeld: boolean;
   sentTo: string[];
   attainment: string | null;
+  /** The rep's zone when the checkpoint ran (the rule's if none, or one the tz database does not know). Absent from an earlier salesflow's worker. */
+  repZone?: string;
 }
 
 interface Progress {
@@ -146,21 +148,24 @@ export function goalActivities(deps: ActivityDeps) {
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const zone = input.timezone ?? (rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+      // The rep's zone now, told to the run: one moved mid-period gets the rest of the period's
+      // `every` check-ins at the new zone's time (src/workflows/goal.ts).
+      const repZone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+      const zone = input.timezone ?? repZone;
       // A rep who starts mid-period hears nothing dated before their first day (a check-in or an
       // at-risk alert about weeks they were not there for is noise), and a rep who has left hears
       // nothing dated after their last. The SPEC is silent; this is what a sales-ops team expects.
       // Decided here, in the activity, so the goal workflow (and the histories it replays) is
       // unchanged: the run still wakes, nothing is sent.
       if (outsideEmployment(checkpoint.when.kind, rep, localDate(Date.parse(input.occurrence), zone), parsed.period)) {
-        return { conditionHeld: false, sentTo: [], attainment: null };
+        return { conditionHeld: false, sentTo: [], attainment: null, repZone };
       }
       // A rep the goal's `for reps where` no longer selects (moved to another team mid-period) hears
       // no more check-ins or alerts about it, as one who has left; the review of the period they
       // were in still goes out. A rep newly selected gets their own run at the schedule's next
       // daily pass (src/runtime/schedule-specs.ts).
       if (checkpoint.when.kind !== 'end' && !holds(rule.reps, { rep })) {
-        return { conditionHeld: false, sentTo: [], attainment: null };
+        return { conditionHeld: false, sentTo: [], attainment: null, repZone };
       }
       let end = parsed.period.end;
       if (deps.measureAsOfCheckpoint) {
@@ -174,7 +179,7 @@ export function goalActivities(deps: ActivityDeps) {
         attainment: progress.attainment ?? undefined,
         metric: (name) => metricValue(progress.metrics[name]),
       });
-      if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
+      if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText, repZone };
 
       // The figures shown must read as the condition did (src/activities/goal-figures.ts): the
       // condition again, on the shown attainment and the shown measure (a percent, or money with
@@ -294,7 +299,7 @@ export function goalActivities(deps: ActivityDeps) {
         }
       }
       delivery.finish();
-      return { conditionHeld, sentTo, attainment: attainmentText };
+      return { conditionHeld, sentTo, attainment: attainmentText, repZone };
     },
   };
 }
