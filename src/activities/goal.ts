@@ -145,6 +145,9 @@ export function goalActivities(deps: ActivityDeps) {
       const { rule } = input;
       const checkpoint = rule.checkpoints.find((c) => c.id === input.checkpointId);
       if (!checkpoint) throw ApplicationFailure.nonRetryable(`goal "${rule.name}" has no checkpoint ${input.checkpointId}`, 'PlanError');
+      // A run begun before runs were recorded (an earlier salesflow) is recorded at its next
+      // checkpoint, so the daily pass stops trying to start it again from then on.
+      await recordGoalRunStarted(db, { ruleId: rule.id, period: input.period, repId: input.repId }, new Date());
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
