@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { GoalCheckpointOutcome } from '../../src/activities/goal.js';
 import { createActivities, createMailer } from '../../src/activities/index.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { goalRunsStartedAmong } from '../../src/data/goal-runs.js';
@@ -44,12 +45,12 @@ const checkpoints: GoalCheckpoint[] = [
 ];
 const rule = goalRule({ id: 'rec-goal', period: 'month', target: '60000', checkpoints, templates: [template('goal-checkin', 'Check-in {{progress.period}}', '{{progress.measure}}')] });
 
-function checkin(period: string, occurrence: string) {
+function checkin(period: string, occurrence: string): Promise<GoalCheckpointOutcome> {
   const request = {
     rule, repId: rep.id, period, workflowId: workflowIds.goal(rule.id, rep.id, period),
     checkpointId: 'checkin', occurrence, at: Date.parse(occurrence), timezone: 'Europe/Berlin',
   };
-  return new MockActivityEnvironment({ currentAttemptScheduledTimestampMs: request.at }).run(activities.runGoalCheckpoint, request);
+  return new MockActivityEnvironment({ currentAttemptScheduledTimestampMs: request.at }).run(activities.runGoalCheckpoint, request) as Promise<GoalCheckpointOutcome>;
 }
 
 test('a new run records itself in its first activity; a run begun before that (no row) is recorded at its next checkpoint', async () => {
