@@ -26,7 +26,8 @@ export async function formerNames(db: Db, plan: Plan): Promise<Map<string, Forme
   return formerNamesIn(versions, new Set(plan.rules.map((r) => r.id)));
 }
 
-const appliedCache = new Map<string, Map<string, FormerName[]>>();
+/** Per data source, the former names as of its newest applied plan (`version:hash`). */
+const appliedCache = new WeakMap<Db, { key: string; former: Map<string, FormerName[]> }>();
 
 /**
  * The former ids of `ruleId` as the applied plans record them (the newest applied version is the
@@ -38,16 +39,15 @@ export async function appliedFormerIds(db: Db, ruleId: string): Promise<string[]
   const head = await appliedPlanHead(db);
   if (!head) return [];
   const key = `${head.version}:${head.hash}`;
-  let former = appliedCache.get(key);
-  if (!former) {
+  let cached = appliedCache.get(db);
+  if (cached?.key !== key) {
     const oldestFirst = (await appliedPlanHistoryReading(db, VERSIONS_READ, (json) => rulesSeenIn(JSON.parse(json)))).reverse();
     const versions = oldestFirst.map((v) => v.read);
-    former = formerNamesIn(versions, new Set((versions.at(-1) ?? []).map((r) => r.id)));
     // Only the newest plan's answer is ever asked for again.
-    appliedCache.clear();
-    appliedCache.set(key, former);
+    cached = { key, former: formerNamesIn(versions, new Set((versions.at(-1) ?? []).map((r) => r.id))) };
+    appliedCache.set(db, cached);
   }
-  return (former.get(ruleId) ?? []).map((n) => n.id);
+  return (cached.former.get(ruleId) ?? []).map((n) => n.id);
 }
 
 function formerNamesIn(versions: RuleSeen[][], current: Set<string>): Map<string, FormerName[]> {
