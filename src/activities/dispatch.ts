@@ -2,13 +2,14 @@
 // order (so a dispatch over many reps can continue as new between pages).
 import { goalRunsStartedAmong } from '../data/goal-runs.js';
 import { appliedPlanHead } from '../data/plans.js';
-import { appliedFormerIds } from '../runtime/former-names.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
 import { statementWindow } from '../payouts/facts.js';
 import { parsePeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Rule } from '../plan/schema.js';
+// The applied plans' renames, as `payouts run` reads them (a rule renamed is a new id).
+import { appliedFormerIds } from '../runtime/former-names.js';
 import type { ActivityDeps } from './deps.js';
 import { employedDuring } from './goal.js';
 
