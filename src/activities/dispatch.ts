@@ -1,5 +1,6 @@
 // Activity of the dispatch workflow: the reps a scheduled run fans out to, a page at a time in id
 // order (so a dispatch over many reps can continue as new between pages).
+import { goalRunsStartedAmong } from '../data/goal-runs.js';
 import { appliedPlanHead } from '../data/plans.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
@@ -7,6 +8,8 @@ import { statementWindow } from '../payouts/facts.js';
 import { parsePeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Rule } from '../plan/schema.js';
+// The applied plans' renames, as `payouts run` reads them (a rule renamed is a new id).
+import { appliedFormerIds } from '../runtime/former-names.js';
 import type { ActivityDeps } from './deps.js';
 import { employedDuring } from './goal.js';
 
@@ -28,7 +31,12 @@ function repCondition(rule: Rule) {
 
 export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
   return {
-    async dispatchReps(input: { rule: Rule; period: string | null; afterRepId: string; limit: number }): Promise<DispatchPage> {
+    /**
+     * `includeStarted`: also the reps whose goal run for the period has begun (apply counts the
+     * reps a goal matches). Without it, a goal's dispatch gets only the reps still without a run,
+     * so its daily pass tries to start only those (data/goal-runs.ts).
+     */
+    async dispatchReps(input: { rule: Rule; period: string | null; afterRepId: string; limit: number; includeStarted?: boolean }): Promise<DispatchPage> {
       const { rule } = input;
       if (rule.kind === 'incentive' && input.period) {
         const span = statementWindow(rule, input.period);
@@ -42,6 +50,11 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       // Incentives keep every rep: proration and late clawbacks need the statement.
       const goalPeriod = rule.kind === 'goal' && input.period ? parsePeriod(input.period) : null;
       const employed = (rep: RepRecord) => !goalPeriod?.ok || employedDuring(rep, goalPeriod.period);
+      // A goal renamed mid-period (otherwise the same): a rep whose run began under an old name has
+      // the period's run; a second under the new name would send each email twice.
+      const startedIds = rule.kind === 'goal' && input.period && !input.includeStarted
+        ? [rule.id, ...await appliedFormerIds(deps.db, rule.id)]
+        : null;
       const chunk = (after: string) => deps.db.kysely.selectFrom('reps').select(repColumns)
         .where('id', '>', after).orderBy('id').limit(1000).execute() as Promise<RepRecord[]>;
       const reps: RepRecord[] = [];
@@ -49,8 +62,11 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       while (reps.length < input.limit) {
         const rows = await chunk(after);
         if (rows.length === 0) break;
+        const started = startedIds && input.period
+          ? await goalRunsStartedAmong(deps.db, startedIds, input.period, rows.map((r) => r.id))
+          : null;
         for (const rep of rows) {
-          if (reps.length < input.limit && holds(condition, { rep }) && employed(rep)) reps.push(rep);
+          if (reps.length < input.limit && !started?.has(rep.id) && holds(condition, { rep }) && employed(rep)) reps.push(rep);
         }
         after = reps.length >= input.limit ? reps[reps.length - 1].id : rows[rows.length - 1].id;
       }

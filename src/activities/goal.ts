@@ -22,6 +22,7 @@ import { shownMoney, shownPercent } from './goal-figures.js';
 import { entityGroup } from './scope.js';
 import { resolveRecipients } from './subjects.js';
 import { emailKey } from '../data/email-key.js';
+import { recordGoalRunStarted } from '../data/goal-runs.js';
 
 /**
  * How long before the run's next checkpoint a deferred email is given up: twice the goal workflow's
@@ -64,6 +65,8 @@ export interface GoalCheckpointOutcome {
   conditionHeld: boolean;
   sentTo: string[];
   attainment: string | null;
+  /** The rep's zone when the checkpoint ran (the rule's if none, or one the tz database does not know). Absent from an earlier salesflow's worker. */
+  repZone?: string;
 }
 
 interface Progress {
@@ -129,6 +132,9 @@ export function goalActivities(deps: ActivityDeps) {
       if (parsed.period.kind !== input.rule.period) {
         throw ApplicationFailure.nonRetryable(`goal "${input.rule.name}" is set per ${input.rule.period}; ${input.period} is a ${parsed.period.kind}`, 'BadPeriod');
       }
+      // The run exists: the goal's daily pass need not try to start it again (data/goal-runs.ts).
+      // Also on a continue-as-new's call (nothing new: the row is there).
+      await recordGoalRunStarted(db, { ruleId: input.rule.id, period: input.period, repId: input.repId }, new Date());
       const rep = await repOf(input.repId);
       // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
       const timezone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone;
@@ -139,24 +145,30 @@ export function goalActivities(deps: ActivityDeps) {
       const { rule } = input;
       const checkpoint = rule.checkpoints.find((c) => c.id === input.checkpointId);
       if (!checkpoint) throw ApplicationFailure.nonRetryable(`goal "${rule.name}" has no checkpoint ${input.checkpointId}`, 'PlanError');
+      // A run begun before runs were recorded (an earlier salesflow) is recorded at its next
+      // checkpoint, so the daily pass stops trying to start it again from then on.
+      await recordGoalRunStarted(db, { ruleId: rule.id, period: input.period, repId: input.repId }, new Date());
       const rep = await repOf(input.repId);
       const parsed = parsePeriod(input.period);
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
-      const zone = input.timezone ?? (rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone);
+      // The rep's zone now, told to the run: one moved mid-period gets the rest of the period's
+      // `every` check-ins at the new zone's time (src/workflows/goal.ts).
+      const repZone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+      const zone = input.timezone ?? repZone;
       // A rep who starts mid-period hears nothing dated before their first day (a check-in or an
       // at-risk alert about weeks they were not there for is noise), and a rep who has left hears
       // nothing dated after their last. The SPEC is silent; this is what a sales-ops team expects.
       // Decided here, in the activity, so the goal workflow (and the histories it replays) is
       // unchanged: the run still wakes, nothing is sent.
       if (outsideEmployment(checkpoint.when.kind, rep, localDate(Date.parse(input.occurrence), zone), parsed.period)) {
-        return { conditionHeld: false, sentTo: [], attainment: null };
+        return { conditionHeld: false, sentTo: [], attainment: null, repZone };
       }
       // A rep the goal's `for reps where` no longer selects (moved to another team mid-period) hears
       // no more check-ins or alerts about it, as one who has left; the review of the period they
       // were in still goes out. A rep newly selected gets their own run at the schedule's next
       // daily pass (src/runtime/schedule-specs.ts).
       if (checkpoint.when.kind !== 'end' && !holds(rule.reps, { rep })) {
-        return { conditionHeld: false, sentTo: [], attainment: null };
+        return { conditionHeld: false, sentTo: [], attainment: null, repZone };
       }
       let end = parsed.period.end;
       if (deps.measureAsOfCheckpoint) {
@@ -170,7 +182,7 @@ export function goalActivities(deps: ActivityDeps) {
         attainment: progress.attainment ?? undefined,
         metric: (name) => metricValue(progress.metrics[name]),
       });
-      if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText };
+      if (!conditionHeld) return { conditionHeld, sentTo: [], attainment: attainmentText, repZone };
 
       // The figures shown must read as the condition did (src/activities/goal-figures.ts): the
       // condition again, on the shown attainment and the shown measure (a percent, or money with
@@ -290,7 +302,7 @@ export function goalActivities(deps: ActivityDeps) {
         }
       }
       delivery.finish();
-      return { conditionHeld, sentTo, attainment: attainmentText };
+      return { conditionHeld, sentTo, attainment: attainmentText, repZone };
     },
   };
 }

@@ -370,4 +370,21 @@ export const migrations: Migration[] = [
       CREATE INDEX crm_deletions_recorded_at ON crm_deletions(recorded_at);
     `,
   },
+  {
+    version: 13,
+    description: 'goal runs started, per goal, rep and period, so a goal schedule\'s daily pass starts only the runs missing',
+    sql: `
+      -- One row per goal run that has begun (its first activity records it): a goal's schedule
+      -- passes every day and starts only the reps of the period under way without a row here,
+      -- instead of trying every matching rep and counting on Temporal to refuse the duplicates
+      -- (10k start attempts a day for 10k reps). The key makes two workers recording at once one row.
+      CREATE TABLE goal_runs_started (
+        rule_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        rep_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        PRIMARY KEY (rule_id, period, rep_id)
+      );
+    `,
+  },
 ];

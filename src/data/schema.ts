@@ -91,6 +91,8 @@ export interface CreditsTable { deal: Text; rep: Text; share: Text; type: Text; 
 /** Exchange rates (migration 6): 1 currency = rate to_currency from from_date. */
 export interface RatesTable { currency: Text; to_currency: Text; rate: Text; from_date: Text; updated_at: Text }
 
+export interface GoalRunsStartedTable { rule_id: Text; period: Text; rep_id: Text; started_at: Text }
+
 export interface SchemaVersionTable { version: number; description: Text; applied_at: Text }
 
 export interface Tables {
@@ -110,6 +112,7 @@ export interface Tables {
   crm_amount_standins: CrmAmountStandInsTable;
   crm_rejections: CrmRejectionsTable;
   crm_deletions: CrmDeletionsTable;
+  goal_runs_started: GoalRunsStartedTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
 }

@@ -83,7 +83,7 @@ export async function countMatchingReps(db: Db, plan: Plan, starts: GoalPeriodSt
     let matchingReps = 0;
     let afterRepId = '';
     for (;;) {
-      const page = await dispatchReps({ rule, period: start.period, afterRepId, limit: 1000 });
+      const page = await dispatchReps({ rule, period: start.period, afterRepId, limit: 1000, includeStarted: true });
       if (page.reps.length === 0) break;
       matchingReps += page.reps.length;
       afterRepId = page.reps[page.reps.length - 1].id;

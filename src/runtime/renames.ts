@@ -69,3 +69,19 @@ export function renameConsequence(kind: string): string {
       return 'the new name starts without the old name\'s history';
   }
 }
+
+/**
+ * What `status` and `plan` say about a goal added in the same plan as goals removed (and not paired
+ * as renames): apply starts the new goal's period under way while the removed goals' runs of theirs
+ * go on, so a rep both select gets both sets of emails. That is also what a goal renamed and changed
+ * at once does (it is a new goal to salesflow), which its author rarely means; the way to rename it
+ * without a second set of emails is two applies.
+ */
+export function addedBesideRemovedGoals(added: string, removed: string[]): string {
+  const names = removed.map((name) => `"${name}"`).join(', ');
+  const one = removed.length === 1;
+  return `${one ? 'goal' : 'goals'} ${names} (removed in this plan) ${one ? 'keeps its' : 'keep their'} runs of the period under way to its end: ` +
+    `a rep selected by "${added}" and ${names} gets the check-ins and review of both for that period. ` +
+    `If "${added}" is ${one ? names : `one of ${names}`} renamed and changed, apply the rename alone first ` +
+    `(a rename starts no second run; the new name's runs begin with the next period), then the change`;
+}

@@ -2,7 +2,7 @@
 import { EARLIEST_ZONE } from '../workflows/calendar.js';
 import type { GoalPeriodStart } from './goal-period-start.js';
 import type { ScheduleChanges } from './schedules.js';
-import { renameConsequence } from './renames.js';
+import { addedBesideRemovedGoals, renameConsequence } from './renames.js';
 import { hasChanges, renamedFrom, startsPeriodUnderWay } from './schedules.js';
 
 export function renderChanges(changes: ScheduleChanges, where: string): string {
@@ -18,6 +18,10 @@ export function renderChanges(changes: ScheduleChanges, where: string): string {
       lines.push(`      renamed from "${previous.rule?.name}" (${previous.scheduleId}), otherwise the same rule: ${renameConsequence(previous.rule?.kind ?? '')}`);
     } else if (startsPeriodUnderWay(s, null)) {
       lines.push(`      and the ${s.goalPeriod} under way at once, for each matching rep`);
+      const removedGoals = changes.removed.filter((r) => r.goalPeriod && !changes.renamed.some((n) => n.previous.scheduleId === r.scheduleId));
+      if (removedGoals.length > 0) {
+        lines.push(`      ${addedBesideRemovedGoals(s.ruleName, removedGoals.map((r) => r.memo?.ruleName ?? r.rule?.name ?? r.scheduleId))}`);
+      }
     }
   }
   for (const { declared, existing } of changes.changed) {

@@ -91,8 +91,9 @@ function ruleTiming(rule: Rule): Timing | null {
         kind: 'goal-period-start',
         // Daily, not only on a period's first day: a rep imported (or moved into the goal's team)
         // mid-period has no run until a dispatch comes, and a quarter's would come 13 weeks late.
-        // Each day's dispatch is for the period under way; the run ids per (goal, rep, period)
-        // make it start only the runs missing, and a new run catches up (docs/language.md).
+        // Each day's dispatch is for the period under way and starts only the reps without a
+        // recorded run (data/goal-runs.ts; the run ids per (goal, rep, period) are the backstop),
+        // and a new run catches up (docs/language.md).
         spec: { calendars: [DAILY_MIDNIGHT], timezone: EARLIEST_ZONE },
         description: `at the start of every ${rule.period} in each rep's time zone (reps without one: ${tz}), from 00:00 ${EARLIEST_ZONE}, ` +
           `and every day at 00:00 ${EARLIEST_ZONE} for matching reps without a run yet: goal "${rule.name}" for each matching rep`,

@@ -75,6 +75,14 @@ export interface GoalResume {
    * review, the period's end in the new zone lying before the cursor).
    */
   timezone?: string;
+  /**
+   * Chains started with 'goal-checkins-current-zone': the rep's zone as the last checkpoint read it
+   * (`every` check-ins follow it once it differs from `timezone`), whether it ever differed, and
+   * per `every` checkpoint the local date of its last run, in the zone it was due in.
+   */
+  checkinZone?: string;
+  zoneMoved?: boolean;
+  checkinDays?: Record<string, string>;
 }
 
 export interface GoalCheckin {

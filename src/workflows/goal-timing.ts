@@ -4,10 +4,10 @@
 //
 // A period runs from local midnight of its first day to local midnight after its last day, in the
 // rep's zone: a week in Pacific/Kiritimati ends 24 hours before the same week in Pacific/Pago_Pago.
-import type { GoalCheckpoint } from '../plan/schema.js';
+import type { GoalCheckpoint, WeeklySchedule } from '../plan/schema.js';
 import type { SkippedCheckpoint } from './api.js';
 import { formatDay, parseDay } from '../payouts/period.js';
-import { fromLocal, localTime, nextWeekly, startOfLocalDate } from './calendar.js';
+import { fromLocal, localDate, localTime, nextWeekly, startOfLocalDate } from './calendar.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -66,6 +66,25 @@ export function nextDue(checkpoint: GoalCheckpoint, cursor: number, span: Period
     due = localPeriods ? localFraction(span, when.percent, timeZone) : start + Math.round(((end - start) * Number(when.percent)) / 100);
   } else due = end;
   return due > cursor && due <= end ? due : null;
+}
+
+/**
+ * The next `every` check-in of a rep who moved to another zone mid-period: the declared time in
+ * `timeZone` (the rep's zone now) strictly after `cursor`, within the period (still measured in the
+ * zone the run began with), and on a later local date than the check-in's last run (`lastDay`, in
+ * the zone it was due in): a rep moved west, whose 09:00 came first in the old zone, gets no second
+ * check-in that day at the new zone's 09:00.
+ */
+export function nextCheckinInZone(schedule: WeeklySchedule, cursor: number, span: PeriodSpan, timeZone: string, lastDay: string | undefined): number | null {
+  let after = Math.max(cursor, span.start - 1);
+  // A weekly schedule matches within 8 days; two matches suffice to pass one `lastDay`.
+  for (let i = 0; i < 3; i++) {
+    const due = nextWeekly(schedule, timeZone, after);
+    if (due >= span.end) return null;
+    if (lastDay === undefined || localDate(due, timeZone) > lastDay) return due;
+    after = due;
+  }
+  return null;
 }
 
 export interface DueCheckpoint {

@@ -11,7 +11,8 @@ import { continueAsNew, patched, proxyActivities, sleep, workflowInfo } from '@t
 import type { Activities } from '../activities/index.js';
 import type { GoalCheckpoint } from '../plan/schema.js';
 import { ACTIVITY_HEARTBEAT, type GoalCheckin, type GoalInput, type GoalResult, type SkippedCheckpoint } from './api.js';
-import { lateStart, nextDue, periodSpan, type DueCheckpoint } from './goal-timing.js';
+import { localDate } from './calendar.js';
+import { lateStart, nextCheckinInZone, nextDue, periodSpan, type DueCheckpoint } from './goal-timing.js';
 
 const { goalContext, runGoalCheckpoint } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -27,22 +28,45 @@ const KEPT_CHECKINS = 200;
  */
 export const LOCAL_PERIODS_PATCH = 'goal-local-periods';
 
+/**
+ * Runs started before this patch send every check-in on the clock the period began with, also after
+ * the rep moved to another zone (a rep moved from Berlin to Los Angeles got the rest of the quarter's
+ * 09:00 check-ins at midnight). From it on, each checkpoint's activity tells the rep's zone now, and
+ * once it differs, `every` check-ins come at their time in it (never twice on one local day); the
+ * period, `at N%` points and the review stay on the clock the period began with.
+ */
+export const CURRENT_ZONE_CHECKINS_PATCH = 'goal-checkins-current-zone';
+
 export async function goalWorkflow(input: GoalInput): Promise<GoalResult> {
   const { rule, repId, period } = input;
   const workflowId = workflowInfo().workflowId;
   const localPeriods = input.resume ? input.resume.localPeriods === true : patched(LOCAL_PERIODS_PATCH);
   const context = await goalContext({ rule, repId, period });
-  // One clock for the whole period: a rep moved to another zone mid-period (a CRM update) keeps the
-  // zone the run started with until the period ends; the next period's run reads the new one.
+  // One clock for the period: a rep moved to another zone mid-period (a CRM update) keeps the span,
+  // `at N%` points and review of the zone the run started with; only `every` check-ins follow the
+  // rep (CURRENT_ZONE_CHECKINS_PATCH). The next period's run reads the new zone.
   const zone = input.resume?.timezone ?? context.timezone;
   const span = periodSpan(context.periodStart, context.periodEnd, zone);
+  const currentZoneCheckins = input.resume ? input.resume.checkinZone !== undefined : localPeriods && patched(CURRENT_ZONE_CHECKINS_PATCH);
+  let checkinZone = input.resume?.checkinZone ?? zone;
+  let zoneMoved = input.resume?.zoneMoved === true;
+  const checkinDays: Record<string, string> = { ...(input.resume?.checkinDays ?? {}) };
+  const followsRep = (checkpoint: GoalCheckpoint) => currentZoneCheckins && checkpoint.when.kind === 'every' && zoneMoved;
 
   const checkins: GoalCheckin[] = [...(input.resume?.checkins ?? [])];
   const skipped: SkippedCheckpoint[] = [...(input.resume?.skipped ?? [])];
   const runCheckpoint = async ({ checkpoint, due }: DueCheckpoint) => {
-    const outcome = await runGoalCheckpoint({
+    const { repZone, ...outcome } = await runGoalCheckpoint({
       rule, repId, period, workflowId, checkpointId: checkpoint.id, occurrence: new Date(due).toISOString(), at: Date.now(), timezone: zone,
     });
+    if (currentZoneCheckins) {
+      // The zone this one was due in: the period's until the rep first moved, then the rep's.
+      if (checkpoint.when.kind === 'every') checkinDays[checkpoint.id] = localDate(due, followsRep(checkpoint) ? checkinZone : zone);
+      if (repZone && repZone !== checkinZone) {
+        checkinZone = repZone;
+        zoneMoved = true;
+      }
+    }
     const ran: GoalCheckin = { checkpointId: checkpoint.id, at: new Date(Date.now()).toISOString(), ...outcome };
     checkins.push(localPeriods ? { ...ran, due: new Date(due).toISOString() } : ran);
   };
@@ -62,13 +86,21 @@ export async function goalWorkflow(input: GoalInput): Promise<GoalResult> {
 
   for (;;) {
     const due = rule.checkpoints
-      .map((checkpoint) => ({ checkpoint, at: nextDue(checkpoint, cursor, span, zone, localPeriods) }))
+      .map((checkpoint) => ({
+        checkpoint,
+        at: followsRep(checkpoint) && checkpoint.when.kind === 'every'
+          ? nextCheckinInZone(checkpoint.when.schedule, cursor, span, checkinZone, checkinDays[checkpoint.id])
+          : nextDue(checkpoint, cursor, span, zone, localPeriods),
+      }))
       .filter((d): d is { checkpoint: GoalCheckpoint; at: number } => d.at !== null);
     if (due.length === 0) break;
     if (ran >= perRun || workflowInfo().continueAsNewSuggested) {
       return continueAsNew<typeof goalWorkflow>({
         ...input,
-        resume: { cursor, checkins: checkins.slice(-KEPT_CHECKINS), ...(localPeriods ? { localPeriods, skipped } : {}), timezone: zone },
+        resume: {
+          cursor, checkins: checkins.slice(-KEPT_CHECKINS), ...(localPeriods ? { localPeriods, skipped } : {}), timezone: zone,
+          ...(currentZoneCheckins ? { checkinZone, zoneMoved, checkinDays } : {}),
+        },
       });
     }
     const at = Math.min(...due.map((d) => d.at));

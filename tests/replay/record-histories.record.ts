@@ -213,6 +213,34 @@ test('record a goal chain continued as new (its zone carried in the resume) and 
   await save('goal-resumed-without-zone', resumed);
 });
 
+test('record a goal chain whose rep moved to another zone mid-week (goal-checkins-current-zone: check-ins follow the rep, the period does not)', async () => {
+  const source = { file: 'rules/goals.rules', line: 1 };
+  const rule = goalRule({
+    id: 'rec-goal-moved', period: 'week', target: '100000',
+    templates: [template('checkin', 'Progress {{progress.attainment}}', 'Hi {{rep.name}}'), template('review', 'Review', 'y')],
+    checkpoints: [
+      { id: 'daily', when: { kind: 'every', schedule: { days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'], at: '09:00' } }, condition: null, sends: [{ id: 's1', template: 'checkin', to: [to.rep], source }] },
+      { id: 'end-1', when: { kind: 'end' }, condition: null, sends: [{ id: 's2', template: 'review', to: [to.rep], source }] },
+    ],
+  });
+  const mover = { id: 'r-moved', name: 'Mo', email: 'mo@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA', manager: null, timezone: 'Europe/Berlin', start_date: null };
+  await upsertRep(h.db, mover);
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const ahead = periodContaining('week', day((await h.testEnv.currentTimeMs()) + 7 * 86_400_000));
+  const chain = await h.testEnv.client.workflow.start(goalWorkflow, {
+    taskQueue: h.taskQueue, workflowId: workflowIds.goal(rule.id, mover.id, ahead.label), args: [{ rule, repId: mover.id, period: ahead.label, checkpointsPerRun: 5 }],
+  });
+  // Wednesday noon in Berlin: the CRM moves the rep to Los Angeles.
+  await sleepTo(h, Date.parse(`${ahead.start}T00:00:00Z`) + 2.5 * 86_400_000);
+  await upsertRep(h.db, { ...mover, timezone: 'America/Los_Angeles' });
+  const result = await chain.result();
+  expect(result.checkins.map((c) => c.checkpointId)).toEqual([...Array(7).fill('daily'), 'end-1']);
+  // Friday's check-in is at 09:00 in Los Angeles (17:00 UTC in winter).
+  expect(result.checkins[4].due).toMatch(/T17:00:00\.000Z$/);
+  await save('goal-checkins-zone-moved-first', chain, chain.firstExecutionRunId);
+  await save('goal-checkins-zone-moved-last', chain);
+});
+
 // Last: the dispatch abandons its children, which the time-skipping server handles badly once they
 // finish after it (see tests/workflows/scheduled-sequence-timezones.test.ts), so nothing runs after.
 test('record scheduled sequence histories (each rep in their own zone)', async () => {

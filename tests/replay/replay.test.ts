@@ -90,6 +90,17 @@ test('goal histories from before and after goal-local-periods are both kept and 
   for (const id of ['goal-week-rep-zone', 'goal-late-start-review', 'goal-late-start-mid-period']) expect(patches(id), id).toEqual(['goal-local-periods']);
 });
 
+test('goal histories from before and after goal-checkins-current-zone are both kept and replayed', () => {
+  const patches = (workflowId: string) => patchIds(eventsOf(workflowId));
+  // Before: every check-in on the clock the period began with (the rep's move never read).
+  for (const id of ['goal-week-rep-zone', 'goal-late-start-mid-period', 'goal-continued-as-new-first']) expect(patches(id), id).not.toContain('goal-checkins-current-zone');
+  // After: a chain whose rep moved mid-week; its continued runs carry the mode in their input.
+  expect(patches('goal-checkins-zone-moved-first')).toEqual(['goal-local-periods', 'goal-checkins-current-zone']);
+  const started = eventsOf('goal-checkins-zone-moved-last')[0].workflowExecutionStartedEventAttributes!;
+  const input = JSON.parse(Buffer.from(started.input!.payloads![0].data!).toString('utf8')) as { resume?: { checkinZone?: string; zoneMoved?: boolean } };
+  expect(input.resume).toMatchObject({ checkinZone: 'America/Los_Angeles', zoneMoved: true });
+});
+
 test('payout histories of a rep nobody can approve for, from before and after payout-nobody-to-ask-waits, are both kept and replayed', () => {
   const shape = (workflowId: string) => {
     const events = eventsOf(workflowId);

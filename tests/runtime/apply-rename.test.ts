@@ -3,7 +3,8 @@
 // `status` and `plan` say "renamed" (not an unrelated "+ added" and "- removed") with what that does
 // to each kind, and `apply` starts no second set of runs for a renamed goal's period under way (the
 // old name's runs of that period go on; before, every rep got each check-in and the review twice).
-// A goal whose content changed as well as its name is a new goal, and starts as one.
+// A goal whose content changed as well as its name is a new goal, and starts as one; `status` and
+// `plan` say that the removed name's runs of the period go on beside it, and how to rename instead.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,13 @@ describe('a renamed rule', () => {
     const lines = status.stdout.split('\n');
     expect(lines).toContain('  + goal "Q1 new business"  (added)');
     expect(lines).toContain('  - goal "Q4 new business"  (removed)');
+    // Renamed and changed is a new goal: both sets of runs go on this quarter, and status says so.
+    expect(lines).toContain(
+      '  ! goal "Q1 new business": goal "Q4 new business" (removed in this plan) keeps its runs of the period under way to its end: ' +
+        'a rep selected by "Q1 new business" and "Q4 new business" gets the check-ins and review of both for that period. ' +
+        'If "Q1 new business" is "Q4 new business" renamed and changed, apply the rename alone first ' +
+        '(a rename starts no second run; the new name\'s runs begin with the next period), then the change',
+    );
     expect(lines).toContainEqual(expect.stringMatching(
       /^ {2}> goal "SDR monthly wins" renamed to "SDR wins per month" {2}\(otherwise the same rule; a new rule id, sdr-wins-per-month: runs already started go on under the old name .*the new name's runs begin with the next period\)$/,
     ));
@@ -101,7 +109,11 @@ describe('a renamed rule', () => {
     expect(plan.stdout).toMatch(
       /\+ salesflow:sdr-wins-per-month:goal-period-start\n.*\n {6}renamed from "SDR monthly wins" \(salesflow:sdr-monthly-wins:goal-period-start\), otherwise the same rule: runs already started go on/,
     );
-    expect(plan.stdout).toMatch(/\+ salesflow:q1-new-business:goal-period-start\n.*\n {6}and the quarter under way at once, for each matching rep/);
+    expect(plan.stdout).toMatch(
+      /\+ salesflow:q1-new-business:goal-period-start\n.*\n {6}and the quarter under way at once, for each matching rep\n {6}goal "Q4 new business" \(removed in this plan\) keeps its runs of the period under way to its end: a rep selected by "Q1 new business" and "Q4 new business" gets the check-ins and review of both/,
+    );
+    // A goal renamed alone is not one of them.
+    expect(plan.stdout).not.toMatch(/goal "SDR monthly wins" \(removed in this plan\)/);
     expect(plan.stdout).toMatch(/- salesflow:sdr-monthly-wins:goal-period-start\n.*\(renamed to "SDR wins per month"\)/);
 
     const apply = salesflow(['apply']);

@@ -5,6 +5,7 @@
 // Dev server, real worker and SMTP catcher; the schedule's daily pass is replayed as a backfill at
 // an explicit instant in November 2026 (never today's clock).
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { recordAppliedPlan } from '../../src/data/plans.js';
 import { upsertRep } from '../../src/data/reps.js';
 import type { RepRecord } from '../../src/plan/records.js';
 import type { GoalRule } from '../../src/plan/schema.js';
@@ -59,7 +60,8 @@ test('a rep imported mid-week gets that week\'s run at the schedule\'s next dail
     return action;
   });
   const dispatched = (await h.client.workflow.getHandle(pass.action.workflow.workflowId, pass.action.workflow.firstExecutionRunId).result()) as DispatchResult;
-  expect(dispatched).toMatchObject({ period: '2026-W47', startedCount: 1, skippedCount: 1 });
+  // r-first's run has begun (recorded by its first activity): no start is even tried for it.
+  expect(dispatched).toMatchObject({ period: '2026-W47', startedCount: 1, skippedCount: 0 });
   expect(dispatched.started).toEqual([workflowIds.goal('weekly-bookings', 'r-new', '2026-W47')]);
 
   // The week is long over on the server's real clock: the new rep's run sends the review at once.
@@ -71,6 +73,73 @@ test('a rep imported mid-week gets that week\'s run at the schedule\'s next dail
   const reviews = await h.waitForMail('r-new@acme.example');
   expect(reviews.map((m) => m.subject)).toEqual(['Review of 2026-W47 for Rep r-new']);
   expect(await h.caught('r-first@acme.example')).toHaveLength(1);
+});
+
+test('a goal\'s daily pass tries to start only the reps without a run: none on the day after the period\'s first pass for a handful of reps', async () => {
+  const rule = { ...weekly, id: 'weekly-handful', name: 'weekly handful', version: 'v-weekly-handful' };
+  const reps = ['h-1', 'h-2', 'h-3', 'h-4', 'h-5'];
+  for (const id of reps) await upsertRep(h.db, { ...rep(id), team: 'Handful' });
+  const onlyHandful: GoalRule = {
+    ...rule,
+    reps: {
+      kind: 'binary', type: 'bool', op: '=',
+      left: { kind: 'field', type: 'string', entity: 'rep', field: 'team' },
+      right: { kind: 'literal', type: 'string', value: { type: 'string', value: 'Handful' } },
+    },
+  };
+  const pass = async (firedAt: Date, id: string) => h.client.workflow.execute('dispatchWorkflow', {
+    taskQueue: h.config.temporal.taskQueue, workflowId: id,
+    args: [{ rule: onlyHandful, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
+  }) as Promise<DispatchResult>;
+  const attempts = (r: DispatchResult) => r.startedCount + r.skippedCount;
+
+  const first = await pass(APPLIED_AT, 'handful-pass-1');
+  expect(first).toMatchObject({ period: '2026-W47', startedCount: 5 });
+  for (const id of first.started) await h.client.workflow.getHandle(id).result();
+  // The next day's pass: before, 5 start attempts, each refused by Temporal as a duplicate; now none.
+  const second = await pass(NEXT_DAILY_PASS, 'handful-pass-2');
+  expect({ attempts: attempts(second), startedCount: second.startedCount }).toEqual({ attempts: 0, startedCount: 0 });
+
+  // A run with no row (begun before this salesflow recorded them, or a row lost): the pass tries
+  // that one rep, Temporal refuses the duplicate, and the rep still has one run and one review.
+  await h.db.kysely.deleteFrom('goal_runs_started').where('rule_id', '=', rule.id).where('rep_id', '=', 'h-3').execute();
+  const third = await pass(new Date(NEXT_DAILY_PASS.getTime() + 86_400_000), 'handful-pass-3');
+  expect(third).toMatchObject({ startedCount: 0, skippedCount: 1, skipped: [workflowIds.goal(rule.id, 'h-3', '2026-W47')] });
+  for (const id of reps) expect((await h.waitForMail(`${id}@acme.example`)).map((m) => m.subject)).toEqual([`Review of 2026-W47 for Rep ${id}`]);
+});
+
+test('a goal renamed mid-week (otherwise the same): its daily pass starts no second run for the reps the old name\'s runs cover, only for a rep imported since', async () => {
+  const team: GoalRule['reps'] = {
+    kind: 'binary', type: 'bool', op: '=',
+    left: { kind: 'field', type: 'string', entity: 'rep', field: 'team' },
+    right: { kind: 'literal', type: 'string', value: { type: 'string', value: 'Renamed' } },
+  };
+  const before: GoalRule = { ...weekly, id: 'weekly-before', name: 'weekly before', version: 'v-weekly-renamed', reps: team };
+  const after: GoalRule = { ...before, id: 'weekly-after', name: 'weekly after' };
+  const record = (rule: GoalRule) => {
+    const plan = planOf([rule]);
+    return recordAppliedPlan(h.db, { hash: plan.hash + rule.id, planJson: JSON.stringify(plan), ruleHashes: {}, ruleCount: 1, gitCommit: null, gitDirty: null, rulePaths: ['rules/'] });
+  };
+  const pass = async (rule: GoalRule, firedAt: Date, id: string) => h.client.workflow.execute('dispatchWorkflow', {
+    taskQueue: h.config.temporal.taskQueue, workflowId: id,
+    args: [{ rule, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
+  }) as Promise<DispatchResult>;
+  for (const id of ['n-1', 'n-2']) await upsertRep(h.db, { ...rep(id), team: 'Renamed' });
+
+  await record(before);
+  const first = await pass(before, APPLIED_AT, 'renamed-pass-1');
+  expect(first).toMatchObject({ period: '2026-W47', startedCount: 2 });
+  for (const id of first.started) await h.client.workflow.getHandle(id).result();
+
+  // Renamed and applied; then a rep joins the team.
+  await record(after);
+  await upsertRep(h.db, { ...rep('n-3'), team: 'Renamed' });
+  const next = await pass(after, NEXT_DAILY_PASS, 'renamed-pass-2');
+  // Before: 3 started, n-1 and n-2 each with a second run and a second review of the week.
+  expect(next).toMatchObject({ startedCount: 1, skippedCount: 0, started: [workflowIds.goal('weekly-after', 'n-3', '2026-W47')] });
+  await h.client.workflow.getHandle(next.started[0]).result();
+  for (const id of ['n-1', 'n-2', 'n-3']) expect(await h.waitForMail(`${id}@acme.example`)).toHaveLength(1);
+  expect(await h.caught('n-1@acme.example')).toHaveLength(1);
 });
 
 test('apply says when a rep imported later gets the run: at the next daily pass, not the next period', () => {

@@ -3,6 +3,7 @@
 // of these at once are "several processes writing at once". Drives the built package (dist/).
 import { openDatabase } from '../../dist/data/db.js';
 import { recordEventOnce } from '../../dist/data/events.js';
+import { recordGoalRunStarted } from '../../dist/data/goal-runs.js';
 import { importCsv } from '../../dist/data/import.js';
 import { recordPayout } from '../../dist/data/ledger.js';
 import { claimOutbox, reserveSentMarker, takeSendLease } from '../../dist/data/outbox.js';
@@ -38,6 +39,11 @@ if (op === 'migrate') {
   await wait();
   if (op === 'ledger') result = await recordPayout(db, payout);
   else if (op === 'event') result = await recordEventOnce(db, event);
+  else if (op === 'goal-run') {
+    // Two workers running the same goal run's first activity (a retry on another worker).
+    await recordGoalRunStarted(db, { ruleId: 'q-bookings', period: '2026-Q4', repId: 'r1' }, new Date(`2026-10-01T00:00:0${who}Z`));
+    result = 'recorded';
+  }
   else if (op === 'outbox') {
     // What the send activity does: insert if absent, then only the lease holder may mail it.
     await claimOutbox(db, message);

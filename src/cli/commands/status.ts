@@ -13,7 +13,7 @@ import {
   recordedCrmMappings, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
 import { compileRules } from '../../runtime/compile-rules.js';
-import { findRenames, type Rename, renameConsequence, type RuleSeen, rulesSeenIn } from '../../runtime/renames.js';
+import { addedBesideRemovedGoals, findRenames, type Rename, renameConsequence, type RuleSeen, rulesSeenIn } from '../../runtime/renames.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, noDataSourceFile, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow status [--format text|json] [rule paths]   (DATABASE_URL from the environment)\n';
@@ -145,6 +145,11 @@ function describeWorkingCopy(working: WorkingCopy, applied: AppliedPlanInfo | nu
     lines.push(`  > ${r.kind} "${r.from.name}" renamed to "${r.to.name}"  (otherwise the same rule; a new rule id, ${r.to.id}: ${renameConsequence(r.kind)})`);
   }
   for (const r of d.removed) if (!renamedFrom.has(r.id)) lines.push(`  - ${r.kind} "${r.name}"  (removed)`);
+  // A goal added while others go (a goal renamed and changed at once is one): both run this period.
+  const removedGoals = d.removed.filter((r) => r.kind === 'goal' && !renamedFrom.has(r.id)).map((r) => r.name);
+  for (const r of d.added) {
+    if (r.kind === 'goal' && !renamedTo.has(r.id) && removedGoals.length > 0) lines.push(`  ! goal "${r.name}": ${addedBesideRemovedGoals(r.name, removedGoals)}`);
+  }
   for (const name of crm.added) lines.push(`  + CRM mapping "${name}"  (added)`);
   for (const m of crm.changed) lines.push(`  ~ CRM mapping "${m.name}"  (changed: applied ${shortHash(m.applied)}, working copy ${shortHash(m.local)})`);
   for (const name of crm.removed) lines.push(`  - CRM mapping "${name}"  (removed)`);
