@@ -125,6 +125,7 @@ export const messages = {
   prorateNeedsTotal: m('SF6026', 'error', '`prorate target by employment` scales the target by the days employed, and "{0}" is {1}, which does not add up over the period\'s days: a rep employed half of it would need {2}. Measure a sum or a count (revenue, deals_won, a sum(...) or count(...) metric), or leave `prorate` out'),
   foreignAmountInSpiff: m('SF6027', 'warning', 'deal.amount is compared with {0} money in a {1} incentive: {2}'),
   finerThanMinorUnit: m('SF6028', 'warning', '{0} has more decimals than {1} has ({2}): statements use it rounded half up, as {3}; write the amount payroll will see'),
+  finerMoneyFigure: m('SF6029', 'warning', '{0} has more decimals than {1} has ({2}): statements and emails show it as {3}, but {4}; write the amount people will read'),
   emptyCommission: m('SF6025', 'warning', 'this commission has no bands, so it pays nothing: add `up to X% pay Y%` lines and `above pay Z%`'),
   unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion: write `convert currencies at closing rate`'),
 
