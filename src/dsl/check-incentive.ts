@@ -5,6 +5,7 @@ import type { Duration, Expr, IncentiveRule, Money } from '../plan/schema.js';
 import { incentiveTemplateNames } from '../templates/index.js';
 import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
 import { checkRecipient, singleStatements, statementLabels, type RuleContext } from './check-common.js';
+import { checkDuration } from './check-duration.js';
 import { checkCondition, literalToValue } from './check-expr.js';
 import { checkMeasure, checkPeriod, checkTarget } from './check-goal.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
@@ -58,11 +59,6 @@ function checkAmount(node: LiteralNode, currency: string | undefined, bag: Diagn
   const finer = paidAsIs ? finerThanMinorUnit(value.value) : null;
   if (finer) bag.report('finerThanMinorUnit', node.span, [finer.written, value.value.currency, finer.digits, finer.rounded]);
   return value.value;
-}
-
-function checkDuration(node: LiteralNode, bag: DiagnosticBag): Duration | null {
-  const value = literalToValue(node, bag);
-  return value?.type === 'duration' ? value.value : null;
 }
 
 type Band = { upTo: string | null; rate: string };
