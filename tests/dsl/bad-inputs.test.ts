@@ -1,6 +1,6 @@
 // Each bad input yields a diagnostic with a stable code at the place an author would look.
 import { describe, expect, it } from 'vitest';
-import { diagnose, errors } from './helpers.js';
+import { compile, diagnose, errors } from './helpers.js';
 
 const goal = (body: string) => `goal "g" {\n  measure revenue\n  target 100 EUR per quarter\n${body}\n}\n`;
 const leadSeq = (body: string) => `sequence "s" {\n  on lead.created\n  stop on lead.replied\n${body}\n}\n`;
@@ -280,6 +280,19 @@ describe('suggestions and reporting', () => {
       code: 'SF1005', suggestion, endCol: ds[0].col + word.length,
       message: `'${word}' is not a currency code: a currency is 3 capital letters (ISO 4217), like EUR or USD`,
     });
+  });
+
+  it('checks the body of a rule whose name is taken or gives no id, and leaves it out of the plan', async () => {
+    // Was: the name's error alone; `measure revenu` in the copied rule surfaced only once renamed.
+    const copied = `${goal('')}\n${goal('').replace('revenue', 'revenu')}`;
+    expect(errors(diagnose(copied)).map((d) => [d.code, d.line])).toEqual([['SF2006', 7], ['SF2003', 8]]);
+    const nameless = goal('').replace('"g"', '"🚀"').replace('revenue', 'revenu');
+    expect(errors(diagnose(nameless)).map((d) => [d.code, d.line])).toEqual([['SF2010', 1], ['SF2003', 2]]);
+    const clashing = `${goal('').replace('"g"', '"Q4 goal"')}\n${goal('').replace('"g"', '"q4-goal"').replace('revenue', 'revenu')}`;
+    expect(errors(diagnose(clashing)).map((d) => d.code)).toEqual(['SF2009', 'SF2003']);
+    // Only the first of two rules with one name is compiled.
+    const { plan } = await compile(`${goal('  at end of period { send "goal-review" to rep }')}\n${goal('  at end of period { send "goal-checkin" to rep }')}`);
+    expect(plan).toBeNull();
   });
 
   it('checks the rest of a rule whose amount has a lower-case currency', () => {
