@@ -58,7 +58,7 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
   // divides by 100000.005 (80,000 USD reads 79.99% of a target shown as 100,000.01).
   if (value.type === 'money') {
     const finer = finerThanMinorUnit(value.value);
-    if (finer) bag.report('finerMoneyFigure', target.value.span, [`the target ${finer.written}`, value.value.currency, finer.digits, finer.rounded, 'attainment is computed on the amount as written'], finer.rounded);
+    if (finer) bag.report('finerMoneyFigure', target.value.span, [`the target ${finer.written}`, value.value.currency, finer.digits, finer.rounded, 'attainment is computed on the amount as written'], finer.suggestion);
   }
   return value;
 }

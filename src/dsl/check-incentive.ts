@@ -92,7 +92,7 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
           // `up to 150000.001 USD`: statements show the band as "to 150,000.00 USD" while the
           // measure is compared with 150000.001, so what the rep reads is not the bound applied.
           const finer = finerThanMinorUnit({ amount: bound, currency: value.currency });
-          if (finer) bag.report('finerMoneyFigure', band.upTo.span, [`the band bound ${finer.written}`, value.currency, finer.digits, finer.rounded, 'the measure is compared with the bound as written'], finer.rounded);
+          if (finer) bag.report('finerMoneyFigure', band.upTo.span, [`the band bound ${finer.written}`, value.currency, finer.digits, finer.rounded, 'the measure is compared with the bound as written'], finer.suggestion);
         }
         if (isZero(bound)) bag.report('badBandBound', band.upTo.span, [value.type === 'money' ? `0 ${value.currency}` : '0%']);
         else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) {

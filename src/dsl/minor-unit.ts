@@ -12,6 +12,8 @@ export interface FinerThanMinorUnit {
   digits: string;
   /** The amount rounded half up to the minor unit, with its code: "100000.01 USD". */
   rounded: string;
+  /** The rounded amount to suggest; none when it is zero (`target 0.001 USD`), which no target or bound may be. */
+  suggestion: string | undefined;
 }
 
 /** Null when the amount fits the currency's minor unit (trailing zeros are fine: `7.00 JPY`). */
@@ -24,5 +26,6 @@ export function finerThanMinorUnit(money: Money): FinerThanMinorUnit | null {
     written: `${amount} ${currency}`,
     digits: digits === 0 ? 'no minor unit' : `${digits} decimal${digits === 1 ? '' : 's'}`,
     rounded: `${rounded} ${currency}`,
+    suggestion: dec(rounded).isZero() ? undefined : `${rounded} ${currency}`,
   };
 }

@@ -145,6 +145,10 @@ describe('incentive, in depth: diagnostics', () => {
     expect(yen.map((d) => [d.line, d.suggestion, d.message.split(':')[0]])).toEqual([[4, '1000001 JPY', 'the target 1000000.5 JPY has more decimals than JPY has (no minor unit)']]);
     const goal = diagnose('goal "g" {\n  measure revenue\n  target 5_000.125 EUR per month\n  at end of period { send "goal-review" to rep }\n}\n');
     expect(goal.filter((d) => d.code === 'SF6029').map((d) => [d.line, d.col, d.suggestion])).toEqual([[3, 10, '5000.13 EUR']]);
+    // A goal's target must be more than zero (SF3013): 0.00 USD is not offered.
+    const tiny = diagnose('goal "g" {\n  measure revenue\n  target 0.001 USD per month\n  at end of period { send "goal-review" to rep }\n}\n').find((d) => d.code === 'SF6029');
+    expect(tiny).toMatchObject({ line: 3, message: expect.stringContaining('show it as 0.00 USD') });
+    expect(tiny).not.toHaveProperty('suggestion');
     // Trailing zeros, 3-decimal currencies and % bounds are exact: nothing to say.
     const exact = diagnose(incentive(bands('up to 150_000.000 BHD pay 4%', 'above pay 8%'), '100_000.125 BHD'))
       .concat(diagnose(incentive(bands('up to 100.125% pay 4%', 'above pay 8%'), '100_000.50 USD')));
