@@ -282,6 +282,29 @@ describe('suggestions and reporting', () => {
     });
   });
 
+  it('names a pasted character that looks like a space, is invisible, or is a letter beyond a-z, with what to write', () => {
+    // Was: `unexpected character " "` for a no-break space (a space to every eye), `"​"` for a zero-width one.
+    const pasted = goal('  at end of period when revenue >\u00a0100 EUR {\u200b send "goal-review" to rep }').replace('measure revenue', 'measure\u2009revenue');
+    expect(errors(diagnose(pasted)).map((d) => [d.line, d.col, d.endCol, d.message])).toEqual([
+      [2, 10, 11, 'unexpected character U+2009 (a thin space, which looks like a space): write a plain space'],
+      [4, 34, 35, 'unexpected character U+00A0 (a no-break space, which looks like a space): write a plain space'],
+      [4, 44, 45, 'unexpected character U+200B (a zero-width space, which is invisible): delete it'],
+    ]);
+    expect(errors(diagnose('metric größe = count(deal)\n'))[0].message)
+      .toBe('unexpected character "ö": names are written with the letters a-z, digits and _ only (other letters go in "strings")');
+  });
+
+  it('a string in typographic quotes is one error offering straight quotes, and the rule is checked on with it', () => {
+    // Was three errors (both quotes, and "expected a quoted string but found '-'"), and nothing else checked.
+    const curly = goal('  at end of period { send \u201cgoal-revie\u201d to rep }\n  for reps where rep.team = \u201eEMEA\u201c');
+    expect(errors(diagnose(curly)).map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1001', 4, 27, 39, '"goal-revie"'],
+      ['SF4001', 4, 27, 39, 'goal-review'],
+      ['SF1001', 5, 29, 35, '"EMEA"'],
+    ]);
+    expect(errors(diagnose(curly))[0].message).toBe('unexpected character "\u201c" (a typographic quote): write strings in straight double quotes, "like this"');
+  });
+
   it('checks the body of a rule whose name is taken or gives no id, and leaves it out of the plan', async () => {
     // Was: the name's error alone; `measure revenu` in the copied rule surfaced only once renamed.
     const copied = `${goal('')}\n${goal('').replace('revenue', 'revenu')}`;
