@@ -98,6 +98,7 @@ export const messages = {
   repeatedDay: m('SF5007', 'warning', '{0} is listed twice'),
   effectiveOrder: m('SF5008', 'error', 'effective period ends ({1}) before it starts ({0})'),
   fractionalDays: m('SF5010', 'warning', '`{0}` is counted as {1}, a fixed span: whole days and weeks keep the time of day across a daylight-saving change, a fraction of one does not (it ends an hour earlier or later on the clock when a change falls inside it); write {1} to say so, or whole days'),
+  durationTooLong: m('SF5011', 'error', '`{0}` is more than 100 years: no run waits that long (at most 36525 days, or 876600 hours)'),
   repeatedCheckinSend: m('SF5009', 'warning', 'this sends "{0}" to {1} at the same time and on the same condition as the check-in on line {2}: they would get it twice'),
 
   bandOrder: m('SF6001', 'error', 'band bounds must rise: {0}% does not come after {1}%'),

@@ -1,10 +1,10 @@
-// Fractions in durations (`wait`, `approve by ... within`, `escalate to ... within`): what each unit
-// does with one, and the warning (SF5010) where a fraction of a day or week quietly stops keeping
-// the time of day that whole days keep.
+// Durations (`wait`, `approve by ... within`, `escalate to ... within`): what each unit does with a
+// fraction, the warning (SF5010) where a fraction of a day or week quietly stops keeping the time
+// of day that whole days keep, and the longest a run can wait (SF5011).
 import { describe, expect, it } from 'vitest';
 import type { SequenceRule } from '../../src/plan/schema.js';
 import { addDuration } from '../../src/workflows/calendar.js';
-import { compile, diagnose } from './helpers.js';
+import { compile, diagnose, errors } from './helpers.js';
 
 const sequence = (waits: string[]) =>
   `sequence "s" {\n  on lead.created\n  stop on lead.replied\n  send "case-study" to lead\n${waits.map((w) => `  wait ${w}\n  send "case-study" to lead\n`).join('')}}\n`;
@@ -26,6 +26,16 @@ describe('durations with a fraction', () => {
     const found = diagnose(approval('0.5 days', '0.5 weeks')).filter((d) => d.code === 'SF5010');
     expect(found.map((d) => [d.line, d.col, d.suggestion])).toEqual([[6, 33, '12 hours'], [6, 81, '84 hours']]);
     expect(diagnose(approval('5 days', '36 hours')).map((d) => d.code)).not.toContain('SF5010');
+  });
+
+  it('a duration of more than 100 years is an error at it; 100 years in any unit is not', () => {
+    // Was: `wait 99999999999 days` checked clean, and the run failed at the wait on every retry
+    // (its end is past what a date holds: "Invalid time value").
+    const found = errors(diagnose(sequence(['99_999_999_999 days', '52_596_001 minutes', '26_090 business days'])));
+    expect(found.map((d) => [d.code, d.line, d.col])).toEqual([['SF5011', 5, 8], ['SF5011', 7, 8], ['SF5011', 9, 8]]);
+    expect(found[0].message).toBe('`99_999_999_999 days` is more than 100 years: no run waits that long (at most 36525 days, or 876600 hours)');
+    expect(errors(diagnose(approval('36_525 days', '876_600 hours')))).toEqual([]);
+    expect(errors(diagnose(sequence(['5_217 weeks', '52_596_000 minutes'])))).toEqual([]);
   });
 
   it('the plan keeps the fraction as written, and the wait it makes is the span the warning names', async () => {
