@@ -305,6 +305,12 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(curly))[0].message).toBe('unexpected character "\u201c" (a typographic quote): write strings in straight double quotes, "like this"');
   });
 
+  it('a bare number compared with a percent or money offers it with the unit', () => {
+    const found = errors(diagnose(goal('  at 50% of period when attainment < 40 { send "goal-at-risk" to rep }\n  at 60% of period when 5000 > revenue { send "goal-at-risk" to rep }')));
+    expect(found.map((d) => [d.code, d.line, d.suggestion])).toEqual([['SF3004', 4, '40%'], ['SF3004', 5, '5000 EUR']]);
+    expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
+  });
+
   it('checks the body of a rule whose name is taken or gives no id, and leaves it out of the plan', async () => {
     // Was: the name's error alone; `measure revenu` in the copied rule surfaced only once renamed.
     const copied = `${goal('')}\n${goal('').replace('revenue', 'revenu')}`;
