@@ -416,6 +416,22 @@ describe('suggestions and reporting', () => {
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 19], ['SF4001', 5, 27]]);
   });
 
+  it.each([
+    ['every 2.5 weeks at 09:00', 9, 'expected a day (monday ... sunday, day or weekday; `every` names the days it runs on, it has no interval) but found \'2.5 weeks\''],
+    ['every monday', 16, "expected 'at' and a time of day (every monday at 09:00) but found '{'"],
+  ])('`%s { ... }` is one error, and the statements after its block are still checked', (header, col, message) => {
+    // Was three or four errors (the block's `}` closed the rule: "`send` is not allowed in a goal",
+    // "expected a declaration but found 'at'") and the review below went unchecked.
+    const ds = diagnose(goal(`  ${header} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, col], ['SF4001', 5, 27]]);
+    expect(ds[0].message).toBe(message);
+  });
+
+  it('a scheduled sequence `every 1 week at ...` is one error at the interval', () => {
+    const ds = diagnose('sequence "s" {\n  every 1 week at 09:00 for reps\n  send "goal-reviw" to rep\n}\n');
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 2, 9], ['SF4001', 3, 8]]);
+  });
+
   it('a time written wrong is one error, and the statements after it are still checked', () => {
     const ds = diagnose(goal('  every monday at 09:00:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }'));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF5001', 4, 19], ['SF4001', 5, 27]]);
