@@ -337,6 +337,7 @@ class RuleParser extends ExpressionParser {
 
   everyStatement = this.RULE('everyStatement', (): Statement | undefined => {
     const start = this.CONSUME(Kw.every);
+    let timeFirst: IToken | undefined;
     const first = this.OR3([
       { ALT: () => this.CONSUME1(T.Identifier) },
       // `every 2 weeks at 09:00`: `every` names days, it has no interval. Said once at the duration,
@@ -350,10 +351,20 @@ class RuleParser extends ExpressionParser {
         }
         return interval;
       } },
+      // `every 09:00 { ... }`: the days left out. Said once, offering `every day at 09:00`, and read
+      // on with that time.
+      { ALT: () => {
+        const time = this.CONSUME1(T.TimeLit);
+        if (!this.RECORDING_PHASE) {
+          this.saveError(new chevrotain.MismatchedTokenException(`a day before the time (monday ... sunday, day or weekday: every day at ${time.image})${HOLE_SEPARATOR}'${time.image}'`, time, this.LA(0)));
+          timeFirst = time;
+        }
+        return time;
+      } },
     ]);
     const days: IToken[] = [first];
     this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
-    let at: IToken | undefined;
+    let at: IToken | undefined = timeFirst;
     this.OR4([
       { ALT: () => {
         this.CONSUME(Kw.at);
@@ -368,7 +379,7 @@ class RuleParser extends ExpressionParser {
       // `every monday { ... }`: the time left out. Said once, and the block still read as the
       // check-in's, for the same reason.
       { GATE: () => [T.LCurly, Kw.when, Kw.for].includes(this.LA(1).tokenType), ALT: () => {
-        if (!this.RECORDING_PHASE) {
+        if (!this.RECORDING_PHASE && !timeFirst) {
           const next = this.LA(1);
           this.saveError(new chevrotain.MismatchedTokenException(`'at' and a time of day (every monday at 09:00)${HOLE_SEPARATOR}'${next.image}'`, next, this.LA(0)));
         }

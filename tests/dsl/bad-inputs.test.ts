@@ -419,6 +419,7 @@ describe('suggestions and reporting', () => {
   it.each([
     ['every 2.5 weeks at 09:00', 9, 'expected a day (monday ... sunday, day or weekday; `every` names the days it runs on, it has no interval) but found \'2.5 weeks\''],
     ['every monday', 16, "expected 'at' and a time of day (every monday at 09:00) but found '{'"],
+    ['every 09:00', 9, "expected a day before the time (monday ... sunday, day or weekday: every day at 09:00) but found '09:00'"],
   ])('`%s { ... }` is one error, and the statements after its block are still checked', (header, col, message) => {
     // Was three or four errors (the block's `}` closed the rule: "`send` is not allowed in a goal",
     // "expected a declaration but found 'at'") and the review below went unchecked.
