@@ -1,5 +1,6 @@
 // Checks shared by all rule kinds: recipients, weekly schedules, sends and the templates they name,
 // and which statements a place allows.
+import { createHash } from 'node:crypto';
 import { entityFields, entityNames, weekdays, type EntityName, type Weekday } from '../plan/catalog.js';
 import type { Recipient, Send, WeeklySchedule } from '../plan/schema.js';
 import type { PlaceholderUse, TemplateScopeKind } from '../templates/index.js';
@@ -177,12 +178,20 @@ export function checkSend(
   return { id, template: statement.template.value, to, source: { file: statement.span.file, line: statement.span.line } };
 }
 
-/** Slug used in workflow and schedule ids: lower-case letters, digits and dashes. */
+/**
+ * Slug used in workflow and schedule ids: lower-case letters, digits and dashes. A name with
+ * letters or digits but none of a-z or 0-9 once accents are taken off (`営業目標`, `Цель продаж`)
+ * gets `r-` and the first 12 hex digits of the sha256 of its NFC form: it was error SF2010 ("needs
+ * at least one letter or digit"), so no plan ever carried another id for it. Empty: no letter or
+ * digit at all (`"🚀"`, `"--"`).
+ */
 export function ruleId(name: string): string {
   // Most names are plain ASCII: skip the Unicode normalization then.
   const ascii = /^[\x20-\x7e]*$/.test(name);
-  return (ascii ? name : name.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''))
+  const slug = (ascii ? name : name.normalize('NFKD').replace(/[\u0300-\u036f]/g, ''))
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
+  if (slug || ascii || !/[\p{L}\p{N}]/u.test(name)) return slug;
+  return `r-${createHash('sha256').update(name.normalize('NFC').trim(), 'utf8').digest('hex').slice(0, 12)}`;
 }

@@ -210,7 +210,7 @@ function checkBinary(node: Extract<ExprNode, { kind: 'binary' }>, scope: ExprSco
       return null;
     }
     if (!sameType(a, b)) {
-      bag.report('compareTypes', node.span, [describeType(a), describeType(b)]);
+      bag.report('compareTypes', node.span, [describeType(a), describeType(b)], bareNumberFix(node.left, b) ?? bareNumberFix(node.right, a));
       return null;
     }
     if (op !== '=' && op !== '!=' && !isOrderable(a.type)) {
@@ -241,4 +241,15 @@ export function checkCondition(node: ExprNode, scope: ExprScope, bag: Diagnostic
     return null;
   }
   return expr;
+}
+
+/**
+ * `attainment < 40`, `revenue > 50000`: a bare number where the other side is a percent or money
+ * is that number with the unit left out; offered with it (`40%`, `50000 EUR`).
+ */
+function bareNumberFix(node: ExprNode, other: Typed): string | undefined {
+  if (node.kind !== 'literal' || node.value.type !== 'number') return undefined;
+  if (other.type === 'percent') return `${node.raw.trim()}%`;
+  if (other.type === 'money' && other.currency) return `${node.raw.trim()} ${other.currency}`;
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { checkSchedule, checkSend, singleStatements, statementLabels, type RuleC
 import { checkCondition, literalToValue } from './check-expr.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
 import type { CheckedRule } from './drafts.js';
+import { finerThanMinorUnit } from './minor-unit.js';
 import type { ExprScope } from './scope.js';
 
 const goalStatements = new Set(['for', 'measure', 'target', 'every', 'atPercent', 'atEnd']);
@@ -52,6 +53,12 @@ export function checkTarget(target: Extract<Statement, { kind: 'target' }>, meas
       : undefined;
     bag.report('measureType', target.value.span, [measure.metric, expected === 'money' ? 'money' : `a ${expected}`, wanted], fix);
     return null;
+  }
+  // `target 100000.005 USD`: statements and goal emails show "100,000.01 USD", while attainment
+  // divides by 100000.005 (80,000 USD reads 79.99% of a target shown as 100,000.01).
+  if (value.type === 'money') {
+    const finer = finerThanMinorUnit(value.value);
+    if (finer) bag.report('finerMoneyFigure', target.value.span, [`the target ${finer.written}`, value.value.currency, finer.digits, finer.rounded, 'attainment is computed on the amount as written'], finer.suggestion);
   }
   return value;
 }

@@ -1,15 +1,16 @@
 // incentive "..." { for reps; period; effective; measure; target; commission { bands }; bonus;
 // spiff; cap; reward; approve by ... { escalate; otherwise } } (SPEC §5).
-import { formatAmount, dec } from '../money/index.js';
-import { lookupTable, minorUnits } from '../plan/catalog.js';
+import { lookupTable } from '../plan/catalog.js';
 import type { Duration, Expr, IncentiveRule, Money } from '../plan/schema.js';
 import { incentiveTemplateNames } from '../templates/index.js';
 import type { CommissionBandNode, LiteralNode, RuleDeclaration, Statement } from './ast.js';
 import { checkRecipient, singleStatements, statementLabels, type RuleContext } from './check-common.js';
+import { checkDuration } from './check-duration.js';
 import { checkCondition, literalToValue } from './check-expr.js';
 import { checkMeasure, checkPeriod, checkTarget } from './check-goal.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
 import type { CheckedRule } from './drafts.js';
+import { finerThanMinorUnit } from './minor-unit.js';
 import { printExpr } from './print-expr.js';
 import type { ExprScope } from './scope.js';
 
@@ -55,18 +56,9 @@ function checkAmount(node: LiteralNode, currency: string | undefined, bag: Diagn
   }
   // `bonus 100.5 JPY` paid 101 JPY without a word: each line is rounded to the minor unit (SPEC §3),
   // so an amount finer than it is not what the rule author reads, nor what payroll sees.
-  const { amount, currency: code } = value.value;
-  const paid = formatAmount(dec(amount), code);
-  if (paidAsIs && !dec(paid).eq(dec(amount))) {
-    const digits = minorUnits(code);
-    bag.report('finerThanMinorUnit', node.span, [`${amount} ${code}`, code, digits === 0 ? 'no minor unit' : `${digits} decimals`, `${paid} ${code}`]);
-  }
+  const finer = paidAsIs ? finerThanMinorUnit(value.value) : null;
+  if (finer) bag.report('finerThanMinorUnit', node.span, [finer.written, value.value.currency, finer.digits, finer.rounded]);
   return value.value;
-}
-
-function checkDuration(node: LiteralNode, bag: DiagnosticBag): Duration | null {
-  const value = literalToValue(node, bag);
-  return value?.type === 'duration' ? value.value : null;
 }
 
 type Band = { upTo: string | null; rate: string };
@@ -96,6 +88,11 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
         const shown = value.type === 'money' ? `${bound} ${value.currency}` : `${bound}%`;
         if (value.type === 'money' && targetCurrency !== null && value.currency !== targetCurrency) {
           bag.report('bandCurrency', band.upTo.span, [value.currency, targetCurrency], `${bound} ${targetCurrency}`);
+        } else if (value.type === 'money') {
+          // `up to 150000.001 USD`: statements show the band as "to 150,000.00 USD" while the
+          // measure is compared with 150000.001, so what the rep reads is not the bound applied.
+          const finer = finerThanMinorUnit({ amount: bound, currency: value.currency });
+          if (finer) bag.report('finerMoneyFigure', band.upTo.span, [`the band bound ${finer.written}`, value.currency, finer.digits, finer.rounded, 'the measure is compared with the bound as written'], finer.suggestion);
         }
         if (isZero(bound)) bag.report('badBandBound', band.upTo.span, [value.type === 'money' ? `0 ${value.currency}` : '0%']);
         else if (previousBound !== null && compareDecimals(bound, previousBound) <= 0) {

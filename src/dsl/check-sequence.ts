@@ -5,7 +5,8 @@ import type { SequenceRule, SequenceStep, WeeklySchedule } from '../plan/schema.
 import type { TemplateScopeKind } from '../templates/index.js';
 import type { Name, RuleDeclaration, Span, Statement } from './ast.js';
 import { checkSchedule, checkSend, checkTime, singleStatements, statementLabels, type RuleContext } from './check-common.js';
-import { checkCondition, literalToValue } from './check-expr.js';
+import { checkDuration } from './check-duration.js';
+import { checkCondition } from './check-expr.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
 import type { CheckedRule } from './drafts.js';
 import type { ExprScope } from './scope.js';
@@ -35,8 +36,8 @@ function checkSteps(body: Statement[], prefix: string, scope: StepScope, ctx: Ru
       const send = checkSend(statement, id, scope, ctx, templatesUsed);
       if (send) steps.push({ kind: 'send', send });
     } else if (statement.kind === 'wait') {
-      const value = literalToValue(statement.duration, ctx.bag);
-      if (value?.type === 'duration') steps.push({ kind: 'wait', id, duration: value.value });
+      const duration = checkDuration(statement.duration, ctx.bag);
+      if (duration) steps.push({ kind: 'wait', id, duration });
     } else if (statement.kind === 'if') {
       const condition = checkCondition(statement.condition, scope.exprScope, ctx.bag);
       const then = checkSteps(statement.then, `${id}.then`, scope, ctx, templatesUsed);

@@ -179,28 +179,25 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
   for (const { decl, errors, ownStatements, end, text, settings } of ruleDecls) {
     const name = decl.name.value;
     const first = names.get(name);
-    if (first) {
-      bag.report('duplicateRule', decl.name.span, [name, where(first)]);
-      continue;
-    }
-    names.set(name, decl.name.span);
     const id = ruleId(name);
-    if (!id) {
-      bag.report('emptyRuleId', decl.name.span);
-      continue;
-    }
-    const clash = ids.get(id);
-    if (clash) {
-      bag.report('duplicateRuleId', decl.name.span, [name, id, clash]);
-      continue;
-    }
-    ids.set(id, name);
+    const clash = id ? ids.get(id) : undefined;
+    // A rule whose name is taken or gives no id is still checked, and left out of the plan: a
+    // copied rule not renamed yet, or named "🚀", must not hide the mistakes in its body until the
+    // name is fixed.
+    let named = false;
+    if (first) bag.report('duplicateRule', decl.name.span, [name, where(first)]);
+    else if (!id) bag.report('emptyRuleId', decl.name.span);
+    else if (clash) bag.report('duplicateRuleId', decl.name.span, [name, id, clash]);
+    else named = true;
+    if (!first) names.set(name, decl.name.span);
+    if (named) ids.set(id, name);
+    const ctx = { bag, settings, customMetrics, templates: registry };
     if (errors.length > 0) {
-      checkRecovered(decl, id, { errors, ownStatements, end, text }, { bag, settings, customMetrics, templates: registry });
+      checkRecovered(decl, id || 'unnamed', { errors, ownStatements, end, text }, ctx);
       continue;
     }
-    const checked = checkRule(decl, id, { bag, settings, customMetrics, templates: registry });
-    if (checked) rules.push(checked);
+    const checked = checkRule(decl, id || 'unnamed', ctx);
+    if (checked && named) rules.push(checked);
   }
 
   checkTemplates(input.templates, registry, bag);

@@ -68,6 +68,11 @@ export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\
  * A backslash at the end of its line (meant to continue the string) is part of it, not a second error.
  */
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*\\?/, label: 'a string', start_chars_hint: ['"'], line_breaks: false });
+/**
+ * A string in typographic quotes (`“goal-review”`, pasted from a document or a chat): lexed as one
+ * token so it is one error, not three, and read on as the string it is (`tokenize` retypes it).
+ */
+export const CurlyString = createToken({ name: 'CurlyString', pattern: /[\u201c\u201d\u201e][^\u201c\u201d"\n\r]*[\u201c\u201d]/, start_chars_hint: ['\u201c', '\u201d', '\u201e'], line_breaks: false });
 export const CurrencyCode = createToken({ name: 'CurrencyCode', pattern: /[A-Z]{3}(?![a-zA-Z0-9_])/, label: 'a currency code', start_chars_hint: upper, line_breaks: false });
 /**
  * Any other capitalised word (`EURO`, `Eur`): only ever meant as a currency. Lexed rather than
@@ -102,7 +107,7 @@ export const Slash = punct('Slash', '/', "'/'");
 export const lexedTokens: TokenType[] = [
   WhiteSpace, Comment,
   DateLit, TimeLit, MoneyLit, DurationLit, PercentLit, NumberLit,
-  StringLit, UnterminatedString,
+  StringLit, UnterminatedString, CurlyString,
   Identifier, CurrencyCode, CurrencyWord,
   LCurly, RCurly, LBracket, RBracket, LParen, RParen, Comma, Dot,
   NotEq, LtEq, GtEq, Lt, Gt, Eq, Plus, Minus, Star, Slash,
@@ -134,6 +139,8 @@ export interface LexResult {
   badNumbers: { written: string; token: IToken }[];
   /** Money written without a space before its code (`100EUR`), read as `100 EUR`; to be reported at the amount's token. */
   unspacedMoney: { amount: string; code: string; token: IToken }[];
+  /** Strings in typographic quotes (`“x”`), read as the string in straight quotes; to be reported. */
+  curlyStrings: { written: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -168,9 +175,17 @@ export function tokenize(text: string): LexResult {
   let merged = 0;
   const badNumbers: LexResult['badNumbers'] = [];
   const unspacedMoney: LexResult['unspacedMoney'] = [];
+  const curlyStrings: LexResult['curlyStrings'] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    if (type === CurlyString) {
+      // Same length in straight quotes, so every position after it stays where it was.
+      curlyStrings.push({ written: token.image, token });
+      token.image = `"${token.image.slice(1, -1)}"`;
+      retype(token, StringLit);
+      continue;
+    }
     if (type === NumberLit || type === MoneyLit || type === PercentLit || type === DurationLit) {
       const written = /^[\d_.]+/.exec(token.image)![0];
       if (!wellGrouped.test(written)) badNumbers.push({ written, token });
@@ -245,7 +260,7 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

@@ -97,6 +97,8 @@ export const messages = {
   badDuration: m('SF5006', 'error', 'a duration must be more than zero'),
   repeatedDay: m('SF5007', 'warning', '{0} is listed twice'),
   effectiveOrder: m('SF5008', 'error', 'effective period ends ({1}) before it starts ({0})'),
+  fractionalDays: m('SF5010', 'warning', '`{0}` is counted as {1}, a fixed span: whole days and weeks keep the time of day across a daylight-saving change, a fraction of one does not (it ends an hour earlier or later on the clock when a change falls inside it); write {1} to say so, or whole days'),
+  durationTooLong: m('SF5011', 'error', '`{0}` is more than 100 years: no run waits that long (at most 36525 days, or 876600 hours)'),
   repeatedCheckinSend: m('SF5009', 'warning', 'this sends "{0}" to {1} at the same time and on the same condition as the check-in on line {2}: they would get it twice'),
 
   bandOrder: m('SF6001', 'error', 'band bounds must rise: {0}% does not come after {1}%'),
@@ -125,6 +127,7 @@ export const messages = {
   prorateNeedsTotal: m('SF6026', 'error', '`prorate target by employment` scales the target by the days employed, and "{0}" is {1}, which does not add up over the period\'s days: a rep employed half of it would need {2}. Measure a sum or a count (revenue, deals_won, a sum(...) or count(...) metric), or leave `prorate` out'),
   foreignAmountInSpiff: m('SF6027', 'warning', 'deal.amount is compared with {0} money in a {1} incentive: {2}'),
   finerThanMinorUnit: m('SF6028', 'warning', '{0} has more decimals than {1} has ({2}): statements use it rounded half up, as {3}; write the amount payroll will see'),
+  finerMoneyFigure: m('SF6029', 'warning', '{0} has more decimals than {1} has ({2}): statements and emails show it as {3}, but {4}; write the amount people will read'),
   emptyCommission: m('SF6025', 'warning', 'this commission has no bands, so it pays nothing: add `up to X% pay Y%` lines and `above pay Z%`'),
   unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion: write `convert currencies at closing rate`'),
 

@@ -337,17 +337,53 @@ class RuleParser extends ExpressionParser {
 
   everyStatement = this.RULE('everyStatement', (): Statement | undefined => {
     const start = this.CONSUME(Kw.every);
-    const first = this.CONSUME1(T.Identifier);
+    let timeFirst: IToken | undefined;
+    const first = this.OR3([
+      { ALT: () => this.CONSUME1(T.Identifier) },
+      // `every 2 weeks at 09:00`: `every` names days, it has no interval. Said once at the duration,
+      // and the rest read on; left to Chevrotain, the check-in's `{ ... }` closed the rule and the
+      // rule's next statement was "expected a declaration".
+      { ALT: () => {
+        const interval = this.CONSUME(T.DurationLit);
+        if (!this.RECORDING_PHASE) {
+          this.saveError(new chevrotain.MismatchedTokenException(
+            `a day (monday ... sunday, day or weekday; \`every\` names the days it runs on, it has no interval)${HOLE_SEPARATOR}'${interval.image}'`, interval, this.LA(0)));
+        }
+        return interval;
+      } },
+      // `every 09:00 { ... }`: the days left out. Said once, offering `every day at 09:00`, and read
+      // on with that time.
+      { ALT: () => {
+        const time = this.CONSUME1(T.TimeLit);
+        if (!this.RECORDING_PHASE) {
+          this.saveError(new chevrotain.MismatchedTokenException(`a day before the time (monday ... sunday, day or weekday: every day at ${time.image})${HOLE_SEPARATOR}'${time.image}'`, time, this.LA(0)));
+          timeFirst = time;
+        }
+        return time;
+      } },
+    ]);
     const days: IToken[] = [first];
     this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
-    this.CONSUME(Kw.at);
-    let at: IToken | undefined;
-    this.OR2([
-      { ALT: () => { at = this.CONSUME(T.TimeLit); } },
-      // `at 16`, `at 9am`, `at 9:5`: said once, and the rest of the time skipped, so the `{ ... }`
-      // after it is still read as the check-in's block. Left to Chevrotain, that block's `}` closed
-      // the rule and every later statement of the rule went unchecked.
-      { ALT: () => { const bad = this.CONSUME(T.NumberLit); if (!this.RECORDING_PHASE) this.badTimeOfDay(bad); } },
+    let at: IToken | undefined = timeFirst;
+    this.OR4([
+      { ALT: () => {
+        this.CONSUME(Kw.at);
+        this.OR2([
+          { ALT: () => { at = this.CONSUME(T.TimeLit); } },
+          // `at 16`, `at 9am`, `at 9:5`: said once, and the rest of the time skipped, so the `{ ... }`
+          // after it is still read as the check-in's block. Left to Chevrotain, that block's `}` closed
+          // the rule and every later statement of the rule went unchecked.
+          { ALT: () => { const bad = this.CONSUME(T.NumberLit); if (!this.RECORDING_PHASE) this.badTimeOfDay(bad); } },
+        ]);
+      } },
+      // `every monday { ... }`: the time left out. Said once, and the block still read as the
+      // check-in's, for the same reason.
+      { GATE: () => [T.LCurly, Kw.when, Kw.for].includes(this.LA(1).tokenType), ALT: () => {
+        if (!this.RECORDING_PHASE && !timeFirst) {
+          const next = this.LA(1);
+          this.saveError(new chevrotain.MismatchedTokenException(`'at' and a time of day (every monday at 09:00)${HOLE_SEPARATOR}'${next.image}'`, next, this.LA(0)));
+        }
+      } },
     ]);
     let body: Statement[] | null = null;
     let when: ExprNode | null = null;

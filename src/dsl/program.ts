@@ -13,6 +13,7 @@ import { parseTokens } from './parser.js';
 import { HOLE_SEPARATOR } from './syntax-errors.js';
 import { dropUnsupported } from './unsupported.js';
 import { isKnownCurrency, knownCurrencies } from './types.js';
+import { describeUnexpected } from './unexpected-character.js';
 
 export interface SourceFile {
   /** As it appears in diagnostics and the plan: relative, with forward slashes. */
@@ -55,10 +56,10 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   const errorOffsets: number[] = [];
   const statementErrorOffsets = new Set<number>();
   for (const error of lexed.errors) {
-    const char = source.text[error.offset] ?? '';
+    const char = String.fromCodePoint(source.text.codePointAt(error.offset) ?? 0xfffd);
     const line = error.line ?? 1;
     const col = error.column ?? 1;
-    bag.report('unexpectedCharacter', { file: source.path, line, col, endLine: line, endCol: col + 1 }, [JSON.stringify(char)], wordFor[char]);
+    bag.report('unexpectedCharacter', { file: source.path, line, col, endLine: line, endCol: col + char.length }, [describeUnexpected(char)], wordFor[char]);
     errorOffsets.push(error.offset);
   }
   for (const word of lexed.badCurrencies) {
@@ -107,6 +108,13 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
     // Read as the money meant, so the rule is checked on (like `usd`).
     bag.report('unspacedMoney', span, [written, `${amount} ${code}`], `${amount} ${code}`);
+  }
+  for (const { written, token } of lexed.curlyStrings) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the string meant, so the rule is checked on (like `usd`): one error, not three.
+    bag.report('unexpectedCharacter', span, [describeUnexpected(written[0])], token.image);
   }
   for (const { amount, word, fix } of lexed.moneyWords) {
     const line = word.startLine ?? 1;

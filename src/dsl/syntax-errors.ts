@@ -53,7 +53,11 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     return holes('a declaration', describeToken(firstRedundant));
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const expected = ruleDescriptions[ruleName] ?? alternatives(expectedPathsPerAlt.flat());
+    // After `every`, the interval and the time alternatives are there only to say what is wrong
+    // with them: what is expected is a day.
+    const expected = ruleName === 'everyStatement' && expectedPathsPerAlt.flat().some((path) => path[0]?.name === 'DurationLit')
+      ? 'a day (monday ... sunday, day or weekday)'
+      : ruleDescriptions[ruleName] ?? alternatives(expectedPathsPerAlt.flat());
     return holes(expected, describeToken(actual[0]));
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {

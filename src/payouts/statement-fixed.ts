@@ -21,7 +21,7 @@ import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
-  notEmployedWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  notEmployedWarning, teamOutsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
 } from './statement-text.js';
 
@@ -239,6 +239,16 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   for (const deal of facts.leftOut) warnings.push(deal.noRateOn ? noRateWarning(deal, cur, deal.noRateOn) : leftOutWarning(deal, cur));
   for (const note of facts.notes ?? []) warnings.push(note);
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
+  if (proration && !proration.fraction.startsWith('0/') && (rule.credit === 'team' || rule.credit === 'team_all_levels')) {
+    const team = (facts.credited ?? []).filter((d) => d.type === 'team');
+    const outside = (date: string | null | undefined, side: (closed: string) => boolean) => {
+      const deals = date ? [...new Set(team.filter((d) => side(d.closedAt)).map((d) => d.deal))] : [];
+      return deals.length > 0 ? { date: date!, deals } : null;
+    };
+    const before = outside(rep.start_date, (closed) => closed < rep.start_date!);
+    const after = outside(rep.end_date, (closed) => closed > rep.end_date!);
+    if (before || after) warnings.push(teamOutsideEmploymentWarning(rep.id, before, after, proration.fraction));
+  }
   if (proration && proration.fraction.startsWith('0/')) {
     // The date that keeps the rep out of the period; both when they contradict each other.
     const after = rep.start_date && paid && rep.start_date > paid.end ? `start_date ${rep.start_date}` : '';

@@ -77,6 +77,22 @@ export function noRateWarning(deal: { id: string; stage: string; amount: string;
 }
 
 /**
+ * `credit team` with `prorate target by employment`, for a manager hired (or gone) inside the
+ * period: the SPEC prorates the target and credits the team's deals of the whole period, so the
+ * team's deals closed before the start date (or after the end date) raise attainment against a
+ * target cut for the days employed. Said on the statement, naming the deals, so comp ops can see
+ * it (the data holds who manages whom now, not since when).
+ */
+export function teamOutsideEmploymentWarning(rep: string, before: { date: string; deals: string[] } | null, after: { date: string; deals: string[] } | null, fraction: string): string {
+  const parts: string[] = [];
+  if (before) parts.push(flat('team deal', before.deals.length === 1 ? ' ' : 's ', before.deals.join(', '), ' closed before ', rep, "'s start_date ", before.date));
+  if (after) parts.push(flat('team deal', after.deals.length === 1 ? ' ' : 's ', after.deals.join(', '), ' closed after ', rep, "'s end_date ", after.date));
+  const one = (before?.deals.length ?? 0) + (after?.deals.length ?? 0) === 1;
+  return flat(parts.join(' and '), one ? ' counts' : ' count', ' in the measure: `credit team` counts the team\'s deals of the whole period, while `prorate` cuts the target to ',
+    fraction, ' days employed');
+}
+
+/**
  * `prorate target by employment` for a rep employed none of the period (hired after it, or gone
  * before it). The SPEC's arithmetic gives a target of 0; it says nothing more, so the statement is
  * computed as written, and this warning makes sure comp ops look at it: a 0 target puts any

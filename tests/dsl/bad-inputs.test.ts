@@ -1,6 +1,6 @@
 // Each bad input yields a diagnostic with a stable code at the place an author would look.
 import { describe, expect, it } from 'vitest';
-import { diagnose, errors } from './helpers.js';
+import { compile, diagnose, errors } from './helpers.js';
 
 const goal = (body: string) => `goal "g" {\n  measure revenue\n  target 100 EUR per quarter\n${body}\n}\n`;
 const leadSeq = (body: string) => `sequence "s" {\n  on lead.created\n  stop on lead.replied\n${body}\n}\n`;
@@ -282,6 +282,48 @@ describe('suggestions and reporting', () => {
     });
   });
 
+  it('names a pasted character that looks like a space, is invisible, or is a letter beyond a-z, with what to write', () => {
+    // Was: `unexpected character " "` for a no-break space (a space to every eye), `"​"` for a zero-width one.
+    const pasted = goal('  at end of period when revenue >\u00a0100 EUR {\u200b send "goal-review" to rep }').replace('measure revenue', 'measure\u2009revenue');
+    expect(errors(diagnose(pasted)).map((d) => [d.line, d.col, d.endCol, d.message])).toEqual([
+      [2, 10, 11, 'unexpected character U+2009 (a thin space, which looks like a space): write a plain space'],
+      [4, 34, 35, 'unexpected character U+00A0 (a no-break space, which looks like a space): write a plain space'],
+      [4, 44, 45, 'unexpected character U+200B (a zero-width space, which is invisible): delete it'],
+    ]);
+    expect(errors(diagnose('metric größe = count(deal)\n'))[0].message)
+      .toBe('unexpected character "ö": names are written with the letters a-z, digits and _ only (other letters go in "strings")');
+  });
+
+  it('a string in typographic quotes is one error offering straight quotes, and the rule is checked on with it', () => {
+    // Was three errors (both quotes, and "expected a quoted string but found '-'"), and nothing else checked.
+    const curly = goal('  at end of period { send \u201cgoal-revie\u201d to rep }\n  for reps where rep.team = \u201eEMEA\u201c');
+    expect(errors(diagnose(curly)).map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1001', 4, 27, 39, '"goal-revie"'],
+      ['SF4001', 4, 27, 39, 'goal-review'],
+      ['SF1001', 5, 29, 35, '"EMEA"'],
+    ]);
+    expect(errors(diagnose(curly))[0].message).toBe('unexpected character "\u201c" (a typographic quote): write strings in straight double quotes, "like this"');
+  });
+
+  it('a bare number compared with a percent or money offers it with the unit', () => {
+    const found = errors(diagnose(goal('  at 50% of period when attainment < 40 { send "goal-at-risk" to rep }\n  at 60% of period when 5000 > revenue { send "goal-at-risk" to rep }')));
+    expect(found.map((d) => [d.code, d.line, d.suggestion])).toEqual([['SF3004', 4, '40%'], ['SF3004', 5, '5000 EUR']]);
+    expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
+  });
+
+  it('checks the body of a rule whose name is taken or gives no id, and leaves it out of the plan', async () => {
+    // Was: the name's error alone; `measure revenu` in the copied rule surfaced only once renamed.
+    const copied = `${goal('')}\n${goal('').replace('revenue', 'revenu')}`;
+    expect(errors(diagnose(copied)).map((d) => [d.code, d.line])).toEqual([['SF2006', 7], ['SF2003', 8]]);
+    const nameless = goal('').replace('"g"', '"🚀"').replace('revenue', 'revenu');
+    expect(errors(diagnose(nameless)).map((d) => [d.code, d.line])).toEqual([['SF2010', 1], ['SF2003', 2]]);
+    const clashing = `${goal('').replace('"g"', '"Q4 goal"')}\n${goal('').replace('"g"', '"q4-goal"').replace('revenue', 'revenu')}`;
+    expect(errors(diagnose(clashing)).map((d) => d.code)).toEqual(['SF2009', 'SF2003']);
+    // Only the first of two rules with one name is compiled.
+    const { plan } = await compile(`${goal('  at end of period { send "goal-review" to rep }')}\n${goal('  at end of period { send "goal-checkin" to rep }')}`);
+    expect(plan).toBeNull();
+  });
+
   it('checks the rest of a rule whose amount has a lower-case currency', () => {
     const ds = diagnose('goal "g" {\n  measure revenue\n  target 1000 usd per quarter\n  for reps where rep.tem = "a"\n}');
     expect(ds.map((d) => d.code)).toEqual(expect.arrayContaining(['SF1005', 'SF2002']));
@@ -372,6 +414,23 @@ describe('suggestions and reporting', () => {
     // the check-in's `}` had closed the rule.
     const ds = diagnose(goal(`  every monday at ${time} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, 19], ['SF4001', 5, 27]]);
+  });
+
+  it.each([
+    ['every 2.5 weeks at 09:00', 9, 'expected a day (monday ... sunday, day or weekday; `every` names the days it runs on, it has no interval) but found \'2.5 weeks\''],
+    ['every monday', 16, "expected 'at' and a time of day (every monday at 09:00) but found '{'"],
+    ['every 09:00', 9, "expected a day before the time (monday ... sunday, day or weekday: every day at 09:00) but found '09:00'"],
+  ])('`%s { ... }` is one error, and the statements after its block are still checked', (header, col, message) => {
+    // Was three or four errors (the block's `}` closed the rule: "`send` is not allowed in a goal",
+    // "expected a declaration but found 'at'") and the review below went unchecked.
+    const ds = diagnose(goal(`  ${header} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, col], ['SF4001', 5, 27]]);
+    expect(ds[0].message).toBe(message);
+  });
+
+  it('a scheduled sequence `every 1 week at ...` is one error at the interval', () => {
+    const ds = diagnose('sequence "s" {\n  every 1 week at 09:00 for reps\n  send "goal-reviw" to rep\n}\n');
+    expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 2, 9], ['SF4001', 3, 8]]);
   });
 
   it('a time written wrong is one error, and the statements after it are still checked', () => {

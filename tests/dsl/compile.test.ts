@@ -38,6 +38,21 @@ describe('compile', () => {
     expect(byName.get('Plain')).toMatchObject({ timezone: 'UTC', from: null, id: 'plain' });
   });
 
+  it('gives a rule named only in non-Latin letters a stable id; accents are dropped; a name without letters is still SF2010', async () => {
+    // Was SF2010 "a rule name needs at least one letter or digit" for 営業目標 and Цель продаж.
+    const goal = (name: string) => `goal "${name}" {\n  measure revenue\n  target 10 EUR per month\n  at end of period { send "goal-review" to rep }\n}\n`;
+    const { plan, diagnostics } = await compile([goal('営業目標'), goal('Цель продаж'), goal('Prämie Größe Q4')].join('\n'));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const ids = plan!.rules.map((r) => r.id);
+    expect(ids).toEqual(['r-1a563c0476c0', 'r-46be5d6a3633', 'pramie-gro-e-q4']);
+    // The same name, in NFD from another editor, is the same rule.
+    const mine = 'Мой план';
+    expect(mine.normalize('NFD')).not.toBe(mine);
+    expect((await compile(goal(mine.normalize('NFD')))).plan!.rules[0].id).toBe((await compile(goal(mine))).plan!.rules[0].id);
+    const { diagnostics: noLetters } = await compile(goal('🚀 -- 🚀'));
+    expect(noLetters.map((d) => d.code)).toContain('SF2010');
+  });
+
   it('gives path-based step ids in sequences', async () => {
     const { plan } = await compileSources({ rules: exampleFiles, templates: exampleTemplates });
     const webinar = plan!.rules.find((r) => r.id === 'webinar-follow-up') as SequenceRule;

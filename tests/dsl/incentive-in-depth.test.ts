@@ -126,6 +126,35 @@ describe('incentive, in depth: diagnostics', () => {
     expect(diagnose(amounts('10_000 BHD', '  bonus 12.345 BHD when deals_won >= 1')).map((d) => d.code)).not.toContain('SF6028');
   });
 
+  it('a target or an amount band bound finer than the currency warns at it, suggesting the rounded amount; goals too', () => {
+    // Was: `target 100000.005 USD` checked clean, the statement read "target 100,000.01 USD" and
+    // 80,000 USD of revenue came out as 79.99% attainment; `up to 150000.001 USD` was shown as a
+    // band ending at 150,000.00 USD while a measure of 150,000.001 USD still paid its rate.
+    const fine = diagnose(incentive(bands('up to 150_000.001 USD pay 4%', 'up to 200_000 USD pay 6%', 'above pay 8%'), '100_000.005 USD'));
+    expect(fine.filter((d) => d.code === 'SF6029')).toEqual([
+      expect.objectContaining({
+        severity: 'warning', line: 4, col: 10, endCol: 25, suggestion: '100000.01 USD',
+        message: 'the target 100000.005 USD has more decimals than USD has (2 decimals): statements and emails show it as 100000.01 USD, but attainment is computed on the amount as written; write the amount people will read',
+      }),
+      expect.objectContaining({
+        severity: 'warning', line: 7, col: 11, suggestion: '150000.00 USD',
+        message: expect.stringContaining('the band bound 150000.001 USD has more decimals than USD has (2 decimals): statements and emails show it as 150000.00 USD, but the measure is compared with the bound as written'),
+      }),
+    ]);
+    const yen = diagnose(incentive(bands('up to 100.5% pay 4%', 'above pay 8%'), '1_000_000.5 JPY')).filter((d) => d.code === 'SF6029');
+    expect(yen.map((d) => [d.line, d.suggestion, d.message.split(':')[0]])).toEqual([[4, '1000001 JPY', 'the target 1000000.5 JPY has more decimals than JPY has (no minor unit)']]);
+    const goal = diagnose('goal "g" {\n  measure revenue\n  target 5_000.125 EUR per month\n  at end of period { send "goal-review" to rep }\n}\n');
+    expect(goal.filter((d) => d.code === 'SF6029').map((d) => [d.line, d.col, d.suggestion])).toEqual([[3, 10, '5000.13 EUR']]);
+    // A goal's target must be more than zero (SF3013): 0.00 USD is not offered.
+    const tiny = diagnose('goal "g" {\n  measure revenue\n  target 0.001 USD per month\n  at end of period { send "goal-review" to rep }\n}\n').find((d) => d.code === 'SF6029');
+    expect(tiny).toMatchObject({ line: 3, message: expect.stringContaining('show it as 0.00 USD') });
+    expect(tiny).not.toHaveProperty('suggestion');
+    // Trailing zeros, 3-decimal currencies and % bounds are exact: nothing to say.
+    const exact = diagnose(incentive(bands('up to 150_000.000 BHD pay 4%', 'above pay 8%'), '100_000.125 BHD'))
+      .concat(diagnose(incentive(bands('up to 100.125% pay 4%', 'above pay 8%'), '100_000.50 USD')));
+    expect(exact.map((d) => d.code)).not.toContain('SF6029');
+  });
+
   it('a reward without a name is an error at its text; the same reward twice is a warning at the second', () => {
     const source = (rewards: string) => `settings { currency USD }\nincentive "Perks" {\n  period quarter\n  measure revenue\n  target 10000 USD\n${rewards}}\n`;
     const blank = diagnose(source('  reward "  " when attainment >= 100%\n')).find((d) => d.code === 'SF6023');

@@ -3,6 +3,7 @@
 // CLI): the statements name each credited deal with its share, each conversion with amount, rate
 // and date, the prorated target with its fraction; JSON carries warnings; and whatever goes to
 // stderr comes after the output has ended a whole line.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
@@ -97,6 +98,39 @@ describe('simulate: incentive, in depth', () => {
     const totals = r.all.match(/^\d+ statements, total [^\n]*$/m);
     expect(totals?.[0]).toMatch(/^\d+ statements, total [\d,.]+ USD$/);
     for (const line of r.all.slice(r.all.indexOf(totals![0])).split('\n').slice(1)) expect(line).toMatch(/^(note: |warning: |$)/);
+  });
+
+  it('credit team with prorate: a manager hired mid-quarter gets the prorated target and bands, and a warning naming the team deals from before the start', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    writeFileSync(join(dir, 'reps.csv'), 'id,name,email,role,manager,start_date,end_date\n'
+      + 'mgr,Mia,mia@acme.example,Manager,vp@acme.example,2026-02-15,\n'
+      + 'a1,Ann,ann@acme.example,AE,mia@acme.example,2020-01-01,\n'
+      + 'old,Olga,olga@acme.example,Manager,vp@acme.example,2020-01-01,2026-02-14\n'
+      + 'a2,Al,al@acme.example,AE,olga@acme.example,2020-01-01,\n');
+    writeFileSync(join(dir, 'deals.csv'), 'id,rep,name,amount,currency,stage,closed_at\n'
+      + 'D1,a1,One,100000,USD,won,2026-01-20\nD2,a1,Two,80000,USD,won,2026-03-10\nD3,a1,Three,150000,USD,won,2026-03-20\n'
+      + 'E1,a2,Four,10000,USD,won,2026-02-01\nE2,a2,Five,20000,USD,won,2026-03-01\n');
+    mkdirSync(join(dir, 'rules'));
+    writeFileSync(join(dir, 'rules', 'm.rules'), 'incentive "Managers" {\n  for reps where rep.role = "Manager"\n  period quarter\n  measure revenue\n'
+      + '  target 900_000 USD\n  credit team\n  prorate target by employment\n'
+      + '  commission marginal { up to 200_000 USD pay 1% up to 400_000 USD pay 2% above pay 3% }\n'
+      + '  approve by rep.manager within 5 days { otherwise reject }\n}\n');
+    for (const kind of ['reps', 'deals']) expect((await salesflow(['import', '--kind', kind, join(dir, `${kind}.csv`)], db)).code).toBe(0);
+    const r = await salesflow(['simulate', '--period', '2026-Q1', '--format', 'json', join(dir, 'rules')], db);
+    expect(r.code).toBe(0);
+    const byRep = new Map((JSON.parse(r.stdout) as Record<string, unknown>[]).map((st) => [st.rep, st]));
+    // 15 February to 31 March: 45 of the quarter's 90 days; the amount bounds halve with the target.
+    expect(byRep.get('mgr')).toMatchObject({
+      measure: '330000.00', target: '450000.00', attainment: '73.33', total: '6900.00', // 1% of 100k + 2% of 100k + 3% of 130k
+      proration: { fraction: '45/90', target: '900000.00', prorated: '450000.00', bounds: ['100000.00', '200000.00'] },
+      warnings: ["team deal D1 closed before mgr's start_date 2026-02-15 counts in the measure: `credit team` counts the team's deals of the whole period, while `prorate` cuts the target to 45/90 days employed"],
+    });
+    // A manager who left on 14 February: the deal of 1 March after it is named too.
+    expect(byRep.get('old')).toMatchObject({
+      proration: { fraction: '45/90' },
+      warnings: ["team deal E2 closed after old's end_date 2026-02-14 counts in the measure: `credit team` counts the team's deals of the whole period, while `prorate` cuts the target to 45/90 days employed"],
+    });
   });
 
   it('JSON: warnings echoed on stderr only after the JSON has ended its last line', async () => {
