@@ -1,7 +1,7 @@
 // The rule language's public surface: the only module the rest of salesflow imports from src/dsl.
 import { compareDiagnostics, type Diagnostic } from './diagnostics.js';
 import { readSources } from './load.js';
-export { listRuleFiles, type RuleFileRef } from './load.js';
+export { listRuleFiles, type RuleFileRef, sourceFilesOf } from './load.js';
 import { analyze, compileSources, type CompileInput, type CompileResult } from './program.js';
 
 export type { Diagnostic } from './diagnostics.js';

@@ -168,7 +168,7 @@ async function startEverything(
   const changes = await planSchedules(client, plan, config.temporal.taskQueue);
   const applied = await recordPlan(db, plan, paths);
   log(`${applied.recorded ? 'applied' : 'already applied'}: ${describeApplied(applied.applied)}`);
-  if (applied.gitProblem && applied.recorded) log(`warning: ${applied.gitProblem}; the applied plan records no git commit`);
+  if (applied.gitWarning && applied.recorded) log(`warning: ${applied.gitWarning}`);
   const started = await countMatchingReps(db, plan, await applySchedules(client, changes, { now: new Date() }));
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
   for (const line of renderPeriodStarts(started).split('\n').filter(Boolean)) log(line);
