@@ -10,7 +10,7 @@ export type { CompileInput, CompileResult, SourceFile } from './program.js';
 export { closest, formatDiagnostics } from './diagnostics.js';
 export { messages } from './messages.js';
 export { keywordNames } from './lexer.js';
-export { canonicalJsonPretty } from './hash.js';
+export { canonicalJsonPretty, contentHash } from './hash.js';
 export { stringLiteral } from './literals.js';
 export { crmMappingVersion, ruleBodyHash, withCrmMappings } from './compile.js';
 export { compileSources };
