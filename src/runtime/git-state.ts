@@ -145,11 +145,17 @@ export function gitStateOf(paths: string[], cwd = process.cwd(), command = 'git'
   };
 }
 
+/** How many of the files the commit lacks the warning names. */
+const NAMED_FILES = 5;
+
 /** The warning `apply` and `dev` print when the recorded commit does not hold every file read. */
 export function notInCommitWarning(state: GitState): string | null {
   if (state.notInCommit.length === 0) return null;
   const reasons = { ignored: 'ignored by git', untracked: 'not added to git', outside: 'outside the git checkout' };
-  const listed = state.notInCommit.map((f) => `${f.path} (${reasons[f.why]})`).join(', ');
+  // A whole rules folder left out of git would be dozens of names: the first few say enough.
+  const shown = state.notInCommit.slice(0, NAMED_FILES).map((f) => `${f.path} (${reasons[f.why]})`);
+  const more = state.notInCommit.length - shown.length;
+  const listed = shown.join(', ') + (more > 0 ? ` and ${more} more file(s)` : '');
   return `git commit ${state.commit.slice(0, 12)} does not hold ${listed}: the applied plan is recorded as that commit ` +
     'with uncommitted changes, as the commit alone does not reproduce it';
 }

@@ -115,6 +115,10 @@ describe('the git state apply records', () => {
         `git commit ${head.slice(0, 12)} does not hold rules/local-welcome.rules (ignored by git): the applied plan is recorded ` +
           'as that commit with uncommitted changes, as the commit alone does not reproduce it',
       );
+      // A whole folder git does not hold: the first few files named, and how many more.
+      for (const name of ['b', 'c', 'd', 'e', 'f', 'g']) writeFileSync(join(dir, 'rules', `local-${name}.rules`), `metric ${name}_wins = count(deal) where deal.stage = "won"\n`);
+      const many = await recordPlan(db, (await compileRules([])).plan!, []);
+      expect(many.gitWarning).toMatch(/does not hold rules\/local-b\.rules \(ignored by git\), .*, rules\/local-f\.rules \(ignored by git\) and 2 more file\(s\): /);
       const [recorded] = await appliedPlanHistory(db);
       expect([recorded.gitCommit, recorded.gitDirty]).toEqual([head, true]);
       expect(describeApplied(recorded)).toContain(`git ${head.slice(0, 12)} with uncommitted changes`);
