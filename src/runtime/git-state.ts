@@ -76,9 +76,9 @@ function problemOf(answer: Extract<GitAnswer, { ok: false }>, folder: string, co
   return `git cannot read the commit of the rules in ${repository ?? folder}: ${message}${advice}`;
 }
 
-/** Whether `path` is `top` or inside it, comparing real paths (a link to the checkout is inside). */
+/** Whether the real path `path` is `top` or inside it (real paths: a link to the checkout is inside). */
 function inside(top: string, path: string): boolean {
-  const rel = relative(top, realOrSelf(path));
+  const rel = relative(top, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
@@ -92,12 +92,20 @@ function realOrSelf(path: string): string {
 
 const display = (path: string, cwd: string) => (relative(cwd, path) || '.').split(sep).join('/');
 
-/** Which of `files` (inside `top`) the commit holds, by `git ls-files`; the others with why not. */
-function filesNotInCommit(files: string[], top: string, command: string): Extract<GitAnswer, { ok: false }> | Map<string, 'ignored' | 'untracked'> {
+/** A file the plan was read from: as given, and its real path (each realpath costs: taken once). */
+interface ReadFile { file: string; real: string }
+
+/**
+ * Which of `files` (inside `top`) the commit holds, by `git ls-files` over `scope` (pathspecs
+ * relative to `top` that cover them); the others with why not.
+ */
+function filesNotInCommit(
+  files: ReadFile[], scope: string[], top: string, command: string,
+): Extract<GitAnswer, { ok: false }> | Map<string, 'ignored' | 'untracked'> {
   const missing = new Map<string, 'ignored' | 'untracked'>();
   if (files.length === 0) return missing;
-  const relativeOf = new Map(files.map((f) => [relative(top, realOrSelf(f)).split(sep).join('/'), f]));
-  const tracked = git(command, ['ls-files', '-z', '--full-name', '--', ...relativeOf.keys()], top);
+  const relativeOf = new Map(files.map((f) => [relative(top, f.real).split(sep).join('/'), f.file]));
+  const tracked = git(command, ['ls-files', '-z', '--full-name', '--', ...scope], top);
   if (!tracked.ok) return tracked;
   const held = new Set(tracked.stdout.split('\0').filter(Boolean));
   const notHeld = [...relativeOf.keys()].filter((rel) => !held.has(rel));
@@ -130,12 +138,17 @@ export function gitStateOf(paths: string[], cwd = process.cwd(), command = 'git'
   const topAnswer = git(command, ['rev-parse', '--show-toplevel'], folder);
   if (!topAnswer.ok) return { state: null, problem: problemOf(topAnswer, folder, command) };
   const top = realOrSelf(topAnswer.stdout.trim());
-  const read = [...new Set(files.map((f) => resolve(cwd, f)))];
-  const notInCommit: FileNotInCommit[] = read.filter((f) => !inside(top, f)).map((f) => ({ path: display(f, cwd), why: 'outside' }));
-  const scope = [...new Set([...absolute, ...read])].filter((p) => inside(top, p)).map((p) => relative(top, realOrSelf(p)) || '.');
+  const read = [...new Set(files.map((f) => resolve(cwd, f)))].map((file) => ({ file, real: realOrSelf(file) }));
+  const inCheckout = read.filter((f) => inside(top, f.real));
+  const notInCommit: FileNotInCommit[] = read.filter((f) => !inside(top, f.real)).map((f) => ({ path: display(f.file, cwd), why: 'outside' }));
+  // The rule paths, and the files read beyond them (one pathspec per rule file made git status
+  // take seconds on a few thousand files).
+  const ruleFolders = absolute.map(realOrSelf).filter((p) => inside(top, p));
+  const beyond = inCheckout.filter((f) => !ruleFolders.some((p) => inside(p, f.real)));
+  const scope = [...new Set([...ruleFolders, ...beyond.map((f) => f.real)])].map((p) => relative(top, p) || '.');
   const status = git(command, ['status', '--porcelain', '--untracked-files=all', '--', ...scope], top);
   if (!status.ok) return { state: null, problem: problemOf(status, folder, command) };
-  const missing = filesNotInCommit(read.filter((f) => inside(top, f)), top, command);
+  const missing = filesNotInCommit(inCheckout, scope, top, command);
   if (!(missing instanceof Map)) return { state: null, problem: problemOf(missing, folder, command) };
   for (const [file, why] of missing) notInCommit.push({ path: display(file, cwd), why });
   notInCommit.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
