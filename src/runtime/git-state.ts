@@ -146,7 +146,8 @@ export function gitStateOf(paths: string[], cwd = process.cwd(), command = 'git'
   const ruleFolders = absolute.map(realOrSelf).filter((p) => inside(top, p));
   const beyond = inCheckout.filter((f) => !ruleFolders.some((p) => inside(p, f.real)));
   const scope = [...new Set([...ruleFolders, ...beyond.map((f) => f.real)])].map((p) => relative(top, p) || '.');
-  const status = git(command, ['status', '--porcelain', '--untracked-files=all', '--', ...scope], top);
+  // No pathspec would mean the whole checkout: with nothing of the rules inside it, nothing to ask.
+  const status = scope.length > 0 ? git(command, ['status', '--porcelain', '--untracked-files=all', '--', ...scope], top) : { ok: true as const, stdout: '' };
   if (!status.ok) return { state: null, problem: problemOf(status, folder, command) };
   const missing = filesNotInCommit(inCheckout, scope, top, command);
   if (!(missing instanceof Map)) return { state: null, problem: problemOf(missing, folder, command) };
