@@ -1,7 +1,7 @@
 // The rule language's public surface: the only module the rest of salesflow imports from src/dsl.
 import { compareDiagnostics, type Diagnostic } from './diagnostics.js';
 import { readSources } from './load.js';
-export { listRuleFiles, type RuleFileRef } from './load.js';
+export { listRuleFiles, type RuleFileRef, sourceFilesOf } from './load.js';
 import { analyze, compileSources, type CompileInput, type CompileResult } from './program.js';
 
 export type { Diagnostic } from './diagnostics.js';
@@ -10,7 +10,7 @@ export type { CompileInput, CompileResult, SourceFile } from './program.js';
 export { closest, formatDiagnostics } from './diagnostics.js';
 export { messages } from './messages.js';
 export { keywordNames } from './lexer.js';
-export { canonicalJsonPretty } from './hash.js';
+export { canonicalJsonPretty, contentHash } from './hash.js';
 export { stringLiteral } from './literals.js';
 export { crmMappingVersion, ruleBodyHash, withCrmMappings } from './compile.js';
 export { compileSources };

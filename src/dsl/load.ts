@@ -176,3 +176,12 @@ export function readSources(paths: string[], cwd = process.cwd()): LoadedSources
     diagnostics,
   };
 }
+
+/**
+ * The files `readSources` reads for these paths (rule files and templates), absolute: what `apply`
+ * asks git about, as a template folder above a rules subfolder lies beyond the paths themselves.
+ */
+export function sourceFilesOf(paths: string[], cwd = process.cwd()): string[] {
+  const { input } = readSources(paths, cwd);
+  return [...input.rules, ...input.templates].map((f) => resolve(cwd, f.path));
+}

@@ -14,7 +14,8 @@ import {
 import { crmPresetNames } from '../plan/catalog.js';
 import type { CrmMapping } from '../plan/crm.js';
 import { Plan } from '../plan/schema.js';
-import { gitStateOf } from './git-state.js';
+import { planSourceFiles } from './compile-rules.js';
+import { gitStateOf, notInCommitWarning } from './git-state.js';
 import type { TemporalClient } from './client.js';
 import { connect, DEFAULT_RULE_PATHS, type Loaded, loadPlan, noDataSourceFile, openData } from './session.js';
 
@@ -39,13 +40,14 @@ export function ruleHashesOf(plan: Plan): Record<string, RuleHash> {
 
 /**
  * Records `plan` (compiled from `paths`) as the applied plan unless it already is; git state
- * included. `gitProblem` says why rules in a git work tree were recorded without their commit.
+ * included. `gitWarning` says why rules in a git work tree were recorded without their commit, or
+ * which files read the recorded commit does not hold; null when the commit tells the whole story.
  */
 export async function recordPlan(
   db: Db, plan: Plan, paths: string[],
-): Promise<{ recorded: boolean; applied: AppliedPlanInfo; gitProblem: string | null }> {
+): Promise<{ recorded: boolean; applied: AppliedPlanInfo; gitWarning: string | null }> {
   const rulePaths = paths.length > 0 ? paths : DEFAULT_RULE_PATHS;
-  const { state: git, problem } = gitStateOf(rulePaths);
+  const { state: git, problem } = gitStateOf(rulePaths, process.cwd(), 'git', await planSourceFiles(rulePaths));
   const result = await recordAppliedPlan(db, {
     hash: plan.hash,
     planJson: JSON.stringify(plan),
@@ -55,7 +57,8 @@ export async function recordPlan(
     gitDirty: git ? git.dirty : null,
     rulePaths,
   });
-  return { ...result, gitProblem: problem };
+  const gitWarning = problem ? `${problem}; the applied plan records no git commit` : git ? notInCommitWarning(git) : null;
+  return { ...result, gitWarning };
 }
 
 /** One line about an applied version: `version 3, plan 1a2b…, git abc123 (dirty), applied 2026-…`. */

@@ -27,6 +27,13 @@ export async function compileRules(paths: string[]): Promise<{ plan: Plan | null
   return { plan: withCrmMappings(rules.plan, CrmMappingSchema.array().parse(crm.mappings)), diagnostics };
 }
 
+/** Every file the plan of these rule paths is compiled from: rule files, templates, CRM mappings. */
+export async function planSourceFiles(paths: string[], cwd = process.cwd()): Promise<string[]> {
+  const rulePaths = paths.length > 0 ? paths : DEFAULT_RULE_PATHS;
+  const { sourceFilesOf } = await import('../dsl/index.js');
+  return [...sourceFilesOf(rulePaths, cwd), ...mappingFiles(rulePaths, cwd)];
+}
+
 /**
  * The plan of these rule paths (rules/ when none), or null once their diagnostics are written to
  * stderr: for the commands that read rules only (simulate, test, backtest), not CRM mappings.

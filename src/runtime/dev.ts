@@ -14,6 +14,7 @@ import type { Plan } from '../plan/schema.js';
 import { type DevServer, startDevServer } from '../temporal/index.js';
 import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
+import { acquireDevLock } from './dev-lock.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
@@ -63,6 +64,21 @@ export async function runDev(options: DevOptions): Promise<number> {
   if (!Number.isInteger(ports.http) || ports.http < 0 || ports.http > 65535) {
     return fail(`PORT=${env.PORT} is not a port number`);
   }
+  // var/ first: a dev still running there, or the Temporal server a killed one left, is named
+  // (it also holds the ports, which would otherwise be all the next check could say).
+  fs.mkdirSync(varDir, { recursive: true });
+  const lock = acquireDevLock(varDir, ports.http);
+  if (!lock.ok) return fail(lock.message);
+  try {
+    return await runDevHolding(options, env, varDir, paths, ports);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runDevHolding(
+  options: DevOptions, env: NodeJS.ProcessEnv, varDir: string, paths: string[], ports: { http: number; temporal: number; ui: number },
+): Promise<number> {
   for (const [what, port, flag] of [['HTTP', ports.http, '--port'], ['Temporal', ports.temporal, '--temporal-port'], ['Temporal UI', ports.ui, '--ui-port']] as const) {
     if (port !== 0 && !(await isPortFree(port))) {
       return fail(`${what} port ${port} is already in use (another salesflow dev or Temporal?); stop it or pick another with ${flag} N`);
@@ -71,7 +87,6 @@ export async function runDev(options: DevOptions): Promise<number> {
 
   // Listen from the start: a Ctrl-C while things start up still shuts down what did start.
   const stopRequested = options.until ?? interrupted();
-  fs.mkdirSync(varDir, { recursive: true });
   const secret = env.SALESFLOW_SECRET ?? devSecret(varDir);
   const loaded = loadConfigChecked({
     ...env,
@@ -168,7 +183,7 @@ async function startEverything(
   const changes = await planSchedules(client, plan, config.temporal.taskQueue);
   const applied = await recordPlan(db, plan, paths);
   log(`${applied.recorded ? 'applied' : 'already applied'}: ${describeApplied(applied.applied)}`);
-  if (applied.gitProblem && applied.recorded) log(`warning: ${applied.gitProblem}; the applied plan records no git commit`);
+  if (applied.gitWarning && applied.recorded) log(`warning: ${applied.gitWarning}`);
   const started = await countMatchingReps(db, plan, await applySchedules(client, changes, { now: new Date() }));
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
   for (const line of renderPeriodStarts(started).split('\n').filter(Boolean)) log(line);

@@ -4,8 +4,7 @@
 // mapping as the version's plan JSON stores it. A plan applied before mappings were part of the
 // plan carries none (its CRMs were served by the built-in presets), so a mapping file applied
 // after it reads as added, like one added to any plan without mappings.
-import { createHash } from 'node:crypto';
-import { canonicalJsonPretty, crmMappingVersion, stringLiteral } from '../dsl/index.js';
+import { contentHash, crmMappingVersion, stringLiteral } from '../dsl/index.js';
 import { crmMappingsIn, diffMappings, diffRules, type RuleHash } from './applied-plan.js';
 import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from './renames.js';
 
@@ -13,7 +12,10 @@ import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from './renames.
 export interface RecordedContents {
   /** CRM mapping name → content hash (crmMappingVersion of the mapping as stored). */
   crm: Record<string, string>;
-  /** Hash of the plan-wide metric definitions (they change the plan hash without changing a rule). */
+  /**
+   * Hash of the plan-wide metric definitions (they change the plan hash without changing a rule),
+   * leaving out where each is written, as the plan hash does: a comment above one is no change.
+   */
   metrics: string;
   /** Each rule's id, name, kind and content apart from the name, to tell a rename (renames.ts). */
   rules: RuleSeen[];
@@ -23,7 +25,7 @@ export function recordedContents(planJson: string): RecordedContents {
   const plan = JSON.parse(planJson) as { metrics?: unknown } | null;
   return {
     crm: Object.fromEntries(crmMappingsIn(plan).map((m) => [m.name, crmMappingVersion(m)])),
-    metrics: createHash('sha256').update(canonicalJsonPretty(plan?.metrics ?? [])).digest('hex'),
+    metrics: contentHash(plan?.metrics ?? []),
     rules: rulesSeenIn(plan),
   };
 }

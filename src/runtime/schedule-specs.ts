@@ -32,6 +32,8 @@ export interface DeclaredSchedule {
   description: string;
   /** Hash of everything the schedule does; stored in the action memo to compare on the next apply. */
   hash: string;
+  /** `hash` leaving out where the rule's parts are written (`source`), as the rule's own version does. */
+  contentHash: string;
   /**
    * Goal period starts: the period kind. Apply starts the period under way itself (with this rule)
    * when the goal is new or its period kind changed; the schedule covers the periods after it.
@@ -43,6 +45,11 @@ export interface DeclaredSchedule {
 /** What apply stores in the schedule's action memo under this key. */
 export interface ScheduleMemo {
   hash: string;
+  /**
+   * DeclaredSchedule.contentHash: a comment added above a rule moves its lines, not what the
+   * schedule does, and apply leaves such a schedule alone. Absent in memos of earlier salesflow.
+   */
+  contentHash?: string;
   description: string;
   ruleName: string;
   ruleVersion: string;
@@ -128,7 +135,8 @@ function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule 
     catchupWindow: timing.catchupWindow, overlap: timing.overlap,
   };
   const hash = createHash('sha256').update(canonicalJson(declared)).digest('hex').slice(0, 16);
-  const memo: ScheduleMemo = { hash, description: timing.description, ruleName: rule.name, ruleVersion: rule.version };
+  const contentHash = createHash('sha256').update(canonicalJson(declared, { withoutSources: true })).digest('hex').slice(0, 16);
+  const memo: ScheduleMemo = { hash, contentHash, description: timing.description, ruleName: rule.name, ruleVersion: rule.version };
   return {
     scheduleId: id,
     ruleId: rule.id,
@@ -137,6 +145,7 @@ function build(rule: Rule, timing: Timing, taskQueue: string): DeclaredSchedule 
     kind: timing.kind,
     description: timing.description,
     hash,
+    contentHash,
     goalPeriod: rule.kind === 'goal' ? rule.period : null,
     options: {
       scheduleId: id,
@@ -192,9 +201,18 @@ function utcDate(day: number): Date {
   return new Date(`${formatDay(day)}T00:00:00Z`);
 }
 
-/** JSON with object keys sorted, so the same declaration always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
+/** A plan's `source` ({file, line}): where a rule, send or metric is written, not what it does. */
+function isSourceRef(key: string, value: unknown): boolean {
+  return key === 'source' && typeof value === 'object' && value !== null && 'file' in value && 'line' in value;
+}
+
+/**
+ * JSON with object keys sorted, so the same declaration always hashes the same; `withoutSources`
+ * leaves out every `source` position.
+ */
+export function canonicalJson(value: unknown, options: { withoutSources?: boolean } = {}): string {
+  return JSON.stringify(value, (key, v: unknown) => {
+    if (options.withoutSources && isSourceRef(key, v)) return undefined;
     if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
       return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     }

@@ -61,9 +61,9 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
       process.stdout.write(await describePlanRecord(data, plan.value));
       return;
     }
-    const { recorded, applied, gitProblem } = await recordPlan(data, plan.value, paths);
+    const { recorded, applied, gitWarning } = await recordPlan(data, plan.value, paths);
     recordedAs = applied;
-    if (gitProblem && recorded) process.stderr.write(`warning: ${gitProblem}; the applied plan records no git commit\n`);
+    if (gitWarning && recorded) process.stderr.write(`warning: ${gitWarning}\n`);
     if (hasChanges(changes)) {
       const started = await countMatchingReps(data, plan.value, await applySchedules(temporal.value.client, changes, { now: new Date() }));
       process.stdout.write(

@@ -46,7 +46,7 @@ export async function planSchedules(client: Client, plan: Plan, taskQueue: strin
   for (const schedule of declared) {
     const existing = await describe(client, schedule.scheduleId);
     if (!existing) changes.added.push(schedule);
-    else if (existing.memo?.hash === schedule.hash) changes.unchanged.push(schedule);
+    else if (sameSchedule(existing.memo, schedule)) changes.unchanged.push(schedule);
     else changes.changed.push({ declared: schedule, existing });
   }
   const declaredIds = new Set(declared.map((s) => s.scheduleId));
@@ -158,6 +158,16 @@ function dispatchedGoalPeriod(input: unknown): PeriodKind | null {
   if (typeof rule !== 'object' || rule === null) return null;
   const { kind, period } = rule as { kind?: unknown; period?: unknown };
   return kind === 'goal' && (periodKinds as readonly unknown[]).includes(period) ? (period as PeriodKind) : null;
+}
+
+/**
+ * Whether the schedule already does what is declared. Where the rule's parts are written is left
+ * out (a comment added above a rule is not a change, as it is not for the plan's hash); a memo
+ * from before contentHash is compared by its full hash.
+ */
+function sameSchedule(memo: ScheduleMemo | null, declared: DeclaredSchedule): boolean {
+  if (!memo) return false;
+  return memo.hash === declared.hash || (memo.contentHash !== undefined && memo.contentHash === declared.contentHash);
 }
 
 function isMemo(value: unknown): value is ScheduleMemo {

@@ -1,11 +1,27 @@
 // Dev only: the emails running sequences are holding back (quiet hours, a wait, a scheduled start),
 // for the outbox page. Lists running sequence runs through Temporal's visibility and asks each with
 // the `heldSend` query. Bounded in count and time: the page must render fast whatever Temporal does.
+// A run waiting before a send to `lead.owner` knows only that name; the address is looked up here,
+// as the send will look it up, so the held list names the person the sent list will show.
 import type { Client } from '@temporalio/client';
+import { currentRecords, resolveRecipient } from '../activities/subjects.js';
+import type { Db } from '../data/db.js';
+import { emailKey } from '../data/email-key.js';
+import type { Recipient } from '../plan/schema.js';
 import { heldSendQuery, type HeldSend } from '../workflows/api.js';
 
-export interface HeldEmail extends HeldSend {
+/** One recipient of a held email: the address when known, how the rule names it when not the subject itself. */
+export interface HeldRecipient {
+  address: string | null;
+  /** `lead.owner`, `rep.manager`, `deal.contact`, `rep`: null for the run's own subject and a quoted address. */
+  named: string | null;
+  /** Why no address can be found now (the send would skip this recipient for the same reason). */
+  problem: string | null;
+}
+
+export interface HeldEmail extends Omit<HeldSend, 'to' | 'named'> {
   workflowId: string;
+  to: HeldRecipient[];
 }
 
 export interface HeldList {
@@ -19,7 +35,9 @@ export interface HeldList {
 const RUNNING_SEQUENCES = 'ExecutionStatus = "Running" AND WorkflowType = "sequenceWorkflow"';
 
 /** Null when Temporal did not list its workflows in time (down, or a server without visibility). */
-export async function listHeldSends(client: Client, options: { limit?: number; timeoutMs?: number } = {}): Promise<HeldList | null> {
+export async function listHeldSends(
+  client: Client, db: Db, options: { limit?: number; timeoutMs?: number } = {},
+): Promise<HeldList | null> {
   const limit = options.limit ?? 50;
   const deadline = Date.now() + (options.timeoutMs ?? 2000);
   const ids = await withDeadline(deadline, async () => {
@@ -36,12 +54,41 @@ export async function listHeldSends(client: Client, options: { limit?: number; t
     asked.map((workflowId) =>
       withDeadline(deadline, async () => {
         const held = await client.workflow.getHandle(workflowId).query(heldSendQuery);
-        return { held: held ? { ...held, workflowId } : null };
+        return { held: held ? await withAddresses(db, held, workflowId) : null };
       }),
     ),
   );
   const held = answers.flatMap((a) => (a?.held ? [a.held] : [])).sort((a, b) => a.at.localeCompare(b.at));
   return { held, unanswered: answers.filter((a) => a === null).length, truncated: ids.length > limit };
+}
+
+/** How the rule names a recipient, unless it is the run's subject or a quoted address. */
+function ruleName(recipient: Recipient, subjectKind: string): string | null {
+  if (recipient.kind === 'address') return null;
+  if (recipient.kind === 'entity') return recipient.entity === subjectKind ? null : recipient.entity;
+  return `${recipient.entity}.${recipient.field}`;
+}
+
+/** The held email with its recipients' addresses as the data source has them now. */
+async function withAddresses(db: Db, held: HeldSend, workflowId: string): Promise<HeldEmail> {
+  const { named, to, ...rest } = held;
+  if (!named) return { ...rest, workflowId, to: to.map((address) => ({ address, named: null, problem: null })) };
+  const records = await currentRecords(db, named.subject);
+  const recipients: HeldRecipient[] = [];
+  const seen = new Set<string>();
+  for (const recipient of named.recipients) {
+    const label = ruleName(recipient, named.subject.kind);
+    const found = await resolveRecipient(db, recipient, records);
+    if (!found.ok) {
+      if (!recipients.some((r) => r.address === null && r.named === label)) recipients.push({ address: null, named: label, problem: found.reason });
+      continue;
+    }
+    const key = emailKey(found.recipient.email);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    recipients.push({ address: found.recipient.email, named: label, problem: null });
+  }
+  return { ...rest, workflowId, to: recipients };
 }
 
 /** `work()`'s result, or null when it fails or `deadline` (epoch ms) passes first. */

@@ -1,6 +1,7 @@
 // Dev only: GET /outbox and /outbox/:id over the outbox table, where the dev mail catcher's emails
 // are recorded by the send activity; the list also shows what running sequences are holding back.
 import { Hono } from 'hono';
+import { emailKey } from '../data/email-key.js';
 import { getOutboxById, listOutbox } from '../data/outbox.js';
 import type { ServerContext } from './context.js';
 import { listHeldSends } from './held-sends.js';
@@ -20,10 +21,13 @@ export function outboxRoutes(ctx: ServerContext): Hono {
   app.get('/outbox', async (c) => {
     const to = c.req.query('to') || undefined;
     const workflowId = c.req.query('workflow') || undefined;
-    const held = await listHeldSends(ctx.temporalClient);
+    const held = await listHeldSends(ctx.temporalClient, ctx.db);
+    // Addresses compared without regard to case, as the sent list compares them, so ?to= finds both alike.
+    const wanted = to === undefined ? null : emailKey(to);
     const shown = held && {
       ...held,
-      held: held.held.filter((h) => (!to || h.to.includes(to)) && (!workflowId || h.workflowId === workflowId)),
+      held: held.held.filter((h) =>
+        (wanted === null || h.to.some((r) => r.address !== null && emailKey(r.address) === wanted)) && (!workflowId || h.workflowId === workflowId)),
     };
     // One more than shown, to tell the page there are older emails than it lists.
     const rows = await listOutbox(ctx.db, { to, workflowId, limit: OUTBOX_LISTED + 1 });

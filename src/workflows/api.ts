@@ -2,7 +2,7 @@
 // the client side (event routing, payouts run, schedules) and the HTTP approval pages.
 // Only @temporalio/workflow definitions and plain types here: safe to import from anywhere.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GoalRule, IncentiveRule, Rule, SequenceRule } from '../plan/schema.js';
+import type { GoalRule, IncentiveRule, Recipient, Rule, SequenceRule } from '../plan/schema.js';
 import type { DealRecord, LeadRecord, RepRecord } from '../plan/records.js';
 
 export const TASK_QUEUE_DEFAULT = 'salesflow';
@@ -228,6 +228,12 @@ export interface HeldSend {
   at: string;
   /** `quiet hours`, `wait 2 days`, `wait 3 business days`, or `scheduled` (a scheduled run's start time). */
   reason: string;
+  /**
+   * Set when `to` holds names rather than addresses (after a wait the run has not looked anyone up
+   * yet): the recipients as the rule gives them and the run's subject, so the outbox can show the
+   * addresses the send would use now, as the sent list does. Answering stays free of I/O.
+   */
+  named?: { recipients: Recipient[]; subject: SequenceInput['subject'] };
 }
 
 /** Answered from the run's memory: a query adds nothing to the history, so it is replay-safe. */

@@ -21,15 +21,18 @@ export function nextSends(program: Instruction[], from: number, seen = new Set<n
   return [];
 }
 
+/** The address the run itself knows for a recipient: a quoted one, or its subject's own; else null. */
+function knownAddress(recipient: Recipient, subject: SequenceInput['subject']): string | null {
+  if (recipient.kind === 'address') return recipient.address;
+  if (recipient.kind !== 'entity' || recipient.entity !== subject.kind) return null;
+  if (subject.kind === 'lead') return subject.lead.email;
+  if (subject.kind === 'rep') return subject.rep.email;
+  return subject.deal.contact;
+}
+
 /** `to lead` is the lead's own address; a field or another entity is named as the rule names it. */
 function describeRecipient(recipient: Recipient, subject: SequenceInput['subject']): string {
-  if (recipient.kind === 'address') return recipient.address;
-  if (recipient.kind === 'entity' && recipient.entity === subject.kind) {
-    if (subject.kind === 'lead') return subject.lead.email;
-    if (subject.kind === 'rep') return subject.rep.email;
-    return subject.deal.contact ?? 'deal.contact';
-  }
-  return recipient.kind === 'entity' ? recipient.entity : `${recipient.entity}.${recipient.field}`;
+  return knownAddress(recipient, subject) ?? (recipient.kind === 'field' ? `${recipient.entity}.${recipient.field}` : recipient.kind === 'entity' ? recipient.entity : recipient.address);
 }
 
 export function waitReason(duration: Duration): string {
@@ -64,5 +67,7 @@ export function heldAfterWait(
     ? Math.min(...sends.flatMap((s) => s.to.map((r) => nextAllowed(until, quiet.hours, recipientZone(r, subject, quiet.ruleZone)))))
     : until;
   const why = allowed > until ? `${reason}, then quiet hours` : reason;
-  return { template: [...new Set(sends.map((s) => s.template))].join(' or '), to, at: new Date(allowed).toISOString(), reason: why };
+  const recipients = sends.flatMap((s) => s.to);
+  const held: HeldSend = { template: [...new Set(sends.map((s) => s.template))].join(' or '), to, at: new Date(allowed).toISOString(), reason: why };
+  return recipients.some((r) => knownAddress(r, subject) === null) ? { ...held, named: { recipients, subject } } : held;
 }

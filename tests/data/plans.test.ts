@@ -188,6 +188,14 @@ forEachDialect('applied plans', (target) => {
       { rules: { added: ['AE commission FY26 (NA)'], changed: [], removed: ['AE commission FY26'] }, crm: { added: [], changed: [], removed: [] } },
       [{ kind: 'incentive', from: { id: 'ae-commission-fy26', name: 'AE commission FY26' }, to: { id: 'ae-commission-fy26-na', name: 'AE commission FY26 (NA)' } }],
     ]]);
+
+    // A comment above the metric moves its line, not its definition: with a rule changed beside
+    // it, history names the rule only (the plan hash, too, leaves out where things are written).
+    write('rules/metrics.rules', '# Wins of any size\n\nmetric big_wins = count(deal) where deal.stage = "won"\n');
+    write('rules/plan.rules', commission('10%').replace('"AE commission FY26"', '"AE commission FY26 (NA)"'));
+    await apply();
+    expect((await salesflow(['history', '--limit', '1'], url)).stdout.trimEnd().split('\n').slice(1))
+      .toEqual([expect.stringMatching(/^7 +\S+ +[0-9a-f]{12} +- +2 +\(applied\)$/), '         ~ "AE commission FY26 (NA)"']);
     rmSync(checkout, { recursive: true, force: true });
   });
 

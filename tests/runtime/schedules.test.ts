@@ -89,6 +89,30 @@ test('plan shows what apply adds; a second apply changes nothing; edits and remo
   expect(fourth.added.length + fourth.changed.length + fourth.removed.length).toBe(0);
 });
 
+test('a comment added above a rule moves its lines, not what it does: plan shows no change and apply leaves the schedule alone; a real edit is still a change', async () => {
+  const written = scheduledSequence('moved-prep');
+  await apply(planOf([written]));
+  // What the compiler gives for the same rule with two comment lines added above it: the same
+  // version (content hashes leave out where a rule is written), its lines two further down.
+  const moved = { ...written, source: { ...written.source, line: written.source.line + 2 } };
+  const after = await planSchedules(client, planOf([moved]), taskQueue);
+  expect(ids(after.unchanged)).toEqual(['salesflow:moved-prep:sequence-tick']);
+  expect(after.changed).toEqual([]);
+  expect(renderChanges(after, 'test')).toMatch(/^No changes\./);
+  const editedRule = scheduledSequence('moved-prep', '16:00');
+  const edited = await planSchedules(client, planOf([{ ...editedRule, source: moved.source }]), taskQueue);
+  expect(ids(edited.changed.map((c) => c.declared))).toEqual(['salesflow:moved-prep:sequence-tick']);
+
+  // A schedule an earlier salesflow made (its memo has no contentHash) is compared as before.
+  await client.schedule.getHandle('salesflow:moved-prep:sequence-tick').update((previous) => {
+    if (previous.action.type !== 'startWorkflow') throw new Error('not a workflow schedule');
+    const memo = { ...(previous.action.memo?.salesflow as Record<string, unknown>) };
+    delete memo.contentHash;
+    return { ...previous, action: { ...previous.action, memo: { salesflow: memo } } };
+  });
+  expect(ids((await planSchedules(client, planOf([written]), taskQueue)).unchanged)).toEqual(['salesflow:moved-prep:sequence-tick']);
+});
+
 test("goal period starts fire at 00:00 in UTC+14, every day (a period's first starts it, the others reps added since), and tell the dispatch to time each rep's run in the rep's zone", () => {
   const [schedule] = declaredSchedules(planOf([goalRule('q-goal')]), taskQueue);
   expect(schedule.options.spec.timezone).toBe('Pacific/Kiritimati');

@@ -4,10 +4,11 @@
 // there now, whatever day and hour the test runs: the hold is certain.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { upsertLead } from '../../src/data/leads.js';
+import { upsertRep } from '../../src/data/reps.js';
 import { workflowIds, type SequenceInput } from '../../src/workflows/api.js';
 import { fromLocal, localTime } from '../../src/workflows/calendar.js';
 import { startHarness as startRuntime, type Harness as Runtime } from '../runtime/support/harness.js';
-import { sequenceRule, step, template } from '../workflows/support/rules.js';
+import { sequenceRule, step, template, to } from '../workflows/support/rules.js';
 import { type Harness, startHarness } from './harness.js';
 
 let runtime: Runtime;
@@ -15,7 +16,8 @@ let http: Harness;
 
 beforeAll(async () => {
   runtime = await startRuntime('held-emails');
-  http = await startHarness({ temporalClient: runtime.client, dev: { outbox: true } });
+  // One data source for the worker and the pages, as in `salesflow dev`.
+  http = await startHarness({ temporalClient: runtime.client, dev: { outbox: true }, env: { DATABASE_URL: runtime.config.databasePath } });
 }, 120_000);
 afterAll(async () => {
   await http?.close();
@@ -28,9 +30,9 @@ function zoneAtOneAm(now: number): string {
   return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
 
-function lead(id: string, timezone: string) {
+function lead(id: string, timezone: string, owner: string | null = null) {
   return {
-    id, name: id, email: `${id.toLowerCase()}@prospect.example`, company: null, source: 'webinar', stage: 'new', owner: null, timezone, score: null,
+    id, name: id, email: `${id.toLowerCase()}@prospect.example`, company: null, source: 'webinar', stage: 'new', owner, timezone, score: null,
   };
 }
 
@@ -86,4 +88,33 @@ test('a send held by quiet hours and a send after a wait are listed with templat
   // Nothing was sent to either.
   expect(await runtime.caught(night.email)).toEqual([]);
   expect(await runtime.caught(later.email)).toEqual([]);
+}, 60_000);
+
+test('a held send to lead.owner lists the owner\'s address, as the sent list will, and is found by it; an owner not in the data source says so', async () => {
+  await upsertRep(runtime.db, {
+    id: 'r-olga', name: 'Olga Owner', email: 'olga@acme.example', team: null, role: 'AE', region: null, manager: null, timezone: 'UTC', start_date: null,
+  });
+  const owned = lead('L-OWNED', 'UTC', 'r-olga');
+  const orphan = lead('L-ORPHAN', 'UTC', 'r-gone');
+  await upsertLead(runtime.db, owned);
+  await upsertLead(runtime.db, orphan);
+  const hotRule = sequenceRule({
+    id: 'hot-lead-later', templates: [template('hot-lead', 'Hot lead {{lead.name}}', 'Call {{lead.name}}')],
+    steps: [step.wait(3, 'days'), step.send('hot-lead', to.leadOwner)],
+  });
+  for (const subject of [owned, orphan]) {
+    await startSequence({ rule: hotRule, subject: { kind: 'lead', lead: subject } }, workflowIds.sequence(hotRule.id, 'lead', subject.id));
+  }
+  const page = await outboxUntil(['seq:hot-lead-later:lead:L-OWNED', 'seq:hot-lead-later:lead:L-ORPHAN']);
+  const rows = [...page.matchAll(/<tr class="held">([\s\S]*?)<\/tr>/g)].map((m) => m[1]);
+  const ownedRow = rows.find((r) => r.includes('lead:L-OWNED'))!;
+  // The address the email will go to, with how the rule names it beside it.
+  expect(ownedRow).toMatch(/<td>olga@acme\.example <span class="muted">\(lead\.owner\)<\/span><\/td>/);
+  const orphanRow = rows.find((r) => r.includes('lead:L-ORPHAN'))!;
+  expect(orphanRow).toContain('lead.owner <span class="muted">(lead.owner names rep &quot;r-gone&quot;, who is not in the data source)</span>');
+  // Filtering by the owner's address finds the held email, as it finds the sent ones.
+  const filtered = await (await fetch(`${http.url}/outbox?to=${encodeURIComponent('olga@acme.example')}`)).text();
+  const filteredRows = [...filtered.matchAll(/<tr class="held">([\s\S]*?)<\/tr>/g)].map((m) => m[1]);
+  expect(filteredRows).toHaveLength(1);
+  expect(filteredRows[0]).toContain('lead:L-OWNED');
 }, 60_000);

@@ -14,6 +14,8 @@ describe('heldAfterWait', () => {
     const program = compileSteps([step.wait(2, 'days'), step.send('case-study', to.lead, to.leadOwner)]);
     expect(heldAfterWait(program, 1, subject, at, waitReason({ amount: '2', unit: 'days' }))).toEqual({
       template: 'case-study', to: ['ada@example.com', 'lead.owner'], at: '2026-12-09T10:00:00.000Z', reason: 'wait 2 days',
+      // The names as the rule gives them, with the subject: the outbox looks the owner's address up.
+      named: { recipients: [to.lead, to.leadOwner], subject },
     });
   });
 

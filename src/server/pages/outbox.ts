@@ -2,7 +2,7 @@
 // still holding back (when they go out and why), and one email as the recipient would see it. The email's HTML is shown in a sandboxed iframe (no scripts, no same-origin access);
 // its links open in the top window, so the whole loop (approve, unsubscribe) can be clicked through.
 import type { OutboxRow } from '../../data/outbox.js';
-import type { HeldList } from '../held-sends.js';
+import type { HeldList, HeldRecipient } from '../held-sends.js';
 import { html, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
@@ -10,6 +10,12 @@ const section = 'Dev outbox';
 
 function shortTime(iso: string | null): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
+}
+
+/** `olga@acme.example (lead.owner)`; a recipient without an address says why, as the send would skip it. */
+function heldRecipient(r: HeldRecipient): SafeHtml {
+  if (r.address === null) return html`${r.named ?? 'no address'} <span class="muted">(${r.problem})</span>`;
+  return r.named ? html`${r.address} <span class="muted">(${r.named})</span>` : html`${r.address}`;
 }
 
 /** Held emails: null when Temporal did not answer, so the page says it cannot tell. */
@@ -31,7 +37,7 @@ function heldSection(list: HeldList | null): SafeHtml {
 ${list.held.map(
   (h) => html`<tr class="held">
 <td><time datetime="${h.at}">${shortTime(h.at)}</time></td>
-<td>${h.to.join(', ')}</td>
+<td>${h.to.map((r, i) => html`${i > 0 ? ', ' : ''}${heldRecipient(r)}`)}</td>
 <td>${h.template}</td>
 <td>${h.reason}</td>
 <td class="muted"><a href="/outbox?workflow=${encodeURIComponent(h.workflowId)}"><code>${h.workflowId}</code></a></td>
