@@ -80,6 +80,13 @@ export function explainConnectError(url: string, err: unknown): string | null {
   if (/^Connection terminated unexpectedly/.test(message) || /^Received unexpected|unexpected response/i.test(message)) {
     return `${where} closed the connection before PostgreSQL's handshake completed: is that PostgreSQL's port (not a web server or another service), and is the server accepting connections?`;
   }
+  // node-postgres' words for a server that asks for a password (SCRAM) when none was given.
+  if (/client password must be a (non-empty )?string/.test(message)) {
+    const user = parsed.searchParams.get('user') ?? (decodeURIComponent(parsed.username) || process.env.PGUSER || process.env.USER || 'USER');
+    return `the server at ${where} asks for the password of user "${user}", and none is given: write it in DATABASE_URL ` +
+      `(postgres://${user}:PASSWORD@…, percent-encoded), or set PGPASSWORD, or give it in a password file ` +
+      '(a host:port:database:user:password line in ~/.pgpass, or the file named by PGPASSFILE, readable by its owner only)';
+  }
   if (/does not support SSL/i.test(message)) {
     return `the server at ${where} does not support SSL, and DATABASE_URL asks for it (sslmode=${parsed.searchParams.get('sslmode') ?? 'require'}): use sslmode=prefer or disable, or enable SSL on the server`;
   }
