@@ -25,8 +25,34 @@ function timedClient(ms: number): typeof pg.Client {
   return class extends pg.Client {
     constructor(config?: pg.ClientConfig) {
       super({ ...config, connectionTimeoutMillis: ms });
+      closeSocketOnFailedConnect(this);
     }
   };
+}
+
+/**
+ * A connection that fails on the client's side of the handshake (node-postgres refusing to answer
+ * a password request it has no password for) leaves its socket open: the server waits for the
+ * answer until its authentication_timeout (60 s by default), and the command, having said what was
+ * wrong, waited that long before exiting. The socket is closed with the failure instead.
+ */
+function closeSocketOnFailedConnect(client: pg.Client): void {
+  const connect = client.connect.bind(client) as (callback: (err: Error | undefined) => void) => void;
+  const drop = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  client.connect = ((callback?: (err: Error | undefined) => void) => {
+    if (callback) {
+      connect((err) => {
+        if (err) drop();
+        callback(err);
+      });
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => connect((err) => {
+      if (!err) return resolve();
+      drop();
+      reject(err);
+    }));
+  }) as typeof client.connect;
 }
 
 export function postgresPool(url: string, max: number): pg.Pool {

@@ -1,11 +1,13 @@
 // Where a PostgreSQL password comes from, against a real cluster that asks one role for it (SCRAM,
 // as PostgreSQL 14 and later do by default): a DATABASE_URL without one says where to put it,
-// instead of node-postgres' "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string".
+// instead of node-postgres' "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string",
+// and exits. The child-process cases run the built CLI (`npm run build` first).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { postgresUnavailable, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { salesflow as builtSalesflow, workspace } from '../conformance/cli.js';
 import { salesflow } from './cli.js';
 
 const ROLE = 'pw_user';
@@ -18,7 +20,7 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL passwords${postgresUna
   const saved = { PGPASSWORD: process.env.PGPASSWORD, PGPASSFILE: process.env.PGPASSFILE };
 
   beforeAll(async () => {
-    cluster = await startPostgres();
+    cluster = await startPostgres(['authentication_timeout=600']);
     delete process.env.PGPASSWORD;
     process.env.PGPASSFILE = join(cluster.socketDir, 'no-password-file');
     // The test cluster trusts every local connection; this role must give its password, by TCP and by socket.
@@ -57,5 +59,14 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL passwords${postgresUna
       `asks for the password of user "${ROLE}", and none is given: write it in DATABASE_URL (postgres://${ROLE}:PASSWORD@…, percent-encoded), ` +
       'or set PGPASSWORD, or give it in a password file (a host:port:database:user:password line in ~/.pgpass, or the file named by PGPASSFILE, readable by its owner only)\n');
     expect(run.stderr).not.toContain('SASL');
+  });
+
+  // node-postgres kept the socket open after refusing the password request, so the server waited
+  // for an answer until its authentication_timeout (raised here to 600 s so a hang is unmistakable)
+  // and the command, its message printed, did not exit until then (60 s on a default server).
+  it('no password: the built command exits 1 at once, not when the server gives up on the handshake', () => {
+    const run = builtSalesflow(workspace(), ['history'], { DATABASE_URL: `postgres://${ROLE}@${database}`, PGPASSFILE: join(cluster.socketDir, 'no-password-file'), PGPASSWORD: undefined });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('asks for the password of user "pw_user", and none is given');
   });
 });
