@@ -1,8 +1,10 @@
 // Where a PostgreSQL password comes from, against a real cluster that asks one role for it (SCRAM,
 // as PostgreSQL 14 and later do by default): a DATABASE_URL without one says where to put it,
-// instead of node-postgres' "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string",
-// and exits. The child-process cases run the built CLI (`npm run build` first).
-import { readFileSync, writeFileSync } from 'node:fs';
+// instead of node-postgres' "SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string";
+// a password file is read as psql reads it (`?passfile=`, PGPASSFILE, ~/.pgpass), without the
+// DeprecationWarning node-postgres printed for it. The password-file cases run the built CLI
+// (`npm run build` first) in a child process, where node prints its warnings.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -57,7 +59,7 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL passwords${postgresUna
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`salesflow: cannot use PostgreSQL data source postgres://${ROLE}@${database}: the server at 127.0.0.1:${cluster.port} ` +
       `asks for the password of user "${ROLE}", and none is given: write it in DATABASE_URL (postgres://${ROLE}:PASSWORD@…, percent-encoded), ` +
-      'or set PGPASSWORD, or give it in a password file (a host:port:database:user:password line in ~/.pgpass, or the file named by PGPASSFILE, readable by its owner only)\n');
+      'or set PGPASSWORD, or give it in a password file (a host:port:database:user:password line in ~/.pgpass, or the file named by PGPASSFILE or ?passfile=, readable by its owner only)\n');
     expect(run.stderr).not.toContain('SASL');
   });
 
@@ -68,5 +70,42 @@ describe.skipIf(postgresUnavailable !== null)(`PostgreSQL passwords${postgresUna
     const run = builtSalesflow(workspace(), ['history'], { DATABASE_URL: `postgres://${ROLE}@${database}`, PGPASSFILE: join(cluster.socketDir, 'no-password-file'), PGPASSWORD: undefined });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('asks for the password of user "pw_user", and none is given');
+  });
+
+  const noPassword = 'asks for the password of user "pw_user", and none is given';
+
+  function passwordFile(lines: string[], mode = 0o600): string {
+    const file = join(workspace(), 'pgpass');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    chmodSync(file, mode);
+    return file;
+  }
+
+  it('a password file named by PGPASSFILE or ?passfile= is read as psql reads it, with no warning from node', () => {
+    const escaped = PASSWORD.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+    const file = passwordFile([
+      '# salesflow',
+      `127.0.0.1:${cluster.port}:other:${ROLE}:wrong`,
+      `127.0.0.1:*:pw:${ROLE}:${escaped}`,
+      `*:*:*:*:wrong`,
+    ]);
+    const url = `postgres://${ROLE}@${database}`;
+    for (const [how, env] of [
+      ['PGPASSFILE', { DATABASE_URL: url, PGPASSFILE: file, PGPASSWORD: undefined }],
+      ['?passfile=', { DATABASE_URL: `${url}?passfile=${encodeURIComponent(file)}`, PGPASSFILE: undefined, PGPASSWORD: undefined, HOME: cluster.socketDir }],
+    ] as const) {
+      const run = builtSalesflow(workspace(), ['history'], env);
+      expect(run.stderr, how).toBe('');
+      expect(run.code, how).toBe(0);
+    }
+  });
+
+  it('a password file others may read is not read, as psql does not, and the message says why', () => {
+    const file = passwordFile([`*:*:*:${ROLE}:${PASSWORD.replace(/:/g, '\\:')}`], 0o644);
+    const run = builtSalesflow(workspace(), ['history'], { DATABASE_URL: `postgres://${ROLE}@${database}`, PGPASSFILE: file, PGPASSWORD: undefined });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`salesflow: password file ${file} has group or world access and is not read (as psql does not); chmod 600 ${file}\n`);
+    expect(run.stderr).toContain(noPassword);
+    expect(run.stderr).not.toContain('DeprecationWarning');
   });
 });
