@@ -9,7 +9,8 @@ import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 
 const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'AssertionError']);
 
-const format = formatWithOptions.bind(undefined, { colors: false });
+// One line per entry whatever its size: a log collector reads a line as an entry.
+const format = formatWithOptions.bind(undefined, { colors: false, breakLength: Infinity });
 
 function timeOf(entry: LogEntry): string {
   return new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
@@ -38,12 +39,43 @@ export function activityFailureLine(entry: LogEntry): string | null {
   return line;
 }
 
-/** The log function of the worker's Temporal runtime: `write` gets whole lines. */
-export function workerLogFunction(write: (text: string) => void = (text) => process.stderr.write(text)): (entry: LogEntry) => void {
+/**
+ * A line from the SDK's native core (forwarded, see installWorkerLogging): its gRPC status said as
+ * `Unavailable: tcp connect error` rather than the Rust debug dump, on one line.
+ */
+function coreLine(entry: LogEntry): string {
+  const meta = (entry.meta ?? {}) as { error?: unknown };
+  const error = typeof meta.error === 'string' ? meta.error : meta.error === undefined ? '' : format(meta.error);
+  const status = /code: (\w+), message: "([^"]*)"/.exec(error);
+  const why = status ? `${status[1]}: ${status[2]}` : error;
+  return `${timeOf(entry)} [${entry.level}] Temporal: ${entry.message}${why ? `: ${why}` : ''}`;
+}
+
+/** How long the same core warning is not repeated: each poller logs every retry while Temporal is down. */
+const CORE_REPEAT_MS = 60_000;
+
+/**
+ * The log function of the worker's Temporal runtime: `write` gets whole lines, `now` is the clock
+ * that spaces out repeated core warnings.
+ */
+export function workerLogFunction(
+  write: (text: string) => void = (text) => process.stderr.write(text), now: () => number = Date.now,
+): (entry: LogEntry) => void {
+  const lastSaid = new Map<string, number>();
   return (entry) => {
     const failure = activityFailureLine(entry);
     if (failure !== null) {
       write(`${failure}\n`);
+      return;
+    }
+    if ((entry.meta as { sdkComponent?: unknown } | undefined)?.sdkComponent === 'core') {
+      const line = coreLine(entry);
+      // "gRPC call poll_activity_task_queue retried 6 times": the same warning whatever the count.
+      const key = line.slice(line.indexOf('[')).replace(/\d+ times/, 'N times').replace(/poll_\w+_task_queue/, 'poll');
+      const last = lastSaid.get(key);
+      if (last !== undefined && now() - last < CORE_REPEAT_MS) return;
+      lastSaid.set(key, now());
+      write(`${line}${last === undefined ? '' : ' (repeated; said at most once a minute)'}\n`);
       return;
     }
     const meta = entry.meta === undefined ? '' : ` ${format(entry.meta)}`;
@@ -53,5 +85,11 @@ export function workerLogFunction(write: (text: string) => void = (text) => proc
 
 /** Installs the worker's logging; once per process, before the first connection or worker. */
 export function installWorkerLogging(): void {
-  Runtime.install({ logger: new DefaultLogger('INFO', workerLogFunction()) });
+  // The native core's warnings (a retried gRPC call while Temporal is unreachable) came straight to
+  // stderr with terminal colour codes, one multi-line dump per poller and retry; forwarded, they
+  // go through workerLogFunction.
+  Runtime.install({
+    logger: new DefaultLogger('INFO', workerLogFunction()),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
 }

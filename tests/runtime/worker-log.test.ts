@@ -72,6 +72,34 @@ test('an SMTP relay that is down: each failed send attempt is one line naming th
   expect(stderr).not.toContain('taskToken');
 }, 120_000);
 
+// Was: the SDK's native core wrote each retried poll straight to stderr, with terminal colour codes
+// and a Rust debug dump, from every poller on every retry (about 15 lines a second). Last in this
+// file: it stops the Temporal server the others use.
+test('Temporal down under a running worker: one plain line saying so, not repeated within the minute', async () => {
+  const worker = spawn(process.execPath, [bin, 'worker'], { cwd: work, env: env({ SMTP_URL: 'smtp://127.0.0.1:1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  worker.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  worker.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  try {
+    await eventually(async () => expect(stdout).toContain('salesflow worker: polling task queue'), 60_000);
+    await server.kill();
+    await eventually(async () => expect(stderr).toContain('[WARN] Temporal: gRPC call'), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  } finally {
+    await stopProcess(worker);
+  }
+  expect(stderr).not.toContain('\u001b[');
+  const temporal = stderr.split('\n').filter((line) => line.includes('Temporal: '));
+  expect(temporal[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[WARN\] Temporal: gRPC call \w+ retried \d+ times: Unavailable: tcp connect error$/);
+  // Each warning once (the pollers' retries are one warning; a completion the server could not
+  // take while down is another), not once per poller and retry.
+  const said = temporal.map((line) => line.replace(/^\S+ /, '').replace(/\d+ times/, 'N times').replace(/poll_\w+_task_queue/, 'poll'));
+  expect(new Set(said).size, stderr).toBe(said.length);
+  expect(said.filter((line) => line.includes('gRPC call poll retried')), stderr).toHaveLength(1);
+  for (const line of stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[(INFO|WARN)\] /);
+}, 120_000);
+
 test('an error that is a bug in salesflow keeps its stack under the line', () => {
   const error = new TypeError("Cannot read properties of undefined (reading 'email')");
   const line = activityFailureLine({
