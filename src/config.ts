@@ -76,7 +76,10 @@ function smtpUrlProblem(value: string): string | null {
 }
 
 export const ConfigSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().trim().regex(/^[^:\s]+:\d+$/, 'expected host:port, e.g. localhost:7233').default('localhost:7233'),
+  // An IPv6 address is written in brackets, as in a URL ([fd00::7]:7233); the SDK takes that form.
+  TEMPORAL_ADDRESS: z.string().trim()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+):\d+$/, 'expected host:port, e.g. localhost:7233 (an IPv6 address in brackets: [fd00::7]:7233)')
+    .default('localhost:7233'),
   TEMPORAL_NAMESPACE: named('default'),
   TEMPORAL_TASK_QUEUE: named('salesflow'),
   /** Temporal Cloud: an API key, or mTLS client certificate and key files. */

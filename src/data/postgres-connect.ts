@@ -3,6 +3,7 @@
 // (so a firewall that drops packets or a port that never answers ends the command instead of
 // hanging it), and connection failures said as what to check rather than as socket error codes.
 import pg from 'pg';
+import { passwordFileOf, passwordFromFile, type PasswordTarget } from './pgpass.js';
 import { postgresConnectionString, postgresUrl } from './source.js';
 
 /** How long a new connection may take when DATABASE_URL sets no `connect_timeout` (libpq's seconds). */
@@ -21,16 +22,54 @@ export function connectTimeoutMs(url: string): number {
  * The pool's Client with a connect timeout of its own. Not the pool's `connectionTimeoutMillis`:
  * that also bounds waiting for a free pooled connection, which a busy worker may rightly do longer.
  */
-function timedClient(ms: number): typeof pg.Client {
+function timedClient(ms: number, url: string): typeof pg.Client {
+  let warned = false;
+  const warn = (line: string) => {
+    if (!warned) process.stderr.write(`salesflow: ${line}\n`);
+    warned = true;
+  };
   return class extends pg.Client {
     constructor(config?: pg.ClientConfig) {
       super({ ...config, connectionTimeoutMillis: ms });
+      // No password in the URL nor PGPASSWORD: the password file, read here (src/data/pgpass.ts)
+      // rather than by node-postgres, which ignores `passfile=` and prints a DeprecationWarning.
+      const self = this as unknown as { password: pg.ClientConfig['password'] | null };
+      if (self.password === null || self.password === undefined) {
+        const file = passwordFileOf(url);
+        self.password = (async (params: PasswordTarget) => passwordFromFile(file, params, warn)) as unknown as () => Promise<string>;
+      }
+      closeSocketOnFailedConnect(this);
     }
   };
 }
 
+/**
+ * A connection that fails on the client's side of the handshake (node-postgres refusing to answer
+ * a password request it has no password for) leaves its socket open: the server waits for the
+ * answer until its authentication_timeout (60 s by default), and the command, having said what was
+ * wrong, waited that long before exiting. The socket is closed with the failure instead.
+ */
+function closeSocketOnFailedConnect(client: pg.Client): void {
+  const connect = client.connect.bind(client) as (callback: (err: Error | undefined) => void) => void;
+  const drop = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  client.connect = ((callback?: (err: Error | undefined) => void) => {
+    if (callback) {
+      connect((err) => {
+        if (err) drop();
+        callback(err);
+      });
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => connect((err) => {
+      if (!err) return resolve();
+      drop();
+      reject(err);
+    }));
+  }) as typeof client.connect;
+}
+
 export function postgresPool(url: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString: postgresConnectionString(url), max, Client: timedClient(connectTimeoutMs(url)) });
+  return new pg.Pool({ connectionString: postgresConnectionString(url), max, Client: timedClient(connectTimeoutMs(url), url) });
 }
 
 /**
@@ -79,6 +118,13 @@ export function explainConnectError(url: string, err: unknown): string | null {
   }
   if (/^Connection terminated unexpectedly/.test(message) || /^Received unexpected|unexpected response/i.test(message)) {
     return `${where} closed the connection before PostgreSQL's handshake completed: is that PostgreSQL's port (not a web server or another service), and is the server accepting connections?`;
+  }
+  // node-postgres' words for a server that asks for a password (SCRAM) when none was given.
+  if (/client password must be a (non-empty )?string/.test(message)) {
+    const user = parsed.searchParams.get('user') ?? (decodeURIComponent(parsed.username) || process.env.PGUSER || process.env.USER || 'USER');
+    return `the server at ${where} asks for the password of user "${user}", and none is given: write it in DATABASE_URL ` +
+      `(postgres://${user}:PASSWORD@…, percent-encoded), or set PGPASSWORD, or give it in a password file ` +
+      '(a host:port:database:user:password line in ~/.pgpass, or the file named by PGPASSFILE or ?passfile=, readable by its owner only)';
   }
   if (/does not support SSL/i.test(message)) {
     return `the server at ${where} does not support SSL, and DATABASE_URL asks for it (sslmode=${parsed.searchParams.get('sslmode') ?? 'require'}): use sslmode=prefer or disable, or enable SSL on the server`;

@@ -155,7 +155,13 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
   } catch (err) {
     await sendThread?.close();
     if (!options.db) await db.close();
-    if (ownsConnection) await connection.close();
+    if (ownsConnection) await connection.close().catch(() => undefined);
+    // Temporal gone between the connection and the worker's own namespace check (a restart, a
+    // failover): the SDK's error, after ~20 s of retries, has no stack, and the command printed
+    // "undefined". Said as any unreachable Temporal is, so a supervisor's restart log says why.
+    if (/could not be described/.test((err as Error)?.message ?? '') && /Unavailable/.test((err as Error).message)) {
+      throw new WorkerConfigError(unreachableMessage(temporalConnectionOptions(config), err));
+    }
     throw err;
   }
   let running: Promise<void> | undefined;

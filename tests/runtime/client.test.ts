@@ -36,3 +36,15 @@ test('nothing listening at TEMPORAL_ADDRESS is a clear error, not a hang', async
   expect((failure as Error).message).toContain(`cannot reach Temporal at 127.0.0.1:${port} (TEMPORAL_ADDRESS)`);
   expect(Date.now() - started).toBeLessThan(15_000);
 });
+
+// Was refused at start as "expected host:port" although the SDK connects to it: a cluster reached
+// over IPv6 could not be named at all.
+test('an IPv6 TEMPORAL_ADDRESS in brackets is taken, and nothing listening there is said as for any address', async () => {
+  expect(() => loadConfig({ TEMPORAL_ADDRESS: '::1:7233' })).toThrow(/TEMPORAL_ADDRESS: expected host:port.*\[fd00::7\]:7233/);
+  const port = await freePort();
+  const config = loadConfig({ TEMPORAL_ADDRESS: `[::1]:${port}` });
+  expect(config.temporal.address).toBe(`[::1]:${port}`);
+  const failure = await connectTemporal(config).catch((err: Error) => err);
+  expect(failure).toBeInstanceOf(TemporalUnreachableError);
+  expect((failure as Error).message).toContain(`cannot reach Temporal at [::1]:${port} (TEMPORAL_ADDRESS)`);
+});

@@ -8,6 +8,7 @@ import { dataSourceName } from '../../runtime/applied-plan.js';
 import { TemporalConfigError } from '../../runtime/client.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { createWorker, WorkerConfigError } from '../../runtime/worker.js';
+import { installWorkerLogging } from '../../runtime/worker-log.js';
 
 const USAGE =
   'usage: salesflow worker   (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY or\n' +
@@ -30,6 +31,8 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfigChecked();
   if (!config.ok) return fail(config.message);
 
+  // Failed activity attempts as one line each, not the SDK's stack and task token per retry.
+  installWorkerLogging();
   let worker;
   try {
     worker = await createWorker(config.value);
