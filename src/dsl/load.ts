@@ -1,10 +1,11 @@
 // Reads rule sources from disk. A folder means its `*.rules` files (recursively; `templates/` and
 // `tests/` folders are not rules) plus the `templates/*.md` beside them; a rule file in a subfolder
 // without templates of its own uses the nearest `templates/` above it (inside the working
-// directory), so `check rules/emea/x.rules` sees what `check rules` sees. Paths in diagnostics and
+// directory, or, for rules outside it, inside their git checkout), so `check rules/emea/x.rules`
+// sees what `check rules` sees, from wherever it runs. Paths in diagnostics and
 // the plan are relative to the working directory, so two runs anywhere give the same plan.
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { formatMessage, messages } from './messages.js';
 import type { CompileInput, SourceFile } from './program.js';
@@ -115,13 +116,32 @@ const isTemplateFile = (path: string): boolean => path.endsWith('.md');
 
 const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
 
-/** The `templates/` folder of `dir`, else of the nearest folder above it inside `cwd`; else `dir`'s own (absent) one. */
+/** Whether `path` is `folder` or inside it. */
+function within(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * How far up `templatesFor` looks from `dir`: the working directory when `dir` is inside it; else
+ * the git checkout `dir` is in (the folder holding `.git`), so `salesflow apply /ci/checkout/rules/emea`
+ * from another folder finds rules/templates as it does from the checkout; else `dir` itself.
+ */
+function searchRoot(dir: string, cwd: string): string {
+  if (within(cwd, dir)) return cwd;
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return at;
+    if (dirname(at) === at) return dir;
+  }
+}
+
+/** The `templates/` folder of `dir`, else of the nearest folder above it up to searchRoot; else `dir`'s own (absent) one. */
 function templatesFor(dir: string, cwd: string): string {
+  const root = searchRoot(dir, cwd);
   for (let at = dir; ; at = dirname(at)) {
     if (isFolder(join(at, 'templates'))) return join(at, 'templates');
     const up = dirname(at);
-    const rel = relative(cwd, up);
-    if (up === at || rel.startsWith('..') || resolve(cwd, rel) !== up) return join(dir, 'templates');
+    if (up === at || !within(root, up)) return join(dir, 'templates');
   }
 }
 

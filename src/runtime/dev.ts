@@ -16,6 +16,7 @@ import { loadDemoData } from './demo-data.js';
 import { devInstructions } from './dev-instructions.js';
 import { acquireDevLock } from './dev-lock.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
@@ -179,12 +180,24 @@ async function startEverything(
   log(`worker polling task queue "${worker.taskQueue}"`);
 
   // Like `salesflow apply`: the plan is recorded first, so `events send` and `payouts run` from any
-  // folder run these rules, then the schedules follow.
-  const changes = await planSchedules(client, plan, config.temporal.taskQueue);
-  const applied = await recordPlan(db, plan, paths);
-  log(`${applied.recorded ? 'applied' : 'already applied'}: ${describeApplied(applied.applied)}`);
-  if (applied.gitWarning && applied.recorded) log(`warning: ${applied.gitWarning}`);
-  const started = await countMatchingReps(db, plan, await applySchedules(client, changes, { now: new Date() }));
+  // folder run these rules, then the schedules follow; and, like it, in turn with an apply run
+  // from another terminal on this data source, so the plan recorded last is the one the schedules carry.
+  let changes: Awaited<ReturnType<typeof planSchedules>>;
+  let started: Awaited<ReturnType<typeof countMatchingReps>>;
+  let applied: Awaited<ReturnType<typeof recordPlan>>;
+  try {
+    ({ changes, applied, started } = await withApplyLock(db, async () => {
+      const planned = await planSchedules(client, plan, config.temporal.taskQueue);
+      const recorded = await recordPlan(db, plan, paths);
+      log(`${recorded.recorded ? 'applied' : 'already applied'}: ${describeApplied(recorded.applied)}`);
+      if (recorded.gitWarning && recorded.recorded) log(`warning: ${recorded.gitWarning}`);
+      return { changes: planned, applied: recorded, started: await countMatchingReps(db, plan, await applySchedules(client, planned, { now: new Date() })) };
+    }, () => log('another salesflow apply is running on this data source; waiting for it to finish')));
+  } catch (err) {
+    if (!(err instanceof ApplyLockTimeout)) throw err;
+    fail(err.message);
+    return null;
+  }
   process.stdout.write(renderChanges(changes, `dev server ${temporal.address}`).replace(/^/gm, '  ').trimEnd() + '\n');
   for (const line of renderPeriodStarts(started).split('\n').filter(Boolean)) log(line);
 

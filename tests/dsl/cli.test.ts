@@ -88,6 +88,25 @@ describe('salesflow check', () => {
     writeFileSync(join(dir, 'rules', 'emea', 'g.rules'), 'goal "EMEA review" {\n  measure revenue\n  target 5 EUR per month\n  at end of period { send "goal-reviw" to rep }\n}\n');
     expect(salesflow(['check', 'rules/emea/g.rules'], dir).stdout).toContain('unknown template "goal-reviw" (no rules/templates/goal-reviw.md)');
   });
+
+  it('the rules subfolder of a git checkout, named from another folder (CI running apply from elsewhere), finds rules/templates too', () => {
+    const dir = workspace();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'salesflow-dsl-elsewhere-'));
+    mkdirSync(join(dir, 'rules', 'emea'));
+    writeFileSync(join(dir, 'rules', 'emea', 'g.rules'), 'goal "EMEA review" {\n  measure revenue\n  target 5 EUR per month\n  at end of period { send "goal-review" to rep }\n}\n');
+    // Outside any checkout, the search stays in the rules' own folder: as before, unknown there.
+    expect(salesflow(['check', join(dir, 'rules', 'emea')], elsewhere).stdout).toContain('unknown template "goal-review"');
+    expect(spawnSync('git', ['init', '-q'], { cwd: dir }).status).toBe(0);
+    // Was: unknown template "goal-review" (no …/rules/emea/templates/goal-review.md), though the
+    // same command inside the checkout found rules/templates.
+    for (const path of [join(dir, 'rules', 'emea'), join(dir, 'rules', 'emea', 'g.rules')]) {
+      expect(salesflow(['check', path], elsewhere)).toMatchObject({ code: 0, stdout: '' });
+    }
+    // The same plan as from inside the checkout.
+    const hash = (cwd: string, path: string) => (JSON.parse(salesflow(['compile', path], cwd).stdout) as { hash: string }).hash;
+    expect(hash(elsewhere, join(dir, 'rules', 'emea'))).toBe(hash(dir, 'rules/emea'));
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
 });
 
 describe('a rules folder with symbolic links', () => {
