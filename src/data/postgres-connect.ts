@@ -126,6 +126,21 @@ export function explainConnectError(url: string, err: unknown): string | null {
       `(postgres://${user}:PASSWORD@…, percent-encoded), or set PGPASSWORD, or give it in a password file ` +
       '(a host:port:database:user:password line in ~/.pgpass, or the file named by PGPASSFILE or ?passfile=, readable by its owner only)';
   }
+  // The certificate checks of sslmode=verify-ca / verify-full, said as what to give.
+  const verifying = parsed.searchParams.has('sslmode') ? `sslmode=${parsed.searchParams.get('sslmode')}` : `ssl=${parsed.searchParams.get('ssl') ?? 'true'}`;
+  if (/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED)$/.test(code)) {
+    return `the server's certificate at ${where} is not signed by a CA this machine trusts (${message}), and DATABASE_URL asks to verify it (${verifying}): ` +
+      'give the CA certificate that signed it with sslrootcert=PATH in DATABASE_URL (a managed database\'s CA bundle), or use sslmode=require to encrypt without verifying the certificate';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `the server's certificate at ${where} is not for the host name in DATABASE_URL (${message}): connect by a name the certificate carries, ` +
+      'or use sslmode=verify-ca to verify the CA without the name';
+  }
+  if (/^CERT_(HAS_EXPIRED|NOT_YET_VALID)$/.test(code)) return `the server's certificate at ${where} is not valid now (${message}): renew it on the server`;
+  if ((code === 'ENOENT' || code === 'EACCES') && !host.startsWith('/')) {
+    const file = ['sslrootcert', 'sslcert', 'sslkey'].find((key) => parsed.searchParams.get(key) && message.includes(parsed.searchParams.get(key)!));
+    if (file) return `the file ${file}=${parsed.searchParams.get(file)} in DATABASE_URL cannot be read (${message})`;
+  }
   if (/does not support SSL/i.test(message)) {
     return `the server at ${where} does not support SSL, and DATABASE_URL asks for it (sslmode=${parsed.searchParams.get('sslmode') ?? 'require'}): use sslmode=prefer or disable, or enable SSL on the server`;
   }

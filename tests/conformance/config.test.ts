@@ -2,7 +2,7 @@
 import { type Dirent, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { salesflow, workspace, writeAt } from './cli.js';
+import { salesflow, templates, workspace, writeAt } from './cli.js';
 
 describe('configuration (§10)', () => {
   for (const [name, value] of [['PORT', 'abc'], ['PORT', '70000'], ['PUBLIC_URL', 'not a url'], ['TEMPORAL_ADDRESS', '::bad']] as const) {
@@ -101,4 +101,15 @@ describe('configuration (§10)', () => {
       expect(files()).toEqual(before);
     });
   }
+
+  // Was "differs from the empty data source" for a data source holding imported reps and no plan yet.
+  it('status before the first apply, with data imported, says no plan is applied rather than calling the data source empty', () => {
+    const dir = workspace({ 'rules/s.rules': 'sequence "Hello" {\n  on lead.created\n  send "hello" to lead\n}\n', ...templates(['hello']),
+      'reps.csv': 'id,name,email\nr-1,Ada Lovelace,ada@acme.example\n' });
+    expect(salesflow(dir, ['import', '--kind', 'reps', 'reps.csv']).code).toBe(0);
+    const r = salesflow(dir, ['status']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Working copy \(rules\/\): plan [0-9a-f]{12}, differs from the data source, where no plan is applied yet:$/m);
+    expect(r.stdout).not.toContain('empty');
+  });
 });

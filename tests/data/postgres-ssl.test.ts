@@ -62,6 +62,24 @@ describe.skipIf(why !== null)(`PostgreSQL over TLS${why ? ` (skipped: ${why})` :
     const run = await salesflow(['history'], `${base}?sslmode=verify-full`);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/cannot use PostgreSQL data source postgres:\/\/postgres@127\.0\.0\.1:\d+\/tls\?sslmode=verify-full: .*certificate/i);
+    // Was "self-signed certificate" and nothing more: what to give, or what to change.
+    expect(run.stderr).toContain(`the server's certificate at 127.0.0.1:${cluster.port} is not signed by a CA this machine trusts (self-signed certificate), ` +
+      'and DATABASE_URL asks to verify it (sslmode=verify-full): give the CA certificate that signed it with sslrootcert=PATH in DATABASE_URL');
+  });
+
+  // Were node's words alone: "Hostname/IP does not match certificate's altnames: …" and
+  // "ENOENT: no such file or directory, open '…'" without the parameter that named the file.
+  it('verify-full with the CA given but another host name, and an sslrootcert that is not there, say what to change', async () => {
+    const wrongName = await salesflow(['history'], `${base}?sslmode=verify-full&sslrootcert=${join(certs, 'server.crt')}`);
+    expect(wrongName.code).toBe(1);
+    expect(wrongName.stderr).toContain(`the server's certificate at 127.0.0.1:${cluster.port} is not for the host name in DATABASE_URL (Hostname/IP does not match certificate's altnames`);
+    expect(wrongName.stderr).toContain('connect by a name the certificate carries, or use sslmode=verify-ca to verify the CA without the name');
+    const verifiedCa = await salesflow(['history'], `${base}?sslmode=verify-ca&sslrootcert=${join(certs, 'server.crt')}`);
+    expect(verifiedCa.stderr).toBe('');
+    expect(verifiedCa.code).toBe(0);
+    const missing = await salesflow(['history'], `${base}?sslmode=require&sslrootcert=${join(certs, 'nope.crt')}`);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`the file sslrootcert=${join(certs, 'nope.crt')} in DATABASE_URL cannot be read (ENOENT`);
   });
 
   it('sslmode=prefer (libpq\'s default) takes SSL where the server offers it', async () => {

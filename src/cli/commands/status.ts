@@ -136,7 +136,7 @@ function describeWorkingCopy(working: WorkingCopy, applied: AppliedPlanInfo | nu
   if (working.sameAsApplied) return [`${where}: plan ${shortHash(working.hash)}, the same as the applied plan.`];
   const d = working.difference;
   const crm = working.crmDifference;
-  const lines = [`${where}: plan ${shortHash(working.hash)}, differs from the ${applied ? 'applied plan' : 'empty data source'}:`];
+  const lines = [`${where}: plan ${shortHash(working.hash)}, differs from the ${applied ? 'applied plan' : 'data source, where no plan is applied yet'}:`];
   const renamedFrom = new Set(working.renamed.map((r) => r.from.id));
   const renamedTo = new Set(working.renamed.map((r) => r.to.id));
   for (const r of d.added) if (!renamedTo.has(r.id)) lines.push(`  + ${r.kind} "${r.name}"  (added)`);
