@@ -91,6 +91,22 @@ test('a statement whose run Temporal no longer keeps (past its retention) is not
   await expect(h.client.workflow.getHandle(gone).describe()).rejects.toThrow(/not found/i);
 });
 
+test('a pending statement whose run Temporal no longer has (its data lost, or past retention) is started again, and the output says so', async () => {
+  await upsertRep(h.db, rep('r-lost', 'Lost'));
+  const lost = { ...incentiveRule('lost'), name: 'Lost commission', reps: fieldEquals('rep', 'role', 'Lost') };
+  const selection = selectIncentives(planOf([lost]), q1, undefined, afterQ1);
+  if (!selection.ok) throw new Error(selection.message);
+  const gone = 'payout:lost:r-lost:2026-Q1';
+  const statement = {
+    rule: 'Lost commission', ruleId: 'lost', ruleVersion: lost.version, rep: 'r-lost', repName: 'Rep r-lost', period: '2026-Q1', currency: 'USD',
+    measureMetric: 'revenue', measure: '0', target: '100000.00', attainment: '0.00', lines: [], capped: false, total: '0.00', rewards: [], warnings: [],
+  };
+  await recordStatement(h.db, gone, statement, 'pending');
+  const runs = await startPayouts({ client: h.client, db: h.db, config: { temporal: { ...h.config.temporal, taskQueue: 'payouts-lost' } } }, selection.rules, q1);
+  expect(runs.map((r) => [r.workflowId, r.outcome])).toEqual([[`${gone}:attempt-2`, 'started-again']]);
+  expect(describePayoutRuns(selection.rules, q1, runs)).toContain(`(a new statement; the last run, ${gone}, ended before a decision (Temporal no longer has the run: past its retention, or its data was lost), so no approval link can decide it`);
+});
+
 test('a period that has not ended is refused with a clear message', async () => {
   const q2 = (parsePeriod('2026-Q2') as { ok: true; period: Period }).period;
   const selection = selectIncentives(plan, q2, undefined, new Date('2026-06-30T12:00:00Z'));
