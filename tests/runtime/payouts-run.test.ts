@@ -196,6 +196,36 @@ describe('a rejected statement, after the data is corrected', () => {
       { rep: 'r-9', amount: '5000.00', workflow_id: 'payout:reviewed:r-9:2026-Q1:attempt-2' },
     ]);
   });
+
+  test('a re-run terminated and started again still tells the approver what was rejected before, and why', async () => {
+    const twice = { ...reviewed, id: 'reviewed-twice', name: 'Reviewed twice', reps: fieldEquals('rep', 'role', 'Closer3') };
+    await upsertRep(h.db, rep('r-10', 'Closer3'));
+    await upsertDeal(h.db, {
+      id: 'D-10', rep: 'r-10', name: 'Deal', amount: '40000', currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-03-11', contact: null,
+    });
+    const selection = selectIncentives(planOf([twice]), q1, undefined, afterQ1);
+    if (!selection.ok) throw new Error(selection.message);
+    const deps = { client: h.client, db: h.db, config: h.config };
+    await startPayouts(deps, selection.rules, q1);
+    await decideAsManager('payout:reviewed-twice:r-10:2026-Q1', 'reject', 'D-10 was counted twice');
+    await startPayouts(deps, selection.rules, q1, { rerunRejected: true });
+    const second = 'payout:reviewed-twice:r-10:2026-Q1:attempt-2';
+    const approvalOf = async (workflowId: string) => {
+      for (let i = 0; ; i++) {
+        const [row] = await rows(h.db, sql`SELECT text FROM outbox WHERE workflow_id = ${workflowId} AND key LIKE '%:approval-0:%' AND status = 'sent'`);
+        if (row) return (row as { text: string }).text;
+        if (i > 200) throw new Error(`${workflowId} sent no approval email`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await approvalOf(second)).toContain('D-10 was counted twice');
+    await h.client.workflow.getHandle(second).terminate('ops cleanup');
+    const third = await startPayouts(deps, selection.rules, q1);
+    expect(third.map((r) => [r.workflowId, r.outcome])).toEqual([['payout:reviewed-twice:r-10:2026-Q1:attempt-3', 'started-again']]);
+    expect(await approvalOf('payout:reviewed-twice:r-10:2026-Q1:attempt-3')).toContain('D-10 was counted twice');
+    await h.client.workflow.getHandle('payout:reviewed-twice:r-10:2026-Q1:attempt-3').terminate('test: done');
+  });
 });
 
 test('a run that ended without a statement (terminated before it computed one) is started again, and the output says which run ended and how', async () => {
