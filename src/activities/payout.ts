@@ -2,7 +2,7 @@
 // (src/payouts) over facts from the data layer and is recorded before anything is asked, so a
 // retry or a restart works on the statement already on record, never on a recomputed one.
 import { ApplicationFailure, log } from '@temporalio/activity';
-import { transaction } from '../data/db.js';
+import { type Db, transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
 import { approvalEmailRecorded, earlierApprovalEmailRecorded, markFailed, refusedApprovalEmails } from '../data/outbox.js';
@@ -59,6 +59,20 @@ export function approverZone(own: string | null, ruleZone: string | undefined): 
   return 'UTC';
 }
 
+/**
+ * The rejected statement an attempt follows, or null. Attempts between them whose run ended before
+ * a decision (their statement still pending, or none recorded) are passed over: after a rejection,
+ * a re-run terminated and started again asks about the same rejected statement.
+ */
+export async function rejectedBefore(db: Db, workflowId: string): Promise<StoredStatement | null> {
+  for (let id = workflowIds.previousPayoutAttempt(workflowId); id !== null; id = workflowIds.previousPayoutAttempt(id)) {
+    const previous = await getStatement(db, id);
+    if (previous?.status === 'rejected') return previous;
+    if (previous && previous.status !== 'pending') return null;
+  }
+  return null;
+}
+
 export function payoutActivities(deps: ActivityDeps) {
   const { db } = deps;
 
@@ -100,9 +114,8 @@ export function payoutActivities(deps: ActivityDeps) {
 
   /** The rejected statement a re-run (`…:attempt-N`) follows; null for a first attempt. */
   const rejectedAttemptBefore = async (workflowId: string): Promise<RejectedBefore | null> => {
-    const previousId = workflowIds.previousPayoutAttempt(workflowId);
-    const previous = previousId ? await getStatement(db, previousId) : null;
-    if (previous?.status !== 'rejected') return null;
+    const previous = await rejectedBefore(db, workflowId);
+    if (!previous) return null;
     const { total, currency } = previous.statement;
     return { total, currency, by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason };
   };

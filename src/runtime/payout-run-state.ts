@@ -58,7 +58,7 @@ export async function payoutRunStates(
 
 /** "terminated 2026-04-03 09:12 UTC", "no longer in Temporal": how a run ended, for people. */
 export function endedWords(state: Extract<PayoutRunState, { kind: 'ended' | 'gone' }>): string {
-  if (state.kind === 'gone') return 'its run is no longer in Temporal (past its retention)';
+  if (state.kind === 'gone') return 'Temporal no longer has the run: past its retention, or its data was lost';
   const how = state.status.toLowerCase().replace(/_/g, ' ');
   return state.closedAt ? `${how} ${state.closedAt.toISOString().replace(/:\d\d\.\d+Z$/, ' UTC').replace('T', ' ')}` : how;
 }

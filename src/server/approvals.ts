@@ -10,7 +10,7 @@ import type { Db } from '../data/db.js';
 import { getRepByEmail } from '../data/reps.js';
 import { getStatement } from '../data/statements.js';
 import { earlierApprovalEmailRecorded, refusedApprovalEmails } from '../data/outbox.js';
-import { approverZone } from '../activities/payout.js';
+import { approverZone, rejectedBefore } from '../activities/payout.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
 import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
@@ -187,9 +187,8 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     if (blocked) return blocked;
     if (await runEnded(ctx.temporalClient, verified.claims.workflowId)) return problem(c, await endedProblem(ctx, verified.claims.workflowId));
     // A statement run again after a rejection: the approver sees what was rejected and why.
-    const previousId = workflowIds.previousPayoutAttempt(verified.claims.workflowId);
-    const previous = previousId ? await getStatement(ctx.db, previousId) : null;
-    const replaces = previous?.status === 'rejected' ? { by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason, total: previous.statement.total, currency: previous.statement.currency } : undefined;
+    const previous = await rejectedBefore(ctx.db, verified.claims.workflowId);
+    const replaces = previous ? { by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason, total: previous.statement.total, currency: previous.statement.currency } : undefined;
     const escalated = verified.claims.round > 0
       ? {
         earlierAsked: await earlierApprovalEmailRecorded(ctx.db, verified.claims.workflowId, verified.claims.round).catch(() => true),
