@@ -6,6 +6,7 @@ import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
 import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
+import { MAX_EXPRESSION_DEPTH, tooDeepExpressions } from './expression-depth.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
 import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
@@ -148,6 +149,10 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   for (const problem of parsed.problems) {
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);
+  }
+  for (const { span, depth } of tooDeepExpressions(parsed.ast)) {
+    bag.report('expressionTooDeep', span, [depth, MAX_EXPRESSION_DEPTH]);
+    errorOffsets.push(span.offset);
   }
   let quotedUpTo = -1;
   // `metric umsätze = ...`: the rest of a word after a character the lexer refused (`tze`) is that
