@@ -4,12 +4,14 @@
 // call stack size exceeded" and a stack trace. Found here, without recursion, right after parsing:
 // one error at the expression, and the statement holding it is left alone like one with a syntax
 // error.
+import type { IToken } from 'chevrotain';
 import type { Span } from './ast.js';
 
 /** Operators inside one another: `a or b or c` is 2. Far below what any stage fails at (about 800). */
 export const MAX_EXPRESSION_DEPTH = 500;
 
 const expressionKinds = new Set(['binary', 'not', 'neg', 'in', 'paren']);
+const declarationWords = new Set(['settings', 'metric', 'goal', 'incentive', 'sequence']);
 
 /** The outermost expressions of `ast` nested more than `limit` operators deep, with their depth. */
 export function tooDeepExpressions(ast: unknown, limit = MAX_EXPRESSION_DEPTH): { span: Span; depth: number }[] {
@@ -36,4 +38,24 @@ export function tooDeepExpressions(ast: unknown, limit = MAX_EXPRESSION_DEPTH): 
     }
   }
   return [...found.values()];
+}
+
+/**
+ * The first token past `limit` parentheses inside one another, or `not` / `-` written one after
+ * another: the parser itself recurses on those, and `((((...))))` 1,000 deep overflowed its stack
+ * before any expression was built. Undefined for every file a person writes.
+ */
+export function tooDeeplyBracketed(tokens: readonly IToken[], limit = MAX_EXPRESSION_DEPTH): { token: IToken; depth: number } | undefined {
+  let open = 0;
+  let prefix = 0;
+  for (const token of tokens) {
+    const image = token.image;
+    if (image === '(') open++;
+    else if (image === ')') open = Math.max(0, open - 1);
+    // A `(` never closed (a syntax error of its own) does not count on into the next declaration.
+    else if (declarationWords.has(image)) open = 0;
+    prefix = image === 'not' || image === '-' ? prefix + 1 : 0;
+    if (open > limit || prefix > limit) return { token, depth: Math.max(open, prefix) };
+  }
+  return undefined;
 }

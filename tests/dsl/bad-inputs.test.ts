@@ -322,6 +322,12 @@ describe('suggestions and reporting', () => {
     expect(formatSource(text, 'test.rules').formatted).toBeNull();
     const list = Array.from({ length: 20_000 }, (_, i) => `"p${i}"`).join(', ');
     expect(errors(diagnose(`metric m = count(deal) where deal.product in [${list}]\n`))).toEqual([]);
+    // Parentheses or `not`s 1,000 deep overflowed the parser itself: one error, the file left unparsed.
+    const parens = diagnose(`metric m = count(deal) where ${'('.repeat(1000)}deal.product = "x"${')'.repeat(1000)}\n`);
+    expect(parens.map((d) => [d.code, d.line, d.col])).toEqual([['SF3014', 1, 530]]);
+    expect(diagnose(`metric m = count(deal) where ${'not '.repeat(1000)}deal.product = "x"\n`).map((d) => d.code)).toEqual(['SF3014']);
+    // 600 brackets left open over 600 metrics are 600 syntax errors, not one of depth.
+    expect(diagnose(Array.from({ length: 600 }, (_, i) => `metric m${i} = count(deal) where (deal.product = "x"\n`).join('')).map((d) => d.code)).not.toContain('SF3014');
     const fine = Array.from({ length: 250 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
     expect(errors(diagnose(`metric m = count(deal) where ${fine}\n`))).toEqual([]);
   });
