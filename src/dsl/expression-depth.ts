@@ -12,6 +12,8 @@ export const MAX_EXPRESSION_DEPTH = 500;
 
 const expressionKinds = new Set(['binary', 'not', 'neg', 'in', 'paren']);
 const declarationWords = new Set(['settings', 'metric', 'goal', 'incentive', 'sequence']);
+// Every expression node comes from one of these: binary operators, `not`, unary `-`, `in`, `(`.
+const operatorImages = new Set(['or', 'and', 'not', 'in', '=', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '(']);
 
 /** The outermost expressions of `ast` nested more than `limit` operators deep, with their depth. */
 export function tooDeepExpressions(ast: unknown, limit = MAX_EXPRESSION_DEPTH): { span: Span; depth: number }[] {
@@ -58,4 +60,19 @@ export function tooDeeplyBracketed(tokens: readonly IToken[], limit = MAX_EXPRES
     if (open > limit || prefix > limit) return { token, depth: Math.max(open, prefix) };
   }
   return undefined;
+}
+
+/**
+ * Whether some declaration has more than `limit` tokens that can start or join an operator, the
+ * least an expression nested deeper than `limit` needs: almost never, so the AST is walked
+ * (tooDeepExpressions) only then, and checking a large corpus costs one pass over its tokens.
+ */
+export function mayNestTooDeep(tokens: readonly IToken[], limit = MAX_EXPRESSION_DEPTH): boolean {
+  let operators = 0;
+  for (const token of tokens) {
+    const image = token.image;
+    if (declarationWords.has(image)) operators = 0;
+    else if (operatorImages.has(image) && ++operators > limit) return true;
+  }
+  return false;
 }

@@ -6,7 +6,7 @@ import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
 import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
-import { MAX_EXPRESSION_DEPTH, tooDeeplyBracketed, tooDeepExpressions } from './expression-depth.js';
+import { MAX_EXPRESSION_DEPTH, mayNestTooDeep, tooDeeplyBracketed, tooDeepExpressions } from './expression-depth.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
 import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
@@ -160,7 +160,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);
   }
-  for (const { span, depth } of tooDeepExpressions(parsed.ast)) {
+  for (const { span, depth } of mayNestTooDeep(unsupported.tokens) ? tooDeepExpressions(parsed.ast) : []) {
     bag.report('expressionTooDeep', span, [depth, MAX_EXPRESSION_DEPTH]);
     errorOffsets.push(span.offset);
   }
