@@ -76,6 +76,7 @@ export const messages = {
   mixedListTypes: m('SF3010', 'error', 'list items must all be {0}, but this is {1}'),
   orderingNotPossible: m('SF3011', 'error', 'cannot order {0} values with `{1}`'),
   numberExpected: m('SF3012', 'error', 'expected {0} here'),
+  expressionTooDeep: m('SF3014', 'error', 'this expression has {0} operators inside one another, more than the {1} salesflow can follow: a list of alternatives is written `deal.product in ["a", "b", ...]`, or split the rule'),
   zeroTarget: m('SF3013', 'error', "a goal's target must be more than zero: attainment is the measure ÷ the target"),
 
   unknownTemplate: m('SF4001', 'error', 'unknown template "{0}" (no {1})'),

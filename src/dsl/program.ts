@@ -6,6 +6,7 @@ import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
 import { check, type ParsedRuleFile, type SourceTemplate } from './checker.js';
 import { compilePlan } from './compile.js';
+import { MAX_EXPRESSION_DEPTH, mayNestTooDeep, tooDeeplyBracketed, tooDeepExpressions } from './expression-depth.js';
 import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
 import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
@@ -144,10 +145,24 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   // Where the lexer already reported something: a word the parser finds after it on its line is
   // debris of that mistake (`rep.rôle` leaves `le`), not a statement of its own.
   const lexicalErrors = lexed.errors.map((e) => ({ line: e.line ?? 1, offset: e.offset }));
+  const bracketed = tooDeeplyBracketed(unsupported.tokens);
+  if (bracketed) {
+    // Not parsed at all: the parser would overflow its stack. One error, the file's rules unchecked.
+    const { token } = bracketed;
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + token.image.length, offset: token.startOffset, endOffset: token.startOffset + token.image.length };
+    bag.report('expressionTooDeep', span, [`more than ${MAX_EXPRESSION_DEPTH}`, MAX_EXPRESSION_DEPTH]);
+    return { ast: { file: source.path, declarations: [], comments }, errorOffsets: [token.startOffset], statementErrorOffsets, text: source.text };
+  }
   const parsed = parseTokens(source.path, unsupported.tokens, comments, lexicalErrors);
   for (const problem of parsed.problems) {
     bag.report(problem.key, problem.span, problem.args);
     errorOffsets.push(problem.span.offset);
+  }
+  for (const { span, depth } of mayNestTooDeep(unsupported.tokens) ? tooDeepExpressions(parsed.ast) : []) {
+    bag.report('expressionTooDeep', span, [depth, MAX_EXPRESSION_DEPTH]);
+    errorOffsets.push(span.offset);
   }
   let quotedUpTo = -1;
   // `metric umsätze = ...`: the rest of a word after a character the lexer refused (`tze`) is that

@@ -1,5 +1,6 @@
 // Each bad input yields a diagnostic with a stable code at the place an author would look.
 import { describe, expect, it } from 'vitest';
+import { formatSource } from '../../src/dsl/index.js';
 import { compile, diagnose, errors } from './helpers.js';
 
 const goal = (body: string) => `goal "g" {\n  measure revenue\n  target 100 EUR per quarter\n${body}\n}\n`;
@@ -309,6 +310,26 @@ describe('suggestions and reporting', () => {
     const found = errors(diagnose(goal('  at 50% of period when attainment < 40 { send "goal-at-risk" to rep }\n  at 60% of period when 5000 > revenue { send "goal-at-risk" to rep }')));
     expect(found.map((d) => [d.code, d.line, d.suggestion])).toEqual([['SF3004', 4, '40%'], ['SF3004', 5, '5000 EUR']]);
     expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
+  });
+
+  it('a generated condition of thousands of `or`s is one error at it, not a stack overflow; a list of any length is fine', () => {
+    // Was "RangeError: Maximum call stack size exceeded" and a stack trace from check, fmt and compile.
+    const ors = Array.from({ length: 3000 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
+    const text = `metric m = count(deal) where ${ors}\nmetric n = count(deal) where deal.prodcut = "x"\n`;
+    const found = diagnose(text);
+    expect(found.map((d) => [d.code, d.line, d.col])).toEqual([['SF3014', 1, 30], ['SF2002', 2, 35]]);
+    expect(found[0].message).toBe('this expression has 3000 operators inside one another, more than the 500 salesflow can follow: a list of alternatives is written `deal.product in ["a", "b", ...]`, or split the rule');
+    expect(formatSource(text, 'test.rules').formatted).toBeNull();
+    const list = Array.from({ length: 20_000 }, (_, i) => `"p${i}"`).join(', ');
+    expect(errors(diagnose(`metric m = count(deal) where deal.product in [${list}]\n`))).toEqual([]);
+    // Parentheses or `not`s 1,000 deep overflowed the parser itself: one error, the file left unparsed.
+    const parens = diagnose(`metric m = count(deal) where ${'('.repeat(1000)}deal.product = "x"${')'.repeat(1000)}\n`);
+    expect(parens.map((d) => [d.code, d.line, d.col])).toEqual([['SF3014', 1, 530]]);
+    expect(diagnose(`metric m = count(deal) where ${'not '.repeat(1000)}deal.product = "x"\n`).map((d) => d.code)).toEqual(['SF3014']);
+    // 600 brackets left open over 600 metrics are 600 syntax errors, not one of depth.
+    expect(diagnose(Array.from({ length: 600 }, (_, i) => `metric m${i} = count(deal) where (deal.product = "x"\n`).join('')).map((d) => d.code)).not.toContain('SF3014');
+    const fine = Array.from({ length: 250 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
+    expect(errors(diagnose(`metric m = count(deal) where ${fine}\n`))).toEqual([]);
   });
 
   it('checks the body of a rule whose name is taken or gives no id, and leaves it out of the plan', async () => {
