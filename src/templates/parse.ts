@@ -70,7 +70,9 @@ export function parseTemplate(name: string, text: string): ParsedTemplate {
     if (close < 0) problems.push({ kind: 'unclosedFrontMatter', line: 1, col: 1, endCol: 4 });
     else frontMatter = readFrontMatter(lines.slice(1, close), 2);
     bodyStart = close < 0 ? lines.length : close + 1;
-  } else if (/^subject:/.test(lines[0] ?? '')) {
+  } else if (/^subject[ \t]*:/i.test(lines[0] ?? '')) {
+    // `Subject:` as email headers spell it is read as the front matter it was meant as: the
+    // author is told the key is `subject` (did you mean), and the line is not taken as body text.
     frontMatter = readFrontMatter(lines.slice(0, 1), 1);
     bodyStart = 1;
   }

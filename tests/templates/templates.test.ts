@@ -12,6 +12,16 @@ describe('parseTemplate', () => {
 
   it('accepts a bare subject line', () => {
     expect(parseTemplate('t', 'subject: Hello\nBody\n').template.subject).toBe('Hello');
+    expect(parseTemplate('t', 'subject : Hello\nBody\n').template.subject).toBe('Hello');
+  });
+
+  it('reads a bare `Subject:` line as a misspelt key, not as the first line of the body', () => {
+    const { template, problems } = parseTemplate('t', 'Subject: Hello {{lead.name}}\nBody\n');
+    expect(problems).toEqual([
+      { kind: 'unknownFrontMatterKey', key: 'Subject', line: 1, col: 1, endCol: 8 },
+      expect.objectContaining({ kind: 'noSubject', line: 1 }),
+    ]);
+    expect(template.body).toBe('Body\n');
   });
 
   it('reports a missing subject, an unclosed front matter and malformed placeholders', () => {
