@@ -29,6 +29,8 @@ export interface ParsedTemplate {
   template: Template;
   uses: PlaceholderUse[];
   problems: TemplateProblem[];
+  /** 1-based line where the front matter ends (its closing `---`, or a bare subject line); 0: none. */
+  frontMatterEndLine: number;
 }
 
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
@@ -97,5 +99,6 @@ export function parseTemplate(name: string, text: string): ParsedTemplate {
   for (let i = bodyStart; i < lines.length; i++) scanLine(lines[i], i + 1, uses, problems);
   const body = lines.slice(bodyStart).join('\n').replace(/\s+$/, '\n');
   const placeholders = [...new Set(uses.map((u) => u.path))];
-  return { template: { name, subject: subject?.value ?? '', body, placeholders }, uses, problems };
+  const frontMatterEndLine = frontMatter ? (lines[0]?.trim() === '---' ? lines.findIndex((l, i) => i > 0 && l.trim() === '---') + 1 : 1) : 0;
+  return { template: { name, subject: subject?.value ?? '', body, placeholders }, uses, problems, frontMatterEndLine };
 }
