@@ -6,6 +6,7 @@
 // finds the row sent. Marking sent goes over a connection reserved before the SMTP transaction
 // (reserveSentMarker), to keep "accepted by the relay, not yet recorded" as short as possible.
 import type { Db } from './db.js';
+import { emailKey } from './email-key.js';
 import type { OutboxTable } from './schema.js';
 
 export type OutboxStatus = 'pending' | 'sent' | 'suppressed' | 'failed';
@@ -171,11 +172,36 @@ export async function giveUpPending(db: Db, key: string, error: string, now = ne
 }
 
 /** Newest first. */
+/** Rows whose addresses one pass of listOutbox's `to` filter reads at a time. */
+const TO_SCAN_BATCH = 1000;
+
+/**
+ * The newest emails, optionally only those to one address (the same person as emailKey has it,
+ * as every other comparison of addresses) or of one run. SQL's lower() cannot be that filter:
+ * SQLite's folds ASCII letters only, so `?to=Élise@acme.fr` found nothing sent to élise@acme.fr
+ * (see src/data/email-key.ts); the addresses are read in batches and compared here instead.
+ */
 export async function listOutbox(db: Db, options: { limit?: number; to?: string; workflowId?: string } = {}): Promise<OutboxRow[]> {
-  let query = db.kysely.selectFrom('outbox').select(columns);
-  if (options.to) query = query.where((eb) => eb(eb.fn('lower', ['to_addr']), '=', eb.fn('lower', [eb.val(options.to!)])));
-  if (options.workflowId) query = query.where('workflow_id', '=', options.workflowId);
-  return (await query.orderBy('id', 'desc').limit(options.limit ?? 100).execute()).map(decode);
+  const limit = options.limit ?? 100;
+  const { workflowId } = options;
+  if (options.to === undefined || options.to === '') {
+    return (await db.kysely.selectFrom('outbox').select(columns)
+      .$if(!!workflowId, (q) => q.where('workflow_id', '=', workflowId!))
+      .orderBy('id', 'desc').limit(limit).execute()).map(decode);
+  }
+  const wanted = emailKey(options.to);
+  const ids: number[] = [];
+  for (let before: number | null = null; ids.length < limit;) {
+    const batch = await db.kysely.selectFrom('outbox').select(['id', 'to_addr'])
+      .$if(!!workflowId, (q) => q.where('workflow_id', '=', workflowId!))
+      .$if(before !== null, (q) => q.where('id', '<', before!))
+      .orderBy('id', 'desc').limit(TO_SCAN_BATCH).execute();
+    for (const row of batch) if (ids.length < limit && emailKey(row.to_addr) === wanted) ids.push(Number(row.id));
+    if (batch.length < TO_SCAN_BATCH) break;
+    before = Number(batch[batch.length - 1].id);
+  }
+  if (ids.length === 0) return [];
+  return (await db.kysely.selectFrom('outbox').select(columns).where('id', 'in', ids).orderBy('id', 'desc').execute()).map(decode);
 }
 
 /**

@@ -332,6 +332,14 @@ function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry
         bag.report('unknownFrontMatterKey', at, [problem.key, FRONT_MATTER_KEYS.join(', ')], closest(problem.key, FRONT_MATTER_KEYS));
       } else bag.report('badPlaceholder', at, [problem.text], problem.fix);
     }
+    // A body left out (all of it written in the front matter, a file cut short) mails an empty
+    // email; only a template that parsed is judged, so a never-closed front matter is one error.
+    const parsedWell = !template.parsed.problems.some((p) => p.kind === 'unclosedFrontMatter' || p.kind === 'badFrontMatter' || p.kind === 'noSubject');
+    if (parsedWell && template.parsed.template.body.trim() === '') {
+      const line = Math.max(1, template.parsed.frontMatterEndLine);
+      // Under the closing `---`, or the `subject:` key of a bare subject line.
+      bag.report('emptyTemplateBody', span(line, 1, line === 1 ? 9 : 4), [template.name]);
+    }
     const usedIn = registry.usedIn.get(template.name);
     // A template no rule sends (yet) has no one scope to check against; a placeholder that no kind
     // of rule offers is wrong whichever rule comes to send it, so it is a warning now, not a

@@ -88,6 +88,7 @@ export const messages = {
   badFrontMatter: m('SF4007', 'error', 'template front matter is not valid YAML: {0}'),
   unknownFrontMatterKey: m('SF4008', 'warning', 'unknown front matter key "{0}" (known: {1})'),
   emptySubject: m('SF4009', 'error', 'template "{0}" has an empty subject: every email needs one'),
+  emptyTemplateBody: m('SF4011', 'warning', 'template "{0}" has nothing below its subject: its emails would say nothing but the subject'),
   placeholderInNoScope: m('SF4010', 'warning', 'placeholder {{{0}}} is not available to any kind of rule; template "{1}" is sent by no rule yet, so it is checked against all of them'),
 
   badTime: m('SF5001', 'error', '{0} is not a time of day (HH:MM, 00:00 to 23:59)'),

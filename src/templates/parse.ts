@@ -29,6 +29,8 @@ export interface ParsedTemplate {
   template: Template;
   uses: PlaceholderUse[];
   problems: TemplateProblem[];
+  /** 1-based line where the front matter ends (its closing `---`, or a bare subject line); 0: none. */
+  frontMatterEndLine: number;
 }
 
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
@@ -70,7 +72,9 @@ export function parseTemplate(name: string, text: string): ParsedTemplate {
     if (close < 0) problems.push({ kind: 'unclosedFrontMatter', line: 1, col: 1, endCol: 4 });
     else frontMatter = readFrontMatter(lines.slice(1, close), 2);
     bodyStart = close < 0 ? lines.length : close + 1;
-  } else if (/^subject:/.test(lines[0] ?? '')) {
+  } else if (/^subject[ \t]*:/i.test(lines[0] ?? '')) {
+    // `Subject:` as email headers spell it is read as the front matter it was meant as: the
+    // author is told the key is `subject` (did you mean), and the line is not taken as body text.
     frontMatter = readFrontMatter(lines.slice(0, 1), 1);
     bodyStart = 1;
   }
@@ -95,5 +99,6 @@ export function parseTemplate(name: string, text: string): ParsedTemplate {
   for (let i = bodyStart; i < lines.length; i++) scanLine(lines[i], i + 1, uses, problems);
   const body = lines.slice(bodyStart).join('\n').replace(/\s+$/, '\n');
   const placeholders = [...new Set(uses.map((u) => u.path))];
-  return { template: { name, subject: subject?.value ?? '', body, placeholders }, uses, problems };
+  const frontMatterEndLine = frontMatter ? (lines[0]?.trim() === '---' ? lines.findIndex((l, i) => i > 0 && l.trim() === '---') + 1 : 1) : 0;
+  return { template: { name, subject: subject?.value ?? '', body, placeholders }, uses, problems, frontMatterEndLine };
 }

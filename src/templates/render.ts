@@ -70,7 +70,13 @@ function writtenRightToLeft(written: string): boolean {
 }
 
 export function renderTemplate(template: Template, scope: TemplateScope): RenderedEmail {
-  const subject = fill(template.subject, scope, (s) => s).replace(/[\r\n]+/g, ' ');
+  // One line, without the gaps a value that fills to nothing leaves (`Your {{lead.company}} trial`
+  // read "Your  trial") or the line end a `subject: |` block keeps: an inbox shows the subject as
+  // written. Non-breaking spaces are the author's and stay.
+  const subject = fill(template.subject, scope, (s) => s)
+    .replace(/[\r\n\u0085\u2028\u2029]+/g, ' ')
+    .replace(/[ \t\v\f]{2,}/g, ' ')
+    .replace(/^[ \t\v\f]+|[ \t\v\f]+$/g, '');
   // A paragraph that fills to nothing (`{{approval.rejected_before}}` on a first request) is left
   // out, in the text as in the HTML, rather than leaving a gap or an empty <p>.
   const parts = template.body.split(/(\n\s*\n)/); // even: paragraphs, odd: the blank lines between

@@ -671,6 +671,23 @@ describe('suggestions and reporting', () => {
     }
   });
 
+  it('warns at a template with nothing below its subject (an email that would say nothing), and only there', () => {
+    const cases: [string, number | null][] = [
+      ['---\nsubject: Hi {{lead.name}}\n---\n', 3],
+      ['---\nsubject: Hi\n---\n\n   \n', 3],
+      ['subject: Hi {{lead.name}}\n', 1],
+      ['---\nsubject: >\n  Hi {{lead.name}},\n  thanks for coming\n---\n', 5],
+      ['---\nsubject: Hi\n---\nBody\n', null],
+      ['---\nsubject: Hi\n', null], // never closed: that error alone
+    ];
+    for (const [text, line] of cases) {
+      const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', [{ path: 'rules/templates/t.md', text }]).filter((d) => d.code === 'SF4011');
+      expect(ds, text).toEqual(line === null ? [] : [expect.objectContaining({
+        file: 'rules/templates/t.md', line, col: 1, severity: 'warning', message: 'template "t" has nothing below its subject: its emails would say nothing but the subject',
+      })]);
+    }
+  });
+
   it('reports an unknown placeholder in the template file, naming the rule that sends it', () => {
     const templates = [{ path: 'rules/templates/t.md', text: '---\nsubject: Hi {{lead.nmae}}\n---\nBody {{rep.name}}\n' }];
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);

@@ -143,4 +143,21 @@ describe('dev pages with many rows', () => {
     expect(overview).not.toContain('<script>');
     expect(overview).toContain('&lt;script&gt;rep 0&lt;/script&gt;');
   });
+
+  it('finds the emails to an address written in other case with ?to=, accents and a pasted space included', async () => {
+    // SQLite's lower() folds ASCII only: ÉLISE and élise were two addresses to the filter, and the page said nothing was sent.
+    for (const [i, to] of ['élise@acme.fr', 'Élise@ACME.fr', 'elise@acme.fr'].entries()) {
+      await insertOutboxIfAbsent(dev.db, {
+        key: `seq:webinar:lead:L-9:send-${i}:${to}`, workflow_id: 'seq:webinar:lead:L-9', rule_id: 'webinar', template: 'webinar-thanks',
+        to_addr: to, from_addr: 'ops@acme.example', subject: `Merci ${i}`, html: '<p>x</p>', text: 'x', headers: {},
+      });
+    }
+    const page = await (await fetch(`${dev.url}/outbox?to=${encodeURIComponent(' ÉLISE@acme.FR')}`)).text();
+    expect(page).toContain('Merci 0');
+    expect(page).toContain('Merci 1');
+    // Another person: e is not é.
+    expect(page).not.toContain('Merci 2');
+    const ofRun = await listOutbox(dev.db, { to: 'élise@acme.fr', workflowId: 'seq:webinar:lead:L-9', limit: 1 });
+    expect(ofRun.map((r) => r.subject)).toEqual(['Merci 1']);
+  });
 });

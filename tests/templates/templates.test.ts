@@ -12,6 +12,16 @@ describe('parseTemplate', () => {
 
   it('accepts a bare subject line', () => {
     expect(parseTemplate('t', 'subject: Hello\nBody\n').template.subject).toBe('Hello');
+    expect(parseTemplate('t', 'subject : Hello\nBody\n').template.subject).toBe('Hello');
+  });
+
+  it('reads a bare `Subject:` line as a misspelt key, not as the first line of the body', () => {
+    const { template, problems } = parseTemplate('t', 'Subject: Hello {{lead.name}}\nBody\n');
+    expect(problems).toEqual([
+      { kind: 'unknownFrontMatterKey', key: 'Subject', line: 1, col: 1, endCol: 8 },
+      expect.objectContaining({ kind: 'noSubject', line: 1 }),
+    ]);
+    expect(template.body).toBe('Body\n');
   });
 
   it('reports a missing subject, an unclosed front matter and malformed placeholders', () => {
@@ -49,7 +59,18 @@ describe('renderTemplate', () => {
 
   it('renders missing values as empty', () => {
     const { template } = parseTemplate('t', 'subject: x {{rep.team}}\nBody\n');
-    expect(renderTemplate(template, { rep: { team: null } }).subject).toBe('x ');
+    expect(renderTemplate(template, { rep: { team: null } }).subject).toBe('x');
+  });
+
+  it('leaves no gap in the subject where a value is missing, and no line end of a block subject', () => {
+    const scope = { lead: { name: 'Ana', company: null } };
+    const gap = parseTemplate('t', 'subject: Your {{lead.company}} trial, {{lead.name}}\nBody\n').template;
+    expect(renderTemplate(gap, scope).subject).toBe('Your trial, Ana');
+    const block = parseTemplate('t', '---\nsubject: |\n  Hello {{lead.name}}\n  from {{lead.company}}\n---\nBody\n').template;
+    expect(renderTemplate(block, scope).subject).toBe('Hello Ana from');
+    // A value's own line break is one space; the author's non-breaking space stays.
+    const nbsp = parseTemplate('t', 'subject: Bonjour\u00a0! {{lead.name}}\nBody\n').template;
+    expect(renderTemplate(nbsp, { lead: { name: 'Ana\r\n\r\nSouza' } }).subject).toBe('Bonjour\u00a0! Ana Souza');
   });
 });
 
