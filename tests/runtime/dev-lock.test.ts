@@ -109,3 +109,14 @@ test('a stale lock another dev takes over between this dev reading it and removi
   });
   expect(JSON.parse(realRead(file, 'utf8'))).toMatchObject({ pid: other });
 });
+
+test('the lock of a killed dev that left nothing running is taken over, and no takeover guard is left behind', async () => {
+  const dir = varFolder();
+  writeLock(dir, await deadPid());
+  const lock = acquireDevLock(dir, 3002);
+  expect(lock.ok).toBe(true);
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'dev.lock'), 'utf8'))).toMatchObject({ pid: process.pid, httpPort: 3002 });
+  expect(fs.existsSync(path.join(dir, 'dev.lock.takeover'))).toBe(false);
+  if (lock.ok) lock.release();
+  expect(fs.existsSync(path.join(dir, 'dev.lock'))).toBe(false);
+});
