@@ -108,9 +108,56 @@ export function acquireDevLock(varDir: string, httpPort: number): DevLock {
     }
     if (taken) return { ok: true, release: () => releaseIfMine(file) };
     // The dev that wrote it is gone and left nothing running: the folder is free.
-    fs.rmSync(file, { force: true });
+    removeIfStill(file, holder);
+    // A dev starting beside this one may be writing its lock or taking over: a moment for it.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
   return { ok: false, message: `could not take ${file}: another salesflow dev keeps starting on ${varDir}` };
+}
+
+/** How old an unreadable lock must be before it counts as left behind (not one being written now). */
+const UNREADABLE_STALE_MS = 5000;
+/** How old a takeover guard must be before it counts as left by a dev killed while taking over. */
+const GUARD_STALE_MS = 10_000;
+
+/**
+ * Removes the lock judged left behind (`stale`, null when it could not be read) if it is still
+ * that lock. Another dev starting at the same moment may have removed it and written its own
+ * between this dev reading it and removing it: removing that fresh lock handed the folder to both.
+ * Only the holder of `dev.lock.takeover` removes a lock, after reading it again; a lock can only be
+ * replaced by removing it, so what it reads then is what it removes.
+ */
+function removeIfStill(file: string, stale: LockRecord | null): void {
+  const guard = `${file}.takeover`;
+  try {
+    fs.writeFileSync(guard, `${process.pid}\n`, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Another dev is taking over now; a guard left by one killed in these few lines is cleared once old.
+    try {
+      if (Date.now() - fs.statSync(guard).mtimeMs > GUARD_STALE_MS) fs.rmSync(guard, { force: true });
+    } catch {
+      // Gone meanwhile: the other dev finished.
+    }
+    return;
+  }
+  try {
+    const now = readLock(file);
+    const same = stale === null
+      ? now === null && olderThan(file, UNREADABLE_STALE_MS)
+      : now !== null && now.pid === stale.pid && now.startedAt === stale.startedAt && now.httpPort === stale.httpPort;
+    if (same) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+}
+
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
 }
 
 function releaseIfMine(file: string): void {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, expect, test } from 'vitest';
+import { afterAll, afterEach, expect, test, vi } from 'vitest';
 import { acquireDevLock } from '../../src/runtime/dev-lock.js';
 import { spawnDevServer } from '../../src/temporal/index.js';
 
@@ -78,3 +78,45 @@ test('the Temporal dev server a killed dev left on var/temporal.db is named with
   if (lock.ok) lock.release();
   expect(fs.existsSync(path.join(dir, 'dev.lock'))).toBe(false);
 }, 60_000);
+
+test('a stale lock another dev takes over between this dev reading it and removing it stays that dev\'s', async () => {
+  // Two devs started at once after a killed one: both read its lock and find its pid dead. The
+  // other removes it and writes its own right after this one read; this one must not then remove
+  // the other's fresh lock and take the folder too (two Temporal dev servers on var/temporal.db).
+  const dir = varFolder();
+  const file = path.join(dir, 'dev.lock');
+  writeLock(dir, await deadPid());
+  const other = await standInDev();
+  const realRead = fs.readFileSync;
+  let raced = false;
+  const spy = vi.spyOn(fs, 'readFileSync').mockImplementation(((target: fs.PathOrFileDescriptor, options?: unknown) => {
+    const text = realRead(target, options as BufferEncoding);
+    if (!raced && target === file) {
+      raced = true;
+      // The other dev, in between: the stale lock removed, its own written.
+      fs.rmSync(file);
+      fs.writeFileSync(file, JSON.stringify({ pid: other, httpPort: 3005, startedAt: '2026-12-07T07:30:00.000Z' }), { flag: 'wx' });
+    }
+    return text;
+  }) as typeof fs.readFileSync);
+  cleanups.push(() => spy.mockRestore());
+  const lock = acquireDevLock(dir, 3000);
+  expect(raced).toBe(true);
+  expect(lock).toEqual({
+    ok: false,
+    message: `another salesflow dev (pid ${other}, HTTP port 3005, started 2026-12-07T07:30:00.000Z) is running on ${dir}: ` +
+      'stop it first (Ctrl-C in its terminal), or give this one another folder',
+  });
+  expect(JSON.parse(realRead(file, 'utf8'))).toMatchObject({ pid: other });
+});
+
+test('the lock of a killed dev that left nothing running is taken over, and no takeover guard is left behind', async () => {
+  const dir = varFolder();
+  writeLock(dir, await deadPid());
+  const lock = acquireDevLock(dir, 3002);
+  expect(lock.ok).toBe(true);
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'dev.lock'), 'utf8'))).toMatchObject({ pid: process.pid, httpPort: 3002 });
+  expect(fs.existsSync(path.join(dir, 'dev.lock.takeover'))).toBe(false);
+  if (lock.ok) lock.release();
+  expect(fs.existsSync(path.join(dir, 'dev.lock'))).toBe(false);
+});
