@@ -72,6 +72,11 @@ export function createApp(deps: ServerDeps, readiness: ReadinessProbe = readines
     if (path === '/webhooks' || path.startsWith('/webhooks/')) {
       return c.json({ error: 'not_found', message: `no webhook at ${path}: the addresses are /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and /webhooks/generic/NAME (docs/crm.md)` }, 404);
     }
+    // The dev pages only show: a PUT or OPTIONS of /outbox is told so, not "nothing at this address".
+    if (deps.dev?.outbox && (path === '/' || /^\/outbox(\/[0-9]+)?$/.test(path))) {
+      const body = page({ title: 'Not allowed' }, notice('error', 'This page only shows', html`<p>Open it in a browser (GET). Nothing was changed.</p>`));
+      return c.html(body.toString(), 405, { Allow: 'GET, HEAD' });
+    }
     if (/^\/(approvals|unsubscribe)\/[^/]+$/.test(path)) {
       const body = page({ title: 'Not allowed' }, notice('error', 'This link only opens in a browser', html`<p>Open the link to see the page, then use its button. Nothing was changed.</p>`));
       return c.html(body.toString(), 405, { Allow: 'GET, HEAD, POST' });
