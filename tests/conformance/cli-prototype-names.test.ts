@@ -1,7 +1,7 @@
 // Names Object.prototype has (constructor, toString, __proto__ ...) given where the CLI looks a
 // user's word up in a table: they are words like any other, never a flag or command of ours.
 // `salesflow dev constructor` once said "constructor needs a port number" instead of looking for
-// a rule folder named constructor.
+// a rule folder named constructor. Also dev's own flag parsing: `--port=3000=1` is not port 3000.
 import net from 'node:net';
 import { expect, test } from 'vitest';
 import { salesflow, workspace } from './cli.js';
@@ -28,6 +28,7 @@ test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
 
 test.each([
   [['dev', '--constructor'], 'salesflow dev: unknown option --constructor'],
+  [['dev', '--port=3000=1'], 'salesflow dev: --port needs a port number, got "3000=1"'],
   [['simulate', '--__proto__', 'x'], "Unknown option '--__proto__'"],
   [['help', 'constructor'], 'salesflow: unknown command "constructor"'],
   [['import', '--kind', '__proto__', 'a.csv'], '--kind must be one of reps, deals, leads, credits, rates, not "__proto__"'],

@@ -16,7 +16,10 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    const [name, inline] = arg.split('=', 2);
+    // Split at the first '=' only: split('=', 2) dropped the rest, so --port=3000=1 was port 3000.
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
     const flag = flags.get(name);
     if (flag !== undefined) {
       const value = inline ?? args[++i];
