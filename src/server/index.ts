@@ -7,6 +7,7 @@ import { soapFault } from '../connectors/salesforce.js';
 import type { Plan } from '../plan/schema.js';
 import { routeEvent as runtimeRouteEvent } from '../runtime/events.js';
 import { approvalRoutes } from './approvals.js';
+import { answerClientErrors } from './client-error.js';
 import type { RouteEvent, ServerContext, ServerDeps } from './context.js';
 import { homeRoutes } from './home.js';
 import { outboxRoutes } from './outbox.js';
@@ -122,6 +123,7 @@ export function startServer(deps: ServerDeps & { hostname?: string }): Promise<R
         },
       });
     });
+    answerClientErrors(server as import('node:http').Server);
     server.once('error', reject);
   });
 }
