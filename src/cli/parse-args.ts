@@ -8,7 +8,10 @@ export function parseArgsOnce<T extends ParseArgsConfig>(config: T): ReturnType<
   const { tokens } = parseArgs({ ...config, tokens: true });
   const seen = new Map<string, string | undefined>();
   for (const token of tokens ?? []) {
-    if (token.kind !== 'option' || config.options?.[token.name]?.type !== 'string' || config.options[token.name].multiple) continue;
+    if (token.kind !== 'option') continue;
+    // Own entries only: a token named `constructor` must not find Object's.
+    const option = config.options && Object.hasOwn(config.options, token.name) ? config.options[token.name] : undefined;
+    if (option?.type !== 'string' || option.multiple) continue;
     if (seen.has(token.name)) {
       throw new Error(`Option '--${token.name}' is given twice ("${seen.get(token.name)}", "${token.value}"); it takes one value`);
     }

@@ -7,6 +7,7 @@ import { soapFault } from '../connectors/salesforce.js';
 import type { Plan } from '../plan/schema.js';
 import { routeEvent as runtimeRouteEvent } from '../runtime/events.js';
 import { approvalRoutes } from './approvals.js';
+import { answerClientErrors } from './client-error.js';
 import type { RouteEvent, ServerContext, ServerDeps } from './context.js';
 import { homeRoutes } from './home.js';
 import { outboxRoutes } from './outbox.js';
@@ -72,6 +73,11 @@ export function createApp(deps: ServerDeps, readiness: ReadinessProbe = readines
     if (path === '/webhooks' || path.startsWith('/webhooks/')) {
       return c.json({ error: 'not_found', message: `no webhook at ${path}: the addresses are /webhooks/hubspot, /webhooks/salesforce, /webhooks/zoho and /webhooks/generic/NAME (docs/crm.md)` }, 404);
     }
+    // The dev pages only show: a PUT or OPTIONS of /outbox is told so, not "nothing at this address".
+    if (deps.dev?.outbox && (path === '/' || /^\/outbox(\/[0-9]+)?$/.test(path))) {
+      const body = page({ title: 'Not allowed' }, notice('error', 'This page only shows', html`<p>Open it in a browser (GET). Nothing was changed.</p>`));
+      return c.html(body.toString(), 405, { Allow: 'GET, HEAD' });
+    }
     if (/^\/(approvals|unsubscribe)\/[^/]+$/.test(path)) {
       const body = page({ title: 'Not allowed' }, notice('error', 'This link only opens in a browser', html`<p>Open the link to see the page, then use its button. Nothing was changed.</p>`));
       return c.html(body.toString(), 405, { Allow: 'GET, HEAD, POST' });
@@ -117,6 +123,7 @@ export function startServer(deps: ServerDeps & { hostname?: string }): Promise<R
         },
       });
     });
+    answerClientErrors(server as import('node:http').Server);
     server.once('error', reject);
   });
 }

@@ -21,6 +21,13 @@ export function outboxRoutes(ctx: ServerContext): Hono {
   app.get('/outbox', async (c) => {
     const to = c.req.query('to') || undefined;
     const workflowId = c.req.query('workflow') || undefined;
+    // PostgreSQL cannot take a NUL in a text parameter (the query failed: a 500 "something went
+    // wrong"); no address or workflow id holds one, so the filter is refused and says why.
+    const nul = [['to', to], ['workflow', workflowId]].find(([, v]) => v?.includes('\u0000'));
+    if (nul) {
+      const body = page({ title: 'Filter not valid' }, notice('error', 'Filter not valid', html`<p>?${nul[0]}= contains a NUL character (U+0000), which no address or workflow id has. <a href="/outbox">Show all emails</a></p>`));
+      return c.html(body.toString(), 400);
+    }
     const held = await listHeldSends(ctx.temporalClient, ctx.db);
     // Addresses compared without regard to case, as the sent list compares them, so ?to= finds both alike.
     const wanted = to === undefined ? null : emailKey(to);

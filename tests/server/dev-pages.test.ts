@@ -112,6 +112,19 @@ it('outside dev there is no outbox and no overview', async () => {
   expect((await fetch(`${prod.url}/`)).status).toBe(404);
 });
 
+it('another method on a dev page is told the page only shows (405, Allow), not that nothing is there; and stores nothing', async () => {
+  const before = await listOutbox(dev.db, { limit: 1000 });
+  for (const [method, path] of [['PUT', '/outbox'], ['OPTIONS', '/outbox'], ['DELETE', '/outbox/1'], ['POST', '/'], ['OPTIONS', '/']]) {
+    const res = await fetch(`${dev.url}${path}`, { method });
+    expect(res.status, `${method} ${path}`).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.text()).toContain('This page only shows');
+  }
+  expect(await listOutbox(dev.db, { limit: 1000 })).toEqual(before);
+  // Outside dev these addresses do not exist, whatever the method.
+  expect((await fetch(`${prod.url}/outbox`, { method: 'PUT' })).status).toBe(404);
+});
+
 // Last: it adds many rows, which the tests above do not expect.
 describe('dev pages with many rows', () => {
   it('say how many there are and that the lists are cut, and escape what CRM data put in names and subjects', async () => {
