@@ -6,7 +6,7 @@
 // nothing, an older deletion delivered late changes nothing, and the connectors ask `crmDeletion`
 // before taking a change, so a change older than the deletion does not bring the deal back.
 import type { DealRecord } from '../plan/records.js';
-import { type Db, transaction } from './db.js';
+import { type Db, sql, transaction } from './db.js';
 import { getDeal } from './deals.js';
 
 export interface CrmDeletion {
@@ -47,12 +47,16 @@ export async function recordCrmDeletion(db: Db, deletion: Omit<CrmDeletion, 'hel
       change: deletion.change, merged_into: deletion.mergedInto, actor: deletion.actor, version: String(deletion.version),
       deleted_at: deletion.deletedAt, recorded_at: deletion.recordedAt, held: held ? JSON.stringify(held) : null,
     };
-    await tx.kysely.insertInto('crm_deletions').values(row)
+    // Written only over an older deletion: another process may have recorded a newer one since
+    // the read above (two sources deleting one id on PostgreSQL), and it stays.
+    const written = await tx.kysely.insertInto('crm_deletions').values(row)
       .onConflict((oc) => oc.columns(['entity', 'record_id']).doUpdateSet({
         source: row.source, vendor_event_id: row.vendor_event_id, change: row.change, merged_into: row.merged_into, actor: row.actor,
         version: row.version, deleted_at: row.deleted_at, recorded_at: row.recorded_at, held: row.held,
-      }))
+      }).where(sql<boolean>`crm_deletions.version < excluded.version`))
+      .returning('record_id')
       .execute();
+    if (written.length === 0) return 'older';
     await tx.kysely.deleteFrom('deals').where('id', '=', deletion.recordId).execute();
     return 'removed';
   });
