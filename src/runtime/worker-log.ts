@@ -83,13 +83,25 @@ export function workerLogFunction(
   };
 }
 
-/** Installs the worker's logging; once per process, before the first connection or worker. */
+let installed = false;
+
+/**
+ * Installs the worker's logging, before the first connection or worker. Once per process: when
+ * the process already has Temporal's runtime (a test that started a server in it, a second `run`),
+ * that one is kept and logs as it was set up.
+ */
 export function installWorkerLogging(): void {
-  // The native core's warnings (a retried gRPC call while Temporal is unreachable) came straight to
-  // stderr with terminal colour codes, one multi-line dump per poller and retry; forwarded, they
-  // go through workerLogFunction.
-  Runtime.install({
-    logger: new DefaultLogger('INFO', workerLogFunction()),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
-  });
+  if (installed) return;
+  installed = true;
+  try {
+    // The native core's warnings (a retried gRPC call while Temporal is unreachable) came straight to
+    // stderr with terminal colour codes, one multi-line dump per poller and retry; forwarded, they
+    // go through workerLogFunction.
+    Runtime.install({
+      logger: new DefaultLogger('INFO', workerLogFunction()),
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    });
+  } catch (err) {
+    if ((err as Error)?.name !== 'IllegalStateError') throw err;
+  }
 }
