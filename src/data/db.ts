@@ -67,11 +67,35 @@ export async function openDatabase(target: string | DataSource, options: OpenOpt
   return source.kind === 'sqlite' ? openSqlite(source.path, options) : openPostgres(source.url, options);
 }
 
+/** What `busy_timeout` is set to, and how long a switch to WAL is retried (setWal). */
+const BUSY_TIMEOUT_MS = 5000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `PRAGMA journal_mode = WAL`, waiting as the busy timeout waits elsewhere. Several processes
+ * opening a new file at once (three workers and `serve` starting together): SQLite answers a
+ * switch it cannot make at that moment with "database is locked" at once, without its busy handler
+ * (about 1 start in 100 under load), and that process refused the data source. Retried briefly
+ * until another process's switch is done, when the file already is in WAL.
+ */
+function setWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code ?? '').startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.floor(Math.random() * 40));
+    }
+  }
+}
+
 function configure(db: Database.Database, readonly: boolean): void {
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   if (!readonly) {
-    db.pragma('journal_mode = WAL');
+    setWal(db);
     // WAL with NORMAL is durable across application crashes and much faster than FULL.
     db.pragma('synchronous = NORMAL');
   }
