@@ -30,20 +30,23 @@ let serverSkew = 0;
 
 beforeAll(async () => {
   h = await startLoop('approvals', { formatVersion: 1, hash: 'test', metrics: [], rules: [rule] }, { clock: () => Date.now() + serverSkew });
-  for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) {
-    await upsertRep(h.db, {
-      id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
-      manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
-    });
-    // 160,000 USD of won revenue: 8%·100k + 12%·50k + 15%·10k = 15,500 USD (the SPEC example).
-    for (const [i, amount] of ['100000', '60000'].entries()) {
-      await upsertDeal(h.db, {
-        id: `d-${n}-${i}`, rep: `rep-${n}`, name: `Deal ${i}`, amount, currency: 'USD', stage: 'won', product: 'Platform',
-        type: 'new', source: null, closed_at: '2026-02-1' + i, contact: null,
-      });
-    }
-  }
+  // 160,000 USD of won revenue: 8%·100k + 12%·50k + 15%·10k = 15,500 USD (the SPEC example).
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) await repWithDeals(n, ['100000', '60000']);
 });
+
+/** An EMEA AE `rep-N` managed by `mgrN@acme.example`, with won USD deals `d-N-i` of these amounts closed in February. */
+async function repWithDeals(n: number, amounts: string[]): Promise<void> {
+  await upsertRep(h.db, {
+    id: `rep-${n}`, name: `Rep ${n}`, email: `rep${n}@acme.example`, team: 'EMEA AEs', role: 'AE', region: 'EMEA',
+    manager: `mgr${n}@acme.example`, timezone: 'Europe/Berlin', start_date: null,
+  });
+  for (const [i, amount] of amounts.entries()) {
+    await upsertDeal(h.db, {
+      id: `d-${n}-${i}`, rep: `rep-${n}`, name: `Deal ${i}`, amount, currency: 'USD', stage: 'won', product: 'Platform',
+      type: 'new', source: null, closed_at: '2026-02-1' + i, contact: null,
+    });
+  }
+}
 afterAll(async () => {
   await h?.close();
 });
@@ -234,14 +237,7 @@ describe('links that cannot decide this payout', () => {
   });
 
   it('Reject pressed again with an edited reason shows the reason the rep was sent, not the edited one', async () => {
-    await upsertRep(h.db, {
-      id: 'rep-10', name: 'Rep 10', email: 'rep10@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
-      manager: 'mgr10@acme.example', timezone: 'Europe/Berlin', start_date: null,
-    });
-    await upsertDeal(h.db, {
-      id: 'd-10-0', rep: 'rep-10', name: 'Deal', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
-      type: 'new', source: null, closed_at: '2026-02-10', contact: null,
-    });
+    await repWithDeals(10, ['50000']);
     const { handle, link } = await startPayout('rep-10');
     const first = await decide(link, 'reject', { reason: 'Deal d-10-0 closed in April' });
     expect(await first.text()).toContain('Your reason: “Deal d-10-0 closed in April”');
@@ -265,14 +261,7 @@ describe('links that cannot decide this payout', () => {
   });
 
   it('a payout whose run was terminated before a decision: the link says it cannot be decided (410), with no buttons, not "try again shortly"', async () => {
-    await upsertRep(h.db, {
-      id: 'rep-11', name: 'Rep 11', email: 'rep11@acme.example', team: 'EMEA AEs', role: 'AE', region: 'EMEA',
-      manager: 'mgr11@acme.example', timezone: 'Europe/Berlin', start_date: null,
-    });
-    await upsertDeal(h.db, {
-      id: 'd-11-0', rep: 'rep-11', name: 'Deal', amount: '50000', currency: 'USD', stage: 'won', product: 'Platform',
-      type: 'new', source: null, closed_at: '2026-02-10', contact: null,
-    });
+    await repWithDeals(11, ['50000']);
     const { handle, link } = await startPayout('rep-11');
     // An operator ends the run in Temporal (a cleanup, a stuck deploy): it still answers queries with "awaiting approval".
     await handle.terminate('ops cleanup');
