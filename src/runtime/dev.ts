@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import type { Plan } from '../plan/schema.js';
@@ -24,6 +24,7 @@ import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
 import type { SalesflowWorker } from './worker.js';
 import { redact } from '../data/source.js';
+import { installRuntimeOnce } from './worker-log.js';
 
 export interface DevOptions {
   paths: string[];
@@ -101,7 +102,7 @@ async function runDevHolding(
   if (!plan.ok) return fail(plan.message);
 
   // The SDK logs every worker and server detail at INFO; dev shows only what needs attention.
-  installQuietRuntime();
+  installRuntimeOnce({ logger: new DefaultLogger('WARN') });
   const closers: Closer[] = [];
   const shutdown = async () => {
     for (const closer of closers.reverse()) {
@@ -266,15 +267,4 @@ function interrupted(): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-}
-
-let runtimeInstalled = false;
-function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already created by someone else in this process (tests): keep theirs.
-  }
-  runtimeInstalled = true;
 }

@@ -5,7 +5,7 @@
 // Here it is one line naming the activity, the run, the attempt and the error. An error that is a
 // bug in salesflow (TypeError and the like) keeps its stack, which is what a bug report needs.
 import { formatWithOptions } from 'node:util';
-import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, Runtime, type RuntimeOptions } from '@temporalio/worker';
 
 const BUG_ERRORS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'AssertionError']);
 
@@ -86,22 +86,26 @@ export function workerLogFunction(
 let installed = false;
 
 /**
- * Installs the worker's logging, before the first connection or worker. Once per process: when
- * the process already has Temporal's runtime (a test that started a server in it, a second `run`),
- * that one is kept and logs as it was set up.
+ * Temporal's runtime with these options, once per process: when the process already has one (a
+ * test that started a server in it, a second `run`), that one is kept and logs as it was set up.
  */
-export function installWorkerLogging(): void {
+export function installRuntimeOnce(options: RuntimeOptions): void {
   if (installed) return;
   installed = true;
   try {
-    // The native core's warnings (a retried gRPC call while Temporal is unreachable) came straight to
-    // stderr with terminal colour codes, one multi-line dump per poller and retry; forwarded, they
-    // go through workerLogFunction.
-    Runtime.install({
-      logger: new DefaultLogger('INFO', workerLogFunction()),
-      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
-    });
+    Runtime.install(options);
   } catch (err) {
     if ((err as Error)?.name !== 'IllegalStateError') throw err;
   }
+}
+
+/** Installs the worker's logging, before the first connection or worker. */
+export function installWorkerLogging(): void {
+  // The native core's warnings (a retried gRPC call while Temporal is unreachable) came straight to
+  // stderr with terminal colour codes, one multi-line dump per poller and retry; forwarded, they
+  // go through workerLogFunction.
+  installRuntimeOnce({
+    logger: new DefaultLogger('INFO', workerLogFunction()),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+  });
 }
