@@ -11,7 +11,7 @@ import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type 
 import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
-import type { CreditedDeal, DateWindow, LeftOutDeal, MetricFact, StatementFacts } from '../payouts/facts.js';
+import { EXACT, type CreditedDeal, type DateWindow, type LeftOutDeal, type MetricFact, type StatementFacts } from '../payouts/facts.js';
 import type { CreditShare, CreditType } from './credits.js';
 import type { Db } from './db.js';
 import { chr, groupConcat, streamRows } from './dialect.js';
@@ -59,21 +59,36 @@ class MicrosSum {
   text(extra: Fixed): string {
     return this.big === 0n && extra.units === 0n ? microsText(this.small) : plainFixed(this.fixed(extra));
   }
+  /** The sum plus `extra` as a money fact, with its exact value beside the text when that is cheap (see EXACT). */
+  fact(extra: Fixed, currency: string): MetricFact {
+    if (this.big !== 0n || extra.units !== 0n) return { type: 'money', amount: plainFixed(this.fixed(extra)), currency };
+    return { type: 'money', amount: microsText(this.small), currency, [EXACT]: microsFixed(this.small) } as MetricFact;
+  }
+}
+
+/** Integer micros below 2^53 as the Fixed parseFixed reads from microsText's text: trailing zeros dropped ("12.5" is 125 at scale 1). */
+export function microsFixed(micros: number): Fixed {
+  let units = micros;
+  let scale = 6;
+  while (scale > 0 && units % 10 === 0) { units /= 10; scale--; }
+  return { units: BigInt(units), scale };
 }
 
 /** Integer micros below 2^53 as plain decimal text, exactly as plainFixed writes them ("-0.5", "12", "0"). */
 export function microsText(micros: number): string {
   const negative = micros < 0;
-  const digits = String(negative ? -micros : micros);
-  const cut = digits.length - 6;
-  const whole = cut > 0 ? digits.slice(0, cut) : '0';
-  let fraction = cut >= 0 ? digits.slice(cut) : '0'.repeat(-cut) + digits;
-  let end = fraction.length;
-  while (end > 0 && fraction.charCodeAt(end - 1) === 48) end--;
-  fraction = fraction.slice(0, end);
-  const text = fraction ? `${whole}.${fraction}` : whole;
-  return negative && text !== '0' ? `-${text}` : text;
+  const abs = negative ? -micros : micros;
+  // Whole units and the fraction by integer arithmetic, exact below 2^53 (no float division).
+  let fraction = abs % 1_000_000;
+  const whole = String((abs - fraction) / 1_000_000);
+  if (fraction === 0) return negative ? `-${whole}` : whole;
+  let places = 6;
+  while (fraction % 10 === 0) { fraction /= 10; places--; }
+  const digits = String(fraction);
+  return (negative ? '-' : '') + whole + '.' + (digits.length < places ? ZEROS[places - digits.length] + digits : digits);
 }
+
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
 
 interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
 
@@ -233,9 +248,9 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
     return def.type === 'money' ? { type: 'money', amount: value, currency } : { type: 'number', value };
   }
   switch (name) {
-    case 'revenue': return { type: 'money', amount: acc.revenueMicros.text(acc.revenue), currency };
-    case 'new_revenue': return { type: 'money', amount: acc.newMicros.text(acc.newRevenue), currency };
-    case 'deals_won': return { type: 'number', value: String(acc.wonCount) };
+    case 'revenue': return acc.revenueMicros.fact(acc.revenue, currency);
+    case 'new_revenue': return acc.newMicros.fact(acc.newRevenue, currency);
+    case 'deals_won': return { type: 'number', value: String(acc.wonCount), [EXACT]: { units: BigInt(acc.wonCount), scale: 0 } } as MetricFact;
     case 'win_rate': {
       const decided = acc.wonCount + acc.lostCount;
       return decided === 0 ? { type: 'null' } : { type: 'percent', value: new Decimal(acc.wonCount).times(100).div(decided).toFixed() };
@@ -483,23 +498,30 @@ async function creditedFacts(
     const unit = chr(dialect, 31);
     const record = chr(dialect, 30);
     const own = `${splits ? 'c.deal IS NULL AND ' : ''}d.currency = ${quote(currency)}`;
-    const ownWon = `${own} AND d.stage = 'won'`;
     const spiffSql = spiffTests.map((t) => (t.column === null ? null : columns[t.column]));
     // concat() writes NULL as empty text (SQLite 3.44+, PostgreSQL): cheaper than COALESCE(CAST(...)) per field.
     const detail = `concat(${detailFields(byCredited).join(`, ${unit}, `)})`;
     const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
-    return sql.raw<Cell[]>(`SELECT ${key},
-      ${sumTextSql(`CASE WHEN ${ownWon} THEN d.amount_micros END`, split)},
-      ${sumTextSql(`CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END`, split)},
-      SUM(CASE WHEN ${ownWon} THEN 1 ELSE 0 END),
-      SUM(CASE WHEN ${own} AND d.stage = 'lost' THEN 1 ELSE 0 END),
-      ${spiffSql.map((c) => groupConcat(dialect, `CASE WHEN ${ownWon}${c ? ` AND ${c} = 1` : ''} THEN d.id END`, unit) + ', ').join('')}
-      ${groupConcat(dialect, `CASE WHEN NOT (${own}) THEN ${detail} END`, record)}
-      FROM ${from}
-      ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
-      ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
-      WHERE ${windowScope}
-      GROUP BY ${key}${byCredited ? ` ORDER BY ${key}` : ''}`).compile(db.kysely);
+    // Each deal row is reduced to what its group adds up (a sum term, a spiff id, one detail text)
+    // before the rows are sorted into groups. Left to the aggregates, SQLite's sorter carries every
+    // deal column they read, detail fields included, for every row: about a tenth more time for
+    // the whole scan. LIMIT -1 keeps SQLite from merging the subquery back into the outer query;
+    // PostgreSQL plans the two levels as one either way.
+    // A scan of won deals only needs no stage test, and counts no losses.
+    const ownWon = wonOnly ? own : `${own} AND d.stage = 'won'`;
+    return sql.raw<Cell[]>(`SELECT g.k, ${sumTextSql('g.won', split)}, ${sumTextSql('g.won_new', split)}, COUNT(g.won), ${wonOnly ? '0' : 'COUNT(g.lost)'},
+      ${spiffSql.map((_, i) => `${groupConcat(dialect, `g.spiff${i}`, unit)}, `).join('')}${groupConcat(dialect, 'g.detail', record)}
+      FROM (SELECT ${key} AS k,
+        CASE WHEN ${ownWon} THEN d.amount_micros END AS won,
+        CASE WHEN ${ownWon} AND d.type = 'new' THEN d.amount_micros END AS won_new,
+        ${wonOnly ? '' : `CASE WHEN ${own} AND d.stage = 'lost' THEN 1 END AS lost,`}
+        ${spiffSql.map((c, i) => `CASE WHEN ${ownWon}${c ? ` AND ${c} = 1` : ''} THEN d.id END AS spiff${i}, `).join('')}
+        CASE WHEN NOT (${own}) THEN ${detail} END AS detail
+        FROM ${from}
+        ${needsRep ? 'LEFT JOIN reps r ON r.id = d.rep' : ''}
+        ${splits ? `LEFT JOIN credits c ON c.deal = d.id AND c.type IN ${creditTypes}` : ''}
+        WHERE ${windowScope}${dialect === 'sqlite' ? ' LIMIT -1' : ''}) g
+      GROUP BY g.k${byCredited ? ' ORDER BY g.k' : ''}`).compile(db.kysely);
   }
 
   /**
@@ -587,10 +609,12 @@ async function creditedFacts(
       }
       acc.wonCount++;
       if (split || rate) {
-        acc.credited.push({
-          deal: id, type: split ? 'revenue' : 'own', share, closedAt, amount: f[1], currency: dealCurrency,
-          ...(rate ? { conversion: rate } : {}), credited: plainFixed(credited ?? { units: BigInt(micros!), scale: 6 }),
-        });
+        const type = split ? 'revenue' : 'own';
+        const text = credited === null ? microsText(micros!) : plainFixed(credited);
+        // Two literals rather than a spread of `conversion`: the JSON's key order, without a throwaway object.
+        acc.credited.push(rate
+          ? { deal: id, type, share, closedAt, amount: f[1], currency: dealCurrency, conversion: rate, credited: text }
+          : { deal: id, type, share, closedAt, amount: f[1], currency: dealCurrency, credited: text });
       }
       for (let i = 0; i < spiffTests.length; i++) {
         const column = spiffTests[i].column;

@@ -30,13 +30,19 @@ export function parseFixed(text: string): Fixed | null {
   let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
   if (i >= n) return null;
   let dot = -1;
+  // The digits' value as a number too: exact while there are at most 15 of them (below 2^53),
+  // where BigInt of it is cheaper than BigInt of the text without its point.
+  let value = 0;
   for (let k = i; k < n; k++) {
     const c = text.charCodeAt(k);
     if (c === 46 /* . */) {
       if (dot !== -1 || k === i || k === n - 1) return null;
       dot = k;
     } else if (c < 48 || c > 57) return null;
+    else value = value * 10 + (c - 48);
   }
+  const digits = n - i - (dot === -1 ? 0 : 1);
+  if (digits <= 15) return { units: BigInt(i === 1 ? -value : value), scale: dot === -1 ? 0 : n - dot - 1 };
   if (dot === -1) return { units: BigInt(text), scale: 0 };
   return { units: BigInt(text.slice(0, dot) + text.slice(dot + 1)), scale: n - dot - 1 };
 }

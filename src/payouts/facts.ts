@@ -3,6 +3,7 @@
 // so it can cross an activity boundary unchanged.
 import { z } from 'zod';
 import { Decimal } from '../money/index.js';
+import type { Fixed } from '../money/fixed.js';
 import type { RuntimeValue } from '../plan/evaluate.js';
 import type { IncentiveRule } from '../plan/schema.js';
 import { parsePeriod, type Period } from './period.js';
@@ -17,6 +18,16 @@ export const MetricFact = z.discriminatedUnion('type', [
   z.object({ type: z.literal('null') }),
 ]);
 export type MetricFact = z.infer<typeof MetricFact>;
+
+/**
+ * A money, number or percent fact's exact value as the data layer had it, beside its text: the
+ * statement reads it instead of parsing `amount` or `value` back (100k statements parsed texts
+ * just written from the same values). A symbol key, so it is not part of the JSON that crosses an
+ * activity boundary; a fact without it (parsed from JSON, built by hand) is read from its text.
+ * It must equal parseFixed of that text, scale included.
+ */
+export const EXACT: unique symbol = Symbol('exact value');
+export type ExactFact = MetricFact & { [EXACT]?: Fixed };
 
 export const LeftOutDeal = z.object({
   id: z.string(), amount: z.string(), currency: z.string(), stage: z.string(),

@@ -13,7 +13,7 @@ import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
 import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ratio } from './condition-fixed.js';
-import { metricValue, type MetricFact, type StatementFacts } from './facts.js';
+import { EXACT, metricValue, type ExactFact, type MetricFact, type StatementFacts } from './facts.js';
 import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
 import { ledgerLimitMessage, pastLedgerLimit } from './ledger-limit.js';
 import { employmentFraction, prorated } from './proration.js';
@@ -73,9 +73,9 @@ function planFor(rule: IncentiveRule): ConditionPlan {
 function factValue(fact: MetricFact | undefined): FixedValue {
   if (!fact) return FIXED_NULL;
   switch (fact.type) {
-    case 'money': return { type: 'money', amount: parseFixed(fact.amount)!, currency: fact.currency };
+    case 'money': return { type: 'money', amount: (fact as ExactFact)[EXACT] ?? parseFixed(fact.amount)!, currency: fact.currency };
     case 'number':
-    case 'percent': return { type: fact.type, value: parseFixed(fact.value)! };
+    case 'percent': return { type: fact.type, value: (fact as ExactFact)[EXACT] ?? parseFixed(fact.value)! };
     case 'null': return FIXED_NULL;
   }
 }
@@ -126,6 +126,7 @@ function commissionLines(
   bands: PreparedBand[],
   measure: Fixed,
   measureText: string,
+  measureShownFixed: Fixed,
   attainmentShown: Fixed | null,
   warnings: string[],
   out: PricedLines,
@@ -160,7 +161,7 @@ function commissionLines(
     const portion = subFixed(measure, lower);
     // The part in this band as the shown measure has it (the measure is shown rounded down): the
     // part rounded on its own (half up) read 61,000.00 as 50,000.00 plus 11,000.01.
-    const shown = parseFixed(measureText)!;
+    const shown = measureShownFixed;
     const portionShown = lower.units === 0n ? measureShown : grouped(fixedText(subFixed(shown, lower), Math.max(minor, shown.scale)), cur);
     const rounded = roundFixed(mulFixed(portion, band.rateFixed), minor);
     const amount = fixedText(rounded, minor);
@@ -228,9 +229,11 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   const attainmentShown = attainment === null
     ? null
     : shownAttainment(rule, plan, attainment, bonusHeld, rewardHeld, scope, ctx, paysCommission);
-  const measureText = measure === null || rule.measure.type === 'number'
-    ? measure && plainFixed(measure)
+  // A money measure as shown, as a value too: the commission's band portions are written from it.
+  const measureShown = measure === null || rule.measure.type === 'number'
+    ? null
     : shownMeasure(rule, plan, measure, bonusHeld, rewardHeld, scope, ctx, paysCommission ? bands : []);
+  const measureText = measureShown === null ? measure && plainFixed(measure) : measureShown.text;
 
   const warnings: string[] = [];
   if (window && (window.start !== facts.window.start || window.end !== facts.window.end)) {
@@ -261,7 +264,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
 
   const priced = new PricedLines(minor);
   if (rule.commission && measure !== null) {
-    if (measureIsMoney) commissionLines(rule, bands, measure, measureText!, attainmentShown, warnings, priced);
+    if (measureIsMoney) commissionLines(rule, bands, measure, measureText!, measureShown!.value, attainmentShown, warnings, priced);
     else warnings.push(nonMoneyMeasureWarning(rule.measure.metric, rule.measure.type));
   }
 
@@ -413,7 +416,7 @@ function shownMeasure(
   scope: FixedScope,
   ctx: () => EvalContext,
   bands: PreparedBand[],
-): string {
+): { text: string; value: Fixed } {
   const name = rule.measure.metric;
   const money = rule.measure.type === 'money';
   const bounds = bands.map((b) => b.boundFixed);
@@ -426,7 +429,10 @@ function shownMeasure(
     return agrees(plan.bonuses, bonusHeld) && agrees(plan.rewards, rewardHeld)
       && (bandReached === -1 || bandIndexOf(bounds, (bound) => cmpFixed(amount, bound)) === bandReached);
   };
-  if (!money) return plainFixed(shownRatio(exact, FIXED_ONE, readsAsExact));
-  const shown = shownAmount(exact, minorUnits(rule.currency), readsAsExact);
-  return fixedText(shown, shown.scale);
+  if (!money) {
+    const value = shownRatio(exact, FIXED_ONE, readsAsExact);
+    return { text: plainFixed(value), value };
+  }
+  const value = shownAmount(exact, minorUnits(rule.currency), readsAsExact);
+  return { text: fixedText(value, value.scale), value };
 }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { creditedAmount, microsText } from '../../src/data/credited.js';
+import { creditedAmount, microsFixed, microsText } from '../../src/data/credited.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { gatherFacts } from '../../src/data/facts.js';
 import { formatProblem, importCsv, type ImportKind } from '../../src/data/import.js';
@@ -86,6 +86,15 @@ describe('revenue facts', () => {
     }), { numRuns: 5000 });
     for (const micros of [0, 1, -1, 10, 100000, 1000000, -1000000, 1234500000, 2 ** 52, -(2 ** 52)]) {
       expect(microsText(micros)).toBe(plainFixed({ units: BigInt(micros), scale: 6 }));
+    }
+  });
+
+  it("a money fact's exact value beside its text is the text's value, scale included (the statement reads it instead of the text)", () => {
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), (micros) => {
+      expect(microsFixed(micros)).toEqual(parseFixed(microsText(micros)));
+    }), { numRuns: 5000 });
+    for (const micros of [0, 1, -1, 10, -10, 100000, 1000000, -1000000, 1234500000, 2 ** 52, -(2 ** 52)]) {
+      expect(microsFixed(micros)).toEqual(parseFixed(microsText(micros)));
     }
   });
 });
