@@ -13,7 +13,7 @@ import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
 import { EXACT, type CreditedDeal, type DateWindow, type LeftOutDeal, type MetricFact, type StatementFacts } from '../payouts/facts.js';
 import type { CreditShare, CreditType } from './credits.js';
-import type { Db } from './db.js';
+import { openDatabase, type Db } from './db.js';
 import { chr, groupConcat, streamRows } from './dialect.js';
 import { dealColumns } from './deals.js';
 import { RateTable } from './rates.js';
@@ -260,6 +260,49 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
     case 'pipeline': return moneyFact(acc.pipeline, currency);
     default: throw new Error(`credited facts: unknown metric ${name}`);
   }
+}
+
+/**
+ * A grouped scan's detail texts (records joined by U+001E, fields by U+001F) read one record at a
+ * time into `fields`: no string or array per record (split made both, for some 70k details per
+ * simulate of 100k reps). `next()` is false at the end, and also, with `aligned` false, at a
+ * record without exactly `width` fields (a field holding a separator character).
+ */
+class DetailReader {
+  readonly fields: string[];
+  aligned = true;
+  private at = 0;
+  constructor(private readonly text: string, private readonly width: number) {
+    this.fields = new Array<string>(width);
+  }
+
+  next(): boolean {
+    const { text, width, fields } = this;
+    if (this.at > text.length) return false;
+    let end = text.indexOf('\x1e', this.at);
+    if (end === -1) end = text.length;
+    let k = 0;
+    for (let from = this.at; ;) {
+      let sep = text.indexOf('\x1f', from);
+      if (sep === -1 || sep > end) sep = end;
+      if (k === width) { this.aligned = false; return false; }
+      fields[k++] = text.slice(from, sep);
+      if (sep === end) break;
+      from = sep + 1;
+    }
+    this.at = end + 1;
+    if (k !== width) { this.aligned = false; return false; }
+    return true;
+  }
+}
+
+/** `value` with every object and array in it frozen: shared facts no statement may change. */
+function deepFrozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFrozen(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Whether an expression reads a field of `entity` (any field, or the one named). */
@@ -547,9 +590,9 @@ async function creditedFacts(
     if (texts === null || texts === '') return true;
     const rep = row[0] as string;
     const at = creditAt - 1;
-    for (const one of String(texts).split('\x1e')) {
-      const f = one.split('\x1f');
-      if (f.length !== ownerWidth) return false;
+    const reader = new DetailReader(String(texts), ownerWidth);
+    const f = reader.fields;
+    while (reader.next()) {
       let deal = into.get(f[0]);
       if (!deal) {
         const dealRow: Cell[] = [f[0], rep, f[1], safeMicros(f[2]), f[3], f[4], f[5] === '' ? null : f[5], f[6] === '' ? null : f[6]];
@@ -559,7 +602,7 @@ async function creditedFacts(
       }
       if (splits && f[at] !== '') deal.shares.push({ rep: f[at], share: f[at + 1], type: f[at + 2] as CreditType });
     }
-    return true;
+    return reader.aligned;
   }
 
   /**
@@ -574,9 +617,9 @@ async function creditedFacts(
     const texts = row[5 + spiffTests.length];
     if (texts === null || texts === '') return true;
     const at = creditAt - 1;
-    for (const one of String(texts).split('\x1e')) {
-      const f = one.split('\x1f');
-      if (f.length !== creditedWidth) return false;
+    const reader = new DetailReader(String(texts), creditedWidth);
+    const f = reader.fields;
+    while (reader.next()) {
       const id = f[0];
       const stage = f[4];
       const dealCurrency = f[3];
@@ -623,7 +666,7 @@ async function creditedFacts(
         if (!ids.includes(id)) ids.push(id);
       }
     }
-    return true;
+    return reader.aligned;
   }
 
   /** A grouped row's own whole deals into the rep's accumulator. */
@@ -654,13 +697,29 @@ async function creditedFacts(
     let done = false;
     let last: string | null = null;
     /** Facts of `rep` from its grouped row (null or another rep's row: no deals). */
-    const factsFrom = (rep: RepRecord, row: Cell[] | null): StatementFacts => {
+    // A rep with no credited deal has the same facts as every other such rep (the cursor serves no
+    // team credit, whose notes name the rep): made once, frozen, shared.
+    let noDeals: StatementFacts | null = null;
+    const factsFrom = (rep: RepRecord, row: Cell[] | null): StatementFacts | Promise<StatementFacts> => {
+      if (row === null || row[0] !== rep.id) return (noDeals ??= deepFrozen(factsOf(rep, newAcc())));
       const acc = newAcc();
-      if (row !== null && row[0] === rep.id) {
-        addOwn(acc, row);
-        if (!creditDetails(row, acc)) throw new Error(`credited facts of rep ${rep.id}: a deal or rep field holds a control character (U+001E or U+001F)`);
-      }
+      addOwn(acc, row);
+      if (!creditDetails(row, acc)) return rowScanFacts(rep);
       return factsOf(rep, acc);
+    };
+    /**
+     * The facts of a rep whose detail texts did not read back (a deal id holding U+001E or U+001F),
+     * the row scan's way: its fields come as columns. SQLite runs one statement at a time on a
+     * connection, and this scan holds its own: the rep is read through another.
+     */
+    const rowScanFacts = async (rep: RepRecord): Promise<StatementFacts> => {
+      if (db.sqlite?.memory) throw new Error(`credited facts of rep ${rep.id}: a deal id holds a separator character (U+001E or U+001F)`);
+      const other = db.sqlite ? await openDatabase(db.sqlite.name, { readonly: true }) : db;
+      try {
+        return (await gatherCreditedFacts(other, rule, [rep], window, metrics)).get(rep.id)!;
+      } finally {
+        if (other !== db) await other.close();
+      }
     };
     /** Reads batches until one holds a row at or after `rep` (or the scan ends). */
     const readOn = async (rep: RepRecord): Promise<StatementFacts> => {

@@ -110,6 +110,40 @@ forEachDialect('credited facts: row scan, grouped by deal rep, grouped by credit
     }
   });
 
+  it('give the same statements when a deal or rep id holds a separator character (U+001E, U+001F) of the grouped texts', async () => {
+    const db = await openDatabase(await target.fresh());
+    try {
+      const odd = 'r\u001f2';
+      await load(db, 'reps', `id,name,email,role\nr1,Rep 1,r1@acme.example,AE\n"${odd}",Rep 2,r2@acme.example,AE\nr3,Rep 3,r3@acme.example,AE\n`);
+      await load(db, 'deals', [
+        'id,rep,amount,currency,stage,product,type,closed_at',
+        `"D\u001e1",r1,1000.50,EUR,won,Analytics,new,2026-02-10`,
+        `"D\u001f2","${odd}",2000,USD,won,Core,new,2026-02-11`,
+        'D3,r3,3000,USD,won,Core,new,2026-02-12',
+        `"D\u001e\u001f4",r3,4000,EUR,won,Core,renewal,2026-03-01`,
+      ].join('\n') + '\n');
+      await load(db, 'credits', `deal,rep,share,type\n"D\u001e1",r1,60,revenue\n"D\u001e1","${odd}",40,revenue\n"D\u001f2","${odd}",50,revenue\n"D\u001f2",r3,50,revenue\n`);
+      await load(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-01-01\n');
+      const reps = await listReps(db);
+      const rule = specRule({ credit: 'splits', convert: 'closing_rate', spiffs: spiff(analytics), reps: null });
+      const streamed = await statementsForPeriod(db, rule, '2026-Q1');
+      const general = await statementsForPeriod(db, rule, '2026-Q1', { reps });
+      const rowScan = await statementsForPeriod(db, { ...rule, spiffs: spiff(bin('and', analytics, jsOnly)) }, '2026-Q1');
+      expect(streamed.ok ? 'ok' : streamed.message).toBe('ok');
+      expect(streamed).toEqual(general);
+      if (!streamed.ok || !rowScan.ok) throw new Error('not ok');
+      const strip = (st: (typeof streamed.statements)[number]) => JSON.parse(JSON.stringify(st, (k, v) => (k === 'description' || k === 'where' ? undefined : v)));
+      expect(streamed.statements.map(strip)).toEqual(rowScan.statements.map(strip));
+      // Credited as written: D\u001e1 at 60/40 between r1 and the odd rep, converted; D\u001f2 half to r3.
+      const of = (rep: string) => streamed.statements.find((st) => st.rep === rep)!;
+      expect(of(odd).credited?.map((c) => [c.deal, c.share, c.credited])).toEqual([['D\u001e1', '40', '440.22'], ['D\u001f2', '50', '1000']]);
+      expect(of('r1').credited?.map((c) => [c.deal, c.share])).toEqual([['D\u001e1', '60']]);
+      expect(of('r3').credited?.map((c) => [c.deal, c.share])).toEqual([['D\u001e\u001f4', '100'], ['D\u001f2', '50']]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('keep the spiff condition SQL takes on own, split and converted deals alike', async () => {
     const db = await crm(target);
     try {
