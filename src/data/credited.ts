@@ -11,7 +11,7 @@ import { addFixed, cmpFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type 
 import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule, MetricDef } from '../plan/schema.js';
-import { EXACT, type CreditedDeal, type DateWindow, type LeftOutDeal, type MetricFact, type StatementFacts } from '../payouts/facts.js';
+import { ExactMoneyFact, ExactNumberFact, type CreditedDeal, type DateWindow, type LeftOutDeal, type MetricFact, type StatementFacts } from '../payouts/facts.js';
 import type { CreditShare, CreditType } from './credits.js';
 import { openDatabase, type Db } from './db.js';
 import { chr, groupConcat, streamRows } from './dialect.js';
@@ -21,6 +21,7 @@ import { repColumns } from './reps.js';
 import { conditionToSql } from './sql-condition.js';
 import { compareBinary } from './text-order.js';
 import { emailKey, optionalEmailKey } from './email-key.js';
+import { microsFixed, numberMicrosText } from './micros.js';
 import { isSumOverflow, joinSplitSum, resumeOnOverflow, sumTextSql } from './wide-sums.js';
 
 type Cell = string | number | null;
@@ -57,38 +58,16 @@ class MicrosSum {
    * is whole deals' micros below 2^53 with nothing else: written from the number, without BigInt.
    */
   text(extra: Fixed): string {
-    return this.big === 0n && extra.units === 0n ? microsText(this.small) : plainFixed(this.fixed(extra));
+    return this.big === 0n && extra.units === 0n ? numberMicrosText(this.small) : plainFixed(this.fixed(extra));
   }
-  /** The sum plus `extra` as a money fact, with its exact value beside the text when that is cheap (see EXACT). */
+  /** The sum plus `extra` as a money fact, with its exact value beside the text when that is cheap (see ExactMoneyFact). */
   fact(extra: Fixed, currency: string): MetricFact {
     if (this.big !== 0n || extra.units !== 0n) return { type: 'money', amount: plainFixed(this.fixed(extra)), currency };
-    return { type: 'money', amount: microsText(this.small), currency, [EXACT]: microsFixed(this.small) } as MetricFact;
+    return new ExactMoneyFact(numberMicrosText(this.small), currency, microsFixed(this.small));
   }
 }
 
-/** Integer micros below 2^53 as the Fixed parseFixed reads from microsText's text: trailing zeros dropped ("12.5" is 125 at scale 1). */
-export function microsFixed(micros: number): Fixed {
-  let units = micros;
-  let scale = 6;
-  while (scale > 0 && units % 10 === 0) { units /= 10; scale--; }
-  return { units: BigInt(units), scale };
-}
 
-/** Integer micros below 2^53 as plain decimal text, exactly as plainFixed writes them ("-0.5", "12", "0"). */
-export function microsText(micros: number): string {
-  const negative = micros < 0;
-  const abs = negative ? -micros : micros;
-  // Whole units and the fraction by integer arithmetic, exact below 2^53 (no float division).
-  let fraction = abs % 1_000_000;
-  const whole = String((abs - fraction) / 1_000_000);
-  if (fraction === 0) return negative ? `-${whole}` : whole;
-  let places = 6;
-  while (fraction % 10 === 0) { fraction /= 10; places--; }
-  const digits = String(fraction);
-  return (negative ? '-' : '') + whole + '.' + (digits.length < places ? ZEROS[places - digits.length] + digits : digits);
-}
-
-const ZEROS = ['', '0', '00', '000', '0000', '00000'];
 
 interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
 
@@ -250,7 +229,7 @@ function metricFact(name: string, def: MetricDef | undefined, acc: RepAcc, curre
   switch (name) {
     case 'revenue': return acc.revenueMicros.fact(acc.revenue, currency);
     case 'new_revenue': return acc.newMicros.fact(acc.newRevenue, currency);
-    case 'deals_won': return { type: 'number', value: String(acc.wonCount), [EXACT]: { units: BigInt(acc.wonCount), scale: 0 } } as MetricFact;
+    case 'deals_won': return new ExactNumberFact(String(acc.wonCount), { units: BigInt(acc.wonCount), scale: 0 });
     case 'win_rate': {
       const decided = acc.wonCount + acc.lostCount;
       return decided === 0 ? { type: 'null' } : { type: 'percent', value: new Decimal(acc.wonCount).times(100).div(decided).toFixed() };
@@ -653,7 +632,7 @@ async function creditedFacts(
       acc.wonCount++;
       if (split || rate) {
         const type = split ? 'revenue' : 'own';
-        const text = credited === null ? microsText(micros!) : plainFixed(credited);
+        const text = credited === null ? numberMicrosText(micros!) : plainFixed(credited);
         // Two literals rather than a spread of `conversion`: the JSON's key order, without a throwaway object.
         acc.credited.push(rate
           ? { deal: id, type, share, closedAt, amount: f[1], currency: dealCurrency, conversion: rate, credited: text }

@@ -1,5 +1,6 @@
 // Money columns hold the exact decimal text and the same value scaled by 10^6 as an INTEGER
 // (`amount_micros`), so SQL sums money exactly in int64. Conversions go through src/money only.
+import type { Fixed } from '../money/fixed.js';
 import { Decimal, parseDecimal } from '../money/index.js';
 
 const SCALE = new Decimal(1_000_000);
@@ -33,6 +34,7 @@ export function decimalToMicros(amount: Decimal): bigint {
  * and much cheaper than Decimal arithmetic when 100k metrics come out of one query.
  */
 export function microsText(micros: bigint | number | string): string {
+  if (typeof micros === 'number' && Number.isSafeInteger(micros)) return numberMicrosText(micros);
   const text = String(micros);
   const negative = text.charCodeAt(0) === 45; // '-'
   const start = negative ? 1 : 0;
@@ -50,4 +52,28 @@ export function microsText(micros: bigint | number | string): string {
   const whole = digits.slice(first, digits.length - 6);
   const body = end > digits.length - 6 ? `${whole}.${digits.slice(digits.length - 6, end)}` : whole;
   return negative && body !== '0' ? `-${body}` : body;
+}
+
+/** Integer micros below 2^53 (a JS number) as plain decimal text, exactly as plainFixed writes them ("-0.5", "12", "0"). */
+export function numberMicrosText(micros: number): string {
+  const negative = micros < 0;
+  const abs = negative ? -micros : micros;
+  // Whole units and the fraction by integer arithmetic, exact below 2^53 (no float division).
+  let fraction = abs % 1_000_000;
+  const whole = String((abs - fraction) / 1_000_000);
+  if (fraction === 0) return negative ? `-${whole}` : whole;
+  let places = 6;
+  while (fraction % 10 === 0) { fraction /= 10; places--; }
+  const digits = String(fraction);
+  return (negative ? '-' : '') + whole + '.' + (digits.length < places ? ZEROS[places - digits.length] + digits : digits);
+}
+
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
+
+/** Integer micros below 2^53 as the Fixed parseFixed reads from numberMicrosText's text: trailing zeros dropped ("12.5" is 125 at scale 1). */
+export function microsFixed(micros: number): Fixed {
+  let units = micros;
+  let scale = 6;
+  while (scale > 0 && units % 10 === 0) { units /= 10; scale--; }
+  return { units: BigInt(units), scale };
 }

@@ -20,14 +20,32 @@ export const MetricFact = z.discriminatedUnion('type', [
 export type MetricFact = z.infer<typeof MetricFact>;
 
 /**
- * A money, number or percent fact's exact value as the data layer had it, beside its text: the
- * statement reads it instead of parsing `amount` or `value` back (100k statements parsed texts
- * just written from the same values). A symbol key, so it is not part of the JSON that crosses an
- * activity boundary; a fact without it (parsed from JSON, built by hand) is read from its text.
- * It must equal parseFixed of that text, scale included.
+ * Money and count facts as the data layer makes them: the text, and beside it the exact value it
+ * was written from, so the statement need not parse the text back (100k statements parsed texts
+ * just written from the same values). The value is a private field: not part of the JSON that
+ * crosses an activity boundary, nor of a copy or of test equality. A fact without it (parsed from
+ * JSON, built by hand, spread) is read from its text. It must equal parseFixed of that text, scale
+ * included.
  */
-export const EXACT: unique symbol = Symbol('exact value');
-export type ExactFact = MetricFact & { [EXACT]?: Fixed };
+export class ExactMoneyFact {
+  readonly type = 'money' as const;
+  readonly #exact: Fixed;
+  constructor(readonly amount: string, readonly currency: string, exact: Fixed) { this.#exact = exact; }
+  get exact(): Fixed { return this.#exact; }
+}
+
+/** A count fact with its exact value beside its text (see ExactMoneyFact). */
+export class ExactNumberFact {
+  readonly type = 'number' as const;
+  readonly #exact: Fixed;
+  constructor(readonly value: string, exact: Fixed) { this.#exact = exact; }
+  get exact(): Fixed { return this.#exact; }
+}
+
+/** The exact value a fact carries beside its text, if it does. */
+export function exactValueOf(fact: MetricFact): Fixed | undefined {
+  return fact instanceof ExactMoneyFact || fact instanceof ExactNumberFact ? fact.exact : undefined;
+}
 
 export const LeftOutDeal = z.object({
   id: z.string(), amount: z.string(), currency: z.string(), stage: z.string(),

@@ -13,7 +13,7 @@ import { minorUnits } from '../plan/catalog.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Expr, IncentiveRule } from '../plan/schema.js';
 import { compileCondition, FIXED_NULL, type FixedScope, type FixedValue, type Ratio } from './condition-fixed.js';
-import { EXACT, metricValue, type ExactFact, type MetricFact, type StatementFacts } from './facts.js';
+import { exactValueOf, metricValue, type MetricFact, type StatementFacts } from './facts.js';
 import { periodWindow, prepareRule, resolveBands, type PreparedBand, type PreparedRule } from './prepared-rule.js';
 import { ledgerLimitMessage, pastLedgerLimit } from './ledger-limit.js';
 import { employmentFraction, prorated } from './proration.js';
@@ -73,9 +73,9 @@ function planFor(rule: IncentiveRule): ConditionPlan {
 function factValue(fact: MetricFact | undefined): FixedValue {
   if (!fact) return FIXED_NULL;
   switch (fact.type) {
-    case 'money': return { type: 'money', amount: (fact as ExactFact)[EXACT] ?? parseFixed(fact.amount)!, currency: fact.currency };
+    case 'money': return { type: 'money', amount: exactValueOf(fact) ?? parseFixed(fact.amount)!, currency: fact.currency };
     case 'number':
-    case 'percent': return { type: fact.type, value: (fact as ExactFact)[EXACT] ?? parseFixed(fact.value)! };
+    case 'percent': return { type: fact.type, value: exactValueOf(fact) ?? parseFixed(fact.value)! };
     case 'null': return FIXED_NULL;
   }
 }

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { creditedAmount, microsFixed, microsText } from '../../src/data/credited.js';
+import { creditedAmount } from '../../src/data/credited.js';
+import { microsFixed, numberMicrosText as microsText } from '../../src/data/micros.js';
 import { openDatabase, type Db } from '../../src/data/db.js';
 import { gatherFacts } from '../../src/data/facts.js';
 import { formatProblem, importCsv, type ImportKind } from '../../src/data/import.js';
