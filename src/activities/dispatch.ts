@@ -1,11 +1,11 @@
 // Activity of the dispatch workflow: the reps a scheduled run fans out to, a page at a time in id
 // order (so a dispatch over many reps can continue as new between pages).
-import { goalRunsStartedAmong } from '../data/goal-runs.js';
+import { forgetGoalRunsEndedBefore, GOAL_RUNS_KEPT_DAYS, goalRunsStartedAmong } from '../data/goal-runs.js';
 import { appliedPlanHead } from '../data/plans.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
 import { statementWindow } from '../payouts/facts.js';
-import { parsePeriod } from '../payouts/period.js';
+import { formatDay, parseDay, parsePeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Rule } from '../plan/schema.js';
 // The applied plans' renames, as `payouts run` reads them (a rule renamed is a new id).
@@ -55,6 +55,12 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       const startedIds = rule.kind === 'goal' && input.period && !input.includeStarted
         ? [rule.id, ...await appliedFormerIds(deps.db, rule.id)]
         : null;
+      // The daily pass, once per pass (its first page), forgets the runs of periods long over,
+      // dated from the start of the period it is for rather than a clock: a pass held back runs
+      // before any later one that could forget its own period's rows (data/goal-runs.ts).
+      if (startedIds && goalPeriod?.ok && input.afterRepId === '') {
+        await forgetGoalRunsEndedBefore(deps.db, formatDay(parseDay(goalPeriod.period.start)! - GOAL_RUNS_KEPT_DAYS));
+      }
       const chunk = (after: string) => deps.db.kysely.selectFrom('reps').select(repColumns)
         .where('id', '>', after).orderBy('id').limit(1000).execute() as Promise<RepRecord[]>;
       const reps: RepRecord[] = [];

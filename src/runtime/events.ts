@@ -11,7 +11,7 @@ import { getEvent, recordEventOnce } from '../data/events.js';
 import { getLead, getLeadsByEmail, leadColumns, upsertLeadAsStored } from '../data/leads.js';
 import { getRep } from '../data/reps.js';
 import { recordStopSeen, stopSeenAfter } from '../data/stops-seen.js';
-import { suppress } from '../data/suppressions.js';
+import { isSuppressed, suppress } from '../data/suppressions.js';
 import type { CrmEvent } from '../events/schema.js';
 import { holds } from '../plan/evaluate.js';
 import type { EvalContext } from '../plan/evaluate.js';
@@ -46,6 +46,11 @@ export interface RouteResult {
   stoppedBefore: string[];
   /** Address suppressed by `lead.unsubscribed`. */
   suppressed: string | null;
+  /**
+   * The subject's own address (the lead's email, the deal's contact) when it is unsubscribed and
+   * this event started runs for it: they run, but send that address nothing (SPEC §5).
+   */
+  startedUnsubscribed: string | null;
   /** Fields of the lead or deal a newer change already wrote: kept as stored, this older event's values not taken. */
   keptNewer: string[];
 }
@@ -74,7 +79,7 @@ export interface RouteOptions {
 export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readonly string[] = [], options: RouteOptions = {}): Promise<RouteResult> {
   const event = absent.length > 0 ? await completeFromStored(deps.db, sent, absent) : sent;
   const result: RouteResult = {
-    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], stoppedBefore: [], suppressed: null, keptNewer: [],
+    eventId: event.id, type: event.type, duplicate: false, started: [], alreadyRunning: [], stopped: [], stoppedBefore: [], suppressed: null, startedUnsubscribed: null, keptNewer: [],
   };
   const { db } = deps;
   if (await getEvent(db, event.id)) return { ...result, duplicate: true };
@@ -126,6 +131,12 @@ export async function routeEvent(deps: RouteDeps, sent: CrmEvent, absent: readon
     const workflowId = sequenceWorkflowId(rule, entity);
     const outcome = await startUnlessStopped(deps, rule, entity, event.id, workflowId, happenedAt);
     (outcome === 'started' ? result.started : outcome === 'stopped-before' ? result.stoppedBefore : result.alreadyRunning).push(workflowId);
+  }
+  // A run for an unsubscribed address still starts (its emails to others, a `hot-lead` to the
+  // owner, go out), but whoever fed the event must not read "started" as "the lead gets emails".
+  const subjectAddress = entity.kind === 'lead' ? entity.lead.email : entity.deal.contact;
+  if (result.started.length > 0 && subjectAddress && (await isSuppressed(db, subjectAddress))) {
+    result.startedUnsubscribed = emailKey(subjectAddress);
   }
 
   // Two deliveries racing past the check above did the same idempotent work; only one records.
@@ -251,6 +262,10 @@ export function describeRoute(result: RouteResult): string {
   if (result.duplicate) return `${head}: seen before, acknowledged; nothing changed`;
   const parts: string[] = [];
   if (result.started.length) parts.push(`started ${result.started.join(', ')}`);
+  if (result.startedUnsubscribed) {
+    const [runs, own] = result.started.length > 1 ? ['these runs send', 'their'] : ['this run sends', 'its'];
+    parts.push(`${result.startedUnsubscribed} is unsubscribed: ${runs} it nothing (recorded suppressed in the outbox); ${own} emails to others still go out`);
+  }
   if (result.alreadyRunning.length) parts.push(`already in sequence ${result.alreadyRunning.join(', ')}`);
   if (result.stoppedBefore.length) parts.push(`not started ${result.stoppedBefore.join(', ')} (a stop event that happened after this one was already taken)`);
   if (result.stopped.length) parts.push(`stopped ${result.stopped.join(', ')}`);

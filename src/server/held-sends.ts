@@ -28,6 +28,12 @@ export interface HeldList {
   held: HeldEmail[];
   /** Runs listed that did not answer the query in time (worker down or busy). */
   unanswered: number;
+  /**
+   * Runs that answered but whose recipients could not be looked up: the data source failed (its
+   * message in `unreadableReason`). Their held emails are not in `held`.
+   */
+  unreadable: number;
+  unreadableReason: string | null;
   /** More running sequences exist than were asked. */
   truncated: boolean;
 }
@@ -52,14 +58,28 @@ export async function listHeldSends(
   const asked = ids.slice(0, limit);
   const answers = await Promise.all(
     asked.map((workflowId) =>
-      withDeadline(deadline, async () => {
+      withDeadline(deadline, async (): Promise<{ held: HeldEmail | null; unreadable?: string }> => {
         const held = await client.workflow.getHandle(workflowId).query(heldSendQuery);
-        return { held: held ? await withAddresses(db, held, workflowId) : null };
+        if (!held) return { held: null };
+        // A data source failure is not a run that did not answer: the run holds an email, the
+        // page just cannot say to whom, and must not list it as nothing held.
+        try {
+          return { held: await withAddresses(db, held, workflowId) };
+        } catch (err) {
+          return { held: null, unreadable: (err as Error).message };
+        }
       }),
     ),
   );
   const held = answers.flatMap((a) => (a?.held ? [a.held] : [])).sort((a, b) => a.at.localeCompare(b.at));
-  return { held, unanswered: answers.filter((a) => a === null).length, truncated: ids.length > limit };
+  const unreadable = answers.flatMap((a) => (a?.unreadable !== undefined ? [a.unreadable] : []));
+  return {
+    held,
+    unanswered: answers.filter((a) => a === null).length,
+    unreadable: unreadable.length,
+    unreadableReason: unreadable[0] ?? null,
+    truncated: ids.length > limit,
+  };
 }
 
 /** How the rule names a recipient, unless it is the run's subject or a quoted address. */

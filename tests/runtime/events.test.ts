@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getLead, upsertLead } from '../../src/data/leads.js';
 import { countEvents } from '../../src/data/events.js';
 import { upsertRep } from '../../src/data/reps.js';
-import { isSuppressed } from '../../src/data/suppressions.js';
+import { listOutbox } from '../../src/data/outbox.js';
+import { isSuppressed, suppress } from '../../src/data/suppressions.js';
 import { type CrmEvent, parseEvent } from '../../src/events/schema.js';
 import type { DealRecord, LeadRecord } from '../../src/plan/records.js';
 import { deal, lead } from './support/records.js';
-import { type RouteResult, routeEvent } from '../../src/runtime/events.js';
+import { describeRoute, type RouteResult, routeEvent } from '../../src/runtime/events.js';
 import type { SequenceResult } from '../../src/workflows/api.js';
 import { planOf, renewalNudges, webinarFollowUp } from './fixtures/plans.js';
 import { type Harness, startHarness } from './support/harness.js';
@@ -157,6 +158,26 @@ describe('event routing on a real Temporal server', () => {
     expect(unsub.stopped).toEqual(['seq:renewal-nudges:deal:D-2']);
     expect(await isSuppressed(h.db, ed.email.toUpperCase())).toBe(true);
     expect((await result('seq:renewal-nudges:deal:D-2')).outcome).toBe('stopped');
+  });
+
+  // Was "started seq:..." and nothing more, read as "the lead gets the sequence's emails".
+  test('an event starting a run for an unsubscribed address says the address gets nothing from it', async () => {
+    const gil = lead('L-gil');
+    await suppress(h.db, gil.email.toUpperCase(), 'unsubscribe link');
+    const out = await route(event('lead.created', { lead: gil }));
+    expect(out.started).toEqual(['seq:webinar-follow-up:lead:L-gil']);
+    expect(describeRoute(out)).toBe(
+      `${out.eventId} (lead.created): started seq:webinar-follow-up:lead:L-gil; ` +
+        'l-gil@prospect.example is unsubscribed: this run sends it nothing (recorded suppressed in the outbox); its emails to others still go out',
+    );
+    // As said: the run's first email is recorded suppressed, and none is caught.
+    await expect.poll(async () => (await listOutbox(h.db, { to: gil.email })).map((row) => row.status), { timeout: 20_000 }).toEqual(['suppressed']);
+    expect(await h.caught(gil.email)).toEqual([]);
+
+    // An address that is not unsubscribed reads as before.
+    const hal = await route(event('lead.created', { lead: lead('L-hal') }));
+    expect(hal.startedUnsubscribed).toBeNull();
+    expect(describeRoute(hal)).toBe(`${hal.eventId} (lead.created): started seq:webinar-follow-up:lead:L-hal`);
   });
 
   test('a partial event leaves the fields it left out as another process wrote them while it was being routed', async () => {

@@ -20,16 +20,22 @@ function heldRecipient(r: HeldRecipient): SafeHtml {
 
 /** Held emails: null when Temporal did not answer, so the page says it cannot tell. */
 function heldSection(list: HeldList | null): SafeHtml {
-  const heading = html`<h2 id="held-heading">Held${list ? html` (${list.held.length})` : ''}</h2>`;
+  // A count only when the list is whole: "Held (0)" beside runs that could not be read says "none".
+  const complete = list !== null && list.unreadable === 0 && list.unanswered === 0;
+  const heading = html`<h2 id="held-heading">Held${list && complete ? html` (${list.held.length})` : ''}</h2>`;
   if (list === null) {
     return html`<section class="card" aria-labelledby="held-heading">${heading}
 <p class="muted">Temporal did not answer, so the emails running sequences are holding back cannot be listed now (not reachable, or a server without visibility). Sent emails are below.</p></section>`;
   }
+  const unreadable = list.unreadable > 0
+    ? html`<p class="status-failed">The held list could not be read: the data source did not answer (${list.unreadableReason}), so the recipients of ${list.unreadable} held email(s) cannot be looked up and they are not listed. Reload this page when the data source is back.</p>`
+    : '';
   const notes = html`${list.unanswered > 0 ? html`<p class="muted">${list.unanswered} running sequence(s) did not answer in time (is the worker running?).</p>` : ''}${list.truncated ? html`<p class="muted">Only the first running sequences are shown.</p>` : ''}`;
   if (list.held.length === 0) {
-    return html`<section class="card" aria-labelledby="held-heading">${heading}<p class="muted">No running sequence is holding an email back.</p>${notes}</section>`;
+    const none = complete ? 'No running sequence is holding an email back.' : list.unreadable === 0 ? 'None of the running sequences that answered is holding an email back.' : null;
+    return html`<section class="card" aria-labelledby="held-heading">${heading}${unreadable}${none ? html`<p class="muted">${none}</p>` : ''}${notes}</section>`;
   }
-  return html`<section class="card" aria-labelledby="held-heading">${heading}
+  return html`<section class="card" aria-labelledby="held-heading">${heading}${unreadable}
 <p class="muted">Emails that running sequences will send later, earliest first.</p>
 <table>
 <thead><tr><th scope="col">Goes out (UTC)</th><th scope="col">To</th><th scope="col">Template</th><th scope="col">Why</th><th scope="col">Run</th></tr></thead>
