@@ -11,6 +11,7 @@ import { cmpFixed, addFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type 
 import type { ImportProblem } from './import-rows.js';
 import { MAX_PROBLEMS } from './import-rows.js';
 import type { Stage, StageTable } from './import-stage.js';
+import { emailKey } from './email-key.js';
 
 export const creditStage: StageTable = {
   name: 'credits_import',
@@ -105,6 +106,7 @@ const totalOf = (rows: Record<string, unknown>[]) => (rows.length ? Number(rows[
 export async function crossRowProblems(stage: Stage, file: string): Promise<CheckResult[]> {
   const unknownDeals = await stage.all(UNKNOWN_DEALS);
   const unknownReps = await stage.all(UNKNOWN_REPS);
+  const repHints = await repsNamedOtherwise(stage, [...new Set(unknownReps.map((r) => String(r.rep)))]);
   const duplicates = await stage.all(DUPLICATES);
   const totals = await stage.all(TOTALS);
   const totalProblems: ImportProblem[] = [];
@@ -116,7 +118,7 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
     },
     {
       total: totalOf(unknownReps),
-      problems: unknownReps.map((r) => ({ file, line: Number(r.line), field: 'rep', message: `unknown rep "${r.rep}" (import reps first)` })),
+      problems: unknownReps.map((r) => ({ file, line: Number(r.line), field: 'rep', message: repHints.get(String(r.rep)) ?? `unknown rep "${r.rep}" (import reps first)` })),
     },
     {
       total: totalOf(duplicates),
@@ -127,6 +129,31 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
     },
     { total: totalOf(totals), problems: totalProblems },
   ];
+}
+
+/**
+ * For the unknown reps listed (at most MAX_PROBLEMS), the problem text when one is a rep's email or
+ * name rather than its id, as a deals import says it: a share exported from a CRM by email would
+ * otherwise read "unknown rep" beside a rep that is plainly there.
+ */
+async function repsNamedOtherwise(stage: Stage, values: string[]): Promise<Map<string, string>> {
+  const hints = new Map<string, string>();
+  if (values.length === 0) return hints;
+  const keys = values.map(emailKey);
+  const marks = values.map(() => '?').join(', ');
+  const reps = await stage.all(
+    `SELECT id, email_key, name FROM reps WHERE email_key IN (${marks}) OR name IN (${marks}) ORDER BY id`,
+    [...keys, ...values],
+  );
+  for (const value of values) {
+    const byEmail = reps.find((r) => r.email_key === emailKey(value));
+    const byName = reps.filter((r) => r.name === value).map((r) => String(r.id));
+    const what = byEmail ? `the email of rep ${String(byEmail.id)}` : byName.length ? `the name of rep${byName.length > 1 ? 's' : ''} ${byName.join(', ')}` : null;
+    if (!what) continue;
+    const write = byEmail ? String(byEmail.id) : byName.join(' or ');
+    hints.set(value, `${JSON.stringify(value)} is ${what}; the rep column takes rep ids (write ${write})`);
+  }
+  return hints;
 }
 
 /** "revenue shares of deal D1 total 90%, not 100% (lines 2, 3)": the exact total, read a page of the deal's rows at a time. */

@@ -108,6 +108,18 @@ forEachDialect('credits, rates and credited facts', (t) => {
       ]);
     });
 
+    it('a share naming its rep by email or name (a CRM export) says which rep id to write, as a deals import does', async () => {
+      const db = await crm(t);
+      // These read "unknown rep" beside reps plainly in the data source: Ada is r1, grace@ r2.
+      const text = ['deal,rep,share,type', 'D1,Ada,60,revenue', 'D1,GRACE@acme.example,40,revenue', 'D2,r9,100,revenue'].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: rep: "Ada" is the name of rep r1; the rep column takes rep ids (write r1)',
+        'credits.csv:3: rep: "GRACE@acme.example" is the email of rep r2; the rep column takes rep ids (write r2)',
+        'credits.csv:4: rep: unknown rep "r9" (import reps first)',
+      ]);
+      expect(await creditRows(db)).toEqual([]);
+    });
+
     it('a row missing a cell does not hide the other rows\' problems; a deal with such a row gets no total', async () => {
       const db = await crm(t);
       // The empty share used to be the only problem listed: the user fixed it and met the next ones.
