@@ -176,7 +176,7 @@ async function totalProblem(stage: Stage, deal: string, line: number, file: stri
   const more = count > lines.length ? `, and ${count - lines.length} more` : '';
   return {
     file, line, field: 'share',
-    message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${lines.join(', ')}${more})${fractionHint(total, first!)}`,
+    message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (line${count > 1 ? 's' : ''} ${lines.join(', ')}${more})${fractionHint(total, first!)}`,
   };
 }
 

@@ -103,6 +103,8 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const split = ['deal,rep,share', 'D1,r1,70', 'D1,r9,30'].join('\n');
       expect(await problems(db, 'credits', split)).toEqual(['credits.csv:3: rep: unknown rep "r9" (import reps first)']);
       // Shares written as fractions (a spreadsheet's 60% cell exported as 0.6): the total says how to write them.
+      // One share of a deal: its line, not "(lines 2)".
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,60\n')).toEqual(['credits.csv:2: share: revenue shares of deal "D1" total 60%, not 100% (line 2)']);
       expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,0.6\nD1,r2,0.4\n')).toEqual([
         'credits.csv:2: share: revenue shares of deal "D1" total 1%, not 100% (lines 2, 3); shares are percents: write 60 for 60%, not 0.6',
       ]);
