@@ -315,6 +315,24 @@ forEachDialect('credits, rates and credited facts', (t) => {
       await db.close();
     });
 
+    it('a pair whose rates all start after the deal\'s date: the warning names the first rate\'s date, not the inverse pair', async () => {
+      const db = await crm(t);
+      // Rates from March; Grace's 50,000 EUR closed 10 February. The warning used to suggest a
+      // USD to EUR row was imported by mistake, when an EUR to USD row from 10 February is missing.
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-03-01\nEUR,USD,1.2,2026-04-01\n')).toEqual([]);
+      const expected = 'deal D2 (won, 50,000.00 EUR) is left out: no EUR to USD rate is effective on 2026-02-10: the first is from 2026-03-01 (import --kind rates: a EUR to USD row from 2026-02-10 or earlier)';
+      const everyDeal = bin('>=', field('deal', 'amount', 'money'), usd('0'));
+      // Grouped scans, and the row scan a condition on deal.amount sends the rule down.
+      for (const spiffs of [[], [{ id: 'any', amount: { amount: '1', currency: 'USD' }, where: everyDeal, description: 'spiff' }]]) {
+        const run = await statementsForPeriod(db, specRule({ reps: null, convert: 'closing_rate', bonuses: [], spiffs }), '2026-Q1');
+        if (!run.ok) throw new Error(run.message);
+        const grace = run.statements.find((s) => s.rep === 'r2')!;
+        expect(grace.measure).toBe('0.00');
+        expect(grace.warnings).toEqual([expected]);
+      }
+      await db.close();
+    });
+
     it('a manager loop: team all levels ends, each rep gets the other\'s deal, never its own, and both statements warn', async () => {
       const db = await crm(t);
       // Ada and Grace manage each other; Alan reports to Ada.
