@@ -107,6 +107,8 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
   const unknownDeals = await stage.all(UNKNOWN_DEALS);
   const unknownReps = await stage.all(UNKNOWN_REPS);
   const repHints = await repsNamedOtherwise(stage, [...new Set(unknownReps.map((r) => String(r.rep)))]);
+  const dealCase = await idsInOtherCase(stage, 'deals', [...new Set(unknownDeals.map((r) => String(r.deal)))]);
+  const repCase = await idsInOtherCase(stage, 'reps', [...new Set(unknownReps.map((r) => String(r.rep)))].filter((v) => !repHints.has(v)));
   const duplicates = await stage.all(DUPLICATES);
   const totals = await stage.all(TOTALS);
   const totalProblems: ImportProblem[] = [];
@@ -114,11 +116,11 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
   return [
     {
       total: totalOf(unknownDeals),
-      problems: unknownDeals.map((r) => ({ file, line: Number(r.line), field: 'deal', message: `unknown deal "${r.deal}" (import deals first)` })),
+      problems: unknownDeals.map((r) => ({ file, line: Number(r.line), field: 'deal', message: `unknown deal "${r.deal}"${dealCase.get(String(r.deal)) ?? ' (import deals first)'}` })),
     },
     {
       total: totalOf(unknownReps),
-      problems: unknownReps.map((r) => ({ file, line: Number(r.line), field: 'rep', message: repHints.get(String(r.rep)) ?? `unknown rep "${r.rep}" (import reps first)` })),
+      problems: unknownReps.map((r) => ({ file, line: Number(r.line), field: 'rep', message: repHints.get(String(r.rep)) ?? `unknown rep "${r.rep}"${repCase.get(String(r.rep)) ?? ' (import reps first)'}` })),
     },
     {
       total: totalOf(duplicates),
@@ -152,6 +154,22 @@ async function repsNamedOtherwise(stage: Stage, values: string[]): Promise<Map<s
     if (!what) continue;
     const write = byEmail ? String(byEmail.id) : byName.join(' or ');
     hints.set(value, `${JSON.stringify(value)} is ${what}; the rep column takes rep ids (write ${write})`);
+  }
+  return hints;
+}
+
+/**
+ * For the unknown ids listed (at most MAX_PROBLEMS), "; did you mean "D1"? (ids are case-sensitive)"
+ * when the table has the id in other capitals ("d1" from a CRM export that lower-cased it). Run
+ * only when a file has unknown ids, so the scan `lower(id)` needs costs a clean import nothing.
+ */
+async function idsInOtherCase(stage: Stage, table: 'deals' | 'reps', values: string[]): Promise<Map<string, string>> {
+  const hints = new Map<string, string>();
+  if (values.length === 0) return hints;
+  const found = await stage.all(`SELECT id FROM ${table} WHERE lower(id) IN (${values.map(() => '?').join(', ')}) ORDER BY id`, values.map((v) => v.toLowerCase()));
+  for (const value of values) {
+    const ids = found.map((r) => String(r.id)).filter((id) => id.toLowerCase() === value.toLowerCase());
+    if (ids.length) hints.set(value, `; did you mean ${ids.map((id) => JSON.stringify(id)).join(' or ')}? (ids are case-sensitive)`);
   }
   return hints;
 }

@@ -122,6 +122,17 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(await creditRows(db)).toEqual([]);
     });
 
+    it('an id in other capitals than the stored one (a CRM export that lower-cased it) is named with the stored id', async () => {
+      const db = await crm(t);
+      const text = ['deal,rep,share,type', 'd1,r1,100,revenue', 'D2,R2,100,revenue', 'D9,r1,100,revenue'].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: deal: unknown deal "d1"; did you mean "D1"? (ids are case-sensitive)',
+        'credits.csv:3: rep: unknown rep "R2"; did you mean "r2"? (ids are case-sensitive)',
+        'credits.csv:4: deal: unknown deal "D9" (import deals first)',
+      ]);
+      expect(await creditRows(db)).toEqual([]);
+    });
+
     it('a row missing a cell does not hide the other rows\' problems; a deal with such a row gets no total', async () => {
       const db = await crm(t);
       // The empty share used to be the only problem listed: the user fixed it and met the next ones.
