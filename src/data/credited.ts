@@ -89,6 +89,15 @@ interface RepAcc {
 
 const HUNDRED_SHARE = '100';
 
+/**
+ * Why a deal in `currency` has no rate on `on`: the date, and the pair's first `from` when it has
+ * rates that all start later (the warning then names that date instead of suggesting the inverse pair).
+ */
+function noRate(rates: RateTable, currency: string, on: string): { noRateOn: string; firstRateFrom?: string } {
+  const first = rates.firstFrom(currency);
+  return first !== null && first > on ? { noRateOn: on, firstRateFrom: first } : { noRateOn: on };
+}
+
 function newAcc(): RepAcc {
   return {
     revenueMicros: new MicrosSum(), newMicros: new MicrosSum(),
@@ -608,7 +617,7 @@ async function creditedFacts(
         // Left out whatever its stage, as creditTo leaves it out: every detail is of the window.
         const effective = rates?.on(dealCurrency, closedAt) ?? null;
         if (!effective) {
-          acc.leftOut.push({ id, amount: f[1], currency: dealCurrency, stage, ...(rates ? { noRateOn: closedAt } : {}) });
+          acc.leftOut.push({ id, amount: f[1], currency: dealCurrency, stage, ...(rates ? noRate(rates, dealCurrency, closedAt) : {}) });
           continue;
         }
         rate = { rate: effective.rate, from: effective.from };
@@ -787,7 +796,7 @@ async function creditedFacts(
       const on = closedAt ?? window.end;
       const effective = rates?.on(dealCurrency, on) ?? null;
       if (effective) rate = { rate: effective.rate, from: effective.from };
-      else leftOut = { id, amount: row[2] as string, currency: dealCurrency, stage, ...(rates ? { noRateOn: on } : {}) };
+      else leftOut = { id, amount: row[2] as string, currency: dealCurrency, stage, ...(rates ? noRate(rates, dealCurrency, on) : {}) };
     }
     // The deal as conditions the evaluator runs see it: in the rule's currency when converted.
     let record: { deal: DealRecord; rep: RepRecord | undefined } | null = null;

@@ -11,6 +11,7 @@ import { cmpFixed, addFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type 
 import type { ImportProblem } from './import-rows.js';
 import { MAX_PROBLEMS } from './import-rows.js';
 import type { Stage, StageTable } from './import-stage.js';
+import { emailKey } from './email-key.js';
 
 export const creditStage: StageTable = {
   name: 'credits_import',
@@ -105,6 +106,9 @@ const totalOf = (rows: Record<string, unknown>[]) => (rows.length ? Number(rows[
 export async function crossRowProblems(stage: Stage, file: string): Promise<CheckResult[]> {
   const unknownDeals = await stage.all(UNKNOWN_DEALS);
   const unknownReps = await stage.all(UNKNOWN_REPS);
+  const repHints = await repsNamedOtherwise(stage, [...new Set(unknownReps.map((r) => String(r.rep)))]);
+  const dealCase = await idsInOtherCase(stage, 'deals', [...new Set(unknownDeals.map((r) => String(r.deal)))]);
+  const repCase = await idsInOtherCase(stage, 'reps', [...new Set(unknownReps.map((r) => String(r.rep)))].filter((v) => !repHints.has(v)));
   const duplicates = await stage.all(DUPLICATES);
   const totals = await stage.all(TOTALS);
   const totalProblems: ImportProblem[] = [];
@@ -112,11 +116,11 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
   return [
     {
       total: totalOf(unknownDeals),
-      problems: unknownDeals.map((r) => ({ file, line: Number(r.line), field: 'deal', message: `unknown deal "${r.deal}" (import deals first)` })),
+      problems: unknownDeals.map((r) => ({ file, line: Number(r.line), field: 'deal', message: `unknown deal "${r.deal}"${dealCase.get(String(r.deal)) ?? ' (import deals first)'}` })),
     },
     {
       total: totalOf(unknownReps),
-      problems: unknownReps.map((r) => ({ file, line: Number(r.line), field: 'rep', message: `unknown rep "${r.rep}" (import reps first)` })),
+      problems: unknownReps.map((r) => ({ file, line: Number(r.line), field: 'rep', message: repHints.get(String(r.rep)) ?? `unknown rep "${r.rep}"${repCase.get(String(r.rep)) ?? ' (import reps first)'}` })),
     },
     {
       total: totalOf(duplicates),
@@ -127,6 +131,47 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
     },
     { total: totalOf(totals), problems: totalProblems },
   ];
+}
+
+/**
+ * For the unknown reps listed (at most MAX_PROBLEMS), the problem text when one is a rep's email or
+ * name rather than its id, as a deals import says it: a share exported from a CRM by email would
+ * otherwise read "unknown rep" beside a rep that is plainly there.
+ */
+async function repsNamedOtherwise(stage: Stage, values: string[]): Promise<Map<string, string>> {
+  const hints = new Map<string, string>();
+  if (values.length === 0) return hints;
+  const keys = values.map(emailKey);
+  const marks = values.map(() => '?').join(', ');
+  const reps = await stage.all(
+    `SELECT id, email_key, name FROM reps WHERE email_key IN (${marks}) OR name IN (${marks}) ORDER BY id`,
+    [...keys, ...values],
+  );
+  for (const value of values) {
+    const byEmail = reps.find((r) => r.email_key === emailKey(value));
+    const byName = reps.filter((r) => r.name === value).map((r) => String(r.id));
+    const what = byEmail ? `the email of rep ${String(byEmail.id)}` : byName.length ? `the name of rep${byName.length > 1 ? 's' : ''} ${byName.join(', ')}` : null;
+    if (!what) continue;
+    const write = byEmail ? String(byEmail.id) : byName.join(' or ');
+    hints.set(value, `${JSON.stringify(value)} is ${what}; the rep column takes rep ids (write ${write})`);
+  }
+  return hints;
+}
+
+/**
+ * For the unknown ids listed (at most MAX_PROBLEMS), "; did you mean "D1"? (ids are case-sensitive)"
+ * when the table has the id in other capitals ("d1" from a CRM export that lower-cased it). Run
+ * only when a file has unknown ids, so the scan `lower(id)` needs costs a clean import nothing.
+ */
+async function idsInOtherCase(stage: Stage, table: 'deals' | 'reps', values: string[]): Promise<Map<string, string>> {
+  const hints = new Map<string, string>();
+  if (values.length === 0) return hints;
+  const found = await stage.all(`SELECT id FROM ${table} WHERE lower(id) IN (${values.map(() => '?').join(', ')}) ORDER BY id`, values.map((v) => v.toLowerCase()));
+  for (const value of values) {
+    const ids = found.map((r) => String(r.id)).filter((id) => id.toLowerCase() === value.toLowerCase());
+    if (ids.length) hints.set(value, `; did you mean ${ids.map((id) => JSON.stringify(id)).join(' or ')}? (ids are case-sensitive)`);
+  }
+  return hints;
 }
 
 /** "revenue shares of deal D1 total 90%, not 100% (lines 2, 3)": the exact total, read a page of the deal's rows at a time. */
@@ -149,7 +194,7 @@ async function totalProblem(stage: Stage, deal: string, line: number, file: stri
   const more = count > lines.length ? `, and ${count - lines.length} more` : '';
   return {
     file, line, field: 'share',
-    message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (lines ${lines.join(', ')}${more})${fractionHint(total, first!)}`,
+    message: `revenue shares of deal "${deal}" total ${plainFixed(total)}%, not 100% (line${count > 1 ? 's' : ''} ${lines.join(', ')}${more})${fractionHint(total, first!)}`,
   };
 }
 

@@ -94,6 +94,11 @@ export class RateTable {
     return new RateTable(byCurrency);
   }
 
+  /** The earliest `from` of the pair's rates, or null when it has none. */
+  firstFrom(currency: string): string | null {
+    return this.byCurrency.get(currency)?.[0]?.from ?? null;
+  }
+
   /** The rate effective on `date` (the last row from on or before it), or null. */
   on(currency: string, date: string): EffectiveRate | null {
     const list = this.byCurrency.get(currency);

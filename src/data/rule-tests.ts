@@ -96,6 +96,14 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
     return cases.map((c, i) => result(c, i, false, report));
   }
 
+  // The import's advice on a rep or deal it does not know ("import reps first") is for a data
+  // source filled by hand; here the fixture's own reps.csv and deals.csv are imported first, so
+  // the advice names the file the rep or deal is missing from.
+  const fixture = (name: string) => relative(cwd, join(folder.dir, name)) || name;
+  const inFixture = (text: string) => text
+    .replace(/ \(import reps (first|too)\)$/, ` (not in ${fixture('reps.csv')})`)
+    .replace(/ \(import deals first\)$/, ` (not in ${fixture('deals.csv')})`);
+
   const tmp = mkdtempSync(join(tmpdir(), 'salesflow-test-'));
   const db = await openDatabase(join(tmp, 'case.db'));
   try {
@@ -107,8 +115,8 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
       const csv = join(folder.dir, `${kind}.csv`);
       if (!existsSync(csv)) continue;
       const imported = await importCsv(db, kind, readFileSync(csv, 'utf8'), relative(cwd, csv) || csv);
-      if (!imported.ok) problems.push(...imported.problems.map(formatProblem));
-      else warnings.push(...imported.warnings.map((w) => `${relative(cwd, csv) || csv}: ${w}`));
+      if (!imported.ok) problems.push(...imported.problems.map((p) => inFixture(formatProblem(p))));
+      else warnings.push(...imported.warnings.map((w) => `${relative(cwd, csv) || csv}: ${inFixture(w)}`));
     }
     if (problems.length) {
       return cases.map((c, i) => result(c, i, false, ['fixture does not import:', ...problems]));

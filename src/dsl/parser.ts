@@ -17,6 +17,15 @@ const { Kw } = T;
 
 export type { ParseProblem } from './parse-expressions.js';
 
+/** The forms of `credit` (the checker's SF6017 list), as words. */
+const CREDIT_FORMS = ['splits', 'overlay splits', 'all splits', 'team', 'team all levels'].map((form) => form.split(' '));
+
+/** Whether `next` after `words` is still the start of a form of `credit`. */
+function continuesCredit(words: string[], next: string): boolean {
+  const written = [...words, next];
+  return CREDIT_FORMS.some((form) => form.length >= written.length && written.every((w, i) => form[i] === w));
+}
+
 class RuleParser extends ExpressionParser {
   constructor() {
     super();
@@ -514,9 +523,12 @@ class RuleParser extends ExpressionParser {
     const start = this.CONSUME(Kw.credit);
     const words: IToken[] = [];
     // The words of one line: `credit splits` ⏎ `bonsu 5 USD` is a crediting and a misspelt
-    // statement, not the crediting `splits bonsu` followed by a stray amount.
+    // statement, not the crediting `splits bonsu` followed by a stray amount. A form wrapped over
+    // lines (`credit team` ⏎ `all levels`, `credit all # both` ⏎ `splits`) reads on, as newlines
+    // are insignificant: a word on the next line that continues a form is part of it.
     this.AT_LEAST_ONE({
-      GATE: () => words.length === 0 || this.LA(1).startLine === words[words.length - 1].startLine,
+      GATE: () => words.length === 0 || this.LA(1).startLine === words[words.length - 1].startLine
+        || continuesCredit(words.map((w) => w.image), this.LA(1).image),
       DEF: () => { words.push(this.CONSUME(T.Identifier)); },
     });
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'credit' as const, words: words.map((w) => this.name(w)), span: this.spanFrom(start) }));

@@ -51,6 +51,8 @@ export const LeftOutDeal = z.object({
   id: z.string(), amount: z.string(), currency: z.string(), stage: z.string(),
   /** Set when the rule converts currencies but no rate was effective on the deal's date. */
   noRateOn: z.string().optional(),
+  /** With noRateOn, when the pair has rates but all from later dates: the first one's `from`. */
+  firstRateFrom: z.string().optional(),
 });
 export type LeftOutDeal = z.infer<typeof LeftOutDeal>;
 

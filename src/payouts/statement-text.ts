@@ -68,7 +68,13 @@ export function leftOutWarning(deal: { id: string; stage: string; amount: string
     ', ', what, ' in ', statementCurrency, ' (no currency conversion)');
 }
 
-export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string }, statementCurrency: string, on: string): string {
+export function noRateWarning(deal: { id: string; stage: string; amount: string; currency: string; firstRateFrom?: string }, statementCurrency: string, on: string): string {
+  // The pair has rates, all from later dates: a rate row from on or before the deal's date is what is missing.
+  if (deal.firstRateFrom) {
+    return flat('deal ', deal.id, ' (', deal.stage, ', ', dealAmountShown(deal.amount, deal.currency), ') is left out: no ', deal.currency, ' to ',
+      statementCurrency, ' rate is effective on ', on, ': the first is from ', deal.firstRateFrom, ' (import --kind rates: a ', deal.currency, ' to ',
+      statementCurrency, ' row from ', on, ' or earlier)');
+  }
   // A rate imported the other way round (USD,GBP for a GBP deal on a USD statement) is the likely
   // mistake, and rates are never inverted: the warning says which row is needed.
   return flat('deal ', deal.id, ' (', deal.stage, ', ', dealAmountShown(deal.amount, deal.currency), ') is left out: no ', deal.currency, ' to ',

@@ -103,9 +103,34 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const split = ['deal,rep,share', 'D1,r1,70', 'D1,r9,30'].join('\n');
       expect(await problems(db, 'credits', split)).toEqual(['credits.csv:3: rep: unknown rep "r9" (import reps first)']);
       // Shares written as fractions (a spreadsheet's 60% cell exported as 0.6): the total says how to write them.
+      // One share of a deal: its line, not "(lines 2)".
+      expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,60\n')).toEqual(['credits.csv:2: share: revenue shares of deal "D1" total 60%, not 100% (line 2)']);
       expect(await problems(db, 'credits', 'deal,rep,share\nD1,r1,0.6\nD1,r2,0.4\n')).toEqual([
         'credits.csv:2: share: revenue shares of deal "D1" total 1%, not 100% (lines 2, 3); shares are percents: write 60 for 60%, not 0.6',
       ]);
+    });
+
+    it('a share naming its rep by email or name (a CRM export) says which rep id to write, as a deals import does', async () => {
+      const db = await crm(t);
+      // These read "unknown rep" beside reps plainly in the data source: Ada is r1, grace@ r2.
+      const text = ['deal,rep,share,type', 'D1,Ada,60,revenue', 'D1,GRACE@acme.example,40,revenue', 'D2,r9,100,revenue'].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: rep: "Ada" is the name of rep r1; the rep column takes rep ids (write r1)',
+        'credits.csv:3: rep: "GRACE@acme.example" is the email of rep r2; the rep column takes rep ids (write r2)',
+        'credits.csv:4: rep: unknown rep "r9" (import reps first)',
+      ]);
+      expect(await creditRows(db)).toEqual([]);
+    });
+
+    it('an id in other capitals than the stored one (a CRM export that lower-cased it) is named with the stored id', async () => {
+      const db = await crm(t);
+      const text = ['deal,rep,share,type', 'd1,r1,100,revenue', 'D2,R2,100,revenue', 'D9,r1,100,revenue'].join('\n');
+      expect(await problems(db, 'credits', text)).toEqual([
+        'credits.csv:2: deal: unknown deal "d1"; did you mean "D1"? (ids are case-sensitive)',
+        'credits.csv:3: rep: unknown rep "R2"; did you mean "r2"? (ids are case-sensitive)',
+        'credits.csv:4: deal: unknown deal "D9" (import deals first)',
+      ]);
+      expect(await creditRows(db)).toEqual([]);
     });
 
     it('a row missing a cell does not hide the other rows\' problems; a deal with such a row gets no total', async () => {
@@ -298,6 +323,24 @@ forEachDialect('credits, rates and credited facts', (t) => {
       expect(grace.warnings).toEqual([
         'deal D2 (won, 50,000.00 EUR) is left out: no EUR to USD rate is effective on 2026-02-10 (import --kind rates: currency EUR, to USD; a USD to EUR rate is not used the other way)',
       ]);
+      await db.close();
+    });
+
+    it('a pair whose rates all start after the deal\'s date: the warning names the first rate\'s date, not the inverse pair', async () => {
+      const db = await crm(t);
+      // Rates from March; Grace's 50,000 EUR closed 10 February. The warning used to suggest a
+      // USD to EUR row was imported by mistake, when an EUR to USD row from 10 February is missing.
+      expect(await problems(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.1,2026-03-01\nEUR,USD,1.2,2026-04-01\n')).toEqual([]);
+      const expected = 'deal D2 (won, 50,000.00 EUR) is left out: no EUR to USD rate is effective on 2026-02-10: the first is from 2026-03-01 (import --kind rates: a EUR to USD row from 2026-02-10 or earlier)';
+      const everyDeal = bin('>=', field('deal', 'amount', 'money'), usd('0'));
+      // Grouped scans, and the row scan a condition on deal.amount sends the rule down.
+      for (const spiffs of [[], [{ id: 'any', amount: { amount: '1', currency: 'USD' }, where: everyDeal, description: 'spiff' }]]) {
+        const run = await statementsForPeriod(db, specRule({ reps: null, convert: 'closing_rate', bonuses: [], spiffs }), '2026-Q1');
+        if (!run.ok) throw new Error(run.message);
+        const grace = run.statements.find((s) => s.rep === 'r2')!;
+        expect(grace.measure).toBe('0.00');
+        expect(grace.warnings).toEqual([expected]);
+      }
       await db.close();
     });
 

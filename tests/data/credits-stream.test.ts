@@ -91,7 +91,7 @@ forEachDialect('credits import of a large file', (target) => {
       expect(listed).toHaveLength(100);
       expect(listed.slice(0, 3)).toEqual([
         'bad.csv:3: share: expected a percent more than 0 with at most 6 decimals, like 60 or 33.3333%, got "abc"',
-        'bad.csv:112502: share: revenue shares of deal "d50000" total 90%, not 100% (lines 112502)',
+        'bad.csv:112502: share: revenue shares of deal "d50000" total 90%, not 100% (line 112502)',
         `bad.csv:${end}: rep: unknown rep "nobody" (import reps first)`,
       ]);
       expect(listed[99]).toBe(`bad.csv:${end + 97}: rep: unknown rep "nobody" (import reps first)`);

@@ -35,6 +35,16 @@ describe('incentive, in depth: compiled', () => {
     expect('prorate' in plain || 'convert' in plain || 'bounds' in plain.commission!).toBe(false);
   });
 
+  it('a crediting wrapped over lines reads as one (newlines are insignificant), and fmt joins it', async () => {
+    // Was "expected a statement or '}' but found 'all'": only the words of the `credit` line were read.
+    for (const [written, credit] of [['team\n    all levels', 'team_all_levels'], ['all # revenue and overlay\n    splits', 'all'], ['overlay\n splits', 'overlay']]) {
+      expect((await rule(incentive(`  credit ${written}\n${bands('above pay 1%')}`))).credit).toBe(credit);
+    }
+    expect(formatSource(incentive('  credit team\n    all levels'), 'x.rules').formatted).toContain('\n  credit team all levels\n');
+    // A word on the next line that continues no form is the next statement, as before.
+    expect(diagnose(incentive('  credit splits\n  bonsu 5 USD when deals_won > 1')).map((d) => [d.code, d.line, d.suggestion])).toEqual([['SF1101', 7, 'bonus']]);
+  });
+
   it('keeps `team` a rep field: `credit team` and `rep.team` in one rule', async () => {
     const r = await rule(incentive(`  for reps where rep.team = "Managers"\n  credit team\n${bands('above pay 1%')}`));
     expect(r.credit).toBe('team');

@@ -187,6 +187,22 @@ describe('rule test cases', () => {
     ]);
   });
 
+  it('a fixture naming a rep or deal it does not have says which fixture file lacks it, not "import reps first"', async () => {
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv']) copyFileSync(join(casesDir('spec-example'), csv), join(dir, csv));
+    // The runner imports the fixture's reps.csv and deals.csv itself: "(import reps first)" sent
+    // the author looking for a command to run.
+    writeFileSync(join(dir, 'credits.csv'), 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r9,40,revenue\nD99,r1,100,revenue\n');
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify({ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '15500.00' } }));
+    const [result] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(result.report).toEqual([
+      'fixture does not import:',
+      'credits.csv:3: rep: unknown rep "r9" (not in reps.csv)',
+      'credits.csv:4: deal: unknown deal "D99" (not in deals.csv)',
+    ]);
+  });
+
   it('the diff writes amounts in the minor digits of the currency (JPY has none), and an expected amount finer than that as written', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'yen.rules'), 'incentive "Yen" {\n  for reps where rep.role = "AE"\n  period quarter\n  measure revenue\n  target 1_000_000 JPY\n  commission marginal { up to 100% pay 3% above pay 5% }\n}\n');
