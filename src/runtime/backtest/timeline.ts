@@ -7,6 +7,7 @@ import { getDeal } from '../../data/deals.js';
 import type { Db } from '../../data/db.js';
 import { getLead, getLeadByEmail } from '../../data/leads.js';
 import { getRep, getRepByEmail } from '../../data/reps.js';
+import { formatDay, parseDay, parsePeriod } from '../../payouts/period.js';
 import type { Statement } from '../../payouts/statement.js';
 import type { Plan } from '../../plan/schema.js';
 import { isKnownTimeZone } from '../../workflows/calendar.js';
@@ -118,6 +119,13 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
       judgedIn = await cached;
     }
     if (!inWindowFor(window, at, judgedIn)) continue;
+    // The midnight that ends `to` is in the window for the review of a period ending then; a
+    // goal's check-in or `at N%` point at 00:00 on the next day is the next window's (a run of a
+    // period going on past `to`): listed here too, it was listed twice by back-to-back windows.
+    if (row.workflow_id.startsWith('goal:') && localMinute(at, judgedIn) === `${formatDay(parseDay(window.to)! + 1)}T00:00`) {
+      const period = parsePeriod(row.workflow_id.slice(row.workflow_id.lastIndexOf(':') + 1));
+      if (period.ok && period.period.end > window.to) continue;
+    }
     entries.push({
       kind: 'email', at: new Date(at).toISOString(), local: localMinute(at, zone), zone, rule: rule.name,
       rep, to: row.to_addr, template: row.template, subject: row.subject,
