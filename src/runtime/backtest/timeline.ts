@@ -13,6 +13,8 @@ import type { Plan } from '../../plan/schema.js';
 import { isKnownTimeZone } from '../../workflows/calendar.js';
 import { inWindowFor, localMinute, type BacktestWindow } from './window.js';
 
+const MINUTE = 60_000;
+
 export interface EmailEntry {
   kind: 'email';
   /** UTC, ISO. */
@@ -100,8 +102,12 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
   const repZones = new Map<string, Promise<string>>();
   for (const row of rows) {
     const rule = rules.get(row.rule_id);
-    const at = sentAt.get(row.message_id);
-    if (!rule || at === undefined) continue;
+    const sent = sentAt.get(row.message_id);
+    if (!rule || sent === undefined) continue;
+    // To the minute, as `local`: the test server's clock runs on with real time while a timer's
+    // work is in flight, so the second a send is stamped with varies from run to run (09:00:01 in
+    // one, 09:00:00 in the next), and two backtests of the same rules differed line by line.
+    const at = Math.floor(sent / MINUTE) * MINUTE;
     // A goal run of a period already under way starts as the window opens and catches up on what
     // fell due before (goal-timing.ts lateStart): those emails went out before the window, at
     // their due time, so they are not the window's, whatever the catch-up's local time.
