@@ -1,6 +1,6 @@
 // Activity of the dispatch workflow: the reps a scheduled run fans out to, a page at a time in id
 // order (so a dispatch over many reps can continue as new between pages).
-import { forgetGoalRunsEndedBefore, GOAL_RUNS_KEPT_DAYS, goalRunsStartedAmong } from '../data/goal-runs.js';
+import { anyGoalRunStarted, forgetGoalRunsEndedBefore, GOAL_RUNS_KEPT_DAYS, goalRunsStartedAmong } from '../data/goal-runs.js';
 import { appliedPlanHead } from '../data/plans.js';
 import { repColumns } from '../data/reps.js';
 import { holds } from '../plan/evaluate.js';
@@ -36,7 +36,11 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
      * reps a goal matches). Without it, a goal's dispatch gets only the reps still without a run,
      * so its daily pass tries to start only those (data/goal-runs.ts).
      */
-    async dispatchReps(input: { rule: Rule; period: string | null; afterRepId: string; limit: number; includeStarted?: boolean }): Promise<DispatchPage> {
+    async dispatchReps(input: {
+      rule: Rule; period: string | null; afterRepId: string; limit: number; includeStarted?: boolean;
+      /** Only when some run of the goal is recorded for the period (it ran then); else no reps. */
+      onlyIfPeriodRan?: boolean;
+    }): Promise<DispatchPage> {
       const { rule } = input;
       if (rule.kind === 'incentive' && input.period) {
         const span = statementWindow(rule, input.period);
@@ -60,6 +64,11 @@ export function dispatchActivities(deps: Pick<ActivityDeps, 'db'>) {
       // before any later one that could forget its own period's rows (data/goal-runs.ts).
       if (startedIds && goalPeriod?.ok && input.afterRepId === '') {
         await forgetGoalRunsEndedBefore(deps.db, formatDay(parseDay(goalPeriod.period.start)! - GOAL_RUNS_KEPT_DAYS));
+      }
+      // The period before a pass's own, for reps imported late: a goal that had no run then (new
+      // since, or not applied) has nothing to complete; starting them would only send late alerts.
+      if (input.onlyIfPeriodRan && startedIds && input.period && !await anyGoalRunStarted(deps.db, startedIds, input.period)) {
+        return { reps: [], note: null, planHash: null };
       }
       const chunk = (after: string) => deps.db.kysely.selectFrom('reps').select(repColumns)
         .where('id', '>', after).orderBy('id').limit(1000).execute() as Promise<RepRecord[]>;

@@ -142,7 +142,11 @@ export interface DispatchInput {
   /** The tick to act for (ISO), for a manual run; omitted: the schedule's nominal fire time, else now. */
   firedAt?: string;
   /** Set by continue-as-new only: reps up to this id (in id order) were handled. */
-  resume?: { afterRepId: string; period: string | null; occurrence: string | null; result: DispatchResult };
+  resume?: {
+    afterRepId: string; period: string | null; occurrence: string | null; result: DispatchResult;
+    /** A goal pass's period before `period`, still under way in some zones; `active`: its reps are being started. */
+    previous?: { period: string; active: boolean };
+  };
   /** Children started per run before continuing as new; default 500. */
   childrenPerRun?: number;
 }

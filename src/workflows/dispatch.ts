@@ -5,6 +5,7 @@
 import {
   continueAsNew,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -12,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { periodContaining, shiftPeriod } from '../payouts/period.js';
+import { parsePeriod, periodContaining, shiftPeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import { ACTIVITY_HEARTBEAT, workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
 import { atLocalTime, EARLIEST_ZONE, isKnownTimeZone, localDate, previousWeekly } from './calendar.js';
@@ -46,6 +47,39 @@ export function dispatchPeriod(input: DispatchInput, at: number): string | null 
   const zone = input.inRepZones && rule.kind === 'goal' ? EARLIEST_ZONE : rule.timezone;
   const current = periodContaining(rule.period, localDate(at, zone));
   return input.action === 'incentive-period-end' ? shiftPeriod(current, -1).label : current.label;
+}
+
+/**
+ * Runs of a goal's daily pass before this patch started only the period begun in EARLIEST_ZONE:
+ * a rep imported (or newly selected) in the last day or two of a period west of UTC+14 got no run
+ * of the period still under way for them, so no review of it. Their histories replay that way.
+ */
+export const PREVIOUS_PERIOD_PATCH = 'goal-pass-previous-period';
+
+/** The zone a goal measures a rep's period in (the rule's when the rep has none or an unknown one). */
+function goalZone(rep: RepRecord, ruleZone: string): string {
+  return rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : ruleZone;
+}
+
+/**
+ * The period before the one a goal's scheduled pass is for, when it is still under way somewhere
+ * at `at` (its last day not over in UTC−12): the first two passes of a period, fired at 00:00
+ * UTC+14, come while reps further west are still in the one before. Null otherwise, and for a
+ * pass with a set period (apply's start, a manual run) or an old schedule (rule zone).
+ */
+export function previousPeriodUnderWay(input: DispatchInput, at: number): string | null {
+  const { rule } = input;
+  if (rule.kind !== 'goal' || !input.inRepZones || input.period || input.action !== 'goal-period-start') return null;
+  const current = dispatchPeriod(input, at);
+  const parsed = current ? parsePeriod(current) : null;
+  if (!parsed?.ok) return null;
+  const previous = shiftPeriod(parsed.period, -1);
+  return localDate(at, 'Etc/GMT+12') <= previous.end ? previous.label : null;
+}
+
+/** Whether a rep's own period (last day `end`) is still under way at `at` in their zone. */
+function periodOpenFor(rep: RepRecord, ruleZone: string, end: string, at: number): boolean {
+  return localDate(at, goalZone(rep, ruleZone)) <= end;
 }
 
 export interface ChildStart {
@@ -112,13 +146,31 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchRe
   const perRun = input.childrenPerRun ?? 500;
   let handled = 0;
 
+  // A goal's pass, after the period it is for, starts the runs still missing of the period before
+  // for reps in whose zone it has not ended yet (previousPeriodUnderWay), when the goal ran in it.
+  let previous = input.resume?.previous;
+  if (!input.resume && input.rule.kind === 'goal') {
+    const label = previousPeriodUnderWay(input, at);
+    if (label && patched(PREVIOUS_PERIOD_PATCH)) previous = { period: label, active: false };
+  }
+  const previousEnd = previous ? (parsePeriod(previous.period) as { ok: true; period: { end: string } }).period.end : '';
+
   for (;;) {
-    const page = await dispatchReps({ rule: input.rule, period, afterRepId, limit: Math.min(PAGE, perRun) });
+    const runPeriod = previous?.active ? previous.period : period;
+    const page = await dispatchReps({
+      rule: input.rule, period: runPeriod, afterRepId, limit: Math.min(PAGE, perRun), ...(previous?.active ? { onlyIfPeriodRan: true } : {}),
+    });
     if (page.note) result.note = page.note;
-    if (page.reps.length === 0) return result;
+    if (page.reps.length === 0) {
+      if (!previous || previous.active) return result;
+      previous = { ...previous, active: true };
+      afterRepId = '';
+      continue;
+    }
+    const reps = previous?.active ? page.reps.filter((rep) => periodOpenFor(rep, input.rule.timezone, previousEnd, at)) : page.reps;
     await Promise.all(
-      page.reps.map(async (rep) => {
-        const child = childFor(input, rep, period, occurrence, page.planHash ?? undefined);
+      reps.map(async (rep) => {
+        const child = childFor(input, rep, runPeriod, occurrence, page.planHash ?? undefined);
         if (!child) return;
         try {
           await startChild(child.workflowType, {
@@ -140,7 +192,7 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchRe
     afterRepId = page.reps[page.reps.length - 1].id;
     handled += page.reps.length;
     if (handled >= perRun || workflowInfo().continueAsNewSuggested) {
-      return continueAsNew<typeof dispatchWorkflow>({ ...input, resume: { afterRepId, period, occurrence, result } });
+      return continueAsNew<typeof dispatchWorkflow>({ ...input, resume: { afterRepId, period, occurrence, result, ...(previous ? { previous } : {}) } });
     }
   }
 }

@@ -142,6 +142,43 @@ test('a goal renamed mid-week (otherwise the same): its daily pass starts no sec
   expect(await h.caught('n-1@acme.example')).toHaveLength(1);
 });
 
+test('a rep imported on the last day of a week west of UTC+14 gets that week\'s run (and review) at the next week\'s first pass, a rep whose week is over does not', async () => {
+  const team: GoalRule['reps'] = {
+    kind: 'binary', type: 'bool', op: '=',
+    left: { kind: 'field', type: 'string', entity: 'rep', field: 'team' },
+    right: { kind: 'literal', type: 'string', value: { type: 'string', value: 'West' } },
+  };
+  const rule: GoalRule = { ...weekly, id: 'weekly-west', name: 'weekly west', version: 'v-weekly-west', reps: team };
+  const pass = async (firedAt: Date, id: string) => h.client.workflow.execute('dispatchWorkflow', {
+    taskQueue: h.config.temporal.taskQueue, workflowId: id,
+    args: [{ rule, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
+  }) as Promise<DispatchResult>;
+  await upsertRep(h.db, { ...rep('w-berlin'), team: 'West' });
+  const first = await pass(APPLIED_AT, 'west-pass-1');
+  expect(first).toMatchObject({ period: '2026-W47', startedCount: 1 });
+  await h.client.workflow.getHandle(first.started[0]).result();
+
+  // Both hired in W47, imported on its Sunday: in Los Angeles that is the week's last day, in
+  // Kiritimati already Monday of W48.
+  await upsertRep(h.db, { ...rep('w-la'), team: 'West', timezone: 'America/Los_Angeles', start_date: '2026-11-16' });
+  await upsertRep(h.db, { ...rep('w-kiri'), team: 'West', timezone: 'Pacific/Kiritimati', start_date: '2026-11-16' });
+  // W48's first pass: Monday 2026-11-23 00:00 in UTC+14, Sunday 02:00 in Los Angeles.
+  const next = await pass(new Date('2026-11-22T10:00:00Z'), 'west-pass-2');
+  // Before: W48's three runs only; w-la never heard about W47 (no review of it).
+  expect(next.period).toBe('2026-W48');
+  expect([...next.started].sort()).toEqual([
+    workflowIds.goal('weekly-west', 'w-berlin', '2026-W48'),
+    workflowIds.goal('weekly-west', 'w-kiri', '2026-W48'),
+    workflowIds.goal('weekly-west', 'w-la', '2026-W47'),
+    workflowIds.goal('weekly-west', 'w-la', '2026-W48'),
+  ].sort());
+  await h.client.workflow.getHandle(workflowIds.goal('weekly-west', 'w-la', '2026-W47')).result();
+  expect((await h.waitForMail('w-la@acme.example')).map((m) => m.subject)).toContain('Review of 2026-W47 for Rep w-la');
+  // The next day's pass (Monday 10:00 UTC, still W47's Sunday in UTC−12) starts no W47 run again.
+  const third = await pass(new Date('2026-11-23T10:00:00Z'), 'west-pass-3');
+  expect(third.started.filter((id) => id.endsWith('2026-W47'))).toEqual([]);
+});
+
 test('apply says when a rep imported later gets the run: at the next daily pass, not the next period', () => {
   const text = renderPeriodStarts([{
     ruleId: 'weekly-bookings', ruleName: 'weekly bookings', kind: 'week', period: '2026-W47',

@@ -7,10 +7,13 @@ import { getDeal } from '../../data/deals.js';
 import type { Db } from '../../data/db.js';
 import { getLead, getLeadByEmail } from '../../data/leads.js';
 import { getRep, getRepByEmail } from '../../data/reps.js';
+import { formatDay, parseDay, parsePeriod } from '../../payouts/period.js';
 import type { Statement } from '../../payouts/statement.js';
 import type { Plan } from '../../plan/schema.js';
 import { isKnownTimeZone } from '../../workflows/calendar.js';
 import { inWindowFor, localMinute, type BacktestWindow } from './window.js';
+
+const MINUTE = 60_000;
 
 export interface EmailEntry {
   kind: 'email';
@@ -99,8 +102,12 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
   const repZones = new Map<string, Promise<string>>();
   for (const row of rows) {
     const rule = rules.get(row.rule_id);
-    const at = sentAt.get(row.message_id);
-    if (!rule || at === undefined) continue;
+    const sent = sentAt.get(row.message_id);
+    if (!rule || sent === undefined) continue;
+    // To the minute, as `local`: the test server's clock runs on with real time while a timer's
+    // work is in flight, so the second a send is stamped with varies from run to run (09:00:01 in
+    // one, 09:00:00 in the next), and two backtests of the same rules differed line by line.
+    const at = Math.floor(sent / MINUTE) * MINUTE;
     // A goal run of a period already under way starts as the window opens and catches up on what
     // fell due before (goal-timing.ts lateStart): those emails went out before the window, at
     // their due time, so they are not the window's, whatever the catch-up's local time.
@@ -118,6 +125,13 @@ export async function emailEntries(db: Db, plan: Plan, window: BacktestWindow, s
       judgedIn = await cached;
     }
     if (!inWindowFor(window, at, judgedIn)) continue;
+    // The midnight that ends `to` is in the window for the review of a period ending then; a
+    // goal's check-in or `at N%` point at 00:00 on the next day is the next window's (a run of a
+    // period going on past `to`): listed here too, it was listed twice by back-to-back windows.
+    if (row.workflow_id.startsWith('goal:') && localMinute(at, judgedIn) === `${formatDay(parseDay(window.to)! + 1)}T00:00`) {
+      const period = parsePeriod(row.workflow_id.slice(row.workflow_id.lastIndexOf(':') + 1));
+      if (period.ok && period.period.end > window.to) continue;
+    }
     entries.push({
       kind: 'email', at: new Date(at).toISOString(), local: localMinute(at, zone), zone, rule: rule.name,
       rep, to: row.to_addr, template: row.template, subject: row.subject,
