@@ -21,7 +21,7 @@ import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
-  notEmployedWarning, teamOutsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  notEmployedWarning, outsideEmploymentWarning, teamOutsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
 } from './statement-text.js';
 
@@ -251,6 +251,19 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     const before = outside(rep.start_date, (closed) => closed < rep.start_date!);
     const after = outside(rep.end_date, (closed) => closed > rep.end_date!);
     if (before || after) warnings.push(teamOutsideEmploymentWarning(rep.id, before, after, proration.fraction));
+  } else if (proration && !proration.fraction.startsWith('0/') && (facts.ownOutsideEmployment?.length || facts.credited?.length)) {
+    // The rep's own whole deals (found by the data layer) and its split, overlay or converted ones.
+    const closed = new Map<string, string>();
+    for (const d of facts.ownOutsideEmployment ?? []) closed.set(d.deal, d.closedAt);
+    for (const d of facts.credited ?? []) closed.set(d.deal, d.closedAt);
+    const byDate = [...closed].sort(([a, at], [b, bt]) => (at < bt ? -1 : at > bt ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    const outside = (date: string | null | undefined, side: (closedAt: string) => boolean) => {
+      const deals = date ? byDate.filter(([, closedAt]) => side(closedAt)).map(([deal]) => deal) : [];
+      return deals.length > 0 ? { date: date!, deals } : null;
+    };
+    const before = outside(rep.start_date, (closedAt) => closedAt < rep.start_date!);
+    const after = outside(rep.end_date, (closedAt) => closedAt > rep.end_date!);
+    if (before || after) warnings.push(outsideEmploymentWarning(rep.id, before, after, proration.fraction));
   }
   if (proration && proration.fraction.startsWith('0/')) {
     // The date that keeps the rep out of the period; both when they contradict each other.
