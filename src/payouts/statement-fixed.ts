@@ -115,6 +115,14 @@ function withMetric(scope: FixedScope, ctx: () => EvalContext, name: string, val
   ];
 }
 
+/**
+ * Attainment as the statement's header shows it, two decimals kept ("160.00", "100.001"): the
+ * lines and bonus explanations write the same figure the same way.
+ */
+function attainmentText(shown: Fixed): string {
+  return fixedText(shown, Math.max(2, shown.scale));
+}
+
 /** Index of the band a figure falls in, by its order against each bound (inclusive; past every bound, the last band). */
 function bandIndexOf(bounds: (Fixed | null)[], order: (bound: Fixed) => number): number {
   const i = bounds.findIndex((b) => b === null || order(b) <= 0);
@@ -144,7 +152,7 @@ function commissionLines(
     const reached = bands.find((b) => b.boundFixed === null || cmpFixed(measure, b.boundFixed) <= 0) ?? bands[bands.length - 1];
     const rounded = roundFixed(mulFixed(measure, reached.rateFixed), minor);
     const amount = fixedText(rounded, minor);
-    const at = attainmentShown === null ? null : plainFixed(attainmentShown);
+    const at = attainmentShown === null ? null : attainmentText(attainmentShown);
     out.add({ kind: 'commission', description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, grouped(amount, cur)), amount }, rounded);
     return;
   }
@@ -296,7 +304,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     const shown = when.metrics.map((n) => `${n} = ${n === rule.measure.metric && shownMeasureText !== null
       ? shownMeasureText
       : showValue(scope.metric(n), (value) => when.test(...withMetric(shownScope, shownCtx, n, value)))}`);
-    if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${plainFixed(attainmentShown)}%` : 'unknown'}`);
+    if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${attainmentText(attainmentShown)}%` : 'unknown'}`);
     const rounded = p.bonuses[i].amountFixed;
     priced.add({ kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) }, rounded);
   }
@@ -367,7 +375,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     measureMetric: rule.measure.metric,
     measure: measureText,
     target: targetText,
-    attainment: attainmentShown === null ? null : fixedText(attainmentShown, Math.max(2, attainmentShown.scale)),
+    attainment: attainmentShown === null ? null : attainmentText(attainmentShown),
     lines: trimmed(lines),
     capped,
     total: totalText,

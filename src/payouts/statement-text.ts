@@ -140,7 +140,7 @@ export function bonusText(description: string, values: string, amountShown: stri
   return flat(description, ': condition holds', values, '; ', amountShown);
 }
 
-/** The values a condition read, for the line's explanation: " (deals_won = 12, attainment = 160%)". */
+/** The values a condition read, for the line's explanation: " (deals_won = 12, attainment = 160.00%)". */
 export function conditionValuesText(shown: string[]): string {
   return shown.length ? ` (${shown.join(', ')})` : '';
 }
