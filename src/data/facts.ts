@@ -7,6 +7,7 @@ import { statementWindow, type DateWindow, type StatementFacts } from '../payout
 import type { Db } from './db.js';
 import { computeMetrics, type MetricQuery } from './metrics.js';
 import { gatherCreditedFacts } from './credited.js';
+import { ownDealsOutsideEmployment, withOwnOutside } from './employment.js';
 
 export type GatheredFacts =
   | { ok: true; window: DateWindow; facts: Map<string, StatementFacts> }
@@ -36,7 +37,12 @@ export async function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[]
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
-  if (rule.credit || rule.convert) return { ok: true, window, facts: await gatherCreditedFacts(db, rule, reps, window, metricsOfRule(rule)) };
+  const outside = await ownDealsOutsideEmployment(db, rule, window, reps);
+  if (rule.credit || rule.convert) {
+    const facts = await gatherCreditedFacts(db, rule, reps, window, metricsOfRule(rule));
+    for (const [rep, deals] of outside) if (facts.has(rep)) facts.set(rep, withOwnOutside(facts.get(rep)!, deals));
+    return { ok: true, window, facts };
+  }
   const result = await computeMetrics(db, { ...metricQueryOf(rule, window), reps: reps.map((r) => r.id) });
   if (result.unknown.length) {
     // The checker resolves every metric name; an unknown one here is a plan bug.
@@ -45,7 +51,7 @@ export async function gatherFacts(db: Db, rule: IncentiveRule, reps: RepRecord[]
   const facts = new Map<string, StatementFacts>();
   for (const rep of reps) {
     const m = result.forRep(rep.id);
-    facts.set(rep.id, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut });
+    facts.set(rep.id, withOwnOutside({ window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }, outside.get(rep.id)));
   }
   return { ok: true, window, facts };
 }

@@ -14,6 +14,7 @@ import { computeStatement, type Statement } from '../payouts/statement.js';
 import { countOf, sql, type Db } from './db.js';
 import { streamRows } from './dialect.js';
 import { creditedCursor, type CreditedCursor } from './credited.js';
+import { ownDealsOutsideEmployment, withOwnOutside } from './employment.js';
 import { gatherFacts, metricQueryOf, metricsOfRule } from './facts.js';
 import { metricsCursor } from './metrics.js';
 import { findRepsWhere, repColumns } from './reps.js';
@@ -125,6 +126,8 @@ async function streamedStatements(
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
+  // Read before any scan streams: only reps hired or gone inside the window (nearly always none).
+  const outside = await ownDealsOutsideEmployment(db, rule, window, null);
   // Credited and converted deals come grouped by the credited rep (src/data/credited.ts); rules
   // that cursor cannot serve (team or overlay credit, JS-only conditions) take the general way.
   let credited: CreditedCursor | null = null;
@@ -150,11 +153,13 @@ async function streamedStatements(
         const rep = repOf(columns, row);
         if (credited) {
           const pending = credited.forRep(rep);
-          each(computeStatement(rule, rep, period, pending instanceof Promise ? await pending : pending));
+          const facts = pending instanceof Promise ? await pending : pending;
+          each(computeStatement(rule, rep, period, outside.size ? withOwnOutside(facts, outside.get(rep.id)) : facts));
         } else {
           const pending = cursor!.forRep(rep.id);
           const m = pending instanceof Promise ? await pending : pending;
-          each(computeStatement(rule, rep, period, { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut }));
+          const facts = { window, metrics: m.metrics, spiffDeals: m.spiffDeals, leftOut: m.leftOut };
+          each(computeStatement(rule, rep, period, outside.size ? withOwnOutside(facts, outside.get(rep.id)) : facts));
         }
         count++;
         if (onProgress && count % step === 0) onProgress(count, Math.max(total, count));

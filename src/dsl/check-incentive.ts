@@ -169,7 +169,9 @@ function checkConvert(statement: Of<'convert'>, bag: DiagnosticBag): IncentiveRu
   const [what, which, rate] = statement.words.map((w) => w.text);
   if (what === 'currencies' && which === 'closing' && rate === 'rate') return 'closing_rate';
   const written = `${what} at ${which} ${rate}`;
-  bag.report('unknownConversion', statement.span, [written], closest(written, ['currencies at closing rate']) && 'convert currencies at closing rate');
+  // The fix said once: as the suggestion when the words are near it, else in the message.
+  const near = closest(written, ['currencies at closing rate']) && 'convert currencies at closing rate';
+  bag.report('unknownConversion', statement.span, [written, near ? '' : ': write `convert currencies at closing rate`'], near);
   return null;
 }
 

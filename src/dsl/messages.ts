@@ -131,7 +131,9 @@ export const messages = {
   finerThanMinorUnit: m('SF6028', 'warning', '{0} has more decimals than {1} has ({2}): statements use it rounded half up, as {3}; write the amount payroll will see'),
   finerMoneyFigure: m('SF6029', 'warning', '{0} has more decimals than {1} has ({2}): statements and emails show it as {3}, but {4}; write the amount people will read'),
   emptyCommission: m('SF6025', 'warning', 'this commission has no bands, so it pays nothing: add `up to X% pay Y%` lines and `above pay Z%`'),
-  unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion: write `convert currencies at closing rate`'),
+  // {1}: ": write `convert currencies at closing rate`" when the written words are not near it
+  // (near it, the suggestion says the fix: "did you mean convert currencies at closing rate?").
+  unknownConversion: m('SF6019', 'error', '`convert {0}` is not a conversion{1}'),
 
   noStopOn: m('SF7001', 'warning', 'sequence "{0}" has no `stop on`: it keeps sending after a reply or unsubscribe'),
   noTrigger: m('SF7002', 'error', 'sequence "{0}" needs a trigger: `on EVENT` or `every DAY at HH:MM for reps`'),

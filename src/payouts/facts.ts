@@ -95,6 +95,11 @@ export const StatementFacts = z.object({
    * its own deals whole in the rule's currency (split, overlay or team credit, or converted).
    */
   credited: z.array(CreditedDeal).optional(),
+  /**
+   * Rules with `prorate`, for a rep hired or gone inside the window: its own won deals whole in the
+   * rule's currency (not in `credited`) that closed before its start_date or after its end_date.
+   */
+  ownOutsideEmployment: z.array(z.object({ deal: z.string(), closedAt: z.string() })).optional(),
   /** What the data said that the statement should warn about (a `credit team` rep without reports). */
   notes: z.array(z.string()).optional(),
 });

@@ -21,7 +21,7 @@ import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
-  notEmployedWarning, teamOutsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  notEmployedWarning, outsideEmploymentWarning, teamOutsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
 } from './statement-text.js';
 
@@ -115,6 +115,14 @@ function withMetric(scope: FixedScope, ctx: () => EvalContext, name: string, val
   ];
 }
 
+/**
+ * Attainment as the statement's header shows it, two decimals kept ("160.00", "100.001"): the
+ * lines and bonus explanations write the same figure the same way.
+ */
+function attainmentText(shown: Fixed): string {
+  return fixedText(shown, Math.max(2, shown.scale));
+}
+
 /** Index of the band a figure falls in, by its order against each bound (inclusive; past every bound, the last band). */
 function bandIndexOf(bounds: (Fixed | null)[], order: (bound: Fixed) => number): number {
   const i = bounds.findIndex((b) => b === null || order(b) <= 0);
@@ -144,7 +152,7 @@ function commissionLines(
     const reached = bands.find((b) => b.boundFixed === null || cmpFixed(measure, b.boundFixed) <= 0) ?? bands[bands.length - 1];
     const rounded = roundFixed(mulFixed(measure, reached.rateFixed), minor);
     const amount = fixedText(rounded, minor);
-    const at = attainmentShown === null ? null : plainFixed(attainmentShown);
+    const at = attainmentShown === null ? null : attainmentText(attainmentShown);
     out.add({ kind: 'commission', description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, grouped(amount, cur)), amount }, rounded);
     return;
   }
@@ -251,6 +259,19 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     const before = outside(rep.start_date, (closed) => closed < rep.start_date!);
     const after = outside(rep.end_date, (closed) => closed > rep.end_date!);
     if (before || after) warnings.push(teamOutsideEmploymentWarning(rep.id, before, after, proration.fraction));
+  } else if (proration && !proration.fraction.startsWith('0/') && (facts.ownOutsideEmployment?.length || facts.credited?.length)) {
+    // The rep's own whole deals (found by the data layer) and its split, overlay or converted ones.
+    const closed = new Map<string, string>();
+    for (const d of facts.ownOutsideEmployment ?? []) closed.set(d.deal, d.closedAt);
+    for (const d of facts.credited ?? []) closed.set(d.deal, d.closedAt);
+    const byDate = [...closed].sort(([a, at], [b, bt]) => (at < bt ? -1 : at > bt ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    const outside = (date: string | null | undefined, side: (closedAt: string) => boolean) => {
+      const deals = date ? byDate.filter(([, closedAt]) => side(closedAt)).map(([deal]) => deal) : [];
+      return deals.length > 0 ? { date: date!, deals } : null;
+    };
+    const before = outside(rep.start_date, (closedAt) => closedAt < rep.start_date!);
+    const after = outside(rep.end_date, (closedAt) => closedAt > rep.end_date!);
+    if (before || after) warnings.push(outsideEmploymentWarning(rep.id, before, after, proration.fraction));
   }
   if (proration && proration.fraction.startsWith('0/')) {
     // The date that keeps the rep out of the period; both when they contradict each other.
@@ -283,7 +304,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     const shown = when.metrics.map((n) => `${n} = ${n === rule.measure.metric && shownMeasureText !== null
       ? shownMeasureText
       : showValue(scope.metric(n), (value) => when.test(...withMetric(shownScope, shownCtx, n, value)))}`);
-    if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${plainFixed(attainmentShown)}%` : 'unknown'}`);
+    if (when.attainment) shown.push(`attainment = ${attainmentShown ? `${attainmentText(attainmentShown)}%` : 'unknown'}`);
     const rounded = p.bonuses[i].amountFixed;
     priced.add({ kind: 'bonus', description: bonusText(bonus.description, conditionValuesText(shown), p.bonuses[i].shown), amount: fixedText(rounded, minor) }, rounded);
   }
@@ -354,7 +375,7 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
     measureMetric: rule.measure.metric,
     measure: measureText,
     target: targetText,
-    attainment: attainmentShown === null ? null : fixedText(attainmentShown, Math.max(2, attainmentShown.scale)),
+    attainment: attainmentShown === null ? null : attainmentText(attainmentShown),
     lines: trimmed(lines),
     capped,
     total: totalText,

@@ -99,6 +99,21 @@ export function teamOutsideEmploymentWarning(rep: string, before: { date: string
 }
 
 /**
+ * `prorate target by employment` for a rep hired (or gone) inside the period: a deal counts in the
+ * period it closes in (SPEC §5), so the rep's own and split-credited deals closed before the start
+ * date (or after the end date) raise attainment against a target cut for the days employed. Said
+ * on the statement as for `credit team`, naming the deals, so comp ops can see it.
+ */
+export function outsideEmploymentWarning(rep: string, before: { date: string; deals: string[] } | null, after: { date: string; deals: string[] } | null, fraction: string): string {
+  const parts: string[] = [];
+  if (before) parts.push(flat('deal', before.deals.length === 1 ? ' ' : 's ', listIds(before.deals), ' closed before ', rep, "'s start_date ", before.date));
+  if (after) parts.push(flat('deal', after.deals.length === 1 ? ' ' : 's ', listIds(after.deals), ' closed after ', rep, "'s end_date ", after.date));
+  const one = (before?.deals.length ?? 0) + (after?.deals.length ?? 0) === 1;
+  return flat(parts.join(' and '), one ? ' counts' : ' count', ' in the measure: a deal counts in the period it closes in, while `prorate` cuts the target to ',
+    fraction, ' days employed');
+}
+
+/**
  * `prorate target by employment` for a rep employed none of the period (hired after it, or gone
  * before it). The SPEC's arithmetic gives a target of 0; it says nothing more, so the statement is
  * computed as written, and this warning makes sure comp ops look at it: a 0 target puts any
@@ -125,7 +140,7 @@ export function bonusText(description: string, values: string, amountShown: stri
   return flat(description, ': condition holds', values, '; ', amountShown);
 }
 
-/** The values a condition read, for the line's explanation: " (deals_won = 12, attainment = 160%)". */
+/** The values a condition read, for the line's explanation: " (deals_won = 12, attainment = 160.00%)". */
 export function conditionValuesText(shown: string[]): string {
   return shown.length ? ` (${shown.join(', ')})` : '';
 }

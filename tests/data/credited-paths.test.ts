@@ -25,7 +25,9 @@ async function load(db: Db, kind: ImportKind, text: string): Promise<void> {
 /** Reps (all AEs but one), 300 deals (won, lost, open; USD and EUR), splits on about a third, EUR rates from February only. */
 async function crm(target: DialectTarget): Promise<Db> {
   const db = await openDatabase(await target.fresh());
-  await load(db, 'reps', `id,name,email,role\n${REPS.map((id, i) => `"${id}",Rep ${i},rep${i}@acme.example,${i === 4 ? 'SE' : 'AE'}`).join('\n')}\n`);
+  // r2 is hired and r3 leaves inside Q1 (for the prorated rule).
+  const dates = (id: string) => (id === 'r2' ? '2026-02-10,' : id === 'r3' ? '2020-01-01,2026-03-05' : ',');
+  await load(db, 'reps', `id,name,email,role,start_date,end_date\n${REPS.map((id, i) => `"${id}",Rep ${i},rep${i}@acme.example,${i === 4 ? 'SE' : 'AE'},${dates(id)}`).join('\n')}\n`);
   let seed = 11;
   // The high bits: the low bits of this generator repeat with short periods.
   const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
@@ -63,6 +65,7 @@ const rules: Record<string, IncentiveRule> = {
   convertOnly: specRule({ convert: 'closing_rate', reps: null }),
   splitsOnly: specRule({ credit: 'splits', reps: null }),
   everyWonDeal: specRule({ credit: 'splits', convert: 'closing_rate', spiffs: spiff(null) }),
+  prorated: specRule({ credit: 'splits', convert: 'closing_rate', prorate: 'employment' }),
 };
 
 forEachDialect('credited facts: row scan, grouped by deal rep, grouped by credited rep', (target) => {
@@ -80,6 +83,12 @@ forEachDialect('credited facts: row scan, grouped by deal rep, grouped by credit
           // Not vacuous: split and converted deals are listed, and revenue is credited.
           if (rule.credit) expect(streamed.statements.some((s) => s.credited?.some((c) => c.type === 'revenue' && c.share !== '100'))).toBe(true);
           if (rule.convert) expect(streamed.statements.some((s) => s.credited?.some((c) => c.conversion))).toBe(true);
+          // The deals of r2 before its hire and of r3 after it left are named (own and split ones).
+          if (rule.prorate && period === '2026-Q1') {
+            for (const [rep, words] of [['r2', "closed before r2's start_date 2026-02-10"], ['r3', "closed after r3's end_date 2026-03-05"]]) {
+              expect(streamed.statements.find((s) => s.rep === rep)?.warnings, name).toEqual(expect.arrayContaining([expect.stringContaining(words)]));
+            }
+          }
         }
       }
     } finally {

@@ -2,7 +2,7 @@
 // `convert currencies at closing rate` and money band bounds — what they compile to, the
 // diagnostics (stable codes, place, did-you-mean) and `fmt` keeping them.
 import { describe, expect, it } from 'vitest';
-import { formatSource } from '../../src/dsl/index.js';
+import { formatDiagnostics, formatSource } from '../../src/dsl/index.js';
 import type { IncentiveRule } from '../../src/plan/schema.js';
 import { compile, diagnose } from './helpers.js';
 
@@ -68,6 +68,20 @@ describe('incentive, in depth: diagnostics', () => {
     const found = diagnose(incentive(body)).find((d) => d.code === code);
     expect(found, JSON.stringify(diagnose(incentive(body)), null, 1)).toMatchObject({ severity: 'error', line, col });
     expect(found!.suggestion).toBe(suggestion);
+  });
+
+  it('SF6019 says the fix once: as "did you mean" when the words are near it, else in the message', () => {
+    const near = diagnose(incentive('  convert currencies at closing rates')).filter((d) => d.code === 'SF6019');
+    const [json] = JSON.parse(formatDiagnostics(near, 'json')) as { message: string }[];
+    // Was "...: write `convert currencies at closing rate`; did you mean convert currencies at closing rate?".
+    expect(json.message).toBe('`convert currencies at closing rates` is not a conversion; did you mean convert currencies at closing rate?');
+    const text = formatDiagnostics(near, 'text');
+    expect(text).toContain('error: `convert currencies at closing rates` is not a conversion [SF6019]\n');
+    expect(text).toContain('\n  did you mean convert currencies at closing rate?\n');
+    expect(text).not.toContain('write `convert');
+    const far = diagnose(incentive('  convert money at spot price')).find((d) => d.code === 'SF6019');
+    expect(far).toMatchObject({ message: '`convert money at spot price` is not a conversion: write `convert currencies at closing rate`' });
+    expect(far!.suggestion).toBeUndefined();
   });
 
   it('a zero amount bound says zero in money, not 0%', () => {

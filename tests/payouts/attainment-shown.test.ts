@@ -94,6 +94,19 @@ describe('attainment shown on statements', () => {
     expect(statementBlock(s)).toContain('100.001% attainment');
   });
 
+  it('a retroactive line and a bonus explanation write attainment as the header does (6516.00%, not 6516%)', () => {
+    const rule = specRule({
+      cap: null, spiffs: [], rewards: [], commission: { ...specRule().commission!, method: 'retroactive' },
+      bonuses: [{ id: 'bonus-1', amount: { amount: '500', currency: 'USD' }, when: bin('>=', attainment, pct('150')), description: 'bonus 500 USD when attainment >= 150%' }],
+    });
+    const s = computeStatement(rule, rep, '2026-Q1', facts('6516000'));
+    expect(s.attainment).toBe('6516.00');
+    expect(statementBlock(s)).toContain('= 6516.00% attainment');
+    // Was "at 6516% attainment" and "attainment = 6516%" beside the header's 6516.00%.
+    expect(s.lines.find((l) => l.kind === 'commission')?.description).toContain(' at 6516.00% attainment reaches band ');
+    expect(s.lines.find((l) => l.kind === 'bonus')?.description).toBe('bonus 500 USD when attainment >= 150%: condition holds (attainment = 6516.00%); 500.00 USD');
+  });
+
   it('a paid bonus shows the percent metric and attainment its condition read as holding', () => {
     const under = specRule({
       cap: null, spiffs: [], rewards: [],

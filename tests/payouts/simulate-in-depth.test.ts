@@ -133,6 +133,64 @@ describe('simulate: incentive, in depth', () => {
     });
   });
 
+  it('prorate with own and split deals: the deals closed before the start (or after the end) are named as for credit team, in simulate (JSON and table) and salesflow test; figures unchanged', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'salesflow.db');
+    const reps = 'id,name,email,role,manager,start_date,end_date\n'
+      + 'new,Nia,nia@acme.example,AE,vp@acme.example,2026-02-15,\n'
+      + 'gone,Gus,gus@acme.example,AE,vp@acme.example,2020-01-01,2026-02-14\n'
+      + 'full,Fay,fay@acme.example,AE,vp@acme.example,2020-01-01,\n';
+    // N1 before the hire; N2 after it (not named); S1 split 50/50 with a rep employed all along;
+    // E1 in EUR is left out (no convert), so it is not named either; G1 after the leaving date.
+    const deals = 'id,rep,name,amount,currency,stage,closed_at\n'
+      + 'N1,new,One,100000,USD,won,2026-01-20\nN2,new,Two,50000,USD,won,2026-03-01\nS1,full,Split,40000,USD,won,2026-01-25\n'
+      + 'E1,new,Euro,9000,EUR,won,2026-01-10\nL1,new,Lost,7000,USD,lost,2026-01-12\nG1,gone,Late,30000,USD,won,2026-03-01\nF1,full,Own,20000,USD,won,2026-01-05\n';
+    const credits = 'deal,rep,share,type\nS1,new,50,revenue\nS1,full,50,revenue\n';
+    for (const [name, text] of [['reps.csv', reps], ['deals.csv', deals], ['credits.csv', credits]]) writeFileSync(join(dir, name), text);
+    mkdirSync(join(dir, 'rules'));
+    const rule = (name: string, credit: string) => `incentive "${name}" {\n  for reps where rep.role = "AE"\n  period quarter\n  measure revenue\n`
+      + `  target 200_000 USD\n${credit}  prorate target by employment\n  commission retroactive { up to 100% pay 2% above pay 3% }\n`
+      + '  approve by rep.manager within 5 days { otherwise reject }\n}\n';
+    writeFileSync(join(dir, 'rules', 'ae.rules'), rule('Split AEs', '  credit splits\n') + rule('Plain AEs', ''));
+    for (const kind of ['reps', 'deals', 'credits']) expect((await salesflow(['import', '--kind', kind, join(dir, `${kind}.csv`)], db)).code).toBe(0);
+
+    const before = (deals: string) => `${deals} closed before new's start_date 2026-02-15`;
+    const tail = ' in the measure: a deal counts in the period it closes in, while `prorate` cuts the target to 45/90 days employed';
+    const gone = `deal G1 closed after gone's end_date 2026-02-14 counts${tail}`;
+    const run = async (ruleName: string) => {
+      const r = await salesflow(['simulate', '--period', '2026-Q1', '--rule', ruleName, '--format', 'json', join(dir, 'rules')], db);
+      expect(r.code).toBe(0);
+      return new Map((JSON.parse(r.stdout) as Record<string, unknown>[]).map((st) => [st.rep, st]));
+    };
+    const split = await run('Split AEs');
+    // Still counted (a deal counts in the period it closes in): 100,000 + 50,000 + 50% of 40,000.
+    expect(split.get('new')).toMatchObject({
+      measure: '170000.00', target: '100000.00', proration: { fraction: '45/90' },
+      warnings: [expect.stringMatching(/^deal E1 .* is left out/), `${before('deals N1, S1')} count${tail}`],
+    });
+    expect(split.get('gone')).toMatchObject({ measure: '30000.00', warnings: [gone] });
+    expect(split.get('full')).toMatchObject({ warnings: [] });
+    // Without `credit`, on the plain scan: the own deal only.
+    const plain = await run('Plain AEs');
+    expect(plain.get('new')).toMatchObject({ measure: '150000.00', warnings: [expect.stringMatching(/^deal E1 /), `${before('deal N1')} counts${tail}`] });
+    expect(plain.get('gone')).toMatchObject({ warnings: [gone] });
+
+    const table = await salesflow(['simulate', '--period', '2026-Q1', '--rule', 'Split AEs', join(dir, 'rules')], db);
+    expect(table.stdout).toContain(`  warning    ${before('deals N1, S1')} count${tail}\n`);
+
+    // salesflow test reads the same warning (the rep list way, not the streamed one).
+    const cases = join(dir, 'rules', 'tests', 'hire');
+    mkdirSync(cases, { recursive: true });
+    for (const name of ['reps.csv', 'deals.csv', 'credits.csv']) writeFileSync(join(cases, name), name === 'reps.csv' ? reps : name === 'deals.csv' ? deals : credits);
+    writeFileSync(join(cases, 'case.json'), JSON.stringify([
+      { name: 'split', rule: 'Split AEs', period: '2026-Q1', rep: 'new', expect: { total: '5100.00', warnings: [`${before('deals N1, S1')} count${tail}`] } },
+      { name: 'plain', rule: 'Plain AEs', period: '2026-Q1', rep: 'gone', expect: { warnings: [gone] } },
+    ]));
+    const tested = await salesflow(['test', join(dir, 'rules')], join(tempDir(), 'unused.db'));
+    expect(tested.stdout).toContain('PASS: 2/2');
+    expect(tested.code).toBe(0);
+  });
+
   it('JSON: warnings echoed on stderr only after the JSON has ended its last line', async () => {
     const db = await crm();
     const r = await transcript(['simulate', '--period', '2026-Q1', '--format', 'json', join(repo, 'rules')], db);

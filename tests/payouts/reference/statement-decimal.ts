@@ -43,7 +43,7 @@ function commissionLines(
     // past every bound, the last band (normally `above`).
     const reached = p.bands.find((b) => b.bound === null || measure.lte(b.bound)) ?? p.bands[p.bands.length - 1];
     const rounded = roundMoney(measure.times(reached.rate), cur);
-    const at = attainment ? attainment.toFixed() : null;
+    const at = attainment ? attainment.toFixed(Math.max(2, attainment.decimalPlaces())) : null;
     return [pricedLine({
       kind: 'commission',
       description: retroactiveText(name, measureShown, at, reached.label, reached.rateShown, show(rounded)),
@@ -101,7 +101,7 @@ function conditionValues(when: Expr, ctx: EvalContext, shownAttainment: Decimal 
     ...onShown,
     metric: (m) => (m === n ? wrap(figure) : ctx.metric?.(m)),
   }), least))}`);
-  if (readsAttainment(when)) shown.push(`attainment = ${shownAttainment ? `${shownAttainment.toFixed()}%` : 'unknown'}`);
+  if (readsAttainment(when)) shown.push(`attainment = ${shownAttainment ? `${shownAttainment.toFixed(Math.max(2, shownAttainment.decimalPlaces()))}%` : 'unknown'}`);
   return conditionValuesText(shown);
 }
 
