@@ -7,12 +7,12 @@ import type { Db } from '../../data/db.js';
 import { ledgerCsv, ledgerPeriodCounts, type PeriodExport, periodExport } from '../../data/ledger.js';
 import { parsePeriod, type Period } from '../../payouts/period.js';
 
-const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
+const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [--restart-lost] [paths]
        salesflow payouts export --period 2026-Q1`;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  let values: { period?: string; rule?: string; help?: boolean; 'rerun-rejected'?: boolean };
+  let values: { period?: string; rule?: string; help?: boolean; 'rerun-rejected'?: boolean; 'restart-lost'?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgsOnce({
@@ -24,6 +24,8 @@ export async function run(args: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         // A rejected statement is asked again only when said so: a run for a new rep must not re-ask every rejecter.
         'rerun-rejected': { type: 'boolean' },
+        // Temporal lost the runs of waiting statements (its data, retention): start them again knowingly.
+        'restart-lost': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -40,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   if (!period.ok) { process.stderr.write(`salesflow payouts ${sub}: --period ${period.message}\n`); return 1; }
 
   if (sub === 'run') {
-    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[]; rerunRejected?: boolean }): Promise<number> };
+    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[]; rerunRejected?: boolean; restartLost?: boolean }): Promise<number> };
     try {
       runtime = await import('../../runtime/payouts-run.js');
     } catch (err) {
@@ -51,15 +53,15 @@ export async function run(args: string[]): Promise<number> {
       }
       throw err;
     }
-    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals, rerunRejected: values['rerun-rejected'] ?? false });
+    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals, rerunRejected: values['rerun-rejected'] ?? false, restartLost: values['restart-lost'] ?? false });
   }
 
   if (positionals.length) {
     process.stderr.write(`salesflow payouts export: unexpected argument "${positionals[0]}"\n${USAGE}\n`);
     return 1;
   }
-  if (values['rerun-rejected'] || values.rule) {
-    process.stderr.write(`salesflow payouts export: ${values.rule ? '--rule' : '--rerun-rejected'} is for \`payouts run\`; export takes only --period\n${USAGE}\n`);
+  if (values['rerun-rejected'] || values.rule || values['restart-lost']) {
+    process.stderr.write(`salesflow payouts export: ${values.rule ? '--rule' : values['restart-lost'] ? '--restart-lost' : '--rerun-rejected'} is for \`payouts run\`; export takes only --period\n${USAGE}\n`);
     return 1;
   }
   let db;
