@@ -83,7 +83,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     // A statement waits only while its run goes on: one whose run was terminated or failed in
     // Temporal can no longer be approved, and "still awaits approval" sent payroll to wait for it.
-    const { pending, ended, unknown } = await sortUndecided(config, undecided);
+    const { pending, ended, unknown, elsewhere } = await sortUndecided(config, undecided);
+    if (elsewhere) process.stderr.write(`note: ${elsewhere}\n`);
     if (ended.length > 0) {
       const named = ended.slice(0, 5).map((e) => `${e.rule} / ${e.rep} (${e.how})`).join(', ');
       process.stderr.write(
@@ -148,7 +149,7 @@ export async function run(args: string[]): Promise<number> {
 type Undecided = PeriodExport['pending'][number];
 
 /** Undecided statements whose run goes on (or is not known to have ended), and those whose run ended, with how and when. */
-async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ pending: Undecided[]; ended: (Undecided & { how: string })[]; unknown: string | null }> {
+async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ pending: Undecided[]; ended: (Undecided & { how: string })[]; unknown: string | null; elsewhere?: string }> {
   if (undecided.length === 0) return { pending: [], ended: [], unknown: null };
   // Loaded only here: an export with nothing undecided needs no Temporal client at all.
   const { endedWords, payoutRunStatesFromConfig } = await import('../../runtime/payout-run-state.js');
@@ -162,6 +163,12 @@ async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ 
     if (state?.kind === 'ended' || state?.kind === 'gone') ended.push({ ...u, how: endedWords(state) });
     else pending.push(u);
     if (state?.kind === 'unknown') unknown = state.problem;
+  }
+  // None of the runs in this Temporal, not even ended ones: most likely another namespace or cluster
+  // than the workers' (TEMPORAL_NAMESPACE, TEMPORAL_ADDRESS); "can no longer be approved" would be wrong.
+  if (ended.length === undecided.length && ended.every((e) => read.states.get(e.workflowId)?.kind === 'gone')) {
+    const { address, namespace } = config.temporal;
+    return { pending: undecided, ended: [], unknown: null, elsewhere: `Temporal at ${address}, namespace "${namespace}", has none of their runs, not even ended ones: most likely not the namespace or cluster they were started in (TEMPORAL_NAMESPACE, TEMPORAL_ADDRESS: use the workers'), so whether they go on is not known` };
   }
   return { pending, ended, unknown };
 }
