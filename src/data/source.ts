@@ -16,6 +16,15 @@ export function parseDataSource(text: string): ParsedSource {
   const value = text.trim();
   const refuse = (why: string): ParsedSource => ({ ok: false, message: `${why}; expected ${SUPPORTED_FORMS}` });
   if (value === '') return refuse('empty');
+  // Quotes kept as part of the value (docker's --env-file, a Kubernetes value quoted twice) would
+  // otherwise make `"postgres://…"` a SQLite file in a folder named `"postgres:`.
+  if (/^["'`]|["'`]$/.test(value)) {
+    return refuse(`"${redact(value.replace(/^["'`]|["'`]$/g, ''))}" is in quotes, which are part of the value here (docker --env-file and some env files keep them): remove them`);
+  }
+  // libpq's keyword/value form (host=db port=5432 dbname=sales), which psql takes and a path never looks like.
+  if (/^[a-z_]+\s*=/i.test(value)) {
+    return refuse(`"${redactText(value)}" is libpq's keyword/value form, which salesflow does not read: write it as a URL, postgres://USER@HOST:PORT/DBNAME`);
+  }
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1];
   // A Windows drive letter (C:\...) is a path, not a scheme.
   if (!scheme || /^[A-Za-z]:[\\/]/.test(value)) {

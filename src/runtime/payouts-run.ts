@@ -14,8 +14,8 @@ import { findRepsWhere } from '../data/reps.js';
 import type { RepRecord } from '../plan/records.js';
 import { nobodyToAsk, unaskedOutcome } from './nobody-to-ask.js';
 import { unseenWarnings } from './unseen-warnings.js';
-import { endedWords, payoutRunState, type PayoutRunState } from './payout-run-state.js';
-import { getStatement, type StoredStatement } from '../data/statements.js';
+import { endedWords, payoutRunState, payoutRunStates, type PayoutRunState } from './payout-run-state.js';
+import { getStatement, type StoredStatement, waitingStatements } from '../data/statements.js';
 import { selectIncentives as chooseIncentives } from '../payouts/rule-selection.js';
 import { parsePeriod, type Period } from '../payouts/period.js';
 import type { Config } from '../config.js';
@@ -36,6 +36,8 @@ export interface PayoutsRunOptions {
   now?: Date;
   /** Start a new attempt for each rejected statement (after the data was corrected). */
   rerunRejected?: boolean;
+  /** Start again the waiting statements' runs even when this Temporal has none of them (its data lost). */
+  restartLost?: boolean;
 }
 
 export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
@@ -53,6 +55,10 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     if (!selection.ok) return fail(selection.message);
     for (const note of selection.skipped) process.stdout.write(`${note}\n`);
     const deps = { client: temporal.client, db: db, config: config.value, planHash: plan.plan.hash };
+    if (!options.restartLost) {
+      const lacking = await waitingRunsTemporalLacks(deps, period.label, selection.rules);
+      if (lacking) return fail(lackingMessage(lacking, period, config.value.temporal));
+    }
     // Each rep's line is printed as its run is handled: a run for thousands of reps shows its
     // progress, and what was started before a failure is on screen.
     const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -78,6 +84,35 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
     await db.close();
   }
   return 0;
+}
+
+/**
+ * The waiting (pending) statements of the period for these rules when Temporal has none of their
+ * runs, not even an ended one; null when it has one, or there is none. That is the mark of another
+ * namespace or cluster than the one the runs were started in (TEMPORAL_NAMESPACE or
+ * TEMPORAL_ADDRESS differing from the workers'), where every run would look lost and be started
+ * again, asking every approver a second time.
+ */
+export async function waitingRunsTemporalLacks(deps: Pick<PayoutDeps, 'client' | 'db'>, period: string, rules: IncentiveRule[]): Promise<string[] | null> {
+  const ids = new Set(rules.map((r) => r.id));
+  const waiting = (await waitingStatements(deps.db, period)).filter((s) => ids.has(s.statement.ruleId)).map((s) => s.workflowId);
+  if (waiting.length === 0) return null;
+  // Asked a batch at a time: in the usual case the first batch finds a run and the check ends there.
+  for (let at = 0; at < waiting.length; at += STARTS_IN_FLIGHT) {
+    const states = await payoutRunStates(deps.client, waiting.slice(at, at + STARTS_IN_FLIGHT));
+    if ([...states.values()].some((state) => state.kind !== 'gone')) return null;
+  }
+  return waiting;
+}
+
+function lackingMessage(lacking: string[], period: Period, temporal: Pick<Config['temporal'], 'address' | 'namespace'>): string {
+  const n = lacking.length;
+  return `payouts run: ${n === 1 ? 'the statement' : `all ${n} statements`} of ${period.label} waiting for approval (${lacking.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}) ` +
+    `${n === 1 ? 'has' : 'have'} no run in Temporal at ${temporal.address}, namespace "${temporal.namespace}", not even an ended one. ` +
+    'Most likely this is not the cluster and namespace their runs were started in (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: use those of the workers and serve); ' +
+    'starting them here would ask every approver again. Nothing was started. ' +
+    `If this Temporal lost those runs (its data lost, or past its retention), \`salesflow payouts run --period ${period.label} --restart-lost\` ` +
+    'starts each again: a new statement, asked for again (the ledger never pays a rep twice).';
 }
 
 export type IncentiveSelection =

@@ -128,7 +128,16 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
   }
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await connectNative(config));
-  const db = options.db ?? (await openDatabase(config.databasePath));
+  let db: Db;
+  try {
+    db = options.db ?? (await openDatabase(config.databasePath));
+  } catch (err) {
+    // The Temporal connection (and the SMTP pool) keep the process alive: a worker started while
+    // the database is down printed why and then hung, never exiting for its supervisor to restart.
+    if (!options.mailer) mailer.close();
+    if (ownsConnection) await connection.close().catch(() => undefined);
+    throw err;
+  }
   // On PostgreSQL (the production layout, where workers are killed and replaced) sends run on a
   // thread of their own, to record "sent" the moment the relay accepts (src/activities/send-thread.ts).
   const sendThread = !options.mailer && db.dialect === 'postgres' && SendThread.available()

@@ -38,6 +38,10 @@ describe('DATABASE_URL', () => {
     ['postgres:///sales?host=db1,db2', /lists several hosts \(host=db1,db2\), which salesflow's PostgreSQL driver cannot try in turn: give one/],
     ['postgres://u:p@db1/sales?host=db1&host=db2', /lists several hosts \(host=db1,db2\)/],
     ['postgres://u:p@db1:5432/sales?port=5432,5433', /lists several ports \(port=5432,5433\)/],
+    // Taken as SQLite file paths before: `apply` recorded the plan in a file under a folder `"postgres:` and said so.
+    ['"postgres://u:p@db:5432/sales"', /"postgres:\/\/u:\*\*\*@db:5432\/sales" is in quotes, which are part of the value here .*: remove them/],
+    ["'postgresql://u:p@db/sales'", /is in quotes/],
+    ['host=db port=5432 dbname=sales user=sf password=p', /"host=db port=5432 dbname=sales user=sf password=\*\*\*" is libpq's keyword\/value form, which salesflow does not read: write it as a URL, postgres:\/\/USER@HOST:PORT\/DBNAME/],
   ])('%s is refused, naming the supported forms', (value, why) => {
     const parsed = parseDataSource(value);
     expect(parsed.ok).toBe(false);

@@ -125,6 +125,19 @@ test('a TLS setting left on against a server without TLS is named; a refused con
   expect(refused.stderr).not.toContain('tonic');
 }, 60_000);
 
+// Was: the worker printed "cannot use PostgreSQL data source …" and then hung, its Temporal
+// connection keeping it alive (SIGTERM too was ignored), so a supervisor never restarted it.
+test('a worker started while its PostgreSQL is down exits 1 saying so, rather than hanging', () => {
+  const env = {
+    PATH: process.env.PATH, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: 'cli-test',
+    DATABASE_URL: 'postgres://sf@127.0.0.1:1/sales', SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1',
+  };
+  const result = spawnSync(process.execPath, [bin, 'worker'], { cwd: work, encoding: 'utf8', env, timeout: 30_000, killSignal: 'SIGKILL' });
+  expect(result.signal, 'still running after 30 s').toBeNull();
+  expect(result.status).toBe(1);
+  expect(result.stderr).toBe('salesflow: cannot use PostgreSQL data source postgres://sf@127.0.0.1:1/sales: nothing accepts connections at 127.0.0.1:1: is PostgreSQL running there, and on that port?\n');
+}, 60_000);
+
 test('events send routes each event and acknowledges a repeated id as a duplicate', () => {
   const lead = { id: 'L-cli', name: 'Cli Lead', email: 'cli@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
   fs.writeFileSync(path.join(work, 'events.json'), JSON.stringify([

@@ -107,6 +107,44 @@ test('a pending statement whose run Temporal no longer has (its data lost, or pa
   expect(describePayoutRuns(selection.rules, q1, runs)).toContain(`(a new statement; the last run, ${gone}, ended before a decision (Temporal no longer has the run: past its retention, or its data was lost), so no approval link can decide it`);
 });
 
+// Was: run with a TEMPORAL_NAMESPACE (or TEMPORAL_ADDRESS) other than the workers', every waiting
+// statement's run looked lost, and each was started again there: every approver asked a second time.
+test('payouts run refuses when Temporal has none of the waiting statements\' runs (another namespace), and --restart-lost starts them', async () => {
+  // A period no other test uses: export looks at every statement of it.
+  const fs = await import('node:fs');
+  const rules = path.join(h.dir, 'ns-rules');
+  fs.mkdirSync(rules, { recursive: true });
+  fs.writeFileSync(path.join(rules, 'ns.rules'), [
+    'settings {', '  timezone "UTC"', '  currency USD', '}', '',
+    'incentive "Ns commission" {', '  for reps where rep.role = "NsRole"', '  period quarter', '  effective 2025-01-01 to 2026-12-31',
+    '  measure revenue', '  target 100_000 USD', '  commission marginal {', '    above pay 5%', '  }', '}', '',
+  ].join('\n'));
+  await upsertRep(h.db, rep('r-ns', 'NsRole'));
+  const waiting = 'payout:ns-commission:r-ns:2025-Q3';
+  await recordStatement(h.db, waiting, {
+    rule: 'Ns commission', ruleId: 'ns-commission', ruleVersion: 'v', rep: 'r-ns', repName: 'Rep r-ns', period: '2025-Q3', currency: 'USD',
+    measureMetric: 'revenue', measure: '0', target: '100000.00', attainment: '0.00', lines: [], capped: false, total: '0.00', rewards: [], warnings: [],
+  }, 'pending');
+  const env = { TEMPORAL_ADDRESS: h.server.address, TEMPORAL_NAMESPACE: h.server.namespace, TEMPORAL_TASK_QUEUE: 'payouts-ns' };
+  const dbPath = h.config.databasePath;
+  const refused = await withEnv(env, () => salesflow(['payouts', 'run', '--period', '2025-Q3', rules], dbPath));
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`payouts run: the statement of 2025-Q3 waiting for approval (${waiting}) has no run in Temporal at ${h.server.address}, namespace "${h.server.namespace}", not even an ended one.`);
+  expect(refused.stderr).toContain('Nothing was started.');
+  await expect(h.client.workflow.getHandle(`${waiting}:attempt-2`).describe()).rejects.toThrow(/not found/i);
+  // Export, in the same namespace, told payroll the statement could no longer be approved.
+  const exported = await withEnv(env, () => salesflow(['payouts', 'export', '--period', '2025-Q3'], dbPath));
+  expect(exported.code).toBe(0);
+  expect(exported.stderr).toContain(`note: Temporal at ${h.server.address}, namespace "${h.server.namespace}", has none of their runs, not even ended ones: most likely not the namespace or cluster they were started in`);
+  expect(exported.stderr).toContain('still awaits approval and is not in this export: Ns commission / r-ns');
+  expect(exported.stderr).not.toContain('can no longer be approved');
+
+  const restarted = await withEnv(env, () => salesflow(['payouts', 'run', '--period', '2025-Q3', '--restart-lost', rules], dbPath));
+  expect(restarted.code).toBe(0);
+  expect(restarted.stdout).toContain(`started again  Rep r-ns (r-ns)  ${waiting}:attempt-2`);
+  await h.client.workflow.getHandle(`${waiting}:attempt-2`).terminate('test done');
+});
+
 test('a period that has not ended is refused with a clear message', async () => {
   const q2 = (parsePeriod('2026-Q2') as { ok: true; period: Period }).period;
   const selection = selectIncentives(plan, q2, undefined, new Date('2026-06-30T12:00:00Z'));

@@ -7,12 +7,12 @@ import type { Db } from '../../data/db.js';
 import { ledgerCsv, ledgerPeriodCounts, type PeriodExport, periodExport } from '../../data/ledger.js';
 import { parsePeriod, type Period } from '../../payouts/period.js';
 
-const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [paths]
+const USAGE = `usage: salesflow payouts run --period 2026-Q1 [--rule NAME] [--rerun-rejected] [--restart-lost] [paths]
        salesflow payouts export --period 2026-Q1`;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  let values: { period?: string; rule?: string; help?: boolean; 'rerun-rejected'?: boolean };
+  let values: { period?: string; rule?: string; help?: boolean; 'rerun-rejected'?: boolean; 'restart-lost'?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgsOnce({
@@ -24,6 +24,8 @@ export async function run(args: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         // A rejected statement is asked again only when said so: a run for a new rep must not re-ask every rejecter.
         'rerun-rejected': { type: 'boolean' },
+        // Temporal lost the runs of waiting statements (its data, retention): start them again knowingly.
+        'restart-lost': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -40,7 +42,7 @@ export async function run(args: string[]): Promise<number> {
   if (!period.ok) { process.stderr.write(`salesflow payouts ${sub}: --period ${period.message}\n`); return 1; }
 
   if (sub === 'run') {
-    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[]; rerunRejected?: boolean }): Promise<number> };
+    let runtime: { runPayouts(options: { period: string; rule?: string; paths: string[]; rerunRejected?: boolean; restartLost?: boolean }): Promise<number> };
     try {
       runtime = await import('../../runtime/payouts-run.js');
     } catch (err) {
@@ -51,15 +53,15 @@ export async function run(args: string[]): Promise<number> {
       }
       throw err;
     }
-    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals, rerunRejected: values['rerun-rejected'] ?? false });
+    return runtime.runPayouts({ period: period.period.label, rule: values.rule, paths: positionals, rerunRejected: values['rerun-rejected'] ?? false, restartLost: values['restart-lost'] ?? false });
   }
 
   if (positionals.length) {
     process.stderr.write(`salesflow payouts export: unexpected argument "${positionals[0]}"\n${USAGE}\n`);
     return 1;
   }
-  if (values['rerun-rejected'] || values.rule) {
-    process.stderr.write(`salesflow payouts export: ${values.rule ? '--rule' : '--rerun-rejected'} is for \`payouts run\`; export takes only --period\n${USAGE}\n`);
+  if (values['rerun-rejected'] || values.rule || values['restart-lost']) {
+    process.stderr.write(`salesflow payouts export: ${values.rule ? '--rule' : values['restart-lost'] ? '--restart-lost' : '--rerun-rejected'} is for \`payouts run\`; export takes only --period\n${USAGE}\n`);
     return 1;
   }
   let db;
@@ -81,7 +83,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`${entries.length} approved payout${entries.length === 1 ? '' : 's'} for ${period.period.label}\n`);
     // A statement waits only while its run goes on: one whose run was terminated or failed in
     // Temporal can no longer be approved, and "still awaits approval" sent payroll to wait for it.
-    const { pending, ended, unknown } = await sortUndecided(config, undecided);
+    const { pending, ended, unknown, elsewhere } = await sortUndecided(config, undecided);
+    if (elsewhere) process.stderr.write(`note: ${elsewhere}\n`);
     if (ended.length > 0) {
       const named = ended.slice(0, 5).map((e) => `${e.rule} / ${e.rep} (${e.how})`).join(', ');
       process.stderr.write(
@@ -146,7 +149,7 @@ export async function run(args: string[]): Promise<number> {
 type Undecided = PeriodExport['pending'][number];
 
 /** Undecided statements whose run goes on (or is not known to have ended), and those whose run ended, with how and when. */
-async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ pending: Undecided[]; ended: (Undecided & { how: string })[]; unknown: string | null }> {
+async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ pending: Undecided[]; ended: (Undecided & { how: string })[]; unknown: string | null; elsewhere?: string }> {
   if (undecided.length === 0) return { pending: [], ended: [], unknown: null };
   // Loaded only here: an export with nothing undecided needs no Temporal client at all.
   const { endedWords, payoutRunStatesFromConfig } = await import('../../runtime/payout-run-state.js');
@@ -160,6 +163,12 @@ async function sortUndecided(config: Config, undecided: Undecided[]): Promise<{ 
     if (state?.kind === 'ended' || state?.kind === 'gone') ended.push({ ...u, how: endedWords(state) });
     else pending.push(u);
     if (state?.kind === 'unknown') unknown = state.problem;
+  }
+  // None of the runs in this Temporal, not even ended ones: most likely another namespace or cluster
+  // than the workers' (TEMPORAL_NAMESPACE, TEMPORAL_ADDRESS); "can no longer be approved" would be wrong.
+  if (ended.length === undecided.length && ended.every((e) => read.states.get(e.workflowId)?.kind === 'gone')) {
+    const { address, namespace } = config.temporal;
+    return { pending: undecided, ended: [], unknown: null, elsewhere: `Temporal at ${address}, namespace "${namespace}", has none of their runs, not even ended ones: most likely not the namespace or cluster they were started in (TEMPORAL_NAMESPACE, TEMPORAL_ADDRESS: use the workers'), so whether they go on is not known` };
   }
   return { pending, ended, unknown };
 }
