@@ -11,7 +11,7 @@ import * as T from './lexer.js';
 import type { MessageKey } from './messages.js';
 import { chevrotain } from './chevrotain.js';
 import { ExpressionParser, isReal, NO_SPAN, RECORDED, type ParseProblem } from './parse-expressions.js';
-import { HOLE_SEPARATOR } from './syntax-errors.js';
+import { HOLE_SEPARATOR, QUOTED_DAY } from './syntax-errors.js';
 
 const { Kw } = T;
 
@@ -269,6 +269,20 @@ class RuleParser extends ExpressionParser {
     }
   }
 
+  /**
+   * `every "monday" at 09:00`: a day written as a string. Said once, with the day unquoted, and the
+   * rest read on; left to Chevrotain, `at 09:00` was read as an `at N% of period`, the check-in's
+   * block closed the rule and every statement after it was an error of its own.
+   */
+  private quotedDay(idx: number): IToken {
+    const quoted = this.consume(idx, T.StringLit);
+    if (!this.RECORDING_PHASE) {
+      this.saveError(new chevrotain.MismatchedTokenException(
+        `${QUOTED_DAY}${HOLE_SEPARATOR}'${quoted.image}'`, quoted, this.LA(0)));
+    }
+    return quoted;
+  }
+
   /** Records a syntax error as Chevrotain does (its SAVE_ERROR is missing from the typings). */
   private saveError(error: Error): void {
     (this as unknown as { SAVE_ERROR(error: Error): void }).SAVE_ERROR(error);
@@ -340,6 +354,7 @@ class RuleParser extends ExpressionParser {
     let timeFirst: IToken | undefined;
     const first = this.OR3([
       { ALT: () => this.CONSUME1(T.Identifier) },
+      { ALT: () => this.quotedDay(1) },
       // `every 2 weeks at 09:00`: `every` names days, it has no interval. Said once at the duration,
       // and the rest read on; left to Chevrotain, the check-in's `{ ... }` closed the rule and the
       // rule's next statement was "expected a declaration".
@@ -363,7 +378,10 @@ class RuleParser extends ExpressionParser {
       } },
     ]);
     const days: IToken[] = [first];
-    this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      days.push(this.OR5([{ ALT: () => this.CONSUME2(T.Identifier) }, { ALT: () => this.quotedDay(2) }]));
+    });
     let at: IToken | undefined = timeFirst;
     this.OR4([
       { ALT: () => {

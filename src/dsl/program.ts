@@ -1,6 +1,7 @@
 // Orchestrates one run over in-memory sources, in pipeline order: text → tokens → AST → checked
 // rules → plan (like TypeScript's program.ts). File-system access lives in load.ts.
 import type { IToken } from 'chevrotain';
+import { weekdays } from '../plan/catalog.js';
 import type { Plan, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
@@ -11,7 +12,7 @@ import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
 import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
 import { parseTokens } from './parser.js';
-import { HOLE_SEPARATOR } from './syntax-errors.js';
+import { HOLE_SEPARATOR, QUOTED_DAY } from './syntax-errors.js';
 import { dropUnsupported } from './unsupported.js';
 import { isKnownCurrency, knownCurrencies } from './types.js';
 import { describeUnexpected } from './unexpected-character.js';
@@ -201,6 +202,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
         : expected === 'a quoted string' ? quoteFix(source.text, lexed.tokens, error.span.offset)
+        : expected === QUOTED_DAY ? closest(found.slice(2, -2).trim(), [...weekdays, 'day', 'weekday'])
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
       // One message, one code: "expected a declaration" is SF1104 whichever way the parser got there
       // (a word after a finished rule or metric was SF1101, a lone word SF1104).

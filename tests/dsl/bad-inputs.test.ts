@@ -449,6 +449,16 @@ describe('suggestions and reporting', () => {
     expect(ds[0].message).toBe(message);
   });
 
+  it('`every "monday" at 09:00` (a day in quotes) is one error offering the day, and the rule is checked on', () => {
+    // Was four errors: "expected a day", "expected a percent or 'end' but found '09:00'", "`send` is
+    // not allowed in a goal", "expected a declaration but found 'at'", and the review went unchecked.
+    const ds = diagnose(goal('  every "monday", "Thursday" at 09:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 4, 9, 'monday'], ['SF1101', 4, 19, 'thursday'], ['SF4001', 5, 27, 'goal-review']]);
+    expect(ds[0].message).toBe('expected a day without quotes (monday ... sunday, day or weekday) but found \'"monday"\'');
+    const scheduled = diagnose('sequence "s" {\n  every "friday" at 15:00 for reps\n  send "goal-reviw" to rep\n}\n');
+    expect(scheduled.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 2, 9, 'friday'], ['SF4001', 3, 8, 'goal-review']]);
+  });
+
   it('a scheduled sequence `every 1 week at ...` is one error at the interval', () => {
     const ds = diagnose('sequence "s" {\n  every 1 week at 09:00 for reps\n  send "goal-reviw" to rep\n}\n');
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 2, 9], ['SF4001', 3, 8]]);
