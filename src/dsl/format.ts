@@ -317,5 +317,8 @@ export function formatSource(original: string, file: string): FormatResult {
   if (check.hasErrors() || shape(reparsed.ast) !== shape(parsed.ast)) {
     throw new Error(`formatter bug: formatting ${file} changed its meaning; the file was not written`);
   }
-  return { formatted: bom + formatted, diagnostics: bag.sorted() };
+  // Line ends stay as the file has them (its first one says which): a CRLF file rewritten with LF
+  // was a change to every line in the pull request, and `fmt --check` failed on it whatever its layout.
+  const crlf = /^[^\n]*\r\n/.test(text);
+  return { formatted: bom + (crlf ? formatted.replace(/\n/g, '\r\n') : formatted), diagnostics: bag.sorted() };
 }

@@ -194,6 +194,16 @@ describe('formatter', () => {
     expect(formatSource(plain, 'x.rules').formatted).toContain('    send "book-a-call" to lead\n  } else if lead.score > 2 {\n');
   });
 
+  it('keeps CRLF line ends in a file written with them, so a canonical CRLF file is left as it is', () => {
+    // Was: every line rewritten with LF (a whole-file diff in the pull request), and `fmt --check`
+    // listed a canonical CRLF file as unformatted.
+    const canonical = 'sequence "S" {\r\n  on lead.created # new leads\r\n  stop on lead.replied\r\n  send "case-study" to lead\r\n}\r\n';
+    expect(formatSource(canonical, 'x.rules').formatted).toBe(canonical);
+    const messy = 'sequence "S" {\r\n on lead.created   # new leads\r\n\tstop on lead.replied\r\n  send "case-study" to lead }\r\n';
+    expect(formatSource(messy, 'x.rules').formatted).toBe(canonical);
+    expect(formatSource('\ufeff' + messy, 'x.rules').formatted).toBe('\ufeff' + canonical);
+  });
+
   it('does not change the compiled plan', async () => {
     const text = readFileSync(join(root, 'tests', 'dsl', 'fixtures', 'spec', 'spec.rules'), 'utf8');
     const before = await compile(text);
