@@ -312,6 +312,16 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
   });
 
+  it('offers 50% for a share written as a fraction, the rule\'s currency for a deal amount, a date unquoted', () => {
+    // Was "did you mean 0.5%?" (a hundred times too small), and no suggestion for the other two.
+    const rule = 'settings { currency EUR }\n\nincentive "i" {\n  for reps where rep.start_date >= "2026-01-01"\n  period quarter\n  measure revenue\n  target 100 EUR\n' +
+      '  spiff 50 EUR per deal where deal.amount > 1000\n  bonus 5 EUR when win_rate > 0.5\n  reward "Trip" when attainment >= 120\n  approve by rep.manager within 3 days { otherwise reject }\n}\n';
+    const found = errors(diagnose(rule));
+    expect(found.map((d) => [d.code, d.line, d.suggestion])).toEqual([
+      ['SF3004', 4, '2026-01-01'], ['SF3004', 8, '1000 EUR'], ['SF3004', 9, '50%'], ['SF3004', 10, '120%'],
+    ]);
+  });
+
   it('a generated condition of thousands of `or`s is one error at it, not a stack overflow; a list of any length is fine', () => {
     // Was "RangeError: Maximum call stack size exceeded" and a stack trace from check, fmt and compile.
     const ors = Array.from({ length: 3000 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
