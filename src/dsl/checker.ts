@@ -186,7 +186,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     // name is fixed.
     let named = false;
     if (first) bag.report('duplicateRule', decl.name.span, [name, where(first)]);
-    else if (!id) bag.report('emptyRuleId', decl.name.span);
+    else if (!id && decl.name.raw !== '') bag.report('emptyRuleId', decl.name.span);
     else if (clash) bag.report('duplicateRuleId', decl.name.span, [name, id, clash]);
     else named = true;
     if (!first) names.set(name, decl.name.span);

@@ -139,8 +139,9 @@ class RuleParser extends ExpressionParser {
     if (!this.RECORDING_PHASE) this.partialRule = undefined;
     return (this.RECORDING_PHASE ? RECORDED : ({
       kind: start.image as 'goal' | 'incentive' | 'sequence',
-      // After a syntax error the name may be missing; the declaration is then not checked further.
-      name: name ?? { value: '', raw: '""', span: this.tokenSpan(start) },
+      // After a syntax error the name may be missing (raw ''; a name written `""` has raw '""'): the
+      // syntax error says what is wrong with it, and the checker says nothing more about it.
+      name: name ?? { value: '', raw: '', span: this.tokenSpan(start) },
       body: body ?? [],
       span: this.spanFrom(start),
     }));

@@ -312,6 +312,17 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
   });
 
+  it('a rule name without quotes (`goal Q3 revenue {`) is one error offering the whole name quoted', () => {
+    // Was three: SF2010 "a rule name needs at least one letter or digit" at `goal`, "expected a
+    // quoted string but found 'q3'; did you mean "Q3"?" and SF1108 "write q3 in lower case".
+    const ds = diagnose('goal Q3 revenue {\n  measure revenue\n  target 100 EUR per quarter\n  at end of period { send "goal-reviw" to rep }\n}\n');
+    // The rule's body is still checked (a misspelt template below).
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1102', 1, 6, '"Q3 revenue"'], ['SF4001', 4, 27, 'goal-review']]);
+    expect(ds[0].message).toBe("expected a quoted string but found 'Q3'");
+    // A name written empty is still SF2010.
+    expect(diagnose('goal "" {\n  measure revenue\n  target 100 EUR per quarter\n  at end of period { send "goal-review" to rep }\n}\n').map((d) => d.code)).toEqual(['SF2010']);
+  });
+
   it('offers 50% for a share written as a fraction, the rule\'s currency for a deal amount, a date unquoted', () => {
     // Was "did you mean 0.5%?" (a hundred times too small), and no suggestion for the other two.
     const rule = 'settings { currency EUR }\n\nincentive "i" {\n  for reps where rep.start_date >= "2026-01-01"\n  period quarter\n  measure revenue\n  target 100 EUR\n' +
