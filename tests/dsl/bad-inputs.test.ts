@@ -754,4 +754,14 @@ describe('suggestions and reporting', () => {
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
     expect(ds.find((x) => x.code === 'SF4002')).toMatchObject({ file: 'rules/templates/t.md', line: 1 });
   });
+
+  it('a misspelt `subject:` key is one error at it, offering subject', () => {
+    // Was SF4002 "no subject line" at the `---` and warning SF4008 "unknown front matter key" besides.
+    const templates = [{ path: 'rules/templates/t.md', text: '---\nsubjet: Survey\n---\nHello {{lead.name}}\n' }];
+    const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
+    expect(ds.filter((d) => d.file === 'rules/templates/t.md').map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF4002', 2, 1, 'subject']]);
+    // An unknown key beside a real subject is still a warning of its own.
+    const other = diagnose(leadSeq('  send "t" to lead'), 'test.rules', [{ path: 'rules/templates/t.md', text: '---\nsubject: S\nsubjet: x\n---\nHello\n' }]);
+    expect(other.filter((d) => d.file === 'rules/templates/t.md').map((d) => d.code)).toEqual(['SF4008']);
+  });
 });
