@@ -433,12 +433,25 @@ class RuleParser extends ExpressionParser {
     const start = this.CONSUME(Kw.at);
     return this.OR([
       { ALT: () => {
-        const percent = this.CONSUME(T.PercentLit);
+        const percent = this.OR1([
+          { ALT: () => this.CONSUME(T.PercentLit) },
+          // `at 50 of period`: the percent sign left out. Said once, offering 50%, and the check-in
+          // read on; left to Chevrotain, its block's `}` closed the rule (four errors, the rest unchecked).
+          { ALT: () => {
+            const bare = this.CONSUME(T.NumberLit);
+            if (!this.RECORDING_PHASE) this.saveError(new chevrotain.MismatchedTokenException(`a percent${HOLE_SEPARATOR}'${bare.image}'`, bare, this.LA(0)));
+            return bare;
+          } },
+        ]);
         this.CONSUME1(Kw.of);
         this.CONSUME1(Kw.period);
         const when = this.OPTION1(() => { this.CONSUME1(Kw.when); return this.SUBRULE1(this.expression); }) ?? null;
         const body = this.SUBRULE1(this.block);
-        return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'atPercent' as const, percent: this.literalOf(percent), when, body: body ?? [], span: this.spanFrom(start) }));
+        if (this.RECORDING_PHASE) return RECORDED;
+        const literal = this.literalOf(percent);
+        const asPercent = percent.tokenType === T.NumberLit && literal.value.type === 'number'
+          ? { ...literal, value: { type: 'percent' as const, value: literal.value.value } } : literal;
+        return { kind: 'atPercent' as const, percent: asPercent, when, body: body ?? [], span: this.spanFrom(start) };
       } },
       { ALT: () => {
         this.CONSUME(Kw.end);

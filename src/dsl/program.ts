@@ -200,6 +200,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
         : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
+        // `up to 100% pay 5`: the rate with its % left out.
+        : expected === 'a percent' && /^'\d[\d_]*(\.\d+)?'$/.test(found) ? `${found.slice(1, -1)}%`
         : expected === 'a quoted string' ? quoteFix(source.text, lexed.tokens, error.span.offset)
         : expected === QUOTED_DAY ? closest(found.slice(2, -2).trim(), [...weekdays, 'day', 'weekday'])
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;

@@ -312,6 +312,16 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
   });
 
+  it('a percent written without its % (`at 50 of period`, `pay 8`) is one error offering it with the sign', () => {
+    // Was four errors for `at 50 of period { ... }` (its block's `}` closed the goal, the review
+    // below went unchecked), and no suggestion for `pay 8`.
+    const ds = diagnose(goal('  at 50 of period { send "goal-at-risk" to rep }\n  at end of period { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 4, 6, '50%'], ['SF4001', 5, 27, 'goal-review']]);
+    expect(ds[0].message).toBe("expected a percent but found '50'");
+    const rate = diagnose(incentive('  commission marginal {\n    up to 100% pay 8\n    above pay 12%\n  }'));
+    expect(rate.filter((d) => d.severity === 'error').map((d) => [d.code, d.col, d.suggestion])).toEqual([['SF1101', 20, '8%']]);
+  });
+
   it('a rule name without quotes (`goal Q3 revenue {`) is one error offering the whole name quoted', () => {
     // Was three: SF2010 "a rule name needs at least one letter or digit" at `goal`, "expected a
     // quoted string but found 'q3'; did you mean "Q3"?" and SF1108 "write q3 in lower case".
