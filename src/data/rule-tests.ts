@@ -11,7 +11,7 @@ import type { Plan } from '../plan/schema.js';
 import { openDatabase } from './db.js';
 import { formatProblem, importCsv, importKinds } from './import.js';
 import { duplicateKeys } from './json-duplicates.js';
-import { parseJsonText } from './json-text.js';
+import { parseJsonText, topLevelItemLines } from './json-text.js';
 import { statementsForPeriod } from './period-statements.js';
 import { getRep, listReps } from './reps.js';
 
@@ -25,6 +25,8 @@ export interface CaseResult {
   name: string;
   /** Where the case is written, for the report. */
   file: string;
+  /** The line of case.json the case starts on; null when the file could not be read as cases. */
+  line: number | null;
   ok: boolean;
   /** Why it failed: mismatch report, bad case file, fixture import problems. */
   report: string[];
@@ -57,7 +59,7 @@ export function findCaseFolders(paths: string[]): CaseFolder[] {
   return [...found.values()];
 }
 
-function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCase[] } | { ok: false; messages: string[] } {
+function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCase[]; lines: number[] } | { ok: false; messages: string[] } {
   if (!existsSync(folder.file)) {
     const json = readdirSync(folder.dir).filter((f) => /\.json$/i.test(f));
     const near = closestName('case.json', json);
@@ -70,7 +72,14 @@ function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCa
     return { ok: false, messages: twice.map((d) => `${shown}:${d.line}:${d.col}: "${d.key}" is given twice in one object; JSON keeps only the last, so the first would never be checked`) };
   }
   const parsed = parseCaseFile(json.value);
-  return parsed.ok ? parsed : { ok: false, messages: parsed.messages.map((m) => `${shown}: ${m}`) };
+  const lines = topLevelItemLines(json.text);
+  if (parsed.ok) return { ...parsed, lines };
+  // `case [4].expect.capped: ...` also names the line case [4] starts on, as a failing case does.
+  return { ok: false, messages: parsed.messages.map((m) => {
+    const index = /^case \[(\d+)\]/.exec(m)?.[1];
+    const line = index ? lines[Number(index) - 1] : Array.isArray(json.value) ? undefined : lines[0];
+    return `${shown}${line ? `:${line}` : ''}: ${m}`;
+  }) };
 }
 
 /** Run every case of one folder against its own temporary data source. */
@@ -78,11 +87,11 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
   const shown = relative(cwd, folder.file) || folder.file;
   // Every message names the case file as the header does: relative to where salesflow runs.
   const loaded = loadCases(folder, shown);
-  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, ok: false, report: loaded.messages, rule: null, period: null, rep: null }];
+  if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, line: null, ok: false, report: loaded.messages, rule: null, period: null, rep: null }];
   const cases = loaded.cases;
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
   const result = (c: TestCase, i: number, ok: boolean, report: string[]): CaseResult =>
-    ({ name: nameOf(c, i), file: shown, ok, report, rule: c.rule, period: c.period, rep: c.rep });
+    ({ name: nameOf(c, i), file: shown, line: loaded.lines[i] ?? null, ok, report, rule: c.rule, period: c.period, rep: c.rep });
 
   // A fixture file under another name (`rep.csv`, `Deals.csv`) would be left out without a word,
   // and every case would then fail (or, expecting nothing, pass) for a reason the author cannot see.

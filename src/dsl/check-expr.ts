@@ -2,6 +2,7 @@
 // yields null so one mistake is reported once, not again by every enclosing operator.
 import { builtinMetrics, entityFields, entityNames, type EntityName } from '../plan/catalog.js';
 import type { BinaryOp, Expr, Value } from '../plan/schema.js';
+import { dec, plainDecimal } from '../money/index.js';
 import type { ExprNode, LiteralNode, PathNode } from './ast.js';
 import { closest, type DiagnosticBag } from './diagnostics.js';
 import type { ExprScope } from './scope.js';
@@ -210,7 +211,7 @@ function checkBinary(node: Extract<ExprNode, { kind: 'binary' }>, scope: ExprSco
       return null;
     }
     if (!sameType(a, b)) {
-      bag.report('compareTypes', node.span, [describeType(a), describeType(b)], bareNumberFix(node.left, b) ?? bareNumberFix(node.right, a));
+      bag.report('compareTypes', node.span, [describeType(a), describeType(b)], bareNumberFix(node.left, b, scope) ?? bareNumberFix(node.right, a, scope));
       return null;
     }
     if (op !== '=' && op !== '!=' && !isOrderable(a.type)) {
@@ -245,11 +246,18 @@ export function checkCondition(node: ExprNode, scope: ExprScope, bag: Diagnostic
 
 /**
  * `attainment < 40`, `revenue > 50000`: a bare number where the other side is a percent or money
- * is that number with the unit left out; offered with it (`40%`, `50000 EUR`).
+ * is that number with the unit left out; offered with it (`40%`, `50000 EUR`). A fraction below 1
+ * against a percent (`win_rate > 0.5`) is a share written as a fraction: 50%, not 0.5%. A deal's
+ * amount has no currency of its own here, so the rule's is offered (`deal.amount > 1000` → 1000 EUR);
+ * a date written as a string (`rep.start_date >= "2026-01-01"`) is offered unquoted.
  */
-function bareNumberFix(node: ExprNode, other: Typed): string | undefined {
-  if (node.kind !== 'literal' || node.value.type !== 'number') return undefined;
-  if (other.type === 'percent') return `${node.raw.trim()}%`;
-  if (other.type === 'money' && other.currency) return `${node.raw.trim()} ${other.currency}`;
+function bareNumberFix(node: ExprNode, other: Typed, scope: ExprScope): string | undefined {
+  if (node.kind !== 'literal') return undefined;
+  if (node.value.type === 'string' && other.type === 'date' && isCalendarDate(node.value.value)) return node.value.value;
+  if (node.value.type !== 'number') return undefined;
+  const fraction = dec(node.value.value);
+  if (other.type === 'percent') return fraction.gt(0) && fraction.lt(1) ? `${plainDecimal(fraction.times(100))}%` : `${node.raw.trim()}%`;
+  const currency = other.type === 'money' ? other.currency ?? scope.currency : undefined;
+  if (currency) return `${node.raw.trim()} ${currency}`;
   return undefined;
 }

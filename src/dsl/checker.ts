@@ -186,7 +186,7 @@ export function check(input: CheckInput, bag: DiagnosticBag): CheckedProgram {
     // name is fixed.
     let named = false;
     if (first) bag.report('duplicateRule', decl.name.span, [name, where(first)]);
-    else if (!id) bag.report('emptyRuleId', decl.name.span);
+    else if (!id && decl.name.raw !== '') bag.report('emptyRuleId', decl.name.span);
     else if (clash) bag.report('duplicateRuleId', decl.name.span, [name, id, clash]);
     else named = true;
     if (!first) names.set(name, decl.name.span);
@@ -322,9 +322,17 @@ const anyScopePaths: ReadonlySet<string> = new Set(
 function checkTemplates(templates: ReadonlyMap<string, SourceTemplate>, registry: TemplateRegistry, bag: DiagnosticBag): void {
   for (const template of templates.values()) {
     const span = (line: number, col: number, endCol: number) => ({ file: template.file, line, col, endLine: line, endCol });
+    // `subjet: ...` is the subject misspelt: one error at it, offering `subject`, not "no subject
+    // line" at the `---` and a warning about an unknown key besides.
+    const misspeltSubject = template.parsed.problems.some((p) => p.kind === 'noSubject')
+      ? template.parsed.problems.find((p) => p.kind === 'unknownFrontMatterKey' && closest(p.key, FRONT_MATTER_KEYS) === 'subject')
+      : undefined;
     for (const problem of template.parsed.problems) {
       const at = span(problem.line, problem.col, problem.endCol);
-      if (problem.kind === 'noSubject') bag.report('templateNoSubject', at, [template.name]);
+      if (problem === misspeltSubject) continue;
+      if (problem.kind === 'noSubject' && misspeltSubject) {
+        bag.report('templateNoSubject', span(misspeltSubject.line, misspeltSubject.col, misspeltSubject.endCol), [template.name], 'subject');
+      } else if (problem.kind === 'noSubject') bag.report('templateNoSubject', at, [template.name]);
       else if (problem.kind === 'emptySubject') bag.report('emptySubject', at, [template.name]);
       else if (problem.kind === 'unclosedFrontMatter') bag.report('unclosedFrontMatter', at);
       else if (problem.kind === 'badFrontMatter') bag.report('badFrontMatter', at, [problem.message]);

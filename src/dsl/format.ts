@@ -34,10 +34,15 @@ class Printer {
     return lo;
   }
 
-  /** Writes a line for a node starting at `span`, with any comments that come before it. */
-  line(depth: number, text: string, span: Span, blockOpen = false): void {
-    this.flush(span.offset, depth);
-    this.gap(span.line);
+  /**
+   * Writes a line for a node starting at `span`, with any comments that come before it. An `else
+   * if` header starts at its `else` (`from`), written after `lead` (`} `, or nothing after a `} # ...`
+   * line).
+   */
+  line(depth: number, text: string, span: Span, blockOpen = false, elseIf?: { from: number; lead: string }): void {
+    const from = elseIf?.from ?? span.offset;
+    this.flush(from, depth);
+    if (!elseIf) this.gap(span.line);
     let brace: TokenMark | undefined;
     if (blockOpen) {
       // The header ends at its `{`: a comment right after that brace belongs to the header line.
@@ -46,9 +51,9 @@ class Printer {
       brace = this.tokens[i];
     }
     const end = blockOpen ? (brace ? brace.offset + 1 : span.offset) : span.endOffset;
-    // `} else if` headers start before their span; their inner comments follow as own-line ones.
+    // A comment inside the header (`else if lead.score >= 10 # warm` ⏎ `{`) keeps its line breaks.
     const inner = this.comments[this.next];
-    if (inner && inner.span.offset < end && !text.startsWith('}') && !text.startsWith('else')) this.sourceLines(depth, span.offset, end);
+    if (inner && inner.span.offset < end) this.sourceLines(depth, from, end, elseIf?.lead);
     else this.out.push(`${'  '.repeat(depth)}${text}`);
     this.lastLine = blockOpen ? (brace?.line ?? span.line) : span.endLine;
     this.trailing(this.lastLine, end);
@@ -59,7 +64,7 @@ class Printer {
    * stays at the end of its own line: the tokens of each source line, single-spaced, continuation
    * lines one level deeper. Without comments inside, the node is joined onto one line.
    */
-  private sourceLines(depth: number, from: number, end: number): void {
+  private sourceLines(depth: number, from: number, end: number, lead = ''): void {
     let line = -1;
     let current = '';
     let previous = '';
@@ -68,7 +73,7 @@ class Printer {
       if (line < 0) return;
       // A block's `{` pushed onto a line of its own by a comment before it lines up with the `}`
       // that closes it, not with the continuation lines: the block's body is one level deeper.
-      this.out.push(`${'  '.repeat(first || current === '{' ? depth : depth + 1)}${current}`);
+      this.out.push(`${'  '.repeat(first || current === '{' ? depth : depth + 1)}${first ? lead : ''}${current}`);
       first = false;
     };
     for (let i = this.tokenIndex(from); i < this.tokens.length && this.tokens[i].offset < end; i++) {
@@ -116,9 +121,13 @@ class Printer {
     return comment !== undefined && comment.span.offset < offset;
   }
 
-  /** `} else {` (or `else {` on a line of its own), with the comment after its `{` trailing it. */
-  elseHeader(depth: number, text: string, brace: TokenMark): void {
-    this.out.push(`${'  '.repeat(depth)}${text}`);
+  /**
+   * `} else {` (or `else {` on a line of its own), with the comment after its `{` trailing it; a
+   * comment between `else` and `{` keeps `{` on a line of its own (`} else # ...` ⏎ `{`).
+   */
+  elseHeader(depth: number, text: string, word: TokenMark, brace: TokenMark, lead: string): void {
+    if (this.commentBefore(brace.offset)) this.sourceLines(depth, word.offset, brace.offset + 1, lead);
+    else this.out.push(`${'  '.repeat(depth)}${text}`);
     this.lastLine = brace.line;
     this.trailing(brace.line, brace.offset + 1);
   }
@@ -225,8 +234,8 @@ function printStatement(s: Statement, depth: number, p: Printer): void {
   }
 }
 
-function printIf(s: Extract<Statement, { kind: 'if' }>, depth: number, p: Printer, header: string): void {
-  p.line(depth, header, s.span, true);
+function printIf(s: Extract<Statement, { kind: 'if' }>, depth: number, p: Printer, header: string, elseHeader?: { from: number; lead: string }): void {
+  p.line(depth, header, s.span, true, elseHeader);
   s.then.forEach((inner) => printStatement(inner, depth + 1, p));
   if (!s.else) return p.close(depth, '}', s.span.endOffset, s.span.endLine);
   const firstElse = s.else[0];
@@ -244,8 +253,9 @@ function printIf(s: Extract<Statement, { kind: 'if' }>, depth: number, p: Printe
     p.flush(marks.else.offset, depth);
   }
   const opening = split ? 'else' : '} else';
-  if (elseIf) return printIf(firstElse, depth, p, `${opening} if ${printExpr(firstElse.condition)} {`);
-  if (marks?.brace) p.elseHeader(depth, `${opening} {`, marks.brace);
+  if (elseIf) return printIf(firstElse, depth, p, `${opening} if ${printExpr(firstElse.condition)} {`,
+    marks ? { from: marks.else.offset, lead: split ? '' : '} ' } : { from: firstElse.span.offset, lead: `${opening} ` });
+  if (marks?.brace) p.elseHeader(depth, `${opening} {`, marks.else, marks.brace, split ? '' : '} ');
   else p.plain(depth, `${opening} {`);
   s.else.forEach((inner) => printStatement(inner, depth + 1, p));
   p.close(depth, '}', s.span.endOffset, s.span.endLine);
@@ -307,5 +317,8 @@ export function formatSource(original: string, file: string): FormatResult {
   if (check.hasErrors() || shape(reparsed.ast) !== shape(parsed.ast)) {
     throw new Error(`formatter bug: formatting ${file} changed its meaning; the file was not written`);
   }
-  return { formatted: bom + formatted, diagnostics: bag.sorted() };
+  // Line ends stay as the file has them (its first one says which): a CRLF file rewritten with LF
+  // was a change to every line in the pull request, and `fmt --check` failed on it whatever its layout.
+  const crlf = /^[^\n]*\r\n/.test(text);
+  return { formatted: bom + (crlf ? formatted.replace(/\n/g, '\r\n') : formatted), diagnostics: bag.sorted() };
 }

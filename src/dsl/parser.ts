@@ -11,7 +11,7 @@ import * as T from './lexer.js';
 import type { MessageKey } from './messages.js';
 import { chevrotain } from './chevrotain.js';
 import { ExpressionParser, isReal, NO_SPAN, RECORDED, type ParseProblem } from './parse-expressions.js';
-import { HOLE_SEPARATOR } from './syntax-errors.js';
+import { HOLE_SEPARATOR, QUOTED_DAY } from './syntax-errors.js';
 
 const { Kw } = T;
 
@@ -148,8 +148,9 @@ class RuleParser extends ExpressionParser {
     if (!this.RECORDING_PHASE) this.partialRule = undefined;
     return (this.RECORDING_PHASE ? RECORDED : ({
       kind: start.image as 'goal' | 'incentive' | 'sequence',
-      // After a syntax error the name may be missing; the declaration is then not checked further.
-      name: name ?? { value: '', raw: '""', span: this.tokenSpan(start) },
+      // After a syntax error the name may be missing (raw ''; a name written `""` has raw '""'): the
+      // syntax error says what is wrong with it, and the checker says nothing more about it.
+      name: name ?? { value: '', raw: '', span: this.tokenSpan(start) },
       body: body ?? [],
       span: this.spanFrom(start),
     }));
@@ -278,6 +279,20 @@ class RuleParser extends ExpressionParser {
     }
   }
 
+  /**
+   * `every "monday" at 09:00`: a day written as a string. Said once, with the day unquoted, and the
+   * rest read on; left to Chevrotain, `at 09:00` was read as an `at N% of period`, the check-in's
+   * block closed the rule and every statement after it was an error of its own.
+   */
+  private quotedDay(idx: number): IToken {
+    const quoted = this.consume(idx, T.StringLit);
+    if (!this.RECORDING_PHASE) {
+      this.saveError(new chevrotain.MismatchedTokenException(
+        `${QUOTED_DAY}${HOLE_SEPARATOR}'${quoted.image}'`, quoted, this.LA(0)));
+    }
+    return quoted;
+  }
+
   /** Records a syntax error as Chevrotain does (its SAVE_ERROR is missing from the typings). */
   private saveError(error: Error): void {
     (this as unknown as { SAVE_ERROR(error: Error): void }).SAVE_ERROR(error);
@@ -349,6 +364,7 @@ class RuleParser extends ExpressionParser {
     let timeFirst: IToken | undefined;
     const first = this.OR3([
       { ALT: () => this.CONSUME1(T.Identifier) },
+      { ALT: () => this.quotedDay(1) },
       // `every 2 weeks at 09:00`: `every` names days, it has no interval. Said once at the duration,
       // and the rest read on; left to Chevrotain, the check-in's `{ ... }` closed the rule and the
       // rule's next statement was "expected a declaration".
@@ -372,7 +388,10 @@ class RuleParser extends ExpressionParser {
       } },
     ]);
     const days: IToken[] = [first];
-    this.MANY(() => { this.CONSUME(T.Comma); days.push(this.CONSUME2(T.Identifier)); });
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      days.push(this.OR5([{ ALT: () => this.CONSUME2(T.Identifier) }, { ALT: () => this.quotedDay(2) }]));
+    });
     let at: IToken | undefined = timeFirst;
     this.OR4([
       { ALT: () => {
@@ -423,12 +442,25 @@ class RuleParser extends ExpressionParser {
     const start = this.CONSUME(Kw.at);
     return this.OR([
       { ALT: () => {
-        const percent = this.CONSUME(T.PercentLit);
+        const percent = this.OR1([
+          { ALT: () => this.CONSUME(T.PercentLit) },
+          // `at 50 of period`: the percent sign left out. Said once, offering 50%, and the check-in
+          // read on; left to Chevrotain, its block's `}` closed the rule (four errors, the rest unchecked).
+          { ALT: () => {
+            const bare = this.CONSUME(T.NumberLit);
+            if (!this.RECORDING_PHASE) this.saveError(new chevrotain.MismatchedTokenException(`a percent${HOLE_SEPARATOR}'${bare.image}'`, bare, this.LA(0)));
+            return bare;
+          } },
+        ]);
         this.CONSUME1(Kw.of);
         this.CONSUME1(Kw.period);
         const when = this.OPTION1(() => { this.CONSUME1(Kw.when); return this.SUBRULE1(this.expression); }) ?? null;
         const body = this.SUBRULE1(this.block);
-        return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'atPercent' as const, percent: this.literalOf(percent), when, body: body ?? [], span: this.spanFrom(start) }));
+        if (this.RECORDING_PHASE) return RECORDED;
+        const literal = this.literalOf(percent);
+        const asPercent = percent.tokenType === T.NumberLit && literal.value.type === 'number'
+          ? { ...literal, value: { type: 'percent' as const, value: literal.value.value } } : literal;
+        return { kind: 'atPercent' as const, percent: asPercent, when, body: body ?? [], span: this.spanFrom(start) };
       } },
       { ALT: () => {
         this.CONSUME(Kw.end);

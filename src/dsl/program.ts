@@ -1,6 +1,7 @@
 // Orchestrates one run over in-memory sources, in pipeline order: text → tokens → AST → checked
 // rules → plan (like TypeScript's program.ts). File-system access lives in load.ts.
 import type { IToken } from 'chevrotain';
+import { weekdays } from '../plan/catalog.js';
 import type { Plan, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
@@ -11,7 +12,7 @@ import { closest, DiagnosticBag, type Diagnostic } from './diagnostics.js';
 import { keywordNames, Kw, tokenize } from './lexer.js';
 import { codeForCurrencyWord, durationUnitMeant } from './money-words.js';
 import { parseTokens } from './parser.js';
-import { HOLE_SEPARATOR } from './syntax-errors.js';
+import { HOLE_SEPARATOR, QUOTED_DAY } from './syntax-errors.js';
 import { dropUnsupported } from './unsupported.js';
 import { isKnownCurrency, knownCurrencies } from './types.js';
 import { describeUnexpected } from './unexpected-character.js';
@@ -72,13 +73,6 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     bag.report('badCurrencyCode', span, [word.image], caseOnly ? upper : closest(upper, knownCurrencies()) ?? codeForCurrencyWord(word.image));
     // `usd` is USD miswritten: the rule is checked on as USD. `EURO` has no currency to check with.
     if (!caseOnly) errorOffsets.push(word.startOffset);
-  }
-  for (const { written, token } of lexed.capitalisedNames) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
-    // Checked on as the lower-case word, which is what it can only mean.
-    bag.report('capitalisedName', span, [written, token.image], token.image);
   }
   for (const { written, token } of lexed.misspeltOperators) {
     const line = token.startLine ?? 1;
@@ -165,6 +159,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     errorOffsets.push(span.offset);
   }
   let quotedUpTo = -1;
+  /** Where an unquoted string was offered quoted: [from, to) offsets of the words it takes. */
+  const quoted: [number, number][] = [];
   // `metric umsätze = ...`: the rest of a word after a character the lexer refused (`tze`) is that
   // mistake's debris; "expected '=' but found 'tze'" would be a second error for one typo.
   const afterLexicalError = new Set(lexed.errors.map((e) => e.offset + e.length));
@@ -173,11 +169,15 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
       errorOffsets.push(error.span.offset);
       continue;
     }
-    const [written, found = ''] = error.message.split(HOLE_SEPARATOR);
+    const [written, lexedFound = ''] = error.message.split(HOLE_SEPARATOR);
+    // The lexer reads `Q3` as `q3` (SF1108); the message shows the word as the author wrote it.
+    const lexedWord = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(lexedFound)?.[1];
+    const asWritten = lexedWord ? source.text.slice(error.span.offset, error.span.offset + lexedWord.length) : '';
+    const found = lexedWord && asWritten !== lexedWord && asWritten.toLowerCase() === lexedWord ? `'${asWritten}'` : lexedFound;
     const expected = afterSchedule(written, lexed.tokens, error.span.offset);
     // `send goal-checkin to`: the rest of the unquoted word only repeats the first error.
     if (error.span.offset < quotedUpTo) continue;
-    const word = /^'([a-z_][a-zA-Z0-9_]*)'$/.exec(found)?.[1];
+    const word = lexedWord;
     // `measure` ⏎ `target ...`: the name is missing, the keyword on the next line is not meant as one.
     if (word && expected === 'a name' && !error.missingAtLineEnd && (keywordNames as readonly string[]).includes(word)) {
       bag.report('reservedWord', error.span, [word]);
@@ -200,16 +200,32 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
         : expected === 'a currency code' && word && codeForCurrencyWord(word) ? codeForCurrencyWord(word)
         : expected.startsWith('a duration') ? durationFix(lexed.tokens, error.span.offset)
         : expected.startsWith('a time of day') ? timeFix(lexed.tokens, error.span.offset)
+        // `up to 100% pay 5`: the rate with its % left out.
+        : expected === 'a percent' && /^'\d[\d_]*(\.\d+)?'$/.test(found) ? `${found.slice(1, -1)}%`
         : expected === 'a quoted string' ? quoteFix(source.text, lexed.tokens, error.span.offset)
+        : expected === QUOTED_DAY ? closest(found.slice(2, -2).trim(), [...weekdays, 'day', 'weekday'])
         : word && !(keywordNames as readonly string[]).includes(word) ? closest(word, candidates) : undefined;
       // One message, one code: "expected a declaration" is SF1104 whichever way the parser got there
       // (a word after a finished rule or metric was SF1101, a lone word SF1104).
       const code = expected.startsWith('a declaration (') ? 'unexpectedInput' : error.code;
       bag.report(code, error.span, [expected, found], near);
-      if (expected === 'a quoted string' && near) quotedUpTo = error.span.offset + near.length - 2;
+      if (expected === 'a quoted string' && near) {
+        quotedUpTo = error.span.offset + near.length - 2;
+        quoted.push([error.span.offset, quotedUpTo]);
+      }
     }
     errorOffsets.push(error.span.offset);
     if (error.ownStatement) statementErrorOffsets.add(error.span.offset);
+  }
+  for (const { written, token } of lexed.capitalisedNames) {
+    // `goal Q3 revenue {`: the name is missing its quotes, and the error offering "Q3 revenue"
+    // covers its words; "write q3 in lower case" would contradict it.
+    if (quoted.some(([from, to]) => token.startOffset >= from && token.startOffset < to)) continue;
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Checked on as the lower-case word, which is what it can only mean.
+    bag.report('capitalisedName', span, [written, token.image], token.image);
   }
   return { ast: parsed.ast, errorOffsets, statementErrorOffsets, text: source.text };
 }
@@ -275,6 +291,12 @@ function timeFix(tokens: IToken[], offset: number): string | undefined {
 function quoteFix(text: string, tokens: IToken[], offset: number): string | undefined {
   let i = tokens.findIndex((t) => t.startOffset === offset);
   if (i < 0 || !/^[a-zA-Z0-9_]/.test(tokens[i].image)) return undefined;
+  // `goal Q3 revenue {`: a rule's name is every word up to the `{` on its line.
+  if (i > 0 && [Kw.goal, Kw.incentive, Kw.sequence].includes(tokens[i - 1].tokenType)) {
+    let last = i;
+    while (tokens[last + 1] && tokens[last + 1].startLine === tokens[i].startLine && tokens[last + 1].image !== '{') last++;
+    if (tokens[last + 1]?.image === '{') return JSON.stringify(text.slice(offset, tokens[last].startOffset + tokens[last].image.length));
+  }
   let end = tokens[i].startOffset + tokens[i].image.length;
   while (tokens[i + 1] && tokens[i + 1].startOffset === end && tokens[i + 1].image !== '{') end += tokens[++i].image.length;
   return JSON.stringify(text.slice(offset, end));

@@ -6,6 +6,9 @@ import { chevrotain } from './chevrotain.js';
 
 export const HOLE_SEPARATOR = '\u0000';
 
+/** What `every "monday"` is told: days are names, not strings (the day is suggested unquoted). */
+export const QUOTED_DAY = 'a day without quotes (monday ... sunday, day or weekday)';
+
 const ruleDescriptions: Record<string, string> = {
   statement: 'a statement',
   declaration: 'a declaration (settings, metric, goal, incentive, sequence)',

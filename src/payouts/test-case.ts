@@ -94,6 +94,8 @@ function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
     const near = typeof value === 'string' ? closest(value, [...ExpectedKind.options]) : undefined;
     return `${JSON.stringify(value)} is not a line kind${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${ExpectedKind.options.join(', ')}`;
   }
+  // `"capped": "no"`: zod says "Invalid input: expected boolean, received string".
+  if (issue.code === 'invalid_type' && issue.expected === 'boolean') return `expected true or false, got ${JSON.stringify(valueAt(json, issue.path))}`;
   if (issue.code !== 'unrecognized_keys') return issue.message;
   const known = knownKeys(issue.path);
   const unknown = issue.keys.map((key) => {

@@ -4,10 +4,11 @@
 // run again: the plan is already recorded, the schedules still differ. Two applies at once take
 // turns (apply-lock.ts), so the plan recorded last is the one the schedules carry.
 import { ServiceError } from '@temporalio/client';
-import { type AppliedPlanInfo, appliedPlanHead } from '../data/plans.js';
+import { type AppliedPlanInfo, latestAppliedPlan } from '../data/plans.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
 import { dataSourceName, describeApplied, noAppliedPlanMessage, recordPlan, shortHash } from './applied-plan.js';
+import { describeRuleChanges } from './rule-field-diff.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, hasChanges, planSchedules } from './schedules.js';
@@ -111,8 +112,9 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
 }
 
 async function describePlanRecord(db: Db, plan: Plan): Promise<string> {
-  const head = await appliedPlanHead(db);
+  const head = await latestAppliedPlan(db);
   if (head?.hash === plan.hash) return `Plan ${shortHash(plan.hash)} is the applied plan (version ${head.version}).\n`;
   const now = head ? `the applied plan is ${shortHash(head.hash)}, version ${head.version}` : 'no plan is applied yet';
-  return `Plan ${shortHash(plan.hash)} differs from the applied plan (${now}); apply records it as version ${(head?.version ?? 0) + 1}.\n`;
+  const record = `Plan ${shortHash(plan.hash)} differs from the applied plan (${now}); apply records it as version ${(head?.version ?? 0) + 1}.\n`;
+  return head ? record + describeRuleChanges(head.planJson, plan) : record;
 }

@@ -130,6 +130,10 @@ describe('apply, status, history', () => {
     const plan = dev.cli(['plan', 'copy']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/Plan [0-9a-f]{12} differs from the applied plan \(the applied plan is [0-9a-f]{12}, version 1\); apply records it as version 2/);
+    // What a reviewer reads in the pull request: which field of which rule changed, and the new
+    // sequence (on an event, so no schedule line names it).
+    expect(plan.stdout).toMatch(/^ {2}~ incentive "Plan pay"\n {6}commission\.bands\[1\]\.rate: 8 → 9$/m);
+    expect(plan.stdout).toMatch(/^ {2}\+ sequence "Gamma hello" \(new\)$/m);
     expect(history()).toHaveLength(1);
   });
 

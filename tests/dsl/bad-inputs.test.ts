@@ -312,6 +312,37 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(goal('  at 50% of period when deals_won < 4% { send "goal-at-risk" to rep }')))[0].suggestion).toBeUndefined();
   });
 
+  it('a percent written without its % (`at 50 of period`, `pay 8`) is one error offering it with the sign', () => {
+    // Was four errors for `at 50 of period { ... }` (its block's `}` closed the goal, the review
+    // below went unchecked), and no suggestion for `pay 8`.
+    const ds = diagnose(goal('  at 50 of period { send "goal-at-risk" to rep }\n  at end of period { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 4, 6, '50%'], ['SF4001', 5, 27, 'goal-review']]);
+    expect(ds[0].message).toBe("expected a percent but found '50'");
+    const rate = diagnose(incentive('  commission marginal {\n    up to 100% pay 8\n    above pay 12%\n  }'));
+    expect(rate.filter((d) => d.severity === 'error').map((d) => [d.code, d.col, d.suggestion])).toEqual([['SF1101', 20, '8%']]);
+  });
+
+  it('a rule name without quotes (`goal Q3 revenue {`) is one error offering the whole name quoted', () => {
+    // Was three: SF2010 "a rule name needs at least one letter or digit" at `goal`, "expected a
+    // quoted string but found 'q3'; did you mean "Q3"?" and SF1108 "write q3 in lower case".
+    const ds = diagnose('goal Q3 revenue {\n  measure revenue\n  target 100 EUR per quarter\n  at end of period { send "goal-reviw" to rep }\n}\n');
+    // The rule's body is still checked (a misspelt template below).
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1102', 1, 6, '"Q3 revenue"'], ['SF4001', 4, 27, 'goal-review']]);
+    expect(ds[0].message).toBe("expected a quoted string but found 'Q3'");
+    // A name written empty is still SF2010.
+    expect(diagnose('goal "" {\n  measure revenue\n  target 100 EUR per quarter\n  at end of period { send "goal-review" to rep }\n}\n').map((d) => d.code)).toEqual(['SF2010']);
+  });
+
+  it('offers 50% for a share written as a fraction, the rule\'s currency for a deal amount, a date unquoted', () => {
+    // Was "did you mean 0.5%?" (a hundred times too small), and no suggestion for the other two.
+    const rule = 'settings { currency EUR }\n\nincentive "i" {\n  for reps where rep.start_date >= "2026-01-01"\n  period quarter\n  measure revenue\n  target 100 EUR\n' +
+      '  spiff 50 EUR per deal where deal.amount > 1000\n  bonus 5 EUR when win_rate > 0.5\n  reward "Trip" when attainment >= 120\n  approve by rep.manager within 3 days { otherwise reject }\n}\n';
+    const found = errors(diagnose(rule));
+    expect(found.map((d) => [d.code, d.line, d.suggestion])).toEqual([
+      ['SF3004', 4, '2026-01-01'], ['SF3004', 8, '1000 EUR'], ['SF3004', 9, '50%'], ['SF3004', 10, '120%'],
+    ]);
+  });
+
   it('a generated condition of thousands of `or`s is one error at it, not a stack overflow; a list of any length is fine', () => {
     // Was "RangeError: Maximum call stack size exceeded" and a stack trace from check, fmt and compile.
     const ors = Array.from({ length: 3000 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
@@ -447,6 +478,16 @@ describe('suggestions and reporting', () => {
     const ds = diagnose(goal(`  ${header} { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }`));
     expect(ds.map((d) => [d.code, d.line, d.col])).toEqual([['SF1101', 4, col], ['SF4001', 5, 27]]);
     expect(ds[0].message).toBe(message);
+  });
+
+  it('`every "monday" at 09:00` (a day in quotes) is one error offering the day, and the rule is checked on', () => {
+    // Was four errors: "expected a day", "expected a percent or 'end' but found '09:00'", "`send` is
+    // not allowed in a goal", "expected a declaration but found 'at'", and the review went unchecked.
+    const ds = diagnose(goal('  every "monday", "Thursday" at 09:00 { send "goal-checkin" to rep }\n  at end of period { send "goal-reviw" to rep }'));
+    expect(ds.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 4, 9, 'monday'], ['SF1101', 4, 19, 'thursday'], ['SF4001', 5, 27, 'goal-review']]);
+    expect(ds[0].message).toBe('expected a day without quotes (monday ... sunday, day or weekday) but found \'"monday"\'');
+    const scheduled = diagnose('sequence "s" {\n  every "friday" at 15:00 for reps\n  send "goal-reviw" to rep\n}\n');
+    expect(scheduled.map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF1101', 2, 9, 'friday'], ['SF4001', 3, 8, 'goal-review']]);
   });
 
   it('a scheduled sequence `every 1 week at ...` is one error at the interval', () => {
@@ -722,5 +763,15 @@ describe('suggestions and reporting', () => {
     const templates = [{ path: 'rules/templates/t.md', text: 'Hello\n' }];
     const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
     expect(ds.find((x) => x.code === 'SF4002')).toMatchObject({ file: 'rules/templates/t.md', line: 1 });
+  });
+
+  it('a misspelt `subject:` key is one error at it, offering subject', () => {
+    // Was SF4002 "no subject line" at the `---` and warning SF4008 "unknown front matter key" besides.
+    const templates = [{ path: 'rules/templates/t.md', text: '---\nsubjet: Survey\n---\nHello {{lead.name}}\n' }];
+    const ds = diagnose(leadSeq('  send "t" to lead'), 'test.rules', templates);
+    expect(ds.filter((d) => d.file === 'rules/templates/t.md').map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF4002', 2, 1, 'subject']]);
+    // An unknown key beside a real subject is still a warning of its own.
+    const other = diagnose(leadSeq('  send "t" to lead'), 'test.rules', [{ path: 'rules/templates/t.md', text: '---\nsubject: S\nsubjet: x\n---\nHello\n' }]);
+    expect(other.filter((d) => d.file === 'rules/templates/t.md').map((d) => d.code)).toEqual(['SF4008']);
   });
 });

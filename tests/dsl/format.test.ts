@@ -170,6 +170,40 @@ describe('formatter', () => {
     expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
   });
 
+  it('keeps a comment written on an `else if` or `else` line before its `{` on that line, with no blank lines added', () => {
+    const text = [
+      'sequence "S" {', '  on lead.created', '  stop on lead.replied',
+      '  if lead.score > 5 # hot', '  {', '    send "book-a-call" to lead',
+      '  }', '  else if lead.score > 2 # warm', '  {', '    send "case-study" to lead',
+      '  } else # cold', '  {', '    send "newsletter-invite" to lead', '  }',
+      '}', '',
+    ].join('\n');
+    const formatted = formatSource(text, 'x.rules').formatted!;
+    // Was: `} else if lead.score > 2 {` after a blank line, then `# warm` moved into the block
+    // followed by another blank line; `# cold` likewise.
+    expect(formatted).toBe([
+      'sequence "S" {', '  on lead.created', '  stop on lead.replied',
+      '  if lead.score > 5 # hot', '  {', '    send "book-a-call" to lead',
+      '  } else if lead.score > 2 # warm', '  {', '    send "case-study" to lead',
+      '  } else # cold', '  {', '    send "newsletter-invite" to lead', '  }',
+      '}', '',
+    ].join('\n'));
+    expect(formatSource(formatted, 'x.rules').formatted).toBe(formatted);
+    // Was: `}` on the line above `else if` gave a blank line before `} else if`, comment or none.
+    const plain = 'sequence "S" {\n  on lead.created\n  stop on lead.replied\n  if lead.score > 5 {\n    send "book-a-call" to lead\n  }\n  else if lead.score > 2 {\n    send "case-study" to lead\n  }\n}\n';
+    expect(formatSource(plain, 'x.rules').formatted).toContain('    send "book-a-call" to lead\n  } else if lead.score > 2 {\n');
+  });
+
+  it('keeps CRLF line ends in a file written with them, so a canonical CRLF file is left as it is', () => {
+    // Was: every line rewritten with LF (a whole-file diff in the pull request), and `fmt --check`
+    // listed a canonical CRLF file as unformatted.
+    const canonical = 'sequence "S" {\r\n  on lead.created # new leads\r\n  stop on lead.replied\r\n  send "case-study" to lead\r\n}\r\n';
+    expect(formatSource(canonical, 'x.rules').formatted).toBe(canonical);
+    const messy = 'sequence "S" {\r\n on lead.created   # new leads\r\n\tstop on lead.replied\r\n  send "case-study" to lead }\r\n';
+    expect(formatSource(messy, 'x.rules').formatted).toBe(canonical);
+    expect(formatSource('\ufeff' + messy, 'x.rules').formatted).toBe('\ufeff' + canonical);
+  });
+
   it('does not change the compiled plan', async () => {
     const text = readFileSync(join(root, 'tests', 'dsl', 'fixtures', 'spec', 'spec.rules'), 'utf8');
     const before = await compile(text);

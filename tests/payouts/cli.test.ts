@@ -112,7 +112,7 @@ describe('salesflow test', () => {
     }));
     const r = await salesflow(['test', dir], join(tempDir(), 'unused.db'));
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('FAIL  capped');
+    expect(r.stdout).toMatch(/^FAIL {2}capped {2}\(\S*tests\/capped\/case\.json:1\)$/m);
     expect(r.stdout).toMatch(/- commission +22000\.00/);
     expect(r.stdout).toMatch(/\+ commission +22500\.00/);
     expect(r.stdout).toContain('FAIL: 1/1');
@@ -147,8 +147,8 @@ describe('salesflow test', () => {
     const r = await salesflow(['test', '--format', 'json', dir], join(tempDir(), 'unused.db'), dir);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
-      { name: 'capped', file: 'tests/two/case.json', rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: true, messages: [] },
-      { name: 'two[2]', file: 'tests/two/case.json', rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: false, messages: ['case [2]: rule "AE commission FY26", period 2026-Q1, rep r2', 'total: expected 1, got 30000.00'] },
+      { name: 'capped', file: 'tests/two/case.json', line: 1, rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: true, messages: [] },
+      { name: 'two[2]', file: 'tests/two/case.json', line: 1, rule: 'AE commission FY26', period: '2026-Q1', rep: 'r2', ok: false, messages: ['case [2]: rule "AE commission FY26", period 2026-Q1, rep r2', 'total: expected 1, got 30000.00'] },
     ]);
     writeFileSync(join(caseDir, 'case.json'), JSON.stringify({ ...base, expect: { total: '30000' } }));
     const passing = await salesflow(['test', '--format', 'json', dir], join(tempDir(), 'unused.db'), dir);

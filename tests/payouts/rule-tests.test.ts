@@ -57,21 +57,21 @@ describe('rule test cases', () => {
     const ok = { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '15500' } };
     const [bad] = await run([ok, { ...ok, expect: { lines: [{ kind: 'drawx', amount: '1' }] } }]);
     expect(bad.ok).toBe(false);
-    expect(bad.report.join('\n')).toMatch(/case\.json: case \[2\]\.expect\.lines\[0\]\.kind: .*"draw"/);
+    expect(bad.report.join('\n')).toMatch(/case\.json:1: case \[2\]\.expect\.lines\[0\]\.kind: .*"draw"/);
     // A misspelt kind names what was written and the kind meant; a missing `expect` says what it holds.
     const [kindTypo] = await run([{ ...ok, expect: { lines: [{ kind: 'comission', amount: '1' }] } }]);
     expect(kindTypo.report).toEqual([
-      expect.stringMatching(/case\.json: case \[1\]\.expect\.lines\[0\]\.kind: "comission" is not a line kind \(did you mean "commission"\?\); expected one of commission, bonus, spiff, cap, /),
+      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]\.kind: "comission" is not a line kind \(did you mean "commission"\?\); expected one of commission, bonus, spiff, cap, /),
     ]);
     const { expect: _, ...noExpect } = ok;
     const [missing] = await run([ok, noExpect]);
     expect(missing.report).toEqual([
-      expect.stringMatching(/case\.json: case \[2\]: missing field "expect" \(the expected statement, or null when the rule must not select this rep\)$/),
+      expect.stringMatching(/case\.json:1: case \[2\]: missing field "expect" \(the expected statement, or null when the rule must not select this rep\)$/),
     ]);
     const [text] = await run('the cases');
-    expect(text.report).toEqual([expect.stringMatching(/case\.json: \(case\): expected one case \({"rule", "period", "rep", "expect"}\) or an array of cases, got string$/)]);
+    expect(text.report).toEqual([expect.stringMatching(/case\.json:1: \(case\): expected one case \({"rule", "period", "rep", "expect"}\) or an array of cases, got string$/)]);
     const [single] = await run({ ...ok, expect: { total: 'abc' } });
-    expect(single.report).toEqual([expect.stringMatching(/case\.json: expect\.total: expected a decimal amount/)]);
+    expect(single.report).toEqual([expect.stringMatching(/case\.json:1: expect\.total: expected a decimal amount/)]);
     const [draw] = await run({ ...ok, expect: { lines: [{ kind: 'draw', amount: '3000' }] } });
     expect(draw.ok).toBe(false);
     expect(draw.report.join('\n')).toMatch(/^ {2}- draw +3000\.00$/m);
@@ -86,15 +86,15 @@ describe('rule test cases', () => {
     const [typo] = await runCaseFolder(plan, { dir, file }, root);
     expect(typo.ok).toBe(false);
     expect(typo.report).toEqual([
-      expect.stringMatching(/case\.json: expect: unknown field "totl" \(did you mean "total"\?\), unknown field "caped" \(did you mean "capped"\?\); known fields: lines, total, capped, rewards, warnings$/),
+      expect.stringMatching(/case\.json:1: expect: unknown field "totl" \(did you mean "total"\?\), unknown field "caped" \(did you mean "capped"\?\); known fields: lines, total, capped, rewards, warnings$/),
     ]);
     writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expct: { total: '15500' }, expect: { lines: [{ kind: 'spiff', amout: '500' }] } }]));
     const [two] = await runCaseFolder(plan, { dir, file }, root);
     expect(two.ok).toBe(false);
     expect(two.report).toEqual([
-      expect.stringMatching(/case\.json: case \[1\]\.expect\.lines\[0\]\.amount: /),
-      expect.stringMatching(/case\.json: case \[1\]\.expect\.lines\[0\]: unknown field "amout" \(did you mean "amount"\?\); known fields: kind, amount, description$/),
-      expect.stringMatching(/case\.json: case \[1\]: unknown field "expct" \(did you mean "expect"\?\); known fields: name, rule, period, rep, expect$/),
+      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]\.amount: /),
+      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]: unknown field "amout" \(did you mean "amount"\?\); known fields: kind, amount, description$/),
+      expect.stringMatching(/case\.json:1: case \[1\]: unknown field "expct" \(did you mean "expect"\?\); known fields: name, rule, period, rep, expect$/),
     ]);
   });
 
@@ -151,10 +151,24 @@ describe('rule test cases', () => {
     writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expect: { total: '1' } }, { rule: 'AE commission FY26', period: '2026-Q1', expect: { lines: [{ amount: '1' }] } }, { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1' }]));
     const [result] = await runCaseFolder(plan, { dir, file }, dir);
     expect(result.report).toEqual([
-      `case.json: case [2]: missing field "rep" (the rep id from reps.csv)`,
-      `case.json: case [2].expect.lines[0]: missing field "kind" (commission, bonus, spiff, cap, clawback, draw, recovery or adjustment)`,
-      `case.json: case [3]: missing field "expect" (the expected statement, or null when the rule must not select this rep)`,
+      `case.json:1: case [2]: missing field "rep" (the rep id from reps.csv)`,
+      `case.json:1: case [2].expect.lines[0]: missing field "kind" (commission, bonus, spiff, cap, clawback, draw, recovery or adjustment)`,
+      `case.json:1: case [3]: missing field "expect" (the expected statement, or null when the rule must not select this rep)`,
     ]);
+  });
+
+  it('each case and each problem of a case file names the line its case starts on', async () => {
+    const dir = tempDir();
+    copyFileSync(join(casesDir('spec-example'), 'reps.csv'), join(dir, 'reps.csv'));
+    const file = join(dir, 'case.json');
+    const base = { rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1' };
+    // Was only "case [3]": in a file of many cases, the author counted objects to find it.
+    writeFileSync(file, JSON.stringify([{ ...base, expect: { total: '0' } }, { ...base, name: 'second', expect: { total: '1' } }, { ...base, expect: { capped: 'no' } }], null, 2));
+    const [bad] = await runCaseFolder(plan, { dir, file }, dir);
+    expect(bad.report).toEqual(['case.json:19: case [3].expect.capped: expected true or false, got "no"']);
+    writeFileSync(file, JSON.stringify([{ ...base, expect: { total: '0' } }, { ...base, name: 'second', expect: { total: '1' } }], null, 2));
+    const results = await runCaseFolder(plan, { dir, file }, dir);
+    expect(results.map((r) => [r.name, r.line, r.ok])).toEqual([[expect.any(String), 2, true], ['second', 10, false]]);
   });
 
   it('"warnings": [] expects a statement without warnings (the SPEC example warns about its EUR deal D7)', async () => {

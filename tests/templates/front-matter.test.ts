@@ -84,9 +84,11 @@ describe('through the checker', () => {
     expect(bad.diagnostics).toMatchObject([
       { file: 'rules/templates/t.md', line: 2, severity: 'error', code: 'SF4007', message: 'template front matter is not valid YAML: Missing closing "quote' },
     ]);
+    // The subject misspelt is one error at the key (it was SF4002 at `---` and SF4008 besides).
     const typo = await check('---\nsubjet: Hi\n---\nBody\n');
-    expect(typo.diagnostics.map((d) => [d.code, d.severity, d.line])).toEqual([['SF4002', 'error', 1], ['SF4008', 'warning', 2]].sort());
-    expect(typo.diagnostics.find((d) => d.code === 'SF4008')).toMatchObject({ col: 1, endCol: 7, message: 'unknown front matter key "subjet" (known: subject)', suggestion: 'subject' });
+    expect(typo.diagnostics.map((d) => [d.code, d.severity, d.line, d.col, d.endCol, d.suggestion])).toEqual([['SF4002', 'error', 2, 1, 7, 'subject']]);
+    const extra = await check('---\nsubject: Hi\nsubjet: Hi\n---\nBody\n');
+    expect(extra.diagnostics.find((d) => d.code === 'SF4008')).toMatchObject({ severity: 'warning', line: 3, col: 1, endCol: 7, message: 'unknown front matter key "subjet" (known: subject)', suggestion: 'subject' });
   });
 
   it('an unknown placeholder inside a quoted subject is still a check error, at its column', async () => {

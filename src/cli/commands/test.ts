@@ -19,7 +19,7 @@ function rulesFolderOf(path: string): string | null {
 
 /** One case in `--format json`: what it names, whether it passed, and why not (the text report's lines). */
 function caseJson(r: CaseResult) {
-  return { name: r.name, file: r.file, rule: r.rule, period: r.period, rep: r.rep, ok: r.ok, messages: r.report };
+  return { name: r.name, file: r.file, line: r.line, rule: r.rule, period: r.period, rep: r.rep, ok: r.ok, messages: r.report };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -67,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     for (const result of await runCaseFolder(plan, folder)) {
       results.push(result);
       if (format === 'json') continue;
-      process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}  (${result.file})\n`);
+      process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}  (${result.file}${result.line ? `:${result.line}` : ''})\n`);
       for (const line of result.report) process.stdout.write(`        ${line}\n`);
     }
   }
