@@ -387,4 +387,24 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    description: 'the Temporal (address, namespace) the plan was last applied to, so commands pointed at another one refuse',
+    sql: `
+      -- One row (slot 'applied'), written by every successful \`salesflow apply\` (and \`salesflow dev\`)
+      -- after its schedules are in place: the Temporal address and namespace it used, and the
+      -- namespace's id as Temporal reports it (null when it did not say). \`events send\` and
+      -- \`serve\` compare it with their own Temporal (src/runtime/applied-temporal.ts) and refuse another
+      -- one, where sequence runs would start with no worker polling them. No row: a data source
+      -- applied before this migration, not checked until its next apply.
+      CREATE TABLE applied_temporal (
+        slot TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        namespace_id TEXT,
+        plan_version INTEGER NOT NULL,
+        applied_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

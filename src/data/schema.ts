@@ -93,6 +93,9 @@ export interface RatesTable { currency: Text; to_currency: Text; rate: Text; fro
 
 export interface GoalRunsStartedTable { rule_id: Text; period: Text; rep_id: Text; started_at: Text }
 
+/** Where the plan was last applied (migration 14): one row, slot 'applied'. */
+export interface AppliedTemporalTable { slot: Text; address: Text; namespace: Text; namespace_id: Maybe; plan_version: Int64; applied_at: Text }
+
 export interface SchemaVersionTable { version: number; description: Text; applied_at: Text }
 
 export interface Tables {
@@ -115,4 +118,5 @@ export interface Tables {
   goal_runs_started: GoalRunsStartedTable;
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
+  applied_temporal: AppliedTemporalTable;
 }

@@ -17,6 +17,7 @@ import { devInstructions } from './dev-instructions.js';
 import { acquireDevLock } from './dev-lock.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
+import { recordApplyTarget } from './applied-temporal.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
@@ -192,7 +193,9 @@ async function startEverything(
       const recorded = await recordPlan(db, plan, paths);
       log(`${recorded.recorded ? 'applied' : 'already applied'}: ${describeApplied(recorded.applied)}`);
       if (recorded.gitWarning && recorded.recorded) log(`warning: ${recorded.gitWarning}`);
-      return { changes: planned, applied: recorded, started: await countMatchingReps(db, plan, await applySchedules(client, planned, { now: new Date() })) };
+      const periodStarts = await countMatchingReps(db, plan, await applySchedules(client, planned, { now: new Date() }));
+      await recordApplyTarget(db, client, { address: temporal.address, namespace: temporal.namespace }, recorded.applied.version);
+      return { changes: planned, applied: recorded, started: periodStarts };
     }, () => log('another salesflow apply is running on this data source; waiting for it to finish')));
   } catch (err) {
     if (!(err instanceof ApplyLockTimeout)) throw err;

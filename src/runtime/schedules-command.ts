@@ -7,6 +7,7 @@ import { ServiceError } from '@temporalio/client';
 import { type AppliedPlanInfo, latestAppliedPlan } from '../data/plans.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
+import { describeTemporal, recordApplyTarget } from './applied-temporal.js';
 import { dataSourceName, describeApplied, noAppliedPlanMessage, recordPlan, shortHash } from './applied-plan.js';
 import { describeRuleChanges } from './rule-field-diff.js';
 import { countMatchingReps } from './goal-period-start.js';
@@ -71,6 +72,14 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
         `Apply complete: ${changes.added.length} added, ${changes.changed.length} changed, ${changes.removed.length} removed.\n`,
       );
       process.stdout.write(renderPeriodStarts(started));
+    }
+    // The schedules are in place here: `events send` and `serve` pointed at another Temporal refuse.
+    const moved = await recordApplyTarget(data, temporal.value.client, config.value.temporal, applied.version);
+    if (moved) {
+      process.stderr.write(
+        `note: the plan was applied to ${describeTemporal(moved)} before (${moved.appliedAt}); it is now recorded as applied to ` +
+          `${describeTemporal(config.value.temporal)}: point the workers, serve and events send at this one\n`,
+      );
     }
     process.stdout.write(
       recorded

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { openDatabase } from '../../src/data/db.js';
 import { appliedPlanHead, appliedPlanHistory, latestAppliedPlan, recordAppliedPlan, type NewAppliedPlan } from '../../src/data/plans.js';
+import { appliedTemporal, recordAppliedTemporal } from '../../src/data/applied-temporal.js';
 import { recordPlan } from '../../src/runtime/applied-plan.js';
 import { compileRules } from '../../src/runtime/compile-rules.js';
 import { forEachDialect } from '../support/dialects.js';
@@ -64,6 +65,16 @@ forEachDialect('applied plans', (target) => {
     expect((await recordAppliedPlan(db, plan('a'))).applied.version).toBe(3);
     expect((await appliedPlanHistory(db)).map((v) => [v.version, v.hash])).toEqual([[3, 'a'], [2, 'b'], [1, 'a']]);
     expect(await latestAppliedPlan(db)).toMatchObject({ version: 3, hash: 'a', planJson: '{"hash":"a"}', ruleHashes: { r: { version: 'v-a' } } });
+    await db.close();
+  });
+
+  it('records the Temporal the plan was applied to as one row, each apply replacing it (migration 14)', async () => {
+    const db = await openDatabase(await target.fresh());
+    expect(await appliedTemporal(db)).toBeNull();
+    await recordAppliedTemporal(db, { address: 'localhost:7233', namespace: 'default', namespaceId: null, planVersion: 1, appliedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await appliedTemporal(db)).toEqual({ address: 'localhost:7233', namespace: 'default', namespaceId: null, planVersion: 1, appliedAt: '2026-01-01T00:00:00.000Z' });
+    await recordAppliedTemporal(db, { address: 'temporal.prod:7233', namespace: 'sales', namespaceId: 'ns-id-1', planVersion: 2, appliedAt: '2026-02-01T00:00:00.000Z' });
+    expect(await appliedTemporal(db)).toEqual({ address: 'temporal.prod:7233', namespace: 'sales', namespaceId: 'ns-id-1', planVersion: 2, appliedAt: '2026-02-01T00:00:00.000Z' });
     await db.close();
   });
 

@@ -10,6 +10,7 @@ import { openDatabase } from '../../src/data/db.js';
 import { getLead } from '../../src/data/leads.js';
 import { periodContaining } from '../../src/payouts/period.js';
 import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
+import { eventually } from './support/eventually.js';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const bin = path.join(root, 'bin', 'salesflow.js');
@@ -151,6 +152,80 @@ test('events send routes each event and acknowledges a repeated id as a duplicat
   expect(r.stdout).toContain('cli-1 (lead.created): seen before, acknowledged; nothing changed');
   expect(r.stdout).toContain('1 event(s) routed, 1 duplicate(s)');
 });
+
+// Was: events send (and serve) with a TEMPORAL_NAMESPACE or TEMPORAL_ADDRESS other than the one the
+// plan was applied to started the sequence runs there, where no worker polls them (no email ever
+// went), and recorded the event as seen: sent again to the right one, it did nothing.
+test('events send and serve pointed at another Temporal than the applied plan\'s refuse, naming both, and record nothing', async () => {
+  // A namespace the cluster has, but not the one apply put the schedules in (the first test applied to "default").
+  const { Connection } = await import('@temporalio/client');
+  const { msToTs } = await import('@temporalio/common/lib/time.js');
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    await connection.workflowService.registerNamespace({ namespace: 'elsewhere', workflowExecutionRetentionPeriod: msToTs('1 day') });
+    await eventually(() => connection.workflowService.describeNamespace({ namespace: 'elsewhere' }));
+  } finally {
+    await connection.close();
+  }
+  expect(salesflow(['apply']).code).toBe(0);
+  const lead = { id: 'L-else', name: 'Else Lead', email: 'else@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 };
+  fs.writeFileSync(path.join(work, 'else.json'), JSON.stringify({ id: 'else-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead }));
+  const wrong = { TEMPORAL_NAMESPACE: 'elsewhere', SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1', PORT: '0' };
+  const refused = salesflow(['events', 'send', 'else.json'], wrong);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(
+    `salesflow: events send: this is Temporal at ${server.address}, namespace "elsewhere" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), ` +
+      `but the plan was applied to Temporal at ${server.address}, namespace "default" (salesflow apply, `,
+  );
+  expect(refused.stderr).toContain('Nothing was sent or recorded.');
+  expect(refused.stderr).toContain('run `salesflow apply` against it first');
+  expect(refused.stdout).toBe('');
+  const db = await openDatabase(path.join(work, 'salesflow.db'));
+  try {
+    expect(await getLead(db, 'L-else')).toBeNull();
+  } finally {
+    await db.close();
+  }
+  const serve = spawnSync(process.execPath, [bin, 'serve'], {
+    cwd: work, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL',
+    env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: server.address, DATABASE_URL: path.join(work, 'salesflow.db'), TEMPORAL_TASK_QUEUE: 'cli-test', ...wrong },
+  });
+  expect(serve.signal, 'serve still running after 30 s').toBeNull();
+  expect(serve.status).toBe(1);
+  expect(serve.stderr).toContain(`salesflow: serve: this is Temporal at ${server.address}, namespace "elsewhere"`);
+  expect(serve.stderr).toContain('Not started.');
+
+  // The same event, sent to the plan's Temporal, is routed: the refusal did not record it as seen.
+  const right = salesflow(['events', 'send', 'else.json']);
+  expect(right.stderr).toBe('');
+  expect(right.stdout).toContain('else-1 (lead.created): started seq:webinar-follow-up:lead:L-else');
+}, 90_000);
+
+// Another cluster's namespace of the same name (TEMPORAL_ADDRESS) has another id; re-applying the
+// same plan there (nothing new to record) moves the record, and says so.
+test('events send refuses the same namespace name on another cluster; apply there moves the plan and says so', async () => {
+  const { recordAppliedTemporal } = await import('../../src/data/applied-temporal.js');
+  const db = await openDatabase(path.join(work, 'salesflow.db'));
+  try {
+    await recordAppliedTemporal(db, { address: 'temporal.old-cluster.example:7233', namespace: 'default', namespaceId: 'id-of-the-old-clusters-default', planVersion: 1, appliedAt: '2026-01-01T00:00:00.000Z' });
+  } finally {
+    await db.close();
+  }
+  fs.writeFileSync(path.join(work, 'moved.json'), JSON.stringify({ id: 'moved-1', type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: 'L-moved', name: 'Moved Lead', email: 'moved@prospect.example', source: 'webinar', timezone: 'UTC', score: 10 } }));
+  const refused = salesflow(['events', 'send', 'moved.json']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(
+    `this is Temporal at ${server.address}, namespace "default" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), but the plan was applied to ` +
+      'Temporal at temporal.old-cluster.example:7233, namespace "default" (salesflow apply, 2026-01-01T00:00:00.000Z)',
+  );
+  const apply = salesflow(['apply']);
+  expect(apply.code).toBe(0);
+  expect(apply.stdout).toContain('is already the applied plan');
+  expect(apply.stderr).toContain(`note: the plan was applied to Temporal at temporal.old-cluster.example:7233, namespace "default" before (2026-01-01T00:00:00.000Z); it is now recorded as applied to Temporal at ${server.address}, namespace "default"`);
+  const sent = salesflow(['events', 'send', 'moved.json']);
+  expect(sent.stderr).toBe('');
+  expect(sent.stdout).toContain('moved-1 (lead.created): started seq:webinar-follow-up:lead:L-moved');
+}, 60_000);
 
 test('payouts run refuses a period that has not ended, and a closed one runs once per rep', () => {
   // The next quarter: it has not ended at any moment this test may run (the current one ends

@@ -3,6 +3,7 @@
 // route by those rules instead, as a trial, and the command says so.
 import { describeRoute, routeEvent } from '../../runtime/events.js';
 import { readEventFile } from '../../runtime/event-file.js';
+import { otherTemporalMessage } from '../../runtime/applied-temporal.js';
 import { openWithPlan } from '../../runtime/applied-plan.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 
@@ -35,6 +36,18 @@ export async function run(args: string[]): Promise<number> {
   const opened = await openWithPlan(config.value, paths);
   if (!opened.ok) return fail(opened.message);
   const { db, temporal, plan } = opened.value;
+  // Before anything is recorded: in another Temporal than the plan's, runs would start unpolled
+  // and the events be taken as seen.
+  const other = await otherTemporalMessage(db, temporal.client, config.value.temporal, 'events send').catch(async (err: unknown) => {
+    await temporal.close();
+    await db.close();
+    throw err;
+  });
+  if (other) {
+    await temporal.close();
+    await db.close();
+    return fail(other);
+  }
   if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
   const totals = { routed: 0, duplicates: 0, started: 0, stopped: 0 };
   try {

@@ -8,6 +8,7 @@
 import {
   AppliedPlanSource, dataSourceName, describeApplied, describeCrmMappings, openWithPlan, shortHash,
 } from '../../runtime/applied-plan.js';
+import { otherTemporalMessage } from '../../runtime/applied-temporal.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
@@ -37,6 +38,16 @@ export async function run(args: string[]): Promise<number> {
     await temporal.close();
     await db.close();
   };
+  // Refused at start, as a namespace the cluster does not have is: events would start runs no
+  // worker polls, and approval pages would find none of the runs.
+  const other = await otherTemporalMessage(db, temporal.client, config.value.temporal, 'serve').catch(async (err: unknown) => {
+    await closeAll();
+    throw err;
+  });
+  if (other) {
+    await closeAll();
+    return fail(other);
+  }
   if (plan.notice) process.stderr.write(`salesflow serve: ${plan.notice}\n`);
   const log = (line: string) => process.stdout.write(`salesflow serve: ${line}\n`);
   const applied = plan.applied
