@@ -6,15 +6,11 @@
 // still Sunday. A rep without a manager, and a goal whose `for reps where` selects nobody, are
 // named in notes rather than just missing from the timeline. Real Java time-skipping server, real SQLite file; the week is ISO 2027-W10.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
-import { importCsv } from '../../src/data/import.js';
 import type { BacktestResult } from '../../src/runtime/backtest/run.js';
 import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
-import { backtestFolder } from './support/backtest.js';
+import { backtestFolder, goalProject } from './support/backtest.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -47,29 +43,18 @@ goal "EMEA bookings" {
 `;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-backtest-goal-recipients-'));
-  fs.mkdirSync(path.join(dir, 'rules', 'templates'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'rules', 'goals.rules'), RULES);
-  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'checkin.md'), 'subject: Check-in {{rep.name}} {{progress.attainment}}\n---\nx\n');
-  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'review.md'), 'subject: Review {{rep.name}} {{progress.period}} {{progress.attainment}}\n---\nx\n');
-  const dbPath = path.join(dir, 'salesflow.db');
-  const db = await openDatabase(dbPath);
-  expect(await importCsv(db, 'reps', [
-    'id,name,email,team,role,region,manager,timezone,start_date',
+  const project = await goalProject('backtest-goal-recipients', RULES, { checkin: 'Check-in {{rep.name}} {{progress.attainment}}', review: 'Review {{rep.name}} {{progress.period}} {{progress.attainment}}' }, [
     'r-pago,Pago,pago@acme.example,AEs,AE,APAC,mgr-berlin@acme.example,Pacific/Pago_Pago,2020-01-01',
     'r-kiri,Kiri,kiri@acme.example,AEs,AE,APAC,mgr-pago@acme.example,Pacific/Kiritimati,2020-01-01',
     'r-mgr-berlin,Berta,mgr-berlin@acme.example,Managers,Manager,EMEA,,Europe/Berlin,2020-01-01',
     'r-mgr-pago,Mele,mgr-pago@acme.example,Managers,Manager,APAC,,Pacific/Pago_Pago,2020-01-01',
     'r-solo,Solo,solo@acme.example,AEs,AE,EMEA,,,2020-01-01',
-  ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
-  expect(await importCsv(db, 'deals', [
-    'id,rep,name,amount,currency,stage,product,type,source,closed_at,contact',
-    'D-1,r-pago,Fono,2500.00,USD,won,Core,new,web,2027-03-14,buyer@fono.example',
-  ].join('\n'), 'deals.csv')).toMatchObject({ ok: true });
-  await db.close();
+  ], ['D-1,r-pago,Fono,2500.00,USD,won,Core,new,web,2027-03-14,buyer@fono.example']);
+  dir = project.dir;
+  const dbPath = project.dbPath;
 
   // Monday 8 March to Sunday 14 March 2027: one ISO week, 2027-W10.
-  result = await backtestFolder(path.join(dir, 'rules'), dbPath, '2027-03-08', '2027-03-14');
+  result = await backtestFolder(project.rulesDir, dbPath, '2027-03-08', '2027-03-14');
 }, 240_000);
 
 afterAll(() => {

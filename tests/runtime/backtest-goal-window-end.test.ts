@@ -3,15 +3,11 @@
 // a period still going on: that one is the next window's (it was listed by both, and the first
 // window showed a check-in dated after its `--to`). Real Java time-skipping server, real SQLite file.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
-import { importCsv } from '../../src/data/import.js';
 import type { BacktestResult } from '../../src/runtime/backtest/run.js';
 import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
-import { backtestFolder } from './support/backtest.js';
+import { backtestFolder, goalProject } from './support/backtest.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -33,23 +29,16 @@ goal "March bookings" {
 `;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-backtest-window-end-'));
-  fs.mkdirSync(path.join(dir, 'rules', 'templates'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'rules', 'goals.rules'), RULES);
-  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'checkin.md'), 'subject: Check-in {{progress.attainment}}\n---\nx\n');
-  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'review.md'), 'subject: Review {{progress.period}}\n---\nx\n');
-  const dbPath = path.join(dir, 'salesflow.db');
-  const db = await openDatabase(dbPath);
-  expect(await importCsv(db, 'reps', [
-    'id,name,email,team,role,region,manager,timezone,start_date',
+  const project = await goalProject('backtest-window-end', RULES, { checkin: 'Check-in {{progress.attainment}}', review: 'Review {{progress.period}}' }, [
     'r-kiri,Kiri,kiri@acme.example,AEs,AE,APAC,,Pacific/Kiritimati,2020-01-01',
     'r-pago,Pago,pago@acme.example,AEs,AE,APAC,,Pacific/Pago_Pago,2020-01-01',
-  ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
-  await db.close();
+  ]);
+  dir = project.dir;
+  const dbPath = project.dbPath;
 
   // 1 March 2027 is a Monday: the first window is that week, the second the rest of March.
-  firstWeek = await backtestFolder(path.join(dir, 'rules'), dbPath, '2027-03-01', '2027-03-07');
-  restOfMonth = await backtestFolder(path.join(dir, 'rules'), dbPath, '2027-03-08', '2027-03-31');
+  firstWeek = await backtestFolder(project.rulesDir, dbPath, '2027-03-01', '2027-03-07');
+  restOfMonth = await backtestFolder(project.rulesDir, dbPath, '2027-03-08', '2027-03-31');
 }, 240_000);
 
 afterAll(() => {

@@ -4,15 +4,11 @@
 // past the window does not cover and must not be listed, even for a rep in UTC+14 whose local time
 // of that catch-up is inside the window. Real Java time-skipping server, real SQLite file.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openDatabase } from '../../src/data/db.js';
-import { importCsv } from '../../src/data/import.js';
 import type { BacktestResult } from '../../src/runtime/backtest/run.js';
 import type { EmailEntry } from '../../src/runtime/backtest/timeline.js';
-import { backtestFolder } from './support/backtest.js';
+import { backtestFolder, goalProject } from './support/backtest.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -33,22 +29,15 @@ goal "March bookings" {
 `;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'salesflow-backtest-window-start-'));
-  fs.mkdirSync(path.join(dir, 'rules', 'templates'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'rules', 'goals.rules'), RULES);
-  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'checkin.md'), 'subject: Check-in {{progress.attainment}}\n---\nx\n');
-  fs.writeFileSync(path.join(dir, 'rules', 'templates', 'at-risk.md'), 'subject: At risk {{progress.attainment}}\n---\nx\n');
-  const dbPath = path.join(dir, 'salesflow.db');
-  const db = await openDatabase(dbPath);
-  expect(await importCsv(db, 'reps', [
-    'id,name,email,team,role,region,manager,timezone,start_date',
+  const project = await goalProject('backtest-window-start', RULES, { checkin: 'Check-in {{progress.attainment}}', 'at-risk': 'At risk {{progress.attainment}}' }, [
     'r-kiri,Kiri,kiri@acme.example,AEs,AE,APAC,,Pacific/Kiritimati,2020-01-01',
     'r-pago,Pago,pago@acme.example,AEs,AE,APAC,,Pacific/Pago_Pago,2020-01-01',
-  ].join('\n'), 'reps.csv')).toMatchObject({ ok: true });
-  await db.close();
+  ]);
+  dir = project.dir;
+  const dbPath = project.dbPath;
 
   // The 50% point of March is the 16th at 12:00; the window opens on Saturday 20 March.
-  result = await backtestFolder(path.join(dir, 'rules'), dbPath, '2027-03-20', '2027-03-21');
+  result = await backtestFolder(project.rulesDir, dbPath, '2027-03-20', '2027-03-21');
 }, 240_000);
 
 afterAll(() => {
