@@ -13,4 +13,14 @@ describe('approval pages say what to do next', () => {
     expect(page).toContain('salesflow payouts run');
   });
 
+  it('the rejected page says nothing is paid and how the statement comes back for approval', () => {
+    const page = text(decidedPage({ outcome: 'rejected', decidedBy: 'mgr@acme.example', decidedAt: '2026-04-02T09:00:00.000Z' }, null, false, 'D-1 is double counted', 'UTC'));
+    expect(page).toContain('Rejected by mgr@acme.example at 2026-04-02 09:00 UTC.');
+    expect(page).toContain('Nothing is paid for this statement.');
+    expect(page).toContain('salesflow payouts run --rerun-rejected');
+    // The approved page keeps its own next step.
+    const approved = text(decidedPage({ outcome: 'approved', decidedBy: 'mgr@acme.example', decidedAt: '2026-04-02T09:00:00.000Z' }, null, false, undefined, 'UTC'));
+    expect(approved).toContain('The payout is recorded in the ledger once and the rep is emailed the statement.');
+    expect(approved).not.toContain('Nothing is paid');
+  });
 });

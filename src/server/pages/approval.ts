@@ -101,7 +101,7 @@ export function decidedPage(result: DecisionResult, statement: unknown, replay: 
       approved ? 'success' : 'info',
       approved ? 'Payout approved' : 'Payout rejected',
       html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}.
-${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
+${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'Nothing is paid for this statement. The rep and their manager are told; once the data is corrected, sales ops can run it again (salesflow payouts run --rerun-rejected), which asks for approval again with a new email.'}</p>
 ${reason && !replay ? html`<p>Your reason: “${reason}”</p>` : ''}
 ${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>${recordedReason(recorded)}` : ''}`,
     )}
