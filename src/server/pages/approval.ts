@@ -109,8 +109,12 @@ ${statement === undefined || statement === null ? '' : statementSection(statemen
   );
 }
 
-/** `reason`: the one recorded with the decision, when known (undefined: not known here). */
-export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string, reason?: string | null): SafeHtml {
+/**
+ * `reason`: the one recorded with the decision, when known (undefined: not known here).
+ * `computedAgain`: a rejected statement sales ops have run again since (`--rerun-rejected`): the
+ * approver is told a newer email asks about the new statement, or they take "rejected" as the end.
+ */
+export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string, reason?: string | null, computedAgain = false): SafeHtml {
   // The rule's `otherwise` decides without a reason of anyone's: "no reason was given" would mislead.
   const shownReason = result.decidedBy === 'otherwise' || result.decidedBy === 'auto' ? undefined : reason;
   return page(
@@ -119,7 +123,8 @@ export function alreadyDecidedPage(result: DecisionResult, statement: unknown, z
       'warning',
       `This payout was already ${result.outcome}`,
       html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>
-${recordedReason(shownReason)}`,
+${recordedReason(shownReason)}
+${computedAgain && result.outcome === 'rejected' ? html`<p>The statement has been computed again since: a newer approval email has the link to the new one.</p>` : ''}`,
     )}
 ${statementSection(statement)}`,
   );
