@@ -4,11 +4,18 @@
 import type { DecisionResult, PayoutStatus } from '../../workflows/api.js';
 import { dec, displayMoney } from '../../money/index.js';
 import { zonedDateTime } from '../../workflows/calendar.js';
+import { sameTotal } from '../../activities/payout-emails.js';
 import { html, type SafeHtml } from './html.js';
 import { notice, page } from './layout.js';
 import { statementSection } from './statement.js';
 
 const section = 'Payout approval';
+
+/** The total and currency of a statement as the run reports it (unknown shape: nothing when absent). */
+function statementTotal(statement: unknown): { total: string; currency: string } {
+  const s = statement as { total?: unknown; currency?: unknown } | null;
+  return { total: typeof s?.total === 'string' ? s.total : 'NaN', currency: typeof s?.currency === 'string' ? s.currency : '' };
+}
 
 /** An instant in the approver's zone with the zone named (UTC for runs that did not record one). */
 function when(iso: string | null, zone = 'UTC'): string {
@@ -63,7 +70,7 @@ ${escalated ? html`<p class="escalated">${escalated.earlierAsked
     : escalated.refusedTo?.length
       ? `It comes to you because the mail server refused the approval email to ${escalated.refusedTo.join(', ')}.`
       : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
-${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by ${rejecter(replaces)} at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : replaces.by === 'otherwise' ? '' : ' (no reason given)'}.</p>` : ''}
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by ${rejecter(replaces)} at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : replaces.by === 'otherwise' ? '' : ' (no reason given)'}.${sameTotal(replaces, statementTotal(status.statement)) ? ' The new total is the same as the rejected one.' : ''}</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
