@@ -84,7 +84,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
           ? `This request comes to you because the mail server refused the approval email to ${[...new Set(input.refusedTo)].join(', ')}.`
           : 'This request comes to you because no earlier approver could be asked (e.g. no manager on record).',
       after_deadline: input.approval ? afterDeadline(rule, input.approval.round ?? 0) : null,
-      rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC') : null,
+      rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC', s) : null,
     },
   };
 }
@@ -125,12 +125,18 @@ function afterDeadline(rule: IncentiveRule, round: number): string {
  * Said in the email itself: an approver asked again must not approve the new total without
  * knowing what was turned down before (the approval page says the same).
  */
-function rejectedBeforeText(r: RejectedBefore, zone: string): string {
+function rejectedBeforeText(r: RejectedBefore, zone: string, now: { total: string; currency: string }): string {
   const by = r.by === 'otherwise' ? "the rule's `otherwise reject` (no decision in time)" : r.by ?? 'unknown';
   const at = r.at && !Number.isNaN(Date.parse(r.at)) ? zonedDateTime(Date.parse(r.at), zone) : 'an unknown time';
   return `This statement was computed again after an earlier statement for the same period ` +
     `(total ${money(r.total, r.currency)}) was rejected by ${by} at ${at}. ` +
-    `Reason given: ${r.reason ? `"${r.reason}"` : 'none'}.`;
+    `Reason given: ${r.reason ? `"${r.reason}"` : 'none'}.` +
+    (sameTotal(r, now) ? ' The new total is the same as the rejected one.' : '');
+}
+
+/** Whether a re-run came to the total that was rejected (the data may not have been corrected). */
+export function sameTotal(a: { total: string; currency: string }, b: { total: string; currency: string }): boolean {
+  return a.currency === b.currency && dec(a.total).eq(dec(b.total));
 }
 
 function rejectionWithoutReason(decision: DecisionResult | undefined, anyoneAsked: boolean, refusedTo: string[]): string | null {

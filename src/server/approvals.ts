@@ -90,6 +90,24 @@ async function endedProblem(ctx: ServerContext, workflowId: string): Promise<Lin
   }
 }
 
+/** Whether `payouts run` has started the payout again since (a re-run after a rejection, or after an ended run). */
+async function startedAgain(ctx: ServerContext, workflowId: string): Promise<boolean> {
+  const next = workflowIds.nextPayoutAttempt(workflowId);
+  if (await getStatement(ctx.db, next).catch(() => null)) return true;
+  try {
+    await ctx.temporalClient.withDeadline(Date.now() + READ_MS, () => ctx.temporalClient.workflow.getHandle(next).describe());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The page of a decided payout, saying when a rejected one was computed again since. */
+async function decidedAlready(ctx: ServerContext, workflowId: string, decision: DecisionResult, status: PayoutStatus, zone: string): Promise<SafeHtml> {
+  const again = decision.outcome === 'rejected' && await startedAgain(ctx, workflowId);
+  return alreadyDecidedPage(decision, status.statement, zone, status.reason, again);
+}
+
 // An approver not yet on record means this round's email is still being sent: not superseded.
 const isSuperseded = (status: PayoutStatus, claims: ApprovalClaims) =>
   status.round !== claims.round || (status.approver !== null && status.approver.toLowerCase() !== claims.approver.toLowerCase());
@@ -150,7 +168,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     ]).finally(() => clearTimeout(timer));
     if (!read.ok) return problem(c, 'expired');
     const { status } = read;
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, verified.expired.approver), status.reason), 409);
+    if (status.decision) return show(c, await decidedAlready(ctx, verified.expired.workflowId, status.decision, status, await readerZone(status, verified.expired.approver)), 409);
     if (status.phase === 'awaiting-approval' && isSuperseded(status, verified.expired)) return show(c, supersededPage(status, verified.expired.approver), 410);
     return problem(c, 'expired');
   }
@@ -171,7 +189,7 @@ export function approvalRoutes(ctx: ServerContext): Hono {
 
   /** The page for a payout that cannot take this link's decision (or any decision) now. */
   async function stateProblem(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
-    if (status.decision) return show(c, alreadyDecidedPage(status.decision, status.statement, await readerZone(status, claims.approver), status.reason), 409);
+    if (status.decision) return show(c, await decidedAlready(ctx, claims.workflowId, status.decision, status, await readerZone(status, claims.approver)), 409);
     if (status.phase !== 'awaiting-approval') return show(c, notAwaitingPage(status), 409);
     if (isSuperseded(status, claims)) return show(c, supersededPage(status, claims.approver), 410);
     return null;

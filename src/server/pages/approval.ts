@@ -4,11 +4,18 @@
 import type { DecisionResult, PayoutStatus } from '../../workflows/api.js';
 import { dec, displayMoney } from '../../money/index.js';
 import { zonedDateTime } from '../../workflows/calendar.js';
+import { sameTotal } from '../../activities/payout-emails.js';
 import { html, type SafeHtml } from './html.js';
 import { notice, page } from './layout.js';
 import { statementSection } from './statement.js';
 
 const section = 'Payout approval';
+
+/** The total and currency of a statement as the run reports it (unknown shape: nothing when absent). */
+function statementTotal(statement: unknown): { total: string; currency: string } {
+  const s = statement as { total?: unknown; currency?: unknown } | null;
+  return { total: typeof s?.total === 'string' ? s.total : 'NaN', currency: typeof s?.currency === 'string' ? s.currency : '' };
+}
 
 /** An instant in the approver's zone with the zone named (UTC for runs that did not record one). */
 function when(iso: string | null, zone = 'UTC'): string {
@@ -63,7 +70,7 @@ ${escalated ? html`<p class="escalated">${escalated.earlierAsked
     : escalated.refusedTo?.length
       ? `It comes to you because the mail server refused the approval email to ${escalated.refusedTo.join(', ')}.`
       : 'It comes to you because no earlier approver could be asked (e.g. no manager on record).'}</p>` : ''}
-${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by ${rejecter(replaces)} at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : replaces.by === 'otherwise' ? '' : ' (no reason given)'}.</p>` : ''}
+${replaces ? html`<p class="replaces">It was computed again after an earlier statement for the same period (total ${displayMoney(dec(replaces.total), replaces.currency)}) was rejected by ${rejecter(replaces)} at ${when(replaces.at, status.deadlineZone)}${replaces.reason ? html`: “${replaces.reason}”` : replaces.by === 'otherwise' ? '' : ' (no reason given)'}.${sameTotal(replaces, statementTotal(status.statement)) ? ' The new total is the same as the rejected one.' : ''}</p>` : ''}
 ${statementSection(status.statement)}
 <section class="card" aria-labelledby="decide-heading">
 <h2 id="decide-heading">Your decision</h2>
@@ -101,7 +108,7 @@ export function decidedPage(result: DecisionResult, statement: unknown, replay: 
       approved ? 'success' : 'info',
       approved ? 'Payout approved' : 'Payout rejected',
       html`<p>${approved ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}.
-${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'The rep and their manager are told.'}</p>
+${approved ? 'The payout is recorded in the ledger once and the rep is emailed the statement.' : 'Nothing is paid for this statement. The rep and their manager are told; once the data is corrected, sales ops can run it again (salesflow payouts run --rerun-rejected), which asks for approval again with a new email.'}</p>
 ${reason && !replay ? html`<p>Your reason: “${reason}”</p>` : ''}
 ${replay ? html`<p>This decision had already been recorded; submitting again changed nothing.</p>${recordedReason(recorded)}` : ''}`,
     )}
@@ -109,8 +116,12 @@ ${statement === undefined || statement === null ? '' : statementSection(statemen
   );
 }
 
-/** `reason`: the one recorded with the decision, when known (undefined: not known here). */
-export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string, reason?: string | null): SafeHtml {
+/**
+ * `reason`: the one recorded with the decision, when known (undefined: not known here).
+ * `computedAgain`: a rejected statement sales ops have run again since (`--rerun-rejected`): the
+ * approver is told a newer email asks about the new statement, or they take "rejected" as the end.
+ */
+export function alreadyDecidedPage(result: DecisionResult, statement: unknown, zone?: string, reason?: string | null, computedAgain = false): SafeHtml {
   // The rule's `otherwise` decides without a reason of anyone's: "no reason was given" would mislead.
   const shownReason = result.decidedBy === 'otherwise' || result.decidedBy === 'auto' ? undefined : reason;
   return page(
@@ -119,7 +130,8 @@ export function alreadyDecidedPage(result: DecisionResult, statement: unknown, z
       'warning',
       `This payout was already ${result.outcome}`,
       html`<p>${result.outcome === 'approved' ? 'Approved' : 'Rejected'} by ${decider(result)} at ${when(result.decidedAt, zone)}. A payout is decided once; this link changed nothing.</p>
-${recordedReason(shownReason)}`,
+${recordedReason(shownReason)}
+${computedAgain && result.outcome === 'rejected' ? html`<p>The statement has been computed again since: a newer approval email has the link to the new one.</p>` : ''}`,
     )}
 ${statementSection(statement)}`,
   );
@@ -162,7 +174,7 @@ export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'b
 const problems: Record<LinkProblem, { title: string; text: string }> = {
   forged: { title: 'This link is not valid', text: 'The link is damaged or was not issued by salesflow. Nothing was changed. Use the link from the original email, or ask sales ops to resend it.' },
   expired: { title: 'This link has expired', text: 'Approval links work for a limited time. Nothing was changed. Ask sales ops for a new link if the payout still needs a decision.' },
-  'not-found': { title: 'Payout not found', text: 'The payout this link belongs to no longer exists. Nothing was changed.' },
+  'not-found': { title: 'Payout not found', text: 'The payout this link belongs to no longer exists. Nothing was changed. If it still needs your decision, tell sales ops: "salesflow payouts run" for its period starts it again, with a new email and link.' },
   'cross-site': { title: 'Decision refused', text: 'The decision was sent from another website, so it was refused. Nothing was changed. Open the link from the email and press the button on this site.' },
   'bad-form': { title: 'Choose Approve or Reject', text: 'The form did not say which decision to make. Nothing was changed. Go back and press Approve or Reject.' },
   'too-large': { title: 'The form is too large', text: 'The decision form was larger than a reason of 2,000 characters needs, so it was not read. Nothing was changed. Go back, shorten the reason and press Approve or Reject again.' },
