@@ -108,22 +108,32 @@ test('a goal\'s daily pass tries to start only the reps without a run: none on t
   for (const id of reps) expect((await h.waitForMail(`${id}@acme.example`)).map((m) => m.subject)).toEqual([`Review of 2026-W47 for Rep ${id}`]);
 });
 
-test('a goal renamed mid-week (otherwise the same): its daily pass starts no second run for the reps the old name\'s runs cover, only for a rep imported since', async () => {
-  const team: GoalRule['reps'] = {
+/** `for reps where rep.team = "<name>"`, as the checker compiles it. */
+function teamIs(name: string): GoalRule['reps'] {
+  return {
     kind: 'binary', type: 'bool', op: '=',
     left: { kind: 'field', type: 'string', entity: 'rep', field: 'team' },
-    right: { kind: 'literal', type: 'string', value: { type: 'string', value: 'Renamed' } },
+    right: { kind: 'literal', type: 'string', value: { type: 'string', value: name } },
   };
+}
+
+/** One daily pass of a goal's period start, fired at `firedAt`, as the goal's schedule starts it. */
+function dailyPass(rule: GoalRule, firedAt: Date, id: string): Promise<DispatchResult> {
+  return h.client.workflow.execute('dispatchWorkflow', {
+    taskQueue: h.config.temporal.taskQueue, workflowId: id,
+    args: [{ rule, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
+  }) as Promise<DispatchResult>;
+}
+
+test('a goal renamed mid-week (otherwise the same): its daily pass starts no second run for the reps the old name\'s runs cover, only for a rep imported since', async () => {
+  const team = teamIs('Renamed');
   const before: GoalRule = { ...weekly, id: 'weekly-before', name: 'weekly before', version: 'v-weekly-renamed', reps: team };
   const after: GoalRule = { ...before, id: 'weekly-after', name: 'weekly after' };
   const record = (rule: GoalRule) => {
     const plan = planOf([rule]);
     return recordAppliedPlan(h.db, { hash: plan.hash + rule.id, planJson: JSON.stringify(plan), ruleHashes: {}, ruleCount: 1, gitCommit: null, gitDirty: null, rulePaths: ['rules/'] });
   };
-  const pass = async (rule: GoalRule, firedAt: Date, id: string) => h.client.workflow.execute('dispatchWorkflow', {
-    taskQueue: h.config.temporal.taskQueue, workflowId: id,
-    args: [{ rule, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
-  }) as Promise<DispatchResult>;
+  const pass = (rule: GoalRule, firedAt: Date, id: string) => dailyPass(rule, firedAt, id);
   for (const id of ['n-1', 'n-2']) await upsertRep(h.db, { ...rep(id), team: 'Renamed' });
 
   await record(before);
@@ -143,16 +153,9 @@ test('a goal renamed mid-week (otherwise the same): its daily pass starts no sec
 });
 
 test('a rep imported on the last day of a week west of UTC+14 gets that week\'s run (and review) at the next week\'s first pass, a rep whose week is over does not', async () => {
-  const team: GoalRule['reps'] = {
-    kind: 'binary', type: 'bool', op: '=',
-    left: { kind: 'field', type: 'string', entity: 'rep', field: 'team' },
-    right: { kind: 'literal', type: 'string', value: { type: 'string', value: 'West' } },
-  };
+  const team = teamIs('West');
   const rule: GoalRule = { ...weekly, id: 'weekly-west', name: 'weekly west', version: 'v-weekly-west', reps: team };
-  const pass = async (firedAt: Date, id: string) => h.client.workflow.execute('dispatchWorkflow', {
-    taskQueue: h.config.temporal.taskQueue, workflowId: id,
-    args: [{ rule, action: 'goal-period-start', inRepZones: true, firedAt: firedAt.toISOString() }],
-  }) as Promise<DispatchResult>;
+  const pass = (firedAt: Date, id: string) => dailyPass(rule, firedAt, id);
   await upsertRep(h.db, { ...rep('w-berlin'), team: 'West' });
   const first = await pass(APPLIED_AT, 'west-pass-1');
   expect(first).toMatchObject({ period: '2026-W47', startedCount: 1 });
