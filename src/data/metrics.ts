@@ -16,11 +16,11 @@ import { builtinMetrics } from '../plan/catalog.js';
 import { holds } from '../plan/evaluate.js';
 import type { DealRecord, RepRecord } from '../plan/records.js';
 import type { Expr, MetricDef } from '../plan/schema.js';
-import { ExactMoneyFact, ExactNumberFact, type DateWindow, type LeftOutDeal, type MetricFact } from '../payouts/facts.js';
+import type { DateWindow, LeftOutDeal, MetricFact } from '../payouts/facts.js';
 import type { Db } from './db.js';
 import { dealColumns } from './deals.js';
 import { chr, groupConcat, type Dialect } from './dialect.js';
-import { fromMicros, microsFixed, microsText, numberMicrosText } from './micros.js';
+import { fromMicros, microsText } from './micros.js';
 import { repColumns } from './reps.js';
 import { isSumOverflow, joinSplitSum, resumeOnOverflow, sumTextSql } from './wide-sums.js';
 import { conditionToSql } from './sql-condition.js';
@@ -70,19 +70,8 @@ type Combine = (row: readonly Cell[], at: number) => MetricFact;
 
 const zeroMoney = (currency: string): MetricFact => ({ type: 'money', amount: '0', currency });
 
-/**
- * A money sum as SQL wrote it (integer micros, text or number). Up to 15 digits it is exact as a
- * number: the text is written from it and the exact value rides beside it (ExactMoneyFact), so the statement
- * need not parse the text back.
- */
 function money(micros: Cell, currency: string): MetricFact {
-  if (micros === null) return { type: 'money', amount: '0', currency };
-  const text = String(micros);
-  if (text.length - (text.charCodeAt(0) === 45 ? 1 : 0) > 15) return { type: 'money', amount: microsText(text), currency };
-  const value = Number(text);
-  // Not an integer (never from SQL's SUM): microsText refuses it.
-  if (!Number.isSafeInteger(value)) return { type: 'money', amount: microsText(text), currency };
-  return new ExactMoneyFact(numberMicrosText(value), currency, microsFixed(value));
+  return { type: 'money', amount: micros === null ? '0' : microsText(micros), currency };
 }
 
 function count(value: Cell): bigint {
@@ -92,12 +81,6 @@ function count(value: Cell): bigint {
 /** A COUNT(...) as decimal text: counts are integers (int8 text on PostgreSQL), never money. */
 function countText(value: Cell): string {
   return value === null ? '0' : String(value);
-}
-
-/** A count as a number fact, its exact value beside the text (see ExactMoneyFact). */
-function countFact(value: Cell): MetricFact {
-  const text = countText(value);
-  return new ExactNumberFact(text, { units: BigInt(text), scale: 0 });
 }
 
 /**
@@ -163,7 +146,7 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
       const a = `m_${columns.length}`;
       if (def.aggregate === 'count') {
         const i = col(a, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
-        combines.push([name, (row, at) => countFact(row[at + i])]);
+        combines.push([name, (row, at) => ({ type: 'number', value: countText(row[at + i]) })]);
       } else if (def.aggregate === 'avg') {
         const s = sumCol(`${a}_s`, `CASE WHEN ${scope} THEN d.amount_micros END`);
         const n = col(`${a}_n`, `COUNT(CASE WHEN ${scope} THEN 1 END)`);
@@ -193,7 +176,7 @@ function metricScan(query: MetricQuery, dialect: Dialect): MetricScan {
       }
       case 'deals_won': {
         const i = col('won_count', `COUNT(CASE WHEN ${won} AND ${countCurrency} THEN 1 END)`);
-        combines.push([name, (row, at) => countFact(row[at + i])]);
+        combines.push([name, (row, at) => ({ type: 'number', value: countText(row[at + i]) })]);
         break;
       }
       case 'win_rate': {

@@ -28,17 +28,31 @@ export type MetricFact = z.infer<typeof MetricFact>;
  * included.
  */
 export class ExactMoneyFact {
-  readonly type = 'money' as const;
+  // Declared, then assigned in the constructor: class fields are defined one by one (define
+  // semantics), which made 100k facts measurably slower to create than object literals.
+  declare readonly type: 'money';
+  declare readonly amount: string;
+  declare readonly currency: string;
   readonly #exact: Fixed;
-  constructor(readonly amount: string, readonly currency: string, exact: Fixed) { this.#exact = exact; }
+  constructor(amount: string, currency: string, exact: Fixed) {
+    this.type = 'money';
+    this.amount = amount;
+    this.currency = currency;
+    this.#exact = exact;
+  }
   get exact(): Fixed { return this.#exact; }
 }
 
 /** A count fact with its exact value beside its text (see ExactMoneyFact). */
 export class ExactNumberFact {
-  readonly type = 'number' as const;
+  declare readonly type: 'number';
+  declare readonly value: string;
   readonly #exact: Fixed;
-  constructor(readonly value: string, exact: Fixed) { this.#exact = exact; }
+  constructor(value: string, exact: Fixed) {
+    this.type = 'number';
+    this.value = value;
+    this.#exact = exact;
+  }
   get exact(): Fixed { return this.#exact; }
 }
 
