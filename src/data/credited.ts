@@ -67,8 +67,6 @@ class MicrosSum {
   }
 }
 
-
-
 interface MetricAcc { sum: Fixed; n: number; min: Fixed | null; max: Fixed | null }
 
 interface RepAcc {
@@ -533,13 +531,13 @@ async function creditedFacts(
     // concat() writes NULL as empty text (SQLite 3.44+, PostgreSQL): cheaper than COALESCE(CAST(...)) per field.
     const detail = `concat(${detailFields(byCredited).join(`, ${unit}, `)})`;
     const key = byCredited && splits ? 'COALESCE(c.rep, d.rep)' : 'd.rep';
+    // A scan of won deals only needs no stage test, and counts no losses.
+    const ownWon = wonOnly ? own : `${own} AND d.stage = 'won'`;
     // Each deal row is reduced to what its group adds up (a sum term, a spiff id, one detail text)
     // before the rows are sorted into groups. Left to the aggregates, SQLite's sorter carries every
     // deal column they read, detail fields included, for every row: about a tenth more time for
     // the whole scan. LIMIT -1 keeps SQLite from merging the subquery back into the outer query;
     // PostgreSQL plans the two levels as one either way.
-    // A scan of won deals only needs no stage test, and counts no losses.
-    const ownWon = wonOnly ? own : `${own} AND d.stage = 'won'`;
     return sql.raw<Cell[]>(`SELECT g.k, ${sumTextSql('g.won', split)}, ${sumTextSql('g.won_new', split)}, COUNT(g.won), ${wonOnly ? '0' : 'COUNT(g.lost)'},
       ${spiffSql.map((_, i) => `${groupConcat(dialect, `g.spiff${i}`, unit)}, `).join('')}${groupConcat(dialect, 'g.detail', record)}
       FROM (SELECT ${key} AS k,
@@ -684,10 +682,10 @@ async function creditedFacts(
     let at = 0;
     let done = false;
     let last: string | null = null;
-    /** Facts of `rep` from its grouped row (null or another rep's row: no deals). */
     // A rep with no credited deal has the same facts as every other such rep (the cursor serves no
     // team credit, whose notes name the rep): made once, frozen, shared.
     let noDeals: StatementFacts | null = null;
+    /** Facts of `rep` from its grouped row (null or another rep's row: no deals). */
     const factsFrom = (rep: RepRecord, row: Cell[] | null): StatementFacts | Promise<StatementFacts> => {
       if (row === null || row[0] !== rep.id) return (noDeals ??= deepFrozen(factsOf(rep, newAcc())));
       const acc = newAcc();

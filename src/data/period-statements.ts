@@ -126,8 +126,6 @@ async function streamedStatements(
   const span = statementWindow(rule, period);
   if (!span.ok) return span;
   const { window } = span;
-  // Read before any scan streams: only reps hired or gone inside the window (nearly always none).
-  const outside = await ownDealsOutsideEmployment(db, rule, window, null);
   // Credited and converted deals come grouped by the credited rep (src/data/credited.ts); rules
   // that cursor cannot serve (team or overlay credit, JS-only conditions) take the general way.
   let credited: CreditedCursor | null = null;
@@ -135,6 +133,9 @@ async function streamedStatements(
     credited = await creditedCursor(db, rule, window, metricsOfRule(rule));
     if (!credited) return null;
   }
+  // Once the streamed way is taken (the general way reads them itself), before any scan streams:
+  // only reps hired or gone inside the window (nearly always none).
+  const outside = await ownDealsOutsideEmployment(db, rule, window, null);
   const condition = sql.raw(where?.sql ?? 'TRUE');
   const columns = statementRepColumns(rule);
   const total = onProgress ? await countOf(db, sql`SELECT COUNT(*) FROM reps r WHERE ${condition}`) : 0;

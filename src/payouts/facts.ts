@@ -28,8 +28,7 @@ export type MetricFact = z.infer<typeof MetricFact>;
  * included.
  */
 export class ExactMoneyFact {
-  // Declared, then assigned in the constructor: class fields are defined one by one (define
-  // semantics), which made 100k facts measurably slower to create than object literals.
+  // Declared, then assigned in the constructor: plain stores in the order of the JSON's keys.
   declare readonly type: 'money';
   declare readonly amount: string;
   declare readonly currency: string;

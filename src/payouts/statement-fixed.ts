@@ -21,7 +21,7 @@ import { FIXED_ONE, shownAmount, shownRatio } from './shown-figures.js';
 import type { Statement, StatementLine } from './statement.js';
 import {
   bandRange, bonusText, capCurrencyWarning, capText, conditionValuesText, grouped, leftOutWarning, marginalText,
-  notEmployedWarning, outsideEmploymentWarning, teamOutsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
+  notEmployedWarning, outsideEmploymentWarning, noRateWarning, nonMoneyMeasureWarning, otherCurrencyWarning, pastLastBandWarning, retroactiveText, spiffText, undefinedMeasureWarning,
   windowCutWarning,
 } from './statement-text.js';
 
@@ -250,28 +250,22 @@ export function computeStatementFixed(rule: IncentiveRule, rep: RepRecord, perio
   for (const deal of facts.leftOut) warnings.push(deal.noRateOn ? noRateWarning(deal, cur, deal.noRateOn) : leftOutWarning(deal, cur));
   for (const note of facts.notes ?? []) warnings.push(note);
   if (measure === null) warnings.push(undefinedMeasureWarning(rule.measure.metric, period));
-  if (proration && !proration.fraction.startsWith('0/') && (rule.credit === 'team' || rule.credit === 'team_all_levels')) {
-    const team = (facts.credited ?? []).filter((d) => d.type === 'team');
-    const outside = (date: string | null | undefined, side: (closed: string) => boolean) => {
-      const deals = date ? [...new Set(team.filter((d) => side(d.closedAt)).map((d) => d.deal))] : [];
-      return deals.length > 0 ? { date: date!, deals } : null;
-    };
-    const before = outside(rep.start_date, (closed) => closed < rep.start_date!);
-    const after = outside(rep.end_date, (closed) => closed > rep.end_date!);
-    if (before || after) warnings.push(teamOutsideEmploymentWarning(rep.id, before, after, proration.fraction));
-  } else if (proration && !proration.fraction.startsWith('0/') && (facts.ownOutsideEmployment?.length || facts.credited?.length)) {
-    // The rep's own whole deals (found by the data layer) and its split, overlay or converted ones.
+  if (proration && !proration.fraction.startsWith('0/')) {
+    // Deals credited to a rep hired or gone inside the period that closed outside its employment:
+    // a manager's team deals under `credit team`; else its own whole deals (found by the data
+    // layer) and its split, overlay or converted ones, in date order. Each deal once.
+    const team = rule.credit === 'team' || rule.credit === 'team_all_levels';
     const closed = new Map<string, string>();
-    for (const d of facts.ownOutsideEmployment ?? []) closed.set(d.deal, d.closedAt);
-    for (const d of facts.credited ?? []) closed.set(d.deal, d.closedAt);
-    const byDate = [...closed].sort(([a, at], [b, bt]) => (at < bt ? -1 : at > bt ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    if (!team) for (const d of facts.ownOutsideEmployment ?? []) closed.set(d.deal, d.closedAt);
+    for (const d of facts.credited ?? []) if (!team || d.type === 'team') closed.set(d.deal, d.closedAt);
+    const deals = team ? [...closed] : [...closed].sort(([a, at], [b, bt]) => (at < bt ? -1 : at > bt ? 1 : a < b ? -1 : a > b ? 1 : 0));
     const outside = (date: string | null | undefined, side: (closedAt: string) => boolean) => {
-      const deals = date ? byDate.filter(([, closedAt]) => side(closedAt)).map(([deal]) => deal) : [];
-      return deals.length > 0 ? { date: date!, deals } : null;
+      const ids = date ? deals.filter(([, closedAt]) => side(closedAt)).map(([deal]) => deal) : [];
+      return ids.length > 0 ? { date: date!, deals: ids } : null;
     };
     const before = outside(rep.start_date, (closedAt) => closedAt < rep.start_date!);
     const after = outside(rep.end_date, (closedAt) => closedAt > rep.end_date!);
-    if (before || after) warnings.push(outsideEmploymentWarning(rep.id, before, after, proration.fraction));
+    if (before || after) warnings.push(outsideEmploymentWarning(rep.id, before, after, proration.fraction, team));
   }
   if (proration && proration.fraction.startsWith('0/')) {
     // The date that keeps the rep out of the period; both when they contradict each other.

@@ -83,34 +83,25 @@ export function noRateWarning(deal: { id: string; stage: string; amount: string;
 }
 
 /**
- * `credit team` with `prorate target by employment`, for a manager hired (or gone) inside the
- * period: the SPEC prorates the target and credits the team's deals of the whole period, so the
- * team's deals closed before the start date (or after the end date) raise attainment against a
- * target cut for the days employed. Said on the statement, naming the deals, so comp ops can see
- * it (the data holds who manages whom now, not since when).
+ * `prorate target by employment` for a rep hired (or gone) inside the period, whose credited deals
+ * closed before the start date (or after the end date) raise attainment against a target cut for
+ * the days employed. Said on the statement, naming the deals, so comp ops can see it.
+ * - `credit team` (a manager): the SPEC credits the team's deals of the whole period (the data holds
+ *   who manages whom now, not since when); every team deal is named.
+ * - otherwise: a deal counts in the period it closes in (SPEC §5), the rep's own and shared ones
+ *   alike; the first five are named.
  */
-export function teamOutsideEmploymentWarning(rep: string, before: { date: string; deals: string[] } | null, after: { date: string; deals: string[] } | null, fraction: string): string {
+export function outsideEmploymentWarning(
+  rep: string, before: { date: string; deals: string[] } | null, after: { date: string; deals: string[] } | null, fraction: string, team: boolean,
+): string {
+  const noun = team ? 'team deal' : 'deal';
+  const ids = (deals: string[]) => (team ? deals.join(', ') : listIds(deals));
   const parts: string[] = [];
-  if (before) parts.push(flat('team deal', before.deals.length === 1 ? ' ' : 's ', before.deals.join(', '), ' closed before ', rep, "'s start_date ", before.date));
-  if (after) parts.push(flat('team deal', after.deals.length === 1 ? ' ' : 's ', after.deals.join(', '), ' closed after ', rep, "'s end_date ", after.date));
+  if (before) parts.push(flat(noun, before.deals.length === 1 ? ' ' : 's ', ids(before.deals), ' closed before ', rep, "'s start_date ", before.date));
+  if (after) parts.push(flat(noun, after.deals.length === 1 ? ' ' : 's ', ids(after.deals), ' closed after ', rep, "'s end_date ", after.date));
   const one = (before?.deals.length ?? 0) + (after?.deals.length ?? 0) === 1;
-  return flat(parts.join(' and '), one ? ' counts' : ' count', ' in the measure: `credit team` counts the team\'s deals of the whole period, while `prorate` cuts the target to ',
-    fraction, ' days employed');
-}
-
-/**
- * `prorate target by employment` for a rep hired (or gone) inside the period: a deal counts in the
- * period it closes in (SPEC §5), so the rep's own and split-credited deals closed before the start
- * date (or after the end date) raise attainment against a target cut for the days employed. Said
- * on the statement as for `credit team`, naming the deals, so comp ops can see it.
- */
-export function outsideEmploymentWarning(rep: string, before: { date: string; deals: string[] } | null, after: { date: string; deals: string[] } | null, fraction: string): string {
-  const parts: string[] = [];
-  if (before) parts.push(flat('deal', before.deals.length === 1 ? ' ' : 's ', listIds(before.deals), ' closed before ', rep, "'s start_date ", before.date));
-  if (after) parts.push(flat('deal', after.deals.length === 1 ? ' ' : 's ', listIds(after.deals), ' closed after ', rep, "'s end_date ", after.date));
-  const one = (before?.deals.length ?? 0) + (after?.deals.length ?? 0) === 1;
-  return flat(parts.join(' and '), one ? ' counts' : ' count', ' in the measure: a deal counts in the period it closes in, while `prorate` cuts the target to ',
-    fraction, ' days employed');
+  const why = team ? "`credit team` counts the team's deals of the whole period" : 'a deal counts in the period it closes in';
+  return flat(parts.join(' and '), one ? ' counts' : ' count', ' in the measure: ', why, ', while `prorate` cuts the target to ', fraction, ' days employed');
 }
 
 /**
