@@ -25,13 +25,14 @@ function withoutIgnored(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([k]) => !ignored.has(k)).map(([k, v]) => [k, withoutIgnored(v)]));
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(withoutIgnored(a)) === JSON.stringify(withoutIgnored(b));
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The changes between two values already without the ignored keys. */
 function walk(before: unknown, after: unknown, path: string, out: string[]): void {
   if (same(before, after)) return;
   if (isObject(before) && isObject(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !ignored.has(k)).sort();
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     for (const key of keys) walk(before[key], after[key], path ? `${path}.${key}` : key, out);
     return;
   }
@@ -46,8 +47,8 @@ function walk(before: unknown, after: unknown, path: string, out: string[]): voi
     const m = after.length;
     // A generated `in [...]` list of thousands: its length is what a line can say.
     if (n * m > 250_000) { out.push(`${path}: ${n} items → ${m} items`); return; }
-    const a = before.map((v) => JSON.stringify(withoutIgnored(v)));
-    const b = after.map((v) => JSON.stringify(withoutIgnored(v)));
+    const a = before.map((v) => JSON.stringify(v));
+    const b = after.map((v) => JSON.stringify(v));
     const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
     for (let i = n - 1; i >= 0; i--) {
       for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
@@ -56,18 +57,19 @@ function walk(before: unknown, after: unknown, path: string, out: string[]): voi
     let j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && a[i] === b[j]) { i++; j++; }
-      else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { out.push(`${path}[${i + 1}]: removed ${shown(withoutIgnored(before[i]))}`); i++; }
-      else { out.push(`${path}[${j + 1}]: added ${shown(withoutIgnored(after[j]))}`); j++; }
+      else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { out.push(`${path}[${i + 1}]: removed ${shown(before[i])}`); i++; }
+      else { out.push(`${path}[${j + 1}]: added ${shown(after[j])}`); j++; }
     }
     return;
   }
-  out.push(`${path}: ${shown(withoutIgnored(before))} → ${shown(withoutIgnored(after))}`);
+  out.push(`${path}: ${shown(before)} → ${shown(after)}`);
 }
 
 /** The fields of one rule (compiled plan JSON) that differ, as `path: before → after` lines. */
 export function ruleFieldChanges(before: unknown, after: unknown): string[] {
   const out: string[] = [];
-  walk(before, after, '', out);
+  // Stripped once here: every level compares (and shows) subtrees already without them.
+  walk(withoutIgnored(before), withoutIgnored(after), '', out);
   return out;
 }
 
