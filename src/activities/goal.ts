@@ -13,7 +13,7 @@ import { holds, literalValue, metricsUsed, type RuntimeValue } from '../plan/eva
 import type { RepRecord } from '../plan/records.js';
 import type { GoalRule } from '../plan/schema.js';
 import { renderTemplate, type TemplateScope } from '../templates/index.js';
-import { isKnownTimeZone, localDate } from '../workflows/calendar.js';
+import { localDate, zoneOr } from '../workflows/calendar.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom } from './mail.js';
 import { StepDelivery } from './step-delivery.js';
@@ -120,7 +120,7 @@ export function goalActivities(deps: ActivityDeps) {
     if (emailKey(email) === emailKey(rep.email)) return false;
     const other = await getRepByEmail(db, email);
     if (!other) return false;
-    const zone = other.timezone && isKnownTimeZone(other.timezone) ? other.timezone : ruleZone;
+    const zone = zoneOr(other.timezone, ruleZone);
     const day = localDate(dueMs, zone);
     return (other.start_date !== null && day < other.start_date) || (!!other.end_date && day > other.end_date);
   };
@@ -137,7 +137,7 @@ export function goalActivities(deps: ActivityDeps) {
       await recordGoalRunStarted(db, { ruleId: input.rule.id, period: input.period, repId: input.repId }, new Date());
       const rep = await repOf(input.repId);
       // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
-      const timezone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : input.rule.timezone;
+      const timezone = zoneOr(rep.timezone, input.rule.timezone);
       return { timezone, periodStart: parsed.period.start, periodEnd: parsed.period.end };
     },
 
@@ -153,7 +153,7 @@ export function goalActivities(deps: ActivityDeps) {
       if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'BadPeriod');
       // The rep's zone now, told to the run: one moved mid-period gets the rest of the period's
       // `every` check-ins at the new zone's time (src/workflows/goal.ts).
-      const repZone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
+      const repZone = zoneOr(rep.timezone, rule.timezone);
       const zone = input.timezone ?? repZone;
       // A rep who starts mid-period hears nothing dated before their first day (a check-in or an
       // at-risk alert about weeks they were not there for is noise), and a rep who has left hears

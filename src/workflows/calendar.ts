@@ -152,6 +152,11 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
+/** The zone a person's times are kept in: their own when the tz database knows it (rep and lead CSVs are not checked), else `fallback` (the rule's). */
+export function zoneOr(timeZone: string | null | undefined, fallback: string): string {
+  return timeZone && isKnownTimeZone(timeZone) ? timeZone : fallback;
+}
+
 /**
  * The instant a wait of `duration` started at `startMs` ends. Days, weeks and business days keep
  * the local time of day (a 2-day wait from 10:00 ends at 10:00 even across a DST change); business

@@ -16,7 +16,7 @@ import type { Activities } from '../activities/index.js';
 import { parsePeriod, periodContaining, shiftPeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import { ACTIVITY_HEARTBEAT, workflowIds, type DispatchInput, type DispatchResult, type GoalInput, type PayoutInput, type SequenceInput } from './api.js';
-import { atLocalTime, EARLIEST_ZONE, isKnownTimeZone, localDate, previousWeekly } from './calendar.js';
+import { atLocalTime, EARLIEST_ZONE, localDate, previousWeekly, zoneOr } from './calendar.js';
 
 const { dispatchReps } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -56,11 +56,6 @@ export function dispatchPeriod(input: DispatchInput, at: number): string | null 
  */
 export const PREVIOUS_PERIOD_PATCH = 'goal-pass-previous-period';
 
-/** The zone a goal measures a rep's period in (the rule's when the rep has none or an unknown one). */
-function goalZone(rep: RepRecord, ruleZone: string): string {
-  return rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : ruleZone;
-}
-
 /**
  * The period before the one a goal's scheduled pass is for, when it is still under way somewhere
  * at `at` (its last day not over in UTC−12): the first two passes of a period, fired at 00:00
@@ -79,7 +74,7 @@ export function previousPeriodUnderWay(input: DispatchInput, at: number): string
 
 /** Whether a rep's own period (last day `end`) is still under way at `at` in their zone. */
 function periodOpenFor(rep: RepRecord, ruleZone: string, end: string, at: number): boolean {
-  return localDate(at, goalZone(rep, ruleZone)) <= end;
+  return localDate(at, zoneOr(rep.timezone, ruleZone)) <= end;
 }
 
 export interface ChildStart {
@@ -107,9 +102,7 @@ export function tickDate(input: DispatchInput, at: number): string {
 function repStartAt(input: DispatchInput, rep: RepRecord, occurrence: string): string | undefined {
   const { rule } = input;
   if (!input.inRepZones || rule.kind !== 'sequence' || rule.trigger.kind !== 'schedule') return undefined;
-  // A zone the tz database does not know (rep CSVs are not checked) falls back to the rule's.
-  const zone = rep.timezone && isKnownTimeZone(rep.timezone) ? rep.timezone : rule.timezone;
-  return new Date(atLocalTime(occurrence, rule.trigger.schedule.at, zone)).toISOString();
+  return new Date(atLocalTime(occurrence, rule.trigger.schedule.at, zoneOr(rep.timezone, rule.timezone))).toISOString();
 }
 
 /** The run a dispatch starts for one rep (also used by `salesflow backtest`, which starts them itself). */
