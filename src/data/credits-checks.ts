@@ -9,7 +9,7 @@
 // NULL): its deal's total is then unknown, so the deal gets no "total 90%" on top.
 import { cmpFixed, addFixed, mulFixed, parseFixed, plainFixed, FIXED_ZERO, type Fixed } from '../money/fixed.js';
 import type { ImportProblem } from './import-rows.js';
-import { MAX_PROBLEMS } from './import-rows.js';
+import { MAX_PROBLEMS, repNamedOtherwise } from './import-rows.js';
 import type { Stage, StageTable } from './import-stage.js';
 import { emailKey } from './email-key.js';
 
@@ -135,8 +135,8 @@ export async function crossRowProblems(stage: Stage, file: string): Promise<Chec
 
 /**
  * For the unknown reps listed (at most MAX_PROBLEMS), the problem text when one is a rep's email or
- * name rather than its id, as a deals import says it: a share exported from a CRM by email would
- * otherwise read "unknown rep" beside a rep that is plainly there.
+ * name rather than its id, as a deals import words it (repNamedOtherwise): a share exported from a
+ * CRM by email would otherwise read "unknown rep" beside a rep that is plainly there.
  */
 async function repsNamedOtherwise(stage: Stage, values: string[]): Promise<Map<string, string>> {
   const hints = new Map<string, string>();
@@ -149,11 +149,8 @@ async function repsNamedOtherwise(stage: Stage, values: string[]): Promise<Map<s
   );
   for (const value of values) {
     const byEmail = reps.find((r) => r.email_key === emailKey(value));
-    const byName = reps.filter((r) => r.name === value).map((r) => String(r.id));
-    const what = byEmail ? `the email of rep ${String(byEmail.id)}` : byName.length ? `the name of rep${byName.length > 1 ? 's' : ''} ${byName.join(', ')}` : null;
-    if (!what) continue;
-    const write = byEmail ? String(byEmail.id) : byName.join(' or ');
-    hints.set(value, `${JSON.stringify(value)} is ${what}; the rep column takes rep ids (write ${write})`);
+    const message = repNamedOtherwise(value, 'rep', byEmail && String(byEmail.id), reps.filter((r) => r.name === value).map((r) => String(r.id)));
+    if (message) hints.set(value, message);
   }
   return hints;
 }

@@ -41,10 +41,6 @@ export async function goalRunsStartedAmong(db: Db, ruleIds: readonly string[], p
   return started;
 }
 
-/**
- * Forgets the runs begun of every period (of any goal, removed ones too) whose last day is before
- * `day` (YYYY-MM-DD); returns how many rows went. A label that is not a period is left alone.
- */
 /** Whether any run of the rules (a goal's id and former ids) is recorded for the period. */
 export async function anyGoalRunStarted(db: Db, ruleIds: readonly string[], period: string): Promise<boolean> {
   const row = await db.kysely.selectFrom('goal_runs_started').select('rep_id')
@@ -52,6 +48,10 @@ export async function anyGoalRunStarted(db: Db, ruleIds: readonly string[], peri
   return row !== undefined;
 }
 
+/**
+ * Forgets the runs begun of every period (of any goal, removed ones too) whose last day is before
+ * `day` (YYYY-MM-DD); returns how many rows went. A label that is not a period is left alone.
+ */
 export async function forgetGoalRunsEndedBefore(db: Db, day: string): Promise<number> {
   const periods = await db.kysely.selectFrom('goal_runs_started').select('period').distinct().execute();
   const ended = periods.map((row) => row.period).filter((label) => {

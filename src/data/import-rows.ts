@@ -95,6 +95,17 @@ export function validateRow(spec: KindSpec, names: readonly string[], fields: re
 }
 
 /** "expected an email address" → "expected an email address, got "Grace Hopper"": which cell to fix, in a long file. */
+/**
+ * The problem with a rep column holding a rep's email or name rather than its id ("ada@x" is the
+ * email of rep r1; the rep column takes rep ids (write r1)); null when it is neither. `emailOf` is
+ * the rep whose email it is, `namedBy` the reps of that name.
+ */
+export function repNamedOtherwise(value: string, column: string, emailOf: string | undefined, namedBy: string[] | undefined): string | null {
+  const what = emailOf ? `the email of rep ${emailOf}` : namedBy?.length ? `the name of rep${namedBy.length > 1 ? 's' : ''} ${namedBy.join(', ')}` : null;
+  if (!what) return null;
+  return `${JSON.stringify(value)} is ${what}; the ${column} column takes rep ids (write ${emailOf ?? namedBy!.join(' or ')})`;
+}
+
 export function withValue(message: string, value: string | undefined): string {
   return value !== undefined && message.startsWith('expected ') && !message.includes(', got ') ? `${message}, got ${JSON.stringify(value)}` : message;
 }

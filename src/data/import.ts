@@ -17,7 +17,7 @@ import { emailKey } from './email-key.js';
 import { dealColumns } from './deals.js';
 import { IdIndex } from './id-index.js';
 import { UndatedWins } from './undated-wins.js';
-import { checkHeader, employmentCheck, fastDeal, MAX_PROBLEMS, microsOf, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
+import { checkHeader, employmentCheck, fastDeal, MAX_PROBLEMS, microsOf, repNamedOtherwise, validateRow, type ImportProblem, type KindSpec } from './import-rows.js';
 import { writeImport } from './import-write.js';
 import { leadColumns } from './leads.js';
 import { repColumns } from './reps.js';
@@ -272,12 +272,8 @@ async function checkRepsNamed(reads: Db, named: Map<string, number>, column: 're
   }
   const problems: ImportProblem[] = [];
   for (const value of unknown) {
-    const email = byEmail.get(emailKey(value));
-    const sameName = byName.get(value);
-    const what = email ? `the email of rep ${email}` : sameName ? `the name of rep${sameName.length > 1 ? 's' : ''} ${sameName.join(', ')}` : null;
-    if (!what) continue;
-    const write = email ?? sameName!.join(' or ');
-    problems.push({ file, line: named.get(value)!, field: column, message: `${JSON.stringify(value)} is ${what}; the ${column} column takes rep ids (write ${write})` });
+    const message = repNamedOtherwise(value, column, byEmail.get(emailKey(value)), byName.get(value));
+    if (message) problems.push({ file, line: named.get(value)!, field: column, message });
   }
   problems.sort((a, b) => a.line - b.line);
   return { unknown: unknown.filter((v) => !byEmail.has(emailKey(v)) && !byName.has(v)), problems };
