@@ -29,7 +29,16 @@ export interface DevServerOptions {
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   env?: BinaryEnv;
+  /** How a free port is chosen when `port`/`uiPort` are omitted (tests pass their own). */
+  pickPort?: (ip: string) => Promise<number>;
 }
+
+/**
+ * A port that was free when it was picked may be taken before the server binds it (another test
+ * file, or the server's own internal services, picking at the same moment). When we picked the
+ * ports, a start that fails is retried on new ones this many times in all.
+ */
+const START_ATTEMPTS = 4;
 
 export interface DevServer {
   address: string;
@@ -82,6 +91,22 @@ export interface DevServerProcess {
 
 /** Starts the dev server as our own child process and resolves once its namespace answers. */
 export async function spawnDevServer(options: DevServerOptions = {}): Promise<DevServerProcess> {
+  return withPortRetry(options, () => spawnDevServerOnce(options));
+}
+
+/** Retries a start on new ports, but only when we chose them: a port the caller named is kept. */
+async function withPortRetry<T>(options: DevServerOptions, start: () => Promise<T>): Promise<T> {
+  const ourPorts = options.port === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (!ourPorts || attempt >= START_ATTEMPTS || !/address already in use|EADDRINUSE/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function spawnDevServerOnce(options: DevServerOptions): Promise<DevServerProcess> {
   const resolved = await resolveOptions({ ui: false, ...options });
   const args = ['server', 'start-dev', '--ip', resolved.ip, '--port', String(resolved.port),
     '--namespace', resolved.namespace, '--log-format', 'pretty', '--log-level', resolved.logLevel];
@@ -175,11 +200,12 @@ async function resolveOptions(options: DevServerOptions): Promise<ResolvedOption
     dbFile = path.resolve(options.dbFile);
     fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   }
-  const uiPort = options.ui || options.uiPort !== undefined ? (options.uiPort ?? (await freePort(ip))) : undefined;
+  const pick = options.pickPort ?? freePort;
+  const uiPort = options.ui || options.uiPort !== undefined ? (options.uiPort ?? (await pick(ip))) : undefined;
   return {
     dbFile,
     ip,
-    port: options.port ?? (await freePort(ip)),
+    port: options.port ?? (await pick(ip)),
     uiPort,
     uiUrl: uiPort !== undefined ? `http://${ip}:${uiPort}` : undefined,
     namespace: options.namespace ?? 'default',
@@ -196,7 +222,8 @@ async function waitUntilServing(address: string, namespace: string, isRunning: (
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      await connection.workflowService.describeNamespace({ namespace });
+      // A deadline: something else listening on the port (it was taken) may accept and never answer.
+      await connection.withDeadline(Date.now() + 2_000, () => connection!.workflowService.describeNamespace({ namespace }));
       return;
     } catch (err) {
       lastError = err;

@@ -5,7 +5,7 @@
 // (CI=true) a missing PostgreSQL is an error instead, since .ci/run installs it.
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/temporal/ports.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -53,16 +53,6 @@ function run(command: string, args: string[], what: string): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Start a fresh cluster; call stop() when done (afterAll). `settings` are extra server settings
@@ -78,9 +68,10 @@ export async function startPostgres(settings: string[] = []): Promise<TestPostgr
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], 'initdb');
-  const port = await freePort();
-  // Durability off: a test cluster trades crash safety for speed (restart() still keeps committed data).
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`;
+  // A port picked as free may be taken before the server binds it (another test file picking at
+  // the same moment): the first start is retried on a new port.
+  let port = 0;
+  let options = '';
   const start = () => {
     try {
       run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', log, '-w', '-t', '60', 'start'], 'pg_ctl start');
@@ -90,7 +81,17 @@ export async function startPostgres(settings: string[] = []): Promise<TestPostgr
     }
   };
   const stopServer = () => run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'], 'pg_ctl stop');
-  start();
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    // Durability off: a test cluster trades crash safety for speed (restart() still keeps committed data).
+    options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${settings.map((s) => ` -c ${s}`).join('')}`;
+    try {
+      start();
+      break;
+    } catch (err) {
+      if (attempt >= 4 || !/Address already in use|could not bind/i.test((err as Error).message)) throw err;
+    }
+  }
   let stopped = false;
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
