@@ -18,11 +18,10 @@ import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver, type DeliveryOutcome, type OutgoingEmail } from './mail.js';
 import { StepDelivery } from './step-delivery.js';
-import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
+import { approverZone, payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
 import { escapeHtml, renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
-import { isKnownTimeZone } from '../workflows/calendar.js';
 import { emailKey } from '../data/email-key.js';
 
 interface PayoutRef {
@@ -53,11 +52,7 @@ function prepared(stored: StoredStatement): PreparedPayout {
   return { statement: stored.statement, needsApproval: stored.status !== 'recorded', decided };
 }
 
-/** The zone an approver reads their deadline in: their own when known and valid, else the rule's, else UTC. */
-export function approverZone(own: string | null, ruleZone: string | undefined): string {
-  for (const zone of [own, ruleZone]) if (zone && isKnownTimeZone(zone)) return zone;
-  return 'UTC';
-}
+export { approverZone } from './payout-emails.js';
 
 /**
  * The rejected statement an attempt follows, or null. Attempts between them whose run ended before

@@ -221,7 +221,7 @@ describe('approval by email', () => {
     expect(told).toHaveLength(2);
     expect(told[0].body).toContain('Deal b1 is double counted');
     // Rep and manager learn who rejected it: the VP the request was escalated to, not the manager.
-    for (const m of told) expect(m.body).toContain(`under ${rule.name} was rejected by vp-sales@acme.example.`);
+    for (const m of told) expect(m.body).toContain(`${rule.name} statement of ${rep.name} for ${PERIOD} was rejected by vp-sales@acme.example on `);
     expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
   });
 });
@@ -322,7 +322,7 @@ describe('approver that cannot be resolved', () => {
     expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
     const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
     expect(notice.body).toContain('nobody could be asked');
-    expect(notice.body).toContain("was rejected by the rule's `otherwise`.");
+    expect(notice.body).toMatch(/was rejected on \d{4}-\d\d-\d\d \d\d:\d\d \S+ by the rule's `otherwise reject`\./);
     expect(notice.body).not.toContain('nobody decided within the approval window');
   });
 
