@@ -43,6 +43,8 @@ export interface PayoutScopeInput {
   anyoneAsked?: boolean;
   /** Approvers whose email the mail server refused for good (so they were not asked either). */
   refusedTo?: string[];
+  /** The zone the decision's time is shown in: the recipient's (a manager who is a rep); else the rep's, else the rule's. */
+  readerZone?: string;
 }
 
 /** The zone an approver reads their deadline in: their own when known and valid, else the rule's, else UTC. */
@@ -59,6 +61,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
   const { statement: s, rule } = input;
   const isMoney = rule.measure.type === 'money';
   const unit = rule.measure.type === 'percent' ? '%' : '';
+  const readerZone = input.readerZone ?? approverZone(input.rep.timezone, rule.timezone);
   const cut = s.lines.filter((l) => l.kind === 'cap').reduce((sum, l) => sum.plus(dec(l.amount).abs()), dec(0));
   return {
     rep: entityGroup('rep', input.rep),
@@ -82,8 +85,8 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       decision: input.decision?.outcome ?? null,
       // The rep and their manager are told who to talk to (an escalation's VP, not the manager).
       decided_by: !input.decision ? null : input.decision.decidedBy === 'otherwise' ? "the rule's `otherwise`" : input.decision.decidedBy,
-      decided_at: input.decision ? decidedAt(input.decision, input.rep, rule) : null,
-      decided: input.decision ? decidedText(input.decision, input.rep, rule, input.anyoneAsked ?? true) : null,
+      decided_at: input.decision ? decidedAt(input.decision, readerZone) : null,
+      decided: input.decision ? decidedText(input.decision, readerZone, input.anyoneAsked ?? true) : null,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true, input.refusedTo ?? []),
       // The VP an escalation reaches is told why it is theirs now, not handed it as if first asked.
       escalated: !input.approval?.round ? null : input.approval.earlierAsked
@@ -97,10 +100,10 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
   };
 }
 
-/** When the statement was decided, in the rep's zone (theirs, else the rule's), zone named. */
-function decidedAt(decision: DecisionResult, rep: RepRecord, rule: IncentiveRule): string {
+/** When the statement was decided, in the reader's zone, zone named. */
+function decidedAt(decision: DecisionResult, zone: string): string {
   const at = Date.parse(decision.decidedAt);
-  return Number.isNaN(at) ? 'an unknown time' : zonedDateTime(at, approverZone(rep.timezone, rule.timezone));
+  return Number.isNaN(at) ? 'an unknown time' : zonedDateTime(at, zone);
 }
 
 /**
@@ -108,8 +111,8 @@ function decidedAt(decision: DecisionResult, rep: RepRecord, rule: IncentiveRule
  * approval says it was approved (a bare statement read like a draft), and the rule deciding reads
  * as the rule, not as an approver named "auto" or "otherwise".
  */
-function decidedText(decision: DecisionResult, rep: RepRecord, rule: IncentiveRule, anyoneAsked: boolean): string {
-  const at = decidedAt(decision, rep, rule);
+function decidedText(decision: DecisionResult, zone: string, anyoneAsked: boolean): string {
+  const at = decidedAt(decision, zone);
   if (decision.decidedBy === 'auto') return `${decision.outcome} automatically on ${at} (the rule asks no one to approve it)`;
   if (decision.decidedBy !== 'otherwise') return `${decision.outcome} by ${decision.decidedBy} on ${at}`;
   // A rejection's `approval.reason` already says why nobody decided; an approval has no reason.

@@ -185,6 +185,23 @@ describe('approval by email', () => {
     expect(notices).toHaveLength(2);
   });
 
+  test('a rejection notice tells rep and manager when it was rejected, each in their own zone', async () => {
+    const rep = await seedRep('zones');
+    await upsertRep(h.db, {
+      id: 'mgr-zones', name: 'Manager in New York', email: rep.manager!, team: 'NA Management', role: 'Manager', region: 'NA',
+      manager: null, timezone: 'America/New_York', start_date: null,
+    });
+    const rule = withApproval('zones-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [request] = await (async () => { await h.mail.waitFor(() => h.mail.to(rep.manager!).length > 0); return h.mail.to(rep.manager!); })();
+    const { claims } = approvalLink(request);
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: claims.round, decision: 'reject' }] });
+    await handle.result();
+    const notice = (to: string) => h.mail.to(to).find((m) => /rejected/.test(m.subject))!.body;
+    expect(notice(rep.email)).toMatch(/was rejected by mgr-zones@acme\.example on \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin\./);
+    expect(notice(rep.manager!)).toMatch(/was rejected by mgr-zones@acme\.example on \d{4}-\d\d-\d\d \d\d:\d\d America\/New_York\./);
+  });
+
   test('no decision with `otherwise approve`: approved and paid once, by "otherwise"', async () => {
     const rep = await seedRep('lenient');
     const rule = withApproval('lenient-rule', 'approve');
