@@ -8,7 +8,7 @@ import type { RepRecord } from '../plan/records.js';
 import type { IncentiveRule, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, incentiveTemplateNames, parseTemplate, type TemplateScope } from '../templates/index.js';
 import type { DecisionResult } from '../workflows/api.js';
-import { zonedDateTime } from '../workflows/calendar.js';
+import { isKnownTimeZone, zonedDateTime } from '../workflows/calendar.js';
 import { entityGroup } from './scope.js';
 
 export type PayoutEmailKind = keyof typeof incentiveTemplateNames;
@@ -43,6 +43,14 @@ export interface PayoutScopeInput {
   anyoneAsked?: boolean;
   /** Approvers whose email the mail server refused for good (so they were not asked either). */
   refusedTo?: string[];
+  /** The zone the decision's time is shown in: the recipient's (a manager who is a rep); else the rep's, else the rule's. */
+  readerZone?: string;
+}
+
+/** The zone an approver reads their deadline in: their own when known and valid, else the rule's, else UTC. */
+export function approverZone(own: string | null, ruleZone: string | undefined): string {
+  for (const zone of [own, ruleZone]) if (zone && isKnownTimeZone(zone)) return zone;
+  return 'UTC';
 }
 
 function money(amount: string, currency: string): string {
@@ -53,6 +61,7 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
   const { statement: s, rule } = input;
   const isMoney = rule.measure.type === 'money';
   const unit = rule.measure.type === 'percent' ? '%' : '';
+  const readerZone = input.readerZone ?? approverZone(input.rep.timezone, rule.timezone);
   const cut = s.lines.filter((l) => l.kind === 'cap').reduce((sum, l) => sum.plus(dec(l.amount).abs()), dec(0));
   return {
     rep: entityGroup('rep', input.rep),
@@ -76,6 +85,8 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       decision: input.decision?.outcome ?? null,
       // The rep and their manager are told who to talk to (an escalation's VP, not the manager).
       decided_by: !input.decision ? null : input.decision.decidedBy === 'otherwise' ? "the rule's `otherwise`" : input.decision.decidedBy,
+      decided_at: input.decision ? decidedAt(input.decision, readerZone) : null,
+      decided: input.decision ? decidedText(input.decision, readerZone, input.anyoneAsked ?? true) : null,
       reason: input.reason ?? rejectionWithoutReason(input.decision, input.anyoneAsked ?? true, input.refusedTo ?? []),
       // The VP an escalation reaches is told why it is theirs now, not handed it as if first asked.
       escalated: !input.approval?.round ? null : input.approval.earlierAsked
@@ -87,6 +98,27 @@ export function payoutScope(input: PayoutScopeInput): TemplateScope {
       rejected_before: input.approval?.rejectedBefore ? rejectedBeforeText(input.approval.rejectedBefore, input.approval.timezone ?? 'UTC', s) : null,
     },
   };
+}
+
+/** When the statement was decided, in the reader's zone, zone named. */
+function decidedAt(decision: DecisionResult, zone: string): string {
+  const at = Date.parse(decision.decidedAt);
+  return Number.isNaN(at) ? 'an unknown time' : zonedDateTime(at, zone);
+}
+
+/**
+ * The decision as the rep reads it after "was": who decided and when, so a statement emailed after
+ * approval says it was approved (a bare statement read like a draft), and the rule deciding reads
+ * as the rule, not as an approver named "auto" or "otherwise".
+ */
+function decidedText(decision: DecisionResult, zone: string, anyoneAsked: boolean): string {
+  const at = decidedAt(decision, zone);
+  if (decision.decidedBy === 'auto') return `${decision.outcome} automatically on ${at} (the rule asks no one to approve it)`;
+  if (decision.decidedBy !== 'otherwise') return `${decision.outcome} by ${decision.decidedBy} on ${at}`;
+  // A rejection's `approval.reason` already says why nobody decided; an approval has no reason.
+  if (decision.outcome === 'rejected') return `rejected on ${at} by the rule's \`otherwise reject\``;
+  const why = anyoneAsked ? 'nobody decided within the approval window' : 'nobody could be asked to approve it';
+  return `approved on ${at} by the rule's \`otherwise approve\`: ${why}`;
 }
 
 /**

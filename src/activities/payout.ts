@@ -6,7 +6,7 @@ import { type Db, transaction } from '../data/db.js';
 import { gatherFacts } from '../data/facts.js';
 import { findPayout, recordPayout } from '../data/ledger.js';
 import { approvalEmailRecorded, earlierApprovalEmailRecorded, markFailed, refusedApprovalEmails } from '../data/outbox.js';
-import { getRep } from '../data/reps.js';
+import { getRep, getRepByEmail } from '../data/reps.js';
 import { decideStatement, getStatement, recordStatement, type StoredStatement } from '../data/statements.js';
 import { computeStatement, needsApproval, type Statement } from '../payouts/statement.js';
 import { ledgerLimitMessage, pastLedgerLimit } from '../payouts/ledger-limit.js';
@@ -18,12 +18,12 @@ import { type DecisionResult, workflowIds } from '../workflows/api.js';
 import type { ActivityDeps } from './deps.js';
 import { defaultFrom, deliver, type DeliveryOutcome, type OutgoingEmail } from './mail.js';
 import { StepDelivery } from './step-delivery.js';
-import { payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
+import { approverZone, payoutScope, payoutTemplate, type PayoutEmailKind, type RejectedBefore } from './payout-emails.js';
 import { escapeHtml, renderTemplate, type TemplateScope } from '../templates/index.js';
 import { requireSecret } from './sequence.js';
 import { resolveRecipient } from './subjects.js';
-import { isKnownTimeZone } from '../workflows/calendar.js';
 import { emailKey } from '../data/email-key.js';
+import { isKnownTimeZone } from '../workflows/calendar.js';
 
 interface PayoutRef {
   rule: IncentiveRule;
@@ -53,11 +53,7 @@ function prepared(stored: StoredStatement): PreparedPayout {
   return { statement: stored.statement, needsApproval: stored.status !== 'recorded', decided };
 }
 
-/** The zone an approver reads their deadline in: their own when known and valid, else the rule's, else UTC. */
-export function approverZone(own: string | null, ruleZone: string | undefined): string {
-  for (const zone of [own, ruleZone]) if (zone && isKnownTimeZone(zone)) return zone;
-  return 'UTC';
-}
+export { approverZone } from './payout-emails.js';
 
 /**
  * The rejected statement an attempt follows, or null. Attempts between them whose run ended before
@@ -234,7 +230,12 @@ export function payoutActivities(deps: ActivityDeps) {
       // A rep or manager the relay defers (a full mailbox) does not hold up the other's notice.
       const delivery = new StepDelivery(deps);
       for (const to of new Set([rep.email, ...(rep.manager ? [rep.manager] : [])].map((a) => a.toLowerCase()))) {
-        await delivery.deliver(email(input, 'rejected', 'rejected', to, scope));
+        // A manager who is a rep reads when it was rejected in their own zone, as on their approval page.
+        const reader = emailKey(to) === emailKey(rep.email) ? null : await getRepByEmail(db, to);
+        const own = reader?.timezone && isKnownTimeZone(reader.timezone)
+          ? payoutScope({ rule: input.rule, rep, statement: input.statement, decision: input.decision, reason: input.reason, anyoneAsked, refusedTo, readerZone: reader.timezone })
+          : scope;
+        await delivery.deliver(email(input, 'rejected', 'rejected', to, own));
       }
       delivery.finish();
     },

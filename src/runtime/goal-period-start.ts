@@ -12,10 +12,12 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { dispatchActivities } from '../activities/dispatch.js';
 import type { Db } from '../data/db.js';
 import type { PeriodKind } from '../plan/catalog.js';
+import type { RepRecord } from '../plan/records.js';
 import type { Plan } from '../plan/schema.js';
 import type { DispatchInput } from '../workflows/api.js';
 import { workflowIds } from '../workflows/api.js';
-import { dispatchPeriod } from '../workflows/dispatch.js';
+import { parsePeriod } from '../payouts/period.js';
+import { dispatchPeriod, periodBeforeUnderWay, periodOpenFor } from '../workflows/dispatch.js';
 import type { DeclaredSchedule } from './schedule-specs.js';
 
 export interface GoalPeriodStart {
@@ -29,6 +31,11 @@ export interface GoalPeriodStart {
   outcome: 'started' | 'already';
   /** Reps the dispatch finds in the data source now (set by countMatchingReps; absent: not counted). */
   matchingReps?: number;
+  /**
+   * Set for the period before the one begun in EARLIEST_ZONE, still under way further west at
+   * apply's clock (this ISO instant): only the reps in whose zone it had not ended then get its run.
+   */
+  underWayAt?: string;
 }
 
 /**
@@ -36,8 +43,13 @@ export interface GoalPeriodStart {
  * `now`, as the schedule would have at that period's start. The period is the one begun in
  * EARLIEST_ZONE, as for the schedule's own fires: each rep's run waits for its local midnight if
  * the period has not begun for the rep yet, and catches up once if it began earlier (docs/language.md).
+ *
+ * Applied on a period's last day west of UTC+14 (any time after 10:00 UTC on it), the period
+ * begun in EARLIEST_ZONE is already the next one: the period the reps there are in is started too,
+ * for them alone. Without it a goal added on 30 November in Los Angeles began with December, and
+ * November's check-ins and review never ran; the daily pass completes only periods the goal ran in.
  */
-export async function startGoalPeriodUnderWay(client: Client, declared: DeclaredSchedule, now: Date): Promise<GoalPeriodStart> {
+export async function startGoalPeriodUnderWay(client: Client, declared: DeclaredSchedule, now: Date): Promise<GoalPeriodStart[]> {
   const { action } = declared.options;
   const scheduled = action.args?.[0] as DispatchInput | undefined;
   if (action.type !== 'startWorkflow' || !scheduled || scheduled.rule.kind !== 'goal' || !declared.goalPeriod) {
@@ -45,8 +57,20 @@ export async function startGoalPeriodUnderWay(client: Client, declared: Declared
   }
   const period = dispatchPeriod(scheduled, now.getTime());
   if (!period) throw new Error(`${declared.scheduleId}: no period under way at ${now.toISOString()}`);
+  const starts = [await startDispatch(client, declared, { ...scheduled, period })];
+  const before = periodBeforeUnderWay(period, now.getTime());
+  if (before) {
+    const underWayAt = now.toISOString();
+    starts.push({ ...await startDispatch(client, declared, { ...scheduled, period: before, firedAt: underWayAt, onlyWhereUnderWay: true }), underWayAt });
+  }
+  return starts;
+}
+
+async function startDispatch(client: Client, declared: DeclaredSchedule, input: DispatchInput & { period: string }): Promise<GoalPeriodStart> {
+  const { action } = declared.options;
+  if (action.type !== 'startWorkflow' || !declared.goalPeriod) throw new Error(`${declared.scheduleId} is not a goal's period-start schedule`);
+  const { period } = input;
   const workflowId = workflowIds.goalPeriodStart(declared.ruleId, period);
-  const input: DispatchInput = { ...scheduled, period };
   const result = { ruleId: declared.ruleId, ruleName: declared.ruleName, kind: declared.goalPeriod, period, workflowId };
   try {
     await client.workflow.start('dispatchWorkflow', {
@@ -80,12 +104,17 @@ export async function countMatchingReps(db: Db, plan: Plan, starts: GoalPeriodSt
       counted.push(start);
       continue;
     }
+    // The period before, still under way west: counted as its dispatch starts them, by zone.
+    const parsed = start.underWayAt ? parsePeriod(start.period) : null;
+    const open = parsed?.ok && start.underWayAt
+      ? (rep: RepRecord) => periodOpenFor(rep, rule.timezone, parsed.period.end, Date.parse(start.underWayAt!))
+      : () => true;
     let matchingReps = 0;
     let afterRepId = '';
     for (;;) {
       const page = await dispatchReps({ rule, period: start.period, afterRepId, limit: 1000, includeStarted: true });
       if (page.reps.length === 0) break;
-      matchingReps += page.reps.length;
+      matchingReps += page.reps.filter(open).length;
       afterRepId = page.reps[page.reps.length - 1].id;
     }
     counted.push({ ...start, matchingReps });

@@ -66,6 +66,7 @@ function periodUnderWay(now: string | null, before: string | null): string {
 /** What apply started besides schedules: the period under way of new and re-periodized goals. */
 export function renderPeriodStarts(starts: GoalPeriodStart[]): string {
   return starts.map((s) => {
+    if (s.underWayAt) return beforeUnderWay(s);
     if (s.outcome === 'already') return `Goal "${s.ruleName}" for the ${s.kind} under way (${s.period}) was already started: ${s.workflowId}\n`;
     if (s.matchingReps === 0) {
       return `Goal "${s.ruleName}": no rep in the data source matches its "for reps" and works in ${s.period}, so no run ` +
@@ -74,6 +75,15 @@ export function renderPeriodStarts(starts: GoalPeriodStart[]): string {
     const reps = s.matchingReps === undefined ? '' : `, ${s.matchingReps} matching rep(s)`;
     return `Started goal "${s.ruleName}" for the ${s.kind} under way (${s.period})${reps}: ${s.workflowId}\n`;
   }).join('');
+}
+
+/** The period before, applied on its last day west of UTC+14: said for the reps still in it, silent when none is. */
+function beforeUnderWay(s: GoalPeriodStart): string {
+  const still = `the ${s.kind} still under way west of ${EARLIEST_ZONE} (${s.period})`;
+  if (s.outcome === 'already') return `Goal "${s.ruleName}" for ${still} was already started: ${s.workflowId}\n`;
+  if (s.matchingReps === 0) return '';
+  const reps = s.matchingReps === undefined ? ', for the reps in whose zone it has not ended' : `, ${s.matchingReps} matching rep(s) in whose zone it has not ended`;
+  return `Started goal "${s.ruleName}" also for ${still}${reps}: ${s.workflowId}\n`;
 }
 
 export function summary(changes: ScheduleChanges): string {

@@ -94,7 +94,7 @@ export async function applySchedules(client: Client, changes: ScheduleChanges, c
   const started: GoalPeriodStart[] = [];
   for (const schedule of changes.added) {
     // A renamed goal's period under way has its runs, under the old name: a second set would mail twice.
-    if (startsPeriodUnderWay(schedule, null) && !renamedFrom(changes, schedule)) started.push(await startGoalPeriodUnderWay(client, schedule, clock.now));
+    if (startsPeriodUnderWay(schedule, null) && !renamedFrom(changes, schedule)) started.push(...await startGoalPeriodUnderWay(client, schedule, clock.now));
     try {
       await client.schedule.create(schedule.options);
     } catch (err) {
@@ -104,7 +104,7 @@ export async function applySchedules(client: Client, changes: ScheduleChanges, c
     }
   }
   for (const { declared, existing } of changes.changed) {
-    if (startsPeriodUnderWay(declared, existing)) started.push(await startGoalPeriodUnderWay(client, declared, clock.now));
+    if (startsPeriodUnderWay(declared, existing)) started.push(...await startGoalPeriodUnderWay(client, declared, clock.now));
     await update(client, declared);
   }
   for (const existing of changes.removed) {

@@ -14,10 +14,10 @@ import { approverZone, rejectedBefore } from '../activities/payout.js';
 import { type ApprovalClaims, verifyToken } from '../tokens/index.js';
 import { type Decision, type DecisionResult, decideUpdate, type PayoutStatus, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import type { ServerContext } from './context.js';
-import { readForm } from './form.js';
-import type { SafeHtml } from './pages/html.js';
+import { type FormRead, readForm } from './form.js';
+import { html, type SafeHtml } from './pages/html.js';
 import {
-  alreadyDecidedPage, approvalForm, decidedPage, type LinkProblem, linkProblemPage, notAwaitingPage, supersededPage,
+  alreadyDecidedPage, approvalForm, badFormPage, decidedPage, type LinkProblem, linkProblemPage, notAwaitingPage, supersededPage,
 } from './pages/approval.js';
 import { isCrossSitePost, ownOrigins } from './security.js';
 
@@ -40,8 +40,23 @@ const READ_MS = 5000;
 const DECIDE_MS = 10_000;
 
 const problemStatus: Record<LinkProblem, 400 | 403 | 404 | 410 | 413 | 503> = {
-  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'bad-form': 400, 'too-large': 413, unavailable: 503, unconfirmed: 503, 'run-ended': 410, 'run-restarted': 410,
+  forged: 403, expired: 410, 'not-found': 404, 'cross-site': 403, 'too-large': 413, unavailable: 503, unconfirmed: 503, 'run-ended': 410, 'run-restarted': 410,
 };
+
+/** What is wrong with a decision form that names no decision this page takes. */
+function formProblem(form: FormRead, contentType: string): SafeHtml | string {
+  if (!form.ok) return form.reason === 'unreadable' ? form.problem : 'The form is too large.';
+  const choice = form.fields.get('decision');
+  if (choice !== undefined) {
+    const shown = choice.length > 60 ? `${choice.slice(0, 60)}…` : choice;
+    return html`The form's <code>decision</code> is “${shown}”; it must be <code>approve</code> or <code>reject</code>.`;
+  }
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
+    return html`The body was sent as ${type || 'no content type'}, not as a form: send <code>application/x-www-form-urlencoded</code> or <code>multipart/form-data</code> with <code>decision</code> set to <code>approve</code> or <code>reject</code>.`;
+  }
+  return html`The form has no <code>decision</code> field; it must be <code>approve</code> or <code>reject</code>.`;
+}
 
 /** The same token and decision always map to the same Update id; reasons do not change it. */
 export function decisionUpdateId(token: string, decision: Decision['decision']): string {
@@ -226,10 +241,20 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     const { claims } = verified;
     if (isCrossSitePost(c.req.raw.headers, ownOrigins(ctx.config.publicUrl, c.req.url))) return problem(c, 'cross-site');
     const form = await readForm(c.req.raw, APPROVAL_FORM_LIMIT);
-    // Said as such: "choose Approve or Reject" would send the approver back to press the same button.
-    if (!form.ok && form.reason === 'too-large') return problem(c, 'too-large');
     const choice = form.ok ? form.fields.get('decision') : undefined;
-    if (choice !== 'approve' && choice !== 'reject') return problem(c, 'bad-form');
+    if (choice !== 'approve' && choice !== 'reject') {
+      // A link already decided (or moved on, or ended) says so whatever the body: a manager
+      // submitting a decided link again was told to choose Approve or Reject, as if it were open.
+      const read = await statusOf(claims.workflowId);
+      if (read.ok) {
+        const blocked = await stateProblem(c, read.status, claims);
+        if (blocked) return blocked;
+        if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, await endedProblem(ctx, claims.workflowId));
+      }
+      // Said as such: "choose Approve or Reject" would send the approver back to press the same button.
+      if (!form.ok && form.reason === 'too-large') return problem(c, 'too-large');
+      return show(c, badFormPage(formProblem(form, c.req.header('content-type') ?? '')), 400);
+    }
     // Cut at a whole character: half of an emoji's surrogate pair would reach the emails as garbage.
     // NUL, which no textarea sends, is dropped: PostgreSQL cannot store it, and recording the
     // decision failed on every retry, leaving the payout neither recorded nor paid.

@@ -4,12 +4,17 @@ import { readRawBody } from './raw-body.js';
 
 export const FORM_BODY_LIMIT = 16 * 1024;
 
-export type FormRead = { ok: true; fields: Map<string, string> } | { ok: false; reason: 'too-large' | 'unreadable' };
+/** `problem`: why an unreadable body could not be read, as a sentence a page can show. */
+export type FormRead = { ok: true; fields: Map<string, string> } | { ok: false; reason: 'too-large' } | { ok: false; reason: 'unreadable'; problem: string };
 
 export async function readForm(request: Request, limit = FORM_BODY_LIMIT): Promise<FormRead> {
   const body = await readRawBody(request, limit);
   // Browsers and mail clients never compress a form; a body that is gzip is not a form.
-  if (!body.ok) return body.reason === 'too-large' ? { ok: false, reason: 'too-large' } : { ok: false, reason: 'unreadable' };
+  if (!body.ok) {
+    return body.reason === 'too-large'
+      ? { ok: false, reason: 'too-large' }
+      : { ok: false, reason: 'unreadable', problem: `The body was sent with Content-Encoding ${body.encoding}; a form is sent uncompressed.` };
+  }
   const type = request.headers.get('content-type') ?? '';
   const fields = new Map<string, string>();
   if (type.startsWith('multipart/form-data')) {
@@ -19,7 +24,7 @@ export async function readForm(request: Request, limit = FORM_BODY_LIMIT): Promi
         if (typeof value === 'string' && !fields.has(key)) fields.set(key, value);
       });
     } catch {
-      return { ok: false, reason: 'unreadable' };
+      return { ok: false, reason: 'unreadable', problem: 'The multipart/form-data body could not be read (its parts do not follow its boundary).' };
     }
     return { ok: true, fields };
   }

@@ -26,25 +26,28 @@ Approve or reject: {{approval.url}}
 Without a decision by {{approval.due}} {{approval.after_deadline}}.
 `,
   'incentive-statement': `---
-subject: Your {{incentive.name}} statement for {{statement.period}}: {{statement.total}}
+subject: Approved: your {{incentive.name}} statement for {{statement.period}}, {{statement.total}}
 ---
 
 Hi {{rep.name}},
 
-your statement for {{statement.period}} under {{incentive.name}}:
+your {{incentive.name}} statement for {{statement.period}} was {{approval.decided}}.
+Approved total: {{statement.total}}
 
 {{statement.lines}}
 
-Total: {{statement.total}}
 Rewards: {{statement.rewards}}
 `,
   'incentive-rejected': `---
 subject: {{incentive.name}} statement for {{rep.name}}, {{statement.period}} was rejected
 ---
 
-The statement of {{rep.name}} for {{statement.period}} under {{incentive.name}} was rejected by {{approval.decided_by}}.
+The {{incentive.name}} statement of {{rep.name}} for {{statement.period}} was {{approval.decided}}.
+Nothing is paid for this statement.
 
 Reason: {{approval.reason}}
+
+Rejected total: {{statement.total}}
 
 {{statement.lines}}
 `,

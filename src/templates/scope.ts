@@ -46,6 +46,8 @@ export const templateGroups = {
     after_deadline: 'what happens without a decision by `approval.due`, as a clause: "this request goes to the next approver", "the payout is approved as it stands (the rule says `otherwise approve`)" or "the payout is rejected (the rule says `otherwise reject`)"',
     decision: 'approved or rejected (in the decision emails)',
     decided_by: "who decided (in the decision emails): the approver's address, or \"the rule's `otherwise`\" when no one did",
+    decided_at: "when it was decided (in the decision emails), in the reader's time zone (a manager who is a rep reads theirs; the rep theirs, else the rule's), zone named: `2026-04-03 10:15 Europe/Berlin`",
+    decided: 'the decision as a clause to follow "was" (in the decision emails): "approved by mia@acme.example on 2026-04-03 10:15 Europe/Berlin", "approved automatically on … (the rule asks no one to approve it)", "approved on … by the rule\'s `otherwise approve`: nobody decided within the approval window"',
     reason: 'the reason given with a rejection; "none given" when the approver gave none, and why when the rule\'s `otherwise` rejected it (nobody decided within the window, nobody could be asked); empty in other emails',
     rejected_before: "for a statement computed again after a rejection (`payouts run --rerun-rejected`): what was rejected before (its total, by whom, when in the approver's time zone, why), as a sentence; empty otherwise",
   },

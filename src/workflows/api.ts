@@ -141,6 +141,12 @@ export interface DispatchInput {
   inRepZones?: boolean;
   /** The tick to act for (ISO), for a manual run; omitted: the schedule's nominal fire time, else now. */
   firedAt?: string;
+  /**
+   * Apply's start of a goal's period that has ended in EARLIEST_ZONE but is still under way further
+   * west (a goal added on its last day there): only the reps in whose zone it has not ended at
+   * `firedAt` get its run.
+   */
+  onlyWhereUnderWay?: boolean;
   /** Set by continue-as-new only: reps up to this id (in id order) were handled. */
   resume?: {
     afterRepId: string; period: string | null; occurrence: string | null; result: DispatchResult;

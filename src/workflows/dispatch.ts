@@ -66,14 +66,19 @@ export function previousPeriodUnderWay(input: DispatchInput, at: number): string
   const { rule } = input;
   if (rule.kind !== 'goal' || !input.inRepZones || input.period || input.action !== 'goal-period-start') return null;
   const current = dispatchPeriod(input, at);
-  const parsed = current ? parsePeriod(current) : null;
-  if (!parsed?.ok) return null;
+  return current ? periodBeforeUnderWay(current, at) : null;
+}
+
+/** The period before `period` when it is still under way somewhere at `at` (its last day not over in UTC−12), else null. */
+export function periodBeforeUnderWay(period: string, at: number): string | null {
+  const parsed = parsePeriod(period);
+  if (!parsed.ok) return null;
   const previous = shiftPeriod(parsed.period, -1);
   return localDate(at, 'Etc/GMT+12') <= previous.end ? previous.label : null;
 }
 
 /** Whether a rep's own period (last day `end`) is still under way at `at` in their zone. */
-function periodOpenFor(rep: RepRecord, ruleZone: string, end: string, at: number): boolean {
+export function periodOpenFor(rep: RepRecord, ruleZone: string, end: string, at: number): boolean {
   return localDate(at, zoneOr(rep.timezone, ruleZone)) <= end;
 }
 
@@ -147,6 +152,9 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchRe
     if (label && patched(PREVIOUS_PERIOD_PATCH)) previous = { period: label, active: false };
   }
   const previousEnd = previous ? (parsePeriod(previous.period) as { ok: true; period: { end: string } }).period.end : '';
+  // Apply's start of a period that has ended in UTC+14 but not further west: its reps there only.
+  const openPeriod = input.onlyWhereUnderWay && period ? parsePeriod(period) : null;
+  const openEnd = openPeriod?.ok ? openPeriod.period.end : null;
 
   for (;;) {
     const runPeriod = previous?.active ? previous.period : period;
@@ -160,7 +168,9 @@ export async function dispatchWorkflow(input: DispatchInput): Promise<DispatchRe
       afterRepId = '';
       continue;
     }
-    const reps = previous?.active ? page.reps.filter((rep) => periodOpenFor(rep, input.rule.timezone, previousEnd, at)) : page.reps;
+    const reps = previous?.active
+      ? page.reps.filter((rep) => periodOpenFor(rep, input.rule.timezone, previousEnd, at))
+      : openEnd ? page.reps.filter((rep) => periodOpenFor(rep, input.rule.timezone, openEnd, at)) : page.reps;
     await Promise.all(
       reps.map(async (rep) => {
         const child = childFor(input, rep, runPeriod, occurrence, page.planHash ?? undefined);

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { upsertRep } from '../../src/data/reps.js';
 import type { GoalRule } from '../../src/plan/schema.js';
-import { renderChanges } from '../../src/runtime/schedule-diff.js';
+import { countMatchingReps } from '../../src/runtime/goal-period-start.js';
+import { renderChanges, renderPeriodStarts } from '../../src/runtime/schedule-diff.js';
 import { applySchedules, planSchedules } from '../../src/runtime/schedules.js';
 import { workflowIds } from '../../src/workflows/api.js';
 import type { DispatchResult, GoalInput } from '../../src/workflows/api.js';
@@ -131,4 +132,36 @@ test("a sequence tick fired by its schedule starts each rep's run for that Frida
   const sameWeek = localDate(previousWeekly({ days: ['friday'], at: '15:00' }, EARLIEST_ZONE, second.scheduledAt.getTime()), EARLIEST_ZONE) === friday;
   const result = (await h.client.workflow.getHandle(second.action.workflow.workflowId, second.action.workflow.firstExecutionRunId).result()) as DispatchResult;
   expect(result).toMatchObject(sameWeek ? { startedCount: 0, skippedCount: 4 } : { startedCount: 4, skippedCount: 0 });
+});
+
+test('a goal added on the last day of a month west of UTC+14 gets that month too, for the reps in whose zone it has not ended, besides the month begun in UTC+14', async () => {
+  for (const [id, timezone] of [['f-la', 'America/Los_Angeles'], ['f-berlin', 'Europe/Berlin'], ['f-kiri', 'Pacific/Kiritimati'], ['f-utc', null]]) {
+    await upsertRep(h.db, {
+      id: id!, name: `Rep ${id}`, email: `${id}@acme.example`, team: 'Far AEs', role: 'AE', region: 'Far',
+      manager: null, timezone, start_date: null,
+    });
+  }
+  const rule: GoalRule = { ...goalRule('far-goal'), period: 'month', version: 'v-far', reps: fieldEquals('rep', 'region', 'Far') };
+  // Apply's clock: Monday 2026-11-30 10:00 in Los Angeles, 19:00 in Berlin, 18:00 UTC (the zone of
+  // a rep without one); already Tuesday 2026-12-01 08:00 in Kiritimati (UTC+14).
+  const lastDay = new Date('2026-11-30T18:00:00Z');
+  const starts = await applySchedules(h.client, await planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue), { now: lastDay });
+  expect(starts.map((s) => [s.period, s.outcome]).sort()).toEqual([['2026-11', 'started'], ['2026-12', 'started']]);
+
+  // Before: only December, so the reps still in November had no run, check-ins or review of it.
+  const november = (await h.client.workflow.getHandle(workflowIds.goalPeriodStart('far-goal', '2026-11')).result()) as DispatchResult;
+  expect([...november.started].sort()).toEqual(['f-berlin', 'f-la', 'f-utc'].map((rep) => workflowIds.goal('far-goal', rep, '2026-11')));
+  const input = await startInput<GoalInput>(workflowIds.goal('far-goal', 'f-la', '2026-11'));
+  expect(input).toMatchObject({ period: '2026-11', rule: { version: 'v-far' } });
+  const december = (await h.client.workflow.getHandle(workflowIds.goalPeriodStart('far-goal', '2026-12')).result()) as DispatchResult;
+  expect([...december.started].sort()).toEqual(['f-berlin', 'f-kiri', 'f-la', 'f-utc'].map((rep) => workflowIds.goal('far-goal', rep, '2026-12')));
+
+  // Apply says so, with the reps the month before starts for.
+  const said = renderPeriodStarts(await countMatchingReps(h.db, planOf([rule]), starts));
+  expect(said).toContain('Started goal "far goal" for the month under way (2026-12), 4 matching rep(s)');
+  expect(said).toContain('Started goal "far goal" also for the month still under way west of Pacific/Kiritimati (2026-11), 3 matching rep(s) in whose zone it has not ended');
+
+  // Applied again (the same plan, or two applies at once): nothing starts twice.
+  const again = await planSchedules(h.client, planOf([rule]), h.config.temporal.taskQueue);
+  expect(await applySchedules(h.client, again, { now: lastDay })).toEqual([]);
 });

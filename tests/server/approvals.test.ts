@@ -117,6 +117,27 @@ describe('approving a payout from the emailed link', () => {
     expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
   });
 
+  it('a malformed form to an undecided link is a 400 naming what is wrong with it', async () => {
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(link, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', ...headers }, body });
+    const maybe = await decide(link, 'maybe');
+    expect(maybe.status).toBe(400);
+    expect(await maybe.text()).toContain("The form's <code>decision</code> is “maybe”; it must be <code>approve</code> or <code>reject</code>.");
+    const empty = await post('', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain('The form has no <code>decision</code> field; it must be <code>approve</code> or <code>reject</code>.');
+    const json = await post('{"decision":"approve"}', { 'content-type': 'application/json' });
+    expect(json.status).toBe(400);
+    expect(await json.text()).toContain('The body was sent as application/json, not as a form');
+    const broken = await post('--x\r\nno headers', { 'content-type': 'multipart/form-data; boundary=x' });
+    expect(broken.status).toBe(400);
+    expect(await broken.text()).toContain('The multipart/form-data body could not be read');
+    const gzip = await post('decision=approve', { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' });
+    expect(gzip.status).toBe(400);
+    expect(await gzip.text()).toContain('Content-Encoding gzip');
+    expect((await handle.query(payoutStatusQuery)).decision).toBeNull();
+  });
+
   it('POST approve decides once: the page says so and the ledger has one row', async () => {
     const res = await decide(link, 'approve');
     expect(res.status).toBe(200);
@@ -150,6 +171,27 @@ describe('approving a payout from the emailed link', () => {
     expect(reject.status).toBe(409);
     expect((await handle.query(payoutStatusQuery)).decision?.outcome).toBe('approved');
     expect((await getStatement(h.db, handle.workflowId))?.status).toBe('approved');
+    expect(await ledgerRows()).toBe(1);
+  });
+
+  it('a malformed form to the decided link says it was already decided, by whom and when, whatever the body', async () => {
+    const decidedAt = (await handle.query(payoutStatusQuery)).decision!.decidedAt;
+    // In the manager's zone as their deadline was shown: the rule's, UTC in spec-rule.
+    const at = `${decidedAt.slice(0, 10)} ${decidedAt.slice(11, 16)} UTC`;
+    const bodies: [string, Record<string, string>][] = [
+      ['decision=maybe', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['{"decision":"approve"}', { 'content-type': 'application/json' }],
+      ['--x\r\nno headers', { 'content-type': 'multipart/form-data; boundary=x' }],
+    ];
+    for (const [body, headers] of bodies) {
+      const res = await fetch(link, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', ...headers }, body });
+      expect(res.status).toBe(409);
+      const page = await res.text();
+      expect(page).toContain('This payout was already approved');
+      expect(page).toContain(`Approved by <strong>mgr1@acme.example</strong> at ${at}`);
+      expect(page).not.toContain('Choose Approve or Reject');
+    }
     expect(await ledgerRows()).toBe(1);
   });
 });

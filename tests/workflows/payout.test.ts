@@ -185,6 +185,23 @@ describe('approval by email', () => {
     expect(notices).toHaveLength(2);
   });
 
+  test('a rejection notice tells rep and manager when it was rejected, each in their own zone', async () => {
+    const rep = await seedRep('zones');
+    await upsertRep(h.db, {
+      id: 'mgr-zones', name: 'Manager in New York', email: rep.manager!, team: 'NA Management', role: 'Manager', region: 'NA',
+      manager: null, timezone: 'America/New_York', start_date: null,
+    });
+    const rule = withApproval('zones-rule', 'reject');
+    const handle = await start(rule, rep.id);
+    const [request] = await (async () => { await h.mail.waitFor(() => h.mail.to(rep.manager!).length > 0); return h.mail.to(rep.manager!); })();
+    const { claims } = approvalLink(request);
+    await handle.executeUpdate(decideUpdate, { args: [{ approver: claims.approver, round: claims.round, decision: 'reject' }] });
+    await handle.result();
+    const notice = (to: string) => h.mail.to(to).find((m) => /rejected/.test(m.subject))!.body;
+    expect(notice(rep.email)).toMatch(/was rejected by mgr-zones@acme\.example on \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin\./);
+    expect(notice(rep.manager!)).toMatch(/was rejected by mgr-zones@acme\.example on \d{4}-\d\d-\d\d \d\d:\d\d America\/New_York\./);
+  });
+
   test('no decision with `otherwise approve`: approved and paid once, by "otherwise"', async () => {
     const rep = await seedRep('lenient');
     const rule = withApproval('lenient-rule', 'approve');
@@ -221,7 +238,7 @@ describe('approval by email', () => {
     expect(told).toHaveLength(2);
     expect(told[0].body).toContain('Deal b1 is double counted');
     // Rep and manager learn who rejected it: the VP the request was escalated to, not the manager.
-    for (const m of told) expect(m.body).toContain(`under ${rule.name} was rejected by vp-sales@acme.example.`);
+    for (const m of told) expect(m.body).toContain(`${rule.name} statement of ${rep.name} for ${PERIOD} was rejected by vp-sales@acme.example on `);
     expect((await exportLedger(h.db, PERIOD)).filter((e) => e.ruleId === rule.id)).toEqual([]);
   });
 });
@@ -322,7 +339,7 @@ describe('approver that cannot be resolved', () => {
     expect(result).toMatchObject({ phase: 'rejected', decision: { decidedBy: 'otherwise' } });
     const [notice] = h.mail.to(rep.email).filter((m) => /rejected/.test(m.subject));
     expect(notice.body).toContain('nobody could be asked');
-    expect(notice.body).toContain("was rejected by the rule's `otherwise`.");
+    expect(notice.body).toMatch(/was rejected on \d{4}-\d\d-\d\d \d\d:\d\d \S+ by the rule's `otherwise reject`\./);
     expect(notice.body).not.toContain('nobody decided within the approval window');
   });
 

@@ -169,14 +169,25 @@ export function notAwaitingPage(status: PayoutStatus): SafeHtml {
   return page({ title: 'Nothing to decide', section }, notice('info', 'Nothing to decide here', html`<p>${detail}</p>`));
 }
 
-export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'bad-form' | 'too-large' | 'unavailable' | 'unconfirmed' | 'run-ended' | 'run-restarted';
+/**
+ * A decision form this page could not take, on a link still waiting for a decision: what is wrong
+ * with it, so whoever sent it (a browser extension, a script, a mail client) knows what to change.
+ */
+export function badFormPage(problem: SafeHtml | string): SafeHtml {
+  const title = 'The decision form was not understood';
+  return page(
+    { title, section },
+    notice('error', title, html`<p>${problem} Nothing was changed. Open the link from the email and press Approve or Reject.</p>`),
+  );
+}
+
+export type LinkProblem = 'forged' | 'expired' | 'not-found' | 'cross-site' | 'too-large' | 'unavailable' | 'unconfirmed' | 'run-ended' | 'run-restarted';
 
 const problems: Record<LinkProblem, { title: string; text: string }> = {
   forged: { title: 'This link is not valid', text: 'The link is damaged or was not issued by salesflow. Nothing was changed. Use the link from the original email, or ask sales ops to resend it.' },
   expired: { title: 'This link has expired', text: 'Approval links work for a limited time. Nothing was changed. Ask sales ops for a new link if the payout still needs a decision.' },
   'not-found': { title: 'Payout not found', text: 'The payout this link belongs to no longer exists. Nothing was changed. If it still needs your decision, tell sales ops: "salesflow payouts run" for its period starts it again, with a new email and link.' },
   'cross-site': { title: 'Decision refused', text: 'The decision was sent from another website, so it was refused. Nothing was changed. Open the link from the email and press the button on this site.' },
-  'bad-form': { title: 'Choose Approve or Reject', text: 'The form did not say which decision to make. Nothing was changed. Go back and press Approve or Reject.' },
   'too-large': { title: 'The form is too large', text: 'The decision form was larger than a reason of 2,000 characters needs, so it was not read. Nothing was changed. Go back, shorten the reason and press Approve or Reject again.' },
   unavailable: { title: 'Please try again shortly', text: 'salesflow could not reach its workflow engine. Nothing was changed. Try again in a minute.' },
   'run-restarted': { title: 'This payout was started again', text: 'Its run was stopped before anyone decided, and sales ops have started the payout again since: a newer email has the link that decides it now. This link changed nothing.' },
