@@ -58,13 +58,14 @@ export async function newestRecordVersion(db: Db, source: string, recordKey: str
 
 /**
  * The newest version of any change of a record: its key (`Deals:123`) or a key of one of its
- * properties (`deal:123:amount`). substr, not LIKE, so an id's % or _ is no wildcard.
+ * properties (`deal:123:amount`). substr, not LIKE, so an id's % or _ is no wildcard; its length
+ * in characters (code points) as SQL counts them, not in JavaScript's UTF-16 units.
  */
 export async function newestRecordChange(db: Db, source: string, recordKey: string): Promise<number | null> {
   const prefix = `${recordKey}:`;
   const row = await db.kysely.selectFrom('crm_versions').select((eb) => eb.fn.max('version').as('newest'))
     .where('source', '=', source)
-    .where((eb) => eb.or([eb('record_key', '=', recordKey), eb(sql`substr(record_key, 1, ${prefix.length})`, '=', prefix)]))
+    .where((eb) => eb.or([eb('record_key', '=', recordKey), eb(sql`substr(record_key, 1, ${[...prefix].length})`, '=', prefix)]))
     .executeTakeFirst();
   return row?.newest === null || row?.newest === undefined ? null : Number(row.newest);
 }

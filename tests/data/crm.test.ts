@@ -1,7 +1,7 @@
 // The CRM connectors' store (src/data/crm.ts) on both data sources: owners found by crm_id, email
 // or unique name; a CRM id belongs to one rep; an older change never wins over a newer one.
 import { expect, it } from 'vitest';
-import { claimRecordVersion, getRepCrmId, newestRecordVersion, repIdForOwner, setRepCrmId } from '../../src/data/crm.js';
+import { claimRecordVersion, getRepCrmId, newestRecordChange, newestRecordVersion, repIdForOwner, setRepCrmId } from '../../src/data/crm.js';
 import { openDatabase } from '../../src/data/db.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { forEachDialect } from '../support/dialects.js';
@@ -49,6 +49,22 @@ forEachDialect('CRM store', (target) => {
     expect(await claimRecordVersion(db, 'hubspot', 'deal:9:amount', at - 60_000)).toBe('stale');
     expect(await newestRecordVersion(db, 'hubspot', 'deal:9:amount')).toBe(at);
     expect(await newestRecordVersion(db, 'zoho', 'deal:9:amount')).toBeNull();
+    await db.close();
+  });
+
+  it("finds a record's newest change among its property keys also when its id holds characters outside the BMP", async () => {
+    // JavaScript counts 😀 as two units, SQL as one character: a prefix measured in JS units
+    // overran by one and matched none of the record's property keys.
+    const db = await openDatabase(await target.fresh());
+    const at = Date.parse('2026-03-02T11:59:00Z');
+    for (const id of ['deal-7', 'deal-😀7', 'déal-7']) {
+      expect(await claimRecordVersion(db, 'hubspot', `deal:${id}:amount`, at)).toBe('current');
+      expect(await claimRecordVersion(db, 'hubspot', `deal:${id}`, at - 60_000)).toBe('current');
+      expect(await newestRecordChange(db, 'hubspot', `deal:${id}`)).toBe(at);
+    }
+    // Another record whose key only starts the same is not read as a property of this one.
+    expect(await claimRecordVersion(db, 'hubspot', 'deal:😀8x:amount', at + 1)).toBe('current');
+    expect(await newestRecordChange(db, 'hubspot', 'deal:😀8')).toBeNull();
     await db.close();
   });
 });
