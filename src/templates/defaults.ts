@@ -35,8 +35,6 @@ your {{incentive.name}} statement for {{statement.period}} was {{approval.decide
 Approved total: {{statement.total}}
 
 {{statement.lines}}
-
-Rewards: {{statement.rewards}}
 `,
   'incentive-rejected': `---
 subject: {{incentive.name}} statement for {{rep.name}}, {{statement.period}} was rejected

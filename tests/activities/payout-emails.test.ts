@@ -59,6 +59,19 @@ describe.each([
     expect(mail.html).toContain('was approved by mia@acme.example on 2026-04-03 10:15 Europe/Berlin');
   });
 
+  it('names each reward once: among the statement lines, not again on a line of its own', async () => {
+    const rule = await ruleOf();
+    const scope = payoutScope({
+      rule, rep, statement: { ...statement(rule), rewards: ['President\u2019s Club trip'] },
+      decision: { outcome: 'approved', decidedBy: 'mia@acme.example', decidedAt }, reason: null,
+    });
+    const mail = renderTemplate(payoutTemplate(rule, 'statement'), scope);
+    expect(mail.text.split('President\u2019s Club trip').length - 1).toBe(1);
+    expect(mail.text).toContain('- Reward: President\u2019s Club trip');
+    // No "Rewards: none" either when there are none.
+    expect(render(rule, 'statement', { outcome: 'approved', decidedBy: 'mia@acme.example', decidedAt }).text).not.toMatch(/Rewards?:/);
+  });
+
   it('says a statement nobody decided in time was approved by the rule, and why', async () => {
     const mail = render(await ruleOf(), 'statement', { outcome: 'approved', decidedBy: 'otherwise', decidedAt });
     expect(mail.text).toContain("was approved on 2026-04-03 10:15 Europe/Berlin by the rule's `otherwise approve`: nobody decided within the approval window");
