@@ -227,6 +227,27 @@ test('events send refuses the same namespace name on another cluster; apply ther
   expect(sent.stdout).toContain('moved-1 (lead.created): started seq:webinar-follow-up:lead:L-moved');
 }, 60_000);
 
+// Was: `salesflow worker` with another TEMPORAL_NAMESPACE than the one the plan was applied to
+// started and polled there, where no schedule starts a run and no event is routed, while the
+// plan's runs waited for a worker; it said nothing.
+test('worker pointed at another Temporal than the applied plan\'s refuses to start, naming both', () => {
+  const worker = spawnSync(process.execPath, [bin, 'worker'], {
+    cwd: work, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+    env: {
+      PATH: process.env.PATH, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'elsewhere', TEMPORAL_TASK_QUEUE: 'cli-test',
+      DATABASE_URL: path.join(work, 'salesflow.db'), SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1',
+    },
+  });
+  expect(worker.signal, 'worker still running after 60 s: it started polling').toBeNull();
+  expect(worker.status).toBe(1);
+  expect(worker.stderr).toContain(
+    `salesflow: worker: this is Temporal at ${server.address}, namespace "elsewhere" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), ` +
+      `but the plan was applied to Temporal at ${server.address}, namespace "default" (salesflow apply, `,
+  );
+  expect(worker.stderr).toContain('Not started.');
+  expect(worker.stdout).not.toContain('polling task queue');
+}, 90_000);
+
 test('payouts run refuses a period that has not ended, and a closed one runs once per rep', () => {
   // The next quarter: it has not ended at any moment this test may run (the current one ends
   // within seconds of some runs, at a quarter's last midnight).

@@ -3,6 +3,7 @@
 // activities finish, and exits. Scale out by starting more of these against the same cluster.
 // A worker holds no plan of its own: every run carries the rule it was started with (by a schedule
 // or by routing, both from the applied plan), so a new `salesflow apply` needs no worker restart.
+// Pointed at another Temporal than the one the plan was applied to, it refuses to start.
 import { DataSourceError } from '../../data/db.js';
 import { dataSourceName } from '../../runtime/applied-plan.js';
 import { TemporalConfigError } from '../../runtime/client.js';
@@ -35,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   installWorkerLogging();
   let worker;
   try {
-    worker = await createWorker(config.value);
+    worker = await createWorker(config.value, { refuseOtherTemporal: true });
   } catch (err) {
     if (err instanceof WorkerConfigError || err instanceof TemporalConfigError || err instanceof DataSourceError) {
       return fail(err.message);
