@@ -24,7 +24,7 @@ import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import { openWithPlan } from './applied-plan.js';
-import { type FormerName, formerNames } from './former-names.js';
+import { type FormerName, formerNames } from '../renames/former-names.js';
 import { fail, loadConfigChecked } from './session.js';
 
 export interface PayoutsRunOptions {

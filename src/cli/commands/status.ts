@@ -13,7 +13,8 @@ import {
   recordedCrmMappings, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
 import { compileRules } from '../../runtime/compile-rules.js';
-import { addedBesideRemovedGoals, findRenames, type Rename, renameConsequence, type RuleSeen, rulesSeenIn } from '../../runtime/renames.js';
+import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from '../../renames/pairing.js';
+import { addedBesideRemovedGoals, renameConsequence } from '../../runtime/renames.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, noDataSourceFile, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow status [--format text|json] [rule paths]   (DATABASE_URL from the environment)\n';
