@@ -76,6 +76,35 @@ export async function otherTemporalMessage(
 type NamespaceDescriber = { workflowService: Pick<Client['workflowService'], 'describeNamespace'> };
 
 /**
+ * For `salesflow worker` in another Temporal than the plan's: refused, unless runs started there
+ * before the plan moved are still going on its task queue (a sequence waiting, a statement waiting
+ * for approval). Those need a worker to finish, so it then polls, saying why (`draining`).
+ */
+export async function workerInOtherTemporal(
+  db: Db, connection: { workflowService: Pick<Client['workflowService'], 'describeNamespace' | 'countWorkflowExecutions'> },
+  here: Where, taskQueue: string,
+): Promise<{ refuse: string } | { draining: string } | null> {
+  const refusal = await otherTemporalMessage(db, connection, here, 'worker');
+  if (!refusal) return null;
+  let running = 0;
+  try {
+    const counted = await connection.workflowService.countWorkflowExecutions({
+      namespace: here.namespace, query: `TaskQueue = ${JSON.stringify(taskQueue)} AND ExecutionStatus = "Running"`,
+    });
+    running = Number(counted.count ?? 0);
+  } catch {
+    // A visibility store that cannot count: nothing known to drain, so refused as it would be.
+  }
+  if (running === 0) return { refuse: refusal };
+  const applied = (await appliedTemporal(db))!;
+  return {
+    draining: `worker: ${describeTemporal(here)} is not where the plan was applied (${describeTemporal(applied)}, salesflow apply, ${applied.appliedAt}), ` +
+      `but ${running} run(s) started here before are still going on task queue "${taskQueue}": polling them so they can finish. ` +
+      'New events and schedules go to the applied one; stop this worker once none is left running here.',
+  };
+}
+
+/**
  * The check as a long-running process (`serve`) repeats it: the record is read each time (an apply
  * elsewhere moves it without a new plan version), this process's namespace id is asked once and
  * asked again only when it differs (a namespace recreated since, under the same name, is reached

@@ -248,6 +248,41 @@ test('worker pointed at another Temporal than the applied plan\'s refuses to sta
   expect(worker.stdout).not.toContain('polling task queue');
 }, 90_000);
 
+// Runs started in a namespace before the plan moved away (a sequence waiting, a statement waiting
+// for approval) need a worker there to finish: the worker then starts, saying why.
+test('worker in another Temporal than the applied plan\'s starts when runs there still need it, saying so', async () => {
+  const { Client, Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'elsewhere' });
+  const handle = await client.workflow.start('sequenceWorkflow', { taskQueue: 'cli-test', workflowId: 'left-behind', args: [] });
+  const query = 'TaskQueue = "cli-test" AND ExecutionStatus = "Running"';
+  await eventually(async () => expect(Number((await connection.workflowService.countWorkflowExecutions({ namespace: 'elsewhere', query })).count)).toBe(1));
+  const worker = spawn(process.execPath, [bin, 'worker'], {
+    cwd: work,
+    env: {
+      PATH: process.env.PATH, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'elsewhere', TEMPORAL_TASK_QUEUE: 'cli-test',
+      DATABASE_URL: path.join(work, 'salesflow.db'), SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1',
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  worker.stdout.on('data', (chunk) => { stdout += String(chunk); });
+  worker.stderr.on('data', (chunk) => { stderr += String(chunk); });
+  const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+  try {
+    await eventually(async () => { if (!stdout.includes('polling task queue')) throw new Error(`not polling yet: ${stderr}`); }, 60_000);
+    expect(stderr).toContain(
+      `salesflow worker: Temporal at ${server.address}, namespace "elsewhere" is not where the plan was applied (Temporal at ${server.address}, namespace "default", `,
+    );
+    expect(stderr).toContain('but 1 run(s) started here before are still going on task queue "cli-test": polling them so they can finish.');
+  } finally {
+    worker.kill('SIGTERM');
+    await exited;
+    await handle.terminate('test over').catch(() => undefined);
+    await connection.close();
+  }
+}, 90_000);
+
 test('payouts run refuses a period that has not ended, and a closed one runs once per rep', () => {
   // The next quarter: it has not ended at any moment this test may run (the current one ends
   // within seconds of some runs, at a quarter's last midnight).
