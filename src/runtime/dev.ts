@@ -18,7 +18,8 @@ import { devInstructions } from './dev-instructions.js';
 import { acquireDevLock } from './dev-lock.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
-import { recordApplyTarget } from './applied-temporal.js';
+import { describeTemporal, recordApplyTarget } from './applied-temporal.js';
+import { appliedTemporal } from '../data/applied-temporal.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
@@ -135,6 +136,12 @@ async function runDevHolding(
   }
 }
 
+/** localhost, 127.x.x.x or ::1: a Temporal on this machine (an earlier dev, whatever its port), never a shared cluster. */
+function isLoopback(address: string): boolean {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 const OWN_DATA_SOURCE = 'empty, and named by DATABASE_URL: demo reps, deals and leads go only into the embedded var/salesflow.db ' +
   'unless asked for; `salesflow import` loads your own, `salesflow dev --demo-data` the demo';
 
@@ -157,6 +164,14 @@ async function startEverything(
   }
   const db = opened.value;
   closers.push({ name: 'data source', close: () => db.close() });
+  const elsewhere = await appliedTemporal(db);
+  if (elsewhere && !isLoopback(elsewhere.address)) {
+    fail(`the plan in ${redact(baseConfig.databasePath)} is applied to ${describeTemporal(elsewhere)} (salesflow apply, ${elsewhere.appliedAt}), ` +
+      'where its workers and serve run. dev would apply its rules to its own embedded Temporal and record that, moving the plan away from them ' +
+      '(serve there would stop taking events, and workers would not start). Nothing was changed. Run dev on a data source of its own: ' +
+      'DATABASE_URL unset (var/salesflow.db), or a new database');
+    return null;
+  }
   const demo = await loadDemoData(db, paths, demoInto ? undefined : OWN_DATA_SOURCE);
   log(demo.loaded
     ? `loaded demo data from ${demo.folder} into ${redact(baseConfig.databasePath)}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { appliedTemporal, recordAppliedTemporal } from '../../src/data/applied-temporal.js';
 import { openDatabase, scalar, sql } from '../../src/data/db.js';
+import { appliedPlanHead } from '../../src/data/plans.js';
 import { isEmbeddedDataSource, runDev, type RunningDev } from '../../src/runtime/dev.js';
 import { freePort } from '../../src/temporal/index.js';
 
@@ -17,15 +19,21 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function devOn(databaseUrl: string, demoData: boolean): Promise<{ code: number; output: string; reps: number }> {
+async function devOn(databaseUrl: string, demoData: boolean): Promise<{ code: number; output: string; errors: string; reps: number }> {
   const ports = { httpPort: await freePort(), temporalPort: await freePort(), uiPort: await freePort() };
   let output = '';
   let reps = -1;
+  let errors = '';
   const write = process.stdout.write.bind(process.stdout);
+  const writeError = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((chunk: string | Uint8Array) => {
     output += chunk.toString();
     return true;
   }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    errors += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
   let release!: () => void;
   const until = new Promise<void>((resolve) => (release = resolve));
   try {
@@ -37,9 +45,10 @@ async function devOn(databaseUrl: string, demoData: boolean): Promise<{ code: nu
         })().finally(release);
       },
     });
-    return { code, output, reps };
+    return { code, output, errors, reps };
   } finally {
     process.stdout.write = write;
+    process.stderr.write = writeError;
   }
 }
 
@@ -73,3 +82,26 @@ test('dev\'s own var/salesflow.db, unset or spelt out in DATABASE_URL, is the em
   expect(isEmbeddedDataSource(path.join(dir, 'crm.db'), varDir)).toBe(false);
   expect(isEmbeddedDataSource('postgres://sales@db.example:5432/crm', varDir)).toBe(false);
 });
+
+// Was: dev on a data source whose plan runs in a shared Temporal applied its rules to its own
+// embedded one and recorded that, so the serve processes there stopped taking events and the
+// workers would not start again.
+test('dev refuses a data source whose plan is applied to a Temporal elsewhere, changing nothing', async () => {
+  const prod = path.join(dir, 'prod.db');
+  const db = await openDatabase(prod);
+  const elsewhere = { address: 'temporal.prod.example:7233', namespace: 'sales', namespaceId: 'id-prod', planVersion: 4, appliedAt: '2026-03-02T09:00:00.000Z' };
+  await recordAppliedTemporal(db, elsewhere);
+  await db.close();
+
+  const run = await devOn(prod, false);
+  expect(run.code).toBe(1);
+  expect(run.errors).toContain(`the plan in ${prod} is applied to Temporal at temporal.prod.example:7233, namespace "sales" (salesflow apply, 2026-03-02T09:00:00.000Z), where its workers and serve run.`);
+  expect(run.errors).toContain('Nothing was changed. Run dev on a data source of its own');
+  const after = await openDatabase(prod);
+  try {
+    expect(await appliedTemporal(after)).toEqual(elsewhere);
+    expect(await appliedPlanHead(after)).toBeNull();
+  } finally {
+    await after.close();
+  }
+}, 60_000);
