@@ -2,7 +2,7 @@
 // namespace they put the schedules in, with the namespace's id as Temporal reports it; `events
 // send` and `serve` refuse another one. There, sequence runs would start with no worker polling
 // them (no email ever goes) and the event be recorded as seen, so sending it again would do nothing;
-// and `worker` refuses it too, as it would poll a namespace where none of the plan's runs are. A
+// and `worker` and `payouts run` refuse it too, as it would poll a namespace where none of the plan's runs are. A
 // running `serve` checks again per event (AppliedTemporalWatch), as an apply elsewhere moves the plan.
 //
 // The namespace's id decides when both sides have it: the same namespace reached by another
@@ -50,7 +50,7 @@ export function describeTemporal(where: Where): string {
 }
 
 /** Who refuses, and so what would go wrong in another Temporal and what was not done. */
-export type Refusing = 'events send' | 'serve' | 'worker';
+export type Refusing = 'events send' | 'serve' | 'worker' | 'payouts run';
 
 const UNPOLLED = 'Sequence runs started here would have no worker polling them: no email would go out, ' +
   'and the events would be recorded as seen, so sending them again would do nothing.';
@@ -58,6 +58,8 @@ const UNPOLLED = 'Sequence runs started here would have no worker polling them: 
 const consequence: Record<Refusing, string> = {
   'events send': `${UNPOLLED} Nothing was sent or recorded.`,
   serve: `${UNPOLLED} Not started.`,
+  'payouts run': 'Payout runs started here would have no worker polling them: no statement would be computed and no approver asked, ' +
+    'and the period would count as run for those reps. Nothing was started.',
   worker: 'This worker would poll a namespace where none of the plan\'s schedules start runs and no event is routed, ' +
     'while the runs there (goal checks, sequences, payouts) waited for a worker. Not started.',
 };

@@ -283,6 +283,27 @@ test('worker in another Temporal than the applied plan\'s starts when runs there
   }
 }, 90_000);
 
+// Was: payouts run with another TEMPORAL_NAMESPACE than the plan's started the statements' runs
+// there, where no worker polls them: no statement, no approval email, and the period taken as run.
+test('payouts run pointed at another Temporal than the applied plan\'s refuses, naming both, and starts nothing', async () => {
+  const refused = salesflow(['payouts', 'run', '--period', '2026-Q1'], { TEMPORAL_NAMESPACE: 'elsewhere' });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(
+    `salesflow: payouts run: this is Temporal at ${server.address}, namespace "elsewhere" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), ` +
+      `but the plan was applied to Temporal at ${server.address}, namespace "default" (salesflow apply, `,
+  );
+  expect(refused.stderr).toContain('Nothing was started.');
+  expect(refused.stdout).toBe('');
+  const { Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const payouts = await connection.workflowService.countWorkflowExecutions({ namespace: 'elsewhere', query: 'WorkflowType = "payoutWorkflow"' });
+    expect(Number(payouts.count)).toBe(0);
+  } finally {
+    await connection.close();
+  }
+}, 60_000);
+
 test('payouts run refuses a period that has not ended, and a closed one runs once per rep', () => {
   // The next quarter: it has not ended at any moment this test may run (the current one ends
   // within seconds of some runs, at a quarter's last midnight).
