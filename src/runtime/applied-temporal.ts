@@ -159,3 +159,29 @@ export class AppliedTemporalWatch {
         `${describeTemporal(applied)} (salesflow apply, ${applied.appliedAt}), where its schedules and workers are`;
   }
 }
+
+/**
+ * What apply says of the schedules a move left in the Temporal the plan was applied to before: they
+ * still fire there, starting runs that only a worker there would run (twice over, beside the new
+ * one's). Listed when that is another namespace of this same address (this connection reaches it);
+ * for another cluster, said without the list. Empty when none is left.
+ */
+export async function schedulesLeftBehind(client: Pick<Client, 'connection'>, before: Where, here: Where): Promise<string> {
+  const deleteHint = (ids: string[]) => `delete ${ids.length === 1 ? 'it' : 'them'} once the runs there are done ` +
+    `(temporal schedule delete --address ${before.address} --namespace ${before.namespace} --schedule-id ${ids.length === 1 ? ids[0] : 'ID'})`;
+  if (before.address !== here.address) {
+    return `; its schedules there (salesflow:*) still fire and start runs there: ${deleteHint([])}`;
+  }
+  try {
+    const { Client: TemporalClient } = await import('@temporalio/client');
+    const old = new TemporalClient({ connection: client.connection, namespace: before.namespace });
+    const ids: string[] = [];
+    for await (const schedule of old.schedule.list()) if (schedule.scheduleId.startsWith('salesflow:')) ids.push(schedule.scheduleId);
+    if (ids.length === 0) return '';
+    ids.sort();
+    const shown = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
+    return `; ${ids.length} schedule(s) of the plan are still in namespace "${before.namespace}" and fire there (${shown}): ${deleteHint(ids)}`;
+  } catch {
+    return `; its schedules there (salesflow:*) may still fire and start runs there: ${deleteHint([])}`;
+  }
+}

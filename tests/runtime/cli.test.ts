@@ -401,3 +401,18 @@ test('apply that Temporal refuses half way (a schedule over its payload limit): 
   const history = JSON.parse(salesflow(['history', '--format', 'json'], env).stdout) as { version: number }[];
   expect(history.map((v) => v.version)).toEqual([1]);
 });
+
+// Was: apply to another namespace moved the plan's record and said so, but not that the schedules
+// it had made in the namespace before still fire there, starting runs a worker there would run
+// beside the new namespace's. Last in this file: the namespace "elsewhere" gets schedules and runs.
+test('apply moving the plan to another namespace names the schedules left in the one before and how to delete them', () => {
+  const env = { DATABASE_URL: path.join(work, 'moving.db') };
+  expect(salesflow(['apply'], env).code).toBe(0);
+  const moved = salesflow(['apply'], { ...env, TEMPORAL_NAMESPACE: 'elsewhere' });
+  expect(moved.code).toBe(0);
+  expect(moved.stderr).toMatch(new RegExp(
+    'point the workers, serve and events send at this one; \\d+ schedule\\(s\\) of the plan are still in namespace "default" and fire there ' +
+      '\\(salesflow:[^)]*\\): delete them once the runs there are done ' +
+      `\\(temporal schedule delete --address ${server.address.replace(/\./g, '\\.')} --namespace default --schedule-id ID\\)`,
+  ));
+}, 60_000);
