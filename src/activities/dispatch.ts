@@ -9,7 +9,7 @@ import { formatDay, parseDay, parsePeriod } from '../payouts/period.js';
 import type { RepRecord } from '../plan/records.js';
 import type { Rule } from '../plan/schema.js';
 // The applied plans' renames, as `payouts run` reads them (a rule renamed is a new id).
-import { appliedFormerIds } from '../runtime/former-names.js';
+import { appliedFormerIds } from '../renames/former-names.js';
 import type { ActivityDeps } from './deps.js';
 import { employedDuring } from './goal.js';
 

@@ -1,6 +1,7 @@
 // Demo CRM data for `salesflow dev`: a small sales org (reps with managers and time zones, deals
 // across last quarter and this one, a few leads) imported only into an empty data source, so a
-// developer's own data is never mixed with it.
+// developer's own data is never mixed with it; and by default only into dev's own var/salesflow.db,
+// not into a new database of the developer's that happens to be empty (src/runtime/dev.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../data/db.js';
@@ -22,8 +23,10 @@ export function demoFolder(rulePaths: string[]): string | null {
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'reps.csv'))) ?? null;
 }
 
-export async function loadDemoData(db: Db, rulePaths: string[]): Promise<DemoLoad> {
+/** `notHere`: why the demo is not for this data source even when empty (said when it is empty). */
+export async function loadDemoData(db: Db, rulePaths: string[], notHere?: string): Promise<DemoLoad> {
   if (!(await isDataSourceEmpty(db))) return { loaded: false, reason: 'the data source already has CRM data' };
+  if (notHere) return { loaded: false, reason: notHere };
   const folder = demoFolder(rulePaths);
   if (!folder) return { loaded: false, reason: 'no demo CSVs found' };
   const counts = { reps: 0, deals: 0, leads: 0, credits: 0, rates: 0 } as Record<ImportKind, number>;

@@ -1,7 +1,8 @@
 // `salesflow dev`: everything on one machine (SPEC §8). The Temporal dev server persisted to
 // var/temporal.db, the worker in this process, `apply` of the rules (the plan, CRM mappings included,
 // recorded in the data source as the applied plan, and its schedules), a local SMTP mail
-// catcher (unless SMTP_URL is set), demo data in an empty data source, and the HTTP server with
+// catcher (unless SMTP_URL is set), demo data in an empty var/salesflow.db (in an empty DATABASE_URL
+// only with --demo-data), and the HTTP server with
 // the outbox page. Ctrl-C stops it all, in reverse order.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,14 +18,15 @@ import { devInstructions } from './dev-instructions.js';
 import { acquireDevLock } from './dev-lock.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
-import { recordApplyTarget } from './applied-temporal.js';
+import { describeTemporal, recordApplyTarget } from './applied-temporal.js';
+import { appliedTemporal } from '../data/applied-temporal.js';
 import { type AppliedPlanInfo, AppliedPlanSource, describeApplied, describeCrmMappings, recordPlan } from './applied-plan.js';
 import { countMatchingReps } from './goal-period-start.js';
 import { renderChanges, renderPeriodStarts } from './schedule-diff.js';
 import { applySchedules, planSchedules } from './schedules.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, loadPlan, openData } from './session.js';
 import type { SalesflowWorker } from './worker.js';
-import { redact } from '../data/source.js';
+import { parseDataSource, redact } from '../data/source.js';
 import { installRuntimeOnce } from './worker-log.js';
 
 export interface DevOptions {
@@ -39,6 +41,12 @@ export interface DevOptions {
   until?: Promise<void>;
   /** Called once everything is up (tests). */
   onReady?: (dev: RunningDev) => void;
+  /**
+   * `--demo-data`: load the demo into an empty data source that DATABASE_URL names. Without it only
+   * the embedded default (var/salesflow.db) gets the demo: a developer's own database, new and
+   * empty, is where their real reps and deals go, not demo ones.
+   */
+  demoData?: boolean;
 }
 
 export interface RunningDev {
@@ -115,7 +123,8 @@ async function runDevHolding(
     }
   };
   try {
-    const ready = await startEverything(paths, plan.value, loaded.value, varDir, ports, closers);
+    const demoInto = options.demoData || isEmbeddedDataSource(env.DATABASE_URL, varDir);
+    const ready = await startEverything(paths, plan.value, loaded.value, varDir, ports, closers, demoInto);
     if (!ready) return 1;
     process.stdout.write(devInstructions(ready, plan.value, varDir));
     options.onReady?.(ready);
@@ -127,9 +136,25 @@ async function runDevHolding(
   }
 }
 
+/** localhost, 127.x.x.x or ::1: a Temporal on this machine (an earlier dev, whatever its port), never a shared cluster. */
+function isLoopback(address: string): boolean {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+const OWN_DATA_SOURCE = 'empty, and named by DATABASE_URL: demo reps, deals and leads go only into the embedded var/salesflow.db ' +
+  'unless asked for; `salesflow import` loads your own, `salesflow dev --demo-data` the demo';
+
+/** Whether DATABASE_URL is unset or names dev's own var/salesflow.db (as the test harnesses spell it out). */
+export function isEmbeddedDataSource(databaseUrl: string | undefined, varDir: string): boolean {
+  if (databaseUrl === undefined) return true;
+  const parsed = parseDataSource(databaseUrl);
+  return parsed.ok && parsed.source.kind === 'sqlite' && path.resolve(parsed.source.path) === path.resolve(varDir, 'salesflow.db');
+}
+
 async function startEverything(
   paths: string[], plan: Plan, baseConfig: Config, varDir: string,
-  ports: { http: number; temporal: number; ui: number }, closers: Closer[],
+  ports: { http: number; temporal: number; ui: number }, closers: Closer[], demoInto: boolean,
 ): Promise<RunningDev | null> {
   const log = (line: string) => process.stdout.write(`salesflow dev: ${line}\n`);
   const opened = await openData(baseConfig);
@@ -139,9 +164,17 @@ async function startEverything(
   }
   const db = opened.value;
   closers.push({ name: 'data source', close: () => db.close() });
-  const demo = await loadDemoData(db, paths);
+  const elsewhere = await appliedTemporal(db);
+  if (elsewhere && !isLoopback(elsewhere.address)) {
+    fail(`the plan in ${redact(baseConfig.databasePath)} is applied to ${describeTemporal(elsewhere)} (salesflow apply, ${elsewhere.appliedAt}), ` +
+      'where its workers and serve run. dev would apply its rules to its own embedded Temporal and record that, moving the plan away from them ' +
+      '(serve there would stop taking events, and workers would not start). Nothing was changed. Run dev on a data source of its own: ' +
+      'DATABASE_URL unset (var/salesflow.db), or a new database');
+    return null;
+  }
+  const demo = await loadDemoData(db, paths, demoInto ? undefined : OWN_DATA_SOURCE);
   log(demo.loaded
-    ? `loaded demo data from ${demo.folder}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`
+    ? `loaded demo data from ${demo.folder} into ${redact(baseConfig.databasePath)}: ${demo.counts.reps} reps, ${demo.counts.deals} deals, ${demo.counts.leads} leads, ${demo.counts.credits} deal credits, ${demo.counts.rates} exchange rates`
     : `data source ${redact(baseConfig.databasePath)} (${demo.reason}; no demo data loaded)`);
 
   let smtpUrl = baseConfig.smtpUrl;

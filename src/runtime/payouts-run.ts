@@ -24,7 +24,8 @@ import type { IncentiveRule, Plan } from '../plan/schema.js';
 import { localDate } from '../workflows/calendar.js';
 import { type PayoutInput, payoutStatusQuery, workflowIds } from '../workflows/api.js';
 import { openWithPlan } from './applied-plan.js';
-import { type FormerName, formerNames } from './former-names.js';
+import { otherTemporalMessage } from './applied-temporal.js';
+import { type FormerName, formerNames } from '../renames/former-names.js';
 import { fail, loadConfigChecked } from './session.js';
 
 export interface PayoutsRunOptions {
@@ -50,6 +51,8 @@ export async function runPayouts(options: PayoutsRunOptions): Promise<number> {
   if (!opened.ok) return fail(opened.message);
   const { db, temporal, plan } = opened.value;
   try {
+    const other = await otherTemporalMessage(db, temporal.client, config.value.temporal, 'payouts run');
+    if (other) return fail(other);
     if (plan.notice) process.stderr.write(`salesflow: ${plan.notice}\n`);
     const selection = selectIncentives(plan.plan, period, options.rule, options.now ?? new Date());
     if (!selection.ok) return fail(selection.message);

@@ -6,7 +6,7 @@
 // after it reads as added, like one added to any plan without mappings.
 import { contentHash, crmMappingVersion, stringLiteral } from '../dsl/index.js';
 import { crmMappingsIn, diffMappings, diffRules, type RuleHash } from './applied-plan.js';
-import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from './renames.js';
+import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from '../renames/pairing.js';
 
 /** What history keeps of a version's plan JSON: small, so a long history is cheap to hold. */
 export interface RecordedContents {

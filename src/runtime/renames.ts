@@ -7,53 +7,8 @@
 // does to each kind. `apply` also does not start a renamed goal's period under way: the old name's
 // runs of that period go on (runs keep the rule they started with), and a second set of runs would
 // send every rep each check-in and the review twice; and `payouts run` finds the runs an incentive
-// made under its former names (former-names.ts) instead of asking and paying again.
-import { ruleBodyHash } from '../dsl/index.js';
-
-/** A rule as seen in one plan: enough to pair it with its rename. */
-export interface RuleSeen {
-  id: string;
-  name: string;
-  kind: string;
-  /** ruleBodyHash of the rule; null when unknown (a plan of another format). */
-  body: string | null;
-}
-
-export interface Rename {
-  kind: string;
-  from: { id: string; name: string };
-  to: { id: string; name: string };
-}
-
-/** The rules of a plan's JSON as stored (`rules` of an applied plan), each with its body hash. */
-export function rulesSeenIn(recordedPlan: unknown): RuleSeen[] {
-  const rules = (recordedPlan as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(rules)) return [];
-  return rules.flatMap((rule: unknown) => {
-    const { id, name, kind } = (rule ?? {}) as { id?: unknown; name?: unknown; kind?: unknown };
-    return typeof id === 'string' && typeof name === 'string' && typeof kind === 'string'
-      ? [{ id, name, kind, body: ruleBodyHash(rule) }]
-      : [];
-  });
-}
-
-/**
- * Each removed rule paired with the added rule of the same kind and the same body, when exactly one
- * added rule matches (two identical new rules: which one is the rename is anyone's guess, so neither).
- */
-export function findRenames(removed: RuleSeen[], added: RuleSeen[]): Rename[] {
-  const renames: Rename[] = [];
-  const taken = new Set<string>();
-  for (const old of removed) {
-    if (old.body === null) continue;
-    const candidates = added.filter((r) => r.kind === old.kind && r.body === old.body && !taken.has(r.id));
-    const sameBodyRemoved = removed.filter((r) => r.kind === old.kind && r.body === old.body).length;
-    if (candidates.length !== 1 || sameBodyRemoved !== 1) continue;
-    taken.add(candidates[0].id);
-    renames.push({ kind: old.kind, from: { id: old.id, name: old.name }, to: { id: candidates[0].id, name: candidates[0].name } });
-  }
-  return renames.sort((a, b) => a.to.name.localeCompare(b.to.name));
-}
+// made under its former names (src/renames/former-names.ts) instead of asking and paying again.
+// The pairing itself is src/renames/pairing.ts.
 
 /** What a rename does, by kind of rule: the sentence `status` and `plan` show under it. */
 export function renameConsequence(kind: string): string {

@@ -7,7 +7,7 @@ import { ServiceError } from '@temporalio/client';
 import { type AppliedPlanInfo, latestAppliedPlan } from '../data/plans.js';
 import { ApplyLockTimeout, withApplyLock } from './apply-lock.js';
 import type { Plan } from '../plan/schema.js';
-import { describeTemporal, recordApplyTarget } from './applied-temporal.js';
+import { describeTemporal, recordApplyTarget, schedulesLeftBehind } from './applied-temporal.js';
 import { dataSourceName, describeApplied, noAppliedPlanMessage, recordPlan, shortHash } from './applied-plan.js';
 import { describeRuleChanges } from './rule-field-diff.js';
 import { countMatchingReps } from './goal-period-start.js';
@@ -78,7 +78,8 @@ export async function runSchedulesCommand(mode: 'plan' | 'apply', args: string[]
     if (moved) {
       process.stderr.write(
         `note: the plan was applied to ${describeTemporal(moved)} before (${moved.appliedAt}); it is now recorded as applied to ` +
-          `${describeTemporal(config.value.temporal)}: point the workers, serve and events send at this one\n`,
+          `${describeTemporal(config.value.temporal)}: point the workers, serve and events send at this one` +
+          `${await schedulesLeftBehind(temporal.value.client, moved, config.value.temporal)}\n`,
       );
     }
     process.stdout.write(

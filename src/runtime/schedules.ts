@@ -8,7 +8,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleNotFoundError, type Schedu
 import { type PeriodKind, periodKinds } from '../plan/catalog.js';
 import type { Plan } from '../plan/schema.js';
 import { type GoalPeriodStart, startGoalPeriodUnderWay } from './goal-period-start.js';
-import { findRenames, type RuleSeen, rulesSeenIn } from './renames.js';
+import { findRenames, type RuleSeen, rulesSeenIn } from '../renames/pairing.js';
 import {
   type DeclaredSchedule, declaredSchedules, MEMO_KEY, SCHEDULE_ID_PREFIX, type ScheduleMemo,
 } from './schedule-specs.js';

@@ -14,6 +14,7 @@ import { openDatabase, type Db } from '../data/db.js';
 import { createActivities, createMailer, type Activities } from '../activities/index.js';
 import { SendThread } from '../activities/send-thread.js';
 import { ACTIVITY_HEARTBEAT } from '../workflows/api.js';
+import { workerInOtherTemporal } from './applied-temporal.js';
 import { requireNamespace, temporalConnectionOptions, unreachableMessage } from './client.js';
 
 /** src/workflows/index.ts when running from source (tests, tsx), dist/workflows/index.js when built. */
@@ -109,6 +110,12 @@ export interface WorkerOptions {
   activities?: (real: Activities) => Activities;
   /** Capacity knobs passed to the Temporal worker as they are. */
   tuning?: Pick<TemporalWorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>;
+  /**
+   * Refuse (WorkerConfigError) a Temporal other than the one the plan was last applied to, unless
+   * runs there still need a worker to finish (then told with that, as `draining`) (`salesflow
+   * worker`; dev records its own first, tests bring their own).
+   */
+  refuseOtherTemporal?: (draining: string) => void;
 }
 
 export interface SalesflowWorker {
@@ -137,6 +144,18 @@ export async function createWorker(config: Config, options: WorkerOptions = {}):
     if (!options.mailer) mailer.close();
     if (ownsConnection) await connection.close().catch(() => undefined);
     throw err;
+  }
+  if (options.refuseOtherTemporal) {
+    const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+    const other = await workerInOtherTemporal(db, connection, config.temporal, taskQueue).catch((err: unknown) => err as Error);
+    if (other && 'draining' in other) options.refuseOtherTemporal(other.draining);
+    else if (other !== null) {
+      if (!options.mailer) mailer.close();
+      if (!options.db) await db.close();
+      if (ownsConnection) await connection.close().catch(() => undefined);
+      if (other instanceof Error) throw other;
+      throw new WorkerConfigError(other.refuse);
+    }
   }
   // On PostgreSQL (the production layout, where workers are killed and replaced) sends run on a
   // thread of their own, to record "sent" the moment the relay accepts (src/activities/send-thread.ts).

@@ -30,6 +30,11 @@ export interface ServerDeps {
    */
   currentPlan?: () => Promise<Plan>;
   routeEvent?: RouteEvent;
+  /**
+   * Why events must not be routed through `temporalClient` now (serve: an apply elsewhere recorded
+   * another Temporal since it started), asked per event request and by /readyz; null while fine.
+   */
+  otherTemporal?: () => Promise<string | null>;
   dev?: DevOptions;
   /** Epoch ms now (HubSpot's timestamp window, approval link expiry); tests pass their own clock. */
   clock?: () => number;

@@ -2,7 +2,7 @@
 // and overview pages. `createApp` builds the routes; `startServer` listens on a port.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { soapFault } from '../connectors/salesforce.js';
 import type { Plan } from '../plan/schema.js';
 import { routeEvent as runtimeRouteEvent } from '../runtime/events.js';
@@ -43,6 +43,7 @@ export function createApp(deps: ServerDeps, readiness: ReadinessProbe = readines
   // address without it; HubSpot signs the URL as called, which its check uses as received.
   const app = new Hono({ strict: false });
   app.use('*', securityHeaders({ https: deps.config.publicUrl.startsWith('https://') }));
+  if (deps.otherTemporal) app.use('*', refuseInOtherTemporal(deps.otherTemporal));
   app.route('/', eventRoutes(ctx, route));
   app.route('/', webhookRoutes(ctx, route));
   app.route('/', approvalRoutes(ctx));
@@ -95,6 +96,24 @@ export function createApp(deps: ServerDeps, readiness: ReadinessProbe = readines
     return c.html(page({ title: 'Something went wrong' }, notice('error', 'Something went wrong', html`<p>Nothing was changed. Try again in a minute.</p>`)).toString(), 500);
   });
   return app;
+}
+
+/**
+ * Events (POST /events, the CRM webhooks) are answered 503 with the reason while this server's
+ * Temporal is not the one the plan was applied to: routed there, they would start runs no worker
+ * polls and be recorded as seen. The sender retries; nothing is stored. A data source that does
+ * not answer the check is left to the route, which says so its own way.
+ */
+function refuseInOtherTemporal(otherTemporal: () => Promise<string | null>): MiddlewareHandler {
+  return async (c, next) => {
+    const path = routedPath(c.req.path);
+    if (c.req.method !== 'POST' || !(path === '/events' || path.startsWith('/webhooks/'))) return next();
+    const reason = await otherTemporal().catch(() => null);
+    if (!reason) return next();
+    const message = `nothing taken: ${reason}`;
+    if (path === '/webhooks/salesforce') return c.body(soapFault(message, false), 503, { 'Content-Type': 'text/xml; charset=utf-8', 'Retry-After': '60' });
+    return c.json({ error: 'other_temporal', message }, 503, { 'Retry-After': '60' });
+  };
 }
 
 /** The path as routed: one trailing slash does not count (`strict: false`). */

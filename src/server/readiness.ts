@@ -25,6 +25,8 @@ export interface ReadinessDeps {
   temporalClient: Client;
   /** Where the client connects (TEMPORAL_ADDRESS), named in the reason; no secrets in it. */
   config?: { temporal: { address: string } };
+  /** Why this Temporal is not the plan's (ServerDeps.otherTemporal): the Temporal check fails with it. */
+  otherTemporal?: () => Promise<string | null>;
   timeoutMs?: number;
 }
 
@@ -40,7 +42,7 @@ export interface ReadinessProbe {
   settled(): Promise<void>;
 }
 
-export function readinessProbe({ db, temporalClient, config, timeoutMs = READINESS_TIMEOUT_MS }: ReadinessDeps): ReadinessProbe {
+export function readinessProbe({ db, temporalClient, config, otherTemporal, timeoutMs = READINESS_TIMEOUT_MS }: ReadinessDeps): ReadinessProbe {
   const running = new Set<Promise<unknown>>();
   const track = (call: () => Promise<unknown>): (() => Promise<unknown>) => () => {
     // A driver throwing before it returns a promise is a failed check too, not a 500.
@@ -51,12 +53,16 @@ export function readinessProbe({ db, temporalClient, config, timeoutMs = READINE
   };
   return {
     async check() {
-      const [database, temporal] = await Promise.all([
+      let other: string | null = null;
+      const [database, reached] = await Promise.all([
         bounded(track(() => sql`select 1`.execute(db.kysely)), timeoutMs),
         // The gRPC deadline ends the call and its retries; `bounded` answers on time even while a
         // retry is waiting on its backoff timer, or a lazy connection is still dialling.
         bounded(track(() => temporalClient.connection.withDeadline(Date.now() + timeoutMs, () => temporalClient.workflowService.getSystemInfo({}))), timeoutMs),
+        // Reached, but another Temporal than the plan's: events would go where no worker polls.
+        otherTemporal ? bounded(track(async () => { other = await otherTemporal(); }), timeoutMs) : null,
       ]);
+      const temporal = reached ?? other;
       const reasons: Partial<Record<CheckName, string>> = {};
       if (database !== null) reasons.database = `data source ${db.name}: ${database}`;
       if (temporal !== null) reasons.temporal = `Temporal${config ? ` at ${config.temporal.address}` : ''}: ${temporal}`;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRenames } from '../../src/runtime/renames.js';
+import { findRenames } from '../../src/renames/pairing.js';
 import { type DevServerProcess, spawnDevServer } from '../../src/temporal/index.js';
 
 const root = join(import.meta.dirname, '..', '..');

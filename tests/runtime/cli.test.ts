@@ -227,6 +227,83 @@ test('events send refuses the same namespace name on another cluster; apply ther
   expect(sent.stdout).toContain('moved-1 (lead.created): started seq:webinar-follow-up:lead:L-moved');
 }, 60_000);
 
+// Was: `salesflow worker` with another TEMPORAL_NAMESPACE than the one the plan was applied to
+// started and polled there, where no schedule starts a run and no event is routed, while the
+// plan's runs waited for a worker; it said nothing.
+test('worker pointed at another Temporal than the applied plan\'s refuses to start, naming both', () => {
+  const worker = spawnSync(process.execPath, [bin, 'worker'], {
+    cwd: work, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+    env: {
+      PATH: process.env.PATH, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'elsewhere', TEMPORAL_TASK_QUEUE: 'cli-test',
+      DATABASE_URL: path.join(work, 'salesflow.db'), SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1',
+    },
+  });
+  expect(worker.signal, 'worker still running after 60 s: it started polling').toBeNull();
+  expect(worker.status).toBe(1);
+  expect(worker.stderr).toContain(
+    `salesflow: worker: this is Temporal at ${server.address}, namespace "elsewhere" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), ` +
+      `but the plan was applied to Temporal at ${server.address}, namespace "default" (salesflow apply, `,
+  );
+  expect(worker.stderr).toContain('Not started.');
+  expect(worker.stdout).not.toContain('polling task queue');
+}, 90_000);
+
+// Runs started in a namespace before the plan moved away (a sequence waiting, a statement waiting
+// for approval) need a worker there to finish: the worker then starts, saying why.
+test('worker in another Temporal than the applied plan\'s starts when runs there still need it, saying so', async () => {
+  const { Client, Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'elsewhere' });
+  const handle = await client.workflow.start('sequenceWorkflow', { taskQueue: 'cli-test', workflowId: 'left-behind', args: [] });
+  const query = 'TaskQueue = "cli-test" AND ExecutionStatus = "Running"';
+  await eventually(async () => expect(Number((await connection.workflowService.countWorkflowExecutions({ namespace: 'elsewhere', query })).count)).toBe(1));
+  const worker = spawn(process.execPath, [bin, 'worker'], {
+    cwd: work,
+    env: {
+      PATH: process.env.PATH, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'elsewhere', TEMPORAL_TASK_QUEUE: 'cli-test',
+      DATABASE_URL: path.join(work, 'salesflow.db'), SALESFLOW_SECRET: 'cli-test-secret-0123456789', SMTP_URL: 'smtp://127.0.0.1:1',
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  worker.stdout.on('data', (chunk) => { stdout += String(chunk); });
+  worker.stderr.on('data', (chunk) => { stderr += String(chunk); });
+  const exited = new Promise<number | null>((resolve) => worker.on('exit', resolve));
+  try {
+    await eventually(async () => { if (!stdout.includes('polling task queue')) throw new Error(`not polling yet: ${stderr}`); }, 60_000);
+    expect(stderr).toContain(
+      `salesflow worker: Temporal at ${server.address}, namespace "elsewhere" is not where the plan was applied (Temporal at ${server.address}, namespace "default", `,
+    );
+    expect(stderr).toContain('but 1 run(s) started here before are still going on task queue "cli-test": polling them so they can finish.');
+  } finally {
+    worker.kill('SIGTERM');
+    await exited;
+    await handle.terminate('test over').catch(() => undefined);
+    await connection.close();
+  }
+}, 90_000);
+
+// Was: payouts run with another TEMPORAL_NAMESPACE than the plan's started the statements' runs
+// there, where no worker polls them: no statement, no approval email, and the period taken as run.
+test('payouts run pointed at another Temporal than the applied plan\'s refuses, naming both, and starts nothing', async () => {
+  const refused = salesflow(['payouts', 'run', '--period', '2026-Q1'], { TEMPORAL_NAMESPACE: 'elsewhere' });
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(
+    `salesflow: payouts run: this is Temporal at ${server.address}, namespace "elsewhere" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), ` +
+      `but the plan was applied to Temporal at ${server.address}, namespace "default" (salesflow apply, `,
+  );
+  expect(refused.stderr).toContain('Nothing was started.');
+  expect(refused.stdout).toBe('');
+  const { Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    const payouts = await connection.workflowService.countWorkflowExecutions({ namespace: 'elsewhere', query: 'WorkflowType = "payoutWorkflow"' });
+    expect(Number(payouts.count)).toBe(0);
+  } finally {
+    await connection.close();
+  }
+}, 60_000);
+
 test('payouts run refuses a period that has not ended, and a closed one runs once per rep', () => {
   // The next quarter: it has not ended at any moment this test may run (the current one ends
   // within seconds of some runs, at a quarter's last midnight).
@@ -324,3 +401,18 @@ test('apply that Temporal refuses half way (a schedule over its payload limit): 
   const history = JSON.parse(salesflow(['history', '--format', 'json'], env).stdout) as { version: number }[];
   expect(history.map((v) => v.version)).toEqual([1]);
 });
+
+// Was: apply to another namespace moved the plan's record and said so, but not that the schedules
+// it had made in the namespace before still fire there, starting runs a worker there would run
+// beside the new namespace's. Last in this file: the namespace "elsewhere" gets schedules and runs.
+test('apply moving the plan to another namespace names the schedules left in the one before and how to delete them', () => {
+  const env = { DATABASE_URL: path.join(work, 'moving.db') };
+  expect(salesflow(['apply'], env).code).toBe(0);
+  const moved = salesflow(['apply'], { ...env, TEMPORAL_NAMESPACE: 'elsewhere' });
+  expect(moved.code).toBe(0);
+  expect(moved.stderr).toMatch(new RegExp(
+    'point the workers, serve and events send at this one; \\d+ schedule\\(s\\) of the plan are still in namespace "default" and fire there ' +
+      '\\(salesflow:[^)]*\\): delete them once the runs there are done ' +
+      `\\(temporal schedule delete --address ${server.address.replace(/\./g, '\\.')} --namespace default --schedule-id ID\\)`,
+  ));
+}, 60_000);

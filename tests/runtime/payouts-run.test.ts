@@ -19,7 +19,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createWorker } from '../../src/runtime/worker.js';
 import { Context } from '@temporalio/activity';
 import { recordAppliedPlan } from '../../src/data/plans.js';
-import { formerNames } from '../../src/runtime/former-names.js';
+import { formerNames } from '../../src/renames/former-names.js';
 import { salesflow } from '../data/cli.js';
 import { withEnv } from './support/with-env.js';
 

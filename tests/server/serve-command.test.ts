@@ -7,7 +7,9 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/commands/serve.js';
+import { recordAppliedTemporal } from '../../src/data/applied-temporal.js';
 import { openDatabase } from '../../src/data/db.js';
+import { getLead } from '../../src/data/leads.js';
 import { loadRules } from '../../src/dsl/index.js';
 import { recordPlan } from '../../src/runtime/applied-plan.js';
 import { signBody } from '../../src/server/signature.js';
@@ -140,4 +142,63 @@ it('without rule paths: refuses to start before anything is applied, then routes
   expect(stdout).toMatch(/now routing by the newly applied plan [0-9a-f]{12} \(was [0-9a-f]{12}\): version 2/);
   process.emit('SIGINT');
   await expect(exit).resolves.toBe(0);
+});
+
+// Was: serve compared its Temporal with the one the plan was applied to only at start; after an
+// apply elsewhere (another cluster, another namespace) it kept routing events here, starting runs
+// no worker polls and recording the events as seen, and /readyz said ready.
+it('a running serve, after an apply to another Temporal, answers events 503 naming both and is not ready, until applied here again', async () => {
+  const port = await freePort();
+  const database = path.join(dir, 'moved.db');
+  Object.assign(process.env, {
+    TEMPORAL_ADDRESS: testEnv.address, PORT: String(port), SALESFLOW_SECRET: SECRET,
+    DATABASE_URL: database, PUBLIC_URL: `http://127.0.0.1:${port}`,
+  });
+  const db = await openDatabase(database);
+  const { plan, folder } = await sequencePlan('Moved welcome');
+  await recordPlan(db, plan, [folder]);
+  const here = { address: testEnv.address, namespace: 'default', namespaceId: null, planVersion: 1, appliedAt: '2026-03-01T09:00:00.000Z' };
+  await recordAppliedTemporal(db, here);
+  let stdout = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
+  const exit = run([]);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) {
+    if (i > 200) throw new Error('salesflow serve did not start listening');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const post = async (eventId: string, leadId: string) => {
+    const body = JSON.stringify({ id: eventId, type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: leadId, email: `${leadId}@lead.example` } });
+    const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'X-Salesflow-Signature': signBody(body, SECRET) }, body });
+    return { status: res.status, body: await res.json() as { error?: string; message?: string } };
+  };
+  try {
+    expect((await post('evt-m1', 'l-m1')).status).toBe(202);
+
+    await recordAppliedTemporal(db, { address: 'temporal.new-cluster.example:7233', namespace: 'sales', namespaceId: 'id-of-sales', planVersion: 1, appliedAt: '2026-03-02T09:00:00.000Z' });
+    const refused = await post('evt-m2', 'l-m2');
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('other_temporal');
+    expect(refused.body.message).toContain(
+      `this is Temporal at ${testEnv.address}, namespace "default" (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), but the plan was applied to ` +
+        'Temporal at temporal.new-cluster.example:7233, namespace "sales" (salesflow apply, 2026-03-02T09:00:00.000Z)',
+    );
+    expect(await getLead(db, 'l-m2')).toBeNull();
+    const ready = await fetch(`${url}/readyz`);
+    const readyBody = await ready.json() as { status: string; checks: Record<string, string>; reasons: Record<string, string> };
+    expect([ready.status, readyBody.status, readyBody.checks.temporal]).toEqual([503, 'not_ready', 'failed']);
+    expect(readyBody.reasons.temporal).toContain('namespace "sales"');
+    expect(stdout).toContain('salesflow serve: not taking events: this is Temporal at');
+
+    // Applied here again: events are taken, the refused one too when the CRM sends it again.
+    await recordAppliedTemporal(db, { ...here, appliedAt: '2026-03-03T09:00:00.000Z' });
+    const again = await post('evt-m2', 'l-m2');
+    expect(again.status).toBe(202);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect(stdout).toContain('salesflow serve: taking events again');
+  } finally {
+    await db.close();
+    process.emit('SIGINT');
+    await expect(exit).resolves.toBe(0);
+  }
 });

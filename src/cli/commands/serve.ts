@@ -3,12 +3,13 @@
 // translated, by the applied plan in the data source (its rules and its CRM mappings), looked up per
 // request, so a later `salesflow apply` takes effect without a restart and nothing depends on the
 // folder serve starts in. Rule paths route by those rules and the mappings beside them instead (a
-// trial), and serve says so. Runs until SIGINT/SIGTERM, then closes the listener, the Temporal
+// trial), and serve says so. Another Temporal than the one the plan was applied to is refused at
+// start, and, recorded by an apply while serve runs, answered 503 for events and not ready. Runs until SIGINT/SIGTERM, then closes the listener, the Temporal
 // connection and the database, in that order.
 import {
   AppliedPlanSource, dataSourceName, describeApplied, describeCrmMappings, openWithPlan, shortHash,
 } from '../../runtime/applied-plan.js';
-import { otherTemporalMessage } from '../../runtime/applied-temporal.js';
+import { AppliedTemporalWatch } from '../../runtime/applied-temporal.js';
 import { fail, loadConfigChecked } from '../../runtime/session.js';
 import { startServer } from '../../server/index.js';
 
@@ -40,7 +41,8 @@ export async function run(args: string[]): Promise<number> {
   };
   // Refused at start, as a namespace the cluster does not have is: events would start runs no
   // worker polls, and approval pages would find none of the runs.
-  const other = await otherTemporalMessage(db, temporal.client, config.value.temporal, 'serve').catch(async (err: unknown) => {
+  const watch = new AppliedTemporalWatch(db, temporal.client, config.value.temporal);
+  const other = await watch.otherMessage('serve').catch(async (err: unknown) => {
     await closeAll();
     throw err;
   });
@@ -58,11 +60,20 @@ export async function run(args: string[]): Promise<number> {
     : null;
   // Primes the source with the plan just read, so the first event does not read it again.
   if (applied) await applied.current();
+  // An apply elsewhere may move the plan to another Temporal while serve runs (without a new plan
+  // version): checked again per event and by /readyz, and said once each time it changes.
+  let refusing: string | null = null;
+  const otherTemporal = async () => {
+    const reason = await watch.servingMessage();
+    if (reason !== refusing) log(reason ? `not taking events: ${reason}` : 'taking events again: the plan is applied to this Temporal');
+    refusing = reason;
+    return reason;
+  };
 
   let server;
   try {
     server = await startServer({
-      config: config.value, db, temporalClient: temporal.client, plan: plan.plan,
+      config: config.value, db, temporalClient: temporal.client, plan: plan.plan, otherTemporal,
       ...(applied ? { currentPlan: async () => (await applied.current()).plan } : {}),
     });
   } catch (err) {

@@ -1,10 +1,11 @@
 // `salesflow status [--format json] [rule paths]`: which plan is applied (hash, git commit, when,
-// which CRM mappings), and what the rules in the working copy (default rules/) would change: rules
+// which CRM mappings, which Temporal), and what the rules in the working copy (default rules/) would change: rules
 // and CRM mappings added, changed or removed, compared by content hash; and the CRM changes webhooks
 // rejected (since the last apply and ever), which would otherwise go unnoticed: their requests were
 // answered with success. Informational: exit 0 whatever it finds.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type AppliedTemporal, appliedTemporal } from '../../data/applied-temporal.js';
 import { type CrmRejection, crmRejectionSummary } from '../../data/crm-rejections.js';
 import { latestAppliedPlan } from '../../data/plans.js';
 import type { CrmMapping } from '../../plan/crm.js';
@@ -12,8 +13,10 @@ import {
   type AppliedPlanInfo, dataSourceName, describeApplied, diffMappings, diffRules, type MappingDifference, noAppliedPlanMessage,
   recordedCrmMappings, type RuleDifference, ruleHashesOf, shortHash,
 } from '../../runtime/applied-plan.js';
+import { describeTemporal } from '../../runtime/applied-temporal.js';
 import { compileRules } from '../../runtime/compile-rules.js';
-import { addedBesideRemovedGoals, findRenames, type Rename, renameConsequence, type RuleSeen, rulesSeenIn } from '../../runtime/renames.js';
+import { findRenames, type Rename, type RuleSeen, rulesSeenIn } from '../../renames/pairing.js';
+import { addedBesideRemovedGoals, renameConsequence } from '../../runtime/renames.js';
 import { DEFAULT_RULE_PATHS, fail, loadConfigChecked, noDataSourceFile, openData } from '../../runtime/session.js';
 
 const USAGE = 'usage: salesflow status [--format text|json] [rule paths]   (DATABASE_URL from the environment)\n';
@@ -60,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
   let appliedCrm: CrmMapping[] = [];
   let appliedRules: RuleSeen[] = [];
   let rejected: RejectedStatus = { total: 0, sinceApply: 0, newest: [] };
+  let temporal: AppliedTemporal | null = null;
   const db = noDataSourceFile(config.value) ? null : await openData(config.value);
   if (db && !db.ok) return fail(db.message);
   if (db) {
@@ -71,6 +75,7 @@ export async function run(args: string[]): Promise<number> {
         appliedRules = rulesSeenIn(JSON.parse(planJson));
         applied = { ...info, crmMappings: appliedCrm.map((m) => m.name) };
       }
+      temporal = await appliedTemporal(db.value);
       const summary = await crmRejectionSummary(db.value, applied?.appliedAt ?? null);
       rejected = { total: summary.total, sinceApply: summary.since, newest: summary.newest };
     } finally {
@@ -81,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
   const working = await workingCopy(paths, applied, appliedCrm, appliedRules);
 
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, workingCopy: working, crmRejected: rejected }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ dataSource: dataSourceName(config.value), applied, appliedTemporal: temporal, workingCopy: working, crmRejected: rejected }, null, 2)}\n`);
     return 0;
   }
   const lines: string[] = [];
@@ -90,6 +95,8 @@ export async function run(args: string[]): Promise<number> {
       `Applied plan: ${describeApplied(applied)}`,
       `  from ${applied.rulePaths.join(' ')} (data source ${dataSourceName(config.value)})`,
       `  CRM mappings: ${applied.crmMappings.length ? applied.crmMappings.join(', ') : 'none (built-in presets only)'}`,
+      // status needs only DATABASE_URL: Temporal's defaults, where nothing names one, are compared with nothing.
+      ...describeAppliedTemporal(temporal, process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_NAMESPACE ? config.value.temporal : null),
     );
   } else {
     lines.push(`No applied plan: ${noAppliedPlanMessage(config.value)}`);
@@ -98,6 +105,18 @@ export async function run(args: string[]): Promise<number> {
   if (rejected.total > 0) lines.push('', ...describeRejected(rejected, applied !== null));
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * Where the schedules are (what worker, serve and events send must point at), and whether this
+ * environment's TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE name it. Names only: status does not reach
+ * Temporal, and the commands that do compare the namespace's id (another spelling of the address is fine).
+ */
+function describeAppliedTemporal(temporal: AppliedTemporal | null, here: { address: string; namespace: string } | null): string[] {
+  if (!temporal) return ['  Temporal: not recorded (applied before salesflow recorded it; the next apply does)'];
+  const line = `  Temporal: ${temporal.address}, namespace "${temporal.namespace}" (salesflow apply, ${temporal.appliedAt}): worker, serve and events send must use it`;
+  if (!here || (temporal.address === here.address && temporal.namespace === here.namespace)) return [line];
+  return [line, `  note: TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE here name ${describeTemporal(here)}; unless that is the same namespace by another address, worker, serve and events send refuse it`];
 }
 
 async function workingCopy(

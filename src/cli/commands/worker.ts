@@ -3,6 +3,8 @@
 // activities finish, and exits. Scale out by starting more of these against the same cluster.
 // A worker holds no plan of its own: every run carries the rule it was started with (by a schedule
 // or by routing, both from the applied plan), so a new `salesflow apply` needs no worker restart.
+// Pointed at another Temporal than the one the plan was applied to, it refuses to start, unless
+// runs started there before still need a worker to finish: then it polls them, and says so.
 import { DataSourceError } from '../../data/db.js';
 import { dataSourceName } from '../../runtime/applied-plan.js';
 import { TemporalConfigError } from '../../runtime/client.js';
@@ -35,7 +37,9 @@ export async function run(args: string[]): Promise<number> {
   installWorkerLogging();
   let worker;
   try {
-    worker = await createWorker(config.value);
+    worker = await createWorker(config.value, {
+      refuseOtherTemporal: (draining) => process.stderr.write(`salesflow ${draining}\n`),
+    });
   } catch (err) {
     if (err instanceof WorkerConfigError || err instanceof TemporalConfigError || err instanceof DataSourceError) {
       return fail(err.message);

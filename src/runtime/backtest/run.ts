@@ -16,12 +16,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { openDatabase, type Db } from '../../data/db.js';
 import { eachStatementForPeriod } from '../../data/period-statements.js';
+import { getRep, getRepByEmail } from '../../data/reps.js';
 import { parseEvent } from '../../events/schema.js';
 import type { CrmEvent } from '../../events/schema.js';
 import type { Plan } from '../../plan/schema.js';
 import { startTimeSkippingEnv } from '../../temporal/index.js';
 import type { DispatchInput, SequenceInput } from '../../workflows/api.js';
 import { BACKTEST_CLOCK_MEMO } from '../../workflows/backtest-clock.js';
+import { isKnownTimeZone } from '../../workflows/calendar.js';
 import { childFor, dispatchPeriod, tickDate, type ChildStart } from '../../workflows/dispatch.js';
 import { routeEvent } from '../events.js';
 import { workflowsPath } from '../worker.js';
@@ -150,6 +152,31 @@ async function fanOut(
   }
 }
 
+/** The rep a goal's or scheduled sequence's run is for. */
+function repOfChild(child: ChildStart): string | null {
+  const input = child.args[0];
+  if ('repId' in input) return input.repId;
+  return 'subject' in input && input.subject.kind === 'rep' ? input.subject.rep.id : null;
+}
+
+/**
+ * A rep with no time zone, or one the tz database does not know (rep CSVs are not checked), has
+ * their runs, emails and local times in the rule's zone, as live: said once per rep, in rep order,
+ * naming the rules and their zones, so a timeline an hour or a day off is not taken for the rep's.
+ */
+async function zonelessRepNotes(db: Db, plan: Plan, repRules: Map<string, Set<string>>): Promise<string[]> {
+  const notes: string[] = [];
+  for (const repId of [...repRules.keys()].sort()) {
+    const rep = await getRep(db, repId);
+    if (!rep || (rep.timezone && isKnownTimeZone(rep.timezone))) continue;
+    const rules = plan.rules.filter((r) => repRules.get(repId)!.has(r.id)).map((r) => `${r.kind} "${r.name}": ${r.timezone}`);
+    const what = rep.timezone ? `time zone "${rep.timezone}" is not one the tz database knows` : 'has no time zone';
+    notes.push(`rep ${repId} ${rep.timezone ? `(${what})` : what}: replayed in the rule's zone (${rules.join('; ')}); ` +
+      'set the rep\'s timezone (an IANA name such as Europe/Berlin) in the reps data for its own');
+  }
+  return notes;
+}
+
 /**
  * When the replay starts a run the dispatch would start at `tickAt`: a scheduled sequence's run for
  * one rep (`startAt`, the declared time in the rep's zone, up to 26 hours after the tick) is started
@@ -270,6 +297,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     // its `for reps where` selects nobody (a misspelt team is the usual cause), which an empty
     // timeline alone does not tell apart from a rule that had nothing to say.
     const runsOf = new Map<string, number>();
+    // Per rep, the rules whose runs went by their zone: one without a zone the tz database knows is noted.
+    const repRules = new Map<string, Set<string>>();
+    const usedBy = (repId: string, ruleId: string) => repRules.set(repId, (repRules.get(repId) ?? new Set()).add(ruleId));
     await worker.runUntil(async () => {
       const actions = plannedActions(plan, window, events);
       for (const [done, action] of actions.entries()) {
@@ -283,6 +313,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           runsOf.set(ruleId, runsOf.get(ruleId) ?? 0);
           await fanOut(action.input, action.at, activities, async (child) => {
             runsOf.set(ruleId, runsOf.get(ruleId)! + 1);
+            const repId = repOfChild(child);
+            if (repId) usedBy(repId, ruleId);
             const at = deferredStart(child, action.at);
             if (at === null) {
               await start(child);
@@ -315,7 +347,16 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       const why = selects ? 'no rep in the data source matches its `for reps where`' : 'the data source has no reps';
       notes.push(`${what} ran for no rep in this window: ${why}${rule.kind === 'goal' ? ' (employed in its periods)' : ''}`);
     }
-    timeline.push(...(await emailEntries(db, plan, window, sentAt)));
+    const emails = await emailEntries(db, plan, window, sentAt);
+    const ruleIdOf = new Map(plan.rules.map((r) => [r.name, r.id]));
+    for (const email of emails) {
+      const ruleId = ruleIdOf.get(email.rule)!;
+      if (email.rep) usedBy(email.rep, ruleId);
+      const recipient = await getRepByEmail(db, email.to);
+      if (recipient) usedBy(recipient.id, ruleId);
+    }
+    notes.push(...(await zonelessRepNotes(db, plan, repRules)));
+    timeline.push(...emails);
     return { timeline: sortTimeline(timeline), notes, counts: { workflowsStarted, events: events.length } };
   } finally {
     mailer.close();

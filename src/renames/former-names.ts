@@ -2,13 +2,13 @@
 // its statements and ledger rows are kept per id, so `payouts run` of a period already run under
 // the old name would compute every statement again, ask the approvers again and pay again. With
 // the former ids, it finds those runs and leaves the rep alone. Renames are paired version by
-// version as `history` pairs them (renames.ts: same kind, same content apart from the name).
+// version as `history` pairs them (pairing.ts: same kind, same content apart from the name).
 // A goal's daily pass uses them too: a rep whose run of the period under way began under the
 // goal's old name gets no second run under the new one.
 import type { Db } from '../data/db.js';
 import { appliedPlanHead, appliedPlanHistoryReading } from '../data/plans.js';
 import type { Plan } from '../plan/schema.js';
-import { findRenames, type RuleSeen, rulesSeenIn } from './renames.js';
+import { findRenames, type RuleSeen, rulesSeenIn } from './pairing.js';
 
 export interface FormerName { id: string; name: string }
 
