@@ -5,6 +5,7 @@
 // records it and takes the others), and the deliveries after it are prepared as if it never came.
 import { CrmEvent } from '../events/schema.js';
 import type { CrmMapping } from './mapping/types.js';
+import { salesforceShortId } from './salesforce-ids.js';
 import type { CrmStore } from './store.js';
 import { type AmountSource, chooseEvent, type FieldProblem, type FieldReader, type OwnerLookup, type EntityRow, translateRecord } from './translate.js';
 
@@ -41,6 +42,12 @@ export interface Delivery {
   removal?: { change: 'deletion' | 'merge'; mergedInto: string | null; actor: string | null; at: number; changes: string };
   /** A restore (HubSpot `deal.restore`): taken only for a deal salesflow holds as deleted, else ignored. */
   restoreOnly?: boolean;
+  /**
+   * Another id the record may be held under (Salesforce: the 15-character form of an 18-character
+   * id, as a report export wrote it): when salesflow holds nothing under `recordId` but holds this,
+   * the change is that record's.
+   */
+  heldAs?: string;
 }
 
 /**
@@ -86,8 +93,14 @@ export interface PreparedDelivery {
 export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; unavailable: string };
 
 export async function prepareDeliveries(
-  mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], owners: OwnerLookup = (o) => store.repIdForOwner(o),
+  mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], ownerLookup: OwnerLookup = (o) => store.repIdForOwner(o),
 ): Promise<Prepared> {
+  // A Salesforce OwnerId comes with 18 characters; a users report gave the reps' ids in 15.
+  const owners: OwnerLookup = mapping.preset !== 'salesforce' ? ownerLookup : async (owner) => {
+    const found = await ownerLookup(owner);
+    const short = found === null ? salesforceShortId(owner) : null;
+    return short ? ownerLookup(short) : found;
+  };
   // Later deliveries of a batch see what earlier ones did to the same record.
   const working = new Map<string, EntityRow | null>();
   const amounts = new Map<string, AmountSource>();
@@ -101,7 +114,8 @@ export async function prepareDeliveries(
   // (null: not deleted), and the newest change of each record the batch takes so far.
   const deleted = new Map<string, { version: number; held: EntityRow | null } | null>();
   const changedAt = new Map<string, number>();
-  for (const delivery of deliveries) {
+  for (const sent of deliveries) {
+    const delivery = await underHeldId(sent);
     const recordKey = `${delivery.entity}:${delivery.recordId}`;
     if (delivery.removal) {
       // A change of the record newer than the deletion was already taken (HubSpot: restored and
@@ -154,6 +168,16 @@ export async function prepareDeliveries(
     if (delivery.version && !outcome.rejected) newest.set(delivery.version.key, delivery.version.at);
   }
   return { ok: true, prepared };
+
+  /** The delivery under the id salesflow holds its record by (Delivery.heldAs), when not its own. */
+  async function underHeldId(delivery: Delivery): Promise<Delivery> {
+    if (!delivery.heldAs) return delivery;
+    const held = async (id: string) => {
+      const key = `${delivery.entity}:${id}`;
+      return working.has(key) ? working.get(key) !== null : (await store.stored(delivery.entity, id)) !== null;
+    };
+    return !(await held(delivery.recordId)) && (await held(delivery.heldAs)) ? { ...delivery, recordId: delivery.heldAs } : delivery;
+  }
 
   async function prepareOne(delivery: Delivery): Promise<PreparedDelivery | { unavailable: string }> {
     const key = `${delivery.entity}:${delivery.recordId}`;

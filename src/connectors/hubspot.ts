@@ -6,7 +6,7 @@ import { parseJsonExact } from '../data/exact-json.js';
 import type { Delivery, SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
 import type { CrmStore } from './store.js';
-import { entityOf, type FieldReader, type OwnerLookup } from './translate.js';
+import { entityOf, type FieldReader, mappingFile, type OwnerLookup } from './translate.js';
 
 export const HUBSPOT_MAX_AGE_MS = 5 * 60 * 1000;
 
@@ -185,6 +185,13 @@ export class HubSpotApi {
     return { read: (source) => (source in props ? props[source] : undefined) };
   }
 
+  /** GET /account-info/v3/details: the portal's time zone (`US/Eastern`), or null when it cannot be read. */
+  async portalTimeZone(): Promise<string | null> {
+    const res = await this.get('/account-info/v3/details');
+    const zone = res.ok ? (res.json as { timeZone?: unknown }).timeZone : null;
+    return typeof zone === 'string' && zone !== '' ? zone : null;
+  }
+
   /**
    * GET /crm/v3/owners/{id}: the owner's email, to find the rep when no rep has this crm_id yet;
    * null when HubSpot has no such owner. Throws HubSpotUnavailable when the API cannot answer now:
@@ -312,4 +319,32 @@ export function hubSpotOwners(store: CrmStore, api: HubSpotApi | null): { owners
       for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
     },
   };
+}
+
+/**
+ * HubSpot's Close Date is a moment (a date picked at 4 pm in Phoenix on 31 March is 1 April 01:09
+ * UTC), and a deal counts on the day it falls on in the mapping's timezone: in another zone than
+ * the portal's, a deal closed in the evening (or morning) counts on another day than HubSpot shows,
+ * on a quarter's last day in another quarter. What to say when the two zones differ, else null.
+ */
+export function hubSpotZoneMismatch(portalZone: string, mapping: CrmMapping, now: number): string | null {
+  const wallClock = (zone: string, at: number) => new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).format(at);
+  // Now and half a year on, so zones that differ only in summer time are told apart too.
+  const instants = [now, now + 182 * 86_400_000];
+  try {
+    if (instants.every((at) => wallClock(portalZone, at) === wallClock(mapping.timezone, at))) return null;
+  } catch {
+    return null; // a zone name this runtime does not know: nothing can be compared
+  }
+  return `the HubSpot portal's time zone is ${portalZone}, but the ${mapping.name} mapping counts close dates on the day they fall on in ${mapping.timezone}: ` +
+    `a deal closed in the evening or early morning counts on another day than HubSpot shows (on a quarter's last day, in another quarter). ` +
+    `Set timezone: ${portalZone} in ${mappingFile(mapping)}, and apply it (docs/crm.md, HubSpot)`;
+}
+
+/** hubSpotZoneMismatch for the portal the API token belongs to; null when they agree or the API cannot tell. */
+export async function hubSpotZoneWarning(api: HubSpotApi, mapping: CrmMapping, now: number): Promise<string | null> {
+  const zone = await api.portalTimeZone();
+  return zone === null ? null : hubSpotZoneMismatch(zone, mapping, now);
 }

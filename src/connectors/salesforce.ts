@@ -4,6 +4,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { type Delivery, receiptVersion, type SkippedChange } from './deliveries.js';
 import type { CrmMapping } from './mapping/types.js';
+import { salesforceShortId } from './salesforce-ids.js';
 import { entityOf } from './translate.js';
 import { asText, parseInstant } from './values.js';
 
@@ -141,6 +142,8 @@ export function salesforceDeliveries(
       raw: { notification: n.id, object: n.object, fields: n.fields },
       version: at !== null ? { key: `${n.object}:${recordId}`, at } : receiptVersion(n.object, recordId, receivedAt),
       ...(at === null ? { receivedAt } : {}),
+      // A report export wrote the id in 15 characters: the record imported from it is this one.
+      ...(salesforceShortId(recordId) ? { heldAs: salesforceShortId(recordId)! } : {}),
     });
   }
   return { ok: true, deliveries, skipped };

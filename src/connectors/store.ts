@@ -4,6 +4,7 @@ import { claimRecordVersion, clearAmountStandIns, hasAmountStandIn, markAmountSt
 import { clearCrmDeletion, crmDeletion, type DeletionOutcome, recordCrmDeletion } from '../data/crm-deletions.js';
 import type { Db } from '../data/db.js';
 import { getDeal } from '../data/deals.js';
+import { eventRecorded } from '../data/events.js';
 import { getLead } from '../data/leads.js';
 import type { Delivery } from './deliveries.js';
 import type { EntityRow } from './translate.js';
@@ -28,6 +29,8 @@ export interface CrmStore {
   /** Removes a deal its CRM deleted or merged away (delivery.removal), recording why. */
   removeRecord(source: string, delivery: Delivery): Promise<DeletionOutcome>;
   clearDeletion(entity: 'deal' | 'lead', id: string): Promise<void>;
+  /** Whether the salesflow event of this id was taken already (a CRM sending the change again). */
+  eventTaken(eventId: string): Promise<boolean>;
 }
 
 /** The store over salesflow's data source (SQLite or PostgreSQL, src/data). */
@@ -53,5 +56,6 @@ export function dataCrmStore(db: Db): CrmStore {
       }, null);
     },
     clearDeletion: async (entity, id) => { if (entity === 'deal') await clearCrmDeletion(db, entity, id); },
+    eventTaken: (eventId) => eventRecorded(db, eventId),
   };
 }

@@ -31,7 +31,11 @@ export async function takePrepared(
       continue;
     }
     if (older || (delivery.version && (await store.claimVersion(mapping.name, delivery.version.key, delivery.version.at)) === 'stale')) {
-      results.push({ event: answeredId(mapping.name, delivery.vendorEventId), status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
+      const event = answeredId(mapping.name, delivery.vendorEventId);
+      // The CRM sending again a change taken before (a batch retried whole): it was not passed over.
+      results.push(!delivery.removal && await store.eventTaken(event)
+        ? { event, status: 'duplicate' }
+        : { event, status: 'older', detail: 'a newer change of this record was already taken; nothing changed' });
       continue;
     }
     if (delivery.removal) {

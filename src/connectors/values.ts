@@ -22,10 +22,13 @@ export function asText(value: unknown): string | null {
 }
 
 /**
- * Currency symbols that name one currency. `$` (USD, CAD, AUD, MXN, ...) and `¥` (JPY, CNY) do
- * not: an amount written with them takes its currency from elsewhere.
+ * Currency signs that name one currency (₹: a Zoho CRM account in India writes its amounts so).
+ * `$` (USD, CAD, AUD, MXN, ...) and `¥` (JPY, CNY) do not: an amount written with them takes its
+ * currency from elsewhere; nor does "Rs." (India, Pakistan, Sri Lanka, Nepal), which is refused.
  */
-const symbolCodes: Record<string, string> = { '€': 'EUR', '£': 'GBP' };
+const symbolCodes: Record<string, string> = {
+  '€': 'EUR', '£': 'GBP', '₹': 'INR', 'R$': 'BRL', '₩': 'KRW', '₺': 'TRY', '₽': 'RUB', '₴': 'UAH', '₪': 'ILS', '₫': 'VND', '₦': 'NGN',
+};
 
 /**
  * "1500.5", "1,500.50", "USD 1,500.50", "€1,500", "$1500" → "1500.5" / "1500.50" and the code when
@@ -41,8 +44,8 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
   if (text === null) return bad('is empty');
   const scientific = fromScientific(text);
   if (scientific !== null) return scientific;
-  const match = /^(?:([A-Z]{3})\s*)?([$€£¥])?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
-  if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}${decimalCommaHint(text)}`);
+  const match = /^(?:([A-Z]{3})\s*)?(R\$|[$€£¥₹₩₺₽₴₪₫₦])?\s*(-?[\d,]*\d(?:\.\d+)?)\s*(?:([A-Z]{3}))?$/.exec(text);
+  if (!match) return bad(`expected an amount like 1500.50, got ${JSON.stringify(text)}${decimalCommaHint(text) || unknownSignHint(text)}`);
   const named = [match[1], symbolCodes[match[2]], match[4]].filter((c): c is string => c !== undefined);
   if (named.some((c) => c !== named[0])) return bad(`${JSON.stringify(text)} names two currencies, ${named[0]} and ${named.find((c) => c !== named[0])}`);
   let digits = match[3];
@@ -65,6 +68,12 @@ export function parseAmount(raw: unknown): Converted<{ amount: string; currency:
 function decimalCommaHint(text: string): string {
   if (!/\d,\d{1,2}(?:\s*(?:[A-Z]{3}|[$€£¥]))?$/.test(text)) return '';
   return ' (a decimal comma? amounts are read with a decimal point: set the CRM user\'s or the export\'s number format to 1,500.50)';
+}
+
+/** Said when an amount has a sign in front that names no one currency ("Rs. 1,50,000.00"). */
+function unknownSignHint(text: string): string {
+  const sign = /^([^\d\s,.-][^\d\s]*)\s*-?\d[\d,]*(?:\.\d+)?$/u.exec(text)?.[1];
+  return sign && !/^[A-Z]{3}$/.test(sign) ? ` (${JSON.stringify(sign)} names no one currency: send the amount without it, and the currency as its code)` : '';
 }
 
 /**
@@ -159,9 +168,9 @@ export function readInstant(raw: unknown, timezone: string, format: DateFormat, 
   if (text === null) return bad('is empty');
   const expected = `expected a time like 2026-03-01T10:00:00Z, Mar 1, 2026 10:00 AM or epoch milliseconds, got ${JSON.stringify(text)}`;
   if (/^\d{11,14}$/.test(text)) return ok(Number(text));
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i.exec(text);
+  const iso = ISO_INSTANT.exec(text);
   if (!iso) {
-    if (/(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i.test(text)) {
+    if (NAMED_ZONE.test(text)) {
       const ms = Date.parse(text);
       return Number.isNaN(ms) ? bad(expected) : ok(ms);
     }
@@ -176,6 +185,20 @@ export function readInstant(raw: unknown, timezone: string, format: DateFormat, 
   const subMinute = Number(s) * 1000 + Math.floor(Number(`0${fraction}`) * 1000);
   if (zone === undefined) return ok(fromLocal(dayNumber(Number(y), Number(mo), Number(d)), Number(h), Number(mi), timezone) + subMinute);
   return ok(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) + subMinute - offsetMinutes(zone) * 60_000);
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const NAMED_ZONE = /(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * Whether readInstant reads this time as wall-clock time in the mapping's zone: written without
+ * an offset or zone (Zoho's merge fields, "2026-03-02 09:30:00"), not epoch milliseconds.
+ */
+export function isLocalTime(raw: unknown): boolean {
+  const text = asText(raw);
+  if (text === null || /^\d{11,14}$/.test(text)) return false;
+  const iso = ISO_INSTANT.exec(text);
+  return iso ? iso[8] === undefined : !NAMED_ZONE.test(text);
 }
 
 /** "Z", "+05:30", "+0530", "-03" as minutes east of UTC. */

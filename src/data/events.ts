@@ -33,6 +33,11 @@ export async function getEvent(db: Db, id: string): Promise<CrmEvent | null> {
   return row ? (JSON.parse(row.payload) as CrmEvent) : null;
 }
 
+/** Whether an event with this id was recorded (taken once: a repeat of it changes nothing). */
+export async function eventRecorded(db: Db, id: string): Promise<boolean> {
+  return (await db.kysely.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 export async function countEvents(db: Db): Promise<number> {
   return countOf(db, sql`SELECT count(*) FROM events`);
 }

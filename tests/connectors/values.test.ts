@@ -33,6 +33,18 @@ describe('parseAmount', () => {
     expect(parseAmount('1,5,000')).toMatchObject({ ok: false });
   });
 
+  it('reads the rupee sign as INR, as a Zoho CRM account in India writes its currency (was refused as no amount), and other signs of one currency', () => {
+    expect(parseAmount('₹1,50,000.00')).toEqual({ ok: true, value: { amount: '150000.00', currency: 'INR' } });
+    expect(parseAmount('₹ 2,500')).toEqual({ ok: true, value: { amount: '2500', currency: 'INR' } });
+    expect(parseAmount('INR ₹1,000')).toEqual({ ok: true, value: { amount: '1000', currency: 'INR' } });
+    expect(parseAmount('R$ 1,200.50')).toEqual({ ok: true, value: { amount: '1200.50', currency: 'BRL' } });
+    expect(parseAmount('₩5,000,000')).toEqual({ ok: true, value: { amount: '5000000', currency: 'KRW' } });
+    expect(parseAmount('₺750')).toEqual({ ok: true, value: { amount: '750', currency: 'TRY' } });
+    expect(parseAmount('USD ₹5')).toEqual({ ok: false, message: '"USD ₹5" names two currencies, USD and INR' });
+    // "Rs." is the rupee of India, Pakistan, Sri Lanka and Nepal: it names none of them.
+    expect(parseAmount('Rs. 1,50,000.00')).toEqual({ ok: false, message: 'expected an amount like 1500.50, got "Rs. 1,50,000.00" ("Rs." names no one currency: send the amount without it, and the currency as its code)' });
+  });
+
   it('refuses an amount written with a decimal comma, saying so, rather than guessing which comma it is', () => {
     const hint = ' (a decimal comma? amounts are read with a decimal point: set the CRM user\'s or the export\'s number format to 1,500.50)';
     expect(parseAmount('1.500,50')).toEqual({ ok: false, message: `expected an amount like 1500.50, got "1.500,50"${hint}` });

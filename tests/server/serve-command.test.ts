@@ -2,6 +2,8 @@
 // the applied plan in the data source, a real Temporal to connect to; it answers HTTP until SIGINT,
 // then shuts down cleanly (exit 0). A new apply while it runs is routed by without a restart.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -200,5 +202,37 @@ it('a running serve, after an apply to another Temporal, answers events 503 nami
     await db.close();
     process.emit('SIGINT');
     await expect(exit).resolves.toBe(0);
+  }
+});
+
+it('with HUBSPOT_API_TOKEN set, warns at start when the HubSpot portal\'s time zone is not the one close dates are counted in', async () => {
+  // HubSpot's account-info API, as a portal in New York answers it.
+  const api = createServer((req, res) => {
+    res.writeHead(req.url === '/account-info/v3/details' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(req.url === '/account-info/v3/details' ? JSON.stringify({ portalId: 62515, timeZone: 'US/Eastern', companyCurrency: 'USD' }) : '{}');
+  });
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = await freePort();
+    Object.assign(process.env, {
+      TEMPORAL_ADDRESS: testEnv.address, PORT: String(port), SALESFLOW_SECRET: SECRET, DATABASE_URL: path.join(dir, 'hubspot-zone.db'),
+      PUBLIC_URL: `http://127.0.0.1:${port}`, HUBSPOT_APP_SECRET: 'hubspot-app-secret-0123456789', HUBSPOT_API_TOKEN: 'pat-na1-test',
+      HUBSPOT_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+    });
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = captureStderr();
+    const exit = run(['rules/']);
+    for (let i = 0; !stderr().includes('warning:'); i++) {
+      if (i > 200) throw new Error(`no warning from salesflow serve: ${stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stderr()).toContain(
+      'salesflow serve: warning: the HubSpot portal\'s time zone is US/Eastern, but the hubspot mapping counts close dates on the day they fall on in UTC: ' +
+      'a deal closed in the evening or early morning counts on another day than HubSpot shows (on a quarter\'s last day, in another quarter). ' +
+      'Set timezone: US/Eastern in rules/crm/hubspot.yaml, with preset: hubspot, and apply it (docs/crm.md, HubSpot)\n');
+    process.emit('SIGINT');
+    await expect(exit).resolves.toBe(0);
+  } finally {
+    api.close();
   }
 });

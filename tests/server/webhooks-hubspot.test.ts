@@ -91,6 +91,18 @@ describe('POST /webhooks/hubspot', () => {
     expect((await getDeal(h.db, '9001'))?.stage).toBe('won');
   });
 
+  it('a batch sent again answers each change it took as a duplicate, also one a later change of the batch made older (was "older: ... nothing changed")', async () => {
+    await storeDeal('9091');
+    const body = JSON.stringify([change(951, 9091, 'amount', '100.00', NOW - 60_000), change(952, 9091, 'amount', '200.00', NOW - 50_000)]);
+    expect(await (await post(body, signV3(body, NOW - 9_000))).json()).toMatchObject({ results: [{ status: 'accepted' }, { status: 'accepted' }] });
+    const before = await countEvents(h.db);
+    // HubSpot's retry of the whole batch (its request timed out before the answer came).
+    const again = await post(body, signV3(body, NOW - 2_000));
+    expect(await again.json()).toMatchObject({ status: 'accepted', results: [{ event: 'hubspot:951', status: 'duplicate' }, { event: 'hubspot:952', status: 'duplicate' }] });
+    expect(await countEvents(h.db)).toBe(before);
+    expect((await getDeal(h.db, '9091'))?.amount).toBe('200.00');
+  });
+
   it('takes a v3 signature over a Target URL with a query string, signed with the escapes HubSpot decodes (%3A as :), or as sent', async () => {
     await storeDeal('9011');
     const query = '?portal=62515&tag=emea%3Aae&owner=ops%40acme.example&q=a%20b';

@@ -6,6 +6,8 @@
 // trial), and serve says so. Another Temporal than the one the plan was applied to is refused at
 // start, and, recorded by an apply while serve runs, answered 503 for events and not ready. Runs until SIGINT/SIGTERM, then closes the listener, the Temporal
 // connection and the database, in that order.
+import { HubSpotApi, hubSpotZoneWarning } from '../../connectors/hubspot.js';
+import { findMapping } from '../../connectors/mapping/load.js';
 import {
   AppliedPlanSource, dataSourceName, describeApplied, describeCrmMappings, openWithPlan, shortHash,
 } from '../../runtime/applied-plan.js';
@@ -89,6 +91,14 @@ export async function run(args: string[]): Promise<number> {
       `routing by ${source}; data ${dataSourceName(config.value)}\n` +
       `salesflow serve: ${describeCrmMappings(plan.plan)}\n`,
   );
+  // Said once at start, without holding it up: the API may be slow or out of reach.
+  const hubspot = config.value.crm?.hubspot;
+  if (hubspot?.appSecret && hubspot.apiToken) {
+    const mapping = findMapping(plan.plan.crm ?? [], 'hubspot')!;
+    void hubSpotZoneWarning(new HubSpotApi(hubspot.apiUrl, hubspot.apiToken), mapping, Date.now())
+      .then((warning) => { if (warning) process.stderr.write(`salesflow serve: warning: ${warning}\n`); })
+      .catch(() => undefined);
+  }
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
