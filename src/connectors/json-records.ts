@@ -7,7 +7,7 @@ import { NOT_UTF8, urlEncodedParams, utf8Text } from './body-text.js';
 import { type Delivery, receiptVersion, type SkippedChange } from './deliveries.js';
 import type { CrmMapping, WebhookMapping } from './mapping/types.js';
 import { entityOf, mappingFile, valueAt } from './translate.js';
-import { asText, isLocalTime, readInstant } from './values.js';
+import { asText, readInstant } from './values.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -107,19 +107,6 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     if (!sentAt.ok && asText(sentVersion) !== null) {
       return { ok: false, message: `record ${i + 1}: ${mapping.webhook.version}: ${sentAt.message} (webhook.version in ${mapping.file})` };
     }
-    // A local time read in a zone that is not the sender's is off by hours: east of the mapping's
-    // zone every change looks newer than it is, and a deletion (Zoho's Notification API sends a
-    // true instant) in those hours was taken as older than it and removed nothing. A change cannot
-    // have been made after it was received, so such a time names the wrong zone (or clock).
-    const ahead = version !== null ? version - Date.parse(receivedAt) : 0;
-    if (ahead > LOCAL_TIME_AHEAD_MS && isLocalTime(sentVersion)) {
-      const where = mapping.preset === 'zoho' ? ' (Zoho CRM: the user\'s zone, Setup → Personal Settings → Locale)' : '';
-      return {
-        ok: false,
-        message: `record ${i + 1}: ${mapping.webhook.version}: ${JSON.stringify(asText(sentVersion))} is ${span(ahead)} after salesflow received the request (${receivedAt}) when read as local time in ${mapping.timezone}, the mapping's timezone: ` +
-          `set timezone in ${mappingFile(mapping)}, to the zone the sender writes its times in${where}, or set this server's clock right (webhook.version in ${mapping.file})`,
-      };
-    }
     // An event id that does not name the record (an envelope's id, shared by every record of the
     // request) gets the record's id: otherwise each record after the first is taken for a repeat.
     const delivered = mapping.webhook.eventId.includes(idPath!) ? idParts.join(':') : `${idParts.join(':')}:${recordId}`;
@@ -137,19 +124,6 @@ export function jsonDeliveries(mapping: CrmMapping, payload: unknown, receivedAt
     });
   }
   return { ok: true, value: { deliveries, skipped } };
-}
-
-/**
- * How far a local last-modified time may lie after the request's receipt: the sender's and this
- * server's clocks a little apart. A time zone set wrong is off by 15 minutes at the least.
- */
-const LOCAL_TIME_AHEAD_MS = 10 * 60_000;
-
-/** "5 h 25 min", "12 min". */
-function span(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 /** `payload` with the records at `path` replaced by `record` alone (an array stays an array). */

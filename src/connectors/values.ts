@@ -168,9 +168,9 @@ export function readInstant(raw: unknown, timezone: string, format: DateFormat, 
   if (text === null) return bad('is empty');
   const expected = `expected a time like 2026-03-01T10:00:00Z, Mar 1, 2026 10:00 AM or epoch milliseconds, got ${JSON.stringify(text)}`;
   if (/^\d{11,14}$/.test(text)) return ok(Number(text));
-  const iso = ISO_INSTANT.exec(text);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i.exec(text);
   if (!iso) {
-    if (NAMED_ZONE.test(text)) {
+    if (/(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i.test(text)) {
       const ms = Date.parse(text);
       return Number.isNaN(ms) ? bad(expected) : ok(ms);
     }
@@ -185,20 +185,6 @@ export function readInstant(raw: unknown, timezone: string, format: DateFormat, 
   const subMinute = Number(s) * 1000 + Math.floor(Number(`0${fraction}`) * 1000);
   if (zone === undefined) return ok(fromLocal(dayNumber(Number(y), Number(mo), Number(d)), Number(h), Number(mi), timezone) + subMinute);
   return ok(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi)) + subMinute - offsetMinutes(zone) * 60_000);
-}
-
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-const NAMED_ZONE = /(?:\bGMT|\bUTC|\dZ|[+-]\d{2}:?\d{2})$/i;
-
-/**
- * Whether readInstant reads this time as wall-clock time in the mapping's zone: written without
- * an offset or zone (Zoho's merge fields, "2026-03-02 09:30:00"), not epoch milliseconds.
- */
-export function isLocalTime(raw: unknown): boolean {
-  const text = asText(raw);
-  if (text === null || /^\d{11,14}$/.test(text)) return false;
-  const iso = ISO_INSTANT.exec(text);
-  return iso ? iso[8] === undefined : !NAMED_ZONE.test(text);
 }
 
 /** "Z", "+05:30", "+0530", "-03" as minutes east of UTC. */
