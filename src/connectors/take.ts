@@ -41,8 +41,8 @@ export async function takePrepared(
     if (delivery.removal) {
       const outcome = await store.removeRecord(mapping.name, delivery);
       taken.push(delivery.vendorEventId);
-      results.push(outcome === 'removed'
-        ? { event: answeredId(mapping.name, delivery.vendorEventId), status: 'deleted', detail: removedDetail(delivery) }
+      results.push(outcome === 'removed' || outcome === 'recorded'
+        ? { event: answeredId(mapping.name, delivery.vendorEventId), status: 'deleted', detail: removedDetail(delivery, outcome === 'removed') }
         : outcome === 'duplicate'
           ? { event: answeredId(mapping.name, delivery.vendorEventId), status: 'duplicate' }
           : { event: answeredId(mapping.name, delivery.vendorEventId), status: 'older', detail: 'a newer deletion or change of this record was already taken; nothing changed' });
@@ -76,8 +76,11 @@ export function skippedResults(source: string, skipped: readonly SkippedChange[]
 }
 
 /** What a removal did, for the CRM's log and the admin reading the answer. */
-function removedDetail(delivery: Delivery): string {
+function removedDetail(delivery: Delivery, held: boolean): string {
   const removal = delivery.removal!;
   const how = removal.change === 'merge' ? `merged into ${delivery.entity} ${removal.mergedInto ?? '(unnamed)'}` : 'deleted';
+  if (!held) {
+    return `${delivery.entity} ${delivery.recordId} ${how} in the CRM: salesflow held no such ${delivery.entity}; the deletion is recorded, so a change of it sent late is not stored; salesflow crm deleted lists it`;
+  }
   return `${delivery.entity} ${delivery.recordId} ${how} in the CRM: removed from salesflow's deals (statements computed from now on leave it out; recorded ones and the ledger are unchanged); salesflow crm deleted lists it`;
 }

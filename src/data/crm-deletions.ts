@@ -28,7 +28,8 @@ export interface CrmDeletion {
   held: DealRecord | null;
 }
 
-export type DeletionOutcome = 'removed' | 'duplicate' | 'older';
+/** `recorded`: salesflow held no such deal; the deletion is recorded all the same, so a late change does not store it. */
+export type DeletionOutcome = 'removed' | 'recorded' | 'duplicate' | 'older';
 
 /**
  * Removes the deal and records why, in one transaction. `newestChange`: the newest version of a
@@ -57,8 +58,8 @@ export async function recordCrmDeletion(db: Db, deletion: Omit<CrmDeletion, 'hel
       .returning('record_id')
       .execute();
     if (written.length === 0) return 'older';
-    await tx.kysely.deleteFrom('deals').where('id', '=', deletion.recordId).execute();
-    return 'removed';
+    const removed = await tx.kysely.deleteFrom('deals').where('id', '=', deletion.recordId).executeTakeFirst();
+    return Number(removed.numDeletedRows) > 0 ? 'removed' : 'recorded';
   });
 }
 

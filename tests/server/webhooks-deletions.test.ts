@@ -191,5 +191,13 @@ forEachDialect('HubSpot deal deletions and merges', (target) => {
     expect(await res.json()).toMatchObject({ results: [{ status: 'older' }] });
     expect(await getDeal(h.db, z)).toBeNull();
   });
+  it('a deletion of a deal salesflow never held says so, and is recorded so a late change does not store it', async () => {
+    const deleted = await send([event(9005, 'deal.deletion', 7999, T(30))]);
+    expect(deleted.results).toEqual([{ event: 'hubspot:9005', status: 'deleted', detail: expect.stringContaining('deal 7999 deleted in the CRM: salesflow held no such deal') }]);
+    expect(deleted.results[0].detail).not.toContain("removed from salesflow's deals");
+    const late = await send([change(9006, 7999, 'amount', '45000.00', T(31))]);
+    expect(late.results).toEqual([{ event: 'hubspot:9006', status: 'older', detail: expect.any(String) }]);
+    expect(await getDeal(h.db, '7999')).toBeNull();
+  });
 });
 
