@@ -3,6 +3,7 @@
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import { moneyWordFix, type MoneyWordFix } from './money-words.js';
+import { magnitudeOf, withMagnitude } from './literals.js';
 import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
@@ -141,6 +142,11 @@ export interface LexResult {
   unspacedMoney: { amount: string; code: string; token: IToken }[];
   /** Strings in typographic quotes (`“x”`), read as the string in straight quotes; to be reported. */
   curlyStrings: { written: string; token: IToken }[];
+  /**
+   * Money written with a k/m/bn suffix (`100k EUR`, `1.5m USD`), read as the amount meant
+   * (`100000 EUR`, literals.ts); to be reported at the amount's token.
+   */
+  magnitudeSuffixes: { written: string; meant: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -176,9 +182,29 @@ export function tokenize(text: string): LexResult {
   const badNumbers: LexResult['badNumbers'] = [];
   const unspacedMoney: LexResult['unspacedMoney'] = [];
   const curlyStrings: LexResult['curlyStrings'] = [];
+  const magnitudeSuffixes: LexResult['magnitudeSuffixes'] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    // `100k EUR`, `1.5M USD`: a suffix right after the digits, then a currency, can only be an
+    // amount written the spreadsheet way. Read on as the amount meant, report the suffix once
+    // (it was a "not an amount of money" at the number and an unexpected word at the `k`).
+    if ((type === Identifier || type === CurrencyWord) && magnitudeOf(token.image) !== undefined && followsNumber(tokens, i)) {
+      const amount = tokens[i - 1];
+      const code = tokens[i + 1];
+      if (amount.startOffset + amount.image.length === token.startOffset && code?.tokenType === CurrencyCode && code.startLine === token.startLine) {
+        const written = amount.image + token.image;
+        const meant = withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image);
+        magnitudeSuffixes.push({ written, meant: `${meant} ${code.image}`, token: amount });
+        retype(amount, MoneyLit);
+        amount.image = text.slice(amount.startOffset, code.startOffset + code.image.length);
+        tokens[i] = { ...token, tokenType: CurrencyWord };
+        tokens[i + 1] = { ...code, tokenType: CurrencyWord };
+        merged += 2;
+        i++;
+        continue;
+      }
+    }
     if (type === CurlyString) {
       // Same length in straight quotes, so every position after it stays where it was.
       curlyStrings.push({ written: token.image, token });
@@ -260,7 +286,7 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings, magnitudeSuffixes };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

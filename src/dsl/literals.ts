@@ -10,7 +10,27 @@ export function plainNumber(text: string): string {
   return /^\d+(?:\.\d+)?/.exec(plain)?.[0] ?? '0';
 }
 
+/** The power of ten a spreadsheet suffix stands for (`k` thousand, `m`/`mm` million, `b`/`bn` billion), any case. */
+export function magnitudeOf(suffix: string): number | undefined {
+  return ({ k: 3, m: 6, mm: 6, b: 9, bn: 9 } as Record<string, number>)[suffix.toLowerCase()];
+}
+
+/** `1.5` with `m` → `1500000`: exact, by moving the decimal point (never through a float). */
+export function withMagnitude(written: string, suffix: string): string {
+  const places = magnitudeOf(suffix) ?? 0;
+  const [whole, fraction = ''] = written.replace(/_/g, '').split('.');
+  const digits = `${whole}${fraction.padEnd(places, '0')}`;
+  const point = whole.length + places;
+  const value = `${digits.slice(0, point)}${point < digits.length ? `.${digits.slice(point)}` : ''}`;
+  return value.replace(/^0+(?=\d)/, '');
+}
+
 export function moneyValue(image: string): LiteralValue {
+  // `100k EUR` reaches here too, already reported by the lexer: read it as the amount it means.
+  const suffixed = /^([\d_.]+)([a-zA-Z]{1,2})[ \t]+([A-Z]{3})$/.exec(image);
+  if (suffixed && magnitudeOf(suffixed[2]) !== undefined) {
+    return { type: 'money', amount: withMagnitude(plainNumber(suffixed[1]), suffixed[2]), currency: suffixed[3] };
+  }
   // `1000 usd` reaches here too, already reported by the lexer: read it as the code it means.
   const match = /^([\d_.]+)\s*([A-Za-z]\w*)$/.exec(image);
   return { type: 'money', amount: plainNumber(match?.[1] ?? '0'), currency: match?.[2]?.toUpperCase() ?? 'XXX' };

@@ -26,6 +26,8 @@ export const messages = {
   badDecimalPoint: m('SF1008', 'error', "'{0}' is not a number: a decimal point has digits on both sides and comes once, like 12.5 or 2_500.50"),
   nulCharacter: m('SF1010', 'error', 'a string cannot hold the NUL character (U+0000): delete it (often left by a copy from a binary file)'),
   unspacedMoney: m('SF1009', 'error', "'{0}': write a space between the amount and its currency, like {1}"),
+  // {1} is the amount in full with its code (`100000 EUR`).
+  magnitudeSuffix: m('SF1011', 'error', "'{0}' is not a number: amounts are written in full, without a k, m or bn suffix, like {1}"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
@@ -118,6 +120,8 @@ export const messages = {
   mixedBandBounds: m('SF6013', 'error', 'band bounds mix % of target and amounts: write every bound as {0}, like the first'),
   bandAmountOrder: m('SF6014', 'error', 'band bounds must rise: {0} does not come after {1}'),
   bandCurrency: m('SF6015', 'error', 'this bound is in {0} but the target is in {1}'),
+  // {1}: the bound as a % of target and, with a money target, as an amount in its currency (the one suggested first).
+  bandBoundUnit: m('SF6030', 'error', "a band bound needs a unit: '{0}' alone is neither a % of target nor an amount; write {1}"),
   amountBoundsNeedMoney: m('SF6016', 'error', 'amount band bounds need a money measure and target; "{0}" measures {1}'),
   unknownCredit: m('SF6017', 'error', 'unknown crediting `credit {0}` (splits, overlay splits, all splits, team, team all levels)'),
   unknownProration: m('SF6018', 'error', 'unknown proration `prorate target by {0}` (employment)'),

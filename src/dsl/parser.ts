@@ -512,7 +512,8 @@ class RuleParser extends ExpressionParser {
       { ALT: () => {
         const start = this.CONSUME(Kw.up);
         this.CONSUME(Kw.to);
-        const upTo = this.OR1([{ ALT: () => this.CONSUME1(T.PercentLit) }, { ALT: () => this.CONSUME1(T.MoneyLit) }]);
+        // A bare number (`up to 100 pay 5%`) is read too, for the checker to say which unit it needs (SF6030).
+        const upTo = this.OR1([{ ALT: () => this.CONSUME1(T.PercentLit) }, { ALT: () => this.CONSUME1(T.MoneyLit) }, { ALT: () => this.CONSUME1(T.NumberLit) }]);
         this.CONSUME1(Kw.pay);
         const pay = this.CONSUME2(T.PercentLit);
         return (this.RECORDING_PHASE ? RECORDED : ({ upTo: this.literalOf(upTo), pay: this.literalOf(pay), span: this.spanFrom(start) }));

@@ -104,6 +104,13 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // Read as the money meant, so the rule is checked on (like `usd`).
     bag.report('unspacedMoney', span, [written, `${amount} ${code}`], `${amount} ${code}`);
   }
+  for (const { written, meant, token } of lexed.magnitudeSuffixes) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the amount meant, so the rule is checked on (like `usd`).
+    bag.report('magnitudeSuffix', span, [written, meant], meant);
+  }
   for (const { written, token } of lexed.curlyStrings) {
     const line = token.startLine ?? 1;
     const col = token.startColumn ?? 1;

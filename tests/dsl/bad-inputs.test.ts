@@ -437,6 +437,34 @@ describe('suggestions and reporting', () => {
     ]);
   });
 
+  it('an amount with a k, m or bn suffix is one error at it offering the amount in full, and the rule is checked on with that amount', () => {
+    // Was "the target must be an amount of money (like 100 EUR)" at 100 and "expected a statement or '}' but found 'k'".
+    const ds = diagnose(incentive('  bonus 1.5k USD when revenue >= 2.25M USD\n  cap 1bn EUR\n  commission marginal { above pay 1% }'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1011', 6, 9, 13, '1500 USD'],
+      ['SF1011', 6, 34, 39, '2250000 USD'],
+      ['SF1011', 7, 7, 10, '1000000000 EUR'],
+      // Read as 1000000000 EUR, the cap is checked on: its currency is not the rule's.
+      ['SF6006', 7, 7, 14, undefined],
+    ]);
+    expect(ds[0].message).toBe("'1.5k' is not a number: amounts are written in full, without a k, m or bn suffix, like 1500 USD");
+    // A suffix is only read as one before a currency: `30m` alone is left to the messages it had.
+    expect(diagnose(leadSeq('  wait 30m')).map((d) => d.code)).not.toContain('SF1011');
+  });
+
+  it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
+    // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
+    const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF6030', 7, 11, 14, 'up to 100%'],
+      ['SF6030', 8, 11, 17, 'up to 150000 USD'],
+    ]);
+    expect(ds.find((d) => d.code === 'SF6030')!.message).toBe("a band bound needs a unit: '100' alone is neither a % of target nor an amount; write `up to 100%` (a % of target) or `up to 100 USD` (an amount of the measure)");
+    // Beside amount bounds, the bound is meant as an amount too.
+    const amounts = diagnose(incentive('  commission marginal {\n    up to 50000 USD pay 5%\n    up to 90 pay 6%\n    above pay 8%\n  }'));
+    expect(amounts.find((d) => d.code === 'SF6030')).toMatchObject({ line: 8, col: 11, suggestion: 'up to 90 USD' });
+  });
+
   it('leaves a misspelt duration unit to the duration message', () => {
     const ds = diagnose(leadSeq('  wait 2 dayz'));
     expect(ds.map((d) => d.code)).not.toContain('SF1006');
