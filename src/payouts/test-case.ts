@@ -117,7 +117,8 @@ function valueAt(json: unknown, path: PropertyKey[]): unknown {
 }
 
 function isMissing(issue: z.core.$ZodIssue, json: unknown): boolean {
-  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.path.length > 0 && valueAt(json, issue.path) === undefined;
+  // An amount is a string or a number (a union): left out, zod says only "Invalid input".
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') && issue.path.length > 0 && valueAt(json, issue.path) === undefined;
 }
 
 function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
@@ -139,6 +140,8 @@ function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
     const near = typeof value === 'string' ? closest(value, [...types]) : undefined;
     return `${JSON.stringify(value)} is not a credit type${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${types.join(', ')}`;
   }
+  // `"amount": true`: zod says "Invalid input" (neither a string nor a number).
+  if (issue.code === 'invalid_union' && typeof field === 'string' && requiredHints[field]) return `expected ${requiredHints[field]}, got ${JSON.stringify(valueAt(json, issue.path))}`;
   // `"capped": "no"`: zod says "Invalid input: expected boolean, received string".
   if (issue.code === 'invalid_type' && issue.expected === 'boolean') return `expected true or false, got ${JSON.stringify(valueAt(json, issue.path))}`;
   if (issue.code !== 'unrecognized_keys') return issue.message;

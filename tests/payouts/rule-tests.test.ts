@@ -92,7 +92,7 @@ describe('rule test cases', () => {
     const [two] = await runCaseFolder(plan, { dir, file }, root);
     expect(two.ok).toBe(false);
     expect(two.report).toEqual([
-      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]\.amount: /),
+      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]: missing field "amount" \(a decimal amount like "15500\.00"\)$/),
       expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]: unknown field "amout" \(did you mean "amount"\?\); known fields: kind, amount, description$/),
       expect.stringMatching(/case\.json:1: case \[1\]: unknown field "expct" \(did you mean "expect"\?\); known fields: name, rule, period, rep, expect$/),
     ]);
@@ -326,6 +326,15 @@ describe('proration and credited-deal expectations', () => {
       '  + S1   revenue      40%       80000.00',
     ]);
     expect(none).toMatchObject({ ok: true, report: [] });
+  });
+
+  it('an amount left out, or not a string or number, is named as such (was "Invalid input")', async () => {
+    const [bad] = await enterpriseCases([{ ...base, rep: 'e3', expect: { lines: [{ kind: 'spiff' }, { kind: 'commission', amount: true }], credited: [{ deal: 'S1', type: 'revenue', share: '60' }] } }]);
+    expect(bad.report).toEqual([
+      'case.json:2: case [1].expect.lines[0]: missing field "amount" (a decimal amount like "15500.00")',
+      'case.json:2: case [1].expect.lines[1].amount: expected a decimal amount like "15500.00", got true',
+      'case.json:2: case [1].expect.credited[0]: missing field "credited" (the amount credited in the rule\'s currency, like "120000.00")',
+    ]);
   });
 
   it('a misspelt credit type or field in a credited expectation is named with the nearest one', async () => {
