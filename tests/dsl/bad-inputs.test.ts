@@ -343,6 +343,15 @@ describe('suggestions and reporting', () => {
     ]);
   });
 
+  it('offers 120% for attainment written as a multiple of quota (1.2), not 1.2%, which would pay at 1.2% of target', () => {
+    const rule = (when: string) => `incentive "i" {\n  period quarter\n  measure revenue\n  target 100 EUR\n  bonus 5 EUR when ${when}\n  approve by rep.manager within 3 days { otherwise reject }\n}\n`;
+    expect(errors(diagnose(rule('attainment >= 1.2'))).map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF3004', 5, 20, '120%']]);
+    expect(errors(diagnose(rule('1 <= attainment'))).map((d) => d.suggestion)).toEqual(['100%']);
+    // Past 3 it is a percent written without its sign, as before; other percents read a fraction only below 1.
+    expect(errors(diagnose(rule('attainment >= 80'))).map((d) => d.suggestion)).toEqual(['80%']);
+    expect(errors(diagnose(rule('win_rate >= 1.5'))).map((d) => d.suggestion)).toEqual(['1.5%']);
+  });
+
   it('a generated condition of thousands of `or`s is one error at it, not a stack overflow; a list of any length is fine', () => {
     // Was "RangeError: Maximum call stack size exceeded" and a stack trace from check, fmt and compile.
     const ors = Array.from({ length: 3000 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
