@@ -3,7 +3,7 @@
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import { moneyWordFix, type MoneyWordFix } from './money-words.js';
-import { magnitudeOf, withMagnitude } from './literals.js';
+import { magnitudeOf, separatedAmount, withMagnitude } from './literals.js';
 import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
@@ -147,6 +147,11 @@ export interface LexResult {
    * (`100000 EUR`, literals.ts); to be reported at the amount's token.
    */
   magnitudeSuffixes: { written: string; meant: string; token: IToken }[];
+  /**
+   * Money with its digits grouped in thousands (`100,000 EUR`, `1.500.000 EUR`, `100.000 EUR`) or
+   * a decimal comma (`10,50 EUR`), read as the amount meant (literals.ts); to be reported at the amount's token.
+   */
+  separatedAmounts: { written: string; kind: 'thousands' | 'point' | 'decimalComma'; meant: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -183,9 +188,32 @@ export function tokenize(text: string): LexResult {
   const unspacedMoney: LexResult['unspacedMoney'] = [];
   const curlyStrings: LexResult['curlyStrings'] = [];
   const magnitudeSuffixes: LexResult['magnitudeSuffixes'] = [];
+  const separatedAmounts: LexResult['separatedAmounts'] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    // `100,000 EUR` (a number, commas, and money `000 EUR`) and `100.000 EUR` (a point where the
+    // currency has no third decimal): thousands grouped as in a spreadsheet; `10,50 EUR`: a decimal comma. `100.000 EUR` read
+    // as written is 100 EUR: a target a thousand times too small, and no word said.
+    if (type === MoneyLit) {
+      const [number, code] = token.image.split(/[ \t]+/);
+      let first = i;
+      while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
+        && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+      const written = text.slice(tokens[first].startOffset, token.startOffset + number.length);
+      const separated = separatedAmount(written, code);
+      if (separated) {
+        separatedAmounts.push({ written, kind: separated.kind, meant: `${separated.meant} ${code}`, token: tokens[first] });
+        if (first < i) {
+          const amount = tokens[first];
+          retype(amount, MoneyLit);
+          amount.image = text.slice(amount.startOffset, token.startOffset + token.image.length);
+          for (let dropped = first + 1; dropped <= i; dropped++) tokens[dropped] = { ...tokens[dropped], tokenType: CurrencyWord };
+          merged += i - first;
+        }
+        continue;
+      }
+    }
     // `100k EUR`, `1.5M USD`: a suffix right after the digits, then a currency, can only be an
     // amount written the spreadsheet way. Read on as the amount meant, report the suffix once
     // (it was a "not an amount of money" at the number and an unexpected word at the `k`).
@@ -286,10 +314,13 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings, magnitudeSuffixes };
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings, magnitudeSuffixes, separatedAmounts };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
+
+/** Whether `next` starts right where `token` ends (no space between). */
+const adjacent = (token: IToken, next: IToken): boolean => token.startOffset + token.image.length === next.startOffset;
 
 function followsNumber(tokens: IToken[], i: number): boolean {
   const previous = tokens[i - 1];

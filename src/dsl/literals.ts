@@ -1,5 +1,6 @@
 // Turns literal lexemes into values. Kept apart from the grammar so the formatter and tests can
 // reuse it, and so the parser's actions stay one-liners.
+import { minorUnits } from '../plan/catalog.js';
 import type { DurationUnitName, LiteralValue } from './ast.js';
 
 export function plainNumber(text: string): string {
@@ -25,7 +26,27 @@ export function withMagnitude(written: string, suffix: string): string {
   return value.replace(/^0+(?=\d)/, '');
 }
 
+/**
+ * An amount written as a spreadsheet or a European document writes it, and the amount meant:
+ * digits grouped in thousands (`100,000`, `1.500.000`, and `100.000` in a currency with fewer than
+ * 3 decimals, where a third decimal of 0 would say nothing), or a decimal comma (`10,50`).
+ * Undefined for any other number.
+ */
+export function separatedAmount(written: string, currency: string): { meant: string; kind: 'thousands' | 'point' | 'decimalComma' } | undefined {
+  if (/^[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/.test(written)) return { meant: written.replace(/,/g, ''), kind: 'thousands' };
+  if (/^[1-9]\d{0,2}(\.\d{3}){2,}$/.test(written)) return { meant: written.replace(/\./g, ''), kind: 'thousands' };
+  // A third decimal of 0 says nothing in such a currency (`2.125 EUR` is a spiff's exact amount;
+  // `0.500 EUR` cannot be grouped): only `12.500 EUR` is read as grouped.
+  if (/^[1-9]\d{0,2}\.\d{2}0$/.test(written) && minorUnits(currency) < 3) return { meant: written.replace('.', ''), kind: 'point' };
+  if (/^\d+,\d{1,2}$/.test(written)) return { meant: written.replace(',', '.'), kind: 'decimalComma' };
+  return undefined;
+}
+
 export function moneyValue(image: string): LiteralValue {
+  // `100,000 EUR`, `100.000 EUR` and `10,50 EUR` reach here too, already reported by the lexer: read them as the amount they mean.
+  const grouped = /^([\d.,]+)[ \t]+([A-Z]{3})$/.exec(image);
+  const meant = grouped ? separatedAmount(grouped[1], grouped[2]) : undefined;
+  if (grouped && meant) return { type: 'money', amount: meant.meant, currency: grouped[2] };
   // `100k EUR` reaches here too, already reported by the lexer: read it as the amount it means.
   const suffixed = /^([\d_.]+)([a-zA-Z]{1,2})[ \t]+([A-Z]{3})$/.exec(image);
   if (suffixed && magnitudeOf(suffixed[2]) !== undefined) {

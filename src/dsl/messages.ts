@@ -27,6 +27,11 @@ export const messages = {
   nulCharacter: m('SF1010', 'error', 'a string cannot hold the NUL character (U+0000): delete it (often left by a copy from a binary file)'),
   unspacedMoney: m('SF1009', 'error', "'{0}': write a space between the amount and its currency, like {1}"),
   // {1} is the amount in full with its code (`100000 EUR`).
+  // {1}: the amount without separators, with its code (`100000 EUR`).
+  thousandsSeparator: m('SF1012', 'error', "'{0}' is not a number: amounts are written without thousands separators, like {1} (`_` may group digits: 100_000)"),
+  decimalComma: m('SF1014', 'error', "'{0}' is not a number: the decimal point is a point, like {1}"),
+  // {1}: the amount as the language reads it (`100 EUR`), {2}: as meant (`100000 EUR`), {3}: `EUR has 2 decimals`.
+  pointAsThousands: m('SF1013', 'error', "'{0}' reads as {1}, not {2}: a point is always the decimal point ({3}); write {2} (`_` may group digits: 100_000)"),
   magnitudeSuffix: m('SF1011', 'error', "'{0}' is not a number: amounts are written in full, without a k, m or bn suffix, like {1}"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),

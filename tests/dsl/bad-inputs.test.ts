@@ -461,6 +461,27 @@ describe('suggestions and reporting', () => {
     expect(diagnose(leadSeq('  wait 30m')).map((d) => d.code)).not.toContain('SF1011');
   });
 
+  it('an amount with thousands separators or a decimal comma is one error at it offering the amount meant; 100.000 EUR is not read as 100 EUR without a word', () => {
+    const rule = (lines: string) => `incentive "i" {\n  period quarter\n  measure revenue\n${lines}\n  commission marginal { up to 100% pay 5% above pay 7% }\n  approve by rep.manager within 3 days { otherwise reject }\n}\n`;
+    // Was: "the target must be an amount of money (like 100 EUR)" at 100 and "expected a statement or '}' but found ','".
+    const ds = diagnose(rule('  target 100,000 EUR\n  bonus 1.500.000 EUR when deals_won >= 2\n  cap 10,50 EUR'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1012', 4, 10, 17, '100000 EUR'],
+      ['SF1012', 5, 9, 18, '1500000 EUR'],
+      ['SF1014', 6, 7, 12, '10.50 EUR'],
+    ]);
+    // Was accepted without a word as a target of 100 EUR: every rep far past the top band.
+    const point = diagnose(rule('  target 100.000 EUR\n  spiff 5 EUR per deal where deal.amount >= 12.500 JPY'));
+    expect(point.filter((d) => d.code === 'SF1013').map((d) => [d.line, d.col, d.endCol, d.message, d.suggestion])).toEqual([
+      [4, 10, 17, "'100.000 EUR' reads as 100 EUR, not 100000 EUR: a point is always the decimal point (EUR has 2 decimals); write 100000 EUR (`_` may group digits: 100_000)", '100000 EUR'],
+      [5, 45, 51, "'12.500 JPY' reads as 12.5 JPY, not 12500 JPY: a point is always the decimal point (JPY has no decimals); write 12500 JPY (`_` may group digits: 100_000)", '12500 JPY'],
+    ]);
+    // A currency with three decimals has them; a list of numbers keeps its commas; an exact spiff
+    // of 2.125 EUR and an amount under 1 are no grouped thousands.
+    expect(errors(diagnose(rule('  target 100.000 KWD\n  bonus 5 KWD when deals_won in [1,200]')))).toEqual([]);
+    expect(errors(diagnose(rule('  target 100 EUR\n  spiff 2.125 EUR per deal\n  spiff 0.500 EUR per deal where deal.product = "x"')))).toEqual([]);
+  });
+
   it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
     // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
     const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
