@@ -151,6 +151,8 @@ export interface LexResult {
    * Money with its digits grouped in thousands (`100,000 EUR`, `1.500.000 EUR`, `100.000 EUR`) or
    * a decimal comma (`10,50 EUR`), read as the amount meant (literals.ts); to be reported at the amount's token.
    */
+  /** A percent with a space before its sign (`120 %`), read as `120%`; to be reported at the number. */
+  spacedPercents: { written: string; token: IToken }[];
   separatedAmounts: { written: string; kind: 'thousands' | 'point' | 'decimalComma'; meant: string; token: IToken }[];
 }
 
@@ -314,7 +316,21 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings, magnitudeSuffixes, separatedAmounts };
+  // `120 %` (a space before the sign, as French typography and some spreadsheets write it): the
+  // `%` alone is no token; read as the percent meant, report the space.
+  const spacedPercents: LexResult['spacedPercents'] = [];
+  for (const e of unexpected) {
+    if (e.length !== 1 || text[e.offset] !== '%') continue;
+    let before = kept.length - 1;
+    while (before >= 0 && kept[before].startOffset > e.offset) before--;
+    const number = kept[before];
+    if (!number || number.tokenType !== NumberLit || !/^[ \t]+$/.test(text.slice(number.startOffset + number.image.length, e.offset))) continue;
+    spacedPercents.push({ written: text.slice(number.startOffset, e.offset + 1), token: number });
+    retype(number, PercentLit);
+    number.image = text.slice(number.startOffset, e.offset + 1);
+  }
+  if (spacedPercents.length) unexpected = unexpected.filter((e) => !spacedPercents.some((p) => p.token.startOffset + p.written.length === e.offset + 1));
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings, magnitudeSuffixes, separatedAmounts, spacedPercents };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;

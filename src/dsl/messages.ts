@@ -29,6 +29,7 @@ export const messages = {
   // {1} is the amount in full with its code (`100000 EUR`).
   // {1}: the amount without separators, with its code (`100000 EUR`).
   thousandsSeparator: m('SF1012', 'error', "'{0}' is not a number: amounts are written without thousands separators, like {1} (`_` may group digits: 100_000)"),
+  spacedPercent: m('SF1015', 'error', "'{0}': write the % right after the number, like {1}"),
   decimalComma: m('SF1014', 'error', "'{0}' is not a number: the decimal point is a point, like {1}"),
   // {1}: the amount as the language reads it (`100 EUR`), {2}: as meant (`100000 EUR`), {3}: `EUR has 2 decimals`.
   pointAsThousands: m('SF1013', 'error', "'{0}' reads as {1}, not {2}: a point is always the decimal point ({3}); write {2} (`_` may group digits: 100_000)"),

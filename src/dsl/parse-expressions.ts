@@ -330,7 +330,8 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
     switch (type) {
       case T.MoneyLit: return node(moneyValue(image));
       case T.DurationLit: return node(durationValue(image));
-      case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1)) });
+      // `120 %` reaches here too, already reported by the lexer.
+      case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1).trimEnd()) });
       case T.DateLit: return node({ type: 'date', value: image });
       // `9:00` is `09:00`: one value, so `fmt` can write it as the SPEC does and still mean the same.
       case T.TimeLit: return node({ type: 'time', value: /^\d:\d\d$/.test(image) ? `0${image}` : image });

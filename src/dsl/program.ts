@@ -111,6 +111,14 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // Read as the amount meant, so the rule is checked on (like `usd`).
     bag.report('magnitudeSuffix', span, [written, meant], meant);
   }
+  for (const { written, token } of lexed.spacedPercents) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const meant = written.replace(/[ \t]+%$/, '%');
+    // Read as the percent meant, so the rule is checked on (like `100EUR`).
+    bag.report('spacedPercent', span, [written.replace(/[ \t]+/, ' '), meant], meant);
+  }
   for (const { written, kind, meant, token } of lexed.separatedAmounts) {
     const line = token.startLine ?? 1;
     const col = token.startColumn ?? 1;

@@ -482,6 +482,19 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(rule('  target 100 EUR\n  spiff 2.125 EUR per deal\n  spiff 0.500 EUR per deal where deal.product = "x"')))).toEqual([]);
   });
 
+  it('a percent with a space before its sign is one error offering it without the space, and is read as that percent', () => {
+    // Was "unexpected character "%"" with nothing offered, then errors for what followed.
+    const ds = diagnose(incentive('  commission marginal { up to 100 % pay 5 % above pay 7% }\n  reward "Trip" when attainment >= 120\t%'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1015', 6, 31, 36, '100%'],
+      ['SF1015', 6, 41, 44, '5%'],
+      ['SF1015', 7, 36, 41, '120%'],
+    ]);
+    expect(ds[0].message).toBe("'100 %': write the % right after the number, like 100%");
+    // Read as percents, the rule is checked on: a falling band is still found.
+    expect(diagnose(incentive('  commission marginal { up to 100 % pay 5 % up to 90 % pay 6% above pay 7% }')).map((d) => d.code)).toContain('SF6001');
+  });
+
   it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
     // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
     const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
