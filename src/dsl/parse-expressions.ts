@@ -16,6 +16,8 @@ export interface ParseProblem {
   key: MessageKey;
   span: Span;
   args: string[];
+  /** The word meant, which the parser read in its place: the statement is whole and is checked on. */
+  suggestion?: string;
 }
 
 /** What actions return while Chevrotain records the grammar; the value is never used. */

@@ -495,6 +495,22 @@ describe('suggestions and reporting', () => {
     expect(diagnose(incentive('  commission marginal { up to 100 % pay 5 % up to 90 % pay 6% above pay 7% }')).map((d) => d.code)).toContain('SF6001');
   });
 
+  it('if, when or where in the place of the word a bonus, reward or spiff takes before its condition is one error naming it, and the rule is checked on', () => {
+    // Was, for the reward: "expected '{' but found 'approve'" at the end of the line (read as an
+    // `if` step) and "found end of file" after the rule; for the spiff "expected a statement or '}'".
+    const ds = diagnose(incentive('  reward "Trip" if attainment >= 120%\n  bonus 5 USD where deals_won >= 3\n  spiff 1 USD per deal when deal.prodct = "x"'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1110', 6, 17, 19, 'when'],
+      ['SF1110', 7, 15, 20, 'when'],
+      ['SF1110', 8, 24, 28, 'where'],
+      // Read on with the word meant: the spiff's condition is checked too.
+      ['SF2002', 8, 34, 40, 'deal.product'],
+    ]);
+    expect(ds[0].message).toBe('`reward` takes its condition after `when`, not `if`');
+    // A reward without a condition, followed by a statement on the next line, is left as it was.
+    expect(errors(diagnose(incentive('  reward "Trip"\n  bonus 5 USD when deals_won >= 3\n  commission marginal { above pay 1% }')))).toEqual([]);
+  });
+
   it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
     // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
     const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
