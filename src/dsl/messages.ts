@@ -42,6 +42,7 @@ export const messages = {
   reservedWord: m('SF1105', 'error', "'{0}' is a reserved word and cannot be used as a name"),
   misspeltOperator: m('SF1107', 'error', "'{0}' is not an operator: write {1}"),
   chainedComparison: m('SF1109', 'error', "comparisons do not chain: '{0}' follows the '{1}' comparison before it; join two comparisons with `and` (`a < b and b < c`, not `a < b < c`)"),
+  boundAfterAbove: m('SF1111', 'error', "`above` takes no bound: it pays everything past the band before it; write `above pay R%` (and `up to {0} pay R%` for a band that ends at {0})"),
   conditionWord: m('SF1110', 'error', "`{0}` takes its condition after `{1}`, not `{2}`"),
   capitalisedName: m('SF1108', 'error', "'{0}': names and keywords are written in lower case, like {1} (capitals are for currency codes)"),
   // {0} is the short "a declaration" the parser reports; the text spells the choices out itself.

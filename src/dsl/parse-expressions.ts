@@ -16,8 +16,9 @@ export interface ParseProblem {
   key: MessageKey;
   span: Span;
   args: string[];
-  /** The word meant, which the parser read in its place: the statement is whole and is checked on. */
   suggestion?: string;
+  /** Read as meant (the word meant in its place, a stray bound left out): the statement is whole and is checked on. */
+  readOn?: true;
 }
 
 /** What actions return while Chevrotain records the grammar; the value is never used. */

@@ -520,6 +520,12 @@ class RuleParser extends ExpressionParser {
       } },
       { ALT: () => {
         const start = this.CONSUME(Kw.above);
+        // `above 100% pay 12%`: a bound written after `above` is read and named (SF1111), not
+        // "expected 'pay'" at it and "expected '}'" at the `pay` after it.
+        this.OPTION(() => {
+          const bound = this.OR2([{ ALT: () => this.CONSUME4(T.PercentLit) }, { ALT: () => this.CONSUME4(T.MoneyLit) }, { ALT: () => this.CONSUME4(T.NumberLit) }]);
+          if (!this.RECORDING_PHASE && isReal(bound)) this.problems.push({ key: 'boundAfterAbove', span: this.tokenSpan(bound), args: [bound.image], readOn: true });
+        });
         this.CONSUME2(Kw.pay);
         const pay = this.CONSUME3(T.PercentLit);
         return (this.RECORDING_PHASE ? RECORDED : ({ upTo: null, pay: this.literalOf(pay), span: this.spanFrom(start) }));
@@ -538,7 +544,7 @@ class RuleParser extends ExpressionParser {
     const other = meant === Kw.when ? Kw.where : Kw.when;
     const word = this.OR([{ ALT: () => this.CONSUME(meant) }, { ALT: () => this.CONSUME(Kw.if) }, { ALT: () => this.CONSUME(other) }]);
     if (!this.RECORDING_PHASE && isReal(word) && word.tokenType !== meant) {
-      this.problems.push({ key: 'conditionWord', span: this.tokenSpan(word), args: [statement, meant === Kw.when ? 'when' : 'where', word.image], suggestion: meant === Kw.when ? 'when' : 'where' });
+      this.problems.push({ key: 'conditionWord', span: this.tokenSpan(word), args: [statement, meant === Kw.when ? 'when' : 'where', word.image], suggestion: meant === Kw.when ? 'when' : 'where', readOn: true });
     }
   }
 

@@ -181,8 +181,8 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   const parsed = parseTokens(source.path, unsupported.tokens, comments, lexicalErrors);
   for (const problem of parsed.problems) {
     bag.report(problem.key, problem.span, problem.args, problem.suggestion);
-    // Read as the word meant (SF1110): the statement is whole, so it is checked on (like `usd`).
-    if (!problem.suggestion) errorOffsets.push(problem.span.offset);
+    // Read as meant (SF1110, SF1111): the statement is whole, so it is checked on (like `usd`).
+    if (!problem.readOn) errorOffsets.push(problem.span.offset);
   }
   for (const { span, depth } of mayNestTooDeep(unsupported.tokens) ? tooDeepExpressions(parsed.ast) : []) {
     bag.report('expressionTooDeep', span, [depth, MAX_EXPRESSION_DEPTH]);

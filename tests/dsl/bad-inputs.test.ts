@@ -511,6 +511,13 @@ describe('suggestions and reporting', () => {
     expect(errors(diagnose(incentive('  reward "Trip"\n  bonus 5 USD when deals_won >= 3\n  commission marginal { above pay 1% }')))).toEqual([]);
   });
 
+  it('a bound after `above` is one error at it, and the table is checked on', () => {
+    // Was "expected 'pay' but found '100%'" and "expected '}' but found 'pay'".
+    const ds = diagnose(incentive('  commission marginal { up to 100% pay 5% above 100% pay 4% }'));
+    expect(ds.map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([['SF1111', 6, 49, 53], ['SF6003', 6, 58, 60]]);
+    expect(ds[0].message).toBe('`above` takes no bound: it pays everything past the band before it; write `above pay R%` (and `up to 100% pay R%` for a band that ends at 100%)');
+  });
+
   it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
     // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
     const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
