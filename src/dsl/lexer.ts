@@ -143,8 +143,8 @@ export interface LexResult {
   /** Strings in typographic quotes (`“x”`), read as the string in straight quotes; to be reported. */
   curlyStrings: { written: string; token: IToken }[];
   /**
-   * Money written with a k/m/bn suffix (`100k EUR`, `1.5m USD`), read as the amount meant
-   * (`100000 EUR`, literals.ts); to be reported at the amount's token.
+   * Money or a number written with a k/m/bn suffix (`100k EUR`, `1.5m USD`, `revenue >= 100k`),
+   * read as the amount meant (`100000 EUR`, `100000`; literals.ts); to be reported at the amount's token.
    */
   magnitudeSuffixes: { written: string; meant: string; token: IToken }[];
   /**
@@ -232,6 +232,17 @@ export function tokenize(text: string): LexResult {
         tokens[i + 1] = { ...code, tokenType: CurrencyWord };
         merged += 2;
         i++;
+        continue;
+      }
+      // `revenue >= 100k`: no name follows a number, so the word is its suffix here too (not
+      // after `wait` or `within`, where `30m` is minutes written short, a duration's message).
+      const before = tokens[i - 2]?.tokenType;
+      if (amount.startOffset + amount.image.length === token.startOffset && before !== Kw.wait && before !== Kw.within) {
+        const written = amount.image + token.image;
+        magnitudeSuffixes.push({ written, meant: withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image), token: amount });
+        amount.image = written;
+        tokens[i] = { ...token, tokenType: CurrencyWord };
+        merged++;
         continue;
       }
     }

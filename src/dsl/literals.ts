@@ -42,6 +42,13 @@ export function separatedAmount(written: string, currency: string): { meant: str
   return undefined;
 }
 
+/** A number's value; `100k`, already reported by the lexer, is read as the number it means. */
+export function numberValue(image: string): string {
+  const suffixed = /^([\d_.]+)([a-zA-Z]{1,2})$/.exec(image);
+  if (suffixed && magnitudeOf(suffixed[2]) !== undefined) return withMagnitude(plainNumber(suffixed[1]), suffixed[2]);
+  return plainNumber(image);
+}
+
 export function moneyValue(image: string): LiteralValue {
   // `100,000 EUR`, `100.000 EUR` and `10,50 EUR` reach here too, already reported by the lexer: read them as the amount they mean.
   const grouped = /^([\d.,]+)[ \t]+([A-Z]{3})$/.exec(image);

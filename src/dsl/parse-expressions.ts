@@ -5,7 +5,7 @@ import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type { BinaryOpText, ExprNode, LiteralNode, Name, PathNode, Span, StringNode } from './ast.js';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
-import { durationValue, endsInLoneBackslash, moneyValue, plainNumber, stringValue } from './literals.js';
+import { durationValue, endsInLoneBackslash, moneyValue, numberValue, plainNumber, stringValue } from './literals.js';
 import { ll1Lookahead } from './lookahead.js';
 import type { MessageKey } from './messages.js';
 import { syntaxErrorMessages } from './syntax-errors.js';
@@ -345,7 +345,7 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
         const string = this.stringNode(token, type === T.StringLit);
         return { kind: 'literal', value: { type: 'string', value: string.value }, raw: string.raw, span };
       }
-      default: return node({ type: 'number', value: plainNumber(image) || '0' });
+      default: return node({ type: 'number', value: numberValue(image) || '0' });
     }
   }
 

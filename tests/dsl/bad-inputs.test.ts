@@ -518,6 +518,18 @@ describe('suggestions and reporting', () => {
     expect(ds[0].message).toBe('`above` takes no bound: it pays everything past the band before it; write `above pay R%` (and `up to 100% pay R%` for a band that ends at 100%)');
   });
 
+  it('a number with a k suffix and no currency is SF1011 too, and a comparison with money offers the amount meant, never 100 EUR', () => {
+    // Was "cannot compare money (USD) with a number ... did you mean 100 USD?": a bonus at a thousandth of the revenue meant.
+    const ds = diagnose(incentive('  bonus 5 USD when revenue >= 100k and deals_won >= 1.5K'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF3004', 6, 20, 35, '100000 USD'],
+      ['SF1011', 6, 31, 35, '100000'],
+      ['SF1011', 6, 53, 57, '1500'],
+    ]);
+    // `wait 30m` keeps the duration's own message.
+    expect(diagnose(leadSeq('  wait 30m\n  send "book-a-call" to lead')).map((d) => [d.code, d.suggestion])).toContainEqual(['SF1101', '30 minutes']);
+  });
+
   it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
     // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
     const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
