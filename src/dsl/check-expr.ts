@@ -262,8 +262,8 @@ function bareNumberFix(node: ExprNode, other: Typed, scope: ExprScope, otherExpr
   const ratio = otherExpr.kind === 'attainment' ? fraction.gt(0) && fraction.lte(3) : fraction.gt(0) && fraction.lt(1);
   if (other.type === 'percent') return ratio ? `${plainDecimal(fraction.times(100))}%` : `${node.raw.trim()}%`;
   const currency = other.type === 'money' ? other.currency ?? scope.currency : undefined;
-  // `revenue >= 100k` (SF1011): offered as the amount meant, 100000 EUR, never 100 EUR.
-  const written = /[a-zA-Z]/.test(node.raw) ? node.value.value : node.raw.trim();
+  // `revenue >= 100k`, `revenue >= 100,000` (SF1011, SF1012): offered as the amount meant, 100000 EUR, never 100 EUR.
+  const written = /[a-zA-Z,]/.test(node.raw) ? node.value.value : node.raw.trim();
   if (currency) return `${written} ${currency}`;
   return undefined;
 }

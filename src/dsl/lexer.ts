@@ -191,12 +191,32 @@ export function tokenize(text: string): LexResult {
   const curlyStrings: LexResult['curlyStrings'] = [];
   const magnitudeSuffixes: LexResult['magnitudeSuffixes'] = [];
   const separatedAmounts: LexResult['separatedAmounts'] = [];
+  let brackets = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
     // `100,000 EUR` (a number, commas, and money `000 EUR`) and `100.000 EUR` (a point where the
     // currency has no third decimal): thousands grouped as in a spreadsheet; `10,50 EUR`: a decimal comma. `100.000 EUR` read
     // as written is 100 EUR: a target a thousand times too small, and no word said.
+    if (type === LBracket) brackets++;
+    else if (type === RBracket) brackets--;
+    // `revenue >= 100,000` (no currency): outside a list's brackets no comma follows a number, so
+    // the groups are one number. The last group decides: a comma and digits right after it would
+    // make it a middle one.
+    if (type === NumberLit && brackets <= 0 && i >= 2 && !(tokens[i + 1]?.tokenType === Comma && adjacent(token, tokens[i + 1]))) {
+      let first = i;
+      while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
+        && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+      const written = text.slice(tokens[first].startOffset, token.startOffset + token.image.length);
+      const separated = first < i ? separatedAmount(written, '') : undefined;
+      if (separated?.kind === 'thousands') {
+        separatedAmounts.push({ written, kind: separated.kind, meant: separated.meant, token: tokens[first] });
+        tokens[first].image = written;
+        for (let dropped = first + 1; dropped <= i; dropped++) tokens[dropped] = { ...tokens[dropped], tokenType: CurrencyWord };
+        merged += i - first;
+        continue;
+      }
+    }
     if (type === MoneyLit) {
       const [number, code] = token.image.split(/[ \t]+/);
       let first = i;

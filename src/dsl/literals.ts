@@ -42,8 +42,9 @@ export function separatedAmount(written: string, currency: string): { meant: str
   return undefined;
 }
 
-/** A number's value; `100k`, already reported by the lexer, is read as the number it means. */
+/** A number's value; `100k` and `100,000`, already reported by the lexer, are read as the number they mean. */
 export function numberValue(image: string): string {
+  if (image.includes(',')) return separatedAmount(image, '')?.meant ?? plainNumber(image.replace(/,/g, ''));
   const suffixed = /^([\d_.]+)([a-zA-Z]{1,2})$/.exec(image);
   if (suffixed && magnitudeOf(suffixed[2]) !== undefined) return withMagnitude(plainNumber(suffixed[1]), suffixed[2]);
   return plainNumber(image);

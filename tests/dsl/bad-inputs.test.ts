@@ -526,6 +526,12 @@ describe('suggestions and reporting', () => {
       ['SF1011', 6, 31, 35, '100000'],
       ['SF1011', 6, 53, 57, '1500'],
     ]);
+    // So is `100,000` with no currency (SF1012); a list's commas stay a list's.
+    const commas = diagnose(incentive('  bonus 5 USD when revenue >= 1,100,000.5 and deals_won in [1,200]'));
+    expect(commas.filter((d) => d.severity === 'error').map((d) => [d.code, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF3004', 20, 42, '1100000.5 USD'],
+      ['SF1012', 31, 42, '1100000.5'],
+    ]);
     // `wait 30m` keeps the duration's own message.
     expect(diagnose(leadSeq('  wait 30m\n  send "book-a-call" to lead')).map((d) => [d.code, d.suggestion])).toContainEqual(['SF1101', '30 minutes']);
   });
