@@ -77,3 +77,48 @@ export function parseJsonText(raw: string, file: string, options: { exactNumbers
     return { ok: false, message: `${file}${where ? `:${where.line}:${where.col}` : ''}: not valid JSON: ${reason}` };
   }
 }
+
+/**
+ * The line each value of a JSON text is written on, by its path (`0/expect/proration/target`;
+ * an object member's line is its key's): where a report points for one expectation of a case
+ * (`case.json:14: proration.prorated: ...`). Runs on text JSON.parse accepted.
+ */
+export function valueLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  // One frame per open container: its path, and for an array the next index, for an object the
+  // member being read (its key and the line the key is on).
+  const stack: { path: string[]; isArray: boolean; index: number; key: string | null; keyLine: number }[] = [];
+  let line = 1;
+  const valueStarts = (at: number): string[] | null => {
+    const frame = stack[stack.length - 1];
+    if (!frame) { lines.set('', at); return []; }
+    const path = [...frame.path, frame.isArray ? String(frame.index++) : (frame.key ?? '')];
+    lines.set(path.join('/'), frame.isArray ? at : frame.keyLine);
+    return path;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') { line++; continue; }
+    if (/\s/.test(c) || c === ',' || c === ':') continue;
+    const frame = stack[stack.length - 1];
+    if (c === '}' || c === ']') { stack.pop(); continue; }
+    if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      // In an object, a string with no key pending is a key; its value comes after the colon.
+      if (frame && !frame.isArray && frame.key === null) {
+        frame.key = JSON.parse(text.slice(start, i + 1)) as string;
+        frame.keyLine = line;
+        continue;
+      }
+      valueStarts(line);
+      if (frame && !frame.isArray) frame.key = null;
+      continue;
+    }
+    const path = valueStarts(line);
+    if (frame && !frame.isArray) frame.key = null;
+    if (c === '{' || c === '[') stack.push({ path: path ?? [], isArray: c === '[', index: 0, key: null, keyLine: line });
+    else while (i + 1 < text.length && !/[\s,\]}]/.test(text[i + 1])) i++;
+  }
+  return lines;
+}

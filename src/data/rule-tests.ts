@@ -11,7 +11,7 @@ import type { Plan } from '../plan/schema.js';
 import { openDatabase } from './db.js';
 import { formatProblem, importCsv, importKinds } from './import.js';
 import { duplicateKeys } from './json-duplicates.js';
-import { parseJsonText, topLevelItemLines } from './json-text.js';
+import { parseJsonText, topLevelItemLines, valueLines } from './json-text.js';
 import { statementsForPeriod } from './period-statements.js';
 import { getRep, listReps } from './reps.js';
 
@@ -59,7 +59,7 @@ export function findCaseFolders(paths: string[]): CaseFolder[] {
   return [...found.values()];
 }
 
-function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCase[]; lines: number[] } | { ok: false; messages: string[] } {
+function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCase[]; lines: number[]; valueLines: Map<string, number>; isArray: boolean } | { ok: false; messages: string[] } {
   if (!existsSync(folder.file)) {
     const json = readdirSync(folder.dir).filter((f) => /\.json$/i.test(f));
     const near = closestName('case.json', json);
@@ -73,7 +73,7 @@ function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCa
   }
   const parsed = parseCaseFile(json.value);
   const lines = topLevelItemLines(json.text);
-  if (parsed.ok) return { ...parsed, lines };
+  if (parsed.ok) return { ...parsed, lines, valueLines: valueLines(json.text), isArray: Array.isArray(json.value) };
   // `case [4].expect.capped: ...` also names the line case [4] starts on, as a failing case does.
   return { ok: false, messages: parsed.messages.map((m) => {
     const index = /^case \[(\d+)\]/.exec(m)?.[1];
@@ -89,6 +89,7 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
   const loaded = loadCases(folder, shown);
   if (!loaded.ok) return [{ name: basename(folder.dir), file: shown, line: null, ok: false, report: loaded.messages, rule: null, period: null, rep: null }];
   const cases = loaded.cases;
+  const { valueLines: written, isArray } = loaded;
   const nameOf = (c: TestCase, i: number) => c.name ?? (cases.length > 1 ? `${basename(folder.dir)}[${i + 1}]` : basename(folder.dir));
   const result = (c: TestCase, i: number, ok: boolean, report: string[]): CaseResult =>
     ({ name: nameOf(c, i), file: shown, line: loaded.lines[i] ?? null, ok, report, rule: c.rule, period: c.period, rep: c.rep });
@@ -153,7 +154,12 @@ export async function runCaseFolder(plan: Plan, folder: CaseFolder, cwd = proces
       const computed = await statementsForPeriod(db, rule, c.period);
       if (!computed.ok) return fail([computed.message]);
       const statement = computed.statements.find((s) => s.rep === c.rep) ?? null;
-      const mismatch = compareStatement(c.expect, statement, c.rep);
+      // A mismatch of one expectation names the line it is written on, as a check diagnostic does.
+      const writtenAt = (path: string[]) => {
+        const line = written.get([...(isArray ? [String(i)] : []), 'expect', ...path].join('/'));
+        return line ? `${shown}:${line}: ` : '';
+      };
+      const mismatch = compareStatement(c.expect, statement, c.rep, writtenAt);
       return mismatch ? fail(mismatch.report) : result(c, i, true, []);
     }
     async function nearestRep(id: string): Promise<string> {

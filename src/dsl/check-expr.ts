@@ -211,7 +211,7 @@ function checkBinary(node: Extract<ExprNode, { kind: 'binary' }>, scope: ExprSco
       return null;
     }
     if (!sameType(a, b)) {
-      bag.report('compareTypes', node.span, [describeType(a), describeType(b)], bareNumberFix(node.left, b, scope) ?? bareNumberFix(node.right, a, scope));
+      bag.report('compareTypes', node.span, [describeType(a), describeType(b)], bareNumberFix(node.left, b, scope, right) ?? bareNumberFix(node.right, a, scope, left));
       return null;
     }
     if (op !== '=' && op !== '!=' && !isOrderable(a.type)) {
@@ -247,17 +247,23 @@ export function checkCondition(node: ExprNode, scope: ExprScope, bag: Diagnostic
 /**
  * `attainment < 40`, `revenue > 50000`: a bare number where the other side is a percent or money
  * is that number with the unit left out; offered with it (`40%`, `50000 EUR`). A fraction below 1
- * against a percent (`win_rate > 0.5`) is a share written as a fraction: 50%, not 0.5%. A deal's
+ * against a percent (`win_rate > 0.5`) is a share written as a fraction: 50%, not 0.5%; so is a
+ * number up to 3 against attainment (`attainment >= 1.2`: 120%). A deal's
  * amount has no currency of its own here, so the rule's is offered (`deal.amount > 1000` → 1000 EUR);
  * a date written as a string (`rep.start_date >= "2026-01-01"`) is offered unquoted.
  */
-function bareNumberFix(node: ExprNode, other: Typed, scope: ExprScope): string | undefined {
+function bareNumberFix(node: ExprNode, other: Typed, scope: ExprScope, otherExpr: Expr): string | undefined {
   if (node.kind !== 'literal') return undefined;
   if (node.value.type === 'string' && other.type === 'date' && isCalendarDate(node.value.value)) return node.value.value;
   if (node.value.type !== 'number') return undefined;
   const fraction = dec(node.value.value);
-  if (other.type === 'percent') return fraction.gt(0) && fraction.lt(1) ? `${plainDecimal(fraction.times(100))}%` : `${node.raw.trim()}%`;
+  // Attainment is spoken of as a multiple of quota too (`attainment >= 1.2`, "1.2x"): up to 3 it
+  // is that, 120%; offering 1.2% would pay the bonus at 1.2% of target.
+  const ratio = otherExpr.kind === 'attainment' ? fraction.gt(0) && fraction.lte(3) : fraction.gt(0) && fraction.lt(1);
+  if (other.type === 'percent') return ratio ? `${plainDecimal(fraction.times(100))}%` : `${node.raw.trim()}%`;
   const currency = other.type === 'money' ? other.currency ?? scope.currency : undefined;
-  if (currency) return `${node.raw.trim()} ${currency}`;
+  // `revenue >= 100k`, `revenue >= 100,000` (SF1011, SF1012): offered as the amount meant, 100000 EUR, never 100 EUR.
+  const written = /[a-zA-Z,]/.test(node.raw) ? node.value.value : node.raw.trim();
+  if (currency) return `${written} ${currency}`;
   return undefined;
 }

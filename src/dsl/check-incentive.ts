@@ -69,7 +69,7 @@ type Band = { upTo: string | null; rate: string };
  */
 function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, bag: DiagnosticBag): { bands: Band[]; amounts: boolean } {
   const result: Band[] = [];
-  const firstBound = bands.find((b) => b.upTo !== null)?.upTo ?? null;
+  const firstBound = bands.find((b) => b.upTo !== null && b.upTo.value.type !== 'number')?.upTo ?? null;
   const amounts = firstBound?.value.type === 'money';
   let previousBound: string | null = null;
   let previousShown = '';
@@ -81,7 +81,9 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
     } else {
       const value = band.upTo.value;
       const isAmount = value.type === 'money';
-      if (isAmount !== amounts) {
+      if (value.type === 'number') {
+        bag.report('bandBoundUnit', band.upTo.span, ...boundUnitFix(band.upTo.raw, value.value, firstBound ? amounts : null, targetCurrency));
+      } else if (isAmount !== amounts) {
         bag.report('mixedBandBounds', band.upTo.span, [amounts ? 'an amount' : 'a % of target']);
       } else {
         const bound = value.type === 'money' ? value.amount : value.type === 'percent' ? value.value : '0';
@@ -113,6 +115,20 @@ function checkBands(bands: CommissionBandNode[], targetCurrency: string | null, 
     else bag.report('noAboveBand', last.span, [previousBound]);
   }
   return { bands: result, amounts };
+}
+
+/**
+ * What `up to 100` (no unit) is reported with: the bound written both ways the table allows, and
+ * the one suggested: the kind the table's other bounds use, else a % for a number that reads as
+ * an attainment (up to 1000) and an amount for a larger one (`up to 150000`).
+ */
+function boundUnitFix(written: string, value: string, amounts: boolean | null, targetCurrency: string | null): [string[], string] {
+  const percent = `up to ${written}%`;
+  if (targetCurrency === null) return [[written, `\`${percent}\` (a % of target)`], percent];
+  const amount = `up to ${written} ${targetCurrency}`;
+  const asAmount = amounts ?? compareDecimals(value, '1000') > 0;
+  const ways = asAmount ? `\`${amount}\` (an amount of the measure) or \`${percent}\` (a % of target)` : `\`${percent}\` (a % of target) or \`${amount}\` (an amount of the measure)`;
+  return [[written, ways], asAmount ? amount : percent];
 }
 
 const creditForms: Record<string, NonNullable<IncentiveRule['credit']>> = lookupTable({

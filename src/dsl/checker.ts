@@ -292,7 +292,7 @@ const selfContained = new Set<MessageKey>([
 const contextual = new Set<MessageKey>([
   'incentiveCurrency', 'lineCurrency', 'bandCurrency', 'currencyMismatch', 'measureType', 'amountBoundsNeedMoney',
   'commissionNeedsMoney', 'numberExpected', 'typeMismatch', 'operandTypes', 'compareTypes', 'notCondition',
-  'mixedListTypes', 'orderingNotPossible', 'entityNotInScope', 'badRecipient', 'stopOnTrigger', 'stopOnRepSequence',
+  'mixedListTypes', 'orderingNotPossible', 'entityNotInScope', 'badRecipient', 'stopOnTrigger', 'stopOnRepSequence', 'bandBoundUnit',
 ]);
 
 /** Passes on the diagnostics a rule with a syntax error can still decide (see checkRecovered); the rest are dropped. */

@@ -3,6 +3,7 @@
 import type { ILexingError, IToken, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import { moneyWordFix, type MoneyWordFix } from './money-words.js';
+import { magnitudeOf, separatedAmount, withMagnitude } from './literals.js';
 import { isKnownCurrency } from './types.js';
 
 const { createToken, Lexer } = chevrotain;
@@ -141,6 +142,18 @@ export interface LexResult {
   unspacedMoney: { amount: string; code: string; token: IToken }[];
   /** Strings in typographic quotes (`“x”`), read as the string in straight quotes; to be reported. */
   curlyStrings: { written: string; token: IToken }[];
+  /**
+   * Money or a number written with a k/m/bn suffix (`100k EUR`, `1.5m USD`, `revenue >= 100k`),
+   * read as the amount meant (`100000 EUR`, `100000`; literals.ts); to be reported at the amount's token.
+   */
+  magnitudeSuffixes: { written: string; meant: string; token: IToken }[];
+  /**
+   * Money with its digits grouped in thousands (`100,000 EUR`, `1.500.000 EUR`, `100.000 EUR`) or
+   * a decimal comma (`10,50 EUR`), read as the amount meant (literals.ts); to be reported at the amount's token.
+   */
+  /** A percent with a space before its sign (`120 %`), read as `120%`; to be reported at the number. */
+  spacedPercents: { written: string; token: IToken }[];
+  separatedAmounts: { written: string; kind: 'thousands' | 'point' | 'decimalComma'; meant: string; token: IToken }[];
 }
 
 // What `==`, `<>`, `&&` ... mean here. They are read as that operator (its token, with its text as
@@ -176,9 +189,83 @@ export function tokenize(text: string): LexResult {
   const badNumbers: LexResult['badNumbers'] = [];
   const unspacedMoney: LexResult['unspacedMoney'] = [];
   const curlyStrings: LexResult['curlyStrings'] = [];
+  const magnitudeSuffixes: LexResult['magnitudeSuffixes'] = [];
+  const separatedAmounts: LexResult['separatedAmounts'] = [];
+  let brackets = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const type = token.tokenType;
+    // `100,000 EUR` (a number, commas, and money `000 EUR`) and `100.000 EUR` (a point where the
+    // currency has no third decimal): thousands grouped as in a spreadsheet; `10,50 EUR`: a decimal comma. `100.000 EUR` read
+    // as written is 100 EUR: a target a thousand times too small, and no word said.
+    if (type === LBracket) brackets++;
+    else if (type === RBracket) brackets--;
+    // `revenue >= 100,000` (no currency): outside a list's brackets no comma follows a number, so
+    // the groups are one number. The last group decides: a comma and digits right after it would
+    // make it a middle one.
+    if (type === NumberLit && brackets <= 0 && i >= 2 && !(tokens[i + 1]?.tokenType === Comma && adjacent(token, tokens[i + 1]))) {
+      let first = i;
+      while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
+        && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+      const written = text.slice(tokens[first].startOffset, token.startOffset + token.image.length);
+      const separated = first < i ? separatedAmount(written, '') : undefined;
+      if (separated?.kind === 'thousands') {
+        separatedAmounts.push({ written, kind: separated.kind, meant: separated.meant, token: tokens[first] });
+        tokens[first].image = written;
+        for (let dropped = first + 1; dropped <= i; dropped++) tokens[dropped] = { ...tokens[dropped], tokenType: CurrencyWord };
+        merged += i - first;
+        continue;
+      }
+    }
+    if (type === MoneyLit) {
+      const [number, code] = token.image.split(/[ \t]+/);
+      let first = i;
+      while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
+        && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+      const written = text.slice(tokens[first].startOffset, token.startOffset + number.length);
+      const separated = separatedAmount(written, code);
+      if (separated) {
+        separatedAmounts.push({ written, kind: separated.kind, meant: `${separated.meant} ${code}`, token: tokens[first] });
+        if (first < i) {
+          const amount = tokens[first];
+          retype(amount, MoneyLit);
+          amount.image = text.slice(amount.startOffset, token.startOffset + token.image.length);
+          for (let dropped = first + 1; dropped <= i; dropped++) tokens[dropped] = { ...tokens[dropped], tokenType: CurrencyWord };
+          merged += i - first;
+        }
+        continue;
+      }
+    }
+    // `100k EUR`, `1.5M USD`: a suffix right after the digits, then a currency, can only be an
+    // amount written the spreadsheet way. Read on as the amount meant, report the suffix once
+    // (it was a "not an amount of money" at the number and an unexpected word at the `k`).
+    if ((type === Identifier || type === CurrencyWord) && magnitudeOf(token.image) !== undefined && followsNumber(tokens, i)) {
+      const amount = tokens[i - 1];
+      const code = tokens[i + 1];
+      if (amount.startOffset + amount.image.length === token.startOffset && code?.tokenType === CurrencyCode && code.startLine === token.startLine) {
+        const written = amount.image + token.image;
+        const meant = withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image);
+        magnitudeSuffixes.push({ written, meant: `${meant} ${code.image}`, token: amount });
+        retype(amount, MoneyLit);
+        amount.image = text.slice(amount.startOffset, code.startOffset + code.image.length);
+        tokens[i] = { ...token, tokenType: CurrencyWord };
+        tokens[i + 1] = { ...code, tokenType: CurrencyWord };
+        merged += 2;
+        i++;
+        continue;
+      }
+      // `revenue >= 100k`: no name follows a number, so the word is its suffix here too (not
+      // after `wait` or `within`, where `30m` is minutes written short, a duration's message).
+      const before = tokens[i - 2]?.tokenType;
+      if (amount.startOffset + amount.image.length === token.startOffset && before !== Kw.wait && before !== Kw.within) {
+        const written = amount.image + token.image;
+        magnitudeSuffixes.push({ written, meant: withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image), token: amount });
+        amount.image = written;
+        tokens[i] = { ...token, tokenType: CurrencyWord };
+        merged++;
+        continue;
+      }
+    }
     if (type === CurlyString) {
       // Same length in straight quotes, so every position after it stays where it was.
       curlyStrings.push({ written: token.image, token });
@@ -260,10 +347,27 @@ export function tokenize(text: string): LexResult {
       }
     }
   }
-  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings };
+  // `120 %` (a space before the sign, as French typography and some spreadsheets write it): the
+  // `%` alone is no token; read as the percent meant, report the space.
+  const spacedPercents: LexResult['spacedPercents'] = [];
+  for (const e of unexpected) {
+    if (e.length !== 1 || text[e.offset] !== '%') continue;
+    let before = kept.length - 1;
+    while (before >= 0 && kept[before].startOffset > e.offset) before--;
+    const number = kept[before];
+    if (!number || number.tokenType !== NumberLit || !/^[ \t]+$/.test(text.slice(number.startOffset + number.image.length, e.offset))) continue;
+    spacedPercents.push({ written: text.slice(number.startOffset, e.offset + 1), token: number });
+    retype(number, PercentLit);
+    number.image = text.slice(number.startOffset, e.offset + 1);
+  }
+  if (spacedPercents.length) unexpected = unexpected.filter((e) => !spacedPercents.some((p) => p.token.startOffset + p.written.length === e.offset + 1));
+  return { tokens: kept, comments, errors: unexpected, badCurrencies, moneyWords, capitalisedNames, misspeltOperators, badNumbers, unspacedMoney, curlyStrings, magnitudeSuffixes, separatedAmounts, spacedPercents };
 }
 
 const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTypeIdx: number }).tokenTypeIdx;
+
+/** Whether `next` starts right where `token` ends (no space between). */
+const adjacent = (token: IToken, next: IToken): boolean => token.startOffset + token.image.length === next.startOffset;
 
 function followsNumber(tokens: IToken[], i: number): boolean {
   const previous = tokens[i - 1];

@@ -1,5 +1,6 @@
 // Turns literal lexemes into values. Kept apart from the grammar so the formatter and tests can
 // reuse it, and so the parser's actions stay one-liners.
+import { minorUnits } from '../plan/catalog.js';
 import type { DurationUnitName, LiteralValue } from './ast.js';
 
 export function plainNumber(text: string): string {
@@ -10,7 +11,55 @@ export function plainNumber(text: string): string {
   return /^\d+(?:\.\d+)?/.exec(plain)?.[0] ?? '0';
 }
 
+/** The power of ten a spreadsheet suffix stands for (`k` thousand, `m`/`mm` million, `b`/`bn` billion), any case. */
+export function magnitudeOf(suffix: string): number | undefined {
+  return ({ k: 3, m: 6, mm: 6, b: 9, bn: 9 } as Record<string, number>)[suffix.toLowerCase()];
+}
+
+/** `1.5` with `m` → `1500000`: exact, by moving the decimal point (never through a float). */
+export function withMagnitude(written: string, suffix: string): string {
+  const places = magnitudeOf(suffix) ?? 0;
+  const [whole, fraction = ''] = written.replace(/_/g, '').split('.');
+  const digits = `${whole}${fraction.padEnd(places, '0')}`;
+  const point = whole.length + places;
+  const value = `${digits.slice(0, point)}${point < digits.length ? `.${digits.slice(point)}` : ''}`;
+  return value.replace(/^0+(?=\d)/, '');
+}
+
+/**
+ * An amount written as a spreadsheet or a European document writes it, and the amount meant:
+ * digits grouped in thousands (`100,000`, `1.500.000`, and `100.000` in a currency with fewer than
+ * 3 decimals, where a third decimal of 0 would say nothing), or a decimal comma (`10,50`).
+ * Undefined for any other number.
+ */
+export function separatedAmount(written: string, currency: string): { meant: string; kind: 'thousands' | 'point' | 'decimalComma' } | undefined {
+  if (/^[1-9]\d{0,2}(,\d{3})+(\.\d+)?$/.test(written)) return { meant: written.replace(/,/g, ''), kind: 'thousands' };
+  if (/^[1-9]\d{0,2}(\.\d{3}){2,}$/.test(written)) return { meant: written.replace(/\./g, ''), kind: 'thousands' };
+  // A third decimal of 0 says nothing in such a currency (`2.125 EUR` is a spiff's exact amount;
+  // `0.500 EUR` cannot be grouped): only `12.500 EUR` is read as grouped.
+  if (/^[1-9]\d{0,2}\.\d{2}0$/.test(written) && minorUnits(currency) < 3) return { meant: written.replace('.', ''), kind: 'point' };
+  if (/^\d+,\d{1,2}$/.test(written)) return { meant: written.replace(',', '.'), kind: 'decimalComma' };
+  return undefined;
+}
+
+/** A number's value; `100k` and `100,000`, already reported by the lexer, are read as the number they mean. */
+export function numberValue(image: string): string {
+  if (image.includes(',')) return separatedAmount(image, '')?.meant ?? plainNumber(image.replace(/,/g, ''));
+  const suffixed = /^([\d_.]+)([a-zA-Z]{1,2})$/.exec(image);
+  if (suffixed && magnitudeOf(suffixed[2]) !== undefined) return withMagnitude(plainNumber(suffixed[1]), suffixed[2]);
+  return plainNumber(image);
+}
+
 export function moneyValue(image: string): LiteralValue {
+  // `100,000 EUR`, `100.000 EUR` and `10,50 EUR` reach here too, already reported by the lexer: read them as the amount they mean.
+  const grouped = /^([\d.,]+)[ \t]+([A-Z]{3})$/.exec(image);
+  const meant = grouped ? separatedAmount(grouped[1], grouped[2]) : undefined;
+  if (grouped && meant) return { type: 'money', amount: meant.meant, currency: grouped[2] };
+  // `100k EUR` reaches here too, already reported by the lexer: read it as the amount it means.
+  const suffixed = /^([\d_.]+)([a-zA-Z]{1,2})[ \t]+([A-Z]{3})$/.exec(image);
+  if (suffixed && magnitudeOf(suffixed[2]) !== undefined) {
+    return { type: 'money', amount: withMagnitude(plainNumber(suffixed[1]), suffixed[2]), currency: suffixed[3] };
+  }
   // `1000 usd` reaches here too, already reported by the lexer: read it as the code it means.
   const match = /^([\d_.]+)\s*([A-Za-z]\w*)$/.exec(image);
   return { type: 'money', amount: plainNumber(match?.[1] ?? '0'), currency: match?.[2]?.toUpperCase() ?? 'XXX' };

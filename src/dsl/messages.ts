@@ -26,6 +26,14 @@ export const messages = {
   badDecimalPoint: m('SF1008', 'error', "'{0}' is not a number: a decimal point has digits on both sides and comes once, like 12.5 or 2_500.50"),
   nulCharacter: m('SF1010', 'error', 'a string cannot hold the NUL character (U+0000): delete it (often left by a copy from a binary file)'),
   unspacedMoney: m('SF1009', 'error', "'{0}': write a space between the amount and its currency, like {1}"),
+  // {1} is the amount in full with its code (`100000 EUR`).
+  // {1}: the amount without separators, with its code (`100000 EUR`).
+  thousandsSeparator: m('SF1012', 'error', "'{0}' is not a number: amounts are written without thousands separators, like {1} (`_` may group digits: 100_000)"),
+  spacedPercent: m('SF1015', 'error', "'{0}': write the % right after the number, like {1}"),
+  decimalComma: m('SF1014', 'error', "'{0}' is not a number: the decimal point is a point, like {1}"),
+  // {1}: the amount as the language reads it (`100 EUR`), {2}: as meant (`100000 EUR`), {3}: `EUR has 2 decimals`.
+  pointAsThousands: m('SF1013', 'error', "'{0}' reads as {1}, not {2}: a point is always the decimal point ({3}); write {2} (`_` may group digits: 100_000)"),
+  magnitudeSuffix: m('SF1011', 'error', "'{0}' is not a number: amounts are written in full, without a k, m or bn suffix, like {1}"),
 
   expectedToken: m('SF1101', 'error', 'expected {0} but found {1}'),
   noViableAlternative: m('SF1102', 'error', 'expected {0} but found {1}'),
@@ -34,6 +42,8 @@ export const messages = {
   reservedWord: m('SF1105', 'error', "'{0}' is a reserved word and cannot be used as a name"),
   misspeltOperator: m('SF1107', 'error', "'{0}' is not an operator: write {1}"),
   chainedComparison: m('SF1109', 'error', "comparisons do not chain: '{0}' follows the '{1}' comparison before it; join two comparisons with `and` (`a < b and b < c`, not `a < b < c`)"),
+  boundAfterAbove: m('SF1111', 'error', "`above` takes no bound: it pays everything past the band before it; write `above pay R%` (and `up to {0} pay R%` for a band that ends at {0})"),
+  conditionWord: m('SF1110', 'error', "`{0}` takes its condition after `{1}`, not `{2}`"),
   capitalisedName: m('SF1108', 'error', "'{0}': names and keywords are written in lower case, like {1} (capitals are for currency codes)"),
   // {0} is the short "a declaration" the parser reports; the text spells the choices out itself.
   unexpectedInput: m('SF1104', 'error', 'expected a declaration (settings, metric, goal, incentive, sequence) but found {1}'),
@@ -118,6 +128,8 @@ export const messages = {
   mixedBandBounds: m('SF6013', 'error', 'band bounds mix % of target and amounts: write every bound as {0}, like the first'),
   bandAmountOrder: m('SF6014', 'error', 'band bounds must rise: {0} does not come after {1}'),
   bandCurrency: m('SF6015', 'error', 'this bound is in {0} but the target is in {1}'),
+  // {1}: the bound as a % of target and, with a money target, as an amount in its currency (the one suggested first).
+  bandBoundUnit: m('SF6030', 'error', "a band bound needs a unit: '{0}' alone is neither a % of target nor an amount; write {1}"),
   amountBoundsNeedMoney: m('SF6016', 'error', 'amount band bounds need a money measure and target; "{0}" measures {1}'),
   unknownCredit: m('SF6017', 'error', 'unknown crediting `credit {0}` (splits, overlay splits, all splits, team, team all levels)'),
   unknownProration: m('SF6018', 'error', 'unknown proration `prorate target by {0}` (employment)'),

@@ -5,7 +5,7 @@ import type { IOrAlt, IToken, TokenType } from 'chevrotain';
 import type { BinaryOpText, ExprNode, LiteralNode, Name, PathNode, Span, StringNode } from './ast.js';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
-import { durationValue, endsInLoneBackslash, moneyValue, plainNumber, stringValue } from './literals.js';
+import { durationValue, endsInLoneBackslash, moneyValue, numberValue, plainNumber, stringValue } from './literals.js';
 import { ll1Lookahead } from './lookahead.js';
 import type { MessageKey } from './messages.js';
 import { syntaxErrorMessages } from './syntax-errors.js';
@@ -16,6 +16,9 @@ export interface ParseProblem {
   key: MessageKey;
   span: Span;
   args: string[];
+  suggestion?: string;
+  /** Read as meant (the word meant in its place, a stray bound left out): the statement is whole and is checked on. */
+  readOn?: true;
 }
 
 /** What actions return while Chevrotain records the grammar; the value is never used. */
@@ -330,7 +333,8 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
     switch (type) {
       case T.MoneyLit: return node(moneyValue(image));
       case T.DurationLit: return node(durationValue(image));
-      case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1)) });
+      // `120 %` reaches here too, already reported by the lexer.
+      case T.PercentLit: return node({ type: 'percent', value: plainNumber(image.slice(0, -1).trimEnd()) });
       case T.DateLit: return node({ type: 'date', value: image });
       // `9:00` is `09:00`: one value, so `fmt` can write it as the SPEC does and still mean the same.
       case T.TimeLit: return node({ type: 'time', value: /^\d:\d\d$/.test(image) ? `0${image}` : image });
@@ -341,7 +345,7 @@ export abstract class ExpressionParser extends chevrotain.EmbeddedActionsParser 
         const string = this.stringNode(token, type === T.StringLit);
         return { kind: 'literal', value: { type: 'string', value: string.value }, raw: string.raw, span };
       }
-      default: return node({ type: 'number', value: plainNumber(image) || '0' });
+      default: return node({ type: 'number', value: numberValue(image) || '0' });
     }
   }
 

@@ -512,13 +512,20 @@ class RuleParser extends ExpressionParser {
       { ALT: () => {
         const start = this.CONSUME(Kw.up);
         this.CONSUME(Kw.to);
-        const upTo = this.OR1([{ ALT: () => this.CONSUME1(T.PercentLit) }, { ALT: () => this.CONSUME1(T.MoneyLit) }]);
+        // A bare number (`up to 100 pay 5%`) is read too, for the checker to say which unit it needs (SF6030).
+        const upTo = this.OR1([{ ALT: () => this.CONSUME1(T.PercentLit) }, { ALT: () => this.CONSUME1(T.MoneyLit) }, { ALT: () => this.CONSUME1(T.NumberLit) }]);
         this.CONSUME1(Kw.pay);
         const pay = this.CONSUME2(T.PercentLit);
         return (this.RECORDING_PHASE ? RECORDED : ({ upTo: this.literalOf(upTo), pay: this.literalOf(pay), span: this.spanFrom(start) }));
       } },
       { ALT: () => {
         const start = this.CONSUME(Kw.above);
+        // `above 100% pay 12%`: a bound written after `above` is read and named (SF1111), not
+        // "expected 'pay'" at it and "expected '}'" at the `pay` after it.
+        this.OPTION(() => {
+          const bound = this.OR2([{ ALT: () => this.CONSUME4(T.PercentLit) }, { ALT: () => this.CONSUME4(T.MoneyLit) }, { ALT: () => this.CONSUME4(T.NumberLit) }]);
+          if (!this.RECORDING_PHASE && isReal(bound)) this.problems.push({ key: 'boundAfterAbove', span: this.tokenSpan(bound), args: [bound.image], readOn: true });
+        });
         this.CONSUME2(Kw.pay);
         const pay = this.CONSUME3(T.PercentLit);
         return (this.RECORDING_PHASE ? RECORDED : ({ upTo: null, pay: this.literalOf(pay), span: this.spanFrom(start) }));
@@ -526,10 +533,32 @@ class RuleParser extends ExpressionParser {
       { ALT: () => this.SUBRULE(this.unknownBand) },
     ]), { recoveryValueFunc: () => undefined });
 
+  /**
+   * In the rule calling it, the one OR (index 0) and CONSUMEs of when/where/if; the word before a
+   * statement's condition, `when` or `where` as `meant`; `if`, or the other of
+   * the two, written in its place on the statement's line (`bonus 500 EUR if deals_won >= 3`,
+   * `spiff 100 EUR per deal when ...`) is read as meant and reported once (SF1110), instead of a
+   * parse error at the word and others after it.
+   */
+  private conditionWord(meant: typeof Kw.when, statement: string): void {
+    const other = meant === Kw.when ? Kw.where : Kw.when;
+    const word = this.OR([{ ALT: () => this.CONSUME(meant) }, { ALT: () => this.CONSUME(Kw.if) }, { ALT: () => this.CONSUME(other) }]);
+    if (!this.RECORDING_PHASE && isReal(word) && word.tokenType !== meant) {
+      this.problems.push({ key: 'conditionWord', span: this.tokenSpan(word), args: [statement, meant === Kw.when ? 'when' : 'where', word.image], suggestion: meant === Kw.when ? 'when' : 'where', readOn: true });
+    }
+  }
+
+  /** Whether the next token is `meant`, or a stand-in for it on the line of the statement so far. */
+  private conditionWordNext(meant: typeof Kw.when): boolean {
+    const next = this.LA(1);
+    if (next.tokenType === meant) return true;
+    return (next.tokenType === Kw.if || next.tokenType === Kw.when || next.tokenType === Kw.where) && next.startLine === this.LA(0).startLine;
+  }
+
   bonusStatement = this.RULE('bonusStatement', (): Statement => {
     const start = this.CONSUME(Kw.bonus);
     const amount = this.CONSUME(T.MoneyLit);
-    this.CONSUME(Kw.when);
+    this.conditionWord(Kw.when, 'bonus');
     const when = this.SUBRULE(this.expression);
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'bonus' as const, amount: this.literalOf(amount), when, span: this.spanFrom(start) }));
   });
@@ -539,7 +568,7 @@ class RuleParser extends ExpressionParser {
     const amount = this.CONSUME(T.MoneyLit);
     this.CONSUME(Kw.per);
     const per = this.CONSUME(T.Identifier);
-    const where = this.optionalWhere();
+    const where = this.OPTION({ GATE: () => this.conditionWordNext(Kw.where), DEF: () => { this.conditionWord(Kw.where, 'spiff'); return this.SUBRULE(this.expression); } }) ?? null;
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'spiff' as const, amount: this.literalOf(amount), per: this.name(per), where, span: this.spanFrom(start) }));
   });
 
@@ -588,7 +617,7 @@ class RuleParser extends ExpressionParser {
   rewardStatement = this.RULE('rewardStatement', (): Statement => {
     const start = this.CONSUME(Kw.reward);
     const text = this.SUBRULE(this.string);
-    const when = this.OPTION(() => { this.CONSUME(Kw.when); return this.SUBRULE(this.expression); }) ?? null;
+    const when = this.OPTION({ GATE: () => this.conditionWordNext(Kw.when), DEF: () => { this.conditionWord(Kw.when, 'reward'); return this.SUBRULE(this.expression); } }) ?? null;
     return (this.RECORDING_PHASE ? RECORDED : ({ kind: 'reward' as const, text, when, span: this.spanFrom(start) }));
   });
 

@@ -1,7 +1,7 @@
 // Orchestrates one run over in-memory sources, in pipeline order: text → tokens → AST → checked
 // rules → plan (like TypeScript's program.ts). File-system access lives in load.ts.
 import type { IToken } from 'chevrotain';
-import { weekdays } from '../plan/catalog.js';
+import { minorUnits, weekdays } from '../plan/catalog.js';
 import type { Plan, Template } from '../plan/schema.js';
 import { defaultTemplateTexts, parseTemplate } from '../templates/index.js';
 import type { RuleFile } from './ast.js';
@@ -104,6 +104,35 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // Read as the money meant, so the rule is checked on (like `usd`).
     bag.report('unspacedMoney', span, [written, `${amount} ${code}`], `${amount} ${code}`);
   }
+  for (const { written, meant, token } of lexed.magnitudeSuffixes) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    // Read as the amount meant, so the rule is checked on (like `usd`).
+    bag.report('magnitudeSuffix', span, [written, meant], meant);
+  }
+  for (const { written, token } of lexed.spacedPercents) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const meant = written.replace(/[ \t]+%$/, '%');
+    // Read as the percent meant, so the rule is checked on (like `100EUR`).
+    bag.report('spacedPercent', span, [written.replace(/[ \t]+/, ' '), meant], meant);
+  }
+  for (const { written, kind, meant, token } of lexed.separatedAmounts) {
+    const line = token.startLine ?? 1;
+    const col = token.startColumn ?? 1;
+    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const code = meant.split(' ')[1];
+    // Read as the amount meant, so the rule is checked on (like `usd`).
+    if (kind === 'thousands') bag.report('thousandsSeparator', span, [written, meant], meant);
+    else if (kind === 'decimalComma') bag.report('decimalComma', span, [written, meant], meant);
+    else {
+      const digits = minorUnits(code);
+      const read = `${written.replace(/\.?0+$/, '')} ${code}`;
+      bag.report('pointAsThousands', span, [`${written} ${code}`, read, meant, `${code} has ${digits === 0 ? 'no decimals' : `${digits} decimal${digits === 1 ? '' : 's'}`}`], meant);
+    }
+  }
   for (const { written, token } of lexed.curlyStrings) {
     const line = token.startLine ?? 1;
     const col = token.startColumn ?? 1;
@@ -151,8 +180,9 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   }
   const parsed = parseTokens(source.path, unsupported.tokens, comments, lexicalErrors);
   for (const problem of parsed.problems) {
-    bag.report(problem.key, problem.span, problem.args);
-    errorOffsets.push(problem.span.offset);
+    bag.report(problem.key, problem.span, problem.args, problem.suggestion);
+    // Read as meant (SF1110, SF1111): the statement is whole, so it is checked on (like `usd`).
+    if (!problem.readOn) errorOffsets.push(problem.span.offset);
   }
   for (const { span, depth } of mayNestTooDeep(unsupported.tokens) ? tooDeepExpressions(parsed.ast) : []) {
     bag.report('expressionTooDeep', span, [depth, MAX_EXPRESSION_DEPTH]);

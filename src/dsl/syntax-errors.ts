@@ -16,6 +16,8 @@ const ruleDescriptions: Record<string, string> = {
   recipient: 'a recipient (rep, lead, a field like rep.manager, or "someone@example.com")',
   string: 'a quoted string',
   band: "a band ('up to N% pay R%' or 'above pay R%')",
+  // Its one choice is the word before the condition; `if` and `where` are read too only to be named (SF1110).
+  bonusStatement: "'when'",
   expression: 'an expression',
   comparison: 'an expression',
   arithmetic: 'an expression',

@@ -29,6 +29,32 @@ export const ExpectedLine = z.strictObject({
 });
 export type ExpectedLine = z.infer<typeof ExpectedLine>;
 
+/** The prorated target of a rep employed part of the period (`prorate target by employment`). */
+export const ExpectedProration = z.strictObject({
+  /** Days employed ÷ days in the period, as the statement writes it: "45/90". */
+  fraction: z.string().optional(),
+  /** The rule's target, and the rep's as prorated (rounded half up to minor units). */
+  target: amount.optional(),
+  prorated: amount.optional(),
+  /** Amount band bounds as prorated, in band order. */
+  bounds: z.array(amount).optional(),
+});
+export type ExpectedProration = z.infer<typeof ExpectedProration>;
+
+/** One deal credited by a share, a team or a conversion (`credit ...`, `convert ...`). */
+export const ExpectedCredit = z.strictObject({
+  deal: z.string().min(1),
+  type: z.enum(['own', 'revenue', 'overlay', 'team']),
+  /** Percent, as credits.csv writes it: "60" or "60%". */
+  share: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).replace(/%$/, ''))
+    .refine((v) => /^\d+(\.\d+)?$/.test(v), { message: 'expected a percent like "60" or "60%"' }),
+  /** The amount credited, in the rule's currency (converted when the deal is in another). */
+  credited: amount,
+});
+export type ExpectedCredit = z.infer<typeof ExpectedCredit>;
+
 export const ExpectedStatement = z.strictObject({
   lines: z.array(ExpectedLine).optional(),
   total: amount.optional(),
@@ -36,6 +62,10 @@ export const ExpectedStatement = z.strictObject({
   rewards: z.array(z.string()).optional(),
   /** Texts that must each appear in one of the statement's warnings. */
   warnings: z.array(z.string()).optional(),
+  /** null: the rep's target is not prorated. */
+  proration: ExpectedProration.nullable().optional(),
+  /** Every credited deal the statement lists, in any order; []: none. */
+  credited: z.array(ExpectedCredit).optional(),
 });
 export type ExpectedStatement = z.infer<typeof ExpectedStatement>;
 
@@ -53,7 +83,12 @@ export type TestCase = z.infer<typeof TestCase>;
 /** The keys an object at this path of a case file may have (the path of an unknown-key issue). */
 function knownKeys(path: PropertyKey[]): string[] {
   const last = path.length ? path[path.length - 1] : undefined;
-  const shape = last === 'expect' ? ExpectedStatement.shape : typeof last === 'number' && path[path.length - 2] === 'lines' ? ExpectedLine.shape : TestCase.shape;
+  const parent = path[path.length - 2];
+  const shape = last === 'expect' ? ExpectedStatement.shape
+    : last === 'proration' ? ExpectedProration.shape
+    : typeof last === 'number' && parent === 'lines' ? ExpectedLine.shape
+    : typeof last === 'number' && parent === 'credited' ? ExpectedCredit.shape
+    : TestCase.shape;
   return Object.keys(shape);
 }
 
@@ -65,6 +100,10 @@ const requiredHints: Record<string, string> = {
   expect: 'the expected statement, or null when the rule must not select this rep',
   kind: 'commission, bonus, spiff, cap, clawback, draw, recovery or adjustment',
   amount: 'a decimal amount like "15500.00"',
+  deal: 'the deal id',
+  type: 'own, revenue, overlay or team',
+  share: 'a percent like "60"',
+  credited: 'the amount credited in the rule\'s currency, like "120000.00"',
 };
 
 /** The value at an issue's path in the parsed JSON (undefined where there is none). */
@@ -78,7 +117,8 @@ function valueAt(json: unknown, path: PropertyKey[]): unknown {
 }
 
 function isMissing(issue: z.core.$ZodIssue, json: unknown): boolean {
-  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.path.length > 0 && valueAt(json, issue.path) === undefined;
+  // An amount is a string or a number (a union): left out, zod says only "Invalid input".
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') && issue.path.length > 0 && valueAt(json, issue.path) === undefined;
 }
 
 function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
@@ -94,6 +134,14 @@ function issueMessage(issue: z.core.$ZodIssue, json: unknown): string {
     const near = typeof value === 'string' ? closest(value, [...ExpectedKind.options]) : undefined;
     return `${JSON.stringify(value)} is not a line kind${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${ExpectedKind.options.join(', ')}`;
   }
+  if (issue.code === 'invalid_value' && field === 'type' && issue.path.includes('credited')) {
+    const value = valueAt(json, issue.path);
+    const types = ExpectedCredit.shape.type.options;
+    const near = typeof value === 'string' ? closest(value, [...types]) : undefined;
+    return `${JSON.stringify(value)} is not a credit type${near ? ` (did you mean "${near}"?)` : ''}; expected one of ${types.join(', ')}`;
+  }
+  // `"amount": true`: zod says "Invalid input" (neither a string nor a number).
+  if (issue.code === 'invalid_union' && typeof field === 'string' && requiredHints[field]) return `expected ${requiredHints[field]}, got ${JSON.stringify(valueAt(json, issue.path))}`;
   // `"capped": "no"`: zod says "Invalid input: expected boolean, received string".
   if (issue.code === 'invalid_type' && issue.expected === 'boolean') return `expected true or false, got ${JSON.stringify(valueAt(json, issue.path))}`;
   if (issue.code !== 'unrecognized_keys') return issue.message;
@@ -164,8 +212,63 @@ export function diffLines(expected: string[], actual: string[]): string[] {
   return out;
 }
 
+/**
+ * Where an expectation is written, as a report line's prefix (`rules/tests/x/case.json:14: `),
+ * given its path under `expect` (`['proration', 'prorated']`); '' when not known.
+ */
+export type ExpectationAt = (path: string[]) => string;
+
+const percentText = (share: string) => `${new Decimal(share).toFixed()}%`;
+
+/** A credited deal as the diff shows it: two keys are the same text exactly when deal, type, share and amount are equal. */
+const creditKey = (c: { deal: string; type: string; share: string; credited: string }, currency: string, width: number) =>
+  `${c.deal.padEnd(width)} ${c.type.padEnd(7)} ${percentText(c.share).padStart(8)} ${majorUnits(new Decimal(c.credited).toFixed(), currency).padStart(14)}`;
+
+/** The proration expectation against the statement's; report lines, empty when it matches. */
+function compareProration(expected: ExpectedProration | null, actual: Statement, at: ExpectationAt): string[] {
+  const got = actual.proration;
+  const shown = (p: NonNullable<Statement['proration']>) => `${p.fraction} of ${p.target} = ${p.prorated} ${actual.currency}`;
+  if (expected === null) return got ? [`${at(['proration'])}proration: expected the target not prorated, got ${shown(got)}`] : [];
+  if (!got) {
+    return [`${at(['proration'])}proration: expected a prorated target, but ${actual.rep}'s target ${actual.target} ${actual.currency} is not prorated (employed the whole period, or the rule has no \`prorate target by employment\`)`];
+  }
+  const report: string[] = [];
+  if (expected.fraction !== undefined && expected.fraction.replace(/\s+/g, '') !== got.fraction) {
+    report.push(`${at(['proration', 'fraction'])}proration.fraction: expected ${expected.fraction}, got ${got.fraction} (days employed ÷ days in the period)`);
+  }
+  if (expected.target !== undefined && !sameAmount(expected.target, got.target)) {
+    report.push(`${at(['proration', 'target'])}proration.target: expected ${expected.target}, got ${got.target} (the rule's target before proration)`);
+  }
+  if (expected.prorated !== undefined && !sameAmount(expected.prorated, got.prorated)) {
+    report.push(`${at(['proration', 'prorated'])}proration.prorated: expected ${expected.prorated}, got ${got.prorated} (${shown(got)})`);
+  }
+  if (expected.bounds !== undefined) {
+    const bounds = got.bounds ?? [];
+    if (expected.bounds.length !== bounds.length || expected.bounds.some((b, i) => !sameAmount(b, bounds[i]))) {
+      report.push(`${at(['proration', 'bounds'])}proration.bounds: expected [${expected.bounds.join(', ')}], got [${bounds.join(', ')}]`);
+    }
+  }
+  return report;
+}
+
+/** The credited deals expected against those the statement lists, in any order; report lines, empty when they match. */
+function compareCredited(expected: ExpectedCredit[], actual: Statement, at: ExpectationAt): string[] {
+  const got = actual.credited ?? [];
+  const width = Math.max(4, ...expected.map((c) => c.deal.length), ...got.map((c) => c.deal.length));
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const keys = (list: { deal: string; type: string; share: string; credited: string }[]) =>
+    list.map((c) => creditKey(c, actual.currency, width)).sort(order);
+  const want = keys(expected);
+  const have = keys(got);
+  if (want.length === have.length && want.every((k, i) => k === have[i])) return [];
+  const report = [`${at(['credited'])}credited (- expected, + actual; deal, type, share, credited ${actual.currency}):`];
+  for (const d of diffLines(want, have)) report.push(`  ${d}`);
+  if (!actual.credited) report.push('(the rule has no `credit` or `convert`: its statements list no credited deals)');
+  return report;
+}
+
 /** Compare a computed statement (or none) with what the case expects; null when it matches. */
-export function compareStatement(expected: ExpectedStatement | null, actual: Statement | null, rep: string): Mismatch | null {
+export function compareStatement(expected: ExpectedStatement | null, actual: Statement | null, rep: string, at: ExpectationAt = () => ''): Mismatch | null {
   if (expected === null) {
     return actual ? { report: [`expected no statement for ${rep} (the rule should not select it), got total ${actual.total}`] } : null;
   }
@@ -189,6 +292,8 @@ export function compareStatement(expected: ExpectedStatement | null, actual: Sta
       });
     }
   }
+  if (expected.proration !== undefined) report.push(...compareProration(expected.proration, actual, at));
+  if (expected.credited !== undefined) report.push(...compareCredited(expected.credited, actual, at));
   if (expected.total !== undefined && !sameAmount(expected.total, actual.total)) {
     report.push(`total: expected ${expected.total}, got ${actual.total}`);
   }

@@ -2,7 +2,8 @@
 // `salesflow plan`: a reviewer reading a pull request sees `commission.bands[3].rate: 15 → 16`,
 // not only that the rule's version hash moved. Source positions are left out, as the rule's version
 // leaves them out: moving a rule or reformatting its file is no change.
-import type { Plan } from '../plan/schema.js';
+import { exprText } from '../plan/expr-text.js';
+import { ExprSchema, type Expr, type Plan } from '../plan/schema.js';
 import { diffRules, ruleHashesOf } from './applied-plan.js';
 
 /**
@@ -13,10 +14,46 @@ const ignored = new Set(['source', 'version', 'id']);
 
 const MAX_VALUE = 100;
 
+/** The keys whose value is a condition (`for reps where`, `where`, `when`, a checkpoint's or an `if`'s condition). */
+const conditionKeys = new Set(['reps', 'where', 'when', 'condition']);
+
+/** The value at a condition key as a compiled condition, if it is one. */
+function asCondition(key: string, value: unknown): Expr | undefined {
+  if (!conditionKeys.has(key) || value === null || typeof value !== 'object') return undefined;
+  const parsed = ExprSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The value with every condition in it written as rule text, as the reviewer wrote it. */
+function readable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(readable);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => {
+    const condition = asCondition(k, v);
+    return [k, condition ? exprText(condition) : readable(v)];
+  }));
+}
+
 function shown(value: unknown): string {
-  const text = value === undefined ? '(none)' : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? value : JSON.stringify(value);
+  const text = value === undefined ? '(none)' : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? value : JSON.stringify(readable(value));
   const compact = text.replace(/\s+/g, ' ');
   return compact.length > MAX_VALUE ? `${compact.slice(0, MAX_VALUE - 1)}…` : compact;
+}
+
+/**
+ * Two long condition texts, each cut to MAX_VALUE around where they first differ: cut at the end
+ * alone, `... and rep.region in ["A", "B", …` would read the same on both sides of the arrow.
+ */
+function clippedPair(before: string, after: string): [string, string] {
+  if (before.length <= MAX_VALUE && after.length <= MAX_VALUE) return [before, after];
+  let common = 0;
+  while (common < before.length && before[common] === after[common]) common++;
+  const from = Math.max(0, common - 30);
+  const clip = (text: string) => {
+    const cut = `${from > 0 ? '…' : ''}${text.slice(from)}`;
+    return cut.length > MAX_VALUE ? `${cut.slice(0, MAX_VALUE - 1)}…` : cut;
+  };
+  return [clip(before), clip(after)];
 }
 
 function withoutIgnored(value: unknown): unknown {
@@ -29,11 +66,20 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The changes between two values already without the ignored keys. */
-function walk(before: unknown, after: unknown, path: string, out: string[]): void {
+function walk(before: unknown, after: unknown, path: string, out: string[], key = ''): void {
   if (same(before, after)) return;
+  // A condition changed is shown whole, as rule text (`reps: rep.team = "EMEA AEs" → rep.team =
+  // "EMEA"`), not as the field paths of its tree (`reps.right.value.value`).
+  const conditions = [asCondition(key, before), asCondition(key, after)];
+  if (conditions.some(Boolean)) {
+    const text = (c: Expr | undefined, raw: unknown) => (c ? exprText(c) : raw === null || raw === undefined ? '(none)' : shown(raw));
+    const [was, is] = clippedPair(text(conditions[0], before), text(conditions[1], after));
+    out.push(`${path}: ${was} → ${is}`);
+    return;
+  }
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    for (const key of keys) walk(before[key], after[key], path ? `${path}.${key}` : key, out);
+    for (const key of keys) walk(before[key], after[key], path ? `${path}.${key}` : key, out, key);
     return;
   }
   if (Array.isArray(before) && Array.isArray(after)) {

@@ -343,6 +343,15 @@ describe('suggestions and reporting', () => {
     ]);
   });
 
+  it('offers 120% for attainment written as a multiple of quota (1.2), not 1.2%, which would pay at 1.2% of target', () => {
+    const rule = (when: string) => `incentive "i" {\n  period quarter\n  measure revenue\n  target 100 EUR\n  bonus 5 EUR when ${when}\n  approve by rep.manager within 3 days { otherwise reject }\n}\n`;
+    expect(errors(diagnose(rule('attainment >= 1.2'))).map((d) => [d.code, d.line, d.col, d.suggestion])).toEqual([['SF3004', 5, 20, '120%']]);
+    expect(errors(diagnose(rule('1 <= attainment'))).map((d) => d.suggestion)).toEqual(['100%']);
+    // Past 3 it is a percent written without its sign, as before; other percents read a fraction only below 1.
+    expect(errors(diagnose(rule('attainment >= 80'))).map((d) => d.suggestion)).toEqual(['80%']);
+    expect(errors(diagnose(rule('win_rate >= 1.5'))).map((d) => d.suggestion)).toEqual(['1.5%']);
+  });
+
   it('a generated condition of thousands of `or`s is one error at it, not a stack overflow; a list of any length is fine', () => {
     // Was "RangeError: Maximum call stack size exceeded" and a stack trace from check, fmt and compile.
     const ors = Array.from({ length: 3000 }, (_, i) => `deal.product = "p${i}"`).join(' or ');
@@ -435,6 +444,109 @@ describe('suggestions and reporting', () => {
       ['SF1009', 6, 9, 13, '5 EUR'],
       ['SF6006', 6, 9, 13, undefined],
     ]);
+  });
+
+  it('an amount with a k, m or bn suffix is one error at it offering the amount in full, and the rule is checked on with that amount', () => {
+    // Was "the target must be an amount of money (like 100 EUR)" at 100 and "expected a statement or '}' but found 'k'".
+    const ds = diagnose(incentive('  bonus 1.5k USD when revenue >= 2.25M USD\n  cap 1bn EUR\n  commission marginal { above pay 1% }'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1011', 6, 9, 13, '1500 USD'],
+      ['SF1011', 6, 34, 39, '2250000 USD'],
+      ['SF1011', 7, 7, 10, '1000000000 EUR'],
+      // Read as 1000000000 EUR, the cap is checked on: its currency is not the rule's.
+      ['SF6006', 7, 7, 14, undefined],
+    ]);
+    expect(ds[0].message).toBe("'1.5k' is not a number: amounts are written in full, without a k, m or bn suffix, like 1500 USD");
+    // A suffix is only read as one before a currency: `30m` alone is left to the messages it had.
+    expect(diagnose(leadSeq('  wait 30m')).map((d) => d.code)).not.toContain('SF1011');
+  });
+
+  it('an amount with thousands separators or a decimal comma is one error at it offering the amount meant; 100.000 EUR is not read as 100 EUR without a word', () => {
+    const rule = (lines: string) => `incentive "i" {\n  period quarter\n  measure revenue\n${lines}\n  commission marginal { up to 100% pay 5% above pay 7% }\n  approve by rep.manager within 3 days { otherwise reject }\n}\n`;
+    // Was: "the target must be an amount of money (like 100 EUR)" at 100 and "expected a statement or '}' but found ','".
+    const ds = diagnose(rule('  target 100,000 EUR\n  bonus 1.500.000 EUR when deals_won >= 2\n  cap 10,50 EUR'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1012', 4, 10, 17, '100000 EUR'],
+      ['SF1012', 5, 9, 18, '1500000 EUR'],
+      ['SF1014', 6, 7, 12, '10.50 EUR'],
+    ]);
+    // Was accepted without a word as a target of 100 EUR: every rep far past the top band.
+    const point = diagnose(rule('  target 100.000 EUR\n  spiff 5 EUR per deal where deal.amount >= 12.500 JPY'));
+    expect(point.filter((d) => d.code === 'SF1013').map((d) => [d.line, d.col, d.endCol, d.message, d.suggestion])).toEqual([
+      [4, 10, 17, "'100.000 EUR' reads as 100 EUR, not 100000 EUR: a point is always the decimal point (EUR has 2 decimals); write 100000 EUR (`_` may group digits: 100_000)", '100000 EUR'],
+      [5, 45, 51, "'12.500 JPY' reads as 12.5 JPY, not 12500 JPY: a point is always the decimal point (JPY has no decimals); write 12500 JPY (`_` may group digits: 100_000)", '12500 JPY'],
+    ]);
+    // A currency with three decimals has them; a list of numbers keeps its commas; an exact spiff
+    // of 2.125 EUR and an amount under 1 are no grouped thousands.
+    expect(errors(diagnose(rule('  target 100.000 KWD\n  bonus 5 KWD when deals_won in [1,200]')))).toEqual([]);
+    expect(errors(diagnose(rule('  target 100 EUR\n  spiff 2.125 EUR per deal\n  spiff 0.500 EUR per deal where deal.product = "x"')))).toEqual([]);
+  });
+
+  it('a percent with a space before its sign is one error offering it without the space, and is read as that percent', () => {
+    // Was "unexpected character "%"" with nothing offered, then errors for what followed.
+    const ds = diagnose(incentive('  commission marginal { up to 100 % pay 5 % above pay 7% }\n  reward "Trip" when attainment >= 120\t%'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1015', 6, 31, 36, '100%'],
+      ['SF1015', 6, 41, 44, '5%'],
+      ['SF1015', 7, 36, 41, '120%'],
+    ]);
+    expect(ds[0].message).toBe("'100 %': write the % right after the number, like 100%");
+    // Read as percents, the rule is checked on: a falling band is still found.
+    expect(diagnose(incentive('  commission marginal { up to 100 % pay 5 % up to 90 % pay 6% above pay 7% }')).map((d) => d.code)).toContain('SF6001');
+  });
+
+  it('if, when or where in the place of the word a bonus, reward or spiff takes before its condition is one error naming it, and the rule is checked on', () => {
+    // Was, for the reward: "expected '{' but found 'approve'" at the end of the line (read as an
+    // `if` step) and "found end of file" after the rule; for the spiff "expected a statement or '}'".
+    const ds = diagnose(incentive('  reward "Trip" if attainment >= 120%\n  bonus 5 USD where deals_won >= 3\n  spiff 1 USD per deal when deal.prodct = "x"'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF1110', 6, 17, 19, 'when'],
+      ['SF1110', 7, 15, 20, 'when'],
+      ['SF1110', 8, 24, 28, 'where'],
+      // Read on with the word meant: the spiff's condition is checked too.
+      ['SF2002', 8, 34, 40, 'deal.product'],
+    ]);
+    expect(ds[0].message).toBe('`reward` takes its condition after `when`, not `if`');
+    // A reward without a condition, followed by a statement on the next line, is left as it was.
+    expect(errors(diagnose(incentive('  reward "Trip"\n  bonus 5 USD when deals_won >= 3\n  commission marginal { above pay 1% }')))).toEqual([]);
+  });
+
+  it('a bound after `above` is one error at it, and the table is checked on', () => {
+    // Was "expected 'pay' but found '100%'" and "expected '}' but found 'pay'".
+    const ds = diagnose(incentive('  commission marginal { up to 100% pay 5% above 100% pay 4% }'));
+    expect(ds.map((d) => [d.code, d.line, d.col, d.endCol])).toEqual([['SF1111', 6, 49, 53], ['SF6003', 6, 58, 60]]);
+    expect(ds[0].message).toBe('`above` takes no bound: it pays everything past the band before it; write `above pay R%` (and `up to 100% pay R%` for a band that ends at 100%)');
+  });
+
+  it('a number with a k suffix and no currency is SF1011 too, and a comparison with money offers the amount meant, never 100 EUR', () => {
+    // Was "cannot compare money (USD) with a number ... did you mean 100 USD?": a bonus at a thousandth of the revenue meant.
+    const ds = diagnose(incentive('  bonus 5 USD when revenue >= 100k and deals_won >= 1.5K'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF3004', 6, 20, 35, '100000 USD'],
+      ['SF1011', 6, 31, 35, '100000'],
+      ['SF1011', 6, 53, 57, '1500'],
+    ]);
+    // So is `100,000` with no currency (SF1012); a list's commas stay a list's.
+    const commas = diagnose(incentive('  bonus 5 USD when revenue >= 1,100,000.5 and deals_won in [1,200]'));
+    expect(commas.filter((d) => d.severity === 'error').map((d) => [d.code, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF3004', 20, 42, '1100000.5 USD'],
+      ['SF1012', 31, 42, '1100000.5'],
+    ]);
+    // `wait 30m` keeps the duration's own message.
+    expect(diagnose(leadSeq('  wait 30m\n  send "book-a-call" to lead')).map((d) => [d.code, d.suggestion])).toContainEqual(['SF1101', '30 minutes']);
+  });
+
+  it('a band bound without a unit is one error offering a % of target or an amount in the target\'s currency', () => {
+    // Was "expected a band ('up to N% pay R%' or 'above pay R%') but found '100'", with no way out.
+    const ds = diagnose(incentive('  commission marginal {\n    up to 100 pay 5%\n    up to 150000 pay 6%\n    above pay 8%\n  }'));
+    expect(ds.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col, d.endCol, d.suggestion])).toEqual([
+      ['SF6030', 7, 11, 14, 'up to 100%'],
+      ['SF6030', 8, 11, 17, 'up to 150000 USD'],
+    ]);
+    expect(ds.find((d) => d.code === 'SF6030')!.message).toBe("a band bound needs a unit: '100' alone is neither a % of target nor an amount; write `up to 100%` (a % of target) or `up to 100 USD` (an amount of the measure)");
+    // Beside amount bounds, the bound is meant as an amount too.
+    const amounts = diagnose(incentive('  commission marginal {\n    up to 50000 USD pay 5%\n    up to 90 pay 6%\n    above pay 8%\n  }'));
+    expect(amounts.find((d) => d.code === 'SF6030')).toMatchObject({ line: 8, col: 11, suggestion: 'up to 90 USD' });
   });
 
   it('leaves a misspelt duration unit to the duration message', () => {

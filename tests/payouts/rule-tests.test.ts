@@ -86,13 +86,13 @@ describe('rule test cases', () => {
     const [typo] = await runCaseFolder(plan, { dir, file }, root);
     expect(typo.ok).toBe(false);
     expect(typo.report).toEqual([
-      expect.stringMatching(/case\.json:1: expect: unknown field "totl" \(did you mean "total"\?\), unknown field "caped" \(did you mean "capped"\?\); known fields: lines, total, capped, rewards, warnings$/),
+      expect.stringMatching(/case\.json:1: expect: unknown field "totl" \(did you mean "total"\?\), unknown field "caped" \(did you mean "capped"\?\); known fields: lines, total, capped, rewards, warnings, proration, credited$/),
     ]);
     writeFileSync(file, JSON.stringify([{ rule: 'AE commission FY26', period: '2026-Q1', rep: 'r1', expct: { total: '15500' }, expect: { lines: [{ kind: 'spiff', amout: '500' }] } }]));
     const [two] = await runCaseFolder(plan, { dir, file }, root);
     expect(two.ok).toBe(false);
     expect(two.report).toEqual([
-      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]\.amount: /),
+      expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]: missing field "amount" \(a decimal amount like "15500\.00"\)$/),
       expect.stringMatching(/case\.json:1: case \[1\]\.expect\.lines\[0\]: unknown field "amout" \(did you mean "amount"\?\); known fields: kind, amount, description$/),
       expect.stringMatching(/case\.json:1: case \[1\]: unknown field "expct" \(did you mean "expect"\?\); known fields: name, rule, period, rep, expect$/),
     ]);
@@ -274,6 +274,79 @@ describe('rule test cases', () => {
   });
 });
 
+
+describe('proration and credited-deal expectations', () => {
+  const enterprise = join(root, 'rules', 'tests', 'enterprise');
+
+  async function enterpriseCases(cases: unknown[]) {
+    const { plan: rules } = await loadRules([join(root, 'rules', 'enterprise.rules')]);
+    const dir = tempDir();
+    for (const csv of ['reps.csv', 'deals.csv', 'credits.csv', 'rates.csv']) copyFileSync(join(enterprise, csv), join(dir, csv));
+    const file = join(dir, 'case.json');
+    writeFileSync(file, JSON.stringify(cases, null, 2));
+    return runCaseFolder(rules!, { dir, file }, dir);
+  }
+  const base = { rule: 'Enterprise AEs FY26', period: '2026-Q1' };
+
+  it('a case asserts the prorated target with its fraction and bounds, or that there is none; a mismatch names its line of case.json', async () => {
+    const [right, wrong, unprorated, notExpected] = await enterpriseCases([
+      { ...base, rep: 'e6', expect: { proration: { fraction: '45/90', target: '250000', prorated: '125000.00', bounds: ['75000', '125000'] } } },
+      { ...base, rep: 'e6', expect: { total: '4500.00', proration: { fraction: '46/90', prorated: '127777.78' } } },
+      { ...base, rep: 'e1', expect: { proration: null } },
+      { ...base, rep: 'e1', expect: { proration: { prorated: '125000.00' } } },
+    ]);
+    expect(right).toMatchObject({ ok: true, report: [] });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.report).toEqual([
+      'case [2]: rule "Enterprise AEs FY26", period 2026-Q1, rep e6',
+      'case.json:25: proration.fraction: expected 46/90, got 45/90 (days employed ÷ days in the period)',
+      'case.json:26: proration.prorated: expected 127777.78, got 125000.00 (45/90 of 250000.00 = 125000.00 USD)',
+    ]);
+    expect(unprorated).toMatchObject({ ok: true, report: [] });
+    expect(notExpected.report).toEqual([
+      'case [4]: rule "Enterprise AEs FY26", period 2026-Q1, rep e1',
+      expect.stringMatching(/^case\.json:43: proration: expected a prorated target, but e1's target 250000\.00 USD is not prorated/),
+    ]);
+  });
+
+  it('a case asserts every credited deal with its type, share and credited amount (converted ones in the rule\'s currency); a mismatch is a diff at its line', async () => {
+    const [split, converted, wrongShare, none] = await enterpriseCases([
+      { ...base, rep: 'e3', expect: { credited: [{ deal: 'S1', type: 'revenue', share: '60%', credited: '120000.00' }] } },
+      { ...base, rep: 'e5', expect: { credited: [{ deal: 'F2', type: 'own', share: '100', credited: '12000' }, { deal: 'F1', type: 'own', share: 100, credited: '55000.00' }] } },
+      { ...base, rep: 'e4', expect: { credited: [{ deal: 'S1', type: 'revenue', share: '60', credited: '120000.00' }] } },
+      { ...base, rep: 'e1', expect: { credited: [] } },
+    ]);
+    expect(split).toMatchObject({ ok: true, report: [] });
+    expect(converted).toMatchObject({ ok: true, report: [] });
+    expect(wrongShare.ok).toBe(false);
+    expect(wrongShare.report).toEqual([
+      'case [3]: rule "Enterprise AEs FY26", period 2026-Q1, rep e4',
+      'case.json:43: credited (- expected, + actual; deal, type, share, credited USD):',
+      '  - S1   revenue      60%      120000.00',
+      '  + S1   revenue      40%       80000.00',
+    ]);
+    expect(none).toMatchObject({ ok: true, report: [] });
+  });
+
+  it('an amount left out, or not a string or number, is named as such (was "Invalid input")', async () => {
+    const [bad] = await enterpriseCases([{ ...base, rep: 'e3', expect: { lines: [{ kind: 'spiff' }, { kind: 'commission', amount: true }], credited: [{ deal: 'S1', type: 'revenue', share: '60' }] } }]);
+    expect(bad.report).toEqual([
+      'case.json:2: case [1].expect.lines[0]: missing field "amount" (a decimal amount like "15500.00")',
+      'case.json:2: case [1].expect.lines[1].amount: expected a decimal amount like "15500.00", got true',
+      'case.json:2: case [1].expect.credited[0]: missing field "credited" (the amount credited in the rule\'s currency, like "120000.00")',
+    ]);
+  });
+
+  it('a misspelt credit type or field in a credited expectation is named with the nearest one', async () => {
+    const [bad] = await enterpriseCases([{ ...base, rep: 'e3', expect: { credited: [{ deal: 'S1', type: 'revenu', share: '60', credit: '1' }], proration: { prorate: '1' } } }]);
+    expect(bad.ok).toBe(false);
+    expect(bad.report).toEqual(expect.arrayContaining([
+      expect.stringMatching(/case \[1\]\.expect\.credited\[0\]\.type: "revenu" is not a credit type \(did you mean "revenue"\?\)/),
+      expect.stringMatching(/case \[1\]\.expect\.credited\[0\]: unknown field "credit" \(did you mean "credited"\?\); known fields: deal, type, share, credited$/),
+      expect.stringMatching(/case \[1\]\.expect\.proration: unknown field "prorate" \(did you mean "prorated"\?\); known fields: fraction, target, prorated, bounds$/),
+    ]));
+  });
+});
 
 describe('expected texts match whole words and numbers', () => {
   it('"D7" does not pass on a warning about deal D70, nor "8%" on a line at 18%; whole ones still match', async () => {
