@@ -57,7 +57,7 @@ export async function importCredits(db: Db, input: Readable, file: string, optio
           }
           const type = values.type ?? 'revenue';
           if (type !== 'revenue' && type !== 'overlay') {
-            own.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"` });
+            own.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"${['revenue', 'overlay'].includes(type.trim().toLowerCase()) ? `; did you mean "${type.trim().toLowerCase()}"? (values are lower case)` : ''}` });
             staged.push([line, values.deal, null, null, null, null]);
             continue;
           }

@@ -49,8 +49,15 @@ const moneyText = decimalText.superRefine((text, ctx) => {
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   const listed = `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
   return z.enum(values, {
-    error: (issue) => (issue.input === undefined ? 'is required' : `expected ${listed}, got ${JSON.stringify(issue.input)}`),
+    error: (issue) => (issue.input === undefined ? 'is required' : `expected ${listed}, got ${JSON.stringify(issue.input)}${caseHint(values, issue.input)}`),
   });
+}
+
+/** `; did you mean "won"? (values are lower case)` for `Won` or ` WON ` (a CRM's export), else ''. */
+function caseHint(values: readonly string[], input: unknown): string {
+  if (typeof input !== 'string') return '';
+  const meant = values.find((v) => v === input.trim().toLowerCase());
+  return meant ? `; did you mean ${JSON.stringify(meant)}? (values are lower case)` : '';
 }
 
 /**

@@ -85,6 +85,7 @@ forEachDialect('credits, rates and credited facts', (t) => {
         'D2,r1,0,overlay',
         'D2,r1,abc,overlay',
         'D2,r3,20,bonus',
+        'D2,r3,20,Overlay',
         'D2,r3,20,overlay',
         'D2,r3,25,overlay', // the same rep twice
       ].join('\n');
@@ -95,7 +96,8 @@ forEachDialect('credits, rates and credited facts', (t) => {
         expect.stringMatching(/^credits\.csv:6: share: expected a percent more than 0/),
         expect.stringMatching(/^credits\.csv:7: share: expected a percent more than 0/),
         'credits.csv:8: type: expected revenue or overlay, got "bonus"',
-        'credits.csv:10: rep: rep "r3" already has an overlay share of deal "D2" (line 9)',
+        'credits.csv:9: type: expected revenue or overlay, got "Overlay"; did you mean "overlay"? (values are lower case)',
+        'credits.csv:11: rep: rep "r3" already has an overlay share of deal "D2" (line 10)',
       ]);
       expect(await creditRows(db)).toEqual([['D2', 'r2', '100', 'revenue']]);
       // A deal whose 100% includes a rejected row (an unknown rep) gets that row's problem only,

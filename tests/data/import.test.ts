@@ -58,8 +58,8 @@ describe('CSV import', () => {
     expect(words.ok ? [] : words.problems.map(formatProblem)).toEqual([
       'deals.csv:2: amount: expected a plain decimal like 1500.50, got "1,250.50" (write it without thousands separators: 1250.50)',
       'deals.csv:3: currency: expected a 3-letter ISO-4217 code like USD, got "usd"',
-      'deals.csv:3: stage: expected open, won or lost, got "Won"',
-      'deals.csv:3: type: expected new, renewal or expansion, got "New"',
+      'deals.csv:3: stage: expected open, won or lost, got "Won"; did you mean "won"? (values are lower case)',
+      'deals.csv:3: type: expected new, renewal or expansion, got "New"; did you mean "new"? (values are lower case)',
     ]);
     // A zone name in other letter case is taken and stored as the tz database spells it (Temporal
     // looks zones up case-sensitively), also a link ICU does not list (asia/kolkata, us/pacific);

@@ -50,7 +50,7 @@ test('every problem of every event is listed at the line the event starts on, wi
     'many.json:3: event [1]: id: expected a text id, got 5 (write it in quotes: "5")',
     'many.json:3: event [1]: occurred_at: expected an ISO-8601 timestamp like 2026-03-01T10:00:00Z',
     'many.json:3: event [1]: deal.amount: 100.1234567 has more than 6 decimal places',
-    'many.json:3: event [1]: deal.stage: expected open, won or lost, got "Won"',
+    'many.json:3: event [1]: deal.stage: expected open, won or lost, got "Won"; did you mean "won"? (values are lower case)',
     'many.json:5: event [2]: deal: is required',
     'many.json:6: event [3]: (event): expected an event object {"id", "type", "occurred_at", "lead" or "deal"}, got number',
     'no event was sent',
