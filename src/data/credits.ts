@@ -100,9 +100,12 @@ async function replaceShares(stage: Stage): Promise<ImportResult> {
   if (stage.dialect === 'postgres') {
     await stage.run('SELECT count(*) FROM (SELECT id FROM deals WHERE id IN (SELECT deal FROM credits_import) ORDER BY id FOR UPDATE) locked');
   }
-  const [{ staged, updated }] = await stage.all(`
+  // A share the deal had before (same rep and type) is an update, or unchanged with the same
+  // percent. Counted under the locks above, which every import of credits takes: exact.
+  const [{ staged, inserted, unchanged }] = await stage.all(`
     SELECT count(*) AS staged,
-      count(CASE WHEN EXISTS (SELECT 1 FROM credits c WHERE c.deal = s.deal AND c.rep = s.rep AND c.type = s.type) THEN 1 END) AS updated
+      count(CASE WHEN NOT EXISTS (SELECT 1 FROM credits c WHERE c.deal = s.deal AND c.rep = s.rep AND c.type = s.type) THEN 1 END) AS inserted,
+      count(CASE WHEN EXISTS (SELECT 1 FROM credits c WHERE c.deal = s.deal AND c.rep = s.rep AND c.type = s.type AND c.share = s.share) THEN 1 END) AS unchanged
     FROM credits_import s`);
   // A share the deal had that the file leaves out is gone: named, so a re-import of revenue rows
   // alone does not drop the deal's overlay shares unseen. (Ordered by bytes in both dialects:
@@ -112,12 +115,15 @@ async function replaceShares(stage: Stage): Promise<ImportResult> {
     WHERE c.deal IN (SELECT deal FROM credits_import)
       AND NOT EXISTS (SELECT 1 FROM credits_import s WHERE s.deal = c.deal AND s.rep = c.rep AND s.type = c.type)
     ORDER BY c.deal, c.type, c.rep LIMIT ${REMOVED_SHOWN}`);
-  await stage.run('DELETE FROM credits WHERE deal IN (SELECT deal FROM credits_import)');
-  await stage.run('INSERT INTO credits (deal, rep, share, type, updated_at) SELECT deal, rep, share, type, CAST(? AS TEXT) FROM credits_import ORDER BY line', [new Date().toISOString()]);
+  // The deal's stored shares the file does not have as they are go (removed or changed), and the
+  // file's shares not stored now come in: a share stored as the file has it keeps its row and updated_at.
+  await stage.run(`DELETE FROM credits WHERE deal IN (SELECT deal FROM credits_import)
+    AND NOT EXISTS (SELECT 1 FROM credits_import s WHERE s.deal = credits.deal AND s.rep = credits.rep AND s.type = credits.type AND s.share = credits.share)`);
+  await stage.run(`INSERT INTO credits (deal, rep, share, type, updated_at) SELECT deal, rep, share, type, CAST(? AS TEXT) FROM credits_import s
+    WHERE NOT EXISTS (SELECT 1 FROM credits c WHERE c.deal = s.deal AND c.rep = s.rep AND c.type = s.type) ORDER BY line`, [new Date().toISOString()]);
   const removedCount = removed.length ? Number(removed[0].total) : 0;
-  // A share the deal had before (same rep and type) is an update, so a re-import says it changed nothing new.
   return {
-    ok: true, inserted: Number(staged) - Number(updated), updated: Number(updated),
+    ok: true, inserted: Number(inserted), updated: Number(staged) - Number(inserted) - Number(unchanged), unchanged: Number(unchanged),
     ...(removedCount ? { removed: removedCount } : {}),
     warnings: removedCount ? [removedSharesWarning(removed as unknown as StoredShare[], removedCount)] : [],
   };

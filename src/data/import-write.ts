@@ -1,14 +1,19 @@
 // Writing validated import rows in one transaction, the fastest way each dialect offers, and
-// telling how many were new. The importer hands rows over in batches while it is still reading the
-// file and throws to write nothing (a bad row anywhere rolls the whole file back).
+// telling how many were new, how many changed and how many were already stored as the file has
+// them. The importer hands rows over in batches while it is still reading the file and throws to
+// write nothing (a bad row anywhere rolls the whole file back).
 //
-// SQLite: one prepared single-row upsert (INSERT ... ON CONFLICT(id) DO UPDATE) run per row on
-// the connection's own handle inside BEGIN IMMEDIATE. Measured with better-sqlite3, 200k deals:
-// 0.93 s CPU against 1.13 s for 100-row VALUES lists, about what the sqlite3 shell's own inserts
-// take. New rows = count after - count before, exact because SQLite has one writer at a time.
-// PostgreSQL: COPY into a temporary table dropped at commit, then one INSERT ... SELECT ... ON
-// CONFLICT(id) DO UPDATE, whose RETURNING (xmax = 0) tells inserted rows from updated ones even
-// with other writers at work. Both statements are built from the same column list.
+// The upsert updates a stored row only when one of the file's columns differs (ON CONFLICT ... DO
+// UPDATE ... WHERE the stored values are distinct from the file's): the upsert itself decides, so
+// the counts hold with other writers at work, and an unchanged row keeps its updated_at.
+// SQLite: one prepared single-row upsert run per row on the connection's own handle inside BEGIN
+// IMMEDIATE. Measured with better-sqlite3, 200k deals: 0.93 s CPU against 1.13 s for 100-row
+// VALUES lists, about what the sqlite3 shell's own inserts take. Rows new or changed = the
+// sum of each run's changes; new rows = count after - count before, exact because SQLite has one
+// writer at a time. PostgreSQL: COPY into a temporary table dropped at commit, then one INSERT ...
+// SELECT ... ON CONFLICT(id) DO UPDATE ... WHERE, whose RETURNING (xmax = 0) tells inserted rows
+// from updated ones; the rows it does not return were unchanged. Both statements are built from
+// the same column list.
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
@@ -25,7 +30,8 @@ export interface RowWriter {
   write(rows: Record<string, unknown>[], columns?: readonly string[]): Promise<void>;
 }
 
-export interface WriteCounts { inserted: number; updated: number }
+/** `unchanged`: rows stored already with every value the file gives them (not written again). */
+export interface WriteCounts { inserted: number; updated: number; unchanged: number }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -47,9 +53,20 @@ function rowColumns(table: string, given: readonly string[]): { columns: string[
   };
 }
 
-function upsertTail(columns: readonly string[]): string {
+/** Written on every import of a row, so not what tells a changed row from an unchanged one. */
+const bookkeeping = new Set(['id', 'updated_at']);
+
+/**
+ * The upsert's conflict clause: a stored row is updated only when a column the file gives differs
+ * (NULLs compared as values), so an identical row is left alone, its updated_at too.
+ */
+function upsertTail(table: string, columns: readonly string[], dialect: 'sqlite' | 'postgres'): string {
   const set = columns.filter((c) => c !== 'id').map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ');
-  return `ON CONFLICT (id) DO UPDATE SET ${set}`;
+  const compared = columns.filter((c) => !bookkeeping.has(c));
+  const stored = compared.map((c) => `${quoteIdent(table)}.${quoteIdent(c)}`).join(', ');
+  const given = compared.map((c) => `excluded.${quoteIdent(c)}`).join(', ');
+  const differs = compared.length === 0 ? '1 = 0' : `(${stored}) ${dialect === 'sqlite' ? 'IS NOT' : 'IS DISTINCT FROM'} (${given})`;
+  return `ON CONFLICT (id) DO UPDATE SET ${set} WHERE ${differs}`;
 }
 
 /**
@@ -82,8 +99,8 @@ export interface WriteOptions {
   onWaiting?: () => void;
   /**
    * A column with a unique index whose imported values move to the imported rows (reps.crm_id: a
-   * CRM user id reassigned to another person). A stored row holding one of them loses it (null)
-   * before the rows are written, in the same transaction; rows with a null value take nothing.
+   * CRM user id reassigned to another person). Another stored row holding one of them loses it
+   * (null) before the rows are written, in the same transaction; rows with a null value take nothing.
    */
   takesOver?: string;
 }
@@ -107,6 +124,7 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
   async function writeRows(tx: Db): Promise<WriteCounts> {
     const before = countRows();
     let written = 0;
+    let changed = 0;
     let insert: ReturnType<typeof handle.prepare> | null = null;
     let columns: string[] = [];
     let valueOf: ReturnType<typeof rowColumns>['valueOf'] = () => null;
@@ -116,25 +134,24 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
         if (rows.length === 0) return;
         if (!insert) {
           ({ columns, valueOf } = rowColumns(table, given ?? Object.keys(rows[0])));
-          insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(columns)}`);
+          insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(table, columns, 'sqlite')}`);
         }
         if (takesOver) {
-          const values = rows.map((row) => row[takesOver]).filter((v) => v !== null && v !== undefined);
-          for (let i = 0; i < values.length; i += 500) {
-            const chunk = values.slice(i, i + 500);
-            handle.prepare(`UPDATE ${quoteIdent(table)} SET ${quoteIdent(takesOver)} = NULL WHERE ${quoteIdent(takesOver)} IN (${chunk.map(() => '?').join(', ')})`).run(chunk);
-          }
+          // Not from the row taking it: that one would be changed (null, then its value again) when it is not.
+          const column = quoteIdent(takesOver);
+          const release = handle.prepare(`UPDATE ${quoteIdent(table)} SET ${column} = NULL WHERE ${column} = ? AND id <> ?`);
+          for (const row of rows) if (row[takesOver] !== null && row[takesOver] !== undefined) release.run(row[takesOver], row.id);
         }
         const params: unknown[] = new Array(columns.length);
         for (const row of rows) {
           for (let i = 0; i < columns.length; i++) params[i] = valueOf(row, i);
-          insert.run(params);
+          changed += insert.run(params).changes;
         }
         written += rows.length;
       },
     }, tx);
     const inserted = countRows() - before;
-    return { inserted, updated: written - inserted };
+    return { inserted, updated: changed - inserted, unchanged: written - changed };
   }
 }
 
@@ -159,6 +176,7 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
   let columns: string[] | null = null;
   let valueOf: ReturnType<typeof rowColumns>['valueOf'] = () => null;
   let broken = false;
+  let written = 0;
   try {
     await client.query('BEGIN');
     await client.query(`CREATE TEMP TABLE ${stage} (LIKE ${quoteIdent(table)} INCLUDING DEFAULTS) ON COMMIT DROP`);
@@ -178,11 +196,12 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
           for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyText(valueOf(row, i));
           chunk += `${line}\n`;
         }
+        written += rows.length;
         if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), once(copy, 'error')]);
       },
     }, db);
     let inserted = 0;
-    let total = 0;
+    let changed = 0;
     if (copy) {
       // A COPY the server refused mid-way cannot be ended (pg-copy-streams then fails on a
       // released connection with a TypeError): its own error is the one to report.
@@ -195,25 +214,27 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
       await client.query(IMPORT_LOCK_SQL);
       if (options.takesOver) {
         const column = quoteIdent(options.takesOver);
-        await client.query(`UPDATE ${quoteIdent(table)} SET ${column} = NULL WHERE ${column} IN (SELECT ${column} FROM ${stage} WHERE ${column} IS NOT NULL)`);
+        // Not from the row taking it: that one would be changed (null, then its value again) when it is not.
+        await client.query(`UPDATE ${quoteIdent(table)} t SET ${column} = NULL FROM ${stage} s WHERE t.${column} = s.${column} AND t.id <> s.id`);
       }
+      // Rows the upsert leaves alone (unchanged) are not returned.
       const result = await client.query(
-        `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(columns!)} RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up`,
+        `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(table, columns!, 'postgres')} RETURNING (xmax = 0) AS inserted)
+         SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS changed FROM up`,
       );
       inserted = Number(result.rows[0].inserted);
-      total = Number(result.rows[0].total);
+      changed = Number(result.rows[0].changed);
     }
     await client.query('COMMIT');
     // A large import changes the table's statistics more than autovacuum will notice for a while,
     // and the next command (often `simulate`) is planned on them: refresh them now. The rows are
     // committed whatever happens here, so a failure only warns.
-    if (total >= ANALYZE_AFTER_ROWS) {
+    if (changed >= ANALYZE_AFTER_ROWS) {
       await client.query(`ANALYZE ${quoteIdent(table)}`).catch((err: Error) => {
         process.stderr.write(`warning: imported, but refreshing the planner statistics of ${table} failed: ${err.message}\n`);
       });
     }
-    return { inserted, updated: total - inserted };
+    return { inserted, updated: changed - inserted, unchanged: written - changed };
   } catch (err) {
     await endOpenCopy(copy as ReturnType<typeof copyFrom> | null, copyError);
     await client.query('ROLLBACK').catch(() => { broken = true; });

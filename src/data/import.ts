@@ -1,6 +1,7 @@
 // CSV import of CRM data (SPEC §8): the header names §4 fields, every row is validated with the
 // record schemas, every bad row is reported as FILE:LINE: field: message, and a file with any bad
-// row writes nothing. Re-importing updates rows by id.
+// row writes nothing. Re-importing updates rows by id; a row stored as the file has it is counted
+// unchanged and left alone (src/data/import-write.ts).
 //
 // The file is streamed: records are parsed, validated and written in batches inside one
 // transaction while the file is read, so 1M deals need neither the file nor its rows in memory.
@@ -33,8 +34,12 @@ export const importKinds = ['reps', 'deals', 'leads', 'credits', 'rates'] as con
 export type ImportKind = (typeof importKinds)[number];
 
 export type ImportResult =
-  /** `removed`: credits only, the stored shares of the file's deals that the file no longer names. */
-  | { ok: true; inserted: number; updated: number; removed?: number; warnings: string[] }
+  /**
+   * `unchanged`: rows stored already as the file has them (a re-run of the same file: all of them);
+   * they are not written again. `removed`: credits only, the stored shares of the file's deals
+   * that the file no longer names.
+   */
+  | { ok: true; inserted: number; updated: number; unchanged: number; removed?: number; warnings: string[] }
   /** `problems` holds at most MAX_PROBLEMS; `total` counts them all when there were more. */
   | { ok: false; problems: ImportProblem[]; total?: number };
 

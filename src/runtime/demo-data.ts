@@ -36,7 +36,7 @@ export async function loadDemoData(db: Db, rulePaths: string[], notHere?: string
     if (!fs.existsSync(file)) continue;
     const result = await importCsv(db, kind, fs.readFileSync(file, 'utf8'), file);
     if (!result.ok) throw new Error(`demo data is broken:\n${result.problems.map(formatProblem).join('\n')}`);
-    counts[kind] = result.inserted + result.updated;
+    counts[kind] = result.inserted + result.updated + result.unchanged;
   }
   return { loaded: true, folder, counts };
 }

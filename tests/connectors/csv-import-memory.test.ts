@@ -47,12 +47,12 @@ describe('import --source memory', () => {
 
     await hubspotExport(join(dir, 'small.csv'), 20_000, 1_000_000);
     const small = salesflow(dir, ['import', '--source', 'hubspot', 'small.csv']);
-    expect(small.stdout).toBe('small.csv: hubspot deals 20000 inserted, 0 updated\n');
+    expect(small.stdout).toBe('small.csv: hubspot deals 20000 inserted, 0 updated, 0 unchanged\n');
 
     await hubspotExport(join(dir, 'large.csv'), 200_000, 9_000_000);
     expect(statSync(join(dir, 'large.csv')).size).toBeGreaterThan(LARGE_FILE);
     const large = salesflow(dir, ['import', '--source', 'hubspot', 'large.csv']);
-    expect(large.stdout).toBe('large.csv: hubspot deals 200000 inserted, 0 updated\n');
+    expect(large.stdout).toBe('large.csv: hubspot deals 200000 inserted, 0 updated, 0 unchanged\n');
     expect(large.code).toBe(0);
     // Rows are counted while they are read (a large file reports to a log too), before the end.
     const progress = [...large.stderr.matchAll(/^import: ([\d,]+) rows read/gm)].map((m) => Number(m[1].replace(/,/g, '')));

@@ -37,7 +37,7 @@ describe('import --source: deals without an amount', () => {
     ]);
     const run = await salesflow(['import', '--source', 'hubspot', 'deals.csv'], db, dir);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('deals.csv: hubspot deals 3 inserted, 0 updated\n');
+    expect(run.stdout).toBe('deals.csv: hubspot deals 3 inserted, 0 updated, 0 unchanged\n');
     expect(run.stderr).toBe('warning: 2 deals have no Amount: stored with amount 0 until the CRM gives one (1 open, 1 lost; ' +
       'deal.missing_amount in rules/crm/hubspot.yaml, with preset: hubspot)\n');
     const source = await openDatabase(db);
@@ -86,7 +86,7 @@ describe('import --source: deals without an amount', () => {
     ], mapping);
     const run = await salesflow(['import', '--source', 'hubspot', '--rules', 'rules', 'deals.csv'], skipping.db, skipping.dir);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('deals.csv: hubspot deals 2 inserted, 0 updated\n');
+    expect(run.stdout).toBe('deals.csv: hubspot deals 2 inserted, 0 updated, 0 unchanged\n');
     expect(run.stderr).toBe(
       'warning: 1 deal has no Amount: stored with amount 0 until the CRM gives one (1 lost; deal.missing_amount in rules/crm/hubspot.yaml)\n' +
       'warning: 1 deal has no Amount and was left out, line 2 (1 won; deal.missing_amount in rules/crm/hubspot.yaml)\n');

@@ -46,7 +46,7 @@ describe('salesflow import --source', () => {
     const file = join(root, exportFile('hubspot-deals.csv'));
     const run = await salesflow(['import', '--source', 'hubspot', file], path, tempDir());
     expect(run.stderr).toBe('');
-    expect(run.stdout).toBe(`${file}: hubspot deals 3 inserted, 0 updated\n`);
+    expect(run.stdout).toBe(`${file}: hubspot deals 3 inserted, 0 updated, 0 unchanged\n`);
     expect(run.code).toBe(0);
     const db = await openDatabase(path);
     expect(await getDeal(db, '9101')).toEqual({
@@ -94,7 +94,7 @@ describe('salesflow import --source', () => {
     const path = join(tempDir(), 'salesflow.db');
     await withReps(path);
     const users = await salesflow(['import', '--source', 'salesforce', exportFile('salesforce-users.csv')], path, root);
-    expect(users.stdout).toBe('exports/salesforce-users.csv: salesforce reps 1 inserted, 1 updated\n');
+    expect(users.stdout).toBe('exports/salesforce-users.csv: salesforce reps 1 inserted, 1 updated, 0 unchanged\n');
     const opps = await salesflow(['import', '--source', 'salesforce', exportFile('salesforce-opportunities.csv')], path, root);
     expect(opps.stderr).toBe('');
     expect(opps.code).toBe(0);

@@ -43,7 +43,8 @@ forEachDialect('deals without an amount', (target) => {
 
       // The CRM's own 0 (a free pilot, re-exported): from then on 0 is the deal's amount.
       const again = await importCrmCsv(db, hubspot, `${header}\n"2","Tyrell","Appointment Scheduled","Ada Byron","0"\n`, 'deals.csv');
-      expect(again).toMatchObject({ ok: true, updated: 1, warnings: [] });
+      // The deal row is as stored (amount 0 either way): unchanged, but no longer a stand-in.
+      expect(again).toMatchObject({ ok: true, updated: 0, unchanged: 1, warnings: [] });
       const taken = await prepareDeliveries(hubspot, dataCrmStore(db), [stageChange('2', 'closedwon')]);
       expect(taken).toMatchObject({ ok: true, prepared: [{ event: { type: 'deal.won', deal: { amount: '0', stage: 'won' } } }] });
     } finally {

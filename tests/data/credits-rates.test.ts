@@ -45,16 +45,16 @@ forEachDialect('credits, rates and credited facts', (t) => {
     it('stores shares, and a re-import of a deal replaces all of its rows', async () => {
       const db = await crm(t);
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
-        .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+        .toEqual({ ok: true, inserted: 3, updated: 0, unchanged: 0, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
-      // The same file again changes nothing and says so: every share was there already.
+      // The same file again changes nothing and says so: every share was there already, as it is.
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,60,revenue\nD1,r2,40%,revenue\nD1,r3,10,overlay\n', 'c.csv'))
-        .toEqual({ ok: true, inserted: 0, updated: 3, warnings: [] });
+        .toEqual({ ok: true, inserted: 0, updated: 0, unchanged: 3, warnings: [] });
       expect(await creditRows(db)).toEqual([['D1', 'r3', '10', 'overlay'], ['D1', 'r1', '60', 'revenue'], ['D1', 'r2', '40', 'revenue']]);
       // D1 again: its three rows become these two; D2 gets its first. The overlay share the file
       // leaves out is gone, and the import says so (it used to say only "2 updated, 1 inserted").
       expect(await importCsv(db, 'credits', 'deal,rep,share,type\nD1,r1,33.3333,revenue\nD1,r2,66.6667,revenue\nD2,r2,100,revenue\n', 'c.csv')).toEqual({
-        ok: true, inserted: 1, updated: 2, removed: 1,
+        ok: true, inserted: 1, updated: 2, unchanged: 0, removed: 1,
         warnings: ["1 share these deals had before is not in the file and was removed (a file replaces all of a deal's shares): D1: r3 10% overlay"],
       });
       expect(await creditRows(db)).toEqual([['D1', 'r1', '33.3333', 'revenue'], ['D1', 'r2', '66.6667', 'revenue'], ['D2', 'r2', '100', 'revenue']]);
@@ -170,7 +170,7 @@ forEachDialect('credits, rates and credited facts', (t) => {
     it('stores rates with up to 8 decimals and finds the one effective on a date', async () => {
       const db = await crm(t);
       expect(await importCsv(db, 'rates', 'currency,to,rate,from\nEUR,USD,1.08345678,2026-01-01\nEUR,USD,1.1,2026-03-01\nGBP,USD,1.27,2026-01-01\n', 'r.csv'))
-        .toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+        .toEqual({ ok: true, inserted: 3, updated: 0, unchanged: 0, warnings: [] });
       const usd = await RateTable.into(db, 'USD');
       expect(usd.on('EUR', '2025-12-31')).toBeNull();
       expect(usd.on('EUR', '2026-01-01')).toEqual({ from: '2026-01-01', rate: '1.08345678' });
@@ -221,9 +221,9 @@ forEachDialect('credits, rates and credited facts', (t) => {
       const db = await crm(t);
       const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10);
       const file = (from: number, to: number, rate: string) => ['currency,to,rate,from', ...Array.from({ length: to - from }, (_, k) => `EUR,USD,${rate},${day(from + k)}`)].join('\n');
-      expect(await importCsv(db, 'rates', file(0, 700, '1.1'), 'r.csv')).toEqual({ ok: true, inserted: 700, updated: 0, warnings: [] });
+      expect(await importCsv(db, 'rates', file(0, 700, '1.1'), 'r.csv')).toEqual({ ok: true, inserted: 700, updated: 0, unchanged: 0, warnings: [] });
       // Days 500..1199: 200 replaced, 500 new; GBP rows of the same days are other pairs.
-      expect(await importCsv(db, 'rates', `${file(500, 1200, '1.2')}\nGBP,USD,1.3,${day(600)}\n`, 'r.csv')).toEqual({ ok: true, inserted: 501, updated: 200, warnings: [] });
+      expect(await importCsv(db, 'rates', `${file(500, 1200, '1.2')}\nGBP,USD,1.3,${day(600)}\n`, 'r.csv')).toEqual({ ok: true, inserted: 501, updated: 200, unchanged: 0, warnings: [] });
       const table = await RateTable.into(db, 'USD');
       expect([table.on('EUR', day(499))?.rate, table.on('EUR', day(650))?.rate, table.on('GBP', day(650))?.rate]).toEqual(['1.1', '1.2', '1.3']);
     });

@@ -109,11 +109,11 @@ forEachDialect('data layer', (target) => {
 
   it('imports CSV, re-imports by id, and reads the CRM stores back', async () => {
     const db = await openDatabase(await target.fresh());
-    expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+    expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, unchanged: 0, warnings: [] });
     expect(await importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true, inserted: 11, updated: 0 });
     expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, inserted: 2 });
     expect(await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada King,ada@acme.example,Manager\nr4,New,new@acme.example,AE\n', 'more.csv'))
-      .toEqual({ ok: true, inserted: 1, updated: 1, warnings: [] });
+      .toEqual({ ok: true, inserted: 1, updated: 1, unchanged: 0, warnings: [] });
     // Columns the file does not have keep their stored values (as a CRM's "update existing records"
     // import does); an empty cell in a column the file has clears it.
     expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: 'EMEA AEs', manager: 'grace@acme.example', timezone: 'Europe/Berlin' });

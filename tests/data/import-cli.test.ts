@@ -8,12 +8,12 @@ import { salesflow } from './cli.js';
 import { fixture, tempDir } from './tmp.js';
 
 describe('salesflow import', () => {
-  it('imports a CSV file and prints what it did; a second import updates', async () => {
+  it('imports a CSV file and prints what it did; the same file again changes nothing and says so', async () => {
     const db = join(tempDir(), 'var', 'salesflow.db');
     const first = await salesflow(['import', '--kind', 'reps', fixture('reps.csv')], db);
-    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('reps 3 inserted, 0 updated') });
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('reps 3 inserted, 0 updated, 0 unchanged') });
     const again = await salesflow(['import', '--kind', 'reps', fixture('reps.csv')], db);
-    expect(again.stdout).toContain('0 inserted, 3 updated');
+    expect(again.stdout).toContain('0 inserted, 0 updated, 3 unchanged');
     const deals = await salesflow(['import', '--kind', 'deals', fixture('deals.csv')], db);
     expect(deals).toMatchObject({ code: 0, stdout: expect.stringContaining('deals 11 inserted') });
   });
@@ -35,10 +35,10 @@ describe('salesflow import', () => {
     expect((await salesflow(['import', '--kind', 'reps', write('reps.csv', 'id,name,email\nr1,Ada,ada@acme.example\nr2,Bob,bob@acme.example\nm1,Max,max@acme.example\n')], db)).code).toBe(0);
     expect((await salesflow(['import', '--kind', 'deals', write('deals.csv', 'id,rep,amount,currency,stage,closed_at\nD1,r1,100,USD,won,2026-01-05\n')], db)).code).toBe(0);
     const first = write('credits.csv', 'deal,rep,share,type\nD1,r1,50,revenue\nD1,r2,50,revenue\nD1,m1,10,overlay\n');
-    expect((await salesflow(['import', '--kind', 'credits', first], db)).stdout).toBe(`${first}: credits 3 inserted, 0 updated\n`);
+    expect((await salesflow(['import', '--kind', 'credits', first], db)).stdout).toBe(`${first}: credits 3 inserted, 0 updated, 0 unchanged\n`);
     const again = write('credits-2.csv', 'deal,rep,share\nD1,r1,100\n');
     expect((await salesflow(['import', '--kind', 'credits', again], db)).stdout)
-      .toBe(`${again}: credits 0 inserted, 1 updated, 2 removed (shares of these deals the file no longer lists)\n`);
+      .toBe(`${again}: credits 0 inserted, 1 updated, 0 unchanged, 2 removed (shares of these deals the file no longer lists)\n`);
     const handle = await openDatabase(db);
     expect(await scalar(handle, sql`SELECT count(*) FROM credits`)).toBe(1);
     await handle.close();
@@ -149,7 +149,7 @@ describe('salesflow import', () => {
     const result = await salesflow(['import', '--kind', 'reps', file], path);
     await released;
     expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
-    expect(result).toMatchObject({ code: 0, stdout: `${file}: reps 1 inserted, 0 updated\n` });
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: reps 1 inserted, 0 updated, 0 unchanged\n` });
     const db = await openDatabase(path);
     expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(2);
     await db.close();
@@ -164,7 +164,7 @@ describe('salesflow import', () => {
     const result = await salesflow(['import', '--kind', 'rates', file], path);
     await released;
     expect(result.stderr).toContain(`another process is writing ${path}; waiting for it to finish`);
-    expect(result).toMatchObject({ code: 0, stdout: `${file}: rates 1 inserted, 0 updated\n` });
+    expect(result).toMatchObject({ code: 0, stdout: `${file}: rates 1 inserted, 0 updated, 0 unchanged\n` });
   }, 30_000);
 });
 

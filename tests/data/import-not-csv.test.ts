@@ -71,11 +71,11 @@ forEachDialect('import of a file that is not CSV text', (target) => {
     const bom = Buffer.from([0xff, 0xfe]);
     const rates = write('rates.csv', Buffer.concat([bom, Buffer.from('currency,to,rate,from\r\nEUR,USD,1.1,2026-01-01\r\n', 'utf16le')]));
     const deals = write('deals.csv', Buffer.concat([bom, Buffer.from('id,rep,amount,currency,stage\r\nd1,r1,5,USD,open\r\n', 'utf16le')]));
-    expect(await salesflow(['import', '--kind', 'rates', rates], url)).toMatchObject({ code: 0, stdout: `${rates}: rates 1 inserted, 0 updated\n` });
-    expect(await salesflow(['import', '--kind', 'deals', deals], url)).toMatchObject({ code: 0, stdout: `${deals}: deals 1 inserted, 0 updated\n` });
+    expect(await salesflow(['import', '--kind', 'rates', rates], url)).toMatchObject({ code: 0, stdout: `${rates}: rates 1 inserted, 0 updated, 0 unchanged\n` });
+    expect(await salesflow(['import', '--kind', 'deals', deals], url)).toMatchObject({ code: 0, stdout: `${deals}: deals 1 inserted, 0 updated, 0 unchanged\n` });
     const reps = write('reps.csv', 'id,name,email\nr1,Ada,ada@acme.example\n');
     expect((await salesflow(['import', '--kind', 'reps', reps], url)).code).toBe(0);
     const credits = write('credits.csv', Buffer.concat([bom, Buffer.from('deal,rep,share\r\nd1,r1,100\r\n', 'utf16le')]));
-    expect(await salesflow(['import', '--kind', 'credits', credits], url)).toMatchObject({ code: 0, stdout: `${credits}: credits 1 inserted, 0 updated\n` });
+    expect(await salesflow(['import', '--kind', 'credits', credits], url)).toMatchObject({ code: 0, stdout: `${credits}: credits 1 inserted, 0 updated, 0 unchanged\n` });
   });
 });

@@ -112,12 +112,12 @@ forEachDialect('streamed CSV import', (target) => {
     }
   });
 
-  it('re-importing updates rows by id and counts inserted and updated; amounts stay exact', async () => {
+  it('re-importing updates rows by id and counts inserted, updated and unchanged; amounts stay exact', async () => {
     const db = await openDatabase(await target.fresh());
     try {
-      expect(await importCsv(db, 'deals', dealsFile(2_500), 'a.csv')).toMatchObject({ ok: true, inserted: 2_500, updated: 0 });
+      expect(await importCsv(db, 'deals', dealsFile(2_500), 'a.csv')).toMatchObject({ ok: true, inserted: 2_500, updated: 0, unchanged: 0 });
       const again = dealsFile(3_000, { 10: 'd10,r1,Renamed,9007199254.740993,USD,lost,2026-04-01' });
-      expect(await importCsv(db, 'deals', again, 'b.csv')).toMatchObject({ ok: true, inserted: 500, updated: 2_500 });
+      expect(await importCsv(db, 'deals', again, 'b.csv')).toMatchObject({ ok: true, inserted: 500, updated: 1, unchanged: 2_499 });
       expect(await getDeal(db, 'd10')).toMatchObject({ name: 'Renamed', stage: 'lost', amount: '9007199254.740993' });
       expect(String(await scalar(db, sql`SELECT CAST(amount_micros AS TEXT) FROM deals WHERE id = 'd10'`))).toBe('9007199254740993');
       expect(String(await scalar(db, sql`SELECT CAST(amount_micros AS TEXT) FROM deals WHERE id = 'd3'`))).toBe('3250000');

@@ -31,7 +31,7 @@ forEachDialect('won deals left without closed_at by an import', (target) => {
     const moves = write('moves.csv', 'id,rep,amount,currency,stage\ndated,r1,100,USD,won\nundated,r1,100,USD,won\nfresh,r1,100,USD,won\nopen,r1,5,USD,open\n');
     const run = await salesflow(['import', '--kind', 'deals', moves], url);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`${moves}: deals 2 inserted, 2 updated\n`);
+    expect(run.stdout).toBe(`${moves}: deals 2 inserted, 2 updated, 0 unchanged\n`);
     expect(warningLines(run.stderr)).toEqual([
       'warning: 2 won deals have no closed_at, so they count in no period (no revenue, no commission): undated, fresh',
     ]);

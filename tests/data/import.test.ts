@@ -13,7 +13,7 @@ const read = (name: string) => readFileSync(fixture(name), 'utf8');
 describe('CSV import', () => {
   it('imports reps, deals and leads from real CSV files', async () => {
     const db = await openDatabase(join(tempDir(), 'crm.db'));
-    expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, warnings: [] });
+    expect(await importCsv(db, 'reps', read('reps.csv'), 'reps.csv')).toEqual({ ok: true, inserted: 3, updated: 0, unchanged: 0, warnings: [] });
     expect(await importCsv(db, 'deals', read('deals.csv'), 'deals.csv')).toMatchObject({ ok: true, inserted: 11, updated: 0 });
     expect(await importCsv(db, 'leads', read('leads.csv'), 'leads.csv')).toMatchObject({ ok: true, inserted: 2 });
     expect(await getRep(db, 'r2')).toMatchObject({ name: 'Hopper, Grace', start_date: null, manager: 'vp@acme.example' });
@@ -160,7 +160,7 @@ describe('CSV import', () => {
     const db = await openDatabase(join(tempDir(), 'crm.db'));
     await importCsv(db, 'reps', read('reps.csv'), 'reps.csv');
     const again = await importCsv(db, 'reps', 'id,name,email,role\nr1,Ada King,ada@acme.example,Manager\nr4,New Rep,new@acme.example,AE\n', 'more.csv');
-    expect(again).toEqual({ ok: true, inserted: 1, updated: 1, warnings: [] });
+    expect(again).toEqual({ ok: true, inserted: 1, updated: 1, unchanged: 0, warnings: [] });
     // The file has no team column: r1 keeps the team it had.
     expect(await getRep(db, 'r1')).toMatchObject({ name: 'Ada King', role: 'Manager', team: 'EMEA AEs' });
     expect(await scalar(db, sql`SELECT count(*) FROM reps`)).toBe(4);

@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
     }
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     const removed = result.removed ? `, ${result.removed} removed (shares of these deals the file no longer lists)` : '';
-    process.stdout.write(`${file}: ${kind} ${result.inserted} inserted, ${result.updated} updated${removed}\n`);
+    process.stdout.write(`${file}: ${kind} ${importCounts(result)}${removed}\n`);
     return 0;
   } finally {
     await db.close();
@@ -108,6 +108,14 @@ async function crmExportHint(file: string): Promise<string | null> {
     if (!best || score > best.score) best = { preset, kind, score };
   }
   return best && `hint: this is a ${best.preset} ${best.kind} export (its own column names): salesflow import --source ${best.preset} ${file} reads it (docs/crm.md)`;
+}
+
+/**
+ * What the import did to the file's rows: new, changed, and stored already as the file has them, so
+ * a re-run of a nightly import shows it changed nothing ("0 inserted, 0 updated, 3 unchanged").
+ */
+function importCounts(result: { inserted: number; updated: number; unchanged: number }): string {
+  return `${result.inserted} inserted, ${result.updated} updated, ${result.unchanged} unchanged`;
 }
 
 /** Said once when a SQLite import waits for another writer's lock. */
@@ -218,7 +226,7 @@ async function importFromCrm(source: string, kind: string | undefined, rules: st
     progress.done();
     if (!result.ok) return reportProblems(file, result);
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(`${file}: ${mapping.name} ${result.kind} ${result.inserted} inserted, ${result.updated} updated\n`);
+    process.stdout.write(`${file}: ${mapping.name} ${result.kind} ${importCounts(result)}\n`);
     return 0;
   } finally {
     await db.close();
