@@ -81,11 +81,13 @@ export interface WriteOptions {
   /** SQLite: called once when another process holds the write lock and this import waits for it. */
   onWaiting?: () => void;
   /**
-   * A column with a unique index whose imported values move to the imported rows (reps.crm_id: a
-   * CRM user id reassigned to another person). A stored row holding one of them loses it (null)
-   * before the rows are written, in the same transaction; rows with a null value take nothing.
+   * Reps only: the CRM source (a mapping's name) of the rows' `crm_id`, which is not a column
+   * written but a link in rep_crm_ids (src/data/crm.ts setRepCrmId), written in the same
+   * transaction: the id becomes the row's rep's in that source (a rep that held it there, or
+   * carried it over from before migration 15, loses it; the rep's earlier id of that source is
+   * replaced; its ids of other sources stay). Rows with a null crm_id link nothing.
    */
-  takesOver?: string;
+  crmIdSource?: string;
 }
 
 
@@ -110,25 +112,29 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
     let insert: ReturnType<typeof handle.prepare> | null = null;
     let columns: string[] = [];
     let valueOf: ReturnType<typeof rowColumns>['valueOf'] = () => null;
-    const takesOver = options.takesOver;
+    const source = options.crmIdSource;
+    const link = source === undefined ? null : [
+      handle.prepare('DELETE FROM rep_crm_ids WHERE source = ? AND rep_id = ? AND crm_id <> ?'),
+      handle.prepare(`DELETE FROM rep_crm_ids WHERE source = '' AND crm_id = ? AND rep_id <> ? AND ? <> ''`),
+      handle.prepare('INSERT INTO rep_crm_ids (source, crm_id, rep_id) VALUES (?, ?, ?) ON CONFLICT (source, crm_id) DO UPDATE SET rep_id = excluded.rep_id'),
+    ] as const;
     await body({
       async write(rows, given) {
         if (rows.length === 0) return;
         if (!insert) {
-          ({ columns, valueOf } = rowColumns(table, given ?? Object.keys(rows[0])));
+          ({ columns, valueOf } = rowColumns(table, (given ?? Object.keys(rows[0])).filter((c) => !(link && c === 'crm_id'))));
           insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(columns)}`);
-        }
-        if (takesOver) {
-          const values = rows.map((row) => row[takesOver]).filter((v) => v !== null && v !== undefined);
-          for (let i = 0; i < values.length; i += 500) {
-            const chunk = values.slice(i, i + 500);
-            handle.prepare(`UPDATE ${quoteIdent(table)} SET ${quoteIdent(takesOver)} = NULL WHERE ${quoteIdent(takesOver)} IN (${chunk.map(() => '?').join(', ')})`).run(chunk);
-          }
         }
         const params: unknown[] = new Array(columns.length);
         for (const row of rows) {
           for (let i = 0; i < columns.length; i++) params[i] = valueOf(row, i);
           insert.run(params);
+          const crmId = row.crm_id;
+          if (link && crmId !== null && crmId !== undefined) {
+            link[0].run(source, row.id, crmId);
+            link[1].run(crmId, row.id, source);
+            link[2].run(source, crmId, row.id);
+          }
         }
         written += rows.length;
       },
@@ -190,17 +196,24 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
       const stream = copy as ReturnType<typeof copyFrom>;
       stream.end();
       await finished(stream);
-      const cols = columns!.map(quoteIdent).join(', ');
       // The rows were copied alongside other imports; merging them waits for its turn (see IMPORT_LOCK_KEY).
       await client.query(IMPORT_LOCK_SQL);
-      if (options.takesOver) {
-        const column = quoteIdent(options.takesOver);
-        await client.query(`UPDATE ${quoteIdent(table)} SET ${column} = NULL WHERE ${column} IN (SELECT ${column} FROM ${stage} WHERE ${column} IS NOT NULL)`);
-      }
+      const source = options.crmIdSource;
+      // crm_id is copied into the staging table (LIKE reps has the column) but links, not written to reps.
+      const written = source === undefined ? columns! : columns!.filter((c) => c !== 'crm_id');
       const result = await client.query(
-        `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(columns!)} RETURNING (xmax = 0) AS inserted)
+        `WITH up AS (INSERT INTO ${quoteIdent(table)} (${written.map(quoteIdent).join(', ')}) SELECT ${written.map(quoteIdent).join(', ')} FROM ${stage} ${upsertTail(written)} RETURNING (xmax = 0) AS inserted)
          SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS total FROM up`,
       );
+      if (source !== undefined && columns!.includes('crm_id')) {
+        // As setRepCrmId (src/data/crm.ts), for all rows at once; a file's crm_ids are unique (its id column).
+        await client.query(`DELETE FROM rep_crm_ids r USING ${stage} s WHERE r.source = $1 AND r.rep_id = s.id AND s.crm_id IS NOT NULL AND r.crm_id <> s.crm_id`, [source]);
+        if (source !== '') {
+          await client.query(`DELETE FROM rep_crm_ids r USING ${stage} s WHERE r.source = '' AND r.crm_id = s.crm_id AND r.rep_id <> s.id`);
+        }
+        await client.query(`INSERT INTO rep_crm_ids (source, crm_id, rep_id) SELECT $1, crm_id, id FROM ${stage} WHERE crm_id IS NOT NULL
+          ON CONFLICT (source, crm_id) DO UPDATE SET rep_id = excluded.rep_id`, [source]);
+      }
       inserted = Number(result.rows[0].inserted);
       total = Number(result.rows[0].total);
     }
