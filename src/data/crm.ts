@@ -2,7 +2,7 @@
 // newest change seen per CRM record, so an older delivery never overwrites newer data, and the
 // deals stored with a stand-in amount of 0 because the CRM gave none (deal.missing_amount).
 import { sql } from 'kysely';
-import { transaction, type Db } from './db.js';
+import type { Db } from './db.js';
 import { emailKey } from './email-key.js';
 
 /**
@@ -39,21 +39,23 @@ export async function ownerMatch(db: Db, owner: string, source: string = ANY_SOU
 /**
  * Gives `crmId` of `source` to one rep, in place of the rep's earlier id of that source; a rep
  * that had it before in that source (a reassigned CRM user) loses it, also a rep that had it
- * carried over (ANY_SOURCE). The rep's ids of other sources stay. One upsert on the key
- * (source, crm_id): two processes linking the same id at once leave it on one rep.
+ * carried over (ANY_SOURCE). The rep's ids of other sources stay. The link is one upsert on the
+ * key (source, crm_id): two processes linking the same id at once leave it on one rep. Three
+ * statements, each on its own and none holding a row for the next: in one transaction, two
+ * processes swapping two reps' ids at once each waited for the other's row (PostgreSQL:
+ * "deadlock detected", the link lost). Stopped between them, the rep has no id of that source
+ * until it is linked again (HubSpot links it again when it sends the batch again).
  */
 export async function setRepCrmId(db: Db, repId: string, crmId: string, source: string = ANY_SOURCE): Promise<void> {
-  await transaction(db, async (tx) => {
-    await tx.kysely.deleteFrom('rep_crm_ids')
-      .where('source', '=', source).where('rep_id', '=', repId).where('crm_id', '<>', crmId).execute();
-    if (source !== ANY_SOURCE) {
-      await tx.kysely.deleteFrom('rep_crm_ids')
-        .where('source', '=', ANY_SOURCE).where('crm_id', '=', crmId).where('rep_id', '<>', repId).execute();
-    }
-    await tx.kysely.insertInto('rep_crm_ids').values({ source, crm_id: crmId, rep_id: repId })
-      .onConflict((oc) => oc.columns(['source', 'crm_id']).doUpdateSet((eb) => ({ rep_id: eb.ref('excluded.rep_id') })))
-      .execute();
-  });
+  await db.kysely.deleteFrom('rep_crm_ids')
+    .where('source', '=', source).where('rep_id', '=', repId).where('crm_id', '<>', crmId).execute();
+  if (source !== ANY_SOURCE) {
+    await db.kysely.deleteFrom('rep_crm_ids')
+      .where('source', '=', ANY_SOURCE).where('crm_id', '=', crmId).where('rep_id', '<>', repId).execute();
+  }
+  await db.kysely.insertInto('rep_crm_ids').values({ source, crm_id: crmId, rep_id: repId })
+    .onConflict((oc) => oc.columns(['source', 'crm_id']).doUpdateSet((eb) => ({ rep_id: eb.ref('excluded.rep_id') })))
+    .execute();
 }
 
 /** The rep's CRM owner id in `source` (else one carried over, ANY_SOURCE), or null. */

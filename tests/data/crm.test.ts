@@ -51,6 +51,18 @@ forEachDialect('CRM store', (target) => {
     await db.close();
   });
 
+  it('two processes swapping two reps\' ids at once both link, every time (no deadlock on PostgreSQL)', async () => {
+    const db = await openDatabase(await target.fresh());
+    await upsertRep(db, rep('r-ada', 'Ada Byron', 'ada@acme.example'));
+    await upsertRep(db, rep('r-bob', 'Bob Stone', 'bob@acme.example'));
+    for (let round = 0; round < 100; round++) {
+      const [ada, bob] = round % 2 === 0 ? ['601', '602'] : ['602', '601'];
+      await Promise.all([setRepCrmId(db, 'r-ada', ada, 'hubspot'), setRepCrmId(db, 'r-bob', bob, 'hubspot')]);
+      expect([await repIdForOwner(db, ada, 'hubspot'), await repIdForOwner(db, bob, 'hubspot')], `round ${round}`).toEqual(['r-ada', 'r-bob']);
+    }
+    await db.close();
+  });
+
   it('carries the one crm_id a rep held before migration 15 over to every source, after each source\'s own', async () => {
     const url = await target.fresh();
     const old = await openDatabase(url, { migrations: migrations.filter((m) => m.version < 15) });
