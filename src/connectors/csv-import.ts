@@ -132,7 +132,7 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
 
   const body = async (write: (rows: Record<string, unknown>[], columns: readonly string[]) => Promise<void>, reads: Db) => {
     const now = new Date().toISOString();
-    const owners = ownerCache(reads);
+    const owners = ownerCache(reads, mapping.name);
     const stage = async (batch: CsvRecord[]) => {
       const rows: Record<string, unknown>[] = [];
       const stored = entity === 'rep' ? null : await storedRecords(reads, entity, batch.map((r) => (r.fields[idIndex] ?? '').trim()));
@@ -229,7 +229,7 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
     const counts = await writeImport(db, table, (writer, reads) => body((rows, cols) => writer.write(rows, cols), reads), {
       // DealRecord's enums are the deals table's CHECKs (as for `import --kind deals`).
       checkedBySchema: entity === 'deal',
-      takesOver: entity === 'rep' ? 'crm_id' : undefined,
+      crmIdSource: entity === 'rep' ? mapping.name : undefined,
       onWaiting: options.onWaiting,
     });
     // After the commit: until then the deals may still hold a stand-in (a crash leaves one too many).
@@ -245,12 +245,12 @@ export async function importCrmCsvStream(db: Db, mapping: CrmMapping, input: Rea
 }
 
 /** Owner values → rep ids, looked up once each (an export names the same few hundred owners again and again). */
-function ownerCache(reads: Db): OwnerLookup {
+function ownerCache(reads: Db, source: string): OwnerLookup {
   const known = new Map<string, Awaited<ReturnType<OwnerLookup>>>();
   return async (owner) => {
     const cached = known.get(owner);
     if (cached !== undefined) return cached;
-    const rep = await ownerMatch(reads, owner);
+    const rep = await ownerMatch(reads, owner, source);
     // Bounded: a file naming more distinct owners than this only looks some up again.
     if (known.size >= 10_000) known.clear();
     known.set(owner, rep);

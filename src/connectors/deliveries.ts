@@ -93,7 +93,7 @@ export interface PreparedDelivery {
 export type Prepared = { ok: true; prepared: PreparedDelivery[] } | { ok: false; unavailable: string };
 
 export async function prepareDeliveries(
-  mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], ownerLookup: OwnerLookup = (o) => store.repIdForOwner(o),
+  mapping: CrmMapping, store: CrmStore, deliveries: Delivery[], ownerLookup: OwnerLookup = (o) => store.repIdForOwner(o, mapping.name),
 ): Promise<Prepared> {
   // A Salesforce OwnerId comes with 18 characters; a users report gave the reps' ids in 15.
   const owners: OwnerLookup = mapping.preset !== 'salesforce' ? ownerLookup : async (owner) => {

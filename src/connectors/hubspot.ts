@@ -304,19 +304,20 @@ function dealRemovals(event: HubSpotEvent, object: string): Delivery[] {
  * links found are stored by `storeLinks`, called once the whole batch is translated, before any of
  * it is routed.
  */
-export function hubSpotOwners(store: CrmStore, api: HubSpotApi | null): { owners: OwnerLookup; storeLinks(): Promise<void> } {
+export function hubSpotOwners(store: CrmStore, api: HubSpotApi | null, source: string): { owners: OwnerLookup; storeLinks(): Promise<void> } {
   const links: [string, string][] = [];
   return {
     owners: async (owner) => {
-      const known = await store.repIdForOwner(owner);
+      const known = await store.repIdForOwner(owner, source);
       if (known !== null || !api) return known;
       const email = await api.ownerEmail(owner);
-      const rep = email ? await store.repIdForOwner(email) : null;
+      const rep = email ? await store.repIdForOwner(email, source) : null;
       if (rep) links.push([rep, owner]);
       return rep;
     },
     storeLinks: async () => {
-      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner);
+      // As this source's id: the rep's ids in other CRMs (its Salesforce user id) stay.
+      for (const [rep, owner] of links) await store.setRepCrmId(rep, owner, source);
     },
   };
 }

@@ -12,8 +12,10 @@ import type { EntityRow } from './translate.js';
 export interface CrmStore {
   /** What salesflow holds for a deal or lead id, or null. */
   stored(entity: 'deal' | 'lead', id: string): Promise<EntityRow | null>;
-  repIdForOwner(owner: string): Promise<string | null>;
-  setRepCrmId(repId: string, crmId: string): Promise<void>;
+  /** The rep an owner value of `source` (a mapping's name) names: by that source's owner id, email or name. */
+  repIdForOwner(owner: string, source: string): Promise<string | null>;
+  /** Links `crmId` of `source` to the rep (src/data/crm.ts setRepCrmId); other sources' ids stay. */
+  setRepCrmId(repId: string, crmId: string, source: string): Promise<void>;
   /** 'stale' when a newer change of the same record was already taken. */
   claimVersion(source: string, recordKey: string, version: number): Promise<'current' | 'stale'>;
   /** The newest version taken of a record (or record and property), or null; claims nothing. */
@@ -37,8 +39,8 @@ export interface CrmStore {
 export function dataCrmStore(db: Db): CrmStore {
   return {
     stored: (entity, id) => (entity === 'deal' ? getDeal(db, id) : getLead(db, id)),
-    repIdForOwner: (owner) => repIdForOwner(db, owner),
-    setRepCrmId: (repId, crmId) => setRepCrmId(db, repId, crmId),
+    repIdForOwner: (owner, source) => repIdForOwner(db, owner, source),
+    setRepCrmId: (repId, crmId, source) => setRepCrmId(db, repId, crmId, source),
     claimVersion: (source, key, version) => claimRecordVersion(db, source, key, version),
     newestVersion: (source, key) => newestRecordVersion(db, source, key),
     storedWithoutAmount: (deal) => hasAmountStandIn(db, deal),

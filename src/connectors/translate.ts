@@ -14,8 +14,9 @@ export interface FieldProblem {
 }
 
 /**
- * Owner ids → rep ids (reps.crm_id, else a rep's email or name, as exports print owners by name):
- * the rep id, null for none, or the ids of the reps that share the name given.
+ * Owner ids → rep ids (the owner ids linked for the mapping's source, rep_crm_ids, else a rep's
+ * email or name, as exports print owners by name): the rep id, null for none, or the ids of the
+ * reps that share the name given.
  */
 export type OwnerLookup = (owner: string) => Promise<string | null | { sameName: string[] }>;
 

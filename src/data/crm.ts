@@ -1,23 +1,33 @@
-// What the CRM connectors keep beside the entities: each rep's CRM owner id (reps.crm_id), the
+// What the CRM connectors keep beside the entities: each rep's CRM owner id per CRM (rep_crm_ids), the
 // newest change seen per CRM record, so an older delivery never overwrites newer data, and the
 // deals stored with a stand-in amount of 0 because the CRM gave none (deal.missing_amount).
 import { sql } from 'kysely';
-import { transaction, type Db } from './db.js';
+import type { Db } from './db.js';
 import { emailKey } from './email-key.js';
 
 /**
- * The rep a CRM owner value names: by crm_id, else by email, else by name when exactly one rep
- * has it (CSV exports print owners by name, webhooks by id).
+ * The source of the CRM owner ids carried over from reps.crm_id (migration 15), which held one id
+ * for every CRM: read by every source, after the source's own ids.
  */
-export async function repIdForOwner(db: Db, owner: string): Promise<string | null> {
-  const match = await ownerMatch(db, owner);
+export const ANY_SOURCE = '';
+
+/**
+ * The rep a CRM owner value names: by the CRM owner id `source` linked (else one of ANY_SOURCE),
+ * else by email, else by name when exactly one rep has it (CSV exports print owners by name,
+ * webhooks by id). `source` is the mapping's name (hubspot, salesforce, ...).
+ */
+export async function repIdForOwner(db: Db, owner: string, source: string = ANY_SOURCE): Promise<string | null> {
+  const match = await ownerMatch(db, owner, source);
   return typeof match === 'string' ? match : null;
 }
 
 /** As repIdForOwner, but a name several reps share gives their ids (a few), so the message can say so. */
-export async function ownerMatch(db: Db, owner: string): Promise<string | null | { sameName: string[] }> {
-  const byCrmId = await db.kysely.selectFrom('reps').select('id').where('crm_id', '=', owner).executeTakeFirst();
-  if (byCrmId) return byCrmId.id;
+export async function ownerMatch(db: Db, owner: string, source: string = ANY_SOURCE): Promise<string | null | { sameName: string[] }> {
+  // The source's own link first: '' sorts before every other name.
+  const byCrmId = await db.kysely.selectFrom('rep_crm_ids').select('rep_id')
+    .where('crm_id', '=', owner).where('source', 'in', [...new Set([source, ANY_SOURCE])])
+    .orderBy('source', 'desc').limit(1).executeTakeFirst();
+  if (byCrmId) return byCrmId.rep_id;
   const byEmail = await db.kysely.selectFrom('reps').select('id')
     .where('email_key', '=', emailKey(owner)).orderBy('id').limit(1).executeTakeFirst();
   if (byEmail) return byEmail.id;
@@ -26,16 +36,33 @@ export async function ownerMatch(db: Db, owner: string): Promise<string | null |
   return byName.length === 1 ? byName[0].id : { sameName: byName.map((r) => r.id) };
 }
 
-/** Gives `crmId` to one rep; a rep that had it before (a reassigned CRM user) loses it. */
-export async function setRepCrmId(db: Db, repId: string, crmId: string): Promise<void> {
-  await transaction(db, async (tx) => {
-    await tx.kysely.updateTable('reps').set({ crm_id: null }).where('crm_id', '=', crmId).where('id', '<>', repId).execute();
-    await tx.kysely.updateTable('reps').set({ crm_id: crmId }).where('id', '=', repId).execute();
-  });
+/**
+ * Gives `crmId` of `source` to one rep, in place of the rep's earlier id of that source; a rep
+ * that had it before in that source (a reassigned CRM user) loses it, also a rep that had it
+ * carried over (ANY_SOURCE). The rep's ids of other sources stay. The link is one upsert on the
+ * key (source, crm_id): two processes linking the same id at once leave it on one rep. Three
+ * statements, each on its own and none holding a row for the next: in one transaction, two
+ * processes swapping two reps' ids at once each waited for the other's row (PostgreSQL:
+ * "deadlock detected", the link lost). Stopped between them, the rep has no id of that source
+ * until it is linked again (HubSpot links it again when it sends the batch again).
+ */
+export async function setRepCrmId(db: Db, repId: string, crmId: string, source: string = ANY_SOURCE): Promise<void> {
+  await db.kysely.deleteFrom('rep_crm_ids')
+    .where('source', '=', source).where('rep_id', '=', repId).where('crm_id', '<>', crmId).execute();
+  if (source !== ANY_SOURCE) {
+    await db.kysely.deleteFrom('rep_crm_ids')
+      .where('source', '=', ANY_SOURCE).where('crm_id', '=', crmId).where('rep_id', '<>', repId).execute();
+  }
+  await db.kysely.insertInto('rep_crm_ids').values({ source, crm_id: crmId, rep_id: repId })
+    .onConflict((oc) => oc.columns(['source', 'crm_id']).doUpdateSet((eb) => ({ rep_id: eb.ref('excluded.rep_id') })))
+    .execute();
 }
 
-export async function getRepCrmId(db: Db, repId: string): Promise<string | null> {
-  const row = await db.kysely.selectFrom('reps').select('crm_id').where('id', '=', repId).executeTakeFirst();
+/** The rep's CRM owner id in `source` (else one carried over, ANY_SOURCE), or null. */
+export async function getRepCrmId(db: Db, repId: string, source: string = ANY_SOURCE): Promise<string | null> {
+  const row = await db.kysely.selectFrom('rep_crm_ids').select('crm_id')
+    .where('rep_id', '=', repId).where('source', 'in', [...new Set([source, ANY_SOURCE])])
+    .orderBy('source', 'desc').orderBy('crm_id').limit(1).executeTakeFirst();
   return row?.crm_id ?? null;
 }
 

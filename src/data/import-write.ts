@@ -98,11 +98,13 @@ export interface WriteOptions {
   /** SQLite: called once when another process holds the write lock and this import waits for it. */
   onWaiting?: () => void;
   /**
-   * A column with a unique index whose imported values move to the imported rows (reps.crm_id: a
-   * CRM user id reassigned to another person). Another stored row holding one of them loses it
-   * (null) before the rows are written, in the same transaction; rows with a null value take nothing.
+   * Reps only: the CRM source (a mapping's name) of the rows' `crm_id`, which is not a column
+   * written but a link in rep_crm_ids (src/data/crm.ts setRepCrmId), written in the same
+   * transaction: the id becomes the row's rep's in that source (a rep that held it there, or
+   * carried it over from before migration 15, loses it; the rep's earlier id of that source is
+   * replaced; its ids of other sources stay). Rows with a null crm_id link nothing.
    */
-  takesOver?: string;
+  crmIdSource?: string;
 }
 
 
@@ -128,24 +130,32 @@ async function writeSqlite(db: Db, table: string, body: ImportBody, options: Wri
     let insert: ReturnType<typeof handle.prepare> | null = null;
     let columns: string[] = [];
     let valueOf: ReturnType<typeof rowColumns>['valueOf'] = () => null;
-    const takesOver = options.takesOver;
+    const source = options.crmIdSource;
+    const link = source === undefined ? null : [
+      handle.prepare('DELETE FROM rep_crm_ids WHERE source = ? AND rep_id = ? AND crm_id <> ?'),
+      handle.prepare(`DELETE FROM rep_crm_ids WHERE source = '' AND crm_id = ? AND rep_id <> ? AND ? <> ''`),
+      handle.prepare('INSERT INTO rep_crm_ids (source, crm_id, rep_id) VALUES (?, ?, ?) ON CONFLICT (source, crm_id) DO UPDATE SET rep_id = excluded.rep_id WHERE rep_crm_ids.rep_id <> excluded.rep_id'),
+    ] as const;
     await body({
       async write(rows, given) {
         if (rows.length === 0) return;
         if (!insert) {
-          ({ columns, valueOf } = rowColumns(table, given ?? Object.keys(rows[0])));
+          ({ columns, valueOf } = rowColumns(table, (given ?? Object.keys(rows[0])).filter((c) => !(link && c === 'crm_id'))));
           insert = handle.prepare(`INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${upsertTail(table, columns, 'sqlite')}`);
-        }
-        if (takesOver) {
-          // Not from the row taking it: that one would be changed (null, then its value again) when it is not.
-          const column = quoteIdent(takesOver);
-          const release = handle.prepare(`UPDATE ${quoteIdent(table)} SET ${column} = NULL WHERE ${column} = ? AND id <> ?`);
-          for (const row of rows) if (row[takesOver] !== null && row[takesOver] !== undefined) release.run(row[takesOver], row.id);
         }
         const params: unknown[] = new Array(columns.length);
         for (const row of rows) {
           for (let i = 0; i < columns.length; i++) params[i] = valueOf(row, i);
-          changed += insert.run(params).changes;
+          const rowChanged = insert.run(params).changes;
+          const crmId = row.crm_id;
+          let linked = 0;
+          if (link && crmId !== null && crmId !== undefined) {
+            linked += link[0].run(source, row.id, crmId).changes;
+            linked += link[1].run(crmId, row.id, source).changes;
+            linked += link[2].run(source, crmId, row.id).changes;
+          }
+          // A rep whose only change is its CRM user id (a link, not a column) is updated too.
+          changed += rowChanged || (linked > 0 ? 1 : 0);
         }
         written += rows.length;
       },
@@ -209,21 +219,34 @@ async function writePostgres(db: Db, table: string, body: ImportBody, options: W
       const stream = copy as ReturnType<typeof copyFrom>;
       stream.end();
       await finished(stream);
-      const cols = columns!.map(quoteIdent).join(', ');
       // The rows were copied alongside other imports; merging them waits for its turn (see IMPORT_LOCK_KEY).
       await client.query(IMPORT_LOCK_SQL);
-      if (options.takesOver) {
-        const column = quoteIdent(options.takesOver);
-        // Not from the row taking it: that one would be changed (null, then its value again) when it is not.
-        await client.query(`UPDATE ${quoteIdent(table)} t SET ${column} = NULL FROM ${stage} s WHERE t.${column} = s.${column} AND t.id <> s.id`);
-      }
+      const source = options.crmIdSource;
+      // crm_id is copied into the staging table (LIKE reps has the column) but links, not written to reps.
+      const writtenColumns = source === undefined ? columns! : columns!.filter((c) => c !== 'crm_id');
+      const cols = writtenColumns.map(quoteIdent).join(', ');
       // Rows the upsert leaves alone (unchanged) are not returned.
       const result = await client.query(
-        `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(table, columns!, 'postgres')} RETURNING (xmax = 0) AS inserted)
-         SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS changed FROM up`,
+        `WITH up AS (INSERT INTO ${quoteIdent(table)} (${cols}) SELECT ${cols} FROM ${stage} ${upsertTail(table, writtenColumns, 'postgres')} RETURNING (xmax = 0) AS inserted${source !== undefined ? ', id' : ''})
+         SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS changed${source !== undefined ? ', array_agg(id) AS ids' : ''} FROM up`,
       );
+      let relinked = 0;
+      if (source !== undefined && columns!.includes('crm_id')) {
+        // As setRepCrmId (src/data/crm.ts), for all rows at once; a file's crm_ids are unique (its id column).
+        // Reps of the file whose links changed, and which the upsert did not already count, are updated too.
+        const moved = new Set<string>();
+        const note = (rows: { rep_id: string }[]) => { for (const r of rows) moved.add(r.rep_id); };
+        note((await client.query(`DELETE FROM rep_crm_ids r USING ${stage} s WHERE r.source = $1 AND r.rep_id = s.id AND s.crm_id IS NOT NULL AND r.crm_id <> s.crm_id RETURNING r.rep_id`, [source])).rows);
+        if (source !== '') {
+          await client.query(`DELETE FROM rep_crm_ids r USING ${stage} s WHERE r.source = '' AND r.crm_id = s.crm_id AND r.rep_id <> s.id`);
+        }
+        note((await client.query(`INSERT INTO rep_crm_ids (source, crm_id, rep_id) SELECT $1, crm_id, id FROM ${stage} WHERE crm_id IS NOT NULL
+          ON CONFLICT (source, crm_id) DO UPDATE SET rep_id = excluded.rep_id WHERE rep_crm_ids.rep_id <> excluded.rep_id RETURNING rep_id`, [source])).rows);
+        const counted = new Set((result.rows[0].ids as string[] | null) ?? []);
+        for (const id of moved) if (!counted.has(id)) relinked++;
+      }
       inserted = Number(result.rows[0].inserted);
-      changed = Number(result.rows[0].changed);
+      changed = Number(result.rows[0].changed) + relinked;
     }
     await client.query('COMMIT');
     // A large import changes the table's statistics more than autovacuum will notice for a while,

@@ -407,4 +407,27 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 15,
+    description: 'CRM owner ids per CRM source, so a rep linked in two CRMs keeps both ids',
+    sql: `
+      -- A rep's owner/user id in each CRM (source: the mapping's name, as \`import --source NAME\`
+      -- and the webhooks name it), replacing reps.crm_id, which held one id for all CRMs: HubSpot
+      -- linking its owner id overwrote the rep's Salesforce user id. The key makes an id one rep's
+      -- per source, also with two processes linking at once (src/data/crm.ts). Source '' is an id
+      -- of no known source, read by every source after its own: the ids reps.crm_id held, which
+      -- every source read before this migration.
+      CREATE TABLE rep_crm_ids (
+        source TEXT NOT NULL,
+        crm_id TEXT NOT NULL,
+        rep_id TEXT NOT NULL,
+        PRIMARY KEY (source, crm_id)
+      );
+      CREATE INDEX rep_crm_ids_rep ON rep_crm_ids(rep_id, source);
+      INSERT INTO rep_crm_ids (source, crm_id, rep_id) SELECT '', crm_id, id FROM reps WHERE crm_id IS NOT NULL;
+      -- reps.crm_id is no longer read or written.
+      DROP INDEX reps_crm_id;
+      UPDATE reps SET crm_id = NULL WHERE crm_id IS NOT NULL;
+    `,
+  },
 ];

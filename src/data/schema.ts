@@ -11,7 +11,7 @@ type Int64 = number | string | bigint;
 export interface RepsTable {
   id: Text; name: Text; email: Text; team: Maybe; role: Maybe; region: Maybe; manager: Maybe;
   timezone: Maybe; start_date: Maybe; updated_at: Text;
-  /** The rep's owner/user id in the CRM (migration 5); filled by `import --source NAME --kind reps`. */
+  /** The rep's CRM owner id (migration 5); emptied by migration 15, which moved the ids to rep_crm_ids. */
   crm_id?: Maybe;
   /** Last day employed (migration 6). */
   end_date: Maybe;
@@ -96,6 +96,9 @@ export interface GoalRunsStartedTable { rule_id: Text; period: Text; rep_id: Tex
 /** Where the plan was last applied (migration 14): one row, slot 'applied'. */
 export interface AppliedTemporalTable { slot: Text; address: Text; namespace: Text; namespace_id: Maybe; plan_version: Int64; applied_at: Text }
 
+/** A rep's owner/user id per CRM source (migration 15); source '' is an id carried over from reps.crm_id, read by every source. */
+export interface RepCrmIdsTable { source: Text; crm_id: Text; rep_id: Text }
+
 export interface SchemaVersionTable { version: number; description: Text; applied_at: Text }
 
 export interface Tables {
@@ -119,4 +122,5 @@ export interface Tables {
   schema_version: SchemaVersionTable;
   applied_plans: AppliedPlansTable;
   applied_temporal: AppliedTemporalTable;
+  rep_crm_ids: RepCrmIdsTable;
 }

@@ -71,7 +71,7 @@ async function retrySource(deps: RetryDeps, source: string, rejections: CrmRejec
     await restateCrmRejection(db, source, rejection.vendorEventId, again.error);
     results.push({ event: answeredId(source, rejection.vendorEventId), status: 'rejected', detail: again.error });
   }
-  const { owners, storeLinks } = hubSpotOwners(store, api);
+  const { owners, storeLinks } = hubSpotOwners(store, api, mapping.name);
   const prepared = await prepareDeliveries(mapping, store, deliveries, owners).catch((err: unknown) => {
     if (err instanceof HubSpotUnavailable) return { ok: false as const, unavailable: err.message };
     throw err;

@@ -160,7 +160,7 @@ export function webhookRoutes(ctx: ServerContext, route: RouteEvent): Hono {
     const mapping = findMapping(await mappings(), 'hubspot')!;
     const api = crm?.hubspot.apiToken ? new HubSpotApi(crm.hubspot.apiUrl, crm.hubspot.apiToken) : null;
     const { deliveries, skipped } = hubSpotDeliveries(mapping, batch.events, api);
-    const { owners, storeLinks } = hubSpotOwners(store, api);
+    const { owners, storeLinks } = hubSpotOwners(store, api, mapping.name);
     return deliver(c, json, mapping, deliveries, skipped, owners, storeLinks);
   });
 

@@ -122,9 +122,9 @@ forEachDialect('streamed import --source', (target) => {
       // r0 and r1 swap ids; 005C moves from r2 to a new user.
       const users = [header, '"005B","Owner","0","OWNER0@acme.example","AE"', '"005A","Owner","1","owner1@acme.example",""', '"005C","Dan","Brown","dan@acme.example","SE"'];
       expect(await importCrmCsv(db, salesforce, `${users.join('\r\n')}\r\n`, 'users.csv')).toMatchObject({ ok: true, kind: 'reps', inserted: 1, updated: 2 });
-      expect(await getRepCrmId(db, 'r0')).toBe('005B');
-      expect(await getRepCrmId(db, 'r1')).toBe('005A');
-      expect(await getRepCrmId(db, 'r2')).toBeNull();
+      expect(await getRepCrmId(db, 'r0', 'salesforce')).toBe('005B');
+      expect(await getRepCrmId(db, 'r1', 'salesforce')).toBe('005A');
+      expect(await getRepCrmId(db, 'r2', 'salesforce')).toBeNull();
       expect(await getRep(db, '005C')).toMatchObject({ name: 'Dan Brown', email: 'dan@acme.example', role: 'SE' });
       expect(await getRep(db, 'r0')).toMatchObject({ name: 'Owner 0', role: 'AE' });
 

@@ -100,7 +100,7 @@ describe('salesflow import --source', () => {
     expect(opps.code).toBe(0);
     const db = await openDatabase(path);
     // Ada was already a rep: she keeps her id and gains the Salesforce user id.
-    expect(await getRepCrmId(db, 'r-ada')).toBe('0055g00000Usr01AAA');
+    expect(await getRepCrmId(db, 'r-ada', 'salesforce')).toBe('0055g00000Usr01AAA');
     expect(await getRep(db, '0055g00000Usr02AAA')).toMatchObject({ name: 'Dan Brown', email: 'dan@acme.example', role: 'AE' });
     expect(await getDeal(db, '0065g00000Opp01AAA')).toMatchObject({ rep: 'r-ada', amount: '48000.00', stage: 'won', closed_at: '2026-03-15', type: 'new' });
     expect(await getDeal(db, '0065g00000Opp02AAA')).toMatchObject({ rep: '0055g00000Usr02AAA', amount: '9999.99', stage: 'open', closed_at: '2026-04-01' });
@@ -160,8 +160,8 @@ describe('salesflow import --source', () => {
     await db.close();
     await salesflow(['import', '--source', 'salesforce', exportFile('salesforce-users.csv')], path, root);
     const after = await openDatabase(path);
-    expect(await getRepCrmId(after, 'r-ada')).toBe('0055g00000Usr01AAA');
-    expect(await getRepCrmId(after, 'r-bob')).toBeNull();
+    expect(await getRepCrmId(after, 'r-ada', 'salesforce')).toBe('0055g00000Usr01AAA');
+    expect(await getRepCrmId(after, 'r-bob', 'salesforce')).toBeNull();
     await after.close();
   });
 });

@@ -3,6 +3,7 @@
 import { expect, it } from 'vitest';
 import { claimRecordVersion, getRepCrmId, newestRecordChange, newestRecordVersion, repIdForOwner, setRepCrmId } from '../../src/data/crm.js';
 import { openDatabase } from '../../src/data/db.js';
+import { migrations } from '../../src/data/migrations.js';
 import { upsertRep } from '../../src/data/reps.js';
 import { forEachDialect } from '../support/dialects.js';
 
@@ -25,6 +26,60 @@ forEachDialect('CRM store', (target) => {
     await setRepCrmId(db, 'r-ada', '502');
     expect(await getRepCrmId(db, 'r-ada')).toBe('502');
     expect(await getRepCrmId(db, 'r-bob')).toBeNull();
+    await db.close();
+  });
+
+  it('keeps one owner id per CRM source: HubSpot linking a rep leaves its Salesforce id, and an id is one rep\'s per source', async () => {
+    const db = await openDatabase(await target.fresh());
+    await upsertRep(db, rep('r-ada', 'Ada Byron', 'ada@acme.example'));
+    await upsertRep(db, rep('r-bob', 'Bob Stone', 'bob@acme.example'));
+    await setRepCrmId(db, 'r-ada', '0055g00000Usr01AAA', 'salesforce');
+    await setRepCrmId(db, 'r-ada', '502', 'hubspot');
+    expect(await repIdForOwner(db, '0055g00000Usr01AAA', 'salesforce')).toBe('r-ada');
+    expect(await repIdForOwner(db, '502', 'hubspot')).toBe('r-ada');
+    expect(await repIdForOwner(db, '502', 'salesforce')).toBeNull(); // HubSpot's id, not Salesforce's
+    expect(await getRepCrmId(db, 'r-ada', 'salesforce')).toBe('0055g00000Usr01AAA');
+    // The same id in two CRMs names two people.
+    await setRepCrmId(db, 'r-bob', '502', 'zoho');
+    expect(await repIdForOwner(db, '502', 'zoho')).toBe('r-bob');
+    expect(await repIdForOwner(db, '502', 'hubspot')).toBe('r-ada');
+    // Linked at once to two reps in one source: one of them holds it, never both.
+    await Promise.all([setRepCrmId(db, 'r-ada', '777', 'hubspot'), setRepCrmId(db, 'r-bob', '777', 'hubspot')]);
+    const holders = await db.kysely.selectFrom('rep_crm_ids').select('rep_id').where('source', '=', 'hubspot').where('crm_id', '=', '777').execute();
+    expect(holders).toHaveLength(1);
+    expect(await repIdForOwner(db, '777', 'hubspot')).toBe(holders[0].rep_id);
+    await db.close();
+  });
+
+  it('two processes swapping two reps\' ids at once both link, every time (no deadlock on PostgreSQL)', async () => {
+    const db = await openDatabase(await target.fresh());
+    await upsertRep(db, rep('r-ada', 'Ada Byron', 'ada@acme.example'));
+    await upsertRep(db, rep('r-bob', 'Bob Stone', 'bob@acme.example'));
+    for (let round = 0; round < 100; round++) {
+      const [ada, bob] = round % 2 === 0 ? ['601', '602'] : ['602', '601'];
+      await Promise.all([setRepCrmId(db, 'r-ada', ada, 'hubspot'), setRepCrmId(db, 'r-bob', bob, 'hubspot')]);
+      expect([await repIdForOwner(db, ada, 'hubspot'), await repIdForOwner(db, bob, 'hubspot')], `round ${round}`).toEqual(['r-ada', 'r-bob']);
+    }
+    await db.close();
+  });
+
+  it('carries the one crm_id a rep held before migration 15 over to every source, after each source\'s own', async () => {
+    const url = await target.fresh();
+    const old = await openDatabase(url, { migrations: migrations.filter((m) => m.version < 15) });
+    await upsertRep(old, rep('r-ada', 'Ada Byron', 'ada@acme.example'));
+    await upsertRep(old, rep('r-bob', 'Bob Stone', 'bob@acme.example'));
+    await old.kysely.updateTable('reps').set({ crm_id: '0055g00000Usr01AAA' }).where('id', '=', 'r-ada').execute();
+    await old.close();
+    const db = await openDatabase(url);
+    expect(await repIdForOwner(db, '0055g00000Usr01AAA', 'salesforce')).toBe('r-ada');
+    expect(await repIdForOwner(db, '0055g00000Usr01AAA', 'zoho')).toBe('r-ada');
+    // HubSpot links its own id: the carried-over one still finds Ada for Salesforce.
+    await setRepCrmId(db, 'r-ada', '502', 'hubspot');
+    expect(await repIdForOwner(db, '0055g00000Usr01AAA', 'salesforce')).toBe('r-ada');
+    // A source giving the carried-over id to another rep takes it over (a reassigned user).
+    await setRepCrmId(db, 'r-bob', '0055g00000Usr01AAA', 'salesforce');
+    expect(await repIdForOwner(db, '0055g00000Usr01AAA', 'salesforce')).toBe('r-bob');
+    expect(await repIdForOwner(db, '0055g00000Usr01AAA', 'zoho')).toBeNull();
     await db.close();
   });
 

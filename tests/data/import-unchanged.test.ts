@@ -104,13 +104,14 @@ forEachDialect('import counts unchanged rows', (target) => {
     expect(await crm(users)).toBe('reps 0 inserted, 0 updated, 2 unchanged');
     expect(await crm(opportunities)).toBe('deals 2 inserted, 0 updated, 0 unchanged');
     expect(await crm(opportunities)).toBe('deals 0 inserted, 0 updated, 2 unchanged');
-    // The two users' ids swapped in the CRM: each rep takes the other's (a unique column) and both changed.
+    // The two users' ids swapped in the CRM: each rep takes the other's (unique per CRM) and both changed.
     const swapped = users.replace('"005A","Ada"', '"005Y","Ada"').replace('"005B","Dan"', '"005A","Dan"').replace('"005Y","Ada"', '"005B","Ada"');
     expect(await crm(swapped)).toBe('reps 0 inserted, 2 updated, 0 unchanged');
     expect(await crm(swapped)).toBe('reps 0 inserted, 0 updated, 2 unchanged');
     const db = await openDatabase(url);
     try {
-      expect(await rows(db, sql`SELECT id, crm_id FROM reps ORDER BY id`)).toEqual([{ id: '005A', crm_id: '005B' }, { id: '005B', crm_id: '005A' }]);
+      // CRM user ids are links per CRM (rep_crm_ids), not a column of the rep.
+      expect(await rows(db, sql`SELECT rep_id AS id, crm_id FROM rep_crm_ids WHERE source = 'salesforce' ORDER BY rep_id`)).toEqual([{ id: '005A', crm_id: '005B' }, { id: '005B', crm_id: '005A' }]);
     } finally {
       await db.close();
     }

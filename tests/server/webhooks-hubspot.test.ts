@@ -196,7 +196,7 @@ describe('POST /webhooks/hubspot', () => {
     expect(await res.json()).toMatchObject({ results: [{ type: 'deal.won' }] });
     // The custom "Renewed" stage of the team's file; the close date is the New York day (03:30 UTC is still the 1st there).
     expect(await getDeal(h.db, '9003')).toMatchObject({ name: 'Initech renewal', amount: '5000', currency: 'EUR', stage: 'won', rep: 'r-bob', product: 'Analytics', closed_at: '2026-03-01' });
-    expect(await getRepCrmId(h.db, 'r-bob')).toBe('502');
+    expect(await getRepCrmId(h.db, 'r-bob', 'hubspot')).toBe('502');
     expect(api.requests.map((r) => r.split('?')[0])).toEqual(['GET /crm/v3/objects/deals/9003', 'GET /crm/v3/owners/502']);
   });
 
