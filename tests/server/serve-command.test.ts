@@ -120,10 +120,7 @@ it('without rule paths: refuses to start before anything is applied, then routes
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
   const exit = run([]);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) {
-    if (i > 200) throw new Error('salesflow serve did not start listening');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilListening(url);
   expect(stdout).toMatch(/routing by the applied plan \(version 1, plan [0-9a-f]{12}/);
   const post = async (eventId: string, leadId: string) => {
     const body = JSON.stringify({ id: eventId, type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: leadId, email: `${leadId}@lead.example` } });
@@ -165,10 +162,7 @@ it('a running serve, after an apply to another Temporal, answers events 503 nami
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { stdout += String(chunk); return true; });
   const exit = run([]);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) {
-    if (i > 200) throw new Error('salesflow serve did not start listening');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilListening(url);
   const post = async (eventId: string, leadId: string) => {
     const body = JSON.stringify({ id: eventId, type: 'lead.created', occurred_at: '2026-03-01T10:00:00Z', lead: { id: leadId, email: `${leadId}@lead.example` } });
     const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'X-Salesflow-Signature': signBody(body, SECRET) }, body });
@@ -236,3 +230,11 @@ it('with HUBSPOT_API_TOKEN set, warns at start when the HubSpot portal\'s time z
     api.close();
   }
 });
+
+/** Waits until `salesflow serve` answers /healthz at `url`. */
+async function untilListening(url: string): Promise<void> {
+  for (let i = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) {
+    if (i > 200) throw new Error('salesflow serve did not start listening');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
