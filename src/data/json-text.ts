@@ -20,32 +20,13 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
 /**
  * The line each item of a top-level array starts on (its first character), or the line of a
  * top-level object's `{`: where a report points for "case [3]" of a file of cases. Runs on text
- * JSON.parse accepted.
+ * JSON.parse accepted; `lines` when valueLines(text) was read already.
  */
-export function topLevelItemLines(text: string): number[] {
+export function topLevelItemLines(text: string, lines = valueLines(text)): number[] {
+  if (!text.trimStart().startsWith('[')) return lines.has('') ? [lines.get('')!] : [];
   const starts: number[] = [];
-  let depth = 0;
-  let topIsArray = false;
-  let expectItem = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (/\s/.test(c)) continue;
-    if (depth === 0) {
-      topIsArray = c === '[';
-      if (!topIsArray) { starts.push(i); break; }
-      depth = 1;
-      expectItem = true;
-      continue;
-    }
-    if (depth === 1 && expectItem && c !== ']') { starts.push(i); expectItem = false; }
-    if (c === '"') {
-      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
-    } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-    else if (c === ',' && depth === 1) expectItem = true;
-    if (depth === 0) break;
-  }
-  return starts.map((offset) => lineCol(text, offset).line);
+  for (let i = 0; lines.has(String(i)); i++) starts.push(lines.get(String(i))!);
+  return starts;
 }
 
 /** The text without a leading UTF-8 byte-order mark (Windows editors and .NET senders write one; JSON.parse refuses it). */

@@ -72,8 +72,9 @@ function loadCases(folder: CaseFolder, shown: string): { ok: true; cases: TestCa
     return { ok: false, messages: twice.map((d) => `${shown}:${d.line}:${d.col}: "${d.key}" is given twice in one object; JSON keeps only the last, so the first would never be checked`) };
   }
   const parsed = parseCaseFile(json.value);
-  const lines = topLevelItemLines(json.text);
-  if (parsed.ok) return { ...parsed, lines, valueLines: valueLines(json.text), isArray: Array.isArray(json.value) };
+  const written = valueLines(json.text);
+  const lines = topLevelItemLines(json.text, written);
+  if (parsed.ok) return { ...parsed, lines, valueLines: written, isArray: Array.isArray(json.value) };
   // `case [4].expect.capped: ...` also names the line case [4] starts on, as a failing case does.
   return { ok: false, messages: parsed.messages.map((m) => {
     const index = /^case \[(\d+)\]/.exec(m)?.[1];
