@@ -2,7 +2,7 @@
 // `salesflow plan`: a reviewer reading a pull request sees `commission.bands[3].rate: 15 → 16`,
 // not only that the rule's version hash moved. Source positions are left out, as the rule's version
 // leaves them out: moving a rule or reformatting its file is no change.
-import { exprText } from '../plan/expr-text.js';
+import { exprText } from '../dsl/expr-text.js';
 import { ExprSchema, type Expr, type Plan } from '../plan/schema.js';
 import { diffRules, ruleHashesOf } from './applied-plan.js';
 

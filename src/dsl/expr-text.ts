@@ -3,7 +3,8 @@
 // changes), who wrote the condition in a rule file and should recognise it, not its JSON tree.
 // Parentheses are those the tree needs (the plan keeps no others), so `(a or b) and c` reads as
 // written and `a or (b and c)` as `a or b and c`.
-import type { BinaryOp, Expr, Value } from './schema.js';
+import type { BinaryOp, Expr, Value } from '../plan/schema.js';
+import { stringLiteral } from './literals.js';
 
 /** Binding strength, lowest first, as docs/language.md lists the operators. */
 const strength: Record<BinaryOp, number> = {
@@ -24,12 +25,10 @@ function strengthOf(expr: Expr): number {
   }
 }
 
-const escapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t' };
-
 /** A literal as a rule writes it: `"EMEA"`, `50000 USD`, `40%`, `3 business days`. */
 export function valueText(value: Value): string {
   switch (value.type) {
-    case 'string': return `"${value.value.replace(/["\\\n\t]/g, (c) => escapes[c])}"`;
+    case 'string': return stringLiteral(value.value);
     case 'money': return `${value.value.amount} ${value.value.currency}`;
     case 'percent': return `${value.value}%`;
     case 'duration': return `${value.value.amount} ${value.value.unit === 'business_days' ? 'business days' : value.value.unit}`;

@@ -1,8 +1,8 @@
 // A compiled condition written back as rule text (what `salesflow plan` shows a reviewer) reads
 // back as the same condition: same operators, same grouping, same literals.
 import { describe, expect, it } from 'vitest';
-import { exprText } from '../../src/plan/expr-text.js';
-import { compile } from '../dsl/helpers.js';
+import { exprText } from '../../src/dsl/expr-text.js';
+import { compile } from './helpers.js';
 
 const conditionOf = async (when: string) => {
   const compiled = await compile(`goal "g" {\n  measure revenue\n  target 100 EUR per quarter\n  at 50% of period when ${when} { send "goal-review" to rep }\n}\n`);
