@@ -147,12 +147,12 @@ export interface LexResult {
    * read as the amount meant (`100000 EUR`, `100000`; literals.ts); to be reported at the amount's token.
    */
   magnitudeSuffixes: { written: string; meant: string; token: IToken }[];
+  /** A percent with a space before its sign (`120 %`), read as `120%`; to be reported at the number. */
+  spacedPercents: { written: string; token: IToken }[];
   /**
    * Money with its digits grouped in thousands (`100,000 EUR`, `1.500.000 EUR`, `100.000 EUR`) or
    * a decimal comma (`10,50 EUR`), read as the amount meant (literals.ts); to be reported at the amount's token.
    */
-  /** A percent with a space before its sign (`120 %`), read as `120%`; to be reported at the number. */
-  spacedPercents: { written: string; token: IToken }[];
   separatedAmounts: { written: string; kind: 'thousands' | 'point' | 'decimalComma'; meant: string; token: IToken }[];
 }
 
@@ -204,9 +204,7 @@ export function tokenize(text: string): LexResult {
     // the groups are one number. The last group decides: a comma and digits right after it would
     // make it a middle one.
     if (type === NumberLit && brackets <= 0 && i >= 2 && !(tokens[i + 1]?.tokenType === Comma && adjacent(token, tokens[i + 1]))) {
-      let first = i;
-      while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
-        && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+      const first = groupStart(tokens, i);
       const written = text.slice(tokens[first].startOffset, token.startOffset + token.image.length);
       const separated = first < i ? separatedAmount(written, '') : undefined;
       if (separated?.kind === 'thousands') {
@@ -219,9 +217,7 @@ export function tokenize(text: string): LexResult {
     }
     if (type === MoneyLit) {
       const [number, code] = token.image.split(/[ \t]+/);
-      let first = i;
-      while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
-        && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+      const first = groupStart(tokens, i);
       const written = text.slice(tokens[first].startOffset, token.startOffset + number.length);
       const separated = separatedAmount(written, code);
       if (separated) {
@@ -242,9 +238,9 @@ export function tokenize(text: string): LexResult {
     if ((type === Identifier || type === CurrencyWord) && magnitudeOf(token.image) !== undefined && followsNumber(tokens, i)) {
       const amount = tokens[i - 1];
       const code = tokens[i + 1];
-      if (amount.startOffset + amount.image.length === token.startOffset && code?.tokenType === CurrencyCode && code.startLine === token.startLine) {
-        const written = amount.image + token.image;
-        const meant = withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image);
+      const written = amount.image + token.image;
+      const meant = withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image);
+      if (adjacent(amount, token) && code?.tokenType === CurrencyCode && code.startLine === token.startLine) {
         magnitudeSuffixes.push({ written, meant: `${meant} ${code.image}`, token: amount });
         retype(amount, MoneyLit);
         amount.image = text.slice(amount.startOffset, code.startOffset + code.image.length);
@@ -257,9 +253,8 @@ export function tokenize(text: string): LexResult {
       // `revenue >= 100k`: no name follows a number, so the word is its suffix here too (not
       // after `wait` or `within`, where `30m` is minutes written short, a duration's message).
       const before = tokens[i - 2]?.tokenType;
-      if (amount.startOffset + amount.image.length === token.startOffset && before !== Kw.wait && before !== Kw.within) {
-        const written = amount.image + token.image;
-        magnitudeSuffixes.push({ written, meant: withMagnitude(/^[\d_.]+/.exec(amount.image)![0], token.image), token: amount });
+      if (adjacent(amount, token) && before !== Kw.wait && before !== Kw.within) {
+        magnitudeSuffixes.push({ written, meant, token: amount });
         amount.image = written;
         tokens[i] = { ...token, tokenType: CurrencyWord };
         merged++;
@@ -368,6 +363,14 @@ const tokenTypeIdx = (type: TokenType): number => (type as TokenType & { tokenTy
 
 /** Whether `next` starts right where `token` ends (no space between). */
 const adjacent = (token: IToken, next: IToken): boolean => token.startOffset + token.image.length === next.startOffset;
+
+/** The first token of `1,250,000` ending at token `i`: numbers and commas written without spaces. */
+function groupStart(tokens: IToken[], i: number): number {
+  let first = i;
+  while (first >= 2 && tokens[first - 1].tokenType === Comma && tokens[first - 2].tokenType === NumberLit
+    && adjacent(tokens[first - 2], tokens[first - 1]) && adjacent(tokens[first - 1], tokens[first])) first -= 2;
+  return first;
+}
 
 function followsNumber(tokens: IToken[], i: number): boolean {
   const previous = tokens[i - 1];

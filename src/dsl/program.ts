@@ -65,9 +65,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     errorOffsets.push(error.offset);
   }
   for (const word of lexed.badCurrencies) {
-    const line = word.startLine ?? 1;
-    const col = word.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + word.image.length, offset: word.startOffset, endOffset: word.startOffset + word.image.length };
+    const span = tokenSpan(source.path, word, word.image.length);
     const upper = word.image.toUpperCase();
     const caseOnly = upper.length === 3 && isKnownCurrency(upper);
     bag.report('badCurrencyCode', span, [word.image], caseOnly ? upper : closest(upper, knownCurrencies()) ?? codeForCurrencyWord(word.image));
@@ -75,16 +73,12 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     if (!caseOnly) errorOffsets.push(word.startOffset);
   }
   for (const { written, token } of lexed.misspeltOperators) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     // Read as the operator meant, so the rule is checked on as written with it (like `usd`).
     bag.report('misspeltOperator', span, [written, token.image], token.image);
   }
   for (const { written, token } of lexed.badNumbers) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     // A point without digits after it, or a second one (`1.`, `1.5.3`): read as far as it is a
     // number (`1`, `1.5`), so the rule is checked on; `1.` can only have meant 1.
     const points = written.split('.').length - 1;
@@ -97,32 +91,24 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     bag.report('badNumber', span, [written], fix);
   }
   for (const { amount, code, token } of lexed.unspacedMoney) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
     const written = `${amount}${code}`;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     // Read as the money meant, so the rule is checked on (like `usd`).
     bag.report('unspacedMoney', span, [written, `${amount} ${code}`], `${amount} ${code}`);
   }
   for (const { written, meant, token } of lexed.magnitudeSuffixes) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     // Read as the amount meant, so the rule is checked on (like `usd`).
     bag.report('magnitudeSuffix', span, [written, meant], meant);
   }
   for (const { written, token } of lexed.spacedPercents) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     const meant = written.replace(/[ \t]+%$/, '%');
     // Read as the percent meant, so the rule is checked on (like `100EUR`).
     bag.report('spacedPercent', span, [written.replace(/[ \t]+/, ' '), meant], meant);
   }
   for (const { written, kind, meant, token } of lexed.separatedAmounts) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     const code = meant.split(' ')[1];
     // Read as the amount meant, so the rule is checked on (like `usd`).
     if (kind === 'thousands') bag.report('thousandsSeparator', span, [written, meant], meant);
@@ -134,16 +120,12 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     }
   }
   for (const { written, token } of lexed.curlyStrings) {
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     // Read as the string meant, so the rule is checked on (like `usd`): one error, not three.
     bag.report('unexpectedCharacter', span, [describeUnexpected(written[0])], token.image);
   }
   for (const { amount, word, fix } of lexed.moneyWords) {
-    const line = word.startLine ?? 1;
-    const col = word.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + word.image.length, offset: word.startOffset, endOffset: word.startOffset + word.image.length };
+    const span = tokenSpan(source.path, word, word.image.length);
     const example = `${amount} ${fix.code}`;
     bag.report('moneyWithoutCode', span, [word.image, example], fix.misspelt ? example : undefined);
     errorOffsets.push(word.startOffset);
@@ -172,9 +154,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
   if (bracketed) {
     // Not parsed at all: the parser would overflow its stack. One error, the file's rules unchecked.
     const { token } = bracketed;
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + token.image.length, offset: token.startOffset, endOffset: token.startOffset + token.image.length };
+    const span = tokenSpan(source.path, token, token.image.length);
     bag.report('expressionTooDeep', span, [`more than ${MAX_EXPRESSION_DEPTH}`, MAX_EXPRESSION_DEPTH]);
     return { ast: { file: source.path, declarations: [], comments }, errorOffsets: [token.startOffset], statementErrorOffsets, text: source.text };
   }
@@ -251,9 +231,7 @@ export function parseSource(source: SourceFile, bag: DiagnosticBag): ParsedRuleF
     // `goal Q3 revenue {`: the name is missing its quotes, and the error offering "Q3 revenue"
     // covers its words; "write q3 in lower case" would contradict it.
     if (quoted.some(([from, to]) => token.startOffset >= from && token.startOffset < to)) continue;
-    const line = token.startLine ?? 1;
-    const col = token.startColumn ?? 1;
-    const span = { file: source.path, line, col, endLine: line, endCol: col + written.length, offset: token.startOffset, endOffset: token.startOffset + written.length };
+    const span = tokenSpan(source.path, token, written.length);
     // Checked on as the lower-case word, which is what it can only mean.
     bag.report('capitalisedName', span, [written, token.image], token.image);
   }
@@ -403,4 +381,11 @@ export async function compileSources(input: CompileInput): Promise<CompileResult
     plan = validatePlan(analysis.plan, analysis.bag, input.rules[0]?.path ?? '<plan>');
   }
   return { plan, diagnostics: analysis.bag.sorted() };
+}
+
+/** The span of `length` characters from a token's start, on its line (a diagnostic's place). */
+function tokenSpan(file: string, token: IToken, length: number) {
+  const line = token.startLine ?? 1;
+  const col = token.startColumn ?? 1;
+  return { file, line, col, endLine: line, endCol: col + length, offset: token.startOffset, endOffset: token.startOffset + length };
 }
