@@ -10,7 +10,7 @@
 // cluster's "default", or a namespace recreated after its Temporal lost its data, is not. Without
 // an id (a Temporal that would not describe its namespace) the namespace names are compared. A data
 // source applied before this check holds no record and is not checked until its next apply.
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Db } from '../data/db.js';
 import { type AppliedTemporal, appliedTemporal, recordAppliedTemporal } from '../data/applied-temporal.js';
@@ -86,8 +86,9 @@ export async function workerInOtherTemporal(
   db: Db, connection: { workflowService: Pick<Client['workflowService'], 'describeNamespace' | 'countWorkflowExecutions'> },
   here: Where, taskQueue: string,
 ): Promise<{ refuse: string } | { draining: string } | null> {
-  const refusal = await otherTemporalMessage(db, connection, here, 'worker');
-  if (!refusal) return null;
+  const watch = new AppliedTemporalWatch(db, connection, here);
+  const other = await watch.other();
+  if (!other) return null;
   let running = 0;
   try {
     const counted = await connection.workflowService.countWorkflowExecutions({
@@ -97,8 +98,8 @@ export async function workerInOtherTemporal(
   } catch {
     // A visibility store that cannot count: nothing known to drain, so refused as it would be.
   }
-  if (running === 0) return { refuse: refusal };
-  const applied = (await appliedTemporal(db))!;
+  if (running === 0) return { refuse: watch.refusal('worker', other) };
+  const { applied } = other;
   return {
     draining: `worker: ${describeTemporal(here)} is not where the plan was applied (${describeTemporal(applied)}, salesflow apply, ${applied.appliedAt}), ` +
       `but ${running} run(s) started here before are still going on task queue "${taskQueue}": polling them so they can finish. ` +
@@ -112,28 +113,32 @@ export async function workerInOtherTemporal(
  * asked again only when it differs (a namespace recreated since, under the same name, is reached
  * by that name).
  */
+/** The Temporal the plan was applied to, when it is not this process's; `sameNames`: same address and namespace, another namespace id. */
+type Other = { applied: AppliedTemporal; sameNames: boolean };
+
 export class AppliedTemporalWatch {
   private ownId: string | null | undefined;
 
   constructor(private readonly db: Db, private readonly client: NamespaceDescriber, private readonly here: Where) {}
 
   /** The record differs from this process's Temporal: what that is (both named), else null. */
-  async other(): Promise<{ applied: AppliedTemporal; sameNames: boolean } | null> {
+  async other(): Promise<Other | null> {
     const applied = await appliedTemporal(this.db);
     if (!applied) return null;
-    const fresh = this.ownId === undefined;
-    if (fresh) this.ownId = await namespaceIdOf(this.client, this.here.namespace);
-    if (sameTemporal(applied, { namespace: this.here.namespace, namespaceId: this.ownId ?? null })) return null;
-    if (!fresh) {
-      this.ownId = await namespaceIdOf(this.client, this.here.namespace);
-      if (sameTemporal(applied, { namespace: this.here.namespace, namespaceId: this.ownId })) return null;
-    }
+    const matches = () => sameTemporal(applied, { namespace: this.here.namespace, namespaceId: this.ownId ?? null });
+    // Asked once, and again only when it differs: a namespace recreated since under the same name.
+    if (this.ownId === undefined || !matches()) this.ownId = await namespaceIdOf(this.client, this.here.namespace);
+    if (matches()) return null;
     return { applied, sameNames: applied.address === this.here.address && applied.namespace === this.here.namespace };
   }
 
   async otherMessage(command: Refusing): Promise<string | null> {
     const other = await this.other();
-    if (!other) return null;
+    return other ? this.refusal(command, other) : null;
+  }
+
+  /** The refusal of `command` for a Temporal `other()` found to differ, saying both and what to do. */
+  refusal(command: Refusing, other: Other): string {
     return `${command}: ${this.describe(other)}. ${consequence[command]} ` +
       (other.sameNames ? '' : `Use the workers' TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE; `) +
       `if the plan is to run in this Temporal from now on, run \`salesflow apply\` against it first (it makes the schedules here and records it), and point the workers at it.`;
@@ -151,7 +156,7 @@ export class AppliedTemporalWatch {
       'run `salesflow apply` against this Temporal if the plan is to run here';
   }
 
-  private describe({ applied, sameNames }: { applied: AppliedTemporal; sameNames: boolean }): string {
+  private describe({ applied, sameNames }: Other): string {
     return sameNames
       ? `${describeTemporal(this.here)} is not the namespace the plan was applied to (salesflow apply, ${applied.appliedAt}): ` +
         'it was recreated since (its Temporal lost its data?), and holds none of the schedules or runs'
@@ -173,8 +178,7 @@ export async function schedulesLeftBehind(client: Pick<Client, 'connection'>, be
     return `; its schedules there (salesflow:*) still fire and start runs there: ${deleteHint([])}`;
   }
   try {
-    const { Client: TemporalClient } = await import('@temporalio/client');
-    const old = new TemporalClient({ connection: client.connection, namespace: before.namespace });
+    const old = new Client({ connection: client.connection, namespace: before.namespace });
     const ids: string[] = [];
     for await (const schedule of old.schedule.list()) if (schedule.scheduleId.startsWith('salesflow:')) ids.push(schedule.scheduleId);
     if (ids.length === 0) return '';
