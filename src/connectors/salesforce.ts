@@ -133,6 +133,7 @@ export function salesforceDeliveries(
     if (at === null && asText(sentVersion) !== null) {
       return { ok: false, message: `Notification ${i + 1} (${n.id}): ${mapping.webhook.version}: expected a time like 2026-03-01T10:00:00.000Z, got ${JSON.stringify(sentVersion)}` };
     }
+    const shortId = salesforceShortId(recordId);
     deliveries.push({
       vendorEventId: n.id,
       entity,
@@ -143,7 +144,7 @@ export function salesforceDeliveries(
       version: at !== null ? { key: `${n.object}:${recordId}`, at } : receiptVersion(n.object, recordId, receivedAt),
       ...(at === null ? { receivedAt } : {}),
       // A report export wrote the id in 15 characters: the record imported from it is this one.
-      ...(salesforceShortId(recordId) ? { heldAs: salesforceShortId(recordId)! } : {}),
+      ...(shortId ? { heldAs: shortId } : {}),
     });
   }
   return { ok: true, deliveries, skipped };

@@ -9,6 +9,7 @@
 // over that table, so memory does not grow with the file.
 import type { Readable } from 'node:stream';
 import { parseFixed, plainFixed, withoutTrailingZeros, type Fixed } from '../money/fixed.js';
+import { caseHint } from '../plan/records.js';
 import { cappedMicros, creditStage, crossRowProblems } from './credits-checks.js';
 import { csvRowBatches, ProblemList, refused } from './csv-rows.js';
 import type { Db } from './db.js';
@@ -57,7 +58,7 @@ export async function importCredits(db: Db, input: Readable, file: string, optio
           }
           const type = values.type ?? 'revenue';
           if (type !== 'revenue' && type !== 'overlay') {
-            own.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"${['revenue', 'overlay'].includes(type.trim().toLowerCase()) ? `; did you mean "${type.trim().toLowerCase()}"? (values are lower case)` : ''}` });
+            own.push({ file, line, field: 'type', message: `expected revenue or overlay, got "${type}"${caseHint(['revenue', 'overlay'], type)}` });
             staged.push([line, values.deal, null, null, null, null]);
             continue;
           }

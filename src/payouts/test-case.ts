@@ -255,9 +255,8 @@ function compareProration(expected: ExpectedProration | null, actual: Statement,
 function compareCredited(expected: ExpectedCredit[], actual: Statement, at: ExpectationAt): string[] {
   const got = actual.credited ?? [];
   const width = Math.max(4, ...expected.map((c) => c.deal.length), ...got.map((c) => c.deal.length));
-  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const keys = (list: { deal: string; type: string; share: string; credited: string }[]) =>
-    list.map((c) => creditKey(c, actual.currency, width)).sort(order);
+    list.map((c) => creditKey(c, actual.currency, width)).sort();
   const want = keys(expected);
   const have = keys(got);
   if (want.length === have.length && want.every((k, i) => k === have[i])) return [];

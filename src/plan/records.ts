@@ -54,7 +54,7 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 }
 
 /** `; did you mean "won"? (values are lower case)` for `Won` or ` WON ` (a CRM's export), else ''. */
-function caseHint(values: readonly string[], input: unknown): string {
+export function caseHint(values: readonly string[], input: unknown): string {
   if (typeof input !== 'string') return '';
   const meant = values.find((v) => v === input.trim().toLowerCase());
   return meant ? `; did you mean ${JSON.stringify(meant)}? (values are lower case)` : '';

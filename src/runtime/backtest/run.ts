@@ -349,11 +349,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     }
     const emails = await emailEntries(db, plan, window, sentAt);
     const ruleIdOf = new Map(plan.rules.map((r) => [r.name, r.id]));
+    // The same few addresses get most emails: each is looked up once.
+    const repAt = new Map<string, string | null>();
     for (const email of emails) {
       const ruleId = ruleIdOf.get(email.rule)!;
       if (email.rep) usedBy(email.rep, ruleId);
-      const recipient = await getRepByEmail(db, email.to);
-      if (recipient) usedBy(recipient.id, ruleId);
+      if (!repAt.has(email.to)) repAt.set(email.to, (await getRepByEmail(db, email.to))?.id ?? null);
+      const recipient = repAt.get(email.to);
+      if (recipient) usedBy(recipient, ruleId);
     }
     notes.push(...(await zonelessRepNotes(db, plan, repRules)));
     timeline.push(...emails);
