@@ -210,15 +210,22 @@ export function approvalRoutes(ctx: ServerContext): Hono {
     return null;
   }
 
+  /** stateProblem, else the page for a run that has ended (or was restarted) while it waited; null when the link is open. */
+  async function closedLink(c: Context, status: PayoutStatus, claims: ApprovalClaims) {
+    const blocked = await stateProblem(c, status, claims);
+    if (blocked) return blocked;
+    if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, await endedProblem(ctx, claims.workflowId));
+    return null;
+  }
+
   app.get('/approvals/:token', async (c) => {
     const token = c.req.param('token');
     const verified = claimsOf(token);
     if (!verified.ok) return verified.problem === 'expired' ? expiredLink(c, verified) : problem(c, verified.problem);
     const read = await statusOf(verified.claims.workflowId);
     if (!read.ok) return problem(c, read.problem);
-    const blocked = await stateProblem(c, read.status, verified.claims);
-    if (blocked) return blocked;
-    if (await runEnded(ctx.temporalClient, verified.claims.workflowId)) return problem(c, await endedProblem(ctx, verified.claims.workflowId));
+    const closed = await closedLink(c, read.status, verified.claims);
+    if (closed) return closed;
     // A statement run again after a rejection: the approver sees what was rejected and why.
     const previous = await rejectedBefore(ctx.db, verified.claims.workflowId);
     const replaces = previous ? { by: previous.decidedBy, at: previous.decidedAt, reason: previous.reason, total: previous.statement.total, currency: previous.statement.currency } : undefined;
@@ -246,11 +253,8 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       // A link already decided (or moved on, or ended) says so whatever the body: a manager
       // submitting a decided link again was told to choose Approve or Reject, as if it were open.
       const read = await statusOf(claims.workflowId);
-      if (read.ok) {
-        const blocked = await stateProblem(c, read.status, claims);
-        if (blocked) return blocked;
-        if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, await endedProblem(ctx, claims.workflowId));
-      }
+      const closed = read.ok ? await closedLink(c, read.status, claims) : null;
+      if (closed) return closed;
       // Said as such: "choose Approve or Reject" would send the approver back to press the same button.
       if (!form.ok && form.reason === 'too-large') return problem(c, 'too-large');
       return show(c, badFormPage(formProblem(form, c.req.header('content-type') ?? '')), 400);
@@ -284,9 +288,8 @@ export function approvalRoutes(ctx: ServerContext): Hono {
       if (status.decision && sameDecision(status.decision, claims, choice)) {
         return show(c, decidedPage(status.decision, status.statement, true, undefined, await readerZone(status, claims.approver), status.reason), 200);
       }
-      const blocked = await stateProblem(c, status, claims);
-      if (blocked) return blocked;
-      if (await runEnded(ctx.temporalClient, claims.workflowId)) return problem(c, await endedProblem(ctx, claims.workflowId));
+      const closed = await closedLink(c, status, claims);
+      if (closed) return closed;
       console.error(`salesflow: decision on ${claims.workflowId} failed: ${(err as Error).message}`);
       return problem(c, 'unavailable');
     }
